@@ -1,0 +1,190 @@
+/* The byte layout of a myelon ring segment (layout version 1).
+ *
+ * A segment is one POSIX shared-memory object or one mmap'ed file. It is
+ * shared by processes that do not trust each other's correctness: every
+ * length, offset and index read from it is validated before use (see
+ * myl__seg_validate() in runtime/src/segment.c).
+ *
+ *   offset 0                                                     (1024 bytes)
+ *   +----------------------------------------------------------------------+
+ *   | line 0  identity: magic, version, state, fingerprint, slot size,      |
+ *   |         stride, capacity, producer/ring mode, wait, table sizes       |
+ *   | line 1  offsets, total size, creator pid + start time, checksum       |
+ *   | line 2  label (the name the segment was created under, for tools)     |
+ *   | 256     claim   : next sequence to claim      (own 128-byte pair)     |
+ *   | 384     cursor  : next sequence to publish, SP (own 128-byte pair)    |
+ *   | 512     consumer wake word + waiter count     (own 128-byte pair)     |
+ *   | 640     producer wake word + waiter count     (own 128-byte pair)     |
+ *   | 768     consumer generation (futex word) + registered count           |
+ *   | 896     reserved                                                      |
+ *   +----------------------------------------------------------------------+
+ *   | producer table: max_producers x 128 bytes                            |
+ *   +----------------------------------------------------------------------+
+ *   | consumer table: max_consumers x 256 bytes; each entry's sequence      |
+ *   | alone in the first 128 bytes, its identity and counters in the rest  |
+ *   +----------------------------------------------------------------------+
+ *   | padding to 4096                                                      |
+ *   +----------------------------------------------------------------------+
+ *   | slots: capacity x stride; each slot = 8-byte stamp + payload          |
+ *   +----------------------------------------------------------------------+
+ *
+ * Slot stamps (the per-slot "available buffer" of the Disruptor, and the
+ * word a consumer polls, like the length word of an Aeron record):
+ *
+ *   bit 63     CLAIM  a producer is writing this slot (lossy or MP rings)
+ *   bit 62     SKIP   the slot's producer died; consumers skip it
+ *   bits 56-61 owner  producer table index, with CLAIM
+ *   bits 0-55  sequence + 1 (0 = never written)
+ *
+ * A slot is published for sequence s when its stamp is exactly s + 1.
+ */
+#ifndef MYELON_LAYOUT_H
+#define MYELON_LAYOUT_H
+
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#include <atomic>
+#define MYL__ATOMIC(T) std::atomic<T>
+#else
+#include <stdatomic.h>
+#define MYL__ATOMIC(T) _Atomic(T)
+#endif
+
+#define MYL_LAYOUT_VERSION 1u
+/* "MYELONR1" read as a little-endian u64. */
+#define MYL_SEG_MAGIC UINT64_C(0x31524e4f4c45594d)
+
+#define MYL_SEG_STATE_INIT 0u
+#define MYL_SEG_STATE_READY 1u
+#define MYL_SEG_STATE_SHUTDOWN 2u
+
+#define MYL_STAMP_CLAIM (UINT64_C(1) << 63)
+#define MYL_STAMP_SKIP (UINT64_C(1) << 62)
+#define MYL_STAMP_OWNER_SHIFT 56
+#define MYL_STAMP_OWNER_MASK UINT64_C(0x3f)
+#define MYL_STAMP_SEQ_MASK ((UINT64_C(1) << 56) - 1)
+
+#define MYL_ID_MAX 32 /* consumer id: up to 31 bytes and a NUL */
+#define MYL_LABEL_MAX 64
+#define MYL_MAX_PRODUCERS 64 /* the owner field has 6 bits */
+#define MYL_MAX_CONSUMERS 1024
+#define MYL_MAX_SLOT_SIZE (UINT32_C(1) << 26) /* 64 MiB */
+#define MYL_MAX_CAPACITY (UINT64_C(1) << 32)
+#define MYL_SEG_HEADER_SIZE 1024u
+#define MYL_PRODUCER_ENTRY_SIZE 128u
+#define MYL_CONSUMER_ENTRY_SIZE 256u
+#define MYL_SLOTS_ALIGN 4096u
+
+/* Entry states, for both tables. */
+#define MYL_ENTRY_FREE 0u
+#define MYL_ENTRY_CLAIMING 1u
+#define MYL_ENTRY_ACTIVE 2u
+#define MYL_ENTRY_EVICTED 3u
+
+typedef struct myl__seg_header {
+    /* line 0: identity, written once by the creator before state */
+    uint64_t magic;
+    uint32_t layout_version;
+    MYL__ATOMIC(uint32_t) state;
+    uint64_t fingerprint;
+    uint32_t slot_size;
+    uint32_t slot_stride;
+    uint64_t capacity;
+    uint32_t producer_mode;
+    uint32_t ring_mode;
+    uint32_t wait;
+    uint32_t max_consumers;
+    uint32_t max_producers;
+    uint32_t flags;
+    /* line 1 */
+    uint64_t total_size;
+    uint64_t producers_offset;
+    uint64_t consumers_offset;
+    uint64_t slots_offset;
+    int32_t creator_pid;
+    uint32_t reserved0;
+    uint64_t creator_start_time;
+    uint64_t created_realtime_ns;
+    uint64_t checksum; /* FNV-1a of bytes [0, 120) with state read as 0 */
+    /* line 2 */
+    char label[MYL_LABEL_MAX];
+    /* lines 3..: hot words, each pair of lines to itself */
+    alignas(128) MYL__ATOMIC(uint64_t) claim;
+    alignas(128) MYL__ATOMIC(uint64_t) cursor;
+    alignas(128) MYL__ATOMIC(uint32_t) cons_wake;
+    MYL__ATOMIC(uint32_t) cons_waiters;
+    alignas(128) MYL__ATOMIC(uint32_t) prod_wake;
+    MYL__ATOMIC(uint32_t) prod_waiters;
+    alignas(128) MYL__ATOMIC(uint32_t) consumer_gen;
+    MYL__ATOMIC(uint32_t) consumers_registered;
+    alignas(128) uint8_t reserved1[128];
+} myl__seg_header;
+
+typedef struct myl__producer_entry {
+    MYL__ATOMIC(uint32_t) state;
+    int32_t pid;
+    uint64_t start_time;
+    /* counters: written by the owning producer only (relaxed stores) */
+    MYL__ATOMIC(uint64_t) published;
+    MYL__ATOMIC(uint64_t) waits;
+    MYL__ATOMIC(uint64_t) wakes;
+    MYL__ATOMIC(uint64_t) heartbeat_ns;
+    uint8_t reserved[80];
+} myl__producer_entry;
+
+typedef struct myl__consumer_entry {
+    /* next sequence this consumer will read: all below it are released */
+    alignas(128) MYL__ATOMIC(uint64_t) seq;
+    alignas(128) MYL__ATOMIC(uint32_t) state;
+    int32_t pid;
+    uint64_t start_time;
+    char id[MYL_ID_MAX];
+    /* counters: written by the owning consumer only (relaxed stores) */
+    MYL__ATOMIC(uint64_t) consumed;
+    MYL__ATOMIC(uint64_t) waits;
+    MYL__ATOMIC(uint64_t) overruns;
+    MYL__ATOMIC(uint64_t) lost;
+    MYL__ATOMIC(uint64_t) skipped;
+    MYL__ATOMIC(uint64_t) heartbeat_ns;
+    uint8_t reserved[32];
+} myl__consumer_entry;
+
+typedef struct myl__slot {
+    MYL__ATOMIC(uint64_t) stamp;
+    /* payload follows: slot_size bytes, 8-aligned */
+} myl__slot;
+
+#ifdef __cplusplus
+#define MYL__STATIC_ASSERT static_assert
+#else
+#define MYL__STATIC_ASSERT _Static_assert
+#endif
+
+MYL__STATIC_ASSERT(sizeof(MYL__ATOMIC(uint64_t)) == 8, "lock-free 64-bit atomics required");
+MYL__STATIC_ASSERT(sizeof(myl__seg_header) == MYL_SEG_HEADER_SIZE, "header size");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, state) == 12, "state offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, fingerprint) == 16, "fingerprint offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, slot_size) == 24, "slot_size offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, capacity) == 32, "capacity offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, flags) == 60, "flags offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, total_size) == 64, "total_size offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, creator_pid) == 96, "creator_pid offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, checksum) == 120, "checksum offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, label) == 128, "label offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, claim) == 256, "claim offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, cursor) == 384, "cursor offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, cons_wake) == 512, "cons_wake offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, prod_wake) == 640, "prod_wake offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, consumer_gen) == 768, "consumer_gen offset");
+MYL__STATIC_ASSERT(sizeof(myl__producer_entry) == MYL_PRODUCER_ENTRY_SIZE, "producer entry size");
+MYL__STATIC_ASSERT(offsetof(myl__producer_entry, published) == 16, "published offset");
+MYL__STATIC_ASSERT(sizeof(myl__consumer_entry) == MYL_CONSUMER_ENTRY_SIZE, "consumer entry size");
+MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, state) == 128, "consumer state offset");
+MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, id) == 144, "consumer id offset");
+MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, consumed) == 176, "consumed offset");
+MYL__STATIC_ASSERT(sizeof(myl__slot) == 8, "slot stamp size");
+
+#endif

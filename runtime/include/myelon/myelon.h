@@ -1,0 +1,10 @@
+/* libmyelon: rings of events in shared memory between processes. */
+#ifndef MYELON_MYELON_H
+#define MYELON_MYELON_H
+
+#include "myelon/version.h"
+#include "myelon/error.h"
+#include "myelon/layout.h"
+#include "myelon/ring.h"
+
+#endif

@@ -1,0 +1,423 @@
+/* Layer 0: the raw ring of fixed-size events in shared memory.
+ *
+ * One process creates a segment (myl_ring_create), others attach to it
+ * (myl_ring_attach) with the same expectations. On a ring handle a process
+ * opens a producer (myl_producer_open) or registers a consumer by id
+ * (myl_consumer_open). The hot path (claim, slot, publish, poll, release) is
+ * inline and makes no system call and no allocation; everything that waits
+ * or touches the OS is in ring.c.
+ *
+ * Producer:                               Consumer:
+ *   uint64_t s;                             uint64_t s;
+ *   myl_producer_claim(p, 1, &s, t);        int64_t n = myl_consumer_poll(c, 64, &s, t);
+ *   memcpy(myl_producer_slot(p, s), ..);    for (i = 0; i < n; i++) use(myl_consumer_slot(c, s +
+ * i)); myl_producer_publish(p, s, 1);          myl_consumer_release(c, n);
+ */
+#ifndef MYELON_RING_H
+#define MYELON_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "myelon/atomics.h"
+#include "myelon/error.h"
+#include "myelon/export.h"
+#include "myelon/layout.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Backing. */
+#define MYL_BACKING_SHM 0u  /* POSIX shared memory, shm_open(3) */
+#define MYL_BACKING_FILE 1u /* a regular file, mmap'ed */
+/* Producer modes. */
+#define MYL_PRODUCERS_SINGLE 1u
+#define MYL_PRODUCERS_MULTI 2u
+/* Ring modes. */
+#define MYL_MODE_GATED 1u /* strict broadcast: producer waits for the slowest consumer */
+#define MYL_MODE_LOSSY 2u /* producer never waits; consumers detect overrun */
+/* Wait strategies. */
+#define MYL_WAIT_SPIN 1u
+#define MYL_WAIT_YIELD 2u
+#define MYL_WAIT_BLOCK 3u  /* futex */
+#define MYL_WAIT_HYBRID 4u /* spin a while, then futex */
+/* Segment flags. */
+#define MYL_SEG_PREFAULT 0x1u  /* MAP_POPULATE */
+#define MYL_SEG_MLOCK 0x2u     /* mlock(2) the mapping; failure is an error */
+#define MYL_SEG_HUGEPAGES 0x4u /* madvise(MADV_HUGEPAGE) where available */
+/* Consumer start positions. */
+#define MYL_START_LIVE 0u   /* the next event published after registration */
+#define MYL_START_OLDEST 1u /* the oldest event still in the ring */
+/* What a waiting producer does about a dead consumer. */
+#define MYL_DEAD_ERROR 0u /* return MYL_EPEERDEAD */
+#define MYL_DEAD_EVICT 1u /* evict it (counted) and go on */
+
+/* Timeouts are in nanoseconds; this one means "no deadline" (a call still
+ * returns when a peer it depends on died or the ring was shut down). */
+#define MYL_FOREVER INT64_C(-1)
+
+/* Options for creating and attaching. Zero means "default" in every field.
+ * On attach, a zero expectation (fingerprint, slot_size, capacity, modes)
+ * accepts whatever the segment holds; a non-zero one must match. */
+typedef struct myl_ring_opts {
+    uint32_t size;          /* sizeof(myl_ring_opts), or 0 */
+    uint32_t backing;       /* MYL_BACKING_SHM (default) or MYL_BACKING_FILE */
+    const char *name;       /* shm label (any text) or file path */
+    uint64_t fingerprint;   /* schema fingerprint; 0 = none */
+    uint32_t slot_size;     /* payload bytes per event; required to create */
+    uint32_t producers;     /* MYL_PRODUCERS_SINGLE (default) or _MULTI */
+    uint64_t capacity;      /* events, power of two; default 4096 */
+    uint32_t mode;          /* MYL_MODE_GATED (default) or _LOSSY */
+    uint32_t wait;          /* MYL_WAIT_*; default MYL_WAIT_HYBRID */
+    uint32_t max_consumers; /* default 16 */
+    uint32_t max_producers; /* default 1 (single) or 16 (multi) */
+    uint32_t perm;          /* creation mode bits; default 0600 */
+    uint32_t flags;         /* MYL_SEG_* */
+} myl_ring_opts;
+
+typedef struct myl_ring {
+    uint8_t *base;
+    size_t map_size;
+    myl__seg_header *hdr;
+    myl__producer_entry *producers;
+    myl__consumer_entry *consumers;
+    uint8_t *slots;
+    uint64_t capacity;
+    uint64_t mask;
+    uint32_t stride;
+    uint32_t slot_size;
+    uint32_t max_consumers;
+    uint32_t max_producers;
+    uint32_t producer_mode;
+    uint32_t ring_mode;
+    uint32_t wait;
+    uint32_t backing;
+    int fd;
+    bool created;
+    char name[256]; /* the shm object name or file path */
+} myl_ring;
+
+typedef struct myl_producer_opts {
+    uint32_t size;
+    uint32_t on_dead_consumer; /* MYL_DEAD_ERROR (default) or MYL_DEAD_EVICT */
+    uint32_t wait;             /* 0 = the ring's strategy */
+    uint32_t spin;             /* hybrid: spins before blocking; 0 = default */
+} myl_producer_opts;
+
+typedef struct myl_producer {
+    myl_ring *ring;
+    myl__producer_entry *ent;
+    uint32_t idx;
+    bool multi;
+    bool lossy;
+    bool marks;      /* write CLAIM stamps before the payload */
+    bool wake_check; /* consumers may sleep on a futex */
+    uint32_t gen;    /* consumer generation the gate was computed under */
+    uint64_t next;   /* SP: next sequence to claim */
+    uint64_t limit;  /* claims may end at or below this without a rescan */
+    uint64_t published;
+    uint32_t on_dead_consumer;
+    uint32_t wait;
+    uint32_t spin;
+} myl_producer;
+
+typedef struct myl_consumer_opts {
+    uint32_t size;
+    uint32_t start; /* MYL_START_LIVE (default) or MYL_START_OLDEST */
+    uint32_t wait;  /* 0 = the ring's strategy */
+    uint32_t spin;  /* hybrid: spins before blocking; 0 = default */
+    /* How long an unpublished slot may stay claimed by a dead producer
+     * before it is marked skipped. 0 = default (100 ms). */
+    int64_t stall_ns;
+} myl_consumer_opts;
+
+typedef struct myl_consumer {
+    myl_ring *ring;
+    myl__consumer_entry *ent;
+    uint32_t idx;
+    bool lossy;
+    bool wake_check;    /* producers may sleep on a futex */
+    uint64_t next;      /* next sequence to read; published to ent->seq on release */
+    uint64_t avail_end; /* [next, avail_end) known published */
+    uint64_t consumed;
+    uint64_t lost; /* lost events not yet reported by myl_consumer_take_lost */
+    uint64_t overruns;
+    uint64_t skipped;
+    uint32_t wait;
+    uint32_t spin;
+    int64_t stall_ns;
+} myl_consumer;
+
+/* ---- segments and rings (ring.c, segment.c) ---- */
+
+/* Create a new segment; fails with -EEXIST if the name is taken. */
+MYL_API int myl_ring_create(const myl_ring_opts *opts, myl_ring **out);
+/* Attach to an existing, ready segment, validating it against opts. */
+MYL_API int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out);
+/* Attach, retrying while the segment does not exist yet or is still being
+ * initialised, until timeout_ns. */
+MYL_API int myl_ring_attach_wait(const myl_ring_opts *opts, int64_t timeout_ns, myl_ring **out);
+/* Unmap and free the handle (does not unlink; does not shut down). */
+MYL_API void myl_ring_close(myl_ring *ring);
+/* Remove the segment's name (shm_unlink or unlink). */
+MYL_API int myl_ring_unlink(uint32_t backing, const char *name);
+/* Mark the ring shut down: every waiting call returns MYL_ECLOSED. */
+MYL_API int myl_ring_shutdown(myl_ring *ring);
+/* The portable shm object name for a label: a leading '/', then the label
+ * if it is short and made of [A-Za-z0-9._-], else a safe prefix of it and a
+ * 16-digit hash. Returns the name's length or MYL_ENAME/MYL_EINVAL. */
+MYL_API int myl_shm_name(const char *label, char *out, size_t out_size);
+/* Bytes a segment with these options occupies. */
+MYL_API int myl_ring_segment_size(const myl_ring_opts *opts, uint64_t *out);
+/* Slot stride (stamp + payload, rounded) for a payload size. */
+MYL_API uint32_t myl_ring_stride(uint32_t slot_size);
+
+/* ---- producers ---- */
+
+MYL_API int myl_producer_open(myl_ring *ring, const myl_producer_opts *opts, myl_producer **out);
+MYL_API void myl_producer_close(myl_producer *p);
+/* Claim n consecutive slots, waiting with the producer's strategy. */
+MYL_API int myl_producer_claim(myl_producer *p, uint32_t n, uint64_t *seq, int64_t timeout_ns);
+/* Copy one event in and publish it, waiting as claim does. */
+MYL_API int myl_producer_send(myl_producer *p, const void *event, int64_t timeout_ns);
+/* Wait until n live consumers whose ids start with prefix are registered. */
+MYL_API int myl_producer_wait_consumers(myl_producer *p, const char *prefix, uint32_t n,
+                                        int64_t timeout_ns);
+/* Out-of-line slow paths of the inline calls. */
+MYL_API int myl__producer_refresh(myl_producer *p, uint64_t end);
+MYL_API void myl__wake_consumers(myl_ring *ring, myl_producer *p);
+
+/* ---- consumers ---- */
+
+/* Register a consumer by id (1..31 bytes). A live consumer with the same id
+ * is MYL_EEXIST; a dead one's entry is taken over. */
+MYL_API int myl_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                              myl_consumer **out);
+/* Unregister (the producer stops gating on it) and free the handle. */
+MYL_API void myl_consumer_close(myl_consumer *c);
+/* Wait until at least one event is available; return how many (<= max),
+ * the first in *seq. Lossy rings: MYL_EOVERRUN when overrun (the consumer
+ * has then moved on; myl_consumer_take_lost() tells how many were lost). */
+MYL_API int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t timeout_ns);
+/* Copy up to max events into dst (max * slot_size bytes); waits as poll
+ * does. On lossy rings each copy is validated after it is taken, so torn
+ * events are never returned; *lost (if not NULL) receives events lost. */
+MYL_API int64_t myl_consumer_read(myl_consumer *c, void *dst, uint32_t max, uint64_t *lost,
+                                  int64_t timeout_ns);
+MYL_API int64_t myl__consumer_scan(myl_consumer *c, uint32_t max);
+MYL_API void myl__wake_producers(myl_ring *ring, myl_consumer *c);
+
+/* ---- counters and introspection (work from any process) ---- */
+
+typedef struct myl_ring_stats {
+    uint64_t capacity;
+    uint32_t slot_size;
+    uint32_t slot_stride;
+    uint32_t producer_mode;
+    uint32_t ring_mode;
+    uint32_t state;
+    uint32_t consumers; /* active entries */
+    uint32_t producers; /* active entries */
+    int32_t creator_pid;
+    uint64_t fingerprint;
+    uint64_t claim;     /* next sequence to claim */
+    uint64_t published; /* sum over producer entries */
+    uint64_t producer_waits;
+    uint64_t futex_wakes;
+    uint64_t segment_size;
+} myl_ring_stats;
+
+typedef struct myl_consumer_stats {
+    char id[MYL_ID_MAX];
+    uint32_t state; /* MYL_ENTRY_* */
+    int32_t pid;
+    bool alive;
+    uint64_t seq;
+    uint64_t consumed;
+    uint64_t waits;
+    uint64_t overruns;
+    uint64_t lost;
+    uint64_t skipped;
+} myl_consumer_stats;
+
+MYL_API int myl_ring_stats_get(const myl_ring *ring, myl_ring_stats *out);
+/* Stats of consumer table entry idx (0 .. max_consumers-1). */
+MYL_API int myl_ring_consumer_stats(const myl_ring *ring, uint32_t idx, myl_consumer_stats *out);
+/* Evict consumer table entry idx (the producer stops gating on it). */
+MYL_API int myl_ring_evict(myl_ring *ring, uint32_t idx);
+/* Evict every registered consumer whose process is dead; returns how many. */
+MYL_API int myl_ring_reap(myl_ring *ring);
+
+/* ---- the hot path ---- */
+
+static inline myl__slot *myl__slot_at(const myl_ring *r, uint64_t seq)
+{
+    return (myl__slot *)(r->slots + (size_t)(seq & r->mask) * r->stride);
+}
+
+/* Claim n slots without waiting: 0 and the first sequence in *seq, or
+ * MYL_EAGAIN when the slowest consumer is too far behind. */
+static inline int myl_producer_try_claim(myl_producer *p, uint32_t n, uint64_t *seq)
+{
+    myl_ring *r = p->ring;
+    if (n == 0 || n > r->capacity)
+        return MYL_EINVAL;
+    uint64_t s;
+    if (!p->multi) {
+        s = p->next;
+        /* A1: pairs with R3 in consumer registration (generation bump). */
+        if (!p->lossy && (s + n > p->limit || myl__load_acquire(&r->hdr->consumer_gen) != p->gen)) {
+            int rc = myl__producer_refresh(p, s + n);
+            if (rc < 0)
+                return rc;
+        }
+        p->next = s + n;
+        /* Relaxed: claim is read by tools and registering consumers only. */
+        myl__store_relaxed(&r->hdr->claim, s + n);
+    } else {
+        s = myl__load_relaxed(&r->hdr->claim);
+        for (;;) {
+            if (!p->lossy &&
+                (s + n > p->limit || myl__load_acquire(&r->hdr->consumer_gen) != p->gen)) {
+                int rc = myl__producer_refresh(p, s + n); /* A1 as above */
+                if (rc < 0)
+                    return rc;
+            }
+            /* acq_rel: orders our claim among the other producers' claims. */
+            if (myl__cas_weak(&r->hdr->claim, &s, s + n))
+                break;
+        }
+    }
+    if (p->marks) {
+        uint64_t owner = ((uint64_t)p->idx & MYL_STAMP_OWNER_MASK) << MYL_STAMP_OWNER_SHIFT;
+        for (uint32_t i = 0; i < n; i++)
+            myl__store_relaxed(&myl__slot_at(r, s + i)->stamp,
+                               MYL_STAMP_CLAIM | owner | ((s + i + 1) & MYL_STAMP_SEQ_MASK));
+        /* Orders the CLAIM marks before the payload stores that follow, so a
+         * lossy reader's re-check (A5) sees the mark if it saw new bytes. */
+        myl__fence_release();
+    }
+    *seq = s;
+    return 0;
+}
+
+/* The writable payload of a claimed sequence. */
+static inline void *myl_producer_slot(const myl_producer *p, uint64_t seq)
+{
+    return (uint8_t *)myl__slot_at(p->ring, seq) + sizeof(myl__slot);
+}
+
+/* Publish n claimed slots starting at seq. */
+static inline void myl_producer_publish(myl_producer *p, uint64_t seq, uint32_t n)
+{
+    myl_ring *r = p->ring;
+    for (uint32_t i = 0; i < n; i++) {
+        /* R1: pairs with A2 in the consumer's stamp poll: the payload written
+         * before it is visible to whoever sees the stamp. */
+        myl__store_release(&myl__slot_at(r, seq + i)->stamp, (seq + i + 1) & MYL_STAMP_SEQ_MASK);
+    }
+    if (!p->multi)
+        /* R6: pairs with A6 in tools that read the published cursor. */
+        myl__store_release(&r->hdr->cursor, seq + n);
+    p->published += n;
+    myl__store_relaxed(&p->ent->published, p->published);
+    if (p->wake_check) {
+        /* Dekker with the consumer's waiter registration (F1 in ring.c):
+         * either we see its waiter count, or it sees our stamp. */
+        myl__fence_seq_cst();
+        if (myl__load_relaxed(&r->hdr->cons_waiters) != 0)
+            myl__wake_consumers(r, p);
+    }
+}
+
+/* Claim, copy and publish one event without waiting. */
+static inline int myl_producer_try_send(myl_producer *p, const void *event)
+{
+    uint64_t s;
+    int rc = myl_producer_try_claim(p, 1, &s);
+    if (rc < 0)
+        return rc;
+    memcpy(myl_producer_slot(p, s), event, p->ring->slot_size);
+    myl_producer_publish(p, s, 1);
+    return 0;
+}
+
+/* How many events are available now (up to max), the first in *seq;
+ * MYL_EAGAIN when none, MYL_EOVERRUN when a lossy consumer was overrun. */
+static inline int64_t myl_consumer_try_poll(myl_consumer *c, uint32_t max, uint64_t *seq)
+{
+    if (max == 0)
+        return MYL_EINVAL;
+    *seq = c->next;
+    if (c->avail_end > c->next) {
+        uint64_t n = c->avail_end - c->next;
+        return (int64_t)(n < max ? n : max);
+    }
+    /* Fast case: one event, stamp exact. A2: pairs with R1 in publish. */
+    uint64_t v = myl__load_acquire(&myl__slot_at(c->ring, c->next)->stamp);
+    if (v == ((c->next + 1) & MYL_STAMP_SEQ_MASK)) {
+        if (max == 1) {
+            c->avail_end = c->next + 1;
+            return 1;
+        }
+    } else if (v < MYL_STAMP_SKIP && v < ((c->next + 1) & MYL_STAMP_SEQ_MASK)) {
+        return MYL_EAGAIN; /* an older lap: not yet written */
+    }
+    int64_t n = myl__consumer_scan(c, max);
+    *seq = c->next;
+    return n;
+}
+
+static inline const void *myl_consumer_slot(const myl_consumer *c, uint64_t seq)
+{
+    return (const uint8_t *)myl__slot_at(c->ring, seq) + sizeof(myl__slot);
+}
+
+/* Lossy rings: true if the event at seq is still the one that was polled
+ * (call after reading it in place; a false means it was overwritten). */
+static inline bool myl_consumer_valid(const myl_consumer *c, uint64_t seq)
+{
+    /* Orders the caller's reads of the payload before the re-check. */
+    myl__fence_acquire();
+    /* A5: pairs with the producer's CLAIM mark + release fence. */
+    return myl__load_relaxed(&myl__slot_at(c->ring, seq)->stamp) ==
+           ((seq + 1) & MYL_STAMP_SEQ_MASK);
+}
+
+/* Release n events (those polled first): the producer may reuse them. */
+static inline void myl_consumer_release(myl_consumer *c, uint32_t n)
+{
+    if (n == 0)
+        return;
+    c->next += n;
+    if (c->avail_end < c->next)
+        c->avail_end = c->next;
+    /* R2: pairs with A3 in the producer's gate scan: our reads of the slots
+     * happen before the producer may overwrite them. */
+    myl__store_release(&c->ent->seq, c->next);
+    c->consumed += n;
+    myl__store_relaxed(&c->ent->consumed, c->consumed);
+    if (c->wake_check) {
+        /* Dekker with the producer's waiter registration (F2 in ring.c). */
+        myl__fence_seq_cst();
+        if (myl__load_relaxed(&c->ring->hdr->prod_waiters) != 0)
+            myl__wake_producers(c->ring, c);
+    }
+}
+
+/* Events lost to overruns since the last call (lossy rings). */
+static inline uint64_t myl_consumer_take_lost(myl_consumer *c)
+{
+    uint64_t l = c->lost;
+    c->lost = 0;
+    return l;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,136 @@
+/* The operating-system edge of the runtime: clocks, process identity,
+ * futexes and hashing. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
+
+#include "internal.h"
+
+uint64_t myl__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t myl__proc_start_time(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* The command name (field 2) may hold spaces and parentheses: fields
+     * are counted from the last ')'. */
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return 0;
+    p++;
+    /* After ')' comes field 3 (state); field 22 is 19 fields further. */
+    for (int field = 3; field < 22; field++) {
+        while (*p == ' ')
+            p++;
+        while (*p && *p != ' ')
+            p++;
+        if (!*p)
+            return 0;
+    }
+    while (*p == ' ')
+        p++;
+    return strtoull(p, NULL, 10);
+}
+
+bool myl__peer_alive(int32_t pid, uint64_t start_time)
+{
+    if (pid <= 0)
+        return false;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return false;
+    uint64_t st = myl__proc_start_time((pid_t)pid);
+    /* st == 0: /proc unreadable (another pid namespace, hidepid): the pid
+     * exists, assume it is the same process. */
+    return st == 0 || start_time == 0 || st == start_time;
+}
+
+int myl__futex_wait(MYL__ATOMIC(uint32_t) * word, uint32_t val, int64_t timeout_ns)
+{
+#ifdef __linux__
+    struct timespec ts, *tsp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+        ts.tv_nsec = (long)(timeout_ns % 1000000000);
+        tsp = &ts;
+    }
+    /* FUTEX_WAIT, not _PRIVATE: the word lives in memory shared between
+     * processes. */
+    long rc = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, val, tsp, NULL, 0);
+    return rc == 0 ? 0 : -errno;
+#else
+    (void)word;
+    (void)val;
+    struct timespec ts = {0, timeout_ns >= 0 && timeout_ns < 1000000 ? timeout_ns : 1000000};
+    nanosleep(&ts, NULL);
+    return 0;
+#endif
+}
+
+int myl__futex_wake(MYL__ATOMIC(uint32_t) * word, int count)
+{
+#ifdef __linux__
+    long rc = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, count, NULL, NULL, 0);
+    return rc < 0 ? -errno : (int)rc;
+#else
+    (void)word;
+    (void)count;
+    return 0;
+#endif
+}
+
+uint64_t myl__fnv1a(const void *data, size_t len, uint64_t h)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+uint64_t myl__deadline(int64_t timeout_ns)
+{
+    if (timeout_ns < 0)
+        return UINT64_MAX;
+    return myl__now_ns() + (uint64_t)timeout_ns;
+}
+
+bool myl__remaining(uint64_t deadline, int64_t slice, int64_t *out)
+{
+    if (deadline == UINT64_MAX) {
+        *out = slice;
+        return true;
+    }
+    uint64_t now = myl__now_ns();
+    if (now >= deadline) {
+        *out = 0;
+        return false;
+    }
+    uint64_t left = deadline - now;
+    *out = left < (uint64_t)slice ? (int64_t)left : slice;
+    return true;
+}

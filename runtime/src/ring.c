@@ -1,0 +1,766 @@
+/* The ring's slow paths: registration, gating, waiting, liveness and
+ * recovery. The hot path is inline in myelon/ring.h.
+ *
+ * Pairings of atomic operations used here and in ring.h:
+ *   R0/A0  header state published by the creator / checked on attach
+ *   R1/A2  slot stamp stored by publish / loaded by consumers
+ *   R2/A3  consumer sequence stored by release / loaded by the gate scan
+ *   R3/A1  consumer generation bumped by registration / checked by claims
+ *   R4/A4  table entry state stored by its owner / loaded by scans and tools
+ *   F1     consumer waiter registration vs. publish (Dekker, seq_cst fences)
+ *   F2     producer waiter registration vs. release (Dekker, seq_cst fences)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define MYL__DEFAULT_SPIN 2000u
+/* Waits sleep at most this long at a time, so that peer liveness and
+ * shutdown are noticed even with no deadline. */
+#define MYL__SLICE_NS INT64_C(20000000)
+#define MYL__DEFAULT_STALL_NS INT64_C(100000000)
+
+static uint32_t pick_wait(const myl_ring *r, uint32_t wanted)
+{
+    return wanted ? wanted : r->wait;
+}
+
+/* A waiter may sleep on a futex only if the ring's peers check for
+ * sleepers, which they do when the ring was created for block or hybrid. */
+static bool wait_allowed(const myl_ring *r, uint32_t w)
+{
+    if (w < MYL_WAIT_SPIN || w > MYL_WAIT_HYBRID)
+        return false;
+    if (w == MYL_WAIT_BLOCK || w == MYL_WAIT_HYBRID)
+        return r->wait == MYL_WAIT_BLOCK || r->wait == MYL_WAIT_HYBRID;
+    return true;
+}
+
+static bool ring_shut(const myl_ring *r)
+{
+    /* Relaxed: shutdown is advisory and re-checked on every wait slice. */
+    return myl__load_relaxed(&r->hdr->state) == MYL_SEG_STATE_SHUTDOWN;
+}
+
+int myl_ring_shutdown(myl_ring *r)
+{
+    if (!r)
+        return MYL_EINVAL;
+    myl__store_release(&r->hdr->state, MYL_SEG_STATE_SHUTDOWN);
+    /* Wake every sleeper so that it sees the state. */
+    atomic_fetch_add_explicit(&r->hdr->cons_wake, 1, memory_order_release);
+    atomic_fetch_add_explicit(&r->hdr->prod_wake, 1, memory_order_release);
+    atomic_fetch_add_explicit(&r->hdr->consumer_gen, 1, memory_order_release);
+    myl__futex_wake(&r->hdr->cons_wake, INT32_MAX);
+    myl__futex_wake(&r->hdr->prod_wake, INT32_MAX);
+    myl__futex_wake(&r->hdr->consumer_gen, INT32_MAX);
+    return 0;
+}
+
+/* ---- producers ---- */
+
+int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer **out)
+{
+    myl_producer_opts o = {0};
+    if (!r || !out)
+        return MYL_EINVAL;
+    *out = NULL;
+    if (opts)
+        o = *opts;
+    if (o.on_dead_consumer > MYL_DEAD_EVICT)
+        return MYL_EINVAL;
+    uint32_t w = pick_wait(r, o.wait);
+    if (!wait_allowed(r, w))
+        return MYL_EWAIT;
+    if (ring_shut(r))
+        return MYL_ECLOSED;
+
+    /* Take a free entry, or the entry of a producer that died. */
+    uint32_t idx = UINT32_MAX;
+    bool takeover = false;
+    for (uint32_t i = 0; i < r->max_producers && idx == UINT32_MAX; i++) {
+        myl__producer_entry *e = &r->producers[i];
+        uint32_t st = MYL_ENTRY_FREE;
+        if (myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING)) {
+            idx = i;
+        } else if (st == MYL_ENTRY_ACTIVE && !myl__peer_alive(e->pid, e->start_time)) {
+            if (myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING)) {
+                idx = i;
+                takeover = true;
+            }
+        }
+    }
+    if (idx == UINT32_MAX)
+        return r->producer_mode == MYL_PRODUCERS_SINGLE ? MYL_EBUSY : MYL_EFULL;
+
+    myl_producer *p = calloc(1, sizeof *p);
+    if (!p) {
+        myl__store_release(&r->producers[idx].state, MYL_ENTRY_FREE);
+        return -ENOMEM;
+    }
+    myl__producer_entry *e = &r->producers[idx];
+    p->ring = r;
+    p->ent = e;
+    p->idx = idx;
+    p->multi = r->producer_mode == MYL_PRODUCERS_MULTI;
+    p->lossy = r->ring_mode == MYL_MODE_LOSSY;
+    /* Readers of a slot that is being rewritten must be able to tell: lossy
+     * readers may be reading the previous lap, and MP consumers need to know
+     * the owner of a claimed slot if it dies before publishing. */
+    p->marks = p->lossy || p->multi;
+    p->wake_check = r->wait == MYL_WAIT_BLOCK || r->wait == MYL_WAIT_HYBRID;
+    p->on_dead_consumer = o.on_dead_consumer;
+    p->wait = w;
+    p->spin = o.spin ? o.spin : MYL__DEFAULT_SPIN;
+    p->gen = myl__load_acquire(&r->hdr->consumer_gen) - 1; /* force a first scan (A1) */
+    p->limit = 0;
+    if (!p->multi) {
+        /* Continue after what was published: a dead predecessor's claimed
+         * but unpublished slots are claimed again. A6: pairs with R6. */
+        p->next = myl__load_acquire(&r->hdr->cursor);
+        myl__store_relaxed(&r->hdr->claim, p->next);
+    }
+    p->published = takeover ? myl__load_relaxed(&e->published) : 0;
+    e->pid = (int32_t)getpid();
+    e->start_time = myl__proc_start_time(getpid());
+    myl__store_relaxed(&e->published, p->published);
+    if (!takeover) {
+        myl__store_relaxed(&e->waits, 0);
+        myl__store_relaxed(&e->wakes, 0);
+    }
+    myl__store_relaxed(&e->heartbeat_ns, myl__now_ns());
+    /* R4: pairs with A4 in scans: pid and start time are set. */
+    myl__store_release(&e->state, MYL_ENTRY_ACTIVE);
+    *out = p;
+    return 0;
+}
+
+void myl_producer_close(myl_producer *p)
+{
+    if (!p)
+        return;
+    /* R4: the entry may be taken by another producer. */
+    myl__store_release(&p->ent->state, MYL_ENTRY_FREE);
+    free(p);
+}
+
+int myl__producer_refresh(myl_producer *p, uint64_t end)
+{
+    myl_ring *r = p->ring;
+    /* A1: pairs with R3 (a registration bumps the generation after writing
+     * its entry): a generation we have seen has its entries visible. */
+    uint32_t gen = myl__load_acquire(&r->hdr->consumer_gen);
+    uint64_t min = UINT64_MAX;
+    for (uint32_t i = 0; i < r->max_consumers; i++) {
+        myl__consumer_entry *e = &r->consumers[i];
+        if (myl__load_acquire(&e->state) != MYL_ENTRY_ACTIVE) /* A4 */
+            continue;
+        uint64_t s = myl__load_acquire(&e->seq); /* A3: pairs with R2 in release */
+        if (s < min)
+            min = s;
+    }
+    p->gen = gen;
+    /* With no consumer the producer is not gated; a consumer registering
+     * later changes the generation and is seen by the next claim. */
+    p->limit = min == UINT64_MAX ? UINT64_MAX : min + r->capacity;
+    return end <= p->limit ? 0 : MYL_EAGAIN;
+}
+
+void myl__wake_consumers(myl_ring *r, myl_producer *p)
+{
+    /* Release: pairs with the sleeper's acquire load of the wake word. */
+    atomic_fetch_add_explicit(&r->hdr->cons_wake, 1, memory_order_release);
+    myl__futex_wake(&r->hdr->cons_wake, INT32_MAX);
+    if (p)
+        myl__store_relaxed(&p->ent->wakes, myl__load_relaxed(&p->ent->wakes) + 1);
+}
+
+void myl__wake_producers(myl_ring *r, myl_consumer *c)
+{
+    (void)c;
+    atomic_fetch_add_explicit(&r->hdr->prod_wake, 1, memory_order_release);
+    myl__futex_wake(&r->hdr->prod_wake, INT32_MAX);
+}
+
+/* The active consumer that gates the producer at or below limit, dead: evict
+ * it (policy) or report. Returns 0 when nothing is wrong or it was evicted. */
+static int check_gating_consumers(myl_producer *p)
+{
+    myl_ring *r = p->ring;
+    int rc = 0;
+    for (uint32_t i = 0; i < r->max_consumers; i++) {
+        myl__consumer_entry *e = &r->consumers[i];
+        if (myl__load_acquire(&e->state) != MYL_ENTRY_ACTIVE) /* A4 */
+            continue;
+        if (myl__peer_alive(e->pid, e->start_time))
+            continue;
+        if (p->on_dead_consumer == MYL_DEAD_EVICT) {
+            myl_ring_evict(r, i);
+            p->gen = myl__load_relaxed(&r->hdr->consumer_gen) - 1; /* rescan */
+        } else {
+            rc = MYL_EPEERDEAD;
+        }
+    }
+    return rc;
+}
+
+/* One step of a wait: spin, yield or sleep on a futex word. waiters is the
+ * count the peer checks (F1/F2) before waking. */
+static void wait_step(uint32_t strategy, uint32_t spin, uint32_t *iter,
+                      MYL__ATOMIC(uint32_t) * word, MYL__ATOMIC(uint32_t) * waiters,
+                      uint64_t deadline, bool (*ready)(void *), void *arg)
+{
+    (*iter)++;
+    if (strategy == MYL_WAIT_SPIN) {
+        myl__cpu_relax();
+        return;
+    }
+    if (strategy == MYL_WAIT_YIELD || (strategy == MYL_WAIT_HYBRID && *iter < spin)) {
+        if (strategy == MYL_WAIT_YIELD)
+            sched_yield();
+        else
+            myl__cpu_relax();
+        return;
+    }
+    int64_t slice;
+    if (!myl__remaining(deadline, MYL__SLICE_NS, &slice) || slice == 0)
+        return;
+    /* Acquire: pairs with the waker's release increment. */
+    uint32_t w = myl__load_acquire(word);
+    atomic_fetch_add_explicit(waiters, 1, memory_order_seq_cst);
+    /* F1/F2: after announcing ourselves, re-check; the peer's fence after its
+     * store guarantees one of us sees the other. */
+    myl__fence_seq_cst();
+    if (!ready(arg))
+        (void)myl__futex_wait(word, w, slice);
+    atomic_fetch_sub_explicit(waiters, 1, memory_order_seq_cst);
+}
+
+struct claim_ctx {
+    myl_producer *p;
+    uint32_t n;
+};
+
+static bool claim_ready(void *arg)
+{
+    struct claim_ctx *c = arg;
+    myl_producer *p = c->p;
+    if (ring_shut(p->ring))
+        return true;
+    uint64_t start = p->multi ? myl__load_relaxed(&p->ring->hdr->claim) : p->next;
+    return myl__producer_refresh(p, start + c->n) == 0;
+}
+
+int myl_producer_claim(myl_producer *p, uint32_t n, uint64_t *seq, int64_t timeout_ns)
+{
+    if (!p || !seq)
+        return MYL_EINVAL;
+    int rc = myl_producer_try_claim(p, n, seq);
+    if (rc != MYL_EAGAIN)
+        return rc;
+    myl_ring *r = p->ring;
+    uint64_t deadline = myl__deadline(timeout_ns);
+    uint64_t next_check = myl__now_ns() + 1000000;
+    uint32_t iter = 0;
+    struct claim_ctx ctx = {p, n};
+    myl__store_relaxed(&p->ent->waits, myl__load_relaxed(&p->ent->waits) + 1);
+    for (;;) {
+        if (ring_shut(r))
+            return MYL_ECLOSED;
+        wait_step(p->wait, p->spin, &iter, &r->hdr->prod_wake, &r->hdr->prod_waiters, deadline,
+                  claim_ready, &ctx);
+        rc = myl_producer_try_claim(p, n, seq);
+        if (rc != MYL_EAGAIN)
+            return rc;
+        if ((iter & 63) == 0 || p->wait == MYL_WAIT_BLOCK || p->wait == MYL_WAIT_HYBRID) {
+            uint64_t now = myl__now_ns();
+            if (deadline != UINT64_MAX && now >= deadline)
+                return MYL_ETIMEDOUT;
+            if (now >= next_check) {
+                next_check = now + 10000000;
+                myl__store_relaxed(&p->ent->heartbeat_ns, now);
+                rc = check_gating_consumers(p);
+                if (rc < 0)
+                    return rc;
+            }
+        }
+    }
+}
+
+int myl_producer_send(myl_producer *p, const void *event, int64_t timeout_ns)
+{
+    uint64_t s;
+    if (!p || !event)
+        return MYL_EINVAL;
+    int rc = myl_producer_claim(p, 1, &s, timeout_ns);
+    if (rc < 0)
+        return rc;
+    memcpy(myl_producer_slot(p, s), event, p->ring->slot_size);
+    myl_producer_publish(p, s, 1);
+    return 0;
+}
+
+static uint32_t count_consumers(myl_ring *r, const char *prefix)
+{
+    size_t plen = prefix ? strnlen(prefix, MYL_ID_MAX) : 0;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < r->max_consumers; i++) {
+        myl__consumer_entry *e = &r->consumers[i];
+        if (myl__load_acquire(&e->state) != MYL_ENTRY_ACTIVE) /* A4: id is written */
+            continue;
+        if (plen && strncmp(e->id, prefix, plen) != 0)
+            continue;
+        if (myl__peer_alive(e->pid, e->start_time))
+            n++;
+    }
+    return n;
+}
+
+int myl_producer_wait_consumers(myl_producer *p, const char *prefix, uint32_t n, int64_t timeout_ns)
+{
+    if (!p)
+        return MYL_EINVAL;
+    myl_ring *r = p->ring;
+    uint64_t deadline = myl__deadline(timeout_ns);
+    for (;;) {
+        /* Acquire: pairs with R3; snapshot before counting so that a
+         * registration after the count changes the word we sleep on. */
+        uint32_t gen = myl__load_acquire(&r->hdr->consumer_gen);
+        if (count_consumers(r, prefix) >= n)
+            return 0;
+        if (ring_shut(r))
+            return MYL_ECLOSED;
+        int64_t slice;
+        if (!myl__remaining(deadline, MYL__SLICE_NS, &slice))
+            return MYL_ETIMEDOUT;
+        (void)myl__futex_wait(&r->hdr->consumer_gen, gen, slice);
+    }
+}
+
+/* ---- consumers ---- */
+
+static bool valid_id(const char *id)
+{
+    if (!id)
+        return false;
+    size_t len = strnlen(id, MYL_ID_MAX);
+    return len > 0 && len < MYL_ID_MAX;
+}
+
+int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts,
+                      myl_consumer **out)
+{
+    myl_consumer_opts o = {0};
+    if (!r || !out || !valid_id(id))
+        return MYL_EINVAL;
+    *out = NULL;
+    if (opts)
+        o = *opts;
+    if (o.start > MYL_START_OLDEST || o.stall_ns < 0)
+        return MYL_EINVAL;
+    uint32_t w = pick_wait(r, o.wait);
+    if (!wait_allowed(r, w))
+        return MYL_EWAIT;
+    if (ring_shut(r))
+        return MYL_ECLOSED;
+
+    /* A consumer with this id already in the table: refuse it if alive,
+     * take it over (resuming where it stopped) if its process died. */
+    uint32_t idx = UINT32_MAX;
+    bool resume = false;
+    for (uint32_t i = 0; i < r->max_consumers; i++) {
+        myl__consumer_entry *e = &r->consumers[i];
+        uint32_t st = myl__load_acquire(&e->state); /* A4 */
+        if (st != MYL_ENTRY_ACTIVE && st != MYL_ENTRY_EVICTED)
+            continue;
+        if (strncmp(e->id, id, MYL_ID_MAX) != 0)
+            continue;
+        if (st == MYL_ENTRY_ACTIVE && myl__peer_alive(e->pid, e->start_time))
+            return MYL_EEXIST;
+        if (myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING)) {
+            idx = i;
+            resume = st == MYL_ENTRY_ACTIVE;
+            break;
+        }
+    }
+    for (uint32_t i = 0; i < r->max_consumers && idx == UINT32_MAX; i++) {
+        uint32_t st = MYL_ENTRY_FREE;
+        if (myl__cas_strong(&r->consumers[i].state, &st, MYL_ENTRY_CLAIMING))
+            idx = i;
+    }
+    if (idx == UINT32_MAX)
+        return MYL_EFULL;
+
+    myl_consumer *c = calloc(1, sizeof *c);
+    if (!c) {
+        myl__store_release(&r->consumers[idx].state, MYL_ENTRY_FREE);
+        return -ENOMEM;
+    }
+    myl__consumer_entry *e = &r->consumers[idx];
+    c->ring = r;
+    c->ent = e;
+    c->idx = idx;
+    c->lossy = r->ring_mode == MYL_MODE_LOSSY;
+    c->wake_check = !c->lossy && (r->wait == MYL_WAIT_BLOCK || r->wait == MYL_WAIT_HYBRID);
+    c->wait = w;
+    c->spin = o.spin ? o.spin : MYL__DEFAULT_SPIN;
+    c->stall_ns = o.stall_ns ? o.stall_ns : MYL__DEFAULT_STALL_NS;
+    memset(e->id, 0, sizeof e->id);
+    memcpy(e->id, id, strnlen(id, MYL_ID_MAX - 1));
+    e->pid = (int32_t)getpid();
+    e->start_time = myl__proc_start_time(getpid());
+    if (resume) {
+        c->next = myl__load_relaxed(&e->seq);
+        c->consumed = myl__load_relaxed(&e->consumed);
+    } else {
+        /* Start at the claim position: claims beyond it are at most one
+         * in-flight batch ahead of the generation check (see ARCHITECTURE). */
+        uint64_t head = myl__load_acquire(&r->hdr->claim);
+        if (o.start == MYL_START_OLDEST && !c->lossy)
+            c->next = head > r->capacity ? head - r->capacity : 0;
+        else if (o.start == MYL_START_OLDEST)
+            c->next = head > r->capacity / 2 ? head - r->capacity / 2 : 0;
+        else
+            c->next = head;
+        myl__store_relaxed(&e->consumed, 0);
+        myl__store_relaxed(&e->waits, 0);
+        myl__store_relaxed(&e->overruns, 0);
+        myl__store_relaxed(&e->lost, 0);
+        myl__store_relaxed(&e->skipped, 0);
+    }
+    c->avail_end = c->next;
+    c->overruns = myl__load_relaxed(&e->overruns);
+    c->skipped = myl__load_relaxed(&e->skipped);
+    myl__store_relaxed(&e->heartbeat_ns, myl__now_ns());
+    myl__store_release(&e->seq, c->next);            /* R2 */
+    myl__store_release(&e->state, MYL_ENTRY_ACTIVE); /* R4 */
+    /* R3: pairs with A1: producers rescan the table after this. seq_cst,
+     * so that it is ordered with our later loads of the claim cursor. */
+    atomic_fetch_add_explicit(&r->hdr->consumer_gen, 1, memory_order_seq_cst);
+    atomic_fetch_add_explicit(&r->hdr->consumers_registered, 1, memory_order_relaxed);
+    myl__futex_wake(&r->hdr->consumer_gen, INT32_MAX);
+    *out = c;
+    return 0;
+}
+
+void myl_consumer_close(myl_consumer *c)
+{
+    if (!c)
+        return;
+    myl_ring *r = c->ring;
+    uint32_t st = MYL_ENTRY_ACTIVE;
+    /* Only free our own entry: it may have been evicted and retaken. */
+    if (c->ent->pid == (int32_t)getpid() && myl__cas_strong(&c->ent->state, &st, MYL_ENTRY_FREE)) {
+        atomic_fetch_add_explicit(&r->hdr->consumer_gen, 1, memory_order_seq_cst);
+        atomic_fetch_sub_explicit(&r->hdr->consumers_registered, 1, memory_order_relaxed);
+        /* A producer waiting on us may now go on. */
+        myl__wake_producers(r, c);
+    }
+    free(c);
+}
+
+/* Skip a slot whose producer died between claim and publish (MP), or move a
+ * lossy consumer past an overrun. */
+static void mark_skipped(myl_consumer *c)
+{
+    c->next++;
+    c->avail_end = c->next;
+    c->skipped++;
+    myl__store_relaxed(&c->ent->skipped, c->skipped);
+    myl__store_release(&c->ent->seq, c->next); /* R2 */
+}
+
+static int64_t overrun(myl_consumer *c)
+{
+    myl_ring *r = c->ring;
+    uint64_t head = myl__load_acquire(&r->hdr->claim);
+    /* Resume half a ring behind the head: the oldest slots are the next to
+     * be overwritten. Everything between is counted lost, exactly. */
+    uint64_t resume = head > r->capacity / 2 ? head - r->capacity / 2 : 0;
+    if (resume <= c->next)
+        resume = c->next + 1;
+    uint64_t lost = resume - c->next;
+    c->lost += lost;
+    c->overruns++;
+    c->next = resume;
+    c->avail_end = resume;
+    myl__store_relaxed(&c->ent->overruns, c->overruns);
+    myl__store_relaxed(&c->ent->lost, myl__load_relaxed(&c->ent->lost) + lost);
+    myl__store_release(&c->ent->seq, c->next); /* R2 */
+    return MYL_EOVERRUN;
+}
+
+int64_t myl__consumer_scan(myl_consumer *c, uint32_t max)
+{
+    myl_ring *r = c->ring;
+    uint64_t n = 0;
+    while (n < max) {
+        uint64_t s = c->next + n;
+        uint64_t exp = (s + 1) & MYL_STAMP_SEQ_MASK;
+        uint64_t v = myl__load_acquire(&myl__slot_at(r, s)->stamp); /* A2 */
+        if (v == exp) {
+            n++;
+            continue;
+        }
+        if (v == (MYL_STAMP_SKIP | exp)) {
+            if (n > 0)
+                break;
+            mark_skipped(c);
+            continue;
+        }
+        if ((v & MYL_STAMP_SEQ_MASK) > exp) {
+            /* A later lap: overrun (lossy), or a registration race. */
+            if (n > 0)
+                break;
+            return overrun(c);
+        }
+        break;
+    }
+    c->avail_end = c->next + n;
+    return n ? (int64_t)n : MYL_EAGAIN;
+}
+
+/* A slot the consumer waits on that stays unpublished: if its claimer is
+ * dead, mark it skipped so that every consumer moves on. */
+static void recover_stall(myl_consumer *c)
+{
+    myl_ring *r = c->ring;
+    uint64_t s = c->next;
+    uint64_t exp = (s + 1) & MYL_STAMP_SEQ_MASK;
+    myl__slot *slot = myl__slot_at(r, s);
+    uint64_t v = myl__load_acquire(&slot->stamp); /* A2 */
+    bool dead = false;
+    if (v & MYL_STAMP_CLAIM) {
+        if ((v & MYL_STAMP_SEQ_MASK) != exp)
+            return;
+        uint32_t owner = (uint32_t)((v >> MYL_STAMP_OWNER_SHIFT) & MYL_STAMP_OWNER_MASK);
+        if (owner >= r->max_producers)
+            dead = true; /* a hostile stamp: nobody can publish it */
+        else {
+            myl__producer_entry *e = &r->producers[owner];
+            dead = myl__load_acquire(&e->state) != MYL_ENTRY_ACTIVE ||
+                   !myl__peer_alive(e->pid, e->start_time);
+        }
+    } else if (r->producer_mode == MYL_PRODUCERS_MULTI && (v & MYL_STAMP_SEQ_MASK) < exp &&
+               myl__load_acquire(&r->hdr->claim) > s) {
+        /* Claimed but never marked: the claimer died between its claim and
+         * its mark. Blame only if some registered producer is dead. */
+        for (uint32_t i = 0; i < r->max_producers && !dead; i++) {
+            myl__producer_entry *e = &r->producers[i];
+            dead = myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE &&
+                   !myl__peer_alive(e->pid, e->start_time);
+        }
+    }
+    if (dead)
+        (void)myl__cas_strong(&slot->stamp, &v, MYL_STAMP_SKIP | exp);
+}
+
+/* Are all registered producers dead (and at least one registered)? */
+static bool producers_dead(myl_ring *r)
+{
+    bool any = false;
+    for (uint32_t i = 0; i < r->max_producers; i++) {
+        myl__producer_entry *e = &r->producers[i];
+        if (myl__load_acquire(&e->state) != MYL_ENTRY_ACTIVE) /* A4 */
+            continue;
+        if (myl__peer_alive(e->pid, e->start_time))
+            return false;
+        any = true;
+    }
+    return any;
+}
+
+struct poll_ctx {
+    myl_consumer *c;
+};
+
+static bool poll_ready(void *arg)
+{
+    myl_consumer *c = ((struct poll_ctx *)arg)->c;
+    if (ring_shut(c->ring))
+        return true;
+    uint64_t v = myl__load_acquire(&myl__slot_at(c->ring, c->next)->stamp); /* A2 */
+    return v == ((c->next + 1) & MYL_STAMP_SEQ_MASK) || (v & MYL_STAMP_SKIP);
+}
+
+static int check_self(myl_consumer *c)
+{
+    /* A4: evicted, or the entry reused after an eviction. */
+    if (myl__load_acquire(&c->ent->state) != MYL_ENTRY_ACTIVE || c->ent->pid != (int32_t)getpid())
+        return MYL_EEVICTED;
+    return 0;
+}
+
+int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t timeout_ns)
+{
+    if (!c || !seq)
+        return MYL_EINVAL;
+    int64_t n = myl_consumer_try_poll(c, max, seq);
+    if (n != MYL_EAGAIN)
+        return n;
+    myl_ring *r = c->ring;
+    uint64_t deadline = myl__deadline(timeout_ns);
+    uint64_t now = myl__now_ns();
+    uint64_t stall_since = now;
+    uint64_t stall_seq = c->next;
+    uint64_t next_check = now + 1000000;
+    uint32_t iter = 0;
+    struct poll_ctx ctx = {c};
+    myl__store_relaxed(&c->ent->waits, myl__load_relaxed(&c->ent->waits) + 1);
+    for (;;) {
+        wait_step(c->wait, c->spin, &iter, &r->hdr->cons_wake, &r->hdr->cons_waiters, deadline,
+                  poll_ready, &ctx);
+        n = myl_consumer_try_poll(c, max, seq);
+        if (n != MYL_EAGAIN)
+            return n;
+        if ((iter & 63) != 0 && c->wait != MYL_WAIT_BLOCK && c->wait != MYL_WAIT_HYBRID)
+            continue;
+        now = myl__now_ns();
+        if (ring_shut(r))
+            return MYL_ECLOSED;
+        if (deadline != UINT64_MAX && now >= deadline)
+            return MYL_ETIMEDOUT;
+        if (now < next_check)
+            continue;
+        next_check = now + 10000000;
+        myl__store_relaxed(&c->ent->heartbeat_ns, now);
+        int rc = check_self(c);
+        if (rc < 0)
+            return rc;
+        if (stall_seq != c->next) {
+            stall_seq = c->next;
+            stall_since = now;
+        } else if (now - stall_since >= (uint64_t)c->stall_ns) {
+            recover_stall(c);
+        }
+        if (producers_dead(r)) {
+            /* Drain what is there first; then report the dead peer. */
+            n = myl_consumer_try_poll(c, max, seq);
+            if (n != MYL_EAGAIN)
+                return n;
+            if (r->producer_mode == MYL_PRODUCERS_SINGLE ||
+                myl__load_acquire(&r->hdr->claim) <= c->next)
+                return MYL_EPEERDEAD;
+        }
+    }
+}
+
+int64_t myl_consumer_read(myl_consumer *c, void *dst, uint32_t max, uint64_t *lost,
+                          int64_t timeout_ns)
+{
+    if (!c || !dst)
+        return MYL_EINVAL;
+    uint32_t size = c->ring->slot_size;
+    for (;;) {
+        uint64_t s;
+        int64_t n = myl_consumer_poll(c, max, &s, timeout_ns);
+        if (n == MYL_EOVERRUN)
+            continue; /* lost is counted; read from where we resumed */
+        if (n < 0) {
+            if (lost)
+                *lost = myl_consumer_take_lost(c);
+            return n;
+        }
+        int64_t got = 0;
+        for (int64_t i = 0; i < n; i++) {
+            memcpy((uint8_t *)dst + (size_t)got * size, myl_consumer_slot(c, s + (uint64_t)i),
+                   size);
+            if (c->lossy && !myl_consumer_valid(c, s + (uint64_t)i))
+                break; /* overwritten while we copied: the rest is newer laps */
+            got++;
+        }
+        myl_consumer_release(c, (uint32_t)got);
+        if (got < n) {
+            (void)myl__consumer_scan(c, 1); /* sees the later lap: counts the loss */
+            if (got == 0)
+                continue;
+        }
+        if (lost)
+            *lost = myl_consumer_take_lost(c);
+        return got;
+    }
+}
+
+/* ---- counters and introspection ---- */
+
+int myl_ring_stats_get(const myl_ring *r, myl_ring_stats *out)
+{
+    if (!r || !out)
+        return MYL_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->capacity = r->capacity;
+    out->slot_size = r->slot_size;
+    out->slot_stride = r->stride;
+    out->producer_mode = r->producer_mode;
+    out->ring_mode = r->ring_mode;
+    out->state = myl__load_acquire(&r->hdr->state);
+    out->creator_pid = r->hdr->creator_pid;
+    out->fingerprint = r->hdr->fingerprint;
+    out->claim = myl__load_acquire(&r->hdr->claim);
+    out->segment_size = r->map_size;
+    for (uint32_t i = 0; i < r->max_producers; i++) {
+        myl__producer_entry *e = &r->producers[i];
+        if (myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE)
+            out->producers++;
+        /* Counters survive the producer's exit: sum every entry. */
+        out->published += myl__load_relaxed(&e->published);
+        out->producer_waits += myl__load_relaxed(&e->waits);
+        out->futex_wakes += myl__load_relaxed(&e->wakes);
+    }
+    for (uint32_t i = 0; i < r->max_consumers; i++)
+        if (myl__load_acquire(&r->consumers[i].state) == MYL_ENTRY_ACTIVE)
+            out->consumers++;
+    return 0;
+}
+
+int myl_ring_consumer_stats(const myl_ring *r, uint32_t idx, myl_consumer_stats *out)
+{
+    if (!r || !out || idx >= r->max_consumers)
+        return MYL_EINVAL;
+    myl__consumer_entry *e = &r->consumers[idx];
+    memset(out, 0, sizeof *out);
+    out->state = myl__load_acquire(&e->state); /* A4 */
+    memcpy(out->id, e->id, MYL_ID_MAX - 1);    /* a hostile id may lack its NUL */
+    out->id[MYL_ID_MAX - 1] = '\0';
+    out->pid = e->pid;
+    out->alive = out->state == MYL_ENTRY_ACTIVE && myl__peer_alive(e->pid, e->start_time);
+    out->seq = myl__load_acquire(&e->seq);
+    out->consumed = myl__load_relaxed(&e->consumed);
+    out->waits = myl__load_relaxed(&e->waits);
+    out->overruns = myl__load_relaxed(&e->overruns);
+    out->lost = myl__load_relaxed(&e->lost);
+    out->skipped = myl__load_relaxed(&e->skipped);
+    return 0;
+}
+
+int myl_ring_evict(myl_ring *r, uint32_t idx)
+{
+    if (!r || idx >= r->max_consumers)
+        return MYL_EINVAL;
+    uint32_t st = MYL_ENTRY_ACTIVE;
+    if (!myl__cas_strong(&r->consumers[idx].state, &st, MYL_ENTRY_EVICTED))
+        return MYL_EINVAL;
+    atomic_fetch_add_explicit(&r->hdr->consumer_gen, 1, memory_order_seq_cst); /* R3 */
+    atomic_fetch_sub_explicit(&r->hdr->consumers_registered, 1, memory_order_relaxed);
+    myl__wake_producers(r, NULL);
+    return 0;
+}
+
+int myl_ring_reap(myl_ring *r)
+{
+    if (!r)
+        return MYL_EINVAL;
+    int n = 0;
+    for (uint32_t i = 0; i < r->max_consumers; i++) {
+        myl__consumer_entry *e = &r->consumers[i];
+        if (myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE &&
+            !myl__peer_alive(e->pid, e->start_time) && myl_ring_evict(r, i) == 0)
+            n++;
+    }
+    return n;
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install the Debian packages myelon's build, tests and benchmarks need,
+# only those missing. Sourced by demo.sh and test.sh.
+set -euo pipefail
+MYELON_DEPS=(build-essential g++ cmake pkg-config lemon clang clang-format
+             libclang-rt-dev libcmocka-dev flatbuffers-compiler libflatbuffers-dev
+             libzmq3-dev libnng-dev)
+missing=()
+for p in "${MYELON_DEPS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Build and run the whole test suite: the normal build, then ASan+UBSan,
+# then TSan on the concurrency tests, then a libFuzzer smoke run.
+# MYELON_TEST_QUICK=1 runs the normal build only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+jobs=$(nproc)
+
+echo "== build: RelWithDebInfo"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+(cd build && ctest --output-on-failure -j"$jobs" -LE 'fuzz')
+
+[ "${MYELON_TEST_QUICK:-0}" = 1 ] && exit 0
+
+echo "== build: ASan+UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMYELON_SANITIZE=address,undefined \
+  -DMYELON_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -LE 'fuzz|nosan')
+
+echo "== build: TSan (concurrency tests)"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYELON_SANITIZE=thread \
+  -DMYELON_BUILD_BENCH=OFF -DMYELON_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build build-tsan -j"$jobs"
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j"$jobs" -L concurrency)
+
+echo "== build: libFuzzer smoke (clang)"
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYELON_BUILD_FUZZ=ON \
+  -DMYELON_BUILD_BENCH=OFF -DMYELON_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build build-fuzz -j"$jobs"
+(cd build-fuzz && ctest --output-on-failure -j"$jobs" -L fuzz)

@@ -1,0 +1,119 @@
+/* Single-process behaviour of the ring: the data path in every mode. */
+#include "harness.h"
+
+#include "myelon/myelon.h"
+
+typedef struct ev {
+    uint64_t seq;
+    uint64_t payload[7];
+} ev;
+
+static myl_ring *make(const char *tag, uint32_t producers, uint32_t mode, uint64_t cap)
+{
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = myl_test_name(tag),
+                       .slot_size = sizeof(ev),
+                       .capacity = cap,
+                       .producers = producers,
+                       .mode = mode,
+                       .wait = MYL_WAIT_HYBRID,
+                       .fingerprint = 0x1234};
+    myl_ring *r = NULL;
+    myl_ring_unlink(MYL_BACKING_SHM, o.name);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    return r;
+}
+
+static void drop(myl_ring *r, const char *tag)
+{
+    myl_ring_close(r);
+    assert_int_equal(myl_ring_unlink(MYL_BACKING_SHM, myl_test_name(tag)), 0);
+}
+
+static void roundtrip(uint32_t producers)
+{
+    myl_ring *r = make("rt", producers, MYL_MODE_GATED, 8);
+    myl_producer *p;
+    myl_consumer *c;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    assert_int_equal(myl_consumer_open(r, "c0", NULL, &c), 0);
+    uint64_t s;
+    /* Fill the ring: the ninth claim would overwrite an unread event. */
+    for (uint64_t i = 0; i < 8; i++) {
+        ev e = {.seq = i};
+        assert_int_equal(myl_producer_try_send(p, &e), 0);
+    }
+    assert_int_equal(myl_producer_try_claim(p, 1, &s), MYL_EAGAIN);
+    assert_int_equal(myl_producer_claim(p, 1, &s, 1000000), MYL_ETIMEDOUT);
+    int64_t n = myl_consumer_try_poll(c, 16, &s);
+    assert_int_equal(n, 8);
+    assert_int_equal(s, 0);
+    for (int64_t i = 0; i < n; i++)
+        assert_int_equal(((const ev *)myl_consumer_slot(c, s + (uint64_t)i))->seq, (uint64_t)i);
+    myl_consumer_release(c, 3);
+    assert_int_equal(myl_producer_try_claim(p, 3, &s), 0);
+    assert_int_equal(s, 8);
+    assert_int_equal(myl_producer_try_claim(p, 1, &s), MYL_EAGAIN);
+    myl_consumer_release(c, 5);
+    assert_int_equal(myl_consumer_try_poll(c, 1, &s), MYL_EAGAIN); /* claimed, unpublished */
+    myl_producer_publish(p, 8, 3);
+    assert_int_equal(myl_consumer_poll(c, 16, &s, 1000000), 3);
+    assert_int_equal(s, 8);
+    myl_ring_stats st;
+    assert_int_equal(myl_ring_stats_get(r, &st), 0);
+    assert_int_equal(st.published, 11);
+    assert_int_equal(st.consumers, 1);
+    myl_consumer_close(c);
+    myl_producer_close(p);
+    drop(r, "rt");
+}
+
+static void test_roundtrip_sp(void **state)
+{
+    (void)state;
+    roundtrip(MYL_PRODUCERS_SINGLE);
+}
+
+static void test_roundtrip_mp(void **state)
+{
+    (void)state;
+    roundtrip(MYL_PRODUCERS_MULTI);
+}
+
+static void test_lossy_overrun(void **state)
+{
+    (void)state;
+    myl_ring *r = make("lossy", MYL_PRODUCERS_SINGLE, MYL_MODE_LOSSY, 16);
+    myl_producer *p;
+    myl_consumer *c;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    assert_int_equal(myl_consumer_open(r, "c0", NULL, &c), 0);
+    for (uint64_t i = 0; i < 100; i++) {
+        ev e = {.seq = i};
+        assert_int_equal(myl_producer_try_send(p, &e), 0); /* never blocks */
+    }
+    ev out[32];
+    uint64_t lost = 0, got = 0, last = 0;
+    for (;;) {
+        uint64_t l = 0;
+        int64_t n = myl_consumer_read(c, out, 32, &l, 0);
+        lost += l;
+        if (n == MYL_ETIMEDOUT || n == MYL_EAGAIN)
+            break;
+        assert_true(n > 0);
+        for (int64_t i = 0; i < n; i++) {
+            assert_true(got == 0 || out[i].seq > last);
+            last = out[i].seq;
+        }
+        got += (uint64_t)n;
+    }
+    assert_int_equal(got + lost, 100);
+    assert_true(lost > 0);
+    assert_int_equal(last, 99);
+    myl_consumer_close(c);
+    myl_producer_close(p);
+    drop(r, "lossy");
+}
+
+MYL_TEST_MAIN("ring_basic", cmocka_unit_test(test_roundtrip_sp),
+              cmocka_unit_test(test_roundtrip_mp), cmocka_unit_test(test_lossy_overrun))
