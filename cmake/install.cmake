@@ -1,0 +1,34 @@
+# Install rules: headers, libmyelon, myelonc, the CMake package and the
+# pkg-config file.
+include(CMakePackageConfigHelpers)
+set(MYELON_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/myelon)
+
+install(TARGETS myelon_runtime EXPORT myelonTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET myelonc)
+  install(TARGETS myelonc EXPORT myelonTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+foreach(tool myelon-stat)
+  if(TARGET ${tool})
+    install(TARGETS ${tool} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
+endforeach()
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/myelon
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
+install(FILES ${PROJECT_BINARY_DIR}/runtime/include/myelon/version.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/myelon)
+
+install(EXPORT myelonTargets NAMESPACE myelon:: DESTINATION ${MYELON_CMAKE_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/myelonConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/myelonConfig.cmake INSTALL_DESTINATION ${MYELON_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/myelonConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/myelonConfig.cmake
+              ${PROJECT_BINARY_DIR}/myelonConfigVersion.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/myelonAddSchema.cmake
+        DESTINATION ${MYELON_CMAKE_DIR})
+
+configure_file(${PROJECT_SOURCE_DIR}/cmake/myelon.pc.in ${PROJECT_BINARY_DIR}/myelon.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/myelon.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
