@@ -1,0 +1,379 @@
+/* Layer-0 benchmark: round-trip latency and one-way streaming throughput
+ * between two processes, each against a baseline measured in the same run.
+ *
+ *   ring_bench [--trials N] [--iters N] [--events N] [--csv FILE]
+ *              [--cpus A,B] [--only pingpong|stream]
+ *
+ * Ping-pong: the parent sends an event on ring "ping", the child answers on
+ * ring "pong"; the parent times each round trip. The floor probe is a
+ * single cache line bounced between the same two processes (each writes the
+ * counter the other waits for). Floor and ring run in alternating blocks
+ * within one pair of pinned processes, so that both see the same placement
+ * of the two vCPUs; the ratio of their medians is what counts.
+ *
+ * Streaming: the parent produces batches (claimed in place, payload fully
+ * written), the child consumes them (payload fully read and summed).
+ * Baselines: memcpy bandwidth of the same size within one process, and a
+ * cross-core copy (the consumer copies the producer's buffer through the
+ * shared mapping) is left to the layer-1 benchmark.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "myelon/myelon.h"
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0)
+        fprintf(stderr, "warning: cannot pin to cpu %d: %s\n", cpu, strerror(errno));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint64_t pct(uint64_t *v, size_t n, double p)
+{
+    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+    return v[i];
+}
+
+/* ---- shared control block for the floor probe ---- */
+
+typedef struct ctl {
+    alignas(64) _Atomic uint64_t line; /* the floor probe's one cache line */
+    alignas(128) _Atomic uint64_t go;
+} ctl;
+
+static void check(int rc, const char *what)
+{
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", what, myl_strerror(rc));
+        exit(1);
+    }
+}
+
+static myl_ring *ring_new(const char *name, uint32_t slot, uint64_t cap)
+{
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = name,
+                       .slot_size = slot,
+                       .capacity = cap,
+                       .wait = MYL_WAIT_SPIN,
+                       .flags = MYL_SEG_PREFAULT};
+    myl_ring *r;
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+    check(myl_ring_create(&o, &r), name);
+    return r;
+}
+
+static myl_ring *ring_get(const char *name)
+{
+    myl_ring_opts o = {.size = sizeof o, .name = name, .flags = MYL_SEG_PREFAULT};
+    myl_ring *r;
+    check(myl_ring_attach(&o, &r), name);
+    return r;
+}
+
+static inline void spin_poll_one(myl_consumer *c, uint64_t *s)
+{
+    while (myl_consumer_try_poll(c, 1, s) <= 0)
+        myl__cpu_relax();
+}
+
+static inline void spin_claim(myl_producer *p, uint32_t n, uint64_t *s)
+{
+    while (myl_producer_try_claim(p, n, s) != 0)
+        myl__cpu_relax();
+}
+
+/* ---- ping-pong ---- */
+
+struct pp_result {
+    uint64_t *floor, *ring;
+    size_t n_floor, n_ring;
+};
+
+static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu_b,
+                     struct pp_result *res)
+{
+    char ping[64], pong[64];
+    snprintf(ping, sizeof ping, "myl-bench-ping-%d", (int)getpid());
+    snprintf(pong, sizeof pong, "myl-bench-pong-%d", (int)getpid());
+    myl_ring *rp = ring_new(ping, payload, 1024);
+    myl_ring *rq = ring_new(pong, payload, 1024);
+    ctl *k = mmap(NULL, sizeof *k, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    memset(k, 0, sizeof *k);
+
+    pid_t child = fork();
+    if (child == 0) {
+        pin(cpu_b);
+        myl_ring *a = ring_get(ping), *b = ring_get(pong);
+        myl_consumer *c;
+        myl_producer *p;
+        check(myl_consumer_open(a, "echo", NULL, &c), "child consumer");
+        check(myl_producer_open(b, NULL, &p), "child producer");
+        atomic_store(&k->go, 1);
+        for (int t = 0; t < trials; t++) {
+            /* floor block: wait for odd values, answer with the next even */
+            for (uint64_t i = 0; i < (uint64_t)iters; i++) {
+                uint64_t want = (uint64_t)t * 2 * (uint64_t)iters + 2 * i + 1;
+                /* Acquire/release pairs with the parent's store/load. */
+                while (atomic_load_explicit(&k->line, memory_order_acquire) != want)
+                    myl__cpu_relax();
+                atomic_store_explicit(&k->line, want + 1, memory_order_release);
+            }
+            /* ring block: echo each event back */
+            for (int i = 0; i < iters; i++) {
+                uint64_t s, o;
+                spin_poll_one(c, &s);
+                spin_claim(p, 1, &o);
+                memcpy(myl_producer_slot(p, o), myl_consumer_slot(c, s), payload);
+                myl_consumer_release(c, 1);
+                myl_producer_publish(p, o, 1);
+            }
+        }
+        _exit(0);
+    }
+    pin(cpu_a);
+    myl_producer *p;
+    myl_consumer *c;
+    check(myl_producer_open(rp, NULL, &p), "producer");
+    check(myl_consumer_open(rq, "pinger", NULL, &c), "consumer");
+    while (!atomic_load(&k->go))
+        myl__cpu_relax();
+    /* The child registered on ping before go: wait until it is counted. */
+    check(myl_producer_wait_consumers(p, "echo", 1, 5000000000), "wait echo");
+    res->floor = calloc((size_t)trials * iters, sizeof(uint64_t));
+    res->ring = calloc((size_t)trials * iters, sizeof(uint64_t));
+    uint8_t msg[65536];
+    memset(msg, 0xab, sizeof msg);
+    for (int t = 0; t < trials; t++) {
+        for (uint64_t i = 0; i < (uint64_t)iters; i++) {
+            uint64_t v = (uint64_t)t * 2 * (uint64_t)iters + 2 * i + 1;
+            uint64_t t0 = now_ns();
+            atomic_store_explicit(&k->line, v, memory_order_release);
+            while (atomic_load_explicit(&k->line, memory_order_acquire) != v + 1)
+                myl__cpu_relax();
+            res->floor[res->n_floor++] = now_ns() - t0;
+        }
+        for (int i = 0; i < iters; i++) {
+            uint64_t s, r;
+            uint64_t t0 = now_ns();
+            spin_claim(p, 1, &s);
+            memcpy(myl_producer_slot(p, s), msg, payload);
+            myl_producer_publish(p, s, 1);
+            spin_poll_one(c, &r);
+            myl_consumer_release(c, 1);
+            res->ring[res->n_ring++] = now_ns() - t0;
+        }
+    }
+    waitpid(child, NULL, 0);
+    myl_producer_close(p);
+    myl_consumer_close(c);
+    myl_ring_close(rp);
+    myl_ring_close(rq);
+    myl_ring_unlink(MYL_BACKING_SHM, ping);
+    myl_ring_unlink(MYL_BACKING_SHM, pong);
+    munmap(k, sizeof *k);
+}
+
+/* ---- streaming ---- */
+
+static double memcpy_gbps(size_t size)
+{
+    size_t total = (size_t)1 << 30; /* bytes copied */
+    size_t buf = size < ((size_t)4 << 20) ? ((size_t)4 << 20) : size;
+    uint8_t *src = malloc(buf), *dst = malloc(buf);
+    memset(src, 1, buf);
+    memset(dst, 2, buf);
+    uint64_t t0 = now_ns();
+    size_t off = 0;
+    for (size_t done = 0; done < total; done += size) {
+        memcpy(dst + off, src + off, size);
+        off += size;
+        if (off + size > buf)
+            off = 0;
+    }
+    uint64_t dt = now_ns() - t0;
+    volatile uint8_t sink = dst[buf / 2];
+    (void)sink;
+    free(src);
+    free(dst);
+    return (double)total / (double)dt;
+}
+
+static double stream(uint32_t size, uint64_t events, int cpu_a, int cpu_b)
+{
+    char name[64];
+    snprintf(name, sizeof name, "myl-bench-stream-%d", (int)getpid());
+    uint32_t stride = myl_ring_stride(size);
+    uint64_t cap = 64;
+    while (cap * 2 * stride <= ((uint64_t)4 << 20))
+        cap *= 2;
+    uint32_t batch = cap / 4 < 64 ? (uint32_t)(cap / 4) : 64;
+    myl_ring *r = ring_new(name, size, cap);
+    ctl *k = mmap(NULL, sizeof *k, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    memset(k, 0, sizeof *k);
+    pid_t child = fork();
+    if (child == 0) {
+        pin(cpu_b);
+        myl_ring *rc = ring_get(name);
+        myl_consumer *c;
+        check(myl_consumer_open(rc, "sink", NULL, &c), "sink");
+        atomic_store(&k->go, 1);
+        uint64_t sum = 0, got = 0;
+        while (got < events) {
+            uint64_t s;
+            int64_t n;
+            while ((n = myl_consumer_try_poll(c, batch, &s)) <= 0)
+                myl__cpu_relax();
+            for (int64_t i = 0; i < n; i++) {
+                const uint64_t *w = myl_consumer_slot(c, s + (uint64_t)i);
+                for (uint32_t j = 0; j < size / 8; j++)
+                    sum += w[j];
+            }
+            myl_consumer_release(c, (uint32_t)n);
+            got += (uint64_t)n;
+        }
+        atomic_store(&k->line, sum | 1);
+        _exit(0);
+    }
+    pin(cpu_a);
+    myl_producer *p;
+    check(myl_producer_open(r, NULL, &p), "producer");
+    while (!atomic_load(&k->go))
+        myl__cpu_relax();
+    check(myl_producer_wait_consumers(p, "sink", 1, 5000000000), "wait sink");
+    uint64_t t0 = now_ns();
+    for (uint64_t e = 0; e < events;) {
+        uint32_t n = events - e < batch ? (uint32_t)(events - e) : batch;
+        uint64_t s;
+        spin_claim(p, n, &s);
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t *w = myl_producer_slot(p, s + i);
+            for (uint32_t j = 0; j < size / 8; j++)
+                w[j] = e + i + j;
+        }
+        myl_producer_publish(p, s, n);
+        e += n;
+    }
+    waitpid(child, NULL, 0);
+    uint64_t dt = now_ns() - t0;
+    myl_producer_close(p);
+    myl_ring_close(r);
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+    munmap(k, sizeof *k);
+    return (double)events * 1e9 / (double)dt;
+}
+
+int main(int argc, char **argv)
+{
+    int trials = 20, iters = 5000, cpu_a = 0, cpu_b = 1;
+    uint64_t events = 20000000;
+    const char *csv = NULL, *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--trials") && i + 1 < argc)
+            trials = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--iters") && i + 1 < argc)
+            iters = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--events") && i + 1 < argc)
+            events = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--csv") && i + 1 < argc)
+            csv = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
+        else if (!strcmp(argv[i], "--cpus") && i + 1 < argc)
+            sscanf(argv[++i], "%d,%d", &cpu_a, &cpu_b);
+        else {
+            fprintf(stderr,
+                    "usage: %s [--trials N] [--iters N] [--events N] [--csv FILE] "
+                    "[--cpus A,B] [--only pingpong|stream]\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    FILE *out = csv ? fopen(csv, "w") : NULL;
+    if (out)
+        fprintf(out, "kind,size,metric,value\n");
+    printf("myelon %s ring_bench: cpus %d,%d\n", MYL_VERSION_STRING, cpu_a, cpu_b);
+
+    if (!only || !strcmp(only, "pingpong")) {
+        static const uint32_t sizes[] = {8, 56, 64};
+        printf("\nround trip, %d trials x %d, floor interleaved (ns)\n", trials, iters);
+        printf("%-8s %8s %8s %8s | %8s %8s %8s | %7s\n", "payload", "flr p50", "p99", "p99.9",
+               "ring p50", "p99", "p99.9", "ratio");
+        for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+            struct pp_result res = {0};
+            pingpong(sizes[z], trials, iters, cpu_a, cpu_b, &res);
+            qsort(res.floor, res.n_floor, 8, cmp_u64);
+            qsort(res.ring, res.n_ring, 8, cmp_u64);
+            uint64_t f50 = pct(res.floor, res.n_floor, 0.5), r50 = pct(res.ring, res.n_ring, 0.5);
+            double ratio = (double)r50 / (double)f50;
+            printf("%-8u %8llu %8llu %8llu | %8llu %8llu %8llu | %7.3f\n", sizes[z],
+                   (unsigned long long)f50, (unsigned long long)pct(res.floor, res.n_floor, 0.99),
+                   (unsigned long long)pct(res.floor, res.n_floor, 0.999), (unsigned long long)r50,
+                   (unsigned long long)pct(res.ring, res.n_ring, 0.99),
+                   (unsigned long long)pct(res.ring, res.n_ring, 0.999), ratio);
+            if (out) {
+                fprintf(out, "floor,%u,p50_ns,%llu\n", sizes[z], (unsigned long long)f50);
+                fprintf(out, "floor,%u,p99_ns,%llu\n", sizes[z],
+                        (unsigned long long)pct(res.floor, res.n_floor, 0.99));
+                fprintf(out, "floor,%u,p999_ns,%llu\n", sizes[z],
+                        (unsigned long long)pct(res.floor, res.n_floor, 0.999));
+                fprintf(out, "pingpong,%u,p50_ns,%llu\n", sizes[z], (unsigned long long)r50);
+                fprintf(out, "pingpong,%u,p99_ns,%llu\n", sizes[z],
+                        (unsigned long long)pct(res.ring, res.n_ring, 0.99));
+                fprintf(out, "pingpong,%u,p999_ns,%llu\n", sizes[z],
+                        (unsigned long long)pct(res.ring, res.n_ring, 0.999));
+                fprintf(out, "pingpong,%u,ratio_p50_to_floor,%.4f\n", sizes[z], ratio);
+            }
+            free(res.floor);
+            free(res.ring);
+        }
+    }
+    if (!only || !strcmp(only, "stream")) {
+        static const uint32_t sizes[] = {64, 256, 1024, 4096, 16384, 65536};
+        printf("\none-way streaming, batches of up to 64, payload written and read in full\n");
+        printf("%-8s %12s %10s %12s %9s\n", "payload", "events/s", "GB/s", "memcpy GB/s",
+               "of memcpy");
+        for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+            uint64_t n = events;
+            if ((uint64_t)sizes[z] * n > ((uint64_t)8 << 30))
+                n = ((uint64_t)8 << 30) / sizes[z];
+            double eps = stream(sizes[z], n, cpu_a, cpu_b);
+            double gbps = eps * sizes[z] / 1e9;
+            double mc = memcpy_gbps(sizes[z]);
+            printf("%-8u %12.0f %10.2f %12.2f %8.1f%%\n", sizes[z], eps, gbps, mc,
+                   100.0 * gbps / mc);
+            if (out) {
+                fprintf(out, "stream,%u,events_per_s,%.0f\n", sizes[z], eps);
+                fprintf(out, "stream,%u,gb_per_s,%.3f\n", sizes[z], gbps);
+                fprintf(out, "memcpy,%u,gb_per_s,%.3f\n", sizes[z], mc);
+            }
+        }
+    }
+    if (out)
+        fclose(out);
+    return 0;
+}
