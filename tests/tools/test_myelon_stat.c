@@ -1,0 +1,77 @@
+/* myelon-stat reads a live ring's counters from another process. */
+#include "harness.h"
+
+#include "myelon/myelon.h"
+
+static char *run(const char *args)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", MYELON_STAT_PATH, args);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    static char out[16384];
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    int st = pclose(f);
+    assert_int_equal(WEXITSTATUS(st), 0);
+    return out;
+}
+
+static void test_stat_counts(void **state)
+{
+    (void)state;
+    const char *name = myl_test_name("stat");
+    myl_ring_opts o = {.size = sizeof o, .name = name, .slot_size = 16, .capacity = 64};
+    myl_ring *r;
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    myl_producer *p;
+    myl_consumer *c;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    assert_int_equal(myl_consumer_open(r, "reader-1", NULL, &c), 0);
+    uint64_t ev[2] = {1, 2}, s;
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(myl_producer_try_send(p, ev), 0);
+    assert_int_equal(myl_consumer_try_poll(c, 4, &s), 4);
+    myl_consumer_release(c, 4);
+
+    char args[256];
+    snprintf(args, sizeof args, "%s", name);
+    char *out = run(args);
+    assert_non_null(strstr(out, "published    10\n"));
+    assert_non_null(strstr(out, "reader-1"));
+    assert_non_null(strstr(out, "1 active"));
+
+    snprintf(args, sizeof args, "--prometheus %s", name);
+    out = run(args);
+    char want[256];
+    snprintf(want, sizeof want, "myelon_published_total{ring=\"%s\"} 10\n", name);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want,
+             "myelon_consumer_consumed_total{ring=\"%s\",consumer=\"reader-1\"} 4\n", name);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "myelon_consumer_lag{ring=\"%s\",consumer=\"reader-1\"} 6\n", name);
+    assert_non_null(strstr(out, want));
+
+    myl_consumer_close(c);
+    myl_producer_close(p);
+    myl_ring_close(r);
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+}
+
+static void test_stat_missing_ring(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s myl-test-no-such-ring-%d 2>&1", MYELON_STAT_PATH, (int)getpid());
+    FILE *f = popen(cmd, "r");
+    char out[1024];
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    int st = pclose(f);
+    assert_int_equal(WEXITSTATUS(st), 1);
+    assert_non_null(strstr(out, "ENOENT"));
+}
+
+MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
+              cmocka_unit_test(test_stat_missing_ring))

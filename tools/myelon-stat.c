@@ -1,0 +1,181 @@
+/* myelon-stat: print a ring's header and counters, read from its segment.
+ *
+ *   myelon-stat [--file] [--prometheus] [--watch SECONDS] NAME...
+ *
+ * NAME is a shm label (as given to myl_ring_create) or, with --file, a path.
+ * Works from any process with read-write access to the segment; it never
+ * registers as a producer or consumer, so it does not disturb the ring.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "myelon/myelon.h"
+
+static const char *mode_name(uint32_t m, const char *a, const char *b)
+{
+    return m == 1 ? a : m == 2 ? b : "?";
+}
+
+static const char *state_name(uint32_t s)
+{
+    static const char *names[] = {"free", "claiming", "active", "evicted"};
+    return s < 4 ? names[s] : "?";
+}
+
+/* Label values in Prometheus text: escape backslash, quote and newline. */
+static void prom_label(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            fputc('\\', f);
+        if (*s == '\n') {
+            fputs("\\n", f);
+            continue;
+        }
+        fputc(*s, f);
+    }
+}
+
+static void print_human(const char *name, const myl_ring *r)
+{
+    myl_ring_stats s;
+    myl_ring_stats_get(r, &s);
+    printf("ring %s\n", name);
+    printf("  state        %s\n", s.state == MYL_SEG_STATE_READY      ? "ready"
+                                  : s.state == MYL_SEG_STATE_SHUTDOWN ? "shutdown"
+                                                                      : "?");
+    printf("  slots        %llu x %u bytes (stride %u), %s producer, %s\n",
+           (unsigned long long)s.capacity, s.slot_size, s.slot_stride,
+           mode_name(s.producer_mode, "single", "multi"), mode_name(s.ring_mode, "gated", "lossy"));
+    printf("  fingerprint  %016llx\n", (unsigned long long)s.fingerprint);
+    printf("  creator pid  %d, segment %llu bytes\n", s.creator_pid,
+           (unsigned long long)s.segment_size);
+    printf("  claimed      %llu\n", (unsigned long long)s.claim);
+    printf("  published    %llu\n", (unsigned long long)s.published);
+    printf("  producers    %u active, waits %llu, futex wakes %llu\n", s.producers,
+           (unsigned long long)s.producer_waits, (unsigned long long)s.futex_wakes);
+    printf("  consumers    %u active\n", s.consumers);
+    printf("  %-4s %-31s %-8s %-7s %5s %12s %12s %8s %8s %10s %8s\n", "slot", "id", "state", "pid",
+           "alive", "seq", "consumed", "waits", "overruns", "lost", "skipped");
+    for (uint32_t i = 0; i < r->max_consumers; i++) {
+        myl_consumer_stats c;
+        if (myl_ring_consumer_stats(r, i, &c) < 0 || c.state == MYL_ENTRY_FREE)
+            continue;
+        printf("  %-4u %-31s %-8s %-7d %5s %12llu %12llu %8llu %8llu %10llu %8llu\n", i, c.id,
+               state_name(c.state), c.pid, c.alive ? "yes" : "no", (unsigned long long)c.seq,
+               (unsigned long long)c.consumed, (unsigned long long)c.waits,
+               (unsigned long long)c.overruns, (unsigned long long)c.lost,
+               (unsigned long long)c.skipped);
+    }
+}
+
+static void print_prom(const char *name, const myl_ring *r)
+{
+    myl_ring_stats s;
+    myl_ring_stats_get(r, &s);
+#define RING_METRIC(metric, value)                                                                 \
+    do {                                                                                           \
+        printf("myelon_" metric "{ring=\"");                                                       \
+        prom_label(stdout, name);                                                                  \
+        printf("\"} %llu\n", (unsigned long long)(value));                                         \
+    } while (0)
+    RING_METRIC("capacity", s.capacity);
+    RING_METRIC("slot_size_bytes", s.slot_size);
+    RING_METRIC("claimed_total", s.claim);
+    RING_METRIC("published_total", s.published);
+    RING_METRIC("producer_waits_total", s.producer_waits);
+    RING_METRIC("futex_wakes_total", s.futex_wakes);
+    RING_METRIC("producers_active", s.producers);
+    RING_METRIC("consumers_active", s.consumers);
+#undef RING_METRIC
+    for (uint32_t i = 0; i < r->max_consumers; i++) {
+        myl_consumer_stats c;
+        if (myl_ring_consumer_stats(r, i, &c) < 0 || c.state == MYL_ENTRY_FREE)
+            continue;
+        struct {
+            const char *metric;
+            uint64_t value;
+        } m[] = {{"consumer_consumed_total", c.consumed},
+                 {"consumer_waits_total", c.waits},
+                 {"consumer_overruns_total", c.overruns},
+                 {"consumer_lost_total", c.lost},
+                 {"consumer_skipped_total", c.skipped},
+                 {"consumer_lag", s.claim > c.seq ? s.claim - c.seq : 0},
+                 {"consumer_alive", c.alive}};
+        for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
+            printf("myelon_%s{ring=\"", m[k].metric);
+            prom_label(stdout, name);
+            printf("\",consumer=\"");
+            prom_label(stdout, c.id);
+            printf("\"} %llu\n", (unsigned long long)m[k].value);
+        }
+    }
+}
+
+static int usage(const char *argv0)
+{
+    fprintf(stderr,
+            "usage: %s [--file] [--prometheus] [--watch SECONDS] NAME...\n"
+            "  NAME        shm label of a ring (or a file path with --file)\n"
+            "  --file      NAME is an mmap'ed file\n"
+            "  --prometheus  print Prometheus text exposition format\n"
+            "  --watch S   print again every S seconds until interrupted\n",
+            argv0);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t backing = MYL_BACKING_SHM;
+    int prom = 0, first = 0;
+    double watch = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--file"))
+            backing = MYL_BACKING_FILE;
+        else if (!strcmp(argv[i], "--prometheus"))
+            prom = 1;
+        else if (!strcmp(argv[i], "--watch") && i + 1 < argc)
+            watch = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return usage(argv[0]) - 2;
+        else if (argv[i][0] == '-')
+            return usage(argv[0]);
+        else if (!first)
+            first = i;
+    }
+    if (!first)
+        return usage(argv[0]);
+    int status = 0;
+    do {
+        for (int i = first; i < argc; i++) {
+            if (argv[i][0] == '-') {
+                if (!strcmp(argv[i], "--watch"))
+                    i++;
+                continue;
+            }
+            myl_ring_opts o = {.size = sizeof o, .backing = backing, .name = argv[i]};
+            myl_ring *r;
+            int rc = myl_ring_attach(&o, &r);
+            if (rc < 0) {
+                fprintf(stderr, "myelon-stat: %s: %s (%s)\n", argv[i], myl_strerror(rc),
+                        myl_errname(rc));
+                status = 1;
+                continue;
+            }
+            if (prom)
+                print_prom(argv[i], r);
+            else
+                print_human(argv[i], r);
+            myl_ring_close(r);
+        }
+        fflush(stdout);
+        if (watch > 0) {
+            struct timespec ts = {(time_t)watch, (long)((watch - (double)(time_t)watch) * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+    } while (watch > 0);
+    return status;
+}
