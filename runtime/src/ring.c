@@ -72,7 +72,8 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
     *out = NULL;
     if (opts)
         o = *opts;
-    if (o.on_dead_consumer > MYL_DEAD_EVICT)
+    if (o.on_dead_consumer > MYL_DEAD_EVICT || o.coordination > MYL_COORD_WAIT ||
+        o.coord_timeout_ns < 0)
         return MYL_EINVAL;
     uint32_t w = pick_wait(r, o.wait);
     if (!wait_allowed(r, w))
@@ -136,6 +137,14 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
     myl__store_relaxed(&e->heartbeat_ns, myl__now_ns());
     /* R4: pairs with A4 in scans: pid and start time are set. */
     myl__store_release(&e->state, MYL_ENTRY_ACTIVE);
+    if (o.coordination == MYL_COORD_WAIT) {
+        int rc = myl_producer_wait_consumers(p, o.coord_prefix, o.coord_count,
+                                             o.coord_timeout_ns ? o.coord_timeout_ns : MYL_FOREVER);
+        if (rc < 0) {
+            myl_producer_close(p);
+            return rc;
+        }
+    }
     *out = p;
     return 0;
 }

@@ -1,4 +1,7 @@
 /* Single-process behaviour of the ring: the data path in every mode. */
+#define _POSIX_C_SOURCE 200809L
+#include <time.h>
+
 #include "harness.h"
 
 #include "myelon/myelon.h"
@@ -115,5 +118,47 @@ static void test_lossy_overrun(void **state)
     drop(r, "lossy");
 }
 
-MYL_TEST_MAIN("ring_basic", cmocka_unit_test(test_roundtrip_sp),
-              cmocka_unit_test(test_roundtrip_mp), cmocka_unit_test(test_lossy_overrun))
+static void test_coordination_wait(void **state)
+{
+    (void)state;
+    myl_ring *r = make("coord", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 8);
+    pid_t child = fork();
+    if (child == 0) {
+        /* Another process registers "w-1" a little later and stays alive
+         * until the parent has seen it. */
+        myl_ring_opts o = {.size = sizeof o, .name = myl_test_name("coord")};
+        myl_ring *rc;
+        myl_consumer *c;
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+        if (myl_ring_attach(&o, &rc) < 0 || myl_consumer_open(rc, "w-1", NULL, &c) < 0)
+            _exit(1);
+        uint64_t s;
+        myl_consumer_poll(c, 1, &s, 10000000000); /* returns when the parent publishes */
+        _exit(0);
+    }
+    myl_producer_opts po = {.size = sizeof po,
+                            .coordination = MYL_COORD_WAIT,
+                            .coord_prefix = "w-",
+                            .coord_count = 1,
+                            .coord_timeout_ns = 10000000000};
+    myl_producer *p;
+    assert_int_equal(myl_producer_open(r, &po, &p), 0);
+    ev e = {.seq = 1};
+    assert_int_equal(myl_producer_try_send(p, &e), 0);
+    int st;
+    waitpid(child, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    myl_producer_close(p);
+    /* Two "w-" consumers never come: open gives up with the timeout. */
+    po.coord_count = 2;
+    po.coord_timeout_ns = 50000000;
+    assert_int_equal(myl_producer_open(r, &po, &p), MYL_ETIMEDOUT);
+    /* ...and its table entry was given back: an immediate open works. */
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    myl_producer_close(p);
+    drop(r, "coord");
+}
+
+MYL_TEST_MAIN("ring_basic", cmocka_unit_test(test_coordination_wait),
+              cmocka_unit_test(test_roundtrip_sp), cmocka_unit_test(test_roundtrip_mp),
+              cmocka_unit_test(test_lossy_overrun))

@@ -51,6 +51,9 @@ extern "C" {
 /* Consumer start positions. */
 #define MYL_START_LIVE 0u   /* the next event published after registration */
 #define MYL_START_OLDEST 1u /* the oldest event still in the ring */
+/* Producer coordination modes. */
+#define MYL_COORD_IMMEDIATE 0u
+#define MYL_COORD_WAIT 1u
 /* What a waiting producer does about a dead consumer. */
 #define MYL_DEAD_ERROR 0u /* return MYL_EPEERDEAD */
 #define MYL_DEAD_EVICT 1u /* evict it (counted) and go on */
@@ -105,6 +108,14 @@ typedef struct myl_producer_opts {
     uint32_t on_dead_consumer; /* MYL_DEAD_ERROR (default) or MYL_DEAD_EVICT */
     uint32_t wait;             /* 0 = the ring's strategy */
     uint32_t spin;             /* hybrid: spins before blocking; 0 = default */
+    /* Coordination: MYL_COORD_IMMEDIATE (default) returns at once;
+     * MYL_COORD_WAIT makes open wait until coord_count live consumers whose
+     * ids start with coord_prefix (NULL = any) are registered, at most
+     * coord_timeout_ns (0 = no deadline), else it fails with that error. */
+    uint32_t coordination;
+    uint32_t coord_count;
+    const char *coord_prefix;
+    int64_t coord_timeout_ns;
 } myl_producer_opts;
 
 typedef struct myl_producer {
