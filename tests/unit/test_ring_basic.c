@@ -122,11 +122,12 @@ static void test_coordination_wait(void **state)
 {
     (void)state;
     myl_ring *r = make("coord", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 8);
+    const char *name = myl_test_name("coord"); /* the parent's pid is in it */
     pid_t child = fork();
     if (child == 0) {
         /* Another process registers "w-1" a little later and stays alive
          * until the parent has seen it. */
-        myl_ring_opts o = {.size = sizeof o, .name = myl_test_name("coord")};
+        myl_ring_opts o = {.size = sizeof o, .name = name};
         myl_ring *rc;
         myl_consumer *c;
         nanosleep(&(struct timespec){0, 50000000}, NULL);
