@@ -223,15 +223,18 @@ static double memcpy_gbps(size_t size)
     return (double)total / (double)dt;
 }
 
+static uint64_t ring_bytes = (uint64_t)1 << 20;
+static uint32_t max_batch = 256;
+
 static double stream(uint32_t size, uint64_t events, int cpu_a, int cpu_b)
 {
     char name[64];
     snprintf(name, sizeof name, "myl-bench-stream-%d", (int)getpid());
     uint32_t stride = myl_ring_stride(size);
     uint64_t cap = 64;
-    while (cap * 2 * stride <= ((uint64_t)4 << 20))
+    while (cap * 2 * stride <= ring_bytes)
         cap *= 2;
-    uint32_t batch = cap / 4 < 64 ? (uint32_t)(cap / 4) : 64;
+    uint32_t batch = cap / 4 < max_batch ? (uint32_t)(cap / 4) : max_batch;
     myl_ring *r = ring_new(name, size, cap);
     ctl *k = mmap(NULL, sizeof *k, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     memset(k, 0, sizeof *k);
@@ -301,6 +304,10 @@ int main(int argc, char **argv)
             events = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--csv") && i + 1 < argc)
             csv = argv[++i];
+        else if (!strcmp(argv[i], "--ring-bytes") && i + 1 < argc)
+            ring_bytes = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+            max_batch = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
         else if (!strcmp(argv[i], "--cpus") && i + 1 < argc)
@@ -308,7 +315,7 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr,
                     "usage: %s [--trials N] [--iters N] [--events N] [--csv FILE] "
-                    "[--cpus A,B] [--only pingpong|stream]\n",
+                    "[--cpus A,B] [--only pingpong|stream] [--ring-bytes N] [--batch N]\n",
                     argv[0]);
             return 2;
         }
@@ -353,8 +360,10 @@ int main(int argc, char **argv)
         }
     }
     if (!only || !strcmp(only, "stream")) {
-        static const uint32_t sizes[] = {64, 256, 1024, 4096, 16384, 65536};
-        printf("\none-way streaming, batches of up to 64, payload written and read in full\n");
+        static const uint32_t sizes[] = {8, 56, 64, 256, 1024, 4096, 16384, 65536};
+        printf("\none-way streaming, ring of %llu bytes, batches of up to %u, payload written and "
+               "read in full\n",
+               (unsigned long long)ring_bytes, max_batch);
         printf("%-8s %12s %10s %12s %9s\n", "payload", "events/s", "GB/s", "memcpy GB/s",
                "of memcpy");
         for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
