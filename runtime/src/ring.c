@@ -473,6 +473,14 @@ void myl_consumer_close(myl_consumer *c)
     free(c);
 }
 
+static int check_self(myl_consumer *c)
+{
+    /* A4: evicted, or the entry reused after an eviction. */
+    if (myl__load_acquire(&c->ent->state) != MYL_ENTRY_ACTIVE || c->ent->pid != (int32_t)getpid())
+        return MYL_EEVICTED;
+    return 0;
+}
+
 /* Skip a slot whose producer died between claim and publish (MP), or move a
  * lossy consumer past an overrun. */
 static void mark_skipped(myl_consumer *c)
@@ -526,6 +534,11 @@ int64_t myl__consumer_scan(myl_consumer *c, uint32_t max)
             /* A later lap: overrun (lossy), or a registration race. */
             if (n > 0)
                 break;
+            /* On a gated ring the producer laps only a consumer it no longer
+             * gates on: an evicted one must learn that it was evicted, not
+             * skip ahead as if it were a lossy reader. */
+            if (!c->lossy && check_self(c) < 0)
+                return MYL_EEVICTED;
             return overrun(c);
         }
         break;
@@ -595,14 +608,6 @@ static bool poll_ready(void *arg)
         return true;
     uint64_t v = myl__load_acquire(&myl__slot_at(c->ring, c->next)->stamp); /* A2 */
     return v == ((c->next + 1) & MYL_STAMP_SEQ_MASK) || (v & MYL_STAMP_SKIP);
-}
-
-static int check_self(myl_consumer *c)
-{
-    /* A4: evicted, or the entry reused after an eviction. */
-    if (myl__load_acquire(&c->ent->state) != MYL_ENTRY_ACTIVE || c->ent->pid != (int32_t)getpid())
-        return MYL_EEVICTED;
-    return 0;
 }
 
 int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t timeout_ns)

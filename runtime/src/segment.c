@@ -155,7 +155,14 @@ int myl_ring_segment_size(const myl_ring_opts *opts, uint64_t *out)
 {
     struct defaults d;
     struct layout lo;
-    int rc = apply_defaults(opts, &d);
+    if (!opts || !out)
+        return MYL_EINVAL;
+    /* The size does not depend on the name: a size query (tools, generated
+     * code sizing a ring before naming it) need not give one. */
+    myl_ring_opts o = *opts;
+    if (!o.name || !o.name[0])
+        o.name = "-";
+    int rc = apply_defaults(&o, &d);
     if (rc < 0)
         return rc;
     rc = compute_layout(d.slot_size, d.capacity, d.max_producers, d.max_consumers, &lo);
@@ -241,13 +248,19 @@ int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect)
     /* Work on a private copy: the shared header may change under us. */
     myl__seg_header h;
     memcpy(&h, r->base, sizeof h);
+    /* A0: pairs with R0 in myl_ring_create: a READY state means the rest of
+     * the header was written before it. */
+    uint32_t state = myl__load_acquire(&((myl__seg_header *)r->base)->state);
+    /* The creator sizes the object (zero-filled) before it writes magic and
+     * version, with plain stores: a zero there under an INIT state is a
+     * segment being created, not a foreign file, and attach_wait must keep
+     * waiting for it rather than fail with EBADMAGIC/EVERSION. */
+    if (state == MYL_SEG_STATE_INIT && (h.magic == 0 || h.layout_version == 0))
+        return MYL_ENOTREADY;
     if (h.magic != MYL_SEG_MAGIC)
         return MYL_EBADMAGIC;
     if (h.layout_version != MYL_LAYOUT_VERSION)
         return MYL_EVERSION;
-    /* A0: pairs with R0 in myl_ring_create: a READY state means the rest of
-     * the header was written before it. */
-    uint32_t state = myl__load_acquire(&((myl__seg_header *)r->base)->state);
     if (state == MYL_SEG_STATE_INIT)
         return MYL_ENOTREADY;
     if (state != MYL_SEG_STATE_READY && state != MYL_SEG_STATE_SHUTDOWN)
