@@ -30,6 +30,9 @@ uint64_t myl__header_checksum(const myl__seg_header *h);
 int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect);
 /* Deadline helpers: a deadline of UINT64_MAX never expires. */
 uint64_t myl__deadline(int64_t timeout_ns);
+/* Time left until deadline for a call taking a timeout: -1 (none) for
+ * UINT64_MAX, else >= 0 (0: try once, do not wait). */
+int64_t myl__left(uint64_t deadline);
 /* Remaining time, clamped to [0, slice]; returns false when expired. */
 bool myl__remaining(uint64_t deadline, int64_t slice, int64_t *out);
 

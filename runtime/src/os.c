@@ -134,3 +134,11 @@ bool myl__remaining(uint64_t deadline, int64_t slice, int64_t *out)
     *out = left < (uint64_t)slice ? (int64_t)left : slice;
     return true;
 }
+
+int64_t myl__left(uint64_t deadline)
+{
+    if (deadline == UINT64_MAX)
+        return -1;
+    uint64_t now = myl__now_ns();
+    return now >= deadline ? 0 : (int64_t)(deadline - now);
+}

@@ -441,6 +441,8 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
         myl__store_relaxed(&e->overruns, 0);
         myl__store_relaxed(&e->lost, 0);
         myl__store_relaxed(&e->skipped, 0);
+        myl__store_relaxed(&e->dropped, 0);
+        myl__store_relaxed(&e->bad_frames, 0);
     }
     c->avail_end = c->next;
     c->overruns = myl__load_relaxed(&e->overruns);
@@ -607,7 +609,11 @@ static bool poll_ready(void *arg)
     if (ring_shut(c->ring))
         return true;
     uint64_t v = myl__load_acquire(&myl__slot_at(c->ring, c->next)->stamp); /* A2 */
-    return v == ((c->next + 1) & MYL_STAMP_SEQ_MASK) || (v & MYL_STAMP_SKIP);
+    uint64_t exp = (c->next + 1) & MYL_STAMP_SEQ_MASK;
+    /* Only a SKIP of this lap is news: a slot skipped one lap earlier keeps
+     * its SKIP stamp until it is rewritten, and treating that as "ready"
+     * would turn a blocking wait into a busy loop. */
+    return v == exp || v == (MYL_STAMP_SKIP | exp);
 }
 
 int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t timeout_ns)
@@ -749,6 +755,8 @@ int myl_ring_consumer_stats(const myl_ring *r, uint32_t idx, myl_consumer_stats 
     out->overruns = myl__load_relaxed(&e->overruns);
     out->lost = myl__load_relaxed(&e->lost);
     out->skipped = myl__load_relaxed(&e->skipped);
+    out->dropped = myl__load_relaxed(&e->dropped);
+    out->bad_frames = myl__load_relaxed(&e->bad_frames);
     return 0;
 }
 

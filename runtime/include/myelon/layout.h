@@ -132,7 +132,10 @@ typedef struct myl__producer_entry {
     MYL__ATOMIC(uint64_t) waits;
     MYL__ATOMIC(uint64_t) wakes;
     MYL__ATOMIC(uint64_t) heartbeat_ns;
-    uint8_t reserved[80];
+    /* layer 1: the next message id, so that ids continue across the
+     * producers that use this entry one after another */
+    MYL__ATOMIC(uint64_t) next_msg_id;
+    uint8_t reserved[72];
 } myl__producer_entry;
 
 typedef struct myl__consumer_entry {
@@ -149,7 +152,10 @@ typedef struct myl__consumer_entry {
     MYL__ATOMIC(uint64_t) lost;
     MYL__ATOMIC(uint64_t) skipped;
     MYL__ATOMIC(uint64_t) heartbeat_ns;
-    uint8_t reserved[32];
+    /* layer 1 (framed rings): partial messages dropped, frames rejected */
+    MYL__ATOMIC(uint64_t) dropped;
+    MYL__ATOMIC(uint64_t) bad_frames;
+    uint8_t reserved[16];
 } myl__consumer_entry;
 
 typedef struct myl__slot {
@@ -181,10 +187,12 @@ MYL__STATIC_ASSERT(offsetof(myl__seg_header, prod_wake) == 640, "prod_wake offse
 MYL__STATIC_ASSERT(offsetof(myl__seg_header, consumer_gen) == 768, "consumer_gen offset");
 MYL__STATIC_ASSERT(sizeof(myl__producer_entry) == MYL_PRODUCER_ENTRY_SIZE, "producer entry size");
 MYL__STATIC_ASSERT(offsetof(myl__producer_entry, published) == 16, "published offset");
+MYL__STATIC_ASSERT(offsetof(myl__producer_entry, next_msg_id) == 48, "next_msg_id offset");
 MYL__STATIC_ASSERT(sizeof(myl__consumer_entry) == MYL_CONSUMER_ENTRY_SIZE, "consumer entry size");
 MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, state) == 128, "consumer state offset");
 MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, id) == 144, "consumer id offset");
 MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, consumed) == 176, "consumed offset");
+MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, dropped) == 224, "dropped offset");
 MYL__STATIC_ASSERT(sizeof(myl__slot) == 8, "slot stamp size");
 
 #endif

@@ -6,5 +6,6 @@
 #include "myelon/error.h"
 #include "myelon/layout.h"
 #include "myelon/ring.h"
+#include "myelon/frame.h"
 
 #endif

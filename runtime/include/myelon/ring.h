@@ -252,6 +252,8 @@ typedef struct myl_consumer_stats {
     uint64_t overruns;
     uint64_t lost;
     uint64_t skipped;
+    uint64_t dropped;    /* framed rings: partial messages dropped */
+    uint64_t bad_frames; /* framed rings: frames rejected */
 } myl_consumer_stats;
 
 MYL_API int myl_ring_stats_get(const myl_ring *ring, myl_ring_stats *out);

@@ -1,0 +1,144 @@
+/* Layer 1: variable-length messages over a ring of fixed-size frames.
+ *
+ * A framed ring is a layer-0 ring whose slot is one frame: a 24-byte frame
+ * header and up to (slot_size - 24) bytes of message data. A message that
+ * does not fit in one frame is cut into consecutive frames of the same
+ * message id, the first flagged FIRST and the last LAST.
+ *
+ *   frame (slot payload)
+ *   +0  u32 len      data bytes in this frame
+ *   +4  u8  flags    FIRST 0x1, LAST 0x2, PAD 0x4 (an aborted claim)
+ *   +5  u8  version  1
+ *   +6  u16 kind     the sender's message kind
+ *   +8  u64 msg_id   per-producer message counter
+ *   +16 u32 total    length of the whole message
+ *   +20 u32 index    this frame's position in the message
+ *   +24 data
+ *
+ * A frame is input from another process: the receiver checks every field
+ * against the ring's geometry and against the message being reassembled;
+ * a frame that does not fit is counted (bad_frames) and skipped, and a
+ * partial message is dropped and counted (dropped), never delivered.
+ */
+#ifndef MYELON_FRAME_H
+#define MYELON_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "myelon/ring.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MYL_FRAME_HDR_SIZE 24u
+#define MYL_FRAME_VERSION 1u
+#define MYL_FRAME_FIRST 0x1u
+#define MYL_FRAME_LAST 0x2u
+#define MYL_FRAME_PAD 0x4u
+
+typedef struct myl_frame_hdr {
+    uint32_t len;
+    uint8_t flags;
+    uint8_t version;
+    uint16_t kind;
+    uint64_t msg_id;
+    uint32_t total;
+    uint32_t index;
+} myl_frame_hdr;
+
+MYL__STATIC_ASSERT(sizeof(myl_frame_hdr) == MYL_FRAME_HDR_SIZE, "frame header size");
+MYL__STATIC_ASSERT(offsetof(myl_frame_hdr, msg_id) == 8, "msg_id offset");
+MYL__STATIC_ASSERT(offsetof(myl_frame_hdr, total) == 16, "total offset");
+
+typedef struct myl_frame_opts {
+    uint32_t size;
+    /* Largest message accepted, in bytes. 0 = the default: what half the
+     * ring holds (multi-producer rings cannot exceed that, because a
+     * message's frames are claimed at once). */
+    uint64_t max_message;
+} myl_frame_opts;
+
+/* The sending side of a framed ring. */
+typedef struct myl_framer {
+    myl_producer *p;
+    uint32_t data_max; /* data bytes per frame */
+    uint32_t max_claim;
+    uint64_t max_message;
+    uint64_t next_id;
+} myl_framer;
+
+/* A message claimed in place: frames [seq, seq + frames). */
+typedef struct myl_frame_span {
+    uint64_t seq;
+    uint32_t frames;
+    uint32_t len;
+    uint64_t msg_id;
+} myl_frame_span;
+
+/* A received message. data stays valid until myl_defrag_release(). */
+typedef struct myl_frame_msg {
+    const void *data;
+    size_t len;
+    uint64_t msg_id;
+    uint16_t kind;
+    bool borrowed; /* data points into the ring (zero copy) */
+} myl_frame_msg;
+
+/* The receiving side of a framed ring: a consumer and its reassembly. */
+typedef struct myl_defrag {
+    myl_consumer *c;
+    uint32_t data_max;
+    uint64_t max_message;
+    uint8_t *buf; /* reassembly buffer of max_message bytes */
+    /* the message being reassembled */
+    bool in_msg;
+    uint64_t msg_id;
+    uint32_t total;
+    uint32_t next_index;
+    uint32_t filled;
+    uint16_t kind;
+    uint32_t pending; /* frames to release with the delivered message */
+    uint64_t expect_id;
+    bool have_id;
+    /* counters (also kept in the consumer's table entry) */
+    uint64_t dropped;
+    uint64_t bad_frames;
+    uint64_t id_gaps;
+} myl_defrag;
+
+/* Frames a message of len bytes needs on this ring. */
+MYL_API uint32_t myl_frame_count(const myl_ring *ring, size_t len);
+
+MYL_API int myl_framer_open(myl_ring *ring, const myl_producer_opts *popts,
+                            const myl_frame_opts *fopts, myl_framer **out);
+MYL_API void myl_framer_close(myl_framer *f);
+/* Copy a message in and publish it (MYL_ETOOBIG above max_message: nothing
+ * is sent). */
+MYL_API int myl_frame_send(myl_framer *f, const void *msg, size_t len, uint16_t kind,
+                           int64_t timeout_ns);
+/* Claim the frames of a message of len bytes to write it in place; write
+ * frame i's data through myl_frame_claim_data(), then commit or abort. */
+MYL_API int myl_frame_claim(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c,
+                            int64_t timeout_ns);
+MYL_API void *myl_frame_claim_data(const myl_framer *f, const myl_frame_span *c, uint32_t i,
+                                   uint32_t *len);
+MYL_API void myl_frame_commit(myl_framer *f, const myl_frame_span *c);
+/* Publish the claimed frames as padding: receivers skip them. */
+MYL_API void myl_frame_abort(myl_framer *f, const myl_frame_span *c);
+
+MYL_API int myl_defrag_open(myl_ring *ring, const char *id, const myl_consumer_opts *copts,
+                            const myl_frame_opts *fopts, myl_defrag **out);
+MYL_API void myl_defrag_close(myl_defrag *d);
+/* Wait for the next whole message. */
+MYL_API int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns);
+/* Done with the message last received: its frames may be reused. */
+MYL_API void myl_defrag_release(myl_defrag *d);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

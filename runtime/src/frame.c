@@ -1,0 +1,367 @@
+/* Layer 1: fragmentation and reassembly of variable-length messages over a
+ * ring of fixed-size frames. See myelon/frame.h for the frame layout. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "myelon/frame.h"
+
+/* Message ids carry the sending producer's table index in their top byte,
+ * so that receivers can follow each producer's sequence of ids. */
+#define MSG_ID_SHIFT 56
+#define MSG_ID_COUNTER_MASK ((UINT64_C(1) << MSG_ID_SHIFT) - 1)
+
+static uint32_t data_max_of(const myl_ring *r)
+{
+    return r->slot_size > MYL_FRAME_HDR_SIZE ? r->slot_size - MYL_FRAME_HDR_SIZE : 0;
+}
+
+static uint32_t frames_for(uint32_t data_max, uint64_t len)
+{
+    return len == 0 ? 1u : (uint32_t)((len + data_max - 1) / data_max);
+}
+
+uint32_t myl_frame_count(const myl_ring *r, size_t len)
+{
+    uint32_t dm = r ? data_max_of(r) : 0;
+    if (dm == 0 || len > UINT32_MAX)
+        return 0;
+    return frames_for(dm, len);
+}
+
+/* The largest message the options allow on this ring, or 0 if invalid. */
+static uint64_t max_message_of(const myl_ring *r, const myl_frame_opts *fo)
+{
+    uint32_t dm = data_max_of(r);
+    if (dm == 0)
+        return 0;
+    uint64_t one_claim = (r->capacity / 2) * (uint64_t)dm;
+    uint64_t want = fo && fo->max_message ? fo->max_message : one_claim;
+    if (want > UINT32_MAX)
+        return 0;
+    /* Multi-producer rings claim a message's frames at once, so that no
+     * other producer's frames interleave with them. */
+    if (r->producer_mode == MYL_PRODUCERS_MULTI && want > one_claim)
+        return 0;
+    return want;
+}
+
+int myl_framer_open(myl_ring *r, const myl_producer_opts *popts, const myl_frame_opts *fopts,
+                    myl_framer **out)
+{
+    if (!r || !out)
+        return MYL_EINVAL;
+    *out = NULL;
+    uint64_t max = max_message_of(r, fopts);
+    if (max == 0)
+        return MYL_EINVAL;
+    myl_framer *f = calloc(1, sizeof *f);
+    if (!f)
+        return -ENOMEM;
+    int rc = myl_producer_open(r, popts, &f->p);
+    if (rc < 0) {
+        free(f);
+        return rc;
+    }
+    f->data_max = data_max_of(r);
+    f->max_claim = (uint32_t)(r->capacity / 2);
+    f->max_message = max;
+    /* Ids continue where the entry's previous producer stopped. */
+    f->next_id = ((uint64_t)f->p->idx << MSG_ID_SHIFT) |
+                 (myl__load_relaxed(&f->p->ent->next_msg_id) & MSG_ID_COUNTER_MASK);
+    *out = f;
+    return 0;
+}
+
+void myl_framer_close(myl_framer *f)
+{
+    if (!f)
+        return;
+    myl_producer_close(f->p);
+    free(f);
+}
+
+static void write_header(myl_framer *f, uint64_t seq, uint8_t flags, uint16_t kind, uint64_t msg_id,
+                         uint32_t total, uint32_t index, uint32_t len)
+{
+    myl_frame_hdr h = {.len = len,
+                       .flags = flags,
+                       .version = MYL_FRAME_VERSION,
+                       .kind = kind,
+                       .msg_id = msg_id,
+                       .total = total,
+                       .index = index};
+    memcpy(myl_producer_slot(f->p, seq), &h, sizeof h);
+}
+
+/* Frame i of a message of total bytes: its data length and flags. */
+static uint32_t frame_len(const myl_framer *f, uint32_t total, uint32_t i)
+{
+    uint64_t off = (uint64_t)i * f->data_max;
+    uint64_t left = total > off ? total - off : 0;
+    return left < f->data_max ? (uint32_t)left : f->data_max;
+}
+
+static uint8_t frame_flags(uint32_t i, uint32_t frames)
+{
+    return (uint8_t)((i == 0 ? MYL_FRAME_FIRST : 0) | (i + 1 == frames ? MYL_FRAME_LAST : 0));
+}
+
+static uint64_t take_id(myl_framer *f)
+{
+    uint64_t id = f->next_id;
+    f->next_id = (f->next_id & ~MSG_ID_COUNTER_MASK) | ((f->next_id + 1) & MSG_ID_COUNTER_MASK);
+    /* Relaxed: read only by the next producer to open this entry. */
+    myl__store_relaxed(&f->p->ent->next_msg_id, f->next_id & MSG_ID_COUNTER_MASK);
+    return id;
+}
+
+int myl_frame_send(myl_framer *f, const void *msg, size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    if (!f || (!msg && len))
+        return MYL_EINVAL;
+    if (len > f->max_message)
+        return MYL_ETOOBIG;
+    uint32_t total = (uint32_t)len;
+    uint32_t frames = frames_for(f->data_max, total);
+    uint64_t id = take_id(f);
+    const uint8_t *src = msg;
+    uint64_t deadline = myl__deadline(timeout_ns);
+    /* Single-producer rings send long messages in chunks of half a ring;
+     * if a later chunk cannot be claimed in time the receivers drop the
+     * partial message (counted), as they would after a crash. */
+    for (uint32_t i = 0; i < frames;) {
+        uint32_t chunk = frames - i < f->max_claim ? frames - i : f->max_claim;
+        uint64_t s;
+        int rc = myl_producer_claim(f->p, chunk, &s, myl__left(deadline));
+        if (rc < 0)
+            return rc;
+        for (uint32_t k = 0; k < chunk; k++, i++) {
+            uint32_t fl = frame_len(f, total, i);
+            write_header(f, s + k, frame_flags(i, frames), kind, id, total, i, fl);
+            if (fl)
+                memcpy((uint8_t *)myl_producer_slot(f->p, s + k) + MYL_FRAME_HDR_SIZE,
+                       src + (size_t)i * f->data_max, fl);
+        }
+        myl_producer_publish(f->p, s, chunk);
+    }
+    return 0;
+}
+
+int myl_frame_claim(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c, int64_t timeout_ns)
+{
+    if (!f || !c)
+        return MYL_EINVAL;
+    if (len > f->max_message)
+        return MYL_ETOOBIG;
+    uint32_t frames = frames_for(f->data_max, len);
+    if (frames > f->max_claim)
+        return MYL_ETOOBIG; /* in-place messages are claimed at once */
+    uint64_t s;
+    int rc = myl_producer_claim(f->p, frames, &s, timeout_ns);
+    if (rc < 0)
+        return rc;
+    c->seq = s;
+    c->frames = frames;
+    c->len = (uint32_t)len;
+    c->msg_id = take_id(f);
+    for (uint32_t i = 0; i < frames; i++)
+        write_header(f, s + i, frame_flags(i, frames), kind, c->msg_id, c->len, i,
+                     frame_len(f, c->len, i));
+    return 0;
+}
+
+void *myl_frame_claim_data(const myl_framer *f, const myl_frame_span *c, uint32_t i, uint32_t *len)
+{
+    if (!f || !c || i >= c->frames)
+        return NULL;
+    if (len)
+        *len = frame_len(f, c->len, i);
+    return (uint8_t *)myl_producer_slot(f->p, c->seq + i) + MYL_FRAME_HDR_SIZE;
+}
+
+void myl_frame_commit(myl_framer *f, const myl_frame_span *c)
+{
+    myl_producer_publish(f->p, c->seq, c->frames);
+}
+
+void myl_frame_abort(myl_framer *f, const myl_frame_span *c)
+{
+    for (uint32_t i = 0; i < c->frames; i++)
+        write_header(f, c->seq + i, MYL_FRAME_PAD, 0, c->msg_id, 0, 0, 0);
+    myl_producer_publish(f->p, c->seq, c->frames);
+}
+
+/* ---- receiving ---- */
+
+int myl_defrag_open(myl_ring *r, const char *id, const myl_consumer_opts *copts,
+                    const myl_frame_opts *fopts, myl_defrag **out)
+{
+    if (!r || !out)
+        return MYL_EINVAL;
+    *out = NULL;
+    uint64_t max = max_message_of(r, fopts);
+    if (max == 0)
+        return MYL_EINVAL;
+    myl_defrag *d = calloc(1, sizeof *d);
+    if (!d)
+        return -ENOMEM;
+    d->buf = malloc(max ? (size_t)max : 1);
+    if (!d->buf) {
+        free(d);
+        return -ENOMEM;
+    }
+    int rc = myl_consumer_open(r, id, copts, &d->c);
+    if (rc < 0) {
+        free(d->buf);
+        free(d);
+        return rc;
+    }
+    d->data_max = data_max_of(r);
+    d->max_message = max;
+    d->dropped = myl__load_relaxed(&d->c->ent->dropped);
+    d->bad_frames = myl__load_relaxed(&d->c->ent->bad_frames);
+    *out = d;
+    return 0;
+}
+
+void myl_defrag_close(myl_defrag *d)
+{
+    if (!d)
+        return;
+    myl_consumer_close(d->c);
+    free(d->buf);
+    free(d);
+}
+
+static void count_dropped(myl_defrag *d)
+{
+    if (!d->in_msg)
+        return;
+    d->in_msg = false;
+    d->dropped++;
+    myl__store_relaxed(&d->c->ent->dropped, d->dropped);
+}
+
+static void count_bad(myl_defrag *d)
+{
+    d->bad_frames++;
+    myl__store_relaxed(&d->c->ent->bad_frames, d->bad_frames);
+    count_dropped(d);
+}
+
+void myl_defrag_release(myl_defrag *d)
+{
+    if (!d || !d->pending)
+        return;
+    myl_consumer_release(d->c, d->pending);
+    d->pending = 0;
+}
+
+/* Is h a well-formed frame for this ring (on its own)? */
+static bool frame_ok(const myl_defrag *d, const myl_frame_hdr *h)
+{
+    if (h->version != MYL_FRAME_VERSION || (h->flags & ~7u) || h->len > d->data_max)
+        return false;
+    if (h->flags & MYL_FRAME_PAD)
+        return true;
+    if (h->total > d->max_message)
+        return false;
+    uint32_t frames = frames_for(d->data_max, h->total);
+    if (h->index >= frames)
+        return false;
+    bool first = h->index == 0, last = h->index + 1 == frames;
+    if (first != !!(h->flags & MYL_FRAME_FIRST) || last != !!(h->flags & MYL_FRAME_LAST))
+        return false;
+    /* Every frame but the last is full; the last holds the rest. */
+    uint64_t expect = last ? h->total - (uint64_t)h->index * d->data_max : d->data_max;
+    return h->len == expect;
+}
+
+static void note_id(myl_defrag *d, uint64_t id)
+{
+    if (d->have_id && id != d->expect_id && (id >> MSG_ID_SHIFT) == (d->expect_id >> MSG_ID_SHIFT))
+        d->id_gaps++;
+    d->have_id = true;
+    d->expect_id = (id & ~MSG_ID_COUNTER_MASK) | ((id + 1) & MSG_ID_COUNTER_MASK);
+}
+
+int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
+{
+    if (!d || !m)
+        return MYL_EINVAL;
+    myl_defrag_release(d);
+    myl_consumer *c = d->c;
+    uint64_t deadline = myl__deadline(timeout_ns);
+    for (;;) {
+        uint64_t s;
+        int64_t n = myl_consumer_poll(c, 1, &s, myl__left(deadline));
+        if (n == MYL_EOVERRUN) {
+            count_dropped(d); /* frames of it were lost */
+            continue;
+        }
+        if (n < 0)
+            return (int)n;
+        const uint8_t *slot = myl_consumer_slot(c, s);
+        myl_frame_hdr h;
+        memcpy(&h, slot, sizeof h);
+        if (c->lossy && !myl_consumer_valid(c, s)) {
+            myl_consumer_release(c, 1); /* overwritten: the next poll reports it */
+            continue;
+        }
+        if (!frame_ok(d, &h)) {
+            myl_consumer_release(c, 1);
+            count_bad(d);
+            continue;
+        }
+        if (h.flags & MYL_FRAME_PAD) {
+            myl_consumer_release(c, 1);
+            continue;
+        }
+        if (h.index == 0) {
+            count_dropped(d); /* a new message while one was incomplete */
+            note_id(d, h.msg_id);
+            if (h.flags & MYL_FRAME_LAST && !c->lossy) {
+                /* One frame: lend it in place until release. */
+                m->data = slot + MYL_FRAME_HDR_SIZE;
+                m->len = h.len;
+                m->msg_id = h.msg_id;
+                m->kind = h.kind;
+                m->borrowed = true;
+                d->pending = 1;
+                return 0;
+            }
+            d->in_msg = true;
+            d->msg_id = h.msg_id;
+            d->total = h.total;
+            d->kind = h.kind;
+            d->next_index = 0;
+            d->filled = 0;
+        } else if (!d->in_msg || h.msg_id != d->msg_id || h.index != d->next_index ||
+                   h.total != d->total) {
+            /* A continuation that does not continue anything we hold. */
+            myl_consumer_release(c, 1);
+            count_bad(d);
+            continue;
+        }
+        memcpy(d->buf + d->filled, slot + MYL_FRAME_HDR_SIZE, h.len);
+        if (c->lossy && !myl_consumer_valid(c, s)) {
+            myl_consumer_release(c, 1);
+            count_dropped(d);
+            continue;
+        }
+        myl_consumer_release(c, 1);
+        d->filled += h.len;
+        d->next_index++;
+        if (h.flags & MYL_FRAME_LAST) {
+            d->in_msg = false;
+            m->data = d->buf;
+            m->len = d->filled;
+            m->msg_id = d->msg_id;
+            m->kind = d->kind;
+            m->borrowed = false;
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,373 @@
+/* Layer 1: framed messages over a ring. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <time.h>
+
+#include "harness.h"
+
+#include "myelon/myelon.h"
+
+#define SLOT 64u /* frame size: 40 data bytes per frame */
+#define DATA (SLOT - MYL_FRAME_HDR_SIZE)
+
+static myl_ring *make(const char *tag, uint32_t producers, uint32_t mode, uint64_t cap)
+{
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = myl_test_name(tag),
+                       .slot_size = SLOT,
+                       .capacity = cap,
+                       .producers = producers,
+                       .mode = mode,
+                       .wait = MYL_WAIT_BLOCK};
+    myl_ring *r = NULL;
+    myl_ring_unlink(MYL_BACKING_SHM, o.name);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    return r;
+}
+
+static void drop(myl_ring *r, const char *tag)
+{
+    myl_ring_close(r);
+    myl_ring_unlink(MYL_BACKING_SHM, myl_test_name(tag));
+}
+
+static void fill(uint8_t *b, size_t len, uint32_t seed)
+{
+    for (size_t i = 0; i < len; i++)
+        b[i] = (uint8_t)(seed * 131u + i * 7u + (i >> 8));
+}
+
+static void test_every_split_point(void **state)
+{
+    (void)state;
+    myl_ring *r = make("split", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 64);
+    myl_framer *f;
+    myl_defrag *d;
+    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    uint8_t msg[6 * DATA + 2];
+    /* Every length from empty to six frames and one byte: every place a
+     * message can be cut, including exactly full frames. */
+    for (uint32_t len = 0; len <= sizeof msg; len++) {
+        fill(msg, len, len);
+        assert_int_equal(myl_frame_send(f, msg, len, (uint16_t)len, 1000000000), 0);
+        myl_frame_msg m;
+        assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+        assert_int_equal(m.len, len);
+        assert_int_equal(m.kind, (uint16_t)len);
+        assert_int_equal(m.borrowed, len <= DATA);
+        assert_memory_equal(m.data, msg, len ? len : 1 - 1);
+        assert_int_equal(myl_frame_count(r, len), len == 0 ? 1 : (len + DATA - 1) / DATA);
+    }
+    myl_defrag_release(d);
+    myl_consumer_stats cs;
+    myl_ring_consumer_stats(r, d->c->idx, &cs);
+    assert_int_equal(cs.dropped, 0);
+    assert_int_equal(cs.bad_frames, 0);
+    assert_int_equal(d->id_gaps, 0);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, "split");
+}
+
+struct rx_arg {
+    myl_defrag *d;
+    const uint8_t *want;
+    size_t len;
+    int ok;
+};
+
+static void *rx_one(void *arg)
+{
+    struct rx_arg *a = arg;
+    myl_frame_msg m;
+    a->ok = myl_defrag_recv(a->d, &m, 10000000000) == 0 && m.len == a->len &&
+            memcmp(m.data, a->want, a->len) == 0;
+    return NULL;
+}
+
+static void test_long_message_in_chunks(void **state)
+{
+    (void)state;
+    /* A message larger than the ring (SP): sent in chunks while the
+     * receiver, a thread, drains them. */
+    myl_ring *r = make("chunks", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 16);
+    myl_frame_opts fo = {.size = sizeof fo, .max_message = 100 * DATA + 5};
+    myl_framer *f;
+    myl_defrag *d;
+    assert_int_equal(myl_framer_open(r, NULL, &fo, &f), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, &fo, &d), 0);
+    static uint8_t msg[100 * DATA + 5];
+    fill(msg, sizeof msg, 9);
+    struct rx_arg a = {d, msg, sizeof msg, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, rx_one, &a);
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg, 1, 10000000000), 0);
+    pthread_join(t, NULL);
+    assert_true(a.ok);
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg + 1, 1, 0), MYL_ETOOBIG);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, "chunks");
+}
+
+static void test_max_message_and_claim(void **state)
+{
+    (void)state;
+    myl_ring *r = make("claim", MYL_PRODUCERS_MULTI, MYL_MODE_GATED, 64);
+    myl_frame_opts big = {.size = sizeof big, .max_message = 64 * DATA};
+    myl_framer *f;
+    /* MP rings claim a message at once: at most half a ring. */
+    assert_int_equal(myl_framer_open(r, NULL, &big, &f), MYL_EINVAL);
+    myl_frame_opts fo = {.size = sizeof fo, .max_message = 3 * DATA};
+    myl_defrag *d;
+    assert_int_equal(myl_framer_open(r, NULL, &fo, &f), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, &fo, &d), 0);
+    uint8_t msg[4 * DATA];
+    fill(msg, sizeof msg, 3);
+    assert_int_equal(myl_frame_send(f, msg, 3 * DATA + 1, 0, 0), MYL_ETOOBIG);
+    myl_frame_msg m;
+    assert_int_equal(myl_defrag_recv(d, &m, 0), MYL_ETIMEDOUT); /* nothing was sent */
+
+    /* Claim in place, abort: receivers skip it. Then claim and commit. */
+    myl_frame_span c;
+    assert_int_equal(myl_frame_claim(f, 2 * DATA + 3, 5, &c, 0), 0);
+    assert_int_equal(c.frames, 3);
+    myl_frame_abort(f, &c);
+    assert_int_equal(myl_frame_claim(f, 2 * DATA + 3, 6, &c, 0), 0);
+    for (uint32_t i = 0; i < c.frames; i++) {
+        uint32_t len;
+        uint8_t *p = myl_frame_claim_data(f, &c, i, &len);
+        assert_non_null(p);
+        assert_int_equal(len, i < 2 ? DATA : 3);
+        memcpy(p, msg + i * DATA, len);
+    }
+    assert_null(myl_frame_claim_data(f, &c, 3, NULL));
+    myl_frame_commit(f, &c);
+    assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+    assert_int_equal(m.kind, 6);
+    assert_int_equal(m.len, 2 * DATA + 3);
+    assert_memory_equal(m.data, msg, m.len);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, "claim");
+}
+
+/* Publish one raw frame, bypassing the framer: what a hostile or broken
+ * producer could write. */
+static void raw(myl_producer *p, myl_frame_hdr h, uint8_t byte)
+{
+    uint64_t s = 0;
+    assert_int_equal(myl_producer_try_claim(p, 1, &s), 0);
+    uint8_t *slot = myl_producer_slot(p, s);
+    memcpy(slot, &h, sizeof h);
+    memset(slot + sizeof h, byte, DATA);
+    myl_producer_publish(p, s, 1);
+}
+
+static void test_hostile_frames(void **state)
+{
+    (void)state;
+    myl_ring *r = make("hostile", MYL_PRODUCERS_MULTI, MYL_MODE_GATED, 64);
+    myl_producer *p;
+    myl_framer *f;
+    myl_defrag *d;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    const myl_frame_hdr ok1 = {DATA, MYL_FRAME_FIRST, 1, 0, 77, 2 * DATA, 0};
+    /* len beyond the frame */
+    raw(p, (myl_frame_hdr){DATA + 1, MYL_FRAME_FIRST | MYL_FRAME_LAST, 1, 0, 1, DATA + 1, 0}, 1);
+    /* unknown flag bits; wrong version */
+    raw(p, (myl_frame_hdr){4, 0x80 | MYL_FRAME_FIRST | MYL_FRAME_LAST, 1, 0, 2, 4, 0}, 1);
+    raw(p, (myl_frame_hdr){4, MYL_FRAME_FIRST | MYL_FRAME_LAST, 9, 0, 3, 4, 0}, 1);
+    /* a continuation with no FIRST before it */
+    raw(p, (myl_frame_hdr){DATA, MYL_FRAME_LAST, 1, 0, 4, 2 * DATA, 1}, 1);
+    /* FIRST without LAST, then a new FIRST: the partial one is dropped */
+    raw(p, ok1, 1);
+    /* index jump inside a message */
+    raw(p, ok1, 1);
+    raw(p, (myl_frame_hdr){DATA, MYL_FRAME_LAST, 1, 0, 77, 3 * DATA, 2}, 1);
+    /* total larger than max_message; flags that contradict the index */
+    raw(p, (myl_frame_hdr){DATA, MYL_FRAME_FIRST, 1, 0, 5, UINT32_MAX, 0}, 1);
+    raw(p, (myl_frame_hdr){4, MYL_FRAME_LAST, 1, 0, 6, 4, 0}, 1);
+    /* and then a good message, which must arrive intact */
+    uint8_t msg[3 * DATA];
+    fill(msg, sizeof msg, 42);
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg, 7, 0), 0);
+    myl_frame_msg m;
+    assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+    assert_int_equal(m.len, sizeof msg);
+    assert_int_equal(m.kind, 7);
+    assert_memory_equal(m.data, msg, sizeof msg);
+    myl_consumer_stats cs;
+    myl_ring_consumer_stats(r, d->c->idx, &cs);
+    /* bad: len, flags, version, orphan continuation, index jump (ends the
+     * second partial), total, contradicting flags = 7; dropped: the first
+     * partial (replaced by a new FIRST) and the second (bad continuation). */
+    assert_int_equal(cs.bad_frames, 7);
+    assert_int_equal(cs.dropped, 2);
+    assert_int_equal(myl_defrag_recv(d, &m, 0), MYL_ETIMEDOUT);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    myl_producer_close(p);
+    drop(r, "hostile");
+}
+
+static void test_lossy_never_delivers_torn(void **state)
+{
+    (void)state;
+    myl_ring *r = make("lossy", MYL_PRODUCERS_SINGLE, MYL_MODE_LOSSY, 32);
+    myl_framer *f;
+    myl_defrag *d;
+    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    uint8_t msg[5 * DATA];
+    uint32_t sent = 0, got = 0;
+    for (int round = 0; round < 50; round++) {
+        /* Send more than the ring holds, then read what is left. */
+        for (int k = 0; k < 40; k++, sent++) { /* >= 40 frames: more than the ring */
+            uint32_t len = 1 + (sent * 37) % (uint32_t)sizeof msg;
+            fill(msg, len, sent);
+            assert_int_equal(myl_frame_send(f, msg, len, 0, 0), 0);
+        }
+        myl_frame_msg m;
+        while (myl_defrag_recv(d, &m, 0) == 0) {
+            uint32_t id = (uint32_t)(m.msg_id & 0xffffffu);
+            uint8_t want[sizeof msg];
+            assert_int_equal(m.len, 1 + (id * 37) % (uint32_t)sizeof msg);
+            fill(want, m.len, id);
+            assert_memory_equal(m.data, want, m.len);
+            got++;
+        }
+    }
+    assert_true(got > 0);
+    assert_true(got < sent);
+    myl_consumer_stats cs;
+    myl_ring_consumer_stats(r, d->c->idx, &cs);
+    assert_true(cs.overruns > 0);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, "lossy");
+}
+
+struct mp_arg {
+    myl_ring *r;
+    int id;
+    int count;
+};
+
+static void *mp_sender(void *arg)
+{
+    struct mp_arg *a = arg;
+    myl_framer *f;
+    if (myl_framer_open(a->r, NULL, NULL, &f) < 0)
+        return (void *)1;
+    uint8_t msg[8 * DATA];
+    for (int i = 0; i < a->count; i++) {
+        uint32_t len = 4 + (uint32_t)(i * 13) % (sizeof msg - 4);
+        fill(msg + 4, len - 4, (uint32_t)i);
+        msg[0] = (uint8_t)a->id;
+        memcpy(msg + 1, &(uint16_t){(uint16_t)i}, 2);
+        msg[3] = 0;
+        if (myl_frame_send(f, msg, len, (uint16_t)a->id, 10000000000) < 0)
+            return (void *)1;
+    }
+    myl_framer_close(f);
+    return NULL;
+}
+
+static void test_mp_senders(void **state)
+{
+    (void)state;
+    enum { SENDERS = 2, COUNT = 2000 };
+    myl_ring *r = make("mp", MYL_PRODUCERS_MULTI, MYL_MODE_GATED, 256);
+    myl_defrag *d;
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    pthread_t t[SENDERS];
+    struct mp_arg a[SENDERS];
+    for (int i = 0; i < SENDERS; i++) {
+        a[i] = (struct mp_arg){r, i, COUNT};
+        pthread_create(&t[i], NULL, mp_sender, &a[i]);
+    }
+    int next[SENDERS] = {0};
+    for (int n = 0; n < SENDERS * COUNT; n++) {
+        myl_frame_msg m;
+        assert_int_equal(myl_defrag_recv(d, &m, 10000000000), 0);
+        const uint8_t *b = m.data;
+        int id = b[0];
+        uint16_t i;
+        memcpy(&i, b + 1, 2);
+        assert_true(id < SENDERS);
+        assert_int_equal(i, (uint16_t)next[id]);
+        assert_int_equal(m.len, 4 + (uint32_t)(i * 13) % (8 * DATA - 4));
+        uint8_t want[8 * DATA];
+        fill(want, m.len - 4, i);
+        assert_memory_equal(b + 4, want, m.len - 4);
+        next[id]++;
+    }
+    for (int i = 0; i < SENDERS; i++) {
+        void *rv;
+        pthread_join(t[i], &rv);
+        assert_null(rv);
+    }
+    assert_int_equal(d->id_gaps, 0);
+    myl_defrag_close(d);
+    drop(r, "mp");
+}
+
+static void test_sender_dies_mid_message(void **state)
+{
+    (void)state;
+    myl_ring *r = make("dies", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 16);
+    const char *name = myl_test_name("dies");
+    myl_defrag *d;
+    myl_frame_opts fo = {.size = sizeof fo, .max_message = 40 * DATA};
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, &fo, &d), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        /* A sender that publishes the first half-ring chunk of a long
+         * message and is then killed while waiting for room. */
+        myl_ring_opts o = {.size = sizeof o, .name = name};
+        myl_ring *rc;
+        myl_framer *f;
+        static uint8_t msg[40 * DATA];
+        if (myl_ring_attach(&o, &rc) < 0 || myl_framer_open(rc, NULL, &fo, &f) < 0)
+            _exit(1);
+        myl_frame_send(f, msg, sizeof msg, 1, MYL_FOREVER);
+        _exit(2);
+    }
+    /* Wait until the first chunk (8 frames) is published, then kill it. */
+    myl_ring_stats st;
+    do {
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+        myl_ring_stats_get(r, &st);
+    } while (st.published < 8);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    myl_frame_msg m;
+    /* The partial message is never delivered; with its sender dead and
+     * nothing else to read, recv reports the dead peer. */
+    assert_int_equal(myl_defrag_recv(d, &m, 5000000000), MYL_EPEERDEAD);
+    /* A new sender takes over; its first message drops the partial one. */
+    myl_framer *f;
+    assert_int_equal(myl_framer_open(r, NULL, &fo, &f), 0);
+    uint8_t msg[3 * DATA];
+    fill(msg, sizeof msg, 5);
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg, 2, 1000000000), 0);
+    assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+    assert_int_equal(m.kind, 2);
+    assert_memory_equal(m.data, msg, sizeof msg);
+    myl_consumer_stats cs;
+    myl_ring_consumer_stats(r, d->c->idx, &cs);
+    assert_int_equal(cs.dropped, 1);
+    myl_framer_close(f);
+    myl_defrag_close(d);
+    drop(r, "dies");
+}
+
+MYL_TEST_MAIN("frame", cmocka_unit_test(test_every_split_point),
+              cmocka_unit_test(test_long_message_in_chunks),
+              cmocka_unit_test(test_max_message_and_claim), cmocka_unit_test(test_hostile_frames),
+              cmocka_unit_test(test_lossy_never_delivers_torn), cmocka_unit_test(test_mp_senders),
+              cmocka_unit_test(test_sender_dies_mid_message))
