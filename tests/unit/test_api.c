@@ -664,6 +664,14 @@ static void test_segment_flags(void **state)
     long before = vm_locked_kb();
     myl_ring *r = NULL;
     int rc = myl_ring_create(&o, &r);
+#ifdef MYL_UT_ASAN
+    /* AddressSanitizer makes mlock(2) a no-op that succeeds: what the
+     * kernel would do cannot be observed in this build. */
+    if (rc == 0)
+        myl_ut_destroy(r, &o);
+    assert_int_equal(rc, 0);
+    return;
+#endif
     if (rc == 0) {
         assert_true(vm_locked_kb() > before);
         myl_ut_destroy(r, &o);
