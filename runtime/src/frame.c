@@ -123,9 +123,16 @@ int myl_frame_send(myl_framer *f, const void *msg, size_t len, uint16_t kind, in
         return MYL_EINVAL;
     if (len > f->max_message)
         return MYL_ETOOBIG;
+    return myl__frame_send_id(f, msg, len, kind, take_id(f), timeout_ns);
+}
+
+int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind, uint64_t id,
+                       int64_t timeout_ns)
+{
+    if (len > f->max_message)
+        return MYL_ETOOBIG;
     uint32_t total = (uint32_t)len;
     uint32_t frames = frames_for(f->data_max, total);
-    uint64_t id = take_id(f);
     const uint8_t *src = msg;
     uint64_t deadline = myl__deadline(timeout_ns);
     /* Single-producer rings send long messages in chunks of half a ring;
@@ -321,7 +328,8 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
         }
         if (h.index == 0) {
             count_dropped(d); /* a new message while one was incomplete */
-            note_id(d, h.msg_id);
+            if (!d->group)
+                note_id(d, h.msg_id);
             if (h.flags & MYL_FRAME_LAST && !c->lossy) {
                 /* One frame: lend it in place until release. */
                 m->data = slot + MYL_FRAME_HDR_SIZE;

@@ -103,6 +103,7 @@ typedef struct myl_defrag {
     uint32_t pending; /* frames to release with the delivered message */
     uint64_t expect_id;
     bool have_id;
+    bool group; /* ids are a group's send order: do not count gaps here */
     /* counters (also kept in the consumer's table entry) */
     uint64_t dropped;
     uint64_t bad_frames;
@@ -136,6 +137,10 @@ MYL_API void myl_defrag_close(myl_defrag *d);
 MYL_API int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns);
 /* Done with the message last received: its frames may be reused. */
 MYL_API void myl_defrag_release(myl_defrag *d);
+/* Send with a caller-chosen message id (groups number messages across
+ * their rings). */
+MYL_API int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind,
+                               uint64_t id, int64_t timeout_ns);
 
 #ifdef __cplusplus
 }

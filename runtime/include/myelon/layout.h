@@ -135,7 +135,9 @@ typedef struct myl__producer_entry {
     /* layer 1: the next message id, so that ids continue across the
      * producers that use this entry one after another */
     MYL__ATOMIC(uint64_t) next_msg_id;
-    uint8_t reserved[72];
+    /* groups: the largest number of frames this producer saw in use */
+    MYL__ATOMIC(uint64_t) high_water;
+    uint8_t reserved[64];
 } myl__producer_entry;
 
 typedef struct myl__consumer_entry {

@@ -7,5 +7,6 @@
 #include "myelon/layout.h"
 #include "myelon/ring.h"
 #include "myelon/frame.h"
+#include "myelon/group.h"
 
 #endif

@@ -1,0 +1,282 @@
+/* Size classes and priority lanes over framed rings. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+
+#include "harness.h"
+
+#include "myelon/myelon.h"
+
+static const uint32_t class_sizes[] = {64, 256, 1024};
+static const char *const lanes[] = {"critical", "high", "low"};
+
+static myl_group_opts classes_opts(const char *tag)
+{
+    return (myl_group_opts){.size = sizeof(myl_group_opts),
+                            .kind = MYL_GROUP_CLASSES,
+                            .count = 3,
+                            .name = myl_test_name(tag),
+                            .frame_sizes = class_sizes,
+                            .capacity = 16,
+                            .producers = MYL_PRODUCERS_SINGLE,
+                            .wait = MYL_WAIT_BLOCK};
+}
+
+static myl_group_opts lanes_opts(const char *tag)
+{
+    return (myl_group_opts){.size = sizeof(myl_group_opts),
+                            .kind = MYL_GROUP_LANES,
+                            .count = 3,
+                            .name = myl_test_name(tag),
+                            .frame_size = 64,
+                            .lane_names = lanes,
+                            .capacity = 16,
+                            .wait = MYL_WAIT_BLOCK};
+}
+
+static void fill(uint8_t *b, size_t len, uint32_t seed)
+{
+    for (size_t i = 0; i < len; i++)
+        b[i] = (uint8_t)(seed * 29u + i * 3u);
+}
+
+static void test_names_and_options(void **state)
+{
+    (void)state;
+    myl_group_opts o = classes_opts("names");
+    char name[256];
+    assert_true(myl_group_ring_name(&o, 1, name, sizeof name) > 0);
+    char want[256];
+    snprintf(want, sizeof want, "%s.f256", o.name);
+    assert_string_equal(name, want);
+    myl_group_opts l = lanes_opts("names");
+    assert_true(myl_group_ring_name(&l, 2, name, sizeof name) > 0);
+    snprintf(want, sizeof want, "%s.low", l.name);
+    assert_string_equal(name, want);
+    myl_group *g;
+    static const uint32_t unsorted[] = {256, 64, 1024};
+    o.frame_sizes = unsorted;
+    assert_int_equal(myl_group_create(&o, &g), MYL_EINVAL);
+    static const uint32_t tiny[] = {24, 64, 1024}; /* no room for data */
+    o.frame_sizes = tiny;
+    assert_int_equal(myl_group_create(&o, &g), MYL_EINVAL);
+    static const char *const bad[] = {"critical", "hi gh", "low"};
+    l.lane_names = bad;
+    assert_int_equal(myl_group_create(&l, &g), MYL_EINVAL);
+    l.lane_names = lanes;
+    l.warn_pct = 95;
+    l.crit_pct = 90;
+    assert_int_equal(myl_group_create(&l, &g), MYL_EINVAL);
+}
+
+static void test_classes_pick_smallest_and_keep_order(void **state)
+{
+    (void)state;
+    myl_group_opts o = classes_opts("cls");
+    myl_group_unlink(&o);
+    myl_group *g;
+    myl_group_sender *s;
+    myl_group_receiver *r;
+    assert_int_equal(myl_group_create(&o, &g), 0);
+    assert_int_equal(myl_group_sender_open(g, NULL, &s), 0);
+    assert_int_equal(myl_group_receiver_open(g, "rx", MYL_GROUP_ORDERED, NULL, &r), 0);
+    /* data per frame: 40, 232, 1000; the last class also fragments */
+    static const size_t lens[] = {10, 100, 500, 3000, 40, 41, 232, 233, 1000, 0};
+    static const uint32_t want_ring[] = {0, 1, 2, 2, 0, 1, 1, 2, 2, 0};
+    uint8_t msg[3000];
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        fill(msg, lens[k], (uint32_t)k);
+        assert_int_equal(myl_group_send(s, 0, msg, lens[k], (uint16_t)k, 0), 0);
+    }
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        myl_frame_msg m;
+        uint32_t ring;
+        assert_int_equal(myl_group_recv(r, &m, &ring, 1000000000), 0);
+        assert_int_equal(m.kind, (uint16_t)k); /* send order, across classes */
+        assert_int_equal(ring, want_ring[k]);
+        assert_int_equal(m.len, lens[k]);
+        fill(msg, lens[k], (uint32_t)k);
+        assert_memory_equal(m.data, msg, lens[k] ? lens[k] : 0);
+    }
+    myl_frame_msg m;
+    assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT);
+    assert_int_equal(myl_group_send(s, 0, msg, g->max_message + 1, 0, 0), MYL_ETOOBIG);
+    assert_int_equal(r->order_gaps, 0);
+    myl_group_receiver_close(r);
+    myl_group_sender_close(s);
+    myl_group_close(g);
+    assert_int_equal(myl_group_unlink(&o), 0);
+}
+
+struct sender_arg {
+    myl_group *g;
+    int count;
+    int rc;
+};
+
+static void *send_many(void *arg)
+{
+    struct sender_arg *a = arg;
+    myl_group_sender *s;
+    if ((a->rc = myl_group_sender_open(a->g, NULL, &s)) < 0)
+        return NULL;
+    uint8_t msg[1500];
+    for (int k = 0; k < a->count && a->rc == 0; k++) {
+        size_t len = ((size_t)k * 7919u) % sizeof msg;
+        fill(msg, len, (uint32_t)k);
+        a->rc = myl_group_send(s, 0, msg, len, (uint16_t)k, 10000000000);
+    }
+    myl_group_sender_close(s);
+    return NULL;
+}
+
+static void test_classes_order_under_concurrency(void **state)
+{
+    (void)state;
+    myl_group_opts o = classes_opts("clsmt");
+    myl_group_unlink(&o);
+    myl_group *g;
+    myl_group_receiver *r;
+    assert_int_equal(myl_group_create(&o, &g), 0);
+    assert_int_equal(myl_group_receiver_open(g, "rx", MYL_GROUP_ORDERED, NULL, &r), 0);
+    struct sender_arg a = {g, 3000, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, send_many, &a);
+    uint8_t want[1500];
+    for (int k = 0; k < a.count; k++) {
+        myl_frame_msg m;
+        assert_int_equal(myl_group_recv(r, &m, NULL, 10000000000), 0);
+        assert_int_equal(m.kind, (uint16_t)k);
+        size_t len = ((size_t)k * 7919u) % sizeof want;
+        assert_int_equal(m.len, len);
+        fill(want, len, (uint32_t)k);
+        assert_memory_equal(m.data, want, len ? len : 0);
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(r->order_gaps, 0);
+    myl_group_receiver_close(r);
+    myl_group_close(g);
+    myl_group_unlink(&o);
+}
+
+/* Deliver everything queued on the lanes; record the lane of each. */
+static int drain(myl_group_receiver *r, uint32_t *seq, int max)
+{
+    int n = 0;
+    myl_frame_msg m;
+    uint32_t ring;
+    while (n < max && myl_group_recv(r, &m, &ring, 0) == 0) {
+        assert_int_equal(m.kind, ring); /* the kind says which lane it was sent on */
+        seq[n++] = ring;
+    }
+    return n;
+}
+
+static void test_lanes_priority_and_starvation_guard(void **state)
+{
+    (void)state;
+    myl_group_opts o = lanes_opts("lanes");
+    myl_group_unlink(&o);
+    myl_group *g;
+    myl_group_sender *s;
+    assert_int_equal(myl_group_create(&o, &g), 0);
+    assert_int_equal(myl_group_sender_open(g, NULL, &s), 0);
+    uint8_t msg[8] = {0};
+    uint32_t seq[64];
+
+    /* Strict priority when the guard never trips. */
+    static const uint32_t never[] = {1000, 1000, 1000};
+    myl_group_receiver *r;
+    assert_int_equal(myl_group_receiver_open(g, "strict", 0, never, &r), 0);
+    for (uint32_t lane = 3; lane-- > 0;)
+        for (int k = 0; k < 10; k++)
+            assert_int_equal(myl_group_send(s, lane, msg, sizeof msg, (uint16_t)lane, 0), 0);
+    assert_int_equal(drain(r, seq, 64), 30);
+    for (int k = 0; k < 30; k++)
+        assert_int_equal(seq[k], (uint32_t)(k / 10));
+    myl_group_receiver_close(r);
+
+    /* With a guard of 3 for "low" (and 5 for "high"), no lane holding
+     * messages is passed over more than its limit + lanes - 2 in a row. */
+    static const uint32_t guard[] = {16, 5, 3};
+    assert_int_equal(myl_group_receiver_open(g, "guarded", 0, guard, &r), 0);
+    for (uint32_t lane = 3; lane-- > 0;)
+        for (int k = 0; k < 12; k++)
+            assert_int_equal(myl_group_send(s, lane, msg, sizeof msg, (uint16_t)lane, 0), 0);
+    int n = drain(r, seq, 64);
+    assert_int_equal(n, 36);
+    assert_int_equal(seq[0], 0);
+    int left[3] = {12, 12, 12}, passed[3] = {0, 0, 0};
+    for (int k = 0; k < n; k++) {
+        for (uint32_t lane = 0; lane < 3; lane++) {
+            if (lane == seq[k])
+                passed[lane] = 0;
+            else if (left[lane] > 0 && ++passed[lane] > (int)guard[lane] + 3 - 2)
+                fail_msg("lane %u passed over %d times in a row", lane, passed[lane]);
+        }
+        left[seq[k]]--;
+    }
+    /* ... and "low" was served before "critical" ran dry. */
+    int first_low = -1, last_critical = -1;
+    for (int k = 0; k < n; k++) {
+        if (seq[k] == 2 && first_low < 0)
+            first_low = k;
+        if (seq[k] == 0)
+            last_critical = k;
+    }
+    assert_true(first_low < last_critical);
+    myl_group_receiver_close(r);
+    myl_group_sender_close(s);
+    myl_group_close(g);
+    myl_group_unlink(&o);
+}
+
+static void test_pressure_and_high_water(void **state)
+{
+    (void)state;
+    myl_group_opts o = lanes_opts("press");
+    myl_group_unlink(&o);
+    myl_group *g;
+    myl_group_sender *s;
+    myl_group_receiver *r;
+    assert_int_equal(myl_group_create(&o, &g), 0);
+    assert_int_equal(myl_group_sender_open(g, NULL, &s), 0);
+    assert_int_equal(myl_group_receiver_open(g, "rx", 0, NULL, &r), 0);
+    uint8_t msg[8] = {0};
+    uint32_t pct;
+    for (int k = 0; k < 12; k++) /* 12 of 16 frames: 75% */
+        assert_int_equal(myl_group_send(s, 1, msg, sizeof msg, 1, 0), 0);
+    assert_int_equal(myl_group_pressure(s, 1, &pct), MYL_PRESSURE_OK);
+    assert_int_equal(pct, 75);
+    assert_int_equal(myl_group_send(s, 1, msg, sizeof msg, 1, 0), 0); /* 81% */
+    assert_int_equal(myl_group_pressure(s, 1, &pct), MYL_PRESSURE_WARN);
+    assert_int_equal(myl_group_send(s, 1, msg, sizeof msg, 1, 0), 0);
+    assert_int_equal(myl_group_send(s, 1, msg, sizeof msg, 1, 0), 0); /* 93% */
+    assert_int_equal(myl_group_pressure(s, 1, &pct), MYL_PRESSURE_CRITICAL);
+    assert_int_equal(myl_group_pressure(s, 0, &pct), MYL_PRESSURE_OK);
+    assert_int_equal(pct, 0);
+    myl_group_ring_stats st;
+    assert_int_equal(myl_group_stats(g, 1, &st), 0);
+    assert_int_equal(st.capacity, 16);
+    assert_int_equal(st.in_use, 15);
+    assert_int_equal(st.high_water, 15);
+    assert_int_equal(st.level, MYL_PRESSURE_CRITICAL);
+    myl_frame_msg m;
+    for (int k = 0; k < 15; k++)
+        assert_int_equal(myl_group_recv(r, &m, NULL, 1000000000), 0);
+    assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT); /* releases the last */
+    assert_int_equal(myl_group_stats(g, 1, &st), 0);
+    assert_int_equal(st.in_use, 0);
+    assert_int_equal(st.high_water, 15); /* the mark stays */
+    assert_int_equal(st.level, MYL_PRESSURE_OK);
+    myl_group_receiver_close(r);
+    myl_group_sender_close(s);
+    myl_group_close(g);
+    myl_group_unlink(&o);
+}
+
+MYL_TEST_MAIN("group", cmocka_unit_test(test_names_and_options),
+              cmocka_unit_test(test_classes_pick_smallest_and_keep_order),
+              cmocka_unit_test(test_classes_order_under_concurrency),
+              cmocka_unit_test(test_lanes_priority_and_starvation_guard),
+              cmocka_unit_test(test_pressure_and_high_water))
