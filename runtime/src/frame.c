@@ -134,14 +134,20 @@ int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind
     uint32_t total = (uint32_t)len;
     uint32_t frames = frames_for(f->data_max, total);
     const uint8_t *src = msg;
-    uint64_t deadline = myl__deadline(timeout_ns);
+    /* The clock is read only if a claim has to wait. */
+    uint64_t deadline = 0;
     /* Single-producer rings send long messages in chunks of half a ring;
      * if a later chunk cannot be claimed in time the receivers drop the
      * partial message (counted), as they would after a crash. */
     for (uint32_t i = 0; i < frames;) {
         uint32_t chunk = frames - i < f->max_claim ? frames - i : f->max_claim;
         uint64_t s;
-        int rc = myl_producer_claim(f->p, chunk, &s, myl__left(deadline));
+        int rc = myl_producer_try_claim(f->p, chunk, &s);
+        if (rc == MYL_EAGAIN) {
+            if (!deadline)
+                deadline = myl__deadline(timeout_ns);
+            rc = myl_producer_claim(f->p, chunk, &s, myl__left(deadline));
+        }
         if (rc < 0)
             return rc;
         for (uint32_t k = 0; k < chunk; k++, i++) {
@@ -300,10 +306,15 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
         return MYL_EINVAL;
     myl_defrag_release(d);
     myl_consumer *c = d->c;
-    uint64_t deadline = myl__deadline(timeout_ns);
+    uint64_t deadline = 0; /* read the clock only if we have to wait */
     for (;;) {
         uint64_t s;
-        int64_t n = myl_consumer_poll(c, 1, &s, myl__left(deadline));
+        int64_t n = myl_consumer_try_poll(c, 1, &s);
+        if (n == MYL_EAGAIN) {
+            if (!deadline)
+                deadline = myl__deadline(timeout_ns);
+            n = myl_consumer_poll(c, 1, &s, myl__left(deadline));
+        }
         if (n == MYL_EOVERRUN) {
             count_dropped(d); /* frames of it were lost */
             continue;
