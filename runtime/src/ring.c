@@ -676,9 +676,20 @@ int64_t myl_consumer_read(myl_consumer *c, void *dst, uint32_t max, uint64_t *lo
     if (!c || !dst)
         return MYL_EINVAL;
     uint32_t size = c->ring->slot_size;
-    for (;;) {
+    /* One deadline for the whole call. A retry after an overrun gets what
+     * is left of it, and always at least one retry (with a zero timeout,
+     * the events the overrun resumed at are there now). Without the bound,
+     * a hostile segment whose stamps all read as later laps kept this loop
+     * going forever, whatever the timeout. */
+    uint64_t deadline = myl__deadline(timeout_ns);
+    for (uint32_t tries = 0;; tries++) {
         uint64_t s;
-        int64_t n = myl_consumer_poll(c, max, &s, timeout_ns);
+        if (tries > 1 && deadline != UINT64_MAX && myl__now_ns() >= deadline) {
+            if (lost)
+                *lost = myl_consumer_take_lost(c);
+            return MYL_ETIMEDOUT;
+        }
+        int64_t n = myl_consumer_poll(c, max, &s, tries ? myl__left(deadline) : timeout_ns);
         if (n == MYL_EOVERRUN)
             continue; /* lost is counted; read from where we resumed */
         if (n < 0) {

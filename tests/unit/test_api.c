@@ -708,39 +708,24 @@ static void test_segment_flags(void **state)
 /* ---- shutdown ---- */
 
 struct waiter {
-    myl_ring *r;
     int what; /* 0 poll, 1 claim, 2 wait_consumers */
+    myl_consumer *c;
+    myl_producer *p;
     int64_t rc;
 };
 
+/* The waiting call only: the handles are opened before the thread starts,
+ * so that the shutdown may come before or during the wait. */
 static void *waiter_main(void *arg)
 {
     struct waiter *w = arg;
     uint64_t s;
-    if (w->what == 0) {
-        myl_consumer *c;
-        if (myl_consumer_open(w->r, "sleeper", NULL, &c) != 0) {
-            w->rc = 1;
-            return NULL;
-        }
-        w->rc = myl_consumer_poll(c, 1, &s, MYL_FOREVER);
-        myl_consumer_close(c);
-    } else {
-        myl_producer_opts po = {.size = sizeof po};
-        myl_producer *p;
-        if (myl_producer_open(w->r, &po, &p) != 0) {
-            w->rc = 1;
-            return NULL;
-        }
-        if (w->what == 1) {
-            while ((w->rc = myl_producer_try_claim(p, 1, &s)) == 0)
-                myl_producer_publish(p, s, 1);
-            w->rc = myl_producer_claim(p, 1, &s, MYL_FOREVER);
-        } else {
-            w->rc = myl_producer_wait_consumers(p, "nobody", 1, MYL_FOREVER);
-        }
-        myl_producer_close(p);
-    }
+    if (w->what == 0)
+        w->rc = myl_consumer_poll(w->c, 1, &s, MYL_FOREVER);
+    else if (w->what == 1)
+        w->rc = myl_producer_claim(w->p, 1, &s, MYL_FOREVER);
+    else
+        w->rc = myl_producer_wait_consumers(w->p, "nobody", 1, MYL_FOREVER);
     return NULL;
 }
 
@@ -753,17 +738,28 @@ static void test_shutdown(void **state)
             myl_ring_opts o = myl_ut_opts("shut", MYL_BACKING_SHM);
             o.wait = waits[wi];
             myl_ring *r = myl_ut_create(&o);
+            struct waiter w = {.what = what, .rc = 0};
             myl_consumer *gate = NULL;
-            if (what == 1) /* a consumer that never reads fills the ring */
+            if (what == 0) {
+                assert_int_equal(myl_consumer_open(r, "sleeper", NULL, &w.c), 0);
+            } else {
+                assert_int_equal(myl_producer_open(r, NULL, &w.p), 0);
+            }
+            if (what == 1) {
+                /* A consumer that never reads: the ring fills up. */
+                uint64_t s;
                 assert_int_equal(myl_consumer_open(r, "gate", NULL, &gate), 0);
-            struct waiter w = {.r = r, .rc = 0};
-            w.what = what;
+                while (myl_producer_try_claim(w.p, 1, &s) == 0)
+                    myl_producer_publish(w.p, s, 1);
+            }
             pthread_t t;
             assert_int_equal(pthread_create(&t, NULL, waiter_main, &w), 0);
             myl_ut_nap(20 * MYL_UT_MS); /* usually asleep by now; either way works */
             assert_int_equal(myl_ring_shutdown(r), 0);
             assert_int_equal(pthread_join(t, NULL), 0);
             assert_int_equal(w.rc, MYL_ECLOSED);
+            myl_consumer_close(w.c);
+            myl_producer_close(w.p);
             myl_consumer_close(gate);
             myl_ut_destroy(r, &o);
         }
