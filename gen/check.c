@@ -1,0 +1,1268 @@
+/* Check: the semantic rules of docs/myl.md, declaration by declaration.
+ *
+ * Every rule reports at the token it is about and goes on; a declaration
+ * with errors is still checked as far as it makes sense, so that one run
+ * reports all independent problems. Channel, topology and pipeline bodies
+ * are interpreted here from their generic "key args ;" items.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mylc.h"
+
+#define ERR(c, s, off, ...) mylc_error((c), (s)->file, (off), __VA_ARGS__)
+#define NOTE(c, s, off, ...) mylc_note((c), (s)->file, (off), __VA_ARGS__)
+#define S(x) (int)(x).n, (x).p
+
+uint32_t mylc_builtin_size(mylc_builtin b)
+{
+    switch (b) {
+    case MYLC_T_U8:
+    case MYLC_T_I8:
+    case MYLC_T_BOOL:
+    case MYLC_T_CHAR:
+        return 1;
+    case MYLC_T_U16:
+    case MYLC_T_I16:
+        return 2;
+    case MYLC_T_U32:
+    case MYLC_T_I32:
+    case MYLC_T_F32:
+        return 4;
+    case MYLC_T_U64:
+    case MYLC_T_I64:
+    case MYLC_T_F64:
+        return 8;
+    default:
+        return 0;
+    }
+}
+
+bool mylc_builtin_is_int(mylc_builtin b)
+{
+    return b >= MYLC_T_U8 && b <= MYLC_T_I64;
+}
+
+bool mylc_builtin_is_signed(mylc_builtin b)
+{
+    return b >= MYLC_T_I8 && b <= MYLC_T_I64;
+}
+
+static bool is_scalar(mylc_builtin b)
+{
+    return b >= MYLC_T_U8 && b <= MYLC_T_BOOL;
+}
+
+/* ---- numbers ---- */
+
+/* Parses an integer literal (decimal or 0x hex) and, where sizes is true,
+ * a binary size suffix (K, Ki, KiB, M, Mi, MiB, G, Gi, GiB). */
+static bool parse_uint(mylc_ctx *c, mylc_schema *s, const mylc_value *v, bool sizes, uint64_t *out)
+{
+    if (v->kind != MYLC_V_INT) {
+        ERR(c, s, v->off, "expected an integer, found '%.*s'",
+            (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p);
+        return false;
+    }
+    const char *p = v->text.p;
+    uint32_t n = v->text.n, i = 0;
+    uint64_t x = 0;
+    bool over = false;
+    if (n > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        i = 2;
+        for (; i < n; i++) {
+            char ch = p[i];
+            int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                    : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                    : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                             : -1;
+            if (d < 0)
+                break;
+            if (x >> 60)
+                over = true;
+            x = x * 16 + (uint64_t)d;
+        }
+        if (i == 2) {
+            ERR(c, s, v->off, "invalid hexadecimal number");
+            return false;
+        }
+    } else {
+        for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+            uint64_t d = (uint64_t)(p[i] - '0');
+            if (x > (UINT64_MAX - d) / 10)
+                over = true;
+            x = x * 10 + d;
+        }
+    }
+    if (over) {
+        ERR(c, s, v->off, "integer '%.*s' does not fit in 64 bits", (int)(n > 40 ? 40 : n), p);
+        return false;
+    }
+    if (i < n) {
+        mylc_str suf = {p + i, n - i};
+        uint64_t mult = 0;
+        if (mylc_str_eq(suf, "K") || mylc_str_eq(suf, "Ki") || mylc_str_eq(suf, "KiB"))
+            mult = UINT64_C(1) << 10;
+        else if (mylc_str_eq(suf, "M") || mylc_str_eq(suf, "Mi") || mylc_str_eq(suf, "MiB"))
+            mult = UINT64_C(1) << 20;
+        else if (mylc_str_eq(suf, "G") || mylc_str_eq(suf, "Gi") || mylc_str_eq(suf, "GiB"))
+            mult = UINT64_C(1) << 30;
+        if (!mult) {
+            ERR(c, s, v->off + i,
+                "invalid suffix '%.*s' on a number (sizes take K, KiB, M, MiB, G or GiB)",
+                (int)(suf.n > 20 ? 20 : suf.n), suf.p);
+            return false;
+        }
+        if (!sizes) {
+            ERR(c, s, v->off + i, "a size suffix is not allowed here");
+            return false;
+        }
+        if (x > UINT64_MAX / mult) {
+            ERR(c, s, v->off, "size does not fit in 64 bits");
+            return false;
+        }
+        x *= mult;
+    }
+    if (v->neg) {
+        ERR(c, s, v->off, "expected a non-negative integer");
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+/* An integer value for a type: magnitude and sign, range-checked. */
+static bool int_for_type(mylc_ctx *c, mylc_schema *s, const mylc_value *v, mylc_builtin t,
+                         uint64_t *bits, const char *what)
+{
+    mylc_value tmp = *v;
+    tmp.neg = false;
+    uint64_t mag;
+    if (!parse_uint(c, s, &tmp, false, &mag))
+        return false;
+    unsigned nb = mylc_builtin_size(t) * 8;
+    bool sig = mylc_builtin_is_signed(t);
+    uint64_t max = sig        ? (UINT64_C(1) << (nb - 1)) - 1
+                   : nb == 64 ? UINT64_MAX
+                              : (UINT64_C(1) << nb) - 1;
+    bool bad = v->neg ? (!sig && mag != 0) || (sig && mag > max + 1) : mag > max;
+    if (bad) {
+        ERR(c, s, v->off, "%s %s%.*s is out of range of %s", what, v->neg ? "-" : "",
+            (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, mylc_builtin_name(t));
+        return false;
+    }
+    *bits = v->neg ? (uint64_t)0 - mag : mag;
+    return true;
+}
+
+static bool is_pow2(uint64_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+/* ---- names ---- */
+
+static void check_member_name(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off,
+                              const char *what)
+{
+    if (memchr(name.p, '.', name.n))
+        ERR(c, s, off, "%s name '%.*s' cannot contain '.'", what, S(name));
+    else if (name.n && name.p[0] == '_')
+        ERR(c, s, off, "%s name '%.*s' begins with '_' (reserved for generated code)", what,
+            S(name));
+    else if (mylc_is_reserved_word(name))
+        ERR(c, s, off, "%s name '%.*s' is a C or C++ keyword", what, S(name));
+    else {
+        for (uint32_t i = 0; i + 1 < name.n; i++)
+            if (name.p[i] == '_' && name.p[i + 1] == '_') {
+                ERR(c, s, off, "%s name '%.*s' contains '__' (reserved in C++)", what, S(name));
+                break;
+            }
+    }
+}
+
+static void check_decl_name(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    for (uint32_t i = 0; i + 1 < d->name.n; i++)
+        if (d->name.p[i] == '_' && d->name.p[i + 1] == '_') {
+            ERR(c, s, d->off, "name '%.*s' contains '__' (reserved in C++)", S(d->name));
+            return;
+        }
+}
+
+/* ---- attributes ---- */
+
+typedef struct attr_spec {
+    const char *name;
+    bool takes_value;
+} attr_spec;
+
+/* Checks names, values and duplicates against an allow-list; returns the
+ * attribute's index in attrs for lookups by name. */
+static mylc_attr *find_attr(mylc_attr *a, const char *name)
+{
+    for (; a; a = a->next)
+        if (mylc_str_eq(a->name, name))
+            return a;
+    return NULL;
+}
+
+static void check_attrs(mylc_ctx *c, mylc_schema *s, mylc_attr *attrs, const attr_spec *allowed,
+                        const char *where)
+{
+    for (mylc_attr *a = attrs; a; a = a->next) {
+        const attr_spec *sp = NULL;
+        for (const attr_spec *x = allowed; x && x->name; x++)
+            if (mylc_str_eq(a->name, x->name))
+                sp = x;
+        if (!sp) {
+            ERR(c, s, a->off, "attribute '%.*s' is not allowed on %s", S(a->name), where);
+            continue;
+        }
+        for (mylc_attr *b = attrs; b != a; b = b->next)
+            if (mylc_str_same(a->name, b->name)) {
+                ERR(c, s, a->off, "duplicate attribute '%.*s'", S(a->name));
+                NOTE(c, s, b->off, "first given here");
+                break;
+            }
+        if (sp->takes_value && !a->value)
+            ERR(c, s, a->off, "attribute '%.*s' needs a value ('%.*s: N')", S(a->name), S(a->name));
+        else if (!sp->takes_value && a->value)
+            ERR(c, s, a->value->off, "attribute '%.*s' takes no value", S(a->name));
+    }
+}
+
+static uint32_t align_attr(mylc_ctx *c, mylc_schema *s, mylc_attr *attrs)
+{
+    mylc_attr *a = find_attr(attrs, "align");
+    uint64_t v;
+    if (!a || !a->value || !parse_uint(c, s, a->value, false, &v))
+        return 0;
+    if (!is_pow2(v) || v > 4096) {
+        ERR(c, s, a->value->off, "alignment must be a power of two from 1 to 4096");
+        return 0;
+    }
+    return (uint32_t)v;
+}
+
+/* ---- enums ---- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    const mylc_enumval *x = *(mylc_enumval *const *)a, *y = *(mylc_enumval *const *)b;
+    return x->u < y->u ? -1 : x->u > y->u ? 1 : (x->off > y->off) - (x->off < y->off);
+}
+
+static void check_enum(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    mylc_builtin t = d->under.base;
+    if (!d->values) {
+        ERR(c, s, d->off, "enum '%.*s' has no values", S(d->name));
+        return;
+    }
+    mylc_name_claim(c, d->cname, s->file, d->off, "enum");
+    mylc_name_claim(c, mylc_name_join(c, d->cname, "name"), s->file, d->off, "enum");
+    bool sig = mylc_builtin_is_signed(t);
+    unsigned nb = mylc_builtin_size(t) * 8;
+    uint64_t umax = nb == 64 ? UINT64_MAX : (UINT64_C(1) << nb) - 1;
+    int64_t smax = nb ? (int64_t)((UINT64_C(1) << (nb - 1)) - 1) : 0;
+    mylc_enumval *prevv = NULL; /* the previous value, if it was valid */
+    uint32_t n = 0;
+    mylc_map seen = {0};
+    for (mylc_enumval *e = d->values; e && !c->stop; e = e->next, n++) {
+        mylc_enumval *valid = prevv;
+        prevv = NULL;
+        check_member_name(c, s, e->name, e->off, "enum value");
+        mylc_enumval *prev = mylc_map_put(&seen, e->name.p, e->name.n, e);
+        if (prev) {
+            ERR(c, s, e->off, "duplicate enum value '%.*s'", S(e->name));
+            NOTE(c, s, prev->off, "previous definition is here");
+        } else {
+            const char *vn = mylc_strdup(&c->arena, e->name.p, e->name.n);
+            mylc_name_claim(c, mylc_name_join(c, d->cname, vn), s->file, e->off, "enum value");
+        }
+        if (!mylc_builtin_is_int(t))
+            continue;
+        if (e->value) {
+            if (!int_for_type(c, s, e->value, t, &e->u, "enum value"))
+                continue;
+        } else if (n == 0) {
+            e->u = 0;
+        } else if (!valid) {
+            continue; /* the previous value was already reported */
+        } else if (sig ? valid->i == smax : valid->u == umax) {
+            ERR(c, s, e->off, "implicit value of '%.*s' (previous + 1) is out of range of %s",
+                S(e->name), mylc_builtin_name(t));
+            continue;
+        } else {
+            e->u = valid->u + 1;
+        }
+        e->i = (int64_t)e->u;
+        e->ok = true;
+        prevv = e;
+    }
+    mylc_map_free(&seen);
+    /* Two names with one value: the name function could not tell them apart. */
+    if (n && !c->stop) {
+        mylc_enumval **v = calloc(n, sizeof *v);
+        uint32_t k = 0;
+        for (mylc_enumval *e = d->values; e && k < n; e = e->next)
+            if (e->ok)
+                v[k++] = e;
+        qsort(v, k, sizeof *v, cmp_u64);
+        for (uint32_t i = 1; i < k; i++)
+            if (v[i]->u == v[i - 1]->u && !mylc_str_same(v[i]->name, v[i - 1]->name)) {
+                ERR(c, s, v[i]->off, "enum value '%.*s' has the same value as '%.*s'",
+                    S(v[i]->name), S(v[i - 1]->name));
+                NOTE(c, s, v[i - 1]->off, "'%.*s' is here", S(v[i - 1]->name));
+            }
+        free(v);
+    }
+}
+
+/* ---- events, structs, tables ---- */
+
+static const char *decl_kind(const mylc_decl *d)
+{
+    return mylc_kind_name(d->kind);
+}
+
+static bool array_len(mylc_ctx *c, mylc_schema *s, mylc_type *t)
+{
+    uint64_t n;
+    if (!t->len || !parse_uint(c, s, t->len, false, &n))
+        return false;
+    if (n == 0 || n > MYLC_MAX_ARRAY) {
+        ERR(c, s, t->len->off, "array length must be from 1 to %u", MYLC_MAX_ARRAY);
+        return false;
+    }
+    t->count = n;
+    return true;
+}
+
+static void check_fixed_field(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_field *f)
+{
+    bool ev = d->kind == MYLC_D_EVENT;
+    mylc_type *t = &f->type;
+    if (t->shape == MYLC_SHAPE_VECTOR) {
+        ERR(c, s, t->off, "vectors are not allowed in %ss (use a fixed array T[N]%s)", decl_kind(d),
+            ev ? ", or a table" : "");
+        return;
+    }
+    if (t->shape == MYLC_SHAPE_ARRAY)
+        array_len(c, s, t);
+    switch (t->base) {
+    case MYLC_T_NONE:
+        return;
+    case MYLC_T_STRING:
+    case MYLC_T_BYTES:
+        ERR(c, s, t->off, "'%s' is variable-size and not allowed in %ss%s",
+            mylc_builtin_name(t->base), decl_kind(d), ev ? " (use char[N])" : "");
+        return;
+    case MYLC_T_CHAR:
+        if (!ev)
+            ERR(c, s, t->off, "'char' is only allowed in events (use u8 or i8)");
+        return;
+    case MYLC_T_NAMED: {
+        mylc_decl *x = t->decl;
+        if (x->kind == MYLC_D_ENUM || x->kind == d->kind)
+            return;
+        if (ev && x->kind == MYLC_D_STRUCT)
+            ERR(c, s, t->off, "struct '%.*s' cannot be used in an event (declare it as an event)",
+                S(x->name));
+        else if (!ev && x->kind == MYLC_D_EVENT)
+            ERR(c, s, t->off, "event '%.*s' cannot be used in a struct (declare it as a struct)",
+                S(x->name));
+        else
+            ERR(c, s, t->off,
+                "%.*s is a %s; %ss contain only scalars, enums, %sfixed arrays and other %ss",
+                S(x->name), decl_kind(x), decl_kind(d), ev ? "char[N], " : "", decl_kind(d));
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+static void check_table_field(mylc_ctx *c, mylc_schema *s, mylc_field *f)
+{
+    mylc_type *t = &f->type;
+    if (t->shape == MYLC_SHAPE_ARRAY) {
+        ERR(c, s, t->off, "fixed arrays are only allowed in events and structs (use [T])");
+        return;
+    }
+    if (t->base == MYLC_T_CHAR || t->base == MYLC_T_BYTES) {
+        ERR(c, s, t->off, "'%s' is not allowed in tables (use %s)", mylc_builtin_name(t->base),
+            t->base == MYLC_T_CHAR ? "u8 or string" : "[u8]");
+        return;
+    }
+    if (t->base != MYLC_T_NAMED)
+        return;
+    mylc_decl *x = t->decl;
+    switch (x->kind) {
+    case MYLC_D_ENUM:
+    case MYLC_D_STRUCT:
+    case MYLC_D_TABLE:
+        return;
+    case MYLC_D_UNION:
+        if (t->shape == MYLC_SHAPE_VECTOR)
+            ERR(c, s, t->off, "vectors of unions are not supported");
+        return;
+    case MYLC_D_EVENT:
+        ERR(c, s, t->off, "event '%.*s' cannot be used in a table (use a struct)", S(x->name));
+        return;
+    default:
+        ERR(c, s, t->off, "%.*s is a %s, not a type", S(x->name), decl_kind(x));
+        return;
+    }
+}
+
+static bool field_is_scalar(const mylc_field *f)
+{
+    if (f->type.shape != MYLC_SHAPE_PLAIN)
+        return false;
+    if (f->type.base == MYLC_T_NAMED)
+        return f->type.decl->kind == MYLC_D_ENUM;
+    return is_scalar(f->type.base);
+}
+
+static bool field_is_union(const mylc_field *f)
+{
+    return f->type.shape == MYLC_SHAPE_PLAIN && f->type.base == MYLC_T_NAMED &&
+           f->type.decl->kind == MYLC_D_UNION;
+}
+
+static void check_default(mylc_ctx *c, mylc_schema *s, mylc_field *f)
+{
+    mylc_value *v = f->dflt;
+    mylc_type *t = &f->type;
+    if (!v) {
+        if (field_is_scalar(f) && t->base == MYLC_T_NAMED) {
+            bool zero = false;
+            for (mylc_enumval *e = t->decl->values; e; e = e->next)
+                zero |= e->u == 0;
+            if (!zero && t->decl->values)
+                ERR(c, s, f->off,
+                    "enum '%.*s' has no value 0, so field '%.*s' needs an explicit default",
+                    S(t->decl->name), S(f->name));
+        }
+        return;
+    }
+    if (!field_is_scalar(f)) {
+        ERR(c, s, v->off, "only scalar and enum fields can have a default value");
+        return;
+    }
+    uint64_t bits;
+    if (t->base == MYLC_T_NAMED) {
+        mylc_decl *e = t->decl;
+        if (v->kind == MYLC_V_IDENT) {
+            for (mylc_enumval *x = e->values; x; x = x->next)
+                if (mylc_str_same(x->name, v->text))
+                    return;
+            ERR(c, s, v->off, "'%.*s' is not a value of enum '%.*s'", S(v->text), S(e->name));
+        } else if (v->kind == MYLC_V_INT) {
+            if (!int_for_type(c, s, v, e->under.base, &bits, "default"))
+                return;
+            for (mylc_enumval *x = e->values; x; x = x->next)
+                if (x->u == bits || (uint64_t)x->i == bits)
+                    return;
+            ERR(c, s, v->off, "default is not a value of enum '%.*s'", S(e->name));
+        } else {
+            ERR(c, s, v->off, "default of an enum field must be one of its values");
+        }
+        return;
+    }
+    if (t->base == MYLC_T_BOOL) {
+        if (v->kind != MYLC_V_BOOL)
+            ERR(c, s, v->off, "default of a bool field must be true or false");
+        return;
+    }
+    if (t->base == MYLC_T_F32 || t->base == MYLC_T_F64) {
+        if (v->kind != MYLC_V_FLOAT && v->kind != MYLC_V_INT)
+            ERR(c, s, v->off, "default of a %s field must be a number", mylc_builtin_name(t->base));
+        else if (v->kind == MYLC_V_INT) {
+            uint64_t x;
+            mylc_value tmp = *v;
+            tmp.neg = false;
+            parse_uint(c, s, &tmp, false, &x);
+        }
+        return;
+    }
+    if (v->kind != MYLC_V_INT) {
+        ERR(c, s, v->off, "default of a %s field must be an integer", mylc_builtin_name(t->base));
+        return;
+    }
+    int_for_type(c, s, v, t->base, &bits, "default");
+}
+
+static const attr_spec event_attrs[] = {{"align", true}, {NULL, false}};
+static const attr_spec field_event_attrs[] = {{"align", true}, {NULL, false}};
+static const attr_spec table_field_attrs[] = {
+    {"deprecated", false}, {"required", false}, {"id", true}, {NULL, false}};
+
+static void check_fields_common(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    mylc_map seen = {0};
+    for (mylc_field *f = d->fields; f && !c->stop; f = f->next) {
+        check_member_name(c, s, f->name, f->off, "field");
+        mylc_field *prev = mylc_map_put(&seen, f->name.p, f->name.n, f);
+        if (prev) {
+            ERR(c, s, f->off, "duplicate field '%.*s' in %s '%.*s'", S(f->name), decl_kind(d),
+                S(d->name));
+            NOTE(c, s, prev->off, "previous definition is here");
+        }
+    }
+    mylc_map_free(&seen);
+}
+
+static void check_record(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    mylc_name_claim(c, d->cname, s->file, d->off, decl_kind(d));
+    if (!d->fields && d->kind != MYLC_D_TABLE) {
+        ERR(c, s, d->off, "%s '%.*s' has no fields", decl_kind(d), S(d->name));
+        return;
+    }
+    check_fields_common(c, s, d);
+    if (d->kind != MYLC_D_TABLE) {
+        check_attrs(c, s, d->attrs, event_attrs, d->kind == MYLC_D_EVENT ? "events" : "structs");
+        d->align = align_attr(c, s, d->attrs);
+        for (mylc_field *f = d->fields; f && !c->stop; f = f->next) {
+            if (f->dflt)
+                ERR(c, s, f->dflt->off,
+                    "fields of %ss cannot have default values (they are plain data)", decl_kind(d));
+            check_attrs(c, s, f->attrs, d->kind == MYLC_D_EVENT ? field_event_attrs : NULL,
+                        d->kind == MYLC_D_EVENT ? "event fields" : "struct fields");
+            f->align = align_attr(c, s, f->attrs);
+            check_fixed_field(c, s, d, f);
+        }
+        return;
+    }
+    check_attrs(c, s, d->attrs, NULL, "tables");
+    /* tables */
+    unsigned with_id = 0, total = 0;
+    for (mylc_field *f = d->fields; f && !c->stop; f = f->next) {
+        total++;
+        check_attrs(c, s, f->attrs, table_field_attrs, "table fields");
+        check_table_field(c, s, f);
+        f->deprecated = find_attr(f->attrs, "deprecated") != NULL;
+        mylc_attr *req = find_attr(f->attrs, "required");
+        if (req) {
+            f->required = true;
+            if (f->type.base != MYLC_T_NONE && field_is_scalar(f))
+                ERR(c, s, req->off,
+                    "only non-scalar fields (string, vector, table, struct, "
+                    "union) can be required");
+        }
+        if (f->type.base != MYLC_T_NONE)
+            check_default(c, s, f);
+        if (find_attr(f->attrs, "id"))
+            with_id++;
+    }
+    if (c->stop)
+        return;
+    if (with_id && with_id != total) {
+        for (mylc_field *f = d->fields; f; f = f->next)
+            if (!find_attr(f->attrs, "id")) {
+                ERR(c, s, f->off,
+                    "field '%.*s' has no id, but other fields of table '%.*s' do (give all or "
+                    "none)",
+                    S(f->name), S(d->name));
+                break;
+            }
+        return;
+    }
+    /* Ids: a union field takes two (its type field id - 1, and id). */
+    mylc_field **slot = NULL;
+    uint32_t cap = 0, used = 0;
+    bool ok = true;
+    for (mylc_field *f = d->fields; f; f = f->next) {
+        uint32_t width = field_is_union(f) ? 2 : 1;
+        uint64_t id;
+        mylc_attr *a = find_attr(f->attrs, "id");
+        if (a) {
+            if (!a->value || !parse_uint(c, s, a->value, false, &id)) {
+                ok = false;
+                continue;
+            }
+            if (id > 32767) {
+                ERR(c, s, a->value->off, "field id %llu is too large (at most 32767)",
+                    (unsigned long long)id);
+                ok = false;
+                continue;
+            }
+            if (width == 2 && id == 0) {
+                ERR(c, s, a->value->off,
+                    "a union field's id must be at least 1 (its type field takes id - 1)");
+                ok = false;
+                continue;
+            }
+        } else {
+            id = used + width - 1;
+        }
+        f->id = (uint32_t)id;
+        if (id + 1 > used)
+            used = (uint32_t)id + 1;
+        if (used > cap) {
+            uint32_t nc = used * 2;
+            mylc_field **ns = realloc(slot, sizeof *ns * nc);
+            if (!ns)
+                abort();
+            memset(ns + cap, 0, sizeof *ns * (nc - cap));
+            slot = ns;
+            cap = nc;
+        }
+        for (uint32_t k = 0; k < width; k++) {
+            uint32_t i = (uint32_t)id - k;
+            if (slot[i]) {
+                ERR(c, s, a ? a->value->off : f->off, "field id %u is already used", i);
+                NOTE(c, s, slot[i]->off, "by field '%.*s'", S(slot[i]->name));
+                ok = false;
+            } else {
+                slot[i] = f;
+            }
+        }
+    }
+    if (ok && !c->stop)
+        for (uint32_t i = 0; i < used; i++)
+            if (!slot[i]) {
+                ERR(c, s, d->off,
+                    "field ids of table '%.*s' must be contiguous from 0; id %u is unused",
+                    S(d->name), i);
+                break;
+            }
+    d->nids = used;
+    free(slot);
+}
+
+static void check_union(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    mylc_name_claim(c, d->cname, s->file, d->off, "union");
+    unsigned n = 0;
+    if (!d->members)
+        ERR(c, s, d->off, "union '%.*s' has no members", S(d->name));
+    for (mylc_value *m = d->members; m && !c->stop; m = m->next) {
+        n++;
+        if (mylc_str_eq(m->text, "NONE")) {
+            ERR(c, s, m->off, "'NONE' is reserved in unions");
+            continue;
+        }
+        for (mylc_value *p = d->members; p != m; p = p->next)
+            if (mylc_str_same(p->text, m->text)) {
+                ERR(c, s, m->off, "duplicate union member '%.*s'", S(m->text));
+                NOTE(c, s, p->off, "first listed here");
+                break;
+            }
+        mylc_decl *x = mylc_lookup(c, s, m->text, m->off, true);
+        if (x && x->kind != MYLC_D_TABLE)
+            ERR(c, s, m->off, "union members must be tables; '%.*s' is a %s", S(m->text),
+                decl_kind(x));
+    }
+    if (n > 255)
+        ERR(c, s, d->off, "union '%.*s' has %u members (at most 255)", S(d->name), n);
+}
+
+/* ---- nesting of events and structs: no cycles, bounded depth ---- */
+
+static void nest_walk(mylc_ctx *c, mylc_decl *d, mylc_decl **path, unsigned depth)
+{
+    d->mark = 1;
+    path[depth] = d;
+    for (mylc_field *f = d->fields; f && !c->stop; f = f->next) {
+        mylc_decl *x = f->type.decl;
+        if (f->type.base != MYLC_T_NAMED || !x || x->kind != d->kind)
+            continue;
+        if (x->mark == 1) {
+            mylc_buf b = {0};
+            unsigned k = 0;
+            while (path[k] != x)
+                k++;
+            for (; k <= depth; k++)
+                mylc_buf_printf(&b, "%.*s -> ", S(path[k]->name));
+            mylc_buf_printf(&b, "%.*s", S(x->name));
+            mylc_error(c, d->schema->file, f->type.off, "%s '%.*s' contains itself: %s",
+                       decl_kind(x), S(x->name), b.p);
+            mylc_buf_free(&b);
+            continue;
+        }
+        if (x->mark == 2)
+            continue;
+        if (depth + 1 >= MYLC_MAX_NESTING) {
+            mylc_error(c, d->schema->file, f->type.off, "%ss nested more than %d deep",
+                       decl_kind(d), MYLC_MAX_NESTING);
+            continue;
+        }
+        nest_walk(c, x, path, depth + 1);
+    }
+    d->mark = 2;
+}
+
+/* ---- channel, topology and pipeline bodies ---- */
+
+static mylc_prop *dup_key(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p)
+{
+    for (mylc_prop *q = d->props; q != p; q = q->next)
+        if (!q->route && mylc_str_same(q->key, p->key)) {
+            ERR(c, s, p->off, "duplicate '%.*s' in %s '%.*s'", S(p->key), decl_kind(d), S(d->name));
+            NOTE(c, s, q->off, "first given here");
+            return q;
+        }
+    return NULL;
+}
+
+static unsigned nargs(const mylc_prop *p)
+{
+    unsigned n = 0;
+    for (mylc_value *v = p->args; v; v = v->next)
+        n++;
+    return n;
+}
+
+static bool one_arg(mylc_ctx *c, mylc_schema *s, mylc_prop *p)
+{
+    if (nargs(p) == 1)
+        return true;
+    ERR(c, s, p->args && p->args->next ? p->args->next->off : p->off,
+        "'%.*s' takes exactly one value", S(p->key));
+    return false;
+}
+
+/* A word from a fixed set; returns its index + 1, or 0 after an error. */
+static unsigned word(mylc_ctx *c, mylc_schema *s, mylc_prop *p, const char *const *words)
+{
+    if (!one_arg(c, s, p))
+        return 0;
+    mylc_value *v = p->args;
+    for (unsigned i = 0; words[i]; i++)
+        if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, words[i]))
+            return i + 1;
+    mylc_buf b = {0};
+    for (unsigned i = 0; words[i]; i++)
+        mylc_buf_printf(&b, "%s%s", i ? (words[i + 1] ? ", " : " or ") : "", words[i]);
+    ERR(c, s, v->off, "invalid %.*s '%.*s' (expected %s)", S(p->key),
+        (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, b.p);
+    mylc_buf_free(&b);
+    return 0;
+}
+
+static bool frame_size(mylc_ctx *c, mylc_schema *s, mylc_value *v, uint64_t *out)
+{
+    uint64_t x;
+    if (!parse_uint(c, s, v, true, &x))
+        return false;
+    if (x < 16 || x > MYLC_MAX_EVENT_SIZE) {
+        ERR(c, s, v->off, "frame size %llu is out of range (16 bytes to 64 MiB)",
+            (unsigned long long)x);
+        return false;
+    }
+    if (x % 8) {
+        ERR(c, s, v->off, "frame size %llu is not a multiple of 8", (unsigned long long)x);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+static const char *const k_producers[] = {"single", "multi", NULL};
+static const char *const k_backing[] = {"shm", "mmap", NULL};
+static const char *const k_wait[] = {"spin", "yield", "block", "hybrid", NULL};
+static const char *const k_mode[] = {"gated", "lossy", NULL};
+static const char *const k_codec[] = {"raw", "compact", "flatbuffers", NULL};
+
+static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    mylc_channel *ch = &d->chan;
+    ch->capacity = 4096;
+    ch->producers = 1;
+    ch->backing = 0;
+    ch->wait = 4;
+    ch->mode = 1;
+    bool codec_given = false;
+    uint32_t codec_off = 0;
+    mylc_prop *frame = NULL, *frames = NULL, *maxm = NULL, *carries = NULL;
+    check_member_name(c, s, d->name, d->off, "channel");
+    for (const char *const *sfx = mylc_chan_suffixes; *sfx; sfx++)
+        mylc_name_claim(c, mylc_name_join(c, d->cname, *sfx), s->file, d->off, "channel");
+    for (mylc_prop *p = d->props; p && !c->stop; p = p->next) {
+        if (p->route) {
+            ERR(c, s, p->off, "routes ('a -> b : channel;') belong in a topology");
+            continue;
+        }
+        if (dup_key(c, s, d, p))
+            continue;
+        unsigned w;
+        if (mylc_str_eq(p->key, "carries")) {
+            carries = p;
+            mylc_value *v = p->args;
+            if (!v) {
+                ERR(c, s, p->off, "'carries' needs a type");
+                continue;
+            }
+            if (v->kind != MYLC_V_IDENT) {
+                ERR(c, s, v->off, "'carries' needs a type name");
+                continue;
+            }
+            ch->carries.name = v->text;
+            ch->carries.off = v->off;
+            ch->has_carries = true;
+            if (mylc_str_eq(v->text, "bytes")) {
+                ch->carries.base = MYLC_T_BYTES;
+            } else if (mylc_builtin_lookup(v->text) != MYLC_T_NONE) {
+                ERR(c, s, v->off,
+                    "a channel carries an event, a table, a struct or bytes, not '%.*s'",
+                    S(v->text));
+                ch->has_carries = false;
+            } else {
+                ch->carries.decl = mylc_lookup(c, s, v->text, v->off, true);
+                ch->carries.base = ch->carries.decl ? MYLC_T_NAMED : MYLC_T_NONE;
+                if (!ch->carries.decl)
+                    ch->has_carries = false;
+            }
+            v = v->next;
+            if (v && v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "codec")) {
+                mylc_prop tmp = *p;
+                tmp.key = v->text;
+                tmp.args = v->next;
+                codec_given = true;
+                codec_off = v->off;
+                w = v->next ? word(c, s, &tmp, k_codec) : 0;
+                if (!v->next)
+                    ERR(c, s, v->off, "'codec' needs a value (raw, compact or flatbuffers)");
+                if (w)
+                    ch->codec = (mylc_codec)(w - 1);
+            } else if (v) {
+                ERR(c, s, v->off,
+                    "unexpected '%.*s' after the carried type (expected 'codec' or ';')",
+                    (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p);
+            }
+        } else if (mylc_str_eq(p->key, "codec")) {
+            if (codec_given) {
+                ERR(c, s, p->off, "codec given twice");
+                NOTE(c, s, codec_off, "first given here");
+                continue;
+            }
+            codec_given = true;
+            codec_off = p->off;
+            if ((w = word(c, s, p, k_codec)))
+                ch->codec = (mylc_codec)(w - 1);
+        } else if (mylc_str_eq(p->key, "capacity")) {
+            uint64_t x;
+            if (!one_arg(c, s, p) || !parse_uint(c, s, p->args, true, &x))
+                continue;
+            if (!is_pow2(x)) {
+                uint64_t up = 1;
+                while (up < x && up < (UINT64_C(1) << 32))
+                    up <<= 1;
+                ERR(c, s, p->args->off, "capacity %llu is not a power of two (try %llu)",
+                    (unsigned long long)x, (unsigned long long)up);
+            } else if (x < 2 || x > (UINT64_C(1) << 32)) {
+                ERR(c, s, p->args->off, "capacity %llu is out of range (2 to 4Gi events)",
+                    (unsigned long long)x);
+            } else {
+                ch->capacity = x;
+            }
+        } else if (mylc_str_eq(p->key, "producers")) {
+            if ((w = word(c, s, p, k_producers)))
+                ch->producers = w;
+        } else if (mylc_str_eq(p->key, "backing")) {
+            if ((w = word(c, s, p, k_backing)))
+                ch->backing = w - 1;
+        } else if (mylc_str_eq(p->key, "wait")) {
+            if ((w = word(c, s, p, k_wait)))
+                ch->wait = w;
+        } else if (mylc_str_eq(p->key, "mode")) {
+            if ((w = word(c, s, p, k_mode)))
+                ch->mode = w;
+        } else if (mylc_str_eq(p->key, "frame")) {
+            frame = p;
+            if (one_arg(c, s, p) && frame_size(c, s, p->args, &ch->frames[0]))
+                ch->nframes = 1;
+        } else if (mylc_str_eq(p->key, "frames")) {
+            frames = p;
+            unsigned n = 0;
+            bool ok = true;
+            for (mylc_value *v = p->args; v && ok; v = v->next) {
+                if (n == MYLC_MAX_FRAMES) {
+                    ERR(c, s, v->off, "at most %d frame size classes", MYLC_MAX_FRAMES);
+                    ok = false;
+                    break;
+                }
+                ok = frame_size(c, s, v, &ch->frames[n]);
+                if (ok && n && ch->frames[n] <= ch->frames[n - 1]) {
+                    ERR(c, s, v->off, "frame sizes must be listed in increasing order");
+                    ok = false;
+                }
+                n++;
+            }
+            if (!p->args)
+                ERR(c, s, p->off, "'frames' needs one or more sizes");
+            else if (ok)
+                ch->nframes = n;
+        } else if (mylc_str_eq(p->key, "lanes")) {
+            unsigned n = 0;
+            if (!p->args)
+                ERR(c, s, p->off, "'lanes' needs one or more lane names");
+            for (mylc_value *v = p->args; v; v = v->next) {
+                if (v->kind != MYLC_V_IDENT || memchr(v->text.p, '.', v->text.n)) {
+                    ERR(c, s, v->off, "a lane name must be an identifier");
+                    break;
+                }
+                if (n == MYLC_MAX_LANES) {
+                    ERR(c, s, v->off, "at most %d lanes", MYLC_MAX_LANES);
+                    break;
+                }
+                for (mylc_value *q = p->args; q != v; q = q->next)
+                    if (mylc_str_same(q->text, v->text)) {
+                        ERR(c, s, v->off, "duplicate lane '%.*s'", S(v->text));
+                        NOTE(c, s, q->off, "first listed here");
+                    }
+                ch->lanes[n++] = v->text;
+            }
+            ch->nlanes = n;
+        } else if (mylc_str_eq(p->key, "max_message")) {
+            maxm = p;
+            uint64_t x;
+            if (one_arg(c, s, p) && parse_uint(c, s, p->args, true, &x)) {
+                if (x == 0 || x > (UINT64_C(1) << 30))
+                    ERR(c, s, p->args->off, "max_message must be from 1 byte to 1 GiB");
+                else
+                    ch->max_message = x;
+            }
+        } else {
+            ERR(c, s, p->off,
+                "unknown channel property '%.*s' (expected carries, capacity, producers, backing, "
+                "wait, mode, codec, frame, frames, lanes or max_message)",
+                S(p->key));
+        }
+    }
+    if (c->stop)
+        return;
+    if (frame && frames) {
+        ERR(c, s, frames->off, "a channel has either 'frame' or 'frames', not both");
+        NOTE(c, s, frame->off, "'frame' is here");
+    }
+    if (!carries) {
+        ERR(c, s, d->off, "channel '%.*s' needs a 'carries' item", S(d->name));
+        return;
+    }
+    if (!ch->has_carries)
+        return;
+    mylc_decl *x = ch->carries.decl;
+    if (ch->carries.base == MYLC_T_BYTES) {
+        if (codec_given) {
+            ERR(c, s, codec_off, "a channel that carries bytes has no codec");
+            return;
+        }
+        ch->codec = MYLC_CODEC_RAW;
+        ch->framed = true;
+    } else if (x->kind == MYLC_D_EVENT) {
+        if (ch->codec == MYLC_CODEC_FLATBUFFERS) {
+            ERR(c, s, codec_off, "codec flatbuffers needs a table; '%.*s' is an event", S(x->name));
+            return;
+        }
+        ch->framed = ch->codec != MYLC_CODEC_RAW;
+    } else if (x->kind == MYLC_D_TABLE || x->kind == MYLC_D_STRUCT) {
+        if (!codec_given)
+            ch->codec = MYLC_CODEC_FLATBUFFERS;
+        else if (ch->codec == MYLC_CODEC_RAW) {
+            ERR(c, s, codec_off, "codec raw needs an event; '%.*s' is a %s", S(x->name),
+                decl_kind(x));
+            return;
+        }
+        ch->framed = true;
+    } else {
+        ERR(c, s, ch->carries.off,
+            "a channel carries an event, a table, a struct or bytes; '%.*s' is a %s", S(x->name),
+            decl_kind(x));
+        return;
+    }
+    if (!ch->framed) {
+        mylc_prop *bad = frame ? frame : frames ? frames : maxm;
+        if (bad)
+            ERR(c, s, bad->off,
+                "'%.*s' applies to channels of variable-size messages; this one carries event "
+                "'%.*s' (fixed size, one per slot)",
+                S(bad->key), S(x->name));
+        return;
+    }
+    if (!ch->nframes && !frame && !frames) {
+        ch->nframes = 1;
+        ch->frames[0] = 1024;
+    }
+    uint64_t largest = ch->nframes ? ch->frames[ch->nframes - 1] : 1024;
+    if (!ch->max_message && !maxm)
+        ch->max_message = largest > (UINT64_C(1) << 20) ? largest : (UINT64_C(1) << 20);
+    else if (ch->max_message && ch->max_message < largest)
+        ERR(c, s, maxm->args->off, "max_message %llu is smaller than the largest frame (%llu)",
+            (unsigned long long)ch->max_message, (unsigned long long)largest);
+    ch->slot_size = largest;
+}
+
+static mylc_role *role_get(mylc_ctx *c, mylc_decl *d, mylc_str name, uint32_t off, bool *created)
+{
+    mylc_role **t = &d->roles;
+    for (; *t; t = &(*t)->next)
+        if (mylc_str_same((*t)->name, name)) {
+            *created = false;
+            return *t;
+        }
+    mylc_role *r = mylc_alloc(&c->arena, sizeof *r);
+    r->name = name;
+    r->off = off;
+    r->count = 1;
+    *t = r;
+    *created = true;
+    return r;
+}
+
+static void check_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    mylc_name_claim(c, d->cname, s->file, d->off, "topology");
+    /* Declared roles first, so routes may name them in any order. */
+    for (mylc_prop *p = d->props; p && !c->stop; p = p->next) {
+        if (p->route)
+            continue;
+        check_member_name(c, s, p->key, p->off, "role");
+        bool created;
+        mylc_role *r = role_get(c, d, p->key, p->off, &created);
+        if (!created) {
+            ERR(c, s, p->off, "duplicate role '%.*s'", S(p->key));
+            NOTE(c, s, r->off, "first declared here");
+            continue;
+        }
+        if (!p->args)
+            continue;
+        uint64_t n;
+        if (!one_arg(c, s, p) || !parse_uint(c, s, p->args, false, &n))
+            continue;
+        if (n < 1 || n > MYLC_MAX_ROLE_COUNT)
+            ERR(c, s, p->args->off, "role count must be from 1 to %d", MYLC_MAX_ROLE_COUNT);
+        else
+            r->count = n;
+    }
+    mylc_route **tail = &d->routes;
+    for (mylc_prop *p = d->props; p && !c->stop; p = p->next) {
+        if (!p->route)
+            continue;
+        bool created;
+        mylc_route *rt = mylc_alloc(&c->arena, sizeof *rt);
+        rt->off = p->off;
+        rt->from = role_get(c, d, p->key, p->off, &created);
+        rt->to = role_get(c, d, p->to, p->to_off, &created);
+        if (rt->from == rt->to)
+            ERR(c, s, p->to_off, "a route cannot lead from role '%.*s' to itself", S(p->key));
+        mylc_value *v = p->args;
+        if (!v || v->kind != MYLC_V_IDENT) {
+            ERR(c, s, v ? v->off : p->off,
+                "a route needs the channel it uses ('a -> b : channel;')");
+            continue;
+        }
+        rt->channel = mylc_lookup(c, s, v->text, v->off, false);
+        if (!rt->channel) {
+            ERR(c, s, v->off, "unknown channel '%.*s'", S(v->text));
+            continue;
+        }
+        if (rt->channel->kind != MYLC_D_CHANNEL) {
+            ERR(c, s, v->off, "'%.*s' is a %s, not a channel", S(v->text), decl_kind(rt->channel));
+            continue;
+        }
+        for (v = v->next; v; v = v->next) {
+            if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "broadcast"))
+                rt->broadcast = true;
+            else
+                ERR(c, s, v->off, "unknown route option '%.*s' (expected broadcast)",
+                    (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p);
+        }
+        for (mylc_route *q = d->routes; q; q = q->next)
+            if (q->from == rt->from && q->to == rt->to && q->channel == rt->channel) {
+                ERR(c, s, p->off, "duplicate route");
+                NOTE(c, s, q->off, "first given here");
+            }
+        *tail = rt;
+        tail = &rt->next;
+    }
+    if (!d->routes && !c->stop)
+        ERR(c, s, d->off, "topology '%.*s' has no routes", S(d->name));
+}
+
+static bool stage_word(mylc_str w)
+{
+    return mylc_str_eq(w, "durable") || mylc_str_eq(w, "fsync") || mylc_str_eq(w, "batch") ||
+           mylc_str_eq(w, "after") || mylc_str_eq(w, "output");
+}
+
+static mylc_decl *channel_ref(mylc_ctx *c, mylc_schema *s, mylc_value *v)
+{
+    if (!v || v->kind != MYLC_V_IDENT) {
+        ERR(c, s, v ? v->off : 0, "expected a channel name");
+        return NULL;
+    }
+    mylc_decl *x = mylc_lookup(c, s, v->text, v->off, false);
+    if (!x)
+        ERR(c, s, v->off, "unknown channel '%.*s'", S(v->text));
+    else if (x->kind != MYLC_D_CHANNEL) {
+        ERR(c, s, v->off, "'%.*s' is a %s, not a channel", S(v->text), decl_kind(x));
+        x = NULL;
+    }
+    return x;
+}
+
+static bool stage_cycle(mylc_ctx *c, mylc_schema *s, mylc_stage *st, unsigned depth)
+{
+    if (st->mark == 2)
+        return false;
+    if (st->mark == 1) {
+        ERR(c, s, st->off, "stage '%.*s' depends on itself through 'after'", S(st->name));
+        return true;
+    }
+    st->mark = 1;
+    for (uint32_t i = 0; i < st->nafter && depth < 300; i++)
+        if (stage_cycle(c, s, st->after[i], depth + 1))
+            return true;
+    st->mark = 2;
+    return false;
+}
+
+#define MAX_STAGES 256
+
+static void check_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    mylc_name_claim(c, d->cname, s->file, d->off, "pipeline");
+    mylc_prop *input = NULL;
+    mylc_stage **tail = &d->stages;
+    unsigned nstages = 0;
+    for (mylc_prop *p = d->props; p && !c->stop; p = p->next) {
+        if (p->route) {
+            ERR(c, s, p->off, "routes ('a -> b : channel;') belong in a topology");
+            continue;
+        }
+        if (mylc_str_eq(p->key, "input")) {
+            if (input) {
+                ERR(c, s, p->off, "a pipeline has one input");
+                NOTE(c, s, input->off, "first given here");
+                continue;
+            }
+            input = p;
+            if (one_arg(c, s, p))
+                d->input = channel_ref(c, s, p->args);
+            continue;
+        }
+        if (!mylc_str_eq(p->key, "stage")) {
+            ERR(c, s, p->off, "unknown pipeline item '%.*s' (expected input or stage)", S(p->key));
+            continue;
+        }
+        mylc_value *v = p->args;
+        if (!v || v->kind != MYLC_V_IDENT || stage_word(v->text)) {
+            ERR(c, s, v ? v->off : p->off, "a stage needs a name ('stage NAME ...;')");
+            continue;
+        }
+        if (++nstages > MAX_STAGES) {
+            ERR(c, s, p->off, "at most %d stages per pipeline", MAX_STAGES);
+            break;
+        }
+        mylc_stage *st = mylc_alloc(&c->arena, sizeof *st);
+        st->name = v->text;
+        st->off = v->off;
+        check_member_name(c, s, v->text, v->off, "stage");
+        for (mylc_stage *q = d->stages; q; q = q->next)
+            if (mylc_str_same(q->name, st->name)) {
+                ERR(c, s, v->off, "duplicate stage '%.*s'", S(st->name));
+                NOTE(c, s, q->off, "first defined here");
+            }
+        *tail = st;
+        tail = &st->next;
+    }
+    /* Second pass: options, now that every stage is known. */
+    mylc_stage *st = d->stages;
+    for (mylc_prop *p = d->props; p && st && !c->stop; p = p->next) {
+        if (p->route || !mylc_str_eq(p->key, "stage") || !p->args ||
+            !mylc_str_same(p->args->text, st->name) || p->args->off != st->off)
+            continue;
+        uint32_t nafter = 0;
+        for (mylc_value *v = p->args->next; v; v = v->next)
+            nafter++;
+        st->after = mylc_alloc(&c->arena, sizeof *st->after * (nafter + 1));
+        for (mylc_value *v = p->args->next; v;) {
+            if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "durable")) {
+                st->durable = true;
+            } else if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "fsync")) {
+                st->fsync = true;
+                if (!st->durable)
+                    ERR(c, s, v->off, "'fsync' needs 'durable' before it");
+            } else if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "batch")) {
+                st->batch = true;
+            } else if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "after")) {
+                mylc_value *a = v->next;
+                if (!a || a->kind != MYLC_V_IDENT || stage_word(a->text))
+                    ERR(c, s, v->off, "'after' needs one or more stage names");
+                while (a && a->kind == MYLC_V_IDENT && !stage_word(a->text)) {
+                    mylc_stage *dep = NULL;
+                    for (mylc_stage *q = d->stages; q; q = q->next)
+                        if (mylc_str_same(q->name, a->text))
+                            dep = q;
+                    if (!dep)
+                        ERR(c, s, a->off, "unknown stage '%.*s'", S(a->text));
+                    else
+                        st->after[st->nafter++] = dep;
+                    v = a;
+                    a = a->next;
+                }
+            } else if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "output")) {
+                if (st->output)
+                    ERR(c, s, v->off, "a stage has one output");
+                st->output = channel_ref(c, s, v->next);
+                if (v->next)
+                    v = v->next;
+            } else {
+                ERR(c, s, v->off,
+                    "unknown stage option '%.*s' (expected durable, fsync, batch, after or output)",
+                    (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p);
+            }
+            v = v->next;
+        }
+        st = st->next;
+    }
+    if (c->stop)
+        return;
+    for (st = d->stages; st; st = st->next)
+        if (stage_cycle(c, s, st, 0))
+            break;
+    if (!input)
+        ERR(c, s, d->off, "pipeline '%.*s' needs an 'input' channel", S(d->name));
+    if (!d->stages)
+        ERR(c, s, d->off, "pipeline '%.*s' has no stages", S(d->name));
+}
+
+void mylc_check(mylc_ctx *c, mylc_schema *s)
+{
+    for (mylc_decl *d = s->decls; d; d = d->next)
+        d->cname = mylc_name_type(c, s, d->name);
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next) {
+        check_decl_name(c, s, d);
+        switch (d->kind) {
+        case MYLC_D_ENUM:
+            check_enum(c, s, d);
+            break;
+        case MYLC_D_EVENT:
+        case MYLC_D_STRUCT:
+        case MYLC_D_TABLE:
+            check_record(c, s, d);
+            break;
+        case MYLC_D_UNION:
+            check_union(c, s, d);
+            break;
+        case MYLC_D_CHANNEL:
+            check_channel(c, s, d);
+            break;
+        case MYLC_D_TOPOLOGY:
+            check_topology(c, s, d);
+            break;
+        case MYLC_D_PIPELINE:
+            check_pipeline(c, s, d);
+            break;
+        }
+    }
+    mylc_decl *path[MYLC_MAX_NESTING];
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
+        if ((d->kind == MYLC_D_EVENT || d->kind == MYLC_D_STRUCT) && d->mark == 0)
+            nest_walk(c, d, path, 0);
+}

@@ -1,0 +1,462 @@
+/* Layout: sizes, offsets and alignment of events and structs; slot sizes
+ * of channels; canonical text and fingerprints. Also the driver that runs
+ * the phases in order (mylc_compile).
+ *
+ * Event layout: fields in declaration order, each at the next offset that
+ * is a multiple of its alignment (its natural alignment, raised by an
+ * explicit "align"); the struct's alignment is the largest field alignment
+ * (raised by the event's "align"); its size is rounded up to it. Gaps are
+ * emitted as explicit padding fields, so the C compiler never adds any.
+ *
+ * Canonical text: what the fingerprint hashes (64-bit FNV-1a, 0 mapped to
+ * 1 since 0 means "no fingerprint" to the runtime). It holds the wire-
+ * relevant facts only: types with their package-qualified names, sizes,
+ * offsets, alignment, enum underlying types and values (sorted), table
+ * field ids and defaults, union member order, channel codec and frames.
+ * It holds no field or enum value names, no comments, no formatting.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mylc.h"
+
+static void qname(mylc_buf *b, const mylc_decl *d)
+{
+    mylc_buf_printf(b, "%s.%.*s", d->schema->pkg, (int)d->name.n, d->name.p);
+}
+
+static uint64_t align_up(uint64_t x, uint64_t a)
+{
+    return (x + a - 1) & ~(a - 1);
+}
+
+static bool layout_record(mylc_ctx *c, mylc_decl *d);
+
+/* Size and alignment of one element of t. */
+static bool elem_layout(mylc_ctx *c, const mylc_type *t, uint64_t *size, uint32_t *align)
+{
+    if (t->base == MYLC_T_NAMED) {
+        mylc_decl *x = t->decl;
+        if (x->kind == MYLC_D_ENUM) {
+            *size = *align = mylc_builtin_size(x->under.base);
+            return true;
+        }
+        if (!layout_record(c, x))
+            return false;
+        *size = x->size;
+        *align = x->align;
+        return true;
+    }
+    *size = *align = mylc_builtin_size(t->base);
+    return *size != 0;
+}
+
+static bool layout_record(mylc_ctx *c, mylc_decl *d)
+{
+    if (d->size)
+        return true;
+    if (d->mark == 3)
+        return false; /* failed before */
+    d->mark = 3;
+    uint64_t cur = 0;
+    uint32_t maxal = 1;
+    for (mylc_field *f = d->fields; f; f = f->next) {
+        uint64_t es;
+        uint32_t ea;
+        if (!elem_layout(c, &f->type, &es, &ea))
+            return false;
+        uint32_t fa = ea > f->align ? ea : f->align;
+        uint64_t n = f->type.shape == MYLC_SHAPE_ARRAY ? f->type.count : 1;
+        f->offset = align_up(cur, fa);
+        f->size = es * n; /* both <= 2^26: no overflow */
+        f->falign = fa;
+        cur = f->offset + f->size;
+        if (fa > maxal)
+            maxal = fa;
+        if (cur > MYLC_MAX_EVENT_SIZE) {
+            mylc_error(c, d->schema->file, f->off, "%s '%.*s' is larger than 64 MiB",
+                       mylc_kind_name(d->kind), (int)d->name.n, d->name.p);
+            return false;
+        }
+    }
+    if (d->align > maxal)
+        maxal = d->align;
+    d->align = maxal;
+    d->size = align_up(cur, maxal);
+    if (d->size > MYLC_MAX_EVENT_SIZE) {
+        mylc_error(c, d->schema->file, d->off, "%s '%.*s' is larger than 64 MiB",
+                   mylc_kind_name(d->kind), (int)d->name.n, d->name.p);
+        d->size = 0;
+        return false;
+    }
+    d->mark = 2;
+    return true;
+}
+
+/* ---- canonical text ---- */
+
+static int cmp_enumval(const void *a, const void *b)
+{
+    const mylc_enumval *x = *(mylc_enumval *const *)a, *y = *(mylc_enumval *const *)b;
+    return x->u < y->u ? -1 : x->u > y->u;
+}
+
+static void canon_enum(const mylc_decl *d, mylc_buf *b)
+{
+    mylc_buf_puts(b, "enum ");
+    qname(b, d);
+    mylc_buf_printf(b, ":%s{", mylc_builtin_name(d->under.base));
+    size_t n = 0;
+    for (mylc_enumval *e = d->values; e; e = e->next)
+        n++;
+    mylc_enumval **v = malloc(sizeof *v * (n ? n : 1));
+    n = 0;
+    for (mylc_enumval *e = d->values; e; e = e->next)
+        v[n++] = e;
+    qsort(v, n, sizeof *v, cmp_enumval);
+    bool sig = mylc_builtin_is_signed(d->under.base);
+    for (size_t i = 0; i < n; i++) {
+        if (sig)
+            mylc_buf_printf(b, "%s%lld", i ? "," : "", (long long)v[i]->i);
+        else
+            mylc_buf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)v[i]->u);
+    }
+    free(v);
+    mylc_buf_putc(b, '}');
+}
+
+static void canon_record(const mylc_decl *d, mylc_buf *b);
+
+static void canon_type(const mylc_type *t, mylc_buf *b)
+{
+    if (t->shape == MYLC_SHAPE_VECTOR)
+        mylc_buf_putc(b, '[');
+    if (t->base != MYLC_T_NAMED) {
+        mylc_buf_puts(b, mylc_builtin_name(t->base));
+    } else {
+        const mylc_decl *x = t->decl;
+        switch (x->kind) {
+        case MYLC_D_ENUM:
+            canon_enum(x, b);
+            break;
+        case MYLC_D_EVENT:
+        case MYLC_D_STRUCT:
+            canon_record(x, b);
+            break;
+        default:
+            mylc_buf_printf(b, "%s ", mylc_kind_name(x->kind));
+            qname(b, x);
+            break;
+        }
+    }
+    if (t->shape == MYLC_SHAPE_VECTOR)
+        mylc_buf_putc(b, ']');
+    if (t->shape == MYLC_SHAPE_ARRAY)
+        mylc_buf_printf(b, "[%llu]", (unsigned long long)t->count);
+}
+
+static void canon_default(const mylc_field *f, mylc_buf *b)
+{
+    const mylc_type *t = &f->type;
+    const mylc_value *v = f->dflt;
+    bool scalar = t->shape == MYLC_SHAPE_PLAIN &&
+                  (t->base == MYLC_T_NAMED ? t->decl->kind == MYLC_D_ENUM
+                                           : t->base >= MYLC_T_U8 && t->base <= MYLC_T_BOOL);
+    if (!scalar)
+        return;
+    if (!v) {
+        mylc_buf_puts(b, "=0");
+        return;
+    }
+    if (t->base == MYLC_T_NAMED && v->kind == MYLC_V_IDENT) {
+        for (mylc_enumval *e = t->decl->values; e; e = e->next)
+            if (mylc_str_same(e->name, v->text)) {
+                mylc_buf_printf(b, "=%lld", (long long)e->i);
+                return;
+            }
+    }
+    if (v->kind == MYLC_V_BOOL) {
+        mylc_buf_puts(b, mylc_str_eq(v->text, "true") ? "=1" : "=0");
+        return;
+    }
+    char tmp[80];
+    unsigned n = v->text.n < 70 ? v->text.n : 70;
+    memcpy(tmp, v->text.p, n);
+    tmp[n] = 0;
+    double x = strtod(tmp, NULL);
+    if (v->neg)
+        x = -x;
+    if (v->kind == MYLC_V_INT && !(v->text.n > 2 && v->text.p[1] == 'x'))
+        mylc_buf_printf(b, "=%s%s", v->neg ? "-" : "", tmp);
+    else
+        mylc_buf_printf(b, "=%.17g", x);
+}
+
+static void canon_record(const mylc_decl *d, mylc_buf *b)
+{
+    mylc_buf_printf(b, "%s ", mylc_kind_name(d->kind));
+    qname(b, d);
+    if (d->kind == MYLC_D_TABLE) {
+        mylc_buf_putc(b, '{');
+        /* by id: the wire order */
+        for (uint32_t id = 0; id < d->nids; id++)
+            for (mylc_field *f = d->fields; f; f = f->next) {
+                if (f->id != id)
+                    continue;
+                mylc_buf_printf(b, "%u:", id);
+                canon_type(&f->type, b);
+                canon_default(f, b);
+                if (f->required)
+                    mylc_buf_puts(b, " required");
+                if (f->deprecated)
+                    mylc_buf_puts(b, " deprecated");
+                mylc_buf_putc(b, ';');
+            }
+        mylc_buf_putc(b, '}');
+        return;
+    }
+    mylc_buf_printf(b, "(size=%llu,align=%u){", (unsigned long long)d->size, d->align);
+    for (mylc_field *f = d->fields; f; f = f->next) {
+        mylc_buf_printf(b, "%llu:", (unsigned long long)f->offset);
+        canon_type(&f->type, b);
+        if (f->align)
+            mylc_buf_printf(b, " align=%u", f->align);
+        mylc_buf_putc(b, ';');
+    }
+    mylc_buf_putc(b, '}');
+}
+
+/* Declarations reachable from d through named field types and union
+ * members (for channels of tables): a worklist, not recursion, since a
+ * chain of tables may be as long as the schema. */
+static void push(mylc_decl *d, mylc_decl ***set, size_t *n, size_t *cap)
+{
+    if (d->mark == 5)
+        return;
+    d->mark = 5;
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        mylc_decl **ns = realloc(*set, sizeof *ns * *cap);
+        if (!ns)
+            abort();
+        *set = ns;
+    }
+    (*set)[(*n)++] = d;
+}
+
+static void reach(mylc_decl *root, mylc_decl ***set, size_t *n, size_t *cap)
+{
+    push(root, set, n, cap);
+    for (size_t i = 0; i < *n; i++) {
+        mylc_decl *d = (*set)[i];
+        for (mylc_field *f = d->fields; f; f = f->next)
+            if (f->type.base == MYLC_T_NAMED && f->type.decl->kind != MYLC_D_ENUM)
+                push(f->type.decl, set, n, cap);
+        if (d->kind == MYLC_D_UNION)
+            for (mylc_value *m = d->members; m; m = m->next) {
+                mylc_decl *x = mylc_lookup(NULL, d->schema, m->text, m->off, false);
+                if (x)
+                    push(x, set, n, cap);
+            }
+    }
+}
+
+static int cmp_qname(const void *a, const void *b)
+{
+    const mylc_decl *x = *(mylc_decl *const *)a, *y = *(mylc_decl *const *)b;
+    int r = strcmp(x->schema->pkg, y->schema->pkg);
+    if (r)
+        return r;
+    size_t n = x->name.n < y->name.n ? x->name.n : y->name.n;
+    r = memcmp(x->name.p, y->name.p, n);
+    return r ? r : (x->name.n > y->name.n) - (x->name.n < y->name.n);
+}
+
+static const char *const codec_names[] = {"raw", "compact", "flatbuffers"};
+
+void mylc_canonical_decl(mylc_decl *d, mylc_buf *b)
+{
+    switch (d->kind) {
+    case MYLC_D_ENUM:
+        canon_enum(d, b);
+        break;
+    case MYLC_D_EVENT:
+    case MYLC_D_STRUCT:
+    case MYLC_D_TABLE:
+        canon_record(d, b);
+        break;
+    case MYLC_D_UNION:
+        mylc_buf_puts(b, "union ");
+        qname(b, d);
+        mylc_buf_putc(b, '{');
+        for (mylc_value *m = d->members; m; m = m->next) {
+            mylc_decl *x = mylc_lookup(NULL, d->schema, m->text, m->off, false);
+            if (x)
+                qname(b, x);
+            mylc_buf_puts(b, m->next ? "," : "");
+        }
+        mylc_buf_putc(b, '}');
+        break;
+    case MYLC_D_CHANNEL: {
+        mylc_channel *ch = &d->chan;
+        mylc_buf_puts(b, "channel{carries=");
+        if (ch->carries.base == MYLC_T_BYTES) {
+            mylc_buf_puts(b, "bytes");
+        } else if (ch->carries.decl->kind == MYLC_D_EVENT) {
+            canon_record(ch->carries.decl, b);
+        } else {
+            mylc_decl **set = NULL;
+            size_t n = 0, cap = 0;
+            reach(ch->carries.decl, &set, &n, &cap);
+            for (size_t i = 0; i < n; i++)
+                set[i]->mark = 2;
+            qname(b, ch->carries.decl);
+            qsort(set, n, sizeof *set, cmp_qname);
+            for (size_t i = 0; i < n; i++) {
+                mylc_buf_putc(b, ';');
+                mylc_canonical_decl(set[i], b);
+            }
+            free(set);
+        }
+        mylc_buf_printf(b, ";codec=%s", codec_names[ch->codec]);
+        if (ch->framed) {
+            mylc_buf_puts(b, ";frames=");
+            for (uint32_t i = 0; i < ch->nframes; i++)
+                mylc_buf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)ch->frames[i]);
+            mylc_buf_printf(b, ";max_message=%llu", (unsigned long long)ch->max_message);
+        }
+        if (ch->nlanes)
+            mylc_buf_printf(b, ";lanes=%u", ch->nlanes);
+        mylc_buf_putc(b, '}');
+        break;
+    }
+    case MYLC_D_TOPOLOGY:
+        mylc_buf_puts(b, "topology ");
+        qname(b, d);
+        mylc_buf_putc(b, '{');
+        for (mylc_role *r = d->roles; r; r = r->next)
+            mylc_buf_printf(b, "%.*s=%llu;", (int)r->name.n, r->name.p,
+                            (unsigned long long)r->count);
+        for (mylc_route *r = d->routes; r; r = r->next) {
+            mylc_buf_printf(b, "%.*s->%.*s:", (int)r->from->name.n, r->from->name.p,
+                            (int)r->to->name.n, r->to->name.p);
+            qname(b, r->channel);
+            mylc_buf_puts(b, r->broadcast ? " broadcast;" : ";");
+        }
+        mylc_buf_putc(b, '}');
+        break;
+    case MYLC_D_PIPELINE:
+        mylc_buf_puts(b, "pipeline ");
+        qname(b, d);
+        mylc_buf_puts(b, "{input=");
+        if (d->input)
+            qname(b, d->input);
+        for (mylc_stage *st = d->stages; st; st = st->next) {
+            mylc_buf_printf(b, ";stage %.*s%s%s%s", (int)st->name.n, st->name.p,
+                            st->durable ? " durable" : "", st->fsync ? " fsync" : "",
+                            st->batch ? " batch" : "");
+            for (uint32_t i = 0; i < st->nafter; i++)
+                mylc_buf_printf(b, " after %.*s", (int)st->after[i]->name.n, st->after[i]->name.p);
+            if (st->output) {
+                mylc_buf_puts(b, " output ");
+                qname(b, st->output);
+            }
+        }
+        mylc_buf_putc(b, '}');
+        break;
+    }
+}
+
+static uint64_t fingerprint(const char *p, size_t n)
+{
+    uint64_t h = mylc_fnv1a(MYLC_FNV_OFFSET, p, n);
+    return h ? h : 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void mylc_layout(mylc_ctx *c, mylc_schema *s)
+{
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
+        if (d->kind == MYLC_D_EVENT || d->kind == MYLC_D_STRUCT)
+            layout_record(c, d);
+    if (c->errors)
+        return;
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next) {
+        if (d->kind != MYLC_D_CHANNEL || d->chan.framed)
+            continue;
+        mylc_decl *ev = d->chan.carries.decl;
+        if (ev->align > 8) {
+            mylc_error(c, s->file, d->chan.carries.off,
+                       "event '%.*s' is aligned to %u bytes, but ring slots hold payloads at "
+                       "8-byte alignment",
+                       (int)ev->name.n, ev->name.p, ev->align);
+            mylc_note(c, ev->schema->file, ev->off, "'%.*s' is declared here", (int)ev->name.n,
+                      ev->name.p);
+        }
+        d->chan.slot_size = ev->size;
+    }
+    if (c->errors)
+        return;
+    /* Fingerprints: per declaration, then the schema's over the sorted
+     * canonical texts of all its declarations. */
+    char **texts = malloc(sizeof *texts * (s->ndecls ? s->ndecls : 1));
+    size_t n = 0, total = 0;
+    for (mylc_decl *d = s->decls; d; d = d->next) {
+        mylc_buf b = {0};
+        mylc_canonical_decl(d, &b);
+        d->fingerprint = fingerprint(b.p, b.n);
+        if (d->kind == MYLC_D_CHANNEL)
+            d->chan.fingerprint = d->fingerprint;
+        texts[n++] = b.p;
+        total += b.n + 1;
+    }
+    qsort(texts, n, sizeof *texts, cmp_str);
+    mylc_buf all = {0};
+    mylc_buf_puts(&all, "myelon 1\n");
+    for (size_t i = 0; i < n; i++) {
+        mylc_buf_puts(&all, texts[i]);
+        mylc_buf_putc(&all, '\n');
+        free(texts[i]);
+    }
+    (void)total;
+    free(texts);
+    s->fingerprint = fingerprint(all.p, all.n);
+    mylc_buf_free(&all);
+}
+
+bool mylc_compile(mylc_ctx *c, mylc_file *f, mylc_schema **out)
+{
+    unsigned before = c->errors;
+    mylc_schema *s = mylc_parse(c, f);
+    *out = s;
+    if (c->errors != before || c->stop)
+        return false;
+    mylc_resolve(c, s);
+    bool syntax = false;
+    for (unsigned i = 0; i < c->nfiles; i++)
+        if (c->files[i]->schema && c->files[i]->schema->syntax_error)
+            syntax = true;
+    if (c->errors != before || syntax)
+        return false;
+    for (unsigned i = 0; i < c->nfiles && !c->stop; i++) {
+        mylc_schema *t = c->files[i]->schema;
+        if (t && t->mark != 4) {
+            t->mark = 4;
+            mylc_check(c, t);
+        }
+    }
+    if (c->errors != before)
+        return false;
+    for (unsigned i = 0; i < c->nfiles && !c->stop; i++) {
+        mylc_schema *t = c->files[i]->schema;
+        if (t && t->mark != 6) {
+            t->mark = 6;
+            mylc_layout(c, t);
+        }
+    }
+    return c->errors == before;
+}

@@ -1,0 +1,283 @@
+/* myelonc: the .myl schema compiler's command line.
+ *
+ *   myelonc [-o OUT_DIR] [-I DIR]... [--depfile FILE] file.myl...
+ *
+ * writes OUT_DIR/<stem>.myl.h and OUT_DIR/<stem>.myl.c for each schema.
+ * Exit status: 0 success, 1 errors in a schema (or an unreadable input),
+ * 2 bad command line, 3 outputs could not be written.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mylc.h"
+
+enum { EXIT_SCHEMA = 1, EXIT_USAGE = 2, EXIT_WRITE = 3 };
+
+static const char usage[] =
+    "usage: myelonc [options] file.myl...\n"
+    "\n"
+    "Compiles .myl schemas into C: for each file.myl, OUT_DIR/file.myl.h and\n"
+    "OUT_DIR/file.myl.c, which bind to libmyelon.\n"
+    "\n"
+    "options:\n"
+    "  -o DIR          write outputs into DIR (default: the current directory)\n"
+    "  -I DIR          search DIR for imports (after the importing file's directory);\n"
+    "                  may be repeated, searched in order\n"
+    "  --depfile FILE  write the outputs' dependencies (every schema read) to FILE,\n"
+    "                  in Make syntax\n"
+    "  --check         check the schemas and report errors; write nothing\n"
+    "  --print         print the resolved schema (layout, field ids, fingerprints)\n"
+    "                  to standard output; write nothing\n"
+    "  --dump-tokens   print the tokens of each file (the lexer's output) and stop\n"
+    "  --dump-ast      print each file's syntax tree as parsed and stop\n"
+    "  --version       print the version and exit\n"
+    "  --help          print this help and exit\n"
+    "\n"
+    "exit status: 0 success; 1 errors in a schema or an input that cannot be\n"
+    "read; 2 invalid command line; 3 an output could not be written.\n";
+
+typedef enum mode { MODE_GEN, MODE_CHECK, MODE_PRINT, MODE_TOKENS, MODE_AST } mode;
+
+typedef struct output {
+    char *stem;
+    mylc_buf h, c;
+} output;
+
+static char *out_path(const char *dir, const char *stem, const char *ext)
+{
+    size_t n = strlen(dir) + strlen(stem) + strlen(ext) + 2;
+    char *p = malloc(n);
+    if (!p)
+        abort();
+    if (strcmp(dir, ".") == 0)
+        snprintf(p, n, "%s%s", stem, ext);
+    else
+        snprintf(p, n, "%s%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", stem, ext);
+    return p;
+}
+
+/* Writes through a temporary file and rename(2), so that a reader (or a
+ * build that is interrupted) never sees half a file. */
+static int write_file(const char *path, const char *data, size_t n)
+{
+    size_t pn = strlen(path) + 16;
+    char *tmp = malloc(pn);
+    if (!tmp)
+        abort();
+    snprintf(tmp, pn, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    int rc = 0;
+    if (!f || fwrite(data, 1, n, f) != n) {
+        rc = -1;
+    }
+    if (f && fclose(f) != 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -1;
+    if (rc != 0) {
+        fprintf(stderr, "myelonc: error: cannot write '%s': %s\n", path, strerror(errno));
+        remove(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
+/* Make syntax: spaces and '#' escaped with a backslash, '$' doubled. */
+static void dep_path(mylc_buf *b, const char *p)
+{
+    for (; *p; p++) {
+        if (*p == ' ' || *p == '#' || *p == '\\')
+            mylc_buf_putc(b, '\\');
+        if (*p == '$')
+            mylc_buf_putc(b, '$');
+        mylc_buf_putc(b, *p);
+    }
+}
+
+static int need_arg(int argc, char **argv, int *i, const char *opt, const char **out)
+{
+    size_t n = strlen(opt);
+    const char *a = argv[*i];
+    if (strcmp(a, opt) == 0) {
+        if (*i + 1 >= argc) {
+            fprintf(stderr, "myelonc: option %s needs an argument\n", opt);
+            return -1;
+        }
+        *out = argv[++*i];
+        return 1;
+    }
+    if (strncmp(a, opt, n) == 0) {
+        /* -oDIR, -IDIR, --depfile=FILE */
+        const char *v = a + n;
+        if (opt[1] == '-') {
+            if (*v != '=')
+                return 0;
+            v++;
+        }
+        if (!*v) {
+            fprintf(stderr, "myelonc: option %s needs an argument\n", opt);
+            return -1;
+        }
+        *out = v;
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *outdir = ".";
+    const char *depfile = NULL;
+    const char **incdirs = calloc((size_t)argc + 1, sizeof *incdirs);
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    unsigned nincdirs = 0, ninputs = 0;
+    mode m = MODE_GEN;
+    bool no_more_opts = false;
+    if (!incdirs || !inputs)
+        abort();
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int r;
+        if (no_more_opts || a[0] != '-' || strcmp(a, "-") == 0) {
+            inputs[ninputs++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            no_more_opts = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("myelonc %s\n", mylc_version);
+            return 0;
+        } else if (strcmp(a, "--check") == 0) {
+            m = MODE_CHECK;
+        } else if (strcmp(a, "--print") == 0) {
+            m = MODE_PRINT;
+        } else if (strcmp(a, "--dump-tokens") == 0) {
+            m = MODE_TOKENS;
+        } else if (strcmp(a, "--dump-ast") == 0) {
+            m = MODE_AST;
+        } else if ((r = need_arg(argc, argv, &i, "-o", &v)) != 0) {
+            if (r < 0)
+                return EXIT_USAGE;
+            outdir = v;
+        } else if ((r = need_arg(argc, argv, &i, "-I", &v)) != 0) {
+            if (r < 0)
+                return EXIT_USAGE;
+            incdirs[nincdirs++] = v;
+        } else if ((r = need_arg(argc, argv, &i, "--depfile", &v)) != 0) {
+            if (r < 0)
+                return EXIT_USAGE;
+            depfile = v;
+        } else {
+            fprintf(stderr, "myelonc: unknown option '%s' (see myelonc --help)\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (ninputs == 0) {
+        fputs("myelonc: no input files (see myelonc --help)\n", stderr);
+        return EXIT_USAGE;
+    }
+    for (unsigned i = 0; i < ninputs; i++)
+        for (unsigned j = 0; j < i; j++) {
+            const char *a = strrchr(inputs[i], '/'), *b = strrchr(inputs[j], '/');
+            if (strcmp(a ? a + 1 : inputs[i], b ? b + 1 : inputs[j]) == 0) {
+                fprintf(stderr, "myelonc: '%s' and '%s' would write the same outputs\n", inputs[j],
+                        inputs[i]);
+                return EXIT_USAGE;
+            }
+        }
+
+    int status = 0;
+    output *outs = calloc(ninputs, sizeof *outs);
+    mylc_buf deps = {0}, printed = {0};
+    if (!outs)
+        abort();
+    for (unsigned i = 0; i < ninputs; i++) {
+        mylc_ctx ctx;
+        mylc_ctx_init(&ctx, stderr);
+        ctx.incdirs = incdirs;
+        ctx.nincdirs = nincdirs;
+        mylc_file *f = mylc_load(&ctx, inputs[i], NULL, 0);
+        if (!f) {
+            status = EXIT_SCHEMA;
+            mylc_ctx_free(&ctx);
+            continue;
+        }
+        if (m == MODE_TOKENS) {
+            mylc_dump_tokens(&ctx, f, &printed);
+        } else if (m == MODE_AST) {
+            mylc_dump_ast(mylc_parse(&ctx, f), &printed);
+        } else {
+            mylc_schema *s;
+            if (mylc_compile(&ctx, f, &s)) {
+                if (m == MODE_PRINT)
+                    mylc_dump_schema(s, &printed);
+                if (m == MODE_GEN) {
+                    outs[i].stem = strdup(s->stem);
+                    mylc_emit(&ctx, s, &outs[i].h, &outs[i].c);
+                    for (unsigned k = 0; k < ctx.nfiles; k++) {
+                        mylc_buf_putc(&deps, ' ');
+                        dep_path(&deps, ctx.files[k]->path);
+                    }
+                }
+            }
+        }
+        if (ctx.errors) {
+            status = EXIT_SCHEMA;
+            fprintf(stderr, "%u error%s generated.\n", ctx.errors, ctx.errors == 1 ? "" : "s");
+        }
+        mylc_ctx_free(&ctx);
+    }
+    if (printed.n)
+        fwrite(printed.p, 1, printed.n, stdout);
+    if (status == 0 && m == MODE_GEN) {
+        struct stat st;
+        if (stat(outdir, &st) != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "myelonc: error: cannot create '%s': %s\n", outdir, strerror(errno));
+            status = EXIT_WRITE;
+        }
+        mylc_buf targets = {0};
+        for (unsigned i = 0; i < ninputs && status == 0; i++) {
+            char *h = out_path(outdir, outs[i].stem, ".myl.h");
+            char *c = out_path(outdir, outs[i].stem, ".myl.c");
+            if (write_file(h, outs[i].h.p, outs[i].h.n) || write_file(c, outs[i].c.p, outs[i].c.n))
+                status = EXIT_WRITE;
+            if (targets.n)
+                mylc_buf_putc(&targets, ' ');
+            dep_path(&targets, h);
+            mylc_buf_putc(&targets, ' ');
+            dep_path(&targets, c);
+            free(h);
+            free(c);
+        }
+        if (status == 0 && depfile) {
+            mylc_buf d = {0};
+            mylc_buf_put(&d, targets.p, targets.n);
+            mylc_buf_puts(&d, ":");
+            mylc_buf_put(&d, deps.p ? deps.p : "", deps.n);
+            mylc_buf_putc(&d, '\n');
+            if (write_file(depfile, d.p, d.n))
+                status = EXIT_WRITE;
+            mylc_buf_free(&d);
+        }
+        mylc_buf_free(&targets);
+    }
+    for (unsigned i = 0; i < ninputs; i++) {
+        free(outs[i].stem);
+        mylc_buf_free(&outs[i].h);
+        mylc_buf_free(&outs[i].c);
+    }
+    free(outs);
+    mylc_buf_free(&deps);
+    mylc_buf_free(&printed);
+    free(incdirs);
+    free(inputs);
+    return status;
+}

@@ -1,0 +1,415 @@
+/* myelonc internals: the one header shared by the compiler's phases.
+ *
+ *   lex (lexer.c) -> parse (parse.c + grammar.y) -> resolve (resolve.c)
+ *   -> check (check.c) -> layout (layout.c) -> emit (emit_c.c)
+ *
+ * Every node keeps the byte offset of its first token in its file; offsets
+ * become line:column only when a diagnostic is printed (diag.c). All nodes
+ * live in one arena owned by the context and die with it.
+ */
+#ifndef MYLC_H
+#define MYLC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MYLC_MAX_ERRORS 50
+#define MYLC_MAX_FILE_SIZE (16u << 20) /* bytes per schema file */
+#define MYLC_MAX_IDENT 255             /* bytes per identifier */
+#define MYLC_MAX_STRING 4096           /* bytes per string literal */
+#define MYLC_MAX_IMPORT_DEPTH 64       /* nested imports */
+#define MYLC_MAX_NESTING 64            /* nested events/structs/tables */
+#define MYLC_MAX_EVENT_SIZE (1u << 26) /* = MYL_MAX_SLOT_SIZE */
+#define MYLC_MAX_ARRAY (1u << 26)      /* elements of T[N] */
+#define MYLC_MAX_LANES 8
+#define MYLC_MAX_FRAMES 16
+#define MYLC_MAX_ROLE_COUNT 1024
+
+/* ---- small utilities (util.c) ---- */
+
+typedef struct mylc_str {
+    const char *p;
+    uint32_t n;
+} mylc_str;
+
+bool mylc_str_eq(mylc_str a, const char *z);
+bool mylc_str_same(mylc_str a, mylc_str b);
+
+typedef struct mylc_arena_block mylc_arena_block;
+typedef struct mylc_arena {
+    mylc_arena_block *head;
+} mylc_arena;
+
+void *mylc_alloc(mylc_arena *a, size_t n); /* zeroed; aborts on out of memory */
+char *mylc_strdup(mylc_arena *a, const char *p, size_t n);
+void mylc_arena_free(mylc_arena *a);
+
+/* A growable byte buffer. */
+typedef struct mylc_buf {
+    char *p;
+    size_t n, cap;
+} mylc_buf;
+
+void mylc_buf_put(mylc_buf *b, const char *p, size_t n);
+void mylc_buf_puts(mylc_buf *b, const char *z);
+void mylc_buf_putc(mylc_buf *b, char c);
+void mylc_buf_printf(mylc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mylc_buf_free(mylc_buf *b);
+
+/* Open-addressing map from a string to a pointer. Keys are not copied. */
+typedef struct mylc_map_ent {
+    const char *k;
+    uint32_t n;
+    void *v;
+} mylc_map_ent;
+typedef struct mylc_map {
+    mylc_map_ent *e;
+    uint32_t cap, len;
+} mylc_map;
+
+void *mylc_map_get(const mylc_map *m, const char *k, uint32_t n);
+/* Inserts k -> v unless k is present; returns the existing value or NULL. */
+void *mylc_map_put(mylc_map *m, const char *k, uint32_t n, void *v);
+void mylc_map_free(mylc_map *m);
+
+uint64_t mylc_fnv1a(uint64_t h, const void *p, size_t n);
+#define MYLC_FNV_OFFSET UINT64_C(0xcbf29ce484222325)
+
+/* ---- sources and diagnostics (diag.c) ---- */
+
+typedef struct mylc_schema mylc_schema;
+
+typedef struct mylc_file {
+    char *path; /* as given on the command line or resolved from an import */
+    char *text; /* NUL-terminated copy; may contain NULs */
+    uint32_t len;
+    uint32_t start;  /* 3 when the file begins with a UTF-8 BOM */
+    uint32_t *lines; /* offsets of line starts, built on first diagnostic */
+    uint32_t nlines;
+    uint64_t dev, ino; /* identity, for import cycles and dedup */
+    mylc_schema *schema;
+} mylc_file;
+
+typedef struct mylc_ctx mylc_ctx;
+
+void mylc_error(mylc_ctx *c, const mylc_file *f, uint32_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void mylc_note(mylc_ctx *c, const mylc_file *f, uint32_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void mylc_line_col(mylc_file *f, uint32_t off, uint32_t *line, uint32_t *col);
+
+/* ---- tokens (lexer.c; token codes from the lemon-generated grammar.h) ---- */
+
+typedef struct mylc_tok {
+    int type;
+    uint32_t off;
+    mylc_str s;
+} mylc_tok;
+
+typedef struct mylc_lexer {
+    mylc_ctx *ctx;
+    mylc_file *file;
+    uint32_t pos;
+} mylc_lexer;
+
+void mylc_lex_init(mylc_lexer *lx, mylc_ctx *c, mylc_file *f);
+/* The next token; 0 at end of input. Bad input is reported and skipped. */
+mylc_tok mylc_lex_next(mylc_lexer *lx);
+const char *mylc_tok_name(int type);
+
+/* ---- the AST ---- */
+
+typedef enum mylc_value_kind {
+    MYLC_V_INT,   /* decimal or hex digits, maybe a size suffix */
+    MYLC_V_FLOAT, /* digits with '.' or an exponent */
+    MYLC_V_BOOL,
+    MYLC_V_IDENT,  /* a name, maybe dotted */
+    MYLC_V_STRING, /* the literal, quotes included */
+} mylc_value_kind;
+
+typedef struct mylc_value {
+    mylc_value_kind kind;
+    bool neg;
+    uint32_t off;
+    mylc_str text;
+    struct mylc_value *next;
+} mylc_value;
+
+typedef struct mylc_attr {
+    mylc_str name;
+    uint32_t off;
+    mylc_value *value; /* NULL for a bare flag */
+    struct mylc_attr *next;
+} mylc_attr;
+
+/* Built-in types; MYLC_T_NAMED refers to a declaration. */
+typedef enum mylc_builtin {
+    MYLC_T_NONE,
+    MYLC_T_U8,
+    MYLC_T_U16,
+    MYLC_T_U32,
+    MYLC_T_U64,
+    MYLC_T_I8,
+    MYLC_T_I16,
+    MYLC_T_I32,
+    MYLC_T_I64,
+    MYLC_T_F32,
+    MYLC_T_F64,
+    MYLC_T_BOOL,
+    MYLC_T_CHAR,
+    MYLC_T_STRING,
+    MYLC_T_BYTES,
+    MYLC_T_NAMED,
+} mylc_builtin;
+
+typedef enum mylc_type_shape {
+    MYLC_SHAPE_PLAIN,  /* T */
+    MYLC_SHAPE_ARRAY,  /* T[N] */
+    MYLC_SHAPE_VECTOR, /* [T] */
+} mylc_type_shape;
+
+typedef struct mylc_decl mylc_decl;
+
+typedef struct mylc_type {
+    mylc_type_shape shape;
+    mylc_str name;
+    uint32_t off;
+    mylc_value *len; /* ARRAY: N as written */
+    uint64_t count;  /* ARRAY: N, after check */
+    /* after resolve */
+    mylc_builtin base;
+    mylc_decl *decl;
+} mylc_type;
+
+typedef struct mylc_field {
+    mylc_str name;
+    uint32_t off;
+    mylc_type type;
+    mylc_value *dflt;
+    mylc_attr *attrs;
+    struct mylc_field *next;
+    /* after check */
+    bool deprecated, required;
+    uint32_t id;    /* tables */
+    uint32_t align; /* events: explicit alignment, 0 if none */
+    /* after layout (events, structs) */
+    uint64_t offset, size, falign;
+} mylc_field;
+
+typedef struct mylc_enumval {
+    mylc_str name;
+    uint32_t off;
+    mylc_value *value; /* NULL: previous + 1 */
+    struct mylc_enumval *next;
+    /* after check: the value as an unsigned 64-bit pattern, and signed */
+    uint64_t u;
+    int64_t i;
+    bool ok;
+} mylc_enumval;
+
+/* One "key args ;" item of a channel, topology or pipeline body, or a
+ * "from -> to : args ;" route of a topology. */
+typedef struct mylc_prop {
+    mylc_str key;
+    uint32_t off;
+    bool route;
+    mylc_str to;
+    uint32_t to_off;
+    mylc_value *args;
+    struct mylc_prop *next;
+} mylc_prop;
+
+typedef enum mylc_decl_kind {
+    MYLC_D_ENUM,
+    MYLC_D_EVENT,
+    MYLC_D_STRUCT,
+    MYLC_D_TABLE,
+    MYLC_D_UNION,
+    MYLC_D_CHANNEL,
+    MYLC_D_TOPOLOGY,
+    MYLC_D_PIPELINE,
+} mylc_decl_kind;
+
+typedef enum mylc_codec {
+    MYLC_CODEC_RAW,
+    MYLC_CODEC_COMPACT,
+    MYLC_CODEC_FLATBUFFERS,
+} mylc_codec;
+
+typedef struct mylc_channel {
+    mylc_type carries; /* base MYLC_T_BYTES or a named decl */
+    bool has_carries;
+    mylc_codec codec;
+    uint64_t capacity;
+    uint32_t producers; /* 1 single, 2 multi (the runtime's values) */
+    uint32_t backing;   /* 0 shm, 1 mmap */
+    uint32_t wait;      /* 1 spin, 2 yield, 3 block, 4 hybrid */
+    uint32_t mode;      /* 1 gated, 2 lossy */
+    bool framed;        /* variable-size messages (frames) */
+    uint32_t nframes;
+    uint64_t frames[MYLC_MAX_FRAMES];
+    uint32_t nlanes;
+    mylc_str lanes[MYLC_MAX_LANES];
+    uint64_t max_message;
+    uint64_t slot_size; /* after layout */
+    uint64_t fingerprint;
+} mylc_channel;
+
+typedef struct mylc_role {
+    mylc_str name;
+    uint32_t off;
+    uint64_t count;
+    struct mylc_role *next;
+} mylc_role;
+
+typedef struct mylc_route {
+    mylc_role *from, *to;
+    mylc_decl *channel;
+    bool broadcast;
+    uint32_t off;
+    struct mylc_route *next;
+} mylc_route;
+
+typedef struct mylc_stage {
+    mylc_str name;
+    uint32_t off;
+    bool durable, fsync, batch;
+    uint32_t nafter;
+    struct mylc_stage **after;
+    mylc_decl *output;
+    struct mylc_stage *next;
+    int mark;
+} mylc_stage;
+
+struct mylc_decl {
+    mylc_decl_kind kind;
+    mylc_str name;
+    uint32_t off;
+    mylc_schema *schema;
+    mylc_attr *attrs;
+    struct mylc_decl *next;
+    /* enum */
+    mylc_type under;
+    mylc_enumval *values;
+    /* event, struct, table */
+    mylc_field *fields;
+    /* union: member type names */
+    mylc_value *members;
+    /* channel, topology, pipeline */
+    mylc_prop *props;
+    mylc_channel chan;
+    mylc_role *roles;
+    mylc_route *routes;
+    mylc_stage *stages;
+    mylc_decl *input;
+    /* after check / layout */
+    const char *cname; /* the C name: prefix + name */
+    uint32_t align;    /* explicit (events, structs), then effective */
+    uint64_t size;     /* events, structs */
+    uint32_t nids;     /* tables: field ids used */
+    int mark;          /* graph walks */
+    uint64_t fingerprint;
+};
+
+typedef struct mylc_import {
+    mylc_str path; /* the literal, quotes included */
+    uint32_t off;
+    mylc_file *file; /* after resolve */
+    struct mylc_import *next;
+} mylc_import;
+
+struct mylc_schema {
+    mylc_file *file;
+    bool has_header, has_package;
+    uint32_t header_off, package_off;
+    mylc_str package;
+    mylc_import *imports;
+    mylc_decl *decls;
+    mylc_decl **decls_tail;
+    uint32_t ndecls;
+    bool syntax_error;
+    bool resolved;
+    int mark;       /* import graph walk */
+    mylc_map names; /* decl name -> decl */
+    char *stem;     /* file name without directories and ".myl" */
+    char *prefix;   /* C prefix, "fabric" (no trailing '_') */
+    char *pkg;      /* dotted package, or the stem */
+    uint64_t fingerprint;
+};
+
+/* ---- the compilation context ---- */
+
+struct mylc_ctx {
+    mylc_arena arena;
+    FILE *err; /* diagnostics go here */
+    unsigned errors;
+    bool stop;           /* too many errors: stop reporting and working */
+    bool suppress_notes; /* the error they belong to was not printed */
+    const char **incdirs;
+    unsigned nincdirs;
+    mylc_file **files; /* every loaded file, in load order */
+    unsigned nfiles, capfiles;
+    /* In-memory sources (fuzzing, tests): when set, imports are looked up
+     * here instead of the file system. */
+    const char *(*mem_lookup)(void *ud, const char *path, size_t *len);
+    void *mem_ud;
+    mylc_map cnames; /* C name -> mylc_cname (names.c) */
+};
+
+void mylc_ctx_init(mylc_ctx *c, FILE *err);
+void mylc_ctx_free(mylc_ctx *c);
+
+/* ---- phases ---- */
+
+/* Loads a file (path as given), or NULL with a diagnostic at (from, off). */
+mylc_file *mylc_load(mylc_ctx *c, const char *path, const mylc_file *from, uint32_t off);
+/* Registers in-memory text as a file. */
+mylc_file *mylc_load_mem(mylc_ctx *c, const char *path, const char *text, size_t len);
+
+mylc_schema *mylc_parse(mylc_ctx *c, mylc_file *f);
+/* Loads and parses every import, transitively; reports missing files and
+ * cycles; builds each schema's name table. */
+void mylc_resolve(mylc_ctx *c, mylc_schema *root);
+void mylc_check(mylc_ctx *c, mylc_schema *s);
+void mylc_layout(mylc_ctx *c, mylc_schema *s);
+
+/* Everything up to layout for one root file; false if any error. */
+bool mylc_compile(mylc_ctx *c, mylc_file *f, mylc_schema **out);
+
+/* Emission into buffers (emit_c.c). */
+extern const char *const mylc_version;
+void mylc_emit(mylc_ctx *c, mylc_schema *s, mylc_buf *header, mylc_buf *source);
+
+/* Debug output (dump.c). */
+void mylc_dump_tokens(mylc_ctx *c, mylc_file *f, mylc_buf *out);
+void mylc_dump_ast(mylc_schema *s, mylc_buf *out);
+void mylc_dump_schema(mylc_schema *s, mylc_buf *out);
+
+/* Naming (names.c): the one place generated C names are made. */
+const char *mylc_name_type(mylc_ctx *c, mylc_schema *s, mylc_str name);
+const char *mylc_name_join(mylc_ctx *c, const char *a, const char *b);
+const char *mylc_name_upper(mylc_ctx *c, const char *a);
+const char *mylc_name_guard(mylc_ctx *c, mylc_schema *s);
+bool mylc_is_reserved_word(mylc_str name);
+extern const char *const mylc_chan_suffixes[]; /* NULL-terminated */
+/* Records a global C name; reports a collision with the earlier owner. */
+void mylc_name_claim(mylc_ctx *c, const char *cname, const mylc_file *f, uint32_t off,
+                     const char *what);
+
+/* Name lookup (resolve.c): a type name as seen from schema s. */
+mylc_decl *mylc_lookup(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off, bool report);
+mylc_builtin mylc_builtin_lookup(mylc_str name);
+const char *mylc_kind_name(mylc_decl_kind k);
+
+/* Layout helpers shared with the emitter. */
+const char *mylc_builtin_name(mylc_builtin b);
+const char *mylc_builtin_ctype(mylc_builtin b);
+uint32_t mylc_builtin_size(mylc_builtin b);
+bool mylc_builtin_is_int(mylc_builtin b);
+bool mylc_builtin_is_signed(mylc_builtin b);
+void mylc_canonical_decl(mylc_decl *d, mylc_buf *out);
+
+#endif

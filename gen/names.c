@@ -1,0 +1,218 @@
+/* Naming: the one place where generated C names are made, and where they
+ * are claimed so that two schema constructs that would produce the same C
+ * name are reported (with a note at the first) instead of emitted.
+ *
+ *   type T in package a.b           a_b_T
+ *   enum value V of enum E          a_b_E_V          (and a_b_E_name())
+ *   channel c                       a_b_c_<suffix>   (mylc_chan_suffixes)
+ *   schema file x.myl               X_MYL_H, X_MYL_FINGERPRINT
+ */
+#include <string.h>
+
+#include "mylc.h"
+
+/* C11 and C++20 keywords, and identifiers that standard headers the
+ * generated code includes define as macros. */
+static const char *const reserved[] = {
+    "alignas",
+    "alignof",
+    "and",
+    "and_eq",
+    "asm",
+    "assert",
+    "atomic_cancel",
+    "atomic_commit",
+    "atomic_noexcept",
+    "auto",
+    "bitand",
+    "bitor",
+    "bool",
+    "break",
+    "case",
+    "catch",
+    "char",
+    "char16_t",
+    "char32_t",
+    "char8_t",
+    "class",
+    "co_await",
+    "co_return",
+    "co_yield",
+    "compl",
+    "complex",
+    "concept",
+    "const",
+    "const_cast",
+    "consteval",
+    "constexpr",
+    "constinit",
+    "continue",
+    "decltype",
+    "default",
+    "delete",
+    "do",
+    "double",
+    "dynamic_cast",
+    "else",
+    "enum",
+    "errno",
+    "explicit",
+    "export",
+    "extern",
+    "false",
+    "float",
+    "for",
+    "friend",
+    "goto",
+    "if",
+    "imaginary",
+    "inline",
+    "int",
+    "long",
+    "mutable",
+    "namespace",
+    "new",
+    "noexcept",
+    "noreturn",
+    "not",
+    "not_eq",
+    "nullptr",
+    "NULL",
+    "offsetof",
+    "operator",
+    "or",
+    "or_eq",
+    "private",
+    "protected",
+    "public",
+    "reflexpr",
+    "register",
+    "reinterpret_cast",
+    "requires",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "static_assert",
+    "static_cast",
+    "struct",
+    "switch",
+    "synchronized",
+    "template",
+    "this",
+    "thread_local",
+    "throw",
+    "true",
+    "try",
+    "typedef",
+    "typeid",
+    "typename",
+    "union",
+    "unsigned",
+    "using",
+    "virtual",
+    "void",
+    "volatile",
+    "wchar_t",
+    "while",
+    "xor",
+    "xor_eq",
+};
+
+bool mylc_is_reserved_word(mylc_str name)
+{
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (mylc_str_eq(name, reserved[i]))
+            return true;
+    /* _Bool, _Static_assert, ... and anything of the implementation. */
+    if (name.n >= 2 && name.p[0] == '_' && name.p[1] >= 'A' && name.p[1] <= 'Z')
+        return true;
+    return false;
+}
+
+const char *const mylc_chan_suffixes[] = {
+    "desc",
+    "create",
+    "attach",
+    "producer",
+    "producer_open",
+    "producer_close",
+    "producer_try_claim",
+    "producer_claim",
+    "producer_slot",
+    "producer_publish",
+    "producer_try_send",
+    "producer_send",
+    "consumer",
+    "consumer_open",
+    "consumer_close",
+    "consumer_try_poll",
+    "consumer_poll",
+    "consumer_slot",
+    "consumer_valid",
+    "consumer_release",
+    "consumer_take_lost",
+    NULL,
+};
+
+const char *mylc_name_join(mylc_ctx *c, const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = mylc_alloc(&c->arena, na + nb + 2);
+    memcpy(s, a, na);
+    s[na] = '_';
+    memcpy(s + na + 1, b, nb + 1);
+    return s;
+}
+
+const char *mylc_name_type(mylc_ctx *c, mylc_schema *s, mylc_str name)
+{
+    char *n = mylc_strdup(&c->arena, name.p, name.n);
+    return mylc_name_join(c, s->prefix, n);
+}
+
+const char *mylc_name_upper(mylc_ctx *c, const char *a)
+{
+    size_t n = strlen(a);
+    char *s = mylc_strdup(&c->arena, a, n);
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch >= 'a' && ch <= 'z')
+            s[i] = (char)(ch - 'a' + 'A');
+        else if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')))
+            s[i] = '_';
+    }
+    return s;
+}
+
+/* X_MYL_H for x.myl: headers are included by their bare stem, so stems are
+ * unique among the headers one program includes, and so are these. */
+const char *mylc_name_guard(mylc_ctx *c, mylc_schema *s)
+{
+    const char *u = mylc_name_upper(c, s->stem);
+    if (u[0] >= '0' && u[0] <= '9')
+        u = mylc_name_join(c, "M", u);
+    return mylc_name_join(c, u, "MYL");
+}
+
+typedef struct claim {
+    const mylc_file *file;
+    uint32_t off;
+    const char *what;
+} claim;
+
+void mylc_name_claim(mylc_ctx *c, const char *cname, const mylc_file *f, uint32_t off,
+                     const char *what)
+{
+    claim *cl = mylc_alloc(&c->arena, sizeof *cl);
+    cl->file = f;
+    cl->off = off;
+    cl->what = what;
+    claim *prev = mylc_map_put(&c->cnames, cname, (uint32_t)strlen(cname), cl);
+    if (prev) {
+        mylc_error(c, f, off, "the C name '%s' of this %s is already used", cname, what);
+        mylc_note(c, prev->file, prev->off, "by this %s", prev->what);
+    }
+}

@@ -1,0 +1,286 @@
+/* Resolve: load every import (transitively), detect missing files and
+ * cycles, build each schema's table of names, and bind the type names of
+ * fields, enums and unions to built-in types or declarations.
+ *
+ * Import search: a relative import is looked up next to the importing
+ * file, then in each -I directory in order; the first file that exists
+ * wins. A schema sees its own declarations and those of the schemas it
+ * imports directly (not transitively); "pkg.Name" picks a package.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mylc.h"
+
+static const struct {
+    const char *name;
+    mylc_builtin b;
+} builtins[] = {
+    {"u8", MYLC_T_U8},         {"u16", MYLC_T_U16},     {"u32", MYLC_T_U32},
+    {"u64", MYLC_T_U64},       {"i8", MYLC_T_I8},       {"i16", MYLC_T_I16},
+    {"i32", MYLC_T_I32},       {"i64", MYLC_T_I64},     {"f32", MYLC_T_F32},
+    {"f64", MYLC_T_F64},       {"bool", MYLC_T_BOOL},   {"char", MYLC_T_CHAR},
+    {"string", MYLC_T_STRING}, {"bytes", MYLC_T_BYTES},
+};
+
+mylc_builtin mylc_builtin_lookup(mylc_str name)
+{
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (mylc_str_eq(name, builtins[i].name))
+            return builtins[i].b;
+    return MYLC_T_NONE;
+}
+
+const char *mylc_builtin_name(mylc_builtin b)
+{
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (builtins[i].b == b)
+            return builtins[i].name;
+    return "?";
+}
+
+/* The literal without quotes; only \" and \\ are escapes in paths. */
+static char *unquote(mylc_ctx *c, mylc_str lit)
+{
+    char *s = mylc_alloc(&c->arena, lit.n + 1);
+    size_t k = 0;
+    for (uint32_t i = 1; i + 1 < lit.n; i++) {
+        if (lit.p[i] == '\\' && i + 2 < lit.n)
+            i++;
+        s[k++] = lit.p[i];
+    }
+    s[k] = 0;
+    return s;
+}
+
+static bool exists(mylc_ctx *c, const char *path)
+{
+    if (c->mem_lookup) {
+        size_t n;
+        return c->mem_lookup(c->mem_ud, path, &n) != NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+static char *join(mylc_ctx *c, const char *dir, size_t dn, const char *rel)
+{
+    mylc_buf b = {0};
+    if (dn) {
+        mylc_buf_put(&b, dir, dn);
+        if (dir[dn - 1] != '/')
+            mylc_buf_putc(&b, '/');
+    }
+    mylc_buf_puts(&b, rel);
+    char *s = mylc_strdup(&c->arena, b.p, b.n);
+    mylc_buf_free(&b);
+    return s;
+}
+
+static mylc_file *find_import(mylc_ctx *c, mylc_schema *s, mylc_import *im)
+{
+    char *rel = unquote(c, im->path);
+    if (!rel[0]) {
+        mylc_error(c, s->file, im->off, "empty import path");
+        return NULL;
+    }
+    if (strlen(rel) > 4096) {
+        mylc_error(c, s->file, im->off, "import path is too long");
+        return NULL;
+    }
+    if (rel[0] == '/')
+        return mylc_load(c, rel, s->file, im->off);
+    const char *slash = strrchr(s->file->path, '/');
+    char *cand = join(c, s->file->path, slash ? (size_t)(slash - s->file->path + 1) : 0, rel);
+    if (exists(c, cand))
+        return mylc_load(c, cand, s->file, im->off);
+    for (unsigned i = 0; i < c->nincdirs; i++) {
+        cand = join(c, c->incdirs[i], strlen(c->incdirs[i]), rel);
+        if (exists(c, cand))
+            return mylc_load(c, cand, s->file, im->off);
+    }
+    mylc_error(c, s->file, im->off, "cannot find import '%s'%s", rel,
+               c->nincdirs ? " (searched next to the schema and in the -I directories)"
+                           : " (searched next to the schema; add directories with -I)");
+    return NULL;
+}
+
+/* Marks: 0 new, 1 on the current import path, 2 done. */
+static void walk(mylc_ctx *c, mylc_schema *s, mylc_schema **stack, unsigned depth)
+{
+    s->mark = 1;
+    stack[depth] = s;
+    for (mylc_import *im = s->imports; im && !c->stop; im = im->next) {
+        mylc_file *f = find_import(c, s, im);
+        if (!f)
+            continue;
+        if (f == s->file) {
+            mylc_error(c, s->file, im->off, "schema imports itself");
+            continue;
+        }
+        im->file = f;
+        mylc_schema *t = mylc_parse(c, f);
+        if (t->mark == 1) {
+            mylc_buf b = {0};
+            unsigned k = 0;
+            while (stack[k] != t)
+                k++;
+            for (; k <= depth; k++) {
+                mylc_buf_puts(&b, stack[k]->file->path);
+                mylc_buf_puts(&b, " -> ");
+            }
+            mylc_buf_puts(&b, f->path);
+            mylc_error(c, s->file, im->off, "import cycle: %s", b.p);
+            mylc_buf_free(&b);
+            im->file = NULL;
+            continue;
+        }
+        if (t->mark == 2)
+            continue;
+        if (depth + 1 >= MYLC_MAX_IMPORT_DEPTH) {
+            mylc_error(c, s->file, im->off, "imports nested more than %d deep",
+                       MYLC_MAX_IMPORT_DEPTH);
+            im->file = NULL;
+            continue;
+        }
+        walk(c, t, stack, depth + 1);
+    }
+    s->mark = 2;
+}
+
+static const char *kind_name(mylc_decl_kind k)
+{
+    static const char *const names[] = {"enum",  "event",   "struct",   "table",
+                                        "union", "channel", "topology", "pipeline"};
+    return names[k];
+}
+
+const char *mylc_kind_name(mylc_decl_kind k)
+{
+    return kind_name(k);
+}
+
+static void build_names(mylc_ctx *c, mylc_schema *s)
+{
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next) {
+        if (memchr(d->name.p, '.', d->name.n)) {
+            mylc_error(c, s->file, d->off, "a declaration's name cannot contain '.'");
+            continue;
+        }
+        if (mylc_builtin_lookup(d->name) != MYLC_T_NONE) {
+            mylc_error(c, s->file, d->off, "'%.*s' is the name of a built-in type", (int)d->name.n,
+                       d->name.p);
+            continue;
+        }
+        mylc_decl *prev = mylc_map_put(&s->names, d->name.p, d->name.n, d);
+        if (prev) {
+            mylc_error(c, s->file, d->off, "duplicate name '%.*s'", (int)d->name.n, d->name.p);
+            mylc_note(c, s->file, prev->off, "previous definition (%s) is here",
+                      kind_name(prev->kind));
+        }
+    }
+}
+
+mylc_decl *mylc_lookup(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off, bool report)
+{
+    const char *dot = NULL;
+    for (uint32_t i = 0; i < name.n; i++)
+        if (name.p[i] == '.')
+            dot = name.p + i;
+    mylc_str base = name;
+    mylc_str pkg = {NULL, 0};
+    if (dot) {
+        pkg.p = name.p;
+        pkg.n = (uint32_t)(dot - name.p);
+        base.p = dot + 1;
+        base.n = (uint32_t)(name.n - pkg.n - 1);
+    }
+    mylc_decl *found = NULL;
+    if (!dot || mylc_str_eq(pkg, s->pkg))
+        found = mylc_map_get(&s->names, base.p, base.n);
+    if (found)
+        return found;
+    mylc_decl *other = NULL;
+    for (mylc_import *im = s->imports; im; im = im->next) {
+        if (!im->file || !im->file->schema)
+            continue;
+        mylc_schema *t = im->file->schema;
+        if (dot && !mylc_str_eq(pkg, t->pkg))
+            continue;
+        mylc_decl *d = mylc_map_get(&t->names, base.p, base.n);
+        if (!d || d == found)
+            continue;
+        if (found) {
+            other = d;
+            break;
+        }
+        found = d;
+    }
+    if (other && report) {
+        mylc_error(c, s->file, off, "'%.*s' is ambiguous", (int)name.n, name.p);
+        mylc_note(c, found->schema->file, found->off, "it may be %s.%.*s, defined here",
+                  found->schema->pkg, (int)found->name.n, found->name.p);
+        mylc_note(c, other->schema->file, other->off, "or %s.%.*s, defined here",
+                  other->schema->pkg, (int)other->name.n, other->name.p);
+    }
+    if (!found && report)
+        mylc_error(c, s->file, off, "unknown type '%.*s'", (int)name.n, name.p);
+    return found;
+}
+
+/* Binds a type name; reports unknown names. */
+static void bind(mylc_ctx *c, mylc_schema *s, mylc_type *t)
+{
+    t->base = mylc_builtin_lookup(t->name);
+    if (t->base != MYLC_T_NONE)
+        return;
+    uint32_t off = t->shape == MYLC_SHAPE_VECTOR ? t->off + 1 : t->off;
+    t->decl = mylc_lookup(c, s, t->name, off, true);
+    if (t->decl)
+        t->base = MYLC_T_NAMED;
+}
+
+static void bind_schema(mylc_ctx *c, mylc_schema *s)
+{
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next) {
+        switch (d->kind) {
+        case MYLC_D_ENUM:
+            d->under.base = mylc_builtin_lookup(d->under.name);
+            if (!mylc_builtin_is_int(d->under.base))
+                mylc_error(c, s->file, d->under.off,
+                           "the underlying type of an enum must be an integer type (u8..u64, "
+                           "i8..i64), not '%.*s'",
+                           (int)d->under.name.n, d->under.name.p);
+            break;
+        case MYLC_D_EVENT:
+        case MYLC_D_STRUCT:
+        case MYLC_D_TABLE:
+            for (mylc_field *f = d->fields; f && !c->stop; f = f->next)
+                bind(c, s, &f->type);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+void mylc_resolve(mylc_ctx *c, mylc_schema *root)
+{
+    mylc_schema *stack[MYLC_MAX_IMPORT_DEPTH];
+    walk(c, root, stack, 0);
+    for (unsigned i = 0; i < c->nfiles; i++) {
+        mylc_schema *s = c->files[i]->schema;
+        if (s && !s->resolved && !s->syntax_error) {
+            build_names(c, s);
+        }
+    }
+    for (unsigned i = 0; i < c->nfiles; i++) {
+        mylc_schema *s = c->files[i]->schema;
+        if (s && !s->resolved && !s->syntax_error) {
+            bind_schema(c, s);
+            s->resolved = true;
+        }
+    }
+}

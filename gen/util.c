@@ -1,0 +1,183 @@
+/* Arena, buffers, a string map and FNV-1a: the compiler's only containers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mylc.h"
+
+bool mylc_str_eq(mylc_str a, const char *z)
+{
+    size_t n = strlen(z);
+    return a.n == n && memcmp(a.p, z, n) == 0;
+}
+
+bool mylc_str_same(mylc_str a, mylc_str b)
+{
+    return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+struct mylc_arena_block {
+    mylc_arena_block *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+#define ARENA_BLOCK (64u * 1024u)
+
+void *mylc_alloc(mylc_arena *a, size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+    mylc_arena_block *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        b = malloc(sizeof *b + cap);
+        if (!b) {
+            fputs("myelonc: out of memory\n", stderr);
+            abort();
+        }
+        b->cap = cap;
+        b->used = 0;
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *mylc_strdup(mylc_arena *a, const char *p, size_t n)
+{
+    char *s = mylc_alloc(a, n + 1);
+    if (n)
+        memcpy(s, p, n);
+    s[n] = 0;
+    return s;
+}
+
+void mylc_arena_free(mylc_arena *a)
+{
+    while (a->head) {
+        mylc_arena_block *n = a->head->next;
+        free(a->head);
+        a->head = n;
+    }
+}
+
+static void buf_grow(mylc_buf *b, size_t need)
+{
+    if (b->cap - b->n >= need)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->n < need)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        fputs("myelonc: out of memory\n", stderr);
+        abort();
+    }
+    b->p = p;
+    b->cap = cap;
+}
+
+void mylc_buf_put(mylc_buf *b, const char *p, size_t n)
+{
+    buf_grow(b, n + 1);
+    if (n)
+        memcpy(b->p + b->n, p, n);
+    b->n += n;
+    b->p[b->n] = 0;
+}
+
+void mylc_buf_puts(mylc_buf *b, const char *z)
+{
+    mylc_buf_put(b, z, strlen(z));
+}
+
+void mylc_buf_putc(mylc_buf *b, char c)
+{
+    mylc_buf_put(b, &c, 1);
+}
+
+void mylc_buf_printf(mylc_buf *b, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        buf_grow(b, (size_t)n + 1);
+        vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap2);
+        b->n += (size_t)n;
+    }
+    va_end(ap2);
+}
+
+void mylc_buf_free(mylc_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+}
+
+uint64_t mylc_fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+void *mylc_map_get(const mylc_map *m, const char *k, uint32_t n)
+{
+    if (!m->cap)
+        return NULL;
+    uint32_t mask = m->cap - 1;
+    for (uint32_t i = (uint32_t)mylc_fnv1a(MYLC_FNV_OFFSET, k, n) & mask;; i = (i + 1) & mask) {
+        mylc_map_ent *e = &m->e[i];
+        if (!e->k)
+            return NULL;
+        if (e->n == n && memcmp(e->k, k, n) == 0)
+            return e->v;
+    }
+}
+
+void *mylc_map_put(mylc_map *m, const char *k, uint32_t n, void *v)
+{
+    if ((m->len + 1) * 2 > m->cap) {
+        mylc_map old = *m;
+        m->cap = old.cap ? old.cap * 2 : 64;
+        m->len = 0;
+        m->e = calloc(m->cap, sizeof *m->e);
+        if (!m->e) {
+            fputs("myelonc: out of memory\n", stderr);
+            abort();
+        }
+        for (uint32_t i = 0; i < old.cap; i++)
+            if (old.e[i].k)
+                mylc_map_put(m, old.e[i].k, old.e[i].n, old.e[i].v);
+        free(old.e);
+    }
+    uint32_t mask = m->cap - 1;
+    for (uint32_t i = (uint32_t)mylc_fnv1a(MYLC_FNV_OFFSET, k, n) & mask;; i = (i + 1) & mask) {
+        mylc_map_ent *e = &m->e[i];
+        if (!e->k) {
+            e->k = k;
+            e->n = n;
+            e->v = v;
+            m->len++;
+            return NULL;
+        }
+        if (e->n == n && memcmp(e->k, k, n) == 0)
+            return e->v;
+    }
+}
+
+void mylc_map_free(mylc_map *m)
+{
+    free(m->e);
+    m->e = NULL;
+    m->cap = m->len = 0;
+}
