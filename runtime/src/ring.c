@@ -402,6 +402,18 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
         if (myl__cas_strong(&r->consumers[i].state, &st, MYL_ENTRY_CLAIMING))
             idx = i;
     }
+    /* No free entry: an evicted one whose process is gone has nobody left
+     * to tell of its eviction. Without this, consumers that were evicted
+     * or reaped after dying would hold their entries for good, and the
+     * table would fill up with the dead (until each id came back). */
+    for (uint32_t i = 0; i < r->max_consumers && idx == UINT32_MAX; i++) {
+        myl__consumer_entry *e = &r->consumers[i];
+        uint32_t st = MYL_ENTRY_EVICTED;
+        if (myl__load_acquire(&e->state) == MYL_ENTRY_EVICTED && /* A4 */
+            !myl__peer_alive(e->pid, e->start_time) &&
+            myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING))
+            idx = i;
+    }
     if (idx == UINT32_MAX)
         return MYL_EFULL;
 

@@ -524,6 +524,36 @@ static void test_reap(void **state)
     myl_ut_destroy(r, &o);
 }
 
+/* Entries of evicted consumers whose process is gone are reused by new
+ * ids; an evicted consumer that is still alive keeps its entry, so that it
+ * can learn of the eviction. */
+static void test_evicted_entries_recycled(void **state)
+{
+    (void)state;
+    myl_ring_opts o = opts("recycle", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 8);
+    o.max_consumers = 2;
+    myl_ring *r = myl_ut_create(&o);
+    consumer_child_dies(r, "gone1", 0);
+    consumer_child_dies(r, "gone2", 0);
+    assert_int_equal(myl_ring_reap(r), 2);
+    myl_consumer *a, *b, *c;
+    assert_int_equal(myl_consumer_open(r, "fresh1", NULL, &a), 0);
+    assert_int_equal(myl_consumer_open(r, "fresh2", NULL, &b), 0);
+    assert_int_equal(myl_consumer_open(r, "fresh3", NULL, &c), MYL_EFULL);
+    myl_consumer_stats cst;
+    assert_int_equal(myl_ring_consumer_stats(r, a->idx, &cst), 0);
+    assert_string_equal(cst.id, "fresh1");
+    assert_int_equal(cst.consumed + cst.lost + cst.skipped, 0);
+    /* Evicted but alive: not reused. */
+    assert_int_equal(myl_ring_evict(r, a->idx), 0);
+    assert_int_equal(myl_consumer_open(r, "fresh3", NULL, &c), MYL_EFULL);
+    uint64_t s;
+    assert_int_equal(myl_consumer_poll(a, 1, &s, MYL_FOREVER), MYL_EEVICTED);
+    myl_consumer_close(a);
+    myl_consumer_close(b);
+    myl_ut_destroy(r, &o);
+}
+
 /* A child producer on an MP ring that claims n slots and dies before
  * publishing them. With raw = true it dies between the claim and the CLAIM
  * marks (simulated: it only advances the claim cursor). */
@@ -837,6 +867,7 @@ MYL_TEST_MAIN("semantics", cmocka_unit_test(test_batch), cmocka_unit_test(test_g
               cmocka_unit_test(test_start_positions), cmocka_unit_test(test_lossy_exact_loss),
               cmocka_unit_test(test_lossy_single_overrun), cmocka_unit_test(test_consumer_takeover),
               cmocka_unit_test(test_dead_consumer_policies), cmocka_unit_test(test_reap),
+              cmocka_unit_test(test_evicted_entries_recycled),
               cmocka_unit_test(test_mp_dead_claimer_skipped),
               cmocka_unit_test(test_skipped_slot_next_lap),
               cmocka_unit_test(test_sp_producer_death),
