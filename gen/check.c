@@ -256,6 +256,11 @@ static int cmp_u64(const void *a, const void *b)
 static void check_enum(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
     mylc_builtin t = d->under.base;
+    if (!mylc_builtin_is_int(t))
+        ERR(c, s, d->under.off,
+            "the underlying type of an enum must be an integer type (u8..u64, i8..i64), not "
+            "'%.*s'",
+            S(d->under.name));
     if (!d->values) {
         ERR(c, s, d->off, "enum '%.*s' has no values", S(d->name));
         return;
@@ -327,6 +332,14 @@ static const char *decl_kind(const mylc_decl *d)
     return mylc_kind_name(d->kind);
 }
 
+/* "an event", "a table" */
+static const char *a_kind(const mylc_decl *d)
+{
+    static const char *const names[] = {"an enum", "an event",  "a struct",   "a table",
+                                        "a union", "a channel", "a topology", "a pipeline"};
+    return names[d->kind];
+}
+
 static bool array_len(mylc_ctx *c, mylc_schema *s, mylc_type *t)
 {
     uint64_t n;
@@ -375,8 +388,8 @@ static void check_fixed_field(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_fi
                 S(x->name));
         else
             ERR(c, s, t->off,
-                "%.*s is a %s; %ss contain only scalars, enums, %sfixed arrays and other %ss",
-                S(x->name), decl_kind(x), decl_kind(d), ev ? "char[N], " : "", decl_kind(d));
+                "%.*s is %s; %ss contain only scalars, enums, %sfixed arrays and other %ss",
+                S(x->name), a_kind(x), decl_kind(d), ev ? "char[N], " : "", decl_kind(d));
         return;
     }
     default:
@@ -412,7 +425,7 @@ static void check_table_field(mylc_ctx *c, mylc_schema *s, mylc_field *f)
         ERR(c, s, t->off, "event '%.*s' cannot be used in a table (use a struct)", S(x->name));
         return;
     default:
-        ERR(c, s, t->off, "%.*s is a %s, not a type", S(x->name), decl_kind(x));
+        ERR(c, s, t->off, "%.*s is %s, not a type", S(x->name), a_kind(x));
         return;
     }
 }
@@ -654,8 +667,7 @@ static void check_union(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             }
         mylc_decl *x = mylc_lookup(c, s, m->text, m->off, true);
         if (x && x->kind != MYLC_D_TABLE)
-            ERR(c, s, m->off, "union members must be tables; '%.*s' is a %s", S(m->text),
-                decl_kind(x));
+            ERR(c, s, m->off, "union members must be tables; '%.*s' is %s", S(m->text), a_kind(x));
     }
     if (n > 255)
         ERR(c, s, d->off, "union '%.*s' has %u members (at most 255)", S(d->name), n);
@@ -964,15 +976,14 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         if (!codec_given)
             ch->codec = MYLC_CODEC_FLATBUFFERS;
         else if (ch->codec == MYLC_CODEC_RAW) {
-            ERR(c, s, codec_off, "codec raw needs an event; '%.*s' is a %s", S(x->name),
-                decl_kind(x));
+            ERR(c, s, codec_off, "codec raw needs an event; '%.*s' is %s", S(x->name), a_kind(x));
             return;
         }
         ch->framed = true;
     } else {
         ERR(c, s, ch->carries.off,
-            "a channel carries an event, a table, a struct or bytes; '%.*s' is a %s", S(x->name),
-            decl_kind(x));
+            "a channel carries an event, a table, a struct or bytes; '%.*s' is %s", S(x->name),
+            a_kind(x));
         return;
     }
     if (!ch->framed) {
@@ -1062,7 +1073,7 @@ static void check_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             continue;
         }
         if (rt->channel->kind != MYLC_D_CHANNEL) {
-            ERR(c, s, v->off, "'%.*s' is a %s, not a channel", S(v->text), decl_kind(rt->channel));
+            ERR(c, s, v->off, "'%.*s' is %s, not a channel", S(v->text), a_kind(rt->channel));
             continue;
         }
         for (v = v->next; v; v = v->next) {
@@ -1100,7 +1111,7 @@ static mylc_decl *channel_ref(mylc_ctx *c, mylc_schema *s, mylc_value *v)
     if (!x)
         ERR(c, s, v->off, "unknown channel '%.*s'", S(v->text));
     else if (x->kind != MYLC_D_CHANNEL) {
-        ERR(c, s, v->off, "'%.*s' is a %s, not a channel", S(v->text), decl_kind(x));
+        ERR(c, s, v->off, "'%.*s' is %s, not a channel", S(v->text), a_kind(x));
         x = NULL;
     }
     return x;

@@ -134,27 +134,27 @@ static int paren_balance(const char *p, size_t n)
     return depth;
 }
 
-/* Wraps one logical line at the commas inside its first parenthesis,
- * continuation lines aligned after that parenthesis. */
-static void wrap(mylc_buf *out, const char *p, size_t n)
+static bool is_ident_char(char ch)
 {
-    if (n <= COLUMNS) {
-        mylc_buf_put(out, p, n);
-        mylc_buf_putc(out, '\n');
-        return;
-    }
-    const char *open = memchr(p, '(', n);
-    if (!open) {
-        mylc_buf_put(out, p, n);
-        mylc_buf_putc(out, '\n');
-        return;
-    }
-    size_t col = (size_t)(open - p) + 1;
-    /* Pieces end after a ", " at depth 1 (the space is dropped). */
-    size_t line = 0;
-    const char *piece = p;
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+}
+
+/* Pieces of a call or declaration: the head up to and including the first
+ * '(' and its first argument, then one piece per further argument at
+ * depth 1 (the separating ", " dropped, the comma kept). */
+typedef struct pieces {
+    const char *p[64];
+    size_t n[64];
+    unsigned count;
+} pieces;
+
+static bool split_args(const char *p, size_t n, const char *from, pieces *out)
+{
     int depth = 0;
     bool str = false;
+    const char *piece = from;
+    out->count = 0;
     for (const char *q = p; q < p + n; q++) {
         char ch = *q;
         bool split = false;
@@ -172,27 +172,124 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
         } else if (ch == ',' && depth == 1 && q + 1 < p + n && q[1] == ' ') {
             split = true;
         }
-        if (!split && q + 1 < p + n)
+        if (q < from || (!split && q + 1 < p + n))
             continue;
-        size_t len = (size_t)(q - piece) + 1;
-        if (line == 0) {
-            line = len;
-        } else if (line + 1 + len <= COLUMNS) {
-            mylc_buf_putc(out, ' ');
-            line += 1 + len;
-        } else {
-            mylc_buf_putc(out, '\n');
-            for (size_t i = 0; i < col; i++)
-                mylc_buf_putc(out, ' ');
-            line = col + len;
-        }
-        mylc_buf_put(out, piece, len);
+        if (out->count == 64)
+            return false;
+        out->p[out->count] = piece;
+        out->n[out->count++] = (size_t)(q - piece) + 1;
         if (split) {
             q++;
             piece = q + 1;
         }
     }
+    return true;
+}
+
+/* Greedy bin-packing of pieces, continuation lines indented to col; the
+ * first line already holds `first` columns. Returns false if a line
+ * would overflow (when check is set), else writes. */
+static bool pack(mylc_buf *out, const pieces *pc, size_t first, size_t col, bool check)
+{
+    size_t line = first;
+    for (unsigned i = 0; i < pc->count; i++) {
+        size_t len = pc->n[i];
+        if (line == first && i == 0) {
+            line += len;
+        } else if (line + 1 + len <= COLUMNS) {
+            if (!check)
+                mylc_buf_putc(out, ' ');
+            line += 1 + len;
+        } else {
+            if (!check) {
+                mylc_buf_putc(out, '\n');
+                for (size_t k = 0; k < col; k++)
+                    mylc_buf_putc(out, ' ');
+            }
+            line = col + len;
+        }
+        if (line > COLUMNS && check)
+            return false;
+        if (!check)
+            mylc_buf_put(out, pc->p[i], len);
+    }
+    if (!check)
+        mylc_buf_putc(out, '\n');
+    return true;
+}
+
+static bool starts_with_word(const char *p, size_t n, const char *w)
+{
+    size_t k = strlen(w);
+    return n > k && memcmp(p, w, k) == 0 && !is_ident_char(p[k]);
+}
+
+/* Wraps one logical line the way clang-format (LLVM base, column limit
+ * 100, arguments bin-packed) does for the declarations and calls we emit:
+ *   1. it fits: one line;
+ *   2. arguments aligned after the '(' fit: that;
+ *   3. a declaration fits once its return type is on a line of its own;
+ *   4. else break after the '(' and indent the arguments by 4 (putting
+ *      the return type on its own line first if even "name(" overflows).
+ * Statements are left alone (the templates keep them short). */
+static void wrap(mylc_buf *out, const char *p, size_t n)
+{
+    const char *t = p;
+    while (t < p + n && *t == ' ')
+        t++;
+    const char *open = memchr(p, '(', n);
+    if (n <= COLUMNS || !open || starts_with_word(t, n - (size_t)(t - p), "if") ||
+        starts_with_word(t, n - (size_t)(t - p), "return") ||
+        starts_with_word(t, n - (size_t)(t - p), "while") ||
+        starts_with_word(t, n - (size_t)(t - p), "for")) {
+        mylc_buf_put(out, p, n);
+        mylc_buf_putc(out, '\n');
+        return;
+    }
+    pieces pc;
+    if (!split_args(p, n, p, &pc)) {
+        mylc_buf_put(out, p, n);
+        mylc_buf_putc(out, '\n');
+        return;
+    }
+    size_t col = (size_t)(open - p) + 1;
+    if (pack(out, &pc, 0, col, true)) {
+        pack(out, &pc, 0, col, false);
+        return;
+    }
+    const char *name = open;
+    while (name > p && is_ident_char(name[-1]))
+        name--;
+    bool decl = name > t && (name[-1] == ' ' || name[-1] == '*');
+    const char *head_end = name;
+    while (head_end > p && head_end[-1] == ' ')
+        head_end--;
+    if (decl && (size_t)(p + n - name) <= COLUMNS) {
+        mylc_buf_put(out, p, (size_t)(head_end - p));
+        mylc_buf_putc(out, '\n');
+        mylc_buf_put(out, name, (size_t)(p + n - name));
+        mylc_buf_putc(out, '\n');
+        return;
+    }
+    const char *start = p;
+    if (decl && (size_t)(open - p) + 1 > COLUMNS) {
+        mylc_buf_put(out, p, (size_t)(head_end - p));
+        mylc_buf_putc(out, '\n');
+        start = name;
+    }
+    size_t indent = (size_t)(t - p);
+    if (start == name)
+        indent = 0;
+    mylc_buf_put(out, start, (size_t)(open - start) + 1);
     mylc_buf_putc(out, '\n');
+    if (!split_args(open, (size_t)(p + n - open), open + 1, &pc)) {
+        mylc_buf_put(out, open + 1, (size_t)(p + n - open - 1));
+        mylc_buf_putc(out, '\n');
+        return;
+    }
+    for (size_t k = 0; k < indent + 4; k++)
+        mylc_buf_putc(out, ' ');
+    pack(out, &pc, indent + 4, indent + 4, false);
 }
 
 static void reflow(mylc_buf *in, mylc_buf *out)

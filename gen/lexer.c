@@ -101,7 +101,8 @@ static bool is_space(int ch)
 /* Could ch begin a token or be skipped as blank or comment? */
 static bool is_start(int ch)
 {
-    return is_space(ch) || is_alpha(ch) || is_digit(ch) || strchr(";:,{}()[]=-\"/", ch) != NULL;
+    return is_space(ch) || is_alpha(ch) || is_digit(ch) ||
+           (ch != 0 && strchr(";:,{}()[]=-\"/", ch) != NULL);
 }
 
 mylc_tok mylc_lex_next(mylc_lexer *lx)

@@ -196,7 +196,9 @@ int main(int argc, char **argv)
 
     int status = 0;
     output *outs = calloc(ninputs, sizeof *outs);
-    mylc_buf deps = {0}, printed = {0};
+    mylc_buf printed = {0};
+    char **deps = NULL;
+    unsigned ndeps = 0, capdeps = 0;
     if (!outs)
         abort();
     for (unsigned i = 0; i < ninputs; i++) {
@@ -221,10 +223,20 @@ int main(int argc, char **argv)
                     mylc_dump_schema(s, &printed);
                 if (m == MODE_GEN) {
                     outs[i].stem = strdup(s->stem);
+                    if (ndeps + ctx.nfiles > capdeps) {
+                        capdeps = (ndeps + ctx.nfiles) * 2;
+                        deps = realloc(deps, sizeof *deps * capdeps);
+                        if (!deps)
+                            abort();
+                    }
                     mylc_emit(&ctx, s, &outs[i].h, &outs[i].c);
                     for (unsigned k = 0; k < ctx.nfiles; k++) {
-                        mylc_buf_putc(&deps, ' ');
-                        dep_path(&deps, ctx.files[k]->path);
+                        const char *path = ctx.files[k]->path;
+                        bool seen = false;
+                        for (unsigned j = 0; j < ndeps && !seen; j++)
+                            seen = strcmp(deps[j], path) == 0;
+                        if (!seen)
+                            deps[ndeps++] = strdup(path);
                     }
                 }
             }
@@ -261,7 +273,10 @@ int main(int argc, char **argv)
             mylc_buf d = {0};
             mylc_buf_put(&d, targets.p, targets.n);
             mylc_buf_puts(&d, ":");
-            mylc_buf_put(&d, deps.p ? deps.p : "", deps.n);
+            for (unsigned j = 0; j < ndeps; j++) {
+                mylc_buf_putc(&d, ' ');
+                dep_path(&d, deps[j]);
+            }
             mylc_buf_putc(&d, '\n');
             if (write_file(depfile, d.p, d.n))
                 status = EXIT_WRITE;
@@ -275,7 +290,9 @@ int main(int argc, char **argv)
         mylc_buf_free(&outs[i].c);
     }
     free(outs);
-    mylc_buf_free(&deps);
+    for (unsigned j = 0; j < ndeps; j++)
+        free(deps[j]);
+    free(deps);
     mylc_buf_free(&printed);
     free(incdirs);
     free(inputs);

@@ -248,11 +248,6 @@ static void bind_schema(mylc_ctx *c, mylc_schema *s)
         switch (d->kind) {
         case MYLC_D_ENUM:
             d->under.base = mylc_builtin_lookup(d->under.name);
-            if (!mylc_builtin_is_int(d->under.base))
-                mylc_error(c, s->file, d->under.off,
-                           "the underlying type of an enum must be an integer type (u8..u64, "
-                           "i8..i64), not '%.*s'",
-                           (int)d->under.name.n, d->under.name.p);
             break;
         case MYLC_D_EVENT:
         case MYLC_D_STRUCT:

@@ -88,10 +88,11 @@ static_assert(alignof(MYLT_TYPE) == MYLT_ALIGN, "MYLT_TYPE: alignment");
 MYLT_ASSERTS
 
 /* @@channel */
-/* Channel MYLT_NAME: carries MYLT_EVENT. Create or attach the ring with
- * the channel's settings (name overrides the segment name unless NULL; an
- * attach waits up to timeout_ns for the creator, 0 = not at all), then
- * open typed endpoints on it. Both check the slot size and fingerprint. */
+/* Channel MYLT_NAME, carrying MYLT_EVENT.
+ * Create or attach the ring with the channel's settings (name overrides
+ * the segment name unless NULL; an attach waits up to timeout_ns for the
+ * creator, 0 = not at all), then open typed endpoints on it; they check
+ * the ring's slot size and fingerprint. */
 extern const mylc_channel_desc MYLT_CHAN_desc;
 
 int MYLT_CHAN_create(const char *name, myl_ring **out);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Regenerates myelonc's expected outputs from the current compiler:
+#   tests/golden/<stem>.myl.{h,c}   for each schema listed below
+#   tests/gen/diag/<name>.err       for each tests/gen/diag/<name>.myl with an .err
+# Usage: scripts/update-goldens.sh [BUILD_DIR]   (default: build)
+# Builds myelonc first (or uses $MYELONC). Review `git diff` before committing: every change
+# in these files is a change in what users get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+if [ -n "${MYELONC:-}" ]; then
+  m=$MYELONC # called from the update-goldens build target: already built
+else
+  cmake --build "$build" --target myelonc >/dev/null
+  m="$build/gen/myelonc"
+fi
+for s in schemas/ticks.myl schemas/common.myl schemas/fabric.myl tests/golden/edge.myl; do
+  "$m" -o tests/golden -I schemas "$s"
+done
+m=$(realpath "$m")
+cd tests/gen/diag
+for err in *.err; do
+  name=${err%.err}
+  "$m" --check "$name.myl" 2>"$err" >/dev/null && { echo "$name.myl: no error?" >&2; exit 1; } || true
+done
+echo "goldens and diagnostics updated; review with git diff"
