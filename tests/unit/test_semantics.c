@@ -628,6 +628,46 @@ static void test_mp_dead_claimer_skipped(void **state)
     }
 }
 
+/* MP: when every registered producer is dead, a waiting consumer drains
+ * what was published, skips what a dead producer claimed, and is then told
+ * that its peers are dead instead of waiting forever. */
+static void test_mp_all_producers_dead(void **state)
+{
+    (void)state;
+    myl_ring_opts o = opts("mpalldead", MYL_PRODUCERS_MULTI, MYL_MODE_GATED, 8);
+    myl_ring *r = myl_ut_create(&o);
+    myl_consumer *c;
+    myl_consumer_opts co = {.size = sizeof co, .stall_ns = MYL_UT_MS};
+    assert_int_equal(myl_consumer_open(r, "c", &co, &c), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        myl_producer *p;
+        uint64_t s;
+        if (myl_producer_open(r, NULL, &p) != 0)
+            _exit(2);
+        for (uint64_t i = 0; i < 2; i++) {
+            ev e = {i, CHECK(i), 0};
+            if (myl_producer_try_send(p, &e) != 0)
+                _exit(3);
+        }
+        if (myl_producer_try_claim(p, 1, &s) != 0) /* dies holding it */
+            _exit(4);
+        _exit(0);
+    }
+    myl_ut_reap_child(pid);
+    expect_values(c, 0, 2);
+    uint64_t s;
+    assert_int_equal(myl_consumer_poll(c, 1, &s, MYL_FOREVER), MYL_EPEERDEAD);
+    assert_int_equal(c->skipped, 1);
+    myl_consumer_stats cst;
+    assert_int_equal(myl_ring_consumer_stats(r, c->idx, &cst), 0);
+    assert_int_equal(cst.skipped, 1);
+    assert_int_equal(cst.seq, 3);
+    myl_consumer_close(c);
+    myl_ut_destroy(r, &o);
+}
+
 static double thread_cpu_s(void)
 {
     struct timespec t;
@@ -869,6 +909,7 @@ MYL_TEST_MAIN("semantics", cmocka_unit_test(test_batch), cmocka_unit_test(test_g
               cmocka_unit_test(test_dead_consumer_policies), cmocka_unit_test(test_reap),
               cmocka_unit_test(test_evicted_entries_recycled),
               cmocka_unit_test(test_mp_dead_claimer_skipped),
+              cmocka_unit_test(test_mp_all_producers_dead),
               cmocka_unit_test(test_skipped_slot_next_lap),
               cmocka_unit_test(test_sp_producer_death),
               cmocka_unit_test(test_counters_second_handle))
