@@ -169,7 +169,8 @@ int main(int argc, char **argv)
             if (f)
                 fclose(f);
             if (n != len || memcmp(have, img, len) != 0) {
-                fprintf(stderr, "%s differs from what %s makes\n", file, argv[0]);
+                fprintf(stderr, "%s differs from what %s makes (regenerate: %s %s)\n", file,
+                        argv[0], argv[0], dir);
                 bad++;
             }
             free(have);
