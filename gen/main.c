@@ -129,17 +129,13 @@ static int need_arg(int argc, char **argv, int *i, const char *opt, const char *
     return 0;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv, const char **incdirs, const char **inputs)
 {
     const char *outdir = ".";
     const char *depfile = NULL;
-    const char **incdirs = calloc((size_t)argc + 1, sizeof *incdirs);
-    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     unsigned nincdirs = 0, ninputs = 0;
     mode m = MODE_GEN;
     bool no_more_opts = false;
-    if (!incdirs || !inputs)
-        abort();
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         int r;
@@ -294,6 +290,16 @@ int main(int argc, char **argv)
         free(deps[j]);
     free(deps);
     mylc_buf_free(&printed);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const char **incdirs = calloc((size_t)argc + 1, sizeof *incdirs);
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    if (!incdirs || !inputs)
+        abort();
+    int status = run(argc, argv, incdirs, inputs);
     free(incdirs);
     free(inputs);
     return status;

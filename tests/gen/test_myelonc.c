@@ -321,9 +321,12 @@ static void test_hostile(void **state)
     s = repeat("myelon 1;\n", '(', 10000, "", &len);
     expect_errors(s, len);
     free(s);
-    expect_errors("myelon 1;\n/* never closed", 24);
-    expect_errors("myelon 1;\nimport \"never closed", 30);
-    expect_errors("\xEF\xBB\xBFmyelon 1;\r\nevent A {\r\n x: u8\r\n}\r\n", 39);
+    static const char unterminated_comment[] = "myelon 1;\n/* never closed";
+    static const char unterminated_string[] = "myelon 1;\nimport \"never closed";
+    static const char bom_crlf[] = "\xEF\xBB\xBFmyelon 1;\r\nevent A {\r\n x: u8\r\n}\r\n";
+    expect_errors(unterminated_comment, sizeof unterminated_comment - 1);
+    expect_errors(unterminated_string, sizeof unterminated_string - 1);
+    expect_errors(bom_crlf, sizeof bom_crlf - 1);
     /* deterministic pseudo-random garbage, NULs included */
     uint32_t x = 12345;
     char *g = malloc(1 << 16);
