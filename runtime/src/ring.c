@@ -189,6 +189,27 @@ void myl__wake_consumers(myl_ring *r, myl_producer *p)
         myl__store_relaxed(&p->ent->wakes, myl__load_relaxed(&p->ent->wakes) + 1);
 }
 
+/* On a lossy multi-producer ring another producer may claim the same slot a
+ * lap later while we are still writing it (we were descheduled for a whole
+ * lap). Publish only over our own CLAIM mark; a slot already taken by a
+ * later lap is left to it and counted as lapped. Our payload stores may
+ * still have torn that later event: size lossy MP rings so that a lap takes
+ * far longer than a scheduling quantum (see docs/ARCHITECTURE.md). */
+void myl__publish_lossy_mp(myl_producer *p, uint64_t seq, uint32_t n)
+{
+    uint64_t owner = ((uint64_t)p->idx & MYL_STAMP_OWNER_MASK) << MYL_STAMP_OWNER_SHIFT;
+    uint64_t lapped = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t s1 = (seq + i + 1) & MYL_STAMP_SEQ_MASK;
+        uint64_t mark = MYL_STAMP_CLAIM | owner | s1;
+        /* R1 (acq_rel CAS): as the plain publish's release store. */
+        if (!myl__cas_strong(&myl__slot_at(p->ring, seq + i)->stamp, &mark, s1))
+            lapped++;
+    }
+    if (lapped)
+        myl__store_relaxed(&p->ent->lapped, myl__load_relaxed(&p->ent->lapped) + lapped);
+}
+
 void myl__wake_producers(myl_ring *r, myl_consumer *c)
 {
     (void)c;
@@ -460,7 +481,10 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     c->overruns = myl__load_relaxed(&e->overruns);
     c->skipped = myl__load_relaxed(&e->skipped);
     myl__store_relaxed(&e->heartbeat_ns, myl__now_ns());
-    myl__store_release(&e->seq, c->next);            /* R2 */
+    myl__store_release(&e->seq, c->next); /* R2 */
+    /* Still CLAIMING: nobody else writes the entry. */
+    c->epoch = myl__load_relaxed(&e->epoch) + 1;
+    myl__store_relaxed(&e->epoch, c->epoch);
     myl__store_release(&e->state, MYL_ENTRY_ACTIVE); /* R4 */
     /* R3: pairs with A1: producers rescan the table after this. seq_cst,
      * so that it is ordered with our later loads of the claim cursor. */
@@ -477,8 +501,10 @@ void myl_consumer_close(myl_consumer *c)
         return;
     myl_ring *r = c->ring;
     uint32_t st = MYL_ENTRY_ACTIVE;
-    /* Only free our own entry: it may have been evicted and retaken. */
-    if (c->ent->pid == (int32_t)getpid() && myl__cas_strong(&c->ent->state, &st, MYL_ENTRY_FREE)) {
+    /* Only free our own entry: it may have been evicted and retaken, by
+     * another process or by this one (the epoch tells). */
+    if (c->ent->pid == (int32_t)getpid() && myl__load_acquire(&c->ent->epoch) == c->epoch &&
+        myl__cas_strong(&c->ent->state, &st, MYL_ENTRY_FREE)) {
         atomic_fetch_add_explicit(&r->hdr->consumer_gen, 1, memory_order_seq_cst);
         atomic_fetch_sub_explicit(&r->hdr->consumers_registered, 1, memory_order_relaxed);
         /* A producer waiting on us may now go on. */
@@ -490,7 +516,8 @@ void myl_consumer_close(myl_consumer *c)
 static int check_self(myl_consumer *c)
 {
     /* A4: evicted, or the entry reused after an eviction. */
-    if (myl__load_acquire(&c->ent->state) != MYL_ENTRY_ACTIVE || c->ent->pid != (int32_t)getpid())
+    if (myl__load_acquire(&c->ent->state) != MYL_ENTRY_ACTIVE || c->ent->pid != (int32_t)getpid() ||
+        myl__load_acquire(&c->ent->epoch) != c->epoch)
         return MYL_EEVICTED;
     return 0;
 }
@@ -754,6 +781,7 @@ int myl_ring_stats_get(const myl_ring *r, myl_ring_stats *out)
         out->published += myl__load_relaxed(&e->published);
         out->producer_waits += myl__load_relaxed(&e->waits);
         out->futex_wakes += myl__load_relaxed(&e->wakes);
+        out->lapped += myl__load_relaxed(&e->lapped);
     }
     for (uint32_t i = 0; i < r->max_consumers; i++)
         if (myl__load_acquire(&r->consumers[i].state) == MYL_ENTRY_ACTIVE)

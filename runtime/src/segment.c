@@ -63,7 +63,9 @@ int myl_shm_name(const char *label, char *out, size_t out_size)
     out[0] = '/';
     for (size_t i = 0; i < prefix; i++)
         out[1 + i] = is_safe_char(l[i]) ? l[i] : '_';
-    uint64_t h = myl__fnv1a(label, strlen(label), MYL__FNV_OFFSET);
+    /* Hash the label without its optional leading '/', as the safe path
+     * does: "/x y" and "x y" name the same segment. */
+    uint64_t h = myl__fnv1a(l, len, MYL__FNV_OFFSET);
     int n = snprintf(out + 1 + prefix, out_size - 1 - prefix, "-%016llx", (unsigned long long)h);
     return (int)(1 + prefix) + n;
 }
@@ -384,7 +386,8 @@ int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out)
     if (!out || !opts)
         return MYL_EINVAL;
     *out = NULL;
-    if (opts->backing > MYL_BACKING_FILE)
+    if (opts->backing > MYL_BACKING_FILE ||
+        (opts->flags & ~(MYL_SEG_PREFAULT | MYL_SEG_MLOCK | MYL_SEG_HUGEPAGES)))
         return MYL_EINVAL;
     if (!opts->name || !opts->name[0])
         return MYL_ENAME;

@@ -137,7 +137,10 @@ typedef struct myl__producer_entry {
     MYL__ATOMIC(uint64_t) next_msg_id;
     /* groups: the largest number of frames this producer saw in use */
     MYL__ATOMIC(uint64_t) high_water;
-    uint8_t reserved[64];
+    /* lossy multi-producer rings: claims overtaken by another producer a
+     * whole lap later before they were published (dropped, not published) */
+    MYL__ATOMIC(uint64_t) lapped;
+    uint8_t reserved[56];
 } myl__producer_entry;
 
 typedef struct myl__consumer_entry {
@@ -157,7 +160,11 @@ typedef struct myl__consumer_entry {
     /* layer 1 (framed rings): partial messages dropped, frames rejected */
     MYL__ATOMIC(uint64_t) dropped;
     MYL__ATOMIC(uint64_t) bad_frames;
-    uint8_t reserved[16];
+    /* bumped by every registration that takes the entry, so that a stale
+     * handle of an earlier registration (even in the same process) can
+     * tell that the entry is no longer its own */
+    MYL__ATOMIC(uint32_t) epoch;
+    uint8_t reserved[12];
 } myl__consumer_entry;
 
 typedef struct myl__slot {

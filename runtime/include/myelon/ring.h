@@ -160,6 +160,7 @@ typedef struct myl_consumer {
     uint32_t wait;
     uint32_t spin;
     int64_t stall_ns;
+    uint32_t epoch; /* the entry's registration epoch when we took it */
 } myl_consumer;
 
 /* ---- segments and rings (ring.c, segment.c) ---- */
@@ -200,6 +201,7 @@ MYL_API int myl_producer_wait_consumers(myl_producer *p, const char *prefix, uin
 /* Out-of-line slow paths of the inline calls. */
 MYL_API int myl__producer_refresh(myl_producer *p, uint64_t end);
 MYL_API void myl__wake_consumers(myl_ring *ring, myl_producer *p);
+MYL_API void myl__publish_lossy_mp(myl_producer *p, uint64_t seq, uint32_t n);
 
 /* ---- consumers ---- */
 
@@ -238,6 +240,7 @@ typedef struct myl_ring_stats {
     uint64_t published; /* sum over producer entries */
     uint64_t producer_waits;
     uint64_t futex_wakes;
+    uint64_t lapped; /* lossy MP: claims overtaken before publication */
     uint64_t segment_size;
 } myl_ring_stats;
 
@@ -327,10 +330,15 @@ static inline void *myl_producer_slot(const myl_producer *p, uint64_t seq)
 static inline void myl_producer_publish(myl_producer *p, uint64_t seq, uint32_t n)
 {
     myl_ring *r = p->ring;
-    for (uint32_t i = 0; i < n; i++) {
-        /* R1: pairs with A2 in the consumer's stamp poll: the payload written
-         * before it is visible to whoever sees the stamp. */
-        myl__store_release(&myl__slot_at(r, seq + i)->stamp, (seq + i + 1) & MYL_STAMP_SEQ_MASK);
+    if (p->multi && p->lossy) {
+        myl__publish_lossy_mp(p, seq, n);
+    } else {
+        for (uint32_t i = 0; i < n; i++) {
+            /* R1: pairs with A2 in the consumer's stamp poll: the payload
+             * written before it is visible to whoever sees the stamp. */
+            myl__store_release(&myl__slot_at(r, seq + i)->stamp,
+                               (seq + i + 1) & MYL_STAMP_SEQ_MASK);
+        }
     }
     if (!p->multi)
         /* R6: pairs with A6 in tools that read the published cursor. */
@@ -366,8 +374,18 @@ static inline int64_t myl_consumer_try_poll(myl_consumer *c, uint32_t max, uint6
         return MYL_EINVAL;
     *seq = c->next;
     if (c->avail_end > c->next) {
-        uint64_t n = c->avail_end - c->next;
-        return (int64_t)(n < max ? n : max);
+        /* Lossy rings: the window cached by an earlier poll may have been
+         * overwritten since. A reader whose myl_consumer_valid() failed
+         * releases the events before the bad one and polls again; re-check
+         * the first stamp (A2 as below) so that this poll reports the
+         * overrun, instead of returning the same overwritten window forever
+         * (a livelock found by tests/mp). Gated rings cannot be overwritten. */
+        if (!c->lossy || myl__load_acquire(&myl__slot_at(c->ring, c->next)->stamp) ==
+                             ((c->next + 1) & MYL_STAMP_SEQ_MASK)) {
+            uint64_t n = c->avail_end - c->next;
+            return (int64_t)(n < max ? n : max);
+        }
+        c->avail_end = c->next;
     }
     /* Fast case: one event, stamp exact. A2: pairs with R1 in publish. */
     uint64_t v = myl__load_acquire(&myl__slot_at(c->ring, c->next)->stamp);
@@ -390,7 +408,8 @@ static inline const void *myl_consumer_slot(const myl_consumer *c, uint64_t seq)
 }
 
 /* Lossy rings: true if the event at seq is still the one that was polled
- * (call after reading it in place; a false means it was overwritten). */
+ * (call after reading it in place; a false means it was overwritten: release
+ * the events before seq and poll again, which reports the overrun). */
 static inline bool myl_consumer_valid(const myl_consumer *c, uint64_t seq)
 {
     /* Orders the caller's reads of the payload before the re-check. */
