@@ -9,38 +9,34 @@ int main(int argc, char **argv)
 {
     const char *id = argc > 1 ? argv[1] : "ticks-0";
     uint64_t total = argc > 2 ? strtoull(argv[2], NULL, 10) : 1000000;
-    myl_ring_opts o = {.size = sizeof o,
-                       .name = TICKS_RING,
-                       .fingerprint = TICKS_FINGERPRINT,
-                       .slot_size = sizeof(tick)};
     myl_ring *r;
-    myl_consumer *c;
-    int rc = myl_ring_attach_wait(&o, 5000000000, &r);
-    if (rc < 0 || (rc = myl_consumer_open(r, id, NULL, &c)) < 0) {
+    ticks_ticks_consumer c;
+    int rc = ticks_ticks_attach(TICKS_RING, 5000000000, &r);
+    if (rc < 0 || (rc = ticks_ticks_consumer_open(r, id, NULL, &c)) < 0) {
         fprintf(stderr, "%s: %s\n", id, myl_strerror(rc));
         return 1;
     }
     uint64_t got = 0, bad = 0, notional = 0;
     while (got < total) {
         uint64_t s;
-        int64_t n = myl_consumer_poll(c, 256, &s, 5000000000);
+        int64_t n = ticks_ticks_consumer_poll(&c, 256, &s, 5000000000);
         if (n < 0) {
             fprintf(stderr, "%s: poll: %s after %llu ticks\n", id, myl_strerror((int)n),
                     (unsigned long long)got);
             return 1;
         }
         for (int64_t k = 0; k < n; k++) {
-            const tick *t = myl_consumer_slot(c, s + (uint64_t)k);
+            const ticks_Tick *t = ticks_ticks_consumer_slot(&c, s + (uint64_t)k);
             if (t->seq != got || t->check != tick_checksum(t))
                 bad++;
             notional += (uint64_t)t->price * t->qty;
             got++;
         }
-        myl_consumer_release(c, (uint32_t)n);
+        ticks_ticks_consumer_release(&c, (uint32_t)n);
     }
     printf("%s: received %llu ticks, %llu bad, notional %llu\n", id, (unsigned long long)got,
            (unsigned long long)bad, (unsigned long long)notional);
-    myl_consumer_close(c);
+    ticks_ticks_consumer_close(&c);
     myl_ring_close(r);
     return bad ? 1 : 0;
 }

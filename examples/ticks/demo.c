@@ -38,21 +38,18 @@ int main(int argc, char **argv)
     self[n] = '\0';
     snprintf(dir, sizeof dir, "%s", dirname(self));
 
-    myl_ring_opts o = {.size = sizeof o,
-                       .name = TICKS_RING,
-                       .fingerprint = TICKS_FINGERPRINT,
-                       .slot_size = sizeof(tick),
-                       .capacity = 1u << 14,
-                       .wait = MYL_WAIT_HYBRID};
     myl_ring *r;
     myl_ring_unlink(MYL_BACKING_SHM, TICKS_RING); /* a stale ring from a killed run */
-    int rc = myl_ring_create(&o, &r);
+    /* The channel "ticks" of schemas/ticks.myl, as myelonc compiled it. */
+    int rc = ticks_ticks_create(TICKS_RING, &r);
     if (rc < 0) {
         fprintf(stderr, "create: %s\n", myl_strerror(rc));
         return 1;
     }
-    printf("myelon %s: ring '%s', %llu slots of %u bytes, producer + 2 consumer processes\n",
-           MYL_VERSION_STRING, TICKS_RING, (unsigned long long)r->capacity, r->slot_size);
+    printf("myelon %s: channel ticks (schemas/ticks.myl, fingerprint %016llx) in ring '%s',\n"
+           "%llu slots of %u bytes; a producer and 2 consumer processes\n",
+           MYL_VERSION_STRING, (unsigned long long)ticks_ticks_desc.fingerprint, TICKS_RING,
+           (unsigned long long)r->capacity, r->slot_size);
     fflush(stdout);
     pid_t c0 =
         spawn("ticks_consumer", (char *const[]){"ticks_consumer", "ticks-0", (char *)count, NULL});

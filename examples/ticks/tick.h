@@ -1,28 +1,16 @@
-/* The event the ticks example moves: one market-data tick, 64 bytes.
- * (Until myelonc generates it from schemas/ticks.myl, it is written here.) */
+/* The ticks example's helpers around the generated ticks_Tick (see
+ * schemas/ticks.myl, compiled by myelonc into ticks.myl.h). */
 #ifndef TICKS_TICK_H
 #define TICKS_TICK_H
 
-#include <stdint.h>
+#include "ticks.myl.h"
 
-typedef struct tick {
-    uint64_t seq;
-    uint64_t ts_ns;
-    int64_t price;
-    uint32_t qty;
-    uint8_t side;
-    char symbol[8];
-    uint8_t pad[19];
-    uint64_t check; /* FNV-1a of the bytes above */
-} tick;
-
-_Static_assert(sizeof(tick) == 64, "tick is one cache line");
-
-static inline uint64_t tick_checksum(const tick *t)
+/* FNV-1a of the 56 bytes before the checksum field. */
+static inline uint64_t tick_checksum(const ticks_Tick *t)
 {
     const uint8_t *p = (const uint8_t *)t;
     uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (unsigned i = 0; i < 56; i++) {
+    for (size_t i = 0; i < offsetof(ticks_Tick, check); i++) {
         h ^= p[i];
         h *= UINT64_C(0x100000001b3);
     }
@@ -30,6 +18,5 @@ static inline uint64_t tick_checksum(const tick *t)
 }
 
 #define TICKS_RING "myelon-ticks-demo"
-#define TICKS_FINGERPRINT UINT64_C(0x7469636b73000001)
 
 #endif
