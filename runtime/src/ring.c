@@ -83,17 +83,14 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
 
     /* Take a free entry, or the entry of a producer that died. */
     uint32_t idx = UINT32_MAX;
-    bool takeover = false;
     for (uint32_t i = 0; i < r->max_producers && idx == UINT32_MAX; i++) {
         myl__producer_entry *e = &r->producers[i];
         uint32_t st = MYL_ENTRY_FREE;
         if (myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING)) {
             idx = i;
         } else if (st == MYL_ENTRY_ACTIVE && !myl__peer_alive(e->pid, e->start_time)) {
-            if (myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING)) {
+            if (myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING))
                 idx = i;
-                takeover = true;
-            }
         }
     }
     if (idx == UINT32_MAX)
@@ -126,14 +123,14 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
         p->next = myl__load_acquire(&r->hdr->cursor);
         myl__store_relaxed(&r->hdr->claim, p->next);
     }
-    p->published = takeover ? myl__load_relaxed(&e->published) : 0;
+    /* The entry's counters continue, whether it is taken over from a dead
+     * producer or reused after a clean close: myl_ring_stats sums them as
+     * the ring's totals, which must never go back (tests/mp found
+     * "published" losing a closed producer's events when a second producer
+     * opened after it and reset the entry). */
+    p->published = myl__load_relaxed(&e->published);
     e->pid = (int32_t)getpid();
     e->start_time = myl__proc_start_time(getpid());
-    myl__store_relaxed(&e->published, p->published);
-    if (!takeover) {
-        myl__store_relaxed(&e->waits, 0);
-        myl__store_relaxed(&e->wakes, 0);
-    }
     myl__store_relaxed(&e->heartbeat_ns, myl__now_ns());
     /* R4: pairs with A4 in scans: pid and start time are set. */
     myl__store_release(&e->state, MYL_ENTRY_ACTIVE);
@@ -187,27 +184,6 @@ void myl__wake_consumers(myl_ring *r, myl_producer *p)
     myl__futex_wake(&r->hdr->cons_wake, INT32_MAX);
     if (p)
         myl__store_relaxed(&p->ent->wakes, myl__load_relaxed(&p->ent->wakes) + 1);
-}
-
-/* On a lossy multi-producer ring another producer may claim the same slot a
- * lap later while we are still writing it (we were descheduled for a whole
- * lap). Publish only over our own CLAIM mark; a slot already taken by a
- * later lap is left to it and counted as lapped. Our payload stores may
- * still have torn that later event: size lossy MP rings so that a lap takes
- * far longer than a scheduling quantum (see docs/ARCHITECTURE.md). */
-void myl__publish_lossy_mp(myl_producer *p, uint64_t seq, uint32_t n)
-{
-    uint64_t owner = ((uint64_t)p->idx & MYL_STAMP_OWNER_MASK) << MYL_STAMP_OWNER_SHIFT;
-    uint64_t lapped = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t s1 = (seq + i + 1) & MYL_STAMP_SEQ_MASK;
-        uint64_t mark = MYL_STAMP_CLAIM | owner | s1;
-        /* R1 (acq_rel CAS): as the plain publish's release store. */
-        if (!myl__cas_strong(&myl__slot_at(p->ring, seq + i)->stamp, &mark, s1))
-            lapped++;
-    }
-    if (lapped)
-        myl__store_relaxed(&p->ent->lapped, myl__load_relaxed(&p->ent->lapped) + lapped);
 }
 
 void myl__wake_producers(myl_ring *r, myl_consumer *c)
@@ -781,7 +757,6 @@ int myl_ring_stats_get(const myl_ring *r, myl_ring_stats *out)
         out->published += myl__load_relaxed(&e->published);
         out->producer_waits += myl__load_relaxed(&e->waits);
         out->futex_wakes += myl__load_relaxed(&e->wakes);
-        out->lapped += myl__load_relaxed(&e->lapped);
     }
     for (uint32_t i = 0; i < r->max_consumers; i++)
         if (myl__load_acquire(&r->consumers[i].state) == MYL_ENTRY_ACTIVE)
