@@ -791,6 +791,7 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     bool codec_given = false;
     uint32_t codec_off = 0;
     mylc_prop *frame = NULL, *frames = NULL, *maxm = NULL, *carries = NULL;
+    mylc_prop *mode_p = NULL, *prod_p = NULL;
     check_member_name(c, s, d->name, d->off, "channel");
     for (const char *const *sfx = mylc_chan_suffixes; *sfx; sfx++)
         mylc_name_claim(c, mylc_name_join(c, d->cname, *sfx), s->file, d->off, "channel");
@@ -873,6 +874,7 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
                 ch->capacity = x;
             }
         } else if (mylc_str_eq(p->key, "producers")) {
+            prod_p = p;
             if ((w = word(c, s, p, k_producers)))
                 ch->producers = w;
         } else if (mylc_str_eq(p->key, "backing")) {
@@ -882,6 +884,7 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             if ((w = word(c, s, p, k_wait)))
                 ch->wait = w;
         } else if (mylc_str_eq(p->key, "mode")) {
+            mode_p = p;
             if ((w = word(c, s, p, k_mode)))
                 ch->mode = w;
         } else if (mylc_str_eq(p->key, "frame")) {
@@ -948,6 +951,14 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     }
     if (c->stop)
         return;
+    /* The runtime refuses lossy multi-producer rings (docs/ARCHITECTURE.md,
+     * "Lossy rings are single-producer"). */
+    if (mode_p && prod_p && ch->mode == 2 && ch->producers == 2) {
+        ERR(c, s, mode_p->off,
+            "a lossy channel has a single producer: a second one, preempted between claim and "
+            "publish, could tear an event that no reader can detect");
+        NOTE(c, s, prod_p->off, "'producers multi' is here");
+    }
     if (frame && frames) {
         ERR(c, s, frames->off, "a channel has either 'frame' or 'frames', not both");
         NOTE(c, s, frame->off, "'frame' is here");

@@ -142,6 +142,11 @@ static int apply_defaults(const myl_ring_opts *o, struct defaults *d)
         return MYL_EINVAL;
     if (d->mode != MYL_MODE_GATED && d->mode != MYL_MODE_LOSSY)
         return MYL_EINVAL;
+    /* Lossy rings have one producer: a second producer preempted between
+     * claim and publish for a lap could tear an event that readers cannot
+     * detect (docs/ARCHITECTURE.md, "Lossy rings are single-producer"). */
+    if (d->mode == MYL_MODE_LOSSY && d->producers == MYL_PRODUCERS_MULTI)
+        return MYL_EINVAL;
     if (d->wait < MYL_WAIT_SPIN || d->wait > MYL_WAIT_HYBRID)
         return MYL_EINVAL;
     if (d->producers == MYL_PRODUCERS_SINGLE && d->max_producers != 1)
@@ -274,6 +279,8 @@ int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect)
     if (h.producer_mode != MYL_PRODUCERS_SINGLE && h.producer_mode != MYL_PRODUCERS_MULTI)
         return MYL_ECORRUPT;
     if (h.ring_mode != MYL_MODE_GATED && h.ring_mode != MYL_MODE_LOSSY)
+        return MYL_ECORRUPT;
+    if (h.ring_mode == MYL_MODE_LOSSY && h.producer_mode == MYL_PRODUCERS_MULTI)
         return MYL_ECORRUPT;
     if (h.wait < MYL_WAIT_SPIN || h.wait > MYL_WAIT_HYBRID || h.flags != 0)
         return MYL_ECORRUPT;

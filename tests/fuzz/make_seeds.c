@@ -39,7 +39,7 @@ static const struct seed seeds[] = {
      0, false},
     {"mp-gated-claimed", MYL_PRODUCERS_MULTI, MYL_MODE_GATED, MYL_WAIT_YIELD, 24, 3, 3, 8, 42, 5, 2,
      2, false},
-    {"mp-lossy-full", MYL_PRODUCERS_MULTI, MYL_MODE_LOSSY, MYL_WAIT_HYBRID, 100, 4, 2, 4, 7, 9, 3,
+    {"mp-gated-full", MYL_PRODUCERS_MULTI, MYL_MODE_GATED, MYL_WAIT_HYBRID, 100, 4, 2, 4, 7, 3, 0,
      1, false},
     {"sp-gated-shutdown", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, MYL_WAIT_HYBRID, 16, 2, 1, 8, 0, 3,
      1, 0, true},

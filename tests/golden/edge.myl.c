@@ -121,7 +121,7 @@ const mylc_channel_desc edge_cases_long_channel_name_for_wrap_desc = {
     .capacity = 2,
     .slot_size = sizeof(edge_cases_QuiteLongEventNameForWrapping),
     .producers = MYL_PRODUCERS_MULTI,
-    .mode = MYL_MODE_LOSSY,
+    .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_YIELD,
     .backing = MYL_BACKING_FILE,
 };

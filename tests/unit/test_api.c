@@ -375,7 +375,8 @@ static void test_attach_mismatch(void **state)
         myl_ring_opts o = myl_ut_opts("mm", b);
         o.fingerprint = 0xfeedface12345678u;
         o.producers = MYL_PRODUCERS_MULTI;
-        o.mode = MYL_MODE_LOSSY;
+        o.mode = MYL_MODE_GATED;
+        o.wait = MYL_WAIT_YIELD;
         o.capacity = 16;
         o.slot_size = 40;
         myl_ring *r = myl_ut_create(&o), *a = NULL;
@@ -385,8 +386,8 @@ static void test_attach_mismatch(void **state)
         assert_int_equal(a->capacity, 16);
         assert_int_equal(a->slot_size, 40);
         assert_int_equal(a->producer_mode, MYL_PRODUCERS_MULTI);
-        assert_int_equal(a->ring_mode, MYL_MODE_LOSSY);
-        assert_int_equal(a->wait, MYL_WAIT_HYBRID);
+        assert_int_equal(a->ring_mode, MYL_MODE_GATED);
+        assert_int_equal(a->wait, MYL_WAIT_YIELD);
         myl_ring_stats s;
         assert_int_equal(myl_ring_stats_get(a, &s), 0);
         assert_int_equal(s.fingerprint, o.fingerprint);
@@ -408,7 +409,7 @@ static void test_attach_mismatch(void **state)
         MISMATCH(slot_size, 48, MYL_ESLOTSIZE);
         MISMATCH(capacity, 32, MYL_ECAPACITY);
         MISMATCH(producers, MYL_PRODUCERS_SINGLE, MYL_EPRODMODE);
-        MISMATCH(mode, MYL_MODE_GATED, MYL_ERINGMODE);
+        MISMATCH(mode, MYL_MODE_LOSSY, MYL_ERINGMODE);
 #undef MISMATCH
         myl_ut_destroy(r, &o);
     }

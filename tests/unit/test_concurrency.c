@@ -309,15 +309,7 @@ CASE(test_mp4_4c_block, .producers = MYL_PRODUCERS_MULTI, .mode = MYL_MODE_GATED
 CASE(test_lossy_sp_2c, .producers = MYL_PRODUCERS_SINGLE, .mode = MYL_MODE_LOSSY,
      .wait = MYL_WAIT_BLOCK, .nprod = 1, .ncons = 2, .per_producer = N(600000), .capacity = 64,
      .batch_max = 8)
-CASE(test_lossy_mp2_2c, .producers = MYL_PRODUCERS_MULTI, .mode = MYL_MODE_LOSSY,
-     .wait = MYL_WAIT_BLOCK, .nprod = 2, .ncons = 2, .per_producer = N(300000), .capacity = 16,
-     .batch_max = 4)
 #else
-static void test_lossy_mp2_2c(void **state)
-{
-    (void)state;
-    exit(MYL_TEST_SKIP);
-}
 static void test_lossy_sp_2c(void **state)
 {
     (void)state;
@@ -330,5 +322,4 @@ MYL_TEST_MAIN("concurrency", cmocka_unit_test(test_sp_1c_hybrid), cmocka_unit_te
               cmocka_unit_test(test_sp_4c_block), cmocka_unit_test(test_mp2_1c_block),
               cmocka_unit_test(test_mp2_2c_hybrid), cmocka_unit_test(test_mp2_4c_yield),
               cmocka_unit_test(test_mp4_1c_yield), cmocka_unit_test(test_mp4_2c_block),
-              cmocka_unit_test(test_mp4_4c_block), cmocka_unit_test(test_lossy_sp_2c),
-              cmocka_unit_test(test_lossy_mp2_2c))
+              cmocka_unit_test(test_mp4_4c_block), cmocka_unit_test(test_lossy_sp_2c))

@@ -137,10 +137,7 @@ typedef struct myl__producer_entry {
     MYL__ATOMIC(uint64_t) next_msg_id;
     /* groups: the largest number of frames this producer saw in use */
     MYL__ATOMIC(uint64_t) high_water;
-    /* lossy multi-producer rings: claims overtaken by another producer a
-     * whole lap later before they were published (dropped, not published) */
-    MYL__ATOMIC(uint64_t) lapped;
-    uint8_t reserved[56];
+    uint8_t reserved[64];
 } myl__producer_entry;
 
 typedef struct myl__consumer_entry {

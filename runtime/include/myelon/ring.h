@@ -38,7 +38,7 @@ extern "C" {
 #define MYL_PRODUCERS_MULTI 2u
 /* Ring modes. */
 #define MYL_MODE_GATED 1u /* strict broadcast: producer waits for the slowest consumer */
-#define MYL_MODE_LOSSY 2u /* producer never waits; consumers detect overrun */
+#define MYL_MODE_LOSSY 2u /* producer never waits; consumers detect overrun; single producer */
 /* Wait strategies. */
 #define MYL_WAIT_SPIN 1u
 #define MYL_WAIT_YIELD 2u
@@ -201,7 +201,6 @@ MYL_API int myl_producer_wait_consumers(myl_producer *p, const char *prefix, uin
 /* Out-of-line slow paths of the inline calls. */
 MYL_API int myl__producer_refresh(myl_producer *p, uint64_t end);
 MYL_API void myl__wake_consumers(myl_ring *ring, myl_producer *p);
-MYL_API void myl__publish_lossy_mp(myl_producer *p, uint64_t seq, uint32_t n);
 
 /* ---- consumers ---- */
 
@@ -240,7 +239,6 @@ typedef struct myl_ring_stats {
     uint64_t published; /* sum over producer entries */
     uint64_t producer_waits;
     uint64_t futex_wakes;
-    uint64_t lapped; /* lossy MP: claims overtaken before publication */
     uint64_t segment_size;
 } myl_ring_stats;
 
@@ -330,15 +328,10 @@ static inline void *myl_producer_slot(const myl_producer *p, uint64_t seq)
 static inline void myl_producer_publish(myl_producer *p, uint64_t seq, uint32_t n)
 {
     myl_ring *r = p->ring;
-    if (p->multi && p->lossy) {
-        myl__publish_lossy_mp(p, seq, n);
-    } else {
-        for (uint32_t i = 0; i < n; i++) {
-            /* R1: pairs with A2 in the consumer's stamp poll: the payload
-             * written before it is visible to whoever sees the stamp. */
-            myl__store_release(&myl__slot_at(r, seq + i)->stamp,
-                               (seq + i + 1) & MYL_STAMP_SEQ_MASK);
-        }
+    for (uint32_t i = 0; i < n; i++) {
+        /* R1: pairs with A2 in the consumer's stamp poll: the payload written
+         * before it is visible to whoever sees the stamp. */
+        myl__store_release(&myl__slot_at(r, seq + i)->stamp, (seq + i + 1) & MYL_STAMP_SEQ_MASK);
     }
     if (!p->multi)
         /* R6: pairs with A6 in tools that read the published cursor. */
