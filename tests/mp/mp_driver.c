@@ -470,11 +470,6 @@ int mp_run(const mp_cfg *cfg, mp_result *res)
              (unsigned long long)(cfg->count * cfg->nprod));
     if (ret == 0 && cfg->pause_at && (res->cons[0].lost == 0 || res->cons[0].overruns == 0))
         FAIL("consumer c0 paused for two laps but reports no overrun");
-    if (ret && myl_ring_stats_get(r, &rs) == 0 && rs.lapped) {
-        size_t len = strlen(err);
-        snprintf(err + len, size - len, " [ring: %llu lapped claims]",
-                 (unsigned long long)rs.lapped);
-    }
     for (int i = 0; i < n; i++)
         unlink(reports[i]);
     if ((rc = mp_destroy(cfg, r)) < 0)

@@ -51,6 +51,9 @@ int main(int argc, char **argv)
         for (size_t b = 0; b < 2; b++)
             for (size_t c = 0; c < 2; c++)
                 for (size_t d = 0; d < 3; d++) {
+                    /* Lossy rings are single-producer: MP is refused. */
+                    if (nprods[a] > 1 && modes[b] == MYL_MODE_LOSSY)
+                        continue;
                     char name[64], label[96];
                     snprintf(name, sizeof name, "%s%s-%s-%s-%uc", nprods[a] == 1 ? "sp" : "mp",
                              nprods[a] == 1   ? ""

@@ -90,10 +90,7 @@ static const mp_case cases[] = {
     G(mp4_gated_cap16, MP, 4, 2, SHM, 64, 16, HY, 4, 8, 20000),
     G(sp_gated_cap2, SP, 1, 2, SHM, 64, 2, HY, 1, 2, 10000),
     /* Lossy: delivered + lost == published, exactly, per consumer. Lossy
-     * MP producers are throttled so that a lap of the ring takes 100+ ms:
-     * a producer descheduled for a whole lap while writing its slot can
-     * tear the newer event undetectably (a documented limitation, see
-     * docs/ARCHITECTURE.md), and these checks are strict. */
+     * rings are single-producer (docs/ARCHITECTURE.md): MP is refused. */
     L(sp_lossy_1c, SP, 1, 1, SHM, 64, false, 256, 0, 60000),
     L(sp_lossy_2c, SP, 1, 2, SHM, 64, false, 256, 0, 60000),
     L(sp_lossy_4c, SP, 1, 4, SHM, 64, false, 256, 0, 60000),
@@ -102,11 +99,6 @@ static const mp_case cases[] = {
     L(sp_lossy_slot4096, SP, 1, 2, SHM, 4096, false, 256, 0, 20000),
     L(sp_lossy_slot4096_copy, SP, 1, 2, SHM, 4096, true, 256, 0, 20000),
     L(sp_lossy_file_2c, SP, 1, 2, FILE_, 200, false, 256, 0, 40000),
-    L(mp2_lossy_2c, MP, 2, 2, SHM, 64, false, 16384, 32, 0),
-    L(mp4_lossy_4c, MP, 4, 4, SHM, 64, false, 16384, 32, 0),
-    L(mp2_lossy_copy_2c, MP, 2, 2, SHM, 200, true, 16384, 32, 0),
-    L(mp2_lossy_file_1c, MP, 2, 1, FILE_, 64, false, 16384, 32, 0),
-    L(mp2_lossy_slot4096, MP, 2, 2, SHM, 4096, false, 8192, 32, 0),
 };
 
 static void run_case(void **state)
