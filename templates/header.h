@@ -27,39 +27,6 @@ MYLT_IMPORTS
 extern "C" {
 #endif
 
-#ifndef MYLC_PRELUDE_1
-#define MYLC_PRELUDE_1
-/* A channel's settings as the schema fixes them (shared by every header
- * myelonc generates, hence the guard). */
-typedef struct mylc_channel_desc {
-    const char *name;     /* default segment label (shm) or file path (mmap) */
-    uint64_t fingerprint; /* of the channel's wire format; checked on attach */
-    uint64_t capacity;    /* events, a power of two */
-    uint32_t slot_size;   /* bytes per event */
-    uint32_t producers;   /* MYL_PRODUCERS_* */
-    uint32_t mode;        /* MYL_MODE_* */
-    uint32_t wait;        /* MYL_WAIT_* */
-    uint32_t backing;     /* MYL_BACKING_* */
-} mylc_channel_desc;
-
-/* Ring options from a descriptor; name overrides the default unless NULL.
- * Callers may adjust the result (perm, flags, max_consumers) before use. */
-static inline void mylc_channel_ring_opts(const mylc_channel_desc *d, const char *name,
-                                          myl_ring_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->size = (uint32_t)sizeof *o;
-    o->backing = d->backing;
-    o->name = name ? name : d->name;
-    o->fingerprint = d->fingerprint;
-    o->slot_size = d->slot_size;
-    o->producers = d->producers;
-    o->capacity = d->capacity;
-    o->mode = d->mode;
-    o->wait = d->wait;
-}
-#endif
-
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
 #define MYLT_GUARD_FINGERPRINT UINT64_C(MYLT_FP)
 
@@ -93,7 +60,7 @@ MYLT_ASSERTS
  * the segment name unless NULL; an attach waits up to timeout_ns for the
  * creator, 0 = not at all), then open typed endpoints on it; they check
  * the ring's slot size and fingerprint. */
-extern const mylc_channel_desc MYLT_CHAN_desc;
+extern const myl_channel_desc MYLT_CHAN_desc;
 
 int MYLT_CHAN_create(const char *name, myl_ring **out);
 int MYLT_CHAN_attach(const char *name, int64_t timeout_ns, myl_ring **out);

@@ -16,7 +16,7 @@ const char *MYLT_TYPE_name(MYLT_TYPE v)
 }
 
 /* @@channel */
-const mylc_channel_desc MYLT_CHAN_desc = {
+const myl_channel_desc MYLT_CHAN_desc = {
     .name = "MYLT_LABEL",
     .fingerprint = UINT64_C(MYLT_FP),
     .capacity = MYLT_CAPACITY,
@@ -30,14 +30,14 @@ const mylc_channel_desc MYLT_CHAN_desc = {
 int MYLT_CHAN_create(const char *name, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&MYLT_CHAN_desc, name, &o);
+    myl_channel_ring_opts(&MYLT_CHAN_desc, name, &o);
     return myl_ring_create(&o, out);
 }
 
 int MYLT_CHAN_attach(const char *name, int64_t timeout_ns, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&MYLT_CHAN_desc, name, &o);
+    myl_channel_ring_opts(&MYLT_CHAN_desc, name, &o);
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
@@ -48,7 +48,7 @@ static int MYLT_CHAN_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(MYLT_EVENT))
         return MYL_ESLOTSIZE;
-    if (ring->hdr->fingerprint != MYLT_CHAN_desc.fingerprint)
+    if (myl_ring_fingerprint(ring) != MYLT_CHAN_desc.fingerprint)
         return MYL_EFINGERPRINT;
     return 0;
 }

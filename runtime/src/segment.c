@@ -241,6 +241,7 @@ static void fill_handle(myl_ring *r, const myl__seg_header *h)
     r->mask = h->capacity - 1;
     r->stride = h->slot_stride;
     r->slot_size = h->slot_size;
+    r->fingerprint = h->fingerprint;
     r->max_consumers = h->max_consumers;
     r->max_producers = h->max_producers;
     r->producer_mode = h->producer_mode;

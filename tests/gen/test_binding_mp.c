@@ -116,7 +116,7 @@ static void test_fingerprint_mismatch(void **state)
     const char *name = myl_test_name("gen-fp");
     myl_ring_unlink(MYL_BACKING_SHM, name);
     myl_ring_opts o;
-    mylc_channel_ring_opts(&ticks_ticks_desc, name, &o);
+    myl_channel_ring_opts(&ticks_ticks_desc, name, &o);
     o.fingerprint ^= 1;
     myl_ring *other;
     assert_int_equal(myl_ring_create(&o, &other), 0);

@@ -115,7 +115,7 @@ const char *edge_cases_Implicit_name(edge_cases_Implicit v)
     }
 }
 
-const mylc_channel_desc edge_cases_long_channel_name_for_wrap_desc = {
+const myl_channel_desc edge_cases_long_channel_name_for_wrap_desc = {
     .name = "edge.cases.long_channel_name_for_wrap",
     .fingerprint = UINT64_C(0xbdaa0d91b354b4bb),
     .capacity = 2,
@@ -129,7 +129,7 @@ const mylc_channel_desc edge_cases_long_channel_name_for_wrap_desc = {
 int edge_cases_long_channel_name_for_wrap_create(const char *name, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&edge_cases_long_channel_name_for_wrap_desc, name, &o);
+    myl_channel_ring_opts(&edge_cases_long_channel_name_for_wrap_desc, name, &o);
     return myl_ring_create(&o, out);
 }
 
@@ -137,7 +137,7 @@ int edge_cases_long_channel_name_for_wrap_attach(const char *name, int64_t timeo
                                                  myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&edge_cases_long_channel_name_for_wrap_desc, name, &o);
+    myl_channel_ring_opts(&edge_cases_long_channel_name_for_wrap_desc, name, &o);
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
@@ -148,7 +148,7 @@ static int edge_cases_long_channel_name_for_wrap_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(edge_cases_QuiteLongEventNameForWrapping))
         return MYL_ESLOTSIZE;
-    if (ring->hdr->fingerprint != edge_cases_long_channel_name_for_wrap_desc.fingerprint)
+    if (myl_ring_fingerprint(ring) != edge_cases_long_channel_name_for_wrap_desc.fingerprint)
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -187,7 +187,7 @@ void edge_cases_long_channel_name_for_wrap_consumer_close(
     c->c = NULL;
 }
 
-const mylc_channel_desc edge_cases_padded_desc = {
+const myl_channel_desc edge_cases_padded_desc = {
     .name = "edge.cases.padded",
     .fingerprint = UINT64_C(0xec928398d5efc7b9),
     .capacity = 8,
@@ -201,14 +201,14 @@ const mylc_channel_desc edge_cases_padded_desc = {
 int edge_cases_padded_create(const char *name, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&edge_cases_padded_desc, name, &o);
+    myl_channel_ring_opts(&edge_cases_padded_desc, name, &o);
     return myl_ring_create(&o, out);
 }
 
 int edge_cases_padded_attach(const char *name, int64_t timeout_ns, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&edge_cases_padded_desc, name, &o);
+    myl_channel_ring_opts(&edge_cases_padded_desc, name, &o);
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
@@ -219,7 +219,7 @@ static int edge_cases_padded_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(edge_cases_Padded))
         return MYL_ESLOTSIZE;
-    if (ring->hdr->fingerprint != edge_cases_padded_desc.fingerprint)
+    if (myl_ring_fingerprint(ring) != edge_cases_padded_desc.fingerprint)
         return MYL_EFINGERPRINT;
     return 0;
 }

@@ -17,7 +17,7 @@ const char *fabric_Priority_name(fabric_Priority v)
     }
 }
 
-const mylc_channel_desc fabric_ticks_desc = {
+const myl_channel_desc fabric_ticks_desc = {
     .name = "fabric.ticks",
     .fingerprint = UINT64_C(0xafe2cbb0fb8e6960),
     .capacity = 65536,
@@ -31,14 +31,14 @@ const mylc_channel_desc fabric_ticks_desc = {
 int fabric_ticks_create(const char *name, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&fabric_ticks_desc, name, &o);
+    myl_channel_ring_opts(&fabric_ticks_desc, name, &o);
     return myl_ring_create(&o, out);
 }
 
 int fabric_ticks_attach(const char *name, int64_t timeout_ns, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&fabric_ticks_desc, name, &o);
+    myl_channel_ring_opts(&fabric_ticks_desc, name, &o);
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
@@ -49,7 +49,7 @@ static int fabric_ticks_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(fabric_Tick))
         return MYL_ESLOTSIZE;
-    if (ring->hdr->fingerprint != fabric_ticks_desc.fingerprint)
+    if (myl_ring_fingerprint(ring) != fabric_ticks_desc.fingerprint)
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -84,7 +84,7 @@ void fabric_ticks_consumer_close(fabric_ticks_consumer *c)
     c->c = NULL;
 }
 
-const mylc_channel_desc fabric_feed_desc = {
+const myl_channel_desc fabric_feed_desc = {
     .name = "fabric.feed",
     .fingerprint = UINT64_C(0xafe2cbb0fb8e6960),
     .capacity = 4096,
@@ -98,14 +98,14 @@ const mylc_channel_desc fabric_feed_desc = {
 int fabric_feed_create(const char *name, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&fabric_feed_desc, name, &o);
+    myl_channel_ring_opts(&fabric_feed_desc, name, &o);
     return myl_ring_create(&o, out);
 }
 
 int fabric_feed_attach(const char *name, int64_t timeout_ns, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&fabric_feed_desc, name, &o);
+    myl_channel_ring_opts(&fabric_feed_desc, name, &o);
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
@@ -116,7 +116,7 @@ static int fabric_feed_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(fabric_Tick))
         return MYL_ESLOTSIZE;
-    if (ring->hdr->fingerprint != fabric_feed_desc.fingerprint)
+    if (myl_ring_fingerprint(ring) != fabric_feed_desc.fingerprint)
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -151,7 +151,7 @@ void fabric_feed_consumer_close(fabric_feed_consumer *c)
     c->c = NULL;
 }
 
-const mylc_channel_desc fabric_envelopes_desc = {
+const myl_channel_desc fabric_envelopes_desc = {
     .name = "fabric.envelopes",
     .fingerprint = UINT64_C(0x571d58d5e53e7bee),
     .capacity = 1024,
@@ -165,14 +165,14 @@ const mylc_channel_desc fabric_envelopes_desc = {
 int fabric_envelopes_create(const char *name, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&fabric_envelopes_desc, name, &o);
+    myl_channel_ring_opts(&fabric_envelopes_desc, name, &o);
     return myl_ring_create(&o, out);
 }
 
 int fabric_envelopes_attach(const char *name, int64_t timeout_ns, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&fabric_envelopes_desc, name, &o);
+    myl_channel_ring_opts(&fabric_envelopes_desc, name, &o);
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
@@ -183,7 +183,7 @@ static int fabric_envelopes_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(fabric_Envelope))
         return MYL_ESLOTSIZE;
-    if (ring->hdr->fingerprint != fabric_envelopes_desc.fingerprint)
+    if (myl_ring_fingerprint(ring) != fabric_envelopes_desc.fingerprint)
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -218,7 +218,7 @@ void fabric_envelopes_consumer_close(fabric_envelopes_consumer *c)
     c->c = NULL;
 }
 
-const mylc_channel_desc fabric_orders_desc = {
+const myl_channel_desc fabric_orders_desc = {
     .name = "fabric.orders",
     .fingerprint = UINT64_C(0xafe2cbb0fb8e6960),
     .capacity = 4096,
@@ -232,14 +232,14 @@ const mylc_channel_desc fabric_orders_desc = {
 int fabric_orders_create(const char *name, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&fabric_orders_desc, name, &o);
+    myl_channel_ring_opts(&fabric_orders_desc, name, &o);
     return myl_ring_create(&o, out);
 }
 
 int fabric_orders_attach(const char *name, int64_t timeout_ns, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&fabric_orders_desc, name, &o);
+    myl_channel_ring_opts(&fabric_orders_desc, name, &o);
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
@@ -250,7 +250,7 @@ static int fabric_orders_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(fabric_Tick))
         return MYL_ESLOTSIZE;
-    if (ring->hdr->fingerprint != fabric_orders_desc.fingerprint)
+    if (myl_ring_fingerprint(ring) != fabric_orders_desc.fingerprint)
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -285,7 +285,7 @@ void fabric_orders_consumer_close(fabric_orders_consumer *c)
     c->c = NULL;
 }
 
-const mylc_channel_desc fabric_fills_desc = {
+const myl_channel_desc fabric_fills_desc = {
     .name = "fabric.fills",
     .fingerprint = UINT64_C(0xafe2cbb0fb8e6960),
     .capacity = 4096,
@@ -299,14 +299,14 @@ const mylc_channel_desc fabric_fills_desc = {
 int fabric_fills_create(const char *name, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&fabric_fills_desc, name, &o);
+    myl_channel_ring_opts(&fabric_fills_desc, name, &o);
     return myl_ring_create(&o, out);
 }
 
 int fabric_fills_attach(const char *name, int64_t timeout_ns, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&fabric_fills_desc, name, &o);
+    myl_channel_ring_opts(&fabric_fills_desc, name, &o);
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
@@ -317,7 +317,7 @@ static int fabric_fills_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(fabric_Tick))
         return MYL_ESLOTSIZE;
-    if (ring->hdr->fingerprint != fabric_fills_desc.fingerprint)
+    if (myl_ring_fingerprint(ring) != fabric_fills_desc.fingerprint)
         return MYL_EFINGERPRINT;
     return 0;
 }

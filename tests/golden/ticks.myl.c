@@ -13,7 +13,7 @@ const char *ticks_Side_name(ticks_Side v)
     }
 }
 
-const mylc_channel_desc ticks_ticks_desc = {
+const myl_channel_desc ticks_ticks_desc = {
     .name = "ticks.ticks",
     .fingerprint = UINT64_C(0xf95b1cd80be65968),
     .capacity = 16384,
@@ -27,14 +27,14 @@ const mylc_channel_desc ticks_ticks_desc = {
 int ticks_ticks_create(const char *name, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&ticks_ticks_desc, name, &o);
+    myl_channel_ring_opts(&ticks_ticks_desc, name, &o);
     return myl_ring_create(&o, out);
 }
 
 int ticks_ticks_attach(const char *name, int64_t timeout_ns, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&ticks_ticks_desc, name, &o);
+    myl_channel_ring_opts(&ticks_ticks_desc, name, &o);
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
@@ -45,7 +45,7 @@ static int ticks_ticks_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(ticks_Tick))
         return MYL_ESLOTSIZE;
-    if (ring->hdr->fingerprint != ticks_ticks_desc.fingerprint)
+    if (myl_ring_fingerprint(ring) != ticks_ticks_desc.fingerprint)
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -80,7 +80,7 @@ void ticks_ticks_consumer_close(ticks_ticks_consumer *c)
     c->c = NULL;
 }
 
-const mylc_channel_desc ticks_feed_desc = {
+const myl_channel_desc ticks_feed_desc = {
     .name = "ticks.feed",
     .fingerprint = UINT64_C(0xf95b1cd80be65968),
     .capacity = 4096,
@@ -94,14 +94,14 @@ const mylc_channel_desc ticks_feed_desc = {
 int ticks_feed_create(const char *name, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&ticks_feed_desc, name, &o);
+    myl_channel_ring_opts(&ticks_feed_desc, name, &o);
     return myl_ring_create(&o, out);
 }
 
 int ticks_feed_attach(const char *name, int64_t timeout_ns, myl_ring **out)
 {
     myl_ring_opts o;
-    mylc_channel_ring_opts(&ticks_feed_desc, name, &o);
+    myl_channel_ring_opts(&ticks_feed_desc, name, &o);
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
@@ -112,7 +112,7 @@ static int ticks_feed_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(ticks_Tick))
         return MYL_ESLOTSIZE;
-    if (ring->hdr->fingerprint != ticks_feed_desc.fingerprint)
+    if (myl_ring_fingerprint(ring) != ticks_feed_desc.fingerprint)
         return MYL_EFINGERPRINT;
     return 0;
 }

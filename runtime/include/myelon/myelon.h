@@ -6,6 +6,7 @@
 #include "myelon/error.h"
 #include "myelon/layout.h"
 #include "myelon/ring.h"
+#include "myelon/channel.h"
 #include "myelon/frame.h"
 #include "myelon/group.h"
 

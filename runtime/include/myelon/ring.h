@@ -92,6 +92,7 @@ typedef struct myl_ring {
     uint64_t mask;
     uint32_t stride;
     uint32_t slot_size;
+    uint64_t fingerprint; /* validated at attach; the shared header's may change */
     uint32_t max_consumers;
     uint32_t max_producers;
     uint32_t producer_mode;
@@ -264,6 +265,12 @@ MYL_API int myl_ring_consumer_stats(const myl_ring *ring, uint32_t idx, myl_cons
 MYL_API int myl_ring_evict(myl_ring *ring, uint32_t idx);
 /* Evict every registered consumer whose process is dead; returns how many. */
 MYL_API int myl_ring_reap(myl_ring *ring);
+
+/* The schema fingerprint the ring was created with (as validated). */
+static inline uint64_t myl_ring_fingerprint(const myl_ring *ring)
+{
+    return ring->fingerprint;
+}
 
 /* ---- the hot path ---- */
 
