@@ -24,6 +24,14 @@ pkgconfig)
   cc -std=c11 -Wall -Wextra -Werror -pedantic $(pkg-config --cflags myelon) \
     "$src/tests/cmake/app_runtime.c" -o "$work/app" $(pkg-config --libs --static myelon)
   "$work/app"
+  # Generated code too: the installed myelonc, then only pkg-config flags.
+  proj="$src/tests/cmake/schema_project"
+  "$work/prefix/bin/myelonc" -o "$work/gen" -I "$proj" "$proj/app.myl" "$proj/common.myl"
+  # shellcheck disable=SC2046
+  cc -std=c11 -Wall -Wextra -Werror -pedantic $(pkg-config --cflags myelon) -I "$work/gen" \
+    "$proj/main.c" "$work/gen/app.myl.c" "$work/gen/common.myl.c" -o "$work/schema_app" \
+    $(pkg-config --libs --static myelon)
+  "$work/schema_app"
   ;;
 schema|subdir)
   # The project is copied so that the test can edit its imported schema.
