@@ -24,40 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "myelon/myelon.h"
 
 #define FRAME (64u * 1024u)
 #define CHUNKS 64u
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void pin(int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0)
-        fprintf(stderr, "warning: cannot pin to cpu %d: %s\n", cpu, strerror(errno));
-}
-
-static void check(int rc, const char *what)
-{
-    if (rc < 0) {
-        fprintf(stderr, "%s: %s\n", what, myl_strerror(rc));
-        exit(1);
-    }
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* ---- the copy pipeline baseline ---- */
 
@@ -116,28 +87,6 @@ static double pipeline(size_t msg, uint64_t count, int ca, int cb)
 
 /* ---- framed ---- */
 
-static myl_ring *ring_new(const char *name, uint32_t slot, uint64_t cap)
-{
-    myl_ring_opts o = {.size = sizeof o,
-                       .name = name,
-                       .slot_size = slot,
-                       .capacity = cap,
-                       .wait = MYL_WAIT_SPIN,
-                       .flags = MYL_SEG_PREFAULT};
-    myl_ring *r;
-    myl_ring_unlink(MYL_BACKING_SHM, name);
-    check(myl_ring_create(&o, &r), name);
-    return r;
-}
-
-static myl_ring *ring_get(const char *name)
-{
-    myl_ring_opts o = {.size = sizeof o, .name = name};
-    myl_ring *r;
-    check(myl_ring_attach(&o, &r), name);
-    return r;
-}
-
 static double framed(size_t msg, uint64_t count, int ca, int cb)
 {
     char name[64];
@@ -178,7 +127,7 @@ static double framed(size_t msg, uint64_t count, int ca, int cb)
     check(myl_framer_open(r, NULL, &fo, &f), "framer");
     while (!atomic_load(go))
         myl__cpu_relax();
-    check(myl_producer_wait_consumers(f->p, "rx", 1, 5000000000), "wait rx");
+    check(myl_producer_wait_consumers(f->p, "rx", 1, 30000000000), "wait rx");
     uint64_t t0 = now_ns();
     for (uint64_t m = 0; m < count; m++)
         check(myl_frame_send(f, src, msg, 0, MYL_FOREVER), "send");
@@ -250,8 +199,8 @@ static void roundtrip(int trials, int iters, int ca, int cb, uint64_t *raw50, ui
     check(myl_consumer_open(rings[1], "ping", NULL, &c), "c");
     check(myl_framer_open(rings[2], NULL, NULL, &f), "f");
     check(myl_defrag_open(rings[3], "ping", NULL, NULL, &d), "d");
-    check(myl_producer_wait_consumers(p, "echo", 1, 5000000000), "wait");
-    check(myl_producer_wait_consumers(f->p, "echo", 1, 5000000000), "wait");
+    check(myl_producer_wait_consumers(p, "echo", 1, 30000000000), "wait");
+    check(myl_producer_wait_consumers(f->p, "echo", 1, 30000000000), "wait");
     uint64_t *rs = calloc((size_t)trials * iters, 8), *fs = calloc((size_t)trials * iters, 8);
     size_t nr = 0, nf = 0;
     uint8_t msg[64] = {1};

@@ -28,29 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "myelon/myelon.h"
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void pin(int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0)
-        fprintf(stderr, "warning: cannot pin to cpu %d: %s\n", cpu, strerror(errno));
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static uint64_t pct(uint64_t *v, size_t n, double p)
 {
@@ -64,36 +43,6 @@ typedef struct ctl {
     alignas(64) _Atomic uint64_t line; /* the floor probe's one cache line */
     alignas(128) _Atomic uint64_t go;
 } ctl;
-
-static void check(int rc, const char *what)
-{
-    if (rc < 0) {
-        fprintf(stderr, "%s: %s\n", what, myl_strerror(rc));
-        exit(1);
-    }
-}
-
-static myl_ring *ring_new(const char *name, uint32_t slot, uint64_t cap)
-{
-    myl_ring_opts o = {.size = sizeof o,
-                       .name = name,
-                       .slot_size = slot,
-                       .capacity = cap,
-                       .wait = MYL_WAIT_SPIN,
-                       .flags = MYL_SEG_PREFAULT};
-    myl_ring *r;
-    myl_ring_unlink(MYL_BACKING_SHM, name);
-    check(myl_ring_create(&o, &r), name);
-    return r;
-}
-
-static myl_ring *ring_get(const char *name)
-{
-    myl_ring_opts o = {.size = sizeof o, .name = name, .flags = MYL_SEG_PREFAULT};
-    myl_ring *r;
-    check(myl_ring_attach(&o, &r), name);
-    return r;
-}
 
 static inline void spin_poll_one(myl_consumer *c, uint64_t *s)
 {
@@ -163,7 +112,7 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
     while (!atomic_load(&k->go))
         myl__cpu_relax();
     /* The child registered on ping before go: wait until it is counted. */
-    check(myl_producer_wait_consumers(p, "echo", 1, 5000000000), "wait echo");
+    check(myl_producer_wait_consumers(p, "echo", 1, 30000000000), "wait echo");
     res->floor = calloc((size_t)trials * iters, sizeof(uint64_t));
     res->ring = calloc((size_t)trials * iters, sizeof(uint64_t));
     uint8_t msg[65536];
@@ -267,7 +216,7 @@ static double stream(uint32_t size, uint64_t events, int cpu_a, int cpu_b)
     check(myl_producer_open(r, NULL, &p), "producer");
     while (!atomic_load(&k->go))
         myl__cpu_relax();
-    check(myl_producer_wait_consumers(p, "sink", 1, 5000000000), "wait sink");
+    check(myl_producer_wait_consumers(p, "sink", 1, 30000000000), "wait sink");
     uint64_t t0 = now_ns();
     for (uint64_t e = 0; e < events;) {
         uint32_t n = events - e < batch ? (uint32_t)(events - e) : batch;
