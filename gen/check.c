@@ -761,8 +761,9 @@ static bool frame_size(mylc_ctx *c, mylc_schema *s, mylc_value *v, uint64_t *out
     uint64_t x;
     if (!parse_uint(c, s, v, true, &x))
         return false;
-    if (x < 16 || x > MYLC_MAX_EVENT_SIZE) {
-        ERR(c, s, v->off, "frame size %llu is out of range (16 bytes to 64 MiB)",
+    /* A frame holds a 24-byte header (myelon/frame.h) and some data. */
+    if (x < 32 || x > MYLC_MAX_EVENT_SIZE) {
+        ERR(c, s, v->off, "frame size %llu is out of range (32 bytes to 64 MiB)",
             (unsigned long long)x);
         return false;
     }
@@ -780,6 +781,23 @@ static const char *const k_wait[] = {"spin", "yield", "block", "hybrid", NULL};
 static const char *const k_mode[] = {"gated", "lossy", NULL};
 static const char *const k_codec[] = {"raw", "compact", "flatbuffers", NULL};
 
+/* The C names of a channel's binding, once its kind is known. */
+static void claim_channel_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    mylc_chan_kind k = mylc_channel_kind(&d->chan);
+    for (const char *const *sfx = mylc_chan_suffixes(k); *sfx; sfx++)
+        mylc_name_claim(c, mylc_name_join(c, d->cname, *sfx), s->file, d->off, "channel");
+    if (k != MYLC_CK_LANES)
+        return;
+    for (uint32_t i = 0; i < d->chan.nlanes; i++) {
+        bool dup = false; /* reported already */
+        for (uint32_t j = 0; j < i; j++)
+            dup = dup || mylc_str_same(d->chan.lanes[i], d->chan.lanes[j]);
+        if (!dup)
+            mylc_name_claim(c, mylc_name_lane(c, d, i), s->file, d->off, "channel lane");
+    }
+}
+
 static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
     mylc_channel *ch = &d->chan;
@@ -791,10 +809,8 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     bool codec_given = false;
     uint32_t codec_off = 0;
     mylc_prop *frame = NULL, *frames = NULL, *maxm = NULL, *carries = NULL;
-    mylc_prop *mode_p = NULL, *prod_p = NULL;
+    mylc_prop *mode_p = NULL, *prod_p = NULL, *lanes = NULL;
     check_member_name(c, s, d->name, d->off, "channel");
-    for (const char *const *sfx = mylc_chan_suffixes; *sfx; sfx++)
-        mylc_name_claim(c, mylc_name_join(c, d->cname, *sfx), s->file, d->off, "channel");
     for (mylc_prop *p = d->props; p && !c->stop; p = p->next) {
         if (p->route) {
             ERR(c, s, p->off, "routes ('a -> b : channel;') belong in a topology");
@@ -912,7 +928,9 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
                 ERR(c, s, p->off, "'frames' needs one or more sizes");
             else if (ok)
                 ch->nframes = n;
+            ch->classes = true;
         } else if (mylc_str_eq(p->key, "lanes")) {
+            lanes = p;
             unsigned n = 0;
             if (!p->args)
                 ERR(c, s, p->off, "'lanes' needs one or more lane names");
@@ -925,6 +943,10 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
                     ERR(c, s, v->off, "at most %d lanes", MYLC_MAX_LANES);
                     break;
                 }
+                /* A lane names a segment ("<channel>.<lane>"); the runtime
+                 * takes names of up to 32 bytes. */
+                if (v->text.n > 32)
+                    ERR(c, s, v->off, "a lane name has at most 32 characters");
                 for (mylc_value *q = p->args; q != v; q = q->next)
                     if (mylc_str_same(q->text, v->text)) {
                         ERR(c, s, v->off, "duplicate lane '%.*s'", S(v->text));
@@ -963,6 +985,11 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         ERR(c, s, frames->off, "a channel has either 'frame' or 'frames', not both");
         NOTE(c, s, frame->off, "'frame' is here");
     }
+    if (lanes && frames) {
+        ERR(c, s, frames->off,
+            "a channel with lanes has one frame size for every lane ('frame N'), not size classes");
+        NOTE(c, s, lanes->off, "'lanes' is here");
+    }
     if (!carries) {
         ERR(c, s, d->off, "channel '%.*s' needs a 'carries' item", S(d->name));
         return;
@@ -998,12 +1025,13 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         return;
     }
     if (!ch->framed) {
-        mylc_prop *bad = frame ? frame : frames ? frames : maxm;
+        mylc_prop *bad = frame ? frame : frames ? frames : maxm ? maxm : lanes;
         if (bad)
             ERR(c, s, bad->off,
                 "'%.*s' applies to channels of variable-size messages; this one carries event "
                 "'%.*s' (fixed size, one per slot)",
                 S(bad->key), S(x->name));
+        claim_channel_names(c, s, d);
         return;
     }
     if (!ch->nframes && !frame && !frames) {
@@ -1016,7 +1044,22 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     else if (ch->max_message && ch->max_message < largest)
         ERR(c, s, maxm->args->off, "max_message %llu is smaller than the largest frame (%llu)",
             (unsigned long long)ch->max_message, (unsigned long long)largest);
+    /* Multi-producer rings claim a message's frames at once, so that no
+     * other producer's frames interleave: a message must fit half the
+     * ring (the runtime's limit; for size classes, of the largest class). */
+    uint64_t one_claim = (ch->capacity / 2) * (largest - 24);
+    if (ch->producers == 2 && ch->max_message > one_claim) {
+        mylc_prop *at = maxm ? maxm : prod_p ? prod_p : d->props;
+        ERR(c, s, at ? at->off : d->off,
+            "max_message %llu does not fit half the ring (%llu frames of %llu data bytes = %llu), "
+            "which a multi-producer channel claims at once",
+            (unsigned long long)ch->max_message, (unsigned long long)(ch->capacity / 2),
+            (unsigned long long)(largest - 24), (unsigned long long)one_claim);
+        if (!maxm)
+            NOTE(c, s, d->off, "the default max_message is max(1 MiB, the largest frame)");
+    }
     ch->slot_size = largest;
+    claim_channel_names(c, s, d);
 }
 
 static mylc_role *role_get(mylc_ctx *c, mylc_decl *d, mylc_str name, uint32_t off, bool *created)

@@ -543,6 +543,92 @@ static void emit_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h,
     fill(src, section(mylc_tpl_source, "channel"), holes);
 }
 
+/* A brace-enclosed initializer list "{a, b, c}" in a layout clang-format
+ * keeps: on the line of its declaration if it fits, else one item per
+ * line, each with an aligned comment giving its index (without the
+ * comments clang-format would lay the items out in columns). */
+static const char *init_list(mylc_ctx *c, const char *decl, const char *items[], uint32_t n)
+{
+    mylc_buf b = {0};
+    size_t len = strlen(decl) + 2, widest = 0; /* " {" */
+    for (uint32_t i = 0; i < n; i++) {
+        size_t w = strlen(items[i]);
+        len += w + (i ? 2 : 0);
+        widest = w > widest ? w : widest;
+    }
+    len += 2; /* "};" */
+    if (len <= COLUMNS) {
+        mylc_buf_printf(&b, "%s {", decl);
+        for (uint32_t i = 0; i < n; i++)
+            mylc_buf_printf(&b, "%s%s", i ? ", " : "", items[i]);
+        mylc_buf_puts(&b, "};");
+    } else {
+        mylc_buf_printf(&b, "%s {\n", decl);
+        for (uint32_t i = 0; i < n; i++)
+            mylc_buf_printf(&b, "    %s,%*s // %u\n", items[i], (int)(widest - strlen(items[i])),
+                            "", i);
+        mylc_buf_puts(&b, "};");
+    }
+    const char *r = mylc_strdup(&c->arena, b.p, b.n);
+    mylc_buf_free(&b);
+    return r;
+}
+
+/* Framed byte channels (layer 1): one framed ring, or a group of them
+ * (size classes, lanes). */
+static void emit_framed(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_chan_kind k, mylc_buf *h,
+                        mylc_buf *src)
+{
+    mylc_channel *ch = &d->chan;
+    uint32_t count = k == MYLC_CK_CLASSES ? ch->nframes : ch->nlanes;
+    const char *items[MYLC_MAX_FRAMES + MYLC_MAX_LANES];
+    mylc_buf consts = {0};
+    const char *array = "";
+    if (k == MYLC_CK_CLASSES) {
+        for (uint32_t i = 0; i < count; i++)
+            items[i] = fmt(c, "%llu", (unsigned long long)ch->frames[i]);
+        array = init_list(c, fmt(c, "const uint32_t %s_frame_sizes[%u] =", d->cname, count), items,
+                          count);
+    } else if (k == MYLC_CK_LANES) {
+        for (uint32_t i = 0; i < count; i++) {
+            items[i] = fmt(c, "\"%.*s\"", (int)ch->lanes[i].n, ch->lanes[i].p);
+            mylc_buf_printf(&consts, "%s#define %s %uu", i ? "\n" : "", mylc_name_lane(c, d, i), i);
+        }
+        array = init_list(c, fmt(c, "const char *const %s_lane_names[%u] =", d->cname, count),
+                          items, count);
+    }
+    hole holes[] = {
+        {"NAME", cstr(c, d->name)},
+        {"CHAN", d->cname},
+        {"LABEL", fmt(c, "%s.%.*s", s->pkg, (int)d->name.n, d->name.p)},
+        {"FP", fmt(c, "0x%016llx", (unsigned long long)ch->fingerprint)},
+        {"CAPACITY", fmt(c, "%llu", (unsigned long long)ch->capacity)},
+        {"PRODUCERS", producers_names[ch->producers]},
+        {"MODE", mode_names[ch->mode]},
+        {"WAIT", wait_names[ch->wait]},
+        {"BACKING", backing_names[ch->backing]},
+        {"FRAME", fmt(c, "%llu", (unsigned long long)ch->frames[ch->nframes - 1])},
+        {"MAXMSG", fmt(c, "%llu", (unsigned long long)ch->max_message)},
+        {"COUNT", fmt(c, "%u", count)},
+        {"LANECONSTS", consts.p ? consts.p : ""},
+        {"ARRAY", array},
+        {NULL, NULL},
+    };
+    const char *kind = k == MYLC_CK_FRAMED ? "framed" : k == MYLC_CK_CLASSES ? "classes" : "lanes";
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, kind), holes);
+    mylc_buf_putc(src, '\n');
+    fill(src, section(mylc_tpl_source, kind), holes);
+    if (k != MYLC_CK_FRAMED) {
+        mylc_buf_putc(src, '\n');
+        fill(src, section(mylc_tpl_source, "group"), holes);
+        mylc_buf_putc(src, '\n');
+        fill(src, section(mylc_tpl_source, k == MYLC_CK_CLASSES ? "classes_recv" : "lanes_recv"),
+             holes);
+    }
+    mylc_buf_free(&consts);
+}
+
 static const char *base_name(const char *path)
 {
     const char *b = strrchr(path, '/');
@@ -576,12 +662,16 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
         case MYLC_D_EVENT:
             emit_event(c, d, &h);
             break;
-        case MYLC_D_CHANNEL:
-            /* Framed channels (bytes, codecs, tables) arrive with the
-             * framing layer; only raw event channels are bound now. */
-            if (!d->chan.framed)
+        case MYLC_D_CHANNEL: {
+            /* Channels of codecs over frames (compact, flatbuffers) arrive
+             * with the codec layers; raw and byte channels are bound now. */
+            mylc_chan_kind k = mylc_channel_kind(&d->chan);
+            if (k == MYLC_CK_RAW)
                 emit_channel(c, s, d, &h, &src);
+            else if (k != MYLC_CK_NONE)
+                emit_framed(c, s, d, k, &h, &src);
             break;
+        }
         default:
             break;
         }

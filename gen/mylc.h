@@ -249,6 +249,7 @@ typedef struct mylc_channel {
     uint32_t wait;      /* 1 spin, 2 yield, 3 block, 4 hybrid */
     uint32_t mode;      /* 1 gated, 2 lossy */
     bool framed;        /* variable-size messages (frames) */
+    bool classes;       /* 'frames': a size-class group (even of one size) */
     uint32_t nframes;
     uint64_t frames[MYLC_MAX_FRAMES];
     uint32_t nlanes;
@@ -257,6 +258,17 @@ typedef struct mylc_channel {
     uint64_t slot_size; /* after layout */
     uint64_t fingerprint;
 } mylc_channel;
+
+/* What a channel is bound as (emit_c.c, names.c). */
+typedef enum mylc_chan_kind {
+    MYLC_CK_NONE,    /* checked and fingerprinted, no code yet (codecs) */
+    MYLC_CK_RAW,     /* events, codec raw: one event per slot */
+    MYLC_CK_FRAMED,  /* bytes, 'frame': one framed ring */
+    MYLC_CK_CLASSES, /* bytes, 'frames': a size-class group */
+    MYLC_CK_LANES,   /* bytes, 'lanes': a priority-lane group */
+} mylc_chan_kind;
+
+mylc_chan_kind mylc_channel_kind(const mylc_channel *ch);
 
 typedef struct mylc_role {
     mylc_str name;
@@ -394,7 +406,10 @@ const char *mylc_name_join(mylc_ctx *c, const char *a, const char *b);
 const char *mylc_name_upper(mylc_ctx *c, const char *a);
 const char *mylc_name_guard(mylc_ctx *c, mylc_schema *s);
 bool mylc_is_reserved_word(mylc_str name);
-extern const char *const mylc_chan_suffixes[]; /* NULL-terminated */
+/* The suffixes of a channel's generated names, NULL-terminated. */
+const char *const *mylc_chan_suffixes(mylc_chan_kind k);
+/* The C name of lane i of a lanes channel: <channel>_LANE_<lane>. */
+const char *mylc_name_lane(mylc_ctx *c, const mylc_decl *d, uint32_t i);
 /* Records a global C name; reports a collision with the earlier owner. */
 void mylc_name_claim(mylc_ctx *c, const char *cname, const mylc_file *f, uint32_t off,
                      const char *what);

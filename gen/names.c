@@ -4,7 +4,8 @@
  *
  *   type T in package a.b           a_b_T
  *   enum value V of enum E          a_b_E_V          (and a_b_E_name())
- *   channel c                       a_b_c_<suffix>   (mylc_chan_suffixes)
+ *   channel c                       a_b_c_<suffix>   (mylc_chan_suffixes, by kind)
+ *   lane l of channel c             a_b_c_LANE_l
  *   schema file x.myl               X_MYL_H, X_MYL_FINGERPRINT
  */
 #include <string.h>
@@ -132,10 +133,11 @@ bool mylc_is_reserved_word(mylc_str name)
     return false;
 }
 
-const char *const mylc_chan_suffixes[] = {
+static const char *const raw_suffixes[] = {
     "desc",
     "create",
     "attach",
+    "check",
     "producer",
     "producer_open",
     "producer_close",
@@ -156,6 +158,70 @@ const char *const mylc_chan_suffixes[] = {
     "consumer_take_lost",
     NULL,
 };
+
+static const char *const framed_suffixes[] = {
+    "desc",
+    "frame_opts",
+    "create",
+    "attach",
+    "check",
+    "sender",
+    "sender_open",
+    "sender_close",
+    "sender_send",
+    "sender_claim",
+    "sender_claim_data",
+    "sender_commit",
+    "sender_abort",
+    "receiver",
+    "receiver_open",
+    "receiver_close",
+    "receiver_recv",
+    "receiver_release",
+    NULL,
+};
+
+/* Size classes and lanes share these, then add their own arrays. */
+#define GROUP_SUFFIXES                                                                             \
+    "desc", "opts", "create", "wait", "attach", "unlink", "check", "sender", "sender_open",        \
+        "sender_close", "sender_send", "sender_pressure", "receiver", "receiver_open",             \
+        "receiver_close", "receiver_recv"
+
+static const char *const classes_suffixes[] = {GROUP_SUFFIXES, "CLASSES", "frame_sizes", NULL};
+static const char *const lanes_suffixes[] = {GROUP_SUFFIXES, "LANES", "lane_names", NULL};
+
+const char *const *mylc_chan_suffixes(mylc_chan_kind k)
+{
+    switch (k) {
+    case MYLC_CK_FRAMED:
+        return framed_suffixes;
+    case MYLC_CK_CLASSES:
+        return classes_suffixes;
+    case MYLC_CK_LANES:
+        return lanes_suffixes;
+    default:
+        /* raw, and channels not emitted yet: reserve the raw names */
+        return raw_suffixes;
+    }
+}
+
+mylc_chan_kind mylc_channel_kind(const mylc_channel *ch)
+{
+    if (!ch->framed)
+        return MYLC_CK_RAW;
+    if (ch->carries.base != MYLC_T_BYTES)
+        return MYLC_CK_NONE; /* codecs over frames: not emitted yet */
+    if (ch->nlanes)
+        return MYLC_CK_LANES;
+    return ch->classes ? MYLC_CK_CLASSES : MYLC_CK_FRAMED;
+}
+
+const char *mylc_name_lane(mylc_ctx *c, const mylc_decl *d, uint32_t i)
+{
+    const mylc_str *l = &d->chan.lanes[i];
+    return mylc_name_join(c, mylc_name_join(c, d->cname, "LANE"),
+                          mylc_strdup(&c->arena, l->p, l->n));
+}
 
 const char *mylc_name_join(mylc_ctx *c, const char *a, const char *b)
 {

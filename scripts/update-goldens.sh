@@ -14,7 +14,8 @@ else
   cmake --build "$build" --target myelonc >/dev/null
   m="$build/gen/myelonc"
 fi
-for s in schemas/ticks.myl schemas/common.myl schemas/fabric.myl tests/golden/edge.myl; do
+for s in schemas/ticks.myl schemas/common.myl schemas/fabric.myl tests/golden/edge.myl \
+  tests/golden/framed.myl; do
   "$m" -o tests/golden -I schemas "$s"
 done
 m=$(realpath "$m")

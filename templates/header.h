@@ -142,3 +142,195 @@ static inline uint64_t MYLT_CHAN_consumer_take_lost(MYLT_CHAN_consumer *c)
 {
     return myl_consumer_take_lost(c->c);
 }
+
+/* @@framed */
+/* Channel MYLT_NAME: byte messages of up to MYLT_MAXMSG bytes over one ring of
+ * MYLT_FRAME-byte frames (layer 1, myelon/frame.h); a message larger than a
+ * frame is fragmented and reassembled.
+ * Create or attach the ring with the channel's settings (name overrides
+ * the segment name unless NULL; an attach waits up to timeout_ns for the
+ * creator, 0 = not at all), then open a sender or a receiver on it; they
+ * check the ring's frame size and fingerprint. */
+extern const myl_channel_desc MYLT_CHAN_desc;
+extern const myl_frame_opts MYLT_CHAN_frame_opts;
+
+int MYLT_CHAN_create(const char *name, myl_ring **out);
+int MYLT_CHAN_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+
+typedef struct MYLT_CHAN_sender {
+    myl_framer *f;
+} MYLT_CHAN_sender;
+
+typedef struct MYLT_CHAN_receiver {
+    myl_defrag *d;
+} MYLT_CHAN_receiver;
+
+int MYLT_CHAN_sender_open(myl_ring *ring, const myl_producer_opts *opts, MYLT_CHAN_sender *out);
+void MYLT_CHAN_sender_close(MYLT_CHAN_sender *s);
+int MYLT_CHAN_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                            MYLT_CHAN_receiver *out);
+void MYLT_CHAN_receiver_close(MYLT_CHAN_receiver *r);
+
+/* Copies a message in and publishes it; kind is the caller's tag, delivered
+ * with the message. MYL_ETOOBIG (nothing sent) above max_message. */
+static inline int MYLT_CHAN_sender_send(MYLT_CHAN_sender *s, const void *msg, size_t len,
+                                        uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+/* Claims the frames of a len-byte message to write it in place: frame i's
+ * data through _sender_claim_data(), then _sender_commit() or
+ * _sender_abort(). */
+static inline int MYLT_CHAN_sender_claim(MYLT_CHAN_sender *s, size_t len, uint16_t kind,
+                                         myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *MYLT_CHAN_sender_claim_data(const MYLT_CHAN_sender *s,
+                                                const myl_frame_span *span, uint32_t i,
+                                                uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void MYLT_CHAN_sender_commit(MYLT_CHAN_sender *s, const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void MYLT_CHAN_sender_abort(MYLT_CHAN_sender *s, const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+/* The next whole message; m->data stays valid until _receiver_release(). */
+static inline int MYLT_CHAN_receiver_recv(MYLT_CHAN_receiver *r, myl_frame_msg *m,
+                                          int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void MYLT_CHAN_receiver_release(MYLT_CHAN_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* @@classes */
+/* Channel MYLT_NAME: byte messages of up to MYLT_MAXMSG bytes in MYLT_COUNT size
+ * classes (myelon/group.h), one framed ring per frame size (segments
+ * "<name>.f<size>", sizes in the _frame_sizes array). A message goes to the
+ * smallest class whose frame holds it whole, else to the largest,
+ * fragmented; a receiver opened with MYL_GROUP_ORDERED restores each
+ * sender's order across the classes.
+ * Create or attach the group (name overrides the base name unless NULL; an
+ * attach waits up to timeout_ns for the creator, 0 = not at all), then open
+ * a sender or a receiver on it; they check every ring's frame size and
+ * fingerprint. */
+#define MYLT_CHAN_CLASSES MYLT_COUNTu
+extern const uint32_t MYLT_CHAN_frame_sizes[MYLT_COUNT];
+extern const myl_group_opts MYLT_CHAN_desc;
+
+/* The group options with the base name replaced (unless NULL), to adjust
+ * them (perm, max_consumers) before myl_group_create() or _attach(). */
+void MYLT_CHAN_opts(const char *name, myl_group_opts *out);
+int MYLT_CHAN_create(const char *name, myl_group **out);
+int MYLT_CHAN_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int MYLT_CHAN_unlink(const char *name);
+
+typedef struct MYLT_CHAN_sender {
+    myl_group_sender *s;
+} MYLT_CHAN_sender;
+
+typedef struct MYLT_CHAN_receiver {
+    myl_group_receiver *r;
+} MYLT_CHAN_receiver;
+
+int MYLT_CHAN_sender_open(myl_group *g, const myl_producer_opts *opts, MYLT_CHAN_sender *out);
+void MYLT_CHAN_sender_close(MYLT_CHAN_sender *s);
+/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come). */
+int MYLT_CHAN_receiver_open(myl_group *g, const char *id, uint32_t flags, MYLT_CHAN_receiver *out);
+void MYLT_CHAN_receiver_close(MYLT_CHAN_receiver *r);
+
+/* Copies a message into its class and publishes it; kind is the caller's
+ * tag. MYL_ETOOBIG (nothing sent) above max_message. */
+static inline int MYLT_CHAN_sender_send(MYLT_CHAN_sender *s, const void *msg, size_t len,
+                                        uint16_t kind, int64_t timeout_ns)
+{
+    return myl_group_send(s->s, 0, msg, len, kind, timeout_ns);
+}
+
+/* The fill of class cls as this sender sees it: *pct and MYL_PRESSURE_*. */
+static inline int MYLT_CHAN_sender_pressure(MYLT_CHAN_sender *s, uint32_t cls, uint32_t *pct)
+{
+    return myl_group_pressure(s->s, cls, pct);
+}
+
+/* The next message, valid until the next call; *cls (unless NULL) is the
+ * class it came from. */
+static inline int MYLT_CHAN_receiver_recv(MYLT_CHAN_receiver *r, myl_frame_msg *m, uint32_t *cls,
+                                          int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, cls, timeout_ns);
+}
+
+/* @@lanes */
+/* Channel MYLT_NAME: byte messages of up to MYLT_MAXMSG bytes on MYLT_COUNT
+ * priority lanes, highest first (myelon/group.h), one ring of
+ * MYLT_FRAME-byte frames per lane (segments "<name>.<lane>"). A receiver
+ * drains the highest non-empty lane, with a guard against starving the
+ * others.
+ * Create or attach the group (name overrides the base name unless NULL; an
+ * attach waits up to timeout_ns for the creator, 0 = not at all), then open
+ * a sender or a receiver on it; they check every ring's frame size and
+ * fingerprint. */
+#define MYLT_CHAN_LANES MYLT_COUNTu
+MYLT_LANECONSTS
+extern const char *const MYLT_CHAN_lane_names[MYLT_COUNT];
+extern const myl_group_opts MYLT_CHAN_desc;
+
+/* The group options with the base name replaced (unless NULL), to adjust
+ * them (perm, max_consumers) before myl_group_create() or _attach(). */
+void MYLT_CHAN_opts(const char *name, myl_group_opts *out);
+int MYLT_CHAN_create(const char *name, myl_group **out);
+int MYLT_CHAN_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int MYLT_CHAN_unlink(const char *name);
+
+typedef struct MYLT_CHAN_sender {
+    myl_group_sender *s;
+} MYLT_CHAN_sender;
+
+typedef struct MYLT_CHAN_receiver {
+    myl_group_receiver *r;
+} MYLT_CHAN_receiver;
+
+int MYLT_CHAN_sender_open(myl_group *g, const myl_producer_opts *opts, MYLT_CHAN_sender *out);
+void MYLT_CHAN_sender_close(MYLT_CHAN_sender *s);
+/* starve_after: per lane, how often a waiting lane may be passed over
+ * before it is served (NULL: 16 for every lane). */
+int MYLT_CHAN_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
+                            MYLT_CHAN_receiver *out);
+void MYLT_CHAN_receiver_close(MYLT_CHAN_receiver *r);
+
+/* Copies a message onto lane (MYLT_CHAN_LANE_*) and publishes it; kind is
+ * the caller's tag. MYL_ETOOBIG (nothing sent) above max_message. */
+static inline int MYLT_CHAN_sender_send(MYLT_CHAN_sender *s, uint32_t lane, const void *msg,
+                                        size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    return myl_group_send(s->s, lane, msg, len, kind, timeout_ns);
+}
+
+/* The fill of a lane as this sender sees it: *pct and MYL_PRESSURE_*. */
+static inline int MYLT_CHAN_sender_pressure(MYLT_CHAN_sender *s, uint32_t lane, uint32_t *pct)
+{
+    return myl_group_pressure(s->s, lane, pct);
+}
+
+/* The next message, valid until the next call; *lane (unless NULL) is the
+ * lane it came from. */
+static inline int MYLT_CHAN_receiver_recv(MYLT_CHAN_receiver *r, myl_frame_msg *m, uint32_t *lane,
+                                          int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, lane, timeout_ns);
+}

@@ -81,3 +81,239 @@ void MYLT_CHAN_consumer_close(MYLT_CHAN_consumer *c)
     myl_consumer_close(c->c);
     c->c = NULL;
 }
+
+/* @@framed */
+const myl_channel_desc MYLT_CHAN_desc = {
+    .name = "MYLT_LABEL",
+    .fingerprint = UINT64_C(MYLT_FP),
+    .capacity = MYLT_CAPACITY,
+    .slot_size = MYLT_FRAME,
+    .producers = MYLT_PRODUCERS,
+    .mode = MYLT_MODE,
+    .wait = MYLT_WAIT,
+    .backing = MYLT_BACKING,
+};
+
+const myl_frame_opts MYLT_CHAN_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(MYLT_MAXMSG),
+};
+
+int MYLT_CHAN_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&MYLT_CHAN_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int MYLT_CHAN_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&MYLT_CHAN_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int MYLT_CHAN_check(const myl_ring *ring)
+{
+    if (ring->slot_size != MYLT_CHAN_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (myl_ring_fingerprint(ring) != MYLT_CHAN_desc.fingerprint)
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int MYLT_CHAN_sender_open(myl_ring *ring, const myl_producer_opts *opts, MYLT_CHAN_sender *out)
+{
+    int rc = MYLT_CHAN_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &MYLT_CHAN_frame_opts, &out->f);
+}
+
+void MYLT_CHAN_sender_close(MYLT_CHAN_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int MYLT_CHAN_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                            MYLT_CHAN_receiver *out)
+{
+    int rc = MYLT_CHAN_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &MYLT_CHAN_frame_opts, &out->d);
+}
+
+void MYLT_CHAN_receiver_close(MYLT_CHAN_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+/* @@classes */
+/* The size classes' frame sizes (an initialized array). */
+MYLT_ARRAY
+
+const myl_group_opts MYLT_CHAN_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_CLASSES,
+    .count = MYLT_COUNT,
+    .name = "MYLT_LABEL",
+    .backing = MYLT_BACKING,
+    .frame_sizes = MYLT_CHAN_frame_sizes,
+    .frame_size = 0,
+    .lane_names = NULL,
+    .capacity = MYLT_CAPACITY,
+    .producers = MYLT_PRODUCERS,
+    .mode = MYLT_MODE,
+    .wait = MYLT_WAIT,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(MYLT_FP),
+    .max_message = UINT64_C(MYLT_MAXMSG),
+    .warn_pct = 0,
+    .crit_pct = 0,
+};
+
+/* @@lanes */
+/* The lanes' names, highest priority first (an initialized array). */
+MYLT_ARRAY
+
+const myl_group_opts MYLT_CHAN_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_LANES,
+    .count = MYLT_COUNT,
+    .name = "MYLT_LABEL",
+    .backing = MYLT_BACKING,
+    .frame_sizes = NULL,
+    .frame_size = MYLT_FRAME,
+    .lane_names = MYLT_CHAN_lane_names,
+    .capacity = MYLT_CAPACITY,
+    .producers = MYLT_PRODUCERS,
+    .mode = MYLT_MODE,
+    .wait = MYLT_WAIT,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(MYLT_FP),
+    .max_message = UINT64_C(MYLT_MAXMSG),
+    .warn_pct = 0,
+    .crit_pct = 0,
+};
+
+/* @@group */
+void MYLT_CHAN_opts(const char *name, myl_group_opts *out)
+{
+    *out = MYLT_CHAN_desc;
+    if (name)
+        out->name = name;
+}
+
+int MYLT_CHAN_create(const char *name, myl_group **out)
+{
+    myl_group_opts o;
+    MYLT_CHAN_opts(name, &o);
+    return myl_group_create(&o, out);
+}
+
+/* The creator makes the rings in order: once the last one can be attached,
+ * so can the group. */
+static int MYLT_CHAN_wait(const myl_group_opts *o, int64_t timeout_ns)
+{
+    char last[256];
+    int rc = myl_group_ring_name(o, o->count - 1, last, sizeof last);
+    if (rc < 0)
+        return rc;
+    myl_ring_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.size = (uint32_t)sizeof ro;
+    ro.backing = o->backing;
+    ro.name = last;
+    myl_ring *ring;
+    rc = myl_ring_attach_wait(&ro, timeout_ns, &ring);
+    if (rc < 0)
+        return rc;
+    myl_ring_close(ring);
+    return 0;
+}
+
+int MYLT_CHAN_attach(const char *name, int64_t timeout_ns, myl_group **out)
+{
+    myl_group_opts o;
+    MYLT_CHAN_opts(name, &o);
+    if (timeout_ns != 0) {
+        int rc = MYLT_CHAN_wait(&o, timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    return myl_group_attach(&o, out);
+}
+
+int MYLT_CHAN_unlink(const char *name)
+{
+    myl_group_opts o;
+    MYLT_CHAN_opts(name, &o);
+    return myl_group_unlink(&o);
+}
+
+/* An endpoint only opens on a group of this channel's rings. */
+static int MYLT_CHAN_check(const myl_group *g)
+{
+    const myl_group_opts *d = &MYLT_CHAN_desc;
+    if (g->kind != d->kind || g->count != d->count)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
+        if (g->rings[i]->slot_size != frame)
+            return MYL_ESLOTSIZE;
+        if (myl_ring_fingerprint(g->rings[i]) != d->fingerprint)
+            return MYL_EFINGERPRINT;
+    }
+    return 0;
+}
+
+int MYLT_CHAN_sender_open(myl_group *g, const myl_producer_opts *opts, MYLT_CHAN_sender *out)
+{
+    int rc = MYLT_CHAN_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_sender_open(g, opts, &out->s);
+}
+
+void MYLT_CHAN_sender_close(MYLT_CHAN_sender *s)
+{
+    myl_group_sender_close(s->s);
+    s->s = NULL;
+}
+
+void MYLT_CHAN_receiver_close(MYLT_CHAN_receiver *r)
+{
+    myl_group_receiver_close(r->r);
+    r->r = NULL;
+}
+
+/* @@classes_recv */
+int MYLT_CHAN_receiver_open(myl_group *g, const char *id, uint32_t flags, MYLT_CHAN_receiver *out)
+{
+    int rc = MYLT_CHAN_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, flags, NULL, &out->r);
+}
+
+/* @@lanes_recv */
+int MYLT_CHAN_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
+                            MYLT_CHAN_receiver *out)
+{
+    int rc = MYLT_CHAN_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, 0, starve_after, &out->r);
+}

@@ -218,6 +218,131 @@ void fabric_envelopes_consumer_close(fabric_envelopes_consumer *c)
     c->c = NULL;
 }
 
+/* The size classes' frame sizes (an initialized array). */
+const uint32_t fabric_blobs_frame_sizes[5] = {64, 256, 1024, 4096, 16384};
+
+const myl_group_opts fabric_blobs_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_CLASSES,
+    .count = 5,
+    .name = "fabric.blobs",
+    .backing = MYL_BACKING_SHM,
+    .frame_sizes = fabric_blobs_frame_sizes,
+    .frame_size = 0,
+    .lane_names = NULL,
+    .capacity = 4096,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(0xcf36be4ffcbf1ec9),
+    .max_message = UINT64_C(1048576),
+    .warn_pct = 0,
+    .crit_pct = 0,
+};
+
+void fabric_blobs_opts(const char *name, myl_group_opts *out)
+{
+    *out = fabric_blobs_desc;
+    if (name)
+        out->name = name;
+}
+
+int fabric_blobs_create(const char *name, myl_group **out)
+{
+    myl_group_opts o;
+    fabric_blobs_opts(name, &o);
+    return myl_group_create(&o, out);
+}
+
+/* The creator makes the rings in order: once the last one can be attached,
+ * so can the group. */
+static int fabric_blobs_wait(const myl_group_opts *o, int64_t timeout_ns)
+{
+    char last[256];
+    int rc = myl_group_ring_name(o, o->count - 1, last, sizeof last);
+    if (rc < 0)
+        return rc;
+    myl_ring_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.size = (uint32_t)sizeof ro;
+    ro.backing = o->backing;
+    ro.name = last;
+    myl_ring *ring;
+    rc = myl_ring_attach_wait(&ro, timeout_ns, &ring);
+    if (rc < 0)
+        return rc;
+    myl_ring_close(ring);
+    return 0;
+}
+
+int fabric_blobs_attach(const char *name, int64_t timeout_ns, myl_group **out)
+{
+    myl_group_opts o;
+    fabric_blobs_opts(name, &o);
+    if (timeout_ns != 0) {
+        int rc = fabric_blobs_wait(&o, timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    return myl_group_attach(&o, out);
+}
+
+int fabric_blobs_unlink(const char *name)
+{
+    myl_group_opts o;
+    fabric_blobs_opts(name, &o);
+    return myl_group_unlink(&o);
+}
+
+/* An endpoint only opens on a group of this channel's rings. */
+static int fabric_blobs_check(const myl_group *g)
+{
+    const myl_group_opts *d = &fabric_blobs_desc;
+    if (g->kind != d->kind || g->count != d->count)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
+        if (g->rings[i]->slot_size != frame)
+            return MYL_ESLOTSIZE;
+        if (myl_ring_fingerprint(g->rings[i]) != d->fingerprint)
+            return MYL_EFINGERPRINT;
+    }
+    return 0;
+}
+
+int fabric_blobs_sender_open(myl_group *g, const myl_producer_opts *opts, fabric_blobs_sender *out)
+{
+    int rc = fabric_blobs_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_sender_open(g, opts, &out->s);
+}
+
+void fabric_blobs_sender_close(fabric_blobs_sender *s)
+{
+    myl_group_sender_close(s->s);
+    s->s = NULL;
+}
+
+void fabric_blobs_receiver_close(fabric_blobs_receiver *r)
+{
+    myl_group_receiver_close(r->r);
+    r->r = NULL;
+}
+
+int fabric_blobs_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                               fabric_blobs_receiver *out)
+{
+    int rc = fabric_blobs_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, flags, NULL, &out->r);
+}
+
 const myl_channel_desc fabric_orders_desc = {
     .name = "fabric.orders",
     .fingerprint = UINT64_C(0xafe2cbb0fb8e6960),

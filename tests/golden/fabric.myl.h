@@ -360,6 +360,64 @@ static inline uint64_t fabric_envelopes_consumer_take_lost(fabric_envelopes_cons
     return myl_consumer_take_lost(c->c);
 }
 
+/* Channel blobs: byte messages of up to 1048576 bytes in 5 size
+ * classes (myelon/group.h), one framed ring per frame size (segments
+ * "<name>.f<size>", sizes in the _frame_sizes array). A message goes to the
+ * smallest class whose frame holds it whole, else to the largest,
+ * fragmented; a receiver opened with MYL_GROUP_ORDERED restores each
+ * sender's order across the classes.
+ * Create or attach the group (name overrides the base name unless NULL; an
+ * attach waits up to timeout_ns for the creator, 0 = not at all), then open
+ * a sender or a receiver on it; they check every ring's frame size and
+ * fingerprint. */
+#define fabric_blobs_CLASSES 5u
+extern const uint32_t fabric_blobs_frame_sizes[5];
+extern const myl_group_opts fabric_blobs_desc;
+
+/* The group options with the base name replaced (unless NULL), to adjust
+ * them (perm, max_consumers) before myl_group_create() or _attach(). */
+void fabric_blobs_opts(const char *name, myl_group_opts *out);
+int fabric_blobs_create(const char *name, myl_group **out);
+int fabric_blobs_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int fabric_blobs_unlink(const char *name);
+
+typedef struct fabric_blobs_sender {
+    myl_group_sender *s;
+} fabric_blobs_sender;
+
+typedef struct fabric_blobs_receiver {
+    myl_group_receiver *r;
+} fabric_blobs_receiver;
+
+int fabric_blobs_sender_open(myl_group *g, const myl_producer_opts *opts, fabric_blobs_sender *out);
+void fabric_blobs_sender_close(fabric_blobs_sender *s);
+/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come). */
+int fabric_blobs_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                               fabric_blobs_receiver *out);
+void fabric_blobs_receiver_close(fabric_blobs_receiver *r);
+
+/* Copies a message into its class and publishes it; kind is the caller's
+ * tag. MYL_ETOOBIG (nothing sent) above max_message. */
+static inline int fabric_blobs_sender_send(fabric_blobs_sender *s, const void *msg, size_t len,
+                                           uint16_t kind, int64_t timeout_ns)
+{
+    return myl_group_send(s->s, 0, msg, len, kind, timeout_ns);
+}
+
+/* The fill of class cls as this sender sees it: *pct and MYL_PRESSURE_*. */
+static inline int fabric_blobs_sender_pressure(fabric_blobs_sender *s, uint32_t cls, uint32_t *pct)
+{
+    return myl_group_pressure(s->s, cls, pct);
+}
+
+/* The next message, valid until the next call; *cls (unless NULL) is the
+ * class it came from. */
+static inline int fabric_blobs_receiver_recv(fabric_blobs_receiver *r, myl_frame_msg *m,
+                                             uint32_t *cls, int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, cls, timeout_ns);
+}
+
 /* Channel orders, carrying fabric_Tick.
  * Create or attach the ring with the channel's settings (name overrides
  * the segment name unless NULL; an attach waits up to timeout_ns for the
