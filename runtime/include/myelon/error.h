@@ -38,7 +38,22 @@ extern "C" {
     X(ETOOBIG, -1020, "message or batch too large")                                                \
     X(ENAME, -1021, "invalid segment name or path")                                                \
     X(EEVICTED, -1022, "consumer was evicted")                                                     \
-    X(EWAIT, -1023, "wait strategy not allowed on this ring")
+    X(EWAIT, -1023, "wait strategy not allowed on this ring")                                      \
+    X(EFBBOUNDS, -1100, "FlatBuffer: offset, object or vtable out of bounds")                      \
+    X(EFBALIGN, -1101, "FlatBuffer: misaligned scalar, offset, vector or struct")                  \
+    X(EFBVTABLE, -1102, "FlatBuffer: bad vtable (odd size, or inconsistent in strict mode)")       \
+    X(EFBOFFSET, -1103, "FlatBuffer: zero or negative uoffset")                                    \
+    X(EFBSTRING, -1104, "FlatBuffer: string not NUL-terminated")                                   \
+    X(EFBVECLEN, -1105, "FlatBuffer: vector too long")                                             \
+    X(EFBDEPTH, -1106, "FlatBuffer: tables nested too deep")                                       \
+    X(EFBTABLES, -1107, "FlatBuffer: too many tables")                                             \
+    X(EFBREQUIRED, -1108, "FlatBuffer: required field missing")                                    \
+    X(EFBUNION, -1109, "FlatBuffer: bad union type or value")                                      \
+    X(EFBIDENT, -1110, "FlatBuffer: file identifier differs")                                      \
+    X(EFBSIZE, -1111, "FlatBuffer: buffer too small or too large")                                 \
+    X(ECTRUNC, -1120, "compact: input truncated")                                                  \
+    X(ECVARINT, -1121, "compact: overlong or out-of-range varint")                                 \
+    X(ECODEC, -1122, "compact: malformed value or trailing bytes")
 
 enum {
 #define MYL__ERR_ENUM(name, value, msg) MYL_##name = (value),

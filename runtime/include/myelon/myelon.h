@@ -9,5 +9,7 @@
 #include "myelon/channel.h"
 #include "myelon/frame.h"
 #include "myelon/group.h"
+#include "myelon/compact.h"
+#include "myelon/fb.h"
 
 #endif

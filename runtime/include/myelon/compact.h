@@ -1,0 +1,550 @@
+/* Layer 2: the `compact` codec's primitives, and the little-endian loads and
+ * stores that the FlatBuffers runtime (fb.h) shares.
+ *
+ * Wire format (docs/FLATBUFFERS.md, section "compact"): a message is its
+ * fields in schema order, without tags, each encoded as
+ *
+ *   fixed     u8/i8/u16/i16/u32/i32/u64/i64/f32/f64, little-endian, unaligned
+ *   bool      one byte, 0 or 1 (anything else is MYL_ECODEC)
+ *   uvar      unsigned LEB128: 7 bits a byte, low group first, high bit set
+ *             on every byte but the last; at most 10 bytes for a u64; the
+ *             shortest form only (a last byte of 0 after the first byte is
+ *             overlong: MYL_ECVARINT), never above the type's range
+ *   svar      zigzag ((v << 1) ^ (v >> 63)) then uvar
+ *   bytes     uvar length, then the bytes; strings are bytes (no NUL)
+ *
+ * Encoding writes into a caller buffer through a myl_cenc cursor, decoding
+ * reads through a myl_cdec cursor; both check every access against the end
+ * and record the first error, after which every call is a no-op (decoders
+ * return 0 / empty). So a generated encoder or decoder is a straight run of
+ * calls followed by one check of the cursor's err. Everything here is
+ * static inline: the codec is the hot path.
+ */
+#ifndef MYELON_COMPACT_H
+#define MYELON_COMPACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "myelon/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Byte order. The wire formats (compact and FlatBuffers) are little-endian.
+ * A big-endian build swaps in these helpers; a host whose order the
+ * compiler does not tell us is refused rather than silently wrong. */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) &&                                 \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MYL_LITTLE_ENDIAN 1
+#elif defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) &&                                  \
+    __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define MYL_LITTLE_ENDIAN 0
+#else
+#error "myelon: cannot tell the host byte order (__BYTE_ORDER__ undefined)"
+#endif
+
+static inline uint16_t myl_le16(uint16_t v)
+{
+#if MYL_LITTLE_ENDIAN
+    return v;
+#else
+    return __builtin_bswap16(v);
+#endif
+}
+
+static inline uint32_t myl_le32(uint32_t v)
+{
+#if MYL_LITTLE_ENDIAN
+    return v;
+#else
+    return __builtin_bswap32(v);
+#endif
+}
+
+static inline uint64_t myl_le64(uint64_t v)
+{
+#if MYL_LITTLE_ENDIAN
+    return v;
+#else
+    return __builtin_bswap64(v);
+#endif
+}
+
+/* Unaligned little-endian loads and stores (memcpy compiles to one move). */
+static inline uint16_t myl_ld16(const void *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return myl_le16(v);
+}
+
+static inline uint32_t myl_ld32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return myl_le32(v);
+}
+
+static inline uint64_t myl_ld64(const void *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return myl_le64(v);
+}
+
+static inline void myl_st16(void *p, uint16_t v)
+{
+    v = myl_le16(v);
+    memcpy(p, &v, 2);
+}
+
+static inline void myl_st32(void *p, uint32_t v)
+{
+    v = myl_le32(v);
+    memcpy(p, &v, 4);
+}
+
+static inline void myl_st64(void *p, uint64_t v)
+{
+    v = myl_le64(v);
+    memcpy(p, &v, 8);
+}
+
+static inline float myl_ldf32(const void *p)
+{
+    uint32_t u = myl_ld32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static inline double myl_ldf64(const void *p)
+{
+    uint64_t u = myl_ld64(p);
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+}
+
+static inline void myl_stf32(void *p, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    myl_st32(p, u);
+}
+
+static inline void myl_stf64(void *p, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    myl_st64(p, u);
+}
+
+/* Longest uvar: ceil(64 / 7). */
+#define MYL_COMPACT_UVAR_MAX 10
+
+/* ---- encoding ---------------------------------------------------------- */
+
+typedef struct myl_cenc {
+    uint8_t *start;
+    uint8_t *p;
+    uint8_t *end;
+    int err; /* first error: MYL_ETOOBIG when the buffer is too small */
+} myl_cenc;
+
+static inline void myl_cenc_init(myl_cenc *e, void *buf, size_t cap)
+{
+    e->start = (uint8_t *)buf;
+    e->p = e->start;
+    e->end = buf ? e->start + cap : e->start; /* no arithmetic on NULL */
+    e->err = 0;
+}
+
+/* Bytes written so far. */
+static inline size_t myl_cenc_len(const myl_cenc *e)
+{
+    return (size_t)(e->p - e->start);
+}
+
+/* n bytes of room at the cursor, or NULL (and MYL_ETOOBIG) */
+static inline uint8_t *myl_cenc_reserve(myl_cenc *e, size_t n)
+{
+    if (e->err)
+        return NULL;
+    if (n > (size_t)(e->end - e->p)) {
+        e->err = MYL_ETOOBIG;
+        return NULL;
+    }
+    uint8_t *q = e->p;
+    e->p += n;
+    return q;
+}
+
+static inline void myl_cenc_u8(myl_cenc *e, uint8_t v)
+{
+    uint8_t *q = myl_cenc_reserve(e, 1);
+    if (q)
+        *q = v;
+}
+
+static inline void myl_cenc_u16(myl_cenc *e, uint16_t v)
+{
+    uint8_t *q = myl_cenc_reserve(e, 2);
+    if (q)
+        myl_st16(q, v);
+}
+
+static inline void myl_cenc_u32(myl_cenc *e, uint32_t v)
+{
+    uint8_t *q = myl_cenc_reserve(e, 4);
+    if (q)
+        myl_st32(q, v);
+}
+
+static inline void myl_cenc_u64(myl_cenc *e, uint64_t v)
+{
+    uint8_t *q = myl_cenc_reserve(e, 8);
+    if (q)
+        myl_st64(q, v);
+}
+
+static inline void myl_cenc_i8(myl_cenc *e, int8_t v)
+{
+    myl_cenc_u8(e, (uint8_t)v);
+}
+
+static inline void myl_cenc_i16(myl_cenc *e, int16_t v)
+{
+    myl_cenc_u16(e, (uint16_t)v);
+}
+
+static inline void myl_cenc_i32(myl_cenc *e, int32_t v)
+{
+    myl_cenc_u32(e, (uint32_t)v);
+}
+
+static inline void myl_cenc_i64(myl_cenc *e, int64_t v)
+{
+    myl_cenc_u64(e, (uint64_t)v);
+}
+
+static inline void myl_cenc_f32(myl_cenc *e, float v)
+{
+    uint8_t *q = myl_cenc_reserve(e, 4);
+    if (q)
+        myl_stf32(q, v);
+}
+
+static inline void myl_cenc_f64(myl_cenc *e, double v)
+{
+    uint8_t *q = myl_cenc_reserve(e, 8);
+    if (q)
+        myl_stf64(q, v);
+}
+
+static inline void myl_cenc_bool(myl_cenc *e, bool v)
+{
+    myl_cenc_u8(e, v ? 1u : 0u);
+}
+
+/* Bytes the uvar encoding of v takes (1..10). */
+static inline size_t myl_uvar_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static inline void myl_cenc_uvar(myl_cenc *e, uint64_t v)
+{
+    if (e->err)
+        return;
+    /* The fast case needs no length computation up front. */
+    if ((size_t)(e->end - e->p) >= MYL_COMPACT_UVAR_MAX) {
+        uint8_t *q = e->p;
+        while (v >= 0x80) {
+            *q++ = (uint8_t)(v | 0x80);
+            v >>= 7;
+        }
+        *q++ = (uint8_t)v;
+        e->p = q;
+        return;
+    }
+    uint8_t *q = myl_cenc_reserve(e, myl_uvar_len(v));
+    if (!q)
+        return;
+    while (v >= 0x80) {
+        *q++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *q = (uint8_t)v;
+}
+
+static inline uint64_t myl_zigzag64(int64_t v)
+{
+    /* (v << 1) on the unsigned value: shifting a negative signed is UB */
+    return ((uint64_t)v << 1) ^ (0 - ((uint64_t)v >> 63));
+}
+
+static inline int64_t myl_unzigzag64(uint64_t u)
+{
+    return (int64_t)((u >> 1) ^ (0 - (u & 1)));
+}
+
+static inline void myl_cenc_svar(myl_cenc *e, int64_t v)
+{
+    myl_cenc_uvar(e, myl_zigzag64(v));
+}
+
+/* uvar length, then the bytes. */
+static inline void myl_cenc_bytes(myl_cenc *e, const void *data, size_t len)
+{
+    myl_cenc_uvar(e, (uint64_t)len);
+    uint8_t *q = myl_cenc_reserve(e, len);
+    if (q && len)
+        memcpy(q, data, len);
+}
+
+static inline void myl_cenc_str(myl_cenc *e, const char *s, size_t len)
+{
+    myl_cenc_bytes(e, s, len);
+}
+
+/* ---- decoding ---------------------------------------------------------- */
+
+typedef struct myl_cdec {
+    const uint8_t *start;
+    const uint8_t *p;
+    const uint8_t *end;
+    int err; /* first error: MYL_ECTRUNC, MYL_ECVARINT, MYL_ECODEC */
+} myl_cdec;
+
+static inline void myl_cdec_init(myl_cdec *d, const void *buf, size_t len)
+{
+    d->start = (const uint8_t *)buf;
+    d->p = d->start;
+    d->end = buf ? d->start + len : d->start; /* no arithmetic on NULL */
+    d->err = 0;
+}
+
+static inline size_t myl_cdec_left(const myl_cdec *d)
+{
+    return (size_t)(d->end - d->p);
+}
+
+static inline void myl_cdec_fail(myl_cdec *d, int err)
+{
+    if (!d->err)
+        d->err = err;
+    d->p = d->end; /* nothing more is read after an error */
+}
+
+/* n bytes at the cursor, or NULL (and MYL_ECTRUNC) */
+static inline const uint8_t *myl_cdec_take(myl_cdec *d, size_t n)
+{
+    if (d->err)
+        return NULL;
+    if (n > (size_t)(d->end - d->p)) {
+        myl_cdec_fail(d, MYL_ECTRUNC);
+        return NULL;
+    }
+    const uint8_t *q = d->p;
+    d->p += n;
+    return q;
+}
+
+/* The decoder's verdict once every field is read: the first error, or
+ * MYL_ECODEC when bytes are left over. */
+static inline int myl_cdec_finish(const myl_cdec *d)
+{
+    if (d->err)
+        return d->err;
+    return d->p == d->end ? 0 : MYL_ECODEC;
+}
+
+static inline uint8_t myl_cdec_u8(myl_cdec *d)
+{
+    const uint8_t *q = myl_cdec_take(d, 1);
+    return q ? *q : 0;
+}
+
+static inline uint16_t myl_cdec_u16(myl_cdec *d)
+{
+    const uint8_t *q = myl_cdec_take(d, 2);
+    return q ? myl_ld16(q) : 0;
+}
+
+static inline uint32_t myl_cdec_u32(myl_cdec *d)
+{
+    const uint8_t *q = myl_cdec_take(d, 4);
+    return q ? myl_ld32(q) : 0;
+}
+
+static inline uint64_t myl_cdec_u64(myl_cdec *d)
+{
+    const uint8_t *q = myl_cdec_take(d, 8);
+    return q ? myl_ld64(q) : 0;
+}
+
+static inline int8_t myl_cdec_i8(myl_cdec *d)
+{
+    return (int8_t)myl_cdec_u8(d);
+}
+
+static inline int16_t myl_cdec_i16(myl_cdec *d)
+{
+    return (int16_t)myl_cdec_u16(d);
+}
+
+static inline int32_t myl_cdec_i32(myl_cdec *d)
+{
+    return (int32_t)myl_cdec_u32(d);
+}
+
+static inline int64_t myl_cdec_i64(myl_cdec *d)
+{
+    return (int64_t)myl_cdec_u64(d);
+}
+
+static inline float myl_cdec_f32(myl_cdec *d)
+{
+    const uint8_t *q = myl_cdec_take(d, 4);
+    return q ? myl_ldf32(q) : 0.0f;
+}
+
+static inline double myl_cdec_f64(myl_cdec *d)
+{
+    const uint8_t *q = myl_cdec_take(d, 8);
+    return q ? myl_ldf64(q) : 0.0;
+}
+
+static inline bool myl_cdec_bool(myl_cdec *d)
+{
+    uint8_t v = myl_cdec_u8(d);
+    if (v > 1) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return false;
+    }
+    return v != 0;
+}
+
+/* A uvar no larger than max (UINT64_MAX, UINT32_MAX, ...): longer than 10
+ * bytes, overlong (not the shortest form) or above max is MYL_ECVARINT; a
+ * varint cut by the end of input is MYL_ECTRUNC. */
+static inline uint64_t myl_cdec_uvar_max(myl_cdec *d, uint64_t max)
+{
+    if (d->err)
+        return 0;
+    const uint8_t *q = d->p;
+    size_t left = (size_t)(d->end - q);
+    /* The common one-byte case. */
+    if (left && q[0] < 0x80) {
+        if (q[0] > max) {
+            myl_cdec_fail(d, MYL_ECVARINT);
+            return 0;
+        }
+        d->p = q + 1;
+        return q[0];
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < MYL_COMPACT_UVAR_MAX; i++) {
+        if (i == left) {
+            myl_cdec_fail(d, MYL_ECTRUNC);
+            return 0;
+        }
+        uint8_t b = q[i];
+        if (i == MYL_COMPACT_UVAR_MAX - 1 && b > 1) {
+            /* the tenth byte holds bit 63 only: more is out of range, and
+             * a continuation bit would make an eleventh byte */
+            myl_cdec_fail(d, MYL_ECVARINT);
+            return 0;
+        }
+        v |= (uint64_t)(b & 0x7f) << (7 * i);
+        if (b < 0x80) {
+            if (i > 0 && b == 0) {
+                myl_cdec_fail(d, MYL_ECVARINT); /* overlong */
+                return 0;
+            }
+            if (v > max) {
+                myl_cdec_fail(d, MYL_ECVARINT);
+                return 0;
+            }
+            d->p = q + i + 1;
+            return v;
+        }
+    }
+    myl_cdec_fail(d, MYL_ECVARINT); /* not reached: byte 10 is checked above */
+    return 0;
+}
+
+static inline uint64_t myl_cdec_uvar(myl_cdec *d)
+{
+    return myl_cdec_uvar_max(d, UINT64_MAX);
+}
+
+static inline uint32_t myl_cdec_uvar32(myl_cdec *d)
+{
+    return (uint32_t)myl_cdec_uvar_max(d, UINT32_MAX);
+}
+
+static inline int64_t myl_cdec_svar(myl_cdec *d)
+{
+    return myl_unzigzag64(myl_cdec_uvar(d));
+}
+
+/* An svar that must fit an int32_t. */
+static inline int32_t myl_cdec_svar32(myl_cdec *d)
+{
+    return (int32_t)myl_unzigzag64(myl_cdec_uvar_max(d, UINT32_MAX));
+}
+
+/* Length-prefixed bytes, returned in place (no copy): *data points into the
+ * input. A length above max_len is MYL_ECODEC, one beyond the input
+ * MYL_ECTRUNC. Returns the length (0 on error, with *data NULL). */
+static inline size_t myl_cdec_bytes(myl_cdec *d, const uint8_t **data, size_t max_len)
+{
+    *data = NULL;
+    uint64_t n = myl_cdec_uvar(d);
+    if (d->err)
+        return 0;
+    if (n > max_len) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return 0;
+    }
+    const uint8_t *q = myl_cdec_take(d, (size_t)n);
+    if (!q)
+        return 0;
+    *data = q;
+    return (size_t)n;
+}
+
+static inline size_t myl_cdec_str(myl_cdec *d, const char **s, size_t max_len)
+{
+    const uint8_t *q;
+    size_t n = myl_cdec_bytes(d, &q, max_len);
+    *s = (const char *)q;
+    return n;
+}
+
+/* Length-prefixed bytes copied into dst (capacity cap). */
+static inline size_t myl_cdec_bytes_copy(myl_cdec *d, void *dst, size_t cap)
+{
+    const uint8_t *q;
+    size_t n = myl_cdec_bytes(d, &q, cap);
+    if (n)
+        memcpy(dst, q, n);
+    return n;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,452 @@
+/* Layer 3: FlatBuffers in place — readers, a descriptor-driven verifier and
+ * a builder that writes into a caller's buffer (a claimed frame) without
+ * allocating.
+ *
+ * The byte format is the official FlatBuffers one (flatc reads what this
+ * builds, this reads what flatc builds); docs/FLATBUFFERS.md states every
+ * assumption. In short, all integers little-endian:
+ *
+ *   buffer   u32 root uoffset | [4-byte file identifier] | ... objects ...
+ *   uoffset  u32, added to its own address, always points forward
+ *   table    i32 soffset: vtable = table - soffset; then the fields
+ *   vtable   u16 vtable size | u16 table size | u16 offset per field id
+ *            (0 or beyond the vtable: field absent, reads as its default)
+ *   vector   u32 count, then the elements (scalars, structs, uoffsets)
+ *   string   u32 length, the bytes, a NUL
+ *
+ * Readers (static inline) trust their input: use them on a buffer that
+ * myl_fb_verify() accepted, or that this process built. They take the
+ * table as `const uint8_t *` and accept NULL (an absent nested table), so
+ * that every field of an absent table reads as its default.
+ *
+ * Generated code (myelonc) is thin wrappers over these plus `const`
+ * descriptor tables (myl_fb_table_desc) for the verifier.
+ */
+#ifndef MYELON_FB_H
+#define MYELON_FB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "myelon/compact.h" /* little-endian loads and stores */
+#include "myelon/error.h"
+#include "myelon/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest buffer the format addresses (soffsets are signed 32-bit), and the
+ * smallest that can hold a root offset and an empty table with its vtable:
+ * the official library's FLATBUFFERS_MAX_BUFFER_SIZE / _MIN_BUFFER_SIZE. */
+#define MYL_FB_MAX_BUFFER_SIZE UINT32_C(0x7fffffff)
+#define MYL_FB_MIN_BUFFER_SIZE 12u
+#define MYL_FB_IDENT_LEN 4u
+/* The vtable entry of field id. */
+#define MYL_FB_VT(id) (4u + 2u * (uint32_t)(id))
+
+/* ---- readers ----------------------------------------------------------- */
+
+typedef struct myl_fb_str {
+    const char *ptr; /* NUL-terminated; NULL when absent */
+    uint32_t len;
+} myl_fb_str;
+
+typedef struct myl_fb_vec {
+    const uint8_t *data; /* the first element; NULL when absent */
+    uint32_t len;        /* elements */
+} myl_fb_vec;
+
+/* Scalars at an address (struct members, vector elements). */
+static inline uint8_t myl_fb_rd_u8(const uint8_t *p)
+{
+    return *p;
+}
+static inline int8_t myl_fb_rd_i8(const uint8_t *p)
+{
+    return (int8_t)*p;
+}
+static inline bool myl_fb_rd_bool(const uint8_t *p)
+{
+    return *p != 0;
+}
+static inline uint16_t myl_fb_rd_u16(const uint8_t *p)
+{
+    return myl_ld16(p);
+}
+static inline int16_t myl_fb_rd_i16(const uint8_t *p)
+{
+    return (int16_t)myl_ld16(p);
+}
+static inline uint32_t myl_fb_rd_u32(const uint8_t *p)
+{
+    return myl_ld32(p);
+}
+static inline int32_t myl_fb_rd_i32(const uint8_t *p)
+{
+    return (int32_t)myl_ld32(p);
+}
+static inline uint64_t myl_fb_rd_u64(const uint8_t *p)
+{
+    return myl_ld64(p);
+}
+static inline int64_t myl_fb_rd_i64(const uint8_t *p)
+{
+    return (int64_t)myl_ld64(p);
+}
+static inline float myl_fb_rd_f32(const uint8_t *p)
+{
+    return myl_ldf32(p);
+}
+static inline double myl_fb_rd_f64(const uint8_t *p)
+{
+    return myl_ldf64(p);
+}
+
+/* Follow the uoffset stored at p. */
+static inline const uint8_t *myl_fb_deref(const uint8_t *p)
+{
+    return p + myl_ld32(p);
+}
+
+/* The root table of a buffer. */
+static inline const uint8_t *myl_fb_root(const void *buf)
+{
+    return myl_fb_deref((const uint8_t *)buf);
+}
+
+/* Whether the buffer carries file identifier ident (4 characters), with the
+ * official library's semantics (strncmp over 4 bytes). */
+static inline bool myl_fb_has_ident(const void *buf, size_t len, const char *ident)
+{
+    return len >= 8 && strncmp((const char *)buf + 4, ident, MYL_FB_IDENT_LEN) == 0;
+}
+
+/* Offset of field id inside table t, or 0 when the field is absent. */
+static inline uint16_t myl_fb_field_off(const uint8_t *t, uint32_t id)
+{
+    const uint8_t *vt = t - (int32_t)myl_ld32(t);
+    uint32_t vo = MYL_FB_VT(id);
+    return vo < myl_ld16(vt) ? myl_ld16(vt + vo) : (uint16_t)0;
+}
+
+/* Address of field id's value in table t (NULL: absent, or t NULL). */
+static inline const uint8_t *myl_fb_field(const uint8_t *t, uint32_t id)
+{
+    if (!t)
+        return NULL;
+    uint16_t o = myl_fb_field_off(t, id);
+    return o ? t + o : NULL;
+}
+
+/* Presence test: the field is in the buffer (a scalar equal to its default
+ * is normally not written, so it tests absent). */
+static inline bool myl_fb_present(const uint8_t *t, uint32_t id)
+{
+    return myl_fb_field(t, id) != NULL;
+}
+
+#define MYL_FB__GET(name, type)                                                                    \
+    static inline type myl_fb_get_##name(const uint8_t *t, uint32_t id, type def)                  \
+    {                                                                                              \
+        const uint8_t *p = myl_fb_field(t, id);                                                    \
+        return p ? myl_fb_rd_##name(p) : def;                                                      \
+    }
+MYL_FB__GET(u8, uint8_t)
+MYL_FB__GET(i8, int8_t)
+MYL_FB__GET(bool, bool)
+MYL_FB__GET(u16, uint16_t)
+MYL_FB__GET(i16, int16_t)
+MYL_FB__GET(u32, uint32_t)
+MYL_FB__GET(i32, int32_t)
+MYL_FB__GET(u64, uint64_t)
+MYL_FB__GET(i64, int64_t)
+MYL_FB__GET(f32, float)
+MYL_FB__GET(f64, double)
+#undef MYL_FB__GET
+
+/* A struct stored inline in the table: its first byte, or NULL. Members are
+ * read with myl_fb_rd_*(s + member offset). */
+static inline const uint8_t *myl_fb_get_struct(const uint8_t *t, uint32_t id)
+{
+    return myl_fb_field(t, id);
+}
+
+/* The object a uoffset field points to: a table, string or vector. */
+static inline const uint8_t *myl_fb_get_ref(const uint8_t *t, uint32_t id)
+{
+    const uint8_t *p = myl_fb_field(t, id);
+    return p ? myl_fb_deref(p) : NULL;
+}
+
+/* A nested table (NULL when absent). */
+static inline const uint8_t *myl_fb_get_table(const uint8_t *t, uint32_t id)
+{
+    return myl_fb_get_ref(t, id);
+}
+
+static inline myl_fb_str myl_fb_str_at(const uint8_t *s)
+{
+    myl_fb_str r;
+    r.ptr = s ? (const char *)s + 4 : NULL;
+    r.len = s ? myl_ld32(s) : 0;
+    return r;
+}
+
+static inline myl_fb_str myl_fb_get_str(const uint8_t *t, uint32_t id)
+{
+    return myl_fb_str_at(myl_fb_get_ref(t, id));
+}
+
+static inline myl_fb_vec myl_fb_vec_at(const uint8_t *v)
+{
+    myl_fb_vec r;
+    r.data = v ? v + 4 : NULL;
+    r.len = v ? myl_ld32(v) : 0;
+    return r;
+}
+
+static inline myl_fb_vec myl_fb_get_vec(const uint8_t *t, uint32_t id)
+{
+    return myl_fb_vec_at(myl_fb_get_ref(t, id));
+}
+
+/* Element i of a vector (i < v.len, which the caller checks). */
+static inline const uint8_t *myl_fb_vec_elem(myl_fb_vec v, uint32_t i, uint32_t elem_size)
+{
+    return v.data + (size_t)i * elem_size;
+}
+
+#define MYL_FB__VEC(name, type, size)                                                              \
+    static inline type myl_fb_vec_##name(myl_fb_vec v, uint32_t i)                                 \
+    {                                                                                              \
+        return myl_fb_rd_##name(v.data + (size_t)i * (size));                                      \
+    }
+MYL_FB__VEC(u8, uint8_t, 1)
+MYL_FB__VEC(i8, int8_t, 1)
+MYL_FB__VEC(bool, bool, 1)
+MYL_FB__VEC(u16, uint16_t, 2)
+MYL_FB__VEC(i16, int16_t, 2)
+MYL_FB__VEC(u32, uint32_t, 4)
+MYL_FB__VEC(i32, int32_t, 4)
+MYL_FB__VEC(u64, uint64_t, 8)
+MYL_FB__VEC(i64, int64_t, 8)
+MYL_FB__VEC(f32, float, 4)
+MYL_FB__VEC(f64, double, 8)
+#undef MYL_FB__VEC
+
+/* Element i of a vector of strings / of tables. */
+static inline myl_fb_str myl_fb_vec_str(myl_fb_vec v, uint32_t i)
+{
+    return myl_fb_str_at(myl_fb_deref(v.data + (size_t)i * 4));
+}
+
+static inline const uint8_t *myl_fb_vec_table(myl_fb_vec v, uint32_t i)
+{
+    return myl_fb_deref(v.data + (size_t)i * 4);
+}
+
+/* A union is two fields: its u8 type (id - 1 in flatc's numbering) and the
+ * uoffset of its value, a table of the member type. Type 0 is NONE. */
+static inline uint8_t myl_fb_get_union_type(const uint8_t *t, uint32_t type_id)
+{
+    return myl_fb_get_u8(t, type_id, 0);
+}
+
+static inline const uint8_t *myl_fb_get_union(const uint8_t *t, uint32_t value_id)
+{
+    return myl_fb_get_ref(t, value_id);
+}
+
+/* ---- verifier ---------------------------------------------------------- */
+
+/* Field kinds of a descriptor. */
+enum {
+    MYL_FB_K_SCALAR = 1, /* size 1, 2, 4 or 8 (bool, enums: their scalar) */
+    MYL_FB_K_STRUCT,     /* inline struct: size, align */
+    MYL_FB_K_STRING,
+    MYL_FB_K_TABLE,      /* table: its descriptor */
+    MYL_FB_K_VEC_SCALAR, /* size: the element's */
+    MYL_FB_K_VEC_STRUCT, /* size, align: the element's */
+    MYL_FB_K_VEC_STRING,
+    MYL_FB_K_VEC_TABLE,  /* table: the elements' descriptor */
+    MYL_FB_K_UNION_TYPE, /* the u8 type field of a union */
+    MYL_FB_K_UNION       /* the value: type_id names its type field; un its members */
+};
+
+/* Field flags. */
+#define MYL_FB_F_REQUIRED 0x1u
+
+struct myl_fb_table_desc;
+struct myl_fb_union_desc;
+
+typedef struct myl_fb_field_desc {
+    const char *name;                      /* for diagnostics */
+    uint16_t id;                           /* field id: vtable entry MYL_FB_VT(id) */
+    uint8_t kind;                          /* MYL_FB_K_* */
+    uint8_t flags;                         /* MYL_FB_F_* */
+    uint32_t size;                         /* scalar, struct or element size */
+    uint32_t align;                        /* struct alignment (STRUCT, VEC_STRUCT) */
+    uint16_t type_id;                      /* UNION: id of the union's type field */
+    const struct myl_fb_table_desc *table; /* TABLE, VEC_TABLE */
+    const struct myl_fb_union_desc *un;    /* UNION */
+} myl_fb_field_desc;
+
+typedef struct myl_fb_union_desc {
+    const char *name;
+    uint32_t count; /* member types 1 .. count */
+    /* members[type - 1]: the member's table, NULL for one that is not a
+     * table (not verified, like an unknown type) */
+    const struct myl_fb_table_desc *const *members;
+} myl_fb_union_desc;
+
+typedef struct myl_fb_table_desc {
+    const char *name;
+    uint32_t nfields;
+    const myl_fb_field_desc *fields; /* deprecated fields are left out */
+} myl_fb_table_desc;
+
+/* Verifier flags. */
+#define MYL_FB_VERIFY_NO_ALIGN 0x1u /* like check_alignment = false */
+/* Beyond the official verifier (it accepts what these reject): vtables of
+ * at least 4 bytes whose table size covers every field (MYL_EFBVTABLE),
+ * table objects inside the buffer, union types that are known and agree
+ * with the value's presence (MYL_EFBUNION), vector elements aligned to
+ * their size or struct alignment (MYL_EFBALIGN). */
+#define MYL_FB_VERIFY_STRICT 0x2u
+
+#define MYL_FB_DEFAULT_MAX_DEPTH 64u
+#define MYL_FB_DEFAULT_MAX_TABLES 1000000u
+/* The verifier recurses once per nesting level: max_depth is capped here. */
+#define MYL_FB_MAX_DEPTH_LIMIT 1024u
+
+typedef struct myl_fb_verify_opts {
+    uint32_t size;       /* sizeof(myl_fb_verify_opts), or 0 */
+    uint32_t flags;      /* MYL_FB_VERIFY_* */
+    uint32_t max_depth;  /* nested tables; 0 = 64 */
+    uint32_t max_tables; /* tables in the buffer; 0 = 1000000 */
+    const char *ident;   /* file identifier (4 characters) required, or NULL */
+} myl_fb_verify_opts;
+
+/* Where verification failed. */
+typedef struct myl_fb_verify_info {
+    uint64_t offset;   /* byte offset in the buffer */
+    const char *table; /* name of the table being verified, or NULL */
+    const char *field; /* name of its field, or NULL */
+} myl_fb_verify_info;
+
+/* Verify that buf[0, len) is a FlatBuffer whose root is a `root` table:
+ * 0, or the first MYL_EFB* found (with info filled in when not NULL).
+ * Accepts and rejects what the official C++ Verifier accepts and rejects
+ * for the same schema and limits (unless MYL_FB_VERIFY_STRICT). Every
+ * offset is checked against len before it is followed, with overflow-safe
+ * arithmetic; no input makes it read outside buf. */
+MYL_API int myl_fb_verify(const void *buf, size_t len, const myl_fb_table_desc *root,
+                          const myl_fb_verify_opts *opts, myl_fb_verify_info *info);
+
+/* ---- builder ----------------------------------------------------------- */
+
+/* An object built: its distance from the end of the buffer (0: none). */
+typedef uint32_t myl_fb_ref;
+
+/* Fields one table may set (their ids are free up to 32765). */
+#define MYL_FB_MAX_FIELDS 256u
+/* Alignment the builder supports (structs, vectors, the buffer). */
+#define MYL_FB_MAX_ALIGN 8u
+
+typedef struct myl_fb_builder {
+    uint8_t *buf; /* current region: objects grow down from buf + cap */
+    size_t cap;
+    size_t head; /* bytes in use at the end of the region */
+    uint8_t *arena;
+    size_t arena_cap;
+    int err; /* first error, sticky: every later call is a no-op */
+    uint8_t in_arena;
+    uint8_t in_table;
+    uint8_t in_vector;
+    uint8_t reserved;
+    uint32_t minalign;
+    uint32_t table_start; /* head when the table began */
+    uint32_t vec_count;
+    uint32_t nfields;
+    struct {
+        uint32_t id;
+        uint32_t off; /* head after the field was written */
+    } fields[MYL_FB_MAX_FIELDS];
+} myl_fb_builder;
+
+/* A finished message. */
+typedef struct myl_fb_msg {
+    uint8_t *data;
+    size_t len;
+    bool in_place; /* built in the first region (not moved to the arena) */
+} myl_fb_msg;
+
+/* Finish flags. */
+/* Put the root uoffset (and identifier) at the start of the region, pointing
+ * forward to the root table at its tail: the message is the whole region,
+ * the bytes between are padding, nothing is moved. Needs a region starting
+ * on an 8-byte boundary; ignored (a normal finish) once in the arena. */
+#define MYL_FB_FINISH_AT_FRONT 0x1u
+
+/* Build into buf[0, cap) (a claimed frame's data, say); when that is too
+ * small, the bytes built so far are copied once to the end of arena[0,
+ * arena_cap) and building goes on there. arena may be NULL: running out of
+ * room is then MYL_ETOOBIG. Neither is ever written outside its bounds. */
+MYL_API void myl_fb_builder_init(myl_fb_builder *b, void *buf, size_t cap, void *arena,
+                                 size_t arena_cap);
+/* Start over in the same regions. */
+MYL_API void myl_fb_builder_reset(myl_fb_builder *b);
+
+/* Objects: strings and vectors are built outside tables; each returns 0 or
+ * the builder's (sticky) error and stores the object's reference. */
+MYL_API int myl_fb_create_string(myl_fb_builder *b, const char *s, size_t len, myl_fb_ref *out);
+/* count scalars of elem_size (1, 2, 4, 8) in host order. */
+MYL_API int myl_fb_create_vec_scalar(myl_fb_builder *b, const void *elems, size_t count,
+                                     size_t elem_size, myl_fb_ref *out);
+/* count structs, each already in wire format (little-endian, padded). */
+MYL_API int myl_fb_create_vec_struct(myl_fb_builder *b, const void *elems, size_t count,
+                                     size_t elem_size, size_t align, myl_fb_ref *out);
+/* A vector of strings or tables from their references. */
+MYL_API int myl_fb_create_vec_refs(myl_fb_builder *b, const myl_fb_ref *refs, size_t count,
+                                   myl_fb_ref *out);
+/* Or reserve a vector and write its count elements in place (wire format,
+ * e.g. with myl_st32()), then end it. Nothing else may be built between. */
+MYL_API int myl_fb_vec_start(myl_fb_builder *b, size_t count, size_t elem_size, size_t align,
+                             void **elems);
+MYL_API int myl_fb_vec_end(myl_fb_builder *b, myl_fb_ref *out);
+
+/* Tables: start, add fields (any order, each id once), end. Scalars are
+ * always written: generated code skips a value equal to its default, as
+ * flatc does. */
+MYL_API int myl_fb_table_start(myl_fb_builder *b);
+MYL_API int myl_fb_add_u8(myl_fb_builder *b, uint32_t id, uint8_t v);
+MYL_API int myl_fb_add_u16(myl_fb_builder *b, uint32_t id, uint16_t v);
+MYL_API int myl_fb_add_u32(myl_fb_builder *b, uint32_t id, uint32_t v);
+MYL_API int myl_fb_add_u64(myl_fb_builder *b, uint32_t id, uint64_t v);
+MYL_API int myl_fb_add_f32(myl_fb_builder *b, uint32_t id, float v);
+MYL_API int myl_fb_add_f64(myl_fb_builder *b, uint32_t id, double v);
+/* A struct in wire format, stored inline. */
+MYL_API int myl_fb_add_struct(myl_fb_builder *b, uint32_t id, const void *s, size_t size,
+                              size_t align);
+/* A uoffset to a string, vector or table built before (ref != 0). */
+MYL_API int myl_fb_add_ref(myl_fb_builder *b, uint32_t id, myl_fb_ref ref);
+MYL_API int myl_fb_table_end(myl_fb_builder *b, myl_fb_ref *out);
+
+/* Finish with root table `root` and an optional 4-character identifier. */
+MYL_API int myl_fb_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident, unsigned flags,
+                          myl_fb_msg *out);
+
+/* Bytes built so far. */
+static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
+{
+    return b->head;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,787 @@
+/* FlatBuffers: the verifier and the builder (see myelon/fb.h and
+ * docs/FLATBUFFERS.md).
+ *
+ * The verifier mirrors the official C++ Verifier (flatbuffers 2.x,
+ * verifier.h) check for check, so that both accept and reject the same
+ * buffers: positions are uint64_t offsets from the buffer start (the buffer
+ * is shorter than 2^31, so sums of a position and a u32 never wrap), and
+ * "in bounds" is the official `len < size && off <= size - len`.
+ *
+ * The builder writes back to front like flatc's FlatBufferBuilder: an
+ * object is known by its distance from the end of the region (myl_fb_ref),
+ * so the bytes built so far can move to the arena by one memcpy and keep
+ * every reference valid.
+ */
+#include <string.h>
+
+#include "myelon/fb.h"
+
+/* ---- verifier ---------------------------------------------------------- */
+
+typedef struct vctx {
+    const uint8_t *buf;
+    uint64_t size;
+    uint32_t depth;
+    uint32_t tables;
+    uint32_t max_depth;
+    uint32_t max_tables;
+    bool align;
+    bool strict;
+    myl_fb_verify_info *info;
+} vctx;
+
+static int vfail(const vctx *v, int err, uint64_t off, const myl_fb_table_desc *t,
+                 const myl_fb_field_desc *f)
+{
+    if (v->info) {
+        v->info->offset = off;
+        v->info->table = t ? t->name : NULL;
+        v->info->field = f ? f->name : NULL;
+    }
+    return err;
+}
+
+/* The official Verify(elem, elem_len). */
+static inline bool inb(const vctx *v, uint64_t off, uint64_t len)
+{
+    return len < v->size && off <= v->size - len;
+}
+
+static inline bool aligned(const vctx *v, uint64_t off, uint64_t a)
+{
+    return (off & (a - 1)) == 0 || !v->align;
+}
+
+/* The official VerifyOffset: an aligned, in-bounds uoffset, non-zero and
+ * below 2^31, whose target has at least one byte in the buffer. */
+static inline int voffset(const vctx *v, uint64_t at, uint64_t *target)
+{
+    if (!aligned(v, at, 4))
+        return MYL_EFBALIGN;
+    if (!inb(v, at, 4))
+        return MYL_EFBBOUNDS;
+    uint32_t o = myl_ld32(v->buf + at);
+    if (o == 0 || o > (uint32_t)INT32_MAX)
+        return MYL_EFBOFFSET;
+    if (!inb(v, at + o, 1))
+        return MYL_EFBBOUNDS;
+    *target = at + o;
+    return 0;
+}
+
+/* The official VerifyVectorOrString: returns the count and the end. */
+static inline int vvector(const vctx *v, uint64_t at, uint32_t elem_size, uint32_t *count,
+                          uint64_t *end)
+{
+    if (!aligned(v, at, 4))
+        return MYL_EFBALIGN;
+    if (!inb(v, at, 4))
+        return MYL_EFBBOUNDS;
+    uint32_t n = myl_ld32(v->buf + at);
+    if (!(n < MYL_FB_MAX_BUFFER_SIZE / elem_size))
+        return MYL_EFBVECLEN;
+    uint64_t bytes = 4 + (uint64_t)elem_size * n;
+    if (!inb(v, at, bytes))
+        return MYL_EFBBOUNDS;
+    *count = n;
+    *end = at + bytes;
+    return 0;
+}
+
+static inline int vstring(const vctx *v, uint64_t at, uint64_t *where)
+{
+    uint32_t n;
+    uint64_t end;
+    *where = at;
+    int rc = vvector(v, at, 1, &n, &end);
+    if (rc)
+        return rc;
+    *where = end;
+    if (!inb(v, end, 1))
+        return MYL_EFBBOUNDS;
+    if (v->buf[end] != 0)
+        return MYL_EFBSTRING;
+    return 0;
+}
+
+static int vtable(vctx *v, uint64_t t, const myl_fb_table_desc *d);
+
+static int vunion(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, const myl_fb_table_desc *d,
+                  const myl_fb_field_desc *f, bool present, uint64_t target)
+{
+    /* The type field, read as the official code reads it (absent: NONE);
+     * checked here too so that descriptor order does not matter. */
+    uint32_t vo = MYL_FB_VT(f->type_id);
+    uint16_t to = vo < vsize ? myl_ld16(v->buf + vt + vo) : 0;
+    uint8_t type = 0;
+    if (to) {
+        if (!inb(v, t + to, 1))
+            return vfail(v, MYL_EFBBOUNDS, t + to, d, f);
+        type = v->buf[t + to];
+    }
+    const myl_fb_union_desc *u = f->un;
+    if (type == 0) {
+        if (v->strict && present)
+            return vfail(v, MYL_EFBUNION, t + to, d, f);
+        return 0;
+    }
+    if (!u || type > u->count || !u->members[type - 1]) {
+        /* Unknown member: the official verifier accepts it (forward
+         * compatibility), and so does ours unless strict. */
+        if (v->strict)
+            return vfail(v, MYL_EFBUNION, t + to, d, f);
+        return 0;
+    }
+    if (!present) {
+        if (v->strict)
+            return vfail(v, MYL_EFBUNION, t + to, d, f);
+        return 0;
+    }
+    return vtable(v, target, u->members[type - 1]);
+}
+
+static int vfield(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, uint32_t objsize,
+                  const myl_fb_table_desc *d, const myl_fb_field_desc *f)
+{
+    uint32_t vo = MYL_FB_VT(f->id);
+    uint16_t fo = vo < vsize ? myl_ld16(v->buf + vt + vo) : 0;
+    int rc;
+    if (!fo) {
+        if (f->flags & MYL_FB_F_REQUIRED)
+            return vfail(v, MYL_EFBREQUIRED, t, d, f);
+        if (f->kind == MYL_FB_K_UNION && v->strict)
+            return vunion(v, t, vt, vsize, d, f, false, 0);
+        return 0;
+    }
+    uint64_t at = t + fo;
+    uint32_t size = f->size;
+    uint32_t align = f->align ? f->align : 1;
+    switch (f->kind) {
+    case MYL_FB_K_UNION_TYPE:
+        size = 1;
+        align = 1;
+        break;
+    case MYL_FB_K_SCALAR:
+        align = size;
+        break;
+    case MYL_FB_K_STRUCT:
+        break;
+    default:
+        size = 4;
+        align = 4;
+        break;
+    }
+    if (v->strict && (uint32_t)fo + size > objsize)
+        return vfail(v, MYL_EFBVTABLE, vt + vo, d, f);
+    if (f->kind == MYL_FB_K_SCALAR || f->kind == MYL_FB_K_STRUCT ||
+        f->kind == MYL_FB_K_UNION_TYPE) {
+        if (!aligned(v, at, align))
+            return vfail(v, MYL_EFBALIGN, at, d, f);
+        if (!inb(v, at, size))
+            return vfail(v, MYL_EFBBOUNDS, at, d, f);
+        return 0;
+    }
+    uint64_t target;
+    rc = voffset(v, at, &target);
+    if (rc)
+        return vfail(v, rc, at, d, f);
+    uint32_t n;
+    uint64_t end, where;
+    switch (f->kind) {
+    case MYL_FB_K_STRING:
+        rc = vstring(v, target, &where);
+        return rc ? vfail(v, rc, where, d, f) : 0;
+    case MYL_FB_K_TABLE:
+        return vtable(v, target, f->table);
+    case MYL_FB_K_VEC_SCALAR:
+    case MYL_FB_K_VEC_STRUCT:
+        if (f->size == 0)
+            return vfail(v, MYL_EINVAL, at, d, f);
+        rc = vvector(v, target, f->size, &n, &end);
+        if (rc)
+            return vfail(v, rc, target, d, f);
+        if (v->strict && n) {
+            uint32_t ea = f->kind == MYL_FB_K_VEC_SCALAR ? f->size : align;
+            if (((target + 4) & (ea - 1)) != 0)
+                return vfail(v, MYL_EFBALIGN, target + 4, d, f);
+        }
+        return 0;
+    case MYL_FB_K_VEC_STRING:
+    case MYL_FB_K_VEC_TABLE:
+        rc = vvector(v, target, 4, &n, &end);
+        if (rc)
+            return vfail(v, rc, target, d, f);
+        for (uint32_t i = 0; i < n; i++) {
+            /* Elements are followed without the non-zero test that
+             * field offsets get: that is what the official code does. */
+            uint64_t e = target + 4 + 4 * (uint64_t)i;
+            uint64_t o = e + myl_ld32(v->buf + e);
+            if (f->kind == MYL_FB_K_VEC_STRING) {
+                rc = vstring(v, o, &where);
+                if (rc)
+                    return vfail(v, rc, where, d, f);
+            } else {
+                rc = vtable(v, o, f->table);
+                if (rc)
+                    return rc;
+            }
+        }
+        return 0;
+    case MYL_FB_K_UNION:
+        return vunion(v, t, vt, vsize, d, f, true, target);
+    default:
+        return vfail(v, MYL_EINVAL, at, d, f);
+    }
+}
+
+static int vtable(vctx *v, uint64_t t, const myl_fb_table_desc *d)
+{
+    if (!d)
+        return vfail(v, MYL_EINVAL, t, d, NULL);
+    if (!aligned(v, t, 4))
+        return vfail(v, MYL_EFBALIGN, t, d, NULL);
+    if (!inb(v, t, 4))
+        return vfail(v, MYL_EFBBOUNDS, t, d, NULL);
+    /* The vtable may sit before or after its table; the subtraction wraps
+     * (as size_t does in the official code) and the bounds check catches
+     * the result. */
+    uint64_t vt = t - (uint64_t)(int64_t)(int32_t)myl_ld32(v->buf + t);
+    v->depth++;
+    v->tables++;
+    if (v->depth > v->max_depth)
+        return vfail(v, MYL_EFBDEPTH, t, d, NULL);
+    if (v->tables > v->max_tables)
+        return vfail(v, MYL_EFBTABLES, t, d, NULL);
+    if (!aligned(v, vt, 2))
+        return vfail(v, MYL_EFBALIGN, vt, d, NULL);
+    if (!inb(v, vt, 2))
+        return vfail(v, MYL_EFBBOUNDS, vt, d, NULL);
+    uint32_t vsize = myl_ld16(v->buf + vt);
+    if (vsize & 1)
+        return vfail(v, MYL_EFBVTABLE, vt, d, NULL);
+    if (!inb(v, vt, vsize))
+        return vfail(v, MYL_EFBBOUNDS, vt, d, NULL);
+    uint32_t objsize = 0;
+    if (v->strict) {
+        if (vsize < 4)
+            return vfail(v, MYL_EFBVTABLE, vt, d, NULL);
+        objsize = myl_ld16(v->buf + vt + 2);
+        if (objsize < 4)
+            return vfail(v, MYL_EFBVTABLE, vt, d, NULL);
+        if (!inb(v, t, objsize))
+            return vfail(v, MYL_EFBBOUNDS, t, d, NULL);
+    }
+    for (uint32_t i = 0; i < d->nfields; i++) {
+        int rc = vfield(v, t, vt, vsize, objsize, d, &d->fields[i]);
+        if (rc)
+            return rc;
+    }
+    v->depth--;
+    return 0;
+}
+
+int myl_fb_verify(const void *buf, size_t len, const myl_fb_table_desc *root,
+                  const myl_fb_verify_opts *opts, myl_fb_verify_info *info)
+{
+    vctx v;
+    memset(&v, 0, sizeof v);
+    v.buf = (const uint8_t *)buf;
+    v.size = len;
+    v.info = info;
+    v.align = true;
+    v.max_depth = MYL_FB_DEFAULT_MAX_DEPTH;
+    v.max_tables = MYL_FB_DEFAULT_MAX_TABLES;
+    const char *ident = NULL;
+    if (opts) {
+        if (opts->size && opts->size < sizeof *opts)
+            return vfail(&v, MYL_EINVAL, 0, NULL, NULL);
+        v.align = !(opts->flags & MYL_FB_VERIFY_NO_ALIGN);
+        v.strict = (opts->flags & MYL_FB_VERIFY_STRICT) != 0;
+        if (opts->max_depth)
+            v.max_depth = opts->max_depth;
+        if (opts->max_tables)
+            v.max_tables = opts->max_tables;
+        ident = opts->ident;
+    }
+    if (v.max_depth > MYL_FB_MAX_DEPTH_LIMIT)
+        v.max_depth = MYL_FB_MAX_DEPTH_LIMIT;
+    if (!root || (!buf && len))
+        return vfail(&v, MYL_EINVAL, 0, NULL, NULL);
+    if (len < MYL_FB_MIN_BUFFER_SIZE || len >= MYL_FB_MAX_BUFFER_SIZE)
+        return vfail(&v, MYL_EFBSIZE, 0, root, NULL);
+    if (ident && !myl_fb_has_ident(buf, len, ident))
+        return vfail(&v, MYL_EFBIDENT, 4, root, NULL);
+    uint64_t t;
+    int rc = voffset(&v, 0, &t);
+    if (rc)
+        return vfail(&v, rc, 0, root, NULL);
+    return vtable(&v, t, root);
+}
+
+/* ---- builder ----------------------------------------------------------- */
+
+/* Usable size of a region: its end rounded down to MYL_FB_MAX_ALIGN, so
+ * that the alignment of every object (relative to the end) is also its
+ * alignment in memory. */
+static size_t region_cap(const uint8_t *buf, size_t cap)
+{
+    if (!buf)
+        return 0;
+    uintptr_t end = (uintptr_t)buf + cap;
+    if (end < (uintptr_t)buf)
+        return 0;
+    uintptr_t aend = end & ~(uintptr_t)(MYL_FB_MAX_ALIGN - 1);
+    return aend < (uintptr_t)buf ? 0 : (size_t)(aend - (uintptr_t)buf);
+}
+
+void myl_fb_builder_init(myl_fb_builder *b, void *buf, size_t cap, void *arena, size_t arena_cap)
+{
+    b->buf = (uint8_t *)buf;
+    b->cap = region_cap(b->buf, cap);
+    b->arena = (uint8_t *)arena;
+    b->arena_cap = region_cap(b->arena, arena_cap);
+    b->in_arena = 0;
+    myl_fb_builder_reset(b);
+}
+
+void myl_fb_builder_reset(myl_fb_builder *b)
+{
+    if (b->in_arena) {
+        /* back to the first region: buf/cap were saved in the arena
+         * fields' place, see grow() */
+        uint8_t *a = b->buf;
+        size_t ac = b->cap;
+        b->buf = b->arena;
+        b->cap = b->arena_cap;
+        b->arena = a;
+        b->arena_cap = ac;
+    }
+    b->head = 0;
+    b->err = 0;
+    b->in_arena = 0;
+    b->in_table = 0;
+    b->in_vector = 0;
+    b->minalign = 1;
+    b->table_start = 0;
+    b->vec_count = 0;
+    b->nfields = 0;
+}
+
+static int bfail(myl_fb_builder *b, int err)
+{
+    if (!b->err)
+        b->err = err;
+    return b->err;
+}
+
+/* n more bytes at the front of the data; NULL (and the error) if they fit
+ * neither the region nor the arena. */
+static uint8_t *grow(myl_fb_builder *b, size_t n)
+{
+    if (b->err)
+        return NULL;
+    if (n > MYL_FB_MAX_BUFFER_SIZE - 8 - b->head) {
+        bfail(b, MYL_ETOOBIG);
+        return NULL;
+    }
+    if (n > b->cap - b->head) {
+        if (b->in_arena || !b->arena || b->head > b->arena_cap || n > b->arena_cap - b->head) {
+            bfail(b, MYL_ETOOBIG);
+            return NULL;
+        }
+        /* One copy to the arena's end; references are distances from the
+         * end, so they stay valid. The first region is kept in the arena
+         * fields for reset(). */
+        if (b->head)
+            memcpy(b->arena + b->arena_cap - b->head, b->buf + b->cap - b->head, b->head);
+        uint8_t *r = b->buf;
+        size_t rc = b->cap;
+        b->buf = b->arena;
+        b->cap = b->arena_cap;
+        b->arena = r;
+        b->arena_cap = rc;
+        b->in_arena = 1;
+    }
+    b->head += n;
+    return b->buf + b->cap - b->head;
+}
+
+static int pad(myl_fb_builder *b, size_t n)
+{
+    if (!n)
+        return b->err;
+    uint8_t *p = grow(b, n);
+    if (!p)
+        return b->err;
+    memset(p, 0, n);
+    return 0;
+}
+
+static void track_align(myl_fb_builder *b, size_t align)
+{
+    if (align > b->minalign)
+        b->minalign = (uint32_t)align;
+}
+
+/* Pad so that head becomes a multiple of align. */
+static int align_to(myl_fb_builder *b, size_t align)
+{
+    track_align(b, align);
+    return pad(b, (size_t)(0 - b->head) & (align - 1));
+}
+
+/* Pad so that head + len becomes a multiple of align. */
+static int prealign(myl_fb_builder *b, size_t len, size_t align)
+{
+    track_align(b, align);
+    return pad(b, (size_t)(0 - (b->head + len)) & (align - 1));
+}
+
+static bool good_align(size_t a)
+{
+    return a >= 1 && a <= MYL_FB_MAX_ALIGN && (a & (a - 1)) == 0;
+}
+
+static int not_nested(myl_fb_builder *b)
+{
+    if (b->err)
+        return b->err;
+    if (b->in_table || b->in_vector)
+        return bfail(b, MYL_EINVAL);
+    return 0;
+}
+
+int myl_fb_create_string(myl_fb_builder *b, const char *s, size_t len, myl_fb_ref *out)
+{
+    *out = 0;
+    if (not_nested(b))
+        return b->err;
+    if (len >= MYL_FB_MAX_BUFFER_SIZE || (!s && len))
+        return bfail(b, len >= MYL_FB_MAX_BUFFER_SIZE ? MYL_ETOOBIG : MYL_EINVAL);
+    if (prealign(b, len + 1, 4) || pad(b, 1))
+        return b->err;
+    uint8_t *p;
+    if (len) {
+        p = grow(b, len);
+        if (!p)
+            return b->err;
+        memcpy(p, s, len);
+    }
+    if (align_to(b, 4))
+        return b->err;
+    p = grow(b, 4);
+    if (!p)
+        return b->err;
+    myl_st32(p, (uint32_t)len);
+    *out = (myl_fb_ref)b->head;
+    return 0;
+}
+
+int myl_fb_vec_start(myl_fb_builder *b, size_t count, size_t elem_size, size_t align, void **elems)
+{
+    *elems = NULL;
+    if (not_nested(b))
+        return b->err;
+    if (elem_size == 0 || !good_align(align))
+        return bfail(b, MYL_EINVAL);
+    if (count >= MYL_FB_MAX_BUFFER_SIZE / elem_size)
+        return bfail(b, MYL_ETOOBIG);
+    size_t bytes = count * elem_size;
+    if (prealign(b, bytes, 4) || prealign(b, bytes, align))
+        return b->err;
+    uint8_t *p = NULL;
+    if (bytes) {
+        p = grow(b, bytes);
+        if (!p)
+            return b->err;
+    }
+    b->in_vector = 1;
+    b->vec_count = (uint32_t)count;
+    *elems = p; /* NULL for an empty vector */
+    return 0;
+}
+
+int myl_fb_vec_end(myl_fb_builder *b, myl_fb_ref *out)
+{
+    *out = 0;
+    if (b->err)
+        return b->err;
+    if (!b->in_vector)
+        return bfail(b, MYL_EINVAL);
+    b->in_vector = 0;
+    /* head + 4 is 4-aligned: vec_start pre-aligned the data for it */
+    uint8_t *p = grow(b, 4);
+    if (!p)
+        return b->err;
+    myl_st32(p, b->vec_count);
+    *out = (myl_fb_ref)b->head;
+    return 0;
+}
+
+int myl_fb_create_vec_struct(myl_fb_builder *b, const void *elems, size_t count, size_t elem_size,
+                             size_t align, myl_fb_ref *out)
+{
+    void *dst;
+    *out = 0;
+    if (!elems && count)
+        return bfail(b, MYL_EINVAL);
+    if (myl_fb_vec_start(b, count, elem_size, align, &dst))
+        return b->err;
+    if (count)
+        memcpy(dst, elems, count * elem_size);
+    return myl_fb_vec_end(b, out);
+}
+
+int myl_fb_create_vec_scalar(myl_fb_builder *b, const void *elems, size_t count, size_t elem_size,
+                             myl_fb_ref *out)
+{
+    *out = 0;
+    if (elem_size != 1 && elem_size != 2 && elem_size != 4 && elem_size != 8)
+        return bfail(b, MYL_EINVAL);
+#if MYL_LITTLE_ENDIAN
+    return myl_fb_create_vec_struct(b, elems, count, elem_size, elem_size, out);
+#else
+    void *dst;
+    if (!elems && count)
+        return bfail(b, MYL_EINVAL);
+    if (myl_fb_vec_start(b, count, elem_size, elem_size, &dst))
+        return b->err;
+    const uint8_t *s = (const uint8_t *)elems;
+    uint8_t *d = (uint8_t *)dst;
+    for (size_t i = 0; i < count; i++, s += elem_size, d += elem_size) {
+        uint16_t v16;
+        uint32_t v32;
+        uint64_t v64;
+        switch (elem_size) {
+        case 1:
+            *d = *s;
+            break;
+        case 2:
+            memcpy(&v16, s, 2);
+            myl_st16(d, v16);
+            break;
+        case 4:
+            memcpy(&v32, s, 4);
+            myl_st32(d, v32);
+            break;
+        default:
+            memcpy(&v64, s, 8);
+            myl_st64(d, v64);
+            break;
+        }
+    }
+    return myl_fb_vec_end(b, out);
+#endif
+}
+
+int myl_fb_create_vec_refs(myl_fb_builder *b, const myl_fb_ref *refs, size_t count, myl_fb_ref *out)
+{
+    void *dst;
+    *out = 0;
+    if (!refs && count)
+        return bfail(b, MYL_EINVAL);
+    size_t before = b->head;
+    for (size_t i = 0; i < count; i++)
+        if (refs[i] == 0 || refs[i] > before)
+            return bfail(b, MYL_EINVAL);
+    if (myl_fb_vec_start(b, count, 4, 4, &dst))
+        return b->err;
+    /* element i lies at distance head - 4 i from the end */
+    uint8_t *d = (uint8_t *)dst;
+    for (size_t i = 0; i < count; i++)
+        myl_st32(d + 4 * i, (uint32_t)(b->head - 4 * i - refs[i]));
+    return myl_fb_vec_end(b, out);
+}
+
+int myl_fb_table_start(myl_fb_builder *b)
+{
+    if (not_nested(b))
+        return b->err;
+    b->in_table = 1;
+    b->nfields = 0;
+    b->table_start = (uint32_t)b->head;
+    return 0;
+}
+
+static uint8_t *add_field(myl_fb_builder *b, uint32_t id, size_t size, size_t align)
+{
+    if (b->err)
+        return NULL;
+    if (!b->in_table || MYL_FB_VT(id) + 2 > 0xffffu || id > 0xffffu) {
+        bfail(b, MYL_EINVAL);
+        return NULL;
+    }
+    if (b->nfields == MYL_FB_MAX_FIELDS) {
+        bfail(b, MYL_ETOOBIG);
+        return NULL;
+    }
+    if (align_to(b, align))
+        return NULL;
+    uint8_t *p = grow(b, size);
+    if (!p)
+        return NULL;
+    b->fields[b->nfields].id = id;
+    b->fields[b->nfields].off = (uint32_t)b->head;
+    b->nfields++;
+    return p;
+}
+
+int myl_fb_add_u8(myl_fb_builder *b, uint32_t id, uint8_t v)
+{
+    uint8_t *p = add_field(b, id, 1, 1);
+    if (p)
+        *p = v;
+    return b->err;
+}
+
+int myl_fb_add_u16(myl_fb_builder *b, uint32_t id, uint16_t v)
+{
+    uint8_t *p = add_field(b, id, 2, 2);
+    if (p)
+        myl_st16(p, v);
+    return b->err;
+}
+
+int myl_fb_add_u32(myl_fb_builder *b, uint32_t id, uint32_t v)
+{
+    uint8_t *p = add_field(b, id, 4, 4);
+    if (p)
+        myl_st32(p, v);
+    return b->err;
+}
+
+int myl_fb_add_u64(myl_fb_builder *b, uint32_t id, uint64_t v)
+{
+    uint8_t *p = add_field(b, id, 8, 8);
+    if (p)
+        myl_st64(p, v);
+    return b->err;
+}
+
+int myl_fb_add_f32(myl_fb_builder *b, uint32_t id, float v)
+{
+    uint8_t *p = add_field(b, id, 4, 4);
+    if (p)
+        myl_stf32(p, v);
+    return b->err;
+}
+
+int myl_fb_add_f64(myl_fb_builder *b, uint32_t id, double v)
+{
+    uint8_t *p = add_field(b, id, 8, 8);
+    if (p)
+        myl_stf64(p, v);
+    return b->err;
+}
+
+int myl_fb_add_struct(myl_fb_builder *b, uint32_t id, const void *s, size_t size, size_t align)
+{
+    if (b->err)
+        return b->err;
+    if (!s || size == 0 || size > 0xffffu || !good_align(align) || size % align)
+        return bfail(b, MYL_EINVAL);
+    uint8_t *p = add_field(b, id, size, align);
+    if (p)
+        memcpy(p, s, size);
+    return b->err;
+}
+
+int myl_fb_add_ref(myl_fb_builder *b, uint32_t id, myl_fb_ref ref)
+{
+    if (b->err)
+        return b->err;
+    /* ref must be an object finished before this table started */
+    if (ref == 0 || ref > b->table_start)
+        return bfail(b, MYL_EINVAL);
+    uint8_t *p = add_field(b, id, 4, 4);
+    if (p)
+        myl_st32(p, (uint32_t)(b->head - ref));
+    return b->err;
+}
+
+int myl_fb_table_end(myl_fb_builder *b, myl_fb_ref *out)
+{
+    *out = 0;
+    if (b->err)
+        return b->err;
+    if (!b->in_table)
+        return bfail(b, MYL_EINVAL);
+    /* the soffset to the vtable, patched below */
+    if (align_to(b, 4))
+        return b->err;
+    uint8_t *tp = grow(b, 4);
+    if (!tp)
+        return b->err;
+    size_t table = b->head;
+    size_t objsize = table - b->table_start;
+    uint32_t nslots = 0;
+    for (uint32_t i = 0; i < b->nfields; i++)
+        if (b->fields[i].id + 1 > nslots)
+            nslots = b->fields[i].id + 1;
+    size_t vtsize = MYL_FB_VT(nslots);
+    if (objsize > 0xffffu)
+        return bfail(b, MYL_ETOOBIG);
+    uint8_t *vt = grow(b, vtsize);
+    if (!vt)
+        return b->err;
+    /* grow() may have moved everything to the arena */
+    tp = b->buf + b->cap - table;
+    memset(vt, 0, vtsize);
+    myl_st16(vt, (uint16_t)vtsize);
+    myl_st16(vt + 2, (uint16_t)objsize);
+    for (uint32_t i = 0; i < b->nfields; i++)
+        myl_st16(vt + MYL_FB_VT(b->fields[i].id), (uint16_t)(table - b->fields[i].off));
+    /* vtable = table - soffset: the vtable sits just below the table */
+    myl_st32(tp, (uint32_t)(int32_t)(b->head - table));
+    b->in_table = 0;
+    b->nfields = 0;
+    *out = (myl_fb_ref)table;
+    return 0;
+}
+
+int myl_fb_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident, unsigned flags,
+                  myl_fb_msg *out)
+{
+    out->data = NULL;
+    out->len = 0;
+    out->in_place = false;
+    if (b->err)
+        return b->err;
+    if (b->in_table || b->in_vector || root == 0 || root > b->head)
+        return bfail(b, MYL_EINVAL);
+    for (size_t i = 0; ident && i < MYL_FB_IDENT_LEN; i++)
+        if (ident[i] == '\0')
+            return bfail(b, MYL_EINVAL);
+    size_t front = 4 + (ident ? MYL_FB_IDENT_LEN : 0);
+    track_align(b, 4);
+    if ((flags & MYL_FB_FINISH_AT_FRONT) && !b->in_arena) {
+        if (((uintptr_t)b->buf & (MYL_FB_MAX_ALIGN - 1)) != 0)
+            return bfail(b, MYL_EINVAL);
+        if (front > b->cap - b->head)
+            return bfail(b, MYL_ETOOBIG);
+        /* the root table lies at b->cap - root from the region start */
+        myl_st32(b->buf, (uint32_t)(b->cap - root));
+        if (ident)
+            memcpy(b->buf + 4, ident, MYL_FB_IDENT_LEN);
+        out->data = b->buf;
+        out->len = b->cap;
+        out->in_place = true;
+        return 0;
+    }
+    if (prealign(b, front, b->minalign))
+        return b->err;
+    if (ident) {
+        uint8_t *p = grow(b, MYL_FB_IDENT_LEN);
+        if (!p)
+            return b->err;
+        memcpy(p, ident, MYL_FB_IDENT_LEN);
+    }
+    uint8_t *p = grow(b, 4);
+    if (!p)
+        return b->err;
+    myl_st32(p, (uint32_t)(b->head - root));
+    out->data = p;
+    out->len = b->head;
+    out->in_place = !b->in_arena;
+    return 0;
+}

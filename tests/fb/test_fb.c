@@ -1,0 +1,551 @@
+/* FlatBuffers runtime: readers on hand-assembled bytes, the builder (tail,
+ * at-front, arena fallback, misuse), and every verifier error. The interop
+ * with flatc's C++ is tests/fb/interop_test.cc. */
+#include "harness.h"
+
+#include "myelon/myelon.h"
+
+#include "interop_desc.h"
+
+static const myl_fb_verify_opts k_opts = {.size = sizeof k_opts, .ident = MYLT_IDENT};
+static const myl_fb_verify_opts k_strict = {
+    .size = sizeof k_strict, .flags = MYL_FB_VERIFY_STRICT, .ident = MYLT_IDENT};
+
+/* 8-aligned scratch */
+static uint64_t g_buf[1024];
+static uint64_t g_arena[2048];
+
+static myl_fb_msg build(int which)
+{
+    myl_fb_msg m;
+    assert_int_equal(mylt_build_sample_buf(which, g_buf, sizeof g_buf, NULL, 0, 0, &m), 0);
+    return m;
+}
+
+/* A buffer laid out by hand from the format description, independent of
+ * our builder:
+ *   0  u32 root = 12
+ *   4  "MYLT"
+ *   8  vtable: size 10, table size 12, field 0 at 4, field 1 absent,
+ *      field 2 at 8
+ *  18  pad
+ *  20  table (not at 12: the root offset says 12, see below)
+ * Field ids follow Weapon: 0 name (string), 1 damage (i16, absent). */
+static void test_readers_handmade(void **state)
+{
+    (void)state;
+    uint8_t b[64];
+    memset(b, 0, sizeof b);
+    myl_st32(b + 0, 16); /* root table at 16 */
+    memcpy(b + 4, "MYLT", 4);
+    /* vtable at 8: 8 bytes: size 8, table size 8, name at +4, damage absent
+     * (beyond the vtable: 4 + 2 * 1 = 6 < 8, so it is in it, with 0) */
+    myl_st16(b + 8, 8);
+    myl_st16(b + 10, 8);
+    myl_st16(b + 12, 4);
+    myl_st16(b + 14, 0);
+    /* table at 16: soffset 8 (vtable = 16 - 8), name uoffset at 20 */
+    myl_st32(b + 16, 8);
+    myl_st32(b + 20, 8); /* string at 28 */
+    myl_st32(b + 28, 3);
+    memcpy(b + 32, "abc", 4);
+    size_t len = 36;
+    assert_int_equal(myl_fb_verify(b, len, &mylt_Weapon_desc, &k_strict, NULL), 0);
+    const uint8_t *t = myl_fb_root(b);
+    assert_ptr_equal(t, b + 16);
+    assert_true(myl_fb_has_ident(b, len, "MYLT"));
+    assert_false(myl_fb_has_ident(b, len, "MYLU"));
+    assert_false(myl_fb_has_ident(b, 7, "MYLT"));
+    assert_int_equal(myl_fb_field_off(t, MYLT_WEAPON_NAME), 4);
+    assert_true(myl_fb_present(t, MYLT_WEAPON_NAME));
+    assert_false(myl_fb_present(t, MYLT_WEAPON_DAMAGE));
+    assert_false(myl_fb_present(t, 7)); /* beyond the vtable */
+    myl_fb_str s = myl_fb_get_str(t, MYLT_WEAPON_NAME);
+    assert_int_equal(s.len, 3);
+    assert_string_equal(s.ptr, "abc");
+    assert_int_equal(myl_fb_get_i16(t, MYLT_WEAPON_DAMAGE, 7), 7);
+    /* now damage present: widen the table with an i16 at +8 */
+    myl_st16(b + 14, 8);
+    myl_st16(b + 10, 10);
+    myl_st16(b + 24, (uint16_t)-300);
+    assert_int_equal(myl_fb_verify(b, len, &mylt_Weapon_desc, &k_strict, NULL), 0);
+    assert_int_equal(myl_fb_get_i16(t, MYLT_WEAPON_DAMAGE, 7), -300);
+    /* NULL tables read as defaults */
+    assert_int_equal(myl_fb_get_i16(NULL, MYLT_WEAPON_DAMAGE, 7), 7);
+    assert_null(myl_fb_get_str(NULL, 0).ptr);
+    assert_null(myl_fb_get_vec(NULL, 0).data);
+    assert_false(myl_fb_present(NULL, 0));
+}
+
+static void test_samples_roundtrip(void **state)
+{
+    (void)state;
+    for (int which = 0; which < 3; which++) {
+        myl_fb_msg m = build(which);
+        assert_true(m.in_place);
+        assert_int_equal(m.len % 8, 0);
+        assert_int_equal(((uintptr_t)m.data) % 8, 0);
+        assert_true(myl_fb_has_ident(m.data, m.len, MYLT_IDENT));
+        myl_fb_verify_info info = {0};
+        int rc = myl_fb_verify(m.data, m.len, &mylt_Monster_desc, &k_opts, &info);
+        if (rc)
+            fprintf(stderr, "%s at %llu (%s.%s)\n", myl_strerror(rc),
+                    (unsigned long long)info.offset, info.table ? info.table : "-",
+                    info.field ? info.field : "-");
+        assert_int_equal(rc, 0);
+        assert_int_equal(myl_fb_verify(m.data, m.len, &mylt_Monster_desc, &k_strict, NULL), 0);
+        assert_int_equal(mylt_check_sample(myl_fb_root(m.data), which), 0);
+    }
+    /* the deprecated field an old writer set is in the bytes, untouched */
+    myl_fb_msg m = build(MYLT_SAMPLE_FULL);
+    assert_int_equal(myl_fb_get_u32(myl_fb_root(m.data), MYLT_MONSTER_OLD_HP, 100), 77);
+    /* same input, same bytes */
+    static uint64_t other[1024];
+    myl_fb_msg m2;
+    assert_int_equal(mylt_build_sample_buf(0, other, sizeof other, NULL, 0, 0, &m2), 0);
+    assert_int_equal(m.len, m2.len);
+    assert_memory_equal(m.data, m2.data, m.len);
+}
+
+static void test_at_front(void **state)
+{
+    (void)state;
+    uint8_t *region = (uint8_t *)g_buf;
+    size_t cap = 3004; /* not a multiple of 8: the builder uses 3000 */
+    memset(g_buf, 0xa5, sizeof g_buf);
+    myl_fb_msg m;
+    assert_int_equal(
+        mylt_build_sample_buf(MYLT_SAMPLE_FULL, region, cap, NULL, 0, MYL_FB_FINISH_AT_FRONT, &m),
+        0);
+    assert_ptr_equal(m.data, region);
+    assert_int_equal(m.len, 3000);
+    assert_true(m.in_place);
+    assert_int_equal(region[3000], 0xa5); /* nothing written beyond */
+    assert_memory_equal(region + 4, MYLT_IDENT, 4);
+    assert_int_equal(myl_fb_verify(m.data, m.len, &mylt_Monster_desc, &k_strict, NULL), 0);
+    assert_int_equal(mylt_check_sample(myl_fb_root(m.data), MYLT_SAMPLE_FULL), 0);
+    /* the tail form of the same message holds the same objects */
+    myl_fb_msg t = build(MYLT_SAMPLE_FULL);
+    assert_true(m.len > t.len);
+    assert_int_equal(myl_ld32(m.data) - (m.len - t.len), myl_ld32(t.data));
+    /* an unaligned region cannot take the root offset at its start */
+    myl_fb_builder b;
+    myl_fb_ref root;
+    myl_fb_builder_init(&b, region + 4, 1000, NULL, 0);
+    mylt_build_sample(&b, MYLT_SAMPLE_MINIMAL, &root);
+    assert_int_equal(myl_fb_finish(&b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m), MYL_EINVAL);
+    /* exactly full: the message ends where the front bytes begin */
+    myl_fb_builder_init(&b, region, 4096, NULL, 0);
+    mylt_build_sample(&b, MYLT_SAMPLE_MINIMAL, &root);
+    size_t used = myl_fb_builder_size(&b);
+    myl_fb_builder_init(&b, region, used + 8, NULL, 0);
+    mylt_build_sample(&b, MYLT_SAMPLE_MINIMAL, &root);
+    assert_int_equal(myl_fb_finish(&b, root, MYLT_IDENT, MYL_FB_FINISH_AT_FRONT, &m), 0);
+    assert_int_equal(myl_fb_verify(m.data, m.len, &mylt_Monster_desc, &k_strict, NULL), 0);
+    /* the smallest region (a multiple of 8) with 4 bytes to spare: room
+     * for the root offset, and for the identifier only if 8 are left */
+    size_t c = (used + 4 + 7) & ~(size_t)7;
+    myl_fb_builder_init(&b, region, c, NULL, 0);
+    mylt_build_sample(&b, MYLT_SAMPLE_MINIMAL, &root);
+    assert_int_equal(myl_fb_finish(&b, root, MYLT_IDENT, MYL_FB_FINISH_AT_FRONT, &m),
+                     c - used >= 8 ? 0 : MYL_ETOOBIG);
+    myl_fb_builder_init(&b, region, c - 8, NULL, 0);
+    mylt_build_sample(&b, MYLT_SAMPLE_MINIMAL, &root);
+    assert_int_equal(myl_fb_finish(&b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m), MYL_ETOOBIG);
+    myl_fb_builder_init(&b, region, c, NULL, 0);
+    mylt_build_sample(&b, MYLT_SAMPLE_MINIMAL, &root);
+    assert_int_equal(myl_fb_finish(&b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m), 0);
+    assert_false(myl_fb_has_ident(m.data, m.len, MYLT_IDENT));
+    myl_fb_verify_opts noid = {.size = sizeof noid};
+    assert_int_equal(myl_fb_verify(m.data, m.len, &mylt_Monster_desc, &noid, NULL), 0);
+}
+
+static void test_arena_fallback(void **state)
+{
+    (void)state;
+    /* guard bytes around both regions */
+    uint8_t *region = (uint8_t *)g_buf + 64;
+    uint8_t *arena = (uint8_t *)g_arena + 64;
+    memset(g_buf, 0x5a, sizeof g_buf);
+    memset(g_arena, 0x5a, sizeof g_arena);
+    myl_fb_msg m;
+    assert_int_equal(mylt_build_sample_buf(MYLT_SAMPLE_FULL, region, 128, arena, 4096,
+                                           MYL_FB_FINISH_AT_FRONT, &m),
+                     0);
+    assert_false(m.in_place);
+    assert_true(m.data >= arena && m.data + m.len == arena + 4096);
+    assert_int_equal(myl_fb_verify(m.data, m.len, &mylt_Monster_desc, &k_strict, NULL), 0);
+    assert_int_equal(mylt_check_sample(myl_fb_root(m.data), MYLT_SAMPLE_FULL), 0);
+    /* identical to a message built directly */
+    myl_fb_msg d;
+    static uint64_t direct[1024];
+    assert_int_equal(mylt_build_sample_buf(MYLT_SAMPLE_FULL, direct, sizeof direct, NULL, 0, 0, &d),
+                     0);
+    assert_int_equal(d.len, m.len);
+    assert_memory_equal(d.data, m.data, m.len);
+    for (size_t i = 0; i < 64; i++) {
+        assert_int_equal(((uint8_t *)g_buf)[i], 0x5a);
+        assert_int_equal(region[128 + i], 0x5a);
+        assert_int_equal(((uint8_t *)g_arena)[i], 0x5a);
+        assert_int_equal(arena[4096 + i], 0x5a);
+    }
+    /* too small for both: ETOOBIG, nothing written outside */
+    memset(g_arena, 0x5a, sizeof g_arena);
+    assert_int_equal(mylt_build_sample_buf(MYLT_SAMPLE_FULL, region, 128, arena, 256, 0, &m),
+                     MYL_ETOOBIG);
+    assert_null(m.data);
+    for (size_t i = 0; i < 64; i++) {
+        assert_int_equal(((uint8_t *)g_arena)[i], 0x5a);
+        assert_int_equal(arena[256 + i], 0x5a);
+    }
+    /* no arena */
+    assert_int_equal(mylt_build_sample_buf(MYLT_SAMPLE_FULL, region, 128, NULL, 0, 0, &m),
+                     MYL_ETOOBIG);
+    /* every region size from 0 up: in place or in the arena, never wrong */
+    myl_fb_msg t = build(MYLT_SAMPLE_FULL);
+    for (size_t cap = 0; cap <= t.len + 16; cap += 8) {
+        assert_int_equal(mylt_build_sample_buf(MYLT_SAMPLE_FULL, region, cap, arena, 4096, 0, &m),
+                         0);
+        assert_int_equal(m.in_place, cap >= t.len);
+        assert_int_equal(m.len, t.len);
+        assert_memory_equal(m.data, t.data, t.len);
+    }
+    /* reset returns to the first region */
+    myl_fb_builder b;
+    myl_fb_ref root;
+    myl_fb_builder_init(&b, region, 64, arena, 4096);
+    mylt_build_sample(&b, MYLT_SAMPLE_FULL, &root);
+    assert_int_equal(b.in_arena, 1);
+    myl_fb_builder_reset(&b);
+    mylt_build_sample(&b, MYLT_SAMPLE_MINIMAL, &root);
+    assert_int_equal(myl_fb_finish(&b, root, MYLT_IDENT, 0, &m), 0);
+    assert_true(m.in_place);
+    assert_true(m.data >= region && m.data < region + 64);
+}
+
+static void test_builder_misuse(void **state)
+{
+    (void)state;
+    myl_fb_builder b;
+    myl_fb_ref r, s;
+    myl_fb_msg m;
+    myl_fb_builder_init(&b, g_buf, sizeof g_buf, NULL, 0);
+    /* a field outside a table */
+    assert_int_equal(myl_fb_add_u32(&b, 0, 1), MYL_EINVAL);
+    /* sticky: everything after fails the same way */
+    assert_int_equal(myl_fb_create_string(&b, "x", 1, &s), MYL_EINVAL);
+    assert_int_equal(s, 0);
+    myl_fb_builder_reset(&b);
+    assert_int_equal(myl_fb_create_string(&b, "x", 1, &s), 0);
+    /* building an object inside a table */
+    assert_int_equal(myl_fb_table_start(&b), 0);
+    assert_int_equal(myl_fb_create_string(&b, "y", 1, &r), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    /* a table inside a table */
+    assert_int_equal(myl_fb_table_start(&b), 0);
+    assert_int_equal(myl_fb_table_start(&b), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    /* a reference to nothing, or to something not yet finished */
+    assert_int_equal(myl_fb_table_start(&b), 0);
+    assert_int_equal(myl_fb_add_ref(&b, 0, 0), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    assert_int_equal(myl_fb_create_string(&b, "x", 1, &s), 0);
+    assert_int_equal(myl_fb_table_start(&b), 0);
+    assert_int_equal(myl_fb_add_ref(&b, 0, s + 100), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    /* end without start, vec_end without start */
+    assert_int_equal(myl_fb_table_end(&b, &r), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    assert_int_equal(myl_fb_vec_end(&b, &r), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    /* bad alignment, bad scalar size, bad struct */
+    void *p;
+    assert_int_equal(myl_fb_vec_start(&b, 1, 4, 3, &p), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    assert_int_equal(myl_fb_vec_start(&b, 1, 4, 16, &p), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    assert_int_equal(myl_fb_create_vec_scalar(&b, "abc", 1, 3, &r), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    assert_int_equal(myl_fb_table_start(&b), 0);
+    assert_int_equal(myl_fb_add_struct(&b, 0, "abcdef", 6, 4), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    /* vector length that cannot exist */
+    assert_int_equal(myl_fb_vec_start(&b, SIZE_MAX / 2, 8, 8, &p), MYL_ETOOBIG);
+    myl_fb_builder_reset(&b);
+    /* finish: bad root, bad identifier, open table */
+    assert_int_equal(myl_fb_finish(&b, 0, NULL, 0, &m), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    mylt_build_sample(&b, MYLT_SAMPLE_MINIMAL, &r);
+    assert_int_equal(myl_fb_finish(&b, r, "AB", 0, &m), MYL_EINVAL);
+    myl_fb_builder_reset(&b);
+    mylt_build_sample(&b, MYLT_SAMPLE_MINIMAL, &r);
+    assert_int_equal(myl_fb_table_start(&b), 0);
+    assert_int_equal(myl_fb_finish(&b, r, NULL, 0, &m), MYL_EINVAL);
+    /* too many fields in one table */
+    myl_fb_builder_reset(&b);
+    assert_int_equal(myl_fb_table_start(&b), 0);
+    for (uint32_t i = 0; i < MYL_FB_MAX_FIELDS; i++)
+        assert_int_equal(myl_fb_add_u8(&b, i, 1), 0);
+    assert_int_equal(myl_fb_add_u8(&b, MYL_FB_MAX_FIELDS, 1), MYL_ETOOBIG);
+    /* an empty table and a high field id make valid buffers */
+    myl_fb_builder_reset(&b);
+    assert_int_equal(myl_fb_table_start(&b), 0);
+    assert_int_equal(myl_fb_add_u32(&b, 1000, 0x01020304), 0);
+    assert_int_equal(myl_fb_table_end(&b, &r), 0);
+    assert_int_equal(myl_fb_finish(&b, r, NULL, 0, &m), 0);
+    static const myl_fb_field_desc f[] = {
+        {.name = "far", .id = 1000, .kind = MYL_FB_K_SCALAR, .size = 4}};
+    static const myl_fb_table_desc far = {"Far", 1, f};
+    assert_int_equal(myl_fb_verify(m.data, m.len, &far, NULL, NULL), 0);
+    assert_true(myl_fb_get_u32(myl_fb_root(m.data), 1000, 0) == 0x01020304);
+}
+
+/* Patch a built buffer and expect an error (and where). */
+static int verify_buf(const uint8_t *p, size_t len, const myl_fb_verify_opts *o,
+                      myl_fb_verify_info *info)
+{
+    return myl_fb_verify(p, len, &mylt_Monster_desc, o, info);
+}
+
+static uint8_t *copy_of(myl_fb_msg m)
+{
+    static uint64_t c[1024];
+    memcpy(c, m.data, m.len);
+    return (uint8_t *)c;
+}
+
+static void test_verify_errors(void **state)
+{
+    (void)state;
+    myl_fb_verify_info info;
+    myl_fb_msg m = build(MYLT_SAMPLE_MINIMAL);
+    uint8_t *b = copy_of(m);
+    size_t len = m.len;
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), 0);
+    /* size */
+    assert_int_equal(verify_buf(b, 11, &k_opts, NULL), MYL_EFBSIZE);
+    assert_int_equal(verify_buf(b, 0, &k_opts, NULL), MYL_EFBSIZE);
+    assert_int_equal(myl_fb_verify(NULL, 0, &mylt_Monster_desc, NULL, NULL), MYL_EFBSIZE);
+    assert_int_equal(myl_fb_verify(b, len, NULL, NULL, NULL), MYL_EINVAL);
+    myl_fb_verify_opts small = {.size = 4};
+    assert_int_equal(verify_buf(b, len, &small, NULL), MYL_EINVAL);
+    /* identifier */
+    myl_fb_verify_opts other = {.size = sizeof other, .ident = "XXXX"};
+    assert_int_equal(verify_buf(b, len, &other, &info), MYL_EFBIDENT);
+    assert_int_equal(info.offset, 4);
+    assert_int_equal(verify_buf(b, len, NULL, NULL), 0); /* not asked for */
+    /* root offset: zero, negative, beyond, misaligned */
+    uint32_t root = myl_ld32(b);
+    myl_st32(b, 0);
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), MYL_EFBOFFSET);
+    myl_st32(b, 0x80000000u);
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), MYL_EFBOFFSET);
+    myl_st32(b, (uint32_t)len);
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), MYL_EFBBOUNDS);
+    myl_st32(b, root + 2);
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), MYL_EFBALIGN);
+    myl_fb_verify_opts noalign = {.size = sizeof noalign, .flags = MYL_FB_VERIFY_NO_ALIGN};
+    assert_int_not_equal(verify_buf(b, len, &noalign, NULL), MYL_EFBALIGN);
+    myl_st32(b, root);
+    /* vtable: odd size, out of bounds, misaligned */
+    uint8_t *t = b + root;
+    uint32_t vt = root - myl_ld32(t);
+    uint16_t vsize = myl_ld16(b + vt);
+    myl_st16(b + vt, (uint16_t)(vsize + 1));
+    assert_int_equal(verify_buf(b, len, &k_opts, &info), MYL_EFBVTABLE);
+    assert_int_equal(info.offset, vt);
+    assert_string_equal(info.table, "Monster");
+    myl_st16(b + vt, (uint16_t)(len + 2));
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), MYL_EFBBOUNDS);
+    myl_st16(b + vt, vsize);
+    int32_t so = (int32_t)myl_ld32(t);
+    myl_st32(t, (uint32_t)(so + 1));
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), MYL_EFBALIGN);
+    myl_st32(t, (uint32_t)(int32_t)-100000);
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), MYL_EFBBOUNDS);
+    myl_st32(t, (uint32_t)so);
+    /* strict vtable rules: a 2-byte vtable is accepted by the official
+     * verifier (no fields) but not by ours in strict mode */
+    myl_st16(b + vt, 2);
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), MYL_EFBREQUIRED); /* name gone */
+    assert_int_equal(verify_buf(b, len, &k_strict, NULL), MYL_EFBVTABLE);
+    myl_st16(b + vt, vsize);
+    uint16_t objsize = myl_ld16(b + vt + 2);
+    myl_st16(b + vt + 2, 4);
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), 0);
+    assert_int_equal(verify_buf(b, len, &k_strict, &info), MYL_EFBVTABLE);
+    assert_string_equal(info.field, "name");
+    myl_st16(b + vt + 2, objsize);
+    /* the string: not terminated, too long, out of bounds */
+    uint16_t fo = myl_fb_field_off(t, MYLT_MONSTER_NAME);
+    uint32_t so_ = root + fo;
+    uint32_t str = so_ + myl_ld32(b + so_);
+    assert_int_equal(myl_ld32(b + str), 1);
+    b[str + 5] = 'x';
+    assert_int_equal(verify_buf(b, len, &k_opts, &info), MYL_EFBSTRING);
+    assert_string_equal(info.field, "name");
+    assert_int_equal(info.offset, str + 5);
+    b[str + 5] = 0;
+    myl_st32(b + str, 0x7fffffff);
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), MYL_EFBVECLEN);
+    myl_st32(b + str, 0x7ffffffe);
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), MYL_EFBBOUNDS);
+    myl_st32(b + str, 1);
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), 0);
+    /* required */
+    myl_st16(b + vt + MYL_FB_VT(MYLT_MONSTER_NAME), 0);
+    assert_int_equal(verify_buf(b, len, &k_opts, &info), MYL_EFBREQUIRED);
+    assert_string_equal(info.field, "name");
+}
+
+static void test_verify_vectors_unions(void **state)
+{
+    (void)state;
+    myl_fb_msg m = build(MYLT_SAMPLE_FULL);
+    uint8_t *b = copy_of(m);
+    size_t len = m.len;
+    myl_fb_verify_info info;
+    const uint8_t *t = myl_fb_root(b);
+    /* a scalar vector whose count overruns the buffer */
+    myl_fb_vec v = myl_fb_get_vec(t, MYLT_MONSTER_VALUES);
+    uint8_t *cnt = (uint8_t *)v.data - 4;
+    myl_st32(cnt, 1000);
+    assert_int_equal(verify_buf(b, len, &k_opts, &info), MYL_EFBBOUNDS);
+    assert_string_equal(info.field, "values");
+    myl_st32(cnt, 0x7fffffff / 8);
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), MYL_EFBVECLEN);
+    myl_st32(cnt, 3);
+    /* a string in a vector of strings, unterminated */
+    v = myl_fb_get_vec(t, MYLT_MONSTER_TAGS);
+    myl_fb_str s = myl_fb_vec_str(v, 0);
+    ((char *)s.ptr)[s.len] = '!';
+    assert_int_equal(verify_buf(b, len, &k_opts, &info), MYL_EFBSTRING);
+    assert_string_equal(info.field, "tags");
+    ((char *)s.ptr)[s.len] = 0;
+    /* a table in a vector of tables: its vtable made odd */
+    v = myl_fb_get_vec(t, MYLT_MONSTER_WEAPONS);
+    const uint8_t *w = myl_fb_vec_table(v, 0);
+    uint8_t *wvt = (uint8_t *)w - (int32_t)myl_ld32(w);
+    uint16_t ws = myl_ld16(wvt);
+    myl_st16(wvt, (uint16_t)(ws | 1));
+    assert_int_equal(verify_buf(b, len, &k_opts, &info), MYL_EFBVTABLE);
+    assert_string_equal(info.table, "Weapon");
+    myl_st16(wvt, ws);
+    assert_int_equal(verify_buf(b, len, &k_strict, NULL), 0);
+    /* unions: an unknown type passes (as in the official verifier), but not
+     * in strict mode; NONE with a value likewise */
+    uint8_t *type = (uint8_t *)myl_fb_field(t, MYLT_MONSTER_EQUIPPED_TYPE);
+    *type = 7;
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), 0);
+    assert_int_equal(verify_buf(b, len, &k_strict, &info), MYL_EFBUNION);
+    assert_string_equal(info.field, "equipped");
+    *type = 0;
+    assert_int_equal(verify_buf(b, len, &k_opts, NULL), 0);
+    assert_int_equal(verify_buf(b, len, &k_strict, NULL), MYL_EFBUNION);
+    /* the value is verified as the type says */
+    *type = MYLT_EQUIPMENT_SHIELD;
+    (void)verify_buf(b, len, &k_opts, NULL); /* either verdict; must not crash */
+    *type = MYLT_EQUIPMENT_WEAPON;
+    assert_int_equal(verify_buf(b, len, &k_strict, NULL), 0);
+    /* a zero uoffset to the union value */
+    uint8_t *uv = (uint8_t *)myl_fb_field(t, MYLT_MONSTER_EQUIPPED);
+    uint32_t keep = myl_ld32(uv);
+    myl_st32(uv, 0);
+    assert_int_equal(verify_buf(b, len, &k_opts, &info), MYL_EFBOFFSET);
+    myl_st32(uv, keep);
+    /* a struct field misaligned: its vtable entry moved by 4 */
+    uint8_t *mvt = (uint8_t *)t - (int32_t)myl_ld32(t);
+    uint16_t pos = myl_ld16(mvt + MYL_FB_VT(MYLT_MONSTER_POS));
+    myl_st16(mvt + MYL_FB_VT(MYLT_MONSTER_POS), (uint16_t)(pos + 4));
+    assert_int_equal(verify_buf(b, len, &k_opts, &info), MYL_EFBALIGN);
+    assert_string_equal(info.field, "pos");
+    myl_st16(mvt + MYL_FB_VT(MYLT_MONSTER_POS), pos);
+    assert_int_equal(verify_buf(b, len, &k_strict, NULL), 0);
+}
+
+static void test_verify_limits(void **state)
+{
+    (void)state;
+    /* the full sample has 11 tables (Monster x3, Weapon x4, Row x3,
+     * Shield) and nests 3 deep (Monster > Monster > Shield / Monster) */
+    myl_fb_msg m = build(MYLT_SAMPLE_FULL);
+    myl_fb_verify_opts o = {.size = sizeof o, .max_tables = 10};
+    assert_int_equal(verify_buf(m.data, m.len, &o, NULL), MYL_EFBTABLES);
+    o.max_tables = 11;
+    assert_int_equal(verify_buf(m.data, m.len, &o, NULL), 0);
+    o.max_tables = 0;
+    o.max_depth = 2;
+    assert_int_equal(verify_buf(m.data, m.len, &o, NULL), MYL_EFBDEPTH);
+    o.max_depth = 3;
+    assert_int_equal(verify_buf(m.data, m.len, &o, NULL), 0);
+    /* a chain of monsters: 64 deep passes the default limit, 65 does not */
+    for (int depth = 63; depth <= 66; depth++) {
+        myl_fb_builder b;
+        myl_fb_ref r = 0, name;
+        myl_fb_builder_init(&b, g_buf, sizeof g_buf, NULL, 0);
+        for (int i = 0; i < depth; i++) {
+            myl_fb_create_string(&b, "n", 1, &name);
+            myl_fb_table_start(&b);
+            myl_fb_add_ref(&b, MYLT_MONSTER_NAME, name);
+            if (r)
+                myl_fb_add_ref(&b, MYLT_MONSTER_ENEMY, r);
+            assert_int_equal(myl_fb_table_end(&b, &r), 0);
+        }
+        myl_fb_msg c;
+        assert_int_equal(myl_fb_finish(&b, r, NULL, 0, &c), 0);
+        assert_int_equal(myl_fb_verify(c.data, c.len, &mylt_Monster_desc, NULL, NULL),
+                         depth <= 64 ? 0 : MYL_EFBDEPTH);
+    }
+}
+
+/* Every byte of every sample set to several values, and every truncation:
+ * the verifier never crashes (ASan/UBSan builds), and whatever it accepts
+ * the readers can walk. The differential test against the official C++
+ * verifier is interop_test.cc. */
+static void test_verify_mutations(void **state)
+{
+    (void)state;
+    static uint64_t mb[1024];
+    size_t accepted = 0, rejected = 0;
+    for (int which = 0; which < 3; which++) {
+        myl_fb_msg m = build(which);
+        for (size_t i = 0; i < m.len; i++) {
+            static const uint8_t vals[] = {0x00, 0x01, 0x7f, 0x80, 0xff};
+            for (size_t k = 0; k < sizeof vals / sizeof vals[0] + 8; k++) {
+                memcpy(mb, m.data, m.len);
+                uint8_t *p = (uint8_t *)mb;
+                if (k < sizeof vals)
+                    p[i] = vals[k];
+                else
+                    p[i] ^= (uint8_t)(1u << (k - sizeof vals));
+                int rc = myl_fb_verify(p, m.len, &mylt_Monster_desc, NULL, NULL);
+                if (rc == 0) {
+                    accepted++;
+                    (void)mylt_walk(myl_fb_root(p));
+                } else {
+                    assert_true(rc <= -1100 && rc >= -1111);
+                    rejected++;
+                }
+                if (myl_fb_verify(p, m.len, &mylt_Monster_desc, &k_strict, NULL) == 0)
+                    (void)mylt_walk(myl_fb_root(p));
+            }
+        }
+        for (size_t cut = 0; cut < m.len; cut++) {
+            uint8_t *p = malloc(cut ? cut : 1);
+            memcpy(p, m.data, cut);
+            if (myl_fb_verify(p, cut, &mylt_Monster_desc, NULL, NULL) == 0)
+                (void)mylt_walk(myl_fb_root(p));
+            free(p);
+        }
+    }
+    /* both outcomes happen: the mutations are not all harmless, nor all
+     * fatal */
+    assert_true(accepted > 100);
+    assert_true(rejected > 100);
+}
+
+MYL_TEST_MAIN("fb", cmocka_unit_test(test_readers_handmade),
+              cmocka_unit_test(test_samples_roundtrip), cmocka_unit_test(test_at_front),
+              cmocka_unit_test(test_arena_fallback), cmocka_unit_test(test_builder_misuse),
+              cmocka_unit_test(test_verify_errors), cmocka_unit_test(test_verify_vectors_unions),
+              cmocka_unit_test(test_verify_limits), cmocka_unit_test(test_verify_mutations))
