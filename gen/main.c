@@ -1,8 +1,9 @@
 /* myelonc: the .myl schema compiler's command line.
  *
- *   myelonc [-o OUT_DIR] [-I DIR]... [--depfile FILE] file.myl...
+ *   myelonc [-o OUT_DIR] [-I DIR]... [--depfile FILE] [--emit-fbs] file.myl...
  *
- * writes OUT_DIR/<stem>.myl.h and OUT_DIR/<stem>.myl.c for each schema.
+ * writes OUT_DIR/<stem>.myl.h and OUT_DIR/<stem>.myl.c for each schema (and
+ * OUT_DIR/<stem>.fbs with --emit-fbs).
  * Exit status: 0 success, 1 errors in a schema (or an unreadable input),
  * 2 bad command line, 3 outputs could not be written.
  */
@@ -30,6 +31,8 @@ static const char usage[] =
     "                  may be repeated, searched in order\n"
     "  --depfile FILE  write the outputs' dependencies (every schema read) to FILE,\n"
     "                  in Make syntax\n"
+    "  --emit-fbs      also write OUT_DIR/file.fbs, the FlatBuffers schema of the\n"
+    "                  enums, structs, tables and unions\n"
     "  --check         check the schemas and report errors; write nothing\n"
     "  --print         print the resolved schema (layout, field ids, fingerprints)\n"
     "                  to standard output; write nothing\n"
@@ -45,7 +48,7 @@ typedef enum mode { MODE_GEN, MODE_CHECK, MODE_PRINT, MODE_TOKENS, MODE_AST } mo
 
 typedef struct output {
     char *stem;
-    mylc_buf h, c;
+    mylc_buf h, c, fbs;
 } output;
 
 static char *out_path(const char *dir, const char *stem, const char *ext)
@@ -135,7 +138,7 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
     const char *depfile = NULL;
     unsigned nincdirs = 0, ninputs = 0;
     mode m = MODE_GEN;
-    bool no_more_opts = false;
+    bool no_more_opts = false, fbs = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         int r;
@@ -151,6 +154,8 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
         } else if (strcmp(a, "--version") == 0) {
             printf("myelonc %s\n", mylc_version);
             return 0;
+        } else if (strcmp(a, "--emit-fbs") == 0) {
+            fbs = true;
         } else if (strcmp(a, "--check") == 0) {
             m = MODE_CHECK;
         } else if (strcmp(a, "--print") == 0) {
@@ -226,6 +231,8 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
                             abort();
                     }
                     mylc_emit(&ctx, s, &outs[i].h, &outs[i].c);
+                    if (fbs)
+                        mylc_emit_fbs(&ctx, s, &outs[i].fbs);
                     for (unsigned k = 0; k < ctx.nfiles; k++) {
                         const char *path = ctx.files[k]->path;
                         bool seen = false;
@@ -262,6 +269,14 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
             dep_path(&targets, h);
             mylc_buf_putc(&targets, ' ');
             dep_path(&targets, c);
+            if (fbs) {
+                char *x = out_path(outdir, outs[i].stem, ".fbs");
+                if (status == 0 && write_file(x, outs[i].fbs.p, outs[i].fbs.n))
+                    status = EXIT_WRITE;
+                mylc_buf_putc(&targets, ' ');
+                dep_path(&targets, x);
+                free(x);
+            }
             free(h);
             free(c);
         }
@@ -284,6 +299,7 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
         free(outs[i].stem);
         mylc_buf_free(&outs[i].h);
         mylc_buf_free(&outs[i].c);
+        mylc_buf_free(&outs[i].fbs);
     }
     free(outs);
     for (unsigned j = 0; j < ndeps; j++)

@@ -394,6 +394,8 @@ bool mylc_compile(mylc_ctx *c, mylc_file *f, mylc_schema **out);
 /* Emission into buffers (emit_c.c). */
 extern const char *const mylc_version;
 void mylc_emit(mylc_ctx *c, mylc_schema *s, mylc_buf *header, mylc_buf *source);
+/* The equivalent FlatBuffers schema (emit_fbs.c). */
+void mylc_emit_fbs(mylc_ctx *c, mylc_schema *s, mylc_buf *out);
 
 /* Debug output (dump.c). */
 void mylc_dump_tokens(mylc_ctx *c, mylc_file *f, mylc_buf *out);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates myelonc's expected outputs from the current compiler:
-#   tests/golden/<stem>.myl.{h,c}   for each schema listed below
+#   tests/golden/<stem>.myl.{h,c}, <stem>.fbs   for each schema listed below
 #   tests/gen/diag/<name>.err       for each tests/gen/diag/<name>.myl with an .err
 # Usage: scripts/update-goldens.sh [BUILD_DIR]   (default: build)
 # Builds myelonc first (or uses $MYELONC). Review `git diff` before committing: every change
@@ -15,8 +15,8 @@ else
   m="$build/gen/myelonc"
 fi
 for s in schemas/ticks.myl schemas/common.myl schemas/fabric.myl tests/golden/edge.myl \
-  tests/golden/framed.myl; do
-  "$m" -o tests/golden -I schemas "$s"
+  tests/golden/framed.myl tests/golden/tables.myl; do
+  "$m" --emit-fbs -o tests/golden -I schemas "$s"
 done
 m=$(realpath "$m")
 cd tests/gen/diag

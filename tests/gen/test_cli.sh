@@ -44,6 +44,18 @@ if grep -q "$work" "$work/out dir/fabric.myl.h" "$work/out dir/fabric.myl.c"; th
 expected='out\ dir/fabric.myl.h out\ dir/fabric.myl.c: src\ dir/fabric.myl src\ dir/common.myl'
 [ "$(cat "$work/out dir/fabric.d")" = "$expected" ] || { echo "FAIL: depfile: $(cat "$work/out dir/fabric.d")"; fail=1; }
 
+[ -e "$work/out dir/fabric.fbs" ] && { echo "FAIL: .fbs written without --emit-fbs"; fail=1; }
+
+# --emit-fbs: the FlatBuffers schema as well, listed in the depfile.
+(cd "$work" && "$m" --emit-fbs -o "fbs out" --depfile "fbs out/fabric.d" "src dir/fabric.myl"); check "--emit-fbs" 0 $?
+for f in fabric.myl.h fabric.myl.c fabric.fbs; do
+  [ -s "$work/fbs out/$f" ] || { echo "FAIL: --emit-fbs: $f not written"; fail=1; }
+done
+grep -q '^namespace fabric;$' "$work/fbs out/fabric.fbs" || { echo "FAIL: .fbs namespace"; fail=1; }
+grep -q '^include "common.fbs";$' "$work/fbs out/fabric.fbs" || { echo "FAIL: .fbs include"; fail=1; }
+expected='fbs\ out/fabric.myl.h fbs\ out/fabric.myl.c fbs\ out/fabric.fbs: src\ dir/fabric.myl src\ dir/common.myl'
+[ "$(cat "$work/fbs out/fabric.d")" = "$expected" ] || { echo "FAIL: --emit-fbs depfile: $(cat "$work/fbs out/fabric.d")"; fail=1; }
+
 # -I: an import found through the search path.
 mkdir -p "$work/inc" "$work/main"
 cp "$schemas/common.myl" "$work/inc/"

@@ -1,11 +1,12 @@
-# A golden test: compile SCHEMA with myelonc into OUT and compare each
-# output with its checked-in copy in GOLDEN. Also used, with two OUT
+# A golden test: compile SCHEMA with myelonc (with --emit-fbs) into OUT and
+# compare each output (.myl.h, .myl.c, .fbs) with its checked-in copy in
+# GOLDEN. Also used, with two OUT
 # directories, for the determinism test (DETERMINISM=ON: compile twice,
 # compare the two runs byte for byte).
 get_filename_component(stem ${SCHEMA} NAME_WE)
 file(REMOVE_RECURSE ${OUT})
 file(MAKE_DIRECTORY ${OUT})
-execute_process(COMMAND ${MYELONC} -o ${OUT} -I ${INCLUDE} ${SCHEMA}
+execute_process(COMMAND ${MYELONC} --emit-fbs -o ${OUT} -I ${INCLUDE} ${SCHEMA}
   RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(NOT rc STREQUAL "0")
   message(FATAL_ERROR "myelonc ${SCHEMA} failed (${rc}):\n${err}")
@@ -13,10 +14,11 @@ endif()
 if(DETERMINISM)
   file(REMOVE_RECURSE ${OUT}.2)
   file(MAKE_DIRECTORY ${OUT}.2)
-  execute_process(COMMAND ${MYELONC} -o ${OUT}.2 -I ${INCLUDE} ${SCHEMA} RESULT_VARIABLE rc)
+  execute_process(COMMAND ${MYELONC} --emit-fbs -o ${OUT}.2 -I ${INCLUDE} ${SCHEMA}
+                  RESULT_VARIABLE rc)
   set(GOLDEN ${OUT}.2)
 endif()
-foreach(ext myl.h myl.c)
+foreach(ext myl.h myl.c fbs)
   execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT}/${stem}.${ext}
                           ${GOLDEN}/${stem}.${ext} RESULT_VARIABLE same)
   if(NOT same EQUAL 0)

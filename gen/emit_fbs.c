@@ -1,0 +1,273 @@
+/* Emit: the FlatBuffers schema (.fbs) equivalent to a schema's enums,
+ * structs, tables and unions (myelonc --emit-fbs), for flatc and the other
+ * FlatBuffers tools.
+ *
+ * Every table field gets its id explicitly (a union field the id of its
+ * value; flatc puts its hidden type field at id - 1, as myelonc does), so
+ * the .fbs fixes the same wire layout whatever the order of fields. Enums
+ * and structs come first, then unions, then tables (see below). Enum
+ * values are written in ascending order (flatc requires it), each with its
+ * value. Declarations FlatBuffers has no equivalent for (events, channels,
+ * topologies, pipelines) are listed in comments. Imports become includes
+ * of the imported schemas' .fbs files (myelonc --emit-fbs writes one per
+ * schema compiled).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mylc.h"
+
+/* flatc's limits that .myl does not share. */
+#define FBS_MAX_ALIGN 32u
+#define FBS_MAX_ARRAY 65535u
+
+static const char *fbs_scalar(mylc_builtin b)
+{
+    switch (b) {
+    case MYLC_T_U8:
+        return "ubyte";
+    case MYLC_T_U16:
+        return "ushort";
+    case MYLC_T_U32:
+        return "uint";
+    case MYLC_T_U64:
+        return "ulong";
+    case MYLC_T_I8:
+        return "byte";
+    case MYLC_T_I16:
+        return "short";
+    case MYLC_T_I32:
+        return "int";
+    case MYLC_T_I64:
+        return "long";
+    case MYLC_T_F32:
+        return "float";
+    case MYLC_T_F64:
+        return "double";
+    case MYLC_T_BOOL:
+        return "bool";
+    case MYLC_T_CHAR:
+        return "byte";
+    case MYLC_T_STRING:
+        return "string";
+    default:
+        return NULL;
+    }
+}
+
+/* A declaration's name as seen from schema s: bare in its own package,
+ * qualified by the package otherwise. */
+static void type_ref(mylc_buf *b, const mylc_schema *s, const mylc_decl *d)
+{
+    if (d->schema != s && strcmp(d->schema->pkg, s->pkg) != 0)
+        mylc_buf_printf(b, "%s.", d->schema->pkg);
+    mylc_buf_printf(b, "%.*s", (int)d->name.n, d->name.p);
+}
+
+static void base_ref(mylc_buf *b, const mylc_schema *s, const mylc_type *t)
+{
+    if (t->base == MYLC_T_NAMED)
+        type_ref(b, s, t->decl);
+    else
+        mylc_buf_puts(b, fbs_scalar(t->base));
+}
+
+static int cmp_enumval(const void *pa, const void *pb)
+{
+    const mylc_enumval *a = *(mylc_enumval *const *)pa, *b = *(mylc_enumval *const *)pb;
+    if (a->u == b->u)
+        return 0;
+    return a->u < b->u ? -1 : 1;
+}
+
+static int cmp_enumval_signed(const void *pa, const void *pb)
+{
+    const mylc_enumval *a = *(mylc_enumval *const *)pa, *b = *(mylc_enumval *const *)pb;
+    if (a->i == b->i)
+        return 0;
+    return a->i < b->i ? -1 : 1;
+}
+
+static void emit_enum(const mylc_decl *d, mylc_buf *b)
+{
+    size_t n = 0;
+    for (mylc_enumval *e = d->values; e; e = e->next)
+        n++;
+    mylc_enumval **v = malloc(sizeof *v * (n ? n : 1));
+    if (!v)
+        abort();
+    n = 0;
+    for (mylc_enumval *e = d->values; e; e = e->next)
+        v[n++] = e;
+    bool sgn = mylc_builtin_is_signed(d->under.base);
+    qsort(v, n, sizeof *v, sgn ? cmp_enumval_signed : cmp_enumval);
+    mylc_buf_printf(b, "\nenum %.*s : %s {\n", (int)d->name.n, d->name.p,
+                    fbs_scalar(d->under.base));
+    for (size_t i = 0; i < n; i++) {
+        if (sgn)
+            mylc_buf_printf(b, "  %.*s = %lld", (int)v[i]->name.n, v[i]->name.p,
+                            (long long)v[i]->i);
+        else
+            mylc_buf_printf(b, "  %.*s = %llu", (int)v[i]->name.n, v[i]->name.p,
+                            (unsigned long long)v[i]->u);
+        mylc_buf_puts(b, i + 1 < n ? ",\n" : "\n");
+    }
+    mylc_buf_puts(b, "}\n");
+    free(v);
+}
+
+static uint32_t explicit_align(const mylc_decl *d)
+{
+    for (const mylc_attr *a = d->attrs; a; a = a->next)
+        if (mylc_str_eq(a->name, "align") && a->value)
+            return (uint32_t)strtoul(a->value->text.p, NULL, 0);
+    return 0;
+}
+
+static void emit_struct(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
+{
+    uint32_t align = explicit_align(d);
+    mylc_buf_putc(b, '\n');
+    if (align > FBS_MAX_ALIGN)
+        mylc_buf_printf(
+            b, "// note: aligned to %u bytes in the .myl schema; flatc allows at most %u\n", align,
+            FBS_MAX_ALIGN);
+    mylc_buf_printf(b, "struct %.*s", (int)d->name.n, d->name.p);
+    if (align && align <= FBS_MAX_ALIGN)
+        mylc_buf_printf(b, " (force_align: %u)", align);
+    mylc_buf_puts(b, " {\n");
+    for (const mylc_field *f = d->fields; f; f = f->next) {
+        if (f->type.shape == MYLC_SHAPE_ARRAY && f->type.count > FBS_MAX_ARRAY)
+            mylc_buf_printf(b, "  // note: %llu elements; flatc allows at most %u\n",
+                            (unsigned long long)f->type.count, FBS_MAX_ARRAY);
+        mylc_buf_printf(b, "  %.*s:", (int)f->name.n, f->name.p);
+        if (f->type.shape == MYLC_SHAPE_ARRAY) {
+            mylc_buf_putc(b, '[');
+            base_ref(b, s, &f->type);
+            mylc_buf_printf(b, ":%llu]", (unsigned long long)f->type.count);
+        } else {
+            base_ref(b, s, &f->type);
+        }
+        mylc_buf_puts(b, ";\n");
+    }
+    mylc_buf_puts(b, "}\n");
+}
+
+/* A default as flatc reads it: numbers in decimal, enum values by name. */
+static void emit_default(const mylc_field *f, mylc_buf *b)
+{
+    const mylc_value *v = f->dflt;
+    mylc_buf_puts(b, " = ");
+    if (v->kind == MYLC_V_INT) {
+        unsigned long long x = strtoull(v->text.p, NULL, 0);
+        if (f->type.base == MYLC_T_NAMED && f->type.decl->kind == MYLC_D_ENUM) {
+            for (const mylc_enumval *e = f->type.decl->values; e; e = e->next)
+                if (v->neg ? (e->i == -(long long)x) : (e->u == x)) {
+                    mylc_buf_printf(b, "%.*s", (int)e->name.n, e->name.p);
+                    return;
+                }
+        }
+        mylc_buf_printf(b, "%s%llu", v->neg ? "-" : "", x);
+    } else if (v->kind == MYLC_V_IDENT) {
+        /* an enum value, maybe written Enum.VALUE */
+        const char *dot = memchr(v->text.p, '.', v->text.n);
+        const char *p = dot ? dot + 1 : v->text.p;
+        mylc_buf_printf(b, "%.*s", (int)(v->text.p + v->text.n - p), p);
+    } else {
+        mylc_buf_printf(b, "%s%.*s", v->neg ? "-" : "", (int)v->text.n, v->text.p);
+    }
+}
+
+static void emit_table(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
+{
+    mylc_buf_printf(b, "\ntable %.*s {\n", (int)d->name.n, d->name.p);
+    for (const mylc_field *f = d->fields; f; f = f->next) {
+        mylc_buf_printf(b, "  %.*s:", (int)f->name.n, f->name.p);
+        if (f->type.shape == MYLC_SHAPE_VECTOR) {
+            mylc_buf_putc(b, '[');
+            base_ref(b, s, &f->type);
+            mylc_buf_putc(b, ']');
+        } else {
+            base_ref(b, s, &f->type);
+        }
+        if (f->dflt)
+            emit_default(f, b);
+        mylc_buf_printf(b, " (id: %u", f->id);
+        if (f->required)
+            mylc_buf_puts(b, ", required");
+        if (f->deprecated)
+            mylc_buf_puts(b, ", deprecated");
+        mylc_buf_puts(b, ");\n");
+    }
+    mylc_buf_puts(b, "}\n");
+}
+
+static void emit_union(mylc_ctx *c, mylc_schema *s, const mylc_decl *d, mylc_buf *b)
+{
+    mylc_buf_printf(b, "\nunion %.*s {\n", (int)d->name.n, d->name.p);
+    for (const mylc_value *m = d->members; m; m = m->next) {
+        mylc_decl *t = mylc_lookup(c, s, m->text, m->off, false);
+        mylc_buf_puts(b, "  ");
+        if (t)
+            type_ref(b, s, t);
+        else /* not reached after check; written as in the schema */
+            mylc_buf_printf(b, "%.*s", (int)m->text.n, m->text.p);
+        mylc_buf_puts(b, m->next ? ",\n" : "\n");
+    }
+    mylc_buf_puts(b, "}\n");
+}
+
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+void mylc_emit_fbs(mylc_ctx *c, mylc_schema *s, mylc_buf *b)
+{
+    mylc_buf_printf(b, "// Generated by myelonc %s from %s. DO NOT EDIT.\n", mylc_version,
+                    base_name(s->file->path));
+    mylc_buf_puts(b, "// The FlatBuffers schema of its enums, structs, tables and unions.\n");
+    bool any = false;
+    for (mylc_import *im = s->imports; im; im = im->next)
+        if (im->file && im->file->schema) {
+            mylc_buf_printf(b, "%sinclude \"%s.fbs\";\n", any ? "" : "\n", im->file->schema->stem);
+            any = true;
+        }
+    mylc_buf_printf(b, "\nnamespace %s;\n", s->pkg);
+    /* Unions before tables: flatc gives a union field's hidden type field
+     * its id (id - 1) only if it already knows the type is a union. */
+    mylc_buf skipped = {0};
+    for (int pass = 0; pass < 3; pass++) {
+        for (mylc_decl *d = s->decls; d; d = d->next) {
+            switch (d->kind) {
+            case MYLC_D_ENUM:
+                if (pass == 0)
+                    emit_enum(d, b);
+                break;
+            case MYLC_D_STRUCT:
+                if (pass == 0)
+                    emit_struct(s, d, b);
+                break;
+            case MYLC_D_UNION:
+                if (pass == 1)
+                    emit_union(c, s, d, b);
+                break;
+            case MYLC_D_TABLE:
+                if (pass == 2)
+                    emit_table(s, d, b);
+                break;
+            default:
+                if (pass == 0)
+                    mylc_buf_printf(&skipped, "//   %s %.*s\n", mylc_kind_name(d->kind),
+                                    (int)d->name.n, d->name.p);
+                break;
+            }
+        }
+    }
+    if (skipped.n) {
+        mylc_buf_puts(b, "\n// Not FlatBuffers types (myelon rings and their wiring), left out:\n");
+        mylc_buf_put(b, skipped.p, skipped.n);
+    }
+    mylc_buf_free(&skipped);
+}
