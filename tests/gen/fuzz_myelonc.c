@@ -1,7 +1,7 @@
 /* libFuzzer target: lexer, parser, resolver, checker and layout of myelonc
  * over arbitrary bytes, with imports served from memory ("a.myl" is the
  * input itself, "b.myl" a fixed small schema, anything else is missing),
- * and the emitter when the input compiles. Diagnostics go to /dev/null. */
+ * and the emitters (C, .fbs) when the input compiles. Diagnostics go to /dev/null. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,9 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mylc_file *f = mylc_load(&c, "a.myl", NULL, 0);
     mylc_schema *s;
     if (f && mylc_compile(&c, f, &s)) {
-        mylc_buf h = {0}, src = {0}, p = {0};
+        mylc_buf h = {0}, src = {0}, p = {0}, fbs = {0};
         mylc_emit(&c, s, &h, &src);
+        mylc_emit_fbs(&c, s, &fbs);
         mylc_dump_schema(s, &p);
+        mylc_buf_free(&fbs);
         mylc_buf_free(&h);
         mylc_buf_free(&src);
         mylc_buf_free(&p);
