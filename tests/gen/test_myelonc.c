@@ -364,8 +364,77 @@ static void test_table_chain_ok(void **state)
     mylc_buf_free(&b);
 }
 
+/* The binding a channel gets follows its properties; byte channels with
+ * frames, size classes or lanes emit their own names, lane constants in
+ * lane order. */
+static void test_channel_kinds(void **state)
+{
+    (void)state;
+    run r;
+    assert_true(compile_text(&r, "myelon 1;\n"
+                                 "event E { x: u64; }\n"
+                                 "table T { s: string; }\n"
+                                 "channel raw { carries E; }\n"
+                                 "channel one { carries bytes; }\n"
+                                 "channel cls { carries bytes; frames 1024; }\n"
+                                 "channel ln { carries bytes; lanes b, a; }\n"
+                                 "channel fb { carries T; }\n"
+                                 "channel cp { carries E codec compact; }\n"));
+    mylc_schema *s = r.schema;
+    assert_int_equal(mylc_channel_kind(&decl(s, "raw")->chan), MYLC_CK_RAW);
+    assert_int_equal(mylc_channel_kind(&decl(s, "one")->chan), MYLC_CK_FRAMED);
+    assert_int_equal(decl(s, "one")->chan.frames[0], 1024);
+    assert_int_equal(mylc_channel_kind(&decl(s, "cls")->chan), MYLC_CK_CLASSES);
+    assert_int_equal(mylc_channel_kind(&decl(s, "ln")->chan), MYLC_CK_LANES);
+    assert_int_equal(mylc_channel_kind(&decl(s, "fb")->chan), MYLC_CK_NONE);
+    assert_int_equal(mylc_channel_kind(&decl(s, "cp")->chan), MYLC_CK_NONE);
+    /* frame 1024 and frames 1024 bind differently but have one wire format */
+    assert_int_equal(decl(s, "one")->chan.fingerprint, decl(s, "cls")->chan.fingerprint);
+    mylc_buf h = {0}, c = {0}, fbs = {0};
+    mylc_emit(&r.ctx, s, &h, &c);
+    mylc_emit_fbs(&r.ctx, s, &fbs);
+    mylc_buf_putc(&h, 0);
+    mylc_buf_putc(&fbs, 0);
+    assert_non_null(strstr(h.p, "#define t_ln_LANE_b 0u\n#define t_ln_LANE_a 1u\n"));
+    assert_non_null(strstr(h.p, "int t_one_sender_open(myl_ring *ring,"));
+    assert_non_null(
+        strstr(h.p, "int t_cls_receiver_open(myl_group *g, const char *id, uint32_t flags,"));
+    assert_null(strstr(h.p, "t_fb_"));
+    assert_null(strstr(h.p, "t_cp_"));
+    assert_non_null(strstr(fbs.p, "\ntable T {\n  s:string (id: 0);\n}\n"));
+    assert_non_null(strstr(fbs.p, "//   event E\n"));
+    mylc_buf_free(&h);
+    mylc_buf_free(&c);
+    mylc_buf_free(&fbs);
+    finish(&r);
+}
+
+/* Unions come before tables in the .fbs, enum values ascending. */
+static void test_fbs_order(void **state)
+{
+    (void)state;
+    run r;
+    assert_true(compile_text(&r, "myelon 1;\npackage a.b;\n"
+                                 "table T { u: U; }\n"
+                                 "union U { L }\n"
+                                 "table L { x: u8; }\n"
+                                 "enum E : i8 { P = 5, N = -3, Z = 0 }\n"));
+    mylc_buf fbs = {0};
+    mylc_emit_fbs(&r.ctx, r.schema, &fbs);
+    mylc_buf_putc(&fbs, 0);
+    const char *ns = strstr(fbs.p, "namespace a.b;");
+    const char *e = strstr(fbs.p, "enum E : byte {\n  N = -3,\n  Z = 0,\n  P = 5\n}");
+    const char *u = strstr(fbs.p, "union U {");
+    const char *t = strstr(fbs.p, "table T {\n  u:U (id: 1);\n}");
+    assert_true(ns && e && u && t);
+    assert_true(ns < e && e < u && u < t);
+    mylc_buf_free(&fbs);
+    finish(&r);
+}
+
 MYL_TEST_MAIN("myelonc", cmocka_unit_test(test_lexer_tokens),
               cmocka_unit_test(test_lexer_bad_bytes), cmocka_unit_test(test_parse_and_layout),
               cmocka_unit_test(test_fingerprint), cmocka_unit_test(test_imports),
               cmocka_unit_test(test_several_errors), cmocka_unit_test(test_hostile),
-              cmocka_unit_test(test_table_chain_ok))
+              cmocka_unit_test(test_table_chain_ok), cmocka_unit_test(test_channel_kinds),
+              cmocka_unit_test(test_fbs_order))
