@@ -201,7 +201,7 @@ static int vfield(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, uint32_t obj
         if (rc)
             return vfail(v, rc, target, d, f);
         if (v->strict && n) {
-            uint32_t ea = f->kind == MYL_FB_K_VEC_SCALAR ? f->size : align;
+            uint32_t ea = f->kind == MYL_FB_K_VEC_SCALAR ? f->size : (f->align ? f->align : 1);
             if (((target + 4) & (ea - 1)) != 0)
                 return vfail(v, MYL_EFBALIGN, target + 4, d, f);
         }

@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             std::abort();
         if (v.ours == 0) {
             (void)mylt_walk(myl_fb_root(buf));
-            if (align) {
+            if (align && mylt_cmp::flatc_safe(buf, size)) {
                 mylt_cmp::Diff d;
                 d.verbose = false;
                 mylt_cmp::monster(d, myl_fb_root(buf), mylt::GetMonster(buf));

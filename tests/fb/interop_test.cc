@@ -188,7 +188,7 @@ static void differential(Stats &st, const uint8_t *p, size_t len, uint32_t depth
     }
     st.both_accept++;
     (void)mylt_walk(myl_fb_root(b.data()));
-    if (align) {
+    if (align && mylt_cmp::flatc_safe(b.data(), b.len)) {
         /* flatc's accessors load through typed pointers: aligned data only */
         mylt_cmp::Diff d;
         d.verbose = false;
