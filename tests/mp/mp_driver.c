@@ -157,14 +157,8 @@ pid_t mp_spawn_producer(const mp_cfg *cfg, uint32_t id, const char *report,
     arg(&a, "%u", cfg->ncons);
     arg(&a, "--prefix");
     arg(&a, "c");
-    if (cfg->throttle) {
-        arg(&a, "--throttle");
-        arg(&a, "%u", cfg->throttle);
-    }
-    if (report) {
-        arg(&a, "--report");
-        arg(&a, "%s", report);
-    }
+    arg(&a, "--report");
+    arg(&a, "%s", report ? report : "/dev/null");
     return spawn(path, &a, extra);
 }
 
@@ -186,10 +180,8 @@ pid_t mp_spawn_consumer(const mp_cfg *cfg, const char *id, const char *report,
     arg(&a, "%u", cfg->cbatch ? cfg->cbatch : 64);
     arg(&a, "--read");
     arg(&a, "%s", cfg->copy ? "copy" : "inplace");
-    if (report) {
-        arg(&a, "--report");
-        arg(&a, "%s", report);
-    }
+    arg(&a, "--report");
+    arg(&a, "%s", report ? report : "/dev/null");
     return spawn(path, &a, extra);
 }
 
@@ -369,16 +361,29 @@ int mp_check_creport(const mp_cfg *cfg, const mp_creport *c, const char *who, ch
 
 int mp_run(const mp_cfg *cfg, mp_result *res)
 {
+    myl_ring *r;
+    memset(res, 0, sizeof *res);
+    int rc = mp_create(cfg, &r);
+    if (rc < 0) {
+        snprintf(res->err, sizeof res->err, "create: %s", myl_strerror(rc));
+        return -1;
+    }
+    int ret = mp_run_on(cfg, r, res);
+    if ((rc = mp_destroy(cfg, r)) < 0 && ret == 0) {
+        snprintf(res->err, sizeof res->err, "unlink: %s", myl_strerror(rc));
+        ret = -1;
+    }
+    return ret;
+}
+
+int mp_run_on(const mp_cfg *cfg, myl_ring *r, mp_result *res)
+{
     char *err = res->err;
     size_t size = sizeof res->err;
     memset(res, 0, sizeof *res);
     if (cfg->nprod == 0 || cfg->ncons == 0 || cfg->nprod + cfg->ncons > MP_MAX_PROCS ||
         (cfg->producers_mode == MYL_PRODUCERS_SINGLE && cfg->nprod != 1))
         ERR("bad configuration");
-    myl_ring *r;
-    int rc = mp_create(cfg, &r);
-    if (rc < 0)
-        ERR("create: %s", myl_strerror(rc));
 
     pid_t pids[MP_MAX_PROCS];
     int status[MP_MAX_PROCS];
@@ -472,8 +477,6 @@ int mp_run(const mp_cfg *cfg, mp_result *res)
         FAIL("consumer c0 paused for two laps but reports no overrun");
     for (int i = 0; i < n; i++)
         unlink(reports[i]);
-    if ((rc = mp_destroy(cfg, r)) < 0)
-        FAIL("unlink: %s", myl_strerror(rc));
 #undef FAIL
     return ret;
 }

@@ -32,7 +32,6 @@ typedef struct mp_cfg {
     uint64_t capacity;
     uint64_t count;      /* events per producer */
     bool copy;           /* consumers use myl_consumer_read */
-    uint32_t throttle;   /* producers sleep 1 ms every this many events; 0 = never */
     uint64_t pause_at;   /* lossy: consumer 0 forces an overrun here; 0 = none */
     uint32_t timeout_ms; /* the children's waits; 0 = 30 s */
     uint32_t watchdog_s; /* the whole run; 0 = 90 s */
@@ -54,6 +53,8 @@ typedef struct mp_result {
 /* Run one configuration to the end and check everything; 0, or -1 with
  * the reason in res->err. */
 int mp_run(const mp_cfg *cfg, mp_result *res);
+/* The same on a ring that exists (not removed afterwards). */
+int mp_run_on(const mp_cfg *cfg, myl_ring *r, mp_result *res);
 
 /* ---- helpers ---- */
 

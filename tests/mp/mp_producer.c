@@ -7,7 +7,7 @@
  *               [--batch B] [--wait spin|yield|block|hybrid]
  *               [--consumers M] [--prefix ID-PREFIX] [--timeout-ms T]
  *               [--on-dead error|evict|retry] [--die-at K]
- *               [--create CAPACITY] [--throttle N] [--report FILE]
+ *               [--create CAPACITY] [--report FILE]
  *
  * --consumers: wait until M consumers whose ids start with --prefix are
  * registered before publishing. --on-dead retry: on MYL_EPEERDEAD keep
@@ -15,9 +15,6 @@
  * --timeout-ms passes without progress. --die-at K: publish the events
  * before K of the batch holding K, then kill -9 itself, leaving claimed
  * slots unpublished. --create: create the ring (else attach to it).
- * --throttle N: sleep 1 ms after every N events (lossy multi-producer rings
- * must not let one producer lap another that is still writing a slot; see
- * "Lossy multi-producer rings and preemption" in docs/ARCHITECTURE.md).
  *
  * Exit codes: see MP_EXIT_* in mp_event.h. The report (stdout, or --report)
  * is one line "published=N rc=NAME".
@@ -62,7 +59,7 @@ int main(int argc, char **argv)
     myl_ring_opts o = {.size = sizeof o, .slot_size = 64, .producers = MYL_PRODUCERS_SINGLE};
     const char *prefix = "";
     uint64_t count = 1000, id = 0, batch = 1, consumers = 0, timeout_ms = 30000;
-    uint64_t die_at = UINT64_MAX, create = 0, slot = 64, throttle = 0;
+    uint64_t die_at = UINT64_MAX, create = 0, slot = 64;
     uint32_t on_dead = MYL_DEAD_ERROR, wait = 0;
     o.mode = MYL_MODE_GATED;
     for (int i = 1; i < argc; i++) {
@@ -103,8 +100,6 @@ int main(int argc, char **argv)
             bad = mp_parse_u64(v, &die_at);
         else if (!strcmp(k, "--create"))
             bad = mp_parse_u64(v, &create);
-        else if (!strcmp(k, "--throttle"))
-            bad = mp_parse_u64(v, &throttle);
         else if (!strcmp(k, "--report"))
             report_path = v;
         else
@@ -178,8 +173,6 @@ int main(int argc, char **argv)
         }
         myl_producer_publish(p, s, n);
         published += n;
-        if (throttle && i / throttle != (i + n) / throttle)
-            mp_sleep_ns(1000000);
         i += n;
     }
     myl_producer_close(p);

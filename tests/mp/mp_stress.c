@@ -2,7 +2,8 @@
  *
  *   mp_stress [--events N] [--slot S] [--only SUBSTRING] [--watchdog S]
  *
- * Runs SP, MP2, MP4 x gated, lossy x shm, file x 1, 2, 4 consumers, each
+ * Runs SP, MP2, MP4 x gated, lossy x shm, file x 1, 2, 4 consumers (lossy
+ * rings are single-producer: the runtime refuses MP + lossy), each
  * with N events (default 10,000,000) through mp_run() (the same body as
  * test_mp), and prints one line per mode. Exit 0 if every mode passed.
  */
@@ -76,10 +77,7 @@ int main(int argc, char **argv)
                         .slot = (uint32_t)slot,
                         .batch = 16,
                         .cbatch = 256,
-                        /* Lossy MP: a lap must take far longer than a
-                         * scheduling quantum (docs/ARCHITECTURE.md). */
-                        .capacity = modes[b] == MYL_MODE_LOSSY && nprods[a] > 1 ? 1u << 18 : 4096,
-                        .throttle = modes[b] == MYL_MODE_LOSSY && nprods[a] > 1 ? 1024 : 0,
+                        .capacity = 4096,
                         .count = events / nprods[a],
                         .pause_at = modes[b] == MYL_MODE_LOSSY ? 10000 : 0,
                         .watchdog_s = (uint32_t)(watchdog ? watchdog : 600),
