@@ -30,8 +30,15 @@ typedef struct vctx {
     myl_fb_verify_info *info;
 } vctx;
 
-static int vfail(const vctx *v, int err, uint64_t off, const myl_fb_table_desc *t,
-                 const myl_fb_field_desc *f)
+#if defined(__GNUC__)
+#define MYL__COLD __attribute__((cold, noinline))
+#else
+#define MYL__COLD
+#endif
+
+/* Failures are rare: kept out of line so the checks stay compact. */
+MYL__COLD static int vfail(const vctx *v, int err, uint64_t off, const myl_fb_table_desc *t,
+                           const myl_fb_field_desc *f)
 {
     if (v->info) {
         v->info->offset = off;
@@ -78,7 +85,10 @@ static inline int vvector(const vctx *v, uint64_t at, uint32_t elem_size, uint32
     if (!inb(v, at, 4))
         return MYL_EFBBOUNDS;
     uint32_t n = myl_ld32(v->buf + at);
-    if (!(n < MYL_FB_MAX_BUFFER_SIZE / elem_size))
+    /* The official n < MAX / elem_size (so that the byte size cannot
+     * overflow), without a division: for integers, n < floor(M / e) is
+     * (n + 1) * e <= M, and the product fits 64 bits. */
+    if (((uint64_t)n + 1) * elem_size > MYL_FB_MAX_BUFFER_SIZE)
         return MYL_EFBVECLEN;
     uint64_t bytes = 4 + (uint64_t)elem_size * n;
     if (!inb(v, at, bytes))
@@ -271,8 +281,22 @@ static int vtable(vctx *v, uint64_t t, const myl_fb_table_desc *d)
         if (!inb(v, t, objsize))
             return vfail(v, MYL_EFBBOUNDS, t, d, NULL);
     }
+    const uint8_t *vtp = v->buf + vt;
     for (uint32_t i = 0; i < d->nfields; i++) {
-        int rc = vfield(v, t, vt, vsize, objsize, d, &d->fields[i]);
+        const myl_fb_field_desc *f = &d->fields[i];
+        /* Fast path for the common case, an optional scalar: absent, or
+         * aligned and inside the buffer. Anything else (and any failure,
+         * to report it) goes through vfield(). */
+        if (f->kind == MYL_FB_K_SCALAR && !v->strict && !(f->flags & MYL_FB_F_REQUIRED)) {
+            uint32_t vo = MYL_FB_VT(f->id);
+            uint16_t fo = vo < vsize ? myl_ld16(vtp + vo) : 0;
+            if (!fo)
+                continue;
+            uint64_t at = t + fo;
+            if (aligned(v, at, f->size) && inb(v, at, f->size))
+                continue;
+        }
+        int rc = vfield(v, t, vt, vsize, objsize, d, f);
         if (rc)
             return rc;
     }
