@@ -455,7 +455,7 @@ static void emit_enum(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
     mylc_buf_free(&cases);
 }
 
-static void emit_event(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
+static void emit_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, const char *sec)
 {
     mylc_buf fields = {0}, asserts = {0};
     uint64_t cur = 0;
@@ -510,7 +510,7 @@ static void emit_event(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
         {NULL, NULL},
     };
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, "event"), holes);
+    fill(h, section(mylc_tpl_header, sec), holes);
     mylc_buf_free(&fields);
     mylc_buf_free(&asserts);
 }
@@ -572,6 +572,366 @@ static const char *init_list(mylc_ctx *c, const char *decl, const char *items[],
     const char *r = mylc_strdup(&c->arena, b.p, b.n);
     mylc_buf_free(&b);
     return r;
+}
+
+/* "decl {a, b, c};" on one line if it fits, else one item a line (a
+ * trailing comma makes clang-format keep that). */
+static const char *init_short(mylc_ctx *c, const char *decl, const char *items[], uint32_t n)
+{
+    mylc_buf b = {0};
+    mylc_buf_printf(&b, "%s {", decl);
+    for (uint32_t i = 0; i < n; i++)
+        mylc_buf_printf(&b, "%s%s", i ? ", " : "", items[i]);
+    mylc_buf_puts(&b, "};");
+    if (b.n > COLUMNS) {
+        b.n = 0;
+        mylc_buf_printf(&b, "%s {\n", decl);
+        for (uint32_t i = 0; i < n; i++)
+            mylc_buf_printf(&b, "    %s,\n", items[i]);
+        mylc_buf_puts(&b, "};");
+    }
+    const char *r = mylc_strdup(&c->arena, b.p, b.n);
+    mylc_buf_free(&b);
+    return r;
+}
+
+/* ---- FlatBuffers: structs, tables, unions (layer 3) ---- */
+
+/* A struct has an event's layout (FlatBuffers' struct rules). */
+static void emit_struct(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
+{
+    emit_record(c, d, h, "struct");
+}
+
+static bool is_fb_scalar(const mylc_type *t)
+{
+    return t->base != MYLC_T_NAMED || t->decl->kind == MYLC_D_ENUM;
+}
+
+/* The scalar under a scalar or enum type. */
+static mylc_builtin scalar_of(const mylc_type *t)
+{
+    return t->base == MYLC_T_NAMED ? t->decl->under.base : t->base;
+}
+
+static const char *scalar_ctype(const mylc_type *t)
+{
+    return t->base == MYLC_T_NAMED ? t->decl->cname : mylc_builtin_ctype(t->base);
+}
+
+/* The suffix of myl_fb_get_* / myl_fb_vec_* for a scalar. */
+static const char *get_suffix(mylc_builtin b)
+{
+    static const char *const names[] = {
+        [MYLC_T_U8] = "u8",   [MYLC_T_U16] = "u16", [MYLC_T_U32] = "u32", [MYLC_T_U64] = "u64",
+        [MYLC_T_I8] = "i8",   [MYLC_T_I16] = "i16", [MYLC_T_I32] = "i32", [MYLC_T_I64] = "i64",
+        [MYLC_T_F32] = "f32", [MYLC_T_F64] = "f64", [MYLC_T_BOOL] = "bool",
+    };
+    return b < sizeof names / sizeof names[0] && names[b] ? names[b] : "u8";
+}
+
+/* A C literal of an integer bit pattern of scalar type b. */
+static const char *int_literal(mylc_ctx *c, mylc_builtin b, uint64_t u)
+{
+    int64_t i = (int64_t)u;
+    switch (b) {
+    case MYLC_T_U64:
+        return fmt(c, "UINT64_C(%llu)", (unsigned long long)u);
+    case MYLC_T_I64:
+        return i == INT64_MIN ? "INT64_MIN" : fmt(c, "INT64_C(%lld)", (long long)i);
+    case MYLC_T_I32:
+        return i == INT32_MIN ? "INT32_MIN" : fmt(c, "%lld", (long long)i);
+    case MYLC_T_U32:
+        return fmt(c, "%lluu", (unsigned long long)u);
+    default:
+        return mylc_builtin_is_signed(b) ? fmt(c, "%lld", (long long)i)
+                                         : fmt(c, "%llu", (unsigned long long)u);
+    }
+}
+
+/* A field's default as a C expression of its type. */
+static const char *default_literal(mylc_ctx *c, const mylc_field *f)
+{
+    const mylc_type *t = &f->type;
+    const mylc_value *v = f->dflt;
+    mylc_builtin b = scalar_of(t);
+    if (t->base == MYLC_T_NAMED) {
+        uint64_t bits = 0;
+        if (v && v->kind == MYLC_V_IDENT) {
+            const char *dot = memchr(v->text.p, '.', v->text.n);
+            mylc_str n = v->text;
+            if (dot) {
+                n.p = dot + 1;
+                n.n = (uint32_t)(v->text.p + v->text.n - n.p);
+            }
+            for (const mylc_enumval *e = t->decl->values; e; e = e->next)
+                if (mylc_str_same(e->name, n))
+                    return mylc_name_join(c, t->decl->cname, cstr(c, e->name));
+        } else if (v) {
+            bits = strtoull(cstr(c, v->text), NULL, 0);
+            if (v->neg)
+                bits = (uint64_t)0 - bits;
+        }
+        for (const mylc_enumval *e = t->decl->values; e; e = e->next)
+            if (e->u == bits || (uint64_t)e->i == bits)
+                return mylc_name_join(c, t->decl->cname, cstr(c, e->name));
+        return fmt(c, "(%s)%s", t->decl->cname, int_literal(c, b, bits));
+    }
+    if (b == MYLC_T_BOOL)
+        return v && mylc_str_eq(v->text, "true") ? "true" : "false";
+    if (b == MYLC_T_F32 || b == MYLC_T_F64) {
+        const char *sfx = b == MYLC_T_F32 ? "f" : "";
+        if (!v)
+            return fmt(c, "0.0%s", sfx);
+        if (v->kind == MYLC_V_INT)
+            return fmt(c, "%s%llu.0%s", v->neg ? "-" : "",
+                       (unsigned long long)strtoull(cstr(c, v->text), NULL, 0), sfx);
+        return fmt(c, "%s%.*s%s", v->neg ? "-" : "", (int)v->text.n, v->text.p, sfx);
+    }
+    uint64_t bits = 0;
+    if (v) {
+        bits = strtoull(cstr(c, v->text), NULL, 0);
+        if (v->neg)
+            bits = (uint64_t)0 - bits;
+    }
+    return int_literal(c, b, bits);
+}
+
+/* The myl_fb_add_* suffix and argument for a scalar value v. */
+static void add_call(mylc_ctx *c, mylc_builtin b, const char **add, const char **arg)
+{
+    switch (b) {
+    case MYLC_T_F32:
+    case MYLC_T_F64:
+        *add = get_suffix(b);
+        *arg = "v";
+        return;
+    case MYLC_T_BOOL:
+        *add = "u8";
+        *arg = "(uint8_t)(v ? 1 : 0)";
+        return;
+    default: {
+        uint32_t sz = mylc_builtin_size(b);
+        *add = fmt(c, "u%u", sz * 8);
+        *arg = fmt(c, "(uint%u_t)v", sz * 8);
+        return;
+    }
+    }
+}
+
+static const char *member_name(mylc_ctx *c, const mylc_decl *m)
+{
+    return cstr(c, m->name);
+}
+
+/* The descriptor entry of a field (one line of an initializer). */
+static void field_desc(mylc_ctx *c, const mylc_field *f, mylc_buf *o)
+{
+    const mylc_type *t = &f->type;
+    const char *name = cstr(c, f->name);
+    const char *flags = f->required ? "MYL_FB_F_REQUIRED" : "0";
+    const mylc_decl *x = t->base == MYLC_T_NAMED ? t->decl : NULL;
+    if (x && x->kind == MYLC_D_UNION) {
+        mylc_buf_printf(o, "    {\"%s_type\", %u, MYL_FB_K_UNION_TYPE, 0, 1, 0, 0, NULL, NULL},\n",
+                        name, f->id - 1);
+        mylc_buf_printf(o, "    {\"%s\", %u, MYL_FB_K_UNION, %s, 0, 0, %u, NULL, &%s_desc},\n",
+                        name, f->id, flags, f->id - 1, x->cname);
+        return;
+    }
+    bool vec = t->shape == MYLC_SHAPE_VECTOR;
+    const char *kind;
+    uint64_t size = 0;
+    uint32_t align = 0;
+    const char *table = "NULL";
+    if (t->base == MYLC_T_STRING) {
+        kind = vec ? "MYL_FB_K_VEC_STRING" : "MYL_FB_K_STRING";
+    } else if (is_fb_scalar(t)) {
+        kind = vec ? "MYL_FB_K_VEC_SCALAR" : "MYL_FB_K_SCALAR";
+        size = mylc_builtin_size(scalar_of(t));
+    } else if (x->kind == MYLC_D_STRUCT) {
+        kind = vec ? "MYL_FB_K_VEC_STRUCT" : "MYL_FB_K_STRUCT";
+        size = x->size;
+        align = x->align;
+    } else {
+        kind = vec ? "MYL_FB_K_VEC_TABLE" : "MYL_FB_K_TABLE";
+        table = fmt(c, "&%s_desc", x->cname);
+    }
+    mylc_buf_printf(o, "    {\"%s\", %u, %s, %s, %llu, %u, 0, %s, NULL},\n", name, f->id, kind, flags,
+                    (unsigned long long)size, align, table);
+}
+
+static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
+{
+    const mylc_type *t = &f->type;
+    const mylc_decl *x = t->base == MYLC_T_NAMED ? t->decl : NULL;
+    const char *sec;
+    const char *ctype = "", *get = "", *def = "", *add = "", *acast = "", *s = "", *m = "",
+               *u = "", *e = "", *size = "", *align = "", *what = "";
+    mylc_buf at = {0}, create = {0};
+    if (t->shape == MYLC_SHAPE_VECTOR) {
+        sec = "fb_vector";
+        const char *atsec, *crsec;
+        if (t->base == MYLC_T_STRING) {
+            atsec = "fb_at_string";
+            crsec = "fb_create_refs";
+            what = "strings";
+        } else if (is_fb_scalar(t)) {
+            atsec = "fb_at_scalar";
+            crsec = "fb_create_scalar";
+            e = scalar_ctype(t);
+            get = get_suffix(scalar_of(t));
+            size = fmt(c, "%u", mylc_builtin_size(scalar_of(t)));
+        } else if (x->kind == MYLC_D_STRUCT) {
+            atsec = "fb_at_struct";
+            crsec = "fb_create_struct";
+            e = x->cname;
+            size = fmt(c, "%llu", (unsigned long long)x->size);
+            align = fmt(c, "%u", x->align);
+        } else {
+            atsec = "fb_at_table";
+            crsec = "fb_create_refs";
+            e = x->cname;
+            what = fmt(c, "%s tables", x->cname);
+        }
+        hole vh[] = {
+            {"T", d->cname}, {"F", cstr(c, f->name)}, {"ID", fmt(c, "%u", f->id)},
+            {"E", e},        {"GET", get},            {"SIZE", size},
+            {"ALIGN", align}, {"WHAT", what},         {NULL, NULL},
+        };
+        fill(&at, section(mylc_tpl_header, atsec), vh);
+        fill(&create, section(mylc_tpl_header, crsec), vh);
+        if (at.n)
+            at.p[--at.n] = 0;
+        if (create.n)
+            create.p[--create.n] = 0;
+    } else if (t->base == MYLC_T_STRING) {
+        sec = "fb_string";
+    } else if (is_fb_scalar(t)) {
+        sec = "fb_scalar";
+        ctype = scalar_ctype(t);
+        get = get_suffix(scalar_of(t));
+        def = default_literal(c, f);
+        add_call(c, scalar_of(t), &add, &acast);
+    } else if (x->kind == MYLC_D_STRUCT) {
+        sec = "fb_struct";
+        s = x->cname;
+        size = fmt(c, "%llu", (unsigned long long)x->size);
+        align = fmt(c, "%u", x->align);
+    } else if (x->kind == MYLC_D_TABLE) {
+        sec = "fb_subtable";
+        m = x->cname;
+    } else {
+        sec = "fb_union";
+        u = x->cname;
+    }
+    hole holes[] = {
+        {"T", d->cname},
+        {"F", cstr(c, f->name)},
+        {"ID", fmt(c, "%u", f->id)},
+        {"TID", fmt(c, "%u", f->id ? f->id - 1 : 0)},
+        {"CTYPE", ctype},
+        {"GET", get},
+        {"DEF", def},
+        {"ADD", add},
+        {"ACAST", acast},
+        {"S", s},
+        {"M", m},
+        {"U", u},
+        {"SIZE", size},
+        {"ALIGN", align},
+        {"AT", at.p ? at.p : ""},
+        {"CREATE", create.p ? create.p : ""},
+        {NULL, NULL},
+    };
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, sec), holes);
+    if (x && x->kind == MYLC_D_UNION) {
+        for (const mylc_value *mv = x->members; mv; mv = mv->next) {
+            mylc_decl *md = mylc_lookup(c, x->schema, mv->text, mv->off, false);
+            hole mh[] = {
+                {"T", d->cname},         {"F", cstr(c, f->name)},
+                {"ID", fmt(c, "%u", f->id)}, {"TID", fmt(c, "%u", f->id - 1)},
+                {"U", x->cname},         {"M", md->cname},
+                {"MN", member_name(c, md)}, {NULL, NULL},
+            };
+            mylc_buf_putc(h, '\n');
+            fill(h, section(mylc_tpl_header, "fb_union_member"), mh);
+        }
+    }
+    mylc_buf_free(&at);
+    mylc_buf_free(&create);
+}
+
+static void emit_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
+{
+    hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, "fb_table_decl"), holes);
+}
+
+static void emit_union(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
+{
+    mylc_buf vals = {0};
+    const char *items[256];
+    unsigned n = 0;
+    for (const mylc_value *mv = d->members; mv && n < 255; mv = mv->next) {
+        mylc_decl *md = mylc_lookup(c, d->schema, mv->text, mv->off, false);
+        items[n++] = fmt(c, "&%s_desc", md->cname);
+        mylc_buf_printf(&vals, "%s#define %s ((%s)%u)", n > 1 ? "\n" : "",
+                        mylc_name_join(c, d->cname, member_name(c, md)), d->cname, n);
+    }
+    const char *members = init_list(
+        c, fmt(c, "static const myl_fb_table_desc *const %s_members[%u] =", d->cname, n), items, n);
+    const char *di[] = {fmt(c, "\"%.*s\"", (int)d->name.n, d->name.p), fmt(c, "%u", n),
+                        fmt(c, "%s_members", d->cname)};
+    const char *desc = init_short(c, fmt(c, "const myl_fb_union_desc %s_desc =", d->cname), di, 3);
+    hole holes[] = {
+        {"NAME", cstr(c, d->name)}, {"TYPE", d->cname}, {"VALUES", vals.p ? vals.p : ""},
+        {"MEMBERS", members},       {"DESC", desc},     {NULL, NULL},
+    };
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, "fb_union_decl"), holes);
+    mylc_buf_putc(src, '\n');
+    fill(src, section(mylc_tpl_source, "fb_union"), holes);
+    mylc_buf_free(&vals);
+}
+
+/* Readers, builders and the verifier's descriptor of a table. Fields in
+ * id order (the wire order); deprecated fields get neither. */
+static void emit_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
+{
+    mylc_buf fields = {0};
+    unsigned count = 0;
+    for (uint32_t id = 0; id < d->nids; id++)
+        for (mylc_field *f = d->fields; f; f = f->next)
+            if (f->id == id && !f->deprecated) {
+                if (!fields.n)
+                    mylc_buf_printf(&fields, "static const myl_fb_field_desc %s_fields[] = {\n",
+                                    d->cname);
+                field_desc(c, f, &fields);
+                bool un = f->type.base == MYLC_T_NAMED && f->type.decl->kind == MYLC_D_UNION;
+                count += un ? 2 : 1;
+            }
+    if (fields.n)
+        mylc_buf_puts(&fields, "};\n");
+    const char *di[] = {fmt(c, "\"%.*s\"", (int)d->name.n, d->name.p), fmt(c, "%u", count),
+                        count ? fmt(c, "%s_fields", d->cname) : "NULL"};
+    hole holes[] = {
+        {"NAME", cstr(c, d->name)},
+        {"T", d->cname},
+        {"FIELDS", fields.p ? fields.p : ""},
+        {"DESC", init_short(c, fmt(c, "const myl_fb_table_desc %s_desc =", d->cname), di, 3)},
+        {NULL, NULL},
+    };
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, "fb_table"), holes);
+    for (uint32_t id = 0; id < d->nids; id++)
+        for (mylc_field *f = d->fields; f; f = f->next)
+            if (f->id == id && !f->deprecated)
+                emit_fb_field(c, d, f, h);
+    mylc_buf_putc(src, '\n');
+    fill(src, section(mylc_tpl_source, "fb_table"), holes);
+    mylc_buf_free(&fields);
 }
 
 /* Framed byte channels (layer 1): one framed ring, or a group of them
@@ -660,7 +1020,16 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             emit_enum(c, d, &h, &src);
             break;
         case MYLC_D_EVENT:
-            emit_event(c, d, &h);
+            emit_record(c, d, &h, "event");
+            break;
+        case MYLC_D_STRUCT:
+            emit_struct(c, d, &h);
+            break;
+        case MYLC_D_TABLE:
+            emit_table_decl(c, d, &h);
+            break;
+        case MYLC_D_UNION:
+            emit_union(c, d, &h, &src);
             break;
         case MYLC_D_CHANNEL: {
             /* Channels of codecs over frames (compact, flatbuffers) arrive
@@ -676,6 +1045,11 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             break;
         }
     }
+    /* Table bodies after every declaration: readers return handles of
+     * tables declared anywhere in the schema. */
+    for (mylc_decl *d = s->decls; d; d = d->next)
+        if (d->kind == MYLC_D_TABLE)
+            emit_table(c, d, &h, &src);
     mylc_buf_putc(&h, '\n');
     fill(&h, section(mylc_tpl_header, "end"), holes);
     reflow(&h, hout);

@@ -317,3 +317,11 @@ int MYLT_CHAN_receiver_open(myl_group *g, const char *id, const uint32_t *starve
         return rc;
     return myl_group_receiver_open(g, id, 0, starve_after, &out->r);
 }
+
+/* @@fb_table */
+MYLT_FIELDS
+MYLT_DESC
+
+/* @@fb_union */
+MYLT_MEMBERS
+MYLT_DESC

@@ -17,6 +17,12 @@ const char *fabric_Priority_name(fabric_Priority v)
     }
 }
 
+static const myl_fb_table_desc *const fabric_Payload_members[2] = {
+    &fabric_Response_desc, // 0
+    &fabric_Cancel_desc,   // 1
+};
+const myl_fb_union_desc fabric_Payload_desc = {"Payload", 2, fabric_Payload_members};
+
 const myl_channel_desc fabric_ticks_desc = {
     .name = "fabric.ticks",
     .fingerprint = UINT64_C(0xafe2cbb0fb8e6960),
@@ -476,3 +482,30 @@ void fabric_fills_consumer_close(fabric_fills_consumer *c)
     myl_consumer_close(c->c);
     c->c = NULL;
 }
+
+static const myl_fb_field_desc fabric_Request_fields[] = {
+    {"request_id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"prompt", 1, MYL_FB_K_STRING, MYL_FB_F_REQUIRED, 0, 0, 0, NULL, NULL},
+    {"tokens", 2, MYL_FB_K_VEC_SCALAR, 0, 4, 0, 0, NULL, NULL},
+    {"sampling", 3, MYL_FB_K_STRUCT, 0, 12, 4, 0, NULL, NULL},
+    {"priority", 4, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"payload_type", 6, MYL_FB_K_UNION_TYPE, 0, 1, 0, 0, NULL, NULL},
+    {"payload", 7, MYL_FB_K_UNION, 0, 0, 0, 6, NULL, &fabric_Payload_desc},
+};
+
+const myl_fb_table_desc fabric_Request_desc = {"Request", 7, fabric_Request_fields};
+
+static const myl_fb_field_desc fabric_Response_fields[] = {
+    {"request_id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"status", 1, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"tokens", 2, MYL_FB_K_VEC_SCALAR, 0, 4, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc fabric_Response_desc = {"Response", 3, fabric_Response_fields};
+
+static const myl_fb_field_desc fabric_Cancel_fields[] = {
+    {"request_id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"reason", 1, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc fabric_Cancel_desc = {"Cancel", 2, fabric_Cancel_fields};

@@ -85,6 +85,56 @@ static_assert(alignof(fabric_Aligned) == 32, "fabric_Aligned: alignment");
 static_assert(offsetof(fabric_Aligned, tag) == 0, "fabric_Aligned.tag: offset");
 static_assert(offsetof(fabric_Aligned, wide) == 16, "fabric_Aligned.wide: offset");
 
+/* struct Sampling: 12 bytes, aligned to 4 (FlatBuffers struct layout; read in
+ * place through a pointer, so the host must be little-endian) */
+typedef struct fabric_Sampling {
+    float temperature;
+    float top_p;
+    uint32_t max_tokens;
+} fabric_Sampling;
+
+static_assert(MYL_LITTLE_ENDIAN, "fabric_Sampling: FlatBuffers structs are read in place");
+static_assert(sizeof(fabric_Sampling) == 12, "fabric_Sampling: size");
+static_assert(alignof(fabric_Sampling) == 4, "fabric_Sampling: alignment");
+static_assert(offsetof(fabric_Sampling, temperature) == 0, "fabric_Sampling.temperature: offset");
+static_assert(offsetof(fabric_Sampling, top_p) == 4, "fabric_Sampling.top_p: offset");
+static_assert(offsetof(fabric_Sampling, max_tokens) == 8, "fabric_Sampling.max_tokens: offset");
+
+/* table Request: a reader handle (the table's first byte in a verified
+ * buffer, NULL when absent: every field then reads as its default) and
+ * the verifier's descriptor. */
+typedef struct fabric_Request_table {
+    const uint8_t *t;
+} fabric_Request_table;
+
+extern const myl_fb_table_desc fabric_Request_desc;
+
+/* table Response: a reader handle (the table's first byte in a verified
+ * buffer, NULL when absent: every field then reads as its default) and
+ * the verifier's descriptor. */
+typedef struct fabric_Response_table {
+    const uint8_t *t;
+} fabric_Response_table;
+
+extern const myl_fb_table_desc fabric_Response_desc;
+
+/* table Cancel: a reader handle (the table's first byte in a verified
+ * buffer, NULL when absent: every field then reads as its default) and
+ * the verifier's descriptor. */
+typedef struct fabric_Cancel_table {
+    const uint8_t *t;
+} fabric_Cancel_table;
+
+extern const myl_fb_table_desc fabric_Cancel_desc;
+
+/* union Payload: the type codes of its members (0: none) and the
+ * verifier's descriptor. */
+typedef uint8_t fabric_Payload;
+#define fabric_Payload_NONE ((fabric_Payload)0)
+#define fabric_Payload_Response ((fabric_Payload)1)
+#define fabric_Payload_Cancel ((fabric_Payload)2)
+extern const myl_fb_union_desc fabric_Payload_desc;
+
 /* Channel ticks, carrying fabric_Tick.
  * Create or attach the ring with the channel's settings (name overrides
  * the segment name unless NULL; an attach waits up to timeout_ns for the
@@ -600,6 +650,387 @@ static inline void fabric_fills_consumer_release(fabric_fills_consumer *c, uint3
 static inline uint64_t fabric_fills_consumer_take_lost(fabric_fills_consumer *c)
 {
     return myl_consumer_take_lost(c->c);
+}
+
+/* ---- table Request ---- */
+
+/* Verifies that buf[0, len) is a FlatBuffer whose root is table Request:
+ * 0 or the first MYL_EFB* error (myl_fb_verify()). _verify_with() takes
+ * the verifier's options (limits, identifier) and reports where it
+ * failed. */
+static inline int fabric_Request_verify_with(const void *buf, size_t len,
+                                             const myl_fb_verify_opts *opts,
+                                             myl_fb_verify_info *info)
+{
+    return myl_fb_verify(buf, len, &fabric_Request_desc, opts, info);
+}
+
+static inline int fabric_Request_verify(const void *buf, size_t len)
+{
+    return myl_fb_verify(buf, len, &fabric_Request_desc, NULL, NULL);
+}
+
+/* The root table of a buffer that _verify() accepted (or this process
+ * built). */
+static inline fabric_Request_table fabric_Request_root(const void *buf)
+{
+    fabric_Request_table r = {myl_fb_root(buf)};
+    return r;
+}
+
+/* Building: _start(), then _add_<field>() in any order (strings, vectors
+ * and tables built before _start()), then _end(); _finish() makes it the
+ * root. Every call returns 0 or the builder's sticky error. */
+static inline int fabric_Request_start(myl_fb_builder *b)
+{
+    return myl_fb_table_start(b);
+}
+
+static inline int fabric_Request_end(myl_fb_builder *b, myl_fb_ref *out)
+{
+    return myl_fb_table_end(b, out);
+}
+
+/* ident: a 4-character file identifier or NULL; flags: MYL_FB_FINISH_*. */
+static inline int fabric_Request_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident,
+                                        unsigned flags, myl_fb_msg *out)
+{
+    return myl_fb_finish(b, root, ident, flags, out);
+}
+
+static inline uint64_t fabric_Request_request_id(fabric_Request_table t)
+{
+    return (uint64_t)myl_fb_get_u64(t.t, 0, UINT64_C(0));
+}
+
+static inline bool fabric_Request_has_request_id(fabric_Request_table t)
+{
+    return myl_fb_present(t.t, 0);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int fabric_Request_add_request_id(myl_fb_builder *b, uint64_t v)
+{
+    if (v == UINT64_C(0))
+        return b->err;
+    return myl_fb_add_u64(b, 0, (uint64_t)v);
+}
+
+static inline myl_fb_str fabric_Request_prompt(fabric_Request_table t)
+{
+    return myl_fb_get_str(t.t, 1);
+}
+
+static inline bool fabric_Request_has_prompt(fabric_Request_table t)
+{
+    return myl_fb_present(t.t, 1);
+}
+
+/* A string made with myl_fb_create_string(). */
+static inline int fabric_Request_add_prompt(myl_fb_builder *b, myl_fb_ref s)
+{
+    return myl_fb_add_ref(b, 1, s);
+}
+
+/* The vector (data NULL, len 0 when absent), its length and element i
+ * (i < length, which the caller checks). */
+static inline myl_fb_vec fabric_Request_tokens(fabric_Request_table t)
+{
+    return myl_fb_get_vec(t.t, 2);
+}
+
+static inline bool fabric_Request_has_tokens(fabric_Request_table t)
+{
+    return myl_fb_present(t.t, 2);
+}
+
+static inline uint32_t fabric_Request_tokens_len(fabric_Request_table t)
+{
+    return myl_fb_get_vec(t.t, 2).len;
+}
+
+static inline uint32_t fabric_Request_tokens_at(fabric_Request_table t, uint32_t i)
+{
+    return (uint32_t)myl_fb_vec_u32(myl_fb_get_vec(t.t, 2), i);
+}
+
+/* A vector built before with _create_tokens(). */
+static inline int fabric_Request_add_tokens(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 2, v);
+}
+
+/* n elements in host order. */
+static inline int fabric_Request_create_tokens(myl_fb_builder *b, const uint32_t *v, size_t n,
+                                               myl_fb_ref *out)
+{
+    return myl_fb_create_vec_scalar(b, v, n, 4, out);
+}
+
+/* In place, NULL when absent. */
+static inline const fabric_Sampling *fabric_Request_sampling(fabric_Request_table t)
+{
+    return (const fabric_Sampling *)myl_fb_get_struct(t.t, 3);
+}
+
+static inline bool fabric_Request_has_sampling(fabric_Request_table t)
+{
+    return myl_fb_present(t.t, 3);
+}
+
+static inline int fabric_Request_add_sampling(myl_fb_builder *b, const fabric_Sampling *v)
+{
+    return myl_fb_add_struct(b, 3, v, 12, 4);
+}
+
+static inline uint8_t fabric_Request_priority(fabric_Request_table t)
+{
+    return (uint8_t)myl_fb_get_u8(t.t, 4, 1);
+}
+
+static inline bool fabric_Request_has_priority(fabric_Request_table t)
+{
+    return myl_fb_present(t.t, 4);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int fabric_Request_add_priority(myl_fb_builder *b, uint8_t v)
+{
+    if (v == 1)
+        return b->err;
+    return myl_fb_add_u8(b, 4, (uint8_t)v);
+}
+
+/* The member type (fabric_Payload_NONE when absent); the value through
+ * _payload_as_<member>() (a NULL table unless the type is that member). */
+static inline fabric_Payload fabric_Request_payload_type(fabric_Request_table t)
+{
+    return (fabric_Payload)myl_fb_get_union_type(t.t, 6);
+}
+
+static inline bool fabric_Request_has_payload(fabric_Request_table t)
+{
+    return myl_fb_present(t.t, 7);
+}
+
+/* Sets the type and the value, a table of that member type built before. */
+static inline int fabric_Request_add_payload(myl_fb_builder *b, fabric_Payload type, myl_fb_ref v)
+{
+    myl_fb_add_u8(b, 6, type);
+    return myl_fb_add_ref(b, 7, v);
+}
+
+static inline fabric_Response_table fabric_Request_payload_as_Response(fabric_Request_table t)
+{
+    fabric_Response_table r = {NULL};
+    if (myl_fb_get_union_type(t.t, 6) == fabric_Payload_Response)
+        r.t = myl_fb_get_union(t.t, 7);
+    return r;
+}
+
+static inline fabric_Cancel_table fabric_Request_payload_as_Cancel(fabric_Request_table t)
+{
+    fabric_Cancel_table r = {NULL};
+    if (myl_fb_get_union_type(t.t, 6) == fabric_Payload_Cancel)
+        r.t = myl_fb_get_union(t.t, 7);
+    return r;
+}
+
+/* ---- table Response ---- */
+
+/* Verifies that buf[0, len) is a FlatBuffer whose root is table Response:
+ * 0 or the first MYL_EFB* error (myl_fb_verify()). _verify_with() takes
+ * the verifier's options (limits, identifier) and reports where it
+ * failed. */
+static inline int fabric_Response_verify_with(const void *buf, size_t len,
+                                              const myl_fb_verify_opts *opts,
+                                              myl_fb_verify_info *info)
+{
+    return myl_fb_verify(buf, len, &fabric_Response_desc, opts, info);
+}
+
+static inline int fabric_Response_verify(const void *buf, size_t len)
+{
+    return myl_fb_verify(buf, len, &fabric_Response_desc, NULL, NULL);
+}
+
+/* The root table of a buffer that _verify() accepted (or this process
+ * built). */
+static inline fabric_Response_table fabric_Response_root(const void *buf)
+{
+    fabric_Response_table r = {myl_fb_root(buf)};
+    return r;
+}
+
+/* Building: _start(), then _add_<field>() in any order (strings, vectors
+ * and tables built before _start()), then _end(); _finish() makes it the
+ * root. Every call returns 0 or the builder's sticky error. */
+static inline int fabric_Response_start(myl_fb_builder *b)
+{
+    return myl_fb_table_start(b);
+}
+
+static inline int fabric_Response_end(myl_fb_builder *b, myl_fb_ref *out)
+{
+    return myl_fb_table_end(b, out);
+}
+
+/* ident: a 4-character file identifier or NULL; flags: MYL_FB_FINISH_*. */
+static inline int fabric_Response_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident,
+                                         unsigned flags, myl_fb_msg *out)
+{
+    return myl_fb_finish(b, root, ident, flags, out);
+}
+
+static inline uint64_t fabric_Response_request_id(fabric_Response_table t)
+{
+    return (uint64_t)myl_fb_get_u64(t.t, 0, UINT64_C(0));
+}
+
+static inline bool fabric_Response_has_request_id(fabric_Response_table t)
+{
+    return myl_fb_present(t.t, 0);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int fabric_Response_add_request_id(myl_fb_builder *b, uint64_t v)
+{
+    if (v == UINT64_C(0))
+        return b->err;
+    return myl_fb_add_u64(b, 0, (uint64_t)v);
+}
+
+static inline common_Status fabric_Response_status(fabric_Response_table t)
+{
+    return (common_Status)myl_fb_get_u8(t.t, 1, common_Status_OK);
+}
+
+static inline bool fabric_Response_has_status(fabric_Response_table t)
+{
+    return myl_fb_present(t.t, 1);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int fabric_Response_add_status(myl_fb_builder *b, common_Status v)
+{
+    if (v == common_Status_OK)
+        return b->err;
+    return myl_fb_add_u8(b, 1, (uint8_t)v);
+}
+
+/* The vector (data NULL, len 0 when absent), its length and element i
+ * (i < length, which the caller checks). */
+static inline myl_fb_vec fabric_Response_tokens(fabric_Response_table t)
+{
+    return myl_fb_get_vec(t.t, 2);
+}
+
+static inline bool fabric_Response_has_tokens(fabric_Response_table t)
+{
+    return myl_fb_present(t.t, 2);
+}
+
+static inline uint32_t fabric_Response_tokens_len(fabric_Response_table t)
+{
+    return myl_fb_get_vec(t.t, 2).len;
+}
+
+static inline uint32_t fabric_Response_tokens_at(fabric_Response_table t, uint32_t i)
+{
+    return (uint32_t)myl_fb_vec_u32(myl_fb_get_vec(t.t, 2), i);
+}
+
+/* A vector built before with _create_tokens(). */
+static inline int fabric_Response_add_tokens(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 2, v);
+}
+
+/* n elements in host order. */
+static inline int fabric_Response_create_tokens(myl_fb_builder *b, const uint32_t *v, size_t n,
+                                                myl_fb_ref *out)
+{
+    return myl_fb_create_vec_scalar(b, v, n, 4, out);
+}
+
+/* ---- table Cancel ---- */
+
+/* Verifies that buf[0, len) is a FlatBuffer whose root is table Cancel:
+ * 0 or the first MYL_EFB* error (myl_fb_verify()). _verify_with() takes
+ * the verifier's options (limits, identifier) and reports where it
+ * failed. */
+static inline int fabric_Cancel_verify_with(const void *buf, size_t len,
+                                            const myl_fb_verify_opts *opts,
+                                            myl_fb_verify_info *info)
+{
+    return myl_fb_verify(buf, len, &fabric_Cancel_desc, opts, info);
+}
+
+static inline int fabric_Cancel_verify(const void *buf, size_t len)
+{
+    return myl_fb_verify(buf, len, &fabric_Cancel_desc, NULL, NULL);
+}
+
+/* The root table of a buffer that _verify() accepted (or this process
+ * built). */
+static inline fabric_Cancel_table fabric_Cancel_root(const void *buf)
+{
+    fabric_Cancel_table r = {myl_fb_root(buf)};
+    return r;
+}
+
+/* Building: _start(), then _add_<field>() in any order (strings, vectors
+ * and tables built before _start()), then _end(); _finish() makes it the
+ * root. Every call returns 0 or the builder's sticky error. */
+static inline int fabric_Cancel_start(myl_fb_builder *b)
+{
+    return myl_fb_table_start(b);
+}
+
+static inline int fabric_Cancel_end(myl_fb_builder *b, myl_fb_ref *out)
+{
+    return myl_fb_table_end(b, out);
+}
+
+/* ident: a 4-character file identifier or NULL; flags: MYL_FB_FINISH_*. */
+static inline int fabric_Cancel_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident,
+                                       unsigned flags, myl_fb_msg *out)
+{
+    return myl_fb_finish(b, root, ident, flags, out);
+}
+
+static inline uint64_t fabric_Cancel_request_id(fabric_Cancel_table t)
+{
+    return (uint64_t)myl_fb_get_u64(t.t, 0, UINT64_C(0));
+}
+
+static inline bool fabric_Cancel_has_request_id(fabric_Cancel_table t)
+{
+    return myl_fb_present(t.t, 0);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int fabric_Cancel_add_request_id(myl_fb_builder *b, uint64_t v)
+{
+    if (v == UINT64_C(0))
+        return b->err;
+    return myl_fb_add_u64(b, 0, (uint64_t)v);
+}
+
+static inline myl_fb_str fabric_Cancel_reason(fabric_Cancel_table t)
+{
+    return myl_fb_get_str(t.t, 1);
+}
+
+static inline bool fabric_Cancel_has_reason(fabric_Cancel_table t)
+{
+    return myl_fb_present(t.t, 1);
+}
+
+/* A string made with myl_fb_create_string(). */
+static inline int fabric_Cancel_add_reason(myl_fb_builder *b, myl_fb_ref s)
+{
+    return myl_fb_add_ref(b, 1, s);
 }
 
 #ifdef __cplusplus

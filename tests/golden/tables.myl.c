@@ -65,6 +65,12 @@ const char *demo_tables_NoZero_name(demo_tables_NoZero v)
     }
 }
 
+static const myl_fb_table_desc *const demo_tables_Thing_members[2] = {
+    &demo_tables_Item_desc, // 0
+    &demo_tables_Leaf_desc, // 1
+};
+const myl_fb_union_desc demo_tables_Thing_desc = {"Thing", 2, demo_tables_Thing_members};
+
 const myl_channel_desc demo_tables_raw_desc = {
     .name = "demo.tables.raw",
     .fingerprint = UINT64_C(0x095cf63a2a7cd49d),
@@ -131,3 +137,64 @@ void demo_tables_raw_consumer_close(demo_tables_raw_consumer *c)
     myl_consumer_close(c->c);
     c->c = NULL;
 }
+
+static const myl_fb_field_desc demo_tables_Item_fields[] = {
+    {"name", 0, MYL_FB_K_STRING, MYL_FB_F_REQUIRED, 0, 0, 0, NULL, NULL},
+    {"count", 1, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc demo_tables_Item_desc = {"Item", 2, demo_tables_Item_fields};
+
+static const myl_fb_field_desc demo_tables_Leaf_fields[] = {
+    {"value", 0, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc demo_tables_Leaf_desc = {"Leaf", 1, demo_tables_Leaf_fields};
+
+static const myl_fb_field_desc demo_tables_Everything_fields[] = {
+    {"a_u8", 0, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"a_u16", 1, MYL_FB_K_SCALAR, 0, 2, 0, 0, NULL, NULL},
+    {"a_u32", 2, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+    {"a_u64", 3, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"a_i8", 4, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"a_i16", 5, MYL_FB_K_SCALAR, 0, 2, 0, 0, NULL, NULL},
+    {"a_i32", 6, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+    {"a_i64", 7, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"a_f32", 8, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+    {"a_f64", 9, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"a_whole", 10, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"a_bool", 11, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"color", 12, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"level", 13, MYL_FB_K_SCALAR, 0, 2, 0, 0, NULL, NULL},
+    {"no_zero", 14, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+    {"big", 15, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"status", 16, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"name", 17, MYL_FB_K_STRING, MYL_FB_F_REQUIRED, 0, 0, 0, NULL, NULL},
+    {"cell", 18, MYL_FB_K_STRUCT, 0, 64, 16, 0, NULL, NULL},
+    {"item", 19, MYL_FB_K_TABLE, 0, 0, 0, 0, &demo_tables_Item_desc, NULL},
+    {"thing_type", 20, MYL_FB_K_UNION_TYPE, 0, 1, 0, 0, NULL, NULL},
+    {"thing", 21, MYL_FB_K_UNION, 0, 0, 0, 20, NULL, &demo_tables_Thing_desc},
+    {"u8s", 23, MYL_FB_K_VEC_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"f64s", 24, MYL_FB_K_VEC_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"bools", 25, MYL_FB_K_VEC_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"colors", 26, MYL_FB_K_VEC_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"names", 27, MYL_FB_K_VEC_STRING, 0, 0, 0, 0, NULL, NULL},
+    {"cells", 28, MYL_FB_K_VEC_STRUCT, 0, 64, 16, 0, NULL, NULL},
+    {"items", 29, MYL_FB_K_VEC_TABLE, 0, 0, 0, 0, &demo_tables_Item_desc, NULL},
+    {"statuses", 30, MYL_FB_K_VEC_SCALAR, 0, 1, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc demo_tables_Everything_desc = {
+    "Everything",
+    30,
+    demo_tables_Everything_fields,
+};
+
+static const myl_fb_field_desc demo_tables_WithIds_fields[] = {
+    {"first", 0, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+    {"thing_type", 2, MYL_FB_K_UNION_TYPE, 0, 1, 0, 0, NULL, NULL},
+    {"thing", 3, MYL_FB_K_UNION, 0, 0, 0, 2, NULL, &demo_tables_Thing_desc},
+    {"last", 4, MYL_FB_K_VEC_TABLE, MYL_FB_F_REQUIRED, 0, 0, 0, &demo_tables_Leaf_desc, NULL},
+};
+
+const myl_fb_table_desc demo_tables_WithIds_desc = {"WithIds", 4, demo_tables_WithIds_fields};

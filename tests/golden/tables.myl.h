@@ -61,6 +61,90 @@ typedef uint32_t demo_tables_NoZero;
 /* The name of a value of demo_tables_NoZero, or NULL if it has none. */
 const char *demo_tables_NoZero_name(demo_tables_NoZero v);
 
+/* struct Vec3: 12 bytes, aligned to 4 (FlatBuffers struct layout; read in
+ * place through a pointer, so the host must be little-endian) */
+typedef struct demo_tables_Vec3 {
+    float x;
+    float y;
+    float z;
+} demo_tables_Vec3;
+
+static_assert(MYL_LITTLE_ENDIAN, "demo_tables_Vec3: FlatBuffers structs are read in place");
+static_assert(sizeof(demo_tables_Vec3) == 12, "demo_tables_Vec3: size");
+static_assert(alignof(demo_tables_Vec3) == 4, "demo_tables_Vec3: alignment");
+static_assert(offsetof(demo_tables_Vec3, x) == 0, "demo_tables_Vec3.x: offset");
+static_assert(offsetof(demo_tables_Vec3, y) == 4, "demo_tables_Vec3.y: offset");
+static_assert(offsetof(demo_tables_Vec3, z) == 8, "demo_tables_Vec3.z: offset");
+
+/* struct Cell: 64 bytes, aligned to 16 (FlatBuffers struct layout; read in
+ * place through a pointer, so the host must be little-endian) */
+typedef struct demo_tables_Cell {
+    alignas(16) demo_tables_Vec3 pos;
+    demo_tables_Color color;
+    bool ok;
+    uint8_t _pad0[2];
+    demo_tables_Vec3 corners[2];
+    demo_tables_Level levels[3];
+    uint8_t bytes[5];
+    uint8_t _pad1[5];
+    uint64_t wide;
+} demo_tables_Cell;
+
+static_assert(MYL_LITTLE_ENDIAN, "demo_tables_Cell: FlatBuffers structs are read in place");
+static_assert(sizeof(demo_tables_Cell) == 64, "demo_tables_Cell: size");
+static_assert(alignof(demo_tables_Cell) == 16, "demo_tables_Cell: alignment");
+static_assert(offsetof(demo_tables_Cell, pos) == 0, "demo_tables_Cell.pos: offset");
+static_assert(offsetof(demo_tables_Cell, color) == 12, "demo_tables_Cell.color: offset");
+static_assert(offsetof(demo_tables_Cell, ok) == 13, "demo_tables_Cell.ok: offset");
+static_assert(offsetof(demo_tables_Cell, corners) == 16, "demo_tables_Cell.corners: offset");
+static_assert(offsetof(demo_tables_Cell, levels) == 40, "demo_tables_Cell.levels: offset");
+static_assert(offsetof(demo_tables_Cell, bytes) == 46, "demo_tables_Cell.bytes: offset");
+static_assert(offsetof(demo_tables_Cell, wide) == 56, "demo_tables_Cell.wide: offset");
+
+/* table Item: a reader handle (the table's first byte in a verified
+ * buffer, NULL when absent: every field then reads as its default) and
+ * the verifier's descriptor. */
+typedef struct demo_tables_Item_table {
+    const uint8_t *t;
+} demo_tables_Item_table;
+
+extern const myl_fb_table_desc demo_tables_Item_desc;
+
+/* table Leaf: a reader handle (the table's first byte in a verified
+ * buffer, NULL when absent: every field then reads as its default) and
+ * the verifier's descriptor. */
+typedef struct demo_tables_Leaf_table {
+    const uint8_t *t;
+} demo_tables_Leaf_table;
+
+extern const myl_fb_table_desc demo_tables_Leaf_desc;
+
+/* union Thing: the type codes of its members (0: none) and the
+ * verifier's descriptor. */
+typedef uint8_t demo_tables_Thing;
+#define demo_tables_Thing_NONE ((demo_tables_Thing)0)
+#define demo_tables_Thing_Item ((demo_tables_Thing)1)
+#define demo_tables_Thing_Leaf ((demo_tables_Thing)2)
+extern const myl_fb_union_desc demo_tables_Thing_desc;
+
+/* table Everything: a reader handle (the table's first byte in a verified
+ * buffer, NULL when absent: every field then reads as its default) and
+ * the verifier's descriptor. */
+typedef struct demo_tables_Everything_table {
+    const uint8_t *t;
+} demo_tables_Everything_table;
+
+extern const myl_fb_table_desc demo_tables_Everything_desc;
+
+/* table WithIds: a reader handle (the table's first byte in a verified
+ * buffer, NULL when absent: every field then reads as its default) and
+ * the verifier's descriptor. */
+typedef struct demo_tables_WithIds_table {
+    const uint8_t *t;
+} demo_tables_WithIds_table;
+
+extern const myl_fb_table_desc demo_tables_WithIds_desc;
+
 /* event Raw: 8 bytes, aligned to 8 */
 typedef struct demo_tables_Raw {
     uint64_t x;
@@ -162,6 +246,1011 @@ static inline void demo_tables_raw_consumer_release(demo_tables_raw_consumer *c,
 static inline uint64_t demo_tables_raw_consumer_take_lost(demo_tables_raw_consumer *c)
 {
     return myl_consumer_take_lost(c->c);
+}
+
+/* ---- table Item ---- */
+
+/* Verifies that buf[0, len) is a FlatBuffer whose root is table Item:
+ * 0 or the first MYL_EFB* error (myl_fb_verify()). _verify_with() takes
+ * the verifier's options (limits, identifier) and reports where it
+ * failed. */
+static inline int demo_tables_Item_verify_with(const void *buf, size_t len,
+                                               const myl_fb_verify_opts *opts,
+                                               myl_fb_verify_info *info)
+{
+    return myl_fb_verify(buf, len, &demo_tables_Item_desc, opts, info);
+}
+
+static inline int demo_tables_Item_verify(const void *buf, size_t len)
+{
+    return myl_fb_verify(buf, len, &demo_tables_Item_desc, NULL, NULL);
+}
+
+/* The root table of a buffer that _verify() accepted (or this process
+ * built). */
+static inline demo_tables_Item_table demo_tables_Item_root(const void *buf)
+{
+    demo_tables_Item_table r = {myl_fb_root(buf)};
+    return r;
+}
+
+/* Building: _start(), then _add_<field>() in any order (strings, vectors
+ * and tables built before _start()), then _end(); _finish() makes it the
+ * root. Every call returns 0 or the builder's sticky error. */
+static inline int demo_tables_Item_start(myl_fb_builder *b)
+{
+    return myl_fb_table_start(b);
+}
+
+static inline int demo_tables_Item_end(myl_fb_builder *b, myl_fb_ref *out)
+{
+    return myl_fb_table_end(b, out);
+}
+
+/* ident: a 4-character file identifier or NULL; flags: MYL_FB_FINISH_*. */
+static inline int demo_tables_Item_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident,
+                                          unsigned flags, myl_fb_msg *out)
+{
+    return myl_fb_finish(b, root, ident, flags, out);
+}
+
+static inline myl_fb_str demo_tables_Item_name(demo_tables_Item_table t)
+{
+    return myl_fb_get_str(t.t, 0);
+}
+
+static inline bool demo_tables_Item_has_name(demo_tables_Item_table t)
+{
+    return myl_fb_present(t.t, 0);
+}
+
+/* A string made with myl_fb_create_string(). */
+static inline int demo_tables_Item_add_name(myl_fb_builder *b, myl_fb_ref s)
+{
+    return myl_fb_add_ref(b, 0, s);
+}
+
+static inline uint32_t demo_tables_Item_count(demo_tables_Item_table t)
+{
+    return (uint32_t)myl_fb_get_u32(t.t, 1, 7u);
+}
+
+static inline bool demo_tables_Item_has_count(demo_tables_Item_table t)
+{
+    return myl_fb_present(t.t, 1);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Item_add_count(myl_fb_builder *b, uint32_t v)
+{
+    if (v == 7u)
+        return b->err;
+    return myl_fb_add_u32(b, 1, (uint32_t)v);
+}
+
+/* ---- table Leaf ---- */
+
+/* Verifies that buf[0, len) is a FlatBuffer whose root is table Leaf:
+ * 0 or the first MYL_EFB* error (myl_fb_verify()). _verify_with() takes
+ * the verifier's options (limits, identifier) and reports where it
+ * failed. */
+static inline int demo_tables_Leaf_verify_with(const void *buf, size_t len,
+                                               const myl_fb_verify_opts *opts,
+                                               myl_fb_verify_info *info)
+{
+    return myl_fb_verify(buf, len, &demo_tables_Leaf_desc, opts, info);
+}
+
+static inline int demo_tables_Leaf_verify(const void *buf, size_t len)
+{
+    return myl_fb_verify(buf, len, &demo_tables_Leaf_desc, NULL, NULL);
+}
+
+/* The root table of a buffer that _verify() accepted (or this process
+ * built). */
+static inline demo_tables_Leaf_table demo_tables_Leaf_root(const void *buf)
+{
+    demo_tables_Leaf_table r = {myl_fb_root(buf)};
+    return r;
+}
+
+/* Building: _start(), then _add_<field>() in any order (strings, vectors
+ * and tables built before _start()), then _end(); _finish() makes it the
+ * root. Every call returns 0 or the builder's sticky error. */
+static inline int demo_tables_Leaf_start(myl_fb_builder *b)
+{
+    return myl_fb_table_start(b);
+}
+
+static inline int demo_tables_Leaf_end(myl_fb_builder *b, myl_fb_ref *out)
+{
+    return myl_fb_table_end(b, out);
+}
+
+/* ident: a 4-character file identifier or NULL; flags: MYL_FB_FINISH_*. */
+static inline int demo_tables_Leaf_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident,
+                                          unsigned flags, myl_fb_msg *out)
+{
+    return myl_fb_finish(b, root, ident, flags, out);
+}
+
+static inline int32_t demo_tables_Leaf_value(demo_tables_Leaf_table t)
+{
+    return (int32_t)myl_fb_get_i32(t.t, 0, 0);
+}
+
+static inline bool demo_tables_Leaf_has_value(demo_tables_Leaf_table t)
+{
+    return myl_fb_present(t.t, 0);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Leaf_add_value(myl_fb_builder *b, int32_t v)
+{
+    if (v == 0)
+        return b->err;
+    return myl_fb_add_u32(b, 0, (uint32_t)v);
+}
+
+/* ---- table Everything ---- */
+
+/* Verifies that buf[0, len) is a FlatBuffer whose root is table Everything:
+ * 0 or the first MYL_EFB* error (myl_fb_verify()). _verify_with() takes
+ * the verifier's options (limits, identifier) and reports where it
+ * failed. */
+static inline int demo_tables_Everything_verify_with(const void *buf, size_t len,
+                                                     const myl_fb_verify_opts *opts,
+                                                     myl_fb_verify_info *info)
+{
+    return myl_fb_verify(buf, len, &demo_tables_Everything_desc, opts, info);
+}
+
+static inline int demo_tables_Everything_verify(const void *buf, size_t len)
+{
+    return myl_fb_verify(buf, len, &demo_tables_Everything_desc, NULL, NULL);
+}
+
+/* The root table of a buffer that _verify() accepted (or this process
+ * built). */
+static inline demo_tables_Everything_table demo_tables_Everything_root(const void *buf)
+{
+    demo_tables_Everything_table r = {myl_fb_root(buf)};
+    return r;
+}
+
+/* Building: _start(), then _add_<field>() in any order (strings, vectors
+ * and tables built before _start()), then _end(); _finish() makes it the
+ * root. Every call returns 0 or the builder's sticky error. */
+static inline int demo_tables_Everything_start(myl_fb_builder *b)
+{
+    return myl_fb_table_start(b);
+}
+
+static inline int demo_tables_Everything_end(myl_fb_builder *b, myl_fb_ref *out)
+{
+    return myl_fb_table_end(b, out);
+}
+
+/* ident: a 4-character file identifier or NULL; flags: MYL_FB_FINISH_*. */
+static inline int demo_tables_Everything_finish(myl_fb_builder *b, myl_fb_ref root,
+                                                const char *ident, unsigned flags, myl_fb_msg *out)
+{
+    return myl_fb_finish(b, root, ident, flags, out);
+}
+
+static inline uint8_t demo_tables_Everything_a_u8(demo_tables_Everything_table t)
+{
+    return (uint8_t)myl_fb_get_u8(t.t, 0, 255);
+}
+
+static inline bool demo_tables_Everything_has_a_u8(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 0);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_u8(myl_fb_builder *b, uint8_t v)
+{
+    if (v == 255)
+        return b->err;
+    return myl_fb_add_u8(b, 0, (uint8_t)v);
+}
+
+static inline uint16_t demo_tables_Everything_a_u16(demo_tables_Everything_table t)
+{
+    return (uint16_t)myl_fb_get_u16(t.t, 1, 65535);
+}
+
+static inline bool demo_tables_Everything_has_a_u16(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 1);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_u16(myl_fb_builder *b, uint16_t v)
+{
+    if (v == 65535)
+        return b->err;
+    return myl_fb_add_u16(b, 1, (uint16_t)v);
+}
+
+static inline uint32_t demo_tables_Everything_a_u32(demo_tables_Everything_table t)
+{
+    return (uint32_t)myl_fb_get_u32(t.t, 2, 0u);
+}
+
+static inline bool demo_tables_Everything_has_a_u32(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 2);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_u32(myl_fb_builder *b, uint32_t v)
+{
+    if (v == 0u)
+        return b->err;
+    return myl_fb_add_u32(b, 2, (uint32_t)v);
+}
+
+static inline uint64_t demo_tables_Everything_a_u64(demo_tables_Everything_table t)
+{
+    return (uint64_t)myl_fb_get_u64(t.t, 3, UINT64_C(18446744073709551615));
+}
+
+static inline bool demo_tables_Everything_has_a_u64(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 3);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_u64(myl_fb_builder *b, uint64_t v)
+{
+    if (v == UINT64_C(18446744073709551615))
+        return b->err;
+    return myl_fb_add_u64(b, 3, (uint64_t)v);
+}
+
+static inline int8_t demo_tables_Everything_a_i8(demo_tables_Everything_table t)
+{
+    return (int8_t)myl_fb_get_i8(t.t, 4, -128);
+}
+
+static inline bool demo_tables_Everything_has_a_i8(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 4);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_i8(myl_fb_builder *b, int8_t v)
+{
+    if (v == -128)
+        return b->err;
+    return myl_fb_add_u8(b, 4, (uint8_t)v);
+}
+
+static inline int16_t demo_tables_Everything_a_i16(demo_tables_Everything_table t)
+{
+    return (int16_t)myl_fb_get_i16(t.t, 5, -2);
+}
+
+static inline bool demo_tables_Everything_has_a_i16(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 5);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_i16(myl_fb_builder *b, int16_t v)
+{
+    if (v == -2)
+        return b->err;
+    return myl_fb_add_u16(b, 5, (uint16_t)v);
+}
+
+static inline int32_t demo_tables_Everything_a_i32(demo_tables_Everything_table t)
+{
+    return (int32_t)myl_fb_get_i32(t.t, 6, 2147483647);
+}
+
+static inline bool demo_tables_Everything_has_a_i32(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 6);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_i32(myl_fb_builder *b, int32_t v)
+{
+    if (v == 2147483647)
+        return b->err;
+    return myl_fb_add_u32(b, 6, (uint32_t)v);
+}
+
+static inline int64_t demo_tables_Everything_a_i64(demo_tables_Everything_table t)
+{
+    return (int64_t)myl_fb_get_i64(t.t, 7, INT64_MIN);
+}
+
+static inline bool demo_tables_Everything_has_a_i64(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 7);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_i64(myl_fb_builder *b, int64_t v)
+{
+    if (v == INT64_MIN)
+        return b->err;
+    return myl_fb_add_u64(b, 7, (uint64_t)v);
+}
+
+static inline float demo_tables_Everything_a_f32(demo_tables_Everything_table t)
+{
+    return (float)myl_fb_get_f32(t.t, 8, 1.5f);
+}
+
+static inline bool demo_tables_Everything_has_a_f32(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 8);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_f32(myl_fb_builder *b, float v)
+{
+    if (v == 1.5f)
+        return b->err;
+    return myl_fb_add_f32(b, 8, v);
+}
+
+static inline double demo_tables_Everything_a_f64(demo_tables_Everything_table t)
+{
+    return (double)myl_fb_get_f64(t.t, 9, -0.25e-3);
+}
+
+static inline bool demo_tables_Everything_has_a_f64(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 9);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_f64(myl_fb_builder *b, double v)
+{
+    if (v == -0.25e-3)
+        return b->err;
+    return myl_fb_add_f64(b, 9, v);
+}
+
+static inline double demo_tables_Everything_a_whole(demo_tables_Everything_table t)
+{
+    return (double)myl_fb_get_f64(t.t, 10, 3.0);
+}
+
+static inline bool demo_tables_Everything_has_a_whole(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 10);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_whole(myl_fb_builder *b, double v)
+{
+    if (v == 3.0)
+        return b->err;
+    return myl_fb_add_f64(b, 10, v);
+}
+
+static inline bool demo_tables_Everything_a_bool(demo_tables_Everything_table t)
+{
+    return (bool)myl_fb_get_bool(t.t, 11, true);
+}
+
+static inline bool demo_tables_Everything_has_a_bool(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 11);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_a_bool(myl_fb_builder *b, bool v)
+{
+    if (v == true)
+        return b->err;
+    return myl_fb_add_u8(b, 11, (uint8_t)(v ? 1 : 0));
+}
+
+static inline demo_tables_Color demo_tables_Everything_color(demo_tables_Everything_table t)
+{
+    return (demo_tables_Color)myl_fb_get_u8(t.t, 12, demo_tables_Color_BLUE);
+}
+
+static inline bool demo_tables_Everything_has_color(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 12);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_color(myl_fb_builder *b, demo_tables_Color v)
+{
+    if (v == demo_tables_Color_BLUE)
+        return b->err;
+    return myl_fb_add_u8(b, 12, (uint8_t)v);
+}
+
+static inline demo_tables_Level demo_tables_Everything_level(demo_tables_Everything_table t)
+{
+    return (demo_tables_Level)myl_fb_get_i16(t.t, 13, demo_tables_Level_LOW);
+}
+
+static inline bool demo_tables_Everything_has_level(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 13);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_level(myl_fb_builder *b, demo_tables_Level v)
+{
+    if (v == demo_tables_Level_LOW)
+        return b->err;
+    return myl_fb_add_u16(b, 13, (uint16_t)v);
+}
+
+static inline demo_tables_NoZero demo_tables_Everything_no_zero(demo_tables_Everything_table t)
+{
+    return (demo_tables_NoZero)myl_fb_get_u32(t.t, 14, demo_tables_NoZero_B);
+}
+
+static inline bool demo_tables_Everything_has_no_zero(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 14);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_no_zero(myl_fb_builder *b, demo_tables_NoZero v)
+{
+    if (v == demo_tables_NoZero_B)
+        return b->err;
+    return myl_fb_add_u32(b, 14, (uint32_t)v);
+}
+
+static inline demo_tables_Big demo_tables_Everything_big(demo_tables_Everything_table t)
+{
+    return (demo_tables_Big)myl_fb_get_u64(t.t, 15, demo_tables_Big_HUGE);
+}
+
+static inline bool demo_tables_Everything_has_big(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 15);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_big(myl_fb_builder *b, demo_tables_Big v)
+{
+    if (v == demo_tables_Big_HUGE)
+        return b->err;
+    return myl_fb_add_u64(b, 15, (uint64_t)v);
+}
+
+static inline common_Status demo_tables_Everything_status(demo_tables_Everything_table t)
+{
+    return (common_Status)myl_fb_get_u8(t.t, 16, common_Status_RETRY);
+}
+
+static inline bool demo_tables_Everything_has_status(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 16);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_Everything_add_status(myl_fb_builder *b, common_Status v)
+{
+    if (v == common_Status_RETRY)
+        return b->err;
+    return myl_fb_add_u8(b, 16, (uint8_t)v);
+}
+
+static inline myl_fb_str demo_tables_Everything_name(demo_tables_Everything_table t)
+{
+    return myl_fb_get_str(t.t, 17);
+}
+
+static inline bool demo_tables_Everything_has_name(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 17);
+}
+
+/* A string made with myl_fb_create_string(). */
+static inline int demo_tables_Everything_add_name(myl_fb_builder *b, myl_fb_ref s)
+{
+    return myl_fb_add_ref(b, 17, s);
+}
+
+/* In place, NULL when absent. */
+static inline const demo_tables_Cell *demo_tables_Everything_cell(demo_tables_Everything_table t)
+{
+    return (const demo_tables_Cell *)myl_fb_get_struct(t.t, 18);
+}
+
+static inline bool demo_tables_Everything_has_cell(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 18);
+}
+
+static inline int demo_tables_Everything_add_cell(myl_fb_builder *b, const demo_tables_Cell *v)
+{
+    return myl_fb_add_struct(b, 18, v, 64, 16);
+}
+
+static inline demo_tables_Item_table demo_tables_Everything_item(demo_tables_Everything_table t)
+{
+    demo_tables_Item_table r = {myl_fb_get_table(t.t, 19)};
+    return r;
+}
+
+static inline bool demo_tables_Everything_has_item(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 19);
+}
+
+/* A demo_tables_Item built before with _end(). */
+static inline int demo_tables_Everything_add_item(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 19, v);
+}
+
+/* The member type (demo_tables_Thing_NONE when absent); the value through
+ * _thing_as_<member>() (a NULL table unless the type is that member). */
+static inline demo_tables_Thing demo_tables_Everything_thing_type(demo_tables_Everything_table t)
+{
+    return (demo_tables_Thing)myl_fb_get_union_type(t.t, 20);
+}
+
+static inline bool demo_tables_Everything_has_thing(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 21);
+}
+
+/* Sets the type and the value, a table of that member type built before. */
+static inline int demo_tables_Everything_add_thing(myl_fb_builder *b, demo_tables_Thing type,
+                                                   myl_fb_ref v)
+{
+    myl_fb_add_u8(b, 20, type);
+    return myl_fb_add_ref(b, 21, v);
+}
+
+static inline demo_tables_Item_table
+demo_tables_Everything_thing_as_Item(demo_tables_Everything_table t)
+{
+    demo_tables_Item_table r = {NULL};
+    if (myl_fb_get_union_type(t.t, 20) == demo_tables_Thing_Item)
+        r.t = myl_fb_get_union(t.t, 21);
+    return r;
+}
+
+static inline demo_tables_Leaf_table
+demo_tables_Everything_thing_as_Leaf(demo_tables_Everything_table t)
+{
+    demo_tables_Leaf_table r = {NULL};
+    if (myl_fb_get_union_type(t.t, 20) == demo_tables_Thing_Leaf)
+        r.t = myl_fb_get_union(t.t, 21);
+    return r;
+}
+
+/* The vector (data NULL, len 0 when absent), its length and element i
+ * (i < length, which the caller checks). */
+static inline myl_fb_vec demo_tables_Everything_u8s(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 23);
+}
+
+static inline bool demo_tables_Everything_has_u8s(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 23);
+}
+
+static inline uint32_t demo_tables_Everything_u8s_len(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 23).len;
+}
+
+static inline uint8_t demo_tables_Everything_u8s_at(demo_tables_Everything_table t, uint32_t i)
+{
+    return (uint8_t)myl_fb_vec_u8(myl_fb_get_vec(t.t, 23), i);
+}
+
+/* A vector built before with _create_u8s(). */
+static inline int demo_tables_Everything_add_u8s(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 23, v);
+}
+
+/* n elements in host order. */
+static inline int demo_tables_Everything_create_u8s(myl_fb_builder *b, const uint8_t *v, size_t n,
+                                                    myl_fb_ref *out)
+{
+    return myl_fb_create_vec_scalar(b, v, n, 1, out);
+}
+
+/* The vector (data NULL, len 0 when absent), its length and element i
+ * (i < length, which the caller checks). */
+static inline myl_fb_vec demo_tables_Everything_f64s(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 24);
+}
+
+static inline bool demo_tables_Everything_has_f64s(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 24);
+}
+
+static inline uint32_t demo_tables_Everything_f64s_len(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 24).len;
+}
+
+static inline double demo_tables_Everything_f64s_at(demo_tables_Everything_table t, uint32_t i)
+{
+    return (double)myl_fb_vec_f64(myl_fb_get_vec(t.t, 24), i);
+}
+
+/* A vector built before with _create_f64s(). */
+static inline int demo_tables_Everything_add_f64s(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 24, v);
+}
+
+/* n elements in host order. */
+static inline int demo_tables_Everything_create_f64s(myl_fb_builder *b, const double *v, size_t n,
+                                                     myl_fb_ref *out)
+{
+    return myl_fb_create_vec_scalar(b, v, n, 8, out);
+}
+
+/* The vector (data NULL, len 0 when absent), its length and element i
+ * (i < length, which the caller checks). */
+static inline myl_fb_vec demo_tables_Everything_bools(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 25);
+}
+
+static inline bool demo_tables_Everything_has_bools(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 25);
+}
+
+static inline uint32_t demo_tables_Everything_bools_len(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 25).len;
+}
+
+static inline bool demo_tables_Everything_bools_at(demo_tables_Everything_table t, uint32_t i)
+{
+    return (bool)myl_fb_vec_bool(myl_fb_get_vec(t.t, 25), i);
+}
+
+/* A vector built before with _create_bools(). */
+static inline int demo_tables_Everything_add_bools(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 25, v);
+}
+
+/* n elements in host order. */
+static inline int demo_tables_Everything_create_bools(myl_fb_builder *b, const bool *v, size_t n,
+                                                      myl_fb_ref *out)
+{
+    return myl_fb_create_vec_scalar(b, v, n, 1, out);
+}
+
+/* The vector (data NULL, len 0 when absent), its length and element i
+ * (i < length, which the caller checks). */
+static inline myl_fb_vec demo_tables_Everything_colors(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 26);
+}
+
+static inline bool demo_tables_Everything_has_colors(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 26);
+}
+
+static inline uint32_t demo_tables_Everything_colors_len(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 26).len;
+}
+
+static inline demo_tables_Color demo_tables_Everything_colors_at(demo_tables_Everything_table t,
+                                                                 uint32_t i)
+{
+    return (demo_tables_Color)myl_fb_vec_u8(myl_fb_get_vec(t.t, 26), i);
+}
+
+/* A vector built before with _create_colors(). */
+static inline int demo_tables_Everything_add_colors(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 26, v);
+}
+
+/* n elements in host order. */
+static inline int demo_tables_Everything_create_colors(myl_fb_builder *b,
+                                                       const demo_tables_Color *v, size_t n,
+                                                       myl_fb_ref *out)
+{
+    return myl_fb_create_vec_scalar(b, v, n, 1, out);
+}
+
+/* The vector (data NULL, len 0 when absent), its length and element i
+ * (i < length, which the caller checks). */
+static inline myl_fb_vec demo_tables_Everything_names(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 27);
+}
+
+static inline bool demo_tables_Everything_has_names(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 27);
+}
+
+static inline uint32_t demo_tables_Everything_names_len(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 27).len;
+}
+
+static inline myl_fb_str demo_tables_Everything_names_at(demo_tables_Everything_table t, uint32_t i)
+{
+    return myl_fb_vec_str(myl_fb_get_vec(t.t, 27), i);
+}
+
+/* A vector built before with _create_names(). */
+static inline int demo_tables_Everything_add_names(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 27, v);
+}
+
+/* From the references of n strings built before. */
+static inline int demo_tables_Everything_create_names(myl_fb_builder *b, const myl_fb_ref *refs,
+                                                      size_t n, myl_fb_ref *out)
+{
+    return myl_fb_create_vec_refs(b, refs, n, out);
+}
+
+/* The vector (data NULL, len 0 when absent), its length and element i
+ * (i < length, which the caller checks). */
+static inline myl_fb_vec demo_tables_Everything_cells(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 28);
+}
+
+static inline bool demo_tables_Everything_has_cells(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 28);
+}
+
+static inline uint32_t demo_tables_Everything_cells_len(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 28).len;
+}
+
+static inline const demo_tables_Cell *
+demo_tables_Everything_cells_at(demo_tables_Everything_table t, uint32_t i)
+{
+    return (const demo_tables_Cell *)myl_fb_vec_elem(myl_fb_get_vec(t.t, 28), i, 64);
+}
+
+/* A vector built before with _create_cells(). */
+static inline int demo_tables_Everything_add_cells(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 28, v);
+}
+
+static inline int demo_tables_Everything_create_cells(myl_fb_builder *b, const demo_tables_Cell *v,
+                                                      size_t n, myl_fb_ref *out)
+{
+    return myl_fb_create_vec_struct(b, v, n, 64, 16, out);
+}
+
+/* The vector (data NULL, len 0 when absent), its length and element i
+ * (i < length, which the caller checks). */
+static inline myl_fb_vec demo_tables_Everything_items(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 29);
+}
+
+static inline bool demo_tables_Everything_has_items(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 29);
+}
+
+static inline uint32_t demo_tables_Everything_items_len(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 29).len;
+}
+
+static inline demo_tables_Item_table demo_tables_Everything_items_at(demo_tables_Everything_table t,
+                                                                     uint32_t i)
+{
+    demo_tables_Item_table r = {myl_fb_vec_table(myl_fb_get_vec(t.t, 29), i)};
+    return r;
+}
+
+/* A vector built before with _create_items(). */
+static inline int demo_tables_Everything_add_items(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 29, v);
+}
+
+/* From the references of n demo_tables_Item tables built before. */
+static inline int demo_tables_Everything_create_items(myl_fb_builder *b, const myl_fb_ref *refs,
+                                                      size_t n, myl_fb_ref *out)
+{
+    return myl_fb_create_vec_refs(b, refs, n, out);
+}
+
+/* The vector (data NULL, len 0 when absent), its length and element i
+ * (i < length, which the caller checks). */
+static inline myl_fb_vec demo_tables_Everything_statuses(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 30);
+}
+
+static inline bool demo_tables_Everything_has_statuses(demo_tables_Everything_table t)
+{
+    return myl_fb_present(t.t, 30);
+}
+
+static inline uint32_t demo_tables_Everything_statuses_len(demo_tables_Everything_table t)
+{
+    return myl_fb_get_vec(t.t, 30).len;
+}
+
+static inline common_Status demo_tables_Everything_statuses_at(demo_tables_Everything_table t,
+                                                               uint32_t i)
+{
+    return (common_Status)myl_fb_vec_u8(myl_fb_get_vec(t.t, 30), i);
+}
+
+/* A vector built before with _create_statuses(). */
+static inline int demo_tables_Everything_add_statuses(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 30, v);
+}
+
+/* n elements in host order. */
+static inline int demo_tables_Everything_create_statuses(myl_fb_builder *b, const common_Status *v,
+                                                         size_t n, myl_fb_ref *out)
+{
+    return myl_fb_create_vec_scalar(b, v, n, 1, out);
+}
+
+/* ---- table WithIds ---- */
+
+/* Verifies that buf[0, len) is a FlatBuffer whose root is table WithIds:
+ * 0 or the first MYL_EFB* error (myl_fb_verify()). _verify_with() takes
+ * the verifier's options (limits, identifier) and reports where it
+ * failed. */
+static inline int demo_tables_WithIds_verify_with(const void *buf, size_t len,
+                                                  const myl_fb_verify_opts *opts,
+                                                  myl_fb_verify_info *info)
+{
+    return myl_fb_verify(buf, len, &demo_tables_WithIds_desc, opts, info);
+}
+
+static inline int demo_tables_WithIds_verify(const void *buf, size_t len)
+{
+    return myl_fb_verify(buf, len, &demo_tables_WithIds_desc, NULL, NULL);
+}
+
+/* The root table of a buffer that _verify() accepted (or this process
+ * built). */
+static inline demo_tables_WithIds_table demo_tables_WithIds_root(const void *buf)
+{
+    demo_tables_WithIds_table r = {myl_fb_root(buf)};
+    return r;
+}
+
+/* Building: _start(), then _add_<field>() in any order (strings, vectors
+ * and tables built before _start()), then _end(); _finish() makes it the
+ * root. Every call returns 0 or the builder's sticky error. */
+static inline int demo_tables_WithIds_start(myl_fb_builder *b)
+{
+    return myl_fb_table_start(b);
+}
+
+static inline int demo_tables_WithIds_end(myl_fb_builder *b, myl_fb_ref *out)
+{
+    return myl_fb_table_end(b, out);
+}
+
+/* ident: a 4-character file identifier or NULL; flags: MYL_FB_FINISH_*. */
+static inline int demo_tables_WithIds_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident,
+                                             unsigned flags, myl_fb_msg *out)
+{
+    return myl_fb_finish(b, root, ident, flags, out);
+}
+
+static inline uint32_t demo_tables_WithIds_first(demo_tables_WithIds_table t)
+{
+    return (uint32_t)myl_fb_get_u32(t.t, 0, 0u);
+}
+
+static inline bool demo_tables_WithIds_has_first(demo_tables_WithIds_table t)
+{
+    return myl_fb_present(t.t, 0);
+}
+
+/* Not written when equal to the default, as flatc does. */
+static inline int demo_tables_WithIds_add_first(myl_fb_builder *b, uint32_t v)
+{
+    if (v == 0u)
+        return b->err;
+    return myl_fb_add_u32(b, 0, (uint32_t)v);
+}
+
+/* The member type (demo_tables_Thing_NONE when absent); the value through
+ * _thing_as_<member>() (a NULL table unless the type is that member). */
+static inline demo_tables_Thing demo_tables_WithIds_thing_type(demo_tables_WithIds_table t)
+{
+    return (demo_tables_Thing)myl_fb_get_union_type(t.t, 2);
+}
+
+static inline bool demo_tables_WithIds_has_thing(demo_tables_WithIds_table t)
+{
+    return myl_fb_present(t.t, 3);
+}
+
+/* Sets the type and the value, a table of that member type built before. */
+static inline int demo_tables_WithIds_add_thing(myl_fb_builder *b, demo_tables_Thing type,
+                                                myl_fb_ref v)
+{
+    myl_fb_add_u8(b, 2, type);
+    return myl_fb_add_ref(b, 3, v);
+}
+
+static inline demo_tables_Item_table demo_tables_WithIds_thing_as_Item(demo_tables_WithIds_table t)
+{
+    demo_tables_Item_table r = {NULL};
+    if (myl_fb_get_union_type(t.t, 2) == demo_tables_Thing_Item)
+        r.t = myl_fb_get_union(t.t, 3);
+    return r;
+}
+
+static inline demo_tables_Leaf_table demo_tables_WithIds_thing_as_Leaf(demo_tables_WithIds_table t)
+{
+    demo_tables_Leaf_table r = {NULL};
+    if (myl_fb_get_union_type(t.t, 2) == demo_tables_Thing_Leaf)
+        r.t = myl_fb_get_union(t.t, 3);
+    return r;
+}
+
+/* The vector (data NULL, len 0 when absent), its length and element i
+ * (i < length, which the caller checks). */
+static inline myl_fb_vec demo_tables_WithIds_last(demo_tables_WithIds_table t)
+{
+    return myl_fb_get_vec(t.t, 4);
+}
+
+static inline bool demo_tables_WithIds_has_last(demo_tables_WithIds_table t)
+{
+    return myl_fb_present(t.t, 4);
+}
+
+static inline uint32_t demo_tables_WithIds_last_len(demo_tables_WithIds_table t)
+{
+    return myl_fb_get_vec(t.t, 4).len;
+}
+
+static inline demo_tables_Leaf_table demo_tables_WithIds_last_at(demo_tables_WithIds_table t,
+                                                                 uint32_t i)
+{
+    demo_tables_Leaf_table r = {myl_fb_vec_table(myl_fb_get_vec(t.t, 4), i)};
+    return r;
+}
+
+/* A vector built before with _create_last(). */
+static inline int demo_tables_WithIds_add_last(myl_fb_builder *b, myl_fb_ref v)
+{
+    return myl_fb_add_ref(b, 4, v);
+}
+
+/* From the references of n demo_tables_Leaf tables built before. */
+static inline int demo_tables_WithIds_create_last(myl_fb_builder *b, const myl_fb_ref *refs,
+                                                  size_t n, myl_fb_ref *out)
+{
+    return myl_fb_create_vec_refs(b, refs, n, out);
 }
 
 #ifdef __cplusplus
