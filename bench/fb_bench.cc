@@ -9,7 +9,7 @@
  *   build      our builder vs flatbuffers::FlatBufferBuilder (reference)
  *
  * Each trial times every case over --iters iterations, the cases
- * interleaved, and prints ns/op; the summary gives the median over
+ * interleaved (in reverse order on odd trials), and prints ns/op; the summary gives the median over
  * --trials of each case and of the ratios that the targets name. The
  * buffer is the same for both sides (ours, or flatc's with --flatc-buf).
  * Speed is never a test verdict; bench_fb_smoke only runs it. */
@@ -583,7 +583,10 @@ int main(int argc, char **argv)
     std::vector<double> r_read_all, r_read_few, r_verify, r_decode_all, r_decode_few;
     for (int t = 0; t < trials; t++) {
         double tn[NCASES];
-        for (int c = 0; c < NCASES; c++) {
+        for (int k = 0; k < NCASES; k++) {
+            /* odd trials run the cases in reverse, so that neither side of
+             * a pair always runs first */
+            int c = t % 2 ? NCASES - 1 - k : k;
             uint64_t s = 0;
             double t0 = now_ns();
             for (long i = 0; i < iters; i++) {

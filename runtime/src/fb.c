@@ -164,33 +164,34 @@ static int vfield(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, uint32_t obj
         return 0;
     }
     uint64_t at = t + fo;
-    uint32_t size = f->size;
-    uint32_t align = f->align ? f->align : 1;
+    uint32_t size, align;
     switch (f->kind) {
-    case MYL_FB_K_UNION_TYPE:
-        size = 1;
-        align = 1;
-        break;
     case MYL_FB_K_SCALAR:
-        align = size;
+        size = align = f->size;
+        break;
+    case MYL_FB_K_UNION_TYPE:
+        size = align = 1;
         break;
     case MYL_FB_K_STRUCT:
+        size = f->size;
+        align = f->align ? f->align : 1;
         break;
     default:
-        size = 4;
-        align = 4;
+        size = align = 0; /* a uoffset: below */
         break;
     }
-    if (v->strict && (uint32_t)fo + size > objsize)
-        return vfail(v, MYL_EFBVTABLE, vt + vo, d, f);
-    if (f->kind == MYL_FB_K_SCALAR || f->kind == MYL_FB_K_STRUCT ||
-        f->kind == MYL_FB_K_UNION_TYPE) {
+    if (size) {
+        /* inline data: scalar, struct or union type */
+        if (v->strict && (uint32_t)fo + size > objsize)
+            return vfail(v, MYL_EFBVTABLE, vt + vo, d, f);
         if (!aligned(v, at, align))
             return vfail(v, MYL_EFBALIGN, at, d, f);
         if (!inb(v, at, size))
             return vfail(v, MYL_EFBBOUNDS, at, d, f);
         return 0;
     }
+    if (v->strict && (uint32_t)fo + 4 > objsize)
+        return vfail(v, MYL_EFBVTABLE, vt + vo, d, f);
     uint64_t target;
     rc = voffset(v, at, &target);
     if (rc)

@@ -121,7 +121,16 @@ static inline const uint8_t *myl_fb_root(const void *buf)
  * official library's semantics (strncmp over 4 bytes). */
 static inline bool myl_fb_has_ident(const void *buf, size_t len, const char *ident)
 {
-    return len >= 8 && strncmp((const char *)buf + 4, ident, MYL_FB_IDENT_LEN) == 0;
+    if (len < 8)
+        return false;
+    const char *id = (const char *)buf + 4;
+    for (unsigned i = 0; i < MYL_FB_IDENT_LEN; i++) {
+        if (id[i] != ident[i])
+            return false;
+        if (id[i] == '\0')
+            return true;
+    }
+    return true;
 }
 
 /* Offset of field id inside table t, or 0 when the field is absent. */
