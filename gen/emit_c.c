@@ -1037,6 +1037,8 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             mylc_chan_kind k = mylc_channel_kind(&d->chan);
             if (k == MYLC_CK_RAW)
                 emit_channel(c, s, d, &h, &src);
+            else if (k == MYLC_CK_FB_FRAMED)
+                emit_framed(c, s, d, MYLC_CK_FRAMED, &h, &src);
             else if (k != MYLC_CK_NONE)
                 emit_framed(c, s, d, k, &h, &src);
             break;
@@ -1050,6 +1052,20 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
     for (mylc_decl *d = s->decls; d; d = d->next)
         if (d->kind == MYLC_D_TABLE)
             emit_table(c, d, &h, &src);
+    /* Typed codec channels use the tables' verifiers and readers. */
+    for (mylc_decl *d = s->decls; d; d = d->next)
+        if (d->kind == MYLC_D_CHANNEL && mylc_channel_kind(&d->chan) == MYLC_CK_FB_FRAMED) {
+            const mylc_channel *ch = &d->chan;
+            hole fh[] = {
+                {"NAME", cstr(c, d->name)},
+                {"CHAN", d->cname},
+                {"T", ch->carries.decl->cname},
+                {"DATA", fmt(c, "%lluu", (unsigned long long)(ch->frames[ch->nframes - 1] - 24))},
+                {NULL, NULL},
+            };
+            mylc_buf_putc(&h, '\n');
+            fill(&h, section(mylc_tpl_header, "fb_channel"), fh);
+        }
     mylc_buf_putc(&h, '\n');
     fill(&h, section(mylc_tpl_header, "end"), holes);
     reflow(&h, hout);

@@ -266,6 +266,7 @@ typedef enum mylc_chan_kind {
     MYLC_CK_FRAMED,  /* bytes, 'frame': one framed ring */
     MYLC_CK_CLASSES, /* bytes, 'frames': a size-class group */
     MYLC_CK_LANES,   /* bytes, 'lanes': a priority-lane group */
+    MYLC_CK_FB_FRAMED, /* a table, codec flatbuffers, one framed ring */
 } mylc_chan_kind;
 
 mylc_chan_kind mylc_channel_kind(const mylc_channel *ch);

@@ -181,6 +181,31 @@ static const char *const framed_suffixes[] = {
     NULL,
 };
 
+static const char *const fb_framed_suffixes[] = {
+    "desc",
+    "frame_opts",
+    "create",
+    "attach",
+    "check",
+    "sender",
+    "sender_open",
+    "sender_close",
+    "sender_send",
+    "sender_claim",
+    "sender_claim_data",
+    "sender_commit",
+    "sender_abort",
+    "sender_build_begin",
+    "sender_build_commit",
+    "receiver",
+    "receiver_open",
+    "receiver_close",
+    "receiver_recv",
+    "receiver_release",
+    "receiver_read",
+    NULL,
+};
+
 /* Size classes and lanes share these, then add their own arrays. */
 #define GROUP_SUFFIXES                                                                             \
     "desc", "opts", "create", "wait", "attach", "unlink", "check", "sender", "sender_open",        \
@@ -195,6 +220,8 @@ const char *const *mylc_chan_suffixes(mylc_chan_kind k)
     switch (k) {
     case MYLC_CK_FRAMED:
         return framed_suffixes;
+    case MYLC_CK_FB_FRAMED:
+        return fb_framed_suffixes;
     case MYLC_CK_CLASSES:
         return classes_suffixes;
     case MYLC_CK_LANES:
@@ -209,8 +236,15 @@ mylc_chan_kind mylc_channel_kind(const mylc_channel *ch)
 {
     if (!ch->framed)
         return MYLC_CK_RAW;
-    if (ch->carries.base != MYLC_T_BYTES)
-        return MYLC_CK_NONE; /* codecs over frames: not emitted yet */
+    if (ch->carries.base != MYLC_T_BYTES) {
+        /* FlatBuffers tables over one framed ring; other codec channels
+         * (compact, size classes, lanes, structs) are not emitted yet */
+        const mylc_decl *t = ch->carries.decl;
+        if (ch->codec == MYLC_CODEC_FLATBUFFERS && t && t->kind == MYLC_D_TABLE && !ch->nlanes &&
+            !ch->classes)
+            return MYLC_CK_FB_FRAMED;
+        return MYLC_CK_NONE;
+    }
     if (ch->nlanes)
         return MYLC_CK_LANES;
     return ch->classes ? MYLC_CK_CLASSES : MYLC_CK_FRAMED;

@@ -586,3 +586,63 @@ static inline int MYLT_T_create_MYLT_F(myl_fb_builder *b, const myl_fb_ref *refs
 {
     return myl_fb_create_vec_refs(b, refs, n, out);
 }
+
+/* @@fb_channel */
+/* Channel MYLT_NAME carries MYLT_T FlatBuffers (codec flatbuffers).
+ *
+ * Building in place: _sender_build_begin() claims one frame (MYLT_DATA
+ * data bytes) and initialises b on it, with arena (unless NULL) for a
+ * message that outgrows the frame; build with the MYLT_T_* builders, then
+ * _sender_build_commit() finishes the root and publishes the frame (the
+ * message is the whole frame data: root offset in front, objects at the
+ * tail), or, when the message went to the arena, aborts the frame and
+ * sends the arena's copy (fragmented). A builder error aborts the claim
+ * and is returned. A finished buffer is sent with _sender_send().
+ *
+ * Reading in place: _receiver_read() receives the next message, verifies
+ * it as a MYLT_T and hands back its root table, valid until
+ * _receiver_release() (zero copy for a single-frame message). A message
+ * that does not verify is released and its MYL_EFB* error returned. */
+static inline int MYLT_CHAN_sender_build_begin(MYLT_CHAN_sender *s, myl_fb_builder *b,
+                                               void *arena, size_t arena_cap, uint16_t kind,
+                                               myl_frame_span *span, int64_t timeout_ns)
+{
+    uint32_t len = 0;
+    int rc = myl_frame_claim(s->f, MYLT_DATA, kind, span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    void *p = myl_frame_claim_data(s->f, span, 0, &len);
+    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    return 0;
+}
+
+static inline int MYLT_CHAN_sender_build_commit(MYLT_CHAN_sender *s, myl_fb_builder *b,
+                                                myl_fb_ref root, const myl_frame_span *span,
+                                                uint16_t kind, int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0 || !m.in_place) {
+        myl_frame_abort(s->f, span);
+        if (rc < 0)
+            return rc;
+        return myl_frame_send(s->f, m.data, m.len, kind, timeout_ns);
+    }
+    myl_frame_commit(s->f, span);
+    return 0;
+}
+
+static inline int MYLT_CHAN_receiver_read(MYLT_CHAN_receiver *r, myl_frame_msg *m,
+                                          MYLT_T_table *out, int64_t timeout_ns)
+{
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = MYLT_T_verify(m->data, m->len);
+    if (rc < 0) {
+        myl_defrag_release(r->d);
+        return rc;
+    }
+    out->t = myl_fb_root(m->data);
+    return 0;
+}

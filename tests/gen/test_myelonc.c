@@ -386,7 +386,7 @@ static void test_channel_kinds(void **state)
     assert_int_equal(decl(s, "one")->chan.frames[0], 1024);
     assert_int_equal(mylc_channel_kind(&decl(s, "cls")->chan), MYLC_CK_CLASSES);
     assert_int_equal(mylc_channel_kind(&decl(s, "ln")->chan), MYLC_CK_LANES);
-    assert_int_equal(mylc_channel_kind(&decl(s, "fb")->chan), MYLC_CK_NONE);
+    assert_int_equal(mylc_channel_kind(&decl(s, "fb")->chan), MYLC_CK_FB_FRAMED);
     assert_int_equal(mylc_channel_kind(&decl(s, "cp")->chan), MYLC_CK_NONE);
     /* frame 1024 and frames 1024 bind differently but have one wire format */
     assert_int_equal(decl(s, "one")->chan.fingerprint, decl(s, "cls")->chan.fingerprint);
@@ -399,7 +399,10 @@ static void test_channel_kinds(void **state)
     assert_non_null(strstr(h.p, "int t_one_sender_open(myl_ring *ring,"));
     assert_non_null(
         strstr(h.p, "int t_cls_receiver_open(myl_group *g, const char *id, uint32_t flags,"));
-    assert_null(strstr(h.p, "t_fb_"));
+    /* a FlatBuffers table over one framed ring: a typed channel */
+    assert_non_null(strstr(h.p, "static inline int t_fb_receiver_read(t_fb_receiver *r,"));
+    assert_non_null(strstr(h.p, "    rc = t_T_verify(m->data, m->len);\n"));
+    assert_non_null(strstr(h.p, "static inline int t_fb_sender_build_begin(t_fb_sender *s,"));
     assert_null(strstr(h.p, "t_cp_"));
     assert_non_null(strstr(fbs.p, "\ntable T {\n  s:string (id: 0);\n}\n"));
     assert_non_null(strstr(fbs.p, "//   event E\n"));

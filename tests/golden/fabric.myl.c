@@ -224,6 +224,150 @@ void fabric_envelopes_consumer_close(fabric_envelopes_consumer *c)
     c->c = NULL;
 }
 
+const myl_channel_desc fabric_requests_desc = {
+    .name = "fabric.requests",
+    .fingerprint = UINT64_C(0x0a70188c1f26446b),
+    .capacity = 4096,
+    .slot_size = 1024,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+};
+
+const myl_frame_opts fabric_requests_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(2097152),
+};
+
+int fabric_requests_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_requests_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int fabric_requests_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_requests_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int fabric_requests_check(const myl_ring *ring)
+{
+    if (ring->slot_size != fabric_requests_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (myl_ring_fingerprint(ring) != fabric_requests_desc.fingerprint)
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int fabric_requests_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                fabric_requests_sender *out)
+{
+    int rc = fabric_requests_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &fabric_requests_frame_opts, &out->f);
+}
+
+void fabric_requests_sender_close(fabric_requests_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int fabric_requests_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                  fabric_requests_receiver *out)
+{
+    int rc = fabric_requests_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &fabric_requests_frame_opts, &out->d);
+}
+
+void fabric_requests_receiver_close(fabric_requests_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+const myl_channel_desc fabric_responses_desc = {
+    .name = "fabric.responses",
+    .fingerprint = UINT64_C(0x236c02a217dd5804),
+    .capacity = 4096,
+    .slot_size = 1024,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+};
+
+const myl_frame_opts fabric_responses_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(1048576),
+};
+
+int fabric_responses_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_responses_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int fabric_responses_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_responses_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int fabric_responses_check(const myl_ring *ring)
+{
+    if (ring->slot_size != fabric_responses_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (myl_ring_fingerprint(ring) != fabric_responses_desc.fingerprint)
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int fabric_responses_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                 fabric_responses_sender *out)
+{
+    int rc = fabric_responses_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &fabric_responses_frame_opts, &out->f);
+}
+
+void fabric_responses_sender_close(fabric_responses_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int fabric_responses_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                   fabric_responses_receiver *out)
+{
+    int rc = fabric_responses_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &fabric_responses_frame_opts, &out->d);
+}
+
+void fabric_responses_receiver_close(fabric_responses_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
 /* The size classes' frame sizes (an initialized array). */
 const uint32_t fabric_blobs_frame_sizes[5] = {64, 256, 1024, 4096, 16384};
 

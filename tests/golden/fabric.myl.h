@@ -410,6 +410,159 @@ static inline uint64_t fabric_envelopes_consumer_take_lost(fabric_envelopes_cons
     return myl_consumer_take_lost(c->c);
 }
 
+/* Channel requests: byte messages of up to 2097152 bytes over one ring of
+ * 1024-byte frames (layer 1, myelon/frame.h); a message larger than a
+ * frame is fragmented and reassembled.
+ * Create or attach the ring with the channel's settings (name overrides
+ * the segment name unless NULL; an attach waits up to timeout_ns for the
+ * creator, 0 = not at all), then open a sender or a receiver on it; they
+ * check the ring's frame size and fingerprint. */
+extern const myl_channel_desc fabric_requests_desc;
+extern const myl_frame_opts fabric_requests_frame_opts;
+
+int fabric_requests_create(const char *name, myl_ring **out);
+int fabric_requests_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+
+typedef struct fabric_requests_sender {
+    myl_framer *f;
+} fabric_requests_sender;
+
+typedef struct fabric_requests_receiver {
+    myl_defrag *d;
+} fabric_requests_receiver;
+
+int fabric_requests_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                fabric_requests_sender *out);
+void fabric_requests_sender_close(fabric_requests_sender *s);
+int fabric_requests_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                  fabric_requests_receiver *out);
+void fabric_requests_receiver_close(fabric_requests_receiver *r);
+
+/* Copies a message in and publishes it; kind is the caller's tag, delivered
+ * with the message. MYL_ETOOBIG (nothing sent) above max_message. */
+static inline int fabric_requests_sender_send(fabric_requests_sender *s, const void *msg,
+                                              size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+/* Claims the frames of a len-byte message to write it in place: frame i's
+ * data through _sender_claim_data(), then _sender_commit() or
+ * _sender_abort(). */
+static inline int fabric_requests_sender_claim(fabric_requests_sender *s, size_t len, uint16_t kind,
+                                               myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *fabric_requests_sender_claim_data(const fabric_requests_sender *s,
+                                                      const myl_frame_span *span, uint32_t i,
+                                                      uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void fabric_requests_sender_commit(fabric_requests_sender *s,
+                                                 const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void fabric_requests_sender_abort(fabric_requests_sender *s,
+                                                const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+/* The next whole message; m->data stays valid until _receiver_release(). */
+static inline int fabric_requests_receiver_recv(fabric_requests_receiver *r, myl_frame_msg *m,
+                                                int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void fabric_requests_receiver_release(fabric_requests_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* Channel responses: byte messages of up to 1048576 bytes over one ring of
+ * 1024-byte frames (layer 1, myelon/frame.h); a message larger than a
+ * frame is fragmented and reassembled.
+ * Create or attach the ring with the channel's settings (name overrides
+ * the segment name unless NULL; an attach waits up to timeout_ns for the
+ * creator, 0 = not at all), then open a sender or a receiver on it; they
+ * check the ring's frame size and fingerprint. */
+extern const myl_channel_desc fabric_responses_desc;
+extern const myl_frame_opts fabric_responses_frame_opts;
+
+int fabric_responses_create(const char *name, myl_ring **out);
+int fabric_responses_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+
+typedef struct fabric_responses_sender {
+    myl_framer *f;
+} fabric_responses_sender;
+
+typedef struct fabric_responses_receiver {
+    myl_defrag *d;
+} fabric_responses_receiver;
+
+int fabric_responses_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                 fabric_responses_sender *out);
+void fabric_responses_sender_close(fabric_responses_sender *s);
+int fabric_responses_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                   fabric_responses_receiver *out);
+void fabric_responses_receiver_close(fabric_responses_receiver *r);
+
+/* Copies a message in and publishes it; kind is the caller's tag, delivered
+ * with the message. MYL_ETOOBIG (nothing sent) above max_message. */
+static inline int fabric_responses_sender_send(fabric_responses_sender *s, const void *msg,
+                                               size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+/* Claims the frames of a len-byte message to write it in place: frame i's
+ * data through _sender_claim_data(), then _sender_commit() or
+ * _sender_abort(). */
+static inline int fabric_responses_sender_claim(fabric_responses_sender *s, size_t len,
+                                                uint16_t kind, myl_frame_span *span,
+                                                int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *fabric_responses_sender_claim_data(const fabric_responses_sender *s,
+                                                       const myl_frame_span *span, uint32_t i,
+                                                       uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void fabric_responses_sender_commit(fabric_responses_sender *s,
+                                                  const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void fabric_responses_sender_abort(fabric_responses_sender *s,
+                                                 const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+/* The next whole message; m->data stays valid until _receiver_release(). */
+static inline int fabric_responses_receiver_recv(fabric_responses_receiver *r, myl_frame_msg *m,
+                                                 int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void fabric_responses_receiver_release(fabric_responses_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
 /* Channel blobs: byte messages of up to 1048576 bytes in 5 size
  * classes (myelon/group.h), one framed ring per frame size (segments
  * "<name>.f<size>", sizes in the _frame_sizes array). A message goes to the
@@ -1031,6 +1184,125 @@ static inline bool fabric_Cancel_has_reason(fabric_Cancel_table t)
 static inline int fabric_Cancel_add_reason(myl_fb_builder *b, myl_fb_ref s)
 {
     return myl_fb_add_ref(b, 1, s);
+}
+
+/* Channel requests carries fabric_Request FlatBuffers (codec flatbuffers).
+ *
+ * Building in place: _sender_build_begin() claims one frame (1000u
+ * data bytes) and initialises b on it, with arena (unless NULL) for a
+ * message that outgrows the frame; build with the fabric_Request_* builders, then
+ * _sender_build_commit() finishes the root and publishes the frame (the
+ * message is the whole frame data: root offset in front, objects at the
+ * tail), or, when the message went to the arena, aborts the frame and
+ * sends the arena's copy (fragmented). A builder error aborts the claim
+ * and is returned. A finished buffer is sent with _sender_send().
+ *
+ * Reading in place: _receiver_read() receives the next message, verifies
+ * it as a fabric_Request and hands back its root table, valid until
+ * _receiver_release() (zero copy for a single-frame message). A message
+ * that does not verify is released and its MYL_EFB* error returned. */
+static inline int fabric_requests_sender_build_begin(fabric_requests_sender *s, myl_fb_builder *b,
+                                                     void *arena, size_t arena_cap, uint16_t kind,
+                                                     myl_frame_span *span, int64_t timeout_ns)
+{
+    uint32_t len = 0;
+    int rc = myl_frame_claim(s->f, 1000u, kind, span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    void *p = myl_frame_claim_data(s->f, span, 0, &len);
+    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    return 0;
+}
+
+static inline int fabric_requests_sender_build_commit(fabric_requests_sender *s, myl_fb_builder *b,
+                                                      myl_fb_ref root, const myl_frame_span *span,
+                                                      uint16_t kind, int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0 || !m.in_place) {
+        myl_frame_abort(s->f, span);
+        if (rc < 0)
+            return rc;
+        return myl_frame_send(s->f, m.data, m.len, kind, timeout_ns);
+    }
+    myl_frame_commit(s->f, span);
+    return 0;
+}
+
+static inline int fabric_requests_receiver_read(fabric_requests_receiver *r, myl_frame_msg *m,
+                                                fabric_Request_table *out, int64_t timeout_ns)
+{
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = fabric_Request_verify(m->data, m->len);
+    if (rc < 0) {
+        myl_defrag_release(r->d);
+        return rc;
+    }
+    out->t = myl_fb_root(m->data);
+    return 0;
+}
+
+/* Channel responses carries fabric_Response FlatBuffers (codec flatbuffers).
+ *
+ * Building in place: _sender_build_begin() claims one frame (1000u
+ * data bytes) and initialises b on it, with arena (unless NULL) for a
+ * message that outgrows the frame; build with the fabric_Response_* builders, then
+ * _sender_build_commit() finishes the root and publishes the frame (the
+ * message is the whole frame data: root offset in front, objects at the
+ * tail), or, when the message went to the arena, aborts the frame and
+ * sends the arena's copy (fragmented). A builder error aborts the claim
+ * and is returned. A finished buffer is sent with _sender_send().
+ *
+ * Reading in place: _receiver_read() receives the next message, verifies
+ * it as a fabric_Response and hands back its root table, valid until
+ * _receiver_release() (zero copy for a single-frame message). A message
+ * that does not verify is released and its MYL_EFB* error returned. */
+static inline int fabric_responses_sender_build_begin(fabric_responses_sender *s, myl_fb_builder *b,
+                                                      void *arena, size_t arena_cap, uint16_t kind,
+                                                      myl_frame_span *span, int64_t timeout_ns)
+{
+    uint32_t len = 0;
+    int rc = myl_frame_claim(s->f, 1000u, kind, span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    void *p = myl_frame_claim_data(s->f, span, 0, &len);
+    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    return 0;
+}
+
+static inline int fabric_responses_sender_build_commit(fabric_responses_sender *s,
+                                                       myl_fb_builder *b, myl_fb_ref root,
+                                                       const myl_frame_span *span, uint16_t kind,
+                                                       int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0 || !m.in_place) {
+        myl_frame_abort(s->f, span);
+        if (rc < 0)
+            return rc;
+        return myl_frame_send(s->f, m.data, m.len, kind, timeout_ns);
+    }
+    myl_frame_commit(s->f, span);
+    return 0;
+}
+
+static inline int fabric_responses_receiver_read(fabric_responses_receiver *r, myl_frame_msg *m,
+                                                 fabric_Response_table *out, int64_t timeout_ns)
+{
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = fabric_Response_verify(m->data, m->len);
+    if (rc < 0) {
+        myl_defrag_release(r->d);
+        return rc;
+    }
+    out->t = myl_fb_root(m->data);
+    return 0;
 }
 
 #ifdef __cplusplus

@@ -71,6 +71,78 @@ static const myl_fb_table_desc *const demo_tables_Thing_members[2] = {
 };
 const myl_fb_union_desc demo_tables_Thing_desc = {"Thing", 2, demo_tables_Thing_members};
 
+const myl_channel_desc demo_tables_things_desc = {
+    .name = "demo.tables.things",
+    .fingerprint = UINT64_C(0xb20431d4678eea0a),
+    .capacity = 4096,
+    .slot_size = 1024,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+};
+
+const myl_frame_opts demo_tables_things_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(1048576),
+};
+
+int demo_tables_things_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_tables_things_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int demo_tables_things_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_tables_things_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int demo_tables_things_check(const myl_ring *ring)
+{
+    if (ring->slot_size != demo_tables_things_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (myl_ring_fingerprint(ring) != demo_tables_things_desc.fingerprint)
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int demo_tables_things_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                   demo_tables_things_sender *out)
+{
+    int rc = demo_tables_things_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &demo_tables_things_frame_opts, &out->f);
+}
+
+void demo_tables_things_sender_close(demo_tables_things_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int demo_tables_things_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                     demo_tables_things_receiver *out)
+{
+    int rc = demo_tables_things_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &demo_tables_things_frame_opts, &out->d);
+}
+
+void demo_tables_things_receiver_close(demo_tables_things_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
 const myl_channel_desc demo_tables_raw_desc = {
     .name = "demo.tables.raw",
     .fingerprint = UINT64_C(0x095cf63a2a7cd49d),

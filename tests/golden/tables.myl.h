@@ -154,6 +154,83 @@ static_assert(sizeof(demo_tables_Raw) == 8, "demo_tables_Raw: size");
 static_assert(alignof(demo_tables_Raw) == 8, "demo_tables_Raw: alignment");
 static_assert(offsetof(demo_tables_Raw, x) == 0, "demo_tables_Raw.x: offset");
 
+/* Channel things: byte messages of up to 1048576 bytes over one ring of
+ * 1024-byte frames (layer 1, myelon/frame.h); a message larger than a
+ * frame is fragmented and reassembled.
+ * Create or attach the ring with the channel's settings (name overrides
+ * the segment name unless NULL; an attach waits up to timeout_ns for the
+ * creator, 0 = not at all), then open a sender or a receiver on it; they
+ * check the ring's frame size and fingerprint. */
+extern const myl_channel_desc demo_tables_things_desc;
+extern const myl_frame_opts demo_tables_things_frame_opts;
+
+int demo_tables_things_create(const char *name, myl_ring **out);
+int demo_tables_things_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+
+typedef struct demo_tables_things_sender {
+    myl_framer *f;
+} demo_tables_things_sender;
+
+typedef struct demo_tables_things_receiver {
+    myl_defrag *d;
+} demo_tables_things_receiver;
+
+int demo_tables_things_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                   demo_tables_things_sender *out);
+void demo_tables_things_sender_close(demo_tables_things_sender *s);
+int demo_tables_things_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                     demo_tables_things_receiver *out);
+void demo_tables_things_receiver_close(demo_tables_things_receiver *r);
+
+/* Copies a message in and publishes it; kind is the caller's tag, delivered
+ * with the message. MYL_ETOOBIG (nothing sent) above max_message. */
+static inline int demo_tables_things_sender_send(demo_tables_things_sender *s, const void *msg,
+                                                 size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+/* Claims the frames of a len-byte message to write it in place: frame i's
+ * data through _sender_claim_data(), then _sender_commit() or
+ * _sender_abort(). */
+static inline int demo_tables_things_sender_claim(demo_tables_things_sender *s, size_t len,
+                                                  uint16_t kind, myl_frame_span *span,
+                                                  int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *demo_tables_things_sender_claim_data(const demo_tables_things_sender *s,
+                                                         const myl_frame_span *span, uint32_t i,
+                                                         uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void demo_tables_things_sender_commit(demo_tables_things_sender *s,
+                                                    const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void demo_tables_things_sender_abort(demo_tables_things_sender *s,
+                                                   const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+/* The next whole message; m->data stays valid until _receiver_release(). */
+static inline int demo_tables_things_receiver_recv(demo_tables_things_receiver *r, myl_frame_msg *m,
+                                                   int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void demo_tables_things_receiver_release(demo_tables_things_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
 /* Channel raw, carrying demo_tables_Raw.
  * Create or attach the ring with the channel's settings (name overrides
  * the segment name unless NULL; an attach waits up to timeout_ns for the
@@ -1251,6 +1328,68 @@ static inline int demo_tables_WithIds_create_last(myl_fb_builder *b, const myl_f
                                                   size_t n, myl_fb_ref *out)
 {
     return myl_fb_create_vec_refs(b, refs, n, out);
+}
+
+/* Channel things carries demo_tables_Everything FlatBuffers (codec flatbuffers).
+ *
+ * Building in place: _sender_build_begin() claims one frame (1000u
+ * data bytes) and initialises b on it, with arena (unless NULL) for a
+ * message that outgrows the frame; build with the demo_tables_Everything_* builders, then
+ * _sender_build_commit() finishes the root and publishes the frame (the
+ * message is the whole frame data: root offset in front, objects at the
+ * tail), or, when the message went to the arena, aborts the frame and
+ * sends the arena's copy (fragmented). A builder error aborts the claim
+ * and is returned. A finished buffer is sent with _sender_send().
+ *
+ * Reading in place: _receiver_read() receives the next message, verifies
+ * it as a demo_tables_Everything and hands back its root table, valid until
+ * _receiver_release() (zero copy for a single-frame message). A message
+ * that does not verify is released and its MYL_EFB* error returned. */
+static inline int demo_tables_things_sender_build_begin(demo_tables_things_sender *s,
+                                                        myl_fb_builder *b, void *arena,
+                                                        size_t arena_cap, uint16_t kind,
+                                                        myl_frame_span *span, int64_t timeout_ns)
+{
+    uint32_t len = 0;
+    int rc = myl_frame_claim(s->f, 1000u, kind, span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    void *p = myl_frame_claim_data(s->f, span, 0, &len);
+    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    return 0;
+}
+
+static inline int demo_tables_things_sender_build_commit(demo_tables_things_sender *s,
+                                                         myl_fb_builder *b, myl_fb_ref root,
+                                                         const myl_frame_span *span, uint16_t kind,
+                                                         int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0 || !m.in_place) {
+        myl_frame_abort(s->f, span);
+        if (rc < 0)
+            return rc;
+        return myl_frame_send(s->f, m.data, m.len, kind, timeout_ns);
+    }
+    myl_frame_commit(s->f, span);
+    return 0;
+}
+
+static inline int demo_tables_things_receiver_read(demo_tables_things_receiver *r, myl_frame_msg *m,
+                                                   demo_tables_Everything_table *out,
+                                                   int64_t timeout_ns)
+{
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = demo_tables_Everything_verify(m->data, m->len);
+    if (rc < 0) {
+        myl_defrag_release(r->d);
+        return rc;
+    }
+    out->t = myl_fb_root(m->data);
+    return 0;
 }
 
 #ifdef __cplusplus
