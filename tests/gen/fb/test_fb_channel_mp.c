@@ -1,0 +1,144 @@
+/* A typed FlatBuffers channel generated from tests/gen/fb/fbgen.myl, used
+ * by two processes (fork + exec of this binary): the sender builds
+ * Monsters in place in claimed frames (small ones) or through an arena
+ * (large ones, sent fragmented), and sends a few buffers that do not
+ * verify; the receiver reads each message in place with _receiver_read()
+ * and checks every value, and gets MYL_EFB* errors for the bad ones. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+
+#include "harness.h"
+
+#include "fbgen.myl.h"
+
+#define ROLE_ENV "MYLC_FBCHAN_ROLE"
+#define NAME_ENV "MYLC_FBCHAN_NAME"
+#define TMO INT64_C(20000000000)
+#define N_MSGS 2000u
+
+/* Message i: name "m<i>", i32v = i, and i % 97 tags when i % 10 == 9 (a
+ * message larger than a frame), else i % 3 tags. Every 100th message is
+ * preceded by a buffer that does not verify (kind 1). */
+static uint32_t ntags(uint64_t i)
+{
+    return i % 10 == 9 ? (uint32_t)(i % 97) + 20 : (uint32_t)(i % 3);
+}
+
+static int recv_role(const char *name)
+{
+    myl_ring *r;
+    int rc = fbgen_monsters_attach(name, TMO, &r);
+    if (rc < 0)
+        return fprintf(stderr, "attach: %s\n", myl_strerror(rc)), 2;
+    fbgen_monsters_receiver rx;
+    if ((rc = fbgen_monsters_receiver_open(r, "r", NULL, &rx)) < 0)
+        return fprintf(stderr, "open: %s\n", myl_strerror(rc)), 3;
+    uint64_t bad = 0, zero_copy = 0;
+    for (uint64_t i = 0; i < N_MSGS;) {
+        myl_frame_msg m;
+        fbgen_Monster_table t;
+        rc = fbgen_monsters_receiver_read(&rx, &m, &t, TMO);
+        if (rc < 0 && rc != MYL_ETIMEDOUT && m.kind == 1) {
+            bad++;
+            continue;
+        }
+        if (rc < 0)
+            return fprintf(stderr, "read %llu: %s\n", (unsigned long long)i, myl_strerror(rc)), 4;
+        char want[32];
+        snprintf(want, sizeof want, "m%llu", (unsigned long long)i);
+        myl_fb_str n = fbgen_Monster_name(t);
+        if (m.kind != 0 || n.len != strlen(want) || memcmp(n.ptr, want, n.len) != 0 ||
+            fbgen_Monster_i32v(t) != (int32_t)i || fbgen_Monster_tags_len(t) != ntags(i) ||
+            fbgen_Monster_u8v(t) != 200)
+            return fprintf(stderr, "bad message %llu\n", (unsigned long long)i), 5;
+        for (uint32_t k = 0; k < ntags(i); k++)
+            if (fbgen_Monster_tags_at(t, k).len != k)
+                return fprintf(stderr, "bad tag %u of %llu\n", k, (unsigned long long)i), 6;
+        zero_copy += m.borrowed;
+        fbgen_monsters_receiver_release(&rx);
+        i++;
+    }
+    fbgen_monsters_receiver_close(&rx);
+    myl_ring_close(r);
+    if (bad != N_MSGS / 100)
+        return fprintf(stderr, "%llu bad messages seen\n", (unsigned long long)bad), 7;
+    if (zero_copy == 0)
+        return fprintf(stderr, "no message read in place\n"), 8;
+    return 0;
+}
+
+static myl_fb_ref build(myl_fb_builder *b, uint64_t i)
+{
+    static const char spaces[128] = {0};
+    char name[32];
+    int len = snprintf(name, sizeof name, "m%llu", (unsigned long long)i);
+    myl_fb_ref refs[128], tags = 0, nm, root;
+    for (uint32_t k = 0; k < ntags(i); k++)
+        myl_fb_create_string(b, spaces, k, &refs[k]);
+    if (ntags(i))
+        fbgen_Monster_create_tags(b, refs, ntags(i), &tags);
+    myl_fb_create_string(b, name, (size_t)len, &nm);
+    fbgen_Monster_start(b);
+    fbgen_Monster_add_name(b, nm);
+    fbgen_Monster_add_i32v(b, (int32_t)i);
+    if (tags)
+        fbgen_Monster_add_tags(b, tags);
+    fbgen_Monster_end(b, &root);
+    return root;
+}
+
+static void test_fb_channel(void **state)
+{
+    (void)state;
+    const char *name = myl_test_name("gen-monsters");
+    myl_ring_unlink(fbgen_monsters_desc.backing, name);
+    myl_ring *r;
+    assert_int_equal(fbgen_monsters_create(name, &r), 0);
+    fbgen_monsters_sender tx;
+    assert_int_equal(fbgen_monsters_sender_open(r, NULL, &tx), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv(ROLE_ENV, "recv", 1);
+        setenv(NAME_ENV, name, 1);
+        char *argv[] = {(char *)"test_myelonc_fb_channel_mp", NULL};
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    assert_true(pid > 0);
+    assert_int_equal(myl_producer_wait_consumers(tx.f->p, "r", 1, TMO), 0);
+    static uint64_t arena[8192];
+    myl_fb_builder *b = malloc(sizeof *b);
+    assert_non_null(b);
+    unsigned in_frame = 0;
+    for (uint64_t i = 0; i < N_MSGS; i++) {
+        if (i % 100 == 50) {
+            uint8_t junk[64];
+            memset(junk, 0xff, sizeof junk);
+            assert_int_equal(fbgen_monsters_sender_send(&tx, junk, sizeof junk, 1, TMO), 0);
+        }
+        myl_frame_span sp;
+        assert_int_equal(
+            fbgen_monsters_sender_build_begin(&tx, b, arena, sizeof arena, 0, &sp, TMO), 0);
+        myl_fb_ref root = build(b, i);
+        in_frame += !b->in_arena;
+        assert_int_equal(fbgen_monsters_sender_build_commit(&tx, b, root, &sp, 0, TMO), 0);
+    }
+    assert_true(in_frame > 0 && in_frame < N_MSGS);
+    free(b);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    fbgen_monsters_sender_close(&tx);
+    myl_ring_close(r);
+    assert_int_equal(myl_ring_unlink(fbgen_monsters_desc.backing, name), 0);
+}
+
+__attribute__((constructor)) static void receiver_role(void)
+{
+    const char *role = getenv(ROLE_ENV), *name = getenv(NAME_ENV);
+    if (role && name)
+        _exit(recv_role(name));
+}
+
+MYL_TEST_MAIN("myelonc_fb_channel_mp", cmocka_unit_test(test_fb_channel))
