@@ -415,7 +415,8 @@ static void read_ours(const uint8_t *p, size_t n)
 static long differ(const std::vector<uint8_t> &bytes, long *rejected)
 {
     std::vector<uint64_t> mem(bytes.size() / 8 + 1);
-    std::memcpy(mem.data(), bytes.data(), bytes.size());
+    if (!bytes.empty())
+        std::memcpy(mem.data(), bytes.data(), bytes.size());
     const uint8_t *p = reinterpret_cast<const uint8_t *>(mem.data());
     bool ours = fbgen_Monster_verify(p, bytes.size()) == 0;
     bool theirs = official_ok(p, bytes.size());
