@@ -81,20 +81,43 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
     if (ring_shut(r))
         return MYL_ECLOSED;
 
-    /* Take a free entry, or the entry of a producer that died. */
+    /* Take a free entry, else the entry of a producer that died. Free
+     * entries first: on MP rings a dead producer's entry, left as it is,
+     * is what lets consumers recover the slots it claimed (recover_stall). */
     uint32_t idx = UINT32_MAX;
+    bool takeover = false;
+    for (uint32_t i = 0; i < r->max_producers && idx == UINT32_MAX; i++) {
+        uint32_t st = MYL_ENTRY_FREE;
+        if (myl__cas_strong(&r->producers[i].state, &st, MYL_ENTRY_CLAIMING))
+            idx = i;
+    }
     for (uint32_t i = 0; i < r->max_producers && idx == UINT32_MAX; i++) {
         myl__producer_entry *e = &r->producers[i];
-        uint32_t st = MYL_ENTRY_FREE;
-        if (myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING)) {
+        uint32_t st = MYL_ENTRY_ACTIVE;
+        if (myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE && /* A4 */
+            !myl__peer_alive(e->pid, e->start_time) &&
+            myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING)) {
             idx = i;
-        } else if (st == MYL_ENTRY_ACTIVE && !myl__peer_alive(e->pid, e->start_time)) {
-            if (myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING))
-                idx = i;
+            takeover = true;
         }
     }
     if (idx == UINT32_MAX)
         return r->producer_mode == MYL_PRODUCERS_SINGLE ? MYL_EBUSY : MYL_EFULL;
+    if (takeover && r->producer_mode == MYL_PRODUCERS_MULTI) {
+        /* The dead producer's CLAIM marks name this entry as their owner;
+         * once we are active under it, consumers would take them for ours
+         * and wait on them forever (every consumer stalls, and we with
+         * them: found by tests/fault). Turn them into skips first; the
+         * entry is CLAIMING meanwhile, so a consumer's recover_stall may
+         * race us to the same CAS, with the same result. */
+        for (uint64_t i = 0; i < r->capacity; i++) {
+            myl__slot *slot = (myl__slot *)(r->slots + (size_t)i * r->stride);
+            uint64_t v = myl__load_acquire(&slot->stamp); /* A2 */
+            if ((v & MYL_STAMP_CLAIM) &&
+                ((v >> MYL_STAMP_OWNER_SHIFT) & MYL_STAMP_OWNER_MASK) == idx)
+                (void)myl__cas_strong(&slot->stamp, &v, MYL_STAMP_SKIP | (v & MYL_STAMP_SEQ_MASK));
+        }
+    }
 
     myl_producer *p = calloc(1, sizeof *p);
     if (!p) {

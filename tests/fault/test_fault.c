@@ -29,6 +29,76 @@
 
 static uint64_t rng;
 
+/* What a case started and created, so that the teardown can kill and
+ * remove it if the case fails half-way (a stopped child left behind would
+ * also hold ctest's output pipe open). */
+static struct {
+    pid_t pids[64];
+    int npids;
+    char rings[16][256];
+    uint32_t backings[16];
+    int nrings;
+    char files[64][300];
+    int nfiles;
+} own;
+
+static pid_t track(pid_t pid)
+{
+    assert_true(pid > 0);
+    if (own.npids < 64)
+        own.pids[own.npids++] = pid;
+    return pid;
+}
+
+/* The child was reaped: its pid may be reused, never kill it again. */
+static void reaped(pid_t pid)
+{
+    for (int i = 0; i < own.npids; i++)
+        if (own.pids[i] == pid)
+            own.pids[i] = 0;
+}
+
+static void track_ring(const mp_cfg *cfg)
+{
+    if (own.nrings < 16) {
+        mp_ring_name(cfg, own.rings[own.nrings], sizeof own.rings[0]);
+        own.backings[own.nrings++] = cfg->backing;
+    }
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (int i = 0; i < own.npids; i++)
+        if (own.pids[i] > 0) {
+            kill(own.pids[i], SIGKILL);
+            waitpid(own.pids[i], NULL, 0);
+        }
+    for (int i = 0; i < own.nrings; i++)
+        (void)myl_ring_unlink(own.backings[i], own.rings[i]);
+    for (int i = 0; i < own.nfiles; i++)
+        unlink(own.files[i]);
+    memset(&own, 0, sizeof own);
+    return 0;
+}
+
+static int create(const mp_cfg *cfg, myl_ring **r)
+{
+    track_ring(cfg);
+    return mp_create(cfg, r);
+}
+
+static pid_t spawn_p(const mp_cfg *cfg, uint32_t id, const char *report, const char *const *extra)
+{
+    return track(mp_spawn_producer(cfg, id, report, extra));
+}
+
+static pid_t spawn_c(const mp_cfg *cfg, const char *id, const char *report,
+                     const char *const *extra)
+{
+    return track(mp_spawn_consumer(cfg, id, report, extra));
+}
+
 static void seed(const char *name)
 {
     uint64_t s;
@@ -71,7 +141,10 @@ static const char *rep(const mp_cfg *cfg, const char *who)
     char *b = buf[next++ % 8];
     char suffix[32];
     snprintf(suffix, sizeof suffix, "%s.rep", who);
-    return mp_tmp_path(cfg, suffix, b, 300);
+    mp_tmp_path(cfg, suffix, b, 300);
+    if (own.nfiles < 64)
+        snprintf(own.files[own.nfiles++], sizeof own.files[0], "%s", b);
+    return b;
 }
 
 /* Wait until the consumers are registered and alive (a consumer killed
@@ -106,6 +179,18 @@ static void wait_published(myl_ring *r, uint64_t n)
     }
 }
 
+/* Wait until n producers are registered: one killed before it registered
+ * would leave the consumers nothing to find dead (they would time out). */
+static void wait_producers(myl_ring *r, uint32_t n)
+{
+    uint64_t deadline = mp_now_ns() + WATCHDOG;
+    myl_ring_stats rs;
+    while (myl_ring_stats_get(r, &rs) == 0 && rs.producers < n) {
+        assert_true(mp_now_ns() < deadline);
+        mp_sleep_ns(MS);
+    }
+}
+
 static void kill9(pid_t pid)
 {
     assert_int_equal(kill(pid, SIGKILL), 0);
@@ -117,6 +202,7 @@ static int wait_exit(pid_t pid, const char *who)
 {
     int st;
     int late = mp_wait(&pid, &st, 1, mp_now_ns() + WATCHDOG, true);
+    reaped(pid);
     char sb[32];
     printf("             %s: %s\n", who, mp_status_str(st, sb, sizeof sb));
     assert_int_equal(late, 0);
@@ -126,7 +212,9 @@ static int wait_exit(pid_t pid, const char *who)
 static void wait_killed(pid_t pid)
 {
     int st;
-    assert_int_equal(mp_wait(&pid, &st, 1, mp_now_ns() + WATCHDOG, true), 0);
+    int late = mp_wait(&pid, &st, 1, mp_now_ns() + WATCHDOG, true);
+    reaped(pid);
+    assert_int_equal(late, 0);
     assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 }
 
@@ -194,18 +282,18 @@ static void consumer_killed(uint32_t nprod, const char *tag)
     seed(tag);
     mp_cfg cfg = base_cfg(tag, nprod, MYL_BACKING_SHM);
     myl_ring *r;
-    assert_int_equal(mp_create(&cfg, &r), 0);
+    assert_int_equal(create(&cfg, &r), 0);
     const char *crep = rep(&cfg, "c1");
     const char *total0[] = {"--total", "0", NULL};
-    pid_t c0 = mp_spawn_consumer(&cfg, "c0", NULL, total0);
-    pid_t c1 = mp_spawn_consumer(&cfg, "c1", crep, total0);
+    pid_t c0 = spawn_c(&cfg, "c0", NULL, total0);
+    pid_t c1 = spawn_c(&cfg, "c1", crep, total0);
     pid_t prod[4];
     const char *prep[4];
     for (uint32_t i = 0; i < nprod; i++) {
         char who[8];
         snprintf(who, sizeof who, "p%u", i);
         prep[i] = rep(&cfg, who);
-        prod[i] = mp_spawn_producer(&cfg, i, prep[i], NULL);
+        prod[i] = spawn_p(&cfg, i, prep[i], NULL);
     }
     wait_registered(r, 2);
     mp_sleep_ns(rnd(0, 300) * MS);
@@ -252,17 +340,17 @@ static void test_consumer_stopped_producer_times_out(void **state)
     seed("cstop");
     mp_cfg cfg = base_cfg("cstop", 1, MYL_BACKING_SHM);
     myl_ring *r;
-    assert_int_equal(mp_create(&cfg, &r), 0);
+    assert_int_equal(create(&cfg, &r), 0);
     char stop[32];
     snprintf(stop, sizeof stop, "%llu", (unsigned long long)rnd(0, 5000));
     const char *c0x[] = {"--total", "0", "--stop-at", stop, NULL};
     const char *c1x[] = {"--total", "0", NULL};
     const char *crep = rep(&cfg, "c1"), *prep = rep(&cfg, "p0");
-    pid_t c0 = mp_spawn_consumer(&cfg, "c0", NULL, c0x);
-    pid_t c1 = mp_spawn_consumer(&cfg, "c1", crep, c1x);
+    pid_t c0 = spawn_c(&cfg, "c0", NULL, c0x);
+    pid_t c1 = spawn_c(&cfg, "c1", crep, c1x);
     /* Long enough that c1, alive and reading, never makes it time out. */
     const char *px[] = {"--timeout-ms", "2000", NULL};
-    pid_t p = mp_spawn_producer(&cfg, 0, prep, px);
+    pid_t p = spawn_p(&cfg, 0, prep, px);
     assert_int_equal(wait_exit(p, "producer"), MP_EXIT_TIMEDOUT);
     /* The producer gave up while the stopped consumer held it back. */
     myl_consumer_stats cs;
@@ -296,19 +384,20 @@ static void producers_killed(uint32_t nprod, uint32_t backing, const char *tag)
     mp_cfg cfg = base_cfg(tag, nprod, backing);
     cfg.batch = (uint32_t)rnd(1, 9);
     myl_ring *r;
-    assert_int_equal(mp_create(&cfg, &r), 0);
+    assert_int_equal(create(&cfg, &r), 0);
     const char *crep[2] = {rep(&cfg, "c0"), rep(&cfg, "c1")};
     const char *total0[] = {"--total", "0", NULL};
     pid_t c[2];
     for (int i = 0; i < 2; i++) {
         char id[8];
         snprintf(id, sizeof id, "c%d", i);
-        c[i] = mp_spawn_consumer(&cfg, id, crep[i], total0);
+        c[i] = spawn_c(&cfg, id, crep[i], total0);
     }
     pid_t prod[4];
     for (uint32_t i = 0; i < nprod; i++)
-        prod[i] = mp_spawn_producer(&cfg, i, NULL, NULL);
+        prod[i] = spawn_p(&cfg, i, NULL, NULL);
     wait_registered(r, 2);
+    wait_producers(r, nprod);
     wait_published(r, 1);
     for (uint32_t i = 0; i < nprod; i++) {
         mp_sleep_ns(rnd(0, 200) * MS);
@@ -363,13 +452,13 @@ static void test_producer_stopped_consumers_time_out(void **state)
     mp_cfg cfg = base_cfg("pstop", 1, MYL_BACKING_SHM);
     cfg.timeout_ms = 300;
     myl_ring *r;
-    assert_int_equal(mp_create(&cfg, &r), 0);
+    assert_int_equal(create(&cfg, &r), 0);
     const char *crep = rep(&cfg, "c0");
     const char *total0[] = {"--total", "0", NULL};
-    pid_t c0 = mp_spawn_consumer(&cfg, "c0", crep, total0);
-    pid_t c1 = mp_spawn_consumer(&cfg, "c1", NULL, total0);
+    pid_t c0 = spawn_c(&cfg, "c0", crep, total0);
+    pid_t c1 = spawn_c(&cfg, "c1", NULL, total0);
     const char *px[] = {"--timeout-ms", "30000", NULL};
-    pid_t p = mp_spawn_producer(&cfg, 0, NULL, px);
+    pid_t p = spawn_p(&cfg, 0, NULL, px);
     wait_registered(r, 2);
     wait_published(r, 1);
     mp_sleep_ns(rnd(0, 100) * MS);
@@ -405,18 +494,17 @@ static void test_mp_producer_dies_after_claim(void **state)
     uint64_t claimed = (k / cfg.batch + 1) * cfg.batch; /* the dead producer's claims */
     uint64_t total = 2 * cfg.count + claimed;
     myl_ring *r;
-    assert_int_equal(mp_create(&cfg, &r), 0);
+    assert_int_equal(create(&cfg, &r), 0);
     char tot[32], die[32];
     snprintf(tot, sizeof tot, "%llu", (unsigned long long)total);
     snprintf(die, sizeof die, "%llu", (unsigned long long)k);
     const char *cx[] = {"--total", tot, NULL};
     const char *crep[2] = {rep(&cfg, "c0"), rep(&cfg, "c1")};
-    pid_t c[2] = {mp_spawn_consumer(&cfg, "c0", crep[0], cx),
-                  mp_spawn_consumer(&cfg, "c1", crep[1], cx)};
+    pid_t c[2] = {spawn_c(&cfg, "c0", crep[0], cx), spawn_c(&cfg, "c1", crep[1], cx)};
     const char *dx[] = {"--die-at", die, NULL};
     pid_t p[3];
     for (uint32_t i = 0; i < 3; i++)
-        p[i] = mp_spawn_producer(&cfg, i, NULL, i == 1 ? dx : NULL);
+        p[i] = spawn_p(&cfg, i, NULL, i == 1 ? dx : NULL);
     printf("             producer 1 dies at %llu (batch %u)\n", (unsigned long long)k, cfg.batch);
     wait_killed(p[1]);
     assert_int_equal(wait_exit(p[0], "p0"), 0);
@@ -439,6 +527,53 @@ static void test_mp_producer_dies_after_claim(void **state)
     cleanup(&cfg, r, files);
 }
 
+/* The same, but the producer table is full (two entries), so the
+ * producer started after the death must take over the dead one's entry,
+ * under which its CLAIM marks still stand: they must still be skipped,
+ * not taken for the new producer's own. */
+static void test_mp_producer_replaced_after_claim(void **state)
+{
+    (void)state;
+    seed("replace");
+    mp_cfg cfg = base_cfg("replace", 3, MYL_BACKING_SHM);
+    cfg.max_producers = 2;
+    cfg.count = 20000;
+    cfg.batch = (uint32_t)rnd(1, 5);
+    uint64_t k = rnd(0, cfg.count / 2);
+    uint64_t claimed = (k / cfg.batch + 1) * cfg.batch;
+    uint64_t total = 2 * cfg.count + claimed;
+    myl_ring *r;
+    assert_int_equal(create(&cfg, &r), 0);
+    char tot[32], die[32];
+    snprintf(tot, sizeof tot, "%llu", (unsigned long long)total);
+    snprintf(die, sizeof die, "%llu", (unsigned long long)k);
+    const char *cx[] = {"--total", tot, NULL};
+    const char *crep[2] = {rep(&cfg, "c0"), rep(&cfg, "c1")};
+    pid_t c[2] = {spawn_c(&cfg, "c0", crep[0], cx), spawn_c(&cfg, "c1", crep[1], cx)};
+    const char *dx[] = {"--die-at", die, NULL};
+    pid_t p0 = spawn_p(&cfg, 0, NULL, NULL);
+    pid_t p1 = spawn_p(&cfg, 1, NULL, dx);
+    printf("             producer 1 dies at %llu (batch %u)\n", (unsigned long long)k, cfg.batch);
+    wait_killed(p1);
+    pid_t p2 = spawn_p(&cfg, 2, NULL, NULL);
+    assert_int_equal(wait_exit(p0, "p0"), 0);
+    assert_int_equal(wait_exit(p2, "p2"), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(wait_exit(c[i], "consumer"), 0);
+        mp_creport cr;
+        read_creport(crep[i], &cr);
+        uint64_t expect[3] = {cfg.count, k, cfg.count};
+        expect_prefix(&cr, 3, expect);
+        assert_int_equal(cr.skipped, claimed - k);
+        assert_int_equal(cr.delivered + cr.skipped, total);
+    }
+    myl_ring_stats rs;
+    assert_int_equal(myl_ring_stats_get(r, &rs), 0);
+    assert_int_equal(rs.published, 2 * cfg.count + k);
+    const char *files[] = {crep[0], crep[1], NULL};
+    cleanup(&cfg, r, files);
+}
+
 /* ---- eviction ---- */
 
 /* on_dead_consumer = evict: a producer held back by a consumer that was
@@ -450,17 +585,17 @@ static void test_dead_consumer_evicted(void **state)
     mp_cfg cfg = base_cfg("evict", 2, MYL_BACKING_SHM);
     cfg.count = 20000;
     myl_ring *r;
-    assert_int_equal(mp_create(&cfg, &r), 0);
+    assert_int_equal(create(&cfg, &r), 0);
     char stop[32];
     /* c0 stops (alive) by then at the latest, so the producers cannot
      * finish without evicting it, wherever the kill lands. */
     snprintf(stop, sizeof stop, "%llu", (unsigned long long)rnd(0, cfg.count));
     const char *c0x[] = {"--stop-at", stop, NULL};
     const char *crep = rep(&cfg, "c1");
-    pid_t c0 = mp_spawn_consumer(&cfg, "c0", NULL, c0x);
-    pid_t c1 = mp_spawn_consumer(&cfg, "c1", crep, NULL);
+    pid_t c0 = spawn_c(&cfg, "c0", NULL, c0x);
+    pid_t c1 = spawn_c(&cfg, "c1", crep, NULL);
     const char *px[] = {"--on-dead", "evict", NULL};
-    pid_t p[2] = {mp_spawn_producer(&cfg, 0, NULL, px), mp_spawn_producer(&cfg, 1, NULL, px)};
+    pid_t p[2] = {spawn_p(&cfg, 0, NULL, px), spawn_p(&cfg, 1, NULL, px)};
     wait_registered(r, 2);
     mp_sleep_ns(rnd(0, 300) * MS);
     kill9(c0);
@@ -512,18 +647,18 @@ static void consumer_restart(uint32_t nprod, const char *tag)
     cfg.cbatch = (uint32_t)rnd(1, 65);
     uint64_t total = cfg.count * nprod;
     myl_ring *r;
-    assert_int_equal(mp_create(&cfg, &r), 0);
+    assert_int_equal(create(&cfg, &r), 0);
     const char *log1 = rep(&cfg, "log1"), *log2 = rep(&cfg, "log2"), *crep = rep(&cfg, "c0");
     unlink(log1);
     unlink(log2);
     char stop[32];
     snprintf(stop, sizeof stop, "%llu", (unsigned long long)rnd(1, total / 2));
     const char *c0x[] = {"--log", log1, "--stop-at", stop, NULL};
-    pid_t c0 = mp_spawn_consumer(&cfg, "c0", NULL, c0x);
+    pid_t c0 = spawn_c(&cfg, "c0", NULL, c0x);
     const char *px[] = {"--on-dead", "retry", NULL};
     pid_t p[4];
     for (uint32_t i = 0; i < nprod; i++)
-        p[i] = mp_spawn_producer(&cfg, i, NULL, px);
+        p[i] = spawn_p(&cfg, i, NULL, px);
     wait_registered(r, 1);
     mp_sleep_ns(rnd(0, 200) * MS);
     kill9(c0);
@@ -533,7 +668,7 @@ static void consumer_restart(uint32_t nprod, const char *tag)
     assert_false(dead.alive);
     mp_sleep_ns(rnd(0, 100) * MS); /* the producers notice and retry */
     const char *c1x[] = {"--log", log2, "--resume", "1", NULL};
-    pid_t c1 = mp_spawn_consumer(&cfg, "c0", crep, c1x);
+    pid_t c1 = spawn_c(&cfg, "c0", crep, c1x);
     for (uint32_t i = 0; i < nprod; i++)
         assert_int_equal(wait_exit(p[i], "producer"), 0);
     assert_int_equal(wait_exit(c1, "restarted c0"), 0);
@@ -596,11 +731,12 @@ static void stale_segment(uint32_t backing, const char *tag)
     char name[256], cap[32];
     mp_ring_name(&cfg, name, sizeof name);
     (void)myl_ring_unlink(backing, name);
+    track_ring(&cfg);
     snprintf(cap, sizeof cap, "%llu", (unsigned long long)cfg.capacity);
     const char *px[] = {"--create", cap, NULL};
     const char *total0[] = {"--total", "0", NULL};
-    pid_t p = mp_spawn_producer(&cfg, 0, NULL, px);
-    pid_t c = mp_spawn_consumer(&cfg, "c0", NULL, total0);
+    pid_t p = spawn_p(&cfg, 0, NULL, px);
+    pid_t c = spawn_c(&cfg, "c0", NULL, total0);
     myl_ring_opts o = {.size = sizeof o, .backing = backing, .name = name};
     myl_ring *r;
     assert_int_equal(myl_ring_attach_wait(&o, 30 * (int64_t)SEC, &r), 0);
@@ -672,16 +808,16 @@ static void test_random_kills(void **state)
                (unsigned long long)round, nprod, kill_consumer ? "c0" : "producers", cfg.batch,
                cfg.cbatch, (unsigned long long)cfg.capacity);
         myl_ring *r;
-        assert_int_equal(mp_create(&cfg, &r), 0);
+        assert_int_equal(create(&cfg, &r), 0);
         const char *crep[2] = {rep(&cfg, "c0"), rep(&cfg, "c1")};
         const char *prep[2] = {rep(&cfg, "p0"), rep(&cfg, "p1")};
         const char *total0[] = {"--total", "0", NULL};
-        pid_t c[2] = {mp_spawn_consumer(&cfg, "c0", crep[0], total0),
-                      mp_spawn_consumer(&cfg, "c1", crep[1], total0)};
+        pid_t c[2] = {spawn_c(&cfg, "c0", crep[0], total0), spawn_c(&cfg, "c1", crep[1], total0)};
         pid_t p[2];
         for (uint32_t i = 0; i < nprod; i++)
-            p[i] = mp_spawn_producer(&cfg, i, prep[i], NULL);
+            p[i] = spawn_p(&cfg, i, prep[i], NULL);
         wait_registered(r, 2);
+        wait_producers(r, nprod);
         mp_sleep_ns(rnd(0, 250) * MS);
         uint64_t published[2] = {0, 0};
         int first = 0;
@@ -724,20 +860,21 @@ static void test_random_kills(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_consumer_killed_sp),
-        cmocka_unit_test(test_consumer_killed_mp),
-        cmocka_unit_test(test_consumer_stopped_producer_times_out),
-        cmocka_unit_test(test_producer_killed_sp),
-        cmocka_unit_test(test_producers_killed_mp),
-        cmocka_unit_test(test_producers_killed_mp_file),
-        cmocka_unit_test(test_producer_stopped_consumers_time_out),
-        cmocka_unit_test(test_mp_producer_dies_after_claim),
-        cmocka_unit_test(test_dead_consumer_evicted),
-        cmocka_unit_test(test_consumer_restart_resumes_sp),
-        cmocka_unit_test(test_consumer_restart_resumes_mp),
-        cmocka_unit_test(test_stale_segment_shm),
-        cmocka_unit_test(test_stale_segment_file),
-        cmocka_unit_test(test_random_kills),
+        cmocka_unit_test_teardown(test_consumer_killed_sp, teardown),
+        cmocka_unit_test_teardown(test_consumer_killed_mp, teardown),
+        cmocka_unit_test_teardown(test_consumer_stopped_producer_times_out, teardown),
+        cmocka_unit_test_teardown(test_producer_killed_sp, teardown),
+        cmocka_unit_test_teardown(test_producers_killed_mp, teardown),
+        cmocka_unit_test_teardown(test_producers_killed_mp_file, teardown),
+        cmocka_unit_test_teardown(test_producer_stopped_consumers_time_out, teardown),
+        cmocka_unit_test_teardown(test_mp_producer_dies_after_claim, teardown),
+        cmocka_unit_test_teardown(test_mp_producer_replaced_after_claim, teardown),
+        cmocka_unit_test_teardown(test_dead_consumer_evicted, teardown),
+        cmocka_unit_test_teardown(test_consumer_restart_resumes_sp, teardown),
+        cmocka_unit_test_teardown(test_consumer_restart_resumes_mp, teardown),
+        cmocka_unit_test_teardown(test_stale_segment_shm, teardown),
+        cmocka_unit_test_teardown(test_stale_segment_file, teardown),
+        cmocka_unit_test_teardown(test_random_kills, teardown),
     };
     return myl_test_run("fault", tests, sizeof tests / sizeof tests[0]);
 }

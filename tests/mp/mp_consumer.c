@@ -43,7 +43,11 @@ static struct {
 } st;
 
 static const char *report_path, *id = "c0";
+/* Global, so that they stay reachable (LeakSanitizer) on early exits. */
 static myl_consumer *cons;
+static myl_ring *r;
+static uint8_t *buf;
+static mp_log_rec *logbuf;
 static uint32_t nprod;
 
 static int finish(int rc)
@@ -203,7 +207,6 @@ int main(int argc, char **argv)
         perror(log_path);
         return MP_EXIT_USAGE;
     }
-    myl_ring *r;
     int rc = myl_ring_attach_wait(&o, timeout, &r);
     if (rc < 0) {
         fprintf(stderr, "mp_consumer %s: attach: %s\n", id, myl_strerror(rc));
@@ -218,9 +221,9 @@ int main(int argc, char **argv)
     st.skipped0 = cons->skipped;
     st.overruns0 = cons->overruns;
 
-    uint8_t *buf = malloc((size_t)batch * slot);
-    mp_log_rec *log = malloc((size_t)batch * sizeof *log);
-    if (!buf || !log)
+    buf = malloc((size_t)batch * slot);
+    logbuf = malloc((size_t)batch * sizeof *logbuf);
+    if (!buf || !logbuf)
         return usage("out of memory");
     bool paused = false, stopped = false;
     while (total == 0 || cons->next < total) {
@@ -261,11 +264,11 @@ int main(int argc, char **argv)
                 uint64_t pseq, rseq;
                 check(ev, o.slot_size, s + (uint64_t)got);
                 if (!mp_event_check(ev, o.slot_size, &p, &pseq, &rseq))
-                    log[logged++] = (mp_log_rec){s + (uint64_t)got, p, pseq};
+                    logbuf[logged++] = (mp_log_rec){s + (uint64_t)got, p, pseq};
             }
             if (logfd >= 0 && logged) {
-                size_t bytes = logged * sizeof *log;
-                if (write(logfd, log, bytes) != (ssize_t)bytes) {
+                size_t bytes = logged * sizeof *logbuf;
+                if (write(logfd, logbuf, bytes) != (ssize_t)bytes) {
                     perror("log");
                     return finish(MYL_EINVAL);
                 }
@@ -314,7 +317,7 @@ int main(int argc, char **argv)
     myl_consumer_close(cons);
     myl_ring_close(r);
     free(buf);
-    free(log);
+    free(logbuf);
     if (logfd >= 0)
         close(logfd);
     return ret;

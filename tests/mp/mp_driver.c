@@ -71,7 +71,9 @@ int mp_create(const mp_cfg *cfg, myl_ring **out)
                        .mode = cfg->mode,
                        .wait = cfg->wait,
                        .max_consumers = 16,
-                       .max_producers = cfg->producers_mode == MYL_PRODUCERS_MULTI ? 16 : 1};
+                       .max_producers = cfg->producers_mode != MYL_PRODUCERS_MULTI ? 1
+                                        : cfg->max_producers ? cfg->max_producers
+                                                             : 16};
     (void)myl_ring_unlink(cfg->backing, o.name); /* a stale ring from a killed run */
     return myl_ring_create(&o, out);
 }

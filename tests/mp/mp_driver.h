@@ -30,11 +30,12 @@ typedef struct mp_cfg {
     uint32_t batch;  /* producer claim batch */
     uint32_t cbatch; /* consumer poll batch */
     uint64_t capacity;
-    uint64_t count;      /* events per producer */
-    bool copy;           /* consumers use myl_consumer_read */
-    uint64_t pause_at;   /* lossy: consumer 0 forces an overrun here; 0 = none */
-    uint32_t timeout_ms; /* the children's waits; 0 = 30 s */
-    uint32_t watchdog_s; /* the whole run; 0 = 90 s */
+    uint32_t max_producers; /* MP producer table size; 0 = 16 */
+    uint64_t count;         /* events per producer */
+    bool copy;              /* consumers use myl_consumer_read */
+    uint64_t pause_at;      /* lossy: consumer 0 forces an overrun here; 0 = none */
+    uint32_t timeout_ms;    /* the children's waits; 0 = 30 s */
+    uint32_t watchdog_s;    /* the whole run; 0 = 90 s */
 } mp_cfg;
 
 typedef struct mp_creport {

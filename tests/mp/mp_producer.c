@@ -33,6 +33,11 @@
 
 static const char *report_path;
 static uint64_t published;
+/* Global, so that they stay reachable (LeakSanitizer) when the program
+ * exits on an error without closing them: it must not free the producer
+ * entry, whose liveness the consumers then judge. */
+static myl_ring *r;
+static myl_producer *p;
 
 static int finish(int rc)
 {
@@ -113,7 +118,6 @@ int main(int argc, char **argv)
     o.slot_size = (uint32_t)slot;
     int64_t timeout = mp_ms_to_ns(timeout_ms);
 
-    myl_ring *r;
     int rc;
     if (create) {
         o.capacity = create;
@@ -129,7 +133,6 @@ int main(int argc, char **argv)
     myl_producer_opts po = {.size = sizeof po,
                             .on_dead_consumer = on_dead == DEAD_RETRY ? MYL_DEAD_ERROR : on_dead,
                             .wait = wait};
-    myl_producer *p;
     if ((rc = myl_producer_open(r, &po, &p)) < 0) {
         fprintf(stderr, "mp_producer: open: %s\n", myl_strerror(rc));
         return MP_EXIT_USAGE;
