@@ -27,8 +27,9 @@ cmake --build build-tsan -j"$jobs"
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j"$jobs" -L concurrency)
 
 echo "== build: libFuzzer smoke (clang)"
-CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYELON_BUILD_FUZZ=ON \
-  -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMYELON_BUILD_FUZZ=ON -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
+  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
   -DMYELON_BUILD_BENCH=OFF -DMYELON_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build-fuzz -j"$jobs"
 (cd build-fuzz && ctest --output-on-failure -j"$jobs" -L fuzz)
