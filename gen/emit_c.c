@@ -623,8 +623,8 @@ static const char *scalar_ctype(const mylc_type *t)
 static const char *get_suffix(mylc_builtin b)
 {
     static const char *const names[] = {
-        [MYLC_T_U8] = "u8",   [MYLC_T_U16] = "u16", [MYLC_T_U32] = "u32", [MYLC_T_U64] = "u64",
-        [MYLC_T_I8] = "i8",   [MYLC_T_I16] = "i16", [MYLC_T_I32] = "i32", [MYLC_T_I64] = "i64",
+        [MYLC_T_U8] = "u8",   [MYLC_T_U16] = "u16", [MYLC_T_U32] = "u32",   [MYLC_T_U64] = "u64",
+        [MYLC_T_I8] = "i8",   [MYLC_T_I16] = "i16", [MYLC_T_I32] = "i32",   [MYLC_T_I64] = "i64",
         [MYLC_T_F32] = "f32", [MYLC_T_F64] = "f64", [MYLC_T_BOOL] = "bool",
     };
     return b < sizeof names / sizeof names[0] && names[b] ? names[b] : "u8";
@@ -756,8 +756,8 @@ static void field_desc(mylc_ctx *c, const mylc_field *f, mylc_buf *o)
         kind = vec ? "MYL_FB_K_VEC_TABLE" : "MYL_FB_K_TABLE";
         table = fmt(c, "&%s_desc", x->cname);
     }
-    mylc_buf_printf(o, "    {\"%s\", %u, %s, %s, %llu, %u, 0, %s, NULL},\n", name, f->id, kind, flags,
-                    (unsigned long long)size, align, table);
+    mylc_buf_printf(o, "    {\"%s\", %u, %s, %s, %llu, %u, 0, %s, NULL},\n", name, f->id, kind,
+                    flags, (unsigned long long)size, align, table);
 }
 
 static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
@@ -765,8 +765,8 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
     const mylc_type *t = &f->type;
     const mylc_decl *x = t->base == MYLC_T_NAMED ? t->decl : NULL;
     const char *sec;
-    const char *ctype = "", *get = "", *def = "", *add = "", *acast = "", *s = "", *m = "",
-               *u = "", *e = "", *size = "", *align = "", *what = "";
+    const char *ctype = "", *get = "", *def = "", *add = "", *acast = "", *s = "", *m = "", *u = "",
+               *e = "", *size = "", *align = "", *what = "";
     mylc_buf at = {0}, create = {0};
     if (t->shape == MYLC_SHAPE_VECTOR) {
         sec = "fb_vector";
@@ -794,9 +794,15 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
             what = fmt(c, "%s tables", x->cname);
         }
         hole vh[] = {
-            {"T", d->cname}, {"F", cstr(c, f->name)}, {"ID", fmt(c, "%u", f->id)},
-            {"E", e},        {"GET", get},            {"SIZE", size},
-            {"ALIGN", align}, {"WHAT", what},         {NULL, NULL},
+            {"T", d->cname},
+            {"F", cstr(c, f->name)},
+            {"ID", fmt(c, "%u", f->id)},
+            {"E", e},
+            {"GET", get},
+            {"SIZE", size},
+            {"ALIGN", align},
+            {"WHAT", what},
+            {NULL, NULL},
         };
         fill(&at, section(mylc_tpl_header, atsec), vh);
         fill(&create, section(mylc_tpl_header, crsec), vh);
@@ -849,10 +855,14 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
         for (const mylc_value *mv = x->members; mv; mv = mv->next) {
             mylc_decl *md = mylc_lookup(c, x->schema, mv->text, mv->off, false);
             hole mh[] = {
-                {"T", d->cname},         {"F", cstr(c, f->name)},
-                {"ID", fmt(c, "%u", f->id)}, {"TID", fmt(c, "%u", f->id - 1)},
-                {"U", x->cname},         {"M", md->cname},
-                {"MN", member_name(c, md)}, {NULL, NULL},
+                {"T", d->cname},
+                {"F", cstr(c, f->name)},
+                {"ID", fmt(c, "%u", f->id)},
+                {"TID", fmt(c, "%u", f->id - 1)},
+                {"U", x->cname},
+                {"M", md->cname},
+                {"MN", member_name(c, md)},
+                {NULL, NULL},
             };
             mylc_buf_putc(h, '\n');
             fill(h, section(mylc_tpl_header, "fb_union_member"), mh);

@@ -261,11 +261,11 @@ typedef struct mylc_channel {
 
 /* What a channel is bound as (emit_c.c, names.c). */
 typedef enum mylc_chan_kind {
-    MYLC_CK_NONE,    /* checked and fingerprinted, no code yet (codecs) */
-    MYLC_CK_RAW,     /* events, codec raw: one event per slot */
-    MYLC_CK_FRAMED,  /* bytes, 'frame': one framed ring */
-    MYLC_CK_CLASSES, /* bytes, 'frames': a size-class group */
-    MYLC_CK_LANES,   /* bytes, 'lanes': a priority-lane group */
+    MYLC_CK_NONE,      /* checked and fingerprinted, no code yet (codecs) */
+    MYLC_CK_RAW,       /* events, codec raw: one event per slot */
+    MYLC_CK_FRAMED,    /* bytes, 'frame': one framed ring */
+    MYLC_CK_CLASSES,   /* bytes, 'frames': a size-class group */
+    MYLC_CK_LANES,     /* bytes, 'lanes': a priority-lane group */
     MYLC_CK_FB_FRAMED, /* a table, codec flatbuffers, one framed ring */
 } mylc_chan_kind;
 

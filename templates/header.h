@@ -603,8 +603,8 @@ static inline int MYLT_T_create_MYLT_F(myl_fb_builder *b, const myl_fb_ref *refs
  * it as a MYLT_T and hands back its root table, valid until
  * _receiver_release() (zero copy for a single-frame message). A message
  * that does not verify is released and its MYL_EFB* error returned. */
-static inline int MYLT_CHAN_sender_build_begin(MYLT_CHAN_sender *s, myl_fb_builder *b,
-                                               void *arena, size_t arena_cap, uint16_t kind,
+static inline int MYLT_CHAN_sender_build_begin(MYLT_CHAN_sender *s, myl_fb_builder *b, void *arena,
+                                               size_t arena_cap, uint16_t kind,
                                                myl_frame_span *span, int64_t timeout_ns)
 {
     uint32_t len = 0;
