@@ -185,18 +185,33 @@ int myl__producer_refresh(myl_producer *p, uint64_t end)
      * its entry): a generation we have seen has its entries visible. */
     uint32_t gen = myl__load_acquire(&r->hdr->consumer_gen);
     uint64_t min = UINT64_MAX;
+    bool registering = false;
     for (uint32_t i = 0; i < r->max_consumers; i++) {
         myl__consumer_entry *e = &r->consumers[i];
-        if (myl__load_acquire(&e->state) != MYL_ENTRY_ACTIVE) /* A4 */
+        uint32_t st = myl__load_acquire(&e->state); /* A4 */
+        registering |= st == MYL_ENTRY_CLAIMING;
+        if (st != MYL_ENTRY_ACTIVE)
             continue;
         uint64_t s = myl__load_acquire(&e->seq); /* A3: pairs with R2 in release */
         if (s < min)
             min = s;
     }
-    p->gen = gen;
     /* With no consumer the producer is not gated; a consumer registering
      * later changes the generation and is seen by the next claim. */
-    p->limit = min == UINT64_MAX ? UINT64_MAX : min + r->capacity;
+    uint64_t limit = min == UINT64_MAX ? UINT64_MAX : min + r->capacity;
+    if (registering && limit > p->limit) {
+        /* A consumer taking over a dead one's entry (to resume at its
+         * sequence) passes through CLAIMING, which does not gate: raising
+         * the limit now would let us overwrite the very events it resumes
+         * at (tests/fault found a resumed gated consumer overrun). Keep the
+         * limit until the registration is done; p->gen is left stale, so
+         * the next claim scans again. (A registrant killed inside
+         * myl_consumer_open leaves the entry CLAIMING and the limit frozen:
+         * claims then wait, and time out, rather than overwrite.) */
+        return end <= p->limit ? 0 : MYL_EAGAIN;
+    }
+    p->gen = gen;
+    p->limit = limit;
     return end <= p->limit ? 0 : MYL_EAGAIN;
 }
 

@@ -88,9 +88,20 @@ static int create(const mp_cfg *cfg, myl_ring **r)
     return mp_create(cfg, r);
 }
 
+/* Producers are started once the consumers are registered (each case
+ * waits for that first), and do not wait for consumers themselves: a
+ * producer still waiting for its consumers when one of them is killed
+ * would wait for a consumer that never comes. */
 static pid_t spawn_p(const mp_cfg *cfg, uint32_t id, const char *report, const char *const *extra)
 {
-    return track(mp_spawn_producer(cfg, id, report, extra));
+    const char *args[16];
+    size_t n = 0;
+    for (; extra && *extra && n < 12; extra++)
+        args[n++] = *extra;
+    args[n++] = "--consumers";
+    args[n++] = "0";
+    args[n] = NULL;
+    return track(mp_spawn_producer(cfg, id, report, args));
 }
 
 static pid_t spawn_c(const mp_cfg *cfg, const char *id, const char *report,
@@ -287,6 +298,7 @@ static void consumer_killed(uint32_t nprod, const char *tag)
     const char *total0[] = {"--total", "0", NULL};
     pid_t c0 = spawn_c(&cfg, "c0", NULL, total0);
     pid_t c1 = spawn_c(&cfg, "c1", crep, total0);
+    wait_registered(r, 2);
     pid_t prod[4];
     const char *prep[4];
     for (uint32_t i = 0; i < nprod; i++) {
@@ -295,7 +307,6 @@ static void consumer_killed(uint32_t nprod, const char *tag)
         prep[i] = rep(&cfg, who);
         prod[i] = spawn_p(&cfg, i, prep[i], NULL);
     }
-    wait_registered(r, 2);
     mp_sleep_ns(rnd(0, 300) * MS);
     kill9(c0);
     wait_killed(c0);
@@ -348,6 +359,7 @@ static void test_consumer_stopped_producer_times_out(void **state)
     const char *crep = rep(&cfg, "c1"), *prep = rep(&cfg, "p0");
     pid_t c0 = spawn_c(&cfg, "c0", NULL, c0x);
     pid_t c1 = spawn_c(&cfg, "c1", crep, c1x);
+    wait_registered(r, 2);
     /* Long enough that c1, alive and reading, never makes it time out. */
     const char *px[] = {"--timeout-ms", "2000", NULL};
     pid_t p = spawn_p(&cfg, 0, prep, px);
@@ -393,10 +405,10 @@ static void producers_killed(uint32_t nprod, uint32_t backing, const char *tag)
         snprintf(id, sizeof id, "c%d", i);
         c[i] = spawn_c(&cfg, id, crep[i], total0);
     }
+    wait_registered(r, 2);
     pid_t prod[4];
     for (uint32_t i = 0; i < nprod; i++)
         prod[i] = spawn_p(&cfg, i, NULL, NULL);
-    wait_registered(r, 2);
     wait_producers(r, nprod);
     wait_published(r, 1);
     for (uint32_t i = 0; i < nprod; i++) {
@@ -457,9 +469,9 @@ static void test_producer_stopped_consumers_time_out(void **state)
     const char *total0[] = {"--total", "0", NULL};
     pid_t c0 = spawn_c(&cfg, "c0", crep, total0);
     pid_t c1 = spawn_c(&cfg, "c1", NULL, total0);
+    wait_registered(r, 2);
     const char *px[] = {"--timeout-ms", "30000", NULL};
     pid_t p = spawn_p(&cfg, 0, NULL, px);
-    wait_registered(r, 2);
     wait_published(r, 1);
     mp_sleep_ns(rnd(0, 100) * MS);
     assert_int_equal(kill(p, SIGSTOP), 0);
@@ -501,6 +513,7 @@ static void test_mp_producer_dies_after_claim(void **state)
     const char *cx[] = {"--total", tot, NULL};
     const char *crep[2] = {rep(&cfg, "c0"), rep(&cfg, "c1")};
     pid_t c[2] = {spawn_c(&cfg, "c0", crep[0], cx), spawn_c(&cfg, "c1", crep[1], cx)};
+    wait_registered(r, 2);
     const char *dx[] = {"--die-at", die, NULL};
     pid_t p[3];
     for (uint32_t i = 0; i < 3; i++)
@@ -550,6 +563,7 @@ static void test_mp_producer_replaced_after_claim(void **state)
     const char *cx[] = {"--total", tot, NULL};
     const char *crep[2] = {rep(&cfg, "c0"), rep(&cfg, "c1")};
     pid_t c[2] = {spawn_c(&cfg, "c0", crep[0], cx), spawn_c(&cfg, "c1", crep[1], cx)};
+    wait_registered(r, 2);
     const char *dx[] = {"--die-at", die, NULL};
     pid_t p0 = spawn_p(&cfg, 0, NULL, NULL);
     pid_t p1 = spawn_p(&cfg, 1, NULL, dx);
@@ -594,9 +608,9 @@ static void test_dead_consumer_evicted(void **state)
     const char *crep = rep(&cfg, "c1");
     pid_t c0 = spawn_c(&cfg, "c0", NULL, c0x);
     pid_t c1 = spawn_c(&cfg, "c1", crep, NULL);
+    wait_registered(r, 2);
     const char *px[] = {"--on-dead", "evict", NULL};
     pid_t p[2] = {spawn_p(&cfg, 0, NULL, px), spawn_p(&cfg, 1, NULL, px)};
-    wait_registered(r, 2);
     mp_sleep_ns(rnd(0, 300) * MS);
     kill9(c0);
     wait_killed(c0);
@@ -655,11 +669,11 @@ static void consumer_restart(uint32_t nprod, const char *tag)
     snprintf(stop, sizeof stop, "%llu", (unsigned long long)rnd(1, total / 2));
     const char *c0x[] = {"--log", log1, "--stop-at", stop, NULL};
     pid_t c0 = spawn_c(&cfg, "c0", NULL, c0x);
+    wait_registered(r, 1);
     const char *px[] = {"--on-dead", "retry", NULL};
     pid_t p[4];
     for (uint32_t i = 0; i < nprod; i++)
         p[i] = spawn_p(&cfg, i, NULL, px);
-    wait_registered(r, 1);
     mp_sleep_ns(rnd(0, 200) * MS);
     kill9(c0);
     wait_killed(c0);
@@ -813,10 +827,10 @@ static void test_random_kills(void **state)
         const char *prep[2] = {rep(&cfg, "p0"), rep(&cfg, "p1")};
         const char *total0[] = {"--total", "0", NULL};
         pid_t c[2] = {spawn_c(&cfg, "c0", crep[0], total0), spawn_c(&cfg, "c1", crep[1], total0)};
+        wait_registered(r, 2);
         pid_t p[2];
         for (uint32_t i = 0; i < nprod; i++)
             p[i] = spawn_p(&cfg, i, prep[i], NULL);
-        wait_registered(r, 2);
         wait_producers(r, nprod);
         mp_sleep_ns(rnd(0, 250) * MS);
         uint64_t published[2] = {0, 0};
