@@ -302,7 +302,7 @@ static void consumer_killed(uint32_t nprod, const char *tag)
     pid_t prod[4];
     const char *prep[4];
     for (uint32_t i = 0; i < nprod; i++) {
-        char who[8];
+        char who[16];
         snprintf(who, sizeof who, "p%u", i);
         prep[i] = rep(&cfg, who);
         prod[i] = spawn_p(&cfg, i, prep[i], NULL);
@@ -401,7 +401,7 @@ static void producers_killed(uint32_t nprod, uint32_t backing, const char *tag)
     const char *total0[] = {"--total", "0", NULL};
     pid_t c[2];
     for (int i = 0; i < 2; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "c%d", i);
         c[i] = spawn_c(&cfg, id, crep[i], total0);
     }
@@ -531,7 +531,7 @@ static void test_mp_producer_dies_after_claim(void **state)
         assert_int_equal(cr.skipped, claimed - k);
         assert_int_equal(cr.delivered + cr.skipped, total);
         myl_consumer_stats cs;
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "c%d", i);
         assert_true(mp_find_consumer(r, id, &cs) >= 0);
         assert_int_equal(cs.skipped, claimed - k);
