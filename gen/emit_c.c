@@ -944,6 +944,421 @@ static void emit_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
     mylc_buf_free(&fields);
 }
 
+/* ---- codec compact (layer 2) ----
+ *
+ * Every event, struct and table gets a compact encoder and decoder (as
+ * protoc gives every message its codec): a straight run of cursor calls in
+ * wire order (events and structs: field order; tables: id order, without
+ * deprecated fields), one error check by the caller. docs/myl.md, "The
+ * compact codec", is the wire format. */
+
+/* The cursor call that writes scalar b (an enum: its underlying type). */
+static const char *cput_scalar(mylc_builtin b)
+{
+    switch (b) {
+    case MYLC_T_U8:
+    case MYLC_T_CHAR:
+        return "myl_cenc_u8";
+    case MYLC_T_I8:
+        return "myl_cenc_i8";
+    case MYLC_T_BOOL:
+        return "myl_cenc_bool";
+    case MYLC_T_F32:
+        return "myl_cenc_f32";
+    case MYLC_T_F64:
+        return "myl_cenc_f64";
+    case MYLC_T_I16:
+    case MYLC_T_I32:
+    case MYLC_T_I64:
+        return "myl_cenc_svar";
+    default:
+        return "myl_cenc_uvar";
+    }
+}
+
+/* The cursor call that reads scalar b, range-checked for its type. */
+static const char *cget_scalar(mylc_builtin b)
+{
+    switch (b) {
+    case MYLC_T_U8:
+    case MYLC_T_CHAR:
+        return "myl_cdec_u8";
+    case MYLC_T_I8:
+        return "myl_cdec_i8";
+    case MYLC_T_BOOL:
+        return "myl_cdec_bool";
+    case MYLC_T_F32:
+        return "myl_cdec_f32";
+    case MYLC_T_F64:
+        return "myl_cdec_f64";
+    case MYLC_T_U16:
+        return "myl_cdec_uvar16";
+    case MYLC_T_U32:
+        return "myl_cdec_uvar32";
+    case MYLC_T_I16:
+        return "myl_cdec_svar16";
+    case MYLC_T_I32:
+        return "myl_cdec_svar32";
+    case MYLC_T_I64:
+        return "myl_cdec_svar";
+    default:
+        return "myl_cdec_uvar";
+    }
+}
+
+/* One value of type t (not an array or vector) at lvalue v. */
+static void cput_one(mylc_ctx *c, const mylc_type *t, const char *v, const char *ind, mylc_buf *o)
+{
+    if (t->base == MYLC_T_NAMED && t->decl->kind != MYLC_D_ENUM)
+        mylc_buf_printf(o, "%s%s_compact_put(e, &%s);\n", ind, t->decl->cname, v);
+    else
+        mylc_buf_printf(o, "%s%s(e, %s);\n", ind, cput_scalar(scalar_of(t)), v);
+    (void)c;
+}
+
+static void cget_one(mylc_ctx *c, const mylc_type *t, const char *v, const char *ind, mylc_buf *o)
+{
+    if (t->base == MYLC_T_NAMED && t->decl->kind != MYLC_D_ENUM)
+        mylc_buf_printf(o, "%s%s_compact_get(d, &%s);\n", ind, t->decl->cname, v);
+    else if (t->base == MYLC_T_NAMED || t->base == MYLC_T_CHAR)
+        mylc_buf_printf(o, "%s%s = (%s)%s(d);\n", ind, v, scalar_ctype(t),
+                        cget_scalar(scalar_of(t)));
+    else
+        mylc_buf_printf(o, "%s%s = %s(d);\n", ind, v, cget_scalar(t->base));
+    (void)c;
+}
+
+/* The fields of an event or struct, in their order. */
+static void emit_compact_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
+{
+    mylc_buf put = {0}, get = {0};
+    for (mylc_field *f = d->fields; f; f = f->next) {
+        const mylc_type *t = &f->type;
+        const char *v = fmt(c, "m->%.*s", (int)f->name.n, f->name.p);
+        if (t->shape != MYLC_SHAPE_ARRAY) {
+            cput_one(c, t, v, "    ", &put);
+            cget_one(c, t, v, "    ", &get);
+        } else if (t->base == MYLC_T_CHAR) {
+            mylc_buf_printf(&put, "    myl_cenc_chars(e, %s, %llu);\n", v,
+                            (unsigned long long)t->count);
+            mylc_buf_printf(&get, "    myl_cdec_chars(d, %s, %llu);\n", v,
+                            (unsigned long long)t->count);
+        } else if (t->base == MYLC_T_U8 || t->base == MYLC_T_I8) {
+            mylc_buf_printf(&put, "    myl_cenc_raw(e, %s, %llu);\n", v,
+                            (unsigned long long)t->count);
+            mylc_buf_printf(&get, "    myl_cdec_raw(d, %s, %llu);\n", v,
+                            (unsigned long long)t->count);
+        } else {
+            const char *loop =
+                fmt(c, "    for (size_t i = 0; i < %llu; i++)\n", (unsigned long long)t->count);
+            const char *vi = fmt(c, "%s[i]", v);
+            mylc_buf_puts(&put, loop);
+            cput_one(c, t, vi, "        ", &put);
+            mylc_buf_puts(&get, loop);
+            cget_one(c, t, vi, "        ", &get);
+        }
+    }
+    if (!put.n)
+        mylc_buf_puts(&put, "    (void)e;\n    (void)m;\n");
+    if (!get.n)
+        mylc_buf_puts(&get, "    (void)d;\n");
+    put.p[--put.n] = 0;
+    get.p[--get.n] = 0;
+    hole holes[] = {
+        {"NAME", cstr(c, d->name)}, {"T", d->cname}, {"PUT", put.p}, {"GET", get.p}, {NULL, NULL},
+    };
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, "compact_record"), holes);
+    mylc_buf_putc(src, '\n');
+    fill(src, section(mylc_tpl_source, "compact_record"), holes);
+    mylc_buf_free(&put);
+    mylc_buf_free(&get);
+}
+
+static bool is_union(const mylc_type *t)
+{
+    return t->base == MYLC_T_NAMED && t->decl->kind == MYLC_D_UNION;
+}
+
+static bool is_kind(const mylc_type *t, mylc_decl_kind k)
+{
+    return t->base == MYLC_T_NAMED && t->decl->kind == k;
+}
+
+/* The C type of one element of a table field's value (vectors: of an
+ * element). */
+static const char *cvalue_type(const mylc_type *t)
+{
+    if (t->base == MYLC_T_STRING)
+        return "myl_cstr";
+    if (t->base == MYLC_T_NAMED)
+        return t->decl->cname;
+    return mylc_builtin_ctype(t->base);
+}
+
+/* A table's fields in wire order, without deprecated ones. */
+#define FOR_WIRE_FIELDS(d, f)                                                                      \
+    for (uint32_t id_ = 0; id_ < (d)->nids; id_++)                                                 \
+        for (mylc_field *f = (d)->fields; f; f = f->next)                                          \
+            if (f->id == id_ && !f->deprecated)
+
+static bool table_encodes_bytes(const mylc_decl *d)
+{
+    FOR_WIRE_FIELDS(d, f)
+    return true;
+    return false;
+}
+
+static void ctable_member(mylc_ctx *c, const mylc_field *f, mylc_buf *o)
+{
+    const mylc_type *t = &f->type;
+    int nn = (int)f->name.n;
+    const char *n = f->name.p;
+    if (t->shape == MYLC_SHAPE_VECTOR) {
+        mylc_buf_printf(o, "    struct {\n        const %s *p;\n        size_t n;\n    } %.*s;\n",
+                        cvalue_type(t), nn, n);
+    } else if (is_union(t)) {
+        mylc_buf_printf(o, "    %s %.*s_type;\n    const void *%.*s;\n", t->decl->cname, nn, n, nn,
+                        n);
+    } else if (is_kind(t, MYLC_D_TABLE) || is_kind(t, MYLC_D_STRUCT)) {
+        mylc_buf_printf(o, "    const %s *%.*s;\n", t->decl->cname, nn, n);
+    } else {
+        mylc_buf_printf(o, "    %s %.*s;\n", cvalue_type(t), nn, n);
+    }
+    (void)c;
+}
+
+/* Reads a nested struct or table into memory from the arena. */
+static void cget_nested(mylc_ctx *c, const mylc_decl *x, const char *dst, const char *ind,
+                        mylc_buf *o)
+{
+    const char *T = x->cname;
+    mylc_buf_printf(o, "%stypedef %s elem;\n", ind, T);
+    mylc_buf_printf(
+        o, "%selem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));\n", ind);
+    mylc_buf_printf(o, "%sif (p) {\n", ind);
+    if (x->kind == MYLC_D_TABLE)
+        mylc_buf_printf(o, "%s    %s_compact_get(d, p, a, depth + 1);\n", ind, T);
+    else
+        mylc_buf_printf(o, "%s    %s_compact_get(d, p);\n", ind, T);
+    mylc_buf_printf(o, "%s    %s = p;\n%s}\n", ind, dst, ind);
+    (void)c;
+}
+
+static void ctable_field(mylc_ctx *c, mylc_decl *d, const mylc_field *f, mylc_buf *put,
+                         mylc_buf *get, mylc_buf *dflt, bool *arena)
+{
+    const mylc_type *t = &f->type;
+    const char *v = fmt(c, "m->%.*s", (int)f->name.n, f->name.p);
+    if (t->shape == MYLC_SHAPE_VECTOR) {
+        mylc_builtin b = t->base;
+        if (b == MYLC_T_U8 || b == MYLC_T_I8) {
+            /* bytes, read in place */
+            mylc_buf_printf(put, "    myl_cenc_bytes(e, %s.p, %s.n);\n", v, v);
+            if (b == MYLC_T_U8) {
+                mylc_buf_printf(get, "    %s.n = myl_cdec_bytes(d, &%s.p, SIZE_MAX);\n", v, v);
+            } else {
+                mylc_buf_printf(get,
+                                "    {\n        const uint8_t *q;\n"
+                                "        %s.n = myl_cdec_bytes(d, &q, SIZE_MAX);\n"
+                                "        %s.p = (const int8_t *)q;\n    }\n",
+                                v, v);
+            }
+            return;
+        }
+        *arena = true;
+        const char *T = cvalue_type(t);
+        bool tab = is_kind(t, MYLC_D_TABLE);
+        mylc_buf_printf(put, "    myl_cenc_uvar(e, %s.n);\n", v);
+        mylc_buf_printf(put, "    for (size_t i = 0; i < %s.n; i++)\n", v);
+        const char *vi = fmt(c, "%s.p[i]", v);
+        if (b == MYLC_T_STRING)
+            mylc_buf_printf(put, "        myl_cenc_str(e, %s.p, %s.n);\n", vi, vi);
+        else if (tab)
+            mylc_buf_printf(put, "        %s_compact_put(e, &%s, depth + 1);\n", T, vi);
+        else {
+            mylc_type one = *t;
+            one.shape = MYLC_SHAPE_PLAIN;
+            cput_one(c, &one, vi, "        ", put);
+        }
+        /* Every element but those of a table without fields takes a byte
+         * or more: the bytes left bound the count; the arena bounds the
+         * rest. */
+        bool bounded = !tab || table_encodes_bytes(t->decl);
+        mylc_buf_printf(get, "    {\n        typedef %s elem;\n", T);
+        mylc_buf_printf(get, "        size_t n = myl_cdec_count(d, %s);\n",
+                        bounded ? "myl_cdec_left(d)" : "SIZE_MAX");
+        mylc_buf_printf(get, "        if (n) {\n");
+        mylc_buf_printf(get, "            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), "
+                             "alignof(elem));\n");
+        mylc_buf_printf(get, "            for (size_t i = 0; p && i < n; i++)\n");
+        const char *pi = "p[i]";
+        if (b == MYLC_T_STRING)
+            mylc_buf_printf(get, "                %s.n = myl_cdec_str(d, &%s.p, SIZE_MAX);\n", pi,
+                            pi);
+        else if (tab)
+            mylc_buf_printf(get, "                %s_compact_get(d, &%s, a, depth + 1);\n", T, pi);
+        else {
+            mylc_type one = *t;
+            one.shape = MYLC_SHAPE_PLAIN;
+            cget_one(c, &one, pi, "                ", get);
+        }
+        mylc_buf_printf(get, "            %s.p = p;\n            %s.n = p ? n : 0;\n", v, v);
+        mylc_buf_printf(get, "        }\n    }\n");
+        return;
+    }
+    if (t->base == MYLC_T_STRING) {
+        mylc_buf_printf(put, "    myl_cenc_str(e, %s.p, %s.n);\n", v, v);
+        mylc_buf_printf(get, "    %s.n = myl_cdec_str(d, &%s.p, SIZE_MAX);\n", v, v);
+        return;
+    }
+    if (is_kind(t, MYLC_D_TABLE) || is_kind(t, MYLC_D_STRUCT)) {
+        *arena = true;
+        const char *T = t->decl->cname;
+        bool tab = t->decl->kind == MYLC_D_TABLE;
+        mylc_buf_printf(put, "    myl_cenc_bool(e, %s != NULL);\n    if (%s)\n", v, v);
+        mylc_buf_printf(put, "        %s_compact_put(e, %s%s);\n", T, v, tab ? ", depth + 1" : "");
+        if (f->required)
+            mylc_buf_printf(put,
+                            "    else\n        myl_cenc_fail(e, MYL_EINVAL); /* required */\n");
+        mylc_buf_printf(get, "    if (myl_cdec_bool(d)) {\n");
+        cget_nested(c, t->decl, v, "        ", get);
+        mylc_buf_printf(get, "    }%s\n",
+                        f->required ? " else {\n        myl_cdec_fail(d, MYL_ECODEC); /* required "
+                                      "*/\n    }"
+                                    : "");
+        return;
+    }
+    if (is_union(t)) {
+        *arena = true;
+        const mylc_decl *u = t->decl;
+        const char *vt = fmt(c, "%s_type", v);
+        mylc_buf_printf(put, "    myl_cenc_u8(e, %s);\n    switch (%s) {\n", vt, vt);
+        mylc_buf_printf(get, "    %s = (%s)myl_cdec_u8(d);\n    switch (%s) {\n", vt, u->cname, vt);
+        mylc_buf_printf(put, "    case %s_NONE:\n", u->cname);
+        mylc_buf_printf(get, "    case %s_NONE:\n", u->cname);
+        if (f->required) {
+            mylc_buf_printf(put, "        myl_cenc_fail(e, MYL_EINVAL); /* required */\n");
+            mylc_buf_printf(get, "        myl_cdec_fail(d, MYL_ECODEC); /* required */\n");
+        }
+        mylc_buf_printf(put, "        break;\n");
+        mylc_buf_printf(get, "        break;\n");
+        for (const mylc_value *mv = u->members; mv; mv = mv->next) {
+            mylc_decl *md = mylc_lookup(c, u->schema, mv->text, mv->off, false);
+            const char *code = mylc_name_join(c, u->cname, member_name(c, md));
+            mylc_buf_printf(put, "    case %s:\n        if (%s)\n", code, v);
+            mylc_buf_printf(put, "            %s_compact_put(e, (const %s *)%s, depth + 1);\n",
+                            md->cname, md->cname, v);
+            mylc_buf_printf(put, "        else\n            myl_cenc_fail(e, MYL_EINVAL);\n");
+            mylc_buf_printf(put, "        break;\n");
+            mylc_buf_printf(get, "    case %s: {\n", code);
+            cget_nested(c, md, v, "        ", get);
+            mylc_buf_printf(get, "        break;\n    }\n");
+        }
+        mylc_buf_printf(put, "    default:\n        myl_cenc_fail(e, MYL_EINVAL);\n    }\n");
+        mylc_buf_printf(get, "    default:\n        myl_cdec_fail(d, MYL_ECODEC);\n    }\n");
+        return;
+    }
+    /* scalars and enums: always on the wire; defaults from _init */
+    cput_one(c, t, v, "    ", put);
+    cget_one(c, t, v, "    ", get);
+    const char *dv = default_literal(c, f);
+    if (f->dflt && strcmp(dv, "0") != 0 && strcmp(dv, "false") != 0)
+        mylc_buf_printf(dflt, "    %s = %s;\n", v, dv);
+    (void)d;
+}
+
+static void emit_compact_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
+{
+    hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, "compact_table_decl"), holes);
+    (void)c;
+}
+
+static void emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
+{
+    mylc_buf members = {0}, put = {0}, get = {0}, dflt = {0};
+    bool arena = false;
+    FOR_WIRE_FIELDS(d, f)
+    {
+        ctable_member(c, f, &members);
+        ctable_field(c, d, f, &put, &get, &dflt, &arena);
+    }
+    if (!members.n)
+        mylc_buf_puts(&members, "    uint8_t unused; /* C has no empty structs */\n");
+    if (!put.n)
+        mylc_buf_puts(&put, "    (void)m;\n");
+    if (!arena)
+        mylc_buf_puts(&get, "    (void)a;\n");
+    if (!get.n || !arena) {
+        /* nothing nested: depth is only checked */
+    }
+    members.p[--members.n] = 0;
+    put.p[--put.n] = 0;
+    get.p[--get.n] = 0;
+    if (dflt.n)
+        dflt.p[--dflt.n] = 0;
+    hole holes[] = {
+        {"NAME", cstr(c, d->name)},
+        {"T", d->cname},
+        {"MEMBERS", members.p},
+        {"DEFAULTS", dflt.p ? dflt.p : ""},
+        {"PUT", put.p},
+        {"GET", get.p},
+        {NULL, NULL},
+    };
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, "compact_table"), holes);
+    mylc_buf_putc(src, '\n');
+    fill(src, section(mylc_tpl_source, "compact_table"), holes);
+    mylc_buf_free(&members);
+    mylc_buf_free(&put);
+    mylc_buf_free(&get);
+    mylc_buf_free(&dflt);
+}
+
+/* The typed part of a compact channel, after the byte channel's. */
+static void emit_compact_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
+{
+    const mylc_channel *ch = &d->chan;
+    const mylc_decl *x = ch->carries.decl;
+    bool tab = x->kind == MYLC_D_TABLE;
+    mylc_chan_kind k = mylc_channel_kind(ch);
+    bool framed = k == MYLC_CK_COMPACT_FRAMED;
+    const char *views;
+    if (!tab)
+        views = " * (copied whole: arena is unused and may be NULL).";
+    else if (framed)
+        views = " * (strings and [u8]/[i8] point into the message, valid until\n"
+                " * _receiver_release(); sequences and nested tables come from arena,\n"
+                " * reset first).";
+    else
+        views = " * (strings and [u8]/[i8] point into the message, valid until the next\n"
+                " * call; sequences and nested tables come from arena, reset first).";
+    const char *decode =
+        tab ? fmt(c,
+                  "    if (arena)\n        myl_carena_reset(arena);\n"
+                  "    rc = %s_compact_decode(out, m->data, m->len, arena);",
+                  x->cname)
+            : fmt(c, "    (void)arena;\n    rc = %s_compact_decode(out, m->data, m->len);",
+                  x->cname);
+    hole holes[] = {
+        {"NAME", cstr(c, d->name)},
+        {"CHAN", d->cname},
+        {"T", x->cname},
+        {"DATA", fmt(c, "%lluu", (unsigned long long)(ch->frames[ch->nframes - 1] - 24))},
+        {"VIEWS", views},
+        {"DECODE", decode},
+        {NULL, NULL},
+    };
+    const char *sec = framed                         ? "compact_framed"
+                      : k == MYLC_CK_COMPACT_CLASSES ? "compact_classes"
+                                                     : "compact_lanes";
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, sec), holes);
+}
+
 /* Framed byte channels (layer 1): one framed ring, or a group of them
  * (size classes, lanes). */
 static void emit_framed(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_chan_kind k, mylc_buf *h,
@@ -1031,12 +1446,15 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             break;
         case MYLC_D_EVENT:
             emit_record(c, d, &h, "event");
+            emit_compact_record(c, d, &h, &src);
             break;
         case MYLC_D_STRUCT:
             emit_struct(c, d, &h);
+            emit_compact_record(c, d, &h, &src);
             break;
         case MYLC_D_TABLE:
             emit_table_decl(c, d, &h);
+            emit_compact_table_decl(c, d, &h);
             break;
         case MYLC_D_UNION:
             emit_union(c, d, &h, &src);
@@ -1047,8 +1465,12 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             mylc_chan_kind k = mylc_channel_kind(&d->chan);
             if (k == MYLC_CK_RAW)
                 emit_channel(c, s, d, &h, &src);
-            else if (k == MYLC_CK_FB_FRAMED)
+            else if (k == MYLC_CK_FB_FRAMED || k == MYLC_CK_COMPACT_FRAMED)
                 emit_framed(c, s, d, MYLC_CK_FRAMED, &h, &src);
+            else if (k == MYLC_CK_COMPACT_CLASSES)
+                emit_framed(c, s, d, MYLC_CK_CLASSES, &h, &src);
+            else if (k == MYLC_CK_COMPACT_LANES)
+                emit_framed(c, s, d, MYLC_CK_LANES, &h, &src);
             else if (k != MYLC_CK_NONE)
                 emit_framed(c, s, d, k, &h, &src);
             break;
@@ -1062,7 +1484,19 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
     for (mylc_decl *d = s->decls; d; d = d->next)
         if (d->kind == MYLC_D_TABLE)
             emit_table(c, d, &h, &src);
-    /* Typed codec channels use the tables' verifiers and readers. */
+    /* Tables as plain values, for codec compact. */
+    for (mylc_decl *d = s->decls; d; d = d->next)
+        if (d->kind == MYLC_D_TABLE)
+            emit_compact_table(c, d, &h, &src);
+    /* Typed codec channels use the codecs, verifiers and readers. */
+    for (mylc_decl *d = s->decls; d; d = d->next) {
+        if (d->kind != MYLC_D_CHANNEL)
+            continue;
+        mylc_chan_kind k = mylc_channel_kind(&d->chan);
+        if (k == MYLC_CK_COMPACT_FRAMED || k == MYLC_CK_COMPACT_CLASSES ||
+            k == MYLC_CK_COMPACT_LANES)
+            emit_compact_channel(c, d, &h);
+    }
     for (mylc_decl *d = s->decls; d; d = d->next)
         if (d->kind == MYLC_D_CHANNEL && mylc_channel_kind(&d->chan) == MYLC_CK_FB_FRAMED) {
             const mylc_channel *ch = &d->chan;

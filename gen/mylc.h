@@ -261,12 +261,15 @@ typedef struct mylc_channel {
 
 /* What a channel is bound as (emit_c.c, names.c). */
 typedef enum mylc_chan_kind {
-    MYLC_CK_NONE,      /* checked and fingerprinted, no code yet (codecs) */
-    MYLC_CK_RAW,       /* events, codec raw: one event per slot */
-    MYLC_CK_FRAMED,    /* bytes, 'frame': one framed ring */
-    MYLC_CK_CLASSES,   /* bytes, 'frames': a size-class group */
-    MYLC_CK_LANES,     /* bytes, 'lanes': a priority-lane group */
-    MYLC_CK_FB_FRAMED, /* a table, codec flatbuffers, one framed ring */
+    MYLC_CK_NONE,            /* checked and fingerprinted, no code yet (codecs) */
+    MYLC_CK_RAW,             /* events, codec raw: one event per slot */
+    MYLC_CK_FRAMED,          /* bytes, 'frame': one framed ring */
+    MYLC_CK_CLASSES,         /* bytes, 'frames': a size-class group */
+    MYLC_CK_LANES,           /* bytes, 'lanes': a priority-lane group */
+    MYLC_CK_FB_FRAMED,       /* a table, codec flatbuffers, one framed ring */
+    MYLC_CK_COMPACT_FRAMED,  /* codec compact (event, struct, table): one framed ring */
+    MYLC_CK_COMPACT_CLASSES, /* codec compact over size classes */
+    MYLC_CK_COMPACT_LANES,   /* codec compact over lanes */
 } mylc_chan_kind;
 
 mylc_chan_kind mylc_channel_kind(const mylc_channel *ch);

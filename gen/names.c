@@ -206,6 +206,30 @@ static const char *const fb_framed_suffixes[] = {
     NULL,
 };
 
+static const char *const compact_framed_suffixes[] = {
+    "desc",
+    "frame_opts",
+    "create",
+    "attach",
+    "check",
+    "sender",
+    "sender_open",
+    "sender_close",
+    "sender_send",
+    "sender_claim",
+    "sender_claim_data",
+    "sender_commit",
+    "sender_abort",
+    "sender_put",
+    "receiver",
+    "receiver_open",
+    "receiver_close",
+    "receiver_recv",
+    "receiver_release",
+    "receiver_get",
+    NULL,
+};
+
 /* Size classes and lanes share these, then add their own arrays. */
 #define GROUP_SUFFIXES                                                                             \
     "desc", "opts", "create", "wait", "attach", "unlink", "check", "sender", "sender_open",        \
@@ -214,6 +238,10 @@ static const char *const fb_framed_suffixes[] = {
 
 static const char *const classes_suffixes[] = {GROUP_SUFFIXES, "CLASSES", "frame_sizes", NULL};
 static const char *const lanes_suffixes[] = {GROUP_SUFFIXES, "LANES", "lane_names", NULL};
+static const char *const compact_classes_suffixes[] = {
+    GROUP_SUFFIXES, "CLASSES", "frame_sizes", "sender_put", "receiver_get", NULL};
+static const char *const compact_lanes_suffixes[] = {GROUP_SUFFIXES, "LANES",        "lane_names",
+                                                     "sender_put",   "receiver_get", NULL};
 
 const char *const *mylc_chan_suffixes(mylc_chan_kind k)
 {
@@ -226,6 +254,12 @@ const char *const *mylc_chan_suffixes(mylc_chan_kind k)
         return classes_suffixes;
     case MYLC_CK_LANES:
         return lanes_suffixes;
+    case MYLC_CK_COMPACT_FRAMED:
+        return compact_framed_suffixes;
+    case MYLC_CK_COMPACT_CLASSES:
+        return compact_classes_suffixes;
+    case MYLC_CK_COMPACT_LANES:
+        return compact_lanes_suffixes;
     default:
         /* raw, and channels not emitted yet: reserve the raw names */
         return raw_suffixes;
@@ -243,6 +277,10 @@ mylc_chan_kind mylc_channel_kind(const mylc_channel *ch)
         if (ch->codec == MYLC_CODEC_FLATBUFFERS && t && t->kind == MYLC_D_TABLE && !ch->nlanes &&
             !ch->classes)
             return MYLC_CK_FB_FRAMED;
+        if (ch->codec == MYLC_CODEC_COMPACT && t)
+            return ch->nlanes    ? MYLC_CK_COMPACT_LANES
+                   : ch->classes ? MYLC_CK_COMPACT_CLASSES
+                                 : MYLC_CK_COMPACT_FRAMED;
         return MYLC_CK_NONE;
     }
     if (ch->nlanes)

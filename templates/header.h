@@ -646,3 +646,146 @@ static inline int MYLT_CHAN_receiver_read(MYLT_CHAN_receiver *r, myl_frame_msg *
     out->t = myl_fb_root(m->data);
     return 0;
 }
+
+/* @@compact_record */
+/* Codec compact of MYLT_NAME (docs/myl.md, "The compact codec"). */
+int MYLT_T_compact_encode(const MYLT_T *m, void *buf, size_t cap, size_t *len);
+int MYLT_T_compact_decode(MYLT_T *m, const void *buf, size_t len);
+void MYLT_T_compact_put(myl_cenc *e, const MYLT_T *m);
+void MYLT_T_compact_get(myl_cdec *d, MYLT_T *m);
+
+/* @@compact_table_decl */
+/* table MYLT_NAME as a plain C value (codec compact), defined further down. */
+typedef struct MYLT_T MYLT_T;
+
+/* @@compact_table */
+/* table MYLT_NAME as a plain C value, for codec compact (docs/myl.md, "The
+ * compact codec"). Absent structs, tables and union values are NULL;
+ * strings and [u8]/[i8] point into the decoded message, other sequences
+ * and nested tables into the decoder's arena. _init sets the defaults. */
+struct MYLT_T {
+    MYLT_MEMBERS
+};
+
+void MYLT_T_init(MYLT_T *m);
+int MYLT_T_compact_encode(const MYLT_T *m, void *buf, size_t cap, size_t *len);
+int MYLT_T_compact_decode(MYLT_T *m, const void *buf, size_t len, myl_carena *arena);
+void MYLT_T_compact_put(myl_cenc *e, const MYLT_T *m, unsigned depth);
+void MYLT_T_compact_get(myl_cdec *d, MYLT_T *m, myl_carena *a, unsigned depth);
+
+/* @@compact_framed */
+/* Channel MYLT_NAME carries MYLT_T, codec compact.
+ *
+ * _sender_put() encodes *m straight into a claimed frame (MYLT_DATA data
+ * bytes) and publishes it; a message that outgrows the frame is encoded
+ * into buf (cap bytes; NULL: MYL_ETOOBIG) instead and sent fragmented (the
+ * claimed frame is published as padding). Nothing is sent when encoding
+ * fails.
+ *
+ * _receiver_get() receives the next message and decodes it into *out
+MYLT_VIEWS
+ * A message that does not decode is released and its error returned. m
+ * (unless NULL) receives the message's kind, id and length. */
+static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, const MYLT_T *m, void *buf, size_t cap,
+                                       uint16_t kind, int64_t timeout_ns)
+{
+    myl_frame_span span;
+    uint32_t room = 0;
+    size_t len = 0;
+    int rc = myl_frame_claim(s->f, MYLT_DATA, kind, &span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = MYLT_T_compact_encode(m, myl_frame_claim_data(s->f, &span, 0, &room), room, &len);
+    if (rc == 0)
+        return myl_frame_commit_len(s->f, &span, len);
+    myl_frame_abort(s->f, &span);
+    if (rc != MYL_ETOOBIG)
+        return rc;
+    rc = MYLT_T_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_frame_send(s->f, buf, len, kind, timeout_ns);
+}
+
+static inline int MYLT_CHAN_receiver_get(MYLT_CHAN_receiver *r, MYLT_T *out, myl_carena *arena,
+                                         myl_frame_msg *m, int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    MYLT_DECODE
+    if (rc < 0)
+        myl_defrag_release(r->d);
+    return rc;
+}
+
+/* @@compact_classes */
+/* Channel MYLT_NAME carries MYLT_T, codec compact.
+ *
+ * _sender_put() encodes *m into buf (cap bytes) and sends it in the
+ * smallest class that holds it. Nothing is sent when encoding fails.
+ *
+ * _receiver_get() receives the next message and decodes it into *out
+MYLT_VIEWS
+ * A message that does not decode is skipped and its error returned. m
+ * (unless NULL) receives the message's kind, id and length,
+ * *cls (unless NULL) the class it came from. */
+static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, const MYLT_T *m, void *buf, size_t cap,
+                                       uint16_t kind, int64_t timeout_ns)
+{
+    size_t len = 0;
+    int rc = MYLT_T_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_group_send(s->s, 0, buf, len, kind, timeout_ns);
+}
+
+static inline int MYLT_CHAN_receiver_get(MYLT_CHAN_receiver *r, MYLT_T *out, myl_carena *arena,
+                                         myl_frame_msg *m, uint32_t *cls, int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_group_recv(r->r, m, cls, timeout_ns);
+    if (rc < 0)
+        return rc;
+    MYLT_DECODE
+    return rc;
+}
+
+/* @@compact_lanes */
+/* Channel MYLT_NAME carries MYLT_T, codec compact.
+ *
+ * _sender_put() encodes *m into buf (cap bytes) and sends it on lane
+ * (MYLT_CHAN_LANE_*). Nothing is sent when encoding fails.
+ *
+ * _receiver_get() receives the next message and decodes it into *out
+MYLT_VIEWS
+ * A message that does not decode is skipped and its error returned. m
+ * (unless NULL) receives the message's kind, id and length,
+ * *lane (unless NULL) the lane it came from. */
+static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, uint32_t lane, const MYLT_T *m,
+                                       void *buf, size_t cap, uint16_t kind, int64_t timeout_ns)
+{
+    size_t len = 0;
+    int rc = MYLT_T_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_group_send(s->s, lane, buf, len, kind, timeout_ns);
+}
+
+static inline int MYLT_CHAN_receiver_get(MYLT_CHAN_receiver *r, MYLT_T *out, myl_carena *arena,
+                                         myl_frame_msg *m, uint32_t *lane, int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_group_recv(r->r, m, lane, timeout_ns);
+    if (rc < 0)
+        return rc;
+    MYLT_DECODE
+    return rc;
+}

@@ -325,3 +325,75 @@ MYLT_DESC
 /* @@fb_union */
 MYLT_MEMBERS
 MYLT_DESC
+
+/* @@compact_record */
+void MYLT_T_compact_put(myl_cenc *e, const MYLT_T *m)
+{
+    MYLT_PUT
+}
+
+void MYLT_T_compact_get(myl_cdec *d, MYLT_T *m)
+{
+    memset(m, 0, sizeof *m);
+    MYLT_GET
+}
+
+int MYLT_T_compact_encode(const MYLT_T *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    MYLT_T_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int MYLT_T_compact_decode(MYLT_T *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    MYLT_T_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
+/* @@compact_table */
+void MYLT_T_init(MYLT_T *m)
+{
+    memset(m, 0, sizeof *m);
+    MYLT_DEFAULTS
+}
+
+void MYLT_T_compact_put(myl_cenc *e, const MYLT_T *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    MYLT_PUT
+}
+
+void MYLT_T_compact_get(myl_cdec *d, MYLT_T *m, myl_carena *a, unsigned depth)
+{
+    MYLT_T_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    MYLT_GET
+}
+
+int MYLT_T_compact_encode(const MYLT_T *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    MYLT_T_compact_put(&e, m, 0);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int MYLT_T_compact_decode(MYLT_T *m, const void *buf, size_t len, myl_carena *arena)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    MYLT_T_compact_get(&d, m, arena, 0);
+    return myl_cdec_finish(&d);
+}

@@ -199,6 +199,31 @@ void myl_frame_commit(myl_framer *f, const myl_frame_span *c)
     myl_producer_publish(f->p, c->seq, c->frames);
 }
 
+int myl_frame_commit_len(myl_framer *f, myl_frame_span *c, size_t len)
+{
+    if (!f || !c)
+        return MYL_EINVAL;
+    if (len > c->len) {
+        myl_frame_abort(f, c);
+        return MYL_EINVAL;
+    }
+    if (len != c->len) {
+        myl_frame_hdr h;
+        memcpy(&h, myl_producer_slot(f->p, c->seq), sizeof h); /* our own claimed frame */
+        uint32_t total = (uint32_t)len;
+        uint32_t frames = frames_for(f->data_max, total);
+        for (uint32_t i = 0; i < frames; i++)
+            write_header(f, c->seq + i, frame_flags(i, frames), h.kind, c->msg_id, total, i,
+                         frame_len(f, total, i));
+        /* frames the shorter message does not need are skipped as padding */
+        for (uint32_t i = frames; i < c->frames; i++)
+            write_header(f, c->seq + i, MYL_FRAME_PAD, 0, c->msg_id, 0, 0, 0);
+        c->len = total;
+    }
+    myl_producer_publish(f->p, c->seq, c->frames);
+    return 0;
+}
+
 void myl_frame_abort(myl_framer *f, const myl_frame_span *c)
 {
     for (uint32_t i = 0; i < c->frames; i++)

@@ -153,6 +153,49 @@ static void test_max_message_and_claim(void **state)
     drop(r, "claim");
 }
 
+/* Claim room for the most a writer could write, commit what it wrote:
+ * every shorter length, the frames it no longer needs skipped. */
+static void test_commit_len(void **state)
+{
+    (void)state;
+    myl_ring *r = make("commitlen", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 64);
+    myl_frame_opts fo = {.size = sizeof fo, .max_message = 8 * DATA};
+    myl_framer *f;
+    myl_defrag *d;
+    assert_int_equal(myl_framer_open(r, NULL, &fo, &f), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, &fo, &d), 0);
+    uint8_t msg[3 * DATA];
+    fill(msg, sizeof msg, 9);
+    for (uint32_t len = 0; len <= 3 * DATA; len++) {
+        myl_frame_span c;
+        assert_int_equal(myl_frame_claim(f, 3 * DATA, (uint16_t)len, &c, 0), 0);
+        assert_int_equal(c.frames, 3);
+        for (uint32_t i = 0; i < 3; i++)
+            memcpy(myl_frame_claim_data(f, &c, i, NULL), msg + i * DATA, DATA);
+        assert_int_equal(myl_frame_commit_len(f, &c, len), 0);
+        assert_int_equal(c.len, len);
+        myl_frame_msg m;
+        assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+        assert_int_equal(m.kind, (uint16_t)len);
+        assert_int_equal(m.len, len);
+        if (len)
+            assert_memory_equal(m.data, msg, len);
+        myl_defrag_release(d);
+    }
+    /* longer than the claim: aborted, nothing delivered */
+    myl_frame_span c;
+    assert_int_equal(myl_frame_claim(f, DATA, 1, &c, 0), 0);
+    assert_int_equal(myl_frame_commit_len(f, &c, DATA + 1), MYL_EINVAL);
+    myl_frame_msg m;
+    assert_int_equal(myl_defrag_recv(d, &m, 0), MYL_ETIMEDOUT);
+    assert_int_equal(d->bad_frames, 0);
+    assert_int_equal(d->dropped, 0);
+    assert_int_equal(myl_frame_commit_len(NULL, &c, 0), MYL_EINVAL);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, "commitlen");
+}
+
 /* Publish one raw frame, bypassing the framer: what a hostile or broken
  * producer could write. */
 static void raw(myl_producer *p, myl_frame_hdr h, uint8_t byte)
@@ -368,6 +411,7 @@ static void test_sender_dies_mid_message(void **state)
 
 MYL_TEST_MAIN("frame", cmocka_unit_test(test_every_split_point),
               cmocka_unit_test(test_long_message_in_chunks),
-              cmocka_unit_test(test_max_message_and_claim), cmocka_unit_test(test_hostile_frames),
+              cmocka_unit_test(test_max_message_and_claim), cmocka_unit_test(test_commit_len),
+              cmocka_unit_test(test_hostile_frames),
               cmocka_unit_test(test_lossy_never_delivers_torn), cmocka_unit_test(test_mp_senders),
               cmocka_unit_test(test_sender_dies_mid_message))

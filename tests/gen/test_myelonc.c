@@ -379,7 +379,10 @@ static void test_channel_kinds(void **state)
                                  "channel cls { carries bytes; frames 1024; }\n"
                                  "channel ln { carries bytes; lanes b, a; }\n"
                                  "channel fb { carries T; }\n"
-                                 "channel cp { carries E codec compact; }\n"));
+                                 "channel cp { carries E codec compact; }\n"
+                                 "channel cpc { carries T codec compact; frames 64, 256; }\n"
+                                 "channel cpl { carries T codec compact; lanes x, y; }\n"
+                                 "channel fbl { carries T; lanes x, y; }\n"));
     mylc_schema *s = r.schema;
     assert_int_equal(mylc_channel_kind(&decl(s, "raw")->chan), MYLC_CK_RAW);
     assert_int_equal(mylc_channel_kind(&decl(s, "one")->chan), MYLC_CK_FRAMED);
@@ -387,7 +390,10 @@ static void test_channel_kinds(void **state)
     assert_int_equal(mylc_channel_kind(&decl(s, "cls")->chan), MYLC_CK_CLASSES);
     assert_int_equal(mylc_channel_kind(&decl(s, "ln")->chan), MYLC_CK_LANES);
     assert_int_equal(mylc_channel_kind(&decl(s, "fb")->chan), MYLC_CK_FB_FRAMED);
-    assert_int_equal(mylc_channel_kind(&decl(s, "cp")->chan), MYLC_CK_NONE);
+    assert_int_equal(mylc_channel_kind(&decl(s, "cp")->chan), MYLC_CK_COMPACT_FRAMED);
+    assert_int_equal(mylc_channel_kind(&decl(s, "cpc")->chan), MYLC_CK_COMPACT_CLASSES);
+    assert_int_equal(mylc_channel_kind(&decl(s, "cpl")->chan), MYLC_CK_COMPACT_LANES);
+    assert_int_equal(mylc_channel_kind(&decl(s, "fbl")->chan), MYLC_CK_NONE);
     /* frame 1024 and frames 1024 bind differently but have one wire format */
     assert_int_equal(decl(s, "one")->chan.fingerprint, decl(s, "cls")->chan.fingerprint);
     mylc_buf h = {0}, c = {0}, fbs = {0};
@@ -403,7 +409,16 @@ static void test_channel_kinds(void **state)
     assert_non_null(strstr(h.p, "static inline int t_fb_receiver_read(t_fb_receiver *r,"));
     assert_non_null(strstr(h.p, "    rc = t_T_verify(m->data, m->len);\n"));
     assert_non_null(strstr(h.p, "static inline int t_fb_sender_build_begin(t_fb_sender *s,"));
-    assert_null(strstr(h.p, "t_cp_"));
+    /* compact channels: typed put/get over each shape; a FlatBuffers
+     * channel over lanes: nothing yet */
+    assert_non_null(strstr(h.p, "static inline int t_cp_sender_put(t_cp_sender *s, const t_E *m,"));
+    assert_non_null(strstr(h.p, "    rc = t_E_compact_decode(out, m->data, m->len);\n"));
+    assert_non_null(
+        strstr(h.p, "    return myl_group_send(s->s, 0, buf, len, kind, timeout_ns);\n"));
+    assert_non_null(
+        strstr(h.p, "static inline int t_cpl_sender_put(t_cpl_sender *s, uint32_t lane,"));
+    assert_non_null(strstr(h.p, "    rc = t_T_compact_decode(out, m->data, m->len, arena);\n"));
+    assert_null(strstr(h.p, "t_fbl_"));
     assert_non_null(strstr(fbs.p, "\ntable T {\n  s:string (id: 0);\n}\n"));
     assert_non_null(strstr(fbs.p, "//   event E\n"));
     mylc_buf_free(&h);

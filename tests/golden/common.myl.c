@@ -14,3 +14,37 @@ const char *common_Status_name(common_Status v)
         return NULL;
     }
 }
+
+void common_Header_compact_put(myl_cenc *e, const common_Header *m)
+{
+    myl_cenc_uvar(e, m->request_id);
+    myl_cenc_u8(e, m->status);
+    myl_cenc_raw(e, m->flags, 3);
+    myl_cenc_uvar(e, m->length);
+}
+
+void common_Header_compact_get(myl_cdec *d, common_Header *m)
+{
+    memset(m, 0, sizeof *m);
+    m->request_id = myl_cdec_uvar(d);
+    m->status = (common_Status)myl_cdec_u8(d);
+    myl_cdec_raw(d, m->flags, 3);
+    m->length = myl_cdec_uvar32(d);
+}
+
+int common_Header_compact_encode(const common_Header *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    common_Header_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int common_Header_compact_decode(common_Header *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    common_Header_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}

@@ -45,6 +45,12 @@ static_assert(offsetof(common_Header, status) == 8, "common_Header.status: offse
 static_assert(offsetof(common_Header, flags) == 9, "common_Header.flags: offset");
 static_assert(offsetof(common_Header, length) == 12, "common_Header.length: offset");
 
+/* Codec compact of Header (docs/myl.md, "The compact codec"). */
+int common_Header_compact_encode(const common_Header *m, void *buf, size_t cap, size_t *len);
+int common_Header_compact_decode(common_Header *m, const void *buf, size_t len);
+void common_Header_compact_put(myl_cenc *e, const common_Header *m);
+void common_Header_compact_get(myl_cdec *d, common_Header *m);
+
 #ifdef __cplusplus
 }
 #endif

@@ -115,6 +115,149 @@ const char *edge_cases_Implicit_name(edge_cases_Implicit v)
     }
 }
 
+void edge_cases_Inner_compact_put(myl_cenc *e, const edge_cases_Inner *m)
+{
+    myl_cenc_u8(e, m->a);
+    myl_cenc_uvar(e, m->b);
+}
+
+void edge_cases_Inner_compact_get(myl_cdec *d, edge_cases_Inner *m)
+{
+    memset(m, 0, sizeof *m);
+    m->a = myl_cdec_u8(d);
+    m->b = myl_cdec_uvar32(d);
+}
+
+int edge_cases_Inner_compact_encode(const edge_cases_Inner *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    edge_cases_Inner_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int edge_cases_Inner_compact_decode(edge_cases_Inner *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    edge_cases_Inner_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
+void edge_cases_Padded_compact_put(myl_cenc *e, const edge_cases_Padded *m)
+{
+    myl_cenc_bool(e, m->flag);
+    myl_cenc_uvar(e, m->wide);
+    myl_cenc_svar(e, m->small);
+    edge_cases_Inner_compact_put(e, &m->inner);
+    myl_cenc_f32(e, m->ratio);
+    for (size_t i = 0; i < 3; i++)
+        myl_cenc_f64(e, m->values[i]);
+    myl_cenc_i8(e, m->level);
+    for (size_t i = 0; i < 2; i++)
+        edge_cases_Inner_compact_put(e, &m->inners[i]);
+    myl_cenc_u8(e, m->tail);
+}
+
+void edge_cases_Padded_compact_get(myl_cdec *d, edge_cases_Padded *m)
+{
+    memset(m, 0, sizeof *m);
+    m->flag = myl_cdec_bool(d);
+    m->wide = myl_cdec_uvar(d);
+    m->small = myl_cdec_svar16(d);
+    edge_cases_Inner_compact_get(d, &m->inner);
+    m->ratio = myl_cdec_f32(d);
+    for (size_t i = 0; i < 3; i++)
+        m->values[i] = myl_cdec_f64(d);
+    m->level = (edge_cases_I8)myl_cdec_i8(d);
+    for (size_t i = 0; i < 2; i++)
+        edge_cases_Inner_compact_get(d, &m->inners[i]);
+    m->tail = myl_cdec_u8(d);
+}
+
+int edge_cases_Padded_compact_encode(const edge_cases_Padded *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    edge_cases_Padded_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int edge_cases_Padded_compact_decode(edge_cases_Padded *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    edge_cases_Padded_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
+void edge_cases_Aligned_compact_put(myl_cenc *e, const edge_cases_Aligned *m)
+{
+    myl_cenc_u8(e, m->tag);
+    myl_cenc_uvar(e, m->wide);
+    myl_cenc_chars(e, m->mark, 3);
+}
+
+void edge_cases_Aligned_compact_get(myl_cdec *d, edge_cases_Aligned *m)
+{
+    memset(m, 0, sizeof *m);
+    m->tag = myl_cdec_u8(d);
+    m->wide = myl_cdec_uvar(d);
+    myl_cdec_chars(d, m->mark, 3);
+}
+
+int edge_cases_Aligned_compact_encode(const edge_cases_Aligned *m, void *buf, size_t cap,
+                                      size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    edge_cases_Aligned_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int edge_cases_Aligned_compact_decode(edge_cases_Aligned *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    edge_cases_Aligned_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
+void edge_cases_QuiteLongEventNameForWrapping_compact_put(
+    myl_cenc *e, const edge_cases_QuiteLongEventNameForWrapping *m)
+{
+    myl_cenc_uvar(e, m->a_rather_long_field_name);
+}
+
+void edge_cases_QuiteLongEventNameForWrapping_compact_get(
+    myl_cdec *d, edge_cases_QuiteLongEventNameForWrapping *m)
+{
+    memset(m, 0, sizeof *m);
+    m->a_rather_long_field_name = myl_cdec_uvar(d);
+}
+
+int edge_cases_QuiteLongEventNameForWrapping_compact_encode(
+    const edge_cases_QuiteLongEventNameForWrapping *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    edge_cases_QuiteLongEventNameForWrapping_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int edge_cases_QuiteLongEventNameForWrapping_compact_decode(
+    edge_cases_QuiteLongEventNameForWrapping *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    edge_cases_QuiteLongEventNameForWrapping_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
 const myl_channel_desc edge_cases_long_channel_name_for_wrap_desc = {
     .name = "edge.cases.long_channel_name_for_wrap",
     .fingerprint = UINT64_C(0xbdaa0d91b354b4bb),

@@ -100,6 +100,12 @@ static_assert(alignof(edge_cases_Inner) == 4, "edge_cases_Inner: alignment");
 static_assert(offsetof(edge_cases_Inner, a) == 0, "edge_cases_Inner.a: offset");
 static_assert(offsetof(edge_cases_Inner, b) == 4, "edge_cases_Inner.b: offset");
 
+/* Codec compact of Inner (docs/myl.md, "The compact codec"). */
+int edge_cases_Inner_compact_encode(const edge_cases_Inner *m, void *buf, size_t cap, size_t *len);
+int edge_cases_Inner_compact_decode(edge_cases_Inner *m, const void *buf, size_t len);
+void edge_cases_Inner_compact_put(myl_cenc *e, const edge_cases_Inner *m);
+void edge_cases_Inner_compact_get(myl_cdec *d, edge_cases_Inner *m);
+
 /* event Padded: 80 bytes, aligned to 8 */
 typedef struct edge_cases_Padded {
     bool flag;
@@ -129,6 +135,13 @@ static_assert(offsetof(edge_cases_Padded, level) == 56, "edge_cases_Padded.level
 static_assert(offsetof(edge_cases_Padded, inners) == 60, "edge_cases_Padded.inners: offset");
 static_assert(offsetof(edge_cases_Padded, tail) == 76, "edge_cases_Padded.tail: offset");
 
+/* Codec compact of Padded (docs/myl.md, "The compact codec"). */
+int edge_cases_Padded_compact_encode(const edge_cases_Padded *m, void *buf, size_t cap,
+                                     size_t *len);
+int edge_cases_Padded_compact_decode(edge_cases_Padded *m, const void *buf, size_t len);
+void edge_cases_Padded_compact_put(myl_cenc *e, const edge_cases_Padded *m);
+void edge_cases_Padded_compact_get(myl_cdec *d, edge_cases_Padded *m);
+
 /* event Aligned: 64 bytes, aligned to 64 */
 typedef struct edge_cases_Aligned {
     alignas(64) uint8_t tag;
@@ -144,6 +157,13 @@ static_assert(offsetof(edge_cases_Aligned, tag) == 0, "edge_cases_Aligned.tag: o
 static_assert(offsetof(edge_cases_Aligned, wide) == 32, "edge_cases_Aligned.wide: offset");
 static_assert(offsetof(edge_cases_Aligned, mark) == 40, "edge_cases_Aligned.mark: offset");
 
+/* Codec compact of Aligned (docs/myl.md, "The compact codec"). */
+int edge_cases_Aligned_compact_encode(const edge_cases_Aligned *m, void *buf, size_t cap,
+                                      size_t *len);
+int edge_cases_Aligned_compact_decode(edge_cases_Aligned *m, const void *buf, size_t len);
+void edge_cases_Aligned_compact_put(myl_cenc *e, const edge_cases_Aligned *m);
+void edge_cases_Aligned_compact_get(myl_cdec *d, edge_cases_Aligned *m);
+
 /* event QuiteLongEventNameForWrapping: 8 bytes, aligned to 8 */
 typedef struct edge_cases_QuiteLongEventNameForWrapping {
     uint64_t a_rather_long_field_name;
@@ -155,6 +175,16 @@ static_assert(alignof(edge_cases_QuiteLongEventNameForWrapping) == 8,
               "edge_cases_QuiteLongEventNameForWrapping: alignment");
 static_assert(offsetof(edge_cases_QuiteLongEventNameForWrapping, a_rather_long_field_name) == 0,
               "edge_cases_QuiteLongEventNameForWrapping.a_rather_long_field_name: offset");
+
+/* Codec compact of QuiteLongEventNameForWrapping (docs/myl.md, "The compact codec"). */
+int edge_cases_QuiteLongEventNameForWrapping_compact_encode(
+    const edge_cases_QuiteLongEventNameForWrapping *m, void *buf, size_t cap, size_t *len);
+int edge_cases_QuiteLongEventNameForWrapping_compact_decode(
+    edge_cases_QuiteLongEventNameForWrapping *m, const void *buf, size_t len);
+void edge_cases_QuiteLongEventNameForWrapping_compact_put(
+    myl_cenc *e, const edge_cases_QuiteLongEventNameForWrapping *m);
+void edge_cases_QuiteLongEventNameForWrapping_compact_get(
+    myl_cdec *d, edge_cases_QuiteLongEventNameForWrapping *m);
 
 /* Channel long_channel_name_for_wrap, carrying edge_cases_QuiteLongEventNameForWrapping.
  * Create or attach the ring with the channel's settings (name overrides

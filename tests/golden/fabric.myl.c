@@ -17,6 +17,146 @@ const char *fabric_Priority_name(fabric_Priority v)
     }
 }
 
+void fabric_Tick_compact_put(myl_cenc *e, const fabric_Tick *m)
+{
+    myl_cenc_uvar(e, m->ts_ns);
+    myl_cenc_svar(e, m->price);
+    myl_cenc_uvar(e, m->qty);
+    myl_cenc_u8(e, m->side);
+    myl_cenc_chars(e, m->symbol, 8);
+}
+
+void fabric_Tick_compact_get(myl_cdec *d, fabric_Tick *m)
+{
+    memset(m, 0, sizeof *m);
+    m->ts_ns = myl_cdec_uvar(d);
+    m->price = myl_cdec_svar(d);
+    m->qty = myl_cdec_uvar32(d);
+    m->side = myl_cdec_u8(d);
+    myl_cdec_chars(d, m->symbol, 8);
+}
+
+int fabric_Tick_compact_encode(const fabric_Tick *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    fabric_Tick_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int fabric_Tick_compact_decode(fabric_Tick *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    fabric_Tick_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
+void fabric_Envelope_compact_put(myl_cenc *e, const fabric_Envelope *m)
+{
+    common_Header_compact_put(e, &m->header);
+    myl_cenc_i8(e, m->priority);
+    myl_cenc_bool(e, m->ok);
+    for (size_t i = 0; i < 4; i++)
+        myl_cenc_f32(e, m->weights[i]);
+    myl_cenc_f64(e, m->ratio);
+    for (size_t i = 0; i < 2; i++)
+        fabric_Tick_compact_put(e, &m->ticks[i]);
+}
+
+void fabric_Envelope_compact_get(myl_cdec *d, fabric_Envelope *m)
+{
+    memset(m, 0, sizeof *m);
+    common_Header_compact_get(d, &m->header);
+    m->priority = (fabric_Priority)myl_cdec_i8(d);
+    m->ok = myl_cdec_bool(d);
+    for (size_t i = 0; i < 4; i++)
+        m->weights[i] = myl_cdec_f32(d);
+    m->ratio = myl_cdec_f64(d);
+    for (size_t i = 0; i < 2; i++)
+        fabric_Tick_compact_get(d, &m->ticks[i]);
+}
+
+int fabric_Envelope_compact_encode(const fabric_Envelope *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    fabric_Envelope_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int fabric_Envelope_compact_decode(fabric_Envelope *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    fabric_Envelope_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
+void fabric_Aligned_compact_put(myl_cenc *e, const fabric_Aligned *m)
+{
+    myl_cenc_u8(e, m->tag);
+    myl_cenc_uvar(e, m->wide);
+}
+
+void fabric_Aligned_compact_get(myl_cdec *d, fabric_Aligned *m)
+{
+    memset(m, 0, sizeof *m);
+    m->tag = myl_cdec_u8(d);
+    m->wide = myl_cdec_uvar(d);
+}
+
+int fabric_Aligned_compact_encode(const fabric_Aligned *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    fabric_Aligned_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int fabric_Aligned_compact_decode(fabric_Aligned *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    fabric_Aligned_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
+void fabric_Sampling_compact_put(myl_cenc *e, const fabric_Sampling *m)
+{
+    myl_cenc_f32(e, m->temperature);
+    myl_cenc_f32(e, m->top_p);
+    myl_cenc_uvar(e, m->max_tokens);
+}
+
+void fabric_Sampling_compact_get(myl_cdec *d, fabric_Sampling *m)
+{
+    memset(m, 0, sizeof *m);
+    m->temperature = myl_cdec_f32(d);
+    m->top_p = myl_cdec_f32(d);
+    m->max_tokens = myl_cdec_uvar32(d);
+}
+
+int fabric_Sampling_compact_encode(const fabric_Sampling *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    fabric_Sampling_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int fabric_Sampling_compact_decode(fabric_Sampling *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    fabric_Sampling_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
 static const myl_fb_table_desc *const fabric_Payload_members[2] = {
     &fabric_Response_desc, // 0
     &fabric_Cancel_desc,   // 1
@@ -368,6 +508,132 @@ void fabric_responses_receiver_close(fabric_responses_receiver *r)
     r->d = NULL;
 }
 
+/* The lanes' names, highest priority first (an initialized array). */
+const char *const fabric_control_lane_names[3] = {"critical", "high", "low"};
+
+const myl_group_opts fabric_control_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_LANES,
+    .count = 3,
+    .name = "fabric.control",
+    .backing = MYL_BACKING_SHM,
+    .frame_sizes = NULL,
+    .frame_size = 1024,
+    .lane_names = fabric_control_lane_names,
+    .capacity = 4096,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(0x227253775a3aba73),
+    .max_message = UINT64_C(1048576),
+    .warn_pct = 0,
+    .crit_pct = 0,
+};
+
+void fabric_control_opts(const char *name, myl_group_opts *out)
+{
+    *out = fabric_control_desc;
+    if (name)
+        out->name = name;
+}
+
+int fabric_control_create(const char *name, myl_group **out)
+{
+    myl_group_opts o;
+    fabric_control_opts(name, &o);
+    return myl_group_create(&o, out);
+}
+
+/* The creator makes the rings in order: once the last one can be attached,
+ * so can the group. */
+static int fabric_control_wait(const myl_group_opts *o, int64_t timeout_ns)
+{
+    char last[256];
+    int rc = myl_group_ring_name(o, o->count - 1, last, sizeof last);
+    if (rc < 0)
+        return rc;
+    myl_ring_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.size = (uint32_t)sizeof ro;
+    ro.backing = o->backing;
+    ro.name = last;
+    myl_ring *ring;
+    rc = myl_ring_attach_wait(&ro, timeout_ns, &ring);
+    if (rc < 0)
+        return rc;
+    myl_ring_close(ring);
+    return 0;
+}
+
+int fabric_control_attach(const char *name, int64_t timeout_ns, myl_group **out)
+{
+    myl_group_opts o;
+    fabric_control_opts(name, &o);
+    if (timeout_ns != 0) {
+        int rc = fabric_control_wait(&o, timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    return myl_group_attach(&o, out);
+}
+
+int fabric_control_unlink(const char *name)
+{
+    myl_group_opts o;
+    fabric_control_opts(name, &o);
+    return myl_group_unlink(&o);
+}
+
+/* An endpoint only opens on a group of this channel's rings. */
+static int fabric_control_check(const myl_group *g)
+{
+    const myl_group_opts *d = &fabric_control_desc;
+    if (g->kind != d->kind || g->count != d->count)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
+        if (g->rings[i]->slot_size != frame)
+            return MYL_ESLOTSIZE;
+        if (myl_ring_fingerprint(g->rings[i]) != d->fingerprint)
+            return MYL_EFINGERPRINT;
+    }
+    return 0;
+}
+
+int fabric_control_sender_open(myl_group *g, const myl_producer_opts *opts,
+                               fabric_control_sender *out)
+{
+    int rc = fabric_control_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_sender_open(g, opts, &out->s);
+}
+
+void fabric_control_sender_close(fabric_control_sender *s)
+{
+    myl_group_sender_close(s->s);
+    s->s = NULL;
+}
+
+void fabric_control_receiver_close(fabric_control_receiver *r)
+{
+    myl_group_receiver_close(r->r);
+    r->r = NULL;
+}
+
+int fabric_control_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
+                                 fabric_control_receiver *out)
+{
+    int rc = fabric_control_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, 0, starve_after, &out->r);
+}
+
 /* The size classes' frame sizes (an initialized array). */
 const uint32_t fabric_blobs_frame_sizes[5] = {64, 256, 1024, 4096, 16384};
 
@@ -653,3 +919,221 @@ static const myl_fb_field_desc fabric_Cancel_fields[] = {
 };
 
 const myl_fb_table_desc fabric_Cancel_desc = {"Cancel", 2, fabric_Cancel_fields};
+
+void fabric_Request_init(fabric_Request *m)
+{
+    memset(m, 0, sizeof *m);
+    m->priority = 1;
+}
+
+void fabric_Request_compact_put(myl_cenc *e, const fabric_Request *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->request_id);
+    myl_cenc_str(e, m->prompt.p, m->prompt.n);
+    myl_cenc_uvar(e, m->tokens.n);
+    for (size_t i = 0; i < m->tokens.n; i++)
+        myl_cenc_uvar(e, m->tokens.p[i]);
+    myl_cenc_bool(e, m->sampling != NULL);
+    if (m->sampling)
+        fabric_Sampling_compact_put(e, m->sampling);
+    myl_cenc_u8(e, m->priority);
+    myl_cenc_u8(e, m->payload_type);
+    switch (m->payload_type) {
+    case fabric_Payload_NONE:
+        break;
+    case fabric_Payload_Response:
+        if (m->payload)
+            fabric_Response_compact_put(e, (const fabric_Response *)m->payload, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case fabric_Payload_Cancel:
+        if (m->payload)
+            fabric_Cancel_compact_put(e, (const fabric_Cancel *)m->payload, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    default:
+        myl_cenc_fail(e, MYL_EINVAL);
+    }
+}
+
+void fabric_Request_compact_get(myl_cdec *d, fabric_Request *m, myl_carena *a, unsigned depth)
+{
+    fabric_Request_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->request_id = myl_cdec_uvar(d);
+    m->prompt.n = myl_cdec_str(d, &m->prompt.p, SIZE_MAX);
+    {
+        typedef uint32_t elem;
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        if (n) {
+            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
+            for (size_t i = 0; p && i < n; i++)
+                p[i] = myl_cdec_uvar32(d);
+            m->tokens.p = p;
+            m->tokens.n = p ? n : 0;
+        }
+    }
+    if (myl_cdec_bool(d)) {
+        typedef fabric_Sampling elem;
+        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
+        if (p) {
+            fabric_Sampling_compact_get(d, p);
+            m->sampling = p;
+        }
+    }
+    m->priority = myl_cdec_u8(d);
+    m->payload_type = (fabric_Payload)myl_cdec_u8(d);
+    switch (m->payload_type) {
+    case fabric_Payload_NONE:
+        break;
+    case fabric_Payload_Response: {
+        typedef fabric_Response elem;
+        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
+        if (p) {
+            fabric_Response_compact_get(d, p, a, depth + 1);
+            m->payload = p;
+        }
+        break;
+    }
+    case fabric_Payload_Cancel: {
+        typedef fabric_Cancel elem;
+        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
+        if (p) {
+            fabric_Cancel_compact_get(d, p, a, depth + 1);
+            m->payload = p;
+        }
+        break;
+    }
+    default:
+        myl_cdec_fail(d, MYL_ECODEC);
+    }
+}
+
+int fabric_Request_compact_encode(const fabric_Request *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    fabric_Request_compact_put(&e, m, 0);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int fabric_Request_compact_decode(fabric_Request *m, const void *buf, size_t len, myl_carena *arena)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    fabric_Request_compact_get(&d, m, arena, 0);
+    return myl_cdec_finish(&d);
+}
+
+void fabric_Response_init(fabric_Response *m)
+{
+    memset(m, 0, sizeof *m);
+    m->status = common_Status_OK;
+}
+
+void fabric_Response_compact_put(myl_cenc *e, const fabric_Response *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->request_id);
+    myl_cenc_u8(e, m->status);
+    myl_cenc_uvar(e, m->tokens.n);
+    for (size_t i = 0; i < m->tokens.n; i++)
+        myl_cenc_uvar(e, m->tokens.p[i]);
+}
+
+void fabric_Response_compact_get(myl_cdec *d, fabric_Response *m, myl_carena *a, unsigned depth)
+{
+    fabric_Response_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->request_id = myl_cdec_uvar(d);
+    m->status = (common_Status)myl_cdec_u8(d);
+    {
+        typedef uint32_t elem;
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        if (n) {
+            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
+            for (size_t i = 0; p && i < n; i++)
+                p[i] = myl_cdec_uvar32(d);
+            m->tokens.p = p;
+            m->tokens.n = p ? n : 0;
+        }
+    }
+}
+
+int fabric_Response_compact_encode(const fabric_Response *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    fabric_Response_compact_put(&e, m, 0);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int fabric_Response_compact_decode(fabric_Response *m, const void *buf, size_t len,
+                                   myl_carena *arena)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    fabric_Response_compact_get(&d, m, arena, 0);
+    return myl_cdec_finish(&d);
+}
+
+void fabric_Cancel_init(fabric_Cancel *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void fabric_Cancel_compact_put(myl_cenc *e, const fabric_Cancel *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->request_id);
+    myl_cenc_str(e, m->reason.p, m->reason.n);
+}
+
+void fabric_Cancel_compact_get(myl_cdec *d, fabric_Cancel *m, myl_carena *a, unsigned depth)
+{
+    fabric_Cancel_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->request_id = myl_cdec_uvar(d);
+    m->reason.n = myl_cdec_str(d, &m->reason.p, SIZE_MAX);
+    (void)a;
+}
+
+int fabric_Cancel_compact_encode(const fabric_Cancel *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    fabric_Cancel_compact_put(&e, m, 0);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int fabric_Cancel_compact_decode(fabric_Cancel *m, const void *buf, size_t len, myl_carena *arena)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    fabric_Cancel_compact_get(&d, m, arena, 0);
+    return myl_cdec_finish(&d);
+}

@@ -51,6 +51,12 @@ static_assert(offsetof(fabric_Tick, qty) == 16, "fabric_Tick.qty: offset");
 static_assert(offsetof(fabric_Tick, side) == 20, "fabric_Tick.side: offset");
 static_assert(offsetof(fabric_Tick, symbol) == 21, "fabric_Tick.symbol: offset");
 
+/* Codec compact of Tick (docs/myl.md, "The compact codec"). */
+int fabric_Tick_compact_encode(const fabric_Tick *m, void *buf, size_t cap, size_t *len);
+int fabric_Tick_compact_decode(fabric_Tick *m, const void *buf, size_t len);
+void fabric_Tick_compact_put(myl_cenc *e, const fabric_Tick *m);
+void fabric_Tick_compact_get(myl_cdec *d, fabric_Tick *m);
+
 /* event Envelope: 112 bytes, aligned to 8 */
 typedef struct fabric_Envelope {
     common_Header header;
@@ -72,6 +78,12 @@ static_assert(offsetof(fabric_Envelope, weights) == 20, "fabric_Envelope.weights
 static_assert(offsetof(fabric_Envelope, ratio) == 40, "fabric_Envelope.ratio: offset");
 static_assert(offsetof(fabric_Envelope, ticks) == 48, "fabric_Envelope.ticks: offset");
 
+/* Codec compact of Envelope (docs/myl.md, "The compact codec"). */
+int fabric_Envelope_compact_encode(const fabric_Envelope *m, void *buf, size_t cap, size_t *len);
+int fabric_Envelope_compact_decode(fabric_Envelope *m, const void *buf, size_t len);
+void fabric_Envelope_compact_put(myl_cenc *e, const fabric_Envelope *m);
+void fabric_Envelope_compact_get(myl_cdec *d, fabric_Envelope *m);
+
 /* event Aligned: 32 bytes, aligned to 32 */
 typedef struct fabric_Aligned {
     alignas(32) uint8_t tag;
@@ -84,6 +96,12 @@ static_assert(sizeof(fabric_Aligned) == 32, "fabric_Aligned: size");
 static_assert(alignof(fabric_Aligned) == 32, "fabric_Aligned: alignment");
 static_assert(offsetof(fabric_Aligned, tag) == 0, "fabric_Aligned.tag: offset");
 static_assert(offsetof(fabric_Aligned, wide) == 16, "fabric_Aligned.wide: offset");
+
+/* Codec compact of Aligned (docs/myl.md, "The compact codec"). */
+int fabric_Aligned_compact_encode(const fabric_Aligned *m, void *buf, size_t cap, size_t *len);
+int fabric_Aligned_compact_decode(fabric_Aligned *m, const void *buf, size_t len);
+void fabric_Aligned_compact_put(myl_cenc *e, const fabric_Aligned *m);
+void fabric_Aligned_compact_get(myl_cdec *d, fabric_Aligned *m);
 
 /* struct Sampling: 12 bytes, aligned to 4 (FlatBuffers struct layout; read in
  * place through a pointer, so the host must be little-endian) */
@@ -100,6 +118,12 @@ static_assert(offsetof(fabric_Sampling, temperature) == 0, "fabric_Sampling.temp
 static_assert(offsetof(fabric_Sampling, top_p) == 4, "fabric_Sampling.top_p: offset");
 static_assert(offsetof(fabric_Sampling, max_tokens) == 8, "fabric_Sampling.max_tokens: offset");
 
+/* Codec compact of Sampling (docs/myl.md, "The compact codec"). */
+int fabric_Sampling_compact_encode(const fabric_Sampling *m, void *buf, size_t cap, size_t *len);
+int fabric_Sampling_compact_decode(fabric_Sampling *m, const void *buf, size_t len);
+void fabric_Sampling_compact_put(myl_cenc *e, const fabric_Sampling *m);
+void fabric_Sampling_compact_get(myl_cdec *d, fabric_Sampling *m);
+
 /* table Request: a reader handle (the table's first byte in a verified
  * buffer, NULL when absent: every field then reads as its default) and
  * the verifier's descriptor. */
@@ -108,6 +132,9 @@ typedef struct fabric_Request_table {
 } fabric_Request_table;
 
 extern const myl_fb_table_desc fabric_Request_desc;
+
+/* table Request as a plain C value (codec compact), defined further down. */
+typedef struct fabric_Request fabric_Request;
 
 /* table Response: a reader handle (the table's first byte in a verified
  * buffer, NULL when absent: every field then reads as its default) and
@@ -118,6 +145,9 @@ typedef struct fabric_Response_table {
 
 extern const myl_fb_table_desc fabric_Response_desc;
 
+/* table Response as a plain C value (codec compact), defined further down. */
+typedef struct fabric_Response fabric_Response;
+
 /* table Cancel: a reader handle (the table's first byte in a verified
  * buffer, NULL when absent: every field then reads as its default) and
  * the verifier's descriptor. */
@@ -126,6 +156,9 @@ typedef struct fabric_Cancel_table {
 } fabric_Cancel_table;
 
 extern const myl_fb_table_desc fabric_Cancel_desc;
+
+/* table Cancel as a plain C value (codec compact), defined further down. */
+typedef struct fabric_Cancel fabric_Cancel;
 
 /* union Payload: the type codes of its members (0: none) and the
  * verifier's descriptor. */
@@ -561,6 +594,70 @@ static inline int fabric_responses_receiver_recv(fabric_responses_receiver *r, m
 static inline void fabric_responses_receiver_release(fabric_responses_receiver *r)
 {
     myl_defrag_release(r->d);
+}
+
+/* Channel control: byte messages of up to 1048576 bytes on 3
+ * priority lanes, highest first (myelon/group.h), one ring of
+ * 1024-byte frames per lane (segments "<name>.<lane>"). A receiver
+ * drains the highest non-empty lane, with a guard against starving the
+ * others.
+ * Create or attach the group (name overrides the base name unless NULL; an
+ * attach waits up to timeout_ns for the creator, 0 = not at all), then open
+ * a sender or a receiver on it; they check every ring's frame size and
+ * fingerprint. */
+#define fabric_control_LANES 3u
+#define fabric_control_LANE_critical 0u
+#define fabric_control_LANE_high 1u
+#define fabric_control_LANE_low 2u
+extern const char *const fabric_control_lane_names[3];
+extern const myl_group_opts fabric_control_desc;
+
+/* The group options with the base name replaced (unless NULL), to adjust
+ * them (perm, max_consumers) before myl_group_create() or _attach(). */
+void fabric_control_opts(const char *name, myl_group_opts *out);
+int fabric_control_create(const char *name, myl_group **out);
+int fabric_control_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int fabric_control_unlink(const char *name);
+
+typedef struct fabric_control_sender {
+    myl_group_sender *s;
+} fabric_control_sender;
+
+typedef struct fabric_control_receiver {
+    myl_group_receiver *r;
+} fabric_control_receiver;
+
+int fabric_control_sender_open(myl_group *g, const myl_producer_opts *opts,
+                               fabric_control_sender *out);
+void fabric_control_sender_close(fabric_control_sender *s);
+/* starve_after: per lane, how often a waiting lane may be passed over
+ * before it is served (NULL: 16 for every lane). */
+int fabric_control_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
+                                 fabric_control_receiver *out);
+void fabric_control_receiver_close(fabric_control_receiver *r);
+
+/* Copies a message onto lane (fabric_control_LANE_*) and publishes it; kind is
+ * the caller's tag. MYL_ETOOBIG (nothing sent) above max_message. */
+static inline int fabric_control_sender_send(fabric_control_sender *s, uint32_t lane,
+                                             const void *msg, size_t len, uint16_t kind,
+                                             int64_t timeout_ns)
+{
+    return myl_group_send(s->s, lane, msg, len, kind, timeout_ns);
+}
+
+/* The fill of a lane as this sender sees it: *pct and MYL_PRESSURE_*. */
+static inline int fabric_control_sender_pressure(fabric_control_sender *s, uint32_t lane,
+                                                 uint32_t *pct)
+{
+    return myl_group_pressure(s->s, lane, pct);
+}
+
+/* The next message, valid until the next call; *lane (unless NULL) is the
+ * lane it came from. */
+static inline int fabric_control_receiver_recv(fabric_control_receiver *r, myl_frame_msg *m,
+                                               uint32_t *lane, int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, lane, timeout_ns);
 }
 
 /* Channel blobs: byte messages of up to 1048576 bytes in 5 size
@@ -1184,6 +1281,103 @@ static inline bool fabric_Cancel_has_reason(fabric_Cancel_table t)
 static inline int fabric_Cancel_add_reason(myl_fb_builder *b, myl_fb_ref s)
 {
     return myl_fb_add_ref(b, 1, s);
+}
+
+/* table Request as a plain C value, for codec compact (docs/myl.md, "The
+ * compact codec"). Absent structs, tables and union values are NULL;
+ * strings and [u8]/[i8] point into the decoded message, other sequences
+ * and nested tables into the decoder's arena. _init sets the defaults. */
+struct fabric_Request {
+    uint64_t request_id;
+    myl_cstr prompt;
+    struct {
+        const uint32_t *p;
+        size_t n;
+    } tokens;
+    const fabric_Sampling *sampling;
+    uint8_t priority;
+    fabric_Payload payload_type;
+    const void *payload;
+};
+
+void fabric_Request_init(fabric_Request *m);
+int fabric_Request_compact_encode(const fabric_Request *m, void *buf, size_t cap, size_t *len);
+int fabric_Request_compact_decode(fabric_Request *m, const void *buf, size_t len,
+                                  myl_carena *arena);
+void fabric_Request_compact_put(myl_cenc *e, const fabric_Request *m, unsigned depth);
+void fabric_Request_compact_get(myl_cdec *d, fabric_Request *m, myl_carena *a, unsigned depth);
+
+/* table Response as a plain C value, for codec compact (docs/myl.md, "The
+ * compact codec"). Absent structs, tables and union values are NULL;
+ * strings and [u8]/[i8] point into the decoded message, other sequences
+ * and nested tables into the decoder's arena. _init sets the defaults. */
+struct fabric_Response {
+    uint64_t request_id;
+    common_Status status;
+    struct {
+        const uint32_t *p;
+        size_t n;
+    } tokens;
+};
+
+void fabric_Response_init(fabric_Response *m);
+int fabric_Response_compact_encode(const fabric_Response *m, void *buf, size_t cap, size_t *len);
+int fabric_Response_compact_decode(fabric_Response *m, const void *buf, size_t len,
+                                   myl_carena *arena);
+void fabric_Response_compact_put(myl_cenc *e, const fabric_Response *m, unsigned depth);
+void fabric_Response_compact_get(myl_cdec *d, fabric_Response *m, myl_carena *a, unsigned depth);
+
+/* table Cancel as a plain C value, for codec compact (docs/myl.md, "The
+ * compact codec"). Absent structs, tables and union values are NULL;
+ * strings and [u8]/[i8] point into the decoded message, other sequences
+ * and nested tables into the decoder's arena. _init sets the defaults. */
+struct fabric_Cancel {
+    uint64_t request_id;
+    myl_cstr reason;
+};
+
+void fabric_Cancel_init(fabric_Cancel *m);
+int fabric_Cancel_compact_encode(const fabric_Cancel *m, void *buf, size_t cap, size_t *len);
+int fabric_Cancel_compact_decode(fabric_Cancel *m, const void *buf, size_t len, myl_carena *arena);
+void fabric_Cancel_compact_put(myl_cenc *e, const fabric_Cancel *m, unsigned depth);
+void fabric_Cancel_compact_get(myl_cdec *d, fabric_Cancel *m, myl_carena *a, unsigned depth);
+
+/* Channel control carries fabric_Request, codec compact.
+ *
+ * _sender_put() encodes *m into buf (cap bytes) and sends it on lane
+ * (fabric_control_LANE_*). Nothing is sent when encoding fails.
+ *
+ * _receiver_get() receives the next message and decodes it into *out
+ * (strings and [u8]/[i8] point into the message, valid until the next
+ * call; sequences and nested tables come from arena, reset first).
+ * A message that does not decode is skipped and its error returned. m
+ * (unless NULL) receives the message's kind, id and length,
+ * *lane (unless NULL) the lane it came from. */
+static inline int fabric_control_sender_put(fabric_control_sender *s, uint32_t lane,
+                                            const fabric_Request *m, void *buf, size_t cap,
+                                            uint16_t kind, int64_t timeout_ns)
+{
+    size_t len = 0;
+    int rc = fabric_Request_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_group_send(s->s, lane, buf, len, kind, timeout_ns);
+}
+
+static inline int fabric_control_receiver_get(fabric_control_receiver *r, fabric_Request *out,
+                                              myl_carena *arena, myl_frame_msg *m, uint32_t *lane,
+                                              int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_group_recv(r->r, m, lane, timeout_ns);
+    if (rc < 0)
+        return rc;
+    if (arena)
+        myl_carena_reset(arena);
+    rc = fabric_Request_compact_decode(out, m->data, m->len, arena);
+    return rc;
 }
 
 /* Channel requests carries fabric_Request FlatBuffers (codec flatbuffers).

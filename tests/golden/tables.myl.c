@@ -65,11 +65,115 @@ const char *demo_tables_NoZero_name(demo_tables_NoZero v)
     }
 }
 
+void demo_tables_Vec3_compact_put(myl_cenc *e, const demo_tables_Vec3 *m)
+{
+    myl_cenc_f32(e, m->x);
+    myl_cenc_f32(e, m->y);
+    myl_cenc_f32(e, m->z);
+}
+
+void demo_tables_Vec3_compact_get(myl_cdec *d, demo_tables_Vec3 *m)
+{
+    memset(m, 0, sizeof *m);
+    m->x = myl_cdec_f32(d);
+    m->y = myl_cdec_f32(d);
+    m->z = myl_cdec_f32(d);
+}
+
+int demo_tables_Vec3_compact_encode(const demo_tables_Vec3 *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    demo_tables_Vec3_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int demo_tables_Vec3_compact_decode(demo_tables_Vec3 *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    demo_tables_Vec3_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
+void demo_tables_Cell_compact_put(myl_cenc *e, const demo_tables_Cell *m)
+{
+    demo_tables_Vec3_compact_put(e, &m->pos);
+    myl_cenc_u8(e, m->color);
+    myl_cenc_bool(e, m->ok);
+    for (size_t i = 0; i < 2; i++)
+        demo_tables_Vec3_compact_put(e, &m->corners[i]);
+    for (size_t i = 0; i < 3; i++)
+        myl_cenc_svar(e, m->levels[i]);
+    myl_cenc_raw(e, m->bytes, 5);
+    myl_cenc_uvar(e, m->wide);
+}
+
+void demo_tables_Cell_compact_get(myl_cdec *d, demo_tables_Cell *m)
+{
+    memset(m, 0, sizeof *m);
+    demo_tables_Vec3_compact_get(d, &m->pos);
+    m->color = (demo_tables_Color)myl_cdec_u8(d);
+    m->ok = myl_cdec_bool(d);
+    for (size_t i = 0; i < 2; i++)
+        demo_tables_Vec3_compact_get(d, &m->corners[i]);
+    for (size_t i = 0; i < 3; i++)
+        m->levels[i] = (demo_tables_Level)myl_cdec_svar16(d);
+    myl_cdec_raw(d, m->bytes, 5);
+    m->wide = myl_cdec_uvar(d);
+}
+
+int demo_tables_Cell_compact_encode(const demo_tables_Cell *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    demo_tables_Cell_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int demo_tables_Cell_compact_decode(demo_tables_Cell *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    demo_tables_Cell_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
 static const myl_fb_table_desc *const demo_tables_Thing_members[2] = {
     &demo_tables_Item_desc, // 0
     &demo_tables_Leaf_desc, // 1
 };
 const myl_fb_union_desc demo_tables_Thing_desc = {"Thing", 2, demo_tables_Thing_members};
+
+void demo_tables_Raw_compact_put(myl_cenc *e, const demo_tables_Raw *m)
+{
+    myl_cenc_uvar(e, m->x);
+}
+
+void demo_tables_Raw_compact_get(myl_cdec *d, demo_tables_Raw *m)
+{
+    memset(m, 0, sizeof *m);
+    m->x = myl_cdec_uvar(d);
+}
+
+int demo_tables_Raw_compact_encode(const demo_tables_Raw *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    demo_tables_Raw_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int demo_tables_Raw_compact_decode(demo_tables_Raw *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    demo_tables_Raw_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
 
 const myl_channel_desc demo_tables_things_desc = {
     .name = "demo.tables.things",
@@ -270,3 +374,455 @@ static const myl_fb_field_desc demo_tables_WithIds_fields[] = {
 };
 
 const myl_fb_table_desc demo_tables_WithIds_desc = {"WithIds", 4, demo_tables_WithIds_fields};
+
+void demo_tables_Item_init(demo_tables_Item *m)
+{
+    memset(m, 0, sizeof *m);
+    m->count = 7u;
+}
+
+void demo_tables_Item_compact_put(myl_cenc *e, const demo_tables_Item *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_str(e, m->name.p, m->name.n);
+    myl_cenc_uvar(e, m->count);
+}
+
+void demo_tables_Item_compact_get(myl_cdec *d, demo_tables_Item *m, myl_carena *a, unsigned depth)
+{
+    demo_tables_Item_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->name.n = myl_cdec_str(d, &m->name.p, SIZE_MAX);
+    m->count = myl_cdec_uvar32(d);
+    (void)a;
+}
+
+int demo_tables_Item_compact_encode(const demo_tables_Item *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    demo_tables_Item_compact_put(&e, m, 0);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int demo_tables_Item_compact_decode(demo_tables_Item *m, const void *buf, size_t len,
+                                    myl_carena *arena)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    demo_tables_Item_compact_get(&d, m, arena, 0);
+    return myl_cdec_finish(&d);
+}
+
+void demo_tables_Leaf_init(demo_tables_Leaf *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void demo_tables_Leaf_compact_put(myl_cenc *e, const demo_tables_Leaf *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_svar(e, m->value);
+}
+
+void demo_tables_Leaf_compact_get(myl_cdec *d, demo_tables_Leaf *m, myl_carena *a, unsigned depth)
+{
+    demo_tables_Leaf_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->value = myl_cdec_svar32(d);
+    (void)a;
+}
+
+int demo_tables_Leaf_compact_encode(const demo_tables_Leaf *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    demo_tables_Leaf_compact_put(&e, m, 0);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int demo_tables_Leaf_compact_decode(demo_tables_Leaf *m, const void *buf, size_t len,
+                                    myl_carena *arena)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    demo_tables_Leaf_compact_get(&d, m, arena, 0);
+    return myl_cdec_finish(&d);
+}
+
+void demo_tables_Everything_init(demo_tables_Everything *m)
+{
+    memset(m, 0, sizeof *m);
+    m->a_u8 = 255;
+    m->a_u16 = 65535;
+    m->a_u64 = UINT64_C(18446744073709551615);
+    m->a_i8 = -128;
+    m->a_i16 = -2;
+    m->a_i32 = 2147483647;
+    m->a_i64 = INT64_MIN;
+    m->a_f32 = 1.5f;
+    m->a_f64 = -0.25e-3;
+    m->a_whole = 3.0;
+    m->a_bool = true;
+    m->color = demo_tables_Color_BLUE;
+    m->level = demo_tables_Level_LOW;
+    m->no_zero = demo_tables_NoZero_B;
+    m->big = demo_tables_Big_HUGE;
+    m->status = common_Status_RETRY;
+}
+
+void demo_tables_Everything_compact_put(myl_cenc *e, const demo_tables_Everything *m,
+                                        unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_u8(e, m->a_u8);
+    myl_cenc_uvar(e, m->a_u16);
+    myl_cenc_uvar(e, m->a_u32);
+    myl_cenc_uvar(e, m->a_u64);
+    myl_cenc_i8(e, m->a_i8);
+    myl_cenc_svar(e, m->a_i16);
+    myl_cenc_svar(e, m->a_i32);
+    myl_cenc_svar(e, m->a_i64);
+    myl_cenc_f32(e, m->a_f32);
+    myl_cenc_f64(e, m->a_f64);
+    myl_cenc_f64(e, m->a_whole);
+    myl_cenc_bool(e, m->a_bool);
+    myl_cenc_u8(e, m->color);
+    myl_cenc_svar(e, m->level);
+    myl_cenc_uvar(e, m->no_zero);
+    myl_cenc_uvar(e, m->big);
+    myl_cenc_u8(e, m->status);
+    myl_cenc_str(e, m->name.p, m->name.n);
+    myl_cenc_bool(e, m->cell != NULL);
+    if (m->cell)
+        demo_tables_Cell_compact_put(e, m->cell);
+    myl_cenc_bool(e, m->item != NULL);
+    if (m->item)
+        demo_tables_Item_compact_put(e, m->item, depth + 1);
+    myl_cenc_u8(e, m->thing_type);
+    switch (m->thing_type) {
+    case demo_tables_Thing_NONE:
+        break;
+    case demo_tables_Thing_Item:
+        if (m->thing)
+            demo_tables_Item_compact_put(e, (const demo_tables_Item *)m->thing, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case demo_tables_Thing_Leaf:
+        if (m->thing)
+            demo_tables_Leaf_compact_put(e, (const demo_tables_Leaf *)m->thing, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    default:
+        myl_cenc_fail(e, MYL_EINVAL);
+    }
+    myl_cenc_bytes(e, m->u8s.p, m->u8s.n);
+    myl_cenc_uvar(e, m->f64s.n);
+    for (size_t i = 0; i < m->f64s.n; i++)
+        myl_cenc_f64(e, m->f64s.p[i]);
+    myl_cenc_uvar(e, m->bools.n);
+    for (size_t i = 0; i < m->bools.n; i++)
+        myl_cenc_bool(e, m->bools.p[i]);
+    myl_cenc_uvar(e, m->colors.n);
+    for (size_t i = 0; i < m->colors.n; i++)
+        myl_cenc_u8(e, m->colors.p[i]);
+    myl_cenc_uvar(e, m->names.n);
+    for (size_t i = 0; i < m->names.n; i++)
+        myl_cenc_str(e, m->names.p[i].p, m->names.p[i].n);
+    myl_cenc_uvar(e, m->cells.n);
+    for (size_t i = 0; i < m->cells.n; i++)
+        demo_tables_Cell_compact_put(e, &m->cells.p[i]);
+    myl_cenc_uvar(e, m->items.n);
+    for (size_t i = 0; i < m->items.n; i++)
+        demo_tables_Item_compact_put(e, &m->items.p[i], depth + 1);
+    myl_cenc_uvar(e, m->statuses.n);
+    for (size_t i = 0; i < m->statuses.n; i++)
+        myl_cenc_u8(e, m->statuses.p[i]);
+}
+
+void demo_tables_Everything_compact_get(myl_cdec *d, demo_tables_Everything *m, myl_carena *a,
+                                        unsigned depth)
+{
+    demo_tables_Everything_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->a_u8 = myl_cdec_u8(d);
+    m->a_u16 = myl_cdec_uvar16(d);
+    m->a_u32 = myl_cdec_uvar32(d);
+    m->a_u64 = myl_cdec_uvar(d);
+    m->a_i8 = myl_cdec_i8(d);
+    m->a_i16 = myl_cdec_svar16(d);
+    m->a_i32 = myl_cdec_svar32(d);
+    m->a_i64 = myl_cdec_svar(d);
+    m->a_f32 = myl_cdec_f32(d);
+    m->a_f64 = myl_cdec_f64(d);
+    m->a_whole = myl_cdec_f64(d);
+    m->a_bool = myl_cdec_bool(d);
+    m->color = (demo_tables_Color)myl_cdec_u8(d);
+    m->level = (demo_tables_Level)myl_cdec_svar16(d);
+    m->no_zero = (demo_tables_NoZero)myl_cdec_uvar32(d);
+    m->big = (demo_tables_Big)myl_cdec_uvar(d);
+    m->status = (common_Status)myl_cdec_u8(d);
+    m->name.n = myl_cdec_str(d, &m->name.p, SIZE_MAX);
+    if (myl_cdec_bool(d)) {
+        typedef demo_tables_Cell elem;
+        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
+        if (p) {
+            demo_tables_Cell_compact_get(d, p);
+            m->cell = p;
+        }
+    }
+    if (myl_cdec_bool(d)) {
+        typedef demo_tables_Item elem;
+        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
+        if (p) {
+            demo_tables_Item_compact_get(d, p, a, depth + 1);
+            m->item = p;
+        }
+    }
+    m->thing_type = (demo_tables_Thing)myl_cdec_u8(d);
+    switch (m->thing_type) {
+    case demo_tables_Thing_NONE:
+        break;
+    case demo_tables_Thing_Item: {
+        typedef demo_tables_Item elem;
+        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
+        if (p) {
+            demo_tables_Item_compact_get(d, p, a, depth + 1);
+            m->thing = p;
+        }
+        break;
+    }
+    case demo_tables_Thing_Leaf: {
+        typedef demo_tables_Leaf elem;
+        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
+        if (p) {
+            demo_tables_Leaf_compact_get(d, p, a, depth + 1);
+            m->thing = p;
+        }
+        break;
+    }
+    default:
+        myl_cdec_fail(d, MYL_ECODEC);
+    }
+    m->u8s.n = myl_cdec_bytes(d, &m->u8s.p, SIZE_MAX);
+    {
+        typedef double elem;
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        if (n) {
+            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
+            for (size_t i = 0; p && i < n; i++)
+                p[i] = myl_cdec_f64(d);
+            m->f64s.p = p;
+            m->f64s.n = p ? n : 0;
+        }
+    }
+    {
+        typedef bool elem;
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        if (n) {
+            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
+            for (size_t i = 0; p && i < n; i++)
+                p[i] = myl_cdec_bool(d);
+            m->bools.p = p;
+            m->bools.n = p ? n : 0;
+        }
+    }
+    {
+        typedef demo_tables_Color elem;
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        if (n) {
+            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
+            for (size_t i = 0; p && i < n; i++)
+                p[i] = (demo_tables_Color)myl_cdec_u8(d);
+            m->colors.p = p;
+            m->colors.n = p ? n : 0;
+        }
+    }
+    {
+        typedef myl_cstr elem;
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        if (n) {
+            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
+            for (size_t i = 0; p && i < n; i++)
+                p[i].n = myl_cdec_str(d, &p[i].p, SIZE_MAX);
+            m->names.p = p;
+            m->names.n = p ? n : 0;
+        }
+    }
+    {
+        typedef demo_tables_Cell elem;
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        if (n) {
+            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
+            for (size_t i = 0; p && i < n; i++)
+                demo_tables_Cell_compact_get(d, &p[i]);
+            m->cells.p = p;
+            m->cells.n = p ? n : 0;
+        }
+    }
+    {
+        typedef demo_tables_Item elem;
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        if (n) {
+            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
+            for (size_t i = 0; p && i < n; i++)
+                demo_tables_Item_compact_get(d, &p[i], a, depth + 1);
+            m->items.p = p;
+            m->items.n = p ? n : 0;
+        }
+    }
+    {
+        typedef common_Status elem;
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        if (n) {
+            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
+            for (size_t i = 0; p && i < n; i++)
+                p[i] = (common_Status)myl_cdec_u8(d);
+            m->statuses.p = p;
+            m->statuses.n = p ? n : 0;
+        }
+    }
+}
+
+int demo_tables_Everything_compact_encode(const demo_tables_Everything *m, void *buf, size_t cap,
+                                          size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    demo_tables_Everything_compact_put(&e, m, 0);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int demo_tables_Everything_compact_decode(demo_tables_Everything *m, const void *buf, size_t len,
+                                          myl_carena *arena)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    demo_tables_Everything_compact_get(&d, m, arena, 0);
+    return myl_cdec_finish(&d);
+}
+
+void demo_tables_WithIds_init(demo_tables_WithIds *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void demo_tables_WithIds_compact_put(myl_cenc *e, const demo_tables_WithIds *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->first);
+    myl_cenc_u8(e, m->thing_type);
+    switch (m->thing_type) {
+    case demo_tables_Thing_NONE:
+        break;
+    case demo_tables_Thing_Item:
+        if (m->thing)
+            demo_tables_Item_compact_put(e, (const demo_tables_Item *)m->thing, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case demo_tables_Thing_Leaf:
+        if (m->thing)
+            demo_tables_Leaf_compact_put(e, (const demo_tables_Leaf *)m->thing, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    default:
+        myl_cenc_fail(e, MYL_EINVAL);
+    }
+    myl_cenc_uvar(e, m->last.n);
+    for (size_t i = 0; i < m->last.n; i++)
+        demo_tables_Leaf_compact_put(e, &m->last.p[i], depth + 1);
+}
+
+void demo_tables_WithIds_compact_get(myl_cdec *d, demo_tables_WithIds *m, myl_carena *a,
+                                     unsigned depth)
+{
+    demo_tables_WithIds_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->first = myl_cdec_uvar32(d);
+    m->thing_type = (demo_tables_Thing)myl_cdec_u8(d);
+    switch (m->thing_type) {
+    case demo_tables_Thing_NONE:
+        break;
+    case demo_tables_Thing_Item: {
+        typedef demo_tables_Item elem;
+        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
+        if (p) {
+            demo_tables_Item_compact_get(d, p, a, depth + 1);
+            m->thing = p;
+        }
+        break;
+    }
+    case demo_tables_Thing_Leaf: {
+        typedef demo_tables_Leaf elem;
+        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
+        if (p) {
+            demo_tables_Leaf_compact_get(d, p, a, depth + 1);
+            m->thing = p;
+        }
+        break;
+    }
+    default:
+        myl_cdec_fail(d, MYL_ECODEC);
+    }
+    {
+        typedef demo_tables_Leaf elem;
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        if (n) {
+            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
+            for (size_t i = 0; p && i < n; i++)
+                demo_tables_Leaf_compact_get(d, &p[i], a, depth + 1);
+            m->last.p = p;
+            m->last.n = p ? n : 0;
+        }
+    }
+}
+
+int demo_tables_WithIds_compact_encode(const demo_tables_WithIds *m, void *buf, size_t cap,
+                                       size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    demo_tables_WithIds_compact_put(&e, m, 0);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int demo_tables_WithIds_compact_decode(demo_tables_WithIds *m, const void *buf, size_t len,
+                                       myl_carena *arena)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    demo_tables_WithIds_compact_get(&d, m, arena, 0);
+    return myl_cdec_finish(&d);
+}

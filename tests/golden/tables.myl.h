@@ -76,6 +76,12 @@ static_assert(offsetof(demo_tables_Vec3, x) == 0, "demo_tables_Vec3.x: offset");
 static_assert(offsetof(demo_tables_Vec3, y) == 4, "demo_tables_Vec3.y: offset");
 static_assert(offsetof(demo_tables_Vec3, z) == 8, "demo_tables_Vec3.z: offset");
 
+/* Codec compact of Vec3 (docs/myl.md, "The compact codec"). */
+int demo_tables_Vec3_compact_encode(const demo_tables_Vec3 *m, void *buf, size_t cap, size_t *len);
+int demo_tables_Vec3_compact_decode(demo_tables_Vec3 *m, const void *buf, size_t len);
+void demo_tables_Vec3_compact_put(myl_cenc *e, const demo_tables_Vec3 *m);
+void demo_tables_Vec3_compact_get(myl_cdec *d, demo_tables_Vec3 *m);
+
 /* struct Cell: 64 bytes, aligned to 16 (FlatBuffers struct layout; read in
  * place through a pointer, so the host must be little-endian) */
 typedef struct demo_tables_Cell {
@@ -101,6 +107,12 @@ static_assert(offsetof(demo_tables_Cell, levels) == 40, "demo_tables_Cell.levels
 static_assert(offsetof(demo_tables_Cell, bytes) == 46, "demo_tables_Cell.bytes: offset");
 static_assert(offsetof(demo_tables_Cell, wide) == 56, "demo_tables_Cell.wide: offset");
 
+/* Codec compact of Cell (docs/myl.md, "The compact codec"). */
+int demo_tables_Cell_compact_encode(const demo_tables_Cell *m, void *buf, size_t cap, size_t *len);
+int demo_tables_Cell_compact_decode(demo_tables_Cell *m, const void *buf, size_t len);
+void demo_tables_Cell_compact_put(myl_cenc *e, const demo_tables_Cell *m);
+void demo_tables_Cell_compact_get(myl_cdec *d, demo_tables_Cell *m);
+
 /* table Item: a reader handle (the table's first byte in a verified
  * buffer, NULL when absent: every field then reads as its default) and
  * the verifier's descriptor. */
@@ -110,6 +122,9 @@ typedef struct demo_tables_Item_table {
 
 extern const myl_fb_table_desc demo_tables_Item_desc;
 
+/* table Item as a plain C value (codec compact), defined further down. */
+typedef struct demo_tables_Item demo_tables_Item;
+
 /* table Leaf: a reader handle (the table's first byte in a verified
  * buffer, NULL when absent: every field then reads as its default) and
  * the verifier's descriptor. */
@@ -118,6 +133,9 @@ typedef struct demo_tables_Leaf_table {
 } demo_tables_Leaf_table;
 
 extern const myl_fb_table_desc demo_tables_Leaf_desc;
+
+/* table Leaf as a plain C value (codec compact), defined further down. */
+typedef struct demo_tables_Leaf demo_tables_Leaf;
 
 /* union Thing: the type codes of its members (0: none) and the
  * verifier's descriptor. */
@@ -136,6 +154,9 @@ typedef struct demo_tables_Everything_table {
 
 extern const myl_fb_table_desc demo_tables_Everything_desc;
 
+/* table Everything as a plain C value (codec compact), defined further down. */
+typedef struct demo_tables_Everything demo_tables_Everything;
+
 /* table WithIds: a reader handle (the table's first byte in a verified
  * buffer, NULL when absent: every field then reads as its default) and
  * the verifier's descriptor. */
@@ -145,6 +166,9 @@ typedef struct demo_tables_WithIds_table {
 
 extern const myl_fb_table_desc demo_tables_WithIds_desc;
 
+/* table WithIds as a plain C value (codec compact), defined further down. */
+typedef struct demo_tables_WithIds demo_tables_WithIds;
+
 /* event Raw: 8 bytes, aligned to 8 */
 typedef struct demo_tables_Raw {
     uint64_t x;
@@ -153,6 +177,12 @@ typedef struct demo_tables_Raw {
 static_assert(sizeof(demo_tables_Raw) == 8, "demo_tables_Raw: size");
 static_assert(alignof(demo_tables_Raw) == 8, "demo_tables_Raw: alignment");
 static_assert(offsetof(demo_tables_Raw, x) == 0, "demo_tables_Raw.x: offset");
+
+/* Codec compact of Raw (docs/myl.md, "The compact codec"). */
+int demo_tables_Raw_compact_encode(const demo_tables_Raw *m, void *buf, size_t cap, size_t *len);
+int demo_tables_Raw_compact_decode(demo_tables_Raw *m, const void *buf, size_t len);
+void demo_tables_Raw_compact_put(myl_cenc *e, const demo_tables_Raw *m);
+void demo_tables_Raw_compact_get(myl_cdec *d, demo_tables_Raw *m);
 
 /* Channel things: byte messages of up to 1048576 bytes over one ring of
  * 1024-byte frames (layer 1, myelon/frame.h); a message larger than a
@@ -1329,6 +1359,131 @@ static inline int demo_tables_WithIds_create_last(myl_fb_builder *b, const myl_f
 {
     return myl_fb_create_vec_refs(b, refs, n, out);
 }
+
+/* table Item as a plain C value, for codec compact (docs/myl.md, "The
+ * compact codec"). Absent structs, tables and union values are NULL;
+ * strings and [u8]/[i8] point into the decoded message, other sequences
+ * and nested tables into the decoder's arena. _init sets the defaults. */
+struct demo_tables_Item {
+    myl_cstr name;
+    uint32_t count;
+};
+
+void demo_tables_Item_init(demo_tables_Item *m);
+int demo_tables_Item_compact_encode(const demo_tables_Item *m, void *buf, size_t cap, size_t *len);
+int demo_tables_Item_compact_decode(demo_tables_Item *m, const void *buf, size_t len,
+                                    myl_carena *arena);
+void demo_tables_Item_compact_put(myl_cenc *e, const demo_tables_Item *m, unsigned depth);
+void demo_tables_Item_compact_get(myl_cdec *d, demo_tables_Item *m, myl_carena *a, unsigned depth);
+
+/* table Leaf as a plain C value, for codec compact (docs/myl.md, "The
+ * compact codec"). Absent structs, tables and union values are NULL;
+ * strings and [u8]/[i8] point into the decoded message, other sequences
+ * and nested tables into the decoder's arena. _init sets the defaults. */
+struct demo_tables_Leaf {
+    int32_t value;
+};
+
+void demo_tables_Leaf_init(demo_tables_Leaf *m);
+int demo_tables_Leaf_compact_encode(const demo_tables_Leaf *m, void *buf, size_t cap, size_t *len);
+int demo_tables_Leaf_compact_decode(demo_tables_Leaf *m, const void *buf, size_t len,
+                                    myl_carena *arena);
+void demo_tables_Leaf_compact_put(myl_cenc *e, const demo_tables_Leaf *m, unsigned depth);
+void demo_tables_Leaf_compact_get(myl_cdec *d, demo_tables_Leaf *m, myl_carena *a, unsigned depth);
+
+/* table Everything as a plain C value, for codec compact (docs/myl.md, "The
+ * compact codec"). Absent structs, tables and union values are NULL;
+ * strings and [u8]/[i8] point into the decoded message, other sequences
+ * and nested tables into the decoder's arena. _init sets the defaults. */
+struct demo_tables_Everything {
+    uint8_t a_u8;
+    uint16_t a_u16;
+    uint32_t a_u32;
+    uint64_t a_u64;
+    int8_t a_i8;
+    int16_t a_i16;
+    int32_t a_i32;
+    int64_t a_i64;
+    float a_f32;
+    double a_f64;
+    double a_whole;
+    bool a_bool;
+    demo_tables_Color color;
+    demo_tables_Level level;
+    demo_tables_NoZero no_zero;
+    demo_tables_Big big;
+    common_Status status;
+    myl_cstr name;
+    const demo_tables_Cell *cell;
+    const demo_tables_Item *item;
+    demo_tables_Thing thing_type;
+    const void *thing;
+    struct {
+        const uint8_t *p;
+        size_t n;
+    } u8s;
+    struct {
+        const double *p;
+        size_t n;
+    } f64s;
+    struct {
+        const bool *p;
+        size_t n;
+    } bools;
+    struct {
+        const demo_tables_Color *p;
+        size_t n;
+    } colors;
+    struct {
+        const myl_cstr *p;
+        size_t n;
+    } names;
+    struct {
+        const demo_tables_Cell *p;
+        size_t n;
+    } cells;
+    struct {
+        const demo_tables_Item *p;
+        size_t n;
+    } items;
+    struct {
+        const common_Status *p;
+        size_t n;
+    } statuses;
+};
+
+void demo_tables_Everything_init(demo_tables_Everything *m);
+int demo_tables_Everything_compact_encode(const demo_tables_Everything *m, void *buf, size_t cap,
+                                          size_t *len);
+int demo_tables_Everything_compact_decode(demo_tables_Everything *m, const void *buf, size_t len,
+                                          myl_carena *arena);
+void demo_tables_Everything_compact_put(myl_cenc *e, const demo_tables_Everything *m,
+                                        unsigned depth);
+void demo_tables_Everything_compact_get(myl_cdec *d, demo_tables_Everything *m, myl_carena *a,
+                                        unsigned depth);
+
+/* table WithIds as a plain C value, for codec compact (docs/myl.md, "The
+ * compact codec"). Absent structs, tables and union values are NULL;
+ * strings and [u8]/[i8] point into the decoded message, other sequences
+ * and nested tables into the decoder's arena. _init sets the defaults. */
+struct demo_tables_WithIds {
+    uint32_t first;
+    demo_tables_Thing thing_type;
+    const void *thing;
+    struct {
+        const demo_tables_Leaf *p;
+        size_t n;
+    } last;
+};
+
+void demo_tables_WithIds_init(demo_tables_WithIds *m);
+int demo_tables_WithIds_compact_encode(const demo_tables_WithIds *m, void *buf, size_t cap,
+                                       size_t *len);
+int demo_tables_WithIds_compact_decode(demo_tables_WithIds *m, const void *buf, size_t len,
+                                       myl_carena *arena);
+void demo_tables_WithIds_compact_put(myl_cenc *e, const demo_tables_WithIds *m, unsigned depth);
+void demo_tables_WithIds_compact_get(myl_cdec *d, demo_tables_WithIds *m, myl_carena *a,
+                                     unsigned depth);
 
 /* Channel things carries demo_tables_Everything FlatBuffers (codec flatbuffers).
  *

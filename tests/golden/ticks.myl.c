@@ -13,6 +13,48 @@ const char *ticks_Side_name(ticks_Side v)
     }
 }
 
+void ticks_Tick_compact_put(myl_cenc *e, const ticks_Tick *m)
+{
+    myl_cenc_uvar(e, m->seq);
+    myl_cenc_uvar(e, m->ts_ns);
+    myl_cenc_svar(e, m->price);
+    myl_cenc_uvar(e, m->qty);
+    myl_cenc_u8(e, m->side);
+    myl_cenc_chars(e, m->symbol, 8);
+    myl_cenc_raw(e, m->pad, 19);
+    myl_cenc_uvar(e, m->check);
+}
+
+void ticks_Tick_compact_get(myl_cdec *d, ticks_Tick *m)
+{
+    memset(m, 0, sizeof *m);
+    m->seq = myl_cdec_uvar(d);
+    m->ts_ns = myl_cdec_uvar(d);
+    m->price = myl_cdec_svar(d);
+    m->qty = myl_cdec_uvar32(d);
+    m->side = (ticks_Side)myl_cdec_u8(d);
+    myl_cdec_chars(d, m->symbol, 8);
+    myl_cdec_raw(d, m->pad, 19);
+    m->check = myl_cdec_uvar(d);
+}
+
+int ticks_Tick_compact_encode(const ticks_Tick *m, void *buf, size_t cap, size_t *len)
+{
+    myl_cenc e;
+    myl_cenc_init(&e, buf, cap);
+    ticks_Tick_compact_put(&e, m);
+    *len = myl_cenc_len(&e);
+    return e.err;
+}
+
+int ticks_Tick_compact_decode(ticks_Tick *m, const void *buf, size_t len)
+{
+    myl_cdec d;
+    myl_cdec_init(&d, buf, len);
+    ticks_Tick_compact_get(&d, m);
+    return myl_cdec_finish(&d);
+}
+
 const myl_channel_desc ticks_ticks_desc = {
     .name = "ticks.ticks",
     .fingerprint = UINT64_C(0xf95b1cd80be65968),

@@ -52,6 +52,12 @@ static_assert(offsetof(ticks_Tick, symbol) == 29, "ticks_Tick.symbol: offset");
 static_assert(offsetof(ticks_Tick, pad) == 37, "ticks_Tick.pad: offset");
 static_assert(offsetof(ticks_Tick, check) == 56, "ticks_Tick.check: offset");
 
+/* Codec compact of Tick (docs/myl.md, "The compact codec"). */
+int ticks_Tick_compact_encode(const ticks_Tick *m, void *buf, size_t cap, size_t *len);
+int ticks_Tick_compact_decode(ticks_Tick *m, const void *buf, size_t len);
+void ticks_Tick_compact_put(myl_cenc *e, const ticks_Tick *m);
+void ticks_Tick_compact_get(myl_cdec *d, ticks_Tick *m);
+
 /* Channel ticks, carrying ticks_Tick.
  * Create or attach the ring with the channel's settings (name overrides
  * the segment name unless NULL; an attach waits up to timeout_ns for the

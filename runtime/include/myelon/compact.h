@@ -317,6 +317,30 @@ static inline void myl_cenc_str(myl_cenc *e, const char *s, size_t len)
     myl_cenc_bytes(e, s, len);
 }
 
+/* Records err (the first error wins); nothing more is written. Generated
+ * encoders use it for values the wire cannot carry (MYL_EINVAL). */
+static inline void myl_cenc_fail(myl_cenc *e, int err)
+{
+    if (!e->err)
+        e->err = err;
+}
+
+/* Exactly len bytes, no length in front (fixed arrays of u8/i8). */
+static inline void myl_cenc_raw(myl_cenc *e, const void *data, size_t len)
+{
+    uint8_t *q = myl_cenc_reserve(e, len);
+    if (q && len)
+        memcpy(q, data, len);
+}
+
+/* A char[cap] field: its bytes up to the first NUL (at most cap), as
+ * bytes. */
+static inline void myl_cenc_chars(myl_cenc *e, const char *s, size_t cap)
+{
+    const char *z = (const char *)memchr(s, 0, cap);
+    myl_cenc_bytes(e, s, z ? (size_t)(z - s) : cap);
+}
+
 /* ---- decoding ---------------------------------------------------------- */
 
 typedef struct myl_cdec {
@@ -542,6 +566,102 @@ static inline size_t myl_cdec_bytes_copy(myl_cdec *d, void *dst, size_t cap)
         memcpy(dst, q, n);
     return n;
 }
+
+/* Exactly len bytes copied into dst (fixed arrays of u8/i8). */
+static inline void myl_cdec_raw(myl_cdec *d, void *dst, size_t len)
+{
+    const uint8_t *q = myl_cdec_take(d, len);
+    if (q && len)
+        memcpy(dst, q, len);
+}
+
+/* A char[cap] field: bytes of at most cap and without a NUL (the encoder
+ * stops at the first; one inside would not re-encode the same: MYL_ECODEC),
+ * copied, the rest zeroed. */
+static inline void myl_cdec_chars(myl_cdec *d, char *dst, size_t cap)
+{
+    const uint8_t *q;
+    size_t n = myl_cdec_bytes(d, &q, cap);
+    if (n && memchr(q, 0, n)) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        n = 0;
+    }
+    if (n)
+        memcpy(dst, q, n);
+    memset(dst + n, 0, cap - n);
+}
+
+/* A u16 uvar, and an svar that must fit an int16_t. */
+static inline uint16_t myl_cdec_uvar16(myl_cdec *d)
+{
+    return (uint16_t)myl_cdec_uvar_max(d, UINT16_MAX);
+}
+
+static inline int16_t myl_cdec_svar16(myl_cdec *d)
+{
+    return (int16_t)myl_unzigzag64(myl_cdec_uvar_max(d, UINT16_MAX));
+}
+
+/* A count of sequence elements: no more than max (the elements still to
+ * come take at least a byte each, so generated decoders pass the bytes
+ * left, which bounds what a hostile count can make them allocate). */
+static inline size_t myl_cdec_count(myl_cdec *d, size_t max)
+{
+    return (size_t)myl_cdec_uvar_max(d, (uint64_t)max);
+}
+
+/* ---- the decode arena ---------------------------------------------------- */
+
+/* A string or bytes in place: p points into the message (not
+ * NUL-terminated), n bytes. */
+typedef struct myl_cstr {
+    const char *p;
+    size_t n;
+} myl_cstr;
+
+/* Caller memory that decoders of tables carve sequences and nested tables
+ * out of (strings and [u8] stay in the message). No malloc: when it runs
+ * out the decoder fails with MYL_ETOOBIG. Reset it between messages. */
+typedef struct myl_carena {
+    uint8_t *base;
+    size_t cap;
+    size_t used;
+} myl_carena;
+
+static inline void myl_carena_init(myl_carena *a, void *buf, size_t cap)
+{
+    a->base = (uint8_t *)buf;
+    a->cap = buf ? cap : 0;
+    a->used = 0;
+}
+
+static inline void myl_carena_reset(myl_carena *a)
+{
+    a->used = 0;
+}
+
+/* n (> 0) elements of size bytes aligned to align (a power of two) from a,
+ * or NULL with MYL_ETOOBIG recorded on d (also when a is NULL). */
+static inline void *myl_cdec_alloc(myl_cdec *d, myl_carena *a, size_t n, size_t size, size_t align)
+{
+    if (d->err)
+        return NULL;
+    if (a && a->base) {
+        uintptr_t b = (uintptr_t)a->base;
+        size_t off = (size_t)(((b + a->used + (align - 1)) & ~(uintptr_t)(align - 1)) - b);
+        if (off <= a->cap && n <= (a->cap - off) / size) {
+            a->used = off + n * size;
+            return a->base + off;
+        }
+    }
+    myl_cdec_fail(d, MYL_ETOOBIG);
+    return NULL;
+}
+
+/* Nesting generated table codecs accept: deeper is MYL_EINVAL when
+ * encoding (a cycle in the caller's values) and MYL_ECODEC when decoding
+ * (hostile input), never a deep stack. */
+#define MYL_COMPACT_MAX_DEPTH 64
 
 #ifdef __cplusplus
 }

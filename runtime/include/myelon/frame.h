@@ -127,6 +127,11 @@ MYL_API int myl_frame_claim(myl_framer *f, size_t len, uint16_t kind, myl_frame_
 MYL_API void *myl_frame_claim_data(const myl_framer *f, const myl_frame_span *c, uint32_t i,
                                    uint32_t *len);
 MYL_API void myl_frame_commit(myl_framer *f, const myl_frame_span *c);
+/* Commit a claimed message shortened to len (<= the claimed length) bytes,
+ * for a writer that claimed room for the most it could write (an encoder):
+ * frames it no longer needs are published as padding. len above the claim
+ * aborts the claim and returns MYL_EINVAL. */
+MYL_API int myl_frame_commit_len(myl_framer *f, myl_frame_span *c, size_t len);
 /* Publish the claimed frames as padding: receivers skip them. */
 MYL_API void myl_frame_abort(myl_framer *f, const myl_frame_span *c);
 
