@@ -528,6 +528,65 @@ static void check_fields_common(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     mylc_map_free(&seen);
 }
 
+/* The C names generated for an event, struct or table (docs/myl.md §7),
+ * claimed so that a field called "end" or a type called "T_table" is
+ * reported here rather than as a redefinition in the generated C. */
+static const char *const record_suffixes[] = {"compact_encode", "compact_decode", "compact_put",
+                                              "compact_get", NULL};
+static const char *const table_suffixes[] = {
+    "table",          "desc",           "fields",      "verify",      "verify_with",
+    "root",           "start",          "end",         "finish",      "init",
+    "compact_encode", "compact_decode", "compact_put", "compact_get", NULL};
+
+static void claim_field(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_field *f, const char *pre,
+                        const char *post)
+{
+    const char *n = mylc_strdup(&c->arena, f->name.p, f->name.n);
+    const char *name = mylc_name_join(c, d->cname, pre ? mylc_name_join(c, pre, n) : n);
+    if (post)
+        name = mylc_name_join(c, name, post);
+    mylc_name_claim(c, name, s->file, f->off, "field's accessor");
+}
+
+static void claim_record_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    bool table = d->kind == MYLC_D_TABLE;
+    for (const char *const *x = table ? table_suffixes : record_suffixes; *x; x++)
+        mylc_name_claim(c, mylc_name_join(c, d->cname, *x), s->file, d->off, decl_kind(d));
+    if (!table)
+        return;
+    mylc_map members = {0}; /* of the table's C value struct */
+    for (mylc_field *f = d->fields; f; f = f->next) {
+        if (f->deprecated || mylc_map_get(&members, f->name.p, f->name.n))
+            continue; /* duplicates are reported already */
+        mylc_map_put(&members, f->name.p, f->name.n, f);
+        claim_field(c, s, d, f, NULL, NULL);
+        claim_field(c, s, d, f, "has", NULL);
+        claim_field(c, s, d, f, "add", NULL);
+        if (f->type.shape == MYLC_SHAPE_VECTOR) {
+            claim_field(c, s, d, f, NULL, "len");
+            claim_field(c, s, d, f, NULL, "at");
+            claim_field(c, s, d, f, "create", NULL);
+        } else if (field_is_union(f)) {
+            claim_field(c, s, d, f, NULL, "type");
+            for (mylc_value *m = f->type.decl->members; m; m = m->next) {
+                mylc_str mn = m->text;
+                const char *dot = memchr(mn.p, '.', mn.n);
+                while (dot) { /* the member's bare name */
+                    mn.n -= (uint32_t)(dot + 1 - mn.p);
+                    mn.p = dot + 1;
+                    dot = memchr(mn.p, '.', mn.n);
+                }
+                claim_field(c, s, d, f, NULL,
+                            mylc_name_join(c, "as", mylc_strdup(&c->arena, mn.p, mn.n)));
+            }
+        }
+    }
+    /* A union field x also makes member x_type of the table's C value:
+     * a field called x_type collides with the accessor T_x_type above. */
+    mylc_map_free(&members);
+}
+
 static void check_record(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
     mylc_name_claim(c, d->cname, s->file, d->off, decl_kind(d));
@@ -548,6 +607,7 @@ static void check_record(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             f->align = align_attr(c, s, f->attrs);
             check_fixed_field(c, s, d, f);
         }
+        claim_record_names(c, s, d);
         return;
     }
     check_attrs(c, s, d->attrs, NULL, "tables");
@@ -645,6 +705,7 @@ static void check_record(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             }
     d->nids = used;
     free(slot);
+    claim_record_names(c, s, d);
 }
 
 static void check_union(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
@@ -671,6 +732,19 @@ static void check_union(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     }
     if (n > 255)
         ERR(c, s, d->off, "union '%.*s' has %u members (at most 255)", S(d->name), n);
+    static const char *const union_suffixes[] = {"NONE", "desc", "members", NULL};
+    for (const char *const *x = union_suffixes; *x; x++)
+        mylc_name_claim(c, mylc_name_join(c, d->cname, *x), s->file, d->off, "union");
+    for (mylc_value *m = d->members; m; m = m->next) {
+        bool dup = false; /* reported above */
+        for (mylc_value *p = d->members; p != m && !dup; p = p->next)
+            dup = mylc_str_same(p->text, m->text);
+        mylc_decl *x = dup ? NULL : mylc_lookup(c, s, m->text, m->off, false);
+        if (x)
+            mylc_name_claim(
+                c, mylc_name_join(c, d->cname, mylc_strdup(&c->arena, x->name.p, x->name.n)),
+                s->file, m->off, "union member");
+    }
 }
 
 /* ---- nesting of events and structs: no cycles, bounded depth ---- */
@@ -787,7 +861,7 @@ static void claim_channel_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     mylc_chan_kind k = mylc_channel_kind(&d->chan);
     for (const char *const *sfx = mylc_chan_suffixes(k); *sfx; sfx++)
         mylc_name_claim(c, mylc_name_join(c, d->cname, *sfx), s->file, d->off, "channel");
-    if (k != MYLC_CK_LANES)
+    if (k != MYLC_CK_LANES && k != MYLC_CK_COMPACT_LANES)
         return;
     for (uint32_t i = 0; i < d->chan.nlanes; i++) {
         bool dup = false; /* reported already */

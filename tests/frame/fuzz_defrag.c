@@ -1,0 +1,128 @@
+/* libFuzzer target: the reassembler (myl_defrag) on frames a hostile or
+ * broken producer could publish. The input is a run of frames, each a raw
+ * 24-byte header followed by min(len, 40) data bytes; every frame is
+ * published as it is and the receiver drained after each.
+ *
+ * Oracle (independent of how the reassembler works): every message it
+ * delivers is a run of consecutive published frames f[j..j+k) with the same
+ * message id and kind, FIRST on f[j] and LAST on f[j+k-1] only, indices
+ * 0..k-1, total equal to the delivered length on each, the data lengths the
+ * split of that total into 40-byte frames, and the delivered bytes their
+ * data in order; the runs of successive messages do not overlap, and none
+ * is longer than max_message. Sanitizers catch any read outside a frame.
+ *
+ * Seeds: tests/frame/corpus, written by tests/frame/make_defrag_seeds.py
+ * (well-formed messages of 0 to 200 bytes, interleaved pads, and a few
+ * broken sequences).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "myelon/myelon.h"
+
+#define SLOT 64u
+#define DATA (SLOT - MYL_FRAME_HDR_SIZE)
+#define MAX_MSG (8u * DATA)
+#define MAX_FRAMES 4096u
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static myl_ring *g_ring;
+static myl_producer *g_prod;
+static char g_name[64];
+
+static void cleanup(void)
+{
+    myl_producer_close(g_prod);
+    myl_ring_close(g_ring);
+    myl_ring_unlink(MYL_BACKING_SHM, g_name);
+}
+
+static void setup(void)
+{
+    snprintf(g_name, sizeof g_name, "myl-fuzz-defrag-%d", (int)getpid());
+    myl_ring_unlink(MYL_BACKING_SHM, g_name);
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = g_name,
+                       .slot_size = SLOT,
+                       .capacity = 64,
+                       .producers = MYL_PRODUCERS_SINGLE,
+                       .mode = MYL_MODE_GATED,
+                       .wait = MYL_WAIT_YIELD};
+    if (myl_ring_create(&o, &g_ring) < 0 || myl_producer_open(g_ring, NULL, &g_prod) < 0)
+        abort();
+    atexit(cleanup);
+}
+
+typedef struct frame {
+    myl_frame_hdr h;
+    uint8_t data[DATA];
+} frame;
+
+static frame g_frames[MAX_FRAMES];
+
+/* Does f[j..j+k) make exactly message m? */
+static int run_matches(uint32_t j, uint32_t k, const myl_frame_msg *m)
+{
+    for (uint32_t i = 0; i < k; i++) {
+        const myl_frame_hdr *h = &g_frames[j + i].h;
+        uint32_t want_len = (uint32_t)(m->len - (size_t)i * DATA < DATA ? m->len - i * DATA : DATA);
+        uint8_t fl = (uint8_t)((i == 0 ? MYL_FRAME_FIRST : 0) | (i + 1 == k ? MYL_FRAME_LAST : 0));
+        if (h->msg_id != g_frames[j].h.msg_id || h->kind != m->kind || h->index != i ||
+            h->total != m->len || h->len != want_len || h->flags != fl)
+            return 0;
+        if (want_len && memcmp(g_frames[j + i].data, (const uint8_t *)m->data + (size_t)i * DATA,
+                               want_len) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!g_ring)
+        setup();
+    myl_frame_opts fo = {.size = sizeof fo, .max_message = MAX_MSG};
+    myl_defrag *d;
+    if (myl_defrag_open(g_ring, "fuzz", NULL, &fo, &d) < 0)
+        abort();
+    uint32_t n = 0, next = 0; /* frames published; first frame a message may start at */
+    size_t at = 0;
+    while (at + MYL_FRAME_HDR_SIZE <= size && n < MAX_FRAMES) {
+        frame *f = &g_frames[n];
+        memcpy(&f->h, data + at, MYL_FRAME_HDR_SIZE);
+        at += MYL_FRAME_HDR_SIZE;
+        size_t dl = f->h.len < DATA ? f->h.len : DATA;
+        if (dl > size - at)
+            dl = size - at;
+        memset(f->data, 0, DATA);
+        memcpy(f->data, data + at, dl);
+        at += dl;
+        uint64_t s;
+        if (myl_producer_try_claim(g_prod, 1, &s) < 0)
+            abort(); /* the receiver drains after every frame */
+        uint8_t *slot = myl_producer_slot(g_prod, s);
+        memcpy(slot, f, SLOT);
+        myl_producer_publish(g_prod, s, 1);
+        n++;
+        myl_frame_msg m;
+        while (myl_defrag_recv(d, &m, 0) == 0) {
+            if (m.len > MAX_MSG || (m.len && !m.data))
+                abort();
+            uint32_t k = m.len ? (uint32_t)((m.len + DATA - 1) / DATA) : 1;
+            /* the message ends at or before the frame just published */
+            uint32_t j = next;
+            while (j + k <= n && !run_matches(j, k, &m))
+                j++;
+            if (j + k > n)
+                abort(); /* delivered something that was not sent whole */
+            next = j + k;
+            myl_defrag_release(d);
+        }
+    }
+    myl_defrag_close(d);
+    return 0;
+}
