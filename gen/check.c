@@ -861,7 +861,7 @@ static void claim_channel_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     mylc_chan_kind k = mylc_channel_kind(&d->chan);
     for (const char *const *sfx = mylc_chan_suffixes(k); *sfx; sfx++)
         mylc_name_claim(c, mylc_name_join(c, d->cname, *sfx), s->file, d->off, "channel");
-    if (k != MYLC_CK_LANES && k != MYLC_CK_COMPACT_LANES)
+    if (k != MYLC_CK_LANES && k != MYLC_CK_COMPACT_LANES && k != MYLC_CK_FB_LANES)
         return;
     for (uint32_t i = 0; i < d->chan.nlanes; i++) {
         bool dup = false; /* reported already */

@@ -1467,9 +1467,9 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
                 emit_channel(c, s, d, &h, &src);
             else if (k == MYLC_CK_FB_FRAMED || k == MYLC_CK_COMPACT_FRAMED)
                 emit_framed(c, s, d, MYLC_CK_FRAMED, &h, &src);
-            else if (k == MYLC_CK_COMPACT_CLASSES)
+            else if (k == MYLC_CK_COMPACT_CLASSES || k == MYLC_CK_FB_CLASSES)
                 emit_framed(c, s, d, MYLC_CK_CLASSES, &h, &src);
-            else if (k == MYLC_CK_COMPACT_LANES)
+            else if (k == MYLC_CK_COMPACT_LANES || k == MYLC_CK_FB_LANES)
                 emit_framed(c, s, d, MYLC_CK_LANES, &h, &src);
             else if (k != MYLC_CK_NONE)
                 emit_framed(c, s, d, k, &h, &src);
@@ -1497,8 +1497,9 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             k == MYLC_CK_COMPACT_LANES)
             emit_compact_channel(c, d, &h);
     }
-    for (mylc_decl *d = s->decls; d; d = d->next)
-        if (d->kind == MYLC_D_CHANNEL && mylc_channel_kind(&d->chan) == MYLC_CK_FB_FRAMED) {
+    for (mylc_decl *d = s->decls; d; d = d->next) {
+        mylc_chan_kind k = d->kind == MYLC_D_CHANNEL ? mylc_channel_kind(&d->chan) : MYLC_CK_NONE;
+        if (k == MYLC_CK_FB_FRAMED || k == MYLC_CK_FB_CLASSES || k == MYLC_CK_FB_LANES) {
             const mylc_channel *ch = &d->chan;
             hole fh[] = {
                 {"NAME", cstr(c, d->name)},
@@ -1507,9 +1508,13 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
                 {"DATA", fmt(c, "%lluu", (unsigned long long)(ch->frames[ch->nframes - 1] - 24))},
                 {NULL, NULL},
             };
+            const char *sec = k == MYLC_CK_FB_FRAMED    ? "fb_channel"
+                              : k == MYLC_CK_FB_CLASSES ? "fb_classes"
+                                                        : "fb_lanes";
             mylc_buf_putc(&h, '\n');
-            fill(&h, section(mylc_tpl_header, "fb_channel"), fh);
+            fill(&h, section(mylc_tpl_header, sec), fh);
         }
+    }
     mylc_buf_putc(&h, '\n');
     fill(&h, section(mylc_tpl_header, "end"), holes);
     reflow(&h, hout);

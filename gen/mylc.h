@@ -270,6 +270,8 @@ typedef enum mylc_chan_kind {
     MYLC_CK_COMPACT_FRAMED,  /* codec compact (event, struct, table): one framed ring */
     MYLC_CK_COMPACT_CLASSES, /* codec compact over size classes */
     MYLC_CK_COMPACT_LANES,   /* codec compact over lanes */
+    MYLC_CK_FB_CLASSES,      /* a table, codec flatbuffers, size classes */
+    MYLC_CK_FB_LANES,        /* a table, codec flatbuffers, lanes */
 } mylc_chan_kind;
 
 mylc_chan_kind mylc_channel_kind(const mylc_channel *ch);

@@ -240,6 +240,10 @@ static const char *const classes_suffixes[] = {GROUP_SUFFIXES, "CLASSES", "frame
 static const char *const lanes_suffixes[] = {GROUP_SUFFIXES, "LANES", "lane_names", NULL};
 static const char *const compact_classes_suffixes[] = {
     GROUP_SUFFIXES, "CLASSES", "frame_sizes", "sender_put", "receiver_get", NULL};
+static const char *const fb_classes_suffixes[] = {
+    GROUP_SUFFIXES, "CLASSES", "frame_sizes", "sender_send_built", "receiver_read", NULL};
+static const char *const fb_lanes_suffixes[] = {GROUP_SUFFIXES,      "LANES",         "lane_names",
+                                                "sender_send_built", "receiver_read", NULL};
 static const char *const compact_lanes_suffixes[] = {GROUP_SUFFIXES, "LANES",        "lane_names",
                                                      "sender_put",   "receiver_get", NULL};
 
@@ -260,6 +264,10 @@ const char *const *mylc_chan_suffixes(mylc_chan_kind k)
         return compact_classes_suffixes;
     case MYLC_CK_COMPACT_LANES:
         return compact_lanes_suffixes;
+    case MYLC_CK_FB_CLASSES:
+        return fb_classes_suffixes;
+    case MYLC_CK_FB_LANES:
+        return fb_lanes_suffixes;
     default:
         /* raw, and channels not emitted yet: reserve the raw names */
         return raw_suffixes;
@@ -274,9 +282,10 @@ mylc_chan_kind mylc_channel_kind(const mylc_channel *ch)
         /* FlatBuffers tables over one framed ring; other codec channels
          * (compact, size classes, lanes, structs) are not emitted yet */
         const mylc_decl *t = ch->carries.decl;
-        if (ch->codec == MYLC_CODEC_FLATBUFFERS && t && t->kind == MYLC_D_TABLE && !ch->nlanes &&
-            !ch->classes)
-            return MYLC_CK_FB_FRAMED;
+        if (ch->codec == MYLC_CODEC_FLATBUFFERS && t && t->kind == MYLC_D_TABLE)
+            return ch->nlanes    ? MYLC_CK_FB_LANES
+                   : ch->classes ? MYLC_CK_FB_CLASSES
+                                 : MYLC_CK_FB_FRAMED;
         if (ch->codec == MYLC_CODEC_COMPACT && t)
             return ch->nlanes    ? MYLC_CK_COMPACT_LANES
                    : ch->classes ? MYLC_CK_COMPACT_CLASSES

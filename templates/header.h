@@ -789,3 +789,77 @@ static inline int MYLT_CHAN_receiver_get(MYLT_CHAN_receiver *r, MYLT_T *out, myl
     MYLT_DECODE
     return rc;
 }
+
+/* @@fb_classes */
+/* Channel MYLT_NAME carries MYLT_T FlatBuffers (codec flatbuffers) in size
+ * classes.
+ *
+ * _sender_send_built() finishes the message built in b (the caller's
+ * memory: myl_fb_builder_init(b, buf, cap, NULL, 0), then the MYLT_T_*
+ * builders) and sends it in the smallest class that holds it (one copy).
+ * A builder error is returned and nothing is sent.
+ *
+ * _receiver_read() receives the next message, verifies it as a MYLT_T and
+ * hands back its root table, valid until the next call (in place for a
+ * single-frame message); *cls (unless NULL) is the class it came from. A
+ * message that does not verify is skipped and its MYL_EFB* error
+ * returned. */
+static inline int MYLT_CHAN_sender_send_built(MYLT_CHAN_sender *s, myl_fb_builder *b,
+                                              myl_fb_ref root, uint16_t kind, int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, 0, &m);
+    if (rc < 0)
+        return rc;
+    return myl_group_send(s->s, 0, m.data, m.len, kind, timeout_ns);
+}
+
+static inline int MYLT_CHAN_receiver_read(MYLT_CHAN_receiver *r, myl_frame_msg *m,
+                                          MYLT_T_table *out, uint32_t *cls, int64_t timeout_ns)
+{
+    int rc = myl_group_recv(r->r, m, cls, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = MYLT_T_verify(m->data, m->len);
+    if (rc < 0)
+        return rc;
+    out->t = myl_fb_root(m->data);
+    return 0;
+}
+
+/* @@fb_lanes */
+/* Channel MYLT_NAME carries MYLT_T FlatBuffers (codec flatbuffers) on
+ * priority lanes.
+ *
+ * _sender_send_built() finishes the message built in b (the caller's
+ * memory: myl_fb_builder_init(b, buf, cap, NULL, 0), then the MYLT_T_*
+ * builders) and sends it on lane (MYLT_CHAN_LANE_*; one copy). A builder
+ * error is returned and nothing is sent.
+ *
+ * _receiver_read() receives the next message, verifies it as a MYLT_T and
+ * hands back its root table, valid until the next call (in place for a
+ * single-frame message); *lane (unless NULL) is the lane it came from. A
+ * message that does not verify is skipped and its MYL_EFB* error
+ * returned. */
+static inline int MYLT_CHAN_sender_send_built(MYLT_CHAN_sender *s, uint32_t lane, myl_fb_builder *b,
+                                              myl_fb_ref root, uint16_t kind, int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, 0, &m);
+    if (rc < 0)
+        return rc;
+    return myl_group_send(s->s, lane, m.data, m.len, kind, timeout_ns);
+}
+
+static inline int MYLT_CHAN_receiver_read(MYLT_CHAN_receiver *r, myl_frame_msg *m,
+                                          MYLT_T_table *out, uint32_t *lane, int64_t timeout_ns)
+{
+    int rc = myl_group_recv(r->r, m, lane, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = MYLT_T_verify(m->data, m->len);
+    if (rc < 0)
+        return rc;
+    out->t = myl_fb_root(m->data);
+    return 0;
+}

@@ -314,6 +314,259 @@ void demo_tables_raw_consumer_close(demo_tables_raw_consumer *c)
     c->c = NULL;
 }
 
+/* The size classes' frame sizes (an initialized array). */
+const uint32_t demo_tables_things_sized_frame_sizes[2] = {256, 4096};
+
+const myl_group_opts demo_tables_things_sized_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_CLASSES,
+    .count = 2,
+    .name = "demo.tables.things_sized",
+    .backing = MYL_BACKING_SHM,
+    .frame_sizes = demo_tables_things_sized_frame_sizes,
+    .frame_size = 0,
+    .lane_names = NULL,
+    .capacity = 4096,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(0xf3ba5d6d4255bf8f),
+    .max_message = UINT64_C(1048576),
+    .warn_pct = 0,
+    .crit_pct = 0,
+};
+
+void demo_tables_things_sized_opts(const char *name, myl_group_opts *out)
+{
+    *out = demo_tables_things_sized_desc;
+    if (name)
+        out->name = name;
+}
+
+int demo_tables_things_sized_create(const char *name, myl_group **out)
+{
+    myl_group_opts o;
+    demo_tables_things_sized_opts(name, &o);
+    return myl_group_create(&o, out);
+}
+
+/* The creator makes the rings in order: once the last one can be attached,
+ * so can the group. */
+static int demo_tables_things_sized_wait(const myl_group_opts *o, int64_t timeout_ns)
+{
+    char last[256];
+    int rc = myl_group_ring_name(o, o->count - 1, last, sizeof last);
+    if (rc < 0)
+        return rc;
+    myl_ring_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.size = (uint32_t)sizeof ro;
+    ro.backing = o->backing;
+    ro.name = last;
+    myl_ring *ring;
+    rc = myl_ring_attach_wait(&ro, timeout_ns, &ring);
+    if (rc < 0)
+        return rc;
+    myl_ring_close(ring);
+    return 0;
+}
+
+int demo_tables_things_sized_attach(const char *name, int64_t timeout_ns, myl_group **out)
+{
+    myl_group_opts o;
+    demo_tables_things_sized_opts(name, &o);
+    if (timeout_ns != 0) {
+        int rc = demo_tables_things_sized_wait(&o, timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    return myl_group_attach(&o, out);
+}
+
+int demo_tables_things_sized_unlink(const char *name)
+{
+    myl_group_opts o;
+    demo_tables_things_sized_opts(name, &o);
+    return myl_group_unlink(&o);
+}
+
+/* An endpoint only opens on a group of this channel's rings. */
+static int demo_tables_things_sized_check(const myl_group *g)
+{
+    const myl_group_opts *d = &demo_tables_things_sized_desc;
+    if (g->kind != d->kind || g->count != d->count)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
+        if (g->rings[i]->slot_size != frame)
+            return MYL_ESLOTSIZE;
+        if (myl_ring_fingerprint(g->rings[i]) != d->fingerprint)
+            return MYL_EFINGERPRINT;
+    }
+    return 0;
+}
+
+int demo_tables_things_sized_sender_open(myl_group *g, const myl_producer_opts *opts,
+                                         demo_tables_things_sized_sender *out)
+{
+    int rc = demo_tables_things_sized_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_sender_open(g, opts, &out->s);
+}
+
+void demo_tables_things_sized_sender_close(demo_tables_things_sized_sender *s)
+{
+    myl_group_sender_close(s->s);
+    s->s = NULL;
+}
+
+void demo_tables_things_sized_receiver_close(demo_tables_things_sized_receiver *r)
+{
+    myl_group_receiver_close(r->r);
+    r->r = NULL;
+}
+
+int demo_tables_things_sized_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                                           demo_tables_things_sized_receiver *out)
+{
+    int rc = demo_tables_things_sized_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, flags, NULL, &out->r);
+}
+
+/* The lanes' names, highest priority first (an initialized array). */
+const char *const demo_tables_items_lanes_lane_names[2] = {"hi", "lo"};
+
+const myl_group_opts demo_tables_items_lanes_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_LANES,
+    .count = 2,
+    .name = "demo.tables.items_lanes",
+    .backing = MYL_BACKING_SHM,
+    .frame_sizes = NULL,
+    .frame_size = 1024,
+    .lane_names = demo_tables_items_lanes_lane_names,
+    .capacity = 4096,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(0xff7624444c9176c7),
+    .max_message = UINT64_C(1048576),
+    .warn_pct = 0,
+    .crit_pct = 0,
+};
+
+void demo_tables_items_lanes_opts(const char *name, myl_group_opts *out)
+{
+    *out = demo_tables_items_lanes_desc;
+    if (name)
+        out->name = name;
+}
+
+int demo_tables_items_lanes_create(const char *name, myl_group **out)
+{
+    myl_group_opts o;
+    demo_tables_items_lanes_opts(name, &o);
+    return myl_group_create(&o, out);
+}
+
+/* The creator makes the rings in order: once the last one can be attached,
+ * so can the group. */
+static int demo_tables_items_lanes_wait(const myl_group_opts *o, int64_t timeout_ns)
+{
+    char last[256];
+    int rc = myl_group_ring_name(o, o->count - 1, last, sizeof last);
+    if (rc < 0)
+        return rc;
+    myl_ring_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.size = (uint32_t)sizeof ro;
+    ro.backing = o->backing;
+    ro.name = last;
+    myl_ring *ring;
+    rc = myl_ring_attach_wait(&ro, timeout_ns, &ring);
+    if (rc < 0)
+        return rc;
+    myl_ring_close(ring);
+    return 0;
+}
+
+int demo_tables_items_lanes_attach(const char *name, int64_t timeout_ns, myl_group **out)
+{
+    myl_group_opts o;
+    demo_tables_items_lanes_opts(name, &o);
+    if (timeout_ns != 0) {
+        int rc = demo_tables_items_lanes_wait(&o, timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    return myl_group_attach(&o, out);
+}
+
+int demo_tables_items_lanes_unlink(const char *name)
+{
+    myl_group_opts o;
+    demo_tables_items_lanes_opts(name, &o);
+    return myl_group_unlink(&o);
+}
+
+/* An endpoint only opens on a group of this channel's rings. */
+static int demo_tables_items_lanes_check(const myl_group *g)
+{
+    const myl_group_opts *d = &demo_tables_items_lanes_desc;
+    if (g->kind != d->kind || g->count != d->count)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
+        if (g->rings[i]->slot_size != frame)
+            return MYL_ESLOTSIZE;
+        if (myl_ring_fingerprint(g->rings[i]) != d->fingerprint)
+            return MYL_EFINGERPRINT;
+    }
+    return 0;
+}
+
+int demo_tables_items_lanes_sender_open(myl_group *g, const myl_producer_opts *opts,
+                                        demo_tables_items_lanes_sender *out)
+{
+    int rc = demo_tables_items_lanes_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_sender_open(g, opts, &out->s);
+}
+
+void demo_tables_items_lanes_sender_close(demo_tables_items_lanes_sender *s)
+{
+    myl_group_sender_close(s->s);
+    s->s = NULL;
+}
+
+void demo_tables_items_lanes_receiver_close(demo_tables_items_lanes_receiver *r)
+{
+    myl_group_receiver_close(r->r);
+    r->r = NULL;
+}
+
+int demo_tables_items_lanes_receiver_open(myl_group *g, const char *id,
+                                          const uint32_t *starve_after,
+                                          demo_tables_items_lanes_receiver *out)
+{
+    int rc = demo_tables_items_lanes_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, 0, starve_after, &out->r);
+}
+
 static const myl_fb_field_desc demo_tables_Item_fields[] = {
     {"name", 0, MYL_FB_K_STRING, MYL_FB_F_REQUIRED, 0, 0, 0, NULL, NULL},
     {"count", 1, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},

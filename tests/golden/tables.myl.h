@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define TABLES_MYL_FINGERPRINT UINT64_C(0x7e69b6a088eb232f)
+#define TABLES_MYL_FINGERPRINT UINT64_C(0xaa7fb05102763ab3)
 
 /* enum Color : u8 */
 typedef uint8_t demo_tables_Color;
@@ -353,6 +353,133 @@ static inline void demo_tables_raw_consumer_release(demo_tables_raw_consumer *c,
 static inline uint64_t demo_tables_raw_consumer_take_lost(demo_tables_raw_consumer *c)
 {
     return myl_consumer_take_lost(c->c);
+}
+
+/* Channel things_sized: byte messages of up to 1048576 bytes in 2 size
+ * classes (myelon/group.h), one framed ring per frame size (segments
+ * "<name>.f<size>", sizes in the _frame_sizes array). A message goes to the
+ * smallest class whose frame holds it whole, else to the largest,
+ * fragmented; a receiver opened with MYL_GROUP_ORDERED restores each
+ * sender's order across the classes.
+ * Create or attach the group (name overrides the base name unless NULL; an
+ * attach waits up to timeout_ns for the creator, 0 = not at all), then open
+ * a sender or a receiver on it; they check every ring's frame size and
+ * fingerprint. */
+#define demo_tables_things_sized_CLASSES 2u
+extern const uint32_t demo_tables_things_sized_frame_sizes[2];
+extern const myl_group_opts demo_tables_things_sized_desc;
+
+/* The group options with the base name replaced (unless NULL), to adjust
+ * them (perm, max_consumers) before myl_group_create() or _attach(). */
+void demo_tables_things_sized_opts(const char *name, myl_group_opts *out);
+int demo_tables_things_sized_create(const char *name, myl_group **out);
+int demo_tables_things_sized_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int demo_tables_things_sized_unlink(const char *name);
+
+typedef struct demo_tables_things_sized_sender {
+    myl_group_sender *s;
+} demo_tables_things_sized_sender;
+
+typedef struct demo_tables_things_sized_receiver {
+    myl_group_receiver *r;
+} demo_tables_things_sized_receiver;
+
+int demo_tables_things_sized_sender_open(myl_group *g, const myl_producer_opts *opts,
+                                         demo_tables_things_sized_sender *out);
+void demo_tables_things_sized_sender_close(demo_tables_things_sized_sender *s);
+/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come). */
+int demo_tables_things_sized_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                                           demo_tables_things_sized_receiver *out);
+void demo_tables_things_sized_receiver_close(demo_tables_things_sized_receiver *r);
+
+/* Copies a message into its class and publishes it; kind is the caller's
+ * tag. MYL_ETOOBIG (nothing sent) above max_message. */
+static inline int demo_tables_things_sized_sender_send(demo_tables_things_sized_sender *s,
+                                                       const void *msg, size_t len, uint16_t kind,
+                                                       int64_t timeout_ns)
+{
+    return myl_group_send(s->s, 0, msg, len, kind, timeout_ns);
+}
+
+/* The fill of class cls as this sender sees it: *pct and MYL_PRESSURE_*. */
+static inline int demo_tables_things_sized_sender_pressure(demo_tables_things_sized_sender *s,
+                                                           uint32_t cls, uint32_t *pct)
+{
+    return myl_group_pressure(s->s, cls, pct);
+}
+
+/* The next message, valid until the next call; *cls (unless NULL) is the
+ * class it came from. */
+static inline int demo_tables_things_sized_receiver_recv(demo_tables_things_sized_receiver *r,
+                                                         myl_frame_msg *m, uint32_t *cls,
+                                                         int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, cls, timeout_ns);
+}
+
+/* Channel items_lanes: byte messages of up to 1048576 bytes on 2
+ * priority lanes, highest first (myelon/group.h), one ring of
+ * 1024-byte frames per lane (segments "<name>.<lane>"). A receiver
+ * drains the highest non-empty lane, with a guard against starving the
+ * others.
+ * Create or attach the group (name overrides the base name unless NULL; an
+ * attach waits up to timeout_ns for the creator, 0 = not at all), then open
+ * a sender or a receiver on it; they check every ring's frame size and
+ * fingerprint. */
+#define demo_tables_items_lanes_LANES 2u
+#define demo_tables_items_lanes_LANE_hi 0u
+#define demo_tables_items_lanes_LANE_lo 1u
+extern const char *const demo_tables_items_lanes_lane_names[2];
+extern const myl_group_opts demo_tables_items_lanes_desc;
+
+/* The group options with the base name replaced (unless NULL), to adjust
+ * them (perm, max_consumers) before myl_group_create() or _attach(). */
+void demo_tables_items_lanes_opts(const char *name, myl_group_opts *out);
+int demo_tables_items_lanes_create(const char *name, myl_group **out);
+int demo_tables_items_lanes_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int demo_tables_items_lanes_unlink(const char *name);
+
+typedef struct demo_tables_items_lanes_sender {
+    myl_group_sender *s;
+} demo_tables_items_lanes_sender;
+
+typedef struct demo_tables_items_lanes_receiver {
+    myl_group_receiver *r;
+} demo_tables_items_lanes_receiver;
+
+int demo_tables_items_lanes_sender_open(myl_group *g, const myl_producer_opts *opts,
+                                        demo_tables_items_lanes_sender *out);
+void demo_tables_items_lanes_sender_close(demo_tables_items_lanes_sender *s);
+/* starve_after: per lane, how often a waiting lane may be passed over
+ * before it is served (NULL: 16 for every lane). */
+int demo_tables_items_lanes_receiver_open(myl_group *g, const char *id,
+                                          const uint32_t *starve_after,
+                                          demo_tables_items_lanes_receiver *out);
+void demo_tables_items_lanes_receiver_close(demo_tables_items_lanes_receiver *r);
+
+/* Copies a message onto lane (demo_tables_items_lanes_LANE_*) and publishes it; kind is
+ * the caller's tag. MYL_ETOOBIG (nothing sent) above max_message. */
+static inline int demo_tables_items_lanes_sender_send(demo_tables_items_lanes_sender *s,
+                                                      uint32_t lane, const void *msg, size_t len,
+                                                      uint16_t kind, int64_t timeout_ns)
+{
+    return myl_group_send(s->s, lane, msg, len, kind, timeout_ns);
+}
+
+/* The fill of a lane as this sender sees it: *pct and MYL_PRESSURE_*. */
+static inline int demo_tables_items_lanes_sender_pressure(demo_tables_items_lanes_sender *s,
+                                                          uint32_t lane, uint32_t *pct)
+{
+    return myl_group_pressure(s->s, lane, pct);
+}
+
+/* The next message, valid until the next call; *lane (unless NULL) is the
+ * lane it came from. */
+static inline int demo_tables_items_lanes_receiver_recv(demo_tables_items_lanes_receiver *r,
+                                                        myl_frame_msg *m, uint32_t *lane,
+                                                        int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, lane, timeout_ns);
 }
 
 /* ---- table Item ---- */
@@ -1543,6 +1670,85 @@ static inline int demo_tables_things_receiver_read(demo_tables_things_receiver *
         myl_defrag_release(r->d);
         return rc;
     }
+    out->t = myl_fb_root(m->data);
+    return 0;
+}
+
+/* Channel things_sized carries demo_tables_Everything FlatBuffers (codec flatbuffers) in size
+ * classes.
+ *
+ * _sender_send_built() finishes the message built in b (the caller's
+ * memory: myl_fb_builder_init(b, buf, cap, NULL, 0), then the demo_tables_Everything_*
+ * builders) and sends it in the smallest class that holds it (one copy).
+ * A builder error is returned and nothing is sent.
+ *
+ * _receiver_read() receives the next message, verifies it as a demo_tables_Everything and
+ * hands back its root table, valid until the next call (in place for a
+ * single-frame message); *cls (unless NULL) is the class it came from. A
+ * message that does not verify is skipped and its MYL_EFB* error
+ * returned. */
+static inline int demo_tables_things_sized_sender_send_built(demo_tables_things_sized_sender *s,
+                                                             myl_fb_builder *b, myl_fb_ref root,
+                                                             uint16_t kind, int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, 0, &m);
+    if (rc < 0)
+        return rc;
+    return myl_group_send(s->s, 0, m.data, m.len, kind, timeout_ns);
+}
+
+static inline int demo_tables_things_sized_receiver_read(demo_tables_things_sized_receiver *r,
+                                                         myl_frame_msg *m,
+                                                         demo_tables_Everything_table *out,
+                                                         uint32_t *cls, int64_t timeout_ns)
+{
+    int rc = myl_group_recv(r->r, m, cls, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = demo_tables_Everything_verify(m->data, m->len);
+    if (rc < 0)
+        return rc;
+    out->t = myl_fb_root(m->data);
+    return 0;
+}
+
+/* Channel items_lanes carries demo_tables_Item FlatBuffers (codec flatbuffers) on
+ * priority lanes.
+ *
+ * _sender_send_built() finishes the message built in b (the caller's
+ * memory: myl_fb_builder_init(b, buf, cap, NULL, 0), then the demo_tables_Item_*
+ * builders) and sends it on lane (demo_tables_items_lanes_LANE_*; one copy). A builder
+ * error is returned and nothing is sent.
+ *
+ * _receiver_read() receives the next message, verifies it as a demo_tables_Item and
+ * hands back its root table, valid until the next call (in place for a
+ * single-frame message); *lane (unless NULL) is the lane it came from. A
+ * message that does not verify is skipped and its MYL_EFB* error
+ * returned. */
+static inline int demo_tables_items_lanes_sender_send_built(demo_tables_items_lanes_sender *s,
+                                                            uint32_t lane, myl_fb_builder *b,
+                                                            myl_fb_ref root, uint16_t kind,
+                                                            int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, 0, &m);
+    if (rc < 0)
+        return rc;
+    return myl_group_send(s->s, lane, m.data, m.len, kind, timeout_ns);
+}
+
+static inline int demo_tables_items_lanes_receiver_read(demo_tables_items_lanes_receiver *r,
+                                                        myl_frame_msg *m,
+                                                        demo_tables_Item_table *out, uint32_t *lane,
+                                                        int64_t timeout_ns)
+{
+    int rc = myl_group_recv(r->r, m, lane, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = demo_tables_Item_verify(m->data, m->len);
+    if (rc < 0)
+        return rc;
     out->t = myl_fb_root(m->data);
     return 0;
 }

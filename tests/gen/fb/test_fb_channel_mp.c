@@ -134,6 +134,72 @@ static void test_fb_channel(void **state)
     assert_int_equal(myl_ring_unlink(fbgen_monsters_desc.backing, name), 0);
 }
 
+/* The table over lanes, in one process: built in the caller's memory,
+ * sent on either lane with one copy, read in place after verification;
+ * a buffer that does not verify is refused with its error. */
+static void test_fb_lanes(void **state)
+{
+    (void)state;
+    const char *name = myl_test_name("gen-mlanes");
+    fbgen_monsters_lanes_unlink(name);
+    myl_group *g;
+    assert_int_equal(fbgen_monsters_lanes_create(name, &g), 0);
+    fbgen_monsters_lanes_sender tx;
+    fbgen_monsters_lanes_receiver rx;
+    assert_int_equal(fbgen_monsters_lanes_sender_open(g, NULL, &tx), 0);
+    assert_int_equal(fbgen_monsters_lanes_receiver_open(g, "r", NULL, &rx), 0);
+    static uint64_t mem[4096];
+    myl_fb_builder *b = malloc(sizeof *b);
+    assert_non_null(b);
+    for (uint64_t i = 0; i < 40; i++) {
+        myl_fb_builder_init(b, mem, sizeof mem, NULL, 0);
+        myl_fb_ref root = build(b, i);
+        uint32_t lane = i % 2 ? fbgen_monsters_lanes_LANE_lo : fbgen_monsters_lanes_LANE_hi;
+        assert_int_equal(fbgen_monsters_lanes_sender_send_built(&tx, lane, b, root, 0, TMO), 0);
+    }
+    uint8_t junk[64];
+    memset(junk, 0xff, sizeof junk);
+    assert_int_equal(fbgen_monsters_lanes_sender_send(&tx, fbgen_monsters_lanes_LANE_lo, junk,
+                                                      sizeof junk, 1, TMO),
+                     0);
+    /* the high lane drains first (within the starvation guard), each lane
+     * in order */
+    uint64_t next[2] = {0, 1};
+    unsigned got = 0, bad = 0;
+    for (;;) {
+        myl_frame_msg m;
+        fbgen_Monster_table t;
+        uint32_t lane = 99;
+        int rc = fbgen_monsters_lanes_receiver_read(&rx, &m, &t, &lane, 0);
+        if (rc == MYL_ETIMEDOUT || rc == MYL_EAGAIN)
+            break;
+        if (rc < 0) {
+            assert_int_equal(m.kind, 1);
+            assert_true(rc <= MYL_EFBBOUNDS && rc >= MYL_EFBSIZE);
+            bad++;
+            continue;
+        }
+        assert_true(lane < 2);
+        uint64_t i = next[lane];
+        next[lane] += 2;
+        char want[32];
+        snprintf(want, sizeof want, "m%llu", (unsigned long long)i);
+        myl_fb_str n = fbgen_Monster_name(t);
+        assert_int_equal(n.len, strlen(want));
+        assert_memory_equal(n.ptr, want, n.len);
+        assert_int_equal(fbgen_Monster_i32v(t), (int32_t)i);
+        assert_int_equal(fbgen_Monster_tags_len(t), ntags(i));
+        got++;
+    }
+    assert_int_equal(got, 40);
+    assert_int_equal(bad, 1);
+    free(b);
+    fbgen_monsters_lanes_receiver_close(&rx);
+    fbgen_monsters_lanes_sender_close(&tx);
+    myl_group_close(g);
+    assert_int_equal(fbgen_monsters_lanes_unlink(name), 0);
+}
+
 __attribute__((constructor)) static void receiver_role(void)
 {
     const char *role = getenv(ROLE_ENV), *name = getenv(NAME_ENV);
@@ -141,4 +207,5 @@ __attribute__((constructor)) static void receiver_role(void)
         _exit(recv_role(name));
 }
 
-MYL_TEST_MAIN("myelonc_fb_channel_mp", cmocka_unit_test(test_fb_channel))
+MYL_TEST_MAIN("myelonc_fb_channel_mp", cmocka_unit_test(test_fb_channel),
+              cmocka_unit_test(test_fb_lanes))
