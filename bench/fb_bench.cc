@@ -6,6 +6,9 @@
  *   verify     myl_fb_verify() vs flatbuffers::Verifier
  *   decode     copying the whole message into a C struct (fixed arrays, no
  *              malloc), then reading it: what "decode, then use" costs
+ *   unpack     flatc's object API (UnPack() into C++ objects: strings,
+ *              vectors, unique_ptrs), then reading them: the decode a
+ *              FlatBuffers C++ user reaches for
  *   build      our builder vs flatbuffers::FlatBufferBuilder (reference)
  *
  * Each trial times every case over --iters iterations, the cases
@@ -21,6 +24,7 @@
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -239,6 +243,81 @@ static uint64_t theirs_all(const mylt::Monster *m)
         m = m->enemy();
     }
     return s;
+}
+
+/* ---- flatc's object API: unpack into C++ objects, then read -------------- */
+
+static uint64_t obj_str(const std::string &s)
+{
+    return s.size() + static_cast<uint8_t>(s.c_str()[0]);
+}
+
+static uint64_t obj_weapon(const mylt::WeaponT &w)
+{
+    return obj_str(w.name) + static_cast<uint64_t>(w.damage);
+}
+
+/* The same sum as theirs_all, over what UnPack() made. */
+static uint64_t obj_all(const mylt::MonsterT *m)
+{
+    uint64_t s = 0;
+    for (int depth = 0; m && depth < 8; depth++) {
+        s += m->flag;
+        s += static_cast<uint64_t>(m->i8);
+        s += m->u8;
+        s += static_cast<uint64_t>(m->i16);
+        s += m->u16;
+        s += static_cast<uint64_t>(m->i32);
+        s += m->u32;
+        s += static_cast<uint64_t>(m->i64);
+        s += m->u64;
+        s += fbits(m->f32);
+        s += dbits(m->f64);
+        s += static_cast<uint64_t>(m->color);
+        s += static_cast<uint64_t>(m->level);
+        s += obj_str(m->name);
+        if (m->pos)
+            s += theirs_vec3(m->pos.get());
+        for (auto v : m->inventory)
+            s += v;
+        for (auto v : m->values)
+            s += static_cast<uint64_t>(v);
+        for (auto v : m->doubles)
+            s += dbits(v);
+        for (auto &v : m->path)
+            s += fbits(v.x()) + fbits(v.y());
+        for (auto &v : m->spots)
+            s += theirs_vec3(&v);
+        for (auto &v : m->tags)
+            s += obj_str(v);
+        for (auto &w : m->weapons)
+            s += obj_weapon(*w);
+        for (auto &r : m->rows)
+            for (auto c : r->cells)
+                s += static_cast<uint64_t>(c);
+        if (auto w = m->equipped.AsWeapon()) {
+            s += obj_weapon(*w);
+        } else if (auto sh = m->equipped.AsShield()) {
+            s += static_cast<uint64_t>(sh->armor);
+            for (auto &t : sh->tags)
+                s += obj_str(t);
+        }
+        for (auto v : m->colors)
+            s += static_cast<uint64_t>(v);
+        for (bool v : m->flags)
+            s += v;
+        for (auto v : m->small)
+            s += static_cast<uint64_t>(v);
+        m = m->enemy.get();
+    }
+    return s;
+}
+
+static uint64_t obj_few(const mylt::MonsterT *m)
+{
+    return m->name.size() + static_cast<uint64_t>(m->i32) + m->u64 +
+           (m->pos ? fbits(m->pos->x()) : 0) +
+           (m->values.size() ? static_cast<uint64_t>(m->values[0]) : 0);
 }
 
 /* ---- read a few fields ------------------------------------------------- */
@@ -514,13 +593,16 @@ enum {
     VERIFY_FLATC,
     DECODE,
     DECODE_FEW,
+    UNPACK,
+    UNPACK_FEW,
     BUILD_OURS,
     BUILD_FLATC,
     NCASES
 };
-static const char *const k_names[NCASES] = {
-    "read-all ours", "read-all flatc", "read-few ours",   "read-few flatc", "verify ours",
-    "verify flatc",  "decode struct",  "decode+read-few", "build ours",     "build flatc"};
+static const char *const k_names[NCASES] = {"read-all ours",   "read-all flatc",  "read-few ours",
+                                            "read-few flatc",  "verify ours",     "verify flatc",
+                                            "decode struct",   "decode+read-few", "unpack (flatc)",
+                                            "unpack+read-few", "build ours",      "build flatc"};
 
 int main(int argc, char **argv)
 {
@@ -568,7 +650,9 @@ int main(int argc, char **argv)
         if (myl_fb_verify(buf, len, &mylt_Monster_desc, &vo, nullptr) != 0 ||
             !mylt::VerifyMonsterBuffer(v) ||
             ours_all(myl_fb_root(buf)) != theirs_all(mylt::GetMonster(buf)) ||
-            ours_few(myl_fb_root(buf)) != theirs_few(mylt::GetMonster(buf))) {
+            ours_few(myl_fb_root(buf)) != theirs_few(mylt::GetMonster(buf)) ||
+            obj_all(mylt::GetMonster(buf)->UnPack()) != ours_all(myl_fb_root(buf)) ||
+            obj_few(mylt::GetMonster(buf)->UnPack()) != ours_few(myl_fb_root(buf))) {
             std::fprintf(stderr, "fb_bench: the two sides disagree on the buffer\n");
             return 1;
         }
@@ -580,7 +664,8 @@ int main(int argc, char **argv)
                 flatc_buf ? "flatc's" : "our", len, trials, iters);
 
     std::vector<double> ns[NCASES];
-    std::vector<double> r_read_all, r_read_few, r_verify, r_decode_all, r_decode_few;
+    std::vector<double> r_read_all, r_read_few, r_verify, r_decode_all, r_decode_few, r_unpack_all,
+        r_unpack_few;
     for (int t = 0; t < trials; t++) {
         double tn[NCASES];
         for (int k = 0; k < NCASES; k++) {
@@ -622,6 +707,16 @@ int main(int argc, char **argv)
                     decode(pool, 4, myl_fb_root(p));
                     s += native_few(&pool[0]);
                     break;
+                case UNPACK: {
+                    std::unique_ptr<mylt::MonsterT> o(mylt::GetMonster(p)->UnPack());
+                    s += obj_all(o.get());
+                    break;
+                }
+                case UNPACK_FEW: {
+                    std::unique_ptr<mylt::MonsterT> o(mylt::GetMonster(p)->UnPack());
+                    s += obj_few(o.get());
+                    break;
+                }
                 case BUILD_OURS: {
                     myl_fb_msg m;
                     mylt_build_sample_buf(MYLT_SAMPLE_FULL, out, sizeof out, nullptr, 0, 0, &m);
@@ -642,6 +737,8 @@ int main(int argc, char **argv)
         r_verify.push_back(tn[VERIFY_OURS] / tn[VERIFY_FLATC]);
         r_decode_all.push_back(tn[DECODE] / tn[READ_ALL_OURS]);
         r_decode_few.push_back(tn[DECODE_FEW] / tn[READ_FEW_OURS]);
+        r_unpack_all.push_back(tn[UNPACK] / tn[READ_ALL_OURS]);
+        r_unpack_few.push_back(tn[UNPACK_FEW] / tn[READ_FEW_OURS]);
         std::printf("trial %2d:", t);
         for (int c = 0; c < NCASES; c++)
             std::printf(" %.1f", tn[c]);
@@ -656,5 +753,7 @@ int main(int argc, char **argv)
     std::printf("  verify ours / flatc            %.2f   (target <= 1.2)\n", median(r_verify));
     std::printf("  decode struct / read-all place %.2f   (target >= 3)\n", median(r_decode_all));
     std::printf("  decode+few / read-few in place %.2f   (target >= 3)\n", median(r_decode_few));
+    std::printf("  unpack / read-all in place     %.2f   (target >= 3)\n", median(r_unpack_all));
+    std::printf("  unpack+few / read-few in place %.2f   (target >= 3)\n", median(r_unpack_few));
     return 0;
 }
