@@ -187,11 +187,12 @@ static bool split_args(const char *p, size_t n, const char *from, pieces *out)
 }
 
 /* Greedy bin-packing of pieces, continuation lines indented to col; the
- * first line already holds `first` columns. Returns false if a line
- * would overflow (when check is set), else writes. */
-static bool pack(mylc_buf *out, const pieces *pc, size_t first, size_t col, bool check)
+ * first line already holds `first` columns. Returns the number of lines,
+ * or 0 if a line would overflow (when check is set); writes unless check. */
+static unsigned pack(mylc_buf *out, const pieces *pc, size_t first, size_t col, bool check)
 {
     size_t line = first;
+    unsigned lines = 1;
     for (unsigned i = 0; i < pc->count; i++) {
         size_t len = pc->n[i];
         if (line == first && i == 0) {
@@ -207,15 +208,16 @@ static bool pack(mylc_buf *out, const pieces *pc, size_t first, size_t col, bool
                     mylc_buf_putc(out, ' ');
             }
             line = col + len;
+            lines++;
         }
         if (line > COLUMNS && check)
-            return false;
+            return 0;
         if (!check)
             mylc_buf_put(out, pc->p[i], len);
     }
     if (!check)
         mylc_buf_putc(out, '\n');
-    return true;
+    return lines;
 }
 
 static bool starts_with_word(const char *p, size_t n, const char *w)
@@ -228,7 +230,8 @@ static bool starts_with_word(const char *p, size_t n, const char *w)
  * 100, arguments bin-packed) does for the declarations and calls we emit:
  *   1. it fits: one line;
  *   2. arguments aligned after the '(' fit: that;
- *   3. a declaration fits once its return type is on a line of its own;
+ *   3. a declaration fits once its return type is on a line of its own
+ *      (arguments aligned after the '(' if they do not fit one line);
  *   4. else break after the '(' and indent the arguments by 4 (putting
  *      the return type on its own line first if even "name(" overflows).
  * Statements are left alone (the templates keep them short). */
@@ -264,11 +267,26 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
     const char *head_end = name;
     while (head_end > p && head_end[-1] == ' ')
         head_end--;
-    if (decl && (size_t)(p + n - name) <= COLUMNS) {
+    /* 3: the return type on a line of its own, the arguments aligned after
+     * the '(' (which then starts at the name's column) */
+    pieces pn;
+    size_t ncol = (size_t)(open - name) + 1;
+    unsigned n3 = decl && split_args(name, (size_t)(p + n - name), name, &pn)
+                      ? pack(out, &pn, 0, ncol, true)
+                      : 0;
+    /* ... unless 4 (below) takes fewer lines: clang-format's penalty for
+     * the return type's break is the larger */
+    unsigned n4 = 0;
+    if (n3 && (size_t)(open - p) + 1 <= COLUMNS) {
+        size_t ind = (size_t)(t - p) + 4;
+        if (split_args(open, (size_t)(p + n - open), open + 1, &pc))
+            n4 = pack(out, &pc, ind, ind, true);
+        n4 = n4 ? n4 + 1 : 0;
+    }
+    if (n3 && (!n4 || n3 + 1 <= n4)) {
         mylc_buf_put(out, p, (size_t)(head_end - p));
         mylc_buf_putc(out, '\n');
-        mylc_buf_put(out, name, (size_t)(p + n - name));
-        mylc_buf_putc(out, '\n');
+        pack(out, &pn, 0, ncol, false);
         return;
     }
     const char *start = p;

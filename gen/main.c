@@ -51,6 +51,28 @@ typedef struct output {
     mylc_buf h, c, fbs;
 } output;
 
+/* mkdir -p: dir and any parent that is missing. */
+static int make_dirs(const char *dir)
+{
+    char *p = strdup(dir);
+    if (!p)
+        return -1;
+    int rc = 0;
+    for (char *q = p + 1; rc == 0; q++) {
+        if (*q != '/' && *q)
+            continue;
+        char c = *q;
+        *q = 0;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+            rc = -1;
+        *q = c;
+        if (!c)
+            break;
+    }
+    free(p);
+    return rc;
+}
+
 static char *out_path(const char *dir, const char *stem, const char *ext)
 {
     size_t n = strlen(dir) + strlen(stem) + strlen(ext) + 2;
@@ -254,7 +276,7 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
         fwrite(printed.p, 1, printed.n, stdout);
     if (status == 0 && m == MODE_GEN) {
         struct stat st;
-        if (stat(outdir, &st) != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+        if (stat(outdir, &st) != 0 && make_dirs(outdir) != 0) {
             fprintf(stderr, "myelonc: error: cannot create '%s': %s\n", outdir, strerror(errno));
             status = EXIT_WRITE;
         }

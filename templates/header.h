@@ -695,7 +695,9 @@ static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, const MYLT_T *m, voi
     int rc = myl_frame_claim(s->f, MYLT_DATA, kind, &span, timeout_ns);
     if (rc < 0)
         return rc;
-    rc = MYLT_T_compact_encode(m, myl_frame_claim_data(s->f, &span, 0, &room), room, &len);
+    /* room is set here, before it is passed by value below */
+    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
+    rc = MYLT_T_compact_encode(m, data, room, &len);
     if (rc == 0)
         return myl_frame_commit_len(s->f, &span, len);
     myl_frame_abort(s->f, &span);

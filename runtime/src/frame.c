@@ -228,6 +228,16 @@ void myl_frame_abort(myl_framer *f, const myl_frame_span *c)
 {
     for (uint32_t i = 0; i < c->frames; i++)
         write_header(f, c->seq + i, MYL_FRAME_PAD, 0, c->msg_id, 0, 0, 0);
+    /* The message id goes back when it was the last one taken, so that the
+     * next message reuses it: receivers skip the padding without noting
+     * its id, and see no gap (an abort followed by a send, the fallback of
+     * an encoder whose message outgrew the frame, is not a lost message). */
+    uint64_t after = (c->msg_id & ~MSG_ID_COUNTER_MASK) | ((c->msg_id + 1) & MSG_ID_COUNTER_MASK);
+    if (f->next_id == after) {
+        f->next_id = c->msg_id;
+        /* Relaxed: read only by the next producer to open this entry. */
+        myl__store_relaxed(&f->p->ent->next_msg_id, f->next_id & MSG_ID_COUNTER_MASK);
+    }
     myl_producer_publish(f->p, c->seq, c->frames);
 }
 

@@ -182,6 +182,24 @@ static void test_commit_len(void **state)
             assert_memory_equal(m.data, msg, len);
         myl_defrag_release(d);
     }
+    /* an aborted claim gives its message id back: the message sent after
+     * it takes that id, and receivers count no gap */
+    uint64_t last_id = 0;
+    {
+        myl_frame_span c;
+        myl_frame_msg m;
+        assert_int_equal(myl_frame_send(f, msg, 5, 0, 0), 0);
+        assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+        last_id = m.msg_id;
+        assert_int_equal(myl_frame_claim(f, DATA, 0, &c, 0), 0);
+        assert_int_equal(c.msg_id, last_id + 1);
+        myl_frame_abort(f, &c);
+        assert_int_equal(myl_frame_send(f, msg, 2 * DATA + 1, 0, 0), 0);
+        assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+        assert_int_equal(m.msg_id, last_id + 1);
+        assert_int_equal(m.len, 2 * DATA + 1);
+        assert_int_equal(d->id_gaps, 0);
+    }
     /* longer than the claim: aborted, nothing delivered */
     myl_frame_span c;
     assert_int_equal(myl_frame_claim(f, DATA, 1, &c, 0), 0);

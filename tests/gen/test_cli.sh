@@ -95,4 +95,6 @@ awk 'BEGIN { for (i = 0; i < 5000; i++) printf "x%d ;; @ ", i }' >"$work/errs.my
 "$m" --check "$work/errs.myl" 2>"$work/e"; check "thousands of errors" 1 $?
 grep -q 'too many errors (50), stopping' "$work/e" || { echo "FAIL: error cap"; fail=1; }
 "$m" --check "$work" 2>/dev/null; check "a directory as input" 1 $?
+"$m" -o "$work/deep/er/out" "$schemas/ticks.myl"; check "missing parents of -o" 0 $?
+[ -f "$work/deep/er/out/ticks.myl.h" ] || { echo "FAIL: -o parents not created"; fail=1; }
 exit $fail

@@ -567,6 +567,79 @@ int demo_tables_items_lanes_receiver_open(myl_group *g, const char *id,
     return myl_group_receiver_open(g, id, 0, starve_after, &out->r);
 }
 
+const myl_channel_desc demo_tables_items_compact_desc = {
+    .name = "demo.tables.items_compact",
+    .fingerprint = UINT64_C(0xa4db061e48499549),
+    .capacity = 4096,
+    .slot_size = 128,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+};
+
+const myl_frame_opts demo_tables_items_compact_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(1048576),
+};
+
+int demo_tables_items_compact_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_tables_items_compact_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int demo_tables_items_compact_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_tables_items_compact_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int demo_tables_items_compact_check(const myl_ring *ring)
+{
+    if (ring->slot_size != demo_tables_items_compact_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (myl_ring_fingerprint(ring) != demo_tables_items_compact_desc.fingerprint)
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int demo_tables_items_compact_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                          demo_tables_items_compact_sender *out)
+{
+    int rc = demo_tables_items_compact_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &demo_tables_items_compact_frame_opts, &out->f);
+}
+
+void demo_tables_items_compact_sender_close(demo_tables_items_compact_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int demo_tables_items_compact_receiver_open(myl_ring *ring, const char *id,
+                                            const myl_consumer_opts *opts,
+                                            demo_tables_items_compact_receiver *out)
+{
+    int rc = demo_tables_items_compact_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &demo_tables_items_compact_frame_opts, &out->d);
+}
+
+void demo_tables_items_compact_receiver_close(demo_tables_items_compact_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
 static const myl_fb_field_desc demo_tables_Item_fields[] = {
     {"name", 0, MYL_FB_K_STRING, MYL_FB_F_REQUIRED, 0, 0, 0, NULL, NULL},
     {"count", 1, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},

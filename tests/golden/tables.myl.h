@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define TABLES_MYL_FINGERPRINT UINT64_C(0xaa7fb05102763ab3)
+#define TABLES_MYL_FINGERPRINT UINT64_C(0xd1af2ee8afeac9af)
 
 /* enum Color : u8 */
 typedef uint8_t demo_tables_Color;
@@ -480,6 +480,85 @@ static inline int demo_tables_items_lanes_receiver_recv(demo_tables_items_lanes_
                                                         int64_t timeout_ns)
 {
     return myl_group_recv(r->r, m, lane, timeout_ns);
+}
+
+/* Channel items_compact: byte messages of up to 1048576 bytes over one ring of
+ * 128-byte frames (layer 1, myelon/frame.h); a message larger than a
+ * frame is fragmented and reassembled.
+ * Create or attach the ring with the channel's settings (name overrides
+ * the segment name unless NULL; an attach waits up to timeout_ns for the
+ * creator, 0 = not at all), then open a sender or a receiver on it; they
+ * check the ring's frame size and fingerprint. */
+extern const myl_channel_desc demo_tables_items_compact_desc;
+extern const myl_frame_opts demo_tables_items_compact_frame_opts;
+
+int demo_tables_items_compact_create(const char *name, myl_ring **out);
+int demo_tables_items_compact_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+
+typedef struct demo_tables_items_compact_sender {
+    myl_framer *f;
+} demo_tables_items_compact_sender;
+
+typedef struct demo_tables_items_compact_receiver {
+    myl_defrag *d;
+} demo_tables_items_compact_receiver;
+
+int demo_tables_items_compact_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                          demo_tables_items_compact_sender *out);
+void demo_tables_items_compact_sender_close(demo_tables_items_compact_sender *s);
+int demo_tables_items_compact_receiver_open(myl_ring *ring, const char *id,
+                                            const myl_consumer_opts *opts,
+                                            demo_tables_items_compact_receiver *out);
+void demo_tables_items_compact_receiver_close(demo_tables_items_compact_receiver *r);
+
+/* Copies a message in and publishes it; kind is the caller's tag, delivered
+ * with the message. MYL_ETOOBIG (nothing sent) above max_message. */
+static inline int demo_tables_items_compact_sender_send(demo_tables_items_compact_sender *s,
+                                                        const void *msg, size_t len, uint16_t kind,
+                                                        int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+/* Claims the frames of a len-byte message to write it in place: frame i's
+ * data through _sender_claim_data(), then _sender_commit() or
+ * _sender_abort(). */
+static inline int demo_tables_items_compact_sender_claim(demo_tables_items_compact_sender *s,
+                                                         size_t len, uint16_t kind,
+                                                         myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *
+demo_tables_items_compact_sender_claim_data(const demo_tables_items_compact_sender *s,
+                                            const myl_frame_span *span, uint32_t i, uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void demo_tables_items_compact_sender_commit(demo_tables_items_compact_sender *s,
+                                                           const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void demo_tables_items_compact_sender_abort(demo_tables_items_compact_sender *s,
+                                                          const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+/* The next whole message; m->data stays valid until _receiver_release(). */
+static inline int demo_tables_items_compact_receiver_recv(demo_tables_items_compact_receiver *r,
+                                                          myl_frame_msg *m, int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void demo_tables_items_compact_receiver_release(demo_tables_items_compact_receiver *r)
+{
+    myl_defrag_release(r->d);
 }
 
 /* ---- table Item ---- */
@@ -1611,6 +1690,63 @@ int demo_tables_WithIds_compact_decode(demo_tables_WithIds *m, const void *buf, 
 void demo_tables_WithIds_compact_put(myl_cenc *e, const demo_tables_WithIds *m, unsigned depth);
 void demo_tables_WithIds_compact_get(myl_cdec *d, demo_tables_WithIds *m, myl_carena *a,
                                      unsigned depth);
+
+/* Channel items_compact carries demo_tables_Item, codec compact.
+ *
+ * _sender_put() encodes *m straight into a claimed frame (104u data
+ * bytes) and publishes it; a message that outgrows the frame is encoded
+ * into buf (cap bytes; NULL: MYL_ETOOBIG) instead and sent fragmented (the
+ * claimed frame is published as padding). Nothing is sent when encoding
+ * fails.
+ *
+ * _receiver_get() receives the next message and decodes it into *out
+ * (strings and [u8]/[i8] point into the message, valid until
+ * _receiver_release(); sequences and nested tables come from arena,
+ * reset first).
+ * A message that does not decode is released and its error returned. m
+ * (unless NULL) receives the message's kind, id and length. */
+static inline int demo_tables_items_compact_sender_put(demo_tables_items_compact_sender *s,
+                                                       const demo_tables_Item *m, void *buf,
+                                                       size_t cap, uint16_t kind,
+                                                       int64_t timeout_ns)
+{
+    myl_frame_span span;
+    uint32_t room = 0;
+    size_t len = 0;
+    int rc = myl_frame_claim(s->f, 104u, kind, &span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    /* room is set here, before it is passed by value below */
+    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
+    rc = demo_tables_Item_compact_encode(m, data, room, &len);
+    if (rc == 0)
+        return myl_frame_commit_len(s->f, &span, len);
+    myl_frame_abort(s->f, &span);
+    if (rc != MYL_ETOOBIG)
+        return rc;
+    rc = demo_tables_Item_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_frame_send(s->f, buf, len, kind, timeout_ns);
+}
+
+static inline int demo_tables_items_compact_receiver_get(demo_tables_items_compact_receiver *r,
+                                                         demo_tables_Item *out, myl_carena *arena,
+                                                         myl_frame_msg *m, int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    if (arena)
+        myl_carena_reset(arena);
+    rc = demo_tables_Item_compact_decode(out, m->data, m->len, arena);
+    if (rc < 0)
+        myl_defrag_release(r->d);
+    return rc;
+}
 
 /* Channel things carries demo_tables_Everything FlatBuffers (codec flatbuffers).
  *

@@ -132,7 +132,9 @@ MYL_API void myl_frame_commit(myl_framer *f, const myl_frame_span *c);
  * frames it no longer needs are published as padding. len above the claim
  * aborts the claim and returns MYL_EINVAL. */
 MYL_API int myl_frame_commit_len(myl_framer *f, myl_frame_span *c, size_t len);
-/* Publish the claimed frames as padding: receivers skip them. */
+/* Publish the claimed frames as padding: receivers skip them. The
+ * message id goes back to the framer when no claim was taken since, so
+ * the next message reuses it and receivers count no id gap. */
 MYL_API void myl_frame_abort(myl_framer *f, const myl_frame_span *c);
 
 MYL_API int myl_defrag_open(myl_ring *ring, const char *id, const myl_consumer_opts *copts,
