@@ -110,6 +110,16 @@ static void fill(mylc_buf *out, mylc_str sec, const hole *holes)
     }
 }
 
+/* Section sec of both templates, each after a blank line: the header's
+ * into h, the source's into src. */
+static void fill_both(mylc_buf *h, mylc_buf *src, const char *sec, const hole *holes)
+{
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, sec), holes);
+    mylc_buf_putc(src, '\n');
+    fill(src, section(mylc_tpl_source, sec), holes);
+}
+
 /* ---- reflow: what clang-format would do to the lines we change ---- */
 
 static int paren_balance(const char *p, size_t n)
@@ -465,10 +475,7 @@ static void emit_enum(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         {"CASES", cases.p ? cases.p : ""},
         {NULL, NULL},
     };
-    mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, "enum"), holes);
-    mylc_buf_putc(src, '\n');
-    fill(src, section(mylc_tpl_source, "enum"), holes);
+    fill_both(h, src, "enum", holes);
     mylc_buf_free(&vals);
     mylc_buf_free(&cases);
 }
@@ -555,10 +562,7 @@ static void emit_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h,
         {"BACKING", backing_names[ch->backing]},
         {NULL, NULL},
     };
-    mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, "channel"), holes);
-    mylc_buf_putc(src, '\n');
-    fill(src, section(mylc_tpl_source, "channel"), holes);
+    fill_both(h, src, "channel", holes);
 }
 
 /* A brace-enclosed initializer list "{a, b, c}" in a layout clang-format
@@ -1085,10 +1089,7 @@ static void emit_compact_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf
     hole holes[] = {
         {"NAME", cstr(c, d->name)}, {"T", d->cname}, {"PUT", put.p}, {"GET", get.p}, {NULL, NULL},
     };
-    mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, "compact_record"), holes);
-    mylc_buf_putc(src, '\n');
-    fill(src, section(mylc_tpl_source, "compact_record"), holes);
+    fill_both(h, src, "compact_record", holes);
     mylc_buf_free(&put);
     mylc_buf_free(&get);
 }
@@ -1326,10 +1327,7 @@ static void emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf 
         {"GET", get.p},
         {NULL, NULL},
     };
-    mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, "compact_table"), holes);
-    mylc_buf_putc(src, '\n');
-    fill(src, section(mylc_tpl_source, "compact_table"), holes);
+    fill_both(h, src, "compact_table", holes);
     mylc_buf_free(&members);
     mylc_buf_free(&put);
     mylc_buf_free(&get);

@@ -159,76 +159,17 @@ static const char *const raw_suffixes[] = {
     NULL,
 };
 
-static const char *const framed_suffixes[] = {
-    "desc",
-    "frame_opts",
-    "create",
-    "attach",
-    "check",
-    "sender",
-    "sender_open",
-    "sender_close",
-    "sender_send",
-    "sender_claim",
-    "sender_claim_data",
-    "sender_commit",
-    "sender_abort",
-    "receiver",
-    "receiver_open",
-    "receiver_close",
-    "receiver_recv",
-    "receiver_release",
-    NULL,
-};
+/* One framed ring; FlatBuffers and compact channels add their own. */
+#define FRAMED_SUFFIXES                                                                            \
+    "desc", "frame_opts", "create", "attach", "check", "sender", "sender_open", "sender_close",    \
+        "sender_send", "sender_claim", "sender_claim_data", "sender_commit", "sender_abort",       \
+        "receiver", "receiver_open", "receiver_close", "receiver_recv", "receiver_release"
 
-static const char *const fb_framed_suffixes[] = {
-    "desc",
-    "frame_opts",
-    "create",
-    "attach",
-    "check",
-    "sender",
-    "sender_open",
-    "sender_close",
-    "sender_send",
-    "sender_claim",
-    "sender_claim_data",
-    "sender_commit",
-    "sender_abort",
-    "sender_build_begin",
-    "sender_build_commit",
-    "receiver",
-    "receiver_open",
-    "receiver_close",
-    "receiver_recv",
-    "receiver_release",
-    "receiver_read",
-    NULL,
-};
-
-static const char *const compact_framed_suffixes[] = {
-    "desc",
-    "frame_opts",
-    "create",
-    "attach",
-    "check",
-    "sender",
-    "sender_open",
-    "sender_close",
-    "sender_send",
-    "sender_claim",
-    "sender_claim_data",
-    "sender_commit",
-    "sender_abort",
-    "sender_put",
-    "receiver",
-    "receiver_open",
-    "receiver_close",
-    "receiver_recv",
-    "receiver_release",
-    "receiver_get",
-    NULL,
-};
+static const char *const framed_suffixes[] = {FRAMED_SUFFIXES, NULL};
+static const char *const fb_framed_suffixes[] = {FRAMED_SUFFIXES, "sender_build_begin",
+                                                 "sender_build_commit", "receiver_read", NULL};
+static const char *const compact_framed_suffixes[] = {FRAMED_SUFFIXES, "sender_put", "receiver_get",
+                                                      NULL};
 
 /* Size classes and lanes share these, then add their own arrays. */
 #define GROUP_SUFFIXES                                                                             \
