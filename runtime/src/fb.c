@@ -48,262 +48,21 @@ MYL__COLD static int vfail(const vctx *v, int err, uint64_t off, const myl_fb_ta
     return err;
 }
 
-/* The official Verify(elem, elem_len). */
-static inline bool inb(const vctx *v, uint64_t off, uint64_t len)
-{
-    return len < v->size && off <= v->size - len;
-}
+#define V(name) name##_fast
+#define VSTRICT(v) false
+#define VALIGN(v) true
+#include "fb_verify.h"
+#undef V
+#undef VSTRICT
+#undef VALIGN
 
-static inline bool aligned(const vctx *v, uint64_t off, uint64_t a)
-{
-    return (off & (a - 1)) == 0 || !v->align;
-}
-
-/* The official VerifyOffset: an aligned, in-bounds uoffset, non-zero and
- * below 2^31, whose target has at least one byte in the buffer. */
-static inline int voffset(const vctx *v, uint64_t at, uint64_t *target)
-{
-    if (!aligned(v, at, 4))
-        return MYL_EFBALIGN;
-    if (!inb(v, at, 4))
-        return MYL_EFBBOUNDS;
-    uint32_t o = myl_ld32(v->buf + at);
-    if (o == 0 || o > (uint32_t)INT32_MAX)
-        return MYL_EFBOFFSET;
-    if (!inb(v, at + o, 1))
-        return MYL_EFBBOUNDS;
-    *target = at + o;
-    return 0;
-}
-
-/* The official VerifyVectorOrString: returns the count and the end. */
-static inline int vvector(const vctx *v, uint64_t at, uint32_t elem_size, uint32_t *count,
-                          uint64_t *end)
-{
-    if (!aligned(v, at, 4))
-        return MYL_EFBALIGN;
-    if (!inb(v, at, 4))
-        return MYL_EFBBOUNDS;
-    uint32_t n = myl_ld32(v->buf + at);
-    /* The official n < MAX / elem_size (so that the byte size cannot
-     * overflow), without a division: for integers, n < floor(M / e) is
-     * (n + 1) * e <= M, and the product fits 64 bits. */
-    if (((uint64_t)n + 1) * elem_size > MYL_FB_MAX_BUFFER_SIZE)
-        return MYL_EFBVECLEN;
-    uint64_t bytes = 4 + (uint64_t)elem_size * n;
-    if (!inb(v, at, bytes))
-        return MYL_EFBBOUNDS;
-    *count = n;
-    *end = at + bytes;
-    return 0;
-}
-
-static inline int vstring(const vctx *v, uint64_t at, uint64_t *where)
-{
-    uint32_t n;
-    uint64_t end;
-    *where = at;
-    int rc = vvector(v, at, 1, &n, &end);
-    if (rc)
-        return rc;
-    *where = end;
-    if (!inb(v, end, 1))
-        return MYL_EFBBOUNDS;
-    if (v->buf[end] != 0)
-        return MYL_EFBSTRING;
-    return 0;
-}
-
-static int vtable(vctx *v, uint64_t t, const myl_fb_table_desc *d);
-
-static int vunion(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, const myl_fb_table_desc *d,
-                  const myl_fb_field_desc *f, bool present, uint64_t target)
-{
-    /* The type field, read as the official code reads it (absent: NONE);
-     * checked here too so that descriptor order does not matter. */
-    uint32_t vo = MYL_FB_VT(f->type_id);
-    uint16_t to = vo < vsize ? myl_ld16(v->buf + vt + vo) : 0;
-    uint8_t type = 0;
-    if (to) {
-        if (!inb(v, t + to, 1))
-            return vfail(v, MYL_EFBBOUNDS, t + to, d, f);
-        type = v->buf[t + to];
-    }
-    const myl_fb_union_desc *u = f->un;
-    if (type == 0) {
-        if (v->strict && present)
-            return vfail(v, MYL_EFBUNION, t + to, d, f);
-        return 0;
-    }
-    if (!u || type > u->count || !u->members[type - 1]) {
-        /* Unknown member: the official verifier accepts it (forward
-         * compatibility), and so does ours unless strict. */
-        if (v->strict)
-            return vfail(v, MYL_EFBUNION, t + to, d, f);
-        return 0;
-    }
-    if (!present) {
-        if (v->strict)
-            return vfail(v, MYL_EFBUNION, t + to, d, f);
-        return 0;
-    }
-    return vtable(v, target, u->members[type - 1]);
-}
-
-static int vfield(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, uint32_t objsize,
-                  const myl_fb_table_desc *d, const myl_fb_field_desc *f)
-{
-    uint32_t vo = MYL_FB_VT(f->id);
-    uint16_t fo = vo < vsize ? myl_ld16(v->buf + vt + vo) : 0;
-    int rc;
-    if (!fo) {
-        if (f->flags & MYL_FB_F_REQUIRED)
-            return vfail(v, MYL_EFBREQUIRED, t, d, f);
-        if (f->kind == MYL_FB_K_UNION && v->strict)
-            return vunion(v, t, vt, vsize, d, f, false, 0);
-        return 0;
-    }
-    uint64_t at = t + fo;
-    uint32_t size, align;
-    switch (f->kind) {
-    case MYL_FB_K_SCALAR:
-        size = align = f->size;
-        break;
-    case MYL_FB_K_UNION_TYPE:
-        size = align = 1;
-        break;
-    case MYL_FB_K_STRUCT:
-        size = f->size;
-        align = f->align ? f->align : 1;
-        break;
-    default:
-        size = align = 0; /* a uoffset: below */
-        break;
-    }
-    if (size) {
-        /* inline data: scalar, struct or union type */
-        if (v->strict && (uint32_t)fo + size > objsize)
-            return vfail(v, MYL_EFBVTABLE, vt + vo, d, f);
-        if (!aligned(v, at, align))
-            return vfail(v, MYL_EFBALIGN, at, d, f);
-        if (!inb(v, at, size))
-            return vfail(v, MYL_EFBBOUNDS, at, d, f);
-        return 0;
-    }
-    if (v->strict && (uint32_t)fo + 4 > objsize)
-        return vfail(v, MYL_EFBVTABLE, vt + vo, d, f);
-    uint64_t target;
-    rc = voffset(v, at, &target);
-    if (rc)
-        return vfail(v, rc, at, d, f);
-    uint32_t n;
-    uint64_t end, where;
-    switch (f->kind) {
-    case MYL_FB_K_STRING:
-        rc = vstring(v, target, &where);
-        return rc ? vfail(v, rc, where, d, f) : 0;
-    case MYL_FB_K_TABLE:
-        return vtable(v, target, f->table);
-    case MYL_FB_K_VEC_SCALAR:
-    case MYL_FB_K_VEC_STRUCT:
-        if (f->size == 0)
-            return vfail(v, MYL_EINVAL, at, d, f);
-        rc = vvector(v, target, f->size, &n, &end);
-        if (rc)
-            return vfail(v, rc, target, d, f);
-        if (v->strict && n) {
-            uint32_t ea = f->kind == MYL_FB_K_VEC_SCALAR ? f->size : (f->align ? f->align : 1);
-            if (((target + 4) & (ea - 1)) != 0)
-                return vfail(v, MYL_EFBALIGN, target + 4, d, f);
-        }
-        return 0;
-    case MYL_FB_K_VEC_STRING:
-    case MYL_FB_K_VEC_TABLE:
-        rc = vvector(v, target, 4, &n, &end);
-        if (rc)
-            return vfail(v, rc, target, d, f);
-        for (uint32_t i = 0; i < n; i++) {
-            /* Elements are followed without the non-zero test that
-             * field offsets get: that is what the official code does. */
-            uint64_t e = target + 4 + 4 * (uint64_t)i;
-            uint64_t o = e + myl_ld32(v->buf + e);
-            if (f->kind == MYL_FB_K_VEC_STRING) {
-                rc = vstring(v, o, &where);
-                if (rc)
-                    return vfail(v, rc, where, d, f);
-            } else {
-                rc = vtable(v, o, f->table);
-                if (rc)
-                    return rc;
-            }
-        }
-        return 0;
-    case MYL_FB_K_UNION:
-        return vunion(v, t, vt, vsize, d, f, true, target);
-    default:
-        return vfail(v, MYL_EINVAL, at, d, f);
-    }
-}
-
-static int vtable(vctx *v, uint64_t t, const myl_fb_table_desc *d)
-{
-    if (!d)
-        return vfail(v, MYL_EINVAL, t, d, NULL);
-    if (!aligned(v, t, 4))
-        return vfail(v, MYL_EFBALIGN, t, d, NULL);
-    if (!inb(v, t, 4))
-        return vfail(v, MYL_EFBBOUNDS, t, d, NULL);
-    /* The vtable may sit before or after its table; the subtraction wraps
-     * (as size_t does in the official code) and the bounds check catches
-     * the result. */
-    uint64_t vt = t - (uint64_t)(int64_t)(int32_t)myl_ld32(v->buf + t);
-    v->depth++;
-    v->tables++;
-    if (v->depth > v->max_depth)
-        return vfail(v, MYL_EFBDEPTH, t, d, NULL);
-    if (v->tables > v->max_tables)
-        return vfail(v, MYL_EFBTABLES, t, d, NULL);
-    if (!aligned(v, vt, 2))
-        return vfail(v, MYL_EFBALIGN, vt, d, NULL);
-    if (!inb(v, vt, 2))
-        return vfail(v, MYL_EFBBOUNDS, vt, d, NULL);
-    uint32_t vsize = myl_ld16(v->buf + vt);
-    if (vsize & 1)
-        return vfail(v, MYL_EFBVTABLE, vt, d, NULL);
-    if (!inb(v, vt, vsize))
-        return vfail(v, MYL_EFBBOUNDS, vt, d, NULL);
-    uint32_t objsize = 0;
-    if (v->strict) {
-        if (vsize < 4)
-            return vfail(v, MYL_EFBVTABLE, vt, d, NULL);
-        objsize = myl_ld16(v->buf + vt + 2);
-        if (objsize < 4)
-            return vfail(v, MYL_EFBVTABLE, vt, d, NULL);
-        if (!inb(v, t, objsize))
-            return vfail(v, MYL_EFBBOUNDS, t, d, NULL);
-    }
-    const uint8_t *vtp = v->buf + vt;
-    for (uint32_t i = 0; i < d->nfields; i++) {
-        const myl_fb_field_desc *f = &d->fields[i];
-        /* Fast path for the common case, an optional scalar: absent, or
-         * aligned and inside the buffer. Anything else (and any failure,
-         * to report it) goes through vfield(). */
-        if (f->kind == MYL_FB_K_SCALAR && !v->strict && !(f->flags & MYL_FB_F_REQUIRED)) {
-            uint32_t vo = MYL_FB_VT(f->id);
-            uint16_t fo = vo < vsize ? myl_ld16(vtp + vo) : 0;
-            if (!fo)
-                continue;
-            uint64_t at = t + fo;
-            if (aligned(v, at, f->size) && inb(v, at, f->size))
-                continue;
-        }
-        int rc = vfield(v, t, vt, vsize, objsize, d, f);
-        if (rc)
-            return rc;
-    }
-    v->depth--;
-    return 0;
-}
+#define V(name) name##_any
+#define VSTRICT(v) ((v)->strict)
+#define VALIGN(v) ((v)->align)
+#include "fb_verify.h"
+#undef V
+#undef VSTRICT
+#undef VALIGN
 
 int myl_fb_verify(const void *buf, size_t len, const myl_fb_table_desc *root,
                   const myl_fb_verify_opts *opts, myl_fb_verify_info *info)
@@ -337,10 +96,12 @@ int myl_fb_verify(const void *buf, size_t len, const myl_fb_table_desc *root,
     if (ident && !myl_fb_has_ident(buf, len, ident))
         return vfail(&v, MYL_EFBIDENT, 4, root, NULL);
     uint64_t t;
-    int rc = voffset(&v, 0, &t);
+    int rc = voffset_any(&v, 0, &t);
     if (rc)
         return vfail(&v, rc, 0, root, NULL);
-    return vtable(&v, t, root);
+    if (!v.strict && v.align)
+        return vtable_fast(&v, t, root);
+    return vtable_any(&v, t, root);
 }
 
 /* ---- builder ----------------------------------------------------------- */

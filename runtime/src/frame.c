@@ -393,7 +393,7 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
             d->next_index = 0;
             d->filled = 0;
         } else if (!d->in_msg || h.msg_id != d->msg_id || h.index != d->next_index ||
-                   h.total != d->total) {
+                   h.total != d->total || h.kind != d->kind) {
             /* A continuation that does not continue anything we hold. */
             myl_consumer_release(c, 1);
             count_bad(d);

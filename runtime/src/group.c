@@ -404,9 +404,12 @@ static uint32_t pick_lane(myl_group_receiver *r)
 }
 
 /* Ordered: the held message that is its sender's next, if any; else, once
- * give_up, the held message with the lowest id (its predecessors are lost). */
-static uint32_t pick_ordered(myl_group_receiver *r, bool give_up)
+ * give_up, the held message with the lowest id (its predecessors are lost).
+ * *first tells that the pick is the first message of a sender not seen
+ * yet. */
+static uint32_t pick_ordered(myl_group_receiver *r, bool give_up, bool *first)
 {
+    *first = false;
     uint32_t best = UINT32_MAX;
     for (uint32_t i = 0; i < r->g->count; i++) {
         if (!r->held[i])
@@ -425,6 +428,7 @@ static uint32_t pick_ordered(myl_group_receiver *r, bool give_up)
     if (!r->seen[who] || give_up) {
         if (r->seen[who])
             r->order_gaps++;
+        *first = !r->seen[who];
         return best;
     }
     return UINT32_MAX;
@@ -465,7 +469,18 @@ int myl_group_recv(myl_group_receiver *r, myl_frame_msg *m, uint32_t *ring, int6
                 uint64_t now = myl__now_ns();
                 if (!stuck_since)
                     stuck_since = now;
-                i = pick_ordered(r, now - stuck_since >= ORDER_WAIT_NS);
+                bool give_up = now - stuck_since >= ORDER_WAIT_NS, first;
+                i = pick_ordered(r, give_up, &first);
+                if (i != UINT32_MAX && first) {
+                    /* A sender's first message, seen on one ring while an
+                     * earlier one was published on a ring that fill() had
+                     * already looked at. Everything that sender published
+                     * before it is visible now (the acquire of its
+                     * publication, which pairs with the sender's release):
+                     * one more look finds the earlier ones. */
+                    err = fill(r, &any);
+                    i = pick_ordered(r, give_up, &first);
+                }
             } else {
                 for (i = 0; i < g->count && !r->held[i]; i++)
                     ;

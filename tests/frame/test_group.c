@@ -1,6 +1,8 @@
 /* Size classes and priority lanes over framed rings. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 #include "harness.h"
 
@@ -159,6 +161,72 @@ static void test_classes_order_under_concurrency(void **state)
     myl_group_unlink(&o);
 }
 
+/* A receiver's first message from a sender must be that sender's first
+ * one even when the second, on another ring, is seen first: fill() looked
+ * at the small class before the sender published there, then at the large
+ * class after it published there too. Each round opens a fresh receiver
+ * (which knows nothing of the sender) and races the sender's two sends
+ * against the receive. */
+struct race_arg {
+    myl_group *g;
+    int rounds;
+    atomic_int go; /* round number the sender may send */
+    int rc;
+};
+
+static void *send_pairs(void *arg)
+{
+    struct race_arg *a = arg;
+    myl_group_sender *s;
+    if ((a->rc = myl_group_sender_open(a->g, NULL, &s)) < 0)
+        return NULL;
+    uint8_t big[900];
+    memset(big, 7, sizeof big);
+    for (int k = 1; k <= a->rounds && a->rc == 0; k++) {
+        /* Acquire: pairs with the receiver's release after it opened. */
+        while (atomic_load_explicit(&a->go, memory_order_acquire) < k)
+            sched_yield();
+        a->rc = myl_group_send(s, 0, "a", 1, 1, 10000000000);
+        if (a->rc == 0)
+            a->rc = myl_group_send(s, 0, big, sizeof big, 2, 10000000000);
+    }
+    myl_group_sender_close(s);
+    return NULL;
+}
+
+static void test_classes_first_message_race(void **state)
+{
+    (void)state;
+    myl_group_opts o = classes_opts("clsfirst");
+    myl_group_unlink(&o);
+    myl_group *g;
+    assert_int_equal(myl_group_create(&o, &g), 0);
+    struct race_arg a = {.g = g, .rounds = 5000};
+    atomic_init(&a.go, 0);
+    pthread_t t;
+    pthread_create(&t, NULL, send_pairs, &a);
+    for (int k = 1; k <= a.rounds; k++) {
+        myl_group_receiver *r;
+        assert_int_equal(myl_group_receiver_open(g, "rx", MYL_GROUP_ORDERED, NULL, &r), 0);
+        /* Release: pairs with the sender's acquire; the receiver is
+         * registered on every ring before the sender sends. */
+        atomic_store_explicit(&a.go, k, memory_order_release);
+        myl_frame_msg m;
+        uint32_t cls = 9;
+        assert_int_equal(myl_group_recv(r, &m, &cls, 10000000000), 0);
+        assert_int_equal(m.kind, 1);
+        assert_int_equal(cls, 0);
+        assert_int_equal(myl_group_recv(r, &m, &cls, 10000000000), 0);
+        assert_int_equal(m.kind, 2);
+        assert_int_equal(cls, 2);
+        myl_group_receiver_close(r);
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(a.rc, 0);
+    myl_group_close(g);
+    myl_group_unlink(&o);
+}
+
 /* Deliver everything queued on the lanes; record the lane of each. */
 static int drain(myl_group_receiver *r, uint32_t *seq, int max)
 {
@@ -276,6 +344,7 @@ static void test_pressure_and_high_water(void **state)
 }
 
 MYL_TEST_MAIN("group", cmocka_unit_test(test_names_and_options),
+              cmocka_unit_test(test_classes_first_message_race),
               cmocka_unit_test(test_classes_pick_smallest_and_keep_order),
               cmocka_unit_test(test_classes_order_under_concurrency),
               cmocka_unit_test(test_lanes_priority_and_starvation_guard),

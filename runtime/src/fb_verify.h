@@ -1,0 +1,262 @@
+/* The verifier's body, included twice by fb.c: V(name) names a function
+ * of this copy, VSTRICT(v) and VALIGN(v) are the modes (constants in the
+ * copy for the default options, the options' fields in the other), so the
+ * default verification carries no per-check test of its options. */
+
+/* The official Verify(elem, elem_len). */
+static inline bool V(inb)(const vctx *v, uint64_t off, uint64_t len)
+{
+    return len < v->size && off <= v->size - len;
+}
+
+static inline bool V(aligned)(const vctx *v, uint64_t off, uint64_t a)
+{
+    (void)v; /* a constant mode does not read it */
+    return (off & (a - 1)) == 0 || !VALIGN(v);
+}
+
+/* The official VerifyOffset: an aligned, in-bounds uoffset, non-zero and
+ * below 2^31, whose target has at least one byte in the buffer. */
+static inline int V(voffset)(const vctx *v, uint64_t at, uint64_t *target)
+{
+    if (!V(aligned)(v, at, 4))
+        return MYL_EFBALIGN;
+    if (!V(inb)(v, at, 4))
+        return MYL_EFBBOUNDS;
+    uint32_t o = myl_ld32(v->buf + at);
+    if (o == 0 || o > (uint32_t)INT32_MAX)
+        return MYL_EFBOFFSET;
+    if (!V(inb)(v, at + o, 1))
+        return MYL_EFBBOUNDS;
+    *target = at + o;
+    return 0;
+}
+
+/* The official VerifyVectorOrString: returns the count and the end. */
+static inline int V(vvector)(const vctx *v, uint64_t at, uint32_t elem_size, uint32_t *count,
+                             uint64_t *end)
+{
+    if (!V(aligned)(v, at, 4))
+        return MYL_EFBALIGN;
+    if (!V(inb)(v, at, 4))
+        return MYL_EFBBOUNDS;
+    uint32_t n = myl_ld32(v->buf + at);
+    /* The official n < MAX / elem_size (so that the byte size cannot
+     * overflow), without a division: for integers, n < floor(M / e) is
+     * (n + 1) * e <= M, and the product fits 64 bits. */
+    if (((uint64_t)n + 1) * elem_size > MYL_FB_MAX_BUFFER_SIZE)
+        return MYL_EFBVECLEN;
+    uint64_t bytes = 4 + (uint64_t)elem_size * n;
+    if (!V(inb)(v, at, bytes))
+        return MYL_EFBBOUNDS;
+    *count = n;
+    *end = at + bytes;
+    return 0;
+}
+
+static inline int V(vstring)(const vctx *v, uint64_t at, uint64_t *where)
+{
+    uint32_t n;
+    uint64_t end;
+    *where = at;
+    int rc = V(vvector)(v, at, 1, &n, &end);
+    if (rc)
+        return rc;
+    *where = end;
+    if (!V(inb)(v, end, 1))
+        return MYL_EFBBOUNDS;
+    if (v->buf[end] != 0)
+        return MYL_EFBSTRING;
+    return 0;
+}
+
+static int V(vtable)(vctx *v, uint64_t t, const myl_fb_table_desc *d);
+
+static int V(vunion)(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, const myl_fb_table_desc *d,
+                     const myl_fb_field_desc *f, bool present, uint64_t target)
+{
+    /* The type field, read as the official code reads it (absent: NONE);
+     * checked here too so that descriptor order does not matter. */
+    uint32_t vo = MYL_FB_VT(f->type_id);
+    uint16_t to = vo < vsize ? myl_ld16(v->buf + vt + vo) : 0;
+    uint8_t type = 0;
+    if (to) {
+        if (!V(inb)(v, t + to, 1))
+            return vfail(v, MYL_EFBBOUNDS, t + to, d, f);
+        type = v->buf[t + to];
+    }
+    const myl_fb_union_desc *u = f->un;
+    if (type == 0) {
+        if (VSTRICT(v) && present)
+            return vfail(v, MYL_EFBUNION, t + to, d, f);
+        return 0;
+    }
+    if (!u || type > u->count || !u->members[type - 1]) {
+        /* Unknown member: the official verifier accepts it (forward
+         * compatibility), and so does ours unless strict. */
+        if (VSTRICT(v))
+            return vfail(v, MYL_EFBUNION, t + to, d, f);
+        return 0;
+    }
+    if (!present) {
+        if (VSTRICT(v))
+            return vfail(v, MYL_EFBUNION, t + to, d, f);
+        return 0;
+    }
+    return V(vtable)(v, target, u->members[type - 1]);
+}
+
+static int V(vfield)(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, uint32_t objsize,
+                     const myl_fb_table_desc *d, const myl_fb_field_desc *f)
+{
+    uint32_t vo = MYL_FB_VT(f->id);
+    uint16_t fo = vo < vsize ? myl_ld16(v->buf + vt + vo) : 0;
+    int rc;
+    if (!fo) {
+        if (f->flags & MYL_FB_F_REQUIRED)
+            return vfail(v, MYL_EFBREQUIRED, t, d, f);
+        if (f->kind == MYL_FB_K_UNION && VSTRICT(v))
+            return V(vunion)(v, t, vt, vsize, d, f, false, 0);
+        return 0;
+    }
+    uint64_t at = t + fo;
+    uint32_t size, align;
+    switch (f->kind) {
+    case MYL_FB_K_SCALAR:
+        size = align = f->size;
+        break;
+    case MYL_FB_K_UNION_TYPE:
+        size = align = 1;
+        break;
+    case MYL_FB_K_STRUCT:
+        size = f->size;
+        align = f->align ? f->align : 1;
+        break;
+    default:
+        size = align = 0; /* a uoffset: below */
+        break;
+    }
+    if (size) {
+        /* inline data: scalar, struct or union type */
+        if (VSTRICT(v) && (uint32_t)fo + size > objsize)
+            return vfail(v, MYL_EFBVTABLE, vt + vo, d, f);
+        if (!V(aligned)(v, at, align))
+            return vfail(v, MYL_EFBALIGN, at, d, f);
+        if (!V(inb)(v, at, size))
+            return vfail(v, MYL_EFBBOUNDS, at, d, f);
+        return 0;
+    }
+    if (VSTRICT(v) && (uint32_t)fo + 4 > objsize)
+        return vfail(v, MYL_EFBVTABLE, vt + vo, d, f);
+    uint64_t target;
+    rc = V(voffset)(v, at, &target);
+    if (rc)
+        return vfail(v, rc, at, d, f);
+    uint32_t n;
+    uint64_t end, where;
+    switch (f->kind) {
+    case MYL_FB_K_STRING:
+        rc = V(vstring)(v, target, &where);
+        return rc ? vfail(v, rc, where, d, f) : 0;
+    case MYL_FB_K_TABLE:
+        return V(vtable)(v, target, f->table);
+    case MYL_FB_K_VEC_SCALAR:
+    case MYL_FB_K_VEC_STRUCT:
+        if (f->size == 0)
+            return vfail(v, MYL_EINVAL, at, d, f);
+        rc = V(vvector)(v, target, f->size, &n, &end);
+        if (rc)
+            return vfail(v, rc, target, d, f);
+        if (VSTRICT(v) && n) {
+            uint32_t ea = f->kind == MYL_FB_K_VEC_SCALAR ? f->size : (f->align ? f->align : 1);
+            if (((target + 4) & (ea - 1)) != 0)
+                return vfail(v, MYL_EFBALIGN, target + 4, d, f);
+        }
+        return 0;
+    case MYL_FB_K_VEC_STRING:
+    case MYL_FB_K_VEC_TABLE:
+        rc = V(vvector)(v, target, 4, &n, &end);
+        if (rc)
+            return vfail(v, rc, target, d, f);
+        for (uint32_t i = 0; i < n; i++) {
+            /* Elements are followed without the non-zero test that
+             * field offsets get: that is what the official code does. */
+            uint64_t e = target + 4 + 4 * (uint64_t)i;
+            uint64_t o = e + myl_ld32(v->buf + e);
+            if (f->kind == MYL_FB_K_VEC_STRING) {
+                rc = V(vstring)(v, o, &where);
+                if (rc)
+                    return vfail(v, rc, where, d, f);
+            } else {
+                rc = V(vtable)(v, o, f->table);
+                if (rc)
+                    return rc;
+            }
+        }
+        return 0;
+    case MYL_FB_K_UNION:
+        return V(vunion)(v, t, vt, vsize, d, f, true, target);
+    default:
+        return vfail(v, MYL_EINVAL, at, d, f);
+    }
+}
+
+static int V(vtable)(vctx *v, uint64_t t, const myl_fb_table_desc *d)
+{
+    if (!d)
+        return vfail(v, MYL_EINVAL, t, d, NULL);
+    if (!V(aligned)(v, t, 4))
+        return vfail(v, MYL_EFBALIGN, t, d, NULL);
+    if (!V(inb)(v, t, 4))
+        return vfail(v, MYL_EFBBOUNDS, t, d, NULL);
+    /* The vtable may sit before or after its table; the subtraction wraps
+     * (as size_t does in the official code) and the bounds check catches
+     * the result. */
+    uint64_t vt = t - (uint64_t)(int64_t)(int32_t)myl_ld32(v->buf + t);
+    v->depth++;
+    v->tables++;
+    if (v->depth > v->max_depth)
+        return vfail(v, MYL_EFBDEPTH, t, d, NULL);
+    if (v->tables > v->max_tables)
+        return vfail(v, MYL_EFBTABLES, t, d, NULL);
+    if (!V(aligned)(v, vt, 2))
+        return vfail(v, MYL_EFBALIGN, vt, d, NULL);
+    if (!V(inb)(v, vt, 2))
+        return vfail(v, MYL_EFBBOUNDS, vt, d, NULL);
+    uint32_t vsize = myl_ld16(v->buf + vt);
+    if (vsize & 1)
+        return vfail(v, MYL_EFBVTABLE, vt, d, NULL);
+    if (!V(inb)(v, vt, vsize))
+        return vfail(v, MYL_EFBBOUNDS, vt, d, NULL);
+    uint32_t objsize = 0;
+    if (VSTRICT(v)) {
+        if (vsize < 4)
+            return vfail(v, MYL_EFBVTABLE, vt, d, NULL);
+        objsize = myl_ld16(v->buf + vt + 2);
+        if (objsize < 4)
+            return vfail(v, MYL_EFBVTABLE, vt, d, NULL);
+        if (!V(inb)(v, t, objsize))
+            return vfail(v, MYL_EFBBOUNDS, t, d, NULL);
+    }
+    const uint8_t *vtp = v->buf + vt;
+    for (uint32_t i = 0; i < d->nfields; i++) {
+        const myl_fb_field_desc *f = &d->fields[i];
+        /* Fast path for the common case, an optional scalar: absent, or
+         * aligned and inside the buffer. Anything else (and any failure,
+         * to report it) goes through V(vfield)(). */
+        if (f->kind == MYL_FB_K_SCALAR && !VSTRICT(v) && !(f->flags & MYL_FB_F_REQUIRED)) {
+            uint32_t vo = MYL_FB_VT(f->id);
+            uint16_t fo = vo < vsize ? myl_ld16(vtp + vo) : 0;
+            if (!fo)
+                continue;
+            uint64_t at = t + fo;
+            if (V(aligned)(v, at, f->size) && V(inb)(v, at, f->size))
+                continue;
+        }
+        int rc = V(vfield)(v, t, vt, vsize, objsize, d, f);
+        if (rc)
+            return rc;
+    }
+    v->depth--;
+    return 0;
+}
