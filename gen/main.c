@@ -58,14 +58,14 @@ static int make_dirs(const char *dir)
     if (!p)
         return -1;
     int rc = 0;
-    for (char *q = p + 1; rc == 0; q++) {
-        if (*q != '/' && *q)
-            continue;
+    for (char *q = p; rc == 0; q++) {
         char c = *q;
-        *q = 0;
-        if (mkdir(p, 0777) != 0 && errno != EEXIST)
-            rc = -1;
-        *q = c;
+        if (q != p && (c == '/' || !c)) {
+            *q = 0;
+            if (mkdir(p, 0777) != 0 && errno != EEXIST)
+                rc = -1;
+            *q = c;
+        }
         if (!c)
             break;
     }
@@ -189,7 +189,7 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
         } else if ((r = need_arg(argc, argv, &i, "-o", &v)) != 0) {
             if (r < 0)
                 return EXIT_USAGE;
-            outdir = v;
+            outdir = *v ? v : "."; /* -o "": the current directory */
         } else if ((r = need_arg(argc, argv, &i, "-I", &v)) != 0) {
             if (r < 0)
                 return EXIT_USAGE;

@@ -97,4 +97,6 @@ grep -q 'too many errors (50), stopping' "$work/e" || { echo "FAIL: error cap"; 
 "$m" --check "$work" 2>/dev/null; check "a directory as input" 1 $?
 "$m" -o "$work/deep/er/out" "$schemas/ticks.myl"; check "missing parents of -o" 0 $?
 [ -f "$work/deep/er/out/ticks.myl.h" ] || { echo "FAIL: -o parents not created"; fail=1; }
+(cd "$work/deep" && "$m" -o "" "$schemas/ticks.myl"); check "-o empty: the current directory" 0 $?
+[ -f "$work/deep/ticks.myl.h" ] || { echo "FAIL: -o \"\" did not write here"; fail=1; }
 exit $fail
