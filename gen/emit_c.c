@@ -1310,9 +1310,6 @@ static void emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf 
         mylc_buf_puts(&put, "    (void)m;\n");
     if (!arena)
         mylc_buf_puts(&get, "    (void)a;\n");
-    if (!get.n || !arena) {
-        /* nothing nested: depth is only checked */
-    }
     members.p[--members.n] = 0;
     put.p[--put.n] = 0;
     get.p[--get.n] = 0;

@@ -244,14 +244,26 @@ static int V(vtable)(vctx *v, uint64_t t, const myl_fb_table_desc *d)
         /* Fast path for the common case, an optional scalar: absent, or
          * aligned and inside the buffer. Anything else (and any failure,
          * to report it) goes through V(vfield)(). */
-        if (f->kind == MYL_FB_K_SCALAR && !VSTRICT(v) && !(f->flags & MYL_FB_F_REQUIRED)) {
+        if (!VSTRICT(v) && !(f->flags & MYL_FB_F_REQUIRED)) {
             uint32_t vo = MYL_FB_VT(f->id);
             uint16_t fo = vo < vsize ? myl_ld16(vtp + vo) : 0;
-            if (!fo)
-                continue;
             uint64_t at = t + fo;
-            if (V(aligned)(v, at, f->size) && V(inb)(v, at, f->size))
-                continue;
+            if (f->kind == MYL_FB_K_SCALAR) {
+                if (!fo || (V(aligned)(v, at, f->size) && V(inb)(v, at, f->size)))
+                    continue;
+            } else if (f->kind == MYL_FB_K_STRING) {
+                uint64_t s, end;
+                uint32_t n;
+                if (!fo || (V(voffset)(v, at, &s) == 0 && V(vvector)(v, s, 1, &n, &end) == 0 &&
+                            V(inb)(v, end, 1) && v->buf[end] == 0))
+                    continue;
+            } else if (f->kind == MYL_FB_K_VEC_SCALAR || f->kind == MYL_FB_K_VEC_STRUCT) {
+                uint64_t s, end;
+                uint32_t n;
+                if (!fo || (f->size && V(voffset)(v, at, &s) == 0 &&
+                            V(vvector)(v, s, f->size, &n, &end) == 0))
+                    continue;
+            }
         }
         int rc = V(vfield)(v, t, vt, vsize, objsize, d, f);
         if (rc)
