@@ -1085,10 +1085,18 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         }
         ch->framed = ch->codec != MYLC_CODEC_RAW;
     } else if (x->kind == MYLC_D_TABLE || x->kind == MYLC_D_STRUCT) {
-        if (!codec_given)
-            ch->codec = MYLC_CODEC_FLATBUFFERS;
-        else if (ch->codec == MYLC_CODEC_RAW) {
+        bool tab = x->kind == MYLC_D_TABLE;
+        if (!codec_given) {
+            /* a FlatBuffer's root is a table: structs travel compact */
+            ch->codec = tab ? MYLC_CODEC_FLATBUFFERS : MYLC_CODEC_COMPACT;
+        } else if (ch->codec == MYLC_CODEC_RAW) {
             ERR(c, s, codec_off, "codec raw needs an event; '%.*s' is %s", S(x->name), a_kind(x));
+            return;
+        } else if (ch->codec == MYLC_CODEC_FLATBUFFERS && !tab) {
+            ERR(c, s, codec_off,
+                "codec flatbuffers needs a table (a FlatBuffer's root is a table); '%.*s' is a "
+                "struct: carry it in a table, or use codec compact",
+                S(x->name));
             return;
         }
         ch->framed = true;
