@@ -761,8 +761,11 @@ static inline int MYLT_CHAN_receiver_get(MYLT_CHAN_receiver *r, MYLT_T *out, myl
 /* @@compact_lanes */
 /* Channel MYLT_NAME carries MYLT_T, codec compact.
  *
- * _sender_put() encodes *m into buf (cap bytes) and sends it on lane
- * (MYLT_CHAN_LANE_*). Nothing is sent when encoding fails.
+ * _sender_put() encodes *m straight into a frame claimed on lane
+ * (MYLT_CHAN_LANE_*; MYLT_DATA data bytes) and publishes it; a message that
+ * outgrows the frame is encoded into buf (cap bytes; NULL: MYL_ETOOBIG)
+ * instead and sent fragmented (the claimed frame is published as padding).
+ * Nothing is sent when encoding fails.
  *
  * _receiver_get() receives the next message and decodes it into *out
 MYLT_VIEWS
@@ -772,8 +775,21 @@ MYLT_VIEWS
 static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, uint32_t lane, const MYLT_T *m,
                                        void *buf, size_t cap, uint16_t kind, int64_t timeout_ns)
 {
+    myl_group_span span;
+    uint32_t room = 0;
     size_t len = 0;
-    int rc = MYLT_T_compact_encode(m, buf, cap, &len);
+    int rc = myl_group_claim(s->s, lane, MYLT_DATA, kind, &span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    /* room is set here, before it is passed by value below */
+    void *data = myl_group_claim_data(s->s, &span, 0, &room);
+    rc = MYLT_T_compact_encode(m, data, room, &len);
+    if (rc == 0)
+        return myl_group_commit_len(s->s, &span, len);
+    myl_group_abort(s->s, &span);
+    if (rc != MYL_ETOOBIG)
+        return rc;
+    rc = MYLT_T_compact_encode(m, buf, cap, &len);
     if (rc < 0)
         return rc;
     return myl_group_send(s->s, lane, buf, len, kind, timeout_ns);

@@ -162,7 +162,10 @@ int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind
     return 0;
 }
 
-int myl_frame_claim(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c, int64_t timeout_ns)
+/* Claims the frames of a len-byte message and writes their headers; the
+ * id is the framer's next (take) or the caller's (a group's). */
+static int claim(myl_framer *f, size_t len, uint16_t kind, bool take, uint64_t id,
+                 myl_frame_span *c, int64_t timeout_ns)
 {
     if (!f || !c)
         return MYL_EINVAL;
@@ -178,11 +181,22 @@ int myl_frame_claim(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c,
     c->seq = s;
     c->frames = frames;
     c->len = (uint32_t)len;
-    c->msg_id = take_id(f);
+    c->msg_id = take ? take_id(f) : id;
     for (uint32_t i = 0; i < frames; i++)
         write_header(f, s + i, frame_flags(i, frames), kind, c->msg_id, c->len, i,
                      frame_len(f, c->len, i));
     return 0;
+}
+
+int myl_frame_claim(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c, int64_t timeout_ns)
+{
+    return claim(f, len, kind, true, 0, c, timeout_ns);
+}
+
+int myl__frame_claim_id(myl_framer *f, size_t len, uint16_t kind, uint64_t id, myl_frame_span *c,
+                        int64_t timeout_ns)
+{
+    return claim(f, len, kind, false, id, c, timeout_ns);
 }
 
 void *myl_frame_claim_data(const myl_framer *f, const myl_frame_span *c, uint32_t i, uint32_t *len)
@@ -224,10 +238,15 @@ int myl_frame_commit_len(myl_framer *f, myl_frame_span *c, size_t len)
     return 0;
 }
 
-void myl_frame_abort(myl_framer *f, const myl_frame_span *c)
+void myl__frame_pad(myl_framer *f, const myl_frame_span *c)
 {
     for (uint32_t i = 0; i < c->frames; i++)
         write_header(f, c->seq + i, MYL_FRAME_PAD, 0, c->msg_id, 0, 0, 0);
+    myl_producer_publish(f->p, c->seq, c->frames);
+}
+
+void myl_frame_abort(myl_framer *f, const myl_frame_span *c)
+{
     /* The message id goes back when it was the last one taken, so that the
      * next message reuses it: receivers skip the padding without noting
      * its id, and see no gap (an abort followed by a send, the fallback of
@@ -238,7 +257,7 @@ void myl_frame_abort(myl_framer *f, const myl_frame_span *c)
         /* Relaxed: read only by the next producer to open this entry. */
         myl__store_relaxed(&f->p->ent->next_msg_id, f->next_id & MSG_ID_COUNTER_MASK);
     }
-    myl_producer_publish(f->p, c->seq, c->frames);
+    myl__frame_pad(f, c);
 }
 
 /* ---- receiving ---- */

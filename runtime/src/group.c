@@ -256,12 +256,10 @@ static void note_high_water(myl_framer *f)
         myl__store_relaxed(&p->ent->high_water, used); /* single writer: this producer */
 }
 
-int myl_group_send(myl_group_sender *s, uint32_t lane, const void *msg, size_t len, uint16_t kind,
-                   int64_t timeout_ns)
+/* The ring a message of len bytes goes to, or MYL_EINVAL / MYL_ETOOBIG. */
+static int pick_ring(const myl_group_sender *s, uint32_t lane, size_t len, uint32_t *ring)
 {
-    if (!s)
-        return MYL_EINVAL;
-    myl_group *g = s->g;
+    const myl_group *g = s->g;
     uint32_t i;
     if (g->kind == MYL_GROUP_LANES) {
         if (lane >= g->count)
@@ -274,14 +272,71 @@ int myl_group_send(myl_group_sender *s, uint32_t lane, const void *msg, size_t l
     }
     if (len > g->max_message)
         return MYL_ETOOBIG;
-    int rc = myl__frame_send_id(s->f[i], msg, len, kind, s->next_id, timeout_ns);
-    if (rc < 0)
-        return rc;
+    *ring = i;
+    return 0;
+}
+
+/* A message went out on ring i: the next id, the ring's high-water mark. */
+static void sent(myl_group_sender *s, uint32_t i)
+{
     s->next_id = (s->next_id & ~ID_MASK) | ((s->next_id + 1) & ID_MASK);
     /* Relaxed: read only by the next sender to open this entry. */
     myl__store_relaxed(&s->f[0]->p->ent->next_msg_id, s->next_id & ID_MASK);
     note_high_water(s->f[i]);
+}
+
+int myl_group_send(myl_group_sender *s, uint32_t lane, const void *msg, size_t len, uint16_t kind,
+                   int64_t timeout_ns)
+{
+    if (!s)
+        return MYL_EINVAL;
+    uint32_t i;
+    int rc = pick_ring(s, lane, len, &i);
+    if (rc < 0)
+        return rc;
+    rc = myl__frame_send_id(s->f[i], msg, len, kind, s->next_id, timeout_ns);
+    if (rc < 0)
+        return rc;
+    sent(s, i);
     return 0;
+}
+
+int myl_group_claim(myl_group_sender *s, uint32_t lane, size_t len, uint16_t kind,
+                    myl_group_span *sp, int64_t timeout_ns)
+{
+    if (!s || !sp)
+        return MYL_EINVAL;
+    int rc = pick_ring(s, lane, len, &sp->ring);
+    if (rc < 0)
+        return rc;
+    /* The id is taken at commit: an aborted claim leaves no gap in the
+     * send order that an ordered receiver would wait for. */
+    return myl__frame_claim_id(s->f[sp->ring], len, kind, s->next_id, &sp->f, timeout_ns);
+}
+
+void *myl_group_claim_data(const myl_group_sender *s, const myl_group_span *sp, uint32_t i,
+                           uint32_t *len)
+{
+    if (!s || !sp || sp->ring >= s->g->count)
+        return NULL;
+    return myl_frame_claim_data(s->f[sp->ring], &sp->f, i, len);
+}
+
+int myl_group_commit_len(myl_group_sender *s, myl_group_span *sp, size_t len)
+{
+    if (!s || !sp || sp->ring >= s->g->count)
+        return MYL_EINVAL;
+    int rc = myl_frame_commit_len(s->f[sp->ring], &sp->f, len);
+    if (rc == 0)
+        sent(s, sp->ring);
+    return rc;
+}
+
+void myl_group_abort(myl_group_sender *s, const myl_group_span *sp)
+{
+    if (!s || !sp || sp->ring >= s->g->count)
+        return;
+    myl__frame_pad(s->f[sp->ring], &sp->f);
 }
 
 static int level_of(const myl_group *g, uint32_t pct)

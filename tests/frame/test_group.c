@@ -227,6 +227,83 @@ static void test_classes_first_message_race(void **state)
     myl_group_unlink(&o);
 }
 
+/* Claims in place on a group: the lane's ring or the class for the length;
+ * commit of a shorter message; an abort takes no place in the send order
+ * (an ordered receiver waits for nothing). */
+static void test_group_claim(void **state)
+{
+    (void)state;
+    myl_group_opts o = classes_opts("gclaim");
+    myl_group_unlink(&o);
+    myl_group *g;
+    myl_group_sender *s;
+    myl_group_receiver *r;
+    assert_int_equal(myl_group_create(&o, &g), 0);
+    assert_int_equal(myl_group_sender_open(g, NULL, &s), 0);
+    assert_int_equal(myl_group_receiver_open(g, "rx", MYL_GROUP_ORDERED, NULL, &r), 0);
+    uint8_t msg[600];
+    fill(msg, sizeof msg, 5);
+    myl_group_span sp;
+    uint32_t room = 0;
+    /* 1: sent; 2: claimed in the 1024 class, aborted; 3: claimed for 500
+     * bytes (1024 class), committed at 100; 4: claimed in the 64 class */
+    assert_int_equal(myl_group_send(s, 0, msg, 10, 1, 0), 0);
+    assert_int_equal(myl_group_claim(s, 0, 500, 2, &sp, 0), 0);
+    assert_int_equal(sp.ring, 2);
+    myl_group_abort(s, &sp);
+    assert_int_equal(myl_group_claim(s, 0, 500, 3, &sp, 0), 0);
+    uint8_t *d = myl_group_claim_data(s, &sp, 0, &room);
+    assert_non_null(d);
+    assert_int_equal(room, 500);
+    memcpy(d, msg, 100);
+    assert_int_equal(myl_group_commit_len(s, &sp, 100), 0);
+    assert_int_equal(myl_group_claim(s, 0, 30, 4, &sp, 0), 0);
+    assert_int_equal(sp.ring, 0);
+    memcpy(myl_group_claim_data(s, &sp, 0, NULL), msg, 30);
+    assert_int_equal(myl_group_commit_len(s, &sp, 30), 0);
+    assert_null(myl_group_claim_data(s, &sp, 1, NULL));
+    assert_int_equal(myl_group_claim(s, 0, g->max_message + 1, 5, &sp, 0), MYL_ETOOBIG);
+    static const uint16_t kinds[] = {1, 3, 4};
+    static const size_t lens[] = {10, 100, 30};
+    for (int k = 0; k < 3; k++) {
+        myl_frame_msg m;
+        assert_int_equal(myl_group_recv(r, &m, NULL, 1000000000), 0);
+        assert_int_equal(m.kind, kinds[k]);
+        assert_int_equal(m.len, lens[k]);
+        assert_memory_equal(m.data, msg, m.len);
+    }
+    myl_frame_msg m;
+    assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT);
+    assert_int_equal(r->order_gaps, 0);
+    myl_group_receiver_close(r);
+    myl_group_sender_close(s);
+    myl_group_close(g);
+    assert_int_equal(myl_group_unlink(&o), 0);
+
+    /* lanes: the named lane, and none other */
+    myl_group_opts l = lanes_opts("glclaim");
+    myl_group_unlink(&l);
+    assert_int_equal(myl_group_create(&l, &g), 0);
+    assert_int_equal(myl_group_sender_open(g, NULL, &s), 0);
+    assert_int_equal(myl_group_receiver_open(g, "rx", 0, NULL, &r), 0);
+    assert_int_equal(myl_group_claim(s, 3, 8, 0, &sp, 0), MYL_EINVAL);
+    assert_int_equal(myl_group_claim(s, 1, 40, 7, &sp, 0), 0);
+    assert_int_equal(sp.ring, 1);
+    memcpy(myl_group_claim_data(s, &sp, 0, NULL), msg, 40);
+    assert_int_equal(myl_group_commit_len(s, &sp, 5), 0);
+    uint32_t lane = 9;
+    assert_int_equal(myl_group_recv(r, &m, &lane, 1000000000), 0);
+    assert_int_equal(lane, 1);
+    assert_int_equal(m.kind, 7);
+    assert_int_equal(m.len, 5);
+    assert_memory_equal(m.data, msg, 5);
+    assert_int_equal(myl_group_commit_len(NULL, &sp, 0), MYL_EINVAL);
+    myl_group_receiver_close(r);
+    myl_group_sender_close(s);
+    myl_group_close(g);
+    assert_int_equal(myl_group_unlink(&l), 0);
+}
+
 /* Deliver everything queued on the lanes; record the lane of each. */
 static int drain(myl_group_receiver *r, uint32_t *seq, int max)
 {
@@ -344,7 +421,7 @@ static void test_pressure_and_high_water(void **state)
 }
 
 MYL_TEST_MAIN("group", cmocka_unit_test(test_names_and_options),
-              cmocka_unit_test(test_classes_first_message_race),
+              cmocka_unit_test(test_classes_first_message_race), cmocka_unit_test(test_group_claim),
               cmocka_unit_test(test_classes_pick_smallest_and_keep_order),
               cmocka_unit_test(test_classes_order_under_concurrency),
               cmocka_unit_test(test_lanes_priority_and_starvation_guard),

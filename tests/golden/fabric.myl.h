@@ -1344,8 +1344,11 @@ void fabric_Cancel_compact_get(myl_cdec *d, fabric_Cancel *m, myl_carena *a, uns
 
 /* Channel control carries fabric_Request, codec compact.
  *
- * _sender_put() encodes *m into buf (cap bytes) and sends it on lane
- * (fabric_control_LANE_*). Nothing is sent when encoding fails.
+ * _sender_put() encodes *m straight into a frame claimed on lane
+ * (fabric_control_LANE_*; 1000u data bytes) and publishes it; a message that
+ * outgrows the frame is encoded into buf (cap bytes; NULL: MYL_ETOOBIG)
+ * instead and sent fragmented (the claimed frame is published as padding).
+ * Nothing is sent when encoding fails.
  *
  * _receiver_get() receives the next message and decodes it into *out
  * (strings and [u8]/[i8] point into the message, valid until the next
@@ -1357,8 +1360,21 @@ static inline int fabric_control_sender_put(fabric_control_sender *s, uint32_t l
                                             const fabric_Request *m, void *buf, size_t cap,
                                             uint16_t kind, int64_t timeout_ns)
 {
+    myl_group_span span;
+    uint32_t room = 0;
     size_t len = 0;
-    int rc = fabric_Request_compact_encode(m, buf, cap, &len);
+    int rc = myl_group_claim(s->s, lane, 1000u, kind, &span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    /* room is set here, before it is passed by value below */
+    void *data = myl_group_claim_data(s->s, &span, 0, &room);
+    rc = fabric_Request_compact_encode(m, data, room, &len);
+    if (rc == 0)
+        return myl_group_commit_len(s->s, &span, len);
+    myl_group_abort(s->s, &span);
+    if (rc != MYL_ETOOBIG)
+        return rc;
+    rc = fabric_Request_compact_encode(m, buf, cap, &len);
     if (rc < 0)
         return rc;
     return myl_group_send(s->s, lane, buf, len, kind, timeout_ns);

@@ -149,6 +149,13 @@ MYL_API void myl_defrag_release(myl_defrag *d);
 MYL_API int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind,
                                uint64_t id, int64_t timeout_ns);
 
+/* Publish claimed frames as padding, the message id left alone (groups
+ * take their ids at commit). */
+MYL_API void myl__frame_pad(myl_framer *f, const myl_frame_span *c);
+/* Claim with a caller-chosen message id (groups). */
+MYL_API int myl__frame_claim_id(myl_framer *f, size_t len, uint16_t kind, uint64_t id,
+                                myl_frame_span *c, int64_t timeout_ns);
+
 #ifdef __cplusplus
 }
 #endif

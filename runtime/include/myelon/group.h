@@ -119,6 +119,22 @@ MYL_API void myl_group_sender_close(myl_group_sender *s);
  * send on ring lane. */
 MYL_API int myl_group_send(myl_group_sender *s, uint32_t lane, const void *msg, size_t len,
                            uint16_t kind, int64_t timeout_ns);
+/* A message claimed in place on one ring of a group. */
+typedef struct myl_group_span {
+    myl_frame_span f;
+    uint32_t ring;
+} myl_group_span;
+
+/* Claim the frames of a len-byte message in place: on ring lane (lanes)
+ * or in the class myl_group_send() would pick (classes). Write frame i's
+ * data through myl_group_claim_data(), then commit (the claimed length or
+ * less) or abort (receivers skip it; it takes no place in the send order). */
+MYL_API int myl_group_claim(myl_group_sender *s, uint32_t lane, size_t len, uint16_t kind,
+                            myl_group_span *sp, int64_t timeout_ns);
+MYL_API void *myl_group_claim_data(const myl_group_sender *s, const myl_group_span *sp, uint32_t i,
+                                   uint32_t *len);
+MYL_API int myl_group_commit_len(myl_group_sender *s, myl_group_span *sp, size_t len);
+MYL_API void myl_group_abort(myl_group_sender *s, const myl_group_span *sp);
 /* The sender's view of ring i's fill: percentage and level. */
 MYL_API int myl_group_pressure(myl_group_sender *s, uint32_t i, uint32_t *pct);
 

@@ -1007,11 +1007,21 @@ static void test_urgent(void **state)
                              MYL_EINVAL);
             assert_int_equal(cgen_urgent_sender_put(&tx, 1 - lane, &x, buf, sizeof buf, 0, TMO),
                              MYL_EINVAL);
-            assert_int_equal(cgen_urgent_sender_put(&tx, lane, &s.o, buf, 4, 0, TMO), MYL_ETOOBIG);
+            /* larger than a lane's frame, and the buffer too small */
+            static char longname[1500];
+            memset(longname, 'x', sizeof longname);
+            cgen_Weapon w;
+            cgen_Weapon_init(&w);
+            w.name = (myl_cstr){longname, sizeof longname};
+            x = s.o;
+            x.pick = &w;
+            assert_int_equal(cgen_urgent_sender_put(&tx, lane, &x, buf, 4, 0, TMO), MYL_ETOOBIG);
+            assert_int_equal(cgen_urgent_sender_put(&tx, lane, &x, NULL, 0, 0, TMO), MYL_ETOOBIG);
         }
-        assert_int_equal(
-            cgen_urgent_sender_put(&tx, lane, &s.o, buf, sizeof buf, (uint16_t)(10 + lane), TMO),
-            0);
+        /* every third without a buffer: it is encoded in the lane's frame */
+        assert_int_equal(cgen_urgent_sender_put(&tx, lane, &s.o, i % 3 ? buf : NULL,
+                                                i % 3 ? sizeof buf : 0, (uint16_t)(10 + lane), TMO),
+                         0);
         qty[lane]++;
     }
     reap(pid);
