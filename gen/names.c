@@ -183,8 +183,9 @@ static const char *const compact_classes_suffixes[] = {
     GROUP_SUFFIXES, "CLASSES", "frame_sizes", "sender_put", "receiver_get", NULL};
 static const char *const fb_classes_suffixes[] = {
     GROUP_SUFFIXES, "CLASSES", "frame_sizes", "sender_send_built", "receiver_read", NULL};
-static const char *const fb_lanes_suffixes[] = {GROUP_SUFFIXES,      "LANES",         "lane_names",
-                                                "sender_send_built", "receiver_read", NULL};
+static const char *const fb_lanes_suffixes[] = {
+    GROUP_SUFFIXES,        "LANES",         "lane_names", "sender_send_built", "sender_build_begin",
+    "sender_build_commit", "receiver_read", NULL};
 static const char *const compact_lanes_suffixes[] = {GROUP_SUFFIXES, "LANES",        "lane_names",
                                                      "sender_put",   "receiver_get", NULL};
 

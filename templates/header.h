@@ -849,16 +849,52 @@ static inline int MYLT_CHAN_receiver_read(MYLT_CHAN_receiver *r, myl_frame_msg *
 /* Channel MYLT_NAME carries MYLT_T FlatBuffers (codec flatbuffers) on
  * priority lanes.
  *
- * _sender_send_built() finishes the message built in b (the caller's
- * memory: myl_fb_builder_init(b, buf, cap, NULL, 0), then the MYLT_T_*
- * builders) and sends it on lane (MYLT_CHAN_LANE_*; one copy). A builder
- * error is returned and nothing is sent.
+ * Building in place: _sender_build_begin() claims one frame on lane
+ * (MYLT_CHAN_LANE_*; MYLT_DATA data bytes) and initialises b on it, with
+ * arena (unless NULL) for a message that outgrows the frame; build with
+ * the MYLT_T_* builders, then _sender_build_commit() finishes the root and
+ * publishes the frame, or, when the message went to the arena, aborts the
+ * frame and sends the arena's copy (fragmented). A builder error aborts
+ * the claim and is returned.
+ *
+ * _sender_send_built() finishes a message built in the caller's memory
+ * (myl_fb_builder_init(b, buf, cap, NULL, 0)) and sends it on lane (one
+ * copy).
  *
  * _receiver_read() receives the next message, verifies it as a MYLT_T and
  * hands back its root table, valid until the next call (in place for a
  * single-frame message); *lane (unless NULL) is the lane it came from. A
  * message that does not verify is skipped and its MYL_EFB* error
  * returned. */
+static inline int MYLT_CHAN_sender_build_begin(MYLT_CHAN_sender *s, uint32_t lane,
+                                               myl_fb_builder *b, void *arena, size_t arena_cap,
+                                               uint16_t kind, myl_group_span *span,
+                                               int64_t timeout_ns)
+{
+    uint32_t len = 0;
+    int rc = myl_group_claim(s->s, lane, MYLT_DATA, kind, span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    void *p = myl_group_claim_data(s->s, span, 0, &len);
+    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    return 0;
+}
+
+static inline int MYLT_CHAN_sender_build_commit(MYLT_CHAN_sender *s, myl_fb_builder *b,
+                                                myl_fb_ref root, myl_group_span *span,
+                                                uint16_t kind, int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0 || !m.in_place) {
+        myl_group_abort(s->s, span);
+        if (rc < 0)
+            return rc;
+        return myl_group_send(s->s, span->ring, m.data, m.len, kind, timeout_ns);
+    }
+    return myl_group_commit_len(s->s, span, span->f.len);
+}
+
 static inline int MYLT_CHAN_sender_send_built(MYLT_CHAN_sender *s, uint32_t lane, myl_fb_builder *b,
                                               myl_fb_ref root, uint16_t kind, int64_t timeout_ns)
 {

@@ -1852,16 +1852,54 @@ static inline int demo_tables_things_sized_receiver_read(demo_tables_things_size
 /* Channel items_lanes carries demo_tables_Item FlatBuffers (codec flatbuffers) on
  * priority lanes.
  *
- * _sender_send_built() finishes the message built in b (the caller's
- * memory: myl_fb_builder_init(b, buf, cap, NULL, 0), then the demo_tables_Item_*
- * builders) and sends it on lane (demo_tables_items_lanes_LANE_*; one copy). A builder
- * error is returned and nothing is sent.
+ * Building in place: _sender_build_begin() claims one frame on lane
+ * (demo_tables_items_lanes_LANE_*; 1000u data bytes) and initialises b on it, with
+ * arena (unless NULL) for a message that outgrows the frame; build with
+ * the demo_tables_Item_* builders, then _sender_build_commit() finishes the root and
+ * publishes the frame, or, when the message went to the arena, aborts the
+ * frame and sends the arena's copy (fragmented). A builder error aborts
+ * the claim and is returned.
+ *
+ * _sender_send_built() finishes a message built in the caller's memory
+ * (myl_fb_builder_init(b, buf, cap, NULL, 0)) and sends it on lane (one
+ * copy).
  *
  * _receiver_read() receives the next message, verifies it as a demo_tables_Item and
  * hands back its root table, valid until the next call (in place for a
  * single-frame message); *lane (unless NULL) is the lane it came from. A
  * message that does not verify is skipped and its MYL_EFB* error
  * returned. */
+static inline int demo_tables_items_lanes_sender_build_begin(demo_tables_items_lanes_sender *s,
+                                                             uint32_t lane, myl_fb_builder *b,
+                                                             void *arena, size_t arena_cap,
+                                                             uint16_t kind, myl_group_span *span,
+                                                             int64_t timeout_ns)
+{
+    uint32_t len = 0;
+    int rc = myl_group_claim(s->s, lane, 1000u, kind, span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    void *p = myl_group_claim_data(s->s, span, 0, &len);
+    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    return 0;
+}
+
+static inline int demo_tables_items_lanes_sender_build_commit(demo_tables_items_lanes_sender *s,
+                                                              myl_fb_builder *b, myl_fb_ref root,
+                                                              myl_group_span *span, uint16_t kind,
+                                                              int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0 || !m.in_place) {
+        myl_group_abort(s->s, span);
+        if (rc < 0)
+            return rc;
+        return myl_group_send(s->s, span->ring, m.data, m.len, kind, timeout_ns);
+    }
+    return myl_group_commit_len(s->s, span, span->f.len);
+}
+
 static inline int demo_tables_items_lanes_sender_send_built(demo_tables_items_lanes_sender *s,
                                                             uint32_t lane, myl_fb_builder *b,
                                                             myl_fb_ref root, uint16_t kind,

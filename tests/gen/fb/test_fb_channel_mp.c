@@ -151,12 +151,29 @@ static void test_fb_lanes(void **state)
     static uint64_t mem[4096];
     myl_fb_builder *b = malloc(sizeof *b);
     assert_non_null(b);
+    /* half built in the caller's memory and sent, half built in place in
+     * a claimed lane frame (those larger than a frame through the arena) */
+    static uint64_t arena[8192];
+    unsigned in_frame = 0, via_arena = 0;
     for (uint64_t i = 0; i < 40; i++) {
-        myl_fb_builder_init(b, mem, sizeof mem, NULL, 0);
-        myl_fb_ref root = build(b, i);
         uint32_t lane = i % 2 ? fbgen_monsters_lanes_LANE_lo : fbgen_monsters_lanes_LANE_hi;
-        assert_int_equal(fbgen_monsters_lanes_sender_send_built(&tx, lane, b, root, 0, TMO), 0);
+        if (i % 4 < 2) {
+            myl_fb_builder_init(b, mem, sizeof mem, NULL, 0);
+            myl_fb_ref root = build(b, i);
+            assert_int_equal(fbgen_monsters_lanes_sender_send_built(&tx, lane, b, root, 0, TMO), 0);
+        } else {
+            myl_group_span sp;
+            assert_int_equal(fbgen_monsters_lanes_sender_build_begin(&tx, lane, b, arena,
+                                                                     sizeof arena, 0, &sp, TMO),
+                             0);
+            myl_fb_ref root = build(b, i);
+            in_frame += !b->in_arena;
+            via_arena += b->in_arena;
+            assert_int_equal(fbgen_monsters_lanes_sender_build_commit(&tx, b, root, &sp, 0, TMO),
+                             0);
+        }
     }
+    assert_true(in_frame > 0 && via_arena > 0);
     uint8_t junk[64];
     memset(junk, 0xff, sizeof junk);
     assert_int_equal(fbgen_monsters_lanes_sender_send(&tx, fbgen_monsters_lanes_LANE_lo, junk,
