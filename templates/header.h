@@ -249,7 +249,8 @@ typedef struct MYLT_CHAN_receiver {
 
 int MYLT_CHAN_sender_open(myl_group *g, const myl_producer_opts *opts, MYLT_CHAN_sender *out);
 void MYLT_CHAN_sender_close(MYLT_CHAN_sender *s);
-/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come). */
+/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come),
+ * with MYL_GROUP_COPY to copy every message out of the ring. */
 int MYLT_CHAN_receiver_open(myl_group *g, const char *id, uint32_t flags, MYLT_CHAN_receiver *out);
 void MYLT_CHAN_receiver_close(MYLT_CHAN_receiver *r);
 
@@ -307,10 +308,11 @@ typedef struct MYLT_CHAN_receiver {
 
 int MYLT_CHAN_sender_open(myl_group *g, const myl_producer_opts *opts, MYLT_CHAN_sender *out);
 void MYLT_CHAN_sender_close(MYLT_CHAN_sender *s);
-/* starve_after: per lane, how often a waiting lane may be passed over
+/* flags: MYL_GROUP_COPY (copy every message out of the ring) or 0;
+ * starve_after: per lane, how often a waiting lane may be passed over
  * before it is served (NULL: 16 for every lane). */
-int MYLT_CHAN_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
-                            MYLT_CHAN_receiver *out);
+int MYLT_CHAN_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                            const uint32_t *starve_after, MYLT_CHAN_receiver *out);
 void MYLT_CHAN_receiver_close(MYLT_CHAN_receiver *r);
 
 /* Copies a message onto lane (MYLT_CHAN_LANE_*) and publishes it; kind is

@@ -309,13 +309,13 @@ int MYLT_CHAN_receiver_open(myl_group *g, const char *id, uint32_t flags, MYLT_C
 }
 
 /* @@lanes_recv */
-int MYLT_CHAN_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
-                            MYLT_CHAN_receiver *out)
+int MYLT_CHAN_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                            const uint32_t *starve_after, MYLT_CHAN_receiver *out)
 {
     int rc = MYLT_CHAN_check(g);
     if (rc < 0)
         return rc;
-    return myl_group_receiver_open(g, id, 0, starve_after, &out->r);
+    return myl_group_receiver_open(g, id, flags, starve_after, &out->r);
 }
 
 /* @@fb_table */

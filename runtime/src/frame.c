@@ -287,6 +287,7 @@ int myl_defrag_open(myl_ring *r, const char *id, const myl_consumer_opts *copts,
     }
     d->data_max = data_max_of(r);
     d->max_message = max;
+    d->copy = copts && (copts->flags & MYL_CONSUMER_COPY);
     d->dropped = myl__load_relaxed(&d->c->ent->dropped);
     d->bad_frames = myl__load_relaxed(&d->c->ent->bad_frames);
     *out = d;
@@ -395,7 +396,7 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
             count_dropped(d); /* a new message while one was incomplete */
             if (!d->group)
                 note_id(d, h.msg_id);
-            if (h.flags & MYL_FRAME_LAST && !c->lossy) {
+            if (h.flags & MYL_FRAME_LAST && !c->lossy && !d->copy) {
                 /* One frame: lend it in place until release. */
                 m->data = slot + MYL_FRAME_HDR_SIZE;
                 m->len = h.len;

@@ -381,7 +381,7 @@ int myl_group_stats(const myl_group *g, uint32_t i, myl_group_ring_stats *out)
 int myl_group_receiver_open(myl_group *g, const char *id, uint32_t flags,
                             const uint32_t *starve_after, myl_group_receiver **out)
 {
-    if (!g || !out || (flags & ~MYL_GROUP_ORDERED))
+    if (!g || !out || (flags & ~(MYL_GROUP_ORDERED | MYL_GROUP_COPY)))
         return MYL_EINVAL;
     *out = NULL;
     myl_group_receiver *r = calloc(1, sizeof *r);
@@ -392,7 +392,9 @@ int myl_group_receiver_open(myl_group *g, const char *id, uint32_t flags,
     r->last = UINT32_MAX;
     for (uint32_t i = 0; i < g->count; i++) {
         myl_frame_opts fo = {.size = sizeof fo, .max_message = ring_max(g, i)};
-        int rc = myl_defrag_open(g->rings[i], id, NULL, &fo, &r->d[i]);
+        myl_consumer_opts co = {.size = sizeof co,
+                                .flags = flags & MYL_GROUP_COPY ? MYL_CONSUMER_COPY : 0};
+        int rc = myl_defrag_open(g->rings[i], id, &co, &fo, &r->d[i]);
         if (rc < 0) {
             myl_group_receiver_close(r);
             return rc;

@@ -405,7 +405,7 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     *out = NULL;
     if (opts)
         o = *opts;
-    if (o.start > MYL_START_OLDEST || o.stall_ns < 0)
+    if (o.start > MYL_START_OLDEST || o.stall_ns < 0 || (o.flags & ~MYL_CONSUMER_COPY))
         return MYL_EINVAL;
     uint32_t w = pick_wait(r, o.wait);
     if (!wait_allowed(r, w))

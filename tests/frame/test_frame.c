@@ -214,6 +214,47 @@ static void test_commit_len(void **state)
     drop(r, "commitlen");
 }
 
+/* MYL_CONSUMER_COPY: single-frame messages are copied out too, and their
+ * frame released at once, so a writer that scribbles on the ring after
+ * publishing cannot change what the receiver holds. */
+static void test_copy_mode(void **state)
+{
+    (void)state;
+    myl_ring *r = make("copymode", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 64);
+    myl_frame_opts fo = {.size = sizeof fo, .max_message = 4 * DATA};
+    myl_consumer_opts co = {.size = sizeof co, .flags = MYL_CONSUMER_COPY};
+    myl_framer *f;
+    myl_defrag *d, *lend;
+    assert_int_equal(myl_framer_open(r, NULL, &fo, &f), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", &co, &fo, &d), 0);
+    assert_int_equal(myl_defrag_open(r, "lend", NULL, &fo, &lend), 0);
+    co.flags = 0x80;
+    myl_defrag *bad;
+    assert_int_equal(myl_defrag_open(r, "bad", &co, &fo, &bad), MYL_EINVAL);
+    uint8_t msg[DATA];
+    fill(msg, sizeof msg, 3);
+    myl_frame_span c;
+    assert_int_equal(myl_frame_claim(f, DATA, 9, &c, 0), 0);
+    uint8_t *slot = myl_frame_claim_data(f, &c, 0, NULL);
+    memcpy(slot, msg, DATA);
+    myl_frame_commit(f, &c);
+    myl_frame_msg m, ml;
+    assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+    assert_false(m.borrowed);
+    assert_int_equal(m.kind, 9);
+    assert_int_equal(myl_defrag_recv(lend, &ml, 1000000000), 0);
+    assert_true(ml.borrowed); /* the other receiver still reads in place */
+    memset(slot, 0xee, DATA); /* the writer scribbles on the published frame */
+    assert_memory_equal(m.data, msg, DATA);
+    assert_int_equal(ml.len, DATA);
+    assert_int_equal(((const uint8_t *)ml.data)[0], 0xee);
+    myl_defrag_release(lend);
+    myl_defrag_close(lend);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, "copymode");
+}
+
 /* Publish one raw frame, bypassing the framer: what a hostile or broken
  * producer could write. */
 static void raw(myl_producer *p, myl_frame_hdr h, uint8_t byte)
@@ -430,6 +471,6 @@ static void test_sender_dies_mid_message(void **state)
 MYL_TEST_MAIN("frame", cmocka_unit_test(test_every_split_point),
               cmocka_unit_test(test_long_message_in_chunks),
               cmocka_unit_test(test_max_message_and_claim), cmocka_unit_test(test_commit_len),
-              cmocka_unit_test(test_hostile_frames),
+              cmocka_unit_test(test_copy_mode), cmocka_unit_test(test_hostile_frames),
               cmocka_unit_test(test_lossy_never_delivers_torn), cmocka_unit_test(test_mp_senders),
               cmocka_unit_test(test_sender_dies_mid_message))

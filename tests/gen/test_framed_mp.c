@@ -148,7 +148,7 @@ static int recv_control(const char *name, int go_fd)
     /* No starvation guard within this test's few messages: pure priority. */
     const uint32_t starve[demo_framed_control_LANES] = {1000, 1000, 1000};
     demo_framed_control_receiver rx;
-    if ((rc = demo_framed_control_receiver_open(g, "r-control", starve, &rx)) < 0)
+    if ((rc = demo_framed_control_receiver_open(g, "r-control", 0, starve, &rx)) < 0)
         return fprintf(stderr, "control: open: %s\n", myl_strerror(rc)), 3;
     /* Every lane holds all its messages before the first receive. */
     char go;
@@ -361,7 +361,7 @@ static void test_fingerprint_and_timeouts(void **state)
     demo_framed_control_sender gtx;
     assert_int_equal(demo_framed_control_sender_open(og, NULL, &gtx), MYL_EFINGERPRINT);
     demo_framed_control_receiver grx;
-    assert_int_equal(demo_framed_control_receiver_open(og, "r", NULL, &grx), MYL_EFINGERPRINT);
+    assert_int_equal(demo_framed_control_receiver_open(og, "r", 0, NULL, &grx), MYL_EFINGERPRINT);
     /* A group of another channel's shape. */
     demo_framed_sized_sender stx;
     assert_int_equal(demo_framed_sized_sender_open(og, NULL, &stx), MYL_EINVAL);

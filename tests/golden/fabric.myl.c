@@ -625,13 +625,13 @@ void fabric_control_receiver_close(fabric_control_receiver *r)
     r->r = NULL;
 }
 
-int fabric_control_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
-                                 fabric_control_receiver *out)
+int fabric_control_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                                 const uint32_t *starve_after, fabric_control_receiver *out)
 {
     int rc = fabric_control_check(g);
     if (rc < 0)
         return rc;
-    return myl_group_receiver_open(g, id, 0, starve_after, &out->r);
+    return myl_group_receiver_open(g, id, flags, starve_after, &out->r);
 }
 
 /* The size classes' frame sizes (an initialized array). */

@@ -13,7 +13,7 @@
 
 #include "common.myl.h"
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 1
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 2
 #error "myelon ABI mismatch: regenerate fabric.myl.h with a matching myelonc"
 #endif
 
@@ -630,10 +630,11 @@ typedef struct fabric_control_receiver {
 int fabric_control_sender_open(myl_group *g, const myl_producer_opts *opts,
                                fabric_control_sender *out);
 void fabric_control_sender_close(fabric_control_sender *s);
-/* starve_after: per lane, how often a waiting lane may be passed over
+/* flags: MYL_GROUP_COPY (copy every message out of the ring) or 0;
+ * starve_after: per lane, how often a waiting lane may be passed over
  * before it is served (NULL: 16 for every lane). */
-int fabric_control_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
-                                 fabric_control_receiver *out);
+int fabric_control_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                                 const uint32_t *starve_after, fabric_control_receiver *out);
 void fabric_control_receiver_close(fabric_control_receiver *r);
 
 /* Copies a message onto lane (fabric_control_LANE_*) and publishes it; kind is
@@ -691,7 +692,8 @@ typedef struct fabric_blobs_receiver {
 
 int fabric_blobs_sender_open(myl_group *g, const myl_producer_opts *opts, fabric_blobs_sender *out);
 void fabric_blobs_sender_close(fabric_blobs_sender *s);
-/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come). */
+/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come),
+ * with MYL_GROUP_COPY to copy every message out of the ring. */
 int fabric_blobs_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                fabric_blobs_receiver *out);
 void fabric_blobs_receiver_close(fabric_blobs_receiver *r);

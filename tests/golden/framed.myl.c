@@ -316,13 +316,14 @@ void demo_framed_control_receiver_close(demo_framed_control_receiver *r)
     r->r = NULL;
 }
 
-int demo_framed_control_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
+int demo_framed_control_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                                      const uint32_t *starve_after,
                                       demo_framed_control_receiver *out)
 {
     int rc = demo_framed_control_check(g);
     if (rc < 0)
         return rc;
-    return myl_group_receiver_open(g, id, 0, starve_after, &out->r);
+    return myl_group_receiver_open(g, id, flags, starve_after, &out->r);
 }
 
 const myl_channel_desc demo_framed_shared_desc = {
@@ -798,11 +799,11 @@ void demo_framed_eight_receiver_close(demo_framed_eight_receiver *r)
     r->r = NULL;
 }
 
-int demo_framed_eight_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
-                                    demo_framed_eight_receiver *out)
+int demo_framed_eight_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                                    const uint32_t *starve_after, demo_framed_eight_receiver *out)
 {
     int rc = demo_framed_eight_check(g);
     if (rc < 0)
         return rc;
-    return myl_group_receiver_open(g, id, 0, starve_after, &out->r);
+    return myl_group_receiver_open(g, id, flags, starve_after, &out->r);
 }

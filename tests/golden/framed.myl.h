@@ -11,7 +11,7 @@
 
 #include <myelon/myelon.h>
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 1
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 2
 #error "myelon ABI mismatch: regenerate framed.myl.h with a matching myelonc"
 #endif
 
@@ -131,7 +131,8 @@ typedef struct demo_framed_sized_receiver {
 int demo_framed_sized_sender_open(myl_group *g, const myl_producer_opts *opts,
                                   demo_framed_sized_sender *out);
 void demo_framed_sized_sender_close(demo_framed_sized_sender *s);
-/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come). */
+/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come),
+ * with MYL_GROUP_COPY to copy every message out of the ring. */
 int demo_framed_sized_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                     demo_framed_sized_receiver *out);
 void demo_framed_sized_receiver_close(demo_framed_sized_receiver *r);
@@ -193,9 +194,11 @@ typedef struct demo_framed_control_receiver {
 int demo_framed_control_sender_open(myl_group *g, const myl_producer_opts *opts,
                                     demo_framed_control_sender *out);
 void demo_framed_control_sender_close(demo_framed_control_sender *s);
-/* starve_after: per lane, how often a waiting lane may be passed over
+/* flags: MYL_GROUP_COPY (copy every message out of the ring) or 0;
+ * starve_after: per lane, how often a waiting lane may be passed over
  * before it is served (NULL: 16 for every lane). */
-int demo_framed_control_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
+int demo_framed_control_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                                      const uint32_t *starve_after,
                                       demo_framed_control_receiver *out);
 void demo_framed_control_receiver_close(demo_framed_control_receiver *r);
 
@@ -333,7 +336,8 @@ typedef struct demo_framed_single_class_receiver {
 int demo_framed_single_class_sender_open(myl_group *g, const myl_producer_opts *opts,
                                          demo_framed_single_class_sender *out);
 void demo_framed_single_class_sender_close(demo_framed_single_class_sender *s);
-/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come). */
+/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come),
+ * with MYL_GROUP_COPY to copy every message out of the ring. */
 int demo_framed_single_class_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                            demo_framed_single_class_receiver *out);
 void demo_framed_single_class_receiver_close(demo_framed_single_class_receiver *r);
@@ -398,7 +402,8 @@ int demo_framed_many_classes_with_a_long_name_sender_open(
     demo_framed_many_classes_with_a_long_name_sender *out);
 void demo_framed_many_classes_with_a_long_name_sender_close(
     demo_framed_many_classes_with_a_long_name_sender *s);
-/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come). */
+/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come),
+ * with MYL_GROUP_COPY to copy every message out of the ring. */
 int demo_framed_many_classes_with_a_long_name_receiver_open(
     myl_group *g, const char *id, uint32_t flags,
     demo_framed_many_classes_with_a_long_name_receiver *out);
@@ -469,10 +474,11 @@ typedef struct demo_framed_eight_receiver {
 int demo_framed_eight_sender_open(myl_group *g, const myl_producer_opts *opts,
                                   demo_framed_eight_sender *out);
 void demo_framed_eight_sender_close(demo_framed_eight_sender *s);
-/* starve_after: per lane, how often a waiting lane may be passed over
+/* flags: MYL_GROUP_COPY (copy every message out of the ring) or 0;
+ * starve_after: per lane, how often a waiting lane may be passed over
  * before it is served (NULL: 16 for every lane). */
-int demo_framed_eight_receiver_open(myl_group *g, const char *id, const uint32_t *starve_after,
-                                    demo_framed_eight_receiver *out);
+int demo_framed_eight_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                                    const uint32_t *starve_after, demo_framed_eight_receiver *out);
 void demo_framed_eight_receiver_close(demo_framed_eight_receiver *r);
 
 /* Copies a message onto lane (demo_framed_eight_LANE_*) and publishes it; kind is

@@ -557,14 +557,14 @@ void demo_tables_items_lanes_receiver_close(demo_tables_items_lanes_receiver *r)
     r->r = NULL;
 }
 
-int demo_tables_items_lanes_receiver_open(myl_group *g, const char *id,
+int demo_tables_items_lanes_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                           const uint32_t *starve_after,
                                           demo_tables_items_lanes_receiver *out)
 {
     int rc = demo_tables_items_lanes_check(g);
     if (rc < 0)
         return rc;
-    return myl_group_receiver_open(g, id, 0, starve_after, &out->r);
+    return myl_group_receiver_open(g, id, flags, starve_after, &out->r);
 }
 
 const myl_channel_desc demo_tables_items_compact_desc = {

@@ -13,7 +13,7 @@
 
 #include "common.myl.h"
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 1
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 2
 #error "myelon ABI mismatch: regenerate tables.myl.h with a matching myelonc"
 #endif
 
@@ -387,7 +387,8 @@ typedef struct demo_tables_things_sized_receiver {
 int demo_tables_things_sized_sender_open(myl_group *g, const myl_producer_opts *opts,
                                          demo_tables_things_sized_sender *out);
 void demo_tables_things_sized_sender_close(demo_tables_things_sized_sender *s);
-/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come). */
+/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come),
+ * with MYL_GROUP_COPY to copy every message out of the ring. */
 int demo_tables_things_sized_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                            demo_tables_things_sized_receiver *out);
 void demo_tables_things_sized_receiver_close(demo_tables_things_sized_receiver *r);
@@ -450,9 +451,10 @@ typedef struct demo_tables_items_lanes_receiver {
 int demo_tables_items_lanes_sender_open(myl_group *g, const myl_producer_opts *opts,
                                         demo_tables_items_lanes_sender *out);
 void demo_tables_items_lanes_sender_close(demo_tables_items_lanes_sender *s);
-/* starve_after: per lane, how often a waiting lane may be passed over
+/* flags: MYL_GROUP_COPY (copy every message out of the ring) or 0;
+ * starve_after: per lane, how often a waiting lane may be passed over
  * before it is served (NULL: 16 for every lane). */
-int demo_tables_items_lanes_receiver_open(myl_group *g, const char *id,
+int demo_tables_items_lanes_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                           const uint32_t *starve_after,
                                           demo_tables_items_lanes_receiver *out);
 void demo_tables_items_lanes_receiver_close(demo_tables_items_lanes_receiver *r);

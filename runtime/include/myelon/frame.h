@@ -104,6 +104,7 @@ typedef struct myl_defrag {
     uint64_t expect_id;
     bool have_id;
     bool group; /* ids are a group's send order: do not count gaps here */
+    bool copy;  /* MYL_CONSUMER_COPY: never lend a frame in place */
     /* counters (also kept in the consumer's table entry) */
     uint64_t dropped;
     uint64_t bad_frames;

@@ -34,6 +34,7 @@ extern "C" {
 #define MYL_GROUP_LANES 2u
 #define MYL_GROUP_MAX 16u
 #define MYL_GROUP_ORDERED 0x1u /* receiver: deliver in each sender's order */
+#define MYL_GROUP_COPY 0x2u    /* receiver: MYL_CONSUMER_COPY on every ring */
 
 /* Backpressure levels. */
 #define MYL_PRESSURE_OK 0

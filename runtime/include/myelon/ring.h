@@ -144,7 +144,15 @@ typedef struct myl_consumer_opts {
     /* How long an unpublished slot may stay claimed by a dead producer
      * before it is marked skipped. 0 = default (100 ms). */
     int64_t stall_ns;
+    uint32_t flags; /* MYL_CONSUMER_* */
+    uint32_t reserved;
 } myl_consumer_opts;
+
+/* Framed receivers (myl_defrag, groups, generated channels) copy every
+ * message out of the ring before delivering it, single-frame ones too:
+ * what a receiver verifies or decodes cannot change under it, whatever a
+ * broken or hostile writer does to the ring afterwards. Costs one copy. */
+#define MYL_CONSUMER_COPY 0x1u
 
 typedef struct myl_consumer {
     myl_ring *ring;

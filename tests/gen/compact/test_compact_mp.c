@@ -718,7 +718,7 @@ static int recv_urgent(const char *name)
     if (rc < 0)
         FAIL(2, "urgent: attach: %s", myl_strerror(rc));
     cgen_urgent_receiver rx;
-    if ((rc = cgen_urgent_receiver_open(g, "r-urgent", NULL, &rx)) < 0)
+    if ((rc = cgen_urgent_receiver_open(g, "r-urgent", 0, NULL, &rx)) < 0)
         FAIL(3, "urgent: open: %s", myl_strerror(rc));
     static uint64_t arena_mem[256];
     myl_carena arena;

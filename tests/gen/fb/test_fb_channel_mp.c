@@ -147,7 +147,7 @@ static void test_fb_lanes(void **state)
     fbgen_monsters_lanes_sender tx;
     fbgen_monsters_lanes_receiver rx;
     assert_int_equal(fbgen_monsters_lanes_sender_open(g, NULL, &tx), 0);
-    assert_int_equal(fbgen_monsters_lanes_receiver_open(g, "r", NULL, &rx), 0);
+    assert_int_equal(fbgen_monsters_lanes_receiver_open(g, "r", MYL_GROUP_COPY, NULL, &rx), 0);
     static uint64_t mem[4096];
     myl_fb_builder *b = malloc(sizeof *b);
     assert_non_null(b);
@@ -197,6 +197,7 @@ static void test_fb_lanes(void **state)
             continue;
         }
         assert_true(lane < 2);
+        assert_false(m.borrowed); /* MYL_GROUP_COPY: never read in the ring */
         uint64_t i = next[lane];
         next[lane] += 2;
         char want[32];
