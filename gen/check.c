@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "myelon/frame.h" /* MYL_FRAME_HDR_SIZE */
 #include "mylc.h"
 
 #define ERR(c, s, off, ...) mylc_error((c), (s)->file, (off), __VA_ARGS__)
@@ -569,16 +570,14 @@ static void claim_record_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             claim_field(c, s, d, f, "create", NULL);
         } else if (field_is_union(f)) {
             claim_field(c, s, d, f, NULL, "type");
-            for (mylc_value *m = f->type.decl->members; m; m = m->next) {
-                mylc_str mn = m->text;
-                const char *dot = memchr(mn.p, '.', mn.n);
-                while (dot) { /* the member's bare name */
-                    mn.n -= (uint32_t)(dot + 1 - mn.p);
-                    mn.p = dot + 1;
-                    dot = memchr(mn.p, '.', mn.n);
-                }
-                claim_field(c, s, d, f, NULL,
-                            mylc_name_join(c, "as", mylc_strdup(&c->arena, mn.p, mn.n)));
+            const mylc_decl *u = f->type.decl;
+            for (mylc_value *m = u->members; m; m = m->next) {
+                /* the member as the emitter names it (unresolved: reported) */
+                mylc_decl *md = mylc_lookup(c, u->schema, m->text, m->off, false);
+                if (md)
+                    claim_field(
+                        c, s, d, f, NULL,
+                        mylc_name_join(c, "as", mylc_strdup(&c->arena, md->name.p, md->name.n)));
             }
         }
     }
@@ -861,7 +860,7 @@ static void claim_channel_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     mylc_chan_kind k = mylc_channel_kind(&d->chan);
     for (const char *const *sfx = mylc_chan_suffixes(k); *sfx; sfx++)
         mylc_name_claim(c, mylc_name_join(c, d->cname, *sfx), s->file, d->off, "channel");
-    if (k != MYLC_CK_LANES && k != MYLC_CK_COMPACT_LANES && k != MYLC_CK_FB_LANES)
+    if (mylc_chan_shape(k) != MYLC_CK_LANES)
         return;
     for (uint32_t i = 0; i < d->chan.nlanes; i++) {
         bool dup = false; /* reported already */
@@ -1129,14 +1128,14 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     /* Multi-producer rings claim a message's frames at once, so that no
      * other producer's frames interleave: a message must fit half the
      * ring (the runtime's limit; for size classes, of the largest class). */
-    uint64_t one_claim = (ch->capacity / 2) * (largest - 24);
+    uint64_t one_claim = (ch->capacity / 2) * (largest - MYL_FRAME_HDR_SIZE);
     if (ch->producers == 2 && ch->max_message > one_claim) {
         mylc_prop *at = maxm ? maxm : prod_p ? prod_p : d->props;
         ERR(c, s, at ? at->off : d->off,
             "max_message %llu does not fit half the ring (%llu frames of %llu data bytes = %llu), "
             "which a multi-producer channel claims at once",
             (unsigned long long)ch->max_message, (unsigned long long)(ch->capacity / 2),
-            (unsigned long long)(largest - 24), (unsigned long long)one_claim);
+            (unsigned long long)(largest - MYL_FRAME_HDR_SIZE), (unsigned long long)one_claim);
         if (!maxm)
             NOTE(c, s, d->off, "the default max_message is max(1 MiB, the largest frame)");
     }

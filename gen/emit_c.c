@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mylc.h"
+#include "myelon/frame.h" /* MYL_FRAME_HDR_SIZE */
 #include "myelon/version.h"
 
 /* myelonc is versioned with the runtime it ships with, and writes code
@@ -1029,16 +1030,15 @@ static const char *cget_scalar(mylc_builtin b)
 }
 
 /* One value of type t (not an array or vector) at lvalue v. */
-static void cput_one(mylc_ctx *c, const mylc_type *t, const char *v, const char *ind, mylc_buf *o)
+static void cput_one(const mylc_type *t, const char *v, const char *ind, mylc_buf *o)
 {
     if (t->base == MYLC_T_NAMED && t->decl->kind != MYLC_D_ENUM)
         mylc_buf_printf(o, "%s%s_compact_put(e, &%s);\n", ind, t->decl->cname, v);
     else
         mylc_buf_printf(o, "%s%s(e, %s);\n", ind, cput_scalar(scalar_of(t)), v);
-    (void)c;
 }
 
-static void cget_one(mylc_ctx *c, const mylc_type *t, const char *v, const char *ind, mylc_buf *o)
+static void cget_one(const mylc_type *t, const char *v, const char *ind, mylc_buf *o)
 {
     if (t->base == MYLC_T_NAMED && t->decl->kind != MYLC_D_ENUM)
         mylc_buf_printf(o, "%s%s_compact_get(d, &%s);\n", ind, t->decl->cname, v);
@@ -1047,7 +1047,6 @@ static void cget_one(mylc_ctx *c, const mylc_type *t, const char *v, const char 
                         cget_scalar(scalar_of(t)));
     else
         mylc_buf_printf(o, "%s%s = %s(d);\n", ind, v, cget_scalar(t->base));
-    (void)c;
 }
 
 /* The fields of an event or struct, in their order. */
@@ -1058,8 +1057,8 @@ static void emit_compact_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf
         const mylc_type *t = &f->type;
         const char *v = fmt(c, "m->%.*s", (int)f->name.n, f->name.p);
         if (t->shape != MYLC_SHAPE_ARRAY) {
-            cput_one(c, t, v, "    ", &put);
-            cget_one(c, t, v, "    ", &get);
+            cput_one(t, v, "    ", &put);
+            cget_one(t, v, "    ", &get);
         } else if (t->base == MYLC_T_CHAR) {
             mylc_buf_printf(&put, "    myl_cenc_chars(e, %s, %llu);\n", v,
                             (unsigned long long)t->count);
@@ -1075,9 +1074,9 @@ static void emit_compact_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf
                 fmt(c, "    for (size_t i = 0; i < %llu; i++)\n", (unsigned long long)t->count);
             const char *vi = fmt(c, "%s[i]", v);
             mylc_buf_puts(&put, loop);
-            cput_one(c, t, vi, "        ", &put);
+            cput_one(t, vi, "        ", &put);
             mylc_buf_puts(&get, loop);
-            cget_one(c, t, vi, "        ", &get);
+            cget_one(t, vi, "        ", &get);
         }
     }
     if (!put.n)
@@ -1128,7 +1127,7 @@ static bool table_encodes_bytes(const mylc_decl *d)
     return false;
 }
 
-static void ctable_member(mylc_ctx *c, const mylc_field *f, mylc_buf *o)
+static void ctable_member(const mylc_field *f, mylc_buf *o)
 {
     const mylc_type *t = &f->type;
     int nn = (int)f->name.n;
@@ -1144,12 +1143,10 @@ static void ctable_member(mylc_ctx *c, const mylc_field *f, mylc_buf *o)
     } else {
         mylc_buf_printf(o, "    %s %.*s;\n", cvalue_type(t), nn, n);
     }
-    (void)c;
 }
 
 /* Reads a nested struct or table into memory from the arena. */
-static void cget_nested(mylc_ctx *c, const mylc_decl *x, const char *dst, const char *ind,
-                        mylc_buf *o)
+static void cget_nested(const mylc_decl *x, const char *dst, const char *ind, mylc_buf *o)
 {
     const char *T = x->cname;
     mylc_buf_printf(o, "%stypedef %s elem;\n", ind, T);
@@ -1161,11 +1158,10 @@ static void cget_nested(mylc_ctx *c, const mylc_decl *x, const char *dst, const 
     else
         mylc_buf_printf(o, "%s    %s_compact_get(d, p);\n", ind, T);
     mylc_buf_printf(o, "%s    %s = p;\n%s}\n", ind, dst, ind);
-    (void)c;
 }
 
-static void ctable_field(mylc_ctx *c, mylc_decl *d, const mylc_field *f, mylc_buf *put,
-                         mylc_buf *get, mylc_buf *dflt, bool *arena)
+static void ctable_field(mylc_ctx *c, const mylc_field *f, mylc_buf *put, mylc_buf *get,
+                         mylc_buf *dflt, bool *arena)
 {
     const mylc_type *t = &f->type;
     const char *v = fmt(c, "m->%.*s", (int)f->name.n, f->name.p);
@@ -1187,6 +1183,8 @@ static void ctable_field(mylc_ctx *c, mylc_decl *d, const mylc_field *f, mylc_bu
         }
         *arena = true;
         const char *T = cvalue_type(t);
+        mylc_type one = *t; /* an element */
+        one.shape = MYLC_SHAPE_PLAIN;
         bool tab = is_kind(t, MYLC_D_TABLE);
         mylc_buf_printf(put, "    myl_cenc_uvar(e, %s.n);\n", v);
         mylc_buf_printf(put, "    for (size_t i = 0; i < %s.n; i++)\n", v);
@@ -1195,11 +1193,8 @@ static void ctable_field(mylc_ctx *c, mylc_decl *d, const mylc_field *f, mylc_bu
             mylc_buf_printf(put, "        myl_cenc_str(e, %s.p, %s.n);\n", vi, vi);
         else if (tab)
             mylc_buf_printf(put, "        %s_compact_put(e, &%s, depth + 1);\n", T, vi);
-        else {
-            mylc_type one = *t;
-            one.shape = MYLC_SHAPE_PLAIN;
-            cput_one(c, &one, vi, "        ", put);
-        }
+        else
+            cput_one(&one, vi, "        ", put);
         /* Every element but those of a table without fields takes a byte
          * or more: the bytes left bound the count; the arena bounds the
          * rest. */
@@ -1217,11 +1212,8 @@ static void ctable_field(mylc_ctx *c, mylc_decl *d, const mylc_field *f, mylc_bu
                             pi);
         else if (tab)
             mylc_buf_printf(get, "                %s_compact_get(d, &%s, a, depth + 1);\n", T, pi);
-        else {
-            mylc_type one = *t;
-            one.shape = MYLC_SHAPE_PLAIN;
-            cget_one(c, &one, pi, "                ", get);
-        }
+        else
+            cget_one(&one, pi, "                ", get);
         mylc_buf_printf(get, "            %s.p = p;\n            %s.n = p ? n : 0;\n", v, v);
         mylc_buf_printf(get, "        }\n    }\n");
         return;
@@ -1241,7 +1233,7 @@ static void ctable_field(mylc_ctx *c, mylc_decl *d, const mylc_field *f, mylc_bu
             mylc_buf_printf(put,
                             "    else\n        myl_cenc_fail(e, MYL_EINVAL); /* required */\n");
         mylc_buf_printf(get, "    if (myl_cdec_bool(d)) {\n");
-        cget_nested(c, t->decl, v, "        ", get);
+        cget_nested(t->decl, v, "        ", get);
         mylc_buf_printf(get, "    }%s\n",
                         f->required ? " else {\n        myl_cdec_fail(d, MYL_ECODEC); /* required "
                                       "*/\n    }"
@@ -1271,7 +1263,7 @@ static void ctable_field(mylc_ctx *c, mylc_decl *d, const mylc_field *f, mylc_bu
             mylc_buf_printf(put, "        else\n            myl_cenc_fail(e, MYL_EINVAL);\n");
             mylc_buf_printf(put, "        break;\n");
             mylc_buf_printf(get, "    case %s: {\n", code);
-            cget_nested(c, md, v, "        ", get);
+            cget_nested(md, v, "        ", get);
             mylc_buf_printf(get, "        break;\n    }\n");
         }
         mylc_buf_printf(put, "    default:\n        myl_cenc_fail(e, MYL_EINVAL);\n    }\n");
@@ -1279,12 +1271,11 @@ static void ctable_field(mylc_ctx *c, mylc_decl *d, const mylc_field *f, mylc_bu
         return;
     }
     /* scalars and enums: always on the wire; defaults from _init */
-    cput_one(c, t, v, "    ", put);
-    cget_one(c, t, v, "    ", get);
+    cput_one(t, v, "    ", put);
+    cget_one(t, v, "    ", get);
     const char *dv = default_literal(c, f);
     if (f->dflt && strcmp(dv, "0") != 0 && strcmp(dv, "false") != 0)
         mylc_buf_printf(dflt, "    %s = %s;\n", v, dv);
-    (void)d;
 }
 
 static void emit_compact_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
@@ -1292,7 +1283,6 @@ static void emit_compact_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
     hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
     mylc_buf_putc(h, '\n');
     fill(h, section(mylc_tpl_header, "compact_table_decl"), holes);
-    (void)c;
 }
 
 static void emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
@@ -1301,8 +1291,8 @@ static void emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf 
     bool arena = false;
     FOR_WIRE_FIELDS(d, f)
     {
-        ctable_member(c, f, &members);
-        ctable_field(c, d, f, &put, &get, &dflt, &arena);
+        ctable_member(f, &members);
+        ctable_field(c, f, &put, &get, &dflt, &arena);
     }
     if (!members.n)
         mylc_buf_puts(&members, "    uint8_t unused; /* C has no empty structs */\n");
@@ -1331,14 +1321,44 @@ static void emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf 
     mylc_buf_free(&dflt);
 }
 
+/* Is d a channel of messages of a type with this codec (not bytes), with
+ * a binding? */
+static bool typed_channel(const mylc_decl *d, mylc_codec codec)
+{
+    return d->kind == MYLC_D_CHANNEL && d->chan.framed && d->chan.carries.base != MYLC_T_BYTES &&
+           d->chan.codec == codec && mylc_channel_kind(&d->chan) != MYLC_CK_NONE;
+}
+
+/* Data bytes of a channel's (largest) frame, as a C literal. */
+static const char *frame_data(mylc_ctx *c, const mylc_channel *ch)
+{
+    return fmt(c, "%lluu", (unsigned long long)(ch->frames[ch->nframes - 1] - MYL_FRAME_HDR_SIZE));
+}
+
+/* The typed part of a FlatBuffers channel, after the byte channel's. */
+static void emit_fb_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
+{
+    const mylc_channel *ch = &d->chan;
+    hole holes[] = {
+        {"NAME", cstr(c, d->name)},  {"CHAN", d->cname}, {"T", ch->carries.decl->cname},
+        {"DATA", frame_data(c, ch)}, {NULL, NULL},
+    };
+    mylc_chan_kind shape = mylc_chan_shape(mylc_channel_kind(ch));
+    const char *sec = shape == MYLC_CK_FRAMED    ? "fb_channel"
+                      : shape == MYLC_CK_CLASSES ? "fb_classes"
+                                                 : "fb_lanes";
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, sec), holes);
+}
+
 /* The typed part of a compact channel, after the byte channel's. */
 static void emit_compact_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 {
     const mylc_channel *ch = &d->chan;
     const mylc_decl *x = ch->carries.decl;
     bool tab = x->kind == MYLC_D_TABLE;
-    mylc_chan_kind k = mylc_channel_kind(ch);
-    bool framed = k == MYLC_CK_COMPACT_FRAMED;
+    mylc_chan_kind shape = mylc_chan_shape(mylc_channel_kind(ch));
+    bool framed = shape == MYLC_CK_FRAMED;
     const char *views;
     if (!tab)
         views = " * (copied whole: arena is unused and may be NULL).";
@@ -1360,14 +1380,14 @@ static void emit_compact_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
         {"NAME", cstr(c, d->name)},
         {"CHAN", d->cname},
         {"T", x->cname},
-        {"DATA", fmt(c, "%lluu", (unsigned long long)(ch->frames[ch->nframes - 1] - 24))},
+        {"DATA", frame_data(c, ch)},
         {"VIEWS", views},
         {"DECODE", decode},
         {NULL, NULL},
     };
-    const char *sec = framed                         ? "compact_framed"
-                      : k == MYLC_CK_COMPACT_CLASSES ? "compact_classes"
-                                                     : "compact_lanes";
+    const char *sec = framed                     ? "compact_framed"
+                      : shape == MYLC_CK_CLASSES ? "compact_classes"
+                                                 : "compact_lanes";
     mylc_buf_putc(h, '\n');
     fill(h, section(mylc_tpl_header, sec), holes);
 }
@@ -1478,14 +1498,8 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             mylc_chan_kind k = mylc_channel_kind(&d->chan);
             if (k == MYLC_CK_RAW)
                 emit_channel(c, s, d, &h, &src);
-            else if (k == MYLC_CK_FB_FRAMED || k == MYLC_CK_COMPACT_FRAMED)
-                emit_framed(c, s, d, MYLC_CK_FRAMED, &h, &src);
-            else if (k == MYLC_CK_COMPACT_CLASSES || k == MYLC_CK_FB_CLASSES)
-                emit_framed(c, s, d, MYLC_CK_CLASSES, &h, &src);
-            else if (k == MYLC_CK_COMPACT_LANES || k == MYLC_CK_FB_LANES)
-                emit_framed(c, s, d, MYLC_CK_LANES, &h, &src);
             else if (k != MYLC_CK_NONE)
-                emit_framed(c, s, d, k, &h, &src);
+                emit_framed(c, s, d, mylc_chan_shape(k), &h, &src);
             break;
         }
         default:
@@ -1502,32 +1516,12 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
         if (d->kind == MYLC_D_TABLE)
             emit_compact_table(c, d, &h, &src);
     /* Typed codec channels use the codecs, verifiers and readers. */
-    for (mylc_decl *d = s->decls; d; d = d->next) {
-        if (d->kind != MYLC_D_CHANNEL)
-            continue;
-        mylc_chan_kind k = mylc_channel_kind(&d->chan);
-        if (k == MYLC_CK_COMPACT_FRAMED || k == MYLC_CK_COMPACT_CLASSES ||
-            k == MYLC_CK_COMPACT_LANES)
+    for (mylc_decl *d = s->decls; d; d = d->next)
+        if (typed_channel(d, MYLC_CODEC_COMPACT))
             emit_compact_channel(c, d, &h);
-    }
-    for (mylc_decl *d = s->decls; d; d = d->next) {
-        mylc_chan_kind k = d->kind == MYLC_D_CHANNEL ? mylc_channel_kind(&d->chan) : MYLC_CK_NONE;
-        if (k == MYLC_CK_FB_FRAMED || k == MYLC_CK_FB_CLASSES || k == MYLC_CK_FB_LANES) {
-            const mylc_channel *ch = &d->chan;
-            hole fh[] = {
-                {"NAME", cstr(c, d->name)},
-                {"CHAN", d->cname},
-                {"T", ch->carries.decl->cname},
-                {"DATA", fmt(c, "%lluu", (unsigned long long)(ch->frames[ch->nframes - 1] - 24))},
-                {NULL, NULL},
-            };
-            const char *sec = k == MYLC_CK_FB_FRAMED    ? "fb_channel"
-                              : k == MYLC_CK_FB_CLASSES ? "fb_classes"
-                                                        : "fb_lanes";
-            mylc_buf_putc(&h, '\n');
-            fill(&h, section(mylc_tpl_header, sec), fh);
-        }
-    }
+    for (mylc_decl *d = s->decls; d; d = d->next)
+        if (typed_channel(d, MYLC_CODEC_FLATBUFFERS))
+            emit_fb_channel(c, d, &h);
     mylc_buf_putc(&h, '\n');
     fill(&h, section(mylc_tpl_header, "end"), holes);
     reflow(&h, hout);

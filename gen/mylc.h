@@ -275,6 +275,9 @@ typedef enum mylc_chan_kind {
 } mylc_chan_kind;
 
 mylc_chan_kind mylc_channel_kind(const mylc_channel *ch);
+/* The byte binding under a kind: FRAMED, CLASSES or LANES for framed
+ * kinds (typed ones add their codec's part on top), else the kind. */
+mylc_chan_kind mylc_chan_shape(mylc_chan_kind k);
 
 typedef struct mylc_role {
     mylc_str name;

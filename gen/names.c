@@ -216,6 +216,23 @@ const char *const *mylc_chan_suffixes(mylc_chan_kind k)
     }
 }
 
+mylc_chan_kind mylc_chan_shape(mylc_chan_kind k)
+{
+    switch (k) {
+    case MYLC_CK_FB_FRAMED:
+    case MYLC_CK_COMPACT_FRAMED:
+        return MYLC_CK_FRAMED;
+    case MYLC_CK_FB_CLASSES:
+    case MYLC_CK_COMPACT_CLASSES:
+        return MYLC_CK_CLASSES;
+    case MYLC_CK_FB_LANES:
+    case MYLC_CK_COMPACT_LANES:
+        return MYLC_CK_LANES;
+    default:
+        return k;
+    }
+}
+
 mylc_chan_kind mylc_channel_kind(const mylc_channel *ch)
 {
     if (!ch->framed)
