@@ -1335,20 +1335,37 @@ static const char *frame_data(mylc_ctx *c, const mylc_channel *ch)
     return fmt(c, "%lluu", (unsigned long long)(ch->frames[ch->nframes - 1] - MYL_FRAME_HDR_SIZE));
 }
 
+/* What a group receiver names the ring a message came from. */
+static const char *ring_word(mylc_chan_kind shape)
+{
+    return shape == MYLC_CK_CLASSES ? "cls" : "lane";
+}
+
+/* A group's typed receive, the same for classes and lanes but for the
+ * name of the ring it reports; nothing for one framed ring. */
+static void fill_group_recv(mylc_buf *h, mylc_chan_kind shape, const char *sec, const hole *holes)
+{
+    if (shape == MYLC_CK_FRAMED)
+        return;
+    mylc_buf_putc(h, '\n');
+    fill(h, section(mylc_tpl_header, sec), holes);
+}
+
 /* The typed part of a FlatBuffers channel, after the byte channel's. */
 static void emit_fb_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 {
     const mylc_channel *ch = &d->chan;
-    hole holes[] = {
-        {"NAME", cstr(c, d->name)},  {"CHAN", d->cname}, {"T", ch->carries.decl->cname},
-        {"DATA", frame_data(c, ch)}, {NULL, NULL},
-    };
     mylc_chan_kind shape = mylc_chan_shape(mylc_channel_kind(ch));
+    hole holes[] = {
+        {"NAME", cstr(c, d->name)},  {"CHAN", d->cname},         {"T", ch->carries.decl->cname},
+        {"DATA", frame_data(c, ch)}, {"RING", ring_word(shape)}, {NULL, NULL},
+    };
     const char *sec = shape == MYLC_CK_FRAMED    ? "fb_channel"
                       : shape == MYLC_CK_CLASSES ? "fb_classes"
                                                  : "fb_lanes";
     mylc_buf_putc(h, '\n');
     fill(h, section(mylc_tpl_header, sec), holes);
+    fill_group_recv(h, shape, "fb_group_read", holes);
 }
 
 /* The typed part of a compact channel, after the byte channel's. */
@@ -1377,19 +1394,16 @@ static void emit_compact_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
             : fmt(c, "    (void)arena;\n    rc = %s_compact_decode(out, m->data, m->len);",
                   x->cname);
     hole holes[] = {
-        {"NAME", cstr(c, d->name)},
-        {"CHAN", d->cname},
-        {"T", x->cname},
-        {"DATA", frame_data(c, ch)},
-        {"VIEWS", views},
-        {"DECODE", decode},
-        {NULL, NULL},
+        {"NAME", cstr(c, d->name)},  {"CHAN", d->cname}, {"T", x->cname},
+        {"DATA", frame_data(c, ch)}, {"VIEWS", views},   {"DECODE", decode},
+        {"RING", ring_word(shape)},  {NULL, NULL},
     };
     const char *sec = framed                     ? "compact_framed"
                       : shape == MYLC_CK_CLASSES ? "compact_classes"
                                                  : "compact_lanes";
     mylc_buf_putc(h, '\n');
     fill(h, section(mylc_tpl_header, sec), holes);
+    fill_group_recv(h, shape, "compact_group_get", holes);
 }
 
 /* Framed byte channels (layer 1): one framed ring, or a group of them

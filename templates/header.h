@@ -747,19 +747,6 @@ static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, const MYLT_T *m, voi
     return myl_group_send(s->s, 0, buf, len, kind, timeout_ns);
 }
 
-static inline int MYLT_CHAN_receiver_get(MYLT_CHAN_receiver *r, MYLT_T *out, myl_carena *arena,
-                                         myl_frame_msg *m, uint32_t *cls, int64_t timeout_ns)
-{
-    myl_frame_msg tmp;
-    if (!m)
-        m = &tmp;
-    int rc = myl_group_recv(r->r, m, cls, timeout_ns);
-    if (rc < 0)
-        return rc;
-    MYLT_DECODE
-    return rc;
-}
-
 /* @@compact_lanes */
 /* Channel MYLT_NAME carries MYLT_T, codec compact.
  *
@@ -797,19 +784,6 @@ static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, uint32_t lane, const
     return myl_group_send(s->s, lane, buf, len, kind, timeout_ns);
 }
 
-static inline int MYLT_CHAN_receiver_get(MYLT_CHAN_receiver *r, MYLT_T *out, myl_carena *arena,
-                                         myl_frame_msg *m, uint32_t *lane, int64_t timeout_ns)
-{
-    myl_frame_msg tmp;
-    if (!m)
-        m = &tmp;
-    int rc = myl_group_recv(r->r, m, lane, timeout_ns);
-    if (rc < 0)
-        return rc;
-    MYLT_DECODE
-    return rc;
-}
-
 /* @@fb_classes */
 /* Channel MYLT_NAME carries MYLT_T FlatBuffers (codec flatbuffers) in size
  * classes.
@@ -832,19 +806,6 @@ static inline int MYLT_CHAN_sender_send_built(MYLT_CHAN_sender *s, myl_fb_builde
     if (rc < 0)
         return rc;
     return myl_group_send(s->s, 0, m.data, m.len, kind, timeout_ns);
-}
-
-static inline int MYLT_CHAN_receiver_read(MYLT_CHAN_receiver *r, myl_frame_msg *m,
-                                          MYLT_T_table *out, uint32_t *cls, int64_t timeout_ns)
-{
-    int rc = myl_group_recv(r->r, m, cls, timeout_ns);
-    if (rc < 0)
-        return rc;
-    rc = MYLT_T_verify(m->data, m->len);
-    if (rc < 0)
-        return rc;
-    out->t = myl_fb_root(m->data);
-    return 0;
 }
 
 /* @@fb_lanes */
@@ -907,10 +868,26 @@ static inline int MYLT_CHAN_sender_send_built(MYLT_CHAN_sender *s, uint32_t lane
     return myl_group_send(s->s, lane, m.data, m.len, kind, timeout_ns);
 }
 
-static inline int MYLT_CHAN_receiver_read(MYLT_CHAN_receiver *r, myl_frame_msg *m,
-                                          MYLT_T_table *out, uint32_t *lane, int64_t timeout_ns)
+/* @@compact_group_get */
+static inline int MYLT_CHAN_receiver_get(MYLT_CHAN_receiver *r, MYLT_T *out, myl_carena *arena,
+                                         myl_frame_msg *m, uint32_t *MYLT_RING, int64_t timeout_ns)
 {
-    int rc = myl_group_recv(r->r, m, lane, timeout_ns);
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_group_recv(r->r, m, MYLT_RING, timeout_ns);
+    if (rc < 0)
+        return rc;
+    MYLT_DECODE
+    return rc;
+}
+
+/* @@fb_group_read */
+static inline int MYLT_CHAN_receiver_read(MYLT_CHAN_receiver *r, myl_frame_msg *m,
+                                          MYLT_T_table *out, uint32_t *MYLT_RING,
+                                          int64_t timeout_ns)
+{
+    int rc = myl_group_recv(r->r, m, MYLT_RING, timeout_ns);
     if (rc < 0)
         return rc;
     rc = MYLT_T_verify(m->data, m->len);
