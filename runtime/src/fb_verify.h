@@ -252,10 +252,8 @@ static int V(vtable)(vctx *v, uint64_t t, const myl_fb_table_desc *d)
                 if (!fo || (V(aligned)(v, at, f->size) && V(inb)(v, at, f->size)))
                     continue;
             } else if (f->kind == MYL_FB_K_STRING) {
-                uint64_t s, end;
-                uint32_t n;
-                if (!fo || (V(voffset)(v, at, &s) == 0 && V(vvector)(v, s, 1, &n, &end) == 0 &&
-                            V(inb)(v, end, 1) && v->buf[end] == 0))
+                uint64_t s, where;
+                if (!fo || (V(voffset)(v, at, &s) == 0 && V(vstring)(v, s, &where) == 0))
                     continue;
             } else if (f->kind == MYL_FB_K_VEC_SCALAR || f->kind == MYL_FB_K_VEC_STRUCT) {
                 uint64_t s, end;
