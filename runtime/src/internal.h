@@ -16,6 +16,13 @@ uint64_t myl__proc_start_time(pid_t pid);
 /* Is the process that registered as (pid, start_time) still running? A
  * reused pid has a different start time. */
 bool myl__peer_alive(int32_t pid, uint64_t start_time);
+/* Is a process with this pid running (not dead, not a zombie)? For entries
+ * whose start time may not be written yet. */
+bool myl__pid_alive(int32_t pid);
+/* A named kill point for fault tests: the process dies of SIGKILL here when
+ * the environment variable MYL_TEST_KILL_AT equals name (see
+ * docs/ARCHITECTURE.md, "Kill points"). Slow paths only. */
+void myl__fault_point(const char *name);
 /* Shared (cross-process) futex wait on a 32-bit word while it equals val, at
  * most timeout_ns (< 0: no limit). Returns 0, -ETIMEDOUT, -EAGAIN, -EINTR. */
 int myl__futex_wait(MYL__ATOMIC(uint32_t) * word, uint32_t val, int64_t timeout_ns);

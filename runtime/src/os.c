@@ -24,36 +24,56 @@ uint64_t myl__now_ns(void)
     return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t myl__proc_start_time(pid_t pid)
+/* Reads /proc/<pid>/stat: the start time (field 22, clock ticks since
+ * boot) and the state letter (field 3). Returns false when it cannot be
+ * read (no such process, another pid namespace, hidepid). */
+static bool proc_stat(pid_t pid, uint64_t *start_time, char *state)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return 0;
+        return false;
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
     if (n <= 0)
-        return 0;
+        return false;
     buf[n] = '\0';
     /* The command name (field 2) may hold spaces and parentheses: fields
      * are counted from the last ')'. */
     char *p = strrchr(buf, ')');
     if (!p)
-        return 0;
+        return false;
     p++;
-    /* After ')' comes field 3 (state); field 22 is 19 fields further. */
+    while (*p == ' ')
+        p++;
+    *state = *p;
+    /* Field 3 (state) is at p; field 22 is 19 fields further. */
     for (int field = 3; field < 22; field++) {
-        while (*p == ' ')
-            p++;
         while (*p && *p != ' ')
             p++;
         if (!*p)
-            return 0;
+            return false;
+        while (*p == ' ')
+            p++;
     }
-    while (*p == ' ')
-        p++;
-    return strtoull(p, NULL, 10);
+    *start_time = strtoull(p, NULL, 10);
+    return true;
+}
+
+uint64_t myl__proc_start_time(pid_t pid)
+{
+    uint64_t st = 0;
+    char state;
+    return proc_stat(pid, &st, &state) ? st : 0;
+}
+
+/* A zombie (Z) or a task being torn down (X) has run its last instruction:
+ * it will never publish, release or unregister. kill(pid, 0) still
+ * succeeds on it until its parent reaps it, so the state letter decides. */
+static bool state_dead(char state)
+{
+    return state == 'Z' || state == 'X' || state == 'x';
 }
 
 bool myl__peer_alive(int32_t pid, uint64_t start_time)
@@ -62,10 +82,30 @@ bool myl__peer_alive(int32_t pid, uint64_t start_time)
         return false;
     if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
         return false;
-    uint64_t st = myl__proc_start_time((pid_t)pid);
-    /* st == 0: /proc unreadable (another pid namespace, hidepid): the pid
-     * exists, assume it is the same process. */
-    return st == 0 || start_time == 0 || st == start_time;
+    uint64_t st;
+    char state;
+    /* /proc unreadable (another pid namespace, hidepid): the pid exists,
+     * assume it is the same process. */
+    if (!proc_stat((pid_t)pid, &st, &state))
+        return true;
+    if (state_dead(state))
+        return false;
+    return start_time == 0 || st == start_time;
+}
+
+bool myl__pid_alive(int32_t pid)
+{
+    return myl__peer_alive(pid, 0);
+}
+
+/* MYL_TEST_KILL_AT names one fault point; the process that reaches it
+ * kills itself with SIGKILL there. Read at every point (slow paths only),
+ * not cached: a forked child sets it after its parent used the runtime. */
+void myl__fault_point(const char *name)
+{
+    const char *t = getenv("MYL_TEST_KILL_AT");
+    if (t && strcmp(t, name) == 0)
+        raise(SIGKILL);
 }
 
 int myl__futex_wait(MYL__ATOMIC(uint32_t) * word, uint32_t val, int64_t timeout_ns)

@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -24,6 +25,8 @@
  * shutdown are noticed even with no deadline. */
 #define MYL__SLICE_NS INT64_C(20000000)
 #define MYL__DEFAULT_STALL_NS INT64_C(100000000)
+/* How often a stalled consumer or a held-up producer looks at its peers. */
+#define MYL__CHECK_NS UINT64_C(1000000)
 
 static uint32_t pick_wait(const myl_ring *r, uint32_t wanted)
 {
@@ -47,6 +50,53 @@ static bool ring_shut(const myl_ring *r)
     return myl__load_relaxed(&r->hdr->state) == MYL_SEG_STATE_SHUTDOWN;
 }
 
+/* The state word of an entry this process takes (see layout.h). */
+static uint32_t claiming_state(bool resume)
+{
+    return MYL_ENTRY_CLAIMING_BIT | (resume ? MYL_ENTRY_RESUME_BIT : 0u) |
+           ((uint32_t)getpid() & MYL_ENTRY_PID_MASK);
+}
+
+static bool is_claiming(uint32_t st)
+{
+    uint32_t flags = MYL_ENTRY_CLAIMING_BIT | MYL_ENTRY_RESUME_BIT;
+    return st == MYL_ENTRY_CLAIMING ||
+           ((st & MYL_ENTRY_CLAIMING_BIT) && (st & ~(flags | MYL_ENTRY_PID_MASK)) == 0);
+}
+
+/* An entry left CLAIMING by a process that died: give it back, ACTIVE (with
+ * its dead owner, so that the usual dead-peer rules apply) if the claimant
+ * was resuming it, else FREE. A bare MYL_ENTRY_CLAIMING names nobody (a
+ * hostile or foreign writer): given back too. */
+static bool reclaim_entry(MYL__ATOMIC(uint32_t) * state)
+{
+    uint32_t st = myl__load_acquire(state); /* A4 */
+    if (!is_claiming(st))
+        return false;
+    int32_t pid = (st & MYL_ENTRY_CLAIMING_BIT) ? (int32_t)(st & MYL_ENTRY_PID_MASK) : 0;
+    if (pid > 0 && myl__pid_alive(pid))
+        return false;
+    uint32_t to = (st & MYL_ENTRY_RESUME_BIT) ? MYL_ENTRY_ACTIVE : MYL_ENTRY_FREE;
+    /* R4: the entry's fields are whatever the claimant left; an ACTIVE
+     * entry given back keeps the sequence it was resumed at. */
+    return myl__cas_strong(state, &st, to);
+}
+
+/* Give back every entry whose claimant died mid-registration. */
+static void reclaim_dead_claims(myl_ring *r)
+{
+    for (uint32_t i = 0; i < r->max_producers; i++)
+        (void)reclaim_entry(&r->producers[i].state);
+    bool any = false;
+    for (uint32_t i = 0; i < r->max_consumers; i++)
+        any |= reclaim_entry(&r->consumers[i].state);
+    if (any) {
+        /* R3: producers rescan the table (a frozen gate may now move). */
+        atomic_fetch_add_explicit(&r->hdr->consumer_gen, 1, memory_order_seq_cst);
+        myl__wake_producers(r, NULL);
+    }
+}
+
 int myl_ring_shutdown(myl_ring *r)
 {
     if (!r)
@@ -64,6 +114,62 @@ int myl_ring_shutdown(myl_ring *r)
 
 /* ---- producers ---- */
 
+/* Is any registered producer dead? */
+static bool any_producer_dead(myl_ring *r)
+{
+    for (uint32_t i = 0; i < r->max_producers; i++) {
+        myl__producer_entry *e = &r->producers[i];
+        if (myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE && /* A4 */
+            !myl__peer_alive(e->pid, e->start_time))
+            return true;
+    }
+    return false;
+}
+
+/* Slot seq (a claimed sequence) claimed but neither marked nor published:
+ * its claimer is between its claim and its mark, or died there. */
+static bool unmarked(uint64_t stamp, uint64_t seq)
+{
+    return (stamp & MYL_STAMP_SEQ_MASK) < ((seq + 1) & MYL_STAMP_SEQ_MASK);
+}
+
+/* Skip the slots in [from, to) (at most a ring) still unmarked. */
+static void skip_unmarked_range(myl_ring *r, uint64_t from, uint64_t to)
+{
+    if (to - from > r->capacity)
+        to = from + r->capacity;
+    for (uint64_t t = from; t < to; t++) {
+        myl__slot *slot = myl__slot_at(r, t);
+        uint64_t v = myl__load_acquire(&slot->stamp); /* A2 */
+        if (unmarked(v, t))
+            (void)myl__cas_strong(&slot->stamp, &v,
+                                  MYL_STAMP_SKIP | ((t + 1) & MYL_STAMP_SEQ_MASK));
+    }
+}
+
+/* A producer taking over a dead one's entry (MP): the dead one may have
+ * claimed slots and died before marking them. Nothing in those slots names
+ * it, and once its entry is ours no dead producer is left for consumers to
+ * blame (recover_stall), so they would wait for good. Give the slots
+ * claimed now a stall period to be marked by their (live) claimers, then
+ * skip those still unmarked. Costs open a stall period only when such
+ * slots exist. */
+static void skip_unmarked_claims(myl_ring *r)
+{
+    /* Acquire: pairs with the claimers' CAS of the cursor. */
+    uint64_t hi = myl__load_acquire(&r->hdr->claim);
+    uint64_t lo = hi > r->capacity ? hi - r->capacity : 0;
+    bool any = false;
+    for (uint64_t t = lo; t < hi && !any; t++)
+        any = unmarked(myl__load_acquire(&myl__slot_at(r, t)->stamp), t); /* A2 */
+    if (!any)
+        return;
+    struct timespec ts = {0, 1000000};
+    for (uint64_t until = myl__now_ns() + (uint64_t)MYL__DEFAULT_STALL_NS; myl__now_ns() < until;)
+        nanosleep(&ts, NULL);
+    skip_unmarked_range(r, lo, hi);
+}
+
 int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer **out)
 {
     myl_producer_opts o = {0};
@@ -80,6 +186,7 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
         return MYL_EWAIT;
     if (ring_shut(r))
         return MYL_ECLOSED;
+    reclaim_dead_claims(r);
 
     /* Take a free entry, else the entry of a producer that died. Free
      * entries first: on MP rings a dead producer's entry, left as it is,
@@ -88,7 +195,7 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
     bool takeover = false;
     for (uint32_t i = 0; i < r->max_producers && idx == UINT32_MAX; i++) {
         uint32_t st = MYL_ENTRY_FREE;
-        if (myl__cas_strong(&r->producers[i].state, &st, MYL_ENTRY_CLAIMING))
+        if (myl__cas_strong(&r->producers[i].state, &st, claiming_state(false)))
             idx = i;
     }
     for (uint32_t i = 0; i < r->max_producers && idx == UINT32_MAX; i++) {
@@ -96,13 +203,14 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
         uint32_t st = MYL_ENTRY_ACTIVE;
         if (myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE && /* A4 */
             !myl__peer_alive(e->pid, e->start_time) &&
-            myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING)) {
+            myl__cas_strong(&e->state, &st, claiming_state(true))) {
             idx = i;
             takeover = true;
         }
     }
     if (idx == UINT32_MAX)
         return r->producer_mode == MYL_PRODUCERS_SINGLE ? MYL_EBUSY : MYL_EFULL;
+    myl__fault_point("producer_open.claimed");
     if (takeover && r->producer_mode == MYL_PRODUCERS_MULTI) {
         /* The dead producer's CLAIM marks name this entry as their owner;
          * once we are active under it, consumers would take them for ours
@@ -117,11 +225,14 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
                 ((v >> MYL_STAMP_OWNER_SHIFT) & MYL_STAMP_OWNER_MASK) == idx)
                 (void)myl__cas_strong(&slot->stamp, &v, MYL_STAMP_SKIP | (v & MYL_STAMP_SEQ_MASK));
         }
+        myl__fault_point("producer_open.takeover");
+        skip_unmarked_claims(r);
     }
 
     myl_producer *p = calloc(1, sizeof *p);
     if (!p) {
-        myl__store_release(&r->producers[idx].state, MYL_ENTRY_FREE);
+        /* R4: give the entry back as it was taken. */
+        myl__store_release(&r->producers[idx].state, takeover ? MYL_ENTRY_ACTIVE : MYL_ENTRY_FREE);
         return -ENOMEM;
     }
     myl__producer_entry *e = &r->producers[idx];
@@ -143,8 +254,19 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
     if (!p->multi) {
         /* Continue after what was published: a dead predecessor's claimed
          * but unpublished slots are claimed again. A6: pairs with R6. */
-        p->next = myl__load_acquire(&r->hdr->cursor);
-        myl__store_relaxed(&r->hdr->claim, p->next);
+        uint64_t next = myl__load_acquire(&r->hdr->cursor);
+        /* publish stores the slot stamps before the cursor: a predecessor
+         * killed between the two published slots past the cursor, which
+         * consumers may have read already. Rewriting those sequences would
+         * lose events silently; continue after the last published stamp.
+         * A2: pairs with R1 in publish. */
+        for (uint64_t i = 0; i < r->capacity; i++, next++)
+            if (myl__load_acquire(&myl__slot_at(r, next)->stamp) !=
+                ((next + 1) & MYL_STAMP_SEQ_MASK))
+                break;
+        p->next = next;
+        myl__store_relaxed(&r->hdr->claim, next);
+        myl__store_release(&r->hdr->cursor, next); /* R6 */
     }
     /* The entry's counters continue, whether it is taken over from a dead
      * producer or reused after a clean close: myl_ring_stats sums them as
@@ -155,6 +277,7 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
     e->pid = (int32_t)getpid();
     e->start_time = myl__proc_start_time(getpid());
     myl__store_relaxed(&e->heartbeat_ns, myl__now_ns());
+    myl__fault_point("producer_open.written");
     /* R4: pairs with A4 in scans: pid and start time are set. */
     myl__store_release(&e->state, MYL_ENTRY_ACTIVE);
     if (o.coordination == MYL_COORD_WAIT) {
@@ -189,7 +312,7 @@ int myl__producer_refresh(myl_producer *p, uint64_t end)
     for (uint32_t i = 0; i < r->max_consumers; i++) {
         myl__consumer_entry *e = &r->consumers[i];
         uint32_t st = myl__load_acquire(&e->state); /* A4 */
-        registering |= st == MYL_ENTRY_CLAIMING;
+        registering |= is_claiming(st);
         if (st != MYL_ENTRY_ACTIVE)
             continue;
         uint64_t s = myl__load_acquire(&e->seq); /* A3: pairs with R2 in release */
@@ -206,8 +329,13 @@ int myl__producer_refresh(myl_producer *p, uint64_t end)
          * at (tests/fault found a resumed gated consumer overrun). Keep the
          * limit until the registration is done; p->gen is left stale, so
          * the next claim scans again. (A registrant killed inside
-         * myl_consumer_open leaves the entry CLAIMING and the limit frozen:
-         * claims then wait, and time out, rather than overwrite.) */
+         * myl_consumer_open leaves the entry CLAIMING: it is given back
+         * here, at most once a millisecond, and the next claim rescans.) */
+        uint64_t now = myl__now_ns();
+        if (now >= p->reclaim_at) {
+            p->reclaim_at = now + MYL__CHECK_NS;
+            reclaim_dead_claims(r);
+        }
         return end <= p->limit ? 0 : MYL_EAGAIN;
     }
     p->gen = gen;
@@ -237,6 +365,7 @@ static int check_gating_consumers(myl_producer *p)
 {
     myl_ring *r = p->ring;
     int rc = 0;
+    reclaim_dead_claims(r);
     for (uint32_t i = 0; i < r->max_consumers; i++) {
         myl__consumer_entry *e = &r->consumers[i];
         if (myl__load_acquire(&e->state) != MYL_ENTRY_ACTIVE) /* A4 */
@@ -412,6 +541,7 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
         return MYL_EWAIT;
     if (ring_shut(r))
         return MYL_ECLOSED;
+    reclaim_dead_claims(r);
 
     /* A consumer with this id already in the table: refuse it if alive,
      * take it over (resuming where it stopped) if its process died. */
@@ -426,7 +556,7 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
             continue;
         if (st == MYL_ENTRY_ACTIVE && myl__peer_alive(e->pid, e->start_time))
             return MYL_EEXIST;
-        if (myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING)) {
+        if (myl__cas_strong(&e->state, &st, claiming_state(st == MYL_ENTRY_ACTIVE))) {
             idx = i;
             resume = st == MYL_ENTRY_ACTIVE;
             break;
@@ -434,7 +564,7 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     }
     for (uint32_t i = 0; i < r->max_consumers && idx == UINT32_MAX; i++) {
         uint32_t st = MYL_ENTRY_FREE;
-        if (myl__cas_strong(&r->consumers[i].state, &st, MYL_ENTRY_CLAIMING))
+        if (myl__cas_strong(&r->consumers[i].state, &st, claiming_state(false)))
             idx = i;
     }
     /* No free entry: an evicted one whose process is gone has nobody left
@@ -446,15 +576,17 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
         uint32_t st = MYL_ENTRY_EVICTED;
         if (myl__load_acquire(&e->state) == MYL_ENTRY_EVICTED && /* A4 */
             !myl__peer_alive(e->pid, e->start_time) &&
-            myl__cas_strong(&e->state, &st, MYL_ENTRY_CLAIMING))
+            myl__cas_strong(&e->state, &st, claiming_state(false)))
             idx = i;
     }
     if (idx == UINT32_MAX)
         return MYL_EFULL;
+    myl__fault_point("consumer_open.claimed");
 
     myl_consumer *c = calloc(1, sizeof *c);
     if (!c) {
-        myl__store_release(&r->consumers[idx].state, MYL_ENTRY_FREE);
+        /* R4: give the entry back as it was taken. */
+        myl__store_release(&r->consumers[idx].state, resume ? MYL_ENTRY_ACTIVE : MYL_ENTRY_FREE);
         return -ENOMEM;
     }
     myl__consumer_entry *e = &r->consumers[idx];
@@ -466,8 +598,13 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     c->wait = w;
     c->spin = o.spin ? o.spin : MYL__DEFAULT_SPIN;
     c->stall_ns = o.stall_ns ? o.stall_ns : MYL__DEFAULT_STALL_NS;
-    memset(e->id, 0, sizeof e->id);
-    memcpy(e->id, id, strnlen(id, MYL_ID_MAX - 1));
+    c->multi = r->producer_mode == MYL_PRODUCERS_MULTI;
+    /* A resumed entry holds this id already: rewriting it would leave it
+     * torn (zeroed) if we were killed here and the entry given back. */
+    if (!resume) {
+        memset(e->id, 0, sizeof e->id);
+        memcpy(e->id, id, strnlen(id, MYL_ID_MAX - 1));
+    }
     e->pid = (int32_t)getpid();
     e->start_time = myl__proc_start_time(getpid());
     if (resume) {
@@ -499,6 +636,7 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     /* Still CLAIMING: nobody else writes the entry. */
     c->epoch = myl__load_relaxed(&e->epoch) + 1;
     myl__store_relaxed(&e->epoch, c->epoch);
+    myl__fault_point("consumer_open.written");
     myl__store_release(&e->state, MYL_ENTRY_ACTIVE); /* R4 */
     /* R3: pairs with A1: producers rescan the table after this. seq_cst,
      * so that it is ordered with our later loads of the claim cursor. */
@@ -517,6 +655,7 @@ void myl_consumer_close(myl_consumer *c)
     uint32_t st = MYL_ENTRY_ACTIVE;
     /* Only free our own entry: it may have been evicted and retaken, by
      * another process or by this one (the epoch tells). */
+    myl__fault_point("consumer_close");
     if (c->ent->pid == (int32_t)getpid() && myl__load_acquire(&c->ent->epoch) == c->epoch &&
         myl__cas_strong(&c->ent->state, &st, MYL_ENTRY_FREE)) {
         atomic_fetch_add_explicit(&r->hdr->consumer_gen, 1, memory_order_seq_cst);
@@ -599,42 +738,73 @@ int64_t myl__consumer_scan(myl_consumer *c, uint32_t max)
         break;
     }
     c->avail_end = c->next + n;
-    return n ? (int64_t)n : MYL_EAGAIN;
+    return n ? (int64_t)n : myl__consumer_empty(c);
 }
 
-/* A slot the consumer waits on that stays unpublished: if its claimer is
- * dead, mark it skipped so that every consumer moves on. */
-static void recover_stall(myl_consumer *c)
+/* MP rings: the slot the consumer waits on stays unpublished. If its
+ * claimer died, mark it skipped so that every consumer moves on, and with it
+ * every other slot the dead claimer left: recovery takes one check, however
+ * many slots were abandoned, and never depends on how long one poll call
+ * waits (the stall clock lives in the handle). */
+static void recover_stall(myl_consumer *c, uint64_t now)
 {
     myl_ring *r = c->ring;
     uint64_t s = c->next;
     uint64_t exp = (s + 1) & MYL_STAMP_SEQ_MASK;
-    myl__slot *slot = myl__slot_at(r, s);
-    uint64_t v = myl__load_acquire(&slot->stamp); /* A2 */
-    bool dead = false;
-    if (v & MYL_STAMP_CLAIM) {
-        if ((v & MYL_STAMP_SEQ_MASK) != exp)
-            return;
-        uint32_t owner = (uint32_t)((v >> MYL_STAMP_OWNER_SHIFT) & MYL_STAMP_OWNER_MASK);
-        if (owner >= r->max_producers)
-            dead = true; /* a hostile stamp: nobody can publish it */
-        else {
-            myl__producer_entry *e = &r->producers[owner];
-            dead = myl__load_acquire(&e->state) != MYL_ENTRY_ACTIVE ||
-                   !myl__peer_alive(e->pid, e->start_time);
-        }
-    } else if (r->producer_mode == MYL_PRODUCERS_MULTI && (v & MYL_STAMP_SEQ_MASK) < exp &&
-               myl__load_acquire(&r->hdr->claim) > s) {
-        /* Claimed but never marked: the claimer died between its claim and
-         * its mark. Blame only if some registered producer is dead. */
-        for (uint32_t i = 0; i < r->max_producers && !dead; i++) {
-            myl__producer_entry *e = &r->producers[i];
-            dead = myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE &&
-                   !myl__peer_alive(e->pid, e->start_time);
-        }
+    /* The claim cursor before the stamp and the owner's entry: a producer
+     * that takes a dead owner's entry claims only after it is ACTIVE, so
+     * every slot below hi that bears the owner's mark is the dead one's.
+     * Acquire: pairs with the claimers' CAS of the cursor. */
+    uint64_t hi = myl__load_acquire(&r->hdr->claim);
+    uint64_t v = myl__load_acquire(&myl__slot_at(r, s)->stamp); /* A2 */
+    if (hi <= s || v == exp || v == (MYL_STAMP_SKIP | exp) || (v & MYL_STAMP_SEQ_MASK) > exp) {
+        c->stall_since = 0; /* not claimed yet, ready, or a later lap */
+        return;
     }
-    if (dead)
-        (void)myl__cas_strong(&slot->stamp, &v, MYL_STAMP_SKIP | exp);
+    uint64_t end = hi - s > r->capacity ? s + r->capacity : hi;
+    if (v & MYL_STAMP_CLAIM && (v & MYL_STAMP_SEQ_MASK) == exp) {
+        c->stall_since = 0;
+        uint32_t owner = (uint32_t)((v >> MYL_STAMP_OWNER_SHIFT) & MYL_STAMP_OWNER_MASK);
+        if (owner < r->max_producers) {
+            myl__producer_entry *e = &r->producers[owner];
+            if (myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE && /* A4 */
+                myl__peer_alive(e->pid, e->start_time))
+                return;
+        } /* else a hostile stamp: nobody can publish it */
+        for (uint64_t t = s; t < end; t++) {
+            myl__slot *slot = myl__slot_at(r, t);
+            uint64_t w = myl__load_acquire(&slot->stamp); /* A2 */
+            uint64_t te = (t + 1) & MYL_STAMP_SEQ_MASK;
+            if ((w & MYL_STAMP_CLAIM) && (w & MYL_STAMP_SEQ_MASK) == te &&
+                ((w >> MYL_STAMP_OWNER_SHIFT) & MYL_STAMP_OWNER_MASK) == owner)
+                (void)myl__cas_strong(&slot->stamp, &w, MYL_STAMP_SKIP | te);
+        }
+        return;
+    }
+    /* Claimed but never marked: the claimer is between its claim and its
+     * mark, or died there, and nothing names it. Start the clock; once it
+     * has run stall_ns, every slot already claimed when it started and
+     * still unmarked is blamed on a dead producer, if there is one. */
+    if (c->stall_since == 0 || c->stall_seq != s) {
+        c->stall_seq = s;
+        c->stall_since = now ? now : 1;
+        c->stall_claim = hi;
+        return;
+    }
+    if (now - c->stall_since < (uint64_t)c->stall_ns || !any_producer_dead(r))
+        return;
+    skip_unmarked_range(r, s, c->stall_claim < end ? c->stall_claim : end);
+    c->stall_since = 0;
+}
+
+void myl__consumer_recover(myl_consumer *c)
+{
+    c->idle = 0;
+    uint64_t now = myl__now_ns();
+    if (now < c->check_at)
+        return;
+    c->check_at = now + MYL__CHECK_NS;
+    recover_stall(c, now);
 }
 
 /* Are all registered producers dead (and at least one registered)? */
@@ -679,9 +849,7 @@ int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t 
     myl_ring *r = c->ring;
     uint64_t deadline = myl__deadline(timeout_ns);
     uint64_t now = myl__now_ns();
-    uint64_t stall_since = now;
-    uint64_t stall_seq = c->next;
-    uint64_t next_check = now + 1000000;
+    uint64_t next_check = now + MYL__CHECK_NS;
     uint32_t iter = 0;
     struct poll_ctx ctx = {c};
     myl__store_relaxed(&c->ent->waits, myl__load_relaxed(&c->ent->waits) + 1);
@@ -705,12 +873,11 @@ int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t 
         int rc = check_self(c);
         if (rc < 0)
             return rc;
-        if (stall_seq != c->next) {
-            stall_seq = c->next;
-            stall_since = now;
-        } else if (now - stall_since >= (uint64_t)c->stall_ns) {
-            recover_stall(c);
+        if (c->multi) {
+            c->check_at = now + MYL__CHECK_NS;
+            recover_stall(c, now);
         }
+        reclaim_dead_claims(r);
         if (producers_dead(r)) {
             /* Drain what is there first; then report the dead peer. */
             n = myl_consumer_try_poll(c, max, seq);
@@ -809,7 +976,9 @@ int myl_ring_consumer_stats(const myl_ring *r, uint32_t idx, myl_consumer_stats 
     myl__consumer_entry *e = &r->consumers[idx];
     memset(out, 0, sizeof *out);
     out->state = myl__load_acquire(&e->state); /* A4 */
-    memcpy(out->id, e->id, MYL_ID_MAX - 1);    /* a hostile id may lack its NUL */
+    if (is_claiming(out->state))
+        out->state = MYL_ENTRY_CLAIMING;
+    memcpy(out->id, e->id, MYL_ID_MAX - 1); /* a hostile id may lack its NUL */
     out->id[MYL_ID_MAX - 1] = '\0';
     out->pid = e->pid;
     out->alive = out->state == MYL_ENTRY_ACTIVE && myl__peer_alive(e->pid, e->start_time);
@@ -841,6 +1010,7 @@ int myl_ring_reap(myl_ring *r)
 {
     if (!r)
         return MYL_EINVAL;
+    reclaim_dead_claims(r);
     int n = 0;
     for (uint32_t i = 0; i < r->max_consumers; i++) {
         myl__consumer_entry *e = &r->consumers[i];

@@ -80,9 +80,21 @@
 
 /* Entry states, for both tables. */
 #define MYL_ENTRY_FREE 0u
-#define MYL_ENTRY_CLAIMING 1u
+#define MYL_ENTRY_CLAIMING 1u /* as reported by stats; in the table, see below */
 #define MYL_ENTRY_ACTIVE 2u
 #define MYL_ENTRY_EVICTED 3u
+/* An entry being taken holds its claimant's pid in the state word itself,
+ * set by the same CAS that takes it, so that an entry whose claimant was
+ * killed mid-registration is recognised and given back (it would otherwise
+ * stay CLAIMING for good: a frozen producer gate, a full producer table).
+ *   bit 31     CLAIMING
+ *   bit 30     RESUME: the claimant takes over an ACTIVE entry (its sequence
+ *              or its claimed slots matter); given back, it is ACTIVE again
+ *   bits 22-29 zero (any other value is not a state: left alone)
+ *   bits 0-21  the claimant's pid (Linux's pid_max is at most 2^22) */
+#define MYL_ENTRY_CLAIMING_BIT 0x80000000u
+#define MYL_ENTRY_RESUME_BIT 0x40000000u
+#define MYL_ENTRY_PID_MASK 0x003fffffu
 
 typedef struct myl__seg_header {
     /* line 0: identity, written once by the creator before state */

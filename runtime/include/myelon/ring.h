@@ -134,6 +134,7 @@ typedef struct myl_producer {
     uint32_t on_dead_consumer;
     uint32_t wait;
     uint32_t spin;
+    uint64_t reclaim_at; /* next look for dead registrants (CLOCK_MONOTONIC ns) */
 } myl_producer;
 
 typedef struct myl_consumer_opts {
@@ -170,6 +171,15 @@ typedef struct myl_consumer {
     uint32_t spin;
     int64_t stall_ns;
     uint32_t epoch; /* the entry's registration epoch when we took it */
+    /* MP rings: recovery of slots claimed by producers that died. The
+     * stall clock lives here, not in one poll call, so that it runs across
+     * try_poll loops and short timeouts alike. */
+    bool multi;
+    uint32_t idle;        /* empty polls since the last recovery check */
+    uint64_t check_at;    /* next recovery check (CLOCK_MONOTONIC ns) */
+    uint64_t stall_seq;   /* the unmarked slot the stall clock runs for */
+    uint64_t stall_since; /* 0: the clock is not running */
+    uint64_t stall_claim; /* the claim cursor when the clock started */
 } myl_consumer;
 
 /* ---- segments and rings (ring.c, segment.c) ---- */
@@ -229,6 +239,9 @@ MYL_API int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, 
 MYL_API int64_t myl_consumer_read(myl_consumer *c, void *dst, uint32_t max, uint64_t *lost,
                                   int64_t timeout_ns);
 MYL_API int64_t myl__consumer_scan(myl_consumer *c, uint32_t max);
+/* MP rings: look for slots whose producer died before publishing them
+ * (rate-limited; out of line). */
+MYL_API void myl__consumer_recover(myl_consumer *c);
 MYL_API void myl__wake_producers(myl_ring *ring, myl_consumer *c);
 
 /* ---- counters and introspection (work from any process) ---- */
@@ -374,6 +387,17 @@ static inline int myl_producer_try_send(myl_producer *p, const void *event)
     return 0;
 }
 
+/* Every this many empty polls, an MP consumer checks for slots abandoned by
+ * dead producers: a try_poll loop recovers as a waiting poll does. */
+#define MYL__IDLE_CHECK 256u
+
+static inline int64_t myl__consumer_empty(myl_consumer *c)
+{
+    if (c->multi && ++c->idle >= MYL__IDLE_CHECK)
+        myl__consumer_recover(c);
+    return MYL_EAGAIN;
+}
+
 /* How many events are available now (up to max), the first in *seq;
  * MYL_EAGAIN when none, MYL_EOVERRUN when a lossy consumer was overrun. */
 static inline int64_t myl_consumer_try_poll(myl_consumer *c, uint32_t max, uint64_t *seq)
@@ -403,7 +427,7 @@ static inline int64_t myl_consumer_try_poll(myl_consumer *c, uint32_t max, uint6
             return 1;
         }
     } else if (v < MYL_STAMP_SKIP && v < ((c->next + 1) & MYL_STAMP_SEQ_MASK)) {
-        return MYL_EAGAIN; /* an older lap: not yet written */
+        return myl__consumer_empty(c); /* an older lap: not yet written */
     }
     int64_t n = myl__consumer_scan(c, max);
     *seq = c->next;
