@@ -321,10 +321,15 @@ static void count_bad(myl_defrag *d)
 
 void myl_defrag_release(myl_defrag *d)
 {
-    if (!d || !d->pending)
+    if (!d)
         return;
-    myl_consumer_release(d->c, d->pending);
-    d->pending = 0;
+    if (d->pending) {
+        myl_consumer_release(d->c, d->pending);
+        d->pending = 0;
+    }
+    /* Frames of a copied message, held since they were read. */
+    if (myl__load_relaxed(&d->c->ent->seq) != d->c->next)
+        myl__consumer_hold(d->c, 0, d->c->next);
 }
 
 /* Is h a well-formed frame for this ring (on its own)? */
@@ -407,6 +412,8 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
                 return 0;
             }
             d->in_msg = true;
+            d->msg_start = s;
+            d->hold = !c->lossy && frames_for(d->data_max, h.total) <= c->ring->capacity / 2;
             d->msg_id = h.msg_id;
             d->total = h.total;
             d->kind = h.kind;
@@ -425,7 +432,12 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
             count_dropped(d);
             continue;
         }
-        myl_consumer_release(c, 1);
+        /* Held until the message is released (lossy rings keep nothing
+         * for a restart: released at once, as are chunked messages). */
+        if (d->hold)
+            myl__consumer_hold(c, 1, d->msg_start);
+        else
+            myl_consumer_release(c, 1);
         d->filled += h.len;
         d->next_index++;
         if (h.flags & MYL_FRAME_LAST) {

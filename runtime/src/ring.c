@@ -647,6 +647,24 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     return 0;
 }
 
+void myl__consumer_hold(myl_consumer *c, uint32_t n, uint64_t released)
+{
+    c->next += n;
+    if (c->avail_end < c->next)
+        c->avail_end = c->next;
+    uint64_t prev = myl__load_relaxed(&c->ent->seq);
+    /* R2: pairs with A3 in the gate scan, as in myl_consumer_release. */
+    myl__store_release(&c->ent->seq, released);
+    c->consumed += n;
+    myl__store_relaxed(&c->ent->consumed, c->consumed);
+    if (c->wake_check && released != prev) {
+        /* Dekker with the producer's waiter registration (F2). */
+        myl__fence_seq_cst();
+        if (myl__load_relaxed(&c->ring->hdr->prod_waiters) != 0)
+            myl__wake_producers(c->ring, c);
+    }
+}
+
 void myl_consumer_close(myl_consumer *c)
 {
     if (!c)

@@ -23,18 +23,25 @@
  *   corrupt  a payload whose checksum or length does not match
  *   skipped  slots abandoned by dead producers and skipped (inherent,
  *            counted by the ring, reported here)
- * Exit status 0 only when hangs, lost, dup and corrupt are all 0. The
- * checker is never killed here: consumer restarts (at-least-once
- * re-delivery of what was polled but not released) are covered by
- * tests/fault/test_fault.c.
+ *   redelivered  events a restarted consumer saw again (below)
+ * Half of the trials also run a victim consumer process, killed at random
+ * and restarted under the same id: it resumes where its last release left
+ * off, so events it had polled but not released come again (at-least-once
+ * delivery). Those are counted as redelivered, not as dup, when they come
+ * before the restarted victim has caught up with that producer; anything
+ * else it sees twice is a dup, anything it misses is lost. Producers whose
+ * send meets the dead victim (MYL_EPEERDEAD) retry until it is back.
+ * Exit status 0 only when hangs, lost, dup and corrupt are all 0.
  */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,6 +145,7 @@ static _Noreturn void producer(const trial *t, uint32_t inc, enum death how, uin
     uint8_t buf[512];
     for (uint64_t v = 0; v < t->events; v++) {
         bool die = how == AFTER_CLAIM && v == claim_at;
+    again:
         if (t->shape == RAW) {
             uint64_t seq;
             rc = myl_producer_claim(p, 1, &seq, TRIAL_BOUND);
@@ -167,6 +175,13 @@ static _Noreturn void producer(const trial *t, uint32_t inc, enum death how, uin
                 rc = myl_group_send(s, (uint32_t)(v % 2), buf, len, 1, TRIAL_BOUND);
             }
         }
+        if (rc == MYL_EPEERDEAD) {
+            /* The victim consumer is dead and holds the gate: wait for its
+             * restart (the driver restarts it). */
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+            goto again;
+        }
         if (rc != 0) {
             fprintf(stderr, "kill_stress: incarnation %u: send %llu: %s\n", inc,
                     (unsigned long long)v, myl_strerror(rc));
@@ -177,7 +192,7 @@ static _Noreturn void producer(const trial *t, uint32_t inc, enum death how, uin
 }
 
 typedef struct counts {
-    uint64_t trials, hangs, lost, dup, corrupt, skipped, killed, events;
+    uint64_t trials, hangs, lost, dup, corrupt, skipped, killed, events, redelivered, victims;
 } counts;
 
 typedef struct inc_state {
@@ -185,9 +200,16 @@ typedef struct inc_state {
     bool done;   /* exited 0: every event must arrive */
     bool killed; /* killed: a gap-free prefix must arrive */
     uint64_t kill_at_ns;
-    uint64_t next[2]; /* per lane (groups) or [0]: the next value expected */
-    uint64_t got;
 } inc_state;
+
+/* What one consumer has seen, per incarnation and lane (groups keep each
+ * sender's order per lane; lane l carries l, l+2, ...). Lives in shared
+ * memory for the victim, so that it survives the victim's deaths. */
+typedef struct view {
+    uint64_t next[MAX_INC][2]; /* the next value expected */
+    bool caught[MAX_INC][2];   /* seen a new event since the last restart */
+    uint64_t lost, dup, corrupt, redelivered, events;
+} view;
 
 typedef struct checker {
     const trial *t;
@@ -196,45 +218,57 @@ typedef struct checker {
     myl_defrag *d;
     myl_group *g;
     myl_group_receiver *gr;
-    inc_state inc[MAX_INC];
-    counts *k;
+    view *v;
+    bool slow; /* the victim: works a little before it releases */
 } checker;
 
-static void check_event(checker *ck, const uint8_t *data, size_t len)
+static void check_event(view *w, enum shape shape, const uint8_t *data, size_t len)
 {
     event e;
     if (len < sizeof e) {
-        ck->k->corrupt++;
+        w->corrupt++;
         return;
     }
     memcpy(&e, data, sizeof e);
     if (e.inc >= MAX_INC || e.check != check_of(e.inc, e.val)) {
-        ck->k->corrupt++;
+        w->corrupt++;
         return;
     }
-    if (ck->t->shape != RAW) {
+    if (shape != RAW) {
         size_t want = framed_len(e.inc, e.val);
         bool ok = len == want;
         for (size_t i = sizeof e; ok && i < len; i++)
             ok = data[i] == (uint8_t)(e.check + i);
         if (!ok) {
-            ck->k->corrupt++;
+            w->corrupt++;
             return;
         }
     }
-    inc_state *in = &ck->inc[e.inc];
-    /* Groups keep each sender's order per lane; lane l carries l, l+2, ... */
-    uint32_t lane = ck->t->shape == GROUP ? (uint32_t)(e.val % 2) : 0;
-    uint64_t step = ck->t->shape == GROUP ? 2 : 1;
-    uint64_t *next = &in->next[lane];
-    if (e.val < *next)
-        ck->k->dup++;
-    else if (e.val > *next)
-        ck->k->lost += (e.val - *next) / step; /* a gap: events before it missing */
-    if (e.val >= *next)
-        *next = e.val + step;
-    in->got++;
-    ck->k->events++;
+    uint32_t lane = shape == GROUP ? (uint32_t)(e.val % 2) : 0;
+    uint64_t step = shape == GROUP ? 2 : 1;
+    uint64_t *next = &w->next[e.inc][lane];
+    w->events++;
+    if (e.val < *next) {
+        if (w->caught[e.inc][lane])
+            w->dup++;
+        else
+            w->redelivered++;
+        return;
+    }
+    if (e.val > *next)
+        w->lost += (e.val - *next) / step; /* a gap: events before it missing */
+    *next = e.val + step;
+    w->caught[e.inc][lane] = true;
+}
+
+/* The victim's work between seeing events and releasing them: a kill
+ * lands there often enough to re-deliver. */
+static void work(const checker *ck)
+{
+    if (ck->slow) {
+        struct timespec ts = {0, 20000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 /* Receive what is there (a few ms at most); 1 when something came. */
@@ -246,7 +280,9 @@ static int receive(checker *ck)
         if (n <= 0)
             return 0;
         for (int64_t i = 0; i < n; i++)
-            check_event(ck, myl_consumer_slot(ck->c, s + (uint64_t)i), sizeof(event));
+            check_event(ck->v, ck->t->shape, myl_consumer_slot(ck->c, s + (uint64_t)i),
+                        sizeof(event));
+        work(ck);
         myl_consumer_release(ck->c, (uint32_t)n);
         return 1;
     }
@@ -255,14 +291,15 @@ static int receive(checker *ck)
                                     : myl_group_recv(ck->gr, &m, NULL, 2 * (int64_t)MS);
     if (rc != 0)
         return 0;
-    check_event(ck, m.data, m.len);
+    check_event(ck->v, ck->t->shape, m.data, m.len);
+    work(ck);
     if (ck->t->shape == FRAMED)
         myl_defrag_release(ck->d);
     return 1;
 }
 
-/* Has the checker's consumer passed every claimed sequence on ring r? */
-static bool drained_ring(myl_ring *r)
+/* Has consumer id passed every claimed sequence on ring r? */
+static bool drained_ring(myl_ring *r, const char *id)
 {
     myl_ring_stats rs;
     if (myl_ring_stats_get(r, &rs) != 0)
@@ -270,20 +307,49 @@ static bool drained_ring(myl_ring *r)
     for (uint32_t i = 0; i < r->max_consumers; i++) {
         myl_consumer_stats cs;
         if (myl_ring_consumer_stats(r, i, &cs) == 0 && cs.state == MYL_ENTRY_ACTIVE &&
-            strcmp(cs.id, "checker") == 0)
+            strcmp(cs.id, id) == 0)
             return cs.seq >= rs.claim;
     }
     return false;
 }
 
-static bool drained(checker *ck)
+static bool drained(checker *ck, const char *id)
 {
     if (ck->t->shape != GROUP)
-        return drained_ring(ck->r);
+        return drained_ring(ck->r, id);
     for (uint32_t i = 0; i < ck->g->count; i++)
-        if (!drained_ring(ck->g->rings[i]))
+        if (!drained_ring(ck->g->rings[i], id))
             return false;
     return true;
+}
+
+/* Open consumer id on the trial's ring or group. */
+static int open_consumer(checker *ck, const char *id)
+{
+    const trial *t = ck->t;
+    myl_consumer_opts co = {.size = sizeof co, .stall_ns = (int64_t)(10 * MS)};
+    if (t->shape == GROUP)
+        return myl_group_receiver_open(ck->g, id, 0, NULL, &ck->gr);
+    return t->shape == RAW ? myl_consumer_open(ck->r, id, &co, &ck->c)
+                           : myl_defrag_open(ck->r, id, &co, NULL, &ck->d);
+}
+
+/* The victim consumer: attach, resume under its id, check until killed. */
+static _Noreturn void victim(const trial *t, view *w)
+{
+    checker ck = {.t = t, .v = w, .slow = true};
+    int rc = t->shape == GROUP ? myl_group_attach(&t->go, &ck.g) : myl_ring_attach(&t->ro, &ck.r);
+    if (rc == 0)
+        rc = open_consumer(&ck, "victim");
+    if (rc != 0) {
+        fprintf(stderr, "kill_stress: victim: open: %s\n", myl_strerror(rc));
+        _exit(2);
+    }
+    /* A restart: what comes before the first new event of each producer
+     * may be a re-delivery. */
+    memset(w->caught, 0, sizeof w->caught);
+    for (;;)
+        (void)receive(&ck);
 }
 
 static uint64_t ring_skipped(myl_ring *r)
@@ -297,7 +363,7 @@ static uint64_t ring_skipped(myl_ring *r)
     return n;
 }
 
-static pid_t spawn(const trial *t, uint32_t inc, inc_state *st, counts *k)
+static pid_t spawn(const trial *t, uint32_t inc, inc_state *st)
 {
     enum death how = LIVE;
     uint64_t r = rnd(100);
@@ -321,7 +387,6 @@ static pid_t spawn(const trial *t, uint32_t inc, inc_state *st, counts *k)
     memset(st, 0, sizeof *st);
     st->pid = pid;
     st->kill_at_ns = how == TIMED ? now_ns() + delay : 0;
-    (void)k;
     return pid;
 }
 
@@ -358,37 +423,71 @@ static void run_trial(uint32_t n, counts *k, uint64_t events, bool verbose)
                          .wait = MYL_WAIT_HYBRID};
     t.go = go;
 
-    checker ck = {.t = &t, .k = k};
-    myl_consumer_opts co = {.size = sizeof co, .stall_ns = (int64_t)(10 * MS)};
+    /* The views live in shared memory: the victim's outlives the victim. */
+    view *views =
+        mmap(NULL, 2 * sizeof(view), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (views == MAP_FAILED) {
+        perror("mmap");
+        exit(2);
+    }
+    memset(views, 0, 2 * sizeof(view));
+    view *vw = &views[1];
+    checker ck = {.t = &t, .v = &views[0]};
     int rc;
     if (t.shape == GROUP) {
         (void)myl_group_unlink(&t.go);
         rc = myl_group_create(&t.go, &ck.g);
-        if (rc == 0)
-            rc = myl_group_receiver_open(ck.g, "checker", 0, NULL, &ck.gr);
     } else {
         (void)myl_ring_unlink(MYL_BACKING_SHM, t.name);
         rc = myl_ring_create(&t.ro, &ck.r);
-        if (rc == 0)
-            rc = t.shape == RAW ? myl_consumer_open(ck.r, "checker", &co, &ck.c)
-                                : myl_defrag_open(ck.r, "checker", &co, NULL, &ck.d);
     }
+    if (rc == 0)
+        rc = open_consumer(&ck, "checker");
     if (rc != 0) {
         fprintf(stderr, "kill_stress: trial %u: setup: %s\n", n, myl_strerror(rc));
         exit(2);
     }
+    bool with_victim = rnd(2) == 1;
+    uint32_t victim_kills = with_victim ? 1 + (uint32_t)rnd(3) : 0;
+    pid_t vpid = 0;
+    uint64_t vkill_at = 0;
+    if (with_victim) {
+        fflush(NULL);
+        vpid = fork();
+        if (vpid == 0)
+            victim(&t, vw);
+        /* Producers start once the victim is registered: a send then
+         * waits for it whenever it is dead. */
+        while (!drained(&ck, "victim"))
+            sched_yield();
+        vkill_at = now_ns() + rnd(4 * MS);
+        k->victims++;
+    }
 
+    inc_state inc[MAX_INC];
+    memset(inc, 0, sizeof inc);
     uint32_t spawned = 0, running = 0, budget = MAX_INC;
     for (; spawned < concurrent; spawned++, running++)
-        spawn(&t, spawned, &ck.inc[spawned], k);
+        spawn(&t, spawned, &inc[spawned]);
     uint64_t bound = now_ns() + TRIAL_BOUND;
     bool hang = false;
     for (;;) {
         while (receive(&ck) > 0)
             ;
         uint64_t now = now_ns();
+        if (vpid && victim_kills && now >= vkill_at) {
+            /* Kill the victim and restart it under the same id. */
+            kill(vpid, SIGKILL);
+            waitpid(vpid, NULL, 0);
+            victim_kills--;
+            fflush(NULL);
+            vpid = fork();
+            if (vpid == 0)
+                victim(&t, vw);
+            vkill_at = now + rnd(6 * MS);
+        }
         for (uint32_t i = 0; i < spawned; i++) {
-            inc_state *in = &ck.inc[i];
+            inc_state *in = &inc[i];
             if (!in->pid)
                 continue;
             if (in->kill_at_ns && now >= in->kill_at_ns) {
@@ -409,14 +508,15 @@ static void run_trial(uint32_t n, counts *k, uint64_t events, bool verbose)
                     fprintf(stderr, "kill_stress: trial %u incarnation %u exited %d\n", n, i,
                             WEXITSTATUS(st));
             }
-            /* A replacement for each one that ended, while the budget lasts. */
+            /* A replacement for each one that was killed, while the
+             * budget lasts. */
             if (spawned < budget && !in->done) {
-                spawn(&t, spawned, &ck.inc[spawned], k);
+                spawn(&t, spawned, &inc[spawned]);
                 spawned++;
                 running++;
             }
         }
-        if (running == 0 && drained(&ck))
+        if (running == 0 && drained(&ck, "checker") && (!vpid || drained(&ck, "victim")))
             break;
         if (now >= bound) {
             hang = true;
@@ -424,18 +524,34 @@ static void run_trial(uint32_t n, counts *k, uint64_t events, bool verbose)
         }
     }
     for (uint32_t i = 0; i < spawned; i++)
-        if (ck.inc[i].pid) {
-            kill(ck.inc[i].pid, SIGKILL);
-            waitpid(ck.inc[i].pid, NULL, 0);
+        if (inc[i].pid) {
+            kill(inc[i].pid, SIGKILL);
+            waitpid(inc[i].pid, NULL, 0);
         }
+    if (vpid) {
+        kill(vpid, SIGKILL);
+        waitpid(vpid, NULL, 0);
+    }
     k->trials++;
     k->hangs += hang;
-    uint64_t trial_lost = 0;
-    for (uint32_t i = 0; i < spawned; i++) {
-        inc_state *in = &ck.inc[i];
-        /* A completed incarnation must have delivered everything. */
-        if (in->done && in->got < t.events)
-            trial_lost += t.events - in->got;
+    uint64_t trial_lost = 0, trial_bad = 0;
+    for (uint32_t w = 0; w < (with_victim ? 2u : 1u); w++) {
+        view *v = &views[w];
+        /* A completed incarnation must have delivered everything: the next
+         * value expected on each lane is past its last event. */
+        for (uint32_t i = 0; i < spawned; i++)
+            for (uint32_t l = 0; l < (t.shape == GROUP ? 2u : 1u); l++)
+                if (inc[i].done && v->next[i][l] < t.events)
+                    trial_lost += (t.events - v->next[i][l]) / (t.shape == GROUP ? 2 : 1);
+        trial_lost += v->lost;
+        trial_bad += v->dup + v->corrupt;
+        k->dup += v->dup;
+        k->corrupt += v->corrupt;
+        k->events += v->events;
+        k->redelivered += v->redelivered;
+        if (verbose)
+            printf("  view %u: events %llu redelivered %llu\n", w, (unsigned long long)v->events,
+                   (unsigned long long)v->redelivered);
     }
     k->lost += trial_lost;
     uint64_t skipped = 0;
@@ -454,10 +570,14 @@ static void run_trial(uint32_t n, counts *k, uint64_t events, bool verbose)
         myl_ring_close(ck.r);
         (void)myl_ring_unlink(MYL_BACKING_SHM, t.name);
     }
+    munmap(views, 2 * sizeof(view));
     k->skipped += skipped;
-    if (verbose || hang || trial_lost)
-        printf("trial %u %s %s: %u incarnations, hang %d, skipped %llu\n", n, shape_name[t.shape],
-               t.multi ? "mp" : "sp", spawned, hang, (unsigned long long)skipped);
+    if (verbose || hang || trial_lost || trial_bad)
+        printf("trial %u %s %s%s: %u incarnations, hang %d, lost %llu, dup/corrupt %llu, "
+               "skipped %llu\n",
+               n, shape_name[t.shape], t.multi ? "mp" : "sp", with_victim ? " +victim" : "",
+               spawned, hang, (unsigned long long)trial_lost, (unsigned long long)trial_bad,
+               (unsigned long long)skipped);
 }
 
 int main(int argc, char **argv)
@@ -489,12 +609,14 @@ int main(int argc, char **argv)
     counts k = {0};
     for (uint32_t n = 0; n < trials; n++)
         run_trial(n, &k, events, verbose);
-    printf("kill_stress: %llu trials, %llu producers killed, %llu events checked: "
-           "hangs %llu, lost %llu, dup %llu, corrupt %llu; skipped (abandoned by dead "
-           "producers, counted by the ring) %llu\n",
-           (unsigned long long)k.trials, (unsigned long long)k.killed, (unsigned long long)k.events,
-           (unsigned long long)k.hangs, (unsigned long long)k.lost, (unsigned long long)k.dup,
-           (unsigned long long)k.corrupt, (unsigned long long)k.skipped);
+    printf("kill_stress: %llu trials, %llu producers killed, %llu with a victim consumer "
+           "killed and restarted, %llu events checked: hangs %llu, lost %llu, dup %llu, "
+           "corrupt %llu; skipped (abandoned by dead producers, counted by the ring) %llu, "
+           "redelivered after a consumer restart (at-least-once) %llu\n",
+           (unsigned long long)k.trials, (unsigned long long)k.killed,
+           (unsigned long long)k.victims, (unsigned long long)k.events, (unsigned long long)k.hangs,
+           (unsigned long long)k.lost, (unsigned long long)k.dup, (unsigned long long)k.corrupt,
+           (unsigned long long)k.skipped, (unsigned long long)k.redelivered);
     bool ok = k.hangs == 0 && k.lost == 0 && k.dup == 0 && k.corrupt == 0;
     return ok ? 0 : 1;
 }

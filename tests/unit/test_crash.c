@@ -508,10 +508,66 @@ static void test_group_sender_killed_after_claim(void **state)
     assert_int_equal(myl_group_unlink(&go), 0);
 }
 
+/* Child: register on a framed ring, say so on a pipe, receive one message
+ * and die before releasing it (while "processing" it). */
+static int ready_pipe[2];
+
+static void recv_and_die(void *arg)
+{
+    ctx *x = arg;
+    myl_ring *r = attach(x->o);
+    myl_defrag *d;
+    myl_frame_msg m;
+    if (myl_defrag_open(r, "rx", NULL, NULL, &d) != 0)
+        _exit(4);
+    if (write(ready_pipe[1], "r", 1) != 1)
+        _exit(6);
+    if (myl_defrag_recv(d, &m, MYL_UT_LIVENESS) != 0 || m.len != x->n)
+        _exit(5);
+    raise(SIGKILL);
+}
+
+/* A framed consumer killed while it holds a copied (multi-frame) message:
+ * restarted under its id, it gets the message again (at-least-once, as a
+ * message lent in place always was); the frames used to be released as
+ * they were copied, and the message was lost. */
+static void test_framed_redelivery(void **state)
+{
+    (void)state;
+    myl_ring_opts o = myl_ut_opts("redeliver", MYL_BACKING_SHM);
+    o.slot_size = 64;
+    o.capacity = 64;
+    myl_ring *r = myl_ut_create(&o);
+    myl_framer *f;
+    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
+    uint8_t msg[200]; /* four frames */
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (uint8_t)(i * 7);
+    ctx x = {.o = &o, .n = sizeof msg};
+    assert_int_equal(pipe(ready_pipe), 0);
+    pid_t pid = child(recv_and_die, &x);
+    char b;
+    assert_int_equal(read(ready_pipe[0], &b, 1), 1);
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg, 3, MYL_UT_LIVENESS), 0);
+    reap(pid);
+    close(ready_pipe[0]);
+    close(ready_pipe[1]);
+    myl_defrag *d;
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    myl_frame_msg m;
+    assert_int_equal(myl_defrag_recv(d, &m, MYL_UT_LIVENESS), 0);
+    assert_int_equal(m.len, sizeof msg);
+    assert_memory_equal(m.data, msg, sizeof msg);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    myl_ut_destroy(r, &o);
+}
+
 MYL_TEST_MAIN(
     "crash", cmocka_unit_test(test_dead_claim_short_polls),
     cmocka_unit_test(test_dead_claim_try_poll), cmocka_unit_test(test_many_dead_claims),
     cmocka_unit_test(test_unmarked_claim), cmocka_unit_test(test_unmarked_claim_taken_over),
     cmocka_unit_test(test_consumer_killed_in_open), cmocka_unit_test(test_consumer_killed_resuming),
     cmocka_unit_test(test_producer_killed_in_open), cmocka_unit_test(test_sp_takeover_after_stamps),
-    cmocka_unit_test(test_zombies_are_dead), cmocka_unit_test(test_group_sender_killed_after_claim))
+    cmocka_unit_test(test_zombies_are_dead), cmocka_unit_test(test_group_sender_killed_after_claim),
+    cmocka_unit_test(test_framed_redelivery))

@@ -101,6 +101,12 @@ typedef struct myl_defrag {
     uint32_t filled;
     uint16_t kind;
     uint32_t pending; /* frames to release with the delivered message */
+    /* the first frame of the message being copied: frames read since are
+     * held, not released, so that a consumer restarted after a crash reads
+     * the whole message again instead of losing it; not for messages of
+     * more than half a ring (sent in chunks: holding would deadlock) */
+    uint64_t msg_start;
+    bool hold;
     uint64_t expect_id;
     bool have_id;
     bool group; /* ids are a group's send order: do not count gaps here */
