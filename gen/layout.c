@@ -428,6 +428,20 @@ void mylc_layout(mylc_ctx *c, mylc_schema *s)
     mylc_buf_free(&all);
 }
 
+/* Checks t after the schemas it imports: a field's default names or
+ * compares with the values of an imported enum, which the import's check
+ * computes. Import cycles were refused by resolve. */
+static void check_imports_first(mylc_ctx *c, mylc_schema *t)
+{
+    if (!t || t->mark == 4 || c->stop)
+        return;
+    t->mark = 4;
+    for (mylc_import *im = t->imports; im; im = im->next)
+        if (im->file)
+            check_imports_first(c, im->file->schema);
+    mylc_check(c, t);
+}
+
 bool mylc_compile(mylc_ctx *c, mylc_file *f, mylc_schema **out)
 {
     unsigned before = c->errors;
@@ -442,13 +456,8 @@ bool mylc_compile(mylc_ctx *c, mylc_file *f, mylc_schema **out)
             syntax = true;
     if (c->errors != before || syntax)
         return false;
-    for (unsigned i = 0; i < c->nfiles && !c->stop; i++) {
-        mylc_schema *t = c->files[i]->schema;
-        if (t && t->mark != 4) {
-            t->mark = 4;
-            mylc_check(c, t);
-        }
-    }
+    for (unsigned i = 0; i < c->nfiles && !c->stop; i++)
+        check_imports_first(c, c->files[i]->schema);
     if (c->errors != before)
         return false;
     for (unsigned i = 0; i < c->nfiles && !c->stop; i++) {

@@ -99,4 +99,17 @@ grep -q 'too many errors (50), stopping' "$work/e" || { echo "FAIL: error cap"; 
 [ -f "$work/deep/er/out/ticks.myl.h" ] || { echo "FAIL: -o parents not created"; fail=1; }
 (cd "$work/deep" && "$m" -o "" "$schemas/ticks.myl"); check "-o empty: the current directory" 0 $?
 [ -f "$work/deep/ticks.myl.h" ] || { echo "FAIL: -o \"\" did not write here"; fail=1; }
+# A table field may default to a value of an enum of an imported schema
+# (the import is checked first: it computes the enum's values).
+mkdir -p "$work/imp"
+printf 'myelon 1;\npackage dep;\nenum E : u32 { A = 1, C = 1546892156 }\n' >"$work/imp/dep.myl"
+printf 'myelon 1;\npackage top;\nimport "dep.myl";\ntable T { x: dep.E = 1546892156; y: dep.E = C; }\n' \
+  >"$work/imp/top.myl"
+"$m" -o "$work/imp/out" "$work/imp/top.myl"; check "default of an imported enum" 0 $?
+# An align attribute below a field's natural alignment changes nothing and
+# emits no alignas (C forbids one that reduces an alignment).
+printf 'myelon 1;\nevent E { a: u8; b: u32 (align: 2); c: u16 (align: 4); }\n' >"$work/al.myl"
+"$m" -o "$work/al" "$work/al.myl"; check "align below natural" 0 $?
+grep -q 'alignas(2)' "$work/al/al.myl.h" && { echo "FAIL: alignas reduces an alignment"; fail=1; }
+grep -q 'alignas(4) uint16_t c;' "$work/al/al.myl.h" || { echo "FAIL: alignas(4) on c missing"; fail=1; }
 exit $fail
