@@ -504,7 +504,7 @@ static void emit_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, const char *sec)
         /* alignas only where the C compiler would not align by itself:
          * explicit field alignment, and the event's own (on its first
          * field, which raises the struct's alignment). */
-        uint32_t want = f->align;
+        uint32_t want = f->align == f->falign ? f->align : 0; /* never reduces */
         if (first && d->align > natural && d->align > want)
             want = d->align;
         if (want)
