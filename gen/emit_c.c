@@ -1,18 +1,15 @@
 /* Emit: the C header and source of a schema, from the templates embedded
- * at build time (templates/header.h, templates/source.c).
- *
- * Output is written in the style of the root .clang-format directly (an
- * installed myelonc gives the same bytes whether or not clang-format is
- * installed): the templates are clang-formatted, and after the holes are
- * filled, reflow() re-joins and re-wraps the declarations whose length
- * changed, the way clang-format does (bin-packed arguments aligned after
- * the opening parenthesis, column limit 100). A ctest checks that
- * clang-format leaves every golden file unchanged.
+ * at build time (templates/header.h, templates/source.c), filled by the
+ * template engine (template.c) and laid out by the formatter (format.c)
+ * in the style of the root .clang-format. docs/COMPILER.md describes the
+ * phases.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "mylc.h"
+#include "template.h"
 #include "myelon/frame.h" /* MYL_FRAME_HDR_SIZE */
 #include "myelon/version.h"
 
@@ -21,347 +18,14 @@
 #define MYLC_ABI MYL_ABI_VERSION
 const char *const mylc_version = MYL_VERSION_STRING;
 
-extern const char mylc_tpl_header[];
-extern const char mylc_tpl_source[];
-
-#define COLUMNS 100
-
-/* ---- templates ---- */
-
-typedef struct hole {
-    const char *name;
-    const char *value;
-} hole;
-
-/* The text of section name: from the line after its marker to the next
- * marker (or the end), without surrounding blank lines. */
-static mylc_str section(const char *tpl, const char *name)
-{
-    char marker[64];
-    snprintf(marker, sizeof marker, "/* @@%s */\n", name);
-    const char *b = strstr(tpl, marker);
-    mylc_str r = {"", 0};
-    if (!b)
-        return r;
-    b += strlen(marker);
-    const char *e = strstr(b, "/* @@");
-    if (!e)
-        e = b + strlen(b);
-    while (e > b && (e[-1] == '\n'))
-        e--;
-    r.p = b;
-    r.n = (uint32_t)(e - b);
-    return r;
-}
-
-static bool is_hole_char(char ch)
-{
-    return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-}
-
-static const char *hole_value(const hole *h, const char *name, size_t n)
-{
-    for (; h->name; h++)
-        if (strlen(h->name) == n && memcmp(h->name, name, n) == 0)
-            return h->value;
-    fprintf(stderr, "myelonc: internal error: template hole MYLT_%.*s has no value\n", (int)n,
-            name);
-    abort();
-}
-
-/* Fills the holes of a section into out, followed by a newline. */
-static void fill(mylc_buf *out, mylc_str sec, const hole *holes)
-{
-    const char *p = sec.p, *end = sec.p + sec.n;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
-        /* A line that is only a hole becomes the hole's lines. */
-        const char *q = p;
-        while (q < eol && *q == ' ')
-            q++;
-        if (eol - q > 5 && memcmp(q, "MYLT_", 5) == 0) {
-            const char *r = q + 5;
-            while (r < eol && is_hole_char(*r))
-                r++;
-            if (r == eol) {
-                const char *v = hole_value(holes, q + 5, (size_t)(r - q - 5));
-                if (*v) {
-                    mylc_buf_puts(out, v);
-                    mylc_buf_putc(out, '\n');
-                }
-                p = eol < end ? eol + 1 : end;
-                continue;
-            }
-        }
-        for (q = p; q < eol;) {
-            if (eol - q > 5 && memcmp(q, "MYLT_", 5) == 0 && is_hole_char(q[5])) {
-                const char *r = q + 5;
-                while (r < eol && is_hole_char(*r))
-                    r++;
-                mylc_buf_puts(out, hole_value(holes, q + 5, (size_t)(r - q - 5)));
-                q = r;
-            } else {
-                mylc_buf_putc(out, *q++);
-            }
-        }
-        mylc_buf_putc(out, '\n');
-        p = eol < end ? eol + 1 : end;
-    }
-}
-
 /* Section sec of both templates, each after a blank line: the header's
  * into h, the source's into src. */
-static void fill_both(mylc_buf *h, mylc_buf *src, const char *sec, const hole *holes)
+static void fill_both(mylc_buf *h, mylc_buf *src, const char *sec, const mylc_hole *holes)
 {
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, sec), holes);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
     mylc_buf_putc(src, '\n');
-    fill(src, section(mylc_tpl_source, sec), holes);
-}
-
-/* ---- reflow: what clang-format would do to the lines we change ---- */
-
-static int paren_balance(const char *p, size_t n)
-{
-    int depth = 0;
-    bool str = false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = p[i];
-        if (str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                str = false;
-        } else if (ch == '"') {
-            str = true;
-        } else if (ch == '(') {
-            depth++;
-        } else if (ch == ')') {
-            depth--;
-        }
-    }
-    return depth;
-}
-
-static bool is_ident_char(char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '_';
-}
-
-/* Pieces of a call or declaration: the head up to and including the first
- * '(' and its first argument, then one piece per further argument at
- * depth 1 (the separating ", " dropped, the comma kept). */
-typedef struct pieces {
-    const char *p[64];
-    size_t n[64];
-    unsigned count;
-} pieces;
-
-static bool split_args(const char *p, size_t n, const char *from, pieces *out)
-{
-    int depth = 0;
-    bool str = false;
-    const char *piece = from;
-    out->count = 0;
-    for (const char *q = p; q < p + n; q++) {
-        char ch = *q;
-        bool split = false;
-        if (str) {
-            if (ch == '\\')
-                q++;
-            else if (ch == '"')
-                str = false;
-        } else if (ch == '"') {
-            str = true;
-        } else if (ch == '(') {
-            depth++;
-        } else if (ch == ')') {
-            depth--;
-        } else if (ch == ',' && depth == 1 && q + 1 < p + n && q[1] == ' ') {
-            split = true;
-        }
-        if (q < from || (!split && q + 1 < p + n))
-            continue;
-        if (out->count == 64)
-            return false;
-        out->p[out->count] = piece;
-        out->n[out->count++] = (size_t)(q - piece) + 1;
-        if (split) {
-            q++;
-            piece = q + 1;
-        }
-    }
-    return true;
-}
-
-/* Greedy bin-packing of pieces, continuation lines indented to col; the
- * first line already holds `first` columns. Returns the number of lines,
- * or 0 if a line would overflow (when check is set); writes unless check. */
-static unsigned pack(mylc_buf *out, const pieces *pc, size_t first, size_t col, bool check)
-{
-    size_t line = first;
-    unsigned lines = 1;
-    for (unsigned i = 0; i < pc->count; i++) {
-        size_t len = pc->n[i];
-        if (line == first && i == 0) {
-            line += len;
-        } else if (line + 1 + len <= COLUMNS) {
-            if (!check)
-                mylc_buf_putc(out, ' ');
-            line += 1 + len;
-        } else {
-            if (!check) {
-                mylc_buf_putc(out, '\n');
-                for (size_t k = 0; k < col; k++)
-                    mylc_buf_putc(out, ' ');
-            }
-            line = col + len;
-            lines++;
-        }
-        if (line > COLUMNS && check)
-            return 0;
-        if (!check)
-            mylc_buf_put(out, pc->p[i], len);
-    }
-    if (!check)
-        mylc_buf_putc(out, '\n');
-    return lines;
-}
-
-static bool starts_with_word(const char *p, size_t n, const char *w)
-{
-    size_t k = strlen(w);
-    return n > k && memcmp(p, w, k) == 0 && !is_ident_char(p[k]);
-}
-
-/* Wraps one logical line the way clang-format (LLVM base, column limit
- * 100, arguments bin-packed) does for the declarations and calls we emit:
- *   1. it fits: one line;
- *   2. arguments aligned after the '(' fit: that;
- *   3. a declaration fits once its return type is on a line of its own
- *      (arguments aligned after the '(' if they do not fit one line);
- *   4. else break after the '(' and indent the arguments by 4 (putting
- *      the return type on its own line first if even "name(" overflows).
- * Statements are left alone (the templates keep them short). */
-static void wrap(mylc_buf *out, const char *p, size_t n)
-{
-    const char *t = p;
-    while (t < p + n && *t == ' ')
-        t++;
-    const char *open = memchr(p, '(', n);
-    if (n <= COLUMNS || !open || starts_with_word(t, n - (size_t)(t - p), "if") ||
-        starts_with_word(t, n - (size_t)(t - p), "return") ||
-        starts_with_word(t, n - (size_t)(t - p), "while") ||
-        starts_with_word(t, n - (size_t)(t - p), "for")) {
-        mylc_buf_put(out, p, n);
-        mylc_buf_putc(out, '\n');
-        return;
-    }
-    pieces pc;
-    if (!split_args(p, n, p, &pc)) {
-        mylc_buf_put(out, p, n);
-        mylc_buf_putc(out, '\n');
-        return;
-    }
-    size_t col = (size_t)(open - p) + 1;
-    if (pack(out, &pc, 0, col, true)) {
-        pack(out, &pc, 0, col, false);
-        return;
-    }
-    const char *name = open;
-    while (name > p && is_ident_char(name[-1]))
-        name--;
-    bool decl = name > t && (name[-1] == ' ' || name[-1] == '*');
-    const char *head_end = name;
-    while (head_end > p && head_end[-1] == ' ')
-        head_end--;
-    /* 3: the return type on a line of its own, the arguments aligned after
-     * the '(' (which then starts at the name's column) */
-    pieces pn;
-    size_t ncol = (size_t)(open - name) + 1;
-    unsigned n3 = decl && split_args(name, (size_t)(p + n - name), name, &pn)
-                      ? pack(out, &pn, 0, ncol, true)
-                      : 0;
-    /* ... unless 4 (below) takes fewer lines: clang-format's penalty for
-     * the return type's break is the larger */
-    unsigned n4 = 0;
-    if (n3 && (size_t)(open - p) + 1 <= COLUMNS) {
-        size_t ind = (size_t)(t - p) + 4;
-        if (split_args(open, (size_t)(p + n - open), open + 1, &pc))
-            n4 = pack(out, &pc, ind, ind, true);
-        n4 = n4 ? n4 + 1 : 0;
-    }
-    if (n3 && (!n4 || n3 + 1 <= n4)) {
-        mylc_buf_put(out, p, (size_t)(head_end - p));
-        mylc_buf_putc(out, '\n');
-        pack(out, &pn, 0, ncol, false);
-        return;
-    }
-    const char *start = p;
-    if (decl && (size_t)(open - p) + 1 > COLUMNS) {
-        mylc_buf_put(out, p, (size_t)(head_end - p));
-        mylc_buf_putc(out, '\n');
-        start = name;
-    }
-    size_t indent = (size_t)(t - p);
-    if (start == name)
-        indent = 0;
-    mylc_buf_put(out, start, (size_t)(open - start) + 1);
-    mylc_buf_putc(out, '\n');
-    if (!split_args(open, (size_t)(p + n - open), open + 1, &pc)) {
-        mylc_buf_put(out, open + 1, (size_t)(p + n - open - 1));
-        mylc_buf_putc(out, '\n');
-        return;
-    }
-    for (size_t k = 0; k < indent + 4; k++)
-        mylc_buf_putc(out, ' ');
-    pack(out, &pc, indent + 4, indent + 4, false);
-}
-
-static void reflow(mylc_buf *in, mylc_buf *out)
-{
-    const char *p = in->p, *end = in->p + in->n;
-    mylc_buf logical = {0};
-    bool comment = false;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
-        const char *t = p;
-        while (t < eol && *t == ' ')
-            t++;
-        bool is_comment = comment || (eol - t >= 2 && t[0] == '/' && t[1] == '*');
-        if (is_comment) {
-            comment = !(eol - p >= 2 && eol[-2] == '*' && eol[-1] == '/');
-        }
-        if (is_comment || *t == '#') {
-            mylc_buf_put(out, p, (size_t)(eol - p));
-            mylc_buf_putc(out, '\n');
-            p = eol < end ? eol + 1 : end;
-            continue;
-        }
-        logical.n = 0;
-        mylc_buf_put(&logical, p, (size_t)(eol - p));
-        int bal = paren_balance(p, (size_t)(eol - p));
-        p = eol < end ? eol + 1 : end;
-        while (bal > 0 && p < end) {
-            eol = memchr(p, '\n', (size_t)(end - p));
-            if (!eol)
-                eol = end;
-            t = p;
-            while (t < eol && *t == ' ')
-                t++;
-            mylc_buf_putc(&logical, ' ');
-            mylc_buf_put(&logical, t, (size_t)(eol - t));
-            bal += paren_balance(t, (size_t)(eol - t));
-            p = eol < end ? eol + 1 : end;
-        }
-        wrap(out, logical.p ? logical.p : "", logical.n);
-    }
-    mylc_buf_free(&logical);
+    mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, sec), holes);
 }
 
 /* ---- values ---- */
@@ -467,7 +131,7 @@ static void emit_enum(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         mylc_buf_printf(&cases, "    case %s:\n        return \"%.*s\";", name, (int)e->name.n,
                         e->name.p);
     }
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)},
         {"UNDER", mylc_builtin_name(d->under.base)},
         {"CTYPE", mylc_builtin_ctype(d->under.base)},
@@ -526,7 +190,7 @@ static void emit_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, const char *sec)
                         (unsigned long long)(d->size - cur));
     if (fields.n)
         fields.p[--fields.n] = 0;
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)},
         {"TYPE", d->cname},
         {"SIZE", fmt(c, "%llu", (unsigned long long)d->size)},
@@ -536,7 +200,7 @@ static void emit_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, const char *sec)
         {NULL, NULL},
     };
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, sec), holes);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
     mylc_buf_free(&fields);
     mylc_buf_free(&asserts);
 }
@@ -550,7 +214,7 @@ static const char *const backing_names[] = {"MYL_BACKING_SHM", "MYL_BACKING_FILE
 static void emit_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, mylc_buf *src)
 {
     mylc_channel *ch = &d->chan;
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)},
         {"CHAN", d->cname},
         {"EVENT", ch->carries.decl->cname},
@@ -580,7 +244,7 @@ static const char *init_list(mylc_ctx *c, const char *decl, const char *items[],
         widest = w > widest ? w : widest;
     }
     len += 2; /* "};" */
-    if (len <= COLUMNS) {
+    if (len <= MYLC_COLUMNS) {
         mylc_buf_printf(&b, "%s {", decl);
         for (uint32_t i = 0; i < n; i++)
             mylc_buf_printf(&b, "%s%s", i ? ", " : "", items[i]);
@@ -606,7 +270,7 @@ static const char *init_short(mylc_ctx *c, const char *decl, const char *items[]
     for (uint32_t i = 0; i < n; i++)
         mylc_buf_printf(&b, "%s%s", i ? ", " : "", items[i]);
     mylc_buf_puts(&b, "};");
-    if (b.n > COLUMNS) {
+    if (b.n > MYLC_COLUMNS) {
         b.n = 0;
         mylc_buf_printf(&b, "%s {\n", decl);
         for (uint32_t i = 0; i < n; i++)
@@ -816,7 +480,7 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
             e = x->cname;
             what = fmt(c, "%s tables", x->cname);
         }
-        hole vh[] = {
+        mylc_hole vh[] = {
             {"T", d->cname},
             {"F", cstr(c, f->name)},
             {"ID", fmt(c, "%u", f->id)},
@@ -827,8 +491,8 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
             {"WHAT", what},
             {NULL, NULL},
         };
-        fill(&at, section(mylc_tpl_header, atsec), vh);
-        fill(&create, section(mylc_tpl_header, crsec), vh);
+        mylc_tpl_fill(&at, mylc_tpl_section(mylc_tpl_header, atsec), vh);
+        mylc_tpl_fill(&create, mylc_tpl_section(mylc_tpl_header, crsec), vh);
         if (at.n)
             at.p[--at.n] = 0;
         if (create.n)
@@ -853,7 +517,7 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
         sec = "fb_union";
         u = x->cname;
     }
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"T", d->cname},
         {"F", cstr(c, f->name)},
         {"ID", fmt(c, "%u", f->id)},
@@ -873,11 +537,11 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
         {NULL, NULL},
     };
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, sec), holes);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
     if (x && x->kind == MYLC_D_UNION) {
         for (const mylc_value *mv = x->members; mv; mv = mv->next) {
             mylc_decl *md = mylc_lookup(c, x->schema, mv->text, mv->off, false);
-            hole mh[] = {
+            mylc_hole mh[] = {
                 {"T", d->cname},
                 {"F", cstr(c, f->name)},
                 {"ID", fmt(c, "%u", f->id)},
@@ -888,7 +552,7 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
                 {NULL, NULL},
             };
             mylc_buf_putc(h, '\n');
-            fill(h, section(mylc_tpl_header, "fb_union_member"), mh);
+            mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_union_member"), mh);
         }
     }
     mylc_buf_free(&at);
@@ -897,9 +561,9 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
 
 static void emit_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 {
-    hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
+    mylc_hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, "fb_table_decl"), holes);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_table_decl"), holes);
 }
 
 static void emit_union(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
@@ -918,14 +582,14 @@ static void emit_union(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
     const char *di[] = {fmt(c, "\"%.*s\"", (int)d->name.n, d->name.p), fmt(c, "%u", n),
                         fmt(c, "%s_members", d->cname)};
     const char *desc = init_short(c, fmt(c, "const myl_fb_union_desc %s_desc =", d->cname), di, 3);
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)}, {"TYPE", d->cname}, {"VALUES", vals.p ? vals.p : ""},
         {"MEMBERS", members},       {"DESC", desc},     {NULL, NULL},
     };
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, "fb_union_decl"), holes);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_union_decl"), holes);
     mylc_buf_putc(src, '\n');
-    fill(src, section(mylc_tpl_source, "fb_union"), holes);
+    mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, "fb_union"), holes);
     mylc_buf_free(&vals);
 }
 
@@ -949,7 +613,7 @@ static void emit_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         mylc_buf_puts(&fields, "};\n");
     const char *di[] = {fmt(c, "\"%.*s\"", (int)d->name.n, d->name.p), fmt(c, "%u", count),
                         count ? fmt(c, "%s_fields", d->cname) : "NULL"};
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)},
         {"T", d->cname},
         {"FIELDS", fields.p ? fields.p : ""},
@@ -957,13 +621,13 @@ static void emit_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         {NULL, NULL},
     };
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, "fb_table"), holes);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_table"), holes);
     for (uint32_t id = 0; id < d->nids; id++)
         for (mylc_field *f = d->fields; f; f = f->next)
             if (f->id == id && !f->deprecated)
                 emit_fb_field(c, d, f, h);
     mylc_buf_putc(src, '\n');
-    fill(src, section(mylc_tpl_source, "fb_table"), holes);
+    mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, "fb_table"), holes);
     mylc_buf_free(&fields);
 }
 
@@ -1085,7 +749,7 @@ static void emit_compact_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf
         mylc_buf_puts(&get, "    (void)d;\n");
     put.p[--put.n] = 0;
     get.p[--get.n] = 0;
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)}, {"T", d->cname}, {"PUT", put.p}, {"GET", get.p}, {NULL, NULL},
     };
     fill_both(h, src, "compact_record", holes);
@@ -1280,9 +944,9 @@ static void ctable_field(mylc_ctx *c, const mylc_field *f, mylc_buf *put, mylc_b
 
 static void emit_compact_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 {
-    hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
+    mylc_hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, "compact_table_decl"), holes);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "compact_table_decl"), holes);
 }
 
 static void emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
@@ -1305,7 +969,7 @@ static void emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf 
     get.p[--get.n] = 0;
     if (dflt.n)
         dflt.p[--dflt.n] = 0;
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)},
         {"T", d->cname},
         {"MEMBERS", members.p},
@@ -1343,12 +1007,13 @@ static const char *ring_word(mylc_chan_kind shape)
 
 /* A group's typed receive, the same for classes and lanes but for the
  * name of the ring it reports; nothing for one framed ring. */
-static void fill_group_recv(mylc_buf *h, mylc_chan_kind shape, const char *sec, const hole *holes)
+static void fill_group_recv(mylc_buf *h, mylc_chan_kind shape, const char *sec,
+                            const mylc_hole *holes)
 {
     if (shape == MYLC_CK_FRAMED)
         return;
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, sec), holes);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
 }
 
 /* The typed part of a FlatBuffers channel, after the byte channel's. */
@@ -1356,7 +1021,7 @@ static void emit_fb_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 {
     const mylc_channel *ch = &d->chan;
     mylc_chan_kind shape = mylc_chan_shape(mylc_channel_kind(ch));
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)},  {"CHAN", d->cname},         {"T", ch->carries.decl->cname},
         {"DATA", frame_data(c, ch)}, {"RING", ring_word(shape)}, {NULL, NULL},
     };
@@ -1364,7 +1029,7 @@ static void emit_fb_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
                       : shape == MYLC_CK_CLASSES ? "fb_classes"
                                                  : "fb_lanes";
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, sec), holes);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
     fill_group_recv(h, shape, "fb_group_read", holes);
 }
 
@@ -1393,7 +1058,7 @@ static void emit_compact_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
                   x->cname)
             : fmt(c, "    (void)arena;\n    rc = %s_compact_decode(out, m->data, m->len);",
                   x->cname);
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)},  {"CHAN", d->cname}, {"T", x->cname},
         {"DATA", frame_data(c, ch)}, {"VIEWS", views},   {"DECODE", decode},
         {"RING", ring_word(shape)},  {NULL, NULL},
@@ -1402,7 +1067,7 @@ static void emit_compact_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
                       : shape == MYLC_CK_CLASSES ? "compact_classes"
                                                  : "compact_lanes";
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, sec), holes);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
     fill_group_recv(h, shape, "compact_group_get", holes);
 }
 
@@ -1429,7 +1094,7 @@ static void emit_framed(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_chan_kin
         array = init_list(c, fmt(c, "const char *const %s_lane_names[%u] =", d->cname, count),
                           items, count);
     }
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)},
         {"CHAN", d->cname},
         {"LABEL", fmt(c, "%s.%.*s", s->pkg, (int)d->name.n, d->name.p)},
@@ -1448,15 +1113,17 @@ static void emit_framed(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_chan_kin
     };
     const char *kind = k == MYLC_CK_FRAMED ? "framed" : k == MYLC_CK_CLASSES ? "classes" : "lanes";
     mylc_buf_putc(h, '\n');
-    fill(h, section(mylc_tpl_header, kind), holes);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, kind), holes);
     mylc_buf_putc(src, '\n');
-    fill(src, section(mylc_tpl_source, kind), holes);
+    mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, kind), holes);
     if (k != MYLC_CK_FRAMED) {
         mylc_buf_putc(src, '\n');
-        fill(src, section(mylc_tpl_source, "group"), holes);
+        mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, "group"), holes);
         mylc_buf_putc(src, '\n');
-        fill(src, section(mylc_tpl_source, k == MYLC_CK_CLASSES ? "classes_recv" : "lanes_recv"),
-             holes);
+        mylc_tpl_fill(
+            src,
+            mylc_tpl_section(mylc_tpl_source, k == MYLC_CK_CLASSES ? "classes_recv" : "lanes_recv"),
+            holes);
     }
     mylc_buf_free(&consts);
 }
@@ -1474,7 +1141,7 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
         if (im->file && im->file->schema)
             mylc_buf_printf(&imports, "%s#include \"%s.myl.h\"", imports.n ? "\n" : "\n",
                             im->file->schema->stem);
-    hole holes[] = {
+    mylc_hole holes[] = {
         {"VERSION", mylc_version},
         {"SCHEMA", base_name(s->file->path)},
         {"GUARD", mylc_name_guard(c, s)},
@@ -1484,8 +1151,8 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
         {"FP", fmt(c, "0x%016llx", (unsigned long long)s->fingerprint)},
         {NULL, NULL},
     };
-    fill(&h, section(mylc_tpl_header, "begin"), holes);
-    fill(&src, section(mylc_tpl_source, "begin"), holes);
+    mylc_tpl_fill(&h, mylc_tpl_section(mylc_tpl_header, "begin"), holes);
+    mylc_tpl_fill(&src, mylc_tpl_section(mylc_tpl_source, "begin"), holes);
     for (mylc_decl *d = s->decls; d; d = d->next) {
         switch (d->kind) {
         case MYLC_D_ENUM:
@@ -1537,9 +1204,9 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
         if (typed_channel(d, MYLC_CODEC_FLATBUFFERS))
             emit_fb_channel(c, d, &h);
     mylc_buf_putc(&h, '\n');
-    fill(&h, section(mylc_tpl_header, "end"), holes);
-    reflow(&h, hout);
-    reflow(&src, sout);
+    mylc_tpl_fill(&h, mylc_tpl_section(mylc_tpl_header, "end"), holes);
+    mylc_format(&h, hout);
+    mylc_format(&src, sout);
     mylc_buf_free(&h);
     mylc_buf_free(&src);
     mylc_buf_free(&imports);

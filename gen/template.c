@@ -1,0 +1,88 @@
+/* The template engine: sections of the embedded templates and their
+ * holes. A template is real C (templates/header.h, templates/source.c)
+ * cut into sections by marker comments; every MYLT_<NAME> in a section
+ * is a hole, filled with a value by name. See template.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mylc.h"
+#include "template.h"
+
+/* The text of section name: from the line after its marker to the next
+ * marker (or the end), without surrounding blank lines. */
+mylc_str mylc_tpl_section(const char *tpl, const char *name)
+{
+    char marker[64];
+    snprintf(marker, sizeof marker, "/* @@%s */\n", name);
+    const char *b = strstr(tpl, marker);
+    mylc_str r = {"", 0};
+    if (!b)
+        return r;
+    b += strlen(marker);
+    const char *e = strstr(b, "/* @@");
+    if (!e)
+        e = b + strlen(b);
+    while (e > b && (e[-1] == '\n'))
+        e--;
+    r.p = b;
+    r.n = (uint32_t)(e - b);
+    return r;
+}
+
+static bool is_hole_char(char ch)
+{
+    return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+static const char *hole_value(const mylc_hole *h, const char *name, size_t n)
+{
+    for (; h->name; h++)
+        if (strlen(h->name) == n && memcmp(h->name, name, n) == 0)
+            return h->value;
+    fprintf(stderr, "myelonc: internal error: template mylc_hole MYLT_%.*s has no value\n", (int)n,
+            name);
+    abort();
+}
+
+/* Fills the holes of a section into out, followed by a newline. */
+void mylc_tpl_fill(mylc_buf *out, mylc_str sec, const mylc_hole *holes)
+{
+    const char *p = sec.p, *end = sec.p + sec.n;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        /* A line that is only a mylc_hole becomes the mylc_hole's lines. */
+        const char *q = p;
+        while (q < eol && *q == ' ')
+            q++;
+        if (eol - q > 5 && memcmp(q, "MYLT_", 5) == 0) {
+            const char *r = q + 5;
+            while (r < eol && is_hole_char(*r))
+                r++;
+            if (r == eol) {
+                const char *v = hole_value(holes, q + 5, (size_t)(r - q - 5));
+                if (*v) {
+                    mylc_buf_puts(out, v);
+                    mylc_buf_putc(out, '\n');
+                }
+                p = eol < end ? eol + 1 : end;
+                continue;
+            }
+        }
+        for (q = p; q < eol;) {
+            if (eol - q > 5 && memcmp(q, "MYLT_", 5) == 0 && is_hole_char(q[5])) {
+                const char *r = q + 5;
+                while (r < eol && is_hole_char(*r))
+                    r++;
+                mylc_buf_puts(out, hole_value(holes, q + 5, (size_t)(r - q - 5)));
+                q = r;
+            } else {
+                mylc_buf_putc(out, *q++);
+            }
+        }
+        mylc_buf_putc(out, '\n');
+        p = eol < end ? eol + 1 : end;
+    }
+}

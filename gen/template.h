@@ -1,0 +1,27 @@
+/* The template engine of myelonc's C emitter (template.c). */
+#ifndef MYLC_TEMPLATE_H
+#define MYLC_TEMPLATE_H
+
+#include "mylc.h"
+
+/* The embedded templates (templates/header.h and templates/source.c). */
+extern const char mylc_tpl_header[];
+extern const char mylc_tpl_source[];
+
+/* A hole's value: MYLT_<name> becomes value. Arrays end with {NULL, NULL}. */
+typedef struct mylc_hole {
+    const char *name;
+    const char *value;
+} mylc_hole;
+
+/* The text of section name of tpl: from the line after its marker
+ * comment to the next marker (or the end), without trailing blank lines;
+ * empty if there is no such section. */
+mylc_str mylc_tpl_section(const char *tpl, const char *name);
+
+/* Appends section sec to out with its holes filled, followed by a newline.
+ * A line that is only a hole becomes the hole's lines, or nothing when the
+ * value is empty. A hole without a value is an internal error (abort). */
+void mylc_tpl_fill(mylc_buf *out, mylc_str sec, const mylc_hole *holes);
+
+#endif
