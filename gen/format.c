@@ -8,6 +8,7 @@
  * guaranteed and how tests/gen/property checks it.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "format.h"
@@ -155,11 +156,6 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
         mylc_buf_putc(out, '\n');
         return;
     }
-    size_t col = (size_t)(open - p) + 1;
-    if (pack(out, &pc, 0, col, true)) {
-        pack(out, &pc, 0, col, false);
-        return;
-    }
     const char *name = open;
     while (name > p && is_ident_char(name[-1]))
         name--;
@@ -167,47 +163,75 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
     const char *head_end = name;
     while (head_end > p && head_end[-1] == ' ')
         head_end--;
-    /* 3: the return type on a line of its own, the arguments aligned after
-     * the '(' (which then starts at the name's column) */
-    pieces pn;
-    size_t ncol = (size_t)(open - name) + 1;
-    unsigned n3 = decl && split_args(name, (size_t)(p + n - name), name, &pn)
-                      ? pack(out, &pn, 0, ncol, true)
-                      : 0;
-    /* ... unless 4 (below) takes fewer lines: clang-format's penalty for
-     * the return type's break is the larger */
-    unsigned n4 = 0;
-    if (n3 && (size_t)(open - p) + 1 <= MYLC_COLUMNS) {
-        size_t ind = (size_t)(t - p) + 4;
-        if (split_args(open, (size_t)(p + n - open), open + 1, &pc))
-            n4 = pack(out, &pc, ind, ind, true);
-        n4 = n4 ? n4 + 1 : 0;
-    }
-    if (n3 && (!n4 || n3 + 1 <= n4)) {
-        mylc_buf_put(out, p, (size_t)(head_end - p));
-        mylc_buf_putc(out, '\n');
-        pack(out, &pn, 0, ncol, false);
-        return;
-    }
-    const char *start = p;
-    if (decl && (size_t)(open - p) + 1 > MYLC_COLUMNS) {
-        mylc_buf_put(out, p, (size_t)(head_end - p));
-        mylc_buf_putc(out, '\n');
-        start = name;
-    }
     size_t indent = (size_t)(t - p);
-    if (start == name)
-        indent = 0;
-    mylc_buf_put(out, start, (size_t)(open - start) + 1);
-    mylc_buf_putc(out, '\n');
-    if (!split_args(open, (size_t)(p + n - open), open + 1, &pc)) {
-        mylc_buf_put(out, open + 1, (size_t)(p + n - open - 1));
+    /* The layouts clang-format weighs, with its penalties (TokenAnnotator's
+     * split penalties, 20 per binding level, and 15 for the first break on
+     * a nesting level):
+     *   2: arguments aligned after the '(', bin-packed;
+     *   3: the return type on a line of its own (a declaration whose name
+     *      starts at column 6 or more), then as 2;
+     *   4: a break after the '(', arguments indented by 4, bin-packed;
+     *   5: 3 and 4.
+     * A break after an argument's comma costs 41, one before the name 80,
+     * one after a declaration's '(' 140 (a call's: 59). The cheapest layout
+     * that fits wins, the earlier one on a tie. */
+    unsigned best = 0, best_cost = UINT32_MAX;
+    pieces pc2, pc3, pc4, pc5;
+    size_t col2 = (size_t)(open - p) + 1, col3 = (size_t)(open - name) + 1;
+    bool name_break = decl && (size_t)(name - p) >= 6;
+    unsigned paren = decl ? 155 : 74;
+    if (split_args(p, n, p, &pc2)) {
+        unsigned l = pack(out, &pc2, 0, col2, true);
+        if (l)
+            best = 2, best_cost = (l > 1 ? 15 : 0) + 41 * (l - 1);
+    }
+    if (name_break && split_args(name, (size_t)(p + n - name), name, &pc3)) {
+        unsigned l = pack(out, &pc3, 0, col3, true);
+        unsigned cost = 95 + (l > 1 ? 15 : 0) + 41 * (l - 1);
+        if (l && cost < best_cost)
+            best = 3, best_cost = cost;
+    }
+    size_t ind = indent + 4;
+    if (col2 <= MYLC_COLUMNS && split_args(open, (size_t)(p + n - open), open + 1, &pc4)) {
+        unsigned l = pack(out, &pc4, ind, ind, true);
+        unsigned cost = paren + 41 * (l - 1);
+        if (l && cost < best_cost)
+            best = 4, best_cost = cost;
+    }
+    if (name_break && split_args(open, (size_t)(p + n - open), open + 1, &pc5)) {
+        unsigned l = pack(out, &pc5, 4, 4, true);
+        unsigned cost = 95 + paren + 41 * (l - 1);
+        if (l && cost < best_cost)
+            best = 5, best_cost = cost;
+    }
+    switch (best) {
+    case 2:
+        pack(out, &pc2, 0, col2, false);
+        return;
+    case 3:
+        mylc_buf_put(out, p, (size_t)(head_end - p));
+        mylc_buf_putc(out, '\n');
+        pack(out, &pc3, 0, col3, false);
+        return;
+    case 4:
+        mylc_buf_put(out, p, (size_t)(open - p) + 1);
+        mylc_buf_putc(out, '\n');
+        for (size_t k = 0; k < ind; k++)
+            mylc_buf_putc(out, ' ');
+        pack(out, &pc4, ind, ind, false);
+        return;
+    case 5:
+        mylc_buf_put(out, p, (size_t)(head_end - p));
+        mylc_buf_putc(out, '\n');
+        mylc_buf_put(out, name, (size_t)(open - name) + 1);
+        mylc_buf_puts(out, "\n    ");
+        pack(out, &pc5, 4, 4, false);
+        return;
+    default:
+        mylc_buf_put(out, p, n);
         mylc_buf_putc(out, '\n');
         return;
     }
-    for (size_t k = 0; k < indent + 4; k++)
-        mylc_buf_putc(out, ' ');
-    pack(out, &pc, indent + 4, indent + 4, false);
 }
 
 void mylc_format(mylc_buf *in, mylc_buf *out)
