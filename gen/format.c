@@ -66,9 +66,9 @@ static bool split_args(const char *p, size_t n, const char *from, pieces *out)
                 str = false;
         } else if (ch == '"') {
             str = true;
-        } else if (ch == '(') {
+        } else if (ch == '(' || ch == '{') {
             depth++;
-        } else if (ch == ')') {
+        } else if (ch == ')' || ch == '}') {
             depth--;
         } else if (ch == ',' && depth == 1 && q + 1 < p + n && q[1] == ' ') {
             split = true;
@@ -141,17 +141,16 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
     const char *t = p;
     while (t < p + n && *t == ' ')
         t++;
-    const char *open = memchr(p, '(', n);
-    if (n <= MYLC_COLUMNS || !open || starts_with_word(t, n - (size_t)(t - p), "if") ||
-        starts_with_word(t, n - (size_t)(t - p), "return") ||
-        starts_with_word(t, n - (size_t)(t - p), "while") ||
-        starts_with_word(t, n - (size_t)(t - p), "for")) {
-        mylc_buf_put(out, p, n);
-        mylc_buf_putc(out, '\n');
-        return;
-    }
-    pieces pc;
-    if (!split_args(p, n, p, &pc)) {
+    size_t rest = n - (size_t)(t - p);
+    /* the first '(' of a call or declaration (not of a cast) */
+    const char *open = *t == '{' ? t : NULL; /* an item of an initializer */
+    for (const char *q = t + 1; !open && q < p + n && *q != '"'; q++)
+        if (*q == '(' && is_ident_char(q[-1])) {
+            open = q;
+            break;
+        }
+    if (n <= MYLC_COLUMNS || !open || starts_with_word(t, rest, "if") ||
+        starts_with_word(t, rest, "while") || starts_with_word(t, rest, "for")) {
         mylc_buf_put(out, p, n);
         mylc_buf_putc(out, '\n');
         return;
@@ -159,7 +158,8 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
     const char *name = open;
     while (name > p && is_ident_char(name[-1]))
         name--;
-    bool decl = name > t && (name[-1] == ' ' || name[-1] == '*');
+    bool decl = name > t && (name[-1] == ' ' || name[-1] == '*') &&
+                !starts_with_word(t, rest, "return") && !memchr(t, '=', (size_t)(name - t));
     const char *head_end = name;
     while (head_end > p && head_end[-1] == ' ')
         head_end--;
@@ -234,11 +234,179 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
     }
 }
 
+static void spaces(mylc_buf *out, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        mylc_buf_putc(out, ' ');
+}
+
+/* May clang-format move words into this comment line (BreakableComment's
+ * mayReflowContent): not empty, not a list item or tag. */
+static bool may_reflow(const char *c, size_t n)
+{
+    static const char *const special[] = {"@", "TODO", "FIXME", "XXX", "-# ", "- ", "+ ", "* "};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) {
+        size_t k = strlen(special[i]);
+        if (n >= k && memcmp(c, special[i], k) == 0)
+            return false;
+    }
+    if (n >= 2 && c[0] >= '1' && c[0] <= '9' &&
+        (c[1] == '.' || (n >= 3 && c[1] >= '0' && c[1] <= '9' && c[2] == '.')))
+        return false;
+    bool punct0 = n > 0 && !is_ident_char(c[0]) && c[0] != ' ';
+    bool punct1 = n > 1 && !is_ident_char(c[1]) && c[1] != ' ';
+    return n >= 2 && c[n - 1] != '\\' && !(punct0 && punct1);
+}
+
+/* A block comment (its lines, each with its newline, in text), written as
+ * clang-format's comment reflow leaves it: from a line over the limit to
+ * the end of its paragraph (up to a line that may not take words from the
+ * one before, or the comment's end), the words are filled again, greedily,
+ * into lines of at most the column limit. Other lines are kept. */
+static void put_comment(mylc_buf *out, mylc_buf *text)
+{
+    enum { MAX_LINES = 256 };
+    const char *ls[MAX_LINES], *cs[MAX_LINES], *es[MAX_LINES];
+    unsigned nl = 0;
+    bool over = false;
+    const char *p = text->p, *end = text->p + text->n;
+    for (const char *q = p; q < end && nl < MAX_LINES;) {
+        const char *eol = memchr(q, '\n', (size_t)(end - q));
+        if (!eol)
+            eol = end;
+        over |= (size_t)(eol - q) > MYLC_COLUMNS;
+        const char *c = q;
+        while (c < eol && *c == ' ')
+            c++;
+        if (nl == 0 && eol - c >= 2 && c[0] == '/' && c[1] == '*')
+            c += 2;
+        else if (nl > 0 && c < eol && c[0] == '*' && !(eol - c >= 2 && c[1] == '/'))
+            c += 1;
+        if (c < eol && *c == ' ')
+            c++;
+        ls[nl] = q, cs[nl] = c, es[nl++] = eol;
+        q = eol < end ? eol + 1 : end;
+    }
+    if (!over || nl == MAX_LINES) {
+        mylc_buf_put(out, p, (size_t)(end - p));
+        return;
+    }
+    size_t indent = 0;
+    while (p + indent < end && p[indent] == ' ')
+        indent++;
+    mylc_buf line = {0};
+    for (unsigned i = 0; i < nl;) {
+        if ((size_t)(es[i] - ls[i]) <= MYLC_COLUMNS) {
+            mylc_buf_put(out, ls[i], (size_t)(es[i] - ls[i]));
+            mylc_buf_putc(out, '\n');
+            i++;
+            continue;
+        }
+        unsigned j = i + 1;
+        while (j < nl && may_reflow(cs[j], (size_t)(es[j] - cs[j])))
+            j++;
+        /* lines i .. j-1 are one paragraph: fill its words again */
+        line.n = 0;
+        mylc_buf_put(&line, ls[i], (size_t)(cs[i] - ls[i]));
+        size_t prefix = line.n;
+        for (unsigned k = i; k < j; k++) {
+            for (const char *w = cs[k]; w < es[k];) {
+                while (w < es[k] && *w == ' ')
+                    w++;
+                const char *we = w;
+                while (we < es[k] && *we != ' ')
+                    we++;
+                if (we == w)
+                    break;
+                size_t wn = (size_t)(we - w);
+                if (line.n > prefix && line.n + 1 + wn > MYLC_COLUMNS) {
+                    mylc_buf_put(out, line.p, line.n);
+                    mylc_buf_putc(out, '\n');
+                    line.n = 0;
+                    spaces(&line, indent);
+                    mylc_buf_puts(&line, " * ");
+                    prefix = line.n;
+                }
+                if (line.n > prefix)
+                    mylc_buf_putc(&line, ' ');
+                mylc_buf_put(&line, w, wn);
+                w = we;
+            }
+        }
+        mylc_buf_put(out, line.p, line.n);
+        mylc_buf_putc(out, '\n');
+        i = j;
+    }
+    mylc_buf_free(&line);
+}
+
+/* "#define NAME VALUE" over the limit: clang-format breaks after the name
+ * and puts the escaped newline's backslash at the last column. */
+static void put_define(mylc_buf *out, const char *p, size_t n)
+{
+    const char *sp =
+        n > MYLC_COLUMNS && strncmp(p, "#define ", 8) == 0 ? memchr(p + 8, ' ', n - 8) : NULL;
+    if (!sp) {
+        mylc_buf_put(out, p, n);
+        mylc_buf_putc(out, '\n');
+        return;
+    }
+    size_t head = (size_t)(sp - p);
+    mylc_buf_put(out, p, head);
+    spaces(out, head + 2 <= MYLC_COLUMNS ? MYLC_COLUMNS - 1 - head : 1);
+    mylc_buf_puts(out, "\\\n    ");
+    mylc_buf_put(out, sp + 1, n - head - 1);
+    mylc_buf_putc(out, '\n');
+}
+
+/* The head "TYPE NAME = {" of an initializer whose items follow on lines
+ * of their own, over the limit: clang-format breaks after the '=' (the
+ * brace indented by 4) or, if that does not fit, before the name; either
+ * way the items move 4 columns right. Returns the items' extra indent. */
+static size_t put_init_head(mylc_buf *out, const char *p, size_t n)
+{
+    if (n <= MYLC_COLUMNS || n < 4 || memcmp(p + n - 4, " = {", 4) != 0 || *p == ' ') {
+        mylc_buf_put(out, p, n);
+        mylc_buf_putc(out, '\n');
+        return 0;
+    }
+    if (n - 2 <= MYLC_COLUMNS) {
+        mylc_buf_put(out, p, n - 2);
+        mylc_buf_puts(out, "\n    {\n");
+        return 4;
+    }
+    const char *name = p + n - 4;
+    while (name > p && name[-1] != ' ')
+        name--;
+    while (name < p + n && *name == '*')
+        name++;
+    mylc_buf_put(out, p, (size_t)(name - p - 1));
+    mylc_buf_puts(out, "\n    ");
+    mylc_buf_put(out, name, (size_t)(p + n - name));
+    mylc_buf_putc(out, '\n');
+    return 4;
+}
+
+/* "typedef struct A A;" over the limit: a break before the second name. */
+static bool put_typedef(mylc_buf *out, const char *p, size_t n)
+{
+    if (n <= MYLC_COLUMNS || strncmp(p, "typedef struct ", 15) != 0 || p[n - 1] != ';')
+        return false;
+    const char *sp = memchr(p + 15, ' ', n - 15);
+    if (!sp || memchr(sp + 1, ' ', (size_t)(p + n - sp - 1)))
+        return false;
+    mylc_buf_put(out, p, (size_t)(sp - p));
+    mylc_buf_puts(out, "\n    ");
+    mylc_buf_put(out, sp + 1, (size_t)(p + n - sp - 1));
+    mylc_buf_putc(out, '\n');
+    return true;
+}
+
 void mylc_format(mylc_buf *in, mylc_buf *out)
 {
     const char *p = in->p, *end = in->p + in->n;
-    mylc_buf logical = {0};
-    bool comment = false;
+    mylc_buf logical = {0}, comment = {0};
+    size_t extra = 0; /* items of an initializer whose head was broken */
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         if (!eol)
@@ -246,17 +414,29 @@ void mylc_format(mylc_buf *in, mylc_buf *out)
         const char *t = p;
         while (t < eol && *t == ' ')
             t++;
-        bool is_comment = comment || (eol - t >= 2 && t[0] == '/' && t[1] == '*');
-        if (is_comment) {
-            comment = !(eol - p >= 2 && eol[-2] == '*' && eol[-1] == '/');
+        if (eol - t >= 2 && t[0] == '/' && t[1] == '*') {
+            comment.n = 0;
+            for (;;) {
+                mylc_buf_put(&comment, p, (size_t)(eol - p));
+                mylc_buf_putc(&comment, '\n');
+                bool last = eol - p >= 2 && eol[-2] == '*' && eol[-1] == '/';
+                p = eol < end ? eol + 1 : end;
+                if (last || p >= end)
+                    break;
+                eol = memchr(p, '\n', (size_t)(end - p));
+                if (!eol)
+                    eol = end;
+            }
+            put_comment(out, &comment);
+            continue;
         }
-        if (is_comment || *t == '#') {
-            mylc_buf_put(out, p, (size_t)(eol - p));
-            mylc_buf_putc(out, '\n');
+        if (*t == '#') {
+            put_define(out, p, (size_t)(eol - p));
             p = eol < end ? eol + 1 : end;
             continue;
         }
         logical.n = 0;
+        spaces(&logical, extra);
         mylc_buf_put(&logical, p, (size_t)(eol - p));
         int bal = paren_balance(p, (size_t)(eol - p));
         p = eol < end ? eol + 1 : end;
@@ -272,7 +452,16 @@ void mylc_format(mylc_buf *in, mylc_buf *out)
             bal += paren_balance(t, (size_t)(eol - t));
             p = eol < end ? eol + 1 : end;
         }
-        wrap(out, logical.p ? logical.p : "", logical.n);
+        const char *lp = logical.p ? logical.p : "";
+        if (extra && logical.n == extra + 2 && memcmp(lp + extra, "};", 2) == 0) {
+            mylc_buf_puts(out, "};\n");
+            extra = 0;
+        } else if (!extra && logical.n > 4 && memcmp(lp + logical.n - 4, " = {", 4) == 0) {
+            extra = put_init_head(out, lp, logical.n);
+        } else if (!put_typedef(out, lp, logical.n)) {
+            wrap(out, lp, logical.n);
+        }
     }
     mylc_buf_free(&logical);
+    mylc_buf_free(&comment);
 }
