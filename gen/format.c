@@ -127,6 +127,12 @@ static bool starts_with_word(const char *p, size_t n, const char *w)
     return n > k && memcmp(p, w, k) == 0 && !is_ident_char(p[k]);
 }
 
+static void spaces(mylc_buf *out, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        mylc_buf_putc(out, ' ');
+}
+
 /* Wraps one logical line the way clang-format (LLVM base, column limit
  * 100, arguments bin-packed) does for the declarations and calls we emit:
  *   1. it fits: one line;
@@ -152,6 +158,17 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
     if (n <= MYLC_COLUMNS || !open || starts_with_word(t, rest, "if") ||
         starts_with_word(t, rest, "while") || starts_with_word(t, rest, "for")) {
         mylc_buf_put(out, p, n);
+        mylc_buf_putc(out, '\n');
+        return;
+    }
+    /* "T v = {expr};": a break after the '{', the rest indented by 4 */
+    const char *brace = memchr(t, '{', rest);
+    if (brace && brace - t > 3 && memcmp(brace - 3, " = {", 4) == 0 && p[n - 1] == ';' &&
+        brace < open && (size_t)(p + n - brace - 1) + (size_t)(t - p) + 4 <= MYLC_COLUMNS) {
+        mylc_buf_put(out, p, (size_t)(brace - p) + 1);
+        mylc_buf_putc(out, '\n');
+        spaces(out, (size_t)(t - p) + 4);
+        mylc_buf_put(out, brace + 1, (size_t)(p + n - brace - 1));
         mylc_buf_putc(out, '\n');
         return;
     }
@@ -232,12 +249,6 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
         mylc_buf_putc(out, '\n');
         return;
     }
-}
-
-static void spaces(mylc_buf *out, size_t n)
-{
-    for (size_t k = 0; k < n; k++)
-        mylc_buf_putc(out, ' ');
 }
 
 /* May clang-format move words into this comment line (BreakableComment's
