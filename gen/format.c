@@ -133,6 +133,36 @@ static void spaces(mylc_buf *out, size_t n)
         mylc_buf_putc(out, ' ');
 }
 
+/* "if (a OP b)" over the limit: a break after the last operator at the
+ * condition's top level that leaves a first line within the limit, the
+ * rest aligned with the condition (as clang-format breaks after binary
+ * operators). False if there is none, or the rest does not fit either. */
+static bool wrap_condition(mylc_buf *out, const char *p, size_t n, const char *t)
+{
+    static const char *const ops[] = {" || ", " && ", " != ", " == "};
+    const char *cond = t + 4, *cut = NULL;
+    int depth = 0;
+    for (const char *q = cond; q + 4 <= p + n; q++) {
+        if (*q == '(')
+            depth++;
+        else if (*q == ')')
+            depth--;
+        else if (depth == 0 && *q == ' ' && (size_t)(q - p) + 3 <= MYLC_COLUMNS)
+            for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+                if (memcmp(q, ops[k], 4) == 0)
+                    cut = q + 3;
+    }
+    size_t col = (size_t)(cond - p);
+    if (!cut || col + (size_t)(p + n - cut - 1) > MYLC_COLUMNS)
+        return false;
+    mylc_buf_put(out, p, (size_t)(cut - p));
+    mylc_buf_putc(out, '\n');
+    spaces(out, col);
+    mylc_buf_put(out, cut + 1, (size_t)(p + n - cut - 1));
+    mylc_buf_putc(out, '\n');
+    return true;
+}
+
 /* Wraps one logical line the way clang-format (LLVM base, column limit
  * 100, arguments bin-packed) does for the declarations and calls we emit:
  *   1. it fits: one line;
@@ -155,6 +185,8 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
             open = q;
             break;
         }
+    if (n > MYLC_COLUMNS && starts_with_word(t, rest, "if") && wrap_condition(out, p, n, t))
+        return;
     if (n <= MYLC_COLUMNS || !open || starts_with_word(t, rest, "if") ||
         starts_with_word(t, rest, "while") || starts_with_word(t, rest, "for")) {
         mylc_buf_put(out, p, n);
@@ -220,6 +252,18 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
         unsigned cost = 95 + paren + 41 * (l - 1);
         if (l && cost < best_cost)
             best = 5, best_cost = cost;
+    }
+    /* 6: an assignment broken after its '=' (22, plus 15), the rest on one
+     * line indented by 4 */
+    const char *eq = decl ? NULL : memchr(t, '=', (size_t)(open - t));
+    if (eq && eq > t && eq[-1] == ' ' && eq[1] == ' ' &&
+        ind + (size_t)(p + n - eq - 2) <= MYLC_COLUMNS && 37 < best_cost) {
+        mylc_buf_put(out, p, (size_t)(eq - p) + 1);
+        mylc_buf_putc(out, '\n');
+        spaces(out, ind);
+        mylc_buf_put(out, eq + 2, (size_t)(p + n - eq - 2));
+        mylc_buf_putc(out, '\n');
+        return;
     }
     switch (best) {
     case 2:
