@@ -174,6 +174,11 @@ static bool wrap_condition(mylc_buf *out, const char *p, size_t n, const char *t
  * Statements are left alone (the templates keep them short). */
 static void wrap(mylc_buf *out, const char *p, size_t n)
 {
+    if (n <= MYLC_COLUMNS) {
+        mylc_buf_put(out, p, n);
+        mylc_buf_putc(out, '\n');
+        return;
+    }
     const char *t = p;
     while (t < p + n && *t == ' ')
         t++;
@@ -470,6 +475,11 @@ void mylc_format(mylc_buf *in, mylc_buf *out)
         while (t < eol && *t == ' ')
             t++;
         if (eol - t >= 2 && t[0] == '/' && t[1] == '*') {
+            if (eol - p <= MYLC_COLUMNS && eol[-2] == '*' && eol[-1] == '/') {
+                mylc_buf_put(out, p, (size_t)(eol - p) + (eol < end)); /* one short line */
+                p = eol < end ? eol + 1 : end;
+                continue;
+            }
             comment.n = 0;
             for (;;) {
                 mylc_buf_put(&comment, p, (size_t)(eol - p));
@@ -513,6 +523,9 @@ void mylc_format(mylc_buf *in, mylc_buf *out)
             extra = 0;
         } else if (!extra && logical.n > 4 && memcmp(lp + logical.n - 4, " = {", 4) == 0) {
             extra = put_init_head(out, lp, logical.n);
+        } else if (logical.n <= MYLC_COLUMNS) {
+            mylc_buf_put(out, lp, logical.n);
+            mylc_buf_putc(out, '\n');
         } else if (!put_typedef(out, lp, logical.n)) {
             wrap(out, lp, logical.n);
         }

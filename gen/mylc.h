@@ -1,7 +1,8 @@
 /* myelonc internals: the one header shared by the compiler's phases.
  *
  *   lex (lexer.c) -> parse (parse.c + grammar.y) -> resolve (resolve.c)
- *   -> check (check.c) -> layout (layout.c) -> emit (emit_c.c)
+ *   -> check (check.c) -> layout (layout.c) -> emit (emit_c.c, filling
+ *   templates with template.c, laid out by format.c); docs/COMPILER.md
  *
  * Every node keeps the byte offset of its first token in its file; offsets
  * become line:column only when a diagnostic is printed (diag.c). All nodes
