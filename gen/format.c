@@ -163,6 +163,93 @@ static bool wrap_condition(mylc_buf *out, const char *p, size_t n, const char *t
     return true;
 }
 
+/* E of a static_assert and its comma, starting at column col: on one
+ * line, else broken after its "==" (the rest indented by 4), else after
+ * the comma of its offsetof (the rest aligned after that '('). Writes
+ * unless check; false if none fits. */
+static bool put_assert_expr(mylc_buf *out, const char *e, const char *comma, size_t col, bool check)
+{
+    size_t elen = (size_t)(comma - e) + 1;
+    const char *eq = NULL, *inner = NULL;
+    for (const char *q = e; q + 4 < comma; q++)
+        if (memcmp(q, " == ", 4) == 0)
+            eq = q;
+    if (memcmp(e, "offsetof(", 9) == 0)
+        inner = memchr(e, ',', (size_t)(comma - e));
+    if (col + elen <= MYLC_COLUMNS) {
+        if (!check)
+            mylc_buf_put(out, e, elen);
+        return true;
+    }
+    if (eq && col + (size_t)(eq - e) + 3 <= MYLC_COLUMNS &&
+        col + 4 + (size_t)(comma - eq - 4) + 1 <= MYLC_COLUMNS) {
+        if (!check) {
+            mylc_buf_put(out, e, (size_t)(eq - e) + 3);
+            mylc_buf_putc(out, '\n');
+            spaces(out, col + 4);
+            mylc_buf_put(out, eq + 4, (size_t)(comma - eq - 4) + 1);
+        }
+        return true;
+    }
+    if (inner && inner[1] == ' ' && col + (size_t)(inner - e) + 1 <= MYLC_COLUMNS &&
+        col + 9 + (size_t)(comma - inner - 2) + 1 <= MYLC_COLUMNS) {
+        if (!check) {
+            mylc_buf_put(out, e, (size_t)(inner - e) + 1);
+            mylc_buf_putc(out, '\n');
+            spaces(out, col + 9);
+            mylc_buf_put(out, inner + 2, (size_t)(comma - inner - 2) + 1);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* "static_assert(E, "message");" over the limit, as clang-format lays it
+ * out when the message fits without being split: E after the '(' and the
+ * message aligned with it on a line of its own, else both indented by 4
+ * (on one line if they fit), E broken by put_assert_expr() if it must.
+ * False when none of these fits (a message clang-format would split). */
+static bool wrap_static_assert(mylc_buf *out, const char *p, size_t n, const char *t)
+{
+    const char *e = t + 14, *comma = NULL;
+    int depth = 0;
+    for (const char *q = e; q < p + n && *q != '"'; q++) {
+        if (*q == '(')
+            depth++;
+        else if (*q == ')')
+            depth--;
+        else if (*q == ',' && depth == 0)
+            comma = q;
+    }
+    if (!comma || comma[1] != ' ' || comma[2] != '"')
+        return false;
+    size_t ind = (size_t)(t - p), col = ind + 14;
+    size_t elen = (size_t)(comma - e) + 1, mlen = (size_t)(p + n - comma - 2);
+    if (col + mlen <= MYLC_COLUMNS && put_assert_expr(out, e, comma, col, true)) {
+        mylc_buf_put(out, p, (size_t)(e - p));
+        put_assert_expr(out, e, comma, col, false);
+        mylc_buf_putc(out, '\n');
+        spaces(out, col);
+    } else if (ind + 4 + mlen <= MYLC_COLUMNS && put_assert_expr(out, e, comma, ind + 4, true)) {
+        mylc_buf_put(out, p, ind + 14);
+        mylc_buf_putc(out, '\n');
+        spaces(out, ind + 4);
+        if (ind + 4 + elen + 1 + mlen <= MYLC_COLUMNS) {
+            mylc_buf_put(out, e, (size_t)(p + n - e));
+            mylc_buf_putc(out, '\n');
+            return true;
+        }
+        put_assert_expr(out, e, comma, ind + 4, false);
+        mylc_buf_putc(out, '\n');
+        spaces(out, ind + 4);
+    } else {
+        return false;
+    }
+    mylc_buf_put(out, comma + 2, mlen);
+    mylc_buf_putc(out, '\n');
+    return true;
+}
+
 /* Wraps one logical line the way clang-format (LLVM base, column limit
  * 100, arguments bin-packed) does for the declarations and calls we emit:
  *   1. it fits: one line;
@@ -190,7 +277,9 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
             open = q;
             break;
         }
-    if (n > MYLC_COLUMNS && starts_with_word(t, rest, "if") && wrap_condition(out, p, n, t))
+    if (starts_with_word(t, rest, "if") && wrap_condition(out, p, n, t))
+        return;
+    if (rest > 14 && memcmp(t, "static_assert(", 14) == 0 && wrap_static_assert(out, p, n, t))
         return;
     if (n <= MYLC_COLUMNS || !open || starts_with_word(t, rest, "if") ||
         starts_with_word(t, rest, "while") || starts_with_word(t, rest, "for")) {
