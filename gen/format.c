@@ -524,11 +524,20 @@ static size_t put_init_head(mylc_buf *out, const char *p, size_t n)
         mylc_buf_puts(out, "\n    {\n");
         return 4;
     }
+    /* the declarator: its name, or the "*" or "*const" before it (clang-format
+     * breaks before a '*' rather than before a name) */
     const char *name = p + n - 4;
     while (name > p && name[-1] != ' ')
         name--;
-    while (name < p + n && *name == '*')
-        name++;
+    if (*name != '*' && name - p > 1) {
+        const char *prev = name - 1;
+        while (prev > p && prev[-1] != ' ')
+            prev--;
+        if (*prev == '*')
+            name = prev;
+    }
+    if (name <= p)
+        name = p + 1;
     mylc_buf_put(out, p, (size_t)(name - p - 1));
     mylc_buf_puts(out, "\n    ");
     mylc_buf_put(out, name, (size_t)(p + n - name));

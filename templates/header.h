@@ -344,7 +344,7 @@ typedef struct MYLT_TYPE {
     MYLT_FIELDS
 } MYLT_TYPE;
 
-static_assert(MYL_LITTLE_ENDIAN, "MYLT_TYPE: FlatBuffers structs are read in place");
+static_assert(MYL_LITTLE_ENDIAN, "FlatBuffers structs are read in place");
 static_assert(sizeof(MYLT_TYPE) == MYLT_SIZE, "MYLT_TYPE: size");
 static_assert(alignof(MYLT_TYPE) == MYLT_ALIGN, "MYLT_TYPE: alignment");
 MYLT_ASSERTS

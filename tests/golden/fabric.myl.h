@@ -111,7 +111,7 @@ typedef struct fabric_Sampling {
     uint32_t max_tokens;
 } fabric_Sampling;
 
-static_assert(MYL_LITTLE_ENDIAN, "fabric_Sampling: FlatBuffers structs are read in place");
+static_assert(MYL_LITTLE_ENDIAN, "FlatBuffers structs are read in place");
 static_assert(sizeof(fabric_Sampling) == 12, "fabric_Sampling: size");
 static_assert(alignof(fabric_Sampling) == 4, "fabric_Sampling: alignment");
 static_assert(offsetof(fabric_Sampling, temperature) == 0, "fabric_Sampling.temperature: offset");

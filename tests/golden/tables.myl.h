@@ -69,7 +69,7 @@ typedef struct demo_tables_Vec3 {
     float z;
 } demo_tables_Vec3;
 
-static_assert(MYL_LITTLE_ENDIAN, "demo_tables_Vec3: FlatBuffers structs are read in place");
+static_assert(MYL_LITTLE_ENDIAN, "FlatBuffers structs are read in place");
 static_assert(sizeof(demo_tables_Vec3) == 12, "demo_tables_Vec3: size");
 static_assert(alignof(demo_tables_Vec3) == 4, "demo_tables_Vec3: alignment");
 static_assert(offsetof(demo_tables_Vec3, x) == 0, "demo_tables_Vec3.x: offset");
@@ -96,7 +96,7 @@ typedef struct demo_tables_Cell {
     uint64_t wide;
 } demo_tables_Cell;
 
-static_assert(MYL_LITTLE_ENDIAN, "demo_tables_Cell: FlatBuffers structs are read in place");
+static_assert(MYL_LITTLE_ENDIAN, "FlatBuffers structs are read in place");
 static_assert(sizeof(demo_tables_Cell) == 64, "demo_tables_Cell: size");
 static_assert(alignof(demo_tables_Cell) == 16, "demo_tables_Cell: alignment");
 static_assert(offsetof(demo_tables_Cell, pos) == 0, "demo_tables_Cell.pos: offset");
