@@ -167,7 +167,8 @@ static bool wrap_condition(mylc_buf *out, const char *p, size_t n, const char *t
  * line, else broken after its "==" (the rest indented by 4), else after
  * the comma of its offsetof (the rest aligned after that '('). Writes
  * unless check; false if none fits. */
-static bool put_assert_expr(mylc_buf *out, const char *e, const char *comma, size_t col, bool check)
+static bool put_assert_expr(mylc_buf *out, const char *e, const char *comma, size_t col, int how,
+                            bool check)
 {
     size_t elen = (size_t)(comma - e) + 1;
     const char *eq = NULL, *inner = NULL;
@@ -176,12 +177,12 @@ static bool put_assert_expr(mylc_buf *out, const char *e, const char *comma, siz
             eq = q;
     if (memcmp(e, "offsetof(", 9) == 0)
         inner = memchr(e, ',', (size_t)(comma - e));
-    if (col + elen <= MYLC_COLUMNS) {
+    if (how == 0 && col + elen <= MYLC_COLUMNS) {
         if (!check)
             mylc_buf_put(out, e, elen);
         return true;
     }
-    if (eq && col + (size_t)(eq - e) + 3 <= MYLC_COLUMNS &&
+    if (how == 1 && eq && col + (size_t)(eq - e) + 3 <= MYLC_COLUMNS &&
         col + 4 + (size_t)(comma - eq - 4) + 1 <= MYLC_COLUMNS) {
         if (!check) {
             mylc_buf_put(out, e, (size_t)(eq - e) + 3);
@@ -191,7 +192,7 @@ static bool put_assert_expr(mylc_buf *out, const char *e, const char *comma, siz
         }
         return true;
     }
-    if (inner && inner[1] == ' ' && col + (size_t)(inner - e) + 1 <= MYLC_COLUMNS &&
+    if (how == 2 && inner && inner[1] == ' ' && col + (size_t)(inner - e) + 1 <= MYLC_COLUMNS &&
         col + 9 + (size_t)(comma - inner - 2) + 1 <= MYLC_COLUMNS) {
         if (!check) {
             mylc_buf_put(out, e, (size_t)(inner - e) + 1);
@@ -225,29 +226,101 @@ static bool wrap_static_assert(mylc_buf *out, const char *p, size_t n, const cha
         return false;
     size_t ind = (size_t)(t - p), col = ind + 14;
     size_t elen = (size_t)(comma - e) + 1, mlen = (size_t)(p + n - comma - 2);
-    if (col + mlen <= MYLC_COLUMNS && put_assert_expr(out, e, comma, col, true)) {
-        mylc_buf_put(out, p, (size_t)(e - p));
-        put_assert_expr(out, e, comma, col, false);
-        mylc_buf_putc(out, '\n');
-        spaces(out, col);
-    } else if (ind + 4 + mlen <= MYLC_COLUMNS && put_assert_expr(out, e, comma, ind + 4, true)) {
-        mylc_buf_put(out, p, ind + 14);
-        mylc_buf_putc(out, '\n');
-        spaces(out, ind + 4);
-        if (ind + 4 + elen + 1 + mlen <= MYLC_COLUMNS) {
-            mylc_buf_put(out, e, (size_t)(p + n - e));
+    /* in clang-format's order of preference, measured (after the '(' or
+     * indented; E whole, broken after "==" or inside offsetof): at file
+     * scope, and in a block */
+    typedef struct {
+        bool indented;
+        int how;
+    } choice;
+    static const choice top[] = {{false, 0}, {false, 1}, {false, 2},
+                                 {true, 0},  {true, 1},  {true, 2}};
+    static const choice block[] = {{false, 0}, {false, 1}, {true, 0},
+                                   {false, 2}, {true, 1},  {true, 2}};
+    const choice *order = ind ? block : top;
+    for (size_t k = 0; k < 6; k++) {
+        size_t c = order[k].indented ? ind + 4 : col;
+        if (c + mlen > MYLC_COLUMNS || !put_assert_expr(out, e, comma, c, order[k].how, true))
+            continue;
+        if (order[k].indented) {
+            mylc_buf_put(out, p, ind + 14);
             mylc_buf_putc(out, '\n');
-            return true;
+            spaces(out, c);
+            if (order[k].how == 0 && c + elen + 1 + mlen <= MYLC_COLUMNS) {
+                mylc_buf_put(out, e, (size_t)(p + n - e));
+                mylc_buf_putc(out, '\n');
+                return true;
+            }
+        } else {
+            mylc_buf_put(out, p, (size_t)(e - p));
         }
-        put_assert_expr(out, e, comma, ind + 4, false);
+        put_assert_expr(out, e, comma, c, order[k].how, false);
         mylc_buf_putc(out, '\n');
-        spaces(out, ind + 4);
-    } else {
-        return false;
+        spaces(out, c);
+        mylc_buf_put(out, comma + 2, mlen);
+        mylc_buf_putc(out, '\n');
+        return true;
     }
-    mylc_buf_put(out, comma + 2, mlen);
+    return false;
+}
+
+/* Breaks p (n bytes) after its first cut bytes, the rest indented by
+ * 4 more than the line, if the rest then fits. */
+static bool break_after(mylc_buf *out, const char *p, size_t n, const char *t, size_t cut)
+{
+    size_t ind = (size_t)(t - p) + 4;
+    const char *r = p + cut;
+    while (r < p + n && *r == ' ')
+        r++;
+    if (cut > MYLC_COLUMNS || ind + (size_t)(p + n - r) > MYLC_COLUMNS)
+        return false;
+    mylc_buf_put(out, p, cut);
+    mylc_buf_putc(out, '\n');
+    spaces(out, ind);
+    mylc_buf_put(out, r, (size_t)(p + n - r));
     mylc_buf_putc(out, '\n');
     return true;
+}
+
+/* Lines without a call to lay out: "alignas(N) T name;" (a break after
+ * the alignas) and "T *v = &x;" (after the '='). */
+static bool wrap_simple(mylc_buf *out, const char *p, size_t n, const char *t)
+{
+    size_t rest = n - (size_t)(t - p);
+    if (rest > 8 && memcmp(t, "alignas(", 8) == 0) {
+        const char *close = memchr(t, ')', rest);
+        return close && break_after(out, p, n, t, (size_t)(close - p) + 1);
+    }
+    if (memchr(t, '(', rest) == NULL) {
+        const char *eq = strstr(t, " = ");
+        return eq && (size_t)(eq - p) + 2 < n && break_after(out, p, n, t, (size_t)(eq - p) + 2);
+    }
+    return false;
+}
+
+/* A cast of a call that fits once the cast ends a line, when no layout of
+ * the call fits: "return (T *)f(a);", "v = (T)f(a);". */
+static bool wrap_cast(mylc_buf *out, const char *p, size_t n, const char *t)
+{
+    size_t rest = n - (size_t)(t - p);
+    /* a cast: "(" right after "return " or "= ", closed before a name */
+    const char *cast = NULL;
+    if (starts_with_word(t, rest, "return") && t[7] == '(')
+        cast = t + 7;
+    else {
+        const char *eq = strstr(t, " = (");
+        if (eq && !memchr(t, '(', (size_t)(eq - t)))
+            cast = eq + 3;
+    }
+    if (!cast)
+        return false;
+    const char *close = memchr(cast, ')', (size_t)(p + n - cast));
+    if (!close || close + 1 >= p + n || !is_ident_char(close[1]) ||
+        memchr(cast + 1, '(', (size_t)(close - cast - 1)))
+        return false;
+    size_t head = (size_t)(close - p) + 1;
+    /* only when the cast ends within the limit but the call does not */
+    return head <= MYLC_COLUMNS && break_after(out, p, n, t, head);
 }
 
 /* Wraps one logical line the way clang-format (LLVM base, column limit
@@ -278,6 +351,8 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
             break;
         }
     if (starts_with_word(t, rest, "if") && wrap_condition(out, p, n, t))
+        return;
+    if (wrap_simple(out, p, n, t))
         return;
     if (rest > 14 && memcmp(t, "static_assert(", 14) == 0 && wrap_static_assert(out, p, n, t))
         return;
@@ -383,6 +458,8 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
         pack(out, &pc5, 4, 4, false);
         return;
     default:
+        if (wrap_cast(out, p, n, t))
+            return;
         mylc_buf_put(out, p, n);
         mylc_buf_putc(out, '\n');
         return;
