@@ -323,6 +323,48 @@ static bool wrap_cast(mylc_buf *out, const char *p, size_t n, const char *t)
     return head <= MYLC_COLUMNS && break_after(out, p, n, t, head);
 }
 
+/* A call that fits no bin-packed layout because an argument is itself
+ * too long: clang-format breaks after the '(' and puts every argument on
+ * a line of its own, indented by 4, an argument that starts with a cast
+ * broken after it (indented by 4 more). False if that does not fit. */
+static bool wrap_one_per_line(mylc_buf *out, const char *p, size_t n, const char *t,
+                              const char *open, const pieces *args)
+{
+    size_t ind = (size_t)(t - p) + 4;
+    if ((size_t)(open - p) + 1 > MYLC_COLUMNS || args->count < 2)
+        return false;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass)
+            mylc_buf_put(out, p, (size_t)(open - p) + 1);
+        for (unsigned i = 0; i < args->count; i++) {
+            const char *a = args->p[i];
+            size_t len = args->n[i];
+            if (pass) {
+                mylc_buf_putc(out, '\n');
+                spaces(out, ind);
+            }
+            if (ind + len <= MYLC_COLUMNS) {
+                if (pass)
+                    mylc_buf_put(out, a, len);
+                continue;
+            }
+            const char *close = *a == '(' ? memchr(a, ')', len) : NULL;
+            if (!close || ind + (size_t)(close - a) + 1 > MYLC_COLUMNS ||
+                ind + 4 + (size_t)(a + len - close - 1) > MYLC_COLUMNS)
+                return false;
+            if (pass) {
+                mylc_buf_put(out, a, (size_t)(close - a) + 1);
+                mylc_buf_putc(out, '\n');
+                spaces(out, ind + 4);
+                mylc_buf_put(out, close + 1, (size_t)(a + len - close - 1));
+            }
+        }
+    }
+    mylc_buf_putc(out, '\n');
+    (void)n;
+    return true;
+}
+
 /* Wraps one logical line the way clang-format (LLVM base, column limit
  * 100, arguments bin-packed) does for the declarations and calls we emit:
  *   1. it fits: one line;
@@ -459,6 +501,9 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
         return;
     default:
         if (wrap_cast(out, p, n, t))
+            return;
+        if (split_args(open, (size_t)(p + n - open), open + 1, &pc4) &&
+            wrap_one_per_line(out, p, n, t, open, &pc4))
             return;
         mylc_buf_put(out, p, n);
         mylc_buf_putc(out, '\n');
