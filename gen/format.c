@@ -205,6 +205,51 @@ static bool put_assert_expr(mylc_buf *out, const char *e, const char *comma, siz
     return false;
 }
 
+/* A string literal s (quotes included) and the tail after it, starting at
+ * column col, split the way clang-format splits string literals that do
+ * not fit: after the last space that keeps a piece within the limit, else
+ * after the last '/', else after the last other character that is not a
+ * letter or digit; continuation pieces aligned at col. Writes unless
+ * check; returns the number of pieces, 0 if one has no place to split. */
+static unsigned put_split_string(mylc_buf *out, const char *s, size_t n, size_t tail, size_t col,
+                                 bool check)
+{
+    const char *c = s + 1, *end = s + n - tail - 1; /* the content */
+    for (unsigned pieces = 1;; pieces++) {
+        size_t left = (size_t)(end - c);
+        if (col + 1 + left + 1 + tail <= MYLC_COLUMNS) {
+            if (!check) {
+                mylc_buf_putc(out, '"');
+                mylc_buf_put(out, c, left);
+                mylc_buf_putc(out, '"');
+                mylc_buf_put(out, end + 1, tail);
+            }
+            return pieces;
+        }
+        size_t max = MYLC_COLUMNS - col - 2, space = 0, slash = 0, word = 0;
+        for (size_t k = 0; k < max && k + 1 < left; k++) {
+            if (c[k] == '\\')
+                return 0; /* escapes: not generated in messages */
+            if (c[k] == ' ')
+                space = k;
+            else if (c[k] == '/')
+                slash = k;
+            if (!is_ident_char(c[k]) || c[k] == '_')
+                word = k;
+        }
+        size_t cut = space ? space + 1 : slash ? slash + 1 : word ? word + 1 : 0;
+        if (!cut)
+            return 0;
+        if (!check) {
+            mylc_buf_putc(out, '"');
+            mylc_buf_put(out, c, cut);
+            mylc_buf_puts(out, "\"\n");
+            spaces(out, col);
+        }
+        c += cut;
+    }
+}
+
 /* "static_assert(E, "message");" over the limit, as clang-format lays it
  * out when the message fits without being split: E after the '(' and the
  * message aligned with it on a line of its own, else both indented by 4
@@ -238,15 +283,32 @@ static bool wrap_static_assert(mylc_buf *out, const char *p, size_t n, const cha
     static const choice block[] = {{false, 0}, {false, 1}, {true, 0},
                                    {false, 2}, {true, 1},  {true, 2}};
     const choice *order = ind ? block : top;
-    for (size_t k = 0; k < 6; k++) {
-        size_t c = order[k].indented ? ind + 4 : col;
-        if (c + mlen > MYLC_COLUMNS || !put_assert_expr(out, e, comma, c, order[k].how, true))
+    /* first without splitting the message, then splitting it (a message
+     * that must be split starts right after an E that fits the first line,
+     * its pieces aligned with it) */
+    for (size_t k = 0; k < 12; k++) {
+        size_t after = col + elen + 1;
+        unsigned here = k == 6 && col + elen <= MYLC_COLUMNS
+                            ? put_split_string(out, comma + 2, mlen, 2, after, true)
+                            : 0;
+        unsigned below = here ? put_split_string(out, comma + 2, mlen, 2, col, true) : 0;
+        if (here && (!below || here <= below)) {
+            mylc_buf_put(out, p, (size_t)(comma - p) + 2);
+            put_split_string(out, comma + 2, mlen, 2, after, false);
+            mylc_buf_putc(out, '\n');
+            return true;
+        }
+        size_t c = order[k % 6].indented ? ind + 4 : col;
+        bool split = k >= 6;
+        if ((split ? !put_split_string(out, comma + 2, mlen, 2, c, true)
+                   : c + mlen > MYLC_COLUMNS) ||
+            !put_assert_expr(out, e, comma, c, order[k % 6].how, true))
             continue;
-        if (order[k].indented) {
+        if (order[k % 6].indented) {
             mylc_buf_put(out, p, ind + 14);
             mylc_buf_putc(out, '\n');
             spaces(out, c);
-            if (order[k].how == 0 && c + elen + 1 + mlen <= MYLC_COLUMNS) {
+            if (!split && order[k % 6].how == 0 && c + elen + 1 + mlen <= MYLC_COLUMNS) {
                 mylc_buf_put(out, e, (size_t)(p + n - e));
                 mylc_buf_putc(out, '\n');
                 return true;
@@ -254,10 +316,13 @@ static bool wrap_static_assert(mylc_buf *out, const char *p, size_t n, const cha
         } else {
             mylc_buf_put(out, p, (size_t)(e - p));
         }
-        put_assert_expr(out, e, comma, c, order[k].how, false);
+        put_assert_expr(out, e, comma, c, order[k % 6].how, false);
         mylc_buf_putc(out, '\n');
         spaces(out, c);
-        mylc_buf_put(out, comma + 2, mlen);
+        if (split)
+            put_split_string(out, comma + 2, mlen, 2, c, false);
+        else
+            mylc_buf_put(out, comma + 2, mlen);
         mylc_buf_putc(out, '\n');
         return true;
     }
