@@ -358,7 +358,22 @@ static bool wrap_simple(mylc_buf *out, const char *p, size_t n, const char *t)
     }
     if (memchr(t, '(', rest) == NULL) {
         const char *eq = strstr(t, " = ");
-        return eq && (size_t)(eq - p) + 2 < n && break_after(out, p, n, t, (size_t)(eq - p) + 2);
+        if (eq)
+            return (size_t)(eq - p) + 2 < n && break_after(out, p, n, t, (size_t)(eq - p) + 2);
+        /* "extern const T name;": a break before the declarator ('*' first) */
+        const char *name = p + n - 1;
+        while (name > t && name[-1] != ' ')
+            name--;
+        if (name <= t || p[n - 1] != ';' || memchr(t, '{', rest) || memchr(t, '"', rest))
+            return false;
+        if (*name != '*' && name - t > 1) {
+            const char *prev = name - 1;
+            while (prev > t && prev[-1] != ' ')
+                prev--;
+            if (*prev == '*')
+                name = prev;
+        }
+        return break_after(out, p, n, t, (size_t)(name - p) - 1);
     }
     return false;
 }
