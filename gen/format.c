@@ -693,6 +693,8 @@ static void put_comment(mylc_buf *out, mylc_buf *text)
 
 /* "#define NAME VALUE" over the limit: clang-format breaks after the name
  * and puts the escaped newline's backslash at the last column. */
+static void wrap(mylc_buf *out, const char *p, size_t n);
+
 static void put_define(mylc_buf *out, const char *p, size_t n)
 {
     const char *sp =
@@ -705,9 +707,29 @@ static void put_define(mylc_buf *out, const char *p, size_t n)
     size_t head = (size_t)(sp - p);
     mylc_buf_put(out, p, head);
     spaces(out, head + 2 <= MYLC_COLUMNS ? MYLC_COLUMNS - 1 - head : 1);
-    mylc_buf_puts(out, "\\\n    ");
-    mylc_buf_put(out, sp + 1, n - head - 1);
-    mylc_buf_putc(out, '\n');
+    mylc_buf_puts(out, "\\\n");
+    /* the value, laid out as code indented by 4; every line but the last
+     * ends with a backslash in the last column */
+    mylc_buf body = {0}, lines = {0};
+    mylc_buf_puts(&body, "    ");
+    mylc_buf_put(&body, sp + 1, n - head - 1);
+    wrap(&lines, body.p, body.n);
+    const char *q = lines.p, *end = lines.p + lines.n;
+    while (q < end) {
+        const char *eol = memchr(q, '\n', (size_t)(end - q));
+        if (!eol)
+            eol = end;
+        size_t len = (size_t)(eol - q);
+        mylc_buf_put(out, q, len);
+        if (eol + 1 < end) {
+            spaces(out, len + 2 <= MYLC_COLUMNS ? MYLC_COLUMNS - 1 - len : 1);
+            mylc_buf_putc(out, '\\');
+        }
+        mylc_buf_putc(out, '\n');
+        q = eol < end ? eol + 1 : end;
+    }
+    mylc_buf_free(&body);
+    mylc_buf_free(&lines);
 }
 
 /* The head "TYPE NAME = {" of an initializer whose items follow on lines
