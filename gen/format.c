@@ -385,7 +385,8 @@ static bool wrap_cast(mylc_buf *out, const char *p, size_t n, const char *t)
     size_t rest = n - (size_t)(t - p);
     /* a cast: "(" right after "return " or "= ", closed before a name */
     const char *cast = NULL;
-    if (starts_with_word(t, rest, "return") && t[7] == '(')
+    bool ret = starts_with_word(t, rest, "return") && t[7] == '(';
+    if (ret)
         cast = t + 7;
     else {
         const char *eq = strstr(t, " = (");
@@ -399,6 +400,22 @@ static bool wrap_cast(mylc_buf *out, const char *p, size_t n, const char *t)
         memchr(cast + 1, '(', (size_t)(close - cast - 1)))
         return false;
     size_t head = (size_t)(close - p) + 1;
+    /* an assignment breaks after its '=' first (cheaper for clang-format
+     * than after a cast), the call then after its '(' */
+    const char *call = memchr(close, '(', (size_t)(p + n - close));
+    size_t ind = (size_t)(t - p) + 4;
+    if (!ret && call && ind + (size_t)(call - cast) + 1 <= MYLC_COLUMNS &&
+        ind + 4 + (size_t)(p + n - call - 1) <= MYLC_COLUMNS) {
+        mylc_buf_put(out, p, (size_t)(cast - p) - 1);
+        mylc_buf_putc(out, '\n');
+        spaces(out, ind);
+        mylc_buf_put(out, cast, (size_t)(call - cast) + 1);
+        mylc_buf_putc(out, '\n');
+        spaces(out, ind + 4);
+        mylc_buf_put(out, call + 1, (size_t)(p + n - call - 1));
+        mylc_buf_putc(out, '\n');
+        return true;
+    }
     /* only when the cast ends within the limit but the call does not */
     return head <= MYLC_COLUMNS && break_after(out, p, n, t, head);
 }
