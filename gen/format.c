@@ -153,7 +153,9 @@ static bool wrap_condition(mylc_buf *out, const char *p, size_t n, const char *t
                     cut = q + 3;
     }
     size_t col = (size_t)(cond - p);
-    if (!cut || col + (size_t)(p + n - cut - 1) > MYLC_COLUMNS)
+    /* the rest must fit, unless it is one token too long for any line */
+    if (!cut || (col + (size_t)(p + n - cut - 1) > MYLC_COLUMNS &&
+                 memchr(cut + 1, ' ', (size_t)(p + n - cut - 1))))
         return false;
     mylc_buf_put(out, p, (size_t)(cut - p));
     mylc_buf_putc(out, '\n');
@@ -370,7 +372,7 @@ static bool wrap_simple(mylc_buf *out, const char *p, size_t n, const char *t)
             const char *prev = name - 1;
             while (prev > t && prev[-1] != ' ')
                 prev--;
-            if (*prev == '*')
+            if (*prev == '*' && (size_t)(t - p) + 4 + (size_t)(p + n - prev) <= MYLC_COLUMNS)
                 name = prev;
         }
         return break_after(out, p, n, t, (size_t)(name - p) - 1);
@@ -774,7 +776,7 @@ static size_t put_init_head(mylc_buf *out, const char *p, size_t n)
         const char *prev = name - 1;
         while (prev > p && prev[-1] != ' ')
             prev--;
-        if (*prev == '*')
+        if (*prev == '*' && 4 + (size_t)(p + n - prev) <= MYLC_COLUMNS)
             name = prev;
     }
     if (name <= p)
