@@ -101,6 +101,8 @@ int myl_ring_shutdown(myl_ring *r)
 {
     if (!r)
         return MYL_EINVAL;
+    if (r->read_only)
+        return MYL_EREADONLY;
     myl__store_release(&r->hdr->state, MYL_SEG_STATE_SHUTDOWN);
     /* Wake every sleeper so that it sees the state. */
     atomic_fetch_add_explicit(&r->hdr->cons_wake, 1, memory_order_release);
@@ -176,6 +178,8 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
     if (!r || !out)
         return MYL_EINVAL;
     *out = NULL;
+    if (r->read_only)
+        return MYL_EREADONLY;
     if (opts)
         o = *opts;
     if (o.on_dead_consumer > MYL_DEAD_EVICT || o.coordination > MYL_COORD_WAIT ||
@@ -532,6 +536,8 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     if (!r || !out || !valid_id(id))
         return MYL_EINVAL;
     *out = NULL;
+    if (r->read_only)
+        return MYL_EREADONLY;
     if (opts)
         o = *opts;
     if (o.start > MYL_START_OLDEST || o.stall_ns < 0 || (o.flags & ~MYL_CONSUMER_COPY))
@@ -1015,6 +1021,8 @@ int myl_ring_evict(myl_ring *r, uint32_t idx)
 {
     if (!r || idx >= r->max_consumers)
         return MYL_EINVAL;
+    if (r->read_only)
+        return MYL_EREADONLY;
     uint32_t st = MYL_ENTRY_ACTIVE;
     if (!myl__cas_strong(&r->consumers[idx].state, &st, MYL_ENTRY_EVICTED))
         return MYL_EINVAL;
@@ -1028,6 +1036,8 @@ int myl_ring_reap(myl_ring *r)
 {
     if (!r)
         return MYL_EINVAL;
+    if (r->read_only)
+        return MYL_EREADONLY;
     reclaim_dead_claims(r);
     int n = 0;
     for (uint32_t i = 0; i < r->max_consumers; i++) {

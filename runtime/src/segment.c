@@ -6,12 +6,14 @@
  * change to the shared header cannot send an index out of bounds.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -27,6 +29,26 @@
 #define MYL__DEFAULT_CAPACITY 4096u
 #define MYL__DEFAULT_CONSUMERS 16u
 #define MYL__DEFAULT_PRODUCERS_MP 16u
+/* Where shm_open(3) keeps its objects on Linux (glibc and musl): the
+ * atomic create protocol renames /dev/shm paths. Elsewhere create falls
+ * back to building the segment under its own name. */
+#define MYL__SHM_DIR "/dev/shm"
+/* Temporary names of segments being built: ".myl-tmp-<pid>-<start>-<n>". */
+#define MYL__TMP_PREFIX ".myl-tmp-"
+#define MYL__CREATE_FLAGS                                                                          \
+    (MYL_SEG_PREFAULT | MYL_SEG_MLOCK | MYL_SEG_HUGEPAGES | MYL_SEG_REPLACE_STALE)
+#define MYL__ATTACH_FLAGS                                                                          \
+    (MYL_SEG_PREFAULT | MYL_SEG_MLOCK | MYL_SEG_HUGEPAGES | MYL_SEG_REPLACE_STALE |                \
+     MYL_SEG_READONLY | MYL_SEG_TRUST_UID | MYL_SEG_ANY_OWNER)
+
+void (*myl__test_hook)(const char *point) = NULL;
+
+/* A kill point of the lifecycle: tests set myl__test_hook to die here. */
+static void kill_point(const char *point)
+{
+    if (myl__test_hook)
+        myl__test_hook(point);
+}
 
 static bool is_safe_char(char ch)
 {
@@ -153,7 +175,7 @@ static int apply_defaults(const myl_ring_opts *o, struct defaults *d)
         return MYL_EINVAL;
     if (d->perm & ~0777u)
         return MYL_EINVAL;
-    if (d->flags & ~(MYL_SEG_PREFAULT | MYL_SEG_MLOCK | MYL_SEG_HUGEPAGES))
+    if (d->flags & ~MYL__CREATE_FLAGS)
         return MYL_EINVAL;
     return 0;
 }
@@ -187,22 +209,23 @@ uint64_t myl__header_checksum(const myl__seg_header *h)
     return myl__fnv1a(buf, sizeof buf, MYL__FNV_OFFSET);
 }
 
-static int open_backing(uint32_t backing, const char *name, bool create, uint32_t perm,
-                        char *resolved, size_t resolved_size)
+static int open_backing(uint32_t backing, const char *name, bool create, bool read_only,
+                        uint32_t perm, char *resolved, size_t resolved_size)
 {
     int fd;
+    int access = read_only ? O_RDONLY : O_RDWR;
     if (backing == MYL_BACKING_SHM) {
         int rc = myl_shm_name(name, resolved, resolved_size);
         if (rc < 0)
             return rc;
-        fd = shm_open(resolved, O_RDWR | (create ? O_CREAT | O_EXCL : 0), (mode_t)perm);
+        fd = shm_open(resolved, access | (create ? O_CREAT | O_EXCL : 0), (mode_t)perm);
     } else {
         size_t len = strlen(name);
         if (len >= resolved_size)
             return MYL_ENAME;
         memcpy(resolved, name, len + 1);
         /* O_NOFOLLOW: a symlink planted at the path is refused (ELOOP). */
-        fd = open(name, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0),
+        fd = open(name, access | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0),
                   (mode_t)perm);
     }
     if (fd < 0)
@@ -217,7 +240,8 @@ static int map_segment(myl_ring *r, size_t size, uint32_t flags)
     if (flags & MYL_SEG_PREFAULT)
         mflags |= MAP_POPULATE;
 #endif
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, mflags, r->fd, 0);
+    int prot = r->read_only ? PROT_READ : PROT_READ | PROT_WRITE;
+    void *p = mmap(NULL, size, prot, mflags, r->fd, 0);
     if (p == MAP_FAILED)
         return -errno;
     r->base = p;
@@ -229,6 +253,204 @@ static int map_segment(myl_ring *r, size_t size, uint32_t flags)
     if ((flags & MYL_SEG_MLOCK) && mlock(p, size) != 0)
         return -errno;
     return 0;
+}
+
+/* The filesystem path of a resolved name: the file itself, or the shm
+ * object under MYL__SHM_DIR. */
+static int fs_path(uint32_t backing, const char *resolved, char *out, size_t size)
+{
+    int n = backing == MYL_BACKING_SHM ? snprintf(out, size, "%s%s", MYL__SHM_DIR, resolved)
+                                       : snprintf(out, size, "%s", resolved);
+    return n < 0 || (size_t)n >= size ? MYL_ENAME : 0;
+}
+
+/* Create the temporary object a segment is built in, beside its name (in
+ * MYL__SHM_DIR for shm, in the file's directory for files), with mode
+ * perm. Returns the fd; tmp_obj gets the name to shm_open/unlink it by,
+ * tmp_fs its path. */
+static int open_temp(uint32_t backing, const char *pub_fs, uint32_t perm, char *tmp_obj,
+                     size_t obj_size, char *tmp_fs, size_t fs_size)
+{
+    static MYL__ATOMIC(uint32_t) counter;
+    pid_t pid = getpid();
+    unsigned long long start = (unsigned long long)myl__proc_start_time(pid);
+    const char *slash = strrchr(pub_fs, '/');
+    int dirlen = backing == MYL_BACKING_FILE && slash ? (int)(slash - pub_fs) + 1 : 0;
+    for (int tries = 0; tries < 16; tries++) {
+        /* Relaxed: a number unique within the process; orders nothing. */
+        unsigned n = atomic_fetch_add_explicit(&counter, 1, memory_order_relaxed);
+        int fd, k;
+        if (backing == MYL_BACKING_SHM) {
+            k = snprintf(tmp_obj, obj_size, "/" MYL__TMP_PREFIX "%d-%llu-%u", (int)pid, start, n);
+            if (k < 0 || (size_t)k >= obj_size || fs_path(backing, tmp_obj, tmp_fs, fs_size) < 0)
+                return MYL_ENAME;
+            fd = shm_open(tmp_obj, O_RDWR | O_CREAT | O_EXCL, (mode_t)perm);
+        } else {
+            k = snprintf(tmp_fs, fs_size, "%.*s" MYL__TMP_PREFIX "%d-%llu-%u", dirlen, pub_fs,
+                         (int)pid, start, n);
+            if (k < 0 || (size_t)k >= fs_size || (size_t)k >= obj_size)
+                return MYL_ENAME;
+            memcpy(tmp_obj, tmp_fs, (size_t)k + 1);
+            fd = open(tmp_fs, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_CREAT | O_EXCL, (mode_t)perm);
+        }
+        if (fd >= 0)
+            return fd;
+        if (errno != EEXIST)
+            return -errno;
+    }
+    return -EEXIST;
+}
+
+/* Does path name the file open as fd? */
+static bool same_file(int fd, int dfd, const char *path)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && fstatat(dfd, path, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Give the finished temporary its name, never over an existing one. */
+static int move_noreplace(const char *from, const char *to)
+{
+#if defined(__linux__) && defined(RENAME_NOREPLACE)
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        return -errno;
+#endif
+    /* Filesystems without RENAME_NOREPLACE: link(2) never replaces either;
+     * the temporary name goes afterwards (a creator killed in between
+     * leaves a second name, which myl_sweep removes). */
+    if (link(from, to) != 0)
+        return -errno;
+    kill_point("create_linked");
+    (void)unlink(from);
+    return 0;
+}
+
+/* 1 if every process the mapped segment records is dead: its creator and
+ * the holder of every producer and consumer entry in use; 0 if one may be
+ * alive or the segment is not recognisably a myelon segment (never ours
+ * to judge). t is a read-only mapping. */
+static int ring_stale(myl_ring *t)
+{
+    const myl__seg_header *sh = (const myl__seg_header *)t->base;
+    myl__seg_header h;
+    memcpy(&h, sh, sizeof h);
+    /* A0: pairs with R0 in myl_ring_create. */
+    uint32_t state = myl__load_acquire(&((myl__seg_header *)t->base)->state);
+    if (state == MYL_SEG_STATE_INIT) {
+        /* Only the fallback protocol builds a segment under its own name;
+         * it records the creator first (see myl_ring_create). */
+        return h.magic == MYL_SEG_MAGIC && h.creator_pid > 0 &&
+               !myl__peer_alive(h.creator_pid, h.creator_start_time);
+    }
+    if (myl__seg_validate(t, NULL) < 0)
+        return 0;
+    memcpy(&h, sh, sizeof h); /* as validated */
+    if (myl__peer_alive(h.creator_pid, h.creator_start_time))
+        return 0;
+    for (uint32_t i = 0; i < t->max_producers; i++) {
+        myl__producer_entry *e = &t->producers[i];
+        uint32_t st = myl__load_acquire(&e->state); /* A4: pairs with R4 in ring.c */
+        if ((st == MYL_ENTRY_CLAIMING || st == MYL_ENTRY_ACTIVE) &&
+            myl__peer_alive(e->pid, e->start_time))
+            return 0;
+    }
+    for (uint32_t i = 0; i < t->max_consumers; i++) {
+        myl__consumer_entry *e = &t->consumers[i];
+        uint32_t st = myl__load_acquire(&e->state); /* A4 */
+        if ((st == MYL_ENTRY_CLAIMING || st == MYL_ENTRY_ACTIVE) &&
+            myl__peer_alive(e->pid, e->start_time))
+            return 0;
+    }
+    return 1;
+}
+
+/* Is the segment open as fd (read-only) stale? 1 yes, 0 no (or not a
+ * segment of ours), MYL_EOWNER if another user's, or -errno. */
+static int seg_stale(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return 0;
+    if (st.st_uid != geteuid())
+        return MYL_EOWNER;
+    if ((uint64_t)st.st_size < MYL_SEG_HEADER_SIZE || (uint64_t)st.st_size > (uint64_t)SIZE_MAX)
+        return 0;
+    myl_ring t;
+    memset(&t, 0, sizeof t);
+    t.fd = fd;
+    t.read_only = true;
+    if (map_segment(&t, (size_t)st.st_size, 0) < 0)
+        return 0;
+    int stale = ring_stale(&t);
+    munmap(t.base, t.map_size);
+    return stale;
+}
+
+/* Remove (or with tmp_fs, replace by that file) the segment named name in
+ * directory dfd if it is stale. Replacers and sweepers serialise on an
+ * exclusive flock of the old segment, and re-check under it that the name
+ * still refers to it: a segment that replaced it meanwhile is not judged
+ * by what was true of the old one. Returns 1 done, 0 not stale, -EAGAIN
+ * the name changed under us (look again), or an error. */
+static int retire_stale(int dfd, const char *name, const char *tmp_fs)
+{
+    int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ENOENT ? -EAGAIN : errno == ELOOP ? 0 : -errno;
+    int rc;
+    if (flock(fd, LOCK_EX) != 0)
+        rc = -errno;
+    else if (!same_file(fd, dfd, name))
+        rc = -EAGAIN;
+    else if ((rc = seg_stale(fd)) == 1) {
+        kill_point("replace_locked");
+        if (tmp_fs)
+            rc = renameat(AT_FDCWD, tmp_fs, dfd, name) == 0 ? 1 : -errno;
+        else
+            rc = unlinkat(dfd, name, 0) == 0 ? 1 : errno == ENOENT ? 0 : -errno;
+    }
+    close(fd); /* drops the lock */
+    return rc;
+}
+
+/* Give the finished temporary its public name. */
+static int publish(const char *tmp_fs, const char *pub_fs, bool replace)
+{
+    for (int tries = 0; tries < 16; tries++) {
+        int rc = move_noreplace(tmp_fs, pub_fs);
+        if (rc != -EEXIST || !replace)
+            return rc;
+        rc = retire_stale(AT_FDCWD, pub_fs, tmp_fs);
+        if (rc == 1)
+            return 0;
+        if (rc == 0)
+            return -EEXIST;
+        if (rc != -EAGAIN)
+            return rc;
+    }
+    return -EEXIST;
+}
+
+/* Reserve the segment's memory now, so that a full disk or /dev/shm is an
+ * error of create rather than a SIGBUS at the first touch of a page. */
+static int reserve(int fd, uint64_t size)
+{
+    int e;
+    do
+        e = posix_fallocate(fd, 0, (off_t)size);
+    while (e == EINTR);
+    if (e == ENOSPC || e == EDQUOT)
+        return MYL_ENOSPC;
+    /* A filesystem that cannot reserve (nor emulate it): the segment works
+     * as before, unreserved (docs/ARCHITECTURE.md, "Segment lifecycle"). */
+    if (e == EOPNOTSUPP || e == EINVAL)
+        return 0;
+    return -e;
 }
 
 static void fill_handle(myl_ring *r, const myl__seg_header *h)
@@ -330,22 +552,59 @@ int myl_ring_create(const myl_ring_opts *opts, myl_ring **out)
         return -ENOMEM;
     r->fd = -1;
     r->backing = d.backing;
-    rc = open_backing(d.backing, d.name, true, d.perm, r->name, sizeof r->name);
+    char pub_fs[512], tmp_obj[512], tmp_fs[512];
+    bool replace = (d.flags & MYL_SEG_REPLACE_STALE) != 0;
+    if (d.backing == MYL_BACKING_SHM) {
+        rc = myl_shm_name(d.name, r->name, sizeof r->name);
+    } else {
+        rc = strlen(d.name) < sizeof r->name ? 0 : MYL_ENAME;
+        if (rc == 0)
+            memcpy(r->name, d.name, strlen(d.name) + 1);
+    }
+    if (rc < 0 || (rc = fs_path(d.backing, r->name, pub_fs, sizeof pub_fs)) < 0)
+        goto fail_free;
+    /* A taken name fails early, before the work; the rename decides. */
+    struct stat st;
+    if (!replace && lstat(pub_fs, &st) == 0) {
+        rc = -EEXIST;
+        goto fail_free;
+    }
+    /* The segment is built under a temporary name and renamed to its own
+     * once READY (docs/ARCHITECTURE.md, "Segment lifecycle"). Fallback
+     * where shm objects are not files under MYL__SHM_DIR: build it under
+     * its own name, recording the creator first. */
+    bool atomic = true;
+    rc = open_temp(d.backing, pub_fs, d.perm, tmp_obj, sizeof tmp_obj, tmp_fs, sizeof tmp_fs);
+    if (rc >= 0 && d.backing == MYL_BACKING_SHM && !same_file(rc, AT_FDCWD, tmp_fs)) {
+        close(rc);
+        shm_unlink(tmp_obj);
+        atomic = false;
+        rc = open_backing(d.backing, d.name, true, false, d.perm, r->name, sizeof r->name);
+    }
     if (rc < 0)
         goto fail_free;
     r->fd = rc;
     r->created = true;
+    kill_point("create_open");
     /* The creation mode is exact, whatever the umask. */
     if (fchmod(r->fd, (mode_t)d.perm) != 0 || ftruncate(r->fd, (off_t)lo.total_size) != 0) {
         rc = -errno;
         goto fail_unlink;
     }
+    if ((rc = reserve(r->fd, lo.total_size)) < 0)
+        goto fail_unlink;
+    kill_point("create_sized");
     if ((rc = map_segment(r, (size_t)lo.total_size, d.flags)) < 0)
         goto fail_unmap;
 
     myl__seg_header *h = (myl__seg_header *)r->base;
+    /* The creator first: under the fallback protocol a segment in INIT
+     * whose creator died is recognised as stale by it. */
+    h->creator_pid = (int32_t)getpid();
+    h->creator_start_time = myl__proc_start_time(getpid());
     h->magic = MYL_SEG_MAGIC;
     h->layout_version = MYL_LAYOUT_VERSION;
+    kill_point("create_header");
     h->fingerprint = d.fingerprint;
     h->slot_size = d.slot_size;
     h->slot_stride = lo.stride;
@@ -360,8 +619,6 @@ int myl_ring_create(const myl_ring_opts *opts, myl_ring **out)
     h->producers_offset = lo.producers_offset;
     h->consumers_offset = lo.consumers_offset;
     h->slots_offset = lo.slots_offset;
-    h->creator_pid = (int32_t)getpid();
-    h->creator_start_time = myl__proc_start_time(getpid());
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     h->created_realtime_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -370,6 +627,10 @@ int myl_ring_create(const myl_ring_opts *opts, myl_ring **out)
     fill_handle(r, h);
     /* R0: pairs with A0 in myl__seg_validate: the header is complete. */
     myl__store_release(&h->state, MYL_SEG_STATE_READY);
+    kill_point("create_ready");
+    if (atomic && (rc = publish(tmp_fs, pub_fs, replace)) < 0)
+        goto fail_unmap;
+    kill_point("create_published");
     *out = r;
     return 0;
 
@@ -378,13 +639,31 @@ fail_unmap:
         munmap(r->base, r->map_size);
 fail_unlink:
     close(r->fd);
-    if (d.backing == MYL_BACKING_SHM)
+    if (!atomic && d.backing == MYL_BACKING_SHM)
         shm_unlink(r->name);
+    else if (atomic && d.backing == MYL_BACKING_SHM)
+        shm_unlink(tmp_obj);
     else
-        unlink(r->name);
+        unlink(tmp_fs);
 fail_free:
     free(r);
     return rc;
+}
+
+/* The owner must be the caller (or the uid it trusts) and the mode no
+ * wider than it asked: another user could otherwise create the name first
+ * and read (or feed) everything. */
+static int check_owner(const struct stat *st, const myl_ring_opts *o)
+{
+    if (o->flags & MYL_SEG_ANY_OWNER)
+        return 0;
+    if (st->st_uid != geteuid() &&
+        !((o->flags & MYL_SEG_TRUST_UID) && st->st_uid == (uid_t)o->trusted_uid))
+        return MYL_EOWNER;
+    uint32_t perm = o->perm ? o->perm : 0600u;
+    if ((uint32_t)st->st_mode & 0777u & ~perm)
+        return MYL_EMODE;
+    return 0;
 }
 
 int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out)
@@ -394,8 +673,9 @@ int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out)
     if (!out || !opts)
         return MYL_EINVAL;
     *out = NULL;
-    if (opts->backing > MYL_BACKING_FILE ||
-        (opts->flags & ~(MYL_SEG_PREFAULT | MYL_SEG_MLOCK | MYL_SEG_HUGEPAGES)))
+    if (opts->backing > MYL_BACKING_FILE || (opts->flags & ~MYL__ATTACH_FLAGS) ||
+        (opts->perm & ~0777u) ||
+        ((opts->flags & MYL_SEG_ANY_OWNER) && !(opts->flags & MYL_SEG_READONLY)))
         return MYL_EINVAL;
     if (!opts->name || !opts->name[0])
         return MYL_ENAME;
@@ -403,7 +683,8 @@ int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out)
     if (!r)
         return -ENOMEM;
     r->backing = opts->backing;
-    rc = open_backing(opts->backing, opts->name, false, 0, r->name, sizeof r->name);
+    r->read_only = (opts->flags & MYL_SEG_READONLY) != 0;
+    rc = open_backing(opts->backing, opts->name, false, r->read_only, 0, r->name, sizeof r->name);
     if (rc < 0)
         goto fail_free;
     r->fd = rc;
@@ -415,6 +696,8 @@ int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out)
         rc = MYL_ENAME;
         goto fail_close;
     }
+    if ((rc = check_owner(&st, opts)) < 0)
+        goto fail_close;
     if (st.st_size == 0) {
         rc = MYL_ENOTREADY; /* the creator has not sized it yet */
         goto fail_close;
@@ -484,4 +767,86 @@ int myl_ring_unlink(uint32_t backing, const char *name)
     if (backing == MYL_BACKING_FILE)
         return unlink(name) == 0 ? 0 : -errno;
     return MYL_EINVAL;
+}
+
+int myl_ring_check(const myl_ring *r)
+{
+    struct stat st;
+    if (!r)
+        return MYL_EINVAL;
+    if (fstat(r->fd, &st) != 0)
+        return -errno;
+    return (uint64_t)st.st_size < (uint64_t)r->map_size ? MYL_ETRUNCATED : 0;
+}
+
+/* A creator's temporary ".myl-tmp-<pid>-<start>-<n>" whose creator is
+ * dead (a live creator is still building it). */
+static bool orphan_temp(int dfd, const char *name)
+{
+    int pid;
+    unsigned long long start;
+    unsigned n;
+    struct stat st;
+    if (sscanf(name + strlen(MYL__TMP_PREFIX), "%d-%llu-%u", &pid, &start, &n) != 3 || pid <= 0)
+        return false;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_uid != geteuid())
+        return false;
+    return !myl__peer_alive(pid, (uint64_t)start);
+}
+
+int myl_sweep(uint32_t backing, const char *prefix)
+{
+    char dir[512];
+    const char *base;
+    if (!prefix)
+        return MYL_EINVAL;
+    if (backing == MYL_BACKING_SHM) {
+        snprintf(dir, sizeof dir, "%s", MYL__SHM_DIR);
+        base = prefix[0] == '/' ? prefix + 1 : prefix;
+        if (strchr(base, '/'))
+            return MYL_ENAME;
+    } else if (backing == MYL_BACKING_FILE) {
+        const char *slash = strrchr(prefix, '/');
+        if (!slash) {
+            snprintf(dir, sizeof dir, ".");
+            base = prefix;
+        } else {
+            size_t n = slash == prefix ? 1 : (size_t)(slash - prefix);
+            if (n >= sizeof dir)
+                return MYL_ENAME;
+            memcpy(dir, prefix, n);
+            dir[n] = '\0';
+            base = slash + 1;
+        }
+    } else {
+        return MYL_EINVAL;
+    }
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return -errno;
+    int dfd = dirfd(dp);
+    size_t blen = strlen(base), tlen = strlen(MYL__TMP_PREFIX);
+    int removed = 0, first_err = 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        const char *n = e->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, ".."))
+            continue;
+        int rc = 0;
+        if (!strncmp(n, MYL__TMP_PREFIX, tlen)) {
+            if (orphan_temp(dfd, n))
+                rc = unlinkat(dfd, n, 0) == 0 ? 1 : errno == ENOENT ? 0 : -errno;
+        } else if (!strncmp(n, base, blen)) {
+            rc = retire_stale(dfd, n, NULL);
+            if (rc == MYL_EOWNER || rc == -EAGAIN || rc == -EACCES)
+                rc = 0; /* another user's, or gone: not ours to sweep */
+        }
+        if (rc == 1)
+            removed++;
+        else if (rc < 0 && !first_err)
+            first_err = rc;
+    }
+    closedir(dp);
+    return removed ? removed : first_err;
 }

@@ -39,6 +39,10 @@ extern "C" {
     X(ENAME, -1021, "invalid segment name or path")                                                \
     X(EEVICTED, -1022, "consumer was evicted")                                                     \
     X(EWAIT, -1023, "wait strategy not allowed on this ring")                                      \
+    X(EOWNER, -1024, "segment is owned by another user")                                           \
+    X(EMODE, -1025, "segment's mode is wider than asked")                                          \
+    X(ENOSPC, -1026, "no space to reserve the segment's memory")                                   \
+    X(EREADONLY, -1027, "ring was attached read-only")                                             \
     X(EFBBOUNDS, -1100, "FlatBuffer: offset, object or vtable out of bounds")                      \
     X(EFBALIGN, -1101, "FlatBuffer: misaligned scalar, offset, vector or struct")                  \
     X(EFBVTABLE, -1102, "FlatBuffer: bad vtable (odd size, or inconsistent in strict mode)")       \

@@ -48,6 +48,21 @@ extern "C" {
 #define MYL_SEG_PREFAULT 0x1u  /* MAP_POPULATE */
 #define MYL_SEG_MLOCK 0x2u     /* mlock(2) the mapping; failure is an error */
 #define MYL_SEG_HUGEPAGES 0x4u /* madvise(MADV_HUGEPAGE) where available */
+/* Attach: a read-only handle for observers (opened O_RDONLY, mapped
+ * PROT_READ): statistics work, every call that writes fails with
+ * MYL_EREADONLY. Not for create. */
+#define MYL_SEG_READONLY 0x8u
+/* Create: if the name is taken by a stale segment (one of ours whose
+ * creator, producers and consumers are all dead), replace it atomically
+ * with the new one. A live or foreign segment still gives -EEXIST. Ignored
+ * by attach, so that one set of options serves both. */
+#define MYL_SEG_REPLACE_STALE 0x10u
+/* Attach: accept a segment owned by trusted_uid as well as one owned by
+ * the caller's effective uid. */
+#define MYL_SEG_TRUST_UID 0x20u
+/* Attach with MYL_SEG_READONLY only: skip the owner and mode checks (an
+ * observer such as myelon-stat, which only reads and validates). */
+#define MYL_SEG_ANY_OWNER 0x40u
 /* Consumer start positions. */
 #define MYL_START_LIVE 0u   /* the next event published after registration */
 #define MYL_START_OLDEST 1u /* the oldest event still in the ring */
@@ -64,7 +79,11 @@ extern "C" {
 
 /* Options for creating and attaching. Zero means "default" in every field.
  * On attach, a zero expectation (fingerprint, slot_size, capacity, modes)
- * accepts whatever the segment holds; a non-zero one must match. */
+ * accepts whatever the segment holds; a non-zero one must match.
+ * Attach also checks who owns the segment: its owner must be the caller's
+ * effective uid (or trusted_uid with MYL_SEG_TRUST_UID), else MYL_EOWNER,
+ * and its mode bits no wider than perm (default 0600), else MYL_EMODE: a
+ * name squatted by another user is refused, never read or written. */
 typedef struct myl_ring_opts {
     uint32_t size;          /* sizeof(myl_ring_opts), or 0 */
     uint32_t backing;       /* MYL_BACKING_SHM (default) or MYL_BACKING_FILE */
@@ -77,8 +96,10 @@ typedef struct myl_ring_opts {
     uint32_t wait;          /* MYL_WAIT_*; default MYL_WAIT_HYBRID */
     uint32_t max_consumers; /* default 16 */
     uint32_t max_producers; /* default 1 (single) or 16 (multi) */
-    uint32_t perm;          /* creation mode bits; default 0600 */
+    uint32_t perm;          /* creation mode bits; on attach the widest accepted; default 0600 */
     uint32_t flags;         /* MYL_SEG_* */
+    uint32_t trusted_uid;   /* attach with MYL_SEG_TRUST_UID: another owner accepted */
+    uint32_t reserved;      /* 0 */
 } myl_ring_opts;
 
 typedef struct myl_ring {
@@ -101,6 +122,7 @@ typedef struct myl_ring {
     uint32_t backing;
     int fd;
     bool created;
+    bool read_only; /* attached with MYL_SEG_READONLY: mapped PROT_READ */
     char name[256]; /* the shm object name or file path */
 } myl_ring;
 
@@ -184,7 +206,11 @@ typedef struct myl_consumer {
 
 /* ---- segments and rings (ring.c, segment.c) ---- */
 
-/* Create a new segment; fails with -EEXIST if the name is taken. */
+/* Create a new segment; fails with -EEXIST if the name is taken (unless
+ * MYL_SEG_REPLACE_STALE and the segment there is stale), MYL_ENOSPC if its
+ * memory cannot be reserved. The segment is built under a temporary name
+ * and appears under its own only once complete (docs/ARCHITECTURE.md,
+ * "Segment lifecycle"): a creator killed half-way leaves no segment. */
 MYL_API int myl_ring_create(const myl_ring_opts *opts, myl_ring **out);
 /* Attach to an existing, ready segment, validating it against opts. */
 MYL_API int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out);
@@ -195,6 +221,18 @@ MYL_API int myl_ring_attach_wait(const myl_ring_opts *opts, int64_t timeout_ns, 
 MYL_API void myl_ring_close(myl_ring *ring);
 /* Remove the segment's name (shm_unlink or unlink). */
 MYL_API int myl_ring_unlink(uint32_t backing, const char *name);
+/* Remove orphaned segments: those owned by the caller whose creator,
+ * producers and consumers are all dead, among the shm objects whose names
+ * start with prefix (a label prefix; MYL_BACKING_SHM) or the files whose
+ * paths start with prefix (MYL_BACKING_FILE: "dir/name-prefix"), and the
+ * temporary objects of creators that died half-way. A segment that is not
+ * recognisably a myelon segment is never removed. Returns how many names
+ * were removed, or an error. */
+MYL_API int myl_sweep(uint32_t backing, const char *prefix);
+/* Slow-path health check of a handle: MYL_ETRUNCATED if the segment was
+ * truncated below its mapping (touching the lost part would raise
+ * SIGBUS), else 0. One fstat; the hot path never checks. */
+MYL_API int myl_ring_check(const myl_ring *ring);
 /* Mark the ring shut down: every waiting call returns MYL_ECLOSED. */
 MYL_API int myl_ring_shutdown(myl_ring *ring);
 /* The portable shm object name for a label: a leading '/', then the label
