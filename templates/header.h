@@ -64,6 +64,8 @@ extern const myl_channel_desc MYLT_CHAN_desc;
 
 int MYLT_CHAN_create(const char *name, myl_ring **out);
 int MYLT_CHAN_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int MYLT_CHAN_unlink(const char *name);
 
 typedef struct MYLT_CHAN_producer {
     myl_producer *p;
@@ -156,6 +158,8 @@ extern const myl_frame_opts MYLT_CHAN_frame_opts;
 
 int MYLT_CHAN_create(const char *name, myl_ring **out);
 int MYLT_CHAN_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int MYLT_CHAN_unlink(const char *name);
 
 typedef struct MYLT_CHAN_sender {
     myl_framer *f;

@@ -43,6 +43,13 @@ int MYLT_CHAN_attach(const char *name, int64_t timeout_ns, myl_ring **out)
     return myl_ring_attach_wait(&o, timeout_ns, out);
 }
 
+int MYLT_CHAN_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&MYLT_CHAN_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
 /* A typed endpoint only opens on a ring of this channel's event. */
 static int MYLT_CHAN_check(const myl_ring *ring)
 {
@@ -113,6 +120,13 @@ int MYLT_CHAN_attach(const char *name, int64_t timeout_ns, myl_ring **out)
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int MYLT_CHAN_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&MYLT_CHAN_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
 }
 
 /* An endpoint only opens on a ring of this channel's frames. */

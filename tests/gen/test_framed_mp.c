@@ -259,7 +259,8 @@ static void test_framed_ring(void **state)
     reap(pid);
     demo_framed_blobs_sender_close(&tx);
     myl_ring_close(r);
-    assert_int_equal(myl_ring_unlink(demo_framed_blobs_desc.backing, name), 0);
+    assert_int_equal(demo_framed_blobs_unlink(name), 0);
+    assert_int_equal(demo_framed_blobs_unlink(name), -ENOENT);
 }
 
 static void test_size_classes_ordered(void **state)

@@ -286,6 +286,13 @@ int edge_cases_long_channel_name_for_wrap_attach(const char *name, int64_t timeo
     return myl_ring_attach_wait(&o, timeout_ns, out);
 }
 
+int edge_cases_long_channel_name_for_wrap_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&edge_cases_long_channel_name_for_wrap_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
 /* A typed endpoint only opens on a ring of this channel's event. */
 static int edge_cases_long_channel_name_for_wrap_check(const myl_ring *ring)
 {
@@ -355,6 +362,13 @@ int edge_cases_padded_attach(const char *name, int64_t timeout_ns, myl_ring **ou
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int edge_cases_padded_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&edge_cases_padded_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
 }
 
 /* A typed endpoint only opens on a ring of this channel's event. */

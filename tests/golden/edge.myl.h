@@ -11,7 +11,7 @@
 
 #include <myelon/myelon.h>
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 2
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 3
 #error "myelon ABI mismatch: regenerate edge.myl.h with a matching myelonc"
 #endif
 
@@ -196,6 +196,8 @@ extern const myl_channel_desc edge_cases_long_channel_name_for_wrap_desc;
 int edge_cases_long_channel_name_for_wrap_create(const char *name, myl_ring **out);
 int edge_cases_long_channel_name_for_wrap_attach(const char *name, int64_t timeout_ns,
                                                  myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int edge_cases_long_channel_name_for_wrap_unlink(const char *name);
 
 typedef struct edge_cases_long_channel_name_for_wrap_producer {
     myl_producer *p;
@@ -303,6 +305,8 @@ extern const myl_channel_desc edge_cases_padded_desc;
 
 int edge_cases_padded_create(const char *name, myl_ring **out);
 int edge_cases_padded_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int edge_cases_padded_unlink(const char *name);
 
 typedef struct edge_cases_padded_producer {
     myl_producer *p;

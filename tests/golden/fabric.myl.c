@@ -190,6 +190,13 @@ int fabric_ticks_attach(const char *name, int64_t timeout_ns, myl_ring **out)
     return myl_ring_attach_wait(&o, timeout_ns, out);
 }
 
+int fabric_ticks_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_ticks_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
 /* A typed endpoint only opens on a ring of this channel's event. */
 static int fabric_ticks_check(const myl_ring *ring)
 {
@@ -257,6 +264,13 @@ int fabric_feed_attach(const char *name, int64_t timeout_ns, myl_ring **out)
     return myl_ring_attach_wait(&o, timeout_ns, out);
 }
 
+int fabric_feed_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_feed_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
 /* A typed endpoint only opens on a ring of this channel's event. */
 static int fabric_feed_check(const myl_ring *ring)
 {
@@ -322,6 +336,13 @@ int fabric_envelopes_attach(const char *name, int64_t timeout_ns, myl_ring **out
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int fabric_envelopes_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_envelopes_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
 }
 
 /* A typed endpoint only opens on a ring of this channel's event. */
@@ -396,6 +417,13 @@ int fabric_requests_attach(const char *name, int64_t timeout_ns, myl_ring **out)
     return myl_ring_attach_wait(&o, timeout_ns, out);
 }
 
+int fabric_requests_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_requests_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
 /* An endpoint only opens on a ring of this channel's frames. */
 static int fabric_requests_check(const myl_ring *ring)
 {
@@ -466,6 +494,13 @@ int fabric_responses_attach(const char *name, int64_t timeout_ns, myl_ring **out
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int fabric_responses_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_responses_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
 }
 
 /* An endpoint only opens on a ring of this channel's frames. */
@@ -786,6 +821,13 @@ int fabric_orders_attach(const char *name, int64_t timeout_ns, myl_ring **out)
     return myl_ring_attach_wait(&o, timeout_ns, out);
 }
 
+int fabric_orders_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_orders_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
 /* A typed endpoint only opens on a ring of this channel's event. */
 static int fabric_orders_check(const myl_ring *ring)
 {
@@ -851,6 +893,13 @@ int fabric_fills_attach(const char *name, int64_t timeout_ns, myl_ring **out)
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int fabric_fills_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_fills_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
 }
 
 /* A typed endpoint only opens on a ring of this channel's event. */

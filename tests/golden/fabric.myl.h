@@ -13,7 +13,7 @@
 
 #include "common.myl.h"
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 2
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 3
 #error "myelon ABI mismatch: regenerate fabric.myl.h with a matching myelonc"
 #endif
 
@@ -177,6 +177,8 @@ extern const myl_channel_desc fabric_ticks_desc;
 
 int fabric_ticks_create(const char *name, myl_ring **out);
 int fabric_ticks_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int fabric_ticks_unlink(const char *name);
 
 typedef struct fabric_ticks_producer {
     myl_producer *p;
@@ -268,6 +270,8 @@ extern const myl_channel_desc fabric_feed_desc;
 
 int fabric_feed_create(const char *name, myl_ring **out);
 int fabric_feed_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int fabric_feed_unlink(const char *name);
 
 typedef struct fabric_feed_producer {
     myl_producer *p;
@@ -358,6 +362,8 @@ extern const myl_channel_desc fabric_envelopes_desc;
 
 int fabric_envelopes_create(const char *name, myl_ring **out);
 int fabric_envelopes_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int fabric_envelopes_unlink(const char *name);
 
 typedef struct fabric_envelopes_producer {
     myl_producer *p;
@@ -455,6 +461,8 @@ extern const myl_frame_opts fabric_requests_frame_opts;
 
 int fabric_requests_create(const char *name, myl_ring **out);
 int fabric_requests_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int fabric_requests_unlink(const char *name);
 
 typedef struct fabric_requests_sender {
     myl_framer *f;
@@ -531,6 +539,8 @@ extern const myl_frame_opts fabric_responses_frame_opts;
 
 int fabric_responses_create(const char *name, myl_ring **out);
 int fabric_responses_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int fabric_responses_unlink(const char *name);
 
 typedef struct fabric_responses_sender {
     myl_framer *f;
@@ -729,6 +739,8 @@ extern const myl_channel_desc fabric_orders_desc;
 
 int fabric_orders_create(const char *name, myl_ring **out);
 int fabric_orders_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int fabric_orders_unlink(const char *name);
 
 typedef struct fabric_orders_producer {
     myl_producer *p;
@@ -822,6 +834,8 @@ extern const myl_channel_desc fabric_fills_desc;
 
 int fabric_fills_create(const char *name, myl_ring **out);
 int fabric_fills_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int fabric_fills_unlink(const char *name);
 
 typedef struct fabric_fills_producer {
     myl_producer *p;

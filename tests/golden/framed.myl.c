@@ -33,6 +33,13 @@ int demo_framed_blobs_attach(const char *name, int64_t timeout_ns, myl_ring **ou
     return myl_ring_attach_wait(&o, timeout_ns, out);
 }
 
+int demo_framed_blobs_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_framed_blobs_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
 /* An endpoint only opens on a ring of this channel's frames. */
 static int demo_framed_blobs_check(const myl_ring *ring)
 {
@@ -356,6 +363,13 @@ int demo_framed_shared_attach(const char *name, int64_t timeout_ns, myl_ring **o
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int demo_framed_shared_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_framed_shared_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
 }
 
 /* An endpoint only opens on a ring of this channel's frames. */

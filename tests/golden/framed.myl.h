@@ -11,7 +11,7 @@
 
 #include <myelon/myelon.h>
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 2
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 3
 #error "myelon ABI mismatch: regenerate framed.myl.h with a matching myelonc"
 #endif
 
@@ -34,6 +34,8 @@ extern const myl_frame_opts demo_framed_blobs_frame_opts;
 
 int demo_framed_blobs_create(const char *name, myl_ring **out);
 int demo_framed_blobs_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int demo_framed_blobs_unlink(const char *name);
 
 typedef struct demo_framed_blobs_sender {
     myl_framer *f;
@@ -239,6 +241,8 @@ extern const myl_frame_opts demo_framed_shared_frame_opts;
 
 int demo_framed_shared_create(const char *name, myl_ring **out);
 int demo_framed_shared_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int demo_framed_shared_unlink(const char *name);
 
 typedef struct demo_framed_shared_sender {
     myl_framer *f;

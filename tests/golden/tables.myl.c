@@ -207,6 +207,13 @@ int demo_tables_things_attach(const char *name, int64_t timeout_ns, myl_ring **o
     return myl_ring_attach_wait(&o, timeout_ns, out);
 }
 
+int demo_tables_things_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_tables_things_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
 /* An endpoint only opens on a ring of this channel's frames. */
 static int demo_tables_things_check(const myl_ring *ring)
 {
@@ -272,6 +279,13 @@ int demo_tables_raw_attach(const char *name, int64_t timeout_ns, myl_ring **out)
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int demo_tables_raw_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_tables_raw_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
 }
 
 /* A typed endpoint only opens on a ring of this channel's event. */
@@ -597,6 +611,13 @@ int demo_tables_items_compact_attach(const char *name, int64_t timeout_ns, myl_r
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int demo_tables_items_compact_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_tables_items_compact_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
 }
 
 /* An endpoint only opens on a ring of this channel's frames. */

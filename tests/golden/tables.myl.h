@@ -13,7 +13,7 @@
 
 #include "common.myl.h"
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 2
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 3
 #error "myelon ABI mismatch: regenerate tables.myl.h with a matching myelonc"
 #endif
 
@@ -196,6 +196,8 @@ extern const myl_frame_opts demo_tables_things_frame_opts;
 
 int demo_tables_things_create(const char *name, myl_ring **out);
 int demo_tables_things_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int demo_tables_things_unlink(const char *name);
 
 typedef struct demo_tables_things_sender {
     myl_framer *f;
@@ -270,6 +272,8 @@ extern const myl_channel_desc demo_tables_raw_desc;
 
 int demo_tables_raw_create(const char *name, myl_ring **out);
 int demo_tables_raw_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int demo_tables_raw_unlink(const char *name);
 
 typedef struct demo_tables_raw_producer {
     myl_producer *p;
@@ -496,6 +500,8 @@ extern const myl_frame_opts demo_tables_items_compact_frame_opts;
 
 int demo_tables_items_compact_create(const char *name, myl_ring **out);
 int demo_tables_items_compact_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int demo_tables_items_compact_unlink(const char *name);
 
 typedef struct demo_tables_items_compact_sender {
     myl_framer *f;

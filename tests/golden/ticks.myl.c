@@ -82,6 +82,13 @@ int ticks_ticks_attach(const char *name, int64_t timeout_ns, myl_ring **out)
     return myl_ring_attach_wait(&o, timeout_ns, out);
 }
 
+int ticks_ticks_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&ticks_ticks_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
 /* A typed endpoint only opens on a ring of this channel's event. */
 static int ticks_ticks_check(const myl_ring *ring)
 {
@@ -147,6 +154,13 @@ int ticks_feed_attach(const char *name, int64_t timeout_ns, myl_ring **out)
     if (timeout_ns == 0)
         return myl_ring_attach(&o, out);
     return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int ticks_feed_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&ticks_feed_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
 }
 
 /* A typed endpoint only opens on a ring of this channel's event. */

@@ -11,7 +11,7 @@
 
 #include <myelon/myelon.h>
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 2
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 3
 #error "myelon ABI mismatch: regenerate ticks.myl.h with a matching myelonc"
 #endif
 
@@ -67,6 +67,8 @@ extern const myl_channel_desc ticks_ticks_desc;
 
 int ticks_ticks_create(const char *name, myl_ring **out);
 int ticks_ticks_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int ticks_ticks_unlink(const char *name);
 
 typedef struct ticks_ticks_producer {
     myl_producer *p;
@@ -157,6 +159,8 @@ extern const myl_channel_desc ticks_feed_desc;
 
 int ticks_feed_create(const char *name, myl_ring **out);
 int ticks_feed_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int ticks_feed_unlink(const char *name);
 
 typedef struct ticks_feed_producer {
     myl_producer *p;
