@@ -1,10 +1,16 @@
-/* myelon-stat: print a ring's header and counters, read from its segment.
+/* myelon-stat: print a ring's header and counters, read from its segment;
+ * or remove orphaned segments.
  *
  *   myelon-stat [--file] [--prometheus] [--watch SECONDS] NAME...
+ *   myelon-stat [--file] --sweep [PREFIX]
  *
  * NAME is a shm label (as given to myl_ring_create) or, with --file, a path.
- * Works from any process with read-write access to the segment; it never
- * registers as a producer or consumer, so it does not disturb the ring.
+ * It attaches read-only (MYL_SEG_READONLY): read access to the segment is
+ * enough, whoever owns it (the header is validated as for any attach), and
+ * it never registers as a producer or consumer, so it does not disturb the
+ * ring. --sweep removes, with myl_sweep(), the caller's segments whose
+ * names start with PREFIX (default: all; with --file a path prefix,
+ * required) and whose creator, producers and consumers are all dead.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -119,24 +125,29 @@ static int usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [--file] [--prometheus] [--watch SECONDS] NAME...\n"
+            "       %s [--file] --sweep [PREFIX]\n"
             "  NAME        shm label of a ring (or a file path with --file)\n"
             "  --file      NAME is an mmap'ed file\n"
             "  --prometheus  print Prometheus text exposition format\n"
-            "  --watch S   print again every S seconds until interrupted\n",
-            argv0);
+            "  --watch S   print again every S seconds until interrupted\n"
+            "  --sweep     remove orphaned segments (all their processes dead)\n"
+            "              whose names start with PREFIX\n",
+            argv0, argv0);
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     uint32_t backing = MYL_BACKING_SHM;
-    int prom = 0, first = 0;
+    int prom = 0, first = 0, sweep = 0;
     double watch = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--file"))
             backing = MYL_BACKING_FILE;
         else if (!strcmp(argv[i], "--prometheus"))
             prom = 1;
+        else if (!strcmp(argv[i], "--sweep"))
+            sweep = 1;
         else if (!strcmp(argv[i], "--watch") && i + 1 < argc)
             watch = atof(argv[++i]);
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
@@ -145,6 +156,19 @@ int main(int argc, char **argv)
             return usage(argv[0]);
         else if (!first)
             first = i;
+    }
+    if (sweep) {
+        if (backing == MYL_BACKING_FILE && !first)
+            return usage(argv[0]);
+        const char *prefix = first ? argv[first] : "";
+        int rc = myl_sweep(backing, prefix);
+        if (rc < 0) {
+            fprintf(stderr, "myelon-stat: sweep %s: %s (%s)\n", prefix, myl_strerror(rc),
+                    myl_errname(rc));
+            return 1;
+        }
+        printf("removed %d orphaned segment name(s)\n", rc);
+        return 0;
     }
     if (!first)
         return usage(argv[0]);
@@ -156,9 +180,14 @@ int main(int argc, char **argv)
                     i++;
                 continue;
             }
-            myl_ring_opts o = {.size = sizeof o, .backing = backing, .name = argv[i]};
+            myl_ring_opts o = {.size = sizeof o,
+                               .backing = backing,
+                               .name = argv[i],
+                               .flags = MYL_SEG_READONLY | MYL_SEG_ANY_OWNER};
             myl_ring *r;
             int rc = myl_ring_attach(&o, &r);
+            if (rc == 0 && (rc = myl_ring_check(r)) < 0)
+                myl_ring_close(r); /* truncated: reading it would SIGBUS */
             if (rc < 0) {
                 fprintf(stderr, "myelon-stat: %s: %s (%s)\n", argv[i], myl_strerror(rc),
                         myl_errname(rc));

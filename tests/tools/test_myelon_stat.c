@@ -1,5 +1,9 @@
-/* myelon-stat reads a live ring's counters from another process. */
+/* myelon-stat reads a live ring's counters from another process, read-only,
+ * and sweeps orphaned segments. */
 #include "harness.h"
+
+#include <errno.h>
+#include <sys/stat.h>
 
 #include "myelon/myelon.h"
 
@@ -73,5 +77,55 @@ static void test_stat_missing_ring(void **state)
     assert_non_null(strstr(out, "ENOENT"));
 }
 
+/* An observer attaches read-only, whatever the ring's mode and owner: a
+ * 0444 ring (which no read-write attach of the owner accepts) is shown. */
+static void test_stat_readonly(void **state)
+{
+    (void)state;
+    const char *name = myl_test_name("statro");
+    myl_ring_opts o = {.size = sizeof o, .name = name, .slot_size = 16, .capacity = 64};
+    o.perm = 0444;
+    myl_ring *r, *a;
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    myl_ring_opts ao = {.size = sizeof ao, .name = name};
+    assert_int_equal(myl_ring_attach(&ao, &a), MYL_EMODE);
+    char *out = run(name);
+    assert_non_null(strstr(out, "published    0\n"));
+    myl_ring_close(r);
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+}
+
+/* --sweep removes a segment whose processes all died, not a live one. */
+static void test_stat_sweep(void **state)
+{
+    (void)state;
+    const char *dead = myl_test_name("sweep-dead"), *live = myl_test_name("sweep-live");
+    myl_ring_opts o = {.size = sizeof o, .name = dead, .slot_size = 16, .capacity = 64};
+    myl_ring *r, *a;
+    myl_ring_unlink(MYL_BACKING_SHM, dead);
+    myl_ring_unlink(MYL_BACKING_SHM, live);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(myl_ring_create(&o, &r) == 0 ? 0 : 1); /* leaves it behind */
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_int_equal(WEXITSTATUS(st), 0);
+    myl_ring_opts lo = o;
+    lo.name = live;
+    assert_int_equal(myl_ring_create(&lo, &r), 0);
+    char args[256];
+    snprintf(args, sizeof args, "--sweep myl-test-%d-sweep-", (int)getpid());
+    char *out = run(args);
+    assert_non_null(strstr(out, "removed 1 orphaned"));
+    assert_int_equal(myl_ring_attach(&o, &a), -ENOENT);
+    assert_int_equal(myl_ring_attach(&lo, &a), 0);
+    myl_ring_close(a);
+    myl_ring_close(r);
+    assert_int_equal(myl_ring_unlink(MYL_BACKING_SHM, live), 0);
+}
+
 MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
-              cmocka_unit_test(test_stat_missing_ring))
+              cmocka_unit_test(test_stat_missing_ring), cmocka_unit_test(test_stat_readonly),
+              cmocka_unit_test(test_stat_sweep))
