@@ -399,6 +399,13 @@ static int seg_stale(int fd)
  * the name changed under us (look again), or an error. */
 static int retire_stale(int dfd, const char *name, const char *tmp_fs)
 {
+    struct stat st;
+    /* Only regular files are opened: not a FIFO, device or symlink that
+     * happens to match a sweep's prefix. */
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? -EAGAIN : -errno;
+    if (!S_ISREG(st.st_mode))
+        return 0;
     int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return errno == ENOENT ? -EAGAIN : errno == ELOOP ? 0 : -errno;

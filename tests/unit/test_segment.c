@@ -211,6 +211,9 @@ static void test_replace_stale(void **state)
         assert_int_equal(myl_ring_create(&o, &r), -EEXIST);
         kill(cons, SIGKILL);
         expect_killed(cons);
+        /* A replacer killed while it holds the old segment's lock: the
+         * kernel drops the lock, the stale segment is still there. */
+        expect_killed(child_create(&o, "replace_locked"));
         /* Now every recorded peer is dead: replaced. */
         assert_int_equal(myl_ring_create(&o, &r), 0);
         assert_int_equal(myl_ring_attach(&o, &a), 0);
@@ -223,6 +226,7 @@ static void test_replace_stale(void **state)
         assert_int_equal(myl_ring_create(&o, &r2), -EEXIST);
         myl_ring_close(a);
         myl_ut_destroy(r, &o);
+        assert_true(myl_sweep(b, o.name) >= 0); /* the killed replacer's temporary */
         close(go[0]);
         close(go[1]);
         close(done[0]);
@@ -257,7 +261,13 @@ static void test_sweep(void **state)
             snprintf(prefix, sizeof prefix, "%s", myl_ut_path("sw-"));
         if (b == MYL_BACKING_FILE)
             *strstr(prefix, ".seg") = '\0';
+        char fifo[600];
+        snprintf(fifo, sizeof fifo, "%s.fifo", path); /* matches the prefix too */
+        unlink(fifo);
+        assert_int_equal(mkfifo(fifo, 0600), 0); /* opening it would block */
         assert_int_equal(myl_sweep(b, prefix), 1);
+        assert_int_equal(access(fifo, F_OK), 0);
+        unlink(fifo);
         assert_int_equal(myl_ring_attach(&dead, &a), -ENOENT);
         assert_int_equal(myl_ring_attach(&live, &a), 0);
         myl_ring_close(a);
