@@ -39,9 +39,12 @@ int main(int argc, char **argv)
     snprintf(dir, sizeof dir, "%s", dirname(self));
 
     myl_ring *r;
-    myl_ring_unlink(MYL_BACKING_SHM, TICKS_RING); /* a stale ring from a killed run */
-    /* The channel "ticks" of schemas/ticks.myl, as myelonc compiled it. */
-    int rc = ticks_ticks_create(TICKS_RING, &r);
+    /* The channel "ticks" of schemas/ticks.myl, as myelonc compiled it; a
+     * ring left by a killed run is replaced, a live demo's is not. */
+    myl_ring_opts o;
+    myl_channel_ring_opts(&ticks_ticks_desc, TICKS_RING, &o);
+    o.flags = MYL_SEG_REPLACE_STALE;
+    int rc = myl_ring_create(&o, &r);
     if (rc < 0) {
         fprintf(stderr, "create: %s\n", myl_strerror(rc));
         return 1;
@@ -76,7 +79,7 @@ int main(int argc, char **argv)
                    (unsigned long long)cs.consumed, (unsigned long long)cs.waits);
     }
     myl_ring_close(r);
-    myl_ring_unlink(MYL_BACKING_SHM, TICKS_RING);
+    ticks_ticks_unlink(TICKS_RING);
     printf("%s\n", failed ? "demo FAILED" : "demo OK");
     return failed;
 }
