@@ -35,13 +35,6 @@ uint64_t myl__header_checksum(const myl__seg_header *h);
 /* Validate a mapped segment of map_size bytes against expectations; fills
  * the ring handle's derived fields. */
 int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect);
-/* Test-only kill points of the segment lifecycle: when set, called with
- * the point's name ("create_open", "create_sized", "create_header",
- * "create_ready", "create_linked", "create_published", "replace_locked")
- * as the creator passes it; a test sets it in a forked child to a function
- * that raises SIGKILL at the point it wants (tests/unit/test_segment.c).
- * NULL in production: one load and branch per point, on slow paths only. */
-MYL_API extern void (*myl__test_hook)(const char *point);
 /* Deadline helpers: a deadline of UINT64_MAX never expires. */
 uint64_t myl__deadline(int64_t timeout_ns);
 /* Time left until deadline for a call taking a timeout: -1 (none) for

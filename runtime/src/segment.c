@@ -41,13 +41,10 @@
     (MYL_SEG_PREFAULT | MYL_SEG_MLOCK | MYL_SEG_HUGEPAGES | MYL_SEG_REPLACE_STALE |                \
      MYL_SEG_READONLY | MYL_SEG_TRUST_UID | MYL_SEG_ANY_OWNER)
 
-void (*myl__test_hook)(const char *point) = NULL;
-
-/* A kill point of the lifecycle: tests set myl__test_hook to die here. */
+/* A kill point of the lifecycle (myl__fault_point: MYL_TEST_KILL_AT). */
 static void kill_point(const char *point)
 {
-    if (myl__test_hook)
-        myl__test_hook(point);
+    myl__fault_point(point);
 }
 
 static bool is_safe_char(char ch)
@@ -323,9 +320,26 @@ static int move_noreplace(const char *from, const char *to)
      * leaves a second name, which myl_sweep removes). */
     if (link(from, to) != 0)
         return -errno;
-    kill_point("create_linked");
+    kill_point("create.linked");
     (void)unlink(from);
     return 0;
+}
+
+/* May the process holding a table entry in state st (whose entry records
+ * pid and start) be alive? An entry being taken carries its claimant's pid
+ * in the state word (layout.h); one that resumes an ACTIVE entry counts
+ * its previous owner too. Unknown state values count as alive: a segment
+ * we cannot read is not ours to judge stale. */
+static bool holder_alive(uint32_t st, int32_t pid, uint64_t start)
+{
+    if (st == MYL_ENTRY_FREE || st == MYL_ENTRY_EVICTED)
+        return false;
+    if (st & MYL_ENTRY_CLAIMING_BIT)
+        return myl__pid_alive((int32_t)(st & MYL_ENTRY_PID_MASK)) ||
+               ((st & MYL_ENTRY_RESUME_BIT) && myl__peer_alive(pid, start));
+    if (st == MYL_ENTRY_ACTIVE || st == MYL_ENTRY_CLAIMING)
+        return myl__peer_alive(pid, start);
+    return true;
 }
 
 /* 1 if every process the mapped segment records is dead: its creator and
@@ -353,15 +367,13 @@ static int ring_stale(myl_ring *t)
     for (uint32_t i = 0; i < t->max_producers; i++) {
         myl__producer_entry *e = &t->producers[i];
         uint32_t st = myl__load_acquire(&e->state); /* A4: pairs with R4 in ring.c */
-        if ((st == MYL_ENTRY_CLAIMING || st == MYL_ENTRY_ACTIVE) &&
-            myl__peer_alive(e->pid, e->start_time))
+        if (holder_alive(st, e->pid, e->start_time))
             return 0;
     }
     for (uint32_t i = 0; i < t->max_consumers; i++) {
         myl__consumer_entry *e = &t->consumers[i];
         uint32_t st = myl__load_acquire(&e->state); /* A4 */
-        if ((st == MYL_ENTRY_CLAIMING || st == MYL_ENTRY_ACTIVE) &&
-            myl__peer_alive(e->pid, e->start_time))
+        if (holder_alive(st, e->pid, e->start_time))
             return 0;
     }
     return 1;
@@ -415,7 +427,7 @@ static int retire_stale(int dfd, const char *name, const char *tmp_fs)
     else if (!same_file(fd, dfd, name))
         rc = -EAGAIN;
     else if ((rc = seg_stale(fd)) == 1) {
-        kill_point("replace_locked");
+        kill_point("create.replace_locked");
         if (tmp_fs)
             rc = renameat(AT_FDCWD, tmp_fs, dfd, name) == 0 ? 1 : -errno;
         else
@@ -592,7 +604,7 @@ int myl_ring_create(const myl_ring_opts *opts, myl_ring **out)
         goto fail_free;
     r->fd = rc;
     r->created = true;
-    kill_point("create_open");
+    kill_point("create.open");
     /* The creation mode is exact, whatever the umask. */
     if (fchmod(r->fd, (mode_t)d.perm) != 0 || ftruncate(r->fd, (off_t)lo.total_size) != 0) {
         rc = -errno;
@@ -600,7 +612,7 @@ int myl_ring_create(const myl_ring_opts *opts, myl_ring **out)
     }
     if ((rc = reserve(r->fd, lo.total_size)) < 0)
         goto fail_unlink;
-    kill_point("create_sized");
+    kill_point("create.sized");
     if ((rc = map_segment(r, (size_t)lo.total_size, d.flags)) < 0)
         goto fail_unmap;
 
@@ -611,7 +623,7 @@ int myl_ring_create(const myl_ring_opts *opts, myl_ring **out)
     h->creator_start_time = myl__proc_start_time(getpid());
     h->magic = MYL_SEG_MAGIC;
     h->layout_version = MYL_LAYOUT_VERSION;
-    kill_point("create_header");
+    kill_point("create.header");
     h->fingerprint = d.fingerprint;
     h->slot_size = d.slot_size;
     h->slot_stride = lo.stride;
@@ -634,10 +646,10 @@ int myl_ring_create(const myl_ring_opts *opts, myl_ring **out)
     fill_handle(r, h);
     /* R0: pairs with A0 in myl__seg_validate: the header is complete. */
     myl__store_release(&h->state, MYL_SEG_STATE_READY);
-    kill_point("create_ready");
+    kill_point("create.ready");
     if (atomic && (rc = publish(tmp_fs, pub_fs, replace)) < 0)
         goto fail_unmap;
-    kill_point("create_published");
+    kill_point("create.published");
     *out = r;
     return 0;
 

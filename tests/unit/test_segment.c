@@ -5,9 +5,9 @@
  * (MYL_ENOSPC on a full tmpfs, nothing left behind); a truncated segment
  * is reported; stale segments are replaced on request and swept.
  *
- * Deterministic kill points come from the test-only hook myl__test_hook
- * (runtime/src/internal.h), set in a forked child to raise SIGKILL at one
- * named point. Cases that need root (a second user, a tmpfs mount) exit
+ * Deterministic kill points: a forked child sets MYL_TEST_KILL_AT to one
+ * named point (myl__fault_point, runtime/src/os.c) and dies of SIGKILL
+ * there. Cases that need root (a second user, a tmpfs mount) exit
  * 77 with a message otherwise.
  */
 #define _GNU_SOURCE
@@ -24,16 +24,6 @@
 #include <time.h>
 
 #include "unit_util.h"
-
-MYL_API extern void (*myl__test_hook)(const char *point);
-
-static const char *kill_at;
-
-static void die_here(const char *point)
-{
-    if (kill_at && !strcmp(point, kill_at))
-        raise(SIGKILL);
-}
 
 /* Is there a creator's temporary in dir left by pid? */
 static int temps_of(const char *dir, pid_t pid)
@@ -66,8 +56,8 @@ static pid_t child_create(const myl_ring_opts *o, const char *point)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        kill_at = point;
-        myl__test_hook = die_here;
+        if (point)
+            setenv("MYL_TEST_KILL_AT", point, 1); /* dies of SIGKILL there */
         myl_ring *r = NULL;
         int rc = myl_ring_create(o, &r);
         _exit(rc == 0 ? 0 : 100 + (-rc % 100));
@@ -89,7 +79,7 @@ static void expect_killed(pid_t pid)
 static void test_create_kill_points(void **state)
 {
     (void)state;
-    const char *points[] = {"create_open", "create_sized", "create_header", "create_ready"};
+    const char *points[] = {"create.open", "create.sized", "create.header", "create.ready"};
     for (uint32_t b = MYL_BACKING_SHM; b <= MYL_BACKING_FILE; b++) {
         for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
             myl_ring_opts o = big_opts("killpt", b);
@@ -213,7 +203,7 @@ static void test_replace_stale(void **state)
         expect_killed(cons);
         /* A replacer killed while it holds the old segment's lock: the
          * kernel drops the lock, the stale segment is still there. */
-        expect_killed(child_create(&o, "replace_locked"));
+        expect_killed(child_create(&o, "create.replace_locked"));
         /* Now every recorded peer is dead: replaced. */
         assert_int_equal(myl_ring_create(&o, &r), 0);
         assert_int_equal(myl_ring_attach(&o, &a), 0);
@@ -232,6 +222,54 @@ static void test_replace_stale(void **state)
         close(done[0]);
         close(done[1]);
     }
+}
+
+/* A consumer killed inside myl_consumer_open leaves its entry claimed
+ * with its pid in the state word: the segment is stale once that pid is
+ * dead (and the creator too). */
+static void test_replace_after_dead_registrant(void **state)
+{
+    (void)state;
+    myl_ring_opts o = myl_ut_opts("deadreg", MYL_BACKING_SHM);
+    (void)myl_ring_unlink(o.backing, o.name);
+    myl_ut_reap_child(child_create(&o, NULL));
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        myl_ring *a = NULL;
+        myl_consumer *c = NULL;
+        if (myl_ring_attach(&o, &a) != 0)
+            _exit(1);
+        setenv("MYL_TEST_KILL_AT", "consumer_open.claimed", 1);
+        (void)myl_consumer_open(a, "half", NULL, &c);
+        _exit(2);
+    }
+    expect_killed(pid);
+    myl_ring *r = NULL, *a = NULL;
+    /* The same state word naming a live claimant keeps the segment. */
+    assert_int_equal(myl_ring_attach(&o, &a), 0);
+    int hold[2];
+    assert_int_equal(pipe(hold), 0);
+    fflush(NULL);
+    pid_t live = fork();
+    if (live == 0) {
+        char x;
+        close(hold[1]);
+        (void)!read(hold[0], &x, 1);
+        _exit(0);
+    }
+    close(hold[0]);
+    uint32_t forged = MYL_ENTRY_CLAIMING_BIT | ((uint32_t)live & MYL_ENTRY_PID_MASK);
+    atomic_store(&a->consumers[1].state, forged);
+    o.flags = MYL_SEG_REPLACE_STALE;
+    assert_int_equal(myl_ring_create(&o, &r), -EEXIST);
+    close(hold[1]);
+    myl_ut_reap_child(live);
+    myl_ring_close(a);
+    /* Both claimants dead: replaced. */
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    myl_ut_destroy(r, &o);
 }
 
 /* Problem 8: myl_sweep removes the stale segments under a prefix and
@@ -571,7 +609,7 @@ static void test_truncated(void **state)
 
 MYL_TEST_MAIN("segment", cmocka_unit_test(test_create_kill_points),
               cmocka_unit_test(test_create_random_kills), cmocka_unit_test(test_replace_stale),
-              cmocka_unit_test(test_sweep), cmocka_unit_test(test_readonly_attach),
-              cmocka_unit_test(test_mode_wider), cmocka_unit_test(test_squatting),
-              cmocka_unit_test(test_readonly_other_user), cmocka_unit_test(test_enospc),
-              cmocka_unit_test(test_truncated))
+              cmocka_unit_test(test_replace_after_dead_registrant), cmocka_unit_test(test_sweep),
+              cmocka_unit_test(test_readonly_attach), cmocka_unit_test(test_mode_wider),
+              cmocka_unit_test(test_squatting), cmocka_unit_test(test_readonly_other_user),
+              cmocka_unit_test(test_enospc), cmocka_unit_test(test_truncated))
