@@ -592,11 +592,17 @@ int myl_ring_create(const myl_ring_opts *opts, myl_ring **out)
      * once READY (docs/ARCHITECTURE.md, "Segment lifecycle"). Fallback
      * where shm objects are not files under MYL__SHM_DIR: build it under
      * its own name, recording the creator first. */
-    bool atomic = true;
-    rc = open_temp(d.backing, pub_fs, d.perm, tmp_obj, sizeof tmp_obj, tmp_fs, sizeof tmp_fs);
-    if (rc >= 0 && d.backing == MYL_BACKING_SHM && !same_file(rc, AT_FDCWD, tmp_fs)) {
-        close(rc);
-        shm_unlink(tmp_obj);
+    bool atomic =
+        d.backing == MYL_BACKING_FILE || (stat(MYL__SHM_DIR, &st) == 0 && S_ISDIR(st.st_mode));
+    rc = atomic
+             ? open_temp(d.backing, pub_fs, d.perm, tmp_obj, sizeof tmp_obj, tmp_fs, sizeof tmp_fs)
+             : -ENOTSUP;
+    if (d.backing == MYL_BACKING_SHM &&
+        (rc == -ENOTSUP || rc == -ENAMETOOLONG || (rc >= 0 && !same_file(rc, AT_FDCWD, tmp_fs)))) {
+        if (rc >= 0) {
+            close(rc);
+            shm_unlink(tmp_obj);
+        }
         atomic = false;
         rc = open_backing(d.backing, d.name, true, false, d.perm, r->name, sizeof r->name);
     }
