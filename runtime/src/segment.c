@@ -403,6 +403,22 @@ static int seg_stale(int fd)
     return stale;
 }
 
+/* Take the exclusive flock replacers and sweepers serialise on, waiting at
+ * most about 100 ms: they hold it only to judge one segment, and a lock
+ * held longer (by anything else) must not hang create or sweep. */
+static int lock_briefly(int fd)
+{
+    for (int i = 0; i < 100; i++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return -errno;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return -EWOULDBLOCK;
+}
+
 /* Remove (or with tmp_fs, replace by that file) the segment named name in
  * directory dfd if it is stale. Replacers and sweepers serialise on an
  * exclusive flock of the old segment, and re-check under it that the name
@@ -421,12 +437,12 @@ static int retire_stale(int dfd, const char *name, const char *tmp_fs)
     int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return errno == ENOENT ? -EAGAIN : errno == ELOOP ? 0 : -errno;
-    int rc;
-    if (flock(fd, LOCK_EX) != 0)
-        rc = -errno;
-    else if (!same_file(fd, dfd, name))
+    int rc = lock_briefly(fd);
+    if (rc == -EWOULDBLOCK) {
+        rc = 0; /* held too long by someone: not judged, left alone */
+    } else if (rc == 0 && !same_file(fd, dfd, name)) {
         rc = -EAGAIN;
-    else if ((rc = seg_stale(fd)) == 1) {
+    } else if (rc == 0 && (rc = seg_stale(fd)) == 1) {
         kill_point("create.replace_locked");
         if (tmp_fs)
             rc = renameat(AT_FDCWD, tmp_fs, dfd, name) == 0 ? 1 : -errno;

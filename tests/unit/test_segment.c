@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -204,6 +205,15 @@ static void test_replace_stale(void **state)
         /* A replacer killed while it holds the old segment's lock: the
          * kernel drops the lock, the stale segment is still there. */
         expect_killed(child_create(&o, "create.replace_locked"));
+        /* A lock held on it by anyone else: not judged (no hang). */
+        char lpath[512];
+        snprintf(lpath, sizeof lpath, "%s",
+                 b == MYL_BACKING_SHM ? myl_ut_shm_path(o.name) : o.name);
+        int lfd = open(lpath, O_RDONLY);
+        assert_true(lfd >= 0);
+        assert_int_equal(flock(lfd, LOCK_EX), 0);
+        assert_int_equal(myl_ring_create(&o, &r), -EEXIST);
+        close(lfd);
         /* Now every recorded peer is dead: replaced. */
         assert_int_equal(myl_ring_create(&o, &r), 0);
         assert_int_equal(myl_ring_attach(&o, &a), 0);
