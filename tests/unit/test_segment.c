@@ -524,6 +524,36 @@ static void test_readonly_other_user(void **state)
     myl_ut_destroy(r, &o);
 }
 
+/* Problem 6, as an unprivileged user: its own ring with a mode wider
+ * than an attacher asks for is refused by that attacher. */
+static void test_mode_wider_other_user(void **state)
+{
+    (void)state;
+    struct passwd *pw = second_user();
+    myl_ring_opts o = myl_ut_opts("wideuser", MYL_BACKING_SHM);
+    (void)myl_ring_unlink(o.backing, o.name);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        become(pw);
+        myl_ring *r = NULL, *a = NULL;
+        myl_ring_opts co = o;
+        co.perm = 0666;
+        if (myl_ring_create(&co, &r) != 0)
+            _exit(2);
+        int rc1 = myl_ring_attach(&o, &a); /* asks 0600 (default) */
+        co.perm = 0660;
+        int rc2 = myl_ring_attach(&co, &a);
+        co.perm = 0666;
+        int rc3 = myl_ring_attach(&co, &a);
+        myl_ring_close(a);
+        myl_ring_close(r);
+        int rc4 = myl_ring_unlink(o.backing, o.name);
+        _exit(rc1 == MYL_EMODE && rc2 == MYL_EMODE && rc3 == 0 && rc4 == 0 ? 0 : 3);
+    }
+    myl_ut_reap_child(pid);
+}
+
 /* A tmpfs of `mib` MiB mounted on a fresh directory; removed by umount_small. */
 static char mnt[64];
 
@@ -637,5 +667,6 @@ MYL_TEST_MAIN("segment", cmocka_unit_test(test_create_kill_points),
               cmocka_unit_test(test_replace_after_dead_registrant), cmocka_unit_test(test_sweep),
               cmocka_unit_test(test_readonly_attach), cmocka_unit_test(test_mode_wider),
               cmocka_unit_test(test_squatting), cmocka_unit_test(test_readonly_other_user),
+              cmocka_unit_test(test_mode_wider_other_user),
               cmocka_unit_test_teardown(test_enospc, teardown_mount),
               cmocka_unit_test(test_truncated))
