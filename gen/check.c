@@ -542,18 +542,33 @@ static const char *const table_suffixes[] = {
 static void claim_field(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_field *f, const char *pre,
                         const char *post)
 {
+    /* A union field x has no accessor T_x (T_x_type and T_x_as_<member>
+     * instead): the name is kept, reserved, for one. */
+    bool reserve = !pre && !post && field_is_union(f);
     const char *n = mylc_strdup(&c->arena, f->name.p, f->name.n);
     const char *name = mylc_name_join(c, d->cname, pre ? mylc_name_join(c, pre, n) : n);
     if (post)
         name = mylc_name_join(c, name, post);
-    mylc_name_claim(c, name, s->file, f->off, "field's accessor");
+    if (reserve)
+        mylc_name_reserve(c, name, s->file, f->off, "field's accessor");
+    else
+        mylc_name_claim(c, name, s->file, f->off, "field's accessor");
 }
 
 static void claim_record_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
     bool table = d->kind == MYLC_D_TABLE;
-    for (const char *const *x = table ? table_suffixes : record_suffixes; *x; x++)
-        mylc_name_claim(c, mylc_name_join(c, d->cname, *x), s->file, d->off, decl_kind(d));
+    bool live = false; /* a field the verifier's descriptor lists */
+    for (mylc_field *f = d->fields; f; f = f->next)
+        live = live || !f->deprecated;
+    for (const char *const *x = table ? table_suffixes : record_suffixes; *x; x++) {
+        const char *n = mylc_name_join(c, d->cname, *x);
+        /* T_fields, the descriptor's array, exists only when not empty */
+        if (table && !live && strcmp(*x, "fields") == 0)
+            mylc_name_reserve(c, n, s->file, d->off, decl_kind(d));
+        else
+            mylc_name_claim(c, n, s->file, d->off, decl_kind(d));
+    }
     if (!table)
         return;
     mylc_map members = {0}; /* of the table's C value struct */
@@ -1162,7 +1177,8 @@ static mylc_role *role_get(mylc_ctx *c, mylc_decl *d, mylc_str name, uint32_t of
 
 static void check_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
-    mylc_name_claim(c, d->cname, s->file, d->off, "topology");
+    /* topologies are not emitted yet: the name is kept for them */
+    mylc_name_reserve(c, d->cname, s->file, d->off, "topology");
     /* Declared roles first, so routes may name them in any order. */
     for (mylc_prop *p = d->props; p && !c->stop; p = p->next) {
         if (p->route)
@@ -1272,7 +1288,8 @@ static bool stage_cycle(mylc_ctx *c, mylc_schema *s, mylc_stage *st, unsigned de
 
 static void check_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
-    mylc_name_claim(c, d->cname, s->file, d->off, "pipeline");
+    /* pipelines are not emitted yet: the name is kept for them */
+    mylc_name_reserve(c, d->cname, s->file, d->off, "pipeline");
     mylc_prop *input = NULL;
     mylc_stage **tail = &d->stages;
     unsigned nstages = 0;

@@ -38,13 +38,15 @@ static const char usage[] =
     "                  to standard output; write nothing\n"
     "  --dump-tokens   print the tokens of each file (the lexer's output) and stop\n"
     "  --dump-ast      print each file's syntax tree as parsed and stop\n"
+    "  --dump-claims   print the C names each schema claims (names.c), sorted,\n"
+    "                  one a line; write nothing (for myelonc's own tests)\n"
     "  --version       print the version and exit\n"
     "  --help          print this help and exit\n"
     "\n"
     "exit status: 0 success; 1 errors in a schema or an input that cannot be\n"
     "read; 2 invalid command line; 3 an output could not be written.\n";
 
-typedef enum mode { MODE_GEN, MODE_CHECK, MODE_PRINT, MODE_TOKENS, MODE_AST } mode;
+typedef enum mode { MODE_GEN, MODE_CHECK, MODE_PRINT, MODE_TOKENS, MODE_AST, MODE_CLAIMS } mode;
 
 typedef struct output {
     char *stem;
@@ -186,6 +188,8 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
             m = MODE_TOKENS;
         } else if (strcmp(a, "--dump-ast") == 0) {
             m = MODE_AST;
+        } else if (strcmp(a, "--dump-claims") == 0) {
+            m = MODE_CLAIMS;
         } else if ((r = need_arg(argc, argv, &i, "-o", &v)) != 0) {
             if (r < 0)
                 return EXIT_USAGE;
@@ -244,6 +248,8 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
             if (mylc_compile(&ctx, f, &s)) {
                 if (m == MODE_PRINT)
                     mylc_dump_schema(s, &printed);
+                if (m == MODE_CLAIMS)
+                    mylc_dump_claims(&ctx, s, &printed);
                 if (m == MODE_GEN) {
                     outs[i].stem = strdup(s->stem);
                     if (ndeps + ctx.nfiles > capdeps) {

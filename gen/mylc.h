@@ -425,6 +425,15 @@ const char *mylc_name_lane(mylc_ctx *c, const mylc_decl *d, uint32_t i);
 /* Records a global C name; reports a collision with the earlier owner. */
 void mylc_name_claim(mylc_ctx *c, const char *cname, const mylc_file *f, uint32_t off,
                      const char *what);
+/* The same for a name nothing generates yet, kept for a later construct
+ * (topologies, pipelines): a collision with it is reported all the same. */
+void mylc_name_reserve(mylc_ctx *c, const char *cname, const mylc_file *f, uint32_t off,
+                       const char *what);
+/* Every claimed C name, sorted, one a line: "prefix P" first (s's C
+ * prefix), then "own NAME" for names s claims, "reserved NAME" for names
+ * s reserves and "import NAME" for names its imports claim or reserve
+ * (myelonc --dump-claims; tests/gen/claims). */
+void mylc_dump_claims(mylc_ctx *c, mylc_schema *s, mylc_buf *out);
 
 /* Name lookup (resolve.c): a type name as seen from schema s. */
 mylc_decl *mylc_lookup(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off, bool report);

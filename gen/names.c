@@ -8,6 +8,7 @@
  *   lane l of channel c             a_b_c_LANE_l
  *   schema file x.myl               X_MYL_H, X_MYL_FINGERPRINT
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mylc.h"
@@ -307,18 +308,62 @@ typedef struct claim {
     const mylc_file *file;
     uint32_t off;
     const char *what;
+    bool reserved; /* nothing generates it yet */
 } claim;
 
-void mylc_name_claim(mylc_ctx *c, const char *cname, const mylc_file *f, uint32_t off,
-                     const char *what)
+static void claim_name(mylc_ctx *c, const char *cname, const mylc_file *f, uint32_t off,
+                       const char *what, bool reserved)
 {
     claim *cl = mylc_alloc(&c->arena, sizeof *cl);
     cl->file = f;
     cl->off = off;
     cl->what = what;
+    cl->reserved = reserved;
     claim *prev = mylc_map_put(&c->cnames, cname, (uint32_t)strlen(cname), cl);
     if (prev) {
         mylc_error(c, f, off, "the C name '%s' of this %s is already used", cname, what);
         mylc_note(c, prev->file, prev->off, "by this %s", prev->what);
     }
+}
+
+void mylc_name_claim(mylc_ctx *c, const char *cname, const mylc_file *f, uint32_t off,
+                     const char *what)
+{
+    claim_name(c, cname, f, off, what, false);
+}
+
+void mylc_name_reserve(mylc_ctx *c, const char *cname, const mylc_file *f, uint32_t off,
+                       const char *what)
+{
+    claim_name(c, cname, f, off, what, true);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void mylc_dump_claims(mylc_ctx *c, mylc_schema *s, mylc_buf *out)
+{
+    const mylc_map *m = &c->cnames;
+    const char **lines = mylc_alloc(&c->arena, sizeof *lines * (m->len + 1));
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->cap; i++) {
+        const mylc_map_ent *e = &m->e[i];
+        if (!e->k)
+            continue;
+        const claim *cl = e->v;
+        mylc_buf b = {0};
+        mylc_buf_printf(&b, "%s %.*s",
+                        cl->file != s->file ? "import"
+                        : cl->reserved      ? "reserved"
+                                            : "own",
+                        (int)e->n, e->k);
+        lines[n++] = mylc_strdup(&c->arena, b.p, b.n);
+        mylc_buf_free(&b);
+    }
+    qsort(lines, n, sizeof *lines, cmp_line);
+    mylc_buf_printf(out, "prefix %s\n", s->prefix);
+    for (uint32_t i = 0; i < n; i++)
+        mylc_buf_printf(out, "%s\n", lines[i]);
 }
