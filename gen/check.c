@@ -869,13 +869,22 @@ static const char *const k_wait[] = {"spin", "yield", "block", "hybrid", NULL};
 static const char *const k_mode[] = {"gated", "lossy", NULL};
 static const char *const k_codec[] = {"raw", "compact", "flatbuffers", NULL};
 
-/* The C names of a channel's binding, once its kind is known. */
+static void claim_suffixes(mylc_ctx *c, mylc_schema *s, mylc_decl *d, const char *const *sfx)
+{
+    for (; sfx && *sfx; sfx++)
+        mylc_name_claim(c, mylc_name_join(c, d->cname, *sfx), s->file, d->off, "channel");
+}
+
+/* The C names of a channel's binding, once its shape is known: those of
+ * its shape's row, then those of its codec's row over that shape
+ * (binding.c). */
 static void claim_channel_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
-    mylc_chan_kind k = mylc_channel_kind(&d->chan);
-    for (const char *const *sfx = mylc_chan_suffixes(k); *sfx; sfx++)
-        mylc_name_claim(c, mylc_name_join(c, d->cname, *sfx), s->file, d->off, "channel");
-    if (mylc_chan_shape(k) != MYLC_CK_LANES)
+    d->chan.shape = mylc_channel_shape(&d->chan);
+    const mylc_shape_row *shape = &mylc_shapes[d->chan.shape];
+    claim_suffixes(c, s, d, shape->suffixes);
+    claim_suffixes(c, s, d, mylc_codecs[d->chan.codec].over[d->chan.shape].suffixes);
+    if (!shape->lanes)
         return;
     for (uint32_t i = 0; i < d->chan.nlanes; i++) {
         bool dup = false; /* reported already */

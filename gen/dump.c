@@ -104,7 +104,6 @@ void mylc_dump_ast(mylc_schema *s, mylc_buf *out)
     }
 }
 
-static const char *const codec_names[] = {"raw", "compact", "flatbuffers"};
 static const char *const wait_names[] = {"", "spin", "yield", "block", "hybrid"};
 
 void mylc_dump_schema(mylc_schema *s, mylc_buf *out)
@@ -150,7 +149,7 @@ void mylc_dump_schema(mylc_schema *s, mylc_buf *out)
             mylc_buf_printf(out,
                             " carries %.*s codec %s capacity %llu producers %s mode %s wait %s "
                             "backing %s slot %llu",
-                            S(ch->carries.name), codec_names[ch->codec],
+                            S(ch->carries.name), mylc_codecs[ch->codec].name,
                             (unsigned long long)ch->capacity,
                             ch->producers == 2 ? "multi" : "single",
                             ch->mode == 2 ? "lossy" : "gated", wait_names[ch->wait],

@@ -211,25 +211,6 @@ static const char *const wait_names[] = {"", "MYL_WAIT_SPIN", "MYL_WAIT_YIELD", 
                                          "MYL_WAIT_HYBRID"};
 static const char *const backing_names[] = {"MYL_BACKING_SHM", "MYL_BACKING_FILE"};
 
-static void emit_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, mylc_buf *src)
-{
-    mylc_channel *ch = &d->chan;
-    mylc_hole holes[] = {
-        {"NAME", cstr(c, d->name)},
-        {"CHAN", d->cname},
-        {"EVENT", ch->carries.decl->cname},
-        {"LABEL", fmt(c, "%s.%.*s", s->pkg, (int)d->name.n, d->name.p)},
-        {"FP", fmt(c, "0x%016llx", (unsigned long long)ch->fingerprint)},
-        {"CAPACITY", fmt(c, "%llu", (unsigned long long)ch->capacity)},
-        {"PRODUCERS", producers_names[ch->producers]},
-        {"MODE", mode_names[ch->mode]},
-        {"WAIT", wait_names[ch->wait]},
-        {"BACKING", backing_names[ch->backing]},
-        {NULL, NULL},
-    };
-    fill_both(h, src, "channel", holes);
-}
-
 /* A brace-enclosed initializer list "{a, b, c}" in a layout clang-format
  * keeps: on the line of its declaration if it fits, else one item per
  * line, each with an aligned comment giving its index (without the
@@ -985,13 +966,7 @@ static void emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf 
     mylc_buf_free(&dflt);
 }
 
-/* Is d a channel of messages of a type with this codec (not bytes), with
- * a binding? */
-static bool typed_channel(const mylc_decl *d, mylc_codec codec)
-{
-    return d->kind == MYLC_D_CHANNEL && d->chan.framed && d->chan.carries.base != MYLC_T_BYTES &&
-           d->chan.codec == codec && mylc_channel_kind(&d->chan) != MYLC_CK_NONE;
-}
+/* ---- channels: the rows of binding.c filled ---- */
 
 /* Data bytes of a channel's (largest) frame, as a C literal. */
 static const char *frame_data(mylc_ctx *c, const mylc_channel *ch)
@@ -999,94 +974,22 @@ static const char *frame_data(mylc_ctx *c, const mylc_channel *ch)
     return fmt(c, "%lluu", (unsigned long long)(ch->frames[ch->nframes - 1] - MYL_FRAME_HDR_SIZE));
 }
 
-/* What a group receiver names the ring a message came from. */
-static const char *ring_word(mylc_chan_kind shape)
-{
-    return shape == MYLC_CK_CLASSES ? "cls" : "lane";
-}
-
-/* A group's typed receive, the same for classes and lanes but for the
- * name of the ring it reports; nothing for one framed ring. */
-static void fill_group_recv(mylc_buf *h, mylc_chan_kind shape, const char *sec,
-                            const mylc_hole *holes)
-{
-    if (shape == MYLC_CK_FRAMED)
-        return;
-    mylc_buf_putc(h, '\n');
-    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
-}
-
-/* The typed part of a FlatBuffers channel, after the byte channel's. */
-static void emit_fb_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
-{
-    const mylc_channel *ch = &d->chan;
-    mylc_chan_kind shape = mylc_chan_shape(mylc_channel_kind(ch));
-    mylc_hole holes[] = {
-        {"NAME", cstr(c, d->name)},  {"CHAN", d->cname},         {"T", ch->carries.decl->cname},
-        {"DATA", frame_data(c, ch)}, {"RING", ring_word(shape)}, {NULL, NULL},
-    };
-    const char *sec = shape == MYLC_CK_FRAMED    ? "fb_channel"
-                      : shape == MYLC_CK_CLASSES ? "fb_classes"
-                                                 : "fb_lanes";
-    mylc_buf_putc(h, '\n');
-    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
-    fill_group_recv(h, shape, "fb_group_read", holes);
-}
-
-/* The typed part of a compact channel, after the byte channel's. */
-static void emit_compact_channel(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
-{
-    const mylc_channel *ch = &d->chan;
-    const mylc_decl *x = ch->carries.decl;
-    bool tab = x->kind == MYLC_D_TABLE;
-    mylc_chan_kind shape = mylc_chan_shape(mylc_channel_kind(ch));
-    bool framed = shape == MYLC_CK_FRAMED;
-    const char *views;
-    if (!tab)
-        views = " * (copied whole: arena is unused and may be NULL).";
-    else if (framed)
-        views = " * (strings and [u8]/[i8] point into the message, valid until\n"
-                " * _receiver_release(); sequences and nested tables come from arena,\n"
-                " * reset first).";
-    else
-        views = " * (strings and [u8]/[i8] point into the message, valid until the next\n"
-                " * call; sequences and nested tables come from arena, reset first).";
-    const char *decode =
-        tab ? fmt(c,
-                  "    if (arena)\n        myl_carena_reset(arena);\n"
-                  "    rc = %s_compact_decode(out, m->data, m->len, arena);",
-                  x->cname)
-            : fmt(c, "    (void)arena;\n    rc = %s_compact_decode(out, m->data, m->len);",
-                  x->cname);
-    mylc_hole holes[] = {
-        {"NAME", cstr(c, d->name)},  {"CHAN", d->cname}, {"T", x->cname},
-        {"DATA", frame_data(c, ch)}, {"VIEWS", views},   {"DECODE", decode},
-        {"RING", ring_word(shape)},  {NULL, NULL},
-    };
-    const char *sec = framed                     ? "compact_framed"
-                      : shape == MYLC_CK_CLASSES ? "compact_classes"
-                                                 : "compact_lanes";
-    mylc_buf_putc(h, '\n');
-    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
-    fill_group_recv(h, shape, "compact_group_get", holes);
-}
-
-/* Framed byte channels (layer 1): one framed ring, or a group of them
- * (size classes, lanes). */
-static void emit_framed(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_chan_kind k, mylc_buf *h,
-                        mylc_buf *src)
+/* A channel's shape (layer 1): its row's header section, then its source
+ * sections, every hole a shape's sections use filled. */
+static void emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, mylc_buf *src)
 {
     mylc_channel *ch = &d->chan;
-    uint32_t count = k == MYLC_CK_CLASSES ? ch->nframes : ch->nlanes;
+    const mylc_shape_row *row = &mylc_shapes[ch->shape];
+    uint32_t count = ch->shape == MYLC_CS_CLASSES ? ch->nframes : ch->nlanes;
     const char *items[MYLC_MAX_FRAMES + MYLC_MAX_LANES];
     mylc_buf consts = {0};
     const char *array = "";
-    if (k == MYLC_CK_CLASSES) {
+    if (ch->shape == MYLC_CS_CLASSES) {
         for (uint32_t i = 0; i < count; i++)
             items[i] = fmt(c, "%llu", (unsigned long long)ch->frames[i]);
         array = init_list(c, fmt(c, "const uint32_t %s_frame_sizes[%u] =", d->cname, count), items,
                           count);
-    } else if (k == MYLC_CK_LANES) {
+    } else if (row->lanes) {
         for (uint32_t i = 0; i < count; i++) {
             items[i] = fmt(c, "\"%.*s\"", (int)ch->lanes[i].n, ch->lanes[i].p);
             mylc_buf_printf(&consts, "%s#define %s %uu", i ? "\n" : "", mylc_name_lane(c, d, i), i);
@@ -1097,6 +1000,7 @@ static void emit_framed(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_chan_kin
     mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)},
         {"CHAN", d->cname},
+        {"EVENT", ch->carries.decl ? ch->carries.decl->cname : ""},
         {"LABEL", fmt(c, "%s.%.*s", s->pkg, (int)d->name.n, d->name.p)},
         {"FP", fmt(c, "0x%016llx", (unsigned long long)ch->fingerprint)},
         {"CAPACITY", fmt(c, "%llu", (unsigned long long)ch->capacity)},
@@ -1104,28 +1008,76 @@ static void emit_framed(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_chan_kin
         {"MODE", mode_names[ch->mode]},
         {"WAIT", wait_names[ch->wait]},
         {"BACKING", backing_names[ch->backing]},
-        {"FRAME", fmt(c, "%llu", (unsigned long long)ch->frames[ch->nframes - 1])},
+        {"FRAME",
+         ch->nframes ? fmt(c, "%llu", (unsigned long long)ch->frames[ch->nframes - 1]) : ""},
         {"MAXMSG", fmt(c, "%llu", (unsigned long long)ch->max_message)},
         {"COUNT", fmt(c, "%u", count)},
         {"LANECONSTS", consts.p ? consts.p : ""},
         {"ARRAY", array},
         {NULL, NULL},
     };
-    const char *kind = k == MYLC_CK_FRAMED ? "framed" : k == MYLC_CK_CLASSES ? "classes" : "lanes";
     mylc_buf_putc(h, '\n');
-    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, kind), holes);
-    mylc_buf_putc(src, '\n');
-    mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, kind), holes);
-    if (k != MYLC_CK_FRAMED) {
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, row->header), holes);
+    for (size_t i = 0; i < sizeof row->source / sizeof row->source[0] && row->source[i]; i++) {
         mylc_buf_putc(src, '\n');
-        mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, "group"), holes);
-        mylc_buf_putc(src, '\n');
-        mylc_tpl_fill(
-            src,
-            mylc_tpl_section(mylc_tpl_source, k == MYLC_CK_CLASSES ? "classes_recv" : "lanes_recv"),
-            holes);
+        mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, row->source[i]), holes);
     }
     mylc_buf_free(&consts);
+}
+
+/* Holes of the compact codec's sections: how a received message is
+ * decoded, and what its views point into. */
+static void compact_holes(mylc_ctx *c, const mylc_channel *ch, const char **views,
+                          const char **decode)
+{
+    const mylc_decl *x = ch->carries.decl;
+    bool tab = x->kind == MYLC_D_TABLE;
+    if (!tab)
+        *views = " * (copied whole: arena is unused and may be NULL).";
+    else if (ch->shape == MYLC_CS_FRAMED)
+        *views = " * (strings and [u8]/[i8] point into the message, valid until\n"
+                 " * _receiver_release(); sequences and nested tables come from arena,\n"
+                 " * reset first).";
+    else
+        *views = " * (strings and [u8]/[i8] point into the message, valid until the next\n"
+                 " * call; sequences and nested tables come from arena, reset first).";
+    *decode = tab ? fmt(c,
+                        "    if (arena)\n        myl_carena_reset(arena);\n"
+                        "    rc = %s_compact_decode(out, m->data, m->len, arena);",
+                        x->cname)
+                  : fmt(c, "    (void)arena;\n    rc = %s_compact_decode(out, m->data, m->len);",
+                        x->cname);
+}
+
+/* Holes a codec's sections use beyond the common ones, by codec. */
+typedef void codec_holes_fn(mylc_ctx *c, const mylc_channel *ch, const char **views,
+                            const char **decode);
+static codec_holes_fn *const codec_holes[MYLC_CODEC_COUNT] = {
+    [MYLC_CODEC_COMPACT] = compact_holes,
+};
+
+/* A typed channel's codec over its shape (layer 2), after the shape's
+ * code: the codec row's section for the shape, then, for a group, its
+ * typed receive. */
+static void emit_codec(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
+{
+    const mylc_channel *ch = &d->chan;
+    const mylc_codec_part *part = &mylc_codecs[ch->codec].over[ch->shape];
+    const char *views = "", *decode = "";
+    if (codec_holes[ch->codec])
+        codec_holes[ch->codec](c, ch, &views, &decode);
+    const char *ring = mylc_shapes[ch->shape].ring;
+    mylc_hole holes[] = {
+        {"NAME", cstr(c, d->name)},  {"CHAN", d->cname}, {"T", ch->carries.decl->cname},
+        {"DATA", frame_data(c, ch)}, {"VIEWS", views},   {"DECODE", decode},
+        {"RING", ring ? ring : ""},  {NULL, NULL},
+    };
+    mylc_buf_putc(h, '\n');
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, part->header), holes);
+    if (part->group) {
+        mylc_buf_putc(h, '\n');
+        mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, part->group), holes);
+    }
 }
 
 static const char *base_name(const char *path)
@@ -1173,16 +1125,10 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
         case MYLC_D_UNION:
             emit_union(c, d, &h, &src);
             break;
-        case MYLC_D_CHANNEL: {
-            /* Channels of codecs over frames (compact, flatbuffers) arrive
-             * with the codec layers; raw and byte channels are bound now. */
-            mylc_chan_kind k = mylc_channel_kind(&d->chan);
-            if (k == MYLC_CK_RAW)
-                emit_channel(c, s, d, &h, &src);
-            else if (k != MYLC_CK_NONE)
-                emit_framed(c, s, d, mylc_chan_shape(k), &h, &src);
+        case MYLC_D_CHANNEL:
+            if (mylc_shapes[d->chan.shape].header)
+                emit_shape(c, s, d, &h, &src);
             break;
-        }
         default:
             break;
         }
@@ -1196,13 +1142,13 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
     for (mylc_decl *d = s->decls; d; d = d->next)
         if (d->kind == MYLC_D_TABLE)
             emit_compact_table(c, d, &h, &src);
-    /* Typed codec channels use the codecs, verifiers and readers. */
-    for (mylc_decl *d = s->decls; d; d = d->next)
-        if (typed_channel(d, MYLC_CODEC_COMPACT))
-            emit_compact_channel(c, d, &h);
-    for (mylc_decl *d = s->decls; d; d = d->next)
-        if (typed_channel(d, MYLC_CODEC_FLATBUFFERS))
-            emit_fb_channel(c, d, &h);
+    /* Typed channels use the codecs, verifiers and readers: after them,
+     * codec by codec in the order of mylc_codecs. */
+    for (int k = 0; k < MYLC_CODEC_COUNT; k++)
+        for (mylc_decl *d = s->decls; d; d = d->next)
+            if (d->kind == MYLC_D_CHANNEL && d->chan.codec == (mylc_codec)k &&
+                mylc_codecs[k].over[d->chan.shape].header)
+                emit_codec(c, d, &h);
     mylc_buf_putc(&h, '\n');
     mylc_tpl_fill(&h, mylc_tpl_section(mylc_tpl_header, "end"), holes);
     mylc_format(&h, hout);

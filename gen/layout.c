@@ -272,8 +272,6 @@ static int cmp_qname(const void *a, const void *b)
     return r ? r : (x->name.n > y->name.n) - (x->name.n < y->name.n);
 }
 
-static const char *const codec_names[] = {"raw", "compact", "flatbuffers"};
-
 void mylc_canonical_decl(mylc_decl *d, mylc_buf *b)
 {
     switch (d->kind) {
@@ -318,7 +316,7 @@ void mylc_canonical_decl(mylc_decl *d, mylc_buf *b)
             }
             free(set);
         }
-        mylc_buf_printf(b, ";codec=%s", codec_names[ch->codec]);
+        mylc_buf_printf(b, ";codec=%s", mylc_codecs[ch->codec].name);
         if (ch->framed) {
             mylc_buf_puts(b, ";frames=");
             for (uint32_t i = 0; i < ch->nframes; i++)

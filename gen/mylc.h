@@ -2,7 +2,9 @@
  *
  *   lex (lexer.c) -> parse (parse.c + grammar.y) -> resolve (resolve.c)
  *   -> check (check.c) -> layout (layout.c) -> emit (emit_c.c, filling
- *   templates with template.c, laid out by format.c); docs/COMPILER.md
+ *   templates with template.c, laid out by format.c); docs/COMPILER.md.
+ *   What code a channel gets is data: the shape and codec rows of
+ *   binding.c, read by check.c (names claimed) and emit_c.c (sections).
  *
  * Every node keeps the byte offset of its first token in its file; offsets
  * become line:column only when a diagnostic is printed (diag.c). All nodes
@@ -234,11 +236,25 @@ typedef enum mylc_decl_kind {
     MYLC_D_PIPELINE,
 } mylc_decl_kind;
 
+/* What a message of a channel is (docs/myl.md): raw (an event, one per
+ * slot, or bytes), compact or FlatBuffers. A row of mylc_codecs each. */
 typedef enum mylc_codec {
     MYLC_CODEC_RAW,
     MYLC_CODEC_COMPACT,
     MYLC_CODEC_FLATBUFFERS,
+    MYLC_CODEC_COUNT
 } mylc_codec;
+
+/* How a channel's messages travel, independent of the codec. A row of
+ * mylc_shapes each. */
+typedef enum mylc_chan_shape {
+    MYLC_CS_NONE,    /* checked and fingerprinted, not bound (after errors) */
+    MYLC_CS_RING,    /* one event per slot of one ring (codec raw) */
+    MYLC_CS_FRAMED,  /* 'frame' (or neither): one framed ring */
+    MYLC_CS_CLASSES, /* 'frames': a size-class group (even of one size) */
+    MYLC_CS_LANES,   /* 'lanes': a priority-lane group */
+    MYLC_CS_COUNT
+} mylc_chan_shape;
 
 typedef struct mylc_channel {
     mylc_type carries; /* base MYLC_T_BYTES or a named decl */
@@ -258,27 +274,46 @@ typedef struct mylc_channel {
     uint64_t max_message;
     uint64_t slot_size; /* after layout */
     uint64_t fingerprint;
+    mylc_chan_shape shape; /* after check: mylc_channel_shape() */
 } mylc_channel;
 
-/* What a channel is bound as (emit_c.c, names.c). */
-typedef enum mylc_chan_kind {
-    MYLC_CK_NONE,            /* checked and fingerprinted, no code yet (codecs) */
-    MYLC_CK_RAW,             /* events, codec raw: one event per slot */
-    MYLC_CK_FRAMED,          /* bytes, 'frame': one framed ring */
-    MYLC_CK_CLASSES,         /* bytes, 'frames': a size-class group */
-    MYLC_CK_LANES,           /* bytes, 'lanes': a priority-lane group */
-    MYLC_CK_FB_FRAMED,       /* a table, codec flatbuffers, one framed ring */
-    MYLC_CK_COMPACT_FRAMED,  /* codec compact (event, struct, table): one framed ring */
-    MYLC_CK_COMPACT_CLASSES, /* codec compact over size classes */
-    MYLC_CK_COMPACT_LANES,   /* codec compact over lanes */
-    MYLC_CK_FB_CLASSES,      /* a table, codec flatbuffers, size classes */
-    MYLC_CK_FB_LANES,        /* a table, codec flatbuffers, lanes */
-} mylc_chan_kind;
+/* ---- channel bindings as data (binding.c) ----
+ *
+ * A channel's binding is its shape's code, then its codec's code over that
+ * shape. Each row names the template sections (templates/header.h,
+ * templates/source.c) the code comes from and the suffixes of the C names
+ * it declares: <channel>_<suffix>, claimed from these rows (check.c) before
+ * anything is emitted. docs/COMPILER.md, "How to add a channel shape or
+ * codec". */
+typedef struct mylc_shape_row {
+    const char *name;            /* for diagnostics and docs */
+    const char *header;          /* header section; NULL: nothing emitted */
+    const char *source[3];       /* source sections, in order (NULL-padded) */
+    const char *ring;            /* a group: what its receiver names a ring */
+    const char *const *suffixes; /* NULL-terminated */
+    bool lanes;                  /* also claims <channel>_LANE_<lane> */
+} mylc_shape_row;
 
-mylc_chan_kind mylc_channel_kind(const mylc_channel *ch);
-/* The byte binding under a kind: FRAMED, CLASSES or LANES for framed
- * kinds (typed ones add their codec's part on top), else the kind. */
-mylc_chan_kind mylc_chan_shape(mylc_chan_kind k);
+/* A codec's code over one shape. */
+typedef struct mylc_codec_part {
+    const char *header;          /* header section; NULL: not over this shape */
+    const char *group;           /* header section of a group's typed receive */
+    const char *const *suffixes; /* NULL-terminated, after the shape's */
+} mylc_codec_part;
+
+typedef struct mylc_codec_row {
+    const char *name; /* as written after 'codec' */
+    unsigned carries; /* 1u << mylc_decl_kind it encodes over frames */
+    mylc_codec_part over[MYLC_CS_COUNT];
+} mylc_codec_row;
+
+extern const mylc_shape_row mylc_shapes[MYLC_CS_COUNT];
+extern const mylc_codec_row mylc_codecs[MYLC_CODEC_COUNT];
+
+/* The shape of a checked channel: RING for events one per slot, else the
+ * framed shape its properties ask for, or NONE if its codec has no code
+ * for what it carries over that shape. */
+mylc_chan_shape mylc_channel_shape(const mylc_channel *ch);
 
 typedef struct mylc_role {
     mylc_str name;
@@ -418,8 +453,6 @@ const char *mylc_name_join(mylc_ctx *c, const char *a, const char *b);
 const char *mylc_name_upper(mylc_ctx *c, const char *a);
 const char *mylc_name_guard(mylc_ctx *c, mylc_schema *s);
 bool mylc_is_reserved_word(mylc_str name);
-/* The suffixes of a channel's generated names, NULL-terminated. */
-const char *const *mylc_chan_suffixes(mylc_chan_kind k);
 /* The C name of lane i of a lanes channel: <channel>_LANE_<lane>. */
 const char *mylc_name_lane(mylc_ctx *c, const mylc_decl *d, uint32_t i);
 /* Records a global C name; reports a collision with the earlier owner. */

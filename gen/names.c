@@ -4,7 +4,8 @@
  *
  *   type T in package a.b           a_b_T
  *   enum value V of enum E          a_b_E_V          (and a_b_E_name())
- *   channel c                       a_b_c_<suffix>   (mylc_chan_suffixes, by kind)
+ *   channel c                       a_b_c_<suffix>   (the rows of its shape and codec,
+ *                                                     binding.c)
  *   lane l of channel c             a_b_c_LANE_l
  *   schema file x.myl               X_MYL_H, X_MYL_FINGERPRINT
  */
@@ -132,129 +133,6 @@ bool mylc_is_reserved_word(mylc_str name)
     if (name.n >= 2 && name.p[0] == '_' && name.p[1] >= 'A' && name.p[1] <= 'Z')
         return true;
     return false;
-}
-
-static const char *const raw_suffixes[] = {
-    "desc",
-    "create",
-    "attach",
-    "check",
-    "producer",
-    "producer_open",
-    "producer_close",
-    "producer_try_claim",
-    "producer_claim",
-    "producer_slot",
-    "producer_publish",
-    "producer_try_send",
-    "producer_send",
-    "consumer",
-    "consumer_open",
-    "consumer_close",
-    "consumer_try_poll",
-    "consumer_poll",
-    "consumer_slot",
-    "consumer_valid",
-    "consumer_release",
-    "consumer_take_lost",
-    NULL,
-};
-
-/* One framed ring; FlatBuffers and compact channels add their own. */
-#define FRAMED_SUFFIXES                                                                            \
-    "desc", "frame_opts", "create", "attach", "check", "sender", "sender_open", "sender_close",    \
-        "sender_send", "sender_claim", "sender_claim_data", "sender_commit", "sender_abort",       \
-        "receiver", "receiver_open", "receiver_close", "receiver_recv", "receiver_release"
-
-static const char *const framed_suffixes[] = {FRAMED_SUFFIXES, NULL};
-static const char *const fb_framed_suffixes[] = {FRAMED_SUFFIXES, "sender_build_begin",
-                                                 "sender_build_commit", "receiver_read", NULL};
-static const char *const compact_framed_suffixes[] = {FRAMED_SUFFIXES, "sender_put", "receiver_get",
-                                                      NULL};
-
-/* Size classes and lanes share these, then add their own arrays. */
-#define GROUP_SUFFIXES                                                                             \
-    "desc", "opts", "create", "wait", "attach", "unlink", "check", "sender", "sender_open",        \
-        "sender_close", "sender_send", "sender_pressure", "receiver", "receiver_open",             \
-        "receiver_close", "receiver_recv"
-
-static const char *const classes_suffixes[] = {GROUP_SUFFIXES, "CLASSES", "frame_sizes", NULL};
-static const char *const lanes_suffixes[] = {GROUP_SUFFIXES, "LANES", "lane_names", NULL};
-static const char *const compact_classes_suffixes[] = {
-    GROUP_SUFFIXES, "CLASSES", "frame_sizes", "sender_put", "receiver_get", NULL};
-static const char *const fb_classes_suffixes[] = {
-    GROUP_SUFFIXES, "CLASSES", "frame_sizes", "sender_send_built", "receiver_read", NULL};
-static const char *const fb_lanes_suffixes[] = {
-    GROUP_SUFFIXES,        "LANES",         "lane_names", "sender_send_built", "sender_build_begin",
-    "sender_build_commit", "receiver_read", NULL};
-static const char *const compact_lanes_suffixes[] = {GROUP_SUFFIXES, "LANES",        "lane_names",
-                                                     "sender_put",   "receiver_get", NULL};
-
-const char *const *mylc_chan_suffixes(mylc_chan_kind k)
-{
-    switch (k) {
-    case MYLC_CK_FRAMED:
-        return framed_suffixes;
-    case MYLC_CK_FB_FRAMED:
-        return fb_framed_suffixes;
-    case MYLC_CK_CLASSES:
-        return classes_suffixes;
-    case MYLC_CK_LANES:
-        return lanes_suffixes;
-    case MYLC_CK_COMPACT_FRAMED:
-        return compact_framed_suffixes;
-    case MYLC_CK_COMPACT_CLASSES:
-        return compact_classes_suffixes;
-    case MYLC_CK_COMPACT_LANES:
-        return compact_lanes_suffixes;
-    case MYLC_CK_FB_CLASSES:
-        return fb_classes_suffixes;
-    case MYLC_CK_FB_LANES:
-        return fb_lanes_suffixes;
-    default:
-        /* raw, and channels not emitted yet: reserve the raw names */
-        return raw_suffixes;
-    }
-}
-
-mylc_chan_kind mylc_chan_shape(mylc_chan_kind k)
-{
-    switch (k) {
-    case MYLC_CK_FB_FRAMED:
-    case MYLC_CK_COMPACT_FRAMED:
-        return MYLC_CK_FRAMED;
-    case MYLC_CK_FB_CLASSES:
-    case MYLC_CK_COMPACT_CLASSES:
-        return MYLC_CK_CLASSES;
-    case MYLC_CK_FB_LANES:
-    case MYLC_CK_COMPACT_LANES:
-        return MYLC_CK_LANES;
-    default:
-        return k;
-    }
-}
-
-mylc_chan_kind mylc_channel_kind(const mylc_channel *ch)
-{
-    if (!ch->framed)
-        return MYLC_CK_RAW;
-    if (ch->carries.base != MYLC_T_BYTES) {
-        /* FlatBuffers tables over one framed ring; other codec channels
-         * (compact, size classes, lanes, structs) are not emitted yet */
-        const mylc_decl *t = ch->carries.decl;
-        if (ch->codec == MYLC_CODEC_FLATBUFFERS && t && t->kind == MYLC_D_TABLE)
-            return ch->nlanes    ? MYLC_CK_FB_LANES
-                   : ch->classes ? MYLC_CK_FB_CLASSES
-                                 : MYLC_CK_FB_FRAMED;
-        if (ch->codec == MYLC_CODEC_COMPACT && t)
-            return ch->nlanes    ? MYLC_CK_COMPACT_LANES
-                   : ch->classes ? MYLC_CK_COMPACT_CLASSES
-                                 : MYLC_CK_COMPACT_FRAMED;
-        return MYLC_CK_NONE;
-    }
-    if (ch->nlanes)
-        return MYLC_CK_LANES;
-    return ch->classes ? MYLC_CK_CLASSES : MYLC_CK_FRAMED;
 }
 
 const char *mylc_name_lane(mylc_ctx *c, const mylc_decl *d, uint32_t i)

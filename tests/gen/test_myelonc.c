@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include "mylc.h"
+#include "template.h"
 #include "grammar.h"
 
 /* ---- an in-memory compilation ---- */
@@ -364,9 +365,9 @@ static void test_table_chain_ok(void **state)
     mylc_buf_free(&b);
 }
 
-/* The binding a channel gets follows its properties; byte channels with
- * frames, size classes or lanes emit their own names, lane constants in
- * lane order. */
+/* The binding a channel gets (its shape and codec) follows its
+ * properties; byte channels with frames, size classes or lanes emit their
+ * own names, lane constants in lane order. */
 static void test_channel_kinds(void **state)
 {
     (void)state;
@@ -384,16 +385,25 @@ static void test_channel_kinds(void **state)
                                  "channel cpl { carries T codec compact; lanes x, y; }\n"
                                  "channel fbl { carries T; lanes x, y; }\n"));
     mylc_schema *s = r.schema;
-    assert_int_equal(mylc_channel_kind(&decl(s, "raw")->chan), MYLC_CK_RAW);
-    assert_int_equal(mylc_channel_kind(&decl(s, "one")->chan), MYLC_CK_FRAMED);
+    assert_int_equal(decl(s, "raw")->chan.shape, MYLC_CS_RING);
+    assert_int_equal(decl(s, "raw")->chan.codec, MYLC_CODEC_RAW);
+    assert_int_equal(decl(s, "one")->chan.shape, MYLC_CS_FRAMED);
+    assert_int_equal(decl(s, "one")->chan.codec, MYLC_CODEC_RAW);
     assert_int_equal(decl(s, "one")->chan.frames[0], 1024);
-    assert_int_equal(mylc_channel_kind(&decl(s, "cls")->chan), MYLC_CK_CLASSES);
-    assert_int_equal(mylc_channel_kind(&decl(s, "ln")->chan), MYLC_CK_LANES);
-    assert_int_equal(mylc_channel_kind(&decl(s, "fb")->chan), MYLC_CK_FB_FRAMED);
-    assert_int_equal(mylc_channel_kind(&decl(s, "cp")->chan), MYLC_CK_COMPACT_FRAMED);
-    assert_int_equal(mylc_channel_kind(&decl(s, "cpc")->chan), MYLC_CK_COMPACT_CLASSES);
-    assert_int_equal(mylc_channel_kind(&decl(s, "cpl")->chan), MYLC_CK_COMPACT_LANES);
-    assert_int_equal(mylc_channel_kind(&decl(s, "fbl")->chan), MYLC_CK_FB_LANES);
+    assert_int_equal(decl(s, "cls")->chan.shape, MYLC_CS_CLASSES);
+    assert_int_equal(decl(s, "cls")->chan.codec, MYLC_CODEC_RAW);
+    assert_int_equal(decl(s, "ln")->chan.shape, MYLC_CS_LANES);
+    assert_int_equal(decl(s, "ln")->chan.codec, MYLC_CODEC_RAW);
+    assert_int_equal(decl(s, "fb")->chan.shape, MYLC_CS_FRAMED);
+    assert_int_equal(decl(s, "fb")->chan.codec, MYLC_CODEC_FLATBUFFERS);
+    assert_int_equal(decl(s, "cp")->chan.shape, MYLC_CS_FRAMED);
+    assert_int_equal(decl(s, "cp")->chan.codec, MYLC_CODEC_COMPACT);
+    assert_int_equal(decl(s, "cpc")->chan.shape, MYLC_CS_CLASSES);
+    assert_int_equal(decl(s, "cpc")->chan.codec, MYLC_CODEC_COMPACT);
+    assert_int_equal(decl(s, "cpl")->chan.shape, MYLC_CS_LANES);
+    assert_int_equal(decl(s, "cpl")->chan.codec, MYLC_CODEC_COMPACT);
+    assert_int_equal(decl(s, "fbl")->chan.shape, MYLC_CS_LANES);
+    assert_int_equal(decl(s, "fbl")->chan.codec, MYLC_CODEC_FLATBUFFERS);
     /* frame 1024 and frames 1024 bind differently but have one wire format */
     assert_int_equal(decl(s, "one")->chan.fingerprint, decl(s, "cls")->chan.fingerprint);
     mylc_buf h = {0}, c = {0}, fbs = {0};
@@ -428,6 +438,45 @@ static void test_channel_kinds(void **state)
     finish(&r);
 }
 
+/* Every template section a binding row names exists (a misspelt one would
+ * be filled as nothing); every shape but NONE has code, and every codec
+ * but raw has code over every framed shape. */
+static void tpl_present(const char *tpl, const char *sec)
+{
+    if (!sec)
+        return;
+    if (mylc_tpl_section(tpl, sec).n == 0)
+        fail_msg("binding row names template section '%s', which does not exist", sec);
+}
+
+static void test_binding_rows(void **state)
+{
+    (void)state;
+    for (int k = 0; k < MYLC_CS_COUNT; k++) {
+        const mylc_shape_row *row = &mylc_shapes[k];
+        assert_non_null(row->name);
+        assert_non_null(row->suffixes);
+        assert_true(k == MYLC_CS_NONE || row->header);
+        tpl_present(mylc_tpl_header, row->header);
+        for (size_t i = 0; i < sizeof row->source / sizeof row->source[0]; i++)
+            tpl_present(mylc_tpl_source, row->source[i]);
+    }
+    for (int k = 0; k < MYLC_CODEC_COUNT; k++) {
+        const mylc_codec_row *row = &mylc_codecs[k];
+        assert_non_null(row->name);
+        for (int sh = 0; sh < MYLC_CS_COUNT; sh++) {
+            const mylc_codec_part *p = &row->over[sh];
+            bool framed = sh == MYLC_CS_FRAMED || sh == MYLC_CS_CLASSES || sh == MYLC_CS_LANES;
+            assert_true(k == MYLC_CODEC_RAW || !framed || p->header);
+            assert_true(!p->header || p->suffixes);
+            /* a group's typed receive, exactly for shapes that are groups */
+            assert_true(!p->header || !p->group == !mylc_shapes[sh].ring);
+            tpl_present(mylc_tpl_header, p->header);
+            tpl_present(mylc_tpl_header, p->group);
+        }
+    }
+}
+
 /* Unions come before tables in the .fbs, enum values ascending. */
 static void test_fbs_order(void **state)
 {
@@ -456,4 +505,4 @@ MYL_TEST_MAIN("myelonc", cmocka_unit_test(test_lexer_tokens),
               cmocka_unit_test(test_fingerprint), cmocka_unit_test(test_imports),
               cmocka_unit_test(test_several_errors), cmocka_unit_test(test_hostile),
               cmocka_unit_test(test_table_chain_ok), cmocka_unit_test(test_channel_kinds),
-              cmocka_unit_test(test_fbs_order))
+              cmocka_unit_test(test_binding_rows), cmocka_unit_test(test_fbs_order))
