@@ -765,13 +765,13 @@ static void check_union(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 
 static void nest_walk(mylc_ctx *c, mylc_decl *d, mylc_decl **path, unsigned depth)
 {
-    d->mark = 1;
+    d->mark = MYLC_MARK_ON_PATH;
     path[depth] = d;
     for (mylc_field *f = d->fields; f && !c->stop; f = f->next) {
         mylc_decl *x = f->type.decl;
         if (f->type.base != MYLC_T_NAMED || !x || x->kind != d->kind)
             continue;
-        if (x->mark == 1) {
+        if (x->mark == MYLC_MARK_ON_PATH) {
             mylc_buf b = {0};
             unsigned k = 0;
             while (path[k] != x)
@@ -784,7 +784,7 @@ static void nest_walk(mylc_ctx *c, mylc_decl *d, mylc_decl **path, unsigned dept
             mylc_buf_free(&b);
             continue;
         }
-        if (x->mark == 2)
+        if (x->mark == MYLC_MARK_DONE)
             continue;
         if (depth + 1 >= MYLC_MAX_NESTING) {
             mylc_error(c, d->schema->file, f->type.off, "%ss nested more than %d deep",
@@ -793,7 +793,7 @@ static void nest_walk(mylc_ctx *c, mylc_decl *d, mylc_decl **path, unsigned dept
         }
         nest_walk(c, x, path, depth + 1);
     }
-    d->mark = 2;
+    d->mark = MYLC_MARK_DONE;
 }
 
 /* ---- channel, topology and pipeline bodies ---- */
@@ -1279,17 +1279,17 @@ static mylc_decl *channel_ref(mylc_ctx *c, mylc_schema *s, mylc_value *v)
 
 static bool stage_cycle(mylc_ctx *c, mylc_schema *s, mylc_stage *st, unsigned depth)
 {
-    if (st->mark == 2)
+    if (st->mark == MYLC_MARK_DONE)
         return false;
-    if (st->mark == 1) {
+    if (st->mark == MYLC_MARK_ON_PATH) {
         ERR(c, s, st->off, "stage '%.*s' depends on itself through 'after'", S(st->name));
         return true;
     }
-    st->mark = 1;
+    st->mark = MYLC_MARK_ON_PATH;
     for (uint32_t i = 0; i < st->nafter && depth < 300; i++)
         if (stage_cycle(c, s, st->after[i], depth + 1))
             return true;
-    st->mark = 2;
+    st->mark = MYLC_MARK_DONE;
     return false;
 }
 
@@ -1435,6 +1435,6 @@ void mylc_check(mylc_ctx *c, mylc_schema *s)
     }
     mylc_decl *path[MYLC_MAX_NESTING];
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
-        if ((d->kind == MYLC_D_EVENT || d->kind == MYLC_D_STRUCT) && d->mark == 0)
+        if ((d->kind == MYLC_D_EVENT || d->kind == MYLC_D_STRUCT) && d->mark == MYLC_MARK_NEW)
             nest_walk(c, d, path, 0);
 }

@@ -55,9 +55,9 @@ static bool layout_record(mylc_ctx *c, mylc_decl *d)
 {
     if (d->size)
         return true;
-    if (d->mark == 3)
+    if (d->mark == MYLC_MARK_LAYING_OUT)
         return false; /* failed before */
-    d->mark = 3;
+    d->mark = MYLC_MARK_LAYING_OUT;
     uint64_t cur = 0;
     uint32_t maxal = 1;
     for (mylc_field *f = d->fields; f; f = f->next) {
@@ -89,7 +89,7 @@ static bool layout_record(mylc_ctx *c, mylc_decl *d)
         d->size = 0;
         return false;
     }
-    d->mark = 2;
+    d->mark = MYLC_MARK_DONE;
     return true;
 }
 
@@ -231,9 +231,9 @@ static void canon_record(const mylc_decl *d, mylc_buf *b)
  * chain of tables may be as long as the schema. */
 static void push(mylc_decl *d, mylc_decl ***set, size_t *n, size_t *cap)
 {
-    if (d->mark == 5)
+    if (d->mark == MYLC_MARK_REACHED)
         return;
-    d->mark = 5;
+    d->mark = MYLC_MARK_REACHED;
     if (*n == *cap) {
         *cap = *cap ? *cap * 2 : 16;
         mylc_decl **ns = realloc(*set, sizeof *ns * *cap);
@@ -307,7 +307,7 @@ void mylc_canonical_decl(mylc_decl *d, mylc_buf *b)
             size_t n = 0, cap = 0;
             reach(ch->carries.decl, &set, &n, &cap);
             for (size_t i = 0; i < n; i++)
-                set[i]->mark = 2;
+                set[i]->mark = MYLC_MARK_DONE;
             qname(b, ch->carries.decl);
             qsort(set, n, sizeof *set, cmp_qname);
             for (size_t i = 0; i < n; i++) {
@@ -431,9 +431,9 @@ void mylc_layout(mylc_ctx *c, mylc_schema *s)
  * computes. Import cycles were refused by resolve. */
 static void check_imports_first(mylc_ctx *c, mylc_schema *t)
 {
-    if (!t || t->mark == 4 || c->stop)
+    if (!t || t->mark == MYLC_MARK_CHECKED || c->stop)
         return;
-    t->mark = 4;
+    t->mark = MYLC_MARK_CHECKED;
     for (mylc_import *im = t->imports; im; im = im->next)
         if (im->file)
             check_imports_first(c, im->file->schema);
@@ -460,8 +460,8 @@ bool mylc_compile(mylc_ctx *c, mylc_file *f, mylc_schema **out)
         return false;
     for (unsigned i = 0; i < c->nfiles && !c->stop; i++) {
         mylc_schema *t = c->files[i]->schema;
-        if (t && t->mark != 6) {
-            t->mark = 6;
+        if (t && t->mark != MYLC_MARK_LAID_OUT) {
+            t->mark = MYLC_MARK_LAID_OUT;
             mylc_layout(c, t);
         }
     }

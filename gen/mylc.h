@@ -315,6 +315,23 @@ extern const mylc_codec_row mylc_codecs[MYLC_CODEC_COUNT];
  * for what it carries over that shape. */
 mylc_chan_shape mylc_channel_shape(const mylc_channel *ch);
 
+/* States of the graph walks, in the mark of a declaration, a schema or a
+ * pipeline stage. Walks run one after the other and none resets the marks:
+ * each moves a node into states of its own, which the walks before it do
+ * not use, so a mark left by an earlier walk reads as "not visited yet". */
+typedef enum mylc_mark {
+    MYLC_MARK_NEW,        /* no walk has visited it */
+    MYLC_MARK_ON_PATH,    /* cycle checks (event and struct nesting in check.c,
+                           * imports in resolve.c, stage order): on the path
+                           * being walked; met again, a cycle */
+    MYLC_MARK_DONE,       /* cycle checks: left, no cycle through it; layout
+                           * (layout_record): laid out; reach: out of the set */
+    MYLC_MARK_LAYING_OUT, /* layout_record: being laid out, or failed */
+    MYLC_MARK_CHECKED,    /* schemas: checked (check_imports_first) */
+    MYLC_MARK_REACHED,    /* reach (layout.c): in the set being collected */
+    MYLC_MARK_LAID_OUT,   /* schemas: laid out (mylc_compile) */
+} mylc_mark;
+
 typedef struct mylc_role {
     mylc_str name;
     uint32_t off;
@@ -338,7 +355,7 @@ typedef struct mylc_stage {
     struct mylc_stage **after;
     mylc_decl *output;
     struct mylc_stage *next;
-    int mark;
+    mylc_mark mark;
 } mylc_stage;
 
 struct mylc_decl {
@@ -367,7 +384,7 @@ struct mylc_decl {
     uint32_t align;    /* explicit (events, structs), then effective */
     uint64_t size;     /* events, structs */
     uint32_t nids;     /* tables: field ids used */
-    int mark;          /* graph walks */
+    mylc_mark mark;    /* graph walks */
     uint64_t fingerprint;
 };
 
@@ -389,7 +406,7 @@ struct mylc_schema {
     uint32_t ndecls;
     bool syntax_error;
     bool resolved;
-    int mark;       /* import graph walk */
+    mylc_mark mark; /* import graph walk, check, layout */
     mylc_map names; /* decl name -> decl */
     char *stem;     /* file name without directories and ".myl" */
     char *prefix;   /* C prefix, "fabric" (no trailing '_') */

@@ -110,7 +110,7 @@ static mylc_file *find_import(mylc_ctx *c, mylc_schema *s, mylc_import *im)
 /* Marks: 0 new, 1 on the current import path, 2 done. */
 static void walk(mylc_ctx *c, mylc_schema *s, mylc_schema **stack, unsigned depth)
 {
-    s->mark = 1;
+    s->mark = MYLC_MARK_ON_PATH;
     stack[depth] = s;
     for (mylc_import *im = s->imports; im && !c->stop; im = im->next) {
         mylc_file *f = find_import(c, s, im);
@@ -122,7 +122,7 @@ static void walk(mylc_ctx *c, mylc_schema *s, mylc_schema **stack, unsigned dept
         }
         im->file = f;
         mylc_schema *t = mylc_parse(c, f);
-        if (t->mark == 1) {
+        if (t->mark == MYLC_MARK_ON_PATH) {
             mylc_buf b = {0};
             unsigned k = 0;
             while (stack[k] != t)
@@ -137,7 +137,7 @@ static void walk(mylc_ctx *c, mylc_schema *s, mylc_schema **stack, unsigned dept
             im->file = NULL;
             continue;
         }
-        if (t->mark == 2)
+        if (t->mark == MYLC_MARK_DONE)
             continue;
         if (depth + 1 >= MYLC_MAX_IMPORT_DEPTH) {
             mylc_error(c, s->file, im->off, "imports nested more than %d deep",
@@ -147,7 +147,7 @@ static void walk(mylc_ctx *c, mylc_schema *s, mylc_schema **stack, unsigned dept
         }
         walk(c, t, stack, depth + 1);
     }
-    s->mark = 2;
+    s->mark = MYLC_MARK_DONE;
 }
 
 static const char *kind_name(mylc_decl_kind k)
