@@ -10,6 +10,7 @@
  * two agree with the generated code. docs/COMPILER.md, "How to add a
  * channel shape or codec".
  */
+#include "myelon/ring.h" /* MYL_PRODUCERS_*, MYL_MODE_*, MYL_WAIT_*, MYL_BACKING_* */
 #include "mylc.h"
 
 /* ---- shapes ---- */
@@ -158,4 +159,37 @@ mylc_chan_shape mylc_channel_shape(const mylc_channel *ch)
     if (t && codec->carries & 1u << t->kind && codec->over[framed].header)
         return framed;
     return MYLC_CS_NONE;
+}
+
+/* ---- the words of channel properties, and the runtime's values ---- */
+
+const mylc_word mylc_producers_words[] = {
+    {"single", MYL_PRODUCERS_SINGLE, "MYL_PRODUCERS_SINGLE"},
+    {"multi", MYL_PRODUCERS_MULTI, "MYL_PRODUCERS_MULTI"},
+    {NULL, 0, NULL},
+};
+const mylc_word mylc_backing_words[] = {
+    {"shm", MYL_BACKING_SHM, "MYL_BACKING_SHM"},
+    {"mmap", MYL_BACKING_FILE, "MYL_BACKING_FILE"},
+    {NULL, 0, NULL},
+};
+const mylc_word mylc_wait_words[] = {
+    {"spin", MYL_WAIT_SPIN, "MYL_WAIT_SPIN"},
+    {"yield", MYL_WAIT_YIELD, "MYL_WAIT_YIELD"},
+    {"block", MYL_WAIT_BLOCK, "MYL_WAIT_BLOCK"},
+    {"hybrid", MYL_WAIT_HYBRID, "MYL_WAIT_HYBRID"},
+    {NULL, 0, NULL},
+};
+const mylc_word mylc_mode_words[] = {
+    {"gated", MYL_MODE_GATED, "MYL_MODE_GATED"},
+    {"lossy", MYL_MODE_LOSSY, "MYL_MODE_LOSSY"},
+    {NULL, 0, NULL},
+};
+
+const mylc_word *mylc_word_of(const mylc_word *w, uint32_t value)
+{
+    for (const mylc_word *x = w; x->word; x++)
+        if (x->value == value)
+            return x;
+    return w; /* not reached for checked channels: the list's first */
 }

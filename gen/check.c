@@ -5,10 +5,12 @@
  * reports all independent problems. Channel, topology and pipeline bodies
  * are interpreted here from their generic "key args ;" items.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "myelon/frame.h" /* MYL_FRAME_HDR_SIZE */
+#include "myelon/ring.h"  /* MYL_PRODUCERS_*, MYL_MODE_*, MYL_WAIT_*, MYL_BACKING_* */
 #include "mylc.h"
 
 #define ERR(c, s, off, ...) mylc_error((c), (s)->file, (off), __VA_ARGS__)
@@ -826,22 +828,23 @@ static bool one_arg(mylc_ctx *c, mylc_schema *s, mylc_prop *p)
     return false;
 }
 
-/* A word from a fixed set; returns its index + 1, or 0 after an error. */
-static unsigned word(mylc_ctx *c, mylc_schema *s, mylc_prop *p, const char *const *words)
+/* A word from a fixed list (ending with a NULL word): its entry, or NULL
+ * after an error. */
+static const mylc_word *word(mylc_ctx *c, mylc_schema *s, mylc_prop *p, const mylc_word *words)
 {
     if (!one_arg(c, s, p))
-        return 0;
+        return NULL;
     mylc_value *v = p->args;
-    for (unsigned i = 0; words[i]; i++)
-        if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, words[i]))
-            return i + 1;
+    for (const mylc_word *w = words; w->word; w++)
+        if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, w->word))
+            return w;
     mylc_buf b = {0};
-    for (unsigned i = 0; words[i]; i++)
-        mylc_buf_printf(&b, "%s%s", i ? (words[i + 1] ? ", " : " or ") : "", words[i]);
+    for (const mylc_word *w = words; w->word; w++)
+        mylc_buf_printf(&b, "%s%s", w == words ? "" : (w[1].word ? ", " : " or "), w->word);
     ERR(c, s, v->off, "invalid %.*s '%.*s' (expected %s)", S(p->key),
         (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, b.p);
     mylc_buf_free(&b);
-    return 0;
+    return NULL;
 }
 
 static bool frame_size(mylc_ctx *c, mylc_schema *s, mylc_value *v, uint64_t *out)
@@ -862,12 +865,6 @@ static bool frame_size(mylc_ctx *c, mylc_schema *s, mylc_value *v, uint64_t *out
     *out = x;
     return true;
 }
-
-static const char *const k_producers[] = {"single", "multi", NULL};
-static const char *const k_backing[] = {"shm", "mmap", NULL};
-static const char *const k_wait[] = {"spin", "yield", "block", "hybrid", NULL};
-static const char *const k_mode[] = {"gated", "lossy", NULL};
-static const char *const k_codec[] = {"raw", "compact", "flatbuffers", NULL};
 
 static void claim_suffixes(mylc_ctx *c, mylc_schema *s, mylc_decl *d, const char *const *sfx)
 {
@@ -895,18 +892,267 @@ static void claim_channel_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     }
 }
 
+/* ---- channel bodies: one row per item keyword ----
+ *
+ * Each item ("key args ;") is parsed by its row's function, which also
+ * checks what can be checked of it alone; the checks across items follow,
+ * in check_channel. */
+
+/* The items a channel's body gave, for the checks across them. */
+typedef struct chan_items {
+    mylc_prop *carries, *capacity, *producers, *backing, *wait, *mode, *codec, *frame, *frames,
+        *lanes, *max_message;
+    bool codec_given; /* by 'codec' or by 'carries T codec C' */
+    uint32_t codec_off;
+} chan_items;
+
+typedef struct chan_item chan_item;
+typedef void chan_item_fn(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p, chan_items *it,
+                          const chan_item *row);
+
+struct chan_item {
+    const char *key;
+    chan_item_fn *parse;
+    size_t at;              /* offsetof(chan_items, <the item>) */
+    const mylc_word *words; /* item_word: its words */
+    size_t field;           /* item_word: offsetof(mylc_channel, <the value>) */
+};
+
+/* A codec by name, as 'codec' or after 'carries T' (the value in p). */
+static void codec_value(mylc_ctx *c, mylc_schema *s, mylc_channel *ch, mylc_prop *p)
+{
+    mylc_word words[MYLC_CODEC_COUNT + 1] = {{NULL, 0, NULL}};
+    for (uint32_t k = 0; k < MYLC_CODEC_COUNT; k++)
+        words[k] = (mylc_word){mylc_codecs[k].name, k, NULL};
+    const mylc_word *w = word(c, s, p, words);
+    if (w)
+        ch->codec = (mylc_codec)w->value;
+}
+
+static void item_carries(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p, chan_items *it,
+                         const chan_item *row)
+{
+    (void)row;
+    mylc_channel *ch = &d->chan;
+    mylc_value *v = p->args;
+    if (!v) {
+        ERR(c, s, p->off, "'carries' needs a type");
+        return;
+    }
+    if (v->kind != MYLC_V_IDENT) {
+        ERR(c, s, v->off, "'carries' needs a type name");
+        return;
+    }
+    ch->carries.name = v->text;
+    ch->carries.off = v->off;
+    ch->has_carries = true;
+    if (mylc_str_eq(v->text, "bytes")) {
+        ch->carries.base = MYLC_T_BYTES;
+    } else if (mylc_builtin_lookup(v->text) != MYLC_T_NONE) {
+        ERR(c, s, v->off, "a channel carries an event, a table, a struct or bytes, not '%.*s'",
+            S(v->text));
+        ch->has_carries = false;
+    } else {
+        ch->carries.decl = mylc_lookup(c, s, v->text, v->off, true);
+        ch->carries.base = ch->carries.decl ? MYLC_T_NAMED : MYLC_T_NONE;
+        if (!ch->carries.decl)
+            ch->has_carries = false;
+    }
+    v = v->next;
+    if (v && v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "codec")) {
+        mylc_prop tmp = *p;
+        tmp.key = v->text;
+        tmp.args = v->next;
+        it->codec_given = true;
+        it->codec_off = v->off;
+        if (v->next)
+            codec_value(c, s, ch, &tmp);
+        else
+            ERR(c, s, v->off, "'codec' needs a value (raw, compact or flatbuffers)");
+    } else if (v) {
+        ERR(c, s, v->off, "unexpected '%.*s' after the carried type (expected 'codec' or ';')",
+            (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p);
+    }
+}
+
+static void item_codec(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p, chan_items *it,
+                       const chan_item *row)
+{
+    (void)row;
+    if (it->codec_given) {
+        ERR(c, s, p->off, "codec given twice");
+        NOTE(c, s, it->codec_off, "first given here");
+        return;
+    }
+    it->codec_given = true;
+    it->codec_off = p->off;
+    codec_value(c, s, &d->chan, p);
+}
+
+static void item_capacity(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p, chan_items *it,
+                          const chan_item *row)
+{
+    (void)it;
+    (void)row;
+    uint64_t x;
+    if (!one_arg(c, s, p) || !parse_uint(c, s, p->args, true, &x))
+        return;
+    if (!is_pow2(x)) {
+        uint64_t up = 1;
+        while (up < x && up < (UINT64_C(1) << 32))
+            up <<= 1;
+        ERR(c, s, p->args->off, "capacity %llu is not a power of two (try %llu)",
+            (unsigned long long)x, (unsigned long long)up);
+    } else if (x < 2 || x > (UINT64_C(1) << 32)) {
+        ERR(c, s, p->args->off, "capacity %llu is out of range (2 to 4Gi events)",
+            (unsigned long long)x);
+    } else {
+        d->chan.capacity = x;
+    }
+}
+
+/* producers, backing, wait, mode: a word, stored as the runtime's value. */
+static void item_word(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p, chan_items *it,
+                      const chan_item *row)
+{
+    (void)it;
+    const mylc_word *w = word(c, s, p, row->words);
+    if (w)
+        *(uint32_t *)(void *)((char *)&d->chan + row->field) = w->value;
+}
+
+static void item_frame(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p, chan_items *it,
+                       const chan_item *row)
+{
+    (void)it;
+    (void)row;
+    if (one_arg(c, s, p) && frame_size(c, s, p->args, &d->chan.frames[0]))
+        d->chan.nframes = 1;
+}
+
+static void item_frames(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p, chan_items *it,
+                        const chan_item *row)
+{
+    (void)it;
+    (void)row;
+    mylc_channel *ch = &d->chan;
+    unsigned n = 0;
+    bool ok = true;
+    for (mylc_value *v = p->args; v && ok; v = v->next) {
+        if (n == MYLC_MAX_FRAMES) {
+            ERR(c, s, v->off, "at most %d frame size classes", MYLC_MAX_FRAMES);
+            ok = false;
+            break;
+        }
+        ok = frame_size(c, s, v, &ch->frames[n]);
+        if (ok && n && ch->frames[n] <= ch->frames[n - 1]) {
+            ERR(c, s, v->off, "frame sizes must be listed in increasing order");
+            ok = false;
+        }
+        n++;
+    }
+    if (!p->args)
+        ERR(c, s, p->off, "'frames' needs one or more sizes");
+    else if (ok)
+        ch->nframes = n;
+    ch->classes = true;
+}
+
+static void item_lanes(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p, chan_items *it,
+                       const chan_item *row)
+{
+    (void)it;
+    (void)row;
+    mylc_channel *ch = &d->chan;
+    unsigned n = 0;
+    if (!p->args)
+        ERR(c, s, p->off, "'lanes' needs one or more lane names");
+    for (mylc_value *v = p->args; v; v = v->next) {
+        if (v->kind != MYLC_V_IDENT || memchr(v->text.p, '.', v->text.n)) {
+            ERR(c, s, v->off, "a lane name must be an identifier");
+            break;
+        }
+        if (n == MYLC_MAX_LANES) {
+            ERR(c, s, v->off, "at most %d lanes", MYLC_MAX_LANES);
+            break;
+        }
+        /* A lane names a segment ("<channel>.<lane>"); the runtime takes
+         * names of up to 32 bytes. */
+        if (v->text.n > 32)
+            ERR(c, s, v->off, "a lane name has at most 32 characters");
+        for (mylc_value *q = p->args; q != v; q = q->next)
+            if (mylc_str_same(q->text, v->text)) {
+                ERR(c, s, v->off, "duplicate lane '%.*s'", S(v->text));
+                NOTE(c, s, q->off, "first listed here");
+            }
+        ch->lanes[n++] = v->text;
+    }
+    ch->nlanes = n;
+}
+
+static void item_max_message(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p,
+                             chan_items *it, const chan_item *row)
+{
+    (void)it;
+    (void)row;
+    uint64_t x;
+    if (one_arg(c, s, p) && parse_uint(c, s, p->args, true, &x)) {
+        if (x == 0 || x > (UINT64_C(1) << 30))
+            ERR(c, s, p->args->off, "max_message must be from 1 byte to 1 GiB");
+        else
+            d->chan.max_message = x;
+    }
+}
+
+#define ITEM(k, fn)                                                                                \
+    {                                                                                              \
+#k, fn, offsetof(chan_items, k), NULL, 0                                                   \
+    }
+#define WORD_ITEM(k, words)                                                                        \
+    {                                                                                              \
+#k, item_word, offsetof(chan_items, k), words, offsetof(mylc_channel, k)                   \
+    }
+/* In the order the "unknown channel property" message lists them. */
+static const chan_item chan_items_table[] = {
+    ITEM(carries, item_carries),
+    ITEM(capacity, item_capacity),
+    WORD_ITEM(producers, mylc_producers_words),
+    WORD_ITEM(backing, mylc_backing_words),
+    WORD_ITEM(wait, mylc_wait_words),
+    WORD_ITEM(mode, mylc_mode_words),
+    ITEM(codec, item_codec),
+    ITEM(frame, item_frame),
+    ITEM(frames, item_frames),
+    ITEM(lanes, item_lanes),
+    ITEM(max_message, item_max_message),
+};
+#undef ITEM
+#undef WORD_ITEM
+#define NITEMS (sizeof chan_items_table / sizeof chan_items_table[0])
+
+static void unknown_item(mylc_ctx *c, mylc_schema *s, mylc_prop *p)
+{
+    mylc_buf b = {0};
+    for (size_t i = 0; i < NITEMS; i++)
+        mylc_buf_printf(&b, "%s%s",
+                        i == 0           ? ""
+                        : i + 1 < NITEMS ? ", "
+                                         : " or ",
+                        chan_items_table[i].key);
+    ERR(c, s, p->off, "unknown channel property '%.*s' (expected %s)", S(p->key), b.p);
+    mylc_buf_free(&b);
+}
+
 static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
     mylc_channel *ch = &d->chan;
+    /* the runtime's defaults (myelon/ring.h, myl_ring_opts) */
     ch->capacity = 4096;
-    ch->producers = 1;
-    ch->backing = 0;
-    ch->wait = 4;
-    ch->mode = 1;
-    bool codec_given = false;
-    uint32_t codec_off = 0;
-    mylc_prop *frame = NULL, *frames = NULL, *maxm = NULL, *carries = NULL;
-    mylc_prop *mode_p = NULL, *prod_p = NULL, *lanes = NULL;
+    ch->producers = MYL_PRODUCERS_SINGLE;
+    ch->backing = MYL_BACKING_SHM;
+    ch->wait = MYL_WAIT_HYBRID;
+    ch->mode = MYL_MODE_GATED;
+    chan_items it = {0};
     check_member_name(c, s, d->name, d->off, "channel");
     for (mylc_prop *p = d->props; p && !c->stop; p = p->next) {
         if (p->route) {
@@ -915,179 +1161,38 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         }
         if (dup_key(c, s, d, p))
             continue;
-        unsigned w;
-        if (mylc_str_eq(p->key, "carries")) {
-            carries = p;
-            mylc_value *v = p->args;
-            if (!v) {
-                ERR(c, s, p->off, "'carries' needs a type");
-                continue;
-            }
-            if (v->kind != MYLC_V_IDENT) {
-                ERR(c, s, v->off, "'carries' needs a type name");
-                continue;
-            }
-            ch->carries.name = v->text;
-            ch->carries.off = v->off;
-            ch->has_carries = true;
-            if (mylc_str_eq(v->text, "bytes")) {
-                ch->carries.base = MYLC_T_BYTES;
-            } else if (mylc_builtin_lookup(v->text) != MYLC_T_NONE) {
-                ERR(c, s, v->off,
-                    "a channel carries an event, a table, a struct or bytes, not '%.*s'",
-                    S(v->text));
-                ch->has_carries = false;
-            } else {
-                ch->carries.decl = mylc_lookup(c, s, v->text, v->off, true);
-                ch->carries.base = ch->carries.decl ? MYLC_T_NAMED : MYLC_T_NONE;
-                if (!ch->carries.decl)
-                    ch->has_carries = false;
-            }
-            v = v->next;
-            if (v && v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "codec")) {
-                mylc_prop tmp = *p;
-                tmp.key = v->text;
-                tmp.args = v->next;
-                codec_given = true;
-                codec_off = v->off;
-                w = v->next ? word(c, s, &tmp, k_codec) : 0;
-                if (!v->next)
-                    ERR(c, s, v->off, "'codec' needs a value (raw, compact or flatbuffers)");
-                if (w)
-                    ch->codec = (mylc_codec)(w - 1);
-            } else if (v) {
-                ERR(c, s, v->off,
-                    "unexpected '%.*s' after the carried type (expected 'codec' or ';')",
-                    (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p);
-            }
-        } else if (mylc_str_eq(p->key, "codec")) {
-            if (codec_given) {
-                ERR(c, s, p->off, "codec given twice");
-                NOTE(c, s, codec_off, "first given here");
-                continue;
-            }
-            codec_given = true;
-            codec_off = p->off;
-            if ((w = word(c, s, p, k_codec)))
-                ch->codec = (mylc_codec)(w - 1);
-        } else if (mylc_str_eq(p->key, "capacity")) {
-            uint64_t x;
-            if (!one_arg(c, s, p) || !parse_uint(c, s, p->args, true, &x))
-                continue;
-            if (!is_pow2(x)) {
-                uint64_t up = 1;
-                while (up < x && up < (UINT64_C(1) << 32))
-                    up <<= 1;
-                ERR(c, s, p->args->off, "capacity %llu is not a power of two (try %llu)",
-                    (unsigned long long)x, (unsigned long long)up);
-            } else if (x < 2 || x > (UINT64_C(1) << 32)) {
-                ERR(c, s, p->args->off, "capacity %llu is out of range (2 to 4Gi events)",
-                    (unsigned long long)x);
-            } else {
-                ch->capacity = x;
-            }
-        } else if (mylc_str_eq(p->key, "producers")) {
-            prod_p = p;
-            if ((w = word(c, s, p, k_producers)))
-                ch->producers = w;
-        } else if (mylc_str_eq(p->key, "backing")) {
-            if ((w = word(c, s, p, k_backing)))
-                ch->backing = w - 1;
-        } else if (mylc_str_eq(p->key, "wait")) {
-            if ((w = word(c, s, p, k_wait)))
-                ch->wait = w;
-        } else if (mylc_str_eq(p->key, "mode")) {
-            mode_p = p;
-            if ((w = word(c, s, p, k_mode)))
-                ch->mode = w;
-        } else if (mylc_str_eq(p->key, "frame")) {
-            frame = p;
-            if (one_arg(c, s, p) && frame_size(c, s, p->args, &ch->frames[0]))
-                ch->nframes = 1;
-        } else if (mylc_str_eq(p->key, "frames")) {
-            frames = p;
-            unsigned n = 0;
-            bool ok = true;
-            for (mylc_value *v = p->args; v && ok; v = v->next) {
-                if (n == MYLC_MAX_FRAMES) {
-                    ERR(c, s, v->off, "at most %d frame size classes", MYLC_MAX_FRAMES);
-                    ok = false;
-                    break;
-                }
-                ok = frame_size(c, s, v, &ch->frames[n]);
-                if (ok && n && ch->frames[n] <= ch->frames[n - 1]) {
-                    ERR(c, s, v->off, "frame sizes must be listed in increasing order");
-                    ok = false;
-                }
-                n++;
-            }
-            if (!p->args)
-                ERR(c, s, p->off, "'frames' needs one or more sizes");
-            else if (ok)
-                ch->nframes = n;
-            ch->classes = true;
-        } else if (mylc_str_eq(p->key, "lanes")) {
-            lanes = p;
-            unsigned n = 0;
-            if (!p->args)
-                ERR(c, s, p->off, "'lanes' needs one or more lane names");
-            for (mylc_value *v = p->args; v; v = v->next) {
-                if (v->kind != MYLC_V_IDENT || memchr(v->text.p, '.', v->text.n)) {
-                    ERR(c, s, v->off, "a lane name must be an identifier");
-                    break;
-                }
-                if (n == MYLC_MAX_LANES) {
-                    ERR(c, s, v->off, "at most %d lanes", MYLC_MAX_LANES);
-                    break;
-                }
-                /* A lane names a segment ("<channel>.<lane>"); the runtime
-                 * takes names of up to 32 bytes. */
-                if (v->text.n > 32)
-                    ERR(c, s, v->off, "a lane name has at most 32 characters");
-                for (mylc_value *q = p->args; q != v; q = q->next)
-                    if (mylc_str_same(q->text, v->text)) {
-                        ERR(c, s, v->off, "duplicate lane '%.*s'", S(v->text));
-                        NOTE(c, s, q->off, "first listed here");
-                    }
-                ch->lanes[n++] = v->text;
-            }
-            ch->nlanes = n;
-        } else if (mylc_str_eq(p->key, "max_message")) {
-            maxm = p;
-            uint64_t x;
-            if (one_arg(c, s, p) && parse_uint(c, s, p->args, true, &x)) {
-                if (x == 0 || x > (UINT64_C(1) << 30))
-                    ERR(c, s, p->args->off, "max_message must be from 1 byte to 1 GiB");
-                else
-                    ch->max_message = x;
-            }
-        } else {
-            ERR(c, s, p->off,
-                "unknown channel property '%.*s' (expected carries, capacity, producers, backing, "
-                "wait, mode, codec, frame, frames, lanes or max_message)",
-                S(p->key));
+        const chan_item *row = NULL;
+        for (size_t i = 0; i < NITEMS && !row; i++)
+            if (mylc_str_eq(p->key, chan_items_table[i].key))
+                row = &chan_items_table[i];
+        if (!row) {
+            unknown_item(c, s, p);
+            continue;
         }
+        *(mylc_prop **)(void *)((char *)&it + row->at) = p;
+        row->parse(c, s, d, p, &it, row);
     }
     if (c->stop)
         return;
     /* The runtime refuses lossy multi-producer rings (docs/ARCHITECTURE.md,
      * "Lossy rings are single-producer"). */
-    if (mode_p && prod_p && ch->mode == 2 && ch->producers == 2) {
-        ERR(c, s, mode_p->off,
+    if (it.mode && it.producers && ch->mode == MYL_MODE_LOSSY &&
+        ch->producers == MYL_PRODUCERS_MULTI) {
+        ERR(c, s, it.mode->off,
             "a lossy channel has a single producer: a second one, preempted between claim and "
             "publish, could tear an event that no reader can detect");
-        NOTE(c, s, prod_p->off, "'producers multi' is here");
+        NOTE(c, s, it.producers->off, "'producers multi' is here");
     }
-    if (frame && frames) {
-        ERR(c, s, frames->off, "a channel has either 'frame' or 'frames', not both");
-        NOTE(c, s, frame->off, "'frame' is here");
+    if (it.frame && it.frames) {
+        ERR(c, s, it.frames->off, "a channel has either 'frame' or 'frames', not both");
+        NOTE(c, s, it.frame->off, "'frame' is here");
     }
-    if (lanes && frames) {
-        ERR(c, s, frames->off,
+    if (it.lanes && it.frames) {
+        ERR(c, s, it.frames->off,
             "a channel with lanes has one frame size for every lane ('frame N'), not size classes");
-        NOTE(c, s, lanes->off, "'lanes' is here");
+        NOTE(c, s, it.lanes->off, "'lanes' is here");
     }
-    if (!carries) {
+    if (!it.carries) {
         ERR(c, s, d->off, "channel '%.*s' needs a 'carries' item", S(d->name));
         return;
     }
@@ -1095,28 +1200,30 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         return;
     mylc_decl *x = ch->carries.decl;
     if (ch->carries.base == MYLC_T_BYTES) {
-        if (codec_given) {
-            ERR(c, s, codec_off, "a channel that carries bytes has no codec");
+        if (it.codec_given) {
+            ERR(c, s, it.codec_off, "a channel that carries bytes has no codec");
             return;
         }
         ch->codec = MYLC_CODEC_RAW;
         ch->framed = true;
     } else if (x->kind == MYLC_D_EVENT) {
         if (ch->codec == MYLC_CODEC_FLATBUFFERS) {
-            ERR(c, s, codec_off, "codec flatbuffers needs a table; '%.*s' is an event", S(x->name));
+            ERR(c, s, it.codec_off, "codec flatbuffers needs a table; '%.*s' is an event",
+                S(x->name));
             return;
         }
         ch->framed = ch->codec != MYLC_CODEC_RAW;
     } else if (x->kind == MYLC_D_TABLE || x->kind == MYLC_D_STRUCT) {
         bool tab = x->kind == MYLC_D_TABLE;
-        if (!codec_given) {
+        if (!it.codec_given) {
             /* a FlatBuffer's root is a table: structs travel compact */
             ch->codec = tab ? MYLC_CODEC_FLATBUFFERS : MYLC_CODEC_COMPACT;
         } else if (ch->codec == MYLC_CODEC_RAW) {
-            ERR(c, s, codec_off, "codec raw needs an event; '%.*s' is %s", S(x->name), a_kind(x));
+            ERR(c, s, it.codec_off, "codec raw needs an event; '%.*s' is %s", S(x->name),
+                a_kind(x));
             return;
         } else if (ch->codec == MYLC_CODEC_FLATBUFFERS && !tab) {
-            ERR(c, s, codec_off,
+            ERR(c, s, it.codec_off,
                 "codec flatbuffers needs a table (a FlatBuffer's root is a table); '%.*s' is a "
                 "struct: carry it in a table, or use codec compact",
                 S(x->name));
@@ -1130,7 +1237,10 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         return;
     }
     if (!ch->framed) {
-        mylc_prop *bad = frame ? frame : frames ? frames : maxm ? maxm : lanes;
+        mylc_prop *bad = it.frame         ? it.frame
+                         : it.frames      ? it.frames
+                         : it.max_message ? it.max_message
+                                          : it.lanes;
         if (bad)
             ERR(c, s, bad->off,
                 "'%.*s' applies to channels of variable-size messages; this one carries event "
@@ -1139,28 +1249,29 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         claim_channel_names(c, s, d);
         return;
     }
-    if (!ch->nframes && !frame && !frames) {
+    if (!ch->nframes && !it.frame && !it.frames) {
         ch->nframes = 1;
         ch->frames[0] = 1024;
     }
     uint64_t largest = ch->nframes ? ch->frames[ch->nframes - 1] : 1024;
-    if (!ch->max_message && !maxm)
+    if (!ch->max_message && !it.max_message)
         ch->max_message = largest > (UINT64_C(1) << 20) ? largest : (UINT64_C(1) << 20);
     else if (ch->max_message && ch->max_message < largest)
-        ERR(c, s, maxm->args->off, "max_message %llu is smaller than the largest frame (%llu)",
+        ERR(c, s, it.max_message->args->off,
+            "max_message %llu is smaller than the largest frame (%llu)",
             (unsigned long long)ch->max_message, (unsigned long long)largest);
-    /* Multi-producer rings claim a message's frames at once, so that no
-     * other producer's frames interleave: a message must fit half the
+    /* Multi-producer rings claim a message's it.frames at once, so that no
+     * other producer's it.frames interleave: a message must fit half the
      * ring (the runtime's limit; for size classes, of the largest class). */
     uint64_t one_claim = (ch->capacity / 2) * (largest - MYL_FRAME_HDR_SIZE);
-    if (ch->producers == 2 && ch->max_message > one_claim) {
-        mylc_prop *at = maxm ? maxm : prod_p ? prod_p : d->props;
+    if (ch->producers == MYL_PRODUCERS_MULTI && ch->max_message > one_claim) {
+        mylc_prop *at = it.max_message ? it.max_message : it.producers ? it.producers : d->props;
         ERR(c, s, at ? at->off : d->off,
             "max_message %llu does not fit half the ring (%llu frames of %llu data bytes = %llu), "
             "which a multi-producer channel claims at once",
             (unsigned long long)ch->max_message, (unsigned long long)(ch->capacity / 2),
             (unsigned long long)(largest - MYL_FRAME_HDR_SIZE), (unsigned long long)one_claim);
-        if (!maxm)
+        if (!it.max_message)
             NOTE(c, s, d->off, "the default max_message is max(1 MiB, the largest frame)");
     }
     ch->slot_size = largest;

@@ -104,8 +104,6 @@ void mylc_dump_ast(mylc_schema *s, mylc_buf *out)
     }
 }
 
-static const char *const wait_names[] = {"", "spin", "yield", "block", "hybrid"};
-
 void mylc_dump_schema(mylc_schema *s, mylc_buf *out)
 {
     mylc_buf_printf(out, "schema %s package %s prefix %s fingerprint 0x%016llx\n", s->file->path,
@@ -151,9 +149,11 @@ void mylc_dump_schema(mylc_schema *s, mylc_buf *out)
                             "backing %s slot %llu",
                             S(ch->carries.name), mylc_codecs[ch->codec].name,
                             (unsigned long long)ch->capacity,
-                            ch->producers == 2 ? "multi" : "single",
-                            ch->mode == 2 ? "lossy" : "gated", wait_names[ch->wait],
-                            ch->backing ? "mmap" : "shm", (unsigned long long)ch->slot_size);
+                            mylc_word_of(mylc_producers_words, ch->producers)->word,
+                            mylc_word_of(mylc_mode_words, ch->mode)->word,
+                            mylc_word_of(mylc_wait_words, ch->wait)->word,
+                            mylc_word_of(mylc_backing_words, ch->backing)->word,
+                            (unsigned long long)ch->slot_size);
             if (ch->framed) {
                 mylc_buf_puts(out, " frames");
                 for (uint32_t i = 0; i < ch->nframes; i++)

@@ -205,12 +205,6 @@ static void emit_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, const char *sec)
     mylc_buf_free(&asserts);
 }
 
-static const char *const producers_names[] = {"", "MYL_PRODUCERS_SINGLE", "MYL_PRODUCERS_MULTI"};
-static const char *const mode_names[] = {"", "MYL_MODE_GATED", "MYL_MODE_LOSSY"};
-static const char *const wait_names[] = {"", "MYL_WAIT_SPIN", "MYL_WAIT_YIELD", "MYL_WAIT_BLOCK",
-                                         "MYL_WAIT_HYBRID"};
-static const char *const backing_names[] = {"MYL_BACKING_SHM", "MYL_BACKING_FILE"};
-
 /* A brace-enclosed initializer list "{a, b, c}" in a layout clang-format
  * keeps: on the line of its declaration if it fits, else one item per
  * line, each with an aligned comment giving its index (without the
@@ -1004,10 +998,10 @@ static void emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, m
         {"LABEL", fmt(c, "%s.%.*s", s->pkg, (int)d->name.n, d->name.p)},
         {"FP", fmt(c, "0x%016llx", (unsigned long long)ch->fingerprint)},
         {"CAPACITY", fmt(c, "%llu", (unsigned long long)ch->capacity)},
-        {"PRODUCERS", producers_names[ch->producers]},
-        {"MODE", mode_names[ch->mode]},
-        {"WAIT", wait_names[ch->wait]},
-        {"BACKING", backing_names[ch->backing]},
+        {"PRODUCERS", mylc_word_of(mylc_producers_words, ch->producers)->macro},
+        {"MODE", mylc_word_of(mylc_mode_words, ch->mode)->macro},
+        {"WAIT", mylc_word_of(mylc_wait_words, ch->wait)->macro},
+        {"BACKING", mylc_word_of(mylc_backing_words, ch->backing)->macro},
         {"FRAME",
          ch->nframes ? fmt(c, "%llu", (unsigned long long)ch->frames[ch->nframes - 1]) : ""},
         {"MAXMSG", fmt(c, "%llu", (unsigned long long)ch->max_message)},

@@ -261,10 +261,11 @@ typedef struct mylc_channel {
     bool has_carries;
     mylc_codec codec;
     uint64_t capacity;
-    uint32_t producers; /* 1 single, 2 multi (the runtime's values) */
-    uint32_t backing;   /* 0 shm, 1 mmap */
-    uint32_t wait;      /* 1 spin, 2 yield, 3 block, 4 hybrid */
-    uint32_t mode;      /* 1 gated, 2 lossy */
+    /* the runtime's values (myelon/ring.h; mylc_*_words in binding.c) */
+    uint32_t producers; /* MYL_PRODUCERS_* */
+    uint32_t backing;   /* MYL_BACKING_* */
+    uint32_t wait;      /* MYL_WAIT_* */
+    uint32_t mode;      /* MYL_MODE_* */
     bool framed;        /* variable-size messages (frames) */
     bool classes;       /* 'frames': a size-class group (even of one size) */
     uint32_t nframes;
@@ -306,6 +307,22 @@ typedef struct mylc_codec_row {
     unsigned carries; /* 1u << mylc_decl_kind it encodes over frames */
     mylc_codec_part over[MYLC_CS_COUNT];
 } mylc_codec_row;
+
+/* A word of a channel property (producers, backing, wait, mode), the
+ * runtime's value for it (myelon/ring.h) and the macro generated code
+ * names that value by. Lists end with a NULL word. */
+typedef struct mylc_word {
+    const char *word;
+    uint32_t value;
+    const char *macro;
+} mylc_word;
+
+extern const mylc_word mylc_producers_words[];
+extern const mylc_word mylc_backing_words[];
+extern const mylc_word mylc_wait_words[];
+extern const mylc_word mylc_mode_words[];
+/* The entry of list w with this value. */
+const mylc_word *mylc_word_of(const mylc_word *w, uint32_t value);
 
 extern const mylc_shape_row mylc_shapes[MYLC_CS_COUNT];
 extern const mylc_codec_row mylc_codecs[MYLC_CODEC_COUNT];
