@@ -85,6 +85,7 @@ const mylc_shape_row mylc_shapes[MYLC_CS_COUNT] = {
     [MYLC_CS_FRAMED] =
         {
             .name = "framed",
+            .framed = true,
             .header = "framed",
             .source = {"framed"},
             .suffixes = framed_suffixes,
@@ -92,6 +93,7 @@ const mylc_shape_row mylc_shapes[MYLC_CS_COUNT] = {
     [MYLC_CS_CLASSES] =
         {
             .name = "classes",
+            .framed = true,
             .header = "classes",
             .source = {"classes", "group", "classes_recv"},
             .ring = "cls",
@@ -100,6 +102,7 @@ const mylc_shape_row mylc_shapes[MYLC_CS_COUNT] = {
     [MYLC_CS_LANES] =
         {
             .name = "lanes",
+            .framed = true,
             .header = "lanes",
             .source = {"lanes", "group", "lanes_recv"},
             .ring = "lane",

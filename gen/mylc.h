@@ -293,6 +293,8 @@ typedef struct mylc_shape_row {
     const char *ring;            /* a group: what its receiver names a ring */
     const char *const *suffixes; /* NULL-terminated */
     bool lanes;                  /* also claims <channel>_LANE_<lane> */
+    bool framed;                 /* of frames: every codec with code over
+                                  * frames has code over it */
 } mylc_shape_row;
 
 /* A codec's code over one shape. */
