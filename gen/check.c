@@ -17,45 +17,6 @@
 #define NOTE(c, s, off, ...) mylc_note((c), (s)->file, (off), __VA_ARGS__)
 #define S(x) (int)(x).n, (x).p
 
-uint32_t mylc_builtin_size(mylc_builtin b)
-{
-    switch (b) {
-    case MYLC_T_U8:
-    case MYLC_T_I8:
-    case MYLC_T_BOOL:
-    case MYLC_T_CHAR:
-        return 1;
-    case MYLC_T_U16:
-    case MYLC_T_I16:
-        return 2;
-    case MYLC_T_U32:
-    case MYLC_T_I32:
-    case MYLC_T_F32:
-        return 4;
-    case MYLC_T_U64:
-    case MYLC_T_I64:
-    case MYLC_T_F64:
-        return 8;
-    default:
-        return 0;
-    }
-}
-
-bool mylc_builtin_is_int(mylc_builtin b)
-{
-    return b >= MYLC_T_U8 && b <= MYLC_T_I64;
-}
-
-bool mylc_builtin_is_signed(mylc_builtin b)
-{
-    return b >= MYLC_T_I8 && b <= MYLC_T_I64;
-}
-
-static bool is_scalar(mylc_builtin b)
-{
-    return b >= MYLC_T_U8 && b <= MYLC_T_BOOL;
-}
-
 /* ---- numbers ---- */
 
 /* Parses an integer literal (decimal or 0x hex) and, where sizes is true,
@@ -439,7 +400,7 @@ static bool field_is_scalar(const mylc_field *f)
         return false;
     if (f->type.base == MYLC_T_NAMED)
         return f->type.decl->kind == MYLC_D_ENUM;
-    return is_scalar(f->type.base);
+    return mylc_builtins[f->type.base].scalar;
 }
 
 static bool field_is_union(const mylc_field *f)

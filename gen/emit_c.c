@@ -50,38 +50,6 @@ static const char *fmt(mylc_ctx *c, const char *f, ...)
     return mylc_strdup(&c->arena, tmp, (size_t)n);
 }
 
-const char *mylc_builtin_ctype(mylc_builtin b)
-{
-    switch (b) {
-    case MYLC_T_U8:
-        return "uint8_t";
-    case MYLC_T_U16:
-        return "uint16_t";
-    case MYLC_T_U32:
-        return "uint32_t";
-    case MYLC_T_U64:
-        return "uint64_t";
-    case MYLC_T_I8:
-        return "int8_t";
-    case MYLC_T_I16:
-        return "int16_t";
-    case MYLC_T_I32:
-        return "int32_t";
-    case MYLC_T_I64:
-        return "int64_t";
-    case MYLC_T_F32:
-        return "float";
-    case MYLC_T_F64:
-        return "double";
-    case MYLC_T_BOOL:
-        return "bool";
-    case MYLC_T_CHAR:
-        return "char";
-    default:
-        return "void";
-    }
-}
-
 static const char *enum_literal(mylc_ctx *c, const mylc_decl *d, const mylc_enumval *e)
 {
     switch (d->under.base) {
@@ -281,17 +249,6 @@ static const char *scalar_ctype(const mylc_type *t)
     return t->base == MYLC_T_NAMED ? t->decl->cname : mylc_builtin_ctype(t->base);
 }
 
-/* The suffix of myl_fb_get_* / myl_fb_vec_* for a scalar. */
-static const char *get_suffix(mylc_builtin b)
-{
-    static const char *const names[] = {
-        [MYLC_T_U8] = "u8",   [MYLC_T_U16] = "u16", [MYLC_T_U32] = "u32",   [MYLC_T_U64] = "u64",
-        [MYLC_T_I8] = "i8",   [MYLC_T_I16] = "i16", [MYLC_T_I32] = "i32",   [MYLC_T_I64] = "i64",
-        [MYLC_T_F32] = "f32", [MYLC_T_F64] = "f64", [MYLC_T_BOOL] = "bool",
-    };
-    return b < sizeof names / sizeof names[0] && names[b] ? names[b] : "u8";
-}
-
 /* A C literal of an integer bit pattern of scalar type b. */
 static const char *int_literal(mylc_ctx *c, mylc_builtin b, uint64_t u)
 {
@@ -365,7 +322,7 @@ static void add_call(mylc_ctx *c, mylc_builtin b, const char **add, const char *
     switch (b) {
     case MYLC_T_F32:
     case MYLC_T_F64:
-        *add = get_suffix(b);
+        *add = mylc_builtins[b].fb;
         *arg = "v";
         return;
     case MYLC_T_BOOL:
@@ -441,7 +398,7 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
             atsec = "fb_at_scalar";
             crsec = "fb_create_scalar";
             e = scalar_ctype(t);
-            get = get_suffix(scalar_of(t));
+            get = mylc_builtins[scalar_of(t)].fb;
             size = fmt(c, "%u", mylc_builtin_size(scalar_of(t)));
         } else if (x->kind == MYLC_D_STRUCT) {
             atsec = "fb_at_struct";
@@ -477,7 +434,7 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
     } else if (is_fb_scalar(t)) {
         sec = "fb_scalar";
         ctype = scalar_ctype(t);
-        get = get_suffix(scalar_of(t));
+        get = mylc_builtins[scalar_of(t)].fb;
         def = default_literal(c, f);
         add_call(c, scalar_of(t), &add, &acast);
     } else if (x->kind == MYLC_D_STRUCT) {
@@ -614,67 +571,13 @@ static void emit_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
  * deprecated fields), one error check by the caller. docs/myl.md, "The
  * compact codec", is the wire format. */
 
-/* The cursor call that writes scalar b (an enum: its underlying type). */
-static const char *cput_scalar(mylc_builtin b)
-{
-    switch (b) {
-    case MYLC_T_U8:
-    case MYLC_T_CHAR:
-        return "myl_cenc_u8";
-    case MYLC_T_I8:
-        return "myl_cenc_i8";
-    case MYLC_T_BOOL:
-        return "myl_cenc_bool";
-    case MYLC_T_F32:
-        return "myl_cenc_f32";
-    case MYLC_T_F64:
-        return "myl_cenc_f64";
-    case MYLC_T_I16:
-    case MYLC_T_I32:
-    case MYLC_T_I64:
-        return "myl_cenc_svar";
-    default:
-        return "myl_cenc_uvar";
-    }
-}
-
-/* The cursor call that reads scalar b, range-checked for its type. */
-static const char *cget_scalar(mylc_builtin b)
-{
-    switch (b) {
-    case MYLC_T_U8:
-    case MYLC_T_CHAR:
-        return "myl_cdec_u8";
-    case MYLC_T_I8:
-        return "myl_cdec_i8";
-    case MYLC_T_BOOL:
-        return "myl_cdec_bool";
-    case MYLC_T_F32:
-        return "myl_cdec_f32";
-    case MYLC_T_F64:
-        return "myl_cdec_f64";
-    case MYLC_T_U16:
-        return "myl_cdec_uvar16";
-    case MYLC_T_U32:
-        return "myl_cdec_uvar32";
-    case MYLC_T_I16:
-        return "myl_cdec_svar16";
-    case MYLC_T_I32:
-        return "myl_cdec_svar32";
-    case MYLC_T_I64:
-        return "myl_cdec_svar";
-    default:
-        return "myl_cdec_uvar";
-    }
-}
-
 /* One value of type t (not an array or vector) at lvalue v. */
 static void cput_one(const mylc_type *t, const char *v, const char *ind, mylc_buf *o)
 {
     if (t->base == MYLC_T_NAMED && t->decl->kind != MYLC_D_ENUM)
         mylc_buf_printf(o, "%s%s_compact_put(e, &%s);\n", ind, t->decl->cname, v);
     else
-        mylc_buf_printf(o, "%s%s(e, %s);\n", ind, cput_scalar(scalar_of(t)), v);
+        mylc_buf_printf(o, "%s%s(e, %s);\n", ind, mylc_builtins[scalar_of(t)].cput, v);
 }
 
 static void cget_one(const mylc_type *t, const char *v, const char *ind, mylc_buf *o)
@@ -683,9 +586,9 @@ static void cget_one(const mylc_type *t, const char *v, const char *ind, mylc_bu
         mylc_buf_printf(o, "%s%s_compact_get(d, &%s);\n", ind, t->decl->cname, v);
     else if (t->base == MYLC_T_NAMED || t->base == MYLC_T_CHAR)
         mylc_buf_printf(o, "%s%s = (%s)%s(d);\n", ind, v, scalar_ctype(t),
-                        cget_scalar(scalar_of(t)));
+                        mylc_builtins[scalar_of(t)].cget);
     else
-        mylc_buf_printf(o, "%s%s = %s(d);\n", ind, v, cget_scalar(t->base));
+        mylc_buf_printf(o, "%s%s = %s(d);\n", ind, v, mylc_builtins[t->base].cget);
 }
 
 /* The fields of an event or struct, in their order. */

@@ -21,40 +21,6 @@
 #define FBS_MAX_ALIGN 32u
 #define FBS_MAX_ARRAY 65535u
 
-static const char *fbs_scalar(mylc_builtin b)
-{
-    switch (b) {
-    case MYLC_T_U8:
-        return "ubyte";
-    case MYLC_T_U16:
-        return "ushort";
-    case MYLC_T_U32:
-        return "uint";
-    case MYLC_T_U64:
-        return "ulong";
-    case MYLC_T_I8:
-        return "byte";
-    case MYLC_T_I16:
-        return "short";
-    case MYLC_T_I32:
-        return "int";
-    case MYLC_T_I64:
-        return "long";
-    case MYLC_T_F32:
-        return "float";
-    case MYLC_T_F64:
-        return "double";
-    case MYLC_T_BOOL:
-        return "bool";
-    case MYLC_T_CHAR:
-        return "byte";
-    case MYLC_T_STRING:
-        return "string";
-    default:
-        return NULL;
-    }
-}
-
 /* A declaration's name as seen from schema s: bare in its own package,
  * qualified by the package otherwise. */
 static void type_ref(mylc_buf *b, const mylc_schema *s, const mylc_decl *d)
@@ -69,7 +35,7 @@ static void base_ref(mylc_buf *b, const mylc_schema *s, const mylc_type *t)
     if (t->base == MYLC_T_NAMED)
         type_ref(b, s, t->decl);
     else
-        mylc_buf_puts(b, fbs_scalar(t->base));
+        mylc_buf_puts(b, mylc_builtins[t->base].fbs);
 }
 
 static int cmp_enumval(const void *pa, const void *pb)
@@ -102,7 +68,7 @@ static void emit_enum(const mylc_decl *d, mylc_buf *b)
     bool sgn = mylc_builtin_is_signed(d->under.base);
     qsort(v, n, sizeof *v, sgn ? cmp_enumval_signed : cmp_enumval);
     mylc_buf_printf(b, "\nenum %.*s : %s {\n", (int)d->name.n, d->name.p,
-                    fbs_scalar(d->under.base));
+                    mylc_builtins[d->under.base].fbs);
     for (size_t i = 0; i < n; i++) {
         if (sgn)
             mylc_buf_printf(b, "  %.*s = %lld", (int)v[i]->name.n, v[i]->name.p,

@@ -159,9 +159,9 @@ static void canon_default(const mylc_field *f, mylc_buf *b)
 {
     const mylc_type *t = &f->type;
     const mylc_value *v = f->dflt;
-    bool scalar = t->shape == MYLC_SHAPE_PLAIN &&
-                  (t->base == MYLC_T_NAMED ? t->decl->kind == MYLC_D_ENUM
-                                           : t->base >= MYLC_T_U8 && t->base <= MYLC_T_BOOL);
+    bool scalar =
+        t->shape == MYLC_SHAPE_PLAIN &&
+        (t->base == MYLC_T_NAMED ? t->decl->kind == MYLC_D_ENUM : mylc_builtins[t->base].scalar);
     if (!scalar)
         return;
     if (!v) {

@@ -509,6 +509,21 @@ mylc_decl *mylc_lookup(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off,
 mylc_builtin mylc_builtin_lookup(mylc_str name);
 const char *mylc_kind_name(mylc_decl_kind k);
 
+/* Facts about the built-in types (builtins.c), indexed by mylc_builtin;
+ * the functions below read the same table. */
+typedef struct mylc_builtin_row {
+    const char *name;  /* as written in a schema; NULL for NONE and NAMED */
+    const char *ctype; /* the C type; "void" if none */
+    uint32_t size;     /* bytes in an event or struct; 0 if not fixed */
+    bool is_int, is_signed;
+    bool scalar;      /* a table scalar (defaults, FlatBuffers inline) */
+    const char *fbs;  /* the FlatBuffers schema type; NULL if none */
+    const char *fb;   /* suffix of myl_fb_get_* and myl_fb_vec_* */
+    const char *cput; /* the compact cursor call that writes it */
+    const char *cget; /* the compact cursor call that reads it, range-checked */
+} mylc_builtin_row;
+extern const mylc_builtin_row mylc_builtins[MYLC_T_NAMED + 1];
+
 /* Layout helpers shared with the emitter. */
 const char *mylc_builtin_name(mylc_builtin b);
 const char *mylc_builtin_ctype(mylc_builtin b);

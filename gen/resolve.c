@@ -12,33 +12,6 @@
 
 #include "mylc.h"
 
-static const struct {
-    const char *name;
-    mylc_builtin b;
-} builtins[] = {
-    {"u8", MYLC_T_U8},         {"u16", MYLC_T_U16},     {"u32", MYLC_T_U32},
-    {"u64", MYLC_T_U64},       {"i8", MYLC_T_I8},       {"i16", MYLC_T_I16},
-    {"i32", MYLC_T_I32},       {"i64", MYLC_T_I64},     {"f32", MYLC_T_F32},
-    {"f64", MYLC_T_F64},       {"bool", MYLC_T_BOOL},   {"char", MYLC_T_CHAR},
-    {"string", MYLC_T_STRING}, {"bytes", MYLC_T_BYTES},
-};
-
-mylc_builtin mylc_builtin_lookup(mylc_str name)
-{
-    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-        if (mylc_str_eq(name, builtins[i].name))
-            return builtins[i].b;
-    return MYLC_T_NONE;
-}
-
-const char *mylc_builtin_name(mylc_builtin b)
-{
-    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-        if (builtins[i].b == b)
-            return builtins[i].name;
-    return "?";
-}
-
 /* The literal without quotes; only \" and \\ are escapes in paths. */
 static char *unquote(mylc_ctx *c, mylc_str lit)
 {
