@@ -15,6 +15,9 @@ read from their tokens after comments and literals are removed: a name
 used but declared nowhere would not compile, so the set is the set of
 names they declare (or use from imports).
 
+Then the same for MYELON_CLAIMS_SEEDS (default 200) random schemas made by
+the property test's generator (tests/gen/property/myl_property.py).
+
 Usage: check_claims.py MYELONC INCLUDE_DIR SCHEMA...
 """
 import os
@@ -36,35 +39,67 @@ def identifiers(text):
     return out
 
 
+def check(myelonc, incdir, schema, tmp):
+    """Compares the claims and the generated names of one schema: a list of
+    problems (empty if none), or None if myelonc diagnosed the schema."""
+    stem = os.path.basename(schema)[:-len('.myl')]
+    os.makedirs(tmp, exist_ok=True)
+    if subprocess.run([myelonc, '-o', tmp, '-I', incdir, schema],
+                      capture_output=True).returncode == 1:
+        return None
+    dump = subprocess.run([myelonc, '--dump-claims', '-I', incdir, schema], check=True,
+                          capture_output=True, text=True).stdout.splitlines()
+    prefix = dump[0].split(' ', 1)[1]
+    own = {ln.split(' ', 1)[1] for ln in dump[1:] if ln.startswith('own ')}
+    reserved = {ln.split(' ', 1)[1] for ln in dump[1:] if ln.startswith('reserved ')}
+    every = {ln.split(' ', 1)[1] for ln in dump[1:]}
+    generated = set()
+    for ext in ('.myl.h', '.myl.c'):
+        with open(os.path.join(tmp, stem + ext), encoding='utf-8') as f:
+            generated |= {i for i in identifiers(f.read()) if i.startswith(prefix + '_')}
+    problems = ['reserved but generated (claim it instead): ' + n
+                for n in sorted(reserved & generated)]
+    problems += ['claimed but not generated: ' + n for n in sorted(own - generated)]
+    problems += ['generated but not claimed: ' + n for n in sorted(generated - every)]
+    return problems
+
+
 def main():
     myelonc, incdir, schemas = sys.argv[1], sys.argv[2], sys.argv[3:]
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         for schema in schemas:
-            stem = os.path.basename(schema)[:-len('.myl')]
-            subprocess.run([myelonc, '-o', tmp, '-I', incdir, schema], check=True)
-            dump = subprocess.run([myelonc, '--dump-claims', '-I', incdir, schema], check=True,
-                                  capture_output=True, text=True).stdout.splitlines()
-            prefix = dump[0].split(' ', 1)[1]
-            own = {ln.split(' ', 1)[1] for ln in dump[1:] if ln.startswith('own ')}
-            reserved = {ln.split(' ', 1)[1] for ln in dump[1:] if ln.startswith('reserved ')}
-            every = {ln.split(' ', 1)[1] for ln in dump[1:]}
-            header = set()
-            for ext in ('.myl.h', '.myl.c'):
-                with open(os.path.join(tmp, stem + ext), encoding='utf-8') as f:
-                    header |= {i for i in identifiers(f.read()) if i.startswith(prefix + '_')}
-            missing = sorted(own - header)
-            unclaimed = sorted(header - every)
-            early = sorted(reserved & header)
-            for n in early:
-                print(f'{schema}: reserved but generated (claim it instead): {n}')
-            for n in missing:
-                print(f'{schema}: claimed but not generated: {n}')
-            for n in unclaimed:
-                print(f'{schema}: generated but not claimed: {n}')
-            failed = failed or bool(missing or unclaimed or early)
-            print(f'{schema}: {len(own)} names claimed, {len(header)} in the header'
-                  + ('' if missing or unclaimed or early else ': same'))
+            problems = check(myelonc, incdir, schema, tmp)
+            if problems is None:
+                print(f'{schema}: diagnosed by myelonc')
+                failed = True
+                continue
+            for p in problems:
+                print(f'{schema}: {p}')
+            failed = failed or bool(problems)
+            print(f'{schema}: ' + ('%d problems' % len(problems) if problems else 'same names'))
+        # Random schemas of the property test's generator, every construct
+        # and names of 1 to 48 characters.
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..',
+                                        'property'))
+        import myl_property  # noqa: E402
+        n = int(os.environ.get('MYELON_CLAIMS_SEEDS', '200'))
+        checked = 0
+        for seed in range(1, n + 1):
+            d = os.path.join(tmp, 's%d' % seed)
+            os.makedirs(d)
+            path, _ = myl_property.make_seed(seed, d)
+            problems = check(myelonc, d, path, os.path.join(d, 'out'))
+            if problems is None:
+                continue
+            checked += 1
+            for p in problems:
+                print(f'random seed {seed}: {p}')
+            failed = failed or bool(problems)
+        print(f'{checked} of {n} random schemas compiled and checked')
+        if n >= 20 and checked < n * 0.8:
+            print('too few random schemas compiled')
+            failed = True
     return 1 if failed else 0
 
 
