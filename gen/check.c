@@ -9,9 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "myelon/frame.h" /* MYL_FRAME_HDR_SIZE */
-#include "myelon/ring.h"  /* MYL_PRODUCERS_*, MYL_MODE_*, MYL_WAIT_*, MYL_BACKING_* */
+#include "myelon/frame.h"  /* MYL_FRAME_HDR_SIZE */
+#include "myelon/group.h"  /* MYL_GROUP_MAX */
+#include "myelon/layout.h" /* MYL_MAX_SLOT_SIZE, MYL_MAX_CAPACITY */
+#include "myelon/ring.h"   /* MYL_PRODUCERS_*, MYL_MODE_*, MYL_WAIT_*, MYL_BACKING_* */
 #include "mylc.h"
+
+/* myelonc's limits that are the runtime's (myelon/layout.h, group.h). */
+_Static_assert(MYLC_MAX_EVENT_SIZE == MYL_MAX_SLOT_SIZE, "an event fills one slot");
+_Static_assert(MYLC_MAX_FRAMES <= MYL_GROUP_MAX && MYLC_MAX_LANES <= MYL_GROUP_MAX,
+               "a group has at most MYL_GROUP_MAX rings");
 
 #define ERR(c, s, off, ...) mylc_error((c), (s)->file, (off), __VA_ARGS__)
 #define NOTE(c, s, off, ...) mylc_note((c), (s)->file, (off), __VA_ARGS__)
@@ -960,11 +967,11 @@ static void item_capacity(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *
         return;
     if (!is_pow2(x)) {
         uint64_t up = 1;
-        while (up < x && up < (UINT64_C(1) << 32))
+        while (up < x && up < MYL_MAX_CAPACITY)
             up <<= 1;
         ERR(c, s, p->args->off, "capacity %llu is not a power of two (try %llu)",
             (unsigned long long)x, (unsigned long long)up);
-    } else if (x < 2 || x > (UINT64_C(1) << 32)) {
+    } else if (x < 2 || x > MYL_MAX_CAPACITY) {
         ERR(c, s, p->args->off, "capacity %llu is out of range (2 to 4Gi events)",
             (unsigned long long)x);
     } else {
