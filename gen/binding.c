@@ -19,6 +19,7 @@ static const char *const ring_suffixes[] = {
     "desc",
     "create",
     "attach",
+    "unlink",
     "check",
     "producer",
     "producer_open",
@@ -42,25 +43,11 @@ static const char *const ring_suffixes[] = {
 };
 
 static const char *const framed_suffixes[] = {
-    "desc",
-    "frame_opts",
-    "create",
-    "attach",
-    "check",
-    "sender",
-    "sender_open",
-    "sender_close",
-    "sender_send",
-    "sender_claim",
-    "sender_claim_data",
-    "sender_commit",
-    "sender_abort",
-    "receiver",
-    "receiver_open",
-    "receiver_close",
-    "receiver_recv",
-    "receiver_release",
-    NULL,
+    "desc",           "frame_opts",    "create",           "attach",
+    "unlink",         "check",         "sender",           "sender_open",
+    "sender_close",   "sender_send",   "sender_claim",     "sender_claim_data",
+    "sender_commit",  "sender_abort",  "receiver",         "receiver_open",
+    "receiver_close", "receiver_recv", "receiver_release", NULL,
 };
 
 /* Size classes and lanes: a group of framed rings. */
