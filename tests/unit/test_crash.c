@@ -49,6 +49,16 @@ static myl_ring *attach(const myl_ring_opts *o)
     return r;
 }
 
+/* In a child: attach and open a producer, or exit. */
+static myl_producer *child_producer(const ctx *x, myl_ring **r)
+{
+    *r = attach(x->o);
+    myl_producer *p;
+    if (myl_producer_open(*r, NULL, &p) != 0)
+        _exit(4);
+    return p;
+}
+
 static myl_ring_opts mp_opts(const char *tag, uint32_t max_producers, uint64_t capacity)
 {
     myl_ring_opts o = myl_ut_opts(tag, MYL_BACKING_SHM);
@@ -64,10 +74,8 @@ static myl_ring_opts mp_opts(const char *tag, uint32_t max_producers, uint64_t c
 static void claim_and_die(void *arg)
 {
     ctx *x = arg;
-    myl_ring *r = attach(x->o);
-    myl_producer *p;
-    if (myl_producer_open(r, NULL, &p) != 0)
-        _exit(4);
+    myl_ring *r;
+    myl_producer *p = child_producer(x, &r);
     for (uint32_t i = 0; i < x->n; i++) {
         uint64_t s;
         if (myl_producer_try_claim(p, 1, &s) != 0)
@@ -81,10 +89,8 @@ static void claim_and_die(void *arg)
 static void claim_unmarked_and_die(void *arg)
 {
     ctx *x = arg;
-    myl_ring *r = attach(x->o);
-    myl_producer *p;
-    if (myl_producer_open(r, NULL, &p) != 0)
-        _exit(4);
+    myl_ring *r;
+    (void)child_producer(x, &r); /* registered: its death is seen */
     atomic_fetch_add_explicit(&r->hdr->claim, x->n, memory_order_acq_rel);
     raise(SIGKILL);
 }
@@ -344,10 +350,8 @@ static void test_producer_killed_in_open(void **state)
 static void publish_without_cursor(void *arg)
 {
     ctx *x = arg;
-    myl_ring *r = attach(x->o);
-    myl_producer *p;
-    if (myl_producer_open(r, NULL, &p) != 0)
-        _exit(4);
+    myl_ring *r;
+    myl_producer *p = child_producer(x, &r);
     uint64_t s;
     if (myl_producer_try_claim(p, x->n, &s) != 0)
         _exit(5);
