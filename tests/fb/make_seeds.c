@@ -12,7 +12,11 @@
 static int write_file(const char *dir, const char *name, const void *p, size_t n)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int n_path = snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (n_path < 0 || (size_t)n_path >= sizeof path) {
+        fprintf(stderr, "path too long: %s/%s\n", dir, name);
+        return 1;
+    }
     FILE *f = fopen(path, "wb");
     if (!f || fwrite(p, 1, n, f) != n) {
         perror(path);
