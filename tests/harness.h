@@ -39,15 +39,19 @@ static inline int myl_test_run(const char *group, const struct CMUnitTest *tests
     const char *only = getenv("MYL_TEST_ONLY");
     const char *tmo = getenv("MYL_TEST_TIMEOUT");
     unsigned timeout = tmo ? (unsigned)atoi(tmo) : MYL_TEST_CASE_TIMEOUT;
-    size_t failed = 0, passed = 0, skipped = 0;
+    size_t failed = 0, passed = 0, skipped = 0, selected = 0;
     for (size_t i = 0; i < n; i++) {
         if (only && strcmp(only, tests[i].name) != 0)
             continue;
+        selected++;
         fflush(NULL);
         pid_t pid = fork();
         if (pid == 0) {
             alarm(timeout);
-            int rc = _cmocka_run_group_tests(tests[i].name, &tests[i], 1, NULL, NULL);
+            /* One case per child, through cmocka's public macro (it wants
+             * an array, whose size it takes). */
+            const struct CMUnitTest one[1] = {tests[i]};
+            int rc = cmocka_run_group_tests_name(tests[i].name, one, NULL, NULL);
             _exit(rc == 0 ? 0 : 1);
         }
         int st = 0;
@@ -67,6 +71,12 @@ static inline int myl_test_run(const char *group, const struct CMUnitTest *tests
         }
     }
     printf("%s: %zu passed, %zu failed, %zu skipped\n", group, passed, failed, skipped);
+    /* A filter that selects nothing is a typo or a renamed case: fail
+     * rather than report success for a run that tested nothing. */
+    if (selected == 0) {
+        printf("%s: no case named \"%s\" (MYL_TEST_ONLY)\n", group, only ? only : "");
+        return 1;
+    }
     if (failed)
         return 1;
     if (skipped && !passed)
