@@ -5,6 +5,7 @@
  * reports all independent problems. Channel, topology and pipeline bodies
  * are interpreted here from their generic "key args ;" items.
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,41 @@ static bool int_for_type(mylc_ctx *c, mylc_schema *s, const mylc_value *v, mylc_
         return false;
     }
     *bits = v->neg ? (uint64_t)0 - mag : mag;
+    return true;
+}
+
+/* A floating-point value for f32 or f64, range-checked as the C compiler
+ * will read the generated literal: a value that rounds to infinity, or a
+ * non-zero value that rounds to zero, is an error (gcc's -Woverflow: "floating
+ * constant exceeds range", "truncated to zero"). */
+static bool float_for_type(mylc_ctx *c, mylc_schema *s, const mylc_value *v, mylc_builtin t,
+                           const char *what)
+{
+    const char *text = mylc_strdup(&c->arena, v->text.p, v->text.n);
+    char *end = NULL;
+    bool is_inf, is_zero;
+    if (t == MYLC_T_F32) {
+        float x = strtof(text, &end);
+        is_inf = isinf(x);
+        is_zero = x == 0.0f;
+    } else {
+        double x = strtod(text, &end);
+        is_inf = isinf(x);
+        is_zero = x == 0.0;
+    }
+    int shown = (int)(v->text.n > 40 ? 40 : v->text.n);
+    if (end != text + v->text.n) {
+        ERR(c, s, v->off, "%s %.*s is not a number", what, shown, v->text.p);
+        return false;
+    }
+    /* Any non-zero digit before the exponent makes the value non-zero. */
+    size_t mant = strcspn(text, "eE");
+    bool nonzero = strcspn(text, "123456789") < mant;
+    if (is_inf || (is_zero && nonzero)) {
+        ERR(c, s, v->off, "%s %s%.*s is out of range of %s%s", what, v->neg ? "-" : "", shown,
+            v->text.p, mylc_builtin_name(t), is_inf ? "" : " (it would round to 0)");
+        return false;
+    }
     return true;
 }
 
@@ -469,6 +505,8 @@ static void check_default(mylc_ctx *c, mylc_schema *s, mylc_field *f)
             mylc_value tmp = *v;
             tmp.neg = false;
             parse_uint(c, s, &tmp, false, &x);
+        } else {
+            float_for_type(c, s, v, t->base, "default");
         }
         return;
     }
