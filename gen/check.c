@@ -456,18 +456,8 @@ static void check_default(mylc_ctx *c, mylc_schema *s, mylc_field *f)
 {
     mylc_value *v = f->dflt;
     mylc_type *t = &f->type;
-    if (!v) {
-        if (field_is_scalar(f) && t->base == MYLC_T_NAMED) {
-            bool zero = false;
-            for (mylc_enumval *e = t->decl->values; e; e = e->next)
-                zero |= e->u == 0;
-            if (!zero && t->decl->values)
-                ERR(c, s, f->off,
-                    "enum '%.*s' has no value 0, so field '%.*s' needs an explicit default",
-                    S(t->decl->name), S(f->name));
-        }
-        return;
-    }
+    if (!v)
+        return; /* an enum field without a value 0: check_enum_zero() */
     if (!field_is_scalar(f)) {
         ERR(c, s, v->off, "only scalar and enum fields can have a default value");
         return;
@@ -515,6 +505,38 @@ static void check_default(mylc_ctx *c, mylc_schema *s, mylc_field *f)
         return;
     }
     int_for_type(c, s, v, t->base, &bits, "default");
+}
+
+static bool enum_has_zero(const mylc_decl *e)
+{
+    for (const mylc_enumval *x = e->values; x; x = x->next)
+        if (x->u == 0)
+            return true;
+    return e->values == NULL; /* an enum without values is reported already */
+}
+
+/* A field of an enum type that has no value 0 starts as 0 all the same
+ * when nothing sets it: a table field without a default, and every field
+ * of a struct (FlatBuffers structs have no defaults; flatc rejects such a
+ * struct: "default value of 0 for field e is not part of enum E"). Run
+ * after every declaration was checked, because enum values are computed
+ * by check_enum() and an enum may be declared after its use. */
+static void check_enum_zero(mylc_ctx *c, mylc_schema *s, const mylc_decl *d)
+{
+    for (const mylc_field *f = d->fields; f; f = f->next) {
+        if (!field_is_scalar(f) || f->type.base != MYLC_T_NAMED || f->dflt ||
+            enum_has_zero(f->type.decl))
+            continue;
+        if (d->kind == MYLC_D_TABLE)
+            ERR(c, s, f->off,
+                "enum '%.*s' has no value 0, so field '%.*s' needs an explicit default",
+                S(f->type.decl->name), S(f->name));
+        else
+            ERR(c, s, f->off,
+                "enum '%.*s' has no value 0, so it cannot be the type of struct field '%.*s' "
+                "(struct fields have no defaults and start as 0)",
+                S(f->type.decl->name), S(f->name));
+    }
 }
 
 static const attr_spec event_attrs[] = {{"align", true}, {NULL, false}};
@@ -1550,6 +1572,9 @@ void mylc_check(mylc_ctx *c, mylc_schema *s)
             break;
         }
     }
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
+        if (d->kind == MYLC_D_TABLE || d->kind == MYLC_D_STRUCT)
+            check_enum_zero(c, s, d);
     mylc_decl *path[MYLC_MAX_NESTING];
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
         if ((d->kind == MYLC_D_EVENT || d->kind == MYLC_D_STRUCT) && d->mark == MYLC_MARK_NEW)
