@@ -127,7 +127,7 @@ static double framed(size_t msg, uint64_t count, int ca, int cb)
     check(myl_framer_open(r, NULL, &fo, &f), "framer");
     while (!atomic_load(go))
         myl__cpu_relax();
-    check(myl_producer_wait_consumers(f->p, "rx", 1, 30000000000), "wait rx");
+    check(myl_producer_wait_consumers(myl_framer_producer(f), "rx", 1, 30000000000), "wait rx");
     uint64_t t0 = now_ns();
     for (uint64_t m = 0; m < count; m++)
         check(myl_frame_send(f, src, msg, 0, MYL_FOREVER), "send");
@@ -200,7 +200,7 @@ static void roundtrip(int trials, int iters, int ca, int cb, uint64_t *raw50, ui
     check(myl_framer_open(rings[2], NULL, NULL, &f), "f");
     check(myl_defrag_open(rings[3], "ping", NULL, NULL, &d), "d");
     check(myl_producer_wait_consumers(p, "echo", 1, 30000000000), "wait");
-    check(myl_producer_wait_consumers(f->p, "echo", 1, 30000000000), "wait");
+    check(myl_producer_wait_consumers(myl_framer_producer(f), "echo", 1, 30000000000), "wait");
     uint64_t *rs = calloc((size_t)trials * iters, 8), *fs = calloc((size_t)trials * iters, 8);
     size_t nr = 0, nf = 0;
     uint8_t msg[64] = {1};

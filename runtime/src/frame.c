@@ -451,3 +451,25 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
         }
     }
 }
+
+void myl_defrag_stats_get(const myl_defrag *d, myl_defrag_stats *out)
+{
+    out->dropped = d->dropped;
+    out->bad_frames = d->bad_frames;
+    out->id_gaps = d->id_gaps;
+}
+
+myl_producer *myl_framer_producer(const myl_framer *f)
+{
+    return f->p;
+}
+
+myl_consumer *myl_defrag_consumer(const myl_defrag *d)
+{
+    return d->c;
+}
+
+uint64_t myl_framer_next_id(const myl_framer *f)
+{
+    return f->next_id;
+}

@@ -572,3 +572,13 @@ int myl_group_recv(myl_group_receiver *r, myl_frame_msg *m, uint32_t *ring, int6
         }
     }
 }
+
+myl_framer *myl_group_sender_framer(const myl_group_sender *s, uint32_t i)
+{
+    return i < s->g->count ? s->f[i] : NULL;
+}
+
+uint64_t myl_group_receiver_order_gaps(const myl_group_receiver *r)
+{
+    return r->order_gaps;
+}

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "myelon/group.h"
 #include "myelon/ring.h"
 
 /* CLOCK_MONOTONIC in nanoseconds. */
@@ -42,5 +43,82 @@ uint64_t myl__deadline(int64_t timeout_ns);
 int64_t myl__left(uint64_t deadline);
 /* Remaining time, clamped to [0, slice]; returns false when expired. */
 bool myl__remaining(uint64_t deadline, int64_t slice, int64_t *out);
+
+/* ---- the handles public headers declare opaque ---- */
+
+/* myl_framer: the sending side of a framed ring (frame.c). */
+struct myl_framer {
+    myl_producer *p;
+    uint32_t data_max; /* data bytes per frame */
+    uint32_t max_claim;
+    uint64_t max_message;
+    uint64_t next_id;
+};
+
+/* myl_defrag: the receiving side of a framed ring, a consumer and its
+ * reassembly (frame.c). */
+struct myl_defrag {
+    myl_consumer *c;
+    uint32_t data_max;
+    uint64_t max_message;
+    uint8_t *buf; /* reassembly buffer of max_message bytes */
+    /* the message being reassembled */
+    bool in_msg;
+    uint64_t msg_id;
+    uint32_t total;
+    uint32_t next_index;
+    uint32_t filled;
+    uint16_t kind;
+    uint32_t pending; /* frames to release with the delivered message */
+    /* the first frame of the message being copied: frames read since are
+     * held, not released, so that a consumer restarted after a crash reads
+     * the whole message again instead of losing it; not for messages of
+     * more than half a ring (sent in chunks: holding would deadlock) */
+    uint64_t msg_start;
+    bool hold;
+    uint64_t expect_id;
+    bool have_id;
+    bool group; /* ids are a group's send order: do not count gaps here */
+    bool copy;  /* MYL_CONSUMER_COPY: never lend a frame in place */
+    /* counters (also kept in the consumer's table entry) */
+    uint64_t dropped;
+    uint64_t bad_frames;
+    uint64_t id_gaps;
+};
+
+/* Send with a caller-chosen message id (groups number messages across
+ * their rings). */
+int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind, uint64_t id,
+                       int64_t timeout_ns);
+/* Publish claimed frames as padding, the message id left alone (groups
+ * take their ids at commit). */
+void myl__frame_pad(myl_framer *f, const myl_frame_span *c);
+/* Claim with a caller-chosen message id (groups). */
+int myl__frame_claim_id(myl_framer *f, size_t len, uint16_t kind, uint64_t id, myl_frame_span *c,
+                        int64_t timeout_ns);
+
+/* myl_group_sender (group.c). */
+struct myl_group_sender {
+    myl_group *g;
+    myl_framer *f[MYL_GROUP_MAX];
+    uint64_t next_id; /* send order across the group's rings */
+};
+
+/* myl_group_receiver (group.c). */
+struct myl_group_receiver {
+    myl_group *g;
+    myl_defrag *d[MYL_GROUP_MAX];
+    uint32_t flags;
+    /* ordered: one message held back per ring until it is next */
+    bool held[MYL_GROUP_MAX];
+    myl_frame_msg msg[MYL_GROUP_MAX];
+    uint64_t expect[MYL_MAX_PRODUCERS]; /* next id per sender */
+    bool seen[MYL_MAX_PRODUCERS];
+    uint32_t last; /* ring of the message delivered last (to release) */
+    /* lanes: times each lane was passed over while it had messages */
+    uint32_t passed[MYL_GROUP_MAX];
+    uint32_t starve_after[MYL_GROUP_MAX];
+    uint64_t order_gaps; /* ordered: ids given up on (lost or never sent) */
+};
 
 #endif

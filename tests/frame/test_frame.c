@@ -7,6 +7,13 @@
 
 #include "myelon/myelon.h"
 
+static myl_defrag_stats dstats(const myl_defrag *d)
+{
+    myl_defrag_stats st;
+    myl_defrag_stats_get(d, &st);
+    return st;
+}
+
 #define SLOT 64u /* frame size: 40 data bytes per frame */
 #define DATA (SLOT - MYL_FRAME_HDR_SIZE)
 
@@ -61,10 +68,10 @@ static void test_every_split_point(void **state)
     }
     myl_defrag_release(d);
     myl_consumer_stats cs;
-    myl_ring_consumer_stats(r, d->c->idx, &cs);
+    myl_ring_consumer_stats(r, myl_defrag_consumer(d)->idx, &cs);
     assert_int_equal(cs.dropped, 0);
     assert_int_equal(cs.bad_frames, 0);
-    assert_int_equal(d->id_gaps, 0);
+    assert_int_equal(dstats(d).id_gaps, 0);
     myl_defrag_close(d);
     myl_framer_close(f);
     drop(r, "split");
@@ -198,7 +205,7 @@ static void test_commit_len(void **state)
         assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
         assert_int_equal(m.msg_id, last_id + 1);
         assert_int_equal(m.len, 2 * DATA + 1);
-        assert_int_equal(d->id_gaps, 0);
+        assert_int_equal(dstats(d).id_gaps, 0);
     }
     /* longer than the claim: aborted, nothing delivered */
     myl_frame_span c;
@@ -206,8 +213,8 @@ static void test_commit_len(void **state)
     assert_int_equal(myl_frame_commit_len(f, &c, DATA + 1), MYL_EINVAL);
     myl_frame_msg m;
     assert_int_equal(myl_defrag_recv(d, &m, 0), MYL_ETIMEDOUT);
-    assert_int_equal(d->bad_frames, 0);
-    assert_int_equal(d->dropped, 0);
+    assert_int_equal(dstats(d).bad_frames, 0);
+    assert_int_equal(dstats(d).dropped, 0);
     assert_int_equal(myl_frame_commit_len(NULL, &c, 0), MYL_EINVAL);
     myl_defrag_close(d);
     myl_framer_close(f);
@@ -303,7 +310,7 @@ static void test_hostile_frames(void **state)
     assert_int_equal(m.kind, 7);
     assert_memory_equal(m.data, msg, sizeof msg);
     myl_consumer_stats cs;
-    myl_ring_consumer_stats(r, d->c->idx, &cs);
+    myl_ring_consumer_stats(r, myl_defrag_consumer(d)->idx, &cs);
     /* bad: len, flags, version, orphan continuation, index jump (ends the
      * second partial), total, contradicting flags = 7; dropped: the first
      * partial (replaced by a new FIRST) and the second (bad continuation). */
@@ -346,7 +353,7 @@ static void test_lossy_never_delivers_torn(void **state)
     assert_true(got > 0);
     assert_true(got < sent);
     myl_consumer_stats cs;
-    myl_ring_consumer_stats(r, d->c->idx, &cs);
+    myl_ring_consumer_stats(r, myl_defrag_consumer(d)->idx, &cs);
     assert_true(cs.overruns > 0);
     myl_defrag_close(d);
     myl_framer_close(f);
@@ -413,7 +420,7 @@ static void test_mp_senders(void **state)
         pthread_join(t[i], &rv);
         assert_null(rv);
     }
-    assert_int_equal(d->id_gaps, 0);
+    assert_int_equal(dstats(d).id_gaps, 0);
     myl_defrag_close(d);
     drop(r, "mp");
 }
@@ -461,7 +468,7 @@ static void test_sender_dies_mid_message(void **state)
     assert_int_equal(m.kind, 2);
     assert_memory_equal(m.data, msg, sizeof msg);
     myl_consumer_stats cs;
-    myl_ring_consumer_stats(r, d->c->idx, &cs);
+    myl_ring_consumer_stats(r, myl_defrag_consumer(d)->idx, &cs);
     assert_int_equal(cs.dropped, 1);
     myl_framer_close(f);
     myl_defrag_close(d);

@@ -102,7 +102,7 @@ static void test_classes_pick_smallest_and_keep_order(void **state)
     myl_frame_msg m;
     assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT);
     assert_int_equal(myl_group_send(s, 0, msg, g->max_message + 1, 0, 0), MYL_ETOOBIG);
-    assert_int_equal(r->order_gaps, 0);
+    assert_int_equal(myl_group_receiver_order_gaps(r), 0);
     myl_group_receiver_close(r);
     myl_group_sender_close(s);
     myl_group_close(g);
@@ -155,7 +155,7 @@ static void test_classes_order_under_concurrency(void **state)
     }
     pthread_join(t, NULL);
     assert_int_equal(a.rc, 0);
-    assert_int_equal(r->order_gaps, 0);
+    assert_int_equal(myl_group_receiver_order_gaps(r), 0);
     myl_group_receiver_close(r);
     myl_group_close(g);
     myl_group_unlink(&o);
@@ -274,7 +274,7 @@ static void test_group_claim(void **state)
     }
     myl_frame_msg m;
     assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT);
-    assert_int_equal(r->order_gaps, 0);
+    assert_int_equal(myl_group_receiver_order_gaps(r), 0);
     myl_group_receiver_close(r);
     myl_group_sender_close(s);
     myl_group_close(g);

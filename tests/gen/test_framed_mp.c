@@ -228,7 +228,7 @@ static void test_framed_ring(void **state)
 
     pid_t pid = spawn("blobs", name, -1);
     assert_true(pid > 0);
-    assert_int_equal(myl_producer_wait_consumers(tx.f->p, "r-blobs", 1, TMO), 0);
+    assert_int_equal(myl_producer_wait_consumers(myl_framer_producer(tx.f), "r-blobs", 1, TMO), 0);
     for (uint64_t i = 0; i < N_BLOBS; i++) {
         size_t len = blob_len(i);
         if (i % 3 == 1) {
@@ -275,7 +275,10 @@ static void test_size_classes_ordered(void **state)
     pid_t pid = spawn("sized", name, -1);
     assert_true(pid > 0);
     for (uint32_t c = 0; c < demo_framed_sized_CLASSES; c++)
-        assert_int_equal(myl_producer_wait_consumers(tx.s->f[c]->p, "r-sized", 1, TMO), 0);
+        assert_int_equal(
+            myl_producer_wait_consumers(myl_framer_producer(myl_group_sender_framer(tx.s, c)),
+                                        "r-sized", 1, TMO),
+            0);
     static uint8_t buf[100000];
     for (uint64_t i = 0; i < N_SIZED; i++) {
         size_t len = sized_len(i);
@@ -303,7 +306,10 @@ static void test_lanes_priority(void **state)
     assert_true(pid > 0);
     close(go[0]);
     for (uint32_t l = 0; l < demo_framed_control_LANES; l++)
-        assert_int_equal(myl_producer_wait_consumers(tx.s->f[l]->p, "r-control", 1, TMO), 0);
+        assert_int_equal(
+            myl_producer_wait_consumers(myl_framer_producer(myl_group_sender_framer(tx.s, l)),
+                                        "r-control", 1, TMO),
+            0);
     /* Lowest priority first: the receiver must still deliver critical,
      * then high, then low. */
     static const uint32_t order[] = {demo_framed_control_LANE_low, demo_framed_control_LANE_high,

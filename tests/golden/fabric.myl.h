@@ -13,7 +13,7 @@
 
 #include "common.myl.h"
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 3
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 4
 #error "myelon ABI mismatch: regenerate fabric.myl.h with a matching myelonc"
 #endif
 

@@ -61,14 +61,9 @@ typedef struct myl_frame_opts {
     uint64_t max_message;
 } myl_frame_opts;
 
-/* The sending side of a framed ring. */
-typedef struct myl_framer {
-    myl_producer *p;
-    uint32_t data_max; /* data bytes per frame */
-    uint32_t max_claim;
-    uint64_t max_message;
-    uint64_t next_id;
-} myl_framer;
+/* The sending side of a framed ring. Opaque (its fields are the runtime's,
+ * runtime/src/internal.h), so that a new field does not change the ABI. */
+typedef struct myl_framer myl_framer;
 
 /* A message claimed in place: frames [seq, seq + frames). */
 typedef struct myl_frame_span {
@@ -87,35 +82,17 @@ typedef struct myl_frame_msg {
     bool borrowed; /* data points into the ring (zero copy) */
 } myl_frame_msg;
 
-/* The receiving side of a framed ring: a consumer and its reassembly. */
-typedef struct myl_defrag {
-    myl_consumer *c;
-    uint32_t data_max;
-    uint64_t max_message;
-    uint8_t *buf; /* reassembly buffer of max_message bytes */
-    /* the message being reassembled */
-    bool in_msg;
-    uint64_t msg_id;
-    uint32_t total;
-    uint32_t next_index;
-    uint32_t filled;
-    uint16_t kind;
-    uint32_t pending; /* frames to release with the delivered message */
-    /* the first frame of the message being copied: frames read since are
-     * held, not released, so that a consumer restarted after a crash reads
-     * the whole message again instead of losing it; not for messages of
-     * more than half a ring (sent in chunks: holding would deadlock) */
-    uint64_t msg_start;
-    bool hold;
-    uint64_t expect_id;
-    bool have_id;
-    bool group; /* ids are a group's send order: do not count gaps here */
-    bool copy;  /* MYL_CONSUMER_COPY: never lend a frame in place */
-    /* counters (also kept in the consumer's table entry) */
-    uint64_t dropped;
-    uint64_t bad_frames;
-    uint64_t id_gaps;
-} myl_defrag;
+/* The receiving side of a framed ring: a consumer and its reassembly.
+ * Opaque, as myl_framer. */
+typedef struct myl_defrag myl_defrag;
+
+/* A receiver's counters (also kept in the consumer's table entry, except
+ * id_gaps). */
+typedef struct myl_defrag_stats {
+    uint64_t dropped;    /* partial messages dropped */
+    uint64_t bad_frames; /* frames rejected */
+    uint64_t id_gaps;    /* message ids skipped by a sender (lost messages) */
+} myl_defrag_stats;
 
 /* Frames a message of len bytes needs on this ring. */
 MYL_API uint32_t myl_frame_count(const myl_ring *ring, size_t len);
@@ -151,17 +128,16 @@ MYL_API void myl_defrag_close(myl_defrag *d);
 MYL_API int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns);
 /* Done with the message last received: its frames may be reused. */
 MYL_API void myl_defrag_release(myl_defrag *d);
-/* Send with a caller-chosen message id (groups number messages across
- * their rings). */
-MYL_API int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind,
-                               uint64_t id, int64_t timeout_ns);
-
-/* Publish claimed frames as padding, the message id left alone (groups
- * take their ids at commit). */
-MYL_API void myl__frame_pad(myl_framer *f, const myl_frame_span *c);
-/* Claim with a caller-chosen message id (groups). */
-MYL_API int myl__frame_claim_id(myl_framer *f, size_t len, uint16_t kind, uint64_t id,
-                                myl_frame_span *c, int64_t timeout_ns);
+/* The receiver's counters. */
+MYL_API void myl_defrag_stats_get(const myl_defrag *d, myl_defrag_stats *out);
+/* The producer a framer sends through (to wait for consumers, or read its
+ * counters). */
+MYL_API myl_producer *myl_framer_producer(const myl_framer *f);
+/* The consumer a defrag receives through (its table entry holds the
+ * receiver's shared counters: myl_ring_consumer_stats()). */
+MYL_API myl_consumer *myl_defrag_consumer(const myl_defrag *d);
+/* The message id the framer's next message takes. */
+MYL_API uint64_t myl_framer_next_id(const myl_framer *f);
 
 #ifdef __cplusplus
 }

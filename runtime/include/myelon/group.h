@@ -75,27 +75,11 @@ typedef struct myl_group {
     myl_ring *rings[MYL_GROUP_MAX];
 } myl_group;
 
-typedef struct myl_group_sender {
-    myl_group *g;
-    myl_framer *f[MYL_GROUP_MAX];
-    uint64_t next_id; /* send order across the group's rings */
-} myl_group_sender;
-
-typedef struct myl_group_receiver {
-    myl_group *g;
-    myl_defrag *d[MYL_GROUP_MAX];
-    uint32_t flags;
-    /* ordered: one message held back per ring until it is next */
-    bool held[MYL_GROUP_MAX];
-    myl_frame_msg msg[MYL_GROUP_MAX];
-    uint64_t expect[MYL_MAX_PRODUCERS]; /* next id per sender */
-    bool seen[MYL_MAX_PRODUCERS];
-    uint32_t last; /* ring of the message delivered last (to release) */
-    /* lanes: times each lane was passed over while it had messages */
-    uint32_t passed[MYL_GROUP_MAX];
-    uint32_t starve_after[MYL_GROUP_MAX];
-    uint64_t order_gaps; /* ordered: ids given up on (lost or never sent) */
-} myl_group_receiver;
+/* A group's sending and receiving ends. Opaque (their fields are the
+ * runtime's, runtime/src/internal.h), so that a new field does not change
+ * the ABI. myl_group stays visible: generated code checks its rings. */
+typedef struct myl_group_sender myl_group_sender;
+typedef struct myl_group_receiver myl_group_receiver;
 
 typedef struct myl_group_ring_stats {
     uint32_t frame_size;
@@ -149,6 +133,11 @@ MYL_API int myl_group_recv(myl_group_receiver *r, myl_frame_msg *m, uint32_t *ri
                            int64_t timeout_ns);
 
 MYL_API int myl_group_stats(const myl_group *g, uint32_t i, myl_group_ring_stats *out);
+/* The framer of the sender's ring i; NULL when i is not a ring of the
+ * group. */
+MYL_API myl_framer *myl_group_sender_framer(const myl_group_sender *s, uint32_t i);
+/* Ordered receivers: message ids given up on (lost or never sent). */
+MYL_API uint64_t myl_group_receiver_order_gaps(const myl_group_receiver *r);
 
 #ifdef __cplusplus
 }

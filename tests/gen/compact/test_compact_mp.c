@@ -866,7 +866,8 @@ static void test_monsters(void **state)
     assert_int_equal(cgen_monsters_sender_open(r, NULL, &tx), 0);
     pid_t pid = spawn("monsters", name);
     assert_true(pid > 0);
-    assert_int_equal(myl_producer_wait_consumers(tx.f->p, "r-monsters", 1, TMO), 0);
+    assert_int_equal(myl_producer_wait_consumers(myl_framer_producer(tx.f), "r-monsters", 1, TMO),
+                     0);
     static mstore st[MAX_DEPTH];
     static uint8_t junk[4096 + 1];
     unsigned large = 0;
@@ -884,13 +885,13 @@ static void test_monsters(void **state)
         memset(buf, 0xa5, sizeof buf); /* _put() encodes again */
         /* A message that fits a frame is encoded in place: it needs no
          * buffer, and takes one message id (the claimed frame). */
-        uint64_t ids = tx.f->next_id;
+        uint64_t ids = myl_framer_next_id(tx.f);
         bool nobuf = len <= MONSTER_ROOM && i % 2 == 0;
         assert_int_equal(cgen_monsters_sender_put(&tx, &st[0].m, nobuf ? NULL : buf,
                                                   nobuf ? 0 : sizeof buf, 0, TMO),
                          0);
         if (len <= MONSTER_ROOM)
-            assert_int_equal(tx.f->next_id - ids, 1);
+            assert_int_equal(myl_framer_next_id(tx.f) - ids, 1);
     }
     assert_true(large >= N_MONSTERS / 20 && large <= N_MONSTERS * 3 / 4);
     reap(pid);
@@ -910,7 +911,8 @@ static void test_samples(void **state)
     assert_int_equal(cgen_samples_sender_open(r, NULL, &tx), 0);
     pid_t pid = spawn("samples", name);
     assert_true(pid > 0);
-    assert_int_equal(myl_producer_wait_consumers(tx.f->p, "r-samples", 1, TMO), 0);
+    assert_int_equal(myl_producer_wait_consumers(myl_framer_producer(tx.f), "r-samples", 1, TMO),
+                     0);
     for (uint64_t i = 0; i < N_SAMPLES; i++) {
         cgen_Sample s;
         make_sample(&s, i);
@@ -936,7 +938,7 @@ static void test_vecs(void **state)
     assert_int_equal(cgen_vecs_sender_open(r, NULL, &tx), 0);
     pid_t pid = spawn("vecs", name);
     assert_true(pid > 0);
-    assert_int_equal(myl_producer_wait_consumers(tx.f->p, "r-vecs", 1, TMO), 0);
+    assert_int_equal(myl_producer_wait_consumers(myl_framer_producer(tx.f), "r-vecs", 1, TMO), 0);
     for (uint64_t i = 0; i < N_VECS; i++) {
         cgen_Vec3 v;
         make_vec(&v, i);
@@ -960,7 +962,10 @@ static void test_sized(void **state)
     pid_t pid = spawn("sized", name);
     assert_true(pid > 0);
     for (uint32_t c = 0; c < cgen_sized_CLASSES; c++)
-        assert_int_equal(myl_producer_wait_consumers(tx.s->f[c]->p, "r-sized", 1, TMO), 0);
+        assert_int_equal(
+            myl_producer_wait_consumers(myl_framer_producer(myl_group_sender_framer(tx.s, c)),
+                                        "r-sized", 1, TMO),
+            0);
     static mstore st[MAX_DEPTH];
     for (uint64_t i = 0; i < N_SIZED; i++) {
         make_monster(st, i, 0);
@@ -993,7 +998,10 @@ static void test_urgent(void **state)
     pid_t pid = spawn("urgent", name);
     assert_true(pid > 0);
     for (uint32_t l = 0; l < cgen_urgent_LANES; l++)
-        assert_int_equal(myl_producer_wait_consumers(tx.s->f[l]->p, "r-urgent", 1, TMO), 0);
+        assert_int_equal(
+            myl_producer_wait_consumers(myl_framer_producer(myl_group_sender_framer(tx.s, l)),
+                                        "r-urgent", 1, TMO),
+            0);
     uint32_t qty[cgen_urgent_LANES] = {0};
     for (uint64_t i = 0; i < N_ORDERS; i++) {
         uint32_t lane = order_lane(i);

@@ -105,7 +105,7 @@ static void test_fb_channel(void **state)
         _exit(127);
     }
     assert_true(pid > 0);
-    assert_int_equal(myl_producer_wait_consumers(tx.f->p, "r", 1, TMO), 0);
+    assert_int_equal(myl_producer_wait_consumers(myl_framer_producer(tx.f), "r", 1, TMO), 0);
     static uint64_t arena[8192];
     myl_fb_builder *b = malloc(sizeof *b);
     assert_non_null(b);
