@@ -804,7 +804,7 @@ static void nest_walk(mylc_ctx *c, mylc_decl *d, mylc_decl **path, unsigned dept
         if (x->mark == MYLC_MARK_ON_PATH) {
             mylc_buf b = {0};
             unsigned k = 0;
-            while (path[k] != x)
+            while (k < depth && path[k] != x) /* x is on path[0..depth] */
                 k++;
             for (; k <= depth; k++)
                 mylc_buf_printf(&b, "%.*s -> ", S(path[k]->name));
@@ -1285,7 +1285,7 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     if (!ch->max_message && !it.max_message)
         ch->max_message = largest > (UINT64_C(1) << 20) ? largest : (UINT64_C(1) << 20);
     else if (ch->max_message && ch->max_message < largest)
-        ERR(c, s, it.max_message->args->off,
+        ERR(c, s, it.max_message ? it.max_message->args->off : d->off,
             "max_message %llu is smaller than the largest frame (%llu)",
             (unsigned long long)ch->max_message, (unsigned long long)largest);
     /* Multi-producer rings claim a message's it.frames at once, so that no

@@ -69,7 +69,7 @@ static void show_line(FILE *out, mylc_file *f, uint32_t line, uint32_t col)
     uint32_t k = 0;
     for (uint32_t i = from; i < len; i++) {
         unsigned char ch = (unsigned char)f->text[b + i];
-        shown[k++] = (ch == '\t' || (ch >= 32 && ch < 127)) ? (char)ch : '?';
+        shown[k++] = (char)((ch == '\t' || (ch >= 32 && ch < 127)) ? ch : '?');
     }
     shown[k] = 0;
     fprintf(out, "%s%s\n", from ? "..." : "", shown);

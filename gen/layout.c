@@ -309,7 +309,8 @@ void mylc_canonical_decl(mylc_decl *d, mylc_buf *b)
             for (size_t i = 0; i < n; i++)
                 set[i]->mark = MYLC_MARK_DONE;
             qname(b, ch->carries.decl);
-            qsort(set, n, sizeof *set, cmp_qname);
+            if (n) /* set is NULL when nothing is reachable */
+                qsort(set, n, sizeof *set, cmp_qname);
             for (size_t i = 0; i < n; i++) {
                 mylc_buf_putc(b, ';');
                 mylc_canonical_decl(set[i], b);

@@ -252,15 +252,19 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
                     mylc_dump_claims(&ctx, s, &printed);
                 if (m == MODE_GEN) {
                     outs[i].stem = strdup(s->stem);
+                    if (!outs[i].stem)
+                        abort();
+                    mylc_emit(&ctx, s, &outs[i].h, &outs[i].c);
+                    if (fbs)
+                        mylc_emit_fbs(&ctx, s, &outs[i].fbs);
+                    /* Room for every file read so far, counted after the
+                     * emitters ran. */
                     if (ndeps + ctx.nfiles > capdeps) {
                         capdeps = (ndeps + ctx.nfiles) * 2;
                         deps = realloc(deps, sizeof *deps * capdeps);
                         if (!deps)
                             abort();
                     }
-                    mylc_emit(&ctx, s, &outs[i].h, &outs[i].c);
-                    if (fbs)
-                        mylc_emit_fbs(&ctx, s, &outs[i].fbs);
                     for (unsigned k = 0; k < ctx.nfiles; k++) {
                         const char *path = ctx.files[k]->path;
                         bool seen = false;
@@ -278,8 +282,11 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
         }
         mylc_ctx_free(&ctx);
     }
-    if (printed.n)
-        fwrite(printed.p, 1, printed.n, stdout);
+    if (printed.n &&
+        (fwrite(printed.p, 1, printed.n, stdout) != printed.n || fflush(stdout) != 0)) {
+        fprintf(stderr, "myelonc: error: cannot write to standard output: %s\n", strerror(errno));
+        status = EXIT_WRITE;
+    }
     if (status == 0 && m == MODE_GEN) {
         struct stat st;
         if (stat(outdir, &st) != 0 && make_dirs(outdir) != 0) {
@@ -287,7 +294,8 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
             status = EXIT_WRITE;
         }
         mylc_buf targets = {0};
-        for (unsigned i = 0; i < ninputs && status == 0; i++) {
+        /* status 0: every input compiled and has a stem */
+        for (unsigned i = 0; i < ninputs && status == 0 && outs[i].stem; i++) {
             char *h = out_path(outdir, outs[i].stem, ".myl.h");
             char *c = out_path(outdir, outs[i].stem, ".myl.c");
             if (write_file(h, outs[i].h.p, outs[i].h.n) || write_file(c, outs[i].c.p, outs[i].c.n))

@@ -148,7 +148,8 @@ const char *mylc_name_join(mylc_ctx *c, const char *a, const char *b)
     char *s = mylc_alloc(&c->arena, na + nb + 2);
     memcpy(s, a, na);
     s[na] = '_';
-    memcpy(s + na + 1, b, nb + 1);
+    memcpy(s + na + 1, b, nb);
+    s[na + 1 + nb] = '\0';
     return s;
 }
 

@@ -172,7 +172,7 @@ static char *make_prefix(mylc_ctx *c, const char *p, size_t n)
     for (size_t i = 0; i < n; i++) {
         char ch = p[i];
         bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-        s[k++] = ok ? ch : '_';
+        s[k++] = (char)(ok ? ch : '_');
     }
     s[k] = 0;
     return s;

@@ -98,7 +98,7 @@ static void walk(mylc_ctx *c, mylc_schema *s, mylc_schema **stack, unsigned dept
         if (t->mark == MYLC_MARK_ON_PATH) {
             mylc_buf b = {0};
             unsigned k = 0;
-            while (stack[k] != t)
+            while (k < depth && stack[k] != t) /* t is on stack[0..depth] */
                 k++;
             for (; k <= depth; k++) {
                 mylc_buf_puts(&b, stack[k]->file->path);

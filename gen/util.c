@@ -21,7 +21,7 @@ struct mylc_arena_block {
     max_align_t data[];
 };
 
-#define ARENA_BLOCK (64u * 1024u)
+#define ARENA_BLOCK ((size_t)64 * 1024)
 
 void *mylc_alloc(mylc_arena *a, size_t n)
 {

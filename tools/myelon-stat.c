@@ -148,9 +148,12 @@ int main(int argc, char **argv)
             prom = 1;
         else if (!strcmp(argv[i], "--sweep"))
             sweep = 1;
-        else if (!strcmp(argv[i], "--watch") && i + 1 < argc)
-            watch = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+        else if (!strcmp(argv[i], "--watch") && i + 1 < argc) {
+            char *end;
+            watch = strtod(argv[++i], &end);
+            if (end == argv[i] || *end || !(watch >= 0 && watch < 1e9))
+                return usage(argv[0]);
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
             return usage(argv[0]) - 2;
         else if (argv[i][0] == '-')
             return usage(argv[0]);
@@ -200,7 +203,8 @@ int main(int argc, char **argv)
                 print_human(argv[i], r);
             myl_ring_close(r);
         }
-        fflush(stdout);
+        if (fflush(stdout) != 0)
+            return 1; /* stdout is gone (a closed pipe): stop watching */
         if (watch > 0) {
             struct timespec ts = {(time_t)watch, (long)((watch - (double)(time_t)watch) * 1e9)};
             nanosleep(&ts, NULL);

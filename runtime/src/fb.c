@@ -313,7 +313,7 @@ int myl_fb_create_vec_struct(myl_fb_builder *b, const void *elems, size_t count,
         return bfail(b, MYL_EINVAL);
     if (myl_fb_vec_start(b, count, elem_size, align, &dst))
         return b->err;
-    if (count)
+    if (dst) /* NULL only for an empty vector */
         memcpy(dst, elems, count * elem_size);
     return myl_fb_vec_end(b, out);
 }
@@ -373,8 +373,8 @@ int myl_fb_create_vec_refs(myl_fb_builder *b, const myl_fb_ref *refs, size_t cou
     if (myl_fb_vec_start(b, count, 4, 4, &dst))
         return b->err;
     /* element i lies at distance head - 4 i from the end */
-    uint8_t *d = (uint8_t *)dst;
-    for (size_t i = 0; i < count; i++)
+    uint8_t *d = (uint8_t *)dst; /* NULL only for an empty vector */
+    for (size_t i = 0; d && i < count; i++)
         myl_st32(d + 4 * i, (uint32_t)(b->head - 4 * i - refs[i]));
     return myl_fb_vec_end(b, out);
 }

@@ -81,7 +81,7 @@ int myl_shm_name(const char *label, char *out, size_t out_size)
         return MYL_EINVAL;
     out[0] = '/';
     for (size_t i = 0; i < prefix; i++)
-        out[1 + i] = is_safe_char(l[i]) ? l[i] : '_';
+        out[1 + i] = (char)(is_safe_char(l[i]) ? l[i] : '_');
     /* Hash the label without its optional leading '/', as the safe path
      * does: "/x y" and "x y" name the same segment. */
     uint64_t h = myl__fnv1a(l, len, MYL__FNV_OFFSET);
