@@ -2,7 +2,7 @@
 # Install the Debian packages myelon's build, tests and benchmarks need,
 # only those missing. Sourced by demo.sh and test.sh.
 set -euo pipefail
-MYELON_DEPS=(build-essential g++ cmake pkg-config lemon clang clang-format
+MYELON_DEPS=(build-essential g++ cmake pkg-config lemon clang clang-format clang-tidy
              libclang-rt-dev libcmocka-dev flatbuffers-compiler libflatbuffers-dev
              libzmq3-dev libnng-dev)
 missing=()
