@@ -27,6 +27,9 @@ grep -q -- '--depfile FILE' "$work/h" || { echo "FAIL: help text"; fail=1; }
 "$m" -o >/dev/null 2>&1; check "-o without argument" 2 $?
 "$m" "$work/missing.myl" 2>"$work/e"; check "missing input" 1 $?
 grep -q "cannot open '$work/missing.myl'" "$work/e" || { echo "FAIL: missing input message"; fail=1; }
+if [ -w /dev/full ]; then # standard output that cannot be written: status 3, not 0
+  "$m" --print "$schemas/ticks.myl" >/dev/full 2>/dev/null; check "--print to a full device" 3 $?
+fi
 
 # Outputs, names and the depfile (with a space in the output path).
 mkdir -p "$work/src dir" "$work/out dir"
