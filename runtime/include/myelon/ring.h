@@ -277,10 +277,6 @@ MYL_API int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, 
 MYL_API int64_t myl_consumer_read(myl_consumer *c, void *dst, uint32_t max, uint64_t *lost,
                                   int64_t timeout_ns);
 MYL_API int64_t myl__consumer_scan(myl_consumer *c, uint32_t max);
-/* Read n more events but report only the sequences below released as
- * released (the producer's gate and a restarted consumer go by it): layer 1
- * holds the frames of a message it copies until the message is released. */
-MYL_API void myl__consumer_hold(myl_consumer *c, uint32_t n, uint64_t released);
 /* MP rings: look for slots whose producer died before publishing them
  * (rate-limited; out of line). */
 MYL_API void myl__consumer_recover(myl_consumer *c);
