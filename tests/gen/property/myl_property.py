@@ -194,6 +194,12 @@ def schema(g, pkg, imported=None):
             elif kw == "event" and r.random() < 0.1:
                 fa = " (align: %d)" % g.pow2(0, 3)
             t = ev_field(allow_char, recs)
+            if kw == "struct" and t in enum_info and all(v != 0 for _, v in enum_info[t]):
+                # a struct field starts as 0, so its enum needs a value 0
+                # (myelonc says so; flatc rejects the .fbs otherwise). A
+                # fixed type, so that the random stream (and every other
+                # part of the schema) stays as it was.
+                t = "u8"
             base = t.split("[")[0]
             most = max(most, rec_align.get(base, 1), int(fa[9:-1]) if fa else 1)
             fields.append("%s: %s%s;" % (g.name(), t, fa))
