@@ -17,6 +17,8 @@
 #include "mylc.h"
 
 /* myelonc's limits that are the runtime's (myelon/layout.h, group.h). */
+/* Two macros of one value on purpose: misc-redundant-expression says so. */
+/* NOLINTNEXTLINE(misc-redundant-expression) */
 _Static_assert(MYLC_MAX_EVENT_SIZE == MYL_MAX_SLOT_SIZE, "an event fills one slot");
 _Static_assert(MYLC_MAX_FRAMES <= MYL_GROUP_MAX && MYLC_MAX_LANES <= MYL_GROUP_MAX,
                "a group has at most MYL_GROUP_MAX rings");
