@@ -318,23 +318,19 @@ static const char *default_literal(mylc_ctx *c, const mylc_field *f)
     return int_literal(c, b, bits);
 }
 
-/* The myl_fb_add_* suffix and argument for a scalar value v. */
-static void add_call(mylc_ctx *c, mylc_builtin b, const char **add, const char **arg)
+/* The myl_fb_add_* suffix for a scalar and the C type it takes. */
+static void add_call(mylc_ctx *c, mylc_builtin b, const char **add, const char **wtype)
 {
     switch (b) {
     case MYLC_T_F32:
     case MYLC_T_F64:
         *add = mylc_builtins[b].fb;
-        *arg = "v";
-        return;
-    case MYLC_T_BOOL:
-        *add = "u8";
-        *arg = "(uint8_t)(v ? 1 : 0)";
+        *wtype = mylc_builtin_ctype(b);
         return;
     default: {
         uint32_t sz = mylc_builtin_size(b);
         *add = fmt(c, "u%u", sz * 8);
-        *arg = fmt(c, "(uint%u_t)v", sz * 8);
+        *wtype = fmt(c, "uint%u_t", sz * 8);
         return;
     }
     }
@@ -381,56 +377,32 @@ static void field_desc(mylc_ctx *c, const mylc_field *f, mylc_buf *o)
                     flags, (unsigned long long)size, align, table);
 }
 
+/* One line per field: the MYL_FB_* macro of its kind (myelon/fb.h) defines
+ * its readers and builders. */
 static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
 {
     const mylc_type *t = &f->type;
     const mylc_decl *x = t->base == MYLC_T_NAMED ? t->decl : NULL;
     const char *sec;
-    const char *ctype = "", *get = "", *def = "", *add = "", *acast = "", *s = "", *m = "", *u = "",
-               *e = "", *size = "", *align = "", *what = "";
-    mylc_buf at = {0}, create = {0};
+    const char *ctype = "", *get = "", *def = "", *add = "", *w = "", *s = "", *m = "", *u = "",
+               *e = "", *size = "", *align = "";
     if (t->shape == MYLC_SHAPE_VECTOR) {
-        sec = "fb_vector";
-        const char *atsec, *crsec;
         if (t->base == MYLC_T_STRING) {
-            atsec = "fb_at_string";
-            crsec = "fb_create_refs";
-            what = "strings";
+            sec = "fb_vec_string";
         } else if (is_fb_scalar(t)) {
-            atsec = "fb_at_scalar";
-            crsec = "fb_create_scalar";
+            sec = "fb_vec_scalar";
             e = scalar_ctype(t);
             get = mylc_builtins[scalar_of(t)].fb;
             size = fmt(c, "%u", mylc_builtin_size(scalar_of(t)));
         } else if (x->kind == MYLC_D_STRUCT) {
-            atsec = "fb_at_struct";
-            crsec = "fb_create_struct";
+            sec = "fb_vec_struct";
             e = x->cname;
             size = fmt(c, "%llu", (unsigned long long)x->size);
             align = fmt(c, "%u", x->align);
         } else {
-            atsec = "fb_at_table";
-            crsec = "fb_create_refs";
+            sec = "fb_vec_table";
             e = x->cname;
-            what = fmt(c, "%s tables", x->cname);
         }
-        mylc_hole vh[] = {
-            {"T", d->cname},
-            {"F", cstr(c, f->name)},
-            {"ID", fmt(c, "%u", f->id)},
-            {"E", e},
-            {"GET", get},
-            {"SIZE", size},
-            {"ALIGN", align},
-            {"WHAT", what},
-            {NULL, NULL},
-        };
-        mylc_tpl_fill(&at, mylc_tpl_section(mylc_tpl_header, atsec), vh);
-        mylc_tpl_fill(&create, mylc_tpl_section(mylc_tpl_header, crsec), vh);
-        if (at.n)
-            at.p[--at.n] = 0;
-        if (create.n)
-            create.p[--create.n] = 0;
     } else if (t->base == MYLC_T_STRING) {
         sec = "fb_string";
     } else if (is_fb_scalar(t)) {
@@ -438,7 +410,7 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
         ctype = scalar_ctype(t);
         get = mylc_builtins[scalar_of(t)].fb;
         def = default_literal(c, f);
-        add_call(c, scalar_of(t), &add, &acast);
+        add_call(c, scalar_of(t), &add, &w);
     } else if (x->kind == MYLC_D_STRUCT) {
         sec = "fb_struct";
         s = x->cname;
@@ -460,17 +432,15 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
         {"GET", get},
         {"DEF", def},
         {"ADD", add},
-        {"ACAST", acast},
+        {"W", w},
         {"S", s},
         {"M", m},
         {"U", u},
+        {"E", e},
         {"SIZE", size},
         {"ALIGN", align},
-        {"AT", at.p ? at.p : ""},
-        {"CREATE", create.p ? create.p : ""},
         {NULL, NULL},
     };
-    mylc_buf_putc(h, '\n');
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
     if (x && x->kind == MYLC_D_UNION) {
         for (const mylc_value *mv = x->members; mv; mv = mv->next) {
@@ -485,12 +455,9 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
                 {"MN", member_name(c, md)},
                 {NULL, NULL},
             };
-            mylc_buf_putc(h, '\n');
             mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_union_member"), mh);
         }
     }
-    mylc_buf_free(&at);
-    mylc_buf_free(&create);
 }
 
 static void emit_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)

@@ -373,225 +373,37 @@ extern const myl_fb_union_desc MYLT_TYPE_desc;
 
 /* @@fb_table */
 /* ---- table MYLT_NAME ---- */
-
-/* Verifies that buf[0, len) is a FlatBuffer whose root is table MYLT_NAME:
- * 0 or the first MYL_EFB* error (myl_fb_verify()). _verify_with() takes
- * the verifier's options (limits, identifier) and reports where it
- * failed. */
-static inline int MYLT_T_verify_with(const void *buf, size_t len, const myl_fb_verify_opts *opts,
-                                     myl_fb_verify_info *info)
-{
-    return myl_fb_verify(buf, len, &MYLT_T_desc, opts, info);
-}
-
-static inline int MYLT_T_verify(const void *buf, size_t len)
-{
-    return myl_fb_verify(buf, len, &MYLT_T_desc, NULL, NULL);
-}
-
-/* The root table of a buffer that _verify() accepted (or this process
- * built). */
-static inline MYLT_T_table MYLT_T_root(const void *buf)
-{
-    MYLT_T_table r = {myl_fb_root(buf)};
-    return r;
-}
-
-/* Building: _start(), then _add_<field>() in any order (strings, vectors
- * and tables built before _start()), then _end(); _finish() makes it the
- * root. Every call returns 0 or the builder's sticky error. */
-static inline int MYLT_T_start(myl_fb_builder *b)
-{
-    return myl_fb_table_start(b);
-}
-
-static inline int MYLT_T_end(myl_fb_builder *b, myl_fb_ref *out)
-{
-    return myl_fb_table_end(b, out);
-}
-
-/* ident: a 4-character file identifier or NULL; flags: MYL_FB_FINISH_*. */
-static inline int MYLT_T_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident,
-                                unsigned flags, myl_fb_msg *out)
-{
-    return myl_fb_finish(b, root, ident, flags, out);
-}
+MYL_FB_TABLE(MYLT_T)
 
 /* @@fb_scalar */
-static inline MYLT_CTYPE MYLT_T_MYLT_F(MYLT_T_table t)
-{
-    return (MYLT_CTYPE)myl_fb_get_MYLT_GET(t.t, MYLT_ID, MYLT_DEF);
-}
-
-static inline bool MYLT_T_has_MYLT_F(MYLT_T_table t)
-{
-    return myl_fb_present(t.t, MYLT_ID);
-}
-
-/* Not written when equal to the default, as flatc does. */
-static inline int MYLT_T_add_MYLT_F(myl_fb_builder *b, MYLT_CTYPE v)
-{
-    if (v == MYLT_DEF)
-        return b->err;
-    return myl_fb_add_MYLT_ADD(b, MYLT_ID, MYLT_ACAST);
-}
+MYL_FB_SCALAR(MYLT_T, MYLT_F, MYLT_ID, MYLT_CTYPE, MYLT_GET, MYLT_DEF, MYLT_ADD, MYLT_W)
 
 /* @@fb_string */
-static inline myl_fb_str MYLT_T_MYLT_F(MYLT_T_table t)
-{
-    return myl_fb_get_str(t.t, MYLT_ID);
-}
-
-static inline bool MYLT_T_has_MYLT_F(MYLT_T_table t)
-{
-    return myl_fb_present(t.t, MYLT_ID);
-}
-
-/* A string made with myl_fb_create_string(). */
-static inline int MYLT_T_add_MYLT_F(myl_fb_builder *b, myl_fb_ref s)
-{
-    return myl_fb_add_ref(b, MYLT_ID, s);
-}
+MYL_FB_STRING(MYLT_T, MYLT_F, MYLT_ID)
 
 /* @@fb_struct */
-/* In place, NULL when absent. */
-static inline const MYLT_S *MYLT_T_MYLT_F(MYLT_T_table t)
-{
-    return (const MYLT_S *)myl_fb_get_struct(t.t, MYLT_ID);
-}
-
-static inline bool MYLT_T_has_MYLT_F(MYLT_T_table t)
-{
-    return myl_fb_present(t.t, MYLT_ID);
-}
-
-static inline int MYLT_T_add_MYLT_F(myl_fb_builder *b, const MYLT_S *v)
-{
-    return myl_fb_add_struct(b, MYLT_ID, v, MYLT_SIZE, MYLT_ALIGN);
-}
+MYL_FB_STRUCT(MYLT_T, MYLT_F, MYLT_ID, MYLT_S, MYLT_SIZE, MYLT_ALIGN)
 
 /* @@fb_subtable */
-static inline MYLT_M_table MYLT_T_MYLT_F(MYLT_T_table t)
-{
-    MYLT_M_table r = {myl_fb_get_table(t.t, MYLT_ID)};
-    return r;
-}
-
-static inline bool MYLT_T_has_MYLT_F(MYLT_T_table t)
-{
-    return myl_fb_present(t.t, MYLT_ID);
-}
-
-/* A MYLT_M built before with _end(). */
-static inline int MYLT_T_add_MYLT_F(myl_fb_builder *b, myl_fb_ref v)
-{
-    return myl_fb_add_ref(b, MYLT_ID, v);
-}
+MYL_FB_SUBTABLE(MYLT_T, MYLT_F, MYLT_ID, MYLT_M)
 
 /* @@fb_union */
-/* The member type (MYLT_U_NONE when absent); the value through
- * _MYLT_F_as_<member>() (a NULL table unless the type is that member). */
-static inline MYLT_U MYLT_T_MYLT_F_type(MYLT_T_table t)
-{
-    return (MYLT_U)myl_fb_get_union_type(t.t, MYLT_TID);
-}
-
-static inline bool MYLT_T_has_MYLT_F(MYLT_T_table t)
-{
-    return myl_fb_present(t.t, MYLT_ID);
-}
-
-/* Sets the type and the value, a table of that member type built before. */
-static inline int MYLT_T_add_MYLT_F(myl_fb_builder *b, MYLT_U type, myl_fb_ref v)
-{
-    myl_fb_add_u8(b, MYLT_TID, type);
-    return myl_fb_add_ref(b, MYLT_ID, v);
-}
+MYL_FB_UNION(MYLT_T, MYLT_F, MYLT_ID, MYLT_TID, MYLT_U)
 
 /* @@fb_union_member */
-static inline MYLT_M_table MYLT_T_MYLT_F_as_MYLT_MN(MYLT_T_table t)
-{
-    MYLT_M_table r = {NULL};
-    if (myl_fb_get_union_type(t.t, MYLT_TID) == MYLT_U_MYLT_MN)
-        r.t = myl_fb_get_union(t.t, MYLT_ID);
-    return r;
-}
+MYL_FB_UNION_MEMBER(MYLT_T, MYLT_F, MYLT_ID, MYLT_TID, MYLT_MN, MYLT_M, MYLT_U_MYLT_MN)
 
-/* @@fb_vector */
-/* The vector (data NULL, len 0 when absent), its length and element i
- * (i < length, which the caller checks). */
-static inline myl_fb_vec MYLT_T_MYLT_F(MYLT_T_table t)
-{
-    return myl_fb_get_vec(t.t, MYLT_ID);
-}
+/* @@fb_vec_scalar */
+MYL_FB_VEC_SCALAR(MYLT_T, MYLT_F, MYLT_ID, MYLT_E, MYLT_GET, MYLT_SIZE)
 
-static inline bool MYLT_T_has_MYLT_F(MYLT_T_table t)
-{
-    return myl_fb_present(t.t, MYLT_ID);
-}
+/* @@fb_vec_string */
+MYL_FB_VEC_STRING(MYLT_T, MYLT_F, MYLT_ID)
 
-static inline uint32_t MYLT_T_MYLT_F_len(MYLT_T_table t)
-{
-    return myl_fb_get_vec(t.t, MYLT_ID).len;
-}
+/* @@fb_vec_struct */
+MYL_FB_VEC_STRUCT(MYLT_T, MYLT_F, MYLT_ID, MYLT_E, MYLT_SIZE, MYLT_ALIGN)
 
-MYLT_AT
-
-/* A vector built before with _create_MYLT_F(). */
-static inline int MYLT_T_add_MYLT_F(myl_fb_builder *b, myl_fb_ref v)
-{
-    return myl_fb_add_ref(b, MYLT_ID, v);
-}
-
-MYLT_CREATE
-
-/* @@fb_at_scalar */
-static inline MYLT_E MYLT_T_MYLT_F_at(MYLT_T_table t, uint32_t i)
-{
-    return (MYLT_E)myl_fb_vec_MYLT_GET(myl_fb_get_vec(t.t, MYLT_ID), i);
-}
-
-/* @@fb_at_string */
-static inline myl_fb_str MYLT_T_MYLT_F_at(MYLT_T_table t, uint32_t i)
-{
-    return myl_fb_vec_str(myl_fb_get_vec(t.t, MYLT_ID), i);
-}
-
-/* @@fb_at_struct */
-static inline const MYLT_E *MYLT_T_MYLT_F_at(MYLT_T_table t, uint32_t i)
-{
-    return (const MYLT_E *)myl_fb_vec_elem(myl_fb_get_vec(t.t, MYLT_ID), i, MYLT_SIZE);
-}
-
-/* @@fb_at_table */
-static inline MYLT_E_table MYLT_T_MYLT_F_at(MYLT_T_table t, uint32_t i)
-{
-    MYLT_E_table r = {myl_fb_vec_table(myl_fb_get_vec(t.t, MYLT_ID), i)};
-    return r;
-}
-
-/* @@fb_create_scalar */
-/* n elements in host order. */
-static inline int MYLT_T_create_MYLT_F(myl_fb_builder *b, const MYLT_E *v, size_t n,
-                                       myl_fb_ref *out)
-{
-    return myl_fb_create_vec_scalar(b, v, n, MYLT_SIZE, out);
-}
-
-/* @@fb_create_struct */
-static inline int MYLT_T_create_MYLT_F(myl_fb_builder *b, const MYLT_E *v, size_t n,
-                                       myl_fb_ref *out)
-{
-    return myl_fb_create_vec_struct(b, v, n, MYLT_SIZE, MYLT_ALIGN, out);
-}
-
-/* @@fb_create_refs */
-/* From the references of n MYLT_WHAT built before. */
-static inline int MYLT_T_create_MYLT_F(myl_fb_builder *b, const myl_fb_ref *refs, size_t n,
-                                       myl_fb_ref *out)
-{
-    return myl_fb_create_vec_refs(b, refs, n, out);
-}
+/* @@fb_vec_table */
+MYL_FB_VEC_TABLE(MYLT_T, MYLT_F, MYLT_ID, MYLT_E)
 
 /* @@fb_channel */
 /* Channel MYLT_NAME carries MYLT_T FlatBuffers (codec flatbuffers).

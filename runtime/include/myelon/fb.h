@@ -454,6 +454,195 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     return b->head;
 }
 
+/* ---- accessors of generated tables ----
+ *
+ * myelonc writes one line per table (MYL_FB_TABLE) and one per field: these
+ * macros define the functions of that table or field (readers on a
+ * T_table handle, builders on a myl_fb_builder), as static inline functions
+ * named after the table T and the field f. They are for generated code;
+ * the generated header and docs/FLATBUFFERS.md list what each defines. */
+
+/* T_verify(), T_verify_with(), T_root(), T_start(), T_end(), T_finish(). */
+#define MYL_FB_TABLE(T)                                                                            \
+    static inline int T##_verify_with(const void *buf, size_t len, const myl_fb_verify_opts *opts, \
+                                      myl_fb_verify_info *info)                                    \
+    {                                                                                              \
+        return myl_fb_verify(buf, len, &T##_desc, opts, info);                                     \
+    }                                                                                              \
+    static inline int T##_verify(const void *buf, size_t len)                                      \
+    {                                                                                              \
+        return myl_fb_verify(buf, len, &T##_desc, NULL, NULL);                                     \
+    }                                                                                              \
+    static inline T##_table T##_root(const void *buf)                                              \
+    {                                                                                              \
+        T##_table r = {myl_fb_root(buf)};                                                          \
+        return r;                                                                                  \
+    }                                                                                              \
+    static inline int T##_start(myl_fb_builder *b)                                                 \
+    {                                                                                              \
+        return myl_fb_table_start(b);                                                              \
+    }                                                                                              \
+    static inline int T##_end(myl_fb_builder *b, myl_fb_ref *out)                                  \
+    {                                                                                              \
+        return myl_fb_table_end(b, out);                                                           \
+    }                                                                                              \
+    static inline int T##_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident,            \
+                                 unsigned flags, myl_fb_msg *out)                                  \
+    {                                                                                              \
+        return myl_fb_finish(b, root, ident, flags, out);                                          \
+    }
+
+/* T_has_f(): the field is in the buffer. */
+#define MYL_FB__HAS(T, f, id)                                                                      \
+    static inline bool T##_has_##f(T##_table t)                                                    \
+    {                                                                                              \
+        return myl_fb_present(t.t, id);                                                            \
+    }
+
+/* T_add_f(b, ref): a string, vector or table built before. */
+#define MYL_FB__ADD_REF(T, f, id)                                                                  \
+    static inline int T##_add_##f(myl_fb_builder *b, myl_fb_ref v)                                 \
+    {                                                                                              \
+        return myl_fb_add_ref(b, id, v);                                                           \
+    }
+
+/* A scalar or enum of C type C, read with myl_fb_get_<get>(), written with
+ * myl_fb_add_<add>(b, id, (W)v) unless equal to the default def. */
+#define MYL_FB_SCALAR(T, f, id, C, get, def, add, W)                                               \
+    static inline C T##_##f(T##_table t)                                                           \
+    {                                                                                              \
+        return (C)myl_fb_get_##get(t.t, id, def);                                                  \
+    }                                                                                              \
+    MYL_FB__HAS(T, f, id)                                                                          \
+    static inline int T##_add_##f(myl_fb_builder *b, C v)                                          \
+    {                                                                                              \
+        if (v == def)                                                                              \
+            return b->err;                                                                         \
+        return myl_fb_add_##add(b, id, (W)v);                                                      \
+    }
+
+/* A string: T_f() (data NULL when absent), T_add_f(b, ref). */
+#define MYL_FB_STRING(T, f, id)                                                                    \
+    static inline myl_fb_str T##_##f(T##_table t)                                                  \
+    {                                                                                              \
+        return myl_fb_get_str(t.t, id);                                                            \
+    }                                                                                              \
+    MYL_FB__HAS(T, f, id)                                                                          \
+    MYL_FB__ADD_REF(T, f, id)
+
+/* A struct S of size bytes: T_f() in place (NULL when absent). */
+#define MYL_FB_STRUCT(T, f, id, S, size, align)                                                    \
+    static inline const S *T##_##f(T##_table t)                                                    \
+    {                                                                                              \
+        return (const S *)myl_fb_get_struct(t.t, id);                                              \
+    }                                                                                              \
+    MYL_FB__HAS(T, f, id)                                                                          \
+    static inline int T##_add_##f(myl_fb_builder *b, const S *v)                                   \
+    {                                                                                              \
+        return myl_fb_add_struct(b, id, v, size, align);                                           \
+    }
+
+/* A table M: T_f() (a NULL handle when absent). */
+#define MYL_FB_SUBTABLE(T, f, id, M)                                                               \
+    static inline M##_table T##_##f(T##_table t)                                                   \
+    {                                                                                              \
+        M##_table r = {myl_fb_get_table(t.t, id)};                                                 \
+        return r;                                                                                  \
+    }                                                                                              \
+    MYL_FB__HAS(T, f, id)                                                                          \
+    MYL_FB__ADD_REF(T, f, id)
+
+/* A union U (type field tid): T_f_type(), T_add_f(b, type, ref). */
+#define MYL_FB_UNION(T, f, id, tid, U)                                                             \
+    static inline U T##_##f##_type(T##_table t)                                                    \
+    {                                                                                              \
+        return (U)myl_fb_get_union_type(t.t, tid);                                                 \
+    }                                                                                              \
+    MYL_FB__HAS(T, f, id)                                                                          \
+    static inline int T##_add_##f(myl_fb_builder *b, U type, myl_fb_ref v)                         \
+    {                                                                                              \
+        myl_fb_add_u8(b, tid, type);                                                               \
+        return myl_fb_add_ref(b, id, v);                                                           \
+    }
+
+/* T_f_as_m(): the union's value as table M when its type is code, else a
+ * NULL handle. */
+#define MYL_FB_UNION_MEMBER(T, f, id, tid, m, M, code)                                             \
+    static inline M##_table T##_##f##_as_##m(T##_table t)                                          \
+    {                                                                                              \
+        M##_table r = {NULL};                                                                      \
+        if (myl_fb_get_union_type(t.t, tid) == code)                                               \
+            r.t = myl_fb_get_union(t.t, id);                                                       \
+        return r;                                                                                  \
+    }
+
+/* Every vector: T_f() (data NULL, len 0 when absent), T_has_f(), T_f_len(),
+ * T_add_f(b, ref); the element type's macro adds T_f_at(t, i) (i < length,
+ * which the caller checks) and T_create_f(). */
+#define MYL_FB__VECTOR(T, f, id)                                                                   \
+    static inline myl_fb_vec T##_##f(T##_table t)                                                  \
+    {                                                                                              \
+        return myl_fb_get_vec(t.t, id);                                                            \
+    }                                                                                              \
+    MYL_FB__HAS(T, f, id)                                                                          \
+    static inline uint32_t T##_##f##_len(T##_table t)                                              \
+    {                                                                                              \
+        return myl_fb_get_vec(t.t, id).len;                                                        \
+    }                                                                                              \
+    MYL_FB__ADD_REF(T, f, id)
+
+/* [E] of scalars (size bytes, read with myl_fb_vec_<get>()): T_create_f()
+ * from n elements in host order. */
+#define MYL_FB_VEC_SCALAR(T, f, id, E, get, size)                                                  \
+    MYL_FB__VECTOR(T, f, id)                                                                       \
+    static inline E T##_##f##_at(T##_table t, uint32_t i)                                          \
+    {                                                                                              \
+        return (E)myl_fb_vec_##get(myl_fb_get_vec(t.t, id), i);                                    \
+    }                                                                                              \
+    static inline int T##_create_##f(myl_fb_builder *b, const E *v, size_t n, myl_fb_ref *out)     \
+    {                                                                                              \
+        return myl_fb_create_vec_scalar(b, v, n, size, out);                                       \
+    }
+
+/* [string]: T_create_f() from the references of n strings. */
+#define MYL_FB_VEC_STRING(T, f, id)                                                                \
+    MYL_FB__VECTOR(T, f, id)                                                                       \
+    static inline myl_fb_str T##_##f##_at(T##_table t, uint32_t i)                                 \
+    {                                                                                              \
+        return myl_fb_vec_str(myl_fb_get_vec(t.t, id), i);                                         \
+    }                                                                                              \
+    static inline int T##_create_##f(myl_fb_builder *b, const myl_fb_ref *refs, size_t n,          \
+                                     myl_fb_ref *out)                                              \
+    {                                                                                              \
+        return myl_fb_create_vec_refs(b, refs, n, out);                                            \
+    }
+
+/* [S] of structs: T_f_at() in place, T_create_f() from n structs. */
+#define MYL_FB_VEC_STRUCT(T, f, id, S, size, align)                                                \
+    MYL_FB__VECTOR(T, f, id)                                                                       \
+    static inline const S *T##_##f##_at(T##_table t, uint32_t i)                                   \
+    {                                                                                              \
+        return (const S *)myl_fb_vec_elem(myl_fb_get_vec(t.t, id), i, size);                       \
+    }                                                                                              \
+    static inline int T##_create_##f(myl_fb_builder *b, const S *v, size_t n, myl_fb_ref *out)     \
+    {                                                                                              \
+        return myl_fb_create_vec_struct(b, v, n, size, align, out);                                \
+    }
+
+/* [M] of tables: T_create_f() from the references of n tables. */
+#define MYL_FB_VEC_TABLE(T, f, id, M)                                                              \
+    MYL_FB__VECTOR(T, f, id)                                                                       \
+    static inline M##_table T##_##f##_at(T##_table t, uint32_t i)                                  \
+    {                                                                                              \
+        M##_table r = {myl_fb_vec_table(myl_fb_get_vec(t.t, id), i)};                              \
+        return r;                                                                                  \
+    }                                                                                              \
+    static inline int T##_create_##f(myl_fb_builder *b, const myl_fb_ref *refs, size_t n,          \
+                                     myl_fb_ref *out)                                              \
+    {                                                                                              \
+        return myl_fb_create_vec_refs(b, refs, n, out);                                            \
+    }
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,7 +13,12 @@ The identifiers of the generated .myl.h and .myl.c (static helpers there
 are claimed too: they share the translation unit with the header) are
 read from their tokens after comments and literals are removed: a name
 used but declared nowhere would not compile, so the set is the set of
-names they declare (or use from imports).
+names they declare (or use from imports). Lines of the generated code
+that invoke the runtime's macros for generated code (MYL_FB_*, MYL_CDEC_*,
+MYL_COMPACT_*, from myelon/fb.h and myelon/compact.h) declare their names
+in the macro's expansion: those invocations are expanded by the C
+preprocessor (with only those macros defined) and the expansion's
+identifiers counted too, but for the macros' own (their locals).
 
 Then the same for MYELON_CLAIMS_SEEDS (default 200) random schemas made by
 the property test's generator (tests/gen/property/myl_property.py).
@@ -22,12 +27,39 @@ Usage: check_claims.py MYELONC INCLUDE_DIR SCHEMA...
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 
 TOKEN = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|[A-Za-z_]\w*',
                    re.S)
+
+
+RUNTIME = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'runtime',
+                       'include', 'myelon')
+INVOCATION = re.compile(r'\bMYL_(?:FB|CDEC|COMPACT)_\w+\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)')
+DEFINE = re.compile(r'^#define (MYL_\w+)\(.*?(?<!\\)$', re.M | re.S)
+
+
+def runtime_macros():
+    """The function-like MYL_* macro definitions of fb.h and compact.h."""
+    out = []
+    for h in ('fb.h', 'compact.h'):
+        with open(os.path.join(RUNTIME, h), encoding='utf-8') as f:
+            out += [m.group(0) for m in DEFINE.finditer(f.read())]
+    return '\n'.join(out) + '\n'
+
+
+def expand(text, macros):
+    """The expansion of the runtime macro invocations in text."""
+    calls = [m.group(0) for m in INVOCATION.finditer(text)]
+    if not calls:
+        return ''
+    cpp = shutil.which('cpp')
+    cmd = [cpp, '-P'] if cpp else [os.environ.get('CC', 'cc'), '-E', '-P', '-x', 'c', '-']
+    return subprocess.run(cmd, input=macros + '\n'.join(calls) + '\n', capture_output=True,
+                          text=True, check=True).stdout
 
 
 def identifiers(text):
@@ -54,9 +86,13 @@ def check(myelonc, incdir, schema, tmp):
     reserved = {ln.split(' ', 1)[1] for ln in dump[1:] if ln.startswith('reserved ')}
     every = {ln.split(' ', 1)[1] for ln in dump[1:]}
     generated = set()
+    macros = runtime_macros()
     for ext in ('.myl.h', '.myl.c'):
         with open(os.path.join(tmp, stem + ext), encoding='utf-8') as f:
-            generated |= {i for i in identifiers(f.read()) if i.startswith(prefix + '_')}
+            text = f.read()
+        # the macros' own locals (n_, p, ...) are not the schema's names
+        names = identifiers(text) | (identifiers(expand(text, macros)) - identifiers(macros))
+        generated |= {i for i in names if i.startswith(prefix + '_')}
     problems = ['reserved but generated (claim it instead): ' + n
                 for n in sorted(reserved & generated)]
     problems += ['claimed but not generated: ' + n for n in sorted(own - generated)]
