@@ -18,11 +18,17 @@
 #define MYLC_ABI MYL_ABI_VERSION
 const char *const mylc_version = MYL_VERSION_STRING;
 
+static void emit_doc(mylc_buf *o, mylc_str doc);
+static const mylc_str nodoc = {"", 0};
+
 /* Section sec of both templates, each after a blank line: the header's
- * into h, the source's into src. */
-static void fill_both(mylc_buf *h, mylc_buf *src, const char *sec, const mylc_hole *holes)
+ * into h (after doc, a declaration's "///" comment), the source's into
+ * src. */
+static void fill_both(mylc_buf *h, mylc_buf *src, const char *sec, const mylc_hole *holes,
+                      mylc_str doc)
 {
     mylc_buf_putc(h, '\n');
+    emit_doc(h, doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
     mylc_buf_putc(src, '\n');
     mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, sec), holes);
@@ -86,6 +92,59 @@ static const char *cstr(mylc_ctx *c, mylc_str s)
 
 /* ---- sections ---- */
 
+/* A schema's "///" doc comment as "///" lines at indent ind, above the
+ * declaration it documents (as flatc and protoc carry them). Lines are
+ * wrapped at spaces to fit the column limit, trailing blanks and
+ * backslashes (a line splice) dropped. */
+static void emit_doc_at(mylc_buf *o, mylc_str doc, const char *ind)
+{
+    const char *p = doc.p, *end = doc.p + doc.n;
+    size_t room = MYLC_COLUMNS - strlen(ind) - 4; /* after "/// " */
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        const char *b = p, *e = eol;
+        while (b < e && *b == ' ')
+            b++;
+        if (e - b >= 3 && memcmp(b, "///", 3) == 0)
+            b += 3;
+        if (b < e && *b == ' ')
+            b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\\'))
+            e--;
+        do {
+            const char *cut = e;
+            if ((size_t)(e - b) > room) {
+                cut = b + room;
+                while (cut > b && *cut != ' ')
+                    cut--;
+                if (cut == b) { /* one long word: up to the next space */
+                    cut = b + room;
+                    while (cut < e && *cut != ' ')
+                        cut++;
+                }
+            }
+            const char *ce = cut;
+            while (ce > b && (ce[-1] == ' ' || ce[-1] == '\\'))
+                ce--;
+            if (ce > b)
+                mylc_buf_printf(o, "%s/// %.*s\n", ind, (int)(ce - b), b);
+            else
+                mylc_buf_printf(o, "%s///\n", ind);
+            b = cut;
+            while (b < e && *b == ' ')
+                b++;
+        } while (b < e);
+        p = eol < end ? eol + 1 : end;
+    }
+}
+
+static void emit_doc(mylc_buf *o, mylc_str doc)
+{
+    emit_doc_at(o, doc, "");
+}
+
 static void emit_enum(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
 {
     mylc_buf vals = {0}, cases = {0};
@@ -93,6 +152,7 @@ static void emit_enum(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         const char *name = mylc_name_join(c, d->cname, cstr(c, e->name));
         if (vals.n)
             mylc_buf_putc(&vals, '\n');
+        emit_doc(&vals, e->doc);
         mylc_buf_printf(&vals, "#define %s ((%s)%s)", name, d->cname, enum_literal(c, d, e));
         if (cases.n)
             mylc_buf_putc(&cases, '\n');
@@ -108,7 +168,7 @@ static void emit_enum(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         {"CASES", cases.p ? cases.p : ""},
         {NULL, NULL},
     };
-    fill_both(h, src, "enum", holes);
+    fill_both(h, src, "enum", holes, d->doc);
     mylc_buf_free(&vals);
     mylc_buf_free(&cases);
 }
@@ -132,6 +192,7 @@ static void emit_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, const char *sec)
             mylc_buf_printf(&fields, "    uint8_t _pad%u[%llu];\n", pad++,
                             (unsigned long long)(f->offset - cur));
         }
+        emit_doc_at(&fields, f->doc, "    ");
         mylc_buf_puts(&fields, "    ");
         /* alignas only where the C compiler would not align by itself:
          * explicit field alignment, and the event's own (on its first
@@ -168,6 +229,7 @@ static void emit_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, const char *sec)
         {NULL, NULL},
     };
     mylc_buf_putc(h, '\n');
+    emit_doc(h, d->doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
     mylc_buf_free(&fields);
     mylc_buf_free(&asserts);
@@ -441,6 +503,7 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
         {"ALIGN", align},
         {NULL, NULL},
     };
+    emit_doc(h, f->doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
     if (x && x->kind == MYLC_D_UNION) {
         for (const mylc_value *mv = x->members; mv; mv = mv->next) {
@@ -464,6 +527,7 @@ static void emit_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 {
     mylc_hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
     mylc_buf_putc(h, '\n');
+    emit_doc(h, d->doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_table_decl"), holes);
 }
 
@@ -488,6 +552,7 @@ static void emit_union(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         {"MEMBERS", members},       {"DESC", desc},     {NULL, NULL},
     };
     mylc_buf_putc(h, '\n');
+    emit_doc(h, d->doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_union_decl"), holes);
     mylc_buf_putc(src, '\n');
     mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, "fb_union"), holes);
@@ -599,7 +664,7 @@ static void emit_compact_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf
     mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)}, {"T", d->cname}, {"PUT", put.p}, {"GET", get.p}, {NULL, NULL},
     };
-    fill_both(h, src, "compact_record", holes);
+    fill_both(h, src, "compact_record", holes, nodoc);
     mylc_buf_free(&put);
     mylc_buf_free(&get);
 }
@@ -828,7 +893,7 @@ static void emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf 
         {"GET", get.p},
         {NULL, NULL},
     };
-    fill_both(h, src, "compact_table", holes);
+    fill_both(h, src, "compact_table", holes, nodoc);
     mylc_buf_free(&members);
     mylc_buf_free(&put);
     mylc_buf_free(&get);
@@ -886,6 +951,7 @@ static void emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, m
         {NULL, NULL},
     };
     mylc_buf_putc(h, '\n');
+    emit_doc(h, d->doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, row->header), holes);
     for (size_t i = 0; i < sizeof row->source / sizeof row->source[0] && row->source[i]; i++) {
         mylc_buf_putc(src, '\n');

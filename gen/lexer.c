@@ -6,7 +6,8 @@
  *   float       [0-9]+ '.' [0-9]+ ( [eE] [+-]? [0-9]+ )? | [0-9]+ [eE] [+-]? [0-9]+
  *   string      '"' ( [^"\\\n] | '\\' any )* '"'
  *   punctuation ; : , { } ( ) [ ] = - ->
- *   comments    // to the end of the line, and / * ... * / (not nested)
+ *   comments    // to the end of the line, and / * ... * / (not nested);
+ *               "///" lines right before a token are its doc comment
  *
  * Errors are reported and the offending bytes skipped, so that one run
  * reports as much as it can; a run of bad bytes gives one error.
@@ -114,12 +115,25 @@ mylc_tok mylc_lex_next(mylc_lexer *lx)
 again:
     i = lx->pos;
     t.type = 0;
+    t.doc.p = s;
+    t.doc.n = 0;
     for (;;) {
         while (i < n && is_space((unsigned char)s[i]))
             i++;
         if (i + 1 < n && s[i] == '/' && s[i + 1] == '/') {
+            /* "///" (not "////") starts or continues a doc comment; any
+             * other comment ends it. */
+            bool doc = i + 2 < n && s[i + 2] == '/' && !(i + 3 < n && s[i + 3] == '/');
+            uint32_t b = i;
             while (i < n && s[i] != '\n')
                 i++;
+            if (!doc) {
+                t.doc.n = 0;
+            } else {
+                if (!t.doc.n)
+                    t.doc.p = s + b;
+                t.doc.n = (uint32_t)(s + i - t.doc.p);
+            }
             continue;
         }
         if (i + 1 < n && s[i] == '/' && s[i + 1] == '*') {
@@ -133,6 +147,7 @@ again:
             } else {
                 i += 2;
             }
+            t.doc.n = 0;
             continue;
         }
         break;

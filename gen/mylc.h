@@ -110,6 +110,10 @@ typedef struct mylc_tok {
     int type;
     uint32_t off;
     mylc_str s;
+    /* The "///" doc comment lines right before the token (only blanks
+     * between), from the first "///" to the end of the last line; n == 0
+     * if none. */
+    mylc_str doc;
 } mylc_tok;
 
 typedef struct mylc_lexer {
@@ -193,6 +197,7 @@ typedef struct mylc_field {
     mylc_type type;
     mylc_value *dflt;
     mylc_attr *attrs;
+    mylc_str doc; /* "///" lines before it, carried into the header */
     struct mylc_field *next;
     /* after check */
     bool deprecated, required;
@@ -206,6 +211,7 @@ typedef struct mylc_enumval {
     mylc_str name;
     uint32_t off;
     mylc_value *value; /* NULL: previous + 1 */
+    mylc_str doc;      /* "///" lines before it, carried into the header */
     struct mylc_enumval *next;
     /* after check: the value as an unsigned 64-bit pattern, and signed */
     uint64_t u;
@@ -383,6 +389,7 @@ struct mylc_decl {
     uint32_t off;
     mylc_schema *schema;
     mylc_attr *attrs;
+    mylc_str doc; /* "///" lines before its keyword, carried into the header */
     struct mylc_decl *next;
     /* enum */
     mylc_type under;

@@ -385,8 +385,8 @@ static mylc_decl *new_decl(mylc_pstate *st, mylc_decl_kind kind, const mylc_tok 
 mylc_decl *mylc_p_enum(mylc_pstate *st, const mylc_tok *kw, const mylc_tok *name,
                        const mylc_tok *under, mylc_enumval *vals)
 {
-    (void)kw;
     mylc_decl *d = new_decl(st, MYLC_D_ENUM, name);
+    d->doc = kw->doc;
     d->under.shape = MYLC_SHAPE_PLAIN;
     d->under.name = under->s;
     d->under.off = under->off;
@@ -404,8 +404,8 @@ mylc_decl *mylc_p_enum(mylc_pstate *st, const mylc_tok *kw, const mylc_tok *name
 mylc_decl *mylc_p_record(mylc_pstate *st, mylc_decl_kind kind, const mylc_tok *kw,
                          const mylc_tok *name, mylc_attr *attrs, mylc_field *fields)
 {
-    (void)kw;
     mylc_decl *d = new_decl(st, kind, name);
+    d->doc = kw->doc;
     d->attrs = attrs;
     mylc_field *r = NULL;
     while (fields) {
@@ -421,8 +421,8 @@ mylc_decl *mylc_p_record(mylc_pstate *st, mylc_decl_kind kind, const mylc_tok *k
 mylc_decl *mylc_p_union(mylc_pstate *st, const mylc_tok *kw, const mylc_tok *name,
                         mylc_value *members)
 {
-    (void)kw;
     mylc_decl *d = new_decl(st, MYLC_D_UNION, name);
+    d->doc = kw->doc;
     d->members = members;
     return d;
 }
@@ -430,8 +430,8 @@ mylc_decl *mylc_p_union(mylc_pstate *st, const mylc_tok *kw, const mylc_tok *nam
 mylc_decl *mylc_p_body(mylc_pstate *st, mylc_decl_kind kind, const mylc_tok *kw,
                        const mylc_tok *name, mylc_prop *props)
 {
-    (void)kw;
     mylc_decl *d = new_decl(st, kind, name);
+    d->doc = kw->doc;
     mylc_prop *r = NULL;
     while (props) {
         mylc_prop *n = props->next;
@@ -449,6 +449,7 @@ mylc_enumval *mylc_p_enumval(mylc_pstate *st, const mylc_tok *name, mylc_value *
     e->name = name->s;
     e->off = name->off;
     e->value = v;
+    e->doc = name->doc;
     return e;
 }
 
@@ -505,6 +506,7 @@ mylc_field *mylc_p_field(mylc_pstate *st, const mylc_tok *name, const mylc_type 
     f->type = *t;
     f->dflt = dflt;
     f->attrs = attrs;
+    f->doc = name->doc;
     return f;
 }
 

@@ -478,6 +478,60 @@ static void test_binding_rows(void **state)
     }
 }
 
+/* "///" comments are kept on the declaration, field or enum value that
+ * follows (any other comment in between drops them) and written above it
+ * in the header, wrapped at the column limit, without a trailing
+ * backslash (which would splice the next line into the comment). */
+static void test_doc_comments(void **state)
+{
+    (void)state;
+    run r;
+    assert_true(compile_text(&r, "myelon 1;\n"
+                                 "/// An event.\n"
+                                 "///   second line \\\n"
+                                 "event E {\n"
+                                 "  /// dropped\n"
+                                 "  // by this comment\n"
+                                 "  a: u8;\n"
+                                 "  /// The b.\n"
+                                 "  b: u8;\n"
+                                 "}\n"
+                                 "//// not a doc comment\n"
+                                 "enum K : u8 { /// The X.\n X, Y }\n"
+                                 "/// A table.\n"
+                                 "table T {\n"
+                                 "  /// " /* a 120-character line */
+                                 "aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee fffffffff "
+                                 "ggggggggg hhhhhhhhh iiiiiiiii jjjjjjjjj kkkkkkkkk lllllllll\n"
+                                 "  s: string;\n"
+                                 "}\n"
+                                 "/// A channel.\n"
+                                 "channel c { carries E; }\n"));
+    mylc_schema *s = r.schema;
+    assert_true(mylc_str_eq(decl(s, "E")->doc, "/// An event.\n///   second line \\"));
+    assert_int_equal(decl(s, "E")->fields->doc.n, 0);
+    assert_true(mylc_str_eq(decl(s, "E")->fields->next->doc, "/// The b."));
+    assert_int_equal(decl(s, "K")->doc.n, 0);
+    assert_true(mylc_str_eq(decl(s, "K")->values->doc, "/// The X."));
+    assert_int_equal(decl(s, "K")->values->next->doc.n, 0);
+    mylc_buf h = {0}, c = {0};
+    mylc_emit(&r.ctx, s, &h, &c);
+    mylc_buf_putc(&h, 0);
+    assert_non_null(strstr(h.p, "\n/// An event.\n///   second line\n/* event E:"));
+    assert_non_null(strstr(h.p, "\n    uint8_t a;\n    /// The b.\n    uint8_t b;\n"));
+    assert_null(strstr(h.p, "dropped"));
+    assert_null(strstr(h.p, "not a doc"));
+    assert_non_null(strstr(h.p, "\n/// The X.\n#define t_K_X ((t_K)0)\n#define t_K_Y"));
+    assert_non_null(strstr(h.p, "\n/// A table.\n/* table T:"));
+    assert_non_null(strstr(h.p, "\n/// aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee fffffffff "
+                                "ggggggggg hhhhhhhhh iiiiiiiii\n/// jjjjjjjjj kkkkkkkkk "
+                                "lllllllll\nMYL_FB_STRING(t_T, s, 0)\n"));
+    assert_non_null(strstr(h.p, "\n/// A channel.\n/* Channel c"));
+    mylc_buf_free(&h);
+    mylc_buf_free(&c);
+    finish(&r);
+}
+
 /* Unions come before tables in the .fbs, enum values ascending. */
 static void test_fbs_order(void **state)
 {
@@ -506,4 +560,5 @@ MYL_TEST_MAIN("myelonc", cmocka_unit_test(test_lexer_tokens),
               cmocka_unit_test(test_fingerprint), cmocka_unit_test(test_imports),
               cmocka_unit_test(test_several_errors), cmocka_unit_test(test_hostile),
               cmocka_unit_test(test_table_chain_ok), cmocka_unit_test(test_channel_kinds),
-              cmocka_unit_test(test_binding_rows), cmocka_unit_test(test_fbs_order))
+              cmocka_unit_test(test_binding_rows), cmocka_unit_test(test_fbs_order),
+              cmocka_unit_test(test_doc_comments))

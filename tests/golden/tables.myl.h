@@ -24,8 +24,10 @@ extern "C" {
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
 #define TABLES_MYL_FINGERPRINT UINT64_C(0xd1af2ee8afeac9af)
 
+/// The colour of a cell: carried into the header ("///" doc comment).
 /* enum Color : u8 */
 typedef uint8_t demo_tables_Color;
+/// Values out of order.
 #define demo_tables_Color_RED ((demo_tables_Color)2)
 #define demo_tables_Color_GREEN ((demo_tables_Color)0)
 #define demo_tables_Color_BLUE ((demo_tables_Color)1)
@@ -61,9 +63,12 @@ typedef uint32_t demo_tables_NoZero;
 /* The name of a value of demo_tables_NoZero, or NULL if it has none. */
 const char *demo_tables_NoZero_name(demo_tables_NoZero v);
 
+/// A point.
 /* struct Vec3: 12 bytes, aligned to 4 (FlatBuffers struct layout; read in
  * place through a pointer, so the host must be little-endian) */
 typedef struct demo_tables_Vec3 {
+    /// East, in metres; a doc line long enough that the generated comment is wrapped at the column
+    /// limit of the project's clang-format.
     float x;
     float y;
     float z;
@@ -113,6 +118,9 @@ int demo_tables_Cell_compact_decode(demo_tables_Cell *m, const void *buf, size_t
 void demo_tables_Cell_compact_put(myl_cenc *e, const demo_tables_Cell *m);
 void demo_tables_Cell_compact_get(myl_cdec *d, demo_tables_Cell *m);
 
+/// One item of a catalogue.
+///
+/// A second paragraph, after an empty doc line; a trailing backslash
 /* table Item: a reader handle (the table's first byte in a verified
  * buffer, NULL when absent: every field then reads as its default) and
  * the verifier's descriptor. */
@@ -137,6 +145,7 @@ extern const myl_fb_table_desc demo_tables_Leaf_desc;
 /* table Leaf as a plain C value (codec compact), defined further down. */
 typedef struct demo_tables_Leaf demo_tables_Leaf;
 
+/// Either an item or a leaf.
 /* union Thing: the type codes of its members (0: none) and the
  * verifier's descriptor. */
 typedef uint8_t demo_tables_Thing;
@@ -169,8 +178,10 @@ extern const myl_fb_table_desc demo_tables_WithIds_desc;
 /* table WithIds as a plain C value (codec compact), defined further down. */
 typedef struct demo_tables_WithIds demo_tables_WithIds;
 
+/// A fixed-size event.
 /* event Raw: 8 bytes, aligned to 8 */
 typedef struct demo_tables_Raw {
+    /// Nanoseconds.
     uint64_t x;
 } demo_tables_Raw;
 
@@ -184,6 +195,7 @@ int demo_tables_Raw_compact_decode(demo_tables_Raw *m, const void *buf, size_t l
 void demo_tables_Raw_compact_put(myl_cenc *e, const demo_tables_Raw *m);
 void demo_tables_Raw_compact_get(myl_cdec *d, demo_tables_Raw *m);
 
+/// Everything, as FlatBuffers.
 /* Channel things: byte messages of up to 1048576 bytes over one ring of
  * 1024-byte frames (layer 1, myelon/frame.h); a message larger than a
  * frame is fragmented and reassembled.
@@ -263,6 +275,7 @@ static inline void demo_tables_things_receiver_release(demo_tables_things_receiv
     myl_defrag_release(r->d);
 }
 
+/// Raw events, one per slot.
 /* Channel raw, carrying demo_tables_Raw.
  * Create or attach the ring with the channel's settings (name overrides
  * the segment name unless NULL; an attach waits up to timeout_ns for the
@@ -571,6 +584,7 @@ static inline void demo_tables_items_compact_receiver_release(demo_tables_items_
 
 /* ---- table Item ---- */
 MYL_FB_TABLE(demo_tables_Item)
+/// Its name.
 MYL_FB_STRING(demo_tables_Item, name, 0)
 MYL_FB_SCALAR(demo_tables_Item, count, 1, uint32_t, u32, 7u, u32, uint32_t)
 
@@ -606,6 +620,7 @@ MYL_FB_SCALAR(demo_tables_Everything, status, 16, common_Status, u8, common_Stat
 MYL_FB_STRING(demo_tables_Everything, name, 17)
 MYL_FB_STRUCT(demo_tables_Everything, cell, 18, demo_tables_Cell, 64, 16)
 MYL_FB_SUBTABLE(demo_tables_Everything, item, 19, demo_tables_Item)
+/// A union field: the doc goes above its MYL_FB_UNION line.
 MYL_FB_UNION(demo_tables_Everything, thing, 21, 20, demo_tables_Thing)
 MYL_FB_UNION_MEMBER(demo_tables_Everything, thing, 21, 20, Item, demo_tables_Item,
                     demo_tables_Thing_Item)
