@@ -21,12 +21,38 @@ const char *const mylc_version = MYL_VERSION_STRING;
 static void emit_doc(mylc_buf *o, mylc_str doc);
 static const mylc_str nodoc = {"", 0};
 
+/* The sections whose shared explanation (section <name>_doc of the header
+ * template) this header has: each is written once, before the first
+ * section of its name, instead of once per channel or table. Reset for
+ * every header (emit_both). */
+static struct {
+    const char *sec[64];
+    unsigned n;
+} explained;
+
+static void explain_once(mylc_buf *h, const char *sec)
+{
+    for (unsigned i = 0; i < explained.n; i++)
+        if (strcmp(explained.sec[i], sec) == 0)
+            return;
+    char name[64];
+    snprintf(name, sizeof name, "%s_doc", sec);
+    mylc_str t = mylc_tpl_section(mylc_tpl_header, name);
+    if (!t.n || explained.n == sizeof explained.sec / sizeof explained.sec[0])
+        return; /* no shared explanation */
+    explained.sec[explained.n++] = sec;
+    static const mylc_hole none[] = {{NULL, NULL}};
+    mylc_buf_putc(h, '\n');
+    mylc_tpl_fill(h, t, none);
+}
+
 /* Section sec of both templates, each after a blank line: the header's
  * into h (after doc, a declaration's "///" comment), the source's into
  * src. */
 static void fill_both(mylc_buf *h, mylc_buf *src, const char *sec, const mylc_hole *holes,
                       mylc_str doc)
 {
+    explain_once(h, sec);
     mylc_buf_putc(h, '\n');
     emit_doc(h, doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
@@ -228,6 +254,7 @@ static void emit_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, const char *sec)
         {"ASSERTS", asserts.p},
         {NULL, NULL},
     };
+    explain_once(h, sec);
     mylc_buf_putc(h, '\n');
     emit_doc(h, d->doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
@@ -526,6 +553,7 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
 static void emit_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 {
     mylc_hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
+    explain_once(h, "fb_table_decl");
     mylc_buf_putc(h, '\n');
     emit_doc(h, d->doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_table_decl"), holes);
@@ -551,6 +579,7 @@ static void emit_union(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         {"NAME", cstr(c, d->name)}, {"TYPE", d->cname}, {"VALUES", vals.p ? vals.p : ""},
         {"MEMBERS", members},       {"DESC", desc},     {NULL, NULL},
     };
+    explain_once(h, "fb_union_decl");
     mylc_buf_putc(h, '\n');
     emit_doc(h, d->doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_union_decl"), holes);
@@ -586,6 +615,7 @@ static void emit_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         {"DESC", init_short(c, fmt(c, "const myl_fb_table_desc %s_desc =", d->cname), di, 3)},
         {NULL, NULL},
     };
+    explain_once(h, "fb_table");
     mylc_buf_putc(h, '\n');
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_table"), holes);
     for (uint32_t id = 0; id < d->nids; id++)
@@ -860,6 +890,7 @@ static void ctable_field(mylc_ctx *c, const mylc_field *f, mylc_buf *put, mylc_b
 static void emit_compact_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 {
     mylc_hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
+    explain_once(h, "compact_table_decl");
     mylc_buf_putc(h, '\n');
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "compact_table_decl"), holes);
 }
@@ -950,6 +981,7 @@ static void emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, m
         {"ARRAY", array},
         {NULL, NULL},
     };
+    explain_once(h, row->header);
     mylc_buf_putc(h, '\n');
     emit_doc(h, d->doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, row->header), holes);
@@ -1007,6 +1039,7 @@ static void emit_codec(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
         {"DATA", frame_data(c, ch)}, {"VIEWS", views},   {"DECODE", decode},
         {"RING", ring ? ring : ""},  {NULL, NULL},
     };
+    explain_once(h, part->header);
     mylc_buf_putc(h, '\n');
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, part->header), holes);
     if (part->group) {
@@ -1024,6 +1057,7 @@ static const char *base_name(const char *path)
 static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sout)
 {
     mylc_buf h = {0}, src = {0}, imports = {0};
+    explained.n = 0;
     for (mylc_import *im = s->imports; im; im = im->next)
         if (im->file && im->file->schema)
             mylc_buf_printf(&imports, "\n#include \"%s.myl.h\"", im->file->schema->stem);

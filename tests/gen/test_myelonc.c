@@ -522,7 +522,7 @@ static void test_doc_comments(void **state)
     assert_null(strstr(h.p, "dropped"));
     assert_null(strstr(h.p, "not a doc"));
     assert_non_null(strstr(h.p, "\n/// The X.\n#define t_K_X ((t_K)0)\n#define t_K_Y"));
-    assert_non_null(strstr(h.p, "\n/// A table.\n/* table T:"));
+    assert_non_null(strstr(h.p, "\n/// A table.\n/* table T */\n"));
     assert_non_null(strstr(h.p, "\n/// aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee fffffffff "
                                 "ggggggggg hhhhhhhhh iiiiiiiii\n/// jjjjjjjjj kkkkkkkkk "
                                 "lllllllll\nMYL_FB_STRING(t_T, s, 0)\n"));

@@ -22,12 +22,14 @@ extern "C" {
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
 #define COMMON_MYL_FINGERPRINT UINT64_C(0xc71ae950ab117725)
 
+/* Enums: a typedef of the underlying type, one #define per value, and
+ * <enum>_name(v), the name of a value or NULL if it has none. */
+
 /* enum Status : u8 */
 typedef uint8_t common_Status;
 #define common_Status_OK ((common_Status)0)
 #define common_Status_ERROR ((common_Status)1)
 #define common_Status_RETRY ((common_Status)2)
-/* The name of a value of common_Status, or NULL if it has none. */
 const char *common_Status_name(common_Status v);
 
 /* event Header: 16 bytes, aligned to 8 */
@@ -45,7 +47,11 @@ static_assert(offsetof(common_Header, status) == 8, "common_Header.status: offse
 static_assert(offsetof(common_Header, flags) == 9, "common_Header.flags: offset");
 static_assert(offsetof(common_Header, length) == 12, "common_Header.length: offset");
 
-/* Codec compact of Header (docs/myl.md, "The compact codec"). */
+/* Codec compact (docs/myl.md, "The compact codec") of every event and
+ * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
+ * and _decode(), 0 or an error; _put() and _get() are the steps that
+ * other codecs call. */
+
 int common_Header_compact_encode(const common_Header *m, void *buf, size_t cap, size_t *len);
 int common_Header_compact_decode(common_Header *m, const void *buf, size_t len);
 void common_Header_compact_put(myl_cenc *e, const common_Header *m);

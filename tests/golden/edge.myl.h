@@ -22,60 +22,55 @@ extern "C" {
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
 #define EDGE_MYL_FINGERPRINT UINT64_C(0xa24e592c36303d09)
 
+/* Enums: a typedef of the underlying type, one #define per value, and
+ * <enum>_name(v), the name of a value or NULL if it has none. */
+
 /* enum U8 : u8 */
 typedef uint8_t edge_cases_U8;
 #define edge_cases_U8_MIN ((edge_cases_U8)0)
 #define edge_cases_U8_MAX ((edge_cases_U8)255)
-/* The name of a value of edge_cases_U8, or NULL if it has none. */
 const char *edge_cases_U8_name(edge_cases_U8 v);
 
 /* enum U16 : u16 */
 typedef uint16_t edge_cases_U16;
 #define edge_cases_U16_MIN ((edge_cases_U16)0)
 #define edge_cases_U16_MAX ((edge_cases_U16)65535)
-/* The name of a value of edge_cases_U16, or NULL if it has none. */
 const char *edge_cases_U16_name(edge_cases_U16 v);
 
 /* enum U32 : u32 */
 typedef uint32_t edge_cases_U32;
 #define edge_cases_U32_MIN ((edge_cases_U32)0u)
 #define edge_cases_U32_MAX ((edge_cases_U32)4294967295u)
-/* The name of a value of edge_cases_U32, or NULL if it has none. */
 const char *edge_cases_U32_name(edge_cases_U32 v);
 
 /* enum U64 : u64 */
 typedef uint64_t edge_cases_U64;
 #define edge_cases_U64_MIN ((edge_cases_U64)UINT64_C(0))
 #define edge_cases_U64_MAX ((edge_cases_U64)UINT64_C(18446744073709551615))
-/* The name of a value of edge_cases_U64, or NULL if it has none. */
 const char *edge_cases_U64_name(edge_cases_U64 v);
 
 /* enum I8 : i8 */
 typedef int8_t edge_cases_I8;
 #define edge_cases_I8_MIN ((edge_cases_I8)-128)
 #define edge_cases_I8_MAX ((edge_cases_I8)127)
-/* The name of a value of edge_cases_I8, or NULL if it has none. */
 const char *edge_cases_I8_name(edge_cases_I8 v);
 
 /* enum I16 : i16 */
 typedef int16_t edge_cases_I16;
 #define edge_cases_I16_MIN ((edge_cases_I16)-32768)
 #define edge_cases_I16_MAX ((edge_cases_I16)32767)
-/* The name of a value of edge_cases_I16, or NULL if it has none. */
 const char *edge_cases_I16_name(edge_cases_I16 v);
 
 /* enum I32 : i32 */
 typedef int32_t edge_cases_I32;
 #define edge_cases_I32_MIN ((edge_cases_I32)INT32_MIN)
 #define edge_cases_I32_MAX ((edge_cases_I32)2147483647)
-/* The name of a value of edge_cases_I32, or NULL if it has none. */
 const char *edge_cases_I32_name(edge_cases_I32 v);
 
 /* enum I64 : i64 */
 typedef int64_t edge_cases_I64;
 #define edge_cases_I64_MIN ((edge_cases_I64)INT64_MIN)
 #define edge_cases_I64_MAX ((edge_cases_I64)INT64_C(9223372036854775807))
-/* The name of a value of edge_cases_I64, or NULL if it has none. */
 const char *edge_cases_I64_name(edge_cases_I64 v);
 
 /* enum Implicit : i16 */
@@ -85,7 +80,6 @@ typedef int16_t edge_cases_Implicit;
 #define edge_cases_Implicit_C ((edge_cases_Implicit)0)
 #define edge_cases_Implicit_D ((edge_cases_Implicit)10)
 #define edge_cases_Implicit_E ((edge_cases_Implicit)11)
-/* The name of a value of edge_cases_Implicit, or NULL if it has none. */
 const char *edge_cases_Implicit_name(edge_cases_Implicit v);
 
 /* event Inner: 8 bytes, aligned to 4 */
@@ -100,7 +94,11 @@ static_assert(alignof(edge_cases_Inner) == 4, "edge_cases_Inner: alignment");
 static_assert(offsetof(edge_cases_Inner, a) == 0, "edge_cases_Inner.a: offset");
 static_assert(offsetof(edge_cases_Inner, b) == 4, "edge_cases_Inner.b: offset");
 
-/* Codec compact of Inner (docs/myl.md, "The compact codec"). */
+/* Codec compact (docs/myl.md, "The compact codec") of every event and
+ * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
+ * and _decode(), 0 or an error; _put() and _get() are the steps that
+ * other codecs call. */
+
 int edge_cases_Inner_compact_encode(const edge_cases_Inner *m, void *buf, size_t cap, size_t *len);
 int edge_cases_Inner_compact_decode(edge_cases_Inner *m, const void *buf, size_t len);
 void edge_cases_Inner_compact_put(myl_cenc *e, const edge_cases_Inner *m);
@@ -135,7 +133,6 @@ static_assert(offsetof(edge_cases_Padded, level) == 56, "edge_cases_Padded.level
 static_assert(offsetof(edge_cases_Padded, inners) == 60, "edge_cases_Padded.inners: offset");
 static_assert(offsetof(edge_cases_Padded, tail) == 76, "edge_cases_Padded.tail: offset");
 
-/* Codec compact of Padded (docs/myl.md, "The compact codec"). */
 int edge_cases_Padded_compact_encode(const edge_cases_Padded *m, void *buf, size_t cap,
                                      size_t *len);
 int edge_cases_Padded_compact_decode(edge_cases_Padded *m, const void *buf, size_t len);
@@ -157,7 +154,6 @@ static_assert(offsetof(edge_cases_Aligned, tag) == 0, "edge_cases_Aligned.tag: o
 static_assert(offsetof(edge_cases_Aligned, wide) == 32, "edge_cases_Aligned.wide: offset");
 static_assert(offsetof(edge_cases_Aligned, mark) == 40, "edge_cases_Aligned.mark: offset");
 
-/* Codec compact of Aligned (docs/myl.md, "The compact codec"). */
 int edge_cases_Aligned_compact_encode(const edge_cases_Aligned *m, void *buf, size_t cap,
                                       size_t *len);
 int edge_cases_Aligned_compact_decode(edge_cases_Aligned *m, const void *buf, size_t len);
@@ -176,7 +172,6 @@ static_assert(alignof(edge_cases_QuiteLongEventNameForWrapping) == 8,
 static_assert(offsetof(edge_cases_QuiteLongEventNameForWrapping, a_rather_long_field_name) == 0,
               "edge_cases_QuiteLongEventNameForWrapping.a_rather_long_field_name: offset");
 
-/* Codec compact of QuiteLongEventNameForWrapping (docs/myl.md, "The compact codec"). */
 int edge_cases_QuiteLongEventNameForWrapping_compact_encode(
     const edge_cases_QuiteLongEventNameForWrapping *m, void *buf, size_t cap, size_t *len);
 int edge_cases_QuiteLongEventNameForWrapping_compact_decode(
@@ -186,11 +181,13 @@ void edge_cases_QuiteLongEventNameForWrapping_compact_put(
 void edge_cases_QuiteLongEventNameForWrapping_compact_get(
     myl_cdec *d, edge_cases_QuiteLongEventNameForWrapping *m);
 
-/* Channel long_channel_name_for_wrap, carrying edge_cases_QuiteLongEventNameForWrapping.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open typed endpoints on it; they check
- * the ring's slot size and fingerprint. */
+/* Event channels (one event per slot): <chan>_create() or _attach() the
+ * ring with the channel's settings (name overrides the segment name unless
+ * NULL; an attach waits up to timeout_ns for the creator, 0 = not at all),
+ * then open typed endpoints on it; they check the ring's slot size and
+ * fingerprint. */
+
+/* Channel long_channel_name_for_wrap, carrying edge_cases_QuiteLongEventNameForWrapping. */
 extern const myl_channel_desc edge_cases_long_channel_name_for_wrap_desc;
 
 int edge_cases_long_channel_name_for_wrap_create(const char *name, myl_ring **out);
@@ -296,11 +293,7 @@ static inline uint64_t edge_cases_long_channel_name_for_wrap_consumer_take_lost(
     return myl_consumer_take_lost(c->c);
 }
 
-/* Channel padded, carrying edge_cases_Padded.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open typed endpoints on it; they check
- * the ring's slot size and fingerprint. */
+/* Channel padded, carrying edge_cases_Padded. */
 extern const myl_channel_desc edge_cases_padded_desc;
 
 int edge_cases_padded_create(const char *name, myl_ring **out);

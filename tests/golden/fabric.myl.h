@@ -24,13 +24,15 @@ extern "C" {
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
 #define FABRIC_MYL_FINGERPRINT UINT64_C(0xe8ebf616418c0e62)
 
+/* Enums: a typedef of the underlying type, one #define per value, and
+ * <enum>_name(v), the name of a value or NULL if it has none. */
+
 /* enum Priority : i8 */
 typedef int8_t fabric_Priority;
 #define fabric_Priority_LOW ((fabric_Priority)-1)
 #define fabric_Priority_NORMAL ((fabric_Priority)0)
 #define fabric_Priority_HIGH ((fabric_Priority)1)
 #define fabric_Priority_CRITICAL ((fabric_Priority)100)
-/* The name of a value of fabric_Priority, or NULL if it has none. */
 const char *fabric_Priority_name(fabric_Priority v);
 
 /* event Tick: 32 bytes, aligned to 8 */
@@ -51,7 +53,11 @@ static_assert(offsetof(fabric_Tick, qty) == 16, "fabric_Tick.qty: offset");
 static_assert(offsetof(fabric_Tick, side) == 20, "fabric_Tick.side: offset");
 static_assert(offsetof(fabric_Tick, symbol) == 21, "fabric_Tick.symbol: offset");
 
-/* Codec compact of Tick (docs/myl.md, "The compact codec"). */
+/* Codec compact (docs/myl.md, "The compact codec") of every event and
+ * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
+ * and _decode(), 0 or an error; _put() and _get() are the steps that
+ * other codecs call. */
+
 int fabric_Tick_compact_encode(const fabric_Tick *m, void *buf, size_t cap, size_t *len);
 int fabric_Tick_compact_decode(fabric_Tick *m, const void *buf, size_t len);
 void fabric_Tick_compact_put(myl_cenc *e, const fabric_Tick *m);
@@ -78,7 +84,6 @@ static_assert(offsetof(fabric_Envelope, weights) == 20, "fabric_Envelope.weights
 static_assert(offsetof(fabric_Envelope, ratio) == 40, "fabric_Envelope.ratio: offset");
 static_assert(offsetof(fabric_Envelope, ticks) == 48, "fabric_Envelope.ticks: offset");
 
-/* Codec compact of Envelope (docs/myl.md, "The compact codec"). */
 int fabric_Envelope_compact_encode(const fabric_Envelope *m, void *buf, size_t cap, size_t *len);
 int fabric_Envelope_compact_decode(fabric_Envelope *m, const void *buf, size_t len);
 void fabric_Envelope_compact_put(myl_cenc *e, const fabric_Envelope *m);
@@ -97,82 +102,83 @@ static_assert(alignof(fabric_Aligned) == 32, "fabric_Aligned: alignment");
 static_assert(offsetof(fabric_Aligned, tag) == 0, "fabric_Aligned.tag: offset");
 static_assert(offsetof(fabric_Aligned, wide) == 16, "fabric_Aligned.wide: offset");
 
-/* Codec compact of Aligned (docs/myl.md, "The compact codec"). */
 int fabric_Aligned_compact_encode(const fabric_Aligned *m, void *buf, size_t cap, size_t *len);
 int fabric_Aligned_compact_decode(fabric_Aligned *m, const void *buf, size_t len);
 void fabric_Aligned_compact_put(myl_cenc *e, const fabric_Aligned *m);
 void fabric_Aligned_compact_get(myl_cdec *d, fabric_Aligned *m);
 
-/* struct Sampling: 12 bytes, aligned to 4 (FlatBuffers struct layout; read in
- * place through a pointer, so the host must be little-endian) */
+/* Structs have the FlatBuffers struct layout and are read in place through
+ * a pointer, so the host must be little-endian. */
+static_assert(MYL_LITTLE_ENDIAN, "FlatBuffers structs are read in place");
+
+/* struct Sampling: 12 bytes, aligned to 4 */
 typedef struct fabric_Sampling {
     float temperature;
     float top_p;
     uint32_t max_tokens;
 } fabric_Sampling;
 
-static_assert(MYL_LITTLE_ENDIAN, "FlatBuffers structs are read in place");
 static_assert(sizeof(fabric_Sampling) == 12, "fabric_Sampling: size");
 static_assert(alignof(fabric_Sampling) == 4, "fabric_Sampling: alignment");
 static_assert(offsetof(fabric_Sampling, temperature) == 0, "fabric_Sampling.temperature: offset");
 static_assert(offsetof(fabric_Sampling, top_p) == 4, "fabric_Sampling.top_p: offset");
 static_assert(offsetof(fabric_Sampling, max_tokens) == 8, "fabric_Sampling.max_tokens: offset");
 
-/* Codec compact of Sampling (docs/myl.md, "The compact codec"). */
 int fabric_Sampling_compact_encode(const fabric_Sampling *m, void *buf, size_t cap, size_t *len);
 int fabric_Sampling_compact_decode(fabric_Sampling *m, const void *buf, size_t len);
 void fabric_Sampling_compact_put(myl_cenc *e, const fabric_Sampling *m);
 void fabric_Sampling_compact_get(myl_cdec *d, fabric_Sampling *m);
 
-/* table Request: a reader handle (the table's first byte in a verified
- * buffer, NULL when absent: every field then reads as its default) and
- * the verifier's descriptor. */
+/* Tables (FlatBuffers): <table>_table is a reader handle (the table's
+ * first byte in a verified buffer, NULL when absent: every field then
+ * reads as its default), <table>_desc the verifier's descriptor. */
+
+/* table Request */
 typedef struct fabric_Request_table {
     const uint8_t *t;
 } fabric_Request_table;
 
 extern const myl_fb_table_desc fabric_Request_desc;
 
-/* table Request as a plain C value (codec compact), defined further down. */
+/* Tables as plain C values (codec compact), defined further down. */
+
 typedef struct fabric_Request fabric_Request;
 
-/* table Response: a reader handle (the table's first byte in a verified
- * buffer, NULL when absent: every field then reads as its default) and
- * the verifier's descriptor. */
+/* table Response */
 typedef struct fabric_Response_table {
     const uint8_t *t;
 } fabric_Response_table;
 
 extern const myl_fb_table_desc fabric_Response_desc;
 
-/* table Response as a plain C value (codec compact), defined further down. */
 typedef struct fabric_Response fabric_Response;
 
-/* table Cancel: a reader handle (the table's first byte in a verified
- * buffer, NULL when absent: every field then reads as its default) and
- * the verifier's descriptor. */
+/* table Cancel */
 typedef struct fabric_Cancel_table {
     const uint8_t *t;
 } fabric_Cancel_table;
 
 extern const myl_fb_table_desc fabric_Cancel_desc;
 
-/* table Cancel as a plain C value (codec compact), defined further down. */
 typedef struct fabric_Cancel fabric_Cancel;
 
-/* union Payload: the type codes of its members (0: none) and the
+/* Unions (FlatBuffers): the type codes of its members (0: none) and the
  * verifier's descriptor. */
+
+/* union Payload */
 typedef uint8_t fabric_Payload;
 #define fabric_Payload_NONE ((fabric_Payload)0)
 #define fabric_Payload_Response ((fabric_Payload)1)
 #define fabric_Payload_Cancel ((fabric_Payload)2)
 extern const myl_fb_union_desc fabric_Payload_desc;
 
-/* Channel ticks, carrying fabric_Tick.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open typed endpoints on it; they check
- * the ring's slot size and fingerprint. */
+/* Event channels (one event per slot): <chan>_create() or _attach() the
+ * ring with the channel's settings (name overrides the segment name unless
+ * NULL; an attach waits up to timeout_ns for the creator, 0 = not at all),
+ * then open typed endpoints on it; they check the ring's slot size and
+ * fingerprint. */
+
+/* Channel ticks, carrying fabric_Tick. */
 extern const myl_channel_desc fabric_ticks_desc;
 
 int fabric_ticks_create(const char *name, myl_ring **out);
@@ -261,11 +267,7 @@ static inline uint64_t fabric_ticks_consumer_take_lost(fabric_ticks_consumer *c)
     return myl_consumer_take_lost(c->c);
 }
 
-/* Channel feed, carrying fabric_Tick.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open typed endpoints on it; they check
- * the ring's slot size and fingerprint. */
+/* Channel feed, carrying fabric_Tick. */
 extern const myl_channel_desc fabric_feed_desc;
 
 int fabric_feed_create(const char *name, myl_ring **out);
@@ -353,11 +355,7 @@ static inline uint64_t fabric_feed_consumer_take_lost(fabric_feed_consumer *c)
     return myl_consumer_take_lost(c->c);
 }
 
-/* Channel envelopes, carrying fabric_Envelope.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open typed endpoints on it; they check
- * the ring's slot size and fingerprint. */
+/* Channel envelopes, carrying fabric_Envelope. */
 extern const myl_channel_desc fabric_envelopes_desc;
 
 int fabric_envelopes_create(const char *name, myl_ring **out);
@@ -449,13 +447,22 @@ static inline uint64_t fabric_envelopes_consumer_take_lost(fabric_envelopes_cons
     return myl_consumer_take_lost(c->c);
 }
 
+/* Byte channels over one ring of frames (layer 1, myelon/frame.h); a
+ * message larger than a frame is fragmented and reassembled.
+ * <chan>_create() or _attach() the ring with the channel's settings (name
+ * overrides the segment name unless NULL; an attach waits up to timeout_ns
+ * for the creator, 0 = not at all), then open a sender or a receiver on it;
+ * they check the ring's frame size and fingerprint.
+ * _sender_send() copies a message in and publishes it; kind is the
+ * caller's tag, delivered with the message; MYL_ETOOBIG (nothing sent)
+ * above max_message. _sender_claim() claims the frames of a len-byte
+ * message to write it in place: frame i's data through
+ * _sender_claim_data(), then _sender_commit() or _sender_abort().
+ * _receiver_recv() returns the next whole message; m->data stays valid
+ * until _receiver_release(). */
+
 /* Channel requests: byte messages of up to 2097152 bytes over one ring of
- * 1024-byte frames (layer 1, myelon/frame.h); a message larger than a
- * frame is fragmented and reassembled.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open a sender or a receiver on it; they
- * check the ring's frame size and fingerprint. */
+ * 1024-byte frames. */
 extern const myl_channel_desc fabric_requests_desc;
 extern const myl_frame_opts fabric_requests_frame_opts;
 
@@ -479,17 +486,12 @@ int fabric_requests_receiver_open(myl_ring *ring, const char *id, const myl_cons
                                   fabric_requests_receiver *out);
 void fabric_requests_receiver_close(fabric_requests_receiver *r);
 
-/* Copies a message in and publishes it; kind is the caller's tag, delivered
- * with the message. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int fabric_requests_sender_send(fabric_requests_sender *s, const void *msg,
                                               size_t len, uint16_t kind, int64_t timeout_ns)
 {
     return myl_frame_send(s->f, msg, len, kind, timeout_ns);
 }
 
-/* Claims the frames of a len-byte message to write it in place: frame i's
- * data through _sender_claim_data(), then _sender_commit() or
- * _sender_abort(). */
 static inline int fabric_requests_sender_claim(fabric_requests_sender *s, size_t len, uint16_t kind,
                                                myl_frame_span *span, int64_t timeout_ns)
 {
@@ -515,7 +517,6 @@ static inline void fabric_requests_sender_abort(fabric_requests_sender *s,
     myl_frame_abort(s->f, span);
 }
 
-/* The next whole message; m->data stays valid until _receiver_release(). */
 static inline int fabric_requests_receiver_recv(fabric_requests_receiver *r, myl_frame_msg *m,
                                                 int64_t timeout_ns)
 {
@@ -528,12 +529,7 @@ static inline void fabric_requests_receiver_release(fabric_requests_receiver *r)
 }
 
 /* Channel responses: byte messages of up to 1048576 bytes over one ring of
- * 1024-byte frames (layer 1, myelon/frame.h); a message larger than a
- * frame is fragmented and reassembled.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open a sender or a receiver on it; they
- * check the ring's frame size and fingerprint. */
+ * 1024-byte frames. */
 extern const myl_channel_desc fabric_responses_desc;
 extern const myl_frame_opts fabric_responses_frame_opts;
 
@@ -557,17 +553,12 @@ int fabric_responses_receiver_open(myl_ring *ring, const char *id, const myl_con
                                    fabric_responses_receiver *out);
 void fabric_responses_receiver_close(fabric_responses_receiver *r);
 
-/* Copies a message in and publishes it; kind is the caller's tag, delivered
- * with the message. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int fabric_responses_sender_send(fabric_responses_sender *s, const void *msg,
                                                size_t len, uint16_t kind, int64_t timeout_ns)
 {
     return myl_frame_send(s->f, msg, len, kind, timeout_ns);
 }
 
-/* Claims the frames of a len-byte message to write it in place: frame i's
- * data through _sender_claim_data(), then _sender_commit() or
- * _sender_abort(). */
 static inline int fabric_responses_sender_claim(fabric_responses_sender *s, size_t len,
                                                 uint16_t kind, myl_frame_span *span,
                                                 int64_t timeout_ns)
@@ -594,7 +585,6 @@ static inline void fabric_responses_sender_abort(fabric_responses_sender *s,
     myl_frame_abort(s->f, span);
 }
 
-/* The next whole message; m->data stays valid until _receiver_release(). */
 static inline int fabric_responses_receiver_recv(fabric_responses_receiver *r, myl_frame_msg *m,
                                                  int64_t timeout_ns)
 {
@@ -606,15 +596,27 @@ static inline void fabric_responses_receiver_release(fabric_responses_receiver *
     myl_defrag_release(r->d);
 }
 
+/* Byte channels on priority lanes, highest first (myelon/group.h): one
+ * framed ring per lane (segments "<name>.<lane>"). A receiver drains the
+ * highest non-empty lane, with a guard against starving the others.
+ * <chan>_create() or _attach() the group (name overrides the base name
+ * unless NULL; an attach waits up to timeout_ns for the creator, 0 = not
+ * at all), then open a sender or a receiver on it; they check every ring's
+ * frame size and fingerprint. _opts() gives the group options with the
+ * base name replaced (unless NULL), to adjust them (perm, max_consumers)
+ * before myl_group_create() or _attach().
+ * _receiver_open() flags: MYL_GROUP_COPY (copy every message out of the
+ * ring) or 0; starve_after: per lane, how often a waiting lane may be
+ * passed over before it is served (NULL: 16 for every lane).
+ * _sender_send() copies a message onto lane (<chan>_LANE_*) and publishes
+ * it; kind is the caller's tag; MYL_ETOOBIG (nothing sent) above
+ * max_message. _sender_pressure() gives the fill of a lane as this sender
+ * sees it: *pct and MYL_PRESSURE_*. _receiver_recv() returns the next
+ * message, valid until the next call; *lane (unless NULL) is the lane it
+ * came from. */
+
 /* Channel control: byte messages of up to 1048576 bytes on 3
- * priority lanes, highest first (myelon/group.h), one ring of
- * 1024-byte frames per lane (segments "<name>.<lane>"). A receiver
- * drains the highest non-empty lane, with a guard against starving the
- * others.
- * Create or attach the group (name overrides the base name unless NULL; an
- * attach waits up to timeout_ns for the creator, 0 = not at all), then open
- * a sender or a receiver on it; they check every ring's frame size and
- * fingerprint. */
+ * priority lanes of 1024-byte frames. */
 #define fabric_control_LANES 3u
 #define fabric_control_LANE_critical 0u
 #define fabric_control_LANE_high 1u
@@ -622,8 +624,6 @@ static inline void fabric_responses_receiver_release(fabric_responses_receiver *
 extern const char *const fabric_control_lane_names[3];
 extern const myl_group_opts fabric_control_desc;
 
-/* The group options with the base name replaced (unless NULL), to adjust
- * them (perm, max_consumers) before myl_group_create() or _attach(). */
 void fabric_control_opts(const char *name, myl_group_opts *out);
 int fabric_control_create(const char *name, myl_group **out);
 int fabric_control_attach(const char *name, int64_t timeout_ns, myl_group **out);
@@ -640,15 +640,10 @@ typedef struct fabric_control_receiver {
 int fabric_control_sender_open(myl_group *g, const myl_producer_opts *opts,
                                fabric_control_sender *out);
 void fabric_control_sender_close(fabric_control_sender *s);
-/* flags: MYL_GROUP_COPY (copy every message out of the ring) or 0;
- * starve_after: per lane, how often a waiting lane may be passed over
- * before it is served (NULL: 16 for every lane). */
 int fabric_control_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                  const uint32_t *starve_after, fabric_control_receiver *out);
 void fabric_control_receiver_close(fabric_control_receiver *r);
 
-/* Copies a message onto lane (fabric_control_LANE_*) and publishes it; kind is
- * the caller's tag. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int fabric_control_sender_send(fabric_control_sender *s, uint32_t lane,
                                              const void *msg, size_t len, uint16_t kind,
                                              int64_t timeout_ns)
@@ -656,37 +651,44 @@ static inline int fabric_control_sender_send(fabric_control_sender *s, uint32_t 
     return myl_group_send(s->s, lane, msg, len, kind, timeout_ns);
 }
 
-/* The fill of a lane as this sender sees it: *pct and MYL_PRESSURE_*. */
 static inline int fabric_control_sender_pressure(fabric_control_sender *s, uint32_t lane,
                                                  uint32_t *pct)
 {
     return myl_group_pressure(s->s, lane, pct);
 }
 
-/* The next message, valid until the next call; *lane (unless NULL) is the
- * lane it came from. */
 static inline int fabric_control_receiver_recv(fabric_control_receiver *r, myl_frame_msg *m,
                                                uint32_t *lane, int64_t timeout_ns)
 {
     return myl_group_recv(r->r, m, lane, timeout_ns);
 }
 
+/* Byte channels in size classes (myelon/group.h): one framed ring per
+ * frame size (segments "<name>.f<size>", sizes in the _frame_sizes array).
+ * A message goes to the smallest class whose frame holds it whole, else to
+ * the largest, fragmented; a receiver opened with MYL_GROUP_ORDERED
+ * restores each sender's order across the classes.
+ * <chan>_create() or _attach() the group (name overrides the base name
+ * unless NULL; an attach waits up to timeout_ns for the creator, 0 = not
+ * at all), then open a sender or a receiver on it; they check every ring's
+ * frame size and fingerprint. _opts() gives the group options with the
+ * base name replaced (unless NULL), to adjust them (perm, max_consumers)
+ * before myl_group_create() or _attach().
+ * _receiver_open() flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as
+ * they come), with MYL_GROUP_COPY to copy every message out of the ring.
+ * _sender_send() copies a message into its class and publishes it; kind
+ * is the caller's tag; MYL_ETOOBIG (nothing sent) above max_message.
+ * _sender_pressure() gives the fill of class cls as this sender sees it:
+ * *pct and MYL_PRESSURE_*. _receiver_recv() returns the next message,
+ * valid until the next call; *cls (unless NULL) is the class it came
+ * from. */
+
 /* Channel blobs: byte messages of up to 1048576 bytes in 5 size
- * classes (myelon/group.h), one framed ring per frame size (segments
- * "<name>.f<size>", sizes in the _frame_sizes array). A message goes to the
- * smallest class whose frame holds it whole, else to the largest,
- * fragmented; a receiver opened with MYL_GROUP_ORDERED restores each
- * sender's order across the classes.
- * Create or attach the group (name overrides the base name unless NULL; an
- * attach waits up to timeout_ns for the creator, 0 = not at all), then open
- * a sender or a receiver on it; they check every ring's frame size and
- * fingerprint. */
+ * classes. */
 #define fabric_blobs_CLASSES 5u
 extern const uint32_t fabric_blobs_frame_sizes[5];
 extern const myl_group_opts fabric_blobs_desc;
 
-/* The group options with the base name replaced (unless NULL), to adjust
- * them (perm, max_consumers) before myl_group_create() or _attach(). */
 void fabric_blobs_opts(const char *name, myl_group_opts *out);
 int fabric_blobs_create(const char *name, myl_group **out);
 int fabric_blobs_attach(const char *name, int64_t timeout_ns, myl_group **out);
@@ -702,39 +704,28 @@ typedef struct fabric_blobs_receiver {
 
 int fabric_blobs_sender_open(myl_group *g, const myl_producer_opts *opts, fabric_blobs_sender *out);
 void fabric_blobs_sender_close(fabric_blobs_sender *s);
-/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come),
- * with MYL_GROUP_COPY to copy every message out of the ring. */
 int fabric_blobs_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                fabric_blobs_receiver *out);
 void fabric_blobs_receiver_close(fabric_blobs_receiver *r);
 
-/* Copies a message into its class and publishes it; kind is the caller's
- * tag. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int fabric_blobs_sender_send(fabric_blobs_sender *s, const void *msg, size_t len,
                                            uint16_t kind, int64_t timeout_ns)
 {
     return myl_group_send(s->s, 0, msg, len, kind, timeout_ns);
 }
 
-/* The fill of class cls as this sender sees it: *pct and MYL_PRESSURE_*. */
 static inline int fabric_blobs_sender_pressure(fabric_blobs_sender *s, uint32_t cls, uint32_t *pct)
 {
     return myl_group_pressure(s->s, cls, pct);
 }
 
-/* The next message, valid until the next call; *cls (unless NULL) is the
- * class it came from. */
 static inline int fabric_blobs_receiver_recv(fabric_blobs_receiver *r, myl_frame_msg *m,
                                              uint32_t *cls, int64_t timeout_ns)
 {
     return myl_group_recv(r->r, m, cls, timeout_ns);
 }
 
-/* Channel orders, carrying fabric_Tick.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open typed endpoints on it; they check
- * the ring's slot size and fingerprint. */
+/* Channel orders, carrying fabric_Tick. */
 extern const myl_channel_desc fabric_orders_desc;
 
 int fabric_orders_create(const char *name, myl_ring **out);
@@ -825,11 +816,7 @@ static inline uint64_t fabric_orders_consumer_take_lost(fabric_orders_consumer *
     return myl_consumer_take_lost(c->c);
 }
 
-/* Channel fills, carrying fabric_Tick.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open typed endpoints on it; they check
- * the ring's slot size and fingerprint. */
+/* Channel fills, carrying fabric_Tick. */
 extern const myl_channel_desc fabric_fills_desc;
 
 int fabric_fills_create(const char *name, myl_ring **out);
@@ -918,6 +905,26 @@ static inline uint64_t fabric_fills_consumer_take_lost(fabric_fills_consumer *c)
     return myl_consumer_take_lost(c->c);
 }
 
+/* Readers and builders of tables: MYL_FB_TABLE(T) defines T_verify(buf,
+ * len) (0 or the first MYL_EFB* error, myl_fb_verify()), T_verify_with()
+ * (with the verifier's options, reporting where it failed), T_root(buf)
+ * (the root table of a buffer that _verify() accepted or this process
+ * built) and the builder's T_start(b), T_end(b, &ref), T_finish(b, root,
+ * ident, flags, &msg) (ident: a 4-character file identifier or NULL;
+ * flags: MYL_FB_FINISH_*). Build with _start(), then _add_<field>() in
+ * any order (strings, vectors and tables built before _start()), then
+ * _end(); _finish() makes it the root. Every builder returns 0 or the
+ * builder's sticky error.
+ * One line per field f (macros of myelon/fb.h) defines T_f() (the value,
+ * or its default when absent; structs in place, NULL when absent),
+ * T_has_f() (present in the buffer) and T_add_f(b, v) (a scalar equal to
+ * its default is not written, as flatc does; strings, vectors and tables
+ * by the reference of one built before). Vectors add T_f_len(t),
+ * T_f_at(t, i) (i < length, which the caller checks) and T_create_f(b, v,
+ * n, &ref) (scalars in host order, structs, or references); unions have
+ * T_f_type(t) and T_f_as_<member>(t) (a NULL table unless the type is
+ * that member), and T_add_f(b, type, ref). */
+
 /* ---- table Request ---- */
 MYL_FB_TABLE(fabric_Request)
 MYL_FB_SCALAR(fabric_Request, request_id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
@@ -941,10 +948,13 @@ MYL_FB_TABLE(fabric_Cancel)
 MYL_FB_SCALAR(fabric_Cancel, request_id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_STRING(fabric_Cancel, reason, 1)
 
-/* table Request as a plain C value, for codec compact (docs/myl.md, "The
- * compact codec"). Absent structs, tables and union values are NULL;
- * strings and [u8]/[i8] point into the decoded message, other sequences
- * and nested tables into the decoder's arena. _init sets the defaults. */
+/* Tables as plain C values, for codec compact (docs/myl.md, "The compact
+ * codec"). Absent structs, tables and union values are NULL; strings and
+ * [u8]/[i8] point into the decoded message, other sequences and nested
+ * tables into the decoder's arena. <T>_init() sets the defaults;
+ * _compact_encode() and _decode() as for events, decoding into arena. */
+
+/* table Request */
 struct fabric_Request {
     uint64_t request_id;
     myl_cstr prompt;
@@ -965,10 +975,7 @@ int fabric_Request_compact_decode(fabric_Request *m, const void *buf, size_t len
 void fabric_Request_compact_put(myl_cenc *e, const fabric_Request *m, unsigned depth);
 void fabric_Request_compact_get(myl_cdec *d, fabric_Request *m, myl_carena *a, unsigned depth);
 
-/* table Response as a plain C value, for codec compact (docs/myl.md, "The
- * compact codec"). Absent structs, tables and union values are NULL;
- * strings and [u8]/[i8] point into the decoded message, other sequences
- * and nested tables into the decoder's arena. _init sets the defaults. */
+/* table Response */
 struct fabric_Response {
     uint64_t request_id;
     common_Status status;
@@ -985,10 +992,7 @@ int fabric_Response_compact_decode(fabric_Response *m, const void *buf, size_t l
 void fabric_Response_compact_put(myl_cenc *e, const fabric_Response *m, unsigned depth);
 void fabric_Response_compact_get(myl_cdec *d, fabric_Response *m, myl_carena *a, unsigned depth);
 
-/* table Cancel as a plain C value, for codec compact (docs/myl.md, "The
- * compact codec"). Absent structs, tables and union values are NULL;
- * strings and [u8]/[i8] point into the decoded message, other sequences
- * and nested tables into the decoder's arena. _init sets the defaults. */
+/* table Cancel */
 struct fabric_Cancel {
     uint64_t request_id;
     myl_cstr reason;
@@ -1000,20 +1004,20 @@ int fabric_Cancel_compact_decode(fabric_Cancel *m, const void *buf, size_t len, 
 void fabric_Cancel_compact_put(myl_cenc *e, const fabric_Cancel *m, unsigned depth);
 void fabric_Cancel_compact_get(myl_cdec *d, fabric_Cancel *m, myl_carena *a, unsigned depth);
 
-/* Channel control carries fabric_Request, codec compact.
- *
- * _sender_put() encodes *m straight into a frame claimed on lane
- * (fabric_control_LANE_*; 1000u data bytes) and publishes it; a message that
- * outgrows the frame is encoded into buf (cap bytes; NULL: MYL_ETOOBIG)
- * instead and sent fragmented (the claimed frame is published as padding).
- * Nothing is sent when encoding fails.
- *
- * _receiver_get() receives the next message and decodes it into *out
+/* Compact channels on priority lanes (codec compact): _sender_put()
+ * encodes *m straight into a frame claimed on lane (<chan>_LANE_*) and
+ * publishes it; a message that outgrows the frame is encoded into buf
+ * (cap bytes; NULL: MYL_ETOOBIG) instead and sent fragmented (the claimed
+ * frame is published as padding). Nothing is sent when encoding fails.
+ * _receiver_get() receives the next message and decodes it into *out; a
+ * message that does not decode is skipped and its error returned. m
+ * (unless NULL) receives the message's kind, id and length, *lane (unless
+ * NULL) the lane it came from. */
+
+/* Channel control carries fabric_Request, codec compact, on lanes;
+ * _receiver_get() decodes into *out
  * (strings and [u8]/[i8] point into the message, valid until the next
- * call; sequences and nested tables come from arena, reset first).
- * A message that does not decode is skipped and its error returned. m
- * (unless NULL) receives the message's kind, id and length,
- * *lane (unless NULL) the lane it came from. */
+ * call; sequences and nested tables come from arena, reset first). */
 static inline int fabric_control_sender_put(fabric_control_sender *s, uint32_t lane,
                                             const fabric_Request *m, void *buf, size_t cap,
                                             uint16_t kind, int64_t timeout_ns)
@@ -1054,21 +1058,21 @@ static inline int fabric_control_receiver_get(fabric_control_receiver *r, fabric
     return rc;
 }
 
-/* Channel requests carries fabric_Request FlatBuffers (codec flatbuffers).
- *
- * Building in place: _sender_build_begin() claims one frame (1000u
- * data bytes) and initialises b on it, with arena (unless NULL) for a
- * message that outgrows the frame; build with the fabric_Request_* builders, then
+/* FlatBuffers channels over one framed ring (codec flatbuffers).
+ * Building in place: _sender_build_begin() claims one frame and
+ * initialises b on it, with arena (unless NULL) for a message that
+ * outgrows the frame; build with the table's builders, then
  * _sender_build_commit() finishes the root and publishes the frame (the
  * message is the whole frame data: root offset in front, objects at the
  * tail), or, when the message went to the arena, aborts the frame and
  * sends the arena's copy (fragmented). A builder error aborts the claim
  * and is returned. A finished buffer is sent with _sender_send().
- *
  * Reading in place: _receiver_read() receives the next message, verifies
- * it as a fabric_Request and hands back its root table, valid until
+ * it as the channel's table and hands back its root table, valid until
  * _receiver_release() (zero copy for a single-frame message). A message
  * that does not verify is released and its MYL_EFB* error returned. */
+
+/* Channel requests carries fabric_Request FlatBuffers. */
 static inline int fabric_requests_sender_build_begin(fabric_requests_sender *s, myl_fb_builder *b,
                                                      void *arena, size_t arena_cap, uint16_t kind,
                                                      myl_frame_span *span, int64_t timeout_ns)
@@ -1113,21 +1117,7 @@ static inline int fabric_requests_receiver_read(fabric_requests_receiver *r, myl
     return 0;
 }
 
-/* Channel responses carries fabric_Response FlatBuffers (codec flatbuffers).
- *
- * Building in place: _sender_build_begin() claims one frame (1000u
- * data bytes) and initialises b on it, with arena (unless NULL) for a
- * message that outgrows the frame; build with the fabric_Response_* builders, then
- * _sender_build_commit() finishes the root and publishes the frame (the
- * message is the whole frame data: root offset in front, objects at the
- * tail), or, when the message went to the arena, aborts the frame and
- * sends the arena's copy (fragmented). A builder error aborts the claim
- * and is returned. A finished buffer is sent with _sender_send().
- *
- * Reading in place: _receiver_read() receives the next message, verifies
- * it as a fabric_Response and hands back its root table, valid until
- * _receiver_release() (zero copy for a single-frame message). A message
- * that does not verify is released and its MYL_EFB* error returned. */
+/* Channel responses carries fabric_Response FlatBuffers. */
 static inline int fabric_responses_sender_build_begin(fabric_responses_sender *s, myl_fb_builder *b,
                                                       void *arena, size_t arena_cap, uint16_t kind,
                                                       myl_frame_span *span, int64_t timeout_ns)

@@ -22,13 +22,22 @@ extern "C" {
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
 #define FRAMED_MYL_FINGERPRINT UINT64_C(0x4a1377bd61e730c7)
 
+/* Byte channels over one ring of frames (layer 1, myelon/frame.h); a
+ * message larger than a frame is fragmented and reassembled.
+ * <chan>_create() or _attach() the ring with the channel's settings (name
+ * overrides the segment name unless NULL; an attach waits up to timeout_ns
+ * for the creator, 0 = not at all), then open a sender or a receiver on it;
+ * they check the ring's frame size and fingerprint.
+ * _sender_send() copies a message in and publishes it; kind is the
+ * caller's tag, delivered with the message; MYL_ETOOBIG (nothing sent)
+ * above max_message. _sender_claim() claims the frames of a len-byte
+ * message to write it in place: frame i's data through
+ * _sender_claim_data(), then _sender_commit() or _sender_abort().
+ * _receiver_recv() returns the next whole message; m->data stays valid
+ * until _receiver_release(). */
+
 /* Channel blobs: byte messages of up to 65536 bytes over one ring of
- * 1024-byte frames (layer 1, myelon/frame.h); a message larger than a
- * frame is fragmented and reassembled.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open a sender or a receiver on it; they
- * check the ring's frame size and fingerprint. */
+ * 1024-byte frames. */
 extern const myl_channel_desc demo_framed_blobs_desc;
 extern const myl_frame_opts demo_framed_blobs_frame_opts;
 
@@ -52,17 +61,12 @@ int demo_framed_blobs_receiver_open(myl_ring *ring, const char *id, const myl_co
                                     demo_framed_blobs_receiver *out);
 void demo_framed_blobs_receiver_close(demo_framed_blobs_receiver *r);
 
-/* Copies a message in and publishes it; kind is the caller's tag, delivered
- * with the message. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int demo_framed_blobs_sender_send(demo_framed_blobs_sender *s, const void *msg,
                                                 size_t len, uint16_t kind, int64_t timeout_ns)
 {
     return myl_frame_send(s->f, msg, len, kind, timeout_ns);
 }
 
-/* Claims the frames of a len-byte message to write it in place: frame i's
- * data through _sender_claim_data(), then _sender_commit() or
- * _sender_abort(). */
 static inline int demo_framed_blobs_sender_claim(demo_framed_blobs_sender *s, size_t len,
                                                  uint16_t kind, myl_frame_span *span,
                                                  int64_t timeout_ns)
@@ -89,7 +93,6 @@ static inline void demo_framed_blobs_sender_abort(demo_framed_blobs_sender *s,
     myl_frame_abort(s->f, span);
 }
 
-/* The next whole message; m->data stays valid until _receiver_release(). */
 static inline int demo_framed_blobs_receiver_recv(demo_framed_blobs_receiver *r, myl_frame_msg *m,
                                                   int64_t timeout_ns)
 {
@@ -101,22 +104,32 @@ static inline void demo_framed_blobs_receiver_release(demo_framed_blobs_receiver
     myl_defrag_release(r->d);
 }
 
+/* Byte channels in size classes (myelon/group.h): one framed ring per
+ * frame size (segments "<name>.f<size>", sizes in the _frame_sizes array).
+ * A message goes to the smallest class whose frame holds it whole, else to
+ * the largest, fragmented; a receiver opened with MYL_GROUP_ORDERED
+ * restores each sender's order across the classes.
+ * <chan>_create() or _attach() the group (name overrides the base name
+ * unless NULL; an attach waits up to timeout_ns for the creator, 0 = not
+ * at all), then open a sender or a receiver on it; they check every ring's
+ * frame size and fingerprint. _opts() gives the group options with the
+ * base name replaced (unless NULL), to adjust them (perm, max_consumers)
+ * before myl_group_create() or _attach().
+ * _receiver_open() flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as
+ * they come), with MYL_GROUP_COPY to copy every message out of the ring.
+ * _sender_send() copies a message into its class and publishes it; kind
+ * is the caller's tag; MYL_ETOOBIG (nothing sent) above max_message.
+ * _sender_pressure() gives the fill of class cls as this sender sees it:
+ * *pct and MYL_PRESSURE_*. _receiver_recv() returns the next message,
+ * valid until the next call; *cls (unless NULL) is the class it came
+ * from. */
+
 /* Channel sized: byte messages of up to 1048576 bytes in 5 size
- * classes (myelon/group.h), one framed ring per frame size (segments
- * "<name>.f<size>", sizes in the _frame_sizes array). A message goes to the
- * smallest class whose frame holds it whole, else to the largest,
- * fragmented; a receiver opened with MYL_GROUP_ORDERED restores each
- * sender's order across the classes.
- * Create or attach the group (name overrides the base name unless NULL; an
- * attach waits up to timeout_ns for the creator, 0 = not at all), then open
- * a sender or a receiver on it; they check every ring's frame size and
- * fingerprint. */
+ * classes. */
 #define demo_framed_sized_CLASSES 5u
 extern const uint32_t demo_framed_sized_frame_sizes[5];
 extern const myl_group_opts demo_framed_sized_desc;
 
-/* The group options with the base name replaced (unless NULL), to adjust
- * them (perm, max_consumers) before myl_group_create() or _attach(). */
 void demo_framed_sized_opts(const char *name, myl_group_opts *out);
 int demo_framed_sized_create(const char *name, myl_group **out);
 int demo_framed_sized_attach(const char *name, int64_t timeout_ns, myl_group **out);
@@ -133,44 +146,49 @@ typedef struct demo_framed_sized_receiver {
 int demo_framed_sized_sender_open(myl_group *g, const myl_producer_opts *opts,
                                   demo_framed_sized_sender *out);
 void demo_framed_sized_sender_close(demo_framed_sized_sender *s);
-/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come),
- * with MYL_GROUP_COPY to copy every message out of the ring. */
 int demo_framed_sized_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                     demo_framed_sized_receiver *out);
 void demo_framed_sized_receiver_close(demo_framed_sized_receiver *r);
 
-/* Copies a message into its class and publishes it; kind is the caller's
- * tag. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int demo_framed_sized_sender_send(demo_framed_sized_sender *s, const void *msg,
                                                 size_t len, uint16_t kind, int64_t timeout_ns)
 {
     return myl_group_send(s->s, 0, msg, len, kind, timeout_ns);
 }
 
-/* The fill of class cls as this sender sees it: *pct and MYL_PRESSURE_*. */
 static inline int demo_framed_sized_sender_pressure(demo_framed_sized_sender *s, uint32_t cls,
                                                     uint32_t *pct)
 {
     return myl_group_pressure(s->s, cls, pct);
 }
 
-/* The next message, valid until the next call; *cls (unless NULL) is the
- * class it came from. */
 static inline int demo_framed_sized_receiver_recv(demo_framed_sized_receiver *r, myl_frame_msg *m,
                                                   uint32_t *cls, int64_t timeout_ns)
 {
     return myl_group_recv(r->r, m, cls, timeout_ns);
 }
 
+/* Byte channels on priority lanes, highest first (myelon/group.h): one
+ * framed ring per lane (segments "<name>.<lane>"). A receiver drains the
+ * highest non-empty lane, with a guard against starving the others.
+ * <chan>_create() or _attach() the group (name overrides the base name
+ * unless NULL; an attach waits up to timeout_ns for the creator, 0 = not
+ * at all), then open a sender or a receiver on it; they check every ring's
+ * frame size and fingerprint. _opts() gives the group options with the
+ * base name replaced (unless NULL), to adjust them (perm, max_consumers)
+ * before myl_group_create() or _attach().
+ * _receiver_open() flags: MYL_GROUP_COPY (copy every message out of the
+ * ring) or 0; starve_after: per lane, how often a waiting lane may be
+ * passed over before it is served (NULL: 16 for every lane).
+ * _sender_send() copies a message onto lane (<chan>_LANE_*) and publishes
+ * it; kind is the caller's tag; MYL_ETOOBIG (nothing sent) above
+ * max_message. _sender_pressure() gives the fill of a lane as this sender
+ * sees it: *pct and MYL_PRESSURE_*. _receiver_recv() returns the next
+ * message, valid until the next call; *lane (unless NULL) is the lane it
+ * came from. */
+
 /* Channel control: byte messages of up to 1048576 bytes on 3
- * priority lanes, highest first (myelon/group.h), one ring of
- * 256-byte frames per lane (segments "<name>.<lane>"). A receiver
- * drains the highest non-empty lane, with a guard against starving the
- * others.
- * Create or attach the group (name overrides the base name unless NULL; an
- * attach waits up to timeout_ns for the creator, 0 = not at all), then open
- * a sender or a receiver on it; they check every ring's frame size and
- * fingerprint. */
+ * priority lanes of 256-byte frames. */
 #define demo_framed_control_LANES 3u
 #define demo_framed_control_LANE_critical 0u
 #define demo_framed_control_LANE_high 1u
@@ -178,8 +196,6 @@ static inline int demo_framed_sized_receiver_recv(demo_framed_sized_receiver *r,
 extern const char *const demo_framed_control_lane_names[3];
 extern const myl_group_opts demo_framed_control_desc;
 
-/* The group options with the base name replaced (unless NULL), to adjust
- * them (perm, max_consumers) before myl_group_create() or _attach(). */
 void demo_framed_control_opts(const char *name, myl_group_opts *out);
 int demo_framed_control_create(const char *name, myl_group **out);
 int demo_framed_control_attach(const char *name, int64_t timeout_ns, myl_group **out);
@@ -196,16 +212,11 @@ typedef struct demo_framed_control_receiver {
 int demo_framed_control_sender_open(myl_group *g, const myl_producer_opts *opts,
                                     demo_framed_control_sender *out);
 void demo_framed_control_sender_close(demo_framed_control_sender *s);
-/* flags: MYL_GROUP_COPY (copy every message out of the ring) or 0;
- * starve_after: per lane, how often a waiting lane may be passed over
- * before it is served (NULL: 16 for every lane). */
 int demo_framed_control_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                       const uint32_t *starve_after,
                                       demo_framed_control_receiver *out);
 void demo_framed_control_receiver_close(demo_framed_control_receiver *r);
 
-/* Copies a message onto lane (demo_framed_control_LANE_*) and publishes it; kind is
- * the caller's tag. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int demo_framed_control_sender_send(demo_framed_control_sender *s, uint32_t lane,
                                                   const void *msg, size_t len, uint16_t kind,
                                                   int64_t timeout_ns)
@@ -213,15 +224,12 @@ static inline int demo_framed_control_sender_send(demo_framed_control_sender *s,
     return myl_group_send(s->s, lane, msg, len, kind, timeout_ns);
 }
 
-/* The fill of a lane as this sender sees it: *pct and MYL_PRESSURE_*. */
 static inline int demo_framed_control_sender_pressure(demo_framed_control_sender *s, uint32_t lane,
                                                       uint32_t *pct)
 {
     return myl_group_pressure(s->s, lane, pct);
 }
 
-/* The next message, valid until the next call; *lane (unless NULL) is the
- * lane it came from. */
 static inline int demo_framed_control_receiver_recv(demo_framed_control_receiver *r,
                                                     myl_frame_msg *m, uint32_t *lane,
                                                     int64_t timeout_ns)
@@ -230,12 +238,7 @@ static inline int demo_framed_control_receiver_recv(demo_framed_control_receiver
 }
 
 /* Channel shared: byte messages of up to 1048576 bytes over one ring of
- * 4096-byte frames (layer 1, myelon/frame.h); a message larger than a
- * frame is fragmented and reassembled.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open a sender or a receiver on it; they
- * check the ring's frame size and fingerprint. */
+ * 4096-byte frames. */
 extern const myl_channel_desc demo_framed_shared_desc;
 extern const myl_frame_opts demo_framed_shared_frame_opts;
 
@@ -259,17 +262,12 @@ int demo_framed_shared_receiver_open(myl_ring *ring, const char *id, const myl_c
                                      demo_framed_shared_receiver *out);
 void demo_framed_shared_receiver_close(demo_framed_shared_receiver *r);
 
-/* Copies a message in and publishes it; kind is the caller's tag, delivered
- * with the message. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int demo_framed_shared_sender_send(demo_framed_shared_sender *s, const void *msg,
                                                  size_t len, uint16_t kind, int64_t timeout_ns)
 {
     return myl_frame_send(s->f, msg, len, kind, timeout_ns);
 }
 
-/* Claims the frames of a len-byte message to write it in place: frame i's
- * data through _sender_claim_data(), then _sender_commit() or
- * _sender_abort(). */
 static inline int demo_framed_shared_sender_claim(demo_framed_shared_sender *s, size_t len,
                                                   uint16_t kind, myl_frame_span *span,
                                                   int64_t timeout_ns)
@@ -296,7 +294,6 @@ static inline void demo_framed_shared_sender_abort(demo_framed_shared_sender *s,
     myl_frame_abort(s->f, span);
 }
 
-/* The next whole message; m->data stays valid until _receiver_release(). */
 static inline int demo_framed_shared_receiver_recv(demo_framed_shared_receiver *r, myl_frame_msg *m,
                                                    int64_t timeout_ns)
 {
@@ -309,21 +306,11 @@ static inline void demo_framed_shared_receiver_release(demo_framed_shared_receiv
 }
 
 /* Channel single_class: byte messages of up to 1048576 bytes in 1 size
- * classes (myelon/group.h), one framed ring per frame size (segments
- * "<name>.f<size>", sizes in the _frame_sizes array). A message goes to the
- * smallest class whose frame holds it whole, else to the largest,
- * fragmented; a receiver opened with MYL_GROUP_ORDERED restores each
- * sender's order across the classes.
- * Create or attach the group (name overrides the base name unless NULL; an
- * attach waits up to timeout_ns for the creator, 0 = not at all), then open
- * a sender or a receiver on it; they check every ring's frame size and
- * fingerprint. */
+ * classes. */
 #define demo_framed_single_class_CLASSES 1u
 extern const uint32_t demo_framed_single_class_frame_sizes[1];
 extern const myl_group_opts demo_framed_single_class_desc;
 
-/* The group options with the base name replaced (unless NULL), to adjust
- * them (perm, max_consumers) before myl_group_create() or _attach(). */
 void demo_framed_single_class_opts(const char *name, myl_group_opts *out);
 int demo_framed_single_class_create(const char *name, myl_group **out);
 int demo_framed_single_class_attach(const char *name, int64_t timeout_ns, myl_group **out);
@@ -340,14 +327,10 @@ typedef struct demo_framed_single_class_receiver {
 int demo_framed_single_class_sender_open(myl_group *g, const myl_producer_opts *opts,
                                          demo_framed_single_class_sender *out);
 void demo_framed_single_class_sender_close(demo_framed_single_class_sender *s);
-/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come),
- * with MYL_GROUP_COPY to copy every message out of the ring. */
 int demo_framed_single_class_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                            demo_framed_single_class_receiver *out);
 void demo_framed_single_class_receiver_close(demo_framed_single_class_receiver *r);
 
-/* Copies a message into its class and publishes it; kind is the caller's
- * tag. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int demo_framed_single_class_sender_send(demo_framed_single_class_sender *s,
                                                        const void *msg, size_t len, uint16_t kind,
                                                        int64_t timeout_ns)
@@ -355,15 +338,12 @@ static inline int demo_framed_single_class_sender_send(demo_framed_single_class_
     return myl_group_send(s->s, 0, msg, len, kind, timeout_ns);
 }
 
-/* The fill of class cls as this sender sees it: *pct and MYL_PRESSURE_*. */
 static inline int demo_framed_single_class_sender_pressure(demo_framed_single_class_sender *s,
                                                            uint32_t cls, uint32_t *pct)
 {
     return myl_group_pressure(s->s, cls, pct);
 }
 
-/* The next message, valid until the next call; *cls (unless NULL) is the
- * class it came from. */
 static inline int demo_framed_single_class_receiver_recv(demo_framed_single_class_receiver *r,
                                                          myl_frame_msg *m, uint32_t *cls,
                                                          int64_t timeout_ns)
@@ -372,21 +352,11 @@ static inline int demo_framed_single_class_receiver_recv(demo_framed_single_clas
 }
 
 /* Channel many_classes_with_a_long_name: byte messages of up to 1073741824 bytes in 16 size
- * classes (myelon/group.h), one framed ring per frame size (segments
- * "<name>.f<size>", sizes in the _frame_sizes array). A message goes to the
- * smallest class whose frame holds it whole, else to the largest,
- * fragmented; a receiver opened with MYL_GROUP_ORDERED restores each
- * sender's order across the classes.
- * Create or attach the group (name overrides the base name unless NULL; an
- * attach waits up to timeout_ns for the creator, 0 = not at all), then open
- * a sender or a receiver on it; they check every ring's frame size and
- * fingerprint. */
+ * classes. */
 #define demo_framed_many_classes_with_a_long_name_CLASSES 16u
 extern const uint32_t demo_framed_many_classes_with_a_long_name_frame_sizes[16];
 extern const myl_group_opts demo_framed_many_classes_with_a_long_name_desc;
 
-/* The group options with the base name replaced (unless NULL), to adjust
- * them (perm, max_consumers) before myl_group_create() or _attach(). */
 void demo_framed_many_classes_with_a_long_name_opts(const char *name, myl_group_opts *out);
 int demo_framed_many_classes_with_a_long_name_create(const char *name, myl_group **out);
 int demo_framed_many_classes_with_a_long_name_attach(const char *name, int64_t timeout_ns,
@@ -406,16 +376,12 @@ int demo_framed_many_classes_with_a_long_name_sender_open(
     demo_framed_many_classes_with_a_long_name_sender *out);
 void demo_framed_many_classes_with_a_long_name_sender_close(
     demo_framed_many_classes_with_a_long_name_sender *s);
-/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come),
- * with MYL_GROUP_COPY to copy every message out of the ring. */
 int demo_framed_many_classes_with_a_long_name_receiver_open(
     myl_group *g, const char *id, uint32_t flags,
     demo_framed_many_classes_with_a_long_name_receiver *out);
 void demo_framed_many_classes_with_a_long_name_receiver_close(
     demo_framed_many_classes_with_a_long_name_receiver *r);
 
-/* Copies a message into its class and publishes it; kind is the caller's
- * tag. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int demo_framed_many_classes_with_a_long_name_sender_send(
     demo_framed_many_classes_with_a_long_name_sender *s, const void *msg, size_t len, uint16_t kind,
     int64_t timeout_ns)
@@ -423,15 +389,12 @@ static inline int demo_framed_many_classes_with_a_long_name_sender_send(
     return myl_group_send(s->s, 0, msg, len, kind, timeout_ns);
 }
 
-/* The fill of class cls as this sender sees it: *pct and MYL_PRESSURE_*. */
 static inline int demo_framed_many_classes_with_a_long_name_sender_pressure(
     demo_framed_many_classes_with_a_long_name_sender *s, uint32_t cls, uint32_t *pct)
 {
     return myl_group_pressure(s->s, cls, pct);
 }
 
-/* The next message, valid until the next call; *cls (unless NULL) is the
- * class it came from. */
 static inline int demo_framed_many_classes_with_a_long_name_receiver_recv(
     demo_framed_many_classes_with_a_long_name_receiver *r, myl_frame_msg *m, uint32_t *cls,
     int64_t timeout_ns)
@@ -440,14 +403,7 @@ static inline int demo_framed_many_classes_with_a_long_name_receiver_recv(
 }
 
 /* Channel eight: byte messages of up to 1048576 bytes on 8
- * priority lanes, highest first (myelon/group.h), one ring of
- * 1024-byte frames per lane (segments "<name>.<lane>"). A receiver
- * drains the highest non-empty lane, with a guard against starving the
- * others.
- * Create or attach the group (name overrides the base name unless NULL; an
- * attach waits up to timeout_ns for the creator, 0 = not at all), then open
- * a sender or a receiver on it; they check every ring's frame size and
- * fingerprint. */
+ * priority lanes of 1024-byte frames. */
 #define demo_framed_eight_LANES 8u
 #define demo_framed_eight_LANE_l0 0u
 #define demo_framed_eight_LANE_l1 1u
@@ -460,8 +416,6 @@ static inline int demo_framed_many_classes_with_a_long_name_receiver_recv(
 extern const char *const demo_framed_eight_lane_names[8];
 extern const myl_group_opts demo_framed_eight_desc;
 
-/* The group options with the base name replaced (unless NULL), to adjust
- * them (perm, max_consumers) before myl_group_create() or _attach(). */
 void demo_framed_eight_opts(const char *name, myl_group_opts *out);
 int demo_framed_eight_create(const char *name, myl_group **out);
 int demo_framed_eight_attach(const char *name, int64_t timeout_ns, myl_group **out);
@@ -478,15 +432,10 @@ typedef struct demo_framed_eight_receiver {
 int demo_framed_eight_sender_open(myl_group *g, const myl_producer_opts *opts,
                                   demo_framed_eight_sender *out);
 void demo_framed_eight_sender_close(demo_framed_eight_sender *s);
-/* flags: MYL_GROUP_COPY (copy every message out of the ring) or 0;
- * starve_after: per lane, how often a waiting lane may be passed over
- * before it is served (NULL: 16 for every lane). */
 int demo_framed_eight_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                     const uint32_t *starve_after, demo_framed_eight_receiver *out);
 void demo_framed_eight_receiver_close(demo_framed_eight_receiver *r);
 
-/* Copies a message onto lane (demo_framed_eight_LANE_*) and publishes it; kind is
- * the caller's tag. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int demo_framed_eight_sender_send(demo_framed_eight_sender *s, uint32_t lane,
                                                 const void *msg, size_t len, uint16_t kind,
                                                 int64_t timeout_ns)
@@ -494,15 +443,12 @@ static inline int demo_framed_eight_sender_send(demo_framed_eight_sender *s, uin
     return myl_group_send(s->s, lane, msg, len, kind, timeout_ns);
 }
 
-/* The fill of a lane as this sender sees it: *pct and MYL_PRESSURE_*. */
 static inline int demo_framed_eight_sender_pressure(demo_framed_eight_sender *s, uint32_t lane,
                                                     uint32_t *pct)
 {
     return myl_group_pressure(s->s, lane, pct);
 }
 
-/* The next message, valid until the next call; *lane (unless NULL) is the
- * lane it came from. */
 static inline int demo_framed_eight_receiver_recv(demo_framed_eight_receiver *r, myl_frame_msg *m,
                                                   uint32_t *lane, int64_t timeout_ns)
 {

@@ -24,6 +24,9 @@ extern "C" {
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
 #define TABLES_MYL_FINGERPRINT UINT64_C(0xd1af2ee8afeac9af)
 
+/* Enums: a typedef of the underlying type, one #define per value, and
+ * <enum>_name(v), the name of a value or NULL if it has none. */
+
 /// The colour of a cell: carried into the header ("///" doc comment).
 /* enum Color : u8 */
 typedef uint8_t demo_tables_Color;
@@ -31,7 +34,6 @@ typedef uint8_t demo_tables_Color;
 #define demo_tables_Color_RED ((demo_tables_Color)2)
 #define demo_tables_Color_GREEN ((demo_tables_Color)0)
 #define demo_tables_Color_BLUE ((demo_tables_Color)1)
-/* The name of a value of demo_tables_Color, or NULL if it has none. */
 const char *demo_tables_Color_name(demo_tables_Color v);
 
 /* enum Level : i16 */
@@ -39,33 +41,32 @@ typedef int16_t demo_tables_Level;
 #define demo_tables_Level_LOW ((demo_tables_Level)-100)
 #define demo_tables_Level_MID ((demo_tables_Level)0)
 #define demo_tables_Level_HIGH ((demo_tables_Level)256)
-/* The name of a value of demo_tables_Level, or NULL if it has none. */
 const char *demo_tables_Level_name(demo_tables_Level v);
 
 /* enum Big : u64 */
 typedef uint64_t demo_tables_Big;
 #define demo_tables_Big_ZERO ((demo_tables_Big)UINT64_C(0))
 #define demo_tables_Big_HUGE ((demo_tables_Big)UINT64_C(18446744073709551615))
-/* The name of a value of demo_tables_Big, or NULL if it has none. */
 const char *demo_tables_Big_name(demo_tables_Big v);
 
 /* enum Tiny : i64 */
 typedef int64_t demo_tables_Tiny;
 #define demo_tables_Tiny_MIN ((demo_tables_Tiny)INT64_MIN)
 #define demo_tables_Tiny_ONE ((demo_tables_Tiny)INT64_C(1))
-/* The name of a value of demo_tables_Tiny, or NULL if it has none. */
 const char *demo_tables_Tiny_name(demo_tables_Tiny v);
 
 /* enum NoZero : u32 */
 typedef uint32_t demo_tables_NoZero;
 #define demo_tables_NoZero_A ((demo_tables_NoZero)1u)
 #define demo_tables_NoZero_B ((demo_tables_NoZero)2u)
-/* The name of a value of demo_tables_NoZero, or NULL if it has none. */
 const char *demo_tables_NoZero_name(demo_tables_NoZero v);
 
+/* Structs have the FlatBuffers struct layout and are read in place through
+ * a pointer, so the host must be little-endian. */
+static_assert(MYL_LITTLE_ENDIAN, "FlatBuffers structs are read in place");
+
 /// A point.
-/* struct Vec3: 12 bytes, aligned to 4 (FlatBuffers struct layout; read in
- * place through a pointer, so the host must be little-endian) */
+/* struct Vec3: 12 bytes, aligned to 4 */
 typedef struct demo_tables_Vec3 {
     /// East, in metres; a doc line long enough that the generated comment is wrapped at the column
     /// limit of the project's clang-format.
@@ -74,21 +75,23 @@ typedef struct demo_tables_Vec3 {
     float z;
 } demo_tables_Vec3;
 
-static_assert(MYL_LITTLE_ENDIAN, "FlatBuffers structs are read in place");
 static_assert(sizeof(demo_tables_Vec3) == 12, "demo_tables_Vec3: size");
 static_assert(alignof(demo_tables_Vec3) == 4, "demo_tables_Vec3: alignment");
 static_assert(offsetof(demo_tables_Vec3, x) == 0, "demo_tables_Vec3.x: offset");
 static_assert(offsetof(demo_tables_Vec3, y) == 4, "demo_tables_Vec3.y: offset");
 static_assert(offsetof(demo_tables_Vec3, z) == 8, "demo_tables_Vec3.z: offset");
 
-/* Codec compact of Vec3 (docs/myl.md, "The compact codec"). */
+/* Codec compact (docs/myl.md, "The compact codec") of every event and
+ * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
+ * and _decode(), 0 or an error; _put() and _get() are the steps that
+ * other codecs call. */
+
 int demo_tables_Vec3_compact_encode(const demo_tables_Vec3 *m, void *buf, size_t cap, size_t *len);
 int demo_tables_Vec3_compact_decode(demo_tables_Vec3 *m, const void *buf, size_t len);
 void demo_tables_Vec3_compact_put(myl_cenc *e, const demo_tables_Vec3 *m);
 void demo_tables_Vec3_compact_get(myl_cdec *d, demo_tables_Vec3 *m);
 
-/* struct Cell: 64 bytes, aligned to 16 (FlatBuffers struct layout; read in
- * place through a pointer, so the host must be little-endian) */
+/* struct Cell: 64 bytes, aligned to 16 */
 typedef struct demo_tables_Cell {
     alignas(16) demo_tables_Vec3 pos;
     demo_tables_Color color;
@@ -101,7 +104,6 @@ typedef struct demo_tables_Cell {
     uint64_t wide;
 } demo_tables_Cell;
 
-static_assert(MYL_LITTLE_ENDIAN, "FlatBuffers structs are read in place");
 static_assert(sizeof(demo_tables_Cell) == 64, "demo_tables_Cell: size");
 static_assert(alignof(demo_tables_Cell) == 16, "demo_tables_Cell: alignment");
 static_assert(offsetof(demo_tables_Cell, pos) == 0, "demo_tables_Cell.pos: offset");
@@ -112,70 +114,65 @@ static_assert(offsetof(demo_tables_Cell, levels) == 40, "demo_tables_Cell.levels
 static_assert(offsetof(demo_tables_Cell, bytes) == 46, "demo_tables_Cell.bytes: offset");
 static_assert(offsetof(demo_tables_Cell, wide) == 56, "demo_tables_Cell.wide: offset");
 
-/* Codec compact of Cell (docs/myl.md, "The compact codec"). */
 int demo_tables_Cell_compact_encode(const demo_tables_Cell *m, void *buf, size_t cap, size_t *len);
 int demo_tables_Cell_compact_decode(demo_tables_Cell *m, const void *buf, size_t len);
 void demo_tables_Cell_compact_put(myl_cenc *e, const demo_tables_Cell *m);
 void demo_tables_Cell_compact_get(myl_cdec *d, demo_tables_Cell *m);
 
+/* Tables (FlatBuffers): <table>_table is a reader handle (the table's
+ * first byte in a verified buffer, NULL when absent: every field then
+ * reads as its default), <table>_desc the verifier's descriptor. */
+
 /// One item of a catalogue.
 ///
 /// A second paragraph, after an empty doc line; a trailing backslash
-/* table Item: a reader handle (the table's first byte in a verified
- * buffer, NULL when absent: every field then reads as its default) and
- * the verifier's descriptor. */
+/* table Item */
 typedef struct demo_tables_Item_table {
     const uint8_t *t;
 } demo_tables_Item_table;
 
 extern const myl_fb_table_desc demo_tables_Item_desc;
 
-/* table Item as a plain C value (codec compact), defined further down. */
+/* Tables as plain C values (codec compact), defined further down. */
+
 typedef struct demo_tables_Item demo_tables_Item;
 
-/* table Leaf: a reader handle (the table's first byte in a verified
- * buffer, NULL when absent: every field then reads as its default) and
- * the verifier's descriptor. */
+/* table Leaf */
 typedef struct demo_tables_Leaf_table {
     const uint8_t *t;
 } demo_tables_Leaf_table;
 
 extern const myl_fb_table_desc demo_tables_Leaf_desc;
 
-/* table Leaf as a plain C value (codec compact), defined further down. */
 typedef struct demo_tables_Leaf demo_tables_Leaf;
 
-/// Either an item or a leaf.
-/* union Thing: the type codes of its members (0: none) and the
+/* Unions (FlatBuffers): the type codes of its members (0: none) and the
  * verifier's descriptor. */
+
+/// Either an item or a leaf.
+/* union Thing */
 typedef uint8_t demo_tables_Thing;
 #define demo_tables_Thing_NONE ((demo_tables_Thing)0)
 #define demo_tables_Thing_Item ((demo_tables_Thing)1)
 #define demo_tables_Thing_Leaf ((demo_tables_Thing)2)
 extern const myl_fb_union_desc demo_tables_Thing_desc;
 
-/* table Everything: a reader handle (the table's first byte in a verified
- * buffer, NULL when absent: every field then reads as its default) and
- * the verifier's descriptor. */
+/* table Everything */
 typedef struct demo_tables_Everything_table {
     const uint8_t *t;
 } demo_tables_Everything_table;
 
 extern const myl_fb_table_desc demo_tables_Everything_desc;
 
-/* table Everything as a plain C value (codec compact), defined further down. */
 typedef struct demo_tables_Everything demo_tables_Everything;
 
-/* table WithIds: a reader handle (the table's first byte in a verified
- * buffer, NULL when absent: every field then reads as its default) and
- * the verifier's descriptor. */
+/* table WithIds */
 typedef struct demo_tables_WithIds_table {
     const uint8_t *t;
 } demo_tables_WithIds_table;
 
 extern const myl_fb_table_desc demo_tables_WithIds_desc;
 
-/* table WithIds as a plain C value (codec compact), defined further down. */
 typedef struct demo_tables_WithIds demo_tables_WithIds;
 
 /// A fixed-size event.
@@ -189,20 +186,28 @@ static_assert(sizeof(demo_tables_Raw) == 8, "demo_tables_Raw: size");
 static_assert(alignof(demo_tables_Raw) == 8, "demo_tables_Raw: alignment");
 static_assert(offsetof(demo_tables_Raw, x) == 0, "demo_tables_Raw.x: offset");
 
-/* Codec compact of Raw (docs/myl.md, "The compact codec"). */
 int demo_tables_Raw_compact_encode(const demo_tables_Raw *m, void *buf, size_t cap, size_t *len);
 int demo_tables_Raw_compact_decode(demo_tables_Raw *m, const void *buf, size_t len);
 void demo_tables_Raw_compact_put(myl_cenc *e, const demo_tables_Raw *m);
 void demo_tables_Raw_compact_get(myl_cdec *d, demo_tables_Raw *m);
 
+/* Byte channels over one ring of frames (layer 1, myelon/frame.h); a
+ * message larger than a frame is fragmented and reassembled.
+ * <chan>_create() or _attach() the ring with the channel's settings (name
+ * overrides the segment name unless NULL; an attach waits up to timeout_ns
+ * for the creator, 0 = not at all), then open a sender or a receiver on it;
+ * they check the ring's frame size and fingerprint.
+ * _sender_send() copies a message in and publishes it; kind is the
+ * caller's tag, delivered with the message; MYL_ETOOBIG (nothing sent)
+ * above max_message. _sender_claim() claims the frames of a len-byte
+ * message to write it in place: frame i's data through
+ * _sender_claim_data(), then _sender_commit() or _sender_abort().
+ * _receiver_recv() returns the next whole message; m->data stays valid
+ * until _receiver_release(). */
+
 /// Everything, as FlatBuffers.
 /* Channel things: byte messages of up to 1048576 bytes over one ring of
- * 1024-byte frames (layer 1, myelon/frame.h); a message larger than a
- * frame is fragmented and reassembled.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open a sender or a receiver on it; they
- * check the ring's frame size and fingerprint. */
+ * 1024-byte frames. */
 extern const myl_channel_desc demo_tables_things_desc;
 extern const myl_frame_opts demo_tables_things_frame_opts;
 
@@ -226,17 +231,12 @@ int demo_tables_things_receiver_open(myl_ring *ring, const char *id, const myl_c
                                      demo_tables_things_receiver *out);
 void demo_tables_things_receiver_close(demo_tables_things_receiver *r);
 
-/* Copies a message in and publishes it; kind is the caller's tag, delivered
- * with the message. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int demo_tables_things_sender_send(demo_tables_things_sender *s, const void *msg,
                                                  size_t len, uint16_t kind, int64_t timeout_ns)
 {
     return myl_frame_send(s->f, msg, len, kind, timeout_ns);
 }
 
-/* Claims the frames of a len-byte message to write it in place: frame i's
- * data through _sender_claim_data(), then _sender_commit() or
- * _sender_abort(). */
 static inline int demo_tables_things_sender_claim(demo_tables_things_sender *s, size_t len,
                                                   uint16_t kind, myl_frame_span *span,
                                                   int64_t timeout_ns)
@@ -263,7 +263,6 @@ static inline void demo_tables_things_sender_abort(demo_tables_things_sender *s,
     myl_frame_abort(s->f, span);
 }
 
-/* The next whole message; m->data stays valid until _receiver_release(). */
 static inline int demo_tables_things_receiver_recv(demo_tables_things_receiver *r, myl_frame_msg *m,
                                                    int64_t timeout_ns)
 {
@@ -275,12 +274,14 @@ static inline void demo_tables_things_receiver_release(demo_tables_things_receiv
     myl_defrag_release(r->d);
 }
 
+/* Event channels (one event per slot): <chan>_create() or _attach() the
+ * ring with the channel's settings (name overrides the segment name unless
+ * NULL; an attach waits up to timeout_ns for the creator, 0 = not at all),
+ * then open typed endpoints on it; they check the ring's slot size and
+ * fingerprint. */
+
 /// Raw events, one per slot.
-/* Channel raw, carrying demo_tables_Raw.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open typed endpoints on it; they check
- * the ring's slot size and fingerprint. */
+/* Channel raw, carrying demo_tables_Raw. */
 extern const myl_channel_desc demo_tables_raw_desc;
 
 int demo_tables_raw_create(const char *name, myl_ring **out);
@@ -372,22 +373,32 @@ static inline uint64_t demo_tables_raw_consumer_take_lost(demo_tables_raw_consum
     return myl_consumer_take_lost(c->c);
 }
 
+/* Byte channels in size classes (myelon/group.h): one framed ring per
+ * frame size (segments "<name>.f<size>", sizes in the _frame_sizes array).
+ * A message goes to the smallest class whose frame holds it whole, else to
+ * the largest, fragmented; a receiver opened with MYL_GROUP_ORDERED
+ * restores each sender's order across the classes.
+ * <chan>_create() or _attach() the group (name overrides the base name
+ * unless NULL; an attach waits up to timeout_ns for the creator, 0 = not
+ * at all), then open a sender or a receiver on it; they check every ring's
+ * frame size and fingerprint. _opts() gives the group options with the
+ * base name replaced (unless NULL), to adjust them (perm, max_consumers)
+ * before myl_group_create() or _attach().
+ * _receiver_open() flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as
+ * they come), with MYL_GROUP_COPY to copy every message out of the ring.
+ * _sender_send() copies a message into its class and publishes it; kind
+ * is the caller's tag; MYL_ETOOBIG (nothing sent) above max_message.
+ * _sender_pressure() gives the fill of class cls as this sender sees it:
+ * *pct and MYL_PRESSURE_*. _receiver_recv() returns the next message,
+ * valid until the next call; *cls (unless NULL) is the class it came
+ * from. */
+
 /* Channel things_sized: byte messages of up to 1048576 bytes in 2 size
- * classes (myelon/group.h), one framed ring per frame size (segments
- * "<name>.f<size>", sizes in the _frame_sizes array). A message goes to the
- * smallest class whose frame holds it whole, else to the largest,
- * fragmented; a receiver opened with MYL_GROUP_ORDERED restores each
- * sender's order across the classes.
- * Create or attach the group (name overrides the base name unless NULL; an
- * attach waits up to timeout_ns for the creator, 0 = not at all), then open
- * a sender or a receiver on it; they check every ring's frame size and
- * fingerprint. */
+ * classes. */
 #define demo_tables_things_sized_CLASSES 2u
 extern const uint32_t demo_tables_things_sized_frame_sizes[2];
 extern const myl_group_opts demo_tables_things_sized_desc;
 
-/* The group options with the base name replaced (unless NULL), to adjust
- * them (perm, max_consumers) before myl_group_create() or _attach(). */
 void demo_tables_things_sized_opts(const char *name, myl_group_opts *out);
 int demo_tables_things_sized_create(const char *name, myl_group **out);
 int demo_tables_things_sized_attach(const char *name, int64_t timeout_ns, myl_group **out);
@@ -404,14 +415,10 @@ typedef struct demo_tables_things_sized_receiver {
 int demo_tables_things_sized_sender_open(myl_group *g, const myl_producer_opts *opts,
                                          demo_tables_things_sized_sender *out);
 void demo_tables_things_sized_sender_close(demo_tables_things_sized_sender *s);
-/* flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as they come),
- * with MYL_GROUP_COPY to copy every message out of the ring. */
 int demo_tables_things_sized_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                            demo_tables_things_sized_receiver *out);
 void demo_tables_things_sized_receiver_close(demo_tables_things_sized_receiver *r);
 
-/* Copies a message into its class and publishes it; kind is the caller's
- * tag. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int demo_tables_things_sized_sender_send(demo_tables_things_sized_sender *s,
                                                        const void *msg, size_t len, uint16_t kind,
                                                        int64_t timeout_ns)
@@ -419,15 +426,12 @@ static inline int demo_tables_things_sized_sender_send(demo_tables_things_sized_
     return myl_group_send(s->s, 0, msg, len, kind, timeout_ns);
 }
 
-/* The fill of class cls as this sender sees it: *pct and MYL_PRESSURE_*. */
 static inline int demo_tables_things_sized_sender_pressure(demo_tables_things_sized_sender *s,
                                                            uint32_t cls, uint32_t *pct)
 {
     return myl_group_pressure(s->s, cls, pct);
 }
 
-/* The next message, valid until the next call; *cls (unless NULL) is the
- * class it came from. */
 static inline int demo_tables_things_sized_receiver_recv(demo_tables_things_sized_receiver *r,
                                                          myl_frame_msg *m, uint32_t *cls,
                                                          int64_t timeout_ns)
@@ -435,23 +439,33 @@ static inline int demo_tables_things_sized_receiver_recv(demo_tables_things_size
     return myl_group_recv(r->r, m, cls, timeout_ns);
 }
 
+/* Byte channels on priority lanes, highest first (myelon/group.h): one
+ * framed ring per lane (segments "<name>.<lane>"). A receiver drains the
+ * highest non-empty lane, with a guard against starving the others.
+ * <chan>_create() or _attach() the group (name overrides the base name
+ * unless NULL; an attach waits up to timeout_ns for the creator, 0 = not
+ * at all), then open a sender or a receiver on it; they check every ring's
+ * frame size and fingerprint. _opts() gives the group options with the
+ * base name replaced (unless NULL), to adjust them (perm, max_consumers)
+ * before myl_group_create() or _attach().
+ * _receiver_open() flags: MYL_GROUP_COPY (copy every message out of the
+ * ring) or 0; starve_after: per lane, how often a waiting lane may be
+ * passed over before it is served (NULL: 16 for every lane).
+ * _sender_send() copies a message onto lane (<chan>_LANE_*) and publishes
+ * it; kind is the caller's tag; MYL_ETOOBIG (nothing sent) above
+ * max_message. _sender_pressure() gives the fill of a lane as this sender
+ * sees it: *pct and MYL_PRESSURE_*. _receiver_recv() returns the next
+ * message, valid until the next call; *lane (unless NULL) is the lane it
+ * came from. */
+
 /* Channel items_lanes: byte messages of up to 1048576 bytes on 2
- * priority lanes, highest first (myelon/group.h), one ring of
- * 1024-byte frames per lane (segments "<name>.<lane>"). A receiver
- * drains the highest non-empty lane, with a guard against starving the
- * others.
- * Create or attach the group (name overrides the base name unless NULL; an
- * attach waits up to timeout_ns for the creator, 0 = not at all), then open
- * a sender or a receiver on it; they check every ring's frame size and
- * fingerprint. */
+ * priority lanes of 1024-byte frames. */
 #define demo_tables_items_lanes_LANES 2u
 #define demo_tables_items_lanes_LANE_hi 0u
 #define demo_tables_items_lanes_LANE_lo 1u
 extern const char *const demo_tables_items_lanes_lane_names[2];
 extern const myl_group_opts demo_tables_items_lanes_desc;
 
-/* The group options with the base name replaced (unless NULL), to adjust
- * them (perm, max_consumers) before myl_group_create() or _attach(). */
 void demo_tables_items_lanes_opts(const char *name, myl_group_opts *out);
 int demo_tables_items_lanes_create(const char *name, myl_group **out);
 int demo_tables_items_lanes_attach(const char *name, int64_t timeout_ns, myl_group **out);
@@ -468,16 +482,11 @@ typedef struct demo_tables_items_lanes_receiver {
 int demo_tables_items_lanes_sender_open(myl_group *g, const myl_producer_opts *opts,
                                         demo_tables_items_lanes_sender *out);
 void demo_tables_items_lanes_sender_close(demo_tables_items_lanes_sender *s);
-/* flags: MYL_GROUP_COPY (copy every message out of the ring) or 0;
- * starve_after: per lane, how often a waiting lane may be passed over
- * before it is served (NULL: 16 for every lane). */
 int demo_tables_items_lanes_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                           const uint32_t *starve_after,
                                           demo_tables_items_lanes_receiver *out);
 void demo_tables_items_lanes_receiver_close(demo_tables_items_lanes_receiver *r);
 
-/* Copies a message onto lane (demo_tables_items_lanes_LANE_*) and publishes it; kind is
- * the caller's tag. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int demo_tables_items_lanes_sender_send(demo_tables_items_lanes_sender *s,
                                                       uint32_t lane, const void *msg, size_t len,
                                                       uint16_t kind, int64_t timeout_ns)
@@ -485,15 +494,12 @@ static inline int demo_tables_items_lanes_sender_send(demo_tables_items_lanes_se
     return myl_group_send(s->s, lane, msg, len, kind, timeout_ns);
 }
 
-/* The fill of a lane as this sender sees it: *pct and MYL_PRESSURE_*. */
 static inline int demo_tables_items_lanes_sender_pressure(demo_tables_items_lanes_sender *s,
                                                           uint32_t lane, uint32_t *pct)
 {
     return myl_group_pressure(s->s, lane, pct);
 }
 
-/* The next message, valid until the next call; *lane (unless NULL) is the
- * lane it came from. */
 static inline int demo_tables_items_lanes_receiver_recv(demo_tables_items_lanes_receiver *r,
                                                         myl_frame_msg *m, uint32_t *lane,
                                                         int64_t timeout_ns)
@@ -502,12 +508,7 @@ static inline int demo_tables_items_lanes_receiver_recv(demo_tables_items_lanes_
 }
 
 /* Channel items_compact: byte messages of up to 1048576 bytes over one ring of
- * 128-byte frames (layer 1, myelon/frame.h); a message larger than a
- * frame is fragmented and reassembled.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open a sender or a receiver on it; they
- * check the ring's frame size and fingerprint. */
+ * 128-byte frames. */
 extern const myl_channel_desc demo_tables_items_compact_desc;
 extern const myl_frame_opts demo_tables_items_compact_frame_opts;
 
@@ -532,8 +533,6 @@ int demo_tables_items_compact_receiver_open(myl_ring *ring, const char *id,
                                             demo_tables_items_compact_receiver *out);
 void demo_tables_items_compact_receiver_close(demo_tables_items_compact_receiver *r);
 
-/* Copies a message in and publishes it; kind is the caller's tag, delivered
- * with the message. MYL_ETOOBIG (nothing sent) above max_message. */
 static inline int demo_tables_items_compact_sender_send(demo_tables_items_compact_sender *s,
                                                         const void *msg, size_t len, uint16_t kind,
                                                         int64_t timeout_ns)
@@ -541,9 +540,6 @@ static inline int demo_tables_items_compact_sender_send(demo_tables_items_compac
     return myl_frame_send(s->f, msg, len, kind, timeout_ns);
 }
 
-/* Claims the frames of a len-byte message to write it in place: frame i's
- * data through _sender_claim_data(), then _sender_commit() or
- * _sender_abort(). */
 static inline int demo_tables_items_compact_sender_claim(demo_tables_items_compact_sender *s,
                                                          size_t len, uint16_t kind,
                                                          myl_frame_span *span, int64_t timeout_ns)
@@ -570,7 +566,6 @@ static inline void demo_tables_items_compact_sender_abort(demo_tables_items_comp
     myl_frame_abort(s->f, span);
 }
 
-/* The next whole message; m->data stays valid until _receiver_release(). */
 static inline int demo_tables_items_compact_receiver_recv(demo_tables_items_compact_receiver *r,
                                                           myl_frame_msg *m, int64_t timeout_ns)
 {
@@ -581,6 +576,26 @@ static inline void demo_tables_items_compact_receiver_release(demo_tables_items_
 {
     myl_defrag_release(r->d);
 }
+
+/* Readers and builders of tables: MYL_FB_TABLE(T) defines T_verify(buf,
+ * len) (0 or the first MYL_EFB* error, myl_fb_verify()), T_verify_with()
+ * (with the verifier's options, reporting where it failed), T_root(buf)
+ * (the root table of a buffer that _verify() accepted or this process
+ * built) and the builder's T_start(b), T_end(b, &ref), T_finish(b, root,
+ * ident, flags, &msg) (ident: a 4-character file identifier or NULL;
+ * flags: MYL_FB_FINISH_*). Build with _start(), then _add_<field>() in
+ * any order (strings, vectors and tables built before _start()), then
+ * _end(); _finish() makes it the root. Every builder returns 0 or the
+ * builder's sticky error.
+ * One line per field f (macros of myelon/fb.h) defines T_f() (the value,
+ * or its default when absent; structs in place, NULL when absent),
+ * T_has_f() (present in the buffer) and T_add_f(b, v) (a scalar equal to
+ * its default is not written, as flatc does; strings, vectors and tables
+ * by the reference of one built before). Vectors add T_f_len(t),
+ * T_f_at(t, i) (i < length, which the caller checks) and T_create_f(b, v,
+ * n, &ref) (scalars in host order, structs, or references); unions have
+ * T_f_type(t) and T_f_as_<member>(t) (a NULL table unless the type is
+ * that member), and T_add_f(b, type, ref). */
 
 /* ---- table Item ---- */
 MYL_FB_TABLE(demo_tables_Item)
@@ -645,10 +660,13 @@ MYL_FB_UNION_MEMBER(demo_tables_WithIds, thing, 3, 2, Leaf, demo_tables_Leaf,
                     demo_tables_Thing_Leaf)
 MYL_FB_VEC_TABLE(demo_tables_WithIds, last, 4, demo_tables_Leaf)
 
-/* table Item as a plain C value, for codec compact (docs/myl.md, "The
- * compact codec"). Absent structs, tables and union values are NULL;
- * strings and [u8]/[i8] point into the decoded message, other sequences
- * and nested tables into the decoder's arena. _init sets the defaults. */
+/* Tables as plain C values, for codec compact (docs/myl.md, "The compact
+ * codec"). Absent structs, tables and union values are NULL; strings and
+ * [u8]/[i8] point into the decoded message, other sequences and nested
+ * tables into the decoder's arena. <T>_init() sets the defaults;
+ * _compact_encode() and _decode() as for events, decoding into arena. */
+
+/* table Item */
 struct demo_tables_Item {
     myl_cstr name;
     uint32_t count;
@@ -661,10 +679,7 @@ int demo_tables_Item_compact_decode(demo_tables_Item *m, const void *buf, size_t
 void demo_tables_Item_compact_put(myl_cenc *e, const demo_tables_Item *m, unsigned depth);
 void demo_tables_Item_compact_get(myl_cdec *d, demo_tables_Item *m, myl_carena *a, unsigned depth);
 
-/* table Leaf as a plain C value, for codec compact (docs/myl.md, "The
- * compact codec"). Absent structs, tables and union values are NULL;
- * strings and [u8]/[i8] point into the decoded message, other sequences
- * and nested tables into the decoder's arena. _init sets the defaults. */
+/* table Leaf */
 struct demo_tables_Leaf {
     int32_t value;
 };
@@ -676,10 +691,7 @@ int demo_tables_Leaf_compact_decode(demo_tables_Leaf *m, const void *buf, size_t
 void demo_tables_Leaf_compact_put(myl_cenc *e, const demo_tables_Leaf *m, unsigned depth);
 void demo_tables_Leaf_compact_get(myl_cdec *d, demo_tables_Leaf *m, myl_carena *a, unsigned depth);
 
-/* table Everything as a plain C value, for codec compact (docs/myl.md, "The
- * compact codec"). Absent structs, tables and union values are NULL;
- * strings and [u8]/[i8] point into the decoded message, other sequences
- * and nested tables into the decoder's arena. _init sets the defaults. */
+/* table Everything */
 struct demo_tables_Everything {
     uint8_t a_u8;
     uint16_t a_u16;
@@ -747,10 +759,7 @@ void demo_tables_Everything_compact_put(myl_cenc *e, const demo_tables_Everythin
 void demo_tables_Everything_compact_get(myl_cdec *d, demo_tables_Everything *m, myl_carena *a,
                                         unsigned depth);
 
-/* table WithIds as a plain C value, for codec compact (docs/myl.md, "The
- * compact codec"). Absent structs, tables and union values are NULL;
- * strings and [u8]/[i8] point into the decoded message, other sequences
- * and nested tables into the decoder's arena. _init sets the defaults. */
+/* table WithIds */
 struct demo_tables_WithIds {
     uint32_t first;
     demo_tables_Thing thing_type;
@@ -770,20 +779,20 @@ void demo_tables_WithIds_compact_put(myl_cenc *e, const demo_tables_WithIds *m, 
 void demo_tables_WithIds_compact_get(myl_cdec *d, demo_tables_WithIds *m, myl_carena *a,
                                      unsigned depth);
 
-/* Channel items_compact carries demo_tables_Item, codec compact.
- *
- * _sender_put() encodes *m straight into a claimed frame (104u data
- * bytes) and publishes it; a message that outgrows the frame is encoded
- * into buf (cap bytes; NULL: MYL_ETOOBIG) instead and sent fragmented (the
- * claimed frame is published as padding). Nothing is sent when encoding
- * fails.
- *
- * _receiver_get() receives the next message and decodes it into *out
+/* Compact channels over one framed ring (codec compact): _sender_put()
+ * encodes *m straight into a claimed frame and publishes it; a message
+ * that outgrows the frame is encoded into buf (cap bytes; NULL:
+ * MYL_ETOOBIG) instead and sent fragmented (the claimed frame is published
+ * as padding). Nothing is sent when encoding fails. _receiver_get()
+ * receives the next message and decodes it into *out; a message that does
+ * not decode is released and its error returned. m (unless NULL) receives
+ * the message's kind, id and length. */
+
+/* Channel items_compact carries demo_tables_Item, codec compact;
+ * _receiver_get() decodes into *out
  * (strings and [u8]/[i8] point into the message, valid until
  * _receiver_release(); sequences and nested tables come from arena,
- * reset first).
- * A message that does not decode is released and its error returned. m
- * (unless NULL) receives the message's kind, id and length. */
+ * reset first). */
 static inline int demo_tables_items_compact_sender_put(demo_tables_items_compact_sender *s,
                                                        const demo_tables_Item *m, void *buf,
                                                        size_t cap, uint16_t kind,
@@ -827,21 +836,21 @@ static inline int demo_tables_items_compact_receiver_get(demo_tables_items_compa
     return rc;
 }
 
-/* Channel things carries demo_tables_Everything FlatBuffers (codec flatbuffers).
- *
- * Building in place: _sender_build_begin() claims one frame (1000u
- * data bytes) and initialises b on it, with arena (unless NULL) for a
- * message that outgrows the frame; build with the demo_tables_Everything_* builders, then
+/* FlatBuffers channels over one framed ring (codec flatbuffers).
+ * Building in place: _sender_build_begin() claims one frame and
+ * initialises b on it, with arena (unless NULL) for a message that
+ * outgrows the frame; build with the table's builders, then
  * _sender_build_commit() finishes the root and publishes the frame (the
  * message is the whole frame data: root offset in front, objects at the
  * tail), or, when the message went to the arena, aborts the frame and
  * sends the arena's copy (fragmented). A builder error aborts the claim
  * and is returned. A finished buffer is sent with _sender_send().
- *
  * Reading in place: _receiver_read() receives the next message, verifies
- * it as a demo_tables_Everything and hands back its root table, valid until
+ * it as the channel's table and hands back its root table, valid until
  * _receiver_release() (zero copy for a single-frame message). A message
  * that does not verify is released and its MYL_EFB* error returned. */
+
+/* Channel things carries demo_tables_Everything FlatBuffers. */
 static inline int demo_tables_things_sender_build_begin(demo_tables_things_sender *s,
                                                         myl_fb_builder *b, void *arena,
                                                         size_t arena_cap, uint16_t kind,
@@ -889,19 +898,18 @@ static inline int demo_tables_things_receiver_read(demo_tables_things_receiver *
     return 0;
 }
 
-/* Channel things_sized carries demo_tables_Everything FlatBuffers (codec flatbuffers) in size
- * classes.
- *
+/* FlatBuffers channels in size classes (codec flatbuffers):
  * _sender_send_built() finishes the message built in b (the caller's
- * memory: myl_fb_builder_init(b, buf, cap, NULL, 0), then the demo_tables_Everything_*
+ * memory: myl_fb_builder_init(b, buf, cap, NULL, 0), then the table's
  * builders) and sends it in the smallest class that holds it (one copy).
- * A builder error is returned and nothing is sent.
- *
- * _receiver_read() receives the next message, verifies it as a demo_tables_Everything and
- * hands back its root table, valid until the next call (in place for a
+ * A builder error is returned and nothing is sent. _receiver_read()
+ * receives the next message, verifies it as the channel's table and hands
+ * back its root table, valid until the next call (in place for a
  * single-frame message); *cls (unless NULL) is the class it came from. A
  * message that does not verify is skipped and its MYL_EFB* error
  * returned. */
+
+/* Channel things_sized carries demo_tables_Everything FlatBuffers in size classes. */
 static inline int demo_tables_things_sized_sender_send_built(demo_tables_things_sized_sender *s,
                                                              myl_fb_builder *b, myl_fb_ref root,
                                                              uint16_t kind, int64_t timeout_ns)
@@ -928,26 +936,22 @@ static inline int demo_tables_things_sized_receiver_read(demo_tables_things_size
     return 0;
 }
 
-/* Channel items_lanes carries demo_tables_Item FlatBuffers (codec flatbuffers) on
- * priority lanes.
- *
- * Building in place: _sender_build_begin() claims one frame on lane
- * (demo_tables_items_lanes_LANE_*; 1000u data bytes) and initialises b on it, with
- * arena (unless NULL) for a message that outgrows the frame; build with
- * the demo_tables_Item_* builders, then _sender_build_commit() finishes the root and
- * publishes the frame, or, when the message went to the arena, aborts the
- * frame and sends the arena's copy (fragmented). A builder error aborts
- * the claim and is returned.
- *
- * _sender_send_built() finishes a message built in the caller's memory
- * (myl_fb_builder_init(b, buf, cap, NULL, 0)) and sends it on lane (one
- * copy).
- *
- * _receiver_read() receives the next message, verifies it as a demo_tables_Item and
- * hands back its root table, valid until the next call (in place for a
- * single-frame message); *lane (unless NULL) is the lane it came from. A
- * message that does not verify is skipped and its MYL_EFB* error
- * returned. */
+/* FlatBuffers channels on priority lanes (codec flatbuffers). Building in
+ * place: _sender_build_begin() claims one frame on lane (<chan>_LANE_*)
+ * and initialises b on it, with arena (unless NULL) for a message that
+ * outgrows the frame; build with the table's builders, then
+ * _sender_build_commit() finishes the root and publishes the frame, or,
+ * when the message went to the arena, aborts the frame and sends the
+ * arena's copy (fragmented). A builder error aborts the claim and is
+ * returned. _sender_send_built() finishes a message built in the caller's
+ * memory (myl_fb_builder_init(b, buf, cap, NULL, 0)) and sends it on lane
+ * (one copy). _receiver_read() receives the next message, verifies it as
+ * the channel's table and hands back its root table, valid until the next
+ * call (in place for a single-frame message); *lane (unless NULL) is the
+ * lane it came from. A message that does not verify is skipped and its
+ * MYL_EFB* error returned. */
+
+/* Channel items_lanes carries demo_tables_Item FlatBuffers on lanes. */
 static inline int demo_tables_items_lanes_sender_build_begin(demo_tables_items_lanes_sender *s,
                                                              uint32_t lane, myl_fb_builder *b,
                                                              void *arena, size_t arena_cap,

@@ -22,11 +22,13 @@ extern "C" {
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
 #define TICKS_MYL_FINGERPRINT UINT64_C(0xa209fe52b4fc901c)
 
+/* Enums: a typedef of the underlying type, one #define per value, and
+ * <enum>_name(v), the name of a value or NULL if it has none. */
+
 /* enum Side : u8 */
 typedef uint8_t ticks_Side;
 #define ticks_Side_BUY ((ticks_Side)0)
 #define ticks_Side_SELL ((ticks_Side)1)
-/* The name of a value of ticks_Side, or NULL if it has none. */
 const char *ticks_Side_name(ticks_Side v);
 
 /* event Tick: 64 bytes, aligned to 8 */
@@ -52,17 +54,23 @@ static_assert(offsetof(ticks_Tick, symbol) == 29, "ticks_Tick.symbol: offset");
 static_assert(offsetof(ticks_Tick, pad) == 37, "ticks_Tick.pad: offset");
 static_assert(offsetof(ticks_Tick, check) == 56, "ticks_Tick.check: offset");
 
-/* Codec compact of Tick (docs/myl.md, "The compact codec"). */
+/* Codec compact (docs/myl.md, "The compact codec") of every event and
+ * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
+ * and _decode(), 0 or an error; _put() and _get() are the steps that
+ * other codecs call. */
+
 int ticks_Tick_compact_encode(const ticks_Tick *m, void *buf, size_t cap, size_t *len);
 int ticks_Tick_compact_decode(ticks_Tick *m, const void *buf, size_t len);
 void ticks_Tick_compact_put(myl_cenc *e, const ticks_Tick *m);
 void ticks_Tick_compact_get(myl_cdec *d, ticks_Tick *m);
 
-/* Channel ticks, carrying ticks_Tick.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open typed endpoints on it; they check
- * the ring's slot size and fingerprint. */
+/* Event channels (one event per slot): <chan>_create() or _attach() the
+ * ring with the channel's settings (name overrides the segment name unless
+ * NULL; an attach waits up to timeout_ns for the creator, 0 = not at all),
+ * then open typed endpoints on it; they check the ring's slot size and
+ * fingerprint. */
+
+/* Channel ticks, carrying ticks_Tick. */
 extern const myl_channel_desc ticks_ticks_desc;
 
 int ticks_ticks_create(const char *name, myl_ring **out);
@@ -150,11 +158,7 @@ static inline uint64_t ticks_ticks_consumer_take_lost(ticks_ticks_consumer *c)
     return myl_consumer_take_lost(c->c);
 }
 
-/* Channel feed, carrying ticks_Tick.
- * Create or attach the ring with the channel's settings (name overrides
- * the segment name unless NULL; an attach waits up to timeout_ns for the
- * creator, 0 = not at all), then open typed endpoints on it; they check
- * the ring's slot size and fingerprint. */
+/* Channel feed, carrying ticks_Tick. */
 extern const myl_channel_desc ticks_feed_desc;
 
 int ticks_feed_create(const char *name, myl_ring **out);
