@@ -755,18 +755,15 @@ static void ctable_member(const mylc_field *f, mylc_buf *o)
 }
 
 /* Reads a nested struct or table into memory from the arena. */
+/* One nested value decoded into the arena (myelon/compact.h). Macro
+ * arguments are names, never calls, so that a long name only ever breaks
+ * the line between arguments. */
 static void cget_nested(const mylc_decl *x, const char *dst, const char *ind, mylc_buf *o)
 {
-    const char *T = x->cname;
-    mylc_buf_printf(o, "%stypedef %s elem;\n", ind, T);
-    mylc_buf_printf(
-        o, "%selem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));\n", ind);
-    mylc_buf_printf(o, "%sif (p) {\n", ind);
     if (x->kind == MYLC_D_TABLE)
-        mylc_buf_printf(o, "%s    %s_compact_get(d, p, a, depth + 1);\n", ind, T);
+        mylc_buf_printf(o, "%sMYL_CDEC_TABLE(d, a, %s, %s, depth + 1);\n", ind, dst, x->cname);
     else
-        mylc_buf_printf(o, "%s    %s_compact_get(d, p);\n", ind, T);
-    mylc_buf_printf(o, "%s    %s = p;\n%s}\n", ind, dst, ind);
+        mylc_buf_printf(o, "%sMYL_CDEC_RECORD(d, a, %s, %s);\n", ind, dst, x->cname);
 }
 
 static void ctable_field(mylc_ctx *c, const mylc_field *f, mylc_buf *put, mylc_buf *get,
@@ -808,23 +805,17 @@ static void ctable_field(mylc_ctx *c, const mylc_field *f, mylc_buf *put, mylc_b
          * or more: the bytes left bound the count; the arena bounds the
          * rest. */
         bool bounded = !tab || table_encodes_bytes(t->decl);
-        mylc_buf_printf(get, "    {\n        typedef %s elem;\n", T);
-        mylc_buf_printf(get, "        size_t n = myl_cdec_count(d, %s);\n",
-                        bounded ? "myl_cdec_left(d)" : "SIZE_MAX");
-        mylc_buf_printf(get, "        if (n) {\n");
-        mylc_buf_printf(get, "            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), "
-                             "alignof(elem));\n");
-        mylc_buf_printf(get, "            for (size_t i = 0; p && i < n; i++)\n");
-        const char *pi = "p[i]";
+        /* MYL_CDEC_SEQ* (myelon/compact.h); arguments are names, as above */
         if (b == MYLC_T_STRING)
-            mylc_buf_printf(get, "                %s.n = myl_cdec_str(d, &%s.p, SIZE_MAX);\n", pi,
-                            pi);
+            mylc_buf_printf(get, "    MYL_CDEC_SEQ_STR(d, a, %s);\n", v);
         else if (tab)
-            mylc_buf_printf(get, "                %s_compact_get(d, &%s, a, depth + 1);\n", T, pi);
+            mylc_buf_printf(get, "    MYL_CDEC_SEQ_TABLE(d, a, %s, %s, %s, depth + 1);\n", v, T,
+                            bounded ? "myl_cdec_left(d)" : "SIZE_MAX");
+        else if (one.base == MYLC_T_NAMED && one.decl->kind != MYLC_D_ENUM)
+            mylc_buf_printf(get, "    MYL_CDEC_SEQ_RECORD(d, a, %s, %s);\n", v, T);
         else
-            cget_one(&one, pi, "                ", get);
-        mylc_buf_printf(get, "            %s.p = p;\n            %s.n = p ? n : 0;\n", v, v);
-        mylc_buf_printf(get, "        }\n    }\n");
+            mylc_buf_printf(get, "    MYL_CDEC_SEQ(d, a, %s, %s, %s);\n", v, T,
+                            mylc_builtins[scalar_of(&one)].cget);
         return;
     }
     if (t->base == MYLC_T_STRING) {

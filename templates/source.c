@@ -352,22 +352,7 @@ void MYLT_T_compact_get(myl_cdec *d, MYLT_T *m)
     MYLT_GET
 }
 
-int MYLT_T_compact_encode(const MYLT_T *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    MYLT_T_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int MYLT_T_compact_decode(MYLT_T *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    MYLT_T_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(MYLT_T)
 
 /* @@compact_table */
 void MYLT_T_init(MYLT_T *m)
@@ -395,19 +380,4 @@ void MYLT_T_compact_get(myl_cdec *d, MYLT_T *m, myl_carena *a, unsigned depth)
     MYLT_GET
 }
 
-int MYLT_T_compact_encode(const MYLT_T *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    MYLT_T_compact_put(&e, m, 0);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int MYLT_T_compact_decode(MYLT_T *m, const void *buf, size_t len, myl_carena *arena)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    MYLT_T_compact_get(&d, m, arena, 0);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_TABLE_CODEC(MYLT_T)

@@ -32,19 +32,4 @@ void common_Header_compact_get(myl_cdec *d, common_Header *m)
     m->length = myl_cdec_uvar32(d);
 }
 
-int common_Header_compact_encode(const common_Header *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    common_Header_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int common_Header_compact_decode(common_Header *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    common_Header_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(common_Header)

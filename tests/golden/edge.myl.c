@@ -128,22 +128,7 @@ void edge_cases_Inner_compact_get(myl_cdec *d, edge_cases_Inner *m)
     m->b = myl_cdec_uvar32(d);
 }
 
-int edge_cases_Inner_compact_encode(const edge_cases_Inner *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    edge_cases_Inner_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int edge_cases_Inner_compact_decode(edge_cases_Inner *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    edge_cases_Inner_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(edge_cases_Inner)
 
 void edge_cases_Padded_compact_put(myl_cenc *e, const edge_cases_Padded *m)
 {
@@ -176,22 +161,7 @@ void edge_cases_Padded_compact_get(myl_cdec *d, edge_cases_Padded *m)
     m->tail = myl_cdec_u8(d);
 }
 
-int edge_cases_Padded_compact_encode(const edge_cases_Padded *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    edge_cases_Padded_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int edge_cases_Padded_compact_decode(edge_cases_Padded *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    edge_cases_Padded_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(edge_cases_Padded)
 
 void edge_cases_Aligned_compact_put(myl_cenc *e, const edge_cases_Aligned *m)
 {
@@ -208,23 +178,7 @@ void edge_cases_Aligned_compact_get(myl_cdec *d, edge_cases_Aligned *m)
     myl_cdec_chars(d, m->mark, 3);
 }
 
-int edge_cases_Aligned_compact_encode(const edge_cases_Aligned *m, void *buf, size_t cap,
-                                      size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    edge_cases_Aligned_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int edge_cases_Aligned_compact_decode(edge_cases_Aligned *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    edge_cases_Aligned_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(edge_cases_Aligned)
 
 void edge_cases_QuiteLongEventNameForWrapping_compact_put(
     myl_cenc *e, const edge_cases_QuiteLongEventNameForWrapping *m)
@@ -239,24 +193,7 @@ void edge_cases_QuiteLongEventNameForWrapping_compact_get(
     m->a_rather_long_field_name = myl_cdec_uvar(d);
 }
 
-int edge_cases_QuiteLongEventNameForWrapping_compact_encode(
-    const edge_cases_QuiteLongEventNameForWrapping *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    edge_cases_QuiteLongEventNameForWrapping_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int edge_cases_QuiteLongEventNameForWrapping_compact_decode(
-    edge_cases_QuiteLongEventNameForWrapping *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    edge_cases_QuiteLongEventNameForWrapping_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(edge_cases_QuiteLongEventNameForWrapping)
 
 const myl_channel_desc edge_cases_long_channel_name_for_wrap_desc = {
     .name = "edge.cases.long_channel_name_for_wrap",

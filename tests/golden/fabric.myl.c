@@ -36,22 +36,7 @@ void fabric_Tick_compact_get(myl_cdec *d, fabric_Tick *m)
     myl_cdec_chars(d, m->symbol, 8);
 }
 
-int fabric_Tick_compact_encode(const fabric_Tick *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    fabric_Tick_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int fabric_Tick_compact_decode(fabric_Tick *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    fabric_Tick_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(fabric_Tick)
 
 void fabric_Envelope_compact_put(myl_cenc *e, const fabric_Envelope *m)
 {
@@ -78,22 +63,7 @@ void fabric_Envelope_compact_get(myl_cdec *d, fabric_Envelope *m)
         fabric_Tick_compact_get(d, &m->ticks[i]);
 }
 
-int fabric_Envelope_compact_encode(const fabric_Envelope *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    fabric_Envelope_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int fabric_Envelope_compact_decode(fabric_Envelope *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    fabric_Envelope_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(fabric_Envelope)
 
 void fabric_Aligned_compact_put(myl_cenc *e, const fabric_Aligned *m)
 {
@@ -108,22 +78,7 @@ void fabric_Aligned_compact_get(myl_cdec *d, fabric_Aligned *m)
     m->wide = myl_cdec_uvar(d);
 }
 
-int fabric_Aligned_compact_encode(const fabric_Aligned *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    fabric_Aligned_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int fabric_Aligned_compact_decode(fabric_Aligned *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    fabric_Aligned_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(fabric_Aligned)
 
 void fabric_Sampling_compact_put(myl_cenc *e, const fabric_Sampling *m)
 {
@@ -140,22 +95,7 @@ void fabric_Sampling_compact_get(myl_cdec *d, fabric_Sampling *m)
     m->max_tokens = myl_cdec_uvar32(d);
 }
 
-int fabric_Sampling_compact_encode(const fabric_Sampling *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    fabric_Sampling_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int fabric_Sampling_compact_decode(fabric_Sampling *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    fabric_Sampling_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(fabric_Sampling)
 
 static const myl_fb_table_desc *const fabric_Payload_members[2] = {
     &fabric_Response_desc, // 0
@@ -1020,24 +960,9 @@ void fabric_Request_compact_get(myl_cdec *d, fabric_Request *m, myl_carena *a, u
     }
     m->request_id = myl_cdec_uvar(d);
     m->prompt.n = myl_cdec_str(d, &m->prompt.p, SIZE_MAX);
-    {
-        typedef uint32_t elem;
-        size_t n = myl_cdec_count(d, myl_cdec_left(d));
-        if (n) {
-            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
-            for (size_t i = 0; p && i < n; i++)
-                p[i] = myl_cdec_uvar32(d);
-            m->tokens.p = p;
-            m->tokens.n = p ? n : 0;
-        }
-    }
+    MYL_CDEC_SEQ(d, a, m->tokens, uint32_t, myl_cdec_uvar32);
     if (myl_cdec_bool(d)) {
-        typedef fabric_Sampling elem;
-        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
-        if (p) {
-            fabric_Sampling_compact_get(d, p);
-            m->sampling = p;
-        }
+        MYL_CDEC_RECORD(d, a, m->sampling, fabric_Sampling);
     }
     m->priority = myl_cdec_u8(d);
     m->payload_type = (fabric_Payload)myl_cdec_u8(d);
@@ -1045,21 +970,11 @@ void fabric_Request_compact_get(myl_cdec *d, fabric_Request *m, myl_carena *a, u
     case fabric_Payload_NONE:
         break;
     case fabric_Payload_Response: {
-        typedef fabric_Response elem;
-        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
-        if (p) {
-            fabric_Response_compact_get(d, p, a, depth + 1);
-            m->payload = p;
-        }
+        MYL_CDEC_TABLE(d, a, m->payload, fabric_Response, depth + 1);
         break;
     }
     case fabric_Payload_Cancel: {
-        typedef fabric_Cancel elem;
-        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
-        if (p) {
-            fabric_Cancel_compact_get(d, p, a, depth + 1);
-            m->payload = p;
-        }
+        MYL_CDEC_TABLE(d, a, m->payload, fabric_Cancel, depth + 1);
         break;
     }
     default:
@@ -1067,22 +982,7 @@ void fabric_Request_compact_get(myl_cdec *d, fabric_Request *m, myl_carena *a, u
     }
 }
 
-int fabric_Request_compact_encode(const fabric_Request *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    fabric_Request_compact_put(&e, m, 0);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int fabric_Request_compact_decode(fabric_Request *m, const void *buf, size_t len, myl_carena *arena)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    fabric_Request_compact_get(&d, m, arena, 0);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_TABLE_CODEC(fabric_Request)
 
 void fabric_Response_init(fabric_Response *m)
 {
@@ -1112,36 +1012,10 @@ void fabric_Response_compact_get(myl_cdec *d, fabric_Response *m, myl_carena *a,
     }
     m->request_id = myl_cdec_uvar(d);
     m->status = (common_Status)myl_cdec_u8(d);
-    {
-        typedef uint32_t elem;
-        size_t n = myl_cdec_count(d, myl_cdec_left(d));
-        if (n) {
-            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
-            for (size_t i = 0; p && i < n; i++)
-                p[i] = myl_cdec_uvar32(d);
-            m->tokens.p = p;
-            m->tokens.n = p ? n : 0;
-        }
-    }
+    MYL_CDEC_SEQ(d, a, m->tokens, uint32_t, myl_cdec_uvar32);
 }
 
-int fabric_Response_compact_encode(const fabric_Response *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    fabric_Response_compact_put(&e, m, 0);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int fabric_Response_compact_decode(fabric_Response *m, const void *buf, size_t len,
-                                   myl_carena *arena)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    fabric_Response_compact_get(&d, m, arena, 0);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_TABLE_CODEC(fabric_Response)
 
 void fabric_Cancel_init(fabric_Cancel *m)
 {
@@ -1170,19 +1044,4 @@ void fabric_Cancel_compact_get(myl_cdec *d, fabric_Cancel *m, myl_carena *a, uns
     (void)a;
 }
 
-int fabric_Cancel_compact_encode(const fabric_Cancel *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    fabric_Cancel_compact_put(&e, m, 0);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int fabric_Cancel_compact_decode(fabric_Cancel *m, const void *buf, size_t len, myl_carena *arena)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    fabric_Cancel_compact_get(&d, m, arena, 0);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_TABLE_CODEC(fabric_Cancel)

@@ -80,22 +80,7 @@ void demo_tables_Vec3_compact_get(myl_cdec *d, demo_tables_Vec3 *m)
     m->z = myl_cdec_f32(d);
 }
 
-int demo_tables_Vec3_compact_encode(const demo_tables_Vec3 *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    demo_tables_Vec3_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int demo_tables_Vec3_compact_decode(demo_tables_Vec3 *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    demo_tables_Vec3_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(demo_tables_Vec3)
 
 void demo_tables_Cell_compact_put(myl_cenc *e, const demo_tables_Cell *m)
 {
@@ -124,22 +109,7 @@ void demo_tables_Cell_compact_get(myl_cdec *d, demo_tables_Cell *m)
     m->wide = myl_cdec_uvar(d);
 }
 
-int demo_tables_Cell_compact_encode(const demo_tables_Cell *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    demo_tables_Cell_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int demo_tables_Cell_compact_decode(demo_tables_Cell *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    demo_tables_Cell_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(demo_tables_Cell)
 
 static const myl_fb_table_desc *const demo_tables_Thing_members[2] = {
     &demo_tables_Item_desc, // 0
@@ -158,22 +128,7 @@ void demo_tables_Raw_compact_get(myl_cdec *d, demo_tables_Raw *m)
     m->x = myl_cdec_uvar(d);
 }
 
-int demo_tables_Raw_compact_encode(const demo_tables_Raw *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    demo_tables_Raw_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int demo_tables_Raw_compact_decode(demo_tables_Raw *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    demo_tables_Raw_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(demo_tables_Raw)
 
 const myl_channel_desc demo_tables_things_desc = {
     .name = "demo.tables.things",
@@ -750,23 +705,7 @@ void demo_tables_Item_compact_get(myl_cdec *d, demo_tables_Item *m, myl_carena *
     (void)a;
 }
 
-int demo_tables_Item_compact_encode(const demo_tables_Item *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    demo_tables_Item_compact_put(&e, m, 0);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int demo_tables_Item_compact_decode(demo_tables_Item *m, const void *buf, size_t len,
-                                    myl_carena *arena)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    demo_tables_Item_compact_get(&d, m, arena, 0);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_TABLE_CODEC(demo_tables_Item)
 
 void demo_tables_Leaf_init(demo_tables_Leaf *m)
 {
@@ -793,23 +732,7 @@ void demo_tables_Leaf_compact_get(myl_cdec *d, demo_tables_Leaf *m, myl_carena *
     (void)a;
 }
 
-int demo_tables_Leaf_compact_encode(const demo_tables_Leaf *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    demo_tables_Leaf_compact_put(&e, m, 0);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int demo_tables_Leaf_compact_decode(demo_tables_Leaf *m, const void *buf, size_t len,
-                                    myl_carena *arena)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    demo_tables_Leaf_compact_get(&d, m, arena, 0);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_TABLE_CODEC(demo_tables_Leaf)
 
 void demo_tables_Everything_init(demo_tables_Everything *m)
 {
@@ -933,144 +856,37 @@ void demo_tables_Everything_compact_get(myl_cdec *d, demo_tables_Everything *m, 
     m->status = (common_Status)myl_cdec_u8(d);
     m->name.n = myl_cdec_str(d, &m->name.p, SIZE_MAX);
     if (myl_cdec_bool(d)) {
-        typedef demo_tables_Cell elem;
-        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
-        if (p) {
-            demo_tables_Cell_compact_get(d, p);
-            m->cell = p;
-        }
+        MYL_CDEC_RECORD(d, a, m->cell, demo_tables_Cell);
     }
     if (myl_cdec_bool(d)) {
-        typedef demo_tables_Item elem;
-        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
-        if (p) {
-            demo_tables_Item_compact_get(d, p, a, depth + 1);
-            m->item = p;
-        }
+        MYL_CDEC_TABLE(d, a, m->item, demo_tables_Item, depth + 1);
     }
     m->thing_type = (demo_tables_Thing)myl_cdec_u8(d);
     switch (m->thing_type) {
     case demo_tables_Thing_NONE:
         break;
     case demo_tables_Thing_Item: {
-        typedef demo_tables_Item elem;
-        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
-        if (p) {
-            demo_tables_Item_compact_get(d, p, a, depth + 1);
-            m->thing = p;
-        }
+        MYL_CDEC_TABLE(d, a, m->thing, demo_tables_Item, depth + 1);
         break;
     }
     case demo_tables_Thing_Leaf: {
-        typedef demo_tables_Leaf elem;
-        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
-        if (p) {
-            demo_tables_Leaf_compact_get(d, p, a, depth + 1);
-            m->thing = p;
-        }
+        MYL_CDEC_TABLE(d, a, m->thing, demo_tables_Leaf, depth + 1);
         break;
     }
     default:
         myl_cdec_fail(d, MYL_ECODEC);
     }
     m->u8s.n = myl_cdec_bytes(d, &m->u8s.p, SIZE_MAX);
-    {
-        typedef double elem;
-        size_t n = myl_cdec_count(d, myl_cdec_left(d));
-        if (n) {
-            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
-            for (size_t i = 0; p && i < n; i++)
-                p[i] = myl_cdec_f64(d);
-            m->f64s.p = p;
-            m->f64s.n = p ? n : 0;
-        }
-    }
-    {
-        typedef bool elem;
-        size_t n = myl_cdec_count(d, myl_cdec_left(d));
-        if (n) {
-            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
-            for (size_t i = 0; p && i < n; i++)
-                p[i] = myl_cdec_bool(d);
-            m->bools.p = p;
-            m->bools.n = p ? n : 0;
-        }
-    }
-    {
-        typedef demo_tables_Color elem;
-        size_t n = myl_cdec_count(d, myl_cdec_left(d));
-        if (n) {
-            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
-            for (size_t i = 0; p && i < n; i++)
-                p[i] = (demo_tables_Color)myl_cdec_u8(d);
-            m->colors.p = p;
-            m->colors.n = p ? n : 0;
-        }
-    }
-    {
-        typedef myl_cstr elem;
-        size_t n = myl_cdec_count(d, myl_cdec_left(d));
-        if (n) {
-            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
-            for (size_t i = 0; p && i < n; i++)
-                p[i].n = myl_cdec_str(d, &p[i].p, SIZE_MAX);
-            m->names.p = p;
-            m->names.n = p ? n : 0;
-        }
-    }
-    {
-        typedef demo_tables_Cell elem;
-        size_t n = myl_cdec_count(d, myl_cdec_left(d));
-        if (n) {
-            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
-            for (size_t i = 0; p && i < n; i++)
-                demo_tables_Cell_compact_get(d, &p[i]);
-            m->cells.p = p;
-            m->cells.n = p ? n : 0;
-        }
-    }
-    {
-        typedef demo_tables_Item elem;
-        size_t n = myl_cdec_count(d, myl_cdec_left(d));
-        if (n) {
-            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
-            for (size_t i = 0; p && i < n; i++)
-                demo_tables_Item_compact_get(d, &p[i], a, depth + 1);
-            m->items.p = p;
-            m->items.n = p ? n : 0;
-        }
-    }
-    {
-        typedef common_Status elem;
-        size_t n = myl_cdec_count(d, myl_cdec_left(d));
-        if (n) {
-            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
-            for (size_t i = 0; p && i < n; i++)
-                p[i] = (common_Status)myl_cdec_u8(d);
-            m->statuses.p = p;
-            m->statuses.n = p ? n : 0;
-        }
-    }
+    MYL_CDEC_SEQ(d, a, m->f64s, double, myl_cdec_f64);
+    MYL_CDEC_SEQ(d, a, m->bools, bool, myl_cdec_bool);
+    MYL_CDEC_SEQ(d, a, m->colors, demo_tables_Color, myl_cdec_u8);
+    MYL_CDEC_SEQ_STR(d, a, m->names);
+    MYL_CDEC_SEQ_RECORD(d, a, m->cells, demo_tables_Cell);
+    MYL_CDEC_SEQ_TABLE(d, a, m->items, demo_tables_Item, myl_cdec_left(d), depth + 1);
+    MYL_CDEC_SEQ(d, a, m->statuses, common_Status, myl_cdec_u8);
 }
 
-int demo_tables_Everything_compact_encode(const demo_tables_Everything *m, void *buf, size_t cap,
-                                          size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    demo_tables_Everything_compact_put(&e, m, 0);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int demo_tables_Everything_compact_decode(demo_tables_Everything *m, const void *buf, size_t len,
-                                          myl_carena *arena)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    demo_tables_Everything_compact_get(&d, m, arena, 0);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_TABLE_CODEC(demo_tables_Everything)
 
 void demo_tables_WithIds_init(demo_tables_WithIds *m)
 {
@@ -1122,54 +938,17 @@ void demo_tables_WithIds_compact_get(myl_cdec *d, demo_tables_WithIds *m, myl_ca
     case demo_tables_Thing_NONE:
         break;
     case demo_tables_Thing_Item: {
-        typedef demo_tables_Item elem;
-        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
-        if (p) {
-            demo_tables_Item_compact_get(d, p, a, depth + 1);
-            m->thing = p;
-        }
+        MYL_CDEC_TABLE(d, a, m->thing, demo_tables_Item, depth + 1);
         break;
     }
     case demo_tables_Thing_Leaf: {
-        typedef demo_tables_Leaf elem;
-        elem *p = (elem *)myl_cdec_alloc(d, a, 1, sizeof(elem), alignof(elem));
-        if (p) {
-            demo_tables_Leaf_compact_get(d, p, a, depth + 1);
-            m->thing = p;
-        }
+        MYL_CDEC_TABLE(d, a, m->thing, demo_tables_Leaf, depth + 1);
         break;
     }
     default:
         myl_cdec_fail(d, MYL_ECODEC);
     }
-    {
-        typedef demo_tables_Leaf elem;
-        size_t n = myl_cdec_count(d, myl_cdec_left(d));
-        if (n) {
-            elem *p = (elem *)myl_cdec_alloc(d, a, n, sizeof(elem), alignof(elem));
-            for (size_t i = 0; p && i < n; i++)
-                demo_tables_Leaf_compact_get(d, &p[i], a, depth + 1);
-            m->last.p = p;
-            m->last.n = p ? n : 0;
-        }
-    }
+    MYL_CDEC_SEQ_TABLE(d, a, m->last, demo_tables_Leaf, myl_cdec_left(d), depth + 1);
 }
 
-int demo_tables_WithIds_compact_encode(const demo_tables_WithIds *m, void *buf, size_t cap,
-                                       size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    demo_tables_WithIds_compact_put(&e, m, 0);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int demo_tables_WithIds_compact_decode(demo_tables_WithIds *m, const void *buf, size_t len,
-                                       myl_carena *arena)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    demo_tables_WithIds_compact_get(&d, m, arena, 0);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_TABLE_CODEC(demo_tables_WithIds)

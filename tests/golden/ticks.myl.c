@@ -38,22 +38,7 @@ void ticks_Tick_compact_get(myl_cdec *d, ticks_Tick *m)
     m->check = myl_cdec_uvar(d);
 }
 
-int ticks_Tick_compact_encode(const ticks_Tick *m, void *buf, size_t cap, size_t *len)
-{
-    myl_cenc e;
-    myl_cenc_init(&e, buf, cap);
-    ticks_Tick_compact_put(&e, m);
-    *len = myl_cenc_len(&e);
-    return e.err;
-}
-
-int ticks_Tick_compact_decode(ticks_Tick *m, const void *buf, size_t len)
-{
-    myl_cdec d;
-    myl_cdec_init(&d, buf, len);
-    ticks_Tick_compact_get(&d, m);
-    return myl_cdec_finish(&d);
-}
+MYL_COMPACT_RECORD_CODEC(ticks_Tick)
 
 const myl_channel_desc ticks_ticks_desc = {
     .name = "ticks.ticks",

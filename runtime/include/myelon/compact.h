@@ -663,6 +663,95 @@ static inline void *myl_cdec_alloc(myl_cdec *d, myl_carena *a, size_t n, size_t 
  * (hostile input), never a deep stack. */
 #define MYL_COMPACT_MAX_DEPTH 64
 
+/* ---- for generated codecs ----
+ *
+ * myelonc's compact codecs (x.myl.c) use these to keep one line per field.
+ * They expand to what the generated code would otherwise spell out. */
+
+/* Decodes a sequence of E into arena a as dst.p, dst.n: a count bounded
+ * by bound (myl_cdec_left(d), or SIZE_MAX when elements may take no
+ * bytes), then stmt once for each element p[i]. On failure dst stays
+ * empty and the error is on d. */
+#define MYL__CDEC_SEQ(d, a, dst, E, bound, stmt)                                                   \
+    do {                                                                                           \
+        size_t n_ = myl_cdec_count(d, bound);                                                      \
+        if (n_) {                                                                                  \
+            E *p = (E *)myl_cdec_alloc(d, a, n_, sizeof(E), alignof(E));                           \
+            for (size_t i = 0; p && i < n_; i++)                                                   \
+                stmt;                                                                              \
+            (dst).p = p;                                                                           \
+            (dst).n = p ? n_ : 0;                                                                  \
+        }                                                                                          \
+    } while (0)
+
+/* A sequence of scalars or enums E, each read with get(d). */
+#define MYL_CDEC_SEQ(d, a, dst, E, get)                                                            \
+    MYL__CDEC_SEQ(d, a, dst, E, myl_cdec_left(d), p[i] = (E)get(d))
+/* A sequence of strings (views into the message). */
+#define MYL_CDEC_SEQ_STR(d, a, dst)                                                                \
+    MYL__CDEC_SEQ(d, a, dst, myl_cstr, myl_cdec_left(d),                                           \
+                  p[i].n = myl_cdec_str(d, &p[i].p, SIZE_MAX))
+/* A sequence of events or structs T. */
+#define MYL_CDEC_SEQ_RECORD(d, a, dst, T)                                                          \
+    MYL__CDEC_SEQ(d, a, dst, T, myl_cdec_left(d), T##_compact_get(d, &p[i]))
+/* A sequence of tables T at nesting depth depth. */
+#define MYL_CDEC_SEQ_TABLE(d, a, dst, T, bound, depth)                                             \
+    MYL__CDEC_SEQ(d, a, dst, T, bound, T##_compact_get(d, &p[i], a, depth))
+
+/* Decodes one value into arena a by stmt on p, and points dst at it (dst
+ * unchanged on failure, the error on d). */
+#define MYL__CDEC_ONE(d, a, dst, E, stmt)                                                          \
+    do {                                                                                           \
+        E *p = (E *)myl_cdec_alloc(d, a, 1, sizeof(E), alignof(E));                                \
+        if (p) {                                                                                   \
+            stmt;                                                                                  \
+            (dst) = p;                                                                             \
+        }                                                                                          \
+    } while (0)
+
+/* One event or struct T; one table T at nesting depth depth. */
+#define MYL_CDEC_RECORD(d, a, dst, T) MYL__CDEC_ONE(d, a, dst, T, T##_compact_get(d, p))
+#define MYL_CDEC_TABLE(d, a, dst, T, depth)                                                        \
+    MYL__CDEC_ONE(d, a, dst, T, T##_compact_get(d, p, a, depth))
+
+/* T_compact_encode() and T_compact_decode() of an event or struct T, from
+ * its T_compact_put() and T_compact_get(). */
+#define MYL_COMPACT_RECORD_CODEC(T)                                                                \
+    int T##_compact_encode(const T *m, void *buf, size_t cap, size_t *len)                         \
+    {                                                                                              \
+        myl_cenc e;                                                                                \
+        myl_cenc_init(&e, buf, cap);                                                               \
+        T##_compact_put(&e, m);                                                                    \
+        *len = myl_cenc_len(&e);                                                                   \
+        return e.err;                                                                              \
+    }                                                                                              \
+    int T##_compact_decode(T *m, const void *buf, size_t len)                                      \
+    {                                                                                              \
+        myl_cdec d;                                                                                \
+        myl_cdec_init(&d, buf, len);                                                               \
+        T##_compact_get(&d, m);                                                                    \
+        return myl_cdec_finish(&d);                                                                \
+    }
+
+/* The same for a table T, whose decoder takes an arena and whose steps
+ * take the nesting depth. */
+#define MYL_COMPACT_TABLE_CODEC(T)                                                                 \
+    int T##_compact_encode(const T *m, void *buf, size_t cap, size_t *len)                         \
+    {                                                                                              \
+        myl_cenc e;                                                                                \
+        myl_cenc_init(&e, buf, cap);                                                               \
+        T##_compact_put(&e, m, 0);                                                                 \
+        *len = myl_cenc_len(&e);                                                                   \
+        return e.err;                                                                              \
+    }                                                                                              \
+    int T##_compact_decode(T *m, const void *buf, size_t len, myl_carena *arena)                   \
+    {                                                                                              \
+        myl_cdec d;                                                                                \
+        myl_cdec_init(&d, buf, len);                                                               \
+        T##_compact_get(&d, m, arena, 0);                                                          \
+        return myl_cdec_finish(&d);                                                                \
+    }
+
 #ifdef __cplusplus
 }
 #endif
