@@ -11,7 +11,7 @@
 
 /* The text of section name: from the line after its marker to the next
  * marker (or the end), without surrounding blank lines. */
-mylc_str mylc_tpl_section(const char *tpl, const char *name)
+static mylc_str find_section(const char *tpl, const char *name)
 {
     char marker[64];
     snprintf(marker, sizeof marker, "/* @@%s */\n", name);
@@ -27,6 +27,30 @@ mylc_str mylc_tpl_section(const char *tpl, const char *name)
         e--;
     r.p = b;
     r.n = (uint32_t)(e - b);
+    return r;
+}
+
+/* Sections are looked up once per field or declaration: a cache of the
+ * ones found saves a scan of the whole template each time (the templates
+ * are constant, so entries never go stale). */
+mylc_str mylc_tpl_section(const char *tpl, const char *name)
+{
+    static struct {
+        const char *tpl;
+        char name[48];
+        mylc_str sec;
+    } cache[64];
+    static unsigned n;
+    for (unsigned i = 0; i < n; i++)
+        if (cache[i].tpl == tpl && strcmp(cache[i].name, name) == 0)
+            return cache[i].sec;
+    mylc_str r = find_section(tpl, name);
+    if (n < sizeof cache / sizeof cache[0] && strlen(name) < sizeof cache[0].name) {
+        cache[n].tpl = tpl;
+        strcpy(cache[n].name, name);
+        cache[n].sec = r;
+        n++;
+    }
     return r;
 }
 
