@@ -127,6 +127,32 @@ static void canon_enum(const mylc_decl *d, mylc_buf *b)
 
 static void canon_record(const mylc_decl *d, mylc_buf *b);
 
+/* While mylc_layout() computes fingerprints, the canonical text of each
+ * enum, event and struct is kept (in this arena, on the declaration) the
+ * first time it is written: a record's text includes those of the types
+ * of its fields, so without it a chain of records or a table's sequence of
+ * structs is written again for every declaration that refers to it. */
+static mylc_arena *canon_arena;
+
+static void canon_nested(mylc_decl *x, mylc_buf *b)
+{
+    if (x->canon.n) {
+        mylc_buf_put(b, x->canon.p, x->canon.n);
+        return;
+    }
+    size_t start = b->n;
+    if (x->kind == MYLC_D_ENUM)
+        canon_enum(x, b);
+    else
+        canon_record(x, b);
+    if (canon_arena) {
+        char *p = mylc_alloc(canon_arena, b->n - start + 1);
+        memcpy(p, b->p + start, b->n - start);
+        x->canon.p = p;
+        x->canon.n = (uint32_t)(b->n - start);
+    }
+}
+
 static void canon_type(const mylc_type *t, mylc_buf *b)
 {
     if (t->shape == MYLC_SHAPE_VECTOR)
@@ -137,11 +163,9 @@ static void canon_type(const mylc_type *t, mylc_buf *b)
         const mylc_decl *x = t->decl;
         switch (x->kind) {
         case MYLC_D_ENUM:
-            canon_enum(x, b);
-            break;
         case MYLC_D_EVENT:
         case MYLC_D_STRUCT:
-            canon_record(x, b);
+            canon_nested(t->decl, b);
             break;
         default:
             mylc_buf_printf(b, "%s ", mylc_kind_name(x->kind));
@@ -276,10 +300,10 @@ void mylc_canonical_decl(mylc_decl *d, mylc_buf *b)
 {
     switch (d->kind) {
     case MYLC_D_ENUM:
-        canon_enum(d, b);
-        break;
     case MYLC_D_EVENT:
     case MYLC_D_STRUCT:
+        canon_nested(d, b);
+        break;
     case MYLC_D_TABLE:
         canon_record(d, b);
         break;
@@ -301,7 +325,7 @@ void mylc_canonical_decl(mylc_decl *d, mylc_buf *b)
         if (ch->carries.base == MYLC_T_BYTES) {
             mylc_buf_puts(b, "bytes");
         } else if (ch->carries.decl->kind == MYLC_D_EVENT) {
-            canon_record(ch->carries.decl, b);
+            canon_nested(ch->carries.decl, b);
         } else {
             mylc_decl **set = NULL;
             size_t n = 0, cap = 0;
@@ -404,6 +428,7 @@ void mylc_layout(mylc_ctx *c, mylc_schema *s)
      * canonical texts of all its declarations. */
     char **texts = malloc(sizeof *texts * (s->ndecls ? s->ndecls : 1));
     size_t n = 0, total = 0;
+    canon_arena = &c->arena;
     for (mylc_decl *d = s->decls; d; d = d->next) {
         mylc_buf b = {0};
         mylc_canonical_decl(d, &b);
@@ -413,6 +438,7 @@ void mylc_layout(mylc_ctx *c, mylc_schema *s)
         texts[n++] = b.p;
         total += b.n + 1;
     }
+    canon_arena = NULL;
     qsort(texts, n, sizeof *texts, cmp_str);
     mylc_buf all = {0};
     mylc_buf_puts(&all, "myelon 1\n");

@@ -412,6 +412,7 @@ struct mylc_decl {
     uint32_t nids;     /* tables: field ids used */
     mylc_mark mark;    /* graph walks */
     uint64_t fingerprint;
+    mylc_str canon; /* layout.c: canonical text once computed (enums, events, structs) */
 };
 
 typedef struct mylc_import {
