@@ -66,6 +66,7 @@ void mylc_buf_free(mylc_buf *b);
 typedef struct mylc_map_ent {
     const char *k;
     uint32_t n;
+    uint32_t h; /* the key's hash, kept for growing and probing */
     void *v;
 } mylc_map_ent;
 typedef struct mylc_map {

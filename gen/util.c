@@ -130,16 +130,40 @@ uint64_t mylc_fnv1a(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+static uint32_t map_hash(const char *k, uint32_t n)
+{
+    return (uint32_t)mylc_fnv1a(MYLC_FNV_OFFSET, k, n);
+}
+
 void *mylc_map_get(const mylc_map *m, const char *k, uint32_t n)
 {
     if (!m->cap)
         return NULL;
-    uint32_t mask = m->cap - 1;
-    for (uint32_t i = (uint32_t)mylc_fnv1a(MYLC_FNV_OFFSET, k, n) & mask;; i = (i + 1) & mask) {
+    uint32_t mask = m->cap - 1, h = map_hash(k, n);
+    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
         mylc_map_ent *e = &m->e[i];
         if (!e->k)
             return NULL;
-        if (e->n == n && memcmp(e->k, k, n) == 0)
+        if (e->h == h && e->n == n && memcmp(e->k, k, n) == 0)
+            return e->v;
+    }
+}
+
+/* Inserts k (hash h), or returns the value of the key already there. */
+static void *map_insert(mylc_map *m, const char *k, uint32_t n, uint32_t h, void *v)
+{
+    uint32_t mask = m->cap - 1;
+    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+        mylc_map_ent *e = &m->e[i];
+        if (!e->k) {
+            e->k = k;
+            e->n = n;
+            e->h = h;
+            e->v = v;
+            m->len++;
+            return NULL;
+        }
+        if (e->h == h && e->n == n && memcmp(e->k, k, n) == 0)
             return e->v;
     }
 }
@@ -157,22 +181,10 @@ void *mylc_map_put(mylc_map *m, const char *k, uint32_t n, void *v)
         }
         for (uint32_t i = 0; i < old.cap; i++)
             if (old.e[i].k)
-                mylc_map_put(m, old.e[i].k, old.e[i].n, old.e[i].v);
+                map_insert(m, old.e[i].k, old.e[i].n, old.e[i].h, old.e[i].v);
         free(old.e);
     }
-    uint32_t mask = m->cap - 1;
-    for (uint32_t i = (uint32_t)mylc_fnv1a(MYLC_FNV_OFFSET, k, n) & mask;; i = (i + 1) & mask) {
-        mylc_map_ent *e = &m->e[i];
-        if (!e->k) {
-            e->k = k;
-            e->n = n;
-            e->v = v;
-            m->len++;
-            return NULL;
-        }
-        if (e->n == n && memcmp(e->k, k, n) == 0)
-            return e->v;
-    }
+    return map_insert(m, k, n, map_hash(k, n), v);
 }
 
 void mylc_map_free(mylc_map *m)
