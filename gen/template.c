@@ -62,7 +62,7 @@ static bool is_hole_char(char ch)
 static const char *hole_value(const mylc_hole *h, const char *name, size_t n)
 {
     for (; h->name; h++)
-        if (strlen(h->name) == n && memcmp(h->name, name, n) == 0)
+        if (h->name[0] == name[0] && strncmp(h->name, name, n) == 0 && h->name[n] == 0)
             return h->value;
     fprintf(stderr, "myelonc: internal error: template mylc_hole MYLT_%.*s has no value\n", (int)n,
             name);

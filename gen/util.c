@@ -4,10 +4,14 @@
 
 #include "mylc.h"
 
+/* Without strlen(z): most calls compare against word lists (keywords,
+ * reserved words) and differ in the first byte. */
 bool mylc_str_eq(mylc_str a, const char *z)
 {
-    size_t n = strlen(z);
-    return a.n == n && memcmp(a.p, z, n) == 0;
+    for (uint32_t i = 0; i < a.n; i++)
+        if (z[i] == 0 || z[i] != a.p[i]) /* never reads past z's NUL */
+            return false;
+    return z[a.n] == 0;
 }
 
 bool mylc_str_same(mylc_str a, mylc_str b)
