@@ -45,9 +45,10 @@ mylc_str mylc_tpl_section(const char *tpl, const char *name)
         if (cache[i].tpl == tpl && strcmp(cache[i].name, name) == 0)
             return cache[i].sec;
     mylc_str r = find_section(tpl, name);
-    if (n < sizeof cache / sizeof cache[0] && strlen(name) < sizeof cache[0].name) {
+    size_t len = strlen(name);
+    if (n < sizeof cache / sizeof cache[0] && len < sizeof cache[0].name) {
         cache[n].tpl = tpl;
-        strcpy(cache[n].name, name);
+        memcpy(cache[n].name, name, len + 1);
         cache[n].sec = r;
         n++;
     }

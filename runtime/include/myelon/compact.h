@@ -672,6 +672,8 @@ static inline void *myl_cdec_alloc(myl_cdec *d, myl_carena *a, size_t n, size_t 
  * by bound (myl_cdec_left(d), or SIZE_MAX when elements may take no
  * bytes), then stmt once for each element p[i]. On failure dst stays
  * empty and the error is on d. */
+/* NOLINTBEGIN(bugprone-macro-parentheses): E and T are type names, stmt a
+ * statement: neither can be parenthesised. */
 #define MYL__CDEC_SEQ(d, a, dst, E, bound, stmt)                                                   \
     do {                                                                                           \
         size_t n_ = myl_cdec_count(d, bound);                                                      \
@@ -751,6 +753,7 @@ static inline void *myl_cdec_alloc(myl_cdec *d, myl_carena *a, size_t n, size_t 
         T##_compact_get(&d, m, arena, 0);                                                          \
         return myl_cdec_finish(&d);                                                                \
     }
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 #ifdef __cplusplus
 }

@@ -516,7 +516,7 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     MYL_FB__HAS(T, f, id)                                                                          \
     static inline int T##_add_##f(myl_fb_builder *b, C v)                                          \
     {                                                                                              \
-        if (v == def)                                                                              \
+        if (v == (def))                                                                            \
             return b->err;                                                                         \
         return myl_fb_add_##add(b, id, (W)v);                                                      \
     }
@@ -571,7 +571,7 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     static inline M##_table T##_##f##_as_##m(T##_table t)                                          \
     {                                                                                              \
         M##_table r = {NULL};                                                                      \
-        if (myl_fb_get_union_type(t.t, tid) == code)                                               \
+        if (myl_fb_get_union_type(t.t, tid) == (code))                                             \
             r.t = myl_fb_get_union(t.t, id);                                                       \
         return r;                                                                                  \
     }
