@@ -116,15 +116,19 @@ int myl_ring_shutdown(myl_ring *r)
 
 /* ---- producers ---- */
 
+/* Is producer entry e registered (ACTIVE) and its process dead? */
+static bool producer_dead(const myl__producer_entry *e)
+{
+    return myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE && /* A4 */
+           !myl__peer_alive(e->pid, e->start_time);
+}
+
 /* Is any registered producer dead? */
 static bool any_producer_dead(myl_ring *r)
 {
-    for (uint32_t i = 0; i < r->max_producers; i++) {
-        myl__producer_entry *e = &r->producers[i];
-        if (myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE && /* A4 */
-            !myl__peer_alive(e->pid, e->start_time))
+    for (uint32_t i = 0; i < r->max_producers; i++)
+        if (producer_dead(&r->producers[i]))
             return true;
-    }
     return false;
 }
 
@@ -205,9 +209,7 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
     for (uint32_t i = 0; i < r->max_producers && idx == UINT32_MAX; i++) {
         myl__producer_entry *e = &r->producers[i];
         uint32_t st = MYL_ENTRY_ACTIVE;
-        if (myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE && /* A4 */
-            !myl__peer_alive(e->pid, e->start_time) &&
-            myl__cas_strong(&e->state, &st, claiming_state(true))) {
+        if (producer_dead(e) && myl__cas_strong(&e->state, &st, claiming_state(true))) {
             idx = i;
             takeover = true;
         }
