@@ -510,7 +510,10 @@ static void test_mp_producer_dies_after_claim(void **state)
     char tot[32], die[32];
     snprintf(tot, sizeof tot, "%llu", (unsigned long long)total);
     snprintf(die, sizeof die, "%llu", (unsigned long long)k);
-    const char *cx[] = {"--total", tot, NULL};
+    /* Between one producer's death and the next one's registration, every
+     * registered producer may be dead: a consumer is told so (EPEERDEAD),
+     * and these consumers wait for the producers still to come. */
+    const char *cx[] = {"--total", tot, "--on-dead", "wait", NULL};
     const char *crep[2] = {rep(&cfg, "c0"), rep(&cfg, "c1")};
     pid_t c[2] = {spawn_c(&cfg, "c0", crep[0], cx), spawn_c(&cfg, "c1", crep[1], cx)};
     wait_registered(r, 2);
@@ -560,7 +563,10 @@ static void test_mp_producer_replaced_after_claim(void **state)
     char tot[32], die[32];
     snprintf(tot, sizeof tot, "%llu", (unsigned long long)total);
     snprintf(die, sizeof die, "%llu", (unsigned long long)k);
-    const char *cx[] = {"--total", tot, NULL};
+    /* Between one producer's death and the next one's registration, every
+     * registered producer may be dead: a consumer is told so (EPEERDEAD),
+     * and these consumers wait for the producers still to come. */
+    const char *cx[] = {"--total", tot, "--on-dead", "wait", NULL};
     const char *crep[2] = {rep(&cfg, "c0"), rep(&cfg, "c1")};
     pid_t c[2] = {spawn_c(&cfg, "c0", crep[0], cx), spawn_c(&cfg, "c1", crep[1], cx)};
     wait_registered(r, 2);

@@ -7,7 +7,8 @@
  *               [--count C] [--total T] [--mode gated|lossy] [--slot S]
  *               [--batch B] [--wait W] [--read inplace|copy]
  *               [--timeout-ms T] [--resume 0|1] [--pause-at K]
- *               [--stop-at K] [--log FILE] [--report FILE]
+ *               [--stop-at K] [--on-dead exit|wait] [--log FILE]
+ *               [--report FILE]
  *
  * It stops with exit 0 once its position in the ring reaches --total (the
  * default is P * C; 0 = never): then delivered + lost + skipped must equal
@@ -17,7 +18,11 @@
  * producer's first event may be any sequence (but no gap after it).
  * --pause-at K (lossy): after position K, stop reading until the producers
  * are two laps ahead, which forces an overrun. --stop-at K: after K events
- * raise(SIGSTOP) (a stuck, live consumer). --log: append an mp_log_rec per
+ * raise(SIGSTOP) (a stuck, live consumer). --on-dead wait: when every
+ * registered producer is dead (MYL_EPEERDEAD), keep waiting for a new one
+ * (up to --timeout-ms without progress) instead of exiting: for tests that
+ * start a producer after another died, where the moment between the death
+ * and the newcomer's registration is a legitimate EPEERDEAD. --log: append an mp_log_rec per
  * event, written before the event is released.
  *
  * The report (stdout, or --report) is one line of key=value pairs and one
@@ -74,6 +79,19 @@ static int finish(int rc)
         fprintf(stderr, "mp_consumer %s: %s after %llu events\n", id, myl_strerror(rc),
                 (unsigned long long)st.delivered);
     return rc < 0 ? mp_exit_code(rc) : st.bad ? MP_EXIT_FAIL : MP_EXIT_OK;
+}
+
+/* --on-dead wait: every registered producer is dead; sleep a little and
+ * poll again, unless they have been dead for longer than the timeout. */
+static bool wait_for_producer(uint64_t *dead_since, int64_t timeout)
+{
+    uint64_t now = mp_now_ns();
+    if (*dead_since == 0)
+        *dead_since = now;
+    else if (timeout >= 0 && now - *dead_since > (uint64_t)timeout)
+        return false;
+    mp_sleep_ns(1000000);
+    return true;
 }
 
 static void fail(const char *fmt, ...)
@@ -139,7 +157,7 @@ int main(int argc, char **argv)
     myl_ring_opts o = {.size = sizeof o, .mode = MYL_MODE_GATED};
     uint64_t producers = 1, count = 1000, total = UINT64_MAX, slot = 64, batch = 64;
     uint64_t timeout_ms = 30000, res = 0, pause_at = UINT64_MAX, stop_at = UINT64_MAX;
-    uint32_t wait = 0, copy = 0;
+    uint32_t wait = 0, copy = 0, on_dead_wait = 0;
     const char *log_path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -171,6 +189,10 @@ int main(int argc, char **argv)
             static const char *const n[] = {"inplace", "copy"};
             static const uint32_t vals[] = {0, 1};
             bad = mp_parse_enum(v, n, vals, 2, &copy);
+        } else if (!strcmp(k, "--on-dead")) {
+            static const char *const n[] = {"exit", "wait"};
+            static const uint32_t vals[] = {0, 1};
+            bad = mp_parse_enum(v, n, vals, 2, &on_dead_wait);
         } else if (!strcmp(k, "--timeout-ms"))
             bad = mp_parse_u64(v, &timeout_ms);
         else if (!strcmp(k, "--resume"))
@@ -226,6 +248,7 @@ int main(int argc, char **argv)
     if (!buf || !logbuf)
         return usage("out of memory");
     bool paused = false, stopped = false;
+    uint64_t dead_since = 0; /* when the producers were first seen all dead */
     while (total == 0 || cons->next < total) {
         uint32_t max = (uint32_t)batch;
         if (total && total - cons->next < max)
@@ -236,6 +259,8 @@ int main(int argc, char **argv)
             uint64_t lost = 0;
             n = myl_consumer_read(cons, buf, max, &lost, timeout);
             st.lost += lost;
+            if (n == MYL_EPEERDEAD && on_dead_wait && wait_for_producer(&dead_since, timeout))
+                continue;
             if (n < 0)
                 return finish((int)n);
             for (int64_t k = 0; k < n; k++)
@@ -247,6 +272,8 @@ int main(int argc, char **argv)
                 st.lost += myl_consumer_take_lost(cons);
                 continue;
             }
+            if (n == MYL_EPEERDEAD && on_dead_wait && wait_for_producer(&dead_since, timeout))
+                continue;
             if (n < 0)
                 return finish((int)n);
             int64_t got = 0;
@@ -276,6 +303,7 @@ int main(int argc, char **argv)
             myl_consumer_release(cons, (uint32_t)got);
             st.lost += myl_consumer_take_lost(cons);
         }
+        dead_since = 0; /* progress: a later EPEERDEAD starts a new wait */
         if (st.bad > 100)
             break;
         if (!paused && cons->next >= pause_at) {
