@@ -11,5 +11,6 @@
 #include "myelon/group.h"
 #include "myelon/compact.h"
 #include "myelon/fb.h"
+#include "myelon/journal.h"
 
 #endif

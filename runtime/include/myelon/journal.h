@@ -1,0 +1,116 @@
+/* The journal: an append-only, checksummed record log in a directory of
+ * segment files, the durable stage of a pipeline.
+ *
+ * A writer appends records (myl_journal_append buffers them) and commits
+ * them (myl_journal_commit writes them and, per the sync policy, fdatasyncs
+ * the segment). myl_journal_durable is the count of records that survive a
+ * crash of the process and, with a sync policy, of the machine: the
+ * sequence other stages gate on. A segment that would grow past
+ * segment_bytes is closed and the next one started (rotation).
+ *
+ * Opening a journal recovers it: a torn tail of the last segment (a record
+ * cut short or failing its CRC, left by a crash mid-write) is truncated; a
+ * bad record anywhere else is corruption and open fails. A reader walks
+ * the records in order from any sequence and stops at the first torn or
+ * corrupt one, saying where (myl_journal_reader_where).
+ *
+ * A write or fsync that fails is fatal to the handle: the journal is never
+ * retried and then treated as durable (after a failed fsync the kernel may
+ * have dropped the dirty pages). Every later call returns the same error;
+ * reopen to recover. Byte layouts: docs/ARCHITECTURE.md, "Journal".
+ *
+ * One writer per directory (an advisory lock: MYL_EBUSY for a second).
+ */
+#ifndef MYELON_JOURNAL_H
+#define MYELON_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "myelon/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* CRC32C (Castagnoli, RFC 3720): crc is the value so far (0 to start).
+ * Uses the SSE4.2 crc32 instruction where the CPU has it. */
+MYL_API uint32_t myl_crc32c(uint32_t crc, const void *data, size_t len);
+/* The software implementation, for tests and benchmarks. */
+MYL_API uint32_t myl_crc32c_sw(uint32_t crc, const void *data, size_t len);
+
+#define MYL_JOURNAL_SYNC_BATCH 0u /* fdatasync every commit (the default) */
+#define MYL_JOURNAL_SYNC_GROUP                                                                     \
+    1u                           /* group commit: fdatasync once group_ns or group_bytes passed    \
+                                  */
+#define MYL_JOURNAL_SYNC_NONE 2u /* never fsync: the page cache is the limit */
+
+/* I/O hooks for fault injection in tests: each NULL member is the system
+ * call. write returns what write(2) returns (setting errno); fsync what
+ * fdatasync(2) returns. */
+typedef struct myl_journal_io {
+    ssize_t (*write)(void *arg, int fd, const void *buf, size_t len);
+    int (*fsync)(void *arg, int fd);
+    void *arg;
+} myl_journal_io;
+
+typedef struct myl_journal_opts {
+    uint32_t size;          /* sizeof(myl_journal_opts), or 0 */
+    uint32_t sync;          /* MYL_JOURNAL_SYNC_*; default BATCH */
+    uint64_t segment_bytes; /* rotate past this; default 64 MiB, at least 4 KiB */
+    uint64_t group_ns;      /* SYNC_GROUP: longest time between syncs; default 1 ms */
+    uint64_t group_bytes;   /* SYNC_GROUP: most bytes between syncs; default 1 MiB */
+    uint32_t max_record;    /* largest payload; default 16 MiB */
+    uint32_t reserved;      /* 0 */
+    const myl_journal_io *io;
+} myl_journal_opts;
+
+typedef struct myl_journal myl_journal;
+
+/* Open (creating dir and the first segment if needed) and recover. */
+MYL_API int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal **out);
+/* Commit, sync (unless SYNC_NONE) and close. Returns the first error. */
+MYL_API int myl_journal_close(myl_journal *j);
+/* Buffer one record; *seq (may be NULL) gets its sequence. Records are
+ * numbered from 0 without gaps. MYL_ETOOBIG past max_record. */
+MYL_API int myl_journal_append(myl_journal *j, uint64_t type, const void *data, uint32_t len,
+                               uint64_t *seq);
+/* Write every buffered record; fdatasync per the policy. */
+MYL_API int myl_journal_commit(myl_journal *j);
+/* Write and fdatasync now, whatever the policy. */
+MYL_API int myl_journal_sync(myl_journal *j);
+/* Close the current segment (synced) and start the next one. */
+MYL_API int myl_journal_rotate(myl_journal *j);
+/* The next sequence append will give. */
+MYL_API uint64_t myl_journal_next_seq(const myl_journal *j);
+/* Records [0, durable) are durable: written and, unless SYNC_NONE, synced
+ * (SYNC_NONE: written to the kernel). */
+MYL_API uint64_t myl_journal_durable(const myl_journal *j);
+/* Bytes truncated from a torn tail when the journal was opened. */
+MYL_API uint64_t myl_journal_recovered_bytes(const myl_journal *j);
+
+typedef struct myl_journal_record {
+    uint64_t seq;
+    uint64_t type; /* the application's record type (a fingerprint, say) */
+    const void *data;
+    uint32_t len;
+} myl_journal_record;
+
+typedef struct myl_journal_reader myl_journal_reader;
+
+/* Read the records of dir from sequence from_seq on (0: all). */
+MYL_API int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_journal_reader **out);
+/* 1 and *rec (valid until the next call) for a record, 0 at the end,
+ * MYL_ECORRUPT at a torn or corrupt record (then every later call too). */
+MYL_API int myl_journal_read(myl_journal_reader *r, myl_journal_record *rec);
+/* Where the reader stopped or is: segment path and byte offset in it. */
+MYL_API int myl_journal_reader_where(const myl_journal_reader *r, char *path, size_t cap,
+                                     uint64_t *offset);
+MYL_API void myl_journal_reader_close(myl_journal_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

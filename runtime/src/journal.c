@@ -1,0 +1,825 @@
+/* The journal: segment files of checksummed records (journal.h; byte
+ * layout in docs/ARCHITECTURE.md, "Journal").
+ *
+ *   segment  "journal-<first seq, 16 hex digits>.myj":
+ *            header (32 bytes): magic "MYLJRNL1", u32 version, u32 CRC32C of
+ *            the header with this field 0, u64 first sequence, u64 0
+ *   record   u32 payload length, u32 CRC32C, u64 sequence, u64 type,
+ *            payload, zero padding to a multiple of 8. The CRC covers the
+ *            sequence, the type, the payload and then the length.
+ * All integers little-endian (the host's order: the runtime is x86-64 and
+ * aarch64 only; a big-endian host fails the magic check).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "myelon/error.h"
+#include "myelon/journal.h"
+
+static const uint8_t seg_magic[8] = {'M', 'Y', 'L', 'J', 'R', 'N', 'L', '1'};
+#define SEG_VERSION 1u
+#define SEG_HEADER 32u
+#define REC_HEADER 24u
+#define SEG_NAME_LEN 28 /* "journal-" + 16 hex + ".myj" */
+#define DEFAULT_SEGMENT (UINT64_C(64) << 20)
+#define MIN_SEGMENT 4096u
+#define DEFAULT_GROUP_NS UINT64_C(1000000)
+#define DEFAULT_GROUP_BYTES (UINT64_C(1) << 20)
+#define DEFAULT_MAX_RECORD (16u << 20)
+
+static uint64_t pad8(uint64_t n)
+{
+    return (n + 7u) & ~UINT64_C(7);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static uint32_t record_crc(uint32_t len, uint64_t seq, uint64_t type, const void *data)
+{
+    uint8_t h[16];
+    memcpy(h, &seq, 8);
+    memcpy(h + 8, &type, 8);
+    uint32_t c = myl_crc32c(0, h, sizeof h);
+    c = myl_crc32c(c, data, len);
+    return myl_crc32c(c, &len, 4);
+}
+
+static void header_bytes(uint8_t h[SEG_HEADER], uint64_t first)
+{
+    memset(h, 0, SEG_HEADER);
+    memcpy(h, seg_magic, sizeof seg_magic);
+    uint32_t v = SEG_VERSION;
+    memcpy(h + 8, &v, 4);
+    memcpy(h + 16, &first, 8);
+    uint32_t c = myl_crc32c(0, h, SEG_HEADER);
+    memcpy(h + 12, &c, 4);
+}
+
+/* A segment's header is valid and names first sequence *first. */
+static bool header_valid(const uint8_t *h, uint64_t *first)
+{
+    if (memcmp(h, seg_magic, sizeof seg_magic) != 0 || get32(h + 8) != SEG_VERSION ||
+        get64(h + 24) != 0)
+        return false;
+    uint8_t c[SEG_HEADER];
+    memcpy(c, h, SEG_HEADER);
+    memset(c + 12, 0, 4);
+    if (myl_crc32c(0, c, SEG_HEADER) != get32(h + 12))
+        return false;
+    *first = get64(h + 16);
+    return true;
+}
+
+/* The record at off in buf[0, size): its total size (> 0), 0 for a torn
+ * or corrupt one. Everything read from the file is bounds-checked. */
+static uint64_t record_at(const uint8_t *buf, uint64_t size, uint64_t off, uint64_t want_seq,
+                          uint32_t max_record, myl_journal_record *rec)
+{
+    if (off > size || size - off < REC_HEADER)
+        return 0;
+    const uint8_t *p = buf + off;
+    uint32_t len = get32(p);
+    if (len > max_record || size - off - REC_HEADER < len)
+        return 0;
+    uint64_t seq = get64(p + 8), type = get64(p + 16);
+    if (seq != want_seq || record_crc(len, seq, type, p + REC_HEADER) != get32(p + 4))
+        return 0;
+    /* The padding is written with the record: a record whose padding is
+     * cut was torn mid-write (and never synced). */
+    uint64_t total = pad8(REC_HEADER + (uint64_t)len);
+    if (total > size - off)
+        return 0;
+    for (uint64_t i = REC_HEADER + (uint64_t)len; i < total; i++)
+        if (p[i] != 0)
+            return 0;
+    if (rec) {
+        rec->seq = seq;
+        rec->type = type;
+        rec->data = p + REC_HEADER;
+        rec->len = len;
+    }
+    return total;
+}
+
+/* ---- the segment list ---- */
+
+typedef struct seg_list {
+    uint64_t *first; /* first sequences, ascending */
+    size_t n;
+} seg_list;
+
+static bool parse_name(const char *name, uint64_t *first)
+{
+    if (strlen(name) != SEG_NAME_LEN || strncmp(name, "journal-", 8) != 0 ||
+        strcmp(name + 24, ".myj") != 0)
+        return false;
+    uint64_t v = 0;
+    for (int i = 8; i < 24; i++) {
+        char ch = name[i];
+        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+        if (d < 0)
+            return false;
+        v = v << 4 | (uint64_t)d;
+    }
+    *first = v;
+    return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int list_segments(const char *dir, seg_list *out)
+{
+    out->first = NULL;
+    out->n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return -errno;
+    size_t cap = 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) != NULL) {
+        uint64_t f;
+        if (!parse_name(e->d_name, &f))
+            continue;
+        if (out->n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            uint64_t *g = realloc(out->first, nc * sizeof *g);
+            if (!g) {
+                rc = -ENOMEM;
+                break;
+            }
+            out->first = g;
+            cap = nc;
+        }
+        out->first[out->n++] = f;
+    }
+    closedir(d);
+    if (rc < 0) {
+        free(out->first);
+        out->first = NULL;
+        out->n = 0;
+        return rc;
+    }
+    if (out->n)
+        qsort(out->first, out->n, sizeof *out->first, cmp_u64);
+    return 0;
+}
+
+static void seg_path(char *out, size_t cap, const char *dir, uint64_t first)
+{
+    snprintf(out, cap, "%s/journal-%016" PRIx64 ".myj", dir, first);
+}
+
+/* A whole segment file mapped read-only. */
+typedef struct seg_map {
+    const uint8_t *p;
+    uint64_t size;
+} seg_map;
+
+static int map_segment(const char *path, seg_map *m)
+{
+    m->p = NULL;
+    m->size = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    m->size = (uint64_t)st.st_size;
+    if (m->size > 0) {
+        void *p = mmap(NULL, (size_t)m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+            int e = -errno;
+            close(fd);
+            return e;
+        }
+        m->p = p;
+    }
+    close(fd);
+    return 0;
+}
+
+static void unmap_segment(seg_map *m)
+{
+    if (m->p)
+        munmap((void *)m->p, (size_t)m->size);
+    m->p = NULL;
+}
+
+/* Walk the records of a mapped segment from its first sequence: the
+ * sequence after the last good record, and where the good ones end. */
+static void walk(const seg_map *m, uint64_t first, uint32_t max_record, uint64_t *next_seq,
+                 uint64_t *end)
+{
+    uint64_t off = SEG_HEADER, seq = first;
+    for (;;) {
+        uint64_t n = record_at(m->p, m->size, off, seq, max_record, NULL);
+        if (!n)
+            break;
+        off += n;
+        seq++;
+    }
+    *next_seq = seq;
+    *end = off;
+}
+
+/* ---- the writer ---- */
+
+struct myl_journal {
+    char *dir;
+    int dir_fd;
+    int lock_fd;
+    int fd;            /* the current segment */
+    uint64_t seg_size; /* its bytes written */
+    uint64_t seg_first;
+    myl_journal_opts o;
+    myl_journal_io io;
+    uint8_t *buf; /* appended, not yet written */
+    size_t buf_len, buf_cap;
+    uint64_t next_seq;    /* of the next append */
+    uint64_t written_seq; /* records [0, written_seq) are written */
+    uint64_t durable_seq;
+    uint64_t unsynced_bytes;
+    uint64_t last_sync_ns;
+    uint64_t recovered;
+    int failed; /* the first fatal error, or 0 */
+};
+
+static ssize_t sys_write(void *arg, int fd, const void *buf, size_t len)
+{
+    (void)arg;
+    return write(fd, buf, len);
+}
+
+static int sys_fsync(void *arg, int fd)
+{
+    (void)arg;
+    return fdatasync(fd);
+}
+
+/* Write all of buf, through short writes. A failure is fatal. */
+static int write_all(myl_journal *j, int fd, const uint8_t *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = j->io.write(j->io.arg, fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return j->failed = n < 0 ? -errno : -EIO;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int sync_fd(myl_journal *j, int fd)
+{
+    /* Never retried: after a failed fdatasync the kernel may have dropped
+     * the dirty pages, and a later success would not bring them back. */
+    if (j->io.fsync(j->io.arg, fd) != 0)
+        return j->failed = errno ? -errno : -EIO;
+    return 0;
+}
+
+static int sync_dir(myl_journal *j)
+{
+    if (fsync(j->dir_fd) != 0)
+        return j->failed = -errno;
+    return 0;
+}
+
+/* Create the segment starting at first and make it current. */
+static int new_segment(myl_journal *j, uint64_t first)
+{
+    char path[4096];
+    seg_path(path, sizeof path, j->dir, first);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return j->failed = -errno;
+    uint8_t h[SEG_HEADER];
+    header_bytes(h, first);
+    int rc = write_all(j, fd, h, sizeof h);
+    if (rc == 0 && j->o.sync != MYL_JOURNAL_SYNC_NONE) {
+        rc = sync_fd(j, fd);
+        if (rc == 0)
+            rc = sync_dir(j);
+    }
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    j->fd = fd;
+    j->seg_first = first;
+    j->seg_size = SEG_HEADER;
+    return 0;
+}
+
+/* Close the current segment, synced (unless SYNC_NONE). */
+static int end_segment(myl_journal *j)
+{
+    int rc = 0;
+    if (j->fd >= 0) {
+        if (j->o.sync != MYL_JOURNAL_SYNC_NONE && j->unsynced_bytes)
+            rc = sync_fd(j, j->fd);
+        if (rc == 0) {
+            j->durable_seq = j->written_seq;
+            j->unsynced_bytes = 0;
+        }
+        close(j->fd);
+        j->fd = -1;
+    }
+    return rc;
+}
+
+/* Recover the directory: check every segment, truncate a torn tail of the
+ * last, and open it for appending. */
+static int recover(myl_journal *j)
+{
+    seg_list l;
+    int rc = list_segments(j->dir, &l);
+    if (rc < 0)
+        return rc;
+    /* The oldest segments may have been removed (after a snapshot): the
+     * first one left may start anywhere. */
+    uint64_t seq = l.n ? l.first[0] : 0;
+    char path[4096];
+    for (size_t i = 0; i < l.n && rc == 0; i++) {
+        seg_path(path, sizeof path, j->dir, l.first[i]);
+        seg_map m;
+        if ((rc = map_segment(path, &m)) < 0)
+            break;
+        bool last = i + 1 == l.n;
+        uint64_t first = 0, next = 0, end = 0;
+        bool hdr = m.p && m.size >= SEG_HEADER && header_valid(m.p, &first);
+        if (!hdr || first != l.first[i] || first != seq) {
+            unmap_segment(&m);
+            /* A last segment whose header never made it to disk (a crash
+             * right after creating it) holds nothing: start it again. */
+            if (last && (!hdr || m.size < SEG_HEADER) && l.first[i] == seq) {
+                j->recovered += m.size;
+                if (unlink(path) != 0)
+                    rc = -errno;
+                else
+                    rc = sync_dir(j);
+                break;
+            }
+            rc = MYL_ECORRUPT;
+            break;
+        }
+        walk(&m, first, j->o.max_record, &next, &end);
+        unmap_segment(&m);
+        if (end != m.size) {
+            if (!last) {
+                rc = MYL_ECORRUPT; /* a bad record with segments after it */
+                break;
+            }
+            int fd = open(path, O_WRONLY | O_CLOEXEC);
+            if (fd < 0 || ftruncate(fd, (off_t)end) != 0 || fdatasync(fd) != 0) {
+                rc = -errno;
+                if (fd >= 0)
+                    close(fd);
+                break;
+            }
+            close(fd);
+            j->recovered += m.size - end;
+        }
+        seq = next;
+        if (last) {
+            int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+            if (fd < 0) {
+                rc = -errno;
+                break;
+            }
+            j->fd = fd;
+            j->seg_first = first;
+            j->seg_size = end;
+        }
+    }
+    free(l.first);
+    if (rc < 0)
+        return rc;
+    j->next_seq = j->written_seq = j->durable_seq = seq;
+    if (j->fd < 0)
+        rc = new_segment(j, seq);
+    return rc;
+}
+
+/* Open the directory and take the writer's lock. */
+static int lock_dir(myl_journal *j, const char *dir, char *lock, size_t cap)
+{
+    if (!(j->dir = strdup(dir)))
+        return -ENOMEM;
+    if (snprintf(lock, cap, "%s/journal.lock", dir) >= (int)cap)
+        return MYL_ENAME;
+    j->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (j->dir_fd >= 0)
+        j->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (j->dir_fd < 0 || j->lock_fd < 0)
+        return -errno;
+    if (flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return errno == EWOULDBLOCK ? MYL_EBUSY : -errno;
+    return 0;
+}
+
+int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal **out)
+{
+    if (!dir || !out || !*dir)
+        return MYL_EINVAL;
+    *out = NULL;
+    myl_journal_opts o = {0};
+    if (opts) {
+        if (opts->size && opts->size < sizeof o)
+            return MYL_EINVAL;
+        o = *opts;
+    }
+    if (o.sync > MYL_JOURNAL_SYNC_NONE || o.reserved)
+        return MYL_EINVAL;
+    if (!o.segment_bytes)
+        o.segment_bytes = DEFAULT_SEGMENT;
+    if (o.segment_bytes < MIN_SEGMENT)
+        return MYL_EINVAL;
+    if (!o.group_ns)
+        o.group_ns = DEFAULT_GROUP_NS;
+    if (!o.group_bytes)
+        o.group_bytes = DEFAULT_GROUP_BYTES;
+    if (!o.max_record)
+        o.max_record = DEFAULT_MAX_RECORD;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return -errno;
+    myl_journal *j = calloc(1, sizeof *j);
+    if (!j)
+        return -ENOMEM;
+    j->o = o;
+    j->fd = j->lock_fd = j->dir_fd = -1;
+    j->io.write = o.io && o.io->write ? o.io->write : sys_write;
+    j->io.fsync = o.io && o.io->fsync ? o.io->fsync : sys_fsync;
+    j->io.arg = o.io ? o.io->arg : NULL;
+    char lock[4096];
+    int rc = lock_dir(j, dir, lock, sizeof lock);
+    if (rc == 0)
+        rc = recover(j);
+    if (rc < 0) {
+        j->failed = 0;
+        (void)myl_journal_close(j);
+        return rc;
+    }
+    j->last_sync_ns = myl__now_ns();
+    *out = j;
+    return 0;
+}
+
+int myl_journal_append(myl_journal *j, uint64_t type, const void *data, uint32_t len, uint64_t *seq)
+{
+    if (!j || (!data && len))
+        return MYL_EINVAL;
+    if (j->failed)
+        return j->failed;
+    if (len > j->o.max_record)
+        return MYL_ETOOBIG;
+    size_t total = (size_t)pad8(REC_HEADER + (uint64_t)len);
+    if (j->buf_cap - j->buf_len < total) {
+        size_t nc = j->buf_cap ? j->buf_cap : 4096;
+        while (nc - j->buf_len < total)
+            nc *= 2;
+        uint8_t *b = realloc(j->buf, nc);
+        if (!b)
+            return -ENOMEM;
+        j->buf = b;
+        j->buf_cap = nc;
+    }
+    uint8_t *p = j->buf + j->buf_len;
+    uint64_t s = j->next_seq;
+    uint32_t crc = record_crc(len, s, type, data ? data : "");
+    memcpy(p, &len, 4);
+    memcpy(p + 4, &crc, 4);
+    memcpy(p + 8, &s, 8);
+    memcpy(p + 16, &type, 8);
+    if (len)
+        memcpy(p + REC_HEADER, data, len);
+    memset(p + REC_HEADER + len, 0, total - REC_HEADER - len);
+    j->buf_len += total;
+    j->next_seq++;
+    if (seq)
+        *seq = s;
+    return 0;
+}
+
+/* Write the buffer, rotating wherever the segment would grow too large
+ * (one record larger than a segment gets a segment of its own). */
+static int write_buffered(myl_journal *j)
+{
+    size_t off = 0;
+    uint64_t seq = j->written_seq;
+    while (off < j->buf_len) {
+        /* As many whole records as fit the current segment. */
+        size_t run = 0;
+        uint64_t n = 0;
+        while (off + run < j->buf_len) {
+            const uint8_t *p = j->buf + off + run;
+            size_t total = (size_t)pad8(REC_HEADER + (uint64_t)get32(p));
+            bool empty = j->seg_size == SEG_HEADER && run == 0;
+            if (!empty && j->seg_size + run + total > j->o.segment_bytes)
+                break;
+            run += total;
+            n++;
+        }
+        if (run == 0) {
+            int rc = end_segment(j);
+            if (rc == 0)
+                rc = new_segment(j, seq);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        int rc = write_all(j, j->fd, j->buf + off, run);
+        if (rc < 0)
+            return rc;
+        j->seg_size += run;
+        j->unsynced_bytes += run;
+        off += run;
+        seq += n;
+        j->written_seq = seq;
+    }
+    j->buf_len = 0;
+    return 0;
+}
+
+static int sync_now(myl_journal *j)
+{
+    if (j->unsynced_bytes) {
+        int rc = sync_fd(j, j->fd);
+        if (rc < 0)
+            return rc;
+    }
+    j->unsynced_bytes = 0;
+    j->durable_seq = j->written_seq;
+    j->last_sync_ns = myl__now_ns();
+    return 0;
+}
+
+int myl_journal_commit(myl_journal *j)
+{
+    if (!j)
+        return MYL_EINVAL;
+    if (j->failed)
+        return j->failed;
+    int rc = write_buffered(j);
+    if (rc < 0)
+        return rc;
+    switch (j->o.sync) {
+    case MYL_JOURNAL_SYNC_NONE:
+        j->durable_seq = j->written_seq;
+        return 0;
+    case MYL_JOURNAL_SYNC_BATCH:
+        return sync_now(j);
+    default: /* MYL_JOURNAL_SYNC_GROUP */
+        if (j->unsynced_bytes >= j->o.group_bytes ||
+            myl__now_ns() - j->last_sync_ns >= j->o.group_ns)
+            return sync_now(j);
+        return 0;
+    }
+}
+
+int myl_journal_sync(myl_journal *j)
+{
+    if (!j)
+        return MYL_EINVAL;
+    if (j->failed)
+        return j->failed;
+    int rc = write_buffered(j);
+    return rc < 0 ? rc : sync_now(j);
+}
+
+int myl_journal_rotate(myl_journal *j)
+{
+    if (!j)
+        return MYL_EINVAL;
+    if (j->failed)
+        return j->failed;
+    int rc = write_buffered(j);
+    if (rc == 0 && j->seg_size == SEG_HEADER)
+        return 0; /* the current segment is empty: it is the next one */
+    if (rc == 0)
+        rc = end_segment(j);
+    if (rc == 0)
+        rc = new_segment(j, j->written_seq);
+    return rc;
+}
+
+uint64_t myl_journal_next_seq(const myl_journal *j)
+{
+    return j ? j->next_seq : 0;
+}
+
+uint64_t myl_journal_durable(const myl_journal *j)
+{
+    return j ? j->durable_seq : 0;
+}
+
+uint64_t myl_journal_recovered_bytes(const myl_journal *j)
+{
+    return j ? j->recovered : 0;
+}
+
+int myl_journal_close(myl_journal *j)
+{
+    if (!j)
+        return MYL_EINVAL;
+    int rc = j->failed;
+    if (rc == 0 && j->fd >= 0) {
+        rc = write_buffered(j);
+        if (rc == 0)
+            rc = end_segment(j);
+    }
+    if (j->fd >= 0)
+        close(j->fd);
+    if (j->lock_fd >= 0)
+        close(j->lock_fd); /* drops the lock */
+    if (j->dir_fd >= 0)
+        close(j->dir_fd);
+    free(j->buf);
+    free(j->dir);
+    free(j);
+    return rc;
+}
+
+/* ---- the reader ---- */
+
+struct myl_journal_reader {
+    char *dir;
+    seg_list segs;
+    size_t cur; /* index into segs of the mapped segment */
+    seg_map map;
+    uint64_t off;
+    uint64_t seq; /* expected next */
+    uint64_t from;
+    int err;
+};
+
+/* Map segment cur; expect is the sequence it must start at (the one after
+ * the previous segment's last record), or UINT64_MAX for the first. */
+static int reader_map(myl_journal_reader *r, uint64_t expect)
+{
+    char path[4096];
+    seg_path(path, sizeof path, r->dir, r->segs.first[r->cur]);
+    unmap_segment(&r->map);
+    int rc = map_segment(path, &r->map);
+    if (rc < 0)
+        return rc;
+    uint64_t first;
+    if (!r->map.p || r->map.size < SEG_HEADER || !header_valid(r->map.p, &first) ||
+        first != r->segs.first[r->cur] || (expect != UINT64_MAX && first != expect)) {
+        r->off = 0;
+        return MYL_ECORRUPT;
+    }
+    r->seq = first;
+    r->off = SEG_HEADER;
+    return 0;
+}
+
+/* At the end of the last mapped segment: map it again if it grew, or
+ * list the segments again if a new one started. 1 if there is more. */
+static int reader_refresh(myl_journal_reader *r)
+{
+    /* List first, then look at the current segment's size: a writer that
+     * started a new segment before the listing finished the current one
+     * before it, so the size taken after it is final. */
+    seg_list l;
+    int rc = list_segments(r->dir, &l);
+    if (rc < 0)
+        return rc;
+    bool more = l.n > r->cur + 1 && l.first[r->cur] == r->segs.first[r->cur];
+    if (more) {
+        free(r->segs.first);
+        r->segs = l;
+    } else {
+        free(l.first);
+    }
+    char path[4096];
+    seg_path(path, sizeof path, r->dir, r->segs.first[r->cur]);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -errno;
+    if ((uint64_t)st.st_size > r->map.size) {
+        uint64_t off = r->off;
+        unmap_segment(&r->map);
+        if ((rc = map_segment(path, &r->map)) < 0)
+            return rc;
+        r->off = off;
+        if (r->off < r->map.size)
+            return 1;
+    }
+    return more;
+}
+
+int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_journal_reader **out)
+{
+    if (!dir || !out)
+        return MYL_EINVAL;
+    *out = NULL;
+    myl_journal_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return -ENOMEM;
+    r->dir = strdup(dir);
+    int rc = r->dir ? list_segments(dir, &r->segs) : -ENOMEM;
+    if (rc < 0) {
+        myl_journal_reader_close(r);
+        return rc;
+    }
+    r->from = from_seq;
+    /* Start at the last segment whose first sequence is <= from_seq. */
+    while (r->cur + 1 < r->segs.n && r->segs.first[r->cur + 1] <= from_seq)
+        r->cur++;
+    if (r->segs.n)
+        r->err = reader_map(r, UINT64_MAX);
+    *out = r;
+    return 0;
+}
+
+int myl_journal_read(myl_journal_reader *r, myl_journal_record *rec)
+{
+    if (!r || !rec)
+        return MYL_EINVAL;
+    for (;;) {
+        if (r->err)
+            return r->err;
+        if (r->cur >= r->segs.n)
+            return 0;
+        if (r->off < r->map.size) {
+            uint64_t n = record_at(r->map.p, r->map.size, r->off, r->seq, UINT32_MAX, rec);
+            if (!n)
+                return r->err = MYL_ECORRUPT;
+            r->off += n;
+            r->seq++;
+            if (rec->seq < r->from)
+                continue;
+            return 1;
+        }
+        if (r->cur + 1 >= r->segs.n) {
+            /* The end so far: a writer may have appended since. */
+            int grown = reader_refresh(r);
+            if (grown < 0)
+                return r->err = grown;
+            if (grown)
+                continue;
+            return 0;
+        }
+        r->cur++;
+        r->err = reader_map(r, r->seq);
+    }
+}
+
+int myl_journal_reader_where(const myl_journal_reader *r, char *path, size_t cap, uint64_t *offset)
+{
+    if (!r)
+        return MYL_EINVAL;
+    if (r->cur >= r->segs.n)
+        return MYL_EINVAL;
+    if (path && cap)
+        seg_path(path, cap, r->dir, r->segs.first[r->cur]);
+    if (offset)
+        *offset = r->off;
+    return 0;
+}
+
+void myl_journal_reader_close(myl_journal_reader *r)
+{
+    if (!r)
+        return;
+    unmap_segment(&r->map);
+    free(r->segs.first);
+    free(r->dir);
+    free(r);
+}

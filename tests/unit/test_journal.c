@@ -1,0 +1,635 @@
+/* The journal (journal.h): CRC32C against RFC 3720's vectors, the record
+ * format across rotation and reopen, torn-tail recovery, corruption found
+ * and located, I/O faults through the hooks (short writes, ENOSPC, EIO on
+ * fsync: fatal, never retried), one writer per directory, and a writer
+ * killed with SIGKILL at random instants whose durable records all
+ * survive.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "unit_util.h"
+
+/* ---- helpers ---- */
+
+static const char *tmpdir_for(const char *tag)
+{
+    static char buf[4][200];
+    static unsigned next;
+    char *b = buf[next++ % 4];
+    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(b, 200, "%s/myl-jt-%d-%s", base, (int)getpid(), tag);
+    return b;
+}
+
+static void rm_rf(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[512];
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int count_segments(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += !strncmp(e->d_name, "journal-", 8);
+    closedir(d);
+    return n;
+}
+
+/* The path of the segment with the largest first sequence. */
+static void last_segment(const char *dir, char *out, size_t cap)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    char best[64] = "";
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (!strncmp(e->d_name, "journal-", 8) && strcmp(e->d_name, best) > 0)
+            snprintf(best, sizeof best, "%.60s", e->d_name);
+    closedir(d);
+    assert_true(best[0] != '\0');
+    snprintf(out, cap, "%s/%s", dir, best);
+}
+
+/* Payload of record seq: deterministic, length 0..200. */
+static uint32_t payload(uint64_t seq, uint8_t *buf)
+{
+    uint32_t len = (uint32_t)((seq * 37u) % 201u);
+    for (uint32_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)(seq * 131u + i);
+    return len;
+}
+
+static void append_n(myl_journal *j, uint64_t n)
+{
+    uint8_t b[256];
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t s = myl_journal_next_seq(j), got;
+        uint32_t len = payload(s, b);
+        assert_int_equal(myl_journal_append(j, s ^ 0xabcdu, b, len, &got), 0);
+        assert_int_equal(got, s);
+    }
+}
+
+/* Read the whole journal from `from`; check every record; return the count
+ * and the reader's final status. */
+static uint64_t read_all(const char *dir, uint64_t from, int *status)
+{
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(dir, from, &r), 0);
+    myl_journal_record rec;
+    uint8_t b[256];
+    uint64_t n = 0, expect = from;
+    int rc;
+    while ((rc = myl_journal_read(r, &rec)) == 1) {
+        assert_int_equal(rec.seq, expect);
+        assert_int_equal(rec.type, rec.seq ^ 0xabcdu);
+        uint32_t len = payload(rec.seq, b);
+        assert_int_equal(rec.len, len);
+        assert_memory_equal(rec.data, b, len);
+        expect++;
+        n++;
+    }
+    *status = rc;
+    myl_journal_reader_close(r);
+    return n;
+}
+
+/* ---- CRC32C ---- */
+
+static void test_crc32c_vectors(void **state)
+{
+    (void)state;
+    /* RFC 3720, appendix B.4, and the customary "123456789" check value. */
+    uint8_t zeros[32] = {0}, ones[32], inc[32], dec[32];
+    for (int i = 0; i < 32; i++) {
+        ones[i] = 0xff;
+        inc[i] = (uint8_t)i;
+        dec[i] = (uint8_t)(31 - i);
+    }
+    uint32_t (*fns[2])(uint32_t, const void *, size_t) = {myl_crc32c, myl_crc32c_sw};
+    for (int f = 0; f < 2; f++) {
+        assert_int_equal(fns[f](0, zeros, 32), 0x8a9136aau);
+        assert_int_equal(fns[f](0, ones, 32), 0x62a8ab43u);
+        assert_int_equal(fns[f](0, inc, 32), 0x46dd794eu);
+        assert_int_equal(fns[f](0, dec, 32), 0x113fdb5cu);
+        assert_int_equal(fns[f](0, "123456789", 9), 0xe3069283u);
+        assert_int_equal(fns[f](0, "", 0), 0u);
+    }
+    /* Hardware and software agree at every alignment and split. */
+    uint8_t buf[300];
+    uint64_t x = 88172645463325252u;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        buf[i] = (uint8_t)x;
+    }
+    for (size_t off = 0; off < 16; off++)
+        for (size_t len = 0; len < 280; len += 7) {
+            uint32_t a = myl_crc32c(0, buf + off, len), b = myl_crc32c_sw(0, buf + off, len);
+            assert_int_equal(a, b);
+            size_t cut = len / 3;
+            assert_int_equal(myl_crc32c(myl_crc32c(0, buf + off, cut), buf + off + cut, len - cut),
+                             a);
+        }
+}
+
+/* ---- format, rotation, reopen ---- */
+
+static void test_roundtrip_rotation(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("rot");
+    rm_rf(dir);
+    myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_NONE, .segment_bytes = 4096};
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    assert_int_equal(myl_journal_next_seq(j), 0);
+    for (int b = 0; b < 20; b++) {
+        append_n(j, 17);
+        assert_int_equal(myl_journal_commit(j), 0);
+        assert_int_equal(myl_journal_durable(j), (uint64_t)(b + 1) * 17);
+    }
+    assert_int_equal(myl_journal_close(j), 0);
+    assert_true(count_segments(dir) > 5); /* ~27 KiB in 4 KiB segments */
+    int st;
+    assert_int_equal(read_all(dir, 0, &st), 340);
+    assert_int_equal(st, 0);
+    /* From the middle: the reader skips to the right segment. */
+    assert_int_equal(read_all(dir, 200, &st), 140);
+    assert_int_equal(st, 0);
+    /* Reopen continues the sequence; a record larger than a segment gets
+     * one of its own. */
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    assert_int_equal(myl_journal_recovered_bytes(j), 0);
+    assert_int_equal(myl_journal_next_seq(j), 340);
+    append_n(j, 5);
+    static uint8_t big[10000];
+    uint64_t s;
+    assert_int_equal(myl_journal_append(j, 1, big, sizeof big, &s), 0);
+    assert_int_equal(s, 345);
+    assert_int_equal(myl_journal_commit(j), 0);
+    assert_int_equal(myl_journal_rotate(j), 0);
+    assert_int_equal(myl_journal_rotate(j), 0); /* empty: no new segment */
+    assert_int_equal(myl_journal_close(j), 0);
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(dir, 345, &r), 0);
+    myl_journal_record rec;
+    assert_int_equal(myl_journal_read(r, &rec), 1);
+    assert_int_equal(rec.seq, 345);
+    assert_int_equal(rec.len, sizeof big);
+    assert_int_equal(myl_journal_read(r, &rec), 0);
+    myl_journal_reader_close(r);
+    rm_rf(dir);
+}
+
+/* A reader at the end sees what a writer appends later, in the same
+ * segment and in the next. */
+static void test_reader_follows_writer(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("follow");
+    rm_rf(dir);
+    myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_NONE, .segment_bytes = 4096};
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    append_n(j, 3);
+    assert_int_equal(myl_journal_commit(j), 0);
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(dir, 0, &r), 0);
+    myl_journal_record rec;
+    uint64_t seen = 0;
+    while (myl_journal_read(r, &rec) == 1)
+        assert_int_equal(rec.seq, seen++);
+    assert_int_equal(seen, 3);
+    append_n(j, 100); /* crosses into new segments */
+    assert_int_equal(myl_journal_commit(j), 0);
+    int rc;
+    while ((rc = myl_journal_read(r, &rec)) == 1)
+        assert_int_equal(rec.seq, seen++);
+    assert_int_equal(rc, 0);
+    assert_int_equal(seen, 103);
+    myl_journal_reader_close(r);
+    assert_int_equal(myl_journal_close(j), 0);
+    rm_rf(dir);
+}
+
+/* ---- recovery ---- */
+
+static void write_journal(const char *dir, uint64_t n)
+{
+    rm_rf(dir);
+    myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_NONE, .segment_bytes = 4096};
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    append_n(j, n);
+    assert_int_equal(myl_journal_close(j), 0);
+}
+
+static void test_torn_tail(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("torn");
+    char path[512];
+    /* Cut the last segment at every byte of its last few records: reopen
+     * keeps exactly the whole records before the cut. */
+    for (int cut = 1; cut < 300; cut += 13) {
+        write_journal(dir, 60);
+        int st;
+        uint64_t before = read_all(dir, 0, &st);
+        assert_int_equal(before, 60);
+        last_segment(dir, path, sizeof path);
+        struct stat sb;
+        assert_int_equal(stat(path, &sb), 0);
+        if (sb.st_size - cut < 32)
+            continue;
+        assert_int_equal(truncate(path, sb.st_size - cut), 0);
+        uint64_t good = read_all(dir, 0, &st);
+        assert_true(good < 60);
+        assert_int_equal(st, MYL_ECORRUPT); /* the reader stops at the torn record */
+        myl_journal *j;
+        assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
+        assert_true(myl_journal_recovered_bytes(j) > 0);
+        assert_int_equal(myl_journal_next_seq(j), good);
+        append_n(j, 4);
+        assert_int_equal(myl_journal_close(j), 0);
+        assert_int_equal(read_all(dir, 0, &st), good + 4);
+        assert_int_equal(st, 0);
+    }
+    /* Garbage after the last record, and a flipped payload byte in it. */
+    write_journal(dir, 10);
+    last_segment(dir, path, sizeof path);
+    int fd = open(path, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "garbage!garbage!garbage!garbage!", 32), 32);
+    close(fd);
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
+    assert_int_equal(myl_journal_recovered_bytes(j), 32);
+    assert_int_equal(myl_journal_next_seq(j), 10);
+    assert_int_equal(myl_journal_close(j), 0);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    uint8_t byte;
+    assert_int_equal(pread(fd, &byte, 1, sb.st_size - 9), 1);
+    byte ^= 0x40;
+    assert_int_equal(pwrite(fd, &byte, 1, sb.st_size - 9), 1);
+    close(fd);
+    assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
+    assert_int_equal(myl_journal_next_seq(j), 9);
+    assert_int_equal(myl_journal_close(j), 0);
+    rm_rf(dir);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* A bad record with segments after it is corruption: open refuses, the
+ * reader stops there and says where. */
+static void test_corrupt_middle(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("corrupt");
+    write_journal(dir, 200);
+    assert_true(count_segments(dir) >= 3);
+    char path[512];
+    /* The first segment (first sequence 0). */
+    snprintf(path, sizeof path, "%s/journal-%016x.myj", dir, 0);
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    uint8_t byte;
+    /* Record 0 is empty (24 bytes at 32); record 1 (37 bytes of payload)
+     * starts at 56: flip a byte of its payload. */
+    off_t at = 56 + 24 + 10;
+    assert_int_equal(pread(fd, &byte, 1, at), 1);
+    byte ^= 1;
+    assert_int_equal(pwrite(fd, &byte, 1, at), 1);
+    close(fd);
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, NULL, &j), MYL_ECORRUPT);
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(dir, 0, &r), 0);
+    myl_journal_record rec;
+    int rc;
+    uint64_t n = 0;
+    while ((rc = myl_journal_read(r, &rec)) == 1)
+        n++;
+    assert_int_equal(rc, MYL_ECORRUPT);
+    assert_int_equal(myl_journal_read(r, &rec), MYL_ECORRUPT); /* and stays there */
+    char where[512];
+    uint64_t off;
+    assert_int_equal(myl_journal_reader_where(r, where, sizeof where, &off), 0);
+    assert_string_equal(where, path);
+    assert_int_equal(off, 56);
+    assert_int_equal(n, 1);
+    myl_journal_reader_close(r);
+    /* A segment missing from the middle is corruption too. */
+    write_journal(dir, 200);
+    char second[512];
+    DIR *d = opendir(dir);
+    char names[16][64];
+    int k = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && k < 16)
+        if (!strncmp(e->d_name, "journal-", 8))
+            snprintf(names[k++], 64, "%.60s", e->d_name);
+    closedir(d);
+    qsort(names, (size_t)k, 64, cmp_name);
+    snprintf(second, sizeof second, "%s/%s", dir, names[1]);
+    assert_int_equal(unlink(second), 0);
+    assert_int_equal(myl_journal_open(dir, NULL, &j), MYL_ECORRUPT);
+    rm_rf(dir);
+}
+
+/* A crash right after a new segment was created leaves it empty or with a
+ * partial header: it is started again. */
+static void test_partial_header(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("hdr");
+    write_journal(dir, 5);
+    char path[512];
+    snprintf(path, sizeof path, "%s/journal-%016x.myj", dir, 5);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "MYLJR", 5), 5);
+    close(fd);
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
+    assert_int_equal(myl_journal_next_seq(j), 5);
+    append_n(j, 3);
+    assert_int_equal(myl_journal_close(j), 0);
+    int st;
+    assert_int_equal(read_all(dir, 0, &st), 8);
+    assert_int_equal(st, 0);
+    rm_rf(dir);
+}
+
+/* ---- I/O faults ---- */
+
+typedef struct fault_io {
+    int short_writes;  /* write at most 5 bytes per call */
+    int fail_write_at; /* this write call (1-based) fails with err; 0 = never */
+    int fail_fsync_at; /* this fsync call fails with EIO; 0 = never */
+    int err;
+    int writes, fsyncs;
+} fault_io;
+
+static ssize_t f_write(void *arg, int fd, const void *buf, size_t len)
+{
+    fault_io *f = arg;
+    f->writes++;
+    if (f->fail_write_at && f->writes >= f->fail_write_at) {
+        /* Half of it first, as a disk filling up mid-record would. */
+        if (f->writes == f->fail_write_at && len > 1)
+            return write(fd, buf, len / 2);
+        errno = f->err;
+        return -1;
+    }
+    return write(fd, buf, f->short_writes && len > 5 ? 5 : len);
+}
+
+static int f_fsync(void *arg, int fd)
+{
+    fault_io *f = arg;
+    f->fsyncs++;
+    if (f->fail_fsync_at && f->fsyncs == f->fail_fsync_at) {
+        errno = EIO;
+        return -1;
+    }
+    return fdatasync(fd);
+}
+
+static void test_short_writes(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("short");
+    rm_rf(dir);
+    fault_io f = {.short_writes = 1};
+    myl_journal_io io = {f_write, f_fsync, &f};
+    myl_journal_opts o = {.size = sizeof o, .segment_bytes = 4096, .io = &io};
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    append_n(j, 50);
+    assert_int_equal(myl_journal_commit(j), 0);
+    assert_int_equal(myl_journal_close(j), 0);
+    assert_true(f.writes > 100);
+    int st;
+    assert_int_equal(read_all(dir, 0, &st), 50);
+    assert_int_equal(st, 0);
+    rm_rf(dir);
+}
+
+static void test_enospc(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("nospc");
+    rm_rf(dir);
+    fault_io f = {.fail_write_at = 4, .err = ENOSPC};
+    myl_journal_io io = {f_write, f_fsync, &f};
+    myl_journal_opts o = {.size = sizeof o, .segment_bytes = 1 << 20, .io = &io};
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0); /* write 1: the header */
+    uint64_t durable = 0;
+    int rc = 0;
+    for (int b = 0; b < 10 && rc == 0; b++) {
+        append_n(j, 7);
+        rc = myl_journal_commit(j);
+        if (rc == 0)
+            durable = myl_journal_durable(j);
+    }
+    assert_int_equal(rc, -ENOSPC);
+    assert_int_equal(durable, 14); /* writes 2 and 3 */
+    assert_int_equal(myl_journal_durable(j), 14);
+    /* Fatal: everything after returns the same error. */
+    assert_int_equal(myl_journal_append(j, 0, "x", 1, NULL), -ENOSPC);
+    assert_int_equal(myl_journal_commit(j), -ENOSPC);
+    assert_int_equal(myl_journal_sync(j), -ENOSPC);
+    assert_int_equal(myl_journal_close(j), -ENOSPC);
+    /* Reopen: the half-written batch is a torn tail. Its records that made
+     * it whole stay (never reported durable, but intact); the rest goes. */
+    assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
+    assert_true(myl_journal_recovered_bytes(j) > 0);
+    assert_true(myl_journal_next_seq(j) >= 14 && myl_journal_next_seq(j) < 21);
+    assert_int_equal(myl_journal_close(j), 0);
+    rm_rf(dir);
+}
+
+static void test_fsync_eio_fatal(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("eio");
+    rm_rf(dir);
+    fault_io f = {.fail_fsync_at = 3};
+    myl_journal_io io = {f_write, f_fsync, &f};
+    myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_BATCH, .io = &io};
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0); /* fsync 1: the new segment */
+    append_n(j, 3);
+    assert_int_equal(myl_journal_commit(j), 0); /* fsync 2 */
+    assert_int_equal(myl_journal_durable(j), 3);
+    append_n(j, 3);
+    assert_int_equal(myl_journal_commit(j), -EIO); /* fsync 3 fails */
+    /* Not durable, and never retried: no fsync call after the failure. */
+    assert_int_equal(myl_journal_durable(j), 3);
+    int calls = f.fsyncs;
+    assert_int_equal(myl_journal_commit(j), -EIO);
+    assert_int_equal(myl_journal_sync(j), -EIO);
+    assert_int_equal(myl_journal_close(j), -EIO);
+    assert_int_equal(f.fsyncs, calls);
+    rm_rf(dir);
+}
+
+static void test_group_commit(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("group");
+    rm_rf(dir);
+    fault_io f = {0};
+    myl_journal_io io = {f_write, f_fsync, &f};
+    myl_journal_opts o = {.size = sizeof o,
+                          .sync = MYL_JOURNAL_SYNC_GROUP,
+                          .group_ns = UINT64_C(3600) * 1000000000u,
+                          .group_bytes = 4000,
+                          .io = &io};
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    int base = f.fsyncs;
+    append_n(j, 2);
+    assert_int_equal(myl_journal_commit(j), 0);
+    assert_int_equal(myl_journal_durable(j), 0); /* written, not yet synced */
+    assert_int_equal(f.fsyncs, base);
+    append_n(j, 60); /* past group_bytes */
+    assert_int_equal(myl_journal_commit(j), 0);
+    assert_int_equal(myl_journal_durable(j), 62);
+    assert_int_equal(f.fsyncs, base + 1);
+    append_n(j, 1);
+    assert_int_equal(myl_journal_commit(j), 0);
+    assert_int_equal(myl_journal_durable(j), 62);
+    assert_int_equal(myl_journal_sync(j), 0);
+    assert_int_equal(myl_journal_durable(j), 63);
+    assert_int_equal(myl_journal_close(j), 0);
+    rm_rf(dir);
+}
+
+/* ---- API ---- */
+
+static void test_api_errors(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("api");
+    rm_rf(dir);
+    myl_journal *j, *k;
+    myl_journal_opts o = {.size = sizeof o, .segment_bytes = 100};
+    assert_int_equal(myl_journal_open(dir, &o, &j), MYL_EINVAL);
+    o.segment_bytes = 0;
+    o.sync = 9;
+    assert_int_equal(myl_journal_open(dir, &o, &j), MYL_EINVAL);
+    assert_int_equal(myl_journal_open(NULL, NULL, &j), MYL_EINVAL);
+    assert_int_equal(myl_journal_open("", NULL, &j), MYL_EINVAL);
+    o.sync = 0;
+    o.max_record = 10;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    assert_int_equal(myl_journal_open(dir, NULL, &k), MYL_EBUSY); /* one writer */
+    assert_int_equal(myl_journal_append(j, 0, "0123456789A", 11, NULL), MYL_ETOOBIG);
+    assert_int_equal(myl_journal_append(j, 0, NULL, 3, NULL), MYL_EINVAL);
+    assert_int_equal(myl_journal_append(j, 0, NULL, 0, NULL), 0); /* empty record */
+    assert_int_equal(myl_journal_close(j), 0);
+    assert_int_equal(myl_journal_open(dir, NULL, &k), 0); /* the lock went with close */
+    assert_int_equal(myl_journal_next_seq(k), 1);
+    assert_int_equal(myl_journal_close(k), 0);
+    assert_int_equal(myl_journal_close(NULL), MYL_EINVAL);
+    assert_int_equal(myl_journal_commit(NULL), MYL_EINVAL);
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(NULL, 0, &r), MYL_EINVAL);
+    rm_rf(dir);
+}
+
+/* ---- kill -9 ---- */
+
+/* A child appends and commits batches with SYNC_BATCH, writing the durable
+ * count to a pipe after each commit; it is killed at a random instant.
+ * Every record it reported durable is there after reopen, and the records
+ * form one gap-free sequence. */
+static void test_killed_writer(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("kill");
+    uint64_t x = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 16;
+    int trials = 20 / MYL_UT_SCALE + 2;
+    for (int t = 0; t < trials; t++) {
+        rm_rf(dir);
+        int fds[2];
+        assert_int_equal(pipe(fds), 0);
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            close(fds[0]);
+            myl_journal_opts o = {.size = sizeof o, .segment_bytes = 8192};
+            myl_journal *j;
+            if (myl_journal_open(dir, &o, &j) != 0)
+                _exit(2);
+            for (;;) {
+                append_n(j, 1 + myl_journal_next_seq(j) % 9);
+                if (myl_journal_commit(j) != 0)
+                    _exit(3);
+                uint64_t d = myl_journal_durable(j);
+                if (write(fds[1], &d, sizeof d) != sizeof d)
+                    _exit(4);
+            }
+        }
+        close(fds[1]);
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        myl_ut_nap((long)(1000000 + x % 40000000)); /* 1..41 ms */
+        kill(pid, SIGKILL);
+        int st;
+        waitpid(pid, &st, 0);
+        assert_true(WIFSIGNALED(st));
+        uint64_t d, reported = 0;
+        while (read(fds[0], &d, sizeof d) == sizeof d)
+            reported = d;
+        close(fds[0]);
+        myl_journal *j;
+        assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
+        uint64_t next = myl_journal_next_seq(j);
+        assert_true(next >= reported);
+        assert_int_equal(myl_journal_close(j), 0);
+        int rs;
+        assert_int_equal(read_all(dir, 0, &rs), next);
+        assert_int_equal(rs, 0);
+    }
+    rm_rf(dir);
+}
+
+MYL_TEST_MAIN("journal", cmocka_unit_test(test_crc32c_vectors),
+              cmocka_unit_test(test_roundtrip_rotation),
+              cmocka_unit_test(test_reader_follows_writer), cmocka_unit_test(test_torn_tail),
+              cmocka_unit_test(test_corrupt_middle), cmocka_unit_test(test_partial_header),
+              cmocka_unit_test(test_short_writes), cmocka_unit_test(test_enospc),
+              cmocka_unit_test(test_fsync_eio_fatal), cmocka_unit_test(test_group_commit),
+              cmocka_unit_test(test_api_errors), cmocka_unit_test(test_killed_writer))
