@@ -12,5 +12,6 @@
 #include "myelon/compact.h"
 #include "myelon/fb.h"
 #include "myelon/journal.h"
+#include "myelon/stage.h"
 
 #endif
