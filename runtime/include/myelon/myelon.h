@@ -13,5 +13,6 @@
 #include "myelon/fb.h"
 #include "myelon/journal.h"
 #include "myelon/stage.h"
+#include "myelon/snapshot.h"
 
 #endif

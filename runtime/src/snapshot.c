@@ -1,0 +1,289 @@
+/* Snapshots (snapshot.h).
+ *
+ *   header (64 bytes): "MYLSNAP1", u32 format version (1), u32 CRC32C of
+ *   the header with this field 0, u64 seq, u64 chain, u32 app_version,
+ *   u32 0, u64 payload size, u32 payload CRC32C, then zeros to 64.
+ *   payload: size bytes.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "myelon/error.h"
+#include "myelon/journal.h"
+#include "myelon/snapshot.h"
+
+#define SNAP_VERSION 1u
+#define SNAP_NAME_LEN 29 /* "snapshot-" + 16 hex + ".mys" */
+
+static const uint8_t snap_magic[8] = {'M', 'Y', 'L', 'S', 'N', 'A', 'P', '1'};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static void header(uint8_t h[MYL_SNAPSHOT_HEADER], const myl_snapshot_info *info,
+                   const void *payload)
+{
+    memset(h, 0, MYL_SNAPSHOT_HEADER);
+    memcpy(h, snap_magic, sizeof snap_magic);
+    put32(h + 8, SNAP_VERSION);
+    put64(h + 16, info->seq);
+    put64(h + 24, info->chain);
+    put32(h + 32, info->app_version);
+    put64(h + 40, info->size);
+    put32(h + 48, myl_crc32c(0, payload, (size_t)info->size));
+    put32(h + 12, myl_crc32c(0, h, MYL_SNAPSHOT_HEADER));
+}
+
+int myl_snapshot_parse(const void *buf, size_t len, myl_snapshot_info *info, const void **payload)
+{
+    if (!buf || !info || !payload)
+        return MYL_EINVAL;
+    const uint8_t *h = buf;
+    if (len < MYL_SNAPSHOT_HEADER || memcmp(h, snap_magic, sizeof snap_magic) != 0 ||
+        get32(h + 8) != SNAP_VERSION)
+        return MYL_ECORRUPT;
+    uint8_t c[MYL_SNAPSHOT_HEADER];
+    memcpy(c, h, sizeof c);
+    memset(c + 12, 0, 4);
+    if (myl_crc32c(0, c, sizeof c) != get32(h + 12))
+        return MYL_ECORRUPT;
+    for (size_t i = 52; i < MYL_SNAPSHOT_HEADER; i++)
+        if (h[i] != 0)
+            return MYL_ECORRUPT;
+    uint64_t size = get64(h + 40);
+    if (get32(h + 36) != 0 || size != len - MYL_SNAPSHOT_HEADER)
+        return MYL_ECORRUPT;
+    if (myl_crc32c(0, h + MYL_SNAPSHOT_HEADER, (size_t)size) != get32(h + 48))
+        return MYL_ECORRUPT;
+    info->seq = get64(h + 16);
+    info->chain = get64(h + 24);
+    info->app_version = get32(h + 32);
+    info->reserved = 0;
+    info->size = size;
+    *payload = h + MYL_SNAPSHOT_HEADER;
+    return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Remove the temporaries of writers that died mid-write
+ * (".snapshot-<seq>.<pid>.tmp" of a pid no longer running). */
+static void sweep_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        size_t len = strlen(n);
+        if (strncmp(n, ".snapshot-", 10) != 0 || len < 15 || strcmp(n + len - 4, ".tmp") != 0)
+            continue;
+        const char *dot = n + len - 5;
+        while (dot > n && *dot != '.')
+            dot--;
+        long pid = strtol(dot + 1, NULL, 10);
+        if (pid > 0 && pid < INT32_MAX && !myl__pid_alive((int32_t)pid)) {
+            char p[4096];
+            if (snprintf(p, sizeof p, "%s/%s", dir, n) < (int)sizeof p)
+                unlink(p);
+        }
+    }
+    closedir(d);
+}
+
+int myl_snapshot_write(const char *dir, const myl_snapshot_info *info, const void *payload)
+{
+    if (!dir || !*dir || !info || (!payload && info->size) || info->reserved)
+        return MYL_EINVAL;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return -errno;
+    char path[4096], tmp[4096];
+    if (snprintf(path, sizeof path, "%s/snapshot-%016" PRIx64 ".mys", dir, info->seq) >=
+            (int)sizeof path ||
+        snprintf(tmp, sizeof tmp, "%s/.snapshot-%016" PRIx64 ".%d.tmp", dir, info->seq,
+                 (int)getpid()) >= (int)sizeof tmp)
+        return MYL_ENAME;
+    if (access(path, F_OK) == 0)
+        return -EEXIST;
+    sweep_temps(dir);
+    uint8_t h[MYL_SNAPSHOT_HEADER];
+    header(h, info, payload ? payload : "");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    int rc = write_all(fd, h, sizeof h);
+    if (rc == 0 && info->size)
+        rc = write_all(fd, payload, (size_t)info->size);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = -errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = -errno;
+    myl__fault_point("snapshot.synced");
+    /* link(2), not rename(2): it fails rather than replace a snapshot
+     * another writer put there in the meantime. */
+    if (rc == 0 && link(tmp, path) != 0)
+        rc = -errno;
+    unlink(tmp);
+    if (rc == 0) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fsync(dfd) != 0)
+            rc = -errno;
+        if (dfd >= 0)
+            close(dfd);
+    }
+    return rc;
+}
+
+int myl_snapshot_load(const char *path, myl_snapshot_info *info, void **payload)
+{
+    if (!path || !info || !payload)
+        return MYL_EINVAL;
+    *payload = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    if (st.st_size < (off_t)MYL_SNAPSHOT_HEADER) {
+        close(fd);
+        return MYL_ECORRUPT;
+    }
+    size_t len = (size_t)st.st_size;
+    uint8_t *buf = malloc(len);
+    if (!buf) {
+        close(fd);
+        return -ENOMEM;
+    }
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    const void *p;
+    int rc = got == len ? myl_snapshot_parse(buf, len, info, &p) : MYL_ECORRUPT;
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    /* Hand back the payload alone, in its own allocation. */
+    void *out = malloc(info->size ? (size_t)info->size : 1);
+    if (!out) {
+        free(buf);
+        return -ENOMEM;
+    }
+    memcpy(out, p, (size_t)info->size);
+    free(buf);
+    *payload = out;
+    return 0;
+}
+
+static bool parse_name(const char *name, uint64_t *seq)
+{
+    if (strlen(name) != SNAP_NAME_LEN || strncmp(name, "snapshot-", 9) != 0 ||
+        strcmp(name + 25, ".mys") != 0)
+        return false;
+    uint64_t v = 0;
+    for (int i = 9; i < 25; i++) {
+        char ch = name[i];
+        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+        if (d < 0)
+            return false;
+        v = v << 4 | (uint64_t)d;
+    }
+    *seq = v;
+    return true;
+}
+
+int myl_snapshot_latest(const char *dir, char *path, size_t cap, myl_snapshot_info *info)
+{
+    if (!dir || !path || !cap || !info)
+        return MYL_EINVAL;
+    /* Try the names from the highest sequence down until one is valid. */
+    uint64_t below = UINT64_MAX;
+    bool bounded = false;
+    for (;;) {
+        DIR *d = opendir(dir);
+        if (!d)
+            return -errno;
+        uint64_t best = 0;
+        bool any = false;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            uint64_t s;
+            if (parse_name(e->d_name, &s) && (!bounded || s < below) && (!any || s > best)) {
+                best = s;
+                any = true;
+            }
+        }
+        closedir(d);
+        if (!any)
+            return -ENOENT;
+        if (snprintf(path, cap, "%s/snapshot-%016" PRIx64 ".mys", dir, best) >= (int)cap)
+            return MYL_ENAME;
+        void *p;
+        int rc = myl_snapshot_load(path, info, &p);
+        if (rc == 0) {
+            free(p);
+            if (info->seq == best)
+                return 0;
+        } else if (rc != MYL_ECORRUPT) {
+            return rc;
+        }
+        below = best;
+        bounded = true;
+    }
+}

@@ -1,0 +1,230 @@
+/* Snapshots (snapshot.h): framing round trip, every corruption of the
+ * frame caught (each byte flipped, each truncation), atomic writes (a
+ * writer killed after fsync and before the rename leaves no snapshot; one
+ * killed at random instants never leaves a partial one), and the newest
+ * valid snapshot found past corrupt or misnamed ones.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "unit_util.h"
+
+static const char *tmpdir_for(const char *tag)
+{
+    static char buf[4][200];
+    static unsigned next;
+    char *b = buf[next++ % 4];
+    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(b, 200, "%s/myl-st-%d-%s", base, (int)getpid(), tag);
+    return b;
+}
+
+static void rm_rf(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[512];
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(p, sizeof p, "%s/%.200s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void fill(uint8_t *p, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(seed * 31u + i * 7u);
+}
+
+static void snap_path(char *out, size_t cap, const char *dir, uint64_t seq)
+{
+    snprintf(out, cap, "%s/snapshot-%016llx.mys", dir, (unsigned long long)seq);
+}
+
+static void test_roundtrip_and_corruption(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("rt");
+    rm_rf(dir);
+    uint8_t pl[100];
+    fill(pl, sizeof pl, 1);
+    myl_snapshot_info in = {
+        .seq = 1234, .chain = 0xfeedfacecafebeefu, .app_version = 7, .size = sizeof pl};
+    assert_int_equal(myl_snapshot_write(dir, &in, pl), 0);
+    assert_int_equal(myl_snapshot_write(dir, &in, pl), -EEXIST);
+    char path[512];
+    snap_path(path, sizeof path, dir, 1234);
+    myl_snapshot_info out;
+    void *got;
+    assert_int_equal(myl_snapshot_load(path, &out, &got), 0);
+    assert_int_equal(out.seq, 1234);
+    assert_int_equal(out.chain, in.chain);
+    assert_int_equal(out.app_version, 7);
+    assert_int_equal(out.size, sizeof pl);
+    assert_memory_equal(got, pl, sizeof pl);
+    free(got);
+    /* The image: every byte flipped and every truncation is caught. */
+    uint8_t img[MYL_SNAPSHOT_HEADER + sizeof pl + 1];
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, img, sizeof img), MYL_SNAPSHOT_HEADER + sizeof pl);
+    close(fd);
+    size_t len = MYL_SNAPSHOT_HEADER + sizeof pl;
+    const void *p;
+    assert_int_equal(myl_snapshot_parse(img, len, &out, &p), 0);
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit += 3) {
+            img[i] ^= (uint8_t)(1u << bit);
+            assert_int_equal(myl_snapshot_parse(img, len, &out, &p), MYL_ECORRUPT);
+            img[i] ^= (uint8_t)(1u << bit);
+        }
+    for (size_t l = 0; l < len; l++)
+        assert_int_equal(myl_snapshot_parse(img, l, &out, &p), MYL_ECORRUPT);
+    img[len] = 0;
+    assert_int_equal(myl_snapshot_parse(img, len + 1, &out, &p), MYL_ECORRUPT);
+    /* An empty payload is a valid snapshot. */
+    myl_snapshot_info empty = {.seq = 0, .size = 0};
+    assert_int_equal(myl_snapshot_write(dir, &empty, NULL), 0);
+    assert_int_equal(myl_snapshot_parse(NULL, 0, &out, &p), MYL_EINVAL);
+    myl_snapshot_info bad = {.seq = 1, .size = 5};
+    assert_int_equal(myl_snapshot_write(dir, &bad, NULL), MYL_EINVAL);
+    rm_rf(dir);
+}
+
+static void test_latest_skips_bad(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("latest");
+    rm_rf(dir);
+    char path[512];
+    myl_snapshot_info info;
+    assert_int_equal(myl_snapshot_latest(dir, path, sizeof path, &info), -ENOENT);
+    uint8_t pl[64];
+    for (uint64_t s = 100; s <= 400; s += 100) {
+        fill(pl, sizeof pl, s);
+        myl_snapshot_info in = {.seq = s, .chain = s * 3, .size = sizeof pl};
+        assert_int_equal(myl_snapshot_write(dir, &in, pl), 0);
+    }
+    assert_int_equal(myl_snapshot_latest(dir, path, sizeof path, &info), 0);
+    assert_int_equal(info.seq, 400);
+    /* Corrupt 400: 300 is the latest. */
+    char p400[512];
+    snap_path(p400, sizeof p400, dir, 400);
+    assert_int_equal(truncate(p400, 80), 0);
+    assert_int_equal(myl_snapshot_latest(dir, path, sizeof path, &info), 0);
+    assert_int_equal(info.seq, 300);
+    /* A valid snapshot under another sequence's name does not count. */
+    char p300[512], p500[512];
+    snap_path(p300, sizeof p300, dir, 300);
+    snap_path(p500, sizeof p500, dir, 500);
+    assert_int_equal(link(p300, p500), 0);
+    assert_int_equal(unlink(p300), 0);
+    assert_int_equal(myl_snapshot_latest(dir, path, sizeof path, &info), 0);
+    assert_int_equal(info.seq, 200);
+    assert_int_equal(info.chain, 600);
+    rm_rf(dir);
+}
+
+static int count_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += !strncmp(e->d_name, ".snapshot-", 10);
+    closedir(d);
+    return n;
+}
+
+/* A writer killed after the fsync, before the snapshot is linked into
+ * place, leaves no snapshot under the name. */
+static void test_killed_before_rename(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("kill1");
+    rm_rf(dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("MYL_TEST_KILL_AT", "snapshot.synced", 1);
+        uint8_t pl[10] = {0};
+        myl_snapshot_info in = {.seq = 9, .size = sizeof pl};
+        myl_snapshot_write(dir, &in, pl);
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    char path[512];
+    myl_snapshot_info info;
+    assert_int_equal(myl_snapshot_latest(dir, path, sizeof path, &info), -ENOENT);
+    assert_int_equal(count_temps(dir), 1);
+    /* The next writer removes the dead one's temporary. */
+    myl_snapshot_info in = {.seq = 10, .size = 0};
+    assert_int_equal(myl_snapshot_write(dir, &in, NULL), 0);
+    assert_int_equal(count_temps(dir), 0);
+    rm_rf(dir);
+}
+
+/* A writer that writes snapshots of growing sequence in a loop, killed at
+ * random instants: the latest snapshot is always whole and its payload
+ * the one written for its sequence. */
+static void test_killed_at_random(void **state)
+{
+    (void)state;
+    const char *dir = tmpdir_for("kill2");
+    uint64_t x = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 20;
+    enum { PL = 1 << 18 };
+    static uint8_t pl[PL], want[PL];
+    for (int t = 0; t < 12; t++) {
+        rm_rf(dir);
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            for (uint64_t s = 1;; s++) {
+                fill(pl, PL, s);
+                myl_snapshot_info in = {.seq = s, .chain = s ^ 0x55u, .size = PL};
+                if (myl_snapshot_write(dir, &in, pl) != 0)
+                    _exit(3);
+            }
+        }
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        myl_ut_nap((long)(2000000 + x % 30000000));
+        kill(pid, SIGKILL);
+        int st;
+        waitpid(pid, &st, 0);
+        assert_true(WIFSIGNALED(st));
+        char path[512];
+        myl_snapshot_info info;
+        int rc = myl_snapshot_latest(dir, path, sizeof path, &info);
+        if (rc == -ENOENT)
+            continue; /* killed before the first one */
+        assert_int_equal(rc, 0);
+        void *got;
+        assert_int_equal(myl_snapshot_load(path, &info, &got), 0);
+        assert_int_equal(info.chain, info.seq ^ 0x55u);
+        fill(want, PL, info.seq);
+        assert_memory_equal(got, want, PL);
+        free(got);
+    }
+    rm_rf(dir);
+}
+
+MYL_TEST_MAIN("snapshot", cmocka_unit_test(test_roundtrip_and_corruption),
+              cmocka_unit_test(test_latest_skips_bad), cmocka_unit_test(test_killed_before_rename),
+              cmocka_unit_test(test_killed_at_random))
