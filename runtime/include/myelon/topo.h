@@ -1,0 +1,216 @@
+/* Topologies: roles, routes, their rings, membership and liveness.
+ *
+ * A topology (a schema's `topology Fabric { ... }`) names roles (a
+ * scheduler, N workers) and routes between them (scheduler -> workers :
+ * requests). At run time one *instance* of it (a job id) is a control
+ * segment holding the member table, plus the rings of every route, all named
+ * from the instance name under an operator-set prefix. myelonc emits a
+ * constant myl_topo_desc per topology and typed endpoints on top of this
+ * API; hand-written code can use it directly.
+ *
+ * Who creates what: the *owner* role (role 0, exactly one instance: the
+ * scheduler) creates the control segment and every ring, and unlinks them on
+ * close. Other members attach, waiting up to the startup wait. Members join
+ * the member table (pid, start time, heartbeat), and leave it on close; a
+ * member that dies, stalls or leaves is reported to the owner as an event,
+ * and its consumer entries in the rings it reads are evicted (by policy) so
+ * that nothing blocks on it. A restarted member with the same index rejoins.
+ *
+ * Nothing here runs on the fast path: the ring hot paths stay as they are;
+ * the checks run inside the endpoint's waits and in myl_topo_poll.
+ */
+#ifndef MYELON_TOPO_H
+#define MYELON_TOPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "myelon/channel.h"
+#include "myelon/export.h"
+#include "myelon/ring.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MYL_TOPO_MAX_ROLES 16u
+#define MYL_TOPO_MAX_ROUTES 64u
+#define MYL_TOPO_MAX_INSTANCES 1024u /* per role */
+#define MYL_TOPO_NAME_MAX 64u        /* instance name and prefix, with the NUL */
+
+/* Route shapes. */
+#define MYL_ROUTE_DIRECT                                                                           \
+    0u                         /* one ring per (source, destination) instance pair:                \
+                                  one per source when the destination has one */
+#define MYL_ROUTE_BROADCAST 1u /* one ring per source instance, read by every destination */
+#define MYL_ROUTE_SHARED                                                                           \
+    2u                           /* one multi-producer ring: every source writes, every            \
+                                    destination reads */
+#define MYL_ROUTE_PARTITIONED 3u /* one ring per pair; one send call picks the destination */
+
+/* How a partitioned route picks the destination. */
+#define MYL_PART_ROUND_ROBIN 0u
+#define MYL_PART_HASH 1u         /* by a key's hash (the caller hashes: myl_topo_pick) */
+#define MYL_PART_LEAST_LOADED 2u /* fewest unanswered (tracked) or queued messages */
+
+typedef struct myl_topo_role_desc {
+    const char *name; /* [a-z_][a-z0-9_]*: part of member ids and env names */
+    uint32_t count;   /* default instance count */
+    uint32_t min;     /* run-time bounds of the count (1 <= min <= count <= max) */
+    uint32_t max;
+} myl_topo_role_desc;
+
+typedef struct myl_topo_route_desc {
+    const char *name;                /* unique in the topology; part of ring names */
+    uint32_t from, to;               /* role indices */
+    uint32_t shape;                  /* MYL_ROUTE_* */
+    uint32_t partition;              /* MYL_PART_*, for MYL_ROUTE_PARTITIONED */
+    const myl_channel_desc *channel; /* ring settings (one ring per channel) */
+} myl_topo_route_desc;
+
+typedef struct myl_topo_desc {
+    const char *name;     /* "package.Topology" */
+    uint64_t fingerprint; /* of roles, routes and channels; members must agree */
+    uint32_t nroles;
+    uint32_t nroutes;
+    const myl_topo_role_desc *roles;
+    const myl_topo_route_desc *routes;
+} myl_topo_desc;
+
+/* Events a member (the owner, usually) is told about. */
+#define MYL_TOPO_EV_JOINED 1u  /* a member joined (or rejoined after a restart) */
+#define MYL_TOPO_EV_DEAD 2u    /* its process died: kill -9, crash, zombie */
+#define MYL_TOPO_EV_STALLED 3u /* alive, but no progress past the progress timeout */
+#define MYL_TOPO_EV_LEFT 4u    /* it left gracefully (myl_topo_close) */
+#define MYL_TOPO_EV_RESUMED 5u /* a stalled member made progress again */
+
+typedef struct myl_topo_event {
+    uint32_t kind;  /* MYL_TOPO_EV_* */
+    uint32_t role;  /* role index */
+    uint32_t index; /* instance index */
+    int32_t pid;    /* the member's process */
+    uint64_t at_ns; /* CLOCK_MONOTONIC when it was detected */
+} myl_topo_event;
+
+/* What happens to a member that died or stalled (after the grace period). */
+#define MYL_LIVE_EVICT 0u    /* default: evict its ring entries, report the event, go on */
+#define MYL_LIVE_ERROR 1u    /* report, and the endpoint's calls return MYL_EPEERDEAD */
+#define MYL_LIVE_SHUTDOWN 2u /* report and shut the whole instance down gracefully */
+#define MYL_LIVE_IGNORE 3u   /* report only */
+
+typedef void (*myl_topo_alert_fn)(void *arg, const myl_topo_event *ev);
+
+typedef struct myl_liveness {
+    /* Roles (bit i = role i) all of whose instances must have joined before
+     * myl_topo_wait_ready returns; 0 = every role. */
+    uint32_t required_roles;
+    int64_t startup_wait_ns;     /* attach and wait_ready; default 10 s */
+    int64_t progress_timeout_ns; /* stalled after this long; default 2 s */
+    int64_t check_interval_ns;   /* checks while waiting or polling; default 10 ms */
+    int64_t grace_ns;            /* dead or stalled this long before the action; default 0 */
+    uint32_t on_dead;            /* MYL_LIVE_*; default evict */
+    uint32_t on_stall;           /* MYL_LIVE_*; default evict */
+    myl_topo_alert_fn alert;     /* called for every event, in the detecting process */
+    void *alert_arg;
+} myl_liveness;
+
+typedef struct myl_topo_cfg {
+    uint32_t size;        /* sizeof(myl_topo_cfg), or 0 */
+    uint32_t backing;     /* of the control segment: MYL_BACKING_SHM (default) or _FILE */
+    const char *instance; /* [A-Za-z0-9_-]{1,63}; NULL: $MYELON_INSTANCE, else "default" */
+    const char *prefix;   /* segment name prefix (a directory for files); NULL:
+                             $MYELON_PREFIX, else "" (shm) or "/tmp/" (files) */
+    /* Instance counts per role; 0: $MYELON_<TOPOLOGY>_<ROLE> (upper case,
+     * e.g. MYELON_FABRIC_WORKERS=8), else the schema's default. Out of the
+     * role's bounds: MYL_ERANGE. Only the owner's counts matter: the others
+     * read them from the control segment. */
+    uint32_t counts[MYL_TOPO_MAX_ROLES];
+    uint32_t track; /* owner: keep unanswered messages for re-dispatch */
+    myl_liveness liveness;
+} myl_topo_cfg;
+
+typedef struct myl_topo myl_topo; /* opaque */
+
+/* Defaults for every field. */
+MYL_API void myl_topo_cfg_init(myl_topo_cfg *cfg);
+
+/* Join the instance as member (role, index). The owner (role 0) creates the
+ * control segment and every ring; the others attach, waiting up to the
+ * startup wait. Errors: MYL_EINVAL (bad desc, role or index), MYL_ERANGE
+ * (count out of bounds), MYL_EFINGERPRINT (the instance was made from
+ * another schema), MYL_EEXIST (that member is alive already), MYL_ETIMEDOUT. */
+MYL_API int myl_topo_open(const myl_topo_desc *desc, const myl_topo_cfg *cfg, uint32_t role,
+                          uint32_t index, myl_topo **out);
+/* Leave gracefully (peers see MYL_TOPO_EV_LEFT); the owner also unlinks the
+ * instance's segments. */
+MYL_API void myl_topo_close(myl_topo *t);
+
+/* Instance count of a role in this instance; 0 for a bad role. */
+MYL_API uint32_t myl_topo_count(const myl_topo *t, uint32_t role);
+MYL_API uint32_t myl_topo_role(const myl_topo *t);
+MYL_API uint32_t myl_topo_index(const myl_topo *t);
+
+/* Rings. A route's rings are numbered 0..myl_topo_route_rings-1:
+ * broadcast: by source; shared: one; direct and partitioned: source *
+ * count(to) + destination (by source when the destination has one
+ * instance). myl_topo_ring gives this member's handle (borrowed, valid until
+ * close) of ring (src, dst), or NULL when it does not use that ring. */
+MYL_API uint32_t myl_topo_route_rings(const myl_topo *t, uint32_t route);
+MYL_API uint32_t myl_topo_ring_index(const myl_topo *t, uint32_t route, uint32_t src, uint32_t dst);
+MYL_API myl_ring *myl_topo_ring(const myl_topo *t, uint32_t route, uint32_t ring);
+/* The segment name of a ring: <prefix><instance>.<topology>.<route>.<ring>;
+ * of the control segment with route = UINT32_MAX: <prefix><instance>.<topology>. */
+MYL_API int myl_topo_segment_name(const myl_topo *t, uint32_t route, uint32_t ring, char *out,
+                                  size_t cap);
+/* The consumer id a member registers under in the rings it reads:
+ * "<role>.<index>". */
+MYL_API int myl_topo_member_id(const myl_topo *t, uint32_t role, uint32_t index, char *out,
+                               size_t cap);
+
+/* Mark this member up (its senders and receivers are open). */
+MYL_API int myl_topo_ready(myl_topo *t);
+/* Wait until every required member is up (liveness.required_roles). */
+MYL_API int myl_topo_wait_ready(myl_topo *t, int64_t timeout_ns);
+
+/* Liveness. myl_topo_beat stores a heartbeat (no system call); the
+ * endpoint's waits beat on their own, so only a handler that runs longer
+ * than the progress timeout needs it. myl_topo_poll runs the checks now and
+ * returns up to max pending events (>= 0) or an error; the waits also run
+ * them every check interval and queue the events. */
+MYL_API void myl_topo_beat(myl_topo *t);
+MYL_API int myl_topo_poll(myl_topo *t, myl_topo_event *ev, uint32_t max);
+MYL_API bool myl_topo_is_alive(const myl_topo *t, uint32_t role, uint32_t index);
+/* CLOCK_MONOTONIC of the member's last heartbeat or progress; 0 if never. */
+MYL_API uint64_t myl_topo_last_seen(const myl_topo *t, uint32_t role, uint32_t index);
+/* For endpoints' wait loops: run the checks if the interval has passed.
+ * Returns MYL_EPEERDEAD (on_dead = error), MYL_ECLOSED (shut down) or 0. */
+MYL_API int myl_topo_check(myl_topo *t);
+
+/* Shut the instance down gracefully: every member's waits return
+ * MYL_ECLOSED once their input is drained. */
+MYL_API int myl_topo_shutdown(myl_topo *t);
+MYL_API bool myl_topo_is_shut(const myl_topo *t);
+
+/* Partitioned routes: the destination for the next message from this
+ * member (key: the key's hash for MYL_PART_HASH, else ignored). Skips
+ * destinations that are not up; MYL_EPEERDEAD when none is. */
+MYL_API int myl_topo_pick(myl_topo *t, uint32_t route, uint64_t key);
+
+/* Re-dispatch (cfg.track): the owner keeps a copy of each message sent to a
+ * destination until the answer with the same id comes back. When a member
+ * dies, myl_topo_redispatch hands each of its unanswered messages to fn
+ * (which sends it elsewhere, say) and forgets those for which fn returns 0. */
+typedef int (*myl_topo_resend_fn)(void *arg, uint64_t id, const void *msg, size_t len);
+MYL_API int myl_topo_track(myl_topo *t, uint32_t role, uint32_t index, uint64_t id, const void *msg,
+                           size_t len);
+MYL_API int myl_topo_answered(myl_topo *t, uint64_t id);
+MYL_API uint32_t myl_topo_outstanding(const myl_topo *t, uint32_t role, uint32_t index);
+MYL_API int myl_topo_redispatch(myl_topo *t, uint32_t role, uint32_t index, myl_topo_resend_fn fn,
+                                void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
