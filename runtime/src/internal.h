@@ -41,6 +41,11 @@ uint64_t myl__header_checksum(const myl__seg_header *h);
 /* Validate a mapped segment of map_size bytes against expectations; fills
  * the ring handle's derived fields. */
 int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect);
+/* myl_ring_create, with init(r, arg) called on the mapped, zero-filled
+ * segment before it is marked READY and given its name (topo.c writes its
+ * control block into the slots this way: attachers see all or nothing). */
+int myl__ring_create_init(const myl_ring_opts *opts, void (*init)(myl_ring *r, void *arg),
+                          void *arg, myl_ring **out);
 /* Deadline helpers: a deadline of UINT64_MAX never expires. */
 uint64_t myl__deadline(int64_t timeout_ns);
 /* Time left until deadline for a call taking a timeout: -1 (none) for

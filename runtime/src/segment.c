@@ -571,6 +571,12 @@ int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect)
 
 int myl_ring_create(const myl_ring_opts *opts, myl_ring **out)
 {
+    return myl__ring_create_init(opts, NULL, NULL, out);
+}
+
+int myl__ring_create_init(const myl_ring_opts *opts, void (*init)(myl_ring *r, void *arg),
+                          void *arg, myl_ring **out)
+{
     struct defaults d;
     struct layout lo;
     int rc;
@@ -667,6 +673,11 @@ int myl_ring_create(const myl_ring_opts *opts, myl_ring **out)
     snprintf(h->label, sizeof h->label, "%s", d.name);
     h->checksum = myl__header_checksum(h);
     fill_handle(r, h);
+    /* The caller's contents (a topology's control block in the slots), in
+     * place before the segment is READY and has its name: attachers never
+     * see a segment without them. */
+    if (init)
+        init(r, arg);
     /* R0: pairs with A0 in myl__seg_validate: the header is complete. */
     myl__store_release(&h->state, MYL_SEG_STATE_READY);
     kill_point("create.ready");

@@ -176,6 +176,83 @@ typedef struct myl__consumer_entry {
     uint8_t reserved[12];
 } myl__consumer_entry;
 
+/* ---- topology control segments (topo.c; docs/ARCHITECTURE.md,
+ * "Topologies") ----
+ *
+ * A topology instance's control segment is a ring segment as above (so
+ * that creation, attach checks, stale detection and sweep are the rings'
+ * own): fingerprint = the topology's, capacity 2, one single producer and
+ * one consumer entry, neither ever used. Slot 0's payload holds the control
+ * block at MYL_TOPO_CTL_OFFSET bytes from the slot's start (stamp and
+ * padding before it, so that it is cache-line aligned):
+ *
+ *   0    header (512 bytes): identity and resolved counts, written once by
+ *        the owner before the segment gets its name; checksummed
+ *   384  hot words: shutdown flag, membership generation (futex word)
+ *   512  member table: nmembers x 64 bytes, role by role (role 0 first),
+ *        instance by instance
+ */
+/* "MYLTOPO1" read as a little-endian u64. */
+#define MYL_TOPO_MAGIC UINT64_C(0x314f504f544c594d)
+#define MYL_TOPO_ABI 1u
+#define MYL_TOPO_CTL_OFFSET 64u /* from the start of slot 0 */
+#define MYL_TOPO_CTL_HEADER_SIZE 512u
+#define MYL_TOPO_MEMBER_SIZE 64u
+#define MYL_TOPO_CTL_ROLES 16u /* = MYL_TOPO_MAX_ROLES (topo.h) */
+#define MYL_TOPO_CTL_NAME 64u
+
+/* Member states. A member taking its entry holds its pid in the state word
+ * (MYL_TOPO_JOINING_BIT | pid, one CAS) until it is ready, so that an entry
+ * whose claimant was killed half-way is recognised and taken again. */
+#define MYL_TOPO_MEMBER_FREE 0u
+#define MYL_TOPO_MEMBER_JOINING 1u /* as reported; in the table, see above */
+#define MYL_TOPO_MEMBER_UP 2u
+#define MYL_TOPO_MEMBER_LEFT 3u
+#define MYL_TOPO_MEMBER_DEAD 4u
+#define MYL_TOPO_JOINING_BIT 0x80000000u
+#define MYL_TOPO_PID_MASK 0x003fffffu
+
+typedef struct myl__topo_ctl {
+    /* identity, written once by the owner before the segment is published */
+    uint64_t magic;
+    uint32_t abi;
+    uint32_t header_size; /* MYL_TOPO_CTL_HEADER_SIZE */
+    uint64_t fingerprint; /* the topology's (also the ring header's) */
+    uint32_t nroles;
+    uint32_t nroutes;
+    uint32_t nmembers;    /* sum of counts */
+    uint32_t member_size; /* MYL_TOPO_MEMBER_SIZE */
+    uint64_t total_size;  /* header + member table */
+    int32_t owner_pid;
+    uint32_t reserved0;
+    uint64_t owner_start_time;
+    char topology[MYL_TOPO_CTL_NAME]; /* "package.Topology", NUL-terminated */
+    char instance[MYL_TOPO_CTL_NAME];
+    uint32_t counts[MYL_TOPO_CTL_ROLES]; /* resolved instance counts per role */
+    uint64_t created_realtime_ns;
+    uint8_t reserved1[48];
+    uint64_t checksum; /* FNV-1a of bytes [0, 312) */
+    uint8_t reserved2[64];
+    /* hot words, written after creation */
+    alignas(64) MYL__ATOMIC(uint32_t) shutdown; /* 1: shut down gracefully */
+    MYL__ATOMIC(uint32_t) members_gen;          /* bumped on ready/leave; futex word */
+    uint8_t reserved3[120];
+} myl__topo_ctl;
+
+typedef struct myl__topo_member {
+    MYL__ATOMIC(uint32_t) state; /* MYL_TOPO_MEMBER_* or JOINING_BIT | pid */
+    MYL__ATOMIC(int32_t) pid;
+    MYL__ATOMIC(uint64_t) start_time; /* /proc start time of pid */
+    MYL__ATOMIC(uint64_t) heartbeat_ns;
+    MYL__ATOMIC(uint32_t) epoch; /* bumped by every join: a restart is a new epoch */
+    uint32_t role;               /* for tools; written by the owner at creation */
+    uint32_t index;
+    uint32_t reserved0;
+    MYL__ATOMIC(uint64_t) joined_ns;  /* CLOCK_MONOTONIC of the last join */
+    MYL__ATOMIC(uint64_t) changed_ns; /* of the last state change */
+    uint64_t reserved1;
+} myl__topo_member;
+
 typedef struct myl__slot {
     MYL__ATOMIC(uint64_t) stamp;
     /* payload follows: slot_size bytes, 8-aligned */
@@ -212,5 +289,17 @@ MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, id) == 144, "consumer id offset
 MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, consumed) == 176, "consumed offset");
 MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, dropped) == 224, "dropped offset");
 MYL__STATIC_ASSERT(sizeof(myl__slot) == 8, "slot stamp size");
+MYL__STATIC_ASSERT(sizeof(myl__topo_ctl) == MYL_TOPO_CTL_HEADER_SIZE, "topology header size");
+MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, fingerprint) == 16, "topology fingerprint offset");
+MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, owner_pid) == 48, "topology owner offset");
+MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, topology) == 64, "topology name offset");
+MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, instance) == 128, "topology instance offset");
+MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, counts) == 192, "topology counts offset");
+MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, checksum) == 312, "topology checksum offset");
+MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, shutdown) == 384, "topology shutdown offset");
+MYL__STATIC_ASSERT(sizeof(myl__topo_member) == MYL_TOPO_MEMBER_SIZE, "member entry size");
+MYL__STATIC_ASSERT(offsetof(myl__topo_member, heartbeat_ns) == 16, "member heartbeat offset");
+MYL__STATIC_ASSERT(offsetof(myl__topo_member, epoch) == 24, "member epoch offset");
+MYL__STATIC_ASSERT(offsetof(myl__topo_member, joined_ns) == 40, "member joined offset");
 
 #endif
