@@ -14,5 +14,6 @@
 #include "myelon/journal.h"
 #include "myelon/stage.h"
 #include "myelon/snapshot.h"
+#include "myelon/topo.h"
 
 #endif

@@ -38,6 +38,16 @@ extern "C" {
 #define MYL_TOPO_MAX_ROUTES 64u
 #define MYL_TOPO_MAX_INSTANCES 1024u /* per role */
 #define MYL_TOPO_NAME_MAX 64u        /* instance name and prefix, with the NUL */
+/* Rings of one instance, over all routes: a direct route between two roles
+ * of many instances has count(from) x count(to) of them. More: MYL_ERANGE. */
+#define MYL_TOPO_MAX_RINGS 4096u
+/* Re-dispatch memory (cfg.track): at most this many unanswered messages
+ * (cfg.track = 1: the default; n > 1: n, up to MYL_TOPO_TRACK_MAX) and
+ * this many bytes of copies in all; beyond, myl_topo_track gives
+ * MYL_EFULL until answers come back. */
+#define MYL_TOPO_TRACK_DEFAULT 4096u
+#define MYL_TOPO_TRACK_MAX (1u << 20)
+#define MYL_TOPO_TRACK_BYTES (64u << 20)
 
 /* Route shapes. */
 #define MYL_ROUTE_DIRECT                                                                           \
@@ -126,7 +136,9 @@ typedef struct myl_topo_cfg {
      * role's bounds: MYL_ERANGE. Only the owner's counts matter: the others
      * read them from the control segment. */
     uint32_t counts[MYL_TOPO_MAX_ROLES];
-    uint32_t track; /* owner: keep unanswered messages for re-dispatch */
+    /* Keep unanswered messages for re-dispatch: 0 off, 1 on with room for
+     * MYL_TOPO_TRACK_DEFAULT of them, n > 1 room for n (see above). */
+    uint32_t track;
     myl_liveness liveness;
 } myl_topo_cfg;
 
@@ -142,8 +154,8 @@ MYL_API void myl_topo_cfg_init(myl_topo_cfg *cfg);
  * another schema), MYL_EEXIST (that member is alive already), MYL_ETIMEDOUT. */
 MYL_API int myl_topo_open(const myl_topo_desc *desc, const myl_topo_cfg *cfg, uint32_t role,
                           uint32_t index, myl_topo **out);
-/* Leave gracefully (peers see MYL_TOPO_EV_LEFT); the owner also unlinks the
- * instance's segments. */
+/* Leave gracefully (peers see MYL_TOPO_EV_LEFT); the owner also shuts the
+ * instance down (myl_topo_shutdown) and unlinks its segments. */
 MYL_API void myl_topo_close(myl_topo *t);
 
 /* Instance count of a role in this instance; 0 for a bad role. */
@@ -155,7 +167,13 @@ MYL_API uint32_t myl_topo_index(const myl_topo *t);
  * broadcast: by source; shared: one; direct and partitioned: source *
  * count(to) + destination (by source when the destination has one
  * instance). myl_topo_ring gives this member's handle (borrowed, valid until
- * close) of ring (src, dst), or NULL when it does not use that ring. */
+ * close) of ring (src, dst), or NULL when it does not use that ring (the
+ * owner holds every ring). Each ring is made from its route's channel
+ * descriptor (myl_channel_ring_opts) with the instance's backing (cfg),
+ * max_consumers = the destination role's max (2 for a pair ring: its
+ * reader and a restarted one), and, for shared routes, MYL_PRODUCERS_MULTI
+ * with max_producers = the source role's max (at most MYL_MAX_PRODUCERS).
+ * Readers register under myl_topo_member_id; the owner evicts those ids. */
 MYL_API uint32_t myl_topo_route_rings(const myl_topo *t, uint32_t route);
 MYL_API uint32_t myl_topo_ring_index(const myl_topo *t, uint32_t route, uint32_t src, uint32_t dst);
 MYL_API myl_ring *myl_topo_ring(const myl_topo *t, uint32_t route, uint32_t ring);
@@ -168,10 +186,17 @@ MYL_API int myl_topo_segment_name(const myl_topo *t, uint32_t route, uint32_t ri
 MYL_API int myl_topo_member_id(const myl_topo *t, uint32_t role, uint32_t index, char *out,
                                size_t cap);
 
-/* Mark this member up (its senders and receivers are open). */
+/* Mark this member up (its senders and receivers are open): the owner
+ * reports it JOINED from then on. MYL_EEVICTED if the entry is no longer
+ * ours (the owner found us dead, or a restarted us took it). */
 MYL_API int myl_topo_ready(myl_topo *t);
-/* Wait until every required member is up (liveness.required_roles). */
+/* Wait until every required member (liveness.required_roles, other than
+ * the caller) is up: 0, MYL_ETIMEDOUT, or MYL_ECLOSED if the instance was
+ * shut down. Runs the checks meanwhile (the owner's JOINED events). */
 MYL_API int myl_topo_wait_ready(myl_topo *t, int64_t timeout_ns);
+/* A member's state in the member table: MYL_TOPO_MEMBER_* (layout.h), or
+ * MYL_EINVAL / MYL_ECORRUPT. For tools and tests; reads shared memory. */
+MYL_API int myl_topo_member_state(const myl_topo *t, uint32_t role, uint32_t index);
 
 /* Liveness. myl_topo_beat stores a heartbeat (no system call); the
  * endpoint's waits beat on their own, so only a handler that runs longer
@@ -179,16 +204,27 @@ MYL_API int myl_topo_wait_ready(myl_topo *t, int64_t timeout_ns);
  * returns up to max pending events (>= 0) or an error; the waits also run
  * them every check interval and queue the events. */
 MYL_API void myl_topo_beat(myl_topo *t);
+/* When no event is pending, poll returns what myl_topo_check would. */
 MYL_API int myl_topo_poll(myl_topo *t, myl_topo_event *ev, uint32_t max);
+/* Owner: the member is up, not found dead, stalled or gone by the last
+ * check (no system call). Others: its table entry says up. The caller
+ * itself is always alive. */
 MYL_API bool myl_topo_is_alive(const myl_topo *t, uint32_t role, uint32_t index);
 /* CLOCK_MONOTONIC of the member's last heartbeat or progress; 0 if never. */
 MYL_API uint64_t myl_topo_last_seen(const myl_topo *t, uint32_t role, uint32_t index);
-/* For endpoints' wait loops: run the checks if the interval has passed.
- * Returns MYL_EPEERDEAD (on_dead = error), MYL_ECLOSED (shut down) or 0. */
+/* For endpoints' wait loops (call it when idle: it reports a shutdown at
+ * once): run the checks if the interval has passed, and store this
+ * member's heartbeat then. The owner checks every member; the others
+ * check the owner (its death is a DEAD event for role 0, and MYL_EPEERDEAD
+ * unless on_dead is ignore; its leave is a LEFT event and a shutdown).
+ * Returns MYL_EPEERDEAD (on_dead or on_stall = error, until that member
+ * rejoins or resumes), MYL_ECLOSED (shut down) or 0. */
 MYL_API int myl_topo_check(myl_topo *t);
 
-/* Shut the instance down gracefully: every member's waits return
- * MYL_ECLOSED once their input is drained. */
+/* Shut the instance down gracefully: the control segment says so (every
+ * member's next check returns MYL_ECLOSED) and every ring the caller holds
+ * is shut down (ring waits return MYL_ECLOSED once their input is
+ * drained). */
 MYL_API int myl_topo_shutdown(myl_topo *t);
 MYL_API bool myl_topo_is_shut(const myl_topo *t);
 
@@ -202,10 +238,19 @@ MYL_API int myl_topo_pick(myl_topo *t, uint32_t route, uint64_t key);
  * dies, myl_topo_redispatch hands each of its unanswered messages to fn
  * (which sends it elsewhere, say) and forgets those for which fn returns 0. */
 typedef int (*myl_topo_resend_fn)(void *arg, uint64_t id, const void *msg, size_t len);
+/* Tracking an id that is tracked already moves it to the new destination
+ * (a re-dispatch): fn may call myl_topo_track itself. MYL_EFULL past the
+ * limits above; MYL_EINVAL when tracking is off. */
 MYL_API int myl_topo_track(myl_topo *t, uint32_t role, uint32_t index, uint64_t id, const void *msg,
                            size_t len);
+/* 1 if id was unanswered (it is forgotten now), 0 if not: a second answer
+ * to a re-dispatched message, which the caller should drop. */
 MYL_API int myl_topo_answered(myl_topo *t, uint64_t id);
 MYL_API uint32_t myl_topo_outstanding(const myl_topo *t, uint32_t role, uint32_t index);
+/* Only messages sent to an incarnation of the member that is not up now
+ * (it died, stalled or left; a restarted member's own are left alone).
+ * Returns how many messages fn took (returned 0 for), or fn's first error
+ * if it took none; those it refused stay tracked as they were. */
 MYL_API int myl_topo_redispatch(myl_topo *t, uint32_t role, uint32_t index, myl_topo_resend_fn fn,
                                 void *arg);
 

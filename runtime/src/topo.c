@@ -1,0 +1,1453 @@
+/* Topologies: the control segment, the rings of every route, membership,
+ * liveness, destination picking and re-dispatch (myelon/topo.h).
+ *
+ * The control segment is a ring segment whose first slot holds the control
+ * block (layout.h, "topology control segments"): created by the owner with
+ * the rings' own atomic create protocol, attached by the others with the
+ * rings' owner, mode and header checks. Everything read from it is checked
+ * again here: the counts against the schema's bounds, the sizes against the
+ * mapping, the names against ours.
+ *
+ * Nothing here is on a ring's hot path. The checks (process liveness,
+ * progress, shutdown) run in myl_topo_check, myl_topo_poll and
+ * myl_topo_wait_ready only.
+ *
+ * Pairings of atomic operations used here:
+ *   T1/a1  member state stored by its member (join, ready, leave) / loaded
+ *          by the checks: pid, start time and epoch are written before
+ *   T2/a2  shutdown flag and membership generation stored / loaded
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "myelon/topo.h"
+
+_Static_assert(MYL_TOPO_MAX_ROLES == MYL_TOPO_CTL_ROLES, "role table size");
+_Static_assert(MYL_TOPO_NAME_MAX == MYL_TOPO_CTL_NAME, "name size");
+
+#define DEF_STARTUP_NS INT64_C(10000000000)
+#define DEF_PROGRESS_NS INT64_C(2000000000)
+#define DEF_CHECK_NS INT64_C(10000000)
+#define EVENT_QUEUE 256u
+/* The payload of the control ring's slot 0 starts 8 bytes into the slot. */
+#define CTL_PAD (MYL_TOPO_CTL_OFFSET - (uint32_t)sizeof(myl__slot))
+
+/* Shadow states the owner keeps per member. */
+enum { SH_NONE, SH_UP, SH_STALLED, SH_DEAD, SH_LEFT };
+
+struct shadow {
+    uint32_t epoch;  /* of the incarnation last seen */
+    uint32_t status; /* SH_* */
+    int32_t pid;
+    uint64_t start_time;
+    uint64_t sig;         /* progress signature: heartbeats and positions */
+    uint64_t progress_at; /* when sig last changed */
+    uint64_t since;       /* when it was found dead or stalled */
+    bool acted;           /* the action for that has been applied */
+    bool evicted;         /* out of rotation until its consumers are back */
+    bool erroring;        /* on_* = error: the checks report MYL_EPEERDEAD */
+};
+
+struct track_ent {
+    uint64_t id;
+    void *data;
+    size_t len;
+    uint32_t member;
+    uint32_t epoch; /* the member's incarnation it was sent to */
+    bool used;
+};
+
+struct myl_topo {
+    const myl_topo_desc *desc;
+    myl_liveness live;
+    uint32_t backing;
+    uint32_t role, index, me;
+    bool owner;
+    char instance[MYL_TOPO_NAME_MAX];
+    char prefix[MYL_TOPO_NAME_MAX];
+    uint32_t counts[MYL_TOPO_MAX_ROLES];
+    uint32_t first[MYL_TOPO_MAX_ROLES]; /* member table index of each role's instance 0 */
+    uint32_t nmembers;
+    myl_ring *ctl_ring;
+    myl__topo_ctl *ctl;
+    myl__topo_member *members;
+    int32_t owner_pid;
+    uint64_t owner_start;
+    uint32_t nrings[MYL_TOPO_MAX_ROUTES];
+    myl_ring **rings[MYL_TOPO_MAX_ROUTES];
+    uint32_t epoch; /* of our own join */
+    struct shadow *sh;
+    myl_topo_event evq[EVENT_QUEUE];
+    uint32_t evhead, evcount;
+    uint64_t next_check;
+    bool shut;
+    bool owner_gone; /* non-owners: the owner's death or leave was reported */
+    bool erroring;   /* a member's on_* = error applies: checks give MYL_EPEERDEAD */
+    uint32_t rr[MYL_TOPO_MAX_ROUTES];
+    /* re-dispatch */
+    uint32_t track_max;
+    struct track_ent *tt;
+    uint32_t tcap, tcount;
+    size_t tbytes;
+    uint32_t *outst; /* per member */
+};
+
+/* ---- names and descriptors ---- */
+
+static bool is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool valid_instance(const char *s)
+{
+    size_t n = s ? strnlen(s, MYL_TOPO_NAME_MAX) : 0;
+    if (n == 0 || n >= MYL_TOPO_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!is_alnum(s[i]) && s[i] != '_' && s[i] != '-')
+            return false;
+    return true;
+}
+
+/* Role names: [a-z_][a-z0-9_]*, short enough for "<role>.<index>" to be a
+ * consumer id (31 bytes; indices have at most 4 digits). */
+#define ROLE_NAME_MAX 24u
+
+static bool valid_role_name(const char *s)
+{
+    size_t n = s ? strnlen(s, ROLE_NAME_MAX + 1) : 0;
+    if (n == 0 || n > ROLE_NAME_MAX || (s[0] >= '0' && s[0] <= '9'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return false;
+    return true;
+}
+
+/* Topology ("package.Topology") and route names: [A-Za-z0-9_.-], 1..63. */
+static bool valid_name(const char *s, bool dots)
+{
+    size_t n = s ? strnlen(s, MYL_TOPO_NAME_MAX) : 0;
+    if (n == 0 || n >= MYL_TOPO_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!is_alnum(s[i]) && s[i] != '_' && s[i] != '-' && !(dots && s[i] == '.'))
+            return false;
+    return true;
+}
+
+static int validate_desc(const myl_topo_desc *d)
+{
+    if (!d || !valid_name(d->name, true) || d->nroles == 0 || d->nroles > MYL_TOPO_MAX_ROLES ||
+        d->nroutes > MYL_TOPO_MAX_ROUTES || !d->roles || (d->nroutes && !d->routes))
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < d->nroles; i++) {
+        const myl_topo_role_desc *r = &d->roles[i];
+        if (!valid_role_name(r->name) || r->min == 0 || r->min > r->count || r->count > r->max ||
+            r->max > MYL_TOPO_MAX_INSTANCES)
+            return MYL_EINVAL;
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(d->roles[j].name, r->name) == 0)
+                return MYL_EINVAL;
+    }
+    /* The owner: exactly one instance. */
+    if (d->roles[0].max != 1)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < d->nroutes; i++) {
+        const myl_topo_route_desc *r = &d->routes[i];
+        if (!valid_name(r->name, false) || r->from >= d->nroles || r->to >= d->nroles ||
+            r->shape > MYL_ROUTE_PARTITIONED || r->partition > MYL_PART_LEAST_LOADED ||
+            !r->channel || r->channel->slot_size == 0)
+            return MYL_EINVAL;
+        /* Lossy rings have one producer. */
+        if (r->shape == MYL_ROUTE_SHARED && r->channel->mode == MYL_MODE_LOSSY)
+            return MYL_EINVAL;
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(d->routes[j].name, r->name) == 0)
+                return MYL_EINVAL;
+    }
+    return 0;
+}
+
+/* Rings of a route given the counts. */
+static uint64_t route_rings(const myl_topo_route_desc *r, const uint32_t *counts)
+{
+    switch (r->shape) {
+    case MYL_ROUTE_BROADCAST:
+        return counts[r->from];
+    case MYL_ROUTE_SHARED:
+        return 1;
+    default:
+        return (uint64_t)counts[r->from] * counts[r->to];
+    }
+}
+
+/* The resolved count of a role: cfg, else $MYELON_<TOPOLOGY>_<ROLE>, else the
+ * schema's default; within the role's bounds. */
+static int resolve_count(const myl_topo_desc *d, const myl_topo_cfg *cfg, uint32_t role,
+                         uint32_t *out)
+{
+    const myl_topo_role_desc *r = &d->roles[role];
+    uint32_t c = cfg->counts[role];
+    if (c == 0) {
+        char env[160];
+        const char *t = strrchr(d->name, '.');
+        t = t ? t + 1 : d->name;
+        int n = snprintf(env, sizeof env, "MYELON_%s_%s", t, r->name);
+        if (n < 0 || (size_t)n >= sizeof env)
+            return MYL_EINVAL;
+        for (char *p = env; *p; p++)
+            if (*p >= 'a' && *p <= 'z')
+                *p = (char)(*p - 'a' + 'A');
+            else if (*p == '-' || *p == '.')
+                *p = '_';
+        const char *v = getenv(env);
+        if (v && v[0]) {
+            char *end;
+            errno = 0;
+            unsigned long long x = strtoull(v, &end, 10);
+            if (*end || errno || v[0] == '-' || v[0] == '+' || v[0] == ' ')
+                return MYL_EINVAL;
+            if (x == 0 || x > r->max)
+                return MYL_ERANGE;
+            c = (uint32_t)x;
+        }
+    }
+    if (c == 0)
+        c = r->count;
+    if (c < r->min || c > r->max)
+        return MYL_ERANGE;
+    *out = c;
+    return 0;
+}
+
+static int fmt_name(const myl_topo *t, uint32_t route, uint32_t ring, char *out, size_t cap)
+{
+    int n;
+    if (route == UINT32_MAX)
+        n = snprintf(out, cap, "%s%s.%s", t->prefix, t->instance, t->desc->name);
+    else
+        n = snprintf(out, cap, "%s%s.%s.%s.%u", t->prefix, t->instance, t->desc->name,
+                     t->desc->routes[route].name, ring);
+    if (n < 0)
+        return MYL_ENAME;
+    if ((size_t)n >= cap)
+        return MYL_EINVAL;
+    return n;
+}
+
+int myl_topo_segment_name(const myl_topo *t, uint32_t route, uint32_t ring, char *out, size_t cap)
+{
+    if (!t || !out || cap == 0)
+        return MYL_EINVAL;
+    if (route != UINT32_MAX && (route >= t->desc->nroutes || ring >= t->nrings[route]))
+        return MYL_EINVAL;
+    return fmt_name(t, route, ring, out, cap);
+}
+
+int myl_topo_member_id(const myl_topo *t, uint32_t role, uint32_t index, char *out, size_t cap)
+{
+    if (!t || !out || cap == 0 || role >= t->desc->nroles || index >= t->counts[role])
+        return MYL_EINVAL;
+    int n = snprintf(out, cap, "%s.%u", t->desc->roles[role].name, index);
+    if (n < 0 || (size_t)n >= cap || n >= MYL_ID_MAX)
+        return MYL_EINVAL;
+    return n;
+}
+
+void myl_topo_cfg_init(myl_topo_cfg *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->size = (uint32_t)sizeof *cfg;
+    cfg->backing = MYL_BACKING_SHM;
+    cfg->liveness.startup_wait_ns = DEF_STARTUP_NS;
+    cfg->liveness.progress_timeout_ns = DEF_PROGRESS_NS;
+    cfg->liveness.check_interval_ns = DEF_CHECK_NS;
+    cfg->liveness.on_dead = MYL_LIVE_EVICT;
+    cfg->liveness.on_stall = MYL_LIVE_EVICT;
+}
+
+/* The configuration with every default applied. */
+static int resolve_cfg(myl_topo *t, const myl_topo_cfg *in, myl_topo_cfg *cfg)
+{
+    myl_topo_cfg_init(cfg);
+    if (in) {
+        size_t n = in->size ? in->size : sizeof *in;
+        if (n > sizeof *in || n < offsetof(myl_topo_cfg, counts))
+            return MYL_EINVAL;
+        memcpy(cfg, in, n);
+    }
+    if (cfg->backing > MYL_BACKING_FILE)
+        return MYL_EINVAL;
+    const char *inst = cfg->instance ? cfg->instance : getenv("MYELON_INSTANCE");
+    if (!inst || !inst[0])
+        inst = "default";
+    if (!valid_instance(inst))
+        return MYL_ENAME;
+    const char *pre = cfg->prefix ? cfg->prefix : getenv("MYELON_PREFIX");
+    if (!pre)
+        pre = cfg->backing == MYL_BACKING_FILE ? "/tmp/" : "";
+    if (strnlen(pre, MYL_TOPO_NAME_MAX) >= MYL_TOPO_NAME_MAX)
+        return MYL_ENAME;
+    memcpy(t->instance, inst, strlen(inst) + 1);
+    memcpy(t->prefix, pre, strlen(pre) + 1);
+    t->backing = cfg->backing;
+    myl_liveness *l = &cfg->liveness;
+    if (l->startup_wait_ns == 0)
+        l->startup_wait_ns = DEF_STARTUP_NS;
+    if (l->progress_timeout_ns == 0)
+        l->progress_timeout_ns = DEF_PROGRESS_NS;
+    if (l->check_interval_ns == 0)
+        l->check_interval_ns = DEF_CHECK_NS;
+    if (l->progress_timeout_ns < 0 || l->check_interval_ns < 0 || l->grace_ns < 0 ||
+        l->on_dead > MYL_LIVE_IGNORE || l->on_stall > MYL_LIVE_IGNORE)
+        return MYL_EINVAL;
+    if (l->startup_wait_ns < 0)
+        l->startup_wait_ns = MYL_FOREVER;
+    t->live = *l;
+    return 0;
+}
+
+/* ---- rings ---- */
+
+uint32_t myl_topo_route_rings(const myl_topo *t, uint32_t route)
+{
+    return t && route < t->desc->nroutes ? t->nrings[route] : 0;
+}
+
+uint32_t myl_topo_ring_index(const myl_topo *t, uint32_t route, uint32_t src, uint32_t dst)
+{
+    if (!t || route >= t->desc->nroutes)
+        return UINT32_MAX;
+    const myl_topo_route_desc *r = &t->desc->routes[route];
+    uint32_t cf = t->counts[r->from], ct = t->counts[r->to];
+    if (src >= cf || dst >= ct)
+        return UINT32_MAX;
+    switch (r->shape) {
+    case MYL_ROUTE_BROADCAST:
+        return src;
+    case MYL_ROUTE_SHARED:
+        return 0;
+    default:
+        return src * ct + dst;
+    }
+}
+
+myl_ring *myl_topo_ring(const myl_topo *t, uint32_t route, uint32_t ring)
+{
+    if (!t || route >= t->desc->nroutes || ring >= t->nrings[route])
+        return NULL;
+    return t->rings[route][ring];
+}
+
+/* Does this member write or read ring k of route? (The owner holds all.) */
+static bool uses_ring(const myl_topo *t, uint32_t route, uint32_t k)
+{
+    const myl_topo_route_desc *r = &t->desc->routes[route];
+    if (t->owner)
+        return true;
+    uint32_t ct = t->counts[r->to];
+    switch (r->shape) {
+    case MYL_ROUTE_BROADCAST:
+        return (r->from == t->role && k == t->index) || r->to == t->role;
+    case MYL_ROUTE_SHARED:
+        return r->from == t->role || r->to == t->role;
+    default:
+        return (r->from == t->role && k / ct == t->index) ||
+               (r->to == t->role && k % ct == t->index);
+    }
+}
+
+static void ring_opts(const myl_topo *t, uint32_t route, const char *name, myl_ring_opts *o)
+{
+    const myl_topo_desc *d = t->desc;
+    const myl_topo_route_desc *r = &d->routes[route];
+    myl_channel_ring_opts(r->channel, name, o);
+    /* One backing for the whole instance: names come from one prefix. */
+    o->backing = t->backing;
+    o->flags = MYL_SEG_REPLACE_STALE; /* create; attach ignores it */
+    bool many = r->shape == MYL_ROUTE_BROADCAST || r->shape == MYL_ROUTE_SHARED;
+    /* Readers: every destination instance, or the one of the pair (and a
+     * spare entry for a restarted reader taking over). */
+    o->max_consumers = many ? d->roles[r->to].max : 2u;
+    if (r->shape == MYL_ROUTE_SHARED) {
+        o->producers = MYL_PRODUCERS_MULTI;
+        uint32_t m = d->roles[r->from].max;
+        o->max_producers = m < MYL_MAX_PRODUCERS ? m : MYL_MAX_PRODUCERS;
+    } else if (o->producers == MYL_PRODUCERS_MULTI) {
+        o->max_producers = 2u; /* one writer, and a spare for a restart */
+    }
+}
+
+static void close_rings(myl_topo *t, bool unlink_them)
+{
+    for (uint32_t i = 0; i < MYL_TOPO_MAX_ROUTES; i++) {
+        if (!t->rings[i])
+            continue;
+        for (uint32_t k = 0; k < t->nrings[i]; k++) {
+            if (!t->rings[i][k])
+                continue;
+            if (unlink_them && t->rings[i][k]->created) {
+                char name[256];
+                if (fmt_name(t, i, k, name, sizeof name) >= 0)
+                    (void)myl_ring_unlink(t->backing, name);
+            }
+            myl_ring_close(t->rings[i][k]);
+        }
+        free(t->rings[i]);
+        t->rings[i] = NULL;
+    }
+}
+
+static int open_rings(myl_topo *t, uint64_t deadline)
+{
+    const myl_topo_desc *d = t->desc;
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < d->nroutes; i++) {
+        uint64_t n = route_rings(&d->routes[i], t->counts);
+        total += n;
+        const myl_topo_route_desc *r = &d->routes[i];
+        if (r->shape == MYL_ROUTE_SHARED && t->counts[r->from] > MYL_MAX_PRODUCERS)
+            return MYL_ERANGE;
+        t->nrings[i] = (uint32_t)n;
+    }
+    if (total > MYL_TOPO_MAX_RINGS)
+        return MYL_ERANGE;
+    for (uint32_t i = 0; i < d->nroutes; i++) {
+        t->rings[i] = calloc(t->nrings[i] ? t->nrings[i] : 1, sizeof(myl_ring *));
+        if (!t->rings[i])
+            return -ENOMEM;
+        for (uint32_t k = 0; k < t->nrings[i]; k++) {
+            if (!uses_ring(t, i, k))
+                continue;
+            char name[256];
+            myl_ring_opts o;
+            int rc = fmt_name(t, i, k, name, sizeof name);
+            if (rc < 0)
+                return MYL_ENAME;
+            ring_opts(t, i, name, &o);
+            rc = t->owner ? myl_ring_create(&o, &t->rings[i][k])
+                          : myl_ring_attach_wait(&o, myl__left(deadline), &t->rings[i][k]);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---- the control segment ---- */
+
+static size_t ctl_size(uint32_t nmembers)
+{
+    return MYL_TOPO_CTL_HEADER_SIZE + (size_t)nmembers * MYL_TOPO_MEMBER_SIZE;
+}
+
+static uint64_t ctl_checksum(const myl__topo_ctl *c)
+{
+    return myl__fnv1a(c, offsetof(myl__topo_ctl, checksum), MYL__FNV_OFFSET);
+}
+
+static void ctl_init(myl_ring *r, void *arg)
+{
+    myl_topo *t = arg;
+    myl__topo_ctl *c = (myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
+    c->magic = MYL_TOPO_MAGIC;
+    c->abi = MYL_TOPO_ABI;
+    c->header_size = MYL_TOPO_CTL_HEADER_SIZE;
+    c->fingerprint = t->desc->fingerprint;
+    c->nroles = t->desc->nroles;
+    c->nroutes = t->desc->nroutes;
+    c->nmembers = t->nmembers;
+    c->member_size = MYL_TOPO_MEMBER_SIZE;
+    c->total_size = ctl_size(t->nmembers);
+    c->owner_pid = (int32_t)getpid();
+    c->owner_start_time = myl__proc_start_time(getpid());
+    snprintf(c->topology, sizeof c->topology, "%s", t->desc->name);
+    snprintf(c->instance, sizeof c->instance, "%s", t->instance);
+    memcpy(c->counts, t->counts, sizeof c->counts);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    c->created_realtime_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    c->checksum = ctl_checksum(c);
+    myl__topo_member *m = (myl__topo_member *)((uint8_t *)c + MYL_TOPO_CTL_HEADER_SIZE);
+    for (uint32_t role = 0; role < t->desc->nroles; role++)
+        for (uint32_t i = 0; i < t->counts[role]; i++) {
+            m[t->first[role] + i].role = role;
+            m[t->first[role] + i].index = i;
+        }
+}
+
+static void set_first(myl_topo *t)
+{
+    t->nmembers = 0;
+    for (uint32_t r = 0; r < t->desc->nroles; r++) {
+        t->first[r] = t->nmembers;
+        t->nmembers += t->counts[r];
+    }
+}
+
+static void ctl_opts(const myl_topo *t, const char *name, myl_ring_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->size = (uint32_t)sizeof *o;
+    o->backing = t->backing;
+    o->name = name;
+    o->fingerprint = t->desc->fingerprint;
+    o->slot_size = t->owner ? CTL_PAD + (uint32_t)ctl_size(t->nmembers) : 0;
+    o->capacity = t->owner ? 2 : 0;
+    o->producers = MYL_PRODUCERS_SINGLE;
+    o->mode = MYL_MODE_GATED;
+    o->max_consumers = 1;
+    o->flags = MYL_SEG_REPLACE_STALE;
+}
+
+/* Check an attached control block against the descriptor and the mapping
+ * (it is another process's memory) and take the counts from it. */
+static int ctl_validate(myl_topo *t)
+{
+    myl_ring *r = t->ctl_ring;
+    if (r->slot_size < CTL_PAD + MYL_TOPO_CTL_HEADER_SIZE || r->capacity < 2)
+        return MYL_ECORRUPT;
+    myl__topo_ctl *sc = (myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
+    myl__topo_ctl c;
+    memcpy(&c, sc, offsetof(myl__topo_ctl, shutdown)); /* a private copy of the identity */
+    const myl_topo_desc *d = t->desc;
+    if (c.magic != MYL_TOPO_MAGIC || c.abi != MYL_TOPO_ABI ||
+        c.header_size != MYL_TOPO_CTL_HEADER_SIZE || c.member_size != MYL_TOPO_MEMBER_SIZE ||
+        c.checksum != ctl_checksum(&c))
+        return MYL_ECORRUPT;
+    if (c.fingerprint != d->fingerprint)
+        return MYL_EFINGERPRINT;
+    if (c.nroles != d->nroles || c.nroutes != d->nroutes ||
+        strncmp(c.topology, d->name, sizeof c.topology) != 0 ||
+        strncmp(c.instance, t->instance, sizeof c.instance) != 0)
+        return MYL_ECORRUPT;
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < d->nroles; i++) {
+        if (c.counts[i] < d->roles[i].min || c.counts[i] > d->roles[i].max)
+            return MYL_ECORRUPT;
+        sum += c.counts[i];
+    }
+    if (sum != c.nmembers || c.total_size != ctl_size(c.nmembers) ||
+        c.total_size > (uint64_t)r->slot_size - CTL_PAD)
+        return MYL_ECORRUPT;
+    memcpy(t->counts, c.counts, sizeof t->counts);
+    set_first(t);
+    t->owner_pid = c.owner_pid;
+    t->owner_start = c.owner_start_time;
+    return 0;
+}
+
+static void map_ctl(myl_topo *t)
+{
+    t->ctl = (myl__topo_ctl *)(t->ctl_ring->slots + MYL_TOPO_CTL_OFFSET);
+    t->members = (myl__topo_member *)((uint8_t *)t->ctl + MYL_TOPO_CTL_HEADER_SIZE);
+}
+
+static void bump_members(myl_topo *t)
+{
+    /* T2: pairs with a2 in wait_ready: a state change happened before. */
+    atomic_fetch_add_explicit(&t->ctl->members_gen, 1, memory_order_release);
+    (void)myl__futex_wake(&t->ctl->members_gen, INT32_MAX);
+}
+
+/* ---- membership ---- */
+
+/* A member state word: MYL_TOPO_MEMBER_*, UINT32_MAX if it is no state;
+ * the claimant of a JOINING entry in *claimant. */
+static uint32_t decode_state(uint32_t raw, int32_t *claimant)
+{
+    *claimant = 0;
+    if (raw & MYL_TOPO_JOINING_BIT) {
+        if (raw & ~(MYL_TOPO_JOINING_BIT | MYL_TOPO_PID_MASK))
+            return UINT32_MAX;
+        *claimant = (int32_t)(raw & MYL_TOPO_PID_MASK);
+        return MYL_TOPO_MEMBER_JOINING;
+    }
+    return raw <= MYL_TOPO_MEMBER_DEAD ? raw : UINT32_MAX;
+}
+
+static int join(myl_topo *t)
+{
+    myl__topo_member *m = &t->members[t->me];
+    uint32_t mine = MYL_TOPO_JOINING_BIT | ((uint32_t)getpid() & MYL_TOPO_PID_MASK);
+    for (int tries = 0;; tries++) {
+        if (tries > 64)
+            return MYL_EEXIST;
+        uint32_t raw = myl__load_acquire(&m->state); /* a1: pairs with T1 */
+        int32_t claimant;
+        uint32_t st = decode_state(raw, &claimant);
+        if (st == MYL_TOPO_MEMBER_JOINING && myl__pid_alive(claimant))
+            return MYL_EEXIST;
+        if (st == MYL_TOPO_MEMBER_UP &&
+            myl__peer_alive(myl__load_relaxed(&m->pid), myl__load_relaxed(&m->start_time)))
+            return MYL_EEXIST;
+        /* FREE, LEFT, DEAD, an UP or JOINING entry of a dead process, or
+         * garbage: ours to take. acq_rel CAS: T1. */
+        if (myl__cas_strong(&m->state, &raw, mine))
+            break;
+    }
+    uint64_t now = myl__now_ns();
+    myl__store_relaxed(&m->pid, (int32_t)getpid());
+    myl__store_relaxed(&m->start_time, myl__proc_start_time(getpid()));
+    myl__store_relaxed(&m->heartbeat_ns, now);
+    myl__store_relaxed(&m->joined_ns, now);
+    myl__store_relaxed(&m->changed_ns, now);
+    t->epoch = myl__load_relaxed(&m->epoch) + 1;
+    /* T1: the epoch, with pid and start time, before any later state. */
+    myl__store_release(&m->epoch, t->epoch);
+    return 0;
+}
+
+/* Is our entry still ours (not taken by a restarted us, or by the owner
+ * marking it dead)? */
+static bool own_entry(const myl_topo *t, uint32_t *raw)
+{
+    myl__topo_member *m = &t->members[t->me];
+    *raw = myl__load_acquire(&m->state); /* a1 */
+    return myl__load_relaxed(&m->pid) == (int32_t)getpid() &&
+           myl__load_relaxed(&m->epoch) == t->epoch;
+}
+
+int myl_topo_ready(myl_topo *t)
+{
+    if (!t)
+        return MYL_EINVAL;
+    myl__topo_member *m = &t->members[t->me];
+    uint32_t raw;
+    if (!own_entry(t, &raw))
+        return MYL_EEVICTED;
+    if (raw == MYL_TOPO_MEMBER_UP)
+        return 0;
+    uint32_t mine = MYL_TOPO_JOINING_BIT | ((uint32_t)getpid() & MYL_TOPO_PID_MASK);
+    if (raw != mine || !myl__cas_strong(&m->state, &raw, MYL_TOPO_MEMBER_UP)) /* T1 */
+        return MYL_EEVICTED;
+    myl__store_relaxed(&m->changed_ns, myl__now_ns());
+    myl__store_relaxed(&m->heartbeat_ns, myl__now_ns());
+    bump_members(t);
+    return 0;
+}
+
+static void leave(myl_topo *t)
+{
+    myl__topo_member *m = &t->members[t->me];
+    uint32_t raw;
+    if (!own_entry(t, &raw))
+        return;
+    int32_t claimant;
+    uint32_t st = decode_state(raw, &claimant);
+    if (st != MYL_TOPO_MEMBER_UP && !(st == MYL_TOPO_MEMBER_JOINING && claimant == getpid()))
+        return;
+    if (myl__cas_strong(&m->state, &raw, MYL_TOPO_MEMBER_LEFT)) { /* T1 */
+        myl__store_relaxed(&m->changed_ns, myl__now_ns());
+        bump_members(t);
+    }
+}
+
+/* ---- open and close ---- */
+
+static void free_topo(myl_topo *t)
+{
+    for (uint32_t i = 0; i < t->tcap; i++)
+        if (t->tt[i].used)
+            free(t->tt[i].data);
+    free(t->tt);
+    free(t->outst);
+    free(t->sh);
+    free(t);
+}
+
+static int open_owner(myl_topo *t, const myl_topo_cfg *cfg, uint64_t deadline)
+{
+    const myl_topo_desc *d = t->desc;
+    for (uint32_t r = 0; r < d->nroles; r++) {
+        int rc = resolve_count(d, cfg, r, &t->counts[r]);
+        if (rc < 0)
+            return rc;
+    }
+    set_first(t);
+    int rc = open_rings(t, deadline);
+    if (rc < 0)
+        return rc;
+    char name[256];
+    myl_ring_opts o;
+    if ((rc = fmt_name(t, UINT32_MAX, 0, name, sizeof name)) < 0)
+        return MYL_ENAME;
+    ctl_opts(t, name, &o);
+    if ((rc = myl__ring_create_init(&o, ctl_init, t, &t->ctl_ring)) < 0)
+        return rc;
+    map_ctl(t);
+    t->owner_pid = t->ctl->owner_pid;
+    t->owner_start = t->ctl->owner_start_time;
+    return 0;
+}
+
+static int open_member(myl_topo *t, uint64_t deadline)
+{
+    char name[256];
+    myl_ring_opts o;
+    int rc;
+    if ((rc = fmt_name(t, UINT32_MAX, 0, name, sizeof name)) < 0)
+        return MYL_ENAME;
+    ctl_opts(t, name, &o);
+    for (;;) {
+        rc = myl_ring_attach_wait(&o, myl__left(deadline), &t->ctl_ring);
+        if (rc < 0)
+            return rc;
+        rc = ctl_validate(t);
+        if (rc == 0) {
+            map_ctl(t);
+            /* T2/a2: relaxed is enough for an advisory flag re-read later. */
+            if (myl__load_acquire(&t->ctl->shutdown))
+                rc = MYL_ECLOSED;
+            else if (!myl__peer_alive(t->owner_pid, t->owner_start))
+                rc = MYL_EPEERDEAD; /* a stale instance: its owner may be restarting */
+        }
+        if (rc != MYL_EPEERDEAD)
+            break;
+        myl_ring_close(t->ctl_ring);
+        t->ctl_ring = NULL;
+        int64_t slice;
+        if (!myl__remaining(deadline, 5000000, &slice))
+            return MYL_EPEERDEAD;
+        struct timespec ts = {0, (long)slice};
+        nanosleep(&ts, NULL);
+    }
+    if (rc < 0)
+        return rc;
+    if (t->index >= t->counts[t->role])
+        return MYL_EINVAL;
+    return open_rings(t, deadline);
+}
+
+int myl_topo_open(const myl_topo_desc *desc, const myl_topo_cfg *cfg, uint32_t role, uint32_t index,
+                  myl_topo **out)
+{
+    if (!out)
+        return MYL_EINVAL;
+    *out = NULL;
+    int rc = validate_desc(desc);
+    if (rc < 0)
+        return rc;
+    if (role >= desc->nroles || index >= desc->roles[role].max)
+        return MYL_EINVAL;
+    myl_topo *t = calloc(1, sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    myl_topo_cfg c;
+    t->desc = desc;
+    t->role = role;
+    t->index = index;
+    t->owner = role == 0;
+    if ((rc = resolve_cfg(t, cfg, &c)) < 0)
+        goto fail;
+    uint64_t deadline = myl__deadline(t->live.startup_wait_ns);
+    rc = t->owner ? open_owner(t, &c, deadline) : open_member(t, deadline);
+    if (rc < 0)
+        goto fail;
+    t->me = t->first[role] + index;
+    t->sh = calloc(t->nmembers, sizeof *t->sh);
+    t->outst = calloc(t->nmembers, sizeof *t->outst);
+    if (!t->sh || !t->outst) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (c.track) {
+        t->track_max = c.track == 1 ? MYL_TOPO_TRACK_DEFAULT : c.track;
+        if (t->track_max > MYL_TOPO_TRACK_MAX) {
+            rc = MYL_EINVAL;
+            goto fail;
+        }
+        t->tcap = 16;
+        while (t->tcap < 2 * t->track_max)
+            t->tcap <<= 1;
+        t->tt = calloc(t->tcap, sizeof *t->tt);
+        if (!t->tt) {
+            rc = -ENOMEM;
+            goto fail;
+        }
+    }
+    if ((rc = join(t)) < 0)
+        goto fail;
+    *out = t;
+    return 0;
+
+fail:
+    if (t->ctl_ring) {
+        if (t->ctl_ring->created) {
+            char name[256];
+            if (fmt_name(t, UINT32_MAX, 0, name, sizeof name) >= 0)
+                (void)myl_ring_unlink(t->backing, name);
+        }
+        myl_ring_close(t->ctl_ring);
+    }
+    close_rings(t, t->owner);
+    free_topo(t);
+    return rc;
+}
+
+void myl_topo_close(myl_topo *t)
+{
+    if (!t)
+        return;
+    leave(t);
+    if (t->owner) {
+        (void)myl_topo_shutdown(t);
+        char name[256];
+        if (fmt_name(t, UINT32_MAX, 0, name, sizeof name) >= 0)
+            (void)myl_ring_unlink(t->backing, name);
+    }
+    close_rings(t, t->owner);
+    myl_ring_close(t->ctl_ring);
+    free_topo(t);
+}
+
+uint32_t myl_topo_count(const myl_topo *t, uint32_t role)
+{
+    return t && role < t->desc->nroles ? t->counts[role] : 0;
+}
+
+uint32_t myl_topo_role(const myl_topo *t)
+{
+    return t ? t->role : 0;
+}
+
+uint32_t myl_topo_index(const myl_topo *t)
+{
+    return t ? t->index : 0;
+}
+
+/* ---- liveness ---- */
+
+/* The role of member table entry k (from our own tables, never the
+ * segment's). */
+static uint32_t member_role(const myl_topo *t, uint32_t k)
+{
+    for (uint32_t r = t->desc->nroles; r-- > 0;)
+        if (k >= t->first[r] && t->counts[r] > 0)
+            return r;
+    return 0;
+}
+
+static void push_event(myl_topo *t, uint32_t kind, uint32_t k, int32_t pid, uint64_t now)
+{
+    myl_topo_event ev;
+    ev.kind = kind;
+    ev.role = member_role(t, k);
+    ev.index = k - t->first[ev.role];
+    ev.pid = pid;
+    ev.at_ns = now;
+    if (t->evcount == EVENT_QUEUE) { /* full: the oldest goes */
+        t->evhead = (t->evhead + 1) % EVENT_QUEUE;
+        t->evcount--;
+    }
+    t->evq[(t->evhead + t->evcount) % EVENT_QUEUE] = ev;
+    t->evcount++;
+    if (t->live.alert)
+        t->live.alert(t->live.alert_arg, &ev);
+}
+
+/* Calls fn for every ring member k reads. */
+static void each_read_ring(myl_topo *t, uint32_t k, void (*fn)(myl_topo *, myl_ring *, void *),
+                           void *arg)
+{
+    uint32_t role = member_role(t, k);
+    uint32_t index = k - t->first[role];
+    for (uint32_t i = 0; i < t->desc->nroutes; i++) {
+        const myl_topo_route_desc *r = &t->desc->routes[i];
+        if (r->to != role || !t->rings[i])
+            continue;
+        uint32_t cf = t->counts[r->from], ct = t->counts[r->to];
+        if (r->shape == MYL_ROUTE_SHARED) {
+            if (t->rings[i][0])
+                fn(t, t->rings[i][0], arg);
+            continue;
+        }
+        for (uint32_t s = 0; s < cf; s++) {
+            uint32_t ring = r->shape == MYL_ROUTE_BROADCAST ? s : s * ct + index;
+            if (t->rings[i][ring])
+                fn(t, t->rings[i][ring], arg);
+        }
+    }
+}
+
+struct visit {
+    uint32_t k;
+    char id[MYL_ID_MAX];
+    int32_t pid;
+    uint64_t start;
+    uint64_t sig;
+    uint32_t missing; /* rings without an active entry of the member */
+    int evicted;
+};
+
+static void member_visit(myl_topo *t, uint32_t k, struct visit *v)
+{
+    memset(v, 0, sizeof *v);
+    v->k = k;
+    uint32_t role = member_role(t, k);
+    (void)myl_topo_member_id(t, role, k - t->first[role], v->id, sizeof v->id);
+    v->pid = t->sh[k].pid;
+    v->start = t->sh[k].start_time;
+}
+
+/* The member's consumer entries in a ring: those with its id, ACTIVE. */
+static bool is_members_entry(const myl__consumer_entry *e, const struct visit *v)
+{
+    return myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE && /* A4 (ring.c) */
+           strncmp(e->id, v->id, MYL_ID_MAX) == 0;
+}
+
+static void progress_fn(myl_topo *t, myl_ring *r, void *arg)
+{
+    (void)t;
+    struct visit *v = arg;
+    bool found = false;
+    for (uint32_t i = 0; i < r->max_consumers; i++) {
+        myl__consumer_entry *e = &r->consumers[i];
+        if (!is_members_entry(e, v) || e->pid != v->pid)
+            continue;
+        found = true;
+        /* Relaxed: counters, compared with the last look only. */
+        v->sig = v->sig * UINT64_C(1000003) + myl__load_relaxed(&e->seq);
+        v->sig = v->sig * UINT64_C(1000003) + myl__load_relaxed(&e->heartbeat_ns);
+    }
+    if (!found)
+        v->missing++;
+}
+
+static void evict_fn(myl_topo *t, myl_ring *r, void *arg)
+{
+    (void)t;
+    struct visit *v = arg;
+    for (uint32_t i = 0; i < r->max_consumers; i++) {
+        myl__consumer_entry *e = &r->consumers[i];
+        if (!is_members_entry(e, v))
+            continue;
+        /* Its own entries, and any other of that id whose process is gone. */
+        if ((e->pid == v->pid || !myl__peer_alive(e->pid, e->start_time)) &&
+            myl_ring_evict(r, i) == 0)
+            v->evicted++;
+    }
+}
+
+static void evict_member(myl_topo *t, uint32_t k)
+{
+    struct visit v;
+    member_visit(t, k, &v);
+    each_read_ring(t, k, evict_fn, &v);
+    t->sh[k].evicted = true;
+}
+
+static void apply_action(myl_topo *t, uint32_t k, uint32_t action)
+{
+    struct shadow *s = &t->sh[k];
+    s->acted = true;
+    switch (action) {
+    case MYL_LIVE_EVICT:
+        evict_member(t, k);
+        break;
+    case MYL_LIVE_ERROR:
+        s->erroring = true;
+        break;
+    case MYL_LIVE_SHUTDOWN:
+        (void)myl_topo_shutdown(t);
+        break;
+    default:
+        break;
+    }
+}
+
+static bool any_erroring(const myl_topo *t)
+{
+    for (uint32_t k = 0; k < t->nmembers; k++)
+        if (t->sh[k].erroring)
+            return true;
+    return false;
+}
+
+static void check_member(myl_topo *t, uint32_t k, uint64_t now)
+{
+    struct shadow *s = &t->sh[k];
+    myl__topo_member *m = &t->members[k];
+    uint32_t raw = myl__load_acquire(&m->state); /* a1: pairs with T1 */
+    int32_t claimant;
+    uint32_t st = decode_state(raw, &claimant);
+    uint32_t epoch = myl__load_acquire(&m->epoch); /* a1 */
+    if (epoch != s->epoch && st != MYL_TOPO_MEMBER_JOINING) {
+        if (s->status == SH_UP || s->status == SH_STALLED) {
+            /* The last incarnation died and was replaced between looks. */
+            push_event(t, MYL_TOPO_EV_DEAD, k, s->pid, now);
+            if (t->live.on_dead == MYL_LIVE_EVICT || t->live.on_dead == MYL_LIVE_SHUTDOWN)
+                apply_action(t, k, t->live.on_dead);
+        }
+        s->epoch = epoch;
+        s->status = SH_NONE;
+        if (st == MYL_TOPO_MEMBER_UP || st == MYL_TOPO_MEMBER_LEFT || st == MYL_TOPO_MEMBER_DEAD) {
+            s->pid = myl__load_relaxed(&m->pid);
+            s->start_time = myl__load_relaxed(&m->start_time);
+            s->status = SH_UP;
+            s->acted = false;
+            s->evicted = false;
+            s->erroring = false;
+            s->progress_at = now;
+            s->sig = 0;
+            push_event(t, MYL_TOPO_EV_JOINED, k, s->pid, now);
+        }
+    }
+    bool active = s->status == SH_UP || s->status == SH_STALLED;
+    if (active && st == MYL_TOPO_MEMBER_UP) {
+        if (!myl__peer_alive(s->pid, s->start_time)) {
+            /* Mark it in the table (tools, and a restart's join). */
+            if (myl__cas_strong(&m->state, &raw, MYL_TOPO_MEMBER_DEAD)) /* T1 */
+                myl__store_relaxed(&m->changed_ns, now);
+            bump_members(t);
+            s->status = SH_DEAD;
+            s->since = now;
+            s->acted = false;
+            push_event(t, MYL_TOPO_EV_DEAD, k, s->pid, now);
+        } else {
+            struct visit v;
+            member_visit(t, k, &v);
+            v.sig = myl__load_relaxed(&m->heartbeat_ns);
+            each_read_ring(t, k, progress_fn, &v);
+            if (s->evicted && v.missing == 0)
+                s->evicted = false; /* its consumers are back */
+            if (v.sig != s->sig) {
+                s->sig = v.sig;
+                s->progress_at = now;
+                if (s->status == SH_STALLED) {
+                    s->status = SH_UP;
+                    s->erroring = false;
+                    push_event(t, MYL_TOPO_EV_RESUMED, k, s->pid, now);
+                }
+            } else if (s->status == SH_UP &&
+                       now - s->progress_at > (uint64_t)t->live.progress_timeout_ns) {
+                s->status = SH_STALLED;
+                s->since = now;
+                s->acted = false;
+                push_event(t, MYL_TOPO_EV_STALLED, k, s->pid, now);
+            }
+        }
+    } else if (active && st == MYL_TOPO_MEMBER_LEFT) {
+        s->status = SH_LEFT;
+        s->erroring = false;
+        push_event(t, MYL_TOPO_EV_LEFT, k, s->pid, now);
+        evict_member(t, k); /* whatever it left registered: nothing waits on it */
+    } else if (active && st == MYL_TOPO_MEMBER_DEAD) {
+        s->status = SH_DEAD;
+        s->since = now;
+        s->acted = false;
+        push_event(t, MYL_TOPO_EV_DEAD, k, s->pid, now);
+    }
+    if ((s->status == SH_DEAD || s->status == SH_STALLED) && !s->acted &&
+        now - s->since >= (uint64_t)t->live.grace_ns)
+        apply_action(t, k, s->status == SH_DEAD ? t->live.on_dead : t->live.on_stall);
+}
+
+/* Non-owners watch the owner only. */
+static void check_owner(myl_topo *t, uint64_t now)
+{
+    if (t->owner_gone)
+        return;
+    myl__topo_member *m = &t->members[0];
+    uint32_t raw = myl__load_acquire(&m->state); /* a1 */
+    int32_t claimant;
+    uint32_t st = decode_state(raw, &claimant);
+    if (st == MYL_TOPO_MEMBER_LEFT) {
+        t->owner_gone = true;
+        t->shut = true;
+        push_event(t, MYL_TOPO_EV_LEFT, 0, t->owner_pid, now);
+    } else if (!myl__peer_alive(t->owner_pid, t->owner_start)) {
+        t->owner_gone = true;
+        push_event(t, MYL_TOPO_EV_DEAD, 0, t->owner_pid, now);
+        if (t->live.on_dead == MYL_LIVE_SHUTDOWN)
+            (void)myl_topo_shutdown(t);
+        else if (t->live.on_dead != MYL_LIVE_IGNORE)
+            t->sh[0].erroring = true;
+    }
+}
+
+static void run_checks(myl_topo *t, uint64_t now)
+{
+    t->next_check = now + (uint64_t)t->live.check_interval_ns;
+    /* Our own heartbeat: only here, every check interval. Relaxed: an
+     * advisory time stamp, compared with earlier looks only. */
+    myl__store_relaxed(&t->members[t->me].heartbeat_ns, now);
+    /* a2: pairs with T2 in myl_topo_shutdown. */
+    if (!t->shut && myl__load_acquire(&t->ctl->shutdown))
+        (void)myl_topo_shutdown(t);
+    if (t->owner) {
+        for (uint32_t k = 0; k < t->nmembers; k++)
+            if (k != t->me)
+                check_member(t, k, now);
+    } else {
+        check_owner(t, now);
+    }
+    t->erroring = any_erroring(t);
+}
+
+static int check_status(const myl_topo *t)
+{
+    if (t->shut)
+        return MYL_ECLOSED;
+    return t->erroring ? MYL_EPEERDEAD : 0;
+}
+
+int myl_topo_check(myl_topo *t)
+{
+    if (!t)
+        return MYL_EINVAL;
+    uint64_t now = myl__now_ns();
+    if (now >= t->next_check)
+        run_checks(t, now);
+    return check_status(t);
+}
+
+void myl_topo_beat(myl_topo *t)
+{
+    if (t) /* Relaxed: an advisory time stamp (see run_checks). */
+        myl__store_relaxed(&t->members[t->me].heartbeat_ns, myl__now_ns());
+}
+
+int myl_topo_poll(myl_topo *t, myl_topo_event *ev, uint32_t max)
+{
+    if (!t || (max && !ev))
+        return MYL_EINVAL;
+    run_checks(t, myl__now_ns());
+    uint32_t n = 0;
+    while (n < max && t->evcount) {
+        ev[n++] = t->evq[t->evhead];
+        t->evhead = (t->evhead + 1) % EVENT_QUEUE;
+        t->evcount--;
+    }
+    return n ? (int)n : check_status(t);
+}
+
+bool myl_topo_is_alive(const myl_topo *t, uint32_t role, uint32_t index)
+{
+    if (!t || role >= t->desc->nroles || index >= t->counts[role])
+        return false;
+    uint32_t k = t->first[role] + index;
+    if (k == t->me)
+        return true;
+    if (t->owner)
+        return t->sh[k].status == SH_UP;
+    int32_t claimant;
+    /* a1: pairs with T1. */
+    return decode_state(myl__load_acquire(&t->members[k].state), &claimant) == MYL_TOPO_MEMBER_UP;
+}
+
+uint64_t myl_topo_last_seen(const myl_topo *t, uint32_t role, uint32_t index)
+{
+    if (!t || role >= t->desc->nroles || index >= t->counts[role])
+        return 0;
+    uint32_t k = t->first[role] + index;
+    /* Relaxed: an advisory time stamp. */
+    uint64_t hb = myl__load_relaxed(&t->members[k].heartbeat_ns);
+    if (t->owner && t->sh[k].progress_at > hb && t->sh[k].status != SH_NONE)
+        hb = t->sh[k].progress_at;
+    return hb;
+}
+
+int myl_topo_member_state(const myl_topo *t, uint32_t role, uint32_t index)
+{
+    if (!t || role >= t->desc->nroles || index >= t->counts[role])
+        return MYL_EINVAL;
+    int32_t claimant;
+    uint32_t st = decode_state(myl__load_acquire(&t->members[t->first[role] + index].state),
+                               &claimant); /* a1 */
+    return st == UINT32_MAX ? MYL_ECORRUPT : (int)st;
+}
+
+int myl_topo_wait_ready(myl_topo *t, int64_t timeout_ns)
+{
+    if (!t)
+        return MYL_EINVAL;
+    uint64_t deadline = myl__deadline(timeout_ns);
+    uint32_t mask = t->live.required_roles;
+    if (mask == 0)
+        mask = UINT32_MAX;
+    for (;;) {
+        /* a2: pairs with T2: a change after this load changes the word. */
+        uint32_t gen = myl__load_acquire(&t->ctl->members_gen);
+        run_checks(t, myl__now_ns());
+        if (t->shut)
+            return MYL_ECLOSED;
+        bool all = true;
+        for (uint32_t r = 0; r < t->desc->nroles && all; r++) {
+            if (!(mask & (1u << r)))
+                continue;
+            for (uint32_t i = 0; i < t->counts[r] && all; i++) {
+                uint32_t k = t->first[r] + i;
+                if (k == t->me)
+                    continue;
+                myl__topo_member *m = &t->members[k];
+                int32_t claimant;
+                uint32_t st = decode_state(myl__load_acquire(&m->state), &claimant); /* a1 */
+                all =
+                    st == MYL_TOPO_MEMBER_UP &&
+                    myl__peer_alive(myl__load_relaxed(&m->pid), myl__load_relaxed(&m->start_time));
+            }
+        }
+        if (all)
+            return 0;
+        int64_t slice;
+        if (!myl__remaining(deadline, t->live.check_interval_ns, &slice))
+            return MYL_ETIMEDOUT;
+        (void)myl__futex_wait(&t->ctl->members_gen, gen, slice);
+    }
+}
+
+int myl_topo_shutdown(myl_topo *t)
+{
+    if (!t)
+        return MYL_EINVAL;
+    t->shut = true;
+    /* T2: pairs with a2 in the checks of every member. */
+    myl__store_release(&t->ctl->shutdown, 1u);
+    bump_members(t);
+    for (uint32_t i = 0; i < t->desc->nroutes; i++)
+        for (uint32_t k = 0; t->rings[i] && k < t->nrings[i]; k++)
+            if (t->rings[i][k])
+                (void)myl_ring_shutdown(t->rings[i][k]);
+    return 0;
+}
+
+bool myl_topo_is_shut(const myl_topo *t)
+{
+    /* a2: pairs with T2. */
+    return t && (t->shut || myl__load_acquire(&t->ctl->shutdown) != 0);
+}
+
+/* ---- picking a destination ---- */
+
+static bool pickable(const myl_topo *t, uint32_t k)
+{
+    if (t->owner)
+        return t->sh[k].status == SH_UP && !t->sh[k].evicted;
+    int32_t claimant;
+    /* Relaxed: a hint; the ring's own checks decide what a send does. */
+    return decode_state(myl__load_relaxed(&t->members[k].state), &claimant) == MYL_TOPO_MEMBER_UP;
+}
+
+/* Messages queued in our ring to destination dst of route. */
+static uint64_t queued(const myl_topo *t, uint32_t route, uint32_t dst)
+{
+    const myl_topo_route_desc *r = &t->desc->routes[route];
+    uint32_t src = r->from == t->role ? t->index : 0;
+    uint32_t k = myl_topo_ring_index(t, route, src, dst);
+    myl_ring *ring = k == UINT32_MAX ? NULL : t->rings[route][k];
+    if (!ring)
+        return 0;
+    uint64_t claim = myl__load_relaxed(&ring->hdr->claim); /* a hint (relaxed) */
+    uint64_t low = claim;
+    for (uint32_t i = 0; i < ring->max_consumers; i++) {
+        myl__consumer_entry *e = &ring->consumers[i];
+        if (myl__load_relaxed(&e->state) != MYL_ENTRY_ACTIVE)
+            continue;
+        uint64_t s = myl__load_relaxed(&e->seq);
+        if (s < low)
+            low = s;
+    }
+    return claim - low;
+}
+
+int myl_topo_pick(myl_topo *t, uint32_t route, uint64_t key)
+{
+    if (!t || route >= t->desc->nroutes)
+        return MYL_EINVAL;
+    const myl_topo_route_desc *r = &t->desc->routes[route];
+    uint32_t n = t->counts[r->to], base = t->first[r->to];
+    uint32_t mode = r->shape == MYL_ROUTE_PARTITIONED ? r->partition : MYL_PART_ROUND_ROBIN;
+    if (mode == MYL_PART_LEAST_LOADED) {
+        int best = MYL_EPEERDEAD;
+        uint64_t best_load = UINT64_MAX;
+        /* Ties go round robin: start after the last pick. */
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t d = (t->rr[route] + j) % n;
+            if (!pickable(t, base + d))
+                continue;
+            uint64_t load = t->tt ? t->outst[base + d] : queued(t, route, d);
+            if (load < best_load) {
+                best_load = load;
+                best = (int)d;
+            }
+        }
+        if (best >= 0)
+            t->rr[route] = (uint32_t)best + 1;
+        return best;
+    }
+    uint32_t start = mode == MYL_PART_HASH ? (uint32_t)(key % n) : t->rr[route] % n;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t d = (start + j) % n;
+        if (pickable(t, base + d)) {
+            if (mode == MYL_PART_ROUND_ROBIN)
+                t->rr[route] = d + 1;
+            return (int)d;
+        }
+    }
+    return MYL_EPEERDEAD;
+}
+
+/* ---- re-dispatch ---- */
+
+static uint32_t thash(const myl_topo *t, uint64_t id)
+{
+    id ^= id >> 33;
+    id *= UINT64_C(0xff51afd7ed558ccd);
+    id ^= id >> 33;
+    return (uint32_t)id & (t->tcap - 1);
+}
+
+static struct track_ent *tfind(const myl_topo *t, uint64_t id)
+{
+    for (uint32_t i = thash(t, id);; i = (i + 1) & (t->tcap - 1)) {
+        struct track_ent *e = &t->tt[i];
+        if (!e->used)
+            return NULL;
+        if (e->id == id)
+            return e;
+    }
+}
+
+/* Remove an entry (linear probing: shift the cluster after it back). */
+static void tremove(myl_topo *t, struct track_ent *e)
+{
+    uint32_t mask = t->tcap - 1, i = (uint32_t)(e - t->tt);
+    t->outst[e->member]--;
+    t->tbytes -= e->len;
+    t->tcount--;
+    for (uint32_t j = (i + 1) & mask;; j = (j + 1) & mask) {
+        struct track_ent *n = &t->tt[j];
+        if (!n->used)
+            break;
+        uint32_t h = thash(t, n->id);
+        /* n may move to i if its home h is not in (i, j]. */
+        if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
+            t->tt[i] = *n;
+            i = j;
+        }
+    }
+    memset(&t->tt[i], 0, sizeof t->tt[i]);
+}
+
+static void tinsert(myl_topo *t, uint64_t id, uint32_t member, uint32_t epoch, void *data,
+                    size_t len)
+{
+    uint32_t i = thash(t, id);
+    while (t->tt[i].used)
+        i = (i + 1) & (t->tcap - 1);
+    t->tt[i] = (struct track_ent){id, data, len, member, epoch, true};
+    t->tcount++;
+    t->tbytes += len;
+    t->outst[member]++;
+}
+
+int myl_topo_track(myl_topo *t, uint32_t role, uint32_t index, uint64_t id, const void *msg,
+                   size_t len)
+{
+    if (!t || !t->tt || role >= t->desc->nroles || index >= t->counts[role] || (len && !msg))
+        return MYL_EINVAL;
+    if (len > MYL_TOPO_TRACK_BYTES)
+        return MYL_ETOOBIG;
+    uint32_t k = t->first[role] + index;
+    struct track_ent *e = tfind(t, id);
+    size_t old = e ? e->len : 0;
+    if (!e && t->tcount >= t->track_max)
+        return MYL_EFULL;
+    if (t->tbytes - old + len > MYL_TOPO_TRACK_BYTES)
+        return MYL_EFULL;
+    void *copy = malloc(len ? len : 1);
+    if (!copy)
+        return -ENOMEM;
+    if (len)
+        memcpy(copy, msg, len);
+    if (e) { /* sent again (re-dispatched): the new destination owes the answer */
+        free(e->data);
+        t->outst[e->member]--;
+        t->outst[k]++;
+        t->tbytes = t->tbytes - old + len;
+        e->data = copy;
+        e->len = len;
+        e->member = k;
+        e->epoch = t->sh[k].epoch;
+        return 0;
+    }
+    tinsert(t, id, k, t->sh[k].epoch, copy, len);
+    return 0;
+}
+
+int myl_topo_answered(myl_topo *t, uint64_t id)
+{
+    if (!t || !t->tt)
+        return MYL_EINVAL;
+    struct track_ent *e = tfind(t, id);
+    if (!e)
+        return 0;
+    free(e->data);
+    tremove(t, e);
+    return 1;
+}
+
+uint32_t myl_topo_outstanding(const myl_topo *t, uint32_t role, uint32_t index)
+{
+    if (!t || !t->tt || role >= t->desc->nroles || index >= t->counts[role])
+        return 0;
+    return t->outst[t->first[role] + index];
+}
+
+int myl_topo_redispatch(myl_topo *t, uint32_t role, uint32_t index, myl_topo_resend_fn fn,
+                        void *arg)
+{
+    if (!t || !t->tt || !fn || role >= t->desc->nroles || index >= t->counts[role])
+        return MYL_EINVAL;
+    uint32_t k = t->first[role] + index, n = t->outst[k];
+    if (n == 0)
+        return 0;
+    uint64_t *ids = malloc((size_t)n * sizeof *ids);
+    if (!ids)
+        return -ENOMEM;
+    /* Not those sent to the incarnation that is up now (after a restart):
+     * only what went to one that died, stalled or left. */
+    bool up = t->sh[k].status == SH_UP;
+    uint32_t got = 0;
+    for (uint32_t i = 0; i < t->tcap && got < n; i++)
+        if (t->tt[i].used && t->tt[i].member == k && !(up && t->tt[i].epoch == t->sh[k].epoch))
+            ids[got++] = t->tt[i].id;
+    int handed = 0, first_err = 0;
+    for (uint32_t i = 0; i < got; i++) {
+        struct track_ent *e = tfind(t, ids[i]);
+        if (!e || e->member != k)
+            continue;
+        void *data = e->data;
+        size_t len = e->len;
+        uint32_t epoch = e->epoch;
+        tremove(t, e);
+        /* fn may send it and track it again (under its new destination). */
+        int rc = fn(arg, ids[i], data, len);
+        if (tfind(t, ids[i])) {
+            free(data);
+            if (rc == 0)
+                handed++;
+        } else if (rc == 0) {
+            free(data);
+            handed++;
+        } else {
+            tinsert(t, ids[i], k, epoch, data, len); /* kept for a later try */
+            if (!first_err)
+                first_err = rc < 0 ? rc : MYL_EAGAIN;
+        }
+    }
+    free(ids);
+    return handed || !first_err ? handed : first_err;
+}
