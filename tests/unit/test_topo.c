@@ -1,0 +1,642 @@
+/* Topologies in one process (and forked children where a death is
+ * needed): naming, counts from cfg / environment / defaults and their
+ * bounds, bad descriptors and names, fingerprint mismatch, a hostile
+ * control segment, membership events, picking, re-dispatch bookkeeping,
+ * policies and shutdown. The multi-process cases are in tests/mp.
+ */
+#define _GNU_SOURCE
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "harness.h"
+#include "topo_common.h"
+
+static myl_topo_cfg base_cfg(const char *tag)
+{
+    static char inst[8][64];
+    static unsigned n;
+    char *b = inst[n++ % 8];
+    snprintf(b, 64, "u%d-%s", (int)getpid(), tag);
+    myl_topo_cfg c;
+    myl_topo_cfg_init(&c);
+    c.instance = b;
+    c.liveness.startup_wait_ns = INT64_C(2000000000);
+    c.liveness.check_interval_ns = 1; /* every poll checks */
+    return c;
+}
+
+static myl_topo *open_owner(myl_topo_cfg *c)
+{
+    myl_topo *t = NULL;
+    assert_int_equal(myl_topo_open(&topo_desc, c, 0, 0, &t), 0);
+    assert_int_equal(myl_topo_ready(t), 0);
+    return t;
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("names");
+    myl_topo *t = open_owner(&c);
+    char name[256], want[256];
+    assert_true(myl_topo_segment_name(t, UINT32_MAX, 0, name, sizeof name) > 0);
+    snprintf(want, sizeof want, "%s.test.Fabric", c.instance);
+    assert_string_equal(name, want);
+    assert_true(myl_topo_segment_name(t, TOPO_R_REQUESTS, 3, name, sizeof name) > 0);
+    snprintf(want, sizeof want, "%s.test.Fabric.scheduler_workers_requests.3", c.instance);
+    assert_string_equal(name, want);
+    assert_int_equal(myl_topo_segment_name(t, TOPO_R_REQUESTS, 4, name, sizeof name), MYL_EINVAL);
+    assert_int_equal(myl_topo_segment_name(t, TOPO_R_REQUESTS, 3, name, 8), MYL_EINVAL);
+    /* The names are the shm objects'. */
+    snprintf(want, sizeof want, "/dev/shm/%s.test.Fabric", c.instance);
+    struct stat st;
+    assert_int_equal(stat(want, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(myl_topo_member_id(t, 1, 3, name, sizeof name), 9);
+    assert_string_equal(name, "workers.3");
+    assert_int_equal(myl_topo_member_id(t, 1, 4, name, sizeof name), MYL_EINVAL);
+    assert_int_equal(myl_topo_member_id(t, 0, 0, name, sizeof name), 11);
+    /* Ring counts and numbering per shape, default count 4. */
+    assert_int_equal(myl_topo_count(t, 1), 4);
+    assert_int_equal(myl_topo_count(t, 2), 0);
+    assert_int_equal(myl_topo_route_rings(t, TOPO_R_REQUESTS), 4);
+    assert_int_equal(myl_topo_route_rings(t, TOPO_R_RESPONSES), 4);
+    assert_int_equal(myl_topo_route_rings(t, TOPO_R_CONTROL), 1);
+    assert_int_equal(myl_topo_route_rings(t, TOPO_R_HELLO), 1);
+    assert_int_equal(myl_topo_ring_index(t, TOPO_R_REQUESTS, 0, 2), 2);
+    assert_int_equal(myl_topo_ring_index(t, TOPO_R_RESPONSES, 3, 0), 3);
+    assert_int_equal(myl_topo_ring_index(t, TOPO_R_HELLO, 3, 0), 0);
+    assert_int_equal(myl_topo_ring_index(t, TOPO_R_CONTROL, 0, 3), 0);
+    assert_int_equal(myl_topo_ring_index(t, TOPO_R_REQUESTS, 1, 0), UINT32_MAX);
+    assert_int_equal(myl_topo_ring_index(t, TOPO_R_REQUESTS, 0, 4), UINT32_MAX);
+    for (uint32_t k = 0; k < 4; k++)
+        assert_non_null(myl_topo_ring(t, TOPO_R_REQUESTS, k));
+    assert_null(myl_topo_ring(t, TOPO_R_REQUESTS, 4));
+    assert_null(myl_topo_ring(t, 9, 0));
+    /* Ring options: shared is multi-producer, sized to the role's max. */
+    myl_ring *h = myl_topo_ring(t, TOPO_R_HELLO, 0);
+    assert_int_equal(h->producer_mode, MYL_PRODUCERS_MULTI);
+    assert_int_equal(h->max_producers, TOPO_MAX_WORKERS);
+    assert_int_equal(myl_topo_ring(t, TOPO_R_CONTROL, 0)->max_consumers, TOPO_MAX_WORKERS);
+    assert_int_equal(myl_topo_ring(t, TOPO_R_REQUESTS, 0)->max_consumers, 2);
+    assert_int_equal(myl_topo_ring(t, TOPO_R_REQUESTS, 0)->fingerprint, 0x1111);
+    /* A worker uses only its own rings. */
+    myl_topo *w;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 2, &w), 0);
+    assert_int_equal(myl_topo_role(w), 1);
+    assert_int_equal(myl_topo_index(w), 2);
+    assert_non_null(myl_topo_ring(w, TOPO_R_REQUESTS, 2));
+    assert_null(myl_topo_ring(w, TOPO_R_REQUESTS, 1));
+    assert_non_null(myl_topo_ring(w, TOPO_R_RESPONSES, 2));
+    assert_null(myl_topo_ring(w, TOPO_R_RESPONSES, 0));
+    assert_non_null(myl_topo_ring(w, TOPO_R_CONTROL, 0));
+    assert_non_null(myl_topo_ring(w, TOPO_R_HELLO, 0));
+    myl_topo_close(w);
+    myl_topo_close(t);
+    /* The owner's close removed every segment. */
+    assert_int_equal(stat(want, &st), -1);
+}
+
+static void test_counts(void **state)
+{
+    (void)state;
+    myl_topo *t;
+    myl_topo_cfg c = base_cfg("counts");
+    setenv("MYELON_FABRIC_WORKERS", "8", 1);
+    t = open_owner(&c);
+    assert_int_equal(myl_topo_count(t, 1), 8);
+    assert_int_equal(myl_topo_route_rings(t, TOPO_R_REQUESTS), 8);
+    /* Another member reads the owner's counts, not its own environment. */
+    setenv("MYELON_FABRIC_WORKERS", "2", 1);
+    myl_topo *w;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 7, &w), 0);
+    assert_int_equal(myl_topo_count(w, 1), 8);
+    myl_topo_close(w);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 8, &w), MYL_EINVAL);
+    myl_topo_close(t);
+    /* cfg beats the environment. */
+    c.counts[1] = 3;
+    t = open_owner(&c);
+    assert_int_equal(myl_topo_count(t, 1), 3);
+    myl_topo_close(t);
+    c.counts[1] = 0;
+    /* Out of bounds, from either source: MYL_ERANGE. */
+    setenv("MYELON_FABRIC_WORKERS", "17", 1);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), MYL_ERANGE);
+    setenv("MYELON_FABRIC_WORKERS", "0", 1);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), MYL_ERANGE);
+    setenv("MYELON_FABRIC_WORKERS", "4x", 1);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), MYL_EINVAL);
+    setenv("MYELON_FABRIC_WORKERS", "-1", 1);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), MYL_EINVAL);
+    unsetenv("MYELON_FABRIC_WORKERS");
+    c.counts[1] = 17;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), MYL_ERANGE);
+    c.counts[0] = 2;
+    c.counts[1] = 0;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), MYL_ERANGE);
+    c.counts[0] = 0;
+    /* The default. */
+    t = open_owner(&c);
+    assert_int_equal(myl_topo_count(t, 1), 4);
+    myl_topo_close(t);
+    assert_string_equal(myl_strerror(MYL_ERANGE), "instance count out of the schema's bounds");
+    assert_string_equal(myl_errname(MYL_ERANGE), "MYL_ERANGE");
+}
+
+static void test_bad_config(void **state)
+{
+    (void)state;
+    myl_topo *t = NULL;
+    myl_topo_cfg c = base_cfg("bad");
+    static const char *bad_names[] = {
+        "a b", "x/y", "a.b", "ü",
+        "0123456789012345678901234567890123456789012345678901234567890123"};
+    for (size_t i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++) {
+        myl_topo_cfg b = c;
+        b.instance = bad_names[i];
+        assert_int_equal(myl_topo_open(&topo_desc, &b, 0, 0, &t), MYL_ENAME);
+    }
+    myl_topo_cfg b = c;
+    b.prefix = "0123456789012345678901234567890123456789012345678901234567890123";
+    assert_int_equal(myl_topo_open(&topo_desc, &b, 0, 0, &t), MYL_ENAME);
+    b = c;
+    b.liveness.on_dead = 9;
+    assert_int_equal(myl_topo_open(&topo_desc, &b, 0, 0, &t), MYL_EINVAL);
+    b = c;
+    b.size = 1;
+    assert_int_equal(myl_topo_open(&topo_desc, &b, 0, 0, &t), MYL_EINVAL);
+    /* Role and index. */
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 2, 0, &t), MYL_EINVAL);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 1, &t), MYL_EINVAL);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 16, &t), MYL_EINVAL);
+    assert_int_equal(myl_topo_open(NULL, &c, 0, 0, &t), MYL_EINVAL);
+    /* Descriptors. */
+    myl_topo_role_desc roles[2];
+    myl_topo_route_desc routes[4];
+    myl_topo_desc d;
+#define RESET()                                                                                    \
+    do {                                                                                           \
+        memcpy(roles, topo_roles, sizeof roles);                                                   \
+        memcpy(routes, topo_routes, sizeof routes);                                                \
+        d = topo_desc;                                                                             \
+        d.roles = roles;                                                                           \
+        d.routes = routes;                                                                         \
+    } while (0)
+    RESET();
+    roles[0].max = 2; /* the owner has one instance */
+    roles[0].count = 2;
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), MYL_EINVAL);
+    RESET();
+    roles[1].name = "Workers";
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), MYL_EINVAL);
+    RESET();
+    roles[1].min = 5; /* min > count */
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), MYL_EINVAL);
+    RESET();
+    roles[1].max = MYL_TOPO_MAX_INSTANCES + 1;
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), MYL_EINVAL);
+    RESET();
+    routes[1].from = 2;
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), MYL_EINVAL);
+    RESET();
+    routes[2].name = routes[1].name; /* duplicate */
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), MYL_EINVAL);
+    RESET();
+    routes[0].name = "a.b";
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), MYL_EINVAL);
+    RESET();
+    routes[0].shape = 7;
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), MYL_EINVAL);
+    RESET();
+    d.nroles = 0;
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), MYL_EINVAL);
+    RESET();
+    d.name = "bad name";
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), MYL_EINVAL);
+    assert_null(t);
+}
+
+/* A member made from another schema (another fingerprint): refused. */
+static void test_fingerprint_mismatch(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("fp");
+    myl_topo *t = open_owner(&c);
+    myl_topo_desc other = topo_desc;
+    other.fingerprint ^= 1;
+    myl_topo *w = NULL;
+    assert_int_equal(myl_topo_open(&other, &c, 1, 0, &w), MYL_EFINGERPRINT);
+    assert_null(w);
+    /* Same fingerprint, other bounds: the segment does not fit the
+     * descriptor (a lying fingerprint). */
+    myl_topo_role_desc roles[2];
+    memcpy(roles, topo_roles, sizeof roles);
+    roles[1].max = 2;
+    roles[1].count = 2;
+    other = topo_desc;
+    other.roles = roles;
+    assert_int_equal(myl_topo_open(&other, &c, 1, 0, &w), MYL_ECORRUPT);
+    myl_topo_close(t);
+    /* No instance at all: the startup wait runs out. */
+    c.liveness.startup_wait_ns = 20000000;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ETIMEDOUT);
+}
+
+static uint64_t fnv(const void *p, size_t n)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < n; i++) {
+        h ^= ((const uint8_t *)p)[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+/* The control block is another process's memory: a forged one (with a
+ * checksum that matches) is refused, never trusted. */
+static void test_hostile_control(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("hostile");
+    myl_topo *t = open_owner(&c);
+    char name[256];
+    myl_topo_segment_name(t, UINT32_MAX, 0, name, sizeof name);
+    myl_ring_opts o = {.name = name};
+    myl_ring *r;
+    assert_int_equal(myl_ring_attach(&o, &r), 0);
+    myl__topo_ctl *ctl = (myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
+    myl__topo_ctl saved;
+    memcpy(&saved, ctl, offsetof(myl__topo_ctl, shutdown));
+    myl_topo *w = NULL;
+    /* A changed count, checksum not updated. */
+    ctl->counts[1] = 16;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
+    /* Updated: the member table no longer fits (nmembers, total size). */
+    ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
+    /* A count out of the schema's bounds, everything else consistent. */
+    ctl->counts[1] = 5000;
+    ctl->nmembers = 5001;
+    ctl->total_size = MYL_TOPO_CTL_HEADER_SIZE + 5001ull * MYL_TOPO_MEMBER_SIZE;
+    ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
+    /* Another instance's block. */
+    memcpy(ctl, &saved, offsetof(myl__topo_ctl, shutdown));
+    ctl->instance[0] ^= 1;
+    ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
+    memcpy(ctl, &saved, offsetof(myl__topo_ctl, shutdown));
+    /* Garbage in a member's state word is taken over, not trusted. */
+    myl__topo_member *m = (myl__topo_member *)((uint8_t *)ctl + MYL_TOPO_CTL_HEADER_SIZE);
+    atomic_store(&m[2].state, 0x12345678u);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w), 0);
+    assert_int_equal(myl_topo_member_state(t, 1, 1), MYL_TOPO_MEMBER_JOINING);
+    assert_int_equal(myl_topo_ready(w), 0);
+    assert_int_equal(myl_topo_member_state(t, 1, 1), MYL_TOPO_MEMBER_UP);
+    myl_topo_close(w);
+    myl_ring_close(r);
+    myl_topo_close(t);
+}
+
+static uint32_t count_events(myl_topo *t, uint32_t kind, uint32_t role, uint32_t index)
+{
+    myl_topo_event ev[32];
+    uint32_t n = 0;
+    int k = myl_topo_poll(t, ev, 32);
+    for (int i = 0; i < k; i++)
+        if (ev[i].kind == kind && ev[i].role == role && ev[i].index == index)
+            n++;
+    return n;
+}
+
+/* Events of one member, by kind (one poll). */
+static void kinds(myl_topo *t, uint32_t role, uint32_t index, uint32_t out[6])
+{
+    myl_topo_event ev[32];
+    memset(out, 0, 6 * sizeof out[0]);
+    int k = myl_topo_poll(t, ev, 32);
+    for (int i = 0; i < k; i++)
+        if (ev[i].role == role && ev[i].index == index && ev[i].kind < 6)
+            out[ev[i].kind]++;
+}
+
+static void test_membership(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("member");
+    c.counts[1] = 2;
+    myl_topo *t = open_owner(&c);
+    assert_int_equal(myl_topo_wait_ready(t, 10000000), MYL_ETIMEDOUT);
+    assert_false(myl_topo_is_alive(t, 1, 0));
+    assert_true(myl_topo_is_alive(t, 0, 0)); /* itself */
+    myl_topo *w0, *w1, *dup;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w0), 0);
+    assert_int_equal(myl_topo_count(w0, 1), 2);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &dup), MYL_EEXIST); /* alive */
+    assert_int_equal(myl_topo_member_state(t, 1, 0), MYL_TOPO_MEMBER_JOINING);
+    assert_int_equal(count_events(t, MYL_TOPO_EV_JOINED, 1, 0), 0); /* not ready yet */
+    assert_int_equal(myl_topo_ready(w0), 0);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w1), 0);
+    assert_int_equal(myl_topo_ready(w1), 0);
+    assert_int_equal(myl_topo_wait_ready(t, INT64_C(5000000000)), 0);
+    assert_int_equal(myl_topo_wait_ready(w1, INT64_C(5000000000)), 0);
+    assert_true(myl_topo_is_alive(t, 1, 0));
+    assert_true(myl_topo_last_seen(t, 1, 1) > 0);
+    myl_topo_beat(w1);
+    assert_int_equal(count_events(t, MYL_TOPO_EV_JOINED, 1, 1), 1); /* queued by wait_ready */
+    myl_topo_close(w1);
+    assert_int_equal(count_events(t, MYL_TOPO_EV_LEFT, 1, 1), 1);
+    assert_false(myl_topo_is_alive(t, 1, 1));
+    /* A rejoin of the same index is a new incarnation: JOINED again. */
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w1), 0);
+    assert_int_equal(myl_topo_ready(w1), 0);
+    assert_int_equal(count_events(t, MYL_TOPO_EV_JOINED, 1, 1), 1);
+    assert_true(myl_topo_is_alive(t, 1, 1));
+    assert_int_equal(myl_topo_check(w0), 0);
+    /* The owner's close: a shutdown every member sees. */
+    myl_topo_close(t);
+    assert_true(myl_topo_is_shut(w0));
+    assert_int_equal(myl_topo_check(w0), MYL_ECLOSED);
+    myl_topo_event ev[4];
+    assert_int_equal(myl_topo_poll(w1, ev, 4), 1);
+    assert_int_equal(ev[0].kind, MYL_TOPO_EV_LEFT);
+    assert_int_equal(ev[0].role, 0);
+    myl_topo_close(w0);
+    myl_topo_close(w1);
+}
+
+/* A child joins, ready, and dies without leaving. */
+static pid_t child_member(const myl_topo_cfg *c, uint32_t index, bool wait_exit)
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        myl_topo *w;
+        int rc = myl_topo_open(&topo_desc, c, 1, index, &w);
+        if (rc == 0)
+            rc = myl_topo_ready(w);
+        char b = rc == 0 ? 1 : 0;
+        (void)!write(p[1], &b, 1);
+        _exit(0);
+    }
+    char b = 0;
+    assert_int_equal(read(p[0], &b, 1), 1);
+    assert_int_equal(b, 1);
+    close(p[0]);
+    close(p[1]);
+    if (wait_exit)
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+    return pid;
+}
+
+static void on_alert(void *arg, const myl_topo_event *ev)
+{
+    (void)ev;
+    *(int *)arg += 1;
+}
+
+static void test_policies(void **state)
+{
+    (void)state;
+    /* error: DEAD makes the checks fail until the member rejoins. */
+    myl_topo_cfg c = base_cfg("pol");
+    int count = 0;
+    c.counts[1] = 2;
+    c.liveness.on_dead = MYL_LIVE_ERROR;
+    c.liveness.alert = on_alert;
+    c.liveness.alert_arg = &count;
+    myl_topo *t = open_owner(&c);
+    child_member(&c, 0, true);
+    uint32_t k[6];
+    kinds(t, 1, 0, k);
+    assert_int_equal(k[MYL_TOPO_EV_JOINED], 1);
+    assert_int_equal(k[MYL_TOPO_EV_DEAD], 1);
+    assert_int_equal(count, 2); /* the alert saw both */
+    assert_int_equal(myl_topo_check(t), MYL_EPEERDEAD);
+    assert_int_equal(myl_topo_member_state(t, 1, 0), MYL_TOPO_MEMBER_DEAD);
+    /* Rejoin (this process, same index): the error ends. */
+    myl_topo *w;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), 0);
+    assert_int_equal(myl_topo_ready(w), 0);
+    assert_int_equal(count_events(t, MYL_TOPO_EV_JOINED, 1, 0), 1);
+    assert_int_equal(myl_topo_check(t), 0);
+    myl_topo_close(w);
+    myl_topo_close(t);
+
+    /* shutdown: DEAD shuts the instance down. */
+    c = base_cfg("pol2");
+    c.counts[1] = 2;
+    c.liveness.on_dead = MYL_LIVE_SHUTDOWN;
+    t = open_owner(&c);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w), 0);
+    child_member(&c, 0, true);
+    kinds(t, 1, 0, k);
+    assert_int_equal(k[MYL_TOPO_EV_DEAD], 1);
+    assert_true(myl_topo_is_shut(t));
+    assert_int_equal(myl_topo_check(w), MYL_ECLOSED);
+    myl_topo_close(w);
+    myl_topo_close(t);
+
+    /* evict (default): the dead member's consumer entries go. */
+    c = base_cfg("pol3");
+    c.counts[1] = 1;
+    c.liveness.grace_ns = 0;
+    t = open_owner(&c);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        myl_topo *cw;
+        myl_consumer *cc;
+        char id[MYL_ID_MAX];
+        int rc = myl_topo_open(&topo_desc, &c, 1, 0, &cw);
+        myl_topo_member_id(cw, 1, 0, id, sizeof id);
+        if (rc == 0)
+            rc = myl_consumer_open(myl_topo_ring(cw, TOPO_R_REQUESTS, 0), id, NULL, &cc);
+        if (rc == 0)
+            rc = myl_topo_ready(cw);
+        char b = rc == 0;
+        (void)!write(p[1], &b, 1);
+        _exit(0);
+    }
+    char b = 0;
+    assert_int_equal(read(p[0], &b, 1), 1);
+    assert_int_equal(b, 1);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    myl_ring *rq = myl_topo_ring(t, TOPO_R_REQUESTS, 0);
+    myl_ring_stats rs;
+    myl_ring_stats_get(rq, &rs);
+    assert_int_equal(rs.consumers, 1); /* dead, still registered */
+    kinds(t, 1, 0, k);
+    assert_int_equal(k[MYL_TOPO_EV_DEAD], 1);
+    myl_ring_stats_get(rq, &rs);
+    assert_int_equal(rs.consumers, 0); /* evicted */
+    myl_consumer_stats cs;
+    assert_int_equal(myl_ring_consumer_stats(rq, 0, &cs), 0);
+    assert_int_equal(cs.state, MYL_ENTRY_EVICTED);
+    assert_string_equal(cs.id, "workers.0");
+    assert_int_equal(myl_topo_pick(t, TOPO_R_REQUESTS, 0), MYL_EPEERDEAD);
+    myl_topo_close(t);
+    close(p[0]);
+    close(p[1]);
+}
+
+static void test_pick(void **state)
+{
+    (void)state;
+    myl_topo_route_desc routes[4];
+    memcpy(routes, topo_routes, sizeof routes);
+    myl_topo_desc d = topo_desc;
+    d.routes = routes;
+    routes[0].partition = MYL_PART_ROUND_ROBIN;
+    routes[2].shape = MYL_ROUTE_PARTITIONED;
+    routes[2].partition = MYL_PART_HASH;
+    myl_topo_cfg c = base_cfg("pick");
+    c.counts[1] = 4;
+    c.track = 1;
+    myl_topo *t;
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), 0);
+    assert_int_equal(myl_topo_pick(t, 0, 0), MYL_EPEERDEAD); /* nobody up */
+    myl_topo *w[4];
+    for (uint32_t i = 0; i < 4; i++) {
+        assert_int_equal(myl_topo_open(&d, &c, 1, i, &w[i]), 0);
+        assert_int_equal(myl_topo_ready(w[i]), 0);
+    }
+    assert_int_equal(myl_topo_wait_ready(t, INT64_C(5000000000)), 0);
+    /* Round robin. */
+    int seen[4] = {0};
+    for (int i = 0; i < 8; i++) {
+        int dst = myl_topo_pick(t, 0, 0);
+        assert_true(dst >= 0 && dst < 4);
+        seen[dst]++;
+    }
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(seen[i], 2);
+    /* Hash: the same key, the same destination; a member not up is
+     * skipped (the next one). */
+    int h = myl_topo_pick(t, 2, 12345);
+    assert_int_equal(h, (int)(12345 % 4));
+    assert_int_equal(myl_topo_pick(t, 2, 12345), h);
+    myl_topo_close(w[h]);
+    myl_topo_event ev[8];
+    assert_true(myl_topo_poll(t, ev, 8) >= 1);
+    assert_int_equal(myl_topo_pick(t, 2, 12345), (h + 1) % 4);
+    for (int i = 0; i < 8; i++)
+        assert_int_not_equal(myl_topo_pick(t, 0, 0), h);
+    /* Least loaded, by outstanding (tracked) messages. */
+    myl_topo_close(t);
+    for (uint32_t i = 0; i < 4; i++)
+        if ((int)i != h)
+            myl_topo_close(w[i]);
+    c = base_cfg("pick2");
+    c.counts[1] = 3;
+    c.track = 1;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), 0);
+    for (uint32_t i = 0; i < 3; i++) {
+        assert_int_equal(myl_topo_open(&topo_desc, &c, 1, i, &w[i]), 0);
+        assert_int_equal(myl_topo_ready(w[i]), 0);
+    }
+    assert_int_equal(myl_topo_wait_ready(t, INT64_C(5000000000)), 0);
+    uint64_t msg = 7;
+    assert_int_equal(myl_topo_track(t, 1, 0, 1, &msg, sizeof msg), 0);
+    assert_int_equal(myl_topo_track(t, 1, 0, 2, &msg, sizeof msg), 0);
+    assert_int_equal(myl_topo_track(t, 1, 1, 3, &msg, sizeof msg), 0);
+    assert_int_equal(myl_topo_pick(t, TOPO_R_REQUESTS, 0), 2);
+    assert_int_equal(myl_topo_track(t, 1, 2, 4, &msg, sizeof msg), 0);
+    assert_int_equal(myl_topo_track(t, 1, 2, 5, &msg, sizeof msg), 0);
+    assert_int_equal(myl_topo_pick(t, TOPO_R_REQUESTS, 0), 1);
+    for (uint32_t i = 0; i < 3; i++)
+        myl_topo_close(w[i]);
+    myl_topo_close(t);
+}
+
+struct resend_log {
+    uint64_t ids[16];
+    int n;
+    uint64_t refuse; /* this id: fn fails */
+    myl_topo *t;
+    uint32_t to; /* re-track under this index, or UINT32_MAX */
+};
+
+static int resend(void *arg, uint64_t id, const void *msg, size_t len)
+{
+    struct resend_log *l = arg;
+    if (id == l->refuse)
+        return MYL_EAGAIN;
+    l->ids[l->n++] = id;
+    if (l->to != UINT32_MAX)
+        return myl_topo_track(l->t, 1, l->to, id, msg, len);
+    return 0;
+}
+
+static void test_tracking(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("track");
+    c.counts[1] = 2;
+    myl_topo *t = open_owner(&c);
+    uint64_t v = 1;
+    assert_int_equal(myl_topo_track(t, 1, 0, 1, &v, sizeof v), MYL_EINVAL); /* off */
+    assert_int_equal(myl_topo_answered(t, 1), MYL_EINVAL);
+    myl_topo_close(t);
+    c.track = 3; /* at most three */
+    t = open_owner(&c);
+    for (uint64_t id = 1; id <= 3; id++)
+        assert_int_equal(myl_topo_track(t, 1, 0, id, &id, sizeof id), 0);
+    assert_int_equal(myl_topo_track(t, 1, 1, 4, &v, sizeof v), MYL_EFULL);
+    assert_int_equal(myl_topo_outstanding(t, 1, 0), 3);
+    assert_int_equal(myl_topo_answered(t, 2), 1);
+    assert_int_equal(myl_topo_answered(t, 2), 0); /* a second answer */
+    assert_int_equal(myl_topo_outstanding(t, 1, 0), 2);
+    assert_int_equal(myl_topo_track(t, 1, 1, 4, &v, sizeof v), 0);
+    /* Re-tracking moves an id. */
+    assert_int_equal(myl_topo_track(t, 1, 1, 3, &v, sizeof v), 0);
+    assert_int_equal(myl_topo_outstanding(t, 1, 0), 1);
+    assert_int_equal(myl_topo_outstanding(t, 1, 1), 2);
+    assert_int_equal(myl_topo_track(t, 1, 2, 9, &v, sizeof v), MYL_EINVAL);
+    /* Re-dispatch worker 1's: 3 refused (kept), 4 handed over. Worker 1
+     * never joined, so nothing of it is "up". */
+    struct resend_log l = {.refuse = 3, .t = t, .to = UINT32_MAX};
+    assert_int_equal(myl_topo_redispatch(t, 1, 1, resend, &l), 1);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.ids[0], 4);
+    assert_int_equal(myl_topo_outstanding(t, 1, 1), 1);
+    assert_int_equal(myl_topo_answered(t, 4), 0);
+    /* Refused again: the error. */
+    l.n = 0;
+    assert_int_equal(myl_topo_redispatch(t, 1, 1, resend, &l), MYL_EAGAIN);
+    /* Handed to worker 0 (re-tracked there). */
+    l.refuse = 0;
+    l.to = 0;
+    assert_int_equal(myl_topo_redispatch(t, 1, 1, resend, &l), 1);
+    assert_int_equal(myl_topo_outstanding(t, 1, 1), 0);
+    assert_int_equal(myl_topo_outstanding(t, 1, 0), 2);
+    assert_int_equal(myl_topo_answered(t, 3), 1);
+    assert_int_equal(myl_topo_answered(t, 1), 1);
+    assert_int_equal(myl_topo_outstanding(t, 1, 0), 0);
+    /* Many ids through a small table: the probing stays consistent. */
+    myl_topo_close(t);
+    c.track = 64;
+    t = open_owner(&c);
+    for (int round = 0; round < 50; round++) {
+        for (uint64_t id = 0; id < 64; id++)
+            assert_int_equal(myl_topo_track(t, 1, id & 1, id * 1024 + (uint64_t)round, &id, 8), 0);
+        for (uint64_t id = 0; id < 64; id += 2)
+            assert_int_equal(myl_topo_answered(t, id * 1024 + (uint64_t)round), 1);
+        for (uint64_t id = 1; id < 64; id += 2)
+            assert_int_equal(myl_topo_answered(t, id * 1024 + (uint64_t)round), 1);
+        assert_int_equal(myl_topo_outstanding(t, 1, 0) + myl_topo_outstanding(t, 1, 1), 0);
+    }
+    myl_topo_close(t);
+}
+
+MYL_TEST_MAIN("topo", cmocka_unit_test(test_names), cmocka_unit_test(test_counts),
+              cmocka_unit_test(test_bad_config), cmocka_unit_test(test_fingerprint_mismatch),
+              cmocka_unit_test(test_hostile_control), cmocka_unit_test(test_membership),
+              cmocka_unit_test(test_policies), cmocka_unit_test(test_pick),
+              cmocka_unit_test(test_tracking))
