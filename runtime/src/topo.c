@@ -979,6 +979,8 @@ static void check_member(myl_topo *t, uint32_t k, uint64_t now)
 {
     struct shadow *s = &t->sh[k];
     myl__topo_member *m = &t->members[k];
+    int looks = 0;
+again:;
     uint32_t raw = myl__load_acquire(&m->state); /* a1: pairs with T1 */
     int32_t claimant;
     uint32_t st = decode_state(raw, &claimant);
@@ -1007,9 +1009,16 @@ static void check_member(myl_topo *t, uint32_t k, uint64_t now)
     bool active = s->status == SH_UP || s->status == SH_STALLED;
     if (active && st == MYL_TOPO_MEMBER_UP) {
         if (!myl__peer_alive(s->pid, s->start_time)) {
-            /* Mark it in the table (tools, and a restart's join). */
-            if (myl__cas_strong(&m->state, &raw, MYL_TOPO_MEMBER_DEAD)) /* T1 */
-                myl__store_relaxed(&m->changed_ns, now);
+            /* Mark it in the table (tools, and a restart's join). The
+             * state may have changed since we read it: a member that left
+             * and then exited is gone, but LEFT, not DEAD (found by
+             * test_topo_mp under load); look again. T1. */
+            if (!myl__cas_strong(&m->state, &raw, MYL_TOPO_MEMBER_DEAD)) {
+                if (++looks < 3)
+                    goto again;
+                return;
+            }
+            myl__store_relaxed(&m->changed_ns, now);
             bump_members(t);
             s->status = SH_DEAD;
             s->since = now;

@@ -316,8 +316,20 @@ int td_close(td *d, bool check_left)
     int rc = 0;
     if (td_control(d, TOPO_CMD_QUIT, TOPO_ALL) < 0)
         rc = -1;
-    if (rc == 0 && check_left && td_until(d, all_left, NULL, "LEFT from every worker") < 0)
+    if (rc == 0 && check_left && td_until(d, all_left, NULL, "LEFT from every worker") < 0) {
+        size_t n = strlen(d->err);
+        for (uint32_t i = 0; i < d->n && n < sizeof d->err - 80; i++) {
+            if (d->events[MYL_TOPO_EV_LEFT][i] || d->reaped[i])
+                continue;
+            n += (size_t)snprintf(d->err + n, sizeof d->err - n,
+                                  "; worker %u: joined %u stalled %u resumed %u dead %u state %d",
+                                  i, d->events[MYL_TOPO_EV_JOINED][i],
+                                  d->events[MYL_TOPO_EV_STALLED][i],
+                                  d->events[MYL_TOPO_EV_RESUMED][i], d->events[MYL_TOPO_EV_DEAD][i],
+                                  myl_topo_member_state(d->t, TOPO_ROLE_WORKERS, i));
+        }
         rc = -1;
+    }
     for (uint32_t i = 0; i < d->n; i++) {
         int st = td_reap(d, i);
         if (st < 0 && rc == 0)
