@@ -5,6 +5,9 @@
  *   myelon-stat [--file] --sweep [PREFIX]
  *
  * NAME is a shm label (as given to myl_ring_create) or, with --file, a path.
+ * A topology's control segment (<prefix><instance>.<package.Topology>,
+ * docs/ARCHITECTURE.md, "Topologies") is shown with its member table:
+ * each member's role and index, state, pid and heartbeat age.
  * It attaches read-only (MYL_SEG_READONLY): read access to the segment is
  * enough, whoever owns it (the header is validated as for any attach), and
  * it never registers as a producer or consumer, so it does not disturb the
@@ -121,6 +124,43 @@ static void print_prom(const char *name, const myl_ring *r)
     }
 }
 
+/* A topology control segment: the control block in slot 0, checked like
+ * any input from another process before a byte of it is used. */
+static void print_topology(const myl_ring *r)
+{
+    if (r->slot_size < MYL_TOPO_CTL_OFFSET - 8 + MYL_TOPO_CTL_HEADER_SIZE || r->capacity < 2)
+        return;
+    const myl__topo_ctl *c = (const myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
+    uint64_t room = r->slot_size - (MYL_TOPO_CTL_OFFSET - 8);
+    if (c->magic != MYL_TOPO_MAGIC || c->header_size != MYL_TOPO_CTL_HEADER_SIZE ||
+        c->member_size != MYL_TOPO_MEMBER_SIZE || c->nroles == 0 ||
+        c->nroles > MYL_TOPO_MAX_ROLES || c->nmembers > (room - MYL_TOPO_CTL_HEADER_SIZE) / 64)
+        return;
+    printf("  topology     %.63s instance %.63s, %u members, owner pid %d, %s\n", c->topology,
+           c->instance, c->nmembers, c->owner_pid,
+           atomic_load_explicit(&((myl__topo_ctl *)c)->shutdown, memory_order_relaxed) ? "shut down"
+                                                                                       : "running");
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    static const char *names[] = {"free", "joining", "up", "left", "dead"};
+    printf("  %-4s %-5s %-8s %-7s %6s %14s\n", "role", "index", "state", "pid", "epoch",
+           "heartbeat age");
+    myl__topo_member *m = (myl__topo_member *)((uint8_t *)c + MYL_TOPO_CTL_HEADER_SIZE);
+    for (uint32_t i = 0; i < c->nmembers; i++) {
+        /* Relaxed: a snapshot for display. */
+        uint32_t st = atomic_load_explicit(&m[i].state, memory_order_relaxed);
+        uint64_t hb = atomic_load_explicit(&m[i].heartbeat_ns, memory_order_relaxed);
+        const char *sn = (st & MYL_TOPO_JOINING_BIT) ? "joining" : st <= 4 ? names[st] : "?";
+        char age[32] = "-";
+        if (hb && hb <= now)
+            snprintf(age, sizeof age, "%.1f ms", (double)(now - hb) / 1e6);
+        printf("  %-4u %-5u %-8s %-7d %6u %14s\n", m[i].role, m[i].index, sn,
+               atomic_load_explicit(&m[i].pid, memory_order_relaxed),
+               atomic_load_explicit(&m[i].epoch, memory_order_relaxed), age);
+    }
+}
+
 static int usage(const char *argv0)
 {
     fprintf(stderr,
@@ -199,8 +239,10 @@ int main(int argc, char **argv)
             }
             if (prom)
                 print_prom(argv[i], r);
-            else
+            else {
                 print_human(argv[i], r);
+                print_topology(r);
+            }
             myl_ring_close(r);
         }
         if (fflush(stdout) != 0)

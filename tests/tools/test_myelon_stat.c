@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "myelon/myelon.h"
+#include "topo_common.h"
 
 static char *run(const char *args)
 {
@@ -126,6 +127,37 @@ static void test_stat_sweep(void **state)
     assert_int_equal(myl_ring_unlink(MYL_BACKING_SHM, live), 0);
 }
 
+/* A topology's control segment: its members and their heartbeats. */
+static void test_stat_topology(void **state)
+{
+    (void)state;
+    myl_topo_cfg c;
+    myl_topo_cfg_init(&c);
+    char inst[64];
+    snprintf(inst, sizeof inst, "stat%d", (int)getpid());
+    c.instance = inst;
+    c.counts[1] = 2;
+    myl_topo *t, *w;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), 0);
+    assert_int_equal(myl_topo_ready(t), 0);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w), 0);
+    assert_int_equal(myl_topo_ready(w), 0);
+    char name[128], line[160];
+    myl_topo_segment_name(t, UINT32_MAX, 0, name, sizeof name);
+    const char *out = run(name);
+    snprintf(line, sizeof line, "topology     test.Fabric instance %s, 3 members, owner pid %d",
+             inst, (int)getpid());
+    assert_non_null(strstr(out, line));
+    assert_non_null(strstr(out, "running"));
+    /* scheduler.0 up, workers.0 free, workers.1 up; heartbeats shown */
+    assert_non_null(strstr(out, "  0    0     up"));
+    assert_non_null(strstr(out, "  1    0     free"));
+    assert_non_null(strstr(out, "  1    1     up"));
+    assert_non_null(strstr(out, " ms\n"));
+    myl_topo_close(w);
+    myl_topo_close(t);
+}
+
 MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
               cmocka_unit_test(test_stat_missing_ring), cmocka_unit_test(test_stat_readonly),
-              cmocka_unit_test(test_stat_sweep))
+              cmocka_unit_test(test_stat_sweep), cmocka_unit_test(test_stat_topology))
