@@ -675,16 +675,18 @@ static int open_owner(myl_topo *t, const myl_topo_cfg *cfg, uint64_t deadline)
             return rc;
     }
     set_first(t);
+    /* A live owner of this instance holds its names (the rings' first):
+     * MYL_EEXIST, as for a member that is alive already. */
     int rc = open_rings(t, deadline);
     if (rc < 0)
-        return rc;
+        return rc == -EEXIST ? MYL_EEXIST : rc;
     char name[256];
     myl_ring_opts o;
-    if ((rc = fmt_name(t, UINT32_MAX, 0, name, sizeof name)) < 0)
+    if (fmt_name(t, UINT32_MAX, 0, name, sizeof name) < 0)
         return MYL_ENAME;
     ctl_opts(t, name, &o);
     if ((rc = myl__ring_create_init(&o, ctl_init, t, &t->ctl_ring)) < 0)
-        return rc;
+        return rc == -EEXIST ? MYL_EEXIST : rc;
     map_ctl(t);
     t->owner_pid = t->ctl->owner_pid;
     t->owner_start = t->ctl->owner_start_time;
@@ -696,7 +698,7 @@ static int open_member(myl_topo *t, uint64_t deadline)
     char name[256];
     myl_ring_opts o;
     int rc;
-    if ((rc = fmt_name(t, UINT32_MAX, 0, name, sizeof name)) < 0)
+    if (fmt_name(t, UINT32_MAX, 0, name, sizeof name) < 0)
         return MYL_ENAME;
     ctl_opts(t, name, &o);
     for (;;) {
@@ -755,8 +757,9 @@ int myl_topo_open(const myl_topo_desc *desc, const myl_topo_cfg *cfg, uint32_t r
     if (rc < 0)
         goto fail;
     t->me = t->first[role] + index;
-    t->sh = calloc(t->nmembers, sizeof *t->sh);
-    t->outst = calloc(t->nmembers, sizeof *t->outst);
+    /* nmembers >= 1: the owner's count is 1 (validated counts). */
+    t->sh = calloc(t->nmembers ? t->nmembers : 1, sizeof *t->sh);
+    t->outst = calloc(t->nmembers ? t->nmembers : 1, sizeof *t->outst);
     if (!t->sh || !t->outst) {
         rc = -ENOMEM;
         goto fail;

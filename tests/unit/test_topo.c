@@ -224,6 +224,9 @@ static void test_fingerprint_mismatch(void **state)
     (void)state;
     myl_topo_cfg c = base_cfg("fp");
     myl_topo *t = open_owner(&c);
+    myl_topo *t2 = NULL;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t2), MYL_EEXIST); /* a live owner */
+    assert_null(t2);
     myl_topo_desc other = topo_desc;
     other.fingerprint ^= 1;
     myl_topo *w = NULL;

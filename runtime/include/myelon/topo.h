@@ -142,7 +142,9 @@ typedef struct myl_topo_cfg {
     myl_liveness liveness;
 } myl_topo_cfg;
 
-typedef struct myl_topo myl_topo; /* opaque */
+/* Opaque. A handle is used by one thread at a time; one process may hold
+ * several (of different members). */
+typedef struct myl_topo myl_topo;
 
 /* Defaults for every field. */
 MYL_API void myl_topo_cfg_init(myl_topo_cfg *cfg);
