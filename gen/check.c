@@ -14,6 +14,7 @@
 #include "myelon/group.h"  /* MYL_GROUP_MAX */
 #include "myelon/layout.h" /* MYL_MAX_SLOT_SIZE, MYL_MAX_CAPACITY */
 #include "myelon/ring.h"   /* MYL_PRODUCERS_*, MYL_MODE_*, MYL_WAIT_*, MYL_BACKING_* */
+#include "myelon/topo.h"   /* MYL_TOPO_MAX_* */
 #include "mylc.h"
 
 /* myelonc's limits that are the runtime's (myelon/layout.h, group.h). */
@@ -1311,7 +1312,8 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 static mylc_role *role_get(mylc_ctx *c, mylc_decl *d, mylc_str name, uint32_t off, bool *created)
 {
     mylc_role **t = &d->roles;
-    for (; *t; t = &(*t)->next)
+    uint32_t i = 0;
+    for (; *t; t = &(*t)->next, i++)
         if (mylc_str_same((*t)->name, name)) {
             *created = false;
             return *t;
@@ -1320,20 +1322,319 @@ static mylc_role *role_get(mylc_ctx *c, mylc_decl *d, mylc_str name, uint32_t of
     r->name = name;
     r->off = off;
     r->count = 1;
+    r->min = 1;
+    r->max = 0; /* not given: check_topology sets the default */
+    r->index = i;
     *t = r;
     *created = true;
     return r;
 }
 
+/* A role's count and bounds: "[COUNT] [min N] [max N]". */
+static void role_bounds(mylc_ctx *c, mylc_schema *s, mylc_prop *p, mylc_role *r)
+{
+    bool has_count = false, has_min = false, has_max = false;
+    for (mylc_value *v = p->args; v; v = v->next) {
+        uint64_t n;
+        if (v->kind == MYLC_V_INT && v == p->args) {
+            if (!parse_uint(c, s, v, false, &n))
+                return;
+            if (n < 1 || n > MYLC_MAX_ROLE_COUNT) {
+                ERR(c, s, v->off, "role count must be from 1 to %d", MYLC_MAX_ROLE_COUNT);
+                return;
+            }
+            r->count = n;
+            has_count = true;
+            continue;
+        }
+        bool is_min = v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "min");
+        bool is_max = v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "max");
+        if (!is_min && !is_max) {
+            ERR(c, s, v->off,
+                "unexpected '%.*s' in role '%.*s' (expected its count, 'min N' or 'max N')",
+                (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, S(p->key));
+            return;
+        }
+        if ((is_min && has_min) || (is_max && has_max)) {
+            ERR(c, s, v->off, "'%.*s' given twice for role '%.*s'", S(v->text), S(p->key));
+            return;
+        }
+        if (!v->next) {
+            ERR(c, s, v->off, "'%.*s' needs a number ('%.*s N')", S(v->text), S(v->text));
+            return;
+        }
+        v = v->next;
+        if (!parse_uint(c, s, v, false, &n))
+            return;
+        if (n < 1 || n > MYLC_MAX_ROLE_COUNT) {
+            ERR(c, s, v->off, "role bound must be from 1 to %d", MYLC_MAX_ROLE_COUNT);
+            return;
+        }
+        if (is_min) {
+            r->min = n;
+            has_min = true;
+        } else {
+            r->max = n;
+            has_max = true;
+        }
+    }
+    if (!has_count && has_min)
+        r->count = r->min;
+}
+
+/* The message type a route's channel carries, or NULL for bytes. */
+static mylc_decl *route_type(const mylc_route *rt)
+{
+    return rt->channel->chan.has_carries ? rt->channel->chan.carries.decl : NULL;
+}
+
+/* The integer field name of a route's message type (partitioned hash
+ * <field>, track <field>), or NULL after an error. */
+static mylc_field *route_field(mylc_ctx *c, mylc_schema *s, mylc_route *rt, mylc_value *v,
+                               const char *what)
+{
+    mylc_decl *t = route_type(rt);
+    if (!t) {
+        ERR(c, s, v->off, "%s needs a message type with fields: channel '%.*s' carries bytes", what,
+            S(rt->channel->name));
+        return NULL;
+    }
+    for (mylc_field *f = t->fields; f; f = f->next) {
+        if (!mylc_str_same(f->name, v->text))
+            continue;
+        mylc_builtin b =
+            f->type.base == MYLC_T_NAMED && f->type.decl && f->type.decl->kind == MYLC_D_ENUM
+                ? f->type.decl->under.base
+                : f->type.base;
+        if (f->type.shape != MYLC_SHAPE_PLAIN || !mylc_builtin_is_int(b)) {
+            ERR(c, s, v->off, "%s field '%.*s' of '%.*s' must be an integer", what, S(v->text),
+                S(t->name));
+            NOTE(c, t->schema, f->off, "declared here");
+            return NULL;
+        }
+        if (f->deprecated) {
+            ERR(c, s, v->off, "%s field '%.*s' of '%.*s' is deprecated", what, S(v->text),
+                S(t->name));
+            return NULL;
+        }
+        return f;
+    }
+    ERR(c, s, v->off, "%s field '%.*s': '%.*s' has no such field", what,
+        (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, S(t->name));
+    return NULL;
+}
+
+static const char *const route_shape_words[] = {"direct", "broadcast", "shared", "partitioned"};
+
+/* The options after a route's channel: broadcast | shared | partitioned
+ * [round_robin | hash <field> | least_loaded] | track <field>. */
+static void route_options(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_route *rt, mylc_value *v)
+{
+    mylc_value *shape_at = NULL, *track_at = NULL;
+    for (; v; v = v->next) {
+        mylc_route_shape sh = MYLC_RS_DIRECT;
+        if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "broadcast"))
+            sh = MYLC_RS_BROADCAST;
+        else if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "shared"))
+            sh = MYLC_RS_SHARED;
+        else if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "partitioned"))
+            sh = MYLC_RS_PARTITIONED;
+        if (sh != MYLC_RS_DIRECT) {
+            if (shape_at) {
+                ERR(c, s, v->off, "a route has one shape: '%.*s' after '%.*s'", S(v->text),
+                    S(shape_at->text));
+                return;
+            }
+            shape_at = v;
+            rt->shape = sh;
+            if (sh != MYLC_RS_PARTITIONED || !v->next || v->next->kind != MYLC_V_IDENT)
+                continue;
+            mylc_value *w = v->next;
+            if (mylc_str_eq(w->text, "round_robin")) {
+                v = w;
+            } else if (mylc_str_eq(w->text, "least_loaded")) {
+                rt->partition = MYLC_PART_LEAST_LOADED;
+                v = w;
+            } else if (mylc_str_eq(w->text, "hash")) {
+                rt->partition = MYLC_PART_HASH;
+                v = w;
+                if (!w->next || w->next->kind != MYLC_V_IDENT) {
+                    ERR(c, s, w->off, "'hash' needs the key field ('partitioned hash <field>')");
+                    return;
+                }
+                v = w->next;
+                rt->key = route_field(c, s, rt, v, "hash key");
+            }
+            continue;
+        }
+        if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "track")) {
+            if (track_at) {
+                ERR(c, s, v->off, "'track' given twice");
+                return;
+            }
+            track_at = v;
+            if (!v->next || v->next->kind != MYLC_V_IDENT) {
+                ERR(c, s, v->off, "'track' needs the id field ('track <field>')");
+                return;
+            }
+            v = v->next;
+            rt->track = route_field(c, s, rt, v, "track");
+            continue;
+        }
+        if (v->kind == MYLC_V_IDENT &&
+            (mylc_str_eq(v->text, "round_robin") || mylc_str_eq(v->text, "least_loaded") ||
+             mylc_str_eq(v->text, "hash"))) {
+            ERR(c, s, v->off, "'%.*s' chooses among destinations: it follows 'partitioned'",
+                S(v->text));
+            return;
+        }
+        ERR(c, s, v->off,
+            "unknown route option '%.*s' (expected broadcast, shared, partitioned or track)",
+            (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p);
+        return;
+    }
+    if (track_at && rt->from->index != 0)
+        ERR(c, s, track_at->off,
+            "only routes from the owner role (the first, '%.*s') can be tracked: the owner keeps "
+            "the unanswered messages",
+            S(d->roles->name));
+    else if (track_at && rt->shape != MYLC_RS_DIRECT && rt->shape != MYLC_RS_PARTITIONED)
+        ERR(c, s, track_at->off,
+            "a %s route cannot be tracked: only direct and partitioned routes have one "
+            "destination per message",
+            route_shape_words[rt->shape]);
+}
+
+/* What a route's channel must be: one ring (lanes and size classes are
+ * groups), able to take the route's producers. */
+static void route_channel(mylc_ctx *c, mylc_schema *s, mylc_route *rt, uint32_t off)
+{
+    const mylc_channel *ch = &rt->channel->chan;
+    if (ch->shape == MYLC_CS_LANES || ch->shape == MYLC_CS_CLASSES) {
+        ERR(c, s, off,
+            "channel '%.*s' (%s) is not supported in a topology yet: a route needs a channel over "
+            "one ring",
+            S(rt->channel->name), ch->shape == MYLC_CS_LANES ? "lanes" : "size classes");
+        return;
+    }
+    if (rt->shape == MYLC_RS_SHARED && ch->mode == MYL_MODE_LOSSY)
+        ERR(c, s, off,
+            "a shared route has several producers on one ring, which a lossy channel ('%.*s') "
+            "cannot have",
+            S(rt->channel->name));
+}
+
+/* The names a route's calls use in its roles' APIs: the channel's name,
+ * made unique per role with the other role's name. */
+static const char *cstr_of(mylc_ctx *c, mylc_str n)
+{
+    return mylc_strdup(&c->arena, n.p, n.n);
+}
+
+static void route_names(mylc_ctx *c, mylc_decl *d)
+{
+    for (mylc_route *rt = d->routes; rt; rt = rt->next) {
+        mylc_str ch = rt->channel->name;
+        const char *chn = mylc_strdup(&c->arena, ch.p, ch.n);
+        rt->name = mylc_name_join(
+            c, mylc_name_join(c, cstr_of(c, rt->from->name), cstr_of(c, rt->to->name)), chn);
+        bool out_twice = false, in_twice = false;
+        for (mylc_route *q = d->routes; q; q = q->next) {
+            if (q == rt || q->channel != rt->channel)
+                continue;
+            if (q->from == rt->from && q->to != rt->to)
+                out_twice = true;
+            if (q->to == rt->to && q->from != rt->from)
+                in_twice = true;
+        }
+        rt->out_name =
+            out_twice ? mylc_name_join(c, chn, mylc_name_join(c, "to", cstr_of(c, rt->to->name)))
+                      : chn;
+        rt->in_name =
+            in_twice ? mylc_name_join(c, chn, mylc_name_join(c, "from", cstr_of(c, rt->from->name)))
+                     : chn;
+    }
+}
+
+/* The C names of a topology's endpoints (emit_topo.c writes them): the
+ * descriptor, role and route constants, and per role its type, calls and
+ * the static helpers of the source file. */
+static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+#define CLAIM(n, what) mylc_name_reserve(c, (n), s->file, d->off, (what))
+    const char *t = d->cname;
+    CLAIM(t, "topology");
+    CLAIM(mylc_name_join(c, t, "desc"), "topology");
+    CLAIM(mylc_name_join(c, t, "now"), "topology helper");
+    CLAIM(mylc_name_join(c, t, "idle"), "topology helper");
+    CLAIM(mylc_name_join(c, t, "hash"), "topology helper");
+    CLAIM(mylc_name_join(c, t, "roles"), "topology helper");
+    CLAIM(mylc_name_join(c, t, "routes"), "topology helper");
+    for (mylc_role *r = d->roles; r; r = r->next)
+        CLAIM(mylc_name_join(c, mylc_name_join(c, t, "ROLE"), cstr_of(c, r->name)), "role");
+    for (mylc_route *rt = d->routes; rt; rt = rt->next)
+        CLAIM(mylc_name_join(c, mylc_name_join(c, t, "ROUTE"), rt->name), "route");
+    for (mylc_role *r = d->roles; r; r = r->next) {
+        const char *ty = mylc_name_join(c, t, cstr_of(c, r->name));
+        CLAIM(ty, "topology role");
+        static const char *const calls[] = {"open", "close", "handlers", "poll", "events", NULL};
+        for (const char *const *k = calls; *k; k++)
+            CLAIM(mylc_name_join(c, ty, *k), "topology role");
+        bool tracked = false;
+        for (mylc_route *rt = d->routes; rt; rt = rt->next) {
+            if (rt->from == r) {
+                tracked = tracked || rt->track;
+                bool fb = rt->channel->chan.codec == MYLC_CODEC_FLATBUFFERS;
+                const char *to = rt->shape == MYLC_RS_DIRECT && rt->to->max > 1 ? "_to" : "";
+                const char *n = rt->out_name;
+                CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "send", n)), "route call");
+                if (*to)
+                    CLAIM(mylc_name_join(c, ty,
+                                         mylc_name_join(c, "send", mylc_name_join(c, n, "to"))),
+                          "route call");
+                if (fb) {
+                    CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "begin", n)), "route call");
+                    if (*to)
+                        CLAIM(mylc_name_join(
+                                  c, ty, mylc_name_join(c, "begin", mylc_name_join(c, n, "to"))),
+                              "route call");
+                    CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "commit", n)), "route call");
+                }
+                if (rt->track)
+                    CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "resend", n)), "route helper");
+            }
+            if (rt->to == r)
+                CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "recv", rt->in_name)),
+                      "route helper");
+        }
+        if (tracked)
+            CLAIM(mylc_name_join(c, ty, "redispatch"), "topology role");
+    }
+#undef CLAIM
+}
+
+static bool role_name_ok(mylc_str n)
+{
+    for (uint32_t i = 0; i < n.n; i++) {
+        char ch = n.p[i];
+        if (!((ch >= 'a' && ch <= 'z') || ch == '_' || (i && ch >= '0' && ch <= '9')))
+            return false;
+    }
+    return n.n > 0;
+}
+
 static void check_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
-    /* topologies are not emitted yet: the name is kept for them */
-    mylc_name_reserve(c, d->cname, s->file, d->off, "topology");
     /* Declared roles first, so routes may name them in any order. */
     for (mylc_prop *p = d->props; p && !c->stop; p = p->next) {
         if (p->route)
             continue;
         check_member_name(c, s, p->key, p->off, "role");
+        if (!role_name_ok(p->key))
+            ERR(c, s, p->off,
+                "role name '%.*s' must be lower case letters, digits and '_' (it names "
+                "environment variables and member ids)",
+                S(p->key));
         bool created;
         mylc_role *r = role_get(c, d, p->key, p->off, &created);
         if (!created) {
@@ -1341,17 +1642,32 @@ static void check_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             NOTE(c, s, r->off, "first declared here");
             continue;
         }
-        if (!p->args)
+        r->declared = true;
+        if (p->args)
+            role_bounds(c, s, p, r);
+    }
+    /* Bounds: default [1, MYLC_MAX_ROLE_COUNT]; the owner (role 0) has one
+     * instance, always. */
+    for (mylc_role *r = d->roles; r; r = r->next) {
+        if (r->index == 0 && (r->count > 1 || r->max > 1)) {
+            ERR(c, s, r->off,
+                "the owner role '%.*s' (the first declared) has exactly one instance: it "
+                "creates the topology's rings",
+                S(r->name));
+            r->count = r->min = r->max = 1;
             continue;
-        uint64_t n;
-        if (!one_arg(c, s, p) || !parse_uint(c, s, p->args, false, &n))
-            continue;
-        if (n < 1 || n > MYLC_MAX_ROLE_COUNT)
-            ERR(c, s, p->args->off, "role count must be from 1 to %d", MYLC_MAX_ROLE_COUNT);
-        else
-            r->count = n;
+        }
+        if (!r->max)
+            r->max = r->index == 0 ? 1 : MYLC_MAX_ROLE_COUNT;
+        if (r->min > r->count || r->count > r->max)
+            ERR(c, s, r->off,
+                "role '%.*s': count %llu is not within its bounds [%llu, %llu] (min <= count <= "
+                "max)",
+                S(r->name), (unsigned long long)r->count, (unsigned long long)r->min,
+                (unsigned long long)r->max);
     }
     mylc_route **tail = &d->routes;
+    uint32_t nroutes = 0;
     for (mylc_prop *p = d->props; p && !c->stop; p = p->next) {
         if (!p->route)
             continue;
@@ -1377,23 +1693,45 @@ static void check_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             ERR(c, s, v->off, "'%.*s' is %s, not a channel", S(v->text), a_kind(rt->channel));
             continue;
         }
-        for (v = v->next; v; v = v->next) {
-            if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "broadcast"))
-                rt->broadcast = true;
-            else
-                ERR(c, s, v->off, "unknown route option '%.*s' (expected broadcast)",
-                    (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p);
-        }
-        for (mylc_route *q = d->routes; q; q = q->next)
+        route_options(c, s, d, rt, v->next);
+        route_channel(c, s, rt, v->off);
+        bool dup = false;
+        for (mylc_route *q = d->routes; q && !dup; q = q->next)
             if (q->from == rt->from && q->to == rt->to && q->channel == rt->channel) {
                 ERR(c, s, p->off, "duplicate route");
                 NOTE(c, s, q->off, "first given here");
+                dup = true;
             }
+        if (dup)
+            continue;
+        for (mylc_route *q = d->routes; q && rt->track; q = q->next)
+            if (q->track && q->to == rt->to) {
+                ERR(c, s, p->off,
+                    "a second tracked route to role '%.*s': re-dispatch resends a member's "
+                    "unanswered messages on the one tracked route to its role",
+                    S(rt->to->name));
+                NOTE(c, s, q->off, "first given here");
+            }
+        rt->index = nroutes++;
         *tail = rt;
         tail = &rt->next;
     }
+    for (mylc_role *r = d->roles; r; r = r->next)
+        if (!r->max) /* named by a route only */
+            r->max = r->index == 0 ? 1 : MYLC_MAX_ROLE_COUNT;
     if (!d->routes && !c->stop)
         ERR(c, s, d->off, "topology '%.*s' has no routes", S(d->name));
+    uint32_t nroles = 0;
+    for (mylc_role *r = d->roles; r; r = r->next)
+        nroles++;
+    if (nroles > MYL_TOPO_MAX_ROLES)
+        ERR(c, s, d->off, "topology '%.*s' has %u roles, more than %u", S(d->name), nroles,
+            MYL_TOPO_MAX_ROLES);
+    if (nroutes > MYL_TOPO_MAX_ROUTES)
+        ERR(c, s, d->off, "topology '%.*s' has %u routes, more than %u", S(d->name), nroutes,
+            MYL_TOPO_MAX_ROUTES);
+    route_names(c, d);
+    claim_topology_names(c, s, d);
 }
 
 static bool stage_word(mylc_str w)
@@ -1567,13 +1905,15 @@ void mylc_check(mylc_ctx *c, mylc_schema *s)
             check_channel(c, s, d);
             break;
         case MYLC_D_TOPOLOGY:
-            check_topology(c, s, d);
-            break;
+            break; /* below: routes need their channels checked */
         case MYLC_D_PIPELINE:
             check_pipeline(c, s, d);
             break;
         }
     }
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
+        if (d->kind == MYLC_D_TOPOLOGY)
+            check_topology(c, s, d);
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
         if (d->kind == MYLC_D_TABLE || d->kind == MYLC_D_STRUCT)
             check_enum_zero(c, s, d);

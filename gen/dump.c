@@ -168,12 +168,21 @@ void mylc_dump_schema(mylc_schema *s, mylc_buf *out)
         case MYLC_D_TOPOLOGY:
             mylc_buf_putc(out, '\n');
             for (mylc_role *r = d->roles; r; r = r->next)
-                mylc_buf_printf(out, "  role %.*s x%llu\n", S(r->name),
-                                (unsigned long long)r->count);
-            for (mylc_route *r = d->routes; r; r = r->next)
-                mylc_buf_printf(out, "  route %.*s -> %.*s : %.*s%s\n", S(r->from->name),
-                                S(r->to->name), S(r->channel->name),
-                                r->broadcast ? " broadcast" : "");
+                mylc_buf_printf(out, "  role %.*s x%llu [%llu, %llu]\n", S(r->name),
+                                (unsigned long long)r->count, (unsigned long long)r->min,
+                                (unsigned long long)r->max);
+            for (mylc_route *r = d->routes; r; r = r->next) {
+                static const char *const shapes[] = {"", " broadcast", " shared", " partitioned"};
+                static const char *const parts[] = {" round_robin", " hash", " least_loaded"};
+                mylc_buf_printf(out, "  route %.*s -> %.*s : %.*s%s%s", S(r->from->name),
+                                S(r->to->name), S(r->channel->name), shapes[r->shape],
+                                r->shape == MYLC_RS_PARTITIONED ? parts[r->partition] : "");
+                if (r->key)
+                    mylc_buf_printf(out, " %.*s", S(r->key->name));
+                if (r->track)
+                    mylc_buf_printf(out, " track %.*s", S(r->track->name));
+                mylc_buf_printf(out, " (%s)\n", r->name);
+            }
             break;
         case MYLC_D_PIPELINE:
             mylc_buf_printf(out, " input %.*s\n", d->input ? (int)d->input->name.n : 0,

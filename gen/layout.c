@@ -358,13 +358,23 @@ void mylc_canonical_decl(mylc_decl *d, mylc_buf *b)
         qname(b, d);
         mylc_buf_putc(b, '{');
         for (mylc_role *r = d->roles; r; r = r->next)
-            mylc_buf_printf(b, "%.*s=%llu;", (int)r->name.n, r->name.p,
-                            (unsigned long long)r->count);
+            mylc_buf_printf(b, "%.*s=%llu[%llu,%llu];", (int)r->name.n, r->name.p,
+                            (unsigned long long)r->count, (unsigned long long)r->min,
+                            (unsigned long long)r->max);
         for (mylc_route *r = d->routes; r; r = r->next) {
+            static const char *const shapes[] = {"", " broadcast", " shared", " partitioned"};
+            static const char *const parts[] = {" round_robin", " hash", " least_loaded"};
             mylc_buf_printf(b, "%.*s->%.*s:", (int)r->from->name.n, r->from->name.p,
                             (int)r->to->name.n, r->to->name.p);
             qname(b, r->channel);
-            mylc_buf_puts(b, r->broadcast ? " broadcast;" : ";");
+            mylc_buf_puts(b, shapes[r->shape]);
+            if (r->shape == MYLC_RS_PARTITIONED)
+                mylc_buf_puts(b, parts[r->partition]);
+            if (r->key)
+                mylc_buf_printf(b, " %.*s", (int)r->key->name.n, r->key->name.p);
+            if (r->track)
+                mylc_buf_printf(b, " track %.*s", (int)r->track->name.n, r->track->name.p);
+            mylc_buf_putc(b, ';');
         }
         mylc_buf_putc(b, '}');
         break;

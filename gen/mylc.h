@@ -358,18 +358,45 @@ typedef enum mylc_mark {
     MYLC_MARK_LAID_OUT,   /* schemas: laid out (mylc_compile) */
 } mylc_mark;
 
+/* A role of a topology: its instance count (the default) and run-time
+ * bounds; role 0, the first declared, is the owner (exactly one). */
 typedef struct mylc_role {
     mylc_str name;
     uint32_t off;
-    uint64_t count;
+    uint64_t count, min, max;
+    uint32_t index; /* in the topology: MYL_TOPO role index */
+    bool declared;  /* declared as a role, not only named by a route */
     struct mylc_role *next;
 } mylc_role;
+
+/* Route shapes and partitionings: the runtime's values (myelon/topo.h). */
+typedef enum mylc_route_shape {
+    MYLC_RS_DIRECT,      /* MYL_ROUTE_DIRECT */
+    MYLC_RS_BROADCAST,   /* MYL_ROUTE_BROADCAST */
+    MYLC_RS_SHARED,      /* MYL_ROUTE_SHARED */
+    MYLC_RS_PARTITIONED, /* MYL_ROUTE_PARTITIONED */
+} mylc_route_shape;
+
+typedef enum mylc_partition {
+    MYLC_PART_ROUND_ROBIN, /* MYL_PART_ROUND_ROBIN */
+    MYLC_PART_HASH,        /* MYL_PART_HASH */
+    MYLC_PART_LEAST_LOADED /* MYL_PART_LEAST_LOADED */
+} mylc_partition;
 
 typedef struct mylc_route {
     mylc_role *from, *to;
     mylc_decl *channel;
-    bool broadcast;
+    mylc_route_shape shape;
+    mylc_partition partition;
+    mylc_field *key;   /* partitioned hash <field> */
+    mylc_field *track; /* track <field> */
     uint32_t off;
+    uint32_t index;       /* in the topology */
+    const char *name;     /* <from>_<to>_<channel>, part of ring names */
+    const char *out_name; /* in the source role's calls: the channel's name, or
+                             <channel>_to_<to> if the role sends it to two roles */
+    const char *in_name;  /* in the destination role's calls and handlers: the
+                             channel's name, or <channel>_from_<from> */
     struct mylc_route *next;
 } mylc_route;
 

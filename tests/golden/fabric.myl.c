@@ -882,6 +882,85 @@ void fabric_fills_consumer_close(fabric_fills_consumer *c)
     c->c = NULL;
 }
 
+const myl_channel_desc fabric_cancels_desc = {
+    .name = "fabric.cancels",
+    .fingerprint = UINT64_C(0x12c055ced0d303f2),
+    .capacity = 4096,
+    .slot_size = 1024,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+};
+
+const myl_frame_opts fabric_cancels_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(1048576),
+};
+
+int fabric_cancels_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_cancels_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int fabric_cancels_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_cancels_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int fabric_cancels_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&fabric_cancels_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int fabric_cancels_check(const myl_ring *ring)
+{
+    if (ring->slot_size != fabric_cancels_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (myl_ring_fingerprint(ring) != fabric_cancels_desc.fingerprint)
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int fabric_cancels_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                               fabric_cancels_sender *out)
+{
+    int rc = fabric_cancels_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &fabric_cancels_frame_opts, &out->f);
+}
+
+void fabric_cancels_sender_close(fabric_cancels_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int fabric_cancels_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                 fabric_cancels_receiver *out)
+{
+    int rc = fabric_cancels_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &fabric_cancels_frame_opts, &out->d);
+}
+
+void fabric_cancels_receiver_close(fabric_cancels_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
 static const myl_fb_field_desc fabric_Request_fields[] = {
     {"request_id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
     {"prompt", 1, MYL_FB_K_STRING, MYL_FB_F_REQUIRED, 0, 0, 0, NULL, NULL},

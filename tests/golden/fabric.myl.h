@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define FABRIC_MYL_FINGERPRINT UINT64_C(0xe8ebf616418c0e62)
+#define FABRIC_MYL_FINGERPRINT UINT64_C(0x4affc6866d26359c)
 
 /* Enums: a typedef of the underlying type, one #define per value, and
  * <enum>_name(v), the name of a value or NULL if it has none. */
@@ -905,6 +905,72 @@ static inline uint64_t fabric_fills_consumer_take_lost(fabric_fills_consumer *c)
     return myl_consumer_take_lost(c->c);
 }
 
+/* Channel cancels: byte messages of up to 1048576 bytes over one ring of
+ * 1024-byte frames. */
+extern const myl_channel_desc fabric_cancels_desc;
+extern const myl_frame_opts fabric_cancels_frame_opts;
+
+int fabric_cancels_create(const char *name, myl_ring **out);
+int fabric_cancels_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int fabric_cancels_unlink(const char *name);
+
+typedef struct fabric_cancels_sender {
+    myl_framer *f;
+} fabric_cancels_sender;
+
+typedef struct fabric_cancels_receiver {
+    myl_defrag *d;
+} fabric_cancels_receiver;
+
+int fabric_cancels_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                               fabric_cancels_sender *out);
+void fabric_cancels_sender_close(fabric_cancels_sender *s);
+int fabric_cancels_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                 fabric_cancels_receiver *out);
+void fabric_cancels_receiver_close(fabric_cancels_receiver *r);
+
+static inline int fabric_cancels_sender_send(fabric_cancels_sender *s, const void *msg, size_t len,
+                                             uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int fabric_cancels_sender_claim(fabric_cancels_sender *s, size_t len, uint16_t kind,
+                                              myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *fabric_cancels_sender_claim_data(const fabric_cancels_sender *s,
+                                                     const myl_frame_span *span, uint32_t i,
+                                                     uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void fabric_cancels_sender_commit(fabric_cancels_sender *s,
+                                                const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void fabric_cancels_sender_abort(fabric_cancels_sender *s, const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int fabric_cancels_receiver_recv(fabric_cancels_receiver *r, myl_frame_msg *m,
+                                               int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void fabric_cancels_receiver_release(fabric_cancels_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
 /* Readers and builders of tables: MYL_FB_TABLE(T) defines T_verify(buf,
  * len) (0 or the first MYL_EFB* error, myl_fb_verify()), T_verify_with()
  * (with the verifier's options, reporting where it failed), T_root(buf)
@@ -1055,6 +1121,62 @@ static inline int fabric_control_receiver_get(fabric_control_receiver *r, fabric
     if (arena)
         myl_carena_reset(arena);
     rc = fabric_Request_compact_decode(out, m->data, m->len, arena);
+    return rc;
+}
+
+/* Compact channels over one framed ring (codec compact): _sender_put()
+ * encodes *m straight into a claimed frame and publishes it; a message
+ * that outgrows the frame is encoded into buf (cap bytes; NULL:
+ * MYL_ETOOBIG) instead and sent fragmented (the claimed frame is published
+ * as padding). Nothing is sent when encoding fails. _receiver_get()
+ * receives the next message and decodes it into *out; a message that does
+ * not decode is released and its error returned. m (unless NULL) receives
+ * the message's kind, id and length. */
+
+/* Channel cancels carries fabric_Cancel, codec compact;
+ * _receiver_get() decodes into *out
+ * (strings and [u8]/[i8] point into the message, valid until
+ * _receiver_release(); sequences and nested tables come from arena,
+ * reset first). */
+static inline int fabric_cancels_sender_put(fabric_cancels_sender *s, const fabric_Cancel *m,
+                                            void *buf, size_t cap, uint16_t kind,
+                                            int64_t timeout_ns)
+{
+    myl_frame_span span;
+    uint32_t room = 0;
+    size_t len = 0;
+    int rc = myl_frame_claim(s->f, 1000u, kind, &span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    /* room is set here, before it is passed by value below */
+    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
+    rc = fabric_Cancel_compact_encode(m, data, room, &len);
+    if (rc == 0)
+        return myl_frame_commit_len(s->f, &span, len);
+    myl_frame_abort(s->f, &span);
+    if (rc != MYL_ETOOBIG)
+        return rc;
+    rc = fabric_Cancel_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_frame_send(s->f, buf, len, kind, timeout_ns);
+}
+
+static inline int fabric_cancels_receiver_get(fabric_cancels_receiver *r, fabric_Cancel *out,
+                                              myl_carena *arena, myl_frame_msg *m,
+                                              int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    if (arena)
+        myl_carena_reset(arena);
+    rc = fabric_Cancel_compact_decode(out, m->data, m->len, arena);
+    if (rc < 0)
+        myl_defrag_release(r->d);
     return rc;
 }
 

@@ -349,11 +349,18 @@ def schema(g, pkg, imported=None):
             p.append("max_message %d" % max(largest, r.choice([1024, 65536, 1 << 20])))
         return p
 
+    one_ring = []  # channels a topology route may use: over one ring
+    lossy = set()
+
     def chan(props):
         name = g.name()
         sep = "\n  " if r.random() < 0.5 else " "
         out.append("channel %s {%s%s;%s}" % (name, sep, (";" + sep).join(props), sep))
         channels.append(name)
+        if not any(x.startswith(("frames ", "lanes ")) for x in props):
+            one_ring.append(name)
+        if "mode lossy" in props:
+            lossy.add(name)
 
     ext_ev = ext_q("carried_events")
     for _ in range(r.randint(1, 3)):  # raw event channels
@@ -391,19 +398,35 @@ def schema(g, pkg, imported=None):
             c = ["carries %s" % t, "codec compact"]
         chan(c + props + frame_props(multi))
 
-    # topology and pipeline (checked, no C yet)
+    # topology (typed endpoints) and pipeline (checked, no C yet)
     all_chans = channels + ["%s.%s" % (ext["pkg"], c) for c in ext.get("channels", [])]
-    if channels and r.random() < 0.7:
+    if one_ring and r.random() < 0.7:
         roles = [g.name(lower=True) for _ in range(r.randint(2, 4))]
-        body = ["%s %d;" % (ro, r.randint(1, 1024)) for ro in roles if r.random() < 0.5]
+        roles = list(dict.fromkeys(roles))
+        body = []
+        for i, ro in enumerate(roles):
+            if i == 0:  # the owner (the first declared role): one instance
+                body.append("%s;" % ro)
+                continue
+            if r.random() < 0.5:
+                continue
+            n = r.randint(1, 64)
+            b = " max %d" % r.randint(n, 1024) if r.random() < 0.5 else ""
+            b += " min %d" % r.randint(1, n) if r.random() < 0.3 else ""
+            body.append("%s %d%s;" % (ro, n, b))
         pairs = set()
         for _ in range(r.randint(1, 4)):
             a, b = r.sample(roles, 2)
-            if (a, b) in pairs:
+            ch = r.choice(one_ring)
+            if (a, b, ch) in pairs:
                 continue
-            pairs.add((a, b))
-            body.append("%s -> %s : %s%s;" % (a, b, r.choice(channels),
-                                              " broadcast" if r.random() < 0.3 else ""))
+            pairs.add((a, b, ch))
+            opts = [""]
+            opts += [" broadcast", " partitioned", " partitioned round_robin",
+                     " partitioned least_loaded"]
+            if ch not in lossy:
+                opts.append(" shared")
+            body.append("%s -> %s : %s%s;" % (a, b, ch, r.choice(opts)))
         out.append("topology %s {\n  %s\n}" % (g.name(), "\n  ".join(body)))
     if channels and r.random() < 0.7:
         stages = [g.name(lower=True) for _ in range(r.randint(1, 4))]
