@@ -1457,7 +1457,6 @@ static void route_options(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_route 
                 v = w;
             } else if (mylc_str_eq(w->text, "hash")) {
                 rt->partition = MYLC_PART_HASH;
-                v = w;
                 if (!w->next || w->next->kind != MYLC_V_IDENT) {
                     ERR(c, s, w->off, "'hash' needs the key field ('partitioned hash <field>')");
                     return;
@@ -1556,20 +1555,29 @@ static void route_names(mylc_ctx *c, mylc_decl *d)
     }
 }
 
+/* A static helper or handler type of a topology: its name, an upper-case
+ * word and a number (role names are lower case: no role type is one). */
+static const char *topo_helper(mylc_ctx *c, const char *t, const char *word, uint32_t i)
+{
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "%s%u", word, i);
+    return mylc_name_join(c, t, tmp);
+}
+
 /* The C names of a topology's endpoints (emit_topo.c writes them): the
  * descriptor, role and route constants, and per role its type, calls and
  * the static helpers of the source file. */
 static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
-#define CLAIM(n, what) mylc_name_reserve(c, (n), s->file, d->off, (what))
+#define CLAIM(n, what) mylc_name_claim(c, (n), s->file, d->off, (what))
     const char *t = d->cname;
-    CLAIM(t, "topology");
+    mylc_name_reserve(c, t, s->file, d->off, "topology"); /* the prefix of its names */
     CLAIM(mylc_name_join(c, t, "desc"), "topology");
-    CLAIM(mylc_name_join(c, t, "now"), "topology helper");
-    CLAIM(mylc_name_join(c, t, "idle"), "topology helper");
-    CLAIM(mylc_name_join(c, t, "hash"), "topology helper");
-    CLAIM(mylc_name_join(c, t, "roles"), "topology helper");
-    CLAIM(mylc_name_join(c, t, "routes"), "topology helper");
+    CLAIM(mylc_name_join(c, t, "NOW"), "topology helper");
+    CLAIM(mylc_name_join(c, t, "IDLE"), "topology helper");
+    CLAIM(mylc_name_join(c, t, "HASH"), "topology helper");
+    CLAIM(mylc_name_join(c, t, "ROLES"), "topology helper");
+    CLAIM(mylc_name_join(c, t, "ROUTES"), "topology helper");
     for (mylc_role *r = d->roles; r; r = r->next)
         CLAIM(mylc_name_join(c, mylc_name_join(c, t, "ROLE"), cstr_of(c, r->name)), "role");
     for (mylc_route *rt = d->routes; rt; rt = rt->next)
@@ -1580,6 +1588,8 @@ static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         static const char *const calls[] = {"open", "close", "handlers", "poll", "events", NULL};
         for (const char *const *k = calls; *k; k++)
             CLAIM(mylc_name_join(c, ty, *k), "topology role");
+        CLAIM(topo_helper(c, t, "POLL", r->index), "topology helper");
+        CLAIM(topo_helper(c, t, "EVENT", r->index), "topology handler type");
         bool tracked = false;
         for (mylc_route *rt = d->routes; rt; rt = rt->next) {
             if (rt->from == r) {
@@ -1587,25 +1597,19 @@ static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
                 bool fb = rt->channel->chan.codec == MYLC_CODEC_FLATBUFFERS;
                 const char *to = rt->shape == MYLC_RS_DIRECT && rt->to->max > 1 ? "_to" : "";
                 const char *n = rt->out_name;
-                CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "send", n)), "route call");
-                if (*to)
-                    CLAIM(mylc_name_join(c, ty,
-                                         mylc_name_join(c, "send", mylc_name_join(c, n, "to"))),
-                          "route call");
+                const char *call = *to ? mylc_name_join(c, n, "to") : n;
+                CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "send", call)), "route call");
                 if (fb) {
-                    CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "begin", n)), "route call");
-                    if (*to)
-                        CLAIM(mylc_name_join(
-                                  c, ty, mylc_name_join(c, "begin", mylc_name_join(c, n, "to"))),
-                              "route call");
+                    CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "begin", call)), "route call");
                     CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "commit", n)), "route call");
                 }
                 if (rt->track)
-                    CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "resend", n)), "route helper");
+                    CLAIM(topo_helper(c, t, "RESEND", rt->index), "topology helper");
             }
-            if (rt->to == r)
-                CLAIM(mylc_name_join(c, ty, mylc_name_join(c, "recv", rt->in_name)),
-                      "route helper");
+            if (rt->to == r) {
+                CLAIM(topo_helper(c, t, "RECV", rt->index), "topology helper");
+                CLAIM(topo_helper(c, t, "ON", rt->index), "topology handler type");
+            }
         }
         if (tracked)
             CLAIM(mylc_name_join(c, ty, "redispatch"), "topology role");

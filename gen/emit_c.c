@@ -1060,6 +1060,7 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
         {"ABI", fmt(c, "%d", MYLC_ABI)},
         {"IMPORTS", imports.p ? imports.p : ""},
         {"FP", fmt(c, "0x%016llx", (unsigned long long)s->fingerprint)},
+        {"FEATURES", mylc_topo_features(c, s)},
         {NULL, NULL},
     };
     mylc_tpl_fill(&h, mylc_tpl_section(mylc_tpl_header, "begin"), holes);
@@ -1108,6 +1109,13 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             if (d->kind == MYLC_D_CHANNEL && d->chan.codec == (mylc_codec)k &&
                 mylc_codecs[k].over[d->chan.shape].header)
                 emit_codec(c, d, &h);
+    /* Topologies use the channels' typed endpoints (gen/emit_topo.c). */
+    bool first = true;
+    for (mylc_decl *d = s->decls; d; d = d->next)
+        if (d->kind == MYLC_D_TOPOLOGY && d->routes) {
+            mylc_emit_topology(c, s, d, &h, &src, first);
+            first = false;
+        }
     mylc_buf_putc(&h, '\n');
     mylc_tpl_fill(&h, mylc_tpl_section(mylc_tpl_header, "end"), holes);
     mylc_format(&h, hout);

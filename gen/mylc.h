@@ -511,6 +511,14 @@ bool mylc_compile(mylc_ctx *c, mylc_file *f, mylc_schema **out);
 /* Emission into buffers (emit_c.c). */
 extern const char *const mylc_version;
 void mylc_emit(mylc_ctx *c, mylc_schema *s, mylc_buf *header, mylc_buf *source);
+/* Topologies (emit_topo.c): a topology's descriptor and typed endpoints,
+ * into the header h and source src (first: the first topology of the
+ * header, which gets the shared explanation); the feature macros and
+ * includes a source with topologies needs at its top ("" without). */
+void mylc_emit_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, mylc_buf *src,
+                        bool first);
+const char *mylc_topo_features(mylc_ctx *c, mylc_schema *s);
+bool mylc_has_topology(const mylc_schema *s);
 /* The equivalent FlatBuffers schema (emit_fbs.c). */
 void mylc_emit_fbs(mylc_ctx *c, mylc_schema *s, mylc_buf *out);
 

@@ -7,6 +7,11 @@
 /* The embedded templates (templates/header.h and templates/source.c). */
 extern const char mylc_tpl_header[];
 extern const char mylc_tpl_source[];
+/* Topologies' sections (templates/topo_header.h, topo_source.c) and the
+ * stubs of --stubs (templates/topo_stub.c). */
+extern const char mylc_tpl_topo_header[];
+extern const char mylc_tpl_topo_source[];
+extern const char mylc_tpl_topo_stub[];
 
 /* A hole's value: MYLT_<name> becomes value. Arrays end with {NULL, NULL}. */
 typedef struct mylc_hole {

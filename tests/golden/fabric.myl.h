@@ -1285,6 +1285,159 @@ static inline int fabric_responses_receiver_read(fabric_responses_receiver *r, m
     return 0;
 }
 
+/* Topologies (docs/myl.md, "Topologies"; runtime API myelon/topo.h): roles
+ * and the routes between them, run as one instance (named by
+ * cfg->instance) whose rings the owner (the first role, one instance)
+ * creates. Per role R: a typed endpoint, <topology>_R_open() (with the
+ * instance index for a role that can have more than one) joins the
+ * instance and opens a sender per outbound ring and a receiver per
+ * inbound ring, sized from the instance counts (cfg->counts, else
+ * $MYELON_<TOPOLOGY>_<ROLE>, else the schema's, within its bounds);
+ * _close() leaves it. Sends, per outbound route, in the route's codec:
+ * _send_<route>() (a partitioned route picks the destination; a direct
+ * route to a role of several instances takes it: _send_<route>_to()); a
+ * FlatBuffers route builds in place with _begin_<route>() and
+ * _commit_<route>(), or sends a finished buffer with _send_<route>().
+ * A tracked route (track <field>) keeps every message sent until the
+ * answer carrying the same id comes back (cfg->track on the owner); after
+ * a member died, _redispatch() resends its unanswered messages to live
+ * members. _poll() receives from every inbound ring in turn, calls the
+ * handler of the message's route (a negative return stops the poll and is
+ * returned; ep->from is the sending instance, UINT32_MAX on a shared
+ * route), and while waiting spins briefly, then yields, then sleeps, runs
+ * the liveness checks every check interval and hands membership events
+ * to on_event; it returns the number of messages handled, 0 when
+ * timeout_ns (< 0: none) passed, or an error. _events() runs the checks
+ * and hands the pending events now. */
+#include <myelon/topo.h>
+
+/* Topology Fabric: 2 roles, 4 routes. */
+extern const myl_topo_desc fabric_Fabric_desc;
+#define fabric_Fabric_ROLE_scheduler 0u
+#define fabric_Fabric_ROLE_workers 1u
+#define fabric_Fabric_ROUTE_scheduler_workers_requests 0u
+#define fabric_Fabric_ROUTE_workers_scheduler_responses 1u
+#define fabric_Fabric_ROUTE_scheduler_workers_cancels 2u
+#define fabric_Fabric_ROUTE_workers_scheduler_orders 3u
+
+/* Role scheduler of topology Fabric (the owner, one instance). */
+typedef struct fabric_Fabric_scheduler {
+    myl_topo *topo;
+    /* this member's instance index; the sender of the message handled */
+    uint32_t index;
+    uint32_t from;
+    /* scheduler -> workers : requests */
+    fabric_requests_sender *requests_tx;
+    uint32_t requests_ntx;
+    uint32_t requests_dst;
+    /* workers -> scheduler : responses */
+    fabric_responses_receiver *responses_rx;
+    uint32_t responses_nrx;
+    /* scheduler -> workers : cancels */
+    fabric_cancels_sender *cancels_tx;
+    uint32_t cancels_ntx;
+    /* workers -> scheduler : orders */
+    fabric_orders_consumer *orders_rx;
+    uint32_t orders_nrx;
+    /* _poll(): the inbound ring served first, liveness checks */
+    uint32_t poll_next;
+    uint32_t since_check;
+    bool track_on;
+    int64_t check_ns;
+    int64_t resend_ns;
+    uint64_t check_at;
+} fabric_Fabric_scheduler;
+
+typedef int fabric_Fabric_ON1(const fabric_Response_table *msg, fabric_Fabric_scheduler *ep,
+                              void *user);
+typedef int fabric_Fabric_ON3(const fabric_Tick *msg, fabric_Fabric_scheduler *ep, void *user);
+typedef void fabric_Fabric_EVENT0(const myl_topo_event *ev, fabric_Fabric_scheduler *ep,
+                                  void *user);
+
+typedef struct fabric_Fabric_scheduler_handlers {
+    fabric_Fabric_ON1 *on_responses;
+    fabric_Fabric_ON3 *on_orders;
+    fabric_Fabric_EVENT0 *on_event;
+} fabric_Fabric_scheduler_handlers;
+
+int fabric_Fabric_scheduler_open(const myl_topo_cfg *cfg, fabric_Fabric_scheduler *ep);
+void fabric_Fabric_scheduler_close(fabric_Fabric_scheduler *ep);
+int fabric_Fabric_scheduler_poll(fabric_Fabric_scheduler *ep,
+                                 const fabric_Fabric_scheduler_handlers *h, void *user,
+                                 int64_t timeout_ns);
+int fabric_Fabric_scheduler_events(fabric_Fabric_scheduler *ep,
+                                   const fabric_Fabric_scheduler_handlers *h, void *user);
+int fabric_Fabric_scheduler_begin_requests(fabric_Fabric_scheduler *ep, myl_fb_builder *b,
+                                           void *arena, size_t arena_cap, myl_frame_span *span,
+                                           int64_t timeout_ns);
+int fabric_Fabric_scheduler_send_requests(fabric_Fabric_scheduler *ep, const void *msg, size_t len,
+                                          int64_t timeout_ns);
+int fabric_Fabric_scheduler_commit_requests(fabric_Fabric_scheduler *ep, myl_fb_builder *b,
+                                            myl_fb_ref root, const myl_frame_span *span,
+                                            int64_t timeout_ns);
+int fabric_Fabric_scheduler_send_cancels(fabric_Fabric_scheduler *ep, const fabric_Cancel *m,
+                                         void *buf, size_t cap, uint16_t kind, int64_t timeout_ns);
+int fabric_Fabric_scheduler_redispatch(fabric_Fabric_scheduler *ep, uint32_t role, uint32_t index);
+
+/* Role workers of topology Fabric (4 instances by default, from 1 to 16). */
+typedef struct fabric_Fabric_workers {
+    myl_topo *topo;
+    /* this member's instance index; the sender of the message handled */
+    uint32_t index;
+    uint32_t from;
+    /* scheduler -> workers : requests */
+    fabric_requests_receiver *requests_rx;
+    uint32_t requests_nrx;
+    /* workers -> scheduler : responses */
+    fabric_responses_sender *responses_tx;
+    uint32_t responses_ntx;
+    uint32_t responses_dst;
+    /* scheduler -> workers : cancels */
+    fabric_cancels_receiver *cancels_rx;
+    uint32_t cancels_nrx;
+    /* workers -> scheduler : orders */
+    fabric_orders_producer *orders_tx;
+    uint32_t orders_ntx;
+    /* compact messages' sequences and tables */
+    myl_carena arena;
+    void *arena_mem;
+    /* _poll(): the inbound ring served first, liveness checks */
+    uint32_t poll_next;
+    uint32_t since_check;
+    bool track_on;
+    int64_t check_ns;
+    int64_t resend_ns;
+    uint64_t check_at;
+} fabric_Fabric_workers;
+
+typedef int fabric_Fabric_ON0(const fabric_Request_table *msg, fabric_Fabric_workers *ep,
+                              void *user);
+typedef int fabric_Fabric_ON2(const fabric_Cancel *msg, fabric_Fabric_workers *ep, void *user);
+typedef void fabric_Fabric_EVENT1(const myl_topo_event *ev, fabric_Fabric_workers *ep, void *user);
+
+typedef struct fabric_Fabric_workers_handlers {
+    fabric_Fabric_ON0 *on_requests;
+    fabric_Fabric_ON2 *on_cancels;
+    fabric_Fabric_EVENT1 *on_event;
+} fabric_Fabric_workers_handlers;
+
+int fabric_Fabric_workers_open(const myl_topo_cfg *cfg, uint32_t index, fabric_Fabric_workers *ep);
+void fabric_Fabric_workers_close(fabric_Fabric_workers *ep);
+int fabric_Fabric_workers_poll(fabric_Fabric_workers *ep, const fabric_Fabric_workers_handlers *h,
+                               void *user, int64_t timeout_ns);
+int fabric_Fabric_workers_events(fabric_Fabric_workers *ep, const fabric_Fabric_workers_handlers *h,
+                                 void *user);
+int fabric_Fabric_workers_begin_responses(fabric_Fabric_workers *ep, myl_fb_builder *b, void *arena,
+                                          size_t arena_cap, myl_frame_span *span,
+                                          int64_t timeout_ns);
+int fabric_Fabric_workers_send_responses(fabric_Fabric_workers *ep, const void *msg, size_t len,
+                                         int64_t timeout_ns);
+int fabric_Fabric_workers_commit_responses(fabric_Fabric_workers *ep, myl_fb_builder *b,
+                                           myl_fb_ref root, const myl_frame_span *span,
+                                           int64_t timeout_ns);
+int fabric_Fabric_workers_send_orders(fabric_Fabric_workers *ep, const fabric_Tick *ev,
+                                      int64_t timeout_ns);
+
 #ifdef __cplusplus
 }
 #endif

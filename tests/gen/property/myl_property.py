@@ -71,6 +71,7 @@ class Gen:
 
     def __init__(self, seed):
         self.r = random.Random(seed)
+        self.seed = seed
         self.used = set()
 
     def length(self, hi=MAX_NAME):
@@ -110,6 +111,44 @@ def int_text(r, v):
     if v >= 0 and r.random() < 0.3:
         return hex(v)
     return str(v)
+
+
+def topology(g, t, one_ring, lossy):
+    """A topology over the channels one_ring (those over one ring), drawn
+    from t; names from g (unique per seed). An endpoint's C names join the
+    prefix, the topology, a role and a channel: short topology and role
+    names keep them within what the formatter lays out as clang-format
+    does (docs/COMPILER.md)."""
+    def name():
+        while True:
+            n = t.randint(1, min(6, MAX_NAME))
+            s = t.choice("abcdefghijklmnopqrstuvwxyz")
+            s += "".join(t.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n - 1))
+            if s not in C_WORDS and s not in MYL_WORDS and s not in g.used:
+                g.used.add(s)
+                return s
+    roles = [name() for _ in range(t.randint(2, 4))]
+    body = ["%s;" % roles[0]]  # the owner (the first declared role): one instance
+    for ro in roles[1:]:
+        if t.random() < 0.5:
+            continue
+        n = t.randint(1, 64)
+        b = " max %d" % t.randint(n, 1024) if t.random() < 0.5 else ""
+        b += " min %d" % t.randint(1, n) if t.random() < 0.3 else ""
+        body.append("%s %d%s;" % (ro, n, b))
+    routes = set()
+    for _ in range(t.randint(1, 4)):
+        a, b = t.sample(roles, 2)
+        ch = t.choice(one_ring)
+        if (a, b, ch) in routes:
+            continue
+        routes.add((a, b, ch))
+        opts = ["", " broadcast", " partitioned", " partitioned round_robin",
+                " partitioned least_loaded"]
+        if ch not in lossy:
+            opts.append(" shared")
+        body.append("%s -> %s : %s%s;" % (a, b, ch, t.choice(opts)))
+    return "topology %s {\n  %s\n}" % (name().capitalize(), "\n  ".join(body))
 
 
 def schema(g, pkg, imported=None):
@@ -400,34 +439,24 @@ def schema(g, pkg, imported=None):
 
     # topology (typed endpoints) and pipeline (checked, no C yet)
     all_chans = channels + ["%s.%s" % (ext["pkg"], c) for c in ext.get("channels", [])]
-    if one_ring and r.random() < 0.7:
+    # The draws of the generator before topologies were emitted, made as
+    # then, so that every other declaration of a seed is what it was; the
+    # topology itself comes from a stream of its own.
+    if channels and r.random() < 0.7:
         roles = [g.name(lower=True) for _ in range(r.randint(2, 4))]
-        roles = list(dict.fromkeys(roles))
-        body = []
-        for i, ro in enumerate(roles):
-            if i == 0:  # the owner (the first declared role): one instance
-                body.append("%s;" % ro)
-                continue
-            if r.random() < 0.5:
-                continue
-            n = r.randint(1, 64)
-            b = " max %d" % r.randint(n, 1024) if r.random() < 0.5 else ""
-            b += " min %d" % r.randint(1, n) if r.random() < 0.3 else ""
-            body.append("%s %d%s;" % (ro, n, b))
+        [r.randint(1, 1024) for ro in roles if r.random() < 0.5]
         pairs = set()
         for _ in range(r.randint(1, 4)):
             a, b = r.sample(roles, 2)
-            ch = r.choice(one_ring)
-            if (a, b, ch) in pairs:
+            if (a, b) in pairs:
                 continue
-            pairs.add((a, b, ch))
-            opts = [""]
-            opts += [" broadcast", " partitioned", " partitioned round_robin",
-                     " partitioned least_loaded"]
-            if ch not in lossy:
-                opts.append(" shared")
-            body.append("%s -> %s : %s%s;" % (a, b, ch, r.choice(opts)))
-        out.append("topology %s {\n  %s\n}" % (g.name(), "\n  ".join(body)))
+            pairs.add((a, b))
+            r.choice(channels)
+            r.random()
+        g.name()
+        if one_ring:
+            t = random.Random("%d.%d" % (g.seed, len(out)))
+            out.append(topology(g, t, one_ring, lossy))
     if channels and r.random() < 0.7:
         stages = [g.name(lower=True) for _ in range(r.randint(1, 4))]
         body = ["input %s;" % r.choice(channels)]

@@ -1,0 +1,705 @@
+/* Emit: topologies as typed endpoints (docs/myl.md, "Topologies"), from
+ * templates/topo_header.h and templates/topo_source.c, on top of the
+ * runtime's myelon/topo.h. One constant myl_topo_desc per topology, then
+ * per role an endpoint type, its open/close, a send call per outbound
+ * route in the route's codec, a handlers struct and a fair poll over its
+ * inbound rings. The C names written here are the ones
+ * claim_topology_names() (check.c) claims.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "mylc.h"
+#include "template.h"
+
+static const char *tfmt(mylc_ctx *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static const char *tfmt(mylc_ctx *c, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    int n = vsnprintf(NULL, 0, f, ap);
+    va_end(ap);
+    char *s = mylc_alloc(&c->arena, (size_t)(n < 0 ? 0 : n) + 1);
+    va_start(ap, f);
+    vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, f, ap);
+    va_end(ap);
+    return s;
+}
+
+static const char *sstr(mylc_ctx *c, mylc_str s)
+{
+    return mylc_strdup(&c->arena, s.p, s.n);
+}
+
+/* Section sec of tpl filled, each line indented by ind, as a string (no
+ * trailing newline). */
+static const char *section(mylc_ctx *c, const char *tpl, const char *sec, const mylc_hole *holes,
+                           const char *ind)
+{
+    mylc_buf raw = {0}, out = {0};
+    mylc_tpl_fill(&raw, mylc_tpl_section(tpl, sec), holes);
+    const char *p = raw.p, *end = raw.p + raw.n;
+    while (p && p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        if (eol > p)
+            mylc_buf_printf(&out, "%s%.*s", ind, (int)(eol - p), p);
+        mylc_buf_putc(&out, '\n');
+        p = eol + 1;
+    }
+    while (out.n && out.p[out.n - 1] == '\n')
+        out.n--;
+    const char *r = mylc_strdup(&c->arena, out.p ? out.p : "", out.n);
+    mylc_buf_free(&raw);
+    mylc_buf_free(&out);
+    return r;
+}
+
+/* "lhs = rhs;" at indent ind, broken after the "=" (with 4 more columns
+ * of indent) when it does not fit, as clang-format breaks it. */
+static const char *assign(mylc_ctx *c, const char *ind, const char *lhs, const char *rhs)
+{
+    /* the open sections are indented by 4 after they are filled */
+    size_t more = *ind ? 0 : 4;
+    if (more + strlen(ind) + strlen(lhs) + strlen(rhs) + 4 <= MYLC_COLUMNS)
+        return tfmt(c, "%s%s = %s;", ind, lhs, rhs);
+    return tfmt(c, "%s%s =\n%s    %s;", ind, lhs, ind, rhs);
+}
+
+/* Appends b to a, separated by a newline. */
+static void add_lines(mylc_buf *a, const char *b)
+{
+    if (!*b)
+        return;
+    if (a->n)
+        mylc_buf_putc(a, '\n');
+    mylc_buf_puts(a, b);
+}
+
+static const char *text_of(mylc_ctx *c, mylc_buf *b)
+{
+    const char *r = mylc_strdup(&c->arena, b->p ? b->p : "", b->n);
+    mylc_buf_free(b);
+    return r;
+}
+
+/* The prototypes of the non-static functions defined in text: each
+ * signature, from its first line to the line before its "{", with ";". */
+static void prototypes(const char *text, mylc_buf *out)
+{
+    const char *p = text;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        bool starts = *p && *p != ' ' && *p != '{' && *p != '}' && *p != '/' && *p != '#' &&
+                      strncmp(p, "static", 6) != 0 && memchr(p, '(', (size_t)(eol - p));
+        if (starts) {
+            const char *q = p;
+            const char *brace = strstr(q, "\n{\n");
+            if (brace) {
+                if (out->n)
+                    mylc_buf_putc(out, '\n');
+                mylc_buf_put(out, q, (size_t)(brace - q));
+                mylc_buf_putc(out, ';');
+                p = brace + 1;
+                continue;
+            }
+        }
+        p = *eol ? eol + 1 : eol;
+    }
+}
+
+/* What a route's messages are, for the sections that send and receive
+ * them. */
+typedef enum route_kind { RK_EVENT, RK_BYTES, RK_COMPACT, RK_FB } route_kind;
+
+static route_kind kind_of(const mylc_route *rt)
+{
+    const mylc_channel *ch = &rt->channel->chan;
+    if (ch->shape == MYLC_CS_RING)
+        return RK_EVENT;
+    if (ch->codec == MYLC_CODEC_COMPACT)
+        return RK_COMPACT;
+    if (ch->codec == MYLC_CODEC_FLATBUFFERS)
+        return RK_FB;
+    return RK_BYTES;
+}
+
+static const char *msg_type(const mylc_route *rt)
+{
+    const mylc_decl *t = rt->channel->chan.carries.decl;
+    return t ? t->cname : "";
+}
+
+/* An integer field of the message type of a route called like f. */
+static const mylc_field *same_field(const mylc_route *rt, const mylc_field *f)
+{
+    const mylc_decl *t = rt->channel->chan.has_carries ? rt->channel->chan.carries.decl : NULL;
+    if (!t || kind_of(rt) == RK_BYTES)
+        return NULL;
+    for (const mylc_field *g = t->fields; g; g = g->next) {
+        if (!mylc_str_same(g->name, f->name) || g->deprecated || g->type.shape != MYLC_SHAPE_PLAIN)
+            continue;
+        mylc_builtin b =
+            g->type.base == MYLC_T_NAMED && g->type.decl && g->type.decl->kind == MYLC_D_ENUM
+                ? g->type.decl->under.base
+                : g->type.base;
+        return mylc_builtin_is_int(b) ? g : NULL;
+    }
+    return NULL;
+}
+
+/* The expression reading field f of the message of a route: from ev or m
+ * (pointers), msg (a compact value or a table handle), or a buffer. */
+static const char *field_expr(mylc_ctx *c, const mylc_route *rt, const mylc_field *f,
+                              const char *var)
+{
+    const char *fn = sstr(c, f->name);
+    switch (kind_of(rt)) {
+    case RK_FB:
+        return tfmt(c, "(uint64_t)%s_%s(%s)", msg_type(rt), fn, var);
+    default:
+        return tfmt(c, "(uint64_t)%s%s", var, fn);
+    }
+}
+
+typedef struct topo_ctx {
+    mylc_ctx *c;
+    mylc_schema *s;
+    mylc_decl *d;
+    const char *t; /* the topology's C name */
+} topo_ctx;
+
+static const char *role_type(topo_ctx *x, const mylc_role *r)
+{
+    return mylc_name_join(x->c, x->t, sstr(x->c, r->name));
+}
+
+static const char *role_const(topo_ctx *x, const mylc_role *r)
+{
+    return mylc_name_join(x->c, mylc_name_join(x->c, x->t, "ROLE"), sstr(x->c, r->name));
+}
+
+static const char *route_const(topo_ctx *x, const mylc_route *rt)
+{
+    return mylc_name_join(x->c, mylc_name_join(x->c, x->t, "ROUTE"), rt->name);
+}
+
+/* Roles and routes by number in the source file: their constants are
+ * for users, and too long for a line with long names. */
+static const char *role_num(topo_ctx *x, const mylc_role *r)
+{
+    return tfmt(x->c, "%uu", r->index);
+}
+
+static const char *route_num(topo_ctx *x, const mylc_route *rt)
+{
+    return tfmt(x->c, "%uu", rt->index);
+}
+
+/* Names of the static helpers and handler types: the topology's name and
+ * an upper-case word with a number (role names are lower case). */
+static const char *helper(topo_ctx *x, const char *word, uint32_t i)
+{
+    return tfmt(x->c, "%s_%s%u", x->t, word, i);
+}
+
+static bool many_dst(const mylc_route *rt)
+{
+    return rt->shape == MYLC_RS_DIRECT && rt->to->max > 1;
+}
+
+/* The number of rings a member uses on a route, as a C expression. */
+static const char *ring_count(topo_ctx *x, const mylc_route *rt, bool out)
+{
+    if (rt->shape == MYLC_RS_SHARED || (out && rt->shape == MYLC_RS_BROADCAST))
+        return "1";
+    return tfmt(x->c, "myl_topo_count(ep->topo, %s)", role_num(x, out ? rt->to : rt->from));
+}
+
+/* The section that picks dst in a send (pick: the key's expression for a
+ * hash partition). */
+static const char *pick_code(topo_ctx *x, const mylc_route *rt, const char *key)
+{
+    const char *sec = rt->shape == MYLC_RS_PARTITIONED ? "pick_partitioned"
+                      : many_dst(rt)                   ? "pick_to"
+                                                       : "pick_one";
+    const char *k = "0";
+    if (rt->shape == MYLC_RS_PARTITIONED && rt->partition == MYLC_PART_HASH)
+        k = tfmt(x->c, "%s_HASH(%s)", x->t, key);
+    mylc_hole h[] = {
+        {"ROUTE", route_num(x, rt)},
+        {"KEY", k},
+        {"N", rt->out_name},
+        {NULL, NULL},
+    };
+    return section(x->c, mylc_tpl_topo_source, sec, h, "    ");
+}
+
+static void emit_send(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf *defs)
+{
+    mylc_ctx *c = x->c;
+    route_kind k = kind_of(rt);
+    const char *M = msg_type(rt);
+    const char *n = rt->out_name;
+    const char *to = role_num(x, rt->to);
+    bool tracked = rt->track != NULL;
+    const char *sec = "";
+    const char *key = "";
+    const char *keyparam = "";
+    const char *pickmsg = "";
+    const char *track = "", *untrack = "";
+    switch (k) {
+    case RK_EVENT:
+        sec = "send_event";
+        if (rt->key)
+            key = field_expr(c, rt, rt->key, "ev->");
+        if (tracked) {
+            track =
+                tfmt(c,
+                     "    uint64_t id = %s;\n"
+                     "    if (ep->track_on) {\n"
+                     "        int trc = myl_topo_track(ep->topo, %s, dst, id, ev, sizeof *ev);\n"
+                     "        if (trc < 0)\n"
+                     "            return trc;\n"
+                     "    }",
+                     field_expr(c, rt, rt->track, "ev->"), to);
+        }
+        break;
+    case RK_BYTES:
+        sec = "send_bytes";
+        break;
+    case RK_COMPACT:
+        sec = tracked ? "send_compact_tracked" : "send_compact";
+        if (rt->key)
+            key = field_expr(c, rt, rt->key, "m->");
+        break;
+    case RK_FB: {
+        sec = "send_fb";
+        const char *root = tfmt(c, "%s_root(msg)", M);
+        if (rt->key) {
+            key = "key";
+            keyparam = "uint64_t key, ";
+            pickmsg = pick_code(x, rt, field_expr(c, rt, rt->key, root));
+        }
+        if (tracked) {
+            track = tfmt(c,
+                         "    uint64_t id = %s;\n"
+                         "    if (ep->track_on) {\n"
+                         "        int trc = myl_topo_track(ep->topo, %s, dst, id, msg, len);\n"
+                         "        if (trc < 0)\n"
+                         "            return trc;\n"
+                         "    }",
+                         field_expr(c, rt, rt->track, root), to);
+        }
+        break;
+    }
+    }
+    if (tracked && k != RK_COMPACT)
+        untrack = "    if (rc < 0 && ep->track_on)\n"
+                  "        (void)myl_topo_answered(ep->topo, id);";
+    const char *pick = pick_code(x, rt, key);
+    if (!*pickmsg)
+        pickmsg = pick;
+    mylc_hole h[] = {
+        {"R", R},
+        {"N", n},
+        {"NAME", many_dst(rt) ? mylc_name_join(c, n, "to") : n},
+        {"CHAN", rt->channel->cname},
+        {"M", M},
+        {"F", rt->track ? sstr(c, rt->track->name) : ""},
+        {"TOROLE", to},
+        {"DSTPARAM", many_dst(rt) ? ", uint32_t dst" : ""},
+        {"KEYPARAM", keyparam},
+        {"PICK", pick},
+        {"PICKMSG", pickmsg},
+        {"TRACK", track},
+        {"UNTRACK", untrack},
+        {NULL, NULL},
+    };
+    /* begin_ with a hash key: the key before the builder */
+    if (k == RK_FB && *keyparam) {
+        mylc_buf tmp = {0};
+        mylc_tpl_fill(&tmp, mylc_tpl_section(mylc_tpl_topo_source, sec), h);
+        /* the begin call takes the key, the send of a buffer reads it */
+        const char *text = text_of(c, &tmp);
+        const char *begin = strstr(text, "myl_fb_builder *b");
+        mylc_buf fixed = {0};
+        mylc_buf_put(&fixed, text, (size_t)(begin - text));
+        mylc_buf_puts(&fixed, keyparam);
+        mylc_buf_puts(&fixed, begin);
+        mylc_buf_putc(defs, '\n');
+        mylc_buf_put(defs, fixed.p, fixed.n);
+        mylc_buf_free(&fixed);
+    } else {
+        mylc_buf_putc(defs, '\n');
+        mylc_tpl_fill(defs, mylc_tpl_section(mylc_tpl_topo_source, sec), h);
+    }
+    if (k == RK_FB) {
+        mylc_buf_putc(defs, '\n');
+        mylc_tpl_fill(
+            defs,
+            mylc_tpl_section(mylc_tpl_topo_source, tracked ? "commit_fb_tracked" : "commit_fb"), h);
+    }
+}
+
+/* The resend function of a tracked route, for _redispatch(). */
+static void emit_resend(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf *defs)
+{
+    mylc_ctx *c = x->c;
+    const char *n = rt->out_name;
+    const char *to = role_num(x, rt->to);
+    const char *repick;
+    if (rt->shape == MYLC_RS_PARTITIONED)
+        repick = tfmt(c,
+                      "    int pick = myl_topo_pick(ep->topo, %s, %s_HASH(id));\n"
+                      "    if (pick < 0)\n"
+                      "        return pick;\n"
+                      "    uint32_t dst = (uint32_t)pick;\n"
+                      "    if (dst >= ep->%s_ntx)\n"
+                      "        return MYL_EINVAL;",
+                      route_num(x, rt), x->t, n);
+    else
+        repick = tfmt(c,
+                      "    uint32_t dst = ep->%s_ntx;\n"
+                      "    for (uint32_t k = 1; k <= ep->%s_ntx && dst == ep->%s_ntx; k++) {\n"
+                      "        uint32_t d = (ep->%s_dst + k) %% ep->%s_ntx;\n"
+                      "        if (myl_topo_is_alive(ep->topo, %s, d))\n"
+                      "            dst = d;\n"
+                      "    }\n"
+                      "    if (dst == ep->%s_ntx)\n"
+                      "        return MYL_EPEERDEAD;\n"
+                      "    ep->%s_dst = dst;",
+                      n, n, n, n, n, to, n, n);
+    const char *resend;
+    if (kind_of(rt) == RK_EVENT)
+        resend = tfmt(c,
+                      "    rc = MYL_EINVAL;\n"
+                      "    if (len == sizeof(%s))\n"
+                      "        rc = %s_producer_send(&ep->%s_tx[dst], (const %s *)msg, "
+                      "ep->resend_ns);",
+                      msg_type(rt), rt->channel->cname, n, msg_type(rt));
+    else
+        resend = tfmt(c, "    rc = %s_sender_send(&ep->%s_tx[dst], msg, len, 0, ep->resend_ns);",
+                      rt->channel->cname, n);
+    mylc_hole h[] = {
+        {"R", R},           {"RESENDFN", helper(x, "RESEND", rt->index)},
+        {"N", n},           {"TOROLE", to},
+        {"REPICK", repick}, {"RESEND", resend},
+        {NULL, NULL},
+    };
+    mylc_buf_putc(defs, '\n');
+    mylc_tpl_fill(defs, mylc_tpl_section(mylc_tpl_topo_source, "resend"), h);
+}
+
+static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
+{
+    mylc_ctx *c = x->c;
+    const char *R = role_type(x, r);
+    bool owner = r->index == 0;
+    mylc_buf fields = {0}, handlers = {0}, htypes = {0}, opens = {0}, closes = {0}, dispatch = {0},
+             total = {0}, defs = {0}, recvs = {0}, cases = {0};
+    uint64_t arena = 0;
+    const char *prev = NULL; /* the inbound route before, in dispatch */
+    for (mylc_route *rt = x->d->routes; rt; rt = rt->next) {
+        const char *ch = rt->channel->cname;
+        route_kind k = kind_of(rt);
+        if (rt->from == r) {
+            const char *n = rt->out_name;
+            const char *end = k == RK_EVENT ? "producer" : "sender";
+            mylc_buf_printf(&fields, "    /* %s -> %s : %.*s */\n    %s_%s *%s_tx;\n",
+                            sstr(c, rt->from->name), sstr(c, rt->to->name),
+                            (int)rt->channel->name.n, rt->channel->name.p, ch, end, n);
+            mylc_buf_printf(&fields, "    uint32_t %s_ntx;\n", n);
+            if (k == RK_FB || rt->track)
+                mylc_buf_printf(&fields, "    uint32_t %s_dst;\n", n);
+            const char *set =
+                assign(c, "", tfmt(c, "ep->%s_tx", n), tfmt(c, "(%s_%s *)mem", ch, end));
+            mylc_hole oh[] = {
+                {"N", n},     {"COUNT", ring_count(x, rt, true)}, {"CHAN", ch},
+                {"END", end}, {"ROUTE", route_num(x, rt)},        {"SETARRAY", set},
+                {NULL, NULL},
+            };
+            mylc_buf_puts(&opens, section(c, mylc_tpl_topo_source, "open_tx", oh, "    "));
+            mylc_buf_putc(&opens, '\n');
+            add_lines(&closes, section(c, mylc_tpl_topo_source, "close_tx", oh, "    "));
+            emit_send(x, rt, R, &defs);
+            if (rt->track) {
+                emit_resend(x, rt, R, &recvs);
+                mylc_buf_printf(&cases,
+                                "%s    case %s:\n        return myl_topo_redispatch(ep->topo, "
+                                "role, index, %s, ep);",
+                                cases.n ? "\n" : "", role_num(x, rt->to),
+                                helper(x, "RESEND", rt->index));
+            }
+        }
+        if (rt->to == r) {
+            const char *n = rt->in_name;
+            const char *end = k == RK_EVENT ? "consumer" : "receiver";
+            mylc_buf_printf(&fields, "    /* %s -> %s : %.*s */\n    %s_%s *%s_rx;\n",
+                            sstr(c, rt->from->name), sstr(c, rt->to->name),
+                            (int)rt->channel->name.n, rt->channel->name.p, ch, end, n);
+            mylc_buf_printf(&fields, "    uint32_t %s_nrx;\n", n);
+            const char *M = msg_type(rt);
+            const char *view = k == RK_EVENT     ? M
+                               : k == RK_BYTES   ? "myl_frame_msg"
+                               : k == RK_COMPACT ? M
+                                                 : tfmt(c, "%s_table", M);
+            const char *on = helper(x, "ON", rt->index);
+            mylc_buf_printf(&handlers, "%s    %s *on_%s;", handlers.n ? "\n" : "", on, n);
+            mylc_buf_printf(&htypes, "%stypedef int %s(const %s *msg, %s *ep, void *user);",
+                            htypes.n ? "\n" : "", on, view, R);
+            const char *set =
+                assign(c, "", tfmt(c, "ep->%s_rx", n), tfmt(c, "(%s_%s *)mem", ch, end));
+            mylc_hole oh[] = {
+                {"N", n},     {"COUNT", ring_count(x, rt, false)}, {"CHAN", ch},
+                {"END", end}, {"ROUTE", route_num(x, rt)},         {"SETARRAY", set},
+                {NULL, NULL},
+            };
+            mylc_buf_puts(&opens, section(c, mylc_tpl_topo_source, "open_rx", oh, "    "));
+            mylc_buf_putc(&opens, '\n');
+            add_lines(&closes, section(c, mylc_tpl_topo_source, "close_rx", oh, "    "));
+            mylc_buf_printf(&total, "%s    total += ep->%s_nrx;", total.n ? "\n" : "", n);
+            mylc_hole dh[] = {
+                {"RECVFN", helper(x, "RECV", rt->index)},
+                {"N", n},
+                {"PREV", prev ? tfmt(c, "ep->%s_nrx", prev) : ""},
+                {NULL, NULL},
+            };
+            const char *disp = section(c, mylc_tpl_topo_source, "dispatch", dh, "    ");
+            if (!prev) /* the first: no rings before */
+                disp = strchr(disp, '\n') + 1;
+            add_lines(&dispatch, disp);
+            prev = n;
+            /* the answer of a tracked message: the owner receives a
+             * message with the tracked id field */
+            const char *answered = "";
+            for (mylc_route *q = x->d->routes; owner && q && !*answered; q = q->next) {
+                const mylc_field *f = q->track ? same_field(rt, q->track) : NULL;
+                if (!f)
+                    continue;
+                const char *ind = k == RK_FB ? "    " : "        ";
+                const char *var = k == RK_EVENT ? "msg->" : k == RK_COMPACT ? "msg." : "msg";
+                answered =
+                    tfmt(c, "%sif (ep->track_on)\n%s    (void)myl_topo_answered(ep->topo, %s);",
+                         ind, ind, field_expr(c, rt, f, var));
+            }
+            const char *decode = "";
+            if (k == RK_COMPACT) {
+                const mylc_decl *t = rt->channel->chan.carries.decl;
+                if (t->kind == MYLC_D_TABLE) {
+                    decode = tfmt(c,
+                                  "    myl_carena_reset(&ep->arena);\n"
+                                  "    rc = %s_compact_decode(&msg, m.data, m.len, &ep->arena);",
+                                  M);
+                    if (rt->channel->chan.max_message > arena)
+                        arena = rt->channel->chan.max_message;
+                } else {
+                    decode = tfmt(c, "    rc = %s_compact_decode(&msg, m.data, m.len);", M);
+                }
+            }
+            static const char *const secs[] = {"recv_event", "recv_bytes", "recv_compact",
+                                               "recv_fb"};
+            mylc_hole rh[] = {
+                {"R", R},
+                {"RECVFN", helper(x, "RECV", rt->index)},
+                {"N", n},
+                {"CHAN", ch},
+                {"M", M},
+                {"FROM", rt->shape == MYLC_RS_SHARED ? "UINT32_MAX" : "i"},
+                {"ANSWERED", answered},
+                {"DECODE", decode},
+                {"MSGDECL", assign(c, "        ", tfmt(c, "const %s *msg", M),
+                                   tfmt(c, "(const %s *)slot", M))},
+                {NULL, NULL},
+            };
+            mylc_buf_putc(&recvs, '\n');
+            mylc_tpl_fill(&recvs, mylc_tpl_section(mylc_tpl_topo_source, secs[k]), rh);
+        }
+    }
+    if (arena) {
+        mylc_buf_puts(&fields, "    /* compact messages' sequences and tables */\n");
+        mylc_buf_puts(&fields, "    myl_carena arena;\n");
+        mylc_buf_puts(&fields, "    void *arena_mem;\n");
+        mylc_buf_printf(&opens,
+                        "    ep->arena_mem = malloc(%lluu);\n"
+                        "    if (!ep->arena_mem) {\n"
+                        "        rc = -ENOMEM;\n"
+                        "        goto fail;\n"
+                        "    }\n"
+                        "    myl_carena_init(&ep->arena, ep->arena_mem, %lluu);\n",
+                        (unsigned long long)arena, (unsigned long long)arena);
+        add_lines(&closes, "    free(ep->arena_mem);");
+    }
+    if (fields.n)
+        fields.p[--fields.n] = 0;
+    if (opens.n)
+        opens.p[--opens.n] = 0;
+    const char *counts =
+        r->min == r->max
+            ? tfmt(c, "%llu instance%s", (unsigned long long)r->count, r->count == 1 ? "" : "s")
+            : tfmt(c, "%llu instances by default, from %llu to %llu", (unsigned long long)r->count,
+                   (unsigned long long)r->min, (unsigned long long)r->max);
+    if (owner)
+        counts = "the owner, one instance";
+    bool indexed = r->max > 1;
+    /* the calls: sends first, then the helpers they use */
+    mylc_buf calls = {0};
+    const char *sends = text_of(c, &defs);
+    prototypes(sends, &calls);
+    if (cases.n) {
+        mylc_hole rh[] = {{"R", R}, {"CASES", cases.p}, {NULL, NULL}};
+        mylc_buf red = {0};
+        mylc_tpl_fill(&red, mylc_tpl_section(mylc_tpl_topo_source, "redispatch"), rh);
+        prototypes(red.p, &calls);
+        mylc_buf_putc(&recvs, '\n');
+        mylc_buf_put(&recvs, red.p, red.n);
+        mylc_buf_free(&red);
+    }
+    mylc_hole holes[] = {
+        {"R", R},
+        {"T", x->t},
+        {"NAME", sstr(c, r->name)},
+        {"TNAME", sstr(c, x->d->name)},
+        {"COUNTS", counts},
+        {"FIELDS", fields.p ? fields.p : ""},
+        {"HANDLERS", handlers.p ? handlers.p : ""},
+        {"HANDLERTYPES", htypes.p ? htypes.p : ""},
+        {"INDEXPARAM", indexed ? ", uint32_t index" : ""},
+        {"INDEXVAR", indexed ? "" : "    const uint32_t index = 0;"},
+        {"CALLS", calls.p ? calls.p : ""},
+        {"ROLE", role_num(x, r)},
+        {"POLLFN", helper(x, "POLL", r->index)},
+        {"EVENTFN", helper(x, "EVENT", r->index)},
+        {"OPENS", opens.p ? opens.p : ""},
+        {"CLOSES", closes.p ? closes.p : ""},
+        {"DISPATCH", dispatch.p ? dispatch.p : ""},
+        {"TOTAL", total.p ? total.p : ""},
+        {NULL, NULL},
+    };
+    mylc_buf_putc(h, '\n');
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_topo_header, "topo_role"), holes);
+    mylc_buf_putc(src, '\n');
+    mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_topo_source, "role_open"), holes);
+    mylc_buf_puts(src, sends);
+    mylc_buf_put(src, recvs.p ? recvs.p : "", recvs.n);
+    mylc_buf_putc(src, '\n');
+    mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_topo_source, "role_poll"), holes);
+    mylc_buf_free(&fields);
+    mylc_buf_free(&handlers);
+    mylc_buf_free(&htypes);
+    mylc_buf_free(&opens);
+    mylc_buf_free(&closes);
+    mylc_buf_free(&dispatch);
+    mylc_buf_free(&total);
+    mylc_buf_free(&recvs);
+    mylc_buf_free(&cases);
+    mylc_buf_free(&calls);
+}
+
+/* "decl {a, b};" on one line if it fits, else one item a line. */
+static const char *init_items(mylc_ctx *c, const char *decl, const char **items, uint32_t n)
+{
+    mylc_buf b = {0};
+    mylc_buf_printf(&b, "%s {", decl);
+    for (uint32_t i = 0; i < n; i++)
+        mylc_buf_printf(&b, "%s%s", i ? ", " : "", items[i]);
+    mylc_buf_puts(&b, "};");
+    if (b.n > MYLC_COLUMNS) {
+        b.n = 0;
+        mylc_buf_printf(&b, "%s {\n", decl);
+        for (uint32_t i = 0; i < n; i++)
+            mylc_buf_printf(&b, "    %s,\n", items[i]);
+        mylc_buf_puts(&b, "};");
+    }
+    return text_of(c, &b);
+}
+
+bool mylc_has_topology(const mylc_schema *s)
+{
+    for (const mylc_decl *d = s->decls; d; d = d->next)
+        if (d->kind == MYLC_D_TOPOLOGY && d->routes)
+            return true;
+    return false;
+}
+
+const char *mylc_topo_features(mylc_ctx *c, mylc_schema *s)
+{
+    static const mylc_hole none[] = {{NULL, NULL}};
+    if (!mylc_has_topology(s))
+        return "";
+    return section(c, mylc_tpl_topo_source, "features", none, "");
+}
+
+static const char *const shape_macros[] = {"MYL_ROUTE_DIRECT", "MYL_ROUTE_BROADCAST",
+                                           "MYL_ROUTE_SHARED", "MYL_ROUTE_PARTITIONED"};
+static const char *const part_macros[] = {"MYL_PART_ROUND_ROBIN", "MYL_PART_HASH",
+                                          "MYL_PART_LEAST_LOADED"};
+
+void mylc_emit_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, mylc_buf *src,
+                        bool first)
+{
+    topo_ctx x = {c, s, d, d->cname};
+    uint32_t nroles = 0, nroutes = 0;
+    mylc_buf consts = {0};
+    const char *roles[MYLC_MAX_ROLE_COUNT];
+    for (mylc_role *r = d->roles; r && nroles < MYLC_MAX_ROLE_COUNT; r = r->next) {
+        mylc_buf_printf(&consts, "%s#define %s %uu", consts.n ? "\n" : "", role_const(&x, r),
+                        r->index);
+        roles[nroles++] = tfmt(c, "{\"%.*s\", %llu, %llu, %llu}", (int)r->name.n, r->name.p,
+                               (unsigned long long)r->count, (unsigned long long)r->min,
+                               (unsigned long long)r->max);
+    }
+    mylc_buf routes = {0};
+    mylc_buf_printf(&routes, "static const myl_topo_route_desc %s_ROUTES[", d->cname);
+    for (mylc_route *rt = d->routes; rt; rt = rt->next)
+        nroutes++;
+    mylc_buf_printf(&routes, "%u] = {\n", nroutes);
+    for (mylc_route *rt = d->routes; rt; rt = rt->next) {
+        mylc_buf_printf(&consts, "\n#define %s %uu", route_const(&x, rt), rt->index);
+        mylc_buf_printf(&routes,
+                        "    {\n"
+                        "        .name = \"%s\",\n"
+                        "        .from = %s,\n"
+                        "        .to = %s,\n"
+                        "        .shape = %s,\n"
+                        "        .partition = %s,\n"
+                        "        .channel = &%s_desc,\n"
+                        "    },\n",
+                        rt->name, role_num(&x, rt->from), role_num(&x, rt->to),
+                        shape_macros[rt->shape], part_macros[rt->partition], rt->channel->cname);
+    }
+    mylc_buf_puts(&routes, "};");
+    const char *rolesdecl =
+        init_items(c, tfmt(c, "static const myl_topo_role_desc %s_ROLES[%u] =", d->cname, nroles),
+                   roles, nroles);
+    mylc_hole holes[] = {
+        {"T", d->cname},
+        {"NAME", sstr(c, d->name)},
+        {"LABEL", tfmt(c, "%s.%.*s", s->pkg, (int)d->name.n, d->name.p)},
+        {"FP", tfmt(c, "0x%016llx", (unsigned long long)d->fingerprint)},
+        {"NROLES", tfmt(c, "%u", nroles)},
+        {"NROUTES", tfmt(c, "%u", nroutes)},
+        {"CONSTS", consts.p ? consts.p : ""},
+        {"ROLES", rolesdecl},
+        {"ROUTES", routes.p},
+        {NULL, NULL},
+    };
+    if (first) {
+        static const mylc_hole none[] = {{NULL, NULL}};
+        mylc_buf_putc(h, '\n');
+        mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_topo_header, "topo_doc"), none);
+    }
+    mylc_buf_putc(h, '\n');
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_topo_header, "topo"), holes);
+    mylc_buf_putc(src, '\n');
+    mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_topo_source, "topo"), holes);
+    for (mylc_role *r = d->roles; r; r = r->next)
+        emit_role(&x, r, h, src);
+    mylc_buf_free(&consts);
+    mylc_buf_free(&routes);
+}

@@ -1,0 +1,459 @@
+/* Template of the topology part of a generated source file
+ * (gen/emit_topo.c); conventions as in header.h. */
+
+/* @@features */
+#if !defined(_POSIX_C_SOURCE) && !defined(__cplusplus)
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep, sched_yield */
+#endif
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* @@topo */
+MYLT_ROLES
+MYLT_ROUTES
+const myl_topo_desc MYLT_T_desc = {
+    .name = "MYLT_LABEL",
+    .fingerprint = UINT64_C(MYLT_FP),
+    .nroles = MYLT_NROLES,
+    .nroutes = MYLT_NROUTES,
+    .roles = MYLT_T_ROLES,
+    .routes = MYLT_T_ROUTES,
+};
+
+static uint64_t MYLT_T_NOW(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Waiting for input on several rings: spin a little (a message is usually
+ * close), then yield, then sleep, so that an idle member never keeps a
+ * core busy. */
+static void MYLT_T_IDLE(uint32_t idle)
+{
+    if (idle < 64)
+        return;
+    if (idle < 256) {
+        sched_yield();
+        return;
+    }
+    struct timespec ts = {0, 50000};
+    nanosleep(&ts, NULL);
+}
+
+/* A partitioning key's hash (splitmix64's finalizer). */
+static inline uint64_t MYLT_T_HASH(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+/* @@role_open */
+int MYLT_R_open(const myl_topo_cfg *cfgMYLT_INDEXPARAM, MYLT_R *ep)
+{
+    myl_topo_cfg def;
+    char id[2 * MYL_TOPO_NAME_MAX];
+    uint32_t n = 0;
+    void *mem = NULL;
+    MYLT_INDEXVAR
+    if (!ep)
+        return MYL_EINVAL;
+    memset(ep, 0, sizeof *ep);
+    if (!cfg) {
+        myl_topo_cfg_init(&def);
+        cfg = &def;
+    }
+    int rc = myl_topo_open(&MYLT_T_desc, cfg, MYLT_ROLE, index, &ep->topo);
+    if (rc < 0)
+        return rc;
+    ep->index = index;
+    ep->track_on = cfg->track != 0;
+    ep->check_ns = cfg->liveness.check_interval_ns;
+    if (ep->check_ns <= 0)
+        ep->check_ns = 10000000;
+    ep->resend_ns = cfg->liveness.progress_timeout_ns;
+    if (ep->resend_ns <= 0)
+        ep->resend_ns = 2000000000;
+    rc = myl_topo_member_id(ep->topo, MYLT_ROLE, index, id, sizeof id);
+    if (rc < 0)
+        goto fail;
+    (void)n;
+    (void)mem;
+    MYLT_OPENS
+    rc = myl_topo_ready(ep->topo);
+    if (rc < 0)
+        goto fail;
+    ep->check_at = MYLT_T_NOW() + (uint64_t)ep->check_ns;
+    return 0;
+fail:
+    MYLT_R_close(ep);
+    return rc;
+}
+
+void MYLT_R_close(MYLT_R *ep)
+{
+    if (!ep)
+        return;
+    MYLT_CLOSES
+    if (ep->topo)
+        myl_topo_close(ep->topo);
+    memset(ep, 0, sizeof *ep);
+}
+
+/* @@open_tx */
+n = MYLT_COUNT;
+mem = calloc(n, sizeof *ep->MYLT_N_tx);
+if (!mem) {
+    rc = -ENOMEM;
+    goto fail;
+}
+MYLT_SETARRAY
+for (uint32_t i = 0; i < n; i++) {
+    uint32_t ring = myl_topo_ring_index(ep->topo, MYLT_ROUTE, index, i);
+    myl_ring *r = myl_topo_ring(ep->topo, MYLT_ROUTE, ring);
+    MYLT_CHAN_MYLT_END *e = &ep->MYLT_N_tx[i];
+    rc = MYL_EINVAL;
+    if (r)
+        rc = MYLT_CHAN_MYLT_END_open(r, NULL, e);
+    if (rc < 0)
+        goto fail;
+    ep->MYLT_N_ntx++;
+}
+
+/* @@open_rx */
+n = MYLT_COUNT;
+mem = calloc(n, sizeof *ep->MYLT_N_rx);
+if (!mem) {
+    rc = -ENOMEM;
+    goto fail;
+}
+MYLT_SETARRAY
+for (uint32_t i = 0; i < n; i++) {
+    uint32_t ring = myl_topo_ring_index(ep->topo, MYLT_ROUTE, i, index);
+    myl_ring *r = myl_topo_ring(ep->topo, MYLT_ROUTE, ring);
+    MYLT_CHAN_MYLT_END *e = &ep->MYLT_N_rx[i];
+    rc = MYL_EINVAL;
+    if (r)
+        rc = MYLT_CHAN_MYLT_END_open(r, id, NULL, e);
+    if (rc < 0)
+        goto fail;
+    ep->MYLT_N_nrx++;
+}
+
+/* @@close_tx */
+for (uint32_t i = 0; i < ep->MYLT_N_ntx; i++)
+    MYLT_CHAN_MYLT_END_close(&ep->MYLT_N_tx[i]);
+free(ep->MYLT_N_tx);
+
+/* @@close_rx */
+for (uint32_t i = 0; i < ep->MYLT_N_nrx; i++)
+    MYLT_CHAN_MYLT_END_close(&ep->MYLT_N_rx[i]);
+free(ep->MYLT_N_rx);
+
+/* @@role_poll */
+/* Receives from inbound ring j (the rings of every inbound route, in
+ * order): the number of messages handled, or an error. */
+static int MYLT_POLLFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_t j)
+{
+    (void)ep;
+    (void)h;
+    (void)user;
+    (void)j;
+    MYLT_DISPATCH
+    return 0;
+}
+
+int MYLT_R_events(MYLT_R *ep, const MYLT_R_handlers *h, void *user)
+{
+    myl_topo_event ev[16];
+    int n = myl_topo_poll(ep->topo, ev, 16);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++)
+        if (h && h->on_event)
+            h->on_event(&ev[i], ep, user);
+    ep->since_check = 0;
+    ep->check_at = MYLT_T_NOW() + (uint64_t)ep->check_ns;
+    int rc = myl_topo_check(ep->topo);
+    return rc < 0 ? rc : n;
+}
+
+int MYLT_R_poll(MYLT_R *ep, const MYLT_R_handlers *h, void *user, int64_t timeout_ns)
+{
+    uint32_t total = 0;
+    MYLT_TOTAL
+    uint64_t start = 0;
+    for (uint32_t idle = 0;; idle++) {
+        int got = 0;
+        for (uint32_t k = 0; k < total; k++) {
+            int rc = MYLT_POLLFN(ep, h, user, (ep->poll_next + k) % total);
+            if (rc < 0)
+                return rc;
+            got += rc;
+        }
+        if (total)
+            ep->poll_next = (ep->poll_next + 1) % total;
+        if (got > 0) {
+            /* Busy: the checks still run, every 4096 messages at most. */
+            ep->since_check += (uint32_t)got;
+            if (ep->since_check >= 4096 && MYLT_T_NOW() >= ep->check_at) {
+                int rc = MYLT_R_events(ep, h, user);
+                if (rc < 0)
+                    return rc;
+            }
+            return got;
+        }
+        uint64_t now = MYLT_T_NOW();
+        if (!start)
+            start = now;
+        if (now >= ep->check_at) {
+            int rc = MYLT_R_events(ep, h, user);
+            if (rc < 0)
+                return rc;
+        }
+        if (timeout_ns >= 0 && now - start >= (uint64_t)timeout_ns)
+            return 0;
+        myl_topo_beat(ep->topo);
+        MYLT_T_IDLE(idle);
+    }
+}
+
+/* @@dispatch */
+j -= MYLT_PREV;
+if (j < ep->MYLT_N_nrx)
+    return MYLT_RECVFN(ep, h, user, j);
+
+/* @@recv_event */
+static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_t i)
+{
+    myl_consumer *c = ep->MYLT_N_rx[i].c;
+    uint64_t seq;
+    int64_t n = myl_consumer_try_poll(c, 16, &seq);
+    if (n == MYL_EAGAIN)
+        return 0;
+    if (n < 0)
+        return (int)n;
+    ep->from = MYLT_FROM;
+    for (int64_t k = 0; k < n; k++) {
+        const void *slot = myl_consumer_slot(c, seq + (uint64_t)k);
+        MYLT_MSGDECL
+        MYLT_ANSWERED
+        int rc = 0;
+        if (h && h->on_MYLT_N)
+            rc = h->on_MYLT_N(msg, ep, user);
+        if (rc < 0) {
+            myl_consumer_release(c, (uint32_t)k + 1);
+            return rc;
+        }
+    }
+    myl_consumer_release(c, (uint32_t)n);
+    return (int)n;
+}
+
+/* @@recv_bytes */
+static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_t i)
+{
+    myl_frame_msg m;
+    int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = MYLT_FROM;
+    rc = 0;
+    if (h && h->on_MYLT_N)
+        rc = h->on_MYLT_N(&m, ep, user);
+    MYLT_CHAN_receiver_release(&ep->MYLT_N_rx[i]);
+    return rc < 0 ? rc : 1;
+}
+
+/* @@recv_compact */
+static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_t i)
+{
+    MYLT_M msg;
+    myl_frame_msg m;
+    int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = MYLT_FROM;
+    MYLT_DECODE
+    if (rc == 0) {
+        MYLT_ANSWERED
+        if (h && h->on_MYLT_N)
+            rc = h->on_MYLT_N(&msg, ep, user);
+    }
+    MYLT_CHAN_receiver_release(&ep->MYLT_N_rx[i]);
+    return rc < 0 ? rc : 1;
+}
+
+/* @@recv_fb */
+static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_t i)
+{
+    MYLT_M_table msg;
+    myl_frame_msg m;
+    int rc = MYLT_CHAN_receiver_read(&ep->MYLT_N_rx[i], &m, &msg, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = MYLT_FROM;
+    MYLT_ANSWERED
+    if (h && h->on_MYLT_N)
+        rc = h->on_MYLT_N(&msg, ep, user);
+    MYLT_CHAN_receiver_release(&ep->MYLT_N_rx[i]);
+    return rc < 0 ? rc : 1;
+}
+
+/* @@pick_partitioned */
+int pick = myl_topo_pick(ep->topo, MYLT_ROUTE, MYLT_KEY);
+if (pick < 0)
+    return pick;
+uint32_t dst = (uint32_t)pick;
+if (dst >= ep->MYLT_N_ntx)
+    return MYL_EINVAL;
+
+/* @@pick_to */
+if (dst >= ep->MYLT_N_ntx)
+    return MYL_EINVAL;
+
+/* @@pick_one */
+uint32_t dst = 0;
+if (dst >= ep->MYLT_N_ntx)
+    return MYL_EINVAL;
+
+/* @@send_event */
+int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const MYLT_M *ev, int64_t timeout_ns)
+{
+    MYLT_PICK
+    MYLT_TRACK
+    int rc = MYLT_CHAN_producer_send(&ep->MYLT_N_tx[dst], ev, timeout_ns);
+    MYLT_UNTRACK
+    return rc;
+}
+
+/* @@send_bytes */
+int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const void *msg, size_t len, uint16_t kind,
+                          int64_t timeout_ns)
+{
+    MYLT_PICK
+    return MYLT_CHAN_sender_send(&ep->MYLT_N_tx[dst], msg, len, kind, timeout_ns);
+}
+
+/* @@send_compact */
+int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const MYLT_M *m, void *buf, size_t cap,
+                          uint16_t kind, int64_t timeout_ns)
+{
+    MYLT_PICK
+    return MYLT_CHAN_sender_put(&ep->MYLT_N_tx[dst], m, buf, cap, kind, timeout_ns);
+}
+
+/* @@send_compact_tracked */
+int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const MYLT_M *m, void *buf, size_t cap,
+                          uint16_t kind, int64_t timeout_ns)
+{
+    MYLT_PICK
+    if (!ep->track_on)
+        return MYLT_CHAN_sender_put(&ep->MYLT_N_tx[dst], m, buf, cap, kind, timeout_ns);
+    size_t len = 0;
+    uint64_t id = (uint64_t)m->MYLT_F;
+    int rc = MYLT_M_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    rc = myl_topo_track(ep->topo, MYLT_TOROLE, dst, id, buf, len);
+    if (rc < 0)
+        return rc;
+    rc = MYLT_CHAN_sender_send(&ep->MYLT_N_tx[dst], buf, len, kind, timeout_ns);
+    if (rc < 0)
+        (void)myl_topo_answered(ep->topo, id);
+    return rc;
+}
+
+/* @@send_fb */
+int MYLT_R_begin_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, myl_fb_builder *b, void *arena,
+                           size_t arena_cap, myl_frame_span *span, int64_t timeout_ns)
+{
+    MYLT_PICK
+    ep->MYLT_N_dst = dst;
+    return MYLT_CHAN_sender_build_begin(&ep->MYLT_N_tx[dst], b, arena, arena_cap, 0, span,
+                                        timeout_ns);
+}
+
+int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const void *msg, size_t len, int64_t timeout_ns)
+{
+    MYLT_PICKMSG
+    MYLT_TRACK
+    int rc = MYLT_CHAN_sender_send(&ep->MYLT_N_tx[dst], msg, len, 0, timeout_ns);
+    MYLT_UNTRACK
+    return rc;
+}
+
+/* @@commit_fb */
+int MYLT_R_commit_MYLT_N(MYLT_R *ep, myl_fb_builder *b, myl_fb_ref root, const myl_frame_span *span,
+                         int64_t timeout_ns)
+{
+    return MYLT_CHAN_sender_build_commit(&ep->MYLT_N_tx[ep->MYLT_N_dst], b, root, span, 0,
+                                         timeout_ns);
+}
+
+/* @@commit_fb_tracked */
+int MYLT_R_commit_MYLT_N(MYLT_R *ep, myl_fb_builder *b, myl_fb_ref root, const myl_frame_span *span,
+                         int64_t timeout_ns)
+{
+    uint32_t dst = ep->MYLT_N_dst;
+    MYLT_CHAN_sender *s = &ep->MYLT_N_tx[dst];
+    if (!ep->track_on)
+        return MYLT_CHAN_sender_build_commit(s, b, root, span, 0, timeout_ns);
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0) {
+        myl_frame_abort(s->f, span);
+        return rc;
+    }
+    uint64_t id = (uint64_t)MYLT_M_MYLT_F(MYLT_M_root(m.data));
+    rc = myl_topo_track(ep->topo, MYLT_TOROLE, dst, id, m.data, m.len);
+    if (rc < 0) {
+        myl_frame_abort(s->f, span);
+        return rc;
+    }
+    if (m.in_place) {
+        myl_frame_commit(s->f, span);
+        return 0;
+    }
+    myl_frame_abort(s->f, span);
+    rc = myl_frame_send(s->f, m.data, m.len, 0, timeout_ns);
+    if (rc < 0)
+        (void)myl_topo_answered(ep->topo, id);
+    return rc;
+}
+
+/* @@resend */
+static int MYLT_RESENDFN(void *arg, uint64_t id, const void *msg, size_t len)
+{
+    MYLT_R *ep = (MYLT_R *)arg;
+    MYLT_REPICK
+    int rc = myl_topo_track(ep->topo, MYLT_TOROLE, dst, id, msg, len);
+    if (rc < 0)
+        return rc;
+    MYLT_RESEND
+    if (rc < 0)
+        (void)myl_topo_answered(ep->topo, id);
+    return rc;
+}
+
+/* @@redispatch */
+int MYLT_R_redispatch(MYLT_R *ep, uint32_t role, uint32_t index)
+{
+    switch (role) {
+        MYLT_CASES
+    default:
+        return MYL_EINVAL;
+    }
+}
