@@ -703,3 +703,192 @@ void mylc_emit_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
     mylc_buf_free(&consts);
     mylc_buf_free(&routes);
 }
+
+/* ---- stubs (myelonc --stubs) ---- */
+
+/* The C type of an integer field (a builtin or an enum). */
+static const char *int_ctype(const mylc_field *f)
+{
+    if (f->type.base == MYLC_T_NAMED && f->type.decl)
+        return f->type.decl->cname;
+    return mylc_builtin_ctype(f->type.base);
+}
+
+/* The expression of field f of the received message msg of route rt. */
+static const char *recv_field(mylc_ctx *c, const mylc_route *rt, const mylc_field *f)
+{
+    if (kind_of(rt) == RK_FB)
+        return tfmt(c, "%s_%s(*msg)", msg_type(rt), sstr(c, f->name));
+    return tfmt(c, "msg->%s", sstr(c, f->name));
+}
+
+/* The body of a handler that answers a message of route in on route out
+ * (back to its sender): an empty message of out's type, carrying the
+ * tracked id of in's message when both types have it. */
+static const char *echo_body(topo_ctx *x, const mylc_route *in, const mylc_route *out,
+                             const char *R)
+{
+    mylc_ctx *c = x->c;
+    const char *M = msg_type(out);
+    const char *dst = many_dst(out) ? ", ep->from" : "";
+    const char *call = many_dst(out) ? mylc_name_join(c, out->out_name, "to") : out->out_name;
+    const mylc_field *src = in->track ? same_field(in, in->track) : NULL;
+    const mylc_field *to = src ? same_field(out, src) : NULL;
+    const char *val = to ? tfmt(c, "(%s)%s", int_ctype(to), recv_field(c, in, src)) : NULL;
+    mylc_buf b = {0};
+    mylc_buf_puts(&b, "    /* A minimal answer, so that the topology runs. */\n");
+    switch (kind_of(out)) {
+    case RK_EVENT:
+    case RK_COMPACT: {
+        bool table = out->channel->chan.carries.decl->kind == MYLC_D_TABLE;
+        mylc_buf_printf(&b, "    %s out;\n", M);
+        if (kind_of(out) == RK_COMPACT && table)
+            mylc_buf_printf(&b, "    %s_init(&out);\n", M);
+        else
+            mylc_buf_puts(&b, "    memset(&out, 0, sizeof out);\n");
+        if (val)
+            mylc_buf_printf(&b, "    out.%s = %s;\n", sstr(c, to->name), val);
+        if (kind_of(out) == RK_EVENT)
+            mylc_buf_printf(&b, "    int rc = %s_send_%s(ep%s, &out, 1000000000);\n", R, call, dst);
+        else
+            mylc_buf_printf(&b, "    int rc = %s_send_%s(ep%s, &out, NULL, 0, 0, 1000000000);\n", R,
+                            call, dst);
+        break;
+    }
+    case RK_BYTES:
+        if (kind_of(in) == RK_BYTES)
+            mylc_buf_printf(&b,
+                            "    int rc = %s_send_%s(ep%s, msg->data, msg->len, msg->kind, "
+                            "1000000000);\n",
+                            R, call, dst);
+        else
+            mylc_buf_printf(&b, "    int rc = %s_send_%s(ep%s, \"\", 0, 0, 1000000000);\n", R, call,
+                            dst);
+        break;
+    case RK_FB: {
+        const char *key = "";
+        if (out->key) {
+            const mylc_field *k = same_field(in, out->key);
+            key = k ? tfmt(c, ", (uint64_t)%s", recv_field(c, in, k)) : ", 0";
+        }
+        mylc_buf_printf(&b,
+                        "    myl_fb_builder b;\n"
+                        "    myl_frame_span span;\n"
+                        "    myl_fb_ref root;\n"
+                        "    int rc = %s_begin_%s(ep%s%s, &b, NULL, 0, &span, 1000000000);\n"
+                        "    if (rc < 0)\n"
+                        "        return rc;\n"
+                        "    %s_start(&b);\n",
+                        R, call, dst, key, M);
+        if (val)
+            mylc_buf_printf(&b, "    %s_add_%s(&b, %s);\n", M, sstr(c, to->name), val);
+        mylc_buf_printf(&b,
+                        "    %s_end(&b, &root);\n"
+                        "    rc = %s_commit_%s(ep, &b, root, &span, 1000000000);\n",
+                        M, R, out->out_name);
+        break;
+    }
+    }
+    mylc_buf_puts(&b, "    if (rc < 0)\n        return rc;");
+    return text_of(c, &b);
+}
+
+void mylc_emit_stub(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role *r, mylc_buf *out)
+{
+    topo_ctx x = {c, s, d, d->cname};
+    const char *R = role_type(&x, r);
+    const char *name = sstr(c, r->name);
+    mylc_buf handlers = {0}, sets = {0};
+    for (mylc_route *rt = d->routes; rt; rt = rt->next) {
+        if (rt->to != r)
+            continue;
+        const char *n = rt->in_name;
+        route_kind k = kind_of(rt);
+        const char *M = msg_type(rt);
+        const char *view = k == RK_EVENT     ? M
+                           : k == RK_BYTES   ? "myl_frame_msg"
+                           : k == RK_COMPACT ? M
+                                             : tfmt(c, "%s_table", M);
+        /* The answering side of a request/response pair: the tracked
+         * route from that role, else the first from it, and a route back. */
+        bool asked = rt->track != NULL;
+        if (!asked) {
+            const mylc_route *first = NULL;
+            bool tracked = false;
+            for (mylc_route *q = d->routes; q; q = q->next)
+                if (q->from == rt->from && q->to == r) {
+                    first = first ? first : q;
+                    tracked = tracked || q->track;
+                }
+            asked = !tracked && first == rt;
+        }
+        const char *body = "";
+        for (mylc_route *q = d->routes; q && asked && !*body; q = q->next)
+            if (q->from == r && q->to == rt->from)
+                body = echo_body(&x, rt, q, R);
+        mylc_hole h[] = {
+            {"FROM", sstr(c, rt->from->name)},
+            {"NAME", name},
+            {"CHANNEL", sstr(c, rt->channel->name)},
+            {"N", n},
+            {"VIEW", view},
+            {"R", R},
+            {"BODY", body},
+            {NULL, NULL},
+        };
+        mylc_buf_putc(&handlers, '\n');
+        mylc_tpl_fill(&handlers, mylc_tpl_section(mylc_tpl_topo_stub, "handler"), h);
+        mylc_buf_printf(&sets, "%s    h.on_%s = on_%s;", sets.n ? "\n" : "", n, n);
+    }
+    if (handlers.n)
+        handlers.p[--handlers.n] = 0;
+    bool tracked = false;
+    for (mylc_route *rt = d->routes; rt; rt = rt->next)
+        tracked = tracked || (rt->from == r && rt->track);
+    bool indexed = r->max > 1;
+    mylc_buf sends = {0};
+    for (mylc_route *rt = d->routes; rt; rt = rt->next) {
+        if (rt->from != r)
+            continue;
+        const char *call = many_dst(rt) ? mylc_name_join(c, rt->out_name, "to") : rt->out_name;
+        mylc_buf_printf(&sends, "%s         *   %s_%s_%s()\n", sends.n ? "" : "", R,
+                        kind_of(rt) == RK_FB ? "begin" : "send", call);
+    }
+    const char *sendlist = "";
+    if (sends.n)
+        sendlist = tfmt(c, "        /* TODO: send on the outbound routes:\n%.*s         */",
+                        (int)sends.n, sends.p);
+    mylc_buf_free(&sends);
+    mylc_hole h[] = {
+        {"R", R},
+        {"SENDS", sendlist},
+        {"NAME", name},
+        {"TNAME", sstr(c, d->name)},
+        {"SCHEMA", tfmt(c, "%s.myl", s->stem)},
+        {"STEM", s->stem},
+        {"HANDLERS", handlers.p ? handlers.p : ""},
+        {"SETHANDLERS", sets.p ? sets.p : ""},
+        {"ONDEAD", tracked ? tfmt(c,
+                                  "    if (ev->kind == MYL_TOPO_EV_DEAD)\n"
+                                  "        (void)%s_redispatch(ep, ev->role, ev->index);",
+                                  R)
+                           : ""},
+        {"CFG", tracked   ? "    cfg.track = 1; /* keep unanswered messages for re-dispatch */"
+                : indexed ? ""
+                          : "    (void)index; /* one instance */"},
+        {"OPEN",
+         indexed ? tfmt(c, "%s_open(&cfg, index, &ep)", R) : tfmt(c, "%s_open(&cfg, &ep)", R)},
+        {NULL, NULL},
+    };
+    mylc_buf raw = {0};
+    mylc_tpl_fill(&raw, mylc_tpl_section(mylc_tpl_topo_stub, "stub"), h);
+    mylc_format(&raw, out);
+    mylc_buf_free(&raw);
+    mylc_buf_free(&handlers);
+    mylc_buf_free(&sets);
+}
+
+const char *mylc_stub_name(mylc_ctx *c, mylc_decl *d, mylc_role *r)
+{
+    return mylc_name_join(c, d->cname, mylc_strdup(&c->arena, r->name.p, r->name.n));
+}

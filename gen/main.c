@@ -1,9 +1,10 @@
 /* myelonc: the .myl schema compiler's command line.
  *
- *   myelonc [-o OUT_DIR] [-I DIR]... [--depfile FILE] [--emit-fbs] file.myl...
+ *   myelonc [-o OUT_DIR] [-I DIR]... [--depfile FILE] [--emit-fbs] [--stubs DIR] file.myl...
  *
  * writes OUT_DIR/<stem>.myl.h and OUT_DIR/<stem>.myl.c for each schema (and
- * OUT_DIR/<stem>.fbs with --emit-fbs).
+ * OUT_DIR/<stem>.fbs with --emit-fbs; with --stubs, DIR/<prefix>_<Topology>_<role>.c
+ * for each role of each topology that has no such file yet).
  * Exit status: 0 success, 1 errors in a schema (or an unreadable input),
  * 2 bad command line, 3 outputs could not be written.
  */
@@ -33,6 +34,9 @@ static const char usage[] =
     "                  in Make syntax\n"
     "  --emit-fbs      also write OUT_DIR/file.fbs, the FlatBuffers schema of the\n"
     "                  enums, structs, tables and unions\n"
+    "  --stubs DIR     also write, for each role of each topology, a stub to edit:\n"
+    "                  DIR/<prefix>_<Topology>_<role>.c (a main loop and one handler\n"
+    "                  per inbound route); a file that exists is never overwritten\n"
     "  --check         check the schemas and report errors; write nothing\n"
     "  --print         print the resolved schema (layout, field ids, fingerprints)\n"
     "                  to standard output; write nothing\n"
@@ -51,6 +55,9 @@ typedef enum mode { MODE_GEN, MODE_CHECK, MODE_PRINT, MODE_TOKENS, MODE_AST, MOD
 typedef struct output {
     char *stem;
     mylc_buf h, c, fbs;
+    unsigned nstubs;
+    char **stub_names; /* <prefix>_<Topology>_<role> */
+    mylc_buf *stubs;
 } output;
 
 /* mkdir -p: dir and any parent that is missing. */
@@ -114,6 +121,32 @@ static int write_file(const char *path, const char *data, size_t n)
     return rc;
 }
 
+/* Writes a file that does not exist yet: through a temporary file and
+ * link(2), which fails rather than replace a file that exists (or
+ * appeared meanwhile). 1: written, 0: it exists (left as it is), -1: an
+ * error (reported). */
+static int write_new(const char *path, const char *data, size_t n)
+{
+    size_t pn = strlen(path) + 16;
+    char *tmp = malloc(pn);
+    if (!tmp)
+        abort();
+    snprintf(tmp, pn, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    int rc = 1;
+    if (!f || fwrite(data, 1, n, f) != n)
+        rc = -1;
+    if (f && fclose(f) != 0)
+        rc = -1;
+    if (rc == 1 && link(tmp, path) != 0)
+        rc = errno == EEXIST ? 0 : -1;
+    if (rc < 0)
+        fprintf(stderr, "myelonc: error: cannot write '%s': %s\n", path, strerror(errno));
+    remove(tmp);
+    free(tmp);
+    return rc;
+}
+
 /* Make syntax: spaces and '#' escaped with a backslash, '$' doubled. */
 static void dep_path(mylc_buf *b, const char *p)
 {
@@ -156,10 +189,32 @@ static int need_arg(int argc, char **argv, int *i, const char *opt, const char *
     return 0;
 }
 
+/* The stubs of every role of every topology of s (--stubs). */
+static void emit_stubs(mylc_ctx *ctx, mylc_schema *s, output *o)
+{
+    for (mylc_decl *d = s->decls; d; d = d->next) {
+        if (d->kind != MYLC_D_TOPOLOGY || !d->routes)
+            continue;
+        for (mylc_role *r = d->roles; r; r = r->next) {
+            o->stub_names = realloc(o->stub_names, sizeof *o->stub_names * (o->nstubs + 1));
+            o->stubs = realloc(o->stubs, sizeof *o->stubs * (o->nstubs + 1));
+            if (!o->stub_names || !o->stubs)
+                abort();
+            o->stub_names[o->nstubs] = strdup(mylc_stub_name(ctx, d, r));
+            if (!o->stub_names[o->nstubs])
+                abort();
+            memset(&o->stubs[o->nstubs], 0, sizeof o->stubs[o->nstubs]);
+            mylc_emit_stub(ctx, s, d, r, &o->stubs[o->nstubs]);
+            o->nstubs++;
+        }
+    }
+}
+
 static int run(int argc, char **argv, const char **incdirs, const char **inputs)
 {
     const char *outdir = ".";
     const char *depfile = NULL;
+    const char *stubdir = NULL;
     unsigned nincdirs = 0, ninputs = 0;
     mode m = MODE_GEN;
     bool no_more_opts = false, fbs = false;
@@ -202,6 +257,10 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
             if (r < 0)
                 return EXIT_USAGE;
             depfile = v;
+        } else if ((r = need_arg(argc, argv, &i, "--stubs", &v)) != 0) {
+            if (r < 0)
+                return EXIT_USAGE;
+            stubdir = *v ? v : ".";
         } else {
             fprintf(stderr, "myelonc: unknown option '%s' (see myelonc --help)\n", a);
             return EXIT_USAGE;
@@ -257,6 +316,8 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
                     mylc_emit(&ctx, s, &outs[i].h, &outs[i].c);
                     if (fbs)
                         mylc_emit_fbs(&ctx, s, &outs[i].fbs);
+                    if (stubdir)
+                        emit_stubs(&ctx, s, &outs[i]);
                     /* Room for every file read so far, counted after the
                      * emitters ran. */
                     if (ndeps + ctx.nfiles > capdeps) {
@@ -316,6 +377,20 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
             free(h);
             free(c);
         }
+        if (status == 0 && stubdir && stat(stubdir, &st) != 0 && make_dirs(stubdir) != 0) {
+            fprintf(stderr, "myelonc: error: cannot create '%s': %s\n", stubdir, strerror(errno));
+            status = EXIT_WRITE;
+        }
+        for (unsigned i = 0; i < ninputs && status == 0 && stubdir; i++)
+            for (unsigned k = 0; k < outs[i].nstubs && status == 0; k++) {
+                char *p = out_path(stubdir, outs[i].stub_names[k], ".c");
+                int w = write_new(p, outs[i].stubs[k].p, outs[i].stubs[k].n);
+                if (w < 0)
+                    status = EXIT_WRITE;
+                else if (w == 0)
+                    fprintf(stderr, "myelonc: note: '%s' exists: left as it is\n", p);
+                free(p);
+            }
         if (status == 0 && depfile) {
             mylc_buf d = {0};
             mylc_buf_put(&d, targets.p, targets.n);
@@ -336,6 +411,12 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
         mylc_buf_free(&outs[i].h);
         mylc_buf_free(&outs[i].c);
         mylc_buf_free(&outs[i].fbs);
+        for (unsigned k = 0; k < outs[i].nstubs; k++) {
+            free(outs[i].stub_names[k]);
+            mylc_buf_free(&outs[i].stubs[k]);
+        }
+        free(outs[i].stub_names);
+        free(outs[i].stubs);
     }
     free(outs);
     for (unsigned j = 0; j < ndeps; j++)

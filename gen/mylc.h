@@ -519,6 +519,10 @@ void mylc_emit_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
                         bool first);
 const char *mylc_topo_features(mylc_ctx *c, mylc_schema *s);
 bool mylc_has_topology(const mylc_schema *s);
+/* The stub of role r of topology d (myelonc --stubs): a C file with a
+ * main loop and one handler per inbound route; its name (without ".c"). */
+void mylc_emit_stub(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role *r, mylc_buf *out);
+const char *mylc_stub_name(mylc_ctx *c, mylc_decl *d, mylc_role *r);
 /* The equivalent FlatBuffers schema (emit_fbs.c). */
 void mylc_emit_fbs(mylc_ctx *c, mylc_schema *s, mylc_buf *out);
 

@@ -6,6 +6,8 @@
 #       schema   - find_package(myelon) + add_myelon_schema(), and
 #                  regeneration when an imported schema changes
 #       subdir   - add_subdirectory(<myelon source>) + add_myelon_schema()
+#       stubs    - add_myelon_schema(... STUBS DIR): stubs written once, kept
+#                  when edited, compiled with the generated code
 set -euo pipefail
 build=$1 src=$2 work=$3 case=$4
 rm -rf "$work"
@@ -57,6 +59,24 @@ schema|subdir)
   if cmp -s "$hdr" "$work/app.before.h"; then echo "app.myl.h not regenerated"; exit 1; fi
   "$work/b/app"
   echo "regeneration after editing the imported schema: ok"
+  ;;
+stubs)
+  cp -r "$src/tests/cmake/stubs_project" "$work/proj"
+  cmake -S "$work/proj" -B "$work/b" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+  for r in boss workers; do
+    [ -s "$work/proj/stubs/topo_Farm_$r.c" ] || { echo "stub of role $r not written"; exit 1; }
+  done
+  cmake --build "$work/b"
+  # An edited stub is the user's: neither configuring nor building again
+  # writes over it.
+  echo '/* edited by the user */' >>"$work/proj/stubs/topo_Farm_workers.c"
+  cp "$work/proj/stubs/topo_Farm_workers.c" "$work/edited.c"
+  touch "$work/proj/topo.myl"
+  cmake -S "$work/proj" -B "$work/b" >/dev/null
+  cmake --build "$work/b"
+  cmp -s "$work/proj/stubs/topo_Farm_workers.c" "$work/edited.c" ||
+    { echo "an edited stub was overwritten"; exit 1; }
+  echo "stubs written once and kept: ok"
   ;;
 *) echo "unknown case $case"; exit 2 ;;
 esac

@@ -115,4 +115,27 @@ printf 'myelon 1;\nevent E { a: u8; b: u32 (align: 2); c: u16 (align: 4); }\n' >
 "$m" -o "$work/al" "$work/al.myl"; check "align below natural" 0 $?
 grep -q 'alignas(2)' "$work/al/al.myl.h" && { echo "FAIL: alignas reduces an alignment"; fail=1; }
 grep -q 'alignas(4) uint16_t c;' "$work/al/al.myl.h" || { echo "FAIL: alignas(4) on c missing"; fail=1; }
+
+# --stubs DIR: one stub per role, written once, never over an existing file.
+mkdir -p "$work/stubs"
+cp "$schemas/common.myl" "$schemas/fabric.myl" "$work/stubs/"
+(cd "$work/stubs" && "$m" -o gen --stubs st fabric.myl 2>"$work/e1"); check "--stubs" 0 $?
+for r in scheduler workers; do
+  [ -s "$work/stubs/st/fabric_Fabric_$r.c" ] || { echo "FAIL: stub of $r not written"; fail=1; }
+done
+grep -q 'int main(int argc' "$work/stubs/st/fabric_Fabric_workers.c" ||
+  { echo "FAIL: stub without a main"; fail=1; }
+grep -q 'static int on_requests(const fabric_Request_table \*msg' \
+  "$work/stubs/st/fabric_Fabric_workers.c" || { echo "FAIL: stub without its handler"; fail=1; }
+echo '/* mine */' >"$work/stubs/st/fabric_Fabric_workers.c"
+(cd "$work/stubs" && "$m" -o gen --stubs st fabric.myl 2>"$work/e2"); check "--stubs again" 0 $?
+[ "$(cat "$work/stubs/st/fabric_Fabric_workers.c")" = '/* mine */' ] ||
+  { echo "FAIL: --stubs wrote over an existing file"; fail=1; }
+grep -q "fabric_Fabric_workers.c' exists: left as it is" "$work/e2" ||
+  { echo "FAIL: no note for the stub left as it is"; fail=1; }
+rm "$work/stubs/st/fabric_Fabric_scheduler.c"
+(cd "$work/stubs" && "$m" -o gen --stubs st fabric.myl 2>/dev/null); check "--stubs, one missing" 0 $?
+[ -s "$work/stubs/st/fabric_Fabric_scheduler.c" ] || { echo "FAIL: missing stub not written"; fail=1; }
+ls "$work/stubs/st" | grep -q tmp && { echo "FAIL: temporary file left"; fail=1; }
+"$m" --stubs >/dev/null 2>&1; check "--stubs without argument" 2 $?
 exit $fail
