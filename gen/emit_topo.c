@@ -17,13 +17,18 @@
 static const char *tfmt(mylc_ctx *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
 static const char *tfmt(mylc_ctx *c, const char *f, ...)
 {
+    char tmp[512];
     va_list ap;
     va_start(ap, f);
-    int n = vsnprintf(NULL, 0, f, ap);
+    int n = vsnprintf(tmp, sizeof tmp, f, ap);
     va_end(ap);
-    char *s = mylc_alloc(&c->arena, (size_t)(n < 0 ? 0 : n) + 1);
+    if (n < 0)
+        n = 0;
+    if ((size_t)n < sizeof tmp)
+        return mylc_strdup(&c->arena, tmp, (size_t)n);
+    char *s = mylc_alloc(&c->arena, (size_t)n + 1);
     va_start(ap, f);
-    vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, f, ap);
+    vsnprintf(s, (size_t)n + 1, f, ap);
     va_end(ap);
     return s;
 }
@@ -133,6 +138,20 @@ static const char *msg_type(const mylc_route *rt)
 {
     const mylc_decl *t = rt->channel->chan.carries.decl;
     return t ? t->cname : "";
+}
+
+/* What a handler of the route receives: the event, the compact value,
+ * the table handle or the bytes. */
+static const char *view_type(mylc_ctx *c, const mylc_route *rt)
+{
+    switch (kind_of(rt)) {
+    case RK_BYTES:
+        return "myl_frame_msg";
+    case RK_FB:
+        return tfmt(c, "%s_table", msg_type(rt));
+    default:
+        return msg_type(rt);
+    }
 }
 
 /* An integer field of the message type of a route called like f. */
@@ -445,10 +464,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                             (int)rt->channel->name.n, rt->channel->name.p, ch, end, n);
             mylc_buf_printf(&fields, "    uint32_t %s_nrx;\n", n);
             const char *M = msg_type(rt);
-            const char *view = k == RK_EVENT     ? M
-                               : k == RK_BYTES   ? "myl_frame_msg"
-                               : k == RK_COMPACT ? M
-                                                 : tfmt(c, "%s_table", M);
+            const char *view = view_type(c, rt);
             const char *on = helper(x, "ON", rt->index);
             mylc_buf_printf(&handlers, "%s    %s *on_%s;", handlers.n ? "\n" : "", on, n);
             mylc_buf_printf(&htypes, "%stypedef int %s(const %s *msg, %s *ep, void *user);",
@@ -803,12 +819,7 @@ void mylc_emit_stub(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role *r, myl
         if (rt->to != r)
             continue;
         const char *n = rt->in_name;
-        route_kind k = kind_of(rt);
-        const char *M = msg_type(rt);
-        const char *view = k == RK_EVENT     ? M
-                           : k == RK_BYTES   ? "myl_frame_msg"
-                           : k == RK_COMPACT ? M
-                                             : tfmt(c, "%s_table", M);
+        const char *view = view_type(c, rt);
         /* The answering side of a request/response pair: the tracked
          * route from that role, else the first from it, and a route back. */
         bool asked = rt->track != NULL;
@@ -851,7 +862,7 @@ void mylc_emit_stub(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role *r, myl
         if (rt->from != r)
             continue;
         const char *call = many_dst(rt) ? mylc_name_join(c, rt->out_name, "to") : rt->out_name;
-        mylc_buf_printf(&sends, "%s         *   %s_%s_%s()\n", sends.n ? "" : "", R,
+        mylc_buf_printf(&sends, "         *   %s_%s_%s()\n", R,
                         kind_of(rt) == RK_FB ? "begin" : "send", call);
     }
     const char *sendlist = "";
