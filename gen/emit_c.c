@@ -1118,8 +1118,8 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
         }
     mylc_buf_putc(&h, '\n');
     mylc_tpl_fill(&h, mylc_tpl_section(mylc_tpl_header, "end"), holes);
-    mylc_format(&h, hout);
-    mylc_format(&src, sout);
+    mylc_format_fenced(&h, hout);
+    mylc_format_fenced(&src, sout);
     mylc_buf_free(&h);
     mylc_buf_free(&src);
     mylc_buf_free(&imports);

@@ -4,8 +4,10 @@
  * not clang-format is installed. The templates are clang-formatted; once
  * their holes are filled, the declarations and calls whose length changed
  * are re-joined and re-wrapped (arguments bin-packed and aligned after the
- * opening parenthesis). docs/COMPILER.md, "The formatter", says what is
- * guaranteed and how tests/gen/property checks it.
+ * opening parenthesis). A construct that no layout fits (a name longer
+ * than a line) is fenced with clang-format off/on (mylc_format_fenced).
+ * docs/COMPILER.md, "The formatter", says what is guaranteed and how
+ * tests/gen/property checks it.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -517,8 +519,11 @@ static void wrap(mylc_buf *out, const char *p, size_t n)
     const char *name = open;
     while (name > p && is_ident_char(name[-1]))
         name--;
-    bool decl = name > t && (name[-1] == ' ' || name[-1] == '*') &&
-                !starts_with_word(t, rest, "return") && !memchr(t, '=', (size_t)(name - t));
+    /* a declaration, or a macro call at file scope (clang-format takes it
+     * for one: a break after its '(' costs as much) */
+    bool decl = (name > t && (name[-1] == ' ' || name[-1] == '*') &&
+                 !starts_with_word(t, rest, "return") && !memchr(t, '=', (size_t)(name - t))) ||
+                (name == p && *p != ' ');
     const char *head_end = name;
     while (head_end > p && head_end[-1] == ' ')
         head_end--;
@@ -803,9 +808,9 @@ static bool put_typedef(mylc_buf *out, const char *p, size_t n)
     return true;
 }
 
-void mylc_format(mylc_buf *in, mylc_buf *out)
+/* Lays out the lines from p to end (whole constructs) into out. */
+static void format_lines(const char *p, const char *end, mylc_buf *out)
 {
-    const char *p = in->p, *end = in->p + in->n;
     mylc_buf logical = {0}, comment = {0};
     size_t extra = 0; /* items of an initializer whose head was broken */
     while (p < end) {
@@ -873,4 +878,139 @@ void mylc_format(mylc_buf *in, mylc_buf *out)
     }
     mylc_buf_free(&logical);
     mylc_buf_free(&comment);
+}
+
+void mylc_format(mylc_buf *in, mylc_buf *out)
+{
+    format_lines(in->p, in->p + in->n, out);
+}
+
+/* The change in bracket depth over one line of C, skipping string and
+ * character literals and comments; *block carries an open block comment
+ * from one line to the next. */
+static int line_depth(const char *p, const char *eol, bool *block)
+{
+    int depth = 0;
+    for (const char *q = p; q < eol; q++) {
+        if (*block) {
+            if (*q == '*' && q + 1 < eol && q[1] == '/')
+                *block = false, q++;
+            continue;
+        }
+        if (*q == '/' && q + 1 < eol && q[1] == '/')
+            break;
+        if (*q == '/' && q + 1 < eol && q[1] == '*') {
+            *block = true, q++;
+        } else if (*q == '"' || *q == '\'') {
+            for (char quote = *q++; q < eol && *q != quote; q++)
+                if (*q == '\\')
+                    q++;
+        } else if (*q == '(' || *q == '[' || *q == '{') {
+            depth++;
+        } else if (*q == ')' || *q == ']' || *q == '}') {
+            depth--;
+        }
+    }
+    return depth;
+}
+
+/* The last character of a line that is not a space, or 0. */
+static char last_char(const char *p, const char *eol)
+{
+    while (eol > p && eol[-1] == ' ')
+        eol--;
+    if (eol == p)
+        return 0;
+    return eol[-1];
+}
+
+/* Does any line of b[from..] pass the column limit? */
+static bool overflows(const mylc_buf *b, size_t from)
+{
+    const char *p = b->p + from, *end = b->p + b->n;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        if ((size_t)(eol - p) > MYLC_COLUMNS)
+            return true;
+        p = eol + 1;
+    }
+    return false;
+}
+
+void mylc_format_fenced(mylc_buf *in, mylc_buf *out)
+{
+    const char *p = in->p, *end = in->p + in->n;
+    mylc_buf chunk = {0};
+    while (p < end) {
+        /* one top-level construct: from a line at depth 0 to the line that
+         * brings the depth back to 0 and ends it (';', '}', or a ')' not
+         * followed by a function body); a comment block, a preprocessor
+         * line (with its continuations), a blank line and the brace lines
+         * of extern "C" are constructs of their own */
+        const char *start = p, *eol;
+        int depth = 0;
+        bool block = false;
+        for (;;) {
+            eol = memchr(p, '\n', (size_t)(end - p));
+            if (!eol)
+                eol = end;
+            const char *next = eol < end ? eol + 1 : end;
+            const char *t = p;
+            while (t < eol && *t == ' ')
+                t++;
+            bool first = p == start;
+            char last = last_char(p, eol);
+            if (first && (t == eol || *t == '#' || (eol - t >= 2 && t[0] == '/' && t[1] == '*') ||
+                          (eol - t == 12 && memcmp(t, "extern \"C\" {", 12) == 0) ||
+                          (eol - t == 1 && *t == '}'))) {
+                bool comment = t < eol && *t == '/';
+                if (*t == '#')
+                    while (last_char(p, eol) == '\\' && next < end) {
+                        p = next;
+                        eol = memchr(p, '\n', (size_t)(end - p));
+                        eol = eol ? eol : end;
+                        next = eol < end ? eol + 1 : end;
+                    }
+                if (comment)
+                    while (!(eol - p >= 2 && eol[-2] == '*' && eol[-1] == '/') && next < end) {
+                        p = next;
+                        eol = memchr(p, '\n', (size_t)(end - p));
+                        eol = eol ? eol : end;
+                        next = eol < end ? eol + 1 : end;
+                    }
+                p = next;
+                break;
+            }
+            depth += line_depth(p, eol, &block);
+            p = next;
+            if (p >= end)
+                break;
+            if (depth > 0 || block)
+                continue;
+            if (last == ';' || last == '}')
+                break;
+            if (last == ')') {
+                const char *n2 = p;
+                while (n2 < end && *n2 == ' ')
+                    n2++;
+                if (n2 >= end || *n2 != '{')
+                    break;
+            }
+        }
+        /* a construct that no layout fits within the column limit (a name
+         * longer than a line) is fenced off from clang-format, whose
+         * choices then depend on its per-character excess penalty */
+        chunk.n = 0;
+        format_lines(start, p, &chunk);
+        if (overflows(&chunk, 0)) {
+            mylc_buf_puts(out, "// clang-format off\n");
+            mylc_buf_put(out, chunk.p, chunk.n);
+            mylc_buf_puts(out, "// clang-format on\n");
+        } else {
+            mylc_buf_put(out, chunk.p, chunk.n);
+        }
+    }
+    mylc_buf_free(&chunk);
 }

@@ -22,7 +22,7 @@
 MYLT_IMPORTS
 
 #if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != MYLT_ABI
-#error "myelon ABI mismatch: regenerate MYLT_STEM.myl.h with a matching myelonc"
+#error "myelon ABI mismatch: regenerate this header with a matching myelonc"
 #endif
 
 #ifdef __cplusplus

@@ -14,7 +14,7 @@
 #include "common.myl.h"
 
 #if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 4
-#error "myelon ABI mismatch: regenerate tables.myl.h with a matching myelonc"
+#error "myelon ABI mismatch: regenerate this header with a matching myelonc"
 #endif
 
 #ifdef __cplusplus

@@ -12,7 +12,7 @@
 #include <myelon/myelon.h>
 
 #if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 4
-#error "myelon ABI mismatch: regenerate ticks.myl.h with a matching myelonc"
+#error "myelon ABI mismatch: regenerate this header with a matching myelonc"
 #endif
 
 #ifdef __cplusplus
