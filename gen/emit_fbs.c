@@ -10,7 +10,8 @@
  * value. Declarations FlatBuffers has no equivalent for (events, channels,
  * topologies, pipelines) are listed in comments. Imports become includes
  * of the imported schemas' .fbs files (myelonc --emit-fbs writes one per
- * schema compiled).
+ * schema compiled). A schema's "///" doc comments are carried over as
+ * "///" lines (flatc keeps them as the declarations' documentation).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,28 @@ static void base_ref(mylc_buf *b, const mylc_schema *s, const mylc_type *t)
         type_ref(b, s, t->decl);
     else
         mylc_buf_puts(b, mylc_builtins[t->base].fbs);
+}
+
+/* A "///" doc comment (lines as lexed: blanks, "///", text) as "///"
+ * lines at indent ind, trailing blanks and backslashes dropped (flatc
+ * copies the lines into C++, where a backslash would splice the next). */
+static void emit_doc(mylc_buf *b, mylc_str doc, const char *ind)
+{
+    const char *p = doc.p, *end = doc.p + doc.n;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        const char *t = p, *e = eol;
+        while (t < e && (*t == ' ' || *t == '\t'))
+            t++;
+        if (e - t >= 3 && memcmp(t, "///", 3) == 0)
+            t += 3;
+        while (e > t && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\\'))
+            e--;
+        mylc_buf_printf(b, "%s///%.*s\n", ind, (int)(e - t), t);
+        p = eol < end ? eol + 1 : end;
+    }
 }
 
 static int cmp_enumval(const void *pa, const void *pb)
@@ -67,9 +90,12 @@ static void emit_enum(const mylc_decl *d, mylc_buf *b)
         v[n++] = e;
     bool sgn = mylc_builtin_is_signed(d->under.base);
     qsort(v, n, sizeof *v, sgn ? cmp_enumval_signed : cmp_enumval);
-    mylc_buf_printf(b, "\nenum %.*s : %s {\n", (int)d->name.n, d->name.p,
+    mylc_buf_putc(b, '\n');
+    emit_doc(b, d->doc, "");
+    mylc_buf_printf(b, "enum %.*s : %s {\n", (int)d->name.n, d->name.p,
                     mylc_builtins[d->under.base].fbs);
     for (size_t i = 0; i < n; i++) {
+        emit_doc(b, v[i]->doc, "  ");
         if (sgn)
             mylc_buf_printf(b, "  %.*s = %lld", (int)v[i]->name.n, v[i]->name.p,
                             (long long)v[i]->i);
@@ -98,6 +124,7 @@ static void emit_struct(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
         mylc_buf_printf(
             b, "// note: aligned to %u bytes in the .myl schema; flatc allows at most %u\n", align,
             FBS_MAX_ALIGN);
+    emit_doc(b, d->doc, "");
     mylc_buf_printf(b, "struct %.*s", (int)d->name.n, d->name.p);
     if (align && align <= FBS_MAX_ALIGN)
         mylc_buf_printf(b, " (force_align: %u)", align);
@@ -106,6 +133,7 @@ static void emit_struct(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
         if (f->type.shape == MYLC_SHAPE_ARRAY && f->type.count > FBS_MAX_ARRAY)
             mylc_buf_printf(b, "  // note: %llu elements; flatc allows at most %u\n",
                             (unsigned long long)f->type.count, FBS_MAX_ARRAY);
+        emit_doc(b, f->doc, "  ");
         mylc_buf_printf(b, "  %.*s:", (int)f->name.n, f->name.p);
         if (f->type.shape == MYLC_SHAPE_ARRAY) {
             mylc_buf_putc(b, '[');
@@ -146,8 +174,11 @@ static void emit_default(const mylc_field *f, mylc_buf *b)
 
 static void emit_table(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
 {
-    mylc_buf_printf(b, "\ntable %.*s {\n", (int)d->name.n, d->name.p);
+    mylc_buf_putc(b, '\n');
+    emit_doc(b, d->doc, "");
+    mylc_buf_printf(b, "table %.*s {\n", (int)d->name.n, d->name.p);
     for (const mylc_field *f = d->fields; f; f = f->next) {
+        emit_doc(b, f->doc, "  ");
         mylc_buf_printf(b, "  %.*s:", (int)f->name.n, f->name.p);
         if (f->type.shape == MYLC_SHAPE_VECTOR) {
             mylc_buf_putc(b, '[');
@@ -170,7 +201,9 @@ static void emit_table(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
 
 static void emit_union(mylc_ctx *c, mylc_schema *s, const mylc_decl *d, mylc_buf *b)
 {
-    mylc_buf_printf(b, "\nunion %.*s {\n", (int)d->name.n, d->name.p);
+    mylc_buf_putc(b, '\n');
+    emit_doc(b, d->doc, "");
+    mylc_buf_printf(b, "union %.*s {\n", (int)d->name.n, d->name.p);
     for (const mylc_value *m = d->members; m; m = m->next) {
         mylc_decl *t = mylc_lookup(c, s, m->text, m->off, false);
         mylc_buf_puts(b, "  ");
