@@ -85,6 +85,7 @@ const mylc_shape_row mylc_shapes[MYLC_CS_COUNT] = {
             .source = {"classes", "group", "classes_recv"},
             .ring = "cls",
             .suffixes = classes_suffixes,
+            .sizes = true,
         },
     [MYLC_CS_LANES] =
         {

@@ -936,11 +936,11 @@ static void emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, m
 {
     mylc_channel *ch = &d->chan;
     const mylc_shape_row *row = &mylc_shapes[ch->shape];
-    uint32_t count = ch->shape == MYLC_CS_CLASSES ? ch->nframes : ch->nlanes;
+    uint32_t count = row->sizes ? ch->nframes : row->lanes ? ch->nlanes : 0;
     const char *items[MYLC_MAX_FRAMES + MYLC_MAX_LANES];
     mylc_buf consts = {0};
     const char *array = "";
-    if (ch->shape == MYLC_CS_CLASSES) {
+    if (row->sizes) {
         for (uint32_t i = 0; i < count; i++)
             items[i] = fmt(c, "%llu", (unsigned long long)ch->frames[i]);
         array = init_list(c, fmt(c, "const uint32_t %s_frame_sizes[%u] =", d->cname, count), items,

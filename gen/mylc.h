@@ -299,7 +299,9 @@ typedef struct mylc_shape_row {
     const char *source[3];       /* source sections, in order (NULL-padded) */
     const char *ring;            /* a group: what its receiver names a ring */
     const char *const *suffixes; /* NULL-terminated */
-    bool lanes;                  /* also claims <channel>_LANE_<lane> */
+    bool lanes;                  /* also claims <channel>_LANE_<lane>; its
+                                  * ARRAY hole lists the lane names */
+    bool sizes;                  /* its ARRAY hole lists the frame sizes */
     bool framed;                 /* of frames: every codec with code over
                                   * frames has code over it */
 } mylc_shape_row;
