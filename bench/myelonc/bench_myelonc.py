@@ -10,9 +10,19 @@ from the same types (no channels: FlatBuffers has none). myelonc also
 writes a compact codec for every event, struct and table, so its output is
 more than twice flatc's; --check times myelonc's front end alone. Both are run
 several times, interleaved; the median and minimum wall times are printed.
+
+With --compile INCLUDE_DIR... it also times the C and C++ compilers on the
+output (issue 8's third target): gcc -O2 -std=c11 -c on the generated
+.myl.c (which includes the .myl.h) against g++ -O2 -std=c++17 -c on a file
+that includes flatc's generated header, interleaved, --compile-runs times;
+also gcc -O2 on a file that includes the .myl.h alone.
+INCLUDE_DIRs are myelon's headers: runtime/include and the build's
+runtime/include (the generated config header).
 Timing is reported, never judged.
 
 usage: bench_myelonc.py MYELONC [--types N] [--runs R] [--flatc FLATC]
+                        [--compile INCLUDE_DIR...] [--compile-runs R]
+                        [--cc CC] [--cxx CXX]
 """
 import argparse
 import os
@@ -104,6 +114,10 @@ def main():
     ap.add_argument("--types", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--flatc", default=shutil.which("flatc"))
+    ap.add_argument("--compile", nargs="+", metavar="INCLUDE_DIR")
+    ap.add_argument("--compile-runs", type=int, default=3)
+    ap.add_argument("--cc", default=os.environ.get("CC", "gcc"))
+    ap.add_argument("--cxx", default=os.environ.get("CXX", "g++"))
     a = ap.parse_args()
     myl, fbs = generate(a.types)
     with tempfile.TemporaryDirectory() as d:
@@ -132,6 +146,34 @@ def main():
             print(f"ratio flatc/myelonc (medians): {statistics.median(ft) / statistics.median(mt):.1f}")
         else:
             print("flatc not found: no comparison")
+        if a.compile and ft:
+            compile_times(a, d)
+
+
+def compile_times(a, d):
+    """gcc -O2 on myelonc's C against g++ -O2 on a file including flatc's
+    header, interleaved."""
+    incs = [f"-I{os.path.abspath(x)}" for x in a.compile]
+    with open(os.path.join(d, "f", "use.cc"), "w") as f:
+        f.write('#include "bench_generated.h"\n')
+    with open(os.path.join(d, "m", "use.c"), "w") as f:
+        f.write('#include "bench.myl.h"\n')
+    cc = [a.cc, "-O2", "-std=c11", "-Im", *incs, "-c", "m/bench.myl.c", "-o", "m/bench.o"]
+    hc = [a.cc, "-O2", "-std=c11", "-Im", *incs, "-c", "m/use.c", "-o", "m/use.o"]
+    cxx = [a.cxx, "-O2", "-std=c++17", "-If", "-c", "f/use.cc", "-o", "f/use.o"]
+    print(" ".join(cc))
+    print(" ".join(cxx))
+    c_t, h_t, x_t = [], [], []
+    for _ in range(a.compile_runs):
+        c_t.append(timed(cc, d))
+        h_t.append(timed(hc, d))
+        x_t.append(timed(cxx, d))
+    print(f"{a.cc} -O2, myelonc's C: median {statistics.median(c_t):.2f} s, min {min(c_t):.2f} s")
+    print(f"{a.cc} -O2, a file including myelonc's header only: "
+          f"median {statistics.median(h_t):.2f} s, min {min(h_t):.2f} s")
+    print(f"{a.cxx} -O2, flatc's header: median {statistics.median(x_t):.2f} s, "
+          f"min {min(x_t):.2f} s")
+    print(f"ratio C/C++ compile time (medians): {statistics.median(c_t) / statistics.median(x_t):.2f}")
 
 
 if __name__ == "__main__":
