@@ -28,11 +28,8 @@ void myl__fault_point(const char *name);
  * most timeout_ns (< 0: no limit). Returns 0, -ETIMEDOUT, -EAGAIN, -EINTR. */
 int myl__futex_wait(MYL__ATOMIC(uint32_t) * word, uint32_t val, int64_t timeout_ns);
 int myl__futex_wake(MYL__ATOMIC(uint32_t) * word, int count);
-/* Read n more events but report only the sequences below released as
- * released (the producer's gate and a restarted consumer go by it): layer 1
- * holds the frames of a message it copies until the message is released.
- * ring.c; not exported: no inline code calls it. */
-void myl__consumer_hold(myl_consumer *c, uint32_t n, uint64_t released);
+/* myl__consumer_hold and myl__consumer_rewind are declared in ring.h
+ * (exported for libmyelon_bridge). */
 /* FNV-1a, 64-bit. */
 uint64_t myl__fnv1a(const void *data, size_t len, uint64_t h);
 #define MYL__FNV_OFFSET UINT64_C(0xcbf29ce484222325)

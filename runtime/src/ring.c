@@ -673,6 +673,19 @@ void myl__consumer_hold(myl_consumer *c, uint32_t n, uint64_t released)
     }
 }
 
+void myl__consumer_rewind(myl_consumer *c)
+{
+    /* Our own entry: nobody else writes its seq while we are registered. */
+    uint64_t released = myl__load_relaxed(&c->ent->seq);
+    /* Never forward (a caller that released past next would skip events),
+     * never below what the ring may already have overwritten (gated rings
+     * cannot have: the producer waits for released). */
+    if (released <= c->next) {
+        c->next = released;
+        c->avail_end = released;
+    }
+}
+
 void myl_consumer_close(myl_consumer *c)
 {
     if (!c)

@@ -282,6 +282,17 @@ MYL_API int64_t myl__consumer_scan(myl_consumer *c, uint32_t max);
 MYL_API void myl__consumer_recover(myl_consumer *c);
 MYL_API void myl__wake_producers(myl_ring *ring, myl_consumer *c);
 
+/* Internal, exported for libmyelon_bridge only (not API; may change):
+ * myl__consumer_hold reads n more events but reports only the sequences
+ * below released as released (the producer's gate and a restarted
+ * consumer go by it): layer 1 holds the frames of a message it copies
+ * until the message is released, a bridge exporter holds what its peer
+ * has not acknowledged. myl__consumer_rewind moves the read position back
+ * to the released one, so that the held events are polled again (a bridge
+ * replays them after a reconnect); gated rings only. */
+MYL_API void myl__consumer_hold(myl_consumer *c, uint32_t n, uint64_t released); /* bridge */
+MYL_API void myl__consumer_rewind(myl_consumer *c);                              /* bridge */
+
 /* ---- counters and introspection (work from any process) ---- */
 
 typedef struct myl_ring_stats {
