@@ -1,0 +1,107 @@
+/* libmyelon_bridge: a ring bridged to another host over ZeroMQ.
+ *
+ * An exporter attaches a local ring as an ordinary consumer and sends its
+ * events in batches; an importer receives them and publishes them into a
+ * local ring as its (single) producer. Raw rings carry fixed-size events;
+ * framed rings carry their frames verbatim, so that message boundaries,
+ * kinds and ids arrive as they were sent.
+ *
+ *   exporter:                               importer:
+ *     myl_bridge *b;                          myl_bridge *b;
+ *     myl_bridge_export_open(ring, &o, &b);   myl_bridge_import_open(ring, &o, &b);
+ *     while (myl_bridge_run(b, t) >= 0) ..;   while (myl_bridge_run(b, t) >= 0) ..;
+ *     myl_bridge_close(b);                    myl_bridge_close(b);
+ *
+ * Delivery on gated rings: every event exactly once and in order, across
+ * reconnects and either side being killed (docs/BRIDGE.md, "Delivery
+ * guarantee"). A separate library: libmyelon stays libc-only. */
+#ifndef MYELON_BRIDGE_H
+#define MYELON_BRIDGE_H
+
+#include <stdint.h>
+
+#include "myelon/ring.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What the ring carries; both sides must say the same. */
+#define MYL_BRIDGE_RAW 1u    /* fixed-size events */
+#define MYL_BRIDGE_FRAMED 2u /* layer-1 frames (myelon/frame.h) */
+
+/* Which side of the connection binds. */
+#define MYL_BRIDGE_BIND_DEFAULT 0u /* the exporter binds, the importer connects */
+#define MYL_BRIDGE_BIND 1u
+#define MYL_BRIDGE_CONNECT 2u
+
+/* Options; zero means "default" in every field. */
+typedef struct myl_bridge_opts {
+    uint32_t size;           /* sizeof(myl_bridge_opts), or 0 */
+    uint32_t kind;           /* MYL_BRIDGE_RAW (default) or _FRAMED */
+    const char *endpoint;    /* a ZeroMQ endpoint: tcp://host:port, ipc://path; required */
+    uint32_t bind;           /* MYL_BRIDGE_BIND_* */
+    uint32_t hwm;            /* ZeroMQ send/receive high-water mark, in batches; default 16 */
+    uint32_t batch;          /* events per batch at most; default 256 */
+    int64_t reconnect_ns;    /* ZeroMQ reconnect interval and HELLO retry; default 100 ms */
+    int64_t peer_timeout_ns; /* silence after which a session is given up; default 3 s */
+    const char *consumer_id; /* exporter: its consumer id; default "bridge-export" */
+    uint32_t start;          /* exporter, first registration: MYL_BRIDGE_START_* (default oldest) */
+    uint32_t flags;          /* MYL_BRIDGE_UNREGISTER */
+    /* The bridge's state object (counters; the importer's delivered
+     * position): a shm label (shm rings) or a file path (file rings).
+     * NULL: the ring's label or path with ".bridge-export" or
+     * ".bridge-import" appended. */
+    const char *state_name;
+} myl_bridge_opts;
+
+/* myl_bridge_opts.start */
+#define MYL_BRIDGE_START_OLDEST 1u
+#define MYL_BRIDGE_START_LIVE 2u
+/* myl_bridge_opts.flags: myl_bridge_close() unregisters the exporter's
+ * consumer. By default it stays registered, as after a crash: the ring
+ * keeps (and its producer waits for) what the bridge has not delivered,
+ * and the next exporter with the same consumer id resumes there. */
+#define MYL_BRIDGE_UNREGISTER 0x1u
+
+typedef struct myl_bridge myl_bridge;
+
+/* Counters, also kept in the state object for other processes. */
+typedef struct myl_bridge_stats {
+    uint64_t messages;   /* export: events sent for the first time; import: published.
+                            Framed rings: whole messages (frames flagged LAST) */
+    uint64_t bytes;      /* payload bytes of those (framed: message data bytes) */
+    uint64_t frames;     /* events (framed: frames) sent / published */
+    uint64_t batches;    /* batches sent / received */
+    uint64_t reconnects; /* sessions begun after the first */
+    uint64_t drops;      /* events lost: lossy overruns (export) or gaps (import) */
+    uint64_t replayed;   /* export: events sent again after a reconnect */
+    uint64_t duplicates; /* import: events received again and not published */
+    uint64_t bad;        /* messages from the network that did not decode */
+    uint64_t refused;    /* handshakes refused */
+    uint64_t position;   /* export: released (acknowledged) sequence; import: next expected */
+} myl_bridge_stats;
+
+MYL_API int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out);
+/* The ring must be single-producer: the importer is its producer. */
+MYL_API int myl_bridge_import_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out);
+/* Run for at most timeout_ns (MYL_FOREVER: until stopped or an error).
+ * 0 on timeout or after myl_bridge_stop(); MYL_EFINGERPRINT,
+ * MYL_ESLOTSIZE or MYL_EINVAL when a handshake was refused (by either
+ * side: myl_bridge_error() says why); other negative codes on failure. */
+MYL_API int myl_bridge_run(myl_bridge *b, int64_t timeout_ns);
+/* Make a running (or the next) myl_bridge_run return soon. Async-signal-safe. */
+MYL_API void myl_bridge_stop(myl_bridge *b);
+MYL_API void myl_bridge_stats_get(const myl_bridge *b, myl_bridge_stats *out);
+/* The last refusal or failure, as text ("" if none). */
+MYL_API const char *myl_bridge_error(const myl_bridge *b);
+/* The state object's name (shm object name or file path). */
+MYL_API const char *myl_bridge_state_name(const myl_bridge *b);
+/* Close the socket and the ring handles the bridge opened (not the ring). */
+MYL_API void myl_bridge_close(myl_bridge *b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

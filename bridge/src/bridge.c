@@ -1,0 +1,922 @@
+/* libmyelon_bridge: exporter and importer (myelon/bridge.h; the protocol
+ * and its guarantee are in docs/BRIDGE.md). */
+#define _GNU_SOURCE
+#include "myelon/bridge.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "myelon/frame.h"
+#include "wire.h"
+
+#define ROLE_EXPORT 1u
+#define ROLE_IMPORT 2u
+
+/* ---- the state object ----
+ *
+ * One page, shared memory (a shm object, or a file next to a file ring):
+ * the counters (readable by other processes, e.g. a future myelon-stat)
+ * and, for an importer, the mapping from its ring's sequences to the
+ * remote stream's, which is what lets a restarted importer know what it
+ * delivered (docs/BRIDGE.md, "Where the positions live"). */
+#define STATE_MAGIC UINT64_C(0x3145544154534c4d) /* "MLSTATE1" */
+#define STATE_VERSION 1u
+#define STATE_SIZE 4096u
+#define NCOUNTERS 11
+
+typedef struct state_map {
+    uint64_t stream; /* the exporter ring's identity */
+    uint64_t delta;  /* remote sequence = local sequence + delta (mod 2^64) */
+    uint64_t local;  /* the importer ring's identity the mapping holds for */
+} state_map;
+
+typedef struct bridge_state {
+    uint64_t magic; /* written last on creation */
+    uint32_t version;
+    uint32_t role;
+    int32_t pid;
+    uint32_t kind;
+    uint64_t fingerprint;
+    /* importer: which of map[] is current (1 or 2; 0 = none). The other
+     * one is written first, then this flips: a kill -9 anywhere leaves one
+     * whole mapping. */
+    MYL__ATOMIC(uint32_t) sel;
+    uint32_t reserved;
+    state_map map[2];
+    /* the counters of myl_bridge_stats, in its order; written by the
+     * bridge only (relaxed), read by anyone */
+    MYL__ATOMIC(uint64_t) counter[NCOUNTERS];
+} bridge_state;
+
+MYL__STATIC_ASSERT(sizeof(bridge_state) <= STATE_SIZE, "state fits its page");
+MYL__STATIC_ASSERT(sizeof(myl_bridge_stats) == NCOUNTERS * sizeof(uint64_t), "counters");
+
+enum {
+    C_MESSAGES,
+    C_BYTES,
+    C_FRAMES,
+    C_BATCHES,
+    C_RECONNECTS,
+    C_DROPS,
+    C_REPLAYED,
+    C_DUPLICATES,
+    C_BAD,
+    C_REFUSED,
+    C_POSITION
+};
+
+struct myl_bridge {
+    uint32_t role;
+    uint32_t kind;
+    myl_ring *ring;
+    bool lossy;
+    myl_bridge_opts o;
+    void *ctx;
+    void *sock;
+    bridge_state *st;
+    char state_name[300];
+    volatile sig_atomic_t stop;
+    char err[320];
+    uint64_t instance; /* this side's ring identity */
+    uint64_t session;  /* 0: none */
+    bool had_session;
+    uint64_t last_rx, last_tx;
+    int refusing; /* exporter: the refusal's code, answered until refuse_until */
+    uint64_t refuse_until;
+    uint8_t ctl[MYL__BR_HDR + 8 + MYL__BR_REFUSE_TEXT_MAX + 64];
+    /* exporter */
+    myl_consumer *c;
+    uint64_t acked;   /* released: the importer has everything below */
+    uint64_t sent_hw; /* sequences below were sent at least once */
+    uint8_t *buf;
+    size_t buf_len;
+    bool pending; /* buf holds a batch ZeroMQ would not take yet */
+    uint32_t batch;
+    /* importer */
+    myl_producer *p;
+    uint64_t next;   /* next remote sequence expected (MYL__BR_NONE: any) */
+    uint64_t stream; /* the remote stream next refers to (0: none) */
+    uint64_t nonce;  /* the HELLO awaiting its WELCOME */
+    uint64_t expect_rx;
+    uint64_t last_hello;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void set_err(myl_bridge *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->err, sizeof b->err, fmt, ap);
+    va_end(ap);
+}
+
+static void count(myl_bridge *b, int i, uint64_t n)
+{
+    /* Relaxed: a statistic, written by this process only. */
+    myl__store_relaxed(&b->st->counter[i], myl__load_relaxed(&b->st->counter[i]) + n);
+}
+
+static void set_counter(myl_bridge *b, int i, uint64_t v)
+{
+    myl__store_relaxed(&b->st->counter[i], v); /* relaxed: a statistic */
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    /* FNV-1a over the 8 bytes of v. */
+    for (int i = 0; i < 8; i++) {
+        h ^= (uint8_t)(v >> (8 * i));
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+/* A ring's identity: its creation (time, process) and name. A ring
+ * created again under the same name is another stream. */
+static uint64_t ring_instance(const myl_ring *r)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    h = mix(h, r->hdr->created_realtime_ns);
+    h = mix(h, (uint64_t)(uint32_t)r->hdr->creator_pid);
+    h = mix(h, r->hdr->creator_start_time);
+    for (const char *s = r->name; *s; s++)
+        h = mix(h, (uint8_t)*s);
+    return h ? h : 1;
+}
+
+static uint64_t fresh_nonce(void)
+{
+    static uint64_t counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 40) ^
+                 (++counter * UINT64_C(0x9e3779b97f4a7c15));
+    /* splitmix64 */
+    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x ? x : 1;
+}
+
+static int open_state(myl_bridge *b)
+{
+    const char *suffix = b->role == ROLE_EXPORT ? ".bridge-export" : ".bridge-import";
+    int fd;
+    bool shm = b->ring->backing == MYL_BACKING_SHM;
+    if (b->o.state_name) {
+        if (shm) {
+            int rc = myl_shm_name(b->o.state_name, b->state_name, sizeof b->state_name);
+            if (rc < 0)
+                return rc;
+        } else if (snprintf(b->state_name, sizeof b->state_name, "%s", b->o.state_name) >=
+                   (int)sizeof b->state_name) {
+            return MYL_ENAME;
+        }
+    } else if (snprintf(b->state_name, sizeof b->state_name, "%s%s", b->ring->name, suffix) >=
+               (int)sizeof b->state_name) {
+        return MYL_ENAME;
+    }
+    if (shm)
+        fd = shm_open(b->state_name, O_RDWR | O_CREAT, 0600);
+    else
+        fd = open(b->state_name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        set_err(b, "state object %s: %s", b->state_name, strerror(errno));
+        return -errno;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) < 0 || (sb.st_size < STATE_SIZE && ftruncate(fd, STATE_SIZE) < 0)) {
+        int e = errno;
+        close(fd);
+        set_err(b, "state object %s: %s", b->state_name, strerror(e));
+        return -e;
+    }
+    if (sb.st_uid != geteuid()) {
+        close(fd);
+        set_err(b, "state object %s is owned by another user", b->state_name);
+        return MYL_EOWNER;
+    }
+    void *m = mmap(NULL, STATE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+        set_err(b, "state object %s: %s", b->state_name, strerror(errno));
+        return -errno;
+    }
+    b->st = m;
+    if (b->st->magic == 0) {
+        memset(b->st, 0, sizeof *b->st);
+        b->st->version = STATE_VERSION;
+        b->st->role = b->role;
+        b->st->kind = b->kind;
+        b->st->fingerprint = b->ring->fingerprint;
+        b->st->magic = STATE_MAGIC;
+    } else if (b->st->magic != STATE_MAGIC || b->st->version != STATE_VERSION ||
+               b->st->role != b->role) {
+        set_err(b, "state object %s is not a %s bridge's state", b->state_name,
+                b->role == ROLE_EXPORT ? "exporter" : "importer");
+        return MYL_EBADMAGIC;
+    }
+    b->st->pid = (int32_t)getpid();
+    b->st->kind = b->kind;
+    b->st->fingerprint = b->ring->fingerprint;
+    return 0;
+}
+
+static int open_socket(myl_bridge *b)
+{
+    b->ctx = zmq_ctx_new();
+    if (!b->ctx)
+        return -errno;
+    b->sock = zmq_socket(b->ctx, ZMQ_DEALER);
+    if (!b->sock)
+        return -errno;
+    int hwm = (int)b->o.hwm;
+    int linger = 500;
+    int reconnect = (int)(b->o.reconnect_ns / 1000000);
+    int hb = (int)(b->o.peer_timeout_ns / 4000000);
+    int hb_timeout = (int)(b->o.peer_timeout_ns / 1000000);
+    int immediate = 1;
+    int64_t maxsize = (int64_t)MYL__BR_BATCH_HDR + MYL__BR_MAX_BYTES;
+    if (reconnect < 1)
+        reconnect = 1;
+    if (hb < 10)
+        hb = 10;
+    bool bind = b->o.bind == MYL_BRIDGE_BIND ||
+                (b->o.bind == MYL_BRIDGE_BIND_DEFAULT && b->role == ROLE_EXPORT);
+    if (zmq_setsockopt(b->sock, ZMQ_SNDHWM, &hwm, sizeof hwm) ||
+        zmq_setsockopt(b->sock, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
+        zmq_setsockopt(b->sock, ZMQ_LINGER, &linger, sizeof linger) ||
+        zmq_setsockopt(b->sock, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect) ||
+        zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb) ||
+        zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout) ||
+        zmq_setsockopt(b->sock, ZMQ_MAXMSGSIZE, &maxsize, sizeof maxsize) ||
+        (!bind && zmq_setsockopt(b->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate))) {
+        set_err(b, "zmq_setsockopt: %s", zmq_strerror(zmq_errno()));
+        return MYL_EINVAL;
+    }
+    int rc = bind ? zmq_bind(b->sock, b->o.endpoint) : zmq_connect(b->sock, b->o.endpoint);
+    if (rc != 0) {
+        set_err(b, "%s %s: %s", bind ? "bind" : "connect", b->o.endpoint,
+                zmq_strerror(zmq_errno()));
+        return MYL_EINVAL;
+    }
+    return 0;
+}
+
+static int common_open(myl_ring *ring, const myl_bridge_opts *opts, uint32_t role, myl_bridge **out)
+{
+    if (!ring || !opts || !out || !opts->endpoint)
+        return MYL_EINVAL;
+    *out = NULL;
+    myl_bridge *b = calloc(1, sizeof *b);
+    if (!b)
+        return -ENOMEM;
+    b->role = role;
+    b->ring = ring;
+    b->o = *opts;
+    b->kind = b->o.kind ? b->o.kind : MYL_BRIDGE_RAW;
+    if (!b->o.hwm)
+        b->o.hwm = 16;
+    if (!b->o.batch)
+        b->o.batch = 256;
+    if (!b->o.reconnect_ns)
+        b->o.reconnect_ns = 100000000;
+    if (!b->o.peer_timeout_ns)
+        b->o.peer_timeout_ns = 3000000000;
+    if (!b->o.consumer_id)
+        b->o.consumer_id = "bridge-export";
+    b->lossy = ring->ring_mode == MYL_MODE_LOSSY;
+    b->instance = ring_instance(ring);
+    b->next = MYL__BR_NONE;
+    *out = b;
+    if ((b->kind != MYL_BRIDGE_RAW && b->kind != MYL_BRIDGE_FRAMED) ||
+        (b->kind == MYL_BRIDGE_FRAMED && ring->slot_size <= MYL_FRAME_HDR_SIZE) ||
+        b->o.reconnect_ns < 0 || b->o.peer_timeout_ns < 0 || b->o.start > 2 ||
+        (b->o.flags & ~MYL_BRIDGE_UNREGISTER) || b->o.hwm > INT32_MAX) {
+        set_err(b, "invalid options");
+        return MYL_EINVAL;
+    }
+    return open_state(b);
+}
+
+/* ---- exporter ---- */
+
+int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out)
+{
+    myl_bridge *b = NULL;
+    int rc = common_open(ring, opts, ROLE_EXPORT, &b);
+    if (rc == 0) {
+        myl_consumer_opts co = {.size = sizeof co,
+                                .start = b->o.start == MYL_BRIDGE_START_LIVE ? MYL_START_LIVE
+                                                                             : MYL_START_OLDEST};
+        rc = myl_consumer_open(ring, b->o.consumer_id, &co, &b->c);
+        if (rc < 0)
+            set_err(b, "consumer %s: %s", b->o.consumer_id, myl_strerror(rc));
+    }
+    if (rc == 0) {
+        uint64_t bytes_max = MYL__BR_MAX_BYTES / ring->slot_size;
+        b->batch = b->o.batch;
+        if (b->batch > MYL__BR_MAX_COUNT)
+            b->batch = MYL__BR_MAX_COUNT;
+        if (b->batch > bytes_max)
+            b->batch = (uint32_t)(bytes_max ? bytes_max : 1);
+        if (b->batch > ring->capacity)
+            b->batch = (uint32_t)ring->capacity;
+        b->buf = malloc(MYL__BR_BATCH_HDR + (size_t)b->batch * ring->slot_size);
+        if (!b->buf)
+            rc = -ENOMEM;
+    }
+    if (rc == 0) {
+        /* Everything below the released position was delivered by an
+         * earlier run (or is not ours to send). */
+        b->acked = myl__load_relaxed(&b->c->ent->seq);
+        b->sent_hw = b->acked;
+        set_counter(b, C_POSITION, b->acked);
+        rc = open_socket(b);
+    }
+    if (rc < 0 && b) {
+        if (!b->err[0])
+            set_err(b, "%s", myl_strerror(rc));
+        fprintf(stderr, "myelon-bridge: export: %s\n", b->err);
+        myl_bridge_close(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+static int send_ctl(myl_bridge *b, size_t len)
+{
+    if (zmq_send(b->sock, b->ctl, len, ZMQ_DONTWAIT) < 0)
+        return zmq_errno() == EAGAIN ? MYL_EAGAIN : -zmq_errno();
+    b->last_tx = now_ns();
+    return 0;
+}
+
+static void end_session(myl_bridge *b)
+{
+    if (b->role == ROLE_EXPORT) {
+        b->pending = false;
+        if (!b->lossy)
+            myl__consumer_rewind(b->c); /* the unacknowledged are sent again */
+    }
+    b->session = 0;
+}
+
+static const char *kind_name(uint32_t k)
+{
+    return k == MYL_BRIDGE_RAW ? "raw" : k == MYL_BRIDGE_FRAMED ? "framed" : "unknown";
+}
+
+static int refuse(myl_bridge *b, uint64_t session, int code, const char *fmt, ...)
+{
+    char text[MYL__BR_REFUSE_TEXT_MAX + 1];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    set_err(b, "refused the importer: %s", text);
+    if (!b->refusing) {
+        count(b, C_REFUSED, 1);
+        /* Answer the importer's HELLOs for a while before giving up: a
+         * REFUSE sent once can be lost with the connection it was queued
+         * on (seen in tests), and the importer must hear why. */
+        b->refusing = code;
+        b->refuse_until = now_ns() + 10 * (uint64_t)b->o.reconnect_ns + 500000000u;
+    }
+    (void)send_ctl(b, myl__br_refuse(b->ctl, session, (uint32_t)-code, text));
+    return code;
+}
+
+static int export_hello(myl_bridge *b, const myl__br_msg *m)
+{
+    if (m->fingerprint != b->ring->fingerprint)
+        return refuse(b, m->session, MYL_EFINGERPRINT,
+                      "fingerprint mismatch: exporter ring %016llx, importer ring %016llx",
+                      (unsigned long long)b->ring->fingerprint, (unsigned long long)m->fingerprint);
+    if (m->slot_size != b->ring->slot_size)
+        return refuse(b, m->session, MYL_ESLOTSIZE,
+                      "slot size mismatch: exporter ring %u bytes, importer ring %u bytes",
+                      b->ring->slot_size, m->slot_size);
+    if (m->kind != b->kind)
+        return refuse(b, m->session, MYL_EINVAL,
+                      "kind mismatch: exporter ring is %s, importer ring is %s", kind_name(b->kind),
+                      kind_name(m->kind));
+    if (b->refusing)
+        return 0; /* on the way out */
+    if (m->session == b->session) {
+        /* A HELLO repeated (its WELCOME was late or lost): the session
+         * goes on; its first WELCOME said where it starts. */
+        return 0;
+    }
+    if (b->session)
+        end_session(b);
+    else if (!b->lossy)
+        myl__consumer_rewind(b->c);
+    /* The importer has more than was acknowledged (the ACKs were lost when
+     * the connection or this process died): release those, do not send
+     * them again. Only sequences the ring still holds published. */
+    if (!b->lossy && m->stream == b->instance && m->next != MYL__BR_NONE && m->next > b->acked) {
+        while (b->c->next < m->next) {
+            uint64_t s, want = m->next - b->c->next;
+            int64_t n = myl_consumer_try_poll(b->c, want > 4096 ? 4096 : (uint32_t)want, &s);
+            if (n <= 0)
+                break;
+            myl_consumer_release(b->c, (uint32_t)n);
+        }
+        b->acked = b->c->next;
+        if (b->sent_hw < b->acked)
+            b->sent_hw = b->acked;
+        set_counter(b, C_POSITION, b->acked);
+    }
+    uint64_t start = b->lossy ? b->c->next : b->acked;
+    if (send_ctl(b, myl__br_welcome(b->ctl, m->session, b->instance, start)) < 0)
+        return 0; /* the importer asks again */
+    if (b->had_session)
+        count(b, C_RECONNECTS, 1);
+    b->had_session = true;
+    b->session = m->session;
+    b->last_rx = now_ns();
+    return 0;
+}
+
+static void export_ack(myl_bridge *b, uint64_t next)
+{
+    if (b->lossy)
+        return;
+    if (next > b->acked && next <= b->c->next) {
+        myl__consumer_hold(b->c, 0, next);
+        b->acked = next;
+        set_counter(b, C_POSITION, next);
+    } else if (next > b->c->next) {
+        count(b, C_BAD, 1); /* acknowledges what was never sent */
+    }
+}
+
+static int export_recv(myl_bridge *b)
+{
+    uint8_t in[MYL__BR_HELLO_SIZE + 64];
+    for (;;) {
+        int n = zmq_recv(b->sock, in, sizeof in, ZMQ_DONTWAIT);
+        if (n < 0)
+            return zmq_errno() == EAGAIN || zmq_errno() == EINTR ? 0 : -zmq_errno();
+        myl__br_msg m;
+        int rc = (size_t)n > sizeof in ? MYL_EINVAL : myl__br_decode(in, (size_t)n, &m);
+        if (rc == MYL_EVERSION) {
+            (void)refuse(b, m.session, MYL_EVERSION,
+                         "protocol version mismatch: exporter speaks %u", MYL__BR_VERSION);
+            continue;
+        }
+        if (rc < 0) {
+            count(b, C_BAD, 1);
+            continue;
+        }
+        if (m.type == MYL__BR_HELLO) {
+            (void)export_hello(b, &m); /* a refusal ends the run after a grace period */
+        } else if (m.session != b->session || b->session == 0) {
+            continue; /* an earlier session's */
+        } else if (m.type == MYL__BR_ACK) {
+            b->last_rx = now_ns();
+            export_ack(b, m.next);
+        } else {
+            count(b, C_BAD, 1);
+        }
+    }
+}
+
+static void note_payload(myl_bridge *b, const uint8_t *slot)
+{
+    if (b->kind == MYL_BRIDGE_FRAMED) {
+        myl_frame_hdr h;
+        memcpy(&h, slot, sizeof h);
+        if (h.version == MYL_FRAME_VERSION && !(h.flags & MYL_FRAME_PAD) &&
+            h.len <= b->ring->slot_size - MYL_FRAME_HDR_SIZE) {
+            count(b, C_BYTES, h.len);
+            if (h.flags & MYL_FRAME_LAST)
+                count(b, C_MESSAGES, 1);
+        }
+    } else {
+        count(b, C_MESSAGES, 1);
+        count(b, C_BYTES, b->ring->slot_size);
+    }
+}
+
+/* Send what the ring holds: 1 if something moved, 0 if idle or blocked
+ * (*blocked), or an error. */
+static int export_pump(myl_bridge *b, bool *blocked)
+{
+    *blocked = false;
+    if (b->pending) {
+        if (zmq_send(b->sock, b->buf, b->buf_len, ZMQ_DONTWAIT) < 0) {
+            if (zmq_errno() == EAGAIN || zmq_errno() == EINTR) {
+                *blocked = true; /* the high-water mark: backpressure */
+                return 0;
+            }
+            return -zmq_errno();
+        }
+        b->pending = false;
+        b->last_tx = now_ns();
+        count(b, C_BATCHES, 1);
+        return 1;
+    }
+    uint64_t s;
+    int64_t n = myl_consumer_try_poll(b->c, b->batch, &s);
+    if (n == MYL_EAGAIN)
+        return 0;
+    if (n == MYL_EOVERRUN) {
+        count(b, C_DROPS, myl_consumer_take_lost(b->c));
+        return 1;
+    }
+    if (n < 0)
+        return (int)n;
+    uint32_t ss = b->ring->slot_size;
+    uint8_t *dst = b->buf + MYL__BR_BATCH_HDR;
+    uint32_t k = 0;
+    for (; k < (uint32_t)n; k++) {
+        memcpy(dst + (size_t)k * ss, myl_consumer_slot(b->c, s + k), ss);
+        if (b->lossy && !myl_consumer_valid(b->c, s + k))
+            break; /* overwritten: the next poll reports it */
+    }
+    if (b->lossy)
+        myl_consumer_release(b->c, k);
+    else
+        myl__consumer_hold(b->c, k, b->acked);
+    if (k == 0)
+        return 1;
+    for (uint32_t i = 0; i < k; i++) {
+        if (s + i >= b->sent_hw) {
+            count(b, C_FRAMES, 1);
+            note_payload(b, dst + (size_t)i * ss);
+        } else {
+            count(b, C_REPLAYED, 1);
+        }
+    }
+    if (b->sent_hw < s + k)
+        b->sent_hw = s + k;
+    myl__br_batch_hdr(b->buf, b->session, s, k, ss);
+    b->buf_len = MYL__BR_BATCH_HDR + (size_t)k * ss;
+    b->pending = true;
+    bool blk;
+    int rc = export_pump(b, &blk);
+    return rc < 0 ? rc : 1;
+}
+
+static int export_run(myl_bridge *b, uint64_t deadline)
+{
+    uint64_t hb = (uint64_t)b->o.peer_timeout_ns / 4;
+    while (!b->stop) {
+        int rc = export_recv(b);
+        if (rc < 0)
+            return rc;
+        uint64_t now = now_ns();
+        if (b->refusing) {
+            if (now >= b->refuse_until)
+                return b->refusing;
+            zmq_pollitem_t it = {.socket = b->sock, .events = ZMQ_POLLIN};
+            (void)zmq_poll(&it, 1, 10);
+            continue;
+        }
+        if (now >= deadline)
+            return 0;
+        if (b->session && now - b->last_rx > (uint64_t)b->o.peer_timeout_ns)
+            end_session(b); /* wait for the importer's next HELLO */
+        bool blocked = false;
+        int moved = 0;
+        if (b->session) {
+            moved = export_pump(b, &blocked);
+            if (moved < 0)
+                return moved;
+            if (!moved && !blocked && now - b->last_tx > hb)
+                (void)send_ctl(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
+        }
+        if (moved)
+            continue;
+        /* Wait for the socket (blocked, or no session) or for the ring. */
+        if (b->session && !blocked) {
+            uint64_t s;
+            int64_t n = myl_consumer_poll(b->c, 1, &s, 2000000);
+            if (n == MYL_EOVERRUN)
+                count(b, C_DROPS, myl_consumer_take_lost(b->c));
+            if (n < 0 && n != MYL_ETIMEDOUT && n != MYL_EAGAIN && n != MYL_EPEERDEAD &&
+                n != MYL_EOVERRUN)
+                return (int)n;
+            zmq_pollitem_t it = {.socket = b->sock, .events = ZMQ_POLLIN};
+            (void)zmq_poll(&it, 1, 0);
+        } else {
+            zmq_pollitem_t it = {.socket = b->sock,
+                                 .events = (short)(ZMQ_POLLIN | (blocked ? ZMQ_POLLOUT : 0))};
+            (void)zmq_poll(&it, 1, 10);
+        }
+    }
+    return 0;
+}
+
+/* ---- importer ---- */
+
+static void load_map(myl_bridge *b)
+{
+    /* Acquire: pairs with the release in store_map. */
+    uint32_t sel = myl__load_acquire(&b->st->sel);
+    if (sel != 1 && sel != 2)
+        return;
+    state_map m = b->st->map[sel - 1];
+    if (m.local != b->instance || m.stream == 0)
+        return; /* another ring's */
+    b->stream = m.stream;
+    b->next = b->p->next + m.delta;
+}
+
+/* Remote sequence `remote` goes to local sequence `local` next. */
+static void store_map(myl_bridge *b, uint64_t remote, uint64_t local)
+{
+    uint32_t sel = myl__load_relaxed(&b->st->sel);
+    uint32_t other = sel == 1 ? 2u : 1u;
+    b->st->map[other - 1] =
+        (state_map){.stream = b->stream, .delta = remote - local, .local = b->instance};
+    /* Release: pairs with the acquire in load_map: the mapping is whole
+     * before it is current. */
+    myl__store_release(&b->st->sel, other);
+}
+
+int myl_bridge_import_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out)
+{
+    myl_bridge *b = NULL;
+    int rc = common_open(ring, opts, ROLE_IMPORT, &b);
+    if (rc == 0 && ring->producer_mode != MYL_PRODUCERS_SINGLE) {
+        set_err(b, "the importer's ring must be single-producer");
+        rc = MYL_EPRODMODE;
+    }
+    if (rc == 0) {
+        rc = myl_producer_open(ring, NULL, &b->p);
+        if (rc < 0)
+            set_err(b, "producer: %s", myl_strerror(rc));
+    }
+    if (rc == 0) {
+        load_map(b);
+        set_counter(b, C_POSITION, b->next == MYL__BR_NONE ? 0 : b->next);
+        rc = open_socket(b);
+    }
+    if (rc < 0 && b) {
+        if (!b->err[0])
+            set_err(b, "%s", myl_strerror(rc));
+        fprintf(stderr, "myelon-bridge: import: %s\n", b->err);
+        myl_bridge_close(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+static void send_ack(myl_bridge *b)
+{
+    if (b->session && b->next != MYL__BR_NONE)
+        (void)send_ctl(b, myl__br_ack(b->ctl, b->session, b->next));
+    else if (b->session)
+        (void)send_ctl(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
+}
+
+/* Publish events [i, count) of a batch, remote sequences first + i.
+ * 0, 1 when interrupted (stop), or an error. */
+static int import_publish(myl_bridge *b, const myl__br_msg *m, uint32_t i)
+{
+    uint32_t ss = b->ring->slot_size;
+    uint32_t chunk_max = (uint32_t)(b->ring->capacity / 4 ? b->ring->capacity / 4 : 1);
+    uint64_t hb = (uint64_t)b->o.peer_timeout_ns / 4;
+    while (i < m->count) {
+        uint32_t k = m->count - i < chunk_max ? m->count - i : chunk_max;
+        uint64_t s;
+        int rc = myl_producer_try_claim(b->p, k, &s);
+        if (rc == MYL_EAGAIN)
+            rc = myl_producer_claim(b->p, k, &s, 20000000);
+        if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT || rc == MYL_EPEERDEAD) {
+            /* The ring is full: we stop reading the socket (backpressure),
+             * but tell the exporter we are alive. */
+            uint64_t now = now_ns();
+            if (now - b->last_tx > hb)
+                send_ack(b);
+            if (rc == MYL_EPEERDEAD) {
+                struct timespec ts = {0, 10000000};
+                nanosleep(&ts, NULL);
+            }
+            if (b->stop)
+                return 1;
+            continue;
+        }
+        if (rc < 0)
+            return rc;
+        for (uint32_t j = 0; j < k; j++) {
+            const uint8_t *src = m->payload + (size_t)(i + j) * ss;
+            memcpy(myl_producer_slot(b->p, s + j), src, ss);
+            count(b, C_FRAMES, 1);
+            note_payload(b, src);
+        }
+        myl_producer_publish(b->p, s, k);
+        i += k;
+        b->next += k;
+        set_counter(b, C_POSITION, b->next);
+        b->last_rx = now_ns();
+    }
+    return 0;
+}
+
+static int import_batch(myl_bridge *b, const myl__br_msg *m)
+{
+    if (m->slot_size != b->ring->slot_size) {
+        count(b, C_BAD, 1);
+        return 0;
+    }
+    if (m->first > b->expect_rx && !b->lossy) {
+        /* A batch went missing in this session (ZeroMQ dropped a pipe):
+         * start a new session, which resends from what we have. */
+        end_session(b);
+        b->last_hello = 0;
+        return 0;
+    }
+    count(b, C_BATCHES, 1);
+    b->expect_rx = m->first + m->count;
+    uint32_t i = 0;
+    if (b->next != MYL__BR_NONE && m->first < b->next) {
+        uint64_t dup = b->next - m->first;
+        if (dup >= m->count) {
+            count(b, C_DUPLICATES, m->count);
+            send_ack(b);
+            return 0;
+        }
+        i = (uint32_t)dup;
+        count(b, C_DUPLICATES, i);
+    }
+    uint64_t seq = m->first + i;
+    if (b->next != seq) {
+        /* The first event of a stream, or a gap (lossy rings; or an
+         * exporter that no longer has what we miss): record the new
+         * mapping before publishing anything under it. */
+        if (b->next != MYL__BR_NONE)
+            count(b, C_DROPS, seq - b->next);
+        store_map(b, seq, b->p->next);
+        b->next = seq;
+    }
+    int rc = import_publish(b, m, i);
+    if (rc < 0)
+        return rc;
+    send_ack(b);
+    return 0;
+}
+
+static int import_recv(myl_bridge *b)
+{
+    for (int budget = 64; budget > 0 && !b->stop; budget--) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, b->sock, ZMQ_DONTWAIT) < 0) {
+            int e = zmq_errno();
+            zmq_msg_close(&msg);
+            return e == EAGAIN || e == EINTR ? 0 : -e;
+        }
+        myl__br_msg m;
+        int rc = myl__br_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &m);
+        if (rc < 0) {
+            count(b, C_BAD, 1);
+        } else if (m.type == MYL__BR_WELCOME && b->nonce && m.session == b->nonce) {
+            if (b->had_session)
+                count(b, C_RECONNECTS, 1);
+            b->had_session = true;
+            b->session = b->nonce;
+            b->nonce = 0;
+            if (m.stream != b->stream) {
+                b->stream = m.stream; /* another stream: nothing to skip */
+                b->next = MYL__BR_NONE;
+            }
+            b->expect_rx = m.start;
+            b->last_rx = now_ns();
+        } else if (m.type == MYL__BR_REFUSE && m.session &&
+                   (m.session == b->nonce || m.session == b->session)) {
+            count(b, C_REFUSED, 1);
+            set_err(b, "refused by the exporter: %s", m.text);
+            zmq_msg_close(&msg);
+            int code = -(int)m.reason;
+            return code == MYL_EFINGERPRINT || code == MYL_ESLOTSIZE || code == MYL_EVERSION
+                       ? code
+                       : MYL_EINVAL;
+        } else if (b->session && m.session == b->session) {
+            b->last_rx = now_ns();
+            if (m.type == MYL__BR_BATCH)
+                rc = import_batch(b, &m);
+            else if (m.type != MYL__BR_PING)
+                count(b, C_BAD, 1);
+        }
+        zmq_msg_close(&msg);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int import_run(myl_bridge *b, uint64_t deadline)
+{
+    uint64_t hb = (uint64_t)b->o.peer_timeout_ns / 4;
+    while (!b->stop) {
+        uint64_t now = now_ns();
+        if (now >= deadline)
+            return 0;
+        if (b->session && now - b->last_rx > (uint64_t)b->o.peer_timeout_ns) {
+            end_session(b);
+            b->last_hello = 0;
+        }
+        if (!b->session && now - b->last_hello >= (uint64_t)b->o.reconnect_ns) {
+            /* Retries keep the nonce: a WELCOME slower than the retry
+             * interval still finds its HELLO's session. */
+            if (!b->nonce)
+                b->nonce = fresh_nonce();
+            myl__br_msg h = {.session = b->nonce,
+                             .fingerprint = b->ring->fingerprint,
+                             .slot_size = b->ring->slot_size,
+                             .kind = b->kind,
+                             .mode = b->ring->ring_mode,
+                             .next = b->next,
+                             .stream = b->stream};
+            (void)send_ctl(b, myl__br_hello(b->ctl, &h));
+            b->last_hello = now;
+        } else if (b->session && now - b->last_tx > hb) {
+            send_ack(b);
+        }
+        zmq_pollitem_t it = {.socket = b->sock, .events = ZMQ_POLLIN};
+        (void)zmq_poll(&it, 1, 10);
+        int rc = import_recv(b);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- common ---- */
+
+int myl_bridge_run(myl_bridge *b, int64_t timeout_ns)
+{
+    if (!b)
+        return MYL_EINVAL;
+    uint64_t deadline = timeout_ns < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ns;
+    int rc = b->role == ROLE_EXPORT ? export_run(b, deadline) : import_run(b, deadline);
+    if (rc < 0 && !b->err[0])
+        set_err(b, "%s", myl_strerror(rc));
+    return rc;
+}
+
+void myl_bridge_stop(myl_bridge *b)
+{
+    if (b)
+        b->stop = 1;
+}
+
+void myl_bridge_stats_get(const myl_bridge *b, myl_bridge_stats *out)
+{
+    uint64_t v[NCOUNTERS];
+    for (int i = 0; i < NCOUNTERS; i++)
+        v[i] = myl__load_relaxed(&b->st->counter[i]); /* relaxed: statistics */
+    memcpy(out, v, sizeof *out);
+}
+
+const char *myl_bridge_error(const myl_bridge *b)
+{
+    return b ? b->err : "";
+}
+
+const char *myl_bridge_state_name(const myl_bridge *b)
+{
+    return b ? b->state_name : "";
+}
+
+void myl_bridge_close(myl_bridge *b)
+{
+    if (!b)
+        return;
+    if (b->sock)
+        zmq_close(b->sock);
+    if (b->ctx)
+        zmq_ctx_term(b->ctx);
+    if (b->c && (b->o.flags & MYL_BRIDGE_UNREGISTER))
+        myl_consumer_close(b->c);
+    else
+        free(b->c); /* stays registered: the ring keeps what was not sent */
+    if (b->p)
+        myl_producer_close(b->p);
+    if (b->st)
+        munmap(b->st, STATE_SIZE);
+    free(b->buf);
+    free(b);
+}

@@ -1,0 +1,83 @@
+/* libmyelon_bridge: the wire format (docs/BRIDGE.md, "Wire format").
+ *
+ * Every message is one ZeroMQ frame: a 16-byte header and a body, all
+ * integers little-endian.
+ *
+ *   +0  u32 magic    "MYLB" (0x424c594d)
+ *   +4  u8  version  1
+ *   +5  u8  type     HELLO 1, WELCOME 2, REFUSE 3, BATCH 4, ACK 5, PING 6
+ *   +6  u16 zero
+ *   +8  u64 session  the importer's nonce of the session
+ *
+ * The decoder is the only code that reads bytes from the network; it
+ * checks every length and field it can on its own (the callers check the
+ * rest against their ring). */
+#ifndef MYELON_BRIDGE_WIRE_H
+#define MYELON_BRIDGE_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MYL__BR_MAGIC 0x424c594du
+#define MYL__BR_VERSION 1u
+#define MYL__BR_HDR 16u
+
+#define MYL__BR_HELLO 1u
+#define MYL__BR_WELCOME 2u
+#define MYL__BR_REFUSE 3u
+#define MYL__BR_BATCH 4u
+#define MYL__BR_ACK 5u
+#define MYL__BR_PING 6u
+
+#define MYL__BR_HELLO_SIZE (MYL__BR_HDR + 40u)
+#define MYL__BR_WELCOME_SIZE (MYL__BR_HDR + 16u)
+#define MYL__BR_ACK_SIZE (MYL__BR_HDR + 8u)
+#define MYL__BR_BATCH_HDR (MYL__BR_HDR + 16u)
+#define MYL__BR_REFUSE_TEXT_MAX 200u
+
+/* "No sequence": a HELLO from an importer with nothing published yet. */
+#define MYL__BR_NONE UINT64_MAX
+
+/* The largest batch a decoder accepts (events and bytes). */
+#define MYL__BR_MAX_COUNT 65536u
+#define MYL__BR_MAX_BYTES (64u << 20)
+
+typedef struct myl__br_msg {
+    uint32_t type;
+    uint64_t session;
+    /* HELLO */
+    uint64_t fingerprint;
+    uint32_t slot_size; /* HELLO, BATCH */
+    uint32_t kind;
+    uint32_t mode;
+    uint64_t next;   /* HELLO: next expected sequence (or NONE); ACK: all below delivered */
+    uint64_t stream; /* HELLO: the stream next refers to; WELCOME: the exporter's */
+    /* WELCOME */
+    uint64_t start;
+    /* REFUSE */
+    uint32_t reason; /* a MYL_E* code, negated: positive on the wire */
+    char text[MYL__BR_REFUSE_TEXT_MAX + 1];
+    /* BATCH */
+    uint64_t first;
+    uint32_t count;
+    const uint8_t *payload; /* count * slot_size bytes, inside the input */
+} myl__br_msg;
+
+/* Decode one message of len bytes. 0; MYL_EVERSION for a message with our
+ * magic and another version (m->session is set, so that it can be
+ * refused); MYL_EINVAL for anything else that is not a well-formed
+ * message of this version. */
+int myl__br_decode(const void *buf, size_t len, myl__br_msg *m);
+
+/* Encoders: write into buf (at least the returned size) and return the
+ * size. */
+size_t myl__br_put_hdr(uint8_t *buf, uint32_t type, uint64_t session);
+size_t myl__br_hello(uint8_t *buf, const myl__br_msg *m);
+size_t myl__br_welcome(uint8_t *buf, uint64_t session, uint64_t stream, uint64_t start);
+size_t myl__br_refuse(uint8_t *buf, uint64_t session, uint32_t reason, const char *text);
+size_t myl__br_ack(uint8_t *buf, uint64_t session, uint64_t next);
+/* The header of a batch; the count * slot_size payload bytes follow. */
+size_t myl__br_batch_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint32_t count,
+                         uint32_t slot_size);
+
+#endif
