@@ -1,0 +1,437 @@
+/* End-to-end test of myelon-bridge: two rings, a producer process on the
+ * first, an exporter and an importer process (the real tool) between
+ * them, and this driver reading the second ring and checking that every
+ * event (raw) or message (framed), stamped by the producer, arrives once
+ * and in order. Faults: the exporter or the importer killed with SIGKILL
+ * mid-stream (twice) and restarted. Handshake refusals: fingerprint and
+ * kind mismatches, both sides must exit with status 2 and say why.
+ *
+ *   bridge_e2e BRIDGE_PATH raw|framed tcp|ipc none|kill-export|kill-import|refuse-fp|refuse-kind
+ *
+ * Timing never decides a pass: the deadline (MYL_BRIDGE_DEADLINE_S,
+ * default 150 s) only turns a hang into a failure. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "myelon/myelon.h"
+
+#define SLOT_RAW 64u
+#define SLOT_FRAMED 128u
+#define CAPACITY 256u
+
+static const char *bridge_path, *kind, *transport, *fault;
+static bool framed;
+static char ring_a[64], ring_b[64], endpoint[160], ipc_path[128];
+static char err_export[128], err_import[128];
+static uint64_t total;
+static pid_t producer_pid, export_pid, import_pid;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void cleanup(void)
+{
+    pid_t pids[] = {producer_pid, export_pid, import_pid};
+    for (size_t i = 0; i < sizeof pids / sizeof pids[0]; i++)
+        if (pids[i] > 0) {
+            kill(pids[i], SIGKILL);
+            waitpid(pids[i], NULL, 0);
+        }
+    const char *rings[] = {ring_a, ring_b};
+    for (int i = 0; i < 2; i++) {
+        char name[300], st[320];
+        myl_ring_unlink(MYL_BACKING_SHM, rings[i]);
+        if (myl_shm_name(rings[i], name, sizeof name) > 0) {
+            snprintf(st, sizeof st, "%s.bridge-export", name);
+            shm_unlink(st);
+            snprintf(st, sizeof st, "%s.bridge-import", name);
+            shm_unlink(st);
+        }
+    }
+    if (ipc_path[0])
+        unlink(ipc_path);
+    unlink(err_export);
+    unlink(err_import);
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "bridge_e2e %s %s %s: FAIL: ", kind, transport, fault);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    cleanup();
+    exit(1);
+}
+
+/* A TCP port on 127.0.0.1 that is free now: bound to port 0 and read. */
+static int free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 ||
+        getsockname(s, (struct sockaddr *)&a, &len) < 0)
+        fail("cannot find a free port: %s", strerror(errno));
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+static void create_ring(const char *name, uint64_t fp)
+{
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = name,
+                       .fingerprint = fp,
+                       .slot_size = framed ? SLOT_FRAMED : SLOT_RAW,
+                       .capacity = CAPACITY,
+                       .flags = MYL_SEG_REPLACE_STALE};
+    myl_ring *r;
+    int rc = myl_ring_create(&o, &r);
+    if (rc < 0)
+        fail("create %s: %s", name, myl_strerror(rc));
+    myl_ring_close(r);
+}
+
+static myl_ring *attach(const char *name)
+{
+    myl_ring_opts o = {.size = sizeof o, .name = name};
+    myl_ring *r;
+    int rc = myl_ring_attach(&o, &r);
+    if (rc < 0)
+        fail("attach %s: %s", name, myl_strerror(rc));
+    return r;
+}
+
+/* ---- stamps ---- */
+
+static uint64_t stamp_of(uint64_t i)
+{
+    return i * UINT64_C(0x9e3779b97f4a7c15) ^ UINT64_C(0x5bd1e995);
+}
+
+static size_t msg_len(uint64_t i)
+{
+    return 16 + (size_t)((i * 37) % 700); /* 1 to 7 frames of 104 bytes */
+}
+
+static void fill(uint8_t *buf, size_t len, uint64_t i)
+{
+    uint64_t s = stamp_of(i);
+    memcpy(buf, &i, 8);
+    memcpy(buf + 8, &s, 8);
+    for (size_t j = 16; j < len; j++)
+        buf[j] = (uint8_t)(i + j * 7);
+}
+
+static bool check(const uint8_t *buf, size_t len, uint64_t i)
+{
+    uint8_t want[1024];
+    fill(want, len, i);
+    return memcmp(buf, want, len) == 0;
+}
+
+/* ---- the producer process ---- */
+
+static void producer(void)
+{
+    myl_ring *r = attach(ring_a);
+    uint8_t buf[1024];
+    if (framed) {
+        myl_framer *f;
+        int rc = myl_framer_open(r, NULL, NULL, &f);
+        if (rc < 0)
+            fail("framer: %s", myl_strerror(rc));
+        /* Wait for the exporter to register: it must see every message. */
+        rc = myl_producer_wait_consumers(myl_framer_producer(f), "bridge", 1, 60000000000);
+        if (rc < 0)
+            fail("producer: no exporter: %s", myl_strerror(rc));
+        for (uint64_t i = 0; i < total;) {
+            size_t len = msg_len(i);
+            fill(buf, len, i);
+            rc = myl_frame_send(f, buf, len, 7, 100000000);
+            if (rc == 0)
+                i++;
+            else if (rc != MYL_ETIMEDOUT && rc != MYL_EPEERDEAD && rc != MYL_EAGAIN)
+                fail("frame_send: %s", myl_strerror(rc));
+            else if (rc == MYL_EPEERDEAD)
+                usleep(10000); /* the exporter is being restarted */
+        }
+        myl_framer_close(f);
+    } else {
+        myl_producer *p;
+        int rc = myl_producer_open(r, NULL, &p);
+        if (rc < 0)
+            fail("producer: %s", myl_strerror(rc));
+        rc = myl_producer_wait_consumers(p, "bridge", 1, 60000000000);
+        if (rc < 0)
+            fail("producer: no exporter: %s", myl_strerror(rc));
+        for (uint64_t i = 0; i < total;) {
+            fill(buf, SLOT_RAW, i);
+            rc = myl_producer_send(p, buf, 100000000);
+            if (rc == 0)
+                i++;
+            else if (rc != MYL_ETIMEDOUT && rc != MYL_EPEERDEAD && rc != MYL_EAGAIN)
+                fail("send: %s", myl_strerror(rc));
+            else if (rc == MYL_EPEERDEAD)
+                usleep(10000);
+        }
+        myl_producer_close(p);
+    }
+    myl_ring_close(r);
+    _exit(0);
+}
+
+/* ---- the bridge processes ---- */
+
+static pid_t spawn_bridge(bool exporting, const char *extra)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        fail("fork: %s", strerror(errno));
+    if (pid == 0) {
+        const char *err = exporting ? err_export : err_import;
+        int fd = open(err, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
+        const char *argv[16];
+        int n = 0;
+        argv[n++] = bridge_path;
+        argv[n++] = exporting ? "--export" : "--import";
+        argv[n++] = exporting ? ring_a : ring_b;
+        argv[n++] = endpoint;
+        argv[n++] = "--batch";
+        argv[n++] = "32";
+        argv[n++] = "--reconnect-ms";
+        argv[n++] = "50";
+        argv[n++] = "--timeout-ms";
+        argv[n++] = "2000";
+        if (framed || (extra && !strcmp(extra, "--framed")))
+            argv[n++] = "--framed";
+        argv[n] = NULL;
+        execv(bridge_path, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void kill_and_restart(bool exporter)
+{
+    pid_t *pid = exporter ? &export_pid : &import_pid;
+    kill(*pid, SIGKILL);
+    waitpid(*pid, NULL, 0);
+    *pid = spawn_bridge(exporter, NULL);
+}
+
+static int stop_bridge(pid_t *pid)
+{
+    int st = 0;
+    kill(*pid, SIGTERM);
+    waitpid(*pid, &st, 0);
+    *pid = 0;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static bool file_has(const char *path, const char *text)
+{
+    char buf[8192];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, text) != NULL;
+}
+
+static void dump(const char *path)
+{
+    char buf[8192];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    fprintf(stderr, "--- %s\n%s", path, buf);
+}
+
+static int wait_exit(pid_t *pid, uint64_t deadline)
+{
+    int st;
+    while (now_ns() < deadline) {
+        pid_t r = waitpid(*pid, &st, WNOHANG);
+        if (r == *pid) {
+            *pid = 0;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        usleep(10000);
+    }
+    return -1;
+}
+
+static void refusal(uint64_t deadline)
+{
+    bool kind_case = !strcmp(fault, "refuse-kind");
+    create_ring(ring_a, 0x1111);
+    create_ring(ring_b, kind_case ? 0x1111 : 0x2222);
+    export_pid = spawn_bridge(true, NULL);
+    import_pid = spawn_bridge(false, kind_case ? "--framed" : NULL);
+    int ex = wait_exit(&export_pid, deadline), im = wait_exit(&import_pid, deadline);
+    const char *why = kind_case ? "kind mismatch" : "fingerprint mismatch";
+    if (ex != 2 || im != 2 || !file_has(err_export, why) || !file_has(err_import, why)) {
+        dump(err_export);
+        dump(err_import);
+        fail("refusal: exporter exit %d, importer exit %d (want 2 and 2, both saying \"%s\")", ex,
+             im, why);
+    }
+    printf("bridge_e2e %s %s %s: ok (both sides refused: %s)\n", kind, transport, fault, why);
+    cleanup();
+    exit(0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 5) {
+        fprintf(stderr, "usage: bridge_e2e BRIDGE raw|framed tcp|ipc FAULT\n");
+        return 2;
+    }
+    bridge_path = argv[1];
+    kind = argv[2];
+    transport = argv[3];
+    fault = argv[4];
+    framed = !strcmp(kind, "framed");
+    const char *ev = getenv("MYL_BRIDGE_EVENTS");
+    total = ev ? strtoull(ev, NULL, 10) : (framed ? 20000 : 60000);
+    const char *dl = getenv("MYL_BRIDGE_DEADLINE_S");
+    uint64_t deadline = now_ns() + (dl ? strtoull(dl, NULL, 10) : 150) * 1000000000ull;
+    snprintf(ring_a, sizeof ring_a, "mylbr-%d-a", (int)getpid());
+    snprintf(ring_b, sizeof ring_b, "mylbr-%d-b", (int)getpid());
+    snprintf(err_export, sizeof err_export, "/tmp/mylbr-%d-export.err", (int)getpid());
+    snprintf(err_import, sizeof err_import, "/tmp/mylbr-%d-import.err", (int)getpid());
+    if (!strcmp(transport, "tcp")) {
+        snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", free_port());
+    } else {
+        snprintf(ipc_path, sizeof ipc_path, "/tmp/mylbr-%d.ipc", (int)getpid());
+        snprintf(endpoint, sizeof endpoint, "ipc://%s", ipc_path);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (!strncmp(fault, "refuse-", 7))
+        refusal(deadline);
+
+    create_ring(ring_a, 0xb41d6e);
+    create_ring(ring_b, 0xb41d6e);
+    myl_ring *rb = attach(ring_b);
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    myl_consumer *c = NULL;
+    myl_defrag *d = NULL;
+    int rc = framed ? myl_defrag_open(rb, "check", &co, NULL, &d)
+                    : myl_consumer_open(rb, "check", &co, &c);
+    if (rc < 0)
+        fail("consumer: %s", myl_strerror(rc));
+
+    producer_pid = fork();
+    if (producer_pid == 0)
+        producer();
+    export_pid = spawn_bridge(true, NULL);
+    import_pid = spawn_bridge(false, NULL);
+
+    bool kill_export = !strcmp(fault, "kill-export"), kill_import = !strcmp(fault, "kill-import");
+    uint64_t got = 0, kills = 0;
+    uint8_t buf[SLOT_RAW];
+    while (got < total) {
+        if (now_ns() > deadline) {
+            dump(err_export);
+            dump(err_import);
+            fail("hang: %" PRIu64 " of %" PRIu64 " delivered by the deadline", got, total);
+        }
+        if ((kill_export || kill_import) && kills < 2 && got >= total * (kills + 1) / 3) {
+            kill_and_restart(kill_export);
+            kills++;
+        }
+        if (framed) {
+            myl_frame_msg m;
+            rc = myl_defrag_recv(d, &m, 100000000);
+            if (rc == MYL_ETIMEDOUT || rc == MYL_EPEERDEAD || rc == MYL_EAGAIN)
+                continue;
+            if (rc < 0)
+                fail("recv: %s", myl_strerror(rc));
+            uint64_t id = 0;
+            if (m.len >= 8)
+                memcpy(&id, m.data, 8);
+            if (m.len != msg_len(got) || !check(m.data, m.len, got))
+                fail("message %" PRIu64 ": got %zu bytes stamped %" PRIu64
+                     " (a loss, a duplicate or a corruption)",
+                     got, m.len, id);
+            got++;
+        } else {
+            rc = (int)myl_consumer_read(c, buf, 1, NULL, 100000000);
+            if (rc == MYL_ETIMEDOUT || rc == MYL_EPEERDEAD || rc == MYL_EAGAIN)
+                continue;
+            if (rc < 0)
+                fail("read: %s", myl_strerror(rc));
+            uint64_t id;
+            memcpy(&id, buf, 8);
+            if (!check(buf, SLOT_RAW, got))
+                fail("event %" PRIu64 ": got the one stamped %" PRIu64
+                     " (a loss, a duplicate or a corruption)",
+                     got, id);
+            got++;
+        }
+    }
+    /* Everything arrived: nothing more may (a late duplicate). */
+    if (framed) {
+        myl_frame_msg m;
+        myl_defrag_release(d);
+        rc = myl_defrag_recv(d, &m, 300000000);
+    } else {
+        rc = (int)myl_consumer_read(c, buf, 1, NULL, 300000000);
+    }
+    if (rc >= 0)
+        fail("an event beyond the last one arrived (a duplicate)");
+    int st_p, ex, im;
+    waitpid(producer_pid, &st_p, 0);
+    producer_pid = 0;
+    if (!WIFEXITED(st_p) || WEXITSTATUS(st_p) != 0)
+        fail("the producer failed");
+    ex = stop_bridge(&export_pid);
+    im = stop_bridge(&import_pid);
+    if (ex != 0 || im != 0) {
+        dump(err_export);
+        dump(err_import);
+        fail("bridges exited with %d and %d after SIGTERM", ex, im);
+    }
+    dump(err_export);
+    dump(err_import);
+    if (framed)
+        myl_defrag_close(d);
+    else
+        myl_consumer_close(c);
+    myl_ring_close(rb);
+    printf("bridge_e2e %s %s %s: ok (%" PRIu64 " delivered once and in order, %" PRIu64 " kills)\n",
+           kind, transport, fault, got, kills);
+    cleanup();
+    return 0;
+}
