@@ -66,10 +66,10 @@ static void print_stats(const myl_bridge *b, const char *role)
     fprintf(stderr,
             "myelon-bridge %s: messages=%" PRIu64 " bytes=%" PRIu64 " frames=%" PRIu64
             " batches=%" PRIu64 " reconnects=%" PRIu64 " drops=%" PRIu64 " replayed=%" PRIu64
-            " duplicates=%" PRIu64 " bad=%" PRIu64 " refused=%" PRIu64 " position=%" PRIu64
-            " state=%s\n",
+            " duplicates=%" PRIu64 " skipped=%" PRIu64 " bad=%" PRIu64 " refused=%" PRIu64
+            " position=%" PRIu64 " state=%s\n",
             role, s.messages, s.bytes, s.frames, s.batches, s.reconnects, s.drops, s.replayed,
-            s.duplicates, s.bad, s.refused, s.position, myl_bridge_state_name(b));
+            s.duplicates, s.skipped, s.bad, s.refused, s.position, myl_bridge_state_name(b));
 }
 
 static int num(const char *s, long long *out)

@@ -32,7 +32,7 @@
 #define STATE_MAGIC UINT64_C(0x3145544154534c4d) /* "MLSTATE1" */
 #define STATE_VERSION 1u
 #define STATE_SIZE 4096u
-#define NCOUNTERS 11
+#define NCOUNTERS 12
 
 typedef struct state_map {
     uint64_t stream; /* the exporter ring's identity */
@@ -72,7 +72,8 @@ enum {
     C_DUPLICATES,
     C_BAD,
     C_REFUSED,
-    C_POSITION
+    C_POSITION,
+    C_SKIPPED
 };
 
 struct myl_bridge {
@@ -96,8 +97,9 @@ struct myl_bridge {
     uint8_t ctl[MYL__BR_HDR + 8 + MYL__BR_REFUSE_TEXT_MAX + 64];
     /* exporter */
     myl_consumer *c;
-    uint64_t acked;   /* released: the importer has everything below */
-    uint64_t sent_hw; /* sequences below were sent at least once */
+    uint64_t acked;    /* released: the importer has everything below */
+    uint64_t sent_hw;  /* sequences below were sent at least once */
+    uint64_t sent_end; /* where this session's last batch ended */
     uint8_t *buf;
     size_t buf_len;
     bool pending; /* buf holds a batch ZeroMQ would not take yet */
@@ -452,6 +454,7 @@ static int export_hello(myl_bridge *b, const myl__br_msg *m)
         count(b, C_RECONNECTS, 1);
     b->had_session = true;
     b->session = m->session;
+    b->sent_end = start;
     b->last_rx = now_ns();
     return 0;
 }
@@ -569,7 +572,8 @@ static int export_pump(myl_bridge *b, bool *blocked)
     }
     if (b->sent_hw < s + k)
         b->sent_hw = s + k;
-    myl__br_batch_hdr(b->buf, b->session, s, k, ss);
+    myl__br_batch_hdr(b->buf, b->session, s, b->sent_end, k, ss);
+    b->sent_end = s + k;
     b->buf_len = MYL__BR_BATCH_HDR + (size_t)k * ss;
     b->pending = true;
     bool blk;
@@ -741,7 +745,7 @@ static int import_batch(myl_bridge *b, const myl__br_msg *m)
         count(b, C_BAD, 1);
         return 0;
     }
-    if (m->first > b->expect_rx && !b->lossy) {
+    if (m->prev != b->expect_rx && !b->lossy) {
         /* A batch went missing in this session (ZeroMQ dropped a pipe):
          * start a new session, which resends from what we have. */
         end_session(b);
@@ -749,6 +753,9 @@ static int import_batch(myl_bridge *b, const myl__br_msg *m)
         return 0;
     }
     count(b, C_BATCHES, 1);
+    /* Gated rings: [prev, first) are slots the exporter's ring skipped
+     * (claimed by a producer that died), not events. */
+    uint64_t declared = b->lossy ? 0 : m->first - m->prev;
     b->expect_rx = m->first + m->count;
     uint32_t i = 0;
     if (b->next != MYL__BR_NONE && m->first < b->next) {
@@ -766,8 +773,11 @@ static int import_batch(myl_bridge *b, const myl__br_msg *m)
         /* The first event of a stream, or a gap (lossy rings; or an
          * exporter that no longer has what we miss): record the new
          * mapping before publishing anything under it. */
-        if (b->next != MYL__BR_NONE)
-            count(b, C_DROPS, seq - b->next);
+        if (b->next != MYL__BR_NONE && seq > b->next) {
+            uint64_t gap = seq - b->next, sk = gap < declared ? gap : declared;
+            count(b, C_SKIPPED, sk);
+            count(b, C_DROPS, gap - sk);
+        }
         store_map(b, seq, b->p->next);
         b->next = seq;
     }

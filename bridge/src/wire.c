@@ -86,13 +86,14 @@ size_t myl__br_ack(uint8_t *buf, uint64_t session, uint64_t next)
     return MYL__BR_ACK_SIZE;
 }
 
-size_t myl__br_batch_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint32_t count,
-                         uint32_t slot_size)
+size_t myl__br_batch_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint64_t prev,
+                         uint32_t count, uint32_t slot_size)
 {
     uint8_t *b = buf + myl__br_put_hdr(buf, MYL__BR_BATCH, session);
     put64(b, first);
-    put32(b + 8, count);
-    put32(b + 12, slot_size);
+    put64(b + 8, prev);
+    put32(b + 16, count);
+    put32(b + 20, slot_size);
     return MYL__BR_BATCH_HDR;
 }
 
@@ -148,20 +149,22 @@ int myl__br_decode(const void *buf, size_t len, myl__br_msg *m)
         return 0;
     }
     case MYL__BR_BATCH: {
-        if (body < 16)
+        if (body < 24)
             return MYL_EINVAL;
         m->first = get64(b);
-        m->count = get32(b + 8);
-        m->slot_size = get32(b + 12);
-        if (m->count == 0 || m->count > MYL__BR_MAX_COUNT || m->slot_size == 0)
+        m->prev = get64(b + 8);
+        m->count = get32(b + 16);
+        m->slot_size = get32(b + 20);
+        if (m->count == 0 || m->count > MYL__BR_MAX_COUNT || m->slot_size == 0 ||
+            m->prev > m->first)
             return MYL_EINVAL;
         uint64_t bytes = (uint64_t)m->count * m->slot_size;
-        if (bytes > MYL__BR_MAX_BYTES || body - 16 != bytes)
+        if (bytes > MYL__BR_MAX_BYTES || body - 24 != bytes)
             return MYL_EINVAL;
         /* The sequences must not wrap. */
         if (m->first > UINT64_MAX - m->count)
             return MYL_EINVAL;
-        m->payload = b + 16;
+        m->payload = b + 24;
         return 0;
     }
     case MYL__BR_ACK:

@@ -32,7 +32,7 @@
 #define MYL__BR_HELLO_SIZE (MYL__BR_HDR + 40u)
 #define MYL__BR_WELCOME_SIZE (MYL__BR_HDR + 16u)
 #define MYL__BR_ACK_SIZE (MYL__BR_HDR + 8u)
-#define MYL__BR_BATCH_HDR (MYL__BR_HDR + 16u)
+#define MYL__BR_BATCH_HDR (MYL__BR_HDR + 24u)
 #define MYL__BR_REFUSE_TEXT_MAX 200u
 
 /* "No sequence": a HELLO from an importer with nothing published yet. */
@@ -59,6 +59,8 @@ typedef struct myl__br_msg {
     char text[MYL__BR_REFUSE_TEXT_MAX + 1];
     /* BATCH */
     uint64_t first;
+    uint64_t prev; /* where the session's previous batch ended: [prev, first)
+                      were skipped slots (a dead producer's claims) */
     uint32_t count;
     const uint8_t *payload; /* count * slot_size bytes, inside the input */
 } myl__br_msg;
@@ -77,7 +79,7 @@ size_t myl__br_welcome(uint8_t *buf, uint64_t session, uint64_t stream, uint64_t
 size_t myl__br_refuse(uint8_t *buf, uint64_t session, uint32_t reason, const char *text);
 size_t myl__br_ack(uint8_t *buf, uint64_t session, uint64_t next);
 /* The header of a batch; the count * slot_size payload bytes follow. */
-size_t myl__br_batch_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint32_t count,
-                         uint32_t slot_size);
+size_t myl__br_batch_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint64_t prev,
+                         uint32_t count, uint32_t slot_size);
 
 #endif

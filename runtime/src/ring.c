@@ -718,11 +718,18 @@ static int check_self(myl_consumer *c)
  * lossy consumer past an overrun. */
 static void mark_skipped(myl_consumer *c)
 {
+    /* A consumer that holds what it read (myl__consumer_hold: a bridge
+     * exporter waiting for acknowledgements) has released less than it
+     * read: the skip must not release the held events with it; the
+     * holder releases past the skipped slot when it releases past it.
+     * Our own entry: nobody else writes its seq. */
+    bool holding = myl__load_relaxed(&c->ent->seq) != c->next;
     c->next++;
     c->avail_end = c->next;
     c->skipped++;
     myl__store_relaxed(&c->ent->skipped, c->skipped);
-    myl__store_release(&c->ent->seq, c->next); /* R2 */
+    if (!holding)
+        myl__store_release(&c->ent->seq, c->next); /* R2 */
 }
 
 static int64_t overrun(myl_consumer *c)

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case MYL__BR_BATCH:
         if (m.payload < data || m.payload + (size_t)m.count * m.slot_size != data + size)
             abort();
-        n = myl__br_batch_hdr(out, m.session, m.first, m.count, m.slot_size);
+        n = myl__br_batch_hdr(out, m.session, m.first, m.prev, m.count, m.slot_size);
         if (memcmp(out, data, n) != 0)
             abort();
         return 0;

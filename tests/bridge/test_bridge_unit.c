@@ -81,6 +81,65 @@ static void test_rewind_replays_held(void **state)
     myl_ring_close(r);
 }
 
+/* A slot skipped (its MP claimer died) while the consumer holds events:
+ * the skip must not release the held events (a bridge would lose them on
+ * a reconnect), and a rewind goes back to the held position. */
+static void test_skip_keeps_hold(void **state)
+{
+    (void)state;
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = myl_test_name("skiphold"),
+                       .slot_size = 16,
+                       .capacity = 16,
+                       .producers = MYL_PRODUCERS_MULTI,
+                       .wait = MYL_WAIT_SPIN};
+    myl_ring *r;
+    myl_ring_unlink(MYL_BACKING_SHM, o.name);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    myl_consumer *c;
+    myl_producer *p;
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST, .stall_ns = 1000000};
+    assert_int_equal(myl_consumer_open(r, "exp", &co, &c), 0);
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    send_n(p, 100, 3);
+    pid_t pid = fork();
+    if (pid == 0) {
+        myl_producer *q;
+        uint64_t t;
+        if (myl_producer_open(r, NULL, &q) == 0 && myl_producer_try_claim(q, 1, &t) == 0)
+            _exit(0); /* claimed sequence 3, never published */
+        _exit(1);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    send_n(p, 104, 2);
+    uint64_t s;
+    assert_int_equal(myl_consumer_try_poll(c, 8, &s), 3);
+    myl__consumer_hold(c, 3, 0);
+    /* The dead claim is found and skipped; 4 and 5 follow. */
+    assert_int_equal(myl_consumer_poll(c, 8, &s, 10000000000), 2);
+    assert_int_equal(s, 4);
+    assert_int_equal(value_at(c, 4), 104);
+    myl_consumer_stats cs;
+    assert_int_equal(myl_ring_consumer_stats(r, c->idx, &cs), 0);
+    assert_int_equal(cs.seq, 0); /* still held */
+    assert_int_equal(cs.skipped, 1);
+    myl__consumer_rewind(c);
+    assert_int_equal(myl_consumer_try_poll(c, 8, &s), 3);
+    assert_int_equal(s, 0);
+    /* An ordinary consumer's skip releases as before. */
+    myl_consumer_release(c, 3);
+    assert_int_equal(myl_consumer_poll(c, 8, &s, 10000000000), 2);
+    assert_int_equal(s, 4);
+    assert_int_equal(myl_ring_consumer_stats(r, c->idx, &cs), 0);
+    assert_int_equal(cs.seq, 4);
+    myl_producer_close(p);
+    myl_consumer_close(c);
+    myl_ring_unlink(MYL_BACKING_SHM, o.name);
+    myl_ring_close(r);
+}
+
 static void test_wire_roundtrip(void **state)
 {
     (void)state;
@@ -115,18 +174,21 @@ static void test_wire_roundtrip(void **state)
     assert_string_equal(m.text, "bad?text");
 
     /* a batch: header + count * slot_size, exactly */
-    n = myl__br_batch_hdr(buf, 9, 1000, 3, 16);
+    n = myl__br_batch_hdr(buf, 9, 1000, 990, 3, 16);
     memset(buf + n, 0x5a, 48);
     assert_int_equal(myl__br_decode(buf, n + 48, &m), 0);
-    assert_true(m.type == MYL__BR_BATCH && m.first == 1000 && m.count == 3 && m.slot_size == 16 &&
-                m.payload == buf + n);
+    assert_true(m.type == MYL__BR_BATCH && m.first == 1000 && m.prev == 990 && m.count == 3 &&
+                m.slot_size == 16 && m.payload == buf + n);
     assert_int_equal(myl__br_decode(buf, n + 47, &m), MYL_EINVAL);
     assert_int_equal(myl__br_decode(buf, n + 49, &m), MYL_EINVAL);
+    /* prev after first */
+    n = myl__br_batch_hdr(buf, 9, 1000, 1001, 3, 16);
+    assert_int_equal(myl__br_decode(buf, n + 48, &m), MYL_EINVAL);
     /* sequences that would wrap */
-    n = myl__br_batch_hdr(buf, 9, UINT64_MAX - 1, 3, 16);
+    n = myl__br_batch_hdr(buf, 9, UINT64_MAX - 1, 0, 3, 16);
     assert_int_equal(myl__br_decode(buf, n + 48, &m), MYL_EINVAL);
     /* count * slot_size overflowing 32 bits must not pass the length check */
-    n = myl__br_batch_hdr(buf, 9, 0, 0x10000, 0x10000);
+    n = myl__br_batch_hdr(buf, 9, 0, 0, 0x10000, 0x10000);
     assert_int_equal(myl__br_decode(buf, n, &m), MYL_EINVAL);
 
     /* another version: named, with its session */
@@ -148,4 +210,4 @@ static void test_wire_roundtrip(void **state)
 }
 
 MYL_TEST_MAIN("bridge_unit", cmocka_unit_test(test_rewind_replays_held),
-              cmocka_unit_test(test_wire_roundtrip))
+              cmocka_unit_test(test_skip_keeps_hold), cmocka_unit_test(test_wire_roundtrip))

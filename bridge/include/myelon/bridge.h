@@ -80,6 +80,8 @@ typedef struct myl_bridge_stats {
     uint64_t bad;        /* messages from the network that did not decode */
     uint64_t refused;    /* handshakes refused */
     uint64_t position;   /* export: released (acknowledged) sequence; import: next expected */
+    uint64_t skipped;    /* import: remote slots skipped (claimed by a producer that died
+                            before publishing: never events) */
 } myl_bridge_stats;
 
 MYL_API int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out);
