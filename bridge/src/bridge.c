@@ -911,6 +911,43 @@ const char *myl_bridge_state_name(const myl_bridge *b)
     return b ? b->state_name : "";
 }
 
+int myl_bridge_stats_read(uint32_t backing, const char *name, myl_bridge_stats *out,
+                          bool *exporting, int32_t *pid)
+{
+    if (!name || !out || backing > MYL_BACKING_FILE)
+        return MYL_EINVAL;
+    int fd =
+        backing == MYL_BACKING_SHM ? shm_open(name, O_RDONLY, 0) : open(name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat sb;
+    if (fstat(fd, &sb) < 0 || sb.st_size < STATE_SIZE) {
+        close(fd);
+        return MYL_EBADMAGIC;
+    }
+    void *m = mmap(NULL, STATE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED)
+        return -errno;
+    const bridge_state *st = m;
+    int rc = 0;
+    if (st->magic != STATE_MAGIC || st->version != STATE_VERSION ||
+        (st->role != ROLE_EXPORT && st->role != ROLE_IMPORT)) {
+        rc = MYL_EBADMAGIC;
+    } else {
+        uint64_t v[NCOUNTERS];
+        for (int i = 0; i < NCOUNTERS; i++)
+            v[i] = myl__load_relaxed(&st->counter[i]); /* relaxed: statistics */
+        memcpy(out, v, sizeof *out);
+        if (exporting)
+            *exporting = st->role == ROLE_EXPORT;
+        if (pid)
+            *pid = st->pid;
+    }
+    munmap(m, STATE_SIZE);
+    return rc;
+}
+
 void myl_bridge_close(myl_bridge *b)
 {
     if (!b)

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "myelon/bridge.h"
 #include "myelon/myelon.h"
 
 #define SLOT_RAW 64u
@@ -443,6 +444,14 @@ int main(int argc, char **argv)
     producer_pid = 0;
     if (!WIFEXITED(st_p) || WEXITSTATUS(st_p) != 0)
         fail("the producer failed");
+    /* SIGUSR1 prints the counters without stopping. */
+    kill(import_pid, SIGUSR1);
+    while (!file_has(err_import, "myelon-bridge import: messages=") && now_ns() < deadline)
+        usleep(10000);
+    if (!file_has(err_import, "myelon-bridge import: messages="))
+        fail("SIGUSR1 printed no counters");
+    if (waitpid(import_pid, NULL, WNOHANG) != 0)
+        fail("the importer exited on SIGUSR1");
     ex = stop_bridge(&export_pid);
     im = stop_bridge(&import_pid);
     if (ex != 0 || im != 0) {
@@ -452,6 +461,24 @@ int main(int argc, char **argv)
     }
     dump(err_export);
     dump(err_import);
+    /* The counters, as another process reads them from the state object. */
+    char shm[300], st_name[320];
+    myl_bridge_stats bs;
+    bool exporting = true;
+    myl_shm_name(ring_b, shm, sizeof shm);
+    snprintf(st_name, sizeof st_name, "%s.bridge-import", shm);
+    rc = myl_bridge_stats_read(MYL_BACKING_SHM, st_name, &bs, &exporting, NULL);
+    if (rc < 0 || exporting)
+        fail("reading the importer's state %s: %s", st_name, myl_strerror(rc));
+    uint64_t want_bytes = 0;
+    for (uint64_t i = 0; i < total; i++)
+        want_bytes += framed ? msg_len(i) : SLOT_RAW;
+    /* Duplicates dropped by the importer are allowed (a replay it had
+     * already published); drops are not, on a gated ring. */
+    if (bs.messages != total || bs.bytes != want_bytes || bs.drops > 0)
+        fail("importer counters: messages %" PRIu64 " bytes %" PRIu64 " drops %" PRIu64
+             " (want %" PRIu64 ", %" PRIu64 ", 0)",
+             bs.messages, bs.bytes, bs.drops, total, want_bytes);
     if (mp_skip && (!file_has(err_import, " skipped=") || file_has(err_import, " skipped=0 ")))
         fail("mp-skip: the importer counted no skipped slot (the case did not happen)");
     if (framed)

@@ -18,6 +18,7 @@
 #ifndef MYELON_BRIDGE_H
 #define MYELON_BRIDGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "myelon/ring.h"
@@ -99,6 +100,14 @@ MYL_API void myl_bridge_stats_get(const myl_bridge *b, myl_bridge_stats *out);
 MYL_API const char *myl_bridge_error(const myl_bridge *b);
 /* The state object's name (shm object name or file path). */
 MYL_API const char *myl_bridge_state_name(const myl_bridge *b);
+/* Read a bridge's counters from its state object, from any process of
+ * the same user (a monitoring tool): backing is the ring's
+ * (MYL_BACKING_SHM: name is a shm object name such as
+ * myl_bridge_state_name() gives; MYL_BACKING_FILE: a path). *exporting
+ * (if not NULL) says which side it is, *pid (if not NULL) the process
+ * that last opened it. MYL_EBADMAGIC if it is not a bridge state. */
+MYL_API int myl_bridge_stats_read(uint32_t backing, const char *name, myl_bridge_stats *out,
+                                  bool *exporting, int32_t *pid);
 /* Close the socket and the ring handles the bridge opened (not the ring). */
 MYL_API void myl_bridge_close(myl_bridge *b);
 
