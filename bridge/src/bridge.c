@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,10 @@ typedef struct bridge_state {
 } bridge_state;
 
 MYL__STATIC_ASSERT(sizeof(bridge_state) <= STATE_SIZE, "state fits its page");
+/* The layout docs/BRIDGE.md documents for other readers. */
+MYL__STATIC_ASSERT(offsetof(bridge_state, sel) == 32, "selector offset");
+MYL__STATIC_ASSERT(offsetof(bridge_state, map) == 40, "mappings offset");
+MYL__STATIC_ASSERT(offsetof(bridge_state, counter) == 88, "counters offset");
 MYL__STATIC_ASSERT(sizeof(myl_bridge_stats) == NCOUNTERS * sizeof(uint64_t), "counters");
 
 enum {
