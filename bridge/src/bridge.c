@@ -108,6 +108,13 @@ struct myl_bridge {
     uint8_t *buf;
     size_t buf_len;
     bool pending; /* buf holds a batch ZeroMQ would not take yet */
+    /* The window: the ends of the batches sent and not acknowledged
+     * (gated rings), at most `window` of them. Bounded so that the
+     * importer's receive queue never reaches its high-water mark: ZeroMQ
+     * then keeps reading the connection (and answering its heartbeats)
+     * while the importer waits on a full ring. */
+    uint64_t *ends;
+    uint32_t window, in_flight, head;
     uint32_t batch;
     /* importer */
     myl_producer *p;
@@ -346,7 +353,11 @@ int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
         if (b->batch > ring->capacity)
             b->batch = (uint32_t)ring->capacity;
         b->buf = malloc(MYL__BR_BATCH_HDR + (size_t)b->batch * ring->slot_size);
-        if (!b->buf)
+        /* The importer's receive queue holds hwm messages: the batches in
+         * flight and a WELCOME or two. */
+        b->window = b->o.hwm > 2 ? b->o.hwm - 2 : 1;
+        b->ends = calloc(b->window, sizeof *b->ends);
+        if (!b->buf || !b->ends)
             rc = -ENOMEM;
     }
     if (rc == 0) {
@@ -380,6 +391,7 @@ static void end_session(myl_bridge *b)
 {
     if (b->role == ROLE_EXPORT) {
         b->pending = false;
+        b->in_flight = 0;
         if (!b->lossy)
             myl__consumer_rewind(b->c); /* the unacknowledged are sent again */
     }
@@ -472,6 +484,10 @@ static void export_ack(myl_bridge *b, uint64_t next)
         myl__consumer_hold(b->c, 0, next);
         b->acked = next;
         set_counter(b, C_POSITION, next);
+        while (b->in_flight && b->ends[b->head] <= next) {
+            b->head = (b->head + 1) % b->window;
+            b->in_flight--;
+        }
     } else if (next > b->c->next) {
         count(b, C_BAD, 1); /* acknowledges what was never sent */
     }
@@ -543,6 +559,8 @@ static int export_pump(myl_bridge *b, bool *blocked)
         count(b, C_BATCHES, 1);
         return 1;
     }
+    if (!b->lossy && b->in_flight == b->window)
+        return 0; /* wait for acknowledgements */
     uint64_t s;
     int64_t n = myl_consumer_try_poll(b->c, b->batch, &s);
     if (n == MYL_EAGAIN)
@@ -579,6 +597,10 @@ static int export_pump(myl_bridge *b, bool *blocked)
         b->sent_hw = s + k;
     myl__br_batch_hdr(b->buf, b->session, s, b->sent_end, k, ss);
     b->sent_end = s + k;
+    if (!b->lossy) {
+        b->ends[(b->head + b->in_flight) % b->window] = s + k;
+        b->in_flight++;
+    }
     b->buf_len = MYL__BR_BATCH_HDR + (size_t)k * ss;
     b->pending = true;
     bool blk;
@@ -611,13 +633,18 @@ static int export_run(myl_bridge *b, uint64_t deadline)
             moved = export_pump(b, &blocked);
             if (moved < 0)
                 return moved;
-            if (!moved && !blocked && now - b->last_tx > hb)
+            /* Heartbeats only with nothing in flight: the importer hears
+             * batches otherwise, and a PING must not take a place in its
+             * receive queue while it waits on a full ring. */
+            if (!moved && !blocked && (b->lossy || b->in_flight == 0) && now - b->last_tx > hb)
                 (void)send_ctl(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
         }
         if (moved)
             continue;
-        /* Wait for the socket (blocked, or no session) or for the ring. */
-        if (b->session && !blocked) {
+        /* Wait for the socket (blocked, window full, or no session) or for
+         * the ring. */
+        bool window_full = !b->lossy && b->in_flight == b->window;
+        if (b->session && !blocked && !window_full) {
             uint64_t s;
             int64_t n = myl_consumer_poll(b->c, 1, &s, 2000000);
             if (n == MYL_EOVERRUN)
@@ -970,5 +997,6 @@ void myl_bridge_close(myl_bridge *b)
     if (b->st)
         munmap(b->st, STATE_SIZE);
     free(b->buf);
+    free(b->ends);
     free(b);
 }

@@ -8,7 +8,9 @@
  *
  *   bridge_e2e BRIDGE_PATH raw|framed tcp|ipc FAULT
  *
- * FAULT: none, kill-export, kill-import, refuse-fp, refuse-kind, or
+ * FAULT: none, kill-export, kill-import, refuse-fp, refuse-kind, pause
+ * (the reader stops for 4 s mid-stream, longer than the bridge's peer
+ * timeout: the producer must be held back, nothing lost), or
  * mp-skip (raw: a multi-producer exporter ring with slots claimed by
  * producers that died, and the exporter killed twice as well).
  *
@@ -387,6 +389,7 @@ int main(int argc, char **argv)
 
     bool kill_export = !strcmp(fault, "kill-export") || mp_skip,
          kill_import = !strcmp(fault, "kill-import");
+    bool pause = !strcmp(fault, "pause");
     uint64_t got = 0, kills = 0;
     uint8_t buf[SLOT_RAW];
     while (got < total) {
@@ -394,6 +397,24 @@ int main(int argc, char **argv)
             dump(err_export);
             dump(err_import);
             fail("hang: %" PRIu64 " of %" PRIu64 " delivered by the deadline", got, total);
+        }
+        if (pause && got == total / 2) {
+            /* Stop reading for longer than the peer timeout: the importer
+             * must wait on its full ring (not drop, not give up the
+             * session), ZeroMQ's queues and the socket buffers fill, the
+             * exporter stops reading, and the producer waits on its ring. */
+            pause = false;
+            myl_ring *ra = attach(ring_a);
+            myl_ring_stats rs0, rs1;
+            myl_ring_stats_get(ra, &rs0);
+            sleep(4);
+            myl_ring_stats_get(ra, &rs1);
+            myl_ring_close(ra);
+            if (waitpid(producer_pid, NULL, WNOHANG) != 0)
+                fail("pause: the producer finished while nothing was read: not gated");
+            printf("pause: producer at %" PRIu64 " -> %" PRIu64 " events while the reader "
+                   "stood at %" PRIu64 "\n",
+                   rs0.published, rs1.published, got);
         }
         if ((kill_export || kill_import) && kills < 2 && got >= total * (kills + 1) / 3) {
             kill_and_restart(kill_export);
@@ -474,11 +495,15 @@ int main(int argc, char **argv)
     for (uint64_t i = 0; i < total; i++)
         want_bytes += framed ? msg_len(i) : SLOT_RAW;
     /* Duplicates dropped by the importer are allowed (a replay it had
-     * already published); drops are not, on a gated ring. */
-    if (bs.messages != total || bs.bytes != want_bytes || bs.drops > 0)
+     * already published); drops are not, on a gated ring. The importer
+     * counts a chunk (a quarter of its ring) before publishing it: each
+     * SIGKILL of the importer may count one chunk twice (docs/BRIDGE.md). */
+    uint64_t slack = kill_import ? kills * (CAPACITY / 4) : 0;
+    if (bs.messages < total || bs.messages > total + slack || bs.bytes < want_bytes ||
+        (slack == 0 && bs.bytes != want_bytes) || bs.drops > 0)
         fail("importer counters: messages %" PRIu64 " bytes %" PRIu64 " drops %" PRIu64
-             " (want %" PRIu64 ", %" PRIu64 ", 0)",
-             bs.messages, bs.bytes, bs.drops, total, want_bytes);
+             " (want %" PRIu64 " (+%" PRIu64 "), %" PRIu64 ", 0)",
+             bs.messages, bs.bytes, bs.drops, total, slack, want_bytes);
     if (mp_skip && (!file_has(err_import, " skipped=") || file_has(err_import, " skipped=0 ")))
         fail("mp-skip: the importer counted no skipped slot (the case did not happen)");
     if (framed)
