@@ -122,6 +122,7 @@ struct myl_bridge {
     uint64_t stream; /* the remote stream next refers to (0: none) */
     uint64_t nonce;  /* the HELLO awaiting its WELCOME */
     uint64_t expect_rx;
+    bool src_lossy; /* the exporter's ring is lossy (its WELCOME says) */
     uint64_t last_hello;
 };
 
@@ -465,7 +466,8 @@ static int export_hello(myl_bridge *b, const myl__br_msg *m)
         set_counter(b, C_POSITION, b->acked);
     }
     uint64_t start = b->lossy ? b->c->next : b->acked;
-    if (send_ctl(b, myl__br_welcome(b->ctl, m->session, b->instance, start)) < 0)
+    if (send_ctl(b, myl__br_welcome(b->ctl, m->session, b->instance, start, b->ring->ring_mode)) <
+        0)
         return 0; /* the importer asks again */
     if (b->had_session)
         count(b, C_RECONNECTS, 1);
@@ -777,7 +779,7 @@ static int import_batch(myl_bridge *b, const myl__br_msg *m)
         count(b, C_BAD, 1);
         return 0;
     }
-    if (m->prev != b->expect_rx && !b->lossy) {
+    if (m->prev != b->expect_rx) {
         /* A batch went missing in this session (ZeroMQ dropped a pipe):
          * start a new session, which resends from what we have. */
         end_session(b);
@@ -785,9 +787,10 @@ static int import_batch(myl_bridge *b, const myl__br_msg *m)
         return 0;
     }
     count(b, C_BATCHES, 1);
-    /* Gated rings: [prev, first) are slots the exporter's ring skipped
-     * (claimed by a producer that died), not events. */
-    uint64_t declared = b->lossy ? 0 : m->first - m->prev;
+    /* [prev, first): on a gated source, slots its ring skipped (claimed
+     * by a producer that died), not events; on a lossy source, events
+     * the exporter lost to overruns. */
+    uint64_t declared = b->src_lossy ? 0 : m->first - m->prev;
     b->expect_rx = m->first + m->count;
     uint32_t i = 0;
     if (b->next != MYL__BR_NONE && m->first < b->next) {
@@ -840,11 +843,16 @@ static int import_recv(myl_bridge *b)
             b->had_session = true;
             b->session = b->nonce;
             b->nonce = 0;
-            if (m.stream != b->stream) {
-                b->stream = m.stream; /* another stream: nothing to skip */
-                b->next = MYL__BR_NONE;
+            if (m.stream != b->stream || b->next == MYL__BR_NONE) {
+                /* Another stream (or the first): it begins here for us;
+                 * nothing before is a duplicate, anything missing after
+                 * is counted. Recorded before anything is published. */
+                b->stream = m.stream;
+                b->next = m.start;
+                store_map(b, m.start, b->p->next);
             }
             b->expect_rx = m.start;
+            b->src_lossy = m.mode == MYL_MODE_LOSSY;
             b->last_rx = now_ns();
         } else if (m.type == MYL__BR_REFUSE && m.session &&
                    (m.session == b->nonce || m.session == b->session)) {

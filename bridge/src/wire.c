@@ -57,11 +57,14 @@ size_t myl__br_hello(uint8_t *buf, const myl__br_msg *m)
     return MYL__BR_HELLO_SIZE;
 }
 
-size_t myl__br_welcome(uint8_t *buf, uint64_t session, uint64_t stream, uint64_t start)
+size_t myl__br_welcome(uint8_t *buf, uint64_t session, uint64_t stream, uint64_t start,
+                       uint32_t mode)
 {
     uint8_t *b = buf + myl__br_put_hdr(buf, MYL__BR_WELCOME, session);
     put64(b, stream);
     put64(b + 8, start);
+    put32(b + 16, mode);
+    put32(b + 20, 0);
     return MYL__BR_WELCOME_SIZE;
 }
 
@@ -125,10 +128,11 @@ int myl__br_decode(const void *buf, size_t len, myl__br_msg *m)
         m->stream = get64(b + 32);
         return 0;
     case MYL__BR_WELCOME:
-        if (len != MYL__BR_WELCOME_SIZE)
+        if (len != MYL__BR_WELCOME_SIZE || get32(b + 20) != 0)
             return MYL_EINVAL;
         m->stream = get64(b);
         m->start = get64(b + 8);
+        m->mode = get32(b + 16);
         return 0;
     case MYL__BR_REFUSE: {
         if (body < 8)

@@ -30,7 +30,7 @@
 #define MYL__BR_PING 6u
 
 #define MYL__BR_HELLO_SIZE (MYL__BR_HDR + 40u)
-#define MYL__BR_WELCOME_SIZE (MYL__BR_HDR + 16u)
+#define MYL__BR_WELCOME_SIZE (MYL__BR_HDR + 24u)
 #define MYL__BR_ACK_SIZE (MYL__BR_HDR + 8u)
 #define MYL__BR_BATCH_HDR (MYL__BR_HDR + 24u)
 #define MYL__BR_REFUSE_TEXT_MAX 200u
@@ -49,7 +49,7 @@ typedef struct myl__br_msg {
     uint64_t fingerprint;
     uint32_t slot_size; /* HELLO, BATCH */
     uint32_t kind;
-    uint32_t mode;
+    uint32_t mode;   /* HELLO: the importer ring's MYL_MODE_*; WELCOME: the exporter's */
     uint64_t next;   /* HELLO: next expected sequence (or NONE); ACK: all below delivered */
     uint64_t stream; /* HELLO: the stream next refers to; WELCOME: the exporter's */
     /* WELCOME */
@@ -75,7 +75,9 @@ int myl__br_decode(const void *buf, size_t len, myl__br_msg *m);
  * size. */
 size_t myl__br_put_hdr(uint8_t *buf, uint32_t type, uint64_t session);
 size_t myl__br_hello(uint8_t *buf, const myl__br_msg *m);
-size_t myl__br_welcome(uint8_t *buf, uint64_t session, uint64_t stream, uint64_t start);
+/* mode: the exporter ring's MYL_MODE_* (a lossy source has gaps). */
+size_t myl__br_welcome(uint8_t *buf, uint64_t session, uint64_t stream, uint64_t start,
+                       uint32_t mode);
 size_t myl__br_refuse(uint8_t *buf, uint64_t session, uint32_t reason, const char *text);
 size_t myl__br_ack(uint8_t *buf, uint64_t session, uint64_t next);
 /* The header of a batch; the count * slot_size payload bytes follow. */

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         n = myl__br_hello(out, &m);
         break;
     case MYL__BR_WELCOME:
-        n = myl__br_welcome(out, m.session, m.stream, m.start);
+        n = myl__br_welcome(out, m.session, m.stream, m.start, m.mode);
         break;
     case MYL__BR_ACK:
         n = myl__br_ack(out, m.session, m.next);

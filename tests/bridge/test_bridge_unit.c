@@ -162,9 +162,10 @@ static void test_wire_roundtrip(void **state)
         assert_int_equal(myl__br_decode(buf, k, &m), MYL_EINVAL);
     assert_int_equal(myl__br_decode(buf, n + 1, &m), MYL_EINVAL);
 
-    n = myl__br_welcome(buf, 9, 10, 11);
+    n = myl__br_welcome(buf, 9, 10, 11, 2);
     assert_int_equal(myl__br_decode(buf, n, &m), 0);
-    assert_true(m.type == MYL__BR_WELCOME && m.session == 9 && m.stream == 10 && m.start == 11);
+    assert_true(m.type == MYL__BR_WELCOME && m.session == 9 && m.stream == 10 && m.start == 11 &&
+                m.mode == 2);
     n = myl__br_ack(buf, 9, 42);
     assert_int_equal(myl__br_decode(buf, n, &m), 0);
     assert_true(m.type == MYL__BR_ACK && m.next == 42);
