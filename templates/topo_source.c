@@ -69,7 +69,8 @@ int MYLT_R_open(const myl_topo_cfg *cfgMYLT_INDEXPARAM, MYLT_R *ep)
         myl_topo_cfg_init(&def);
         cfg = &def;
     }
-    int rc = myl_topo_open(&MYLT_T_desc, cfg, MYLT_ROLE, index, &ep->topo);
+    const myl_topo_desc *desc = &MYLT_T_desc;
+    int rc = myl_topo_open(desc, cfg, MYLT_ROLE, index, &ep->topo);
     if (rc < 0)
         return rc;
     ep->index = index;
@@ -89,7 +90,8 @@ int MYLT_R_open(const myl_topo_cfg *cfgMYLT_INDEXPARAM, MYLT_R *ep)
     rc = myl_topo_ready(ep->topo);
     if (rc < 0)
         goto fail;
-    ep->check_at = MYLT_T_NOW() + (uint64_t)ep->check_ns;
+    ep->check_at = MYLT_T_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
     return 0;
 fail:
     MYLT_R_close(ep);
@@ -179,7 +181,8 @@ int MYLT_R_events(MYLT_R *ep, const MYLT_R_handlers *h, void *user)
         if (h && h->on_event)
             h->on_event(&ev[i], ep, user);
     ep->since_check = 0;
-    ep->check_at = MYLT_T_NOW() + (uint64_t)ep->check_ns;
+    ep->check_at = MYLT_T_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
     return rc < 0 ? rc : n;
 }

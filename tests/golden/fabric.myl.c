@@ -1225,7 +1225,8 @@ int fabric_Fabric_scheduler_open(const myl_topo_cfg *cfg, fabric_Fabric_schedule
         myl_topo_cfg_init(&def);
         cfg = &def;
     }
-    int rc = myl_topo_open(&fabric_Fabric_desc, cfg, 0u, index, &ep->topo);
+    const myl_topo_desc *desc = &fabric_Fabric_desc;
+    int rc = myl_topo_open(desc, cfg, 0u, index, &ep->topo);
     if (rc < 0)
         return rc;
     ep->index = index;
@@ -1316,7 +1317,8 @@ int fabric_Fabric_scheduler_open(const myl_topo_cfg *cfg, fabric_Fabric_schedule
     rc = myl_topo_ready(ep->topo);
     if (rc < 0)
         goto fail;
-    ep->check_at = fabric_Fabric_NOW() + (uint64_t)ep->check_ns;
+    ep->check_at = fabric_Fabric_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
     return 0;
 fail:
     fabric_Fabric_scheduler_close(ep);
@@ -1521,7 +1523,8 @@ int fabric_Fabric_scheduler_events(fabric_Fabric_scheduler *ep,
         if (h && h->on_event)
             h->on_event(&ev[i], ep, user);
     ep->since_check = 0;
-    ep->check_at = fabric_Fabric_NOW() + (uint64_t)ep->check_ns;
+    ep->check_at = fabric_Fabric_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
     return rc < 0 ? rc : n;
 }
@@ -1582,7 +1585,8 @@ int fabric_Fabric_workers_open(const myl_topo_cfg *cfg, uint32_t index, fabric_F
         myl_topo_cfg_init(&def);
         cfg = &def;
     }
-    int rc = myl_topo_open(&fabric_Fabric_desc, cfg, 1u, index, &ep->topo);
+    const myl_topo_desc *desc = &fabric_Fabric_desc;
+    int rc = myl_topo_open(desc, cfg, 1u, index, &ep->topo);
     if (rc < 0)
         return rc;
     ep->index = index;
@@ -1679,7 +1683,8 @@ int fabric_Fabric_workers_open(const myl_topo_cfg *cfg, uint32_t index, fabric_F
     rc = myl_topo_ready(ep->topo);
     if (rc < 0)
         goto fail;
-    ep->check_at = fabric_Fabric_NOW() + (uint64_t)ep->check_ns;
+    ep->check_at = fabric_Fabric_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
     return 0;
 fail:
     fabric_Fabric_workers_close(ep);
@@ -1814,7 +1819,8 @@ int fabric_Fabric_workers_events(fabric_Fabric_workers *ep, const fabric_Fabric_
         if (h && h->on_event)
             h->on_event(&ev[i], ep, user);
     ep->since_check = 0;
-    ep->check_at = fabric_Fabric_NOW() + (uint64_t)ep->check_ns;
+    ep->check_at = fabric_Fabric_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
     return rc < 0 ? rc : n;
 }
