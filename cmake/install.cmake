@@ -30,5 +30,23 @@ install(FILES ${PROJECT_BINARY_DIR}/myelonConfig.cmake
               ${PROJECT_SOURCE_DIR}/cmake/myelonAddSchema.cmake
         DESTINATION ${MYELON_CMAKE_DIR})
 
+# myelon.pc finds the prefix relative to itself: one ".." per component of
+# <libdir>/pkgconfig, so a multiarch libdir (lib/x86_64-linux-gnu) climbs
+# three levels. A directory given as an absolute path is written as is.
+string(REGEX REPLACE "/+$" "" pc_dir "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  set(MYELON_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+else()
+  string(REGEX REPLACE "[^/]+" ".." up "${pc_dir}")
+  string(REGEX REPLACE "/+" "/" up "${up}")
+  set(MYELON_PC_PREFIX "\${pcfiledir}/${up}")
+endif()
+foreach(d LIBDIR INCLUDEDIR BINDIR)
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_${d}}")
+    set(MYELON_PC_${d} "${CMAKE_INSTALL_${d}}")
+  else()
+    set(MYELON_PC_${d} "\${prefix}/${CMAKE_INSTALL_${d}}")
+  endif()
+endforeach()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/myelon.pc.in ${PROJECT_BINARY_DIR}/myelon.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/myelon.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
