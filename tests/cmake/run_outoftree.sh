@@ -8,6 +8,10 @@
 #       subdir   - add_subdirectory(<myelon source>) + add_myelon_schema()
 #       stubs    - add_myelon_schema(... STUBS DIR): stubs written once, kept
 #                  when edited, compiled with the generated code
+#       forms_find, forms_subdir, forms_fetch - every add_myelon_schema()
+#                  form (tests/cmake/schema_forms) with find_package,
+#                  add_subdirectory or FetchContent; forms_find also checks
+#                  the configure-time errors
 set -euo pipefail
 build=$1 src=$2 work=$3 case=$4
 rm -rf "$work"
@@ -77,6 +81,37 @@ stubs)
   cmp -s "$work/proj/stubs/topo_Farm_workers.c" "$work/edited.c" ||
     { echo "an edited stub was overwritten"; exit 1; }
   echo "stubs written once and kept: ok"
+  ;;
+forms_*)
+  use=${case#forms_}
+  proj="$src/tests/cmake/schema_forms"
+  cmake -S "$proj" -B "$work/b" -DMYELON_USE="$use" -DCMAKE_PREFIX_PATH="$work/prefix" \
+    -DMYELON_SOURCE_DIR="$src" >/dev/null
+  cmake --build "$work/b" -j2
+  for app in app_a app_b app_obj app_c app_d; do "$work/b/$app"; done
+  # What OUT_VAR listed exists after the build (the .fbs from FLAGS too).
+  IFS=";" read -r -a files <"$work/b/gen_files.txt" || true # no final newline
+  for f in "${files[@]}"; do test -s "$f" || { echo "OUT_VAR file $f not generated"; exit 1; }; done
+  echo "OUT_VAR: ${#files[@]} files generated"
+  # Each target that generates has a directory of its own.
+  for d in shapes_gen shapes_obj app_c app_d; do
+    test -f "$work/b/myelon_gen/$d/app.myl.h" || { echo "myelon_gen/$d/app.myl.h missing"; exit 1; }
+  done
+  if [ "$use" = find ]; then
+    expect_error() { # <BROKEN value> <text the error must contain>
+      if cmake -S "$proj" -B "$work/broken-$1" -DCMAKE_PREFIX_PATH="$work/prefix" -DBROKEN="$1" \
+        >"$work/broken-$1.log" 2>&1; then
+        echo "BROKEN=$1: configure succeeded"
+        exit 1
+      fi
+      # CMake wraps long messages: compare without line breaks.
+      tr -s ' \n' ' ' <"$work/broken-$1.log" | grep -qF "$2" ||
+        { cat "$work/broken-$1.log"; echo "BROKEN=$1: no '$2' in the error"; exit 1; }
+      echo "BROKEN=$1: configure fails naming the fix ($2)"
+    }
+    expect_error import 'imports "common.myl", which is neither next to it nor in IMPORT_DIRS (none). Add the directory that holds it: IMPORT_DIRS <dir>.'
+    expect_error twice 'add_myelon_schema(TARGET <name> SCHEMAS ...) and link it to each'
+  fi
   ;;
 *) echo "unknown case $case"; exit 2 ;;
 esac
