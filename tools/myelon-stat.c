@@ -1,256 +1,429 @@
-/* myelon-stat: print a ring's header and counters, read from its segment;
- * or remove orphaned segments.
+/* myelon-stat: print rings' headers and counters, read from their segments
+ * (table, JSON or Prometheus text), list rings, or remove orphaned
+ * segments. The manual is docs/man/myelon-stat.1.scd.
  *
- *   myelon-stat [--file] [--prometheus] [--watch SECONDS] NAME...
- *   myelon-stat [--file] --sweep [PREFIX]
- *
- * NAME is a shm label (as given to myl_ring_create) or, with --file, a path.
- * A topology's control segment (<prefix><instance>.<package.Topology>,
- * docs/ARCHITECTURE.md, "Topologies") is shown with its member table:
- * each member's role and index, state, pid and heartbeat age.
- * It attaches read-only (MYL_SEG_READONLY): read access to the segment is
- * enough, whoever owns it (the header is validated as for any attach), and
- * it never registers as a producer or consumer, so it does not disturb the
- * ring. --sweep removes, with myl_sweep(), the caller's segments whose
- * names start with PREFIX (default: all; with --file a path prefix,
- * required) and whose creator, producers and consumers are all dead.
- */
+ * It attaches read-only (MYL_SEG_READONLY, mapped PROT_READ): read access
+ * to the segment is enough, whoever owns it (the header is validated as
+ * for any attach), and it never registers as a producer or consumer nor
+ * writes a byte, so it does not disturb the ring. */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "myelon/myelon.h"
+#include "stat.h"
 
-static const char *mode_name(uint32_t m, const char *a, const char *b)
-{
-    return m == 1 ? a : m == 2 ? b : "?";
-}
+static const char usage_text[] =
+    "usage: myelon-stat [--file] [--json | --prometheus] [--watch SECONDS [--count N]] NAME...\n"
+    "       myelon-stat [--file] --list [PREFIX]\n"
+    "       myelon-stat [--file] --sweep [PREFIX]\n"
+    "\n"
+    "Prints the header and counters of each ring NAME (a shm label, or a file\n"
+    "path with --file), attached read-only. A NAME that is no ring but the base\n"
+    "name of a group (size classes or lanes) shows the group's rings, NAME.*.\n"
+    "\n"
+    "options:\n"
+    "  --file           NAME and PREFIX are file paths (file-backed rings)\n"
+    "  --json           print JSON, one object per line and refresh\n"
+    "  --prometheus     print Prometheus text exposition format\n"
+    "  --watch SECONDS  refresh every SECONDS (> 0) with a timestamp and per-second\n"
+    "                   rates; a table is redrawn in place on a terminal\n"
+    "  --count N        with --watch: stop after N refreshes\n"
+    "  --list [PREFIX]  list the rings, and the groups they form, whose names\n"
+    "                   start with PREFIX (default: all)\n"
+    "  --sweep [PREFIX] remove the caller's segments whose names start with PREFIX\n"
+    "                   and whose processes are all dead (with --file, PREFIX is\n"
+    "                   required)\n"
+    "  --help           print this help and exit\n"
+    "  --version        print the version and exit\n"
+    "\n"
+    "exit status: 0 success; 1 a ring could not be read or swept; 2 invalid\n"
+    "command line.\n";
 
-static const char *state_name(uint32_t s)
+static int bad_usage(const char *fmt, const char *arg)
 {
-    static const char *names[] = {"free", "claiming", "active", "evicted"};
-    return s < 4 ? names[s] : "?";
-}
-
-/* Label values in Prometheus text: escape backslash, quote and newline. */
-static void prom_label(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '\\' || *s == '"')
-            fputc('\\', f);
-        if (*s == '\n') {
-            fputs("\\n", f);
-            continue;
-        }
-        fputc(*s, f);
-    }
-}
-
-static void print_human(const char *name, const myl_ring *r)
-{
-    myl_ring_stats s;
-    myl_ring_stats_get(r, &s);
-    printf("ring %s\n", name);
-    printf("  state        %s\n", s.state == MYL_SEG_STATE_READY      ? "ready"
-                                  : s.state == MYL_SEG_STATE_SHUTDOWN ? "shutdown"
-                                                                      : "?");
-    printf("  slots        %llu x %u bytes (stride %u), %s producer, %s\n",
-           (unsigned long long)s.capacity, s.slot_size, s.slot_stride,
-           mode_name(s.producer_mode, "single", "multi"), mode_name(s.ring_mode, "gated", "lossy"));
-    printf("  fingerprint  %016llx\n", (unsigned long long)s.fingerprint);
-    printf("  creator pid  %d, segment %llu bytes\n", s.creator_pid,
-           (unsigned long long)s.segment_size);
-    printf("  claimed      %llu\n", (unsigned long long)s.claim);
-    printf("  published    %llu\n", (unsigned long long)s.published);
-    printf("  producers    %u active, waits %llu, futex wakes %llu\n", s.producers,
-           (unsigned long long)s.producer_waits, (unsigned long long)s.futex_wakes);
-    printf("  consumers    %u active\n", s.consumers);
-    printf("  %-4s %-31s %-8s %-7s %5s %12s %12s %8s %8s %10s %8s\n", "slot", "id", "state", "pid",
-           "alive", "seq", "consumed", "waits", "overruns", "lost", "skipped");
-    for (uint32_t i = 0; i < r->max_consumers; i++) {
-        myl_consumer_stats c;
-        if (myl_ring_consumer_stats(r, i, &c) < 0 || c.state == MYL_ENTRY_FREE)
-            continue;
-        printf("  %-4u %-31s %-8s %-7d %5s %12llu %12llu %8llu %8llu %10llu %8llu\n", i, c.id,
-               state_name(c.state), c.pid, c.alive ? "yes" : "no", (unsigned long long)c.seq,
-               (unsigned long long)c.consumed, (unsigned long long)c.waits,
-               (unsigned long long)c.overruns, (unsigned long long)c.lost,
-               (unsigned long long)c.skipped);
-    }
-}
-
-static void print_prom(const char *name, const myl_ring *r)
-{
-    myl_ring_stats s;
-    myl_ring_stats_get(r, &s);
-#define RING_METRIC(metric, value)                                                                 \
-    do {                                                                                           \
-        printf("myelon_" metric "{ring=\"");                                                       \
-        prom_label(stdout, name);                                                                  \
-        printf("\"} %llu\n", (unsigned long long)(value));                                         \
-    } while (0)
-    RING_METRIC("capacity", s.capacity);
-    RING_METRIC("slot_size_bytes", s.slot_size);
-    RING_METRIC("claimed_total", s.claim);
-    RING_METRIC("published_total", s.published);
-    RING_METRIC("producer_waits_total", s.producer_waits);
-    RING_METRIC("futex_wakes_total", s.futex_wakes);
-    RING_METRIC("producers_active", s.producers);
-    RING_METRIC("consumers_active", s.consumers);
-#undef RING_METRIC
-    for (uint32_t i = 0; i < r->max_consumers; i++) {
-        myl_consumer_stats c;
-        if (myl_ring_consumer_stats(r, i, &c) < 0 || c.state == MYL_ENTRY_FREE)
-            continue;
-        struct {
-            const char *metric;
-            uint64_t value;
-        } m[] = {{"consumer_consumed_total", c.consumed},
-                 {"consumer_waits_total", c.waits},
-                 {"consumer_overruns_total", c.overruns},
-                 {"consumer_lost_total", c.lost},
-                 {"consumer_skipped_total", c.skipped},
-                 {"consumer_lag", s.claim > c.seq ? s.claim - c.seq : 0},
-                 {"consumer_alive", c.alive}};
-        for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
-            printf("myelon_%s{ring=\"", m[k].metric);
-            prom_label(stdout, name);
-            printf("\",consumer=\"");
-            prom_label(stdout, c.id);
-            printf("\"} %llu\n", (unsigned long long)m[k].value);
-        }
-    }
-}
-
-/* A topology control segment: the control block in slot 0, checked like
- * any input from another process before a byte of it is used. */
-static void print_topology(const myl_ring *r)
-{
-    if (r->slot_size < MYL_TOPO_CTL_OFFSET - 8 + MYL_TOPO_CTL_HEADER_SIZE || r->capacity < 2)
-        return;
-    const myl__topo_ctl *c = (const myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
-    uint64_t room = r->slot_size - (MYL_TOPO_CTL_OFFSET - 8);
-    if (c->magic != MYL_TOPO_MAGIC || c->header_size != MYL_TOPO_CTL_HEADER_SIZE ||
-        c->member_size != MYL_TOPO_MEMBER_SIZE || c->nroles == 0 ||
-        c->nroles > MYL_TOPO_MAX_ROLES || c->nmembers > (room - MYL_TOPO_CTL_HEADER_SIZE) / 64)
-        return;
-    printf("  topology     %.63s instance %.63s, %u members, owner pid %d, %s\n", c->topology,
-           c->instance, c->nmembers, c->owner_pid,
-           atomic_load_explicit(&((myl__topo_ctl *)c)->shutdown, memory_order_relaxed) ? "shut down"
-                                                                                       : "running");
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    static const char *names[] = {"free", "joining", "up", "left", "dead"};
-    printf("  %-4s %-5s %-8s %-7s %6s %14s\n", "role", "index", "state", "pid", "epoch",
-           "heartbeat age");
-    myl__topo_member *m = (myl__topo_member *)((uint8_t *)c + MYL_TOPO_CTL_HEADER_SIZE);
-    for (uint32_t i = 0; i < c->nmembers; i++) {
-        /* Relaxed: a snapshot for display. */
-        uint32_t st = atomic_load_explicit(&m[i].state, memory_order_relaxed);
-        uint64_t hb = atomic_load_explicit(&m[i].heartbeat_ns, memory_order_relaxed);
-        const char *sn = (st & MYL_TOPO_JOINING_BIT) ? "joining" : st <= 4 ? names[st] : "?";
-        char age[32] = "-";
-        if (hb && hb <= now)
-            snprintf(age, sizeof age, "%.1f ms", (double)(now - hb) / 1e6);
-        printf("  %-4u %-5u %-8s %-7d %6u %14s\n", m[i].role, m[i].index, sn,
-               atomic_load_explicit(&m[i].pid, memory_order_relaxed),
-               atomic_load_explicit(&m[i].epoch, memory_order_relaxed), age);
-    }
-}
-
-static int usage(const char *argv0)
-{
-    fprintf(stderr,
-            "usage: %s [--file] [--prometheus] [--watch SECONDS] NAME...\n"
-            "       %s [--file] --sweep [PREFIX]\n"
-            "  NAME        shm label of a ring (or a file path with --file)\n"
-            "  --file      NAME is an mmap'ed file\n"
-            "  --prometheus  print Prometheus text exposition format\n"
-            "  --watch S   print again every S seconds until interrupted\n"
-            "  --sweep     remove orphaned segments (all their processes dead)\n"
-            "              whose names start with PREFIX\n",
-            argv0, argv0);
+    fputs("myelon-stat: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nTry 'myelon-stat --help'.\n", stderr);
     return 2;
 }
+
+/* ---- names: a directory scan for --list and group base names ---- */
+
+typedef struct names {
+    char **v;
+    size_t n, cap;
+} names;
+
+static int names_add(names *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = strdup(s)))
+        return -ENOMEM;
+    l->n++;
+    return 0;
+}
+
+static void names_free(names *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of regular files starting with prefix: shm labels in /dev/shm (a
+ * label made of [A-Za-z0-9._-] is its object's name there), or paths in
+ * the prefix's directory. Creators' temporaries are left out. Sorted. */
+static int scan(uint32_t backing, const char *prefix, names *out)
+{
+    char dir[4096];
+    const char *base = prefix;
+    if (backing == MYL_BACKING_SHM) {
+        snprintf(dir, sizeof dir, "/dev/shm");
+    } else {
+        const char *slash = strrchr(prefix, '/');
+        if (slash) {
+            size_t len = (size_t)(slash - prefix);
+            if (len >= sizeof dir)
+                return -ENAMETOOLONG;
+            memcpy(dir, prefix, len);
+            dir[len] = '\0';
+            if (len == 0)
+                snprintf(dir, sizeof dir, "/");
+            base = slash + 1;
+        } else {
+            snprintf(dir, sizeof dir, ".");
+        }
+    }
+    DIR *d = opendir(dir);
+    if (!d)
+        return -errno;
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || strncmp(e->d_name, base, strlen(base)) != 0)
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (backing == MYL_BACKING_SHM)
+            rc = names_add(out, e->d_name);
+        else if (!strchr(prefix, '/'))
+            rc = names_add(out, e->d_name);
+        else
+            rc = names_add(out, path);
+    }
+    closedir(d);
+    if (rc == 0 && out->n)
+        qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    return rc;
+}
+
+/* ---- snapshots of the rings named on the command line ---- */
+
+typedef struct snaps {
+    mst_ring *v;
+    size_t n, cap;
+} snaps;
+
+static void snaps_free(snaps *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        mst_free(&s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+/* Attach read-only, check, take a snapshot, close. */
+static int snap_one(uint32_t backing, const char *name, snaps *out)
+{
+    myl_ring_opts o = {.size = sizeof o,
+                       .backing = backing,
+                       .name = name,
+                       .flags = MYL_SEG_READONLY | MYL_SEG_ANY_OWNER};
+    myl_ring *r;
+    int rc = myl_ring_attach(&o, &r);
+    if (rc < 0)
+        return rc;
+    if ((rc = myl_ring_check(r)) < 0) { /* truncated: reading it would SIGBUS */
+        myl_ring_close(r);
+        return rc;
+    }
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 8;
+        mst_ring *v = realloc(out->v, cap * sizeof *v);
+        if (!v) {
+            myl_ring_close(r);
+            return -ENOMEM;
+        }
+        out->v = v;
+        out->cap = cap;
+    }
+    rc = mst_take(r, name, &out->v[out->n]);
+    myl_ring_close(r);
+    if (rc == 0)
+        out->n++;
+    return rc;
+}
+
+/* A ring, or the rings of the group whose base name it is. */
+static int snap_name(uint32_t backing, const char *name, snaps *out)
+{
+    int rc = snap_one(backing, name, out);
+    if (rc != -ENOENT)
+        return rc;
+    char prefix[4096];
+    if ((size_t)snprintf(prefix, sizeof prefix, "%s.", name) >= sizeof prefix)
+        return rc;
+    names members = {0};
+    size_t before = out->n;
+    if (scan(backing, prefix, &members) == 0)
+        for (size_t i = 0; i < members.n; i++)
+            snap_one(backing, members.v[i], out); /* not rings: not members */
+    names_free(&members);
+    return out->n > before ? 0 : rc;
+}
+
+static void report(const char *what, int rc)
+{
+    fprintf(stderr, "myelon-stat: %s: %s (%s)\n", what, myl_strerror(rc), myl_errname(rc));
+}
+
+/* ---- --list ---- */
+
+static int is_class_suffix(const char *s)
+{
+    if (*s++ != 'f' || !*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+static int list(uint32_t backing, const char *prefix)
+{
+    names all = {0};
+    int rc = scan(backing, prefix, &all);
+    if (rc < 0) {
+        report(prefix[0] ? prefix : "--list", rc);
+        return 1;
+    }
+    snaps rings = {0};
+    for (size_t i = 0; i < all.n; i++)
+        snap_one(backing, all.v[i], &rings); /* what is not a readable ring is skipped */
+    printf("%-40s %10s %10s %9s %9s %12s\n", "NAME", "SLOTS", "SLOT_BYTES", "PRODUCERS",
+           "CONSUMERS", "PUBLISHED");
+    for (size_t i = 0; i < rings.n; i++) {
+        const mst_ring *r = &rings.v[i];
+        char p[32], c[32];
+        snprintf(p, sizeof p, "%u/%u", r->producers_alive, r->producers_registered);
+        snprintf(c, sizeof c, "%u/%u", r->consumers_alive, r->consumers_registered);
+        printf("%-40s %10llu %10u %9s %9s %12llu\n", r->name, (unsigned long long)r->s.capacity,
+               r->s.slot_size, p, c, (unsigned long long)r->s.published);
+    }
+    /* Groups: rings "base.suffix" whose base has two or more rings, or
+     * whose suffix is a size class (f<bytes>). Names are sorted, so a
+     * group's rings are adjacent. */
+    int header = 0;
+    for (size_t i = 0; i < rings.n;) {
+        const char *dot = strrchr(rings.v[i].name, '.');
+        size_t len = dot ? (size_t)(dot - rings.v[i].name) : 0, j = i + 1;
+        if (!dot || len == 0) {
+            i++;
+            continue;
+        }
+        while (j < rings.n && strncmp(rings.v[j].name, rings.v[i].name, len + 1) == 0 &&
+               !strchr(rings.v[j].name + len + 1, '.'))
+            j++;
+        if (j - i >= 2 || is_class_suffix(dot + 1)) {
+            if (!header++)
+                printf("\ngroups (myelon-stat BASE shows a group's rings):\n");
+            printf("  %.*s:", (int)len, rings.v[i].name);
+            for (size_t k = i; k < j; k++)
+                printf(" %s", rings.v[k].name + len + 1);
+            printf("\n");
+        }
+        i = j;
+    }
+    printf("%zu ring(s) (producers and consumers: alive/registered)\n", rings.n);
+    snaps_free(&rings);
+    names_free(&all);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* ---- main ---- */
+
+static void timestamp(char *buf, size_t size)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char s[32];
+    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, size, "%s.%03ldZ", s, ts.tv_nsec / 1000000);
+}
+
+enum { FMT_TABLE, FMT_JSON, FMT_PROM };
 
 int main(int argc, char **argv)
 {
     uint32_t backing = MYL_BACKING_SHM;
-    int prom = 0, first = 0, sweep = 0;
+    int fmt = FMT_TABLE, do_list = 0, do_sweep = 0, nfmt = 0;
     double watch = 0;
+    long long count = 0;
+    const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    int npos = 0;
+    if (!pos)
+        return 1;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--file"))
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage_text, stdout);
+            return fflush(stdout) == 0 ? 0 : 1;
+        } else if (!strcmp(a, "--version")) {
+            printf("myelon-stat %s\n", MYL_VERSION_STRING);
+            return fflush(stdout) == 0 ? 0 : 1;
+        } else if (!strcmp(a, "--file")) {
             backing = MYL_BACKING_FILE;
-        else if (!strcmp(argv[i], "--prometheus"))
-            prom = 1;
-        else if (!strcmp(argv[i], "--sweep"))
-            sweep = 1;
-        else if (!strcmp(argv[i], "--watch") && i + 1 < argc) {
+        } else if (!strcmp(a, "--json")) {
+            fmt = FMT_JSON;
+            nfmt++;
+        } else if (!strcmp(a, "--prometheus")) {
+            fmt = FMT_PROM;
+            nfmt++;
+        } else if (!strcmp(a, "--list")) {
+            do_list = 1;
+        } else if (!strcmp(a, "--sweep")) {
+            do_sweep = 1;
+        } else if (!strcmp(a, "--watch")) {
+            if (i + 1 >= argc)
+                return bad_usage("--watch needs a number of seconds%s", "");
             char *end;
-            watch = strtod(argv[++i], &end);
-            if (end == argv[i] || *end || !(watch >= 0 && watch < 1e9))
-                return usage(argv[0]);
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-            return usage(argv[0]) - 2;
-        else if (argv[i][0] == '-')
-            return usage(argv[0]);
-        else if (!first)
-            first = i;
+            const char *v = argv[++i];
+            errno = 0;
+            watch = strtod(v, &end);
+            /* "0", "-1", "abc", "1x", "nan", "inf": none is a period. */
+            if (end == v || *end || errno || !(watch > 0 && watch <= 86400))
+                return bad_usage("--watch: '%s' is not a number of seconds in (0, 86400]", v);
+        } else if (!strcmp(a, "--count")) {
+            if (i + 1 >= argc)
+                return bad_usage("--count needs a number%s", "");
+            char *end;
+            const char *v = argv[++i];
+            errno = 0;
+            count = strtoll(v, &end, 10);
+            if (end == v || *end || errno || count <= 0)
+                return bad_usage("--count: '%s' is not a positive integer", v);
+        } else if (a[0] == '-' && a[1]) {
+            return bad_usage("unknown option '%s'", a);
+        } else {
+            pos[npos++] = a;
+        }
     }
-    if (sweep) {
-        if (backing == MYL_BACKING_FILE && !first)
-            return usage(argv[0]);
-        const char *prefix = first ? argv[first] : "";
+    if (do_list + do_sweep > 1)
+        return bad_usage("--list and --sweep do not combine%s", "");
+    if (nfmt > 1)
+        return bad_usage("--json and --prometheus do not combine%s", "");
+    if (count && watch == 0)
+        return bad_usage("--count goes with --watch%s", "");
+    if (watch > 0 && fmt == FMT_PROM)
+        return bad_usage("--watch and --prometheus do not combine (let Prometheus scrape "
+                         "myelon-stat --prometheus instead)%s",
+                         "");
+    if ((do_list || do_sweep) && (nfmt || watch > 0))
+        return bad_usage("--list and --sweep print a table: no --json, --prometheus or "
+                         "--watch%s",
+                         "");
+    if ((do_list || do_sweep) && npos > 1)
+        return bad_usage("--list and --sweep take one PREFIX, not '%s' too", pos[1]);
+
+    if (do_sweep) {
+        if (backing == MYL_BACKING_FILE && !npos)
+            return bad_usage("--file --sweep needs a path PREFIX%s", "");
+        const char *prefix = npos ? pos[0] : "";
         int rc = myl_sweep(backing, prefix);
         if (rc < 0) {
-            fprintf(stderr, "myelon-stat: sweep %s: %s (%s)\n", prefix, myl_strerror(rc),
-                    myl_errname(rc));
+            char what[4200];
+            snprintf(what, sizeof what, "sweep %s", prefix);
+            report(what, rc);
             return 1;
         }
         printf("removed %d orphaned segment name(s)\n", rc);
         return 0;
     }
-    if (!first)
-        return usage(argv[0]);
-    int status = 0;
-    do {
-        for (int i = first; i < argc; i++) {
-            if (argv[i][0] == '-') {
-                if (!strcmp(argv[i], "--watch"))
-                    i++;
-                continue;
-            }
-            myl_ring_opts o = {.size = sizeof o,
-                               .backing = backing,
-                               .name = argv[i],
-                               .flags = MYL_SEG_READONLY | MYL_SEG_ANY_OWNER};
-            myl_ring *r;
-            int rc = myl_ring_attach(&o, &r);
-            if (rc == 0 && (rc = myl_ring_check(r)) < 0)
-                myl_ring_close(r); /* truncated: reading it would SIGBUS */
+    if (do_list)
+        return list(backing, npos ? pos[0] : "");
+    if (!npos)
+        return bad_usage("no ring named (NAME...)%s", "");
+
+    int status = 0, tty = isatty(STDOUT_FILENO);
+    snaps prev = {0};
+    for (long long iter = 0;; iter++) {
+        snaps cur = {0};
+        for (int i = 0; i < npos; i++) {
+            int rc = snap_name(backing, pos[i], &cur);
             if (rc < 0) {
-                fprintf(stderr, "myelon-stat: %s: %s (%s)\n", argv[i], myl_strerror(rc),
-                        myl_errname(rc));
+                report(pos[i], rc);
                 status = 1;
-                continue;
             }
-            if (prom)
-                print_prom(argv[i], r);
-            else {
-                print_human(argv[i], r);
-                print_topology(r);
+        }
+        char ts[64];
+        timestamp(ts, sizeof ts);
+        if (fmt == FMT_JSON) {
+            mst_print_json(stdout, ts, cur.v, cur.n, watch > 0 ? prev.v : NULL, prev.n);
+        } else if (fmt == FMT_PROM) {
+            mst_print_prom(stdout, cur.v, cur.n);
+        } else {
+            if (watch > 0) {
+                if (tty)
+                    fputs("\033[H\033[J", stdout); /* redraw in place */
+                printf("%s  every %gs  (rates per second since the previous refresh)\n\n", ts,
+                       watch);
             }
-            myl_ring_close(r);
+            for (size_t k = 0; k < cur.n; k++) {
+                if (k)
+                    putchar('\n');
+                mst_print_table(stdout, &cur.v[k],
+                                watch > 0 ? mst_find(prev.v, prev.n, &cur.v[k]) : NULL);
+            }
+            if (watch > 0 && !tty)
+                putchar('\n');
         }
-        if (fflush(stdout) != 0)
-            return 1; /* stdout is gone (a closed pipe): stop watching */
-        if (watch > 0) {
-            struct timespec ts = {(time_t)watch, (long)((watch - (double)(time_t)watch) * 1e9)};
-            nanosleep(&ts, NULL);
+        snaps_free(&prev);
+        prev = cur;
+        if (fflush(stdout) != 0) {
+            status = 1; /* stdout is gone (a closed pipe): stop */
+            break;
         }
-    } while (watch > 0);
+        if (watch == 0 || (count && iter + 1 >= count))
+            break;
+        struct timespec d = {(time_t)watch, (long)((watch - (double)(time_t)watch) * 1e9)};
+        nanosleep(&d, NULL);
+    }
+    snaps_free(&prev);
+    free(pos);
     return status;
 }

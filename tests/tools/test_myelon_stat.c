@@ -2,23 +2,36 @@
  * and sweeps orphaned segments. */
 #include "harness.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <sys/stat.h>
 
 #include "myelon/myelon.h"
 #include "topo_common.h"
 
-static char *run(const char *args)
+/* Runs myelon-stat with args; stdout (and stderr with both) into a static
+ * buffer; the exit status into *status. */
+static char *run_status(const char *args, int both, int *status)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", MYELON_STAT_PATH, args);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s %s%s", MYELON_STAT_PATH, args, both ? " 2>&1" : " 2>/dev/null");
     FILE *f = popen(cmd, "r");
     assert_non_null(f);
-    static char out[16384];
+    static char out[65536];
     size_t n = fread(out, 1, sizeof out - 1, f);
     out[n] = '\0';
     int st = pclose(f);
-    assert_int_equal(WEXITSTATUS(st), 0);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return out;
+}
+
+static char *run(const char *args)
+{
+    int st;
+    char *out = run_status(args, 1, &st);
+    if (st != 0)
+        fprintf(stderr, "myelon-stat %s: exit %d\n%s", args, st, out);
+    assert_int_equal(st, 0);
     return out;
 }
 
@@ -45,17 +58,20 @@ static void test_stat_counts(void **state)
     char *out = run(args);
     assert_non_null(strstr(out, "published    10\n"));
     assert_non_null(strstr(out, "reader-1"));
-    assert_non_null(strstr(out, "1 active"));
+    assert_non_null(strstr(out, "1 registered, 1 alive"));
 
     snprintf(args, sizeof args, "--prometheus %s", name);
     out = run(args);
     char want[256];
-    snprintf(want, sizeof want, "myelon_published_total{ring=\"%s\"} 10\n", name);
+    snprintf(want, sizeof want, "myelon_ring_published_events_total{ring=\"%s\"} 10\n", name);
     assert_non_null(strstr(out, want));
     snprintf(want, sizeof want,
-             "myelon_consumer_consumed_total{ring=\"%s\",consumer=\"reader-1\"} 4\n", name);
+             "myelon_consumer_consumed_events_total{ring=\"%s\",consumer=\"reader-1\",entry=\"0\"} "
+             "4\n",
+             name);
     assert_non_null(strstr(out, want));
-    snprintf(want, sizeof want, "myelon_consumer_lag{ring=\"%s\",consumer=\"reader-1\"} 6\n", name);
+    snprintf(want, sizeof want,
+             "myelon_consumer_lag_events{ring=\"%s\",consumer=\"reader-1\",entry=\"0\"} 6\n", name);
     assert_non_null(strstr(out, want));
 
     myl_consumer_close(c);
@@ -158,6 +174,315 @@ static void test_stat_topology(void **state)
     myl_topo_close(t);
 }
 
+/* ---- golden output against a ring in a known state ---- */
+
+/* Replace every whole occurrence of word (not inside a longer run of
+ * letters, digits or '-') with repl, in place (repl is not longer). A
+ * table column keeps its width: the spaces after the word are padded so
+ * that word and spaces take as many characters as before. */
+static void replace_word(char *buf, const char *word, const char *repl)
+{
+    size_t wl = strlen(word), rl = strlen(repl);
+    assert_true(rl <= wl);
+    char *p = buf;
+    while ((p = strstr(p, word))) {
+        char before = p == buf ? ' ' : p[-1], after = p[wl];
+        if (isalnum((unsigned char)before) || isalnum((unsigned char)after) || after == '-') {
+            p += wl;
+            continue;
+        }
+        size_t sp = 0;
+        while (p[wl + sp] == ' ')
+            sp++;
+        size_t pad = sp ? wl - rl + sp : 0, keep = sp ? wl + sp : wl;
+        memcpy(p, repl, rl);
+        memset(p + rl, ' ', pad);
+        memmove(p + rl + pad, p + keep, strlen(p + keep) + 1);
+        p += rl + pad;
+    }
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Compares out with tests/tools/golden/<file>; MYELON_UPDATE_GOLDENS=1
+ * writes it instead. */
+static void check_golden(const char *file, const char *out)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", MYELON_STAT_GOLDEN_DIR, file);
+    const char *upd = getenv("MYELON_UPDATE_GOLDENS");
+    if (upd && !strcmp(upd, "1")) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fputs(out, f);
+        fclose(f);
+        return;
+    }
+    char *want = read_file(path);
+    assert_non_null(want);
+    if (strcmp(want, out) != 0) {
+        fprintf(stderr, "--- %s differs; got:\n%s--- want:\n%s", path, out, want);
+        fail();
+    }
+}
+
+/* A forked child: registers a producer (sends n events) or a consumer
+ * (polls and releases n events), then exits without closing, as if it
+ * crashed. Returns its pid, reaped. */
+static pid_t dies_registered(const char *name, int producer, int n)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        myl_ring_opts o = {.size = sizeof o, .name = name};
+        myl_ring *r;
+        if (myl_ring_attach(&o, &r) < 0)
+            _exit(1);
+        uint64_t ev[2] = {7, 7}, s;
+        if (producer) {
+            myl_producer *p;
+            if (myl_producer_open(r, NULL, &p) < 0)
+                _exit(2);
+            for (int i = 0; i < n; i++)
+                if (myl_producer_try_send(p, ev) < 0)
+                    _exit(3);
+        } else {
+            myl_consumer *c;
+            if (myl_consumer_open(r, "crashed", NULL, &c) < 0)
+                _exit(2);
+            if (n && myl_consumer_try_poll(c, (uint32_t)n, &s) != n)
+                _exit(3);
+            if (n)
+                myl_consumer_release(c, (uint32_t)n);
+        }
+        _exit(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    return pid;
+}
+
+/* The whole file, malloc'd. */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    unsigned char *buf = malloc((size_t)st.st_size + 1);
+    assert_non_null(buf);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    *len = fread(buf, 1, (size_t)st.st_size + 1, f);
+    fclose(f);
+    assert_int_equal(*len, (size_t)st.st_size);
+    return buf;
+}
+
+static void normalize(char *out, const char *name, pid_t prod, pid_t cons)
+{
+    char num[32];
+    replace_word(out, name, "RING");
+    snprintf(num, sizeof num, "%d", (int)getpid());
+    replace_word(out, num, "PID");
+    snprintf(num, sizeof num, "%d", (int)prod);
+    replace_word(out, num, "PPID");
+    snprintf(num, sizeof num, "%d", (int)cons);
+    replace_word(out, num, "CPID");
+}
+
+/* A ring with a producer that died after publishing 10 events, a live
+ * consumer that released 4 and a consumer that died after releasing 2:
+ * the table, JSON and Prometheus text are compared with goldens (pids and
+ * the ring's name replaced), and promtool checks the Prometheus text when
+ * it is installed. myelon-stat writes nothing into the segment. */
+static void test_stat_golden(void **state)
+{
+    (void)state;
+    const char *name = myl_test_name("golden");
+    myl_ring_opts o = {.size = sizeof o, .name = name, .slot_size = 16, .capacity = 64};
+    myl_ring *r;
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    myl_consumer *c;
+    assert_int_equal(myl_consumer_open(r, "reader-1", NULL, &c), 0);
+    pid_t cons = dies_registered(name, 0, 0);
+    pid_t prod = dies_registered(name, 1, 10);
+    uint64_t s;
+    assert_int_equal(myl_consumer_try_poll(c, 4, &s), 4);
+    myl_consumer_release(c, 4);
+
+    char shm[256];
+    snprintf(shm, sizeof shm, "/dev/shm/%s", name);
+    size_t seglen;
+    unsigned char *before = slurp(shm, &seglen);
+    char args[512];
+    static const struct {
+        const char *flag, *golden;
+    } forms[] = {{"", "stat.txt"}, {"--json", "stat.json"}, {"--prometheus", "stat.prom"}};
+    for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
+        snprintf(args, sizeof args, "%s %s", forms[k].flag, name);
+        int st;
+        char *out = run_status(args, 0, &st);
+        assert_int_equal(st, 0);
+        if (!strcmp(forms[k].flag, "--json")) {
+            /* The time varies: "time":"YYYY-MM-DDTHH:MM:SS.mmmZ". */
+            char *t = strstr(out, "{\"time\":\"");
+            assert_ptr_equal(t, out);
+            assert_int_equal(strlen(out) > 34 && out[32] == 'Z' && out[33] == '"', 1);
+            memcpy(out + 9, "YYYY-MM-DDTHH:MM:SS.mmmZ", 24);
+        }
+        normalize(out, name, prod, cons);
+        check_golden(forms[k].golden, out);
+    }
+
+    /* promtool, when installed (Debian: prometheus), lints the families. */
+    if (system("command -v promtool >/dev/null 2>&1") == 0) {
+        snprintf(args, sizeof args, "%s --prometheus %s | promtool check metrics 2>&1",
+                 MYELON_STAT_PATH, name);
+        FILE *p = popen(args, "r");
+        assert_non_null(p);
+        char lint[4096];
+        size_t n = fread(lint, 1, sizeof lint - 1, p);
+        lint[n] = '\0';
+        int st = pclose(p);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || n) {
+            fprintf(stderr, "promtool check metrics:\n%s", lint);
+            fail();
+        }
+    } else {
+        fprintf(stderr, "promtool not installed: Prometheus text not linted\n");
+    }
+
+    /* The JSON parses (python3's json.tool, when installed). */
+    if (system("command -v python3 >/dev/null 2>&1") == 0) {
+        snprintf(args, sizeof args,
+                 "%s --json %s | python3 -m json.tool >/dev/null 2>&1 && "
+                 "%s --json --watch 0.01 --count 2 %s | python3 -m json.tool --json-lines "
+                 ">/dev/null 2>&1",
+                 MYELON_STAT_PATH, name, MYELON_STAT_PATH, name);
+        assert_int_equal(system(args), 0);
+    }
+
+    /* Read-only: not a byte of the segment changed (the ring is idle). */
+    snprintf(args, sizeof args, "--watch 0.01 --count 2 %s", name);
+    run(args);
+    size_t afterlen;
+    unsigned char *after = slurp(shm, &afterlen);
+    assert_int_equal(afterlen, seglen);
+    assert_memory_equal(before, after, seglen);
+    free(before);
+    free(after);
+
+    myl_consumer_close(c);
+    myl_ring_close(r);
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+}
+
+/* --help on stdout with exit 0, --version, and bad arguments rejected
+ * with exit 2 and a message. */
+static void test_stat_cli(void **state)
+{
+    (void)state;
+    int st;
+    char *out = run_status("--help", 0, &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "usage: myelon-stat"));
+    out = run_status("--version", 0, &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "myelon-stat " MYL_VERSION_STRING "\n"));
+    static const char *bad[] = {"--watch abc x",
+                                "--watch 0 x",
+                                "--watch -1 x",
+                                "--watch 1x x",
+                                "--watch nan x",
+                                "--watch",
+                                "--count 2 x",
+                                "--watch 1 --count 0 x",
+                                "--bogus x",
+                                "--json --prometheus x",
+                                "--watch 1 --prometheus x",
+                                "--list a b",
+                                "--list --json",
+                                "--sweep --list",
+                                ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        out = run_status(bad[i], 1, &st);
+        if (st != 2)
+            fprintf(stderr, "myelon-stat %s: exit %d\n%s", bad[i], st, out);
+        assert_int_equal(st, 2);
+        assert_non_null(strstr(out, "myelon-stat: "));
+        assert_non_null(strstr(out, "--help"));
+    }
+}
+
+/* A group's base name shows its rings; --list lists rings and groups;
+ * --watch prints timestamped refreshes with rates. */
+static void test_stat_group_list_watch(void **state)
+{
+    (void)state;
+    const char *base = myl_test_name("grp");
+    static const uint32_t sizes[] = {64, 256};
+    myl_group_opts go = {.size = sizeof go,
+                         .kind = MYL_GROUP_CLASSES,
+                         .count = 2,
+                         .name = base,
+                         .frame_sizes = sizes,
+                         .capacity = 16};
+    myl_group_unlink(&go);
+    myl_group *g;
+    assert_int_equal(myl_group_create(&go, &g), 0);
+
+    char *out = run(base);
+    char want[256];
+    snprintf(want, sizeof want, "ring %s.f64\n", base);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "ring %s.f256\n", base);
+    assert_non_null(strstr(out, want));
+
+    char args[512];
+    snprintf(args, sizeof args, "--list myl-test-%d-grp", (int)getpid());
+    out = run(args);
+    snprintf(want, sizeof want, "\n%s.f256 ", base);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "  %s: f256 f64\n", base);
+    assert_non_null(strstr(out, want));
+    assert_non_null(strstr(out, "2 ring(s)"));
+
+    /* Watch, not on a terminal: a block per refresh, each with its time;
+     * from the second on, rates. */
+    snprintf(args, sizeof args, "--watch 0.01 --count 3 %s.f64", base);
+    out = run(args);
+    int blocks = 0;
+    for (char *p = out; (p = strstr(p, "  every 0.01s")); p++)
+        blocks++;
+    assert_int_equal(blocks, 3);
+    assert_non_null(strstr(out, "published    0 (0.0/s)\n"));
+    assert_int_equal(out[4] == '-' && out[10] == 'T', 1); /* 2026-12-03T... */
+    snprintf(args, sizeof args, "--json --watch 0.01 --count 2 %s.f64", base);
+    out = run(args);
+    char *second = strchr(out, '\n');
+    assert_non_null(second);
+    assert_null(strstr(out, "published_per_s") < second ? strstr(out, "published_per_s") : NULL);
+    assert_non_null(strstr(second, "\"published_per_s\":0.000"));
+
+    myl_group_close(g);
+    assert_int_equal(myl_group_unlink(&go), 0);
+}
+
 MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
               cmocka_unit_test(test_stat_missing_ring), cmocka_unit_test(test_stat_readonly),
-              cmocka_unit_test(test_stat_sweep), cmocka_unit_test(test_stat_topology))
+              cmocka_unit_test(test_stat_sweep), cmocka_unit_test(test_stat_topology),
+              cmocka_unit_test(test_stat_golden), cmocka_unit_test(test_stat_cli),
+              cmocka_unit_test(test_stat_group_list_watch))

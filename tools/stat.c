@@ -1,0 +1,593 @@
+/* The stats module of myelon-stat (tools/stat.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "stat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- liveness (the runtime's myl__peer_alive is internal) ---- */
+
+/* /proc/PID/stat: state letter (field 3) and start time (field 22). */
+static bool proc_stat(int32_t pid, uint64_t *start_time, char *state)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold ')' */
+    if (!p || !p[1])
+        return false;
+    p += 2;
+    *state = *p;
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p, ' ');
+        if (!p)
+            return false;
+        p++;
+    }
+    *start_time = strtoull(p, NULL, 10);
+    return true;
+}
+
+bool mst_peer_alive(int32_t pid, uint64_t start_time)
+{
+    if (pid <= 0)
+        return false;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return false;
+    uint64_t st;
+    char state;
+    if (!proc_stat(pid, &st, &state))
+        return true; /* /proc unreadable: the pid exists, assume it is the one */
+    if (state == 'Z' || state == 'X' || state == 'x')
+        return false;
+    return start_time == 0 || st == start_time;
+}
+
+/* ---- topologies ---- */
+
+/* A topology control segment: the control block in slot 0, checked like
+ * any input from another process before a byte of it is used. */
+static void topology_text(FILE *f, const myl_ring *r)
+{
+    if (r->slot_size < MYL_TOPO_CTL_OFFSET - 8 + MYL_TOPO_CTL_HEADER_SIZE || r->capacity < 2)
+        return;
+    const myl__topo_ctl *c = (const myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
+    uint64_t room = r->slot_size - (MYL_TOPO_CTL_OFFSET - 8);
+    if (c->magic != MYL_TOPO_MAGIC || c->header_size != MYL_TOPO_CTL_HEADER_SIZE ||
+        c->member_size != MYL_TOPO_MEMBER_SIZE || c->nroles == 0 ||
+        c->nroles > MYL_TOPO_MAX_ROLES || c->nmembers > (room - MYL_TOPO_CTL_HEADER_SIZE) / 64)
+        return;
+    fprintf(f, "  topology     %.63s instance %.63s, %u members, owner pid %d, %s\n", c->topology,
+            c->instance, c->nmembers, c->owner_pid,
+            atomic_load_explicit(&((myl__topo_ctl *)c)->shutdown, memory_order_relaxed)
+                ? "shut down"
+                : "running");
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    static const char *names[] = {"free", "joining", "up", "left", "dead"};
+    fprintf(f, "  %-4s %-5s %-8s %-7s %6s %14s\n", "role", "index", "state", "pid", "epoch",
+            "heartbeat age");
+    myl__topo_member *m = (myl__topo_member *)((uint8_t *)c + MYL_TOPO_CTL_HEADER_SIZE);
+    for (uint32_t i = 0; i < c->nmembers; i++) {
+        /* Relaxed: a snapshot for display. */
+        uint32_t st = atomic_load_explicit(&m[i].state, memory_order_relaxed);
+        uint64_t hb = atomic_load_explicit(&m[i].heartbeat_ns, memory_order_relaxed);
+        const char *sn = (st & MYL_TOPO_JOINING_BIT) ? "joining" : st <= 4 ? names[st] : "?";
+        char age[32] = "-";
+        if (hb && hb <= now)
+            snprintf(age, sizeof age, "%.1f ms", (double)(now - hb) / 1e6);
+        fprintf(f, "  %-4u %-5u %-8s %-7d %6u %14s\n", m[i].role, m[i].index, sn,
+                atomic_load_explicit(&m[i].pid, memory_order_relaxed),
+                atomic_load_explicit(&m[i].epoch, memory_order_relaxed), age);
+    }
+}
+
+/* ---- snapshots ---- */
+
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void printable(char *s)
+{
+    for (; *s; s++)
+        if (*s < 0x20 || *s > 0x7e)
+            *s = '?';
+}
+
+static uint32_t entry_state(uint32_t raw)
+{
+    if (raw & MYL_ENTRY_CLAIMING_BIT)
+        return MYL_ENTRY_CLAIMING;
+    return raw <= MYL_ENTRY_EVICTED ? raw : UINT32_MAX;
+}
+
+int mst_take(const myl_ring *r, const char *name, mst_ring *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", name);
+    out->t = now_mono();
+    myl_ring_stats_get(r, &out->s);
+    out->prod = calloc(r->max_producers ? r->max_producers : 1, sizeof *out->prod);
+    out->cons = calloc(r->max_consumers ? r->max_consumers : 1, sizeof *out->cons);
+    if (!out->prod || !out->cons) {
+        mst_free(out);
+        return -ENOMEM;
+    }
+    /* max_producers and max_consumers were validated against the segment's
+     * size at attach: every entry below them lies inside the mapping. */
+    for (uint32_t i = 0; i < r->max_producers; i++) {
+        const myl__producer_entry *e = &r->producers[i];
+        /* A4: pairs with the registration's release store of state (R4),
+         * made after pid and start_time. */
+        uint32_t st = entry_state(atomic_load_explicit(&e->state, memory_order_acquire));
+        if (st == MYL_ENTRY_FREE)
+            continue;
+        mst_producer *p = &out->prod[out->nprod++];
+        p->idx = i;
+        p->state = st;
+        p->pid = e->pid;
+        p->alive = st == MYL_ENTRY_ACTIVE && mst_peer_alive(e->pid, e->start_time);
+        /* Counters: single-writer relaxed stores by the owner; a tool
+         * needs no ordering with them. */
+        p->published = atomic_load_explicit(&e->published, memory_order_relaxed);
+        p->waits = atomic_load_explicit(&e->waits, memory_order_relaxed);
+        p->wakes = atomic_load_explicit(&e->wakes, memory_order_relaxed);
+        if (st == MYL_ENTRY_ACTIVE)
+            out->producers_registered++;
+        out->producers_alive += p->alive;
+    }
+    /* A topology's control segment: its member table, as text. */
+    size_t len = 0;
+    FILE *m = open_memstream(&out->topology, &len);
+    if (m) {
+        topology_text(m, r);
+        fclose(m);
+        if (len == 0) {
+            free(out->topology);
+            out->topology = NULL;
+        }
+    }
+    for (uint32_t i = 0; i < r->max_consumers; i++) {
+        mst_consumer *c = &out->cons[out->ncons];
+        if (myl_ring_consumer_stats(r, i, &c->s) < 0 || c->s.state == MYL_ENTRY_FREE)
+            continue;
+        c->idx = i;
+        printable(c->s.id);
+        c->lag = out->s.claim > c->s.seq ? out->s.claim - c->s.seq : 0;
+        if (c->s.state == MYL_ENTRY_ACTIVE)
+            out->consumers_registered++;
+        out->consumers_alive += c->s.alive;
+        out->ncons++;
+    }
+    return 0;
+}
+
+void mst_free(mst_ring *s)
+{
+    free(s->prod);
+    free(s->cons);
+    free(s->topology);
+    s->topology = NULL;
+    s->prod = NULL;
+    s->cons = NULL;
+    s->nprod = s->ncons = 0;
+}
+
+const mst_ring *mst_find(const mst_ring *rings, size_t n, const mst_ring *like)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rings[i].name, like->name) && rings[i].s.creator_pid == like->s.creator_pid &&
+            rings[i].s.segment_size == like->s.segment_size)
+            return &rings[i];
+    return NULL;
+}
+
+static const mst_consumer *find_consumer(const mst_ring *r, const mst_consumer *like)
+{
+    for (uint32_t i = 0; r && i < r->ncons; i++)
+        if (r->cons[i].idx == like->idx && !strcmp(r->cons[i].s.id, like->s.id))
+            return &r->cons[i];
+    return NULL;
+}
+
+/* Per-second rate of a counter between two snapshots; negative when there
+ * is none (no earlier snapshot, or the counter went back: a new ring or a
+ * reused entry). */
+static double rate(uint64_t cur, uint64_t prev, double dt)
+{
+    if (dt <= 0 || cur < prev)
+        return -1;
+    return (double)(cur - prev) / dt;
+}
+
+static const char *state_name(uint32_t s)
+{
+    static const char *names[] = {"free", "claiming", "active", "evicted"};
+    return s < 4 ? names[s] : "?";
+}
+
+static const char *ring_state(uint32_t s)
+{
+    return s == MYL_SEG_STATE_READY      ? "ready"
+           : s == MYL_SEG_STATE_SHUTDOWN ? "shutdown"
+           : s == MYL_SEG_STATE_INIT     ? "init"
+                                         : "?";
+}
+
+static const char *mode_name(uint32_t m, const char *a, const char *b)
+{
+    return m == 1 ? a : m == 2 ? b : "?";
+}
+
+/* ---- table ---- */
+
+static void fmt_rate(char *buf, size_t size, double r)
+{
+    if (r < 0)
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.1f", r);
+}
+
+void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev)
+{
+    const myl_ring_stats *s = &cur->s;
+    double dt = prev ? cur->t - prev->t : 0;
+    fprintf(f, "ring %s\n", cur->name);
+    fprintf(f, "  state        %s\n", ring_state(s->state));
+    fprintf(f, "  slots        %llu x %u bytes (stride %u), %s producer, %s\n",
+            (unsigned long long)s->capacity, s->slot_size, s->slot_stride,
+            mode_name(s->producer_mode, "single", "multi"),
+            mode_name(s->ring_mode, "gated", "lossy"));
+    fprintf(f, "  fingerprint  %016llx\n", (unsigned long long)s->fingerprint);
+    fprintf(f, "  creator pid  %d, segment %llu bytes\n", s->creator_pid,
+            (unsigned long long)s->segment_size);
+    fprintf(f, "  claimed      %llu\n", (unsigned long long)s->claim);
+    if (prev) {
+        char r[32];
+        fmt_rate(r, sizeof r, rate(s->published, prev->s.published, dt));
+        fprintf(f, "  published    %llu (%s/s)\n", (unsigned long long)s->published, r);
+    } else {
+        fprintf(f, "  published    %llu\n", (unsigned long long)s->published);
+    }
+    fprintf(f, "  producers    %u registered, %u alive, waits %llu, futex wakes %llu\n",
+            cur->producers_registered, cur->producers_alive, (unsigned long long)s->producer_waits,
+            (unsigned long long)s->futex_wakes);
+    fprintf(f, "  consumers    %u registered, %u alive\n", cur->consumers_registered,
+            cur->consumers_alive);
+    if (cur->nprod) {
+        fprintf(f, "  %-4s %-8s %-7s %5s %12s %8s %8s\n", "prod", "state", "pid", "alive",
+                "published", "waits", "wakes");
+        for (uint32_t i = 0; i < cur->nprod; i++) {
+            const mst_producer *p = &cur->prod[i];
+            fprintf(f, "  %-4u %-8s %-7d %5s %12llu %8llu %8llu\n", p->idx, state_name(p->state),
+                    p->pid, p->alive ? "yes" : "no", (unsigned long long)p->published,
+                    (unsigned long long)p->waits, (unsigned long long)p->wakes);
+        }
+    }
+    if (cur->ncons) {
+        fprintf(f, "  %-4s %-31s %-8s %-7s %5s %12s %12s %10s", "cons", "id", "state", "pid",
+                "alive", "seq", "consumed", "lag");
+        if (prev)
+            fprintf(f, " %10s", "consumed/s");
+        fprintf(f, " %8s %8s %10s %8s\n", "waits", "overruns", "lost", "skipped");
+        for (uint32_t i = 0; i < cur->ncons; i++) {
+            const mst_consumer *c = &cur->cons[i];
+            fprintf(f, "  %-4u %-31s %-8s %-7d %5s %12llu %12llu %10llu", c->idx, c->s.id,
+                    state_name(c->s.state), c->s.pid, c->s.alive ? "yes" : "no",
+                    (unsigned long long)c->s.seq, (unsigned long long)c->s.consumed,
+                    (unsigned long long)c->lag);
+            if (prev) {
+                const mst_consumer *pc = find_consumer(prev, c);
+                char r[32];
+                fmt_rate(r, sizeof r, pc ? rate(c->s.consumed, pc->s.consumed, dt) : -1);
+                fprintf(f, " %10s", r);
+            }
+            fprintf(f, " %8llu %8llu %10llu %8llu\n", (unsigned long long)c->s.waits,
+                    (unsigned long long)c->s.overruns, (unsigned long long)c->s.lost,
+                    (unsigned long long)c->s.skipped);
+        }
+    }
+    if (cur->topology)
+        fputs(cur->topology, f);
+}
+
+/* ---- JSON ---- */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20 || *p > 0x7e)
+            fprintf(f, "\\u%04x", *p); /* bytes past ASCII as Latin-1: valid JSON */
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void json_rate(FILE *f, const char *key, double r)
+{
+    if (r < 0)
+        fprintf(f, ",\"%s\":null", key);
+    else
+        fprintf(f, ",\"%s\":%.3f", key, r);
+}
+
+void mst_print_json(FILE *f, const char *timestamp, const mst_ring *rings, size_t n,
+                    const mst_ring *prev, size_t nprev)
+{
+    fputs("{\"time\":", f);
+    json_str(f, timestamp);
+    fputs(",\"rings\":[", f);
+    for (size_t k = 0; k < n; k++) {
+        const mst_ring *r = &rings[k];
+        const myl_ring_stats *s = &r->s;
+        const mst_ring *pr = prev ? mst_find(prev, nprev, r) : NULL;
+        double dt = pr ? r->t - pr->t : 0;
+        fputs(k ? ",{\"name\":" : "{\"name\":", f);
+        json_str(f, r->name);
+        fprintf(f,
+                ",\"state\":\"%s\",\"capacity\":%llu,\"slot_size\":%u,\"slot_stride\":%u,"
+                "\"producer_mode\":\"%s\",\"ring_mode\":\"%s\",\"fingerprint\":\"%016llx\","
+                "\"creator_pid\":%d,\"segment_size\":%llu,\"claimed\":%llu,\"published\":%llu,"
+                "\"producer_waits\":%llu,\"futex_wakes\":%llu,"
+                "\"producers_registered\":%u,\"producers_alive\":%u,"
+                "\"consumers_registered\":%u,\"consumers_alive\":%u",
+                ring_state(s->state), (unsigned long long)s->capacity, s->slot_size, s->slot_stride,
+                mode_name(s->producer_mode, "single", "multi"),
+                mode_name(s->ring_mode, "gated", "lossy"), (unsigned long long)s->fingerprint,
+                s->creator_pid, (unsigned long long)s->segment_size, (unsigned long long)s->claim,
+                (unsigned long long)s->published, (unsigned long long)s->producer_waits,
+                (unsigned long long)s->futex_wakes, r->producers_registered, r->producers_alive,
+                r->consumers_registered, r->consumers_alive);
+        if (prev)
+            json_rate(f, "published_per_s", pr ? rate(s->published, pr->s.published, dt) : -1);
+        fputs(",\"producers\":[", f);
+        for (uint32_t i = 0; i < r->nprod; i++) {
+            const mst_producer *p = &r->prod[i];
+            fprintf(f,
+                    "%s{\"index\":%u,\"state\":\"%s\",\"pid\":%d,\"alive\":%s,"
+                    "\"published\":%llu,\"waits\":%llu,\"wakes\":%llu}",
+                    i ? "," : "", p->idx, state_name(p->state), p->pid, p->alive ? "true" : "false",
+                    (unsigned long long)p->published, (unsigned long long)p->waits,
+                    (unsigned long long)p->wakes);
+        }
+        fputs("],\"consumers\":[", f);
+        for (uint32_t i = 0; i < r->ncons; i++) {
+            const mst_consumer *c = &r->cons[i];
+            fprintf(f, "%s{\"index\":%u,\"id\":", i ? "," : "", c->idx);
+            json_str(f, c->s.id);
+            fprintf(f,
+                    ",\"state\":\"%s\",\"pid\":%d,\"alive\":%s,\"seq\":%llu,\"consumed\":%llu,"
+                    "\"lag\":%llu,\"waits\":%llu,\"overruns\":%llu,\"lost\":%llu,"
+                    "\"skipped\":%llu,\"dropped\":%llu,\"bad_frames\":%llu",
+                    state_name(c->s.state), c->s.pid, c->s.alive ? "true" : "false",
+                    (unsigned long long)c->s.seq, (unsigned long long)c->s.consumed,
+                    (unsigned long long)c->lag, (unsigned long long)c->s.waits,
+                    (unsigned long long)c->s.overruns, (unsigned long long)c->s.lost,
+                    (unsigned long long)c->s.skipped, (unsigned long long)c->s.dropped,
+                    (unsigned long long)c->s.bad_frames);
+            if (prev) {
+                const mst_consumer *pc = find_consumer(pr, c);
+                json_rate(f, "consumed_per_s", pc ? rate(c->s.consumed, pc->s.consumed, dt) : -1);
+            }
+            fputc('}', f);
+        }
+        fputs("]}", f);
+    }
+    fputs("]}\n", f);
+}
+
+/* ---- Prometheus ---- */
+
+/* Label values: escape backslash, quote and newline (ids are printable
+ * ASCII already; ring names come from the command line or a directory). */
+static void prom_label(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            fputc('\\', f);
+        if (*s == '\n') {
+            fputs("\\n", f);
+            continue;
+        }
+        fputc(*s, f);
+    }
+}
+
+static void prom_family(FILE *f, const char *metric, const char *type, const char *help)
+{
+    fprintf(f, "# HELP myelon_%s %s\n# TYPE myelon_%s %s\n", metric, help, metric, type);
+}
+
+enum {
+    RING_CAPACITY,
+    RING_SLOT,
+    RING_SEGMENT,
+    RING_CLAIMED,
+    RING_PUBLISHED,
+    RING_PWAITS,
+    RING_WAKES,
+    RING_PREG,
+    RING_PALIVE,
+    RING_CREG,
+    RING_CALIVE,
+    RING_N
+};
+
+static uint64_t ring_value(const mst_ring *r, int m)
+{
+    switch (m) {
+    case RING_CAPACITY:
+        return r->s.capacity;
+    case RING_SLOT:
+        return r->s.slot_size;
+    case RING_SEGMENT:
+        return r->s.segment_size;
+    case RING_CLAIMED:
+        return r->s.claim;
+    case RING_PUBLISHED:
+        return r->s.published;
+    case RING_PWAITS:
+        return r->s.producer_waits;
+    case RING_WAKES:
+        return r->s.futex_wakes;
+    case RING_PREG:
+        return r->producers_registered;
+    case RING_PALIVE:
+        return r->producers_alive;
+    case RING_CREG:
+        return r->consumers_registered;
+    default:
+        return r->consumers_alive;
+    }
+}
+
+enum { PROD_PUBLISHED, PROD_WAITS, PROD_WAKES, PROD_ALIVE, PROD_N };
+
+static uint64_t prod_value(const mst_producer *p, int m)
+{
+    switch (m) {
+    case PROD_PUBLISHED:
+        return p->published;
+    case PROD_WAITS:
+        return p->waits;
+    case PROD_WAKES:
+        return p->wakes;
+    default:
+        return p->alive;
+    }
+}
+
+enum {
+    CONS_CONSUMED,
+    CONS_LAG,
+    CONS_WAITS,
+    CONS_OVERRUNS,
+    CONS_LOST,
+    CONS_SKIPPED,
+    CONS_DROPPED,
+    CONS_BAD,
+    CONS_ALIVE,
+    CONS_N
+};
+
+static uint64_t cons_value(const mst_consumer *c, int m)
+{
+    switch (m) {
+    case CONS_CONSUMED:
+        return c->s.consumed;
+    case CONS_LAG:
+        return c->lag;
+    case CONS_WAITS:
+        return c->s.waits;
+    case CONS_OVERRUNS:
+        return c->s.overruns;
+    case CONS_LOST:
+        return c->s.lost;
+    case CONS_SKIPPED:
+        return c->s.skipped;
+    case CONS_DROPPED:
+        return c->s.dropped;
+    case CONS_BAD:
+        return c->s.bad_frames;
+    default:
+        return c->s.alive;
+    }
+}
+
+void mst_print_prom(FILE *f, const mst_ring *rings, size_t n)
+{
+    static const struct {
+        const char *metric, *type, *help;
+    } ring_m[RING_N] = {
+        {"ring_capacity_slots", "gauge", "Slots in the ring."},
+        {"ring_slot_size_bytes", "gauge", "Payload bytes per slot."},
+        {"ring_segment_size_bytes", "gauge", "Bytes of the ring's shared memory segment."},
+        {"ring_claimed_slots_total", "counter", "Slots claimed by producers (the claim cursor)."},
+        {"ring_published_events_total", "counter", "Events published, summed over producers."},
+        {"ring_producer_waits_total", "counter", "Times producers waited for free slots."},
+        {"ring_futex_wakes_total", "counter", "Futex wake calls made for sleeping peers."},
+        {"ring_producers_registered", "gauge", "Producer table entries in use."},
+        {"ring_producers_alive", "gauge", "Registered producers whose process is alive."},
+        {"ring_consumers_registered", "gauge", "Consumer table entries in use."},
+        {"ring_consumers_alive", "gauge", "Registered consumers whose process is alive."},
+    };
+    static const struct {
+        const char *metric, *type, *help;
+    } prod_m[PROD_N] = {
+        {"producer_published_events_total", "counter", "Events this producer entry published."},
+        {"producer_waits_total", "counter", "Times this producer waited for free slots."},
+        {"producer_futex_wakes_total", "counter", "Futex wake calls this producer made."},
+        {"producer_alive", "gauge", "1 if the producer's process is alive, else 0."},
+    };
+    static const struct {
+        const char *metric, *type, *help;
+    } cons_m[CONS_N] = {
+        {"consumer_consumed_events_total", "counter", "Events this consumer released."},
+        {"consumer_lag_events", "gauge",
+         "Events claimed on the ring and not yet released by "
+         "this consumer."},
+        {"consumer_waits_total", "counter", "Times this consumer waited for events."},
+        {"consumer_overruns_total", "counter", "Times a lossy ring overran this consumer."},
+        {"consumer_lost_events_total", "counter", "Events lost to overruns (lossy rings)."},
+        {"consumer_skipped_events_total", "counter", "Slots skipped, left by dead producers."},
+        {"consumer_dropped_messages_total", "counter", "Partial messages dropped (framed rings)."},
+        {"consumer_bad_frames_total", "counter", "Frames rejected (framed rings)."},
+        {"consumer_alive", "gauge", "1 if the consumer's process is alive, else 0."},
+    };
+    for (int m = 0; m < RING_N; m++) {
+        prom_family(f, ring_m[m].metric, ring_m[m].type, ring_m[m].help);
+        for (size_t k = 0; k < n; k++) {
+            fprintf(f, "myelon_%s{ring=\"", ring_m[m].metric);
+            prom_label(f, rings[k].name);
+            fprintf(f, "\"} %llu\n", (unsigned long long)ring_value(&rings[k], m));
+        }
+    }
+    for (int m = 0; m < PROD_N; m++) {
+        prom_family(f, prod_m[m].metric, prod_m[m].type, prod_m[m].help);
+        for (size_t k = 0; k < n; k++)
+            for (uint32_t i = 0; i < rings[k].nprod; i++) {
+                fprintf(f, "myelon_%s{ring=\"", prod_m[m].metric);
+                prom_label(f, rings[k].name);
+                fprintf(f, "\",producer=\"%u\"} %llu\n", rings[k].prod[i].idx,
+                        (unsigned long long)prod_value(&rings[k].prod[i], m));
+            }
+    }
+    for (int m = 0; m < CONS_N; m++) {
+        prom_family(f, cons_m[m].metric, cons_m[m].type, cons_m[m].help);
+        for (size_t k = 0; k < n; k++)
+            for (uint32_t i = 0; i < rings[k].ncons; i++) {
+                fprintf(f, "myelon_%s{ring=\"", cons_m[m].metric);
+                prom_label(f, rings[k].name);
+                fprintf(f, "\",consumer=\"");
+                prom_label(f, rings[k].cons[i].s.id);
+                /* The entry too: a dead consumer's entry and a live one may
+                 * share an id, and a series needs a label set of its own. */
+                fprintf(f, "\",entry=\"%u\"} %llu\n", rings[k].cons[i].idx,
+                        (unsigned long long)cons_value(&rings[k].cons[i], m));
+            }
+    }
+}

@@ -1,0 +1,64 @@
+/* The stats module of myelon-stat: a snapshot of one ring (header
+ * counters, producer and consumer tables) read from a read-only mapping,
+ * and its three renderings (table, JSON, Prometheus text). Everything is
+ * read from shared memory that another process may write: snapshots copy
+ * and bound what they read, and ids are reduced to printable ASCII. */
+#ifndef MYELON_TOOLS_STAT_H
+#define MYELON_TOOLS_STAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "myelon/myelon.h"
+
+typedef struct mst_producer {
+    uint32_t idx;
+    uint32_t state; /* MYL_ENTRY_* */
+    int32_t pid;
+    bool alive;
+    uint64_t published;
+    uint64_t waits;
+    uint64_t wakes;
+} mst_producer;
+
+typedef struct mst_consumer {
+    uint32_t idx;
+    myl_consumer_stats s; /* s.id printable ASCII */
+    uint64_t lag;         /* claimed sequences not yet released */
+} mst_consumer;
+
+typedef struct mst_ring {
+    char name[256];
+    double t; /* CLOCK_MONOTONIC seconds when taken */
+    myl_ring_stats s;
+    uint32_t producers_registered, producers_alive;
+    uint32_t consumers_registered, consumers_alive;
+    uint32_t nprod, ncons;
+    mst_producer *prod;
+    mst_consumer *cons;
+    char *topology; /* a topology's control segment: its member table, or NULL */
+} mst_ring;
+
+/* Snapshot of an attached ring (myl_ring_check passed). 0 or -ENOMEM. */
+int mst_take(const myl_ring *r, const char *name, mst_ring *out);
+void mst_free(mst_ring *s);
+
+/* Is the process (pid, start time) alive? As the runtime judges peers:
+ * gone (ESRCH), a zombie or another process under a reused pid is dead. */
+bool mst_peer_alive(int32_t pid, uint64_t start_time);
+
+/* The table: prev (the same ring's previous snapshot, or NULL) adds
+ * per-second rates. */
+void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev);
+/* One JSON object for n rings: {"time": ..., "rings": [...]}; prev (an
+ * array of nprev earlier snapshots, matched by name) adds rates. */
+void mst_print_json(FILE *f, const char *timestamp, const mst_ring *rings, size_t n,
+                    const mst_ring *prev, size_t nprev);
+/* Prometheus text exposition format, every family once with HELP and TYPE. */
+void mst_print_prom(FILE *f, const mst_ring *rings, size_t n);
+
+/* The earlier snapshot of the same ring (same name and creator), or NULL. */
+const mst_ring *mst_find(const mst_ring *rings, size_t n, const mst_ring *like);
+
+#endif
