@@ -1,5 +1,6 @@
-# Install rules: headers, libmyelon, myelonc, the CMake package and the
-# pkg-config file.
+# Install rules: headers, libmyelon, myelonc, myelon-stat, the CMake package,
+# the pkg-config file and the documentation (share/doc/myelon; the man
+# pages are installed by docs/man).
 include(CMakePackageConfigHelpers)
 set(MYELON_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/myelon)
 
@@ -50,3 +51,8 @@ foreach(d LIBDIR INCLUDEDIR BINDIR)
 endforeach()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/myelon.pc.in ${PROJECT_BINARY_DIR}/myelon.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/myelon.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/CONTRIBUTING.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+file(GLOB MYELON_DOCS ${PROJECT_SOURCE_DIR}/docs/*.md)
+install(FILES ${MYELON_DOCS} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)

@@ -4,7 +4,7 @@
 set -euo pipefail
 MYELON_DEPS=(build-essential g++ cmake pkg-config lemon clang clang-format clang-tidy
              libclang-rt-dev libcmocka-dev flatbuffers-compiler libflatbuffers-dev
-             libzmq3-dev libnng-dev)
+             libzmq3-dev libnng-dev scdoc)
 missing=()
 for p in "${MYELON_DEPS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The man pages: each renders without a groff warning, documents every
+# option its tool's --help lists, and is installed with the docs.
+# Usage: check_man.sh <myelon build dir> <work dir> <myelonc> <myelon-stat>
+# Exit 77 (skipped) when the build has no man pages (scdoc not installed).
+set -euo pipefail
+build=$1 work=$2 myelonc=$3 stat=$4
+man_dir="$build/docs/man"
+[ -f "$man_dir/myelonc.1" ] || { echo "no man pages built (scdoc missing)"; exit 77; }
+for tool in myelonc myelon-stat; do
+  page="$man_dir/$tool.1"
+  warn=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$page" 2>&1 || true)
+  [ -z "$warn" ] || { echo "$tool.1: groff warns:"; echo "$warn"; exit 1; }
+  bin=$myelonc
+  [ "$tool" = myelon-stat ] && bin=$stat
+  # Every long option of --help appears in the page, in bold (\fB--opt\fR).
+  for opt in $("$bin" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+    grep -qF -- "\\fB$opt\\fR" "$page" || { echo "$tool.1 does not document $opt"; exit 1; }
+  done
+  echo "$tool.1: renders cleanly, documents every option of --help"
+done
+rm -rf "$work"
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+for f in share/man/man1/myelonc.1 share/man/man1/myelon-stat.1 share/doc/myelon/README.md \
+  share/doc/myelon/docs/myl.md share/doc/myelon/docs/ARCHITECTURE.md; do
+  test -s "$work/prefix/$f" || { echo "not installed: $f"; exit 1; }
+done
+MANPATH="$work/prefix/share/man" man -w myelon-stat >/dev/null
+echo "installed: man pages and share/doc/myelon"
