@@ -243,8 +243,12 @@ static int list(uint32_t backing, const char *prefix)
         printf("%-40s %10llu %10u %9s %9s %12llu\n", r->name, (unsigned long long)r->s.capacity,
                r->s.slot_size, p, c, (unsigned long long)r->s.published);
     }
-    /* Groups: rings "base.suffix" whose base has two or more rings, or
-     * whose suffix is a size class (f<bytes>). Names are sorted, so a
+    /* Groups: rings "base.suffix" created together (one creator, one
+     * fingerprint, one capacity, as myl_group_create makes them) that are
+     * two or more, or whose suffix is a size class (f<bytes>). A segment
+     * does not record its group, so this is an inference; channels of one
+     * package ("pkg.a", "pkg.b") created by another process or for
+     * another type are not taken for a group. Names are sorted, so a
      * group's rings are adjacent. */
     int header = 0;
     for (size_t i = 0; i < rings.n;) {
@@ -255,7 +259,10 @@ static int list(uint32_t backing, const char *prefix)
             continue;
         }
         while (j < rings.n && strncmp(rings.v[j].name, rings.v[i].name, len + 1) == 0 &&
-               !strchr(rings.v[j].name + len + 1, '.'))
+               !strchr(rings.v[j].name + len + 1, '.') &&
+               rings.v[j].s.creator_pid == rings.v[i].s.creator_pid &&
+               rings.v[j].s.fingerprint == rings.v[i].s.fingerprint &&
+               rings.v[j].s.capacity == rings.v[i].s.capacity)
             j++;
         if (j - i >= 2 || is_class_suffix(dot + 1)) {
             if (!header++)
