@@ -226,7 +226,12 @@ static void check_attrs(mylc_ctx *c, mylc_schema *s, mylc_attr *attrs, const att
             if (mylc_str_eq(a->name, x->name))
                 sp = x;
         if (!sp) {
-            ERR(c, s, a->off, "attribute '%.*s' is not allowed on %s", S(a->name), where);
+            mylc_suggest sg;
+            mylc_suggest_init(&sg, a->name.p, a->name.n);
+            for (const attr_spec *x = allowed; x && x->name; x++)
+                mylc_suggest_add(&sg, x->name, (uint32_t)strlen(x->name));
+            ERR(c, s, a->off, "attribute '%.*s' is not allowed on %s%s", S(a->name), where,
+                mylc_suggest_hint(&sg));
             continue;
         }
         for (mylc_attr *b = attrs; b != a; b = b->next)
@@ -872,8 +877,12 @@ static const mylc_word *word(mylc_ctx *c, mylc_schema *s, mylc_prop *p, const my
     mylc_buf b = {0};
     for (const mylc_word *w = words; w->word; w++)
         mylc_buf_printf(&b, "%s%s", w == words ? "" : (w[1].word ? ", " : " or "), w->word);
-    ERR(c, s, v->off, "invalid %.*s '%.*s' (expected %s)", S(p->key),
-        (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, b.p);
+    mylc_suggest sg;
+    mylc_suggest_init(&sg, v->text.p, v->text.n);
+    for (const mylc_word *w = words; w->word; w++)
+        mylc_suggest_add(&sg, w->word, (uint32_t)strlen(w->word));
+    ERR(c, s, v->off, "invalid %.*s '%.*s' (expected %s)%s", S(p->key),
+        (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, b.p, mylc_suggest_hint(&sg));
     mylc_buf_free(&b);
     return NULL;
 }
@@ -1170,7 +1179,12 @@ static void unknown_item(mylc_ctx *c, mylc_schema *s, mylc_prop *p)
                         : i + 1 < NITEMS ? ", "
                                          : " or ",
                         chan_items_table[i].key);
-    ERR(c, s, p->off, "unknown channel property '%.*s' (expected %s)", S(p->key), b.p);
+    mylc_suggest sg;
+    mylc_suggest_init(&sg, p->key.p, p->key.n);
+    for (size_t i = 0; i < NITEMS; i++)
+        mylc_suggest_add(&sg, chan_items_table[i].key, (uint32_t)strlen(chan_items_table[i].key));
+    ERR(c, s, p->off, "unknown channel property '%.*s' (expected %s)%s", S(p->key), b.p,
+        mylc_suggest_hint(&sg));
     mylc_buf_free(&b);
 }
 

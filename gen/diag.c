@@ -131,3 +131,92 @@ void mylc_note(mylc_ctx *c, const mylc_file *f, uint32_t off, const char *fmt, .
     report(c, f, off, "note", fmt, ap);
     va_end(ap);
 }
+
+/* ---- "did you mean" ---- */
+
+static char lower(char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+/* Optimal string alignment distance (Levenshtein plus adjacent
+ * transpositions), case-insensitive; words longer than 63 bytes are not
+ * compared (UINT_MAX). */
+static unsigned edit_distance(const char *a, uint32_t an, const char *b, uint32_t bn)
+{
+    enum { MAXW = 64 };
+    if (an >= MAXW || bn >= MAXW)
+        return ~0u;
+    unsigned d[MAXW][MAXW];
+    for (uint32_t i = 0; i <= an; i++)
+        d[i][0] = i;
+    for (uint32_t j = 0; j <= bn; j++)
+        d[0][j] = j;
+    for (uint32_t i = 1; i <= an; i++)
+        for (uint32_t j = 1; j <= bn; j++) {
+            unsigned cost = lower(a[i - 1]) != lower(b[j - 1]);
+            unsigned v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1]) && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[an][bn];
+}
+
+/* Are a and b anagrams (ignoring case)? */
+static bool same_letters(const char *a, uint32_t an, const char *b, uint32_t bn)
+{
+    if (an != bn)
+        return false;
+    unsigned count[256] = {0};
+    for (uint32_t i = 0; i < an; i++) {
+        count[(unsigned char)lower(a[i])]++;
+        count[(unsigned char)lower(b[i])]--;
+    }
+    for (unsigned i = 0; i < 256; i++)
+        if (count[i])
+            return false;
+    return true;
+}
+
+void mylc_suggest_init(mylc_suggest *sg, const char *word, uint32_t n)
+{
+    memset(sg, 0, sizeof *sg);
+    sg->word = word;
+    sg->n = n;
+    sg->dist = ~0u;
+}
+
+void mylc_suggest_add(mylc_suggest *sg, const char *cand, uint32_t n)
+{
+    if (!cand || (n == sg->n && memcmp(cand, sg->word, n) == 0))
+        return; /* the word itself is no suggestion */
+    unsigned max = sg->n <= 4 ? 1 : sg->n <= 8 ? 2 : 3;
+    unsigned d = edit_distance(sg->word, sg->n, cand, n);
+    /* A distance as large as the word (or the candidate) is a rewrite,
+     * not a typo: "x" is not a typo of "u8". */
+    if (d > max || d >= sg->n || d >= n || d > sg->dist)
+        return;
+    /* Between two as close, letters swapped beat a letter changed: "u46"
+     * is "u64" rather than "u16". Otherwise the first offered stays. */
+    if (d == sg->dist && !(same_letters(cand, n, sg->word, sg->n) &&
+                           !same_letters(sg->best, sg->best_n, sg->word, sg->n)))
+        return;
+    sg->best = cand;
+    sg->best_n = n;
+    sg->dist = d;
+}
+
+const char *mylc_suggest_hint(mylc_suggest *sg)
+{
+    if (!sg->best)
+        return "";
+    snprintf(sg->hint, sizeof sg->hint, "; did you mean '%.*s'?",
+             (int)(sg->best_n > 60 ? 60 : sg->best_n), sg->best);
+    return sg->hint;
+}

@@ -105,6 +105,22 @@ void mylc_note(mylc_ctx *c, const mylc_file *f, uint32_t off, const char *fmt, .
     __attribute__((format(printf, 4, 5)));
 void mylc_line_col(mylc_file *f, uint32_t off, uint32_t *line, uint32_t *col);
 
+/* "Did you mean" (diag.c): offer candidates with mylc_suggest_add; hint
+ * is then "; did you mean 'x'?" for the closest one that is a likely typo
+ * of word (edit distance, case-insensitive, transpositions counted as one
+ * edit: at most 1 for words of up to 4 bytes, 2 up to 8, else 3), or "". */
+typedef struct mylc_suggest {
+    const char *word;
+    uint32_t n;
+    const char *best;
+    uint32_t best_n;
+    unsigned dist;
+    char hint[96];
+} mylc_suggest;
+void mylc_suggest_init(mylc_suggest *sg, const char *word, uint32_t n);
+void mylc_suggest_add(mylc_suggest *sg, const char *cand, uint32_t n);
+const char *mylc_suggest_hint(mylc_suggest *sg);
+
 /* ---- tokens (lexer.c; token codes from the lemon-generated grammar.h) ---- */
 
 typedef struct mylc_tok {

@@ -178,6 +178,44 @@ static char *make_prefix(mylc_ctx *c, const char *p, size_t n)
     return s;
 }
 
+static void reset_state(mylc_pstate *st)
+{
+    memset(&st->prev, 0, sizeof st->prev);
+    st->prev.type = -1;
+    st->prev2 = st->prev;
+    st->suspect = st->prev;
+    st->depth = 0;
+}
+
+/* A top-level keyword that begins its line. */
+static bool kw_at_line_start(const mylc_pstate *st, const mylc_tok *t)
+{
+    return t->type > 0 && is_toplevel(t->type) && at_line_start(st->file, t->off);
+}
+
+/* Feeds one token to the parser; false on a syntax error. Braces and the
+ * tokens before are tracked for the error messages. */
+static bool feed(mylc_pstate *st, void *p, mylc_tok t)
+{
+    st->error = st->failed = false;
+    mylcParse(p, t.type, t);
+    if (st->error || st->failed)
+        return false;
+    if (t.type == MYL_TK_LBRACE) {
+        if (st->depth < MYLC_BRACES)
+            st->brace_off[st->depth] = t.off;
+        st->depth++;
+    } else if (t.type == MYL_TK_RBRACE && st->depth > 0) {
+        if (--st->depth == 0)
+            st->suspect.type = -1;
+    }
+    if (st->depth > 0 && t.type == MYL_TK_ID && kw_at_line_start(st, &st->prev))
+        st->suspect = st->prev;
+    st->prev2 = st->prev;
+    st->prev = t;
+    return true;
+}
+
 mylc_schema *mylc_parse(mylc_ctx *c, mylc_file *f)
 {
     if (f->schema)
@@ -195,22 +233,24 @@ mylc_schema *mylc_parse(mylc_ctx *c, mylc_file *f)
     st.ctx = c;
     st.file = f;
     st.schema = s;
-    st.prev.type = -1;
+    reset_state(&st);
     mylc_lexer lx;
     mylc_lex_init(&lx, c, f);
     void *p = mylcParseAlloc(malloc, &st);
-    unsigned depth = 0;
+    unsigned depth = 0; /* while skipping */
     bool skipping = false;
     for (;;) {
         mylc_tok t = mylc_lex_next(&lx);
         if (skipping) {
             if (t.type == 0)
                 break;
-            if (is_toplevel(t.type) && (depth == 0 || at_line_start(f, t.off))) {
+            /* A keyword at the top level or beginning a line; or, at the
+             * top level, any word beginning a line (the next item,
+             * misspelt: its own error, not the first one's shadow). */
+            if ((is_toplevel(t.type) && (depth == 0 || at_line_start(f, t.off))) ||
+                (depth == 0 && t.type == MYL_TK_ID && at_line_start(f, t.off))) {
                 skipping = false;
-                depth = 0;
-                memset(&st.prev, 0, sizeof st.prev);
-                st.prev.type = -1;
+                reset_state(&st);
                 p = mylcParseAlloc(malloc, &st);
             } else {
                 if (t.type == MYL_TK_LBRACE)
@@ -220,39 +260,51 @@ mylc_schema *mylc_parse(mylc_ctx *c, mylc_file *f)
                 continue;
             }
         }
+        if (feed(&st, p, t)) {
+            if (t.type == 0)
+                break;
+            continue;
+        }
+        s->syntax_error = true;
+        mylcParseFree(p, free);
+        p = NULL;
+        if (t.type == 0 || c->stop)
+            break;
+        /* Restart at the declaration the error ran into, so that it is
+         * parsed (and its own errors reported): the keyword that began a
+         * line inside braces ("}" left out before "event B"), or the
+         * failing token itself when a keyword begins its line. */
+        mylc_tok replay[3];
+        unsigned nr = 0;
+        if (st.depth > 0 && st.suspect.type > 0 && st.suspect.off == st.prev2.off) {
+            replay[nr++] = st.prev2;
+            replay[nr++] = st.prev;
+        } else if (st.depth > 0 && ((st.suspect.type > 0 && st.suspect.off == st.prev.off) ||
+                                    (t.type == MYL_TK_ID && kw_at_line_start(&st, &st.prev)))) {
+            replay[nr++] = st.prev;
+        }
+        if (nr || kw_at_line_start(&st, &t))
+            replay[nr++] = t;
+        depth = st.depth;
+        if (nr) {
+            reset_state(&st);
+            p = mylcParseAlloc(malloc, &st);
+            bool ok = true;
+            for (unsigned k = 0; k < nr && ok; k++)
+                ok = feed(&st, p, replay[k]);
+            if (ok)
+                continue;
+            mylcParseFree(p, free);
+            p = NULL;
+            if (c->stop)
+                break;
+            depth = st.depth;
+        }
         if (t.type == MYL_TK_LBRACE)
             depth++;
         else if (t.type == MYL_TK_RBRACE && depth > 0)
             depth--;
-        st.error = st.failed = false;
-        mylcParse(p, t.type, t);
-        if (st.error || st.failed) {
-            s->syntax_error = true;
-            mylcParseFree(p, free);
-            p = NULL;
-            if (t.type == 0 || c->stop)
-                break;
-            skipping = true;
-            /* The token that failed may itself begin the next declaration
-             * ("}" forgotten before "event"): skip nothing then. */
-            if (is_toplevel(t.type) && at_line_start(f, t.off)) {
-                depth = 0;
-                skipping = false;
-                st.prev.type = -1;
-                p = mylcParseAlloc(malloc, &st);
-                st.error = st.failed = false;
-                mylcParse(p, t.type, t);
-                if (st.error || st.failed) {
-                    mylcParseFree(p, free);
-                    p = NULL;
-                    skipping = true;
-                }
-            }
-            continue;
-        }
-        if (t.type == 0)
-            break;
-        st.prev = t;
+        skipping = true;
     }
     if (p)
         mylcParseFree(p, free);
@@ -276,6 +328,56 @@ static void describe(const mylc_tok *t, char *out, size_t n)
     }
 }
 
+/* The next byte after off that is not blank or inside a comment. */
+static char next_char(const mylc_file *f, uint32_t off)
+{
+    while (off < f->len) {
+        char ch = f->text[off];
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+            off++;
+        } else if (ch == '/' && off + 1 < f->len && f->text[off + 1] == '/') {
+            while (off < f->len && f->text[off] != '\n')
+                off++;
+        } else {
+            return ch;
+        }
+    }
+    return 0;
+}
+
+/* Can this token end what comes before a ';' (a name, a value, a type)? */
+static bool ends_item(int type)
+{
+    return type == MYL_TK_ID || type == MYL_TK_INT || type == MYL_TK_FLOAT ||
+           type == MYL_TK_STRING || type == MYL_TK_RBRACK || type == MYL_TK_RPAREN ||
+           (type >= MYL_TK_MYELON && type <= MYL_TK_FALSE);
+}
+
+static const char *const decl_words[] = {"myelon",  "package",  "import",   "enum",
+                                         "event",   "struct",   "table",    "union",
+                                         "channel", "topology", "pipeline", NULL};
+
+/* Where a declaration was expected and a word came: a keyword misspelt, or
+ * another IDL's word for one. */
+static const char *keyword_hint(const mylc_tok *t, mylc_suggest *sg)
+{
+    static const struct {
+        const char *word, *hint;
+    } foreign[] = {
+        {"message", "; did you mean 'table' (or 'event', for a fixed-size message)?"},
+        {"namespace", "; did you mean 'package'?"},
+        {"include", "; did you mean 'import'?"},
+        {"syntax", "; a schema begins with 'myelon 1;'"},
+    };
+    for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++)
+        if (t->s.n == strlen(foreign[i].word) && memcmp(t->s.p, foreign[i].word, t->s.n) == 0)
+            return foreign[i].hint;
+    mylc_suggest_init(sg, t->s.p, t->s.n);
+    for (const char *const *w = decl_words; *w; w++)
+        mylc_suggest_add(sg, *w, (uint32_t)strlen(*w));
+    return mylc_suggest_hint(sg);
+}
+
 void mylc_p_syntax_error(mylc_pstate *st, int major, const mylc_tok *tok)
 {
     mylc_tok t = *tok;
@@ -284,19 +386,58 @@ void mylc_p_syntax_error(mylc_pstate *st, int major, const mylc_tok *tok)
         t.off = st->file->len;
     st->error = true;
     const mylc_tok *pv = &st->prev;
+    uint32_t pv_end = pv->off + pv->s.n;
     /* A token on a new line after something that cannot end an item is
      * most often a forgotten ';': say so, at the end of the previous line. */
     if (pv->type > 0 && pv->type != MYL_TK_SEMI && pv->type != MYL_TK_LBRACE &&
         pv->type != MYL_TK_RBRACE && pv->type != MYL_TK_COMMA && major != MYL_TK_SEMI &&
-        (major == 0 ||
-         memchr(st->file->text + pv->off + pv->s.n, '\n', t.off - (pv->off + pv->s.n)) != NULL) &&
+        (major == 0 || memchr(st->file->text + pv_end, '\n', t.off - pv_end) != NULL) &&
         (major == MYL_TK_RBRACE || major == MYL_TK_ID || major == 0 || major >= MYL_TK_MYELON)) {
-        mylc_error(st->ctx, st->file, pv->off + pv->s.n, "expected ';' after %s",
-                   mylc_tok_name(pv->type));
+        mylc_error(st->ctx, st->file, pv_end, "expected ';' after %s", mylc_tok_name(pv->type));
+        return;
+    }
+    /* Inside braces, a declaration's keyword beginning a line (then its
+     * name), or the end of the file: the '{' was never closed. */
+    if (st->depth > 0) {
+        const mylc_tok *next = NULL;
+        if (st->suspect.type > 0)
+            next = &st->suspect;
+        else if (major == MYL_TK_ID && kw_at_line_start(st, pv))
+            next = pv;
+        else if (kw_at_line_start(st, &t))
+            next = &t;
+        if (next || major == 0) {
+            unsigned i = st->depth > MYLC_BRACES ? MYLC_BRACES : st->depth;
+            mylc_error(st->ctx, st->file, st->brace_off[i - 1],
+                       "missing '}': this '{' is not closed");
+            if (next)
+                mylc_note(st->ctx, st->file, next->off, "the next declaration begins here");
+            else
+                mylc_note(st->ctx, st->file, pv->type > 0 ? pv_end : t.off, "the file ends here");
+            return;
+        }
+    }
+    /* On the same line: a name followed by ':' starts the next field, so
+     * the one before it lacks its ';'. */
+    if (ends_item(pv->type) &&
+        (major == MYL_TK_ID || (major >= MYL_TK_MYELON && major <= MYL_TK_FALSE)) &&
+        next_char(st->file, t.off + t.s.n) == ':') {
+        mylc_error(st->ctx, st->file, pv_end, "expected ';' after %s", mylc_tok_name(pv->type));
         return;
     }
     char d[80];
     describe(&t, d, sizeof d);
+    /* Between items at the top level: not a declaration. */
+    if (st->depth == 0 && major != 0 && !is_toplevel(major) &&
+        (pv->type <= 0 || pv->type == MYL_TK_SEMI || pv->type == MYL_TK_RBRACE)) {
+        mylc_suggest sg;
+        const char *hint = major == MYL_TK_ID ? keyword_hint(&t, &sg) : "";
+        mylc_error(st->ctx, st->file, t.off,
+                   "expected a declaration (enum, event, struct, table, union, channel, topology, "
+                   "pipeline), found %s%s",
+                   d, hint);
+        return;
+    }
     mylc_error(st->ctx, st->file, t.off, "syntax error: unexpected %s", d);
 }
 

@@ -12,8 +12,18 @@ typedef struct mylc_pstate {
     bool error;     /* a syntax error in the current parser instance */
     bool failed;    /* the parser gave up */
     mylc_tok prev;  /* the token fed before the current one */
+    mylc_tok prev2; /* and the one before it */
     unsigned items; /* top-level items seen */
+    /* Braces open before the current token, and where the innermost
+     * MYLC_BRACES of them are, for "missing '}'". */
+    unsigned depth;
+    uint32_t brace_off[16];
+    /* A top-level keyword that began a line inside braces and was followed
+     * by a name ("event B" where a field was expected): most likely the
+     * next declaration after a '}' left out. type -1: none. */
+    mylc_tok suspect;
 } mylc_pstate;
+#define MYLC_BRACES 16u
 
 void mylc_p_syntax_error(mylc_pstate *st, int major, const mylc_tok *tok);
 void mylc_p_stack_overflow(mylc_pstate *st);

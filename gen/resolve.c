@@ -156,6 +156,16 @@ static void build_names(mylc_ctx *c, mylc_schema *s)
     }
 }
 
+/* Offers the types (not channels, topologies or pipelines) of a schema. */
+static void suggest_types(mylc_suggest *sg, const mylc_map *names)
+{
+    for (uint32_t i = 0; i < names->cap; i++) {
+        const mylc_decl *d = names->e[i].v;
+        if (names->e[i].k && d && d->kind <= MYLC_D_UNION)
+            mylc_suggest_add(sg, names->e[i].k, names->e[i].n);
+    }
+}
+
 mylc_decl *mylc_lookup(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off, bool report)
 {
     const char *dot = NULL;
@@ -198,8 +208,21 @@ mylc_decl *mylc_lookup(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off,
         mylc_note(c, other->schema->file, other->off, "or %s.%.*s, defined here",
                   other->schema->pkg, (int)other->name.n, other->name.p);
     }
-    if (!found && report)
-        mylc_error(c, s->file, off, "unknown type '%.*s'", (int)name.n, name.p);
+    if (!found && report) {
+        /* A likely typo of a built-in or of a type in scope. */
+        mylc_suggest sg;
+        mylc_suggest_init(&sg, name.p, name.n);
+        for (int b = MYLC_T_NONE + 1; b < MYLC_T_NAMED; b++)
+            if (mylc_builtins[b].name)
+                mylc_suggest_add(&sg, mylc_builtins[b].name,
+                                 (uint32_t)strlen(mylc_builtins[b].name));
+        suggest_types(&sg, &s->names);
+        for (mylc_import *im = s->imports; im; im = im->next)
+            if (im->file && im->file->schema)
+                suggest_types(&sg, &im->file->schema->names);
+        mylc_error(c, s->file, off, "unknown type '%.*s'%s", (int)name.n, name.p,
+                   mylc_suggest_hint(&sg));
+    }
     return found;
 }
 
