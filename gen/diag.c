@@ -134,9 +134,9 @@ void mylc_note(mylc_ctx *c, const mylc_file *f, uint32_t off, const char *fmt, .
 
 /* ---- "did you mean" ---- */
 
-static char lower(char ch)
+static unsigned char lower(unsigned char ch)
 {
-    return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+    return ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch | 0x20) : ch;
 }
 
 /* Optimal string alignment distance (Levenshtein plus adjacent
@@ -154,14 +154,16 @@ static unsigned edit_distance(const char *a, uint32_t an, const char *b, uint32_
         d[0][j] = j;
     for (uint32_t i = 1; i <= an; i++)
         for (uint32_t j = 1; j <= bn; j++) {
-            unsigned cost = lower(a[i - 1]) != lower(b[j - 1]);
+            unsigned cost = lower((unsigned char)a[i - 1]) != lower((unsigned char)b[j - 1]);
             unsigned v = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < v)
                 v = d[i][j - 1] + 1;
             if (d[i - 1][j - 1] + cost < v)
                 v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-                lower(a[i - 2]) == lower(b[j - 1]) && d[i - 2][j - 2] + 1 < v)
+            if (i > 1 && j > 1 &&
+                lower((unsigned char)a[i - 1]) == lower((unsigned char)b[j - 2]) &&
+                lower((unsigned char)a[i - 2]) == lower((unsigned char)b[j - 1]) &&
+                d[i - 2][j - 2] + 1 < v)
                 v = d[i - 2][j - 2] + 1;
             d[i][j] = v;
         }
@@ -175,8 +177,8 @@ static bool same_letters(const char *a, uint32_t an, const char *b, uint32_t bn)
         return false;
     unsigned count[256] = {0};
     for (uint32_t i = 0; i < an; i++) {
-        count[(unsigned char)lower(a[i])]++;
-        count[(unsigned char)lower(b[i])]--;
+        count[lower((unsigned char)a[i])]++;
+        count[lower((unsigned char)b[i])]--;
     }
     for (unsigned i = 0; i < 256; i++)
         if (count[i])

@@ -127,12 +127,8 @@ static int scan(uint32_t backing, const char *prefix, names *out)
         struct stat st;
         if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (backing == MYL_BACKING_SHM)
-            rc = names_add(out, e->d_name);
-        else if (!strchr(prefix, '/'))
-            rc = names_add(out, e->d_name);
-        else
-            rc = names_add(out, path);
+        /* shm: the label; a file: the path as the prefix spelt it */
+        rc = names_add(out, backing == MYL_BACKING_SHM || !strchr(prefix, '/') ? e->d_name : path);
     }
     closedir(d);
     if (rc == 0 && out->n)
@@ -227,6 +223,7 @@ static int list(uint32_t backing, const char *prefix)
     names all = {0};
     int rc = scan(backing, prefix, &all);
     if (rc < 0) {
+        names_free(&all);
         report(prefix[0] ? prefix : "--list", rc);
         return 1;
     }
@@ -301,12 +298,12 @@ int main(int argc, char **argv)
     int fmt = FMT_TABLE, do_list = 0, do_sweep = 0, nfmt = 0;
     double watch = 0;
     long long count = 0;
-    const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    /* The positional arguments, gathered in place at the front of argv
+     * (only entries already read are overwritten). */
+    char **pos = argv + 1;
     int npos = 0;
-    if (!pos)
-        return 1;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage_text, stdout);
             return fflush(stdout) == 0 ? 0 : 1;
@@ -431,6 +428,5 @@ int main(int argc, char **argv)
         nanosleep(&d, NULL);
     }
     snaps_free(&prev);
-    free(pos);
     return status;
 }
