@@ -30,6 +30,9 @@ int myl__futex_wait(MYL__ATOMIC(uint32_t) * word, uint32_t val, int64_t timeout_
 int myl__futex_wake(MYL__ATOMIC(uint32_t) * word, int count);
 /* myl__consumer_hold and myl__consumer_rewind are declared in ring.h
  * (exported for libmyelon_bridge). */
+/* Is name exactly prefix, 16 lower-case hex digits and suffix (the file
+ * names of journal segments and snapshots)? *seq gets the number. */
+bool myl__parse_seq_name(const char *name, const char *prefix, const char *suffix, uint64_t *seq);
 /* FNV-1a, 64-bit. */
 uint64_t myl__fnv1a(const void *data, size_t len, uint64_t h);
 #define MYL__FNV_OFFSET UINT64_C(0xcbf29ce484222325)

@@ -32,7 +32,6 @@ static const uint8_t seg_magic[8] = {'M', 'Y', 'L', 'J', 'R', 'N', 'L', '1'};
 #define SEG_VERSION 1u
 #define SEG_HEADER 32u
 #define REC_HEADER 24u
-#define SEG_NAME_LEN 28 /* "journal-" + 16 hex + ".myj" */
 #define DEFAULT_SEGMENT (UINT64_C(64) << 20)
 #define MIN_SEGMENT 4096u
 #define DEFAULT_GROUP_NS UINT64_C(1000000)
@@ -134,19 +133,7 @@ typedef struct seg_list {
 
 static bool parse_name(const char *name, uint64_t *first)
 {
-    if (strlen(name) != SEG_NAME_LEN || strncmp(name, "journal-", 8) != 0 ||
-        strcmp(name + 24, ".myj") != 0)
-        return false;
-    uint64_t v = 0;
-    for (int i = 8; i < 24; i++) {
-        char ch = name[i];
-        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-        if (d < 0)
-            return false;
-        v = v << 4 | (uint64_t)d;
-    }
-    *first = v;
-    return true;
+    return myl__parse_seq_name(name, "journal-", ".myj", first);
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -142,6 +142,24 @@ int myl__futex_wake(MYL__ATOMIC(uint32_t) * word, int count)
 #endif
 }
 
+bool myl__parse_seq_name(const char *name, const char *prefix, const char *suffix, uint64_t *seq)
+{
+    size_t pl = strlen(prefix), sl = strlen(suffix);
+    if (strlen(name) != pl + 16 + sl || strncmp(name, prefix, pl) != 0 ||
+        strcmp(name + pl + 16, suffix) != 0)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = pl; i < pl + 16; i++) {
+        char ch = name[i];
+        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+        if (d < 0)
+            return false;
+        v = v << 4 | (uint64_t)d;
+    }
+    *seq = v;
+    return true;
+}
+
 uint64_t myl__fnv1a(const void *data, size_t len, uint64_t h)
 {
     const uint8_t *p = data;

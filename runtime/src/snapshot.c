@@ -23,7 +23,6 @@
 #include "myelon/snapshot.h"
 
 #define SNAP_VERSION 1u
-#define SNAP_NAME_LEN 29 /* "snapshot-" + 16 hex + ".mys" */
 
 static const uint8_t snap_magic[8] = {'M', 'Y', 'L', 'S', 'N', 'A', 'P', '1'};
 
@@ -233,19 +232,7 @@ int myl_snapshot_load(const char *path, myl_snapshot_info *info, void **payload)
 
 static bool parse_name(const char *name, uint64_t *seq)
 {
-    if (strlen(name) != SNAP_NAME_LEN || strncmp(name, "snapshot-", 9) != 0 ||
-        strcmp(name + 25, ".mys") != 0)
-        return false;
-    uint64_t v = 0;
-    for (int i = 9; i < 25; i++) {
-        char ch = name[i];
-        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-        if (d < 0)
-            return false;
-        v = v << 4 | (uint64_t)d;
-    }
-    *seq = v;
-    return true;
+    return myl__parse_seq_name(name, "snapshot-", ".mys", seq);
 }
 
 int myl_snapshot_latest(const char *dir, char *path, size_t cap, myl_snapshot_info *info)
