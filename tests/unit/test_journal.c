@@ -18,33 +18,6 @@
 
 /* ---- helpers ---- */
 
-static const char *tmpdir_for(const char *tag)
-{
-    static char buf[4][200];
-    static unsigned next;
-    char *b = buf[next++ % 4];
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(b, 200, "%s/myl-jt-%d-%s", base, (int)getpid(), tag);
-    return b;
-}
-
-static void rm_rf(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static int count_segments(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -159,8 +132,8 @@ static void test_crc32c_vectors(void **state)
 static void test_roundtrip_rotation(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("rot");
-    rm_rf(dir);
+    const char *dir = myl_ut_dir("rot");
+    myl_ut_rm_rf(dir);
     myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_NONE, .segment_bytes = 4096};
     myl_journal *j;
     assert_int_equal(myl_journal_open(dir, &o, &j), 0);
@@ -200,7 +173,7 @@ static void test_roundtrip_rotation(void **state)
     assert_int_equal(rec.len, sizeof big);
     assert_int_equal(myl_journal_read(r, &rec), 0);
     myl_journal_reader_close(r);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 /* A reader at the end sees what a writer appends later, in the same
@@ -208,8 +181,8 @@ static void test_roundtrip_rotation(void **state)
 static void test_reader_follows_writer(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("follow");
-    rm_rf(dir);
+    const char *dir = myl_ut_dir("follow");
+    myl_ut_rm_rf(dir);
     myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_NONE, .segment_bytes = 4096};
     myl_journal *j;
     assert_int_equal(myl_journal_open(dir, &o, &j), 0);
@@ -231,14 +204,14 @@ static void test_reader_follows_writer(void **state)
     assert_int_equal(seen, 103);
     myl_journal_reader_close(r);
     assert_int_equal(myl_journal_close(j), 0);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 /* ---- recovery ---- */
 
 static void write_journal(const char *dir, uint64_t n)
 {
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
     myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_NONE, .segment_bytes = 4096};
     myl_journal *j;
     assert_int_equal(myl_journal_open(dir, &o, &j), 0);
@@ -249,7 +222,7 @@ static void write_journal(const char *dir, uint64_t n)
 static void test_torn_tail(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("torn");
+    const char *dir = myl_ut_dir("torn");
     char path[512];
     /* Cut the last segment at every byte of its last few records: reopen
      * keeps exactly the whole records before the cut. */
@@ -300,7 +273,7 @@ static void test_torn_tail(void **state)
     assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
     assert_int_equal(myl_journal_next_seq(j), 9);
     assert_int_equal(myl_journal_close(j), 0);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -313,7 +286,7 @@ static int cmp_name(const void *a, const void *b)
 static void test_corrupt_middle(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("corrupt");
+    const char *dir = myl_ut_dir("corrupt");
     write_journal(dir, 200);
     assert_true(count_segments(dir) >= 3);
     char path[512];
@@ -362,7 +335,7 @@ static void test_corrupt_middle(void **state)
     snprintf(second, sizeof second, "%s/%s", dir, names[1]);
     assert_int_equal(unlink(second), 0);
     assert_int_equal(myl_journal_open(dir, NULL, &j), MYL_ECORRUPT);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 /* A crash right after a new segment was created leaves it empty or with a
@@ -370,7 +343,7 @@ static void test_corrupt_middle(void **state)
 static void test_partial_header(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("hdr");
+    const char *dir = myl_ut_dir("hdr");
     write_journal(dir, 5);
     char path[512];
     snprintf(path, sizeof path, "%s/journal-%016x.myj", dir, 5);
@@ -386,7 +359,7 @@ static void test_partial_header(void **state)
     int st;
     assert_int_equal(read_all(dir, 0, &st), 8);
     assert_int_equal(st, 0);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 /* ---- I/O faults ---- */
@@ -427,8 +400,8 @@ static int f_fsync(void *arg, int fd)
 static void test_short_writes(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("short");
-    rm_rf(dir);
+    const char *dir = myl_ut_dir("short");
+    myl_ut_rm_rf(dir);
     fault_io f = {.short_writes = 1};
     myl_journal_io io = {f_write, f_fsync, &f};
     myl_journal_opts o = {.size = sizeof o, .segment_bytes = 4096, .io = &io};
@@ -441,14 +414,14 @@ static void test_short_writes(void **state)
     int st;
     assert_int_equal(read_all(dir, 0, &st), 50);
     assert_int_equal(st, 0);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 static void test_enospc(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("nospc");
-    rm_rf(dir);
+    const char *dir = myl_ut_dir("nospc");
+    myl_ut_rm_rf(dir);
     fault_io f = {.fail_write_at = 4, .err = ENOSPC};
     myl_journal_io io = {f_write, f_fsync, &f};
     myl_journal_opts o = {.size = sizeof o, .segment_bytes = 1 << 20, .io = &io};
@@ -476,14 +449,14 @@ static void test_enospc(void **state)
     assert_true(myl_journal_recovered_bytes(j) > 0);
     assert_true(myl_journal_next_seq(j) >= 14 && myl_journal_next_seq(j) < 21);
     assert_int_equal(myl_journal_close(j), 0);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 static void test_fsync_eio_fatal(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("eio");
-    rm_rf(dir);
+    const char *dir = myl_ut_dir("eio");
+    myl_ut_rm_rf(dir);
     fault_io f = {.fail_fsync_at = 3};
     myl_journal_io io = {f_write, f_fsync, &f};
     myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_BATCH, .io = &io};
@@ -501,14 +474,14 @@ static void test_fsync_eio_fatal(void **state)
     assert_int_equal(myl_journal_sync(j), -EIO);
     assert_int_equal(myl_journal_close(j), -EIO);
     assert_int_equal(f.fsyncs, calls);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 static void test_group_commit(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("group");
-    rm_rf(dir);
+    const char *dir = myl_ut_dir("group");
+    myl_ut_rm_rf(dir);
     fault_io f = {0};
     myl_journal_io io = {f_write, f_fsync, &f};
     myl_journal_opts o = {.size = sizeof o,
@@ -533,7 +506,7 @@ static void test_group_commit(void **state)
     assert_int_equal(myl_journal_sync(j), 0);
     assert_int_equal(myl_journal_durable(j), 63);
     assert_int_equal(myl_journal_close(j), 0);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 /* ---- API ---- */
@@ -541,8 +514,8 @@ static void test_group_commit(void **state)
 static void test_api_errors(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("api");
-    rm_rf(dir);
+    const char *dir = myl_ut_dir("api");
+    myl_ut_rm_rf(dir);
     myl_journal *j, *k;
     myl_journal_opts o = {.size = sizeof o, .segment_bytes = 100};
     assert_int_equal(myl_journal_open(dir, &o, &j), MYL_EINVAL);
@@ -566,7 +539,7 @@ static void test_api_errors(void **state)
     assert_int_equal(myl_journal_commit(NULL), MYL_EINVAL);
     myl_journal_reader *r;
     assert_int_equal(myl_journal_reader_open(NULL, 0, &r), MYL_EINVAL);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 /* ---- kill -9 ---- */
@@ -578,11 +551,11 @@ static void test_api_errors(void **state)
 static void test_killed_writer(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("kill");
+    const char *dir = myl_ut_dir("kill");
     uint64_t x = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 16;
     int trials = 20 / MYL_UT_SCALE + 2;
     for (int t = 0; t < trials; t++) {
-        rm_rf(dir);
+        myl_ut_rm_rf(dir);
         int fds[2];
         assert_int_equal(pipe(fds), 0);
         fflush(NULL);
@@ -623,7 +596,7 @@ static void test_killed_writer(void **state)
         assert_int_equal(read_all(dir, 0, &rs), next);
         assert_int_equal(rs, 0);
     }
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 MYL_TEST_MAIN("journal", cmocka_unit_test(test_crc32c_vectors),

@@ -15,33 +15,6 @@
 
 #include "unit_util.h"
 
-static const char *tmpdir_for(const char *tag)
-{
-    static char buf[4][200];
-    static unsigned next;
-    char *b = buf[next++ % 4];
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(b, 200, "%s/myl-st-%d-%s", base, (int)getpid(), tag);
-    return b;
-}
-
-static void rm_rf(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%.200s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void fill(uint8_t *p, size_t n, uint64_t seed)
 {
     for (size_t i = 0; i < n; i++)
@@ -56,8 +29,8 @@ static void snap_path(char *out, size_t cap, const char *dir, uint64_t seq)
 static void test_roundtrip_and_corruption(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("rt");
-    rm_rf(dir);
+    const char *dir = myl_ut_dir("rt");
+    myl_ut_rm_rf(dir);
     uint8_t pl[100];
     fill(pl, sizeof pl, 1);
     myl_snapshot_info in = {
@@ -100,14 +73,14 @@ static void test_roundtrip_and_corruption(void **state)
     assert_int_equal(myl_snapshot_parse(NULL, 0, &out, &p), MYL_EINVAL);
     myl_snapshot_info bad = {.seq = 1, .size = 5};
     assert_int_equal(myl_snapshot_write(dir, &bad, NULL), MYL_EINVAL);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 static void test_latest_skips_bad(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("latest");
-    rm_rf(dir);
+    const char *dir = myl_ut_dir("latest");
+    myl_ut_rm_rf(dir);
     char path[512];
     myl_snapshot_info info;
     assert_int_equal(myl_snapshot_latest(dir, path, sizeof path, &info), -ENOENT);
@@ -134,7 +107,7 @@ static void test_latest_skips_bad(void **state)
     assert_int_equal(myl_snapshot_latest(dir, path, sizeof path, &info), 0);
     assert_int_equal(info.seq, 200);
     assert_int_equal(info.chain, 600);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 static int count_temps(const char *dir)
@@ -154,8 +127,8 @@ static int count_temps(const char *dir)
 static void test_killed_before_rename(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("kill1");
-    rm_rf(dir);
+    const char *dir = myl_ut_dir("kill1");
+    myl_ut_rm_rf(dir);
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -177,7 +150,7 @@ static void test_killed_before_rename(void **state)
     myl_snapshot_info in = {.seq = 10, .size = 0};
     assert_int_equal(myl_snapshot_write(dir, &in, NULL), 0);
     assert_int_equal(count_temps(dir), 0);
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 /* A writer that writes snapshots of growing sequence in a loop, killed at
@@ -186,12 +159,12 @@ static void test_killed_before_rename(void **state)
 static void test_killed_at_random(void **state)
 {
     (void)state;
-    const char *dir = tmpdir_for("kill2");
+    const char *dir = myl_ut_dir("kill2");
     uint64_t x = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 20;
     enum { PL = 1 << 18 };
     static uint8_t pl[PL], want[PL];
     for (int t = 0; t < 12; t++) {
-        rm_rf(dir);
+        myl_ut_rm_rf(dir);
         fflush(NULL);
         pid_t pid = fork();
         assert_true(pid >= 0);
@@ -222,7 +195,7 @@ static void test_killed_at_random(void **state)
         assert_memory_equal(got, want, PL);
         free(got);
     }
-    rm_rf(dir);
+    myl_ut_rm_rf(dir);
 }
 
 MYL_TEST_MAIN("snapshot", cmocka_unit_test(test_roundtrip_and_corruption),

@@ -6,6 +6,7 @@
 #ifndef MYELON_UNIT_UTIL_H
 #define MYELON_UNIT_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -137,6 +138,36 @@ static inline uint64_t myl_ut_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A directory path of this test process (not created), for journals and
+ * snapshots: /dev/shm when writable, else /tmp. */
+static inline const char *myl_ut_dir(const char *tag)
+{
+    static char buf[4][200];
+    static unsigned next;
+    char *b = buf[next++ % 4];
+    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(b, 200, "%s/myl-ut-%d-%s.d", base, (int)getpid(), tag);
+    return b;
+}
+
+/* Remove dir and the files in it (one level: what the tests make). */
+static inline void myl_ut_rm_rf(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[512];
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(p, sizeof p, "%s/%.200s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
 }
 
 #endif
