@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages myelon's build, tests and benchmarks need,
-# only those missing. Sourced by demo.sh and test.sh.
+# only those missing. Run by demo.sh, and by test.sh with --test, which adds
+# the packages only the tests use (promtool, from prometheus, lints
+# myelon-stat's metrics text).
 set -euo pipefail
 MYELON_DEPS=(build-essential g++ cmake pkg-config lemon clang clang-format clang-tidy
              libclang-rt-dev libcmocka-dev flatbuffers-compiler libflatbuffers-dev
              libzmq3-dev libnng-dev scdoc)
+if [ "${1:-}" = "--test" ]; then
+  MYELON_DEPS+=(prometheus)
+fi
 missing=()
 for p in "${MYELON_DEPS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

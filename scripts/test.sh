@@ -6,7 +6,7 @@
 # builds (users' builds keep the default, OFF).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh --test
 jobs=$(nproc)
 
 echo "== build: RelWithDebInfo"
