@@ -7,12 +7,10 @@
  * for any attach), and it never registers as a producer or consumer nor
  * writes a byte, so it does not disturb the ring. */
 #define _POSIX_C_SOURCE 200809L
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,153 +52,6 @@ static int bad_usage(const char *fmt, const char *arg)
     return 2;
 }
 
-/* ---- names: a directory scan for --list and group base names ---- */
-
-typedef struct names {
-    char **v;
-    size_t n, cap;
-} names;
-
-static int names_add(names *l, const char *s)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
-    if (!(l->v[l->n] = strdup(s)))
-        return -ENOMEM;
-    l->n++;
-    return 0;
-}
-
-static void names_free(names *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof *l);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Names of regular files starting with prefix: shm labels in /dev/shm (a
- * label made of [A-Za-z0-9._-] is its object's name there), or paths in
- * the prefix's directory. Creators' temporaries are left out. Sorted. */
-static int scan(uint32_t backing, const char *prefix, names *out)
-{
-    char dir[4096];
-    const char *base = prefix;
-    if (backing == MYL_BACKING_SHM) {
-        snprintf(dir, sizeof dir, "/dev/shm");
-    } else {
-        const char *slash = strrchr(prefix, '/');
-        if (slash) {
-            size_t len = (size_t)(slash - prefix);
-            if (len >= sizeof dir)
-                return -ENAMETOOLONG;
-            memcpy(dir, prefix, len);
-            dir[len] = '\0';
-            if (len == 0)
-                snprintf(dir, sizeof dir, "/");
-            base = slash + 1;
-        } else {
-            snprintf(dir, sizeof dir, ".");
-        }
-    }
-    DIR *d = opendir(dir);
-    if (!d)
-        return -errno;
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
-        if (e->d_name[0] == '.' || strncmp(e->d_name, base, strlen(base)) != 0)
-            continue;
-        char path[8192];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        /* shm: the label; a file: the path as the prefix spelt it */
-        rc = names_add(out, backing == MYL_BACKING_SHM || !strchr(prefix, '/') ? e->d_name : path);
-    }
-    closedir(d);
-    if (rc == 0 && out->n)
-        qsort(out->v, out->n, sizeof *out->v, cmp_str);
-    return rc;
-}
-
-/* ---- snapshots of the rings named on the command line ---- */
-
-typedef struct snaps {
-    mst_ring *v;
-    size_t n, cap;
-} snaps;
-
-static void snaps_free(snaps *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        mst_free(&s->v[i]);
-    free(s->v);
-    memset(s, 0, sizeof *s);
-}
-
-/* Attach read-only, check, take a snapshot, close. */
-static int snap_one(uint32_t backing, const char *name, snaps *out)
-{
-    myl_ring_opts o = {.size = sizeof o,
-                       .backing = backing,
-                       .name = name,
-                       .flags = MYL_SEG_READONLY | MYL_SEG_ANY_OWNER};
-    myl_ring *r;
-    int rc = myl_ring_attach(&o, &r);
-    if (rc < 0)
-        return rc;
-    if ((rc = myl_ring_check(r)) < 0) { /* truncated: reading it would SIGBUS */
-        myl_ring_close(r);
-        return rc;
-    }
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 8;
-        mst_ring *v = realloc(out->v, cap * sizeof *v);
-        if (!v) {
-            myl_ring_close(r);
-            return -ENOMEM;
-        }
-        out->v = v;
-        out->cap = cap;
-    }
-    rc = mst_take(r, name, &out->v[out->n]);
-    myl_ring_close(r);
-    if (rc == 0)
-        out->n++;
-    return rc;
-}
-
-/* A ring, or the rings of the group whose base name it is. */
-static int snap_name(uint32_t backing, const char *name, snaps *out)
-{
-    int rc = snap_one(backing, name, out);
-    if (rc != -ENOENT)
-        return rc;
-    char prefix[4096];
-    if ((size_t)snprintf(prefix, sizeof prefix, "%s.", name) >= sizeof prefix)
-        return rc;
-    names members = {0};
-    size_t before = out->n;
-    if (scan(backing, prefix, &members) == 0)
-        for (size_t i = 0; i < members.n; i++)
-            snap_one(backing, members.v[i], out); /* not rings: not members */
-    names_free(&members);
-    return out->n > before ? 0 : rc;
-}
-
 static void report(const char *what, int rc)
 {
     fprintf(stderr, "myelon-stat: %s: %s (%s)\n", what, myl_strerror(rc), myl_errname(rc));
@@ -220,16 +71,16 @@ static int is_class_suffix(const char *s)
 
 static int list(uint32_t backing, const char *prefix)
 {
-    names all = {0};
-    int rc = scan(backing, prefix, &all);
+    mst_names all = {0};
+    int rc = mst_scan(backing, prefix, &all);
     if (rc < 0) {
-        names_free(&all);
+        mst_names_free(&all);
         report(prefix[0] ? prefix : "--list", rc);
         return 1;
     }
-    snaps rings = {0};
+    mst_snaps rings = {0};
     for (size_t i = 0; i < all.n; i++)
-        snap_one(backing, all.v[i], &rings); /* what is not a readable ring is skipped */
+        mst_snap_one(backing, all.v[i], &rings); /* what is not a readable ring is skipped */
     printf("%-40s %10s %10s %9s %9s %12s\n", "NAME", "SLOTS", "SLOT_BYTES", "PRODUCERS",
            "CONSUMERS", "PUBLISHED");
     for (size_t i = 0; i < rings.n; i++) {
@@ -272,8 +123,8 @@ static int list(uint32_t backing, const char *prefix)
         i = j;
     }
     printf("%zu ring(s) (producers and consumers: alive/registered)\n", rings.n);
-    snaps_free(&rings);
-    names_free(&all);
+    mst_snaps_free(&rings);
+    mst_names_free(&all);
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -384,11 +235,11 @@ int main(int argc, char **argv)
         return bad_usage("no ring named (NAME...)%s", "");
 
     int status = 0, tty = isatty(STDOUT_FILENO);
-    snaps prev = {0};
+    mst_snaps prev = {0};
     for (long long iter = 0;; iter++) {
-        snaps cur = {0};
+        mst_snaps cur = {0};
         for (int i = 0; i < npos; i++) {
-            int rc = snap_name(backing, pos[i], &cur);
+            int rc = mst_snap_name(backing, pos[i], &cur);
             if (rc < 0) {
                 report(pos[i], rc);
                 status = 1;
@@ -416,7 +267,7 @@ int main(int argc, char **argv)
             if (watch > 0 && !tty)
                 putchar('\n');
         }
-        snaps_free(&prev);
+        mst_snaps_free(&prev);
         prev = cur;
         if (fflush(stdout) != 0) {
             status = 1; /* stdout is gone (a closed pipe): stop */
@@ -427,6 +278,6 @@ int main(int argc, char **argv)
         struct timespec d = {(time_t)watch, (long)((watch - (double)(time_t)watch) * 1e9)};
         nanosleep(&d, NULL);
     }
-    snaps_free(&prev);
+    mst_snaps_free(&prev);
     return status;
 }

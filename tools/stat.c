@@ -2,12 +2,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include "stat.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -590,4 +592,141 @@ void mst_print_prom(FILE *f, const mst_ring *rings, size_t n)
                         (unsigned long long)cons_value(&rings[k].cons[i], m));
             }
     }
+}
+/* ---- names: a directory scan (myelon-stat --list, group base names, prefixes) ---- */
+
+int mst_names_add(mst_names *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = strdup(s)))
+        return -ENOMEM;
+    l->n++;
+    return 0;
+}
+
+void mst_names_free(mst_names *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of regular files starting with prefix: shm labels in /dev/shm (a
+ * label made of [A-Za-z0-9._-] is its object's name there), or paths in
+ * the prefix's directory. Creators' temporaries are left out. Sorted. */
+int mst_scan(uint32_t backing, const char *prefix, mst_names *out)
+{
+    char dir[4096];
+    const char *base = prefix;
+    if (backing == MYL_BACKING_SHM) {
+        snprintf(dir, sizeof dir, "/dev/shm");
+    } else {
+        const char *slash = strrchr(prefix, '/');
+        if (slash) {
+            size_t len = (size_t)(slash - prefix);
+            if (len >= sizeof dir)
+                return -ENAMETOOLONG;
+            memcpy(dir, prefix, len);
+            dir[len] = '\0';
+            if (len == 0)
+                snprintf(dir, sizeof dir, "/");
+            base = slash + 1;
+        } else {
+            snprintf(dir, sizeof dir, ".");
+        }
+    }
+    DIR *d = opendir(dir);
+    if (!d)
+        return -errno;
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || strncmp(e->d_name, base, strlen(base)) != 0)
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        /* shm: the label; a file: the path as the prefix spelt it */
+        rc = mst_names_add(out,
+                           backing == MYL_BACKING_SHM || !strchr(prefix, '/') ? e->d_name : path);
+    }
+    closedir(d);
+    if (rc == 0 && out->n)
+        qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    return rc;
+}
+
+/* ---- snapshots of rings named or found by prefix ---- */
+
+void mst_snaps_free(mst_snaps *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        mst_free(&s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+/* Attach read-only, check, take a snapshot, close. */
+int mst_snap_one(uint32_t backing, const char *name, mst_snaps *out)
+{
+    myl_ring_opts o = {.size = sizeof o,
+                       .backing = backing,
+                       .name = name,
+                       .flags = MYL_SEG_READONLY | MYL_SEG_ANY_OWNER};
+    myl_ring *r;
+    int rc = myl_ring_attach(&o, &r);
+    if (rc < 0)
+        return rc;
+    if ((rc = myl_ring_check(r)) < 0) { /* truncated: reading it would SIGBUS */
+        myl_ring_close(r);
+        return rc;
+    }
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 8;
+        mst_ring *v = realloc(out->v, cap * sizeof *v);
+        if (!v) {
+            myl_ring_close(r);
+            return -ENOMEM;
+        }
+        out->v = v;
+        out->cap = cap;
+    }
+    rc = mst_take(r, name, &out->v[out->n]);
+    myl_ring_close(r);
+    if (rc == 0)
+        out->n++;
+    return rc;
+}
+
+/* A ring, or the rings of the group whose base name it is. */
+int mst_snap_name(uint32_t backing, const char *name, mst_snaps *out)
+{
+    int rc = mst_snap_one(backing, name, out);
+    if (rc != -ENOENT)
+        return rc;
+    char prefix[4096];
+    if ((size_t)snprintf(prefix, sizeof prefix, "%s.", name) >= sizeof prefix)
+        return rc;
+    mst_names members = {0};
+    size_t before = out->n;
+    if (mst_scan(backing, prefix, &members) == 0)
+        for (size_t i = 0; i < members.n; i++)
+            mst_snap_one(backing, members.v[i], out); /* not rings: not members */
+    mst_names_free(&members);
+    return out->n > before ? 0 : rc;
 }

@@ -1,6 +1,7 @@
-/* The stats module of myelon-stat: a snapshot of one ring (header
- * counters, producer and consumer tables) read from a read-only mapping,
- * and its three renderings (table, JSON, Prometheus text). Everything is
+/* The stats module of myelon-stat and libmyelon_health (module mst_*): a
+ * snapshot of one ring (header counters, producer and consumer tables)
+ * read from a read-only mapping, its three renderings (table, JSON,
+ * Prometheus text), and the lookup of rings by name, group or prefix. Everything is
  * read from shared memory that another process may write: snapshots copy
  * and bound what they read, and ids are reduced to printable ASCII. */
 #ifndef MYELON_TOOLS_STAT_H
@@ -60,5 +61,35 @@ void mst_print_prom(FILE *f, const mst_ring *rings, size_t n);
 
 /* The earlier snapshot of the same ring (same name and creator), or NULL. */
 const mst_ring *mst_find(const mst_ring *rings, size_t n, const mst_ring *like);
+
+/* ---- finding and snapshotting rings by name ---- */
+
+/* A list of names (strings owned by the list). */
+typedef struct mst_names {
+    char **v;
+    size_t n, cap;
+} mst_names;
+
+int mst_names_add(mst_names *l, const char *s);
+void mst_names_free(mst_names *l);
+
+/* Names of regular files starting with prefix: shm labels in /dev/shm, or
+ * paths (as the prefix spells them) for file-backed rings; creators'
+ * temporaries left out; sorted. 0 or a negative errno. */
+int mst_scan(uint32_t backing, const char *prefix, mst_names *out);
+
+/* A growing array of snapshots. */
+typedef struct mst_snaps {
+    mst_ring *v;
+    size_t n, cap;
+} mst_snaps;
+
+void mst_snaps_free(mst_snaps *s);
+/* Attach the ring read-only, check it, append its snapshot, close it.
+ * 0 or a negative errno / MYL_E* code (nothing appended). */
+int mst_snap_one(uint32_t backing, const char *name, mst_snaps *out);
+/* A ring, or, when no ring has that name, the rings of the group whose
+ * base name it is (name.*). 0 when something was appended. */
+int mst_snap_name(uint32_t backing, const char *name, mst_snaps *out);
 
 #endif
