@@ -367,6 +367,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return reply(c, code, type, buf, len);
 }
 
+/* Paths are compared as sent, not percent-decoded: "/%00" would decode to
+ * "/" and a NUL, and pass for "/". No path served needs an escape. */
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
 /* ---- the listener ---- */
 
 static int64_t now_ms(void)
@@ -595,7 +604,8 @@ int myl_health_start(const myl_health_config *cfg, myl_health **out)
     h->mhd = MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
                               0, NULL, NULL, on_request, h, MHD_OPTION_CONNECTION_LIMIT,
                               (unsigned)h->max_clients, MHD_OPTION_CONNECTION_TIMEOUT,
-                              (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_END);
+                              (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape,
+                              NULL, MHD_OPTION_END);
     if (!h->mhd) {
         rc = errno ? -errno : -ENOMEM;
         goto fail;

@@ -1,0 +1,811 @@
+/* libmyelon_health and myelon-health over real sockets: the probe line
+ * (silent client, end of input, garbage), GET / and /health, GET /metrics
+ * parsed and linted by promtool (when installed), 404 and 405, concurrent
+ * clients, stop with clients connected, hostile input, the application's
+ * callbacks, rings found by prefix, and the tool. No outcome depends on
+ * timing: waits only bound how long a broken server could hang a case. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "myelon/health.h"
+#include "myelon/myelon.h"
+
+/* ---- fixtures: a ring with a live producer and consumer ---- */
+
+typedef struct fixture {
+    const char *name;
+    myl_ring *r;
+    myl_producer *p;
+    myl_consumer *c;
+} fixture;
+
+/* A ring: 10 events published, 4 consumed by "reader-1" (lag 6). */
+static void ring_up(fixture *f, const char *name)
+{
+    f->name = name;
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+    myl_ring_opts o = {.size = sizeof o, .name = name, .slot_size = 16, .capacity = 64};
+    assert_int_equal(myl_ring_create(&o, &f->r), 0);
+    assert_int_equal(myl_producer_open(f->r, NULL, &f->p), 0);
+    assert_int_equal(myl_consumer_open(f->r, "reader-1", NULL, &f->c), 0);
+    uint64_t ev[2] = {1, 2}, s;
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(myl_producer_try_send(f->p, ev), 0);
+    assert_int_equal(myl_consumer_try_poll(f->c, 4, &s), 4);
+    myl_consumer_release(f->c, 4);
+}
+
+static void ring_down(fixture *f)
+{
+    myl_consumer_close(f->c);
+    myl_producer_close(f->p);
+    myl_ring_close(f->r);
+    myl_ring_unlink(MYL_BACKING_SHM, f->name);
+}
+
+static myl_health *serve(const char *const *rings, size_t n, uint32_t probe_ms)
+{
+    myl_health_config c = {.size = sizeof c, .rings = rings, .nrings = n, .probe_ms = probe_ms};
+    myl_health *h;
+    assert_int_equal(myl_health_start(&c, &h), 0);
+    assert_true(myl_health_port(h) > 0);
+    return h;
+}
+
+/* ---- clients ---- */
+
+static int dial(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    /* A bound on a broken server, not a condition of the test. */
+    struct timeval tv = {.tv_sec = 60};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+/* Everything until end of input; NULL when the read failed (a reset, or
+ * the bound on a hang). */
+static char *read_all(int fd, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap);
+    if (!b)
+        return NULL;
+    for (;;) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(b, cap *= 2);
+            if (!nb) {
+                free(b);
+                return NULL;
+            }
+            b = nb;
+        }
+        ssize_t k = recv(fd, b + n, cap - n - 1, 0);
+        if (k == 0)
+            break;
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            free(b);
+            return NULL;
+        }
+        n += (size_t)k;
+    }
+    b[n] = '\0';
+    if (len)
+        *len = n;
+    return b;
+}
+
+/* Connect, send data (NULL: nothing), shut the sending side if asked,
+ * read the answer to the end. */
+static char *exchange(uint16_t port, const char *data, size_t n, int shut)
+{
+    int fd = dial(port);
+    if (fd < 0)
+        return NULL;
+    if (data && n && send(fd, data, n, MSG_NOSIGNAL) != (ssize_t)n) {
+        close(fd);
+        return NULL;
+    }
+    if (shut)
+        shutdown(fd, SHUT_WR);
+    char *out = read_all(fd, NULL);
+    close(fd);
+    return out;
+}
+
+typedef struct response {
+    int code;
+    char *all;        /* status line, headers, body */
+    const char *body; /* inside all */
+} response;
+
+/* An HTTP/1.0 request: the server closes after the response. */
+static int http(uint16_t port, const char *method, const char *path, response *r)
+{
+    char req[512];
+    int n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nHost: test\r\n\r\n", method, path);
+    memset(r, 0, sizeof *r);
+    r->all = exchange(port, req, (size_t)n, 0);
+    if (!r->all || sscanf(r->all, "HTTP/1.%*d %d", &r->code) != 1)
+        return -1;
+    const char *b = strstr(r->all, "\r\n\r\n");
+    r->body = b ? b + 4 : "";
+    return 0;
+}
+
+static void http_ok(uint16_t port, const char *path, response *r)
+{
+    assert_int_equal(http(port, "GET", path, r), 0);
+    if (r->code != 200)
+        fprintf(stderr, "GET %s:\n%s\n", path, r->all);
+    assert_int_equal(r->code, 200);
+}
+
+/* ---- the probe line ---- */
+
+static void test_probe_silent(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("probe"));
+    myl_health *h = serve(&f.name, 1, 100);
+    char *line = exchange(myl_health_port(h), NULL, 0, 0);
+    assert_non_null(line);
+    assert_string_equal(line, "myelon ok 1 ring\n");
+    free(line);
+    char buf[256];
+    assert_int_equal(myl_health_status_line(h, buf, sizeof buf), 0);
+    assert_string_equal(buf, "myelon ok 1 ring\n");
+    myl_health_stop(h);
+    ring_down(&f);
+}
+
+/* End of input at once, a line of text, binary junk: each gets the line
+ * (a long probe_ms: none of them waits for it). */
+static void test_probe_eof_and_text(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("probe2"));
+    myl_health *h = serve(&f.name, 1, 60000);
+    uint16_t port = myl_health_port(h);
+    char junk[5000];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (char)(i * 7 + 1);
+    struct {
+        const char *data;
+        size_t n;
+        int shut;
+    } cases[] = {
+        {NULL, 0, 1},         {"hello\n", 6, 0},
+        {"status\r\n", 8, 1}, {"get / http/1.0\r\n\r\n", 18, 0}, /* methods are upper case */
+        {"GETX", 4, 0},       {junk, sizeof junk, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *line = exchange(port, cases[i].data, cases[i].n, cases[i].shut);
+        assert_non_null(line);
+        assert_string_equal(line, "myelon ok 1 ring\n");
+        free(line);
+    }
+    myl_health_stop(h);
+    ring_down(&f);
+}
+
+/* A ring that is not there and a consumer whose process died: degraded,
+ * with both reasons, on the probe and /health (503). */
+static void test_degraded(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("deg"));
+    pid_t pid = fork();
+    if (pid == 0) {
+        myl_ring *r;
+        myl_consumer *c;
+        myl_ring_opts o = {.size = sizeof o, .name = f.name};
+        if (myl_ring_attach(&o, &r) != 0 || myl_consumer_open(r, "ghost", NULL, &c) != 0)
+            _exit(1);
+        _exit(0); /* registered, never closed */
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    const char *missing = myl_test_name("nosuch");
+    const char *names[] = {missing, f.name};
+    myl_health *h = serve(names, 2, 100);
+    char want[512];
+    snprintf(want, sizeof want, "myelon degraded 1 ring: %s: ENOENT; %s: 1 dead consumer\n",
+             missing, f.name);
+    char *line = exchange(myl_health_port(h), NULL, 0, 1);
+    assert_non_null(line);
+    assert_string_equal(line, want);
+    free(line);
+
+    response r;
+    assert_int_equal(http(myl_health_port(h), "GET", "/health", &r), 0);
+    assert_int_equal(r.code, 503);
+    assert_string_equal(r.body, want);
+    free(r.all);
+    http_ok(myl_health_port(h), "/metrics", &r);
+    assert_non_null(strstr(r.body, "\nmyelon_health_ok 0\n"));
+    assert_non_null(strstr(r.body, "\nmyelon_health_ring_errors 1\n"));
+    free(r.all);
+    myl_health_stop(h);
+    ring_down(&f);
+}
+
+/* ---- HTTP ---- */
+
+static void test_get_root(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("root<&>"));
+    myl_health *h = serve(&f.name, 1, 60000);
+    response r;
+    http_ok(myl_health_port(h), "/", &r);
+    assert_non_null(strstr(r.all, "Content-Type: text/html"));
+    assert_non_null(strstr(r.body, "<h1>myelon: ok</h1>"));
+    assert_non_null(strstr(r.body, "myelon ok 1 ring"));
+    /* The table of myelon-stat, escaped: the name's "<&>" is text. */
+    assert_non_null(strstr(r.body, "root&lt;&amp;&gt;"));
+    assert_null(strstr(r.body, "root<&>"));
+    assert_non_null(strstr(r.body, "published    10\n"));
+    assert_non_null(strstr(r.body, "reader-1"));
+    assert_non_null(strstr(r.body, "lag"));
+    assert_non_null(strstr(r.body, "1 registered, 1 alive"));
+    free(r.all);
+
+    http_ok(myl_health_port(h), "/health", &r);
+    assert_string_equal(r.body, "myelon ok 1 ring\n");
+    free(r.all);
+
+    /* HEAD: the headers, no body. */
+    assert_int_equal(http(myl_health_port(h), "HEAD", "/", &r), 0);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(r.body, "");
+    free(r.all);
+    myl_health_stop(h);
+    ring_down(&f);
+}
+
+/* The exposition, parsed: every sample's family has HELP and TYPE before
+ * it, each family once, every value a number; then promtool. */
+static void check_exposition(const char *text)
+{
+    char fam[256][128];
+    size_t nfam = 0;
+    char typed[128] = "";
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        assert_non_null(nl); /* every line ends with a newline */
+        char line[2048];
+        size_t n = (size_t)(nl - p);
+        assert_true(n < sizeof line);
+        memcpy(line, p, n);
+        line[n] = '\0';
+        p = nl + 1;
+        char name[128], rest[2048];
+        if (!strncmp(line, "# HELP ", 7)) {
+            assert_int_equal(sscanf(line + 7, "%127s %2047[^\n]", name, rest), 2);
+            for (size_t i = 0; i < nfam; i++)
+                assert_string_not_equal(fam[i], name); /* once */
+            assert_true(nfam < 256);
+            snprintf(fam[nfam++], sizeof fam[0], "%s", name);
+        } else if (!strncmp(line, "# TYPE ", 7)) {
+            assert_int_equal(sscanf(line + 7, "%127s %2047s", name, rest), 2);
+            assert_true(nfam > 0);
+            assert_string_equal(name, fam[nfam - 1]); /* right after its HELP */
+            assert_true(!strcmp(rest, "counter") || !strcmp(rest, "gauge") ||
+                        !strcmp(rest, "histogram"));
+            snprintf(typed, sizeof typed, "%s", name);
+        } else {
+            assert_true(line[0] != '#' && line[0] != '\0');
+            size_t k = strcspn(line, "{ ");
+            assert_true(k > 0 && k < sizeof name);
+            memcpy(name, line, k);
+            name[k] = '\0';
+            size_t tl = strlen(typed);
+            /* A sample of the current family (a histogram's _bucket, _sum
+             * and _count too). */
+            assert_true(tl > 0 && !strncmp(name, typed, tl) &&
+                        (name[tl] == '\0' || !strcmp(name + tl, "_bucket") ||
+                         !strcmp(name + tl, "_sum") || !strcmp(name + tl, "_count")));
+            const char *v = strrchr(line, ' ');
+            assert_non_null(v);
+            char *end;
+            strtod(v + 1, &end);
+            assert_true(end != v + 1 && *end == '\0');
+        }
+    }
+    if (system("command -v promtool >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "promtool not installed: exposition not linted\n");
+        return;
+    }
+    char path[] = "/tmp/myl-health-metrics-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t len = strlen(text);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "promtool check metrics < %s 2>&1", path);
+    FILE *pf = popen(cmd, "r");
+    assert_non_null(pf);
+    char lint[4096];
+    size_t ln = fread(lint, 1, sizeof lint - 1, pf);
+    lint[ln] = '\0';
+    int st = pclose(pf);
+    unlink(path);
+    if (st != 0 || ln)
+        fprintf(stderr, "promtool check metrics:\n%s", lint);
+    assert_int_equal(st, 0);
+    assert_int_equal(ln, 0);
+}
+
+static void test_get_metrics(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("metrics"));
+    myl_health *h = serve(&f.name, 1, 60000);
+    response r;
+    http_ok(myl_health_port(h), "/metrics", &r);
+    assert_non_null(strstr(r.all, "Content-Type: text/plain; version=0.0.4"));
+    check_exposition(r.body);
+    char want[256];
+    snprintf(want, sizeof want, "\nmyelon_ring_published_events_total{ring=\"%s\"} 10\n", f.name);
+    assert_non_null(strstr(r.body, want));
+    snprintf(want, sizeof want,
+             "\nmyelon_consumer_consumed_events_total{ring=\"%s\",consumer=\"reader-1\","
+             "entry=\"0\"} 4\n",
+             f.name);
+    assert_non_null(strstr(r.body, want));
+    snprintf(want, sizeof want,
+             "\nmyelon_consumer_lag_events{ring=\"%s\",consumer=\"reader-1\",entry=\"0\"} 6\n",
+             f.name);
+    assert_non_null(strstr(r.body, want));
+    assert_non_null(strstr(r.body, "\nmyelon_health_ok 1\n"));
+    assert_non_null(strstr(r.body, "\nmyelon_health_rings 1\n"));
+    free(r.all);
+
+    /* Counters move: the next scrape reads the segment again. */
+    uint64_t ev[2] = {3, 4};
+    assert_int_equal(myl_producer_try_send(f.p, ev), 0);
+    http_ok(myl_health_port(h), "/metrics", &r);
+    snprintf(want, sizeof want, "\nmyelon_ring_published_events_total{ring=\"%s\"} 11\n", f.name);
+    assert_non_null(strstr(r.body, want));
+    free(r.all);
+    myl_health_stop(h);
+    ring_down(&f);
+}
+
+static void test_not_found_and_method(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("404"));
+    myl_health *h = serve(&f.name, 1, 60000);
+    uint16_t port = myl_health_port(h);
+    response r;
+    const char *paths[] = {"/nope", "/metrics/", "/index.html", "//", "/%00"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        assert_int_equal(http(port, "GET", paths[i], &r), 0);
+        assert_int_equal(r.code, 404);
+        free(r.all);
+    }
+    const char *methods[] = {"POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
+        assert_int_equal(http(port, methods[i], "/", &r), 0);
+        assert_int_equal(r.code, 405);
+        assert_non_null(strstr(r.all, "Allow: GET, HEAD"));
+        free(r.all);
+    }
+    /* A query string is not part of the path. */
+    http_ok(port, "/metrics?x=1", &r);
+    free(r.all);
+    myl_health_stop(h);
+    ring_down(&f);
+}
+
+/* ---- concurrency ---- */
+
+typedef struct client_arg {
+    uint16_t port;
+    int id, rounds, failures;
+    const char *name;
+} client_arg;
+
+static void *client(void *p)
+{
+    client_arg *a = p;
+    char want[256];
+    snprintf(want, sizeof want, "myelon_ring_published_events_total{ring=\"%s\"} 10\n", a->name);
+    for (int i = 0; i < a->rounds; i++) {
+        int kind = (a->id + i) % 4;
+        if (kind == 0 || kind == 3) {
+            char *line =
+                kind == 0 ? exchange(a->port, NULL, 0, 1) : exchange(a->port, "ping\n", 5, 0);
+            a->failures += !line || strcmp(line, "myelon ok 1 ring\n") != 0;
+            free(line);
+        } else {
+            response r;
+            int rc = http(a->port, "GET", kind == 1 ? "/metrics" : "/", &r);
+            a->failures += rc != 0 || r.code != 200 ||
+                           (kind == 1 ? !strstr(r.body, want) : !strstr(r.body, "reader-1"));
+            free(r.all);
+        }
+    }
+    return NULL;
+}
+
+static void test_concurrent_clients(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("conc"));
+    myl_health *h = serve(&f.name, 1, 60000);
+    enum { N = 8 };
+    pthread_t t[N];
+    client_arg a[N];
+    for (int i = 0; i < N; i++) {
+        a[i] = (client_arg){.port = myl_health_port(h), .id = i, .rounds = 25, .name = f.name};
+        assert_int_equal(pthread_create(&t[i], NULL, client, &a[i]), 0);
+    }
+    int failures = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        failures += a[i].failures;
+    }
+    assert_int_equal(failures, 0);
+    myl_health_stop(h);
+    ring_down(&f);
+}
+
+/* Stop with a silent client waiting to be classified, a half-sent HTTP
+ * request inside libmicrohttpd and an idle keep-alive connection: stop
+ * returns, every client sees its connection closed, the port is free. */
+static void test_stop_with_clients(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("stop"));
+    myl_health *h = serve(&f.name, 1, 60000);
+    uint16_t port = myl_health_port(h);
+    int silent = dial(port), partial = dial(port), idle = dial(port);
+    assert_true(silent >= 0 && partial >= 0 && idle >= 0);
+    const char *half = "GET / HTTP/1.1\r\nHost: x\r\n";
+    assert_int_equal(send(partial, half, strlen(half), MSG_NOSIGNAL), (ssize_t)strlen(half));
+    const char *keep = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(send(idle, keep, strlen(keep), MSG_NOSIGNAL), (ssize_t)strlen(keep));
+    /* The idle connection's response: it is being served, and stays open. */
+    char buf[4096] = "";
+    size_t got = 0;
+    while (!strstr(buf, "myelon ok 1 ring\n")) {
+        ssize_t k = recv(idle, buf + got, sizeof buf - 1 - got, 0);
+        assert_true(k > 0);
+        got += (size_t)k;
+        buf[got] = '\0';
+    }
+    assert_non_null(strstr(buf, "HTTP/1.1 200"));
+    myl_health_stop(h);
+    int fds[] = {silent, partial, idle};
+    for (int i = 0; i < 3; i++) {
+        ssize_t k;
+        do
+            k = recv(fds[i], buf, sizeof buf, 0);
+        while (k > 0);
+        /* Closed (end of input or a reset), not the 60 s bound. */
+        assert_true(k == 0 || errno == ECONNRESET);
+        close(fds[i]);
+    }
+    assert_int_equal(dial(port), -ECONNREFUSED);
+    ring_down(&f);
+}
+
+/* ---- hostile input ---- */
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Junk of every shape, each connection closed by the client in its own
+ * way; the server survives, answers each, and still serves correctly. */
+static void test_hostile_input(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("hostile"));
+    myl_health *h = serve(&f.name, 1, 50);
+    uint16_t port = myl_health_port(h);
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    static char buf[70000];
+    static const char *const heads[] = {
+        "GET ",
+        "GET /",
+        "GET / HTTP/1.1\r\n",
+        "POST / HTTP/1.1\r\n",
+        "GET /metrics HTTP/9.9\r\n",
+        "HEAD",
+        "G",
+        "PUT ",
+        "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+        "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"};
+    const int rounds = getenv("MYL_HEALTH_ROUNDS") ? atoi(getenv("MYL_HEALTH_ROUNDS")) : 300;
+    for (int i = 0; i < rounds; i++) {
+        size_t n = 0;
+        uint64_t shape = rnd(&seed) % 4;
+        if (shape >= 1) {
+            const char *hd = heads[rnd(&seed) % (sizeof heads / sizeof *heads)];
+            n = strlen(hd);
+            memcpy(buf, hd, n);
+        }
+        size_t junk = shape == 3 ? 66000 : rnd(&seed) % 600;
+        for (size_t k = 0; k < junk; k++)
+            buf[n++] = shape == 3 ? 'a' : (char)rnd(&seed);
+        int fd = dial(port);
+        assert_true(fd >= 0);
+        ssize_t sent = send(fd, buf, n, MSG_NOSIGNAL); /* may be cut short by a close */
+        (void)sent;
+        uint64_t end = rnd(&seed) % 3;
+        if (end == 0) {
+            /* Reset at once: SO_LINGER 0. */
+            struct linger l = {.l_onoff = 1, .l_linger = 0};
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        } else {
+            shutdown(fd, SHUT_WR);
+            if (end == 2) {
+                char *out = read_all(fd, NULL); /* whatever it is, until closed */
+                free(out);
+            }
+        }
+        close(fd);
+    }
+    char *line = exchange(port, NULL, 0, 1);
+    assert_non_null(line);
+    assert_string_equal(line, "myelon ok 1 ring\n");
+    free(line);
+    response r;
+    http_ok(port, "/metrics", &r);
+    check_exposition(r.body);
+    free(r.all);
+    myl_health_stop(h);
+    ring_down(&f);
+}
+
+/* ---- the application's callbacks ---- */
+
+typedef struct app {
+    int degraded;
+    const char *msg;
+} app;
+
+static int app_status(void *user, char *msg, size_t size)
+{
+    app *a = user;
+    snprintf(msg, size, "%s", a->msg);
+    return a->degraded;
+}
+
+static void app_metrics(void *user, FILE *out)
+{
+    (void)user;
+    fputs("# HELP app_latency_seconds Time from order to fill.\n"
+          "# TYPE app_latency_seconds histogram\n"
+          "app_latency_seconds_bucket{le=\"0.001\"} 3\n"
+          "app_latency_seconds_bucket{le=\"0.01\"} 5\n"
+          "app_latency_seconds_bucket{le=\"+Inf\"} 6\n"
+          "app_latency_seconds_sum 0.042\n"
+          "app_latency_seconds_count 6\n",
+          out);
+}
+
+static void test_callbacks(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("app"));
+    app a = {.degraded = 1, .msg = "queue\x01 full\nsecond line"};
+    myl_health_config c = {.size = sizeof c,
+                           .rings = &f.name,
+                           .nrings = 1,
+                           .probe_ms = 50,
+                           .status = app_status,
+                           .metrics = app_metrics,
+                           .user = &a};
+    myl_health *h;
+    assert_int_equal(myl_health_start(&c, &h), 0);
+    uint16_t port = myl_health_port(h);
+    char *line = exchange(port, NULL, 0, 1);
+    assert_string_equal(line, "myelon degraded 1 ring: queue? full\n");
+    free(line);
+    a.degraded = 0;
+    a.msg = "leader";
+    line = exchange(port, NULL, 0, 1);
+    assert_string_equal(line, "myelon ok 1 ring: leader\n");
+    free(line);
+    response r;
+    http_ok(port, "/metrics", &r);
+    check_exposition(r.body);
+    assert_non_null(strstr(r.body, "\napp_latency_seconds_count 6\n"));
+    free(r.all);
+    myl_health_stop(h);
+    ring_down(&f);
+}
+
+/* ---- rings by prefix; configuration errors ---- */
+
+static void test_prefix(void **state)
+{
+    (void)state;
+    char prefix[96], a_name[128], b_name[128];
+    snprintf(prefix, sizeof prefix, "%s.", myl_test_name("pfx"));
+    snprintf(a_name, sizeof a_name, "%sa", prefix);
+    snprintf(b_name, sizeof b_name, "%sb", prefix);
+    fixture a, b;
+    ring_up(&a, a_name);
+    ring_up(&b, b_name);
+    /* a is named and matches the prefix: reported once. */
+    const char *names[] = {a_name, a_name};
+    myl_health_config c = {
+        .size = sizeof c, .rings = names, .nrings = 2, .prefix = prefix, .probe_ms = 50};
+    myl_health *h;
+    assert_int_equal(myl_health_start(&c, &h), 0);
+    char *line = exchange(myl_health_port(h), NULL, 0, 1);
+    assert_string_equal(line, "myelon ok 2 rings\n");
+    free(line);
+    response r;
+    http_ok(myl_health_port(h), "/metrics", &r);
+    check_exposition(r.body);
+    char want[256];
+    snprintf(want, sizeof want, "myelon_ring_capacity_slots{ring=\"%s\"}", a_name);
+    const char *first = strstr(r.body, want);
+    assert_non_null(first);
+    assert_null(strstr(first + 1, want));
+    snprintf(want, sizeof want, "myelon_ring_capacity_slots{ring=\"%s\"} 64\n", b_name);
+    assert_non_null(strstr(r.body, want));
+    free(r.all);
+    myl_health_stop(h);
+    ring_down(&a);
+    ring_down(&b);
+
+    /* A prefix that matches nothing: degraded, "no rings". */
+    c = (myl_health_config){.size = sizeof c, .prefix = prefix, .probe_ms = 50};
+    assert_int_equal(myl_health_start(&c, &h), 0);
+    line = exchange(myl_health_port(h), NULL, 0, 1);
+    assert_string_equal(line, "myelon degraded 0 rings: no rings\n");
+    free(line);
+    myl_health_stop(h);
+}
+
+static void test_config_errors(void **state)
+{
+    (void)state;
+    myl_health *h = (myl_health *)1;
+    const char *names[] = {"x", ""};
+    myl_health_config c = {.size = 4};
+    assert_int_equal(myl_health_start(&c, &h), MYL_EINVAL);
+    assert_null(h);
+    assert_int_equal(myl_health_start(NULL, &h), MYL_EINVAL);
+    c = (myl_health_config){.backing = 7};
+    assert_int_equal(myl_health_start(&c, &h), MYL_EINVAL);
+    c = (myl_health_config){.rings = names, .nrings = 2};
+    assert_int_equal(myl_health_start(&c, &h), MYL_EINVAL);
+    c = (myl_health_config){.nrings = 1};
+    assert_int_equal(myl_health_start(&c, &h), MYL_EINVAL);
+    c = (myl_health_config){.rings = names, .nrings = 1, .bind = "not an address"};
+    assert_true(myl_health_start(&c, &h) < 0);
+    /* A port in use. */
+    myl_health *first;
+    c = (myl_health_config){.rings = names, .nrings = 1};
+    assert_int_equal(myl_health_start(&c, &first), 0);
+    c.port = myl_health_port(first);
+    assert_int_equal(myl_health_start(&c, &h), -EADDRINUSE);
+    myl_health_stop(first);
+    myl_health_stop(NULL);
+    /* IPv6 loopback, where the host has it. */
+    c = (myl_health_config){.rings = names, .nrings = 1, .bind = "::1"};
+    int rc = myl_health_start(&c, &h);
+    if (rc == 0) {
+        assert_true(myl_health_port(h) > 0);
+        myl_health_stop(h);
+    } else {
+        fprintf(stderr, "no IPv6 loopback here (%d)\n", rc);
+    }
+}
+
+/* ---- the tool ---- */
+
+static void test_tool(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("tool"));
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(out[1], 1);
+        close(out[0]);
+        close(out[1]);
+        execl(MYELON_HEALTH_PATH, "myelon-health", "--port", "0", "--probe-ms", "50", f.name,
+              (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    FILE *o = fdopen(out[0], "r");
+    char line[256];
+    assert_non_null(fgets(line, sizeof line, o));
+    unsigned port = 0;
+    assert_int_equal(sscanf(line, "myelon-health: listening on 127.0.0.1 port %u", &port), 1);
+    char *probe = exchange((uint16_t)port, NULL, 0, 0);
+    assert_string_equal(probe, "myelon ok 1 ring\n");
+    free(probe);
+    response r;
+    http_ok((uint16_t)port, "/metrics", &r);
+    check_exposition(r.body);
+    free(r.all);
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    fclose(o);
+
+    /* Bad command lines: exit 2. */
+    const char *bad[] = {"--port 70000 x", "--probe-ms 0 x", "--bogus x", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>&1", MYELON_HEALTH_PATH, bad[i]);
+        int s = system(cmd);
+        assert_true(WIFEXITED(s));
+        assert_int_equal(WEXITSTATUS(s), 2);
+    }
+    ring_down(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_probe_silent),
+        cmocka_unit_test(test_probe_eof_and_text),
+        cmocka_unit_test(test_degraded),
+        cmocka_unit_test(test_get_root),
+        cmocka_unit_test(test_get_metrics),
+        cmocka_unit_test(test_not_found_and_method),
+        cmocka_unit_test(test_concurrent_clients),
+        cmocka_unit_test(test_stop_with_clients),
+        cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test(test_callbacks),
+        cmocka_unit_test(test_prefix),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_tool),
+    };
+    return myl_test_run("health", tests, sizeof tests / sizeof *tests);
+}
