@@ -1,6 +1,7 @@
 # Install rules: headers, libmyelon, myelonc, myelon-stat, the CMake package,
-# the pkg-config file and the documentation (share/doc/myelon; the man
-# pages are installed by docs/man).
+# the pkg-config files (myelon.pc; myelon-health.pc when libmyelon_health
+# is built: health/ installs the library itself) and the documentation
+# (share/doc/myelon; the man pages are installed by docs/man).
 include(CMakePackageConfigHelpers)
 set(MYELON_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/myelon)
 
@@ -51,6 +52,12 @@ foreach(d LIBDIR INCLUDEDIR BINDIR)
 endforeach()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/myelon.pc.in ${PROJECT_BINARY_DIR}/myelon.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/myelon.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+if(TARGET myelon_health)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/myelon-health.pc.in
+                 ${PROJECT_BINARY_DIR}/myelon-health.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/myelon-health.pc
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()
 
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/CONTRIBUTING.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR})

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs clang-tidy (configuration: .clang-tidy at the root) over the C
-# sources of runtime/, gen/, tools/ and bridge/, with the flags of a configured
-# build's compile_commands.json. Any finding fails. About a minute on two
-# cores. Usage: scripts/tidy.sh [BUILD_DIR]   (default: build)
+# sources of runtime/, gen/, tools/, bridge/ and health/, with the flags of
+# a configured build's compile_commands.json. Any finding fails. About a
+# minute on two cores. Usage: scripts/tidy.sh [BUILD_DIR]   (default: build)
 # Exit 77 (skipped) when clang-tidy or the compile database is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ fi
 if [ ! -f "$build/compile_commands.json" ]; then
   echo "no $build/compile_commands.json (configure the build first)"; exit 77
 fi
-files=$(ls runtime/src/*.c gen/*.c tools/*.c bridge/src/*.c)
+files=$(ls runtime/src/*.c gen/*.c tools/*.c bridge/src/*.c health/src/*.c)
 jobs=${MYELON_TIDY_JOBS:-$(nproc)}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -65,9 +65,9 @@ static int number(const char *v, long max, long *out)
 int main(int argc, char **argv)
 {
     myl_health_config c = {.size = sizeof c};
-    const char **names = calloc((size_t)argc, sizeof *names);
-    if (!names)
-        return 1;
+    /* The ring names, gathered in place at the front of argv (only
+     * entries already read are overwritten). */
+    char **names = argv + 1;
     size_t n = 0;
     long v;
     for (int i = 1; i < argc; i++) {
@@ -105,12 +105,12 @@ int main(int argc, char **argv)
         } else if (!a[0]) {
             return bad_usage("an empty ring name%s", "");
         } else {
-            names[n++] = a;
+            names[n++] = argv[i];
         }
     }
     if (!n && !c.prefix)
         return bad_usage("no ring named (NAME... or --prefix PREFIX)%s", "");
-    c.rings = names;
+    c.rings = (const char *const *)names;
     c.nrings = n;
 
     /* Signals are taken by sigwait below: blocked here, before the
@@ -126,7 +126,6 @@ int main(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, "myelon-health: cannot listen on %s port %u: %s (%s)\n",
                 c.bind ? c.bind : "127.0.0.1", c.port, myl_strerror(rc), myl_errname(rc));
-        free(names);
         return 1;
     }
     printf("myelon-health: listening on %s port %u\n", c.bind ? c.bind : "127.0.0.1",
@@ -135,6 +134,5 @@ int main(int argc, char **argv)
     int sig;
     sigwait(&set, &sig);
     myl_health_stop(h);
-    free(names);
     return 0;
 }

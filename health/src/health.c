@@ -549,11 +549,22 @@ static int listen_on(myl_health *h, const char *addr, uint16_t port)
             close(fd);
             continue;
         }
-        struct sockaddr_storage ss;
+        struct sockaddr_storage ss = {0};
         socklen_t len = sizeof ss;
-        getsockname(fd, (struct sockaddr *)&ss, &len);
-        h->port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-                                           : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+            rc = -errno;
+            close(fd);
+            continue;
+        }
+        if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 a6;
+            memcpy(&a6, &ss, sizeof a6);
+            h->port = ntohs(a6.sin6_port);
+        } else {
+            struct sockaddr_in a4;
+            memcpy(&a4, &ss, sizeof a4);
+            h->port = ntohs(a4.sin_port);
+        }
         h->lfd = fd;
         rc = 0;
         break;

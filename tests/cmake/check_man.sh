@@ -2,17 +2,21 @@
 # The man pages: each renders without a groff warning, documents every
 # option its tool's --help lists, and is installed with the docs.
 # Usage: check_man.sh <myelon build dir> <work dir> <myelonc> <myelon-stat>
+#                     [<myelon-health>]   (given when libmyelon_health is built)
 # Exit 77 (skipped) when the build has no man pages (scdoc not installed).
 set -euo pipefail
-build=$1 work=$2 myelonc=$3 stat=$4
+build=$1 work=$2 myelonc=$3 stat=$4 health=${5:-}
 man_dir="$build/docs/man"
 [ -f "$man_dir/myelonc.1" ] || { echo "no man pages built (scdoc missing)"; exit 77; }
-for tool in myelonc myelon-stat; do
+tools="myelonc myelon-stat"
+[ -n "$health" ] && tools="$tools myelon-health"
+for tool in $tools; do
   page="$man_dir/$tool.1"
   warn=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$page" 2>&1 || true)
   [ -z "$warn" ] || { echo "$tool.1: groff warns:"; echo "$warn"; exit 1; }
   bin=$myelonc
   [ "$tool" = myelon-stat ] && bin=$stat
+  [ "$tool" = myelon-health ] && bin=$health
   # Every long option of --help appears in the page, in bold (\fB--opt\fR).
   for opt in $("$bin" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
     grep -qF -- "\\fB$opt\\fR" "$page" || { echo "$tool.1 does not document $opt"; exit 1; }
@@ -21,8 +25,11 @@ for tool in myelonc myelon-stat; do
 done
 rm -rf "$work"
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
-for f in share/man/man1/myelonc.1 share/man/man1/myelon-stat.1 share/doc/myelon/README.md \
-  share/doc/myelon/docs/myl.md share/doc/myelon/docs/ARCHITECTURE.md; do
+installed="share/man/man1/myelonc.1 share/man/man1/myelon-stat.1 share/doc/myelon/README.md
+  share/doc/myelon/docs/myl.md share/doc/myelon/docs/ARCHITECTURE.md"
+[ -n "$health" ] && installed="$installed share/man/man1/myelon-health.1 bin/myelon-health
+  include/myelon/health.h share/doc/myelon/docs/HEALTH.md"
+for f in $installed; do
   test -s "$work/prefix/$f" || { echo "not installed: $f"; exit 1; }
 done
 MANPATH="$work/prefix/share/man" man -w myelon-stat >/dev/null

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Out-of-tree use of an installed myelon. Usage:
 #   run_outoftree.sh <myelon build dir> <myelon source dir> <work dir> <case>
-# case: find     - find_package(myelon) + myelon::runtime
-#       pkgconfig - cc $(pkg-config --cflags --libs myelon)
+# case: find     - find_package(myelon) + myelon::runtime (and myelon::health)
+#       pkgconfig - cc $(pkg-config --cflags --libs myelon) (and myelon-health)
 #       schema   - find_package(myelon) + add_myelon_schema(), and
 #                  regeneration when an imported schema changes
 #       subdir   - add_subdirectory(<myelon source>) + add_myelon_schema()
@@ -22,6 +22,10 @@ find)
   cmake -S "$src/tests/cmake/find_runtime" -B "$work/b" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
   cmake --build "$work/b"
   "$work/b/app"
+  # myelon::health, when this build has libmyelon_health.
+  if [ -f "$work/prefix/include/myelon/health.h" ]; then
+    "$work/b/app_health"
+  fi
   ;;
 pkgconfig)
   pc=$(dirname "$(find "$work/prefix" -name myelon.pc | head -1)")
@@ -38,6 +42,13 @@ pkgconfig)
     "$proj/main.c" "$work/gen/app.myl.c" "$work/gen/common.myl.c" -o "$work/schema_app" \
     $(pkg-config --libs --static myelon)
   "$work/schema_app"
+  # myelon-health.pc, when this build has libmyelon_health.
+  if [ -f "$pc/myelon-health.pc" ]; then
+    # shellcheck disable=SC2046
+    cc -std=c11 -Wall -Wextra -Werror -pedantic $(pkg-config --cflags myelon-health) \
+      "$src/tests/cmake/app_health.c" -o "$work/app_health" $(pkg-config --libs --static myelon-health)
+    "$work/app_health"
+  fi
   ;;
 schema|subdir)
   # The project is copied so that the test can edit its imported schema.
