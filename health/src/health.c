@@ -42,11 +42,14 @@
 #define DEFAULT_BIND "127.0.0.1"
 #define DEFAULT_PROBE_MS 500u
 #define DEFAULT_MAX_CLIENTS 64u
-#define HTTP_TIMEOUT_S 10u /* an idle HTTP connection is closed after this */
-#define LINE_MAX 1024u     /* the status line, newline included */
+#define HTTP_TIMEOUT_S 10u  /* an idle HTTP connection is closed after this */
+#define LINE_MAX 1024u      /* the status line, newline included */
+#define REPEEK_MS 10        /* a connection that sent a method's prefix is looked at again */
+#define ACCEPT_PAUSE_MS 100 /* after accept fails for want of descriptors or memory */
 
 typedef struct pending {
     int fd;
+    bool partial; /* has sent a prefix of a method ("GE"), so far */
     int64_t deadline_ms;
     struct sockaddr_storage addr;
     socklen_t alen;
@@ -440,8 +443,12 @@ static int classify(myl_health *h, pending *p, bool timed_out)
         return 1;
     }
     int http = n > 0 ? http_start(b, (size_t)n) : 0;
-    if (http < 0 && !timed_out)
+    if (http < 0 && !timed_out) {
+        /* The bytes stay unread, so the socket stays readable: it is no
+         * longer polled for input but peeked at every REPEEK_MS. */
+        p->partial = true;
         return 0;
+    }
     if (http != 0) {
         /* MHD owns the socket from here, and closes it even on failure. */
         MHD_add_connection(h->mhd, p->fd, (const struct sockaddr *)&p->addr, p->alen);
@@ -457,17 +464,26 @@ static void *listener(void *arg)
     struct pollfd *pfd = calloc(h->max_clients + 2, sizeof *pfd);
     if (!pfd)
         return NULL; /* nothing is accepted; stop still works */
+    int64_t pause_until = 0;
     for (;;) {
         int64_t now = now_ms(), timeout = -1;
         nfds_t nf = 0;
         pfd[nf++] = (struct pollfd){.fd = h->wake[0], .events = POLLIN};
-        /* Full: connections wait in the backlog until a pending one goes. */
-        bool accepting = h->npend < h->max_clients;
+        /* Full: connections wait in the backlog until a pending one goes.
+         * After accept failed for want of descriptors or memory, the
+         * listening socket stays readable: it is left alone for a while
+         * rather than polled in a busy loop. */
+        bool accepting = h->npend < h->max_clients && now >= pause_until;
         if (accepting)
             pfd[nf++] = (struct pollfd){.fd = h->lfd, .events = POLLIN};
+        else if (now < pause_until)
+            timeout = pause_until - now;
         for (uint32_t i = 0; i < h->npend; i++) {
-            pfd[nf++] = (struct pollfd){.fd = h->pend[i].fd, .events = POLLIN};
-            int64_t left = h->pend[i].deadline_ms - now;
+            pending *p = &h->pend[i];
+            pfd[nf++] = (struct pollfd){.fd = p->fd, .events = p->partial ? 0 : POLLIN};
+            int64_t left = p->deadline_ms - now;
+            if (p->partial && left > REPEEK_MS)
+                left = REPEEK_MS;
             if (left < 0)
                 left = 0;
             if (timeout < 0 || left < timeout)
@@ -485,7 +501,8 @@ static void *listener(void *arg)
         nfds_t base = accepting ? 2 : 1;
         for (uint32_t i = h->npend; i-- > 0;) {
             bool late = now >= h->pend[i].deadline_ms;
-            if ((late || (rc > 0 && pfd[base + i].revents)) && classify(h, &h->pend[i], late))
+            bool look = late || h->pend[i].partial || (rc > 0 && pfd[base + i].revents);
+            if (look && classify(h, &h->pend[i], late))
                 h->pend[i] = h->pend[--h->npend];
         }
         if (accepting && rc > 0 && pfd[1].revents) {
@@ -494,9 +511,13 @@ static void *listener(void *arg)
                 p->alen = sizeof p->addr;
                 int fd = accept4(h->lfd, (struct sockaddr *)&p->addr, &p->alen,
                                  SOCK_NONBLOCK | SOCK_CLOEXEC);
-                if (fd < 0)
+                if (fd < 0) {
+                    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                        pause_until = now + ACCEPT_PAUSE_MS;
                     break; /* EAGAIN, or an error of that connection alone */
+                }
                 p->fd = fd;
+                p->partial = false;
                 p->deadline_ms = now + h->probe_ms;
                 h->npend++;
             }

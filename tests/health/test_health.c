@@ -430,6 +430,38 @@ static void test_not_found_and_method(void **state)
     ring_down(&f);
 }
 
+/* A request line that arrives in pieces, the first a method's prefix:
+ * HTTP, whenever the listener happens to look (the pause only makes it
+ * likely that it sees "GE" alone). */
+static void test_split_request(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("split"));
+    myl_health *h = serve(&f.name, 1, 60000);
+    const char *parts[][3] = {{"G", "ET /health HTTP/1.0\r\n", "\r\n"},
+                              {"GE", "T /health HTTP/1.0\r\n\r\n", ""},
+                              {"HEA", "D", " /health HTTP/1.0\r\n\r\n"}};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        int fd = dial(myl_health_port(h));
+        assert_true(fd >= 0);
+        for (int k = 0; k < 3; k++) {
+            size_t n = strlen(parts[i][k]);
+            if (n)
+                assert_int_equal(send(fd, parts[i][k], n, MSG_NOSIGNAL), (ssize_t)n);
+            struct timespec ts = {0, 30 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        char *out = read_all(fd, NULL);
+        close(fd);
+        assert_non_null(out);
+        assert_non_null(strstr(out, "HTTP/1.1 200"));
+        free(out);
+    }
+    myl_health_stop(h);
+    ring_down(&f);
+}
+
 /* ---- concurrency ---- */
 
 typedef struct client_arg {
@@ -806,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_prefix),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_tool),
+        cmocka_unit_test(test_split_request),
     };
     return myl_test_run("health", tests, sizeof tests / sizeof *tests);
 }
