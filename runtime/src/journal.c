@@ -635,6 +635,11 @@ uint64_t myl_journal_durable(const myl_journal *j)
     return j ? j->durable_seq : 0;
 }
 
+uint64_t myl_journal_written(const myl_journal *j)
+{
+    return j ? j->written_seq : 0;
+}
+
 uint64_t myl_journal_recovered_bytes(const myl_journal *j)
 {
     return j ? j->recovered : 0;
@@ -697,7 +702,11 @@ static int reader_map(myl_journal_reader *r, uint64_t expect)
 }
 
 /* At the end of the last mapped segment: map it again if it grew, or
- * list the segments again if a new one started. 1 if there is more. */
+ * list the segments again if a new one started. 1 if there is more.
+ * Segments before the current one may have been removed meanwhile (a
+ * pipeline prunes what its snapshots cover), the current one too once a
+ * later one exists: the new list is taken from the current segment's
+ * first sequence on, not by index. */
 static int reader_refresh(myl_journal_reader *r)
 {
     /* List first, then look at the current segment's size: a writer that
@@ -707,18 +716,33 @@ static int reader_refresh(myl_journal_reader *r)
     int rc = list_segments(r->dir, &l);
     if (rc < 0)
         return rc;
-    bool more = l.n > r->cur + 1 && l.first[r->cur] == r->segs.first[r->cur];
+    uint64_t cf = r->segs.first[r->cur];
+    size_t k = 0;
+    while (k < l.n && l.first[k] <= cf)
+        k++;
+    bool more = k < l.n;
     if (more) {
+        /* The current segment, then those after it. */
+        uint64_t *f = malloc((l.n - k + 1) * sizeof *f);
+        if (!f) {
+            free(l.first);
+            return -ENOMEM;
+        }
+        f[0] = cf;
+        memcpy(f + 1, l.first + k, (l.n - k) * sizeof *f);
         free(r->segs.first);
-        r->segs = l;
-    } else {
-        free(l.first);
+        r->segs.first = f;
+        r->segs.n = l.n - k + 1;
+        r->cur = 0;
     }
+    free(l.first);
     char path[4096];
-    seg_path(path, sizeof path, r->dir, r->segs.first[r->cur]);
+    seg_path(path, sizeof path, r->dir, cf);
     struct stat st;
-    if (stat(path, &st) != 0)
-        return -errno;
+    if (stat(path, &st) != 0) {
+        /* Removed: it was complete (only a segment with a successor is). */
+        return errno == ENOENT ? more : -errno;
+    }
     if ((uint64_t)st.st_size > r->map.size) {
         uint64_t off = r->off;
         unmap_segment(&r->map);

@@ -207,6 +207,51 @@ static void test_reader_follows_writer(void **state)
     myl_ut_rm_rf(dir);
 }
 
+/* A reader following a writer while the segments it has read are removed
+ * behind it (a pipeline prunes what its snapshots cover), the one it is
+ * on included once it has read it: it goes on reading. It used to match
+ * the new list of segments by index, and stopped for good. */
+static void test_reader_follows_pruning(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("prune");
+    myl_ut_rm_rf(dir);
+    myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_NONE, .segment_bytes = 4096};
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(dir, 0, &r), 0);
+    myl_journal_record rec;
+    uint64_t seen = 0;
+    int rc;
+    for (int round = 0; round < 20; round++) {
+        append_n(j, 150); /* several segments a round */
+        assert_int_equal(myl_journal_commit(j), 0);
+        while ((rc = myl_journal_read(r, &rec)) == 1)
+            assert_int_equal(rec.seq, seen++);
+        assert_int_equal(rc, 0);
+        assert_int_equal(seen, 150u * (unsigned)(round + 1));
+        /* Remove every segment but the last (the one being written). */
+        DIR *d = opendir(dir);
+        assert_non_null(d);
+        struct dirent *e;
+        char last[256] = "", p[512];
+        while ((e = readdir(d)) != NULL)
+            if (!strncmp(e->d_name, "journal-", 8) && strcmp(e->d_name, last) > 0)
+                snprintf(last, sizeof last, "%.200s", e->d_name);
+        rewinddir(d);
+        while ((e = readdir(d)) != NULL)
+            if (!strncmp(e->d_name, "journal-", 8) && strcmp(e->d_name, last) != 0) {
+                snprintf(p, sizeof p, "%.200s/%.200s", dir, e->d_name);
+                assert_int_equal(unlink(p), 0);
+            }
+        closedir(d);
+    }
+    myl_journal_reader_close(r);
+    assert_int_equal(myl_journal_close(j), 0);
+    myl_ut_rm_rf(dir);
+}
+
 /* ---- recovery ---- */
 
 static void write_journal(const char *dir, uint64_t n)
@@ -601,7 +646,8 @@ static void test_killed_writer(void **state)
 
 MYL_TEST_MAIN("journal", cmocka_unit_test(test_crc32c_vectors),
               cmocka_unit_test(test_roundtrip_rotation),
-              cmocka_unit_test(test_reader_follows_writer), cmocka_unit_test(test_torn_tail),
+              cmocka_unit_test(test_reader_follows_writer),
+              cmocka_unit_test(test_reader_follows_pruning), cmocka_unit_test(test_torn_tail),
               cmocka_unit_test(test_corrupt_middle), cmocka_unit_test(test_partial_header),
               cmocka_unit_test(test_short_writes), cmocka_unit_test(test_enospc),
               cmocka_unit_test(test_fsync_eio_fatal), cmocka_unit_test(test_group_commit),

@@ -87,6 +87,9 @@ MYL_API uint64_t myl_journal_next_seq(const myl_journal *j);
 /* Records [0, durable) are durable: written and, unless SYNC_NONE, synced
  * (SYNC_NONE: written to the kernel). */
 MYL_API uint64_t myl_journal_durable(const myl_journal *j);
+/* Records [0, written) are written to the kernel (survive the process,
+ * not the machine, until durable). */
+MYL_API uint64_t myl_journal_written(const myl_journal *j);
 /* Bytes truncated from a torn tail when the journal was opened. */
 MYL_API uint64_t myl_journal_recovered_bytes(const myl_journal *j);
 
