@@ -14,6 +14,7 @@
 #include "myelon/journal.h"
 #include "myelon/stage.h"
 #include "myelon/snapshot.h"
+#include "myelon/pipeline.h"
 #include "myelon/topo.h"
 
 #endif

@@ -1,0 +1,178 @@
+/* The pipeline runtime: the lifecycle of a durable pipeline, composing the
+ * journal (journal.h) and snapshots (snapshot.h) with the application's
+ * state machine (issue 10, items 3-7).
+ *
+ * A pipeline is a directory: "journal/" (the journal's segments) and
+ * "snapshots/" (snapshot files), plus "trace" (latency histograms). Input
+ * records go through myl_pipeline_submit: journaled (buffered), then
+ * applied to the application's state at once (the matching stage runs
+ * beside the journal, LMAX-style); what apply emits is held. Commit writes
+ * and syncs the journal per its policy; outputs whose input is durable
+ * under the acknowledgement policy are then released, in sequence order,
+ * to the application's deliver callback (the response stage). A client
+ * therefore never sees an output whose input recovery could lose.
+ *
+ * Recovery: the newest valid snapshot (corrupt ones are skipped), its
+ * payload restored, then every journal record after its sequence replayed
+ * through apply (outputs discarded); the journal's torn tail is truncated
+ * first. A process killed at any instant restarts into the state of the
+ * records it journaled and did not lose, which include every record whose
+ * output it released.
+ *
+ * The shadow snapshot stage (optional) is a thread that replays the
+ * durable journal on a second copy of the state and writes a snapshot
+ * every snapshot_every records, so the main path never stops to
+ * serialise its state. Ticks are records too: a timer hook in the input
+ * loop journals a tick (type MYL_PIPELINE_TICK, payload the u64 clock
+ * value), so replay sees them at the same place.
+ *
+ * One pipeline handle per directory (the journal's lock: MYL_EBUSY). The
+ * calls on a handle are for one thread (the input loop). Byte layouts and
+ * the recovery algorithm: docs/ARCHITECTURE.md, "Pipelines".
+ */
+#ifndef MYELON_PIPELINE_H
+#define MYELON_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "myelon/export.h"
+#include "myelon/journal.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The record type of ticks ("MYLTICK1"); applications may not submit it. */
+#define MYL_PIPELINE_TICK UINT64_C(0x314b4349544c594d)
+
+/* ---- acknowledgement policy: levels, clauses, policy ---- */
+
+/* Levels: how durable an input must be before its output is released. */
+#define MYL_ACK_NONE 0u        /* at once (no durability: tests, caches) */
+#define MYL_ACK_LOCAL_WRITE 1u /* written to the local kernel (survives the process) */
+#define MYL_ACK_LOCAL_FSYNC 2u /* written and fdatasynced locally (survives the machine) */
+/* Targets of a clause. */
+#define MYL_ACK_TARGET_LOCAL 0u
+#define MYL_ACK_TARGET_REPLICAS 1u /* reserved for replication: MYL_EINVAL today */
+#define MYL_ACK_MAX_CLAUSES 4u
+
+typedef struct myl_ack_clause {
+    uint32_t target; /* MYL_ACK_TARGET_* */
+    uint32_t level;  /* MYL_ACK_* */
+    uint32_t quorum; /* replicas: how many must reach level; 0 for LOCAL */
+    uint32_t reserved;
+} myl_ack_clause;
+
+/* Every clause must hold (AND). No clauses: one LOCAL clause at
+ * LOCAL_FSYNC, or LOCAL_WRITE when the journal never syncs. A LOCAL_FSYNC
+ * clause with a journal that never syncs is MYL_EINVAL. */
+typedef struct myl_ack_policy {
+    uint32_t n_clauses;
+    uint32_t reserved;
+    myl_ack_clause clause[MYL_ACK_MAX_CLAUSES];
+} myl_ack_policy;
+
+/* ---- the application ---- */
+
+typedef struct myl_pipeline_out myl_pipeline_out; /* opaque: apply's output sink */
+
+/* Emit one output of the record being applied (copied). out is NULL
+ * during replay and in the shadow stage: then a no-op returning 0. */
+MYL_API int myl_pipeline_emit(myl_pipeline_out *out, const void *data, uint32_t len);
+
+typedef struct myl_pipeline_app {
+    uint32_t size;        /* sizeof(myl_pipeline_app), or 0 */
+    uint32_t app_version; /* the snapshot payload's format */
+    void *state;          /* the state callbacks get */
+    void *shadow_state;   /* a second copy for the shadow stage, or NULL */
+    /* Make state the empty state (no record applied). */
+    int (*reset)(void *state);
+    /* Apply one record (ticks included). Deterministic: the same records
+     * in the same order give the same state. A negative return fails the
+     * pipeline. */
+    int (*apply)(void *state, const myl_journal_record *rec, myl_pipeline_out *out);
+    /* Serialise state: *payload malloc'ed (the runtime frees it). */
+    int (*save)(void *state, void **payload, uint64_t *size);
+    /* Load a payload save produced (app_version: the writer's). */
+    int (*restore)(void *state, const void *payload, uint64_t size, uint32_t app_version);
+    /* Outputs released under the policy, in sequence order. */
+    void (*deliver)(void *arg, uint64_t seq, const void *data, uint32_t len);
+    void *deliver_arg;
+} myl_pipeline_app;
+
+typedef struct myl_pipeline_opts {
+    uint32_t size;           /* sizeof(myl_pipeline_opts), or 0 */
+    uint32_t keep_snapshots; /* snapshots kept by rotate and the shadow; default 2 */
+    myl_journal_opts journal;
+    myl_ack_policy ack;
+    /* Shadow stage (needs app->shadow_state): records between its
+     * snapshots; 0: 65536. */
+    uint64_t snapshot_every;
+    /* Ticks: every tick_ns of clock (0: none). clock NULL: CLOCK_MONOTONIC. */
+    uint64_t tick_ns;
+    uint64_t (*clock)(void *arg);
+    void *clock_arg;
+} myl_pipeline_opts;
+
+typedef struct myl_pipeline myl_pipeline;
+
+/* A new pipeline in dir (created if missing; -EEXIST if it holds a
+ * journal already). state is reset. */
+MYL_API int myl_pipeline_create(const char *dir, const myl_pipeline_app *app,
+                                const myl_pipeline_opts *opts, myl_pipeline **out);
+/* Recover dir: the newest valid snapshot, then the journal after it.
+ * -ENOENT: no pipeline there. MYL_ECORRUPT: the journal is corrupt before
+ * its tail, does not reach back to the snapshot (or to 0 without one), or
+ * ends before the newest valid snapshot. Errors of restore and apply are
+ * returned as they are. */
+MYL_API int myl_pipeline_recover(const char *dir, const myl_pipeline_app *app,
+                                 const myl_pipeline_opts *opts, myl_pipeline **out);
+/* Recover from the snapshot file at path (a kept or archived one), then
+ * the journal of dir after it. Errors as myl_snapshot_load and recover. */
+MYL_API int myl_pipeline_recover_from_snapshot(const char *dir, const char *path,
+                                               const myl_pipeline_app *app,
+                                               const myl_pipeline_opts *opts, myl_pipeline **out);
+/* Sync the journal, snapshot the state (synchronously), start a new
+ * journal segment, and remove snapshots beyond keep_snapshots and the
+ * journal segments the oldest kept snapshot no longer needs. */
+MYL_API int myl_pipeline_rotate(myl_pipeline *p);
+/* Commit, stop the shadow stage, close. Returns the first error. */
+MYL_API int myl_pipeline_close(myl_pipeline *p);
+
+/* Journal and apply one input record (after a tick, if one is due);
+ * *seq (may be NULL) gets its sequence. type MYL_PIPELINE_TICK: MYL_EINVAL. */
+MYL_API int myl_pipeline_submit(myl_pipeline *p, uint64_t type, const void *data, uint32_t len,
+                                uint64_t *seq);
+/* Write (and per the journal's policy sync) what was submitted, then
+ * release the outputs the policy allows. Returns the count released. */
+MYL_API int myl_pipeline_commit(myl_pipeline *p);
+/* The timer hook of the input loop: journal and apply a tick if one is due
+ * (1), else 0. submit calls it too. */
+MYL_API int myl_pipeline_tick(myl_pipeline *p);
+
+/* The sequence the next record gets (= records applied). */
+MYL_API uint64_t myl_pipeline_next_seq(const myl_pipeline *p);
+/* Inputs [0, acked) are durable under the policy; their outputs released. */
+MYL_API uint64_t myl_pipeline_acked(const myl_pipeline *p);
+/* The chain value after the last record applied (see myl_pipeline_chain_next). */
+MYL_API uint64_t myl_pipeline_chain(const myl_pipeline *p);
+/* The sequence of the snapshot recovery started from (0: none). */
+MYL_API uint64_t myl_pipeline_base_seq(const myl_pipeline *p);
+/* Snapshots recovery skipped as corrupt. */
+MYL_API uint32_t myl_pipeline_skipped_snapshots(const myl_pipeline *p);
+/* The shadow stage: records applied, snapshots written, its error (0). */
+MYL_API uint64_t myl_pipeline_shadow_applied(const myl_pipeline *p);
+MYL_API uint64_t myl_pipeline_shadow_snapshots(const myl_pipeline *p);
+MYL_API int myl_pipeline_shadow_error(const myl_pipeline *p);
+
+/* The chain: a running 64-bit FNV-1a over every record's sequence, type,
+ * length and payload, from MYL_PIPELINE_CHAIN_INIT; snapshots carry it. */
+#define MYL_PIPELINE_CHAIN_INIT UINT64_C(0xcbf29ce484222325)
+MYL_API uint64_t myl_pipeline_chain_next(uint64_t chain, const myl_journal_record *rec);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

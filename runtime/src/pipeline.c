@@ -1,0 +1,878 @@
+/* The pipeline runtime (pipeline.h): lifecycle, acknowledgement gate,
+ * shadow snapshot stage and ticks over journal.c and snapshot.c.
+ *
+ *   <dir>/journal/    the journal's segments (journal.c)
+ *   <dir>/snapshots/  snapshot-<seq>.mys (snapshot.c); the payload is the
+ *                     pipeline's 16-byte prefix (u64 last tick value, u64
+ *                     flags: bit 0 "a tick was applied") then the
+ *                     application's own payload.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "myelon/error.h"
+#include "myelon/pipeline.h"
+#include "myelon/snapshot.h"
+
+#define PREFIX 16u
+#define DEFAULT_KEEP 2u
+#define DEFAULT_EVERY UINT64_C(65536)
+#define SHADOW_NAP_NS INT64_C(50000000)
+
+struct myl_pipeline_out {
+    myl_pipeline *p;
+    uint64_t seq;
+};
+
+/* Where ticks stand: replay and the shadow track them like the main path. */
+typedef struct tick_state {
+    uint64_t last;
+    bool have;
+} tick_state;
+
+struct myl_pipeline {
+    char *dir, *jdir, *sdir;
+    myl_pipeline_app app;
+    myl_pipeline_opts o;
+    uint32_t ack_level; /* the strictest local clause */
+    myl_journal *j;
+    uint64_t next_seq, chain, base_seq;
+    tick_state tick;
+    uint32_t skipped;
+    int failed;
+    bool kill_commit; /* MYL_TEST_KILL_AT names the commit point */
+    /* Held outputs: {u64 seq, u32 len, u32 0, data, pad to 8}. */
+    uint8_t *outq;
+    size_t out_head, out_len, out_cap;
+    uint64_t acked;
+    /* The shadow stage. */
+    bool shadow_on;
+    pthread_t shadow;
+    _Atomic(uint64_t) durable; /* published by the main path for the shadow */
+    _Atomic(uint32_t) wake, sleepers, stop;
+    _Atomic(uint64_t) sh_applied, sh_snaps;
+    _Atomic(int) sh_err;
+    uint64_t sh_chain;
+    tick_state sh_tick;
+    void *sh_payload; /* restored into shadow_state before the thread starts */
+    pthread_mutex_t prune_lock;
+};
+
+uint64_t myl_pipeline_chain_next(uint64_t chain, const myl_journal_record *rec)
+{
+    uint8_t h[20];
+    memcpy(h, &rec->seq, 8);
+    memcpy(h + 8, &rec->type, 8);
+    memcpy(h + 16, &rec->len, 4);
+    chain = myl__fnv1a(h, sizeof h, chain);
+    return rec->len ? myl__fnv1a(rec->data, rec->len, chain) : chain;
+}
+
+static void tick_track(tick_state *t, const myl_journal_record *rec)
+{
+    if (rec->type == MYL_PIPELINE_TICK && rec->len == 8) {
+        memcpy(&t->last, rec->data, 8);
+        t->have = true;
+    }
+}
+
+/* ---- files ---- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The sequences of dir's files named prefix<16 hex>suffix, ascending. */
+static int list_seqs(const char *dir, const char *prefix, const char *suffix, uint64_t **out,
+                     size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return -errno;
+    size_t cap = 0;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        uint64_t s;
+        if (!myl__parse_seq_name(e->d_name, prefix, suffix, &s))
+            continue;
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            uint64_t *g = realloc(*out, nc * sizeof *g);
+            if (!g) {
+                rc = -ENOMEM;
+                break;
+            }
+            *out = g;
+            cap = nc;
+        }
+        (*out)[(*n)++] = s;
+    }
+    closedir(d);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    if (*n)
+        qsort(*out, *n, sizeof **out, cmp_u64);
+    return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = fsync(fd) == 0 ? 0 : -errno;
+    close(fd);
+    return rc;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s", dir, name);
+    return s;
+}
+
+/* ---- snapshots ---- */
+
+/* Serialise state (the pipeline's prefix, then the application's payload)
+ * and write the snapshot of seq. One that exists already is the same
+ * state (replay is deterministic): success. */
+static int write_snapshot(myl_pipeline *p, void *state, uint64_t seq, uint64_t chain,
+                          const tick_state *t)
+{
+    void *app_pl = NULL;
+    uint64_t app_size = 0;
+    int rc = p->app.save(state, &app_pl, &app_size);
+    if (rc < 0)
+        return rc;
+    if (!app_pl && app_size) {
+        return MYL_EINVAL;
+    }
+    uint8_t *buf = malloc((size_t)(PREFIX + app_size));
+    if (!buf) {
+        free(app_pl);
+        return -ENOMEM;
+    }
+    uint64_t flags = t->have ? 1u : 0u;
+    memcpy(buf, &t->last, 8);
+    memcpy(buf + 8, &flags, 8);
+    if (app_size)
+        memcpy(buf + PREFIX, app_pl, (size_t)app_size);
+    free(app_pl);
+    myl_snapshot_info info = {
+        .seq = seq, .chain = chain, .app_version = p->app.app_version, .size = PREFIX + app_size};
+    rc = myl_snapshot_write(p->sdir, &info, buf);
+    free(buf);
+    return rc == -EEXIST ? 0 : rc;
+}
+
+/* Restore state from a pipeline snapshot payload. */
+static int restore_payload(myl_pipeline *p, void *state, const myl_snapshot_info *info,
+                           const uint8_t *pl, tick_state *t)
+{
+    if (info->size < PREFIX)
+        return MYL_ECORRUPT;
+    uint64_t flags;
+    memcpy(&t->last, pl, 8);
+    memcpy(&flags, pl + 8, 8);
+    if (flags > 1u)
+        return MYL_ECORRUPT;
+    t->have = flags == 1u;
+    return p->app.restore(state, pl + PREFIX, info->size - PREFIX, info->app_version);
+}
+
+/* Remove snapshots beyond keep_snapshots, then the journal segments whose
+ * records all precede the oldest kept snapshot (and the shadow's reader),
+ * so that recovery can fall back to any kept snapshot.
+ * Oldest first, the directory synced after each: a crash leaves a
+ * contiguous suffix of the journal. */
+static int prune(myl_pipeline *p)
+{
+    pthread_mutex_lock(&p->prune_lock);
+    uint64_t *s = NULL, *g = NULL;
+    size_t ns = 0, ng = 0;
+    int rc = list_seqs(p->sdir, "snapshot-", ".mys", &s, &ns);
+    if (rc < 0 || ns == 0)
+        goto out;
+    char path[4096];
+    size_t drop = ns > p->o.keep_snapshots ? ns - p->o.keep_snapshots : 0;
+    for (size_t i = 0; i < drop; i++) {
+        snprintf(path, sizeof path, "%s/snapshot-%016" PRIx64 ".mys", p->sdir, s[i]);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            rc = -errno;
+            goto out;
+        }
+    }
+    if (drop && (rc = fsync_dir(p->sdir)) < 0)
+        goto out;
+    /* Until keep_snapshots exist, the empty state is one of the fallbacks:
+     * the journal stays whole. */
+    if (ns < p->o.keep_snapshots)
+        goto out;
+    uint64_t bound = s[drop];
+    if (p->shadow_on) {
+        /* Pairs with the release store of sh_applied in shadow_main. */
+        uint64_t a = atomic_load_explicit(&p->sh_applied, memory_order_acquire);
+        if (a < bound)
+            bound = a;
+    }
+    if ((rc = list_seqs(p->jdir, "journal-", ".myj", &g, &ng)) < 0)
+        goto out;
+    for (size_t i = 0; i + 1 < ng && g[i + 1] <= bound; i++) {
+        snprintf(path, sizeof path, "%s/journal-%016" PRIx64 ".myj", p->jdir, g[i]);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            rc = -errno;
+            goto out;
+        }
+        if ((rc = fsync_dir(p->jdir)) < 0)
+            goto out;
+        myl__fault_point("pipeline.prune.partial");
+    }
+out:
+    free(s);
+    free(g);
+    pthread_mutex_unlock(&p->prune_lock);
+    return rc;
+}
+
+/* ---- the shadow stage ---- */
+
+static void shadow_fail(myl_pipeline *p, int rc)
+{
+    /* Read by myl_pipeline_shadow_error; nothing else depends on it. */
+    atomic_store_explicit(&p->sh_err, rc, memory_order_relaxed);
+}
+
+static void *shadow_main(void *arg)
+{
+    myl_pipeline *p = arg;
+    uint64_t applied = atomic_load_explicit(&p->sh_applied, memory_order_relaxed);
+    uint64_t last_snap = applied;
+    bool retried = false;
+    myl_journal_reader *r = NULL;
+    int rc = myl_journal_reader_open(p->jdir, applied, &r);
+    if (rc < 0) {
+        shadow_fail(p, rc);
+        return NULL;
+    }
+    /* Pairs with the release store in shadow_stop. */
+    while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
+        /* Pairs with the release store of durable in publish_durable: the
+         * records below it are written whole. */
+        uint64_t d = atomic_load_explicit(&p->durable, memory_order_acquire);
+        bool stalled = false;
+        while (applied < d && !atomic_load_explicit(&p->stop, memory_order_acquire)) {
+            myl_journal_record rec;
+            rc = myl_journal_read(r, &rec);
+            if (rc < 0 && !retried) {
+                /* The reader maps a segment at the size it had: a record
+                 * the writer was still writing then looks torn to it. The
+                 * record is durable now; a fresh reader maps it whole. */
+                myl_journal_reader_close(r);
+                r = NULL;
+                if ((rc = myl_journal_reader_open(p->jdir, applied, &r)) < 0) {
+                    shadow_fail(p, rc);
+                    goto out;
+                }
+                retried = true;
+                continue;
+            }
+            retried = false;
+            if (rc == 0) {
+                stalled = true; /* not visible yet: look again after a nap */
+                break;
+            }
+            if (rc < 0 || rec.seq != applied) {
+                shadow_fail(p, rc < 0 ? rc : MYL_ECORRUPT);
+                goto out;
+            }
+            if ((rc = p->app.apply(p->app.shadow_state, &rec, NULL)) < 0) {
+                shadow_fail(p, rc);
+                goto out;
+            }
+            p->sh_chain = myl_pipeline_chain_next(p->sh_chain, &rec);
+            tick_track(&p->sh_tick, &rec);
+            applied++;
+            /* Pairs with the acquire load in prune (the journal floor). */
+            atomic_store_explicit(&p->sh_applied, applied, memory_order_release);
+            if (applied - last_snap >= p->o.snapshot_every) {
+                rc = write_snapshot(p, p->app.shadow_state, applied, p->sh_chain, &p->sh_tick);
+                if (rc == 0)
+                    rc = prune(p);
+                if (rc < 0) {
+                    shadow_fail(p, rc);
+                    goto out;
+                }
+                last_snap = applied;
+                atomic_fetch_add_explicit(&p->sh_snaps, 1, memory_order_relaxed);
+                myl__fault_point("pipeline.shadow.snapshotted");
+            }
+        }
+        /* Sleep until the main path publishes more (Dekker pair with
+         * publish_durable: sleepers stored, fence, durable loaded here;
+         * durable stored, fence, sleepers loaded there). */
+        uint32_t w = atomic_load_explicit(&p->wake, memory_order_acquire);
+        atomic_store_explicit(&p->sleepers, 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_seq_cst);
+        if (!stalled && atomic_load_explicit(&p->durable, memory_order_acquire) > applied) {
+            atomic_store_explicit(&p->sleepers, 0, memory_order_relaxed);
+            continue;
+        }
+        if (!atomic_load_explicit(&p->stop, memory_order_acquire))
+            (void)myl__futex_wait(&p->wake, w, stalled ? SHADOW_NAP_NS / 50 : SHADOW_NAP_NS);
+        atomic_store_explicit(&p->sleepers, 0, memory_order_relaxed);
+    }
+out:
+    myl_journal_reader_close(r);
+    return NULL;
+}
+
+static void publish_durable(myl_pipeline *p)
+{
+    uint64_t d = myl_journal_durable(p->j);
+    if (!p->shadow_on)
+        return;
+    /* Pairs with the acquire loads in shadow_main. */
+    atomic_store_explicit(&p->durable, d, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&p->sleepers, memory_order_relaxed)) {
+        /* Pairs with the acquire load of wake before the shadow sleeps. */
+        atomic_fetch_add_explicit(&p->wake, 1, memory_order_release);
+        (void)myl__futex_wake(&p->wake, 1);
+    }
+}
+
+static void shadow_stop(myl_pipeline *p)
+{
+    if (!p->shadow_on)
+        return;
+    /* Pairs with the acquire loads of stop in shadow_main. */
+    atomic_store_explicit(&p->stop, 1, memory_order_release);
+    atomic_fetch_add_explicit(&p->wake, 1, memory_order_release);
+    (void)myl__futex_wake(&p->wake, 1);
+    pthread_join(p->shadow, NULL);
+    p->shadow_on = false;
+}
+
+/* ---- outputs and the acknowledgement gate ---- */
+
+int myl_pipeline_emit(myl_pipeline_out *out, const void *data, uint32_t len)
+{
+    if (!out)
+        return 0;
+    if (!data && len)
+        return MYL_EINVAL;
+    myl_pipeline *p = out->p;
+    size_t total = 16u + (((size_t)len + 7u) & ~(size_t)7u);
+    if (p->out_cap - p->out_len < total) {
+        if (p->out_head) { /* compact first */
+            memmove(p->outq, p->outq + p->out_head, p->out_len - p->out_head);
+            p->out_len -= p->out_head;
+            p->out_head = 0;
+        }
+        size_t nc = p->out_cap ? p->out_cap : 4096;
+        while (nc - p->out_len < total)
+            nc *= 2;
+        if (nc != p->out_cap) {
+            uint8_t *q = realloc(p->outq, nc);
+            if (!q)
+                return -ENOMEM;
+            p->outq = q;
+            p->out_cap = nc;
+        }
+    }
+    uint8_t *e = p->outq + p->out_len;
+    uint32_t zero = 0;
+    memcpy(e, &out->seq, 8);
+    memcpy(e + 8, &len, 4);
+    memcpy(e + 12, &zero, 4);
+    if (len)
+        memcpy(e + 16, data, len);
+    memset(e + 16 + len, 0, total - 16 - len);
+    p->out_len += total;
+    return 0;
+}
+
+/* The inputs durable under the policy: [0, ack_point). */
+static uint64_t ack_point(const myl_pipeline *p)
+{
+    switch (p->ack_level) {
+    case MYL_ACK_NONE:
+        return p->next_seq;
+    case MYL_ACK_LOCAL_WRITE:
+        return myl_journal_written(p->j);
+    default: /* MYL_ACK_LOCAL_FSYNC: the journal syncs (checked at open) */
+        return myl_journal_durable(p->j);
+    }
+}
+
+static int release_outputs(myl_pipeline *p)
+{
+    if (p->failed)
+        return 0; /* never: what was not durable before the failure is not now */
+    uint64_t a = ack_point(p);
+    int n = 0;
+    while (p->out_head < p->out_len) {
+        const uint8_t *e = p->outq + p->out_head;
+        uint64_t seq;
+        uint32_t len;
+        memcpy(&seq, e, 8);
+        memcpy(&len, e + 8, 4);
+        if (seq >= a)
+            break;
+        if (p->app.deliver)
+            p->app.deliver(p->app.deliver_arg, seq, e + 16, len);
+        p->out_head += 16u + (((size_t)len + 7u) & ~(size_t)7u);
+        n++;
+    }
+    if (p->out_head == p->out_len)
+        p->out_head = p->out_len = 0;
+    if (a > p->acked)
+        p->acked = a;
+    return n;
+}
+
+/* ---- the main path ---- */
+
+static int fail(myl_pipeline *p, int rc)
+{
+    if (!p->failed)
+        p->failed = rc;
+    return rc;
+}
+
+static int submit_one(myl_pipeline *p, uint64_t type, const void *data, uint32_t len, uint64_t *seq)
+{
+    uint64_t s;
+    int rc = myl_journal_append(p->j, type, data, len, &s);
+    if (rc == MYL_ETOOBIG || rc == MYL_EINVAL)
+        return rc; /* refused, nothing journaled */
+    if (rc < 0)
+        return fail(p, rc);
+    myl_journal_record rec = {.seq = s, .type = type, .data = len ? data : "", .len = len};
+    myl_pipeline_out out = {p, s};
+    /* Journaled and applied together: a failure of apply leaves a record
+     * the state does not include, so it is fatal. */
+    if ((rc = p->app.apply(p->app.state, &rec, &out)) < 0)
+        return fail(p, rc);
+    p->chain = myl_pipeline_chain_next(p->chain, &rec);
+    tick_track(&p->tick, &rec);
+    p->next_seq = s + 1;
+    if (seq)
+        *seq = s;
+    return 0;
+}
+
+static uint64_t clock_now(const myl_pipeline *p)
+{
+    return p->o.clock ? p->o.clock(p->o.clock_arg) : myl__now_ns();
+}
+
+int myl_pipeline_tick(myl_pipeline *p)
+{
+    if (!p)
+        return MYL_EINVAL;
+    if (p->failed)
+        return p->failed;
+    if (!p->o.tick_ns)
+        return 0;
+    uint64_t now = clock_now(p);
+    if (p->tick.have && (now < p->tick.last || now - p->tick.last < p->o.tick_ns))
+        return 0;
+    int rc = submit_one(p, MYL_PIPELINE_TICK, &now, 8, NULL);
+    return rc < 0 ? rc : 1;
+}
+
+int myl_pipeline_submit(myl_pipeline *p, uint64_t type, const void *data, uint32_t len,
+                        uint64_t *seq)
+{
+    if (!p || (!data && len) || type == MYL_PIPELINE_TICK)
+        return MYL_EINVAL;
+    if (p->failed)
+        return p->failed;
+    int rc = myl_pipeline_tick(p);
+    if (rc < 0)
+        return rc;
+    return submit_one(p, type, data, len, seq);
+}
+
+int myl_pipeline_commit(myl_pipeline *p)
+{
+    if (!p)
+        return MYL_EINVAL;
+    if (p->failed)
+        return p->failed;
+    int rc = myl_journal_commit(p->j);
+    if (rc < 0)
+        return fail(p, rc);
+    if (p->kill_commit)
+        myl__fault_point("pipeline.commit.synced");
+    publish_durable(p);
+    return release_outputs(p);
+}
+
+int myl_pipeline_rotate(myl_pipeline *p)
+{
+    if (!p)
+        return MYL_EINVAL;
+    if (p->failed)
+        return p->failed;
+    int rc = myl_journal_sync(p->j);
+    if (rc < 0)
+        return fail(p, rc);
+    publish_durable(p);
+    (void)release_outputs(p);
+    /* The state is that of records [0, next_seq), all durable now. */
+    if ((rc = write_snapshot(p, p->app.state, p->next_seq, p->chain, &p->tick)) < 0)
+        return rc; /* not fatal: the journal is intact */
+    myl__fault_point("pipeline.rotate.snapshotted");
+    if ((rc = myl_journal_rotate(p->j)) < 0)
+        return fail(p, rc);
+    myl__fault_point("pipeline.rotate.rotated");
+    return prune(p);
+}
+
+/* ---- open, recover, close ---- */
+
+static int check_args(const myl_pipeline_app *app, const myl_pipeline_opts *opts, myl_pipeline *p)
+{
+    if (!app || (app->size && app->size < sizeof *app))
+        return MYL_EINVAL;
+    p->app = *app;
+    if (!p->app.state || !p->app.reset || !p->app.apply || !p->app.save || !p->app.restore)
+        return MYL_EINVAL;
+    myl_pipeline_opts o = {0};
+    if (opts) {
+        if (opts->size && opts->size < sizeof o)
+            return MYL_EINVAL;
+        o = *opts;
+    }
+    if (!o.keep_snapshots)
+        o.keep_snapshots = DEFAULT_KEEP;
+    if (!o.snapshot_every)
+        o.snapshot_every = DEFAULT_EVERY;
+    if (o.journal.sync > MYL_JOURNAL_SYNC_NONE || o.ack.n_clauses > MYL_ACK_MAX_CLAUSES ||
+        o.ack.reserved)
+        return MYL_EINVAL;
+    bool syncs = o.journal.sync != MYL_JOURNAL_SYNC_NONE;
+    uint32_t level = o.ack.n_clauses ? MYL_ACK_NONE
+                     : syncs         ? MYL_ACK_LOCAL_FSYNC
+                                     : MYL_ACK_LOCAL_WRITE;
+    for (uint32_t i = 0; i < o.ack.n_clauses; i++) {
+        const myl_ack_clause *c = &o.ack.clause[i];
+        /* Replica clauses are reserved: no replication yet. */
+        if (c->target != MYL_ACK_TARGET_LOCAL || c->level > MYL_ACK_LOCAL_FSYNC || c->quorum ||
+            c->reserved)
+            return MYL_EINVAL;
+        if (c->level == MYL_ACK_LOCAL_FSYNC && !syncs)
+            return MYL_EINVAL; /* would never be true */
+        if (c->level > level)
+            level = c->level;
+    }
+    p->ack_level = level;
+    p->o = o;
+    return 0;
+}
+
+static void pipeline_free(myl_pipeline *p)
+{
+    shadow_stop(p);
+    if (p->j)
+        (void)myl_journal_close(p->j);
+    pthread_mutex_destroy(&p->prune_lock);
+    free(p->sh_payload);
+    free(p->outq);
+    free(p->dir);
+    free(p->jdir);
+    free(p->sdir);
+    free(p);
+}
+
+/* Load the snapshot at path and check it is named for its sequence when
+ * want_seq is given. */
+static int load_snapshot(const char *path, uint64_t want_seq, bool check_name,
+                         myl_snapshot_info *info, void **pl)
+{
+    int rc = myl_snapshot_load(path, info, pl);
+    if (rc == 0 && check_name && info->seq != want_seq) {
+        free(*pl);
+        *pl = NULL;
+        rc = MYL_ECORRUPT;
+    }
+    return rc;
+}
+
+/* Choose the snapshot: the one at path, or the newest valid one. *pl NULL
+ * with rc 0: none (start from the empty state). */
+static int choose_snapshot(myl_pipeline *p, const char *path, myl_snapshot_info *info, void **pl)
+{
+    *pl = NULL;
+    if (path)
+        return load_snapshot(path, 0, false, info, pl);
+    uint64_t *s;
+    size_t n;
+    int rc = list_seqs(p->sdir, "snapshot-", ".mys", &s, &n);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    char fp[4096];
+    for (size_t i = n; i-- > 0;) {
+        snprintf(fp, sizeof fp, "%s/snapshot-%016" PRIx64 ".mys", p->sdir, s[i]);
+        rc = load_snapshot(fp, s[i], true, info, pl);
+        if (rc == MYL_ECORRUPT) {
+            p->skipped++;
+            rc = 0;
+            continue;
+        }
+        break; /* loaded, or an error of the system */
+    }
+    free(s);
+    return rc;
+}
+
+static int open_pipeline(const char *dir, const char *snap_path, bool create,
+                         const myl_pipeline_app *app, const myl_pipeline_opts *opts,
+                         myl_pipeline **out)
+{
+    if (!dir || !*dir || !out || (snap_path && !*snap_path))
+        return MYL_EINVAL;
+    *out = NULL;
+    myl_pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    pthread_mutex_init(&p->prune_lock, NULL);
+    int rc = check_args(app, opts, p);
+    if (rc < 0)
+        goto fail;
+    p->dir = strdup(dir);
+    p->jdir = join(dir, "journal");
+    p->sdir = join(dir, "snapshots");
+    if (!p->dir || !p->jdir || !p->sdir) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    struct stat st;
+    if (create) {
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            rc = -errno;
+            goto fail;
+        }
+        if (stat(p->jdir, &st) == 0) {
+            rc = -EEXIST;
+            goto fail;
+        }
+        if ((mkdir(p->sdir, 0700) != 0 && errno != EEXIST) || mkdir(p->jdir, 0700) != 0) {
+            rc = -errno;
+            goto fail;
+        }
+    } else if (stat(dir, &st) != 0 || stat(p->jdir, &st) != 0) {
+        rc = -errno;
+        goto fail;
+    }
+    myl_journal_opts jo = p->o.journal;
+    if ((rc = myl_journal_open(p->jdir, &jo, &p->j)) < 0)
+        goto fail;
+    if (create)
+        (void)fsync_dir(dir);
+    uint64_t jend = myl_journal_next_seq(p->j);
+    uint64_t *g;
+    size_t ng;
+    if ((rc = list_seqs(p->jdir, "journal-", ".myj", &g, &ng)) < 0)
+        goto fail;
+    uint64_t jfirst = ng ? g[0] : jend;
+    free(g);
+
+    myl_snapshot_info info = {0};
+    void *pl = NULL;
+    p->chain = MYL_PIPELINE_CHAIN_INIT;
+    if (!create && (rc = choose_snapshot(p, snap_path, &info, &pl)) < 0)
+        goto fail;
+    if (pl) {
+        /* The journal must hold every record after the snapshot. */
+        if (info.seq > jend || info.seq < jfirst) {
+            free(pl);
+            rc = MYL_ECORRUPT;
+            goto fail;
+        }
+        rc = restore_payload(p, p->app.state, &info, pl, &p->tick);
+        if (rc < 0) {
+            free(pl);
+            goto fail;
+        }
+        p->base_seq = info.seq;
+        p->chain = info.chain;
+    } else {
+        if (jfirst != 0) { /* records [0, jfirst) are gone and no snapshot has them */
+            rc = MYL_ECORRUPT;
+            goto fail;
+        }
+        if ((rc = p->app.reset(p->app.state)) < 0)
+            goto fail;
+    }
+    p->next_seq = p->base_seq;
+    if (!create) {
+        myl_journal_reader *r;
+        if ((rc = myl_journal_reader_open(p->jdir, p->base_seq, &r)) < 0) {
+            free(pl);
+            goto fail;
+        }
+        myl_journal_record rec;
+        while (p->next_seq < jend && (rc = myl_journal_read(r, &rec)) == 1) {
+            if (rec.seq != p->next_seq) {
+                rc = MYL_ECORRUPT;
+                break;
+            }
+            if ((rc = p->app.apply(p->app.state, &rec, NULL)) < 0)
+                break;
+            p->chain = myl_pipeline_chain_next(p->chain, &rec);
+            tick_track(&p->tick, &rec);
+            p->next_seq++;
+        }
+        myl_journal_reader_close(r);
+        if (rc >= 0 && p->next_seq != jend)
+            rc = MYL_ECORRUPT;
+        if (rc < 0) {
+            free(pl);
+            goto fail;
+        }
+        myl__fault_point("pipeline.recover.replayed");
+    }
+    p->acked = p->next_seq;
+    atomic_init(&p->durable, myl_journal_durable(p->j));
+    atomic_init(&p->sh_applied, p->base_seq);
+    if (p->app.shadow_state) {
+        p->sh_chain = pl ? info.chain : MYL_PIPELINE_CHAIN_INIT;
+        rc = pl ? restore_payload(p, p->app.shadow_state, &info, pl, &p->sh_tick)
+                : p->app.reset(p->app.shadow_state);
+        if (rc < 0) {
+            free(pl);
+            goto fail;
+        }
+        if (pthread_create(&p->shadow, NULL, shadow_main, p) != 0) {
+            free(pl);
+            rc = -EAGAIN;
+            goto fail;
+        }
+        p->shadow_on = true;
+    }
+    free(pl);
+    const char *k = getenv("MYL_TEST_KILL_AT");
+    p->kill_commit = k && strcmp(k, "pipeline.commit.synced") == 0;
+    *out = p;
+    return 0;
+fail:
+    pipeline_free(p);
+    return rc;
+}
+
+int myl_pipeline_create(const char *dir, const myl_pipeline_app *app, const myl_pipeline_opts *opts,
+                        myl_pipeline **out)
+{
+    return open_pipeline(dir, NULL, true, app, opts, out);
+}
+
+int myl_pipeline_recover(const char *dir, const myl_pipeline_app *app,
+                         const myl_pipeline_opts *opts, myl_pipeline **out)
+{
+    return open_pipeline(dir, NULL, false, app, opts, out);
+}
+
+int myl_pipeline_recover_from_snapshot(const char *dir, const char *path,
+                                       const myl_pipeline_app *app, const myl_pipeline_opts *opts,
+                                       myl_pipeline **out)
+{
+    if (!path)
+        return MYL_EINVAL;
+    return open_pipeline(dir, path, false, app, opts, out);
+}
+
+int myl_pipeline_close(myl_pipeline *p)
+{
+    if (!p)
+        return MYL_EINVAL;
+    int rc = p->failed;
+    if (!rc) {
+        rc = myl_journal_commit(p->j);
+        if (rc == 0)
+            rc = myl_journal_sync(p->j);
+        if (rc < 0)
+            fail(p, rc);
+        else
+            (void)release_outputs(p);
+    }
+    shadow_stop(p);
+    int cr = myl_journal_close(p->j);
+    p->j = NULL;
+    if (rc == 0)
+        rc = cr;
+    if (rc == 0)
+        rc = atomic_load_explicit(&p->sh_err, memory_order_relaxed);
+    pipeline_free(p);
+    return rc;
+}
+
+uint64_t myl_pipeline_next_seq(const myl_pipeline *p)
+{
+    return p ? p->next_seq : 0;
+}
+
+uint64_t myl_pipeline_acked(const myl_pipeline *p)
+{
+    return p ? p->acked : 0;
+}
+
+uint64_t myl_pipeline_chain(const myl_pipeline *p)
+{
+    return p ? p->chain : 0;
+}
+
+uint64_t myl_pipeline_base_seq(const myl_pipeline *p)
+{
+    return p ? p->base_seq : 0;
+}
+
+uint32_t myl_pipeline_skipped_snapshots(const myl_pipeline *p)
+{
+    return p ? p->skipped : 0;
+}
+
+uint64_t myl_pipeline_shadow_applied(const myl_pipeline *p)
+{
+    /* Pairs with the release store in shadow_main. */
+    return p ? atomic_load_explicit(&((myl_pipeline *)p)->sh_applied, memory_order_acquire) : 0;
+}
+
+uint64_t myl_pipeline_shadow_snapshots(const myl_pipeline *p)
+{
+    return p ? atomic_load_explicit(&((myl_pipeline *)p)->sh_snaps, memory_order_relaxed) : 0;
+}
+
+int myl_pipeline_shadow_error(const myl_pipeline *p)
+{
+    return p ? atomic_load_explicit(&((myl_pipeline *)p)->sh_err, memory_order_relaxed) : 0;
+}

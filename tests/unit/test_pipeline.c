@@ -1,0 +1,750 @@
+/* The pipeline runtime (pipeline.h): create / recover /
+ * recover_from_snapshot / rotate and their errors, the acknowledgement
+ * gate (outputs held until durable; none released after a failed write
+ * or fsync, and every one released survives recovery), the shadow
+ * snapshot stage and ticks. The application and its model are in
+ * pipeline_model.h; kill -9 at random instants is
+ * tests/fault/pipeline_stress.c.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "pipeline_model.h"
+#include "unit_util.h"
+
+#define SEED 42u
+
+/* ---- the application's side ---- */
+
+static pm_state g_state, g_shadow;
+static pm_output g_out[20000];
+static size_t g_n_out;
+static myl_pipeline *g_p; /* for the virtual clock */
+
+static void deliver(void *arg, uint64_t seq, const void *data, uint32_t len)
+{
+    (void)arg;
+    assert_int_equal(len, sizeof(pm_output));
+    assert_true(g_n_out < sizeof g_out / sizeof g_out[0]);
+    memcpy(&g_out[g_n_out], data, sizeof(pm_output));
+    assert_int_equal(g_out[g_n_out].seq, seq);
+    if (g_n_out)
+        assert_true(g_out[g_n_out - 1].seq < seq); /* in order, once */
+    g_n_out++;
+}
+
+static myl_pipeline_app app_of(bool shadow)
+{
+    myl_pipeline_app a = {.size = sizeof a,
+                          .app_version = PM_VERSION,
+                          .state = &g_state,
+                          .shadow_state = shadow ? &g_shadow : NULL,
+                          .reset = pm_reset,
+                          .apply = pm_apply,
+                          .save = pm_save,
+                          .restore = pm_restore,
+                          .deliver = deliver};
+    return a;
+}
+
+static myl_pipeline_opts opts_of(uint32_t sync)
+{
+    myl_pipeline_opts o = {.size = sizeof o};
+    o.journal.sync = sync;
+    o.journal.segment_bytes = 4096; /* many segments */
+    o.clock = pm_clock;
+    o.clock_arg = &g_p;
+    return o;
+}
+
+/* Run n steps of the input loop, committing every batch. */
+static void run(myl_pipeline *p, uint64_t n, uint32_t batch)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        assert_int_equal(pm_step(p, SEED), 0);
+        if ((i + 1) % batch == 0)
+            assert_true(myl_pipeline_commit(p) >= 0);
+    }
+    assert_true(myl_pipeline_commit(p) >= 0);
+}
+
+/* The state and chain of p equal the model's for its next_seq records. */
+static void check_model(myl_pipeline *p, uint64_t tick_ns)
+{
+    pm_state want;
+    uint64_t chain;
+    pm_model(SEED, tick_ns, myl_pipeline_next_seq(p), &want, &chain, NULL);
+    assert_memory_equal(&g_state, &want, sizeof want);
+    assert_int_equal(myl_pipeline_chain(p), chain);
+}
+
+/* Every output released is the model's, for a record below n. */
+static void check_outputs(uint64_t n, uint64_t tick_ns)
+{
+    uint64_t *outs = calloc(n + 1, sizeof *outs);
+    pm_state st;
+    uint64_t chain;
+    pm_model(SEED, tick_ns, n, &st, &chain, outs);
+    for (size_t i = 0; i < g_n_out; i++) {
+        assert_true(g_out[i].seq < n);
+        assert_int_equal(g_out[i].value, outs[g_out[i].seq]);
+    }
+    free(outs);
+}
+
+static size_t count_files(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+/* Remove a pipeline directory (two levels). */
+static void rm_pipeline(const char *dir)
+{
+    char sub[256];
+    snprintf(sub, sizeof sub, "%.200s/journal", dir);
+    myl_ut_rm_rf(sub);
+    snprintf(sub, sizeof sub, "%.200s/snapshots", dir);
+    myl_ut_rm_rf(sub);
+    myl_ut_rm_rf(dir);
+}
+
+static void sub_path(char *out, size_t cap, const char *dir, const char *sub, uint64_t seq)
+{
+    if (!strcmp(sub, "snapshots"))
+        snprintf(out, cap, "%s/snapshots/snapshot-%016llx.mys", dir, (unsigned long long)seq);
+    else
+        snprintf(out, cap, "%s/journal/journal-%016llx.myj", dir, (unsigned long long)seq);
+}
+
+static void reset_globals(void)
+{
+    memset(&g_state, 0x5a, sizeof g_state); /* reset or restore must set it */
+    memset(&g_shadow, 0x5a, sizeof g_shadow);
+    g_n_out = 0;
+    g_p = NULL;
+}
+
+/* ---- lifecycle ---- */
+
+static void test_create_recover(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("cr");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(false);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_next_seq(g_p), 0);
+    run(g_p, 500, 7);
+    assert_int_equal(myl_pipeline_next_seq(g_p), 500);
+    assert_int_equal(myl_pipeline_acked(g_p), 500);
+    assert_int_equal(g_n_out, 500); /* no ticks: one output per record */
+    check_model(g_p, 0);
+    check_outputs(500, 0);
+    uint64_t chain = myl_pipeline_chain(g_p);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    /* Recover: no snapshot, the whole journal replayed, no output again. */
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_next_seq(g_p), 500);
+    assert_int_equal(myl_pipeline_base_seq(g_p), 0);
+    assert_int_equal(myl_pipeline_chain(g_p), chain);
+    assert_int_equal(g_n_out, 0);
+    check_model(g_p, 0);
+    /* It goes on from there. */
+    run(g_p, 100, 10);
+    check_model(g_p, 0);
+    assert_int_equal(g_n_out, 100);
+    assert_int_equal(g_out[0].seq, 500);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    rm_pipeline(dir);
+}
+
+static void test_lifecycle_errors(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("err");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(false);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    myl_pipeline *p = NULL;
+    /* No pipeline there. */
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &p), -ENOENT);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &p), -ENOENT); /* no journal/ */
+    assert_null(p);
+    /* Arguments. */
+    assert_int_equal(myl_pipeline_create(NULL, &a, &o, &p), MYL_EINVAL);
+    assert_int_equal(myl_pipeline_create(dir, NULL, &o, &p), MYL_EINVAL);
+    myl_pipeline_app bad = a;
+    bad.restore = NULL;
+    assert_int_equal(myl_pipeline_create(dir, &bad, &o, &p), MYL_EINVAL);
+    myl_pipeline_opts ob = o;
+    ob.ack.n_clauses = 1;
+    ob.ack.clause[0].target = MYL_ACK_TARGET_REPLICAS; /* reserved */
+    ob.ack.clause[0].level = MYL_ACK_LOCAL_FSYNC;
+    ob.ack.clause[0].quorum = 2;
+    assert_int_equal(myl_pipeline_create(dir, &a, &ob, &p), MYL_EINVAL);
+    ob.ack.clause[0].target = MYL_ACK_TARGET_LOCAL; /* quorum is for replicas */
+    assert_int_equal(myl_pipeline_create(dir, &a, &ob, &p), MYL_EINVAL);
+    ob.ack.clause[0].quorum = 0;
+    ob.journal.sync = MYL_JOURNAL_SYNC_NONE; /* fsync level, journal never syncs */
+    assert_int_equal(myl_pipeline_create(dir, &a, &ob, &p), MYL_EINVAL);
+    ob.ack.n_clauses = MYL_ACK_MAX_CLAUSES + 1;
+    assert_int_equal(myl_pipeline_create(dir, &a, &ob, &p), MYL_EINVAL);
+    assert_int_equal(myl_pipeline_recover_from_snapshot(dir, NULL, &a, &o, &p), MYL_EINVAL);
+    assert_null(p);
+
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &p), 0);
+    /* One handle per directory; a second create finds a journal. */
+    myl_pipeline *q = NULL;
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &q), MYL_EBUSY);
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &q), -EEXIST);
+    assert_null(q);
+    /* Ticks are the runtime's. */
+    uint64_t t = 0;
+    assert_int_equal(myl_pipeline_submit(p, MYL_PIPELINE_TICK, &t, 8, NULL), MYL_EINVAL);
+    assert_int_equal(myl_pipeline_submit(p, PM_TYPE, NULL, 4, NULL), MYL_EINVAL);
+    assert_int_equal(myl_pipeline_next_seq(p), 0);
+    assert_int_equal(myl_pipeline_close(p), 0);
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &p), -EEXIST);
+    /* A snapshot that is not there. */
+    assert_int_equal(
+        myl_pipeline_recover_from_snapshot(dir, "/nonexistent/snapshot.mys", &a, &o, &p), -ENOENT);
+    assert_int_equal(myl_pipeline_close(NULL), MYL_EINVAL);
+    assert_int_equal(myl_pipeline_rotate(NULL), MYL_EINVAL);
+    assert_int_equal(myl_pipeline_commit(NULL), MYL_EINVAL);
+    rm_pipeline(dir);
+}
+
+static void test_rotate_prunes(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("rot");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(false);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    o.keep_snapshots = 2;
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    char jd[512], sd[512];
+    snprintf(jd, sizeof jd, "%s/journal", dir);
+    snprintf(sd, sizeof sd, "%s/snapshots", dir);
+    run(g_p, 300, 16);
+    assert_int_equal(myl_pipeline_rotate(g_p), 0); /* snapshot at 300 */
+    assert_int_equal(count_files(sd, "snapshot-"), 1);
+    size_t segs = count_files(jd, "journal-");
+    assert_true(segs > 2); /* 4 KiB segments: nothing pruned yet (one snapshot, needs 0..) */
+    run(g_p, 300, 16);
+    assert_int_equal(myl_pipeline_rotate(g_p), 0); /* 600 */
+    run(g_p, 300, 16);
+    assert_int_equal(myl_pipeline_rotate(g_p), 0); /* 900: 300 dropped */
+    assert_int_equal(count_files(sd, "snapshot-"), 2);
+    /* The first segment left starts at or before 600 (the oldest kept)
+     * and after 0: the segments of [0, 600) are gone, save the one that
+     * holds 600's predecessors. */
+    char p600[512], p900[512], p300[512];
+    sub_path(p300, sizeof p300, dir, "snapshots", 300);
+    sub_path(p600, sizeof p600, dir, "snapshots", 600);
+    sub_path(p900, sizeof p900, dir, "snapshots", 900);
+    assert_int_equal(access(p300, F_OK), -1);
+    assert_int_equal(access(p600, F_OK), 0);
+    assert_int_equal(access(p900, F_OK), 0);
+    char j0[512];
+    sub_path(j0, sizeof j0, dir, "journal", 0);
+    assert_int_equal(access(j0, F_OK), -1);
+    run(g_p, 50, 16);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    /* Recover from the newest snapshot and the 50 records after it. */
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_base_seq(g_p), 900);
+    assert_int_equal(myl_pipeline_next_seq(g_p), 950);
+    assert_int_equal(myl_pipeline_skipped_snapshots(g_p), 0);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    /* The newest snapshot corrupt: the previous one, and the journal
+     * from there (kept for exactly this). */
+    int fd = open(p900, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "X", 1, 100), 1);
+    close(fd);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_base_seq(g_p), 600);
+    assert_int_equal(myl_pipeline_skipped_snapshots(g_p), 1);
+    assert_int_equal(myl_pipeline_next_seq(g_p), 950);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    /* recover_from_snapshot: that one, corrupt or not. */
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover_from_snapshot(dir, p900, &a, &o, &g_p), MYL_ECORRUPT);
+    assert_int_equal(myl_pipeline_recover_from_snapshot(dir, p600, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_base_seq(g_p), 600);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    /* Both corrupt: the journal no longer reaches back to 0. */
+    fd = open(p600, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "X", 1, 70), 1);
+    close(fd);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), MYL_ECORRUPT);
+    assert_null(g_p);
+    rm_pipeline(dir);
+}
+
+static void test_journal_gaps(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("gap");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(false);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    run(g_p, 400, 16);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    char jd[512];
+    snprintf(jd, sizeof jd, "%s/journal", dir);
+    assert_true(count_files(jd, "journal-") > 2);
+
+    /* A snapshot ahead of the journal's end: the journal lost records the
+     * snapshot proves were durable. */
+    pm_state st;
+    uint64_t chain;
+    pm_model(SEED, 0, 400, &st, &chain, NULL);
+    uint8_t pl[16 + sizeof st] = {0};
+    memcpy(pl + 16, &st, sizeof st);
+    myl_snapshot_info info = {
+        .seq = 401, .chain = chain, .app_version = PM_VERSION, .size = sizeof pl};
+    char sd[512], path[512];
+    snprintf(sd, sizeof sd, "%s/snapshots", dir);
+    assert_int_equal(myl_snapshot_write(sd, &info, pl), 0);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), MYL_ECORRUPT);
+    sub_path(path, sizeof path, dir, "snapshots", 401);
+    assert_int_equal(unlink(path), 0);
+
+    /* The same state at 400, but from an application of another version:
+     * restore's error is passed through. */
+    info.seq = 400;
+    info.app_version = PM_VERSION + 1;
+    assert_int_equal(myl_snapshot_write(sd, &info, pl), 0);
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), -1099);
+    sub_path(path, sizeof path, dir, "snapshots", 400);
+    assert_int_equal(unlink(path), 0);
+
+    /* The first segment removed, no snapshot: records [0, x) are gone. */
+    sub_path(path, sizeof path, dir, "journal", 0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), MYL_ECORRUPT);
+    /* A snapshot at 400 with that gap is fine: nothing before it is needed. */
+    info.app_version = PM_VERSION;
+    assert_int_equal(myl_snapshot_write(sd, &info, pl), 0);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_next_seq(g_p), 400);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    rm_pipeline(dir);
+}
+
+/* The last segment's tail torn at many points: recovery truncates it and
+ * the state is the model's for the records left, which are at least all
+ * those acknowledged before the tear's record. */
+static void test_torn_tail(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("torn");
+    myl_pipeline_app a = app_of(false);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    o.journal.segment_bytes = 1 << 20;
+    for (int cut = 1; cut < 120; cut += 7) {
+        rm_pipeline(dir);
+        reset_globals();
+        assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+        run(g_p, 100, 10);
+        assert_int_equal(myl_pipeline_close(g_p), 0);
+        char path[512];
+        sub_path(path, sizeof path, dir, "journal", 0);
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(truncate(path, st.st_size - cut), 0);
+        reset_globals();
+        assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+        /* Records are 24 + 16 = 40 bytes: cutting c bytes loses ceil(c/40). */
+        uint64_t lost = ((uint64_t)cut + 39) / 40;
+        assert_int_equal(myl_pipeline_next_seq(g_p), 100 - lost);
+        check_model(g_p, 0);
+        run(g_p, 5, 5); /* and goes on at the right sequence */
+        check_model(g_p, 0);
+        assert_int_equal(myl_pipeline_close(g_p), 0);
+    }
+    rm_pipeline(dir);
+}
+
+/* ---- the acknowledgement gate ---- */
+
+static void test_ack_levels(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("ack");
+    myl_pipeline_app a = app_of(false);
+
+    /* Group commit that has not synced yet: nothing released. */
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_GROUP);
+    o.journal.group_ns = UINT64_C(3600) * 1000000000u;
+    o.journal.group_bytes = 1 << 30;
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(pm_step(g_p, SEED), 0);
+    assert_int_equal(myl_pipeline_commit(g_p), 0);
+    assert_int_equal(g_n_out, 0);
+    assert_int_equal(myl_pipeline_acked(g_p), 0);
+    /* rotate syncs: then they go. */
+    assert_int_equal(myl_pipeline_rotate(g_p), 0);
+    assert_int_equal(g_n_out, 10);
+    assert_int_equal(myl_pipeline_acked(g_p), 10);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    /* LOCAL_WRITE under group commit: released once written. */
+    rm_pipeline(dir);
+    reset_globals();
+    o.ack.n_clauses = 1;
+    o.ack.clause[0].level = MYL_ACK_LOCAL_WRITE;
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(pm_step(g_p, SEED), 0);
+    assert_int_equal(g_n_out, 0); /* not before commit writes them */
+    assert_int_equal(myl_pipeline_commit(g_p), 10);
+    assert_int_equal(g_n_out, 10);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    /* Two clauses: the strictest holds. */
+    rm_pipeline(dir);
+    reset_globals();
+    o.ack.n_clauses = 2;
+    o.ack.clause[1].level = MYL_ACK_LOCAL_FSYNC;
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(pm_step(g_p, SEED), 0);
+    assert_int_equal(myl_pipeline_commit(g_p), 0);
+    assert_int_equal(g_n_out, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0); /* close syncs and releases */
+    assert_int_equal(g_n_out, 10);
+    rm_pipeline(dir);
+}
+
+/* I/O faults under the journal (its injection hook). */
+typedef struct fault {
+    long write_budget; /* bytes writes may take before failing (< 0: no limit) */
+    int write_errno;   /* ENOSPC, EIO */
+    size_t short_max;  /* each write takes at most this (0: all) */
+    int fsync_fail_at; /* this fsync call fails with EIO (0: none) */
+    int fsyncs;
+} fault;
+
+static ssize_t f_write(void *arg, int fd, const void *buf, size_t len)
+{
+    fault *f = arg;
+    if (f->short_max && len > f->short_max)
+        len = f->short_max;
+    if (f->write_budget >= 0) {
+        if (f->write_budget == 0) {
+            errno = f->write_errno;
+            return -1;
+        }
+        if ((long)len > f->write_budget)
+            len = (size_t)f->write_budget; /* short, then the error */
+        f->write_budget -= (long)len;
+    }
+    return write(fd, buf, len);
+}
+
+static int f_fsync(void *arg, int fd)
+{
+    fault *f = arg;
+    if (++f->fsyncs == f->fsync_fail_at) {
+        errno = EIO;
+        return -1;
+    }
+    return fdatasync(fd);
+}
+
+/* A failed fsync is fatal: nothing released, never retried, every later
+ * call fails; recovery then keeps every record released before. */
+static void test_ack_fsync_failure(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("fsf");
+    myl_pipeline_app a = app_of(false);
+    for (int at = 2; at < 12; at += 3) {
+        rm_pipeline(dir);
+        reset_globals();
+        fault f = {.write_budget = -1, .fsync_fail_at = at};
+        myl_journal_io io = {f_write, f_fsync, &f};
+        myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+        o.journal.io = &io;
+        assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+        int rc = 0;
+        uint64_t released_before = 0;
+        for (int i = 0; i < 200 && rc >= 0; i++) {
+            if ((rc = pm_step(g_p, SEED)) < 0)
+                break;
+            if (i % 5 == 4) {
+                released_before = g_n_out;
+                rc = myl_pipeline_commit(g_p);
+            }
+        }
+        assert_int_equal(rc, -EIO);
+        assert_int_equal(g_n_out, released_before); /* the failed batch: none */
+        int calls = f.fsyncs;
+        assert_int_equal(myl_pipeline_commit(g_p), -EIO);
+        assert_int_equal(pm_step(g_p, SEED), -EIO);
+        assert_int_equal(myl_pipeline_rotate(g_p), -EIO);
+        assert_int_equal(f.fsyncs, calls); /* never retried */
+        assert_int_equal(g_n_out, released_before);
+        assert_int_equal(myl_pipeline_close(g_p), -EIO);
+        assert_int_equal(f.fsyncs, calls);
+        /* Every output released is in the recovered state. */
+        size_t n_out = g_n_out;
+        reset_globals();
+        g_n_out = n_out;
+        myl_pipeline_opts plain = opts_of(MYL_JOURNAL_SYNC_BATCH);
+        myl_pipeline *p = NULL;
+        assert_int_equal(myl_pipeline_recover(dir, &a, &plain, &p), 0);
+        g_p = p;
+        check_model(p, 0);
+        check_outputs(myl_pipeline_next_seq(p), 0);
+        assert_true(myl_pipeline_next_seq(p) >= g_n_out);
+        assert_int_equal(myl_pipeline_close(p), 0);
+    }
+    rm_pipeline(dir);
+}
+
+/* Short writes and then ENOSPC or EIO at every byte budget of a range:
+ * what was released survives recovery, what was not may or may not. */
+static void test_ack_write_faults(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("wf");
+    myl_pipeline_app a = app_of(false);
+    const int errs[2] = {ENOSPC, EIO};
+    for (long budget = 0; budget < 6000; budget += 137) {
+        rm_pipeline(dir);
+        reset_globals();
+        fault f = {.write_budget = budget, .write_errno = errs[budget % 2], .short_max = 13};
+        myl_journal_io io = {f_write, f_fsync, &f};
+        myl_pipeline_opts o = opts_of(budget % 3 ? MYL_JOURNAL_SYNC_BATCH : MYL_JOURNAL_SYNC_NONE);
+        o.journal.io = &io;
+        int rc = myl_pipeline_create(dir, &a, &o, &g_p);
+        if (rc < 0) { /* the segment header itself failed */
+            assert_int_equal(rc, -f.write_errno);
+            continue;
+        }
+        for (int i = 0; i < 400 && rc >= 0; i++) {
+            if ((rc = pm_step(g_p, SEED)) >= 0 && i % 9 == 8)
+                rc = myl_pipeline_commit(g_p);
+        }
+        assert_int_equal(rc, -f.write_errno);
+        uint64_t acked = myl_pipeline_acked(g_p);
+        assert_int_equal(myl_pipeline_close(g_p), -f.write_errno);
+        assert_true(g_n_out <= acked);
+        size_t n_out = g_n_out;
+        reset_globals();
+        g_n_out = n_out;
+        myl_pipeline_opts plain = opts_of(MYL_JOURNAL_SYNC_BATCH);
+        myl_pipeline *p = NULL;
+        assert_int_equal(myl_pipeline_recover(dir, &a, &plain, &p), 0);
+        g_p = p;
+        assert_true(myl_pipeline_next_seq(p) >= acked);
+        check_model(p, 0);
+        check_outputs(myl_pipeline_next_seq(p), 0);
+        assert_int_equal(myl_pipeline_close(p), 0);
+    }
+    rm_pipeline(dir);
+}
+
+/* ---- the shadow stage and ticks ---- */
+
+static void test_shadow_snapshots(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("sh");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(true);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_GROUP);
+    o.snapshot_every = 97;
+    o.keep_snapshots = 3;
+    o.tick_ns = 7 * PM_VT;
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    run(g_p, 2000, 13);
+    assert_int_equal(myl_pipeline_rotate(g_p), 0); /* all durable now */
+    uint64_t n = myl_pipeline_next_seq(g_p);
+    uint64_t deadline = myl_ut_now() + (uint64_t)MYL_UT_LIVENESS;
+    while (myl_pipeline_shadow_applied(g_p) < n && myl_ut_now() < deadline)
+        myl_ut_nap(1000000);
+    assert_int_equal(myl_pipeline_shadow_error(g_p), 0);
+    assert_int_equal(myl_pipeline_shadow_applied(g_p), n);
+    /* The shadow's copy is the main state. */
+    assert_memory_equal(&g_shadow, &g_state, sizeof g_state);
+    assert_true(g_state.ticks > 0);
+    assert_true(myl_pipeline_shadow_snapshots(g_p) >= n / 97 - 1);
+    check_model(g_p, o.tick_ns);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    char sd[512];
+    snprintf(sd, sizeof sd, "%s/snapshots", dir);
+    assert_int_equal(count_files(sd, "snapshot-"), 3);
+
+    /* Recover from the shadow's newest snapshot; the ticks go on where
+     * they were (the tick state is in the snapshot). */
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_true(myl_pipeline_base_seq(g_p) >= n - 97);
+    check_model(g_p, o.tick_ns);
+    run(g_p, 500, 11);
+    check_model(g_p, o.tick_ns);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    rm_pipeline(dir);
+}
+
+static void test_ticks(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("tick");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(false);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    o.tick_ns = 5 * PM_VT;
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    /* The hook alone: a tick at once (none yet), then not until due. */
+    assert_int_equal(myl_pipeline_tick(g_p), 1);
+    assert_int_equal(myl_pipeline_tick(g_p), 0);
+    assert_int_equal(g_state.ticks, 1);
+    run(g_p, 100, 10);
+    /* The clock reads 5 records' worth at every fifth sequence: ticks at
+     * 0, 5, 10, ... and inputs between them. */
+    uint64_t n = myl_pipeline_next_seq(g_p);
+    assert_int_equal(n, 125); /* 100 inputs, 4 between ticks */
+    assert_int_equal(g_state.ticks, 25);
+    assert_int_equal(g_state.last_tick, (n - 1) / 5 * 5 * PM_VT);
+    check_model(g_p, o.tick_ns);
+    assert_int_equal(myl_pipeline_commit(g_p), 0);
+    uint64_t ticks = g_state.ticks;
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    /* Replayed, not re-generated: a clock that changed does not matter. */
+    reset_globals();
+    myl_pipeline_opts o2 = o;
+    o2.tick_ns = 1000 * PM_VT;
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o2, &g_p), 0);
+    assert_int_equal(g_state.ticks, ticks);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    rm_pipeline(dir);
+}
+
+/* Kill points of the lifecycle: a child killed at each restarts into the
+ * model's state, with every output it released. */
+static void test_kill_points(void **state)
+{
+    (void)state;
+    static const char *const points[] = {
+        "pipeline.commit.synced",   "pipeline.rotate.snapshotted", "pipeline.rotate.rotated",
+        "pipeline.prune.partial",   "pipeline.shadow.snapshotted", "snapshot.synced",
+        "pipeline.recover.replayed"};
+    const char *dir = myl_ut_dir("kp");
+    myl_pipeline_app a = app_of(true);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    o.snapshot_every = 50;
+    o.tick_ns = 3 * PM_VT;
+    for (size_t k = 0; k < sizeof points / sizeof points[0]; k++) {
+        rm_pipeline(dir);
+        reset_globals();
+        /* Some history first, so that recovery has something to replay. */
+        assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+        run(g_p, 120, 10);
+        assert_int_equal(myl_pipeline_close(g_p), 0);
+        int fds[2];
+        assert_int_equal(pipe(fds), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            close(fds[0]);
+            setenv("MYL_TEST_KILL_AT", points[k], 1);
+            g_p = NULL;
+            if (myl_pipeline_recover(dir, &a, &o, &g_p) != 0)
+                _exit(3);
+            uint64_t sent = 0;
+            for (int i = 0; i < 3000; i++) {
+                if (pm_step(g_p, SEED) < 0)
+                    _exit(4);
+                if (i % 10 == 9) {
+                    if (myl_pipeline_commit(g_p) < 0)
+                        _exit(5);
+                    /* Report the outputs released so far. */
+                    for (; sent < g_n_out; sent++)
+                        if (write(fds[1], &g_out[sent], sizeof g_out[0]) != sizeof g_out[0])
+                            _exit(6);
+                }
+                if (i % 300 == 299 && myl_pipeline_rotate(g_p) < 0)
+                    _exit(7);
+            }
+            _exit(0); /* the point was never reached */
+        }
+        close(fds[1]);
+        int st = 0;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+            fail_msg("%s: child status %#x", points[k], st);
+        reset_globals();
+        ssize_t got;
+        while ((got = read(fds[0], &g_out[g_n_out], sizeof g_out[0])) == sizeof g_out[0])
+            g_n_out++;
+        close(fds[0]);
+        myl_pipeline_app plain = app_of(false);
+        assert_int_equal(myl_pipeline_recover(dir, &plain, &o, &g_p), 0);
+        check_model(g_p, o.tick_ns);
+        check_outputs(myl_pipeline_next_seq(g_p), o.tick_ns);
+        assert_int_equal(myl_pipeline_close(g_p), 0);
+    }
+    rm_pipeline(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_recover),    cmocka_unit_test(test_lifecycle_errors),
+        cmocka_unit_test(test_rotate_prunes),     cmocka_unit_test(test_journal_gaps),
+        cmocka_unit_test(test_torn_tail),         cmocka_unit_test(test_ack_levels),
+        cmocka_unit_test(test_ack_fsync_failure), cmocka_unit_test(test_ack_write_faults),
+        cmocka_unit_test(test_shadow_snapshots),  cmocka_unit_test(test_ticks),
+        cmocka_unit_test(test_kill_points),
+    };
+    return myl_test_run("pipeline", tests, sizeof tests / sizeof tests[0]);
+}
