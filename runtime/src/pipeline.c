@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <fcntl.h>
@@ -35,7 +37,10 @@
 struct myl_pipeline_out {
     myl_pipeline *p;
     uint64_t seq;
+    uint64_t t0; /* when it was submitted (trace), or 0 */
 };
+
+#define OUT_HEADER 24u /* u64 seq, u32 len, u32 0, u64 submitted at */
 
 /* Where ticks stand: replay and the shadow track them like the main path. */
 typedef struct tick_state {
@@ -67,8 +72,11 @@ struct myl_pipeline {
     _Atomic(int) sh_err;
     uint64_t sh_chain;
     tick_state sh_tick;
-    void *sh_payload; /* restored into shadow_state before the thread starts */
     pthread_mutex_t prune_lock;
+    /* The shadow and rotate may snapshot the same sequence at once: the
+     * temporary file's name is per process, so one writes at a time. */
+    pthread_mutex_t snap_lock;
+    struct trace_file *trace; /* the mapped <dir>/trace, or NULL */
 };
 
 uint64_t myl_pipeline_chain_next(uint64_t chain, const myl_journal_record *rec)
@@ -156,6 +164,224 @@ static char *join(const char *dir, const char *name)
     return s;
 }
 
+/* ---- trace ---- */
+
+/* <dir>/trace: a 64-byte header, then MYL_PIPELINE_STAGES stages of 4 KiB:
+ * name[16], u64 count, sum_ns, max_ns, u64 bucket[MYL_PIPELINE_HIST_BUCKETS]. */
+typedef struct trace_stage {
+    char name[16];
+    _Atomic(uint64_t) count, sum, max;
+    _Atomic(uint64_t) bucket[MYL_PIPELINE_HIST_BUCKETS];
+    uint8_t pad[4096 - 16 - 8 * (3 + MYL_PIPELINE_HIST_BUCKETS)];
+} trace_stage;
+
+typedef struct trace_file {
+    uint8_t magic[8];
+    uint32_t version, stages, buckets, stage_bytes;
+    int32_t pid;
+    uint32_t zero;
+    uint64_t created;
+    uint8_t pad[24];
+    trace_stage stage[MYL_PIPELINE_STAGES];
+} trace_file;
+
+_Static_assert(sizeof(trace_stage) == 4096, "trace stage is 4 KiB");
+_Static_assert(offsetof(trace_file, stage) == 64, "trace header is 64 bytes");
+
+static const uint8_t trace_magic[8] = {'M', 'Y', 'L', 'T', 'R', 'A', 'C', 'E'};
+static const char *const stage_names[MYL_PIPELINE_STAGES] = {"apply", "commit", "ack", "snapshot"};
+
+uint32_t myl_pipeline_hist_bucket(uint64_t ns)
+{
+    if (ns < 8)
+        return (uint32_t)ns;
+    uint32_t e = 63u - (uint32_t)__builtin_clzll(ns); /* >= 3 */
+    return (e - 2u) * 8u + (uint32_t)((ns >> (e - 3u)) & 7u);
+}
+
+uint64_t myl_pipeline_hist_low(uint32_t b)
+{
+    if (b < 8)
+        return b;
+    if (b >= MYL_PIPELINE_HIST_BUCKETS)
+        return UINT64_MAX;
+    uint32_t e = b / 8u + 2u;
+    return (UINT64_C(8) + (b % 8u)) << (e - 3u);
+}
+
+uint64_t myl_pipeline_hist_quantile(const myl_pipeline_hist *h, double q)
+{
+    if (!h || !(q > 0.0) || q > 1.0)
+        return 0;
+    uint64_t total = 0;
+    for (uint32_t b = 0; b < MYL_PIPELINE_HIST_BUCKETS; b++)
+        total += h->bucket[b];
+    if (!total)
+        return 0;
+    uint64_t want = (uint64_t)(q * (double)total);
+    if ((double)want < q * (double)total)
+        want++;
+    if (want == 0)
+        want = 1;
+    uint64_t seen = 0;
+    for (uint32_t b = 0; b < MYL_PIPELINE_HIST_BUCKETS; b++) {
+        seen += h->bucket[b];
+        if (seen >= want) {
+            uint64_t top =
+                b + 1 < MYL_PIPELINE_HIST_BUCKETS ? myl_pipeline_hist_low(b + 1) - 1 : UINT64_MAX;
+            return top < h->max_ns ? top : h->max_ns;
+        }
+    }
+    return h->max_ns;
+}
+
+/* One sample of stage: lock-free, for any number of writers (the shadow
+ * and the main path both write the snapshot stage). */
+static void trace_add(myl_pipeline *p, uint32_t stage, uint64_t ns)
+{
+    if (!p->trace)
+        return;
+    trace_stage *t = &p->trace->stage[stage];
+    /* Relaxed: counters read by other processes as a picture, not used to
+     * order anything; count last so a reader rarely sees it ahead. */
+    atomic_fetch_add_explicit(&t->bucket[myl_pipeline_hist_bucket(ns)], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&t->sum, ns, memory_order_relaxed);
+    uint64_t m = atomic_load_explicit(&t->max, memory_order_relaxed);
+    while (ns > m && !atomic_compare_exchange_weak_explicit(&t->max, &m, ns, memory_order_relaxed,
+                                                            memory_order_relaxed))
+        ;
+    atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
+}
+
+static uint64_t trace_now(const myl_pipeline *p)
+{
+    return p->trace ? myl__now_ns() : 0;
+}
+
+/* Make <dir>/trace afresh: a temporary, initialised, renamed into place
+ * (a reader maps the old one or the new one, whole). */
+static int trace_create(myl_pipeline *p)
+{
+    char *path = join(p->dir, "trace");
+    char tmp[4096];
+    if (!path)
+        return -ENOMEM;
+    snprintf(tmp, sizeof tmp, "%s/.trace.%d.tmp", p->dir, (int)getpid());
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int rc = 0;
+    if (fd < 0 || ftruncate(fd, (off_t)sizeof(trace_file)) != 0) {
+        rc = -errno;
+        goto out;
+    }
+    void *m = mmap(NULL, sizeof(trace_file), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) {
+        rc = -errno;
+        goto out;
+    }
+    trace_file *t = m;
+    memcpy(t->magic, trace_magic, sizeof trace_magic);
+    t->version = 1;
+    t->stages = MYL_PIPELINE_STAGES;
+    t->buckets = MYL_PIPELINE_HIST_BUCKETS;
+    t->stage_bytes = sizeof(trace_stage);
+    t->pid = (int32_t)getpid();
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    t->created = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    for (uint32_t i = 0; i < MYL_PIPELINE_STAGES; i++)
+        snprintf(t->stage[i].name, sizeof t->stage[i].name, "%s", stage_names[i]);
+    if (rename(tmp, path) != 0) {
+        rc = -errno;
+        munmap(m, sizeof(trace_file));
+        goto out;
+    }
+    p->trace = t;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0)
+        unlink(tmp);
+    free(path);
+    return rc;
+}
+
+struct myl_pipeline_trace {
+    const trace_file *t;
+};
+
+int myl_pipeline_trace_open(const char *dir, myl_pipeline_trace **out)
+{
+    if (!dir || !out)
+        return MYL_EINVAL;
+    *out = NULL;
+    char *path = join(dir, "trace");
+    if (!path)
+        return -ENOMEM;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    free(path);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    /* Another process's file: every field the reader relies on checked. */
+    if (st.st_size != (off_t)sizeof(trace_file)) {
+        close(fd);
+        return MYL_ECORRUPT;
+    }
+    void *m = mmap(NULL, sizeof(trace_file), PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED)
+        return -errno;
+    const trace_file *t = m;
+    if (memcmp(t->magic, trace_magic, sizeof trace_magic) != 0 || t->version != 1 ||
+        t->stages != MYL_PIPELINE_STAGES || t->buckets != MYL_PIPELINE_HIST_BUCKETS ||
+        t->stage_bytes != sizeof(trace_stage)) {
+        munmap(m, sizeof(trace_file));
+        return MYL_ECORRUPT;
+    }
+    myl_pipeline_trace *r = malloc(sizeof *r);
+    if (!r) {
+        munmap(m, sizeof(trace_file));
+        return -ENOMEM;
+    }
+    r->t = t;
+    *out = r;
+    return 0;
+}
+
+void myl_pipeline_trace_close(myl_pipeline_trace *t)
+{
+    if (!t)
+        return;
+    munmap((void *)t->t, sizeof(trace_file));
+    free(t);
+}
+
+int32_t myl_pipeline_trace_pid(const myl_pipeline_trace *t)
+{
+    return t ? t->t->pid : 0;
+}
+
+int myl_pipeline_trace_read(const myl_pipeline_trace *t, uint32_t stage, myl_pipeline_hist *out)
+{
+    if (!t || !out || stage >= MYL_PIPELINE_STAGES)
+        return MYL_EINVAL;
+    trace_stage *s = (trace_stage *)&t->t->stage[stage];
+    memcpy(out->name, s->name, sizeof out->name);
+    out->name[sizeof out->name - 1] = '\0';
+    /* Relaxed: a picture of counters that move (see trace_add). */
+    out->count = atomic_load_explicit(&s->count, memory_order_relaxed);
+    out->sum_ns = atomic_load_explicit(&s->sum, memory_order_relaxed);
+    out->max_ns = atomic_load_explicit(&s->max, memory_order_relaxed);
+    for (uint32_t b = 0; b < MYL_PIPELINE_HIST_BUCKETS; b++)
+        out->bucket[b] = atomic_load_explicit(&s->bucket[b], memory_order_relaxed);
+    return 0;
+}
+
 /* ---- snapshots ---- */
 
 /* Serialise state (the pipeline's prefix, then the application's payload)
@@ -164,6 +390,7 @@ static char *join(const char *dir, const char *name)
 static int write_snapshot(myl_pipeline *p, void *state, uint64_t seq, uint64_t chain,
                           const tick_state *t)
 {
+    uint64_t t0 = trace_now(p);
     void *app_pl = NULL;
     uint64_t app_size = 0;
     int rc = p->app.save(state, &app_pl, &app_size);
@@ -185,8 +412,12 @@ static int write_snapshot(myl_pipeline *p, void *state, uint64_t seq, uint64_t c
     free(app_pl);
     myl_snapshot_info info = {
         .seq = seq, .chain = chain, .app_version = p->app.app_version, .size = PREFIX + app_size};
+    pthread_mutex_lock(&p->snap_lock);
     rc = myl_snapshot_write(p->sdir, &info, buf);
+    pthread_mutex_unlock(&p->snap_lock);
     free(buf);
+    if (rc == 0)
+        trace_add(p, MYL_PIPELINE_STAGE_SNAPSHOT, trace_now(p) - t0);
     return rc == -EEXIST ? 0 : rc;
 }
 
@@ -387,7 +618,7 @@ int myl_pipeline_emit(myl_pipeline_out *out, const void *data, uint32_t len)
     if (!data && len)
         return MYL_EINVAL;
     myl_pipeline *p = out->p;
-    size_t total = 16u + (((size_t)len + 7u) & ~(size_t)7u);
+    size_t total = OUT_HEADER + (((size_t)len + 7u) & ~(size_t)7u);
     if (p->out_cap - p->out_len < total) {
         if (p->out_head) { /* compact first */
             memmove(p->outq, p->outq + p->out_head, p->out_len - p->out_head);
@@ -410,9 +641,10 @@ int myl_pipeline_emit(myl_pipeline_out *out, const void *data, uint32_t len)
     memcpy(e, &out->seq, 8);
     memcpy(e + 8, &len, 4);
     memcpy(e + 12, &zero, 4);
+    memcpy(e + 16, &out->t0, 8);
     if (len)
-        memcpy(e + 16, data, len);
-    memset(e + 16 + len, 0, total - 16 - len);
+        memcpy(e + OUT_HEADER, data, len);
+    memset(e + OUT_HEADER + len, 0, total - OUT_HEADER - len);
     p->out_len += total;
     return 0;
 }
@@ -435,6 +667,7 @@ static int release_outputs(myl_pipeline *p)
     if (p->failed)
         return 0; /* never: what was not durable before the failure is not now */
     uint64_t a = ack_point(p);
+    uint64_t now = trace_now(p);
     int n = 0;
     while (p->out_head < p->out_len) {
         const uint8_t *e = p->outq + p->out_head;
@@ -444,9 +677,14 @@ static int release_outputs(myl_pipeline *p)
         memcpy(&len, e + 8, 4);
         if (seq >= a)
             break;
+        if (p->trace) {
+            uint64_t t0;
+            memcpy(&t0, e + 16, 8);
+            trace_add(p, MYL_PIPELINE_STAGE_ACK, now - t0);
+        }
         if (p->app.deliver)
-            p->app.deliver(p->app.deliver_arg, seq, e + 16, len);
-        p->out_head += 16u + (((size_t)len + 7u) & ~(size_t)7u);
+            p->app.deliver(p->app.deliver_arg, seq, e + OUT_HEADER, len);
+        p->out_head += OUT_HEADER + (((size_t)len + 7u) & ~(size_t)7u);
         n++;
     }
     if (p->out_head == p->out_len)
@@ -474,11 +712,13 @@ static int submit_one(myl_pipeline *p, uint64_t type, const void *data, uint32_t
     if (rc < 0)
         return fail(p, rc);
     myl_journal_record rec = {.seq = s, .type = type, .data = len ? data : "", .len = len};
-    myl_pipeline_out out = {p, s};
+    myl_pipeline_out out = {p, s, trace_now(p)};
     /* Journaled and applied together: a failure of apply leaves a record
      * the state does not include, so it is fatal. */
     if ((rc = p->app.apply(p->app.state, &rec, &out)) < 0)
         return fail(p, rc);
+    if (p->trace)
+        trace_add(p, MYL_PIPELINE_STAGE_APPLY, myl__now_ns() - out.t0);
     p->chain = myl_pipeline_chain_next(p->chain, &rec);
     tick_track(&p->tick, &rec);
     p->next_seq = s + 1;
@@ -526,9 +766,12 @@ int myl_pipeline_commit(myl_pipeline *p)
         return MYL_EINVAL;
     if (p->failed)
         return p->failed;
+    uint64_t t0 = trace_now(p);
     int rc = myl_journal_commit(p->j);
     if (rc < 0)
         return fail(p, rc);
+    if (p->trace)
+        trace_add(p, MYL_PIPELINE_STAGE_COMMIT, myl__now_ns() - t0);
     if (p->kill_commit)
         myl__fault_point("pipeline.commit.synced");
     publish_durable(p);
@@ -576,7 +819,7 @@ static int check_args(const myl_pipeline_app *app, const myl_pipeline_opts *opts
     if (!o.snapshot_every)
         o.snapshot_every = DEFAULT_EVERY;
     if (o.journal.sync > MYL_JOURNAL_SYNC_NONE || o.ack.n_clauses > MYL_ACK_MAX_CLAUSES ||
-        o.ack.reserved)
+        o.ack.reserved || (o.flags & ~MYL_PIPELINE_F_TRACE) || o.reserved)
         return MYL_EINVAL;
     bool syncs = o.journal.sync != MYL_JOURNAL_SYNC_NONE;
     uint32_t level = o.ack.n_clauses ? MYL_ACK_NONE
@@ -604,7 +847,9 @@ static void pipeline_free(myl_pipeline *p)
     if (p->j)
         (void)myl_journal_close(p->j);
     pthread_mutex_destroy(&p->prune_lock);
-    free(p->sh_payload);
+    pthread_mutex_destroy(&p->snap_lock);
+    if (p->trace)
+        munmap(p->trace, sizeof(trace_file));
     free(p->outq);
     free(p->dir);
     free(p->jdir);
@@ -666,6 +911,7 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
     if (!p)
         return -ENOMEM;
     pthread_mutex_init(&p->prune_lock, NULL);
+    pthread_mutex_init(&p->snap_lock, NULL);
     int rc = check_args(app, opts, p);
     if (rc < 0)
         goto fail;
@@ -763,6 +1009,10 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
         myl__fault_point("pipeline.recover.replayed");
     }
     p->acked = p->next_seq;
+    if ((p->o.flags & MYL_PIPELINE_F_TRACE) && (rc = trace_create(p)) < 0) {
+        free(pl);
+        goto fail;
+    }
     atomic_init(&p->durable, myl_journal_durable(p->j));
     atomic_init(&p->sh_applied, p->base_seq);
     if (p->app.shadow_state) {

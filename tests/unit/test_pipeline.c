@@ -715,6 +715,11 @@ static void test_kill_points(void **state)
                 if (i % 300 == 299 && myl_pipeline_rotate(g_p) < 0)
                     _exit(7);
             }
+            /* The shadow may lag (a loaded machine): let it catch up. */
+            uint64_t deadline = myl_ut_now() + (uint64_t)MYL_UT_LIVENESS;
+            while (myl_pipeline_shadow_applied(g_p) < myl_pipeline_next_seq(g_p) &&
+                   myl_ut_now() < deadline)
+                myl_ut_nap(1000000);
             _exit(0); /* the point was never reached */
         }
         close(fds[1]);
@@ -736,15 +741,139 @@ static void test_kill_points(void **state)
     rm_pipeline(dir);
 }
 
+/* ---- trace ---- */
+
+static uint64_t bucket_sum(const myl_pipeline_hist *h)
+{
+    uint64_t n = 0;
+    for (uint32_t b = 0; b < MYL_PIPELINE_HIST_BUCKETS; b++)
+        n += h->bucket[b];
+    return n;
+}
+
+static void test_hist_buckets(void **state)
+{
+    (void)state;
+    /* Every bucket's range holds exactly the values that map to it, and
+     * is at most 1/8 of its low end wide (exact below 8). */
+    for (uint32_t b = 0; b + 1 < MYL_PIPELINE_HIST_BUCKETS; b++) {
+        uint64_t lo = myl_pipeline_hist_low(b), hi = myl_pipeline_hist_low(b + 1) - 1;
+        assert_true(lo <= hi);
+        assert_int_equal(myl_pipeline_hist_bucket(lo), b);
+        assert_int_equal(myl_pipeline_hist_bucket(hi), b);
+        assert_int_equal(myl_pipeline_hist_bucket(hi + 1), b + 1);
+        if (lo >= 8)
+            assert_true(hi - lo + 1 <= lo / 8);
+    }
+    assert_int_equal(myl_pipeline_hist_bucket(UINT64_MAX), MYL_PIPELINE_HIST_BUCKETS - 1);
+    assert_int_equal(myl_pipeline_hist_bucket(0), 0);
+    /* Quantiles of a known histogram. */
+    myl_pipeline_hist h;
+    memset(&h, 0, sizeof h);
+    for (uint64_t v = 1; v <= 1000; v++) {
+        h.bucket[myl_pipeline_hist_bucket(v * 1000)]++;
+        h.count++;
+    }
+    h.max_ns = 1000000;
+    uint64_t p50 = myl_pipeline_hist_quantile(&h, 0.5);
+    assert_true(p50 >= 500000 && p50 <= 500000 + 500000 / 8);
+    assert_int_equal(myl_pipeline_hist_quantile(&h, 1.0), 1000000);
+    assert_int_equal(myl_pipeline_hist_quantile(&h, 0.0), 0);
+    memset(&h, 0, sizeof h);
+    assert_int_equal(myl_pipeline_hist_quantile(&h, 0.5), 0);
+}
+
+static void test_trace(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("trace");
+    rm_pipeline(dir);
+    char tp[512];
+    snprintf(tp, sizeof tp, "%s/trace", dir);
+    unlink(tp);
+    reset_globals();
+    myl_pipeline_app a = app_of(false);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    myl_pipeline_trace *t = NULL;
+    /* Off unless asked for. */
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_trace_open(dir, &t), -ENOENT);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    o.flags = MYL_PIPELINE_F_TRACE;
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_trace_open(dir, &t), 0);
+    assert_int_equal(myl_pipeline_trace_pid(t), (int32_t)getpid());
+    run(g_p, 300, 10); /* 30 commits, and one more at the end */
+    assert_int_equal(myl_pipeline_rotate(g_p), 0);
+    static const struct {
+        uint32_t stage;
+        const char *name;
+        uint64_t count;
+    } want[] = {{MYL_PIPELINE_STAGE_APPLY, "apply", 300},
+                {MYL_PIPELINE_STAGE_COMMIT, "commit", 31},
+                {MYL_PIPELINE_STAGE_ACK, "ack", 300},
+                {MYL_PIPELINE_STAGE_SNAPSHOT, "snapshot", 1}};
+    myl_pipeline_hist h;
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(myl_pipeline_trace_read(t, want[i].stage, &h), 0);
+        assert_string_equal(h.name, want[i].name);
+        assert_int_equal(h.count, want[i].count);
+        assert_int_equal(bucket_sum(&h), h.count);
+        assert_true(h.max_ns <= h.sum_ns);
+        assert_true(myl_pipeline_hist_quantile(&h, 0.99) <= h.max_ns);
+    }
+    assert_int_equal(myl_pipeline_trace_read(t, MYL_PIPELINE_STAGES, &h), MYL_EINVAL);
+    /* Another process reads the same counters. */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        myl_pipeline_trace *u;
+        myl_pipeline_hist k;
+        if (myl_pipeline_trace_open(dir, &u) != 0 ||
+            myl_pipeline_trace_read(u, MYL_PIPELINE_STAGE_APPLY, &k) != 0 || k.count != 300)
+            _exit(1);
+        myl_pipeline_trace_close(u);
+        _exit(0);
+    }
+    myl_ut_reap_child(pid);
+    myl_pipeline_trace_close(t);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    /* A hostile or damaged file is refused: wrong size, bad header. */
+    struct stat st;
+    assert_int_equal(stat(tp, &st), 0);
+    int fd = open(tp, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "X", 1, 0), 1);
+    assert_int_equal(myl_pipeline_trace_open(dir, &t), MYL_ECORRUPT);
+    assert_int_equal(pwrite(fd, "M", 1, 0), 1);
+    uint32_t bad = 7;
+    assert_int_equal(pwrite(fd, &bad, 4, 12), 4); /* stages */
+    assert_int_equal(myl_pipeline_trace_open(dir, &t), MYL_ECORRUPT);
+    assert_int_equal(ftruncate(fd, st.st_size - 1), 0);
+    assert_int_equal(myl_pipeline_trace_open(dir, &t), MYL_ECORRUPT);
+    close(fd);
+    unlink(tp);
+    rm_pipeline(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_create_recover),    cmocka_unit_test(test_lifecycle_errors),
-        cmocka_unit_test(test_rotate_prunes),     cmocka_unit_test(test_journal_gaps),
-        cmocka_unit_test(test_torn_tail),         cmocka_unit_test(test_ack_levels),
-        cmocka_unit_test(test_ack_fsync_failure), cmocka_unit_test(test_ack_write_faults),
-        cmocka_unit_test(test_shadow_snapshots),  cmocka_unit_test(test_ticks),
+        cmocka_unit_test(test_create_recover),
+        cmocka_unit_test(test_lifecycle_errors),
+        cmocka_unit_test(test_rotate_prunes),
+        cmocka_unit_test(test_journal_gaps),
+        cmocka_unit_test(test_torn_tail),
+        cmocka_unit_test(test_ack_levels),
+        cmocka_unit_test(test_ack_fsync_failure),
+        cmocka_unit_test(test_ack_write_faults),
+        cmocka_unit_test(test_shadow_snapshots),
+        cmocka_unit_test(test_ticks),
         cmocka_unit_test(test_kill_points),
+        cmocka_unit_test(test_hist_buckets),
+        cmocka_unit_test(test_trace),
     };
     return myl_test_run("pipeline", tests, sizeof tests / sizeof tests[0]);
 }

@@ -3,7 +3,8 @@
  * state machine (issue 10, items 3-7).
  *
  * A pipeline is a directory: "journal/" (the journal's segments) and
- * "snapshots/" (snapshot files), plus "trace" (latency histograms). Input
+ * "snapshots/" (snapshot files), plus "trace" (latency histograms, when
+ * asked for). Input
  * records go through myl_pipeline_submit: journaled (buffered), then
  * applied to the application's state at once (the matching stage runs
  * beside the journal, LMAX-style); what apply emits is held. Commit writes
@@ -113,7 +114,12 @@ typedef struct myl_pipeline_opts {
     uint64_t tick_ns;
     uint64_t (*clock)(void *arg);
     void *clock_arg;
+    uint32_t flags; /* MYL_PIPELINE_F_* */
+    uint32_t reserved;
 } myl_pipeline_opts;
+
+/* Keep per-stage latency histograms in <dir>/trace (below). */
+#define MYL_PIPELINE_F_TRACE 1u
 
 typedef struct myl_pipeline myl_pipeline;
 
@@ -165,6 +171,46 @@ MYL_API uint32_t myl_pipeline_skipped_snapshots(const myl_pipeline *p);
 MYL_API uint64_t myl_pipeline_shadow_applied(const myl_pipeline *p);
 MYL_API uint64_t myl_pipeline_shadow_snapshots(const myl_pipeline *p);
 MYL_API int myl_pipeline_shadow_error(const myl_pipeline *p);
+
+/* ---- trace: per-stage latency histograms ----
+ *
+ * With MYL_PIPELINE_F_TRACE the pipeline keeps, in the shared file
+ * <dir>/trace (made afresh by every create or recover, renamed into
+ * place), one histogram per stage, updated lock-free (relaxed atomic
+ * adds: a reader may see a bucket counted before the total). Any process
+ * may map it read-only and render it (myelon-stat, a health endpoint).
+ * Buckets are log-linear: values 0..7 ns exactly, then 8 buckets per power
+ * of two (at most 12.5% wide), MYL_PIPELINE_HIST_BUCKETS in all. */
+#define MYL_PIPELINE_STAGE_APPLY 0u    /* apply of one record */
+#define MYL_PIPELINE_STAGE_COMMIT 1u   /* journal commit: write and sync */
+#define MYL_PIPELINE_STAGE_ACK 2u      /* submit to release of an output */
+#define MYL_PIPELINE_STAGE_SNAPSHOT 3u /* a snapshot written (shadow or rotate) */
+#define MYL_PIPELINE_STAGES 4u
+#define MYL_PIPELINE_HIST_BUCKETS 496u
+
+typedef struct myl_pipeline_hist {
+    char name[16]; /* "apply", "commit", "ack", "snapshot" */
+    uint64_t count, sum_ns, max_ns;
+    uint64_t bucket[MYL_PIPELINE_HIST_BUCKETS];
+} myl_pipeline_hist;
+
+typedef struct myl_pipeline_trace myl_pipeline_trace;
+
+/* Map <dir>/trace read-only. MYL_ECORRUPT for a bad header or size. */
+MYL_API int myl_pipeline_trace_open(const char *dir, myl_pipeline_trace **out);
+MYL_API void myl_pipeline_trace_close(myl_pipeline_trace *t);
+/* The pid of the pipeline that writes the trace. */
+MYL_API int32_t myl_pipeline_trace_pid(const myl_pipeline_trace *t);
+/* Copy stage's histogram (MYL_EINVAL past MYL_PIPELINE_STAGES). */
+MYL_API int myl_pipeline_trace_read(const myl_pipeline_trace *t, uint32_t stage,
+                                    myl_pipeline_hist *out);
+/* The bucket of a value, and the lowest value of a bucket (the highest is
+ * the next bucket's lowest minus one). */
+MYL_API uint32_t myl_pipeline_hist_bucket(uint64_t ns);
+MYL_API uint64_t myl_pipeline_hist_low(uint32_t bucket);
+/* An upper bound of the q-quantile (0 < q <= 1): the top of the bucket
+ * holding it, at most max_ns. 0 for an empty histogram. */
+MYL_API uint64_t myl_pipeline_hist_quantile(const myl_pipeline_hist *h, double q);
 
 /* The chain: a running 64-bit FNV-1a over every record's sequence, type,
  * length and payload, from MYL_PIPELINE_CHAIN_INIT; snapshots carry it. */
