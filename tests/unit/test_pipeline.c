@@ -254,6 +254,11 @@ static void test_rotate_prunes(void **state)
     assert_true(segs > 2); /* 4 KiB segments: nothing pruned yet (one snapshot, needs 0..) */
     run(g_p, 300, 16);
     assert_int_equal(myl_pipeline_rotate(g_p), 0); /* 600 */
+    /* An archived copy of the snapshot at 300, for later. */
+    char arch[512], p300a[512];
+    snprintf(arch, sizeof arch, "%s/archived-300.mys", dir);
+    sub_path(p300a, sizeof p300a, dir, "snapshots", 300);
+    assert_int_equal(link(p300a, arch), 0);
     run(g_p, 300, 16);
     assert_int_equal(myl_pipeline_rotate(g_p), 0); /* 900: 300 dropped */
     assert_int_equal(count_files(sd, "snapshot-"), 2);
@@ -304,6 +309,13 @@ static void test_rotate_prunes(void **state)
     assert_int_equal(myl_pipeline_base_seq(g_p), 600);
     check_model(g_p, 0);
     assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    /* The archived snapshot at 300 is valid, but the journal no longer
+     * reaches back to it (pruned up to 600's segment). */
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover_from_snapshot(dir, arch, &a, &o, &g_p), MYL_ECORRUPT);
+    assert_null(g_p);
+    assert_int_equal(unlink(arch), 0);
 
     /* Both corrupt: the journal no longer reaches back to 0. */
     fd = open(p600, O_RDWR);
@@ -356,6 +368,40 @@ static void test_journal_gaps(void **state)
     assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), -1099);
     sub_path(path, sizeof path, dir, "snapshots", 400);
     assert_int_equal(unlink(path), 0);
+
+    /* A bad record in a segment that is not the last: corruption, not a
+     * torn tail (the journal refuses to open). */
+    char seg1[512];
+    {
+        DIR *d = opendir(jd);
+        assert_non_null(d);
+        struct dirent *e;
+        uint64_t second = UINT64_MAX, lowest = UINT64_MAX;
+        while ((e = readdir(d)) != NULL) {
+            unsigned long long v;
+            if (sscanf(e->d_name, "journal-%16llx.myj", &v) == 1) {
+                if (v < lowest) {
+                    second = lowest;
+                    lowest = v;
+                } else if (v < second) {
+                    second = v;
+                }
+            }
+        }
+        closedir(d);
+        assert_true(second != UINT64_MAX);
+        sub_path(seg1, sizeof seg1, dir, "journal", second);
+    }
+    int fd = open(seg1, O_RDWR);
+    assert_true(fd >= 0);
+    uint8_t byte, flipped;
+    assert_int_equal(pread(fd, &byte, 1, 100), 1);
+    flipped = (uint8_t)(byte ^ 0x40);
+    assert_int_equal(pwrite(fd, &flipped, 1, 100), 1);
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), MYL_ECORRUPT);
+    assert_null(g_p);
+    assert_int_equal(pwrite(fd, &byte, 1, 100), 1);
+    close(fd);
 
     /* The first segment removed, no snapshot: records [0, x) are gone. */
     sub_path(path, sizeof path, dir, "journal", 0);
