@@ -1023,12 +1023,14 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
             free(pl);
             goto fail;
         }
+        /* Set before the thread starts: its prune reads it. */
+        p->shadow_on = true;
         if (pthread_create(&p->shadow, NULL, shadow_main, p) != 0) {
+            p->shadow_on = false;
             free(pl);
             rc = -EAGAIN;
             goto fail;
         }
-        p->shadow_on = true;
     }
     free(pl);
     const char *k = getenv("MYL_TEST_KILL_AT");
