@@ -151,7 +151,9 @@ MYL_API int myl_pipeline_close(myl_pipeline *p);
 MYL_API int myl_pipeline_submit(myl_pipeline *p, uint64_t type, const void *data, uint32_t len,
                                 uint64_t *seq);
 /* Write (and per the journal's policy sync) what was submitted, then
- * release the outputs the policy allows. Returns the count released. */
+ * release the outputs the policy allows. Returns the count released.
+ * Under group commit, call it from the idle loop as well: with nothing
+ * new it syncs once group_ns has passed, releasing what waited. */
 MYL_API int myl_pipeline_commit(myl_pipeline *p);
 /* The timer hook of the input loop: journal and apply a tick if one is due
  * (1), else 0. submit calls it too. */
