@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -680,6 +681,58 @@ static void test_shadow_snapshots(void **state)
     rm_pipeline(dir);
 }
 
+/* The shadow stage never stalls the main path: with the shadow stuck in
+ * save (its snapshot), the main path goes on submitting, committing and
+ * rotating; the shadow catches up once let go. A main path that waited
+ * for the shadow would hang here (the case's watchdog). */
+static atomic_int g_hold_shadow, g_shadow_held;
+
+static int save_holding(void *st, void **pl, uint64_t *size)
+{
+    if (st == &g_shadow) {
+        atomic_store(&g_shadow_held, 1);
+        while (atomic_load(&g_hold_shadow))
+            myl_ut_nap(1000000);
+    }
+    return pm_save(st, pl, size);
+}
+
+static void test_shadow_never_stalls(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("stall");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(true);
+    a.save = save_holding;
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    o.snapshot_every = 100;
+    atomic_store(&g_hold_shadow, 1);
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    run(g_p, 150, 10);
+    uint64_t deadline = myl_ut_now() + (uint64_t)MYL_UT_LIVENESS;
+    while (!atomic_load(&g_shadow_held) && myl_ut_now() < deadline)
+        myl_ut_nap(1000000);
+    assert_true(atomic_load(&g_shadow_held));
+    uint64_t stuck = myl_pipeline_shadow_applied(g_p);
+    assert_int_equal(stuck, 100);
+    run(g_p, 3000, 10);
+    assert_int_equal(myl_pipeline_rotate(g_p), 0);
+    run(g_p, 100, 10);
+    assert_int_equal(myl_pipeline_next_seq(g_p), 3250);
+    assert_int_equal(myl_pipeline_acked(g_p), 3250);
+    assert_int_equal(myl_pipeline_shadow_applied(g_p), stuck); /* still held */
+    atomic_store(&g_hold_shadow, 0);
+    deadline = myl_ut_now() + (uint64_t)MYL_UT_LIVENESS;
+    while (myl_pipeline_shadow_applied(g_p) < 3250 && myl_ut_now() < deadline)
+        myl_ut_nap(1000000);
+    assert_int_equal(myl_pipeline_shadow_applied(g_p), 3250);
+    assert_int_equal(myl_pipeline_shadow_error(g_p), 0);
+    assert_memory_equal(&g_shadow, &g_state, sizeof g_state);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    rm_pipeline(dir);
+}
+
 static void test_ticks(void **state)
 {
     (void)state;
@@ -920,6 +973,7 @@ int main(void)
         cmocka_unit_test(test_kill_points),
         cmocka_unit_test(test_hist_buckets),
         cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_shadow_never_stalls),
     };
     return myl_test_run("pipeline", tests, sizeof tests / sizeof tests[0]);
 }
