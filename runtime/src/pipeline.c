@@ -928,7 +928,13 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
             rc = -errno;
             goto fail;
         }
-        if (stat(p->jdir, &st) == 0) {
+        /* A journal, or snapshots of another history that recovery would
+         * take for this one's, make it not fresh. */
+        uint64_t *old;
+        size_t n_old = 0;
+        if (list_seqs(p->sdir, "snapshot-", ".mys", &old, &n_old) == 0)
+            free(old);
+        if (stat(p->jdir, &st) == 0 || n_old) {
             rc = -EEXIST;
             goto fail;
         }

@@ -226,6 +226,17 @@ static void test_lifecycle_errors(void **state)
     assert_int_equal(myl_pipeline_next_seq(p), 0);
     assert_int_equal(myl_pipeline_close(p), 0);
     assert_int_equal(myl_pipeline_create(dir, &a, &o, &p), -EEXIST);
+    /* Snapshots left by another history, without a journal: not fresh
+     * either (recovery would take them for the new one's). */
+    char jd[256], jl[512];
+    snprintf(jd, sizeof jd, "%.200s/journal", dir);
+    myl_ut_rm_rf(jd);
+    uint8_t pl[16 + sizeof(pm_state)] = {0};
+    myl_snapshot_info info = {.seq = 5, .app_version = PM_VERSION, .size = sizeof pl};
+    snprintf(jl, sizeof jl, "%.200s/snapshots", dir);
+    assert_int_equal(myl_snapshot_write(jl, &info, pl), 0);
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &p), -EEXIST);
+    assert_null(p);
     /* A snapshot that is not there. */
     assert_int_equal(
         myl_pipeline_recover_from_snapshot(dir, "/nonexistent/snapshot.mys", &a, &o, &p), -ENOENT);
