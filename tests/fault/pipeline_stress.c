@@ -224,7 +224,8 @@ int main(int argc, char **argv)
             rm_dir(dir);
             data_seed = rnd();
             tick_ns = rnd() % 3 ? (2 + rnd() % 20) * PM_VT : 0;
-            memset(acked, 0, acked_cap);
+            if (acked)
+                memset(acked, 0, acked_cap);
         }
         config c = {0};
         c.sync = (uint32_t)(rnd() % 3);
