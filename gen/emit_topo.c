@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "myelon/ring.h" /* MYL_WAIT_* */
 #include "mylc.h"
 #include "template.h"
 
@@ -423,6 +424,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
     mylc_buf fields = {0}, handlers = {0}, htypes = {0}, opens = {0}, closes = {0}, dispatch = {0},
              total = {0}, defs = {0}, recvs = {0}, cases = {0};
     uint64_t arena = 0;
+    uint32_t waits = 0;      /* bit w: an inbound channel waits MYL_WAIT_w */
     const char *prev = NULL; /* the inbound route before, in dispatch */
     for (mylc_route *rt = x->d->routes; rt; rt = rt->next) {
         const char *ch = rt->channel->cname;
@@ -459,6 +461,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
         if (rt->to == r) {
             const char *n = rt->in_name;
             const char *end = k == RK_EVENT ? "consumer" : "receiver";
+            waits |= 1u << (rt->channel->chan.wait & 31u);
             mylc_buf_printf(&fields, "    /* %s -> %s : %.*s */\n    %s_%s *%s_rx;\n",
                             sstr(c, rt->from->name), sstr(c, rt->to->name),
                             (int)rt->channel->name.n, rt->channel->name.p, ch, end, n);
@@ -498,7 +501,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                 const mylc_field *f = q->track ? same_field(rt, q->track) : NULL;
                 if (!f)
                     continue;
-                const char *ind = k == RK_FB ? "    " : "        ";
+                const char *ind = k == RK_FB ? "    " : k == RK_EVENT ? "            " : "        ";
                 const char *var = k == RK_EVENT ? "msg->" : k == RK_COMPACT ? "msg." : "msg";
                 answered =
                     tfmt(c, "%sif (ep->track_on)\n%s    (void)myl_topo_answered(ep->topo, %s);",
@@ -529,7 +532,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                 {"FROM", rt->shape == MYLC_RS_SHARED ? "UINT32_MAX" : "i"},
                 {"ANSWERED", answered},
                 {"DECODE", decode},
-                {"MSGDECL", assign(c, "        ", tfmt(c, "const %s *msg", M),
+                {"MSGDECL", assign(c, "            ", tfmt(c, "const %s *msg", M),
                                    tfmt(c, "(const %s *)slot", M))},
                 {NULL, NULL},
             };
@@ -563,6 +566,15 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
     if (owner)
         counts = "the owner, one instance";
     bool indexed = r->max > 1;
+    /* _poll's idle rounds (the IDLE helper): spin, then yield, then sleep,
+     * as the inbound channels wait when they agree, else as hybrid. */
+    const char *spins = "64u", *yields = "192u";
+    if (waits == 1u << MYL_WAIT_SPIN)
+        spins = "UINT32_MAX", yields = "0u";
+    else if (waits == 1u << MYL_WAIT_YIELD)
+        spins = "0u", yields = "UINT32_MAX";
+    else if (waits == 1u << MYL_WAIT_BLOCK)
+        spins = "0u", yields = "0u";
     /* the calls: sends first, then the helpers they use */
     mylc_buf calls = {0};
     const char *sends = text_of(c, &defs);
@@ -595,6 +607,8 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
         {"CLOSES", closes.p ? closes.p : ""},
         {"DISPATCH", dispatch.p ? dispatch.p : ""},
         {"TOTAL", total.p ? total.p : ""},
+        {"SPINS", spins},
+        {"YIELDS", yields},
         {NULL, NULL},
     };
     mylc_buf_putc(h, '\n');

@@ -29,19 +29,28 @@ static uint64_t MYLT_T_NOW(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Waiting for input on several rings: spin a little (a message is usually
- * close), then yield, then sleep, so that an idle member never keeps a
- * core busy. */
-static void MYLT_T_IDLE(uint32_t idle)
+/* Waiting for input on several rings, round `idle` of a wait: spin for
+ * `spin` rounds (a message is usually close), then yield for `yield`
+ * rounds, then sleep 50 us a round. A role's rounds come from the wait
+ * strategies of its inbound channels: all `spin`: spin only; all `yield`:
+ * yield only; all `block`: sleep only; else (`hybrid`, or a mix) spin 64
+ * rounds, yield 192, then sleep, so that an idle member never keeps a core
+ * busy. Whether the caller is to read the clock after this round: every
+ * 16th round while spinning (a round costs less than a clock read), every
+ * round after. */
+static bool MYLT_T_IDLE(uint32_t idle, uint32_t spin, uint32_t yield)
 {
-    if (idle < 64)
-        return;
-    if (idle < 256) {
+    if (idle < spin || spin == UINT32_MAX) {
+        myl__cpu_relax();
+        return (idle & 15u) == 0;
+    }
+    if (idle - spin < yield) {
         sched_yield();
-        return;
+        return true;
     }
     struct timespec ts = {0, 50000};
     nanosleep(&ts, NULL);
+    return true;
 }
 
 /* A partitioning key's hash (splitmix64's finalizer). */
@@ -192,16 +201,22 @@ int MYLT_R_poll(MYLT_R *ep, const MYLT_R_handlers *h, void *user, int64_t timeou
     uint32_t total = 0;
     MYLT_TOTAL
     uint64_t start = 0;
-    for (uint32_t idle = 0;; idle++) {
+    /* Nothing here writes shared memory or makes a system call until the
+     * checks are due (every check interval) or the wait yields or sleeps:
+     * this member's heartbeat is stored by the checks. */
+    for (uint32_t idle = 0;; idle += idle < UINT32_MAX) {
         int got = 0;
+        uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
-            int rc = MYLT_POLLFN(ep, h, user, (ep->poll_next + k) % total);
+            int rc = MYLT_POLLFN(ep, h, user, j);
             if (rc < 0)
                 return rc;
             got += rc;
+            if (++j == total)
+                j = 0;
         }
-        if (total)
-            ep->poll_next = (ep->poll_next + 1) % total;
+        if (total && ++ep->poll_next >= total)
+            ep->poll_next = 0;
         if (got > 0) {
             /* Busy: the checks still run, every 4096 messages at most. */
             ep->since_check += (uint32_t)got;
@@ -212,6 +227,8 @@ int MYLT_R_poll(MYLT_R *ep, const MYLT_R_handlers *h, void *user, int64_t timeou
             }
             return got;
         }
+        if (!MYLT_T_IDLE(idle, MYLT_SPINS, MYLT_YIELDS))
+            continue;
         uint64_t now = MYLT_T_NOW();
         if (!start)
             start = now;
@@ -222,8 +239,6 @@ int MYLT_R_poll(MYLT_R *ep, const MYLT_R_handlers *h, void *user, int64_t timeou
         }
         if (timeout_ns >= 0 && now - start >= (uint64_t)timeout_ns)
             return 0;
-        myl_topo_beat(ep->topo);
-        MYLT_T_IDLE(idle);
     }
 }
 
@@ -237,26 +252,38 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
 {
     myl_consumer *c = ep->MYLT_N_rx[i].c;
     uint64_t seq;
-    int64_t n = myl_consumer_try_poll(c, 16, &seq);
+    /* One event first, then (after handling it) up to 15 more: asking for
+     * more at once would read the next slot, which the producer is about
+     * to write, on the way to the first event. */
+    int64_t n = myl_consumer_try_poll(c, 1, &seq);
     if (n == MYL_EAGAIN)
         return 0;
     if (n < 0)
         return (int)n;
     ep->from = MYLT_FROM;
-    for (int64_t k = 0; k < n; k++) {
-        const void *slot = myl_consumer_slot(c, seq + (uint64_t)k);
-        MYLT_MSGDECL
-        MYLT_ANSWERED
-        int rc = 0;
-        if (h && h->on_MYLT_N)
-            rc = h->on_MYLT_N(msg, ep, user);
-        if (rc < 0) {
-            myl_consumer_release(c, (uint32_t)k + 1);
-            return rc;
+    int64_t done = 0;
+    while (n > 0) {
+        for (int64_t k = 0; k < n; k++) {
+            const void *slot = myl_consumer_slot(c, seq + (uint64_t)k);
+            MYLT_MSGDECL
+            MYLT_ANSWERED
+            int rc = 0;
+            if (h && h->on_MYLT_N)
+                rc = h->on_MYLT_N(msg, ep, user);
+            if (rc < 0) {
+                myl_consumer_release(c, (uint32_t)k + 1);
+                return rc;
+            }
         }
+        myl_consumer_release(c, (uint32_t)n);
+        done += n;
+        if (done >= 16)
+            break;
+        n = myl_consumer_try_poll(c, (uint32_t)(16 - done), &seq);
+        if (n < 0 && n != MYL_EAGAIN)
+            return (int)n;
     }
-    myl_consumer_release(c, (uint32_t)n);
-    return (int)n;
+    return (int)done;
 }
 
 /* @@recv_bytes */
@@ -337,7 +364,17 @@ int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const MYLT_M *ev, int64_t tim
 {
     MYLT_PICK
     MYLT_TRACK
-    int rc = MYLT_CHAN_producer_send(&ep->MYLT_N_tx[dst], ev, timeout_ns);
+    /* The ring's inline fast path (claim, a copy of the event's constant
+     * size, publish); the out-of-line claim only waits for room. */
+    myl_producer *p = ep->MYLT_N_tx[dst].p;
+    uint64_t seq;
+    int rc = myl_producer_try_claim(p, 1, &seq);
+    if (rc == MYL_EAGAIN)
+        rc = myl_producer_claim(p, 1, &seq, timeout_ns);
+    if (rc == 0) {
+        memcpy(myl_producer_slot(p, seq), ev, sizeof *ev);
+        myl_producer_publish(p, seq, 1);
+    }
     MYLT_UNTRACK
     return rc;
 }

@@ -1186,19 +1186,28 @@ static uint64_t fabric_Fabric_NOW(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Waiting for input on several rings: spin a little (a message is usually
- * close), then yield, then sleep, so that an idle member never keeps a
- * core busy. */
-static void fabric_Fabric_IDLE(uint32_t idle)
+/* Waiting for input on several rings, round `idle` of a wait: spin for
+ * `spin` rounds (a message is usually close), then yield for `yield`
+ * rounds, then sleep 50 us a round. A role's rounds come from the wait
+ * strategies of its inbound channels: all `spin`: spin only; all `yield`:
+ * yield only; all `block`: sleep only; else (`hybrid`, or a mix) spin 64
+ * rounds, yield 192, then sleep, so that an idle member never keeps a core
+ * busy. Whether the caller is to read the clock after this round: every
+ * 16th round while spinning (a round costs less than a clock read), every
+ * round after. */
+static bool fabric_Fabric_IDLE(uint32_t idle, uint32_t spin, uint32_t yield)
 {
-    if (idle < 64)
-        return;
-    if (idle < 256) {
+    if (idle < spin || spin == UINT32_MAX) {
+        myl__cpu_relax();
+        return (idle & 15u) == 0;
+    }
+    if (idle - spin < yield) {
         sched_yield();
-        return;
+        return true;
     }
     struct timespec ts = {0, 50000};
     nanosleep(&ts, NULL);
+    return true;
 }
 
 /* A partitioning key's hash (splitmix64's finalizer). */
@@ -1464,25 +1473,37 @@ static int fabric_Fabric_RECV3(fabric_Fabric_scheduler *ep,
 {
     myl_consumer *c = ep->orders_rx[i].c;
     uint64_t seq;
-    int64_t n = myl_consumer_try_poll(c, 16, &seq);
+    /* One event first, then (after handling it) up to 15 more: asking for
+     * more at once would read the next slot, which the producer is about
+     * to write, on the way to the first event. */
+    int64_t n = myl_consumer_try_poll(c, 1, &seq);
     if (n == MYL_EAGAIN)
         return 0;
     if (n < 0)
         return (int)n;
     ep->from = UINT32_MAX;
-    for (int64_t k = 0; k < n; k++) {
-        const void *slot = myl_consumer_slot(c, seq + (uint64_t)k);
-        const fabric_Tick *msg = (const fabric_Tick *)slot;
-        int rc = 0;
-        if (h && h->on_orders)
-            rc = h->on_orders(msg, ep, user);
-        if (rc < 0) {
-            myl_consumer_release(c, (uint32_t)k + 1);
-            return rc;
+    int64_t done = 0;
+    while (n > 0) {
+        for (int64_t k = 0; k < n; k++) {
+            const void *slot = myl_consumer_slot(c, seq + (uint64_t)k);
+            const fabric_Tick *msg = (const fabric_Tick *)slot;
+            int rc = 0;
+            if (h && h->on_orders)
+                rc = h->on_orders(msg, ep, user);
+            if (rc < 0) {
+                myl_consumer_release(c, (uint32_t)k + 1);
+                return rc;
+            }
         }
+        myl_consumer_release(c, (uint32_t)n);
+        done += n;
+        if (done >= 16)
+            break;
+        n = myl_consumer_try_poll(c, (uint32_t)(16 - done), &seq);
+        if (n < 0 && n != MYL_EAGAIN)
+            return (int)n;
     }
-    myl_consumer_release(c, (uint32_t)n);
-    return (int)n;
+    return (int)done;
 }
 
 int fabric_Fabric_scheduler_redispatch(fabric_Fabric_scheduler *ep, uint32_t role, uint32_t index)
@@ -1537,16 +1558,22 @@ int fabric_Fabric_scheduler_poll(fabric_Fabric_scheduler *ep,
     total += ep->responses_nrx;
     total += ep->orders_nrx;
     uint64_t start = 0;
-    for (uint32_t idle = 0;; idle++) {
+    /* Nothing here writes shared memory or makes a system call until the
+     * checks are due (every check interval) or the wait yields or sleeps:
+     * this member's heartbeat is stored by the checks. */
+    for (uint32_t idle = 0;; idle += idle < UINT32_MAX) {
         int got = 0;
+        uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
-            int rc = fabric_Fabric_POLL0(ep, h, user, (ep->poll_next + k) % total);
+            int rc = fabric_Fabric_POLL0(ep, h, user, j);
             if (rc < 0)
                 return rc;
             got += rc;
+            if (++j == total)
+                j = 0;
         }
-        if (total)
-            ep->poll_next = (ep->poll_next + 1) % total;
+        if (total && ++ep->poll_next >= total)
+            ep->poll_next = 0;
         if (got > 0) {
             /* Busy: the checks still run, every 4096 messages at most. */
             ep->since_check += (uint32_t)got;
@@ -1557,6 +1584,8 @@ int fabric_Fabric_scheduler_poll(fabric_Fabric_scheduler *ep,
             }
             return got;
         }
+        if (!fabric_Fabric_IDLE(idle, 64u, 192u))
+            continue;
         uint64_t now = fabric_Fabric_NOW();
         if (!start)
             start = now;
@@ -1567,8 +1596,6 @@ int fabric_Fabric_scheduler_poll(fabric_Fabric_scheduler *ep,
         }
         if (timeout_ns >= 0 && now - start >= (uint64_t)timeout_ns)
             return 0;
-        myl_topo_beat(ep->topo);
-        fabric_Fabric_IDLE(idle);
     }
 }
 
@@ -1749,7 +1776,17 @@ int fabric_Fabric_workers_send_orders(fabric_Fabric_workers *ep, const fabric_Ti
     uint32_t dst = 0;
     if (dst >= ep->orders_ntx)
         return MYL_EINVAL;
-    int rc = fabric_orders_producer_send(&ep->orders_tx[dst], ev, timeout_ns);
+    /* The ring's inline fast path (claim, a copy of the event's constant
+     * size, publish); the out-of-line claim only waits for room. */
+    myl_producer *p = ep->orders_tx[dst].p;
+    uint64_t seq;
+    int rc = myl_producer_try_claim(p, 1, &seq);
+    if (rc == MYL_EAGAIN)
+        rc = myl_producer_claim(p, 1, &seq, timeout_ns);
+    if (rc == 0) {
+        memcpy(myl_producer_slot(p, seq), ev, sizeof *ev);
+        myl_producer_publish(p, seq, 1);
+    }
     return rc;
 }
 
@@ -1832,16 +1869,22 @@ int fabric_Fabric_workers_poll(fabric_Fabric_workers *ep, const fabric_Fabric_wo
     total += ep->requests_nrx;
     total += ep->cancels_nrx;
     uint64_t start = 0;
-    for (uint32_t idle = 0;; idle++) {
+    /* Nothing here writes shared memory or makes a system call until the
+     * checks are due (every check interval) or the wait yields or sleeps:
+     * this member's heartbeat is stored by the checks. */
+    for (uint32_t idle = 0;; idle += idle < UINT32_MAX) {
         int got = 0;
+        uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
-            int rc = fabric_Fabric_POLL1(ep, h, user, (ep->poll_next + k) % total);
+            int rc = fabric_Fabric_POLL1(ep, h, user, j);
             if (rc < 0)
                 return rc;
             got += rc;
+            if (++j == total)
+                j = 0;
         }
-        if (total)
-            ep->poll_next = (ep->poll_next + 1) % total;
+        if (total && ++ep->poll_next >= total)
+            ep->poll_next = 0;
         if (got > 0) {
             /* Busy: the checks still run, every 4096 messages at most. */
             ep->since_check += (uint32_t)got;
@@ -1852,6 +1895,8 @@ int fabric_Fabric_workers_poll(fabric_Fabric_workers *ep, const fabric_Fabric_wo
             }
             return got;
         }
+        if (!fabric_Fabric_IDLE(idle, 64u, 192u))
+            continue;
         uint64_t now = fabric_Fabric_NOW();
         if (!start)
             start = now;
@@ -1862,7 +1907,5 @@ int fabric_Fabric_workers_poll(fabric_Fabric_workers *ep, const fabric_Fabric_wo
         }
         if (timeout_ns >= 0 && now - start >= (uint64_t)timeout_ns)
             return 0;
-        myl_topo_beat(ep->topo);
-        fabric_Fabric_IDLE(idle);
     }
 }
