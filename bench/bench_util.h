@@ -1,5 +1,6 @@
 /* Helpers shared by the benchmark programs: clock, CPU pinning, error
- * exit, sorting, and spin-wait rings created for a benchmark. */
+ * exit, sorting and percentiles, spin-wait rings created for a benchmark,
+ * and the raw ring ping-pong both ring_bench and topo_bench time. */
 #ifndef MYELON_BENCH_UTIL_H
 #define MYELON_BENCH_UTIL_H
 
@@ -34,12 +35,31 @@ static inline int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static inline void check(int rc, const char *what)
+/* Undo pin(): any CPU the process may use. */
+static inline void unpin(void)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int i = 0; i < CPU_SETSIZE; i++)
+        CPU_SET(i, &set);
+    (void)sched_setaffinity(0, sizeof set, &set);
+}
+
+/* The p-quantile of n sorted values. */
+static inline uint64_t pct(const uint64_t *v, size_t n, double p)
+{
+    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+    return v[i];
+}
+
+/* rc, or exit with what failed if it is an error. */
+static inline int check(int rc, const char *what)
 {
     if (rc < 0) {
         fprintf(stderr, "%s: %s\n", what, myl_strerror(rc));
         exit(1);
     }
+    return rc;
 }
 
 static inline myl_ring *ring_new(const char *name, uint32_t slot, uint64_t cap)
@@ -62,6 +82,58 @@ static inline myl_ring *ring_get(const char *name)
     myl_ring *r;
     check(myl_ring_attach(&o, &r), name);
     return r;
+}
+
+static inline void spin_poll_one(myl_consumer *c, uint64_t *s)
+{
+    while (myl_consumer_try_poll(c, 1, s) <= 0)
+        myl__cpu_relax();
+}
+
+static inline void spin_claim(myl_producer *p, uint32_t n, uint64_t *s)
+{
+    while (myl_producer_try_claim(p, n, s) != 0)
+        myl__cpu_relax();
+}
+
+/* Raw ring ping-pong, echo side: answer `iters` events of `payload` bytes
+ * from c with a copy on p, spinning. */
+static inline void ring_echo(myl_consumer *c, myl_producer *p, uint32_t payload, int iters)
+{
+    for (int i = 0; i < iters; i++) {
+        uint64_t s, o;
+        spin_poll_one(c, &s);
+        spin_claim(p, 1, &o);
+        memcpy(myl_producer_slot(p, o), myl_consumer_slot(c, s), payload);
+        myl_consumer_release(c, 1);
+        myl_producer_publish(p, o, 1);
+    }
+}
+
+/* Raw ring ping-pong, timing side: `iters` round trips of msg (payload
+ * bytes, at least 8: its first 8 are overwritten by a sequence number,
+ * starting at *seq, that the echo must bring back). Stores each round
+ * trip's ns in lat (when not NULL); returns how many answers were wrong. */
+static inline uint64_t ring_ping(myl_producer *p, myl_consumer *c, const void *msg,
+                                 uint32_t payload, int iters, uint64_t *seq, uint64_t *lat)
+{
+    uint64_t bad = 0;
+    for (int i = 0; i < iters; i++) {
+        uint64_t s, r, want = (*seq)++, got;
+        uint64_t t0 = now_ns();
+        spin_claim(p, 1, &s);
+        memcpy(myl_producer_slot(p, s), msg, payload);
+        memcpy(myl_producer_slot(p, s), &want, sizeof want);
+        myl_producer_publish(p, s, 1);
+        spin_poll_one(c, &r);
+        memcpy(&got, myl_consumer_slot(c, r), sizeof got);
+        myl_consumer_release(c, 1);
+        uint64_t dt = now_ns() - t0;
+        bad += got != want;
+        if (lat)
+            lat[i] = dt;
+    }
+    return bad;
 }
 
 #endif

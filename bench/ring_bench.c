@@ -9,7 +9,8 @@
  * single cache line bounced between the same two processes (each writes the
  * counter the other waits for). Floor and ring run in alternating blocks
  * within one pair of pinned processes, so that both see the same placement
- * of the two vCPUs; the ratio of their medians is what counts.
+ * of the two vCPUs; the ratio of their medians is what counts. Each answer
+ * carries the sequence number of its request back, and is checked.
  *
  * Streaming: the parent produces batches (claimed in place, payload fully
  * written), the child consumes them (payload fully read and summed).
@@ -31,30 +32,12 @@
 #include "bench_util.h"
 #include "myelon/myelon.h"
 
-static uint64_t pct(uint64_t *v, size_t n, double p)
-{
-    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return v[i];
-}
-
 /* ---- shared control block for the floor probe ---- */
 
 typedef struct ctl {
     alignas(64) _Atomic uint64_t line; /* the floor probe's one cache line */
     alignas(128) _Atomic uint64_t go;
 } ctl;
-
-static inline void spin_poll_one(myl_consumer *c, uint64_t *s)
-{
-    while (myl_consumer_try_poll(c, 1, s) <= 0)
-        myl__cpu_relax();
-}
-
-static inline void spin_claim(myl_producer *p, uint32_t n, uint64_t *s)
-{
-    while (myl_producer_try_claim(p, n, s) != 0)
-        myl__cpu_relax();
-}
 
 /* ---- ping-pong ---- */
 
@@ -93,14 +76,7 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
                 atomic_store_explicit(&k->line, want + 1, memory_order_release);
             }
             /* ring block: echo each event back */
-            for (int i = 0; i < iters; i++) {
-                uint64_t s, o;
-                spin_poll_one(c, &s);
-                spin_claim(p, 1, &o);
-                memcpy(myl_producer_slot(p, o), myl_consumer_slot(c, s), payload);
-                myl_consumer_release(c, 1);
-                myl_producer_publish(p, o, 1);
-            }
+            ring_echo(c, p, payload, iters);
         }
         _exit(0);
     }
@@ -116,6 +92,7 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
     res->floor = calloc((size_t)trials * iters, sizeof(uint64_t));
     res->ring = calloc((size_t)trials * iters, sizeof(uint64_t));
     uint8_t msg[65536];
+    uint64_t seq = 1;
     memset(msg, 0xab, sizeof msg);
     for (int t = 0; t < trials; t++) {
         for (uint64_t i = 0; i < (uint64_t)iters; i++) {
@@ -126,16 +103,11 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
                 myl__cpu_relax();
             res->floor[res->n_floor++] = now_ns() - t0;
         }
-        for (int i = 0; i < iters; i++) {
-            uint64_t s, r;
-            uint64_t t0 = now_ns();
-            spin_claim(p, 1, &s);
-            memcpy(myl_producer_slot(p, s), msg, payload);
-            myl_producer_publish(p, s, 1);
-            spin_poll_one(c, &r);
-            myl_consumer_release(c, 1);
-            res->ring[res->n_ring++] = now_ns() - t0;
+        if (ring_ping(p, c, msg, payload, iters, &seq, res->ring + res->n_ring) != 0) {
+            fprintf(stderr, "ping-pong: a wrong answer\n");
+            exit(1);
         }
+        res->n_ring += (size_t)iters;
     }
     waitpid(child, NULL, 0);
     myl_producer_close(p);
