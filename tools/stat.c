@@ -61,31 +61,124 @@ bool mst_peer_alive(int32_t pid, uint64_t start_time)
 
 /* ---- topologies ---- */
 
-/* A topology control segment: the control block in slot 0, checked like
- * any input from another process before a byte of it is used. */
-static void topology_text(FILE *f, const myl_ring *r)
+/* A name from the control block: at most cap bytes, NUL-padded or not,
+ * printable characters only. */
+static void ctl_str(char *out, const char *in, size_t cap)
+{
+    size_t n = strnlen(in, cap);
+    for (size_t i = 0; i < n; i++)
+        out[i] = in[i];
+    for (size_t i = 0; i < n; i++)
+        if (out[i] < 0x20 || out[i] > 0x7e)
+            out[i] = '?';
+    out[n] = '\0';
+}
+
+/* A topology control segment (named ctl): the control block in slot 0,
+ * checked like any input from another process before a byte of it is
+ * used; then its roles, its rings (named from ctl, as myl_topo names
+ * them) and its member table. */
+static void topology_text(FILE *f, const myl_ring *r, const char *ctl)
 {
     if (r->slot_size < MYL_TOPO_CTL_OFFSET - 8 + MYL_TOPO_CTL_HEADER_SIZE || r->capacity < 2)
         return;
-    const myl__topo_ctl *c = (const myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
+    myl__topo_ctl *c = (myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
     uint64_t room = r->slot_size - (MYL_TOPO_CTL_OFFSET - 8);
     if (c->magic != MYL_TOPO_MAGIC || c->header_size != MYL_TOPO_CTL_HEADER_SIZE ||
-        c->member_size != MYL_TOPO_MEMBER_SIZE || c->nroles == 0 ||
-        c->nroles > MYL_TOPO_MAX_ROLES || c->nmembers > (room - MYL_TOPO_CTL_HEADER_SIZE) / 64)
+        c->member_size != MYL_TOPO_MEMBER_SIZE)
         return;
-    fprintf(f, "  topology     %.63s instance %.63s, %u members, owner pid %d, %s\n", c->topology,
-            c->instance, c->nmembers, c->owner_pid,
-            atomic_load_explicit(&((myl__topo_ctl *)c)->shutdown, memory_order_relaxed)
-                ? "shut down"
-                : "running");
+    char topo[MYL_TOPO_CTL_NAME + 1], inst[MYL_TOPO_CTL_NAME + 1];
+    ctl_str(topo, c->topology, sizeof c->topology);
+    ctl_str(inst, c->instance, sizeof c->instance);
+    if (c->abi != MYL_TOPO_ABI) {
+        fprintf(f, "  topology     %s instance %s: layout version %u, not this tool's (%u)\n", topo,
+                inst, c->abi, MYL_TOPO_ABI);
+        return;
+    }
+    uint32_t nroles = c->nroles, nroutes = c->nroutes, nmembers = c->nmembers;
+    uint32_t counts[MYL_TOPO_CTL_ROLES];
+    memcpy(counts, c->counts, sizeof counts);
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < MYL_TOPO_CTL_ROLES; i++)
+        sum += i < nroles ? counts[i] : 0;
+    if (nroles == 0 || nroles > MYL_TOPO_CTL_ROLES || nroutes > MYL_TOPO_CTL_ROUTES ||
+        c->members_offset != MYL_TOPO_CTL_MEMBERS_OFFSET || room < MYL_TOPO_CTL_MEMBERS_OFFSET ||
+        sum != nmembers || nmembers > (room - MYL_TOPO_CTL_MEMBERS_OFFSET) / MYL_TOPO_MEMBER_SIZE) {
+        fprintf(f, "  topology     %s instance %s: control block inconsistent\n", topo, inst);
+        return;
+    }
+    fprintf(f, "  topology     %s instance %s, %u members, owner pid %d, %s\n", topo, inst,
+            nmembers, c->owner_pid,
+            /* Relaxed: a snapshot for display. */
+            atomic_load_explicit(&c->shutdown, memory_order_relaxed) ? "shut down" : "running");
+    char roles[MYL_TOPO_CTL_ROLES][MYL_TOPO_ROLE_NAME + 1];
+    int width = 4;
+    fprintf(f, "  roles       ");
+    for (uint32_t i = 0; i < nroles; i++) {
+        ctl_str(roles[i],
+                (const char *)c + MYL_TOPO_CTL_ROLES_OFFSET + (size_t)i * MYL_TOPO_ROLE_NAME,
+                MYL_TOPO_ROLE_NAME);
+        if (!roles[i][0])
+            snprintf(roles[i], sizeof roles[i], "%u", i);
+        int n = (int)strlen(roles[i]);
+        width = n > width ? n : width;
+        fprintf(f, "%s %s x%u", i ? "," : "", roles[i], counts[i]);
+    }
+    fputc('\n', f);
+    static const char *shapes[] = {"direct", "broadcast", "shared", "partitioned"};
+    uint64_t rings = 0;
+    for (uint32_t i = 0; i < nroutes; i++) {
+        const myl__topo_route *e =
+            (const myl__topo_route *)((const uint8_t *)c + MYL_TOPO_CTL_ROUTES_OFFSET +
+                                      (size_t)i * MYL_TOPO_ROUTE_SIZE);
+        char rn[MYL_TOPO_CTL_NAME + 1];
+        ctl_str(rn, e->name, sizeof e->name);
+        uint32_t from = e->from, to = e->to, shape = e->shape, n = e->nrings;
+        if (from >= nroles || to >= nroles || shape > 3) {
+            fprintf(f, "  route        %s: inconsistent\n", rn);
+            continue;
+        }
+        /* The ring count the shape and counts give, never the stored one
+         * alone: it bounds the loop below. */
+        uint64_t want = shape == 1   ? counts[from]
+                        : shape == 2 ? 1
+                                     : (uint64_t)counts[from] * counts[to];
+        fprintf(f, "  route        %s: %s -> %s, %s, %u ring%s%s\n", rn, roles[from], roles[to],
+                shapes[shape], n, n == 1 ? "" : "s", n == want ? "" : " (inconsistent)");
+        if (n != want || rings + n > MYL_TOPO_MAX_RINGS)
+            continue;
+        rings += n;
+        for (uint32_t k = 0; k < n; k++) {
+            char src[48], dst[48];
+            if (shape == 1) { /* broadcast: by source */
+                snprintf(src, sizeof src, "%s.%u", roles[from], k);
+                snprintf(dst, sizeof dst, "%s.*", roles[to]);
+            } else if (shape == 2) { /* shared */
+                snprintf(src, sizeof src, "%s.*", roles[from]);
+                snprintf(dst, sizeof dst, "%s.*", roles[to]);
+            } else {
+                snprintf(src, sizeof src, "%s.%u", roles[from], k / counts[to]);
+                snprintf(dst, sizeof dst, "%s.%u", roles[to], k % counts[to]);
+            }
+            fprintf(f, "    ring       %s.%s.%u  %s -> %s\n", ctl, rn, k, src, dst);
+        }
+    }
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     static const char *names[] = {"free", "joining", "up", "left", "dead"};
-    fprintf(f, "  %-4s %-5s %-8s %-7s %6s %14s\n", "role", "index", "state", "pid", "epoch",
-            "heartbeat age");
-    myl__topo_member *m = (myl__topo_member *)((uint8_t *)c + MYL_TOPO_CTL_HEADER_SIZE);
-    for (uint32_t i = 0; i < c->nmembers; i++) {
+    fprintf(f, "  %-*s %-5s %-8s %-7s %6s %14s %9s\n", width, "role", "index", "state", "pid",
+            "epoch", "heartbeat age", "rejected");
+    myl__topo_member *m = (myl__topo_member *)((uint8_t *)c + MYL_TOPO_CTL_MEMBERS_OFFSET);
+    /* Roles and indices from the validated counts, never the entries. */
+    uint32_t role = 0, index = 0;
+    for (uint32_t i = 0; i < nmembers; i++, index++) {
+        while (role < nroles && index >= counts[role]) {
+            role++;
+            index = 0;
+        }
+        if (role >= nroles)
+            break;
         /* Relaxed: a snapshot for display. */
         uint32_t st = atomic_load_explicit(&m[i].state, memory_order_relaxed);
         uint64_t hb = atomic_load_explicit(&m[i].heartbeat_ns, memory_order_relaxed);
@@ -93,9 +186,10 @@ static void topology_text(FILE *f, const myl_ring *r)
         char age[32] = "-";
         if (hb && hb <= now)
             snprintf(age, sizeof age, "%.1f ms", (double)(now - hb) / 1e6);
-        fprintf(f, "  %-4u %-5u %-8s %-7d %6u %14s\n", m[i].role, m[i].index, sn,
+        fprintf(f, "  %-*s %-5u %-8s %-7d %6u %14s %9llu\n", width, roles[role], index, sn,
                 atomic_load_explicit(&m[i].pid, memory_order_relaxed),
-                atomic_load_explicit(&m[i].epoch, memory_order_relaxed), age);
+                atomic_load_explicit(&m[i].epoch, memory_order_relaxed), age,
+                (unsigned long long)atomic_load_explicit(&m[i].rejected, memory_order_relaxed));
     }
 }
 
@@ -161,7 +255,7 @@ int mst_take(const myl_ring *r, const char *name, mst_ring *out)
     size_t len = 0;
     FILE *m = open_memstream(&out->topology, &len);
     if (m) {
-        topology_text(m, r);
+        topology_text(m, r, name);
         fclose(m);
         if (len == 0) {
             free(out->topology);

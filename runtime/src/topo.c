@@ -30,6 +30,7 @@
 
 _Static_assert(MYL_TOPO_MAX_ROLES == MYL_TOPO_CTL_ROLES, "role table size");
 _Static_assert(MYL_TOPO_NAME_MAX == MYL_TOPO_CTL_NAME, "name size");
+_Static_assert(MYL_TOPO_MAX_ROUTES == MYL_TOPO_CTL_ROUTES, "route table size");
 
 #define DEF_STARTUP_NS INT64_C(10000000000)
 #define DEF_PROGRESS_NS INT64_C(2000000000)
@@ -87,8 +88,9 @@ struct myl_topo {
     uint32_t evhead, evcount;
     uint64_t next_check;
     bool shut;
-    bool owner_gone; /* non-owners: the owner's death or leave was reported */
-    bool erroring;   /* a member's on_* = error applies: checks give MYL_EPEERDEAD */
+    bool owner_gone;   /* non-owners: the owner's death or leave was reported */
+    bool erroring;     /* a member's on_* = error applies: checks give MYL_EPEERDEAD */
+    uint64_t rejected; /* messages skipped: failed verification or decoding */
     uint32_t rr[MYL_TOPO_MAX_ROUTES];
     /* re-dispatch */
     uint32_t track_max;
@@ -448,7 +450,25 @@ static int open_rings(myl_topo *t, uint64_t deadline)
 
 static size_t ctl_size(uint32_t nmembers)
 {
-    return MYL_TOPO_CTL_HEADER_SIZE + (size_t)nmembers * MYL_TOPO_MEMBER_SIZE;
+    return MYL_TOPO_CTL_MEMBERS_OFFSET + (size_t)nmembers * MYL_TOPO_MEMBER_SIZE;
+}
+
+/* Role names and routes: [MYL_TOPO_CTL_ROLES_OFFSET, members). */
+static uint64_t names_checksum(const myl__topo_ctl *c)
+{
+    return myl__fnv1a((const uint8_t *)c + MYL_TOPO_CTL_ROLES_OFFSET,
+                      MYL_TOPO_CTL_MEMBERS_OFFSET - MYL_TOPO_CTL_ROLES_OFFSET, MYL__FNV_OFFSET);
+}
+
+static char *ctl_role_name(myl__topo_ctl *c, uint32_t role)
+{
+    return (char *)c + MYL_TOPO_CTL_ROLES_OFFSET + (size_t)role * MYL_TOPO_ROLE_NAME;
+}
+
+static myl__topo_route *ctl_route(myl__topo_ctl *c, uint32_t route)
+{
+    return (myl__topo_route *)((uint8_t *)c + MYL_TOPO_CTL_ROUTES_OFFSET +
+                               (size_t)route * MYL_TOPO_ROUTE_SIZE);
 }
 
 static uint64_t ctl_checksum(const myl__topo_ctl *c)
@@ -477,8 +497,24 @@ static void ctl_init(myl_ring *r, void *arg)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     c->created_realtime_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    /* Names for tools (validate_desc bounded them: role names of at most
+     * 24 bytes, route names of at most 63); the segment is zeroed. */
+    for (uint32_t i = 0; i < t->desc->nroles; i++)
+        snprintf(ctl_role_name(c, i), MYL_TOPO_ROLE_NAME, "%s", t->desc->roles[i].name);
+    for (uint32_t i = 0; i < t->desc->nroutes; i++) {
+        const myl_topo_route_desc *d = &t->desc->routes[i];
+        myl__topo_route *e = ctl_route(c, i);
+        snprintf(e->name, sizeof e->name, "%s", d->name);
+        e->from = d->from;
+        e->to = d->to;
+        e->shape = d->shape;
+        e->partition = d->partition;
+        e->nrings = t->nrings[i];
+    }
+    c->members_offset = MYL_TOPO_CTL_MEMBERS_OFFSET;
+    c->names_checksum = names_checksum(c);
     c->checksum = ctl_checksum(c);
-    myl__topo_member *m = (myl__topo_member *)((uint8_t *)c + MYL_TOPO_CTL_HEADER_SIZE);
+    myl__topo_member *m = (myl__topo_member *)((uint8_t *)c + MYL_TOPO_CTL_MEMBERS_OFFSET);
     for (uint32_t role = 0; role < t->desc->nroles; role++)
         for (uint32_t i = 0; i < t->counts[role]; i++) {
             m[t->first[role] + i].role = role;
@@ -521,9 +557,12 @@ static int ctl_validate(myl_topo *t)
     myl__topo_ctl c;
     memcpy(&c, sc, offsetof(myl__topo_ctl, shutdown)); /* a private copy of the identity */
     const myl_topo_desc *d = t->desc;
-    if (c.magic != MYL_TOPO_MAGIC || c.abi != MYL_TOPO_ABI ||
-        c.header_size != MYL_TOPO_CTL_HEADER_SIZE || c.member_size != MYL_TOPO_MEMBER_SIZE ||
-        c.checksum != ctl_checksum(&c))
+    if (c.magic != MYL_TOPO_MAGIC || c.header_size != MYL_TOPO_CTL_HEADER_SIZE ||
+        c.member_size != MYL_TOPO_MEMBER_SIZE || c.checksum != ctl_checksum(&c))
+        return MYL_ECORRUPT;
+    if (c.abi != MYL_TOPO_ABI)
+        return MYL_EVERSION; /* an instance of another layout version */
+    if (c.members_offset != MYL_TOPO_CTL_MEMBERS_OFFSET)
         return MYL_ECORRUPT;
     if (c.fingerprint != d->fingerprint)
         return MYL_EFINGERPRINT;
@@ -540,6 +579,16 @@ static int ctl_validate(myl_topo *t)
     if (sum != c.nmembers || c.total_size != ctl_size(c.nmembers) ||
         c.total_size > (uint64_t)r->slot_size - CTL_PAD)
         return MYL_ECORRUPT;
+    /* The names, inside the mapping (total_size covers them): the same as
+     * ours, as the fingerprint says they are. */
+    if (names_checksum(sc) != c.names_checksum)
+        return MYL_ECORRUPT;
+    for (uint32_t i = 0; i < d->nroles; i++)
+        if (strncmp(ctl_role_name(sc, i), d->roles[i].name, MYL_TOPO_ROLE_NAME) != 0)
+            return MYL_ECORRUPT;
+    for (uint32_t i = 0; i < d->nroutes; i++)
+        if (strncmp(ctl_route(sc, i)->name, d->routes[i].name, MYL_TOPO_CTL_NAME) != 0)
+            return MYL_ECORRUPT;
     memcpy(t->counts, c.counts, sizeof t->counts);
     set_first(t);
     t->owner_pid = c.owner_pid;
@@ -550,7 +599,7 @@ static int ctl_validate(myl_topo *t)
 static void map_ctl(myl_topo *t)
 {
     t->ctl = (myl__topo_ctl *)(t->ctl_ring->slots + MYL_TOPO_CTL_OFFSET);
-    t->members = (myl__topo_member *)((uint8_t *)t->ctl + MYL_TOPO_CTL_HEADER_SIZE);
+    t->members = (myl__topo_member *)((uint8_t *)t->ctl + MYL_TOPO_CTL_MEMBERS_OFFSET);
 }
 
 static void bump_members(myl_topo *t)
@@ -602,6 +651,7 @@ static int join(myl_topo *t)
     myl__store_relaxed(&m->heartbeat_ns, now);
     myl__store_relaxed(&m->joined_ns, now);
     myl__store_relaxed(&m->changed_ns, now);
+    myl__store_relaxed(&m->rejected, 0); /* this incarnation's count */
     t->epoch = myl__load_relaxed(&m->epoch) + 1;
     /* T1: the epoch, with pid and start time, before any later state. */
     myl__store_release(&m->epoch, t->epoch);
@@ -1129,6 +1179,20 @@ void myl_topo_beat(myl_topo *t)
 {
     if (t) /* Relaxed: an advisory time stamp (see run_checks). */
         myl__store_relaxed(&t->members[t->me].heartbeat_ns, myl__now_ns());
+}
+
+void myl_topo_reject(myl_topo *t)
+{
+    if (!t)
+        return;
+    t->rejected++;
+    /* Relaxed: a counter for tools, written by this member only. */
+    myl__store_relaxed(&t->members[t->me].rejected, t->rejected);
+}
+
+uint64_t myl_topo_rejected(const myl_topo *t)
+{
+    return t ? t->rejected : 0;
 }
 
 int myl_topo_poll(myl_topo *t, myl_topo_event *ev, uint32_t max)

@@ -143,37 +143,6 @@ static void test_stat_sweep(void **state)
     assert_int_equal(myl_ring_unlink(MYL_BACKING_SHM, live), 0);
 }
 
-/* A topology's control segment: its members and their heartbeats. */
-static void test_stat_topology(void **state)
-{
-    (void)state;
-    myl_topo_cfg c;
-    myl_topo_cfg_init(&c);
-    char inst[64];
-    snprintf(inst, sizeof inst, "stat%d", (int)getpid());
-    c.instance = inst;
-    c.counts[1] = 2;
-    myl_topo *t, *w;
-    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), 0);
-    assert_int_equal(myl_topo_ready(t), 0);
-    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w), 0);
-    assert_int_equal(myl_topo_ready(w), 0);
-    char name[128], line[160];
-    myl_topo_segment_name(t, UINT32_MAX, 0, name, sizeof name);
-    const char *out = run(name);
-    snprintf(line, sizeof line, "topology     test.Fabric instance %s, 3 members, owner pid %d",
-             inst, (int)getpid());
-    assert_non_null(strstr(out, line));
-    assert_non_null(strstr(out, "running"));
-    /* scheduler.0 up, workers.0 free, workers.1 up; heartbeats shown */
-    assert_non_null(strstr(out, "  0    0     up"));
-    assert_non_null(strstr(out, "  1    0     free"));
-    assert_non_null(strstr(out, "  1    1     up"));
-    assert_non_null(strstr(out, " ms\n"));
-    myl_topo_close(w);
-    myl_topo_close(t);
-}
-
 /* ---- golden output against a ring in a known state ---- */
 
 /* Replace every whole occurrence of word (not inside a longer run of
@@ -234,6 +203,93 @@ static void check_golden(const char *file, const char *out)
         fprintf(stderr, "--- %s differs; got:\n%s--- want:\n%s", path, out, want);
         fail();
     }
+}
+
+/* Heartbeat ages ("1.5 ms") vary: each number before " ms" becomes AGE,
+ * right-aligned in the same width. */
+static void mask_ages(char *out)
+{
+    for (char *p = strstr(out, " ms"); p; p = strstr(p + 3, " ms")) {
+        char *b = p;
+        while (b > out && (isdigit((unsigned char)b[-1]) || b[-1] == '.'))
+            b--;
+        size_t n = (size_t)(p - b);
+        if (n < 3)
+            continue;
+        memset(b, ' ', n - 3);
+        memcpy(b + n - 3, "AGE", 3);
+    }
+}
+
+/* A topology's control segment: its roles, its rings by segment name, its
+ * members with their heartbeats and rejected counts. The whole output is
+ * compared with a golden (instance, pids and ages replaced). */
+static void test_stat_topology(void **state)
+{
+    (void)state;
+    myl_topo_cfg c;
+    myl_topo_cfg_init(&c);
+    char inst[64];
+    snprintf(inst, sizeof inst, "stat%d", (int)getpid());
+    c.instance = inst;
+    c.counts[1] = 2;
+    myl_topo *t, *w;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), 0);
+    assert_int_equal(myl_topo_ready(t), 0);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w), 0);
+    assert_int_equal(myl_topo_ready(w), 0);
+    myl_topo_reject(w);
+    myl_topo_reject(w);
+    assert_int_equal(myl_topo_rejected(w), 2);
+    char name[128], line[320];
+    myl_topo_segment_name(t, UINT32_MAX, 0, name, sizeof name);
+    char *out = run(name);
+    snprintf(line, sizeof line, "topology     test.Fabric instance %s, 3 members, owner pid %d",
+             inst, (int)getpid());
+    assert_non_null(strstr(out, line));
+    assert_non_null(strstr(out, "running"));
+    assert_non_null(strstr(out, "  roles        scheduler x1, workers x2\n"));
+    /* every ring, by the segment name the runtime gives it */
+    for (uint32_t route = 0; route < 4; route++)
+        for (uint32_t k = 0; k < myl_topo_route_rings(t, route); k++) {
+            char seg[256];
+            assert_true(myl_topo_segment_name(t, route, k, seg, sizeof seg) > 0);
+            snprintf(line, sizeof line, "    ring       %s  ", seg);
+            assert_non_null(strstr(out, line));
+        }
+    /* scheduler.0 up, workers.0 free, workers.1 up with 2 rejected */
+    assert_non_null(strstr(out, "  scheduler 0     up"));
+    assert_non_null(strstr(out, "  workers   0     free"));
+    assert_non_null(strstr(out, "  workers   1     up"));
+    assert_non_null(strstr(out, " ms         2\n"));
+    replace_word(out, inst, "INST");
+    char num[32];
+    snprintf(num, sizeof num, "%d", (int)getpid());
+    replace_word(out, num, "PID");
+    mask_ages(out);
+    check_golden("stat_topology.txt", out);
+    /* Hostile bytes in the names: an unterminated route name, a role
+     * index out of range, a ring count that is not the shape's. Shown as
+     * such, never read past. */
+    myl_ring_opts o = {.size = sizeof o, .name = name};
+    myl_ring *r;
+    assert_int_equal(myl_ring_attach(&o, &r), 0);
+    uint8_t *ctl = (uint8_t *)r->slots + MYL_TOPO_CTL_OFFSET;
+    myl__topo_route *rt = (myl__topo_route *)(ctl + MYL_TOPO_CTL_ROUTES_OFFSET);
+    memset(rt[0].name, 'A', sizeof rt[0].name);
+    rt[0].from = 77;
+    rt[1].nrings = 4000;
+    memset(ctl + MYL_TOPO_CTL_ROLES_OFFSET, 0x01, MYL_TOPO_ROLE_NAME);
+    out = run(name);
+    assert_non_null(strstr(
+        out, "  route        AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA: "
+             "inconsistent\n"));
+    assert_non_null(strstr(out, "direct, 4000 rings (inconsistent)\n"));
+    assert_null(strstr(out, "workers_scheduler_responses.3"));
+    assert_non_null(strstr(out, "  roles        ????????????????????????????????"));
+    myl_ring_close(r);
+    myl_topo_close(w);
+    myl_topo_close(t);
 }
 
 /* A forked child: registers a producer (sends n events) or a consumer

@@ -282,7 +282,7 @@ static void test_hostile_control(void **state)
     /* A count out of the schema's bounds, everything else consistent. */
     ctl->counts[1] = 5000;
     ctl->nmembers = 5001;
-    ctl->total_size = MYL_TOPO_CTL_HEADER_SIZE + 5001ull * MYL_TOPO_MEMBER_SIZE;
+    ctl->total_size = MYL_TOPO_CTL_MEMBERS_OFFSET + 5001ull * MYL_TOPO_MEMBER_SIZE;
     ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
     /* Another instance's block. */
@@ -291,8 +291,25 @@ static void test_hostile_control(void **state)
     ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
     memcpy(ctl, &saved, offsetof(myl__topo_ctl, shutdown));
+    /* Another layout version (checksum updated): said so. */
+    ctl->abi = MYL_TOPO_ABI + 1;
+    ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_EVERSION);
+    memcpy(ctl, &saved, offsetof(myl__topo_ctl, shutdown));
+    /* A role name changed: the names checksum no longer matches; with it
+     * updated (and the header's), the name is not the schema's. */
+    char *role1 = (char *)ctl + MYL_TOPO_CTL_ROLES_OFFSET + MYL_TOPO_ROLE_NAME;
+    assert_string_equal(role1, "workers");
+    role1[0] = 'W';
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
+    ctl->names_checksum = fnv((uint8_t *)ctl + MYL_TOPO_CTL_ROLES_OFFSET,
+                              MYL_TOPO_CTL_MEMBERS_OFFSET - MYL_TOPO_CTL_ROLES_OFFSET);
+    ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
+    role1[0] = 'w';
+    memcpy(ctl, &saved, offsetof(myl__topo_ctl, shutdown));
     /* Garbage in a member's state word is taken over, not trusted. */
-    myl__topo_member *m = (myl__topo_member *)((uint8_t *)ctl + MYL_TOPO_CTL_HEADER_SIZE);
+    myl__topo_member *m = (myl__topo_member *)((uint8_t *)ctl + MYL_TOPO_CTL_MEMBERS_OFFSET);
     atomic_store(&m[2].state, 0x12345678u);
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w), 0);
     assert_int_equal(myl_topo_member_state(t, 1, 1), MYL_TOPO_MEMBER_JOINING);

@@ -189,17 +189,29 @@ typedef struct myl__consumer_entry {
  *   0    header (512 bytes): identity and resolved counts, written once by
  *        the owner before the segment gets its name; checksummed
  *   384  hot words: shutdown flag, membership generation (futex word)
- *   512  member table: nmembers x 64 bytes, role by role (role 0 first),
+ *   512  role names: 16 x 32 bytes, NUL-padded (for tools)
+ *   1024 routes: 64 x 96 bytes: name, roles, shape, ring count (for tools)
+ *        (role names and routes: written with the header, checksummed in
+ *        it through names_checksum)
+ *   7168 member table: nmembers x 64 bytes, role by role (role 0 first),
  *        instance by instance
  */
 /* "MYLTOPO1" read as a little-endian u64. */
 #define MYL_TOPO_MAGIC UINT64_C(0x314f504f544c594d)
-#define MYL_TOPO_ABI 1u
+#define MYL_TOPO_ABI 2u         /* 2: role names, routes and rejected counters */
 #define MYL_TOPO_CTL_OFFSET 64u /* from the start of slot 0 */
 #define MYL_TOPO_CTL_HEADER_SIZE 512u
 #define MYL_TOPO_MEMBER_SIZE 64u
-#define MYL_TOPO_CTL_ROLES 16u /* = MYL_TOPO_MAX_ROLES (topo.h) */
+#define MYL_TOPO_CTL_ROLES 16u  /* = MYL_TOPO_MAX_ROLES (topo.h) */
+#define MYL_TOPO_CTL_ROUTES 64u /* = MYL_TOPO_MAX_ROUTES (topo.h) */
 #define MYL_TOPO_CTL_NAME 64u
+#define MYL_TOPO_ROLE_NAME 32u  /* a role name's bytes, NUL-padded */
+#define MYL_TOPO_ROUTE_SIZE 96u /* a route entry */
+#define MYL_TOPO_CTL_ROLES_OFFSET 512u
+#define MYL_TOPO_CTL_ROUTES_OFFSET                                                                 \
+    (MYL_TOPO_CTL_ROLES_OFFSET + MYL_TOPO_CTL_ROLES * MYL_TOPO_ROLE_NAME)
+#define MYL_TOPO_CTL_MEMBERS_OFFSET                                                                \
+    (MYL_TOPO_CTL_ROUTES_OFFSET + MYL_TOPO_CTL_ROUTES * MYL_TOPO_ROUTE_SIZE)
 
 /* Member states. A member taking its entry holds its pid in the state word
  * (MYL_TOPO_JOINING_BIT | pid, one CAS) until it is ready, so that an entry
@@ -230,7 +242,9 @@ typedef struct myl__topo_ctl {
     char instance[MYL_TOPO_CTL_NAME];
     uint32_t counts[MYL_TOPO_CTL_ROLES]; /* resolved instance counts per role */
     uint64_t created_realtime_ns;
-    uint8_t reserved1[48];
+    uint64_t names_checksum; /* FNV-1a of bytes [512, MYL_TOPO_CTL_MEMBERS_OFFSET) */
+    uint32_t members_offset; /* MYL_TOPO_CTL_MEMBERS_OFFSET */
+    uint8_t reserved1[36];
     uint64_t checksum; /* FNV-1a of bytes [0, 312) */
     uint8_t reserved2[64];
     /* hot words, written after creation */
@@ -238,6 +252,16 @@ typedef struct myl__topo_ctl {
     MYL__ATOMIC(uint32_t) members_gen;          /* bumped on ready/leave; futex word */
     uint8_t reserved3[120];
 } myl__topo_ctl;
+
+/* A route, for tools: its name and what myl_topo_route_desc says. */
+typedef struct myl__topo_route {
+    char name[MYL_TOPO_CTL_NAME]; /* NUL-padded */
+    uint32_t from, to;            /* role indices */
+    uint32_t shape;               /* MYL_ROUTE_* (topo.h) */
+    uint32_t partition;           /* MYL_PART_* */
+    uint32_t nrings;              /* in this instance */
+    uint32_t reserved[3];
+} myl__topo_route;
 
 typedef struct myl__topo_member {
     MYL__ATOMIC(uint32_t) state; /* MYL_TOPO_MEMBER_* or JOINING_BIT | pid */
@@ -250,7 +274,9 @@ typedef struct myl__topo_member {
     uint32_t reserved0;
     MYL__ATOMIC(uint64_t) joined_ns;  /* CLOCK_MONOTONIC of the last join */
     MYL__ATOMIC(uint64_t) changed_ns; /* of the last state change */
-    uint64_t reserved1;
+    /* messages this member received and skipped because they failed
+     * verification or decoding (written by the member, for tools) */
+    MYL__ATOMIC(uint64_t) rejected;
 } myl__topo_member;
 
 typedef struct myl__slot {
@@ -297,7 +323,12 @@ MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, instance) == 128, "topology instance 
 MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, counts) == 192, "topology counts offset");
 MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, checksum) == 312, "topology checksum offset");
 MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, shutdown) == 384, "topology shutdown offset");
+MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, names_checksum) == 264, "topology names checksum");
+MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, members_offset) == 272, "topology members offset");
+MYL__STATIC_ASSERT(sizeof(myl__topo_route) == MYL_TOPO_ROUTE_SIZE, "route entry size");
+MYL__STATIC_ASSERT(MYL_TOPO_CTL_MEMBERS_OFFSET == 7168, "topology member table offset");
 MYL__STATIC_ASSERT(sizeof(myl__topo_member) == MYL_TOPO_MEMBER_SIZE, "member entry size");
+MYL__STATIC_ASSERT(offsetof(myl__topo_member, rejected) == 56, "member rejected offset");
 MYL__STATIC_ASSERT(offsetof(myl__topo_member, heartbeat_ns) == 16, "member heartbeat offset");
 MYL__STATIC_ASSERT(offsetof(myl__topo_member, epoch) == 24, "member epoch offset");
 MYL__STATIC_ASSERT(offsetof(myl__topo_member, joined_ns) == 40, "member joined offset");

@@ -223,6 +223,14 @@ MYL_API uint64_t myl_topo_last_seen(const myl_topo *t, uint32_t role, uint32_t i
  * rejoins or resumes), MYL_ECLOSED (shut down) or 0. */
 MYL_API int myl_topo_check(myl_topo *t);
 
+/* Messages received and skipped because they failed verification
+ * (FlatBuffers) or decoding (compact): the generated _poll calls
+ * myl_topo_reject for each, which counts it here and in this member's
+ * table entry (myelon-stat's "rejected"; reset when the member joins).
+ * Only on that failure: no cost on the fast path. */
+MYL_API void myl_topo_reject(myl_topo *t);
+MYL_API uint64_t myl_topo_rejected(const myl_topo *t);
+
 /* Shut the instance down gracefully: the control segment says so (every
  * member's next check returns MYL_ECLOSED) and every ring the caller holds
  * is shut down (ring waits return MYL_ECLOSED once their input is
