@@ -315,11 +315,14 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
         return rc;
     ep->from = MYLT_FROM;
     MYLT_DECODE
-    if (rc == 0) {
-        MYLT_ANSWERED
-        if (h && h->on_MYLT_N)
-            rc = h->on_MYLT_N(&msg, ep, user);
+    if (rc < 0) { /* not a valid MYLT_M: counted and skipped */
+        MYLT_CHAN_receiver_release(&ep->MYLT_N_rx[i]);
+        myl_topo_reject(ep->topo);
+        return 0;
     }
+    MYLT_ANSWERED
+    if (h && h->on_MYLT_N)
+        rc = h->on_MYLT_N(&msg, ep, user);
     MYLT_CHAN_receiver_release(&ep->MYLT_N_rx[i]);
     return rc < 0 ? rc : 1;
 }
@@ -329,12 +332,18 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
 {
     MYLT_M_table msg;
     myl_frame_msg m;
-    int rc = MYLT_CHAN_receiver_read(&ep->MYLT_N_rx[i], &m, &msg, 0);
+    int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
     if (rc < 0)
         return rc;
     ep->from = MYLT_FROM;
+    if (MYLT_M_verify(m.data, m.len) < 0) { /* not a MYLT_M: counted and skipped */
+        MYLT_CHAN_receiver_release(&ep->MYLT_N_rx[i]);
+        myl_topo_reject(ep->topo);
+        return 0;
+    }
+    msg.t = myl_fb_root(m.data);
     MYLT_ANSWERED
     if (h && h->on_MYLT_N)
         rc = h->on_MYLT_N(&msg, ep, user);

@@ -1449,17 +1449,24 @@ static int fabric_Fabric_RESEND0(void *arg, uint64_t id, const void *msg, size_t
     return rc;
 }
 
+// clang-format off
 static int fabric_Fabric_RECV1(fabric_Fabric_scheduler *ep,
                                const fabric_Fabric_scheduler_handlers *h, void *user, uint32_t i)
 {
     fabric_Response_table msg;
     myl_frame_msg m;
-    int rc = fabric_responses_receiver_read(&ep->responses_rx[i], &m, &msg, 0);
+    int rc = fabric_responses_receiver_recv(&ep->responses_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
     if (rc < 0)
         return rc;
     ep->from = i;
+    if (fabric_Response_verify(m.data, m.len) < 0) { /* not a fabric_Response: counted and skipped */
+        fabric_responses_receiver_release(&ep->responses_rx[i]);
+        myl_topo_reject(ep->topo);
+        return 0;
+    }
+    msg.t = myl_fb_root(m.data);
     if (ep->track_on)
         (void)myl_topo_answered(ep->topo, (uint64_t)fabric_Response_request_id(msg));
     if (h && h->on_responses)
@@ -1467,6 +1474,7 @@ static int fabric_Fabric_RECV1(fabric_Fabric_scheduler *ep,
     fabric_responses_receiver_release(&ep->responses_rx[i]);
     return rc < 0 ? rc : 1;
 }
+// clang-format on
 
 static int fabric_Fabric_RECV3(fabric_Fabric_scheduler *ep,
                                const fabric_Fabric_scheduler_handlers *h, void *user, uint32_t i)
@@ -1795,12 +1803,18 @@ static int fabric_Fabric_RECV0(fabric_Fabric_workers *ep, const fabric_Fabric_wo
 {
     fabric_Request_table msg;
     myl_frame_msg m;
-    int rc = fabric_requests_receiver_read(&ep->requests_rx[i], &m, &msg, 0);
+    int rc = fabric_requests_receiver_recv(&ep->requests_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
     if (rc < 0)
         return rc;
     ep->from = i;
+    if (fabric_Request_verify(m.data, m.len) < 0) { /* not a fabric_Request: counted and skipped */
+        fabric_requests_receiver_release(&ep->requests_rx[i]);
+        myl_topo_reject(ep->topo);
+        return 0;
+    }
+    msg.t = myl_fb_root(m.data);
     if (h && h->on_requests)
         rc = h->on_requests(&msg, ep, user);
     fabric_requests_receiver_release(&ep->requests_rx[i]);
@@ -1820,10 +1834,13 @@ static int fabric_Fabric_RECV2(fabric_Fabric_workers *ep, const fabric_Fabric_wo
     ep->from = i;
     myl_carena_reset(&ep->arena);
     rc = fabric_Cancel_compact_decode(&msg, m.data, m.len, &ep->arena);
-    if (rc == 0) {
-        if (h && h->on_cancels)
-            rc = h->on_cancels(&msg, ep, user);
+    if (rc < 0) { /* not a valid fabric_Cancel: counted and skipped */
+        fabric_cancels_receiver_release(&ep->cancels_rx[i]);
+        myl_topo_reject(ep->topo);
+        return 0;
     }
+    if (h && h->on_cancels)
+        rc = h->on_cancels(&msg, ep, user);
     fabric_cancels_receiver_release(&ep->cancels_rx[i]);
     return rc < 0 ? rc : 1;
 }
