@@ -1603,7 +1603,7 @@ static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         for (const char *const *k = calls; *k; k++)
             CLAIM(mylc_name_join(c, ty, *k), "topology role");
         CLAIM(topo_helper(c, t, "POLL", r->index), "topology helper");
-        CLAIM(topo_helper(c, t, "EVENT", r->index), "topology handler type");
+        CLAIM(mylc_name_join(c, ty, "event_fn"), "topology handler type");
         bool tracked = false;
         for (mylc_route *rt = d->routes; rt; rt = rt->next) {
             if (rt->from == r) {
@@ -1622,7 +1622,9 @@ static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             }
             if (rt->to == r) {
                 CLAIM(topo_helper(c, t, "RECV", rt->index), "topology helper");
-                CLAIM(topo_helper(c, t, "ON", rt->index), "topology handler type");
+                CLAIM(mylc_name_join(c, ty,
+                                     mylc_name_join(c, mylc_name_join(c, "on", rt->in_name), "fn")),
+                      "topology handler type");
             }
         }
         if (tracked)

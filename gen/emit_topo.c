@@ -221,8 +221,9 @@ static const char *route_num(topo_ctx *x, const mylc_route *rt)
     return tfmt(x->c, "%uu", rt->index);
 }
 
-/* Names of the static helpers and handler types: the topology's name and
- * an upper-case word with a number (role names are lower case). */
+/* Names of the static helpers: the topology's name and an upper-case
+ * word with a number (role names are lower case). Handler types are the
+ * role type's name with on_<route>_fn and event_fn. */
 static const char *helper(topo_ctx *x, const char *word, uint32_t i)
 {
     return tfmt(x->c, "%s_%s%u", x->t, word, i);
@@ -468,7 +469,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
             mylc_buf_printf(&fields, "    uint32_t %s_nrx;\n", n);
             const char *M = msg_type(rt);
             const char *view = view_type(c, rt);
-            const char *on = helper(x, "ON", rt->index);
+            const char *on = tfmt(c, "%s_on_%s_fn", R, n);
             mylc_buf_printf(&handlers, "%s    %s *on_%s;", handlers.n ? "\n" : "", on, n);
             mylc_buf_printf(&htypes, "%stypedef int %s(const %s *msg, %s *ep, void *user);",
                             htypes.n ? "\n" : "", on, view, R);
@@ -602,7 +603,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
         {"CALLS", calls.p ? calls.p : ""},
         {"ROLE", role_num(x, r)},
         {"POLLFN", helper(x, "POLL", r->index)},
-        {"EVENTFN", helper(x, "EVENT", r->index)},
+        {"EVENTFN", tfmt(c, "%s_event_fn", R)},
         {"OPENS", opens.p ? opens.p : ""},
         {"CLOSES", closes.p ? closes.p : ""},
         {"DISPATCH", dispatch.p ? dispatch.p : ""},

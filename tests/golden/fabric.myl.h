@@ -1348,16 +1348,17 @@ typedef struct fabric_Fabric_scheduler {
     uint64_t check_at;
 } fabric_Fabric_scheduler;
 
-typedef int fabric_Fabric_ON1(const fabric_Response_table *msg, fabric_Fabric_scheduler *ep,
-                              void *user);
-typedef int fabric_Fabric_ON3(const fabric_Tick *msg, fabric_Fabric_scheduler *ep, void *user);
-typedef void fabric_Fabric_EVENT0(const myl_topo_event *ev, fabric_Fabric_scheduler *ep,
-                                  void *user);
+typedef int fabric_Fabric_scheduler_on_responses_fn(const fabric_Response_table *msg,
+                                                    fabric_Fabric_scheduler *ep, void *user);
+typedef int fabric_Fabric_scheduler_on_orders_fn(const fabric_Tick *msg,
+                                                 fabric_Fabric_scheduler *ep, void *user);
+typedef void fabric_Fabric_scheduler_event_fn(const myl_topo_event *ev, fabric_Fabric_scheduler *ep,
+                                              void *user);
 
 typedef struct fabric_Fabric_scheduler_handlers {
-    fabric_Fabric_ON1 *on_responses;
-    fabric_Fabric_ON3 *on_orders;
-    fabric_Fabric_EVENT0 *on_event;
+    fabric_Fabric_scheduler_on_responses_fn *on_responses;
+    fabric_Fabric_scheduler_on_orders_fn *on_orders;
+    fabric_Fabric_scheduler_event_fn *on_event;
 } fabric_Fabric_scheduler_handlers;
 
 int fabric_Fabric_scheduler_open(const myl_topo_cfg *cfg, fabric_Fabric_scheduler *ep);
@@ -1410,15 +1411,17 @@ typedef struct fabric_Fabric_workers {
     uint64_t check_at;
 } fabric_Fabric_workers;
 
-typedef int fabric_Fabric_ON0(const fabric_Request_table *msg, fabric_Fabric_workers *ep,
-                              void *user);
-typedef int fabric_Fabric_ON2(const fabric_Cancel *msg, fabric_Fabric_workers *ep, void *user);
-typedef void fabric_Fabric_EVENT1(const myl_topo_event *ev, fabric_Fabric_workers *ep, void *user);
+typedef int fabric_Fabric_workers_on_requests_fn(const fabric_Request_table *msg,
+                                                 fabric_Fabric_workers *ep, void *user);
+typedef int fabric_Fabric_workers_on_cancels_fn(const fabric_Cancel *msg, fabric_Fabric_workers *ep,
+                                                void *user);
+typedef void fabric_Fabric_workers_event_fn(const myl_topo_event *ev, fabric_Fabric_workers *ep,
+                                            void *user);
 
 typedef struct fabric_Fabric_workers_handlers {
-    fabric_Fabric_ON0 *on_requests;
-    fabric_Fabric_ON2 *on_cancels;
-    fabric_Fabric_EVENT1 *on_event;
+    fabric_Fabric_workers_on_requests_fn *on_requests;
+    fabric_Fabric_workers_on_cancels_fn *on_cancels;
+    fabric_Fabric_workers_event_fn *on_event;
 } fabric_Fabric_workers_handlers;
 
 int fabric_Fabric_workers_open(const myl_topo_cfg *cfg, uint32_t index, fabric_Fabric_workers *ep);
