@@ -729,8 +729,8 @@ int main(int argc, char **argv)
 {
     suite S = {.trials = 5,
                .iters = 2000,
-               .bytes = (uint64_t)1 << 30,
-               .events = 20000000,
+               .bytes = (uint64_t)256 << 20,
+               .events = 2000000,
                .cpu_a = 0,
                .cpu_b = 1,
                .out_dir = "docs/bench"};

@@ -7,7 +7,7 @@
 set -euo pipefail
 MYELON_DEPS=(build-essential g++ cmake pkg-config lemon clang clang-format clang-tidy
              libclang-rt-dev libcmocka-dev flatbuffers-compiler libflatbuffers-dev
-             libzmq3-dev libnng-dev libmicrohttpd-dev scdoc)
+             libzmq3-dev libnng-dev libmicrohttpd-dev scdoc gnuplot-nox)
 if [ "${1:-}" = "--test" ]; then
   MYELON_DEPS+=(prometheus)
 elif [ "${1:-}" = "--bench" ]; then
