@@ -82,7 +82,7 @@ END {
       " CPUs when the run started): figures are noisy; only ratios within the run mean anything."
   print ""
 
-  print "### Round trip against the floor, every wait mode"
+  print "#### Round trip against the floor, every wait mode"
   print ""
   machine()
   print "| wait | payload | floor lines | floor p50 | ring p50 | ring p99 | ring / floor |"
@@ -107,7 +107,7 @@ END {
   print ""
   plot("floor_rt", "ring and floor p50 by wait mode")
 
-  print "### Layer ladder: round trip (spin)"
+  print "#### Layer ladder: round trip (spin)"
   print ""
   machine()
   nl = split("raw framed compact flatbuffers", L, " ")
@@ -127,7 +127,7 @@ END {
   print ""
   plot("ladder_rt", "ladder round trip p50")
 
-  print "### Layer ladder: streaming (spin)"
+  print "#### Layer ladder: streaming (spin)"
   print ""
   machine()
   print "| message | copy pipeline GB/s | raw | framed | compact | FlatBuffers | framed % of copy | compact % | FlatBuffers % |"
@@ -148,7 +148,7 @@ END {
   print ""
   plot("ladder_stream", "ladder streaming GB/s")
 
-  print "### Topologies"
+  print "#### Topologies"
   print ""
   machine()
   print "| case | events/s | p50 (paced) | p99 (paced) | p50 flat out | p99 flat out |"
@@ -172,7 +172,7 @@ END {
   print ""
   plot("topo", "topologies events/s")
 
-  print "### Peers: round trip"
+  print "#### Peers: round trip"
   print ""
   machine()
   np = split("myelon spin|myelon yield|myelon block|myelon hybrid|pipe|unix socket|tcp loopback|posix mq|eventfd+shm|zeromq ipc|nng ipc", P, "|")
@@ -203,7 +203,7 @@ END {
   print ""
   plot("peers_rt", "peers round trip p50")
 
-  print "### Peers: 64 B streaming"
+  print "#### Peers: 64 B streaming"
   print ""
   machine()
   print "| transport | events/s | ring (spin) / transport |"
