@@ -807,6 +807,10 @@ int main(int argc, char **argv)
             return 1;
         }
         fprintf(S.csv, "case,wait,size,metric,value\n");
+        /* each group's own machine and time, for a report that merges
+         * runs of single groups (--only) */
+        snprintf(path, sizeof path, "%s/meta-%s.csv", S.out_dir, groups[g].name);
+        meta(&S, path, argc, argv);
         S.group = groups[g].name;
         groups[g].run(&S);
         fclose(S.csv);

@@ -49,8 +49,17 @@ typedef struct topo_case {
 static void start_child(int cpu)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (cpu >= 0)
+    if (cpu >= 0) {
         pin(cpu);
+        return;
+    }
+    /* the suite's process is pinned (round trips): let the scheduler
+     * place processes that outnumber the cores */
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    for (long i = 0, n = sysconf(_SC_NPROCESSORS_ONLN); i < n && i < CPU_SETSIZE; i++)
+        CPU_SET((int)i, &all);
+    sched_setaffinity(0, sizeof all, &all);
 }
 
 static void pace(uint64_t until, uint32_t wait)

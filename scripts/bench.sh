@@ -36,7 +36,8 @@ if [ $build = 1 ]; then
   suite=build-bench/bench/suite
 fi
 mkdir -p "$out"
-rm -f "$out"/*.csv "$out"/*.png "$out"/*.svg
+# A run of one group (--only) keeps the other groups' results.
+case " $* " in *" --only "*) ;; *) rm -f "$out"/*.csv "$out"/*.png "$out"/*.svg ;; esac
 "$suite" $smoke --out "$out" "$@"
 if command -v gnuplot >/dev/null; then
   sh scripts/bench-plot.sh "$out"

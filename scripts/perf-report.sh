@@ -30,9 +30,11 @@ for p in floor_rt ladder_rt ladder_stream topo peers_rt peers_stream; do
   [ -f "$dir/$p.svg" ] && plots="$plots $p"
 done
 
+metas=$(ls "$dir"/meta-*.csv 2>/dev/null || true)
 awk -F, -v rel="$rel" -v plots="$plots" '
 FNR == 1 { file = FILENAME; sub(/.*\//, "", file); sub(/\.csv$/, "", file); next }
 file == "meta" { m[$1] = substr($0, length($1) + 2); next }
+file ~ /^meta-/ { g = substr(file, 6); gm[g, $1] = substr($0, length($1) + 2); next }
 {
   k = file SUBSEP $1 SUBSEP $2 SUBSEP $3 SUBSEP $4
   sum[k] += $5; cnt[k]++
@@ -64,9 +66,10 @@ function sz(s) {
   if (s >= 1024 && s % 1024 == 0) return (s / 1024) " KB"
   return s " B"
 }
-function machine() {
-  printf "*CPU `%s` (lscpu model name), %s online, kernel `%s`; %s; load average %s at start; %s run (`%s`).*\n\n", \
-    m["cpu"], m["cpus_online"], m["kernel"], m["date"], m["loadavg_at_start"], m["mode"], m["command"]
+function mm(g, key) { return ((g, key) in gm) ? gm[g, key] : m[key] }
+function machine(g) {
+  printf "*CPU `%s` (lscpu model name), %s online, kernel `%s`; %s; load average %s at the start of the group; %s run (`%s`).*\n\n", \
+    mm(g, "cpu"), mm(g, "cpus_online"), mm(g, "kernel"), mm(g, "date"), mm(g, "loadavg_at_start"), mm(g, "mode"), mm(g, "command")
 }
 function plot(p, title) {
   if (index(" " plots " ", " " p " "))
@@ -84,7 +87,7 @@ END {
 
   print "#### Round trip against the floor, every wait mode"
   print ""
-  machine()
+  machine("floor")
   print "| wait | payload | floor lines | floor p50 | ring p50 | ring p99 | ring / floor |"
   print "|---|---|---|---|---|---|---|"
   nw = split("spin yield block hybrid", W, " ")
@@ -109,7 +112,7 @@ END {
 
   print "#### Layer ladder: round trip (spin)"
   print ""
-  machine()
+  machine("ladder")
   nl = split("raw framed compact flatbuffers", L, " ")
   nz = split("64 256 1024 4096 16384 65536 262144 1048576 2097152", Z, " ")
   print "| message | copy floor p50 | raw | framed | compact | FlatBuffers | framed / raw | compact / raw | FlatBuffers / raw |"
@@ -129,7 +132,7 @@ END {
 
   print "#### Layer ladder: streaming (spin)"
   print ""
-  machine()
+  machine("ladder")
   print "| message | copy pipeline GB/s | raw | framed | compact | FlatBuffers | framed % of copy | compact % | FlatBuffers % |"
   print "|---|---|---|---|---|---|---|---|---|"
   for (j = 1; j <= nz; j++) {
@@ -150,7 +153,7 @@ END {
 
   print "#### Topologies"
   print ""
-  machine()
+  machine("topo")
   print "| case | events/s | p50 (paced) | p99 (paced) | p50 flat out | p99 flat out |"
   print "|---|---|---|---|---|---|"
   nt = split("1->1 spin|1->4 broadcast block|4->1 block|8->1 block|lanes hybrid|lanes hybrid critical|lanes hybrid high|lanes hybrid low|classes hybrid|classes hybrid f64|classes hybrid f256|classes hybrid f1024|classes hybrid f4096", T, "|")
@@ -174,7 +177,7 @@ END {
 
   print "#### Peers: round trip"
   print ""
-  machine()
+  machine("peers")
   np = split("myelon spin|myelon yield|myelon block|myelon hybrid|pipe|unix socket|tcp loopback|posix mq|eventfd+shm|zeromq ipc|nng ipc", P, "|")
   nps = split("0 64 1024 4096", PS, " ")
   print "| transport | 0 B | 64 B | 1 KB | 4 KB | 64 B / ring spin | 64 B / ring block |"
@@ -205,7 +208,7 @@ END {
 
   print "#### Peers: 64 B streaming"
   print ""
-  machine()
+  machine("peers")
   print "| transport | events/s | ring (spin) / transport |"
   print "|---|---|---|"
   rs = v("peers", "myelon", "spin", 64, "events_per_s")
@@ -221,7 +224,7 @@ END {
   print ""
   plot("peers_stream", "peers 64 B streaming")
 }
-' "$dir/meta.csv" "$dir/floor.csv" "$dir/ladder.csv" "$dir/topo.csv" "$dir/peers.csv" >"$gen"
+' "$dir/meta.csv" $metas "$dir/floor.csv" "$dir/ladder.csv" "$dir/topo.csv" "$dir/peers.csv" >"$gen"
 
 begin='<!-- suite:begin -->'
 end='<!-- suite:end -->'
