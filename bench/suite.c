@@ -781,8 +781,11 @@ int main(int argc, char **argv)
     S.tty = isatty(2);
     mkdir(S.out_dir, 0755);
     char path[1024];
+    /* meta.csv describes a whole run; a run of one group (--only) writes
+     * only that group's meta file, below */
     snprintf(path, sizeof path, "%s/meta.csv", S.out_dir);
-    meta(&S, path, argc, argv);
+    if (!only || access(path, F_OK) != 0)
+        meta(&S, path, argc, argv);
 
     static const group groups[] = {{"floor", suite_floor_group},
                                    {"ladder", suite_ladder},
