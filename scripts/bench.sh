@@ -38,7 +38,10 @@ fi
 mkdir -p "$out"
 # A run of one group (--only) keeps the other groups' results.
 case " $* " in *" --only "*) ;; *) rm -f "$out"/*.csv "$out"/*.png "$out"/*.svg ;; esac
-"$suite" $smoke --out "$out" "$@"
+# A failed case (a wrong payload, a process that died) fails the command,
+# after the plots and the report of what did run.
+rc=0
+"$suite" $smoke --out "$out" "$@" || rc=$?
 if command -v gnuplot >/dev/null; then
   sh scripts/bench-plot.sh "$out"
 else
@@ -54,3 +57,5 @@ sh scripts/perf-report.sh "$out" "$doc"
 # The generated section must be there, with a table for every group run.
 grep -q '^<!-- suite:end -->$' "$doc"
 echo "bench.sh: CSV and plots in $out, report in $doc"
+[ $rc = 0 ] || echo "bench.sh: the suite failed (status $rc): see FAIL above" >&2
+exit $rc
