@@ -63,16 +63,20 @@ awk -F, 'NR > 1 && $4 == "events_per_s" {
     c = $1 == "myelon" ? "myelon " $2 : $1; printf "\"%s\" %s\n", c, $5 }' "$dir/peers.csv" \
   >"$tmp/peers_stream.dat"
 
-cpu=$(awk -F, '$1 == "cpu" { print substr($0, 5) }' "$dir/meta.csv")
-date=$(awk -F, '$1 == "date" { print $2 }' "$dir/meta.csv")
-mode=$(awk -F, '$1 == "mode" { print $2 }' "$dir/meta.csv")
-load=$(awk -F, '$1 == "loadavg_at_start" { print $2 }' "$dir/meta.csv")
-sub="$cpu, $date, load $load ($mode run)"
+# The subtitle: machine, time and load of the group's run (meta-GROUP.csv,
+# else the whole run's meta.csv).
+subtitle() {
+  m=$dir/meta-$1.csv
+  [ -f "$m" ] || m=$dir/meta.csv
+  awk -F, '{ v[$1] = substr($0, length($1) + 2) }
+    END { printf "%s, %s, load %s (%s run)", v["cpu"], v["date"], v["loadavg_at_start"], v["mode"] }' "$m"
+}
 
 png=png
 gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1 && png=pngcairo
 
 plot() { # name, gnuplot body
+  sub=$(subtitle "${1%%_*}")
   for t in svg png; do
     if [ $t = svg ]; then term="set terminal svg size 900,520 dynamic font 'sans,11'"
     else term="set terminal $png size 900,520"; fi
@@ -82,7 +86,7 @@ set output '$dir/$1.$t'
 set datafile missing '?'
 set key outside right top
 set grid ytics
-set bmargin 5
+set bmargin 7
 set label 99 '$sub' at screen 0.01, screen 0.015 font ',9'
 $2
 GP
