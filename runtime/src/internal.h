@@ -28,6 +28,23 @@ void myl__fault_point(const char *name);
  * most timeout_ns (< 0: no limit). Returns 0, -ETIMEDOUT, -EAGAIN, -EINTR. */
 int myl__futex_wait(MYL__ATOMIC(uint32_t) * word, uint32_t val, int64_t timeout_ns);
 int myl__futex_wake(MYL__ATOMIC(uint32_t) * word, int count);
+/* membarrier(2) (docs/ARCHITECTURE.md, "Wake-ups"): what this process
+ * can do, probed once per process: MYL__MB_ISSUE, it may issue
+ * MEMBARRIER_CMD_GLOBAL_EXPEDITED; MYL__MB_REGISTERED, it registered with
+ * MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, so that every such barrier
+ * issued by any process reaches its threads. The environment variable
+ * MYL_TEST_MEMBARRIER (a digit 0-3) masks the result, for tests. */
+#define MYL__MB_ISSUE 1
+#define MYL__MB_REGISTERED 2
+int myl__membarrier_caps(void);
+/* MEMBARRIER_CMD_GLOBAL_EXPEDITED: 0, or a negative errno. */
+int myl__membarrier_global(void);
+/* The sleeping side of F1/F2, after the waiter announced itself (ring.c):
+ * true if it may now sleep on the futex, false if it must poll instead. */
+bool myl__sleep_barrier(uint32_t sleep_mode);
+/* How handles of this process order wake-ups on ring r: the waking side's
+ * fence (true: full) and the sleeping side's MYL__SLEEP_* mode. */
+void myl__wake_modes(const myl_ring *r, bool *wake_fence, uint8_t *sleep_mode);
 /* myl__consumer_hold and myl__consumer_rewind are declared in ring.h
  * (exported for libmyelon_bridge). */
 /* Is name exactly prefix, 16 lower-case hex digits and suffix (the file

@@ -13,6 +13,10 @@
 #ifdef __linux__
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#if defined(SYS_membarrier) && __has_include(<linux/membarrier.h>)
+#include <linux/membarrier.h>
+#define MYL__HAVE_MEMBARRIER 1
+#endif
 #endif
 
 #include "internal.h"
@@ -127,6 +131,57 @@ int myl__futex_wait(MYL__ATOMIC(uint32_t) * word, uint32_t val, int64_t timeout_
     struct timespec ts = {0, timeout_ns >= 0 && timeout_ns < 1000000 ? timeout_ns : 1000000};
     nanosleep(&ts, NULL);
     return 0;
+#endif
+}
+
+#ifdef MYL_TEST_HOOKS
+void (*myl__test_hook)(int point, const void *ring);
+int64_t myl__test_slice_ns;
+#endif
+
+/* The process's membarrier(2) capabilities, probed once per process (a
+ * forked child probes again: registration is per address space; Linux
+ * copies it on fork, and registering again is harmless). */
+static _Atomic int32_t mb_pid;
+static _Atomic int mb_caps;
+
+static int membarrier_probe(void)
+{
+    int caps = 0;
+#ifdef MYL__HAVE_MEMBARRIER
+    long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (q > 0 && (q & MEMBARRIER_CMD_GLOBAL_EXPEDITED))
+        caps |= MYL__MB_ISSUE;
+    if (q > 0 && (q & MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) &&
+        syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0)
+        caps |= MYL__MB_REGISTERED;
+#endif
+    return caps;
+}
+
+int myl__membarrier_caps(void)
+{
+    int32_t pid = (int32_t)getpid();
+    /* Relaxed: a racing second probe finds and registers the same. */
+    if (atomic_load_explicit(&mb_pid, memory_order_acquire) != pid) {
+        atomic_store_explicit(&mb_caps, membarrier_probe(), memory_order_relaxed);
+        atomic_store_explicit(&mb_pid, pid, memory_order_release);
+    }
+    int caps = atomic_load_explicit(&mb_caps, memory_order_relaxed);
+    /* Tests take capabilities away (a container that refuses the call),
+     * per handle opened: read at every open, never cached. */
+    const char *t = getenv("MYL_TEST_MEMBARRIER");
+    if (t && *t >= '0' && *t <= '3' && t[1] == '\0')
+        caps &= *t - '0';
+    return caps;
+}
+
+int myl__membarrier_global(void)
+{
+#ifdef MYL__HAVE_MEMBARRIER
+    return syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0 ? 0 : -errno;
+#else
+    return -ENOSYS;
 #endif
 }
 

@@ -7,8 +7,19 @@
  *   R2/A3  consumer sequence stored by release / loaded by the gate scan
  *   R3/A1  consumer generation bumped by registration / checked by claims
  *   R4/A4  table entry state stored by its owner / loaded by scans and tools
- *   F1     consumer waiter registration vs. publish (Dekker, seq_cst fences)
- *   F2     producer waiter registration vs. release (Dekker, seq_cst fences)
+ *   F1     consumer waiter registration vs. publish (Dekker; see below)
+ *   F2     producer waiter registration vs. release (Dekker; see below)
+ *
+ * F1/F2 ("Wake-ups" in docs/ARCHITECTURE.md): the waker stores (stamp,
+ * released sequence), then loads the waiter count; the sleeper increments
+ * the waiter count, then re-checks the store. Each side needs a full
+ * barrier between its two accesses, or both may miss the other. On a ring
+ * without MYL_HDR_ASYM_FENCE both use a seq_cst fence. On a ring with it,
+ * the sleeper issues membarrier(GLOBAL_EXPEDITED), which runs a full
+ * barrier on every thread of every registered process, and a waker in a
+ * registered process needs only a compiler barrier; a waker that is not
+ * registered fences; a sleeper that cannot issue the membarrier never
+ * sleeps on the futex (it polls), so nobody's missing fence can hurt it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +38,33 @@
 #define MYL__DEFAULT_STALL_NS INT64_C(100000000)
 /* How often a stalled consumer or a held-up producer looks at its peers. */
 #define MYL__CHECK_NS UINT64_C(1000000)
+/* A waiter that cannot order its announcement (MYL__SLEEP_POLL) sleeps
+ * this long between checks instead of waiting on the futex. */
+#define MYL__POLL_SLEEP_NS INT64_C(50000)
+
+void myl__wake_modes(const myl_ring *r, bool *wake_fence, uint8_t *sleep_mode)
+{
+    int caps = r->asym ? myl__membarrier_caps() : 0;
+    /* F1/F2: on an asymmetric ring, a registered process receives every
+     * sleeper's barrier and may skip its own; others fence. */
+    *wake_fence = !(r->asym && (caps & MYL__MB_REGISTERED));
+    *sleep_mode = !r->asym                 ? MYL__SLEEP_FENCE
+                  : (caps & MYL__MB_ISSUE) ? MYL__SLEEP_MEMBARRIER
+                                           : MYL__SLEEP_POLL;
+}
+
+bool myl__sleep_barrier(uint32_t sleep_mode)
+{
+    /* membarrier runs a full barrier on the caller too (before and after
+     * the remote ones), so a successful call orders our announcement
+     * before our re-check, as the fence does. */
+    if (sleep_mode == MYL__SLEEP_MEMBARRIER && myl__membarrier_global() == 0)
+        return true;
+    myl__fence_seq_cst();
+    /* A failed membarrier (refused after the probe) leaves wakers that
+     * skip their fence unordered with us: poll instead of sleeping. */
+    return sleep_mode == MYL__SLEEP_FENCE;
+}
 
 static uint32_t pick_wait(const myl_ring *r, uint32_t wanted)
 {
@@ -252,6 +290,7 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
      * the owner of a claimed slot if it dies before publishing. */
     p->marks = p->lossy || p->multi;
     p->wake_check = r->wait == MYL_WAIT_BLOCK || r->wait == MYL_WAIT_HYBRID;
+    myl__wake_modes(r, &p->wake_fence, &p->sleep_mode);
     p->on_dead_consumer = o.on_dead_consumer;
     p->wait = w;
     p->spin = o.spin ? o.spin : MYL__DEFAULT_SPIN;
@@ -351,8 +390,10 @@ int myl__producer_refresh(myl_producer *p, uint64_t end)
 
 void myl__wake_consumers(myl_ring *r, myl_producer *p)
 {
+    MYL__TEST_POINT(MYL__TP_WAKE_SEEN, r);
     /* Release: pairs with the sleeper's acquire load of the wake word. */
     atomic_fetch_add_explicit(&r->hdr->cons_wake, 1, memory_order_release);
+    MYL__TEST_POINT(MYL__TP_WAKE_BUMPED, r);
     myl__futex_wake(&r->hdr->cons_wake, INT32_MAX);
     if (p)
         myl__store_relaxed(&p->ent->wakes, myl__load_relaxed(&p->ent->wakes) + 1);
@@ -361,7 +402,10 @@ void myl__wake_consumers(myl_ring *r, myl_producer *p)
 void myl__wake_producers(myl_ring *r, myl_consumer *c)
 {
     (void)c;
+    MYL__TEST_POINT(MYL__TP_WAKE_SEEN, r);
+    /* Release: pairs with the sleeper's acquire load of the wake word. */
     atomic_fetch_add_explicit(&r->hdr->prod_wake, 1, memory_order_release);
+    MYL__TEST_POINT(MYL__TP_WAKE_BUMPED, r);
     myl__futex_wake(&r->hdr->prod_wake, INT32_MAX);
 }
 
@@ -388,10 +432,19 @@ static int check_gating_consumers(myl_producer *p)
     return rc;
 }
 
+/* Does step iter of a wait sleep? A spinning wait (spin, yield, the spin
+ * phase of hybrid) reads the clock only every 64 steps: a clock read per
+ * step delays noticing the very event it spins for (tens of ns). */
+static bool sleeping(uint32_t strategy, uint32_t spin, uint32_t iter)
+{
+    return strategy == MYL_WAIT_BLOCK || (strategy == MYL_WAIT_HYBRID && iter >= spin);
+}
+
 /* One step of a wait: spin, yield or sleep on a futex word. waiters is the
- * count the peer checks (F1/F2) before waking. */
-static void wait_step(uint32_t strategy, uint32_t spin, uint32_t *iter,
-                      MYL__ATOMIC(uint32_t) * word, MYL__ATOMIC(uint32_t) * waiters,
+ * count the peer checks (F1/F2) before waking; sleep_mode how we order our
+ * announcement with its store. */
+static void wait_step(const myl_ring *r, uint32_t strategy, uint32_t spin, uint32_t sleep_mode,
+                      uint32_t *iter, MYL__ATOMIC(uint32_t) * word, MYL__ATOMIC(uint32_t) * waiters,
                       uint64_t deadline, bool (*ready)(void *), void *arg)
 {
     (*iter)++;
@@ -406,17 +459,33 @@ static void wait_step(uint32_t strategy, uint32_t spin, uint32_t *iter,
             myl__cpu_relax();
         return;
     }
-    int64_t slice;
-    if (!myl__remaining(deadline, MYL__SLICE_NS, &slice) || slice == 0)
+    int64_t slice, max_slice = MYL__SLICE_NS;
+#ifdef MYL_TEST_HOOKS
+    if (myl__test_slice_ns > 0)
+        max_slice = myl__test_slice_ns;
+#endif
+    if (!myl__remaining(deadline, max_slice, &slice) || slice == 0)
         return;
+    (void)r;
+    MYL__TEST_POINT(MYL__TP_SLEEP_BEGIN, r);
     /* Acquire: pairs with the waker's release increment. */
     uint32_t w = myl__load_acquire(word);
+    MYL__TEST_POINT(MYL__TP_SLEEP_WORD, r);
     atomic_fetch_add_explicit(waiters, 1, memory_order_seq_cst);
-    /* F1/F2: after announcing ourselves, re-check; the peer's fence after its
-     * store guarantees one of us sees the other. */
-    myl__fence_seq_cst();
-    if (!ready(arg))
-        (void)myl__futex_wait(word, w, slice);
+    MYL__TEST_POINT(MYL__TP_SLEEP_ANNOUNCED, r);
+    /* F1/F2: after announcing ourselves, re-check; the peer's barrier
+     * after its store guarantees one of us sees the other. */
+    bool may_sleep = myl__sleep_barrier(sleep_mode);
+    MYL__TEST_POINT(MYL__TP_SLEEP_ORDERED, r);
+    if (!ready(arg)) {
+        MYL__TEST_POINT(MYL__TP_SLEEP_CHECKED, r);
+        if (may_sleep) {
+            (void)myl__futex_wait(word, w, slice);
+        } else {
+            struct timespec ts = {0, slice < MYL__POLL_SLEEP_NS ? slice : MYL__POLL_SLEEP_NS};
+            nanosleep(&ts, NULL);
+        }
+    }
     atomic_fetch_sub_explicit(waiters, 1, memory_order_seq_cst);
 }
 
@@ -444,20 +513,22 @@ int myl_producer_claim(myl_producer *p, uint32_t n, uint64_t *seq, int64_t timeo
         return rc;
     myl_ring *r = p->ring;
     uint64_t deadline = myl__deadline(timeout_ns);
-    uint64_t next_check = myl__now_ns() + 1000000;
+    uint64_t next_check = 0; /* set at the first look at the clock */
     uint32_t iter = 0;
     struct claim_ctx ctx = {p, n};
     myl__store_relaxed(&p->ent->waits, myl__load_relaxed(&p->ent->waits) + 1);
     for (;;) {
         if (ring_shut(r))
             return MYL_ECLOSED;
-        wait_step(p->wait, p->spin, &iter, &r->hdr->prod_wake, &r->hdr->prod_waiters, deadline,
-                  claim_ready, &ctx);
+        wait_step(r, p->wait, p->spin, p->sleep_mode, &iter, &r->hdr->prod_wake,
+                  &r->hdr->prod_waiters, deadline, claim_ready, &ctx);
         rc = myl_producer_try_claim(p, n, seq);
         if (rc != MYL_EAGAIN)
             return rc;
-        if ((iter & 63) == 0 || p->wait == MYL_WAIT_BLOCK || p->wait == MYL_WAIT_HYBRID) {
+        if ((iter & 63) == 0 || sleeping(p->wait, p->spin, iter)) {
             uint64_t now = myl__now_ns();
+            if (next_check == 0)
+                next_check = now + MYL__CHECK_NS;
             if (deadline != UINT64_MAX && now >= deadline)
                 return MYL_ETIMEDOUT;
             if (now >= next_check) {
@@ -603,6 +674,7 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     c->idx = idx;
     c->lossy = r->ring_mode == MYL_MODE_LOSSY;
     c->wake_check = !c->lossy && (r->wait == MYL_WAIT_BLOCK || r->wait == MYL_WAIT_HYBRID);
+    myl__wake_modes(r, &c->wake_fence, &c->sleep_mode);
     c->wait = w;
     c->spin = o.spin ? o.spin : MYL__DEFAULT_SPIN;
     c->stall_ns = o.stall_ns ? o.stall_ns : MYL__DEFAULT_STALL_NS;
@@ -667,7 +739,7 @@ void myl__consumer_hold(myl_consumer *c, uint32_t n, uint64_t released)
     myl__store_relaxed(&c->ent->consumed, c->consumed);
     if (c->wake_check && released != prev) {
         /* Dekker with the producer's waiter registration (F2). */
-        myl__fence_seq_cst();
+        myl__wake_barrier(c->wake_fence);
         if (myl__load_relaxed(&c->ring->hdr->prod_waiters) != 0)
             myl__wake_producers(c->ring, c);
     }
@@ -894,20 +966,21 @@ int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t 
         return n;
     myl_ring *r = c->ring;
     uint64_t deadline = myl__deadline(timeout_ns);
-    uint64_t now = myl__now_ns();
-    uint64_t next_check = now + MYL__CHECK_NS;
+    uint64_t now, next_check = 0; /* set at the first look at the clock */
     uint32_t iter = 0;
     struct poll_ctx ctx = {c};
     myl__store_relaxed(&c->ent->waits, myl__load_relaxed(&c->ent->waits) + 1);
     for (;;) {
-        wait_step(c->wait, c->spin, &iter, &r->hdr->cons_wake, &r->hdr->cons_waiters, deadline,
-                  poll_ready, &ctx);
+        wait_step(r, c->wait, c->spin, c->sleep_mode, &iter, &r->hdr->cons_wake,
+                  &r->hdr->cons_waiters, deadline, poll_ready, &ctx);
         n = myl_consumer_try_poll(c, max, seq);
         if (n != MYL_EAGAIN)
             return n;
-        if ((iter & 63) != 0 && c->wait != MYL_WAIT_BLOCK && c->wait != MYL_WAIT_HYBRID)
+        if ((iter & 63) != 0 && !sleeping(c->wait, c->spin, iter))
             continue;
         now = myl__now_ns();
+        if (next_check == 0)
+            next_check = now + MYL__CHECK_NS;
         if (ring_shut(r))
             return MYL_ECLOSED;
         if (deadline != UINT64_MAX && now >= deadline)

@@ -505,6 +505,7 @@ static void fill_handle(myl_ring *r, const myl__seg_header *h)
     r->producer_mode = h->producer_mode;
     r->ring_mode = h->ring_mode;
     r->wait = h->wait;
+    r->asym = (h->flags & MYL_HDR_ASYM_FENCE) != 0;
 }
 
 int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect)
@@ -541,7 +542,7 @@ int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect)
         return MYL_ECORRUPT;
     if (h.ring_mode == MYL_MODE_LOSSY && h.producer_mode == MYL_PRODUCERS_MULTI)
         return MYL_ECORRUPT;
-    if (h.wait < MYL_WAIT_SPIN || h.wait > MYL_WAIT_HYBRID || h.flags != 0)
+    if (h.wait < MYL_WAIT_SPIN || h.wait > MYL_WAIT_HYBRID || (h.flags & ~MYL_HDR_ASYM_FENCE) != 0)
         return MYL_ECORRUPT;
     if (h.producer_mode == MYL_PRODUCERS_SINGLE && h.max_producers != 1)
         return MYL_ECORRUPT;
@@ -662,7 +663,13 @@ int myl__ring_create_init(const myl_ring_opts *opts, void (*init)(myl_ring *r, v
     h->wait = d.wait;
     h->max_consumers = d.max_consumers;
     h->max_producers = d.max_producers;
-    h->flags = 0;
+    /* Asymmetric wake-up fences when this process can both issue the
+     * heavy barrier and receive it (docs/ARCHITECTURE.md, "Wake-ups"):
+     * decided once, for the ring's life; rings that never sleep keep 0. */
+    h->flags = (d.wait == MYL_WAIT_BLOCK || d.wait == MYL_WAIT_HYBRID) &&
+                       myl__membarrier_caps() == (MYL__MB_ISSUE | MYL__MB_REGISTERED)
+                   ? MYL_HDR_ASYM_FENCE
+                   : 0;
     h->total_size = lo.total_size;
     h->producers_offset = lo.producers_offset;
     h->consumers_offset = lo.consumers_offset;

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 #include "myelon/stage.h"
@@ -160,8 +161,9 @@ void myl_stage_release(myl_stage *s, uint32_t n)
         return;
     myl_consumer_release(s->c, n); /* R2 */
     /* Dekker with a dependent's waiter registration in wait_deps: either it
-     * sees our new position, or we see it waiting and wake it. */
-    myl__fence_seq_cst();
+     * sees our new position, or we see it waiting and wake it (F1; a
+     * compiler barrier on asymmetric rings, ring.c). */
+    myl__wake_barrier(s->c->wake_fence);
     if (myl__load_relaxed(&s->ring->hdr->cons_waiters) != 0)
         myl__wake_consumers(s->ring, NULL);
 }
@@ -194,9 +196,16 @@ static bool wait_deps(myl_stage *s, uint64_t next, uint64_t deadline)
         /* Acquire: pairs with the waker's release increment. */
         uint32_t w = myl__load_acquire(&r->hdr->cons_wake);
         atomic_fetch_add_explicit(&r->hdr->cons_waiters, 1, memory_order_seq_cst);
-        myl__fence_seq_cst(); /* F1: pairs with the fence in myl_stage_release */
-        if (myl_stage_barrier(s) <= next)
-            (void)myl__futex_wait(&r->hdr->cons_wake, w, slice);
+        /* F1: pairs with the barrier in myl_stage_release. */
+        bool may_sleep = myl__sleep_barrier(s->c->sleep_mode);
+        if (myl_stage_barrier(s) <= next) {
+            if (may_sleep) {
+                (void)myl__futex_wait(&r->hdr->cons_wake, w, slice);
+            } else {
+                struct timespec ts = {0, 50000}; /* MYL__SLEEP_POLL: poll */
+                nanosleep(&ts, NULL);
+            }
+        }
         atomic_fetch_sub_explicit(&r->hdr->cons_waiters, 1, memory_order_seq_cst);
     }
 }

@@ -328,7 +328,7 @@ static void test_structure(void **state)
             {HDR(ring_mode), 4, 3, MYL_ECORRUPT},
             {HDR(wait), 4, 0, MYL_ECORRUPT},
             {HDR(wait), 4, 5, MYL_ECORRUPT},
-            {HDR(flags), 4, 1, MYL_ECORRUPT},
+            {HDR(flags), 4, 2, MYL_ECORRUPT}, /* 1 is MYL_HDR_ASYM_FENCE */
             {HDR(flags), 4, 0x80000000u, MYL_ECORRUPT},
             {HDR(producers_offset), 8, MYL_SEG_HEADER_SIZE + 8, MYL_ECORRUPT},
             {HDR(producers_offset), 8, 0, MYL_ECORRUPT},

@@ -23,6 +23,9 @@
 #define myl__fence_seq_cst() MYL__NS atomic_thread_fence(MYL__MO(seq_cst))
 #define myl__fence_acquire() MYL__NS atomic_thread_fence(MYL__MO(acquire))
 #define myl__fence_release() MYL__NS atomic_thread_fence(MYL__MO(release))
+/* A compiler barrier only: no instruction, but no memory access moves
+ * across it at compile time. */
+#define myl__signal_fence_seq_cst() MYL__NS atomic_signal_fence(MYL__MO(seq_cst))
 #define myl__cas_weak(p, expp, v)                                                                  \
     MYL__NS atomic_compare_exchange_weak_explicit((p), (expp), (v), MYL__MO(acq_rel),              \
                                                   MYL__MO(relaxed))

@@ -57,6 +57,14 @@
 /* "MYELONR1" read as a little-endian u64. */
 #define MYL_SEG_MAGIC UINT64_C(0x31524e4f4c45594d)
 
+/* Header flags (the header's flags word; any other bit is corrupt). */
+/* The ring's sleepers order their waiter announcement with
+ * membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) (or never sleep on the
+ * futex), so that publish and release in registered processes need no
+ * fence (docs/ARCHITECTURE.md, "Wake-ups"). Set at creation, never
+ * changed. */
+#define MYL_HDR_ASYM_FENCE 0x1u
+
 #define MYL_SEG_STATE_INIT 0u
 #define MYL_SEG_STATE_READY 1u
 #define MYL_SEG_STATE_SHUTDOWN 2u
@@ -110,7 +118,7 @@ typedef struct myl__seg_header {
     uint32_t wait;
     uint32_t max_consumers;
     uint32_t max_producers;
-    uint32_t flags;
+    uint32_t flags; /* MYL_HDR_* */
     /* line 1 */
     uint64_t total_size;
     uint64_t producers_offset;

@@ -73,6 +73,12 @@ extern "C" {
 #define MYL_DEAD_ERROR 0u /* return MYL_EPEERDEAD */
 #define MYL_DEAD_EVICT 1u /* evict it (counted) and go on */
 
+/* How a waiter that may sleep on a futex orders its announcement against
+ * the peer's store (docs/ARCHITECTURE.md, "Wake-ups"; internal). */
+#define MYL__SLEEP_FENCE 0u      /* a seq_cst fence; peers fence too */
+#define MYL__SLEEP_MEMBARRIER 1u /* membarrier(GLOBAL_EXPEDITED); peers may not fence */
+#define MYL__SLEEP_POLL 2u       /* cannot order: never sleeps on the futex, polls */
+
 /* Timeouts are in nanoseconds; this one means "no deadline" (a call still
  * returns when a peer it depends on died or the ring was shut down). */
 #define MYL_FOREVER INT64_C(-1)
@@ -123,6 +129,7 @@ typedef struct myl_ring {
     int fd;
     bool created;
     bool read_only; /* attached with MYL_SEG_READONLY: mapped PROT_READ */
+    bool asym;      /* the header's MYL_HDR_ASYM_FENCE: sleepers issue membarrier */
     char name[256]; /* the shm object name or file path */
 } myl_ring;
 
@@ -147,11 +154,13 @@ typedef struct myl_producer {
     uint32_t idx;
     bool multi;
     bool lossy;
-    bool marks;      /* write CLAIM stamps before the payload */
-    bool wake_check; /* consumers may sleep on a futex */
-    uint32_t gen;    /* consumer generation the gate was computed under */
-    uint64_t next;   /* SP: next sequence to claim */
-    uint64_t limit;  /* claims may end at or below this without a rescan */
+    bool marks;         /* write CLAIM stamps before the payload */
+    bool wake_check;    /* consumers may sleep on a futex */
+    bool wake_fence;    /* F1: a full fence before the waiter check (else a compiler barrier) */
+    uint8_t sleep_mode; /* MYL__SLEEP_*: how a claim that sleeps orders itself (F2) */
+    uint32_t gen;       /* consumer generation the gate was computed under */
+    uint64_t next;      /* SP: next sequence to claim */
+    uint64_t limit;     /* claims may end at or below this without a rescan */
     uint64_t published;
     uint32_t on_dead_consumer;
     uint32_t wait;
@@ -183,6 +192,8 @@ typedef struct myl_consumer {
     uint32_t idx;
     bool lossy;
     bool wake_check;    /* producers may sleep on a futex */
+    bool wake_fence;    /* F2: a full fence before the waiter check (else a compiler barrier) */
+    uint8_t sleep_mode; /* MYL__SLEEP_*: how a poll that sleeps orders itself (F1) */
     uint64_t next;      /* next sequence to read; published to ent->seq on release */
     uint64_t avail_end; /* [next, avail_end) known published */
     uint64_t consumed;
@@ -344,6 +355,44 @@ static inline uint64_t myl_ring_fingerprint(const myl_ring *ring)
 
 /* ---- the hot path ---- */
 
+/* Test builds only (MYL_TEST_HOOKS; tests/unit/test_wakeup.c): a hook at
+ * every step of the sleep and wake paths, so that a test can pause either
+ * side there. Compiled out of everything users build. */
+#define MYL__TP_SLEEP_BEGIN 1     /* a waiter is about to read the wake word */
+#define MYL__TP_SLEEP_WORD 2      /* ... read it, is about to announce itself */
+#define MYL__TP_SLEEP_ANNOUNCED 3 /* ... counted in the waiters, before its barrier */
+#define MYL__TP_SLEEP_ORDERED 4   /* ... after its barrier, before the re-check */
+#define MYL__TP_SLEEP_CHECKED 5   /* ... re-checked (not ready), before the futex wait */
+#define MYL__TP_WAKE_STORED 6     /* publish/release: stored, before the barrier */
+#define MYL__TP_WAKE_ORDERED 7    /* ... after the barrier, before the waiter check */
+#define MYL__TP_WAKE_SEEN 8       /* ... saw a waiter, before bumping the wake word */
+#define MYL__TP_WAKE_BUMPED 9     /* ... bumped it, before the futex wake */
+#ifdef MYL_TEST_HOOKS
+extern void (*myl__test_hook)(int point, const void *ring);
+extern int64_t myl__test_slice_ns;
+#define MYL__TEST_POINT(point, ring)                                                               \
+    do {                                                                                           \
+        if (myl__test_hook)                                                                        \
+            myl__test_hook((point), (ring));                                                       \
+    } while (0)
+#else
+#define MYL__TEST_POINT(point, ring) ((void)0)
+#endif
+
+/* The waking side of F1/F2 (docs/ARCHITECTURE.md, "Wake-ups"): orders
+ * the caller's store (a stamp, a released sequence) before its load of the
+ * waiter count. A full fence, unless every sleeper of the ring issues
+ * membarrier(GLOBAL_EXPEDITED) and this process is registered for it:
+ * then the sleeper's barrier runs on this thread, and only the compiler
+ * must keep the order. */
+static inline void myl__wake_barrier(bool fence)
+{
+    if (fence)
+        myl__fence_seq_cst();
+    else
+        myl__signal_fence_seq_cst();
+}
+
 static inline myl__slot *myl__slot_at(const myl_ring *r, uint64_t seq)
 {
     return (myl__slot *)(r->slots + (size_t)(seq & r->mask) * r->stride);
@@ -418,7 +467,9 @@ static inline void myl_producer_publish(myl_producer *p, uint64_t seq, uint32_t 
     if (p->wake_check) {
         /* Dekker with the consumer's waiter registration (F1 in ring.c):
          * either we see its waiter count, or it sees our stamp. */
-        myl__fence_seq_cst();
+        MYL__TEST_POINT(MYL__TP_WAKE_STORED, r);
+        myl__wake_barrier(p->wake_fence);
+        MYL__TEST_POINT(MYL__TP_WAKE_ORDERED, r);
         if (myl__load_relaxed(&r->hdr->cons_waiters) != 0)
             myl__wake_consumers(r, p);
     }
@@ -515,7 +566,9 @@ static inline void myl_consumer_release(myl_consumer *c, uint32_t n)
     myl__store_relaxed(&c->ent->consumed, c->consumed);
     if (c->wake_check) {
         /* Dekker with the producer's waiter registration (F2 in ring.c). */
-        myl__fence_seq_cst();
+        MYL__TEST_POINT(MYL__TP_WAKE_STORED, c->ring);
+        myl__wake_barrier(c->wake_fence);
+        MYL__TEST_POINT(MYL__TP_WAKE_ORDERED, c->ring);
         if (myl__load_relaxed(&c->ring->hdr->prod_waiters) != 0)
             myl__wake_producers(c->ring, c);
     }
