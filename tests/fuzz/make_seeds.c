@@ -28,21 +28,24 @@ struct seed {
     int consumed; /* by a registered consumer */
     int claimed;  /* claimed, never published (MP: a CLAIM mark) */
     bool shutdown;
+    bool asym; /* MYL_HDR_ASYM_FENCE, whatever this machine's membarrier */
 };
 
 static const struct seed seeds[] = {
     {"sp-gated-empty", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, MYL_WAIT_HYBRID, 8, 1, 1, 2, 0, 0, 0,
-     0, false},
+     0, false, false},
     {"sp-gated-busy", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, MYL_WAIT_BLOCK, 56, 2, 1, 16,
-     0x0123456789abcdefu, 11, 4, 0, false},
+     0x0123456789abcdefu, 11, 4, 0, false, false},
     {"sp-lossy-lapped", MYL_PRODUCERS_SINGLE, MYL_MODE_LOSSY, MYL_WAIT_SPIN, 1, 1, 1, 4, 0, 10, 0,
-     0, false},
+     0, false, false},
     {"mp-gated-claimed", MYL_PRODUCERS_MULTI, MYL_MODE_GATED, MYL_WAIT_YIELD, 24, 3, 3, 8, 42, 5, 2,
-     2, false},
+     2, false, false},
     {"mp-gated-full", MYL_PRODUCERS_MULTI, MYL_MODE_GATED, MYL_WAIT_HYBRID, 100, 4, 2, 4, 7, 3, 0,
-     1, false},
+     1, false, false},
     {"sp-gated-shutdown", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, MYL_WAIT_HYBRID, 16, 2, 1, 8, 0, 3,
-     1, 0, true},
+     1, 0, true, false},
+    {"sp-gated-asym", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, MYL_WAIT_BLOCK, 8, 2, 1, 8, 0, 5, 2, 0,
+     false, true},
 };
 
 static uint64_t checksum(const uint8_t *hdr)
@@ -112,8 +115,10 @@ static uint8_t *build(const struct seed *sd, size_t *len)
     if (sd->shutdown)
         myl_ring_shutdown(r);
 
-    /* Make the bytes independent of this run. */
+    /* Make the bytes independent of this run (and of whether this machine
+     * has membarrier, which decides the flag at creation). */
     myl__seg_header *h = r->hdr;
+    h->flags = sd->asym ? MYL_HDR_ASYM_FENCE : 0;
     h->creator_pid = DEAD_PID;
     h->creator_start_time = 0;
     h->created_realtime_ns = 0;
