@@ -149,7 +149,7 @@ static void *sleeper(void *arg)
  * release it (which frees the slot the sleeping producer waits for). */
 static void wake(struct run *x)
 {
-    uint64_t s;
+    uint64_t s = 0;
     if (x->dir == 0) {
         assert_int_equal(myl_producer_try_claim(x->p, 1, &s), 0);
         myl_producer_publish(x->p, s, 1);
@@ -209,7 +209,7 @@ static void run_dir(int dir, const struct pairing *pr)
     assert_int_equal(wake_fence, pr->wake_fence);
     if (dir == 1) {
         /* Fill the ring: every claim of a round then has to wait. */
-        uint64_t s;
+        uint64_t s = 0;
         for (int i = 0; i < 2; i++) {
             assert_int_equal(myl_producer_try_claim(x.p, 1, &s), 0);
             myl_producer_publish(x.p, s, 1);
