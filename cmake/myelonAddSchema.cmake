@@ -260,3 +260,45 @@ function(add_myelon_schema)
     set(${ARG_OUT_VAR} ${generated} PARENT_SCOPE)
   endif()
 endfunction()
+
+# myelon_check_compat(BASELINE <old.myl> SCHEMA <new.myl>
+#                     [NAME <name>] [IMPORT_DIRS <dir>...] [BUILD])
+#
+# Checks that SCHEMA is a compatible evolution of a checked-in BASELINE
+# (myelonc --check-compat; rules in docs/myl.md §8.1): a ctest NAME
+# (default myelon_compat_<stem of SCHEMA>) that fails on a breaking change
+# and prints every one, with the compatible changes. With BUILD, a target
+# NAME in ALL instead, so that a breaking change fails the build. Relative
+# paths are relative to the current source directory.
+function(myelon_check_compat)
+  cmake_parse_arguments(ARG "BUILD" "BASELINE;SCHEMA;NAME" "IMPORT_DIRS" ${ARGN})
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "myelon_check_compat: unknown arguments: ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT ARG_BASELINE OR NOT ARG_SCHEMA)
+    message(FATAL_ERROR "myelon_check_compat: BASELINE and SCHEMA are required")
+  endif()
+  if(NOT TARGET myelon::myelonc)
+    message(FATAL_ERROR "myelon_check_compat: myelon::myelonc is not available")
+  endif()
+  get_filename_component(old ${ARG_BASELINE} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+  get_filename_component(new ${ARG_SCHEMA} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+  if(NOT ARG_NAME)
+    get_filename_component(stem ${new} NAME_WE)
+    set(ARG_NAME myelon_compat_${stem})
+  endif()
+  set(incs)
+  foreach(d IN LISTS ARG_IMPORT_DIRS)
+    get_filename_component(d ${d} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    list(APPEND incs -I ${d})
+  endforeach()
+  if(ARG_BUILD)
+    add_custom_target(${ARG_NAME} ALL
+      COMMAND myelon::myelonc ${incs} --check-compat ${old} ${new}
+      DEPENDS ${old} ${new}
+      COMMENT "myelonc --check-compat ${ARG_BASELINE} ${ARG_SCHEMA}"
+      VERBATIM)
+  else()
+    add_test(NAME ${ARG_NAME} COMMAND myelon::myelonc ${incs} --check-compat ${old} ${new})
+  endif()
+endfunction()

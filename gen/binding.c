@@ -10,7 +10,8 @@
  * two agree with the generated code. docs/COMPILER.md, "How to add a
  * channel shape or codec".
  */
-#include "myelon/ring.h" /* MYL_PRODUCERS_*, MYL_MODE_*, MYL_WAIT_*, MYL_BACKING_* */
+#include "myelon/compat.h" /* MYL_COMPAT_* */
+#include "myelon/ring.h"   /* MYL_PRODUCERS_*, MYL_MODE_*, MYL_WAIT_*, MYL_BACKING_* */
 #include "mylc.h"
 
 /* ---- shapes ---- */
@@ -174,6 +175,12 @@ const mylc_word mylc_wait_words[] = {
 const mylc_word mylc_mode_words[] = {
     {"gated", MYL_MODE_GATED, "MYL_MODE_GATED"},
     {"lossy", MYL_MODE_LOSSY, "MYL_MODE_LOSSY"},
+    {NULL, 0, NULL},
+};
+
+const mylc_word mylc_compat_words[] = {
+    {"strict", MYL_COMPAT_STRICT, "MYL_COMPAT_STRICT"},
+    {"evolve", MYL_COMPAT_EVOLVE, "MYL_COMPAT_EVOLVE"},
     {NULL, 0, NULL},
 };
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "myelon/compat.h" /* MYL_COMPAT_* */
 #include "myelon/frame.h"  /* MYL_FRAME_HDR_SIZE */
 #include "myelon/group.h"  /* MYL_GROUP_MAX */
 #include "myelon/layout.h" /* MYL_MAX_SLOT_SIZE, MYL_MAX_CAPACITY */
@@ -941,7 +942,7 @@ static void claim_channel_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 /* The items a channel's body gave, for the checks across them. */
 typedef struct chan_items {
     mylc_prop *carries, *capacity, *producers, *backing, *wait, *mode, *codec, *frame, *frames,
-        *lanes, *max_message;
+        *lanes, *max_message, *compat;
     bool codec_given; /* by 'codec' or by 'carries T codec C' */
     uint32_t codec_off;
 } chan_items;
@@ -1165,6 +1166,7 @@ static const chan_item chan_items_table[] = {
     ITEM(frames, item_frames),
     ITEM(lanes, item_lanes),
     ITEM(max_message, item_max_message),
+    WORD_ITEM(compat, mylc_compat_words),
 };
 #undef ITEM
 #undef WORD_ITEM
@@ -1186,6 +1188,36 @@ static void unknown_item(mylc_ctx *c, mylc_schema *s, mylc_prop *p)
     ERR(c, s, p->off, "unknown channel property '%.*s' (expected %s)%s", S(p->key), b.p,
         mylc_suggest_hint(&sg));
     mylc_buf_free(&b);
+}
+
+/* 'compat': evolve is the default for FlatBuffers tables and allowed for
+ * them only (docs/myl.md §8.1); the compact codec and raw events have no
+ * tags, so both ends must be identical. */
+static void check_compat_item(mylc_ctx *c, mylc_schema *s, mylc_channel *ch, chan_items *it)
+{
+    const mylc_decl *x = ch->carries.decl;
+    bool fb = x && x->kind == MYLC_D_TABLE && ch->codec == MYLC_CODEC_FLATBUFFERS;
+    if (!it->compat || !ch->compat) {
+        ch->compat = fb ? MYL_COMPAT_EVOLVE : MYL_COMPAT_STRICT;
+        return;
+    }
+    if (ch->compat != MYL_COMPAT_EVOLVE || fb)
+        return;
+    if (!x)
+        ERR(c, s, it->compat->args->off,
+            "'compat evolve' needs a table with codec flatbuffers; a channel of bytes has no "
+            "schema to evolve");
+    else if (ch->codec == MYLC_CODEC_COMPACT)
+        ERR(c, s, it->compat->args->off,
+            "'compat evolve' needs codec flatbuffers: the compact codec has no field tags, so "
+            "both ends must be built from the same '%.*s' (use 'compat strict')",
+            S(x->name));
+    else
+        ERR(c, s, it->compat->args->off,
+            "'compat evolve' needs a table with codec flatbuffers; event '%.*s' is layout-fixed "
+            "(use 'compat strict')",
+            S(x->name));
+    ch->compat = MYL_COMPAT_STRICT;
 }
 
 static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
@@ -1281,6 +1313,7 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             a_kind(x));
         return;
     }
+    check_compat_item(c, s, ch, &it);
     if (!ch->framed) {
         mylc_prop *bad = it.frame         ? it.frame
                          : it.frames      ? it.frames

@@ -216,6 +216,11 @@ static void canon_default(const mylc_field *f, mylc_buf *b)
         mylc_buf_printf(b, "=%.17g", x);
 }
 
+void mylc_canonical_default(const mylc_field *f, mylc_buf *b)
+{
+    canon_default(f, b);
+}
+
 static void canon_record(const mylc_decl *d, mylc_buf *b)
 {
     mylc_buf_printf(b, "%s ", mylc_kind_name(d->kind));

@@ -38,6 +38,10 @@ static const char usage[] =
     "                  DIR/<prefix>_<Topology>_<role>.c (a main loop and one handler\n"
     "                  per inbound route); a file that exists is never overwritten\n"
     "  --check         check the schemas and report errors; write nothing\n"
+    "  --check-compat  with two files OLD.myl NEW.myl: report every change from OLD\n"
+    "                  to NEW that breaks peers built from OLD (an error at NEW's\n"
+    "                  place, a note at OLD's) and list the compatible ones on\n"
+    "                  standard output; exit status 1 if any change breaks\n"
     "  --print         print the resolved schema (layout, field ids, fingerprints)\n"
     "                  to standard output; write nothing\n"
     "  --dump-tokens   print the tokens of each file (the lexer's output) and stop\n"
@@ -50,7 +54,15 @@ static const char usage[] =
     "exit status: 0 success; 1 errors in a schema or an input that cannot be\n"
     "read; 2 invalid command line; 3 an output could not be written.\n";
 
-typedef enum mode { MODE_GEN, MODE_CHECK, MODE_PRINT, MODE_TOKENS, MODE_AST, MODE_CLAIMS } mode;
+typedef enum mode {
+    MODE_GEN,
+    MODE_CHECK,
+    MODE_PRINT,
+    MODE_TOKENS,
+    MODE_AST,
+    MODE_CLAIMS,
+    MODE_COMPAT
+} mode;
 
 typedef struct output {
     char *stem;
@@ -210,6 +222,42 @@ static void emit_stubs(mylc_ctx *ctx, mylc_schema *s, output *o)
     }
 }
 
+/* --check-compat OLD NEW: each compiled in a context of its own (their C
+ * names may well be the same). */
+static int check_compat(const char **incdirs, unsigned nincdirs, const char *old, const char *nw)
+{
+    mylc_ctx co, cn;
+    mylc_ctx_init(&co, stderr);
+    mylc_ctx_init(&cn, stderr);
+    co.incdirs = cn.incdirs = incdirs;
+    co.nincdirs = cn.nincdirs = nincdirs;
+    mylc_schema *so = NULL, *sn = NULL;
+    mylc_file *fo = mylc_load(&co, old, NULL, 0);
+    mylc_file *fn = mylc_load(&cn, nw, NULL, 0);
+    bool ok_o = fo && mylc_compile(&co, fo, &so);
+    bool ok_n = fn && mylc_compile(&cn, fn, &sn);
+    int status = 0;
+    if (!ok_o || !ok_n) {
+        unsigned n = co.errors + cn.errors;
+        if (n)
+            fprintf(stderr, "%u error%s generated.\n", n, n == 1 ? "" : "s");
+        status = EXIT_SCHEMA;
+    } else {
+        mylc_buf summary = {0};
+        int breaking = mylc_check_compat(&cn, so, sn, &summary);
+        if (summary.n && fwrite(summary.p, 1, summary.n, stdout) != summary.n)
+            status = EXIT_WRITE;
+        if (fflush(stdout) != 0)
+            status = EXIT_WRITE;
+        mylc_buf_free(&summary);
+        if (breaking && !status)
+            status = EXIT_SCHEMA;
+    }
+    mylc_ctx_free(&co);
+    mylc_ctx_free(&cn);
+    return status;
+}
+
 static int run(int argc, char **argv, const char **incdirs, const char **inputs)
 {
     const char *outdir = ".";
@@ -237,6 +285,8 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
             fbs = true;
         } else if (strcmp(a, "--check") == 0) {
             m = MODE_CHECK;
+        } else if (strcmp(a, "--check-compat") == 0) {
+            m = MODE_COMPAT;
         } else if (strcmp(a, "--print") == 0) {
             m = MODE_PRINT;
         } else if (strcmp(a, "--dump-tokens") == 0) {
@@ -269,6 +319,13 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
     if (ninputs == 0) {
         fputs("myelonc: no input files (see myelonc --help)\n", stderr);
         return EXIT_USAGE;
+    }
+    if (m == MODE_COMPAT) {
+        if (ninputs != 2) {
+            fputs("myelonc: --check-compat takes two files: OLD.myl NEW.myl\n", stderr);
+            return EXIT_USAGE;
+        }
+        return check_compat(incdirs, nincdirs, inputs[0], inputs[1]);
     }
     for (unsigned i = 0; i < ninputs; i++)
         for (unsigned j = 0; j < i; j++) {

@@ -289,6 +289,7 @@ typedef struct mylc_channel {
     uint32_t backing;   /* MYL_BACKING_* */
     uint32_t wait;      /* MYL_WAIT_* */
     uint32_t mode;      /* MYL_MODE_* */
+    uint32_t compat;    /* MYL_COMPAT_STRICT or _EVOLVE (myelon/compat.h) */
     bool framed;        /* variable-size messages (frames) */
     bool classes;       /* 'frames': a size-class group (even of one size) */
     uint32_t nframes;
@@ -348,6 +349,7 @@ extern const mylc_word mylc_producers_words[];
 extern const mylc_word mylc_backing_words[];
 extern const mylc_word mylc_wait_words[];
 extern const mylc_word mylc_mode_words[];
+extern const mylc_word mylc_compat_words[];
 /* The entry of list w with this value. */
 const mylc_word *mylc_word_of(const mylc_word *w, uint32_t value);
 
@@ -544,6 +546,12 @@ const char *mylc_stub_name(mylc_ctx *c, mylc_decl *d, mylc_role *r);
 /* The equivalent FlatBuffers schema (emit_fbs.c). */
 void mylc_emit_fbs(mylc_ctx *c, mylc_schema *s, mylc_buf *out);
 
+/* --check-compat (compat_check.c): the changes from old to nw that break
+ * peers (errors in cn, at nw's places, with notes at old's), compatible
+ * ones as "compatible: file:line:col: what" lines and a count line into
+ * summary. Returns the number of breaking changes. */
+int mylc_check_compat(mylc_ctx *cn, mylc_schema *old, mylc_schema *nw, mylc_buf *summary);
+
 /* Debug output (dump.c). */
 void mylc_dump_tokens(mylc_ctx *c, mylc_file *f, mylc_buf *out);
 void mylc_dump_ast(mylc_schema *s, mylc_buf *out);
@@ -597,5 +605,17 @@ uint32_t mylc_builtin_size(mylc_builtin b);
 bool mylc_builtin_is_int(mylc_builtin b);
 bool mylc_builtin_is_signed(mylc_builtin b);
 void mylc_canonical_decl(mylc_decl *d, mylc_buf *out);
+/* A table field's default as the fingerprint writes it ("=0", "=1.5"); nothing
+ * for a field without one (not a scalar). */
+void mylc_canonical_default(const mylc_field *f, mylc_buf *out);
+
+/* Schema descriptions (describe.c, myelon/compat.h). A channel's: what its
+ * binding stores in the segment; false (nothing written) when a limit of
+ * the format is exceeded (65534 types, 65535 fields, names of 255 bytes,
+ * MYL_SCHEMA_MAX bytes). Types': roots and every type they reach, for
+ * --check-compat; *types (malloc'ed) gets the declaration of each index. */
+bool mylc_describe_channel(const mylc_decl *ch, mylc_buf *out);
+bool mylc_describe_types(mylc_decl **roots, uint32_t nroots, mylc_buf *out, mylc_decl ***types,
+                         uint32_t *ntypes);
 
 #endif

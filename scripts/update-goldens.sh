@@ -2,6 +2,7 @@
 # Regenerates myelonc's expected outputs from the current compiler:
 #   tests/golden/<stem>.myl.{h,c}, <stem>.fbs   for each schema listed below
 #   tests/gen/diag/<name>.err       for each tests/gen/diag/<name>.myl with an .err
+#   tests/gen/compat/<name>.out     for each pair <name>.old.myl, <name>.new.myl
 # Usage: scripts/update-goldens.sh [BUILD_DIR]   (default: build)
 # Builds myelonc first (or uses $MYELONC). Review `git diff` before committing: every change
 # in these files is a change in what users get.
@@ -24,4 +25,14 @@ for err in *.err; do
   name=${err%.err}
   "$m" --check "$name.myl" 2>"$err" >/dev/null && { echo "$name.myl: no error?" >&2; exit 1; } || true
 done
-echo "goldens and diagnostics updated; review with git diff"
+cd ../compat
+for old in *.old.myl; do
+  name=${old%.old.myl}
+  set +e
+  "$m" --check-compat "$name.old.myl" "$name.new.myl" >"$name.stdout" 2>"$name.out"
+  rc=$?
+  set -e
+  { echo "--- stdout"; cat "$name.stdout"; echo "--- exit $rc"; } >>"$name.out"
+  rm -f "$name.stdout"
+done
+echo "goldens, diagnostics and compat outputs updated; review with git diff"
