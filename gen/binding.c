@@ -18,6 +18,7 @@
 
 static const char *const ring_suffixes[] = {
     "desc",
+    "schema",
     "create",
     "attach",
     "unlink",
@@ -44,18 +45,34 @@ static const char *const ring_suffixes[] = {
 };
 
 static const char *const framed_suffixes[] = {
-    "desc",           "frame_opts",    "create",           "attach",
-    "unlink",         "check",         "sender",           "sender_open",
-    "sender_close",   "sender_send",   "sender_claim",     "sender_claim_data",
-    "sender_commit",  "sender_abort",  "receiver",         "receiver_open",
-    "receiver_close", "receiver_recv", "receiver_release", NULL,
+    "desc",
+    "schema",
+    "frame_opts",
+    "create",
+    "attach",
+    "unlink",
+    "check",
+    "sender",
+    "sender_open",
+    "sender_close",
+    "sender_send",
+    "sender_claim",
+    "sender_claim_data",
+    "sender_commit",
+    "sender_abort",
+    "receiver",
+    "receiver_open",
+    "receiver_close",
+    "receiver_recv",
+    "receiver_release",
+    NULL,
 };
 
 /* Size classes and lanes: a group of framed rings. */
 #define GROUP_SUFFIXES                                                                             \
-    "desc", "opts", "create", "wait", "attach", "unlink", "check", "sender", "sender_open",        \
-        "sender_close", "sender_send", "sender_pressure", "receiver", "receiver_open",             \
-        "receiver_close", "receiver_recv"
+    "desc", "schema", "opts", "create", "wait", "attach", "unlink", "check", "sender",             \
+        "sender_open", "sender_close", "sender_send", "sender_pressure", "receiver",               \
+        "receiver_open", "receiver_close", "receiver_recv"
 
 static const char *const classes_suffixes[] = {GROUP_SUFFIXES, "CLASSES", "frame_sizes", NULL};
 static const char *const lanes_suffixes[] = {GROUP_SUFFIXES, "LANES", "lane_names", NULL};

@@ -215,7 +215,7 @@ static void compare_types(run *r)
         if (!pairs)
             abort();
         for (uint32_t i = 0; i < k; i++)
-            pairs[2 * i] = pairs[2 * i + 1] = i;
+            pairs[(size_t)2 * i] = pairs[(size_t)2 * i + 1] = i;
         myl_schema_compare(r->o.desc, r->n.desc, pairs, k, MYL_COMPAT_DIRECTED, on_diff, r);
         free(pairs);
     }

@@ -930,6 +930,41 @@ static const char *frame_data(mylc_ctx *c, const mylc_channel *ch)
     return fmt(c, "%lluu", (unsigned long long)(ch->frames[ch->nframes - 1] - MYL_FRAME_HDR_SIZE));
 }
 
+/* The channel's schema description (docs/myl.md §8.3) as a file-local
+ * array <channel>_schema: a string literal of 16 escaped bytes a line
+ * (the array has room for its NUL; *len is the description's length, 0
+ * when it exceeds the format's limits), laid out as clang-format lays out
+ * a declaration too long for one line. */
+static const char *schema_array(mylc_ctx *c, const mylc_decl *d, size_t *len)
+{
+    mylc_buf blob = {0}, b = {0};
+    if (!mylc_describe_channel(d, &blob))
+        blob.n = 0;
+    *len = blob.n;
+    const char *decl = fmt(c, "static const uint8_t %s_schema[%zu] =", d->cname, blob.n + 1);
+    const char *indent = "    ";
+    mylc_buf_printf(&b, "/* The channel's schema description (%zu bytes; myelon/compat.h). */\n",
+                    blob.n);
+    if (strlen(decl) <= MYLC_COLUMNS) {
+        mylc_buf_puts(&b, decl);
+    } else {
+        mylc_buf_printf(&b, "static const uint8_t\n    %s_schema[%zu] =", d->cname, blob.n + 1);
+        indent = "        ";
+    }
+    if (!blob.n)
+        mylc_buf_printf(&b, "\n%s\"\";", indent);
+    for (size_t i = 0; i < blob.n; i += 16) {
+        mylc_buf_printf(&b, "\n%s\"", indent);
+        for (size_t k = i; k < blob.n && k < i + 16; k++)
+            mylc_buf_printf(&b, "\\x%02x", (unsigned char)blob.p[k]);
+        mylc_buf_puts(&b, i + 16 >= blob.n ? "\";" : "\"");
+    }
+    const char *r = mylc_strdup(&c->arena, b.p, b.n);
+    mylc_buf_free(&b);
+    mylc_buf_free(&blob);
+    return r;
+}
+
 /* A channel's shape (layer 1): its row's header section, then its source
  * sections, every hole a shape's sections use filled. */
 static void emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, mylc_buf *src)
@@ -940,6 +975,7 @@ static void emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, m
     const char *items[MYLC_MAX_FRAMES + MYLC_MAX_LANES];
     mylc_buf consts = {0};
     const char *array = "";
+    size_t schema_len = 0;
     if (row->sizes) {
         for (uint32_t i = 0; i < count; i++)
             items[i] = fmt(c, "%llu", (unsigned long long)ch->frames[i]);
@@ -970,6 +1006,8 @@ static void emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, m
         {"COUNT", fmt(c, "%u", count)},
         {"LANECONSTS", consts.p ? consts.p : ""},
         {"ARRAY", array},
+        {"SCHEMA", schema_array(c, d, &schema_len)},
+        {"SCHEMALEN", fmt(c, "%zuu", schema_len)},
         {NULL, NULL},
     };
     explain_once(h, row->header);

@@ -17,6 +17,8 @@ const char *MYLT_TYPE_name(MYLT_TYPE v)
 }
 
 /* @@channel */
+MYLT_SCHEMA
+
 const myl_channel_desc MYLT_CHAN_desc = {
     .name = "MYLT_LABEL",
     .fingerprint = UINT64_C(MYLT_FP),
@@ -26,6 +28,8 @@ const myl_channel_desc MYLT_CHAN_desc = {
     .mode = MYLT_MODE,
     .wait = MYLT_WAIT,
     .backing = MYLT_BACKING,
+    .schema = MYLT_CHAN_schema,
+    .schema_len = MYLT_SCHEMALEN,
 };
 
 int MYLT_CHAN_create(const char *name, myl_ring **out)
@@ -56,7 +60,7 @@ static int MYLT_CHAN_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(MYLT_EVENT))
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != MYLT_CHAN_desc.fingerprint)
+    if (!myl_ring_accepts(ring, MYLT_CHAN_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -91,6 +95,8 @@ void MYLT_CHAN_consumer_close(MYLT_CHAN_consumer *c)
 }
 
 /* @@framed */
+MYLT_SCHEMA
+
 const myl_channel_desc MYLT_CHAN_desc = {
     .name = "MYLT_LABEL",
     .fingerprint = UINT64_C(MYLT_FP),
@@ -100,6 +106,8 @@ const myl_channel_desc MYLT_CHAN_desc = {
     .mode = MYLT_MODE,
     .wait = MYLT_WAIT,
     .backing = MYLT_BACKING,
+    .schema = MYLT_CHAN_schema,
+    .schema_len = MYLT_SCHEMALEN,
 };
 
 const myl_frame_opts MYLT_CHAN_frame_opts = {
@@ -135,7 +143,7 @@ static int MYLT_CHAN_check(const myl_ring *ring)
 {
     if (ring->slot_size != MYLT_CHAN_desc.slot_size)
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != MYLT_CHAN_desc.fingerprint)
+    if (!myl_ring_accepts(ring, MYLT_CHAN_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -173,6 +181,8 @@ void MYLT_CHAN_receiver_close(MYLT_CHAN_receiver *r)
 /* The size classes' frame sizes (an initialized array). */
 MYLT_ARRAY
 
+MYLT_SCHEMA
+
 const myl_group_opts MYLT_CHAN_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
     .kind = MYL_GROUP_CLASSES,
@@ -194,11 +204,15 @@ const myl_group_opts MYLT_CHAN_desc = {
     .max_message = UINT64_C(MYLT_MAXMSG),
     .warn_pct = 0,
     .crit_pct = 0,
+    .schema = MYLT_CHAN_schema,
+    .schema_len = MYLT_SCHEMALEN,
 };
 
 /* @@lanes */
 /* The lanes' names, highest priority first (an initialized array). */
 MYLT_ARRAY
+
+MYLT_SCHEMA
 
 const myl_group_opts MYLT_CHAN_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -221,6 +235,8 @@ const myl_group_opts MYLT_CHAN_desc = {
     .max_message = UINT64_C(MYLT_MAXMSG),
     .warn_pct = 0,
     .crit_pct = 0,
+    .schema = MYLT_CHAN_schema,
+    .schema_len = MYLT_SCHEMALEN,
 };
 
 /* @@group */
@@ -288,7 +304,7 @@ static int MYLT_CHAN_check(const myl_group *g)
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
         if (g->rings[i]->slot_size != frame)
             return MYL_ESLOTSIZE;
-        if (myl_ring_fingerprint(g->rings[i]) != d->fingerprint)
+        if (!myl_ring_accepts(g->rings[i], d->fingerprint))
             return MYL_EFINGERPRINT;
     }
     return 0;

@@ -355,6 +355,11 @@ void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev)
             mode_name(s->producer_mode, "single", "multi"),
             mode_name(s->ring_mode, "gated", "lossy"));
     fprintf(f, "  fingerprint  %016llx\n", (unsigned long long)s->fingerprint);
+    if (s->schema_len)
+        fprintf(f, "  schema       %u-byte description, version %016llx\n", s->schema_len,
+                (unsigned long long)s->schema_hash);
+    else
+        fprintf(f, "  schema       no description (fingerprint only)\n");
     fprintf(f, "  creator pid  %d, segment %llu bytes\n", s->creator_pid,
             (unsigned long long)s->segment_size);
     fprintf(f, "  claimed      %llu\n", (unsigned long long)s->claim);
@@ -401,6 +406,13 @@ void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev)
             fprintf(f, " %8llu %8llu %10llu %8llu\n", (unsigned long long)c->s.waits,
                     (unsigned long long)c->s.overruns, (unsigned long long)c->s.lost,
                     (unsigned long long)c->s.skipped);
+        }
+        /* Consumers built from another (compatible) version of the schema. */
+        for (uint32_t i = 0; i < cur->ncons; i++) {
+            const mst_consumer *c = &cur->cons[i];
+            if (c->s.schema_fp && c->s.schema_fp != s->fingerprint)
+                fprintf(f, "  cons %u attached with schema %016llx (a compatible evolution)\n",
+                        c->idx, (unsigned long long)c->s.schema_fp);
         }
     }
     if (cur->topology)
@@ -450,14 +462,16 @@ void mst_print_json(FILE *f, const char *timestamp, const mst_ring *rings, size_
                 "\"creator_pid\":%d,\"segment_size\":%llu,\"claimed\":%llu,\"published\":%llu,"
                 "\"producer_waits\":%llu,\"futex_wakes\":%llu,"
                 "\"producers_registered\":%u,\"producers_alive\":%u,"
-                "\"consumers_registered\":%u,\"consumers_alive\":%u",
+                "\"consumers_registered\":%u,\"consumers_alive\":%u,"
+                "\"schema_len\":%u,\"schema_version\":\"%016llx\"",
                 ring_state(s->state), (unsigned long long)s->capacity, s->slot_size, s->slot_stride,
                 mode_name(s->producer_mode, "single", "multi"),
                 mode_name(s->ring_mode, "gated", "lossy"), (unsigned long long)s->fingerprint,
                 s->creator_pid, (unsigned long long)s->segment_size, (unsigned long long)s->claim,
                 (unsigned long long)s->published, (unsigned long long)s->producer_waits,
                 (unsigned long long)s->futex_wakes, r->producers_registered, r->producers_alive,
-                r->consumers_registered, r->consumers_alive);
+                r->consumers_registered, r->consumers_alive, s->schema_len,
+                (unsigned long long)s->schema_hash);
         if (prev)
             json_rate(f, "published_per_s", pr ? rate(s->published, pr->s.published, dt) : -1);
         fputs(",\"producers\":[", f);
@@ -478,13 +492,14 @@ void mst_print_json(FILE *f, const char *timestamp, const mst_ring *rings, size_
             fprintf(f,
                     ",\"state\":\"%s\",\"pid\":%d,\"alive\":%s,\"seq\":%llu,\"consumed\":%llu,"
                     "\"lag\":%llu,\"waits\":%llu,\"overruns\":%llu,\"lost\":%llu,"
-                    "\"skipped\":%llu,\"dropped\":%llu,\"bad_frames\":%llu",
+                    "\"skipped\":%llu,\"dropped\":%llu,\"bad_frames\":%llu,"
+                    "\"schema_fingerprint\":\"%016llx\"",
                     state_name(c->s.state), c->s.pid, c->s.alive ? "true" : "false",
                     (unsigned long long)c->s.seq, (unsigned long long)c->s.consumed,
                     (unsigned long long)c->lag, (unsigned long long)c->s.waits,
                     (unsigned long long)c->s.overruns, (unsigned long long)c->s.lost,
                     (unsigned long long)c->s.skipped, (unsigned long long)c->s.dropped,
-                    (unsigned long long)c->s.bad_frames);
+                    (unsigned long long)c->s.bad_frames, (unsigned long long)c->s.schema_fp);
             if (prev) {
                 const mst_consumer *pc = find_consumer(pr, c);
                 json_rate(f, "consumed_per_s", pc ? rate(c->s.consumed, pc->s.consumed, dt) : -1);

@@ -64,20 +64,25 @@ typedef struct rd {
     size_t cap;
 } rd;
 
-static void bad(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bad(rd *r, const char *fmt, ...)
+static void vbad(rd *r, const char *fmt, va_list ap)
 {
     if (r->bad)
         return;
     r->bad = true;
-    if (r->why && r->cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = snprintf(r->why, r->cap, "schema description, byte %zu: ", r->pos);
-        if (k >= 0 && (size_t)k < r->cap)
-            vsnprintf(r->why + k, r->cap - (size_t)k, fmt, ap);
-        va_end(ap);
-    }
+    if (!r->why || !r->cap)
+        return;
+    int k = snprintf(r->why, r->cap, "schema description, byte %zu: ", r->pos);
+    if (k >= 0 && (size_t)k < r->cap)
+        vsnprintf(r->why + k, r->cap - (size_t)k, fmt, ap);
+}
+
+static void bad(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bad(rd *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vbad(r, fmt, ap);
+    va_end(ap);
 }
 
 static const uint8_t *take(rd *r, size_t k)
@@ -131,7 +136,7 @@ static sitem *new_item(myl_schema *s, rd *r)
         return NULL;
     if (s->nitems == s->capitems) {
         uint32_t cap = s->capitems ? s->capitems * 2 : 64;
-        sitem *ni = realloc(s->items, sizeof *ni * cap);
+        sitem *ni = realloc(s->items, sizeof *ni * (size_t)cap);
         if (!ni) {
             r->bad = true;
             return NULL;
@@ -370,10 +375,8 @@ typedef struct cmp {
     size_t nwork, capwork;
 } cmp;
 
-static void report(cmp *c, bool breaking, uint32_t ot, uint32_t oi, uint32_t nt, uint32_t ni,
-                   const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-static void report(cmp *c, bool breaking, uint32_t ot, uint32_t oi, uint32_t nt, uint32_t ni,
-                   const char *fmt, ...)
+static void vreport(cmp *c, bool breaking, uint32_t ot, uint32_t oi, uint32_t nt, uint32_t ni,
+                    const char *fmt, va_list ap)
 {
     if (c->stop)
         return;
@@ -384,15 +387,25 @@ static void report(cmp *c, bool breaking, uint32_t ot, uint32_t oi, uint32_t nt,
                                                 : NULL;
     if (t)
         k = snprintf(msg, sizeof msg, "%s '%.*s': ", kind_names[t->kind], (int)t->nlen, t->name);
-    va_list ap;
-    va_start(ap, fmt);
+    if (k < 0 || (size_t)k >= sizeof msg)
+        k = 0;
     vsnprintf(msg + k, sizeof msg - (size_t)k, fmt, ap);
-    va_end(ap);
     if (breaking)
         c->breaking++;
     myl_compat_diff d = {breaking, ot, nt, oi, ni, msg};
     if (c->fn && !c->fn(c->ud, &d))
         c->stop = true;
+}
+
+static void report(cmp *c, bool breaking, uint32_t ot, uint32_t oi, uint32_t nt, uint32_t ni,
+                   const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static void report(cmp *c, bool breaking, uint32_t ot, uint32_t oi, uint32_t nt, uint32_t ni,
+                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, breaking, ot, oi, nt, ni, fmt, ap);
+    va_end(ap);
 }
 
 static void fmt_ref(const myl_schema *s, const sref *r, char *out, size_t cap)
@@ -433,9 +446,14 @@ static void push(cmp *c, uint32_t o, uint32_t n, bool strict)
     c->work[c->nwork++] = (pair){o, n, strict};
 }
 
+static bool same_str(const char *a, uint8_t an, const char *b, uint8_t bn)
+{
+    return an == bn && memcmp(a, b, an) == 0;
+}
+
 static bool same_name(const stype *a, const stype *b)
 {
-    return a->nlen == b->nlen && memcmp(a->name, b->name, a->nlen) == 0;
+    return same_str(a->name, a->nlen, b->name, b->nlen);
 }
 
 /* Whether two field types are the same; pushes the pair of named types
@@ -473,7 +491,7 @@ static void cmp_enum(cmp *c, uint32_t ot, uint32_t nt, bool strict)
         const sitem *x = i < a->n ? ITEM(c->o, ot, i) : NULL;
         const sitem *y = j < b->n ? ITEM(c->n, nt, j) : NULL;
         if (x && y && x->value == y->value) {
-            if (x->nlen != y->nlen || memcmp(x->name, y->name, x->nlen))
+            if (!same_str(x->name, x->nlen, y->name, y->nlen))
                 report(c, false, ot, i, nt, j, "value %lld renamed from '%.*s' to '%.*s'",
                        (long long)y->value, NM(x), NM(y));
             i++, j++;
@@ -482,7 +500,7 @@ static void cmp_enum(cmp *c, uint32_t ot, uint32_t nt, bool strict)
             uint32_t k;
             for (k = 0; k < a->n; k++) {
                 const sitem *z = ITEM(c->o, ot, k);
-                if (z->nlen == y->nlen && !memcmp(z->name, y->name, y->nlen))
+                if (same_str(z->name, z->nlen, y->name, y->nlen))
                     break;
             }
             if (k < a->n)
@@ -493,11 +511,11 @@ static void cmp_enum(cmp *c, uint32_t ot, uint32_t nt, bool strict)
                        NM(y), (long long)y->value, why);
             only_n++;
             j++;
-        } else {
+        } else if (x) {
             uint32_t k;
             for (k = 0; k < b->n; k++) {
                 const sitem *z = ITEM(c->n, nt, k);
-                if (z->nlen == x->nlen && !memcmp(z->name, x->name, x->nlen))
+                if (same_str(z->name, z->nlen, x->name, x->nlen))
                     break;
             }
             if (k == b->n)
@@ -508,6 +526,8 @@ static void cmp_enum(cmp *c, uint32_t ot, uint32_t nt, bool strict)
                               : "");
             only_o++;
             i++;
+        } else {
+            break; /* not reached: x or y is there */
         }
     }
     if (!dir && !strict && only_o && only_n)
@@ -537,12 +557,12 @@ static void cmp_record(cmp *c, uint32_t ot, uint32_t nt, bool strict)
                    NM(y), x->align ? "" : "natural ", x->align ? x->align : 0u,
                    y->align ? "" : "natural ", y->align ? y->align : 0u);
         }
-        if (x->nlen != y->nlen || memcmp(x->name, y->name, x->nlen))
+        if (!same_str(x->name, x->nlen, y->name, y->nlen))
             report(c, false, ot, k, nt, k, "field '%.*s' renamed to '%.*s'", NM(x), NM(y));
     }
     for (uint32_t k = n; k < b->n && !c->stop; k++)
-        report(c, true, MYL_SCHEMA_NO_TYPE == ot ? ot : ot, MYL_SCHEMA_NO_TYPE, nt, k,
-               "field '%.*s' added; the layout is fixed", NM(ITEM(c->n, nt, k)));
+        report(c, true, ot, MYL_SCHEMA_NO_TYPE, nt, k, "field '%.*s' added; the layout is fixed",
+               NM(ITEM(c->n, nt, k)));
     for (uint32_t k = n; k < a->n && !c->stop; k++)
         report(c, true, ot, k, nt, MYL_SCHEMA_NO_TYPE, "field '%.*s' removed; the layout is fixed",
                NM(ITEM(c->o, ot, k)));
@@ -566,10 +586,10 @@ static void cmp_table(cmp *c, uint32_t ot, uint32_t nt)
                 fmt_ref(c->o, &x->t, tx, sizeof tx);
                 fmt_ref(c->n, &y->t, ty, sizeof ty);
                 report(c, true, ot, i, nt, j,
-                       "field '%.*s' (id %u) changed type from %s to %s; readers built from OLD "
-                       "read garbage",
-                       NM(y), y->id, tx, ty);
-            } else if (x->dlen != y->dlen || memcmp(x->dflt, y->dflt, x->dlen)) {
+                       "field '%.*s' (id %u) changed type from %s to %s; %s read garbage", NM(y),
+                       y->id, tx, ty,
+                       dir ? "readers built from OLD" : "readers built from the other version");
+            } else if (!same_str(x->dflt, x->dlen, y->dflt, y->dlen)) {
                 report(c, true, ot, i, nt, j,
                        "field '%.*s' (id %u) changed default from %.*s to %.*s; writers omit a "
                        "value equal to their default, so the other side reads another value",
@@ -583,20 +603,20 @@ static void cmp_table(cmp *c, uint32_t ot, uint32_t nt)
             if ((x->flags ^ y->flags) & MYL_SF_DEPRECATED)
                 report(c, false, ot, i, nt, j, "field '%.*s' (id %u) %s", NM(y), y->id,
                        y->flags & MYL_SF_DEPRECATED ? "deprecated" : "no longer deprecated");
-            if (x->nlen != y->nlen || memcmp(x->name, y->name, x->nlen))
+            if (!same_str(x->name, x->nlen, y->name, y->nlen))
                 report(c, false, ot, i, nt, j, "field '%.*s' (id %u) renamed to '%.*s'", NM(x),
                        y->id, NM(y));
             i++, j++;
         } else if (y && (!x || y->id < x->id)) {
             if (y->flags & MYL_SF_REQUIRED)
-                report(c, true, MYL_SCHEMA_NO_TYPE == ot ? ot : ot, MYL_SCHEMA_NO_TYPE, nt, j,
+                report(c, true, ot, MYL_SCHEMA_NO_TYPE, nt, j,
                        "required field '%.*s' (id %u) added; buffers from OLD writers lack it",
                        NM(y), y->id);
             else
                 report(c, false, ot, MYL_SCHEMA_NO_TYPE, nt, j, "field '%.*s' (id %u) added", NM(y),
                        y->id);
             j++;
-        } else {
+        } else if (x) {
             if (dir)
                 report(c, true, ot, i, nt, MYL_SCHEMA_NO_TYPE,
                        "field '%.*s' (id %u) removed; deprecate it instead (OLD writers still "
@@ -609,6 +629,8 @@ static void cmp_table(cmp *c, uint32_t ot, uint32_t nt)
                 report(c, false, ot, i, nt, MYL_SCHEMA_NO_TYPE,
                        "field '%.*s' (id %u) absent on the other side", NM(x), x->id);
             i++;
+        } else {
+            break; /* not reached: x or y is there */
         }
     }
 }

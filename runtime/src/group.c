@@ -87,7 +87,9 @@ static void ring_opts(const myl_group_opts *o, uint32_t i, const char *name, myl
                           .max_consumers = o->max_consumers,
                           .max_producers = o->max_producers,
                           .perm = o->perm,
-                          .flags = o->flags};
+                          .flags = o->flags,
+                          .schema = o->schema,
+                          .schema_len = o->schema_len};
 }
 
 /* The largest message ring i takes: classes below the top hold a message

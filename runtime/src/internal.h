@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "myelon/compat.h"
 #include "myelon/group.h"
 #include "myelon/ring.h"
 
@@ -52,6 +53,8 @@ void myl__wake_modes(const myl_ring *r, bool *wake_fence, uint8_t *sleep_mode);
 bool myl__parse_seq_name(const char *name, const char *prefix, const char *suffix, uint64_t *seq);
 /* FNV-1a, 64-bit. */
 uint64_t myl__fnv1a(const void *data, size_t len, uint64_t h);
+/* The calling thread's buffer behind myl_compat_last_reason() (compat.c). */
+char *myl__compat_reason_buf(size_t *cap);
 #define MYL__FNV_OFFSET UINT64_C(0xcbf29ce484222325)
 /* Checksum of the immutable part of a header. */
 uint64_t myl__header_checksum(const myl__seg_header *h);

@@ -321,6 +321,9 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
     p->published = myl__load_relaxed(&e->published);
     e->pid = (int32_t)getpid();
     e->start_time = myl__proc_start_time(getpid());
+    /* for tools; published with the entry by R4 */
+    myl__store_relaxed(&e->schema_fp,
+                       r->evolved_fingerprint ? r->evolved_fingerprint : r->fingerprint);
     myl__store_relaxed(&e->heartbeat_ns, myl__now_ns());
     myl__fault_point("producer_open.written");
     /* R4: pairs with A4 in scans: pid and start time are set. */
@@ -687,6 +690,9 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     }
     e->pid = (int32_t)getpid();
     e->start_time = myl__proc_start_time(getpid());
+    /* for tools; published with the entry by its state's release store */
+    myl__store_relaxed(&e->schema_fp,
+                       r->evolved_fingerprint ? r->evolved_fingerprint : r->fingerprint);
     if (resume) {
         c->next = myl__load_relaxed(&e->seq);
         c->consumed = myl__load_relaxed(&e->consumed);
@@ -1073,6 +1079,8 @@ int myl_ring_stats_get(const myl_ring *r, myl_ring_stats *out)
     out->fingerprint = r->hdr->fingerprint;
     out->claim = myl__load_acquire(&r->hdr->claim);
     out->segment_size = r->map_size;
+    out->schema_len = r->hdr->schema_len;
+    out->schema_hash = r->hdr->schema_hash;
     for (uint32_t i = 0; i < r->max_producers; i++) {
         myl__producer_entry *e = &r->producers[i];
         if (myl__load_acquire(&e->state) == MYL_ENTRY_ACTIVE)
@@ -1109,6 +1117,7 @@ int myl_ring_consumer_stats(const myl_ring *r, uint32_t idx, myl_consumer_stats 
     out->skipped = myl__load_relaxed(&e->skipped);
     out->dropped = myl__load_relaxed(&e->dropped);
     out->bad_frames = myl__load_relaxed(&e->bad_frames);
+    out->schema_fp = myl__load_relaxed(&e->schema_fp);
     return 0;
 }
 

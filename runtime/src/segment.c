@@ -110,12 +110,12 @@ static bool is_pow2(uint64_t v)
 
 /* The layout a set of options implies; opts already defaulted. */
 struct layout {
-    uint64_t producers_offset, consumers_offset, slots_offset, total_size;
+    uint64_t producers_offset, consumers_offset, schema_offset, slots_offset, total_size;
     uint32_t stride;
 };
 
 static int compute_layout(uint32_t slot_size, uint64_t capacity, uint32_t max_producers,
-                          uint32_t max_consumers, struct layout *lo)
+                          uint32_t max_consumers, uint32_t schema_len, struct layout *lo)
 {
     lo->stride = myl_ring_stride(slot_size);
     if (lo->stride == 0 || !is_pow2(capacity) || capacity < 2 || capacity > MYL_MAX_CAPACITY ||
@@ -125,6 +125,10 @@ static int compute_layout(uint32_t slot_size, uint64_t capacity, uint32_t max_pr
     lo->producers_offset = MYL_SEG_HEADER_SIZE;
     lo->consumers_offset = lo->producers_offset + (uint64_t)max_producers * MYL_PRODUCER_ENTRY_SIZE;
     uint64_t end = lo->consumers_offset + (uint64_t)max_consumers * MYL_CONSUMER_ENTRY_SIZE;
+    if (schema_len > MYL_SCHEMA_MAX)
+        return MYL_EINVAL;
+    lo->schema_offset = schema_len ? end : 0;
+    end += schema_len;
     lo->slots_offset = (end + MYL_SLOTS_ALIGN - 1) & ~(uint64_t)(MYL_SLOTS_ALIGN - 1);
     /* capacity <= 2^32 and stride <= 2^26 + 64: no overflow in 64 bits. */
     lo->total_size = lo->slots_offset + capacity * lo->stride;
@@ -135,6 +139,8 @@ struct defaults {
     uint32_t backing, slot_size, producers, mode, wait, max_consumers, max_producers, perm, flags;
     uint64_t capacity, fingerprint;
     const char *name;
+    const void *schema;
+    uint32_t schema_len;
 };
 
 static int apply_defaults(const myl_ring_opts *o, struct defaults *d)
@@ -155,6 +161,8 @@ static int apply_defaults(const myl_ring_opts *o, struct defaults *d)
                                                              : 1u;
     d->perm = o->perm ? o->perm : 0600u;
     d->flags = o->flags;
+    d->schema = o->schema;
+    d->schema_len = o->schema ? o->schema_len : 0;
     if (d->backing > MYL_BACKING_FILE || !d->name || !d->name[0])
         return d->name && d->name[0] ? MYL_EINVAL : MYL_ENAME;
     if (d->producers != MYL_PRODUCERS_SINGLE && d->producers != MYL_PRODUCERS_MULTI)
@@ -191,7 +199,8 @@ int myl_ring_segment_size(const myl_ring_opts *opts, uint64_t *out)
     int rc = apply_defaults(&o, &d);
     if (rc < 0)
         return rc;
-    rc = compute_layout(d.slot_size, d.capacity, d.max_producers, d.max_consumers, &lo);
+    rc = compute_layout(d.slot_size, d.capacity, d.max_producers, d.max_consumers, d.schema_len,
+                        &lo);
     if (rc < 0)
         return rc;
     *out = lo.total_size;
@@ -508,6 +517,54 @@ static void fill_handle(myl_ring *r, const myl__seg_header *h)
     r->asym = (h->flags & MYL_HDR_ASYM_FENCE) != 0;
 }
 
+/* An attacher whose fingerprint differs from the segment's: accepted when
+ * both descriptions say 'compat evolve' and are compatible evolutions of
+ * one another (docs/myl.md §8.3). The description is copied out of the
+ * segment (h is the caller's private copy of the header, validated: the
+ * range is inside total_size, itself inside the mapping) and decoded with
+ * every bound checked. The reason goes to myl_compat_last_reason(). */
+static int check_evolution(const myl_ring *r, const myl__seg_header *h, const myl_ring_opts *o)
+{
+    size_t cap;
+    char *why = myl__compat_reason_buf(&cap);
+    if (!o->schema || !o->schema_len || !h->schema_len) {
+        snprintf(why, cap,
+                 "fingerprint %016llx differs from the segment's %016llx, and %s has no schema "
+                 "description",
+                 (unsigned long long)o->fingerprint, (unsigned long long)h->fingerprint,
+                 h->schema_len ? "the attacher" : "the segment");
+        return MYL_EFINGERPRINT;
+    }
+    uint8_t *copy = malloc(h->schema_len);
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, r->base + h->schema_offset, h->schema_len);
+    int rc = 0;
+    myl_schema *seg = NULL, *own = NULL;
+    if (myl_schema_hash(copy, h->schema_len) != h->schema_hash) {
+        snprintf(why, cap, "the segment's schema description does not match its hash");
+        rc = MYL_ECORRUPT;
+    } else if ((rc = myl_schema_decode(copy, h->schema_len, &seg, why, cap)) == 0 &&
+               (rc = myl_schema_decode(o->schema, o->schema_len, &own, why, cap)) == 0) {
+        if (myl_schema_compat_mode(seg) != MYL_COMPAT_EVOLVE ||
+            myl_schema_compat_mode(own) != MYL_COMPAT_EVOLVE) {
+            snprintf(why, cap,
+                     "fingerprint %016llx differs from the segment's %016llx, and the channel is "
+                     "compat strict on %s side",
+                     (unsigned long long)o->fingerprint, (unsigned long long)h->fingerprint,
+                     myl_schema_compat_mode(seg) != MYL_COMPAT_EVOLVE ? "the segment's"
+                                                                      : "the attacher's");
+            rc = MYL_EFINGERPRINT;
+        } else {
+            rc = myl_schema_compat(copy, h->schema_len, o->schema, o->schema_len, why, cap);
+        }
+    }
+    myl_schema_free(seg);
+    myl_schema_free(own);
+    free(copy);
+    return rc;
+}
+
 int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect)
 {
     if (r->map_size < MYL_SEG_HEADER_SIZE)
@@ -546,7 +603,10 @@ int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect)
         return MYL_ECORRUPT;
     if (h.producer_mode == MYL_PRODUCERS_SINGLE && h.max_producers != 1)
         return MYL_ECORRUPT;
-    if (compute_layout(h.slot_size, h.capacity, h.max_producers, h.max_consumers, &lo) < 0)
+    if (compute_layout(h.slot_size, h.capacity, h.max_producers, h.max_consumers, h.schema_len,
+                       &lo) < 0)
+        return MYL_ECORRUPT;
+    if (lo.schema_offset != h.schema_offset || h.schema_reserved != 0)
         return MYL_ECORRUPT;
     if (lo.stride != h.slot_stride || lo.producers_offset != h.producers_offset ||
         lo.consumers_offset != h.consumers_offset || lo.slots_offset != h.slots_offset ||
@@ -554,9 +614,14 @@ int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect)
         return MYL_ECORRUPT;
     if (h.total_size > r->map_size)
         return MYL_ETRUNCATED;
+    uint64_t evolved = 0;
     if (expect) {
-        if (expect->fingerprint && expect->fingerprint != h.fingerprint)
-            return MYL_EFINGERPRINT;
+        if (expect->fingerprint && expect->fingerprint != h.fingerprint) {
+            int rc = check_evolution(r, &h, expect);
+            if (rc < 0)
+                return rc;
+            evolved = expect->fingerprint;
+        }
         if (expect->slot_size && expect->slot_size != h.slot_size)
             return MYL_ESLOTSIZE;
         if (expect->capacity && expect->capacity != h.capacity)
@@ -567,6 +632,7 @@ int myl__seg_validate(myl_ring *r, const myl_ring_opts *expect)
             return MYL_ERINGMODE;
     }
     fill_handle(r, &h);
+    r->evolved_fingerprint = evolved;
     return 0;
 }
 
@@ -586,8 +652,17 @@ int myl__ring_create_init(const myl_ring_opts *opts, void (*init)(myl_ring *r, v
     *out = NULL;
     if ((rc = apply_defaults(opts, &d)) < 0)
         return rc;
-    if ((rc = compute_layout(d.slot_size, d.capacity, d.max_producers, d.max_consumers, &lo)) < 0)
+    if ((rc = compute_layout(d.slot_size, d.capacity, d.max_producers, d.max_consumers,
+                             d.schema_len, &lo)) < 0)
         return rc;
+    if (d.schema_len) {
+        myl_schema *sd = NULL;
+        size_t cap;
+        rc = myl_schema_decode(d.schema, d.schema_len, &sd, myl__compat_reason_buf(&cap), cap);
+        myl_schema_free(sd);
+        if (rc < 0)
+            return rc == MYL_ECORRUPT ? MYL_EINVAL : rc;
+    }
     if (lo.total_size > (uint64_t)SIZE_MAX)
         return MYL_ETOOBIG;
     myl_ring *r = calloc(1, sizeof *r);
@@ -678,6 +753,12 @@ int myl__ring_create_init(const myl_ring_opts *opts, void (*init)(myl_ring *r, v
     clock_gettime(CLOCK_REALTIME, &ts);
     h->created_realtime_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     snprintf(h->label, sizeof h->label, "%s", d.name);
+    if (d.schema_len) {
+        memcpy(r->base + lo.schema_offset, d.schema, d.schema_len);
+        h->schema_offset = lo.schema_offset;
+        h->schema_len = d.schema_len;
+        h->schema_hash = myl_schema_hash(d.schema, d.schema_len);
+    }
     h->checksum = myl__header_checksum(h);
     fill_handle(r, h);
     /* The caller's contents (a topology's control block in the slots), in

@@ -195,6 +195,16 @@ void edge_cases_QuiteLongEventNameForWrapping_compact_get(
 
 MYL_COMPACT_RECORD_CODEC(edge_cases_QuiteLongEventNameForWrapping)
 
+/* The channel's schema description (101 bytes; myelon/compat.h). */
+static const uint8_t edge_cases_long_channel_name_for_wrap_schema[102] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
+    "\x00\x00\x02\x28\x65\x64\x67\x65\x2e\x63\x61\x73\x65\x73\x2e\x51"
+    "\x75\x69\x74\x65\x4c\x6f\x6e\x67\x45\x76\x65\x6e\x74\x4e\x61\x6d"
+    "\x65\x46\x6f\x72\x57\x72\x61\x70\x70\x69\x6e\x67\x08\x00\x00\x00"
+    "\x08\x00\x01\x00\x18\x61\x5f\x72\x61\x74\x68\x65\x72\x5f\x6c\x6f"
+    "\x6e\x67\x5f\x66\x69\x65\x6c\x64\x5f\x6e\x61\x6d\x65\x00\x00\x00"
+    "\x00\x00\x00\x00\x04";
+
 const myl_channel_desc edge_cases_long_channel_name_for_wrap_desc = {
     .name = "edge.cases.long_channel_name_for_wrap",
     .fingerprint = UINT64_C(0xbdaa0d91b354b4bb),
@@ -204,6 +214,8 @@ const myl_channel_desc edge_cases_long_channel_name_for_wrap_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_YIELD,
     .backing = MYL_BACKING_FILE,
+    .schema = edge_cases_long_channel_name_for_wrap_schema,
+    .schema_len = 101u,
 };
 
 int edge_cases_long_channel_name_for_wrap_create(const char *name, myl_ring **out)
@@ -235,7 +247,7 @@ static int edge_cases_long_channel_name_for_wrap_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(edge_cases_QuiteLongEventNameForWrapping))
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != edge_cases_long_channel_name_for_wrap_desc.fingerprint)
+    if (!myl_ring_accepts(ring, edge_cases_long_channel_name_for_wrap_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -274,6 +286,26 @@ void edge_cases_long_channel_name_for_wrap_consumer_close(
     c->c = NULL;
 }
 
+/* The channel's schema description (272 bytes; myelon/compat.h). */
+static const uint8_t edge_cases_padded_schema[273] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x03\x00"
+    "\x00\x00\x02\x11\x65\x64\x67\x65\x2e\x63\x61\x73\x65\x73\x2e\x50"
+    "\x61\x64\x64\x65\x64\x50\x00\x00\x00\x08\x00\x09\x00\x04\x66\x6c"
+    "\x61\x67\x00\x00\x00\x00\x00\x00\x00\x0b\x04\x77\x69\x64\x65\x08"
+    "\x00\x00\x00\x00\x00\x00\x04\x05\x73\x6d\x61\x6c\x6c\x10\x00\x00"
+    "\x00\x00\x00\x00\x06\x05\x69\x6e\x6e\x65\x72\x14\x00\x00\x00\x00"
+    "\x00\x00\x0f\x01\x00\x05\x72\x61\x74\x69\x6f\x1c\x00\x00\x00\x00"
+    "\x00\x00\x09\x06\x76\x61\x6c\x75\x65\x73\x20\x00\x00\x00\x00\x00"
+    "\x01\x0a\x03\x00\x00\x00\x05\x6c\x65\x76\x65\x6c\x38\x00\x00\x00"
+    "\x00\x00\x00\x0f\x02\x00\x06\x69\x6e\x6e\x65\x72\x73\x3c\x00\x00"
+    "\x00\x00\x00\x01\x0f\x01\x00\x02\x00\x00\x00\x04\x74\x61\x69\x6c"
+    "\x4c\x00\x00\x00\x00\x00\x00\x01\x02\x10\x65\x64\x67\x65\x2e\x63"
+    "\x61\x73\x65\x73\x2e\x49\x6e\x6e\x65\x72\x08\x00\x00\x00\x04\x00"
+    "\x02\x00\x01\x61\x00\x00\x00\x00\x00\x00\x00\x01\x01\x62\x04\x00"
+    "\x00\x00\x00\x00\x00\x03\x01\x0d\x65\x64\x67\x65\x2e\x63\x61\x73"
+    "\x65\x73\x2e\x49\x38\x05\x02\x00\x03\x4d\x41\x58\x7f\x00\x00\x00"
+    "\x00\x00\x00\x00\x03\x4d\x49\x4e\x80\xff\xff\xff\xff\xff\xff\xff";
+
 const myl_channel_desc edge_cases_padded_desc = {
     .name = "edge.cases.padded",
     .fingerprint = UINT64_C(0xec928398d5efc7b9),
@@ -283,6 +315,8 @@ const myl_channel_desc edge_cases_padded_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_BLOCK,
     .backing = MYL_BACKING_SHM,
+    .schema = edge_cases_padded_schema,
+    .schema_len = 272u,
 };
 
 int edge_cases_padded_create(const char *name, myl_ring **out)
@@ -313,7 +347,7 @@ static int edge_cases_padded_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(edge_cases_Padded))
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != edge_cases_padded_desc.fingerprint)
+    if (!myl_ring_accepts(ring, edge_cases_padded_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }

@@ -63,7 +63,8 @@ static inline uint64_t topo_answer(uint64_t x)
 
 #define TOPO_CHANNEL(nm, sz, fp)                                                                   \
     {                                                                                              \
-        nm, fp, 64, sz, MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, MYL_WAIT_BLOCK, MYL_BACKING_SHM      \
+        nm, fp, 64, sz, MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, MYL_WAIT_BLOCK, MYL_BACKING_SHM,     \
+            NULL, 0                                                                                \
     }
 
 static const myl_channel_desc topo_ch_req = TOPO_CHANNEL("req", 32, 0x1111);

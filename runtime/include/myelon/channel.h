@@ -14,14 +14,16 @@ extern "C" {
 #endif
 
 typedef struct myl_channel_desc {
-    const char *name;     /* default segment label (shm) or file path (mmap) */
-    uint64_t fingerprint; /* of the channel's wire format; checked on attach */
-    uint64_t capacity;    /* events, a power of two */
-    uint32_t slot_size;   /* bytes per event */
-    uint32_t producers;   /* MYL_PRODUCERS_* */
-    uint32_t mode;        /* MYL_MODE_* */
-    uint32_t wait;        /* MYL_WAIT_* */
-    uint32_t backing;     /* MYL_BACKING_* */
+    const char *name;      /* default segment label (shm) or file path (mmap) */
+    uint64_t fingerprint;  /* of the channel's wire format; checked on attach */
+    uint64_t capacity;     /* events, a power of two */
+    uint32_t slot_size;    /* bytes per event */
+    uint32_t producers;    /* MYL_PRODUCERS_* */
+    uint32_t mode;         /* MYL_MODE_* */
+    uint32_t wait;         /* MYL_WAIT_* */
+    uint32_t backing;      /* MYL_BACKING_* */
+    const uint8_t *schema; /* its schema description (myelon/compat.h), or NULL */
+    uint32_t schema_len;
 } myl_channel_desc;
 
 /* Ring options from a descriptor; name overrides the default unless NULL.
@@ -39,6 +41,8 @@ static inline void myl_channel_ring_opts(const myl_channel_desc *d, const char *
     o->capacity = d->capacity;
     o->mode = d->mode;
     o->wait = d->wait;
+    o->schema = d->schema;
+    o->schema_len = d->schema_len;
 }
 
 #ifdef __cplusplus

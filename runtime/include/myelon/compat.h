@@ -28,7 +28,7 @@ extern "C" {
 /* "MYLS" read as a little-endian u32. */
 #define MYL_SCHEMA_MAGIC UINT32_C(0x534c594d)
 #define MYL_SCHEMA_VERSION 1u
-#define MYL_SCHEMA_MAX (256u * 1024u) /* bytes; a longer description is refused */
+#define MYL_SCHEMA_MAX 262144u /* bytes (256 KiB); a longer description is refused */
 
 /* Compat modes (the channel property `compat`). */
 #define MYL_COMPAT_NONE 0u /* no description: fingerprints decide */

@@ -64,6 +64,9 @@ typedef struct myl_group_opts {
     uint64_t max_message; /* 0 = what the largest ring allows */
     uint32_t warn_pct;    /* backpressure thresholds, % of capacity: 80, 90 */
     uint32_t crit_pct;
+    /* every ring's schema description (myl_ring_opts.schema), or NULL */
+    const uint8_t *schema;
+    uint32_t schema_len;
 } myl_group_opts;
 
 typedef struct myl_group {

@@ -1,4 +1,4 @@
-/* The byte layout of a myelon ring segment (layout version 1).
+/* The byte layout of a myelon ring segment (layout version 2).
  *
  * A segment is one POSIX shared-memory object or one mmap'ed file. It is
  * shared by processes that do not trust each other's correctness: every
@@ -11,6 +11,7 @@
  *   |         stride, capacity, producer/ring mode, wait, table sizes       |
  *   | line 1  offsets, total size, creator pid + start time, checksum       |
  *   | line 2  label (the name the segment was created under, for tools)     |
+ *   | 192     schema description: offset, length, hash (0 if none)          |
  *   | 256     claim   : next sequence to claim      (own 128-byte pair)     |
  *   | 384     cursor  : next sequence to publish, SP (own 128-byte pair)    |
  *   | 512     consumer wake word + waiter count     (own 128-byte pair)     |
@@ -22,6 +23,8 @@
  *   +----------------------------------------------------------------------+
  *   | consumer table: max_consumers x 256 bytes; each entry's sequence      |
  *   | alone in the first 128 bytes, its identity and counters in the rest  |
+ *   +----------------------------------------------------------------------+
+ *   | schema description: schema_len bytes (myelon/compat.h), if any        |
  *   +----------------------------------------------------------------------+
  *   | padding to 4096                                                      |
  *   +----------------------------------------------------------------------+
@@ -53,7 +56,7 @@
 #define MYL__ATOMIC(T) _Atomic(T)
 #endif
 
-#define MYL_LAYOUT_VERSION 1u
+#define MYL_LAYOUT_VERSION 2u
 /* "MYELONR1" read as a little-endian u64. */
 #define MYL_SEG_MAGIC UINT64_C(0x31524e4f4c45594d)
 
@@ -131,7 +134,14 @@ typedef struct myl__seg_header {
     uint64_t checksum; /* FNV-1a of bytes [0, 120) with state read as 0 */
     /* line 2 */
     char label[MYL_LABEL_MAX];
-    /* lines 3..: hot words, each pair of lines to itself */
+    /* 192: the carried type's description (myelon/compat.h), written once
+     * by the creator before state; schema_offset is where the layout puts
+     * it (after the consumer table) or 0 with schema_len 0 */
+    uint64_t schema_offset;
+    uint32_t schema_len;
+    uint32_t schema_reserved;
+    uint64_t schema_hash; /* myl_schema_hash() of the description */
+    /* lines 4..: hot words, each pair of lines to itself */
     alignas(128) MYL__ATOMIC(uint64_t) claim;
     alignas(128) MYL__ATOMIC(uint64_t) cursor;
     alignas(128) MYL__ATOMIC(uint32_t) cons_wake;
@@ -157,7 +167,11 @@ typedef struct myl__producer_entry {
     MYL__ATOMIC(uint64_t) next_msg_id;
     /* groups: the largest number of frames this producer saw in use */
     MYL__ATOMIC(uint64_t) high_water;
-    uint8_t reserved[64];
+    /* the fingerprint of the schema this producer was built from (differs
+     * from the header's when it attached as a compatible evolution; 0: not
+     * known), written at registration (relaxed: read by tools only) */
+    MYL__ATOMIC(uint64_t) schema_fp;
+    uint8_t reserved[56];
 } myl__producer_entry;
 
 typedef struct myl__consumer_entry {
@@ -181,7 +195,9 @@ typedef struct myl__consumer_entry {
      * handle of an earlier registration (even in the same process) can
      * tell that the entry is no longer its own */
     MYL__ATOMIC(uint32_t) epoch;
-    uint8_t reserved[12];
+    uint32_t reserved;
+    /* as the producer entry's schema_fp */
+    MYL__ATOMIC(uint64_t) schema_fp;
 } myl__consumer_entry;
 
 /* ---- topology control segments (topo.c; docs/ARCHITECTURE.md,
@@ -309,6 +325,8 @@ MYL__STATIC_ASSERT(offsetof(myl__seg_header, total_size) == 64, "total_size offs
 MYL__STATIC_ASSERT(offsetof(myl__seg_header, creator_pid) == 96, "creator_pid offset");
 MYL__STATIC_ASSERT(offsetof(myl__seg_header, checksum) == 120, "checksum offset");
 MYL__STATIC_ASSERT(offsetof(myl__seg_header, label) == 128, "label offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, schema_offset) == 192, "schema_offset offset");
+MYL__STATIC_ASSERT(offsetof(myl__seg_header, schema_hash) == 208, "schema_hash offset");
 MYL__STATIC_ASSERT(offsetof(myl__seg_header, claim) == 256, "claim offset");
 MYL__STATIC_ASSERT(offsetof(myl__seg_header, cursor) == 384, "cursor offset");
 MYL__STATIC_ASSERT(offsetof(myl__seg_header, cons_wake) == 512, "cons_wake offset");
@@ -322,6 +340,8 @@ MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, state) == 128, "consumer state 
 MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, id) == 144, "consumer id offset");
 MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, consumed) == 176, "consumed offset");
 MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, dropped) == 224, "dropped offset");
+MYL__STATIC_ASSERT(offsetof(myl__consumer_entry, schema_fp) == 248, "consumer schema_fp offset");
+MYL__STATIC_ASSERT(offsetof(myl__producer_entry, schema_fp) == 64, "producer schema_fp offset");
 MYL__STATIC_ASSERT(sizeof(myl__slot) == 8, "slot stamp size");
 MYL__STATIC_ASSERT(sizeof(myl__topo_ctl) == MYL_TOPO_CTL_HEADER_SIZE, "topology header size");
 MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, fingerprint) == 16, "topology fingerprint offset");

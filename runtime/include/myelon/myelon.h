@@ -7,6 +7,7 @@
 #include "myelon/layout.h"
 #include "myelon/ring.h"
 #include "myelon/channel.h"
+#include "myelon/compat.h"
 #include "myelon/frame.h"
 #include "myelon/group.h"
 #include "myelon/compact.h"

@@ -106,6 +106,13 @@ typedef struct myl_ring_opts {
     uint32_t flags;         /* MYL_SEG_* */
     uint32_t trusted_uid;   /* attach with MYL_SEG_TRUST_UID: another owner accepted */
     uint32_t reserved;      /* 0 */
+    /* The schema description of what the ring carries (myelon/compat.h;
+     * generated per channel): create stores it in the segment; attach
+     * compares it with the segment's when the fingerprints differ, and
+     * attaches a compatible evolution of a 'compat evolve' channel
+     * (docs/myl.md §8.3). NULL: fingerprints decide. */
+    const void *schema;
+    uint32_t schema_len;
 } myl_ring_opts;
 
 typedef struct myl_ring {
@@ -131,6 +138,9 @@ typedef struct myl_ring {
     bool read_only; /* attached with MYL_SEG_READONLY: mapped PROT_READ */
     bool asym;      /* the header's MYL_HDR_ASYM_FENCE: sleepers issue membarrier */
     char name[256]; /* the shm object name or file path */
+    /* The attacher's own fingerprint when attach accepted it as a
+     * compatible evolution of the segment's (0 otherwise). */
+    uint64_t evolved_fingerprint;
 } myl_ring;
 
 typedef struct myl_producer_opts {
@@ -322,6 +332,8 @@ typedef struct myl_ring_stats {
     uint64_t producer_waits;
     uint64_t futex_wakes;
     uint64_t segment_size;
+    uint32_t schema_len;  /* bytes of the stored schema description (0: none) */
+    uint64_t schema_hash; /* myl_schema_hash() of it: a name for its version */
 } myl_ring_stats;
 
 typedef struct myl_consumer_stats {
@@ -337,6 +349,7 @@ typedef struct myl_consumer_stats {
     uint64_t skipped;
     uint64_t dropped;    /* framed rings: partial messages dropped */
     uint64_t bad_frames; /* framed rings: frames rejected */
+    uint64_t schema_fp;  /* fingerprint of the schema it was built from (0: unknown) */
 } myl_consumer_stats;
 
 MYL_API int myl_ring_stats_get(const myl_ring *ring, myl_ring_stats *out);
@@ -346,6 +359,14 @@ MYL_API int myl_ring_consumer_stats(const myl_ring *ring, uint32_t idx, myl_cons
 MYL_API int myl_ring_evict(myl_ring *ring, uint32_t idx);
 /* Evict every registered consumer whose process is dead; returns how many. */
 MYL_API int myl_ring_reap(myl_ring *ring);
+
+/* Whether a peer built with fingerprint fp may use the ring: the ring's
+ * own fingerprint, or the one its attach accepted as a compatible
+ * evolution (generated endpoints check this). */
+static inline bool myl_ring_accepts(const myl_ring *ring, uint64_t fp)
+{
+    return ring->fingerprint == fp || (fp != 0 && ring->evolved_fingerprint == fp);
+}
 
 /* The schema fingerprint the ring was created with (as validated). */
 static inline uint64_t myl_ring_fingerprint(const myl_ring *ring)
