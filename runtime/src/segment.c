@@ -517,6 +517,21 @@ static void fill_handle(myl_ring *r, const myl__seg_header *h)
     r->asym = (h->flags & MYL_HDR_ASYM_FENCE) != 0;
 }
 
+struct first_breaking {
+    char *why;
+    size_t cap;
+};
+
+/* Keeps the first breaking difference and stops there. */
+static bool first_breaking(void *ud, const myl_compat_diff *d)
+{
+    struct first_breaking *f = ud;
+    if (!d->breaking)
+        return true;
+    snprintf(f->why, f->cap, "%s", d->msg);
+    return false;
+}
+
 /* An attacher whose fingerprint differs from the segment's: accepted when
  * both descriptions say 'compat evolve' and are compatible evolutions of
  * one another (docs/myl.md §8.3). The description is copied out of the
@@ -556,7 +571,10 @@ static int check_evolution(const myl_ring *r, const myl__seg_header *h, const my
                                                                       : "the attacher's");
             rc = MYL_EFINGERPRINT;
         } else {
-            rc = myl_schema_compat(copy, h->schema_len, o->schema, o->schema_len, why, cap);
+            struct first_breaking fb = {why, cap};
+            why[0] = 0;
+            rc = myl_schema_compare(seg, own, NULL, 0, 0, first_breaking, &fb);
+            rc = rc > 0 ? MYL_EINCOMPAT : rc;
         }
     }
     myl_schema_free(seg);
