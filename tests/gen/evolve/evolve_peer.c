@@ -12,6 +12,12 @@
  *                                                  CODE (MYL_E... name) and
  *                                                  a reason
  *   evolve_peer_vN unlink orders|ticks NAME
+ *   evolve_peer_vN topo-sched INSTANCE N           the owner of topology
+ *                                                  Shop: send N orders to
+ *                                                  its worker, wait until
+ *                                                  it left
+ *   evolve_peer_vN topo-work INSTANCE FROM N       its worker: join, read
+ *                                                  and check N orders
  *   evolve_peer_vN corrupt orders NAME hash|body  damage the description
  *                                                  stored in the segment (a
  *                                                  hostile peer): its bytes
@@ -23,6 +29,7 @@
  * has no name for; a v2 reader of v1 orders reads the missing fields as
  * their defaults. Exit status 0 when every check holds. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +209,87 @@ static int send_orders(const char *how, const char *name, uint64_t n)
     return 0;
 }
 
+static void topo_cfg(myl_topo_cfg *cfg, const char *instance)
+{
+    myl_topo_cfg_init(cfg);
+    cfg->instance = instance;
+}
+
+static bool worker_left;
+
+static void on_sched_event(const myl_topo_event *ev, evo_Shop_sched *ep, void *user)
+{
+    (void)ep;
+    (void)user;
+    if (ev->role == evo_Shop_ROLE_work && ev->kind == MYL_TOPO_EV_LEFT)
+        worker_left = true;
+}
+
+static int topo_sched(const char *instance, uint64_t n)
+{
+    myl_topo_cfg cfg;
+    topo_cfg(&cfg, instance);
+    evo_Shop_sched ep;
+    int rc = evo_Shop_sched_open(&cfg, &ep);
+    if (rc < 0)
+        die("sched_open", rc);
+    if ((rc = myl_producer_wait_consumers(myl_framer_producer(ep.orders_tx[0].f), "", 1, TMO)) < 0)
+        die("wait for the worker", rc);
+    static myl_fb_builder b;
+    static uint8_t arena[4096];
+    for (uint64_t i = 0; i < n; i++) {
+        myl_frame_span sp;
+        myl_fb_ref root;
+        if ((rc = evo_Shop_sched_begin_orders_to(&ep, 0, &b, arena, sizeof arena, &sp, TMO)) < 0)
+            die("begin_orders", rc);
+        build(&b, i, &root);
+        if ((rc = evo_Shop_sched_commit_orders(&ep, &b, root, &sp, TMO)) < 0)
+            die("commit_orders", rc);
+    }
+    evo_Shop_sched_handlers h = {.on_event = on_sched_event};
+    uint64_t deadline = (uint64_t)time(NULL) + 30;
+    while (!worker_left && (uint64_t)time(NULL) < deadline)
+        if ((rc = evo_Shop_sched_poll(&ep, &h, NULL, INT64_C(100000000))) < 0)
+            die("sched_poll", rc);
+    evo_Shop_sched_close(&ep);
+    return worker_left ? 0 : 1;
+}
+
+typedef struct work_state {
+    int from;
+    uint64_t next;
+} work_state;
+
+static int on_order(const evo_Order_table *t, evo_Shop_work *ep, void *user)
+{
+    (void)ep;
+    work_state *w = user;
+    check(*t, w->from, w->next++);
+    return 0;
+}
+
+static int topo_work(const char *instance, int from, uint64_t n)
+{
+    myl_topo_cfg cfg;
+    topo_cfg(&cfg, instance);
+    evo_Shop_work ep;
+    int rc;
+    /* the owner may not have made the instance yet */
+    for (int tries = 0; (rc = evo_Shop_work_open(&cfg, 0, &ep)) < 0; tries++) {
+        if ((rc != -ENOENT && rc != MYL_ENOTREADY && rc != MYL_ETIMEDOUT) || tries > 300)
+            die("work_open", rc);
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    evo_Shop_work_handlers h = {.on_orders = on_order};
+    work_state w = {from, 0};
+    while (w.next < n)
+        if ((rc = evo_Shop_work_poll(&ep, &h, &w, TMO)) <= 0)
+            die("work_poll", rc ? rc : MYL_ETIMEDOUT);
+    evo_Shop_work_close(&ep);
+    return fails ? 1 : 0;
+}
+
 static int code_of(const char *s)
 {
     if (strcmp(s, "EINCOMPAT") == 0)
@@ -217,6 +305,10 @@ int main(int argc, char **argv)
 {
     if (argc == 6 && strcmp(argv[1], "recv") == 0)
         return recv_orders(argv[2], argv[3], atoi(argv[4]), strtoull(argv[5], NULL, 10));
+    if (argc == 4 && strcmp(argv[1], "topo-sched") == 0)
+        return topo_sched(argv[2], strtoull(argv[3], NULL, 10));
+    if (argc == 5 && strcmp(argv[1], "topo-work") == 0)
+        return topo_work(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10));
     if (argc == 5 && strcmp(argv[1], "send") == 0)
         return send_orders(argv[2], argv[3], strtoull(argv[4], NULL, 10));
     bool ticks = argc >= 4 && strcmp(argv[2], "ticks") == 0;

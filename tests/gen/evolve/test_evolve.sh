@@ -42,6 +42,18 @@ pair "$v2" 1 "$v1" recv b  # a v1 sender attaches to a v2 receiver's ring
 pair "$v2" 1 "$v1" send c  # a v2 receiver attaches to a v1 sender's ring
 pair "$v1" 2 "$v2" send d  # a v1 receiver attaches to a v2 sender's ring
 
+# Topology Shop (identical in every version): a v2 worker joins a v1
+# scheduler's instance, and a v1 worker a v2 scheduler's.
+topo() { # scheduler worker from
+  local inst=evo$$t$RANDOM
+  "$1" topo-sched "$inst" $N & local p=$!
+  "$2" topo-work "$inst" "$3" $N
+  wait "$p"
+  echo "ok: topology: $(basename "$2") worker joined a $(basename "$1") scheduler"
+}
+topo "$v1" "$v2" 1
+topo "$v2" "$v1" 2
+
 refused() { # creator attacher channel code
   local name=$n.r$RANDOM
   names+=("$name")
