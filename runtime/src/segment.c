@@ -676,7 +676,8 @@ int myl__ring_create_init(const myl_ring_opts *opts, void (*init)(myl_ring *r, v
     if (d.schema_len) {
         myl_schema *sd = NULL;
         size_t cap;
-        rc = myl_schema_decode(d.schema, d.schema_len, &sd, myl__compat_reason_buf(&cap), cap);
+        char *why = myl__compat_reason_buf(&cap);
+        rc = myl_schema_decode(d.schema, d.schema_len, &sd, why, cap);
         myl_schema_free(sd);
         if (rc < 0)
             return rc == MYL_ECORRUPT ? MYL_EINVAL : rc;
