@@ -96,6 +96,29 @@ static inline void spin_claim(myl_producer *p, uint32_t n, uint64_t *s)
         myl__cpu_relax();
 }
 
+/* The raw ping-pong's ends, the echo in the child (it attaches both rings
+ * by name, then raises *go) and the pinger in the parent (it waits for *go
+ * and for the echo's registration on the ping ring). Both exit on error. */
+static inline void echo_open(const char *ping, const char *pong, _Atomic uint64_t *go,
+                             myl_consumer **c, myl_producer **p)
+{
+    myl_ring *a = ring_get(ping), *b = ring_get(pong);
+    check(myl_consumer_open(a, "echo", NULL, c), "echo consumer");
+    check(myl_producer_open(b, NULL, p), "echo producer");
+    atomic_store(go, 1);
+}
+
+static inline void pinger_open(myl_ring *ping, myl_ring *pong, _Atomic uint64_t *go,
+                               myl_producer **p, myl_consumer **c)
+{
+    check(myl_producer_open(ping, NULL, p), "pinger producer");
+    check(myl_consumer_open(pong, "pinger", NULL, c), "pinger consumer");
+    while (!atomic_load(go))
+        myl__cpu_relax();
+    /* The echo registered on ping before go: wait until it is counted. */
+    check(myl_producer_wait_consumers(*p, "echo", 1, 30000000000), "wait echo");
+}
+
 /* Raw ring ping-pong, echo side: answer `iters` events of `payload` bytes
  * from c with a copy on p, spinning. */
 static inline void ring_echo(myl_consumer *c, myl_producer *p, uint32_t payload, int iters)

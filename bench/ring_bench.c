@@ -5,9 +5,11 @@
  *              [--cpus A,B] [--only pingpong|stream]
  *
  * Ping-pong: the parent sends an event on ring "ping", the child answers on
- * ring "pong"; the parent times each round trip. The floor probe is a
- * single cache line bounced between the same two processes (each writes the
- * counter the other waits for). Floor and ring run in alternating blocks
+ * ring "pong"; the parent times each round trip. The floor probe
+ * (bench/suite_floor.h, shared with the suite) bounces the same payload
+ * bytes and a flag after them between the same two processes: as many
+ * cache lines each way as the payload and its flag span, copied in and out
+ * as the ring path copies them. Floor and ring run in alternating blocks
  * within one pair of pinned processes, so that both see the same placement
  * of the two vCPUs; the ratio of their medians is what counts. Each answer
  * carries the sequence number of its request back, and is checked.
@@ -31,12 +33,13 @@
 
 #include "bench_util.h"
 #include "myelon/myelon.h"
+#include "suite_floor.h"
 
-/* ---- shared control block for the floor probe ---- */
+/* ---- shared control block ---- */
 
 typedef struct ctl {
-    alignas(64) _Atomic uint64_t line; /* the floor probe's one cache line */
     alignas(128) _Atomic uint64_t go;
+    alignas(128) _Atomic uint64_t sum; /* streaming: the consumer's checksum, kept live */
 } ctl;
 
 /* ---- ping-pong ---- */
@@ -56,25 +59,20 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
     myl_ring *rq = ring_new(pong, payload, 1024);
     ctl *k = mmap(NULL, sizeof *k, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     memset(k, 0, sizeof *k);
+    sf_floor *fl = sf_floor_new(payload, MYL_WAIT_SPIN);
+    if (k == MAP_FAILED || !fl) {
+        fprintf(stderr, "ping-pong: out of memory\n");
+        exit(1);
+    }
 
     pid_t child = fork();
     if (child == 0) {
         pin(cpu_b);
-        myl_ring *a = ring_get(ping), *b = ring_get(pong);
         myl_consumer *c;
         myl_producer *p;
-        check(myl_consumer_open(a, "echo", NULL, &c), "child consumer");
-        check(myl_producer_open(b, NULL, &p), "child producer");
-        atomic_store(&k->go, 1);
+        echo_open(ping, pong, &k->go, &c, &p);
         for (int t = 0; t < trials; t++) {
-            /* floor block: wait for odd values, answer with the next even */
-            for (uint64_t i = 0; i < (uint64_t)iters; i++) {
-                uint64_t want = (uint64_t)t * 2 * (uint64_t)iters + 2 * i + 1;
-                /* Acquire/release pairs with the parent's store/load. */
-                while (atomic_load_explicit(&k->line, memory_order_acquire) != want)
-                    myl__cpu_relax();
-                atomic_store_explicit(&k->line, want + 1, memory_order_release);
-            }
+            sf_floor_echo(fl, iters);
             /* ring block: echo each event back */
             ring_echo(c, p, payload, iters);
         }
@@ -83,26 +81,15 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
     pin(cpu_a);
     myl_producer *p;
     myl_consumer *c;
-    check(myl_producer_open(rp, NULL, &p), "producer");
-    check(myl_consumer_open(rq, "pinger", NULL, &c), "consumer");
-    while (!atomic_load(&k->go))
-        myl__cpu_relax();
-    /* The child registered on ping before go: wait until it is counted. */
-    check(myl_producer_wait_consumers(p, "echo", 1, 30000000000), "wait echo");
+    pinger_open(rp, rq, &k->go, &p, &c);
     res->floor = calloc((size_t)trials * iters, sizeof(uint64_t));
     res->ring = calloc((size_t)trials * iters, sizeof(uint64_t));
     uint8_t msg[65536];
     uint64_t seq = 1;
     memset(msg, 0xab, sizeof msg);
     for (int t = 0; t < trials; t++) {
-        for (uint64_t i = 0; i < (uint64_t)iters; i++) {
-            uint64_t v = (uint64_t)t * 2 * (uint64_t)iters + 2 * i + 1;
-            uint64_t t0 = now_ns();
-            atomic_store_explicit(&k->line, v, memory_order_release);
-            while (atomic_load_explicit(&k->line, memory_order_acquire) != v + 1)
-                myl__cpu_relax();
-            res->floor[res->n_floor++] = now_ns() - t0;
-        }
+        sf_floor_ping(fl, iters, res->floor + res->n_floor);
+        res->n_floor += (size_t)iters;
         if (ring_ping(p, c, msg, payload, iters, &seq, res->ring + res->n_ring) != 0) {
             fprintf(stderr, "ping-pong: a wrong answer\n");
             exit(1);
@@ -117,6 +104,7 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
     myl_ring_unlink(MYL_BACKING_SHM, ping);
     myl_ring_unlink(MYL_BACKING_SHM, pong);
     munmap(k, sizeof *k);
+    sf_floor_free(fl);
 }
 
 /* ---- streaming ---- */
@@ -180,7 +168,7 @@ static double stream(uint32_t size, uint64_t events, int cpu_a, int cpu_b)
             myl_consumer_release(c, (uint32_t)n);
             got += (uint64_t)n;
         }
-        atomic_store(&k->line, sum | 1);
+        atomic_store(&k->sum, sum | 1);
         _exit(0);
     }
     pin(cpu_a);
@@ -216,6 +204,8 @@ int main(int argc, char **argv)
     int trials = 20, iters = 5000, cpu_a = 0, cpu_b = 1;
     uint64_t events = 20000000;
     const char *csv = NULL, *only = NULL;
+    uint32_t pp_sizes[16] = {8, 56, 64};
+    size_t nsizes = 3;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--trials") && i + 1 < argc)
             trials = atoi(argv[++i]);
@@ -231,12 +221,26 @@ int main(int argc, char **argv)
             max_batch = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
-        else if (!strcmp(argv[i], "--cpus") && i + 1 < argc)
+        else if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
+            nsizes = 0;
+            for (char *t = strtok(argv[++i], ","); t && nsizes < 16; t = strtok(NULL, ","))
+                pp_sizes[nsizes++] = (uint32_t)strtoul(t, NULL, 10);
+            for (size_t z = 0; z < nsizes; z++)
+                if (pp_sizes[z] < 8 || pp_sizes[z] > 65536) {
+                    fprintf(stderr, "--sizes: each payload is 8 to 65536 bytes\n");
+                    return 2;
+                }
+            if (!nsizes) {
+                fprintf(stderr, "--sizes: no payload size given\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--cpus") && i + 1 < argc)
             sscanf(argv[++i], "%d,%d", &cpu_a, &cpu_b);
         else {
             fprintf(stderr,
                     "usage: %s [--trials N] [--iters N] [--events N] [--csv FILE] "
-                    "[--cpus A,B] [--only pingpong|stream] [--ring-bytes N] [--batch N]\n",
+                    "[--cpus A,B] [--only pingpong|stream] [--ring-bytes N] [--batch N] "
+                    "[--sizes A,B,...]\n",
                     argv[0]);
             return 2;
         }
@@ -247,34 +251,36 @@ int main(int argc, char **argv)
     printf("myelon %s ring_bench: cpus %d,%d\n", MYL_VERSION_STRING, cpu_a, cpu_b);
 
     if (!only || !strcmp(only, "pingpong")) {
-        static const uint32_t sizes[] = {8, 56, 64};
-        printf("\nround trip, %d trials x %d, floor interleaved (ns)\n", trials, iters);
-        printf("%-8s %8s %8s %8s | %8s %8s %8s | %7s\n", "payload", "flr p50", "p99", "p99.9",
-               "ring p50", "p99", "p99.9", "ratio");
-        for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        printf("\nround trip, %d trials x %d, floor interleaved (ns); the floor moves the "
+               "payload and a flag: 'lines' cache lines each way\n",
+               trials, iters);
+        printf("%-8s %5s %8s %8s %8s | %8s %8s %8s | %7s\n", "payload", "lines", "flr p50", "p99",
+               "p99.9", "ring p50", "p99", "p99.9", "ratio");
+        for (size_t z = 0; z < nsizes; z++) {
             struct pp_result res = {0};
-            pingpong(sizes[z], trials, iters, cpu_a, cpu_b, &res);
+            pingpong(pp_sizes[z], trials, iters, cpu_a, cpu_b, &res);
             qsort(res.floor, res.n_floor, 8, cmp_u64);
             qsort(res.ring, res.n_ring, 8, cmp_u64);
             uint64_t f50 = pct(res.floor, res.n_floor, 0.5), r50 = pct(res.ring, res.n_ring, 0.5);
             double ratio = (double)r50 / (double)f50;
-            printf("%-8u %8llu %8llu %8llu | %8llu %8llu %8llu | %7.3f\n", sizes[z],
-                   (unsigned long long)f50, (unsigned long long)pct(res.floor, res.n_floor, 0.99),
+            printf("%-8u %5u %8llu %8llu %8llu | %8llu %8llu %8llu | %7.3f\n", pp_sizes[z],
+                   sf_floor_lines(pp_sizes[z]), (unsigned long long)f50,
+                   (unsigned long long)pct(res.floor, res.n_floor, 0.99),
                    (unsigned long long)pct(res.floor, res.n_floor, 0.999), (unsigned long long)r50,
                    (unsigned long long)pct(res.ring, res.n_ring, 0.99),
                    (unsigned long long)pct(res.ring, res.n_ring, 0.999), ratio);
             if (out) {
-                fprintf(out, "floor,%u,p50_ns,%llu\n", sizes[z], (unsigned long long)f50);
-                fprintf(out, "floor,%u,p99_ns,%llu\n", sizes[z],
+                fprintf(out, "floor,%u,p50_ns,%llu\n", pp_sizes[z], (unsigned long long)f50);
+                fprintf(out, "floor,%u,p99_ns,%llu\n", pp_sizes[z],
                         (unsigned long long)pct(res.floor, res.n_floor, 0.99));
-                fprintf(out, "floor,%u,p999_ns,%llu\n", sizes[z],
+                fprintf(out, "floor,%u,p999_ns,%llu\n", pp_sizes[z],
                         (unsigned long long)pct(res.floor, res.n_floor, 0.999));
-                fprintf(out, "pingpong,%u,p50_ns,%llu\n", sizes[z], (unsigned long long)r50);
-                fprintf(out, "pingpong,%u,p99_ns,%llu\n", sizes[z],
+                fprintf(out, "pingpong,%u,p50_ns,%llu\n", pp_sizes[z], (unsigned long long)r50);
+                fprintf(out, "pingpong,%u,p99_ns,%llu\n", pp_sizes[z],
                         (unsigned long long)pct(res.ring, res.n_ring, 0.99));
-                fprintf(out, "pingpong,%u,p999_ns,%llu\n", sizes[z],
+                fprintf(out, "pingpong,%u,p999_ns,%llu\n", pp_sizes[z],
                         (unsigned long long)pct(res.ring, res.n_ring, 0.999));
-                fprintf(out, "pingpong,%u,ratio_p50_to_floor,%.4f\n", sizes[z], ratio);
+                fprintf(out, "pingpong,%u,ratio_p50_to_floor,%.4f\n", pp_sizes[z], ratio);
             }
             free(res.floor);
             free(res.ring);

@@ -9,8 +9,9 @@
  *   no protocol at all (the layer-1 benchmark's baseline, with waits).
  *
  * Both live in one MAP_SHARED mapping made before fork(); the parent and
- * the child call their side. To be merged with the floor probes of
- * bench/bench_util.h once those exist there (issue 12, items 1-2). */
+ * the child call their side. ring_bench uses the same floor (library
+ * bench_floor), so every round-trip ratio in docs/PERFORMANCE.md is taken
+ * against one probe. */
 #ifndef MYELON_BENCH_SUITE_FLOOR_H
 #define MYELON_BENCH_SUITE_FLOOR_H
 

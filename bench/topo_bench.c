@@ -236,15 +236,12 @@ static void round_trip(int trials, int iters, int cpu_a, int cpu_b, struct rtt_r
     if (child == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failed run */
         pin(cpu_b);
-        myl_ring *a = ring_get(ping), *b = ring_get(pong);
-        myl_consumer *c;
-        myl_producer *p;
-        check(myl_consumer_open(a, "echo", NULL, &c), "child consumer");
-        check(myl_producer_open(b, NULL, &p), "child producer");
         tb_Bench_workers w;
         check(tb_Bench_workers_open(&cfg, 0, &w), "worker open");
         struct worker_state ws = {0};
-        atomic_store(&k->go, 1);
+        myl_consumer *c;
+        myl_producer *p;
+        echo_open(ping, pong, &k->go, &c, &p);
         ring_echo(c, p, payload, warm);
         check(bench_worker_serve(&w, &ws, (uint64_t)warm), "worker");
         for (int t = 0; t < trials; t++) {
@@ -260,11 +257,7 @@ static void round_trip(int trials, int iters, int cpu_a, int cpu_b, struct rtt_r
     pin(cpu_a);
     myl_producer *p;
     myl_consumer *c;
-    check(myl_producer_open(rp, NULL, &p), "producer");
-    check(myl_consumer_open(rq, "pinger", NULL, &c), "consumer");
-    while (!atomic_load(&k->go))
-        myl__cpu_relax();
-    check(myl_producer_wait_consumers(p, "echo", 1, 30000000000), "wait echo");
+    pinger_open(rp, rq, &k->go, &p, &c);
     check(myl_topo_wait_ready(s.topo, 30000000000), "wait worker");
     res->raw = calloc((size_t)trials * (size_t)iters, sizeof(uint64_t));
     res->topo = calloc((size_t)trials * (size_t)iters, sizeof(uint64_t));
