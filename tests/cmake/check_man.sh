@@ -3,7 +3,9 @@
 # option its tool's --help lists, and is installed with the docs.
 # Usage: check_man.sh <myelon build dir> <work dir> <myelonc> <myelon-stat>
 #                     [<myelon-health>]   (given when libmyelon_health is built)
-# Exit 77 (skipped) when the build has no man pages (scdoc not installed).
+# Exit 77 (skipped) when the build has no man pages (scdoc not installed);
+# exit 1 when a tool is missing or its --help fails or lists no option
+# (an empty option list would let every page pass unchecked).
 set -euo pipefail
 build=$1 work=$2 myelonc=$3 stat=$4 health=${5:-}
 man_dir="$build/docs/man"
@@ -17,8 +19,12 @@ for tool in $tools; do
   bin=$myelonc
   [ "$tool" = myelon-stat ] && bin=$stat
   [ "$tool" = myelon-health ] && bin=$health
+  [ -x "$bin" ] || { echo "$tool: no executable at '$bin'"; exit 1; }
+  help=$("$bin" --help) || { echo "$tool --help failed"; exit 1; }
+  opts=$(printf '%s\n' "$help" | grep -o -- '--[a-z][a-z-]*' | sort -u) || true
+  [ -n "$opts" ] || { echo "$tool --help lists no option"; exit 1; }
   # Every long option of --help appears in the page, in bold (\fB--opt\fR).
-  for opt in $("$bin" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+  for opt in $opts; do
     grep -qF -- "\\fB$opt\\fR" "$page" || { echo "$tool.1 does not document $opt"; exit 1; }
   done
   echo "$tool.1: renders cleanly, documents every option of --help"
