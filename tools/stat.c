@@ -4,8 +4,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,51 +11,6 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- liveness (the runtime's myl__peer_alive is internal) ---- */
-
-/* /proc/PID/stat: state letter (field 3) and start time (field 22). */
-static bool proc_stat(int32_t pid, uint64_t *start_time, char *state)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')'); /* the command name may hold ')' */
-    if (!p || !p[1])
-        return false;
-    p += 2;
-    *state = *p;
-    for (int field = 3; field < 22; field++) {
-        p = strchr(p, ' ');
-        if (!p)
-            return false;
-        p++;
-    }
-    *start_time = strtoull(p, NULL, 10);
-    return true;
-}
-
-bool mst_peer_alive(int32_t pid, uint64_t start_time)
-{
-    if (pid <= 0)
-        return false;
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-        return false;
-    uint64_t st;
-    char state;
-    if (!proc_stat(pid, &st, &state))
-        return true; /* /proc unreadable: the pid exists, assume it is the one */
-    if (state == 'Z' || state == 'X' || state == 'x')
-        return false;
-    return start_time == 0 || st == start_time;
-}
 
 /* ---- topologies ---- */
 
@@ -209,13 +162,6 @@ static void printable(char *s)
             *s = '?';
 }
 
-static uint32_t entry_state(uint32_t raw)
-{
-    if (raw & MYL_ENTRY_CLAIMING_BIT)
-        return MYL_ENTRY_CLAIMING;
-    return raw <= MYL_ENTRY_EVICTED ? raw : UINT32_MAX;
-}
-
 int mst_take(const myl_ring *r, const char *name, mst_ring *out)
 {
     memset(out, 0, sizeof *out);
@@ -228,28 +174,15 @@ int mst_take(const myl_ring *r, const char *name, mst_ring *out)
         mst_free(out);
         return -ENOMEM;
     }
-    /* max_producers and max_consumers were validated against the segment's
-     * size at attach: every entry below them lies inside the mapping. */
     for (uint32_t i = 0; i < r->max_producers; i++) {
-        const myl__producer_entry *e = &r->producers[i];
-        /* A4: pairs with the registration's release store of state (R4),
-         * made after pid and start_time. */
-        uint32_t st = entry_state(atomic_load_explicit(&e->state, memory_order_acquire));
-        if (st == MYL_ENTRY_FREE)
+        mst_producer *p = &out->prod[out->nprod];
+        if (myl_ring_producer_stats(r, i, &p->s) < 0 || p->s.state == MYL_ENTRY_FREE)
             continue;
-        mst_producer *p = &out->prod[out->nprod++];
         p->idx = i;
-        p->state = st;
-        p->pid = e->pid;
-        p->alive = st == MYL_ENTRY_ACTIVE && mst_peer_alive(e->pid, e->start_time);
-        /* Counters: single-writer relaxed stores by the owner; a tool
-         * needs no ordering with them. */
-        p->published = atomic_load_explicit(&e->published, memory_order_relaxed);
-        p->waits = atomic_load_explicit(&e->waits, memory_order_relaxed);
-        p->wakes = atomic_load_explicit(&e->wakes, memory_order_relaxed);
-        if (st == MYL_ENTRY_ACTIVE)
+        if (p->s.state == MYL_ENTRY_ACTIVE)
             out->producers_registered++;
-        out->producers_alive += p->alive;
+        out->producers_alive += p->s.alive;
+        out->nprod++;
     }
     /* A topology's control segment: its member table, as text. */
     size_t len = 0;
@@ -380,9 +313,9 @@ void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev)
                 "published", "waits", "wakes");
         for (uint32_t i = 0; i < cur->nprod; i++) {
             const mst_producer *p = &cur->prod[i];
-            fprintf(f, "  %-4u %-8s %-7d %5s %12llu %8llu %8llu\n", p->idx, state_name(p->state),
-                    p->pid, p->alive ? "yes" : "no", (unsigned long long)p->published,
-                    (unsigned long long)p->waits, (unsigned long long)p->wakes);
+            fprintf(f, "  %-4u %-8s %-7d %5s %12llu %8llu %8llu\n", p->idx, state_name(p->s.state),
+                    p->s.pid, p->s.alive ? "yes" : "no", (unsigned long long)p->s.published,
+                    (unsigned long long)p->s.waits, (unsigned long long)p->s.wakes);
         }
     }
     if (cur->ncons) {
@@ -480,9 +413,9 @@ void mst_print_json(FILE *f, const char *timestamp, const mst_ring *rings, size_
             fprintf(f,
                     "%s{\"index\":%u,\"state\":\"%s\",\"pid\":%d,\"alive\":%s,"
                     "\"published\":%llu,\"waits\":%llu,\"wakes\":%llu}",
-                    i ? "," : "", p->idx, state_name(p->state), p->pid, p->alive ? "true" : "false",
-                    (unsigned long long)p->published, (unsigned long long)p->waits,
-                    (unsigned long long)p->wakes);
+                    i ? "," : "", p->idx, state_name(p->s.state), p->s.pid,
+                    p->s.alive ? "true" : "false", (unsigned long long)p->s.published,
+                    (unsigned long long)p->s.waits, (unsigned long long)p->s.wakes);
         }
         fputs("],\"consumers\":[", f);
         for (uint32_t i = 0; i < r->ncons; i++) {
@@ -582,13 +515,13 @@ static uint64_t prod_value(const mst_producer *p, int m)
 {
     switch (m) {
     case PROD_PUBLISHED:
-        return p->published;
+        return p->s.published;
     case PROD_WAITS:
-        return p->waits;
+        return p->s.waits;
     case PROD_WAKES:
-        return p->wakes;
+        return p->s.wakes;
     default:
-        return p->alive;
+        return p->s.alive;
     }
 }
 

@@ -15,12 +15,7 @@
 
 typedef struct mst_producer {
     uint32_t idx;
-    uint32_t state; /* MYL_ENTRY_* */
-    int32_t pid;
-    bool alive;
-    uint64_t published;
-    uint64_t waits;
-    uint64_t wakes;
+    myl_producer_stats s;
 } mst_producer;
 
 typedef struct mst_consumer {
@@ -44,10 +39,6 @@ typedef struct mst_ring {
 /* Snapshot of an attached ring (myl_ring_check passed). 0 or -ENOMEM. */
 int mst_take(const myl_ring *r, const char *name, mst_ring *out);
 void mst_free(mst_ring *s);
-
-/* Is the process (pid, start time) alive? As the runtime judges peers:
- * gone (ESRCH), a zombie or another process under a reused pid is dead. */
-bool mst_peer_alive(int32_t pid, uint64_t start_time);
 
 /* The table: prev (the same ring's previous snapshot, or NULL) adds
  * per-second rates. */

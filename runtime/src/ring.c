@@ -1121,6 +1121,28 @@ int myl_ring_consumer_stats(const myl_ring *r, uint32_t idx, myl_consumer_stats 
     return 0;
 }
 
+int myl_ring_producer_stats(const myl_ring *r, uint32_t idx, myl_producer_stats *out)
+{
+    if (!r || !out || idx >= r->max_producers)
+        return MYL_EINVAL;
+    myl__producer_entry *e = &r->producers[idx];
+    memset(out, 0, sizeof *out);
+    /* A4: pairs with the registration's release store of state (R4), made
+     * after pid and start_time. */
+    out->state = myl__load_acquire(&e->state);
+    if (is_claiming(out->state))
+        out->state = MYL_ENTRY_CLAIMING;
+    out->pid = e->pid;
+    out->alive = out->state == MYL_ENTRY_ACTIVE && myl__peer_alive(e->pid, e->start_time);
+    /* Counters: single-writer relaxed stores by the entry's owner; a
+     * reader needs no ordering with them. */
+    out->published = myl__load_relaxed(&e->published);
+    out->waits = myl__load_relaxed(&e->waits);
+    out->wakes = myl__load_relaxed(&e->wakes);
+    out->heartbeat_ns = myl__load_relaxed(&e->heartbeat_ns);
+    return 0;
+}
+
 int myl_ring_evict(myl_ring *r, uint32_t idx)
 {
     if (!r || idx >= r->max_consumers)

@@ -203,7 +203,81 @@ static void test_lossy_is_single_producer(void **state)
     assert_int_equal(myl_ring_attach(&o, &r), -ENOENT); /* nothing was created */
 }
 
+/* Producer table entries as any process reads them (myl_ring_producer_stats):
+ * a live producer's counters and liveness, the same through a read-only
+ * attach, a producer that died without closing (not alive), a free entry,
+ * and indices out of range. */
+static void test_producer_stats(void **state)
+{
+    (void)state;
+    myl_ring *r = make("pstats", MYL_PRODUCERS_MULTI, MYL_MODE_GATED, 64);
+    myl_producer *p;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    ev e = {0};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(myl_producer_try_send(p, &e), 0);
+    myl_producer_stats ps;
+    assert_int_equal(myl_ring_producer_stats(r, p->idx, &ps), 0);
+    assert_int_equal(ps.state, MYL_ENTRY_ACTIVE);
+    assert_int_equal(ps.pid, (int32_t)getpid());
+    assert_true(ps.alive);
+    assert_int_equal(ps.published, 5);
+    assert_true(ps.heartbeat_ns > 0);
+
+    /* A producer that exits without closing: ACTIVE, not alive. */
+    fflush(NULL);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        myl_producer *q;
+        if (myl_producer_open(r, NULL, &q) < 0 || q->idx == p->idx)
+            _exit(1);
+        for (int i = 0; i < 3; i++)
+            if (myl_producer_try_send(q, &e) < 0)
+                _exit(2);
+        _exit((int)(10 + q->idx)); /* tells the parent its entry */
+    }
+    int st = 0;
+    assert_int_equal(waitpid(child, &st, 0), child);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) >= 10);
+    uint32_t dead = (uint32_t)WEXITSTATUS(st) - 10;
+
+    /* Read-only, as myelon-stat attaches: the same figures. */
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = myl_test_name("pstats"),
+                       .flags = MYL_SEG_READONLY | MYL_SEG_ANY_OWNER};
+    myl_ring *ro;
+    assert_int_equal(myl_ring_attach(&o, &ro), 0);
+    assert_int_equal(myl_ring_producer_stats(ro, dead, &ps), 0);
+    assert_int_equal(ps.state, MYL_ENTRY_ACTIVE);
+    assert_int_equal(ps.pid, (int32_t)child);
+    assert_false(ps.alive);
+    assert_int_equal(ps.published, 3);
+    assert_int_equal(myl_ring_producer_stats(ro, p->idx, &ps), 0);
+    assert_true(ps.alive);
+    assert_int_equal(ps.published, 5);
+    uint32_t free_idx = 0;
+    while (free_idx == p->idx || free_idx == dead)
+        free_idx++;
+    assert_int_equal(myl_ring_producer_stats(ro, free_idx, &ps), 0);
+    assert_int_equal(ps.state, MYL_ENTRY_FREE);
+    assert_false(ps.alive);
+    assert_int_equal(myl_ring_producer_stats(ro, ro->max_producers, &ps), MYL_EINVAL);
+    assert_int_equal(myl_ring_producer_stats(NULL, 0, &ps), MYL_EINVAL);
+    assert_int_equal(myl_ring_producer_stats(ro, 0, NULL), MYL_EINVAL);
+    myl_ring_close(ro);
+
+    /* Closed: the entry is free and keeps its counters. */
+    uint32_t idx = p->idx;
+    myl_producer_close(p);
+    assert_int_equal(myl_ring_producer_stats(r, idx, &ps), 0);
+    assert_int_equal(ps.state, MYL_ENTRY_FREE);
+    assert_int_equal(ps.published, 5);
+    drop(r, "pstats");
+}
+
 MYL_TEST_MAIN("ring_basic", cmocka_unit_test(test_stale_handle_after_reregistration),
               cmocka_unit_test(test_lossy_is_single_producer),
               cmocka_unit_test(test_coordination_wait), cmocka_unit_test(test_roundtrip_sp),
-              cmocka_unit_test(test_roundtrip_mp), cmocka_unit_test(test_lossy_overrun))
+              cmocka_unit_test(test_roundtrip_mp), cmocka_unit_test(test_lossy_overrun),
+              cmocka_unit_test(test_producer_stats))

@@ -352,9 +352,26 @@ typedef struct myl_consumer_stats {
     uint64_t schema_fp;  /* fingerprint of the schema it was built from (0: unknown) */
 } myl_consumer_stats;
 
+/* One producer table entry. Its counters survive the producer's exit (an
+ * entry freed by close keeps them until the next producer takes it). */
+typedef struct myl_producer_stats {
+    uint32_t state; /* MYL_ENTRY_* */
+    int32_t pid;
+    bool alive; /* state is ACTIVE and the process (pid, start time) lives */
+    uint64_t published;
+    uint64_t waits;        /* times it waited for free slots */
+    uint64_t wakes;        /* futex wake calls it made */
+    uint64_t heartbeat_ns; /* CLOCK_MONOTONIC ns at open, then while it waits
+                              (at most every 10 ms); 0: never */
+} myl_producer_stats;
+
 MYL_API int myl_ring_stats_get(const myl_ring *ring, myl_ring_stats *out);
 /* Stats of consumer table entry idx (0 .. max_consumers-1). */
 MYL_API int myl_ring_consumer_stats(const myl_ring *ring, uint32_t idx, myl_consumer_stats *out);
+/* Stats of producer table entry idx (0 .. max_producers-1). Works on a ring
+ * attached read-only (MYL_SEG_READONLY) too, as do the two above; a state
+ * word that is no MYL_ENTRY_* value (a foreign writer) is passed on as is. */
+MYL_API int myl_ring_producer_stats(const myl_ring *ring, uint32_t idx, myl_producer_stats *out);
 /* Evict consumer table entry idx (the producer stops gating on it). */
 MYL_API int myl_ring_evict(myl_ring *ring, uint32_t idx);
 /* Evict every registered consumer whose process is dead; returns how many. */
