@@ -19,7 +19,7 @@
 
 static const char usage_text[] =
     "usage: myelon-stat [--file] [--json | --prometheus] [--watch SECONDS [--count N]] NAME...\n"
-    "       myelon-stat [--file] --list [PREFIX]\n"
+    "       myelon-stat [--file] [--json] --list [PREFIX]\n"
     "       myelon-stat [--file] --sweep [PREFIX]\n"
     "\n"
     "Prints the header and counters of each ring NAME (a shm label, or a file\n"
@@ -33,8 +33,9 @@ static const char usage_text[] =
     "  --watch SECONDS  refresh every SECONDS (> 0) with a timestamp and per-second\n"
     "                   rates; a table is redrawn in place on a terminal\n"
     "  --count N        with --watch: stop after N refreshes\n"
-    "  --list [PREFIX]  list the rings, and the groups they form, whose names\n"
-    "                   start with PREFIX (default: all)\n"
+    "  --list [PREFIX]  list the rings whose names start with PREFIX (default:\n"
+    "                   all), the groups they form and the topologies whose\n"
+    "                   control segments they are (a table, or --json)\n"
     "  --sweep [PREFIX] remove the caller's segments whose names start with PREFIX\n"
     "                   and whose processes are all dead (with --file, PREFIX is\n"
     "                   required)\n"
@@ -59,17 +60,7 @@ static void report(const char *what, int rc)
 
 /* ---- --list ---- */
 
-static int is_class_suffix(const char *s)
-{
-    if (*s++ != 'f' || !*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
-static int list(uint32_t backing, const char *prefix)
+static int list(uint32_t backing, const char *prefix, int json)
 {
     mst_names all = {0};
     int rc = mst_scan(backing, prefix, &all);
@@ -81,51 +72,12 @@ static int list(uint32_t backing, const char *prefix)
     mst_snaps rings = {0};
     for (size_t i = 0; i < all.n; i++)
         mst_snap_one(backing, all.v[i], &rings); /* what is not a readable ring is skipped */
-    printf("%-40s %10s %10s %9s %9s %12s\n", "NAME", "SLOTS", "SLOT_BYTES", "PRODUCERS",
-           "CONSUMERS", "PUBLISHED");
-    for (size_t i = 0; i < rings.n; i++) {
-        const mst_ring *r = &rings.v[i];
-        char p[32], c[32];
-        snprintf(p, sizeof p, "%u/%u", r->producers_alive, r->producers_registered);
-        snprintf(c, sizeof c, "%u/%u", r->consumers_alive, r->consumers_registered);
-        printf("%-40s %10llu %10u %9s %9s %12llu\n", r->name, (unsigned long long)r->s.capacity,
-               r->s.slot_size, p, c, (unsigned long long)r->s.published);
-    }
-    /* Groups: rings "base.suffix" created together (one creator, one
-     * fingerprint, one capacity, as myl_group_create makes them) that are
-     * two or more, or whose suffix is a size class (f<bytes>). A segment
-     * does not record its group, so this is an inference; channels of one
-     * package ("pkg.a", "pkg.b") created by another process or for
-     * another type are not taken for a group. Names are sorted, so a
-     * group's rings are adjacent. */
-    int header = 0;
-    for (size_t i = 0; i < rings.n;) {
-        const char *dot = strrchr(rings.v[i].name, '.');
-        size_t len = dot ? (size_t)(dot - rings.v[i].name) : 0, j = i + 1;
-        if (!dot || len == 0) {
-            i++;
-            continue;
-        }
-        while (j < rings.n && strncmp(rings.v[j].name, rings.v[i].name, len + 1) == 0 &&
-               !strchr(rings.v[j].name + len + 1, '.') &&
-               rings.v[j].s.creator_pid == rings.v[i].s.creator_pid &&
-               rings.v[j].s.fingerprint == rings.v[i].s.fingerprint &&
-               rings.v[j].s.capacity == rings.v[i].s.capacity)
-            j++;
-        if (j - i >= 2 || is_class_suffix(dot + 1)) {
-            if (!header++)
-                printf("\ngroups (myelon-stat BASE shows a group's rings):\n");
-            printf("  %.*s:", (int)len, rings.v[i].name);
-            for (size_t k = i; k < j; k++)
-                printf(" %s", rings.v[k].name + len + 1);
-            printf("\n");
-        }
-        i = j;
-    }
-    printf("%zu ring(s) (producers and consumers: alive/registered)\n", rings.n);
+    rc = mst_print_list(stdout, rings.v, rings.n, json);
+    if (rc < 0)
+        report("--list", rc);
     mst_snaps_free(&rings);
     mst_names_free(&all);
-    return fflush(stdout) == 0 ? 0 : 1;
+    return fflush(stdout) == 0 && rc == 0 ? 0 : 1;
 }
 
 /* ---- main ---- */
@@ -208,8 +160,10 @@ int main(int argc, char **argv)
         return bad_usage("--watch and --prometheus do not combine (let Prometheus scrape "
                          "myelon-stat --prometheus instead)%s",
                          "");
-    if ((do_list || do_sweep) && (nfmt || watch > 0))
-        return bad_usage("--list and --sweep print a table: no --json, --prometheus or "
+    if (do_sweep && (nfmt || watch > 0))
+        return bad_usage("--sweep prints a count: no --json, --prometheus or --watch%s", "");
+    if (do_list && (fmt == FMT_PROM || watch > 0))
+        return bad_usage("--list prints a table or JSON (--json): no --prometheus or "
                          "--watch%s",
                          "");
     if ((do_list || do_sweep) && npos > 1)
@@ -230,7 +184,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (do_list)
-        return list(backing, npos ? pos[0] : "");
+        return list(backing, npos ? pos[0] : "", fmt == FMT_JSON);
     if (!npos)
         return bad_usage("no ring named (NAME...)%s", "");
 

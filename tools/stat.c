@@ -27,43 +27,75 @@ static void ctl_str(char *out, const char *in, size_t cap)
     out[n] = '\0';
 }
 
-/* A topology control segment (named ctl): the control block in slot 0,
- * checked like any input from another process before a byte of it is
- * used; then its roles, its rings (named from ctl, as myl_topo names
- * them) and its member table. */
-static void topology_text(FILE *f, const myl_ring *r, const char *ctl)
+/* The control block of a topology's control segment (slot 0), checked
+ * like any input from another process before a byte of it is used: 0 (t
+ * filled in, counts[0 .. nroles) summing to nmembers, inside the mapping),
+ * 1 (a control block of another layout version), 2 (inconsistent), or -1
+ * (no control block: an ordinary ring). */
+static int topo_read(const myl_ring *r, mst_topo *t, uint32_t counts[MYL_TOPO_CTL_ROLES])
 {
+    memset(t, 0, sizeof *t);
     if (r->slot_size < MYL_TOPO_CTL_OFFSET - 8 + MYL_TOPO_CTL_HEADER_SIZE || r->capacity < 2)
-        return;
-    myl__topo_ctl *c = (myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
+        return -1;
+    const myl__topo_ctl *c = (const myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
     uint64_t room = r->slot_size - (MYL_TOPO_CTL_OFFSET - 8);
     if (c->magic != MYL_TOPO_MAGIC || c->header_size != MYL_TOPO_CTL_HEADER_SIZE ||
         c->member_size != MYL_TOPO_MEMBER_SIZE)
-        return;
-    char topo[MYL_TOPO_CTL_NAME + 1], inst[MYL_TOPO_CTL_NAME + 1];
-    ctl_str(topo, c->topology, sizeof c->topology);
-    ctl_str(inst, c->instance, sizeof c->instance);
+        return -1;
+    ctl_str(t->topology, c->topology, sizeof c->topology);
+    ctl_str(t->instance, c->instance, sizeof c->instance);
     if (c->abi != MYL_TOPO_ABI) {
-        fprintf(f, "  topology     %s instance %s: layout version %u, not this tool's (%u)\n", topo,
-                inst, c->abi, MYL_TOPO_ABI);
-        return;
+        t->abi = c->abi;
+        return t->status = 1;
     }
     uint32_t nroles = c->nroles, nroutes = c->nroutes, nmembers = c->nmembers;
-    uint32_t counts[MYL_TOPO_CTL_ROLES];
-    memcpy(counts, c->counts, sizeof counts);
+    memcpy(counts, c->counts, sizeof c->counts);
     uint64_t sum = 0;
     for (uint32_t i = 0; i < MYL_TOPO_CTL_ROLES; i++)
         sum += i < nroles ? counts[i] : 0;
     if (nroles == 0 || nroles > MYL_TOPO_CTL_ROLES || nroutes > MYL_TOPO_CTL_ROUTES ||
         c->members_offset != MYL_TOPO_CTL_MEMBERS_OFFSET || room < MYL_TOPO_CTL_MEMBERS_OFFSET ||
-        sum != nmembers || nmembers > (room - MYL_TOPO_CTL_MEMBERS_OFFSET) / MYL_TOPO_MEMBER_SIZE) {
+        sum != nmembers || nmembers > (room - MYL_TOPO_CTL_MEMBERS_OFFSET) / MYL_TOPO_MEMBER_SIZE)
+        return t->status = 2;
+    t->nroles = nroles;
+    t->nroutes = nroutes;
+    t->nmembers = nmembers;
+    t->owner_pid = c->owner_pid;
+    /* Relaxed: a snapshot for display. */
+    t->shutdown = atomic_load_explicit(&c->shutdown, memory_order_relaxed) != 0;
+    const myl__topo_member *m =
+        (const myl__topo_member *)((const uint8_t *)c + MYL_TOPO_CTL_MEMBERS_OFFSET);
+    for (uint32_t i = 0; i < nmembers; i++) {
+        /* Relaxed: a snapshot for display. */
+        uint32_t st = atomic_load_explicit(&m[i].state, memory_order_relaxed);
+        t->up += st == MYL_TOPO_MEMBER_UP; /* a joining word has the JOINING bit */
+    }
+    return 0;
+}
+
+/* A topology control segment (named ctl): its roles, its rings (named
+ * from ctl, as myl_topo names them) and its member table. */
+static void topology_text(FILE *f, const myl_ring *r, const char *ctl)
+{
+    mst_topo info;
+    uint32_t counts[MYL_TOPO_CTL_ROLES];
+    int st = topo_read(r, &info, counts);
+    if (st < 0)
+        return;
+    const char *topo = info.topology, *inst = info.instance;
+    if (st == 1) {
+        fprintf(f, "  topology     %s instance %s: layout version %u, not this tool's (%u)\n", topo,
+                inst, info.abi, MYL_TOPO_ABI);
+        return;
+    }
+    if (st == 2) {
         fprintf(f, "  topology     %s instance %s: control block inconsistent\n", topo, inst);
         return;
     }
+    myl__topo_ctl *c = (myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
+    uint32_t nroles = info.nroles, nroutes = info.nroutes, nmembers = info.nmembers;
     fprintf(f, "  topology     %s instance %s, %u members, owner pid %d, %s\n", topo, inst,
-            nmembers, c->owner_pid,
-            /* Relaxed: a snapshot for display. */
-            atomic_load_explicit(&c->shutdown, memory_order_relaxed) ? "shut down" : "running");
+            nmembers, info.owner_pid, info.shutdown ? "shut down" : "running");
     char roles[MYL_TOPO_CTL_ROLES][MYL_TOPO_ROLE_NAME + 1];
     int width = 4;
     fprintf(f, "  roles       ");
@@ -184,7 +216,9 @@ int mst_take(const myl_ring *r, const char *name, mst_ring *out)
         out->producers_alive += p->s.alive;
         out->nprod++;
     }
-    /* A topology's control segment: its member table, as text. */
+    /* A topology's control segment: a summary, and its member table as text. */
+    uint32_t counts[MYL_TOPO_CTL_ROLES];
+    out->has_ctl = topo_read(r, &out->ctl, counts) >= 0;
     size_t len = 0;
     FILE *m = open_memstream(&out->topology, &len);
     if (m) {
@@ -442,6 +476,211 @@ void mst_print_json(FILE *f, const char *timestamp, const mst_ring *rings, size_
         fputs("]}", f);
     }
     fputs("]}\n", f);
+}
+
+/* ---- the list of rings, groups and topologies ---- */
+
+static bool is_class_suffix(const char *s)
+{
+    if (*s++ != 'f' || !*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* owner[i]: the index of the topology control segment whose rings ring i
+ * is one of (its name is "<control segment>.<route>.<k>"), else -1. */
+static void topo_owners(const mst_ring *rings, size_t n, long *owner)
+{
+    for (size_t i = 0; i < n; i++)
+        owner[i] = -1;
+    for (size_t j = 0; j < n; j++) {
+        if (!rings[j].has_ctl || rings[j].ctl.status != 0)
+            continue;
+        size_t len = strlen(rings[j].name);
+        for (size_t i = 0; i < n; i++)
+            if (i != j && strncmp(rings[i].name, rings[j].name, len) == 0 &&
+                rings[i].name[len] == '.')
+                owner[i] = (long)j;
+    }
+}
+
+/* The group starting at ring i: rings "base.suffix" created together (one
+ * creator, one fingerprint, one capacity, as myl_group_create makes them)
+ * that are two or more, or whose suffix is a size class (f<bytes>); no
+ * topology's rings. A segment does not record its group, so this is an
+ * inference; channels of one package ("pkg.a", "pkg.b") created by another
+ * process or for another type are not taken for a group. Names are
+ * sorted, so a group's rings are adjacent. Returns the end of the run
+ * starting at i (i + 1 at least); *base_len is the base's length, 0 when
+ * the run is no group. */
+static size_t group_at(const mst_ring *r, size_t n, const long *owner, size_t i, size_t *base_len)
+{
+    *base_len = 0;
+    const char *dot = strrchr(r[i].name, '.');
+    size_t len = dot ? (size_t)(dot - r[i].name) : 0, j = i + 1;
+    if (!dot || len == 0 || owner[i] >= 0 || r[i].has_ctl)
+        return j;
+    while (j < n && owner[j] < 0 && !r[j].has_ctl && strncmp(r[j].name, r[i].name, len + 1) == 0 &&
+           !strchr(r[j].name + len + 1, '.') && r[j].s.creator_pid == r[i].s.creator_pid &&
+           r[j].s.fingerprint == r[i].s.fingerprint && r[j].s.capacity == r[i].s.capacity)
+        j++;
+    if (j - i >= 2 || is_class_suffix(dot + 1))
+        *base_len = len;
+    return j;
+}
+
+static const char *topo_state(const mst_topo *t)
+{
+    return t->status == 1 ? "other layout version"
+           : t->status    ? "inconsistent"
+           : t->shutdown  ? "shut down"
+                          : "running";
+}
+
+static size_t topo_rings(const long *owner, size_t n, size_t j)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += owner[i] == (long)j;
+    return k;
+}
+
+static void list_text(FILE *f, const mst_ring *rings, size_t n, const long *owner)
+{
+    int w = 40; /* the name column: as wide as the longest name */
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(rings[i].name) > w)
+            w = (int)strlen(rings[i].name);
+    fprintf(f, "%-*s %10s %10s %9s %9s %12s\n", w, "NAME", "SLOTS", "SLOT_BYTES", "PRODUCERS",
+            "CONSUMERS", "PUBLISHED");
+    for (size_t i = 0; i < n; i++) {
+        const mst_ring *r = &rings[i];
+        char p[32], c[32];
+        snprintf(p, sizeof p, "%u/%u", r->producers_alive, r->producers_registered);
+        snprintf(c, sizeof c, "%u/%u", r->consumers_alive, r->consumers_registered);
+        fprintf(f, "%-*s %10llu %10u %9s %9s %12llu\n", w, r->name,
+                (unsigned long long)r->s.capacity, r->s.slot_size, p, c,
+                (unsigned long long)r->s.published);
+    }
+    int header = 0;
+    for (size_t i = 0, len; i < n;) {
+        size_t j = group_at(rings, n, owner, i, &len);
+        if (len) {
+            if (!header++)
+                fprintf(f, "\ngroups (myelon-stat BASE shows a group's rings):\n");
+            fprintf(f, "  %.*s:", (int)len, rings[i].name);
+            for (size_t k = i; k < j; k++)
+                fprintf(f, " %s", rings[k].name + len + 1);
+            fputc('\n', f);
+        }
+        i = j;
+    }
+    header = 0;
+    for (size_t j = 0; j < n; j++) {
+        const mst_topo *t = &rings[j].ctl;
+        if (!rings[j].has_ctl)
+            continue;
+        if (!header++)
+            fprintf(f, "\ntopologies (myelon-stat NAME shows roles, routes and members):\n");
+        fprintf(f, "  %s: %s instance %s, %s", rings[j].name, t->topology, t->instance,
+                topo_state(t));
+        if (t->status == 0)
+            fprintf(f, ", %u/%u members up, %zu ring(s) listed", t->up, t->nmembers,
+                    topo_rings(owner, n, j));
+        fputc('\n', f);
+    }
+    fprintf(f, "%zu ring(s) (producers and consumers: alive/registered)\n", n);
+}
+
+static void list_json(FILE *f, const mst_ring *rings, size_t n, const long *owner)
+{
+    fputs("{\"rings\":[", f);
+    for (size_t i = 0; i < n; i++) {
+        const mst_ring *r = &rings[i];
+        fputs(i ? ",{\"name\":" : "{\"name\":", f);
+        json_str(f, r->name);
+        fprintf(f,
+                ",\"state\":\"%s\",\"capacity\":%llu,\"slot_size\":%u,\"fingerprint\":\"%016llx\","
+                "\"creator_pid\":%d,\"published\":%llu,\"producers_registered\":%u,"
+                "\"producers_alive\":%u,\"consumers_registered\":%u,\"consumers_alive\":%u,"
+                "\"topology\":",
+                ring_state(r->s.state), (unsigned long long)r->s.capacity, r->s.slot_size,
+                (unsigned long long)r->s.fingerprint, r->s.creator_pid,
+                (unsigned long long)r->s.published, r->producers_registered, r->producers_alive,
+                r->consumers_registered, r->consumers_alive);
+        if (owner[i] >= 0)
+            json_str(f, rings[owner[i]].name);
+        else
+            fputs("null", f);
+        fputc('}', f);
+    }
+    fputs("],\"groups\":[", f);
+    int first = 1;
+    for (size_t i = 0, len; i < n;) {
+        size_t j = group_at(rings, n, owner, i, &len);
+        if (len) {
+            char base[sizeof rings[i].name];
+            snprintf(base, sizeof base, "%.*s", (int)len, rings[i].name);
+            fputs(first ? "{\"base\":" : ",{\"base\":", f);
+            first = 0;
+            json_str(f, base);
+            fputs(",\"rings\":[", f);
+            for (size_t k = i; k < j; k++) {
+                if (k > i)
+                    fputc(',', f);
+                json_str(f, rings[k].name);
+            }
+            fputs("]}", f);
+        }
+        i = j;
+    }
+    fputs("],\"topologies\":[", f);
+    first = 1;
+    for (size_t j = 0; j < n; j++) {
+        const mst_topo *t = &rings[j].ctl;
+        if (!rings[j].has_ctl)
+            continue;
+        fputs(first ? "{\"name\":" : ",{\"name\":", f);
+        first = 0;
+        json_str(f, rings[j].name);
+        fputs(",\"topology\":", f);
+        json_str(f, t->topology);
+        fputs(",\"instance\":", f);
+        json_str(f, t->instance);
+        fprintf(f, ",\"state\":\"%s\"", topo_state(t));
+        if (t->status == 0) {
+            fprintf(f, ",\"owner_pid\":%d,\"roles\":%u,\"routes\":%u,\"members\":%u,\"up\":%u",
+                    t->owner_pid, t->nroles, t->nroutes, t->nmembers, t->up);
+            fputs(",\"rings\":[", f);
+            int k = 0;
+            for (size_t i = 0; i < n; i++)
+                if (owner[i] == (long)j) {
+                    if (k++)
+                        fputc(',', f);
+                    json_str(f, rings[i].name);
+                }
+            fputc(']', f);
+        }
+        fputc('}', f);
+    }
+    fputs("]}\n", f);
+}
+
+int mst_print_list(FILE *f, const mst_ring *rings, size_t n, bool json)
+{
+    long *owner = malloc((n ? n : 1) * sizeof *owner);
+    if (!owner)
+        return -ENOMEM;
+    topo_owners(rings, n, owner);
+    if (json)
+        list_json(f, rings, n, owner);
+    else
+        list_text(f, rings, n, owner);
+    free(owner);
+    return 0;
 }
 
 /* ---- Prometheus ---- */

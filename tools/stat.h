@@ -24,6 +24,16 @@ typedef struct mst_consumer {
     uint64_t lag;         /* claimed sequences not yet released */
 } mst_consumer;
 
+/* A topology's control segment, in brief. */
+typedef struct mst_topo {
+    int status; /* 0 read; 1 another layout version (abi); 2 inconsistent */
+    uint32_t abi;
+    char topology[65], instance[65]; /* printable ASCII */
+    int32_t owner_pid;
+    bool shutdown;
+    uint32_t nroles, nroutes, nmembers, up; /* up: members in state "up" */
+} mst_topo;
+
 typedef struct mst_ring {
     char name[256];
     double t; /* CLOCK_MONOTONIC seconds when taken */
@@ -34,6 +44,8 @@ typedef struct mst_ring {
     mst_producer *prod;
     mst_consumer *cons;
     char *topology; /* a topology's control segment: its member table, or NULL */
+    bool has_ctl;   /* a topology's control segment: ctl summarises it */
+    mst_topo ctl;
 } mst_ring;
 
 /* Snapshot of an attached ring (myl_ring_check passed). 0 or -ENOMEM. */
@@ -49,6 +61,13 @@ void mst_print_json(FILE *f, const char *timestamp, const mst_ring *rings, size_
                     const mst_ring *prev, size_t nprev);
 /* Prometheus text exposition format, every family once with HELP and TYPE. */
 void mst_print_prom(FILE *f, const mst_ring *rings, size_t n);
+
+/* The list (myelon-stat --list): a table of the rings (sorted by name),
+ * then the groups they form (size classes, lanes: "base.suffix" rings
+ * created together) and the topologies whose control segments are among
+ * them, with their rings; or the same as one JSON object
+ * {"rings":[...],"groups":[...],"topologies":[...]}. 0 or -ENOMEM. */
+int mst_print_list(FILE *f, const mst_ring *rings, size_t n, bool json);
 
 /* The earlier snapshot of the same ring (same name and creator), or NULL. */
 const mst_ring *mst_find(const mst_ring *rings, size_t n, const mst_ring *like);

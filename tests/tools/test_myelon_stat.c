@@ -470,7 +470,9 @@ static void test_stat_cli(void **state)
                                 "--json --prometheus x",
                                 "--watch 1 --prometheus x",
                                 "--list a b",
-                                "--list --json",
+                                "--list --prometheus",
+                                "--list --watch 1",
+                                "--sweep --json",
                                 "--sweep --list",
                                 ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -537,8 +539,94 @@ static void test_stat_group_list_watch(void **state)
     assert_int_equal(myl_group_unlink(&go), 0);
 }
 
+/* Every occurrence of word becomes mask (as long as word), in place. */
+static void mask_all(char *out, const char *word, const char *mask)
+{
+    size_t n = strlen(word);
+    assert_int_equal(strlen(mask), n);
+    for (char *p = strstr(out, word); p; p = strstr(p + n, word))
+        memcpy(p, mask, n);
+}
+
+/* --list and --list --json against segments in a known state under one
+ * prefix: a ring with a producer, a size-class group and a topology (its
+ * control segment and its six rings, which are not taken for groups).
+ * Compared with goldens (the prefix, of a fixed length, and pids masked). */
+static void test_stat_list(void **state)
+{
+    (void)state;
+    char prefix[64], solo[96];
+    snprintf(prefix, sizeof prefix, "myl-test-%07d-l", (int)getpid());
+    snprintf(solo, sizeof solo, "%s.solo", prefix);
+    myl_ring_opts o = {.size = sizeof o, .name = solo, .slot_size = 16, .capacity = 64};
+    myl_ring *r;
+    myl_ring_unlink(MYL_BACKING_SHM, solo);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    myl_producer *p;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    uint64_t ev[2] = {1, 2};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(myl_producer_try_send(p, ev), 0);
+
+    char base[96];
+    snprintf(base, sizeof base, "%s.g", prefix);
+    static const uint32_t sizes[] = {64, 256};
+    myl_group_opts go = {.size = sizeof go,
+                         .kind = MYL_GROUP_CLASSES,
+                         .count = 2,
+                         .name = base,
+                         .frame_sizes = sizes,
+                         .capacity = 16};
+    myl_group_unlink(&go);
+    myl_group *g;
+    assert_int_equal(myl_group_create(&go, &g), 0);
+
+    myl_topo_cfg c;
+    myl_topo_cfg_init(&c);
+    char tprefix[80];
+    snprintf(tprefix, sizeof tprefix, "%s.", prefix);
+    c.prefix = tprefix;
+    c.instance = "t";
+    c.counts[1] = 2;
+    myl_topo *t, *w;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), 0);
+    assert_int_equal(myl_topo_ready(t), 0);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w), 0);
+    assert_int_equal(myl_topo_ready(w), 0);
+
+    char args[256], mask[64], num[32];
+    snprintf(mask, sizeof mask, "myl-test-PPPPPPP-l");
+    snprintf(num, sizeof num, "%d", (int)getpid());
+    snprintf(args, sizeof args, "--list %s", prefix);
+    char *out = run(args);
+    mask_all(out, prefix, mask);
+    check_golden("stat_list.txt", out);
+    snprintf(args, sizeof args, "--json --list %s", prefix);
+    out = run(args);
+    mask_all(out, prefix, mask);
+    replace_word(out, num, "PID");
+    check_golden("stat_list.json", out);
+    if (system("command -v python3 >/dev/null 2>&1") == 0) {
+        snprintf(args, sizeof args, "%s --json --list %s | python3 -m json.tool >/dev/null 2>&1",
+                 MYELON_STAT_PATH, prefix);
+        assert_int_equal(system(args), 0);
+    }
+    /* Nothing under a prefix: an empty list, not an error. */
+    snprintf(args, sizeof args, "--json --list %s.none", prefix);
+    out = run(args);
+    assert_string_equal(out, "{\"rings\":[],\"groups\":[],\"topologies\":[]}\n");
+
+    myl_topo_close(w);
+    myl_topo_close(t);
+    myl_group_close(g);
+    assert_int_equal(myl_group_unlink(&go), 0);
+    myl_producer_close(p);
+    myl_ring_close(r);
+    myl_ring_unlink(MYL_BACKING_SHM, solo);
+}
+
 MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
               cmocka_unit_test(test_stat_missing_ring), cmocka_unit_test(test_stat_readonly),
               cmocka_unit_test(test_stat_sweep), cmocka_unit_test(test_stat_topology),
               cmocka_unit_test(test_stat_golden), cmocka_unit_test(test_stat_cli),
-              cmocka_unit_test(test_stat_group_list_watch))
+              cmocka_unit_test(test_stat_group_list_watch), cmocka_unit_test(test_stat_list))
