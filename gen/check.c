@@ -1356,6 +1356,35 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     claim_channel_names(c, s, d);
 }
 
+/* "Did you mean" over a list of words (NULL-terminated). */
+static const char *words_hint(mylc_suggest *sg, mylc_str w, const char *const *words)
+{
+    mylc_suggest_init(sg, w.p, w.n);
+    for (; *words; words++)
+        mylc_suggest_add(sg, *words, (uint32_t)strlen(*words));
+    return mylc_suggest_hint(sg);
+}
+
+/* "Did you mean" over the channels in scope (this schema's and its
+ * imports'). */
+static const char *channel_hint(mylc_suggest *sg, const mylc_schema *s, mylc_str w)
+{
+    mylc_suggest_init(sg, w.p, w.n);
+    const mylc_map *maps[64];
+    unsigned nmaps = 0;
+    maps[nmaps++] = &s->names;
+    for (const mylc_import *im = s->imports; im && nmaps < 64; im = im->next)
+        if (im->file && im->file->schema)
+            maps[nmaps++] = &im->file->schema->names;
+    for (unsigned m = 0; m < nmaps; m++)
+        for (uint32_t i = 0; i < maps[m]->cap; i++) {
+            const mylc_decl *d = maps[m]->e[i].v;
+            if (maps[m]->e[i].k && d && d->kind == MYLC_D_CHANNEL)
+                mylc_suggest_add(sg, maps[m]->e[i].k, maps[m]->e[i].n);
+        }
+    return mylc_suggest_hint(sg);
+}
+
 static mylc_role *role_get(mylc_ctx *c, mylc_decl *d, mylc_str name, uint32_t off, bool *created)
 {
     mylc_role **t = &d->roles;
@@ -1397,9 +1426,12 @@ static void role_bounds(mylc_ctx *c, mylc_schema *s, mylc_prop *p, mylc_role *r)
         bool is_min = v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "min");
         bool is_max = v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "max");
         if (!is_min && !is_max) {
+            static const char *const bound_words[] = {"min", "max", NULL};
+            mylc_suggest sg;
+            const char *hint = v->kind == MYLC_V_IDENT ? words_hint(&sg, v->text, bound_words) : "";
             ERR(c, s, v->off,
-                "unexpected '%.*s' in role '%.*s' (expected its count, 'min N' or 'max N')",
-                (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, S(p->key));
+                "unexpected '%.*s' in role '%.*s' (expected its count, 'min N' or 'max N')%s",
+                (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, S(p->key), hint);
             return;
         }
         if ((is_min && has_min) || (is_max && has_max)) {
@@ -1466,8 +1498,12 @@ static mylc_field *route_field(mylc_ctx *c, mylc_schema *s, mylc_route *rt, mylc
         }
         return f;
     }
-    ERR(c, s, v->off, "%s field '%.*s': '%.*s' has no such field", what,
-        (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, S(t->name));
+    mylc_suggest sg;
+    mylc_suggest_init(&sg, v->text.p, v->text.n);
+    for (mylc_field *f = t->fields; f; f = f->next)
+        mylc_suggest_add(&sg, f->name.p, f->name.n);
+    ERR(c, s, v->off, "%s field '%.*s': '%.*s' has no such field%s", what,
+        (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, S(t->name), mylc_suggest_hint(&sg));
     return NULL;
 }
 
@@ -1534,9 +1570,13 @@ static void route_options(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_route 
                 S(v->text));
             return;
         }
+        static const char *const route_words[] = {"broadcast",   "shared", "partitioned",  "track",
+                                                  "round_robin", "hash",   "least_loaded", NULL};
+        mylc_suggest sg;
+        const char *hint = v->kind == MYLC_V_IDENT ? words_hint(&sg, v->text, route_words) : "";
         ERR(c, s, v->off,
-            "unknown route option '%.*s' (expected broadcast, shared, partitioned or track)",
-            (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p);
+            "unknown route option '%.*s' (expected broadcast, shared, partitioned or track)%s",
+            (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, hint);
         return;
     }
     if (track_at && rt->from->index != 0)
@@ -1676,6 +1716,24 @@ static bool role_name_ok(mylc_str n)
     return n.n > 0;
 }
 
+/* A role first named by a route (created) is a role of one instance, unless
+ * its name is a likely typo of a declared role's: then it is an error with
+ * the hint (declaring it says that it is meant). */
+static void undeclared_role(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role *r, bool created)
+{
+    if (!created)
+        return;
+    mylc_suggest sg;
+    mylc_suggest_init(&sg, r->name.p, r->name.n);
+    for (mylc_role *q = d->roles; q; q = q->next)
+        if (q->declared)
+            mylc_suggest_add(&sg, q->name.p, q->name.n);
+    if (sg.best)
+        ERR(c, s, r->off,
+            "role '%.*s' is not declared%s (declare it, '%.*s;', if it is another role)",
+            S(r->name), mylc_suggest_hint(&sg), S(r->name));
+}
+
 static void check_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
     /* Declared roles first, so routes may name them in any order. */
@@ -1728,7 +1786,9 @@ static void check_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         mylc_route *rt = mylc_alloc(&c->arena, sizeof *rt);
         rt->off = p->off;
         rt->from = role_get(c, d, p->key, p->off, &created);
+        undeclared_role(c, s, d, rt->from, created);
         rt->to = role_get(c, d, p->to, p->to_off, &created);
+        undeclared_role(c, s, d, rt->to, created);
         if (rt->from == rt->to)
             ERR(c, s, p->to_off, "a route cannot lead from role '%.*s' to itself", S(p->key));
         mylc_value *v = p->args;
@@ -1739,7 +1799,9 @@ static void check_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         }
         rt->channel = mylc_lookup(c, s, v->text, v->off, false);
         if (!rt->channel) {
-            ERR(c, s, v->off, "unknown channel '%.*s'", S(v->text));
+            mylc_suggest sg;
+            ERR(c, s, v->off, "unknown channel '%.*s'%s", S(v->text),
+                channel_hint(&sg, s, v->text));
             continue;
         }
         if (rt->channel->kind != MYLC_D_CHANNEL) {
@@ -1800,8 +1862,9 @@ static mylc_decl *channel_ref(mylc_ctx *c, mylc_schema *s, mylc_value *v)
         return NULL;
     }
     mylc_decl *x = mylc_lookup(c, s, v->text, v->off, false);
+    mylc_suggest sg;
     if (!x)
-        ERR(c, s, v->off, "unknown channel '%.*s'", S(v->text));
+        ERR(c, s, v->off, "unknown channel '%.*s'%s", S(v->text), channel_hint(&sg, s, v->text));
     else if (x->kind != MYLC_D_CHANNEL) {
         ERR(c, s, v->off, "'%.*s' is %s, not a channel", S(v->text), a_kind(x));
         x = NULL;
@@ -1851,7 +1914,10 @@ static void check_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             continue;
         }
         if (!mylc_str_eq(p->key, "stage")) {
-            ERR(c, s, p->off, "unknown pipeline item '%.*s' (expected input or stage)", S(p->key));
+            static const char *const items[] = {"input", "stage", NULL};
+            mylc_suggest sg;
+            ERR(c, s, p->off, "unknown pipeline item '%.*s' (expected input or stage)%s", S(p->key),
+                words_hint(&sg, p->key, items));
             continue;
         }
         mylc_value *v = p->args;
@@ -1903,9 +1969,15 @@ static void check_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
                     for (mylc_stage *q = d->stages; q; q = q->next)
                         if (mylc_str_same(q->name, a->text))
                             dep = q;
-                    if (!dep)
-                        ERR(c, s, a->off, "unknown stage '%.*s'", S(a->text));
-                    else
+                    if (!dep) {
+                        mylc_suggest sg;
+                        mylc_suggest_init(&sg, a->text.p, a->text.n);
+                        for (mylc_stage *q = d->stages; q; q = q->next)
+                            if (q != st)
+                                mylc_suggest_add(&sg, q->name.p, q->name.n);
+                        ERR(c, s, a->off, "unknown stage '%.*s'%s", S(a->text),
+                            mylc_suggest_hint(&sg));
+                    } else
                         st->after[st->nafter++] = dep;
                     v = a;
                     a = a->next;
@@ -1917,9 +1989,14 @@ static void check_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
                 if (v->next)
                     v = v->next;
             } else {
+                static const char *const opts[] = {"durable", "fsync",  "batch",
+                                                   "after",   "output", NULL};
+                mylc_suggest sg;
+                const char *hint = v->kind == MYLC_V_IDENT ? words_hint(&sg, v->text, opts) : "";
                 ERR(c, s, v->off,
-                    "unknown stage option '%.*s' (expected durable, fsync, batch, after or output)",
-                    (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p);
+                    "unknown stage option '%.*s' (expected durable, fsync, batch, after or "
+                    "output)%s",
+                    (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, hint);
             }
             v = v->next;
         }
