@@ -1662,7 +1662,8 @@ static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     CLAIM(mylc_name_join(c, t, "desc"), "topology");
     CLAIM(mylc_name_join(c, t, "NOW"), "topology helper");
     CLAIM(mylc_name_join(c, t, "IDLE"), "topology helper");
-    CLAIM(mylc_name_join(c, t, "HASH"), "topology helper");
+    if (mylc_topo_hashed(d))
+        CLAIM(mylc_name_join(c, t, "HASH"), "topology helper");
     CLAIM(mylc_name_join(c, t, "ROLES"), "topology helper");
     CLAIM(mylc_name_join(c, t, "ROUTES"), "topology helper");
     for (mylc_role *r = d->roles; r; r = r->next)

@@ -658,6 +658,14 @@ bool mylc_has_topology(const mylc_schema *s)
     return false;
 }
 
+bool mylc_topo_hashed(const mylc_decl *d)
+{
+    for (const mylc_route *rt = d->routes; rt; rt = rt->next)
+        if (rt->shape == MYLC_RS_PARTITIONED && (rt->partition == MYLC_PART_HASH || rt->track))
+            return true;
+    return false;
+}
+
 const char *mylc_topo_features(mylc_ctx *c, mylc_schema *s)
 {
     static const mylc_hole none[] = {{NULL, NULL}};
@@ -729,6 +737,12 @@ void mylc_emit_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_topo_header, "topo"), holes);
     mylc_buf_putc(src, '\n');
     mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_topo_source, "topo"), holes);
+    /* The key hash, only where a send or a resend calls it: an unused
+     * static function is a warning (clang's -Wunused-function). */
+    if (mylc_topo_hashed(d)) {
+        mylc_buf_putc(src, '\n');
+        mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_topo_source, "topo_hash"), holes);
+    }
     for (mylc_role *r = d->roles; r; r = r->next)
         emit_role(&x, r, h, src);
     mylc_buf_free(&consts);

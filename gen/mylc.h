@@ -539,6 +539,9 @@ void mylc_emit_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
                         bool first);
 const char *mylc_topo_features(mylc_ctx *c, mylc_schema *s);
 bool mylc_has_topology(const mylc_schema *s);
+/* Does topology d's source need its <T>_HASH helper (a hash-partitioned
+ * route, or a tracked partitioned one whose resend re-picks by id)? */
+bool mylc_topo_hashed(const mylc_decl *d);
 /* The stub of role r of topology d (myelonc --stubs): a C file with a
  * main loop and one handler per inbound route; its name (without ".c"). */
 void mylc_emit_stub(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role *r, mylc_buf *out);

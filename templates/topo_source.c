@@ -53,6 +53,7 @@ static bool MYLT_T_IDLE(uint32_t idle, uint32_t spin, uint32_t yield)
     return true;
 }
 
+/* @@topo_hash */
 /* A partitioning key's hash (splitmix64's finalizer). */
 static inline uint64_t MYLT_T_HASH(uint64_t x)
 {
