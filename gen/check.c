@@ -1467,10 +1467,11 @@ static mylc_decl *route_type(const mylc_route *rt)
     return rt->channel->chan.has_carries ? rt->channel->chan.carries.decl : NULL;
 }
 
-/* The integer field name of a route's message type (partitioned hash
- * <field>, track <field>), or NULL after an error. */
+/* The key field of a route's message type (partitioned hash <field>: an
+ * integer or, with strings, a string; track <field>: an integer), or NULL
+ * after an error. */
 static mylc_field *route_field(mylc_ctx *c, mylc_schema *s, mylc_route *rt, mylc_value *v,
-                               const char *what)
+                               const char *what, bool strings)
 {
     mylc_decl *t = route_type(rt);
     if (!t) {
@@ -1485,9 +1486,14 @@ static mylc_field *route_field(mylc_ctx *c, mylc_schema *s, mylc_route *rt, mylc
             f->type.base == MYLC_T_NAMED && f->type.decl && f->type.decl->kind == MYLC_D_ENUM
                 ? f->type.decl->under.base
                 : f->type.base;
-        if (f->type.shape != MYLC_SHAPE_PLAIN || !mylc_builtin_is_int(b)) {
-            ERR(c, s, v->off, "%s field '%.*s' of '%.*s' must be an integer", what, S(v->text),
-                S(t->name));
+        /* A hash key may be a string, or a char[N] outside FlatBuffers
+         * (hashed by its bytes: myl_topo_hash_bytes). */
+        bool str = strings && ((f->type.shape == MYLC_SHAPE_PLAIN && b == MYLC_T_STRING) ||
+                               (f->type.shape == MYLC_SHAPE_ARRAY && b == MYLC_T_CHAR &&
+                                rt->channel->chan.codec != MYLC_CODEC_FLATBUFFERS));
+        if (!str && (f->type.shape != MYLC_SHAPE_PLAIN || !mylc_builtin_is_int(b))) {
+            ERR(c, s, v->off, "%s field '%.*s' of '%.*s' must be an integer%s", what, S(v->text),
+                S(t->name), strings ? " or a string" : "");
             NOTE(c, t->schema, f->off, "declared here");
             return NULL;
         }
@@ -1545,7 +1551,7 @@ static void route_options(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_route 
                     return;
                 }
                 v = w->next;
-                rt->key = route_field(c, s, rt, v, "hash key");
+                rt->key = route_field(c, s, rt, v, "hash key", true);
             }
             continue;
         }
@@ -1560,7 +1566,7 @@ static void route_options(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_route 
                 return;
             }
             v = v->next;
-            rt->track = route_field(c, s, rt, v, "track");
+            rt->track = route_field(c, s, rt, v, "track", false);
             continue;
         }
         if (v->kind == MYLC_V_IDENT &&

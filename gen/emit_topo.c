@@ -187,6 +187,28 @@ static const char *field_expr(mylc_ctx *c, const mylc_route *rt, const mylc_fiel
     }
 }
 
+/* A hash key field that is a string or a char[N], hashed by its bytes. */
+static bool string_key(const mylc_field *f)
+{
+    return f->type.shape == MYLC_SHAPE_ARRAY || f->type.base == MYLC_T_STRING;
+}
+
+/* A hash key's value as a uint64_t expression: an integer field, or the
+ * FNV-1a hash of a string's or a char[N]'s bytes (myl_topo_hash_bytes). */
+static const char *key_expr(mylc_ctx *c, const mylc_route *rt, const mylc_field *f, const char *var)
+{
+    const char *fn = sstr(c, f->name);
+    if (f->type.shape == MYLC_SHAPE_ARRAY)
+        return tfmt(c, "myl_topo_hash_chars(%s%s, %llu)", var, fn,
+                    (unsigned long long)f->type.count);
+    if (f->type.base != MYLC_T_STRING)
+        return field_expr(c, rt, f, var);
+    if (kind_of(rt) == RK_FB)
+        return tfmt(c, "myl_topo_hash_bytes(%s_%s(%s).ptr, %s_%s(%s).len)", msg_type(rt), fn, var,
+                    msg_type(rt), fn, var);
+    return tfmt(c, "myl_topo_hash_bytes(%s%s.p, %s%s.n)", var, fn, var, fn);
+}
+
 typedef struct topo_ctx {
     mylc_ctx *c;
     mylc_schema *s;
@@ -278,7 +300,7 @@ static void emit_send(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf
     case RK_EVENT:
         sec = "send_event";
         if (rt->key)
-            key = field_expr(c, rt, rt->key, "ev->");
+            key = key_expr(c, rt, rt->key, "ev->");
         if (tracked) {
             track =
                 tfmt(c,
@@ -297,12 +319,16 @@ static void emit_send(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf
     case RK_COMPACT:
         sec = tracked ? "send_compact_tracked" : "send_compact";
         if (rt->key)
-            key = field_expr(c, rt, rt->key, "m->");
+            key = key_expr(c, rt, rt->key, "m->");
         break;
     case RK_FB: {
         sec = "send_fb";
         const char *root = tfmt(c, "%s_root(msg)", M);
-        if (rt->key) {
+        if (rt->key && string_key(rt->key)) {
+            key = "myl_topo_hash_bytes(key, key_len)";
+            keyparam = "const char *key, size_t key_len, ";
+            pickmsg = pick_code(x, rt, key_expr(c, rt, rt->key, root));
+        } else if (rt->key) {
             key = "key";
             keyparam = "uint64_t key, ";
             pickmsg = pick_code(x, rt, field_expr(c, rt, rt->key, root));
@@ -812,7 +838,9 @@ static const char *echo_body(topo_ctx *x, const mylc_route *in, const mylc_route
         break;
     case RK_FB: {
         const char *key = "";
-        if (out->key) {
+        if (out->key && string_key(out->key)) {
+            key = ", NULL, 0"; /* a stub: the same (empty) key for every answer */
+        } else if (out->key) {
             const mylc_field *k = same_field(in, out->key);
             key = k ? tfmt(c, ", (uint64_t)%s", recv_field(c, in, k)) : ", 0";
         }

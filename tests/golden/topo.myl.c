@@ -23,6 +23,21 @@ void gtopo_Job_compact_get(myl_cdec *d, gtopo_Job *m)
 
 MYL_COMPACT_RECORD_CODEC(gtopo_Job)
 
+void gtopo_Order_compact_put(myl_cenc *e, const gtopo_Order *m)
+{
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_chars(e, m->symbol, 8);
+}
+
+void gtopo_Order_compact_get(myl_cdec *d, gtopo_Order *m)
+{
+    memset(m, 0, sizeof *m);
+    m->id = myl_cdec_uvar(d);
+    myl_cdec_chars(d, m->symbol, 8);
+}
+
+MYL_COMPACT_RECORD_CODEC(gtopo_Order)
+
 const myl_channel_desc gtopo_jobs_desc = {
     .name = "gtopo.jobs",
     .fingerprint = UINT64_C(0x941e818a4f60d33b),
@@ -249,12 +264,258 @@ void gtopo_done_consumer_close(gtopo_done_consumer *c)
     c->c = NULL;
 }
 
+const myl_channel_desc gtopo_orders_desc = {
+    .name = "gtopo.orders",
+    .fingerprint = UINT64_C(0xd3023d131a0e63e4),
+    .capacity = 64,
+    .slot_size = sizeof(gtopo_Order),
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+};
+
+int gtopo_orders_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&gtopo_orders_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int gtopo_orders_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&gtopo_orders_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int gtopo_orders_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&gtopo_orders_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* A typed endpoint only opens on a ring of this channel's event. */
+static int gtopo_orders_check(const myl_ring *ring)
+{
+    if (ring->slot_size != sizeof(gtopo_Order))
+        return MYL_ESLOTSIZE;
+    if (myl_ring_fingerprint(ring) != gtopo_orders_desc.fingerprint)
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int gtopo_orders_producer_open(myl_ring *ring, const myl_producer_opts *opts,
+                               gtopo_orders_producer *out)
+{
+    int rc = gtopo_orders_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_producer_open(ring, opts, &out->p);
+}
+
+void gtopo_orders_producer_close(gtopo_orders_producer *p)
+{
+    myl_producer_close(p->p);
+    p->p = NULL;
+}
+
+int gtopo_orders_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                               gtopo_orders_consumer *out)
+{
+    int rc = gtopo_orders_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_consumer_open(ring, id, opts, &out->c);
+}
+
+void gtopo_orders_consumer_close(gtopo_orders_consumer *c)
+{
+    myl_consumer_close(c->c);
+    c->c = NULL;
+}
+
+const myl_channel_desc gtopo_quotes_desc = {
+    .name = "gtopo.quotes",
+    .fingerprint = UINT64_C(0x92adf2a8ccac204e),
+    .capacity = 64,
+    .slot_size = 128,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+};
+
+const myl_frame_opts gtopo_quotes_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(1048576),
+};
+
+int gtopo_quotes_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&gtopo_quotes_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int gtopo_quotes_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&gtopo_quotes_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int gtopo_quotes_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&gtopo_quotes_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int gtopo_quotes_check(const myl_ring *ring)
+{
+    if (ring->slot_size != gtopo_quotes_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (myl_ring_fingerprint(ring) != gtopo_quotes_desc.fingerprint)
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int gtopo_quotes_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                             gtopo_quotes_sender *out)
+{
+    int rc = gtopo_quotes_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &gtopo_quotes_frame_opts, &out->f);
+}
+
+void gtopo_quotes_sender_close(gtopo_quotes_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int gtopo_quotes_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                               gtopo_quotes_receiver *out)
+{
+    int rc = gtopo_quotes_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &gtopo_quotes_frame_opts, &out->d);
+}
+
+void gtopo_quotes_receiver_close(gtopo_quotes_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+const myl_channel_desc gtopo_trades_desc = {
+    .name = "gtopo.trades",
+    .fingerprint = UINT64_C(0x19b7daed15400145),
+    .capacity = 64,
+    .slot_size = 256,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+};
+
+const myl_frame_opts gtopo_trades_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(1048576),
+};
+
+int gtopo_trades_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&gtopo_trades_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int gtopo_trades_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&gtopo_trades_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int gtopo_trades_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&gtopo_trades_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int gtopo_trades_check(const myl_ring *ring)
+{
+    if (ring->slot_size != gtopo_trades_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (myl_ring_fingerprint(ring) != gtopo_trades_desc.fingerprint)
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int gtopo_trades_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                             gtopo_trades_sender *out)
+{
+    int rc = gtopo_trades_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &gtopo_trades_frame_opts, &out->f);
+}
+
+void gtopo_trades_sender_close(gtopo_trades_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int gtopo_trades_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                               gtopo_trades_receiver *out)
+{
+    int rc = gtopo_trades_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &gtopo_trades_frame_opts, &out->d);
+}
+
+void gtopo_trades_receiver_close(gtopo_trades_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
 static const myl_fb_field_desc gtopo_Note_fields[] = {
     {"id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
     {"text", 1, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
 };
 
 const myl_fb_table_desc gtopo_Note_desc = {"Note", 2, gtopo_Note_fields};
+
+static const myl_fb_field_desc gtopo_Quote_fields[] = {
+    {"id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"symbol", 1, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc gtopo_Quote_desc = {"Quote", 2, gtopo_Quote_fields};
+
+static const myl_fb_field_desc gtopo_Trade_fields[] = {
+    {"id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"symbol", 1, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc gtopo_Trade_desc = {"Trade", 2, gtopo_Trade_fields};
 
 void gtopo_Note_init(gtopo_Note *m)
 {
@@ -284,6 +545,64 @@ void gtopo_Note_compact_get(myl_cdec *d, gtopo_Note *m, myl_carena *a, unsigned 
 }
 
 MYL_COMPACT_TABLE_CODEC(gtopo_Note)
+
+void gtopo_Quote_init(gtopo_Quote *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void gtopo_Quote_compact_put(myl_cenc *e, const gtopo_Quote *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_str(e, m->symbol.p, m->symbol.n);
+}
+
+void gtopo_Quote_compact_get(myl_cdec *d, gtopo_Quote *m, myl_carena *a, unsigned depth)
+{
+    gtopo_Quote_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    m->symbol.n = myl_cdec_str(d, &m->symbol.p, SIZE_MAX);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(gtopo_Quote)
+
+void gtopo_Trade_init(gtopo_Trade *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void gtopo_Trade_compact_put(myl_cenc *e, const gtopo_Trade *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_str(e, m->symbol.p, m->symbol.n);
+}
+
+void gtopo_Trade_compact_get(myl_cdec *d, gtopo_Trade *m, myl_carena *a, unsigned depth)
+{
+    gtopo_Trade_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    m->symbol.n = myl_cdec_str(d, &m->symbol.p, SIZE_MAX);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(gtopo_Trade)
 
 static const myl_topo_role_desc gtopo_Plain_ROLES[2] = {{"boss", 1, 1, 1}, {"hands", 2, 1, 4}};
 static const myl_topo_route_desc gtopo_Plain_ROUTES[3] = {
@@ -1422,6 +1741,746 @@ int gtopo_Keyed_hands_poll(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_handle
             start = now;
         if (now >= ep->check_at) {
             int rc = gtopo_Keyed_hands_events(ep, h, user);
+            if (rc < 0)
+                return rc;
+        }
+        if (timeout_ns >= 0 && now - start >= (uint64_t)timeout_ns)
+            return 0;
+    }
+}
+
+static const myl_topo_role_desc gtopo_Symbols_ROLES[2] = {{"boss", 1, 1, 1}, {"hands", 3, 1, 8}};
+static const myl_topo_route_desc gtopo_Symbols_ROUTES[4] = {
+    {
+        .name = "boss_hands_orders",
+        .from = 0u,
+        .to = 1u,
+        .shape = MYL_ROUTE_PARTITIONED,
+        .partition = MYL_PART_HASH,
+        .channel = &gtopo_orders_desc,
+    },
+    {
+        .name = "boss_hands_quotes",
+        .from = 0u,
+        .to = 1u,
+        .shape = MYL_ROUTE_PARTITIONED,
+        .partition = MYL_PART_HASH,
+        .channel = &gtopo_quotes_desc,
+    },
+    {
+        .name = "boss_hands_trades",
+        .from = 0u,
+        .to = 1u,
+        .shape = MYL_ROUTE_PARTITIONED,
+        .partition = MYL_PART_HASH,
+        .channel = &gtopo_trades_desc,
+    },
+    {
+        .name = "hands_boss_done",
+        .from = 1u,
+        .to = 0u,
+        .shape = MYL_ROUTE_SHARED,
+        .partition = MYL_PART_ROUND_ROBIN,
+        .channel = &gtopo_done_desc,
+    },
+};
+const myl_topo_desc gtopo_Symbols_desc = {
+    .name = "gtopo.Symbols",
+    .fingerprint = UINT64_C(0x163c8825cbb475d7),
+    .nroles = 2,
+    .nroutes = 4,
+    .roles = gtopo_Symbols_ROLES,
+    .routes = gtopo_Symbols_ROUTES,
+};
+
+static uint64_t gtopo_Symbols_NOW(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Waiting for input on several rings, round `idle` of a wait: spin for
+ * `spin` rounds (a message is usually close), then yield for `yield`
+ * rounds, then sleep 50 us a round. A role's rounds come from the wait
+ * strategies of its inbound channels: all `spin`: spin only; all `yield`:
+ * yield only; all `block`: sleep only; else (`hybrid`, or a mix) spin 64
+ * rounds, yield 192, then sleep, so that an idle member never keeps a core
+ * busy. Whether the caller is to read the clock after this round: every
+ * 16th round while spinning (a round costs less than a clock read), every
+ * round after. */
+static bool gtopo_Symbols_IDLE(uint32_t idle, uint32_t spin, uint32_t yield)
+{
+    if (idle < spin || spin == UINT32_MAX) {
+        myl__cpu_relax();
+        return (idle & 15u) == 0;
+    }
+    if (idle - spin < yield) {
+        sched_yield();
+        return true;
+    }
+    struct timespec ts = {0, 50000};
+    nanosleep(&ts, NULL);
+    return true;
+}
+
+/* A partitioning key's hash (splitmix64's finalizer). */
+static inline uint64_t gtopo_Symbols_HASH(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+int gtopo_Symbols_boss_open(const myl_topo_cfg *cfg, gtopo_Symbols_boss *ep)
+{
+    myl_topo_cfg def;
+    char id[2 * MYL_TOPO_NAME_MAX];
+    uint32_t n = 0;
+    void *mem = NULL;
+    const uint32_t index = 0;
+    if (!ep)
+        return MYL_EINVAL;
+    memset(ep, 0, sizeof *ep);
+    if (!cfg) {
+        myl_topo_cfg_init(&def);
+        cfg = &def;
+    }
+    const myl_topo_desc *desc = &gtopo_Symbols_desc;
+    int rc = myl_topo_open(desc, cfg, 0u, index, &ep->topo);
+    if (rc < 0)
+        return rc;
+    ep->index = index;
+    ep->track_on = cfg->track != 0;
+    ep->check_ns = cfg->liveness.check_interval_ns;
+    if (ep->check_ns <= 0)
+        ep->check_ns = 10000000;
+    ep->resend_ns = cfg->liveness.progress_timeout_ns;
+    if (ep->resend_ns <= 0)
+        ep->resend_ns = 2000000000;
+    rc = myl_topo_member_id(ep->topo, 0u, index, id, sizeof id);
+    if (rc < 0)
+        goto fail;
+    (void)n;
+    (void)mem;
+    n = myl_topo_count(ep->topo, 1u);
+    mem = calloc(n, sizeof *ep->orders_tx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->orders_tx = (gtopo_orders_producer *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 0u, index, i);
+        myl_ring *r = myl_topo_ring(ep->topo, 0u, ring);
+        gtopo_orders_producer *e = &ep->orders_tx[i];
+        rc = MYL_EINVAL;
+        if (r)
+            rc = gtopo_orders_producer_open(r, NULL, e);
+        if (rc < 0)
+            goto fail;
+        ep->orders_ntx++;
+    }
+    n = myl_topo_count(ep->topo, 1u);
+    mem = calloc(n, sizeof *ep->quotes_tx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->quotes_tx = (gtopo_quotes_sender *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 1u, index, i);
+        myl_ring *r = myl_topo_ring(ep->topo, 1u, ring);
+        gtopo_quotes_sender *e = &ep->quotes_tx[i];
+        rc = MYL_EINVAL;
+        if (r)
+            rc = gtopo_quotes_sender_open(r, NULL, e);
+        if (rc < 0)
+            goto fail;
+        ep->quotes_ntx++;
+    }
+    n = myl_topo_count(ep->topo, 1u);
+    mem = calloc(n, sizeof *ep->trades_tx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->trades_tx = (gtopo_trades_sender *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 2u, index, i);
+        myl_ring *r = myl_topo_ring(ep->topo, 2u, ring);
+        gtopo_trades_sender *e = &ep->trades_tx[i];
+        rc = MYL_EINVAL;
+        if (r)
+            rc = gtopo_trades_sender_open(r, NULL, e);
+        if (rc < 0)
+            goto fail;
+        ep->trades_ntx++;
+    }
+    n = 1;
+    mem = calloc(n, sizeof *ep->done_rx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->done_rx = (gtopo_done_consumer *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 3u, i, index);
+        myl_ring *r = myl_topo_ring(ep->topo, 3u, ring);
+        gtopo_done_consumer *e = &ep->done_rx[i];
+        rc = MYL_EINVAL;
+        if (r)
+            rc = gtopo_done_consumer_open(r, id, NULL, e);
+        if (rc < 0)
+            goto fail;
+        ep->done_nrx++;
+    }
+    rc = myl_topo_ready(ep->topo);
+    if (rc < 0)
+        goto fail;
+    ep->check_at = gtopo_Symbols_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
+    return 0;
+fail:
+    gtopo_Symbols_boss_close(ep);
+    return rc;
+}
+
+void gtopo_Symbols_boss_close(gtopo_Symbols_boss *ep)
+{
+    if (!ep)
+        return;
+    for (uint32_t i = 0; i < ep->orders_ntx; i++)
+        gtopo_orders_producer_close(&ep->orders_tx[i]);
+    free(ep->orders_tx);
+    for (uint32_t i = 0; i < ep->quotes_ntx; i++)
+        gtopo_quotes_sender_close(&ep->quotes_tx[i]);
+    free(ep->quotes_tx);
+    for (uint32_t i = 0; i < ep->trades_ntx; i++)
+        gtopo_trades_sender_close(&ep->trades_tx[i]);
+    free(ep->trades_tx);
+    for (uint32_t i = 0; i < ep->done_nrx; i++)
+        gtopo_done_consumer_close(&ep->done_rx[i]);
+    free(ep->done_rx);
+    if (ep->topo)
+        myl_topo_close(ep->topo);
+    memset(ep, 0, sizeof *ep);
+}
+
+int gtopo_Symbols_boss_send_orders(gtopo_Symbols_boss *ep, const gtopo_Order *ev,
+                                   int64_t timeout_ns)
+{
+    int pick = myl_topo_pick(ep->topo, 0u, gtopo_Symbols_HASH(myl_topo_hash_chars(ev->symbol, 8)));
+    if (pick < 0)
+        return pick;
+    uint32_t dst = (uint32_t)pick;
+    if (dst >= ep->orders_ntx)
+        return MYL_EINVAL;
+    /* The ring's inline fast path (claim, a copy of the event's constant
+     * size, publish); the out-of-line claim only waits for room. */
+    myl_producer *p = ep->orders_tx[dst].p;
+    uint64_t seq;
+    int rc = myl_producer_try_claim(p, 1, &seq);
+    if (rc == MYL_EAGAIN)
+        rc = myl_producer_claim(p, 1, &seq, timeout_ns);
+    if (rc == 0) {
+        memcpy(myl_producer_slot(p, seq), ev, sizeof *ev);
+        myl_producer_publish(p, seq, 1);
+    }
+    return rc;
+}
+
+int gtopo_Symbols_boss_send_quotes(gtopo_Symbols_boss *ep, const gtopo_Quote *m, void *buf,
+                                   size_t cap, uint16_t kind, int64_t timeout_ns)
+{
+    int pick = myl_topo_pick(ep->topo, 1u,
+                             gtopo_Symbols_HASH(myl_topo_hash_bytes(m->symbol.p, m->symbol.n)));
+    if (pick < 0)
+        return pick;
+    uint32_t dst = (uint32_t)pick;
+    if (dst >= ep->quotes_ntx)
+        return MYL_EINVAL;
+    return gtopo_quotes_sender_put(&ep->quotes_tx[dst], m, buf, cap, kind, timeout_ns);
+}
+
+int gtopo_Symbols_boss_begin_trades(gtopo_Symbols_boss *ep, const char *key, size_t key_len,
+                                    myl_fb_builder *b, void *arena, size_t arena_cap,
+                                    myl_frame_span *span, int64_t timeout_ns)
+{
+    int pick = myl_topo_pick(ep->topo, 2u, gtopo_Symbols_HASH(myl_topo_hash_bytes(key, key_len)));
+    if (pick < 0)
+        return pick;
+    uint32_t dst = (uint32_t)pick;
+    if (dst >= ep->trades_ntx)
+        return MYL_EINVAL;
+    ep->trades_dst = dst;
+    return gtopo_trades_sender_build_begin(&ep->trades_tx[dst], b, arena, arena_cap, 0, span,
+                                           timeout_ns);
+}
+
+// clang-format off
+int gtopo_Symbols_boss_send_trades(gtopo_Symbols_boss *ep, const void *msg, size_t len,
+                                   int64_t timeout_ns)
+{
+    int pick = myl_topo_pick(ep->topo, 2u, gtopo_Symbols_HASH(myl_topo_hash_bytes(gtopo_Trade_symbol(gtopo_Trade_root(msg)).ptr, gtopo_Trade_symbol(gtopo_Trade_root(msg)).len)));
+    if (pick < 0)
+        return pick;
+    uint32_t dst = (uint32_t)pick;
+    if (dst >= ep->trades_ntx)
+        return MYL_EINVAL;
+    int rc = gtopo_trades_sender_send(&ep->trades_tx[dst], msg, len, 0, timeout_ns);
+    return rc;
+}
+// clang-format on
+
+int gtopo_Symbols_boss_commit_trades(gtopo_Symbols_boss *ep, myl_fb_builder *b, myl_fb_ref root,
+                                     const myl_frame_span *span, int64_t timeout_ns)
+{
+    return gtopo_trades_sender_build_commit(&ep->trades_tx[ep->trades_dst], b, root, span, 0,
+                                            timeout_ns);
+}
+
+static int gtopo_Symbols_RECV3(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_handlers *h,
+                               void *user, uint32_t i)
+{
+    myl_consumer *c = ep->done_rx[i].c;
+    uint64_t seq;
+    /* One event first, then (after handling it) up to 15 more: asking for
+     * more at once would read the next slot, which the producer is about
+     * to write, on the way to the first event. */
+    int64_t n = myl_consumer_try_poll(c, 1, &seq);
+    if (n == MYL_EAGAIN)
+        return 0;
+    if (n < 0)
+        return (int)n;
+    ep->from = UINT32_MAX;
+    int64_t done = 0;
+    while (n > 0) {
+        for (int64_t k = 0; k < n; k++) {
+            const void *slot = myl_consumer_slot(c, seq + (uint64_t)k);
+            const gtopo_Job *msg = (const gtopo_Job *)slot;
+            int rc = 0;
+            if (h && h->on_done)
+                rc = h->on_done(msg, ep, user);
+            if (rc < 0) {
+                myl_consumer_release(c, (uint32_t)k + 1);
+                return rc;
+            }
+        }
+        myl_consumer_release(c, (uint32_t)n);
+        done += n;
+        if (done >= 16)
+            break;
+        n = myl_consumer_try_poll(c, (uint32_t)(16 - done), &seq);
+        if (n < 0 && n != MYL_EAGAIN)
+            return (int)n;
+    }
+    return (int)done;
+}
+
+/* Receives from inbound ring j (the rings of every inbound route, in
+ * order): the number of messages handled, or an error. */
+static int gtopo_Symbols_POLL0(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_handlers *h,
+                               void *user, uint32_t j)
+{
+    (void)ep;
+    (void)h;
+    (void)user;
+    (void)j;
+    if (j < ep->done_nrx)
+        return gtopo_Symbols_RECV3(ep, h, user, j);
+    return 0;
+}
+
+int gtopo_Symbols_boss_events(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_handlers *h,
+                              void *user)
+{
+    myl_topo_event ev[16];
+    int n = myl_topo_poll(ep->topo, ev, 16);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++)
+        if (h && h->on_event)
+            h->on_event(&ev[i], ep, user);
+    ep->since_check = 0;
+    ep->check_at = gtopo_Symbols_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
+    int rc = myl_topo_check(ep->topo);
+    return rc < 0 ? rc : n;
+}
+
+int gtopo_Symbols_boss_poll(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_handlers *h,
+                            void *user, int64_t timeout_ns)
+{
+    uint32_t total = 0;
+    total += ep->done_nrx;
+    uint64_t start = 0;
+    /* Nothing here writes shared memory or makes a system call until the
+     * checks are due (every check interval) or the wait yields or sleeps:
+     * this member's heartbeat is stored by the checks. */
+    for (uint32_t idle = 0;; idle += idle < UINT32_MAX) {
+        int got = 0;
+        uint32_t j = ep->poll_next;
+        for (uint32_t k = 0; k < total; k++) {
+            int rc = gtopo_Symbols_POLL0(ep, h, user, j);
+            if (rc < 0)
+                return rc;
+            got += rc;
+            if (++j == total)
+                j = 0;
+        }
+        if (total && ++ep->poll_next >= total)
+            ep->poll_next = 0;
+        if (got > 0) {
+            /* Busy: the checks still run, every 4096 messages at most. */
+            ep->since_check += (uint32_t)got;
+            if (ep->since_check >= 4096 && gtopo_Symbols_NOW() >= ep->check_at) {
+                int rc = gtopo_Symbols_boss_events(ep, h, user);
+                if (rc < 0)
+                    return rc;
+            }
+            return got;
+        }
+        if (!gtopo_Symbols_IDLE(idle, 64u, 192u))
+            continue;
+        uint64_t now = gtopo_Symbols_NOW();
+        if (!start)
+            start = now;
+        if (now >= ep->check_at) {
+            int rc = gtopo_Symbols_boss_events(ep, h, user);
+            if (rc < 0)
+                return rc;
+        }
+        if (timeout_ns >= 0 && now - start >= (uint64_t)timeout_ns)
+            return 0;
+    }
+}
+
+int gtopo_Symbols_hands_open(const myl_topo_cfg *cfg, uint32_t index, gtopo_Symbols_hands *ep)
+{
+    myl_topo_cfg def;
+    char id[2 * MYL_TOPO_NAME_MAX];
+    uint32_t n = 0;
+    void *mem = NULL;
+    if (!ep)
+        return MYL_EINVAL;
+    memset(ep, 0, sizeof *ep);
+    if (!cfg) {
+        myl_topo_cfg_init(&def);
+        cfg = &def;
+    }
+    const myl_topo_desc *desc = &gtopo_Symbols_desc;
+    int rc = myl_topo_open(desc, cfg, 1u, index, &ep->topo);
+    if (rc < 0)
+        return rc;
+    ep->index = index;
+    ep->track_on = cfg->track != 0;
+    ep->check_ns = cfg->liveness.check_interval_ns;
+    if (ep->check_ns <= 0)
+        ep->check_ns = 10000000;
+    ep->resend_ns = cfg->liveness.progress_timeout_ns;
+    if (ep->resend_ns <= 0)
+        ep->resend_ns = 2000000000;
+    rc = myl_topo_member_id(ep->topo, 1u, index, id, sizeof id);
+    if (rc < 0)
+        goto fail;
+    (void)n;
+    (void)mem;
+    n = myl_topo_count(ep->topo, 0u);
+    mem = calloc(n, sizeof *ep->orders_rx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->orders_rx = (gtopo_orders_consumer *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 0u, i, index);
+        myl_ring *r = myl_topo_ring(ep->topo, 0u, ring);
+        gtopo_orders_consumer *e = &ep->orders_rx[i];
+        rc = MYL_EINVAL;
+        if (r)
+            rc = gtopo_orders_consumer_open(r, id, NULL, e);
+        if (rc < 0)
+            goto fail;
+        ep->orders_nrx++;
+    }
+    n = myl_topo_count(ep->topo, 0u);
+    mem = calloc(n, sizeof *ep->quotes_rx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->quotes_rx = (gtopo_quotes_receiver *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 1u, i, index);
+        myl_ring *r = myl_topo_ring(ep->topo, 1u, ring);
+        gtopo_quotes_receiver *e = &ep->quotes_rx[i];
+        rc = MYL_EINVAL;
+        if (r)
+            rc = gtopo_quotes_receiver_open(r, id, NULL, e);
+        if (rc < 0)
+            goto fail;
+        ep->quotes_nrx++;
+    }
+    n = myl_topo_count(ep->topo, 0u);
+    mem = calloc(n, sizeof *ep->trades_rx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->trades_rx = (gtopo_trades_receiver *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 2u, i, index);
+        myl_ring *r = myl_topo_ring(ep->topo, 2u, ring);
+        gtopo_trades_receiver *e = &ep->trades_rx[i];
+        rc = MYL_EINVAL;
+        if (r)
+            rc = gtopo_trades_receiver_open(r, id, NULL, e);
+        if (rc < 0)
+            goto fail;
+        ep->trades_nrx++;
+    }
+    n = 1;
+    mem = calloc(n, sizeof *ep->done_tx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->done_tx = (gtopo_done_producer *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 3u, index, i);
+        myl_ring *r = myl_topo_ring(ep->topo, 3u, ring);
+        gtopo_done_producer *e = &ep->done_tx[i];
+        rc = MYL_EINVAL;
+        if (r)
+            rc = gtopo_done_producer_open(r, NULL, e);
+        if (rc < 0)
+            goto fail;
+        ep->done_ntx++;
+    }
+    ep->arena_mem = malloc(1048576u);
+    if (!ep->arena_mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    myl_carena_init(&ep->arena, ep->arena_mem, 1048576u);
+    rc = myl_topo_ready(ep->topo);
+    if (rc < 0)
+        goto fail;
+    ep->check_at = gtopo_Symbols_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
+    return 0;
+fail:
+    gtopo_Symbols_hands_close(ep);
+    return rc;
+}
+
+void gtopo_Symbols_hands_close(gtopo_Symbols_hands *ep)
+{
+    if (!ep)
+        return;
+    for (uint32_t i = 0; i < ep->orders_nrx; i++)
+        gtopo_orders_consumer_close(&ep->orders_rx[i]);
+    free(ep->orders_rx);
+    for (uint32_t i = 0; i < ep->quotes_nrx; i++)
+        gtopo_quotes_receiver_close(&ep->quotes_rx[i]);
+    free(ep->quotes_rx);
+    for (uint32_t i = 0; i < ep->trades_nrx; i++)
+        gtopo_trades_receiver_close(&ep->trades_rx[i]);
+    free(ep->trades_rx);
+    for (uint32_t i = 0; i < ep->done_ntx; i++)
+        gtopo_done_producer_close(&ep->done_tx[i]);
+    free(ep->done_tx);
+    free(ep->arena_mem);
+    if (ep->topo)
+        myl_topo_close(ep->topo);
+    memset(ep, 0, sizeof *ep);
+}
+
+int gtopo_Symbols_hands_send_done(gtopo_Symbols_hands *ep, const gtopo_Job *ev, int64_t timeout_ns)
+{
+    uint32_t dst = 0;
+    if (dst >= ep->done_ntx)
+        return MYL_EINVAL;
+    /* The ring's inline fast path (claim, a copy of the event's constant
+     * size, publish); the out-of-line claim only waits for room. */
+    myl_producer *p = ep->done_tx[dst].p;
+    uint64_t seq;
+    int rc = myl_producer_try_claim(p, 1, &seq);
+    if (rc == MYL_EAGAIN)
+        rc = myl_producer_claim(p, 1, &seq, timeout_ns);
+    if (rc == 0) {
+        memcpy(myl_producer_slot(p, seq), ev, sizeof *ev);
+        myl_producer_publish(p, seq, 1);
+    }
+    return rc;
+}
+
+static int gtopo_Symbols_RECV0(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_handlers *h,
+                               void *user, uint32_t i)
+{
+    myl_consumer *c = ep->orders_rx[i].c;
+    uint64_t seq;
+    /* One event first, then (after handling it) up to 15 more: asking for
+     * more at once would read the next slot, which the producer is about
+     * to write, on the way to the first event. */
+    int64_t n = myl_consumer_try_poll(c, 1, &seq);
+    if (n == MYL_EAGAIN)
+        return 0;
+    if (n < 0)
+        return (int)n;
+    ep->from = i;
+    int64_t done = 0;
+    while (n > 0) {
+        for (int64_t k = 0; k < n; k++) {
+            const void *slot = myl_consumer_slot(c, seq + (uint64_t)k);
+            const gtopo_Order *msg = (const gtopo_Order *)slot;
+            int rc = 0;
+            if (h && h->on_orders)
+                rc = h->on_orders(msg, ep, user);
+            if (rc < 0) {
+                myl_consumer_release(c, (uint32_t)k + 1);
+                return rc;
+            }
+        }
+        myl_consumer_release(c, (uint32_t)n);
+        done += n;
+        if (done >= 16)
+            break;
+        n = myl_consumer_try_poll(c, (uint32_t)(16 - done), &seq);
+        if (n < 0 && n != MYL_EAGAIN)
+            return (int)n;
+    }
+    return (int)done;
+}
+
+static int gtopo_Symbols_RECV1(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_handlers *h,
+                               void *user, uint32_t i)
+{
+    gtopo_Quote msg;
+    myl_frame_msg m;
+    int rc = gtopo_quotes_receiver_recv(&ep->quotes_rx[i], &m, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = i;
+    myl_carena_reset(&ep->arena);
+    rc = gtopo_Quote_compact_decode(&msg, m.data, m.len, &ep->arena);
+    if (rc < 0) { /* not a valid gtopo_Quote: counted and skipped */
+        gtopo_quotes_receiver_release(&ep->quotes_rx[i]);
+        myl_topo_reject(ep->topo);
+        return 0;
+    }
+    if (h && h->on_quotes)
+        rc = h->on_quotes(&msg, ep, user);
+    gtopo_quotes_receiver_release(&ep->quotes_rx[i]);
+    return rc < 0 ? rc : 1;
+}
+
+static int gtopo_Symbols_RECV2(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_handlers *h,
+                               void *user, uint32_t i)
+{
+    gtopo_Trade_table msg;
+    myl_frame_msg m;
+    int rc = gtopo_trades_receiver_recv(&ep->trades_rx[i], &m, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = i;
+    if (gtopo_Trade_verify(m.data, m.len) < 0) { /* not a gtopo_Trade: counted and skipped */
+        gtopo_trades_receiver_release(&ep->trades_rx[i]);
+        myl_topo_reject(ep->topo);
+        return 0;
+    }
+    msg.t = myl_fb_root(m.data);
+    if (h && h->on_trades)
+        rc = h->on_trades(&msg, ep, user);
+    gtopo_trades_receiver_release(&ep->trades_rx[i]);
+    return rc < 0 ? rc : 1;
+}
+
+/* Receives from inbound ring j (the rings of every inbound route, in
+ * order): the number of messages handled, or an error. */
+static int gtopo_Symbols_POLL1(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_handlers *h,
+                               void *user, uint32_t j)
+{
+    (void)ep;
+    (void)h;
+    (void)user;
+    (void)j;
+    if (j < ep->orders_nrx)
+        return gtopo_Symbols_RECV0(ep, h, user, j);
+    j -= ep->orders_nrx;
+    if (j < ep->quotes_nrx)
+        return gtopo_Symbols_RECV1(ep, h, user, j);
+    j -= ep->quotes_nrx;
+    if (j < ep->trades_nrx)
+        return gtopo_Symbols_RECV2(ep, h, user, j);
+    return 0;
+}
+
+int gtopo_Symbols_hands_events(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_handlers *h,
+                               void *user)
+{
+    myl_topo_event ev[16];
+    int n = myl_topo_poll(ep->topo, ev, 16);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++)
+        if (h && h->on_event)
+            h->on_event(&ev[i], ep, user);
+    ep->since_check = 0;
+    ep->check_at = gtopo_Symbols_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
+    int rc = myl_topo_check(ep->topo);
+    return rc < 0 ? rc : n;
+}
+
+int gtopo_Symbols_hands_poll(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_handlers *h,
+                             void *user, int64_t timeout_ns)
+{
+    uint32_t total = 0;
+    total += ep->orders_nrx;
+    total += ep->quotes_nrx;
+    total += ep->trades_nrx;
+    uint64_t start = 0;
+    /* Nothing here writes shared memory or makes a system call until the
+     * checks are due (every check interval) or the wait yields or sleeps:
+     * this member's heartbeat is stored by the checks. */
+    for (uint32_t idle = 0;; idle += idle < UINT32_MAX) {
+        int got = 0;
+        uint32_t j = ep->poll_next;
+        for (uint32_t k = 0; k < total; k++) {
+            int rc = gtopo_Symbols_POLL1(ep, h, user, j);
+            if (rc < 0)
+                return rc;
+            got += rc;
+            if (++j == total)
+                j = 0;
+        }
+        if (total && ++ep->poll_next >= total)
+            ep->poll_next = 0;
+        if (got > 0) {
+            /* Busy: the checks still run, every 4096 messages at most. */
+            ep->since_check += (uint32_t)got;
+            if (ep->since_check >= 4096 && gtopo_Symbols_NOW() >= ep->check_at) {
+                int rc = gtopo_Symbols_hands_events(ep, h, user);
+                if (rc < 0)
+                    return rc;
+            }
+            return got;
+        }
+        if (!gtopo_Symbols_IDLE(idle, 64u, 192u))
+            continue;
+        uint64_t now = gtopo_Symbols_NOW();
+        if (!start)
+            start = now;
+        if (now >= ep->check_at) {
+            int rc = gtopo_Symbols_hands_events(ep, h, user);
             if (rc < 0)
                 return rc;
         }

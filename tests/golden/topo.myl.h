@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define TOPO_MYL_FINGERPRINT UINT64_C(0xf402627386a38eb0)
+#define TOPO_MYL_FINGERPRINT UINT64_C(0xa3f98290d71f2c2e)
 
 /* event Job: 16 bytes, aligned to 8 */
 typedef struct gtopo_Job {
@@ -58,6 +58,40 @@ extern const myl_fb_table_desc gtopo_Note_desc;
 /* Tables as plain C values (codec compact), defined further down. */
 
 typedef struct gtopo_Note gtopo_Note;
+
+/* event Order: 16 bytes, aligned to 8 */
+typedef struct gtopo_Order {
+    uint64_t id;
+    char symbol[8];
+} gtopo_Order;
+
+static_assert(sizeof(gtopo_Order) == 16, "gtopo_Order: size");
+static_assert(alignof(gtopo_Order) == 8, "gtopo_Order: alignment");
+static_assert(offsetof(gtopo_Order, id) == 0, "gtopo_Order.id: offset");
+static_assert(offsetof(gtopo_Order, symbol) == 8, "gtopo_Order.symbol: offset");
+
+int gtopo_Order_compact_encode(const gtopo_Order *m, void *buf, size_t cap, size_t *len);
+int gtopo_Order_compact_decode(gtopo_Order *m, const void *buf, size_t len);
+void gtopo_Order_compact_put(myl_cenc *e, const gtopo_Order *m);
+void gtopo_Order_compact_get(myl_cdec *d, gtopo_Order *m);
+
+/* table Quote */
+typedef struct gtopo_Quote_table {
+    const uint8_t *t;
+} gtopo_Quote_table;
+
+extern const myl_fb_table_desc gtopo_Quote_desc;
+
+typedef struct gtopo_Quote gtopo_Quote;
+
+/* table Trade */
+typedef struct gtopo_Trade_table {
+    const uint8_t *t;
+} gtopo_Trade_table;
+
+extern const myl_fb_table_desc gtopo_Trade_desc;
+
+typedef struct gtopo_Trade gtopo_Trade;
 
 /* Event channels (one event per slot): <chan>_create() or _attach() the
  * ring with the channel's settings (name overrides the segment name unless
@@ -317,6 +351,225 @@ static inline uint64_t gtopo_done_consumer_take_lost(gtopo_done_consumer *c)
     return myl_consumer_take_lost(c->c);
 }
 
+/* Channel orders, carrying gtopo_Order. */
+extern const myl_channel_desc gtopo_orders_desc;
+
+int gtopo_orders_create(const char *name, myl_ring **out);
+int gtopo_orders_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int gtopo_orders_unlink(const char *name);
+
+typedef struct gtopo_orders_producer {
+    myl_producer *p;
+} gtopo_orders_producer;
+
+typedef struct gtopo_orders_consumer {
+    myl_consumer *c;
+} gtopo_orders_consumer;
+
+int gtopo_orders_producer_open(myl_ring *ring, const myl_producer_opts *opts,
+                               gtopo_orders_producer *out);
+void gtopo_orders_producer_close(gtopo_orders_producer *p);
+int gtopo_orders_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                               gtopo_orders_consumer *out);
+void gtopo_orders_consumer_close(gtopo_orders_consumer *c);
+
+static inline int gtopo_orders_producer_try_claim(gtopo_orders_producer *p, uint32_t n,
+                                                  uint64_t *seq)
+{
+    return myl_producer_try_claim(p->p, n, seq);
+}
+
+static inline int gtopo_orders_producer_claim(gtopo_orders_producer *p, uint32_t n, uint64_t *seq,
+                                              int64_t timeout_ns)
+{
+    return myl_producer_claim(p->p, n, seq, timeout_ns);
+}
+
+static inline gtopo_Order *gtopo_orders_producer_slot(const gtopo_orders_producer *p, uint64_t seq)
+{
+    return (gtopo_Order *)myl_producer_slot(p->p, seq);
+}
+
+static inline void gtopo_orders_producer_publish(gtopo_orders_producer *p, uint64_t seq, uint32_t n)
+{
+    myl_producer_publish(p->p, seq, n);
+}
+
+static inline int gtopo_orders_producer_try_send(gtopo_orders_producer *p, const gtopo_Order *ev)
+{
+    return myl_producer_try_send(p->p, ev);
+}
+
+static inline int gtopo_orders_producer_send(gtopo_orders_producer *p, const gtopo_Order *ev,
+                                             int64_t timeout_ns)
+{
+    return myl_producer_send(p->p, ev, timeout_ns);
+}
+
+static inline int64_t gtopo_orders_consumer_try_poll(gtopo_orders_consumer *c, uint32_t max,
+                                                     uint64_t *seq)
+{
+    return myl_consumer_try_poll(c->c, max, seq);
+}
+
+static inline int64_t gtopo_orders_consumer_poll(gtopo_orders_consumer *c, uint32_t max,
+                                                 uint64_t *seq, int64_t timeout_ns)
+{
+    return myl_consumer_poll(c->c, max, seq, timeout_ns);
+}
+
+static inline const gtopo_Order *gtopo_orders_consumer_slot(const gtopo_orders_consumer *c,
+                                                            uint64_t seq)
+{
+    return (const gtopo_Order *)myl_consumer_slot(c->c, seq);
+}
+
+static inline bool gtopo_orders_consumer_valid(const gtopo_orders_consumer *c, uint64_t seq)
+{
+    return myl_consumer_valid(c->c, seq);
+}
+
+static inline void gtopo_orders_consumer_release(gtopo_orders_consumer *c, uint32_t n)
+{
+    myl_consumer_release(c->c, n);
+}
+
+static inline uint64_t gtopo_orders_consumer_take_lost(gtopo_orders_consumer *c)
+{
+    return myl_consumer_take_lost(c->c);
+}
+
+/* Channel quotes: byte messages of up to 1048576 bytes over one ring of
+ * 128-byte frames. */
+extern const myl_channel_desc gtopo_quotes_desc;
+extern const myl_frame_opts gtopo_quotes_frame_opts;
+
+int gtopo_quotes_create(const char *name, myl_ring **out);
+int gtopo_quotes_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int gtopo_quotes_unlink(const char *name);
+
+typedef struct gtopo_quotes_sender {
+    myl_framer *f;
+} gtopo_quotes_sender;
+
+typedef struct gtopo_quotes_receiver {
+    myl_defrag *d;
+} gtopo_quotes_receiver;
+
+int gtopo_quotes_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                             gtopo_quotes_sender *out);
+void gtopo_quotes_sender_close(gtopo_quotes_sender *s);
+int gtopo_quotes_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                               gtopo_quotes_receiver *out);
+void gtopo_quotes_receiver_close(gtopo_quotes_receiver *r);
+
+static inline int gtopo_quotes_sender_send(gtopo_quotes_sender *s, const void *msg, size_t len,
+                                           uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int gtopo_quotes_sender_claim(gtopo_quotes_sender *s, size_t len, uint16_t kind,
+                                            myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *gtopo_quotes_sender_claim_data(const gtopo_quotes_sender *s,
+                                                   const myl_frame_span *span, uint32_t i,
+                                                   uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void gtopo_quotes_sender_commit(gtopo_quotes_sender *s, const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void gtopo_quotes_sender_abort(gtopo_quotes_sender *s, const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int gtopo_quotes_receiver_recv(gtopo_quotes_receiver *r, myl_frame_msg *m,
+                                             int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void gtopo_quotes_receiver_release(gtopo_quotes_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* Channel trades: byte messages of up to 1048576 bytes over one ring of
+ * 256-byte frames. */
+extern const myl_channel_desc gtopo_trades_desc;
+extern const myl_frame_opts gtopo_trades_frame_opts;
+
+int gtopo_trades_create(const char *name, myl_ring **out);
+int gtopo_trades_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int gtopo_trades_unlink(const char *name);
+
+typedef struct gtopo_trades_sender {
+    myl_framer *f;
+} gtopo_trades_sender;
+
+typedef struct gtopo_trades_receiver {
+    myl_defrag *d;
+} gtopo_trades_receiver;
+
+int gtopo_trades_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                             gtopo_trades_sender *out);
+void gtopo_trades_sender_close(gtopo_trades_sender *s);
+int gtopo_trades_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                               gtopo_trades_receiver *out);
+void gtopo_trades_receiver_close(gtopo_trades_receiver *r);
+
+static inline int gtopo_trades_sender_send(gtopo_trades_sender *s, const void *msg, size_t len,
+                                           uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int gtopo_trades_sender_claim(gtopo_trades_sender *s, size_t len, uint16_t kind,
+                                            myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *gtopo_trades_sender_claim_data(const gtopo_trades_sender *s,
+                                                   const myl_frame_span *span, uint32_t i,
+                                                   uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void gtopo_trades_sender_commit(gtopo_trades_sender *s, const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void gtopo_trades_sender_abort(gtopo_trades_sender *s, const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int gtopo_trades_receiver_recv(gtopo_trades_receiver *r, myl_frame_msg *m,
+                                             int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void gtopo_trades_receiver_release(gtopo_trades_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
 /* Readers and builders of tables: MYL_FB_TABLE(T) defines T_verify(buf,
  * len) (0 or the first MYL_EFB* error, myl_fb_verify()), T_verify_with()
  * (with the verifier's options, reporting where it failed), T_root(buf)
@@ -342,6 +595,16 @@ MYL_FB_TABLE(gtopo_Note)
 MYL_FB_SCALAR(gtopo_Note, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_STRING(gtopo_Note, text, 1)
 
+/* ---- table Quote ---- */
+MYL_FB_TABLE(gtopo_Quote)
+MYL_FB_SCALAR(gtopo_Quote, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
+MYL_FB_STRING(gtopo_Quote, symbol, 1)
+
+/* ---- table Trade ---- */
+MYL_FB_TABLE(gtopo_Trade)
+MYL_FB_SCALAR(gtopo_Trade, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
+MYL_FB_STRING(gtopo_Trade, symbol, 1)
+
 /* Tables as plain C values, for codec compact (docs/myl.md, "The compact
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
@@ -359,6 +622,84 @@ int gtopo_Note_compact_encode(const gtopo_Note *m, void *buf, size_t cap, size_t
 int gtopo_Note_compact_decode(gtopo_Note *m, const void *buf, size_t len, myl_carena *arena);
 void gtopo_Note_compact_put(myl_cenc *e, const gtopo_Note *m, unsigned depth);
 void gtopo_Note_compact_get(myl_cdec *d, gtopo_Note *m, myl_carena *a, unsigned depth);
+
+/* table Quote */
+struct gtopo_Quote {
+    uint64_t id;
+    myl_cstr symbol;
+};
+
+void gtopo_Quote_init(gtopo_Quote *m);
+int gtopo_Quote_compact_encode(const gtopo_Quote *m, void *buf, size_t cap, size_t *len);
+int gtopo_Quote_compact_decode(gtopo_Quote *m, const void *buf, size_t len, myl_carena *arena);
+void gtopo_Quote_compact_put(myl_cenc *e, const gtopo_Quote *m, unsigned depth);
+void gtopo_Quote_compact_get(myl_cdec *d, gtopo_Quote *m, myl_carena *a, unsigned depth);
+
+/* table Trade */
+struct gtopo_Trade {
+    uint64_t id;
+    myl_cstr symbol;
+};
+
+void gtopo_Trade_init(gtopo_Trade *m);
+int gtopo_Trade_compact_encode(const gtopo_Trade *m, void *buf, size_t cap, size_t *len);
+int gtopo_Trade_compact_decode(gtopo_Trade *m, const void *buf, size_t len, myl_carena *arena);
+void gtopo_Trade_compact_put(myl_cenc *e, const gtopo_Trade *m, unsigned depth);
+void gtopo_Trade_compact_get(myl_cdec *d, gtopo_Trade *m, myl_carena *a, unsigned depth);
+
+/* Compact channels over one framed ring (codec compact): _sender_put()
+ * encodes *m straight into a claimed frame and publishes it; a message
+ * that outgrows the frame is encoded into buf (cap bytes; NULL:
+ * MYL_ETOOBIG) instead and sent fragmented (the claimed frame is published
+ * as padding). Nothing is sent when encoding fails. _receiver_get()
+ * receives the next message and decodes it into *out; a message that does
+ * not decode is released and its error returned. m (unless NULL) receives
+ * the message's kind, id and length. */
+
+/* Channel quotes carries gtopo_Quote, codec compact;
+ * _receiver_get() decodes into *out
+ * (strings and [u8]/[i8] point into the message, valid until
+ * _receiver_release(); sequences and nested tables come from arena,
+ * reset first). */
+static inline int gtopo_quotes_sender_put(gtopo_quotes_sender *s, const gtopo_Quote *m, void *buf,
+                                          size_t cap, uint16_t kind, int64_t timeout_ns)
+{
+    myl_frame_span span;
+    uint32_t room = 0;
+    size_t len = 0;
+    int rc = myl_frame_claim(s->f, 104u, kind, &span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    /* room is set here, before it is passed by value below */
+    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
+    rc = gtopo_Quote_compact_encode(m, data, room, &len);
+    if (rc == 0)
+        return myl_frame_commit_len(s->f, &span, len);
+    myl_frame_abort(s->f, &span);
+    if (rc != MYL_ETOOBIG)
+        return rc;
+    rc = gtopo_Quote_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_frame_send(s->f, buf, len, kind, timeout_ns);
+}
+
+static inline int gtopo_quotes_receiver_get(gtopo_quotes_receiver *r, gtopo_Quote *out,
+                                            myl_carena *arena, myl_frame_msg *m, int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    if (arena)
+        myl_carena_reset(arena);
+    rc = gtopo_Quote_compact_decode(out, m->data, m->len, arena);
+    if (rc < 0)
+        myl_defrag_release(r->d);
+    return rc;
+}
 
 /* FlatBuffers channels over one framed ring (codec flatbuffers).
  * Building in place: _sender_build_begin() claims one frame and
@@ -411,6 +752,51 @@ static inline int gtopo_notes_receiver_read(gtopo_notes_receiver *r, myl_frame_m
     if (rc < 0)
         return rc;
     rc = gtopo_Note_verify(m->data, m->len);
+    if (rc < 0) {
+        myl_defrag_release(r->d);
+        return rc;
+    }
+    out->t = myl_fb_root(m->data);
+    return 0;
+}
+
+/* Channel trades carries gtopo_Trade FlatBuffers. */
+static inline int gtopo_trades_sender_build_begin(gtopo_trades_sender *s, myl_fb_builder *b,
+                                                  void *arena, size_t arena_cap, uint16_t kind,
+                                                  myl_frame_span *span, int64_t timeout_ns)
+{
+    uint32_t len = 0;
+    int rc = myl_frame_claim(s->f, 232u, kind, span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    void *p = myl_frame_claim_data(s->f, span, 0, &len);
+    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    return 0;
+}
+
+static inline int gtopo_trades_sender_build_commit(gtopo_trades_sender *s, myl_fb_builder *b,
+                                                   myl_fb_ref root, const myl_frame_span *span,
+                                                   uint16_t kind, int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0 || !m.in_place) {
+        myl_frame_abort(s->f, span);
+        if (rc < 0)
+            return rc;
+        return myl_frame_send(s->f, m.data, m.len, kind, timeout_ns);
+    }
+    myl_frame_commit(s->f, span);
+    return 0;
+}
+
+static inline int gtopo_trades_receiver_read(gtopo_trades_receiver *r, myl_frame_msg *m,
+                                             gtopo_Trade_table *out, int64_t timeout_ns)
+{
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = gtopo_Trade_verify(m->data, m->len);
     if (rc < 0) {
         myl_defrag_release(r->d);
         return rc;
@@ -623,6 +1009,124 @@ int gtopo_Keyed_hands_poll(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_handle
 int gtopo_Keyed_hands_events(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_handlers *h,
                              void *user);
 int gtopo_Keyed_hands_send_done(gtopo_Keyed_hands *ep, const gtopo_Job *ev, int64_t timeout_ns);
+
+/* Topology Symbols: 2 roles, 4 routes. */
+extern const myl_topo_desc gtopo_Symbols_desc;
+#define gtopo_Symbols_ROLE_boss 0u
+#define gtopo_Symbols_ROLE_hands 1u
+#define gtopo_Symbols_ROUTE_boss_hands_orders 0u
+#define gtopo_Symbols_ROUTE_boss_hands_quotes 1u
+#define gtopo_Symbols_ROUTE_boss_hands_trades 2u
+#define gtopo_Symbols_ROUTE_hands_boss_done 3u
+
+/* Role boss of topology Symbols (the owner, one instance). */
+typedef struct gtopo_Symbols_boss {
+    myl_topo *topo;
+    /* this member's instance index; the sender of the message handled */
+    uint32_t index;
+    uint32_t from;
+    /* boss -> hands : orders */
+    gtopo_orders_producer *orders_tx;
+    uint32_t orders_ntx;
+    /* boss -> hands : quotes */
+    gtopo_quotes_sender *quotes_tx;
+    uint32_t quotes_ntx;
+    /* boss -> hands : trades */
+    gtopo_trades_sender *trades_tx;
+    uint32_t trades_ntx;
+    uint32_t trades_dst;
+    /* hands -> boss : done */
+    gtopo_done_consumer *done_rx;
+    uint32_t done_nrx;
+    /* _poll(): the inbound ring served first, liveness checks */
+    uint32_t poll_next;
+    uint32_t since_check;
+    bool track_on;
+    int64_t check_ns;
+    int64_t resend_ns;
+    uint64_t check_at;
+} gtopo_Symbols_boss;
+
+typedef int gtopo_Symbols_boss_on_done_fn(const gtopo_Job *msg, gtopo_Symbols_boss *ep, void *user);
+typedef void gtopo_Symbols_boss_event_fn(const myl_topo_event *ev, gtopo_Symbols_boss *ep,
+                                         void *user);
+
+typedef struct gtopo_Symbols_boss_handlers {
+    gtopo_Symbols_boss_on_done_fn *on_done;
+    gtopo_Symbols_boss_event_fn *on_event;
+} gtopo_Symbols_boss_handlers;
+
+int gtopo_Symbols_boss_open(const myl_topo_cfg *cfg, gtopo_Symbols_boss *ep);
+void gtopo_Symbols_boss_close(gtopo_Symbols_boss *ep);
+int gtopo_Symbols_boss_poll(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_handlers *h,
+                            void *user, int64_t timeout_ns);
+int gtopo_Symbols_boss_events(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_handlers *h,
+                              void *user);
+int gtopo_Symbols_boss_send_orders(gtopo_Symbols_boss *ep, const gtopo_Order *ev,
+                                   int64_t timeout_ns);
+int gtopo_Symbols_boss_send_quotes(gtopo_Symbols_boss *ep, const gtopo_Quote *m, void *buf,
+                                   size_t cap, uint16_t kind, int64_t timeout_ns);
+int gtopo_Symbols_boss_begin_trades(gtopo_Symbols_boss *ep, const char *key, size_t key_len,
+                                    myl_fb_builder *b, void *arena, size_t arena_cap,
+                                    myl_frame_span *span, int64_t timeout_ns);
+int gtopo_Symbols_boss_send_trades(gtopo_Symbols_boss *ep, const void *msg, size_t len,
+                                   int64_t timeout_ns);
+int gtopo_Symbols_boss_commit_trades(gtopo_Symbols_boss *ep, myl_fb_builder *b, myl_fb_ref root,
+                                     const myl_frame_span *span, int64_t timeout_ns);
+
+/* Role hands of topology Symbols (3 instances by default, from 1 to 8). */
+typedef struct gtopo_Symbols_hands {
+    myl_topo *topo;
+    /* this member's instance index; the sender of the message handled */
+    uint32_t index;
+    uint32_t from;
+    /* boss -> hands : orders */
+    gtopo_orders_consumer *orders_rx;
+    uint32_t orders_nrx;
+    /* boss -> hands : quotes */
+    gtopo_quotes_receiver *quotes_rx;
+    uint32_t quotes_nrx;
+    /* boss -> hands : trades */
+    gtopo_trades_receiver *trades_rx;
+    uint32_t trades_nrx;
+    /* hands -> boss : done */
+    gtopo_done_producer *done_tx;
+    uint32_t done_ntx;
+    /* compact messages' sequences and tables */
+    myl_carena arena;
+    void *arena_mem;
+    /* _poll(): the inbound ring served first, liveness checks */
+    uint32_t poll_next;
+    uint32_t since_check;
+    bool track_on;
+    int64_t check_ns;
+    int64_t resend_ns;
+    uint64_t check_at;
+} gtopo_Symbols_hands;
+
+typedef int gtopo_Symbols_hands_on_orders_fn(const gtopo_Order *msg, gtopo_Symbols_hands *ep,
+                                             void *user);
+typedef int gtopo_Symbols_hands_on_quotes_fn(const gtopo_Quote *msg, gtopo_Symbols_hands *ep,
+                                             void *user);
+typedef int gtopo_Symbols_hands_on_trades_fn(const gtopo_Trade_table *msg, gtopo_Symbols_hands *ep,
+                                             void *user);
+typedef void gtopo_Symbols_hands_event_fn(const myl_topo_event *ev, gtopo_Symbols_hands *ep,
+                                          void *user);
+
+typedef struct gtopo_Symbols_hands_handlers {
+    gtopo_Symbols_hands_on_orders_fn *on_orders;
+    gtopo_Symbols_hands_on_quotes_fn *on_quotes;
+    gtopo_Symbols_hands_on_trades_fn *on_trades;
+    gtopo_Symbols_hands_event_fn *on_event;
+} gtopo_Symbols_hands_handlers;
+
+int gtopo_Symbols_hands_open(const myl_topo_cfg *cfg, uint32_t index, gtopo_Symbols_hands *ep);
+void gtopo_Symbols_hands_close(gtopo_Symbols_hands *ep);
+int gtopo_Symbols_hands_poll(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_handlers *h,
+                             void *user, int64_t timeout_ns);
+int gtopo_Symbols_hands_events(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_handlers *h,
+                               void *user);
+int gtopo_Symbols_hands_send_done(gtopo_Symbols_hands *ep, const gtopo_Job *ev, int64_t timeout_ns);
 
 #ifdef __cplusplus
 }

@@ -243,6 +243,33 @@ MYL_API bool myl_topo_is_shut(const myl_topo *t);
  * destinations that are not up; MYL_EPEERDEAD when none is. */
 MYL_API int myl_topo_pick(myl_topo *t, uint32_t route, uint64_t key);
 
+/* A string partitioning key as an integer one (`partitioned hash F` with F
+ * a string or char[N] field): 64-bit FNV-1a of its n bytes. Deterministic
+ * across processes, builds and machines (no seed), so that one key always
+ * goes to the same destination of a given count. The generated code mixes
+ * it further, as it does an integer key. p may be NULL when n is 0. */
+static inline uint64_t myl_topo_hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+/* The same of a char[cap] field: its bytes before the first NUL (all cap
+ * of them when there is none), so that "abc" in a char[8] and the string
+ * "abc" hash alike. */
+static inline uint64_t myl_topo_hash_chars(const char *s, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap && s[n])
+        n++;
+    return myl_topo_hash_bytes(s, n);
+}
+
 /* Re-dispatch (cfg.track): the owner keeps a copy of each message sent to a
  * destination until the answer with the same id comes back. When a member
  * dies, myl_topo_redispatch hands each of its unanswered messages to fn
