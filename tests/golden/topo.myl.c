@@ -38,6 +38,13 @@ void gtopo_Order_compact_get(myl_cdec *d, gtopo_Order *m)
 
 MYL_COMPACT_RECORD_CODEC(gtopo_Order)
 
+/* The channel's schema description (62 bytes; myelon/compat.h). */
+static const uint8_t gtopo_jobs_schema[63] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
+    "\x00\x00\x02\x09\x67\x74\x6f\x70\x6f\x2e\x4a\x6f\x62\x10\x00\x00"
+    "\x00\x08\x00\x02\x00\x02\x69\x64\x00\x00\x00\x00\x00\x00\x00\x04"
+    "\x05\x73\x68\x61\x72\x64\x08\x00\x00\x00\x00\x00\x00\x03";
+
 const myl_channel_desc gtopo_jobs_desc = {
     .name = "gtopo.jobs",
     .fingerprint = UINT64_C(0x941e818a4f60d33b),
@@ -47,6 +54,8 @@ const myl_channel_desc gtopo_jobs_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
+    .schema = gtopo_jobs_schema,
+    .schema_len = 62u,
 };
 
 int gtopo_jobs_create(const char *name, myl_ring **out)
@@ -77,7 +86,7 @@ static int gtopo_jobs_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(gtopo_Job))
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != gtopo_jobs_desc.fingerprint)
+    if (!myl_ring_accepts(ring, gtopo_jobs_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -112,6 +121,13 @@ void gtopo_jobs_consumer_close(gtopo_jobs_consumer *c)
     c->c = NULL;
 }
 
+/* The channel's schema description (57 bytes; myelon/compat.h). */
+static const uint8_t gtopo_notes_schema[58] =
+    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x00\x10\x00\x01\x00\x01\x00"
+    "\x00\x00\x00\x01\x00\x00\x04\x0a\x67\x74\x6f\x70\x6f\x2e\x4e\x6f"
+    "\x74\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x04\x74"
+    "\x65\x78\x74\x01\x00\x00\x00\x0d\x00";
+
 const myl_channel_desc gtopo_notes_desc = {
     .name = "gtopo.notes",
     .fingerprint = UINT64_C(0x571abaaa0f0461fd),
@@ -121,6 +137,8 @@ const myl_channel_desc gtopo_notes_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
+    .schema = gtopo_notes_schema,
+    .schema_len = 57u,
 };
 
 const myl_frame_opts gtopo_notes_frame_opts = {
@@ -156,7 +174,7 @@ static int gtopo_notes_check(const myl_ring *ring)
 {
     if (ring->slot_size != gtopo_notes_desc.slot_size)
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != gtopo_notes_desc.fingerprint)
+    if (!myl_ring_accepts(ring, gtopo_notes_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -190,6 +208,13 @@ void gtopo_notes_receiver_close(gtopo_notes_receiver *r)
     r->d = NULL;
 }
 
+/* The channel's schema description (62 bytes; myelon/compat.h). */
+static const uint8_t gtopo_done_schema[63] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
+    "\x00\x00\x02\x09\x67\x74\x6f\x70\x6f\x2e\x4a\x6f\x62\x10\x00\x00"
+    "\x00\x08\x00\x02\x00\x02\x69\x64\x00\x00\x00\x00\x00\x00\x00\x04"
+    "\x05\x73\x68\x61\x72\x64\x08\x00\x00\x00\x00\x00\x00\x03";
+
 const myl_channel_desc gtopo_done_desc = {
     .name = "gtopo.done",
     .fingerprint = UINT64_C(0x941e818a4f60d33b),
@@ -199,6 +224,8 @@ const myl_channel_desc gtopo_done_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
+    .schema = gtopo_done_schema,
+    .schema_len = 62u,
 };
 
 int gtopo_done_create(const char *name, myl_ring **out)
@@ -229,7 +256,7 @@ static int gtopo_done_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(gtopo_Job))
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != gtopo_done_desc.fingerprint)
+    if (!myl_ring_accepts(ring, gtopo_done_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -264,6 +291,14 @@ void gtopo_done_consumer_close(gtopo_done_consumer *c)
     c->c = NULL;
 }
 
+/* The channel's schema description (69 bytes; myelon/compat.h). */
+static const uint8_t gtopo_orders_schema[70] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
+    "\x00\x00\x02\x0b\x67\x74\x6f\x70\x6f\x2e\x4f\x72\x64\x65\x72\x10"
+    "\x00\x00\x00\x08\x00\x02\x00\x02\x69\x64\x00\x00\x00\x00\x00\x00"
+    "\x00\x04\x06\x73\x79\x6d\x62\x6f\x6c\x08\x00\x00\x00\x00\x00\x01"
+    "\x0c\x08\x00\x00\x00";
+
 const myl_channel_desc gtopo_orders_desc = {
     .name = "gtopo.orders",
     .fingerprint = UINT64_C(0xd3023d131a0e63e4),
@@ -273,6 +308,8 @@ const myl_channel_desc gtopo_orders_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
+    .schema = gtopo_orders_schema,
+    .schema_len = 69u,
 };
 
 int gtopo_orders_create(const char *name, myl_ring **out)
@@ -303,7 +340,7 @@ static int gtopo_orders_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(gtopo_Order))
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != gtopo_orders_desc.fingerprint)
+    if (!myl_ring_accepts(ring, gtopo_orders_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -338,6 +375,13 @@ void gtopo_orders_consumer_close(gtopo_orders_consumer *c)
     c->c = NULL;
 }
 
+/* The channel's schema description (60 bytes; myelon/compat.h). */
+static const uint8_t gtopo_quotes_schema[61] =
+    "\x4d\x59\x4c\x53\x01\x01\x01\x00\x00\x00\x10\x00\x01\x00\x01\x00"
+    "\x00\x00\x80\x00\x00\x00\x04\x0b\x67\x74\x6f\x70\x6f\x2e\x51\x75"
+    "\x6f\x74\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x06"
+    "\x73\x79\x6d\x62\x6f\x6c\x01\x00\x00\x00\x0d\x00";
+
 const myl_channel_desc gtopo_quotes_desc = {
     .name = "gtopo.quotes",
     .fingerprint = UINT64_C(0x92adf2a8ccac204e),
@@ -347,6 +391,8 @@ const myl_channel_desc gtopo_quotes_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
+    .schema = gtopo_quotes_schema,
+    .schema_len = 60u,
 };
 
 const myl_frame_opts gtopo_quotes_frame_opts = {
@@ -382,7 +428,7 @@ static int gtopo_quotes_check(const myl_ring *ring)
 {
     if (ring->slot_size != gtopo_quotes_desc.slot_size)
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != gtopo_quotes_desc.fingerprint)
+    if (!myl_ring_accepts(ring, gtopo_quotes_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -417,6 +463,13 @@ void gtopo_quotes_receiver_close(gtopo_quotes_receiver *r)
     r->d = NULL;
 }
 
+/* The channel's schema description (60 bytes; myelon/compat.h). */
+static const uint8_t gtopo_trades_schema[61] =
+    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x00\x10\x00\x01\x00\x01\x00"
+    "\x00\x00\x00\x01\x00\x00\x04\x0b\x67\x74\x6f\x70\x6f\x2e\x54\x72"
+    "\x61\x64\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x06"
+    "\x73\x79\x6d\x62\x6f\x6c\x01\x00\x00\x00\x0d\x00";
+
 const myl_channel_desc gtopo_trades_desc = {
     .name = "gtopo.trades",
     .fingerprint = UINT64_C(0x19b7daed15400145),
@@ -426,6 +479,8 @@ const myl_channel_desc gtopo_trades_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
+    .schema = gtopo_trades_schema,
+    .schema_len = 60u,
 };
 
 const myl_frame_opts gtopo_trades_frame_opts = {
@@ -461,7 +516,7 @@ static int gtopo_trades_check(const myl_ring *ring)
 {
     if (ring->slot_size != gtopo_trades_desc.slot_size)
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != gtopo_trades_desc.fingerprint)
+    if (!myl_ring_accepts(ring, gtopo_trades_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
