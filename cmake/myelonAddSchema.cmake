@@ -26,7 +26,9 @@
 #   STUBS        (relative: to the current source directory) writes, for
 #                each role of each topology of the listed schemas,
 #                <dir>/<package>_<Topology>_<role>.c (myelonc --stubs): a
-#                main loop and a handler per inbound route, to edit. A stub
+#                main loop and a handler per inbound route, to edit, and
+#                for each pipeline <dir>/<package>_<Pipeline>.c (a main
+#                loop over the generated runner, a handler per stage). A stub
 #                is written once, at configure time (so that it can be
 #                listed in add_executable()), and never over a file that
 #                exists; link an executable of it with the generated code.

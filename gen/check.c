@@ -1899,8 +1899,6 @@ static bool stage_cycle(mylc_ctx *c, mylc_schema *s, mylc_stage *st, unsigned de
 
 static void check_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
-    /* pipelines are not emitted yet: the name is kept for them */
-    mylc_name_reserve(c, d->cname, s->file, d->off, "pipeline");
     mylc_prop *input = NULL;
     mylc_stage **tail = &d->stages;
     unsigned nstages = 0;
@@ -2051,6 +2049,10 @@ void mylc_check(mylc_ctx *c, mylc_schema *s)
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
         if (d->kind == MYLC_D_TOPOLOGY)
             check_topology(c, s, d);
+    /* Pipelines' emission needs their channels checked (emit_pipe.c). */
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
+        if (d->kind == MYLC_D_PIPELINE)
+            mylc_check_pipeline_emit(c, s, d);
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
         if (d->kind == MYLC_D_TABLE || d->kind == MYLC_D_STRUCT)
             check_enum_zero(c, s, d);

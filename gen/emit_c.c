@@ -1154,6 +1154,13 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             mylc_emit_topology(c, s, d, &h, &src, first);
             first = false;
         }
+    /* Pipelines use the channels' typed endpoints (gen/emit_pipe.c). */
+    first = true;
+    for (mylc_decl *d = s->decls; d; d = d->next)
+        if (d->kind == MYLC_D_PIPELINE && d->input) {
+            mylc_emit_pipeline(c, s, d, &h, &src, first);
+            first = false;
+        }
     mylc_buf_putc(&h, '\n');
     mylc_tpl_fill(&h, mylc_tpl_section(mylc_tpl_header, "end"), holes);
     mylc_format_fenced(&h, hout);

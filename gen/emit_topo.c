@@ -695,7 +695,7 @@ bool mylc_topo_hashed(const mylc_decl *d)
 const char *mylc_topo_features(mylc_ctx *c, mylc_schema *s)
 {
     static const mylc_hole none[] = {{NULL, NULL}};
-    if (!mylc_has_topology(s))
+    if (!mylc_has_topology(s) && !mylc_has_pipeline(s))
         return "";
     return section(c, mylc_tpl_topo_source, "features", none, "");
 }

@@ -4,7 +4,8 @@
  *
  * writes OUT_DIR/<stem>.myl.h and OUT_DIR/<stem>.myl.c for each schema (and
  * OUT_DIR/<stem>.fbs with --emit-fbs; with --stubs, DIR/<prefix>_<Topology>_<role>.c
- * for each role of each topology that has no such file yet).
+ * for each role of each topology and DIR/<prefix>_<Pipeline>.c for each
+ * pipeline that has no such file yet).
  * Exit status: 0 success, 1 errors in a schema (or an unreadable input),
  * 2 bad command line, 3 outputs could not be written.
  */
@@ -36,7 +37,9 @@ static const char usage[] =
     "                  enums, structs, tables and unions\n"
     "  --stubs DIR     also write, for each role of each topology, a stub to edit:\n"
     "                  DIR/<prefix>_<Topology>_<role>.c (a main loop and one handler\n"
-    "                  per inbound route); a file that exists is never overwritten\n"
+    "                  per inbound route), and for each pipeline DIR/<prefix>_<Pipeline>.c\n"
+    "                  (a main loop and one handler per stage); a file that exists is\n"
+    "                  never overwritten\n"
     "  --check         check the schemas and report errors; write nothing\n"
     "  --check-compat  with two files OLD.myl NEW.myl: report every change from OLD\n"
     "                  to NEW that breaks peers built from OLD (an error at NEW's\n"
@@ -201,24 +204,31 @@ static int need_arg(int argc, char **argv, int *i, const char *opt, const char *
     return 0;
 }
 
-/* The stubs of every role of every topology of s (--stubs). */
+/* A new stub called name; its text is to be written into the result. */
+static mylc_buf *add_stub(output *o, const char *name)
+{
+    o->stub_names = realloc(o->stub_names, sizeof *o->stub_names * (o->nstubs + 1));
+    o->stubs = realloc(o->stubs, sizeof *o->stubs * (o->nstubs + 1));
+    if (!o->stub_names || !o->stubs)
+        abort();
+    o->stub_names[o->nstubs] = strdup(name);
+    if (!o->stub_names[o->nstubs])
+        abort();
+    memset(&o->stubs[o->nstubs], 0, sizeof o->stubs[o->nstubs]);
+    return &o->stubs[o->nstubs++];
+}
+
+/* The stubs of every role of every topology of s, and of every pipeline
+ * (--stubs). */
 static void emit_stubs(mylc_ctx *ctx, mylc_schema *s, output *o)
 {
     for (mylc_decl *d = s->decls; d; d = d->next) {
+        if (d->kind == MYLC_D_PIPELINE && d->input)
+            mylc_emit_pipe_stub(ctx, s, d, add_stub(o, mylc_pipe_stub_name(ctx, d)));
         if (d->kind != MYLC_D_TOPOLOGY || !d->routes)
             continue;
-        for (mylc_role *r = d->roles; r; r = r->next) {
-            o->stub_names = realloc(o->stub_names, sizeof *o->stub_names * (o->nstubs + 1));
-            o->stubs = realloc(o->stubs, sizeof *o->stubs * (o->nstubs + 1));
-            if (!o->stub_names || !o->stubs)
-                abort();
-            o->stub_names[o->nstubs] = strdup(mylc_stub_name(ctx, d, r));
-            if (!o->stub_names[o->nstubs])
-                abort();
-            memset(&o->stubs[o->nstubs], 0, sizeof o->stubs[o->nstubs]);
-            mylc_emit_stub(ctx, s, d, r, &o->stubs[o->nstubs]);
-            o->nstubs++;
-        }
+        for (mylc_role *r = d->roles; r; r = r->next)
+            mylc_emit_stub(ctx, s, d, r, add_stub(o, mylc_stub_name(ctx, d, r)));
     }
 }
 

@@ -546,6 +546,16 @@ bool mylc_topo_hashed(const mylc_decl *d);
  * main loop and one handler per inbound route; its name (without ".c"). */
 void mylc_emit_stub(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role *r, mylc_buf *out);
 const char *mylc_stub_name(mylc_ctx *c, mylc_decl *d, mylc_role *r);
+/* Pipelines (emit_pipe.c): the checks of what emission needs and the C
+ * names a pipeline claims (after its channels are checked); its stage
+ * handler types and runner into h and src (first: the first pipeline of
+ * the header); its stub (myelonc --stubs) and the stub's name. */
+void mylc_check_pipeline_emit(mylc_ctx *c, mylc_schema *s, mylc_decl *d);
+bool mylc_has_pipeline(const mylc_schema *s);
+void mylc_emit_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, mylc_buf *src,
+                        bool first);
+void mylc_emit_pipe_stub(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *out);
+const char *mylc_pipe_stub_name(mylc_ctx *c, mylc_decl *d);
 /* The equivalent FlatBuffers schema (emit_fbs.c). */
 void mylc_emit_fbs(mylc_ctx *c, mylc_schema *s, mylc_buf *out);
 

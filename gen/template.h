@@ -12,6 +12,11 @@ extern const char mylc_tpl_source[];
 extern const char mylc_tpl_topo_header[];
 extern const char mylc_tpl_topo_source[];
 extern const char mylc_tpl_topo_stub[];
+/* Pipelines' sections and stubs (templates/pipe_header.h, pipe_source.c,
+ * pipe_stub.c). */
+extern const char mylc_tpl_pipe_header[];
+extern const char mylc_tpl_pipe_source[];
+extern const char mylc_tpl_pipe_stub[];
 
 /* A hole's value: MYLT_<name> becomes value. Arrays end with {NULL, NULL}. */
 typedef struct mylc_hole {

@@ -16,7 +16,8 @@ else
   m="$build/gen/myelonc"
 fi
 for s in schemas/ticks.myl schemas/common.myl schemas/fabric.myl tests/golden/edge.myl \
-  tests/golden/framed.myl tests/golden/tables.myl tests/golden/topo.myl; do
+  tests/golden/framed.myl tests/golden/tables.myl tests/golden/topo.myl \
+  tests/golden/pipes.myl; do
   "$m" --emit-fbs -o tests/golden -I schemas "$s"
 done
 m=$(realpath "$m")

@@ -2105,3 +2105,284 @@ int fabric_Fabric_workers_poll(fabric_Fabric_workers *ep, const fabric_Fabric_wo
             return 0;
     }
 }
+
+/* Pipeline Exchange: the runtime's application callbacks over the typed
+ * handlers. A record is the input event's bytes (type fabric_Exchange_TYPE) or a
+ * tick; an output is a u32 output index, 4 zero bytes and the event. */
+static int fabric_Exchange_RESET(void *arg)
+{
+    const fabric_Exchange_ctx *x = (const fabric_Exchange_ctx *)arg;
+    return x->px->h.reset(x->state);
+}
+
+static int fabric_Exchange_SAVE(void *arg, void **payload, uint64_t *size)
+{
+    const fabric_Exchange_ctx *x = (const fabric_Exchange_ctx *)arg;
+    if (!x->px->h.save)
+        return MYL_EINVAL;
+    return x->px->h.save(x->state, payload, size);
+}
+
+static int fabric_Exchange_RESTORE(void *arg, const void *payload, uint64_t size,
+                                   uint32_t app_version)
+{
+    const fabric_Exchange_ctx *x = (const fabric_Exchange_ctx *)arg;
+    if (!x->px->h.restore)
+        return MYL_EINVAL;
+    return x->px->h.restore(x->state, payload, size, app_version);
+}
+
+static int fabric_Exchange_APPLY(void *arg, const myl_journal_record *rec, myl_pipeline_out *o)
+{
+    const fabric_Exchange_ctx *x = (const fabric_Exchange_ctx *)arg;
+    const fabric_Exchange_handlers *h = &x->px->h;
+    int rc = 0;
+    if (rec->type == MYL_PIPELINE_TICK) {
+        uint64_t now = 0;
+        if (rec->len != sizeof now)
+            return MYL_ECORRUPT;
+        memcpy(&now, rec->data, sizeof now);
+        return h->on_tick ? h->on_tick(x->state, rec->seq, now) : 0;
+    }
+    if (rec->type != fabric_Exchange_TYPE)
+        return MYL_EFINGERPRINT;
+    fabric_Tick in;
+    if (rec->len != sizeof in)
+        return MYL_ECORRUPT;
+    memcpy(&in, rec->data, sizeof in);
+    (void)o;
+    if (h->matching && (rc = h->matching(x->state, rec->seq, &in)) < 0)
+        return rc;
+    fabric_Exchange_response_out response_out = {o};
+    if (h->response && (rc = h->response(x->state, rec->seq, &in, &response_out)) < 0)
+        return rc;
+    return rc;
+}
+
+static void fabric_Exchange_DELIVER(void *arg, uint64_t seq, const void *data, uint32_t len)
+{
+    fabric_Exchange *px = (fabric_Exchange *)arg;
+    const unsigned char *m = (const unsigned char *)data;
+    uint32_t index = UINT32_MAX;
+    if (len >= 8)
+        memcpy(&index, m, sizeof index);
+    (void)px;
+    (void)seq;
+    switch (index) {
+    case 0u: {
+        fabric_Tick ev;
+        if (len != 8 + sizeof ev)
+            break;
+        memcpy(&ev, m + 8, sizeof ev);
+        if (px->h.response_released)
+            px->h.response_released(px->h.released_arg, seq, &ev);
+        if (px->response_on) {
+            int rc = fabric_fills_producer_send(&px->response_tx, &ev, px->send_timeout_ns);
+            if (rc < 0) {
+                px->dropped++;
+                if (!px->error)
+                    px->error = rc;
+            }
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void fabric_Exchange_cfg_init(fabric_Exchange_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->opts.size = sizeof cfg->opts;
+    cfg->opts.journal.size = sizeof cfg->opts.journal;
+    cfg->opts.journal.sync = fabric_Exchange_SYNC;
+    cfg->send_timeout_ns = 1000000000;
+}
+
+/* how: 0 create, 1 recover, 2 recover or else create. */
+static int fabric_Exchange_START(const char *dir, const fabric_Exchange_cfg *cfg,
+                                 const fabric_Exchange_handlers *h, fabric_Exchange *px, int how)
+{
+    if (!px)
+        return MYL_EINVAL;
+    memset((void *)px, 0, sizeof *px);
+    if (!dir || !cfg || !h || !h->reset || !cfg->state)
+        return MYL_EINVAL;
+    px->h = *h;
+    px->main.px = px;
+    px->main.state = cfg->state;
+    px->shadow.px = px;
+    px->shadow.state = cfg->shadow_state;
+    px->send_timeout_ns = cfg->send_timeout_ns;
+    px->app.size = sizeof px->app;
+    px->app.app_version = h->app_version;
+    px->app.state = &px->main;
+    px->app.shadow_state = cfg->shadow_state ? &px->shadow : NULL;
+    px->app.reset = fabric_Exchange_RESET;
+    px->app.apply = fabric_Exchange_APPLY;
+    px->app.save = fabric_Exchange_SAVE;
+    px->app.restore = fabric_Exchange_RESTORE;
+    px->app.deliver = fabric_Exchange_DELIVER;
+    px->app.deliver_arg = px;
+    int rc = 0;
+    if (cfg->input) {
+        const char *id = cfg->input_id ? cfg->input_id : "Exchange";
+        if ((rc = fabric_orders_consumer_open(cfg->input, id, NULL, &px->rx)) < 0)
+            goto fail;
+        px->rx_on = true;
+    }
+    if (cfg->response_ring) {
+        if ((rc = fabric_fills_producer_open(cfg->response_ring, NULL, &px->response_tx)) < 0)
+            goto fail;
+        px->response_on = true;
+    }
+    if (how == 0)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    else
+        rc = myl_pipeline_recover(dir, &px->app, &cfg->opts, &px->p);
+    if (how == 2 && rc == -ENOENT)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    (void)fabric_Exchange_close(px);
+    return rc;
+}
+
+int fabric_Exchange_create(const char *dir, const fabric_Exchange_cfg *cfg,
+                           const fabric_Exchange_handlers *h, fabric_Exchange *px)
+{
+    return fabric_Exchange_START(dir, cfg, h, px, 0);
+}
+
+int fabric_Exchange_recover(const char *dir, const fabric_Exchange_cfg *cfg,
+                            const fabric_Exchange_handlers *h, fabric_Exchange *px)
+{
+    return fabric_Exchange_START(dir, cfg, h, px, 1);
+}
+
+int fabric_Exchange_open(const char *dir, const fabric_Exchange_cfg *cfg,
+                         const fabric_Exchange_handlers *h, fabric_Exchange *px)
+{
+    return fabric_Exchange_START(dir, cfg, h, px, 2);
+}
+
+int fabric_Exchange_submit(fabric_Exchange *px, const fabric_Tick *in, uint64_t *seq)
+{
+    if (!px || !px->p || !in)
+        return MYL_EINVAL;
+    return myl_pipeline_submit(px->p, fabric_Exchange_TYPE, in, (uint32_t)sizeof *in, seq);
+}
+
+int fabric_Exchange_commit(fabric_Exchange *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_commit(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+// clang-format off
+int fabric_Exchange_run(fabric_Exchange *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    uint32_t idle = 0;
+    int rc = 0;
+    /* A flag only, nothing published with it: pairs with the relaxed
+     * store of _stop. */
+    while (!myl__load_relaxed(&px->stop)) {
+        int64_t n = 0;
+        if (px->rx_on) {
+            uint64_t seq = 0;
+            n = fabric_orders_consumer_try_poll(&px->rx, 256, &seq);
+            if (n == MYL_EAGAIN)
+                n = 0;
+            if (n < 0)
+                return (int)n;
+            for (int64_t i = 0; i < n; i++) {
+                fabric_Tick in;
+                memcpy(&in, fabric_orders_consumer_slot(&px->rx, seq + (uint64_t)i), sizeof in);
+                if (!fabric_orders_consumer_valid(&px->rx, seq + (uint64_t)i)) {
+                    n = i;
+                    break;
+                }
+                if ((rc = myl_pipeline_submit(px->p, fabric_Exchange_TYPE, &in, (uint32_t)sizeof in, NULL)) < 0)
+                    return rc;
+            }
+            if (n > 0)
+                fabric_orders_consumer_release(&px->rx, (uint32_t)n);
+        }
+        if ((rc = myl_pipeline_tick(px->p)) < 0)
+            return rc;
+        if ((rc = fabric_Exchange_commit(px)) < 0)
+            return rc;
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (idle < 64u) {
+            myl__cpu_relax();
+        } else if (idle < 256u) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+        if (idle < UINT32_MAX)
+            idle++;
+    }
+    return 0;
+}
+// clang-format on
+
+void fabric_Exchange_stop(fabric_Exchange *px)
+{
+    /* Pairs with the relaxed load in _run: a flag only. Async-signal-safe
+     * (a lock-free store). */
+    if (px)
+        myl__store_relaxed(&px->stop, 1u);
+}
+
+int fabric_Exchange_snapshot(fabric_Exchange *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_rotate(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int fabric_Exchange_close(fabric_Exchange *px)
+{
+    if (!px)
+        return MYL_EINVAL;
+    int rc = 0;
+    if (px->p)
+        rc = myl_pipeline_close(px->p);
+    px->p = NULL;
+    if (px->rx_on)
+        fabric_orders_consumer_close(&px->rx);
+    px->rx_on = false;
+    if (px->response_on)
+        fabric_fills_producer_close(&px->response_tx);
+    px->response_on = false;
+    return rc;
+}
+
+int fabric_Exchange_response_send(fabric_Exchange_response_out *out, const fabric_Tick *m)
+{
+    unsigned char buf[8 + sizeof *m];
+    uint32_t index = 0u;
+    if (!out || !m)
+        return MYL_EINVAL;
+    memset(buf, 0, 8);
+    memcpy(buf, &index, sizeof index);
+    memcpy(buf + 8, m, sizeof *m);
+    return myl_pipeline_emit(out->out, buf, (uint32_t)sizeof buf);
+}

@@ -1441,6 +1441,98 @@ int fabric_Fabric_workers_commit_responses(fabric_Fabric_workers *ep, myl_fb_bui
 int fabric_Fabric_workers_send_orders(fabric_Fabric_workers *ep, const fabric_Tick *ev,
                                       int64_t timeout_ns);
 
+/* Pipelines (docs/myl.md, "Pipelines"; runtime API myelon/pipeline.h): a
+ * durable pipeline in a directory, its records journaled before any output
+ * they cause is released. Per pipeline P: P_TYPE (the journal's record type:
+ * the input channel's fingerprint) and P_SYNC (the journal's sync policy:
+ * `fsync batch`, `fsync` or neither on the durable stage); per stage S that
+ * is not the journal a handler type P_S_fn (the input event and, for a stage
+ * with `output CHANNEL`, a typed sender: P_S_send() holds the output until
+ * its input is durable, then sends it on the output ring and hands it to
+ * P_handlers.S_released); P_handlers (the stages, called in an order that
+ * respects `after`, for every record and again on replay, plus the state's
+ * reset, save and restore); P_cfg, which P_cfg_init() fills with defaults
+ * and the schema's sync policy. The runner P (keep it in place while open):
+ * _create(), _recover() (newest valid snapshot, then the journal), _open()
+ * (recover, else create); _submit() and _commit() by hand, or _run(): the
+ * input loop, which polls the input ring (cfg.input), submits, runs the tick
+ * hook, commits and releases, until _stop() (from a signal handler or
+ * another thread); _snapshot() (sync, snapshot, new journal segment, prune);
+ * _close(). Every call returns 0 or a negative error. */
+#include <myelon/pipeline.h>
+
+/* Pipeline Exchange: input fabric_orders (fabric_Tick); stages journal (durable, fsync, batch),
+ * matching, response (output fills). */
+#define fabric_Exchange_TYPE UINT64_C(0xafe2cbb0fb8e6960)
+#define fabric_Exchange_SYNC MYL_JOURNAL_SYNC_BATCH
+typedef struct fabric_Exchange_response_out {
+    myl_pipeline_out *out;
+} fabric_Exchange_response_out;
+typedef int fabric_Exchange_tick_fn(void *state, uint64_t seq, uint64_t now_ns);
+typedef int fabric_Exchange_matching_fn(void *state, uint64_t seq, const fabric_Tick *in);
+typedef int fabric_Exchange_response_fn(void *state, uint64_t seq, const fabric_Tick *in,
+                                        fabric_Exchange_response_out *out);
+typedef void fabric_Exchange_response_released_fn(void *arg, uint64_t seq, const fabric_Tick *m);
+
+typedef struct fabric_Exchange_handlers {
+    fabric_Exchange_matching_fn *matching;
+    fabric_Exchange_response_fn *response;
+    fabric_Exchange_tick_fn *on_tick;
+    int (*reset)(void *state);
+    int (*save)(void *state, void **payload, uint64_t *size);
+    int (*restore)(void *state, const void *payload, uint64_t size, uint32_t app_version);
+    fabric_Exchange_response_released_fn *response_released;
+    void *released_arg;
+    uint32_t app_version;
+} fabric_Exchange_handlers;
+
+typedef struct fabric_Exchange_cfg {
+    void *state;
+    void *shadow_state;
+    myl_pipeline_opts opts;
+    myl_ring *input;
+    const char *input_id;
+    myl_ring *response_ring;
+    int64_t send_timeout_ns;
+} fabric_Exchange_cfg;
+
+struct fabric_Exchange;
+typedef struct fabric_Exchange_ctx {
+    struct fabric_Exchange *px;
+    void *state;
+} fabric_Exchange_ctx;
+
+typedef struct fabric_Exchange {
+    myl_pipeline *p;
+    myl_pipeline_app app;
+    fabric_Exchange_handlers h;
+    fabric_Exchange_ctx main;
+    fabric_Exchange_ctx shadow;
+    fabric_orders_consumer rx;
+    bool rx_on;
+    fabric_fills_producer response_tx;
+    bool response_on;
+    int64_t send_timeout_ns;
+    uint64_t dropped;
+    int error;
+    MYL__ATOMIC(uint32_t) stop;
+} fabric_Exchange;
+
+void fabric_Exchange_cfg_init(fabric_Exchange_cfg *cfg);
+int fabric_Exchange_create(const char *dir, const fabric_Exchange_cfg *cfg,
+                           const fabric_Exchange_handlers *h, fabric_Exchange *px);
+int fabric_Exchange_recover(const char *dir, const fabric_Exchange_cfg *cfg,
+                            const fabric_Exchange_handlers *h, fabric_Exchange *px);
+int fabric_Exchange_open(const char *dir, const fabric_Exchange_cfg *cfg,
+                         const fabric_Exchange_handlers *h, fabric_Exchange *px);
+int fabric_Exchange_submit(fabric_Exchange *px, const fabric_Tick *in, uint64_t *seq);
+int fabric_Exchange_commit(fabric_Exchange *px);
+int fabric_Exchange_run(fabric_Exchange *px);
+void fabric_Exchange_stop(fabric_Exchange *px);
+int fabric_Exchange_snapshot(fabric_Exchange *px);
+int fabric_Exchange_close(fabric_Exchange *px);
+int fabric_Exchange_response_send(fabric_Exchange_response_out *out, const fabric_Tick *m);
+
 #ifdef __cplusplus
 }
 #endif

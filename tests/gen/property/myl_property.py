@@ -402,6 +402,7 @@ def schema(g, pkg, imported=None):
             lossy.add(name)
 
     ext_ev = ext_q("carried_events")
+    event_chans = []  # channels of events over one ring: pipeline inputs and outputs
     for _ in range(r.randint(1, 3)):  # raw event channels
         props, _m = ring_props(False)
         ev = r.choice(carried_events + ext_ev) if carried_events + ext_ev else None
@@ -412,6 +413,7 @@ def schema(g, pkg, imported=None):
         if any(x.startswith("capacity") for x in p) is False and r.random() < 0.3:
             p = p + ["capacity 8"]
         chan(c + p)
+        event_chans.append(channels[-1])
     for _ in range(r.randint(1, 3)):  # byte channels
         props, multi = ring_props(True)
         props = [x for x in props if not (multi and x.startswith("capacity"))]
@@ -437,7 +439,7 @@ def schema(g, pkg, imported=None):
             c = ["carries %s" % t, "codec compact"]
         chan(c + props + frame_props(multi))
 
-    # topology (typed endpoints) and pipeline (checked, no C yet)
+    # topology (typed endpoints) and pipeline (stage handlers and a runner)
     all_chans = channels + ["%s.%s" % (ext["pkg"], c) for c in ext.get("channels", [])]
     # The draws of the generator before topologies were emitted, made as
     # then, so that every other declaration of a seed is what it was; the
@@ -458,22 +460,41 @@ def schema(g, pkg, imported=None):
             t = random.Random("%d.%d" % (g.seed, len(out)))
             out.append(topology(g, t, one_ring, lossy))
     if channels and r.random() < 0.7:
+        # The draws of the generator before pipelines were emitted, made as
+        # then; the pipeline (over channels of events, one durable stage
+        # first, as emission needs) comes from a stream of its own.
         stages = [g.name(lower=True) for _ in range(r.randint(1, 4))]
-        body = ["input %s;" % r.choice(channels)]
+        r.choice(channels)
         for i, st in enumerate(stages):
-            opts = []
             if r.random() < 0.4:
-                opts.append("durable")
-                if r.random() < 0.5:
-                    opts.append("fsync")
-            if r.random() < 0.3:
-                opts.append("batch")
+                r.random()
+            r.random()
             if i and r.random() < 0.5:
-                opts.append("after " + " ".join(r.sample(stages[:i], r.randint(1, i))))
+                r.sample(stages[:i], r.randint(1, i))
             if r.random() < 0.3:
-                opts.append("output %s" % r.choice(channels))
-            body.append("stage %s%s;" % (st, (" " + " ".join(opts)) if opts else ""))
-        out.append("pipeline %s {\n  %s\n}" % (g.name(), "\n  ".join(body)))
+                r.choice(channels)
+        pname = g.name()
+        if event_chans:
+            t = random.Random("p%d.%d" % (g.seed, len(out)))
+            body = ["input %s;" % t.choice(event_chans)]
+            durable = t.random() < 0.7
+            for i, st in enumerate(stages):
+                opts = []
+                if i == 0 and durable:
+                    opts.append("durable")
+                    if t.random() < 0.6:
+                        opts.append("fsync")
+                    if t.random() < 0.5:
+                        opts.append("batch")
+                else:
+                    if t.random() < 0.3:
+                        opts.append("batch")
+                    if i and t.random() < 0.5:
+                        opts.append("after " + " ".join(t.sample(stages[:i], t.randint(1, i))))
+                    if t.random() < 0.4:
+                        opts.append("output %s" % t.choice(event_chans))
+                body.append("stage %s%s;" % (st, (" " + " ".join(opts)) if opts else ""))
+            out.append("pipeline %s {\n  %s\n}" % (pname, "\n  ".join(body)))
     del all_chans
 
     facts = {"pkg": pkg, "enums": enums, "events": events, "carried_events": carried_events,

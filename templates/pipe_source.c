@@ -1,0 +1,273 @@
+/* Template of the pipeline part of a generated source file
+ * (gen/emit_pipe.c); conventions as in header.h. */
+
+/* @@pipe */
+/* Pipeline MYLT_NAME: the runtime's application callbacks over the typed
+ * handlers. A record is the input event's bytes (type MYLT_T_TYPE) or a
+ * tick; an output is a u32 output index, 4 zero bytes and the event. */
+static int MYLT_T_RESET(void *arg)
+{
+    const MYLT_T_ctx *x = (const MYLT_T_ctx *)arg;
+    return x->px->h.reset(x->state);
+}
+
+static int MYLT_T_SAVE(void *arg, void **payload, uint64_t *size)
+{
+    const MYLT_T_ctx *x = (const MYLT_T_ctx *)arg;
+    if (!x->px->h.save)
+        return MYL_EINVAL;
+    return x->px->h.save(x->state, payload, size);
+}
+
+static int MYLT_T_RESTORE(void *arg, const void *payload, uint64_t size, uint32_t app_version)
+{
+    const MYLT_T_ctx *x = (const MYLT_T_ctx *)arg;
+    if (!x->px->h.restore)
+        return MYL_EINVAL;
+    return x->px->h.restore(x->state, payload, size, app_version);
+}
+
+static int MYLT_T_APPLY(void *arg, const myl_journal_record *rec, myl_pipeline_out *o)
+{
+    const MYLT_T_ctx *x = (const MYLT_T_ctx *)arg;
+    const MYLT_T_handlers *h = &x->px->h;
+    int rc = 0;
+    if (rec->type == MYL_PIPELINE_TICK) {
+        uint64_t now = 0;
+        if (rec->len != sizeof now)
+            return MYL_ECORRUPT;
+        memcpy(&now, rec->data, sizeof now);
+        return h->on_tick ? h->on_tick(x->state, rec->seq, now) : 0;
+    }
+    if (rec->type != MYLT_T_TYPE)
+        return MYL_EFINGERPRINT;
+    MYLT_IN in;
+    if (rec->len != sizeof in)
+        return MYL_ECORRUPT;
+    memcpy(&in, rec->data, sizeof in);
+    (void)o;
+    MYLT_STAGECALLS
+    return rc;
+}
+
+static void MYLT_T_DELIVER(void *arg, uint64_t seq, const void *data, uint32_t len)
+{
+    MYLT_T *px = (MYLT_T *)arg;
+    const unsigned char *m = (const unsigned char *)data;
+    uint32_t index = UINT32_MAX;
+    if (len >= 8)
+        memcpy(&index, m, sizeof index);
+    (void)px;
+    (void)seq;
+    switch (index) {
+        MYLT_DELIVERCASES
+    default:
+        break;
+    }
+}
+
+void MYLT_T_cfg_init(MYLT_T_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->opts.size = sizeof cfg->opts;
+    cfg->opts.journal.size = sizeof cfg->opts.journal;
+    cfg->opts.journal.sync = MYLT_T_SYNC;
+    cfg->send_timeout_ns = 1000000000;
+}
+
+/* how: 0 create, 1 recover, 2 recover or else create. */
+static int MYLT_T_START(const char *dir, const MYLT_T_cfg *cfg, const MYLT_T_handlers *h,
+                        MYLT_T *px, int how)
+{
+    if (!px)
+        return MYL_EINVAL;
+    memset((void *)px, 0, sizeof *px);
+    if (!dir || !cfg || !h || !h->reset || !cfg->state)
+        return MYL_EINVAL;
+    px->h = *h;
+    px->main.px = px;
+    px->main.state = cfg->state;
+    px->shadow.px = px;
+    px->shadow.state = cfg->shadow_state;
+    px->send_timeout_ns = cfg->send_timeout_ns;
+    px->app.size = sizeof px->app;
+    px->app.app_version = h->app_version;
+    px->app.state = &px->main;
+    px->app.shadow_state = cfg->shadow_state ? &px->shadow : NULL;
+    px->app.reset = MYLT_T_RESET;
+    px->app.apply = MYLT_T_APPLY;
+    px->app.save = MYLT_T_SAVE;
+    px->app.restore = MYLT_T_RESTORE;
+    px->app.deliver = MYLT_T_DELIVER;
+    px->app.deliver_arg = px;
+    int rc = 0;
+    if (cfg->input) {
+        const char *id = cfg->input_id ? cfg->input_id : "MYLT_NAME";
+        if ((rc = MYLT_INCHAN_consumer_open(cfg->input, id, NULL, &px->rx)) < 0)
+            goto fail;
+        px->rx_on = true;
+    }
+    MYLT_TXOPENS
+    if (how == 0)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    else
+        rc = myl_pipeline_recover(dir, &px->app, &cfg->opts, &px->p);
+    if (how == 2 && rc == -ENOENT)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    (void)MYLT_T_close(px);
+    return rc;
+}
+
+int MYLT_T_create(const char *dir, const MYLT_T_cfg *cfg, const MYLT_T_handlers *h, MYLT_T *px)
+{
+    return MYLT_T_START(dir, cfg, h, px, 0);
+}
+
+int MYLT_T_recover(const char *dir, const MYLT_T_cfg *cfg, const MYLT_T_handlers *h, MYLT_T *px)
+{
+    return MYLT_T_START(dir, cfg, h, px, 1);
+}
+
+int MYLT_T_open(const char *dir, const MYLT_T_cfg *cfg, const MYLT_T_handlers *h, MYLT_T *px)
+{
+    return MYLT_T_START(dir, cfg, h, px, 2);
+}
+
+int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint64_t *seq)
+{
+    if (!px || !px->p || !in)
+        return MYL_EINVAL;
+    return myl_pipeline_submit(px->p, MYLT_T_TYPE, in, (uint32_t)sizeof *in, seq);
+}
+
+int MYLT_T_commit(MYLT_T *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_commit(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int MYLT_T_run(MYLT_T *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    uint32_t idle = 0;
+    int rc = 0;
+    /* A flag only, nothing published with it: pairs with the relaxed
+     * store of _stop. */
+    while (!myl__load_relaxed(&px->stop)) {
+        int64_t n = 0;
+        if (px->rx_on) {
+            uint64_t seq = 0;
+            n = MYLT_INCHAN_consumer_try_poll(&px->rx, 256, &seq);
+            if (n == MYL_EAGAIN)
+                n = 0;
+            if (n < 0)
+                return (int)n;
+            for (int64_t i = 0; i < n; i++) {
+                MYLT_IN in;
+                memcpy(&in, MYLT_INCHAN_consumer_slot(&px->rx, seq + (uint64_t)i), sizeof in);
+                if (!MYLT_INCHAN_consumer_valid(&px->rx, seq + (uint64_t)i)) {
+                    n = i;
+                    break;
+                }
+                if ((rc = myl_pipeline_submit(px->p, MYLT_T_TYPE, &in, (uint32_t)sizeof in,
+                                              NULL)) < 0)
+                    return rc;
+            }
+            if (n > 0)
+                MYLT_INCHAN_consumer_release(&px->rx, (uint32_t)n);
+        }
+        if ((rc = myl_pipeline_tick(px->p)) < 0)
+            return rc;
+        if ((rc = MYLT_T_commit(px)) < 0)
+            return rc;
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (idle < 64u) {
+            myl__cpu_relax();
+        } else if (idle < 256u) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+        if (idle < UINT32_MAX)
+            idle++;
+    }
+    return 0;
+}
+
+void MYLT_T_stop(MYLT_T *px)
+{
+    /* Pairs with the relaxed load in _run: a flag only. Async-signal-safe
+     * (a lock-free store). */
+    if (px)
+        myl__store_relaxed(&px->stop, 1u);
+}
+
+int MYLT_T_snapshot(MYLT_T *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_rotate(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int MYLT_T_close(MYLT_T *px)
+{
+    if (!px)
+        return MYL_EINVAL;
+    int rc = 0;
+    if (px->p)
+        rc = myl_pipeline_close(px->p);
+    px->p = NULL;
+    if (px->rx_on)
+        MYLT_INCHAN_consumer_close(&px->rx);
+    px->rx_on = false;
+    MYLT_TXCLOSES
+    return rc;
+}
+
+/* @@send */
+int MYLT_T_MYLT_S_send(MYLT_T_MYLT_S_out *out, const MYLT_OUT *m)
+{
+    unsigned char buf[8 + sizeof *m];
+    uint32_t index = MYLT_INDEXu;
+    if (!out || !m)
+        return MYL_EINVAL;
+    memset(buf, 0, 8);
+    memcpy(buf, &index, sizeof index);
+    memcpy(buf + 8, m, sizeof *m);
+    return myl_pipeline_emit(out->out, buf, (uint32_t)sizeof buf);
+}
+
+/* @@deliver */
+case MYLT_INDEXu: {
+    MYLT_OUT ev;
+    if (len != 8 + sizeof ev)
+        break;
+    memcpy(&ev, m + 8, sizeof ev);
+    if (px->h.MYLT_S_released)
+        px->h.MYLT_S_released(px->h.released_arg, seq, &ev);
+    if (px->MYLT_S_on) {
+        int rc = MYLT_OUTCHAN_producer_send(&px->MYLT_S_tx, &ev, px->send_timeout_ns);
+        if (rc < 0) {
+            px->dropped++;
+            if (!px->error)
+                px->error = rc;
+        }
+    }
+    break;
+}
