@@ -76,7 +76,7 @@ int main(int argc, char **argv)
             dir = argv[++i];
         } else if (strcmp(argv[i], "--input") == 0 && i + 1 < argc) {
             input = argv[++i];
-        MYLT_RINGARGS
+            MYLT_RINGARGS
         } else {
             fprintf(stderr, "usage: %s --dir DIR --input RING MYLT_USAGE\n", argv[0]);
             return 2;

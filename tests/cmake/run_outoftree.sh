@@ -81,6 +81,7 @@ stubs)
   for r in boss workers; do
     [ -s "$work/proj/stubs/topo_Farm_$r.c" ] || { echo "stub of role $r not written"; exit 1; }
   done
+  [ -s "$work/proj/stubs/topo_Adder.c" ] || { echo "stub of pipeline Adder not written"; exit 1; }
   cmake --build "$work/b"
   # An edited stub is the user's: neither configuring nor building again
   # writes over it.

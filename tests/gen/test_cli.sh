@@ -123,6 +123,9 @@ cp "$schemas/common.myl" "$schemas/fabric.myl" "$work/stubs/"
 for r in scheduler workers; do
   [ -s "$work/stubs/st/fabric_Fabric_$r.c" ] || { echo "FAIL: stub of $r not written"; fail=1; }
 done
+[ -s "$work/stubs/st/fabric_Exchange.c" ] || { echo "FAIL: stub of pipeline Exchange not written"; fail=1; }
+grep -q 'static int on_matching(void \*arg, uint64_t seq, const fabric_Tick \*in)' \
+  "$work/stubs/st/fabric_Exchange.c" || { echo "FAIL: pipeline stub without its stage handler"; fail=1; }
 grep -q 'int main(int argc' "$work/stubs/st/fabric_Fabric_workers.c" ||
   { echo "FAIL: stub without a main"; fail=1; }
 grep -q 'static int on_requests(const fabric_Request_table \*msg' \

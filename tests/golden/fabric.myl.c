@@ -2286,7 +2286,6 @@ int fabric_Exchange_commit(fabric_Exchange *px)
     return rc;
 }
 
-// clang-format off
 int fabric_Exchange_run(fabric_Exchange *px)
 {
     if (!px || !px->p)
@@ -2311,7 +2310,9 @@ int fabric_Exchange_run(fabric_Exchange *px)
                     n = i;
                     break;
                 }
-                if ((rc = myl_pipeline_submit(px->p, fabric_Exchange_TYPE, &in, (uint32_t)sizeof in, NULL)) < 0)
+                rc = myl_pipeline_submit(px->p, fabric_Exchange_TYPE, &in, (uint32_t)sizeof in,
+                                         NULL);
+                if (rc < 0)
                     return rc;
             }
             if (n > 0)
@@ -2338,7 +2339,6 @@ int fabric_Exchange_run(fabric_Exchange *px)
     }
     return 0;
 }
-// clang-format on
 
 void fabric_Exchange_stop(fabric_Exchange *px)
 {

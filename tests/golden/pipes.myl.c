@@ -499,7 +499,6 @@ int pipes_Book_commit(pipes_Book *px)
     return rc;
 }
 
-// clang-format off
 int pipes_Book_run(pipes_Book *px)
 {
     if (!px || !px->p)
@@ -524,7 +523,8 @@ int pipes_Book_run(pipes_Book *px)
                     n = i;
                     break;
                 }
-                if ((rc = myl_pipeline_submit(px->p, pipes_Book_TYPE, &in, (uint32_t)sizeof in, NULL)) < 0)
+                rc = myl_pipeline_submit(px->p, pipes_Book_TYPE, &in, (uint32_t)sizeof in, NULL);
+                if (rc < 0)
                     return rc;
             }
             if (n > 0)
@@ -551,7 +551,6 @@ int pipes_Book_run(pipes_Book *px)
     }
     return 0;
 }
-// clang-format on
 
 void pipes_Book_stop(pipes_Book *px)
 {
@@ -769,7 +768,6 @@ int pipes_Cache_commit(pipes_Cache *px)
     return rc;
 }
 
-// clang-format off
 int pipes_Cache_run(pipes_Cache *px)
 {
     if (!px || !px->p)
@@ -794,7 +792,8 @@ int pipes_Cache_run(pipes_Cache *px)
                     n = i;
                     break;
                 }
-                if ((rc = myl_pipeline_submit(px->p, pipes_Cache_TYPE, &in, (uint32_t)sizeof in, NULL)) < 0)
+                rc = myl_pipeline_submit(px->p, pipes_Cache_TYPE, &in, (uint32_t)sizeof in, NULL);
+                if (rc < 0)
                     return rc;
             }
             if (n > 0)
@@ -821,7 +820,6 @@ int pipes_Cache_run(pipes_Cache *px)
     }
     return 0;
 }
-// clang-format on
 
 void pipes_Cache_stop(pipes_Cache *px)
 {
