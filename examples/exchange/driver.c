@@ -2,7 +2,7 @@
  *
  *   exchange_driver [--trials N] [--seed S] [--orders K] [--kills M]
  *                   [--snapshot-every N] [--dir BASE] [--server PATH]
- *                   [--broken-ack] [--verbose]
+ *                   [--broken-ack] [--verbose] [--health]
  *
  * Each trial starts an exchange (exchange_server) on a fresh directory and
  * sends it K orders from 8 clients over the `orders` ring, reading a
@@ -24,8 +24,9 @@
  *    gives every status and digest the exchange's replay gives;
  *  - no order is applied twice (once more is DUPLICATE), and at the end
  *    every order was acknowledged and applied exactly once.
- * Exit status 0 if every trial passed, 1 at the first failure (with what
- * failed), 2 for a bad command line.
+ * --health has the exchange serve its health endpoint (exchange_server
+ * --health 0: it prints the port). Exit status 0 if every trial passed, 1 at the first failure
+ * (with what failed), 2 for a bad command line.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _XOPEN_SOURCE 700
@@ -79,7 +80,7 @@ typedef struct trial {
 
 static const char *server_path;
 static const char *snapshot_every = "200";
-static bool broken, verbose;
+static bool broken, verbose, health;
 
 #define FAIL(...)                                                                                  \
     do {                                                                                           \
@@ -250,12 +251,18 @@ static int incarnation(trial *t, const char *dir, uint32_t kill_after, uint64_t 
     if (pid < 0)
         FAIL("fork: %s", strerror(errno));
     if (pid == 0) {
+        const char *av[16] = {
+            server_path,        "--dir",       dir, "--orders", on, "--reports", rn,
+            "--snapshot-every", snapshot_every};
+        int ac = 9;
         if (broken)
-            execl(server_path, server_path, "--dir", dir, "--orders", on, "--reports", rn,
-                  "--snapshot-every", snapshot_every, "--broken-ack", (char *)NULL);
-        else
-            execl(server_path, server_path, "--dir", dir, "--orders", on, "--reports", rn,
-                  "--snapshot-every", snapshot_every, (char *)NULL);
+            av[ac++] = "--broken-ack";
+        if (health) {
+            av[ac++] = "--health";
+            av[ac++] = "0";
+        }
+        av[ac] = NULL;
+        execv(server_path, (char *const *)av);
         _exit(127);
     }
     myl_producer_opts po = {.size = sizeof po,
@@ -432,11 +439,13 @@ int main(int argc, char **argv)
             broken = true;
         else if (strcmp(argv[i], "--verbose") == 0)
             verbose = true;
+        else if (strcmp(argv[i], "--health") == 0)
+            health = true;
         else {
             fprintf(stderr,
                     "usage: %s [--trials N] [--seed S] [--orders K] [--kills M] "
                     "[--snapshot-every N] [--dir BASE] [--server PATH] [--broken-ack] "
-                    "[--verbose]\n",
+                    "[--verbose] [--health]\n",
                     argv[0]);
             return 2;
         }

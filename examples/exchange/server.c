@@ -2,10 +2,14 @@
  * run by the runner myelonc generates for it (exchange_Exchange_*).
  *
  *   exchange_server --dir DIR --orders RING --reports RING
- *                   [--snapshot-every N] [--broken-ack] [--stats]
+ *                   [--snapshot-every N] [--broken-ack] [--stats] [--health PORT]
  *       attach the two rings (the client creates them), recover the
  *       pipeline in DIR (or create it), run until SIGTERM or SIGINT
- *       (--stats: then print the book's size and digest).
+ *       (--stats: then print the book's size and digest). --health: keep
+ *       the pipeline's per-stage latency trace and serve a health endpoint
+ *       on 127.0.0.1:PORT (0: any; the port is printed): the two rings,
+ *       and the trace's histograms in /metrics (built with
+ *       libmyelon_health only).
  *   exchange_server --dir DIR --check
  *       recover DIR as a restart would (newest snapshot, then the journal
  *       after it), then replay the whole journal on an empty book, and
@@ -31,6 +35,9 @@
 
 #include "book.h"
 #include "exchange.myl.h"
+#ifdef EXCHANGE_HEALTH
+#include "myelon/health.h"
+#endif
 
 typedef struct state {
     book b;
@@ -105,6 +112,17 @@ static const char *status_name(uint8_t s)
     return s < 5 ? names[s] : "?";
 }
 
+#ifdef EXCHANGE_HEALTH
+static const char *health_dir;
+
+static void health_metrics(void *user, FILE *out)
+{
+    (void)user;
+    const char *name = "exchange";
+    (void)myl_health_pipeline_metrics(out, &health_dir, &name, 1);
+}
+#endif
+
 /* --check: see the top of the file. */
 static int check(const char *dir)
 {
@@ -177,6 +195,7 @@ int main(int argc, char **argv)
     const char *dir = NULL, *orders = NULL, *reports = NULL;
     uint64_t every = 1000;
     bool check_only = false, stats = false;
+    const char *health_port = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
             dir = argv[++i];
@@ -192,10 +211,12 @@ int main(int argc, char **argv)
             broken_ack = true;
         else if (strcmp(argv[i], "--stats") == 0)
             stats = true;
+        else if (strcmp(argv[i], "--health") == 0 && i + 1 < argc)
+            health_port = argv[++i];
         else {
             fprintf(stderr,
                     "usage: %s --dir DIR (--orders RING --reports RING [--snapshot-every N] "
-                    "[--broken-ack] [--stats] | --check)\n",
+                    "[--broken-ack] [--stats] [--health PORT] | --check)\n",
                     argv[0]);
             return 2;
         }
@@ -224,6 +245,8 @@ int main(int argc, char **argv)
     cfg.input = in;
     cfg.input_id = "exchange";
     cfg.response_ring = out;
+    if (health_port)
+        cfg.opts.flags |= MYL_PIPELINE_F_TRACE;
     handlers(&h);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -231,7 +254,35 @@ int main(int argc, char **argv)
         fprintf(stderr, "exchange: open %s: %s\n", dir, myl_strerror(rc));
         return 1;
     }
+#ifdef EXCHANGE_HEALTH
+    myl_health *health = NULL;
+    if (health_port) {
+        const char *rings[2] = {orders, reports};
+        health_dir = dir;
+        myl_health_config hc = {.size = sizeof hc,
+                                .port = (uint16_t)strtoul(health_port, NULL, 10),
+                                .rings = rings,
+                                .nrings = 2,
+                                .metrics = health_metrics};
+        if ((rc = myl_health_start(&hc, &health)) < 0) {
+            fprintf(stderr, "exchange: health: %s\n", myl_strerror(rc));
+            (void)exchange_Exchange_close(&pipeline);
+            return 1;
+        }
+        printf("exchange: health endpoint on 127.0.0.1:%u\n", myl_health_port(health));
+        fflush(stdout);
+    }
+#else
+    if (health_port) {
+        fprintf(stderr, "exchange: built without libmyelon_health: no --health\n");
+        (void)exchange_Exchange_close(&pipeline);
+        return 2;
+    }
+#endif
     rc = exchange_Exchange_run(&pipeline);
+#ifdef EXCHANGE_HEALTH
+    myl_health_stop(health);
+#endif
     if (rc < 0)
         fprintf(stderr, "exchange: run: %s\n", myl_strerror(rc));
     uint64_t records = myl_pipeline_next_seq(pipeline.p);

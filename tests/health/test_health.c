@@ -2,7 +2,9 @@
  * (silent client, end of input, garbage), GET / and /health, GET /metrics
  * parsed and linted by promtool (when installed), 404 and 405, concurrent
  * clients, stop with clients connected, hostile input, the application's
- * callbacks, rings found by prefix, and the tool. No outcome depends on
+ * callbacks, pipelines' latency histograms (myl_health_pipeline_metrics
+ * in a metrics callback), rings found by prefix, and the tool. No outcome
+ * depends on
  * timing: waits only bound how long a broken server could hang a case. */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -13,6 +15,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <ftw.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -691,6 +694,113 @@ static void test_callbacks(void **state)
     ring_down(&f);
 }
 
+/* ---- pipelines' latency histograms ---- */
+
+static int nop_reset(void *st)
+{
+    (void)st;
+    return 0;
+}
+
+static int nop_apply(void *st, const myl_journal_record *rec, myl_pipeline_out *out)
+{
+    (void)st;
+    (void)rec;
+    return myl_pipeline_emit(out, "r", 1);
+}
+
+static int nop_save(void *st, void **payload, uint64_t *size)
+{
+    (void)st;
+    *payload = malloc(1);
+    *size = 0;
+    return *payload ? 0 : -ENOMEM;
+}
+
+static int nop_restore(void *st, const void *payload, uint64_t size, uint32_t version)
+{
+    (void)st;
+    (void)payload;
+    (void)version;
+    return size == 0 ? 0 : MYL_ECORRUPT;
+}
+
+typedef struct traced {
+    const char *dirs[2];
+    const char *names[2];
+} traced;
+
+static void traced_metrics(void *user, FILE *out)
+{
+    traced *t = user;
+    assert_int_equal(myl_health_pipeline_metrics(out, t->dirs, t->names, 2), 1);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void test_pipeline_metrics(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/myl-health-pipe-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    myl_pipeline_app app = {.size = sizeof app,
+                            .reset = nop_reset,
+                            .apply = nop_apply,
+                            .save = nop_save,
+                            .restore = nop_restore};
+    int st = 0;
+    app.state = &st;
+    myl_pipeline_opts o = {.size = sizeof o, .flags = MYL_PIPELINE_F_TRACE};
+    o.journal.size = sizeof o.journal;
+    o.journal.sync = MYL_JOURNAL_SYNC_NONE;
+    myl_pipeline *p;
+    assert_int_equal(myl_pipeline_create(dir, &app, &o, &p), 0);
+    for (int i = 0; i < 37; i++)
+        assert_int_equal(myl_pipeline_submit(p, 7, &i, sizeof i, NULL), 0);
+    assert_int_equal(myl_pipeline_commit(p), 37);
+    /* One pipeline, and one without a trace (counted as an error); a
+     * name that needs escaping. */
+    traced t = {{dir, "/nonexistent/pipeline"}, {"book \"A\"", NULL}};
+    myl_health_config c = {.size = sizeof c, .metrics = traced_metrics, .user = &t};
+    myl_health *h;
+    assert_int_equal(myl_health_start(&c, &h), 0);
+    response r;
+    http_ok(myl_health_port(h), "/metrics", &r);
+    check_exposition(r.body);
+    assert_non_null(strstr(r.body, "\nmyelon_pipeline_stage_latency_seconds_count{pipeline=\"book "
+                                   "\\\"A\\\"\",stage=\"apply\"} 37\n"));
+    assert_non_null(strstr(r.body, "myelon_pipeline_stage_latency_seconds_bucket{pipeline=\"book "
+                                   "\\\"A\\\"\",stage=\"ack\",le=\"+Inf\"} 37\n"));
+    assert_non_null(strstr(r.body, "\nmyelon_pipeline_trace_errors 1\n"));
+    /* The buckets are cumulative and end at the count. */
+    const char *k = strstr(r.body, "stage=\"apply\",le=");
+    unsigned long long prev = 0;
+    int buckets = 0;
+    while (k && strstr(k, "stage=\"apply\",le=") == k) {
+        const char *v = strchr(k, '}');
+        assert_non_null(v);
+        unsigned long long n = strtoull(v + 2, NULL, 10);
+        assert_true(n >= prev);
+        prev = n;
+        buckets++;
+        k = strstr(v, "stage=\"apply\",le=");
+        if (k && k - v > 200)
+            break;
+    }
+    assert_int_equal(buckets, 26);
+    assert_int_equal(prev, 37);
+    free(r.all);
+    myl_health_stop(h);
+    assert_int_equal(myl_pipeline_close(p), 0);
+    assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 /* ---- rings by prefix; configuration errors ---- */
 
 static void test_prefix(void **state)
@@ -825,19 +935,13 @@ static void test_tool(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_probe_silent),
-        cmocka_unit_test(test_probe_eof_and_text),
-        cmocka_unit_test(test_degraded),
-        cmocka_unit_test(test_get_root),
-        cmocka_unit_test(test_get_metrics),
-        cmocka_unit_test(test_not_found_and_method),
-        cmocka_unit_test(test_concurrent_clients),
-        cmocka_unit_test(test_stop_with_clients),
-        cmocka_unit_test(test_hostile_input),
-        cmocka_unit_test(test_callbacks),
-        cmocka_unit_test(test_prefix),
-        cmocka_unit_test(test_config_errors),
-        cmocka_unit_test(test_tool),
+        cmocka_unit_test(test_probe_silent),       cmocka_unit_test(test_probe_eof_and_text),
+        cmocka_unit_test(test_degraded),           cmocka_unit_test(test_get_root),
+        cmocka_unit_test(test_get_metrics),        cmocka_unit_test(test_not_found_and_method),
+        cmocka_unit_test(test_concurrent_clients), cmocka_unit_test(test_stop_with_clients),
+        cmocka_unit_test(test_hostile_input),      cmocka_unit_test(test_callbacks),
+        cmocka_unit_test(test_pipeline_metrics),   cmocka_unit_test(test_prefix),
+        cmocka_unit_test(test_config_errors),      cmocka_unit_test(test_tool),
         cmocka_unit_test(test_split_request),
     };
     return myl_test_run("health", tests, sizeof tests / sizeof *tests);

@@ -55,6 +55,20 @@ typedef int (*myl_health_status_fn)(void *user, char *msg, size_t size);
  * Called from the endpoint's HTTP thread. */
 typedef void (*myl_health_metrics_fn)(void *user, FILE *out);
 
+/* The latency histograms of pipelines (myelon/pipeline.h, kept with
+ * MYL_PIPELINE_F_TRACE in <dir>/trace) as one Prometheus histogram family,
+ * myelon_pipeline_stage_latency_seconds{pipeline=NAME,stage=S} (S: apply,
+ * commit, ack, snapshot), for a metrics callback to append to /metrics:
+ * dirs[i] is pipeline i's directory, names[i] its label (NULL: the
+ * directory). The log-linear buckets are summed into le bounds of 2^k - 1
+ * ns (k = 10..34, about 1 us to 17 s) and +Inf, which are exact: every
+ * log-linear bucket ends at or below one of them or above the last. A
+ * trace that cannot be read is left out and counted in the gauge
+ * myelon_pipeline_trace_errors. Each trace is mapped read-only and read
+ * as untrusted input. Returns the number of pipelines written. */
+MYL_API int myl_health_pipeline_metrics(FILE *out, const char *const *dirs,
+                                        const char *const *names, size_t n);
+
 /* Options; zero means "default" in every field. */
 typedef struct myl_health_config {
     uint32_t size;            /* sizeof(myl_health_config), or 0 */

@@ -1,0 +1,108 @@
+/* The pipelines' latency histograms as Prometheus metrics
+ * (myl_health_pipeline_metrics, myelon/health.h). */
+#define _POSIX_C_SOURCE 200809L /* strnlen */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "myelon/health.h"
+#include "myelon/myelon.h"
+
+#define LE_FIRST 10u /* le = 2^10 - 1 ns */
+#define LE_LAST 34u  /* le = 2^34 - 1 ns */
+
+/* A label value, escaped as the text exposition format asks. */
+static void put_label(FILE *out, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            fprintf(out, "\\%c", *v);
+        else if (*v == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*v, out);
+    }
+}
+
+static void put_labels(FILE *out, const char *name, const char *stage)
+{
+    fputs("pipeline=\"", out);
+    put_label(out, name);
+    fputs("\",stage=\"", out);
+    put_label(out, stage);
+    fputc('"', out);
+}
+
+/* The stage's name from the trace: printable, without quotes, or "stageN". */
+static void stage_name(const myl_pipeline_hist *hs, uint32_t s, char *buf, size_t size)
+{
+    size_t n = strnlen(hs->name, sizeof hs->name);
+    bool ok = n > 0;
+    for (size_t i = 0; i < n; i++)
+        ok = ok && ((hs->name[i] >= 'a' && hs->name[i] <= 'z') || hs->name[i] == '_');
+    if (ok)
+        snprintf(buf, size, "%.*s", (int)n, hs->name);
+    else
+        snprintf(buf, size, "stage%u", s);
+}
+
+int myl_health_pipeline_metrics(FILE *out, const char *const *dirs, const char *const *names,
+                                size_t n)
+{
+    if (!out || (n && !dirs))
+        return MYL_EINVAL;
+    uint64_t errors = 0;
+    int written = 0;
+    fputs("# HELP myelon_pipeline_stage_latency_seconds Latency of a pipeline stage (apply: one "
+          "record; commit: journal write and sync; ack: submit to release of an output; "
+          "snapshot: one snapshot written).\n"
+          "# TYPE myelon_pipeline_stage_latency_seconds histogram\n",
+          out);
+    for (size_t i = 0; i < n; i++) {
+        myl_pipeline_trace *t;
+        if (!dirs[i] || myl_pipeline_trace_open(dirs[i], &t) < 0) {
+            errors++;
+            continue;
+        }
+        const char *name = names && names[i] ? names[i] : dirs[i];
+        for (uint32_t s = 0; s < MYL_PIPELINE_STAGES; s++) {
+            myl_pipeline_hist hs;
+            if (myl_pipeline_trace_read(t, s, &hs) < 0)
+                continue;
+            char sn[24];
+            stage_name(&hs, s, sn, sizeof sn);
+            /* The buckets, not hs.count: a reader may see a bucket counted
+             * before the total, and +Inf must equal _count. */
+            uint64_t cum = 0, total = 0;
+            for (uint32_t b = 0; b < MYL_PIPELINE_HIST_BUCKETS; b++)
+                total += hs.bucket[b];
+            uint32_t b = 0;
+            for (uint32_t k = LE_FIRST; k <= LE_LAST; k++) {
+                uint64_t le = (UINT64_C(1) << k) - 1;
+                /* bucket b holds [low(b), low(b + 1) - 1]: counted while it
+                 * ends at or below le */
+                while (b + 1 < MYL_PIPELINE_HIST_BUCKETS && myl_pipeline_hist_low(b + 1) - 1 <= le)
+                    cum += hs.bucket[b++];
+                fputs("myelon_pipeline_stage_latency_seconds_bucket{", out);
+                put_labels(out, name, sn);
+                fprintf(out, ",le=\"%.9g\"} %llu\n", (double)le / 1e9, (unsigned long long)cum);
+            }
+            fputs("myelon_pipeline_stage_latency_seconds_bucket{", out);
+            put_labels(out, name, sn);
+            fprintf(out, ",le=\"+Inf\"} %llu\n", (unsigned long long)total);
+            fputs("myelon_pipeline_stage_latency_seconds_sum{", out);
+            put_labels(out, name, sn);
+            fprintf(out, "} %.9g\n", (double)hs.sum_ns / 1e9);
+            fputs("myelon_pipeline_stage_latency_seconds_count{", out);
+            put_labels(out, name, sn);
+            fprintf(out, "} %llu\n", (unsigned long long)total);
+        }
+        myl_pipeline_trace_close(t);
+        written++;
+    }
+    fprintf(out,
+            "# HELP myelon_pipeline_trace_errors Pipeline traces that could not be read.\n"
+            "# TYPE myelon_pipeline_trace_errors gauge\nmyelon_pipeline_trace_errors %llu\n",
+            (unsigned long long)errors);
+    return written;
+}
