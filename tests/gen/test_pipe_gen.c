@@ -1,0 +1,296 @@
+/* The runner myelonc generates for a pipeline (tests/golden/pipes.myl,
+ * pipeline Book), through its typed API: stage handlers called in an
+ * order that respects `after`, outputs held until commit and released in
+ * order on the released callbacks and the output rings, nothing sent
+ * during replay, recovery into the same state, the input loop over a ring
+ * until _stop, snapshots, and the errors of the calls. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <sys/stat.h>
+
+#include "pipes.myl.h"
+
+typedef struct state {
+    uint64_t sum;      /* of order ids, in order: a hash of the sequence */
+    uint32_t calls[8]; /* per stage: handler calls */
+    char trail[8];     /* the stages of the last record, in call order */
+    uint32_t ntrail;
+} state;
+
+typedef struct seen {
+    uint32_t fills, audits;
+    uint64_t last_fill_seq;
+    uint64_t fill_ids[64];
+} seen;
+
+static void step(state *s, char c)
+{
+    if (s->ntrail < sizeof s->trail)
+        s->trail[s->ntrail++] = c;
+}
+
+static int on_risk(void *arg, uint64_t seq, const pipes_Order *in)
+{
+    state *s = arg;
+    (void)seq;
+    s->ntrail = 0;
+    step(s, 'r');
+    s->calls[0]++;
+    s->sum = s->sum * 31u + in->id;
+    return 0;
+}
+
+static int on_match(void *arg, uint64_t seq, const pipes_Order *in)
+{
+    state *s = arg;
+    (void)seq;
+    (void)in;
+    step(s, 'm');
+    s->calls[1]++;
+    return 0;
+}
+
+static int on_report(void *arg, uint64_t seq, const pipes_Order *in, pipes_Book_report_out *out)
+{
+    state *s = arg;
+    (void)seq;
+    step(s, 'p');
+    s->calls[2]++;
+    pipes_Fill f = {.id = in->id, .price = in->price, .qty = in->qty};
+    return pipes_Book_report_send(out, &f);
+}
+
+static int on_audit(void *arg, uint64_t seq, const pipes_Order *in, pipes_Book_audit_out *out)
+{
+    state *s = arg;
+    step(s, 'a');
+    s->calls[3]++;
+    pipes_Audit a = {.seq = seq, .id = in->id};
+    return pipes_Book_audit_send(out, &a);
+}
+
+static int on_reset(void *arg)
+{
+    memset(arg, 0, sizeof(state));
+    return 0;
+}
+
+static int on_save(void *arg, void **payload, uint64_t *size)
+{
+    *payload = malloc(8);
+    if (!*payload)
+        return -ENOMEM;
+    memcpy(*payload, &((state *)arg)->sum, 8);
+    *size = 8;
+    return 0;
+}
+
+static int on_restore(void *arg, const void *payload, uint64_t size, uint32_t v)
+{
+    if (size != 8 || v != 3)
+        return MYL_ECORRUPT;
+    memset(arg, 0, sizeof(state));
+    memcpy(&((state *)arg)->sum, payload, 8);
+    return 0;
+}
+
+static void on_fill(void *arg, uint64_t seq, const pipes_Fill *m)
+{
+    seen *w = arg;
+    assert_true(w->fills == 0 || seq > w->last_fill_seq); /* in sequence order */
+    w->last_fill_seq = seq;
+    if (w->fills < 64)
+        w->fill_ids[w->fills] = m->id;
+    w->fills++;
+}
+
+static void on_audit_out(void *arg, uint64_t seq, const pipes_Audit *m)
+{
+    seen *w = arg;
+    assert_int_equal(m->seq, seq);
+    w->audits++;
+}
+
+static void handlers(pipes_Book_handlers *h, seen *w)
+{
+    memset(h, 0, sizeof *h);
+    h->report = on_report;
+    h->match = on_match;
+    h->risk = on_risk;
+    h->audit = on_audit;
+    h->reset = on_reset;
+    h->save = on_save;
+    h->restore = on_restore;
+    h->report_released = on_fill;
+    h->audit_released = on_audit_out;
+    h->released_arg = w;
+    h->app_version = 3;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void make_dir(char *dir)
+{
+    strcpy(dir, "/tmp/myl-pipegen-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+}
+
+static void remove_dir(const char *dir)
+{
+    assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+static void test_by_hand(void **unused)
+{
+    (void)unused;
+    char dir[64];
+    make_dir(dir);
+    static state st, st2;
+    seen w = {0};
+    pipes_Book_cfg cfg;
+    pipes_Book_cfg_init(&cfg);
+    /* `stage journal durable fsync;` groups commits */
+    assert_int_equal(cfg.opts.journal.sync, MYL_JOURNAL_SYNC_GROUP);
+    assert_int_equal(pipes_Book_SYNC, MYL_JOURNAL_SYNC_GROUP);
+    cfg.state = &st;
+    pipes_Book_handlers h;
+    handlers(&h, &w);
+    pipes_Book px;
+    assert_int_equal(pipes_Book_recover(dir, &cfg, &h, &px), -ENOENT);
+    assert_int_equal(pipes_Book_create(dir, &cfg, &h, &px), 0);
+    for (uint64_t i = 1; i <= 10; i++) {
+        pipes_Order o = {.id = i, .price = (int64_t)i * 10, .qty = 1};
+        uint64_t seq;
+        assert_int_equal(pipes_Book_submit(&px, &o, &seq), 0);
+        assert_int_equal(seq, i - 1);
+        /* declared report, match, journal, risk, audit; after: risk after
+         * journal, match after risk, report after match, audit after
+         * journal: r, m, p, a */
+        assert_int_equal(st.ntrail, 4);
+        assert_memory_equal(st.trail, "rmpa", 4);
+    }
+    assert_int_equal(w.fills, 0); /* held: nothing durable yet */
+    assert_int_equal(w.audits, 0);
+    assert_int_equal(pipes_Book_snapshot(&px), 0); /* syncs: releases */
+    assert_int_equal(w.fills, 10);
+    assert_int_equal(w.audits, 10);
+    for (uint32_t i = 0; i < 10; i++)
+        assert_int_equal(w.fill_ids[i], i + 1);
+    assert_int_equal(pipes_Book_submit(&px, NULL, NULL), MYL_EINVAL);
+    pipes_Order o = {.id = 11, .qty = 1};
+    assert_int_equal(pipes_Book_submit(&px, &o, NULL), 0);
+    uint64_t sum = st.sum;
+    assert_int_equal(pipes_Book_close(&px), 0); /* commits and syncs */
+    assert_int_equal(w.fills, 11);
+    /* Recovery: the snapshot (10 records), then one record replayed,
+     * whose outputs are not sent again. */
+    cfg.state = &st2;
+    assert_int_equal(pipes_Book_open(dir, &cfg, &h, &px), 0);
+    assert_int_equal(st2.sum, sum);
+    assert_int_equal(st2.calls[0], 1);
+    assert_int_equal(w.fills, 11);
+    assert_int_equal(myl_pipeline_next_seq(px.p), 11);
+    assert_int_equal(pipes_Book_close(&px), 0);
+    /* A second handle on the directory is refused; create over it too. */
+    assert_int_equal(pipes_Book_open(dir, &cfg, &h, &px), 0);
+    pipes_Book px2;
+    assert_int_equal(pipes_Book_open(dir, &cfg, &h, &px2), MYL_EBUSY);
+    assert_int_equal(pipes_Book_close(&px), 0);
+    assert_int_equal(pipes_Book_create(dir, &cfg, &h, &px2), -EEXIST);
+    /* Bad arguments. */
+    pipes_Book_handlers bad = h;
+    bad.reset = NULL;
+    assert_int_equal(pipes_Book_open(dir, &cfg, &bad, &px), MYL_EINVAL);
+    assert_int_equal(pipes_Book_open(NULL, &cfg, &h, &px), MYL_EINVAL);
+    assert_int_equal(pipes_Book_run(NULL), MYL_EINVAL);
+    assert_int_equal(pipes_Book_snapshot(NULL), MYL_EINVAL);
+    remove_dir(dir);
+}
+
+typedef struct runner {
+    pipes_Book *px;
+    int rc;
+} runner;
+
+static void *run_thread(void *p)
+{
+    runner *r = p;
+    r->rc = pipes_Book_run(r->px);
+    return NULL;
+}
+
+static void test_run_over_rings(void **unused)
+{
+    (void)unused;
+    char dir[64], in_name[96], out_name[96];
+    make_dir(dir);
+    snprintf(in_name, sizeof in_name, "%s", myl_test_name("pipe-in"));
+    snprintf(out_name, sizeof out_name, "%s", myl_test_name("pipe-fills"));
+    myl_ring *in, *fills;
+    assert_int_equal(pipes_orders_create(in_name, &in), 0);
+    assert_int_equal(pipes_fills_create(out_name, &fills), 0);
+    pipes_fills_consumer rx;
+    assert_int_equal(pipes_fills_consumer_open(fills, "reader", NULL, &rx), 0);
+    static state st;
+    seen w = {0};
+    pipes_Book_cfg cfg;
+    pipes_Book_cfg_init(&cfg);
+    cfg.state = &st;
+    cfg.input = in;
+    cfg.report_ring = fills;
+    pipes_Book_handlers h;
+    handlers(&h, &w);
+    pipes_Book px;
+    assert_int_equal(pipes_Book_open(dir, &cfg, &h, &px), 0);
+    pipes_orders_producer tx;
+    assert_int_equal(pipes_orders_producer_open(in, NULL, &tx), 0);
+    runner r = {&px, 1};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, run_thread, &r), 0);
+    enum { N = 3000 };
+    uint64_t got = 0;
+    for (uint64_t i = 1; i <= N; i++) {
+        pipes_Order o = {.id = i, .qty = 1};
+        assert_int_equal(pipes_orders_producer_send(&tx, &o, 10000000000), 0);
+    }
+    while (got < N) {
+        uint64_t s;
+        int64_t n = pipes_fills_consumer_poll(&rx, 64, &s, 10000000000);
+        assert_true(n > 0);
+        for (int64_t k = 0; k < n; k++)
+            assert_int_equal(pipes_fills_consumer_slot(&rx, s + (uint64_t)k)->id, ++got);
+        pipes_fills_consumer_release(&rx, (uint32_t)n);
+    }
+    pipes_Book_stop(&px);
+    pthread_join(t, NULL);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(myl_pipeline_next_seq(px.p), N);
+    assert_int_equal(px.dropped, 0);
+    assert_int_equal(pipes_Book_close(&px), 0);
+    pipes_orders_producer_close(&tx);
+    pipes_fills_consumer_close(&rx);
+    myl_ring_close(in);
+    myl_ring_close(fills);
+    pipes_orders_unlink(in_name);
+    pipes_fills_unlink(out_name);
+    remove_dir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_by_hand),
+        cmocka_unit_test(test_run_over_rings),
+    };
+    return myl_test_run("pipe_gen", tests, sizeof tests / sizeof tests[0]);
+}
