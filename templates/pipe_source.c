@@ -178,8 +178,7 @@ int MYLT_T_run(MYLT_T *px)
                     n = i;
                     break;
                 }
-                rc = myl_pipeline_submit(px->p, MYLT_T_TYPE, &in, (uint32_t)sizeof in, NULL);
-                if (rc < 0)
+                if ((rc = MYLT_T_submit(px, &in, NULL)) < 0)
                     return rc;
             }
             if (n > 0)

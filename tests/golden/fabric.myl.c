@@ -2310,9 +2310,7 @@ int fabric_Exchange_run(fabric_Exchange *px)
                     n = i;
                     break;
                 }
-                rc = myl_pipeline_submit(px->p, fabric_Exchange_TYPE, &in, (uint32_t)sizeof in,
-                                         NULL);
-                if (rc < 0)
+                if ((rc = fabric_Exchange_submit(px, &in, NULL)) < 0)
                     return rc;
             }
             if (n > 0)

@@ -523,8 +523,7 @@ int pipes_Book_run(pipes_Book *px)
                     n = i;
                     break;
                 }
-                rc = myl_pipeline_submit(px->p, pipes_Book_TYPE, &in, (uint32_t)sizeof in, NULL);
-                if (rc < 0)
+                if ((rc = pipes_Book_submit(px, &in, NULL)) < 0)
                     return rc;
             }
             if (n > 0)
@@ -792,8 +791,7 @@ int pipes_Cache_run(pipes_Cache *px)
                     n = i;
                     break;
                 }
-                rc = myl_pipeline_submit(px->p, pipes_Cache_TYPE, &in, (uint32_t)sizeof in, NULL);
-                if (rc < 0)
+                if ((rc = pipes_Cache_submit(px, &in, NULL)) < 0)
                     return rc;
             }
             if (n > 0)
