@@ -71,6 +71,18 @@ void pipes_Audit_compact_get(myl_cdec *d, pipes_Audit *m)
 
 MYL_COMPACT_RECORD_CODEC(pipes_Audit)
 
+/* The channel's schema description (133 bytes; myelon/compat.h). */
+static const uint8_t pipes_orders_schema[134] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02\x00"
+    "\x00\x00\x02\x0b\x70\x69\x70\x65\x73\x2e\x4f\x72\x64\x65\x72\x18"
+    "\x00\x00\x00\x08\x00\x04\x00\x02\x69\x64\x00\x00\x00\x00\x00\x00"
+    "\x00\x04\x05\x70\x72\x69\x63\x65\x08\x00\x00\x00\x00\x00\x00\x08"
+    "\x03\x71\x74\x79\x10\x00\x00\x00\x00\x00\x00\x03\x04\x6b\x69\x6e"
+    "\x64\x14\x00\x00\x00\x00\x00\x00\x0f\x01\x00\x01\x0a\x70\x69\x70"
+    "\x65\x73\x2e\x4b\x69\x6e\x64\x01\x02\x00\x03\x4e\x45\x57\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x06\x43\x41\x4e\x43\x45\x4c\x01\x00\x00"
+    "\x00\x00\x00\x00\x00";
+
 const myl_channel_desc pipes_orders_desc = {
     .name = "pipes.orders",
     .fingerprint = UINT64_C(0x6bcd060b531a01cb),
@@ -80,6 +92,8 @@ const myl_channel_desc pipes_orders_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
+    .schema = pipes_orders_schema,
+    .schema_len = 133u,
 };
 
 int pipes_orders_create(const char *name, myl_ring **out)
@@ -110,7 +124,7 @@ static int pipes_orders_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(pipes_Order))
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != pipes_orders_desc.fingerprint)
+    if (!myl_ring_accepts(ring, pipes_orders_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -145,6 +159,14 @@ void pipes_orders_consumer_close(pipes_orders_consumer *c)
     c->c = NULL;
 }
 
+/* The channel's schema description (75 bytes; myelon/compat.h). */
+static const uint8_t pipes_fills_schema[76] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
+    "\x00\x00\x02\x0a\x70\x69\x70\x65\x73\x2e\x46\x69\x6c\x6c\x18\x00"
+    "\x00\x00\x08\x00\x03\x00\x02\x69\x64\x00\x00\x00\x00\x00\x00\x00"
+    "\x04\x05\x70\x72\x69\x63\x65\x08\x00\x00\x00\x00\x00\x00\x08\x03"
+    "\x71\x74\x79\x10\x00\x00\x00\x00\x00\x00\x03";
+
 const myl_channel_desc pipes_fills_desc = {
     .name = "pipes.fills",
     .fingerprint = UINT64_C(0xb804795a2edb2077),
@@ -154,6 +176,8 @@ const myl_channel_desc pipes_fills_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
+    .schema = pipes_fills_schema,
+    .schema_len = 75u,
 };
 
 int pipes_fills_create(const char *name, myl_ring **out)
@@ -184,7 +208,7 @@ static int pipes_fills_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(pipes_Fill))
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != pipes_fills_desc.fingerprint)
+    if (!myl_ring_accepts(ring, pipes_fills_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -219,6 +243,13 @@ void pipes_fills_consumer_close(pipes_fills_consumer *c)
     c->c = NULL;
 }
 
+/* The channel's schema description (62 bytes; myelon/compat.h). */
+static const uint8_t pipes_audits_schema[63] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
+    "\x00\x00\x02\x0b\x70\x69\x70\x65\x73\x2e\x41\x75\x64\x69\x74\x10"
+    "\x00\x00\x00\x08\x00\x02\x00\x03\x73\x65\x71\x00\x00\x00\x00\x00"
+    "\x00\x00\x04\x02\x69\x64\x08\x00\x00\x00\x00\x00\x00\x04";
+
 const myl_channel_desc pipes_audits_desc = {
     .name = "pipes.audits",
     .fingerprint = UINT64_C(0xcce16b304fd99a76),
@@ -228,6 +259,8 @@ const myl_channel_desc pipes_audits_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_BLOCK,
     .backing = MYL_BACKING_SHM,
+    .schema = pipes_audits_schema,
+    .schema_len = 62u,
 };
 
 int pipes_audits_create(const char *name, myl_ring **out)
@@ -258,7 +291,7 @@ static int pipes_audits_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(pipes_Audit))
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != pipes_audits_desc.fingerprint)
+    if (!myl_ring_accepts(ring, pipes_audits_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
