@@ -61,6 +61,38 @@ static void emit_doc(mylc_buf *b, mylc_str doc, const char *ind)
     }
 }
 
+/* The attributes a .fbs schema gave that have no effect here (parse_fbs.c),
+ * written back as they were: ", a, b: 1" after attributes already written
+ * (first: none were). */
+static void emit_fbs_attrs(mylc_buf *b, const mylc_attr *a, bool first)
+{
+    for (; a; a = a->next) {
+        mylc_buf_printf(b, "%s%.*s", first ? "" : ", ", (int)a->name.n, a->name.p);
+        if (a->value)
+            mylc_buf_printf(b, ": %s%.*s", a->value->neg ? "-" : "", (int)a->value->text.n,
+                            a->value->text.p);
+        first = false;
+    }
+}
+
+/* " (a, b: 1)" for a declaration's attributes from a .fbs schema. */
+static void emit_decl_attrs(mylc_buf *b, const mylc_attr *a)
+{
+    if (!a)
+        return;
+    mylc_buf_puts(b, " (");
+    emit_fbs_attrs(b, a, true);
+    mylc_buf_putc(b, ')');
+}
+
+static bool has_attr(const mylc_attr *a, const char *name)
+{
+    for (; a; a = a->next)
+        if (mylc_str_eq(a->name, name))
+            return true;
+    return false;
+}
+
 static int cmp_enumval(const void *pa, const void *pb)
 {
     const mylc_enumval *a = *(mylc_enumval *const *)pa, *b = *(mylc_enumval *const *)pb;
@@ -92,8 +124,10 @@ static void emit_enum(const mylc_decl *d, mylc_buf *b)
     qsort(v, n, sizeof *v, sgn ? cmp_enumval_signed : cmp_enumval);
     mylc_buf_putc(b, '\n');
     emit_doc(b, d->doc, "");
-    mylc_buf_printf(b, "enum %.*s : %s {\n", (int)d->name.n, d->name.p,
+    mylc_buf_printf(b, "enum %.*s : %s", (int)d->name.n, d->name.p,
                     mylc_builtins[d->under.base].fbs);
+    emit_decl_attrs(b, d->fbs_attrs);
+    mylc_buf_puts(b, " {\n");
     for (size_t i = 0; i < n; i++) {
         emit_doc(b, v[i]->doc, "  ");
         if (sgn)
@@ -126,8 +160,13 @@ static void emit_struct(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
             FBS_MAX_ALIGN);
     emit_doc(b, d->doc, "");
     mylc_buf_printf(b, "struct %.*s", (int)d->name.n, d->name.p);
-    if (align && align <= FBS_MAX_ALIGN)
-        mylc_buf_printf(b, " (force_align: %u)", align);
+    if (align && align <= FBS_MAX_ALIGN) {
+        mylc_buf_printf(b, " (force_align: %u", align);
+        emit_fbs_attrs(b, d->fbs_attrs, false);
+        mylc_buf_putc(b, ')');
+    } else {
+        emit_decl_attrs(b, d->fbs_attrs);
+    }
     mylc_buf_puts(b, " {\n");
     for (const mylc_field *f = d->fields; f; f = f->next) {
         if (f->type.shape == MYLC_SHAPE_ARRAY && f->type.count > FBS_MAX_ARRAY)
@@ -142,6 +181,7 @@ static void emit_struct(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
         } else {
             base_ref(b, s, &f->type);
         }
+        emit_decl_attrs(b, f->fbs_attrs);
         mylc_buf_puts(b, ";\n");
     }
     mylc_buf_puts(b, "}\n");
@@ -176,7 +216,9 @@ static void emit_table(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
 {
     mylc_buf_putc(b, '\n');
     emit_doc(b, d->doc, "");
-    mylc_buf_printf(b, "table %.*s {\n", (int)d->name.n, d->name.p);
+    mylc_buf_printf(b, "table %.*s", (int)d->name.n, d->name.p);
+    emit_decl_attrs(b, d->fbs_attrs);
+    mylc_buf_puts(b, " {\n");
     for (const mylc_field *f = d->fields; f; f = f->next) {
         emit_doc(b, f->doc, "  ");
         mylc_buf_printf(b, "  %.*s:", (int)f->name.n, f->name.p);
@@ -189,12 +231,27 @@ static void emit_table(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
         }
         if (f->dflt)
             emit_default(f, b);
-        mylc_buf_printf(b, " (id: %u", f->id);
-        if (f->required)
-            mylc_buf_puts(b, ", required");
-        if (f->deprecated)
-            mylc_buf_puts(b, ", deprecated");
-        mylc_buf_puts(b, ");\n");
+        /* From a .fbs schema: ids only where it gave them, so that flatc
+         * sees the same schema (its binary schema lists the attributes). */
+        bool first = true;
+        if (!s->fbs || has_attr(f->attrs, "id")) {
+            mylc_buf_printf(b, " (id: %u", f->id);
+            first = false;
+        }
+        if (f->required) {
+            mylc_buf_puts(b, first ? " (required" : ", required");
+            first = false;
+        }
+        if (f->deprecated) {
+            mylc_buf_puts(b, first ? " (deprecated" : ", deprecated");
+            first = false;
+        }
+        if (f->fbs_attrs) {
+            mylc_buf_puts(b, first ? " (" : "");
+            emit_fbs_attrs(b, f->fbs_attrs, first);
+            first = false;
+        }
+        mylc_buf_puts(b, first ? ";\n" : ");\n");
     }
     mylc_buf_puts(b, "}\n");
 }
@@ -203,7 +260,9 @@ static void emit_union(mylc_ctx *c, mylc_schema *s, const mylc_decl *d, mylc_buf
 {
     mylc_buf_putc(b, '\n');
     emit_doc(b, d->doc, "");
-    mylc_buf_printf(b, "union %.*s {\n", (int)d->name.n, d->name.p);
+    mylc_buf_printf(b, "union %.*s", (int)d->name.n, d->name.p);
+    emit_decl_attrs(b, d->fbs_attrs);
+    mylc_buf_puts(b, " {\n");
     for (const mylc_value *m = d->members; m; m = m->next) {
         mylc_decl *t = mylc_lookup(c, s, m->text, m->off, false);
         mylc_buf_puts(b, "  ");
@@ -233,7 +292,15 @@ void mylc_emit_fbs(mylc_ctx *c, mylc_schema *s, mylc_buf *b)
             mylc_buf_printf(b, "%sinclude \"%s.fbs\";\n", any ? "" : "\n", im->file->schema->stem);
             any = true;
         }
-    mylc_buf_printf(b, "\nnamespace %s;\n", s->pkg);
+    /* a .fbs schema without a namespace has none (its stem stands in for
+     * one only in myelon's names) */
+    if (!s->fbs || s->has_package)
+        mylc_buf_printf(b, "\nnamespace %s;\n", s->pkg);
+    if (s->fbs && s->fbs->attributes) {
+        mylc_buf_putc(b, '\n');
+        for (const mylc_value *v = s->fbs->attributes; v; v = v->next)
+            mylc_buf_printf(b, "attribute \"%.*s\";\n", (int)v->text.n, v->text.p);
+    }
     /* Unions before tables: flatc gives a union field's hidden type field
      * its id (id - 1) only if it already knows the type is a union. */
     mylc_buf skipped = {0};
@@ -263,6 +330,18 @@ void mylc_emit_fbs(mylc_ctx *c, mylc_schema *s, mylc_buf *b)
                 break;
             }
         }
+    }
+    if (s->fbs && (s->fbs->root_type || s->fbs->file_ident || s->fbs->file_ext)) {
+        mylc_buf_putc(b, '\n');
+        if (s->fbs->root_type)
+            mylc_buf_printf(b, "root_type %.*s;\n", (int)s->fbs->root_type->text.n,
+                            s->fbs->root_type->text.p);
+        if (s->fbs->file_ident)
+            mylc_buf_printf(b, "file_identifier %.*s;\n", (int)s->fbs->file_ident->text.n,
+                            s->fbs->file_ident->text.p);
+        if (s->fbs->file_ext)
+            mylc_buf_printf(b, "file_extension %.*s;\n", (int)s->fbs->file_ext->text.n,
+                            s->fbs->file_ext->text.p);
     }
     if (skipped.n) {
         mylc_buf_puts(b, "\n// Not FlatBuffers types (myelon rings and their wiring), left out:\n");

@@ -480,6 +480,8 @@ static void check_imports_first(mylc_ctx *c, mylc_schema *t)
         if (im->file)
             check_imports_first(c, im->file->schema);
     mylc_check(c, t);
+    if (t->fbs)
+        mylc_fbs_check(c, t);
 }
 
 bool mylc_compile(mylc_ctx *c, mylc_file *f, mylc_schema **out)

@@ -214,7 +214,8 @@ typedef struct mylc_field {
     mylc_type type;
     mylc_value *dflt;
     mylc_attr *attrs;
-    mylc_str doc; /* "///" lines before it, carried into the header */
+    mylc_str doc;         /* "///" lines before it, carried into the header */
+    mylc_attr *fbs_attrs; /* .fbs attributes without effect here (parse_fbs.c) */
     struct mylc_field *next;
     /* after check */
     bool deprecated, required;
@@ -437,7 +438,8 @@ struct mylc_decl {
     uint32_t off;
     mylc_schema *schema;
     mylc_attr *attrs;
-    mylc_str doc; /* "///" lines before its keyword, carried into the header */
+    mylc_str doc;         /* "///" lines before its keyword, carried into the header */
+    mylc_attr *fbs_attrs; /* .fbs attributes without effect here (parse_fbs.c) */
     struct mylc_decl *next;
     /* enum */
     mylc_type under;
@@ -463,6 +465,15 @@ struct mylc_decl {
     mylc_str canon; /* layout.c: canonical text once computed (enums, events, structs) */
 };
 
+/* What a FlatBuffers schema (.fbs, parse_fbs.c) says beyond its types. */
+typedef struct mylc_fbs_info {
+    mylc_value *root_type;  /* root_type X; (an IDENT) or NULL */
+    mylc_value *file_ident; /* file_identifier "ABCD"; (the literal) or NULL */
+    mylc_value *file_ext;   /* file_extension "ext"; or NULL */
+    mylc_value *attributes; /* attribute "name"; declarations, in order */
+    mylc_decl *root;        /* after check: the root table */
+} mylc_fbs_info;
+
 typedef struct mylc_import {
     mylc_str path; /* the literal, quotes included */
     uint32_t off;
@@ -487,6 +498,7 @@ struct mylc_schema {
     char *prefix;   /* C prefix, "fabric" (no trailing '_') */
     char *pkg;      /* dotted package, or the stem */
     uint64_t fingerprint;
+    mylc_fbs_info *fbs; /* parsed from a FlatBuffers schema (.fbs); else NULL */
 };
 
 /* ---- the compilation context ---- */
@@ -519,6 +531,11 @@ mylc_file *mylc_load(mylc_ctx *c, const char *path, const mylc_file *from, uint3
 mylc_file *mylc_load_mem(mylc_ctx *c, const char *path, const char *text, size_t len);
 
 mylc_schema *mylc_parse(mylc_ctx *c, mylc_file *f);
+/* FlatBuffers schemas (parse_fbs.c): a path ending in ".fbs" is one, parsed
+ * by mylc_parse() into the same AST; checked after mylc_check(). */
+bool mylc_is_fbs_path(const char *path);
+mylc_schema *mylc_parse_fbs(mylc_ctx *c, mylc_file *f);
+void mylc_fbs_check(mylc_ctx *c, mylc_schema *s);
 /* Loads and parses every import, transitively; reports missing files and
  * cycles; builds each schema's name table. */
 void mylc_resolve(mylc_ctx *c, mylc_schema *root);

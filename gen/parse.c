@@ -220,6 +220,8 @@ mylc_schema *mylc_parse(mylc_ctx *c, mylc_file *f)
 {
     if (f->schema)
         return f->schema;
+    if (mylc_is_fbs_path(f->path))
+        return mylc_parse_fbs(c, f);
     mylc_schema *s = mylc_alloc(&c->arena, sizeof *s);
     s->file = f;
     s->decls_tail = &s->decls;
