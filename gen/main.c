@@ -97,6 +97,19 @@ static int make_dirs(const char *dir)
     return rc;
 }
 
+/* Is path one of the schemas this run read (deps: their paths)? A .fbs
+ * input and its --emit-fbs output have the same name. */
+static bool is_schema_read(char **deps, unsigned ndeps, const char *path)
+{
+    struct stat st, sd;
+    if (stat(path, &st) != 0)
+        return false;
+    for (unsigned i = 0; i < ndeps; i++)
+        if (stat(deps[i], &sd) == 0 && sd.st_dev == st.st_dev && sd.st_ino == st.st_ino)
+            return true;
+    return false;
+}
+
 static char *out_path(const char *dir, const char *stem, const char *ext)
 {
     size_t n = strlen(dir) + strlen(stem) + strlen(ext) + 2;
@@ -435,6 +448,13 @@ static int run(int argc, char **argv, const char **incdirs, const char **inputs)
             dep_path(&targets, c);
             if (fbs) {
                 char *x = out_path(outdir, outs[i].stem, ".fbs");
+                if (status == 0 && is_schema_read(deps, ndeps, x)) {
+                    fprintf(stderr,
+                            "myelonc: error: --emit-fbs would overwrite the schema '%s' "
+                            "(write into another directory with -o)\n",
+                            x);
+                    status = EXIT_WRITE;
+                }
                 if (status == 0 && write_file(x, outs[i].fbs.p, outs[i].fbs.n))
                     status = EXIT_WRITE;
                 mylc_buf_putc(&targets, ' ');

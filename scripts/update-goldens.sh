@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates myelonc's expected outputs from the current compiler:
 #   tests/golden/<stem>.myl.{h,c}, <stem>.fbs   for each schema listed below
-#   tests/gen/diag/<name>.err       for each tests/gen/diag/<name>.myl with an .err
+#   tests/gen/diag/<name>.err       for each tests/gen/diag/<name>.myl (or .fbs) with an .err
 #   tests/gen/compat/<name>.out     for each pair <name>.old.myl, <name>.new.myl
 # Usage: scripts/update-goldens.sh [BUILD_DIR]   (default: build)
 # Builds myelonc first (or uses $MYELONC). Review `git diff` before committing: every change
@@ -17,14 +17,16 @@ else
 fi
 for s in schemas/ticks.myl schemas/common.myl schemas/fabric.myl tests/golden/edge.myl \
   tests/golden/framed.myl tests/golden/tables.myl tests/golden/topo.myl \
-  tests/golden/pipes.myl; do
+  tests/golden/pipes.myl tests/fbs/zoo_types.fbs tests/fbs/zoo.fbs tests/fbs/zoo_chan.myl; do
   "$m" --emit-fbs -o tests/golden -I schemas "$s"
 done
 m=$(realpath "$m")
 cd tests/gen/diag
 for err in *.err; do
   name=${err%.err}
-  "$m" --check "$name.myl" 2>"$err" >/dev/null && { echo "$name.myl: no error?" >&2; exit 1; } || true
+  src=$name.myl
+  [ -e "$name.fbs" ] && src=$name.fbs
+  "$m" --check "$src" 2>"$err" >/dev/null && { echo "$src: no error?" >&2; exit 1; } || true
 done
 cd ../compat
 for old in *.old.myl; do
