@@ -663,7 +663,10 @@ static void check_record(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         claim_record_names(c, s, d);
         return;
     }
-    check_attrs(c, s, d->attrs, NULL, "tables");
+    /* the root table's attributes (root.c checks them) */
+    static const attr_spec table_attrs[] = {
+        {"root", false}, {"file_identifier", true}, {"file_extension", true}, {NULL, false}};
+    check_attrs(c, s, d->attrs, table_attrs, "tables");
     /* tables */
     unsigned with_id = 0, total = 0;
     for (mylc_field *f = d->fields; f && !c->stop; f = f->next) {

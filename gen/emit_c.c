@@ -622,6 +622,7 @@ static void emit_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         for (mylc_field *f = d->fields; f; f = f->next)
             if (f->id == id && !f->deprecated)
                 emit_fb_field(c, d, f, h);
+    mylc_emit_root(c, d, h); /* root.c */
     mylc_buf_putc(src, '\n');
     mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, "fb_table"), holes);
     mylc_buf_free(&fields);

@@ -343,6 +343,16 @@ void mylc_emit_fbs(mylc_ctx *c, mylc_schema *s, mylc_buf *b)
             mylc_buf_printf(b, "file_extension %.*s;\n", (int)s->fbs->file_ext->text.n,
                             s->fbs->file_ext->text.p);
     }
+    mylc_decl *root = s->fbs ? NULL : mylc_root_table(s);
+    if (root) {
+        const mylc_value *id = mylc_root_attr(root, "file_identifier");
+        const mylc_value *ext = mylc_root_attr(root, "file_extension");
+        mylc_buf_printf(b, "\nroot_type %.*s;\n", (int)root->name.n, root->name.p);
+        if (id)
+            mylc_buf_printf(b, "file_identifier %.*s;\n", (int)id->text.n, id->text.p);
+        if (ext)
+            mylc_buf_printf(b, "file_extension %.*s;\n", (int)ext->text.n, ext->text.p);
+    }
     if (skipped.n) {
         mylc_buf_puts(b, "\n// Not FlatBuffers types (myelon rings and their wiring), left out:\n");
         mylc_buf_put(b, skipped.p, skipped.n);

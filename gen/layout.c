@@ -481,7 +481,8 @@ static void check_imports_first(mylc_ctx *c, mylc_schema *t)
             check_imports_first(c, im->file->schema);
     mylc_check(c, t);
     if (t->fbs)
-        mylc_fbs_check(c, t);
+        mylc_fbs_check(c, t); /* parse_fbs.c */
+    mylc_check_root(c, t);    /* root.c */
 }
 
 bool mylc_compile(mylc_ctx *c, mylc_file *f, mylc_schema **out)

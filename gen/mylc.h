@@ -545,6 +545,14 @@ void mylc_layout(mylc_ctx *c, mylc_schema *s);
 /* Everything up to layout for one root file; false if any error. */
 bool mylc_compile(mylc_ctx *c, mylc_file *f, mylc_schema **out);
 
+/* The root table (root.c): the table with attribute 'root' (from .fbs:
+ * root_type), its file_identifier / file_extension value (a string), the
+ * checks and names of the root, and its readers' line in the header. */
+mylc_decl *mylc_root_table(const mylc_schema *s);
+const mylc_value *mylc_root_attr(const mylc_decl *d, const char *name);
+void mylc_check_root(mylc_ctx *c, mylc_schema *s);
+void mylc_emit_root(mylc_ctx *c, mylc_decl *d, mylc_buf *h);
+
 /* Emission into buffers (emit_c.c). */
 extern const char *const mylc_version;
 void mylc_emit(mylc_ctx *c, mylc_schema *s, mylc_buf *header, mylc_buf *source);

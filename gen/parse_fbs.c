@@ -780,5 +780,29 @@ void mylc_fbs_check(mylc_ctx *c, mylc_schema *s)
                    (int)x->root_type->text.n, x->root_type->text.p);
         return;
     }
+    if (d && d->schema != s) {
+        mylc_error(c, s->file, x->root_type->off,
+                   "a root_type from an included schema is not supported yet (declare it there)");
+        return;
+    }
+    if (!d)
+        return;
     x->root = d;
+    /* the .myl form (root.c): attributes of the root table */
+    static const char *const names[] = {"root", "file_identifier", "file_extension"};
+    mylc_value *vals[] = {NULL, x->file_ident, x->file_ext};
+    mylc_attr **tail = &d->attrs;
+    while (*tail)
+        tail = &(*tail)->next;
+    for (int i = 0; i < 3; i++) {
+        if (i > 0 && !vals[i])
+            continue;
+        mylc_attr *a = mylc_alloc(&c->arena, sizeof *a);
+        a->name.p = names[i];
+        a->name.n = (uint32_t)strlen(names[i]);
+        a->off = i ? vals[i]->off : x->root_type->off;
+        a->value = vals[i];
+        *tail = a;
+        tail = &a->next;
+    }
 }

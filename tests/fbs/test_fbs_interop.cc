@@ -1,7 +1,8 @@
 /* The C that myelonc generates from tests/fbs/zoo.fbs (read as it is)
  * against the C++ that flatc generates from the same file:
  *   1. the buffer flatc built from animal.json (argv[1]) passes our
- *      generated verifier and our readers agree with flatc's accessors on
+ *      generated verifier (Zoo_Animal_verify_buffer: the root type with
+ *      its file identifier, as flatc's VerifyAnimalBuffer) and our readers agree with flatc's accessors on
  *      every field, recursively;
  *   2. every field read with our readers is written again with our
  *      builders (argv[2] receives the buffer): flatbuffers::Verifier
@@ -377,15 +378,17 @@ static myl_fb_ref copy_animal(myl_fb_builder *b, Zoo_Animal_table t)
 
 /* ---- verifier agreement ---- */
 
+/* With the file identifier (root_type, file_identifier): flatc's
+ * VerifyAnimalBuffer() and our Zoo_Animal_verify_buffer(). */
 static bool theirs_ok(const uint8_t *p, size_t n)
 {
     flatbuffers::Verifier v(p, n);
-    return v.VerifyBuffer<Zoo::Animal>(nullptr);
+    return Zoo::VerifyAnimalBuffer(v);
 }
 
 static bool ours_ok(const uint8_t *p, size_t n)
 {
-    return Zoo_Animal_verify(p, n) == 0;
+    return Zoo_Animal_verify_buffer(p, n) == 0;
 }
 
 static unsigned mutate(const std::vector<uint8_t> &buf, const char *what)
@@ -445,7 +448,7 @@ int main(int argc, char **argv)
     myl_fb_builder_init(&b, region, sizeof region, nullptr, 0);
     myl_fb_ref r = copy_animal(&b, root);
     myl_fb_msg msg;
-    int rc = Zoo_Animal_finish(&b, r, "ZOO1", 0, &msg);
+    int rc = Zoo_Animal_finish_buffer(&b, r, 0, &msg);
     CHECK(rc == 0);
     if (rc != 0)
         return 1;
@@ -454,6 +457,14 @@ int main(int argc, char **argv)
     CHECK(theirs_ok(ours.data(), ours.size()));
     CHECK(ours_ok(ours.data(), ours.size()));
     CHECK(Zoo::AnimalBufferHasIdentifier(ours.data()));
+    CHECK(std::strcmp(ZOO_FILE_IDENTIFIER, Zoo::AnimalIdentifier()) == 0);
+    CHECK(std::strcmp(ZOO_FILE_EXTENSION, Zoo::AnimalExtension()) == 0);
+    /* another identifier: refused by both, accepted without the check */
+    std::vector<uint8_t> other(ours);
+    other[4] = 'X';
+    CHECK(!ours_ok(other.data(), other.size()) && !theirs_ok(other.data(), other.size()));
+    CHECK(Zoo_Animal_verify_buffer(other.data(), other.size()) == MYL_EFBIDENT);
+    CHECK(Zoo_Animal_verify(other.data(), other.size()) == 0);
     cmp_animal(Zoo_Animal_root(ours.data()), Zoo::GetAnimal(ours.data()), 0);
     cmp_animal(Zoo_Animal_root(theirs.data()), Zoo::GetAnimal(ours.data()), 0);
     std::ofstream out(argv[2], std::ios::binary);

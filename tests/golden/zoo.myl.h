@@ -176,6 +176,12 @@ MYL_FB_SUBTABLE(Zoo_Animal, home, 37, Zoo_Enclosure)
 MYL_FB_SUBTABLE(Zoo_Animal, parent, 38, Zoo_Animal)
 MYL_FB_SUBTABLE(Zoo_Animal, tag, 40, Zoo_Tag)
 
+/* The root table (root_type): Zoo_Animal_verify_buffer(buf, len) verifies the file
+ * identifier too, Zoo_Animal_finish_buffer(b, root, flags, &msg) writes it. */
+#define ZOO_FILE_IDENTIFIER "ZOO1"
+#define ZOO_FILE_EXTENSION "zoo"
+MYL_FB_ROOT(Zoo_Animal, ZOO_FILE_IDENTIFIER)
+
 /* Tables as plain C values, for codec compact (docs/myl.md, "The compact
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested

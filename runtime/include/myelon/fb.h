@@ -492,6 +492,22 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
         return myl_fb_finish(b, root, ident, flags, out);                                          \
     }
 
+/* The root table T of a schema (root_type), ident its file identifier (4
+ * characters) or NULL: T_verify_buffer(buf, len) verifies the buffer and
+ * its identifier, as flatc's Verify<T>Buffer(); T_finish_buffer(b, root,
+ * flags, &msg) finishes it with the identifier, as Finish<T>Buffer(). */
+#define MYL_FB_ROOT(T, ident)                                                                      \
+    static inline int T##_verify_buffer(const void *buf, size_t len)                               \
+    {                                                                                              \
+        myl_fb_verify_opts o = {sizeof(myl_fb_verify_opts), 0, 0, 0, ident};                       \
+        return myl_fb_verify(buf, len, &T##_desc, &o, NULL);                                       \
+    }                                                                                              \
+    static inline int T##_finish_buffer(myl_fb_builder *b, myl_fb_ref root, unsigned flags,        \
+                                        myl_fb_msg *out)                                           \
+    {                                                                                              \
+        return myl_fb_finish(b, root, ident, flags, out);                                          \
+    }
+
 /* T_has_f(): the field is in the buffer. */
 #define MYL_FB__HAS(T, f, id)                                                                      \
     static inline bool T##_has_##f(T##_table t)                                                    \
