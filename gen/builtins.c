@@ -27,11 +27,25 @@ const mylc_builtin_row mylc_builtins[MYLC_T_NAMED + 1] = {
 };
 /* clang-format on */
 
+/* FlatBuffers' sized names of the scalar types, accepted in .myl too
+ * (docs/myl.md): the same types under another name. */
+static const struct {
+    const char *name;
+    mylc_builtin b;
+} aliases[] = {
+    {"int8", MYLC_T_I8},     {"uint8", MYLC_T_U8},    {"int16", MYLC_T_I16}, {"uint16", MYLC_T_U16},
+    {"int32", MYLC_T_I32},   {"uint32", MYLC_T_U32},  {"int64", MYLC_T_I64}, {"uint64", MYLC_T_U64},
+    {"float32", MYLC_T_F32}, {"float64", MYLC_T_F64},
+};
+
 mylc_builtin mylc_builtin_lookup(mylc_str name)
 {
     for (int b = MYLC_T_NONE + 1; b < MYLC_T_NAMED; b++)
         if (mylc_builtins[b].name && mylc_str_eq(name, mylc_builtins[b].name))
             return (mylc_builtin)b;
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (mylc_str_eq(name, aliases[i].name))
+            return aliases[i].b;
     return MYLC_T_NONE;
 }
 
