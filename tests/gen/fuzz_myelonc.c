@@ -1,7 +1,9 @@
 /* libFuzzer target: lexer, parser, resolver, checker and layout of myelonc
  * over arbitrary bytes, with imports served from memory ("a.myl" is the
  * input itself, "b.myl" a fixed small schema, anything else is missing),
- * and the emitters (C, .fbs) when the input compiles. Diagnostics go to /dev/null. */
+ * and the emitters (C, .fbs) when the input compiles. Every input is also
+ * compiled as a FlatBuffers schema ("a.fbs", importing "b.fbs"), through
+ * the .fbs front end. Diagnostics go to /dev/null. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +13,9 @@
 static const char other[] = "myelon 1;\npackage b;\nenum E : u8 { X, Y }\n"
                             "event H { x: u32; e: E; }\ntable T { s: string; }\n";
 
+static const char other_fbs[] = "namespace b;\nenum E : ubyte { X, Y }\n"
+                                "struct H { x: uint; e: E; }\ntable T { s: string; }\n";
+
 typedef struct input {
     const uint8_t *data;
     size_t size;
@@ -19,7 +24,7 @@ typedef struct input {
 static const char *lookup(void *ud, const char *path, size_t *len)
 {
     const input *in = ud;
-    if (strcmp(path, "a.myl") == 0) {
+    if (strcmp(path, "a.myl") == 0 || strcmp(path, "a.fbs") == 0) {
         *len = in->size;
         return (const char *)in->data;
     }
@@ -27,22 +32,21 @@ static const char *lookup(void *ud, const char *path, size_t *len)
         *len = sizeof other - 1;
         return other;
     }
+    if (strcmp(path, "b.fbs") == 0) {
+        *len = sizeof other_fbs - 1;
+        return other_fbs;
+    }
     return NULL;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void compile(FILE *sink, const uint8_t *data, size_t size, const char *path)
 {
-    static FILE *sink;
-    if (!sink)
-        sink = fopen("/dev/null", "w");
     input in = {data, size};
     mylc_ctx c;
     mylc_ctx_init(&c, sink);
     c.mem_lookup = lookup;
     c.mem_ud = &in;
-    mylc_file *f = mylc_load(&c, "a.myl", NULL, 0);
+    mylc_file *f = mylc_load(&c, path, NULL, 0);
     mylc_schema *s;
     if (f && mylc_compile(&c, f, &s)) {
         mylc_buf h = {0}, src = {0}, p = {0}, fbs = {0};
@@ -55,5 +59,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mylc_buf_free(&p);
     }
     mylc_ctx_free(&c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static FILE *sink;
+    if (!sink)
+        sink = fopen("/dev/null", "w");
+    compile(sink, data, size, "a.myl");
+    compile(sink, data, size, "a.fbs");
     return 0;
 }
