@@ -497,6 +497,10 @@ static void check_default(mylc_ctx *c, mylc_schema *s, mylc_field *f)
         return;
     }
     if (t->base == MYLC_T_F32 || t->base == MYLC_T_F64) {
+        if (v->kind == MYLC_V_IDENT &&
+            (mylc_str_eq(v->text, "nan") || mylc_str_eq(v->text, "inf") ||
+             mylc_str_eq(v->text, "infinity")))
+            return; /* emit_c.c: NAN, INFINITY, -INFINITY */
         if (v->kind != MYLC_V_FLOAT && v->kind != MYLC_V_INT)
             ERR(c, s, v->off, "default of a %s field must be a number", mylc_builtin_name(t->base));
         else if (v->kind == MYLC_V_INT) {

@@ -393,6 +393,8 @@ static const char *default_literal(mylc_ctx *c, const mylc_field *f)
         const char *sfx = b == MYLC_T_F32 ? "f" : "";
         if (!v)
             return fmt(c, "0.0%s", sfx);
+        if (v->kind == MYLC_V_IDENT) /* nan, inf, infinity (check.c) */
+            return mylc_str_eq(v->text, "nan") ? "NAN" : v->neg ? "-INFINITY" : "INFINITY";
         if (v->kind == MYLC_V_INT)
             return fmt(c, "%s%llu.0%s", v->neg ? "-" : "",
                        (unsigned long long)strtoull(cstr(c, v->text), NULL, 0), sfx);
@@ -500,6 +502,8 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
         get = mylc_builtins[scalar_of(t)].fb;
         def = default_literal(c, f);
         add_call(c, scalar_of(t), &add, &w);
+        if (strcmp(def, "NAN") == 0)
+            sec = "fb_scalar_nan"; /* NaN == NaN is false */
     } else if (x->kind == MYLC_D_STRUCT) {
         sec = "fb_struct";
         s = x->cname;

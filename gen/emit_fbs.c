@@ -206,7 +206,7 @@ static void emit_default(const mylc_field *f, mylc_buf *b)
         /* an enum value, maybe written Enum.VALUE */
         const char *dot = memchr(v->text.p, '.', v->text.n);
         const char *p = dot ? dot + 1 : v->text.p;
-        mylc_buf_printf(b, "%.*s", (int)(v->text.p + v->text.n - p), p);
+        mylc_buf_printf(b, "%s%.*s", v->neg ? "-" : "", (int)(v->text.p + v->text.n - p), p);
     } else {
         mylc_buf_printf(b, "%s%.*s", v->neg ? "-" : "", (int)v->text.n, v->text.p);
     }

@@ -102,6 +102,7 @@ value(A) ::= INT(T).            { A = mylc_p_value(st, MYLC_V_INT, &T, NULL); }
 value(A) ::= MINUS(M) INT(T).   { A = mylc_p_value(st, MYLC_V_INT, &T, &M); }
 value(A) ::= FLOAT(T).          { A = mylc_p_value(st, MYLC_V_FLOAT, &T, NULL); }
 value(A) ::= MINUS(M) FLOAT(T). { A = mylc_p_value(st, MYLC_V_FLOAT, &T, &M); }
+value(A) ::= MINUS(M) ID(T).    { A = mylc_p_value(st, MYLC_V_IDENT, &T, &M); }
 value(A) ::= TRUE(T).           { A = mylc_p_value(st, MYLC_V_BOOL, &T, NULL); }
 value(A) ::= FALSE(T).          { A = mylc_p_value(st, MYLC_V_BOOL, &T, NULL); }
 value(A) ::= ID(T).             { A = mylc_p_value(st, MYLC_V_IDENT, &T, NULL); }

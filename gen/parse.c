@@ -604,6 +604,11 @@ mylc_value *mylc_p_value(mylc_pstate *st, mylc_value_kind kind, const mylc_tok *
     v->text = t->s;
     v->off = minus ? minus->off : t->off;
     v->neg = minus != NULL;
+    /* "-inf" and "-infinity" are the only names with a sign (float
+     * defaults) */
+    if (minus && kind == MYLC_V_IDENT && !mylc_str_eq(t->s, "inf") &&
+        !mylc_str_eq(t->s, "infinity"))
+        mylc_error(st->ctx, st->file, minus->off, "syntax error: unexpected '-'");
     return v;
 }
 

@@ -684,15 +684,9 @@ mylc_field *mylc_fbs_field(mylc_fbs_state *st, const mylc_tok *name, const mylc_
             mylc_error(st->ctx, st->file, dflt->off,
                        "optional scalars ('= null') are not supported yet");
             dflt = NULL;
-        } else if (text_is(dflt, "nan") || text_is(dflt, "inf") || text_is(dflt, "infinity")) {
-            mylc_error(st->ctx, st->file, dflt->off,
-                       "'%s%.*s' defaults are not supported yet (.myl has no such value)",
-                       dflt->neg ? "-" : "", (int)dflt->text.n, dflt->text.p);
-            dflt = NULL;
-        } else if (dflt->neg) {
-            mylc_error(st->ctx, st->file, dflt->off, "syntax error: unexpected '-'");
-            dflt = NULL;
         }
+        /* nan, inf, -inf, infinity: as in .myl (check.c); mylc_p_value()
+         * reported a '-' before any other name */
     }
     /* flatc takes 0 and 1 for bools */
     if (dflt && dflt->kind == MYLC_V_INT && !dflt->neg && t->shape == MYLC_SHAPE_PLAIN &&

@@ -2,8 +2,8 @@
  * against the C++ that flatc generates from the same file:
  *   1. the buffer flatc built from animal.json (argv[1]) passes our
  *      generated verifier (Zoo_Animal_verify_buffer: the root type with
- *      its file identifier, as flatc's VerifyAnimalBuffer) and our readers agree with flatc's accessors on
- *      every field, recursively;
+ *      its file identifier, as flatc's VerifyAnimalBuffer) and our readers agree with flatc's
+ * accessors on every field, recursively;
  *   2. every field read with our readers is written again with our
  *      builders (argv[2] receives the buffer): flatbuffers::Verifier
  *      accepts it and flatc's accessors read the same values as from
@@ -208,6 +208,10 @@ static void cmp_animal(Zoo_Animal_table o, const Zoo::Animal *t, unsigned depth)
     cmp_enclosure(Zoo_Animal_home(o), t->home());
     cmp_animal(Zoo_Animal_parent(o), t->parent(), depth + 1);
     cmp_tag(Zoo_Animal_tag(o), t->tag());
+    CHECK(same(Zoo_Animal_v_nan(o), t->v_nan()));
+    CHECK(same(Zoo_Animal_v_inf(o), t->v_inf()));
+    CHECK(same(Zoo_Animal_v_ninf(o), t->v_ninf()));
+    CHECK(same(Zoo_Animal_v_nan64(o), t->v_nan64()));
 }
 
 /* ---- copying with our readers into our builders ---- */
@@ -372,6 +376,10 @@ static myl_fb_ref copy_animal(myl_fb_builder *b, Zoo_Animal_table t)
         Zoo_Animal_add_parent(b, parent);
     if (tag)
         Zoo_Animal_add_tag(b, tag);
+    Zoo_Animal_add_v_nan(b, Zoo_Animal_v_nan(t));
+    Zoo_Animal_add_v_inf(b, Zoo_Animal_v_inf(t));
+    Zoo_Animal_add_v_ninf(b, Zoo_Animal_v_ninf(t));
+    Zoo_Animal_add_v_nan64(b, Zoo_Animal_v_nan64(t));
     Zoo_Animal_end(b, &r);
     return r;
 }
@@ -441,6 +449,11 @@ int main(int argc, char **argv)
     CHECK(Zoo_Animal_care_type(Zoo_Animal_parent(root)) == Zoo_Care_Keeper);
     CHECK(Zoo_Animal_parent(Zoo_Animal_parent(root)).t != nullptr);
     CHECK(Zoo_Animal_poses_len(root) == 2 && Zoo_Animal_keepers_len(root) == 2);
+    /* defaults nan, inf, -inf where absent; the values where present */
+    CHECK(std::isnan(Zoo_Animal_v_nan(root)) && std::isinf(Zoo_Animal_v_ninf(root)) &&
+          Zoo_Animal_v_ninf(root) < 0);
+    CHECK(Zoo_Animal_v_inf(root) == 5.5 && Zoo_Animal_v_nan64(root) == 1.0);
+    CHECK(std::isinf(Zoo_Animal_v_inf(Zoo_Animal_parent(root))));
 
     /* 2. copied through our readers and builders */
     static uint8_t region[1 << 16];

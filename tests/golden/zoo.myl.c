@@ -75,9 +75,13 @@ static const myl_fb_field_desc Zoo_Animal_fields[] = {
     {"home", 37, MYL_FB_K_TABLE, 0, 0, 0, 0, &Zoo_Enclosure_desc, NULL},
     {"parent", 38, MYL_FB_K_TABLE, 0, 0, 0, 0, &Zoo_Animal_desc, NULL},
     {"tag", 40, MYL_FB_K_TABLE, 0, 0, 0, 0, &Zoo_Tag_desc, NULL},
+    {"v_nan", 41, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+    {"v_inf", 42, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"v_ninf", 43, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+    {"v_nan64", 44, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
 };
 
-const myl_fb_table_desc Zoo_Animal_desc = {"Animal", 40, Zoo_Animal_fields};
+const myl_fb_table_desc Zoo_Animal_desc = {"Animal", 44, Zoo_Animal_fields};
 
 void Zoo_Keeper_init(Zoo_Keeper *m)
 {
@@ -226,6 +230,10 @@ void Zoo_Animal_init(Zoo_Animal *m)
     m->v_float64 = 1e10;
     m->gait = Zoo_Types_Gait_Trot;
     m->diet = Zoo_Types_Diet_Herbivore;
+    m->v_nan = NAN;
+    m->v_inf = INFINITY;
+    m->v_ninf = -INFINITY;
+    m->v_nan64 = NAN;
 }
 
 void Zoo_Animal_compact_put(myl_cenc *e, const Zoo_Animal *m, unsigned depth)
@@ -313,6 +321,10 @@ void Zoo_Animal_compact_put(myl_cenc *e, const Zoo_Animal *m, unsigned depth)
     myl_cenc_bool(e, m->tag != NULL);
     if (m->tag)
         Zoo_Tag_compact_put(e, m->tag, depth + 1);
+    myl_cenc_f32(e, m->v_nan);
+    myl_cenc_f64(e, m->v_inf);
+    myl_cenc_f32(e, m->v_ninf);
+    myl_cenc_f64(e, m->v_nan64);
 }
 
 void Zoo_Animal_compact_get(myl_cdec *d, Zoo_Animal *m, myl_carena *a, unsigned depth)
@@ -383,6 +395,10 @@ void Zoo_Animal_compact_get(myl_cdec *d, Zoo_Animal *m, myl_carena *a, unsigned 
     if (myl_cdec_bool(d)) {
         MYL_CDEC_TABLE(d, a, m->tag, Zoo_Tag, depth + 1);
     }
+    m->v_nan = myl_cdec_f32(d);
+    m->v_inf = myl_cdec_f64(d);
+    m->v_ninf = myl_cdec_f32(d);
+    m->v_nan64 = myl_cdec_f64(d);
 }
 
 MYL_COMPACT_TABLE_CODEC(Zoo_Animal)

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define ZOO_MYL_FINGERPRINT UINT64_C(0xf2918317e9bdc66d)
+#define ZOO_MYL_FINGERPRINT UINT64_C(0xf47001ea2a7fcce6)
 
 /* Tables (FlatBuffers): <table>_table is a reader handle (the table's
  * first byte in a verified buffer, NULL when absent: every field then
@@ -175,6 +175,10 @@ MYL_FB_UNION_MEMBER(Zoo_Animal, care, 36, 35, Feed, Zoo_Feed, Zoo_Care_Feed)
 MYL_FB_SUBTABLE(Zoo_Animal, home, 37, Zoo_Enclosure)
 MYL_FB_SUBTABLE(Zoo_Animal, parent, 38, Zoo_Animal)
 MYL_FB_SUBTABLE(Zoo_Animal, tag, 40, Zoo_Tag)
+MYL_FB_SCALAR_NAN(Zoo_Animal, v_nan, 41, float, f32, f32, float)
+MYL_FB_SCALAR(Zoo_Animal, v_inf, 42, double, f64, INFINITY, f64, double)
+MYL_FB_SCALAR(Zoo_Animal, v_ninf, 43, float, f32, -INFINITY, f32, float)
+MYL_FB_SCALAR_NAN(Zoo_Animal, v_nan64, 44, double, f64, f64, double)
 
 /* The root table (root_type): Zoo_Animal_verify_buffer(buf, len) verifies the file
  * identifier too, Zoo_Animal_finish_buffer(b, root, flags, &msg) writes it. */
@@ -307,6 +311,10 @@ struct Zoo_Animal {
     const Zoo_Enclosure *home;
     const Zoo_Animal *parent;
     const Zoo_Tag *tag;
+    float v_nan;
+    double v_inf;
+    float v_ninf;
+    double v_nan64;
 };
 
 void Zoo_Animal_init(Zoo_Animal *m);

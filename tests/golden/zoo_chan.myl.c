@@ -3,7 +3,7 @@
 
 const myl_channel_desc zoochan_animals_desc = {
     .name = "zoochan.animals",
-    .fingerprint = UINT64_C(0xf7b76ef61cf77057),
+    .fingerprint = UINT64_C(0x372711fab223c724),
     .capacity = 64,
     .slot_size = 1024,
     .producers = MYL_PRODUCERS_SINGLE,

@@ -25,6 +25,7 @@
 #ifndef MYELON_FB_H
 #define MYELON_FB_H
 
+#include <math.h> /* NAN, INFINITY: defaults of generated float fields */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -533,6 +534,21 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     static inline int T##_add_##f(myl_fb_builder *b, C v)                                          \
     {                                                                                              \
         if (v == (def))                                                                            \
+            return b->err;                                                                         \
+        return myl_fb_add_##add(b, id, (W)v);                                                      \
+    }
+
+/* The same for a float field whose default is NaN: a NaN is not written
+ * (as flatc, which takes NaN for equal to a NaN default). */
+#define MYL_FB_SCALAR_NAN(T, f, id, C, get, add, W)                                                \
+    static inline C T##_##f(T##_table t)                                                           \
+    {                                                                                              \
+        return (C)myl_fb_get_##get(t.t, id, (C)NAN);                                               \
+    }                                                                                              \
+    MYL_FB__HAS(T, f, id)                                                                          \
+    static inline int T##_add_##f(myl_fb_builder *b, C v)                                          \
+    {                                                                                              \
+        if (v != v)                                                                                \
             return b->err;                                                                         \
         return myl_fb_add_##add(b, id, (W)v);                                                      \
     }
