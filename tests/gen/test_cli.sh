@@ -141,4 +141,15 @@ rm "$work/stubs/st/fabric_Fabric_scheduler.c"
 [ -s "$work/stubs/st/fabric_Fabric_scheduler.c" ] || { echo "FAIL: missing stub not written"; fail=1; }
 ls "$work/stubs/st" | grep -q tmp && { echo "FAIL: temporary file left"; fail=1; }
 "$m" --stubs >/dev/null 2>&1; check "--stubs without argument" 2 $?
+
+# A FlatBuffers schema: its --emit-fbs output has its name, and must not
+# overwrite it (status 3, the schema unchanged); elsewhere it is written.
+mkdir -p "$work/fbs"
+printf 'namespace n;\ntable T { a: int; }\nroot_type T;\n' >"$work/fbs/t.fbs"
+cp "$work/fbs/t.fbs" "$work/t.fbs.orig"
+(cd "$work/fbs" && "$m" --emit-fbs t.fbs 2>"$work/e3"); check "--emit-fbs over its .fbs input" 3 $?
+cmp -s "$work/fbs/t.fbs" "$work/t.fbs.orig" || { echo "FAIL: --emit-fbs overwrote its input"; fail=1; }
+grep -q "would overwrite the schema" "$work/e3" || { echo "FAIL: no message for the overwrite"; fail=1; }
+(cd "$work/fbs" && "$m" --emit-fbs -o out t.fbs); check "--emit-fbs of a .fbs elsewhere" 0 $?
+[ -s "$work/fbs/out/t.fbs" ] && [ -s "$work/fbs/out/t.myl.h" ] || { echo "FAIL: .fbs outputs"; fail=1; }
 exit $fail
