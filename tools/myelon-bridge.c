@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "myelon/bridge.h"
+#include "myelon/myelon.h"
 
 static volatile sig_atomic_t stop_flag, usr1_flag;
 static myl_bridge *the_bridge;
@@ -55,7 +56,10 @@ static void usage(FILE *f)
           "  --unregister   exporter: unregister the consumer on exit\n"
           "  --state NAME   state object label/path (default RING.bridge-export|import)\n"
           "  --attach-ms N  wait this long for the ring to appear (default 5000)\n"
-          "  --run-for-ms N exit after N ms (0: until SIGINT/SIGTERM)\n",
+          "  --run-for-ms N exit after N ms (0: until SIGINT/SIGTERM)\n"
+          "  --help         print this help and exit\n"
+          "  --version      print the version and exit\n"
+          "The manual is myelon-bridge(1); counters: myelon-stat RING.\n",
           f);
 }
 
@@ -129,6 +133,9 @@ int main(int argc, char **argv)
             run_for_ms = v;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("myelon-bridge %s\n", MYL_VERSION_STRING);
             return 0;
         } else {
             fprintf(stderr, "myelon-bridge: bad argument: %s\n", a);

@@ -4,13 +4,66 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "state.h" /* bridge/src: the bridge's state object */
+
+MYL__STATIC_ASSERT(sizeof(((mst_bridge *)0)->c) / sizeof(uint64_t) == MYL__BR_NCOUNTERS,
+                   "one slot per bridge counter");
+
+/* ---- liveness (the runtime's myl__peer_alive is internal) ---- */
+
+/* /proc/PID/stat: state letter (field 3) and start time (field 22). */
+static bool proc_stat(int32_t pid, uint64_t *start_time, char *state)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold ')' */
+    if (!p || !p[1])
+        return false;
+    p += 2;
+    *state = *p;
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p, ' ');
+        if (!p)
+            return false;
+        p++;
+    }
+    *start_time = strtoull(p, NULL, 10);
+    return true;
+}
+
+bool mst_peer_alive(int32_t pid, uint64_t start_time)
+{
+    if (pid <= 0)
+        return false;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return false;
+    uint64_t st;
+    char state;
+    if (!proc_stat(pid, &st, &state))
+        return true; /* /proc unreadable: the pid exists, assume it is the one */
+    if (state == 'Z' || state == 'X' || state == 'x')
+        return false;
+    return start_time == 0 || st == start_time;
+}
 
 /* ---- topologies ---- */
 
@@ -178,6 +231,73 @@ static void topology_text(FILE *f, const myl_ring *r, const char *ctl)
     }
 }
 
+static void printable(char *s)
+{
+    for (; *s; s++)
+        if (*s < 0x20 || *s > 0x7e)
+            *s = '?';
+}
+
+/* ---- bridges ---- */
+
+int mst_bridge_read(uint32_t backing, const char *name, mst_bridge *out)
+{
+    memset(out, 0, sizeof *out);
+    int fd = backing == MYL_BACKING_SHM ? shm_open(name, O_RDONLY | O_CLOEXEC, 0)
+                                        : open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -errno;
+    /* A copy of the page by pread, never a mapping: a state object that
+     * its writer (or anyone of its user) truncates cannot fault us, and
+     * nothing below reads past what was copied. A counter being written
+     * at that moment may be read torn: these are statistics. */
+    union {
+        myl__br_state st;
+        unsigned char page[MYL__BR_STATE_SIZE];
+    } u;
+    struct stat sb;
+    int rc = 0;
+    ssize_t n = 0;
+    if (fstat(fd, &sb) != 0)
+        rc = -errno;
+    else if (!S_ISREG(sb.st_mode))
+        rc = MYL_EBADMAGIC;
+    else if ((n = pread(fd, u.page, sizeof u.page, 0)) < 0)
+        rc = -errno;
+    close(fd);
+    if (rc < 0)
+        return rc;
+    if ((size_t)n < sizeof u.st || u.st.magic != MYL__BR_STATE_MAGIC ||
+        u.st.version != MYL__BR_STATE_VERSION ||
+        (u.st.role != MYL__BR_ROLE_EXPORT && u.st.role != MYL__BR_ROLE_IMPORT))
+        return MYL_EBADMAGIC;
+    out->exporting = u.st.role == MYL__BR_ROLE_EXPORT;
+    out->pid = u.st.pid;
+    out->alive = mst_peer_alive(out->pid, 0);
+    out->kind = u.st.kind;
+    out->fingerprint = u.st.fingerprint;
+    for (int i = 0; i < MYL__BR_NCOUNTERS; i++)
+        /* Relaxed: a private copy; statistics. */
+        out->c[i] = atomic_load_explicit(&u.st.counter[i], memory_order_relaxed);
+    snprintf(out->state, sizeof out->state, "%s", name);
+    printable(out->state);
+    return 0;
+}
+
+/* The ring's bridge sides under their default state names. */
+static void take_bridges(const myl_ring *r, mst_ring *out)
+{
+    static const char *suffix[2] = {MYL__BR_SUFFIX_EXPORT, MYL__BR_SUFFIX_IMPORT};
+    for (int k = 0; k < 2; k++) {
+        char name[sizeof r->name + 32];
+        snprintf(name, sizeof name, "%s%s", r->name, suffix[k]);
+        mst_bridge *b = &out->bridge[out->nbridge];
+        /* The role must be the one the name says. */
+        if (mst_bridge_read(r->backing, name, b) == 0 && b->exporting == (k == 0))
+            out->nbridge++;
+    }
+}
+
 /* ---- snapshots ---- */
 
 static double now_mono(void)
@@ -185,13 +305,6 @@ static double now_mono(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void printable(char *s)
-{
-    for (; *s; s++)
-        if (*s < 0x20 || *s > 0x7e)
-            *s = '?';
 }
 
 int mst_take(const myl_ring *r, const char *name, mst_ring *out)
@@ -241,6 +354,7 @@ int mst_take(const myl_ring *r, const char *name, mst_ring *out)
         out->consumers_alive += c->s.alive;
         out->ncons++;
     }
+    take_bridges(r, out);
     return 0;
 }
 
@@ -271,6 +385,29 @@ static const mst_consumer *find_consumer(const mst_ring *r, const mst_consumer *
             return &r->cons[i];
     return NULL;
 }
+
+static const mst_bridge *find_bridge(const mst_ring *r, const mst_bridge *like)
+{
+    for (uint32_t i = 0; r && i < r->nbridge; i++)
+        if (r->bridge[i].exporting == like->exporting && r->bridge[i].pid == like->pid)
+            return &r->bridge[i];
+    return NULL;
+}
+
+static const char *bridge_side(const mst_bridge *b)
+{
+    return b->exporting ? "export" : "import";
+}
+
+static const char *bridge_kind(const mst_bridge *b)
+{
+    return b->kind == 1 ? "raw" : b->kind == 2 ? "framed" : "?";
+}
+
+/* The counters by name, in the order of myl_bridge_stats (JSON keys). */
+static const char *const bridge_counter[MYL__BR_NCOUNTERS] = {
+    "messages", "bytes",      "frames", "batches", "reconnects", "drops",
+    "replayed", "duplicates", "bad",    "refused", "position",   "skipped"};
 
 /* Per-second rate of a counter between two snapshots; negative when there
  * is none (no earlier snapshot, or the counter went back: a new ring or a
@@ -382,6 +519,31 @@ void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev)
                         c->idx, (unsigned long long)c->s.schema_fp);
         }
     }
+    if (cur->nbridge) {
+        fprintf(f, "  %-6s %-7s %5s %-6s %12s %14s", "bridge", "pid", "alive", "kind", "messages",
+                "bytes");
+        if (prev)
+            fprintf(f, " %10s", "messages/s");
+        fprintf(f, " %10s %10s %10s %10s %8s %8s %12s\n", "reconnects", "drops", "replayed",
+                "duplicates", "bad", "refused", "position");
+        for (uint32_t i = 0; i < cur->nbridge; i++) {
+            const mst_bridge *b = &cur->bridge[i];
+            fprintf(f, "  %-6s %-7d %5s %-6s %12llu %14llu", bridge_side(b), b->pid,
+                    b->alive ? "yes" : "no", bridge_kind(b), (unsigned long long)b->c[0],
+                    (unsigned long long)b->c[1]);
+            if (prev) {
+                const mst_bridge *pb = find_bridge(prev, b);
+                char r[32];
+                fmt_rate(r, sizeof r, pb ? rate(b->c[0], pb->c[0], dt) : -1);
+                fprintf(f, " %10s", r);
+            }
+            fprintf(f, " %10llu %10llu %10llu %10llu %8llu %8llu %12llu\n",
+                    (unsigned long long)b->c[4], (unsigned long long)b->c[5],
+                    (unsigned long long)b->c[6], (unsigned long long)b->c[7],
+                    (unsigned long long)b->c[8], (unsigned long long)b->c[9],
+                    (unsigned long long)b->c[10]);
+        }
+    }
     if (cur->topology)
         fputs(cur->topology, f);
 }
@@ -470,6 +632,22 @@ void mst_print_json(FILE *f, const char *timestamp, const mst_ring *rings, size_
             if (prev) {
                 const mst_consumer *pc = find_consumer(pr, c);
                 json_rate(f, "consumed_per_s", pc ? rate(c->s.consumed, pc->s.consumed, dt) : -1);
+            }
+            fputc('}', f);
+        }
+        fputs("],\"bridges\":[", f);
+        for (uint32_t i = 0; i < r->nbridge; i++) {
+            const mst_bridge *b = &r->bridge[i];
+            fprintf(f, "%s{\"side\":\"%s\",\"state\":", i ? "," : "", bridge_side(b));
+            json_str(f, b->state);
+            fprintf(f, ",\"pid\":%d,\"alive\":%s,\"kind\":\"%s\",\"fingerprint\":\"%016llx\"",
+                    b->pid, b->alive ? "true" : "false", bridge_kind(b),
+                    (unsigned long long)b->fingerprint);
+            for (int k = 0; k < MYL__BR_NCOUNTERS; k++)
+                fprintf(f, ",\"%s\":%llu", bridge_counter[k], (unsigned long long)b->c[k]);
+            if (prev) {
+                const mst_bridge *pb = find_bridge(pr, b);
+                json_rate(f, "messages_per_s", pb ? rate(b->c[0], pb->c[0], dt) : -1);
             }
             fputc('}', f);
         }
@@ -859,6 +1037,31 @@ void mst_print_prom(FILE *f, const mst_ring *rings, size_t n)
                         (unsigned long long)prod_value(&rings[k].prod[i], m));
             }
     }
+    /* The bridge's counters, in the order of myl_bridge_stats, then alive. */
+    static const struct {
+        const char *metric, *type, *help;
+    } bridge_m[MYL__BR_NCOUNTERS + 1] = {
+        {"bridge_messages_total", "counter",
+         "Bridge: messages sent for the first time (export) or published (import); framed "
+         "rings: whole messages."},
+        {"bridge_bytes_total", "counter", "Bridge: payload bytes of those messages."},
+        {"bridge_frames_total", "counter", "Bridge: events (framed rings: frames) of those."},
+        {"bridge_batches_total", "counter", "Bridge: batches sent (export) or accepted (import)."},
+        {"bridge_reconnects_total", "counter", "Bridge: sessions begun after the first."},
+        {"bridge_drops_total", "counter",
+         "Bridge: events lost, to lossy overruns (export) or sequence gaps (import)."},
+        {"bridge_replayed_events_total", "counter",
+         "Bridge: events sent again after a reconnect (export)."},
+        {"bridge_duplicate_events_total", "counter",
+         "Bridge: events received again and not published (import)."},
+        {"bridge_bad_messages_total", "counter", "Bridge: network messages that did not decode."},
+        {"bridge_refused_handshakes_total", "counter", "Bridge: handshakes refused."},
+        {"bridge_position", "gauge",
+         "Bridge: the acknowledged sequence (export) or the next expected one (import)."},
+        {"bridge_skipped_slots_total", "counter",
+         "Bridge: source slots skipped, claimed by producers that died (import)."},
+        {"bridge_alive", "gauge", "1 if the bridge side's process is alive, else 0."},
+    };
     for (int m = 0; m < CONS_N; m++) {
         prom_family(f, cons_m[m].metric, cons_m[m].type, cons_m[m].help);
         for (size_t k = 0; k < n; k++)
@@ -871,6 +1074,17 @@ void mst_print_prom(FILE *f, const mst_ring *rings, size_t n)
                  * share an id, and a series needs a label set of its own. */
                 fprintf(f, "\",entry=\"%u\"} %llu\n", rings[k].cons[i].idx,
                         (unsigned long long)cons_value(&rings[k].cons[i], m));
+            }
+    }
+    for (int m = 0; m <= MYL__BR_NCOUNTERS; m++) {
+        prom_family(f, bridge_m[m].metric, bridge_m[m].type, bridge_m[m].help);
+        for (size_t k = 0; k < n; k++)
+            for (uint32_t i = 0; i < rings[k].nbridge; i++) {
+                const mst_bridge *b = &rings[k].bridge[i];
+                fprintf(f, "myelon_%s{ring=\"", bridge_m[m].metric);
+                prom_label(f, rings[k].name);
+                fprintf(f, "\",side=\"%s\"} %llu\n", bridge_side(b),
+                        (unsigned long long)(m < MYL__BR_NCOUNTERS ? b->c[m] : b->alive));
             }
     }
 }

@@ -34,6 +34,19 @@ typedef struct mst_topo {
     uint32_t nroles, nroutes, nmembers, up; /* up: members in state "up" */
 } mst_topo;
 
+/* A bridge side of the ring (docs/BRIDGE.md): its state object, found
+ * under the default name (the ring's name with ".bridge-export" or
+ * ".bridge-import" appended), copied and checked. */
+typedef struct mst_bridge {
+    bool exporting;
+    int32_t pid;
+    bool alive;
+    uint32_t kind; /* 1 raw, 2 framed (as the state says; anything else shown as "?") */
+    uint64_t fingerprint;
+    uint64_t c[12];  /* the counters, in the order of myl_bridge_stats */
+    char state[300]; /* the state object's name */
+} mst_bridge;
+
 typedef struct mst_ring {
     char name[256];
     double t; /* CLOCK_MONOTONIC seconds when taken */
@@ -46,11 +59,23 @@ typedef struct mst_ring {
     char *topology; /* a topology's control segment: its member table, or NULL */
     bool has_ctl;   /* a topology's control segment: ctl summarises it */
     mst_topo ctl;
+    uint32_t nbridge; /* bridge sides found: export first */
+    mst_bridge bridge[2];
 } mst_ring;
 
-/* Snapshot of an attached ring (myl_ring_check passed). 0 or -ENOMEM. */
+/* Snapshot of an attached ring (myl_ring_check passed), with the counters
+ * of its bridge sides, if any. 0 or -ENOMEM. */
 int mst_take(const myl_ring *r, const char *name, mst_ring *out);
 void mst_free(mst_ring *s);
+
+/* Read a bridge's state object (shm object name or path) into *out.
+ * 0, a negative errno, or MYL_EBADMAGIC when it is not a whole bridge
+ * state (too short, wrong magic, version or role). */
+int mst_bridge_read(uint32_t backing, const char *name, mst_bridge *out);
+
+/* Is the process (pid, start time) alive? As the runtime judges peers:
+ * gone (ESRCH), a zombie or another process under a reused pid is dead. */
+bool mst_peer_alive(int32_t pid, uint64_t start_time);
 
 /* The table: prev (the same ring's previous snapshot, or NULL) adds
  * per-second rates. */

@@ -18,67 +18,43 @@
 #include <zmq.h>
 
 #include "myelon/frame.h"
+#include "state.h"
 #include "wire.h"
 
-#define ROLE_EXPORT 1u
-#define ROLE_IMPORT 2u
+#define ROLE_EXPORT MYL__BR_ROLE_EXPORT
+#define ROLE_IMPORT MYL__BR_ROLE_IMPORT
 
 /* ---- the state object ----
  *
  * One page, shared memory (a shm object, or a file next to a file ring):
- * the counters (readable by other processes, e.g. a future myelon-stat)
- * and, for an importer, the mapping from its ring's sequences to the
- * remote stream's, which is what lets a restarted importer know what it
- * delivered (docs/BRIDGE.md, "Where the positions live"). */
-#define STATE_MAGIC UINT64_C(0x3145544154534c4d) /* "MLSTATE1" */
-#define STATE_VERSION 1u
-#define STATE_SIZE 4096u
-#define NCOUNTERS 12
+ * the counters (readable by other processes: myelon-stat reads them) and,
+ * for an importer, the mapping from its ring's sequences to the remote
+ * stream's, which is what lets a restarted importer know what it
+ * delivered (docs/BRIDGE.md, "Where the positions live"). Its layout is
+ * in state.h, shared with tools/stat.c. */
+#define STATE_MAGIC MYL__BR_STATE_MAGIC
+#define STATE_VERSION MYL__BR_STATE_VERSION
+#define STATE_SIZE MYL__BR_STATE_SIZE
+#define NCOUNTERS MYL__BR_NCOUNTERS
 
-typedef struct state_map {
-    uint64_t stream; /* the exporter ring's identity */
-    uint64_t delta;  /* remote sequence = local sequence + delta (mod 2^64) */
-    uint64_t local;  /* the importer ring's identity the mapping holds for */
-} state_map;
+typedef myl__br_state_map state_map;
+typedef myl__br_state bridge_state;
 
-typedef struct bridge_state {
-    uint64_t magic; /* written last on creation */
-    uint32_t version;
-    uint32_t role;
-    int32_t pid;
-    uint32_t kind;
-    uint64_t fingerprint;
-    /* importer: which of map[] is current (1 or 2; 0 = none). The other
-     * one is written first, then this flips: a kill -9 anywhere leaves one
-     * whole mapping. */
-    MYL__ATOMIC(uint32_t) sel;
-    uint32_t reserved;
-    state_map map[2];
-    /* the counters of myl_bridge_stats, in its order; written by the
-     * bridge only (relaxed), read by anyone */
-    MYL__ATOMIC(uint64_t) counter[NCOUNTERS];
-} bridge_state;
-
-MYL__STATIC_ASSERT(sizeof(bridge_state) <= STATE_SIZE, "state fits its page");
-/* The layout docs/BRIDGE.md documents for other readers. */
-MYL__STATIC_ASSERT(offsetof(bridge_state, sel) == 32, "selector offset");
-MYL__STATIC_ASSERT(offsetof(bridge_state, map) == 40, "mappings offset");
-MYL__STATIC_ASSERT(offsetof(bridge_state, counter) == 88, "counters offset");
 MYL__STATIC_ASSERT(sizeof(myl_bridge_stats) == NCOUNTERS * sizeof(uint64_t), "counters");
 
 enum {
-    C_MESSAGES,
-    C_BYTES,
-    C_FRAMES,
-    C_BATCHES,
-    C_RECONNECTS,
-    C_DROPS,
-    C_REPLAYED,
-    C_DUPLICATES,
-    C_BAD,
-    C_REFUSED,
-    C_POSITION,
-    C_SKIPPED
+    C_MESSAGES = MYL__BR_C_MESSAGES,
+    C_BYTES = MYL__BR_C_BYTES,
+    C_FRAMES = MYL__BR_C_FRAMES,
+    C_BATCHES = MYL__BR_C_BATCHES,
+    C_RECONNECTS = MYL__BR_C_RECONNECTS,
+    C_DROPS = MYL__BR_C_DROPS,
+    C_REPLAYED = MYL__BR_C_REPLAYED,
+    C_DUPLICATES = MYL__BR_C_DUPLICATES,
+    C_BAD = MYL__BR_C_BAD,
+    C_REFUSED = MYL__BR_C_REFUSED,
+    C_POSITION = MYL__BR_C_POSITION,
+    C_SKIPPED = MYL__BR_C_SKIPPED
 };
 
 struct myl_bridge {
@@ -191,7 +167,7 @@ static uint64_t fresh_nonce(void)
 
 static int open_state(myl_bridge *b)
 {
-    const char *suffix = b->role == ROLE_EXPORT ? ".bridge-export" : ".bridge-import";
+    const char *suffix = b->role == ROLE_EXPORT ? MYL__BR_SUFFIX_EXPORT : MYL__BR_SUFFIX_IMPORT;
     int fd;
     bool shm = b->ring->backing == MYL_BACKING_SHM;
     if (b->o.state_name) {

@@ -483,6 +483,7 @@ int main(int argc, char **argv)
         fail("SIGUSR1 printed no counters");
     if (waitpid(import_pid, NULL, WNOHANG) != 0)
         fail("the importer exited on SIGUSR1");
+    pid_t last_import_pid = import_pid;
     ex = stop_bridge(&export_pid);
     im = stop_bridge(&import_pid);
     if (ex != 0 || im != 0) {
@@ -524,6 +525,27 @@ int main(int argc, char **argv)
         fail("importer counters: messages %" PRIu64 " bytes %" PRIu64 " drops %" PRIu64
              " (want %" PRIu64 " (+%" PRIu64 "), %" PRIu64 ", 0)",
              bs.messages, bs.bytes, bs.drops, total, slack, want_bytes);
+    /* myelon-stat (MYL_BRIDGE_STAT: its path) shows the same counters
+     * for the destination ring's importer. */
+    const char *stat_tool = getenv("MYL_BRIDGE_STAT");
+    if (stat_tool && *stat_tool) {
+        char cmd[1024], out[16384], want[512];
+        snprintf(cmd, sizeof cmd, "%s --json %s", stat_tool, ring_b);
+        FILE *p = popen(cmd, "r");
+        if (!p)
+            fail("popen %s", cmd);
+        size_t n = fread(out, 1, sizeof out - 1, p);
+        out[n] = '\0';
+        pclose(p);
+        snprintf(want, sizeof want,
+                 "{\"side\":\"import\",\"state\":\"%s\",\"pid\":%d,\"alive\":false,\"kind\":\"%s\"",
+                 st_name, (int)last_import_pid, framed ? "framed" : "raw");
+        char *at = strstr(out, want);
+        snprintf(want, sizeof want, "\"messages\":%" PRIu64 ",\"bytes\":%" PRIu64 ",", bs.messages,
+                 bs.bytes);
+        if (!at || !strstr(at, want))
+            fail("myelon-stat --json does not show the importer's counters (%s):\n%s", want, out);
+    }
     if (mp_skip && (!file_has(err_import, " skipped=") || file_has(err_import, " skipped=0 ")))
         fail("mp-skip: the importer counted no skipped slot (the case did not happen)");
     if (framed)

@@ -4,7 +4,10 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "myelon/myelon.h"
 #include "topo_common.h"
@@ -446,6 +449,119 @@ static void test_stat_golden(void **state)
     myl_ring_unlink(MYL_BACKING_SHM, name);
 }
 
+/* A bridge state object (docs/BRIDGE.md, "The state object"), written
+ * byte by byte at the offsets the documentation gives: counters
+ * base+0 .. base+11. len < 4096 writes a truncated one. */
+static void write_bridge_state(const char *shm_name, uint64_t magic, uint32_t role, int32_t pid,
+                               uint32_t kind, uint64_t base, size_t len)
+{
+    unsigned char page[4096] = {0};
+    uint32_t version = 1;
+    uint64_t fp = UINT64_C(0x1234abcd);
+    memcpy(page + 0, &magic, 8);
+    memcpy(page + 8, &version, 4);
+    memcpy(page + 12, &role, 4);
+    memcpy(page + 16, &pid, 4);
+    memcpy(page + 20, &kind, 4);
+    memcpy(page + 24, &fp, 8);
+    for (uint64_t i = 0; i < 12; i++) {
+        uint64_t v = base + i;
+        memcpy(page + 88 + 8 * i, &v, 8);
+    }
+    int fd = shm_open(shm_name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, page, len), (ssize_t)len);
+    close(fd);
+}
+
+/* A ring with both bridge sides' state objects: the exporter alive (this
+ * process), the importer dead. Their counters appear in the table, the
+ * JSON and the Prometheus text (goldens; promtool when installed).
+ * State objects that are truncated, of another magic, of the other role
+ * than their name says, or not regular files are not shown, and do not
+ * make myelon-stat fail. */
+static void test_stat_bridge(void **state)
+{
+    (void)state;
+    const char *name = myl_test_name("bridged");
+    myl_ring_opts o = {.size = sizeof o, .name = name, .slot_size = 16, .capacity = 64};
+    myl_ring *r;
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    pid_t dead = dies_registered(name, 1, 3);
+    char exp[300], imp[300];
+    snprintf(exp, sizeof exp, "%s.bridge-export", r->name);
+    snprintf(imp, sizeof imp, "%s.bridge-import", r->name);
+    const uint64_t magic = UINT64_C(0x3145544154534c4d);
+    write_bridge_state(exp, magic, 1, (int32_t)getpid(), 1, 100, 4096);
+    write_bridge_state(imp, magic, 2, (int32_t)dead, 2, 2000, 4096);
+
+    char args[512];
+    static const struct {
+        const char *flag, *golden;
+    } forms[] = {{"", "stat_bridge.txt"},
+                 {"--json", "stat_bridge.json"},
+                 {"--prometheus", "stat_bridge.prom"}};
+    for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
+        snprintf(args, sizeof args, "%s %s", forms[k].flag, name);
+        int st;
+        char *out = run_status(args, 0, &st);
+        assert_int_equal(st, 0);
+        if (!strcmp(forms[k].flag, "--json"))
+            memcpy(out + 9, "YYYY-MM-DDTHH:MM:SS.mmmZ", 24);
+        normalize(out, name, dead, dead);
+        check_golden(forms[k].golden, out);
+    }
+    if (system("command -v promtool >/dev/null 2>&1") == 0) {
+        snprintf(args, sizeof args, "%s --prometheus %s | promtool check metrics 2>&1",
+                 MYELON_STAT_PATH, name);
+        FILE *p = popen(args, "r");
+        assert_non_null(p);
+        char lint[4096];
+        size_t n = fread(lint, 1, sizeof lint - 1, p);
+        lint[n] = '\0';
+        int st = pclose(p);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || n) {
+            fprintf(stderr, "promtool check metrics:\n%s", lint);
+            fail();
+        }
+    }
+    /* With --watch, a rate per side. */
+    snprintf(args, sizeof args, "--watch 0.01 --count 2 %s", name);
+    assert_non_null(strstr(run(args), "messages/s"));
+
+    /* Not shown: truncated, wrong magic, wrong role, not a regular file. */
+    static const struct {
+        uint64_t magic;
+        uint32_t role;
+        size_t len;
+    } badst[] = {{UINT64_C(0x3145544154534c4d), 1, 100},
+                 {UINT64_C(0x3145544154534c4e), 1, 4096},
+                 {UINT64_C(0x3145544154534c4d), 2, 4096},
+                 {UINT64_C(0x3145544154534c4d), 7, 4096}};
+    for (size_t k = 0; k < sizeof badst / sizeof badst[0]; k++) {
+        write_bridge_state(exp, badst[k].magic, badst[k].role, 1, 1, 0, badst[k].len);
+        int st;
+        char *out = run_status(name, 0, &st);
+        assert_int_equal(st, 0);
+        assert_null(strstr(out, "\n  export "));
+        assert_non_null(strstr(out, "\n  import "));
+    }
+    shm_unlink(exp);
+    shm_unlink(imp);
+    char dir[512];
+    snprintf(dir, sizeof dir, "/dev/shm%s", exp);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    int st;
+    char *out = run_status(name, 0, &st);
+    assert_int_equal(st, 0);
+    assert_null(strstr(out, "\n  bridge "));
+    rmdir(dir);
+
+    myl_ring_close(r);
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+}
+
 /* --help on stdout with exit 0, --version, and bad arguments rejected
  * with exit 2 and a message. */
 static void test_stat_cli(void **state)
@@ -628,5 +744,6 @@ static void test_stat_list(void **state)
 MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
               cmocka_unit_test(test_stat_missing_ring), cmocka_unit_test(test_stat_readonly),
               cmocka_unit_test(test_stat_sweep), cmocka_unit_test(test_stat_topology),
-              cmocka_unit_test(test_stat_golden), cmocka_unit_test(test_stat_cli),
-              cmocka_unit_test(test_stat_group_list_watch), cmocka_unit_test(test_stat_list))
+              cmocka_unit_test(test_stat_golden), cmocka_unit_test(test_stat_bridge),
+              cmocka_unit_test(test_stat_cli), cmocka_unit_test(test_stat_group_list_watch),
+              cmocka_unit_test(test_stat_list))
