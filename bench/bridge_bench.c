@@ -50,6 +50,7 @@ typedef struct result {
 } result;
 
 static uint64_t warmup = 2000;
+static uint32_t ring_wait; /* MYL_WAIT_*: 0, the default (hybrid) */
 static int child_alarm = 600;
 
 /* ---- payloads: word k of message i is i * K + k; word 0 is i (the stamp) ---- */
@@ -189,6 +190,7 @@ static void create_ring(const char *name, uint32_t slot, uint64_t capacity)
                        .name = name,
                        .slot_size = slot,
                        .capacity = capacity,
+                       .wait = ring_wait,
                        .flags = MYL_SEG_REPLACE_STALE};
     myl_ring *r;
     check(myl_ring_create(&o, &r), name);
@@ -734,11 +736,17 @@ int main(int argc, char **argv)
             n_rtt = strtoull(argv[++i], NULL, 10);
         } else if (!strcmp(argv[i], "--large") && i + 1 < argc) {
             n_large = strtoull(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--wait") && i + 1 < argc) {
+            const char *w = argv[++i];
+            ring_wait = !strcmp(w, "spin")    ? MYL_WAIT_SPIN
+                        : !strcmp(w, "block") ? MYL_WAIT_BLOCK
+                        : !strcmp(w, "yield") ? MYL_WAIT_YIELD
+                                              : MYL_WAIT_HYBRID;
         } else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
             csv = argv[++i];
         } else {
             fprintf(stderr, "usage: bridge_bench [--smoke] [--runs R] [--stream N] [--rtt N] "
-                            "[--large N] [--csv FILE]\n");
+                            "[--large N] [--wait hybrid|block|yield|spin] [--csv FILE]\n");
             return 2;
         }
     }

@@ -6,7 +6,14 @@
  * mid-stream (twice) and restarted. Handshake refusals: fingerprint and
  * kind mismatches, both sides must exit with status 2 and say why.
  *
- *   bridge_e2e BRIDGE_PATH raw|framed tcp|ipc FAULT
+ *   bridge_e2e BRIDGE_PATH raw|framed tcp|ipc|netns FAULT
+ *
+ * netns: two "hosts" as two network namespaces that tests/bridge/netns.sh
+ * made, named with MYL_BRIDGE_NETNS="NS_A NS_B ADDR_A IFACE_A": the
+ * exporter runs in NS_A bound to ADDR_A (an address the script gave
+ * IFACE_A, its end of a veth pair), the importer in NS_B; this driver,
+ * the producer and the rings stay where they are (shared memory is not
+ * namespaced).
  *
  * FAULT: none, kill-export, kill-import, refuse-fp, refuse-kind, lossy
  * (a lossy source ring: events may be lost, each loss counted, never a
@@ -14,7 +21,10 @@
  * (the reader stops for 4 s mid-stream, longer than the bridge's peer
  * timeout: the producer must be held back, nothing lost), or
  * mp-skip (raw: a multi-producer exporter ring with slots claimed by
- * producers that died, and the exporter killed twice as well).
+ * producers that died, and the exporter killed twice as well), or
+ * linkcut (netns: IFACE_A down a third of the way in, for longer than
+ * the peer timeout, then up: every event once and in order, and the
+ * importer must have begun a new session).
  *
  * Timing never decides a pass: the deadline (MYL_BRIDGE_DEADLINE_S,
  * default 150 s) only turns a hang into a failure. */
@@ -48,6 +58,8 @@ static char ring_a[64], ring_b[64], endpoint[160], ipc_path[128];
 static char err_export[128], err_import[128];
 static uint64_t total;
 static pid_t producer_pid, export_pid, import_pid;
+static char ns_a[64], ns_b[64], addr_a[64], iface_a[64];
+static bool netns;
 
 static uint64_t now_ns(void)
 {
@@ -249,8 +261,14 @@ static pid_t spawn_bridge(bool exporting, const char *extra)
             dup2(fd, 2);
             close(fd);
         }
-        const char *argv[16];
+        const char *argv[24];
         int n = 0;
+        if (netns) { /* on its "host" */
+            argv[n++] = "ip";
+            argv[n++] = "netns";
+            argv[n++] = "exec";
+            argv[n++] = exporting ? ns_a : ns_b;
+        }
         argv[n++] = bridge_path;
         argv[n++] = exporting ? "--export" : "--import";
         argv[n++] = exporting ? ring_a : ring_b;
@@ -264,7 +282,10 @@ static pid_t spawn_bridge(bool exporting, const char *extra)
         if (framed || (extra && !strcmp(extra, "--framed")))
             argv[n++] = "--framed";
         argv[n] = NULL;
-        execv(bridge_path, (char *const *)argv);
+        if (netns)
+            execvp("ip", (char *const *)argv);
+        else
+            execv(bridge_path, (char *const *)argv);
         _exit(127);
     }
     return pid;
@@ -366,7 +387,14 @@ int main(int argc, char **argv)
     snprintf(ring_b, sizeof ring_b, "mylbr-%d-b", (int)getpid());
     snprintf(err_export, sizeof err_export, "/tmp/mylbr-%d-export.err", (int)getpid());
     snprintf(err_import, sizeof err_import, "/tmp/mylbr-%d-import.err", (int)getpid());
-    if (!strcmp(transport, "tcp")) {
+    netns = !strcmp(transport, "netns");
+    if (netns) {
+        const char *env = getenv("MYL_BRIDGE_NETNS");
+        if (!env || sscanf(env, "%63s %63s %63s %63s", ns_a, ns_b, addr_a, iface_a) != 4)
+            fail("netns: MYL_BRIDGE_NETNS=\"NS_A NS_B ADDR_A IFACE_A\" is not set "
+                 "(tests/bridge/netns.sh sets it)");
+        snprintf(endpoint, sizeof endpoint, "tcp://%s:%d", addr_a, 5000 + (int)(getpid() % 20000));
+    } else if (!strcmp(transport, "tcp")) {
         snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", free_port());
     } else {
         snprintf(ipc_path, sizeof ipc_path, "/tmp/mylbr-%d.ipc", (int)getpid());
@@ -396,6 +424,16 @@ int main(int argc, char **argv)
     bool kill_export = !strcmp(fault, "kill-export") || mp_skip,
          kill_import = !strcmp(fault, "kill-import");
     bool pause = !strcmp(fault, "pause");
+    bool linkcut = !strcmp(fault, "linkcut");
+    if (linkcut && !netns)
+        fail("linkcut needs the netns transport");
+    uint64_t link_up_at = 0, first_after_cut = 0, reconnects_before = 0;
+    char import_state[320] = "";
+    if (linkcut) {
+        char shm_b[300];
+        myl_shm_name(ring_b, shm_b, sizeof shm_b);
+        snprintf(import_state, sizeof import_state, "%s.bridge-import", shm_b);
+    }
     uint64_t got = 0, kills = 0, next_id = 0;
     uint8_t buf[SLOT_RAW];
     while (lossy_src ? next_id < total : got < total) {
@@ -421,6 +459,46 @@ int main(int argc, char **argv)
             printf("pause: producer at %" PRIu64 " -> %" PRIu64 " events while the reader "
                    "stood at %" PRIu64 "\n",
                    rs0.published, rs1.published, got);
+        }
+        if (linkcut && !link_up_at && got >= total / 3) {
+            /* The link between the hosts goes down for longer than the
+             * peer timeout (2 s), then up. Raw: we keep reading (what is
+             * in the destination ring arrives, then nothing; the
+             * importer's session times out during the cut). Framed: we
+             * stop reading (the importer waits on its full ring, heard
+             * by nobody; the exporter's session times out). */
+            char cmd[256];
+            myl_bridge_stats before_bs;
+            if (myl_bridge_stats_read(MYL_BACKING_SHM, import_state, &before_bs, NULL, NULL) < 0)
+                fail("cannot read the importer's state %s", import_state);
+            reconnects_before = before_bs.reconnects;
+            snprintf(cmd, sizeof cmd, "ip netns exec %s ip link set %s down", ns_a, iface_a);
+            if (system(cmd) != 0)
+                fail("%s failed", cmd);
+            uint64_t until = now_ns() + 4000000000ull;
+            while (now_ns() < until) {
+                int64_t n = framed ? 0 : myl_consumer_read(c, buf, 1, NULL, 100000000);
+                if (framed)
+                    usleep(100000);
+                if (n == 1) {
+                    uint64_t id;
+                    memcpy(&id, buf, 8);
+                    if (!check(buf, SLOT_RAW, got))
+                        fail("event %" PRIu64 " during the cut: got stamp %" PRIu64, got, id);
+                    got++;
+                }
+            }
+            snprintf(cmd, sizeof cmd, "ip netns exec %s ip link set %s up", ns_a, iface_a);
+            if (system(cmd) != 0)
+                fail("%s failed", cmd);
+            link_up_at = now_ns();
+        }
+        if (link_up_at && !first_after_cut) {
+            /* the importer's new session (its reconnects counter) */
+            myl_bridge_stats now_bs;
+            if (myl_bridge_stats_read(MYL_BACKING_SHM, import_state, &now_bs, NULL, NULL) == 0 &&
+                now_bs.reconnects > reconnects_before)
+                first_after_cut = now_ns();
         }
         if ((kill_export || kill_import) && kills < 2 && got >= total * (kills + 1) / 3) {
             kill_and_restart(kill_export);
@@ -545,6 +623,17 @@ int main(int argc, char **argv)
                  bs.bytes);
         if (!at || !strstr(at, want))
             fail("myelon-stat --json does not show the importer's counters (%s):\n%s", want, out);
+    }
+    if (linkcut) {
+        /* The cut outlasted the peer timeout: the importer gave the
+         * session up and began a new one (a reconnect), and delivery went
+         * on. The time it took is reported, not judged. */
+        if (bs.reconnects < 1)
+            fail("linkcut: the importer counted no reconnect");
+        printf("linkcut: %" PRIu64 " reconnect(s); the importer's new session began %.0f ms after "
+               "the link came up\n",
+               bs.reconnects,
+               first_after_cut ? (double)(first_after_cut - link_up_at) / 1e6 : -1.0);
     }
     if (mp_skip && (!file_has(err_import, " skipped=") || file_has(err_import, " skipped=0 ")))
         fail("mp-skip: the importer counted no skipped slot (the case did not happen)");
