@@ -351,8 +351,9 @@ static const char *decl_kind(const mylc_decl *d)
 /* "an event", "a table" */
 static const char *a_kind(const mylc_decl *d)
 {
-    static const char *const names[] = {"an enum", "an event",  "a struct",   "a table",
-                                        "a union", "a channel", "a topology", "a pipeline"};
+    static const char *const names[] = {"an enum",    "an event",   "a struct",
+                                        "a table",    "a union",    "a channel",
+                                        "a topology", "a pipeline", "a bridge"};
     return names[d->kind];
 }
 
@@ -2025,6 +2026,122 @@ static void check_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         ERR(c, s, d->off, "pipeline '%.*s' has no stages", S(d->name));
 }
 
+/* ---- bridges (docs/myl.md, "Bridges") ---- */
+
+static bool bridge_number(mylc_ctx *c, mylc_schema *s, mylc_prop *p, uint64_t lo, uint64_t hi,
+                          uint64_t *out)
+{
+    uint64_t x;
+    if (!one_arg(c, s, p) || !parse_uint(c, s, p->args, false, &x))
+        return false;
+    if (x < lo || x > hi) {
+        ERR(c, s, p->args->off, "'%.*s' must be from %llu to %llu", S(p->key),
+            (unsigned long long)lo, (unsigned long long)hi);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+/* A ZeroMQ endpoint the library accepts: tcp://... or ipc://..., printable,
+ * nothing to escape (it is emitted as a C string literal as written). */
+static void bridge_endpoint(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p)
+{
+    if (!one_arg(c, s, p))
+        return;
+    mylc_value *v = p->args;
+    if (v->kind != MYLC_V_STRING) {
+        ERR(c, s, v->off, "'endpoint' takes a string (\"tcp://host:port\" or \"ipc:///path\")");
+        return;
+    }
+    const char *t = v->text.p + 1;
+    uint32_t n = v->text.n >= 2 ? v->text.n - 2 : 0;
+    bool plain = n > 6 && n < 200;
+    for (uint32_t i = 0; i < n && plain; i++)
+        plain = t[i] > 0x20 && t[i] < 0x7f && t[i] != '"' && t[i] != '\\';
+    if (!plain || (strncmp(t, "tcp://", 6) != 0 && strncmp(t, "ipc://", 6) != 0)) {
+        ERR(c, s, v->off,
+            "an endpoint is \"tcp://host:port\" or \"ipc:///path\" (printable, no spaces, "
+            "quotes or backslashes, under 200 characters)");
+        return;
+    }
+    d->bridge.endpoint = v->text;
+}
+
+static void check_bridge(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    mylc_bridge *b = &d->bridge;
+    mylc_prop *chan = NULL, *dir = NULL, *endpoint = NULL;
+    static const char *const keys[] = {"channel", "export",       "import",     "endpoint", "hwm",
+                                       "batch",   "reconnect_ms", "timeout_ms", NULL};
+    /* <pkg>_<bridge>_run and _opts */
+    mylc_name_reserve(c, d->cname, s->file, d->off, "bridge");
+    for (mylc_prop *p = d->props; p && !c->stop; p = p->next) {
+        if (p->route) {
+            ERR(c, s, p->off, "routes ('a -> b : channel;') belong in a topology");
+            continue;
+        }
+        if (dup_key(c, s, d, p))
+            continue;
+        if (mylc_str_eq(p->key, "channel")) {
+            chan = p;
+            if (one_arg(c, s, p))
+                b->channel = channel_ref(c, s, p->args);
+        } else if (mylc_str_eq(p->key, "export") || mylc_str_eq(p->key, "import")) {
+            if (dir) {
+                ERR(c, s, p->off, "a bridge either exports or imports its channel, not both");
+                NOTE(c, s, dir->off, "'%.*s' is here", S(dir->key));
+                continue;
+            }
+            dir = p;
+            b->exporting = mylc_str_eq(p->key, "export");
+            if (p->args)
+                ERR(c, s, p->args->off, "'%.*s' takes no value", S(p->key));
+        } else if (mylc_str_eq(p->key, "endpoint")) {
+            endpoint = p;
+            bridge_endpoint(c, s, d, p);
+        } else if (mylc_str_eq(p->key, "hwm")) {
+            bridge_number(c, s, p, 1, 1000000, &b->hwm);
+        } else if (mylc_str_eq(p->key, "batch")) {
+            bridge_number(c, s, p, 1, 65536, &b->batch);
+        } else if (mylc_str_eq(p->key, "reconnect_ms")) {
+            bridge_number(c, s, p, 1, 3600000, &b->reconnect_ms);
+        } else if (mylc_str_eq(p->key, "timeout_ms")) {
+            bridge_number(c, s, p, 1, 86400000, &b->timeout_ms);
+        } else {
+            mylc_suggest sg;
+            mylc_suggest_init(&sg, p->key.p, p->key.n);
+            for (size_t i = 0; keys[i]; i++)
+                mylc_suggest_add(&sg, keys[i], (uint32_t)strlen(keys[i]));
+            ERR(c, s, p->off,
+                "unknown bridge item '%.*s' (expected channel, export, import, endpoint, hwm, "
+                "batch, reconnect_ms or timeout_ms)%s",
+                (int)(p->key.n > 40 ? 40 : p->key.n), p->key.p, mylc_suggest_hint(&sg));
+        }
+    }
+    if (c->stop)
+        return;
+    if (!chan)
+        ERR(c, s, d->off, "bridge '%.*s' needs a 'channel'", S(d->name));
+    if (!dir)
+        ERR(c, s, d->off, "bridge '%.*s' needs 'export' or 'import'", S(d->name));
+    if (!endpoint)
+        ERR(c, s, d->off, "bridge '%.*s' needs an 'endpoint'", S(d->name));
+    const mylc_decl *x = b->channel;
+    if (x && x->schema != s) {
+        ERR(c, s, chan->args->off,
+            "a bridge names a channel of its own schema ('%.*s' is imported)", S(x->name));
+        b->channel = NULL;
+    } else if (x && (x->chan.classes || x->chan.nlanes)) {
+        /* one bridge carries one ring */
+        ERR(c, s, chan->args->off,
+            "channel '%.*s' is a group of rings (%s): a bridge carries one ring ('frame N' or an "
+            "event)",
+            S(x->name), x->chan.classes ? "size classes" : "lanes");
+        b->channel = NULL;
+    }
+}
+
 void mylc_check(mylc_ctx *c, mylc_schema *s)
 {
     for (mylc_decl *d = s->decls; d; d = d->next)
@@ -2051,8 +2168,13 @@ void mylc_check(mylc_ctx *c, mylc_schema *s)
         case MYLC_D_PIPELINE:
             check_pipeline(c, s, d);
             break;
+        case MYLC_D_BRIDGE:
+            break; /* below: the channel must be checked first */
         }
     }
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
+        if (d->kind == MYLC_D_BRIDGE)
+            check_bridge(c, s, d);
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
         if (d->kind == MYLC_D_TOPOLOGY)
             check_topology(c, s, d);

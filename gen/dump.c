@@ -184,6 +184,17 @@ void mylc_dump_schema(mylc_schema *s, mylc_buf *out)
                 mylc_buf_printf(out, " (%s)\n", r->name);
             }
             break;
+        case MYLC_D_BRIDGE:
+            mylc_buf_printf(out,
+                            " channel %.*s %s %.*s hwm %llu batch %llu reconnect_ms %llu "
+                            "timeout_ms %llu\n",
+                            d->bridge.channel ? (int)d->bridge.channel->name.n : 0,
+                            d->bridge.channel ? d->bridge.channel->name.p : "",
+                            d->bridge.exporting ? "export" : "import", S(d->bridge.endpoint),
+                            (unsigned long long)d->bridge.hwm, (unsigned long long)d->bridge.batch,
+                            (unsigned long long)d->bridge.reconnect_ms,
+                            (unsigned long long)d->bridge.timeout_ms);
+            break;
         case MYLC_D_PIPELINE:
             mylc_buf_printf(out, " input %.*s\n", d->input ? (int)d->input->name.n : 0,
                             d->input ? d->input->name.p : "");

@@ -1166,6 +1166,7 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             mylc_emit_pipeline(c, s, d, &h, &src, first);
             first = false;
         }
+    mylc_emit_bridges(c, s, &h, &src);
     mylc_buf_putc(&h, '\n');
     mylc_tpl_fill(&h, mylc_tpl_section(mylc_tpl_header, "end"), holes);
     mylc_format_fenced(&h, hout);

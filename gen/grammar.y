@@ -10,8 +10,8 @@
  * in the input is a syntax error, never a deep stack.
  *
  * Keywords fall back to identifiers where one is expected, so a field may be
- * called "event" (the checker still rejects C keywords). Channel, topology
- * and pipeline bodies are lists of "key args ;" items (and "a -> b : args ;"
+ * called "event" (the checker still rejects C keywords). Channel, topology,
+ * pipeline and bridge bodies are lists of "key args ;" items (and "a -> b : args ;"
  * routes) that the checker interprets, so that an unknown or misspelt key
  * gets a precise message rather than a syntax error.
  */
@@ -52,9 +52,10 @@
 %token INT FLOAT STRING ID.
 %token MYELON PACKAGE IMPORT ENUM EVENT STRUCT TABLE UNION CHANNEL TOPOLOGY PIPELINE.
 %token TRUE FALSE.
+%token BRIDGE.
 
 %fallback ID MYELON PACKAGE IMPORT ENUM EVENT STRUCT TABLE UNION CHANNEL TOPOLOGY PIPELINE
-             TRUE FALSE.
+             TRUE FALSE BRIDGE.
 
 schema ::= items.
 
@@ -83,6 +84,8 @@ decl(D) ::= TOPOLOGY(K) ID(N) LBRACE props(P) RBRACE.
     { D = mylc_p_body(st, MYLC_D_TOPOLOGY, &K, &N, P); }
 decl(D) ::= PIPELINE(K) ID(N) LBRACE props(P) RBRACE.
     { D = mylc_p_body(st, MYLC_D_PIPELINE, &K, &N, P); }
+decl(D) ::= BRIDGE(K) ID(N) LBRACE props(P) RBRACE.
+    { D = mylc_p_body(st, MYLC_D_BRIDGE, &K, &N, P); }
 
 /* enum values */
 %type enumvals {mylc_enumval *}

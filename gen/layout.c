@@ -383,6 +383,8 @@ void mylc_canonical_decl(mylc_decl *d, mylc_buf *b)
         }
         mylc_buf_putc(b, '}');
         break;
+    case MYLC_D_BRIDGE:
+        break; /* deployment, not layout: no canonical text (see mylc_layout) */
     case MYLC_D_PIPELINE:
         mylc_buf_puts(b, "pipeline ");
         qname(b, d);
@@ -445,6 +447,11 @@ void mylc_layout(mylc_ctx *c, mylc_schema *s)
     size_t n = 0, total = 0;
     canon_arena = &c->arena;
     for (mylc_decl *d = s->decls; d; d = d->next) {
+        /* A bridge says where a channel goes, not what it carries: the
+         * two hosts of a bridge declare it differently (export, import)
+         * and must still agree on the schema's fingerprint. */
+        if (d->kind == MYLC_D_BRIDGE)
+            continue;
         mylc_buf b = {0};
         mylc_canonical_decl(d, &b);
         d->fingerprint = fingerprint(b.p, b.n);

@@ -24,7 +24,7 @@ static const struct {
     {"enum", MYL_TK_ENUM},         {"event", MYL_TK_EVENT},       {"struct", MYL_TK_STRUCT},
     {"table", MYL_TK_TABLE},       {"union", MYL_TK_UNION},       {"channel", MYL_TK_CHANNEL},
     {"topology", MYL_TK_TOPOLOGY}, {"pipeline", MYL_TK_PIPELINE}, {"true", MYL_TK_TRUE},
-    {"false", MYL_TK_FALSE},
+    {"false", MYL_TK_FALSE},       {"bridge", MYL_TK_BRIDGE},
 };
 
 const char *mylc_tok_name(int type)

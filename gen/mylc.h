@@ -258,6 +258,7 @@ typedef enum mylc_decl_kind {
     MYLC_D_CHANNEL,
     MYLC_D_TOPOLOGY,
     MYLC_D_PIPELINE,
+    MYLC_D_BRIDGE,
 } mylc_decl_kind;
 
 /* What a message of a channel is (docs/myl.md): raw (an event, one per
@@ -432,6 +433,15 @@ typedef struct mylc_stage {
     mylc_mark mark;
 } mylc_stage;
 
+/* A bridge declaration (docs/myl.md, "Bridges"): one channel carried to or
+ * from another host by libmyelon_bridge. 0 means the library's default. */
+typedef struct mylc_bridge {
+    mylc_decl *channel;
+    bool exporting;
+    mylc_str endpoint; /* the string literal's text, quotes included */
+    uint64_t hwm, reconnect_ms, batch, timeout_ms;
+} mylc_bridge;
+
 struct mylc_decl {
     mylc_decl_kind kind;
     mylc_str name;
@@ -455,6 +465,7 @@ struct mylc_decl {
     mylc_route *routes;
     mylc_stage *stages;
     mylc_decl *input;
+    mylc_bridge bridge;
     /* after check / layout */
     const char *cname; /* the C name: prefix + name */
     uint32_t align;    /* explicit (events, structs), then effective */
@@ -563,6 +574,8 @@ void mylc_emit(mylc_ctx *c, mylc_schema *s, mylc_buf *header, mylc_buf *source);
 void mylc_emit_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, mylc_buf *src,
                         bool first);
 const char *mylc_topo_features(mylc_ctx *c, mylc_schema *s);
+/* Bridges' entry points, behind MYL_WITH_BRIDGE (gen/emit_bridge.c). */
+void mylc_emit_bridges(mylc_ctx *c, mylc_schema *s, mylc_buf *h, mylc_buf *src);
 bool mylc_has_topology(const mylc_schema *s);
 /* Does topology d's source need its <T>_HASH helper (a hash-partitioned
  * route, or a tracked partitioned one whose resend re-picks by id)? */

@@ -141,6 +141,7 @@ static bool is_toplevel(int type)
     case MYL_TK_CHANNEL:
     case MYL_TK_TOPOLOGY:
     case MYL_TK_PIPELINE:
+    case MYL_TK_BRIDGE:
         return true;
     default:
         return false;
@@ -352,12 +353,12 @@ static bool ends_item(int type)
 {
     return type == MYL_TK_ID || type == MYL_TK_INT || type == MYL_TK_FLOAT ||
            type == MYL_TK_STRING || type == MYL_TK_RBRACK || type == MYL_TK_RPAREN ||
-           (type >= MYL_TK_MYELON && type <= MYL_TK_FALSE);
+           (type >= MYL_TK_MYELON && type <= MYL_TK_BRIDGE);
 }
 
-static const char *const decl_words[] = {"myelon",  "package",  "import",   "enum",
-                                         "event",   "struct",   "table",    "union",
-                                         "channel", "topology", "pipeline", NULL};
+static const char *const decl_words[] = {"myelon",   "package", "import", "enum",    "event",
+                                         "struct",   "table",   "union",  "channel", "topology",
+                                         "pipeline", "bridge",  NULL};
 
 /* Where a declaration was expected and a word came: a keyword misspelt, or
  * another IDL's word for one. */
@@ -436,7 +437,7 @@ void mylc_p_syntax_error(mylc_pstate *st, int major, const mylc_tok *tok)
         const char *hint = major == MYL_TK_ID ? keyword_hint(&t, &sg) : "";
         mylc_error(st->ctx, st->file, t.off,
                    "expected a declaration (enum, event, struct, table, union, channel, topology, "
-                   "pipeline), found %s%s",
+                   "pipeline, bridge), found %s%s",
                    d, hint);
         return;
     }

@@ -125,8 +125,8 @@ static void walk(mylc_ctx *c, mylc_schema *s, mylc_schema **stack, unsigned dept
 
 static const char *kind_name(mylc_decl_kind k)
 {
-    static const char *const names[] = {"enum",  "event",   "struct",   "table",
-                                        "union", "channel", "topology", "pipeline"};
+    static const char *const names[] = {"enum",    "event",    "struct",   "table", "union",
+                                        "channel", "topology", "pipeline", "bridge"};
     return names[k];
 }
 
