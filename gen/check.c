@@ -2128,13 +2128,14 @@ static void check_bridge(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     if (!endpoint)
         ERR(c, s, d->off, "bridge '%.*s' needs an 'endpoint'", S(d->name));
     const mylc_decl *x = b->channel;
+    uint32_t at = chan && chan->args ? chan->args->off : d->off;
     if (x && x->schema != s) {
-        ERR(c, s, chan->args->off,
-            "a bridge names a channel of its own schema ('%.*s' is imported)", S(x->name));
+        ERR(c, s, at, "a bridge names a channel of its own schema ('%.*s' is imported)",
+            S(x->name));
         b->channel = NULL;
     } else if (x && (x->chan.classes || x->chan.nlanes)) {
         /* one bridge carries one ring */
-        ERR(c, s, chan->args->off,
+        ERR(c, s, at,
             "channel '%.*s' is a group of rings (%s): a bridge carries one ring ('frame N' or an "
             "event)",
             S(x->name), x->chan.classes ? "size classes" : "lanes");

@@ -258,12 +258,11 @@ int mst_bridge_read(uint32_t backing, const char *name, mst_bridge *out)
     struct stat sb;
     int rc = 0;
     ssize_t n = 0;
-    if (fstat(fd, &sb) != 0)
+    if (fstat(fd, &sb) != 0 ||
+        (S_ISREG(sb.st_mode) && (n = pread(fd, u.page, sizeof u.page, 0)) < 0))
         rc = -errno;
     else if (!S_ISREG(sb.st_mode))
         rc = MYL_EBADMAGIC;
-    else if ((n = pread(fd, u.page, sizeof u.page, 0)) < 0)
-        rc = -errno;
     close(fd);
     if (rc < 0)
         return rc;
