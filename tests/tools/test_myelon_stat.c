@@ -149,13 +149,15 @@ static void test_stat_sweep(void **state)
 /* ---- golden output against a ring in a known state ---- */
 
 /* Replace every whole occurrence of word (not inside a longer run of
- * letters, digits or '-') with repl, in place (repl is not longer). A
- * table column keeps its width: the spaces after the word are padded so
- * that word and spaces take as many characters as before. */
+ * letters, digits or '-') with repl, in place (buf has room for what a
+ * longer repl adds: the outputs are far below their buffers). A table
+ * column keeps its width: the spaces after the word are padded or
+ * trimmed (to one at least) so that word and spaces take as many
+ * characters as before. A pid may have fewer digits than "PPID" has
+ * letters once pids wrap. */
 static void replace_word(char *buf, const char *word, const char *repl)
 {
     size_t wl = strlen(word), rl = strlen(repl);
-    assert_true(rl <= wl);
     char *p = buf;
     while ((p = strstr(p, word))) {
         char before = p == buf ? ' ' : p[-1], after = p[wl];
@@ -166,10 +168,10 @@ static void replace_word(char *buf, const char *word, const char *repl)
         size_t sp = 0;
         while (p[wl + sp] == ' ')
             sp++;
-        size_t pad = sp ? wl - rl + sp : 0, keep = sp ? wl + sp : wl;
+        size_t keep = wl + sp, pad = sp ? (wl + sp > rl ? wl + sp - rl : 1) : 0;
+        memmove(p + rl + pad, p + keep, strlen(p + keep) + 1);
         memcpy(p, repl, rl);
         memset(p + rl, ' ', pad);
-        memmove(p + rl + pad, p + keep, strlen(p + keep) + 1);
         p += rl + pad;
     }
 }
