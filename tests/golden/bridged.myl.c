@@ -22,6 +22,16 @@ void demo_bridged_Quote_compact_get(myl_cdec *d, demo_bridged_Quote *m)
 
 MYL_COMPACT_RECORD_CODEC(demo_bridged_Quote)
 
+/* The channel's schema description (112 bytes; myelon/compat.h). */
+static const uint8_t demo_bridged_quotes_schema[113] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
+    "\x00\x00\x02\x12\x64\x65\x6d\x6f\x2e\x62\x72\x69\x64\x67\x65\x64"
+    "\x2e\x51\x75\x6f\x74\x65\x18\x00\x00\x00\x08\x00\x05\x00\x03\x73"
+    "\x65\x71\x00\x00\x00\x00\x00\x00\x00\x04\x05\x70\x72\x69\x63\x65"
+    "\x08\x00\x00\x00\x00\x00\x00\x08\x03\x71\x74\x79\x10\x00\x00\x00"
+    "\x00\x00\x00\x03\x05\x76\x65\x6e\x75\x65\x14\x00\x00\x00\x00\x00"
+    "\x00\x02\x05\x66\x6c\x61\x67\x73\x16\x00\x00\x00\x00\x00\x00\x02";
+
 const myl_channel_desc demo_bridged_quotes_desc = {
     .name = "demo.bridged.quotes",
     .fingerprint = UINT64_C(0x70b8b3a430349053),
@@ -31,6 +41,8 @@ const myl_channel_desc demo_bridged_quotes_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
+    .schema = demo_bridged_quotes_schema,
+    .schema_len = 112u,
 };
 
 int demo_bridged_quotes_create(const char *name, myl_ring **out)
@@ -61,7 +73,7 @@ static int demo_bridged_quotes_check(const myl_ring *ring)
 {
     if (ring->slot_size != sizeof(demo_bridged_Quote))
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != demo_bridged_quotes_desc.fingerprint)
+    if (!myl_ring_accepts(ring, demo_bridged_quotes_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
@@ -96,6 +108,11 @@ void demo_bridged_quotes_consumer_close(demo_bridged_quotes_consumer *c)
     c->c = NULL;
 }
 
+/* The channel's schema description (22 bytes; myelon/compat.h). */
+static const uint8_t demo_bridged_blobs_schema[23] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x10\x00\x00\x01\x00\x00\x00"
+    "\xff\xff\x00\x01\x00\x00";
+
 const myl_channel_desc demo_bridged_blobs_desc = {
     .name = "demo.bridged.blobs",
     .fingerprint = UINT64_C(0x23212f005180a995),
@@ -105,6 +122,8 @@ const myl_channel_desc demo_bridged_blobs_desc = {
     .mode = MYL_MODE_GATED,
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
+    .schema = demo_bridged_blobs_schema,
+    .schema_len = 22u,
 };
 
 const myl_frame_opts demo_bridged_blobs_frame_opts = {
@@ -140,7 +159,7 @@ static int demo_bridged_blobs_check(const myl_ring *ring)
 {
     if (ring->slot_size != demo_bridged_blobs_desc.slot_size)
         return MYL_ESLOTSIZE;
-    if (myl_ring_fingerprint(ring) != demo_bridged_blobs_desc.fingerprint)
+    if (!myl_ring_accepts(ring, demo_bridged_blobs_desc.fingerprint))
         return MYL_EFINGERPRINT;
     return 0;
 }
