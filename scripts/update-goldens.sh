@@ -2,7 +2,7 @@
 # Regenerates myelonc's expected outputs from the current compiler:
 #   tests/golden/<stem>.myl.{h,c}, <stem>.fbs   for each schema listed below
 #   tests/gen/diag/<name>.err       for each tests/gen/diag/<name>.myl (or .fbs) with an .err
-#   tests/gen/compat/<name>.out     for each pair <name>.old.myl, <name>.new.myl
+#   tests/gen/compat/<name>.out     for each pair <name>.old.myl, <name>.new.myl (or .fbs)
 # Usage: scripts/update-goldens.sh [BUILD_DIR]   (default: build)
 # Builds myelonc first (or uses $MYELONC). Review `git diff` before committing: every change
 # in these files is a change in what users get.
@@ -30,10 +30,11 @@ for err in *.err; do
   "$m" --check "$src" 2>"$err" >/dev/null && { echo "$src: no error?" >&2; exit 1; } || true
 done
 cd ../compat
-for old in *.old.myl; do
-  name=${old%.old.myl}
+for old in *.old.myl *.old.fbs; do
+  name=${old%.old.*}
+  ext=${old##*.}
   set +e
-  "$m" --check-compat "$name.old.myl" "$name.new.myl" >"$name.stdout" 2>"$name.out"
+  "$m" --check-compat "$name.old.$ext" "$name.new.$ext" >"$name.stdout" 2>"$name.out"
   rc=$?
   set -e
   { echo "--- stdout"; cat "$name.stdout"; echo "--- exit $rc"; } >>"$name.out"

@@ -1,9 +1,14 @@
 # A compatibility test: `myelonc --check-compat NAME.old.myl NAME.new.myl`
+# (or NAME.old.fbs NAME.new.fbs, FlatBuffers schemas read as they are)
 # (run in DIR, so that paths in messages are relative) must print exactly
 # NAME.out: its standard error, "--- stdout", its standard output and
 # "--- exit N". Expected files are regenerated with
 # scripts/update-goldens.sh (review the diff before committing).
-execute_process(COMMAND ${MYELONC} --check-compat ${NAME}.old.myl ${NAME}.new.myl
+set(ext myl)
+if(EXISTS ${DIR}/${NAME}.old.fbs)
+  set(ext fbs)
+endif()
+execute_process(COMMAND ${MYELONC} --check-compat ${NAME}.old.${ext} ${NAME}.new.${ext}
   WORKING_DIRECTORY ${DIR}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 set(actual "${err}--- stdout\n${out}--- exit ${rc}\n")
