@@ -20,51 +20,6 @@
 MYL__STATIC_ASSERT(sizeof(((mst_bridge *)0)->c) / sizeof(uint64_t) == MYL__BR_NCOUNTERS,
                    "one slot per bridge counter");
 
-/* ---- liveness (the runtime's myl__peer_alive is internal) ---- */
-
-/* /proc/PID/stat: state letter (field 3) and start time (field 22). */
-static bool proc_stat(int32_t pid, uint64_t *start_time, char *state)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')'); /* the command name may hold ')' */
-    if (!p || !p[1])
-        return false;
-    p += 2;
-    *state = *p;
-    for (int field = 3; field < 22; field++) {
-        p = strchr(p, ' ');
-        if (!p)
-            return false;
-        p++;
-    }
-    *start_time = strtoull(p, NULL, 10);
-    return true;
-}
-
-bool mst_peer_alive(int32_t pid, uint64_t start_time)
-{
-    if (pid <= 0)
-        return false;
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-        return false;
-    uint64_t st;
-    char state;
-    if (!proc_stat(pid, &st, &state))
-        return true; /* /proc unreadable: the pid exists, assume it is the one */
-    if (state == 'Z' || state == 'X' || state == 'x')
-        return false;
-    return start_time == 0 || st == start_time;
-}
-
 /* ---- topologies ---- */
 
 /* A name from the control block: at most cap bytes, NUL-padded or not,
@@ -272,7 +227,7 @@ int mst_bridge_read(uint32_t backing, const char *name, mst_bridge *out)
         return MYL_EBADMAGIC;
     out->exporting = u.st.role == MYL__BR_ROLE_EXPORT;
     out->pid = u.st.pid;
-    out->alive = mst_peer_alive(out->pid, 0);
+    out->alive = myl_peer_alive(out->pid, 0);
     out->kind = u.st.kind;
     out->fingerprint = u.st.fingerprint;
     for (int i = 0; i < MYL__BR_NCOUNTERS; i++)

@@ -73,10 +73,6 @@ void mst_free(mst_ring *s);
  * state (too short, wrong magic, version or role). */
 int mst_bridge_read(uint32_t backing, const char *name, mst_bridge *out);
 
-/* Is the process (pid, start time) alive? As the runtime judges peers:
- * gone (ESRCH), a zombie or another process under a reused pid is dead. */
-bool mst_peer_alive(int32_t pid, uint64_t start_time);
-
 /* The table: prev (the same ring's previous snapshot, or NULL) adds
  * per-second rates. */
 void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev);

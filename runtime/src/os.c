@@ -97,6 +97,11 @@ bool myl__peer_alive(int32_t pid, uint64_t start_time)
     return start_time == 0 || st == start_time;
 }
 
+bool myl_peer_alive(int32_t pid, uint64_t start_time)
+{
+    return myl__peer_alive(pid, start_time);
+}
+
 bool myl__pid_alive(int32_t pid)
 {
     return myl__peer_alive(pid, 0);

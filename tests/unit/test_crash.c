@@ -455,6 +455,49 @@ static void test_zombies_are_dead(void **state)
     myl_ut_destroy(r, &o);
 }
 
+static void just_exit(void *arg)
+{
+    (void)arg;
+    _exit(0);
+}
+
+/* Our own start time, field 22 of /proc/self/stat; 0 if unreadable. */
+static uint64_t own_start_time(void)
+{
+    char buf[1024];
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    for (int field = 2; p && field < 22; field++)
+        p = strchr(p + 1, ' ');
+    return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+/* The public liveness check (myelon-stat's): a live process under its own
+ * start time is alive; a wrong start time (a reused pid), a zombie, a
+ * reaped child and pid 0 are dead. */
+static void test_peer_alive(void **state)
+{
+    (void)state;
+    int32_t self = (int32_t)getpid();
+    uint64_t st = own_start_time();
+    assert_true(st != 0);
+    assert_true(myl_peer_alive(self, 0));
+    assert_true(myl_peer_alive(self, st));
+    assert_false(myl_peer_alive(self, st + 1));
+    assert_false(myl_peer_alive(0, 0));
+    assert_false(myl_peer_alive(-1, 0));
+    pid_t z = child(just_exit, NULL);
+    wait_zombie(z);
+    assert_false(myl_peer_alive((int32_t)z, 0));
+    reap(z);
+    assert_false(myl_peer_alive((int32_t)z, 0));
+}
+
 /* Child: claim a lanes message in place and die before committing. */
 static void group_claim_and_die(void *arg)
 {
@@ -567,11 +610,14 @@ static void test_framed_redelivery(void **state)
     myl_ut_destroy(r, &o);
 }
 
-MYL_TEST_MAIN(
-    "crash", cmocka_unit_test(test_dead_claim_short_polls),
-    cmocka_unit_test(test_dead_claim_try_poll), cmocka_unit_test(test_many_dead_claims),
-    cmocka_unit_test(test_unmarked_claim), cmocka_unit_test(test_unmarked_claim_taken_over),
-    cmocka_unit_test(test_consumer_killed_in_open), cmocka_unit_test(test_consumer_killed_resuming),
-    cmocka_unit_test(test_producer_killed_in_open), cmocka_unit_test(test_sp_takeover_after_stamps),
-    cmocka_unit_test(test_zombies_are_dead), cmocka_unit_test(test_group_sender_killed_after_claim),
-    cmocka_unit_test(test_framed_redelivery))
+MYL_TEST_MAIN("crash", cmocka_unit_test(test_dead_claim_short_polls),
+              cmocka_unit_test(test_dead_claim_try_poll), cmocka_unit_test(test_many_dead_claims),
+              cmocka_unit_test(test_unmarked_claim),
+              cmocka_unit_test(test_unmarked_claim_taken_over),
+              cmocka_unit_test(test_consumer_killed_in_open),
+              cmocka_unit_test(test_consumer_killed_resuming),
+              cmocka_unit_test(test_producer_killed_in_open),
+              cmocka_unit_test(test_sp_takeover_after_stamps),
+              cmocka_unit_test(test_zombies_are_dead), cmocka_unit_test(test_peer_alive),
+              cmocka_unit_test(test_group_sender_killed_after_claim),
+              cmocka_unit_test(test_framed_redelivery))

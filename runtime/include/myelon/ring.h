@@ -372,6 +372,14 @@ MYL_API int myl_ring_consumer_stats(const myl_ring *ring, uint32_t idx, myl_cons
  * attached read-only (MYL_SEG_READONLY) too, as do the two above; a state
  * word that is no MYL_ENTRY_* value (a foreign writer) is passed on as is. */
 MYL_API int myl_ring_producer_stats(const myl_ring *ring, uint32_t idx, myl_producer_stats *out);
+/* Whether process pid is alive, as the runtime judges its peers: a pid
+ * that does not exist, or whose /proc state is zombie or dead, is dead;
+ * with start_time not 0, a pid whose /proc start time (clock ticks since
+ * boot, field 22 of /proc/PID/stat) differs is a reused pid, so dead too.
+ * Where /proc cannot be read (another pid namespace, hidepid) an existing
+ * pid counts as alive. For tools that read pids out of segments and state
+ * files (myelon-stat). */
+MYL_API bool myl_peer_alive(int32_t pid, uint64_t start_time);
 /* Evict consumer table entry idx (the producer stops gating on it). */
 MYL_API int myl_ring_evict(myl_ring *ring, uint32_t idx);
 /* Evict every registered consumer whose process is dead; returns how many. */
