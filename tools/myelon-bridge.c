@@ -2,8 +2,14 @@
  *
  *   myelon-bridge --export RING ENDPOINT [options]
  *   myelon-bridge --import RING ENDPOINT [options]
+ *   myelon-bridge SCHEMA CHANNEL --export|--import ENDPOINT [options]
+ *   myelon-bridge SCHEMA BRIDGE [options]
  *
- * The ring must exist (attached, validated as any attach is). Counters
+ * The ring must exist (attached, validated as any attach is). The schema
+ * forms read a .myl or .fbs schema with myelonc's front end: the ring's
+ * label, framing and fingerprint come from the channel (and, for a bridge
+ * declaration, the direction, endpoint and options too), so the attach
+ * refuses a ring of another wire format. Counters
  * are printed on exit and on SIGUSR1, and kept in the bridge's state
  * object (docs/BRIDGE.md). Exit status: 0 after SIGINT/SIGTERM or
  * --run-for, 2 when a handshake was refused, 1 on any other error. */
@@ -16,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge_schema.h"
 #include "myelon/bridge.h"
 #include "myelon/myelon.h"
 
@@ -41,8 +48,18 @@ static void on_usr1(int sig)
 static void usage(FILE *f)
 {
     fputs("usage: myelon-bridge --export|--import RING ENDPOINT [options]\n"
+          "       myelon-bridge SCHEMA CHANNEL --export|--import ENDPOINT [options]\n"
+          "       myelon-bridge SCHEMA BRIDGE [options]\n"
           "  RING           shm label (or file path with --file)\n"
           "  ENDPOINT       tcp://host:port or ipc://path\n"
+          "  SCHEMA         a .myl or .fbs schema; CHANNEL one of its channels (the\n"
+          "                 ring's label, framing and fingerprint come from it),\n"
+          "                 BRIDGE one of its bridge declarations (its channel,\n"
+          "                 direction, endpoint and options; options here override)\n"
+          "  -I DIR         schema forms: search DIR for imports (repeatable)\n"
+          "  --ring NAME    schema forms: the ring's label or path (default: the\n"
+          "                 channel's, package.channel)\n"
+          "  --endpoint E   schema forms: override the declared endpoint\n"
           "  --framed       the ring is framed (layer 1); default raw\n"
           "  --file         RING is a file path (MYL_BACKING_FILE)\n"
           "  --bind         bind (default for --export)\n"
@@ -76,6 +93,33 @@ static void print_stats(const myl_bridge *b, const char *role)
             s.duplicates, s.skipped, s.bad, s.refused, s.position, myl_bridge_state_name(b));
 }
 
+/* The schema forms: what the schema says, where the command line said
+ * nothing (a zero option is "not given", as in myl_bridge_opts). */
+static void from_schema(const mbr_target *t, myl_bridge_opts *o, int *exporting, myl_ring_opts *ro)
+{
+    if (!ro->name)
+        ro->name = t->label;
+    ro->backing = t->backing;
+    ro->fingerprint = t->fingerprint;
+    ro->schema = t->schema;
+    ro->schema_len = t->schema_len;
+    o->kind = t->framed ? MYL_BRIDGE_FRAMED : MYL_BRIDGE_RAW;
+    if (!t->declared)
+        return;
+    if (*exporting < 0)
+        *exporting = t->exporting;
+    if (!o->endpoint)
+        o->endpoint = t->endpoint;
+    if (!o->hwm)
+        o->hwm = (uint32_t)t->hwm;
+    if (!o->batch)
+        o->batch = (uint32_t)t->batch;
+    if (!o->reconnect_ns)
+        o->reconnect_ns = (int64_t)t->reconnect_ms * 1000000;
+    if (!o->peer_timeout_ns)
+        o->peer_timeout_ns = (int64_t)t->timeout_ms * 1000000;
+}
+
 static int num(const char *s, long long *out)
 {
     char *end;
@@ -94,14 +138,32 @@ int main(int argc, char **argv)
     int exporting = -1;
     uint32_t backing = MYL_BACKING_SHM;
     long long attach_ms = 5000, run_for_ms = 0;
-    for (int i = 1; i < argc; i++) {
+    /* The schema forms: SCHEMA NAME first; then --export/--import take
+     * only the endpoint. */
+    const char *schema = NULL, *decl = NULL;
+    const char *incdirs[64];
+    unsigned nincdirs = 0;
+    int first = 1;
+    if (argc > 2 && argv[1][0] != '-' && argv[2][0] != '-') {
+        schema = argv[1];
+        decl = argv[2];
+        first = 3;
+    }
+    int nvals = schema ? 1 : 2;
+    for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         long long v = 0;
         bool has_val = i + 1 < argc;
-        if ((!strcmp(a, "--export") || !strcmp(a, "--import")) && i + 2 < argc) {
+        if ((!strcmp(a, "--export") || !strcmp(a, "--import")) && i + nvals < argc) {
             exporting = !strcmp(a, "--export");
-            role = a + 2;
+            if (!schema)
+                ring_name = argv[++i];
+            o.endpoint = argv[++i];
+        } else if (schema && !strcmp(a, "-I") && has_val && nincdirs < 64) {
+            incdirs[nincdirs++] = argv[++i];
+        } else if (schema && !strcmp(a, "--ring") && has_val) {
             ring_name = argv[++i];
+        } else if (schema && !strcmp(a, "--endpoint") && has_val) {
             o.endpoint = argv[++i];
         } else if (!strcmp(a, "--framed")) {
             o.kind = MYL_BRIDGE_FRAMED;
@@ -143,15 +205,28 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if (exporting < 0) {
-        usage(stderr);
+    myl_ring_opts ro = {.size = sizeof ro, .backing = backing, .name = ring_name};
+    mbr_target t = {0};
+    if (schema) {
+        if (mbr_resolve(schema, decl, incdirs, nincdirs, &t) < 0)
+            return 1;
+        from_schema(&t, &o, &exporting, &ro);
+    }
+    if (exporting < 0 || !o.endpoint) {
+        if (schema)
+            fprintf(stderr, "myelon-bridge: %s is a channel: give --export or --import ENDPOINT\n",
+                    decl);
+        else
+            usage(stderr);
+        mbr_free(&t);
         return 1;
     }
-    myl_ring_opts ro = {.size = sizeof ro, .backing = backing, .name = ring_name};
+    role = exporting ? "export" : "import";
     myl_ring *ring;
     int rc = myl_ring_attach_wait(&ro, attach_ms * 1000000, &ring);
+    mbr_free(&t);
     if (rc < 0) {
-        fprintf(stderr, "myelon-bridge: %s: attach %s: %s\n", role, ring_name, myl_strerror(rc));
+        fprintf(stderr, "myelon-bridge: %s: attach %s: %s\n", role, ro.name, myl_strerror(rc));
         return 1;
     }
     myl_bridge *b;

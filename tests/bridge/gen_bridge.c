@@ -5,7 +5,13 @@
  * (blobs): every message once, in order, checked by a typed reader; both
  * stop cleanly on SIGTERM (through the stop flag) with status 0.
  *
- *   gen_bridge raw|framed */
+ * With TOOL and SCHEMA, the same run goes through myelon-bridge's schema
+ * forms instead: `TOOL SCHEMA quotes_out --ring A --endpoint E` (the
+ * declaration's direction and options) exports, `TOOL SCHEMA quotes --ring
+ * B --import E` (a channel) imports; first, the channel form is refused
+ * on a ring of the other channel (its fingerprint).
+ *
+ *   gen_bridge raw|framed [TOOL SCHEMA] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -89,6 +95,32 @@ static pid_t side(run_fn *run, const char *ring, const char *endpoint)
     return pid;
 }
 
+/* A myelon-bridge process (the schema forms) until SIGTERM. */
+static pid_t side_tool(char *const argv[])
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(240); /* a hang ends as a failure */
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* The channel form on a ring of another channel: refused at attach. */
+static void check_refused(const char *tool, const char *schema, const char *channel,
+                          const char *ring, const char *endpoint)
+{
+    char *const argv[] = {(char *)tool, (char *)schema, (char *)channel,  "--ring",
+                          (char *)ring, "--export",     (char *)endpoint, "--attach-ms",
+                          "200",        "--run-for-ms", "2000",           NULL};
+    int st;
+    pid_t pid = side_tool(argv);
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 1)
+        fail("myelon-bridge attached a ring of another channel", st);
+}
+
 /* Wait until the ring has an active consumer with this id. */
 static void wait_consumer(myl_ring *r, const char *id)
 {
@@ -124,6 +156,7 @@ static void check_opts(void)
 int main(int argc, char **argv)
 {
     bool framed = argc > 1 && !strcmp(argv[1], "framed");
+    const char *tool = argc > 3 ? argv[2] : NULL, *schema = argc > 3 ? argv[3] : NULL;
     check_opts();
     snprintf(ring_a, sizeof ring_a, "mylgb-%d-a", (int)getpid());
     snprintf(ring_b, sizeof ring_b, "mylgb-%d-b", (int)getpid());
@@ -147,10 +180,33 @@ int main(int argc, char **argv)
                 : demo_bridged_quotes_consumer_open(rb, "check", &co, &qc);
     if (rc < 0)
         fail("reader", rc);
-    pid_t ex =
-        side(framed ? demo_bridged_blobs_out_run : demo_bridged_quotes_out_run, ring_a, endpoint);
-    pid_t im =
-        side(framed ? demo_bridged_blobs_in_run : demo_bridged_quotes_in_run, ring_b, endpoint);
+    pid_t ex, im;
+    if (tool) {
+        check_refused(tool, schema, framed ? "quotes" : "blobs", ring_a, endpoint);
+        char *const ex_argv[] = {(char *)tool,
+                                 (char *)schema,
+                                 framed ? "blobs_out" : "quotes_out",
+                                 "--ring",
+                                 ring_a,
+                                 "--endpoint",
+                                 endpoint,
+                                 NULL};
+        char *const im_argv[] = {(char *)tool,
+                                 (char *)schema,
+                                 framed ? "blobs" : "quotes",
+                                 "--ring",
+                                 ring_b,
+                                 "--import",
+                                 endpoint,
+                                 NULL};
+        ex = side_tool(ex_argv);
+        im = side_tool(im_argv);
+    } else {
+        ex = side(framed ? demo_bridged_blobs_out_run : demo_bridged_quotes_out_run, ring_a,
+                  endpoint);
+        im =
+            side(framed ? demo_bridged_blobs_in_run : demo_bridged_quotes_in_run, ring_b, endpoint);
+    }
     wait_consumer(ra, "bridge-export");
 
     pid_t prod = fork();
@@ -235,7 +291,9 @@ int main(int argc, char **argv)
         kill(sides[i], SIGTERM);
         waitpid(sides[i], &st, 0);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            fail("a generated _run() did not stop cleanly on its stop flag", st);
+            fail(tool ? "myelon-bridge did not stop cleanly on SIGTERM"
+                      : "a generated _run() did not stop cleanly on its stop flag",
+                 st);
     }
     if (framed)
         demo_bridged_blobs_receiver_close(&br);
@@ -244,8 +302,8 @@ int main(int argc, char **argv)
     myl_ring_close(ra);
     myl_ring_close(rb);
     cleanup();
-    printf("gen_bridge %s: ok (%" PRIu64 " messages once and in order through the generated "
-           "entry points)\n",
-           framed ? "framed" : "raw", got);
+    printf("gen_bridge %s: ok (%" PRIu64 " messages once and in order through %s)\n",
+           framed ? "framed" : "raw", got,
+           tool ? "myelon-bridge's schema forms" : "the generated entry points");
     return 0;
 }

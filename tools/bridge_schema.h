@@ -1,0 +1,32 @@
+/* myelon-bridge's schema forms (tools/myelon-bridge.c): a channel or a
+ * bridge declaration of a .myl or .fbs schema, read with myelonc's front
+ * end, turned into what the RING form takes from the command line. */
+#ifndef MYELON_TOOLS_BRIDGE_SCHEMA_H
+#define MYELON_TOOLS_BRIDGE_SCHEMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct mbr_target {
+    char label[256];  /* the channel's default segment label (package.channel) */
+    uint32_t backing; /* MYL_BACKING_* */
+    uint64_t fingerprint;
+    bool framed;
+    uint8_t *schema; /* the channel's schema description (malloc'ed), or NULL */
+    uint32_t schema_len;
+    /* Set only when NAME is a bridge declaration: */
+    bool declared;
+    bool exporting;
+    char endpoint[512];
+    uint64_t hwm, batch, reconnect_ms, timeout_ms;
+} mbr_target;
+
+/* Compile the schema at path (imports searched in incdirs, then beside
+ * it) and look NAME up among its channels and bridge declarations. 0, or
+ * -1 after a diagnostic on stderr (the schema's errors, an unknown name,
+ * a channel of lanes or size classes, which are several rings). */
+int mbr_resolve(const char *path, const char *name, const char **incdirs, unsigned nincdirs,
+                mbr_target *t);
+void mbr_free(mbr_target *t);
+
+#endif
