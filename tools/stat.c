@@ -235,10 +235,59 @@ int mst_bridge_read(uint32_t backing, const char *name, mst_bridge *out)
         out->c[i] = atomic_load_explicit(&u.st.counter[i], memory_order_relaxed);
     snprintf(out->state, sizeof out->state, "%s", name);
     printable(out->state);
+    memcpy(out->ring, u.st.ring, sizeof out->ring - 1); /* terminated by the memset */
     return 0;
 }
 
-/* The ring's bridge sides under their default state names. */
+static bool bridge_taken(const mst_ring *out, const char *name)
+{
+    for (uint32_t i = 0; i < out->nbridge; i++)
+        if (!strcmp(out->bridge[i].state, name))
+            return true;
+    return false;
+}
+
+/* State objects under other names (myelon-bridge --state): the page-sized
+ * ones in /dev/shm (shm rings) or in the ring file's directory whose ring
+ * name is this ring's. */
+static void scan_bridges(const myl_ring *r, mst_ring *out)
+{
+    char dir[sizeof r->name];
+    const char *prefix = "/";
+    if (r->backing == MYL_BACKING_SHM) {
+        snprintf(dir, sizeof dir, "/dev/shm");
+    } else {
+        snprintf(dir, sizeof dir, "%s", r->name);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            slash[slash == dir] = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+        prefix = NULL;
+    }
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while (out->nbridge < MST_MAX_BRIDGES && (e = readdir(d)) != NULL) {
+        struct stat sb;
+        char name[sizeof out->bridge[0].state];
+        if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(sb.st_mode) || sb.st_size != MYL__BR_STATE_SIZE)
+            continue;
+        int n = prefix ? snprintf(name, sizeof name, "/%s", e->d_name)
+                       : snprintf(name, sizeof name, "%s/%s", dir, e->d_name);
+        if (n < 0 || (size_t)n >= sizeof name || bridge_taken(out, name))
+            continue;
+        mst_bridge *b = &out->bridge[out->nbridge];
+        if (mst_bridge_read(r->backing, name, b) == 0 && !strcmp(b->ring, r->name))
+            out->nbridge++;
+    }
+    closedir(d);
+}
+
+/* The ring's bridge sides: under their default state names, then any
+ * other state object that names the ring; exporters first. */
 static void take_bridges(const myl_ring *r, mst_ring *out)
 {
     static const char *suffix[2] = {MYL__BR_SUFFIX_EXPORT, MYL__BR_SUFFIX_IMPORT};
@@ -250,6 +299,14 @@ static void take_bridges(const myl_ring *r, mst_ring *out)
         if (mst_bridge_read(r->backing, name, b) == 0 && b->exporting == (k == 0))
             out->nbridge++;
     }
+    scan_bridges(r, out);
+    for (uint32_t i = 1; i < out->nbridge; i++) /* stable: exporters first */
+        for (uint32_t j = i; j > 0 && out->bridge[j].exporting && !out->bridge[j - 1].exporting;
+             j--) {
+            mst_bridge t = out->bridge[j];
+            out->bridge[j] = out->bridge[j - 1];
+            out->bridge[j - 1] = t;
+        }
 }
 
 /* ---- snapshots ---- */

@@ -45,7 +45,10 @@ typedef struct mst_bridge {
     uint64_t fingerprint;
     uint64_t c[12];  /* the counters, in the order of myl_bridge_stats */
     char state[300]; /* the state object's name */
+    char ring[256];  /* the bridged ring's name, as the state says ("" if it does not) */
 } mst_bridge;
+
+#define MST_MAX_BRIDGES 4
 
 typedef struct mst_ring {
     char name[256];
@@ -60,7 +63,7 @@ typedef struct mst_ring {
     bool has_ctl;   /* a topology's control segment: ctl summarises it */
     mst_topo ctl;
     uint32_t nbridge; /* bridge sides found: export first */
-    mst_bridge bridge[2];
+    mst_bridge bridge[MST_MAX_BRIDGES];
 } mst_ring;
 
 /* Snapshot of an attached ring (myl_ring_check passed), with the counters

@@ -224,6 +224,10 @@ static int open_state(myl_bridge *b)
         return MYL_EBADMAGIC;
     }
     b->st->pid = (int32_t)getpid();
+    /* Whole, NUL-padded: readers find renamed state objects by it. */
+    char ring[MYL__BR_RING_NAME] = {0};
+    snprintf(ring, sizeof ring, "%s", b->ring->name);
+    memcpy(b->st->ring, ring, sizeof ring);
     b->st->kind = b->kind;
     b->st->fingerprint = b->ring->fingerprint;
     return 0;

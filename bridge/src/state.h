@@ -16,6 +16,7 @@
 #define MYL__BR_STATE_VERSION 1u
 #define MYL__BR_STATE_SIZE 4096u
 #define MYL__BR_NCOUNTERS 12
+#define MYL__BR_RING_NAME 256
 #define MYL__BR_ROLE_EXPORT 1u
 #define MYL__BR_ROLE_IMPORT 2u
 /* The default state object names: the ring's name (shm object name or
@@ -45,6 +46,11 @@ typedef struct myl__br_state {
     /* the counters of myl_bridge_stats, in its order; written by the
      * bridge only (relaxed), read by anyone */
     MYL__ATOMIC(uint64_t) counter[MYL__BR_NCOUNTERS];
+    /* The bridged ring's name (shm object name or path), NUL-padded,
+     * written at every open, so that a state object under another name
+     * (--state) is still found by its ring. All zero in objects written
+     * before it existed. */
+    char ring[MYL__BR_RING_NAME];
 } myl__br_state;
 
 MYL__STATIC_ASSERT(sizeof(myl__br_state) <= MYL__BR_STATE_SIZE, "state fits its page");
@@ -53,6 +59,7 @@ MYL__STATIC_ASSERT(offsetof(myl__br_state, pid) == 16, "pid offset");
 MYL__STATIC_ASSERT(offsetof(myl__br_state, sel) == 32, "selector offset");
 MYL__STATIC_ASSERT(offsetof(myl__br_state, map) == 40, "mappings offset");
 MYL__STATIC_ASSERT(offsetof(myl__br_state, counter) == 88, "counters offset");
+MYL__STATIC_ASSERT(offsetof(myl__br_state, ring) == 184, "ring name offset");
 
 /* Indices of counter[], in the order of myl_bridge_stats. */
 enum {

@@ -8,8 +8,10 @@
  * With TOOL and SCHEMA, the same run goes through myelon-bridge's schema
  * forms instead: `TOOL SCHEMA quotes_out --ring A --endpoint E` (the
  * declaration's direction and options) exports, `TOOL SCHEMA quotes --ring
- * B --import E` (a channel) imports; first, the channel form is refused
- * on a ring of the other channel (its fingerprint).
+ * B --import E --state S` (a channel; a state object under another name)
+ * imports; first, the channel form is refused on a ring of the other
+ * channel (its fingerprint). At the end, myelon-stat (MYL_BRIDGE_STAT: its
+ * path) must find the importer's renamed state object from ring B.
  *
  *   gen_bridge raw|framed [TOOL SCHEMA] */
 #define _GNU_SOURCE
@@ -33,7 +35,7 @@
 #define N_FRAMED 3000u
 
 static volatile sig_atomic_t stop_flag;
-static char ring_a[64], ring_b[64];
+static char ring_a[64], ring_b[64], state_b[80];
 
 static void on_term(int sig)
 {
@@ -44,6 +46,9 @@ static void on_term(int sig)
 static void cleanup(void)
 {
     const char *rings[] = {ring_a, ring_b};
+    char st_shm[300];
+    if (state_b[0] && myl_shm_name(state_b, st_shm, sizeof st_shm) > 0)
+        shm_unlink(st_shm);
     for (int i = 0; i < 2; i++) {
         char shm[300], st[320];
         myl_ring_unlink(MYL_BACKING_SHM, rings[i]);
@@ -121,6 +126,29 @@ static void check_refused(const char *tool, const char *schema, const char *chan
         fail("myelon-bridge attached a ring of another channel", st);
 }
 
+/* myelon-stat RING_B lists the importer under its renamed state object,
+ * with every message counted. */
+static void check_stat(const char *stat_tool, uint64_t messages)
+{
+    char cmd[512], out[16384], want[400], st_shm[300];
+    if (myl_shm_name(state_b, st_shm, sizeof st_shm) < 0)
+        fail("state name", 0);
+    snprintf(cmd, sizeof cmd, "%s --json %s", stat_tool, ring_b);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        fail("popen myelon-stat", errno);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    snprintf(want, sizeof want, "{\"side\":\"import\",\"state\":\"%s\"", st_shm);
+    const char *at = strstr(out, want);
+    snprintf(want, sizeof want, "\"messages\":%" PRIu64 ",", messages);
+    if (!at || !strstr(at, want)) {
+        fprintf(stderr, "%s\n", out);
+        fail("myelon-stat does not show the importer's renamed state object", 0);
+    }
+}
+
 /* Wait until the ring has an active consumer with this id. */
 static void wait_consumer(myl_ring *r, const char *id)
 {
@@ -160,6 +188,7 @@ int main(int argc, char **argv)
     check_opts();
     snprintf(ring_a, sizeof ring_a, "mylgb-%d-a", (int)getpid());
     snprintf(ring_b, sizeof ring_b, "mylgb-%d-b", (int)getpid());
+    snprintf(state_b, sizeof state_b, "mylgb-%d-renamed-state", (int)getpid());
     char endpoint[64];
     snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", free_port());
     cleanup();
@@ -191,13 +220,9 @@ int main(int argc, char **argv)
                                  "--endpoint",
                                  endpoint,
                                  NULL};
-        char *const im_argv[] = {(char *)tool,
-                                 (char *)schema,
-                                 framed ? "blobs" : "quotes",
-                                 "--ring",
-                                 ring_b,
-                                 "--import",
-                                 endpoint,
+        char *const im_argv[] = {(char *)tool, (char *)schema, framed ? "blobs" : "quotes",
+                                 "--ring",     ring_b,         "--import",
+                                 endpoint,     "--state",      state_b,
                                  NULL};
         ex = side_tool(ex_argv);
         im = side_tool(im_argv);
@@ -295,6 +320,9 @@ int main(int argc, char **argv)
                       : "a generated _run() did not stop cleanly on its stop flag",
                  st);
     }
+    const char *stat_tool = getenv("MYL_BRIDGE_STAT");
+    if (tool && stat_tool && *stat_tool)
+        check_stat(stat_tool, got);
     if (framed)
         demo_bridged_blobs_receiver_close(&br);
     else
