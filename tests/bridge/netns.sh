@@ -6,11 +6,18 @@
 # exporter in one namespace and the importer in the other.
 #
 #   netns.sh BRIDGE_E2E MYELON_BRIDGE raw|framed FAULT
+#   netns.sh --run PROGRAM ARGS...   (gen_bridge: MYL_BRIDGE_NETNS set)
 #
 # Skipped (exit 77, with the reason) when not root, or when `ip netns`
 # (iproute2) is missing or namespaces cannot be made here.
 set -u
-e2e=$1 bridge=$2 kind=$3 fault=$4
+if [ "$1" = --run ]; then
+  shift
+  run=("$@")
+else
+  e2e=$1 bridge=$2 kind=$3 fault=$4
+  run=("$e2e" "$bridge" "$kind" netns "$fault")
+fi
 if [ "$(id -u)" != 0 ]; then
   echo "skipped: network namespaces need root"
   exit 77
@@ -50,4 +57,4 @@ ip netns exec "$nsb" ping -c 1 -W 5 "$addr_a" >/dev/null 2>&1 ||
   ip netns exec "$nsb" ip route get "$addr_a" >/dev/null
 set +e
 echo "hosts: $nsa ($addr_a, $va) <-> $nsb ($addr_b, $vb)"
-MYL_BRIDGE_NETNS="$nsa $nsb $addr_a $va" "$e2e" "$bridge" "$kind" netns "$fault"
+MYL_BRIDGE_NETNS="$nsa $nsb $addr_a $va" "${run[@]}"

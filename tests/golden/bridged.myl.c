@@ -194,6 +194,255 @@ void demo_bridged_blobs_receiver_close(demo_bridged_blobs_receiver *r)
     r->d = NULL;
 }
 
+void demo_bridged_Fill_compact_put(myl_cenc *e, const demo_bridged_Fill *m)
+{
+    myl_cenc_uvar(e, m->order);
+    myl_cenc_svar(e, m->price);
+    myl_cenc_uvar(e, m->qty);
+}
+
+void demo_bridged_Fill_compact_get(myl_cdec *d, demo_bridged_Fill *m)
+{
+    memset(m, 0, sizeof *m);
+    m->order = myl_cdec_uvar(d);
+    m->price = myl_cdec_svar(d);
+    m->qty = myl_cdec_uvar32(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(demo_bridged_Fill)
+
+/* The channel's schema description (89 bytes; myelon/compat.h). */
+static const uint8_t demo_bridged_fills_schema[90] =
+    "\x4d\x59\x4c\x53\x01\x01\x01\x00\x00\x00\x10\x00\x01\x00\x01\x00"
+    "\x00\x00\x80\x00\x00\x00\x03\x11\x64\x65\x6d\x6f\x2e\x62\x72\x69"
+    "\x64\x67\x65\x64\x2e\x46\x69\x6c\x6c\x18\x00\x00\x00\x08\x00\x03"
+    "\x00\x05\x6f\x72\x64\x65\x72\x00\x00\x00\x00\x00\x00\x00\x04\x05"
+    "\x70\x72\x69\x63\x65\x08\x00\x00\x00\x00\x00\x00\x08\x03\x71\x74"
+    "\x79\x10\x00\x00\x00\x00\x00\x00\x03";
+
+const myl_channel_desc demo_bridged_fills_desc = {
+    .name = "demo.bridged.fills",
+    .fingerprint = UINT64_C(0x15c076a129881364),
+    .capacity = 4096,
+    .slot_size = 128,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+    .schema = demo_bridged_fills_schema,
+    .schema_len = 89u,
+};
+
+const myl_frame_opts demo_bridged_fills_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(1048576),
+};
+
+int demo_bridged_fills_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_bridged_fills_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int demo_bridged_fills_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_bridged_fills_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int demo_bridged_fills_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_bridged_fills_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int demo_bridged_fills_check(const myl_ring *ring)
+{
+    if (ring->slot_size != demo_bridged_fills_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (!myl_ring_accepts(ring, demo_bridged_fills_desc.fingerprint))
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int demo_bridged_fills_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                   demo_bridged_fills_sender *out)
+{
+    int rc = demo_bridged_fills_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &demo_bridged_fills_frame_opts, &out->f);
+}
+
+void demo_bridged_fills_sender_close(demo_bridged_fills_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int demo_bridged_fills_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                     demo_bridged_fills_receiver *out)
+{
+    int rc = demo_bridged_fills_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &demo_bridged_fills_frame_opts, &out->d);
+}
+
+void demo_bridged_fills_receiver_close(demo_bridged_fills_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+/* The channel's schema description (170 bytes; myelon/compat.h). */
+static const uint8_t demo_bridged_orders_schema[171] =
+    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x00\x01\x00\x01\x00\x02\x00"
+    "\x00\x00\x00\x02\x00\x00\x04\x12\x64\x65\x6d\x6f\x2e\x62\x72\x69"
+    "\x64\x67\x65\x64\x2e\x4f\x72\x64\x65\x72\x05\x00\x02\x69\x64\x00"
+    "\x00\x00\x00\x04\x01\x30\x06\x73\x79\x6d\x62\x6f\x6c\x01\x00\x00"
+    "\x00\x0d\x00\x03\x71\x74\x79\x02\x00\x00\x00\x07\x01\x30\x05\x66"
+    "\x69\x6c\x6c\x73\x03\x00\x00\x02\x0f\x01\x00\x00\x04\x6e\x6f\x74"
+    "\x65\x04\x00\x00\x00\x0d\x00\x03\x11\x64\x65\x6d\x6f\x2e\x62\x72"
+    "\x69\x64\x67\x65\x64\x2e\x46\x69\x6c\x6c\x18\x00\x00\x00\x08\x00"
+    "\x03\x00\x05\x6f\x72\x64\x65\x72\x00\x00\x00\x00\x00\x00\x00\x04"
+    "\x05\x70\x72\x69\x63\x65\x08\x00\x00\x00\x00\x00\x00\x08\x03\x71"
+    "\x74\x79\x10\x00\x00\x00\x00\x00\x00\x03";
+
+const myl_channel_desc demo_bridged_orders_desc = {
+    .name = "demo.bridged.orders",
+    .fingerprint = UINT64_C(0x046f5b041c65aa65),
+    .capacity = 4096,
+    .slot_size = 512,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+    .schema = demo_bridged_orders_schema,
+    .schema_len = 170u,
+};
+
+const myl_frame_opts demo_bridged_orders_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(65536),
+};
+
+int demo_bridged_orders_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_bridged_orders_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int demo_bridged_orders_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_bridged_orders_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int demo_bridged_orders_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&demo_bridged_orders_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int demo_bridged_orders_check(const myl_ring *ring)
+{
+    if (ring->slot_size != demo_bridged_orders_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (!myl_ring_accepts(ring, demo_bridged_orders_desc.fingerprint))
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int demo_bridged_orders_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                    demo_bridged_orders_sender *out)
+{
+    int rc = demo_bridged_orders_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &demo_bridged_orders_frame_opts, &out->f);
+}
+
+void demo_bridged_orders_sender_close(demo_bridged_orders_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int demo_bridged_orders_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                      demo_bridged_orders_receiver *out)
+{
+    int rc = demo_bridged_orders_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &demo_bridged_orders_frame_opts, &out->d);
+}
+
+void demo_bridged_orders_receiver_close(demo_bridged_orders_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+static const myl_fb_field_desc demo_bridged_Order_fields[] = {
+    {"id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"symbol", 1, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
+    {"qty", 2, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+    {"fills", 3, MYL_FB_K_VEC_STRUCT, 0, 24, 8, 0, NULL, NULL},
+    {"note", 4, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc demo_bridged_Order_desc = {"Order", 5, demo_bridged_Order_fields};
+
+void demo_bridged_Order_init(demo_bridged_Order *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void demo_bridged_Order_compact_put(myl_cenc *e, const demo_bridged_Order *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_str(e, m->symbol.p, m->symbol.n);
+    myl_cenc_svar(e, m->qty);
+    myl_cenc_uvar(e, m->fills.n);
+    for (size_t i = 0; i < m->fills.n; i++)
+        demo_bridged_Fill_compact_put(e, &m->fills.p[i]);
+    myl_cenc_str(e, m->note.p, m->note.n);
+}
+
+void demo_bridged_Order_compact_get(myl_cdec *d, demo_bridged_Order *m, myl_carena *a,
+                                    unsigned depth)
+{
+    demo_bridged_Order_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    m->symbol.n = myl_cdec_str(d, &m->symbol.p, SIZE_MAX);
+    m->qty = myl_cdec_svar32(d);
+    MYL_CDEC_SEQ_RECORD(d, a, m->fills, demo_bridged_Fill);
+    m->note.n = myl_cdec_str(d, &m->note.p, SIZE_MAX);
+}
+
+MYL_COMPACT_TABLE_CODEC(demo_bridged_Order)
+
 #ifdef MYL_WITH_BRIDGE
 #include <stdio.h>
 
@@ -355,6 +604,182 @@ int demo_bridged_blobs_in_run(const char *name, const char *endpoint, volatile s
     }
     myl_bridge_opts o;
     demo_bridged_blobs_in_opts(&o);
+    if (endpoint)
+        o.endpoint = endpoint;
+    myl_bridge *b = NULL;
+    rc = myl_bridge_import_open(ring, &o, &b);
+    while (rc == 0 && !(stop && *stop)) {
+        rc = myl_bridge_run(b, 100000000);
+        if (rc > 0)
+            rc = 0;
+    }
+    if (rc < 0 && err && err_size) {
+        const char *why = b ? myl_bridge_error(b) : "";
+        snprintf(err, err_size, "%s", *why ? why : myl_strerror(rc));
+    }
+    myl_bridge_close(b);
+    myl_ring_close(ring);
+    return rc;
+}
+
+void demo_bridged_fills_out_opts(myl_bridge_opts *o)
+{
+    *o = (myl_bridge_opts){.size = sizeof *o,
+                           .kind = MYL_BRIDGE_FRAMED,
+                           .endpoint = "tcp://0.0.0.0:5556",
+                           .hwm = 0u,
+                           .batch = 0u,
+                           .reconnect_ns = INT64_C(0) * 1000000,
+                           .peer_timeout_ns = INT64_C(0) * 1000000};
+}
+
+int demo_bridged_fills_out_run(const char *name, const char *endpoint, volatile sig_atomic_t *stop,
+                               char *err, size_t err_size)
+{
+    myl_ring *ring = NULL;
+    int rc;
+    do /* the ring may not exist yet */
+        rc = demo_bridged_fills_attach(name, 100000000, &ring);
+    while (rc == MYL_ETIMEDOUT && !(stop && *stop));
+    if (rc < 0) {
+        if (err && err_size)
+            snprintf(err, err_size, "attach: %s", myl_strerror(rc));
+        return stop && *stop && rc == MYL_ETIMEDOUT ? 0 : rc;
+    }
+    myl_bridge_opts o;
+    demo_bridged_fills_out_opts(&o);
+    if (endpoint)
+        o.endpoint = endpoint;
+    myl_bridge *b = NULL;
+    rc = myl_bridge_export_open(ring, &o, &b);
+    while (rc == 0 && !(stop && *stop)) {
+        rc = myl_bridge_run(b, 100000000);
+        if (rc > 0)
+            rc = 0;
+    }
+    if (rc < 0 && err && err_size) {
+        const char *why = b ? myl_bridge_error(b) : "";
+        snprintf(err, err_size, "%s", *why ? why : myl_strerror(rc));
+    }
+    myl_bridge_close(b);
+    myl_ring_close(ring);
+    return rc;
+}
+
+void demo_bridged_fills_in_opts(myl_bridge_opts *o)
+{
+    *o = (myl_bridge_opts){.size = sizeof *o,
+                           .kind = MYL_BRIDGE_FRAMED,
+                           .endpoint = "tcp://127.0.0.1:5556",
+                           .hwm = 0u,
+                           .batch = 0u,
+                           .reconnect_ns = INT64_C(0) * 1000000,
+                           .peer_timeout_ns = INT64_C(0) * 1000000};
+}
+
+int demo_bridged_fills_in_run(const char *name, const char *endpoint, volatile sig_atomic_t *stop,
+                              char *err, size_t err_size)
+{
+    myl_ring *ring = NULL;
+    int rc;
+    do /* the ring may not exist yet */
+        rc = demo_bridged_fills_attach(name, 100000000, &ring);
+    while (rc == MYL_ETIMEDOUT && !(stop && *stop));
+    if (rc < 0) {
+        if (err && err_size)
+            snprintf(err, err_size, "attach: %s", myl_strerror(rc));
+        return stop && *stop && rc == MYL_ETIMEDOUT ? 0 : rc;
+    }
+    myl_bridge_opts o;
+    demo_bridged_fills_in_opts(&o);
+    if (endpoint)
+        o.endpoint = endpoint;
+    myl_bridge *b = NULL;
+    rc = myl_bridge_import_open(ring, &o, &b);
+    while (rc == 0 && !(stop && *stop)) {
+        rc = myl_bridge_run(b, 100000000);
+        if (rc > 0)
+            rc = 0;
+    }
+    if (rc < 0 && err && err_size) {
+        const char *why = b ? myl_bridge_error(b) : "";
+        snprintf(err, err_size, "%s", *why ? why : myl_strerror(rc));
+    }
+    myl_bridge_close(b);
+    myl_ring_close(ring);
+    return rc;
+}
+
+void demo_bridged_orders_out_opts(myl_bridge_opts *o)
+{
+    *o = (myl_bridge_opts){.size = sizeof *o,
+                           .kind = MYL_BRIDGE_FRAMED,
+                           .endpoint = "tcp://0.0.0.0:5557",
+                           .hwm = 0u,
+                           .batch = 16u,
+                           .reconnect_ns = INT64_C(0) * 1000000,
+                           .peer_timeout_ns = INT64_C(0) * 1000000};
+}
+
+int demo_bridged_orders_out_run(const char *name, const char *endpoint, volatile sig_atomic_t *stop,
+                                char *err, size_t err_size)
+{
+    myl_ring *ring = NULL;
+    int rc;
+    do /* the ring may not exist yet */
+        rc = demo_bridged_orders_attach(name, 100000000, &ring);
+    while (rc == MYL_ETIMEDOUT && !(stop && *stop));
+    if (rc < 0) {
+        if (err && err_size)
+            snprintf(err, err_size, "attach: %s", myl_strerror(rc));
+        return stop && *stop && rc == MYL_ETIMEDOUT ? 0 : rc;
+    }
+    myl_bridge_opts o;
+    demo_bridged_orders_out_opts(&o);
+    if (endpoint)
+        o.endpoint = endpoint;
+    myl_bridge *b = NULL;
+    rc = myl_bridge_export_open(ring, &o, &b);
+    while (rc == 0 && !(stop && *stop)) {
+        rc = myl_bridge_run(b, 100000000);
+        if (rc > 0)
+            rc = 0;
+    }
+    if (rc < 0 && err && err_size) {
+        const char *why = b ? myl_bridge_error(b) : "";
+        snprintf(err, err_size, "%s", *why ? why : myl_strerror(rc));
+    }
+    myl_bridge_close(b);
+    myl_ring_close(ring);
+    return rc;
+}
+
+void demo_bridged_orders_in_opts(myl_bridge_opts *o)
+{
+    *o = (myl_bridge_opts){.size = sizeof *o,
+                           .kind = MYL_BRIDGE_FRAMED,
+                           .endpoint = "tcp://127.0.0.1:5557",
+                           .hwm = 0u,
+                           .batch = 0u,
+                           .reconnect_ns = INT64_C(0) * 1000000,
+                           .peer_timeout_ns = INT64_C(0) * 1000000};
+}
+
+int demo_bridged_orders_in_run(const char *name, const char *endpoint, volatile sig_atomic_t *stop,
+                               char *err, size_t err_size)
+{
+    myl_ring *ring = NULL;
+    int rc;
+    do /* the ring may not exist yet */
+        rc = demo_bridged_orders_attach(name, 100000000, &ring);
+    while (rc == MYL_ETIMEDOUT && !(stop && *stop));
+    if (rc < 0) {
+        if (err && err_size)
+            snprintf(err, err_size, "attach: %s", myl_strerror(rc));
+        return stop && *stop && rc == MYL_ETIMEDOUT ? 0 : rc;
+    }
+    myl_bridge_opts o;
+    demo_bridged_orders_in_opts(&o);
     if (endpoint)
         o.endpoint = endpoint;
     myl_bridge *b = NULL;

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define BRIDGED_MYL_FINGERPRINT UINT64_C(0x085c815fee004707)
+#define BRIDGED_MYL_FINGERPRINT UINT64_C(0x08016a3115af835e)
 
 /* event Quote: 24 bytes, aligned to 8 */
 typedef struct demo_bridged_Quote {
@@ -233,6 +233,351 @@ static inline void demo_bridged_blobs_receiver_release(demo_bridged_blobs_receiv
     myl_defrag_release(r->d);
 }
 
+/* Structs have the FlatBuffers struct layout and are read in place through
+ * a pointer, so the host must be little-endian. */
+static_assert(MYL_LITTLE_ENDIAN, "FlatBuffers structs are read in place");
+
+/* struct Fill: 24 bytes, aligned to 8 */
+typedef struct demo_bridged_Fill {
+    uint64_t order;
+    int64_t price;
+    uint32_t qty;
+    uint8_t _pad0[4];
+} demo_bridged_Fill;
+
+static_assert(sizeof(demo_bridged_Fill) == 24, "demo_bridged_Fill: size");
+static_assert(alignof(demo_bridged_Fill) == 8, "demo_bridged_Fill: alignment");
+static_assert(offsetof(demo_bridged_Fill, order) == 0, "demo_bridged_Fill.order: offset");
+static_assert(offsetof(demo_bridged_Fill, price) == 8, "demo_bridged_Fill.price: offset");
+static_assert(offsetof(demo_bridged_Fill, qty) == 16, "demo_bridged_Fill.qty: offset");
+
+int demo_bridged_Fill_compact_encode(const demo_bridged_Fill *m, void *buf, size_t cap,
+                                     size_t *len);
+int demo_bridged_Fill_compact_decode(demo_bridged_Fill *m, const void *buf, size_t len);
+void demo_bridged_Fill_compact_put(myl_cenc *e, const demo_bridged_Fill *m);
+void demo_bridged_Fill_compact_get(myl_cdec *d, demo_bridged_Fill *m);
+
+/* Tables (FlatBuffers): <table>_table is a reader handle (the table's
+ * first byte in a verified buffer, NULL when absent: every field then
+ * reads as its default), <table>_desc the verifier's descriptor. */
+
+/* table Order */
+typedef struct demo_bridged_Order_table {
+    const uint8_t *t;
+} demo_bridged_Order_table;
+
+extern const myl_fb_table_desc demo_bridged_Order_desc;
+
+/* Tables as plain C values (codec compact), defined further down. */
+
+typedef struct demo_bridged_Order demo_bridged_Order;
+
+/* Channel fills: byte messages of up to 1048576 bytes over one ring of
+ * 128-byte frames. */
+extern const myl_channel_desc demo_bridged_fills_desc;
+extern const myl_frame_opts demo_bridged_fills_frame_opts;
+
+int demo_bridged_fills_create(const char *name, myl_ring **out);
+int demo_bridged_fills_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int demo_bridged_fills_unlink(const char *name);
+
+typedef struct demo_bridged_fills_sender {
+    myl_framer *f;
+} demo_bridged_fills_sender;
+
+typedef struct demo_bridged_fills_receiver {
+    myl_defrag *d;
+} demo_bridged_fills_receiver;
+
+int demo_bridged_fills_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                   demo_bridged_fills_sender *out);
+void demo_bridged_fills_sender_close(demo_bridged_fills_sender *s);
+int demo_bridged_fills_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                     demo_bridged_fills_receiver *out);
+void demo_bridged_fills_receiver_close(demo_bridged_fills_receiver *r);
+
+static inline int demo_bridged_fills_sender_send(demo_bridged_fills_sender *s, const void *msg,
+                                                 size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int demo_bridged_fills_sender_claim(demo_bridged_fills_sender *s, size_t len,
+                                                  uint16_t kind, myl_frame_span *span,
+                                                  int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *demo_bridged_fills_sender_claim_data(const demo_bridged_fills_sender *s,
+                                                         const myl_frame_span *span, uint32_t i,
+                                                         uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void demo_bridged_fills_sender_commit(demo_bridged_fills_sender *s,
+                                                    const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void demo_bridged_fills_sender_abort(demo_bridged_fills_sender *s,
+                                                   const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int demo_bridged_fills_receiver_recv(demo_bridged_fills_receiver *r, myl_frame_msg *m,
+                                                   int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void demo_bridged_fills_receiver_release(demo_bridged_fills_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* Channel orders: byte messages of up to 65536 bytes over one ring of
+ * 512-byte frames. */
+extern const myl_channel_desc demo_bridged_orders_desc;
+extern const myl_frame_opts demo_bridged_orders_frame_opts;
+
+int demo_bridged_orders_create(const char *name, myl_ring **out);
+int demo_bridged_orders_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int demo_bridged_orders_unlink(const char *name);
+
+typedef struct demo_bridged_orders_sender {
+    myl_framer *f;
+} demo_bridged_orders_sender;
+
+typedef struct demo_bridged_orders_receiver {
+    myl_defrag *d;
+} demo_bridged_orders_receiver;
+
+int demo_bridged_orders_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                    demo_bridged_orders_sender *out);
+void demo_bridged_orders_sender_close(demo_bridged_orders_sender *s);
+int demo_bridged_orders_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                      demo_bridged_orders_receiver *out);
+void demo_bridged_orders_receiver_close(demo_bridged_orders_receiver *r);
+
+static inline int demo_bridged_orders_sender_send(demo_bridged_orders_sender *s, const void *msg,
+                                                  size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int demo_bridged_orders_sender_claim(demo_bridged_orders_sender *s, size_t len,
+                                                   uint16_t kind, myl_frame_span *span,
+                                                   int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *demo_bridged_orders_sender_claim_data(const demo_bridged_orders_sender *s,
+                                                          const myl_frame_span *span, uint32_t i,
+                                                          uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void demo_bridged_orders_sender_commit(demo_bridged_orders_sender *s,
+                                                     const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void demo_bridged_orders_sender_abort(demo_bridged_orders_sender *s,
+                                                    const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int demo_bridged_orders_receiver_recv(demo_bridged_orders_receiver *r,
+                                                    myl_frame_msg *m, int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void demo_bridged_orders_receiver_release(demo_bridged_orders_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* Readers and builders of tables: MYL_FB_TABLE(T) defines T_verify(buf,
+ * len) (0 or the first MYL_EFB* error, myl_fb_verify()), T_verify_with()
+ * (with the verifier's options, reporting where it failed), T_root(buf)
+ * (the root table of a buffer that _verify() accepted or this process
+ * built) and the builder's T_start(b), T_end(b, &ref), T_finish(b, root,
+ * ident, flags, &msg) (ident: a 4-character file identifier or NULL;
+ * flags: MYL_FB_FINISH_*). Build with _start(), then _add_<field>() in
+ * any order (strings, vectors and tables built before _start()), then
+ * _end(); _finish() makes it the root. Every builder returns 0 or the
+ * builder's sticky error.
+ * One line per field f (macros of myelon/fb.h) defines T_f() (the value,
+ * or its default when absent; structs in place, NULL when absent),
+ * T_has_f() (present in the buffer) and T_add_f(b, v) (a scalar equal to
+ * its default is not written, as flatc does; strings, vectors and tables
+ * by the reference of one built before). Vectors add T_f_len(t),
+ * T_f_at(t, i) (i < length, which the caller checks) and T_create_f(b, v,
+ * n, &ref) (scalars in host order, structs, or references); unions have
+ * T_f_type(t) and T_f_as_<member>(t) (a NULL table unless the type is
+ * that member), and T_add_f(b, type, ref). */
+
+/* ---- table Order ---- */
+MYL_FB_TABLE(demo_bridged_Order)
+MYL_FB_SCALAR(demo_bridged_Order, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
+MYL_FB_STRING(demo_bridged_Order, symbol, 1)
+MYL_FB_SCALAR(demo_bridged_Order, qty, 2, int32_t, i32, 0, u32, uint32_t)
+MYL_FB_VEC_STRUCT(demo_bridged_Order, fills, 3, demo_bridged_Fill, 24, 8)
+MYL_FB_STRING(demo_bridged_Order, note, 4)
+
+/* Tables as plain C values, for codec compact (docs/myl.md, "The compact
+ * codec"). Absent structs, tables and union values are NULL; strings and
+ * [u8]/[i8] point into the decoded message, other sequences and nested
+ * tables into the decoder's arena. <T>_init() sets the defaults;
+ * _compact_encode() and _decode() as for events, decoding into arena. */
+
+/* table Order */
+struct demo_bridged_Order {
+    uint64_t id;
+    myl_cstr symbol;
+    int32_t qty;
+    struct {
+        const demo_bridged_Fill *p;
+        size_t n;
+    } fills;
+    myl_cstr note;
+};
+
+void demo_bridged_Order_init(demo_bridged_Order *m);
+int demo_bridged_Order_compact_encode(const demo_bridged_Order *m, void *buf, size_t cap,
+                                      size_t *len);
+int demo_bridged_Order_compact_decode(demo_bridged_Order *m, const void *buf, size_t len,
+                                      myl_carena *arena);
+void demo_bridged_Order_compact_put(myl_cenc *e, const demo_bridged_Order *m, unsigned depth);
+void demo_bridged_Order_compact_get(myl_cdec *d, demo_bridged_Order *m, myl_carena *a,
+                                    unsigned depth);
+
+/* Compact channels over one framed ring (codec compact): _sender_put()
+ * encodes *m straight into a claimed frame and publishes it; a message
+ * that outgrows the frame is encoded into buf (cap bytes; NULL:
+ * MYL_ETOOBIG) instead and sent fragmented (the claimed frame is published
+ * as padding). Nothing is sent when encoding fails. _receiver_get()
+ * receives the next message and decodes it into *out; a message that does
+ * not decode is released and its error returned. m (unless NULL) receives
+ * the message's kind, id and length. */
+
+/* Channel fills carries demo_bridged_Fill, codec compact;
+ * _receiver_get() decodes into *out
+ * (copied whole: arena is unused and may be NULL). */
+static inline int demo_bridged_fills_sender_put(demo_bridged_fills_sender *s,
+                                                const demo_bridged_Fill *m, void *buf, size_t cap,
+                                                uint16_t kind, int64_t timeout_ns)
+{
+    myl_frame_span span;
+    uint32_t room = 0;
+    size_t len = 0;
+    int rc = myl_frame_claim(s->f, 104u, kind, &span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    /* room is set here, before it is passed by value below */
+    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
+    rc = demo_bridged_Fill_compact_encode(m, data, room, &len);
+    if (rc == 0)
+        return myl_frame_commit_len(s->f, &span, len);
+    myl_frame_abort(s->f, &span);
+    if (rc != MYL_ETOOBIG)
+        return rc;
+    rc = demo_bridged_Fill_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_frame_send(s->f, buf, len, kind, timeout_ns);
+}
+
+static inline int demo_bridged_fills_receiver_get(demo_bridged_fills_receiver *r,
+                                                  demo_bridged_Fill *out, myl_carena *arena,
+                                                  myl_frame_msg *m, int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    (void)arena;
+    rc = demo_bridged_Fill_compact_decode(out, m->data, m->len);
+    if (rc < 0)
+        myl_defrag_release(r->d);
+    return rc;
+}
+
+/* FlatBuffers channels over one framed ring (codec flatbuffers).
+ * Building in place: _sender_build_begin() claims one frame and
+ * initialises b on it, with arena (unless NULL) for a message that
+ * outgrows the frame; build with the table's builders, then
+ * _sender_build_commit() finishes the root and publishes the frame (the
+ * message is the whole frame data: root offset in front, objects at the
+ * tail), or, when the message went to the arena, aborts the frame and
+ * sends the arena's copy (fragmented). A builder error aborts the claim
+ * and is returned. A finished buffer is sent with _sender_send().
+ * Reading in place: _receiver_read() receives the next message, verifies
+ * it as the channel's table and hands back its root table, valid until
+ * _receiver_release() (zero copy for a single-frame message). A message
+ * that does not verify is released and its MYL_EFB* error returned. */
+
+/* Channel orders carries demo_bridged_Order FlatBuffers. */
+static inline int demo_bridged_orders_sender_build_begin(demo_bridged_orders_sender *s,
+                                                         myl_fb_builder *b, void *arena,
+                                                         size_t arena_cap, uint16_t kind,
+                                                         myl_frame_span *span, int64_t timeout_ns)
+{
+    uint32_t len = 0;
+    int rc = myl_frame_claim(s->f, 488u, kind, span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    void *p = myl_frame_claim_data(s->f, span, 0, &len);
+    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    return 0;
+}
+
+static inline int demo_bridged_orders_sender_build_commit(demo_bridged_orders_sender *s,
+                                                          myl_fb_builder *b, myl_fb_ref root,
+                                                          const myl_frame_span *span, uint16_t kind,
+                                                          int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0 || !m.in_place) {
+        myl_frame_abort(s->f, span);
+        if (rc < 0)
+            return rc;
+        return myl_frame_send(s->f, m.data, m.len, kind, timeout_ns);
+    }
+    myl_frame_commit(s->f, span);
+    return 0;
+}
+
+static inline int demo_bridged_orders_receiver_read(demo_bridged_orders_receiver *r,
+                                                    myl_frame_msg *m, demo_bridged_Order_table *out,
+                                                    int64_t timeout_ns)
+{
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = demo_bridged_Order_verify(m->data, m->len);
+    if (rc < 0) {
+        myl_defrag_release(r->d);
+        return rc;
+    }
+    out->t = myl_fb_root(m->data);
+    return 0;
+}
+
 /* Bridges: a channel carried to or from another host by libmyelon_bridge
  * (docs/BRIDGE.md). Declared only with MYL_WITH_BRIDGE defined (then link
  * myelon::bridge); without it this header and its source need no more than
@@ -275,6 +620,26 @@ int demo_bridged_blobs_out_run(const char *name, const char *endpoint, volatile 
 void demo_bridged_blobs_in_opts(myl_bridge_opts *o);
 int demo_bridged_blobs_in_run(const char *name, const char *endpoint, volatile sig_atomic_t *stop,
                               char *err, size_t err_size);
+
+/* bridge fills_out: exports channel fills to "tcp://0.0.0.0:5556" */
+void demo_bridged_fills_out_opts(myl_bridge_opts *o);
+int demo_bridged_fills_out_run(const char *name, const char *endpoint, volatile sig_atomic_t *stop,
+                               char *err, size_t err_size);
+
+/* bridge fills_in: imports channel fills from "tcp://127.0.0.1:5556" */
+void demo_bridged_fills_in_opts(myl_bridge_opts *o);
+int demo_bridged_fills_in_run(const char *name, const char *endpoint, volatile sig_atomic_t *stop,
+                              char *err, size_t err_size);
+
+/* bridge orders_out: exports channel orders to "tcp://0.0.0.0:5557" */
+void demo_bridged_orders_out_opts(myl_bridge_opts *o);
+int demo_bridged_orders_out_run(const char *name, const char *endpoint, volatile sig_atomic_t *stop,
+                                char *err, size_t err_size);
+
+/* bridge orders_in: imports channel orders from "tcp://127.0.0.1:5557" */
+void demo_bridged_orders_in_opts(myl_bridge_opts *o);
+int demo_bridged_orders_in_run(const char *name, const char *endpoint, volatile sig_atomic_t *stop,
+                               char *err, size_t err_size);
 #endif /* MYL_WITH_BRIDGE */
 
 #ifdef __cplusplus
