@@ -47,6 +47,7 @@
 
 #include "myelon/bridge.h"
 #include "myelon/myelon.h"
+#include "stat_json.h"
 
 #define SLOT_RAW 64u
 #define SLOT_FRAMED 128u
@@ -607,14 +608,9 @@ int main(int argc, char **argv)
      * for the destination ring's importer. */
     const char *stat_tool = getenv("MYL_BRIDGE_STAT");
     if (stat_tool && *stat_tool) {
-        char cmd[1024], out[16384], want[512];
-        snprintf(cmd, sizeof cmd, "%s --json %s", stat_tool, ring_b);
-        FILE *p = popen(cmd, "r");
-        if (!p)
-            fail("popen %s", cmd);
-        size_t n = fread(out, 1, sizeof out - 1, p);
-        out[n] = '\0';
-        pclose(p);
+        char out[16384], want[512];
+        if (stat_json(stat_tool, ring_b, out, sizeof out) < 0)
+            fail("popen %s", stat_tool);
         snprintf(want, sizeof want,
                  "{\"side\":\"import\",\"state\":\"%s\",\"pid\":%d,\"alive\":false,\"kind\":\"%s\"",
                  st_name, (int)last_import_pid, framed ? "framed" : "raw");

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "bridged.myl.h"
+#include "stat_json.h"
 
 #define N_RAW 20000u
 #define N_FRAMED 3000u
@@ -159,16 +160,11 @@ static void check_refused(const char *tool, const char *schema, const char *chan
  * with every message counted. */
 static void check_stat(const char *stat_tool, uint64_t messages)
 {
-    char cmd[512], out[16384], want[400], st_shm[300];
+    char out[16384], want[400], st_shm[300];
     if (myl_shm_name(state_b, st_shm, sizeof st_shm) < 0)
         fail("state name", 0);
-    snprintf(cmd, sizeof cmd, "%s --json %s", stat_tool, ring_b);
-    FILE *p = popen(cmd, "r");
-    if (!p)
+    if (stat_json(stat_tool, ring_b, out, sizeof out) < 0)
         fail("popen myelon-stat", errno);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    pclose(p);
     snprintf(want, sizeof want, "{\"side\":\"import\",\"state\":\"%s\"", st_shm);
     const char *at = strstr(out, want);
     snprintf(want, sizeof want, "\"messages\":%" PRIu64 ",", messages);
