@@ -150,7 +150,7 @@ static void check_refused(const char *tool, const char *schema, const char *chan
     char *const argv[] = {(char *)tool, (char *)schema, (char *)channel,  "--ring",
                           (char *)ring, "--export",     (char *)endpoint, "--attach-ms",
                           "200",        "--run-for-ms", "2000",           NULL};
-    int st;
+    int st = 0;
     pid_t pid = side_tool(argv, "");
     if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 1)
         fail("myelon-bridge attached a ring of another channel", st);
@@ -499,7 +499,7 @@ int main(int argc, char **argv)
         snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", free_port());
     }
     cleanup();
-    myl_ring *ra, *rb;
+    myl_ring *ra = NULL, *rb = NULL;
     int rc = create(k, ring_a, &ra);
     if (rc == 0)
         rc = create(k, ring_b, &rb);
