@@ -6,15 +6,17 @@
  *           -> ring -> reader, against a ZeroMQ PUSH socket sending the
  *           same 64 B messages to a PULL socket (events per second);
  *   rtt     64 B round trip: two bridges (ping and pong) against a ZeroMQ
- *           PAIR ping-pong (median and p99);
+ *           PAIR ping-pong (median and p99); once with every bridge side
+ *           a process of its own, once in-process (the pinger and the
+ *           echo each drive their two bridges with myl_bridge_step());
  *   large   1 MiB events through the bridge against the same messages
  *           written on a plain TCP connection (bytes per second).
  *
  * Every role is its own process, as in a deployment (the bridge sides as
- * myelon-bridge would run them). Every message of every case is checked:
- * its stamp (its index) and every byte after it; a lost, repeated,
- * reordered or corrupted message fails the run (exit 1). Speed is
- * reported, never judged (the smoke test runs --smoke). */
+ * myelon-bridge would run them), except in the in-process round trip. Every message of every case
+ * is checked: its stamp (its index) and every byte after it; a lost, repeated, reordered or
+ * corrupted message fails the run (exit 1). Speed is reported, never judged (the smoke test runs
+ * --smoke). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -553,6 +555,107 @@ static result ring_rtt(const void *arg)
     return rtt_finish(lat, a->n);
 }
 
+/* The in-process bridge: each side's process drives its own two bridges
+ * with myl_bridge_step() (no bridge processes; a message takes no extra
+ * hop). in_ep / out_ep: the endpoints of the bridges of its in and out
+ * rings; the pinger's out exporter binds, its in importer connects. */
+typedef struct inproc_arg {
+    rtt_arg r;
+    char out_ep[64], in_ep[64];
+} inproc_arg;
+
+/* Step both bridges until an event is in c (or an error). */
+static int64_t inproc_read(myl_bridge *ex, myl_bridge *im, myl_consumer *c, uint8_t *buf)
+{
+    for (;;) {
+        int64_t n = myl_consumer_read(c, buf, 1, NULL, 0);
+        if (n != MYL_EAGAIN && n != MYL_ETIMEDOUT)
+            return n;
+        int rc = myl_bridge_step(ex, 0);
+        if (rc >= 0)
+            rc = myl_bridge_step(im, 1000000);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+static result ring_rtt_inproc(const void *arg)
+{
+    const inproc_arg *a = arg;
+    myl_ring *ro = attach(a->r.out), *ri = attach(a->r.in);
+    if (!ro || !ri)
+        return fail_r("inproc: attach");
+    myl_bridge_opts eo = {.size = sizeof eo, .endpoint = a->out_ep},
+                    io = {.size = sizeof io, .endpoint = a->in_ep};
+    myl_bridge *ex, *im;
+    int rc = myl_bridge_export_open(ro, &eo, &ex);
+    if (rc < 0 || (rc = myl_bridge_import_open(ri, &io, &im)) < 0)
+        return fail_r("inproc bridge open: %s", myl_strerror(rc));
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    myl_consumer *c;
+    myl_producer *p;
+    rc = myl_consumer_open(ri, "bench", &co, &c);
+    if (rc < 0 || (rc = myl_producer_open(ro, NULL, &p)) < 0)
+        return fail_r("inproc open: %s", myl_strerror(rc));
+    uint8_t buf[SMALL];
+    result res = {.ok = 1};
+    uint64_t total = warmup + a->r.n, *lat = a->r.pinger ? malloc(a->r.n * sizeof *lat) : NULL;
+    for (uint64_t i = 0;; i++) {
+        if (a->r.pinger) {
+            if (i == total)
+                break;
+            fill(buf, SMALL, i);
+        }
+        uint64_t t = now_ns();
+        if (a->r.pinger && ((rc = myl_producer_send(p, buf, MYL_FOREVER)) < 0 ||
+                            (rc = myl_bridge_step(ex, 0)) < 0)) {
+            res = fail_r("inproc ping: %s", myl_strerror(rc));
+            break;
+        }
+        int64_t n = inproc_read(ex, im, c, buf);
+        if (n != 1) {
+            res = fail_r("inproc read: %s", myl_strerror((int)n));
+            break;
+        }
+        if (!a->r.pinger && stamp(buf) == STOP_STAMP)
+            break;
+        if (!check_msg(buf, SMALL, i)) {
+            res = fail_r("inproc %" PRIu64 ": stamp %" PRIu64, i, stamp(buf));
+            break;
+        }
+        if (a->r.pinger) {
+            if (i >= warmup)
+                lat[i - warmup] = now_ns() - t;
+        } else if ((rc = myl_producer_send(p, buf, MYL_FOREVER)) < 0 ||
+                   (rc = myl_bridge_step(ex, 0)) < 0) {
+            res = fail_r("inproc echo: %s", myl_strerror(rc));
+            break;
+        }
+    }
+    if (a->r.pinger) {
+        /* The stop stamp, pushed out and acknowledged before closing. */
+        memset(buf, 0xff, SMALL);
+        myl_producer_send(p, buf, MYL_FOREVER);
+        myl_bridge_stats st;
+        uint64_t end = now_ns() + 2000000000u;
+        do {
+            myl_bridge_step(ex, 1000000);
+            myl_bridge_stats_get(ex, &st);
+        } while (st.position < total + 1 && now_ns() < end);
+        if (res.ok)
+            res = rtt_finish(lat, a->r.n);
+        else
+            free(lat);
+    }
+    myl_consumer_close(c);
+    myl_producer_close(p);
+    myl_bridge_close(ex);
+    myl_bridge_close(im);
+    myl_ring_close(ro);
+    myl_ring_close(ri);
+    return res;
+}
+
 static result zmq_rtt(const void *arg)
 {
     const rtt_arg *a = arg;
@@ -705,6 +808,30 @@ static result bridge_rtt_case(int trial, uint64_t n)
     return r;
 }
 
+/* The same round trip with in-process bridges (myl_bridge_step). */
+static result bridge_rtt_inproc_case(int trial, uint64_t n)
+{
+    const char *po = ring_name("ip-ping-out", trial), *pi = ring_name("ip-ping-in", trial),
+               *qo = ring_name("ip-pong-out", trial), *qi = ring_name("ip-pong-in", trial);
+    const char *rings[4] = {po, pi, qo, qi};
+    for (int k = 0; k < 4; k++)
+        create_ring(rings[k], SMALL, 4096);
+    inproc_arg ping = {.r = {.out = po, .in = qi, .pinger = true, .n = n}},
+               echo = {.r = {.out = qo, .in = pi}};
+    snprintf(ping.out_ep, sizeof ping.out_ep, "tcp://127.0.0.1:%d", free_port());
+    snprintf(echo.out_ep, sizeof echo.out_ep, "tcp://127.0.0.1:%d", free_port());
+    memcpy(echo.in_ep, ping.out_ep, sizeof echo.in_ep);
+    memcpy(ping.in_ep, echo.out_ep, sizeof ping.in_ep);
+    child e = spawn(ring_rtt_inproc, &echo), p = spawn(ring_rtt_inproc, &ping);
+    result r = report_fail("bridge-rtt-inproc", collect(p, "pinger"));
+    if (!r.ok)
+        kill(e.pid, SIGKILL);
+    report_fail("bridge-rtt-inproc", collect(e, "echo"));
+    for (int k = 0; k < 4; k++)
+        remove_ring(rings[k]);
+    return r;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -755,10 +882,12 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    enum { ZS, BS, ZR50, ZR99, BR50, BR99, TL, BL, NM };
-    static const char *label[NM] = {
-        "zmq-stream events/s", "bridge-stream events/s", "zmq-rtt p50 us", "zmq-rtt p99 us",
-        "bridge-rtt p50 us",   "bridge-rtt p99 us",      "tcp-large MB/s", "bridge-large MB/s"};
+    enum { ZS, BS, ZR50, ZR99, BR50, BR99, IR50, IR99, TL, BL, NM };
+    static const char *label[NM] = {"zmq-stream events/s",      "bridge-stream events/s",
+                                    "zmq-rtt p50 us",           "zmq-rtt p99 us",
+                                    "bridge-rtt p50 us",        "bridge-rtt p99 us",
+                                    "inproc-bridge-rtt p50 us", "inproc-bridge-rtt p99 us",
+                                    "tcp-large MB/s",           "bridge-large MB/s"};
     double v[NM][50];
     uint64_t large_warm = warmup > 20 ? 20 : warmup;
     for (int t = 0; t < runs; t++) {
@@ -770,6 +899,8 @@ int main(int argc, char **argv)
         v[ZR50][t] = (double)r.p50 / 1e3, v[ZR99][t] = (double)r.p99 / 1e3;
         r = bridge_rtt_case(t, n_rtt);
         v[BR50][t] = (double)r.p50 / 1e3, v[BR99][t] = (double)r.p99 / 1e3;
+        r = bridge_rtt_inproc_case(t, n_rtt);
+        v[IR50][t] = (double)r.p50 / 1e3, v[IR99][t] = (double)r.p99 / 1e3;
         uint64_t w = warmup;
         warmup = large_warm;
         r = tcp_large(n_large);
@@ -778,9 +909,9 @@ int main(int argc, char **argv)
         v[BL][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
         warmup = w;
         fprintf(stderr,
-                "run %d: stream zmq %.0f bridge %.0f ev/s; rtt p50 zmq %.1f bridge %.1f us; "
-                "1 MiB tcp %.0f bridge %.0f MB/s\n",
-                t + 1, v[ZS][t], v[BS][t], v[ZR50][t], v[BR50][t], v[TL][t], v[BL][t]);
+                "run %d: stream zmq %.0f bridge %.0f ev/s; rtt p50 zmq %.1f bridge %.1f "
+                "in-process %.1f us; 1 MiB tcp %.0f bridge %.0f MB/s\n",
+                t + 1, v[ZS][t], v[BS][t], v[ZR50][t], v[BR50][t], v[IR50][t], v[TL][t], v[BL][t]);
     }
     double m[NM];
     for (int k = 0; k < NM; k++)
@@ -792,8 +923,10 @@ int main(int argc, char **argv)
         printf("  %-24s %14.1f\n", label[k], m[k]);
     printf("  ratio stream  bridge/zmq      %6.2fx  (target >= 0.8)\n",
            m[ZS] > 0 ? m[BS] / m[ZS] : 0);
-    printf("  ratio rtt p50 bridge/zmq      %6.2fx  (target <= 1.2)\n",
+    printf("  ratio rtt p50 bridge/zmq      %6.2fx  (target <= 1.2; bridge processes)\n",
            m[ZR50] > 0 ? m[BR50] / m[ZR50] : 0);
+    printf("  ratio rtt p50 in-process/zmq  %6.2fx  (target <= 1.2; myl_bridge_step)\n",
+           m[ZR50] > 0 ? m[IR50] / m[ZR50] : 0);
     printf("  ratio 1 MiB   bridge/tcp      %6.2fx  (target >= 0.8)\n",
            m[TL] > 0 ? m[BL] / m[TL] : 0);
     if (csv) {

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -233,9 +234,47 @@ static int open_state(myl_bridge *b)
     return 0;
 }
 
+/* One ZeroMQ context per process, shared by its bridges: one I/O thread
+ * in all, not one per bridge (on few cores, every extra thread competes
+ * with the ones that have work; an in-process exporter and importer pair
+ * measured faster on one). A child of fork() does not inherit the I/O
+ * thread, so a context made by another pid is left alone (not
+ * terminated: its thread is not ours) and a new one is made. */
+static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *ctx_shared;
+static pid_t ctx_pid;
+static int ctx_refs;
+
+static void *ctx_get(void)
+{
+    pthread_mutex_lock(&ctx_lock);
+    if (ctx_shared && ctx_pid != getpid())
+        ctx_shared = NULL, ctx_refs = 0;
+    if (!ctx_shared && (ctx_shared = zmq_ctx_new()) != NULL)
+        ctx_pid = getpid();
+    void *c = ctx_shared;
+    if (c)
+        ctx_refs++;
+    pthread_mutex_unlock(&ctx_lock);
+    return c;
+}
+
+static void ctx_put(void *c)
+{
+    pthread_mutex_lock(&ctx_lock);
+    /* A context this process did not make (inherited over fork) is not
+     * ours to terminate. */
+    bool last = c == ctx_shared && ctx_pid == getpid() && --ctx_refs == 0;
+    if (last)
+        ctx_shared = NULL;
+    pthread_mutex_unlock(&ctx_lock);
+    if (last) /* outside the lock: term waits for the sockets to close */
+        zmq_ctx_term(c);
+}
+
 static int open_socket(myl_bridge *b)
 {
-    b->ctx = zmq_ctx_new();
+    b->ctx = ctx_get();
     if (!b->ctx)
         return -errno;
     b->sock = zmq_socket(b->ctx, ZMQ_DEALER);
@@ -590,9 +629,35 @@ static int export_pump(myl_bridge *b, bool *blocked)
     return rc < 0 ? rc : 1;
 }
 
-static int export_run(myl_bridge *b, uint64_t deadline)
+/* Events this side moved so far: sent (export, replays included) or
+ * published (import). */
+static uint64_t moved_events(const myl_bridge *b)
+{
+    /* Relaxed: our own counters. */
+    uint64_t n = atomic_load_explicit(&b->st->counter[C_FRAMES], memory_order_relaxed);
+    if (b->role == ROLE_EXPORT)
+        n += atomic_load_explicit(&b->st->counter[C_REPLAYED], memory_order_relaxed);
+    return n;
+}
+
+/* Milliseconds for zmq_poll: what is left until deadline, rounded up, at
+ * most cap. */
+static long poll_ms(uint64_t deadline, long cap)
+{
+    uint64_t now = now_ns();
+    if (now >= deadline)
+        return 0;
+    uint64_t ms = (deadline - now + 999999) / 1000000;
+    return ms < (uint64_t)cap ? (long)ms : cap;
+}
+
+/* The exporter's loop. once (myl_bridge_step): return as soon as a pass
+ * moved events. Every pass does the work that is ready before the
+ * deadline is looked at, so a zero timeout still does one pass. */
+static int export_run(myl_bridge *b, uint64_t deadline, bool once)
 {
     uint64_t hb = (uint64_t)b->o.peer_timeout_ns / 4;
+    uint64_t start = moved_events(b);
     while (!b->stop) {
         int rc = export_recv(b);
         if (rc < 0)
@@ -601,12 +666,12 @@ static int export_run(myl_bridge *b, uint64_t deadline)
         if (b->refusing) {
             if (now >= b->refuse_until)
                 return b->refusing;
+            if (now >= deadline)
+                return 0;
             zmq_pollitem_t it = {.socket = b->sock, .events = ZMQ_POLLIN};
-            (void)zmq_poll(&it, 1, 10);
+            (void)zmq_poll(&it, 1, poll_ms(deadline, 10));
             continue;
         }
-        if (now >= deadline)
-            return 0;
         if (b->session && now - b->last_rx > (uint64_t)b->o.peer_timeout_ns)
             end_session(b); /* wait for the importer's next HELLO */
         bool blocked = false;
@@ -621,14 +686,18 @@ static int export_run(myl_bridge *b, uint64_t deadline)
             if (!moved && !blocked && (b->lossy || b->in_flight == 0) && now - b->last_tx > hb)
                 (void)send_ctl(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
         }
+        if (once && moved_events(b) != start)
+            break;
+        if (now >= deadline)
+            break;
         if (moved)
             continue;
         /* Wait for the socket (blocked, window full, or no session) or for
          * the ring. */
         bool window_full = !b->lossy && b->in_flight == b->window;
         if (b->session && !blocked && !window_full) {
-            uint64_t s;
-            int64_t n = myl_consumer_poll(b->c, 1, &s, 2000000);
+            uint64_t s, left = deadline - now;
+            int64_t n = myl_consumer_poll(b->c, 1, &s, left < 2000000 ? (int64_t)left : 2000000);
             if (n == MYL_EOVERRUN)
                 count(b, C_DROPS, myl_consumer_take_lost(b->c));
             if (n < 0 && n != MYL_ETIMEDOUT && n != MYL_EAGAIN && n != MYL_EPEERDEAD &&
@@ -639,10 +708,10 @@ static int export_run(myl_bridge *b, uint64_t deadline)
         } else {
             zmq_pollitem_t it = {.socket = b->sock,
                                  .events = (short)(ZMQ_POLLIN | (blocked ? ZMQ_POLLOUT : 0))};
-            (void)zmq_poll(&it, 1, 10);
+            (void)zmq_poll(&it, 1, poll_ms(deadline, 10));
         }
     }
-    return 0;
+    return once ? (int)(moved_events(b) - start) : 0;
 }
 
 /* ---- importer ---- */
@@ -857,13 +926,13 @@ static int import_recv(myl_bridge *b)
     return 0;
 }
 
-static int import_run(myl_bridge *b, uint64_t deadline)
+/* The importer's loop; once as for export_run. */
+static int import_run(myl_bridge *b, uint64_t deadline, bool once)
 {
     uint64_t hb = (uint64_t)b->o.peer_timeout_ns / 4;
+    uint64_t start = moved_events(b);
     while (!b->stop) {
         uint64_t now = now_ns();
-        if (now >= deadline)
-            return 0;
         if (b->session && now - b->last_rx > (uint64_t)b->o.peer_timeout_ns) {
             end_session(b);
             b->last_hello = 0;
@@ -885,13 +954,15 @@ static int import_run(myl_bridge *b, uint64_t deadline)
         } else if (b->session && now - b->last_tx > hb) {
             send_ack(b);
         }
-        zmq_pollitem_t it = {.socket = b->sock, .events = ZMQ_POLLIN};
-        (void)zmq_poll(&it, 1, 10);
         int rc = import_recv(b);
         if (rc < 0)
             return rc;
+        if ((once && moved_events(b) != start) || now_ns() >= deadline)
+            break;
+        zmq_pollitem_t it = {.socket = b->sock, .events = ZMQ_POLLIN};
+        (void)zmq_poll(&it, 1, poll_ms(deadline, 10));
     }
-    return 0;
+    return once ? (int)(moved_events(b) - start) : 0;
 }
 
 /* ---- common ---- */
@@ -901,7 +972,19 @@ int myl_bridge_run(myl_bridge *b, int64_t timeout_ns)
     if (!b)
         return MYL_EINVAL;
     uint64_t deadline = timeout_ns < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ns;
-    int rc = b->role == ROLE_EXPORT ? export_run(b, deadline) : import_run(b, deadline);
+    int rc =
+        b->role == ROLE_EXPORT ? export_run(b, deadline, false) : import_run(b, deadline, false);
+    if (rc < 0 && !b->err[0])
+        set_err(b, "%s", myl_strerror(rc));
+    return rc;
+}
+
+int myl_bridge_step(myl_bridge *b, int64_t timeout_ns)
+{
+    if (!b)
+        return MYL_EINVAL;
+    uint64_t deadline = timeout_ns < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ns;
+    int rc = b->role == ROLE_EXPORT ? export_run(b, deadline, true) : import_run(b, deadline, true);
     if (rc < 0 && !b->err[0])
         set_err(b, "%s", myl_strerror(rc));
     return rc;
@@ -975,7 +1058,7 @@ void myl_bridge_close(myl_bridge *b)
     if (b->sock)
         zmq_close(b->sock);
     if (b->ctx)
-        zmq_ctx_term(b->ctx);
+        ctx_put(b->ctx);
     if (b->c && (b->o.flags & MYL_BRIDGE_UNREGISTER))
         myl_consumer_close(b->c);
     else

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "harness.h"
+#include "myelon/bridge.h"
 #include "myelon/myelon.h"
 #include "wire.h"
 
@@ -210,5 +211,71 @@ static void test_wire_roundtrip(void **state)
     assert_int_equal(myl__br_decode(NULL, 0, &m), MYL_EINVAL);
 }
 
+/* The in-process bridge: exporter and importer driven by one thread's
+ * myl_bridge_step calls only (no myl_bridge_run, no thread of their own)
+ * carry every event, in order, and an idle step with timeout 0 returns 0
+ * at once. */
+static void test_step_inprocess(void **state)
+{
+    (void)state;
+    myl_ring *a = make_ring("stepa", 64), *b = make_ring("stepb", 64);
+    char ep[128];
+    snprintf(ep, sizeof ep, "ipc:///tmp/%s.sock", myl_test_name("step"));
+    myl_bridge_opts eo = {.size = sizeof eo, .endpoint = ep, .batch = 16},
+                    io = {.size = sizeof io, .endpoint = ep};
+    myl_bridge *ex, *im;
+    assert_int_equal(myl_bridge_export_open(a, &eo, &ex), 0);
+    assert_int_equal(myl_bridge_import_open(b, &io, &im), 0);
+    myl_consumer *c;
+    myl_producer *p;
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    assert_int_equal(myl_consumer_open(b, "reader", &co, &c), 0);
+    assert_int_equal(myl_producer_open(a, NULL, &p), 0);
+    /* Nothing to do: a zero-timeout step returns 0 without waiting. */
+    assert_true(myl_bridge_step(ex, 0) >= 0);
+    assert_true(myl_bridge_step(im, 0) >= 0);
+    const uint64_t n = 1000;
+    uint64_t sent = 0, got = 0, moved_ex = 0, moved_im = 0;
+    int spins = 0;
+    while (got < n) {
+        assert_true(++spins < 200000); /* a bridge that never delivers fails here */
+        uint64_t t;
+        while (sent < n && myl_producer_try_claim(p, 1, &t) == 0) {
+            memcpy(myl_producer_slot(p, t), &sent, 8);
+            myl_producer_publish(p, t, 1);
+            sent++;
+        }
+        int rc = myl_bridge_step(ex, 1000000);
+        assert_true(rc >= 0);
+        moved_ex += (uint64_t)rc;
+        rc = myl_bridge_step(im, 1000000);
+        assert_true(rc >= 0);
+        moved_im += (uint64_t)rc;
+        uint64_t s;
+        int64_t k = myl_consumer_try_poll(c, 64, &s);
+        if (k == MYL_EAGAIN)
+            continue;
+        assert_true(k > 0);
+        for (int64_t i = 0; i < k; i++, got++)
+            assert_int_equal(value_at(c, s + (uint64_t)i), got);
+        myl_consumer_release(c, (uint32_t)k);
+    }
+    assert_int_equal(moved_ex, n);
+    assert_int_equal(moved_im, n);
+    myl_bridge_stats st;
+    myl_bridge_stats_get(im, &st);
+    assert_int_equal(st.messages, n);
+    assert_int_equal(st.drops, 0);
+    myl_producer_close(p);
+    myl_consumer_close(c);
+    myl_bridge_close(ex);
+    myl_bridge_close(im);
+    myl_ring_unlink(MYL_BACKING_SHM, a->name);
+    myl_ring_unlink(MYL_BACKING_SHM, b->name);
+    myl_ring_close(a);
+    myl_ring_close(b);
+}
+
 MYL_TEST_MAIN("bridge_unit", cmocka_unit_test(test_rewind_replays_held),
-              cmocka_unit_test(test_skip_keeps_hold), cmocka_unit_test(test_wire_roundtrip))
+              cmocka_unit_test(test_skip_keeps_hold), cmocka_unit_test(test_wire_roundtrip),
+              cmocka_unit_test(test_step_inprocess))

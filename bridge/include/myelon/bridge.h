@@ -93,6 +93,16 @@ MYL_API int myl_bridge_import_open(myl_ring *ring, const myl_bridge_opts *opts, 
  * MYL_ESLOTSIZE or MYL_EINVAL when a handshake was refused (by either
  * side: myl_bridge_error() says why); other negative codes on failure. */
 MYL_API int myl_bridge_run(myl_bridge *b, int64_t timeout_ns);
+/* One step, for a bridge driven by the application's own loop (the
+ * in-process bridge: no process or thread of its own, so a message takes
+ * no extra hop): does the work that is ready (acknowledgements,
+ * handshakes, heartbeats, and sending what the ring holds or publishing
+ * what arrived), waiting at most timeout_ns for some (0: never waits;
+ * MYL_FOREVER: until something moves); returns as soon as a pass moved
+ * events. Returns how many events it sent (export, replays included) or
+ * published (import), 0 if none, or an error as myl_bridge_run. Call it
+ * often enough for heartbeats (a quarter of peer_timeout_ns) when idle. */
+MYL_API int myl_bridge_step(myl_bridge *b, int64_t timeout_ns);
 /* Make a running (or the next) myl_bridge_run return soon. Async-signal-safe. */
 MYL_API void myl_bridge_stop(myl_bridge *b);
 MYL_API void myl_bridge_stats_get(const myl_bridge *b, myl_bridge_stats *out);
