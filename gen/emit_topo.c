@@ -793,9 +793,51 @@ static const char *recv_field(mylc_ctx *c, const mylc_route *rt, const mylc_fiel
     return tfmt(c, "msg->%s", sstr(c, f->name));
 }
 
+/* A field of route rt's message type called like f, of f's class: an
+ * integer for an integer f, a string or a char[N] for a string f. */
+static const mylc_field *same_key(const mylc_route *rt, const mylc_field *f)
+{
+    if (!string_key(f))
+        return same_field(rt, f);
+    const mylc_decl *t = rt->channel->chan.has_carries ? rt->channel->chan.carries.decl : NULL;
+    if (!t || kind_of(rt) == RK_BYTES)
+        return NULL;
+    for (const mylc_field *g = t->fields; g; g = g->next)
+        if (mylc_str_same(g->name, f->name) && !g->deprecated &&
+            ((g->type.shape == MYLC_SHAPE_ARRAY && g->type.base == MYLC_T_CHAR) ||
+             (g->type.shape == MYLC_SHAPE_PLAIN && g->type.base == MYLC_T_STRING)))
+            return g;
+    return NULL;
+}
+
+/* The lines declaring key and key_len, the bytes of string field f of the
+ * received message msg of route rt. */
+static const char *recv_key_bytes(mylc_ctx *c, const mylc_route *rt, const mylc_field *f)
+{
+    const char *fn = sstr(c, f->name);
+    if (f->type.shape == MYLC_SHAPE_ARRAY)
+        return tfmt(c,
+                    "    const char *key = msg->%s;\n"
+                    "    size_t key_len = strnlen(msg->%s, %llu);\n",
+                    fn, fn, (unsigned long long)f->type.count);
+    if (kind_of(rt) == RK_FB)
+        return tfmt(c,
+                    "    myl_fb_str in_key = %s_%s(*msg);\n"
+                    "    const char *key = in_key.ptr ? in_key.ptr : \"\";\n"
+                    "    size_t key_len = in_key.len;\n",
+                    msg_type(rt), fn);
+    return tfmt(c,
+                "    const char *key = msg->%s.p ? msg->%s.p : \"\";\n"
+                "    size_t key_len = msg->%s.n;\n",
+                fn, fn, fn);
+}
+
 /* The body of a handler that answers a message of route in on route out
  * (back to its sender): an empty message of out's type, carrying the
- * tracked id of in's message when both types have it. */
+ * tracked id of in's message when both types have it, and the key of a
+ * hash-partitioned out (when in's message has a field of the key's name
+ * and class: the answer goes where the request's key says, and holds it;
+ * else the key is empty, one destination for every answer). */
 static const char *echo_body(topo_ctx *x, const mylc_route *in, const mylc_route *out,
                              const char *R)
 {
@@ -806,8 +848,16 @@ static const char *echo_body(topo_ctx *x, const mylc_route *in, const mylc_route
     const mylc_field *src = in->track ? same_field(in, in->track) : NULL;
     const mylc_field *to = src ? same_field(out, src) : NULL;
     const char *val = to ? tfmt(c, "(%s)%s", int_ctype(to), recv_field(c, in, src)) : NULL;
+    /* the key: out's key field, the same-named field of in's message */
+    const mylc_field *okey = out->shape == MYLC_RS_PARTITIONED ? out->key : NULL;
+    const mylc_field *ikey = okey ? same_key(in, okey) : NULL;
+    bool skey = okey && string_key(okey);
+    bool setkey = ikey && !(to && mylc_str_same(to->name, okey->name));
+    const char *kname = okey ? sstr(c, okey->name) : "";
     mylc_buf b = {0};
     mylc_buf_puts(&b, "    /* A minimal answer, so that the topology runs. */\n");
+    if (ikey && skey)
+        mylc_buf_puts(&b, recv_key_bytes(c, in, ikey));
     switch (kind_of(out)) {
     case RK_EVENT:
     case RK_COMPACT: {
@@ -819,6 +869,16 @@ static const char *echo_body(topo_ctx *x, const mylc_route *in, const mylc_route
             mylc_buf_puts(&b, "    memset(&out, 0, sizeof out);\n");
         if (val)
             mylc_buf_printf(&b, "    out.%s = %s;\n", sstr(c, to->name), val);
+        if (setkey && !skey)
+            mylc_buf_printf(&b, "    out.%s = (%s)%s;\n", kname, int_ctype(okey),
+                            recv_field(c, in, ikey));
+        else if (setkey && okey->type.shape == MYLC_SHAPE_ARRAY)
+            mylc_buf_printf(&b,
+                            "    memcpy(out.%s, key, key_len < sizeof out.%s ? key_len : sizeof "
+                            "out.%s);\n",
+                            kname, kname, kname);
+        else if (setkey)
+            mylc_buf_printf(&b, "    out.%s = (myl_cstr){key, key_len};\n", kname);
         if (kind_of(out) == RK_EVENT)
             mylc_buf_printf(&b, "    int rc = %s_send_%s(ep%s, &out, 1000000000);\n", R, call, dst);
         else
@@ -838,23 +898,30 @@ static const char *echo_body(topo_ctx *x, const mylc_route *in, const mylc_route
         break;
     case RK_FB: {
         const char *key = "";
-        if (out->key && string_key(out->key)) {
-            key = ", NULL, 0"; /* a stub: the same (empty) key for every answer */
-        } else if (out->key) {
-            const mylc_field *k = same_field(in, out->key);
-            key = k ? tfmt(c, ", (uint64_t)%s", recv_field(c, in, k)) : ", 0";
-        }
+        if (skey)
+            key = ikey ? ", key, key_len" : ", \"\", 0";
+        else if (okey)
+            key = ikey ? tfmt(c, ", (uint64_t)%s", recv_field(c, in, ikey)) : ", 0";
         mylc_buf_printf(&b,
                         "    myl_fb_builder b;\n"
                         "    myl_frame_span span;\n"
                         "    myl_fb_ref root;\n"
                         "    int rc = %s_begin_%s(ep%s%s, &b, NULL, 0, &span, 1000000000);\n"
                         "    if (rc < 0)\n"
-                        "        return rc;\n"
-                        "    %s_start(&b);\n",
-                        R, call, dst, key, M);
+                        "        return rc;\n",
+                        R, call, dst, key);
+        if (setkey && skey)
+            mylc_buf_puts(&b,
+                          "    myl_fb_ref key_ref = 0; /* an error is the builder's: at _end */\n"
+                          "    (void)myl_fb_create_string(&b, key, key_len, &key_ref);\n");
+        mylc_buf_printf(&b, "    %s_start(&b);\n", M);
         if (val)
             mylc_buf_printf(&b, "    %s_add_%s(&b, %s);\n", M, sstr(c, to->name), val);
+        if (setkey && skey)
+            mylc_buf_printf(&b, "    %s_add_%s(&b, key_ref);\n", M, kname);
+        else if (setkey)
+            mylc_buf_printf(&b, "    %s_add_%s(&b, (%s)%s);\n", M, kname, int_ctype(okey),
+                            recv_field(c, in, ikey));
         mylc_buf_printf(&b,
                         "    %s_end(&b, &root);\n"
                         "    rc = %s_commit_%s(ep, &b, root, &span, 1000000000);\n",
