@@ -1605,18 +1605,11 @@ static void route_options(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_route 
             route_shape_words[rt->shape]);
 }
 
-/* What a route's channel must be: one ring (lanes and size classes are
- * groups), able to take the route's producers. */
+/* What a route's channel must be: able to take the route's producers
+ * (lanes and size classes: every ring of the group). */
 static void route_channel(mylc_ctx *c, mylc_schema *s, mylc_route *rt, uint32_t off)
 {
     const mylc_channel *ch = &rt->channel->chan;
-    if (ch->shape == MYLC_CS_LANES || ch->shape == MYLC_CS_CLASSES) {
-        ERR(c, s, off,
-            "channel '%.*s' (%s) is not supported in a topology yet: a route needs a channel over "
-            "one ring",
-            S(rt->channel->name), ch->shape == MYLC_CS_LANES ? "lanes" : "size classes");
-        return;
-    }
     if (rt->shape == MYLC_RS_SHARED && ch->mode == MYL_MODE_LOSSY)
         ERR(c, s, off,
             "a shared route has several producers on one ring, which a lossy channel ('%.*s') "
@@ -1696,7 +1689,11 @@ static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         for (mylc_route *rt = d->routes; rt; rt = rt->next) {
             if (rt->from == r) {
                 tracked = tracked || rt->track;
-                bool fb = rt->channel->chan.codec == MYLC_CODEC_FLATBUFFERS;
+                /* in place (begin/commit) over one ring; a group takes
+                 * finished buffers (send) */
+                bool fb = rt->channel->chan.codec == MYLC_CODEC_FLATBUFFERS &&
+                          rt->channel->chan.shape != MYLC_CS_LANES &&
+                          rt->channel->chan.shape != MYLC_CS_CLASSES;
                 const char *to = rt->shape == MYLC_RS_DIRECT && rt->to->max > 1 ? "_to" : "";
                 const char *n = rt->out_name;
                 const char *call = *to ? mylc_name_join(c, n, "to") : n;

@@ -135,6 +135,18 @@ static route_kind kind_of(const mylc_route *rt)
     return RK_BYTES;
 }
 
+/* A route over lanes or size classes: each of its rings is a group. */
+static bool is_group(const mylc_route *rt)
+{
+    mylc_chan_shape sh = rt->channel->chan.shape;
+    return sh == MYLC_CS_LANES || sh == MYLC_CS_CLASSES;
+}
+
+static bool is_lanes(const mylc_route *rt)
+{
+    return rt->channel->chan.shape == MYLC_CS_LANES;
+}
+
 static const char *msg_type(const mylc_route *rt)
 {
     const mylc_decl *t = rt->channel->chan.carries.decl;
@@ -322,7 +334,9 @@ static void emit_send(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf
             key = key_expr(c, rt, rt->key, "m->");
         break;
     case RK_FB: {
-        sec = "send_fb";
+        /* over one ring: built in place (begin/commit) or a finished
+         * buffer; over a group: a finished buffer */
+        sec = is_group(rt) ? "send_fb_buffer" : "send_fb";
         const char *root = tfmt(c, "%s_root(msg)", M);
         if (rt->key && string_key(rt->key)) {
             key = "myl_topo_hash_bytes(key, key_len)";
@@ -360,7 +374,9 @@ static void emit_send(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf
         {"M", M},
         {"F", rt->track ? sstr(c, rt->track->name) : ""},
         {"TOROLE", to},
-        {"DSTPARAM", many_dst(rt) ? ", uint32_t dst" : ""},
+        {"DSTPARAM", tfmt(c, "%s%s", many_dst(rt) ? ", uint32_t dst" : "",
+                          is_lanes(rt) ? ", uint32_t lane" : "")},
+        {"LANE", is_lanes(rt) ? "lane, " : ""},
         {"KEYPARAM", keyparam},
         {"PICK", pick},
         {"PICKMSG", pickmsg},
@@ -368,10 +384,13 @@ static void emit_send(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf
         {"UNTRACK", untrack},
         {NULL, NULL},
     };
+    bool inplace = k == RK_FB && !is_group(rt);
     /* begin_ with a hash key: the key before the builder */
-    if (k == RK_FB && *keyparam) {
+    if (inplace && *keyparam) {
         mylc_buf tmp = {0};
         mylc_tpl_fill(&tmp, mylc_tpl_section(mylc_tpl_topo_source, sec), h);
+        mylc_buf_putc(&tmp, '\n');
+        mylc_tpl_fill(&tmp, mylc_tpl_section(mylc_tpl_topo_source, "send_fb_buffer"), h);
         /* the begin call takes the key, the send of a buffer reads it */
         const char *text = text_of(c, &tmp);
         const char *begin = strstr(text, "myl_fb_builder *b");
@@ -385,8 +404,12 @@ static void emit_send(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf
     } else {
         mylc_buf_putc(defs, '\n');
         mylc_tpl_fill(defs, mylc_tpl_section(mylc_tpl_topo_source, sec), h);
+        if (inplace) {
+            mylc_buf_putc(defs, '\n');
+            mylc_tpl_fill(defs, mylc_tpl_section(mylc_tpl_topo_source, "send_fb_buffer"), h);
+        }
     }
-    if (k == RK_FB) {
+    if (inplace) {
         mylc_buf_putc(defs, '\n');
         mylc_tpl_fill(
             defs,
@@ -431,8 +454,9 @@ static void emit_resend(topo_ctx *x, const mylc_route *rt, const char *R, mylc_b
                       "ep->resend_ns);",
                       msg_type(rt), rt->channel->cname, n, msg_type(rt));
     else
-        resend = tfmt(c, "    rc = %s_sender_send(&ep->%s_tx[dst], msg, len, 0, ep->resend_ns);",
-                      rt->channel->cname, n);
+        /* on lanes: the first (highest) lane */
+        resend = tfmt(c, "    rc = %s_sender_send(&ep->%s_tx[dst], %smsg, len, 0, ep->resend_ns);",
+                      rt->channel->cname, n, is_lanes(rt) ? "0, " : "");
     mylc_hole h[] = {
         {"R", R},           {"RESENDFN", helper(x, "RESEND", rt->index)},
         {"N", n},           {"TOROLE", to},
@@ -451,6 +475,8 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
     mylc_buf fields = {0}, handlers = {0}, htypes = {0}, opens = {0}, closes = {0}, dispatch = {0},
              total = {0}, defs = {0}, recvs = {0}, cases = {0};
     uint64_t arena = 0;
+    mylc_buf lanes = {0}; /* the lane field, with an inbound group route */
+    bool lane_field = false;
     uint32_t waits = 0;      /* bit w: an inbound channel waits MYL_WAIT_w */
     const char *prev = NULL; /* the inbound route before, in dispatch */
     for (mylc_route *rt = x->d->routes; rt; rt = rt->next) {
@@ -463,18 +489,28 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                             sstr(c, rt->from->name), sstr(c, rt->to->name),
                             (int)rt->channel->name.n, rt->channel->name.p, ch, end, n);
             mylc_buf_printf(&fields, "    uint32_t %s_ntx;\n", n);
-            if (k == RK_FB || rt->track)
+            if ((k == RK_FB && !is_group(rt)) || rt->track)
                 mylc_buf_printf(&fields, "    uint32_t %s_dst;\n", n);
+            if (is_group(rt))
+                mylc_buf_printf(&fields, "    myl_group *%s_gtx; /* the senders' groups */\n", n);
             const char *set =
                 assign(c, "", tfmt(c, "ep->%s_tx", n), tfmt(c, "(%s_%s *)mem", ch, end));
             mylc_hole oh[] = {
-                {"N", n},     {"COUNT", ring_count(x, rt, true)}, {"CHAN", ch},
-                {"END", end}, {"ROUTE", route_num(x, rt)},        {"SETARRAY", set},
+                {"N", n},
+                {"COUNT", ring_count(x, rt, true)},
+                {"CHAN", ch},
+                {"END", end},
+                {"ROUTE", route_num(x, rt)},
+                {"SETARRAY", set},
+                {"SETGROUPS", assign(c, "", tfmt(c, "ep->%s_gtx", n), "(myl_group *)mem")},
                 {NULL, NULL},
             };
-            mylc_buf_puts(&opens, section(c, mylc_tpl_topo_source, "open_tx", oh, "    "));
+            bool g = is_group(rt);
+            mylc_buf_puts(&opens, section(c, mylc_tpl_topo_source, g ? "open_tx_group" : "open_tx",
+                                          oh, "    "));
             mylc_buf_putc(&opens, '\n');
-            add_lines(&closes, section(c, mylc_tpl_topo_source, "close_tx", oh, "    "));
+            add_lines(&closes, section(c, mylc_tpl_topo_source, g ? "close_tx_group" : "close_tx",
+                                       oh, "    "));
             emit_send(x, rt, R, &defs);
             if (rt->track) {
                 emit_resend(x, rt, R, &recvs);
@@ -493,6 +529,14 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                             sstr(c, rt->from->name), sstr(c, rt->to->name),
                             (int)rt->channel->name.n, rt->channel->name.p, ch, end, n);
             mylc_buf_printf(&fields, "    uint32_t %s_nrx;\n", n);
+            bool g = is_group(rt);
+            if (g)
+                mylc_buf_printf(&fields, "    myl_group *%s_grx; /* the receivers' groups */\n", n);
+            if (g && !lane_field) {
+                mylc_buf_puts(&lanes, "    /* the lane (or size class) of the message handled */\n"
+                                      "    uint32_t lane;\n");
+                lane_field = true;
+            }
             const char *M = msg_type(rt);
             const char *view = view_type(c, rt);
             const char *on = tfmt(c, "%s_on_%s_fn", R, n);
@@ -502,13 +546,23 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
             const char *set =
                 assign(c, "", tfmt(c, "ep->%s_rx", n), tfmt(c, "(%s_%s *)mem", ch, end));
             mylc_hole oh[] = {
-                {"N", n},     {"COUNT", ring_count(x, rt, false)}, {"CHAN", ch},
-                {"END", end}, {"ROUTE", route_num(x, rt)},         {"SETARRAY", set},
+                {"N", n},
+                {"COUNT", ring_count(x, rt, false)},
+                {"CHAN", ch},
+                {"END", end},
+                {"ROUTE", route_num(x, rt)},
+                {"SETARRAY", set},
+                {"SETGROUPS", assign(c, "", tfmt(c, "ep->%s_grx", n), "(myl_group *)mem")},
+                /* size classes restore each sender's order; lanes are
+                 * served by priority (starvation guard: 16, the default) */
+                {"RXFLAGS", is_lanes(rt) ? "0, NULL" : "MYL_GROUP_ORDERED"},
                 {NULL, NULL},
             };
-            mylc_buf_puts(&opens, section(c, mylc_tpl_topo_source, "open_rx", oh, "    "));
+            mylc_buf_puts(&opens, section(c, mylc_tpl_topo_source, g ? "open_rx_group" : "open_rx",
+                                          oh, "    "));
             mylc_buf_putc(&opens, '\n');
-            add_lines(&closes, section(c, mylc_tpl_topo_source, "close_rx", oh, "    "));
+            add_lines(&closes, section(c, mylc_tpl_topo_source, g ? "close_rx_group" : "close_rx",
+                                       oh, "    "));
             mylc_buf_printf(&total, "%s    total += ep->%s_nrx;", total.n ? "\n" : "", n);
             mylc_hole dh[] = {
                 {"RECVFN", helper(x, "RECV", rt->index)},
@@ -528,7 +582,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                 const mylc_field *f = q->track ? same_field(rt, q->track) : NULL;
                 if (!f)
                     continue;
-                const char *ind = k == RK_FB ? "    " : k == RK_EVENT ? "            " : "        ";
+                const char *ind = k == RK_EVENT ? "            " : "    ";
                 const char *var = k == RK_EVENT ? "msg->" : k == RK_COMPACT ? "msg." : "msg";
                 answered =
                     tfmt(c, "%sif (ep->track_on)\n%s    (void)myl_topo_answered(ep->topo, %s);",
@@ -550,6 +604,8 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
             }
             static const char *const secs[] = {"recv_event", "recv_bytes", "recv_compact",
                                                "recv_fb"};
+            static const char *const gsecs[] = {"", "recv_group_bytes", "recv_group_compact",
+                                                "recv_group_fb"};
             mylc_hole rh[] = {
                 {"R", R},
                 {"RECVFN", helper(x, "RECV", rt->index)},
@@ -564,7 +620,8 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                 {NULL, NULL},
             };
             mylc_buf_putc(&recvs, '\n');
-            mylc_tpl_fill(&recvs, mylc_tpl_section(mylc_tpl_topo_source, secs[k]), rh);
+            mylc_tpl_fill(&recvs, mylc_tpl_section(mylc_tpl_topo_source, g ? gsecs[k] : secs[k]),
+                          rh);
         }
     }
     if (arena) {
@@ -581,6 +638,9 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                         (unsigned long long)arena, (unsigned long long)arena);
         add_lines(&closes, "    free(ep->arena_mem);");
     }
+    if (lanes.n)
+        mylc_buf_put(&fields, lanes.p, lanes.n);
+    mylc_buf_free(&lanes);
     if (fields.n)
         fields.p[--fields.n] = 0;
     if (opens.n)
@@ -733,10 +793,14 @@ void mylc_emit_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
                         "        .to = %s,\n"
                         "        .shape = %s,\n"
                         "        .partition = %s,\n"
-                        "        .channel = &%s_desc,\n"
+                        "        .channel = %s%s%s,\n"
+                        "        .group = %s%s%s,\n"
                         "    },\n",
                         rt->name, role_num(&x, rt->from), role_num(&x, rt->to),
-                        shape_macros[rt->shape], part_macros[rt->partition], rt->channel->cname);
+                        shape_macros[rt->shape], part_macros[rt->partition],
+                        is_group(rt) ? "NULL" : "&", is_group(rt) ? "" : rt->channel->cname,
+                        is_group(rt) ? "" : "_desc", is_group(rt) ? "&" : "NULL",
+                        is_group(rt) ? rt->channel->cname : "", is_group(rt) ? "_desc" : "");
     }
     mylc_buf_puts(&routes, "};");
     const char *rolesdecl =
@@ -854,6 +918,10 @@ static const char *echo_body(topo_ctx *x, const mylc_route *in, const mylc_route
     bool skey = okey && string_key(okey);
     bool setkey = ikey && !(to && mylc_str_same(to->name, okey->name));
     const char *kname = okey ? sstr(c, okey->name) : "";
+    /* on lanes: the first (highest) lane */
+    const char *lane = is_lanes(out) ? tfmt(c, "%s_LANE_%s, ", out->channel->cname,
+                                            sstr(c, out->channel->chan.lanes[0]))
+                                     : "";
     mylc_buf b = {0};
     mylc_buf_puts(&b, "    /* A minimal answer, so that the topology runs. */\n");
     if (ikey && skey)
@@ -881,20 +949,26 @@ static const char *echo_body(topo_ctx *x, const mylc_route *in, const mylc_route
             mylc_buf_printf(&b, "    out.%s = (myl_cstr){key, key_len};\n", kname);
         if (kind_of(out) == RK_EVENT)
             mylc_buf_printf(&b, "    int rc = %s_send_%s(ep%s, &out, 1000000000);\n", R, call, dst);
+        else if (out->channel->chan.shape == MYLC_CS_CLASSES) /* encoded into buf */
+            mylc_buf_printf(
+                &b,
+                "    unsigned char buf[1024];\n"
+                "    int rc = %s_send_%s(ep%s, &out, buf, sizeof buf, 0, 1000000000);\n",
+                R, call, dst);
         else
-            mylc_buf_printf(&b, "    int rc = %s_send_%s(ep%s, &out, NULL, 0, 0, 1000000000);\n", R,
-                            call, dst);
+            mylc_buf_printf(&b, "    int rc = %s_send_%s(ep%s, %s&out, NULL, 0, 0, 1000000000);\n",
+                            R, call, dst, lane);
         break;
     }
     case RK_BYTES:
         if (kind_of(in) == RK_BYTES)
             mylc_buf_printf(&b,
-                            "    int rc = %s_send_%s(ep%s, msg->data, msg->len, msg->kind, "
+                            "    int rc = %s_send_%s(ep%s, %smsg->data, msg->len, msg->kind, "
                             "1000000000);\n",
-                            R, call, dst);
+                            R, call, dst, lane);
         else
-            mylc_buf_printf(&b, "    int rc = %s_send_%s(ep%s, \"\", 0, 0, 1000000000);\n", R, call,
-                            dst);
+            mylc_buf_printf(&b, "    int rc = %s_send_%s(ep%s, %s\"\", 0, 0, 1000000000);\n", R,
+                            call, dst, lane);
         break;
     case RK_FB: {
         const char *key = "";
@@ -902,14 +976,22 @@ static const char *echo_body(topo_ctx *x, const mylc_route *in, const mylc_route
             key = ikey ? ", key, key_len" : ", \"\", 0";
         else if (okey)
             key = ikey ? tfmt(c, ", (uint64_t)%s", recv_field(c, in, ikey)) : ", 0";
-        mylc_buf_printf(&b,
-                        "    myl_fb_builder b;\n"
-                        "    myl_frame_span span;\n"
-                        "    myl_fb_ref root;\n"
-                        "    int rc = %s_begin_%s(ep%s%s, &b, NULL, 0, &span, 1000000000);\n"
-                        "    if (rc < 0)\n"
-                        "        return rc;\n",
-                        R, call, dst, key);
+        bool group = is_group(out); /* built here, sent as a finished buffer */
+        if (group)
+            mylc_buf_puts(&b, "    unsigned char buf[1024];\n"
+                              "    myl_fb_builder b;\n"
+                              "    myl_fb_ref root;\n"
+                              "    myl_fb_msg m;\n"
+                              "    myl_fb_builder_init(&b, buf, sizeof buf, NULL, 0);\n");
+        else
+            mylc_buf_printf(&b,
+                            "    myl_fb_builder b;\n"
+                            "    myl_frame_span span;\n"
+                            "    myl_fb_ref root;\n"
+                            "    int rc = %s_begin_%s(ep%s%s, &b, NULL, 0, &span, 1000000000);\n"
+                            "    if (rc < 0)\n"
+                            "        return rc;\n",
+                            R, call, dst, key);
         if (setkey && skey)
             mylc_buf_puts(&b,
                           "    myl_fb_ref key_ref = 0; /* an error is the builder's: at _end */\n"
@@ -922,10 +1004,19 @@ static const char *echo_body(topo_ctx *x, const mylc_route *in, const mylc_route
         else if (setkey)
             mylc_buf_printf(&b, "    %s_add_%s(&b, (%s)%s);\n", M, kname, int_ctype(okey),
                             recv_field(c, in, ikey));
-        mylc_buf_printf(&b,
-                        "    %s_end(&b, &root);\n"
-                        "    rc = %s_commit_%s(ep, &b, root, &span, 1000000000);\n",
-                        M, R, out->out_name);
+        if (group)
+            mylc_buf_printf(&b,
+                            "    %s_end(&b, &root);\n"
+                            "    int rc = %s_finish(&b, root, NULL, 0, &m);\n"
+                            "    if (rc < 0)\n"
+                            "        return rc;\n"
+                            "    rc = %s_send_%s(ep%s, %sm.data, m.len, 1000000000);\n",
+                            M, M, R, call, dst, lane);
+        else
+            mylc_buf_printf(&b,
+                            "    %s_end(&b, &root);\n"
+                            "    rc = %s_commit_%s(ep, &b, root, &span, 1000000000);\n",
+                            M, R, out->out_name);
         break;
     }
     }
@@ -987,7 +1078,7 @@ void mylc_emit_stub(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role *r, myl
             continue;
         const char *call = many_dst(rt) ? mylc_name_join(c, rt->out_name, "to") : rt->out_name;
         mylc_buf_printf(&sends, "         *   %s_%s_%s()\n", R,
-                        kind_of(rt) == RK_FB ? "begin" : "send", call);
+                        kind_of(rt) == RK_FB && !is_group(rt) ? "begin" : "send", call);
     }
     const char *sendlist = "";
     if (sends.n)

@@ -168,6 +168,66 @@ for (uint32_t i = 0; i < ep->MYLT_N_nrx; i++)
     MYLT_CHAN_MYLT_END_close(&ep->MYLT_N_rx[i]);
 free(ep->MYLT_N_rx);
 
+/* @@open_tx_group */
+n = MYLT_COUNT;
+mem = calloc(n, sizeof *ep->MYLT_N_tx);
+if (!mem) {
+    rc = -ENOMEM;
+    goto fail;
+}
+MYLT_SETARRAY
+mem = calloc(n, sizeof *ep->MYLT_N_gtx);
+if (!mem) {
+    rc = -ENOMEM;
+    goto fail;
+}
+MYLT_SETGROUPS
+for (uint32_t i = 0; i < n; i++) {
+    uint32_t ring = myl_topo_ring_index(ep->topo, MYLT_ROUTE, index, i);
+    rc = myl_topo_group(ep->topo, MYLT_ROUTE, ring, &ep->MYLT_N_gtx[i]);
+    if (rc == 0)
+        rc = MYLT_CHAN_sender_open(&ep->MYLT_N_gtx[i], NULL, &ep->MYLT_N_tx[i]);
+    if (rc < 0)
+        goto fail;
+    ep->MYLT_N_ntx++;
+}
+
+/* @@open_rx_group */
+n = MYLT_COUNT;
+mem = calloc(n, sizeof *ep->MYLT_N_rx);
+if (!mem) {
+    rc = -ENOMEM;
+    goto fail;
+}
+MYLT_SETARRAY
+mem = calloc(n, sizeof *ep->MYLT_N_grx);
+if (!mem) {
+    rc = -ENOMEM;
+    goto fail;
+}
+MYLT_SETGROUPS
+for (uint32_t i = 0; i < n; i++) {
+    uint32_t ring = myl_topo_ring_index(ep->topo, MYLT_ROUTE, i, index);
+    rc = myl_topo_group(ep->topo, MYLT_ROUTE, ring, &ep->MYLT_N_grx[i]);
+    if (rc == 0)
+        rc = MYLT_CHAN_receiver_open(&ep->MYLT_N_grx[i], id, MYLT_RXFLAGS, &ep->MYLT_N_rx[i]);
+    if (rc < 0)
+        goto fail;
+    ep->MYLT_N_nrx++;
+}
+
+/* @@close_tx_group */
+for (uint32_t i = 0; i < ep->MYLT_N_ntx; i++)
+    MYLT_CHAN_sender_close(&ep->MYLT_N_tx[i]);
+free(ep->MYLT_N_tx);
+free(ep->MYLT_N_gtx);
+
+/* @@close_rx_group */
+for (uint32_t i = 0; i < ep->MYLT_N_nrx; i++)
+    MYLT_CHAN_receiver_close(&ep->MYLT_N_rx[i]);
+free(ep->MYLT_N_rx);
+free(ep->MYLT_N_grx);
+
 /* @@role_poll */
 /* Receives from inbound ring j (the rings of every inbound route, in
  * order): the number of messages handled, or an error. */
@@ -352,6 +412,74 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
     return rc < 0 ? rc : 1;
 }
 
+/* @@recv_group_bytes */
+/* A group (lanes, size classes) holds the message received until the next
+ * receive from it. */
+static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_t i)
+{
+    myl_frame_msg m;
+    uint32_t lane = 0;
+    int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, &lane, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = MYLT_FROM;
+    ep->lane = lane;
+    rc = 0;
+    if (h && h->on_MYLT_N)
+        rc = h->on_MYLT_N(&m, ep, user);
+    return rc < 0 ? rc : 1;
+}
+
+/* @@recv_group_compact */
+static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_t i)
+{
+    MYLT_M msg;
+    myl_frame_msg m;
+    uint32_t lane = 0;
+    int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, &lane, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = MYLT_FROM;
+    ep->lane = lane;
+    MYLT_DECODE
+    if (rc < 0) { /* not a valid MYLT_M: counted and skipped */
+        myl_topo_reject(ep->topo);
+        return 0;
+    }
+    MYLT_ANSWERED
+    if (h && h->on_MYLT_N)
+        rc = h->on_MYLT_N(&msg, ep, user);
+    return rc < 0 ? rc : 1;
+}
+
+/* @@recv_group_fb */
+static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_t i)
+{
+    MYLT_M_table msg;
+    myl_frame_msg m;
+    uint32_t lane = 0;
+    int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, &lane, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = MYLT_FROM;
+    ep->lane = lane;
+    if (MYLT_M_verify(m.data, m.len) < 0) { /* not a MYLT_M: counted and skipped */
+        myl_topo_reject(ep->topo);
+        return 0;
+    }
+    msg.t = myl_fb_root(m.data);
+    MYLT_ANSWERED
+    if (h && h->on_MYLT_N)
+        rc = h->on_MYLT_N(&msg, ep, user);
+    return rc < 0 ? rc : 1;
+}
+
 /* @@pick_partitioned */
 int pick = myl_topo_pick(ep->topo, MYLT_ROUTE, MYLT_KEY);
 if (pick < 0)
@@ -394,7 +522,7 @@ int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const void *msg, size_t len, 
                           int64_t timeout_ns)
 {
     MYLT_PICK
-    return MYLT_CHAN_sender_send(&ep->MYLT_N_tx[dst], msg, len, kind, timeout_ns);
+    return MYLT_CHAN_sender_send(&ep->MYLT_N_tx[dst], MYLT_LANEmsg, len, kind, timeout_ns);
 }
 
 /* @@send_compact */
@@ -402,7 +530,7 @@ int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const MYLT_M *m, void *buf, s
                           uint16_t kind, int64_t timeout_ns)
 {
     MYLT_PICK
-    return MYLT_CHAN_sender_put(&ep->MYLT_N_tx[dst], m, buf, cap, kind, timeout_ns);
+    return MYLT_CHAN_sender_put(&ep->MYLT_N_tx[dst], MYLT_LANEm, buf, cap, kind, timeout_ns);
 }
 
 /* @@send_compact_tracked */
@@ -411,7 +539,7 @@ int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const MYLT_M *m, void *buf, s
 {
     MYLT_PICK
     if (!ep->track_on)
-        return MYLT_CHAN_sender_put(&ep->MYLT_N_tx[dst], m, buf, cap, kind, timeout_ns);
+        return MYLT_CHAN_sender_put(&ep->MYLT_N_tx[dst], MYLT_LANEm, buf, cap, kind, timeout_ns);
     size_t len = 0;
     uint64_t id = (uint64_t)m->MYLT_F;
     int rc = MYLT_M_compact_encode(m, buf, cap, &len);
@@ -420,7 +548,7 @@ int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const MYLT_M *m, void *buf, s
     rc = myl_topo_track(ep->topo, MYLT_TOROLE, dst, id, buf, len);
     if (rc < 0)
         return rc;
-    rc = MYLT_CHAN_sender_send(&ep->MYLT_N_tx[dst], buf, len, kind, timeout_ns);
+    rc = MYLT_CHAN_sender_send(&ep->MYLT_N_tx[dst], MYLT_LANEbuf, len, kind, timeout_ns);
     if (rc < 0)
         (void)myl_topo_answered(ep->topo, id);
     return rc;
@@ -436,11 +564,12 @@ int MYLT_R_begin_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, myl_fb_builder *b, void *are
                                         timeout_ns);
 }
 
+/* @@send_fb_buffer */
 int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const void *msg, size_t len, int64_t timeout_ns)
 {
     MYLT_PICKMSG
     MYLT_TRACK
-    int rc = MYLT_CHAN_sender_send(&ep->MYLT_N_tx[dst], msg, len, 0, timeout_ns);
+    int rc = MYLT_CHAN_sender_send(&ep->MYLT_N_tx[dst], MYLT_LANEmsg, len, 0, timeout_ns);
     MYLT_UNTRACK
     return rc;
 }

@@ -136,8 +136,16 @@ static void topology_text(FILE *f, const myl_ring *r, const char *ctl)
         uint64_t want = shape == 1   ? counts[from]
                         : shape == 2 ? 1
                                      : (uint64_t)counts[from] * counts[to];
-        fprintf(f, "  route        %s: %s -> %s, %s, %u ring%s%s\n", rn, roles[from], roles[to],
-                shapes[shape], n, n == 1 ? "" : "s", n == want ? "" : " (inconsistent)");
+        /* a route over lanes or size classes: each ring is a group of
+         * `width` segments, <ring>.<lane> or <ring>.f<frame size> */
+        uint32_t gw = e->width;
+        char group[64] = "";
+        if (gw > 1 && gw <= 16)
+            snprintf(group, sizeof group, ", each a group of %u (lanes or size classes)", gw);
+        else if (gw > 16)
+            snprintf(group, sizeof group, ", group width %u (inconsistent)", gw);
+        fprintf(f, "  route        %s: %s -> %s, %s, %u ring%s%s%s\n", rn, roles[from], roles[to],
+                shapes[shape], n, n == 1 ? "" : "s", group, n == want ? "" : " (inconsistent)");
         if (n != want || rings + n > MYL_TOPO_MAX_RINGS)
             continue;
         rings += n;

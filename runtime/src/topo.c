@@ -81,6 +81,9 @@ struct myl_topo {
     int32_t owner_pid;
     uint64_t owner_start;
     uint32_t nrings[MYL_TOPO_MAX_ROUTES];
+    /* rings per ring index: a group's count (lanes, size classes), else 1;
+     * ring i of ring index k is rings[route][k * width + i] */
+    uint32_t width[MYL_TOPO_MAX_ROUTES];
     myl_ring **rings[MYL_TOPO_MAX_ROUTES];
     uint32_t epoch; /* of our own join */
     struct shadow *sh;
@@ -145,6 +148,28 @@ static bool valid_name(const char *s, bool dots)
     return true;
 }
 
+/* A route's group (lanes, size classes): what myl_group_create() checks,
+ * bar the name (the instance names its rings). */
+static bool valid_group(const myl_group_opts *g)
+{
+    if ((g->kind != MYL_GROUP_CLASSES && g->kind != MYL_GROUP_LANES) || g->count == 0 ||
+        g->count > MYL_GROUP_MAX)
+        return false;
+    if (g->kind == MYL_GROUP_CLASSES ? !g->frame_sizes : !g->lane_names)
+        return false;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t fs = g->frame_sizes ? g->frame_sizes[i] : g->frame_size;
+        if (fs <= MYL_FRAME_HDR_SIZE || fs > MYL_MAX_SLOT_SIZE)
+            return false;
+        if (g->kind == MYL_GROUP_CLASSES && i > 0 && fs <= g->frame_sizes[i - 1])
+            return false;
+        if (g->kind == MYL_GROUP_LANES &&
+            (!g->lane_names[i] || !valid_name(g->lane_names[i], false)))
+            return false;
+    }
+    return true;
+}
+
 static int validate_desc(const myl_topo_desc *d)
 {
     if (!d || !valid_name(d->name, true) || d->nroles == 0 || d->nroles > MYL_TOPO_MAX_ROLES ||
@@ -165,11 +190,13 @@ static int validate_desc(const myl_topo_desc *d)
     for (uint32_t i = 0; i < d->nroutes; i++) {
         const myl_topo_route_desc *r = &d->routes[i];
         if (!valid_name(r->name, false) || r->from >= d->nroles || r->to >= d->nroles ||
-            r->shape > MYL_ROUTE_PARTITIONED || r->partition > MYL_PART_LEAST_LOADED ||
-            !r->channel || r->channel->slot_size == 0)
+            r->shape > MYL_ROUTE_PARTITIONED || r->partition > MYL_PART_LEAST_LOADED)
+            return MYL_EINVAL;
+        if (r->group ? !valid_group(r->group) : !r->channel || r->channel->slot_size == 0)
             return MYL_EINVAL;
         /* Lossy rings have one producer. */
-        if (r->shape == MYL_ROUTE_SHARED && r->channel->mode == MYL_MODE_LOSSY)
+        uint32_t mode = r->group ? r->group->mode : r->channel->mode;
+        if (r->shape == MYL_ROUTE_SHARED && mode == MYL_MODE_LOSSY)
             return MYL_EINVAL;
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(d->routes[j].name, r->name) == 0)
@@ -252,6 +279,27 @@ int myl_topo_segment_name(const myl_topo *t, uint32_t route, uint32_t ring, char
     if (route != UINT32_MAX && (route >= t->desc->nroutes || ring >= t->nrings[route]))
         return MYL_EINVAL;
     return fmt_name(t, route, ring, out, cap);
+}
+
+/* The name of ring i of ring index k of route: the ring's name, or on a
+ * route over a group the group ring's (<ring's name>.<lane> or .f<size>). */
+static int fmt_sub_name(const myl_topo *t, uint32_t route, uint32_t k, uint32_t i, char *out,
+                        size_t cap)
+{
+    const myl_group_opts *g = t->desc->routes[route].group;
+    if (!g)
+        return fmt_name(t, route, k, out, cap);
+    char base[256];
+    int rc = fmt_name(t, route, k, base, sizeof base);
+    if (rc < 0)
+        return rc;
+    int n = g->kind == MYL_GROUP_CLASSES ? snprintf(out, cap, "%s.f%u", base, g->frame_sizes[i])
+                                         : snprintf(out, cap, "%s.%s", base, g->lane_names[i]);
+    if (n < 0)
+        return MYL_ENAME;
+    if ((size_t)n >= cap)
+        return MYL_EINVAL;
+    return n;
 }
 
 int myl_topo_member_id(const myl_topo *t, uint32_t role, uint32_t index, char *out, size_t cap)
@@ -346,9 +394,44 @@ uint32_t myl_topo_ring_index(const myl_topo *t, uint32_t route, uint32_t src, ui
 
 myl_ring *myl_topo_ring(const myl_topo *t, uint32_t route, uint32_t ring)
 {
-    if (!t || route >= t->desc->nroutes || ring >= t->nrings[route])
+    return myl_topo_group_ring(t, route, ring, 0);
+}
+
+uint32_t myl_topo_route_width(const myl_topo *t, uint32_t route)
+{
+    return t && route < t->desc->nroutes ? t->width[route] : 0;
+}
+
+myl_ring *myl_topo_group_ring(const myl_topo *t, uint32_t route, uint32_t ring, uint32_t i)
+{
+    if (!t || route >= t->desc->nroutes || ring >= t->nrings[route] || i >= t->width[route] ||
+        !t->rings[route])
         return NULL;
-    return t->rings[route][ring];
+    return t->rings[route][(size_t)ring * t->width[route] + i];
+}
+
+int myl_topo_group(const myl_topo *t, uint32_t route, uint32_t ring, myl_group *out)
+{
+    if (!t || !out || route >= t->desc->nroutes)
+        return MYL_EINVAL;
+    const myl_group_opts *o = t->desc->routes[route].group;
+    if (!o)
+        return MYL_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->kind = o->kind;
+    out->count = o->count;
+    out->warn_pct = o->warn_pct ? o->warn_pct : 80u; /* group.c's defaults */
+    out->crit_pct = o->crit_pct ? o->crit_pct : 90u;
+    for (uint32_t i = 0; i < o->count; i++) {
+        out->rings[i] = myl_topo_group_ring(t, route, ring, i);
+        if (!out->rings[i])
+            return MYL_EINVAL;
+    }
+    /* As myl_group_attach(): what the top ring takes in one claim. */
+    const myl_ring *top = out->rings[o->count - 1];
+    uint64_t top_max = (top->capacity / 2) * (top->slot_size - MYL_FRAME_HDR_SIZE);
+    out->max_message = o->max_message ? o->max_message : top_max;
+    return out->max_message > UINT32_MAX ? MYL_EINVAL : 0;
 }
 
 /* Does this member write or read ring k of route? (The owner holds all.) */
@@ -369,11 +452,26 @@ static bool uses_ring(const myl_topo *t, uint32_t route, uint32_t k)
     }
 }
 
-static void ring_opts(const myl_topo *t, uint32_t route, const char *name, myl_ring_opts *o)
+static void ring_opts(const myl_topo *t, uint32_t route, uint32_t i, const char *name,
+                      myl_ring_opts *o)
 {
     const myl_topo_desc *d = t->desc;
     const myl_topo_route_desc *r = &d->routes[route];
-    myl_channel_ring_opts(r->channel, name, o);
+    const myl_group_opts *g = r->group;
+    if (g) /* ring i of a group, as myl_group_create() makes it */
+        *o = (myl_ring_opts){.size = sizeof *o,
+                             .name = name,
+                             .fingerprint = g->fingerprint,
+                             .slot_size = g->frame_sizes ? g->frame_sizes[i] : g->frame_size,
+                             .producers = g->producers,
+                             .capacity = g->capacity,
+                             .mode = g->mode,
+                             .wait = g->wait,
+                             .perm = g->perm,
+                             .schema = g->schema,
+                             .schema_len = g->schema_len};
+    else
+        myl_channel_ring_opts(r->channel, name, o);
     /* One backing for the whole instance: names come from one prefix. */
     o->backing = t->backing;
     o->flags = MYL_SEG_REPLACE_STALE; /* create; attach ignores it */
@@ -395,12 +493,13 @@ static void close_rings(myl_topo *t, bool unlink_them)
     for (uint32_t i = 0; i < MYL_TOPO_MAX_ROUTES; i++) {
         if (!t->rings[i])
             continue;
-        for (uint32_t k = 0; k < t->nrings[i]; k++) {
+        uint32_t w = t->width[i] ? t->width[i] : 1;
+        for (uint32_t k = 0; k < t->nrings[i] * w; k++) {
             if (!t->rings[i][k])
                 continue;
             if (unlink_them && t->rings[i][k]->created) {
                 char name[256];
-                if (fmt_name(t, i, k, name, sizeof name) >= 0)
+                if (fmt_sub_name(t, i, k / w, k % w, name, sizeof name) >= 0)
                     (void)myl_ring_unlink(t->backing, name);
             }
             myl_ring_close(t->rings[i][k]);
@@ -416,8 +515,9 @@ static int open_rings(myl_topo *t, uint64_t deadline)
     uint64_t total = 0;
     for (uint32_t i = 0; i < d->nroutes; i++) {
         uint64_t n = route_rings(&d->routes[i], t->counts);
-        total += n;
         const myl_topo_route_desc *r = &d->routes[i];
+        t->width[i] = r->group ? r->group->count : 1u;
+        total += n * t->width[i];
         if (r->shape == MYL_ROUTE_SHARED && t->counts[r->from] > MYL_MAX_PRODUCERS)
             return MYL_ERANGE;
         t->nrings[i] = (uint32_t)n;
@@ -425,18 +525,19 @@ static int open_rings(myl_topo *t, uint64_t deadline)
     if (total > MYL_TOPO_MAX_RINGS)
         return MYL_ERANGE;
     for (uint32_t i = 0; i < d->nroutes; i++) {
-        t->rings[i] = calloc(t->nrings[i] ? t->nrings[i] : 1, sizeof(myl_ring *));
+        uint32_t w = t->width[i];
+        t->rings[i] = calloc(t->nrings[i] ? (size_t)t->nrings[i] * w : 1, sizeof(myl_ring *));
         if (!t->rings[i])
             return -ENOMEM;
-        for (uint32_t k = 0; k < t->nrings[i]; k++) {
-            if (!uses_ring(t, i, k))
+        for (uint32_t k = 0; k < t->nrings[i] * w; k++) {
+            if (!uses_ring(t, i, k / w))
                 continue;
             char name[256];
             myl_ring_opts o;
-            int rc = fmt_name(t, i, k, name, sizeof name);
+            int rc = fmt_sub_name(t, i, k / w, k % w, name, sizeof name);
             if (rc < 0)
                 return MYL_ENAME;
-            ring_opts(t, i, name, &o);
+            ring_opts(t, i, k % w, name, &o);
             rc = t->owner ? myl_ring_create(&o, &t->rings[i][k])
                           : myl_ring_attach_wait(&o, myl__left(deadline), &t->rings[i][k]);
             if (rc < 0)
@@ -510,6 +611,7 @@ static void ctl_init(myl_ring *r, void *arg)
         e->shape = d->shape;
         e->partition = d->partition;
         e->nrings = t->nrings[i];
+        e->width = t->width[i];
     }
     c->members_offset = MYL_TOPO_CTL_MEMBERS_OFFSET;
     c->names_checksum = names_checksum(c);
@@ -919,16 +1021,16 @@ static void each_read_ring(myl_topo *t, uint32_t k, void (*fn)(myl_topo *, myl_r
         const myl_topo_route_desc *r = &t->desc->routes[i];
         if (r->to != role || !t->rings[i])
             continue;
-        uint32_t cf = t->counts[r->from], ct = t->counts[r->to];
-        if (r->shape == MYL_ROUTE_SHARED) {
-            if (t->rings[i][0])
-                fn(t, t->rings[i][0], arg);
-            continue;
-        }
+        uint32_t cf = t->counts[r->from], ct = t->counts[r->to], w = t->width[i];
         for (uint32_t s = 0; s < cf; s++) {
-            uint32_t ring = r->shape == MYL_ROUTE_BROADCAST ? s : s * ct + index;
-            if (t->rings[i][ring])
-                fn(t, t->rings[i][ring], arg);
+            uint32_t ring = r->shape == MYL_ROUTE_SHARED      ? 0
+                            : r->shape == MYL_ROUTE_BROADCAST ? s
+                                                              : s * ct + index;
+            for (uint32_t g = 0; g < w; g++)
+                if (t->rings[i][(size_t)ring * w + g])
+                    fn(t, t->rings[i][(size_t)ring * w + g], arg);
+            if (r->shape == MYL_ROUTE_SHARED)
+                break;
         }
     }
 }
@@ -1293,7 +1395,7 @@ int myl_topo_shutdown(myl_topo *t)
     myl__store_release(&t->ctl->shutdown, 1u);
     bump_members(t);
     for (uint32_t i = 0; i < t->desc->nroutes; i++)
-        for (uint32_t k = 0; t->rings[i] && k < t->nrings[i]; k++)
+        for (uint32_t k = 0; t->rings[i] && k < t->nrings[i] * t->width[i]; k++)
             if (t->rings[i][k])
                 (void)myl_ring_shutdown(t->rings[i][k]);
     return 0;
@@ -1322,20 +1424,25 @@ static uint64_t queued(const myl_topo *t, uint32_t route, uint32_t dst)
     const myl_topo_route_desc *r = &t->desc->routes[route];
     uint32_t src = r->from == t->role ? t->index : 0;
     uint32_t k = myl_topo_ring_index(t, route, src, dst);
-    myl_ring *ring = k == UINT32_MAX ? NULL : t->rings[route][k];
-    if (!ring)
-        return 0;
-    uint64_t claim = myl__load_relaxed(&ring->hdr->claim); /* a hint (relaxed) */
-    uint64_t low = claim;
-    for (uint32_t i = 0; i < ring->max_consumers; i++) {
-        myl__consumer_entry *e = &ring->consumers[i];
-        if (myl__load_relaxed(&e->state) != MYL_ENTRY_ACTIVE)
+    uint64_t sum = 0;
+    /* every ring of a group (lanes, size classes): frames queued */
+    for (uint32_t g = 0; k != UINT32_MAX && g < t->width[route]; g++) {
+        myl_ring *ring = t->rings[route][(size_t)k * t->width[route] + g];
+        if (!ring)
             continue;
-        uint64_t s = myl__load_relaxed(&e->seq);
-        if (s < low)
-            low = s;
+        uint64_t claim = myl__load_relaxed(&ring->hdr->claim); /* a hint (relaxed) */
+        uint64_t low = claim;
+        for (uint32_t i = 0; i < ring->max_consumers; i++) {
+            myl__consumer_entry *e = &ring->consumers[i];
+            if (myl__load_relaxed(&e->state) != MYL_ENTRY_ACTIVE)
+                continue;
+            uint64_t s = myl__load_relaxed(&e->seq);
+            if (s < low)
+                low = s;
+        }
+        sum += claim - low;
     }
-    return claim - low;
+    return sum;
 }
 
 int myl_topo_pick(myl_topo *t, uint32_t route, uint64_t key)

@@ -3,7 +3,8 @@
  * every request with a message that carries the request's key and goes to
  * the destination that key hashes to. A string key in FlatBuffers (Book:
  * Trade in, Fill out) and a compact string in, a char[8] out (Desk: Quote
- * in, Ack out). The stubs are compiled as generated (stub_book.c,
+ * in, Ack out), and a compact string in size classes in, a FlatBuffers
+ * answer on lanes out (Pool: Quote in, Fill out). The stubs are compiled as generated (stub_book.c,
  * stub_desk.c); they used to send every answer with an empty key, so to
  * one destination, with no key in the message. */
 #define _POSIX_C_SOURCE 200809L
@@ -15,6 +16,7 @@
 
 const sk_Book_hands_handlers *stub_book_handlers(void);
 const sk_Desk_hands_handlers *stub_desk_handlers(void);
+const sk_Pool_hands_handlers *stub_pool_handlers(void);
 
 enum { NKEYS = 12, NFRONTS = 3, NHANDS = 2 };
 
@@ -64,6 +66,16 @@ static int on_acks(const sk_Ack *msg, sk_Desk_fronts *ep, void *user)
 {
     (void)ep;
     saw(user, msg->symbol, strnlen(msg->symbol, sizeof msg->symbol));
+    return 0;
+}
+
+static int on_lfills(const sk_Fill_table *msg, sk_Pool_fronts *ep, void *user)
+{
+    struct got *g = user;
+    if (ep->lane != sk_lfills_LANE_hi) /* the stub answers on the first lane */
+        g->wrong++;
+    myl_fb_str s = sk_Fill_symbol(*msg);
+    saw(g, s.ptr ? s.ptr : "", s.len);
     return 0;
 }
 
@@ -189,5 +201,56 @@ static void test_desk_compact_to_chars(void **state)
     sk_Desk_boss_close(&boss);
 }
 
+static void test_pool_groups(void **state)
+{
+    (void)state;
+    char inst[64];
+    myl_topo_cfg cfg;
+    config(&cfg, inst, sizeof inst, "p");
+    sk_Pool_boss boss;
+    sk_Pool_fronts fronts[NFRONTS];
+    sk_Pool_hands hands[NHANDS];
+    assert_int_equal(sk_Pool_boss_open(&cfg, &boss), 0);
+    for (uint32_t i = 0; i < NFRONTS; i++)
+        assert_int_equal(sk_Pool_fronts_open(&cfg, i, &fronts[i]), 0);
+    for (uint32_t i = 0; i < NHANDS; i++)
+        assert_int_equal(sk_Pool_hands_open(&cfg, i, &hands[i]), 0);
+    const int64_t t = 1000000000;
+    for (int k = 0; k < NKEYS; k++) {
+        sk_Quote q;
+        sk_Quote_init(&q);
+        q.id = (uint64_t)k;
+        q.symbol = (myl_cstr){keys[k], strlen(keys[k])};
+        uint8_t buf[128];
+        assert_int_equal(
+            sk_Pool_fronts_send_squotes(&fronts[k % NFRONTS], &q, buf, sizeof buf, 0, t), 0);
+    }
+    int answered = 0;
+    for (int round = 0; round < 1000 && answered < NKEYS; round++)
+        for (uint32_t i = 0; i < NHANDS; i++) {
+            int rc = sk_Pool_hands_poll(&hands[i], stub_pool_handlers(), NULL, 0);
+            assert_true(rc >= 0);
+            answered += rc;
+        }
+    assert_int_equal(answered, NKEYS);
+    struct got g;
+    memset(&g, 0, sizeof g);
+    sk_Pool_fronts_handlers h = {.on_lfills = on_lfills};
+    int total = 0;
+    for (int round = 0; round < 1000 && total < NKEYS; round++)
+        for (int i = 0; i < NFRONTS; i++) {
+            g.who = i;
+            int rc = sk_Pool_fronts_poll(&fronts[i], &h, &g, 0);
+            assert_true(rc >= 0);
+            total += rc;
+        }
+    check(&g);
+    for (uint32_t i = 0; i < NHANDS; i++)
+        sk_Pool_hands_close(&hands[i]);
+    for (uint32_t i = 0; i < NFRONTS; i++)
+        sk_Pool_fronts_close(&fronts[i]);
+    sk_Pool_boss_close(&boss);
+}
+
 MYL_TEST_MAIN("topo_stubkey", cmocka_unit_test(test_book_fb_string_key),
-              cmocka_unit_test(test_desk_compact_to_chars))
+              cmocka_unit_test(test_desk_compact_to_chars), cmocka_unit_test(test_pool_groups))

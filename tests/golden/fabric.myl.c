@@ -1323,6 +1323,7 @@ static const myl_topo_route_desc fabric_Fabric_ROUTES[4] = {
         .shape = MYL_ROUTE_PARTITIONED,
         .partition = MYL_PART_LEAST_LOADED,
         .channel = &fabric_requests_desc,
+        .group = NULL,
     },
     {
         .name = "workers_scheduler_responses",
@@ -1331,6 +1332,7 @@ static const myl_topo_route_desc fabric_Fabric_ROUTES[4] = {
         .shape = MYL_ROUTE_DIRECT,
         .partition = MYL_PART_ROUND_ROBIN,
         .channel = &fabric_responses_desc,
+        .group = NULL,
     },
     {
         .name = "scheduler_workers_cancels",
@@ -1339,6 +1341,7 @@ static const myl_topo_route_desc fabric_Fabric_ROUTES[4] = {
         .shape = MYL_ROUTE_BROADCAST,
         .partition = MYL_PART_ROUND_ROBIN,
         .channel = &fabric_cancels_desc,
+        .group = NULL,
     },
     {
         .name = "workers_scheduler_orders",
@@ -1347,6 +1350,7 @@ static const myl_topo_route_desc fabric_Fabric_ROUTES[4] = {
         .shape = MYL_ROUTE_SHARED,
         .partition = MYL_PART_ROUND_ROBIN,
         .channel = &fabric_orders_desc,
+        .group = NULL,
     },
 };
 const myl_topo_desc fabric_Fabric_desc = {

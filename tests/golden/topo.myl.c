@@ -551,6 +551,807 @@ void gtopo_trades_receiver_close(gtopo_trades_receiver *r)
     r->d = NULL;
 }
 
+/* The lanes' names, highest priority first (an initialized array). */
+const char *const gtopo_alerts_lane_names[2] = {"urgent", "normal"};
+
+/* The channel's schema description (22 bytes; myelon/compat.h). */
+static const uint8_t gtopo_alerts_schema[23] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x02\x00\x00\x10\x00\x01\x00\x00\x00"
+    "\xff\xff\x80\x00\x00\x00";
+
+const myl_group_opts gtopo_alerts_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_LANES,
+    .count = 2,
+    .name = "gtopo.alerts",
+    .backing = MYL_BACKING_SHM,
+    .frame_sizes = NULL,
+    .frame_size = 128,
+    .lane_names = gtopo_alerts_lane_names,
+    .capacity = 64,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(0x6576cc79bd86643c),
+    .max_message = UINT64_C(1048576),
+    .warn_pct = 0,
+    .crit_pct = 0,
+    .schema = gtopo_alerts_schema,
+    .schema_len = 22u,
+};
+
+void gtopo_alerts_opts(const char *name, myl_group_opts *out)
+{
+    *out = gtopo_alerts_desc;
+    if (name)
+        out->name = name;
+}
+
+int gtopo_alerts_create(const char *name, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_alerts_opts(name, &o);
+    return myl_group_create(&o, out);
+}
+
+/* The creator makes the rings in order: once the last one can be attached,
+ * so can the group. */
+static int gtopo_alerts_wait(const myl_group_opts *o, int64_t timeout_ns)
+{
+    char last[256];
+    int rc = myl_group_ring_name(o, o->count - 1, last, sizeof last);
+    if (rc < 0)
+        return rc;
+    myl_ring_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.size = (uint32_t)sizeof ro;
+    ro.backing = o->backing;
+    ro.name = last;
+    myl_ring *ring;
+    rc = myl_ring_attach_wait(&ro, timeout_ns, &ring);
+    if (rc < 0)
+        return rc;
+    myl_ring_close(ring);
+    return 0;
+}
+
+int gtopo_alerts_attach(const char *name, int64_t timeout_ns, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_alerts_opts(name, &o);
+    if (timeout_ns != 0) {
+        int rc = gtopo_alerts_wait(&o, timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    return myl_group_attach(&o, out);
+}
+
+int gtopo_alerts_unlink(const char *name)
+{
+    myl_group_opts o;
+    gtopo_alerts_opts(name, &o);
+    return myl_group_unlink(&o);
+}
+
+/* An endpoint only opens on a group of this channel's rings. */
+static int gtopo_alerts_check(const myl_group *g)
+{
+    const myl_group_opts *d = &gtopo_alerts_desc;
+    if (g->kind != d->kind || g->count != d->count)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
+        if (g->rings[i]->slot_size != frame)
+            return MYL_ESLOTSIZE;
+        if (!myl_ring_accepts(g->rings[i], d->fingerprint))
+            return MYL_EFINGERPRINT;
+    }
+    return 0;
+}
+
+int gtopo_alerts_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_alerts_sender *out)
+{
+    int rc = gtopo_alerts_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_sender_open(g, opts, &out->s);
+}
+
+void gtopo_alerts_sender_close(gtopo_alerts_sender *s)
+{
+    myl_group_sender_close(s->s);
+    s->s = NULL;
+}
+
+void gtopo_alerts_receiver_close(gtopo_alerts_receiver *r)
+{
+    myl_group_receiver_close(r->r);
+    r->r = NULL;
+}
+
+int gtopo_alerts_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                               const uint32_t *starve_after, gtopo_alerts_receiver *out)
+{
+    int rc = gtopo_alerts_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, flags, starve_after, &out->r);
+}
+
+/* The lanes' names, highest priority first (an initialized array). */
+const char *const gtopo_prio_lane_names[2] = {"hi", "lo"};
+
+/* The channel's schema description (60 bytes; myelon/compat.h). */
+static const uint8_t gtopo_prio_schema[61] =
+    "\x4d\x59\x4c\x53\x01\x02\x02\x02\x00\x00\x10\x00\x01\x00\x01\x00"
+    "\x00\x00\x00\x01\x00\x00\x04\x0b\x67\x74\x6f\x70\x6f\x2e\x54\x72"
+    "\x61\x64\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x06"
+    "\x73\x79\x6d\x62\x6f\x6c\x01\x00\x00\x00\x0d\x00";
+
+const myl_group_opts gtopo_prio_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_LANES,
+    .count = 2,
+    .name = "gtopo.prio",
+    .backing = MYL_BACKING_SHM,
+    .frame_sizes = NULL,
+    .frame_size = 256,
+    .lane_names = gtopo_prio_lane_names,
+    .capacity = 64,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(0xcbe81929db7914ec),
+    .max_message = UINT64_C(1048576),
+    .warn_pct = 0,
+    .crit_pct = 0,
+    .schema = gtopo_prio_schema,
+    .schema_len = 60u,
+};
+
+void gtopo_prio_opts(const char *name, myl_group_opts *out)
+{
+    *out = gtopo_prio_desc;
+    if (name)
+        out->name = name;
+}
+
+int gtopo_prio_create(const char *name, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_prio_opts(name, &o);
+    return myl_group_create(&o, out);
+}
+
+/* The creator makes the rings in order: once the last one can be attached,
+ * so can the group. */
+static int gtopo_prio_wait(const myl_group_opts *o, int64_t timeout_ns)
+{
+    char last[256];
+    int rc = myl_group_ring_name(o, o->count - 1, last, sizeof last);
+    if (rc < 0)
+        return rc;
+    myl_ring_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.size = (uint32_t)sizeof ro;
+    ro.backing = o->backing;
+    ro.name = last;
+    myl_ring *ring;
+    rc = myl_ring_attach_wait(&ro, timeout_ns, &ring);
+    if (rc < 0)
+        return rc;
+    myl_ring_close(ring);
+    return 0;
+}
+
+int gtopo_prio_attach(const char *name, int64_t timeout_ns, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_prio_opts(name, &o);
+    if (timeout_ns != 0) {
+        int rc = gtopo_prio_wait(&o, timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    return myl_group_attach(&o, out);
+}
+
+int gtopo_prio_unlink(const char *name)
+{
+    myl_group_opts o;
+    gtopo_prio_opts(name, &o);
+    return myl_group_unlink(&o);
+}
+
+/* An endpoint only opens on a group of this channel's rings. */
+static int gtopo_prio_check(const myl_group *g)
+{
+    const myl_group_opts *d = &gtopo_prio_desc;
+    if (g->kind != d->kind || g->count != d->count)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
+        if (g->rings[i]->slot_size != frame)
+            return MYL_ESLOTSIZE;
+        if (!myl_ring_accepts(g->rings[i], d->fingerprint))
+            return MYL_EFINGERPRINT;
+    }
+    return 0;
+}
+
+int gtopo_prio_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_prio_sender *out)
+{
+    int rc = gtopo_prio_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_sender_open(g, opts, &out->s);
+}
+
+void gtopo_prio_sender_close(gtopo_prio_sender *s)
+{
+    myl_group_sender_close(s->s);
+    s->s = NULL;
+}
+
+void gtopo_prio_receiver_close(gtopo_prio_receiver *r)
+{
+    myl_group_receiver_close(r->r);
+    r->r = NULL;
+}
+
+int gtopo_prio_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                             const uint32_t *starve_after, gtopo_prio_receiver *out)
+{
+    int rc = gtopo_prio_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, flags, starve_after, &out->r);
+}
+
+/* The size classes' frame sizes (an initialized array). */
+const uint32_t gtopo_sized_frame_sizes[2] = {64, 256};
+
+/* The channel's schema description (61 bytes; myelon/compat.h). */
+static const uint8_t gtopo_sized_schema[62] =
+    "\x4d\x59\x4c\x53\x01\x01\x01\x00\x00\x00\x10\x00\x02\x00\x01\x00"
+    "\x00\x00\x40\x00\x00\x00\x00\x01\x00\x00\x04\x0a\x67\x74\x6f\x70"
+    "\x6f\x2e\x4e\x6f\x74\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04"
+    "\x01\x30\x04\x74\x65\x78\x74\x01\x00\x00\x00\x0d\x00";
+
+const myl_group_opts gtopo_sized_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_CLASSES,
+    .count = 2,
+    .name = "gtopo.sized",
+    .backing = MYL_BACKING_SHM,
+    .frame_sizes = gtopo_sized_frame_sizes,
+    .frame_size = 0,
+    .lane_names = NULL,
+    .capacity = 64,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(0x0708df145cc67eee),
+    .max_message = UINT64_C(1048576),
+    .warn_pct = 0,
+    .crit_pct = 0,
+    .schema = gtopo_sized_schema,
+    .schema_len = 61u,
+};
+
+void gtopo_sized_opts(const char *name, myl_group_opts *out)
+{
+    *out = gtopo_sized_desc;
+    if (name)
+        out->name = name;
+}
+
+int gtopo_sized_create(const char *name, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_sized_opts(name, &o);
+    return myl_group_create(&o, out);
+}
+
+/* The creator makes the rings in order: once the last one can be attached,
+ * so can the group. */
+static int gtopo_sized_wait(const myl_group_opts *o, int64_t timeout_ns)
+{
+    char last[256];
+    int rc = myl_group_ring_name(o, o->count - 1, last, sizeof last);
+    if (rc < 0)
+        return rc;
+    myl_ring_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.size = (uint32_t)sizeof ro;
+    ro.backing = o->backing;
+    ro.name = last;
+    myl_ring *ring;
+    rc = myl_ring_attach_wait(&ro, timeout_ns, &ring);
+    if (rc < 0)
+        return rc;
+    myl_ring_close(ring);
+    return 0;
+}
+
+int gtopo_sized_attach(const char *name, int64_t timeout_ns, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_sized_opts(name, &o);
+    if (timeout_ns != 0) {
+        int rc = gtopo_sized_wait(&o, timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    return myl_group_attach(&o, out);
+}
+
+int gtopo_sized_unlink(const char *name)
+{
+    myl_group_opts o;
+    gtopo_sized_opts(name, &o);
+    return myl_group_unlink(&o);
+}
+
+/* An endpoint only opens on a group of this channel's rings. */
+static int gtopo_sized_check(const myl_group *g)
+{
+    const myl_group_opts *d = &gtopo_sized_desc;
+    if (g->kind != d->kind || g->count != d->count)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
+        if (g->rings[i]->slot_size != frame)
+            return MYL_ESLOTSIZE;
+        if (!myl_ring_accepts(g->rings[i], d->fingerprint))
+            return MYL_EFINGERPRINT;
+    }
+    return 0;
+}
+
+int gtopo_sized_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_sized_sender *out)
+{
+    int rc = gtopo_sized_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_sender_open(g, opts, &out->s);
+}
+
+void gtopo_sized_sender_close(gtopo_sized_sender *s)
+{
+    myl_group_sender_close(s->s);
+    s->s = NULL;
+}
+
+void gtopo_sized_receiver_close(gtopo_sized_receiver *r)
+{
+    myl_group_receiver_close(r->r);
+    r->r = NULL;
+}
+
+int gtopo_sized_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                              gtopo_sized_receiver *out)
+{
+    int rc = gtopo_sized_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, flags, NULL, &out->r);
+}
+
+/* The lanes' names, highest priority first (an initialized array). */
+const char *const gtopo_replies_lane_names[2] = {"hi", "lo"};
+
+/* The channel's schema description (57 bytes; myelon/compat.h). */
+static const uint8_t gtopo_replies_schema[58] =
+    "\x4d\x59\x4c\x53\x01\x01\x01\x02\x00\x00\x10\x00\x01\x00\x01\x00"
+    "\x00\x00\x80\x00\x00\x00\x04\x0a\x67\x74\x6f\x70\x6f\x2e\x4e\x6f"
+    "\x74\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x04\x74"
+    "\x65\x78\x74\x01\x00\x00\x00\x0d\x00";
+
+const myl_group_opts gtopo_replies_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_LANES,
+    .count = 2,
+    .name = "gtopo.replies",
+    .backing = MYL_BACKING_SHM,
+    .frame_sizes = NULL,
+    .frame_size = 128,
+    .lane_names = gtopo_replies_lane_names,
+    .capacity = 64,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(0x5871f080ca1b7f6b),
+    .max_message = UINT64_C(1048576),
+    .warn_pct = 0,
+    .crit_pct = 0,
+    .schema = gtopo_replies_schema,
+    .schema_len = 57u,
+};
+
+void gtopo_replies_opts(const char *name, myl_group_opts *out)
+{
+    *out = gtopo_replies_desc;
+    if (name)
+        out->name = name;
+}
+
+int gtopo_replies_create(const char *name, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_replies_opts(name, &o);
+    return myl_group_create(&o, out);
+}
+
+/* The creator makes the rings in order: once the last one can be attached,
+ * so can the group. */
+static int gtopo_replies_wait(const myl_group_opts *o, int64_t timeout_ns)
+{
+    char last[256];
+    int rc = myl_group_ring_name(o, o->count - 1, last, sizeof last);
+    if (rc < 0)
+        return rc;
+    myl_ring_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.size = (uint32_t)sizeof ro;
+    ro.backing = o->backing;
+    ro.name = last;
+    myl_ring *ring;
+    rc = myl_ring_attach_wait(&ro, timeout_ns, &ring);
+    if (rc < 0)
+        return rc;
+    myl_ring_close(ring);
+    return 0;
+}
+
+int gtopo_replies_attach(const char *name, int64_t timeout_ns, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_replies_opts(name, &o);
+    if (timeout_ns != 0) {
+        int rc = gtopo_replies_wait(&o, timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    return myl_group_attach(&o, out);
+}
+
+int gtopo_replies_unlink(const char *name)
+{
+    myl_group_opts o;
+    gtopo_replies_opts(name, &o);
+    return myl_group_unlink(&o);
+}
+
+/* An endpoint only opens on a group of this channel's rings. */
+static int gtopo_replies_check(const myl_group *g)
+{
+    const myl_group_opts *d = &gtopo_replies_desc;
+    if (g->kind != d->kind || g->count != d->count)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
+        if (g->rings[i]->slot_size != frame)
+            return MYL_ESLOTSIZE;
+        if (!myl_ring_accepts(g->rings[i], d->fingerprint))
+            return MYL_EFINGERPRINT;
+    }
+    return 0;
+}
+
+int gtopo_replies_sender_open(myl_group *g, const myl_producer_opts *opts,
+                              gtopo_replies_sender *out)
+{
+    int rc = gtopo_replies_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_sender_open(g, opts, &out->s);
+}
+
+void gtopo_replies_sender_close(gtopo_replies_sender *s)
+{
+    myl_group_sender_close(s->s);
+    s->s = NULL;
+}
+
+void gtopo_replies_receiver_close(gtopo_replies_receiver *r)
+{
+    myl_group_receiver_close(r->r);
+    r->r = NULL;
+}
+
+int gtopo_replies_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                                const uint32_t *starve_after, gtopo_replies_receiver *out)
+{
+    int rc = gtopo_replies_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, flags, starve_after, &out->r);
+}
+
+/* The size classes' frame sizes (an initialized array). */
+const uint32_t gtopo_blobs_frame_sizes[2] = {64, 512};
+
+/* The channel's schema description (26 bytes; myelon/compat.h). */
+static const uint8_t gtopo_blobs_schema[27] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x20\x00\x00\x02\x00\x00\x00"
+    "\xff\xff\x40\x00\x00\x00\x00\x02\x00\x00";
+
+const myl_group_opts gtopo_blobs_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_CLASSES,
+    .count = 2,
+    .name = "gtopo.blobs",
+    .backing = MYL_BACKING_SHM,
+    .frame_sizes = gtopo_blobs_frame_sizes,
+    .frame_size = 0,
+    .lane_names = NULL,
+    .capacity = 64,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(0x5c208c4c1cac881f),
+    .max_message = UINT64_C(8192),
+    .warn_pct = 0,
+    .crit_pct = 0,
+    .schema = gtopo_blobs_schema,
+    .schema_len = 26u,
+};
+
+void gtopo_blobs_opts(const char *name, myl_group_opts *out)
+{
+    *out = gtopo_blobs_desc;
+    if (name)
+        out->name = name;
+}
+
+int gtopo_blobs_create(const char *name, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_blobs_opts(name, &o);
+    return myl_group_create(&o, out);
+}
+
+/* The creator makes the rings in order: once the last one can be attached,
+ * so can the group. */
+static int gtopo_blobs_wait(const myl_group_opts *o, int64_t timeout_ns)
+{
+    char last[256];
+    int rc = myl_group_ring_name(o, o->count - 1, last, sizeof last);
+    if (rc < 0)
+        return rc;
+    myl_ring_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.size = (uint32_t)sizeof ro;
+    ro.backing = o->backing;
+    ro.name = last;
+    myl_ring *ring;
+    rc = myl_ring_attach_wait(&ro, timeout_ns, &ring);
+    if (rc < 0)
+        return rc;
+    myl_ring_close(ring);
+    return 0;
+}
+
+int gtopo_blobs_attach(const char *name, int64_t timeout_ns, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_blobs_opts(name, &o);
+    if (timeout_ns != 0) {
+        int rc = gtopo_blobs_wait(&o, timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    return myl_group_attach(&o, out);
+}
+
+int gtopo_blobs_unlink(const char *name)
+{
+    myl_group_opts o;
+    gtopo_blobs_opts(name, &o);
+    return myl_group_unlink(&o);
+}
+
+/* An endpoint only opens on a group of this channel's rings. */
+static int gtopo_blobs_check(const myl_group *g)
+{
+    const myl_group_opts *d = &gtopo_blobs_desc;
+    if (g->kind != d->kind || g->count != d->count)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
+        if (g->rings[i]->slot_size != frame)
+            return MYL_ESLOTSIZE;
+        if (!myl_ring_accepts(g->rings[i], d->fingerprint))
+            return MYL_EFINGERPRINT;
+    }
+    return 0;
+}
+
+int gtopo_blobs_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_blobs_sender *out)
+{
+    int rc = gtopo_blobs_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_sender_open(g, opts, &out->s);
+}
+
+void gtopo_blobs_sender_close(gtopo_blobs_sender *s)
+{
+    myl_group_sender_close(s->s);
+    s->s = NULL;
+}
+
+void gtopo_blobs_receiver_close(gtopo_blobs_receiver *r)
+{
+    myl_group_receiver_close(r->r);
+    r->r = NULL;
+}
+
+int gtopo_blobs_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                              gtopo_blobs_receiver *out)
+{
+    int rc = gtopo_blobs_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, flags, NULL, &out->r);
+}
+
+/* The size classes' frame sizes (an initialized array). */
+const uint32_t gtopo_books_frame_sizes[2] = {128, 1024};
+
+/* The channel's schema description (64 bytes; myelon/compat.h). */
+static const uint8_t gtopo_books_schema[65] =
+    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x00\x10\x00\x02\x00\x01\x00"
+    "\x00\x00\x80\x00\x00\x00\x00\x04\x00\x00\x04\x0b\x67\x74\x6f\x70"
+    "\x6f\x2e\x51\x75\x6f\x74\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00"
+    "\x04\x01\x30\x06\x73\x79\x6d\x62\x6f\x6c\x01\x00\x00\x00\x0d\x00";
+
+const myl_group_opts gtopo_books_desc = {
+    .size = (uint32_t)sizeof(myl_group_opts),
+    .kind = MYL_GROUP_CLASSES,
+    .count = 2,
+    .name = "gtopo.books",
+    .backing = MYL_BACKING_SHM,
+    .frame_sizes = gtopo_books_frame_sizes,
+    .frame_size = 0,
+    .lane_names = NULL,
+    .capacity = 64,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .max_consumers = 0,
+    .max_producers = 0,
+    .perm = 0,
+    .flags = 0,
+    .fingerprint = UINT64_C(0x85ff18e8b5a7bc06),
+    .max_message = UINT64_C(1048576),
+    .warn_pct = 0,
+    .crit_pct = 0,
+    .schema = gtopo_books_schema,
+    .schema_len = 64u,
+};
+
+void gtopo_books_opts(const char *name, myl_group_opts *out)
+{
+    *out = gtopo_books_desc;
+    if (name)
+        out->name = name;
+}
+
+int gtopo_books_create(const char *name, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_books_opts(name, &o);
+    return myl_group_create(&o, out);
+}
+
+/* The creator makes the rings in order: once the last one can be attached,
+ * so can the group. */
+static int gtopo_books_wait(const myl_group_opts *o, int64_t timeout_ns)
+{
+    char last[256];
+    int rc = myl_group_ring_name(o, o->count - 1, last, sizeof last);
+    if (rc < 0)
+        return rc;
+    myl_ring_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.size = (uint32_t)sizeof ro;
+    ro.backing = o->backing;
+    ro.name = last;
+    myl_ring *ring;
+    rc = myl_ring_attach_wait(&ro, timeout_ns, &ring);
+    if (rc < 0)
+        return rc;
+    myl_ring_close(ring);
+    return 0;
+}
+
+int gtopo_books_attach(const char *name, int64_t timeout_ns, myl_group **out)
+{
+    myl_group_opts o;
+    gtopo_books_opts(name, &o);
+    if (timeout_ns != 0) {
+        int rc = gtopo_books_wait(&o, timeout_ns);
+        if (rc < 0)
+            return rc;
+    }
+    return myl_group_attach(&o, out);
+}
+
+int gtopo_books_unlink(const char *name)
+{
+    myl_group_opts o;
+    gtopo_books_opts(name, &o);
+    return myl_group_unlink(&o);
+}
+
+/* An endpoint only opens on a group of this channel's rings. */
+static int gtopo_books_check(const myl_group *g)
+{
+    const myl_group_opts *d = &gtopo_books_desc;
+    if (g->kind != d->kind || g->count != d->count)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < g->count; i++) {
+        uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
+        if (g->rings[i]->slot_size != frame)
+            return MYL_ESLOTSIZE;
+        if (!myl_ring_accepts(g->rings[i], d->fingerprint))
+            return MYL_EFINGERPRINT;
+    }
+    return 0;
+}
+
+int gtopo_books_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_books_sender *out)
+{
+    int rc = gtopo_books_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_sender_open(g, opts, &out->s);
+}
+
+void gtopo_books_sender_close(gtopo_books_sender *s)
+{
+    myl_group_sender_close(s->s);
+    s->s = NULL;
+}
+
+void gtopo_books_receiver_close(gtopo_books_receiver *r)
+{
+    myl_group_receiver_close(r->r);
+    r->r = NULL;
+}
+
+int gtopo_books_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                              gtopo_books_receiver *out)
+{
+    int rc = gtopo_books_check(g);
+    if (rc < 0)
+        return rc;
+    return myl_group_receiver_open(g, id, flags, NULL, &out->r);
+}
+
 static const myl_fb_field_desc gtopo_Note_fields[] = {
     {"id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
     {"text", 1, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
@@ -668,6 +1469,7 @@ static const myl_topo_route_desc gtopo_Plain_ROUTES[3] = {
         .shape = MYL_ROUTE_PARTITIONED,
         .partition = MYL_PART_ROUND_ROBIN,
         .channel = &gtopo_jobs_desc,
+        .group = NULL,
     },
     {
         .name = "boss_hands_notes",
@@ -676,6 +1478,7 @@ static const myl_topo_route_desc gtopo_Plain_ROUTES[3] = {
         .shape = MYL_ROUTE_BROADCAST,
         .partition = MYL_PART_ROUND_ROBIN,
         .channel = &gtopo_notes_desc,
+        .group = NULL,
     },
     {
         .name = "hands_boss_done",
@@ -684,6 +1487,7 @@ static const myl_topo_route_desc gtopo_Plain_ROUTES[3] = {
         .shape = MYL_ROUTE_DIRECT,
         .partition = MYL_PART_ROUND_ROBIN,
         .channel = &gtopo_done_desc,
+        .group = NULL,
     },
 };
 const myl_topo_desc gtopo_Plain_desc = {
@@ -1288,6 +2092,7 @@ static const myl_topo_route_desc gtopo_Keyed_ROUTES[2] = {
         .shape = MYL_ROUTE_PARTITIONED,
         .partition = MYL_PART_HASH,
         .channel = &gtopo_jobs_desc,
+        .group = NULL,
     },
     {
         .name = "hands_boss_done",
@@ -1296,6 +2101,7 @@ static const myl_topo_route_desc gtopo_Keyed_ROUTES[2] = {
         .shape = MYL_ROUTE_SHARED,
         .partition = MYL_PART_ROUND_ROBIN,
         .channel = &gtopo_done_desc,
+        .group = NULL,
     },
 };
 const myl_topo_desc gtopo_Keyed_desc = {
@@ -1813,6 +2619,7 @@ static const myl_topo_route_desc gtopo_Symbols_ROUTES[4] = {
         .shape = MYL_ROUTE_PARTITIONED,
         .partition = MYL_PART_HASH,
         .channel = &gtopo_orders_desc,
+        .group = NULL,
     },
     {
         .name = "boss_hands_quotes",
@@ -1821,6 +2628,7 @@ static const myl_topo_route_desc gtopo_Symbols_ROUTES[4] = {
         .shape = MYL_ROUTE_PARTITIONED,
         .partition = MYL_PART_HASH,
         .channel = &gtopo_quotes_desc,
+        .group = NULL,
     },
     {
         .name = "boss_hands_trades",
@@ -1829,6 +2637,7 @@ static const myl_topo_route_desc gtopo_Symbols_ROUTES[4] = {
         .shape = MYL_ROUTE_PARTITIONED,
         .partition = MYL_PART_HASH,
         .channel = &gtopo_trades_desc,
+        .group = NULL,
     },
     {
         .name = "hands_boss_done",
@@ -1837,6 +2646,7 @@ static const myl_topo_route_desc gtopo_Symbols_ROUTES[4] = {
         .shape = MYL_ROUTE_SHARED,
         .partition = MYL_PART_ROUND_ROBIN,
         .channel = &gtopo_done_desc,
+        .group = NULL,
     },
 };
 const myl_topo_desc gtopo_Symbols_desc = {
@@ -2536,6 +3346,950 @@ int gtopo_Symbols_hands_poll(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_
             start = now;
         if (now >= ep->check_at) {
             int rc = gtopo_Symbols_hands_events(ep, h, user);
+            if (rc < 0)
+                return rc;
+        }
+        if (timeout_ns >= 0 && now - start >= (uint64_t)timeout_ns)
+            return 0;
+    }
+}
+
+static const myl_topo_role_desc gtopo_Grouped_ROLES[2] = {{"boss", 1, 1, 1}, {"hands", 2, 1, 4}};
+static const myl_topo_route_desc gtopo_Grouped_ROUTES[6] = {
+    {
+        .name = "boss_hands_alerts",
+        .from = 0u,
+        .to = 1u,
+        .shape = MYL_ROUTE_BROADCAST,
+        .partition = MYL_PART_ROUND_ROBIN,
+        .channel = NULL,
+        .group = &gtopo_alerts_desc,
+    },
+    {
+        .name = "boss_hands_prio",
+        .from = 0u,
+        .to = 1u,
+        .shape = MYL_ROUTE_PARTITIONED,
+        .partition = MYL_PART_HASH,
+        .channel = NULL,
+        .group = &gtopo_prio_desc,
+    },
+    {
+        .name = "boss_hands_sized",
+        .from = 0u,
+        .to = 1u,
+        .shape = MYL_ROUTE_PARTITIONED,
+        .partition = MYL_PART_ROUND_ROBIN,
+        .channel = NULL,
+        .group = &gtopo_sized_desc,
+    },
+    {
+        .name = "boss_hands_books",
+        .from = 0u,
+        .to = 1u,
+        .shape = MYL_ROUTE_DIRECT,
+        .partition = MYL_PART_ROUND_ROBIN,
+        .channel = NULL,
+        .group = &gtopo_books_desc,
+    },
+    {
+        .name = "hands_boss_replies",
+        .from = 1u,
+        .to = 0u,
+        .shape = MYL_ROUTE_DIRECT,
+        .partition = MYL_PART_ROUND_ROBIN,
+        .channel = NULL,
+        .group = &gtopo_replies_desc,
+    },
+    {
+        .name = "hands_boss_blobs",
+        .from = 1u,
+        .to = 0u,
+        .shape = MYL_ROUTE_SHARED,
+        .partition = MYL_PART_ROUND_ROBIN,
+        .channel = NULL,
+        .group = &gtopo_blobs_desc,
+    },
+};
+const myl_topo_desc gtopo_Grouped_desc = {
+    .name = "gtopo.Grouped",
+    .fingerprint = UINT64_C(0x7207bdd89f425f0d),
+    .nroles = 2,
+    .nroutes = 6,
+    .roles = gtopo_Grouped_ROLES,
+    .routes = gtopo_Grouped_ROUTES,
+};
+
+static uint64_t gtopo_Grouped_NOW(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Waiting for input on several rings, round `idle` of a wait: spin for
+ * `spin` rounds (a message is usually close), then yield for `yield`
+ * rounds, then sleep 50 us a round. A role's rounds come from the wait
+ * strategies of its inbound channels: all `spin`: spin only; all `yield`:
+ * yield only; all `block`: sleep only; else (`hybrid`, or a mix) spin 64
+ * rounds, yield 192, then sleep, so that an idle member never keeps a core
+ * busy. Whether the caller is to read the clock after this round: every
+ * 16th round while spinning (a round costs less than a clock read), every
+ * round after. */
+static bool gtopo_Grouped_IDLE(uint32_t idle, uint32_t spin, uint32_t yield)
+{
+    if (idle < spin || spin == UINT32_MAX) {
+        myl__cpu_relax();
+        return (idle & 15u) == 0;
+    }
+    if (idle - spin < yield) {
+        sched_yield();
+        return true;
+    }
+    struct timespec ts = {0, 50000};
+    nanosleep(&ts, NULL);
+    return true;
+}
+
+/* A partitioning key's hash (splitmix64's finalizer). */
+static inline uint64_t gtopo_Grouped_HASH(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+int gtopo_Grouped_boss_open(const myl_topo_cfg *cfg, gtopo_Grouped_boss *ep)
+{
+    myl_topo_cfg def;
+    char id[2 * MYL_TOPO_NAME_MAX];
+    uint32_t n = 0;
+    void *mem = NULL;
+    const uint32_t index = 0;
+    if (!ep)
+        return MYL_EINVAL;
+    memset(ep, 0, sizeof *ep);
+    if (!cfg) {
+        myl_topo_cfg_init(&def);
+        cfg = &def;
+    }
+    const myl_topo_desc *desc = &gtopo_Grouped_desc;
+    int rc = myl_topo_open(desc, cfg, 0u, index, &ep->topo);
+    if (rc < 0)
+        return rc;
+    ep->index = index;
+    ep->track_on = cfg->track != 0;
+    ep->check_ns = cfg->liveness.check_interval_ns;
+    if (ep->check_ns <= 0)
+        ep->check_ns = 10000000;
+    ep->resend_ns = cfg->liveness.progress_timeout_ns;
+    if (ep->resend_ns <= 0)
+        ep->resend_ns = 2000000000;
+    rc = myl_topo_member_id(ep->topo, 0u, index, id, sizeof id);
+    if (rc < 0)
+        goto fail;
+    (void)n;
+    (void)mem;
+    n = 1;
+    mem = calloc(n, sizeof *ep->alerts_tx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->alerts_tx = (gtopo_alerts_sender *)mem;
+    mem = calloc(n, sizeof *ep->alerts_gtx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->alerts_gtx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 0u, index, i);
+        rc = myl_topo_group(ep->topo, 0u, ring, &ep->alerts_gtx[i]);
+        if (rc == 0)
+            rc = gtopo_alerts_sender_open(&ep->alerts_gtx[i], NULL, &ep->alerts_tx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->alerts_ntx++;
+    }
+    n = myl_topo_count(ep->topo, 1u);
+    mem = calloc(n, sizeof *ep->prio_tx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->prio_tx = (gtopo_prio_sender *)mem;
+    mem = calloc(n, sizeof *ep->prio_gtx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->prio_gtx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 1u, index, i);
+        rc = myl_topo_group(ep->topo, 1u, ring, &ep->prio_gtx[i]);
+        if (rc == 0)
+            rc = gtopo_prio_sender_open(&ep->prio_gtx[i], NULL, &ep->prio_tx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->prio_ntx++;
+    }
+    n = myl_topo_count(ep->topo, 1u);
+    mem = calloc(n, sizeof *ep->sized_tx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->sized_tx = (gtopo_sized_sender *)mem;
+    mem = calloc(n, sizeof *ep->sized_gtx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->sized_gtx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 2u, index, i);
+        rc = myl_topo_group(ep->topo, 2u, ring, &ep->sized_gtx[i]);
+        if (rc == 0)
+            rc = gtopo_sized_sender_open(&ep->sized_gtx[i], NULL, &ep->sized_tx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->sized_ntx++;
+    }
+    n = myl_topo_count(ep->topo, 1u);
+    mem = calloc(n, sizeof *ep->books_tx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->books_tx = (gtopo_books_sender *)mem;
+    mem = calloc(n, sizeof *ep->books_gtx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->books_gtx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 3u, index, i);
+        rc = myl_topo_group(ep->topo, 3u, ring, &ep->books_gtx[i]);
+        if (rc == 0)
+            rc = gtopo_books_sender_open(&ep->books_gtx[i], NULL, &ep->books_tx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->books_ntx++;
+    }
+    n = myl_topo_count(ep->topo, 1u);
+    mem = calloc(n, sizeof *ep->replies_rx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->replies_rx = (gtopo_replies_receiver *)mem;
+    mem = calloc(n, sizeof *ep->replies_grx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->replies_grx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 4u, i, index);
+        rc = myl_topo_group(ep->topo, 4u, ring, &ep->replies_grx[i]);
+        if (rc == 0)
+            rc = gtopo_replies_receiver_open(&ep->replies_grx[i], id, 0, NULL, &ep->replies_rx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->replies_nrx++;
+    }
+    n = 1;
+    mem = calloc(n, sizeof *ep->blobs_rx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->blobs_rx = (gtopo_blobs_receiver *)mem;
+    mem = calloc(n, sizeof *ep->blobs_grx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->blobs_grx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 5u, i, index);
+        rc = myl_topo_group(ep->topo, 5u, ring, &ep->blobs_grx[i]);
+        if (rc == 0)
+            rc = gtopo_blobs_receiver_open(&ep->blobs_grx[i], id, MYL_GROUP_ORDERED,
+                                           &ep->blobs_rx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->blobs_nrx++;
+    }
+    ep->arena_mem = malloc(1048576u);
+    if (!ep->arena_mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    myl_carena_init(&ep->arena, ep->arena_mem, 1048576u);
+    rc = myl_topo_ready(ep->topo);
+    if (rc < 0)
+        goto fail;
+    ep->check_at = gtopo_Grouped_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
+    return 0;
+fail:
+    gtopo_Grouped_boss_close(ep);
+    return rc;
+}
+
+void gtopo_Grouped_boss_close(gtopo_Grouped_boss *ep)
+{
+    if (!ep)
+        return;
+    for (uint32_t i = 0; i < ep->alerts_ntx; i++)
+        gtopo_alerts_sender_close(&ep->alerts_tx[i]);
+    free(ep->alerts_tx);
+    free(ep->alerts_gtx);
+    for (uint32_t i = 0; i < ep->prio_ntx; i++)
+        gtopo_prio_sender_close(&ep->prio_tx[i]);
+    free(ep->prio_tx);
+    free(ep->prio_gtx);
+    for (uint32_t i = 0; i < ep->sized_ntx; i++)
+        gtopo_sized_sender_close(&ep->sized_tx[i]);
+    free(ep->sized_tx);
+    free(ep->sized_gtx);
+    for (uint32_t i = 0; i < ep->books_ntx; i++)
+        gtopo_books_sender_close(&ep->books_tx[i]);
+    free(ep->books_tx);
+    free(ep->books_gtx);
+    for (uint32_t i = 0; i < ep->replies_nrx; i++)
+        gtopo_replies_receiver_close(&ep->replies_rx[i]);
+    free(ep->replies_rx);
+    free(ep->replies_grx);
+    for (uint32_t i = 0; i < ep->blobs_nrx; i++)
+        gtopo_blobs_receiver_close(&ep->blobs_rx[i]);
+    free(ep->blobs_rx);
+    free(ep->blobs_grx);
+    free(ep->arena_mem);
+    if (ep->topo)
+        myl_topo_close(ep->topo);
+    memset(ep, 0, sizeof *ep);
+}
+
+int gtopo_Grouped_boss_send_alerts(gtopo_Grouped_boss *ep, uint32_t lane, const void *msg,
+                                   size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    uint32_t dst = 0;
+    if (dst >= ep->alerts_ntx)
+        return MYL_EINVAL;
+    return gtopo_alerts_sender_send(&ep->alerts_tx[dst], lane, msg, len, kind, timeout_ns);
+}
+
+// clang-format off
+int gtopo_Grouped_boss_send_prio(gtopo_Grouped_boss *ep, uint32_t lane, const void *msg, size_t len,
+                                 int64_t timeout_ns)
+{
+    int pick = myl_topo_pick(ep->topo, 1u, gtopo_Grouped_HASH(myl_topo_hash_bytes(gtopo_Trade_symbol(gtopo_Trade_root(msg)).ptr, gtopo_Trade_symbol(gtopo_Trade_root(msg)).len)));
+    if (pick < 0)
+        return pick;
+    uint32_t dst = (uint32_t)pick;
+    if (dst >= ep->prio_ntx)
+        return MYL_EINVAL;
+    uint64_t id = (uint64_t)gtopo_Trade_id(gtopo_Trade_root(msg));
+    if (ep->track_on) {
+        int trc = myl_topo_track(ep->topo, 1u, dst, id, msg, len);
+        if (trc < 0)
+            return trc;
+    }
+    int rc = gtopo_prio_sender_send(&ep->prio_tx[dst], lane, msg, len, 0, timeout_ns);
+    if (rc < 0 && ep->track_on)
+        (void)myl_topo_answered(ep->topo, id);
+    return rc;
+}
+// clang-format on
+
+int gtopo_Grouped_boss_send_sized(gtopo_Grouped_boss *ep, const gtopo_Note *m, void *buf,
+                                  size_t cap, uint16_t kind, int64_t timeout_ns)
+{
+    int pick = myl_topo_pick(ep->topo, 2u, 0);
+    if (pick < 0)
+        return pick;
+    uint32_t dst = (uint32_t)pick;
+    if (dst >= ep->sized_ntx)
+        return MYL_EINVAL;
+    return gtopo_sized_sender_put(&ep->sized_tx[dst], m, buf, cap, kind, timeout_ns);
+}
+
+int gtopo_Grouped_boss_send_books_to(gtopo_Grouped_boss *ep, uint32_t dst, const void *msg,
+                                     size_t len, int64_t timeout_ns)
+{
+    if (dst >= ep->books_ntx)
+        return MYL_EINVAL;
+    int rc = gtopo_books_sender_send(&ep->books_tx[dst], msg, len, 0, timeout_ns);
+    return rc;
+}
+
+static int gtopo_Grouped_RESEND1(void *arg, uint64_t id, const void *msg, size_t len)
+{
+    gtopo_Grouped_boss *ep = (gtopo_Grouped_boss *)arg;
+    int pick = myl_topo_pick(ep->topo, 1u, gtopo_Grouped_HASH(id));
+    if (pick < 0)
+        return pick;
+    uint32_t dst = (uint32_t)pick;
+    if (dst >= ep->prio_ntx)
+        return MYL_EINVAL;
+    int rc = myl_topo_track(ep->topo, 1u, dst, id, msg, len);
+    if (rc < 0)
+        return rc;
+    rc = gtopo_prio_sender_send(&ep->prio_tx[dst], 0, msg, len, 0, ep->resend_ns);
+    if (rc < 0)
+        (void)myl_topo_answered(ep->topo, id);
+    return rc;
+}
+
+static int gtopo_Grouped_RECV4(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_handlers *h,
+                               void *user, uint32_t i)
+{
+    gtopo_Note msg;
+    myl_frame_msg m;
+    uint32_t lane = 0;
+    int rc = gtopo_replies_receiver_recv(&ep->replies_rx[i], &m, &lane, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = i;
+    ep->lane = lane;
+    myl_carena_reset(&ep->arena);
+    rc = gtopo_Note_compact_decode(&msg, m.data, m.len, &ep->arena);
+    if (rc < 0) { /* not a valid gtopo_Note: counted and skipped */
+        myl_topo_reject(ep->topo);
+        return 0;
+    }
+    if (ep->track_on)
+        (void)myl_topo_answered(ep->topo, (uint64_t)msg.id);
+    if (h && h->on_replies)
+        rc = h->on_replies(&msg, ep, user);
+    return rc < 0 ? rc : 1;
+}
+
+/* A group (lanes, size classes) holds the message received until the next
+ * receive from it. */
+static int gtopo_Grouped_RECV5(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_handlers *h,
+                               void *user, uint32_t i)
+{
+    myl_frame_msg m;
+    uint32_t lane = 0;
+    int rc = gtopo_blobs_receiver_recv(&ep->blobs_rx[i], &m, &lane, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = UINT32_MAX;
+    ep->lane = lane;
+    rc = 0;
+    if (h && h->on_blobs)
+        rc = h->on_blobs(&m, ep, user);
+    return rc < 0 ? rc : 1;
+}
+
+int gtopo_Grouped_boss_redispatch(gtopo_Grouped_boss *ep, uint32_t role, uint32_t index)
+{
+    switch (role) {
+    case 1u:
+        return myl_topo_redispatch(ep->topo, role, index, gtopo_Grouped_RESEND1, ep);
+    default:
+        return MYL_EINVAL;
+    }
+}
+
+/* Receives from inbound ring j (the rings of every inbound route, in
+ * order): the number of messages handled, or an error. */
+static int gtopo_Grouped_POLL0(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_handlers *h,
+                               void *user, uint32_t j)
+{
+    (void)ep;
+    (void)h;
+    (void)user;
+    (void)j;
+    if (j < ep->replies_nrx)
+        return gtopo_Grouped_RECV4(ep, h, user, j);
+    j -= ep->replies_nrx;
+    if (j < ep->blobs_nrx)
+        return gtopo_Grouped_RECV5(ep, h, user, j);
+    return 0;
+}
+
+int gtopo_Grouped_boss_events(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_handlers *h,
+                              void *user)
+{
+    myl_topo_event ev[16];
+    int n = myl_topo_poll(ep->topo, ev, 16);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++)
+        if (h && h->on_event)
+            h->on_event(&ev[i], ep, user);
+    ep->since_check = 0;
+    ep->check_at = gtopo_Grouped_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
+    int rc = myl_topo_check(ep->topo);
+    return rc < 0 ? rc : n;
+}
+
+int gtopo_Grouped_boss_poll(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_handlers *h,
+                            void *user, int64_t timeout_ns)
+{
+    uint32_t total = 0;
+    total += ep->replies_nrx;
+    total += ep->blobs_nrx;
+    uint64_t start = 0;
+    /* Nothing here writes shared memory or makes a system call until the
+     * checks are due (every check interval) or the wait yields or sleeps:
+     * this member's heartbeat is stored by the checks. */
+    for (uint32_t idle = 0;; idle += idle < UINT32_MAX) {
+        int got = 0;
+        uint32_t j = ep->poll_next;
+        for (uint32_t k = 0; k < total; k++) {
+            int rc = gtopo_Grouped_POLL0(ep, h, user, j);
+            if (rc < 0)
+                return rc;
+            got += rc;
+            if (++j == total)
+                j = 0;
+        }
+        if (total && ++ep->poll_next >= total)
+            ep->poll_next = 0;
+        if (got > 0) {
+            /* Busy: the checks still run, every 4096 messages at most. */
+            ep->since_check += (uint32_t)got;
+            if (ep->since_check >= 4096 && gtopo_Grouped_NOW() >= ep->check_at) {
+                int rc = gtopo_Grouped_boss_events(ep, h, user);
+                if (rc < 0)
+                    return rc;
+            }
+            return got;
+        }
+        if (!gtopo_Grouped_IDLE(idle, 64u, 192u))
+            continue;
+        uint64_t now = gtopo_Grouped_NOW();
+        if (!start)
+            start = now;
+        if (now >= ep->check_at) {
+            int rc = gtopo_Grouped_boss_events(ep, h, user);
+            if (rc < 0)
+                return rc;
+        }
+        if (timeout_ns >= 0 && now - start >= (uint64_t)timeout_ns)
+            return 0;
+    }
+}
+
+int gtopo_Grouped_hands_open(const myl_topo_cfg *cfg, uint32_t index, gtopo_Grouped_hands *ep)
+{
+    myl_topo_cfg def;
+    char id[2 * MYL_TOPO_NAME_MAX];
+    uint32_t n = 0;
+    void *mem = NULL;
+    if (!ep)
+        return MYL_EINVAL;
+    memset(ep, 0, sizeof *ep);
+    if (!cfg) {
+        myl_topo_cfg_init(&def);
+        cfg = &def;
+    }
+    const myl_topo_desc *desc = &gtopo_Grouped_desc;
+    int rc = myl_topo_open(desc, cfg, 1u, index, &ep->topo);
+    if (rc < 0)
+        return rc;
+    ep->index = index;
+    ep->track_on = cfg->track != 0;
+    ep->check_ns = cfg->liveness.check_interval_ns;
+    if (ep->check_ns <= 0)
+        ep->check_ns = 10000000;
+    ep->resend_ns = cfg->liveness.progress_timeout_ns;
+    if (ep->resend_ns <= 0)
+        ep->resend_ns = 2000000000;
+    rc = myl_topo_member_id(ep->topo, 1u, index, id, sizeof id);
+    if (rc < 0)
+        goto fail;
+    (void)n;
+    (void)mem;
+    n = myl_topo_count(ep->topo, 0u);
+    mem = calloc(n, sizeof *ep->alerts_rx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->alerts_rx = (gtopo_alerts_receiver *)mem;
+    mem = calloc(n, sizeof *ep->alerts_grx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->alerts_grx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 0u, i, index);
+        rc = myl_topo_group(ep->topo, 0u, ring, &ep->alerts_grx[i]);
+        if (rc == 0)
+            rc = gtopo_alerts_receiver_open(&ep->alerts_grx[i], id, 0, NULL, &ep->alerts_rx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->alerts_nrx++;
+    }
+    n = myl_topo_count(ep->topo, 0u);
+    mem = calloc(n, sizeof *ep->prio_rx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->prio_rx = (gtopo_prio_receiver *)mem;
+    mem = calloc(n, sizeof *ep->prio_grx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->prio_grx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 1u, i, index);
+        rc = myl_topo_group(ep->topo, 1u, ring, &ep->prio_grx[i]);
+        if (rc == 0)
+            rc = gtopo_prio_receiver_open(&ep->prio_grx[i], id, 0, NULL, &ep->prio_rx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->prio_nrx++;
+    }
+    n = myl_topo_count(ep->topo, 0u);
+    mem = calloc(n, sizeof *ep->sized_rx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->sized_rx = (gtopo_sized_receiver *)mem;
+    mem = calloc(n, sizeof *ep->sized_grx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->sized_grx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 2u, i, index);
+        rc = myl_topo_group(ep->topo, 2u, ring, &ep->sized_grx[i]);
+        if (rc == 0)
+            rc = gtopo_sized_receiver_open(&ep->sized_grx[i], id, MYL_GROUP_ORDERED,
+                                           &ep->sized_rx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->sized_nrx++;
+    }
+    n = myl_topo_count(ep->topo, 0u);
+    mem = calloc(n, sizeof *ep->books_rx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->books_rx = (gtopo_books_receiver *)mem;
+    mem = calloc(n, sizeof *ep->books_grx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->books_grx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 3u, i, index);
+        rc = myl_topo_group(ep->topo, 3u, ring, &ep->books_grx[i]);
+        if (rc == 0)
+            rc = gtopo_books_receiver_open(&ep->books_grx[i], id, MYL_GROUP_ORDERED,
+                                           &ep->books_rx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->books_nrx++;
+    }
+    n = myl_topo_count(ep->topo, 0u);
+    mem = calloc(n, sizeof *ep->replies_tx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->replies_tx = (gtopo_replies_sender *)mem;
+    mem = calloc(n, sizeof *ep->replies_gtx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->replies_gtx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 4u, index, i);
+        rc = myl_topo_group(ep->topo, 4u, ring, &ep->replies_gtx[i]);
+        if (rc == 0)
+            rc = gtopo_replies_sender_open(&ep->replies_gtx[i], NULL, &ep->replies_tx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->replies_ntx++;
+    }
+    n = 1;
+    mem = calloc(n, sizeof *ep->blobs_tx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->blobs_tx = (gtopo_blobs_sender *)mem;
+    mem = calloc(n, sizeof *ep->blobs_gtx);
+    if (!mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    ep->blobs_gtx = (myl_group *)mem;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ring = myl_topo_ring_index(ep->topo, 5u, index, i);
+        rc = myl_topo_group(ep->topo, 5u, ring, &ep->blobs_gtx[i]);
+        if (rc == 0)
+            rc = gtopo_blobs_sender_open(&ep->blobs_gtx[i], NULL, &ep->blobs_tx[i]);
+        if (rc < 0)
+            goto fail;
+        ep->blobs_ntx++;
+    }
+    ep->arena_mem = malloc(1048576u);
+    if (!ep->arena_mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    myl_carena_init(&ep->arena, ep->arena_mem, 1048576u);
+    rc = myl_topo_ready(ep->topo);
+    if (rc < 0)
+        goto fail;
+    ep->check_at = gtopo_Grouped_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
+    return 0;
+fail:
+    gtopo_Grouped_hands_close(ep);
+    return rc;
+}
+
+void gtopo_Grouped_hands_close(gtopo_Grouped_hands *ep)
+{
+    if (!ep)
+        return;
+    for (uint32_t i = 0; i < ep->alerts_nrx; i++)
+        gtopo_alerts_receiver_close(&ep->alerts_rx[i]);
+    free(ep->alerts_rx);
+    free(ep->alerts_grx);
+    for (uint32_t i = 0; i < ep->prio_nrx; i++)
+        gtopo_prio_receiver_close(&ep->prio_rx[i]);
+    free(ep->prio_rx);
+    free(ep->prio_grx);
+    for (uint32_t i = 0; i < ep->sized_nrx; i++)
+        gtopo_sized_receiver_close(&ep->sized_rx[i]);
+    free(ep->sized_rx);
+    free(ep->sized_grx);
+    for (uint32_t i = 0; i < ep->books_nrx; i++)
+        gtopo_books_receiver_close(&ep->books_rx[i]);
+    free(ep->books_rx);
+    free(ep->books_grx);
+    for (uint32_t i = 0; i < ep->replies_ntx; i++)
+        gtopo_replies_sender_close(&ep->replies_tx[i]);
+    free(ep->replies_tx);
+    free(ep->replies_gtx);
+    for (uint32_t i = 0; i < ep->blobs_ntx; i++)
+        gtopo_blobs_sender_close(&ep->blobs_tx[i]);
+    free(ep->blobs_tx);
+    free(ep->blobs_gtx);
+    free(ep->arena_mem);
+    if (ep->topo)
+        myl_topo_close(ep->topo);
+    memset(ep, 0, sizeof *ep);
+}
+
+int gtopo_Grouped_hands_send_replies(gtopo_Grouped_hands *ep, uint32_t lane, const gtopo_Note *m,
+                                     void *buf, size_t cap, uint16_t kind, int64_t timeout_ns)
+{
+    uint32_t dst = 0;
+    if (dst >= ep->replies_ntx)
+        return MYL_EINVAL;
+    return gtopo_replies_sender_put(&ep->replies_tx[dst], lane, m, buf, cap, kind, timeout_ns);
+}
+
+int gtopo_Grouped_hands_send_blobs(gtopo_Grouped_hands *ep, const void *msg, size_t len,
+                                   uint16_t kind, int64_t timeout_ns)
+{
+    uint32_t dst = 0;
+    if (dst >= ep->blobs_ntx)
+        return MYL_EINVAL;
+    return gtopo_blobs_sender_send(&ep->blobs_tx[dst], msg, len, kind, timeout_ns);
+}
+
+/* A group (lanes, size classes) holds the message received until the next
+ * receive from it. */
+static int gtopo_Grouped_RECV0(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_handlers *h,
+                               void *user, uint32_t i)
+{
+    myl_frame_msg m;
+    uint32_t lane = 0;
+    int rc = gtopo_alerts_receiver_recv(&ep->alerts_rx[i], &m, &lane, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = i;
+    ep->lane = lane;
+    rc = 0;
+    if (h && h->on_alerts)
+        rc = h->on_alerts(&m, ep, user);
+    return rc < 0 ? rc : 1;
+}
+
+static int gtopo_Grouped_RECV1(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_handlers *h,
+                               void *user, uint32_t i)
+{
+    gtopo_Trade_table msg;
+    myl_frame_msg m;
+    uint32_t lane = 0;
+    int rc = gtopo_prio_receiver_recv(&ep->prio_rx[i], &m, &lane, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = i;
+    ep->lane = lane;
+    if (gtopo_Trade_verify(m.data, m.len) < 0) { /* not a gtopo_Trade: counted and skipped */
+        myl_topo_reject(ep->topo);
+        return 0;
+    }
+    msg.t = myl_fb_root(m.data);
+    if (h && h->on_prio)
+        rc = h->on_prio(&msg, ep, user);
+    return rc < 0 ? rc : 1;
+}
+
+static int gtopo_Grouped_RECV2(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_handlers *h,
+                               void *user, uint32_t i)
+{
+    gtopo_Note msg;
+    myl_frame_msg m;
+    uint32_t lane = 0;
+    int rc = gtopo_sized_receiver_recv(&ep->sized_rx[i], &m, &lane, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = i;
+    ep->lane = lane;
+    myl_carena_reset(&ep->arena);
+    rc = gtopo_Note_compact_decode(&msg, m.data, m.len, &ep->arena);
+    if (rc < 0) { /* not a valid gtopo_Note: counted and skipped */
+        myl_topo_reject(ep->topo);
+        return 0;
+    }
+    if (h && h->on_sized)
+        rc = h->on_sized(&msg, ep, user);
+    return rc < 0 ? rc : 1;
+}
+
+static int gtopo_Grouped_RECV3(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_handlers *h,
+                               void *user, uint32_t i)
+{
+    gtopo_Quote_table msg;
+    myl_frame_msg m;
+    uint32_t lane = 0;
+    int rc = gtopo_books_receiver_recv(&ep->books_rx[i], &m, &lane, 0);
+    if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ep->from = i;
+    ep->lane = lane;
+    if (gtopo_Quote_verify(m.data, m.len) < 0) { /* not a gtopo_Quote: counted and skipped */
+        myl_topo_reject(ep->topo);
+        return 0;
+    }
+    msg.t = myl_fb_root(m.data);
+    if (h && h->on_books)
+        rc = h->on_books(&msg, ep, user);
+    return rc < 0 ? rc : 1;
+}
+
+/* Receives from inbound ring j (the rings of every inbound route, in
+ * order): the number of messages handled, or an error. */
+static int gtopo_Grouped_POLL1(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_handlers *h,
+                               void *user, uint32_t j)
+{
+    (void)ep;
+    (void)h;
+    (void)user;
+    (void)j;
+    if (j < ep->alerts_nrx)
+        return gtopo_Grouped_RECV0(ep, h, user, j);
+    j -= ep->alerts_nrx;
+    if (j < ep->prio_nrx)
+        return gtopo_Grouped_RECV1(ep, h, user, j);
+    j -= ep->prio_nrx;
+    if (j < ep->sized_nrx)
+        return gtopo_Grouped_RECV2(ep, h, user, j);
+    j -= ep->sized_nrx;
+    if (j < ep->books_nrx)
+        return gtopo_Grouped_RECV3(ep, h, user, j);
+    return 0;
+}
+
+int gtopo_Grouped_hands_events(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_handlers *h,
+                               void *user)
+{
+    myl_topo_event ev[16];
+    int n = myl_topo_poll(ep->topo, ev, 16);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++)
+        if (h && h->on_event)
+            h->on_event(&ev[i], ep, user);
+    ep->since_check = 0;
+    ep->check_at = gtopo_Grouped_NOW();
+    ep->check_at += (uint64_t)ep->check_ns;
+    int rc = myl_topo_check(ep->topo);
+    return rc < 0 ? rc : n;
+}
+
+int gtopo_Grouped_hands_poll(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_handlers *h,
+                             void *user, int64_t timeout_ns)
+{
+    uint32_t total = 0;
+    total += ep->alerts_nrx;
+    total += ep->prio_nrx;
+    total += ep->sized_nrx;
+    total += ep->books_nrx;
+    uint64_t start = 0;
+    /* Nothing here writes shared memory or makes a system call until the
+     * checks are due (every check interval) or the wait yields or sleeps:
+     * this member's heartbeat is stored by the checks. */
+    for (uint32_t idle = 0;; idle += idle < UINT32_MAX) {
+        int got = 0;
+        uint32_t j = ep->poll_next;
+        for (uint32_t k = 0; k < total; k++) {
+            int rc = gtopo_Grouped_POLL1(ep, h, user, j);
+            if (rc < 0)
+                return rc;
+            got += rc;
+            if (++j == total)
+                j = 0;
+        }
+        if (total && ++ep->poll_next >= total)
+            ep->poll_next = 0;
+        if (got > 0) {
+            /* Busy: the checks still run, every 4096 messages at most. */
+            ep->since_check += (uint32_t)got;
+            if (ep->since_check >= 4096 && gtopo_Grouped_NOW() >= ep->check_at) {
+                int rc = gtopo_Grouped_hands_events(ep, h, user);
+                if (rc < 0)
+                    return rc;
+            }
+            return got;
+        }
+        if (!gtopo_Grouped_IDLE(idle, 64u, 192u))
+            continue;
+        uint64_t now = gtopo_Grouped_NOW();
+        if (!start)
+            start = now;
+        if (now >= ep->check_at) {
+            int rc = gtopo_Grouped_hands_events(ep, h, user);
             if (rc < 0)
                 return rc;
         }

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define TOPO_MYL_FINGERPRINT UINT64_C(0xa3f98290d71f2c2e)
+#define TOPO_MYL_FINGERPRINT UINT64_C(0xd61dcfdeb06cc3b8)
 
 /* event Job: 16 bytes, aligned to 8 */
 typedef struct gtopo_Job {
@@ -570,6 +570,305 @@ static inline void gtopo_trades_receiver_release(gtopo_trades_receiver *r)
     myl_defrag_release(r->d);
 }
 
+/* Byte channels on priority lanes, highest first (myelon/group.h): one
+ * framed ring per lane (segments "<name>.<lane>"). A receiver drains the
+ * highest non-empty lane, with a guard against starving the others.
+ * <chan>_create() or _attach() the group (name overrides the base name
+ * unless NULL; an attach waits up to timeout_ns for the creator, 0 = not
+ * at all), then open a sender or a receiver on it; they check every ring's
+ * frame size and fingerprint. _opts() gives the group options with the
+ * base name replaced (unless NULL), to adjust them (perm, max_consumers)
+ * before myl_group_create() or _attach().
+ * _receiver_open() flags: MYL_GROUP_COPY (copy every message out of the
+ * ring) or 0; starve_after: per lane, how often a waiting lane may be
+ * passed over before it is served (NULL: 16 for every lane).
+ * _sender_send() copies a message onto lane (<chan>_LANE_*) and publishes
+ * it; kind is the caller's tag; MYL_ETOOBIG (nothing sent) above
+ * max_message. _sender_pressure() gives the fill of a lane as this sender
+ * sees it: *pct and MYL_PRESSURE_*. _receiver_recv() returns the next
+ * message, valid until the next call; *lane (unless NULL) is the lane it
+ * came from. */
+
+/* Channel alerts: byte messages of up to 1048576 bytes on 2
+ * priority lanes of 128-byte frames. */
+#define gtopo_alerts_LANES 2u
+#define gtopo_alerts_LANE_urgent 0u
+#define gtopo_alerts_LANE_normal 1u
+extern const char *const gtopo_alerts_lane_names[2];
+extern const myl_group_opts gtopo_alerts_desc;
+
+void gtopo_alerts_opts(const char *name, myl_group_opts *out);
+int gtopo_alerts_create(const char *name, myl_group **out);
+int gtopo_alerts_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int gtopo_alerts_unlink(const char *name);
+
+typedef struct gtopo_alerts_sender {
+    myl_group_sender *s;
+} gtopo_alerts_sender;
+
+typedef struct gtopo_alerts_receiver {
+    myl_group_receiver *r;
+} gtopo_alerts_receiver;
+
+int gtopo_alerts_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_alerts_sender *out);
+void gtopo_alerts_sender_close(gtopo_alerts_sender *s);
+int gtopo_alerts_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                               const uint32_t *starve_after, gtopo_alerts_receiver *out);
+void gtopo_alerts_receiver_close(gtopo_alerts_receiver *r);
+
+static inline int gtopo_alerts_sender_send(gtopo_alerts_sender *s, uint32_t lane, const void *msg,
+                                           size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    return myl_group_send(s->s, lane, msg, len, kind, timeout_ns);
+}
+
+static inline int gtopo_alerts_sender_pressure(gtopo_alerts_sender *s, uint32_t lane, uint32_t *pct)
+{
+    return myl_group_pressure(s->s, lane, pct);
+}
+
+static inline int gtopo_alerts_receiver_recv(gtopo_alerts_receiver *r, myl_frame_msg *m,
+                                             uint32_t *lane, int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, lane, timeout_ns);
+}
+
+/* Channel prio: byte messages of up to 1048576 bytes on 2
+ * priority lanes of 256-byte frames. */
+#define gtopo_prio_LANES 2u
+#define gtopo_prio_LANE_hi 0u
+#define gtopo_prio_LANE_lo 1u
+extern const char *const gtopo_prio_lane_names[2];
+extern const myl_group_opts gtopo_prio_desc;
+
+void gtopo_prio_opts(const char *name, myl_group_opts *out);
+int gtopo_prio_create(const char *name, myl_group **out);
+int gtopo_prio_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int gtopo_prio_unlink(const char *name);
+
+typedef struct gtopo_prio_sender {
+    myl_group_sender *s;
+} gtopo_prio_sender;
+
+typedef struct gtopo_prio_receiver {
+    myl_group_receiver *r;
+} gtopo_prio_receiver;
+
+int gtopo_prio_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_prio_sender *out);
+void gtopo_prio_sender_close(gtopo_prio_sender *s);
+int gtopo_prio_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                             const uint32_t *starve_after, gtopo_prio_receiver *out);
+void gtopo_prio_receiver_close(gtopo_prio_receiver *r);
+
+static inline int gtopo_prio_sender_send(gtopo_prio_sender *s, uint32_t lane, const void *msg,
+                                         size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    return myl_group_send(s->s, lane, msg, len, kind, timeout_ns);
+}
+
+static inline int gtopo_prio_sender_pressure(gtopo_prio_sender *s, uint32_t lane, uint32_t *pct)
+{
+    return myl_group_pressure(s->s, lane, pct);
+}
+
+static inline int gtopo_prio_receiver_recv(gtopo_prio_receiver *r, myl_frame_msg *m, uint32_t *lane,
+                                           int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, lane, timeout_ns);
+}
+
+/* Byte channels in size classes (myelon/group.h): one framed ring per
+ * frame size (segments "<name>.f<size>", sizes in the _frame_sizes array).
+ * A message goes to the smallest class whose frame holds it whole, else to
+ * the largest, fragmented; a receiver opened with MYL_GROUP_ORDERED
+ * restores each sender's order across the classes.
+ * <chan>_create() or _attach() the group (name overrides the base name
+ * unless NULL; an attach waits up to timeout_ns for the creator, 0 = not
+ * at all), then open a sender or a receiver on it; they check every ring's
+ * frame size and fingerprint. _opts() gives the group options with the
+ * base name replaced (unless NULL), to adjust them (perm, max_consumers)
+ * before myl_group_create() or _attach().
+ * _receiver_open() flags: MYL_GROUP_ORDERED (each sender's order) or 0 (as
+ * they come), with MYL_GROUP_COPY to copy every message out of the ring.
+ * _sender_send() copies a message into its class and publishes it; kind
+ * is the caller's tag; MYL_ETOOBIG (nothing sent) above max_message.
+ * _sender_pressure() gives the fill of class cls as this sender sees it:
+ * *pct and MYL_PRESSURE_*. _receiver_recv() returns the next message,
+ * valid until the next call; *cls (unless NULL) is the class it came
+ * from. */
+
+/* Channel sized: byte messages of up to 1048576 bytes in 2 size
+ * classes. */
+#define gtopo_sized_CLASSES 2u
+extern const uint32_t gtopo_sized_frame_sizes[2];
+extern const myl_group_opts gtopo_sized_desc;
+
+void gtopo_sized_opts(const char *name, myl_group_opts *out);
+int gtopo_sized_create(const char *name, myl_group **out);
+int gtopo_sized_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int gtopo_sized_unlink(const char *name);
+
+typedef struct gtopo_sized_sender {
+    myl_group_sender *s;
+} gtopo_sized_sender;
+
+typedef struct gtopo_sized_receiver {
+    myl_group_receiver *r;
+} gtopo_sized_receiver;
+
+int gtopo_sized_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_sized_sender *out);
+void gtopo_sized_sender_close(gtopo_sized_sender *s);
+int gtopo_sized_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                              gtopo_sized_receiver *out);
+void gtopo_sized_receiver_close(gtopo_sized_receiver *r);
+
+static inline int gtopo_sized_sender_send(gtopo_sized_sender *s, const void *msg, size_t len,
+                                          uint16_t kind, int64_t timeout_ns)
+{
+    return myl_group_send(s->s, 0, msg, len, kind, timeout_ns);
+}
+
+static inline int gtopo_sized_sender_pressure(gtopo_sized_sender *s, uint32_t cls, uint32_t *pct)
+{
+    return myl_group_pressure(s->s, cls, pct);
+}
+
+static inline int gtopo_sized_receiver_recv(gtopo_sized_receiver *r, myl_frame_msg *m,
+                                            uint32_t *cls, int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, cls, timeout_ns);
+}
+
+/* Channel replies: byte messages of up to 1048576 bytes on 2
+ * priority lanes of 128-byte frames. */
+#define gtopo_replies_LANES 2u
+#define gtopo_replies_LANE_hi 0u
+#define gtopo_replies_LANE_lo 1u
+extern const char *const gtopo_replies_lane_names[2];
+extern const myl_group_opts gtopo_replies_desc;
+
+void gtopo_replies_opts(const char *name, myl_group_opts *out);
+int gtopo_replies_create(const char *name, myl_group **out);
+int gtopo_replies_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int gtopo_replies_unlink(const char *name);
+
+typedef struct gtopo_replies_sender {
+    myl_group_sender *s;
+} gtopo_replies_sender;
+
+typedef struct gtopo_replies_receiver {
+    myl_group_receiver *r;
+} gtopo_replies_receiver;
+
+int gtopo_replies_sender_open(myl_group *g, const myl_producer_opts *opts,
+                              gtopo_replies_sender *out);
+void gtopo_replies_sender_close(gtopo_replies_sender *s);
+int gtopo_replies_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                                const uint32_t *starve_after, gtopo_replies_receiver *out);
+void gtopo_replies_receiver_close(gtopo_replies_receiver *r);
+
+static inline int gtopo_replies_sender_send(gtopo_replies_sender *s, uint32_t lane, const void *msg,
+                                            size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    return myl_group_send(s->s, lane, msg, len, kind, timeout_ns);
+}
+
+static inline int gtopo_replies_sender_pressure(gtopo_replies_sender *s, uint32_t lane,
+                                                uint32_t *pct)
+{
+    return myl_group_pressure(s->s, lane, pct);
+}
+
+static inline int gtopo_replies_receiver_recv(gtopo_replies_receiver *r, myl_frame_msg *m,
+                                              uint32_t *lane, int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, lane, timeout_ns);
+}
+
+/* Channel blobs: byte messages of up to 8192 bytes in 2 size
+ * classes. */
+#define gtopo_blobs_CLASSES 2u
+extern const uint32_t gtopo_blobs_frame_sizes[2];
+extern const myl_group_opts gtopo_blobs_desc;
+
+void gtopo_blobs_opts(const char *name, myl_group_opts *out);
+int gtopo_blobs_create(const char *name, myl_group **out);
+int gtopo_blobs_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int gtopo_blobs_unlink(const char *name);
+
+typedef struct gtopo_blobs_sender {
+    myl_group_sender *s;
+} gtopo_blobs_sender;
+
+typedef struct gtopo_blobs_receiver {
+    myl_group_receiver *r;
+} gtopo_blobs_receiver;
+
+int gtopo_blobs_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_blobs_sender *out);
+void gtopo_blobs_sender_close(gtopo_blobs_sender *s);
+int gtopo_blobs_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                              gtopo_blobs_receiver *out);
+void gtopo_blobs_receiver_close(gtopo_blobs_receiver *r);
+
+static inline int gtopo_blobs_sender_send(gtopo_blobs_sender *s, const void *msg, size_t len,
+                                          uint16_t kind, int64_t timeout_ns)
+{
+    return myl_group_send(s->s, 0, msg, len, kind, timeout_ns);
+}
+
+static inline int gtopo_blobs_sender_pressure(gtopo_blobs_sender *s, uint32_t cls, uint32_t *pct)
+{
+    return myl_group_pressure(s->s, cls, pct);
+}
+
+static inline int gtopo_blobs_receiver_recv(gtopo_blobs_receiver *r, myl_frame_msg *m,
+                                            uint32_t *cls, int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, cls, timeout_ns);
+}
+
+/* Channel books: byte messages of up to 1048576 bytes in 2 size
+ * classes. */
+#define gtopo_books_CLASSES 2u
+extern const uint32_t gtopo_books_frame_sizes[2];
+extern const myl_group_opts gtopo_books_desc;
+
+void gtopo_books_opts(const char *name, myl_group_opts *out);
+int gtopo_books_create(const char *name, myl_group **out);
+int gtopo_books_attach(const char *name, int64_t timeout_ns, myl_group **out);
+int gtopo_books_unlink(const char *name);
+
+typedef struct gtopo_books_sender {
+    myl_group_sender *s;
+} gtopo_books_sender;
+
+typedef struct gtopo_books_receiver {
+    myl_group_receiver *r;
+} gtopo_books_receiver;
+
+int gtopo_books_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_books_sender *out);
+void gtopo_books_sender_close(gtopo_books_sender *s);
+int gtopo_books_receiver_open(myl_group *g, const char *id, uint32_t flags,
+                              gtopo_books_receiver *out);
+void gtopo_books_receiver_close(gtopo_books_receiver *r);
+
+static inline int gtopo_books_sender_send(gtopo_books_sender *s, const void *msg, size_t len,
+                                          uint16_t kind, int64_t timeout_ns)
+{
+    return myl_group_send(s->s, 0, msg, len, kind, timeout_ns);
+}
+
+static inline int gtopo_books_sender_pressure(gtopo_books_sender *s, uint32_t cls, uint32_t *pct)
+{
+    return myl_group_pressure(s->s, cls, pct);
+}
+
+static inline int gtopo_books_receiver_recv(gtopo_books_receiver *r, myl_frame_msg *m,
+                                            uint32_t *cls, int64_t timeout_ns)
+{
+    return myl_group_recv(r->r, m, cls, timeout_ns);
+}
+
 /* Readers and builders of tables: MYL_FB_TABLE(T) defines T_verify(buf,
  * len) (0 or the first MYL_EFB* error, myl_fb_verify()), T_verify_with()
  * (with the verifier's options, reporting where it failed), T_root(buf)
@@ -701,6 +1000,98 @@ static inline int gtopo_quotes_receiver_get(gtopo_quotes_receiver *r, gtopo_Quot
     return rc;
 }
 
+/* Compact channels in size classes (codec compact): _sender_put() encodes
+ * *m into buf (cap bytes) and sends it in the smallest class that holds
+ * it. Nothing is sent when encoding fails. _receiver_get() receives the
+ * next message and decodes it into *out; a message that does not decode
+ * is skipped and its error returned. m (unless NULL) receives the
+ * message's kind, id and length, *cls (unless NULL) the class it came
+ * from. */
+
+/* Channel sized carries gtopo_Note, codec compact, in size classes;
+ * _receiver_get() decodes into *out
+ * (strings and [u8]/[i8] point into the message, valid until the next
+ * call; sequences and nested tables come from arena, reset first). */
+static inline int gtopo_sized_sender_put(gtopo_sized_sender *s, const gtopo_Note *m, void *buf,
+                                         size_t cap, uint16_t kind, int64_t timeout_ns)
+{
+    size_t len = 0;
+    int rc = gtopo_Note_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_group_send(s->s, 0, buf, len, kind, timeout_ns);
+}
+
+static inline int gtopo_sized_receiver_get(gtopo_sized_receiver *r, gtopo_Note *out,
+                                           myl_carena *arena, myl_frame_msg *m, uint32_t *cls,
+                                           int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_group_recv(r->r, m, cls, timeout_ns);
+    if (rc < 0)
+        return rc;
+    if (arena)
+        myl_carena_reset(arena);
+    rc = gtopo_Note_compact_decode(out, m->data, m->len, arena);
+    return rc;
+}
+
+/* Compact channels on priority lanes (codec compact): _sender_put()
+ * encodes *m straight into a frame claimed on lane (<chan>_LANE_*) and
+ * publishes it; a message that outgrows the frame is encoded into buf
+ * (cap bytes; NULL: MYL_ETOOBIG) instead and sent fragmented (the claimed
+ * frame is published as padding). Nothing is sent when encoding fails.
+ * _receiver_get() receives the next message and decodes it into *out; a
+ * message that does not decode is skipped and its error returned. m
+ * (unless NULL) receives the message's kind, id and length, *lane (unless
+ * NULL) the lane it came from. */
+
+/* Channel replies carries gtopo_Note, codec compact, on lanes;
+ * _receiver_get() decodes into *out
+ * (strings and [u8]/[i8] point into the message, valid until the next
+ * call; sequences and nested tables come from arena, reset first). */
+static inline int gtopo_replies_sender_put(gtopo_replies_sender *s, uint32_t lane,
+                                           const gtopo_Note *m, void *buf, size_t cap,
+                                           uint16_t kind, int64_t timeout_ns)
+{
+    myl_group_span span;
+    uint32_t room = 0;
+    size_t len = 0;
+    int rc = myl_group_claim(s->s, lane, 104u, kind, &span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    /* room is set here, before it is passed by value below */
+    void *data = myl_group_claim_data(s->s, &span, 0, &room);
+    rc = gtopo_Note_compact_encode(m, data, room, &len);
+    if (rc == 0)
+        return myl_group_commit_len(s->s, &span, len);
+    myl_group_abort(s->s, &span);
+    if (rc != MYL_ETOOBIG)
+        return rc;
+    rc = gtopo_Note_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_group_send(s->s, lane, buf, len, kind, timeout_ns);
+}
+
+static inline int gtopo_replies_receiver_get(gtopo_replies_receiver *r, gtopo_Note *out,
+                                             myl_carena *arena, myl_frame_msg *m, uint32_t *lane,
+                                             int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_group_recv(r->r, m, lane, timeout_ns);
+    if (rc < 0)
+        return rc;
+    if (arena)
+        myl_carena_reset(arena);
+    rc = gtopo_Note_compact_decode(out, m->data, m->len, arena);
+    return rc;
+}
+
 /* FlatBuffers channels over one framed ring (codec flatbuffers).
  * Building in place: _sender_build_begin() claims one frame and
  * initialises b on it, with arena (unless NULL) for a message that
@@ -801,6 +1192,112 @@ static inline int gtopo_trades_receiver_read(gtopo_trades_receiver *r, myl_frame
         myl_defrag_release(r->d);
         return rc;
     }
+    out->t = myl_fb_root(m->data);
+    return 0;
+}
+
+/* FlatBuffers channels on priority lanes (codec flatbuffers). Building in
+ * place: _sender_build_begin() claims one frame on lane (<chan>_LANE_*)
+ * and initialises b on it, with arena (unless NULL) for a message that
+ * outgrows the frame; build with the table's builders, then
+ * _sender_build_commit() finishes the root and publishes the frame, or,
+ * when the message went to the arena, aborts the frame and sends the
+ * arena's copy (fragmented). A builder error aborts the claim and is
+ * returned. _sender_send_built() finishes a message built in the caller's
+ * memory (myl_fb_builder_init(b, buf, cap, NULL, 0)) and sends it on lane
+ * (one copy). _receiver_read() receives the next message, verifies it as
+ * the channel's table and hands back its root table, valid until the next
+ * call (in place for a single-frame message); *lane (unless NULL) is the
+ * lane it came from. A message that does not verify is skipped and its
+ * MYL_EFB* error returned. */
+
+/* Channel prio carries gtopo_Trade FlatBuffers on lanes. */
+static inline int gtopo_prio_sender_build_begin(gtopo_prio_sender *s, uint32_t lane,
+                                                myl_fb_builder *b, void *arena, size_t arena_cap,
+                                                uint16_t kind, myl_group_span *span,
+                                                int64_t timeout_ns)
+{
+    uint32_t len = 0;
+    int rc = myl_group_claim(s->s, lane, 232u, kind, span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    void *p = myl_group_claim_data(s->s, span, 0, &len);
+    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    return 0;
+}
+
+static inline int gtopo_prio_sender_build_commit(gtopo_prio_sender *s, myl_fb_builder *b,
+                                                 myl_fb_ref root, myl_group_span *span,
+                                                 uint16_t kind, int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0 || !m.in_place) {
+        myl_group_abort(s->s, span);
+        if (rc < 0)
+            return rc;
+        return myl_group_send(s->s, span->ring, m.data, m.len, kind, timeout_ns);
+    }
+    return myl_group_commit_len(s->s, span, span->f.len);
+}
+
+static inline int gtopo_prio_sender_send_built(gtopo_prio_sender *s, uint32_t lane,
+                                               myl_fb_builder *b, myl_fb_ref root, uint16_t kind,
+                                               int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, 0, &m);
+    if (rc < 0)
+        return rc;
+    return myl_group_send(s->s, lane, m.data, m.len, kind, timeout_ns);
+}
+
+static inline int gtopo_prio_receiver_read(gtopo_prio_receiver *r, myl_frame_msg *m,
+                                           gtopo_Trade_table *out, uint32_t *lane,
+                                           int64_t timeout_ns)
+{
+    int rc = myl_group_recv(r->r, m, lane, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = gtopo_Trade_verify(m->data, m->len);
+    if (rc < 0)
+        return rc;
+    out->t = myl_fb_root(m->data);
+    return 0;
+}
+
+/* FlatBuffers channels in size classes (codec flatbuffers):
+ * _sender_send_built() finishes the message built in b (the caller's
+ * memory: myl_fb_builder_init(b, buf, cap, NULL, 0), then the table's
+ * builders) and sends it in the smallest class that holds it (one copy).
+ * A builder error is returned and nothing is sent. _receiver_read()
+ * receives the next message, verifies it as the channel's table and hands
+ * back its root table, valid until the next call (in place for a
+ * single-frame message); *cls (unless NULL) is the class it came from. A
+ * message that does not verify is skipped and its MYL_EFB* error
+ * returned. */
+
+/* Channel books carries gtopo_Quote FlatBuffers in size classes. */
+static inline int gtopo_books_sender_send_built(gtopo_books_sender *s, myl_fb_builder *b,
+                                                myl_fb_ref root, uint16_t kind, int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, 0, &m);
+    if (rc < 0)
+        return rc;
+    return myl_group_send(s->s, 0, m.data, m.len, kind, timeout_ns);
+}
+
+static inline int gtopo_books_receiver_read(gtopo_books_receiver *r, myl_frame_msg *m,
+                                            gtopo_Quote_table *out, uint32_t *cls,
+                                            int64_t timeout_ns)
+{
+    int rc = myl_group_recv(r->r, m, cls, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = gtopo_Quote_verify(m->data, m->len);
+    if (rc < 0)
+        return rc;
     out->t = myl_fb_root(m->data);
     return 0;
 }
@@ -1127,6 +1624,165 @@ int gtopo_Symbols_hands_poll(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_
 int gtopo_Symbols_hands_events(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_handlers *h,
                                void *user);
 int gtopo_Symbols_hands_send_done(gtopo_Symbols_hands *ep, const gtopo_Job *ev, int64_t timeout_ns);
+
+/* Topology Grouped: 2 roles, 6 routes. */
+extern const myl_topo_desc gtopo_Grouped_desc;
+#define gtopo_Grouped_ROLE_boss 0u
+#define gtopo_Grouped_ROLE_hands 1u
+#define gtopo_Grouped_ROUTE_boss_hands_alerts 0u
+#define gtopo_Grouped_ROUTE_boss_hands_prio 1u
+#define gtopo_Grouped_ROUTE_boss_hands_sized 2u
+#define gtopo_Grouped_ROUTE_boss_hands_books 3u
+#define gtopo_Grouped_ROUTE_hands_boss_replies 4u
+#define gtopo_Grouped_ROUTE_hands_boss_blobs 5u
+
+/* Role boss of topology Grouped (the owner, one instance). */
+typedef struct gtopo_Grouped_boss {
+    myl_topo *topo;
+    /* this member's instance index; the sender of the message handled */
+    uint32_t index;
+    uint32_t from;
+    /* boss -> hands : alerts */
+    gtopo_alerts_sender *alerts_tx;
+    uint32_t alerts_ntx;
+    myl_group *alerts_gtx; /* the senders' groups */
+    /* boss -> hands : prio */
+    gtopo_prio_sender *prio_tx;
+    uint32_t prio_ntx;
+    uint32_t prio_dst;
+    myl_group *prio_gtx; /* the senders' groups */
+    /* boss -> hands : sized */
+    gtopo_sized_sender *sized_tx;
+    uint32_t sized_ntx;
+    myl_group *sized_gtx; /* the senders' groups */
+    /* boss -> hands : books */
+    gtopo_books_sender *books_tx;
+    uint32_t books_ntx;
+    myl_group *books_gtx; /* the senders' groups */
+    /* hands -> boss : replies */
+    gtopo_replies_receiver *replies_rx;
+    uint32_t replies_nrx;
+    myl_group *replies_grx; /* the receivers' groups */
+    /* hands -> boss : blobs */
+    gtopo_blobs_receiver *blobs_rx;
+    uint32_t blobs_nrx;
+    myl_group *blobs_grx; /* the receivers' groups */
+    /* compact messages' sequences and tables */
+    myl_carena arena;
+    void *arena_mem;
+    /* the lane (or size class) of the message handled */
+    uint32_t lane;
+    /* _poll(): the inbound ring served first, liveness checks */
+    uint32_t poll_next;
+    uint32_t since_check;
+    bool track_on;
+    int64_t check_ns;
+    int64_t resend_ns;
+    uint64_t check_at;
+} gtopo_Grouped_boss;
+
+typedef int gtopo_Grouped_boss_on_replies_fn(const gtopo_Note *msg, gtopo_Grouped_boss *ep,
+                                             void *user);
+typedef int gtopo_Grouped_boss_on_blobs_fn(const myl_frame_msg *msg, gtopo_Grouped_boss *ep,
+                                           void *user);
+typedef void gtopo_Grouped_boss_event_fn(const myl_topo_event *ev, gtopo_Grouped_boss *ep,
+                                         void *user);
+
+typedef struct gtopo_Grouped_boss_handlers {
+    gtopo_Grouped_boss_on_replies_fn *on_replies;
+    gtopo_Grouped_boss_on_blobs_fn *on_blobs;
+    gtopo_Grouped_boss_event_fn *on_event;
+} gtopo_Grouped_boss_handlers;
+
+int gtopo_Grouped_boss_open(const myl_topo_cfg *cfg, gtopo_Grouped_boss *ep);
+void gtopo_Grouped_boss_close(gtopo_Grouped_boss *ep);
+int gtopo_Grouped_boss_poll(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_handlers *h,
+                            void *user, int64_t timeout_ns);
+int gtopo_Grouped_boss_events(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_handlers *h,
+                              void *user);
+int gtopo_Grouped_boss_send_alerts(gtopo_Grouped_boss *ep, uint32_t lane, const void *msg,
+                                   size_t len, uint16_t kind, int64_t timeout_ns);
+int gtopo_Grouped_boss_send_prio(gtopo_Grouped_boss *ep, uint32_t lane, const void *msg, size_t len,
+                                 int64_t timeout_ns);
+int gtopo_Grouped_boss_send_sized(gtopo_Grouped_boss *ep, const gtopo_Note *m, void *buf,
+                                  size_t cap, uint16_t kind, int64_t timeout_ns);
+int gtopo_Grouped_boss_send_books_to(gtopo_Grouped_boss *ep, uint32_t dst, const void *msg,
+                                     size_t len, int64_t timeout_ns);
+int gtopo_Grouped_boss_redispatch(gtopo_Grouped_boss *ep, uint32_t role, uint32_t index);
+
+/* Role hands of topology Grouped (2 instances by default, from 1 to 4). */
+typedef struct gtopo_Grouped_hands {
+    myl_topo *topo;
+    /* this member's instance index; the sender of the message handled */
+    uint32_t index;
+    uint32_t from;
+    /* boss -> hands : alerts */
+    gtopo_alerts_receiver *alerts_rx;
+    uint32_t alerts_nrx;
+    myl_group *alerts_grx; /* the receivers' groups */
+    /* boss -> hands : prio */
+    gtopo_prio_receiver *prio_rx;
+    uint32_t prio_nrx;
+    myl_group *prio_grx; /* the receivers' groups */
+    /* boss -> hands : sized */
+    gtopo_sized_receiver *sized_rx;
+    uint32_t sized_nrx;
+    myl_group *sized_grx; /* the receivers' groups */
+    /* boss -> hands : books */
+    gtopo_books_receiver *books_rx;
+    uint32_t books_nrx;
+    myl_group *books_grx; /* the receivers' groups */
+    /* hands -> boss : replies */
+    gtopo_replies_sender *replies_tx;
+    uint32_t replies_ntx;
+    myl_group *replies_gtx; /* the senders' groups */
+    /* hands -> boss : blobs */
+    gtopo_blobs_sender *blobs_tx;
+    uint32_t blobs_ntx;
+    myl_group *blobs_gtx; /* the senders' groups */
+    /* compact messages' sequences and tables */
+    myl_carena arena;
+    void *arena_mem;
+    /* the lane (or size class) of the message handled */
+    uint32_t lane;
+    /* _poll(): the inbound ring served first, liveness checks */
+    uint32_t poll_next;
+    uint32_t since_check;
+    bool track_on;
+    int64_t check_ns;
+    int64_t resend_ns;
+    uint64_t check_at;
+} gtopo_Grouped_hands;
+
+typedef int gtopo_Grouped_hands_on_alerts_fn(const myl_frame_msg *msg, gtopo_Grouped_hands *ep,
+                                             void *user);
+typedef int gtopo_Grouped_hands_on_prio_fn(const gtopo_Trade_table *msg, gtopo_Grouped_hands *ep,
+                                           void *user);
+typedef int gtopo_Grouped_hands_on_sized_fn(const gtopo_Note *msg, gtopo_Grouped_hands *ep,
+                                            void *user);
+typedef int gtopo_Grouped_hands_on_books_fn(const gtopo_Quote_table *msg, gtopo_Grouped_hands *ep,
+                                            void *user);
+typedef void gtopo_Grouped_hands_event_fn(const myl_topo_event *ev, gtopo_Grouped_hands *ep,
+                                          void *user);
+
+typedef struct gtopo_Grouped_hands_handlers {
+    gtopo_Grouped_hands_on_alerts_fn *on_alerts;
+    gtopo_Grouped_hands_on_prio_fn *on_prio;
+    gtopo_Grouped_hands_on_sized_fn *on_sized;
+    gtopo_Grouped_hands_on_books_fn *on_books;
+    gtopo_Grouped_hands_event_fn *on_event;
+} gtopo_Grouped_hands_handlers;
+
+int gtopo_Grouped_hands_open(const myl_topo_cfg *cfg, uint32_t index, gtopo_Grouped_hands *ep);
+void gtopo_Grouped_hands_close(gtopo_Grouped_hands *ep);
+int gtopo_Grouped_hands_poll(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_handlers *h,
+                             void *user, int64_t timeout_ns);
+int gtopo_Grouped_hands_events(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_handlers *h,
+                               void *user);
+int gtopo_Grouped_hands_send_replies(gtopo_Grouped_hands *ep, uint32_t lane, const gtopo_Note *m,
+                                     void *buf, size_t cap, uint16_t kind, int64_t timeout_ns);
+int gtopo_Grouped_hands_send_blobs(gtopo_Grouped_hands *ep, const void *msg, size_t len,
+                                   uint16_t kind, int64_t timeout_ns);
 
 #ifdef __cplusplus
 }

@@ -78,11 +78,11 @@ static const myl_topo_role_desc topo_roles[] = {
 };
 
 static const myl_topo_route_desc topo_routes[] = {
-    {"scheduler_workers_requests", 0, 1, MYL_ROUTE_PARTITIONED, MYL_PART_LEAST_LOADED,
-     &topo_ch_req},
-    {"workers_scheduler_responses", 1, 0, MYL_ROUTE_DIRECT, 0, &topo_ch_resp},
-    {"scheduler_workers_control", 0, 1, MYL_ROUTE_BROADCAST, 0, &topo_ch_ctl},
-    {"workers_scheduler_hello", 1, 0, MYL_ROUTE_SHARED, 0, &topo_ch_hello},
+    {"scheduler_workers_requests", 0, 1, MYL_ROUTE_PARTITIONED, MYL_PART_LEAST_LOADED, &topo_ch_req,
+     NULL},
+    {"workers_scheduler_responses", 1, 0, MYL_ROUTE_DIRECT, 0, &topo_ch_resp, NULL},
+    {"scheduler_workers_control", 0, 1, MYL_ROUTE_BROADCAST, 0, &topo_ch_ctl, NULL},
+    {"workers_scheduler_hello", 1, 0, MYL_ROUTE_SHARED, 0, &topo_ch_hello, NULL},
 };
 
 #define TOPO_FINGERPRINT UINT64_C(0x70706f6c6f677931)

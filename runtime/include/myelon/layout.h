@@ -284,7 +284,8 @@ typedef struct myl__topo_route {
     uint32_t shape;               /* MYL_ROUTE_* (topo.h) */
     uint32_t partition;           /* MYL_PART_* */
     uint32_t nrings;              /* in this instance */
-    uint32_t reserved[3];
+    uint32_t width; /* rings per ring above: a group's count (lanes, size classes); 0 or 1: one */
+    uint32_t reserved[2];
 } myl__topo_route;
 
 typedef struct myl__topo_member {

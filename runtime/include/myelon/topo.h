@@ -28,6 +28,7 @@
 
 #include "myelon/channel.h"
 #include "myelon/export.h"
+#include "myelon/group.h"
 #include "myelon/ring.h"
 
 #ifdef __cplusplus
@@ -77,6 +78,11 @@ typedef struct myl_topo_route_desc {
     uint32_t shape;                  /* MYL_ROUTE_* */
     uint32_t partition;              /* MYL_PART_*, for MYL_ROUTE_PARTITIONED */
     const myl_channel_desc *channel; /* ring settings (one ring per channel) */
+    /* A route over lanes or size classes: NULL for one ring, else each of
+     * the route's rings above is a group of group->count rings (frame
+     * sizes, lanes and settings from it; channel is then unused and may be
+     * NULL; group->name is unused: the rings are named from the instance). */
+    const myl_group_opts *group;
 } myl_topo_route_desc;
 
 typedef struct myl_topo_desc {
@@ -179,6 +185,19 @@ MYL_API uint32_t myl_topo_index(const myl_topo *t);
 MYL_API uint32_t myl_topo_route_rings(const myl_topo *t, uint32_t route);
 MYL_API uint32_t myl_topo_ring_index(const myl_topo *t, uint32_t route, uint32_t src, uint32_t dst);
 MYL_API myl_ring *myl_topo_ring(const myl_topo *t, uint32_t route, uint32_t ring);
+/* Routes over lanes or size classes (desc->group): ring (src, dst) is a
+ * group of myl_topo_route_width() rings (1 on other routes), ring i of it
+ * named <ring's name>.<lane> or .f<frame size>, as myl_group_ring_name()
+ * names a group's rings; myl_topo_ring() gives its ring 0,
+ * myl_topo_group_ring() its ring i. myl_topo_group() fills *out (kind,
+ * count, thresholds, max_message as myl_group_attach() would) with this
+ * member's handles of the group's rings, for myl_group_sender_open() and
+ * myl_group_receiver_open(): the rings stay the topology's (never
+ * myl_group_close() it; *out must outlive the sender or receiver).
+ * MYL_EINVAL for a route of one ring or a ring this member does not use. */
+MYL_API uint32_t myl_topo_route_width(const myl_topo *t, uint32_t route);
+MYL_API myl_ring *myl_topo_group_ring(const myl_topo *t, uint32_t route, uint32_t ring, uint32_t i);
+MYL_API int myl_topo_group(const myl_topo *t, uint32_t route, uint32_t ring, myl_group *out);
 /* The segment name of a ring: <prefix><instance>.<topology>.<route>.<ring>;
  * of the control segment with route = UINT32_MAX: <prefix><instance>.<topology>. */
 MYL_API int myl_topo_segment_name(const myl_topo *t, uint32_t route, uint32_t ring, char *out,
