@@ -22,7 +22,9 @@
  * members. _poll() receives from every inbound ring in turn, calls the
  * handler of the message's route (a negative return stops the poll and is
  * returned; ep->from is the sending instance, UINT32_MAX on a shared
- * route), and while waiting spins briefly, then yields, then sleeps, runs
+ * route; ep->lane the lane or size class on a route over lanes or size
+ * classes, whose sends take the lane first), and while waiting (not with
+ * timeout_ns 0) spins briefly, then yields, then sleeps, runs
  * the liveness checks every check interval and hands membership events
  * to on_event; it returns the number of messages handled, 0 when
  * timeout_ns (< 0: none) passed, or an error. _events() runs the checks
@@ -45,6 +47,7 @@ typedef struct MYLT_R {
     /* _poll(): the inbound ring served first, liveness checks */
     uint32_t poll_next;
     uint32_t since_check;
+    uint32_t idle_calls;
     bool track_on;
     int64_t check_ns;
     int64_t resend_ns;

@@ -36,13 +36,13 @@ static uint64_t MYLT_T_NOW(void)
  * yield only; all `block`: sleep only; else (`hybrid`, or a mix) spin 64
  * rounds, yield 192, then sleep, so that an idle member never keeps a core
  * busy. Whether the caller is to read the clock after this round: every
- * 16th round while spinning (a round costs less than a clock read), every
- * round after. */
+ * 16th round while spinning (a round costs less than a clock read; not the
+ * first, so that a wait that ends soon reads no clock), every round after. */
 static bool MYLT_T_IDLE(uint32_t idle, uint32_t spin, uint32_t yield)
 {
     if (idle < spin || spin == UINT32_MAX) {
         myl__cpu_relax();
-        return (idle & 15u) == 0;
+        return (idle & 15u) == 15u;
     }
     if (idle - spin < yield) {
         sched_yield();
@@ -279,17 +279,27 @@ int MYLT_R_poll(MYLT_R *ep, const MYLT_R_handlers *h, void *user, int64_t timeou
         if (total && ++ep->poll_next >= total)
             ep->poll_next = 0;
         if (got > 0) {
-            /* Busy: the checks still run, every 4096 messages at most. */
+            /* Busy: one clock read every 4096 messages, and the checks
+             * then if they are due. */
             ep->since_check += (uint32_t)got;
-            if (ep->since_check >= 4096 && MYLT_T_NOW() >= ep->check_at) {
-                int rc = MYLT_R_events(ep, h, user);
-                if (rc < 0)
-                    return rc;
+            if (ep->since_check >= 4096) {
+                ep->since_check = 0;
+                if (MYLT_T_NOW() >= ep->check_at) {
+                    int rc = MYLT_R_events(ep, h, user);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             return got;
         }
-        if (!MYLT_T_IDLE(idle, MYLT_SPINS, MYLT_YIELDS))
+        if (timeout_ns == 0) {
+            /* A poll that does not wait: no pause, and the clock (for the
+             * checks) read on every 16th such call that found nothing. */
+            if ((++ep->idle_calls & 15u) != 0)
+                return 0;
+        } else if (!MYLT_T_IDLE(idle, MYLT_SPINS, MYLT_YIELDS)) {
             continue;
+        }
         uint64_t now = MYLT_T_NOW();
         if (!start)
             start = now;

@@ -1376,13 +1376,13 @@ static uint64_t fabric_Fabric_NOW(void)
  * yield only; all `block`: sleep only; else (`hybrid`, or a mix) spin 64
  * rounds, yield 192, then sleep, so that an idle member never keeps a core
  * busy. Whether the caller is to read the clock after this round: every
- * 16th round while spinning (a round costs less than a clock read), every
- * round after. */
+ * 16th round while spinning (a round costs less than a clock read; not the
+ * first, so that a wait that ends soon reads no clock), every round after. */
 static bool fabric_Fabric_IDLE(uint32_t idle, uint32_t spin, uint32_t yield)
 {
     if (idle < spin || spin == UINT32_MAX) {
         myl__cpu_relax();
-        return (idle & 15u) == 0;
+        return (idle & 15u) == 15u;
     }
     if (idle - spin < yield) {
         sched_yield();
@@ -1766,17 +1766,27 @@ int fabric_Fabric_scheduler_poll(fabric_Fabric_scheduler *ep,
         if (total && ++ep->poll_next >= total)
             ep->poll_next = 0;
         if (got > 0) {
-            /* Busy: the checks still run, every 4096 messages at most. */
+            /* Busy: one clock read every 4096 messages, and the checks
+             * then if they are due. */
             ep->since_check += (uint32_t)got;
-            if (ep->since_check >= 4096 && fabric_Fabric_NOW() >= ep->check_at) {
-                int rc = fabric_Fabric_scheduler_events(ep, h, user);
-                if (rc < 0)
-                    return rc;
+            if (ep->since_check >= 4096) {
+                ep->since_check = 0;
+                if (fabric_Fabric_NOW() >= ep->check_at) {
+                    int rc = fabric_Fabric_scheduler_events(ep, h, user);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             return got;
         }
-        if (!fabric_Fabric_IDLE(idle, 64u, 192u))
+        if (timeout_ns == 0) {
+            /* A poll that does not wait: no pause, and the clock (for the
+             * checks) read on every 16th such call that found nothing. */
+            if ((++ep->idle_calls & 15u) != 0)
+                return 0;
+        } else if (!fabric_Fabric_IDLE(idle, 64u, 192u)) {
             continue;
+        }
         uint64_t now = fabric_Fabric_NOW();
         if (!start)
             start = now;
@@ -2086,17 +2096,27 @@ int fabric_Fabric_workers_poll(fabric_Fabric_workers *ep, const fabric_Fabric_wo
         if (total && ++ep->poll_next >= total)
             ep->poll_next = 0;
         if (got > 0) {
-            /* Busy: the checks still run, every 4096 messages at most. */
+            /* Busy: one clock read every 4096 messages, and the checks
+             * then if they are due. */
             ep->since_check += (uint32_t)got;
-            if (ep->since_check >= 4096 && fabric_Fabric_NOW() >= ep->check_at) {
-                int rc = fabric_Fabric_workers_events(ep, h, user);
-                if (rc < 0)
-                    return rc;
+            if (ep->since_check >= 4096) {
+                ep->since_check = 0;
+                if (fabric_Fabric_NOW() >= ep->check_at) {
+                    int rc = fabric_Fabric_workers_events(ep, h, user);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             return got;
         }
-        if (!fabric_Fabric_IDLE(idle, 64u, 192u))
+        if (timeout_ns == 0) {
+            /* A poll that does not wait: no pause, and the clock (for the
+             * checks) read on every 16th such call that found nothing. */
+            if ((++ep->idle_calls & 15u) != 0)
+                return 0;
+        } else if (!fabric_Fabric_IDLE(idle, 64u, 192u)) {
             continue;
+        }
         uint64_t now = fabric_Fabric_NOW();
         if (!start)
             start = now;

@@ -1513,13 +1513,13 @@ static uint64_t gtopo_Plain_NOW(void)
  * yield only; all `block`: sleep only; else (`hybrid`, or a mix) spin 64
  * rounds, yield 192, then sleep, so that an idle member never keeps a core
  * busy. Whether the caller is to read the clock after this round: every
- * 16th round while spinning (a round costs less than a clock read), every
- * round after. */
+ * 16th round while spinning (a round costs less than a clock read; not the
+ * first, so that a wait that ends soon reads no clock), every round after. */
 static bool gtopo_Plain_IDLE(uint32_t idle, uint32_t spin, uint32_t yield)
 {
     if (idle < spin || spin == UINT32_MAX) {
         myl__cpu_relax();
-        return (idle & 15u) == 0;
+        return (idle & 15u) == 15u;
     }
     if (idle - spin < yield) {
         sched_yield();
@@ -1785,17 +1785,27 @@ int gtopo_Plain_boss_poll(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handlers 
         if (total && ++ep->poll_next >= total)
             ep->poll_next = 0;
         if (got > 0) {
-            /* Busy: the checks still run, every 4096 messages at most. */
+            /* Busy: one clock read every 4096 messages, and the checks
+             * then if they are due. */
             ep->since_check += (uint32_t)got;
-            if (ep->since_check >= 4096 && gtopo_Plain_NOW() >= ep->check_at) {
-                int rc = gtopo_Plain_boss_events(ep, h, user);
-                if (rc < 0)
-                    return rc;
+            if (ep->since_check >= 4096) {
+                ep->since_check = 0;
+                if (gtopo_Plain_NOW() >= ep->check_at) {
+                    int rc = gtopo_Plain_boss_events(ep, h, user);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             return got;
         }
-        if (!gtopo_Plain_IDLE(idle, 64u, 192u))
+        if (timeout_ns == 0) {
+            /* A poll that does not wait: no pause, and the clock (for the
+             * checks) read on every 16th such call that found nothing. */
+            if ((++ep->idle_calls & 15u) != 0)
+                return 0;
+        } else if (!gtopo_Plain_IDLE(idle, 64u, 192u)) {
             continue;
+        }
         uint64_t now = gtopo_Plain_NOW();
         if (!start)
             start = now;
@@ -2059,17 +2069,27 @@ int gtopo_Plain_hands_poll(gtopo_Plain_hands *ep, const gtopo_Plain_hands_handle
         if (total && ++ep->poll_next >= total)
             ep->poll_next = 0;
         if (got > 0) {
-            /* Busy: the checks still run, every 4096 messages at most. */
+            /* Busy: one clock read every 4096 messages, and the checks
+             * then if they are due. */
             ep->since_check += (uint32_t)got;
-            if (ep->since_check >= 4096 && gtopo_Plain_NOW() >= ep->check_at) {
-                int rc = gtopo_Plain_hands_events(ep, h, user);
-                if (rc < 0)
-                    return rc;
+            if (ep->since_check >= 4096) {
+                ep->since_check = 0;
+                if (gtopo_Plain_NOW() >= ep->check_at) {
+                    int rc = gtopo_Plain_hands_events(ep, h, user);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             return got;
         }
-        if (!gtopo_Plain_IDLE(idle, 64u, 192u))
+        if (timeout_ns == 0) {
+            /* A poll that does not wait: no pause, and the clock (for the
+             * checks) read on every 16th such call that found nothing. */
+            if ((++ep->idle_calls & 15u) != 0)
+                return 0;
+        } else if (!gtopo_Plain_IDLE(idle, 64u, 192u)) {
             continue;
+        }
         uint64_t now = gtopo_Plain_NOW();
         if (!start)
             start = now;
@@ -2127,13 +2147,13 @@ static uint64_t gtopo_Keyed_NOW(void)
  * yield only; all `block`: sleep only; else (`hybrid`, or a mix) spin 64
  * rounds, yield 192, then sleep, so that an idle member never keeps a core
  * busy. Whether the caller is to read the clock after this round: every
- * 16th round while spinning (a round costs less than a clock read), every
- * round after. */
+ * 16th round while spinning (a round costs less than a clock read; not the
+ * first, so that a wait that ends soon reads no clock), every round after. */
 static bool gtopo_Keyed_IDLE(uint32_t idle, uint32_t spin, uint32_t yield)
 {
     if (idle < spin || spin == UINT32_MAX) {
         myl__cpu_relax();
-        return (idle & 15u) == 0;
+        return (idle & 15u) == 15u;
     }
     if (idle - spin < yield) {
         sched_yield();
@@ -2360,17 +2380,27 @@ int gtopo_Keyed_boss_poll(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handlers 
         if (total && ++ep->poll_next >= total)
             ep->poll_next = 0;
         if (got > 0) {
-            /* Busy: the checks still run, every 4096 messages at most. */
+            /* Busy: one clock read every 4096 messages, and the checks
+             * then if they are due. */
             ep->since_check += (uint32_t)got;
-            if (ep->since_check >= 4096 && gtopo_Keyed_NOW() >= ep->check_at) {
-                int rc = gtopo_Keyed_boss_events(ep, h, user);
-                if (rc < 0)
-                    return rc;
+            if (ep->since_check >= 4096) {
+                ep->since_check = 0;
+                if (gtopo_Keyed_NOW() >= ep->check_at) {
+                    int rc = gtopo_Keyed_boss_events(ep, h, user);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             return got;
         }
-        if (!gtopo_Keyed_IDLE(idle, 64u, 192u))
+        if (timeout_ns == 0) {
+            /* A poll that does not wait: no pause, and the clock (for the
+             * checks) read on every 16th such call that found nothing. */
+            if ((++ep->idle_calls & 15u) != 0)
+                return 0;
+        } else if (!gtopo_Keyed_IDLE(idle, 64u, 192u)) {
             continue;
+        }
         uint64_t now = gtopo_Keyed_NOW();
         if (!start)
             start = now;
@@ -2586,17 +2616,27 @@ int gtopo_Keyed_hands_poll(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_handle
         if (total && ++ep->poll_next >= total)
             ep->poll_next = 0;
         if (got > 0) {
-            /* Busy: the checks still run, every 4096 messages at most. */
+            /* Busy: one clock read every 4096 messages, and the checks
+             * then if they are due. */
             ep->since_check += (uint32_t)got;
-            if (ep->since_check >= 4096 && gtopo_Keyed_NOW() >= ep->check_at) {
-                int rc = gtopo_Keyed_hands_events(ep, h, user);
-                if (rc < 0)
-                    return rc;
+            if (ep->since_check >= 4096) {
+                ep->since_check = 0;
+                if (gtopo_Keyed_NOW() >= ep->check_at) {
+                    int rc = gtopo_Keyed_hands_events(ep, h, user);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             return got;
         }
-        if (!gtopo_Keyed_IDLE(idle, 64u, 192u))
+        if (timeout_ns == 0) {
+            /* A poll that does not wait: no pause, and the clock (for the
+             * checks) read on every 16th such call that found nothing. */
+            if ((++ep->idle_calls & 15u) != 0)
+                return 0;
+        } else if (!gtopo_Keyed_IDLE(idle, 64u, 192u)) {
             continue;
+        }
         uint64_t now = gtopo_Keyed_NOW();
         if (!start)
             start = now;
@@ -2672,13 +2712,13 @@ static uint64_t gtopo_Symbols_NOW(void)
  * yield only; all `block`: sleep only; else (`hybrid`, or a mix) spin 64
  * rounds, yield 192, then sleep, so that an idle member never keeps a core
  * busy. Whether the caller is to read the clock after this round: every
- * 16th round while spinning (a round costs less than a clock read), every
- * round after. */
+ * 16th round while spinning (a round costs less than a clock read; not the
+ * first, so that a wait that ends soon reads no clock), every round after. */
 static bool gtopo_Symbols_IDLE(uint32_t idle, uint32_t spin, uint32_t yield)
 {
     if (idle < spin || spin == UINT32_MAX) {
         myl__cpu_relax();
-        return (idle & 15u) == 0;
+        return (idle & 15u) == 15u;
     }
     if (idle - spin < yield) {
         sched_yield();
@@ -2999,17 +3039,27 @@ int gtopo_Symbols_boss_poll(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_han
         if (total && ++ep->poll_next >= total)
             ep->poll_next = 0;
         if (got > 0) {
-            /* Busy: the checks still run, every 4096 messages at most. */
+            /* Busy: one clock read every 4096 messages, and the checks
+             * then if they are due. */
             ep->since_check += (uint32_t)got;
-            if (ep->since_check >= 4096 && gtopo_Symbols_NOW() >= ep->check_at) {
-                int rc = gtopo_Symbols_boss_events(ep, h, user);
-                if (rc < 0)
-                    return rc;
+            if (ep->since_check >= 4096) {
+                ep->since_check = 0;
+                if (gtopo_Symbols_NOW() >= ep->check_at) {
+                    int rc = gtopo_Symbols_boss_events(ep, h, user);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             return got;
         }
-        if (!gtopo_Symbols_IDLE(idle, 64u, 192u))
+        if (timeout_ns == 0) {
+            /* A poll that does not wait: no pause, and the clock (for the
+             * checks) read on every 16th such call that found nothing. */
+            if ((++ep->idle_calls & 15u) != 0)
+                return 0;
+        } else if (!gtopo_Symbols_IDLE(idle, 64u, 192u)) {
             continue;
+        }
         uint64_t now = gtopo_Symbols_NOW();
         if (!start)
             start = now;
@@ -3330,17 +3380,27 @@ int gtopo_Symbols_hands_poll(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_
         if (total && ++ep->poll_next >= total)
             ep->poll_next = 0;
         if (got > 0) {
-            /* Busy: the checks still run, every 4096 messages at most. */
+            /* Busy: one clock read every 4096 messages, and the checks
+             * then if they are due. */
             ep->since_check += (uint32_t)got;
-            if (ep->since_check >= 4096 && gtopo_Symbols_NOW() >= ep->check_at) {
-                int rc = gtopo_Symbols_hands_events(ep, h, user);
-                if (rc < 0)
-                    return rc;
+            if (ep->since_check >= 4096) {
+                ep->since_check = 0;
+                if (gtopo_Symbols_NOW() >= ep->check_at) {
+                    int rc = gtopo_Symbols_hands_events(ep, h, user);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             return got;
         }
-        if (!gtopo_Symbols_IDLE(idle, 64u, 192u))
+        if (timeout_ns == 0) {
+            /* A poll that does not wait: no pause, and the clock (for the
+             * checks) read on every 16th such call that found nothing. */
+            if ((++ep->idle_calls & 15u) != 0)
+                return 0;
+        } else if (!gtopo_Symbols_IDLE(idle, 64u, 192u)) {
             continue;
+        }
         uint64_t now = gtopo_Symbols_NOW();
         if (!start)
             start = now;
@@ -3434,13 +3494,13 @@ static uint64_t gtopo_Grouped_NOW(void)
  * yield only; all `block`: sleep only; else (`hybrid`, or a mix) spin 64
  * rounds, yield 192, then sleep, so that an idle member never keeps a core
  * busy. Whether the caller is to read the clock after this round: every
- * 16th round while spinning (a round costs less than a clock read), every
- * round after. */
+ * 16th round while spinning (a round costs less than a clock read; not the
+ * first, so that a wait that ends soon reads no clock), every round after. */
 static bool gtopo_Grouped_IDLE(uint32_t idle, uint32_t spin, uint32_t yield)
 {
     if (idle < spin || spin == UINT32_MAX) {
         myl__cpu_relax();
-        return (idle & 15u) == 0;
+        return (idle & 15u) == 15u;
     }
     if (idle - spin < yield) {
         sched_yield();
@@ -3861,17 +3921,27 @@ int gtopo_Grouped_boss_poll(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_han
         if (total && ++ep->poll_next >= total)
             ep->poll_next = 0;
         if (got > 0) {
-            /* Busy: the checks still run, every 4096 messages at most. */
+            /* Busy: one clock read every 4096 messages, and the checks
+             * then if they are due. */
             ep->since_check += (uint32_t)got;
-            if (ep->since_check >= 4096 && gtopo_Grouped_NOW() >= ep->check_at) {
-                int rc = gtopo_Grouped_boss_events(ep, h, user);
-                if (rc < 0)
-                    return rc;
+            if (ep->since_check >= 4096) {
+                ep->since_check = 0;
+                if (gtopo_Grouped_NOW() >= ep->check_at) {
+                    int rc = gtopo_Grouped_boss_events(ep, h, user);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             return got;
         }
-        if (!gtopo_Grouped_IDLE(idle, 64u, 192u))
+        if (timeout_ns == 0) {
+            /* A poll that does not wait: no pause, and the clock (for the
+             * checks) read on every 16th such call that found nothing. */
+            if ((++ep->idle_calls & 15u) != 0)
+                return 0;
+        } else if (!gtopo_Grouped_IDLE(idle, 64u, 192u)) {
             continue;
+        }
         uint64_t now = gtopo_Grouped_NOW();
         if (!start)
             start = now;
@@ -4274,17 +4344,27 @@ int gtopo_Grouped_hands_poll(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_
         if (total && ++ep->poll_next >= total)
             ep->poll_next = 0;
         if (got > 0) {
-            /* Busy: the checks still run, every 4096 messages at most. */
+            /* Busy: one clock read every 4096 messages, and the checks
+             * then if they are due. */
             ep->since_check += (uint32_t)got;
-            if (ep->since_check >= 4096 && gtopo_Grouped_NOW() >= ep->check_at) {
-                int rc = gtopo_Grouped_hands_events(ep, h, user);
-                if (rc < 0)
-                    return rc;
+            if (ep->since_check >= 4096) {
+                ep->since_check = 0;
+                if (gtopo_Grouped_NOW() >= ep->check_at) {
+                    int rc = gtopo_Grouped_hands_events(ep, h, user);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             return got;
         }
-        if (!gtopo_Grouped_IDLE(idle, 64u, 192u))
+        if (timeout_ns == 0) {
+            /* A poll that does not wait: no pause, and the clock (for the
+             * checks) read on every 16th such call that found nothing. */
+            if ((++ep->idle_calls & 15u) != 0)
+                return 0;
+        } else if (!gtopo_Grouped_IDLE(idle, 64u, 192u)) {
             continue;
+        }
         uint64_t now = gtopo_Grouped_NOW();
         if (!start)
             start = now;

@@ -1321,7 +1321,9 @@ static inline int gtopo_books_receiver_read(gtopo_books_receiver *r, myl_frame_m
  * members. _poll() receives from every inbound ring in turn, calls the
  * handler of the message's route (a negative return stops the poll and is
  * returned; ep->from is the sending instance, UINT32_MAX on a shared
- * route), and while waiting spins briefly, then yields, then sleeps, runs
+ * route; ep->lane the lane or size class on a route over lanes or size
+ * classes, whose sends take the lane first), and while waiting (not with
+ * timeout_ns 0) spins briefly, then yields, then sleeps, runs
  * the liveness checks every check interval and hands membership events
  * to on_event; it returns the number of messages handled, 0 when
  * timeout_ns (< 0: none) passed, or an error. _events() runs the checks
@@ -1355,6 +1357,7 @@ typedef struct gtopo_Plain_boss {
     /* _poll(): the inbound ring served first, liveness checks */
     uint32_t poll_next;
     uint32_t since_check;
+    uint32_t idle_calls;
     bool track_on;
     int64_t check_ns;
     int64_t resend_ns;
@@ -1400,6 +1403,7 @@ typedef struct gtopo_Plain_hands {
     /* _poll(): the inbound ring served first, liveness checks */
     uint32_t poll_next;
     uint32_t since_check;
+    uint32_t idle_calls;
     bool track_on;
     int64_t check_ns;
     int64_t resend_ns;
@@ -1448,6 +1452,7 @@ typedef struct gtopo_Keyed_boss {
     /* _poll(): the inbound ring served first, liveness checks */
     uint32_t poll_next;
     uint32_t since_check;
+    uint32_t idle_calls;
     bool track_on;
     int64_t check_ns;
     int64_t resend_ns;
@@ -1484,6 +1489,7 @@ typedef struct gtopo_Keyed_hands {
     /* _poll(): the inbound ring served first, liveness checks */
     uint32_t poll_next;
     uint32_t since_check;
+    uint32_t idle_calls;
     bool track_on;
     int64_t check_ns;
     int64_t resend_ns;
@@ -1538,6 +1544,7 @@ typedef struct gtopo_Symbols_boss {
     /* _poll(): the inbound ring served first, liveness checks */
     uint32_t poll_next;
     uint32_t since_check;
+    uint32_t idle_calls;
     bool track_on;
     int64_t check_ns;
     int64_t resend_ns;
@@ -1595,6 +1602,7 @@ typedef struct gtopo_Symbols_hands {
     /* _poll(): the inbound ring served first, liveness checks */
     uint32_t poll_next;
     uint32_t since_check;
+    uint32_t idle_calls;
     bool track_on;
     int64_t check_ns;
     int64_t resend_ns;
@@ -1675,6 +1683,7 @@ typedef struct gtopo_Grouped_boss {
     /* _poll(): the inbound ring served first, liveness checks */
     uint32_t poll_next;
     uint32_t since_check;
+    uint32_t idle_calls;
     bool track_on;
     int64_t check_ns;
     int64_t resend_ns;
@@ -1748,6 +1757,7 @@ typedef struct gtopo_Grouped_hands {
     /* _poll(): the inbound ring served first, liveness checks */
     uint32_t poll_next;
     uint32_t since_check;
+    uint32_t idle_calls;
     bool track_on;
     int64_t check_ns;
     int64_t resend_ns;
