@@ -3,7 +3,7 @@
  *
  *   topo_bench [--trials N] [--iters N] [--requests N] [--window N]
  *              [--workers 1,2,4,8] [--runs N] [--cpus A,B] [--csv-dir DIR]
- *              [--only rtt|throughput]
+ *              [--only rtt|throughput|local]
  *
  * Round trip (64 B): one scheduler process and one worker process, pinned
  * to two CPUs, spinning. In alternating blocks within that one pair of
@@ -24,6 +24,10 @@
  * cores, nobody is pinned, and every process waits by yielding: that
  * topology's channels wait `yield`, so an idle round of the generated
  * _poll calls sched_yield.
+ *
+ * --only local (not in the default run): one thread calls both ends in
+ * turn, raw rings against endpoints, blocks alternating: the cost of the
+ * code without the cross-core latency.
  *
  * The process exits 1 on any wrong, missing or duplicate answer: speed is
  * never a verdict, correctness is (the bench's ctest smoke run).
@@ -306,6 +310,103 @@ static void round_trip(int trials, int iters, int cpu_a, int cpu_b, struct rtt_r
     munmap(k, sizeof *k);
 }
 
+static int cmp_double(const void *a, const void *b);
+
+/* ---- one thread, both ends (--only local) ---- */
+
+/* The cost of the code alone, without cross-core latency: one thread
+ * sends, echoes and receives in turn, through two raw rings and through
+ * the endpoints (the worker's and the scheduler's _poll with timeout 0).
+ * Prints ns per round trip of each, blocks alternating; returns the
+ * number of wrong answers. */
+static uint64_t local_round_trip(int trials, int iters, int cpu)
+{
+    char a[64], b[64], inst[64];
+    int me = (int)getpid();
+    snprintf(a, sizeof a, "myl-tbench-la-%d", me);
+    snprintf(b, sizeof b, "myl-tbench-lb-%d", me);
+    snprintf(inst, sizeof inst, "tbench-local-%d", me);
+    const uint32_t payload = (uint32_t)sizeof(tb_Msg);
+    myl_ring *ra = ring_new(a, payload, 1024), *rb = ring_new(b, payload, 1024);
+    myl_producer *pa, *pb;
+    myl_consumer *ca, *cb;
+    check(myl_consumer_open(ra, "echo", NULL, &ca), "consumer");
+    check(myl_consumer_open(rb, "ping", NULL, &cb), "consumer");
+    check(myl_producer_open(ra, NULL, &pa), "producer");
+    check(myl_producer_open(rb, NULL, &pb), "producer");
+    myl_topo_cfg cfg;
+    topo_cfg(&cfg, inst, 1);
+    tb_Bench_scheduler s;
+    tb_Bench_workers w;
+    check(tb_Bench_scheduler_open(&cfg, &s), "scheduler open");
+    check(tb_Bench_workers_open(&cfg, 0, &w), "worker open");
+    pin(cpu);
+    struct worker_state ws = {0};
+    struct sched_state st = {0};
+    tb_Msg m;
+    fill(&m, 0);
+    uint64_t bad = 0, id = 0;
+    double *raw = calloc((size_t)trials, sizeof *raw), *topo = calloc((size_t)trials, sizeof *topo);
+    if (!raw || !topo) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    for (int t = 0; t < trials; t++) {
+        uint64_t t0 = now_ns();
+        for (int i = 0; i < iters; i++) {
+            uint64_t sq, r, o, got;
+            m.id = ++id;
+            spin_claim(pa, 1, &sq);
+            memcpy(myl_producer_slot(pa, sq), &m, payload);
+            myl_producer_publish(pa, sq, 1);
+            spin_poll_one(ca, &r); /* the echo */
+            spin_claim(pb, 1, &o);
+            memcpy(myl_producer_slot(pb, o), myl_consumer_slot(ca, r), payload);
+            myl_consumer_release(ca, 1);
+            myl_producer_publish(pb, o, 1);
+            spin_poll_one(cb, &r); /* back */
+            memcpy(&got, myl_consumer_slot(cb, r), sizeof got);
+            myl_consumer_release(cb, 1);
+            bad += got != id;
+        }
+        uint64_t t1 = now_ns();
+        for (int i = 0; i < iters; i++) {
+            uint64_t before = st.done;
+            m.id = ++id;
+            check(tb_Bench_scheduler_send_req_to(&s, 0, &m, -1), "send_req_to");
+            check(tb_Bench_workers_poll(&w, &bench_worker_handlers, &ws, 0), "worker poll");
+            check(tb_Bench_scheduler_poll(&s, &bench_sched_handlers, &st, 0), "scheduler poll");
+            bad += st.done != before + 1 || st.last_id != id;
+        }
+        uint64_t t2 = now_ns();
+        raw[t] = (double)(t1 - t0) / iters;
+        topo[t] = (double)(t2 - t1) / iters;
+    }
+    unpin();
+    qsort(raw, (size_t)trials, sizeof *raw, cmp_double);
+    qsort(topo, (size_t)trials, sizeof *topo, cmp_double);
+    printf("\none thread, both ends, cpu %d, %d blocks x %d each, alternating (ns per round "
+           "trip):\n",
+           cpu, trials, iters);
+    printf("%-34s %8s %8s %8s\n", "", "median", "min", "max");
+    printf("%-34s %8.1f %8.1f %8.1f\n", "raw rings", raw[trials / 2], raw[0], raw[trials - 1]);
+    printf("%-34s %8.1f %8.1f %8.1f\n", "generated endpoints", topo[trials / 2], topo[0],
+           topo[trials - 1]);
+    free(raw);
+    free(topo);
+    tb_Bench_workers_close(&w);
+    tb_Bench_scheduler_close(&s);
+    myl_producer_close(pa);
+    myl_producer_close(pb);
+    myl_consumer_close(ca);
+    myl_consumer_close(cb);
+    myl_ring_close(ra);
+    myl_ring_close(rb);
+    myl_ring_unlink(MYL_BACKING_SHM, a);
+    myl_ring_unlink(MYL_BACKING_SHM, b);
+    return bad;
+}
+
 /* ---- dispatch and gather ---- */
 
 /* Requests per second, or exits on a wrong answer. */
@@ -450,7 +551,7 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "usage: %s [--trials N] [--iters N] [--requests N] [--window N] "
                     "[--workers 1,2,4,8] [--runs N] [--cpus A,B] [--csv-dir DIR] [--only "
-                    "rtt|throughput]\n",
+                    "rtt|throughput|local]\n",
                     argv[0]);
             return 2;
         }
@@ -496,6 +597,8 @@ int main(int argc, char **argv)
         free(res.raw);
         free(res.topo);
     }
+    if (only && !strcmp(only, "local")) /* not part of the default run */
+        bad += local_round_trip(trials, iters, cpu_a);
     if (!only || !strcmp(only, "throughput")) {
         printf("\ndispatch and gather: %llu requests of 64 B, round robin, at most %u unanswered "
                "per worker;\nworker processes unpinned, every process waiting by yielding "
