@@ -818,9 +818,72 @@ static void free_topo(myl_topo *t)
     free(t);
 }
 
+/* Unlinks the segment at name if the process (pid, start) created it. */
+static void unlink_if_created_by(const myl_topo *t, const myl_ring_opts *o, int32_t pid,
+                                 uint64_t start)
+{
+    myl_ring *r;
+    if (myl_ring_attach(o, &r) < 0)
+        return;
+    /* Written once by the creator before the segment got its name. */
+    bool theirs = r->hdr->creator_pid == pid && r->hdr->creator_start_time == start;
+    myl_ring_close(r);
+    if (theirs)
+        (void)myl_ring_unlink(t->backing, o->name);
+}
+
+/* A restarted owner. The instance's control segment is there, valid, and
+ * its owner is dead (kill -9, a crash), but members of it still run: their
+ * entries keep its rings from being stale, so creating them again would be
+ * MYL_EEXIST. Remove the dead owner's names, every ring it created (as
+ * their headers say) and the control segment: the new instance is created
+ * under them, and the members still attached to the old one see its owner
+ * DEAD (MYL_EPEERDEAD) and reopen into the new one. A live owner, another
+ * schema or anything unrecognised is left alone (the creates then say
+ * MYL_EEXIST). Uses t's counts and owner fields, which the caller sets
+ * again after. */
+static void take_over_dead_owner(myl_topo *t)
+{
+    const myl_topo_desc *d = t->desc;
+    char name[256];
+    myl_ring_opts o;
+    if (fmt_name(t, UINT32_MAX, 0, name, sizeof name) < 0)
+        return;
+    ctl_opts(t, name, &o);
+    o.slot_size = 0; /* as a member attaches it: any size, validated below */
+    o.capacity = 0;
+    if (myl_ring_attach(&o, &t->ctl_ring) < 0) {
+        t->ctl_ring = NULL;
+        return;
+    }
+    int rc = ctl_validate(t); /* sets t->counts, owner_pid, owner_start */
+    int32_t pid = t->owner_pid;
+    uint64_t start = t->owner_start;
+    bool dead = rc == 0 && !myl__peer_alive(pid, start);
+    myl_ring_close(t->ctl_ring);
+    t->ctl_ring = NULL;
+    if (!dead)
+        return;
+    for (uint32_t i = 0; i < d->nroutes; i++) {
+        const myl_topo_route_desc *r = &d->routes[i];
+        uint64_t n = route_rings(r, t->counts);
+        uint32_t w = r->group ? r->group->count : 1u;
+        for (uint64_t k = 0; k < n * w && k < MYL_TOPO_MAX_RINGS; k++) {
+            char rn[256];
+            myl_ring_opts ro;
+            if (fmt_sub_name(t, i, (uint32_t)(k / w), (uint32_t)(k % w), rn, sizeof rn) < 0)
+                continue;
+            ring_opts(t, i, (uint32_t)(k % w), rn, &ro);
+            unlink_if_created_by(t, &ro, pid, start);
+        }
+    }
+    unlink_if_created_by(t, &o, pid, start);
+}
+
 static int open_owner(myl_topo *t, const myl_topo_cfg *cfg, uint64_t deadline)
 {
     const myl_topo_desc *d = t->desc;
+    take_over_dead_owner(t);
     for (uint32_t r = 0; r < d->nroles; r++) {
         int rc = resolve_count(d, cfg, r, &t->counts[r]);
         if (rc < 0)

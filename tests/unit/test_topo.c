@@ -655,8 +655,66 @@ static void test_tracking(void **state)
     myl_topo_close(t);
 }
 
+/* An owner killed while a worker runs, then restarted: it takes over the
+ * dead owner's names (before, the worker's entries kept the rings from
+ * being stale: MYL_EEXIST). The worker sees the owner dead and reopens
+ * into the new instance. A live owner is never taken over. */
+static void test_owner_restart(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("orestart");
+    c.counts[1] = 2;
+    int go[2], up[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(up), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) { /* the first owner: up, then killed */
+        myl_topo *o;
+        char b = myl_topo_open(&topo_desc, &c, 0, 0, &o) == 0 && myl_topo_ready(o) == 0;
+        (void)!write(up[1], &b, 1);
+        (void)!read(go[0], &b, 1);
+        for (;;)
+            pause();
+    }
+    char b = 0;
+    assert_int_equal(read(up[0], &b, 1), 1);
+    assert_int_equal(b, 1);
+    myl_topo *w;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), 0);
+    /* It reads its request ring, as an endpoint does: a live consumer
+     * entry, so that ring is not stale. */
+    myl_consumer *rx;
+    uint32_t k = myl_topo_ring_index(w, TOPO_R_REQUESTS, 0, 0);
+    assert_int_equal(
+        myl_consumer_open(myl_topo_ring(w, TOPO_R_REQUESTS, k), "workers.0", NULL, &rx), 0);
+    assert_int_equal(myl_topo_ready(w), 0);
+    /* A second owner while the first lives: refused. */
+    myl_topo *o2;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &o2), MYL_EEXIST);
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    close(go[0]);
+    close(go[1]);
+    close(up[0]);
+    close(up[1]);
+    /* The restarted owner. */
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &o2), 0);
+    assert_int_equal(myl_topo_ready(o2), 0);
+    /* The old worker: its owner is dead; it reopens and joins the new one. */
+    assert_int_equal(myl_topo_check(w), MYL_EPEERDEAD);
+    myl_consumer_close(rx);
+    myl_topo_close(w);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), 0);
+    assert_int_equal(myl_topo_ready(w), 0);
+    assert_int_equal(count_events(o2, MYL_TOPO_EV_JOINED, 1, 0), 1);
+    assert_int_equal(myl_topo_check(w), 0);
+    myl_topo_close(w);
+    myl_topo_close(o2);
+}
+
 MYL_TEST_MAIN("topo", cmocka_unit_test(test_names), cmocka_unit_test(test_counts),
               cmocka_unit_test(test_bad_config), cmocka_unit_test(test_fingerprint_mismatch),
               cmocka_unit_test(test_hostile_control), cmocka_unit_test(test_membership),
               cmocka_unit_test(test_policies), cmocka_unit_test(test_pick),
-              cmocka_unit_test(test_tracking))
+              cmocka_unit_test(test_tracking), cmocka_unit_test(test_owner_restart))

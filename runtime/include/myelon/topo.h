@@ -159,7 +159,10 @@ MYL_API void myl_topo_cfg_init(myl_topo_cfg *cfg);
  * control segment and every ring; the others attach, waiting up to the
  * startup wait. Errors: MYL_EINVAL (bad desc, role or index), MYL_ERANGE
  * (count out of bounds), MYL_EFINGERPRINT (the instance was made from
- * another schema), MYL_EEXIST (that member is alive already), MYL_ETIMEDOUT. */
+ * another schema), MYL_EEXIST (that member is alive already), MYL_ETIMEDOUT.
+ * An owner restarted after its predecessor died takes the instance's names
+ * over even while members of the old one still run; they see the owner
+ * dead (MYL_EPEERDEAD) and reopen into the new one. */
 MYL_API int myl_topo_open(const myl_topo_desc *desc, const myl_topo_cfg *cfg, uint32_t role,
                           uint32_t index, myl_topo **out);
 /* Leave gracefully (peers see MYL_TOPO_EV_LEFT); the owner also shuts the
