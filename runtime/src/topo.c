@@ -799,9 +799,16 @@ static void leave(myl_topo *t)
     uint32_t st = decode_state(raw, &claimant);
     if (st != MYL_TOPO_MEMBER_UP && !(st == MYL_TOPO_MEMBER_JOINING && claimant == getpid()))
         return;
+    /* Which incarnation left, before the LEFT that publishes it (T1: the
+     * next join's CAS reads our LEFT, and the owner reads the joiner's
+     * epoch with a1), then put back if the entry was not ours to leave. */
+    uint32_t prev = myl__load_relaxed(&m->left_epoch);
+    myl__store_relaxed(&m->left_epoch, t->epoch);
     if (myl__cas_strong(&m->state, &raw, MYL_TOPO_MEMBER_LEFT)) { /* T1 */
         myl__store_relaxed(&m->changed_ns, myl__now_ns());
         bump_members(t);
+    } else {
+        myl__store_relaxed(&m->left_epoch, prev);
     }
 }
 
@@ -1204,7 +1211,15 @@ again:;
     uint32_t st = decode_state(raw, &claimant);
     uint32_t epoch = myl__load_acquire(&m->epoch); /* a1 */
     if (epoch != s->epoch && st != MYL_TOPO_MEMBER_JOINING) {
-        if (s->status == SH_UP || s->status == SH_STALLED) {
+        if ((s->status == SH_UP || s->status == SH_STALLED) &&
+            myl__load_relaxed(&m->left_epoch) == s->epoch) {
+            /* The last incarnation left and another joined between looks
+             * (left_epoch: written before its LEFT, which the joiner's CAS
+             * read before it stored the epoch we read with a1). Nothing to
+             * evict: its receivers closed, and the entries under its id
+             * may be the new incarnation's (the same process, say). */
+            push_event(t, MYL_TOPO_EV_LEFT, k, s->pid, now);
+        } else if (s->status == SH_UP || s->status == SH_STALLED) {
             /* The last incarnation died and was replaced between looks. */
             push_event(t, MYL_TOPO_EV_DEAD, k, s->pid, now);
             if (t->live.on_dead == MYL_LIVE_EVICT || t->live.on_dead == MYL_LIVE_SHUTDOWN)

@@ -655,6 +655,65 @@ static void test_tracking(void **state)
     myl_topo_close(t);
 }
 
+/* A member that leaves and rejoins between two of the owner's checks is
+ * reported LEFT then JOINED, not DEAD (its leave is recorded in the entry
+ * as the epoch that left); one that dies and is replaced between checks
+ * is still DEAD then JOINED. */
+static void test_quick_rejoin(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("rejoin");
+    c.counts[1] = 2;
+    myl_topo *t = open_owner(&c);
+    myl_topo *w;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), 0);
+    assert_int_equal(myl_topo_ready(w), 0);
+    uint32_t k[6];
+    kinds(t, 1, 0, k);
+    assert_int_equal(k[MYL_TOPO_EV_JOINED], 1);
+    /* leave and rejoin, no check between */
+    myl_topo_close(w);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), 0);
+    assert_int_equal(myl_topo_ready(w), 0);
+    kinds(t, 1, 0, k);
+    assert_int_equal(k[MYL_TOPO_EV_DEAD], 0);
+    assert_int_equal(k[MYL_TOPO_EV_LEFT], 1);
+    assert_int_equal(k[MYL_TOPO_EV_JOINED], 1);
+    assert_true(myl_topo_is_alive(t, 1, 0));
+    myl_topo_close(w);
+    /* index 1: a child joins and is seen up, then is killed and replaced
+     * with no check between: DEAD, then JOINED */
+    int up[2];
+    assert_int_equal(pipe(up), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        myl_topo *o;
+        char b = myl_topo_open(&topo_desc, &c, 1, 1, &o) == 0 && myl_topo_ready(o) == 0;
+        (void)!write(up[1], &b, 1);
+        for (;;)
+            pause();
+    }
+    char b = 0;
+    assert_int_equal(read(up[0], &b, 1), 1);
+    assert_int_equal(b, 1);
+    close(up[0]);
+    close(up[1]);
+    kinds(t, 1, 1, k);
+    assert_int_equal(k[MYL_TOPO_EV_JOINED], 1);
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    myl_topo *w1;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w1), 0);
+    assert_int_equal(myl_topo_ready(w1), 0);
+    kinds(t, 1, 1, k);
+    assert_int_equal(k[MYL_TOPO_EV_DEAD], 1);
+    assert_int_equal(k[MYL_TOPO_EV_LEFT], 0);
+    assert_int_equal(k[MYL_TOPO_EV_JOINED], 1);
+    myl_topo_close(w1);
+    myl_topo_close(t);
+}
+
 /* An owner killed while a worker runs, then restarted: it takes over the
  * dead owner's names (before, the worker's entries kept the rings from
  * being stale: MYL_EEXIST). The worker sees the owner dead and reopens
@@ -717,4 +776,5 @@ MYL_TEST_MAIN("topo", cmocka_unit_test(test_names), cmocka_unit_test(test_counts
               cmocka_unit_test(test_bad_config), cmocka_unit_test(test_fingerprint_mismatch),
               cmocka_unit_test(test_hostile_control), cmocka_unit_test(test_membership),
               cmocka_unit_test(test_policies), cmocka_unit_test(test_pick),
-              cmocka_unit_test(test_tracking), cmocka_unit_test(test_owner_restart))
+              cmocka_unit_test(test_tracking), cmocka_unit_test(test_owner_restart),
+              cmocka_unit_test(test_quick_rejoin))

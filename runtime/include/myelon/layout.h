@@ -296,7 +296,10 @@ typedef struct myl__topo_member {
     MYL__ATOMIC(uint32_t) epoch; /* bumped by every join: a restart is a new epoch */
     uint32_t role;               /* for tools; written by the owner at creation */
     uint32_t index;
-    uint32_t reserved0;
+    /* the last epoch that left gracefully (written by the member before its
+     * LEFT, T1), so that a leave and a rejoin between two checks is told
+     * from a death and a restart; 0: none (older instances wrote 0) */
+    MYL__ATOMIC(uint32_t) left_epoch;
     MYL__ATOMIC(uint64_t) joined_ns;  /* CLOCK_MONOTONIC of the last join */
     MYL__ATOMIC(uint64_t) changed_ns; /* of the last state change */
     /* messages this member received and skipped because they failed
