@@ -341,7 +341,9 @@ static void emit_send(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf
         if (rt->key && string_key(rt->key)) {
             key = "myl_topo_hash_bytes(key, key_len)";
             keyparam = "const char *key, size_t key_len, ";
-            pickmsg = pick_code(x, rt, key_expr(c, rt, rt->key, root));
+            /* the key read once from the finished buffer (a short line) */
+            pickmsg = tfmt(c, "    myl_fb_str key = %s_%s(%s);\n%s", M, sstr(c, rt->key->name),
+                           root, pick_code(x, rt, "myl_topo_hash_bytes(key.ptr, key.len)"));
         } else if (rt->key) {
             key = "key";
             keyparam = "uint64_t key, ";

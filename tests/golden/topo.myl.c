@@ -2925,11 +2925,12 @@ int gtopo_Symbols_boss_begin_trades(gtopo_Symbols_boss *ep, const char *key, siz
                                            timeout_ns);
 }
 
-// clang-format off
 int gtopo_Symbols_boss_send_trades(gtopo_Symbols_boss *ep, const void *msg, size_t len,
                                    int64_t timeout_ns)
 {
-    int pick = myl_topo_pick(ep->topo, 2u, gtopo_Symbols_HASH(myl_topo_hash_bytes(gtopo_Trade_symbol(gtopo_Trade_root(msg)).ptr, gtopo_Trade_symbol(gtopo_Trade_root(msg)).len)));
+    myl_fb_str key = gtopo_Trade_symbol(gtopo_Trade_root(msg));
+    int pick =
+        myl_topo_pick(ep->topo, 2u, gtopo_Symbols_HASH(myl_topo_hash_bytes(key.ptr, key.len)));
     if (pick < 0)
         return pick;
     uint32_t dst = (uint32_t)pick;
@@ -2938,7 +2939,6 @@ int gtopo_Symbols_boss_send_trades(gtopo_Symbols_boss *ep, const void *msg, size
     int rc = gtopo_trades_sender_send(&ep->trades_tx[dst], msg, len, 0, timeout_ns);
     return rc;
 }
-// clang-format on
 
 int gtopo_Symbols_boss_commit_trades(gtopo_Symbols_boss *ep, myl_fb_builder *b, myl_fb_ref root,
                                      const myl_frame_span *span, int64_t timeout_ns)
@@ -3745,11 +3745,12 @@ int gtopo_Grouped_boss_send_alerts(gtopo_Grouped_boss *ep, uint32_t lane, const 
     return gtopo_alerts_sender_send(&ep->alerts_tx[dst], lane, msg, len, kind, timeout_ns);
 }
 
-// clang-format off
 int gtopo_Grouped_boss_send_prio(gtopo_Grouped_boss *ep, uint32_t lane, const void *msg, size_t len,
                                  int64_t timeout_ns)
 {
-    int pick = myl_topo_pick(ep->topo, 1u, gtopo_Grouped_HASH(myl_topo_hash_bytes(gtopo_Trade_symbol(gtopo_Trade_root(msg)).ptr, gtopo_Trade_symbol(gtopo_Trade_root(msg)).len)));
+    myl_fb_str key = gtopo_Trade_symbol(gtopo_Trade_root(msg));
+    int pick =
+        myl_topo_pick(ep->topo, 1u, gtopo_Grouped_HASH(myl_topo_hash_bytes(key.ptr, key.len)));
     if (pick < 0)
         return pick;
     uint32_t dst = (uint32_t)pick;
@@ -3766,7 +3767,6 @@ int gtopo_Grouped_boss_send_prio(gtopo_Grouped_boss *ep, uint32_t lane, const vo
         (void)myl_topo_answered(ep->topo, id);
     return rc;
 }
-// clang-format on
 
 int gtopo_Grouped_boss_send_sized(gtopo_Grouped_boss *ep, const gtopo_Note *m, void *buf,
                                   size_t cap, uint16_t kind, int64_t timeout_ns)
