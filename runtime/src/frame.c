@@ -370,7 +370,9 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
     for (;;) {
         uint64_t s;
         int64_t n = myl_consumer_try_poll(c, 1, &s);
-        if (n == MYL_EAGAIN) {
+        if (n == MYL_EAGAIN && timeout_ns == 0) {
+            n = myl_consumer_poll(c, 1, &s, 0); /* no clock read */
+        } else if (n == MYL_EAGAIN) {
             if (!deadline)
                 deadline = myl__deadline(timeout_ns);
             n = myl_consumer_poll(c, 1, &s, myl__left(deadline));

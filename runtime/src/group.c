@@ -515,7 +515,8 @@ int myl_group_recv(myl_group_receiver *r, myl_frame_msg *m, uint32_t *ring, int6
         r->last = UINT32_MAX;
     }
     myl_group *g = r->g;
-    uint64_t deadline = myl__deadline(timeout_ns);
+    /* timeout 0 (a topology endpoint's poll): no clock read */
+    uint64_t deadline = timeout_ns == 0 ? 0 : myl__deadline(timeout_ns);
     uint64_t stuck_since = 0;
     uint32_t spins = 0, turn = 0;
     for (;;) {
@@ -552,7 +553,7 @@ int myl_group_recv(myl_group_receiver *r, myl_frame_msg *m, uint32_t *ring, int6
         } else if (err) {
             return err;
         }
-        int64_t left = myl__left(deadline);
+        int64_t left = timeout_ns == 0 ? 0 : myl__left(deadline);
         if (left == 0)
             return MYL_ETIMEDOUT;
         /* Back off: spin, then yield, then wait on one ring at a time (a

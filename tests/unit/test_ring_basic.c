@@ -276,8 +276,39 @@ static void test_producer_stats(void **state)
     drop(r, "pstats");
 }
 
+/* A poll that does not wait (timeout 0) on an empty ring answers at once:
+ * MYL_ETIMEDOUT, MYL_ECLOSED once the ring is shut down, and it is no
+ * wait: the consumer's wait counter (shared memory) is not written. It
+ * used to spin 64 rounds, read the clock and count a wait each time,
+ * which a topology endpoint's poll paid on every empty framed route. */
+static void test_poll_no_wait(void **state)
+{
+    (void)state;
+    myl_ring *r = make("nowait", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 8);
+    myl_producer *p;
+    myl_consumer *c;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    assert_int_equal(myl_consumer_open(r, "c0", NULL, &c), 0);
+    uint64_t s;
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(myl_consumer_poll(c, 1, &s, 0), MYL_ETIMEDOUT);
+    myl_consumer_stats cs;
+    assert_int_equal(myl_ring_consumer_stats(r, 0, &cs), 0);
+    assert_string_equal(cs.id, "c0");
+    assert_int_equal(cs.waits, 0);
+    ev e = {.seq = 7};
+    assert_int_equal(myl_producer_try_send(p, &e), 0);
+    assert_int_equal(myl_consumer_poll(c, 1, &s, 0), 1);
+    myl_consumer_release(c, 1);
+    assert_int_equal(myl_ring_shutdown(r), 0);
+    assert_int_equal(myl_consumer_poll(c, 1, &s, 0), MYL_ECLOSED);
+    myl_consumer_close(c);
+    myl_producer_close(p);
+    drop(r, "nowait");
+}
+
 MYL_TEST_MAIN("ring_basic", cmocka_unit_test(test_stale_handle_after_reregistration),
               cmocka_unit_test(test_lossy_is_single_producer),
               cmocka_unit_test(test_coordination_wait), cmocka_unit_test(test_roundtrip_sp),
               cmocka_unit_test(test_roundtrip_mp), cmocka_unit_test(test_lossy_overrun),
-              cmocka_unit_test(test_producer_stats))
+              cmocka_unit_test(test_producer_stats), cmocka_unit_test(test_poll_no_wait))

@@ -290,7 +290,10 @@ MYL_API int myl_consumer_open(myl_ring *ring, const char *id, const myl_consumer
 MYL_API void myl_consumer_close(myl_consumer *c);
 /* Wait until at least one event is available; return how many (<= max),
  * the first in *seq. Lossy rings: MYL_EOVERRUN when overrun (the consumer
- * has then moved on; myl_consumer_take_lost() tells how many were lost). */
+ * has then moved on; myl_consumer_take_lost() tells how many were lost).
+ * timeout_ns 0 does not wait: with nothing there it answers at once
+ * (MYL_ETIMEDOUT, or MYL_ECLOSED after a shutdown) and is not counted as
+ * a wait; < 0 waits without a limit. */
 MYL_API int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t timeout_ns);
 /* Copy up to max events into dst (max * slot_size bytes); waits as poll
  * does. On lossy rings each copy is validated after it is taken, so torn
