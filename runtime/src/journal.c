@@ -2,8 +2,10 @@
  * layout in docs/ARCHITECTURE.md, "Journal").
  *
  *   segment  "journal-<first seq, 16 hex digits>.myj":
- *            header (32 bytes): magic "MYLJRNL1", u32 version, u32 CRC32C of
- *            the header with this field 0, u64 first sequence, u64 0
+ *            header (32 bytes): magic "MYLJRNL1", u32 version (2), u32
+ *            CRC32C of the header with this field 0, u64 first sequence,
+ *            u64 chain value at the first sequence (the chain of every
+ *            record before it, myl_journal_chain_next)
  *   record   u32 payload length, u32 CRC32C, u64 sequence, u64 type,
  *            payload, zero padding to a multiple of 8. The CRC covers the
  *            sequence, the type, the payload and then the length.
@@ -29,7 +31,7 @@
 #include "myelon/journal.h"
 
 static const uint8_t seg_magic[8] = {'M', 'Y', 'L', 'J', 'R', 'N', 'L', '1'};
-#define SEG_VERSION 1u
+#define SEG_VERSION 2u
 #define SEG_HEADER 32u
 #define REC_HEADER 24u
 #define DEFAULT_SEGMENT (UINT64_C(64) << 20)
@@ -67,22 +69,46 @@ static uint32_t record_crc(uint32_t len, uint64_t seq, uint64_t type, const void
     return myl_crc32c(c, &len, 4);
 }
 
-static void header_bytes(uint8_t h[SEG_HEADER], uint64_t first)
+/* One step of the chain: record crc (which covers its sequence, type,
+ * payload and length) after chain c. For a given record the step is a
+ * bijection of c (xor, odd multiply, xorshift), so two different histories
+ * reach one chain value only through a collision of the record's bits. */
+static uint64_t chain_step(uint64_t c, uint32_t crc, uint32_t len, uint64_t type)
+{
+    c ^= ((uint64_t)len << 32) | crc;
+    c *= UINT64_C(0x9e3779b97f4a7c15);
+    c ^= c >> 32;
+    c ^= type;
+    c *= UINT64_C(0xbf58476d1ce4e5b9);
+    c ^= c >> 29;
+    return c;
+}
+
+uint64_t myl_journal_chain_next(uint64_t chain, const myl_journal_record *rec)
+{
+    if (!rec)
+        return chain;
+    uint32_t crc = record_crc(rec->len, rec->seq, rec->type, rec->len ? rec->data : "");
+    return chain_step(chain, crc, rec->len, rec->type);
+}
+
+static void header_bytes(uint8_t h[SEG_HEADER], uint64_t first, uint64_t chain)
 {
     memset(h, 0, SEG_HEADER);
     memcpy(h, seg_magic, sizeof seg_magic);
     uint32_t v = SEG_VERSION;
     memcpy(h + 8, &v, 4);
     memcpy(h + 16, &first, 8);
+    memcpy(h + 24, &chain, 8);
     uint32_t c = myl_crc32c(0, h, SEG_HEADER);
     memcpy(h + 12, &c, 4);
 }
 
-/* A segment's header is valid and names first sequence *first. */
-static bool header_valid(const uint8_t *h, uint64_t *first)
+/* A segment's header is valid and names first sequence *first, with the
+ * chain *chain before it. */
+static bool header_valid(const uint8_t *h, uint64_t *first, uint64_t *chain)
 {
-    if (memcmp(h, seg_magic, sizeof seg_magic) != 0 || get32(h + 8) != SEG_VERSION ||
-        get64(h + 24) != 0)
+    if (memcmp(h, seg_magic, sizeof seg_magic) != 0 || get32(h + 8) != SEG_VERSION)
         return false;
     uint8_t c[SEG_HEADER];
     memcpy(c, h, SEG_HEADER);
@@ -90,13 +116,14 @@ static bool header_valid(const uint8_t *h, uint64_t *first)
     if (myl_crc32c(0, c, SEG_HEADER) != get32(h + 12))
         return false;
     *first = get64(h + 16);
+    *chain = get64(h + 24);
     return true;
 }
 
 /* The record at off in buf[0, size): its total size (> 0), 0 for a torn
  * or corrupt one. Everything read from the file is bounds-checked. */
 static uint64_t record_at(const uint8_t *buf, uint64_t size, uint64_t off, uint64_t want_seq,
-                          uint32_t max_record, myl_journal_record *rec)
+                          uint32_t max_record, myl_journal_record *rec, uint64_t *chain)
 {
     if (off > size || size - off < REC_HEADER)
         return 0;
@@ -121,6 +148,7 @@ static uint64_t record_at(const uint8_t *buf, uint64_t size, uint64_t off, uint6
         rec->data = p + REC_HEADER;
         rec->len = len;
     }
+    *chain = chain_step(*chain, get32(p + 4), len, type);
     return total;
 }
 
@@ -226,13 +254,15 @@ static void unmap_segment(seg_map *m)
 }
 
 /* Walk the records of a mapped segment from its first sequence: the
- * sequence after the last good record, and where the good ones end. */
+ * sequence after the last good record, and where the good ones end;
+ * *chain goes from the header's value to the one after the last good
+ * record. */
 static void walk(const seg_map *m, uint64_t first, uint32_t max_record, uint64_t *next_seq,
-                 uint64_t *end)
+                 uint64_t *end, uint64_t *chain)
 {
     uint64_t off = SEG_HEADER, seq = first;
     for (;;) {
-        uint64_t n = record_at(m->p, m->size, off, seq, max_record, NULL);
+        uint64_t n = record_at(m->p, m->size, off, seq, max_record, NULL, chain);
         if (!n)
             break;
         off += n;
@@ -258,6 +288,8 @@ struct myl_journal {
     uint64_t next_seq;    /* of the next append */
     uint64_t written_seq; /* records [0, written_seq) are written */
     uint64_t durable_seq;
+    uint64_t chain;         /* after the last record appended */
+    uint64_t written_chain; /* after record written_seq - 1 */
     uint64_t unsynced_bytes;
     uint64_t last_sync_ns;
     uint64_t recovered;
@@ -316,7 +348,7 @@ static int new_segment(myl_journal *j, uint64_t first)
     if (fd < 0)
         return j->failed = -errno;
     uint8_t h[SEG_HEADER];
-    header_bytes(h, first);
+    header_bytes(h, first, j->written_chain);
     int rc = write_all(j, fd, h, sizeof h);
     if (rc == 0 && j->o.sync != MYL_JOURNAL_SYNC_NONE) {
         rc = sync_fd(j, fd);
@@ -360,7 +392,7 @@ static int recover(myl_journal *j)
         return rc;
     /* The oldest segments may have been removed (after a snapshot): the
      * first one left may start anywhere. */
-    uint64_t seq = l.n ? l.first[0] : 0;
+    uint64_t seq = l.n ? l.first[0] : 0, chain = MYL_JOURNAL_CHAIN_INIT;
     char path[4096];
     for (size_t i = 0; i < l.n && rc == 0; i++) {
         seg_path(path, sizeof path, j->dir, l.first[i]);
@@ -368,9 +400,13 @@ static int recover(myl_journal *j)
         if ((rc = map_segment(path, &m)) < 0)
             break;
         bool last = i + 1 == l.n;
-        uint64_t first = 0, next = 0, end = 0;
-        bool hdr = m.p && m.size >= SEG_HEADER && header_valid(m.p, &first);
-        if (!hdr || first != l.first[i] || first != seq) {
+        uint64_t first = 0, next = 0, end = 0, hchain = 0;
+        bool hdr = m.p && m.size >= SEG_HEADER && header_valid(m.p, &first, &hchain);
+        /* The first segment left gives the chain; every later one must
+         * continue it (a segment of another history is corruption). */
+        if (hdr && i == 0)
+            chain = hchain;
+        if (!hdr || first != l.first[i] || first != seq || hchain != chain) {
             unmap_segment(&m);
             /* A last segment whose header never made it to disk (a crash
              * right after creating it) holds nothing: start it again. */
@@ -385,7 +421,7 @@ static int recover(myl_journal *j)
             rc = MYL_ECORRUPT;
             break;
         }
-        walk(&m, first, j->o.max_record, &next, &end);
+        walk(&m, first, j->o.max_record, &next, &end, &chain);
         unmap_segment(&m);
         if (end != m.size) {
             if (!last) {
@@ -418,6 +454,7 @@ static int recover(myl_journal *j)
     if (rc < 0)
         return rc;
     j->next_seq = j->written_seq = j->durable_seq = seq;
+    j->chain = j->written_chain = chain;
     if (j->fd < 0)
         rc = new_segment(j, seq);
     return rc;
@@ -518,6 +555,7 @@ int myl_journal_append(myl_journal *j, uint64_t type, const void *data, uint32_t
     memset(p + REC_HEADER + len, 0, total - REC_HEADER - len);
     j->buf_len += total;
     j->next_seq++;
+    j->chain = chain_step(j->chain, crc, len, type);
     if (seq)
         *seq = s;
     return 0;
@@ -532,13 +570,15 @@ static int write_buffered(myl_journal *j)
     while (off < j->buf_len) {
         /* As many whole records as fit the current segment. */
         size_t run = 0;
-        uint64_t n = 0;
+        uint64_t n = 0, chain = j->written_chain;
         while (off + run < j->buf_len) {
             const uint8_t *p = j->buf + off + run;
-            size_t total = (size_t)pad8(REC_HEADER + (uint64_t)get32(p));
+            uint32_t len = get32(p);
+            size_t total = (size_t)pad8(REC_HEADER + (uint64_t)len);
             bool empty = j->seg_size == SEG_HEADER && run == 0;
             if (!empty && j->seg_size + run + total > j->o.segment_bytes)
                 break;
+            chain = chain_step(chain, get32(p + 4), len, get64(p + 16));
             run += total;
             n++;
         }
@@ -558,6 +598,7 @@ static int write_buffered(myl_journal *j)
         off += run;
         seq += n;
         j->written_seq = seq;
+        j->written_chain = chain;
     }
     j->buf_len = 0;
     return 0;
@@ -630,6 +671,11 @@ uint64_t myl_journal_next_seq(const myl_journal *j)
     return j ? j->next_seq : 0;
 }
 
+uint64_t myl_journal_chain(const myl_journal *j)
+{
+    return j ? j->chain : 0;
+}
+
 uint64_t myl_journal_durable(const myl_journal *j)
 {
     return j ? j->durable_seq : 0;
@@ -675,7 +721,8 @@ struct myl_journal_reader {
     size_t cur; /* index into segs of the mapped segment */
     seg_map map;
     uint64_t off;
-    uint64_t seq; /* expected next */
+    uint64_t seq;   /* expected next */
+    uint64_t chain; /* after record seq - 1 */
     uint64_t from;
     int err;
 };
@@ -690,13 +737,15 @@ static int reader_map(myl_journal_reader *r, uint64_t expect)
     int rc = map_segment(path, &r->map);
     if (rc < 0)
         return rc;
-    uint64_t first;
-    if (!r->map.p || r->map.size < SEG_HEADER || !header_valid(r->map.p, &first) ||
-        first != r->segs.first[r->cur] || (expect != UINT64_MAX && first != expect)) {
+    uint64_t first, chain;
+    if (!r->map.p || r->map.size < SEG_HEADER || !header_valid(r->map.p, &first, &chain) ||
+        first != r->segs.first[r->cur] ||
+        (expect != UINT64_MAX && (first != expect || chain != r->chain))) {
         r->off = 0;
         return MYL_ECORRUPT;
     }
     r->seq = first;
+    r->chain = chain;
     r->off = SEG_HEADER;
     return 0;
 }
@@ -775,7 +824,28 @@ int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_journal_read
         r->cur++;
     if (r->segs.n)
         r->err = reader_map(r, UINT64_MAX);
+    /* Skip to from_seq now, as far as the segment goes, so that
+     * myl_journal_reader_chain knows the chain there. */
+    while (!r->err && r->seq < from_seq && r->off < r->map.size) {
+        uint64_t n = record_at(r->map.p, r->map.size, r->off, r->seq, UINT32_MAX, NULL, &r->chain);
+        if (!n)
+            break; /* read says so */
+        r->off += n;
+        r->seq++;
+    }
     *out = r;
+    return 0;
+}
+
+int myl_journal_reader_chain(const myl_journal_reader *r, uint64_t *chain)
+{
+    if (!r || !chain)
+        return MYL_EINVAL;
+    if (r->err)
+        return r->err;
+    if (r->cur >= r->segs.n || r->seq < r->from)
+        return MYL_EAGAIN;
+    *chain = r->chain;
     return 0;
 }
 
@@ -789,7 +859,8 @@ int myl_journal_read(myl_journal_reader *r, myl_journal_record *rec)
         if (r->cur >= r->segs.n)
             return 0;
         if (r->off < r->map.size) {
-            uint64_t n = record_at(r->map.p, r->map.size, r->off, r->seq, UINT32_MAX, rec);
+            uint64_t n =
+                record_at(r->map.p, r->map.size, r->off, r->seq, UINT32_MAX, rec, &r->chain);
             if (!n)
                 return r->err = MYL_ECORRUPT;
             r->off += n;

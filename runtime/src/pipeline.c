@@ -56,7 +56,7 @@ struct myl_pipeline {
     myl_journal *j;
     uint64_t next_seq, chain, base_seq;
     tick_state tick;
-    uint32_t skipped;
+    uint32_t skipped, refused;
     int failed;
     bool kill_commit; /* MYL_TEST_KILL_AT names the commit point */
     /* Held outputs: {u64 seq, u32 len, u32 0, data, pad to 8}. */
@@ -81,12 +81,7 @@ struct myl_pipeline {
 
 uint64_t myl_pipeline_chain_next(uint64_t chain, const myl_journal_record *rec)
 {
-    uint8_t h[20];
-    memcpy(h, &rec->seq, 8);
-    memcpy(h + 8, &rec->type, 8);
-    memcpy(h + 16, &rec->len, 4);
-    chain = myl__fnv1a(h, sizeof h, chain);
-    return rec->len ? myl__fnv1a(rec->data, rec->len, chain) : chain;
+    return myl_journal_chain_next(chain, rec);
 }
 
 static void tick_track(tick_state *t, const myl_journal_record *rec)
@@ -719,7 +714,7 @@ static int submit_one(myl_pipeline *p, uint64_t type, const void *data, uint32_t
         return fail(p, rc);
     if (p->trace)
         trace_add(p, MYL_PIPELINE_STAGE_APPLY, myl__now_ns() - out.t0);
-    p->chain = myl_pipeline_chain_next(p->chain, &rec);
+    p->chain = myl_journal_chain(p->j); /* the journal's, after rec */
     tick_track(&p->tick, &rec);
     p->next_seq = s + 1;
     if (seq)
@@ -871,16 +866,49 @@ static int load_snapshot(const char *path, uint64_t want_seq, bool check_name,
     return rc;
 }
 
-/* Choose the snapshot: the one at path, or the newest valid one. *pl NULL
- * with rc 0: none (start from the empty state). */
-static int choose_snapshot(myl_pipeline *p, const char *path, myl_snapshot_info *info, void **pl)
+/* Check a loaded snapshot against the journal, which holds records
+ * [jfirst, jend): it must lie in that range (MYL_ECORRUPT: the journal
+ * lost records the snapshot proves were durable, or has a gap after it),
+ * and its chain must be the journal's chain at its sequence (1 if not: a
+ * snapshot of another history, which no replay of this journal reaches). */
+static int check_snapshot(const myl_pipeline *p, const myl_snapshot_info *info, uint64_t jfirst,
+                          uint64_t jend)
+{
+    if (info->seq > jend || info->seq < jfirst)
+        return MYL_ECORRUPT;
+    myl_journal_reader *r;
+    int rc = myl_journal_reader_open(p->jdir, info->seq, &r);
+    if (rc < 0)
+        return rc;
+    uint64_t chain = 0;
+    rc = myl_journal_reader_chain(r, &chain);
+    myl_journal_reader_close(r);
+    if (rc < 0)
+        return rc == MYL_EAGAIN ? MYL_ECORRUPT : rc;
+    return chain != info->chain;
+}
+
+/* Choose the snapshot: the one at path, or the newest valid one whose
+ * chain matches the journal's. *pl NULL with rc 0: none (start from the
+ * empty state). */
+static int choose_snapshot(myl_pipeline *p, const char *path, uint64_t jfirst, uint64_t jend,
+                           myl_snapshot_info *info, void **pl)
 {
     *pl = NULL;
-    if (path)
-        return load_snapshot(path, 0, false, info, pl);
+    int rc;
+    if (path) {
+        if ((rc = load_snapshot(path, 0, false, info, pl)) < 0)
+            return rc;
+        if ((rc = check_snapshot(p, info, jfirst, jend)) != 0) {
+            free(*pl);
+            *pl = NULL;
+            return rc < 0 ? rc : MYL_ECORRUPT;
+        }
+        return 0;
+    }
     uint64_t *s;
     size_t n;
-    int rc = list_seqs(p->sdir, "snapshot-", ".mys", &s, &n);
+    rc = list_seqs(p->sdir, "snapshot-", ".mys", &s, &n);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0)
@@ -889,6 +917,16 @@ static int choose_snapshot(myl_pipeline *p, const char *path, myl_snapshot_info 
     for (size_t i = n; i-- > 0;) {
         snprintf(fp, sizeof fp, "%s/snapshot-%016" PRIx64 ".mys", p->sdir, s[i]);
         rc = load_snapshot(fp, s[i], true, info, pl);
+        if (rc == 0 && (rc = check_snapshot(p, info, jfirst, jend)) != 0) {
+            free(*pl);
+            *pl = NULL;
+            if (rc == 1) {
+                p->refused++; /* another history's: skipped */
+                rc = 0;
+                continue;
+            }
+            break;
+        }
         if (rc == MYL_ECORRUPT) {
             p->skipped++;
             rc = 0;
@@ -962,15 +1000,9 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
     myl_snapshot_info info = {0};
     void *pl = NULL;
     p->chain = MYL_PIPELINE_CHAIN_INIT;
-    if (!create && (rc = choose_snapshot(p, snap_path, &info, &pl)) < 0)
+    if (!create && (rc = choose_snapshot(p, snap_path, jfirst, jend, &info, &pl)) < 0)
         goto fail;
     if (pl) {
-        /* The journal must hold every record after the snapshot. */
-        if (info.seq > jend || info.seq < jfirst) {
-            free(pl);
-            rc = MYL_ECORRUPT;
-            goto fail;
-        }
         rc = restore_payload(p, p->app.state, &info, pl, &p->tick);
         if (rc < 0) {
             free(pl);
@@ -1006,7 +1038,8 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
             p->next_seq++;
         }
         myl_journal_reader_close(r);
-        if (rc >= 0 && p->next_seq != jend)
+        /* The replayed chain must end where the journal's own does. */
+        if (rc >= 0 && (p->next_seq != jend || p->chain != myl_journal_chain(p->j)))
             rc = MYL_ECORRUPT;
         if (rc < 0) {
             free(pl);
@@ -1102,6 +1135,11 @@ uint64_t myl_pipeline_next_seq(const myl_pipeline *p)
 uint64_t myl_pipeline_acked(const myl_pipeline *p)
 {
     return p ? p->acked : 0;
+}
+
+uint32_t myl_pipeline_refused_snapshots(const myl_pipeline *p)
+{
+    return p ? p->refused : 0;
 }
 
 uint64_t myl_pipeline_chain(const myl_pipeline *p)

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -383,6 +384,73 @@ static void test_corrupt_middle(void **state)
     myl_ut_rm_rf(dir);
 }
 
+/* The chain: the writer's, every reader position's and the fold of
+ * myl_journal_chain_next agree; a segment whose header does not continue
+ * the chain of the one before (one of another history, spliced in, with
+ * a valid header CRC) is corruption. */
+static void test_chain(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("chain");
+    write_journal(dir, 200);
+    assert_true(count_segments(dir) >= 3);
+    uint64_t fold[201];
+    fold[0] = MYL_JOURNAL_CHAIN_INIT;
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(dir, 0, &r), 0);
+    myl_journal_record rec;
+    for (uint64_t s = 0; s < 200; s++) {
+        assert_int_equal(myl_journal_read(r, &rec), 1);
+        fold[s + 1] = myl_journal_chain_next(fold[s], &rec);
+        uint64_t c;
+        assert_int_equal(myl_journal_reader_chain(r, &c), 0);
+        assert_int_equal(c, fold[s + 1]);
+    }
+    myl_journal_reader_close(r);
+    for (uint64_t s = 0; s <= 200; s++) {
+        uint64_t c = 0;
+        assert_int_equal(myl_journal_reader_open(dir, s, &r), 0);
+        assert_int_equal(myl_journal_reader_chain(r, &c), 0);
+        assert_int_equal(c, fold[s]);
+        myl_journal_reader_close(r);
+    }
+    uint64_t c;
+    assert_int_equal(myl_journal_reader_open(dir, 201, &r), 0);
+    assert_int_equal(myl_journal_reader_chain(r, &c), MYL_EAGAIN);
+    myl_journal_reader_close(r);
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
+    assert_int_equal(myl_journal_chain(j), fold[200]);
+    assert_int_equal(myl_journal_close(j), 0);
+
+    /* Re-chain the last segment's header (CRC made valid again). */
+    char path[512];
+    last_segment(dir, path, sizeof path);
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    uint8_t h[32];
+    assert_int_equal(pread(fd, h, 32, 0), 32);
+    h[24] ^= 0x01;
+    memset(h + 12, 0, 4);
+    uint32_t crc = myl_crc32c(0, h, 32);
+    memcpy(h + 12, &crc, 4);
+    assert_int_equal(pwrite(fd, h, 32, 0), 32);
+    close(fd);
+    assert_int_equal(myl_journal_open(dir, NULL, &j), MYL_ECORRUPT);
+    int status;
+    uint64_t first;
+    assert_int_equal(sscanf(strrchr(path, '/') + 1, "journal-%16" SCNx64 ".myj", &first), 1);
+    assert_int_equal(read_all(dir, 0, &status), first);
+    assert_int_equal(status, MYL_ECORRUPT);
+    /* Read from that segment on, the chain starts at its header's value
+     * (a reader cannot check what it did not read). */
+    assert_int_equal(myl_journal_reader_open(dir, first, &r), 0);
+    assert_int_equal(myl_journal_reader_chain(r, &c), 0);
+    assert_int_equal(c, fold[first] ^ 0x01);
+    myl_journal_reader_close(r);
+    myl_ut_rm_rf(dir);
+}
+
 /* A crash right after a new segment was created leaves it empty or with a
  * partial header: it is started again. */
 static void test_partial_header(void **state)
@@ -648,7 +716,8 @@ MYL_TEST_MAIN("journal", cmocka_unit_test(test_crc32c_vectors),
               cmocka_unit_test(test_roundtrip_rotation),
               cmocka_unit_test(test_reader_follows_writer),
               cmocka_unit_test(test_reader_follows_pruning), cmocka_unit_test(test_torn_tail),
-              cmocka_unit_test(test_corrupt_middle), cmocka_unit_test(test_partial_header),
-              cmocka_unit_test(test_short_writes), cmocka_unit_test(test_enospc),
-              cmocka_unit_test(test_fsync_eio_fatal), cmocka_unit_test(test_group_commit),
-              cmocka_unit_test(test_api_errors), cmocka_unit_test(test_killed_writer))
+              cmocka_unit_test(test_corrupt_middle), cmocka_unit_test(test_chain),
+              cmocka_unit_test(test_partial_header), cmocka_unit_test(test_short_writes),
+              cmocka_unit_test(test_enospc), cmocka_unit_test(test_fsync_eio_fatal),
+              cmocka_unit_test(test_group_commit), cmocka_unit_test(test_api_errors),
+              cmocka_unit_test(test_killed_writer))

@@ -430,6 +430,115 @@ static void test_journal_gaps(void **state)
     rm_pipeline(dir);
 }
 
+/* Write a snapshot of the model's state after n records of seed's input,
+ * carrying chain (the model's own when chain_of is NULL). */
+static void model_snapshot(const char *dir, uint64_t seed, uint64_t n, const uint64_t *chain_of)
+{
+    pm_state st;
+    uint64_t chain;
+    pm_model(seed, 0, n, &st, &chain, NULL);
+    uint8_t pl[16 + sizeof st] = {0};
+    memcpy(pl + 16, &st, sizeof st);
+    myl_snapshot_info info = {.seq = n,
+                              .chain = chain_of ? *chain_of : chain,
+                              .app_version = PM_VERSION,
+                              .size = sizeof pl};
+    char sd[512];
+    snprintf(sd, sizeof sd, "%s/snapshots", dir);
+    assert_int_equal(myl_snapshot_write(sd, &info, pl), 0);
+}
+
+/* A snapshot of another history (valid frame, a sequence the journal
+ * holds, but a chain that is not the journal's there) is refused: recover
+ * skips it and falls back, recover_from_snapshot says MYL_ECORRUPT. One
+ * whose chain matches is taken, also after the journal's first segment is
+ * gone (the chain then comes from a later segment's header). */
+static void test_snapshot_chain(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("chain");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(false);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    run(g_p, 400, 16);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    /* Another history's state and chain at 300: replaying this journal's
+     * [300, 400) on it would give a state no history has. */
+    model_snapshot(dir, SEED + 1, 300, NULL);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_refused_snapshots(g_p), 1);
+    assert_int_equal(myl_pipeline_skipped_snapshots(g_p), 0);
+    assert_int_equal(myl_pipeline_base_seq(g_p), 0);
+    assert_int_equal(myl_pipeline_next_seq(g_p), 400);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    char hostile[512];
+    sub_path(hostile, sizeof hostile, dir, "snapshots", 300);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover_from_snapshot(dir, hostile, &a, &o, &g_p), MYL_ECORRUPT);
+    assert_null(g_p);
+    assert_int_equal(unlink(hostile), 0);
+
+    /* This history's state but a chain off by one bit: refused too. */
+    pm_state st;
+    uint64_t chain;
+    pm_model(SEED, 0, 300, &st, &chain, NULL);
+    chain ^= 1;
+    model_snapshot(dir, SEED, 300, &chain);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_refused_snapshots(g_p), 1);
+    assert_int_equal(myl_pipeline_base_seq(g_p), 0);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    assert_int_equal(unlink(hostile), 0);
+
+    /* The genuine snapshots at 150 and 300 (mid-segment): 300 is taken;
+     * with the hostile one back at 350 it is refused and 300 taken. */
+    model_snapshot(dir, SEED, 150, NULL);
+    model_snapshot(dir, SEED, 300, NULL);
+    model_snapshot(dir, SEED + 1, 350, NULL);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_refused_snapshots(g_p), 1);
+    assert_int_equal(myl_pipeline_base_seq(g_p), 300);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    /* The first segments gone (what the snapshot at 150 no longer needs):
+     * the chain at 150 and 300 comes from the header of a later segment. */
+    char jd[512];
+    snprintf(jd, sizeof jd, "%s/journal", dir);
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(jd, 150, &r), 0);
+    char seg[512];
+    assert_int_equal(myl_journal_reader_where(r, seg, sizeof seg, NULL), 0);
+    myl_journal_reader_close(r);
+    for (uint64_t f = 0; f < 150; f++) {
+        sub_path(hostile, sizeof hostile, dir, "journal", f);
+        if (strcmp(hostile, seg) != 0)
+            (void)unlink(hostile);
+        else
+            break;
+    }
+    assert_true(strcmp(seg, jd) > 0);
+    sub_path(hostile, sizeof hostile, dir, "journal", 0);
+    assert_int_equal(access(hostile, F_OK), -1); /* segment 0 is gone */
+    sub_path(hostile, sizeof hostile, dir, "snapshots", 300);
+    assert_int_equal(unlink(hostile), 0);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_refused_snapshots(g_p), 1);
+    assert_int_equal(myl_pipeline_base_seq(g_p), 150);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    rm_pipeline(dir);
+}
+
 /* The last segment's tail torn at many points: recovery truncates it and
  * the state is the model's for the records left, which are at least all
  * those acknowledged before the tear's record. */
@@ -975,6 +1084,7 @@ int main(void)
         cmocka_unit_test(test_lifecycle_errors),
         cmocka_unit_test(test_rotate_prunes),
         cmocka_unit_test(test_journal_gaps),
+        cmocka_unit_test(test_snapshot_chain),
         cmocka_unit_test(test_torn_tail),
         cmocka_unit_test(test_ack_levels),
         cmocka_unit_test(test_ack_fsync_failure),

@@ -90,6 +90,8 @@ MYL_API uint64_t myl_journal_durable(const myl_journal *j);
 /* Records [0, written) are written to the kernel (survive the process,
  * not the machine, until durable). */
 MYL_API uint64_t myl_journal_written(const myl_journal *j);
+/* The chain after the last record appended (below). */
+MYL_API uint64_t myl_journal_chain(const myl_journal *j);
 /* Bytes truncated from a torn tail when the journal was opened. */
 MYL_API uint64_t myl_journal_recovered_bytes(const myl_journal *j);
 
@@ -100,6 +102,17 @@ typedef struct myl_journal_record {
     uint32_t len;
 } myl_journal_record;
 
+/* The chain: a running 64-bit value over every record from sequence 0,
+ * each step mixing in the record's CRC32C (which covers its sequence,
+ * type, payload and length), its length and its type. Each segment's
+ * header holds the chain at its first sequence, so the chain at any
+ * sequence the journal holds is known even after older segments were
+ * removed, and a snapshot that carries it can be checked against the
+ * journal (pipeline.h). Opening a journal checks that every segment
+ * continues the chain of the one before. */
+#define MYL_JOURNAL_CHAIN_INIT UINT64_C(0xcbf29ce484222325)
+MYL_API uint64_t myl_journal_chain_next(uint64_t chain, const myl_journal_record *rec);
+
 typedef struct myl_journal_reader myl_journal_reader;
 
 /* Read the records of dir from sequence from_seq on (0: all). */
@@ -107,6 +120,11 @@ MYL_API int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_jour
 /* 1 and *rec (valid until the next call) for a record, 0 at the end,
  * MYL_ECORRUPT at a torn or corrupt record (then every later call too). */
 MYL_API int myl_journal_read(myl_journal_reader *r, myl_journal_record *rec);
+/* The chain over every record before the reader's position (from_seq
+ * right after open, then the sequence after the last record read).
+ * MYL_EAGAIN while from_seq is past the records there are;
+ * MYL_ECORRUPT as read. */
+MYL_API int myl_journal_reader_chain(const myl_journal_reader *r, uint64_t *chain);
 /* Where the reader stopped or is: segment path and byte offset in it. */
 MYL_API int myl_journal_reader_where(const myl_journal_reader *r, char *path, size_t cap,
                                      uint64_t *offset);

@@ -13,7 +13,8 @@
  * to the application's deliver callback (the response stage). A client
  * therefore never sees an output whose input recovery could lose.
  *
- * Recovery: the newest valid snapshot (corrupt ones are skipped), its
+ * Recovery: the newest valid snapshot (corrupt ones, and ones whose chain
+ * value is not the journal's at their sequence, are skipped), its
  * payload restored, then every journal record after its sequence replayed
  * through apply (outputs discarded); the journal's torn tail is truncated
  * first. A process killed at any instant restarts into the state of the
@@ -130,12 +131,14 @@ MYL_API int myl_pipeline_create(const char *dir, const myl_pipeline_app *app,
 /* Recover dir: the newest valid snapshot, then the journal after it.
  * -ENOENT: no pipeline there. MYL_ECORRUPT: the journal is corrupt before
  * its tail, does not reach back to the snapshot (or to 0 without one), or
- * ends before the newest valid snapshot. Errors of restore and apply are
- * returned as they are. */
+ * ends before the newest valid snapshot. A snapshot whose chain is not the
+ * journal's at its sequence is skipped (myl_pipeline_refused_snapshots).
+ * Errors of restore and apply are returned as they are. */
 MYL_API int myl_pipeline_recover(const char *dir, const myl_pipeline_app *app,
                                  const myl_pipeline_opts *opts, myl_pipeline **out);
 /* Recover from the snapshot file at path (a kept or archived one), then
- * the journal of dir after it. Errors as myl_snapshot_load and recover. */
+ * the journal of dir after it. Errors as myl_snapshot_load and recover;
+ * MYL_ECORRUPT too for a snapshot whose chain is not the journal's. */
 MYL_API int myl_pipeline_recover_from_snapshot(const char *dir, const char *path,
                                                const myl_pipeline_app *app,
                                                const myl_pipeline_opts *opts, myl_pipeline **out);
@@ -169,6 +172,9 @@ MYL_API uint64_t myl_pipeline_chain(const myl_pipeline *p);
 MYL_API uint64_t myl_pipeline_base_seq(const myl_pipeline *p);
 /* Snapshots recovery skipped as corrupt. */
 MYL_API uint32_t myl_pipeline_skipped_snapshots(const myl_pipeline *p);
+/* Snapshots recovery skipped because their chain is not the journal's at
+ * their sequence (a snapshot of another history). */
+MYL_API uint32_t myl_pipeline_refused_snapshots(const myl_pipeline *p);
 /* The shadow stage: records applied, snapshots written, its error (0). */
 MYL_API uint64_t myl_pipeline_shadow_applied(const myl_pipeline *p);
 MYL_API uint64_t myl_pipeline_shadow_snapshots(const myl_pipeline *p);
@@ -214,9 +220,11 @@ MYL_API uint64_t myl_pipeline_hist_low(uint32_t bucket);
  * holding it, at most max_ns. 0 for an empty histogram. */
 MYL_API uint64_t myl_pipeline_hist_quantile(const myl_pipeline_hist *h, double q);
 
-/* The chain: a running 64-bit FNV-1a over every record's sequence, type,
- * length and payload, from MYL_PIPELINE_CHAIN_INIT; snapshots carry it. */
-#define MYL_PIPELINE_CHAIN_INIT UINT64_C(0xcbf29ce484222325)
+/* The chain: the journal's (myl_journal_chain_next: a running 64-bit value
+ * over every record's CRC32C, length and type), from
+ * MYL_PIPELINE_CHAIN_INIT; snapshots carry it, and recovery takes only a
+ * snapshot whose chain is the journal's at its sequence. */
+#define MYL_PIPELINE_CHAIN_INIT MYL_JOURNAL_CHAIN_INIT
 MYL_API uint64_t myl_pipeline_chain_next(uint64_t chain, const myl_journal_record *rec);
 
 #ifdef __cplusplus
