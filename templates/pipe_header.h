@@ -20,7 +20,17 @@
  * input loop, which polls the input ring (cfg.input), submits, runs the tick
  * hook, commits and releases, until _stop() (from a signal handler or
  * another thread); _snapshot() (sync, snapshot, new journal segment, prune);
- * _close(). Every call returns 0 or a negative error. */
+ * _close(). Every call returns 0 or a negative error.
+ * The input and outputs may be event channels or channels over one framed
+ * ring (bytes, compact, FlatBuffers). A message of a framed input is
+ * journaled as it came (an 8-byte prefix holding its kind, then its
+ * bytes), after a check that apply will take it (compact: it decodes;
+ * FlatBuffers: it verifies); _run() skips and counts (rejected) one that
+ * does not. Handlers get bytes as (msg, len, kind), a compact message
+ * decoded (a table's arrays in an arena of cfg.arena_bytes per state), a
+ * FlatBuffer as its verified root; a framed output's _send() takes bytes
+ * or a finished FlatBuffer (msg, len, kind) or a compact value (m, kind),
+ * and its _released callback gets the message's bytes. */
 #include <myelon/pipeline.h>
 
 /* @@pipe */
@@ -56,6 +66,7 @@ struct MYLT_T;
 typedef struct MYLT_T_ctx {
     struct MYLT_T *px;
     void *state;
+    MYLT_CTXFIELDS
 } MYLT_T_ctx;
 
 typedef struct MYLT_T {
@@ -64,11 +75,13 @@ typedef struct MYLT_T {
     MYLT_T_handlers h;
     MYLT_T_ctx main;
     MYLT_T_ctx shadow;
-    MYLT_INCHAN_consumer rx;
+    MYLT_INCHAN_MYLT_RX rx;
     bool rx_on;
     MYLT_TXFIELDS
+    MYLT_PXFIELDS
     int64_t send_timeout_ns;
     uint64_t dropped;
+    uint64_t rejected;
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } MYLT_T;
@@ -77,7 +90,7 @@ void MYLT_T_cfg_init(MYLT_T_cfg *cfg);
 int MYLT_T_create(const char *dir, const MYLT_T_cfg *cfg, const MYLT_T_handlers *h, MYLT_T *px);
 int MYLT_T_recover(const char *dir, const MYLT_T_cfg *cfg, const MYLT_T_handlers *h, MYLT_T *px);
 int MYLT_T_open(const char *dir, const MYLT_T_cfg *cfg, const MYLT_T_handlers *h, MYLT_T *px);
-int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint64_t *seq);
+MYLT_SUBMITDECL
 int MYLT_T_commit(MYLT_T *px);
 int MYLT_T_run(MYLT_T *px);
 void MYLT_T_stop(MYLT_T *px);

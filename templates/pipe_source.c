@@ -3,8 +3,9 @@
 
 /* @@pipe */
 /* Pipeline MYLT_NAME: the runtime's application callbacks over the typed
- * handlers. A record is the input event's bytes (type MYLT_T_TYPE) or a
- * tick; an output is a u32 output index, 4 zero bytes and the event. */
+ * handlers. A record is MYLT_RECORD (type MYLT_T_TYPE) or a
+ * tick; an output is a u32 output index, a u32 kind (0 for events) and the
+ * event or message. */
 static int MYLT_T_RESET(void *arg)
 {
     const MYLT_T_ctx *x = (const MYLT_T_ctx *)arg;
@@ -41,11 +42,9 @@ static int MYLT_T_APPLY(void *arg, const myl_journal_record *rec, myl_pipeline_o
     }
     if (rec->type != MYLT_T_TYPE)
         return MYL_EFINGERPRINT;
-    MYLT_IN in;
-    if (rec->len != sizeof in)
-        return MYL_ECORRUPT;
-    memcpy(&in, rec->data, sizeof in);
     (void)o;
+    MYLT_APPLYIN
+    /* The stages, in an order that respects `after`. */
     MYLT_STAGECALLS
     return rc;
 }
@@ -73,6 +72,7 @@ void MYLT_T_cfg_init(MYLT_T_cfg *cfg)
     cfg->opts.journal.size = sizeof cfg->opts.journal;
     cfg->opts.journal.sync = MYLT_T_SYNC;
     cfg->send_timeout_ns = 1000000000;
+    MYLT_CFGINIT
 }
 
 /* how: 0 create, 1 recover, 2 recover or else create. */
@@ -101,9 +101,10 @@ static int MYLT_T_START(const char *dir, const MYLT_T_cfg *cfg, const MYLT_T_han
     px->app.deliver = MYLT_T_DELIVER;
     px->app.deliver_arg = px;
     int rc = 0;
+    MYLT_ALLOCS
     if (cfg->input) {
         const char *id = cfg->input_id ? cfg->input_id : "MYLT_NAME";
-        if ((rc = MYLT_INCHAN_consumer_open(cfg->input, id, NULL, &px->rx)) < 0)
+        if ((rc = MYLT_INCHAN_MYLT_RX_open(cfg->input, id, NULL, &px->rx)) < 0)
             goto fail;
         px->rx_on = true;
     }
@@ -137,12 +138,7 @@ int MYLT_T_open(const char *dir, const MYLT_T_cfg *cfg, const MYLT_T_handlers *h
     return MYLT_T_START(dir, cfg, h, px, 2);
 }
 
-int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint64_t *seq)
-{
-    if (!px || !px->p || !in)
-        return MYL_EINVAL;
-    return myl_pipeline_submit(px->p, MYLT_T_TYPE, in, (uint32_t)sizeof *in, seq);
-}
+MYLT_SUBMITS
 
 int MYLT_T_commit(MYLT_T *px)
 {
@@ -164,26 +160,7 @@ int MYLT_T_run(MYLT_T *px)
      * store of _stop. */
     while (!myl__load_relaxed(&px->stop)) {
         int64_t n = 0;
-        if (px->rx_on) {
-            uint64_t seq = 0;
-            n = MYLT_INCHAN_consumer_try_poll(&px->rx, 256, &seq);
-            if (n == MYL_EAGAIN)
-                n = 0;
-            if (n < 0)
-                return (int)n;
-            for (int64_t i = 0; i < n; i++) {
-                MYLT_IN in;
-                memcpy(&in, MYLT_INCHAN_consumer_slot(&px->rx, seq + (uint64_t)i), sizeof in);
-                if (!MYLT_INCHAN_consumer_valid(&px->rx, seq + (uint64_t)i)) {
-                    n = i;
-                    break;
-                }
-                if ((rc = MYLT_T_submit(px, &in, NULL)) < 0)
-                    return rc;
-            }
-            if (n > 0)
-                MYLT_INCHAN_consumer_release(&px->rx, (uint32_t)n);
-        }
+        MYLT_POLL
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
         if ((rc = MYLT_T_commit(px)) < 0)
@@ -233,10 +210,139 @@ int MYLT_T_close(MYLT_T *px)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
     if (px->rx_on)
-        MYLT_INCHAN_consumer_close(&px->rx);
+        MYLT_INCHAN_MYLT_RX_close(&px->rx);
     px->rx_on = false;
     MYLT_TXCLOSES
+    MYLT_FREES
     return rc;
+}
+
+/* @@apply_event */
+MYLT_IN in;
+if (rec->len != sizeof in)
+    return MYL_ECORRUPT;
+memcpy(&in, rec->data, sizeof in);
+
+/* @@apply_framed */
+uint32_t kind = 0;
+if (rec->len < 8)
+    return MYL_ECORRUPT;
+memcpy(&kind, rec->data, sizeof kind);
+if (kind > UINT16_MAX)
+    return MYL_ECORRUPT;
+const void *msg = (const unsigned char *)rec->data + 8;
+uint32_t len = rec->len - 8;
+
+/* @@decode_bytes */
+(void)msg;
+(void)len;
+
+/* @@decode_compact */
+MYLT_IN in;
+MYLT_ARENARESET
+int drc = MYLT_DECODE;
+if (drc < 0)
+    return drc;
+
+/* @@decode_fb */
+int vrc = MYLT_IN_verify(msg, len);
+if (vrc < 0)
+    return vrc;
+MYLT_IN_table in = MYLT_IN_root(msg);
+
+/* @@submit_event */
+int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint64_t *seq)
+{
+    if (!px || !px->p || !in)
+        return MYL_EINVAL;
+    return myl_pipeline_submit(px->p, MYLT_T_TYPE, in, (uint32_t)sizeof *in, seq);
+}
+
+/* @@submit_framed */
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
+static int MYLT_T_JOURNAL(MYLT_T *px, size_t len, uint16_t kind, uint64_t *seq)
+{
+    uint32_t k = kind;
+    memset(px->ibuf, 0, 8);
+    memcpy(px->ibuf, &k, sizeof k);
+    return myl_pipeline_submit(px->p, MYLT_T_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
+}
+
+/* A message is checked before it is journaled: one that apply would
+ * refuse would fail the pipeline again at every replay. */
+static int MYLT_T_CHECK(MYLT_T *px, const void *msg, size_t len)
+{
+    if (len > MYLT_MAXINu)
+        return MYL_ETOOBIG;
+    MYLT_CHECKBODY
+}
+
+static int MYLT_T_PUT(MYLT_T *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+{
+    if (len)
+        memcpy(px->ibuf + 8, msg, len);
+    return MYLT_T_JOURNAL(px, len, kind, seq);
+}
+
+/* @@submit_bytes */
+int MYLT_T_submit(MYLT_T *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+{
+    if (!px || !px->p || (!msg && len))
+        return MYL_EINVAL;
+    int rc = MYLT_T_CHECK(px, msg, len);
+    return rc < 0 ? rc : MYLT_T_PUT(px, msg, len, kind, seq);
+}
+
+/* @@submit_compact */
+int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint16_t kind, uint64_t *seq)
+{
+    if (!px || !px->p || !in)
+        return MYL_EINVAL;
+    size_t len = 0;
+    int rc = MYLT_IN_compact_encode(in, px->ibuf + 8, MYLT_MAXINu, &len);
+    return rc < 0 ? rc : MYLT_T_JOURNAL(px, len, kind, seq);
+}
+
+/* @@poll_event */
+if (px->rx_on) {
+    uint64_t seq = 0;
+    n = MYLT_INCHAN_consumer_try_poll(&px->rx, 256, &seq);
+    if (n == MYL_EAGAIN)
+        n = 0;
+    if (n < 0)
+        return (int)n;
+    for (int64_t i = 0; i < n; i++) {
+        MYLT_IN in;
+        memcpy(&in, MYLT_INCHAN_consumer_slot(&px->rx, seq + (uint64_t)i), sizeof in);
+        if (!MYLT_INCHAN_consumer_valid(&px->rx, seq + (uint64_t)i)) {
+            n = i;
+            break;
+        }
+        if ((rc = MYLT_T_submit(px, &in, NULL)) < 0)
+            return rc;
+    }
+    if (n > 0)
+        MYLT_INCHAN_consumer_release(&px->rx, (uint32_t)n);
+}
+
+/* @@poll_framed */
+while (px->rx_on && n < 256) {
+    myl_frame_msg m;
+    int r = MYLT_INCHAN_receiver_recv(&px->rx, &m, 0);
+    if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+        break;
+    if (r < 0)
+        return r;
+    n++;
+    if (MYLT_T_CHECK(px, m.data, m.len) < 0) {
+        px->rejected++; /* never journaled */
+        MYLT_INCHAN_receiver_release(&px->rx);
+        continue;
+    }
+    rc = MYLT_T_PUT(px, m.data, m.len, m.kind, NULL);
+    MYLT_INCHAN_receiver_release(&px->rx);
+    if (rc < 0)
+        return rc;
 }
 
 /* @@send */
@@ -250,6 +356,58 @@ int MYLT_T_MYLT_S_send(MYLT_T_MYLT_S_out *out, const MYLT_OUT *m)
     memcpy(buf, &index, sizeof index);
     memcpy(buf + 8, m, sizeof *m);
     return myl_pipeline_emit(out->out, buf, (uint32_t)sizeof buf);
+}
+
+/* @@send_bytes */
+int MYLT_T_MYLT_S_send(MYLT_T_MYLT_S_out *out, const void *msg, size_t len, uint16_t kind)
+{
+    if (!out || (!msg && len))
+        return MYL_EINVAL;
+    if (!out->out)
+        return 0; /* replay: nothing is sent */
+    if (len > MYLT_MAXu)
+        return MYL_ETOOBIG;
+    uint32_t index = MYLT_INDEXu, k = kind;
+    memcpy(out->buf, &index, sizeof index);
+    memcpy(out->buf + 4, &k, sizeof k);
+    if (len)
+        memcpy(out->buf + 8, msg, len);
+    return myl_pipeline_emit(out->out, out->buf, (uint32_t)(8 + len));
+}
+
+/* @@send_compact */
+int MYLT_T_MYLT_S_send(MYLT_T_MYLT_S_out *out, const MYLT_OUT *m, uint16_t kind)
+{
+    if (!out || !m)
+        return MYL_EINVAL;
+    if (!out->out)
+        return 0; /* replay: nothing is sent */
+    size_t len = 0;
+    int rc = MYLT_OUT_compact_encode(m, out->buf + 8, MYLT_MAXu, &len);
+    if (rc < 0)
+        return rc;
+    uint32_t index = MYLT_INDEXu, k = kind;
+    memcpy(out->buf, &index, sizeof index);
+    memcpy(out->buf + 4, &k, sizeof k);
+    return myl_pipeline_emit(out->out, out->buf, (uint32_t)(8 + len));
+}
+
+/* @@deliver_framed */
+case MYLT_INDEXu: {
+    uint32_t kind = 0;
+    memcpy(&kind, m + 4, sizeof kind);
+    if (px->h.MYLT_S_released)
+        px->h.MYLT_S_released(px->h.released_arg, seq, m + 8, len - 8, (uint16_t)kind);
+    if (px->MYLT_S_on) {
+        int rc = MYLT_OUTCHAN_sender_send(&px->MYLT_S_tx, m + 8, len - 8, (uint16_t)kind,
+                                          px->send_timeout_ns);
+        if (rc < 0) {
+            px->dropped++;
+            if (!px->error)
+                px->error = rc;
+        }
+    }
+    break;
 }
 
 /* @@deliver */

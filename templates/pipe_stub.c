@@ -127,11 +127,11 @@ int main(int argc, char **argv)
 
 /* @@handler */
 /* Stage MYLT_S. */
-static int on_MYLT_S(void *arg, uint64_t seq, const MYLT_IN *in)
+static int on_MYLT_S(void *arg, uint64_t seq, MYLT_PARAMS)
 {
     state *s = (state *)arg;
     (void)seq;
-    (void)in;
+    MYLT_UNUSED
     /* TODO: apply the record to the state. */
     MYLT_COUNT
     return 0;
@@ -139,14 +139,41 @@ static int on_MYLT_S(void *arg, uint64_t seq, const MYLT_IN *in)
 
 /* @@handler_out */
 /* Stage MYLT_S: its outputs go to MYLT_OUTCHAN. */
-static int on_MYLT_S(void *arg, uint64_t seq, const MYLT_IN *in, MYLT_T_MYLT_S_out *out)
+static int on_MYLT_S(void *arg, uint64_t seq, MYLT_PARAMS, MYLT_T_MYLT_S_out *out)
 {
     state *s = (state *)arg;
     (void)seq;
-    (void)in;
-    /* TODO: answer. An empty message, so that the pipeline runs. */
-    MYLT_OUT m;
-    memset(&m, 0, sizeof m);
+    MYLT_UNUSED
     MYLT_COUNT
-    return MYLT_T_MYLT_S_send(out, &m);
+    MYLT_ANSWER
 }
+
+/* @@answer_event */
+/* TODO: answer. An empty message, so that the pipeline runs. */
+MYLT_OUT m;
+memset(&m, 0, sizeof m);
+return MYLT_T_MYLT_S_send(out, &m);
+
+/* @@answer_bytes */
+/* TODO: answer. An empty message, so that the pipeline runs. */
+return MYLT_T_MYLT_S_send(out, "", 0, 0);
+
+/* @@answer_compact */
+/* TODO: answer. An empty message, so that the pipeline runs. */
+MYLT_OUT m;
+MYLT_OUTINIT
+return MYLT_T_MYLT_S_send(out, &m, 0);
+
+/* @@answer_fb */
+/* TODO: answer. An empty table, built in buf, so that the pipeline runs. */
+unsigned char buf[256];
+myl_fb_builder b;
+myl_fb_ref root;
+myl_fb_msg m;
+myl_fb_builder_init(&b, buf, sizeof buf, NULL, 0);
+int rc = MYLT_OUT_start(&b);
+if (rc == 0)
+    rc = MYLT_OUT_end(&b, &root);
+if (rc == 0)
+    rc = MYLT_OUT_finish(&b, root, NULL, 0, &m);
+return rc < 0 ? rc : MYLT_T_MYLT_S_send(out, m.data, m.len, 0);

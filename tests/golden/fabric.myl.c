@@ -2132,7 +2132,8 @@ int fabric_Fabric_workers_poll(fabric_Fabric_workers *ep, const fabric_Fabric_wo
 
 /* Pipeline Exchange: the runtime's application callbacks over the typed
  * handlers. A record is the input event's bytes (type fabric_Exchange_TYPE) or a
- * tick; an output is a u32 output index, 4 zero bytes and the event. */
+ * tick; an output is a u32 output index, a u32 kind (0 for events) and the
+ * event or message. */
 static int fabric_Exchange_RESET(void *arg)
 {
     const fabric_Exchange_ctx *x = (const fabric_Exchange_ctx *)arg;
@@ -2170,11 +2171,12 @@ static int fabric_Exchange_APPLY(void *arg, const myl_journal_record *rec, myl_p
     }
     if (rec->type != fabric_Exchange_TYPE)
         return MYL_EFINGERPRINT;
+    (void)o;
     fabric_Tick in;
     if (rec->len != sizeof in)
         return MYL_ECORRUPT;
     memcpy(&in, rec->data, sizeof in);
-    (void)o;
+    /* The stages, in an order that respects `after`. */
     if (h->matching && (rc = h->matching(x->state, rec->seq, &in)) < 0)
         return rc;
     fabric_Exchange_response_out response_out = {o};

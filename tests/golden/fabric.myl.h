@@ -1462,7 +1462,17 @@ int fabric_Fabric_workers_send_orders(fabric_Fabric_workers *ep, const fabric_Ti
  * input loop, which polls the input ring (cfg.input), submits, runs the tick
  * hook, commits and releases, until _stop() (from a signal handler or
  * another thread); _snapshot() (sync, snapshot, new journal segment, prune);
- * _close(). Every call returns 0 or a negative error. */
+ * _close(). Every call returns 0 or a negative error.
+ * The input and outputs may be event channels or channels over one framed
+ * ring (bytes, compact, FlatBuffers). A message of a framed input is
+ * journaled as it came (an 8-byte prefix holding its kind, then its
+ * bytes), after a check that apply will take it (compact: it decodes;
+ * FlatBuffers: it verifies); _run() skips and counts (rejected) one that
+ * does not. Handlers get bytes as (msg, len, kind), a compact message
+ * decoded (a table's arrays in an arena of cfg.arena_bytes per state), a
+ * FlatBuffer as its verified root; a framed output's _send() takes bytes
+ * or a finished FlatBuffer (msg, len, kind) or a compact value (m, kind),
+ * and its _released callback gets the message's bytes. */
 #include <myelon/pipeline.h>
 
 /* Pipeline Exchange: input fabric_orders (fabric_Tick); stages journal (durable, fsync, batch),
@@ -1518,6 +1528,7 @@ typedef struct fabric_Exchange {
     bool response_on;
     int64_t send_timeout_ns;
     uint64_t dropped;
+    uint64_t rejected;
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } fabric_Exchange;

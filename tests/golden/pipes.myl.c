@@ -326,9 +326,616 @@ void pipes_audits_consumer_close(pipes_audits_consumer *c)
     c->c = NULL;
 }
 
+/* The channel's schema description (22 bytes; myelon/compat.h). */
+static const uint8_t pipes_raw_in_schema[23] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x10\x00\x00\x01\x00\x00\x00"
+    "\xff\xff\x00\x01\x00\x00";
+
+const myl_channel_desc pipes_raw_in_desc = {
+    .name = "pipes.raw_in",
+    .fingerprint = UINT64_C(0x23212f005180a995),
+    .capacity = 64,
+    .slot_size = 256,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+    .schema = pipes_raw_in_schema,
+    .schema_len = 22u,
+};
+
+const myl_frame_opts pipes_raw_in_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(4096),
+};
+
+int pipes_raw_in_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_raw_in_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int pipes_raw_in_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_raw_in_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int pipes_raw_in_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_raw_in_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int pipes_raw_in_check(const myl_ring *ring)
+{
+    if (ring->slot_size != pipes_raw_in_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (!myl_ring_accepts(ring, pipes_raw_in_desc.fingerprint))
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int pipes_raw_in_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                             pipes_raw_in_sender *out)
+{
+    int rc = pipes_raw_in_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &pipes_raw_in_frame_opts, &out->f);
+}
+
+void pipes_raw_in_sender_close(pipes_raw_in_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int pipes_raw_in_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                               pipes_raw_in_receiver *out)
+{
+    int rc = pipes_raw_in_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &pipes_raw_in_frame_opts, &out->d);
+}
+
+void pipes_raw_in_receiver_close(pipes_raw_in_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+/* The channel's schema description (22 bytes; myelon/compat.h). */
+static const uint8_t pipes_raw_out_schema[23] =
+    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x04\x00\x00\x01\x00\x00\x00"
+    "\xff\xff\x80\x00\x00\x00";
+
+const myl_channel_desc pipes_raw_out_desc = {
+    .name = "pipes.raw_out",
+    .fingerprint = UINT64_C(0xc68c8794d4eddf15),
+    .capacity = 64,
+    .slot_size = 128,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+    .schema = pipes_raw_out_schema,
+    .schema_len = 22u,
+};
+
+const myl_frame_opts pipes_raw_out_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(1024),
+};
+
+int pipes_raw_out_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_raw_out_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int pipes_raw_out_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_raw_out_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int pipes_raw_out_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_raw_out_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int pipes_raw_out_check(const myl_ring *ring)
+{
+    if (ring->slot_size != pipes_raw_out_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (!myl_ring_accepts(ring, pipes_raw_out_desc.fingerprint))
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int pipes_raw_out_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                              pipes_raw_out_sender *out)
+{
+    int rc = pipes_raw_out_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &pipes_raw_out_frame_opts, &out->f);
+}
+
+void pipes_raw_out_sender_close(pipes_raw_out_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int pipes_raw_out_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                pipes_raw_out_receiver *out)
+{
+    int rc = pipes_raw_out_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &pipes_raw_out_frame_opts, &out->d);
+}
+
+void pipes_raw_out_receiver_close(pipes_raw_out_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+/* The channel's schema description (78 bytes; myelon/compat.h). */
+static const uint8_t pipes_quotes_c_schema[79] =
+    "\x4d\x59\x4c\x53\x01\x01\x01\x00\x00\x10\x00\x00\x01\x00\x01\x00"
+    "\x00\x00\x00\x01\x00\x00\x04\x0b\x70\x69\x70\x65\x73\x2e\x51\x75"
+    "\x6f\x74\x65\x04\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x03"
+    "\x73\x79\x6d\x01\x00\x00\x00\x0d\x00\x02\x70\x78\x02\x00\x00\x00"
+    "\x08\x01\x30\x04\x6c\x65\x67\x73\x03\x00\x00\x02\x08\x00";
+
+const myl_channel_desc pipes_quotes_c_desc = {
+    .name = "pipes.quotes_c",
+    .fingerprint = UINT64_C(0x382bb6e6d619a9ea),
+    .capacity = 64,
+    .slot_size = 256,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+    .schema = pipes_quotes_c_schema,
+    .schema_len = 78u,
+};
+
+const myl_frame_opts pipes_quotes_c_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(4096),
+};
+
+int pipes_quotes_c_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_quotes_c_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int pipes_quotes_c_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_quotes_c_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int pipes_quotes_c_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_quotes_c_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int pipes_quotes_c_check(const myl_ring *ring)
+{
+    if (ring->slot_size != pipes_quotes_c_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (!myl_ring_accepts(ring, pipes_quotes_c_desc.fingerprint))
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int pipes_quotes_c_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                               pipes_quotes_c_sender *out)
+{
+    int rc = pipes_quotes_c_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &pipes_quotes_c_frame_opts, &out->f);
+}
+
+void pipes_quotes_c_sender_close(pipes_quotes_c_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int pipes_quotes_c_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                 pipes_quotes_c_receiver *out)
+{
+    int rc = pipes_quotes_c_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &pipes_quotes_c_frame_opts, &out->d);
+}
+
+void pipes_quotes_c_receiver_close(pipes_quotes_c_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+/* The channel's schema description (79 bytes; myelon/compat.h). */
+static const uint8_t pipes_fills_c_schema[80] =
+    "\x4d\x59\x4c\x53\x01\x01\x01\x00\x00\x01\x00\x00\x01\x00\x01\x00"
+    "\x00\x00\x40\x00\x00\x00\x02\x0a\x70\x69\x70\x65\x73\x2e\x46\x69"
+    "\x6c\x6c\x18\x00\x00\x00\x08\x00\x03\x00\x02\x69\x64\x00\x00\x00"
+    "\x00\x00\x00\x00\x04\x05\x70\x72\x69\x63\x65\x08\x00\x00\x00\x00"
+    "\x00\x00\x08\x03\x71\x74\x79\x10\x00\x00\x00\x00\x00\x00\x03";
+
+const myl_channel_desc pipes_fills_c_desc = {
+    .name = "pipes.fills_c",
+    .fingerprint = UINT64_C(0x33a898488fd93481),
+    .capacity = 64,
+    .slot_size = 64,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+    .schema = pipes_fills_c_schema,
+    .schema_len = 79u,
+};
+
+const myl_frame_opts pipes_fills_c_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(256),
+};
+
+int pipes_fills_c_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_fills_c_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int pipes_fills_c_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_fills_c_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int pipes_fills_c_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_fills_c_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int pipes_fills_c_check(const myl_ring *ring)
+{
+    if (ring->slot_size != pipes_fills_c_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (!myl_ring_accepts(ring, pipes_fills_c_desc.fingerprint))
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int pipes_fills_c_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                              pipes_fills_c_sender *out)
+{
+    int rc = pipes_fills_c_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &pipes_fills_c_frame_opts, &out->f);
+}
+
+void pipes_fills_c_sender_close(pipes_fills_c_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int pipes_fills_c_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                pipes_fills_c_receiver *out)
+{
+    int rc = pipes_fills_c_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &pipes_fills_c_frame_opts, &out->d);
+}
+
+void pipes_fills_c_receiver_close(pipes_fills_c_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+/* The channel's schema description (78 bytes; myelon/compat.h). */
+static const uint8_t pipes_quotes_fb_schema[79] =
+    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x10\x00\x00\x01\x00\x01\x00"
+    "\x00\x00\x00\x02\x00\x00\x04\x0b\x70\x69\x70\x65\x73\x2e\x51\x75"
+    "\x6f\x74\x65\x04\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x03"
+    "\x73\x79\x6d\x01\x00\x00\x00\x0d\x00\x02\x70\x78\x02\x00\x00\x00"
+    "\x08\x01\x30\x04\x6c\x65\x67\x73\x03\x00\x00\x02\x08\x00";
+
+const myl_channel_desc pipes_quotes_fb_desc = {
+    .name = "pipes.quotes_fb",
+    .fingerprint = UINT64_C(0xfadd203600cbebee),
+    .capacity = 64,
+    .slot_size = 512,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+    .schema = pipes_quotes_fb_schema,
+    .schema_len = 78u,
+};
+
+const myl_frame_opts pipes_quotes_fb_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(4096),
+};
+
+int pipes_quotes_fb_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_quotes_fb_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int pipes_quotes_fb_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_quotes_fb_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int pipes_quotes_fb_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_quotes_fb_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int pipes_quotes_fb_check(const myl_ring *ring)
+{
+    if (ring->slot_size != pipes_quotes_fb_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (!myl_ring_accepts(ring, pipes_quotes_fb_desc.fingerprint))
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int pipes_quotes_fb_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                pipes_quotes_fb_sender *out)
+{
+    int rc = pipes_quotes_fb_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &pipes_quotes_fb_frame_opts, &out->f);
+}
+
+void pipes_quotes_fb_sender_close(pipes_quotes_fb_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int pipes_quotes_fb_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                  pipes_quotes_fb_receiver *out)
+{
+    int rc = pipes_quotes_fb_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &pipes_quotes_fb_frame_opts, &out->d);
+}
+
+void pipes_quotes_fb_receiver_close(pipes_quotes_fb_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+/* The channel's schema description (56 bytes; myelon/compat.h). */
+static const uint8_t pipes_acks_fb_schema[57] =
+    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x08\x00\x00\x01\x00\x01\x00"
+    "\x00\x00\x00\x01\x00\x00\x04\x09\x70\x69\x70\x65\x73\x2e\x41\x63"
+    "\x6b\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x04\x6e\x6f"
+    "\x74\x65\x01\x00\x00\x00\x0d\x00";
+
+const myl_channel_desc pipes_acks_fb_desc = {
+    .name = "pipes.acks_fb",
+    .fingerprint = UINT64_C(0xae53be8129e44a9e),
+    .capacity = 64,
+    .slot_size = 256,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+    .schema = pipes_acks_fb_schema,
+    .schema_len = 56u,
+};
+
+const myl_frame_opts pipes_acks_fb_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(2048),
+};
+
+int pipes_acks_fb_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_acks_fb_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int pipes_acks_fb_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_acks_fb_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int pipes_acks_fb_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_acks_fb_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames. */
+static int pipes_acks_fb_check(const myl_ring *ring)
+{
+    if (ring->slot_size != pipes_acks_fb_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (!myl_ring_accepts(ring, pipes_acks_fb_desc.fingerprint))
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int pipes_acks_fb_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                              pipes_acks_fb_sender *out)
+{
+    int rc = pipes_acks_fb_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &pipes_acks_fb_frame_opts, &out->f);
+}
+
+void pipes_acks_fb_sender_close(pipes_acks_fb_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int pipes_acks_fb_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                pipes_acks_fb_receiver *out)
+{
+    int rc = pipes_acks_fb_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &pipes_acks_fb_frame_opts, &out->d);
+}
+
+void pipes_acks_fb_receiver_close(pipes_acks_fb_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+static const myl_fb_field_desc pipes_Quote_fields[] = {
+    {"id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"sym", 1, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
+    {"px", 2, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"legs", 3, MYL_FB_K_VEC_SCALAR, 0, 8, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc pipes_Quote_desc = {"Quote", 4, pipes_Quote_fields};
+
+static const myl_fb_field_desc pipes_Ack_fields[] = {
+    {"id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"note", 1, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc pipes_Ack_desc = {"Ack", 2, pipes_Ack_fields};
+
+void pipes_Quote_init(pipes_Quote *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void pipes_Quote_compact_put(myl_cenc *e, const pipes_Quote *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_str(e, m->sym.p, m->sym.n);
+    myl_cenc_svar(e, m->px);
+    myl_cenc_uvar(e, m->legs.n);
+    for (size_t i = 0; i < m->legs.n; i++)
+        myl_cenc_svar(e, m->legs.p[i]);
+}
+
+void pipes_Quote_compact_get(myl_cdec *d, pipes_Quote *m, myl_carena *a, unsigned depth)
+{
+    pipes_Quote_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    m->sym.n = myl_cdec_str(d, &m->sym.p, SIZE_MAX);
+    m->px = myl_cdec_svar(d);
+    MYL_CDEC_SEQ(d, a, m->legs, int64_t, myl_cdec_svar);
+}
+
+MYL_COMPACT_TABLE_CODEC(pipes_Quote)
+
+void pipes_Ack_init(pipes_Ack *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void pipes_Ack_compact_put(myl_cenc *e, const pipes_Ack *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_str(e, m->note.p, m->note.n);
+}
+
+void pipes_Ack_compact_get(myl_cdec *d, pipes_Ack *m, myl_carena *a, unsigned depth)
+{
+    pipes_Ack_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    m->note.n = myl_cdec_str(d, &m->note.p, SIZE_MAX);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(pipes_Ack)
+
 /* Pipeline Book: the runtime's application callbacks over the typed
  * handlers. A record is the input event's bytes (type pipes_Book_TYPE) or a
- * tick; an output is a u32 output index, 4 zero bytes and the event. */
+ * tick; an output is a u32 output index, a u32 kind (0 for events) and the
+ * event or message. */
 static int pipes_Book_RESET(void *arg)
 {
     const pipes_Book_ctx *x = (const pipes_Book_ctx *)arg;
@@ -365,11 +972,12 @@ static int pipes_Book_APPLY(void *arg, const myl_journal_record *rec, myl_pipeli
     }
     if (rec->type != pipes_Book_TYPE)
         return MYL_EFINGERPRINT;
+    (void)o;
     pipes_Order in;
     if (rec->len != sizeof in)
         return MYL_ECORRUPT;
     memcpy(&in, rec->data, sizeof in);
-    (void)o;
+    /* The stages, in an order that respects `after`. */
     if (h->risk && (rc = h->risk(x->state, rec->seq, &in)) < 0)
         return rc;
     if (h->match && (rc = h->match(x->state, rec->seq, &in)) < 0)
@@ -648,7 +1256,8 @@ int pipes_Book_audit_send(pipes_Book_audit_out *out, const pipes_Audit *m)
 
 /* Pipeline Cache: the runtime's application callbacks over the typed
  * handlers. A record is the input event's bytes (type pipes_Cache_TYPE) or a
- * tick; an output is a u32 output index, 4 zero bytes and the event. */
+ * tick; an output is a u32 output index, a u32 kind (0 for events) and the
+ * event or message. */
 static int pipes_Cache_RESET(void *arg)
 {
     const pipes_Cache_ctx *x = (const pipes_Cache_ctx *)arg;
@@ -685,11 +1294,12 @@ static int pipes_Cache_APPLY(void *arg, const myl_journal_record *rec, myl_pipel
     }
     if (rec->type != pipes_Cache_TYPE)
         return MYL_EFINGERPRINT;
+    (void)o;
     pipes_Order in;
     if (rec->len != sizeof in)
         return MYL_ECORRUPT;
     memcpy(&in, rec->data, sizeof in);
-    (void)o;
+    /* The stages, in an order that respects `after`. */
     if (h->count && (rc = h->count(x->state, rec->seq, &in)) < 0)
         return rc;
     return rc;
@@ -881,5 +1491,1412 @@ int pipes_Cache_close(pipes_Cache *px)
     if (px->rx_on)
         pipes_orders_consumer_close(&px->rx);
     px->rx_on = false;
+    return rc;
+}
+
+/* Pipeline Bytes: the runtime's application callbacks over the typed
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the bytes
+ * message (type pipes_Bytes_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
+ * events) and the event or message. */
+static int pipes_Bytes_RESET(void *arg)
+{
+    const pipes_Bytes_ctx *x = (const pipes_Bytes_ctx *)arg;
+    return x->px->h.reset(x->state);
+}
+
+static int pipes_Bytes_SAVE(void *arg, void **payload, uint64_t *size)
+{
+    const pipes_Bytes_ctx *x = (const pipes_Bytes_ctx *)arg;
+    if (!x->px->h.save)
+        return MYL_EINVAL;
+    return x->px->h.save(x->state, payload, size);
+}
+
+static int pipes_Bytes_RESTORE(void *arg, const void *payload, uint64_t size, uint32_t app_version)
+{
+    const pipes_Bytes_ctx *x = (const pipes_Bytes_ctx *)arg;
+    if (!x->px->h.restore)
+        return MYL_EINVAL;
+    return x->px->h.restore(x->state, payload, size, app_version);
+}
+
+static int pipes_Bytes_APPLY(void *arg, const myl_journal_record *rec, myl_pipeline_out *o)
+{
+    const pipes_Bytes_ctx *x = (const pipes_Bytes_ctx *)arg;
+    const pipes_Bytes_handlers *h = &x->px->h;
+    int rc = 0;
+    if (rec->type == MYL_PIPELINE_TICK) {
+        uint64_t now = 0;
+        if (rec->len != sizeof now)
+            return MYL_ECORRUPT;
+        memcpy(&now, rec->data, sizeof now);
+        return h->on_tick ? h->on_tick(x->state, rec->seq, now) : 0;
+    }
+    if (rec->type != pipes_Bytes_TYPE)
+        return MYL_EFINGERPRINT;
+    (void)o;
+    uint32_t kind = 0;
+    if (rec->len < 8)
+        return MYL_ECORRUPT;
+    memcpy(&kind, rec->data, sizeof kind);
+    if (kind > UINT16_MAX)
+        return MYL_ECORRUPT;
+    const void *msg = (const unsigned char *)rec->data + 8;
+    uint32_t len = rec->len - 8;
+    (void)msg;
+    (void)len;
+    /* The stages, in an order that respects `after`. */
+    pipes_Bytes_echo_out echo_out = {o, x->px->obuf};
+    if (h->echo && (rc = h->echo(x->state, rec->seq, msg, len, (uint16_t)kind, &echo_out)) < 0)
+        return rc;
+    pipes_Bytes_fill_out fill_out = {o};
+    if (h->fill && (rc = h->fill(x->state, rec->seq, msg, len, (uint16_t)kind, &fill_out)) < 0)
+        return rc;
+    return rc;
+}
+
+static void pipes_Bytes_DELIVER(void *arg, uint64_t seq, const void *data, uint32_t len)
+{
+    pipes_Bytes *px = (pipes_Bytes *)arg;
+    const unsigned char *m = (const unsigned char *)data;
+    uint32_t index = UINT32_MAX;
+    if (len >= 8)
+        memcpy(&index, m, sizeof index);
+    (void)px;
+    (void)seq;
+    switch (index) {
+    case 0u: {
+        uint32_t kind = 0;
+        memcpy(&kind, m + 4, sizeof kind);
+        if (px->h.echo_released)
+            px->h.echo_released(px->h.released_arg, seq, m + 8, len - 8, (uint16_t)kind);
+        if (px->echo_on) {
+            int rc = pipes_raw_out_sender_send(&px->echo_tx, m + 8, len - 8, (uint16_t)kind,
+                                               px->send_timeout_ns);
+            if (rc < 0) {
+                px->dropped++;
+                if (!px->error)
+                    px->error = rc;
+            }
+        }
+        break;
+    }
+    case 1u: {
+        pipes_Fill ev;
+        if (len != 8 + sizeof ev)
+            break;
+        memcpy(&ev, m + 8, sizeof ev);
+        if (px->h.fill_released)
+            px->h.fill_released(px->h.released_arg, seq, &ev);
+        if (px->fill_on) {
+            int rc = pipes_fills_producer_send(&px->fill_tx, &ev, px->send_timeout_ns);
+            if (rc < 0) {
+                px->dropped++;
+                if (!px->error)
+                    px->error = rc;
+            }
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void pipes_Bytes_cfg_init(pipes_Bytes_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->opts.size = sizeof cfg->opts;
+    cfg->opts.journal.size = sizeof cfg->opts.journal;
+    cfg->opts.journal.sync = pipes_Bytes_SYNC;
+    cfg->send_timeout_ns = 1000000000;
+}
+
+/* how: 0 create, 1 recover, 2 recover or else create. */
+static int pipes_Bytes_START(const char *dir, const pipes_Bytes_cfg *cfg,
+                             const pipes_Bytes_handlers *h, pipes_Bytes *px, int how)
+{
+    if (!px)
+        return MYL_EINVAL;
+    memset((void *)px, 0, sizeof *px);
+    if (!dir || !cfg || !h || !h->reset || !cfg->state)
+        return MYL_EINVAL;
+    px->h = *h;
+    px->main.px = px;
+    px->main.state = cfg->state;
+    px->shadow.px = px;
+    px->shadow.state = cfg->shadow_state;
+    px->send_timeout_ns = cfg->send_timeout_ns;
+    px->app.size = sizeof px->app;
+    px->app.app_version = h->app_version;
+    px->app.state = &px->main;
+    px->app.shadow_state = cfg->shadow_state ? &px->shadow : NULL;
+    px->app.reset = pipes_Bytes_RESET;
+    px->app.apply = pipes_Bytes_APPLY;
+    px->app.save = pipes_Bytes_SAVE;
+    px->app.restore = pipes_Bytes_RESTORE;
+    px->app.deliver = pipes_Bytes_DELIVER;
+    px->app.deliver_arg = px;
+    int rc = 0;
+    if (!(px->ibuf = (unsigned char *)malloc(8 + 4096u))) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (!(px->obuf = (unsigned char *)malloc(8 + 1024u))) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (cfg->input) {
+        const char *id = cfg->input_id ? cfg->input_id : "Bytes";
+        if ((rc = pipes_raw_in_receiver_open(cfg->input, id, NULL, &px->rx)) < 0)
+            goto fail;
+        px->rx_on = true;
+    }
+    if (cfg->echo_ring) {
+        if ((rc = pipes_raw_out_sender_open(cfg->echo_ring, NULL, &px->echo_tx)) < 0)
+            goto fail;
+        px->echo_on = true;
+    }
+    if (cfg->fill_ring) {
+        if ((rc = pipes_fills_producer_open(cfg->fill_ring, NULL, &px->fill_tx)) < 0)
+            goto fail;
+        px->fill_on = true;
+    }
+    if (how == 0)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    else
+        rc = myl_pipeline_recover(dir, &px->app, &cfg->opts, &px->p);
+    if (how == 2 && rc == -ENOENT)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    (void)pipes_Bytes_close(px);
+    return rc;
+}
+
+int pipes_Bytes_create(const char *dir, const pipes_Bytes_cfg *cfg, const pipes_Bytes_handlers *h,
+                       pipes_Bytes *px)
+{
+    return pipes_Bytes_START(dir, cfg, h, px, 0);
+}
+
+int pipes_Bytes_recover(const char *dir, const pipes_Bytes_cfg *cfg, const pipes_Bytes_handlers *h,
+                        pipes_Bytes *px)
+{
+    return pipes_Bytes_START(dir, cfg, h, px, 1);
+}
+
+int pipes_Bytes_open(const char *dir, const pipes_Bytes_cfg *cfg, const pipes_Bytes_handlers *h,
+                     pipes_Bytes *px)
+{
+    return pipes_Bytes_START(dir, cfg, h, px, 2);
+}
+
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
+static int pipes_Bytes_JOURNAL(pipes_Bytes *px, size_t len, uint16_t kind, uint64_t *seq)
+{
+    uint32_t k = kind;
+    memset(px->ibuf, 0, 8);
+    memcpy(px->ibuf, &k, sizeof k);
+    return myl_pipeline_submit(px->p, pipes_Bytes_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
+}
+
+/* A message is checked before it is journaled: one that apply would
+ * refuse would fail the pipeline again at every replay. */
+static int pipes_Bytes_CHECK(pipes_Bytes *px, const void *msg, size_t len)
+{
+    if (len > 4096u)
+        return MYL_ETOOBIG;
+    (void)px;
+    (void)msg;
+    return 0;
+}
+
+static int pipes_Bytes_PUT(pipes_Bytes *px, const void *msg, size_t len, uint16_t kind,
+                           uint64_t *seq)
+{
+    if (len)
+        memcpy(px->ibuf + 8, msg, len);
+    return pipes_Bytes_JOURNAL(px, len, kind, seq);
+}
+
+int pipes_Bytes_submit(pipes_Bytes *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+{
+    if (!px || !px->p || (!msg && len))
+        return MYL_EINVAL;
+    int rc = pipes_Bytes_CHECK(px, msg, len);
+    return rc < 0 ? rc : pipes_Bytes_PUT(px, msg, len, kind, seq);
+}
+
+int pipes_Bytes_commit(pipes_Bytes *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_commit(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Bytes_run(pipes_Bytes *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    uint32_t idle = 0;
+    int rc = 0;
+    /* A flag only, nothing published with it: pairs with the relaxed
+     * store of _stop. */
+    while (!myl__load_relaxed(&px->stop)) {
+        int64_t n = 0;
+        while (px->rx_on && n < 256) {
+            myl_frame_msg m;
+            int r = pipes_raw_in_receiver_recv(&px->rx, &m, 0);
+            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                break;
+            if (r < 0)
+                return r;
+            n++;
+            if (pipes_Bytes_CHECK(px, m.data, m.len) < 0) {
+                px->rejected++; /* never journaled */
+                pipes_raw_in_receiver_release(&px->rx);
+                continue;
+            }
+            rc = pipes_Bytes_PUT(px, m.data, m.len, m.kind, NULL);
+            pipes_raw_in_receiver_release(&px->rx);
+            if (rc < 0)
+                return rc;
+        }
+        if ((rc = myl_pipeline_tick(px->p)) < 0)
+            return rc;
+        if ((rc = pipes_Bytes_commit(px)) < 0)
+            return rc;
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (idle < 64u) {
+            myl__cpu_relax();
+        } else if (idle < 256u) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+        if (idle < UINT32_MAX)
+            idle++;
+    }
+    return 0;
+}
+
+void pipes_Bytes_stop(pipes_Bytes *px)
+{
+    /* Pairs with the relaxed load in _run: a flag only. Async-signal-safe
+     * (a lock-free store). */
+    if (px)
+        myl__store_relaxed(&px->stop, 1u);
+}
+
+int pipes_Bytes_snapshot(pipes_Bytes *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_rotate(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Bytes_close(pipes_Bytes *px)
+{
+    if (!px)
+        return MYL_EINVAL;
+    int rc = 0;
+    if (px->p)
+        rc = myl_pipeline_close(px->p);
+    px->p = NULL;
+    if (px->rx_on)
+        pipes_raw_in_receiver_close(&px->rx);
+    px->rx_on = false;
+    if (px->echo_on)
+        pipes_raw_out_sender_close(&px->echo_tx);
+    px->echo_on = false;
+    if (px->fill_on)
+        pipes_fills_producer_close(&px->fill_tx);
+    px->fill_on = false;
+    free(px->ibuf);
+    px->ibuf = NULL;
+    free(px->obuf);
+    px->obuf = NULL;
+    return rc;
+}
+
+int pipes_Bytes_echo_send(pipes_Bytes_echo_out *out, const void *msg, size_t len, uint16_t kind)
+{
+    if (!out || (!msg && len))
+        return MYL_EINVAL;
+    if (!out->out)
+        return 0; /* replay: nothing is sent */
+    if (len > 1024u)
+        return MYL_ETOOBIG;
+    uint32_t index = 0u, k = kind;
+    memcpy(out->buf, &index, sizeof index);
+    memcpy(out->buf + 4, &k, sizeof k);
+    if (len)
+        memcpy(out->buf + 8, msg, len);
+    return myl_pipeline_emit(out->out, out->buf, (uint32_t)(8 + len));
+}
+
+int pipes_Bytes_fill_send(pipes_Bytes_fill_out *out, const pipes_Fill *m)
+{
+    unsigned char buf[8 + sizeof *m];
+    uint32_t index = 1u;
+    if (!out || !m)
+        return MYL_EINVAL;
+    memset(buf, 0, 8);
+    memcpy(buf, &index, sizeof index);
+    memcpy(buf + 8, m, sizeof *m);
+    return myl_pipeline_emit(out->out, buf, (uint32_t)sizeof buf);
+}
+
+/* Pipeline Compact: the runtime's application callbacks over the typed
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the compact
+ * message (type pipes_Compact_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
+ * events) and the event or message. */
+static int pipes_Compact_RESET(void *arg)
+{
+    const pipes_Compact_ctx *x = (const pipes_Compact_ctx *)arg;
+    return x->px->h.reset(x->state);
+}
+
+static int pipes_Compact_SAVE(void *arg, void **payload, uint64_t *size)
+{
+    const pipes_Compact_ctx *x = (const pipes_Compact_ctx *)arg;
+    if (!x->px->h.save)
+        return MYL_EINVAL;
+    return x->px->h.save(x->state, payload, size);
+}
+
+static int pipes_Compact_RESTORE(void *arg, const void *payload, uint64_t size,
+                                 uint32_t app_version)
+{
+    const pipes_Compact_ctx *x = (const pipes_Compact_ctx *)arg;
+    if (!x->px->h.restore)
+        return MYL_EINVAL;
+    return x->px->h.restore(x->state, payload, size, app_version);
+}
+
+static int pipes_Compact_APPLY(void *arg, const myl_journal_record *rec, myl_pipeline_out *o)
+{
+    const pipes_Compact_ctx *x = (const pipes_Compact_ctx *)arg;
+    const pipes_Compact_handlers *h = &x->px->h;
+    int rc = 0;
+    if (rec->type == MYL_PIPELINE_TICK) {
+        uint64_t now = 0;
+        if (rec->len != sizeof now)
+            return MYL_ECORRUPT;
+        memcpy(&now, rec->data, sizeof now);
+        return h->on_tick ? h->on_tick(x->state, rec->seq, now) : 0;
+    }
+    if (rec->type != pipes_Compact_TYPE)
+        return MYL_EFINGERPRINT;
+    (void)o;
+    uint32_t kind = 0;
+    if (rec->len < 8)
+        return MYL_ECORRUPT;
+    memcpy(&kind, rec->data, sizeof kind);
+    if (kind > UINT16_MAX)
+        return MYL_ECORRUPT;
+    const void *msg = (const unsigned char *)rec->data + 8;
+    uint32_t len = rec->len - 8;
+    pipes_Quote in;
+    myl_carena_reset(x->arena);
+    int drc = pipes_Quote_compact_decode(&in, msg, len, x->arena);
+    if (drc < 0)
+        return drc;
+    /* The stages, in an order that respects `after`. */
+    pipes_Compact_price_out price_out = {o, x->px->obuf};
+    if (h->price && (rc = h->price(x->state, rec->seq, &in, &price_out)) < 0)
+        return rc;
+    pipes_Compact_ack_out ack_out = {o, x->px->obuf};
+    if (h->ack && (rc = h->ack(x->state, rec->seq, &in, &ack_out)) < 0)
+        return rc;
+    return rc;
+}
+
+static void pipes_Compact_DELIVER(void *arg, uint64_t seq, const void *data, uint32_t len)
+{
+    pipes_Compact *px = (pipes_Compact *)arg;
+    const unsigned char *m = (const unsigned char *)data;
+    uint32_t index = UINT32_MAX;
+    if (len >= 8)
+        memcpy(&index, m, sizeof index);
+    (void)px;
+    (void)seq;
+    switch (index) {
+    case 0u: {
+        uint32_t kind = 0;
+        memcpy(&kind, m + 4, sizeof kind);
+        if (px->h.price_released)
+            px->h.price_released(px->h.released_arg, seq, m + 8, len - 8, (uint16_t)kind);
+        if (px->price_on) {
+            int rc = pipes_fills_c_sender_send(&px->price_tx, m + 8, len - 8, (uint16_t)kind,
+                                               px->send_timeout_ns);
+            if (rc < 0) {
+                px->dropped++;
+                if (!px->error)
+                    px->error = rc;
+            }
+        }
+        break;
+    }
+    case 1u: {
+        uint32_t kind = 0;
+        memcpy(&kind, m + 4, sizeof kind);
+        if (px->h.ack_released)
+            px->h.ack_released(px->h.released_arg, seq, m + 8, len - 8, (uint16_t)kind);
+        if (px->ack_on) {
+            int rc = pipes_acks_fb_sender_send(&px->ack_tx, m + 8, len - 8, (uint16_t)kind,
+                                               px->send_timeout_ns);
+            if (rc < 0) {
+                px->dropped++;
+                if (!px->error)
+                    px->error = rc;
+            }
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void pipes_Compact_cfg_init(pipes_Compact_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->opts.size = sizeof cfg->opts;
+    cfg->opts.journal.size = sizeof cfg->opts.journal;
+    cfg->opts.journal.sync = pipes_Compact_SYNC;
+    cfg->send_timeout_ns = 1000000000;
+    cfg->arena_bytes = 36864u;
+}
+
+/* how: 0 create, 1 recover, 2 recover or else create. */
+static int pipes_Compact_START(const char *dir, const pipes_Compact_cfg *cfg,
+                               const pipes_Compact_handlers *h, pipes_Compact *px, int how)
+{
+    if (!px)
+        return MYL_EINVAL;
+    memset((void *)px, 0, sizeof *px);
+    if (!dir || !cfg || !h || !h->reset || !cfg->state)
+        return MYL_EINVAL;
+    px->h = *h;
+    px->main.px = px;
+    px->main.state = cfg->state;
+    px->shadow.px = px;
+    px->shadow.state = cfg->shadow_state;
+    px->send_timeout_ns = cfg->send_timeout_ns;
+    px->app.size = sizeof px->app;
+    px->app.app_version = h->app_version;
+    px->app.state = &px->main;
+    px->app.shadow_state = cfg->shadow_state ? &px->shadow : NULL;
+    px->app.reset = pipes_Compact_RESET;
+    px->app.apply = pipes_Compact_APPLY;
+    px->app.save = pipes_Compact_SAVE;
+    px->app.restore = pipes_Compact_RESTORE;
+    px->app.deliver = pipes_Compact_DELIVER;
+    px->app.deliver_arg = px;
+    int rc = 0;
+    if (!(px->ibuf = (unsigned char *)malloc(8 + 4096u))) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (!(px->obuf = (unsigned char *)malloc(8 + 2048u))) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    px->main.arena = &px->arenas[0];
+    px->shadow.arena = &px->arenas[1];
+    for (int i = 0; i < 2; i++) {
+        void *a = cfg->arena_bytes ? malloc(cfg->arena_bytes) : NULL;
+        if (!a) {
+            rc = -ENOMEM;
+            goto fail;
+        }
+        myl_carena_init(&px->arenas[i], a, cfg->arena_bytes);
+    }
+    if (cfg->input) {
+        const char *id = cfg->input_id ? cfg->input_id : "Compact";
+        if ((rc = pipes_quotes_c_receiver_open(cfg->input, id, NULL, &px->rx)) < 0)
+            goto fail;
+        px->rx_on = true;
+    }
+    if (cfg->price_ring) {
+        if ((rc = pipes_fills_c_sender_open(cfg->price_ring, NULL, &px->price_tx)) < 0)
+            goto fail;
+        px->price_on = true;
+    }
+    if (cfg->ack_ring) {
+        if ((rc = pipes_acks_fb_sender_open(cfg->ack_ring, NULL, &px->ack_tx)) < 0)
+            goto fail;
+        px->ack_on = true;
+    }
+    if (how == 0)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    else
+        rc = myl_pipeline_recover(dir, &px->app, &cfg->opts, &px->p);
+    if (how == 2 && rc == -ENOENT)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    (void)pipes_Compact_close(px);
+    return rc;
+}
+
+int pipes_Compact_create(const char *dir, const pipes_Compact_cfg *cfg,
+                         const pipes_Compact_handlers *h, pipes_Compact *px)
+{
+    return pipes_Compact_START(dir, cfg, h, px, 0);
+}
+
+int pipes_Compact_recover(const char *dir, const pipes_Compact_cfg *cfg,
+                          const pipes_Compact_handlers *h, pipes_Compact *px)
+{
+    return pipes_Compact_START(dir, cfg, h, px, 1);
+}
+
+int pipes_Compact_open(const char *dir, const pipes_Compact_cfg *cfg,
+                       const pipes_Compact_handlers *h, pipes_Compact *px)
+{
+    return pipes_Compact_START(dir, cfg, h, px, 2);
+}
+
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
+static int pipes_Compact_JOURNAL(pipes_Compact *px, size_t len, uint16_t kind, uint64_t *seq)
+{
+    uint32_t k = kind;
+    memset(px->ibuf, 0, 8);
+    memcpy(px->ibuf, &k, sizeof k);
+    return myl_pipeline_submit(px->p, pipes_Compact_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
+}
+
+/* A message is checked before it is journaled: one that apply would
+ * refuse would fail the pipeline again at every replay. */
+static int pipes_Compact_CHECK(pipes_Compact *px, const void *msg, size_t len)
+{
+    if (len > 4096u)
+        return MYL_ETOOBIG;
+    const pipes_Compact_ctx *x = &px->main;
+    pipes_Quote in;
+    myl_carena_reset(x->arena);
+    return pipes_Quote_compact_decode(&in, msg, len, x->arena);
+}
+
+static int pipes_Compact_PUT(pipes_Compact *px, const void *msg, size_t len, uint16_t kind,
+                             uint64_t *seq)
+{
+    if (len)
+        memcpy(px->ibuf + 8, msg, len);
+    return pipes_Compact_JOURNAL(px, len, kind, seq);
+}
+
+int pipes_Compact_submit(pipes_Compact *px, const pipes_Quote *in, uint16_t kind, uint64_t *seq)
+{
+    if (!px || !px->p || !in)
+        return MYL_EINVAL;
+    size_t len = 0;
+    int rc = pipes_Quote_compact_encode(in, px->ibuf + 8, 4096u, &len);
+    return rc < 0 ? rc : pipes_Compact_JOURNAL(px, len, kind, seq);
+}
+
+int pipes_Compact_commit(pipes_Compact *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_commit(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Compact_run(pipes_Compact *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    uint32_t idle = 0;
+    int rc = 0;
+    /* A flag only, nothing published with it: pairs with the relaxed
+     * store of _stop. */
+    while (!myl__load_relaxed(&px->stop)) {
+        int64_t n = 0;
+        while (px->rx_on && n < 256) {
+            myl_frame_msg m;
+            int r = pipes_quotes_c_receiver_recv(&px->rx, &m, 0);
+            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                break;
+            if (r < 0)
+                return r;
+            n++;
+            if (pipes_Compact_CHECK(px, m.data, m.len) < 0) {
+                px->rejected++; /* never journaled */
+                pipes_quotes_c_receiver_release(&px->rx);
+                continue;
+            }
+            rc = pipes_Compact_PUT(px, m.data, m.len, m.kind, NULL);
+            pipes_quotes_c_receiver_release(&px->rx);
+            if (rc < 0)
+                return rc;
+        }
+        if ((rc = myl_pipeline_tick(px->p)) < 0)
+            return rc;
+        if ((rc = pipes_Compact_commit(px)) < 0)
+            return rc;
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (idle < 64u) {
+            myl__cpu_relax();
+        } else if (idle < 256u) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+        if (idle < UINT32_MAX)
+            idle++;
+    }
+    return 0;
+}
+
+void pipes_Compact_stop(pipes_Compact *px)
+{
+    /* Pairs with the relaxed load in _run: a flag only. Async-signal-safe
+     * (a lock-free store). */
+    if (px)
+        myl__store_relaxed(&px->stop, 1u);
+}
+
+int pipes_Compact_snapshot(pipes_Compact *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_rotate(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Compact_close(pipes_Compact *px)
+{
+    if (!px)
+        return MYL_EINVAL;
+    int rc = 0;
+    if (px->p)
+        rc = myl_pipeline_close(px->p);
+    px->p = NULL;
+    if (px->rx_on)
+        pipes_quotes_c_receiver_close(&px->rx);
+    px->rx_on = false;
+    if (px->price_on)
+        pipes_fills_c_sender_close(&px->price_tx);
+    px->price_on = false;
+    if (px->ack_on)
+        pipes_acks_fb_sender_close(&px->ack_tx);
+    px->ack_on = false;
+    free(px->ibuf);
+    px->ibuf = NULL;
+    free(px->obuf);
+    px->obuf = NULL;
+    for (int i = 0; i < 2; i++) {
+        free(px->arenas[i].base);
+        px->arenas[i].base = NULL;
+    }
+    return rc;
+}
+
+int pipes_Compact_price_send(pipes_Compact_price_out *out, const pipes_Fill *m, uint16_t kind)
+{
+    if (!out || !m)
+        return MYL_EINVAL;
+    if (!out->out)
+        return 0; /* replay: nothing is sent */
+    size_t len = 0;
+    int rc = pipes_Fill_compact_encode(m, out->buf + 8, 256u, &len);
+    if (rc < 0)
+        return rc;
+    uint32_t index = 0u, k = kind;
+    memcpy(out->buf, &index, sizeof index);
+    memcpy(out->buf + 4, &k, sizeof k);
+    return myl_pipeline_emit(out->out, out->buf, (uint32_t)(8 + len));
+}
+
+int pipes_Compact_ack_send(pipes_Compact_ack_out *out, const void *msg, size_t len, uint16_t kind)
+{
+    if (!out || (!msg && len))
+        return MYL_EINVAL;
+    if (!out->out)
+        return 0; /* replay: nothing is sent */
+    if (len > 2048u)
+        return MYL_ETOOBIG;
+    uint32_t index = 1u, k = kind;
+    memcpy(out->buf, &index, sizeof index);
+    memcpy(out->buf + 4, &k, sizeof k);
+    if (len)
+        memcpy(out->buf + 8, msg, len);
+    return myl_pipeline_emit(out->out, out->buf, (uint32_t)(8 + len));
+}
+
+/* Pipeline Flat: the runtime's application callbacks over the typed
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the FlatBuffers
+ * message (type pipes_Flat_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
+ * events) and the event or message. */
+static int pipes_Flat_RESET(void *arg)
+{
+    const pipes_Flat_ctx *x = (const pipes_Flat_ctx *)arg;
+    return x->px->h.reset(x->state);
+}
+
+static int pipes_Flat_SAVE(void *arg, void **payload, uint64_t *size)
+{
+    const pipes_Flat_ctx *x = (const pipes_Flat_ctx *)arg;
+    if (!x->px->h.save)
+        return MYL_EINVAL;
+    return x->px->h.save(x->state, payload, size);
+}
+
+static int pipes_Flat_RESTORE(void *arg, const void *payload, uint64_t size, uint32_t app_version)
+{
+    const pipes_Flat_ctx *x = (const pipes_Flat_ctx *)arg;
+    if (!x->px->h.restore)
+        return MYL_EINVAL;
+    return x->px->h.restore(x->state, payload, size, app_version);
+}
+
+static int pipes_Flat_APPLY(void *arg, const myl_journal_record *rec, myl_pipeline_out *o)
+{
+    const pipes_Flat_ctx *x = (const pipes_Flat_ctx *)arg;
+    const pipes_Flat_handlers *h = &x->px->h;
+    int rc = 0;
+    if (rec->type == MYL_PIPELINE_TICK) {
+        uint64_t now = 0;
+        if (rec->len != sizeof now)
+            return MYL_ECORRUPT;
+        memcpy(&now, rec->data, sizeof now);
+        return h->on_tick ? h->on_tick(x->state, rec->seq, now) : 0;
+    }
+    if (rec->type != pipes_Flat_TYPE)
+        return MYL_EFINGERPRINT;
+    (void)o;
+    uint32_t kind = 0;
+    if (rec->len < 8)
+        return MYL_ECORRUPT;
+    memcpy(&kind, rec->data, sizeof kind);
+    if (kind > UINT16_MAX)
+        return MYL_ECORRUPT;
+    const void *msg = (const unsigned char *)rec->data + 8;
+    uint32_t len = rec->len - 8;
+    int vrc = pipes_Quote_verify(msg, len);
+    if (vrc < 0)
+        return vrc;
+    pipes_Quote_table in = pipes_Quote_root(msg);
+    /* The stages, in an order that respects `after`. */
+    pipes_Flat_ack_out ack_out = {o, x->px->obuf};
+    if (h->ack && (rc = h->ack(x->state, rec->seq, in, &ack_out)) < 0)
+        return rc;
+    pipes_Flat_echo_out echo_out = {o, x->px->obuf};
+    if (h->echo && (rc = h->echo(x->state, rec->seq, in, &echo_out)) < 0)
+        return rc;
+    return rc;
+}
+
+static void pipes_Flat_DELIVER(void *arg, uint64_t seq, const void *data, uint32_t len)
+{
+    pipes_Flat *px = (pipes_Flat *)arg;
+    const unsigned char *m = (const unsigned char *)data;
+    uint32_t index = UINT32_MAX;
+    if (len >= 8)
+        memcpy(&index, m, sizeof index);
+    (void)px;
+    (void)seq;
+    switch (index) {
+    case 0u: {
+        uint32_t kind = 0;
+        memcpy(&kind, m + 4, sizeof kind);
+        if (px->h.ack_released)
+            px->h.ack_released(px->h.released_arg, seq, m + 8, len - 8, (uint16_t)kind);
+        if (px->ack_on) {
+            int rc = pipes_acks_fb_sender_send(&px->ack_tx, m + 8, len - 8, (uint16_t)kind,
+                                               px->send_timeout_ns);
+            if (rc < 0) {
+                px->dropped++;
+                if (!px->error)
+                    px->error = rc;
+            }
+        }
+        break;
+    }
+    case 1u: {
+        uint32_t kind = 0;
+        memcpy(&kind, m + 4, sizeof kind);
+        if (px->h.echo_released)
+            px->h.echo_released(px->h.released_arg, seq, m + 8, len - 8, (uint16_t)kind);
+        if (px->echo_on) {
+            int rc = pipes_raw_out_sender_send(&px->echo_tx, m + 8, len - 8, (uint16_t)kind,
+                                               px->send_timeout_ns);
+            if (rc < 0) {
+                px->dropped++;
+                if (!px->error)
+                    px->error = rc;
+            }
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void pipes_Flat_cfg_init(pipes_Flat_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->opts.size = sizeof cfg->opts;
+    cfg->opts.journal.size = sizeof cfg->opts.journal;
+    cfg->opts.journal.sync = pipes_Flat_SYNC;
+    cfg->send_timeout_ns = 1000000000;
+}
+
+/* how: 0 create, 1 recover, 2 recover or else create. */
+static int pipes_Flat_START(const char *dir, const pipes_Flat_cfg *cfg,
+                            const pipes_Flat_handlers *h, pipes_Flat *px, int how)
+{
+    if (!px)
+        return MYL_EINVAL;
+    memset((void *)px, 0, sizeof *px);
+    if (!dir || !cfg || !h || !h->reset || !cfg->state)
+        return MYL_EINVAL;
+    px->h = *h;
+    px->main.px = px;
+    px->main.state = cfg->state;
+    px->shadow.px = px;
+    px->shadow.state = cfg->shadow_state;
+    px->send_timeout_ns = cfg->send_timeout_ns;
+    px->app.size = sizeof px->app;
+    px->app.app_version = h->app_version;
+    px->app.state = &px->main;
+    px->app.shadow_state = cfg->shadow_state ? &px->shadow : NULL;
+    px->app.reset = pipes_Flat_RESET;
+    px->app.apply = pipes_Flat_APPLY;
+    px->app.save = pipes_Flat_SAVE;
+    px->app.restore = pipes_Flat_RESTORE;
+    px->app.deliver = pipes_Flat_DELIVER;
+    px->app.deliver_arg = px;
+    int rc = 0;
+    if (!(px->ibuf = (unsigned char *)malloc(8 + 4096u))) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (!(px->obuf = (unsigned char *)malloc(8 + 2048u))) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (cfg->input) {
+        const char *id = cfg->input_id ? cfg->input_id : "Flat";
+        if ((rc = pipes_quotes_fb_receiver_open(cfg->input, id, NULL, &px->rx)) < 0)
+            goto fail;
+        px->rx_on = true;
+    }
+    if (cfg->ack_ring) {
+        if ((rc = pipes_acks_fb_sender_open(cfg->ack_ring, NULL, &px->ack_tx)) < 0)
+            goto fail;
+        px->ack_on = true;
+    }
+    if (cfg->echo_ring) {
+        if ((rc = pipes_raw_out_sender_open(cfg->echo_ring, NULL, &px->echo_tx)) < 0)
+            goto fail;
+        px->echo_on = true;
+    }
+    if (how == 0)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    else
+        rc = myl_pipeline_recover(dir, &px->app, &cfg->opts, &px->p);
+    if (how == 2 && rc == -ENOENT)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    (void)pipes_Flat_close(px);
+    return rc;
+}
+
+int pipes_Flat_create(const char *dir, const pipes_Flat_cfg *cfg, const pipes_Flat_handlers *h,
+                      pipes_Flat *px)
+{
+    return pipes_Flat_START(dir, cfg, h, px, 0);
+}
+
+int pipes_Flat_recover(const char *dir, const pipes_Flat_cfg *cfg, const pipes_Flat_handlers *h,
+                       pipes_Flat *px)
+{
+    return pipes_Flat_START(dir, cfg, h, px, 1);
+}
+
+int pipes_Flat_open(const char *dir, const pipes_Flat_cfg *cfg, const pipes_Flat_handlers *h,
+                    pipes_Flat *px)
+{
+    return pipes_Flat_START(dir, cfg, h, px, 2);
+}
+
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
+static int pipes_Flat_JOURNAL(pipes_Flat *px, size_t len, uint16_t kind, uint64_t *seq)
+{
+    uint32_t k = kind;
+    memset(px->ibuf, 0, 8);
+    memcpy(px->ibuf, &k, sizeof k);
+    return myl_pipeline_submit(px->p, pipes_Flat_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
+}
+
+/* A message is checked before it is journaled: one that apply would
+ * refuse would fail the pipeline again at every replay. */
+static int pipes_Flat_CHECK(pipes_Flat *px, const void *msg, size_t len)
+{
+    if (len > 4096u)
+        return MYL_ETOOBIG;
+    (void)px;
+    return pipes_Quote_verify(msg, len);
+}
+
+static int pipes_Flat_PUT(pipes_Flat *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+{
+    if (len)
+        memcpy(px->ibuf + 8, msg, len);
+    return pipes_Flat_JOURNAL(px, len, kind, seq);
+}
+
+int pipes_Flat_submit(pipes_Flat *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+{
+    if (!px || !px->p || (!msg && len))
+        return MYL_EINVAL;
+    int rc = pipes_Flat_CHECK(px, msg, len);
+    return rc < 0 ? rc : pipes_Flat_PUT(px, msg, len, kind, seq);
+}
+
+int pipes_Flat_commit(pipes_Flat *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_commit(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Flat_run(pipes_Flat *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    uint32_t idle = 0;
+    int rc = 0;
+    /* A flag only, nothing published with it: pairs with the relaxed
+     * store of _stop. */
+    while (!myl__load_relaxed(&px->stop)) {
+        int64_t n = 0;
+        while (px->rx_on && n < 256) {
+            myl_frame_msg m;
+            int r = pipes_quotes_fb_receiver_recv(&px->rx, &m, 0);
+            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                break;
+            if (r < 0)
+                return r;
+            n++;
+            if (pipes_Flat_CHECK(px, m.data, m.len) < 0) {
+                px->rejected++; /* never journaled */
+                pipes_quotes_fb_receiver_release(&px->rx);
+                continue;
+            }
+            rc = pipes_Flat_PUT(px, m.data, m.len, m.kind, NULL);
+            pipes_quotes_fb_receiver_release(&px->rx);
+            if (rc < 0)
+                return rc;
+        }
+        if ((rc = myl_pipeline_tick(px->p)) < 0)
+            return rc;
+        if ((rc = pipes_Flat_commit(px)) < 0)
+            return rc;
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (idle < 64u) {
+            myl__cpu_relax();
+        } else if (idle < 256u) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+        if (idle < UINT32_MAX)
+            idle++;
+    }
+    return 0;
+}
+
+void pipes_Flat_stop(pipes_Flat *px)
+{
+    /* Pairs with the relaxed load in _run: a flag only. Async-signal-safe
+     * (a lock-free store). */
+    if (px)
+        myl__store_relaxed(&px->stop, 1u);
+}
+
+int pipes_Flat_snapshot(pipes_Flat *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_rotate(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Flat_close(pipes_Flat *px)
+{
+    if (!px)
+        return MYL_EINVAL;
+    int rc = 0;
+    if (px->p)
+        rc = myl_pipeline_close(px->p);
+    px->p = NULL;
+    if (px->rx_on)
+        pipes_quotes_fb_receiver_close(&px->rx);
+    px->rx_on = false;
+    if (px->ack_on)
+        pipes_acks_fb_sender_close(&px->ack_tx);
+    px->ack_on = false;
+    if (px->echo_on)
+        pipes_raw_out_sender_close(&px->echo_tx);
+    px->echo_on = false;
+    free(px->ibuf);
+    px->ibuf = NULL;
+    free(px->obuf);
+    px->obuf = NULL;
+    return rc;
+}
+
+int pipes_Flat_ack_send(pipes_Flat_ack_out *out, const void *msg, size_t len, uint16_t kind)
+{
+    if (!out || (!msg && len))
+        return MYL_EINVAL;
+    if (!out->out)
+        return 0; /* replay: nothing is sent */
+    if (len > 2048u)
+        return MYL_ETOOBIG;
+    uint32_t index = 0u, k = kind;
+    memcpy(out->buf, &index, sizeof index);
+    memcpy(out->buf + 4, &k, sizeof k);
+    if (len)
+        memcpy(out->buf + 8, msg, len);
+    return myl_pipeline_emit(out->out, out->buf, (uint32_t)(8 + len));
+}
+
+int pipes_Flat_echo_send(pipes_Flat_echo_out *out, const void *msg, size_t len, uint16_t kind)
+{
+    if (!out || (!msg && len))
+        return MYL_EINVAL;
+    if (!out->out)
+        return 0; /* replay: nothing is sent */
+    if (len > 1024u)
+        return MYL_ETOOBIG;
+    uint32_t index = 1u, k = kind;
+    memcpy(out->buf, &index, sizeof index);
+    memcpy(out->buf + 4, &k, sizeof k);
+    if (len)
+        memcpy(out->buf + 8, msg, len);
+    return myl_pipeline_emit(out->out, out->buf, (uint32_t)(8 + len));
+}
+
+/* Pipeline Small: the runtime's application callbacks over the typed
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the compact
+ * message (type pipes_Small_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
+ * events) and the event or message. */
+static int pipes_Small_RESET(void *arg)
+{
+    const pipes_Small_ctx *x = (const pipes_Small_ctx *)arg;
+    return x->px->h.reset(x->state);
+}
+
+static int pipes_Small_SAVE(void *arg, void **payload, uint64_t *size)
+{
+    const pipes_Small_ctx *x = (const pipes_Small_ctx *)arg;
+    if (!x->px->h.save)
+        return MYL_EINVAL;
+    return x->px->h.save(x->state, payload, size);
+}
+
+static int pipes_Small_RESTORE(void *arg, const void *payload, uint64_t size, uint32_t app_version)
+{
+    const pipes_Small_ctx *x = (const pipes_Small_ctx *)arg;
+    if (!x->px->h.restore)
+        return MYL_EINVAL;
+    return x->px->h.restore(x->state, payload, size, app_version);
+}
+
+static int pipes_Small_APPLY(void *arg, const myl_journal_record *rec, myl_pipeline_out *o)
+{
+    const pipes_Small_ctx *x = (const pipes_Small_ctx *)arg;
+    const pipes_Small_handlers *h = &x->px->h;
+    int rc = 0;
+    if (rec->type == MYL_PIPELINE_TICK) {
+        uint64_t now = 0;
+        if (rec->len != sizeof now)
+            return MYL_ECORRUPT;
+        memcpy(&now, rec->data, sizeof now);
+        return h->on_tick ? h->on_tick(x->state, rec->seq, now) : 0;
+    }
+    if (rec->type != pipes_Small_TYPE)
+        return MYL_EFINGERPRINT;
+    (void)o;
+    uint32_t kind = 0;
+    if (rec->len < 8)
+        return MYL_ECORRUPT;
+    memcpy(&kind, rec->data, sizeof kind);
+    if (kind > UINT16_MAX)
+        return MYL_ECORRUPT;
+    const void *msg = (const unsigned char *)rec->data + 8;
+    uint32_t len = rec->len - 8;
+    pipes_Fill in;
+    int drc = pipes_Fill_compact_decode(&in, msg, len);
+    if (drc < 0)
+        return drc;
+    /* The stages, in an order that respects `after`. */
+    if (h->count && (rc = h->count(x->state, rec->seq, &in)) < 0)
+        return rc;
+    return rc;
+}
+
+static void pipes_Small_DELIVER(void *arg, uint64_t seq, const void *data, uint32_t len)
+{
+    pipes_Small *px = (pipes_Small *)arg;
+    const unsigned char *m = (const unsigned char *)data;
+    uint32_t index = UINT32_MAX;
+    if (len >= 8)
+        memcpy(&index, m, sizeof index);
+    (void)px;
+    (void)seq;
+    switch (index) {
+    default:
+        break;
+    }
+}
+
+void pipes_Small_cfg_init(pipes_Small_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->opts.size = sizeof cfg->opts;
+    cfg->opts.journal.size = sizeof cfg->opts.journal;
+    cfg->opts.journal.sync = pipes_Small_SYNC;
+    cfg->send_timeout_ns = 1000000000;
+}
+
+/* how: 0 create, 1 recover, 2 recover or else create. */
+static int pipes_Small_START(const char *dir, const pipes_Small_cfg *cfg,
+                             const pipes_Small_handlers *h, pipes_Small *px, int how)
+{
+    if (!px)
+        return MYL_EINVAL;
+    memset((void *)px, 0, sizeof *px);
+    if (!dir || !cfg || !h || !h->reset || !cfg->state)
+        return MYL_EINVAL;
+    px->h = *h;
+    px->main.px = px;
+    px->main.state = cfg->state;
+    px->shadow.px = px;
+    px->shadow.state = cfg->shadow_state;
+    px->send_timeout_ns = cfg->send_timeout_ns;
+    px->app.size = sizeof px->app;
+    px->app.app_version = h->app_version;
+    px->app.state = &px->main;
+    px->app.shadow_state = cfg->shadow_state ? &px->shadow : NULL;
+    px->app.reset = pipes_Small_RESET;
+    px->app.apply = pipes_Small_APPLY;
+    px->app.save = pipes_Small_SAVE;
+    px->app.restore = pipes_Small_RESTORE;
+    px->app.deliver = pipes_Small_DELIVER;
+    px->app.deliver_arg = px;
+    int rc = 0;
+    if (!(px->ibuf = (unsigned char *)malloc(8 + 256u))) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (cfg->input) {
+        const char *id = cfg->input_id ? cfg->input_id : "Small";
+        if ((rc = pipes_fills_c_receiver_open(cfg->input, id, NULL, &px->rx)) < 0)
+            goto fail;
+        px->rx_on = true;
+    }
+    if (how == 0)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    else
+        rc = myl_pipeline_recover(dir, &px->app, &cfg->opts, &px->p);
+    if (how == 2 && rc == -ENOENT)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    (void)pipes_Small_close(px);
+    return rc;
+}
+
+int pipes_Small_create(const char *dir, const pipes_Small_cfg *cfg, const pipes_Small_handlers *h,
+                       pipes_Small *px)
+{
+    return pipes_Small_START(dir, cfg, h, px, 0);
+}
+
+int pipes_Small_recover(const char *dir, const pipes_Small_cfg *cfg, const pipes_Small_handlers *h,
+                        pipes_Small *px)
+{
+    return pipes_Small_START(dir, cfg, h, px, 1);
+}
+
+int pipes_Small_open(const char *dir, const pipes_Small_cfg *cfg, const pipes_Small_handlers *h,
+                     pipes_Small *px)
+{
+    return pipes_Small_START(dir, cfg, h, px, 2);
+}
+
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
+static int pipes_Small_JOURNAL(pipes_Small *px, size_t len, uint16_t kind, uint64_t *seq)
+{
+    uint32_t k = kind;
+    memset(px->ibuf, 0, 8);
+    memcpy(px->ibuf, &k, sizeof k);
+    return myl_pipeline_submit(px->p, pipes_Small_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
+}
+
+/* A message is checked before it is journaled: one that apply would
+ * refuse would fail the pipeline again at every replay. */
+static int pipes_Small_CHECK(pipes_Small *px, const void *msg, size_t len)
+{
+    if (len > 256u)
+        return MYL_ETOOBIG;
+    (void)px;
+    pipes_Fill in;
+    return pipes_Fill_compact_decode(&in, msg, len);
+}
+
+static int pipes_Small_PUT(pipes_Small *px, const void *msg, size_t len, uint16_t kind,
+                           uint64_t *seq)
+{
+    if (len)
+        memcpy(px->ibuf + 8, msg, len);
+    return pipes_Small_JOURNAL(px, len, kind, seq);
+}
+
+int pipes_Small_submit(pipes_Small *px, const pipes_Fill *in, uint16_t kind, uint64_t *seq)
+{
+    if (!px || !px->p || !in)
+        return MYL_EINVAL;
+    size_t len = 0;
+    int rc = pipes_Fill_compact_encode(in, px->ibuf + 8, 256u, &len);
+    return rc < 0 ? rc : pipes_Small_JOURNAL(px, len, kind, seq);
+}
+
+int pipes_Small_commit(pipes_Small *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_commit(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Small_run(pipes_Small *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    uint32_t idle = 0;
+    int rc = 0;
+    /* A flag only, nothing published with it: pairs with the relaxed
+     * store of _stop. */
+    while (!myl__load_relaxed(&px->stop)) {
+        int64_t n = 0;
+        while (px->rx_on && n < 256) {
+            myl_frame_msg m;
+            int r = pipes_fills_c_receiver_recv(&px->rx, &m, 0);
+            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                break;
+            if (r < 0)
+                return r;
+            n++;
+            if (pipes_Small_CHECK(px, m.data, m.len) < 0) {
+                px->rejected++; /* never journaled */
+                pipes_fills_c_receiver_release(&px->rx);
+                continue;
+            }
+            rc = pipes_Small_PUT(px, m.data, m.len, m.kind, NULL);
+            pipes_fills_c_receiver_release(&px->rx);
+            if (rc < 0)
+                return rc;
+        }
+        if ((rc = myl_pipeline_tick(px->p)) < 0)
+            return rc;
+        if ((rc = pipes_Small_commit(px)) < 0)
+            return rc;
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (idle < 64u) {
+            myl__cpu_relax();
+        } else if (idle < 256u) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+        if (idle < UINT32_MAX)
+            idle++;
+    }
+    return 0;
+}
+
+void pipes_Small_stop(pipes_Small *px)
+{
+    /* Pairs with the relaxed load in _run: a flag only. Async-signal-safe
+     * (a lock-free store). */
+    if (px)
+        myl__store_relaxed(&px->stop, 1u);
+}
+
+int pipes_Small_snapshot(pipes_Small *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_rotate(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Small_close(pipes_Small *px)
+{
+    if (!px)
+        return MYL_EINVAL;
+    int rc = 0;
+    if (px->p)
+        rc = myl_pipeline_close(px->p);
+    px->p = NULL;
+    if (px->rx_on)
+        pipes_fills_c_receiver_close(&px->rx);
+    px->rx_on = false;
+    free(px->ibuf);
+    px->ibuf = NULL;
     return rc;
 }

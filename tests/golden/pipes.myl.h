@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define PIPES_MYL_FINGERPRINT UINT64_C(0xadfc29841688fc71)
+#define PIPES_MYL_FINGERPRINT UINT64_C(0x31fb8b639e2ba11b)
 
 /* Enums: a typedef of the underlying type, one #define per value, and
  * <enum>_name(v), the name of a value or NULL if it has none. */
@@ -364,6 +364,707 @@ static inline uint64_t pipes_audits_consumer_take_lost(pipes_audits_consumer *c)
     return myl_consumer_take_lost(c->c);
 }
 
+/* Tables (FlatBuffers): <table>_table is a reader handle (the table's
+ * first byte in a verified buffer, NULL when absent: every field then
+ * reads as its default), <table>_desc the verifier's descriptor. */
+
+/* table Quote */
+typedef struct pipes_Quote_table {
+    const uint8_t *t;
+} pipes_Quote_table;
+
+extern const myl_fb_table_desc pipes_Quote_desc;
+
+/* Tables as plain C values (codec compact), defined further down. */
+
+typedef struct pipes_Quote pipes_Quote;
+
+/* table Ack */
+typedef struct pipes_Ack_table {
+    const uint8_t *t;
+} pipes_Ack_table;
+
+extern const myl_fb_table_desc pipes_Ack_desc;
+
+typedef struct pipes_Ack pipes_Ack;
+
+/* Byte channels over one ring of frames (layer 1, myelon/frame.h); a
+ * message larger than a frame is fragmented and reassembled.
+ * <chan>_create() or _attach() the ring with the channel's settings (name
+ * overrides the segment name unless NULL; an attach waits up to timeout_ns
+ * for the creator, 0 = not at all), then open a sender or a receiver on it;
+ * they check the ring's frame size and fingerprint.
+ * _sender_send() copies a message in and publishes it; kind is the
+ * caller's tag, delivered with the message; MYL_ETOOBIG (nothing sent)
+ * above max_message. _sender_claim() claims the frames of a len-byte
+ * message to write it in place: frame i's data through
+ * _sender_claim_data(), then _sender_commit() or _sender_abort().
+ * _receiver_recv() returns the next whole message; m->data stays valid
+ * until _receiver_release(). */
+
+/* Channel raw_in: byte messages of up to 4096 bytes over one ring of
+ * 256-byte frames. */
+extern const myl_channel_desc pipes_raw_in_desc;
+extern const myl_frame_opts pipes_raw_in_frame_opts;
+
+int pipes_raw_in_create(const char *name, myl_ring **out);
+int pipes_raw_in_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int pipes_raw_in_unlink(const char *name);
+
+typedef struct pipes_raw_in_sender {
+    myl_framer *f;
+} pipes_raw_in_sender;
+
+typedef struct pipes_raw_in_receiver {
+    myl_defrag *d;
+} pipes_raw_in_receiver;
+
+int pipes_raw_in_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                             pipes_raw_in_sender *out);
+void pipes_raw_in_sender_close(pipes_raw_in_sender *s);
+int pipes_raw_in_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                               pipes_raw_in_receiver *out);
+void pipes_raw_in_receiver_close(pipes_raw_in_receiver *r);
+
+static inline int pipes_raw_in_sender_send(pipes_raw_in_sender *s, const void *msg, size_t len,
+                                           uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int pipes_raw_in_sender_claim(pipes_raw_in_sender *s, size_t len, uint16_t kind,
+                                            myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *pipes_raw_in_sender_claim_data(const pipes_raw_in_sender *s,
+                                                   const myl_frame_span *span, uint32_t i,
+                                                   uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void pipes_raw_in_sender_commit(pipes_raw_in_sender *s, const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void pipes_raw_in_sender_abort(pipes_raw_in_sender *s, const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int pipes_raw_in_receiver_recv(pipes_raw_in_receiver *r, myl_frame_msg *m,
+                                             int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void pipes_raw_in_receiver_release(pipes_raw_in_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* Channel raw_out: byte messages of up to 1024 bytes over one ring of
+ * 128-byte frames. */
+extern const myl_channel_desc pipes_raw_out_desc;
+extern const myl_frame_opts pipes_raw_out_frame_opts;
+
+int pipes_raw_out_create(const char *name, myl_ring **out);
+int pipes_raw_out_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int pipes_raw_out_unlink(const char *name);
+
+typedef struct pipes_raw_out_sender {
+    myl_framer *f;
+} pipes_raw_out_sender;
+
+typedef struct pipes_raw_out_receiver {
+    myl_defrag *d;
+} pipes_raw_out_receiver;
+
+int pipes_raw_out_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                              pipes_raw_out_sender *out);
+void pipes_raw_out_sender_close(pipes_raw_out_sender *s);
+int pipes_raw_out_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                pipes_raw_out_receiver *out);
+void pipes_raw_out_receiver_close(pipes_raw_out_receiver *r);
+
+static inline int pipes_raw_out_sender_send(pipes_raw_out_sender *s, const void *msg, size_t len,
+                                            uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int pipes_raw_out_sender_claim(pipes_raw_out_sender *s, size_t len, uint16_t kind,
+                                             myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *pipes_raw_out_sender_claim_data(const pipes_raw_out_sender *s,
+                                                    const myl_frame_span *span, uint32_t i,
+                                                    uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void pipes_raw_out_sender_commit(pipes_raw_out_sender *s, const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void pipes_raw_out_sender_abort(pipes_raw_out_sender *s, const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int pipes_raw_out_receiver_recv(pipes_raw_out_receiver *r, myl_frame_msg *m,
+                                              int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void pipes_raw_out_receiver_release(pipes_raw_out_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* Channel quotes_c: byte messages of up to 4096 bytes over one ring of
+ * 256-byte frames. */
+extern const myl_channel_desc pipes_quotes_c_desc;
+extern const myl_frame_opts pipes_quotes_c_frame_opts;
+
+int pipes_quotes_c_create(const char *name, myl_ring **out);
+int pipes_quotes_c_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int pipes_quotes_c_unlink(const char *name);
+
+typedef struct pipes_quotes_c_sender {
+    myl_framer *f;
+} pipes_quotes_c_sender;
+
+typedef struct pipes_quotes_c_receiver {
+    myl_defrag *d;
+} pipes_quotes_c_receiver;
+
+int pipes_quotes_c_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                               pipes_quotes_c_sender *out);
+void pipes_quotes_c_sender_close(pipes_quotes_c_sender *s);
+int pipes_quotes_c_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                 pipes_quotes_c_receiver *out);
+void pipes_quotes_c_receiver_close(pipes_quotes_c_receiver *r);
+
+static inline int pipes_quotes_c_sender_send(pipes_quotes_c_sender *s, const void *msg, size_t len,
+                                             uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int pipes_quotes_c_sender_claim(pipes_quotes_c_sender *s, size_t len, uint16_t kind,
+                                              myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *pipes_quotes_c_sender_claim_data(const pipes_quotes_c_sender *s,
+                                                     const myl_frame_span *span, uint32_t i,
+                                                     uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void pipes_quotes_c_sender_commit(pipes_quotes_c_sender *s,
+                                                const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void pipes_quotes_c_sender_abort(pipes_quotes_c_sender *s, const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int pipes_quotes_c_receiver_recv(pipes_quotes_c_receiver *r, myl_frame_msg *m,
+                                               int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void pipes_quotes_c_receiver_release(pipes_quotes_c_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* Channel fills_c: byte messages of up to 256 bytes over one ring of
+ * 64-byte frames. */
+extern const myl_channel_desc pipes_fills_c_desc;
+extern const myl_frame_opts pipes_fills_c_frame_opts;
+
+int pipes_fills_c_create(const char *name, myl_ring **out);
+int pipes_fills_c_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int pipes_fills_c_unlink(const char *name);
+
+typedef struct pipes_fills_c_sender {
+    myl_framer *f;
+} pipes_fills_c_sender;
+
+typedef struct pipes_fills_c_receiver {
+    myl_defrag *d;
+} pipes_fills_c_receiver;
+
+int pipes_fills_c_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                              pipes_fills_c_sender *out);
+void pipes_fills_c_sender_close(pipes_fills_c_sender *s);
+int pipes_fills_c_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                pipes_fills_c_receiver *out);
+void pipes_fills_c_receiver_close(pipes_fills_c_receiver *r);
+
+static inline int pipes_fills_c_sender_send(pipes_fills_c_sender *s, const void *msg, size_t len,
+                                            uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int pipes_fills_c_sender_claim(pipes_fills_c_sender *s, size_t len, uint16_t kind,
+                                             myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *pipes_fills_c_sender_claim_data(const pipes_fills_c_sender *s,
+                                                    const myl_frame_span *span, uint32_t i,
+                                                    uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void pipes_fills_c_sender_commit(pipes_fills_c_sender *s, const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void pipes_fills_c_sender_abort(pipes_fills_c_sender *s, const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int pipes_fills_c_receiver_recv(pipes_fills_c_receiver *r, myl_frame_msg *m,
+                                              int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void pipes_fills_c_receiver_release(pipes_fills_c_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* Channel quotes_fb: byte messages of up to 4096 bytes over one ring of
+ * 512-byte frames. */
+extern const myl_channel_desc pipes_quotes_fb_desc;
+extern const myl_frame_opts pipes_quotes_fb_frame_opts;
+
+int pipes_quotes_fb_create(const char *name, myl_ring **out);
+int pipes_quotes_fb_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int pipes_quotes_fb_unlink(const char *name);
+
+typedef struct pipes_quotes_fb_sender {
+    myl_framer *f;
+} pipes_quotes_fb_sender;
+
+typedef struct pipes_quotes_fb_receiver {
+    myl_defrag *d;
+} pipes_quotes_fb_receiver;
+
+int pipes_quotes_fb_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                                pipes_quotes_fb_sender *out);
+void pipes_quotes_fb_sender_close(pipes_quotes_fb_sender *s);
+int pipes_quotes_fb_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                  pipes_quotes_fb_receiver *out);
+void pipes_quotes_fb_receiver_close(pipes_quotes_fb_receiver *r);
+
+static inline int pipes_quotes_fb_sender_send(pipes_quotes_fb_sender *s, const void *msg,
+                                              size_t len, uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int pipes_quotes_fb_sender_claim(pipes_quotes_fb_sender *s, size_t len, uint16_t kind,
+                                               myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *pipes_quotes_fb_sender_claim_data(const pipes_quotes_fb_sender *s,
+                                                      const myl_frame_span *span, uint32_t i,
+                                                      uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void pipes_quotes_fb_sender_commit(pipes_quotes_fb_sender *s,
+                                                 const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void pipes_quotes_fb_sender_abort(pipes_quotes_fb_sender *s,
+                                                const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int pipes_quotes_fb_receiver_recv(pipes_quotes_fb_receiver *r, myl_frame_msg *m,
+                                                int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void pipes_quotes_fb_receiver_release(pipes_quotes_fb_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* Channel acks_fb: byte messages of up to 2048 bytes over one ring of
+ * 256-byte frames. */
+extern const myl_channel_desc pipes_acks_fb_desc;
+extern const myl_frame_opts pipes_acks_fb_frame_opts;
+
+int pipes_acks_fb_create(const char *name, myl_ring **out);
+int pipes_acks_fb_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int pipes_acks_fb_unlink(const char *name);
+
+typedef struct pipes_acks_fb_sender {
+    myl_framer *f;
+} pipes_acks_fb_sender;
+
+typedef struct pipes_acks_fb_receiver {
+    myl_defrag *d;
+} pipes_acks_fb_receiver;
+
+int pipes_acks_fb_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                              pipes_acks_fb_sender *out);
+void pipes_acks_fb_sender_close(pipes_acks_fb_sender *s);
+int pipes_acks_fb_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                pipes_acks_fb_receiver *out);
+void pipes_acks_fb_receiver_close(pipes_acks_fb_receiver *r);
+
+static inline int pipes_acks_fb_sender_send(pipes_acks_fb_sender *s, const void *msg, size_t len,
+                                            uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int pipes_acks_fb_sender_claim(pipes_acks_fb_sender *s, size_t len, uint16_t kind,
+                                             myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *pipes_acks_fb_sender_claim_data(const pipes_acks_fb_sender *s,
+                                                    const myl_frame_span *span, uint32_t i,
+                                                    uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void pipes_acks_fb_sender_commit(pipes_acks_fb_sender *s, const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void pipes_acks_fb_sender_abort(pipes_acks_fb_sender *s, const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int pipes_acks_fb_receiver_recv(pipes_acks_fb_receiver *r, myl_frame_msg *m,
+                                              int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void pipes_acks_fb_receiver_release(pipes_acks_fb_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* Readers and builders of tables: MYL_FB_TABLE(T) defines T_verify(buf,
+ * len) (0 or the first MYL_EFB* error, myl_fb_verify()), T_verify_with()
+ * (with the verifier's options, reporting where it failed), T_root(buf)
+ * (the root table of a buffer that _verify() accepted or this process
+ * built) and the builder's T_start(b), T_end(b, &ref), T_finish(b, root,
+ * ident, flags, &msg) (ident: a 4-character file identifier or NULL;
+ * flags: MYL_FB_FINISH_*). Build with _start(), then _add_<field>() in
+ * any order (strings, vectors and tables built before _start()), then
+ * _end(); _finish() makes it the root. Every builder returns 0 or the
+ * builder's sticky error.
+ * One line per field f (macros of myelon/fb.h) defines T_f() (the value,
+ * or its default when absent; structs in place, NULL when absent),
+ * T_has_f() (present in the buffer) and T_add_f(b, v) (a scalar equal to
+ * its default is not written, as flatc does; strings, vectors and tables
+ * by the reference of one built before). Vectors add T_f_len(t),
+ * T_f_at(t, i) (i < length, which the caller checks) and T_create_f(b, v,
+ * n, &ref) (scalars in host order, structs, or references); unions have
+ * T_f_type(t) and T_f_as_<member>(t) (a NULL table unless the type is
+ * that member), and T_add_f(b, type, ref). */
+
+/* ---- table Quote ---- */
+MYL_FB_TABLE(pipes_Quote)
+MYL_FB_SCALAR(pipes_Quote, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
+MYL_FB_STRING(pipes_Quote, sym, 1)
+MYL_FB_SCALAR(pipes_Quote, px, 2, int64_t, i64, INT64_C(0), u64, uint64_t)
+MYL_FB_VEC_SCALAR(pipes_Quote, legs, 3, int64_t, i64, 8)
+
+/* ---- table Ack ---- */
+MYL_FB_TABLE(pipes_Ack)
+MYL_FB_SCALAR(pipes_Ack, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
+MYL_FB_STRING(pipes_Ack, note, 1)
+
+/* Tables as plain C values, for codec compact (docs/myl.md, "The compact
+ * codec"). Absent structs, tables and union values are NULL; strings and
+ * [u8]/[i8] point into the decoded message, other sequences and nested
+ * tables into the decoder's arena. <T>_init() sets the defaults;
+ * _compact_encode() and _decode() as for events, decoding into arena. */
+
+/* table Quote */
+struct pipes_Quote {
+    uint64_t id;
+    myl_cstr sym;
+    int64_t px;
+    struct {
+        const int64_t *p;
+        size_t n;
+    } legs;
+};
+
+void pipes_Quote_init(pipes_Quote *m);
+int pipes_Quote_compact_encode(const pipes_Quote *m, void *buf, size_t cap, size_t *len);
+int pipes_Quote_compact_decode(pipes_Quote *m, const void *buf, size_t len, myl_carena *arena);
+void pipes_Quote_compact_put(myl_cenc *e, const pipes_Quote *m, unsigned depth);
+void pipes_Quote_compact_get(myl_cdec *d, pipes_Quote *m, myl_carena *a, unsigned depth);
+
+/* table Ack */
+struct pipes_Ack {
+    uint64_t id;
+    myl_cstr note;
+};
+
+void pipes_Ack_init(pipes_Ack *m);
+int pipes_Ack_compact_encode(const pipes_Ack *m, void *buf, size_t cap, size_t *len);
+int pipes_Ack_compact_decode(pipes_Ack *m, const void *buf, size_t len, myl_carena *arena);
+void pipes_Ack_compact_put(myl_cenc *e, const pipes_Ack *m, unsigned depth);
+void pipes_Ack_compact_get(myl_cdec *d, pipes_Ack *m, myl_carena *a, unsigned depth);
+
+/* Compact channels over one framed ring (codec compact): _sender_put()
+ * encodes *m straight into a claimed frame and publishes it; a message
+ * that outgrows the frame is encoded into buf (cap bytes; NULL:
+ * MYL_ETOOBIG) instead and sent fragmented (the claimed frame is published
+ * as padding). Nothing is sent when encoding fails. _receiver_get()
+ * receives the next message and decodes it into *out; a message that does
+ * not decode is released and its error returned. m (unless NULL) receives
+ * the message's kind, id and length. */
+
+/* Channel quotes_c carries pipes_Quote, codec compact;
+ * _receiver_get() decodes into *out
+ * (strings and [u8]/[i8] point into the message, valid until
+ * _receiver_release(); sequences and nested tables come from arena,
+ * reset first). */
+static inline int pipes_quotes_c_sender_put(pipes_quotes_c_sender *s, const pipes_Quote *m,
+                                            void *buf, size_t cap, uint16_t kind,
+                                            int64_t timeout_ns)
+{
+    myl_frame_span span;
+    uint32_t room = 0;
+    size_t len = 0;
+    int rc = myl_frame_claim(s->f, 232u, kind, &span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    /* room is set here, before it is passed by value below */
+    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
+    rc = pipes_Quote_compact_encode(m, data, room, &len);
+    if (rc == 0)
+        return myl_frame_commit_len(s->f, &span, len);
+    myl_frame_abort(s->f, &span);
+    if (rc != MYL_ETOOBIG)
+        return rc;
+    rc = pipes_Quote_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_frame_send(s->f, buf, len, kind, timeout_ns);
+}
+
+static inline int pipes_quotes_c_receiver_get(pipes_quotes_c_receiver *r, pipes_Quote *out,
+                                              myl_carena *arena, myl_frame_msg *m,
+                                              int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    if (arena)
+        myl_carena_reset(arena);
+    rc = pipes_Quote_compact_decode(out, m->data, m->len, arena);
+    if (rc < 0)
+        myl_defrag_release(r->d);
+    return rc;
+}
+
+/* Channel fills_c carries pipes_Fill, codec compact;
+ * _receiver_get() decodes into *out
+ * (copied whole: arena is unused and may be NULL). */
+static inline int pipes_fills_c_sender_put(pipes_fills_c_sender *s, const pipes_Fill *m, void *buf,
+                                           size_t cap, uint16_t kind, int64_t timeout_ns)
+{
+    myl_frame_span span;
+    uint32_t room = 0;
+    size_t len = 0;
+    int rc = myl_frame_claim(s->f, 40u, kind, &span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    /* room is set here, before it is passed by value below */
+    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
+    rc = pipes_Fill_compact_encode(m, data, room, &len);
+    if (rc == 0)
+        return myl_frame_commit_len(s->f, &span, len);
+    myl_frame_abort(s->f, &span);
+    if (rc != MYL_ETOOBIG)
+        return rc;
+    rc = pipes_Fill_compact_encode(m, buf, cap, &len);
+    if (rc < 0)
+        return rc;
+    return myl_frame_send(s->f, buf, len, kind, timeout_ns);
+}
+
+static inline int pipes_fills_c_receiver_get(pipes_fills_c_receiver *r, pipes_Fill *out,
+                                             myl_carena *arena, myl_frame_msg *m,
+                                             int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    (void)arena;
+    rc = pipes_Fill_compact_decode(out, m->data, m->len);
+    if (rc < 0)
+        myl_defrag_release(r->d);
+    return rc;
+}
+
+/* FlatBuffers channels over one framed ring (codec flatbuffers).
+ * Building in place: _sender_build_begin() claims one frame and
+ * initialises b on it, with arena (unless NULL) for a message that
+ * outgrows the frame; build with the table's builders, then
+ * _sender_build_commit() finishes the root and publishes the frame (the
+ * message is the whole frame data: root offset in front, objects at the
+ * tail), or, when the message went to the arena, aborts the frame and
+ * sends the arena's copy (fragmented). A builder error aborts the claim
+ * and is returned. A finished buffer is sent with _sender_send().
+ * Reading in place: _receiver_read() receives the next message, verifies
+ * it as the channel's table and hands back its root table, valid until
+ * _receiver_release() (zero copy for a single-frame message). A message
+ * that does not verify is released and its MYL_EFB* error returned. */
+
+/* Channel quotes_fb carries pipes_Quote FlatBuffers. */
+static inline int pipes_quotes_fb_sender_build_begin(pipes_quotes_fb_sender *s, myl_fb_builder *b,
+                                                     void *arena, size_t arena_cap, uint16_t kind,
+                                                     myl_frame_span *span, int64_t timeout_ns)
+{
+    uint32_t len = 0;
+    int rc = myl_frame_claim(s->f, 488u, kind, span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    void *p = myl_frame_claim_data(s->f, span, 0, &len);
+    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    return 0;
+}
+
+static inline int pipes_quotes_fb_sender_build_commit(pipes_quotes_fb_sender *s, myl_fb_builder *b,
+                                                      myl_fb_ref root, const myl_frame_span *span,
+                                                      uint16_t kind, int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0 || !m.in_place) {
+        myl_frame_abort(s->f, span);
+        if (rc < 0)
+            return rc;
+        return myl_frame_send(s->f, m.data, m.len, kind, timeout_ns);
+    }
+    myl_frame_commit(s->f, span);
+    return 0;
+}
+
+static inline int pipes_quotes_fb_receiver_read(pipes_quotes_fb_receiver *r, myl_frame_msg *m,
+                                                pipes_Quote_table *out, int64_t timeout_ns)
+{
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = pipes_Quote_verify(m->data, m->len);
+    if (rc < 0) {
+        myl_defrag_release(r->d);
+        return rc;
+    }
+    out->t = myl_fb_root(m->data);
+    return 0;
+}
+
+/* Channel acks_fb carries pipes_Ack FlatBuffers. */
+static inline int pipes_acks_fb_sender_build_begin(pipes_acks_fb_sender *s, myl_fb_builder *b,
+                                                   void *arena, size_t arena_cap, uint16_t kind,
+                                                   myl_frame_span *span, int64_t timeout_ns)
+{
+    uint32_t len = 0;
+    int rc = myl_frame_claim(s->f, 232u, kind, span, timeout_ns);
+    if (rc < 0)
+        return rc;
+    void *p = myl_frame_claim_data(s->f, span, 0, &len);
+    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    return 0;
+}
+
+static inline int pipes_acks_fb_sender_build_commit(pipes_acks_fb_sender *s, myl_fb_builder *b,
+                                                    myl_fb_ref root, const myl_frame_span *span,
+                                                    uint16_t kind, int64_t timeout_ns)
+{
+    myl_fb_msg m;
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    if (rc < 0 || !m.in_place) {
+        myl_frame_abort(s->f, span);
+        if (rc < 0)
+            return rc;
+        return myl_frame_send(s->f, m.data, m.len, kind, timeout_ns);
+    }
+    myl_frame_commit(s->f, span);
+    return 0;
+}
+
+static inline int pipes_acks_fb_receiver_read(pipes_acks_fb_receiver *r, myl_frame_msg *m,
+                                              pipes_Ack_table *out, int64_t timeout_ns)
+{
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = pipes_Ack_verify(m->data, m->len);
+    if (rc < 0) {
+        myl_defrag_release(r->d);
+        return rc;
+    }
+    out->t = myl_fb_root(m->data);
+    return 0;
+}
+
 /* Pipelines (docs/myl.md, "Pipelines"; runtime API myelon/pipeline.h): a
  * durable pipeline in a directory, its records journaled before any output
  * they cause is released. Per pipeline P: P_TYPE (the journal's record type:
@@ -381,7 +1082,17 @@ static inline uint64_t pipes_audits_consumer_take_lost(pipes_audits_consumer *c)
  * input loop, which polls the input ring (cfg.input), submits, runs the tick
  * hook, commits and releases, until _stop() (from a signal handler or
  * another thread); _snapshot() (sync, snapshot, new journal segment, prune);
- * _close(). Every call returns 0 or a negative error. */
+ * _close(). Every call returns 0 or a negative error.
+ * The input and outputs may be event channels or channels over one framed
+ * ring (bytes, compact, FlatBuffers). A message of a framed input is
+ * journaled as it came (an 8-byte prefix holding its kind, then its
+ * bytes), after a check that apply will take it (compact: it decodes;
+ * FlatBuffers: it verifies); _run() skips and counts (rejected) one that
+ * does not. Handlers get bytes as (msg, len, kind), a compact message
+ * decoded (a table's arrays in an arena of cfg.arena_bytes per state), a
+ * FlatBuffer as its verified root; a framed output's _send() takes bytes
+ * or a finished FlatBuffer (msg, len, kind) or a compact value (m, kind),
+ * and its _released callback gets the message's bytes. */
 #include <myelon/pipeline.h>
 
 /* Pipeline Book: input pipes_orders (pipes_Order); stages journal (durable, fsync), risk, match,
@@ -450,6 +1161,7 @@ typedef struct pipes_Book {
     bool audit_on;
     int64_t send_timeout_ns;
     uint64_t dropped;
+    uint64_t rejected;
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } pipes_Book;
@@ -511,6 +1223,7 @@ typedef struct pipes_Cache {
     bool rx_on;
     int64_t send_timeout_ns;
     uint64_t dropped;
+    uint64_t rejected;
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } pipes_Cache;
@@ -528,6 +1241,335 @@ int pipes_Cache_run(pipes_Cache *px);
 void pipes_Cache_stop(pipes_Cache *px);
 int pipes_Cache_snapshot(pipes_Cache *px);
 int pipes_Cache_close(pipes_Cache *px);
+
+/* Pipeline Bytes: input pipes_raw_in (); stages journal (durable, fsync, batch), echo (output
+ * raw_out), fill (output fills). */
+#define pipes_Bytes_TYPE UINT64_C(0x23212f005180a995)
+#define pipes_Bytes_SYNC MYL_JOURNAL_SYNC_BATCH
+typedef struct pipes_Bytes_echo_out {
+    myl_pipeline_out *out;
+    unsigned char *buf;
+} pipes_Bytes_echo_out;
+typedef struct pipes_Bytes_fill_out {
+    myl_pipeline_out *out;
+} pipes_Bytes_fill_out;
+typedef int pipes_Bytes_tick_fn(void *state, uint64_t seq, uint64_t now_ns);
+typedef int pipes_Bytes_echo_fn(void *state, uint64_t seq, const void *msg, size_t len,
+                                uint16_t kind, pipes_Bytes_echo_out *out);
+typedef void pipes_Bytes_echo_released_fn(void *arg, uint64_t seq, const void *msg, size_t len,
+                                          uint16_t kind);
+typedef int pipes_Bytes_fill_fn(void *state, uint64_t seq, const void *msg, size_t len,
+                                uint16_t kind, pipes_Bytes_fill_out *out);
+typedef void pipes_Bytes_fill_released_fn(void *arg, uint64_t seq, const pipes_Fill *m);
+
+typedef struct pipes_Bytes_handlers {
+    pipes_Bytes_echo_fn *echo;
+    pipes_Bytes_fill_fn *fill;
+    pipes_Bytes_tick_fn *on_tick;
+    int (*reset)(void *state);
+    int (*save)(void *state, void **payload, uint64_t *size);
+    int (*restore)(void *state, const void *payload, uint64_t size, uint32_t app_version);
+    pipes_Bytes_echo_released_fn *echo_released;
+    pipes_Bytes_fill_released_fn *fill_released;
+    void *released_arg;
+    uint32_t app_version;
+} pipes_Bytes_handlers;
+
+typedef struct pipes_Bytes_cfg {
+    void *state;
+    void *shadow_state;
+    myl_pipeline_opts opts;
+    myl_ring *input;
+    const char *input_id;
+    myl_ring *echo_ring;
+    myl_ring *fill_ring;
+    int64_t send_timeout_ns;
+} pipes_Bytes_cfg;
+
+struct pipes_Bytes;
+typedef struct pipes_Bytes_ctx {
+    struct pipes_Bytes *px;
+    void *state;
+} pipes_Bytes_ctx;
+
+typedef struct pipes_Bytes {
+    myl_pipeline *p;
+    myl_pipeline_app app;
+    pipes_Bytes_handlers h;
+    pipes_Bytes_ctx main;
+    pipes_Bytes_ctx shadow;
+    pipes_raw_in_receiver rx;
+    bool rx_on;
+    pipes_raw_out_sender echo_tx;
+    bool echo_on;
+    pipes_fills_producer fill_tx;
+    bool fill_on;
+    unsigned char *ibuf;
+    unsigned char *obuf;
+    int64_t send_timeout_ns;
+    uint64_t dropped;
+    uint64_t rejected;
+    int error;
+    MYL__ATOMIC(uint32_t) stop;
+} pipes_Bytes;
+
+void pipes_Bytes_cfg_init(pipes_Bytes_cfg *cfg);
+int pipes_Bytes_create(const char *dir, const pipes_Bytes_cfg *cfg, const pipes_Bytes_handlers *h,
+                       pipes_Bytes *px);
+int pipes_Bytes_recover(const char *dir, const pipes_Bytes_cfg *cfg, const pipes_Bytes_handlers *h,
+                        pipes_Bytes *px);
+int pipes_Bytes_open(const char *dir, const pipes_Bytes_cfg *cfg, const pipes_Bytes_handlers *h,
+                     pipes_Bytes *px);
+int pipes_Bytes_submit(pipes_Bytes *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq);
+int pipes_Bytes_commit(pipes_Bytes *px);
+int pipes_Bytes_run(pipes_Bytes *px);
+void pipes_Bytes_stop(pipes_Bytes *px);
+int pipes_Bytes_snapshot(pipes_Bytes *px);
+int pipes_Bytes_close(pipes_Bytes *px);
+int pipes_Bytes_echo_send(pipes_Bytes_echo_out *out, const void *msg, size_t len, uint16_t kind);
+int pipes_Bytes_fill_send(pipes_Bytes_fill_out *out, const pipes_Fill *m);
+
+/* Pipeline Compact: input pipes_quotes_c (pipes_Quote); stages journal (durable), price (output
+ * fills_c), ack (output acks_fb). */
+#define pipes_Compact_TYPE UINT64_C(0x382bb6e6d619a9ea)
+#define pipes_Compact_SYNC MYL_JOURNAL_SYNC_NONE
+typedef struct pipes_Compact_price_out {
+    myl_pipeline_out *out;
+    unsigned char *buf;
+} pipes_Compact_price_out;
+typedef struct pipes_Compact_ack_out {
+    myl_pipeline_out *out;
+    unsigned char *buf;
+} pipes_Compact_ack_out;
+typedef int pipes_Compact_tick_fn(void *state, uint64_t seq, uint64_t now_ns);
+typedef int pipes_Compact_price_fn(void *state, uint64_t seq, const pipes_Quote *in,
+                                   pipes_Compact_price_out *out);
+typedef void pipes_Compact_price_released_fn(void *arg, uint64_t seq, const void *msg, size_t len,
+                                             uint16_t kind);
+typedef int pipes_Compact_ack_fn(void *state, uint64_t seq, const pipes_Quote *in,
+                                 pipes_Compact_ack_out *out);
+typedef void pipes_Compact_ack_released_fn(void *arg, uint64_t seq, const void *msg, size_t len,
+                                           uint16_t kind);
+
+typedef struct pipes_Compact_handlers {
+    pipes_Compact_price_fn *price;
+    pipes_Compact_ack_fn *ack;
+    pipes_Compact_tick_fn *on_tick;
+    int (*reset)(void *state);
+    int (*save)(void *state, void **payload, uint64_t *size);
+    int (*restore)(void *state, const void *payload, uint64_t size, uint32_t app_version);
+    pipes_Compact_price_released_fn *price_released;
+    pipes_Compact_ack_released_fn *ack_released;
+    void *released_arg;
+    uint32_t app_version;
+} pipes_Compact_handlers;
+
+typedef struct pipes_Compact_cfg {
+    void *state;
+    void *shadow_state;
+    myl_pipeline_opts opts;
+    myl_ring *input;
+    const char *input_id;
+    myl_ring *price_ring;
+    myl_ring *ack_ring;
+    size_t arena_bytes;
+    int64_t send_timeout_ns;
+} pipes_Compact_cfg;
+
+struct pipes_Compact;
+typedef struct pipes_Compact_ctx {
+    struct pipes_Compact *px;
+    void *state;
+    myl_carena *arena;
+} pipes_Compact_ctx;
+
+typedef struct pipes_Compact {
+    myl_pipeline *p;
+    myl_pipeline_app app;
+    pipes_Compact_handlers h;
+    pipes_Compact_ctx main;
+    pipes_Compact_ctx shadow;
+    pipes_quotes_c_receiver rx;
+    bool rx_on;
+    pipes_fills_c_sender price_tx;
+    bool price_on;
+    pipes_acks_fb_sender ack_tx;
+    bool ack_on;
+    unsigned char *ibuf;
+    unsigned char *obuf;
+    myl_carena arenas[2];
+    int64_t send_timeout_ns;
+    uint64_t dropped;
+    uint64_t rejected;
+    int error;
+    MYL__ATOMIC(uint32_t) stop;
+} pipes_Compact;
+
+void pipes_Compact_cfg_init(pipes_Compact_cfg *cfg);
+int pipes_Compact_create(const char *dir, const pipes_Compact_cfg *cfg,
+                         const pipes_Compact_handlers *h, pipes_Compact *px);
+int pipes_Compact_recover(const char *dir, const pipes_Compact_cfg *cfg,
+                          const pipes_Compact_handlers *h, pipes_Compact *px);
+int pipes_Compact_open(const char *dir, const pipes_Compact_cfg *cfg,
+                       const pipes_Compact_handlers *h, pipes_Compact *px);
+int pipes_Compact_submit(pipes_Compact *px, const pipes_Quote *in, uint16_t kind, uint64_t *seq);
+int pipes_Compact_commit(pipes_Compact *px);
+int pipes_Compact_run(pipes_Compact *px);
+void pipes_Compact_stop(pipes_Compact *px);
+int pipes_Compact_snapshot(pipes_Compact *px);
+int pipes_Compact_close(pipes_Compact *px);
+int pipes_Compact_price_send(pipes_Compact_price_out *out, const pipes_Fill *m, uint16_t kind);
+int pipes_Compact_ack_send(pipes_Compact_ack_out *out, const void *msg, size_t len, uint16_t kind);
+
+/* Pipeline Flat: input pipes_quotes_fb (pipes_Quote); stages journal (durable, fsync), ack (output
+ * acks_fb), echo (output raw_out). */
+#define pipes_Flat_TYPE UINT64_C(0xfadd203600cbebee)
+#define pipes_Flat_SYNC MYL_JOURNAL_SYNC_GROUP
+typedef struct pipes_Flat_ack_out {
+    myl_pipeline_out *out;
+    unsigned char *buf;
+} pipes_Flat_ack_out;
+typedef struct pipes_Flat_echo_out {
+    myl_pipeline_out *out;
+    unsigned char *buf;
+} pipes_Flat_echo_out;
+typedef int pipes_Flat_tick_fn(void *state, uint64_t seq, uint64_t now_ns);
+typedef int pipes_Flat_ack_fn(void *state, uint64_t seq, pipes_Quote_table in,
+                              pipes_Flat_ack_out *out);
+typedef void pipes_Flat_ack_released_fn(void *arg, uint64_t seq, const void *msg, size_t len,
+                                        uint16_t kind);
+typedef int pipes_Flat_echo_fn(void *state, uint64_t seq, pipes_Quote_table in,
+                               pipes_Flat_echo_out *out);
+typedef void pipes_Flat_echo_released_fn(void *arg, uint64_t seq, const void *msg, size_t len,
+                                         uint16_t kind);
+
+typedef struct pipes_Flat_handlers {
+    pipes_Flat_ack_fn *ack;
+    pipes_Flat_echo_fn *echo;
+    pipes_Flat_tick_fn *on_tick;
+    int (*reset)(void *state);
+    int (*save)(void *state, void **payload, uint64_t *size);
+    int (*restore)(void *state, const void *payload, uint64_t size, uint32_t app_version);
+    pipes_Flat_ack_released_fn *ack_released;
+    pipes_Flat_echo_released_fn *echo_released;
+    void *released_arg;
+    uint32_t app_version;
+} pipes_Flat_handlers;
+
+typedef struct pipes_Flat_cfg {
+    void *state;
+    void *shadow_state;
+    myl_pipeline_opts opts;
+    myl_ring *input;
+    const char *input_id;
+    myl_ring *ack_ring;
+    myl_ring *echo_ring;
+    int64_t send_timeout_ns;
+} pipes_Flat_cfg;
+
+struct pipes_Flat;
+typedef struct pipes_Flat_ctx {
+    struct pipes_Flat *px;
+    void *state;
+} pipes_Flat_ctx;
+
+typedef struct pipes_Flat {
+    myl_pipeline *p;
+    myl_pipeline_app app;
+    pipes_Flat_handlers h;
+    pipes_Flat_ctx main;
+    pipes_Flat_ctx shadow;
+    pipes_quotes_fb_receiver rx;
+    bool rx_on;
+    pipes_acks_fb_sender ack_tx;
+    bool ack_on;
+    pipes_raw_out_sender echo_tx;
+    bool echo_on;
+    unsigned char *ibuf;
+    unsigned char *obuf;
+    int64_t send_timeout_ns;
+    uint64_t dropped;
+    uint64_t rejected;
+    int error;
+    MYL__ATOMIC(uint32_t) stop;
+} pipes_Flat;
+
+void pipes_Flat_cfg_init(pipes_Flat_cfg *cfg);
+int pipes_Flat_create(const char *dir, const pipes_Flat_cfg *cfg, const pipes_Flat_handlers *h,
+                      pipes_Flat *px);
+int pipes_Flat_recover(const char *dir, const pipes_Flat_cfg *cfg, const pipes_Flat_handlers *h,
+                       pipes_Flat *px);
+int pipes_Flat_open(const char *dir, const pipes_Flat_cfg *cfg, const pipes_Flat_handlers *h,
+                    pipes_Flat *px);
+int pipes_Flat_submit(pipes_Flat *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq);
+int pipes_Flat_commit(pipes_Flat *px);
+int pipes_Flat_run(pipes_Flat *px);
+void pipes_Flat_stop(pipes_Flat *px);
+int pipes_Flat_snapshot(pipes_Flat *px);
+int pipes_Flat_close(pipes_Flat *px);
+int pipes_Flat_ack_send(pipes_Flat_ack_out *out, const void *msg, size_t len, uint16_t kind);
+int pipes_Flat_echo_send(pipes_Flat_echo_out *out, const void *msg, size_t len, uint16_t kind);
+
+/* Pipeline Small: input pipes_fills_c (pipes_Fill); stages count. */
+#define pipes_Small_TYPE UINT64_C(0x33a898488fd93481)
+#define pipes_Small_SYNC MYL_JOURNAL_SYNC_NONE
+typedef int pipes_Small_tick_fn(void *state, uint64_t seq, uint64_t now_ns);
+typedef int pipes_Small_count_fn(void *state, uint64_t seq, const pipes_Fill *in);
+
+typedef struct pipes_Small_handlers {
+    pipes_Small_count_fn *count;
+    pipes_Small_tick_fn *on_tick;
+    int (*reset)(void *state);
+    int (*save)(void *state, void **payload, uint64_t *size);
+    int (*restore)(void *state, const void *payload, uint64_t size, uint32_t app_version);
+    void *released_arg;
+    uint32_t app_version;
+} pipes_Small_handlers;
+
+typedef struct pipes_Small_cfg {
+    void *state;
+    void *shadow_state;
+    myl_pipeline_opts opts;
+    myl_ring *input;
+    const char *input_id;
+    int64_t send_timeout_ns;
+} pipes_Small_cfg;
+
+struct pipes_Small;
+typedef struct pipes_Small_ctx {
+    struct pipes_Small *px;
+    void *state;
+} pipes_Small_ctx;
+
+typedef struct pipes_Small {
+    myl_pipeline *p;
+    myl_pipeline_app app;
+    pipes_Small_handlers h;
+    pipes_Small_ctx main;
+    pipes_Small_ctx shadow;
+    pipes_fills_c_receiver rx;
+    bool rx_on;
+    unsigned char *ibuf;
+    int64_t send_timeout_ns;
+    uint64_t dropped;
+    uint64_t rejected;
+    int error;
+    MYL__ATOMIC(uint32_t) stop;
+} pipes_Small;
+
+void pipes_Small_cfg_init(pipes_Small_cfg *cfg);
+int pipes_Small_create(const char *dir, const pipes_Small_cfg *cfg, const pipes_Small_handlers *h,
+                       pipes_Small *px);
+int pipes_Small_recover(const char *dir, const pipes_Small_cfg *cfg, const pipes_Small_handlers *h,
+                        pipes_Small *px);
+int pipes_Small_open(const char *dir, const pipes_Small_cfg *cfg, const pipes_Small_handlers *h,
+                     pipes_Small *px);
+int pipes_Small_submit(pipes_Small *px, const pipes_Fill *in, uint16_t kind, uint64_t *seq);
+int pipes_Small_commit(pipes_Small *px);
+int pipes_Small_run(pipes_Small *px);
+void pipes_Small_stop(pipes_Small *px);
+int pipes_Small_snapshot(pipes_Small *px);
+int pipes_Small_close(pipes_Small *px);
 
 #ifdef __cplusplus
 }
