@@ -545,14 +545,17 @@ int myl_journal_append(myl_journal *j, uint64_t type, const void *data, uint32_t
     }
     uint8_t *p = j->buf + j->buf_len;
     uint64_t s = j->next_seq;
-    uint32_t crc = record_crc(len, s, type, data ? data : "");
     memcpy(p, &len, 4);
-    memcpy(p + 4, &crc, 4);
     memcpy(p + 8, &s, 8);
     memcpy(p + 16, &type, 8);
     if (len)
         memcpy(p + REC_HEADER, data, len);
-    memset(p + REC_HEADER + len, 0, total - REC_HEADER - len);
+    if (total > REC_HEADER + (size_t)len)
+        memset(p + REC_HEADER + len, 0, total - REC_HEADER - len);
+    /* record_crc's value, in one pass over sequence, type and payload as
+     * they lie in the buffer (cache-hot after the copy), then the length. */
+    uint32_t crc = myl_crc32c(myl_crc32c(0, p + 8, 16 + (size_t)len), &len, 4);
+    memcpy(p + 4, &crc, 4);
     j->buf_len += total;
     j->next_seq++;
     j->chain = chain_step(j->chain, crc, len, type);
@@ -568,9 +571,16 @@ static int write_buffered(myl_journal *j)
     size_t off = 0;
     uint64_t seq = j->written_seq;
     while (off < j->buf_len) {
-        /* As many whole records as fit the current segment. */
+        /* As many whole records as fit the current segment: all of them,
+         * most of the time, and then their count and chain are known
+         * without a walk. */
         size_t run = 0;
         uint64_t n = 0, chain = j->written_chain;
+        if (off == 0 && j->seg_size + j->buf_len <= j->o.segment_bytes) {
+            run = j->buf_len;
+            n = j->next_seq - seq;
+            chain = j->chain;
+        }
         while (off + run < j->buf_len) {
             const uint8_t *p = j->buf + off + run;
             uint32_t len = get32(p);
