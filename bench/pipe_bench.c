@@ -55,7 +55,7 @@ static int g_trials = 5;
 static uint32_t g_payload = 64;
 static const char *g_sync; /* --sync: one mode only */
 
-static void die(const char *what, int rc)
+_Noreturn static void die(const char *what, int rc)
 {
     fprintf(stderr, "pipe_bench: %s: %s\n", what, myl_strerror(rc));
     exit(1);
