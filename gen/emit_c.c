@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit.h"
 #include "format.h"
-#include "mylc.h"
-#include "template.h"
 #include "myelon/frame.h" /* MYL_FRAME_HDR_SIZE */
 #include "myelon/version.h"
 
@@ -18,249 +17,16 @@
 #define MYLC_ABI MYL_ABI_VERSION
 const char *const mylc_version = MYL_VERSION_STRING;
 
-static void emit_doc(mylc_buf *o, mylc_str doc);
-static const mylc_str nodoc = {"", 0};
-
-/* The sections whose shared explanation (section <name>_doc of the header
- * template) this header has: each is written once, before the first
- * section of its name, instead of once per channel or table. Reset for
- * every header (emit_both). */
-static struct {
-    const char *sec[64];
-    unsigned n;
-} explained;
-
-static void explain_once(mylc_buf *h, const char *sec)
-{
-    for (unsigned i = 0; i < explained.n; i++)
-        if (strcmp(explained.sec[i], sec) == 0)
-            return;
-    char name[64];
-    snprintf(name, sizeof name, "%s_doc", sec);
-    mylc_str t = mylc_tpl_section(mylc_tpl_header, name);
-    if (!t.n || explained.n == sizeof explained.sec / sizeof explained.sec[0])
-        return; /* no shared explanation */
-    explained.sec[explained.n++] = sec;
-    static const mylc_hole none[] = {{NULL, NULL}};
-    mylc_buf_putc(h, '\n');
-    mylc_tpl_fill(h, t, none);
-}
-
-/* Section sec of both templates, each after a blank line: the header's
- * into h (after doc, a declaration's "///" comment), the source's into
- * src. */
-static void fill_both(mylc_buf *h, mylc_buf *src, const char *sec, const mylc_hole *holes,
-                      mylc_str doc)
-{
-    explain_once(h, sec);
-    mylc_buf_putc(h, '\n');
-    emit_doc(h, doc);
-    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
-    mylc_buf_putc(src, '\n');
-    mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, sec), holes);
-}
+/* The shared helpers (emit.h) by the short names this file's emitters
+ * have always used. */
+#define fmt mylc_fmt
+#define cstr mylc_cstr
+#define explain_once mylc_explain_once
+#define emit_doc mylc_emit_doc
 
 /* ---- values ---- */
 
-static const char *fmt(mylc_ctx *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static const char *fmt(mylc_ctx *c, const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char tmp[512];
-    int n = vsnprintf(tmp, sizeof tmp, f, ap);
-    va_end(ap);
-    if (n < 0)
-        n = 0;
-    if ((size_t)n >= sizeof tmp) {
-        char *s = mylc_alloc(&c->arena, (size_t)n + 1);
-        va_start(ap, f);
-        vsnprintf(s, (size_t)n + 1, f, ap);
-        va_end(ap);
-        return s;
-    }
-    return mylc_strdup(&c->arena, tmp, (size_t)n);
-}
-
-static const char *enum_literal(mylc_ctx *c, const mylc_decl *d, const mylc_enumval *e)
-{
-    switch (d->under.base) {
-    case MYLC_T_U64:
-        return fmt(c, "UINT64_C(%llu)", (unsigned long long)e->u);
-    case MYLC_T_I64:
-        if (e->i == INT64_MIN)
-            return "INT64_MIN";
-        return fmt(c, "INT64_C(%lld)", (long long)e->i);
-    case MYLC_T_I32:
-        if (e->i == INT32_MIN)
-            return "INT32_MIN";
-        return fmt(c, "%lld", (long long)e->i);
-    case MYLC_T_U32:
-        return fmt(c, "%lluu", (unsigned long long)e->u);
-    default:
-        return mylc_builtin_is_signed(d->under.base) ? fmt(c, "%lld", (long long)e->i)
-                                                     : fmt(c, "%llu", (unsigned long long)e->u);
-    }
-}
-
-static const char *field_ctype(mylc_ctx *c, const mylc_field *f)
-{
-    if (f->type.base == MYLC_T_NAMED)
-        return f->type.decl->cname;
-    (void)c;
-    return mylc_builtin_ctype(f->type.base);
-}
-
-static const char *cstr(mylc_ctx *c, mylc_str s)
-{
-    return mylc_strdup(&c->arena, s.p, s.n);
-}
-
 /* ---- sections ---- */
-
-/* A schema's "///" doc comment as "///" lines at indent ind, above the
- * declaration it documents (as flatc and protoc carry them). Lines are
- * wrapped at spaces to fit the column limit, trailing blanks and
- * backslashes (a line splice) dropped. */
-static void emit_doc_at(mylc_buf *o, mylc_str doc, const char *ind)
-{
-    const char *p = doc.p, *end = doc.p + doc.n;
-    size_t room = MYLC_COLUMNS - strlen(ind) - 4; /* after "/// " */
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
-        const char *b = p, *e = eol;
-        while (b < e && *b == ' ')
-            b++;
-        if (e - b >= 3 && memcmp(b, "///", 3) == 0)
-            b += 3;
-        if (b < e && *b == ' ')
-            b++;
-        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\\'))
-            e--;
-        do {
-            const char *cut = e;
-            if ((size_t)(e - b) > room) {
-                cut = b + room;
-                while (cut > b && *cut != ' ')
-                    cut--;
-                if (cut == b) { /* one long word: up to the next space */
-                    cut = b + room;
-                    while (cut < e && *cut != ' ')
-                        cut++;
-                }
-            }
-            const char *ce = cut;
-            while (ce > b && (ce[-1] == ' ' || ce[-1] == '\\'))
-                ce--;
-            if (ce > b)
-                mylc_buf_printf(o, "%s/// %.*s\n", ind, (int)(ce - b), b);
-            else
-                mylc_buf_printf(o, "%s///\n", ind);
-            b = cut;
-            while (b < e && *b == ' ')
-                b++;
-        } while (b < e);
-        p = eol < end ? eol + 1 : end;
-    }
-}
-
-static void emit_doc(mylc_buf *o, mylc_str doc)
-{
-    emit_doc_at(o, doc, "");
-}
-
-static void emit_enum(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
-{
-    mylc_buf vals = {0}, cases = {0};
-    for (mylc_enumval *e = d->values; e; e = e->next) {
-        const char *name = mylc_name_join(c, d->cname, cstr(c, e->name));
-        if (vals.n)
-            mylc_buf_putc(&vals, '\n');
-        emit_doc(&vals, e->doc);
-        mylc_buf_printf(&vals, "#define %s ((%s)%s)", name, d->cname, enum_literal(c, d, e));
-        if (cases.n)
-            mylc_buf_putc(&cases, '\n');
-        mylc_buf_printf(&cases, "    case %s:\n        return \"%.*s\";", name, (int)e->name.n,
-                        e->name.p);
-    }
-    mylc_hole holes[] = {
-        {"NAME", cstr(c, d->name)},
-        {"UNDER", mylc_builtin_name(d->under.base)},
-        {"CTYPE", mylc_builtin_ctype(d->under.base)},
-        {"TYPE", d->cname},
-        {"VALUES", vals.p ? vals.p : ""},
-        {"CASES", cases.p ? cases.p : ""},
-        {NULL, NULL},
-    };
-    fill_both(h, src, "enum", holes, d->doc);
-    mylc_buf_free(&vals);
-    mylc_buf_free(&cases);
-}
-
-static void emit_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, const char *sec)
-{
-    mylc_buf fields = {0}, asserts = {0};
-    uint64_t cur = 0;
-    unsigned pad = 0;
-    bool first = true;
-    uint32_t natural = 1;
-    for (mylc_field *f = d->fields; f; f = f->next) {
-        uint32_t ea = f->falign;
-        if (!f->align && ea > natural)
-            natural = ea;
-        if (f->align && f->align > natural)
-            natural = f->align;
-    }
-    for (mylc_field *f = d->fields; f; f = f->next) {
-        if (f->offset > cur) {
-            mylc_buf_printf(&fields, "    uint8_t _pad%u[%llu];\n", pad++,
-                            (unsigned long long)(f->offset - cur));
-        }
-        emit_doc_at(&fields, f->doc, "    ");
-        mylc_buf_puts(&fields, "    ");
-        /* alignas only where the C compiler would not align by itself:
-         * explicit field alignment, and the event's own (on its first
-         * field, which raises the struct's alignment). */
-        uint32_t want = f->align == f->falign ? f->align : 0; /* never reduces */
-        if (first && d->align > natural && d->align > want)
-            want = d->align;
-        if (want)
-            mylc_buf_printf(&fields, "alignas(%u) ", want);
-        mylc_buf_printf(&fields, "%s %.*s", field_ctype(c, f), (int)f->name.n, f->name.p);
-        if (f->type.shape == MYLC_SHAPE_ARRAY)
-            mylc_buf_printf(&fields, "[%llu]", (unsigned long long)f->type.count);
-        mylc_buf_puts(&fields, ";\n");
-        cur = f->offset + f->size;
-        first = false;
-        if (asserts.n)
-            mylc_buf_putc(&asserts, '\n');
-        mylc_buf_printf(&asserts, "static_assert(offsetof(%s, %.*s) == %llu, \"%s.%.*s: offset\");",
-                        d->cname, (int)f->name.n, f->name.p, (unsigned long long)f->offset,
-                        d->cname, (int)f->name.n, f->name.p);
-    }
-    if (d->size > cur)
-        mylc_buf_printf(&fields, "    uint8_t _pad%u[%llu];\n", pad++,
-                        (unsigned long long)(d->size - cur));
-    if (fields.n)
-        fields.p[--fields.n] = 0;
-    mylc_hole holes[] = {
-        {"NAME", cstr(c, d->name)},
-        {"TYPE", d->cname},
-        {"SIZE", fmt(c, "%llu", (unsigned long long)d->size)},
-        {"ALIGN", fmt(c, "%u", d->align)},
-        {"FIELDS", fields.p},
-        {"ASSERTS", asserts.p},
-        {NULL, NULL},
-    };
-    explain_once(h, sec);
-    mylc_buf_putc(h, '\n');
-    emit_doc(h, d->doc);
-    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
-    mylc_buf_free(&fields);
-    mylc_buf_free(&asserts);
-}
 
 /* A brace-enclosed initializer list "{a, b, c}" in a layout clang-format
  * keeps: on the line of its declaration if it fits, else one item per
@@ -315,12 +81,6 @@ static const char *init_short(mylc_ctx *c, const char *decl, const char *items[]
 }
 
 /* ---- FlatBuffers: structs, tables, unions (layer 3) ---- */
-
-/* A struct has an event's layout (FlatBuffers' struct rules). */
-static void emit_struct(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
-{
-    emit_record(c, d, h, "struct");
-}
 
 static bool is_fb_scalar(const mylc_type *t)
 {
@@ -632,299 +392,9 @@ static void emit_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
     mylc_buf_free(&fields);
 }
 
-/* ---- codec compact (layer 2) ----
- *
- * Every event, struct and table gets a compact encoder and decoder (as
- * protoc gives every message its codec): a straight run of cursor calls in
- * wire order (events and structs: field order; tables: id order, without
- * deprecated fields), one error check by the caller. docs/myl.md, "The
- * compact codec", is the wire format. */
-
-/* One value of type t (not an array or vector) at lvalue v. */
-static void cput_one(const mylc_type *t, const char *v, const char *ind, mylc_buf *o)
+const char *mylc_default_literal(mylc_ctx *c, const mylc_field *f)
 {
-    if (t->base == MYLC_T_NAMED && t->decl->kind != MYLC_D_ENUM)
-        mylc_buf_printf(o, "%s%s_compact_put(e, &%s);\n", ind, t->decl->cname, v);
-    else
-        mylc_buf_printf(o, "%s%s(e, %s);\n", ind, mylc_builtins[scalar_of(t)].cput, v);
-}
-
-static void cget_one(const mylc_type *t, const char *v, const char *ind, mylc_buf *o)
-{
-    if (t->base == MYLC_T_NAMED && t->decl->kind != MYLC_D_ENUM)
-        mylc_buf_printf(o, "%s%s_compact_get(d, &%s);\n", ind, t->decl->cname, v);
-    else if (t->base == MYLC_T_NAMED || t->base == MYLC_T_CHAR)
-        mylc_buf_printf(o, "%s%s = (%s)%s(d);\n", ind, v, scalar_ctype(t),
-                        mylc_builtins[scalar_of(t)].cget);
-    else
-        mylc_buf_printf(o, "%s%s = %s(d);\n", ind, v, mylc_builtins[t->base].cget);
-}
-
-/* The fields of an event or struct, in their order. */
-static void emit_compact_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
-{
-    mylc_buf put = {0}, get = {0};
-    for (mylc_field *f = d->fields; f; f = f->next) {
-        const mylc_type *t = &f->type;
-        const char *v = fmt(c, "m->%.*s", (int)f->name.n, f->name.p);
-        if (t->shape != MYLC_SHAPE_ARRAY) {
-            cput_one(t, v, "    ", &put);
-            cget_one(t, v, "    ", &get);
-        } else if (t->base == MYLC_T_CHAR) {
-            mylc_buf_printf(&put, "    myl_cenc_chars(e, %s, %llu);\n", v,
-                            (unsigned long long)t->count);
-            mylc_buf_printf(&get, "    myl_cdec_chars(d, %s, %llu);\n", v,
-                            (unsigned long long)t->count);
-        } else if (t->base == MYLC_T_U8 || t->base == MYLC_T_I8) {
-            mylc_buf_printf(&put, "    myl_cenc_raw(e, %s, %llu);\n", v,
-                            (unsigned long long)t->count);
-            mylc_buf_printf(&get, "    myl_cdec_raw(d, %s, %llu);\n", v,
-                            (unsigned long long)t->count);
-        } else {
-            const char *loop =
-                fmt(c, "    for (size_t i = 0; i < %llu; i++)\n", (unsigned long long)t->count);
-            const char *vi = fmt(c, "%s[i]", v);
-            mylc_buf_puts(&put, loop);
-            cput_one(t, vi, "        ", &put);
-            mylc_buf_puts(&get, loop);
-            cget_one(t, vi, "        ", &get);
-        }
-    }
-    if (!put.n)
-        mylc_buf_puts(&put, "    (void)e;\n    (void)m;\n");
-    if (!get.n)
-        mylc_buf_puts(&get, "    (void)d;\n");
-    put.p[--put.n] = 0;
-    get.p[--get.n] = 0;
-    mylc_hole holes[] = {
-        {"NAME", cstr(c, d->name)}, {"T", d->cname}, {"PUT", put.p}, {"GET", get.p}, {NULL, NULL},
-    };
-    fill_both(h, src, "compact_record", holes, nodoc);
-    mylc_buf_free(&put);
-    mylc_buf_free(&get);
-}
-
-static bool is_union(const mylc_type *t)
-{
-    return t->base == MYLC_T_NAMED && t->decl->kind == MYLC_D_UNION;
-}
-
-static bool is_kind(const mylc_type *t, mylc_decl_kind k)
-{
-    return t->base == MYLC_T_NAMED && t->decl->kind == k;
-}
-
-/* The C type of one element of a table field's value (vectors: of an
- * element). */
-static const char *cvalue_type(const mylc_type *t)
-{
-    if (t->base == MYLC_T_STRING)
-        return "myl_cstr";
-    if (t->base == MYLC_T_NAMED)
-        return t->decl->cname;
-    return mylc_builtin_ctype(t->base);
-}
-
-/* A table's fields in wire order, without deprecated ones. f is the name
- * the loop declares, so it cannot be parenthesised. */
-/* NOLINTBEGIN(bugprone-macro-parentheses) */
-#define FOR_WIRE_FIELDS(d, f)                                                                      \
-    for (uint32_t id_ = 0; id_ < (d)->nids; id_++)                                                 \
-        for (mylc_field *f = (d)->fields; f; f = f->next)                                          \
-            if (f->id == id_ && !f->deprecated)
-/* NOLINTEND(bugprone-macro-parentheses) */
-
-static bool table_encodes_bytes(const mylc_decl *d)
-{
-    FOR_WIRE_FIELDS(d, f)
-    return true;
-    return false;
-}
-
-static void ctable_member(const mylc_field *f, mylc_buf *o)
-{
-    const mylc_type *t = &f->type;
-    int nn = (int)f->name.n;
-    const char *n = f->name.p;
-    if (t->shape == MYLC_SHAPE_VECTOR) {
-        mylc_buf_printf(o, "    struct {\n        const %s *p;\n        size_t n;\n    } %.*s;\n",
-                        cvalue_type(t), nn, n);
-    } else if (is_union(t)) {
-        mylc_buf_printf(o, "    %s %.*s_type;\n    const void *%.*s;\n", t->decl->cname, nn, n, nn,
-                        n);
-    } else if (is_kind(t, MYLC_D_TABLE) || is_kind(t, MYLC_D_STRUCT)) {
-        mylc_buf_printf(o, "    const %s *%.*s;\n", t->decl->cname, nn, n);
-    } else {
-        mylc_buf_printf(o, "    %s %.*s;\n", cvalue_type(t), nn, n);
-    }
-}
-
-/* Reads a nested struct or table into memory from the arena. */
-/* One nested value decoded into the arena (myelon/compact.h). Macro
- * arguments are names, never calls, so that a long name only ever breaks
- * the line between arguments. */
-static void cget_nested(const mylc_decl *x, const char *dst, const char *ind, mylc_buf *o)
-{
-    if (x->kind == MYLC_D_TABLE)
-        mylc_buf_printf(o, "%sMYL_CDEC_TABLE(d, a, %s, %s, depth + 1);\n", ind, dst, x->cname);
-    else
-        mylc_buf_printf(o, "%sMYL_CDEC_RECORD(d, a, %s, %s);\n", ind, dst, x->cname);
-}
-
-static void ctable_field(mylc_ctx *c, const mylc_field *f, mylc_buf *put, mylc_buf *get,
-                         mylc_buf *dflt, bool *arena)
-{
-    const mylc_type *t = &f->type;
-    const char *v = fmt(c, "m->%.*s", (int)f->name.n, f->name.p);
-    if (t->shape == MYLC_SHAPE_VECTOR) {
-        mylc_builtin b = t->base;
-        if (b == MYLC_T_U8 || b == MYLC_T_I8) {
-            /* bytes, read in place */
-            mylc_buf_printf(put, "    myl_cenc_bytes(e, %s.p, %s.n);\n", v, v);
-            if (b == MYLC_T_U8) {
-                mylc_buf_printf(get, "    %s.n = myl_cdec_bytes(d, &%s.p, SIZE_MAX);\n", v, v);
-            } else {
-                mylc_buf_printf(get,
-                                "    {\n        const uint8_t *q;\n"
-                                "        %s.n = myl_cdec_bytes(d, &q, SIZE_MAX);\n"
-                                "        %s.p = (const int8_t *)q;\n    }\n",
-                                v, v);
-            }
-            return;
-        }
-        *arena = true;
-        const char *T = cvalue_type(t);
-        mylc_type one = *t; /* an element */
-        one.shape = MYLC_SHAPE_PLAIN;
-        bool tab = is_kind(t, MYLC_D_TABLE);
-        mylc_buf_printf(put, "    myl_cenc_uvar(e, %s.n);\n", v);
-        mylc_buf_printf(put, "    for (size_t i = 0; i < %s.n; i++)\n", v);
-        const char *vi = fmt(c, "%s.p[i]", v);
-        if (b == MYLC_T_STRING)
-            mylc_buf_printf(put, "        myl_cenc_str(e, %s.p, %s.n);\n", vi, vi);
-        else if (tab)
-            mylc_buf_printf(put, "        %s_compact_put(e, &%s, depth + 1);\n", T, vi);
-        else
-            cput_one(&one, vi, "        ", put);
-        /* Every element but those of a table without fields takes a byte
-         * or more: the bytes left bound the count; the arena bounds the
-         * rest. */
-        bool bounded = !tab || table_encodes_bytes(t->decl);
-        /* MYL_CDEC_SEQ* (myelon/compact.h); arguments are names, as above */
-        if (b == MYLC_T_STRING)
-            mylc_buf_printf(get, "    MYL_CDEC_SEQ_STR(d, a, %s);\n", v);
-        else if (tab)
-            mylc_buf_printf(get, "    MYL_CDEC_SEQ_TABLE(d, a, %s, %s, %s, depth + 1);\n", v, T,
-                            bounded ? "myl_cdec_left(d)" : "SIZE_MAX");
-        else if (one.base == MYLC_T_NAMED && one.decl->kind != MYLC_D_ENUM)
-            mylc_buf_printf(get, "    MYL_CDEC_SEQ_RECORD(d, a, %s, %s);\n", v, T);
-        else
-            mylc_buf_printf(get, "    MYL_CDEC_SEQ(d, a, %s, %s, %s);\n", v, T,
-                            mylc_builtins[scalar_of(&one)].cget);
-        return;
-    }
-    if (t->base == MYLC_T_STRING) {
-        mylc_buf_printf(put, "    myl_cenc_str(e, %s.p, %s.n);\n", v, v);
-        mylc_buf_printf(get, "    %s.n = myl_cdec_str(d, &%s.p, SIZE_MAX);\n", v, v);
-        return;
-    }
-    if (is_kind(t, MYLC_D_TABLE) || is_kind(t, MYLC_D_STRUCT)) {
-        *arena = true;
-        const char *T = t->decl->cname;
-        bool tab = t->decl->kind == MYLC_D_TABLE;
-        mylc_buf_printf(put, "    myl_cenc_bool(e, %s != NULL);\n    if (%s)\n", v, v);
-        mylc_buf_printf(put, "        %s_compact_put(e, %s%s);\n", T, v, tab ? ", depth + 1" : "");
-        if (f->required)
-            mylc_buf_printf(put,
-                            "    else\n        myl_cenc_fail(e, MYL_EINVAL); /* required */\n");
-        mylc_buf_printf(get, "    if (myl_cdec_bool(d)) {\n");
-        cget_nested(t->decl, v, "        ", get);
-        mylc_buf_printf(get, "    }%s\n",
-                        f->required ? " else {\n        myl_cdec_fail(d, MYL_ECODEC); /* required "
-                                      "*/\n    }"
-                                    : "");
-        return;
-    }
-    if (is_union(t)) {
-        *arena = true;
-        const mylc_decl *u = t->decl;
-        const char *vt = fmt(c, "%s_type", v);
-        mylc_buf_printf(put, "    myl_cenc_u8(e, %s);\n    switch (%s) {\n", vt, vt);
-        mylc_buf_printf(get, "    %s = (%s)myl_cdec_u8(d);\n    switch (%s) {\n", vt, u->cname, vt);
-        mylc_buf_printf(put, "    case %s_NONE:\n", u->cname);
-        mylc_buf_printf(get, "    case %s_NONE:\n", u->cname);
-        if (f->required) {
-            mylc_buf_printf(put, "        myl_cenc_fail(e, MYL_EINVAL); /* required */\n");
-            mylc_buf_printf(get, "        myl_cdec_fail(d, MYL_ECODEC); /* required */\n");
-        }
-        mylc_buf_printf(put, "        break;\n");
-        mylc_buf_printf(get, "        break;\n");
-        for (const mylc_value *mv = u->members; mv; mv = mv->next) {
-            mylc_decl *md = mylc_lookup(c, u->schema, mv->text, mv->off, false);
-            const char *code = mylc_name_join(c, u->cname, member_name(c, md));
-            mylc_buf_printf(put, "    case %s:\n        if (%s)\n", code, v);
-            mylc_buf_printf(put, "            %s_compact_put(e, (const %s *)%s, depth + 1);\n",
-                            md->cname, md->cname, v);
-            mylc_buf_printf(put, "        else\n            myl_cenc_fail(e, MYL_EINVAL);\n");
-            mylc_buf_printf(put, "        break;\n");
-            mylc_buf_printf(get, "    case %s: {\n", code);
-            cget_nested(md, v, "        ", get);
-            mylc_buf_printf(get, "        break;\n    }\n");
-        }
-        mylc_buf_printf(put, "    default:\n        myl_cenc_fail(e, MYL_EINVAL);\n    }\n");
-        mylc_buf_printf(get, "    default:\n        myl_cdec_fail(d, MYL_ECODEC);\n    }\n");
-        return;
-    }
-    /* scalars and enums: always on the wire; defaults from _init */
-    cput_one(t, v, "    ", put);
-    cget_one(t, v, "    ", get);
-    const char *dv = default_literal(c, f);
-    if (f->dflt && strcmp(dv, "0") != 0 && strcmp(dv, "false") != 0)
-        mylc_buf_printf(dflt, "    %s = %s;\n", v, dv);
-}
-
-static void emit_compact_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
-{
-    mylc_hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
-    explain_once(h, "compact_table_decl");
-    mylc_buf_putc(h, '\n');
-    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "compact_table_decl"), holes);
-}
-
-static void emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
-{
-    mylc_buf members = {0}, put = {0}, get = {0}, dflt = {0};
-    bool arena = false;
-    FOR_WIRE_FIELDS(d, f)
-    {
-        ctable_member(f, &members);
-        ctable_field(c, f, &put, &get, &dflt, &arena);
-    }
-    if (!members.n)
-        mylc_buf_puts(&members, "    uint8_t unused; /* C has no empty structs */\n");
-    if (!put.n)
-        mylc_buf_puts(&put, "    (void)m;\n");
-    if (!arena)
-        mylc_buf_puts(&get, "    (void)a;\n");
-    members.p[--members.n] = 0;
-    put.p[--put.n] = 0;
-    get.p[--get.n] = 0;
-    if (dflt.n)
-        dflt.p[--dflt.n] = 0;
-    mylc_hole holes[] = {
-        {"NAME", cstr(c, d->name)},
-        {"T", d->cname},
-        {"MEMBERS", members.p},
-        {"DEFAULTS", dflt.p ? dflt.p : ""},
-        {"PUT", put.p},
-        {"GET", get.p},
-        {NULL, NULL},
-    };
-    fill_both(h, src, "compact_table", holes, nodoc);
-    mylc_buf_free(&members);
-    mylc_buf_free(&put);
-    mylc_buf_free(&get);
-    mylc_buf_free(&dflt);
+    return default_literal(c, f);
 }
 
 /* ---- channels: the rows of binding.c filled ---- */
@@ -1026,35 +496,10 @@ static void emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, m
     mylc_buf_free(&consts);
 }
 
-/* Holes of the compact codec's sections: how a received message is
- * decoded, and what its views point into. */
-static void compact_holes(mylc_ctx *c, const mylc_channel *ch, const char **views,
-                          const char **decode)
-{
-    const mylc_decl *x = ch->carries.decl;
-    bool tab = x->kind == MYLC_D_TABLE;
-    if (!tab)
-        *views = " * (copied whole: arena is unused and may be NULL).";
-    else if (ch->shape == MYLC_CS_FRAMED)
-        *views = " * (strings and [u8]/[i8] point into the message, valid until\n"
-                 " * _receiver_release(); sequences and nested tables come from arena,\n"
-                 " * reset first).";
-    else
-        *views = " * (strings and [u8]/[i8] point into the message, valid until the next\n"
-                 " * call; sequences and nested tables come from arena, reset first).";
-    *decode = tab ? fmt(c,
-                        "    if (arena)\n        myl_carena_reset(arena);\n"
-                        "    rc = %s_compact_decode(out, m->data, m->len, arena);",
-                        x->cname)
-                  : fmt(c, "    (void)arena;\n    rc = %s_compact_decode(out, m->data, m->len);",
-                        x->cname);
-}
-
-/* Holes a codec's sections use beyond the common ones, by codec. */
-typedef void codec_holes_fn(mylc_ctx *c, const mylc_channel *ch, const char **views,
-                            const char **decode);
-static codec_holes_fn *const codec_holes[MYLC_CODEC_COUNT] = {
-    [MYLC_CODEC_COMPACT] = compact_holes,
+/* How a codec's channels decode a received message (the hole DECODE), by
+ * codec: NULL when its sections have no such hole. */
+static const char *(*const codec_decode[MYLC_CODEC_COUNT])(mylc_ctx *c, const mylc_decl *x) = {
+    [MYLC_CODEC_COMPACT] = mylc_compact_decode,
 };
 
 /* A typed channel's codec over its shape (layer 2), after the shape's
@@ -1064,14 +509,17 @@ static void emit_codec(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 {
     const mylc_channel *ch = &d->chan;
     const mylc_codec_part *part = &mylc_codecs[ch->codec].over[ch->shape];
-    const char *views = "", *decode = "";
-    if (codec_holes[ch->codec])
-        codec_holes[ch->codec](c, ch, &views, &decode);
+    const char *decode =
+        codec_decode[ch->codec] ? codec_decode[ch->codec](c, ch->carries.decl) : "";
     const char *ring = mylc_shapes[ch->shape].ring;
     mylc_hole holes[] = {
-        {"NAME", cstr(c, d->name)},  {"CHAN", d->cname}, {"T", ch->carries.decl->cname},
-        {"DATA", frame_data(c, ch)}, {"VIEWS", views},   {"DECODE", decode},
-        {"RING", ring ? ring : ""},  {NULL, NULL},
+        {"NAME", cstr(c, d->name)},
+        {"CHAN", d->cname},
+        {"T", ch->carries.decl->cname},
+        {"DATA", frame_data(c, ch)},
+        {"DECODE", decode},
+        {"RING", ring ? ring : ""},
+        {NULL, NULL},
     };
     explain_once(h, part->header);
     mylc_buf_putc(h, '\n');
@@ -1091,7 +539,7 @@ static const char *base_name(const char *path)
 static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sout)
 {
     mylc_buf h = {0}, src = {0}, imports = {0};
-    explained.n = 0;
+    mylc_explain_reset();
     for (mylc_import *im = s->imports; im; im = im->next)
         if (im->file && im->file->schema)
             mylc_buf_printf(&imports, "\n#include \"%s.myl.h\"", im->file->schema->stem);
@@ -1111,19 +559,19 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
     for (mylc_decl *d = s->decls; d; d = d->next) {
         switch (d->kind) {
         case MYLC_D_ENUM:
-            emit_enum(c, d, &h, &src);
+            mylc_emit_enum(c, d, &h, &src);
             break;
         case MYLC_D_EVENT:
-            emit_record(c, d, &h, "event");
-            emit_compact_record(c, d, &h, &src);
+            mylc_emit_record(c, d, &h, "event");
+            mylc_emit_compact_record(c, d, &h);
             break;
-        case MYLC_D_STRUCT:
-            emit_struct(c, d, &h);
-            emit_compact_record(c, d, &h, &src);
+        case MYLC_D_STRUCT: /* a struct has an event's layout (FlatBuffers' struct rules) */
+            mylc_emit_record(c, d, &h, "struct");
+            mylc_emit_compact_record(c, d, &h);
             break;
         case MYLC_D_TABLE:
             emit_table_decl(c, d, &h);
-            emit_compact_table_decl(c, d, &h);
+            mylc_emit_compact_table_decl(c, d, &h);
             break;
         case MYLC_D_UNION:
             emit_union(c, d, &h, &src);
@@ -1141,10 +589,14 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
     for (mylc_decl *d = s->decls; d; d = d->next)
         if (d->kind == MYLC_D_TABLE)
             emit_table(c, d, &h, &src);
-    /* Tables as plain values, for codec compact. */
+    /* Tables as plain values, for codec compact: every table's struct,
+     * then every table's codec (tables refer to each other). */
     for (mylc_decl *d = s->decls; d; d = d->next)
         if (d->kind == MYLC_D_TABLE)
-            emit_compact_table(c, d, &h, &src);
+            mylc_emit_compact_table(c, d, &h);
+    for (mylc_decl *d = s->decls; d; d = d->next)
+        if (d->kind == MYLC_D_TABLE)
+            mylc_emit_compact_table_body(c, d, &h);
     /* Typed channels use the codecs, verifiers and readers: after them,
      * codec by codec in the order of mylc_codecs. */
     for (int k = 0; k < MYLC_CODEC_COUNT; k++)

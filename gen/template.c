@@ -10,47 +10,64 @@
 #include "template.h"
 
 /* The text of section name: from the line after its marker to the next
- * marker (or the end), without surrounding blank lines. */
-static mylc_str find_section(const char *tpl, const char *name)
+ * marker (or the end), without the blank lines and indentation before
+ * that marker. A marker may be indented: the sections of a function body
+ * (templates/compact.h) are cut out of the function they read as. */
+static bool find_section(const char *tpl, const char *name, mylc_str *r)
 {
     char marker[64];
     snprintf(marker, sizeof marker, "/* @@%s */\n", name);
     const char *b = strstr(tpl, marker);
-    mylc_str r = {"", 0};
     if (!b)
-        return r;
+        return false;
     b += strlen(marker);
     const char *e = strstr(b, "/* @@");
     if (!e)
         e = b + strlen(b);
-    while (e > b && (e[-1] == '\n'))
+    while (e > b && (e[-1] == '\n' || e[-1] == ' '))
         e--;
-    r.p = b;
-    r.n = (uint32_t)(e - b);
-    return r;
+    r->p = b;
+    r->n = (uint32_t)(e - b);
+    return true;
 }
 
 /* Sections are looked up once per field or declaration: a cache of the
  * ones found saves a scan of the whole template each time (the templates
  * are constant, so entries never go stale). */
-mylc_str mylc_tpl_section(const char *tpl, const char *name)
+bool mylc_tpl_find(const char *tpl, const char *name, mylc_str *sec)
 {
     static struct {
         const char *tpl;
         char name[48];
         mylc_str sec;
-    } cache[64];
+        bool found;
+    } cache[128];
     static unsigned n;
     for (unsigned i = 0; i < n; i++)
-        if (cache[i].tpl == tpl && strcmp(cache[i].name, name) == 0)
-            return cache[i].sec;
-    mylc_str r = find_section(tpl, name);
+        if (cache[i].tpl == tpl && strcmp(cache[i].name, name) == 0) {
+            *sec = cache[i].sec;
+            return cache[i].found;
+        }
+    mylc_str r = {"", 0};
+    bool found = find_section(tpl, name, &r);
     size_t len = strlen(name);
     if (n < sizeof cache / sizeof cache[0] && len < sizeof cache[0].name) {
         cache[n].tpl = tpl;
         memcpy(cache[n].name, name, len + 1);
         cache[n].sec = r;
+        cache[n].found = found;
         n++;
+    }
+    *sec = r;
+    return found;
+}
+
+mylc_str mylc_tpl_section(const char *tpl, const char *name)
+{
+    mylc_str r;
+    if (!mylc_tpl_find(tpl, name, &r)) {
+        fprintf(stderr, "myelonc: internal error: no template section '%s'\n", name);
+        abort();
     }
     return r;
 }

@@ -7,6 +7,8 @@
 /* The embedded templates (templates/header.h and templates/source.c). */
 extern const char mylc_tpl_header[];
 extern const char mylc_tpl_source[];
+/* The compact codec's sections (templates/compact.h). */
+extern const char mylc_tpl_compact[];
 /* Topologies' sections (templates/topo_header.h, topo_source.c) and the
  * stubs of --stubs (templates/topo_stub.c). */
 extern const char mylc_tpl_topo_header[];
@@ -25,9 +27,13 @@ typedef struct mylc_hole {
 } mylc_hole;
 
 /* The text of section name of tpl: from the line after its marker
- * comment to the next marker (or the end), without trailing blank lines;
- * empty if there is no such section. */
+ * comment to the next marker (or the end), without trailing blank lines
+ * and indentation. A section that does not exist is an internal error
+ * (abort): a misspelt name never yields an empty string. */
 mylc_str mylc_tpl_section(const char *tpl, const char *name);
+/* The same for a section that may not exist (a shared explanation):
+ * false, and *sec empty, when tpl has no section name. */
+bool mylc_tpl_find(const char *tpl, const char *name, mylc_str *sec);
 
 /* Appends section sec to out with its holes filled, followed by a newline.
  * A line that is only a hole becomes the hole's lines, or nothing when the

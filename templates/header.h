@@ -518,43 +518,6 @@ static inline int MYLT_CHAN_receiver_read(MYLT_CHAN_receiver *r, myl_frame_msg *
     return 0;
 }
 
-/* @@compact_record_doc */
-/* Codec compact (docs/myl.md, "The compact codec") of every event and
- * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
- * and _decode(), 0 or an error; _put() and _get() are the steps that
- * other codecs call. */
-
-/* @@compact_record */
-int MYLT_T_compact_encode(const MYLT_T *m, void *buf, size_t cap, size_t *len);
-int MYLT_T_compact_decode(MYLT_T *m, const void *buf, size_t len);
-void MYLT_T_compact_put(myl_cenc *e, const MYLT_T *m);
-void MYLT_T_compact_get(myl_cdec *d, MYLT_T *m);
-
-/* @@compact_table_decl_doc */
-/* Tables as plain C values (codec compact), defined further down. */
-
-/* @@compact_table_decl */
-typedef struct MYLT_T MYLT_T;
-
-/* @@compact_table_doc */
-/* Tables as plain C values, for codec compact (docs/myl.md, "The compact
- * codec"). Absent structs, tables and union values are NULL; strings and
- * [u8]/[i8] point into the decoded message, other sequences and nested
- * tables into the decoder's arena. <T>_init() sets the defaults;
- * _compact_encode() and _decode() as for events, decoding into arena. */
-
-/* @@compact_table */
-/* table MYLT_NAME */
-struct MYLT_T {
-    MYLT_MEMBERS
-};
-
-void MYLT_T_init(MYLT_T *m);
-int MYLT_T_compact_encode(const MYLT_T *m, void *buf, size_t cap, size_t *len);
-int MYLT_T_compact_decode(MYLT_T *m, const void *buf, size_t len, myl_carena *arena);
-void MYLT_T_compact_put(myl_cenc *e, const MYLT_T *m, unsigned depth);
-void MYLT_T_compact_get(myl_cdec *d, MYLT_T *m, myl_carena *a, unsigned depth);
-
 /* @@compact_framed_doc */
 /* Compact channels over one framed ring (codec compact): _sender_put()
  * encodes *m straight into a claimed frame and publishes it; a message
@@ -563,12 +526,13 @@ void MYLT_T_compact_get(myl_cdec *d, MYLT_T *m, myl_carena *a, unsigned depth);
  * as padding). Nothing is sent when encoding fails. _receiver_get()
  * receives the next message and decodes it into *out; a message that does
  * not decode is released and its error returned. m (unless NULL) receives
- * the message's kind, id and length. */
+ * the message's kind, id and length. Decoded events and structs are
+ * copies (arena is unused and may be NULL); a decoded table's strings and
+ * [u8]/[i8] point into the message, valid until _receiver_release(), and
+ * its sequences and nested tables come from arena, reset first. */
 
 /* @@compact_framed */
-/* Channel MYLT_NAME carries MYLT_T, codec compact;
- * _receiver_get() decodes into *out
-MYLT_VIEWS */
+/* Channel MYLT_NAME carries MYLT_T, codec compact */
 static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, const MYLT_T *m, void *buf, size_t cap,
                                        uint16_t kind, int64_t timeout_ns)
 {
@@ -614,12 +578,13 @@ static inline int MYLT_CHAN_receiver_get(MYLT_CHAN_receiver *r, MYLT_T *out, myl
  * next message and decodes it into *out; a message that does not decode
  * is skipped and its error returned. m (unless NULL) receives the
  * message's kind, id and length, *cls (unless NULL) the class it came
- * from. */
+ * from. Decoded events and structs are copies (arena is unused and may be
+ * NULL); a decoded table's strings and [u8]/[i8] point into the message,
+ * valid until the next call, and its sequences and nested tables come
+ * from arena, reset first. */
 
 /* @@compact_classes */
-/* Channel MYLT_NAME carries MYLT_T, codec compact, in size classes;
- * _receiver_get() decodes into *out
-MYLT_VIEWS */
+/* Channel MYLT_NAME carries MYLT_T, codec compact, in size classes */
 static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, const MYLT_T *m, void *buf, size_t cap,
                                        uint16_t kind, int64_t timeout_ns)
 {
@@ -639,12 +604,13 @@ static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, const MYLT_T *m, voi
  * _receiver_get() receives the next message and decodes it into *out; a
  * message that does not decode is skipped and its error returned. m
  * (unless NULL) receives the message's kind, id and length, *lane (unless
- * NULL) the lane it came from. */
+ * NULL) the lane it came from. Decoded events and structs are copies
+ * (arena is unused and may be NULL); a decoded table's strings and
+ * [u8]/[i8] point into the message, valid until the next call, and its
+ * sequences and nested tables come from arena, reset first. */
 
 /* @@compact_lanes */
-/* Channel MYLT_NAME carries MYLT_T, codec compact, on lanes;
- * _receiver_get() decodes into *out
-MYLT_VIEWS */
+/* Channel MYLT_NAME carries MYLT_T, codec compact, on lanes */
 static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, uint32_t lane, const MYLT_T *m,
                                        void *buf, size_t cap, uint16_t kind, int64_t timeout_ns)
 {

@@ -4,6 +4,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "mylc.h"
 #include "template.h"
 #include "grammar.h"
@@ -446,8 +451,53 @@ static void tpl_present(const char *tpl, const char *sec)
 {
     if (!sec)
         return;
-    if (mylc_tpl_section(tpl, sec).n == 0)
+    mylc_str t;
+    if (!mylc_tpl_find(tpl, sec, &t) || t.n == 0)
         fail_msg("binding row names template section '%s', which does not exist", sec);
+}
+
+/* A misspelt section or hole name is an internal error that stops
+ * myelonc (abort), never an empty string in the output: checked in a
+ * child process each. */
+static void child_section(void)
+{
+    mylc_tpl_section(mylc_tpl_compact, "put_scalarr");
+}
+
+static void child_hole(void)
+{
+    mylc_buf b = {0};
+    static const mylc_hole holes[] = {{"V", "m->x"}, {"FN", "f"}, {NULL, NULL}};
+    mylc_tpl_fill(&b, mylc_tpl_section(mylc_tpl_compact, "get_cast"), holes); /* no MYLT_T */
+}
+
+static void expect_abort(void (*child)(void))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stderr))
+            _exit(1);
+        child();
+        _exit(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGABRT);
+}
+
+static void test_template_names(void **state)
+{
+    (void)state;
+    mylc_str t;
+    assert_true(mylc_tpl_find(mylc_tpl_compact, "put_scalar", &t));
+    assert_true(mylc_str_eq(t, "    MYLT_FN(e, MYLT_V);"));
+    assert_false(mylc_tpl_find(mylc_tpl_compact, "put_scalarr", &t));
+    assert_int_equal(t.n, 0);
+    expect_abort(child_section);
+    expect_abort(child_hole);
 }
 
 static void test_binding_rows(void **state)
@@ -560,5 +610,5 @@ MYL_TEST_MAIN("myelonc", cmocka_unit_test(test_lexer_tokens),
               cmocka_unit_test(test_fingerprint), cmocka_unit_test(test_imports),
               cmocka_unit_test(test_several_errors), cmocka_unit_test(test_hostile),
               cmocka_unit_test(test_table_chain_ok), cmocka_unit_test(test_channel_kinds),
-              cmocka_unit_test(test_binding_rows), cmocka_unit_test(test_fbs_order),
-              cmocka_unit_test(test_doc_comments))
+              cmocka_unit_test(test_binding_rows), cmocka_unit_test(test_template_names),
+              cmocka_unit_test(test_fbs_order), cmocka_unit_test(test_doc_comments))

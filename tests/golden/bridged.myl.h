@@ -42,13 +42,29 @@ static_assert(offsetof(demo_bridged_Quote, flags) == 22, "demo_bridged_Quote.fla
 /* Codec compact (docs/myl.md, "The compact codec") of every event and
  * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
  * and _decode(), 0 or an error; _put() and _get() are the steps that
- * other codecs call. */
+ * other codecs call. Codecs are static inline: a program compiles only
+ * those it uses. */
 
-int demo_bridged_Quote_compact_encode(const demo_bridged_Quote *m, void *buf, size_t cap,
-                                      size_t *len);
-int demo_bridged_Quote_compact_decode(demo_bridged_Quote *m, const void *buf, size_t len);
-void demo_bridged_Quote_compact_put(myl_cenc *e, const demo_bridged_Quote *m);
-void demo_bridged_Quote_compact_get(myl_cdec *d, demo_bridged_Quote *m);
+static inline void demo_bridged_Quote_compact_put(myl_cenc *e, const demo_bridged_Quote *m)
+{
+    myl_cenc_uvar(e, m->seq);
+    myl_cenc_svar(e, m->price);
+    myl_cenc_uvar(e, m->qty);
+    myl_cenc_uvar(e, m->venue);
+    myl_cenc_uvar(e, m->flags);
+}
+
+static inline void demo_bridged_Quote_compact_get(myl_cdec *d, demo_bridged_Quote *m)
+{
+    memset(m, 0, sizeof *m);
+    m->seq = myl_cdec_uvar(d);
+    m->price = myl_cdec_svar(d);
+    m->qty = myl_cdec_uvar32(d);
+    m->venue = myl_cdec_uvar16(d);
+    m->flags = myl_cdec_uvar16(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(demo_bridged_Quote)
 
 /* Event channels (one event per slot): <chan>_create() or _attach() the
  * ring with the channel's settings (name overrides the segment name unless

@@ -14,22 +14,3 @@ const char *common_Status_name(common_Status v)
         return NULL;
     }
 }
-
-void common_Header_compact_put(myl_cenc *e, const common_Header *m)
-{
-    myl_cenc_uvar(e, m->request_id);
-    myl_cenc_u8(e, m->status);
-    myl_cenc_raw(e, m->flags, 3);
-    myl_cenc_uvar(e, m->length);
-}
-
-void common_Header_compact_get(myl_cdec *d, common_Header *m)
-{
-    memset(m, 0, sizeof *m);
-    m->request_id = myl_cdec_uvar(d);
-    m->status = (common_Status)myl_cdec_u8(d);
-    myl_cdec_raw(d, m->flags, 3);
-    m->length = myl_cdec_uvar32(d);
-}
-
-MYL_COMPACT_RECORD_CODEC(common_Header)

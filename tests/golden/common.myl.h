@@ -50,12 +50,27 @@ static_assert(offsetof(common_Header, length) == 12, "common_Header.length: offs
 /* Codec compact (docs/myl.md, "The compact codec") of every event and
  * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
  * and _decode(), 0 or an error; _put() and _get() are the steps that
- * other codecs call. */
+ * other codecs call. Codecs are static inline: a program compiles only
+ * those it uses. */
 
-int common_Header_compact_encode(const common_Header *m, void *buf, size_t cap, size_t *len);
-int common_Header_compact_decode(common_Header *m, const void *buf, size_t len);
-void common_Header_compact_put(myl_cenc *e, const common_Header *m);
-void common_Header_compact_get(myl_cdec *d, common_Header *m);
+static inline void common_Header_compact_put(myl_cenc *e, const common_Header *m)
+{
+    myl_cenc_uvar(e, m->request_id);
+    myl_cenc_u8(e, m->status);
+    myl_cenc_raw(e, m->flags, 3);
+    myl_cenc_uvar(e, m->length);
+}
+
+static inline void common_Header_compact_get(myl_cdec *d, common_Header *m)
+{
+    memset(m, 0, sizeof *m);
+    m->request_id = myl_cdec_uvar(d);
+    m->status = (common_Status)myl_cdec_u8(d);
+    myl_cdec_raw(d, m->flags, 3);
+    m->length = myl_cdec_uvar32(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(common_Header)
 
 #ifdef __cplusplus
 }

@@ -97,12 +97,23 @@ static_assert(offsetof(edge_cases_Inner, b) == 4, "edge_cases_Inner.b: offset");
 /* Codec compact (docs/myl.md, "The compact codec") of every event and
  * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
  * and _decode(), 0 or an error; _put() and _get() are the steps that
- * other codecs call. */
+ * other codecs call. Codecs are static inline: a program compiles only
+ * those it uses. */
 
-int edge_cases_Inner_compact_encode(const edge_cases_Inner *m, void *buf, size_t cap, size_t *len);
-int edge_cases_Inner_compact_decode(edge_cases_Inner *m, const void *buf, size_t len);
-void edge_cases_Inner_compact_put(myl_cenc *e, const edge_cases_Inner *m);
-void edge_cases_Inner_compact_get(myl_cdec *d, edge_cases_Inner *m);
+static inline void edge_cases_Inner_compact_put(myl_cenc *e, const edge_cases_Inner *m)
+{
+    myl_cenc_u8(e, m->a);
+    myl_cenc_uvar(e, m->b);
+}
+
+static inline void edge_cases_Inner_compact_get(myl_cdec *d, edge_cases_Inner *m)
+{
+    memset(m, 0, sizeof *m);
+    m->a = myl_cdec_u8(d);
+    m->b = myl_cdec_uvar32(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(edge_cases_Inner)
 
 /* event Padded: 80 bytes, aligned to 8 */
 typedef struct edge_cases_Padded {
@@ -133,11 +144,42 @@ static_assert(offsetof(edge_cases_Padded, level) == 56, "edge_cases_Padded.level
 static_assert(offsetof(edge_cases_Padded, inners) == 60, "edge_cases_Padded.inners: offset");
 static_assert(offsetof(edge_cases_Padded, tail) == 76, "edge_cases_Padded.tail: offset");
 
-int edge_cases_Padded_compact_encode(const edge_cases_Padded *m, void *buf, size_t cap,
-                                     size_t *len);
-int edge_cases_Padded_compact_decode(edge_cases_Padded *m, const void *buf, size_t len);
-void edge_cases_Padded_compact_put(myl_cenc *e, const edge_cases_Padded *m);
-void edge_cases_Padded_compact_get(myl_cdec *d, edge_cases_Padded *m);
+static inline void edge_cases_Padded_compact_put(myl_cenc *e, const edge_cases_Padded *m)
+{
+    myl_cenc_bool(e, m->flag);
+    myl_cenc_uvar(e, m->wide);
+    myl_cenc_svar(e, m->small);
+    edge_cases_Inner_compact_put(e, &m->inner);
+    myl_cenc_f32(e, m->ratio);
+    for (size_t i = 0; i < 3; i++) {
+        myl_cenc_f64(e, m->values[i]);
+    }
+    myl_cenc_i8(e, m->level);
+    for (size_t i = 0; i < 2; i++) {
+        edge_cases_Inner_compact_put(e, &m->inners[i]);
+    }
+    myl_cenc_u8(e, m->tail);
+}
+
+static inline void edge_cases_Padded_compact_get(myl_cdec *d, edge_cases_Padded *m)
+{
+    memset(m, 0, sizeof *m);
+    m->flag = myl_cdec_bool(d);
+    m->wide = myl_cdec_uvar(d);
+    m->small = myl_cdec_svar16(d);
+    edge_cases_Inner_compact_get(d, &m->inner);
+    m->ratio = myl_cdec_f32(d);
+    for (size_t i = 0; i < 3; i++) {
+        m->values[i] = myl_cdec_f64(d);
+    }
+    m->level = (edge_cases_I8)myl_cdec_i8(d);
+    for (size_t i = 0; i < 2; i++) {
+        edge_cases_Inner_compact_get(d, &m->inners[i]);
+    }
+    m->tail = myl_cdec_u8(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(edge_cases_Padded)
 
 /* event Aligned: 64 bytes, aligned to 64 */
 typedef struct edge_cases_Aligned {
@@ -154,11 +196,22 @@ static_assert(offsetof(edge_cases_Aligned, tag) == 0, "edge_cases_Aligned.tag: o
 static_assert(offsetof(edge_cases_Aligned, wide) == 32, "edge_cases_Aligned.wide: offset");
 static_assert(offsetof(edge_cases_Aligned, mark) == 40, "edge_cases_Aligned.mark: offset");
 
-int edge_cases_Aligned_compact_encode(const edge_cases_Aligned *m, void *buf, size_t cap,
-                                      size_t *len);
-int edge_cases_Aligned_compact_decode(edge_cases_Aligned *m, const void *buf, size_t len);
-void edge_cases_Aligned_compact_put(myl_cenc *e, const edge_cases_Aligned *m);
-void edge_cases_Aligned_compact_get(myl_cdec *d, edge_cases_Aligned *m);
+static inline void edge_cases_Aligned_compact_put(myl_cenc *e, const edge_cases_Aligned *m)
+{
+    myl_cenc_u8(e, m->tag);
+    myl_cenc_uvar(e, m->wide);
+    myl_cenc_chars(e, m->mark, 3);
+}
+
+static inline void edge_cases_Aligned_compact_get(myl_cdec *d, edge_cases_Aligned *m)
+{
+    memset(m, 0, sizeof *m);
+    m->tag = myl_cdec_u8(d);
+    m->wide = myl_cdec_uvar(d);
+    myl_cdec_chars(d, m->mark, 3);
+}
+
+MYL_COMPACT_RECORD_CODEC(edge_cases_Aligned)
 
 /* event QuiteLongEventNameForWrapping: 8 bytes, aligned to 8 */
 typedef struct edge_cases_QuiteLongEventNameForWrapping {
@@ -172,14 +225,21 @@ static_assert(alignof(edge_cases_QuiteLongEventNameForWrapping) == 8,
 static_assert(offsetof(edge_cases_QuiteLongEventNameForWrapping, a_rather_long_field_name) == 0,
               "edge_cases_QuiteLongEventNameForWrapping.a_rather_long_field_name: offset");
 
-int edge_cases_QuiteLongEventNameForWrapping_compact_encode(
-    const edge_cases_QuiteLongEventNameForWrapping *m, void *buf, size_t cap, size_t *len);
-int edge_cases_QuiteLongEventNameForWrapping_compact_decode(
-    edge_cases_QuiteLongEventNameForWrapping *m, const void *buf, size_t len);
-void edge_cases_QuiteLongEventNameForWrapping_compact_put(
-    myl_cenc *e, const edge_cases_QuiteLongEventNameForWrapping *m);
-void edge_cases_QuiteLongEventNameForWrapping_compact_get(
-    myl_cdec *d, edge_cases_QuiteLongEventNameForWrapping *m);
+static inline void edge_cases_QuiteLongEventNameForWrapping_compact_put(
+    myl_cenc *e, const edge_cases_QuiteLongEventNameForWrapping *m)
+{
+    myl_cenc_uvar(e, m->a_rather_long_field_name);
+}
+
+static inline void
+edge_cases_QuiteLongEventNameForWrapping_compact_get(myl_cdec *d,
+                                                     edge_cases_QuiteLongEventNameForWrapping *m)
+{
+    memset(m, 0, sizeof *m);
+    m->a_rather_long_field_name = myl_cdec_uvar(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(edge_cases_QuiteLongEventNameForWrapping)
 
 /* Event channels (one event per slot): <chan>_create() or _attach() the
  * ring with the channel's settings (name overrides the segment name unless

@@ -56,12 +56,29 @@ static_assert(offsetof(fabric_Tick, symbol) == 21, "fabric_Tick.symbol: offset")
 /* Codec compact (docs/myl.md, "The compact codec") of every event and
  * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
  * and _decode(), 0 or an error; _put() and _get() are the steps that
- * other codecs call. */
+ * other codecs call. Codecs are static inline: a program compiles only
+ * those it uses. */
 
-int fabric_Tick_compact_encode(const fabric_Tick *m, void *buf, size_t cap, size_t *len);
-int fabric_Tick_compact_decode(fabric_Tick *m, const void *buf, size_t len);
-void fabric_Tick_compact_put(myl_cenc *e, const fabric_Tick *m);
-void fabric_Tick_compact_get(myl_cdec *d, fabric_Tick *m);
+static inline void fabric_Tick_compact_put(myl_cenc *e, const fabric_Tick *m)
+{
+    myl_cenc_uvar(e, m->ts_ns);
+    myl_cenc_svar(e, m->price);
+    myl_cenc_uvar(e, m->qty);
+    myl_cenc_u8(e, m->side);
+    myl_cenc_chars(e, m->symbol, 8);
+}
+
+static inline void fabric_Tick_compact_get(myl_cdec *d, fabric_Tick *m)
+{
+    memset(m, 0, sizeof *m);
+    m->ts_ns = myl_cdec_uvar(d);
+    m->price = myl_cdec_svar(d);
+    m->qty = myl_cdec_uvar32(d);
+    m->side = myl_cdec_u8(d);
+    myl_cdec_chars(d, m->symbol, 8);
+}
+
+MYL_COMPACT_RECORD_CODEC(fabric_Tick)
 
 /* event Envelope: 112 bytes, aligned to 8 */
 typedef struct fabric_Envelope {
@@ -84,10 +101,36 @@ static_assert(offsetof(fabric_Envelope, weights) == 20, "fabric_Envelope.weights
 static_assert(offsetof(fabric_Envelope, ratio) == 40, "fabric_Envelope.ratio: offset");
 static_assert(offsetof(fabric_Envelope, ticks) == 48, "fabric_Envelope.ticks: offset");
 
-int fabric_Envelope_compact_encode(const fabric_Envelope *m, void *buf, size_t cap, size_t *len);
-int fabric_Envelope_compact_decode(fabric_Envelope *m, const void *buf, size_t len);
-void fabric_Envelope_compact_put(myl_cenc *e, const fabric_Envelope *m);
-void fabric_Envelope_compact_get(myl_cdec *d, fabric_Envelope *m);
+static inline void fabric_Envelope_compact_put(myl_cenc *e, const fabric_Envelope *m)
+{
+    common_Header_compact_put(e, &m->header);
+    myl_cenc_i8(e, m->priority);
+    myl_cenc_bool(e, m->ok);
+    for (size_t i = 0; i < 4; i++) {
+        myl_cenc_f32(e, m->weights[i]);
+    }
+    myl_cenc_f64(e, m->ratio);
+    for (size_t i = 0; i < 2; i++) {
+        fabric_Tick_compact_put(e, &m->ticks[i]);
+    }
+}
+
+static inline void fabric_Envelope_compact_get(myl_cdec *d, fabric_Envelope *m)
+{
+    memset(m, 0, sizeof *m);
+    common_Header_compact_get(d, &m->header);
+    m->priority = (fabric_Priority)myl_cdec_i8(d);
+    m->ok = myl_cdec_bool(d);
+    for (size_t i = 0; i < 4; i++) {
+        m->weights[i] = myl_cdec_f32(d);
+    }
+    m->ratio = myl_cdec_f64(d);
+    for (size_t i = 0; i < 2; i++) {
+        fabric_Tick_compact_get(d, &m->ticks[i]);
+    }
+}
+
+MYL_COMPACT_RECORD_CODEC(fabric_Envelope)
 
 /* event Aligned: 32 bytes, aligned to 32 */
 typedef struct fabric_Aligned {
@@ -102,10 +145,20 @@ static_assert(alignof(fabric_Aligned) == 32, "fabric_Aligned: alignment");
 static_assert(offsetof(fabric_Aligned, tag) == 0, "fabric_Aligned.tag: offset");
 static_assert(offsetof(fabric_Aligned, wide) == 16, "fabric_Aligned.wide: offset");
 
-int fabric_Aligned_compact_encode(const fabric_Aligned *m, void *buf, size_t cap, size_t *len);
-int fabric_Aligned_compact_decode(fabric_Aligned *m, const void *buf, size_t len);
-void fabric_Aligned_compact_put(myl_cenc *e, const fabric_Aligned *m);
-void fabric_Aligned_compact_get(myl_cdec *d, fabric_Aligned *m);
+static inline void fabric_Aligned_compact_put(myl_cenc *e, const fabric_Aligned *m)
+{
+    myl_cenc_u8(e, m->tag);
+    myl_cenc_uvar(e, m->wide);
+}
+
+static inline void fabric_Aligned_compact_get(myl_cdec *d, fabric_Aligned *m)
+{
+    memset(m, 0, sizeof *m);
+    m->tag = myl_cdec_u8(d);
+    m->wide = myl_cdec_uvar(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(fabric_Aligned)
 
 /* Structs have the FlatBuffers struct layout and are read in place through
  * a pointer, so the host must be little-endian. */
@@ -124,10 +177,22 @@ static_assert(offsetof(fabric_Sampling, temperature) == 0, "fabric_Sampling.temp
 static_assert(offsetof(fabric_Sampling, top_p) == 4, "fabric_Sampling.top_p: offset");
 static_assert(offsetof(fabric_Sampling, max_tokens) == 8, "fabric_Sampling.max_tokens: offset");
 
-int fabric_Sampling_compact_encode(const fabric_Sampling *m, void *buf, size_t cap, size_t *len);
-int fabric_Sampling_compact_decode(fabric_Sampling *m, const void *buf, size_t len);
-void fabric_Sampling_compact_put(myl_cenc *e, const fabric_Sampling *m);
-void fabric_Sampling_compact_get(myl_cdec *d, fabric_Sampling *m);
+static inline void fabric_Sampling_compact_put(myl_cenc *e, const fabric_Sampling *m)
+{
+    myl_cenc_f32(e, m->temperature);
+    myl_cenc_f32(e, m->top_p);
+    myl_cenc_uvar(e, m->max_tokens);
+}
+
+static inline void fabric_Sampling_compact_get(myl_cdec *d, fabric_Sampling *m)
+{
+    memset(m, 0, sizeof *m);
+    m->temperature = myl_cdec_f32(d);
+    m->top_p = myl_cdec_f32(d);
+    m->max_tokens = myl_cdec_uvar32(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(fabric_Sampling)
 
 /* Tables (FlatBuffers): <table>_table is a reader handle (the table's
  * first byte in a verified buffer, NULL when absent: every field then
@@ -1018,7 +1083,9 @@ MYL_FB_STRING(fabric_Cancel, reason, 1)
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
  * tables into the decoder's arena. <T>_init() sets the defaults;
- * _compact_encode() and _decode() as for events, decoding into arena. */
+ * _compact_encode() and _decode() as for events, decoding into arena.
+ * The codecs are defined after every table's declaration (tables refer to
+ * each other). */
 
 /* table Request */
 struct fabric_Request {
@@ -1034,12 +1101,9 @@ struct fabric_Request {
     const void *payload;
 };
 
-void fabric_Request_init(fabric_Request *m);
-int fabric_Request_compact_encode(const fabric_Request *m, void *buf, size_t cap, size_t *len);
-int fabric_Request_compact_decode(fabric_Request *m, const void *buf, size_t len,
-                                  myl_carena *arena);
-void fabric_Request_compact_put(myl_cenc *e, const fabric_Request *m, unsigned depth);
-void fabric_Request_compact_get(myl_cdec *d, fabric_Request *m, myl_carena *a, unsigned depth);
+static inline void fabric_Request_compact_put(myl_cenc *e, const fabric_Request *m, unsigned depth);
+static inline void fabric_Request_compact_get(myl_cdec *d, fabric_Request *m, myl_carena *a,
+                                              unsigned depth);
 
 /* table Response */
 struct fabric_Response {
@@ -1051,12 +1115,10 @@ struct fabric_Response {
     } tokens;
 };
 
-void fabric_Response_init(fabric_Response *m);
-int fabric_Response_compact_encode(const fabric_Response *m, void *buf, size_t cap, size_t *len);
-int fabric_Response_compact_decode(fabric_Response *m, const void *buf, size_t len,
-                                   myl_carena *arena);
-void fabric_Response_compact_put(myl_cenc *e, const fabric_Response *m, unsigned depth);
-void fabric_Response_compact_get(myl_cdec *d, fabric_Response *m, myl_carena *a, unsigned depth);
+static inline void fabric_Response_compact_put(myl_cenc *e, const fabric_Response *m,
+                                               unsigned depth);
+static inline void fabric_Response_compact_get(myl_cdec *d, fabric_Response *m, myl_carena *a,
+                                               unsigned depth);
 
 /* table Cancel */
 struct fabric_Cancel {
@@ -1064,11 +1126,153 @@ struct fabric_Cancel {
     myl_cstr reason;
 };
 
-void fabric_Cancel_init(fabric_Cancel *m);
-int fabric_Cancel_compact_encode(const fabric_Cancel *m, void *buf, size_t cap, size_t *len);
-int fabric_Cancel_compact_decode(fabric_Cancel *m, const void *buf, size_t len, myl_carena *arena);
-void fabric_Cancel_compact_put(myl_cenc *e, const fabric_Cancel *m, unsigned depth);
-void fabric_Cancel_compact_get(myl_cdec *d, fabric_Cancel *m, myl_carena *a, unsigned depth);
+static inline void fabric_Cancel_compact_put(myl_cenc *e, const fabric_Cancel *m, unsigned depth);
+static inline void fabric_Cancel_compact_get(myl_cdec *d, fabric_Cancel *m, myl_carena *a,
+                                             unsigned depth);
+
+static inline void fabric_Request_init(fabric_Request *m)
+{
+    memset(m, 0, sizeof *m);
+    m->priority = 1;
+}
+
+static inline void fabric_Request_compact_put(myl_cenc *e, const fabric_Request *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->request_id);
+    myl_cenc_str(e, m->prompt.p, m->prompt.n);
+    myl_cenc_uvar(e, m->tokens.n);
+    for (size_t i = 0; i < m->tokens.n; i++) {
+        myl_cenc_uvar(e, m->tokens.p[i]);
+    }
+    myl_cenc_bool(e, m->sampling != NULL);
+    if (m->sampling) {
+        fabric_Sampling_compact_put(e, m->sampling);
+    }
+    myl_cenc_u8(e, m->priority);
+    myl_cenc_u8(e, m->payload_type);
+    switch (m->payload_type) {
+    case fabric_Payload_NONE:
+        break;
+    case fabric_Payload_Response:
+        if (m->payload)
+            fabric_Response_compact_put(e, (const fabric_Response *)m->payload, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case fabric_Payload_Cancel:
+        if (m->payload)
+            fabric_Cancel_compact_put(e, (const fabric_Cancel *)m->payload, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    default:
+        myl_cenc_fail(e, MYL_EINVAL);
+    }
+}
+
+static inline void fabric_Request_compact_get(myl_cdec *d, fabric_Request *m, myl_carena *a,
+                                              unsigned depth)
+{
+    fabric_Request_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->request_id = myl_cdec_uvar(d);
+    m->prompt.n = myl_cdec_str(d, &m->prompt.p, SIZE_MAX);
+    MYL_CDEC_SEQ(d, a, m->tokens, uint32_t, myl_cdec_uvar32);
+    if (myl_cdec_bool(d)) {
+        MYL_CDEC_RECORD(d, a, m->sampling, fabric_Sampling);
+    }
+    m->priority = myl_cdec_u8(d);
+    m->payload_type = (fabric_Payload)myl_cdec_u8(d);
+    switch (m->payload_type) {
+    case fabric_Payload_NONE:
+        break;
+    case fabric_Payload_Response: {
+        MYL_CDEC_TABLE(d, a, m->payload, fabric_Response, depth + 1);
+        break;
+    }
+    case fabric_Payload_Cancel: {
+        MYL_CDEC_TABLE(d, a, m->payload, fabric_Cancel, depth + 1);
+        break;
+    }
+    default:
+        myl_cdec_fail(d, MYL_ECODEC);
+    }
+}
+
+MYL_COMPACT_TABLE_CODEC(fabric_Request)
+
+static inline void fabric_Response_init(fabric_Response *m)
+{
+    memset(m, 0, sizeof *m);
+    m->status = common_Status_OK;
+}
+
+static inline void fabric_Response_compact_put(myl_cenc *e, const fabric_Response *m,
+                                               unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->request_id);
+    myl_cenc_u8(e, m->status);
+    myl_cenc_uvar(e, m->tokens.n);
+    for (size_t i = 0; i < m->tokens.n; i++) {
+        myl_cenc_uvar(e, m->tokens.p[i]);
+    }
+}
+
+static inline void fabric_Response_compact_get(myl_cdec *d, fabric_Response *m, myl_carena *a,
+                                               unsigned depth)
+{
+    fabric_Response_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->request_id = myl_cdec_uvar(d);
+    m->status = (common_Status)myl_cdec_u8(d);
+    MYL_CDEC_SEQ(d, a, m->tokens, uint32_t, myl_cdec_uvar32);
+}
+
+MYL_COMPACT_TABLE_CODEC(fabric_Response)
+
+static inline void fabric_Cancel_init(fabric_Cancel *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void fabric_Cancel_compact_put(myl_cenc *e, const fabric_Cancel *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->request_id);
+    myl_cenc_str(e, m->reason.p, m->reason.n);
+}
+
+static inline void fabric_Cancel_compact_get(myl_cdec *d, fabric_Cancel *m, myl_carena *a,
+                                             unsigned depth)
+{
+    fabric_Cancel_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->request_id = myl_cdec_uvar(d);
+    m->reason.n = myl_cdec_str(d, &m->reason.p, SIZE_MAX);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(fabric_Cancel)
 
 /* Compact channels on priority lanes (codec compact): _sender_put()
  * encodes *m straight into a frame claimed on lane (<chan>_LANE_*) and
@@ -1078,12 +1282,12 @@ void fabric_Cancel_compact_get(myl_cdec *d, fabric_Cancel *m, myl_carena *a, uns
  * _receiver_get() receives the next message and decodes it into *out; a
  * message that does not decode is skipped and its error returned. m
  * (unless NULL) receives the message's kind, id and length, *lane (unless
- * NULL) the lane it came from. */
+ * NULL) the lane it came from. Decoded events and structs are copies
+ * (arena is unused and may be NULL); a decoded table's strings and
+ * [u8]/[i8] point into the message, valid until the next call, and its
+ * sequences and nested tables come from arena, reset first. */
 
-/* Channel control carries fabric_Request, codec compact, on lanes;
- * _receiver_get() decodes into *out
- * (strings and [u8]/[i8] point into the message, valid until the next
- * call; sequences and nested tables come from arena, reset first). */
+/* Channel control carries fabric_Request, codec compact, on lanes */
 static inline int fabric_control_sender_put(fabric_control_sender *s, uint32_t lane,
                                             const fabric_Request *m, void *buf, size_t cap,
                                             uint16_t kind, int64_t timeout_ns)
@@ -1131,13 +1335,12 @@ static inline int fabric_control_receiver_get(fabric_control_receiver *r, fabric
  * as padding). Nothing is sent when encoding fails. _receiver_get()
  * receives the next message and decodes it into *out; a message that does
  * not decode is released and its error returned. m (unless NULL) receives
- * the message's kind, id and length. */
+ * the message's kind, id and length. Decoded events and structs are
+ * copies (arena is unused and may be NULL); a decoded table's strings and
+ * [u8]/[i8] point into the message, valid until _receiver_release(), and
+ * its sequences and nested tables come from arena, reset first. */
 
-/* Channel cancels carries fabric_Cancel, codec compact;
- * _receiver_get() decodes into *out
- * (strings and [u8]/[i8] point into the message, valid until
- * _receiver_release(); sequences and nested tables come from arena,
- * reset first). */
+/* Channel cancels carries fabric_Cancel, codec compact */
 static inline int fabric_cancels_sender_put(fabric_cancels_sender *s, const fabric_Cancel *m,
                                             void *buf, size_t cap, uint16_t kind,
                                             int64_t timeout_ns)

@@ -20,57 +20,6 @@ const char *pipes_Kind_name(pipes_Kind v)
     }
 }
 
-void pipes_Order_compact_put(myl_cenc *e, const pipes_Order *m)
-{
-    myl_cenc_uvar(e, m->id);
-    myl_cenc_svar(e, m->price);
-    myl_cenc_uvar(e, m->qty);
-    myl_cenc_u8(e, m->kind);
-}
-
-void pipes_Order_compact_get(myl_cdec *d, pipes_Order *m)
-{
-    memset(m, 0, sizeof *m);
-    m->id = myl_cdec_uvar(d);
-    m->price = myl_cdec_svar(d);
-    m->qty = myl_cdec_uvar32(d);
-    m->kind = (pipes_Kind)myl_cdec_u8(d);
-}
-
-MYL_COMPACT_RECORD_CODEC(pipes_Order)
-
-void pipes_Fill_compact_put(myl_cenc *e, const pipes_Fill *m)
-{
-    myl_cenc_uvar(e, m->id);
-    myl_cenc_svar(e, m->price);
-    myl_cenc_uvar(e, m->qty);
-}
-
-void pipes_Fill_compact_get(myl_cdec *d, pipes_Fill *m)
-{
-    memset(m, 0, sizeof *m);
-    m->id = myl_cdec_uvar(d);
-    m->price = myl_cdec_svar(d);
-    m->qty = myl_cdec_uvar32(d);
-}
-
-MYL_COMPACT_RECORD_CODEC(pipes_Fill)
-
-void pipes_Audit_compact_put(myl_cenc *e, const pipes_Audit *m)
-{
-    myl_cenc_uvar(e, m->seq);
-    myl_cenc_uvar(e, m->id);
-}
-
-void pipes_Audit_compact_get(myl_cdec *d, pipes_Audit *m)
-{
-    memset(m, 0, sizeof *m);
-    m->seq = myl_cdec_uvar(d);
-    m->id = myl_cdec_uvar(d);
-}
-
-MYL_COMPACT_RECORD_CODEC(pipes_Audit)
-
 /* The channel's schema description (133 bytes; myelon/compat.h). */
 static const uint8_t pipes_orders_schema[134] =
     "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02\x00"

@@ -50,12 +50,27 @@ static_assert(offsetof(pipes_Order, kind) == 20, "pipes_Order.kind: offset");
 /* Codec compact (docs/myl.md, "The compact codec") of every event and
  * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
  * and _decode(), 0 or an error; _put() and _get() are the steps that
- * other codecs call. */
+ * other codecs call. Codecs are static inline: a program compiles only
+ * those it uses. */
 
-int pipes_Order_compact_encode(const pipes_Order *m, void *buf, size_t cap, size_t *len);
-int pipes_Order_compact_decode(pipes_Order *m, const void *buf, size_t len);
-void pipes_Order_compact_put(myl_cenc *e, const pipes_Order *m);
-void pipes_Order_compact_get(myl_cdec *d, pipes_Order *m);
+static inline void pipes_Order_compact_put(myl_cenc *e, const pipes_Order *m)
+{
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_svar(e, m->price);
+    myl_cenc_uvar(e, m->qty);
+    myl_cenc_u8(e, m->kind);
+}
+
+static inline void pipes_Order_compact_get(myl_cdec *d, pipes_Order *m)
+{
+    memset(m, 0, sizeof *m);
+    m->id = myl_cdec_uvar(d);
+    m->price = myl_cdec_svar(d);
+    m->qty = myl_cdec_uvar32(d);
+    m->kind = (pipes_Kind)myl_cdec_u8(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(pipes_Order)
 
 /* event Fill: 24 bytes, aligned to 8 */
 typedef struct pipes_Fill {
@@ -71,10 +86,22 @@ static_assert(offsetof(pipes_Fill, id) == 0, "pipes_Fill.id: offset");
 static_assert(offsetof(pipes_Fill, price) == 8, "pipes_Fill.price: offset");
 static_assert(offsetof(pipes_Fill, qty) == 16, "pipes_Fill.qty: offset");
 
-int pipes_Fill_compact_encode(const pipes_Fill *m, void *buf, size_t cap, size_t *len);
-int pipes_Fill_compact_decode(pipes_Fill *m, const void *buf, size_t len);
-void pipes_Fill_compact_put(myl_cenc *e, const pipes_Fill *m);
-void pipes_Fill_compact_get(myl_cdec *d, pipes_Fill *m);
+static inline void pipes_Fill_compact_put(myl_cenc *e, const pipes_Fill *m)
+{
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_svar(e, m->price);
+    myl_cenc_uvar(e, m->qty);
+}
+
+static inline void pipes_Fill_compact_get(myl_cdec *d, pipes_Fill *m)
+{
+    memset(m, 0, sizeof *m);
+    m->id = myl_cdec_uvar(d);
+    m->price = myl_cdec_svar(d);
+    m->qty = myl_cdec_uvar32(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(pipes_Fill)
 
 /* event Audit: 16 bytes, aligned to 8 */
 typedef struct pipes_Audit {
@@ -87,10 +114,20 @@ static_assert(alignof(pipes_Audit) == 8, "pipes_Audit: alignment");
 static_assert(offsetof(pipes_Audit, seq) == 0, "pipes_Audit.seq: offset");
 static_assert(offsetof(pipes_Audit, id) == 8, "pipes_Audit.id: offset");
 
-int pipes_Audit_compact_encode(const pipes_Audit *m, void *buf, size_t cap, size_t *len);
-int pipes_Audit_compact_decode(pipes_Audit *m, const void *buf, size_t len);
-void pipes_Audit_compact_put(myl_cenc *e, const pipes_Audit *m);
-void pipes_Audit_compact_get(myl_cdec *d, pipes_Audit *m);
+static inline void pipes_Audit_compact_put(myl_cenc *e, const pipes_Audit *m)
+{
+    myl_cenc_uvar(e, m->seq);
+    myl_cenc_uvar(e, m->id);
+}
+
+static inline void pipes_Audit_compact_get(myl_cdec *d, pipes_Audit *m)
+{
+    memset(m, 0, sizeof *m);
+    m->seq = myl_cdec_uvar(d);
+    m->id = myl_cdec_uvar(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(pipes_Audit)
 
 /* Event channels (one event per slot): <chan>_create() or _attach() the
  * ring with the channel's settings (name overrides the segment name unless

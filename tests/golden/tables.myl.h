@@ -84,12 +84,25 @@ static_assert(offsetof(demo_tables_Vec3, z) == 8, "demo_tables_Vec3.z: offset");
 /* Codec compact (docs/myl.md, "The compact codec") of every event and
  * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
  * and _decode(), 0 or an error; _put() and _get() are the steps that
- * other codecs call. */
+ * other codecs call. Codecs are static inline: a program compiles only
+ * those it uses. */
 
-int demo_tables_Vec3_compact_encode(const demo_tables_Vec3 *m, void *buf, size_t cap, size_t *len);
-int demo_tables_Vec3_compact_decode(demo_tables_Vec3 *m, const void *buf, size_t len);
-void demo_tables_Vec3_compact_put(myl_cenc *e, const demo_tables_Vec3 *m);
-void demo_tables_Vec3_compact_get(myl_cdec *d, demo_tables_Vec3 *m);
+static inline void demo_tables_Vec3_compact_put(myl_cenc *e, const demo_tables_Vec3 *m)
+{
+    myl_cenc_f32(e, m->x);
+    myl_cenc_f32(e, m->y);
+    myl_cenc_f32(e, m->z);
+}
+
+static inline void demo_tables_Vec3_compact_get(myl_cdec *d, demo_tables_Vec3 *m)
+{
+    memset(m, 0, sizeof *m);
+    m->x = myl_cdec_f32(d);
+    m->y = myl_cdec_f32(d);
+    m->z = myl_cdec_f32(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(demo_tables_Vec3)
 
 /* struct Cell: 64 bytes, aligned to 16 */
 typedef struct demo_tables_Cell {
@@ -114,10 +127,38 @@ static_assert(offsetof(demo_tables_Cell, levels) == 40, "demo_tables_Cell.levels
 static_assert(offsetof(demo_tables_Cell, bytes) == 46, "demo_tables_Cell.bytes: offset");
 static_assert(offsetof(demo_tables_Cell, wide) == 56, "demo_tables_Cell.wide: offset");
 
-int demo_tables_Cell_compact_encode(const demo_tables_Cell *m, void *buf, size_t cap, size_t *len);
-int demo_tables_Cell_compact_decode(demo_tables_Cell *m, const void *buf, size_t len);
-void demo_tables_Cell_compact_put(myl_cenc *e, const demo_tables_Cell *m);
-void demo_tables_Cell_compact_get(myl_cdec *d, demo_tables_Cell *m);
+static inline void demo_tables_Cell_compact_put(myl_cenc *e, const demo_tables_Cell *m)
+{
+    demo_tables_Vec3_compact_put(e, &m->pos);
+    myl_cenc_u8(e, m->color);
+    myl_cenc_bool(e, m->ok);
+    for (size_t i = 0; i < 2; i++) {
+        demo_tables_Vec3_compact_put(e, &m->corners[i]);
+    }
+    for (size_t i = 0; i < 3; i++) {
+        myl_cenc_svar(e, m->levels[i]);
+    }
+    myl_cenc_raw(e, m->bytes, 5);
+    myl_cenc_uvar(e, m->wide);
+}
+
+static inline void demo_tables_Cell_compact_get(myl_cdec *d, demo_tables_Cell *m)
+{
+    memset(m, 0, sizeof *m);
+    demo_tables_Vec3_compact_get(d, &m->pos);
+    m->color = (demo_tables_Color)myl_cdec_u8(d);
+    m->ok = myl_cdec_bool(d);
+    for (size_t i = 0; i < 2; i++) {
+        demo_tables_Vec3_compact_get(d, &m->corners[i]);
+    }
+    for (size_t i = 0; i < 3; i++) {
+        m->levels[i] = (demo_tables_Level)myl_cdec_svar16(d);
+    }
+    myl_cdec_raw(d, m->bytes, 5);
+    m->wide = myl_cdec_uvar(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(demo_tables_Cell)
 
 /* Tables (FlatBuffers): <table>_table is a reader handle (the table's
  * first byte in a verified buffer, NULL when absent: every field then
@@ -186,10 +227,18 @@ static_assert(sizeof(demo_tables_Raw) == 8, "demo_tables_Raw: size");
 static_assert(alignof(demo_tables_Raw) == 8, "demo_tables_Raw: alignment");
 static_assert(offsetof(demo_tables_Raw, x) == 0, "demo_tables_Raw.x: offset");
 
-int demo_tables_Raw_compact_encode(const demo_tables_Raw *m, void *buf, size_t cap, size_t *len);
-int demo_tables_Raw_compact_decode(demo_tables_Raw *m, const void *buf, size_t len);
-void demo_tables_Raw_compact_put(myl_cenc *e, const demo_tables_Raw *m);
-void demo_tables_Raw_compact_get(myl_cdec *d, demo_tables_Raw *m);
+static inline void demo_tables_Raw_compact_put(myl_cenc *e, const demo_tables_Raw *m)
+{
+    myl_cenc_uvar(e, m->x);
+}
+
+static inline void demo_tables_Raw_compact_get(myl_cdec *d, demo_tables_Raw *m)
+{
+    memset(m, 0, sizeof *m);
+    m->x = myl_cdec_uvar(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(demo_tables_Raw)
 
 /* Byte channels over one ring of frames (layer 1, myelon/frame.h); a
  * message larger than a frame is fragmented and reassembled.
@@ -664,7 +713,9 @@ MYL_FB_VEC_TABLE(demo_tables_WithIds, last, 4, demo_tables_Leaf)
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
  * tables into the decoder's arena. <T>_init() sets the defaults;
- * _compact_encode() and _decode() as for events, decoding into arena. */
+ * _compact_encode() and _decode() as for events, decoding into arena.
+ * The codecs are defined after every table's declaration (tables refer to
+ * each other). */
 
 /* table Item */
 struct demo_tables_Item {
@@ -672,24 +723,20 @@ struct demo_tables_Item {
     uint32_t count;
 };
 
-void demo_tables_Item_init(demo_tables_Item *m);
-int demo_tables_Item_compact_encode(const demo_tables_Item *m, void *buf, size_t cap, size_t *len);
-int demo_tables_Item_compact_decode(demo_tables_Item *m, const void *buf, size_t len,
-                                    myl_carena *arena);
-void demo_tables_Item_compact_put(myl_cenc *e, const demo_tables_Item *m, unsigned depth);
-void demo_tables_Item_compact_get(myl_cdec *d, demo_tables_Item *m, myl_carena *a, unsigned depth);
+static inline void demo_tables_Item_compact_put(myl_cenc *e, const demo_tables_Item *m,
+                                                unsigned depth);
+static inline void demo_tables_Item_compact_get(myl_cdec *d, demo_tables_Item *m, myl_carena *a,
+                                                unsigned depth);
 
 /* table Leaf */
 struct demo_tables_Leaf {
     int32_t value;
 };
 
-void demo_tables_Leaf_init(demo_tables_Leaf *m);
-int demo_tables_Leaf_compact_encode(const demo_tables_Leaf *m, void *buf, size_t cap, size_t *len);
-int demo_tables_Leaf_compact_decode(demo_tables_Leaf *m, const void *buf, size_t len,
-                                    myl_carena *arena);
-void demo_tables_Leaf_compact_put(myl_cenc *e, const demo_tables_Leaf *m, unsigned depth);
-void demo_tables_Leaf_compact_get(myl_cdec *d, demo_tables_Leaf *m, myl_carena *a, unsigned depth);
+static inline void demo_tables_Leaf_compact_put(myl_cenc *e, const demo_tables_Leaf *m,
+                                                unsigned depth);
+static inline void demo_tables_Leaf_compact_get(myl_cdec *d, demo_tables_Leaf *m, myl_carena *a,
+                                                unsigned depth);
 
 /* table Everything */
 struct demo_tables_Everything {
@@ -749,15 +796,10 @@ struct demo_tables_Everything {
     } statuses;
 };
 
-void demo_tables_Everything_init(demo_tables_Everything *m);
-int demo_tables_Everything_compact_encode(const demo_tables_Everything *m, void *buf, size_t cap,
-                                          size_t *len);
-int demo_tables_Everything_compact_decode(demo_tables_Everything *m, const void *buf, size_t len,
-                                          myl_carena *arena);
-void demo_tables_Everything_compact_put(myl_cenc *e, const demo_tables_Everything *m,
-                                        unsigned depth);
-void demo_tables_Everything_compact_get(myl_cdec *d, demo_tables_Everything *m, myl_carena *a,
-                                        unsigned depth);
+static inline void demo_tables_Everything_compact_put(myl_cenc *e, const demo_tables_Everything *m,
+                                                      unsigned depth);
+static inline void demo_tables_Everything_compact_get(myl_cdec *d, demo_tables_Everything *m,
+                                                      myl_carena *a, unsigned depth);
 
 /* table WithIds */
 struct demo_tables_WithIds {
@@ -770,14 +812,301 @@ struct demo_tables_WithIds {
     } last;
 };
 
-void demo_tables_WithIds_init(demo_tables_WithIds *m);
-int demo_tables_WithIds_compact_encode(const demo_tables_WithIds *m, void *buf, size_t cap,
-                                       size_t *len);
-int demo_tables_WithIds_compact_decode(demo_tables_WithIds *m, const void *buf, size_t len,
-                                       myl_carena *arena);
-void demo_tables_WithIds_compact_put(myl_cenc *e, const demo_tables_WithIds *m, unsigned depth);
-void demo_tables_WithIds_compact_get(myl_cdec *d, demo_tables_WithIds *m, myl_carena *a,
-                                     unsigned depth);
+static inline void demo_tables_WithIds_compact_put(myl_cenc *e, const demo_tables_WithIds *m,
+                                                   unsigned depth);
+static inline void demo_tables_WithIds_compact_get(myl_cdec *d, demo_tables_WithIds *m,
+                                                   myl_carena *a, unsigned depth);
+
+static inline void demo_tables_Item_init(demo_tables_Item *m)
+{
+    memset(m, 0, sizeof *m);
+    m->count = 7u;
+}
+
+static inline void demo_tables_Item_compact_put(myl_cenc *e, const demo_tables_Item *m,
+                                                unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_str(e, m->name.p, m->name.n);
+    myl_cenc_uvar(e, m->count);
+}
+
+static inline void demo_tables_Item_compact_get(myl_cdec *d, demo_tables_Item *m, myl_carena *a,
+                                                unsigned depth)
+{
+    demo_tables_Item_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->name.n = myl_cdec_str(d, &m->name.p, SIZE_MAX);
+    m->count = myl_cdec_uvar32(d);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(demo_tables_Item)
+
+static inline void demo_tables_Leaf_init(demo_tables_Leaf *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void demo_tables_Leaf_compact_put(myl_cenc *e, const demo_tables_Leaf *m,
+                                                unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_svar(e, m->value);
+}
+
+static inline void demo_tables_Leaf_compact_get(myl_cdec *d, demo_tables_Leaf *m, myl_carena *a,
+                                                unsigned depth)
+{
+    demo_tables_Leaf_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->value = myl_cdec_svar32(d);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(demo_tables_Leaf)
+
+static inline void demo_tables_Everything_init(demo_tables_Everything *m)
+{
+    memset(m, 0, sizeof *m);
+    m->a_u8 = 255;
+    m->a_u16 = 65535;
+    m->a_u64 = UINT64_C(18446744073709551615);
+    m->a_i8 = -128;
+    m->a_i16 = -2;
+    m->a_i32 = 2147483647;
+    m->a_i64 = INT64_MIN;
+    m->a_f32 = 1.5f;
+    m->a_f64 = -0.25e-3;
+    m->a_whole = 3.0;
+    m->a_bool = true;
+    m->color = demo_tables_Color_BLUE;
+    m->level = demo_tables_Level_LOW;
+    m->no_zero = demo_tables_NoZero_B;
+    m->big = demo_tables_Big_HUGE;
+    m->status = common_Status_RETRY;
+}
+
+static inline void demo_tables_Everything_compact_put(myl_cenc *e, const demo_tables_Everything *m,
+                                                      unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_u8(e, m->a_u8);
+    myl_cenc_uvar(e, m->a_u16);
+    myl_cenc_uvar(e, m->a_u32);
+    myl_cenc_uvar(e, m->a_u64);
+    myl_cenc_i8(e, m->a_i8);
+    myl_cenc_svar(e, m->a_i16);
+    myl_cenc_svar(e, m->a_i32);
+    myl_cenc_svar(e, m->a_i64);
+    myl_cenc_f32(e, m->a_f32);
+    myl_cenc_f64(e, m->a_f64);
+    myl_cenc_f64(e, m->a_whole);
+    myl_cenc_bool(e, m->a_bool);
+    myl_cenc_u8(e, m->color);
+    myl_cenc_svar(e, m->level);
+    myl_cenc_uvar(e, m->no_zero);
+    myl_cenc_uvar(e, m->big);
+    myl_cenc_u8(e, m->status);
+    myl_cenc_str(e, m->name.p, m->name.n);
+    myl_cenc_bool(e, m->cell != NULL);
+    if (m->cell) {
+        demo_tables_Cell_compact_put(e, m->cell);
+    }
+    myl_cenc_bool(e, m->item != NULL);
+    if (m->item) {
+        demo_tables_Item_compact_put(e, m->item, depth + 1);
+    }
+    myl_cenc_u8(e, m->thing_type);
+    switch (m->thing_type) {
+    case demo_tables_Thing_NONE:
+        break;
+    case demo_tables_Thing_Item:
+        if (m->thing)
+            demo_tables_Item_compact_put(e, (const demo_tables_Item *)m->thing, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case demo_tables_Thing_Leaf:
+        if (m->thing)
+            demo_tables_Leaf_compact_put(e, (const demo_tables_Leaf *)m->thing, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    default:
+        myl_cenc_fail(e, MYL_EINVAL);
+    }
+    myl_cenc_bytes(e, m->u8s.p, m->u8s.n);
+    myl_cenc_uvar(e, m->f64s.n);
+    for (size_t i = 0; i < m->f64s.n; i++) {
+        myl_cenc_f64(e, m->f64s.p[i]);
+    }
+    myl_cenc_uvar(e, m->bools.n);
+    for (size_t i = 0; i < m->bools.n; i++) {
+        myl_cenc_bool(e, m->bools.p[i]);
+    }
+    myl_cenc_uvar(e, m->colors.n);
+    for (size_t i = 0; i < m->colors.n; i++) {
+        myl_cenc_u8(e, m->colors.p[i]);
+    }
+    myl_cenc_uvar(e, m->names.n);
+    for (size_t i = 0; i < m->names.n; i++) {
+        myl_cenc_str(e, m->names.p[i].p, m->names.p[i].n);
+    }
+    myl_cenc_uvar(e, m->cells.n);
+    for (size_t i = 0; i < m->cells.n; i++) {
+        demo_tables_Cell_compact_put(e, &m->cells.p[i]);
+    }
+    myl_cenc_uvar(e, m->items.n);
+    for (size_t i = 0; i < m->items.n; i++) {
+        demo_tables_Item_compact_put(e, &m->items.p[i], depth + 1);
+    }
+    myl_cenc_uvar(e, m->statuses.n);
+    for (size_t i = 0; i < m->statuses.n; i++) {
+        myl_cenc_u8(e, m->statuses.p[i]);
+    }
+}
+
+static inline void demo_tables_Everything_compact_get(myl_cdec *d, demo_tables_Everything *m,
+                                                      myl_carena *a, unsigned depth)
+{
+    demo_tables_Everything_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->a_u8 = myl_cdec_u8(d);
+    m->a_u16 = myl_cdec_uvar16(d);
+    m->a_u32 = myl_cdec_uvar32(d);
+    m->a_u64 = myl_cdec_uvar(d);
+    m->a_i8 = myl_cdec_i8(d);
+    m->a_i16 = myl_cdec_svar16(d);
+    m->a_i32 = myl_cdec_svar32(d);
+    m->a_i64 = myl_cdec_svar(d);
+    m->a_f32 = myl_cdec_f32(d);
+    m->a_f64 = myl_cdec_f64(d);
+    m->a_whole = myl_cdec_f64(d);
+    m->a_bool = myl_cdec_bool(d);
+    m->color = (demo_tables_Color)myl_cdec_u8(d);
+    m->level = (demo_tables_Level)myl_cdec_svar16(d);
+    m->no_zero = (demo_tables_NoZero)myl_cdec_uvar32(d);
+    m->big = (demo_tables_Big)myl_cdec_uvar(d);
+    m->status = (common_Status)myl_cdec_u8(d);
+    m->name.n = myl_cdec_str(d, &m->name.p, SIZE_MAX);
+    if (myl_cdec_bool(d)) {
+        MYL_CDEC_RECORD(d, a, m->cell, demo_tables_Cell);
+    }
+    if (myl_cdec_bool(d)) {
+        MYL_CDEC_TABLE(d, a, m->item, demo_tables_Item, depth + 1);
+    }
+    m->thing_type = (demo_tables_Thing)myl_cdec_u8(d);
+    switch (m->thing_type) {
+    case demo_tables_Thing_NONE:
+        break;
+    case demo_tables_Thing_Item: {
+        MYL_CDEC_TABLE(d, a, m->thing, demo_tables_Item, depth + 1);
+        break;
+    }
+    case demo_tables_Thing_Leaf: {
+        MYL_CDEC_TABLE(d, a, m->thing, demo_tables_Leaf, depth + 1);
+        break;
+    }
+    default:
+        myl_cdec_fail(d, MYL_ECODEC);
+    }
+    m->u8s.n = myl_cdec_bytes(d, &m->u8s.p, SIZE_MAX);
+    MYL_CDEC_SEQ(d, a, m->f64s, double, myl_cdec_f64);
+    MYL_CDEC_SEQ(d, a, m->bools, bool, myl_cdec_bool);
+    MYL_CDEC_SEQ(d, a, m->colors, demo_tables_Color, myl_cdec_u8);
+    MYL_CDEC_SEQ_STR(d, a, m->names);
+    MYL_CDEC_SEQ_RECORD(d, a, m->cells, demo_tables_Cell);
+    MYL_CDEC_SEQ_TABLE(d, a, m->items, demo_tables_Item, myl_cdec_left(d), depth + 1);
+    MYL_CDEC_SEQ(d, a, m->statuses, common_Status, myl_cdec_u8);
+}
+
+MYL_COMPACT_TABLE_CODEC(demo_tables_Everything)
+
+static inline void demo_tables_WithIds_init(demo_tables_WithIds *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void demo_tables_WithIds_compact_put(myl_cenc *e, const demo_tables_WithIds *m,
+                                                   unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->first);
+    myl_cenc_u8(e, m->thing_type);
+    switch (m->thing_type) {
+    case demo_tables_Thing_NONE:
+        break;
+    case demo_tables_Thing_Item:
+        if (m->thing)
+            demo_tables_Item_compact_put(e, (const demo_tables_Item *)m->thing, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case demo_tables_Thing_Leaf:
+        if (m->thing)
+            demo_tables_Leaf_compact_put(e, (const demo_tables_Leaf *)m->thing, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    default:
+        myl_cenc_fail(e, MYL_EINVAL);
+    }
+    myl_cenc_uvar(e, m->last.n);
+    for (size_t i = 0; i < m->last.n; i++) {
+        demo_tables_Leaf_compact_put(e, &m->last.p[i], depth + 1);
+    }
+}
+
+static inline void demo_tables_WithIds_compact_get(myl_cdec *d, demo_tables_WithIds *m,
+                                                   myl_carena *a, unsigned depth)
+{
+    demo_tables_WithIds_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->first = myl_cdec_uvar32(d);
+    m->thing_type = (demo_tables_Thing)myl_cdec_u8(d);
+    switch (m->thing_type) {
+    case demo_tables_Thing_NONE:
+        break;
+    case demo_tables_Thing_Item: {
+        MYL_CDEC_TABLE(d, a, m->thing, demo_tables_Item, depth + 1);
+        break;
+    }
+    case demo_tables_Thing_Leaf: {
+        MYL_CDEC_TABLE(d, a, m->thing, demo_tables_Leaf, depth + 1);
+        break;
+    }
+    default:
+        myl_cdec_fail(d, MYL_ECODEC);
+    }
+    MYL_CDEC_SEQ_TABLE(d, a, m->last, demo_tables_Leaf, myl_cdec_left(d), depth + 1);
+}
+
+MYL_COMPACT_TABLE_CODEC(demo_tables_WithIds)
 
 /* Compact channels over one framed ring (codec compact): _sender_put()
  * encodes *m straight into a claimed frame and publishes it; a message
@@ -786,13 +1115,12 @@ void demo_tables_WithIds_compact_get(myl_cdec *d, demo_tables_WithIds *m, myl_ca
  * as padding). Nothing is sent when encoding fails. _receiver_get()
  * receives the next message and decodes it into *out; a message that does
  * not decode is released and its error returned. m (unless NULL) receives
- * the message's kind, id and length. */
+ * the message's kind, id and length. Decoded events and structs are
+ * copies (arena is unused and may be NULL); a decoded table's strings and
+ * [u8]/[i8] point into the message, valid until _receiver_release(), and
+ * its sequences and nested tables come from arena, reset first. */
 
-/* Channel items_compact carries demo_tables_Item, codec compact;
- * _receiver_get() decodes into *out
- * (strings and [u8]/[i8] point into the message, valid until
- * _receiver_release(); sequences and nested tables come from arena,
- * reset first). */
+/* Channel items_compact carries demo_tables_Item, codec compact */
 static inline int demo_tables_items_compact_sender_put(demo_tables_items_compact_sender *s,
                                                        const demo_tables_Item *m, void *buf,
                                                        size_t cap, uint16_t kind,

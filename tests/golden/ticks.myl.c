@@ -13,33 +13,6 @@ const char *ticks_Side_name(ticks_Side v)
     }
 }
 
-void ticks_Tick_compact_put(myl_cenc *e, const ticks_Tick *m)
-{
-    myl_cenc_uvar(e, m->seq);
-    myl_cenc_uvar(e, m->ts_ns);
-    myl_cenc_svar(e, m->price);
-    myl_cenc_uvar(e, m->qty);
-    myl_cenc_u8(e, m->side);
-    myl_cenc_chars(e, m->symbol, 8);
-    myl_cenc_raw(e, m->pad, 19);
-    myl_cenc_uvar(e, m->check);
-}
-
-void ticks_Tick_compact_get(myl_cdec *d, ticks_Tick *m)
-{
-    memset(m, 0, sizeof *m);
-    m->seq = myl_cdec_uvar(d);
-    m->ts_ns = myl_cdec_uvar(d);
-    m->price = myl_cdec_svar(d);
-    m->qty = myl_cdec_uvar32(d);
-    m->side = (ticks_Side)myl_cdec_u8(d);
-    myl_cdec_chars(d, m->symbol, 8);
-    myl_cdec_raw(d, m->pad, 19);
-    m->check = myl_cdec_uvar(d);
-}
-
-MYL_COMPACT_RECORD_CODEC(ticks_Tick)
-
 /* The channel's schema description (194 bytes; myelon/compat.h). */
 static const uint8_t ticks_ticks_schema[195] =
     "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02\x00"

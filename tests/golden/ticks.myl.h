@@ -57,12 +57,35 @@ static_assert(offsetof(ticks_Tick, check) == 56, "ticks_Tick.check: offset");
 /* Codec compact (docs/myl.md, "The compact codec") of every event and
  * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
  * and _decode(), 0 or an error; _put() and _get() are the steps that
- * other codecs call. */
+ * other codecs call. Codecs are static inline: a program compiles only
+ * those it uses. */
 
-int ticks_Tick_compact_encode(const ticks_Tick *m, void *buf, size_t cap, size_t *len);
-int ticks_Tick_compact_decode(ticks_Tick *m, const void *buf, size_t len);
-void ticks_Tick_compact_put(myl_cenc *e, const ticks_Tick *m);
-void ticks_Tick_compact_get(myl_cdec *d, ticks_Tick *m);
+static inline void ticks_Tick_compact_put(myl_cenc *e, const ticks_Tick *m)
+{
+    myl_cenc_uvar(e, m->seq);
+    myl_cenc_uvar(e, m->ts_ns);
+    myl_cenc_svar(e, m->price);
+    myl_cenc_uvar(e, m->qty);
+    myl_cenc_u8(e, m->side);
+    myl_cenc_chars(e, m->symbol, 8);
+    myl_cenc_raw(e, m->pad, 19);
+    myl_cenc_uvar(e, m->check);
+}
+
+static inline void ticks_Tick_compact_get(myl_cdec *d, ticks_Tick *m)
+{
+    memset(m, 0, sizeof *m);
+    m->seq = myl_cdec_uvar(d);
+    m->ts_ns = myl_cdec_uvar(d);
+    m->price = myl_cdec_svar(d);
+    m->qty = myl_cdec_uvar32(d);
+    m->side = (ticks_Side)myl_cdec_u8(d);
+    myl_cdec_chars(d, m->symbol, 8);
+    myl_cdec_raw(d, m->pad, 19);
+    m->check = myl_cdec_uvar(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(ticks_Tick)
 
 /* Event channels (one event per slot): <chan>_create() or _attach() the
  * ring with the channel's settings (name overrides the segment name unless

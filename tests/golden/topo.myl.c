@@ -8,36 +8,6 @@
 #include <time.h>
 #include "topo.myl.h"
 
-void gtopo_Job_compact_put(myl_cenc *e, const gtopo_Job *m)
-{
-    myl_cenc_uvar(e, m->id);
-    myl_cenc_uvar(e, m->shard);
-}
-
-void gtopo_Job_compact_get(myl_cdec *d, gtopo_Job *m)
-{
-    memset(m, 0, sizeof *m);
-    m->id = myl_cdec_uvar(d);
-    m->shard = myl_cdec_uvar32(d);
-}
-
-MYL_COMPACT_RECORD_CODEC(gtopo_Job)
-
-void gtopo_Order_compact_put(myl_cenc *e, const gtopo_Order *m)
-{
-    myl_cenc_uvar(e, m->id);
-    myl_cenc_chars(e, m->symbol, 8);
-}
-
-void gtopo_Order_compact_get(myl_cdec *d, gtopo_Order *m)
-{
-    memset(m, 0, sizeof *m);
-    m->id = myl_cdec_uvar(d);
-    myl_cdec_chars(d, m->symbol, 8);
-}
-
-MYL_COMPACT_RECORD_CODEC(gtopo_Order)
-
 /* The channel's schema description (62 bytes; myelon/compat.h). */
 static const uint8_t gtopo_jobs_schema[63] =
     "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
@@ -1372,93 +1342,6 @@ static const myl_fb_field_desc gtopo_Trade_fields[] = {
 };
 
 const myl_fb_table_desc gtopo_Trade_desc = {"Trade", 2, gtopo_Trade_fields};
-
-void gtopo_Note_init(gtopo_Note *m)
-{
-    memset(m, 0, sizeof *m);
-}
-
-void gtopo_Note_compact_put(myl_cenc *e, const gtopo_Note *m, unsigned depth)
-{
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cenc_fail(e, MYL_EINVAL);
-        return;
-    }
-    myl_cenc_uvar(e, m->id);
-    myl_cenc_str(e, m->text.p, m->text.n);
-}
-
-void gtopo_Note_compact_get(myl_cdec *d, gtopo_Note *m, myl_carena *a, unsigned depth)
-{
-    gtopo_Note_init(m);
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cdec_fail(d, MYL_ECODEC);
-        return;
-    }
-    m->id = myl_cdec_uvar(d);
-    m->text.n = myl_cdec_str(d, &m->text.p, SIZE_MAX);
-    (void)a;
-}
-
-MYL_COMPACT_TABLE_CODEC(gtopo_Note)
-
-void gtopo_Quote_init(gtopo_Quote *m)
-{
-    memset(m, 0, sizeof *m);
-}
-
-void gtopo_Quote_compact_put(myl_cenc *e, const gtopo_Quote *m, unsigned depth)
-{
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cenc_fail(e, MYL_EINVAL);
-        return;
-    }
-    myl_cenc_uvar(e, m->id);
-    myl_cenc_str(e, m->symbol.p, m->symbol.n);
-}
-
-void gtopo_Quote_compact_get(myl_cdec *d, gtopo_Quote *m, myl_carena *a, unsigned depth)
-{
-    gtopo_Quote_init(m);
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cdec_fail(d, MYL_ECODEC);
-        return;
-    }
-    m->id = myl_cdec_uvar(d);
-    m->symbol.n = myl_cdec_str(d, &m->symbol.p, SIZE_MAX);
-    (void)a;
-}
-
-MYL_COMPACT_TABLE_CODEC(gtopo_Quote)
-
-void gtopo_Trade_init(gtopo_Trade *m)
-{
-    memset(m, 0, sizeof *m);
-}
-
-void gtopo_Trade_compact_put(myl_cenc *e, const gtopo_Trade *m, unsigned depth)
-{
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cenc_fail(e, MYL_EINVAL);
-        return;
-    }
-    myl_cenc_uvar(e, m->id);
-    myl_cenc_str(e, m->symbol.p, m->symbol.n);
-}
-
-void gtopo_Trade_compact_get(myl_cdec *d, gtopo_Trade *m, myl_carena *a, unsigned depth)
-{
-    gtopo_Trade_init(m);
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cdec_fail(d, MYL_ECODEC);
-        return;
-    }
-    m->id = myl_cdec_uvar(d);
-    m->symbol.n = myl_cdec_str(d, &m->symbol.p, SIZE_MAX);
-    (void)a;
-}
-
-MYL_COMPACT_TABLE_CODEC(gtopo_Trade)
 
 static const myl_topo_role_desc gtopo_Plain_ROLES[2] = {{"boss", 1, 1, 1}, {"hands", 2, 1, 4}};
 static const myl_topo_route_desc gtopo_Plain_ROUTES[3] = {

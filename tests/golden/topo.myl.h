@@ -37,12 +37,23 @@ static_assert(offsetof(gtopo_Job, shard) == 8, "gtopo_Job.shard: offset");
 /* Codec compact (docs/myl.md, "The compact codec") of every event and
  * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
  * and _decode(), 0 or an error; _put() and _get() are the steps that
- * other codecs call. */
+ * other codecs call. Codecs are static inline: a program compiles only
+ * those it uses. */
 
-int gtopo_Job_compact_encode(const gtopo_Job *m, void *buf, size_t cap, size_t *len);
-int gtopo_Job_compact_decode(gtopo_Job *m, const void *buf, size_t len);
-void gtopo_Job_compact_put(myl_cenc *e, const gtopo_Job *m);
-void gtopo_Job_compact_get(myl_cdec *d, gtopo_Job *m);
+static inline void gtopo_Job_compact_put(myl_cenc *e, const gtopo_Job *m)
+{
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_uvar(e, m->shard);
+}
+
+static inline void gtopo_Job_compact_get(myl_cdec *d, gtopo_Job *m)
+{
+    memset(m, 0, sizeof *m);
+    m->id = myl_cdec_uvar(d);
+    m->shard = myl_cdec_uvar32(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(gtopo_Job)
 
 /* Tables (FlatBuffers): <table>_table is a reader handle (the table's
  * first byte in a verified buffer, NULL when absent: every field then
@@ -70,10 +81,20 @@ static_assert(alignof(gtopo_Order) == 8, "gtopo_Order: alignment");
 static_assert(offsetof(gtopo_Order, id) == 0, "gtopo_Order.id: offset");
 static_assert(offsetof(gtopo_Order, symbol) == 8, "gtopo_Order.symbol: offset");
 
-int gtopo_Order_compact_encode(const gtopo_Order *m, void *buf, size_t cap, size_t *len);
-int gtopo_Order_compact_decode(gtopo_Order *m, const void *buf, size_t len);
-void gtopo_Order_compact_put(myl_cenc *e, const gtopo_Order *m);
-void gtopo_Order_compact_get(myl_cdec *d, gtopo_Order *m);
+static inline void gtopo_Order_compact_put(myl_cenc *e, const gtopo_Order *m)
+{
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_chars(e, m->symbol, 8);
+}
+
+static inline void gtopo_Order_compact_get(myl_cdec *d, gtopo_Order *m)
+{
+    memset(m, 0, sizeof *m);
+    m->id = myl_cdec_uvar(d);
+    myl_cdec_chars(d, m->symbol, 8);
+}
+
+MYL_COMPACT_RECORD_CODEC(gtopo_Order)
 
 /* table Quote */
 typedef struct gtopo_Quote_table {
@@ -908,7 +929,9 @@ MYL_FB_STRING(gtopo_Trade, symbol, 1)
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
  * tables into the decoder's arena. <T>_init() sets the defaults;
- * _compact_encode() and _decode() as for events, decoding into arena. */
+ * _compact_encode() and _decode() as for events, decoding into arena.
+ * The codecs are defined after every table's declaration (tables refer to
+ * each other). */
 
 /* table Note */
 struct gtopo_Note {
@@ -916,11 +939,9 @@ struct gtopo_Note {
     myl_cstr text;
 };
 
-void gtopo_Note_init(gtopo_Note *m);
-int gtopo_Note_compact_encode(const gtopo_Note *m, void *buf, size_t cap, size_t *len);
-int gtopo_Note_compact_decode(gtopo_Note *m, const void *buf, size_t len, myl_carena *arena);
-void gtopo_Note_compact_put(myl_cenc *e, const gtopo_Note *m, unsigned depth);
-void gtopo_Note_compact_get(myl_cdec *d, gtopo_Note *m, myl_carena *a, unsigned depth);
+static inline void gtopo_Note_compact_put(myl_cenc *e, const gtopo_Note *m, unsigned depth);
+static inline void gtopo_Note_compact_get(myl_cdec *d, gtopo_Note *m, myl_carena *a,
+                                          unsigned depth);
 
 /* table Quote */
 struct gtopo_Quote {
@@ -928,11 +949,9 @@ struct gtopo_Quote {
     myl_cstr symbol;
 };
 
-void gtopo_Quote_init(gtopo_Quote *m);
-int gtopo_Quote_compact_encode(const gtopo_Quote *m, void *buf, size_t cap, size_t *len);
-int gtopo_Quote_compact_decode(gtopo_Quote *m, const void *buf, size_t len, myl_carena *arena);
-void gtopo_Quote_compact_put(myl_cenc *e, const gtopo_Quote *m, unsigned depth);
-void gtopo_Quote_compact_get(myl_cdec *d, gtopo_Quote *m, myl_carena *a, unsigned depth);
+static inline void gtopo_Quote_compact_put(myl_cenc *e, const gtopo_Quote *m, unsigned depth);
+static inline void gtopo_Quote_compact_get(myl_cdec *d, gtopo_Quote *m, myl_carena *a,
+                                           unsigned depth);
 
 /* table Trade */
 struct gtopo_Trade {
@@ -940,11 +959,98 @@ struct gtopo_Trade {
     myl_cstr symbol;
 };
 
-void gtopo_Trade_init(gtopo_Trade *m);
-int gtopo_Trade_compact_encode(const gtopo_Trade *m, void *buf, size_t cap, size_t *len);
-int gtopo_Trade_compact_decode(gtopo_Trade *m, const void *buf, size_t len, myl_carena *arena);
-void gtopo_Trade_compact_put(myl_cenc *e, const gtopo_Trade *m, unsigned depth);
-void gtopo_Trade_compact_get(myl_cdec *d, gtopo_Trade *m, myl_carena *a, unsigned depth);
+static inline void gtopo_Trade_compact_put(myl_cenc *e, const gtopo_Trade *m, unsigned depth);
+static inline void gtopo_Trade_compact_get(myl_cdec *d, gtopo_Trade *m, myl_carena *a,
+                                           unsigned depth);
+
+static inline void gtopo_Note_init(gtopo_Note *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void gtopo_Note_compact_put(myl_cenc *e, const gtopo_Note *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_str(e, m->text.p, m->text.n);
+}
+
+static inline void gtopo_Note_compact_get(myl_cdec *d, gtopo_Note *m, myl_carena *a, unsigned depth)
+{
+    gtopo_Note_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    m->text.n = myl_cdec_str(d, &m->text.p, SIZE_MAX);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(gtopo_Note)
+
+static inline void gtopo_Quote_init(gtopo_Quote *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void gtopo_Quote_compact_put(myl_cenc *e, const gtopo_Quote *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_str(e, m->symbol.p, m->symbol.n);
+}
+
+static inline void gtopo_Quote_compact_get(myl_cdec *d, gtopo_Quote *m, myl_carena *a,
+                                           unsigned depth)
+{
+    gtopo_Quote_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    m->symbol.n = myl_cdec_str(d, &m->symbol.p, SIZE_MAX);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(gtopo_Quote)
+
+static inline void gtopo_Trade_init(gtopo_Trade *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void gtopo_Trade_compact_put(myl_cenc *e, const gtopo_Trade *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_str(e, m->symbol.p, m->symbol.n);
+}
+
+static inline void gtopo_Trade_compact_get(myl_cdec *d, gtopo_Trade *m, myl_carena *a,
+                                           unsigned depth)
+{
+    gtopo_Trade_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    m->symbol.n = myl_cdec_str(d, &m->symbol.p, SIZE_MAX);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(gtopo_Trade)
 
 /* Compact channels over one framed ring (codec compact): _sender_put()
  * encodes *m straight into a claimed frame and publishes it; a message
@@ -953,13 +1059,12 @@ void gtopo_Trade_compact_get(myl_cdec *d, gtopo_Trade *m, myl_carena *a, unsigne
  * as padding). Nothing is sent when encoding fails. _receiver_get()
  * receives the next message and decodes it into *out; a message that does
  * not decode is released and its error returned. m (unless NULL) receives
- * the message's kind, id and length. */
+ * the message's kind, id and length. Decoded events and structs are
+ * copies (arena is unused and may be NULL); a decoded table's strings and
+ * [u8]/[i8] point into the message, valid until _receiver_release(), and
+ * its sequences and nested tables come from arena, reset first. */
 
-/* Channel quotes carries gtopo_Quote, codec compact;
- * _receiver_get() decodes into *out
- * (strings and [u8]/[i8] point into the message, valid until
- * _receiver_release(); sequences and nested tables come from arena,
- * reset first). */
+/* Channel quotes carries gtopo_Quote, codec compact */
 static inline int gtopo_quotes_sender_put(gtopo_quotes_sender *s, const gtopo_Quote *m, void *buf,
                                           size_t cap, uint16_t kind, int64_t timeout_ns)
 {

@@ -190,7 +190,9 @@ MYL_FB_ROOT(Zoo_Animal, ZOO_FILE_IDENTIFIER)
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
  * tables into the decoder's arena. <T>_init() sets the defaults;
- * _compact_encode() and _decode() as for events, decoding into arena. */
+ * _compact_encode() and _decode() as for events, decoding into arena.
+ * The codecs are defined after every table's declaration (tables refer to
+ * each other). */
 
 /* table Keeper */
 struct Zoo_Keeper {
@@ -198,11 +200,9 @@ struct Zoo_Keeper {
     uint32_t years;
 };
 
-void Zoo_Keeper_init(Zoo_Keeper *m);
-int Zoo_Keeper_compact_encode(const Zoo_Keeper *m, void *buf, size_t cap, size_t *len);
-int Zoo_Keeper_compact_decode(Zoo_Keeper *m, const void *buf, size_t len, myl_carena *arena);
-void Zoo_Keeper_compact_put(myl_cenc *e, const Zoo_Keeper *m, unsigned depth);
-void Zoo_Keeper_compact_get(myl_cdec *d, Zoo_Keeper *m, myl_carena *a, unsigned depth);
+static inline void Zoo_Keeper_compact_put(myl_cenc *e, const Zoo_Keeper *m, unsigned depth);
+static inline void Zoo_Keeper_compact_get(myl_cdec *d, Zoo_Keeper *m, myl_carena *a,
+                                          unsigned depth);
 
 /* table Enclosure */
 struct Zoo_Enclosure {
@@ -214,11 +214,9 @@ struct Zoo_Enclosure {
     } corners;
 };
 
-void Zoo_Enclosure_init(Zoo_Enclosure *m);
-int Zoo_Enclosure_compact_encode(const Zoo_Enclosure *m, void *buf, size_t cap, size_t *len);
-int Zoo_Enclosure_compact_decode(Zoo_Enclosure *m, const void *buf, size_t len, myl_carena *arena);
-void Zoo_Enclosure_compact_put(myl_cenc *e, const Zoo_Enclosure *m, unsigned depth);
-void Zoo_Enclosure_compact_get(myl_cdec *d, Zoo_Enclosure *m, myl_carena *a, unsigned depth);
+static inline void Zoo_Enclosure_compact_put(myl_cenc *e, const Zoo_Enclosure *m, unsigned depth);
+static inline void Zoo_Enclosure_compact_get(myl_cdec *d, Zoo_Enclosure *m, myl_carena *a,
+                                             unsigned depth);
 
 /* table Feed */
 struct Zoo_Feed {
@@ -226,11 +224,8 @@ struct Zoo_Feed {
     Zoo_Types_Diet diet;
 };
 
-void Zoo_Feed_init(Zoo_Feed *m);
-int Zoo_Feed_compact_encode(const Zoo_Feed *m, void *buf, size_t cap, size_t *len);
-int Zoo_Feed_compact_decode(Zoo_Feed *m, const void *buf, size_t len, myl_carena *arena);
-void Zoo_Feed_compact_put(myl_cenc *e, const Zoo_Feed *m, unsigned depth);
-void Zoo_Feed_compact_get(myl_cdec *d, Zoo_Feed *m, myl_carena *a, unsigned depth);
+static inline void Zoo_Feed_compact_put(myl_cenc *e, const Zoo_Feed *m, unsigned depth);
+static inline void Zoo_Feed_compact_get(myl_cdec *d, Zoo_Feed *m, myl_carena *a, unsigned depth);
 
 /* table Tag */
 struct Zoo_Tag {
@@ -239,11 +234,8 @@ struct Zoo_Tag {
     myl_cstr c;
 };
 
-void Zoo_Tag_init(Zoo_Tag *m);
-int Zoo_Tag_compact_encode(const Zoo_Tag *m, void *buf, size_t cap, size_t *len);
-int Zoo_Tag_compact_decode(Zoo_Tag *m, const void *buf, size_t len, myl_carena *arena);
-void Zoo_Tag_compact_put(myl_cenc *e, const Zoo_Tag *m, unsigned depth);
-void Zoo_Tag_compact_get(myl_cdec *d, Zoo_Tag *m, myl_carena *a, unsigned depth);
+static inline void Zoo_Tag_compact_put(myl_cenc *e, const Zoo_Tag *m, unsigned depth);
+static inline void Zoo_Tag_compact_get(myl_cdec *d, Zoo_Tag *m, myl_carena *a, unsigned depth);
 
 /* table Animal */
 struct Zoo_Animal {
@@ -317,11 +309,342 @@ struct Zoo_Animal {
     double v_nan64;
 };
 
-void Zoo_Animal_init(Zoo_Animal *m);
-int Zoo_Animal_compact_encode(const Zoo_Animal *m, void *buf, size_t cap, size_t *len);
-int Zoo_Animal_compact_decode(Zoo_Animal *m, const void *buf, size_t len, myl_carena *arena);
-void Zoo_Animal_compact_put(myl_cenc *e, const Zoo_Animal *m, unsigned depth);
-void Zoo_Animal_compact_get(myl_cdec *d, Zoo_Animal *m, myl_carena *a, unsigned depth);
+static inline void Zoo_Animal_compact_put(myl_cenc *e, const Zoo_Animal *m, unsigned depth);
+static inline void Zoo_Animal_compact_get(myl_cdec *d, Zoo_Animal *m, myl_carena *a,
+                                          unsigned depth);
+
+static inline void Zoo_Keeper_init(Zoo_Keeper *m)
+{
+    memset(m, 0, sizeof *m);
+    m->years = 1u;
+}
+
+static inline void Zoo_Keeper_compact_put(myl_cenc *e, const Zoo_Keeper *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_str(e, m->name.p, m->name.n);
+    myl_cenc_uvar(e, m->years);
+}
+
+static inline void Zoo_Keeper_compact_get(myl_cdec *d, Zoo_Keeper *m, myl_carena *a, unsigned depth)
+{
+    Zoo_Keeper_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->name.n = myl_cdec_str(d, &m->name.p, SIZE_MAX);
+    m->years = myl_cdec_uvar32(d);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(Zoo_Keeper)
+
+static inline void Zoo_Enclosure_init(Zoo_Enclosure *m)
+{
+    memset(m, 0, sizeof *m);
+    m->area = 12.5;
+}
+
+static inline void Zoo_Enclosure_compact_put(myl_cenc *e, const Zoo_Enclosure *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_str(e, m->label.p, m->label.n);
+    myl_cenc_f64(e, m->area);
+    myl_cenc_uvar(e, m->corners.n);
+    for (size_t i = 0; i < m->corners.n; i++) {
+        Zoo_Types_Point_compact_put(e, &m->corners.p[i]);
+    }
+}
+
+static inline void Zoo_Enclosure_compact_get(myl_cdec *d, Zoo_Enclosure *m, myl_carena *a,
+                                             unsigned depth)
+{
+    Zoo_Enclosure_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->label.n = myl_cdec_str(d, &m->label.p, SIZE_MAX);
+    m->area = myl_cdec_f64(d);
+    MYL_CDEC_SEQ_RECORD(d, a, m->corners, Zoo_Types_Point);
+}
+
+MYL_COMPACT_TABLE_CODEC(Zoo_Enclosure)
+
+static inline void Zoo_Feed_init(Zoo_Feed *m)
+{
+    memset(m, 0, sizeof *m);
+    m->kg = 0.25f;
+    m->diet = Zoo_Types_Diet_Carnivore;
+}
+
+static inline void Zoo_Feed_compact_put(myl_cenc *e, const Zoo_Feed *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_f32(e, m->kg);
+    myl_cenc_uvar(e, m->diet);
+}
+
+static inline void Zoo_Feed_compact_get(myl_cdec *d, Zoo_Feed *m, myl_carena *a, unsigned depth)
+{
+    Zoo_Feed_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->kg = myl_cdec_f32(d);
+    m->diet = (Zoo_Types_Diet)myl_cdec_uvar16(d);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(Zoo_Feed)
+
+static inline void Zoo_Tag_init(Zoo_Tag *m)
+{
+    memset(m, 0, sizeof *m);
+    m->b = INT64_C(-1);
+}
+
+static inline void Zoo_Tag_compact_put(myl_cenc *e, const Zoo_Tag *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->a);
+    myl_cenc_svar(e, m->b);
+    myl_cenc_str(e, m->c.p, m->c.n);
+}
+
+static inline void Zoo_Tag_compact_get(myl_cdec *d, Zoo_Tag *m, myl_carena *a, unsigned depth)
+{
+    Zoo_Tag_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->a = myl_cdec_uvar16(d);
+    m->b = myl_cdec_svar(d);
+    m->c.n = myl_cdec_str(d, &m->c.p, SIZE_MAX);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(Zoo_Tag)
+
+static inline void Zoo_Animal_init(Zoo_Animal *m)
+{
+    memset(m, 0, sizeof *m);
+    m->tame = true;
+    m->v_byte = -8;
+    m->v_ubyte = 200;
+    m->v_short = -1600;
+    m->v_ushort = 60000;
+    m->v_int = -320000;
+    m->v_uint = 4000000000u;
+    m->v_long = INT64_C(-6400000000);
+    m->v_ulong = UINT64_C(18000000000000000000);
+    m->v_float = 3.5f;
+    m->v_double = -2.25;
+    m->v_uint8 = 7;
+    m->v_int32 = 32;
+    m->v_uint64 = UINT64_C(64);
+    m->v_float32 = -0.5f;
+    m->v_float64 = 1e10;
+    m->gait = Zoo_Types_Gait_Trot;
+    m->diet = Zoo_Types_Diet_Herbivore;
+    m->v_nan = NAN;
+    m->v_inf = INFINITY;
+    m->v_ninf = -INFINITY;
+    m->v_nan64 = NAN;
+}
+
+static inline void Zoo_Animal_compact_put(myl_cenc *e, const Zoo_Animal *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_str(e, m->name.p, m->name.n);
+    myl_cenc_bool(e, m->tame);
+    myl_cenc_i8(e, m->v_byte);
+    myl_cenc_u8(e, m->v_ubyte);
+    myl_cenc_svar(e, m->v_short);
+    myl_cenc_uvar(e, m->v_ushort);
+    myl_cenc_svar(e, m->v_int);
+    myl_cenc_uvar(e, m->v_uint);
+    myl_cenc_svar(e, m->v_long);
+    myl_cenc_uvar(e, m->v_ulong);
+    myl_cenc_f32(e, m->v_float);
+    myl_cenc_f64(e, m->v_double);
+    myl_cenc_i8(e, m->v_int8);
+    myl_cenc_u8(e, m->v_uint8);
+    myl_cenc_svar(e, m->v_int16);
+    myl_cenc_uvar(e, m->v_uint16);
+    myl_cenc_svar(e, m->v_int32);
+    myl_cenc_uvar(e, m->v_uint32);
+    myl_cenc_svar(e, m->v_int64);
+    myl_cenc_uvar(e, m->v_uint64);
+    myl_cenc_f32(e, m->v_float32);
+    myl_cenc_f64(e, m->v_float64);
+    myl_cenc_i8(e, m->gait);
+    myl_cenc_uvar(e, m->diet);
+    myl_cenc_uvar(e, m->size);
+    myl_cenc_svar(e, m->mood);
+    myl_cenc_bool(e, m->pose != NULL);
+    if (m->pose) {
+        Zoo_Types_Pose_compact_put(e, m->pose);
+    }
+    myl_cenc_uvar(e, m->legs.n);
+    for (size_t i = 0; i < m->legs.n; i++) {
+        myl_cenc_svar(e, m->legs.p[i]);
+    }
+    myl_cenc_bytes(e, m->chip.p, m->chip.n);
+    myl_cenc_uvar(e, m->weights.n);
+    for (size_t i = 0; i < m->weights.n; i++) {
+        myl_cenc_f64(e, m->weights.p[i]);
+    }
+    myl_cenc_uvar(e, m->poses.n);
+    for (size_t i = 0; i < m->poses.n; i++) {
+        Zoo_Types_Pose_compact_put(e, &m->poses.p[i]);
+    }
+    myl_cenc_uvar(e, m->nicknames.n);
+    for (size_t i = 0; i < m->nicknames.n; i++) {
+        myl_cenc_str(e, m->nicknames.p[i].p, m->nicknames.p[i].n);
+    }
+    myl_cenc_uvar(e, m->keepers.n);
+    for (size_t i = 0; i < m->keepers.n; i++) {
+        Zoo_Keeper_compact_put(e, &m->keepers.p[i], depth + 1);
+    }
+    myl_cenc_uvar(e, m->gaits.n);
+    for (size_t i = 0; i < m->gaits.n; i++) {
+        myl_cenc_i8(e, m->gaits.p[i]);
+    }
+    myl_cenc_uvar(e, m->flags.n);
+    for (size_t i = 0; i < m->flags.n; i++) {
+        myl_cenc_bool(e, m->flags.p[i]);
+    }
+    myl_cenc_u8(e, m->care_type);
+    switch (m->care_type) {
+    case Zoo_Care_NONE:
+        break;
+    case Zoo_Care_Keeper:
+        if (m->care)
+            Zoo_Keeper_compact_put(e, (const Zoo_Keeper *)m->care, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case Zoo_Care_Feed:
+        if (m->care)
+            Zoo_Feed_compact_put(e, (const Zoo_Feed *)m->care, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    default:
+        myl_cenc_fail(e, MYL_EINVAL);
+    }
+    myl_cenc_bool(e, m->home != NULL);
+    if (m->home) {
+        Zoo_Enclosure_compact_put(e, m->home, depth + 1);
+    }
+    myl_cenc_bool(e, m->parent != NULL);
+    if (m->parent) {
+        Zoo_Animal_compact_put(e, m->parent, depth + 1);
+    }
+    myl_cenc_bool(e, m->tag != NULL);
+    if (m->tag) {
+        Zoo_Tag_compact_put(e, m->tag, depth + 1);
+    }
+    myl_cenc_f32(e, m->v_nan);
+    myl_cenc_f64(e, m->v_inf);
+    myl_cenc_f32(e, m->v_ninf);
+    myl_cenc_f64(e, m->v_nan64);
+}
+
+static inline void Zoo_Animal_compact_get(myl_cdec *d, Zoo_Animal *m, myl_carena *a, unsigned depth)
+{
+    Zoo_Animal_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->name.n = myl_cdec_str(d, &m->name.p, SIZE_MAX);
+    m->tame = myl_cdec_bool(d);
+    m->v_byte = myl_cdec_i8(d);
+    m->v_ubyte = myl_cdec_u8(d);
+    m->v_short = myl_cdec_svar16(d);
+    m->v_ushort = myl_cdec_uvar16(d);
+    m->v_int = myl_cdec_svar32(d);
+    m->v_uint = myl_cdec_uvar32(d);
+    m->v_long = myl_cdec_svar(d);
+    m->v_ulong = myl_cdec_uvar(d);
+    m->v_float = myl_cdec_f32(d);
+    m->v_double = myl_cdec_f64(d);
+    m->v_int8 = myl_cdec_i8(d);
+    m->v_uint8 = myl_cdec_u8(d);
+    m->v_int16 = myl_cdec_svar16(d);
+    m->v_uint16 = myl_cdec_uvar16(d);
+    m->v_int32 = myl_cdec_svar32(d);
+    m->v_uint32 = myl_cdec_uvar32(d);
+    m->v_int64 = myl_cdec_svar(d);
+    m->v_uint64 = myl_cdec_uvar(d);
+    m->v_float32 = myl_cdec_f32(d);
+    m->v_float64 = myl_cdec_f64(d);
+    m->gait = (Zoo_Types_Gait)myl_cdec_i8(d);
+    m->diet = (Zoo_Types_Diet)myl_cdec_uvar16(d);
+    m->size = (Zoo_Types_Size)myl_cdec_uvar(d);
+    m->mood = (Zoo_Types_Mood)myl_cdec_svar32(d);
+    if (myl_cdec_bool(d)) {
+        MYL_CDEC_RECORD(d, a, m->pose, Zoo_Types_Pose);
+    }
+    MYL_CDEC_SEQ(d, a, m->legs, int16_t, myl_cdec_svar16);
+    m->chip.n = myl_cdec_bytes(d, &m->chip.p, SIZE_MAX);
+    MYL_CDEC_SEQ(d, a, m->weights, double, myl_cdec_f64);
+    MYL_CDEC_SEQ_RECORD(d, a, m->poses, Zoo_Types_Pose);
+    MYL_CDEC_SEQ_STR(d, a, m->nicknames);
+    MYL_CDEC_SEQ_TABLE(d, a, m->keepers, Zoo_Keeper, myl_cdec_left(d), depth + 1);
+    MYL_CDEC_SEQ(d, a, m->gaits, Zoo_Types_Gait, myl_cdec_i8);
+    MYL_CDEC_SEQ(d, a, m->flags, bool, myl_cdec_bool);
+    m->care_type = (Zoo_Care)myl_cdec_u8(d);
+    switch (m->care_type) {
+    case Zoo_Care_NONE:
+        break;
+    case Zoo_Care_Keeper: {
+        MYL_CDEC_TABLE(d, a, m->care, Zoo_Keeper, depth + 1);
+        break;
+    }
+    case Zoo_Care_Feed: {
+        MYL_CDEC_TABLE(d, a, m->care, Zoo_Feed, depth + 1);
+        break;
+    }
+    default:
+        myl_cdec_fail(d, MYL_ECODEC);
+    }
+    if (myl_cdec_bool(d)) {
+        MYL_CDEC_TABLE(d, a, m->home, Zoo_Enclosure, depth + 1);
+    }
+    if (myl_cdec_bool(d)) {
+        MYL_CDEC_TABLE(d, a, m->parent, Zoo_Animal, depth + 1);
+    }
+    if (myl_cdec_bool(d)) {
+        MYL_CDEC_TABLE(d, a, m->tag, Zoo_Tag, depth + 1);
+    }
+    m->v_nan = myl_cdec_f32(d);
+    m->v_inf = myl_cdec_f64(d);
+    m->v_ninf = myl_cdec_f32(d);
+    m->v_nan64 = myl_cdec_f64(d);
+}
+
+MYL_COMPACT_TABLE_CODEC(Zoo_Animal)
 
 #ifdef __cplusplus
 }

@@ -179,13 +179,12 @@ static inline void zoochan_keepers_receiver_release(zoochan_keepers_receiver *r)
  * as padding). Nothing is sent when encoding fails. _receiver_get()
  * receives the next message and decodes it into *out; a message that does
  * not decode is released and its error returned. m (unless NULL) receives
- * the message's kind, id and length. */
+ * the message's kind, id and length. Decoded events and structs are
+ * copies (arena is unused and may be NULL); a decoded table's strings and
+ * [u8]/[i8] point into the message, valid until _receiver_release(), and
+ * its sequences and nested tables come from arena, reset first. */
 
-/* Channel keepers carries Zoo_Keeper, codec compact;
- * _receiver_get() decodes into *out
- * (strings and [u8]/[i8] point into the message, valid until
- * _receiver_release(); sequences and nested tables come from arena,
- * reset first). */
+/* Channel keepers carries Zoo_Keeper, codec compact */
 static inline int zoochan_keepers_sender_put(zoochan_keepers_sender *s, const Zoo_Keeper *m,
                                              void *buf, size_t cap, uint16_t kind,
                                              int64_t timeout_ns)

@@ -73,12 +73,23 @@ static_assert(offsetof(Zoo_Types_Point, y) == 4, "Zoo_Types_Point.y: offset");
 /* Codec compact (docs/myl.md, "The compact codec") of every event and
  * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
  * and _decode(), 0 or an error; _put() and _get() are the steps that
- * other codecs call. */
+ * other codecs call. Codecs are static inline: a program compiles only
+ * those it uses. */
 
-int Zoo_Types_Point_compact_encode(const Zoo_Types_Point *m, void *buf, size_t cap, size_t *len);
-int Zoo_Types_Point_compact_decode(Zoo_Types_Point *m, const void *buf, size_t len);
-void Zoo_Types_Point_compact_put(myl_cenc *e, const Zoo_Types_Point *m);
-void Zoo_Types_Point_compact_get(myl_cdec *d, Zoo_Types_Point *m);
+static inline void Zoo_Types_Point_compact_put(myl_cenc *e, const Zoo_Types_Point *m)
+{
+    myl_cenc_f32(e, m->x);
+    myl_cenc_f32(e, m->y);
+}
+
+static inline void Zoo_Types_Point_compact_get(myl_cdec *d, Zoo_Types_Point *m)
+{
+    memset(m, 0, sizeof *m);
+    m->x = myl_cdec_f32(d);
+    m->y = myl_cdec_f32(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(Zoo_Types_Point)
 
 /// A struct with padding, nesting and fixed-size arrays.
 /* struct Pose: 48 bytes, aligned to 8 */
@@ -105,10 +116,34 @@ static_assert(offsetof(Zoo_Types_Pose, altitude) == 16, "Zoo_Types_Pose.altitude
 static_assert(offsetof(Zoo_Types_Pose, marks) == 24, "Zoo_Types_Pose.marks: offset");
 static_assert(offsetof(Zoo_Types_Pose, corners) == 28, "Zoo_Types_Pose.corners: offset");
 
-int Zoo_Types_Pose_compact_encode(const Zoo_Types_Pose *m, void *buf, size_t cap, size_t *len);
-int Zoo_Types_Pose_compact_decode(Zoo_Types_Pose *m, const void *buf, size_t len);
-void Zoo_Types_Pose_compact_put(myl_cenc *e, const Zoo_Types_Pose *m);
-void Zoo_Types_Pose_compact_get(myl_cdec *d, Zoo_Types_Pose *m);
+static inline void Zoo_Types_Pose_compact_put(myl_cenc *e, const Zoo_Types_Pose *m)
+{
+    Zoo_Types_Point_compact_put(e, &m->at);
+    myl_cenc_svar(e, m->heading);
+    myl_cenc_u8(e, m->spare);
+    myl_cenc_i8(e, m->gait);
+    myl_cenc_f64(e, m->altitude);
+    myl_cenc_raw(e, m->marks, 3);
+    for (size_t i = 0; i < 2; i++) {
+        Zoo_Types_Point_compact_put(e, &m->corners[i]);
+    }
+}
+
+static inline void Zoo_Types_Pose_compact_get(myl_cdec *d, Zoo_Types_Pose *m)
+{
+    memset(m, 0, sizeof *m);
+    Zoo_Types_Point_compact_get(d, &m->at);
+    m->heading = myl_cdec_svar16(d);
+    m->spare = myl_cdec_u8(d);
+    m->gait = (Zoo_Types_Gait)myl_cdec_i8(d);
+    m->altitude = myl_cdec_f64(d);
+    myl_cdec_raw(d, m->marks, 3);
+    for (size_t i = 0; i < 2; i++) {
+        Zoo_Types_Point_compact_get(d, &m->corners[i]);
+    }
+}
+
+MYL_COMPACT_RECORD_CODEC(Zoo_Types_Pose)
 
 #ifdef __cplusplus
 }

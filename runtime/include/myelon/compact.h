@@ -717,9 +717,10 @@ static inline void *myl_cdec_alloc(myl_cdec *d, myl_carena *a, size_t n, size_t 
     MYL__CDEC_ONE(d, a, dst, T, T##_compact_get(d, p, a, depth))
 
 /* T_compact_encode() and T_compact_decode() of an event or struct T, from
- * its T_compact_put() and T_compact_get(). */
+ * its T_compact_put() and T_compact_get(); static inline, as the steps
+ * are, so that a program compiles only the codecs it calls. */
 #define MYL_COMPACT_RECORD_CODEC(T)                                                                \
-    int T##_compact_encode(const T *m, void *buf, size_t cap, size_t *len)                         \
+    static inline int T##_compact_encode(const T *m, void *buf, size_t cap, size_t *len)           \
     {                                                                                              \
         myl_cenc e;                                                                                \
         myl_cenc_init(&e, buf, cap);                                                               \
@@ -727,7 +728,7 @@ static inline void *myl_cdec_alloc(myl_cdec *d, myl_carena *a, size_t n, size_t 
         *len = myl_cenc_len(&e);                                                                   \
         return e.err;                                                                              \
     }                                                                                              \
-    int T##_compact_decode(T *m, const void *buf, size_t len)                                      \
+    static inline int T##_compact_decode(T *m, const void *buf, size_t len)                        \
     {                                                                                              \
         myl_cdec d;                                                                                \
         myl_cdec_init(&d, buf, len);                                                               \
@@ -738,7 +739,7 @@ static inline void *myl_cdec_alloc(myl_cdec *d, myl_carena *a, size_t n, size_t 
 /* The same for a table T, whose decoder takes an arena and whose steps
  * take the nesting depth. */
 #define MYL_COMPACT_TABLE_CODEC(T)                                                                 \
-    int T##_compact_encode(const T *m, void *buf, size_t cap, size_t *len)                         \
+    static inline int T##_compact_encode(const T *m, void *buf, size_t cap, size_t *len)           \
     {                                                                                              \
         myl_cenc e;                                                                                \
         myl_cenc_init(&e, buf, cap);                                                               \
@@ -746,7 +747,7 @@ static inline void *myl_cdec_alloc(myl_cdec *d, myl_carena *a, size_t n, size_t 
         *len = myl_cenc_len(&e);                                                                   \
         return e.err;                                                                              \
     }                                                                                              \
-    int T##_compact_decode(T *m, const void *buf, size_t len, myl_carena *arena)                   \
+    static inline int T##_compact_decode(T *m, const void *buf, size_t len, myl_carena *arena)     \
     {                                                                                              \
         myl_cdec d;                                                                                \
         myl_cdec_init(&d, buf, len);                                                               \

@@ -1,0 +1,59 @@
+/* The C emitters' internal interface: the pieces of a schema's header and
+ * source that each emitter writes (emit_c.c drives them in declaration
+ * order), and the helpers they share (emit_common.c). */
+#ifndef MYLC_EMIT_H
+#define MYLC_EMIT_H
+
+#include "mylc.h"
+#include "template.h"
+
+/* ---- shared helpers (emit_common.c) ---- */
+
+/* printf into the compile's arena. */
+const char *mylc_fmt(mylc_ctx *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
+/* A NUL-terminated copy of s in the compile's arena. */
+const char *mylc_cstr(mylc_ctx *c, mylc_str s);
+
+/* Forgets which sections have been explained: called once per header. */
+void mylc_explain_reset(void);
+/* Writes the shared explanation of section sec (the header template's
+ * section <sec>_doc, if it has one) into h, the first time only. */
+void mylc_explain_once(mylc_buf *h, const char *sec);
+/* Section sec of the header template tpl_h and of the source template
+ * tpl_s, each after a blank line: the header's into h (after its
+ * explanation and doc, a declaration's "///" comment), the source's into
+ * src (tpl_s NULL: nothing into src). */
+void mylc_fill_both(mylc_buf *h, mylc_buf *src, const char *tpl_h, const char *tpl_s,
+                    const char *sec, const mylc_hole *holes, mylc_str doc);
+/* A schema's "///" doc comment as "///" lines at indent ind, wrapped at
+ * the column limit. */
+void mylc_emit_doc_at(mylc_buf *o, mylc_str doc, const char *ind);
+void mylc_emit_doc(mylc_buf *o, mylc_str doc);
+
+/* ---- types: enums, events, structs (emit_types.c) ---- */
+
+void mylc_emit_enum(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src);
+/* An event (sec "event") or a FlatBuffers struct (sec "struct"): the C
+ * struct with the layout of layout.c, and its static asserts. */
+void mylc_emit_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h, const char *sec);
+
+/* ---- codec compact (emit_compact.c, templates/compact.h) ---- */
+
+/* An event's or struct's codec, after its C struct. */
+void mylc_emit_compact_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h);
+/* A table's forward typedef, in declaration order. */
+void mylc_emit_compact_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h);
+/* A table's C struct and codec prototypes, after every declaration. */
+void mylc_emit_compact_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h);
+/* A table's codec, after every table's struct. */
+void mylc_emit_compact_table_body(mylc_ctx *c, mylc_decl *d, mylc_buf *h);
+/* How a compact channel carrying x decodes a received message (the hole
+ * DECODE of the compact channel sections). */
+const char *mylc_compact_decode(mylc_ctx *c, const mylc_decl *x);
+
+/* ---- FlatBuffers (emit_c.c) ---- */
+
+/* The C literal of a scalar or enum table field's default. */
+const char *mylc_default_literal(mylc_ctx *c, const mylc_field *f);
+
+#endif
