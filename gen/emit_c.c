@@ -416,24 +416,55 @@ static const char *schema_array(mylc_ctx *c, const mylc_decl *d, size_t *len)
     if (!mylc_describe_channel(d, &blob))
         blob.n = 0;
     *len = blob.n;
+    /* The literal in lines of at most 64 characters: printable bytes as
+     * themselves (the names in the description read as text), the others
+     * as octal escapes, three digits only where a digit follows. */
+    mylc_buf lit = {0};
+    size_t width = 0, lines = 1;
+    mylc_buf_putc(&lit, '"');
+    for (size_t i = 0; i < blob.n; i++) {
+        if (width >= 64) {
+            mylc_buf_puts(&lit, "\"\n\"");
+            width = 0;
+            lines++;
+        }
+        unsigned char ch = (unsigned char)blob.p[i];
+        unsigned char next = i + 1 < blob.n ? (unsigned char)blob.p[i + 1] : 0;
+        size_t at = lit.n;
+        if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\' && ch != '?')
+            mylc_buf_putc(&lit, (char)ch);
+        else if (next >= '0' && next <= '9')
+            mylc_buf_printf(&lit, "\\%03o", ch);
+        else
+            mylc_buf_printf(&lit, "\\%o", ch);
+        width += lit.n - at;
+    }
+    mylc_buf_putc(&lit, '"');
+    /* Laid out as clang-format lays out the declaration: on one line if
+     * it fits, else the literal's lines under it, indented (twice when
+     * the declaration itself needs two lines). */
     const char *decl = fmt(c, "static const uint8_t %s_schema[%zu] =", d->cname, blob.n + 1);
-    const char *indent = "    ";
+    const char *name = fmt(c, "%s_schema[%zu] =", d->cname, blob.n + 1);
     mylc_buf_printf(&b, "/* The channel's schema description (%zu bytes; myelon/compat.h). */\n",
                     blob.n);
-    if (strlen(decl) <= MYLC_COLUMNS) {
-        mylc_buf_puts(&b, decl);
+    const char *indent = "    ";
+    if (lines == 1 && strlen(decl) + lit.n + 2 <= MYLC_COLUMNS) {
+        mylc_buf_printf(&b, "%s ", decl);
+    } else if (strlen(decl) <= MYLC_COLUMNS) {
+        mylc_buf_printf(&b, "%s\n    ", decl);
+    } else if (lines == 1 && 4 + strlen(name) + lit.n + 2 <= MYLC_COLUMNS) {
+        mylc_buf_printf(&b, "static const uint8_t\n    %s ", name);
     } else {
-        mylc_buf_printf(&b, "static const uint8_t\n    %s_schema[%zu] =", d->cname, blob.n + 1);
+        mylc_buf_printf(&b, "static const uint8_t\n    %s\n        ", name);
         indent = "        ";
     }
-    if (!blob.n)
-        mylc_buf_printf(&b, "\n%s\"\";", indent);
-    for (size_t i = 0; i < blob.n; i += 16) {
-        mylc_buf_printf(&b, "\n%s\"", indent);
-        for (size_t k = i; k < blob.n && k < i + 16; k++)
-            mylc_buf_printf(&b, "\\x%02x", (unsigned char)blob.p[k]);
-        mylc_buf_puts(&b, i + 16 >= blob.n ? "\";" : "\"");
+    for (const char *p = lit.p, *e = lit.p + lit.n; p < e; p++) {
+        mylc_buf_putc(&b, *p);
+        if (*p == '\n')
+            mylc_buf_puts(&b, indent);
     }
+    mylc_buf_putc(&b, ';');
+    mylc_buf_free(&lit);
     const char *r = mylc_strdup(&c->arena, b.p, b.n);
     mylc_buf_free(&b);
     mylc_buf_free(&blob);

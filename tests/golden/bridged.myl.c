@@ -3,13 +3,9 @@
 
 /* The channel's schema description (112 bytes; myelon/compat.h). */
 static const uint8_t demo_bridged_quotes_schema[113] =
-    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
-    "\x00\x00\x02\x12\x64\x65\x6d\x6f\x2e\x62\x72\x69\x64\x67\x65\x64"
-    "\x2e\x51\x75\x6f\x74\x65\x18\x00\x00\x00\x08\x00\x05\x00\x03\x73"
-    "\x65\x71\x00\x00\x00\x00\x00\x00\x00\x04\x05\x70\x72\x69\x63\x65"
-    "\x08\x00\x00\x00\x00\x00\x00\x08\x03\x71\x74\x79\x10\x00\x00\x00"
-    "\x00\x00\x00\x03\x05\x76\x65\x6e\x75\x65\x14\x00\x00\x00\x00\x00"
-    "\x00\x02\x05\x66\x6c\x61\x67\x73\x16\x00\x00\x00\x00\x00\x00\x02";
+    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\22demo.bridged.Quote\30\0\0\0"
+    "\10\0\5\0\3seq\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3qty\20\0"
+    "\0\0\0\0\0\3\5venue\24\0\0\0\0\0\0\2\5flags\26\0\0\0\0\0\0\2";
 
 const myl_channel_desc demo_bridged_quotes_desc = {
     .name = "demo.bridged.quotes",
@@ -89,8 +85,7 @@ void demo_bridged_quotes_consumer_close(demo_bridged_quotes_consumer *c)
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
 static const uint8_t demo_bridged_blobs_schema[23] =
-    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x10\x00\x00\x01\x00\x00\x00"
-    "\xff\xff\x00\x01\x00\x00";
+    "MYLS\1\0\1\0\0\20\0\0\1\0\0\0\377\377\0\1\0\0";
 
 const myl_channel_desc demo_bridged_blobs_desc = {
     .name = "demo.bridged.blobs",

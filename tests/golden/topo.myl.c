@@ -10,10 +10,8 @@
 
 /* The channel's schema description (62 bytes; myelon/compat.h). */
 static const uint8_t gtopo_jobs_schema[63] =
-    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
-    "\x00\x00\x02\x09\x67\x74\x6f\x70\x6f\x2e\x4a\x6f\x62\x10\x00\x00"
-    "\x00\x08\x00\x02\x00\x02\x69\x64\x00\x00\x00\x00\x00\x00\x00\x04"
-    "\x05\x73\x68\x61\x72\x64\x08\x00\x00\x00\x00\x00\x00\x03";
+    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\11gtopo.Job\20\0\0\0\10\0\2\0"
+    "\2id\0\0\0\0\0\0\0\4\5shard\10\0\0\0\0\0\0\3";
 
 const myl_channel_desc gtopo_jobs_desc = {
     .name = "gtopo.jobs",
@@ -93,10 +91,8 @@ void gtopo_jobs_consumer_close(gtopo_jobs_consumer *c)
 
 /* The channel's schema description (57 bytes; myelon/compat.h). */
 static const uint8_t gtopo_notes_schema[58] =
-    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x00\x10\x00\x01\x00\x01\x00"
-    "\x00\x00\x00\x01\x00\x00\x04\x0a\x67\x74\x6f\x70\x6f\x2e\x4e\x6f"
-    "\x74\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x04\x74"
-    "\x65\x78\x74\x01\x00\x00\x00\x0d\x00";
+    "MYLS\1\2\2\0\0\0\20\0\1\0\1\0\0\0\0\1\0\0\4\12gtopo.Note\2\0\2id"
+    "\0\0\0\0\4\0010\4text\1\0\0\0\15\0";
 
 const myl_channel_desc gtopo_notes_desc = {
     .name = "gtopo.notes",
@@ -180,10 +176,8 @@ void gtopo_notes_receiver_close(gtopo_notes_receiver *r)
 
 /* The channel's schema description (62 bytes; myelon/compat.h). */
 static const uint8_t gtopo_done_schema[63] =
-    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
-    "\x00\x00\x02\x09\x67\x74\x6f\x70\x6f\x2e\x4a\x6f\x62\x10\x00\x00"
-    "\x00\x08\x00\x02\x00\x02\x69\x64\x00\x00\x00\x00\x00\x00\x00\x04"
-    "\x05\x73\x68\x61\x72\x64\x08\x00\x00\x00\x00\x00\x00\x03";
+    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\11gtopo.Job\20\0\0\0\10\0\2\0"
+    "\2id\0\0\0\0\0\0\0\4\5shard\10\0\0\0\0\0\0\3";
 
 const myl_channel_desc gtopo_done_desc = {
     .name = "gtopo.done",
@@ -263,11 +257,8 @@ void gtopo_done_consumer_close(gtopo_done_consumer *c)
 
 /* The channel's schema description (69 bytes; myelon/compat.h). */
 static const uint8_t gtopo_orders_schema[70] =
-    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00"
-    "\x00\x00\x02\x0b\x67\x74\x6f\x70\x6f\x2e\x4f\x72\x64\x65\x72\x10"
-    "\x00\x00\x00\x08\x00\x02\x00\x02\x69\x64\x00\x00\x00\x00\x00\x00"
-    "\x00\x04\x06\x73\x79\x6d\x62\x6f\x6c\x08\x00\x00\x00\x00\x00\x01"
-    "\x0c\x08\x00\x00\x00";
+    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13gtopo.Order\20\0\0\0\10\0\2"
+    "\0\2id\0\0\0\0\0\0\0\4\6symbol\10\0\0\0\0\0\1\14\10\0\0\0";
 
 const myl_channel_desc gtopo_orders_desc = {
     .name = "gtopo.orders",
@@ -347,10 +338,8 @@ void gtopo_orders_consumer_close(gtopo_orders_consumer *c)
 
 /* The channel's schema description (60 bytes; myelon/compat.h). */
 static const uint8_t gtopo_quotes_schema[61] =
-    "\x4d\x59\x4c\x53\x01\x01\x01\x00\x00\x00\x10\x00\x01\x00\x01\x00"
-    "\x00\x00\x80\x00\x00\x00\x04\x0b\x67\x74\x6f\x70\x6f\x2e\x51\x75"
-    "\x6f\x74\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x06"
-    "\x73\x79\x6d\x62\x6f\x6c\x01\x00\x00\x00\x0d\x00";
+    "MYLS\1\1\1\0\0\0\20\0\1\0\1\0\0\0\200\0\0\0\4\13gtopo.Quote\2\0\2"
+    "id\0\0\0\0\4\0010\6symbol\1\0\0\0\15\0";
 
 const myl_channel_desc gtopo_quotes_desc = {
     .name = "gtopo.quotes",
@@ -435,10 +424,8 @@ void gtopo_quotes_receiver_close(gtopo_quotes_receiver *r)
 
 /* The channel's schema description (60 bytes; myelon/compat.h). */
 static const uint8_t gtopo_trades_schema[61] =
-    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x00\x10\x00\x01\x00\x01\x00"
-    "\x00\x00\x00\x01\x00\x00\x04\x0b\x67\x74\x6f\x70\x6f\x2e\x54\x72"
-    "\x61\x64\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x06"
-    "\x73\x79\x6d\x62\x6f\x6c\x01\x00\x00\x00\x0d\x00";
+    "MYLS\1\2\2\0\0\0\20\0\1\0\1\0\0\0\0\1\0\0\4\13gtopo.Trade\2\0\2i"
+    "d\0\0\0\0\4\0010\6symbol\1\0\0\0\15\0";
 
 const myl_channel_desc gtopo_trades_desc = {
     .name = "gtopo.trades",
