@@ -20,18 +20,24 @@
  * if). */
 static void step(mylc_buf *o, const char *sec, const mylc_hole *holes, unsigned indent)
 {
-    mylc_buf t = {0};
-    mylc_tpl_fill(&t, mylc_tpl_section(mylc_tpl_compact, sec), holes);
-    const char *p = t.p, *end = t.p + t.n;
+    static const char spaces[] = "                ";
+    mylc_str t = mylc_tpl_section(mylc_tpl_compact, sec);
+    if (!indent || indent >= sizeof spaces) {
+        mylc_tpl_fill(o, t, holes);
+        return;
+    }
+    static mylc_buf scratch; /* reused: steps are filled one at a time */
+    scratch.n = 0;
+    mylc_tpl_fill(&scratch, t, holes);
+    const char *p = scratch.p, *end = scratch.p + scratch.n;
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         eol = eol ? eol + 1 : end;
         if (*p != '\n')
-            mylc_buf_printf(o, "%*s", (int)indent, "");
-        mylc_buf_printf(o, "%.*s", (int)(eol - p), p);
+            mylc_buf_put(o, spaces, indent);
+        mylc_buf_put(o, p, (size_t)(eol - p));
         p = eol;
     }
-    mylc_buf_free(&t);
 }
 
 /* A step whose holes are the value V, its type T and one more. */

@@ -38,11 +38,18 @@ bool mylc_tpl_find(const char *tpl, const char *name, mylc_str *sec)
 {
     static struct {
         const char *tpl;
+        const char *key; /* the caller's pointer: most names are literals,
+                          * so a match is usually the first compare */
         char name[48];
         mylc_str sec;
         bool found;
     } cache[128];
     static unsigned n;
+    for (unsigned i = 0; i < n; i++)
+        if (cache[i].key == name && cache[i].tpl == tpl && strcmp(cache[i].name, name) == 0) {
+            *sec = cache[i].sec;
+            return cache[i].found;
+        }
     for (unsigned i = 0; i < n; i++)
         if (cache[i].tpl == tpl && strcmp(cache[i].name, name) == 0) {
             *sec = cache[i].sec;
@@ -53,6 +60,7 @@ bool mylc_tpl_find(const char *tpl, const char *name, mylc_str *sec)
     size_t len = strlen(name);
     if (n < sizeof cache / sizeof cache[0] && len < sizeof cache[0].name) {
         cache[n].tpl = tpl;
+        cache[n].key = name;
         memcpy(cache[n].name, name, len + 1);
         cache[n].sec = r;
         cache[n].found = found;

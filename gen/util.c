@@ -102,19 +102,27 @@ void mylc_buf_putc(mylc_buf *b, char c)
     mylc_buf_put(b, &c, 1);
 }
 
+/* Prints into the room left first, and again after growing only when the
+ * text did not fit: one pass of vsnprintf for nearly every call. */
 void mylc_buf_printf(mylc_buf *b, const char *fmt, ...)
 {
-    va_list ap, ap2;
+    va_list ap;
+    buf_grow(b, 128);
+    size_t room = b->cap - b->n;
     va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->p + b->n, room, fmt, ap);
     va_end(ap);
-    if (n > 0) {
-        buf_grow(b, (size_t)n + 1);
-        vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap2);
-        b->n += (size_t)n;
+    if (n < 0) {
+        b->p[b->n] = 0;
+        return;
     }
-    va_end(ap2);
+    if ((size_t)n >= room) {
+        buf_grow(b, (size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    b->n += (size_t)n;
 }
 
 void mylc_buf_free(mylc_buf *b)
