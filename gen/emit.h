@@ -30,6 +30,13 @@ void mylc_fill_both(mylc_buf *h, mylc_buf *src, const char *tpl_h, const char *t
 void mylc_emit_doc_at(mylc_buf *o, mylc_str doc, const char *ind);
 void mylc_emit_doc(mylc_buf *o, mylc_str doc);
 
+/* A brace-enclosed initializer list "decl {a, b, c};" laid out as
+ * clang-format keeps it: on the line of its declaration if it fits, else
+ * one item per line with an aligned index comment (mylc_init_list) or
+ * without (mylc_init_short, for a few items). */
+const char *mylc_init_list(mylc_ctx *c, const char *decl, const char *items[], uint32_t n);
+const char *mylc_init_short(mylc_ctx *c, const char *decl, const char *items[], uint32_t n);
+
 /* ---- types: enums, events, structs (emit_types.c) ---- */
 
 void mylc_emit_enum(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src);
@@ -50,6 +57,13 @@ void mylc_emit_compact_table_body(mylc_ctx *c, mylc_decl *d, mylc_buf *h);
 /* How a compact channel carrying x decodes a received message (the hole
  * DECODE of the compact channel sections). */
 const char *mylc_compact_decode(mylc_ctx *c, const mylc_decl *x);
+
+/* ---- channels (emit_chan.c) ---- */
+
+/* A channel's shape (layer 1): its row's header and source sections. */
+void mylc_emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, mylc_buf *src);
+/* A typed channel's codec over its shape (layer 2). */
+void mylc_emit_codec(mylc_ctx *c, mylc_decl *d, mylc_buf *h);
 
 /* ---- FlatBuffers (emit_c.c) ---- */
 

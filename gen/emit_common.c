@@ -130,3 +130,55 @@ void mylc_emit_doc(mylc_buf *o, mylc_str doc)
 {
     mylc_emit_doc_at(o, doc, "");
 }
+
+/* A brace-enclosed initializer list "{a, b, c}" in a layout clang-format
+ * keeps: on the line of its declaration if it fits, else one item per
+ * line, each with an aligned comment giving its index (without the
+ * comments clang-format would lay the items out in columns). */
+const char *mylc_init_list(mylc_ctx *c, const char *decl, const char *items[], uint32_t n)
+{
+    mylc_buf b = {0};
+    size_t len = strlen(decl) + 2, widest = 0; /* " {" */
+    for (uint32_t i = 0; i < n; i++) {
+        size_t w = strlen(items[i]);
+        len += w + (i ? 2 : 0);
+        widest = w > widest ? w : widest;
+    }
+    len += 2; /* "};" */
+    if (len <= MYLC_COLUMNS) {
+        mylc_buf_printf(&b, "%s {", decl);
+        for (uint32_t i = 0; i < n; i++)
+            mylc_buf_printf(&b, "%s%s", i ? ", " : "", items[i]);
+        mylc_buf_puts(&b, "};");
+    } else {
+        mylc_buf_printf(&b, "%s {\n", decl);
+        for (uint32_t i = 0; i < n; i++)
+            mylc_buf_printf(&b, "    %s,%*s // %u\n", items[i], (int)(widest - strlen(items[i])),
+                            "", i);
+        mylc_buf_puts(&b, "};");
+    }
+    const char *r = mylc_strdup(&c->arena, b.p, b.n);
+    mylc_buf_free(&b);
+    return r;
+}
+
+/* "decl {a, b, c};" on one line if it fits, else one item a line (a
+ * trailing comma makes clang-format keep that). */
+const char *mylc_init_short(mylc_ctx *c, const char *decl, const char *items[], uint32_t n)
+{
+    mylc_buf b = {0};
+    mylc_buf_printf(&b, "%s {", decl);
+    for (uint32_t i = 0; i < n; i++)
+        mylc_buf_printf(&b, "%s%s", i ? ", " : "", items[i]);
+    mylc_buf_puts(&b, "};");
+    if (b.n > MYLC_COLUMNS) {
+        b.n = 0;
+        mylc_buf_printf(&b, "%s {\n", decl);
+        for (uint32_t i = 0; i < n; i++)
+            mylc_buf_printf(&b, "    %s,\n", items[i]);
+        mylc_buf_puts(&b, "};");
+    }
+    const char *r = mylc_strdup(&c->arena, b.p, b.n);
+    mylc_buf_free(&b);
+    return r;
+}
