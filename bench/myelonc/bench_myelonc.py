@@ -26,6 +26,7 @@ usage: bench_myelonc.py MYELONC [--types N] [--runs R] [--flatc FLATC]
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -99,12 +100,19 @@ def generate(n):
     return "\n".join(myl) + "\n", "\n".join(fbs) + "\n"
 
 
+CPU = {}  # command name -> CPU times (user + system) of its runs
+
+
 def timed(cmd, cwd):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     t = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{r.stderr.decode(errors='replace')[:2000]}")
+    key = os.path.basename(cmd[0]) + (" " + cmd[1] if cmd[1].startswith("--") else "")
+    CPU.setdefault(key, []).append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
     return t
 
 
@@ -143,7 +151,13 @@ def main():
             fsize = sum(os.path.getsize(os.path.join(d, "f", x)) for x in os.listdir(os.path.join(d, "f")))
             print(f"flatc --cpp: median {statistics.median(ft) * 1e3:.1f} ms, min {min(ft) * 1e3:.1f} ms "
                   f"({fsize} bytes of C++)")
-            print(f"ratio flatc/myelonc (medians): {statistics.median(ft) / statistics.median(mt):.1f}")
+            print(f"ratio myelonc/flatc (medians): wall time {statistics.median(mt) / statistics.median(ft):.2f}")
+            mc = CPU[os.path.basename(a.myelonc)]
+            fc = CPU[os.path.basename(a.flatc) + " --cpp"]
+            print(f"CPU time (user + system; less sensitive to other load): myelonc median "
+                  f"{statistics.median(mc) * 1e3:.1f} ms, flatc {statistics.median(fc) * 1e3:.1f} ms, "
+                  f"ratio {statistics.median(mc) / statistics.median(fc):.2f}")
+            print(f"ratio myelonc/flatc bytes: {msize / fsize:.3f}")
         else:
             print("flatc not found: no comparison")
         if a.compile and ft:
