@@ -20,9 +20,9 @@
  * if). */
 static void step(mylc_buf *o, const char *sec, const mylc_hole *holes, unsigned indent)
 {
-    static const char spaces[] = "                ";
+    static const char spaces[] = "        ";
     mylc_str t = mylc_tpl_section(mylc_tpl_compact, sec);
-    if (!indent || indent >= sizeof spaces) {
+    if (!indent) {
         mylc_tpl_fill(o, t, holes);
         return;
     }
@@ -33,8 +33,11 @@ static void step(mylc_buf *o, const char *sec, const mylc_hole *holes, unsigned 
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         eol = eol ? eol + 1 : end;
-        if (*p != '\n')
-            mylc_buf_put(o, spaces, indent);
+        for (unsigned k = indent; *p != '\n' && k;) {
+            unsigned n = k < sizeof spaces - 1 ? k : (unsigned)(sizeof spaces - 1);
+            mylc_buf_put(o, spaces, n);
+            k -= n;
+        }
         mylc_buf_put(o, p, (size_t)(eol - p));
         p = eol;
     }
