@@ -168,31 +168,11 @@ void demo_bridged_blobs_receiver_close(demo_bridged_blobs_receiver *r)
     r->d = NULL;
 }
 
-void demo_bridged_Fill_compact_put(myl_cenc *e, const demo_bridged_Fill *m)
-{
-    myl_cenc_uvar(e, m->order);
-    myl_cenc_svar(e, m->price);
-    myl_cenc_uvar(e, m->qty);
-}
-
-void demo_bridged_Fill_compact_get(myl_cdec *d, demo_bridged_Fill *m)
-{
-    memset(m, 0, sizeof *m);
-    m->order = myl_cdec_uvar(d);
-    m->price = myl_cdec_svar(d);
-    m->qty = myl_cdec_uvar32(d);
-}
-
-MYL_COMPACT_RECORD_CODEC(demo_bridged_Fill)
-
 /* The channel's schema description (89 bytes; myelon/compat.h). */
 static const uint8_t demo_bridged_fills_schema[90] =
-    "\x4d\x59\x4c\x53\x01\x01\x01\x00\x00\x00\x10\x00\x01\x00\x01\x00"
-    "\x00\x00\x80\x00\x00\x00\x03\x11\x64\x65\x6d\x6f\x2e\x62\x72\x69"
-    "\x64\x67\x65\x64\x2e\x46\x69\x6c\x6c\x18\x00\x00\x00\x08\x00\x03"
-    "\x00\x05\x6f\x72\x64\x65\x72\x00\x00\x00\x00\x00\x00\x00\x04\x05"
-    "\x70\x72\x69\x63\x65\x08\x00\x00\x00\x00\x00\x00\x08\x03\x71\x74"
-    "\x79\x10\x00\x00\x00\x00\x00\x00\x03";
+    "MYLS\1\1\1\0\0\0\20\0\1\0\1\0\0\0\200\0\0\0\3\21demo.bridged.Fil"
+    "l\30\0\0\0\10\0\3\0\5order\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0"
+    "\10\3qty\20\0\0\0\0\0\0\3";
 
 const myl_channel_desc demo_bridged_fills_desc = {
     .name = "demo.bridged.fills",
@@ -277,17 +257,11 @@ void demo_bridged_fills_receiver_close(demo_bridged_fills_receiver *r)
 
 /* The channel's schema description (170 bytes; myelon/compat.h). */
 static const uint8_t demo_bridged_orders_schema[171] =
-    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x00\x01\x00\x01\x00\x02\x00"
-    "\x00\x00\x00\x02\x00\x00\x04\x12\x64\x65\x6d\x6f\x2e\x62\x72\x69"
-    "\x64\x67\x65\x64\x2e\x4f\x72\x64\x65\x72\x05\x00\x02\x69\x64\x00"
-    "\x00\x00\x00\x04\x01\x30\x06\x73\x79\x6d\x62\x6f\x6c\x01\x00\x00"
-    "\x00\x0d\x00\x03\x71\x74\x79\x02\x00\x00\x00\x07\x01\x30\x05\x66"
-    "\x69\x6c\x6c\x73\x03\x00\x00\x02\x0f\x01\x00\x00\x04\x6e\x6f\x74"
-    "\x65\x04\x00\x00\x00\x0d\x00\x03\x11\x64\x65\x6d\x6f\x2e\x62\x72"
-    "\x69\x64\x67\x65\x64\x2e\x46\x69\x6c\x6c\x18\x00\x00\x00\x08\x00"
-    "\x03\x00\x05\x6f\x72\x64\x65\x72\x00\x00\x00\x00\x00\x00\x00\x04"
-    "\x05\x70\x72\x69\x63\x65\x08\x00\x00\x00\x00\x00\x00\x08\x03\x71"
-    "\x74\x79\x10\x00\x00\x00\x00\x00\x00\x03";
+    "MYLS\1\2\2\0\0\0\1\0\1\0\2\0\0\0\0\2\0\0\4\22demo.bridged.Order\5"
+    "\0\2id\0\0\0\0\4\0010\6symbol\1\0\0\0\15\0\3qty\2\0\0\0\7\0010\5"
+    "fills\3\0\0\2\17\1\0\0\4note\4\0\0\0\15\0\3\21demo.bridged.Fill\30"
+    "\0\0\0\10\0\3\0\5order\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3"
+    "qty\20\0\0\0\0\0\0\3";
 
 const myl_channel_desc demo_bridged_orders_desc = {
     .name = "demo.bridged.orders",
@@ -379,43 +353,6 @@ static const myl_fb_field_desc demo_bridged_Order_fields[] = {
 };
 
 const myl_fb_table_desc demo_bridged_Order_desc = {"Order", 5, demo_bridged_Order_fields};
-
-void demo_bridged_Order_init(demo_bridged_Order *m)
-{
-    memset(m, 0, sizeof *m);
-}
-
-void demo_bridged_Order_compact_put(myl_cenc *e, const demo_bridged_Order *m, unsigned depth)
-{
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cenc_fail(e, MYL_EINVAL);
-        return;
-    }
-    myl_cenc_uvar(e, m->id);
-    myl_cenc_str(e, m->symbol.p, m->symbol.n);
-    myl_cenc_svar(e, m->qty);
-    myl_cenc_uvar(e, m->fills.n);
-    for (size_t i = 0; i < m->fills.n; i++)
-        demo_bridged_Fill_compact_put(e, &m->fills.p[i]);
-    myl_cenc_str(e, m->note.p, m->note.n);
-}
-
-void demo_bridged_Order_compact_get(myl_cdec *d, demo_bridged_Order *m, myl_carena *a,
-                                    unsigned depth)
-{
-    demo_bridged_Order_init(m);
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cdec_fail(d, MYL_ECODEC);
-        return;
-    }
-    m->id = myl_cdec_uvar(d);
-    m->symbol.n = myl_cdec_str(d, &m->symbol.p, SIZE_MAX);
-    m->qty = myl_cdec_svar32(d);
-    MYL_CDEC_SEQ_RECORD(d, a, m->fills, demo_bridged_Fill);
-    m->note.n = myl_cdec_str(d, &m->note.p, SIZE_MAX);
-}
-
-MYL_COMPACT_TABLE_CODEC(demo_bridged_Order)
 
 #ifdef MYL_WITH_BRIDGE
 #include <stdio.h>

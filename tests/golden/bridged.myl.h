@@ -267,11 +267,22 @@ static_assert(offsetof(demo_bridged_Fill, order) == 0, "demo_bridged_Fill.order:
 static_assert(offsetof(demo_bridged_Fill, price) == 8, "demo_bridged_Fill.price: offset");
 static_assert(offsetof(demo_bridged_Fill, qty) == 16, "demo_bridged_Fill.qty: offset");
 
-int demo_bridged_Fill_compact_encode(const demo_bridged_Fill *m, void *buf, size_t cap,
-                                     size_t *len);
-int demo_bridged_Fill_compact_decode(demo_bridged_Fill *m, const void *buf, size_t len);
-void demo_bridged_Fill_compact_put(myl_cenc *e, const demo_bridged_Fill *m);
-void demo_bridged_Fill_compact_get(myl_cdec *d, demo_bridged_Fill *m);
+static inline void demo_bridged_Fill_compact_put(myl_cenc *e, const demo_bridged_Fill *m)
+{
+    myl_cenc_uvar(e, m->order);
+    myl_cenc_svar(e, m->price);
+    myl_cenc_uvar(e, m->qty);
+}
+
+static inline void demo_bridged_Fill_compact_get(myl_cdec *d, demo_bridged_Fill *m)
+{
+    memset(m, 0, sizeof *m);
+    m->order = myl_cdec_uvar(d);
+    m->price = myl_cdec_svar(d);
+    m->qty = myl_cdec_uvar32(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(demo_bridged_Fill)
 
 /* Tables (FlatBuffers): <table>_table is a reader handle (the table's
  * first byte in a verified buffer, NULL when absent: every field then
@@ -456,7 +467,9 @@ MYL_FB_STRING(demo_bridged_Order, note, 4)
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
  * tables into the decoder's arena. <T>_init() sets the defaults;
- * _compact_encode() and _decode() as for events, decoding into arena. */
+ * _compact_encode() and _decode() as for events, decoding into arena.
+ * The codecs are defined after every table's declaration (tables refer to
+ * each other). */
 
 /* table Order */
 struct demo_bridged_Order {
@@ -470,14 +483,49 @@ struct demo_bridged_Order {
     myl_cstr note;
 };
 
-void demo_bridged_Order_init(demo_bridged_Order *m);
-int demo_bridged_Order_compact_encode(const demo_bridged_Order *m, void *buf, size_t cap,
-                                      size_t *len);
-int demo_bridged_Order_compact_decode(demo_bridged_Order *m, const void *buf, size_t len,
-                                      myl_carena *arena);
-void demo_bridged_Order_compact_put(myl_cenc *e, const demo_bridged_Order *m, unsigned depth);
-void demo_bridged_Order_compact_get(myl_cdec *d, demo_bridged_Order *m, myl_carena *a,
-                                    unsigned depth);
+static inline void demo_bridged_Order_compact_put(myl_cenc *e, const demo_bridged_Order *m,
+                                                  unsigned depth);
+static inline void demo_bridged_Order_compact_get(myl_cdec *d, demo_bridged_Order *m, myl_carena *a,
+                                                  unsigned depth);
+
+static inline void demo_bridged_Order_init(demo_bridged_Order *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void demo_bridged_Order_compact_put(myl_cenc *e, const demo_bridged_Order *m,
+                                                  unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_str(e, m->symbol.p, m->symbol.n);
+    myl_cenc_svar(e, m->qty);
+    myl_cenc_uvar(e, m->fills.n);
+    for (size_t i = 0; i < m->fills.n; i++) {
+        demo_bridged_Fill_compact_put(e, &m->fills.p[i]);
+    }
+    myl_cenc_str(e, m->note.p, m->note.n);
+}
+
+static inline void demo_bridged_Order_compact_get(myl_cdec *d, demo_bridged_Order *m, myl_carena *a,
+                                                  unsigned depth)
+{
+    demo_bridged_Order_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    m->symbol.n = myl_cdec_str(d, &m->symbol.p, SIZE_MAX);
+    m->qty = myl_cdec_svar32(d);
+    MYL_CDEC_SEQ_RECORD(d, a, m->fills, demo_bridged_Fill);
+    m->note.n = myl_cdec_str(d, &m->note.p, SIZE_MAX);
+}
+
+MYL_COMPACT_TABLE_CODEC(demo_bridged_Order)
 
 /* Compact channels over one framed ring (codec compact): _sender_put()
  * encodes *m straight into a claimed frame and publishes it; a message
@@ -486,11 +534,12 @@ void demo_bridged_Order_compact_get(myl_cdec *d, demo_bridged_Order *m, myl_care
  * as padding). Nothing is sent when encoding fails. _receiver_get()
  * receives the next message and decodes it into *out; a message that does
  * not decode is released and its error returned. m (unless NULL) receives
- * the message's kind, id and length. */
+ * the message's kind, id and length. Decoded events and structs are
+ * copies (arena is unused and may be NULL); a decoded table's strings and
+ * [u8]/[i8] point into the message, valid until _receiver_release(), and
+ * its sequences and nested tables come from arena, reset first. */
 
-/* Channel fills carries demo_bridged_Fill, codec compact;
- * _receiver_get() decodes into *out
- * (copied whole: arena is unused and may be NULL). */
+/* Channel fills carries demo_bridged_Fill, codec compact */
 static inline int demo_bridged_fills_sender_put(demo_bridged_fills_sender *s,
                                                 const demo_bridged_Fill *m, void *buf, size_t cap,
                                                 uint16_t kind, int64_t timeout_ns)

@@ -267,9 +267,7 @@ void pipes_audits_consumer_close(pipes_audits_consumer *c)
 }
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
-static const uint8_t pipes_raw_in_schema[23] =
-    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x10\x00\x00\x01\x00\x00\x00"
-    "\xff\xff\x00\x01\x00\x00";
+static const uint8_t pipes_raw_in_schema[23] = "MYLS\1\0\1\0\0\20\0\0\1\0\0\0\377\377\0\1\0\0";
 
 const myl_channel_desc pipes_raw_in_desc = {
     .name = "pipes.raw_in",
@@ -353,9 +351,7 @@ void pipes_raw_in_receiver_close(pipes_raw_in_receiver *r)
 }
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
-static const uint8_t pipes_raw_out_schema[23] =
-    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x04\x00\x00\x01\x00\x00\x00"
-    "\xff\xff\x80\x00\x00\x00";
+static const uint8_t pipes_raw_out_schema[23] = "MYLS\1\0\1\0\0\4\0\0\1\0\0\0\377\377\200\0\0\0";
 
 const myl_channel_desc pipes_raw_out_desc = {
     .name = "pipes.raw_out",
@@ -440,11 +436,9 @@ void pipes_raw_out_receiver_close(pipes_raw_out_receiver *r)
 
 /* The channel's schema description (78 bytes; myelon/compat.h). */
 static const uint8_t pipes_quotes_c_schema[79] =
-    "\x4d\x59\x4c\x53\x01\x01\x01\x00\x00\x10\x00\x00\x01\x00\x01\x00"
-    "\x00\x00\x00\x01\x00\x00\x04\x0b\x70\x69\x70\x65\x73\x2e\x51\x75"
-    "\x6f\x74\x65\x04\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x03"
-    "\x73\x79\x6d\x01\x00\x00\x00\x0d\x00\x02\x70\x78\x02\x00\x00\x00"
-    "\x08\x01\x30\x04\x6c\x65\x67\x73\x03\x00\x00\x02\x08\x00";
+    "MYLS\1\1\1\0\0\20\0\0\1\0\1\0\0\0\0\1\0\0\4\13pipes.Quote\4\0\2i"
+    "d\0\0\0\0\4\0010\3sym\1\0\0\0\15\0\2px\2\0\0\0\10\0010\4legs\3\0"
+    "\0\2\10\0";
 
 const myl_channel_desc pipes_quotes_c_desc = {
     .name = "pipes.quotes_c",
@@ -529,11 +523,9 @@ void pipes_quotes_c_receiver_close(pipes_quotes_c_receiver *r)
 
 /* The channel's schema description (79 bytes; myelon/compat.h). */
 static const uint8_t pipes_fills_c_schema[80] =
-    "\x4d\x59\x4c\x53\x01\x01\x01\x00\x00\x01\x00\x00\x01\x00\x01\x00"
-    "\x00\x00\x40\x00\x00\x00\x02\x0a\x70\x69\x70\x65\x73\x2e\x46\x69"
-    "\x6c\x6c\x18\x00\x00\x00\x08\x00\x03\x00\x02\x69\x64\x00\x00\x00"
-    "\x00\x00\x00\x00\x04\x05\x70\x72\x69\x63\x65\x08\x00\x00\x00\x00"
-    "\x00\x00\x08\x03\x71\x74\x79\x10\x00\x00\x00\x00\x00\x00\x03";
+    "MYLS\1\1\1\0\0\1\0\0\1\0\1\0\0\0@\0\0\0\2\12pipes.Fill\30\0\0\0\10"
+    "\0\3\0\2id\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3qty\20\0\0\0"
+    "\0\0\0\3";
 
 const myl_channel_desc pipes_fills_c_desc = {
     .name = "pipes.fills_c",
@@ -618,11 +610,9 @@ void pipes_fills_c_receiver_close(pipes_fills_c_receiver *r)
 
 /* The channel's schema description (78 bytes; myelon/compat.h). */
 static const uint8_t pipes_quotes_fb_schema[79] =
-    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x10\x00\x00\x01\x00\x01\x00"
-    "\x00\x00\x00\x02\x00\x00\x04\x0b\x70\x69\x70\x65\x73\x2e\x51\x75"
-    "\x6f\x74\x65\x04\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x03"
-    "\x73\x79\x6d\x01\x00\x00\x00\x0d\x00\x02\x70\x78\x02\x00\x00\x00"
-    "\x08\x01\x30\x04\x6c\x65\x67\x73\x03\x00\x00\x02\x08\x00";
+    "MYLS\1\2\2\0\0\20\0\0\1\0\1\0\0\0\0\2\0\0\4\13pipes.Quote\4\0\2i"
+    "d\0\0\0\0\4\0010\3sym\1\0\0\0\15\0\2px\2\0\0\0\10\0010\4legs\3\0"
+    "\0\2\10\0";
 
 const myl_channel_desc pipes_quotes_fb_desc = {
     .name = "pipes.quotes_fb",
@@ -707,10 +697,8 @@ void pipes_quotes_fb_receiver_close(pipes_quotes_fb_receiver *r)
 
 /* The channel's schema description (56 bytes; myelon/compat.h). */
 static const uint8_t pipes_acks_fb_schema[57] =
-    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x08\x00\x00\x01\x00\x01\x00"
-    "\x00\x00\x00\x01\x00\x00\x04\x09\x70\x69\x70\x65\x73\x2e\x41\x63"
-    "\x6b\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x04\x6e\x6f"
-    "\x74\x65\x01\x00\x00\x00\x0d\x00";
+    "MYLS\1\2\2\0\0\10\0\0\1\0\1\0\0\0\0\1\0\0\4\11pipes.Ack\2\0\2id\0"
+    "\0\0\0\4\0010\4note\1\0\0\0\15\0";
 
 const myl_channel_desc pipes_acks_fb_desc = {
     .name = "pipes.acks_fb",
@@ -808,69 +796,6 @@ static const myl_fb_field_desc pipes_Ack_fields[] = {
 };
 
 const myl_fb_table_desc pipes_Ack_desc = {"Ack", 2, pipes_Ack_fields};
-
-void pipes_Quote_init(pipes_Quote *m)
-{
-    memset(m, 0, sizeof *m);
-}
-
-void pipes_Quote_compact_put(myl_cenc *e, const pipes_Quote *m, unsigned depth)
-{
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cenc_fail(e, MYL_EINVAL);
-        return;
-    }
-    myl_cenc_uvar(e, m->id);
-    myl_cenc_str(e, m->sym.p, m->sym.n);
-    myl_cenc_svar(e, m->px);
-    myl_cenc_uvar(e, m->legs.n);
-    for (size_t i = 0; i < m->legs.n; i++)
-        myl_cenc_svar(e, m->legs.p[i]);
-}
-
-void pipes_Quote_compact_get(myl_cdec *d, pipes_Quote *m, myl_carena *a, unsigned depth)
-{
-    pipes_Quote_init(m);
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cdec_fail(d, MYL_ECODEC);
-        return;
-    }
-    m->id = myl_cdec_uvar(d);
-    m->sym.n = myl_cdec_str(d, &m->sym.p, SIZE_MAX);
-    m->px = myl_cdec_svar(d);
-    MYL_CDEC_SEQ(d, a, m->legs, int64_t, myl_cdec_svar);
-}
-
-MYL_COMPACT_TABLE_CODEC(pipes_Quote)
-
-void pipes_Ack_init(pipes_Ack *m)
-{
-    memset(m, 0, sizeof *m);
-}
-
-void pipes_Ack_compact_put(myl_cenc *e, const pipes_Ack *m, unsigned depth)
-{
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cenc_fail(e, MYL_EINVAL);
-        return;
-    }
-    myl_cenc_uvar(e, m->id);
-    myl_cenc_str(e, m->note.p, m->note.n);
-}
-
-void pipes_Ack_compact_get(myl_cdec *d, pipes_Ack *m, myl_carena *a, unsigned depth)
-{
-    pipes_Ack_init(m);
-    if (depth >= MYL_COMPACT_MAX_DEPTH) {
-        myl_cdec_fail(d, MYL_ECODEC);
-        return;
-    }
-    m->id = myl_cdec_uvar(d);
-    m->note.n = myl_cdec_str(d, &m->note.p, SIZE_MAX);
-    (void)a;
-}
-
-MYL_COMPACT_TABLE_CODEC(pipes_Ack)
 
 /* Pipeline Book: the runtime's application callbacks over the typed
  * handlers. A record is the input event's bytes (type pipes_Book_TYPE) or a

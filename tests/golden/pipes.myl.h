@@ -868,7 +868,9 @@ MYL_FB_STRING(pipes_Ack, note, 1)
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
  * tables into the decoder's arena. <T>_init() sets the defaults;
- * _compact_encode() and _decode() as for events, decoding into arena. */
+ * _compact_encode() and _decode() as for events, decoding into arena.
+ * The codecs are defined after every table's declaration (tables refer to
+ * each other). */
 
 /* table Quote */
 struct pipes_Quote {
@@ -881,11 +883,9 @@ struct pipes_Quote {
     } legs;
 };
 
-void pipes_Quote_init(pipes_Quote *m);
-int pipes_Quote_compact_encode(const pipes_Quote *m, void *buf, size_t cap, size_t *len);
-int pipes_Quote_compact_decode(pipes_Quote *m, const void *buf, size_t len, myl_carena *arena);
-void pipes_Quote_compact_put(myl_cenc *e, const pipes_Quote *m, unsigned depth);
-void pipes_Quote_compact_get(myl_cdec *d, pipes_Quote *m, myl_carena *a, unsigned depth);
+static inline void pipes_Quote_compact_put(myl_cenc *e, const pipes_Quote *m, unsigned depth);
+static inline void pipes_Quote_compact_get(myl_cdec *d, pipes_Quote *m, myl_carena *a,
+                                           unsigned depth);
 
 /* table Ack */
 struct pipes_Ack {
@@ -893,11 +893,73 @@ struct pipes_Ack {
     myl_cstr note;
 };
 
-void pipes_Ack_init(pipes_Ack *m);
-int pipes_Ack_compact_encode(const pipes_Ack *m, void *buf, size_t cap, size_t *len);
-int pipes_Ack_compact_decode(pipes_Ack *m, const void *buf, size_t len, myl_carena *arena);
-void pipes_Ack_compact_put(myl_cenc *e, const pipes_Ack *m, unsigned depth);
-void pipes_Ack_compact_get(myl_cdec *d, pipes_Ack *m, myl_carena *a, unsigned depth);
+static inline void pipes_Ack_compact_put(myl_cenc *e, const pipes_Ack *m, unsigned depth);
+static inline void pipes_Ack_compact_get(myl_cdec *d, pipes_Ack *m, myl_carena *a, unsigned depth);
+
+static inline void pipes_Quote_init(pipes_Quote *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void pipes_Quote_compact_put(myl_cenc *e, const pipes_Quote *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_str(e, m->sym.p, m->sym.n);
+    myl_cenc_svar(e, m->px);
+    myl_cenc_uvar(e, m->legs.n);
+    for (size_t i = 0; i < m->legs.n; i++) {
+        myl_cenc_svar(e, m->legs.p[i]);
+    }
+}
+
+static inline void pipes_Quote_compact_get(myl_cdec *d, pipes_Quote *m, myl_carena *a,
+                                           unsigned depth)
+{
+    pipes_Quote_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    m->sym.n = myl_cdec_str(d, &m->sym.p, SIZE_MAX);
+    m->px = myl_cdec_svar(d);
+    MYL_CDEC_SEQ(d, a, m->legs, int64_t, myl_cdec_svar);
+}
+
+MYL_COMPACT_TABLE_CODEC(pipes_Quote)
+
+static inline void pipes_Ack_init(pipes_Ack *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void pipes_Ack_compact_put(myl_cenc *e, const pipes_Ack *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_str(e, m->note.p, m->note.n);
+}
+
+static inline void pipes_Ack_compact_get(myl_cdec *d, pipes_Ack *m, myl_carena *a, unsigned depth)
+{
+    pipes_Ack_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    m->note.n = myl_cdec_str(d, &m->note.p, SIZE_MAX);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(pipes_Ack)
 
 /* Compact channels over one framed ring (codec compact): _sender_put()
  * encodes *m straight into a claimed frame and publishes it; a message
@@ -906,13 +968,12 @@ void pipes_Ack_compact_get(myl_cdec *d, pipes_Ack *m, myl_carena *a, unsigned de
  * as padding). Nothing is sent when encoding fails. _receiver_get()
  * receives the next message and decodes it into *out; a message that does
  * not decode is released and its error returned. m (unless NULL) receives
- * the message's kind, id and length. */
+ * the message's kind, id and length. Decoded events and structs are
+ * copies (arena is unused and may be NULL); a decoded table's strings and
+ * [u8]/[i8] point into the message, valid until _receiver_release(), and
+ * its sequences and nested tables come from arena, reset first. */
 
-/* Channel quotes_c carries pipes_Quote, codec compact;
- * _receiver_get() decodes into *out
- * (strings and [u8]/[i8] point into the message, valid until
- * _receiver_release(); sequences and nested tables come from arena,
- * reset first). */
+/* Channel quotes_c carries pipes_Quote, codec compact */
 static inline int pipes_quotes_c_sender_put(pipes_quotes_c_sender *s, const pipes_Quote *m,
                                             void *buf, size_t cap, uint16_t kind,
                                             int64_t timeout_ns)
@@ -955,9 +1016,7 @@ static inline int pipes_quotes_c_receiver_get(pipes_quotes_c_receiver *r, pipes_
     return rc;
 }
 
-/* Channel fills_c carries pipes_Fill, codec compact;
- * _receiver_get() decodes into *out
- * (copied whole: arena is unused and may be NULL). */
+/* Channel fills_c carries pipes_Fill, codec compact */
 static inline int pipes_fills_c_sender_put(pipes_fills_c_sender *s, const pipes_Fill *m, void *buf,
                                            size_t cap, uint16_t kind, int64_t timeout_ns)
 {

@@ -512,9 +512,7 @@ void gtopo_trades_receiver_close(gtopo_trades_receiver *r)
 const char *const gtopo_alerts_lane_names[2] = {"urgent", "normal"};
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
-static const uint8_t gtopo_alerts_schema[23] =
-    "\x4d\x59\x4c\x53\x01\x00\x01\x02\x00\x00\x10\x00\x01\x00\x00\x00"
-    "\xff\xff\x80\x00\x00\x00";
+static const uint8_t gtopo_alerts_schema[23] = "MYLS\1\0\1\2\0\0\20\0\1\0\0\0\377\377\200\0\0\0";
 
 const myl_group_opts gtopo_alerts_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -645,10 +643,8 @@ const char *const gtopo_prio_lane_names[2] = {"hi", "lo"};
 
 /* The channel's schema description (60 bytes; myelon/compat.h). */
 static const uint8_t gtopo_prio_schema[61] =
-    "\x4d\x59\x4c\x53\x01\x02\x02\x02\x00\x00\x10\x00\x01\x00\x01\x00"
-    "\x00\x00\x00\x01\x00\x00\x04\x0b\x67\x74\x6f\x70\x6f\x2e\x54\x72"
-    "\x61\x64\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x06"
-    "\x73\x79\x6d\x62\x6f\x6c\x01\x00\x00\x00\x0d\x00";
+    "MYLS\1\2\2\2\0\0\20\0\1\0\1\0\0\0\0\1\0\0\4\13gtopo.Trade\2\0\2i"
+    "d\0\0\0\0\4\0010\6symbol\1\0\0\0\15\0";
 
 const myl_group_opts gtopo_prio_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -779,10 +775,8 @@ const uint32_t gtopo_sized_frame_sizes[2] = {64, 256};
 
 /* The channel's schema description (61 bytes; myelon/compat.h). */
 static const uint8_t gtopo_sized_schema[62] =
-    "\x4d\x59\x4c\x53\x01\x01\x01\x00\x00\x00\x10\x00\x02\x00\x01\x00"
-    "\x00\x00\x40\x00\x00\x00\x00\x01\x00\x00\x04\x0a\x67\x74\x6f\x70"
-    "\x6f\x2e\x4e\x6f\x74\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04"
-    "\x01\x30\x04\x74\x65\x78\x74\x01\x00\x00\x00\x0d\x00";
+    "MYLS\1\1\1\0\0\0\20\0\2\0\1\0\0\0@\0\0\0\0\1\0\0\4\12gtopo.Note\2"
+    "\0\2id\0\0\0\0\4\0010\4text\1\0\0\0\15\0";
 
 const myl_group_opts gtopo_sized_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -913,10 +907,8 @@ const char *const gtopo_replies_lane_names[2] = {"hi", "lo"};
 
 /* The channel's schema description (57 bytes; myelon/compat.h). */
 static const uint8_t gtopo_replies_schema[58] =
-    "\x4d\x59\x4c\x53\x01\x01\x01\x02\x00\x00\x10\x00\x01\x00\x01\x00"
-    "\x00\x00\x80\x00\x00\x00\x04\x0a\x67\x74\x6f\x70\x6f\x2e\x4e\x6f"
-    "\x74\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00\x04\x01\x30\x04\x74"
-    "\x65\x78\x74\x01\x00\x00\x00\x0d\x00";
+    "MYLS\1\1\1\2\0\0\20\0\1\0\1\0\0\0\200\0\0\0\4\12gtopo.Note\2\0\2"
+    "id\0\0\0\0\4\0010\4text\1\0\0\0\15\0";
 
 const myl_group_opts gtopo_replies_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -1047,9 +1039,7 @@ int gtopo_replies_receiver_open(myl_group *g, const char *id, uint32_t flags,
 const uint32_t gtopo_blobs_frame_sizes[2] = {64, 512};
 
 /* The channel's schema description (26 bytes; myelon/compat.h). */
-static const uint8_t gtopo_blobs_schema[27] =
-    "\x4d\x59\x4c\x53\x01\x00\x01\x00\x00\x20\x00\x00\x02\x00\x00\x00"
-    "\xff\xff\x40\x00\x00\x00\x00\x02\x00\x00";
+static const uint8_t gtopo_blobs_schema[27] = "MYLS\1\0\1\0\0 \0\0\2\0\0\0\377\377@\0\0\0\0\2\0\0";
 
 const myl_group_opts gtopo_blobs_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -1180,10 +1170,8 @@ const uint32_t gtopo_books_frame_sizes[2] = {128, 1024};
 
 /* The channel's schema description (64 bytes; myelon/compat.h). */
 static const uint8_t gtopo_books_schema[65] =
-    "\x4d\x59\x4c\x53\x01\x02\x02\x00\x00\x00\x10\x00\x02\x00\x01\x00"
-    "\x00\x00\x80\x00\x00\x00\x00\x04\x00\x00\x04\x0b\x67\x74\x6f\x70"
-    "\x6f\x2e\x51\x75\x6f\x74\x65\x02\x00\x02\x69\x64\x00\x00\x00\x00"
-    "\x04\x01\x30\x06\x73\x79\x6d\x62\x6f\x6c\x01\x00\x00\x00\x0d\x00";
+    "MYLS\1\2\2\0\0\0\20\0\2\0\1\0\0\0\200\0\0\0\0\4\0\0\4\13gtopo.Qu"
+    "ote\2\0\2id\0\0\0\0\4\0010\6symbol\1\0\0\0\15\0";
 
 const myl_group_opts gtopo_books_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),

@@ -1111,12 +1111,12 @@ static inline int gtopo_quotes_receiver_get(gtopo_quotes_receiver *r, gtopo_Quot
  * next message and decodes it into *out; a message that does not decode
  * is skipped and its error returned. m (unless NULL) receives the
  * message's kind, id and length, *cls (unless NULL) the class it came
- * from. */
+ * from. Decoded events and structs are copies (arena is unused and may be
+ * NULL); a decoded table's strings and [u8]/[i8] point into the message,
+ * valid until the next call, and its sequences and nested tables come
+ * from arena, reset first. */
 
-/* Channel sized carries gtopo_Note, codec compact, in size classes;
- * _receiver_get() decodes into *out
- * (strings and [u8]/[i8] point into the message, valid until the next
- * call; sequences and nested tables come from arena, reset first). */
+/* Channel sized carries gtopo_Note, codec compact, in size classes */
 static inline int gtopo_sized_sender_put(gtopo_sized_sender *s, const gtopo_Note *m, void *buf,
                                          size_t cap, uint16_t kind, int64_t timeout_ns)
 {
@@ -1151,12 +1151,12 @@ static inline int gtopo_sized_receiver_get(gtopo_sized_receiver *r, gtopo_Note *
  * _receiver_get() receives the next message and decodes it into *out; a
  * message that does not decode is skipped and its error returned. m
  * (unless NULL) receives the message's kind, id and length, *lane (unless
- * NULL) the lane it came from. */
+ * NULL) the lane it came from. Decoded events and structs are copies
+ * (arena is unused and may be NULL); a decoded table's strings and
+ * [u8]/[i8] point into the message, valid until the next call, and its
+ * sequences and nested tables come from arena, reset first. */
 
-/* Channel replies carries gtopo_Note, codec compact, on lanes;
- * _receiver_get() decodes into *out
- * (strings and [u8]/[i8] point into the message, valid until the next
- * call; sequences and nested tables come from arena, reset first). */
+/* Channel replies carries gtopo_Note, codec compact, on lanes */
 static inline int gtopo_replies_sender_put(gtopo_replies_sender *s, uint32_t lane,
                                            const gtopo_Note *m, void *buf, size_t cap,
                                            uint16_t kind, int64_t timeout_ns)
