@@ -283,10 +283,21 @@ static void check_enum(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     }
     mylc_name_claim(c, d->cname, s->file, d->off, "enum");
     mylc_name_claim(c, mylc_name_join(c, d->cname, "name"), s->file, d->off, "enum");
+    static const attr_spec enum_attrs[] = {{"bit_flags", false}, {NULL, false}};
+    check_attrs(c, s, d->attrs, enum_attrs, "enums");
+    mylc_attr *bf = find_attr(d->attrs, "bit_flags");
+    d->bit_flags = bf != NULL;
+    if (bf && mylc_builtin_is_int(t) && mylc_builtin_is_signed(t))
+        ERR(c, s, bf->off,
+            "a bit_flags enum needs an unsigned underlying type (u8..u64), not '%.*s' (flatc "
+            "warns)",
+            S(d->under.name));
     bool sig = mylc_builtin_is_signed(t);
     unsigned nb = mylc_builtin_size(t) * 8;
     uint64_t umax = nb == 64 ? UINT64_MAX : (UINT64_C(1) << nb) - 1;
     int64_t smax = nb ? (int64_t)((UINT64_C(1) << (nb - 1)) - 1) : 0;
+    if (d->bit_flags) /* a value is a bit position */
+        umax = smax = nb - 1;
     mylc_enumval *prevv = NULL; /* the previous value, if it was valid */
     uint32_t n = 0;
     mylc_map seen = {0};
@@ -319,10 +330,24 @@ static void check_enum(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             e->u = valid->u + 1;
         }
         e->i = (int64_t)e->u;
+        if (d->bit_flags && e->u > umax) {
+            ERR(c, s, e->value ? e->value->off : e->off,
+                "bit position %llu of '%.*s' is out of range of %s (0 to %u)",
+                (unsigned long long)e->u, S(e->name), mylc_builtin_name(t), nb - 1);
+            continue;
+        }
         e->ok = true;
         prevv = e;
     }
     mylc_map_free(&seen);
+    /* bit_flags: the positions become the values (a copy keeps the
+     * position for the implicit value of the next) */
+    if (d->bit_flags)
+        for (mylc_enumval *e = d->values; e; e = e->next)
+            if (e->ok) {
+                e->u = UINT64_C(1) << e->u;
+                e->i = (int64_t)e->u;
+            }
     /* Two names with one value: the name function could not tell them apart. */
     if (n && !c->stop) {
         mylc_enumval **v = calloc(n, sizeof *v);
@@ -435,8 +460,6 @@ static void check_table_field(mylc_ctx *c, mylc_schema *s, mylc_field *f)
     case MYLC_D_TABLE:
         return;
     case MYLC_D_UNION:
-        if (t->shape == MYLC_SHAPE_VECTOR)
-            ERR(c, s, t->off, "vectors of unions are not supported");
         return;
     case MYLC_D_EVENT:
         ERR(c, s, t->off, "event '%.*s' cannot be used in a table (use a struct)", S(x->name));
@@ -462,12 +485,27 @@ static bool field_is_union(const mylc_field *f)
            f->type.decl->kind == MYLC_D_UNION;
 }
 
+/* A union or a vector of unions: two ids, the types' and the values'. */
+static bool field_two_ids(const mylc_field *f)
+{
+    return f->type.base == MYLC_T_NAMED && f->type.decl && f->type.decl->kind == MYLC_D_UNION;
+}
+
 static void check_default(mylc_ctx *c, mylc_schema *s, mylc_field *f)
 {
     mylc_value *v = f->dflt;
     mylc_type *t = &f->type;
     if (!v)
         return; /* an enum field without a value 0: check_enum_zero() */
+    if (v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, "null") && !v->neg) {
+        /* an optional scalar: absent unless set, has_ tells */
+        if (!field_is_scalar(f))
+            ERR(c, s, v->off,
+                "only scalar and enum fields can be optional ('= null'; other fields are "
+                "optional already)");
+        f->optional = true;
+        return;
+    }
     if (!field_is_scalar(f)) {
         ERR(c, s, v->off, "only scalar and enum fields can have a default value");
         return;
@@ -475,6 +513,11 @@ static void check_default(mylc_ctx *c, mylc_schema *s, mylc_field *f)
     uint64_t bits;
     if (t->base == MYLC_T_NAMED) {
         mylc_decl *e = t->decl;
+        if (find_attr(e->attrs, "bit_flags") && v->kind == MYLC_V_INT) {
+            /* any combination of bits (flatc does not check them either) */
+            int_for_type(c, s, v, e->under.base, &bits, "default");
+            return;
+        }
         if (v->kind == MYLC_V_IDENT) {
             for (mylc_enumval *x = e->values; x; x = x->next)
                 if (mylc_str_same(x->name, v->text))
@@ -539,7 +582,7 @@ static void check_enum_zero(mylc_ctx *c, mylc_schema *s, const mylc_decl *d)
 {
     for (const mylc_field *f = d->fields; f; f = f->next) {
         if (!field_is_scalar(f) || f->type.base != MYLC_T_NAMED || f->dflt ||
-            enum_has_zero(f->type.decl))
+            f->type.decl->bit_flags || enum_has_zero(f->type.decl))
             continue;
         if (d->kind == MYLC_D_TABLE)
             ERR(c, s, f->off,
@@ -556,7 +599,8 @@ static void check_enum_zero(mylc_ctx *c, mylc_schema *s, const mylc_decl *d)
 static const attr_spec event_attrs[] = {{"align", true}, {NULL, false}};
 static const attr_spec field_event_attrs[] = {{"align", true}, {NULL, false}};
 static const attr_spec table_field_attrs[] = {
-    {"deprecated", false}, {"required", false}, {"id", true}, {NULL, false}};
+    {"deprecated", false}, {"required", false},         {"id", true},
+    {"key", false},        {"nested_flatbuffer", true}, {NULL, false}};
 
 static void check_fields_common(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
@@ -627,22 +671,90 @@ static void claim_record_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             claim_field(c, s, d, f, NULL, "len");
             claim_field(c, s, d, f, NULL, "at");
             claim_field(c, s, d, f, "create", NULL);
+            const mylc_decl *x = f->type.base == MYLC_T_NAMED ? f->type.decl : NULL;
+            bool keyed = false; /* a vector of a table with a key field */
+            for (mylc_field *g = x && x->kind == MYLC_D_TABLE ? x->fields : NULL; g; g = g->next)
+                keyed = keyed || find_attr(g->attrs, "key");
+            if (keyed) {
+                claim_field(c, s, d, f, NULL, "lookup_by_key");
+                claim_field(c, s, d, f, NULL, "key_cmp");
+            }
+            if (x && x->kind == MYLC_D_UNION) {
+                claim_field(c, s, d, f, NULL, "type_at");
+                for (mylc_value *m = x->members; m; m = m->next) {
+                    const char *mn = mylc_member_name(c, m);
+                    bool dup = false; /* reported by check_union() */
+                    for (mylc_value *p = x->members; p != m && !dup; p = p->next)
+                        dup = strcmp(mylc_member_name(c, p), mn) == 0;
+                    if (!dup)
+                        claim_field(c, s, d, f, NULL, mylc_name_join(c, "at_as", mn));
+                }
+            }
         } else if (field_is_union(f)) {
             claim_field(c, s, d, f, NULL, "type");
             const mylc_decl *u = f->type.decl;
             for (mylc_value *m = u->members; m; m = m->next) {
-                /* the member as the emitter names it (unresolved: reported) */
-                mylc_decl *md = mylc_lookup(c, u->schema, m->text, m->off, false);
-                if (md)
-                    claim_field(
-                        c, s, d, f, NULL,
-                        mylc_name_join(c, "as", mylc_strdup(&c->arena, md->name.p, md->name.n)));
+                const char *mn = mylc_member_name(c, m);
+                bool dup = false; /* reported by check_union() */
+                for (mylc_value *p = u->members; p != m && !dup; p = p->next)
+                    dup = strcmp(mylc_member_name(c, p), mn) == 0;
+                if (!dup)
+                    claim_field(c, s, d, f, NULL, mylc_name_join(c, "as", mn));
             }
         }
     }
     /* A union field x also makes member x_type of the table's C value:
      * a field called x_type collides with the accessor T_x_type above. */
     mylc_map_free(&members);
+}
+
+/* The key field of a table (flatc's key): one per table, a scalar, enum
+ * or string; a string key is required (as flatc makes it). */
+static void check_key(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_field *f, mylc_attr *key)
+{
+    if (d->key) {
+        ERR(c, s, key->off, "only one field of a table can be its key");
+        NOTE(c, s, d->key->off, "'%.*s' is the key of table '%.*s'", S(d->key->name), S(d->name));
+        return;
+    }
+    bool str = f->type.shape == MYLC_SHAPE_PLAIN && f->type.base == MYLC_T_STRING;
+    if (!str && !field_is_scalar(f)) {
+        ERR(c, s, key->off, "a key must be a scalar, enum or string field");
+        return;
+    }
+    if (f->optional) {
+        ERR(c, s, key->off, "an optional scalar ('= null') cannot be a key");
+        return;
+    }
+    f->key = true;
+    d->key = f;
+    if (str)
+        f->required = true;
+}
+
+/* nested_flatbuffer: "T": a [u8] field holding a FlatBuffer whose root is
+ * table T (a name as a field's type names it). */
+static void check_nested(mylc_ctx *c, mylc_schema *s, mylc_field *f, mylc_value *v)
+{
+    if (f->type.shape != MYLC_SHAPE_VECTOR || f->type.base != MYLC_T_U8) {
+        ERR(c, s, v->off, "nested_flatbuffer applies to [u8] (ubyte) fields only");
+        return;
+    }
+    mylc_str n = v->text;
+    if (v->kind != MYLC_V_STRING || n.n < 2) {
+        ERR(c, s, v->off, "nested_flatbuffer takes a table's name as a string (\"T\")");
+        return;
+    }
+    n.p++;
+    n.n -= 2;
+    mylc_decl *x = mylc_lookup(c, s, n, v->off, true);
+    if (!x)
+        return;
+    if (x->kind != MYLC_D_TABLE) {
+        ERR(c, s, v->off, "nested_flatbuffer names %s, not a table", a_kind(x));
+        return;
+    }
+    f->nested = x;
 }
 
 static void check_record(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
@@ -689,6 +801,12 @@ static void check_record(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         }
         if (f->type.base != MYLC_T_NONE)
             check_default(c, s, f);
+        mylc_attr *key = find_attr(f->attrs, "key");
+        if (key && f->type.base != MYLC_T_NONE)
+            check_key(c, s, d, f, key);
+        mylc_attr *nested = find_attr(f->attrs, "nested_flatbuffer");
+        if (nested && nested->value && f->type.base != MYLC_T_NONE)
+            check_nested(c, s, f, nested->value);
         if (find_attr(f->attrs, "id"))
             with_id++;
     }
@@ -710,7 +828,7 @@ static void check_record(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     uint32_t cap = 0, used = 0;
     bool ok = true;
     for (mylc_field *f = d->fields; f; f = f->next) {
-        uint32_t width = field_is_union(f) ? 2 : 1;
+        uint32_t width = field_two_ids(f) ? 2 : 1;
         uint64_t id;
         mylc_attr *a = find_attr(f->attrs, "id");
         if (a) {
@@ -775,21 +893,50 @@ static void check_union(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     unsigned n = 0;
     if (!d->members)
         ERR(c, s, d->off, "union '%.*s' has no members", S(d->name));
+    uint32_t prev = 0;
     for (mylc_value *m = d->members; m && !c->stop; m = m->next) {
         n++;
-        if (mylc_str_eq(m->text, "NONE")) {
-            ERR(c, s, m->off, "'NONE' is reserved in unions");
+        const char *mn = mylc_member_name(c, m);
+        uint32_t at = m->alias.n ? m->alias_off : m->off;
+        if (strcmp(mn, "NONE") == 0) {
+            ERR(c, s, at, "'NONE' is reserved in unions");
             continue;
         }
         for (mylc_value *p = d->members; p != m; p = p->next)
-            if (mylc_str_same(p->text, m->text)) {
-                ERR(c, s, m->off, "duplicate union member '%.*s'", S(m->text));
-                NOTE(c, s, p->off, "first listed here");
+            if (strcmp(mylc_member_name(c, p), mn) == 0) {
+                ERR(c, s, at, "duplicate union member '%s'%s", mn,
+                    m->alias.n ? "" : " (give one an alias: 'Name: Type')");
+                NOTE(c, s, p->alias.n ? p->alias_off : p->off, "first listed here");
                 break;
             }
+        /* type codes: 1, 2, ... or as given (1..255, each once) */
+        uint64_t code = (uint64_t)prev + 1;
+        if (m->uval && !int_for_type(c, s, m->uval, MYLC_T_U8, &code, "union member value"))
+            continue;
+        if (code == 0 || code > 255) {
+            ERR(c, s, m->uval ? m->uval->off : at,
+                "union member '%s' has type code %llu (from 1 to 255; 0 is NONE)", mn,
+                (unsigned long long)code);
+            continue;
+        }
+        m->code = (uint32_t)code;
+        prev = m->code;
+        for (mylc_value *p = d->members; p != m; p = p->next)
+            if (p->code == m->code) {
+                ERR(c, s, m->uval ? m->uval->off : at,
+                    "union members '%s' and '%s' have the same type code %u",
+                    mylc_member_name(c, p), mn, m->code);
+                break;
+            }
+        if (mylc_str_eq(m->text, "string")) {
+            if (!m->alias.n) /* flatc: "type referenced but not defined" */
+                ERR(c, s, m->off, "a string member of a union needs a name ('Name: string')");
+            continue;
+        }
         mylc_decl *x = mylc_lookup(c, s, m->text, m->off, true);
-        if (x && x->kind != MYLC_D_TABLE)
-            ERR(c, s, m->off, "union members must be tables; '%.*s' is %s", S(m->text), a_kind(x));
+        if (x && x->kind != MYLC_D_TABLE && x->kind != MYLC_D_STRUCT)
+            ERR(c, s, m->off, "union members must be tables, structs or strings; '%.*s' is %s",
+                S(m->text), a_kind(x));
     }
     if (n > 255)
         ERR(c, s, d->off, "union '%.*s' has %u members (at most 255)", S(d->name), n);
@@ -797,14 +944,13 @@ static void check_union(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     for (const char *const *x = union_suffixes; *x; x++)
         mylc_name_claim(c, mylc_name_join(c, d->cname, *x), s->file, d->off, "union");
     for (mylc_value *m = d->members; m; m = m->next) {
+        const char *mn = mylc_member_name(c, m);
         bool dup = false; /* reported above */
         for (mylc_value *p = d->members; p != m && !dup; p = p->next)
-            dup = mylc_str_same(p->text, m->text);
-        mylc_decl *x = dup ? NULL : mylc_lookup(c, s, m->text, m->off, false);
-        if (x)
-            mylc_name_claim(
-                c, mylc_name_join(c, d->cname, mylc_strdup(&c->arena, x->name.p, x->name.n)),
-                s->file, m->off, "union member");
+            dup = strcmp(mylc_member_name(c, p), mn) == 0;
+        if (!dup)
+            mylc_name_claim(c, mylc_name_join(c, d->cname, mn), s->file,
+                            m->alias.n ? m->alias_off : m->off, "union member");
     }
 }
 

@@ -70,7 +70,7 @@ static const char *int_literal(mylc_ctx *c, mylc_builtin b, uint64_t u)
 static const char *default_literal(mylc_ctx *c, const mylc_field *f)
 {
     const mylc_type *t = &f->type;
-    const mylc_value *v = f->dflt;
+    const mylc_value *v = f->optional ? NULL : f->dflt; /* null: 0 when absent */
     mylc_builtin b = scalar_of(t);
     if (t->base == MYLC_T_NAMED) {
         uint64_t bits = 0;
@@ -134,9 +134,13 @@ static void add_call(mylc_ctx *c, mylc_builtin b, const char **add, const char *
     }
 }
 
-static const char *member_name(mylc_ctx *c, const mylc_decl *m)
+/* A union member's declaration (a table or struct), or NULL for a
+ * string member. */
+static mylc_decl *union_member(mylc_ctx *c, const mylc_decl *u, const mylc_value *mv)
 {
-    return cstr(c, m->name);
+    if (mylc_str_eq(mv->text, "string"))
+        return NULL;
+    return mylc_lookup(c, u->schema, mv->text, mv->off, false);
 }
 
 /* The descriptor entry of a field (one line of an initializer). */
@@ -146,6 +150,14 @@ static void field_desc(mylc_ctx *c, const mylc_field *f, mylc_buf *o)
     const char *name = cstr(c, f->name);
     const char *flags = f->required ? "MYL_FB_F_REQUIRED" : "0";
     const mylc_decl *x = t->base == MYLC_T_NAMED ? t->decl : NULL;
+    if (x && x->kind == MYLC_D_UNION && t->shape == MYLC_SHAPE_VECTOR) {
+        /* [U]: a [ubyte] of types, then the values */
+        mylc_buf_printf(o, "    {\"%s_type\", %u, MYL_FB_K_VEC_SCALAR, 0, 1, 0, 0, NULL, NULL},\n",
+                        name, f->id - 1);
+        mylc_buf_printf(o, "    {\"%s\", %u, MYL_FB_K_VEC_UNION, %s, 0, 0, %u, NULL, &%s_desc},\n",
+                        name, f->id, flags, f->id - 1, x->cname);
+        return;
+    }
     if (x && x->kind == MYLC_D_UNION) {
         mylc_buf_printf(o, "    {\"%s_type\", %u, MYL_FB_K_UNION_TYPE, 0, 1, 0, 0, NULL, NULL},\n",
                         name, f->id - 1);
@@ -160,6 +172,10 @@ static void field_desc(mylc_ctx *c, const mylc_field *f, mylc_buf *o)
     const char *table = "NULL";
     if (t->base == MYLC_T_STRING) {
         kind = vec ? "MYL_FB_K_VEC_STRING" : "MYL_FB_K_STRING";
+    } else if (f->nested) {
+        kind = "MYL_FB_K_VEC_NESTED"; /* the bytes, then the buffer they hold */
+        size = 1;
+        table = fmt(c, "&%s_desc", f->nested->cname);
     } else if (is_fb_scalar(t)) {
         kind = vec ? "MYL_FB_K_VEC_SCALAR" : "MYL_FB_K_SCALAR";
         size = mylc_builtin_size(scalar_of(t));
@@ -183,10 +199,13 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
     const mylc_decl *x = t->base == MYLC_T_NAMED ? t->decl : NULL;
     const char *sec;
     const char *ctype = "", *get = "", *def = "", *add = "", *w = "", *s = "", *m = "", *u = "",
-               *e = "", *size = "", *align = "";
+               *e = "", *size = "", *align = "", *kid = "";
     if (t->shape == MYLC_SHAPE_VECTOR) {
         if (t->base == MYLC_T_STRING) {
             sec = "fb_vec_string";
+        } else if (f->nested) {
+            sec = "fb_vec_nested"; /* [u8] holding a FlatBuffer */
+            m = f->nested->cname;
         } else if (is_fb_scalar(t)) {
             sec = "fb_vec_scalar";
             e = scalar_ctype(t);
@@ -197,6 +216,22 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
             e = x->cname;
             size = fmt(c, "%llu", (unsigned long long)x->size);
             align = fmt(c, "%u", x->align);
+        } else if (x->kind == MYLC_D_UNION) {
+            sec = "fb_vec_union"; /* two vectors: types and values */
+            u = x->cname;
+        } else if (x->key) {
+            /* sorted by the element's key: lookup by key (fb.h) */
+            const mylc_field *k = x->key;
+            e = x->cname;
+            kid = fmt(c, "%u", k->id);
+            if (k->type.base == MYLC_T_STRING) {
+                sec = "fb_vec_table_skey";
+            } else {
+                sec = "fb_vec_table_key";
+                ctype = scalar_ctype(&k->type);
+                get = mylc_builtins[scalar_of(&k->type)].fb;
+                def = default_literal(c, k);
+            }
         } else {
             sec = "fb_vec_table";
             e = x->cname;
@@ -209,7 +244,9 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
         get = mylc_builtins[scalar_of(t)].fb;
         def = default_literal(c, f);
         add_call(c, scalar_of(t), &add, &w);
-        if (strcmp(def, "NAN") == 0)
+        if (f->optional)
+            sec = "fb_scalar_opt"; /* no default: always written */
+        else if (strcmp(def, "NAN") == 0)
             sec = "fb_scalar_nan"; /* NaN == NaN is false */
     } else if (x->kind == MYLC_D_STRUCT) {
         sec = "fb_struct";
@@ -239,24 +276,30 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
         {"E", e},
         {"SIZE", size},
         {"ALIGN", align},
+        {"KID", kid},
         {NULL, NULL},
     };
     emit_doc(h, f->doc);
     mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
     if (x && x->kind == MYLC_D_UNION) {
         for (const mylc_value *mv = x->members; mv; mv = mv->next) {
-            mylc_decl *md = mylc_lookup(c, x->schema, mv->text, mv->off, false);
+            mylc_decl *md = union_member(c, x, mv); /* NULL: a string */
             mylc_hole mh[] = {
                 {"T", d->cname},
                 {"F", cstr(c, f->name)},
                 {"ID", fmt(c, "%u", f->id)},
                 {"TID", fmt(c, "%u", f->id - 1)},
                 {"U", x->cname},
-                {"M", md->cname},
-                {"MN", member_name(c, md)},
+                {"M", md ? md->cname : ""},
+                {"MN", mylc_member_name(c, mv)},
                 {NULL, NULL},
             };
-            mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_union_member"), mh);
+            const char *ms = !md ? "string" : md->kind == MYLC_D_STRUCT ? "struct" : "member";
+            bool vec = t->shape == MYLC_SHAPE_VECTOR;
+            mylc_tpl_fill(
+                h,
+                mylc_tpl_section(mylc_tpl_header, fmt(c, "fb_%sunion_%s", vec ? "vec_" : "", ms)),
+                mh);
         }
     }
 }
@@ -273,19 +316,38 @@ static void emit_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 static void emit_union(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
 {
     mylc_buf vals = {0};
-    const char *items[256];
-    unsigned n = 0;
-    for (const mylc_value *mv = d->members; mv && n < 255; mv = mv->next) {
-        mylc_decl *md = mylc_lookup(c, d->schema, mv->text, mv->off, false);
-        items[n++] = fmt(c, "&%s_desc", md->cname);
-        mylc_buf_printf(&vals, "%s#define %s ((%s)%u)", n > 1 ? "\n" : "",
-                        mylc_name_join(c, d->cname, member_name(c, md)), d->cname, n);
+    const char *items[256], *others[256];
+    unsigned n = 0; /* the highest type code */
+    bool any_other = false;
+    for (const mylc_value *mv = d->members; mv; mv = mv->next) {
+        mylc_decl *md = union_member(c, d, mv);
+        for (; n < mv->code; n++) {
+            items[n] = "NULL"; /* a code no member has: not verified */
+            others[n] = "{0, 0, 0}";
+        }
+        if (md && md->kind == MYLC_D_TABLE) {
+            items[mv->code - 1] = fmt(c, "&%s_desc", md->cname);
+        } else {
+            /* a struct or a string */
+            any_other = true;
+            others[mv->code - 1] =
+                md ? fmt(c, "{MYL_FB_K_STRUCT, %llu, %u}", (unsigned long long)md->size, md->align)
+                   : "{MYL_FB_K_STRING, 0, 0}";
+        }
+        mylc_buf_printf(&vals, "%s#define %s ((%s)%u)", vals.n ? "\n" : "",
+                        mylc_name_join(c, d->cname, mylc_member_name(c, mv)), d->cname, mv->code);
     }
     const char *members = init_list(
         c, fmt(c, "static const myl_fb_table_desc *const %s_members[%u] =", d->cname, n), items, n);
+    if (any_other)
+        members = fmt(
+            c, "%s\n%s", members,
+            init_list(c, fmt(c, "static const myl_fb_union_member %s_others[%u] =", d->cname, n),
+                      others, n));
     const char *di[] = {fmt(c, "\"%.*s\"", (int)d->name.n, d->name.p), fmt(c, "%u", n),
-                        fmt(c, "%s_members", d->cname)};
-    const char *desc = init_short(c, fmt(c, "const myl_fb_union_desc %s_desc =", d->cname), di, 3);
+                        fmt(c, "%s_members", d->cname),
+                        any_other ? fmt(c, "%s_others", d->cname) : "NULL"};
+    const char *desc = init_short(c, fmt(c, "const myl_fb_union_desc %s_desc =", d->cname), di, 4);
     mylc_hole holes[] = {
         {"NAME", cstr(c, d->name)}, {"TYPE", d->cname}, {"VALUES", vals.p ? vals.p : ""},
         {"MEMBERS", members},       {"DESC", desc},     {NULL, NULL},

@@ -150,6 +150,8 @@ void mylc_emit_compact_record(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
  * element). */
 static const char *cvalue_type(const mylc_type *t)
 {
+    if (t->shape == MYLC_SHAPE_VECTOR && is_kind(t, MYLC_D_UNION))
+        return "myl_cunion"; /* each element a type and a value */
     if (t->base == MYLC_T_STRING)
         return "myl_cstr";
     if (t->base == MYLC_T_NAMED)
@@ -184,46 +186,82 @@ static void member(mylc_ctx *c, const mylc_field *f, mylc_buf *o)
         sec = "member_union";
     else if (is_kind(t, MYLC_D_TABLE) || is_kind(t, MYLC_D_STRUCT))
         sec = "member_ptr";
+    else if (f->optional) /* default null: a has_ flag beside it */
+        sec = "member_optional";
     mylc_hole holes[] = {{"T", cvalue_type(t)}, {"F", mylc_cstr(c, f->name)}, {NULL, NULL}};
     step(o, sec, holes, 0);
 }
 
-/* A union field: its type byte, then the member table it names. */
+/* The cases of union u's members, the value at pointer lvalue pv (put,
+ * into pc) and gv (get, into gc; either buffer NULL: not wanted),
+ * indented by indent: a table, a struct or (NULL) a string member. */
+static void union_cases(mylc_ctx *c, const mylc_decl *u, const char *pv, const char *gv,
+                        mylc_buf *pc, mylc_buf *gc, unsigned indent)
+{
+    for (const mylc_value *mv = u->members; mv; mv = mv->next) {
+        mylc_decl *md = mylc_str_eq(mv->text, "string")
+                            ? NULL
+                            : mylc_lookup(c, u->schema, mv->text, mv->off, false);
+        const char *code = mylc_name_join(c, u->cname, mylc_member_name(c, mv));
+        const char *kind = !md ? "_string" : md->kind == MYLC_D_STRUCT ? "_struct" : "";
+        const char *T = md ? md->cname : "";
+        mylc_hole ph[] = {{"V", pv ? pv : ""}, {"T", T}, {"CODE", code}, {NULL, NULL}};
+        mylc_hole gh[] = {{"V", gv ? gv : ""}, {"T", T}, {"CODE", code}, {NULL, NULL}};
+        if (pc)
+            step(pc, mylc_fmt(c, "put_union_case%s", kind), ph, indent);
+        if (gc)
+            step(gc, mylc_fmt(c, "get_union_case%s", kind), gh, indent);
+    }
+}
+
+/* Fills section sec (put_union, get_union_vec, ...) with the value v,
+ * union u, the NONE case's action and the member cases (each without
+ * its final newline once here). */
+static void union_step(mylc_buf *o, const char *sec, const char *v, const mylc_decl *u,
+                       mylc_buf *none, mylc_buf *cases)
+{
+    mylc_buf *bufs[] = {none, cases};
+    for (size_t i = 0; i < 2; i++)
+        if (bufs[i]->n)
+            bufs[i]->p[--bufs[i]->n] = 0;
+    mylc_hole holes[] = {{"V", v},
+                         {"U", u->cname},
+                         {"NONE", none->p ? none->p : ""},
+                         {"CASES", cases->p ? cases->p : ""},
+                         {NULL, NULL}};
+    step(o, sec, holes, 0);
+    mylc_buf_free(none);
+    mylc_buf_free(cases);
+}
+
+/* A union field: its type byte, then the member it names. */
 static void union_field(mylc_ctx *c, const mylc_field *f, const char *v, mylc_buf *put,
                         mylc_buf *get)
 {
     const mylc_decl *u = f->type.decl;
     mylc_buf pc = {0}, gc = {0}, pn = {0}, gn = {0};
-    for (const mylc_value *mv = u->members; mv; mv = mv->next) {
-        mylc_decl *md = mylc_lookup(c, u->schema, mv->text, mv->off, false);
-        const char *code = mylc_name_join(c, u->cname, mylc_cstr(c, md->name));
-        mylc_hole holes[] = {{"V", v}, {"T", md->cname}, {"CODE", code}, {NULL, NULL}};
-        step(&pc, "put_union_case", holes, 0);
-        step(&gc, "get_union_case", holes, 0);
-    }
+    union_cases(c, u, v, v, &pc, &gc, 0);
     static const mylc_hole none[] = {{NULL, NULL}};
     if (f->required) {
         step(&pn, "put_union_required", none, 0);
         step(&gn, "get_union_required", none, 0);
     }
-    mylc_buf *bufs[] = {&pc, &gc, &pn, &gn};
-    for (size_t i = 0; i < 4; i++)
-        if (bufs[i]->n)
-            bufs[i]->p[--bufs[i]->n] = 0;
-    mylc_hole ph[] = {{"V", v},
-                      {"U", u->cname},
-                      {"NONE", pn.p ? pn.p : ""},
-                      {"CASES", pc.p ? pc.p : ""},
-                      {NULL, NULL}};
-    step(put, "put_union", ph, 0);
-    mylc_hole gh[] = {{"V", v},
-                      {"U", u->cname},
-                      {"NONE", gn.p ? gn.p : ""},
-                      {"CASES", gc.p ? gc.p : ""},
-                      {NULL, NULL}};
-    step(get, "get_union", gh, 0);
-    for (size_t i = 0; i < 4; i++)
-        mylc_buf_free(bufs[i]);
+    union_step(put, "put_union", v, u, &pn, &pc);
+    union_step(get, "get_union", v, u, &gn, &gc);
+}
+
+/* A [U] field: a count, then each element's type (u8) and, unless NONE,
+ * its member; decoded into the arena as myl_cunion elements. The cases
+ * sit in a loop: the put ones a level deeper than a union field's, the
+ * get ones two (a block around the loop). */
+static void union_vec(mylc_ctx *c, const mylc_field *f, const char *v, mylc_buf *put, mylc_buf *get)
+{
+    const mylc_decl *u = f->type.decl;
+    mylc_buf pc = {0}, gc = {0}, pn = {0}, gn = {0};
+    union_cases(c, u, "x->value", NULL, &pc, NULL, 4);
+    union_cases(c, u, NULL, "q[i].value", NULL, &gc, 8);
+    union_step(put, "put_union_vec", v, u, &pn, &pc);
+    union_step(get, "get_union_vec", v, u, &gn, &gc);
 }
 
 /* The steps of table field f into put and get, and its default (if not
@@ -234,7 +272,10 @@ static void table_field(mylc_ctx *c, const mylc_field *f, mylc_buf *put, mylc_bu
     const mylc_type *t = &f->type;
     const char *v = mylc_fmt(c, "m->%.*s", (int)f->name.n, f->name.p);
     mylc_buf inner = {0};
-    if (t->shape == MYLC_SHAPE_VECTOR) {
+    if (t->shape == MYLC_SHAPE_VECTOR && is_kind(t, MYLC_D_UNION)) {
+        *arena = true;
+        union_vec(c, f, v, put, get);
+    } else if (t->shape == MYLC_SHAPE_VECTOR) {
         mylc_builtin b = t->base;
         if (b == MYLC_T_U8 || b == MYLC_T_I8) { /* bytes, read in place */
             step3(put, "put_bytes", v, NULL, NULL, NULL, 0);
@@ -280,6 +321,18 @@ static void table_field(mylc_ctx *c, const mylc_field *f, mylc_buf *put, mylc_bu
     } else if (is_kind(t, MYLC_D_UNION)) {
         *arena = true;
         union_field(c, f, v, put, get);
+    } else if (f->optional) {
+        /* default null: a bool, then the value if there is one */
+        const char *has = mylc_fmt(c, "m->has_%.*s", (int)f->name.n, f->name.p);
+        put_one(t, v, &inner, 4);
+        mylc_hole ph[] = {{"HAS", has}, {"STEP", inner.p}, {NULL, NULL}};
+        inner.p[--inner.n] = 0;
+        step(put, "put_optional", ph, 0);
+        inner.n = 0;
+        get_one(t, v, &inner, 4);
+        inner.p[--inner.n] = 0;
+        mylc_hole gh[] = {{"HAS", has}, {"STEP", inner.p}, {NULL, NULL}};
+        step(get, "get_optional", gh, 0);
     } else {
         /* scalars and enums: always on the wire; defaults from _init */
         put_one(t, v, put, 0);

@@ -126,11 +126,22 @@ static void emit_enum(const mylc_decl *d, mylc_buf *b)
     emit_doc(b, d->doc, "");
     mylc_buf_printf(b, "enum %.*s : %s", (int)d->name.n, d->name.p,
                     mylc_builtins[d->under.base].fbs);
-    emit_decl_attrs(b, d->fbs_attrs);
+    if (d->bit_flags) {
+        mylc_buf_puts(b, " (bit_flags");
+        emit_fbs_attrs(b, d->fbs_attrs, false);
+        mylc_buf_putc(b, ')');
+    } else {
+        emit_decl_attrs(b, d->fbs_attrs);
+    }
     mylc_buf_puts(b, " {\n");
     for (size_t i = 0; i < n; i++) {
         emit_doc(b, v[i]->doc, "  ");
-        if (sgn)
+        if (d->bit_flags) { /* the bit positions, as flatc reads them */
+            unsigned pos = 0;
+            while (pos < 63 && !(v[i]->u >> pos & 1))
+                pos++;
+            mylc_buf_printf(b, "  %.*s = %u", (int)v[i]->name.n, v[i]->name.p, pos);
+        } else if (sgn)
             mylc_buf_printf(b, "  %.*s = %lld", (int)v[i]->name.n, v[i]->name.p,
                             (long long)v[i]->i);
         else
@@ -238,8 +249,22 @@ static void emit_table(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
             mylc_buf_printf(b, " (id: %u", f->id);
             first = false;
         }
-        if (f->required) {
+        /* a string key is required without saying so (as in flatc) */
+        if (f->required && (!f->key || has_attr(f->attrs, "required"))) {
             mylc_buf_puts(b, first ? " (required" : ", required");
+            first = false;
+        }
+        if (f->key) {
+            mylc_buf_puts(b, first ? " (key" : ", key");
+            first = false;
+        }
+        const mylc_attr *nested = NULL;
+        for (const mylc_attr *a = f->attrs; a; a = a->next)
+            if (mylc_str_eq(a->name, "nested_flatbuffer") && a->value)
+                nested = a;
+        if (nested) {
+            mylc_buf_printf(b, "%snested_flatbuffer: %.*s", first ? " (" : ", ",
+                            (int)nested->value->text.n, nested->value->text.p);
             first = false;
         }
         if (f->deprecated) {
@@ -265,12 +290,26 @@ static void emit_union(mylc_ctx *c, mylc_schema *s, const mylc_decl *d, mylc_buf
     mylc_buf_puts(b, " {\n");
     for (const mylc_value *m = d->members; m; m = m->next) {
         mylc_decl *t = mylc_lookup(c, s, m->text, m->off, false);
-        mylc_buf_puts(b, "  ");
+        mylc_buf ref = {0};
         if (t)
-            type_ref(b, s, t);
+            type_ref(&ref, s, t);
         else /* not reached after check; written as in the schema */
-            mylc_buf_printf(b, "%.*s", (int)m->text.n, m->text.p);
+            mylc_buf_printf(&ref, "%.*s", (int)m->text.n, m->text.p);
+        /* flatc names a member by its alias, else by the type as written
+         * ('.' as '_'): an alias keeps the name where the reference
+         * written here differs */
+        const char *name = mylc_member_name(c, m);
+        bool alias = m->alias.n > 0 || strlen(name) != ref.n;
+        for (size_t i = 0; !alias && i < ref.n; i++)
+            alias = name[i] != (ref.p[i] == '.' ? '_' : ref.p[i]);
+        mylc_buf_puts(b, "  ");
+        if (alias)
+            mylc_buf_printf(b, "%s: ", name);
+        mylc_buf_put(b, ref.p, ref.n);
+        if (m->uval)
+            mylc_buf_printf(b, " = %u", m->code);
         mylc_buf_puts(b, m->next ? ",\n" : "\n");
+        mylc_buf_free(&ref);
     }
     mylc_buf_puts(b, "}\n");
 }

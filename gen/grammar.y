@@ -68,8 +68,8 @@ item ::= IMPORT(K) STRING(S) SEMI. { mylc_p_import(st, &K, &S); }
 item ::= decl(D).                 { mylc_p_decl(st, D); }
 
 %type decl {mylc_decl *}
-decl(D) ::= ENUM(K) ID(N) COLON ID(T) LBRACE enumvals(L) RBRACE.
-    { D = mylc_p_enum(st, &K, &N, &T, L); }
+decl(D) ::= ENUM(K) ID(N) COLON ID(T) attrs(A) LBRACE enumvals(L) RBRACE.
+    { D = mylc_p_enum(st, &K, &N, &T, A, L); }
 decl(D) ::= EVENT(K) ID(N) attrs(A) LBRACE fields(F) RBRACE.
     { D = mylc_p_record(st, MYLC_D_EVENT, &K, &N, A, F); }
 decl(D) ::= STRUCT(K) ID(N) attrs(A) LBRACE fields(F) RBRACE.
@@ -145,9 +145,14 @@ names(A) ::= .                            { A = NULL; }
 names(A) ::= namelist(L).                 { A = mylc_p_values_done(L); }
 names(A) ::= namelist(L) COMMA.           { A = mylc_p_values_done(L); }
 %type namelist {mylc_value *}
-namelist(A) ::= ID(N).                    { A = mylc_p_value(st, MYLC_V_IDENT, &N, NULL); }
-namelist(A) ::= namelist(L) COMMA ID(N).
-    { A = mylc_p_value(st, MYLC_V_IDENT, &N, NULL); A->next = L; }
+namelist(A) ::= member(M).                { A = M; }
+namelist(A) ::= namelist(L) COMMA member(M). { M->next = L; A = M; }
+/* Type, Alias: Type, either with "= code" */
+%type member {mylc_value *}
+member(A) ::= ID(N).                      { A = mylc_p_member(st, NULL, &N, NULL); }
+member(A) ::= ID(N) EQ value(V).          { A = mylc_p_member(st, NULL, &N, V); }
+member(A) ::= ID(L) COLON ID(N).          { A = mylc_p_member(st, &L, &N, NULL); }
+member(A) ::= ID(L) COLON ID(N) EQ value(V). { A = mylc_p_member(st, &L, &N, V); }
 
 /* channel, topology and pipeline bodies */
 %type props {mylc_prop *}

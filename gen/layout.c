@@ -188,6 +188,10 @@ static void canon_default(const mylc_field *f, mylc_buf *b)
         (t->base == MYLC_T_NAMED ? t->decl->kind == MYLC_D_ENUM : mylc_builtins[t->base].scalar);
     if (!scalar)
         return;
+    if (f->optional) {
+        mylc_buf_puts(b, "=null");
+        return;
+    }
     if (!v) {
         mylc_buf_puts(b, "=0");
         return;
@@ -237,6 +241,10 @@ static void canon_record(const mylc_decl *d, mylc_buf *b)
                 canon_default(f, b);
                 if (f->required)
                     mylc_buf_puts(b, " required");
+                if (f->nested) {
+                    mylc_buf_puts(b, " nested=");
+                    qname(b, f->nested);
+                }
                 if (f->deprecated)
                     mylc_buf_puts(b, " deprecated");
                 mylc_buf_putc(b, ';');
@@ -316,10 +324,15 @@ void mylc_canonical_decl(mylc_decl *d, mylc_buf *b)
         mylc_buf_puts(b, "union ");
         qname(b, d);
         mylc_buf_putc(b, '{');
+        uint32_t i = 0;
         for (mylc_value *m = d->members; m; m = m->next) {
             mylc_decl *x = mylc_lookup(NULL, d->schema, m->text, m->off, false);
             if (x)
                 qname(b, x);
+            else /* string */
+                mylc_buf_put(b, m->text.p, m->text.n);
+            if (m->code != ++i) /* a type code given out of sequence */
+                mylc_buf_printf(b, "=%u", m->code);
             mylc_buf_puts(b, m->next ? "," : "");
         }
         mylc_buf_putc(b, '}');

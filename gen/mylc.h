@@ -160,6 +160,12 @@ typedef struct mylc_value {
     uint32_t off;
     mylc_str text;
     struct mylc_value *next;
+    /* union members "[alias:] Type [= value]": text is Type; alias.n is 0
+     * and uval NULL when not given; code (after check) the type code */
+    mylc_str alias;
+    uint32_t alias_off;
+    struct mylc_value *uval;
+    uint32_t code;
 } mylc_value;
 
 typedef struct mylc_attr {
@@ -219,8 +225,11 @@ typedef struct mylc_field {
     struct mylc_field *next;
     /* after check */
     bool deprecated, required;
-    uint32_t id;    /* tables */
-    uint32_t align; /* events: explicit alignment, 0 if none */
+    bool optional;            /* tables: a scalar with default null (present or not) */
+    bool key;                 /* tables: attribute key (sorted vectors, lookup by key) */
+    struct mylc_decl *nested; /* tables: [u8] holding a FlatBuffer of this root table */
+    uint32_t id;              /* tables */
+    uint32_t align;           /* events: explicit alignment, 0 if none */
     /* after layout (events, structs) */
     uint64_t offset, size, falign;
 } mylc_field;
@@ -454,6 +463,7 @@ struct mylc_decl {
     /* enum */
     mylc_type under;
     mylc_enumval *values;
+    bool bit_flags; /* after check: values are bit positions, u = 1 << position */
     /* event, struct, table */
     mylc_field *fields;
     /* union: member type names */
@@ -471,6 +481,7 @@ struct mylc_decl {
     uint32_t align;    /* explicit (events, structs), then effective */
     uint64_t size;     /* events, structs */
     uint32_t nids;     /* tables: field ids used */
+    mylc_field *key;   /* tables: the field with attribute key, or NULL */
     mylc_mark mark;    /* graph walks */
     uint64_t fingerprint;
     mylc_str canon; /* layout.c: canonical text once computed (enums, events, structs) */
@@ -611,6 +622,9 @@ void mylc_dump_schema(mylc_schema *s, mylc_buf *out);
 /* Naming (names.c): the one place generated C names are made. */
 const char *mylc_name_type(mylc_ctx *c, mylc_schema *s, mylc_str name);
 const char *mylc_name_join(mylc_ctx *c, const char *a, const char *b);
+/* A union member's name in C (U_<name>, T_f_as_<name>): its alias, else
+ * its type as written with '.' as '_' (as flatc names it). */
+const char *mylc_member_name(mylc_ctx *c, const mylc_value *m);
 const char *mylc_name_upper(mylc_ctx *c, const char *a);
 const char *mylc_name_guard(mylc_ctx *c, mylc_schema *s);
 bool mylc_is_reserved_word(mylc_str name);

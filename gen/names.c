@@ -153,6 +153,16 @@ const char *mylc_name_join(mylc_ctx *c, const char *a, const char *b)
     return s;
 }
 
+const char *mylc_member_name(mylc_ctx *c, const mylc_value *m)
+{
+    mylc_str n = m->alias.n ? m->alias : m->text;
+    char *s = mylc_strdup(&c->arena, n.p, n.n);
+    for (char *p = s; *p; p++)
+        if (*p == '.')
+            *p = '_';
+    return s;
+}
+
 const char *mylc_name_type(mylc_ctx *c, mylc_schema *s, mylc_str name)
 {
     char *n = mylc_strdup(&c->arena, name.p, name.n);

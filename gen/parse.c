@@ -527,10 +527,11 @@ static mylc_decl *new_decl(mylc_pstate *st, mylc_decl_kind kind, const mylc_tok 
 }
 
 mylc_decl *mylc_p_enum(mylc_pstate *st, const mylc_tok *kw, const mylc_tok *name,
-                       const mylc_tok *under, mylc_enumval *vals)
+                       const mylc_tok *under, mylc_attr *attrs, mylc_enumval *vals)
 {
     mylc_decl *d = new_decl(st, MYLC_D_ENUM, name);
     d->doc = kw->doc;
+    d->attrs = attrs;
     d->under.shape = MYLC_SHAPE_PLAIN;
     d->under.name = under->s;
     d->under.off = under->off;
@@ -611,6 +612,18 @@ mylc_value *mylc_p_value(mylc_pstate *st, mylc_value_kind kind, const mylc_tok *
         !mylc_str_eq(t->s, "infinity"))
         mylc_error(st->ctx, st->file, minus->off, "syntax error: unexpected '-'");
     return v;
+}
+
+mylc_value *mylc_p_member(mylc_pstate *st, const mylc_tok *alias, const mylc_tok *type,
+                          mylc_value *v)
+{
+    mylc_value *m = mylc_p_value(st, MYLC_V_IDENT, type, NULL);
+    if (alias) {
+        m->alias = alias->s;
+        m->alias_off = alias->off;
+    }
+    m->uval = v;
+    return m;
 }
 
 mylc_value *mylc_p_values_done(mylc_value *rev)

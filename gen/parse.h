@@ -32,7 +32,7 @@ void mylc_p_package(mylc_pstate *st, const mylc_tok *kw, const mylc_tok *name);
 void mylc_p_import(mylc_pstate *st, const mylc_tok *kw, const mylc_tok *path);
 void mylc_p_decl(mylc_pstate *st, mylc_decl *d);
 mylc_decl *mylc_p_enum(mylc_pstate *st, const mylc_tok *kw, const mylc_tok *name,
-                       const mylc_tok *under, mylc_enumval *vals);
+                       const mylc_tok *under, mylc_attr *attrs, mylc_enumval *vals);
 mylc_decl *mylc_p_record(mylc_pstate *st, mylc_decl_kind kind, const mylc_tok *kw,
                          const mylc_tok *name, mylc_attr *attrs, mylc_field *fields);
 mylc_decl *mylc_p_union(mylc_pstate *st, const mylc_tok *kw, const mylc_tok *name,
@@ -43,6 +43,9 @@ mylc_enumval *mylc_p_enumval(mylc_pstate *st, const mylc_tok *name, mylc_value *
 mylc_value *mylc_p_value(mylc_pstate *st, mylc_value_kind kind, const mylc_tok *t,
                          const mylc_tok *minus);
 mylc_value *mylc_p_values_done(mylc_value *rev);
+/* A union member: [alias:] type [= value]. */
+mylc_value *mylc_p_member(mylc_pstate *st, const mylc_tok *alias, const mylc_tok *type,
+                          mylc_value *v);
 mylc_attr *mylc_p_attr(mylc_pstate *st, const mylc_tok *name, mylc_value *v);
 mylc_attr *mylc_p_attrs_done(mylc_attr *rev);
 mylc_field *mylc_p_field(mylc_pstate *st, const mylc_tok *name, const mylc_type *t,

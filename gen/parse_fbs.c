@@ -20,9 +20,12 @@
  *                             change nothing in the wire format
  *   root_type, file_identifier, file_extension  the schema's mylc_fbs_info
  *
+ *   bit_flags (enum)          the enum attribute bit_flags
+ *   = null                    an optional scalar, as in .myl
+ *
  * What myelon cannot express yet (key, nested_flatbuffer, flexbuffer, hash,
- * bit_flags, union aliases, nan/inf and null defaults, rpc_service, ...) is
- * an error naming the construct, never a syntax error.
+ * union aliases, rpc_service, ...) is an error naming the construct, never
+ * a syntax error.
  *
  * Tokens come from the .myl lexer and are re-coded here: FlatBuffers'
  * keywords are its own, every other word (event, channel, ...) a name.
@@ -497,12 +500,12 @@ static const char *const generator_attrs[] = {"shared",
 static const struct {
     const char *name, *why;
 } planned_attrs[] = {
-    {"key", "'key' fields (sorted vectors, lookup by key) are not supported yet"},
-    {"nested_flatbuffer", "'nested_flatbuffer' is not supported yet (declare the field as "
-                          "[ubyte] and verify the nested buffer yourself)"},
+    {"key", "'key' is supported on table fields only (sorted vectors of tables, lookup by "
+            "key)"},
+    {"nested_flatbuffer", "'nested_flatbuffer' is supported on table fields only"},
     {"flexbuffer", "'flexbuffer' fields are not supported (declare the field as [ubyte])"},
     {"hash", "'hash' attributes are not supported yet"},
-    {"bit_flags", "'bit_flags' enums are not supported yet"},
+    {"bit_flags", "'bit_flags' is an attribute of enums only"},
     {"streaming", "'streaming' belongs to rpc_service, which is not supported"},
     {"idempotent", "'idempotent' belongs to rpc_service, which is not supported"},
 };
@@ -573,7 +576,9 @@ static mylc_attr *split_attrs(mylc_fbs_state *st, mylc_attr *attrs, const char *
     return out;
 }
 
-static const char *const table_field_keep[] = {"id", "deprecated", "required", NULL};
+static const char *const table_field_keep[] = {"id",  "deprecated",        "required",
+                                               "key", "nested_flatbuffer", NULL};
+static const char *const enum_keep[] = {"bit_flags", NULL};
 
 /* ---- declarations ---- */
 
@@ -613,7 +618,7 @@ mylc_decl *mylc_fbs_enum(mylc_fbs_state *st, const mylc_tok *kw, const mylc_tok 
                          const mylc_tok *under, mylc_attr *attrs, mylc_enumval *vals)
 {
     mylc_decl *d = new_decl(st, MYLC_D_ENUM, kw, name);
-    d->attrs = split_attrs(st, attrs, NULL, false, &d->fbs_attrs, "enums");
+    d->attrs = split_attrs(st, attrs, enum_keep, false, &d->fbs_attrs, "enums");
     d->under.shape = MYLC_SHAPE_PLAIN;
     if (under) {
         mylc_type t;
@@ -661,33 +666,14 @@ mylc_enumval *mylc_fbs_enumval(mylc_fbs_state *st, const mylc_tok *name, mylc_va
 mylc_value *mylc_fbs_member(mylc_fbs_state *st, const mylc_tok *alias, const mylc_tok *type,
                             mylc_value *v)
 {
-    if (alias)
-        mylc_error(st->ctx, st->file, alias->off,
-                   "union aliases ('%.*s: %.*s') are not supported yet (list the type itself)",
-                   (int)alias->s.n, alias->s.p, (int)type->s.n, type->s.p);
-    if (v)
-        mylc_error(st->ctx, st->file, v->off,
-                   "explicit values of union members are not supported yet");
-    return mylc_p_value(st->p, MYLC_V_IDENT, type, NULL);
-}
-
-static bool text_is(const mylc_value *v, const char *z)
-{
-    return v->kind == MYLC_V_IDENT && mylc_str_eq(v->text, z);
+    return mylc_p_member(st->p, alias, type, v);
 }
 
 mylc_field *mylc_fbs_field(mylc_fbs_state *st, const mylc_tok *name, const mylc_type *t,
                            mylc_value *dflt, mylc_attr *attrs)
 {
-    if (dflt && dflt->kind == MYLC_V_IDENT) {
-        if (text_is(dflt, "null")) {
-            mylc_error(st->ctx, st->file, dflt->off,
-                       "optional scalars ('= null') are not supported yet");
-            dflt = NULL;
-        }
-        /* nan, inf, -inf, infinity: as in .myl (check.c); mylc_p_value()
-         * reported a '-' before any other name */
-    }
+    /* null (optional scalars), nan, inf, -inf, infinity: as in .myl
+     * (check.c); mylc_p_value() reported a '-' before any other name */
     /* flatc takes 0 and 1 for bools */
     if (dflt && dflt->kind == MYLC_V_INT && !dflt->neg && t->shape == MYLC_SHAPE_PLAIN &&
         mylc_str_eq(t->name, "bool") &&

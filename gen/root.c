@@ -80,6 +80,10 @@ void mylc_check_root(mylc_ctx *c, mylc_schema *s)
         const char *finish = mylc_name_join(c, d->cname, "finish_buffer");
         mylc_name_claim(c, verify, s->file, r->off, "root table");
         mylc_name_claim(c, finish, s->file, r->off, "root table");
+        mylc_name_claim(c, mylc_name_join(c, d->cname, "verify_size_prefixed_buffer"), s->file,
+                        r->off, "root table");
+        mylc_name_claim(c, mylc_name_join(c, d->cname, "size_prefixed_root"), s->file, r->off,
+                        "root table");
         if (id)
             mylc_name_claim(c, upper_prefix(c, s, "FILE_IDENTIFIER"), s->file, id->off,
                             "file identifier");
@@ -99,7 +103,9 @@ void mylc_emit_root(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
     mylc_buf_printf(
         h,
         "\n/* The root table (root_type): %s_verify_buffer(buf, len) verifies the "
-        "file\n * identifier too, %s_finish_buffer(b, root, flags, &msg) writes it. */\n",
+        "file\n * identifier too, %s_finish_buffer(b, root, flags, &msg) writes it; "
+        "with\n * MYL_FB_FINISH_SIZE_PREFIX in flags, _verify_size_prefixed_buffer() and\n"
+        " * _size_prefixed_root() read the result. */\n",
         d->cname, d->cname);
     if (id)
         mylc_buf_printf(h, "#define %s %.*s\n", upper_prefix(c, s, "FILE_IDENTIFIER"),

@@ -38,9 +38,11 @@ typedef struct MYLT_T MYLT_T;
 /* Tables as plain C values, for codec compact (docs/myl.md, "The compact
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
- * tables into the decoder's arena. <T>_init() sets the defaults;
- * _compact_encode() and _decode() as for events, decoding into arena.
- * The codecs are defined after every table's declaration (tables refer to
+ * tables into the decoder's arena; an optional scalar f (default null)
+ * has a bool has_f beside it, and a vector of unions is of myl_cunion
+ * (a type code and a pointer to the member's value). <T>_init() sets the
+ * defaults; _compact_encode() and _decode() as for events, decoding into
+ * arena. The codecs are defined after every table's declaration (tables refer to
  * each other). */
 
 /* @@compact_table */
@@ -96,6 +98,9 @@ struct myl_compact_members {
     /* @@member_ptr */
     const MYLT_T *MYLT_F;
     /* @@member_value */
+    MYLT_T MYLT_F;
+    /* @@member_optional */
+    bool has_MYLT_F;
     MYLT_T MYLT_F;
     /* @@member_none */
     uint8_t unused; /* C has no empty structs */
@@ -230,7 +235,74 @@ static void myl_compact_steps(myl_cenc *e, myl_cdec *d, myl_carena *a, unsigned 
         MYL_CDEC_TABLE(d, a, MYLT_V, MYLT_T, depth + 1);
         break;
     }
+        /* @@put_union_case_struct */
+    case MYLT_CODE:
+        if (MYLT_V)
+            MYLT_T_compact_put(e, (const MYLT_T *)MYLT_V);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+        /* @@get_union_case_struct */
+    case MYLT_CODE: {
+        MYL_CDEC_RECORD(d, a, MYLT_V, MYLT_T);
+        break;
+    }
+        /* @@put_union_case_string */
+    case MYLT_CODE:
+        if (MYLT_V)
+            MYL_CENC_CSTR(e, MYLT_V);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+        /* @@get_union_case_string */
+    case MYLT_CODE: {
+        MYL_CDEC_CSTR(d, a, MYLT_V);
+        break;
+    }
         /* @@- */
+    }
+    /* @@put_optional */
+    myl_cenc_bool(e, MYLT_HAS);
+    if (MYLT_HAS) {
+        MYLT_STEP
+    }
+    /* @@get_optional */
+    MYLT_HAS = myl_cdec_bool(d);
+    if (MYLT_HAS) {
+        MYLT_STEP
+    }
+    /* @@put_union_vec */
+    myl_cenc_uvar(e, MYLT_V.n);
+    for (size_t i = 0; i < MYLT_V.n; i++) {
+        const myl_cunion *x = &MYLT_V.p[i];
+        myl_cenc_u8(e, x->type);
+        switch (x->type) {
+        case MYLT_U_NONE:
+            break;
+            MYLT_CASES
+        default:
+            myl_cenc_fail(e, MYL_EINVAL);
+        }
+    }
+    /* @@get_union_vec */
+    {
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        myl_cunion *q = NULL;
+        if (n)
+            q = (myl_cunion *)myl_cdec_alloc(d, a, n, sizeof *q, alignof(myl_cunion));
+        for (size_t i = 0; q && i < n; i++) {
+            q[i].type = myl_cdec_u8(d);
+            q[i].value = NULL;
+            switch (q[i].type) {
+            case MYLT_U_NONE:
+                break;
+                MYLT_CASES
+            default:
+                myl_cdec_fail(d, MYL_ECODEC);
+            }
+        }
+        MYLT_V.p = q;
+        MYLT_V.n = q ? n : 0;
     }
     /* @@default */
     MYLT_V = MYLT_DEFAULT;

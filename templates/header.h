@@ -414,11 +414,16 @@ extern const myl_fb_union_desc MYLT_TYPE_desc;
  * or its default when absent; structs in place, NULL when absent),
  * T_has_f() (present in the buffer) and T_add_f(b, v) (a scalar equal to
  * its default is not written, as flatc does; strings, vectors and tables
- * by the reference of one built before). Vectors add T_f_len(t),
- * T_f_at(t, i) (i < length, which the caller checks) and T_create_f(b, v,
- * n, &ref) (scalars in host order, structs, or references); unions have
- * T_f_type(t) and T_f_as_<member>(t) (a NULL table unless the type is
- * that member), and T_add_f(b, type, ref). */
+ * by the reference of one built before; an optional scalar, default
+ * null, reads as 0 when absent and is always written). Vectors add
+ * T_f_len(t), T_f_at(t, i) (i < length, which the caller checks) and
+ * T_create_f(b, v, n, &ref) (scalars in host order, structs, or
+ * references); unions have T_f_type(t) and T_f_as_<member>(t) (a NULL
+ * table unless the type is that member), and T_add_f(b, type, ref);
+ * vectors of unions T_f_type_at(t, i) and T_f_at_as_<member>(t, i);
+ * vectors of tables with a key field T_f_lookup_by_key(t, key) (their
+ * T_create_f() sorts the references); nested_flatbuffer fields
+ * T_f_nested_root(t). */
 
 /* @@fb_table */
 /* ---- table MYLT_NAME ---- */
@@ -429,6 +434,9 @@ MYL_FB_SCALAR(MYLT_T, MYLT_F, MYLT_ID, MYLT_CTYPE, MYLT_GET, MYLT_DEF, MYLT_ADD,
 
 /* @@fb_scalar_nan */
 MYL_FB_SCALAR_NAN(MYLT_T, MYLT_F, MYLT_ID, MYLT_CTYPE, MYLT_GET, MYLT_ADD, MYLT_W)
+
+/* @@fb_scalar_opt */
+MYL_FB_SCALAR_OPT(MYLT_T, MYLT_F, MYLT_ID, MYLT_CTYPE, MYLT_GET, MYLT_ADD, MYLT_W)
 
 /* @@fb_string */
 MYL_FB_STRING(MYLT_T, MYLT_F, MYLT_ID)
@@ -448,6 +456,27 @@ MYL_FB_UNION_MEMBER(MYLT_T, MYLT_F, MYLT_ID, MYLT_TID, MYLT_MN, MYLT_M, MYLT_U_M
 /* @@fb_vec_scalar */
 MYL_FB_VEC_SCALAR(MYLT_T, MYLT_F, MYLT_ID, MYLT_E, MYLT_GET, MYLT_SIZE)
 
+/* @@fb_vec_nested */
+MYL_FB_VEC_NESTED(MYLT_T, MYLT_F, MYLT_ID, MYLT_M)
+
+/* @@fb_vec_union */
+MYL_FB_VEC_UNION(MYLT_T, MYLT_F, MYLT_ID, MYLT_TID, MYLT_U)
+
+/* @@fb_union_struct */
+MYL_FB_UNION_STRUCT(MYLT_T, MYLT_F, MYLT_ID, MYLT_TID, MYLT_MN, MYLT_M, MYLT_U_MYLT_MN)
+
+/* @@fb_union_string */
+MYL_FB_UNION_STRING(MYLT_T, MYLT_F, MYLT_ID, MYLT_TID, MYLT_MN, MYLT_U_MYLT_MN)
+
+/* @@fb_vec_union_struct */
+MYL_FB_VEC_UNION_STRUCT(MYLT_T, MYLT_F, MYLT_ID, MYLT_TID, MYLT_MN, MYLT_M, MYLT_U_MYLT_MN)
+
+/* @@fb_vec_union_string */
+MYL_FB_VEC_UNION_STRING(MYLT_T, MYLT_F, MYLT_ID, MYLT_TID, MYLT_MN, MYLT_U_MYLT_MN)
+
+/* @@fb_vec_union_member */
+MYL_FB_VEC_UNION_MEMBER(MYLT_T, MYLT_F, MYLT_ID, MYLT_TID, MYLT_MN, MYLT_M, MYLT_U_MYLT_MN)
+
 /* @@fb_vec_string */
 MYL_FB_VEC_STRING(MYLT_T, MYLT_F, MYLT_ID)
 
@@ -456,6 +485,12 @@ MYL_FB_VEC_STRUCT(MYLT_T, MYLT_F, MYLT_ID, MYLT_E, MYLT_SIZE, MYLT_ALIGN)
 
 /* @@fb_vec_table */
 MYL_FB_VEC_TABLE(MYLT_T, MYLT_F, MYLT_ID, MYLT_E)
+
+/* @@fb_vec_table_key */
+MYL_FB_VEC_TABLE_KEY(MYLT_T, MYLT_F, MYLT_ID, MYLT_E, MYLT_CTYPE, MYLT_GET, MYLT_KID, MYLT_DEF)
+
+/* @@fb_vec_table_skey */
+MYL_FB_VEC_TABLE_SKEY(MYLT_T, MYLT_F, MYLT_ID, MYLT_E, MYLT_KID)
 
 /* @@fb_channel_doc */
 /* FlatBuffers channels over one framed ring (codec flatbuffers).

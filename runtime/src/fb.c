@@ -25,10 +25,13 @@ typedef struct vctx {
     uint32_t tables;
     uint32_t max_depth;
     uint32_t max_tables;
+    uint32_t nested; /* nested FlatBuffers around this one */
     bool align;
     bool strict;
     myl_fb_verify_info *info;
 } vctx;
+
+static int vnested(const vctx *outer, uint64_t at, uint32_t n, const myl_fb_table_desc *d);
 
 #if defined(__GNUC__)
 #define MYL__COLD __attribute__((cold, noinline))
@@ -64,6 +67,37 @@ MYL__COLD static int vfail(const vctx *v, int err, uint64_t off, const myl_fb_ta
 #undef VSTRICT
 #undef VALIGN
 
+/* A nested FlatBuffer (a [ubyte] field with nested_flatbuffer) of n bytes
+ * at `at`, as flatc's VerifyNestedFlatBuffer(): at least 12 bytes, then a
+ * verifier of its own over those bytes with the default limits and
+ * alignment checks (whatever the outer options; strict stays strict), no
+ * identifier. Its tables count against its own limits, as in flatc; the
+ * nesting of nested buffers is capped at MYL_FB_MAX_NESTED, since each
+ * level recurses (flatc has no cap). */
+static int vnested(const vctx *outer, uint64_t at, uint32_t n, const myl_fb_table_desc *d)
+{
+    if (!d)
+        return MYL_EINVAL;
+    if (n < MYL_FB_MIN_BUFFER_SIZE)
+        return MYL_EFBSIZE;
+    if (outer->nested >= MYL_FB_MAX_NESTED)
+        return MYL_EFBDEPTH;
+    vctx v;
+    memset(&v, 0, sizeof v);
+    v.buf = outer->buf + at;
+    v.size = n;
+    v.align = true;
+    v.strict = outer->strict;
+    v.max_depth = MYL_FB_DEFAULT_MAX_DEPTH;
+    v.max_tables = MYL_FB_DEFAULT_MAX_TABLES;
+    v.nested = outer->nested + 1;
+    uint64_t t;
+    int rc = voffset_any(&v, 0, &t);
+    if (rc)
+        return rc;
+    return v.strict ? vtable_any(&v, t, d) : vtable_fast(&v, t, d);
+}
+
 int myl_fb_verify(const void *buf, size_t len, const myl_fb_table_desc *root,
                   const myl_fb_verify_opts *opts, myl_fb_verify_info *info)
 {
@@ -91,12 +125,17 @@ int myl_fb_verify(const void *buf, size_t len, const myl_fb_table_desc *root,
         v.max_depth = MYL_FB_MAX_DEPTH_LIMIT;
     if (!root || (!buf && len))
         return vfail(&v, MYL_EINVAL, 0, NULL, NULL);
+    /* size-prefixed: flatc's VerifySizePrefixedBuffer(), then the rest
+     * from byte 4, positions still relative to buf */
+    size_t start = opts && (opts->flags & MYL_FB_VERIFY_SIZE_PREFIXED) ? 4 : 0;
+    if (start && (len <= 4 || myl_ld32(buf) != len - 4))
+        return vfail(&v, MYL_EFBSIZE, 0, root, NULL);
     if (len < MYL_FB_MIN_BUFFER_SIZE || len >= MYL_FB_MAX_BUFFER_SIZE)
         return vfail(&v, MYL_EFBSIZE, 0, root, NULL);
-    if (ident && !myl_fb_has_ident(buf, len, ident))
-        return vfail(&v, MYL_EFBIDENT, 4, root, NULL);
+    if (ident && !myl_fb_has_ident((const uint8_t *)buf + start, len - start, ident))
+        return vfail(&v, MYL_EFBIDENT, start + 4, root, NULL);
     uint64_t t;
-    int rc = voffset_any(&v, 0, &t);
+    int rc = voffset_any(&v, start, &t);
     if (rc)
         return vfail(&v, rc, 0, root, NULL);
     if (!v.strict && v.align)
@@ -106,7 +145,7 @@ int myl_fb_verify(const void *buf, size_t len, const myl_fb_table_desc *root,
 
 /* ---- builder ----------------------------------------------------------- */
 
-/* Usable size of a region: its end rounded down to MYL_FB_MAX_ALIGN, so
+/* Usable size of a region: its end rounded down to MYL_FB_REGION_ALIGN, so
  * that the alignment of every object (relative to the end) is also its
  * alignment in memory. */
 static size_t region_cap(const uint8_t *buf, size_t cap)
@@ -116,7 +155,7 @@ static size_t region_cap(const uint8_t *buf, size_t cap)
     uintptr_t end = (uintptr_t)buf + cap;
     if (end < (uintptr_t)buf)
         return 0;
-    uintptr_t aend = end & ~(uintptr_t)(MYL_FB_MAX_ALIGN - 1);
+    uintptr_t aend = end & ~(uintptr_t)(MYL_FB_REGION_ALIGN - 1);
     return aend < (uintptr_t)buf ? 0 : (size_t)(aend - (uintptr_t)buf);
 }
 
@@ -175,6 +214,12 @@ static uint8_t *grow(myl_fb_builder *b, size_t n)
             bfail(b, MYL_ETOOBIG);
             return NULL;
         }
+        /* the arena's end must keep the alignments used so far */
+        if (b->minalign > MYL_FB_REGION_ALIGN &&
+            ((uintptr_t)(b->arena + b->arena_cap) & (b->minalign - 1)) != 0) {
+            bfail(b, MYL_EINVAL);
+            return NULL;
+        }
         /* One copy to the arena's end; references are distances from the
          * end, so they stay valid. The first region is kept in the arena
          * fields for reset(). */
@@ -223,9 +268,14 @@ static int prealign(myl_fb_builder *b, size_t len, size_t align)
     return pad(b, (size_t)(0 - (b->head + len)) & (align - 1));
 }
 
-static bool good_align(size_t a)
+/* An alignment the builder can honour: a power of two up to
+ * MYL_FB_MAX_ALIGN; above the region alignment, only where the region's
+ * end is aligned to it in memory (objects are aligned relative to it). */
+static bool good_align(const myl_fb_builder *b, size_t a)
 {
-    return a >= 1 && a <= MYL_FB_MAX_ALIGN && (a & (a - 1)) == 0;
+    if (a < 1 || a > MYL_FB_MAX_ALIGN || (a & (a - 1)) != 0)
+        return false;
+    return a <= MYL_FB_REGION_ALIGN || ((uintptr_t)(b->buf + b->cap) & (a - 1)) == 0;
 }
 
 static int not_nested(myl_fb_builder *b)
@@ -234,6 +284,24 @@ static int not_nested(myl_fb_builder *b)
         return b->err;
     if (b->in_table || b->in_vector)
         return bfail(b, MYL_EINVAL);
+    return 0;
+}
+
+int myl_fb_create_struct(myl_fb_builder *b, const void *s, size_t size, size_t align,
+                         myl_fb_ref *out)
+{
+    *out = 0;
+    if (not_nested(b))
+        return b->err;
+    if (!s || !size || !good_align(b, align))
+        return bfail(b, MYL_EINVAL);
+    if (prealign(b, size, align))
+        return b->err;
+    uint8_t *p = grow(b, size);
+    if (!p)
+        return b->err;
+    memcpy(p, s, size);
+    *out = (myl_fb_ref)b->head;
     return 0;
 }
 
@@ -268,7 +336,7 @@ int myl_fb_vec_start(myl_fb_builder *b, size_t count, size_t elem_size, size_t a
     *elems = NULL;
     if (not_nested(b))
         return b->err;
-    if (elem_size == 0 || !good_align(align))
+    if (elem_size == 0 || !good_align(b, align))
         return bfail(b, MYL_EINVAL);
     if (count >= MYL_FB_MAX_BUFFER_SIZE / elem_size)
         return bfail(b, MYL_ETOOBIG);
@@ -379,6 +447,46 @@ int myl_fb_create_vec_refs(myl_fb_builder *b, const myl_fb_ref *refs, size_t cou
     return myl_fb_vec_end(b, out);
 }
 
+/* Heapsort of refs by the tables they name (cmp on the tables' first
+ * bytes, as built so far): in place, no memory, O(n log n). */
+static void sift_down(const uint8_t *end, myl_fb_ref *refs, size_t i, size_t n, myl_fb_key_cmp cmp)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && cmp(end - refs[c], end - refs[c + 1]) < 0)
+            c++;
+        if (cmp(end - refs[i], end - refs[c]) >= 0)
+            return;
+        myl_fb_ref t = refs[i];
+        refs[i] = refs[c];
+        refs[c] = t;
+        i = c;
+    }
+}
+
+int myl_fb_sort_refs(myl_fb_builder *b, myl_fb_ref *refs, size_t count, myl_fb_key_cmp cmp)
+{
+    if (b->err)
+        return b->err;
+    if ((!refs && count) || !cmp)
+        return bfail(b, MYL_EINVAL);
+    for (size_t i = 0; i < count; i++)
+        if (refs[i] < 4 || refs[i] > b->head) /* a table is 4 bytes at least */
+            return bfail(b, MYL_EINVAL);
+    const uint8_t *end = b->buf + b->cap;
+    for (size_t i = count / 2; i-- > 0;)
+        sift_down(end, refs, i, count, cmp);
+    for (size_t n = count; n > 1; n--) {
+        myl_fb_ref t = refs[0];
+        refs[0] = refs[n - 1];
+        refs[n - 1] = t;
+        sift_down(end, refs, 0, n - 1, cmp);
+    }
+    return 0;
+}
+
 int myl_fb_table_start(myl_fb_builder *b)
 {
     if (not_nested(b))
@@ -464,7 +572,7 @@ int myl_fb_add_struct(myl_fb_builder *b, uint32_t id, const void *s, size_t size
 {
     if (b->err)
         return b->err;
-    if (!s || size == 0 || size > 0xffffu || !good_align(align) || size % align)
+    if (!s || size == 0 || size > 0xffffu || !good_align(b, align) || size % align)
         return bfail(b, MYL_EINVAL);
     uint8_t *p = add_field(b, id, size, align);
     if (p)
@@ -538,17 +646,21 @@ int myl_fb_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident, unsigne
     for (size_t i = 0; ident && i < MYL_FB_IDENT_LEN; i++)
         if (ident[i] == '\0')
             return bfail(b, MYL_EINVAL);
-    size_t front = 4 + (ident ? MYL_FB_IDENT_LEN : 0);
+    size_t sp = flags & MYL_FB_FINISH_SIZE_PREFIX ? 4 : 0; /* the size prefix */
+    size_t front = sp + 4 + (ident ? MYL_FB_IDENT_LEN : 0);
     track_align(b, 4);
     if ((flags & MYL_FB_FINISH_AT_FRONT) && !b->in_arena) {
-        if (((uintptr_t)b->buf & (MYL_FB_MAX_ALIGN - 1)) != 0)
+        size_t fa = b->minalign > MYL_FB_REGION_ALIGN ? b->minalign : MYL_FB_REGION_ALIGN;
+        if (((uintptr_t)b->buf & (fa - 1)) != 0)
             return bfail(b, MYL_EINVAL);
         if (front > b->cap - b->head)
             return bfail(b, MYL_ETOOBIG);
         /* the root table lies at b->cap - root from the region start */
-        myl_st32(b->buf, (uint32_t)(b->cap - root));
+        if (sp)
+            myl_st32(b->buf, (uint32_t)(b->cap - 4));
+        myl_st32(b->buf + sp, (uint32_t)(b->cap - root - sp));
         if (ident)
-            memcpy(b->buf + 4, ident, MYL_FB_IDENT_LEN);
+            memcpy(b->buf + sp + 4, ident, MYL_FB_IDENT_LEN);
         out->data = b->buf;
         out->len = b->cap;
         out->in_place = true;
@@ -566,6 +678,12 @@ int myl_fb_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident, unsigne
     if (!p)
         return b->err;
     myl_st32(p, (uint32_t)(b->head - root));
+    if (sp) {
+        p = grow(b, 4);
+        if (!p)
+            return b->err;
+        myl_st32(p, (uint32_t)(b->head - 4));
+    }
     out->data = p;
     out->len = b->head;
     out->in_place = !b->in_arena;

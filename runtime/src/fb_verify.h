@@ -72,6 +72,28 @@ static inline int V(vstring)(const vctx *v, uint64_t at, uint64_t *where)
 
 static int V(vtable)(vctx *v, uint64_t t, const myl_fb_table_desc *d);
 
+/* A union value that is a struct (flatc's VerifyField<S>(p, 0, align)) or
+ * a string (VerifyString). */
+static int V(vother)(vctx *v, uint64_t target, const myl_fb_union_member *m,
+                     const myl_fb_table_desc *d, const myl_fb_field_desc *f)
+{
+    uint64_t where;
+    int rc;
+    switch (m->kind) {
+    case MYL_FB_K_STRUCT:
+        if (!V(aligned)(v, target, m->align ? m->align : 1))
+            return vfail(v, MYL_EFBALIGN, target, d, f);
+        if (!V(inb)(v, target, m->size))
+            return vfail(v, MYL_EFBBOUNDS, target, d, f);
+        return 0;
+    case MYL_FB_K_STRING:
+        rc = V(vstring)(v, target, &where);
+        return rc ? vfail(v, rc, where, d, f) : 0;
+    default:
+        return vfail(v, MYL_EINVAL, target, d, f);
+    }
+}
+
 static int V(vunion)(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, const myl_fb_table_desc *d,
                      const myl_fb_field_desc *f, bool present, uint64_t target)
 {
@@ -91,6 +113,17 @@ static int V(vunion)(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, const myl
             return vfail(v, MYL_EFBUNION, t + to, d, f);
         return 0;
     }
+    if (u && type <= u->count && !u->members[type - 1] && u->others &&
+        u->others[type - 1].kind) /* a struct or a string */
+    {
+        /* flatc verifies an absent struct value as a struct at NULL:
+         * rejected; an absent string (or table) passes */
+        if (present)
+            return V(vother)(v, target, &u->others[type - 1], d, f);
+        if (VSTRICT(v) || u->others[type - 1].kind == MYL_FB_K_STRUCT)
+            return vfail(v, MYL_EFBUNION, t + to, d, f);
+        return 0;
+    }
     if (!u || type > u->count || !u->members[type - 1]) {
         /* Unknown member: the official verifier accepts it (forward
          * compatibility), and so does ours unless strict. */
@@ -106,6 +139,53 @@ static int V(vunion)(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, const myl
     return V(vtable)(v, target, u->members[type - 1]);
 }
 
+/* flatc's Verify<U>Vector(values, types) for a [U] whose values vector
+ * (n uoffsets at `values`, or none: values == 0) was verified: the types
+ * vector (field f->type_id, a [ubyte] verified before it) must be there
+ * exactly when the values are, with the same length; then each value is
+ * verified as the member table its type names (NONE and unknown types:
+ * not verified). */
+static int V(vunionvec)(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize,
+                        const myl_fb_table_desc *d, const myl_fb_field_desc *f, uint64_t values,
+                        uint32_t n)
+{
+    uint32_t tvo = MYL_FB_VT(f->type_id);
+    uint16_t tfo = tvo < vsize ? myl_ld16(v->buf + vt + tvo) : 0;
+    if (!tfo || !values)
+        return !tfo && !values ? 0 : vfail(v, MYL_EFBUNION, t, d, f);
+    /* verified as its own field too; again here so that descriptor order
+     * does not matter */
+    uint64_t types, end;
+    uint32_t tn;
+    int rc = V(voffset)(v, t + tfo, &types);
+    if (!rc)
+        rc = V(vvector)(v, types, 1, &tn, &end);
+    if (rc)
+        return vfail(v, rc, t + tfo, d, f);
+    if (tn != n)
+        return vfail(v, MYL_EFBUNION, values, d, f);
+    const myl_fb_union_desc *u = f->un;
+    if (!u)
+        return vfail(v, MYL_EINVAL, values, d, f);
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t type = v->buf[types + 4 + i];
+        uint64_t e = values + 4 + 4 * (uint64_t)i;
+        if (type && type <= u->count && !u->members[type - 1] && u->others &&
+            u->others[type - 1].kind) {
+            rc = V(vother)(v, e + myl_ld32(v->buf + e), &u->others[type - 1], d, f);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (type == 0 || type > u->count || !u->members[type - 1])
+            continue;
+        rc = V(vtable)(v, e + myl_ld32(v->buf + e), u->members[type - 1]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int V(vfield)(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, uint32_t objsize,
                      const myl_fb_table_desc *d, const myl_fb_field_desc *f)
 {
@@ -115,8 +195,12 @@ static int V(vfield)(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, uint32_t 
     if (!fo) {
         if (f->flags & MYL_FB_F_REQUIRED)
             return vfail(v, MYL_EFBREQUIRED, t, d, f);
-        if (f->kind == MYL_FB_K_UNION && VSTRICT(v))
+        /* strict: a type without a value; any mode: a struct member's
+         * type without a value (flatc rejects it) */
+        if (f->kind == MYL_FB_K_UNION && (VSTRICT(v) || (f->un && f->un->others)))
             return V(vunion)(v, t, vt, vsize, d, f, false, 0);
+        if (f->kind == MYL_FB_K_VEC_UNION) /* types without values */
+            return V(vunionvec)(v, t, vt, vsize, d, f, 0, 0);
         return 0;
     }
     uint64_t at = t + fo;
@@ -194,8 +278,18 @@ static int V(vfield)(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, uint32_t 
             }
         }
         return 0;
+    case MYL_FB_K_VEC_NESTED:
+        rc = V(vvector)(v, target, 1, &n, &end);
+        if (!rc)
+            rc = vnested(v, target + 4, n, f->table);
+        return rc ? vfail(v, rc, target, d, f) : 0;
     case MYL_FB_K_UNION:
         return V(vunion)(v, t, vt, vsize, d, f, true, target);
+    case MYL_FB_K_VEC_UNION:
+        rc = V(vvector)(v, target, 4, &n, &end);
+        if (rc)
+            return vfail(v, rc, target, d, f);
+        return V(vunionvec)(v, t, vt, vsize, d, f, target, n);
     default:
         return vfail(v, MYL_EINVAL, at, d, f);
     }

@@ -34,7 +34,7 @@ static const myl_fb_field_desc row_fields[] = {
 const myl_fb_table_desc mylt_Row_desc = {"Row", 1, row_fields};
 
 static const myl_fb_table_desc *const equipment_members[] = {&mylt_Weapon_desc, &mylt_Shield_desc};
-static const myl_fb_union_desc equipment_desc = {"Equipment", 2, equipment_members};
+static const myl_fb_union_desc equipment_desc = {"Equipment", 2, equipment_members, NULL};
 
 static const myl_fb_field_desc monster_fields[] = {
     SCALAR("flag", MYLT_MONSTER_FLAG, 1),

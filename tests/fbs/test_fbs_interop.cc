@@ -18,6 +18,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -142,6 +143,79 @@ static void cmp_vec(const char *name, bool has, uint32_t len, O (*at)(Zoo_Animal
     }
 }
 
+/* An optional scalar: present in both or neither, then the same value
+ * (ours reads 0 when absent). */
+template <class O, class T> static void cmp_opt(bool has, O ours, const flatbuffers::Optional<T> &t)
+{
+    CHECK(has == t.has_value());
+    if (t.has_value())
+        CHECK(same(ours, static_cast<O>(*t)));
+    else
+        CHECK(same(ours, O()));
+}
+
+/* Lookup by key: ours finds what flatc's LookupByKey() finds (an element
+ * with the same fields, or none), for every key in the vectors and their
+ * neighbours. (o and t may be two buffers of the same values.) */
+static void cmp_lookups(Zoo_Animal_table o, const Zoo::Animal *t)
+{
+    if (const auto *v = t->rations()) {
+        for (uint32_t i = 0; i < v->size(); i++)
+            for (int d = -1; d <= 1; d++) {
+                auto k = static_cast<int16_t>(v->Get(i)->id() + d);
+                Zoo_Ration_table ours = Zoo_Animal_rations_lookup_by_key(o, k);
+                const Zoo::Ration *theirs = v->LookupByKey(k);
+                CHECK((ours.t == nullptr) == (theirs == nullptr));
+                if (ours.t && theirs)
+                    CHECK(Zoo_Ration_id(ours) == k && theirs->id() == k &&
+                          same(Zoo_Ration_kg(ours), theirs->kg()));
+            }
+    } else {
+        CHECK(Zoo_Animal_rations_lookup_by_key(o, 0).t == nullptr);
+    }
+    if (const auto *v = t->keepers()) {
+        for (uint32_t i = 0; i < v->size(); i++) {
+            const flatbuffers::String *n = v->Get(i)->name();
+            if (!n || std::memchr(n->c_str(), 0, n->size()))
+                continue; /* flatc compares with strcmp: no NULs inside */
+            std::string k(n->c_str(), n->size());
+            for (const std::string &q : {k, k + "a", k.substr(0, k.size() / 2)}) {
+                Zoo_Keeper_table ours = Zoo_Animal_keepers_lookup_by_key(o, q.data(), q.size());
+                const Zoo::Keeper *theirs = v->LookupByKey(q.c_str());
+                CHECK((ours.t == nullptr) == (theirs == nullptr));
+                cmp_keeper(ours, theirs);
+            }
+        }
+    }
+}
+
+/* Element i of the [Extra] vector: the same type, and the member it names
+ * equal to flatc's (its other accessors give nothing). */
+static void cmp_extra_at(Zoo_Animal_table o, const Zoo::Animal *t, uint32_t i)
+{
+    uint8_t type = t->pets_type()->Get(i);
+    CHECK(Zoo_Animal_pets_type_at(o, i) == type);
+    const auto *v = t->pets();
+    cmp_keeper(Zoo_Animal_pets_at_as_Boss(o, i),
+               type == Zoo::Extra_Boss ? v->GetAs<Zoo::Keeper>(i) : nullptr);
+    cmp_keeper(Zoo_Animal_pets_at_as_Helper(o, i),
+               type == Zoo::Extra_Helper ? v->GetAs<Zoo::Keeper>(i) : nullptr);
+    cmp_feed(Zoo_Animal_pets_at_as_Feed(o, i),
+             type == Zoo::Extra_Feed ? v->GetAs<Zoo::Feed>(i) : nullptr);
+    Zoo_Types_Feed_table tf = Zoo_Animal_pets_at_as_Zoo_Types_Feed(o, i);
+    CHECK((tf.t != nullptr) == (type == Zoo::Extra_Zoo_Types_Feed));
+    if (tf.t && type == Zoo::Extra_Zoo_Types_Feed)
+        CHECK(Zoo_Types_Feed_grams(tf) == v->GetAs<Zoo::Types::Feed>(i)->grams());
+    const Zoo_Types_Point *pin = Zoo_Animal_pets_at_as_Pin(o, i);
+    CHECK((pin != nullptr) == (type == Zoo::Extra_Pin));
+    if (pin && type == Zoo::Extra_Pin)
+        cmp_point(pin, v->GetAs<Zoo::Types::Point>(i));
+    myl_fb_str memo = Zoo_Animal_pets_at_as_Memo(o, i);
+    CHECK((memo.ptr != nullptr) == (type == Zoo::Extra_Memo));
+    if (type == Zoo::Extra_Memo)
+        cmp_str(memo, v->GetAs<flatbuffers::String>(i));
+}
+
 static void cmp_animal(Zoo_Animal_table o, const Zoo::Animal *t, unsigned depth)
 {
     CHECK((o.t == nullptr) == (t == nullptr));
@@ -212,8 +286,67 @@ static void cmp_animal(Zoo_Animal_table o, const Zoo::Animal *t, unsigned depth)
     CHECK(same(Zoo_Animal_v_inf(o), t->v_inf()));
     CHECK(same(Zoo_Animal_v_ninf(o), t->v_ninf()));
     CHECK(same(Zoo_Animal_v_nan64(o), t->v_nan64()));
+    CHECK(Zoo_Animal_marks(o) == static_cast<uint8_t>(t->marks()));
+    CHECK(Zoo_Animal_no_marks(o) == static_cast<uint8_t>(t->no_marks()));
+    cmp_opt(Zoo_Animal_has_o_int(o), Zoo_Animal_o_int(o), t->o_int());
+    cmp_opt(Zoo_Animal_has_o_double(o), Zoo_Animal_o_double(o), t->o_double());
+    cmp_opt(Zoo_Animal_has_o_gait(o), Zoo_Animal_o_gait(o), t->o_gait());
+    cmp_opt(Zoo_Animal_has_o_bool(o), Zoo_Animal_o_bool(o), t->o_bool());
+    cmp_opt(Zoo_Animal_has_o_marks(o), Zoo_Animal_o_marks(o), t->o_marks());
+    cmp_opt(Zoo_Animal_has_o_absent(o), Zoo_Animal_o_absent(o), t->o_absent());
+    CHECK(Zoo_Animal_has_rations(o) == (t->rations() != nullptr));
+    if (t->rations()) {
+        CHECK(Zoo_Animal_rations_len(o) == t->rations()->size());
+        for (uint32_t i = 0; i < Zoo_Animal_rations_len(o) && i < t->rations()->size(); i++) {
+            Zoo_Ration_table r = Zoo_Animal_rations_at(o, i);
+            CHECK(Zoo_Ration_id(r) == t->rations()->Get(i)->id());
+            CHECK(same(Zoo_Ration_kg(r), t->rations()->Get(i)->kg()));
+        }
+    }
+    cmp_lookups(o, t);
+    /* nested FlatBuffers: the bytes' presence, then their roots */
+    CHECK(Zoo_Animal_has_twin(o) == (t->twin() != nullptr));
+    CHECK(Zoo_Animal_has_badge(o) == (t->badge() != nullptr));
+    if (t->twin())
+        cmp_animal(Zoo_Animal_twin_nested_root(o), t->twin_nested_root(), depth + 1);
+    else
+        CHECK(Zoo_Animal_twin_nested_root(o).t == nullptr);
+    if (t->badge())
+        cmp_keeper(Zoo_Animal_badge_nested_root(o), t->badge_nested_root());
+    /* a vector of unions: types and values */
+    CHECK(Zoo_Animal_has_pets(o) == (t->pets() != nullptr));
+    if (t->pets() && t->pets_type()) {
+        CHECK(Zoo_Animal_pets_len(o) == t->pets()->size());
+        for (uint32_t i = 0; i < Zoo_Animal_pets_len(o) && i < t->pets()->size(); i++)
+            cmp_extra_at(o, t, i);
+    }
+    /* structs aligned to 16 */
+    CHECK((Zoo_Animal_wide(o) == nullptr) == (t->wide() == nullptr));
+    if (Zoo_Animal_wide(o) && t->wide())
+        CHECK(Zoo_Animal_wide(o)->lo == t->wide()->lo() &&
+              Zoo_Animal_wide(o)->hi == t->wide()->hi());
+    CHECK(Zoo_Animal_has_wides(o) == (t->wides() != nullptr));
+    if (t->wides()) {
+        CHECK(Zoo_Animal_wides_len(o) == t->wides()->size());
+        for (uint32_t i = 0; i < Zoo_Animal_wides_len(o) && i < t->wides()->size(); i++)
+            CHECK(Zoo_Animal_wides_at(o, i)->hi == t->wides()->Get(i)->hi());
+    }
+    /* a union with aliases, explicit codes, two Feeds */
+    CHECK(Zoo_Animal_extra_type(o) == static_cast<uint8_t>(t->extra_type()));
+    cmp_keeper(Zoo_Animal_extra_as_Boss(o), t->extra_as_Boss());
+    cmp_keeper(Zoo_Animal_extra_as_Helper(o), t->extra_as_Helper());
+    cmp_feed(Zoo_Animal_extra_as_Feed(o), t->extra_as_Feed());
+    Zoo_Types_Feed_table tf = Zoo_Animal_extra_as_Zoo_Types_Feed(o);
+    CHECK((tf.t == nullptr) == (t->extra_as_Zoo_Types_Feed() == nullptr));
+    if (tf.t && t->extra_as_Zoo_Types_Feed())
+        CHECK(Zoo_Types_Feed_grams(tf) == t->extra_as_Zoo_Types_Feed()->grams());
+    CHECK((Zoo_Animal_extra_as_Pin(o) == nullptr) == (t->extra_as_Pin() == nullptr));
+    if (Zoo_Animal_extra_as_Pin(o) && t->extra_as_Pin())
+        cmp_point(Zoo_Animal_extra_as_Pin(o), t->extra_as_Pin());
+    cmp_str(Zoo_Animal_extra_as_Memo(o), t->extra_as_Memo());
 }
 
+#ifndef MYLT_FBS_FUZZ /* the fuzz target only verifies and reads */
 /* ---- copying with our readers into our builders ---- */
 
 static myl_fb_ref copy_str(myl_fb_builder *b, myl_fb_str s)
@@ -232,6 +365,16 @@ static myl_fb_ref copy_keeper(myl_fb_builder *b, Zoo_Keeper_table t)
         Zoo_Keeper_add_name(b, name);
     Zoo_Keeper_add_years(b, Zoo_Keeper_years(t));
     Zoo_Keeper_end(b, &r);
+    return r;
+}
+
+static myl_fb_ref copy_ration(myl_fb_builder *b, Zoo_Ration_table t)
+{
+    myl_fb_ref r = 0;
+    Zoo_Ration_start(b);
+    Zoo_Ration_add_id(b, Zoo_Ration_id(t));
+    Zoo_Ration_add_kg(b, Zoo_Ration_kg(t));
+    Zoo_Ration_end(b, &r);
     return r;
 }
 
@@ -276,6 +419,24 @@ static myl_fb_ref copy_tag(myl_fb_builder *b, Zoo_Tag_table t)
     return r;
 }
 
+static myl_fb_ref copy_animal(myl_fb_builder *b, Zoo_Animal_table t);
+
+/* A nested FlatBuffer: built apart with our builder (no identifier, as
+ * flatc builds them from JSON), then its bytes as a [ubyte] vector. */
+template <class Tab, class Copy>
+static myl_fb_ref copy_nested(myl_fb_builder *b, Tab root, Copy copy)
+{
+    std::vector<uint8_t> region(1 << 16);
+    myl_fb_builder nb;
+    myl_fb_builder_init(&nb, region.data(), region.size(), nullptr, 0);
+    myl_fb_ref r = copy(&nb, root), out = 0;
+    myl_fb_msg m;
+    CHECK(myl_fb_finish(&nb, r, nullptr, 0, &m) == 0);
+    if (nb.err == 0)
+        myl_fb_create_vec_scalar(b, m.data, m.len, 1, &out);
+    return out;
+}
+
 /* A vector of scalars of element type E, copied element by element. */
 #define COPY_VEC(b, t, f, E, out)                                                                  \
     do {                                                                                           \
@@ -288,13 +449,66 @@ static myl_fb_ref copy_tag(myl_fb_builder *b, Zoo_Tag_table t)
         }                                                                                          \
     } while (0)
 
+static myl_fb_ref copy_point(myl_fb_builder *b, const Zoo_Types_Point *p)
+{
+    myl_fb_ref r = 0;
+    myl_fb_create_struct(b, p, sizeof *p, alignof(Zoo_Types_Point), &r);
+    return r;
+}
+
+/* A member of Extra: a table, a struct or a string (NULL / absent: 0). */
+static myl_fb_ref copy_member(myl_fb_builder *b, Zoo_Extra type, Zoo_Keeper_table k,
+                              Zoo_Feed_table f, Zoo_Types_Feed_table tf, const Zoo_Types_Point *pin,
+                              myl_fb_str memo)
+{
+    myl_fb_ref r = 0;
+    switch (type) {
+    case Zoo_Extra_Boss:
+    case Zoo_Extra_Helper:
+        return copy_keeper(b, k);
+    case Zoo_Extra_Feed:
+        return copy_feed(b, f);
+    case Zoo_Extra_Zoo_Types_Feed:
+        Zoo_Types_Feed_start(b);
+        Zoo_Types_Feed_add_grams(b, Zoo_Types_Feed_grams(tf));
+        Zoo_Types_Feed_end(b, &r);
+        return r;
+    case Zoo_Extra_Pin:
+        return copy_point(b, pin);
+    case Zoo_Extra_Memo:
+        return copy_str(b, memo);
+    default:
+        return 0;
+    }
+}
+
+static myl_fb_ref copy_extra(myl_fb_builder *b, Zoo_Animal_table t)
+{
+    Zoo_Extra type = Zoo_Animal_extra_type(t);
+    Zoo_Keeper_table k =
+        type == Zoo_Extra_Boss ? Zoo_Animal_extra_as_Boss(t) : Zoo_Animal_extra_as_Helper(t);
+    return copy_member(b, type, k, Zoo_Animal_extra_as_Feed(t),
+                       Zoo_Animal_extra_as_Zoo_Types_Feed(t), Zoo_Animal_extra_as_Pin(t),
+                       Zoo_Animal_extra_as_Memo(t));
+}
+
+static myl_fb_ref copy_extra_at(myl_fb_builder *b, Zoo_Animal_table t, uint32_t i)
+{
+    Zoo_Extra type = Zoo_Animal_pets_type_at(t, i);
+    Zoo_Keeper_table k = type == Zoo_Extra_Boss ? Zoo_Animal_pets_at_as_Boss(t, i)
+                                                : Zoo_Animal_pets_at_as_Helper(t, i);
+    return copy_member(b, type, k, Zoo_Animal_pets_at_as_Feed(t, i),
+                       Zoo_Animal_pets_at_as_Zoo_Types_Feed(t, i), Zoo_Animal_pets_at_as_Pin(t, i),
+                       Zoo_Animal_pets_at_as_Memo(t, i));
+}
+
 static myl_fb_ref copy_animal(myl_fb_builder *b, Zoo_Animal_table t)
 {
     if (!t.t)
         return 0;
     myl_fb_ref name = copy_str(b, Zoo_Animal_name(t));
     myl_fb_ref legs = 0, chip = 0, weights = 0, gaits = 0, poses = 0, nicknames = 0, keepers = 0,
-               care = 0, home = 0, parent = 0, tag = 0, r = 0;
+               care = 0, home = 0, parent = 0, tag = 0, rations = 0, r = 0;
     myl_fb_ref flags = 0;
     COPY_VEC(b, t, legs, int16_t, legs);
     COPY_VEC(b, t, chip, uint8_t, chip);
@@ -313,11 +527,18 @@ static myl_fb_ref copy_animal(myl_fb_builder *b, Zoo_Animal_table t)
             v.push_back(copy_str(b, Zoo_Animal_nicknames_at(t, i)));
         Zoo_Animal_create_nicknames(b, v.data(), v.size(), &nicknames);
     }
+    /* vectors sorted by key: given in reverse, _create_ sorts them */
     if (Zoo_Animal_has_keepers(t)) {
         std::vector<myl_fb_ref> v;
-        for (uint32_t i = 0; i < Zoo_Animal_keepers_len(t); i++)
+        for (uint32_t i = Zoo_Animal_keepers_len(t); i-- > 0;)
             v.push_back(copy_keeper(b, Zoo_Animal_keepers_at(t, i)));
         Zoo_Animal_create_keepers(b, v.data(), v.size(), &keepers);
+    }
+    if (Zoo_Animal_has_rations(t)) {
+        std::vector<myl_fb_ref> v;
+        for (uint32_t i = Zoo_Animal_rations_len(t); i-- > 0;)
+            v.push_back(copy_ration(b, Zoo_Animal_rations_at(t, i)));
+        Zoo_Animal_create_rations(b, v.data(), v.size(), &rations);
     }
     Zoo_Care care_type = Zoo_Animal_care_type(t);
     if (care_type == Zoo_Care_Keeper)
@@ -329,6 +550,28 @@ static myl_fb_ref copy_animal(myl_fb_builder *b, Zoo_Animal_table t)
     parent = copy_animal(b, Zoo_Animal_parent(t));
     if (Zoo_Animal_has_tag(t))
         tag = copy_tag(b, Zoo_Animal_tag(t));
+    myl_fb_ref twin = 0, badge = 0, pets_types = 0, pets = 0, wides = 0;
+    if (Zoo_Animal_has_wides(t)) {
+        std::vector<Zoo_Types_Wide> v;
+        for (uint32_t i = 0; i < Zoo_Animal_wides_len(t); i++)
+            v.push_back(*Zoo_Animal_wides_at(t, i));
+        Zoo_Animal_create_wides(b, v.data(), v.size(), &wides);
+    }
+    if (Zoo_Animal_has_pets(t)) {
+        std::vector<Zoo_Extra> types;
+        std::vector<myl_fb_ref> refs;
+        for (uint32_t i = 0; i < Zoo_Animal_pets_len(t); i++) {
+            types.push_back(Zoo_Animal_pets_type_at(t, i));
+            refs.push_back(copy_extra_at(b, t, i));
+        }
+        Zoo_Animal_create_pets(b, types.data(), refs.data(), refs.size(), &pets_types, &pets);
+    }
+    Zoo_Extra extra_type = Zoo_Animal_extra_type(t);
+    myl_fb_ref extra = copy_extra(b, t);
+    if (Zoo_Animal_has_twin(t))
+        twin = copy_nested(b, Zoo_Animal_twin_nested_root(t), copy_animal);
+    if (Zoo_Animal_has_badge(t))
+        badge = copy_nested(b, Zoo_Animal_badge_nested_root(t), copy_keeper);
 
     Zoo_Animal_start(b);
     if (name)
@@ -376,29 +619,137 @@ static myl_fb_ref copy_animal(myl_fb_builder *b, Zoo_Animal_table t)
         Zoo_Animal_add_parent(b, parent);
     if (tag)
         Zoo_Animal_add_tag(b, tag);
+    if (rations)
+        Zoo_Animal_add_rations(b, rations);
+    if (twin)
+        Zoo_Animal_add_twin(b, twin);
+    if (Zoo_Animal_has_wide(t))
+        Zoo_Animal_add_wide(b, Zoo_Animal_wide(t));
+    if (wides)
+        Zoo_Animal_add_wides(b, wides);
+    if (extra)
+        Zoo_Animal_add_extra(b, extra_type, extra);
+    if (pets)
+        Zoo_Animal_add_pets(b, pets_types, pets);
+    if (badge)
+        Zoo_Animal_add_badge(b, badge);
     Zoo_Animal_add_v_nan(b, Zoo_Animal_v_nan(t));
     Zoo_Animal_add_v_inf(b, Zoo_Animal_v_inf(t));
     Zoo_Animal_add_v_ninf(b, Zoo_Animal_v_ninf(t));
     Zoo_Animal_add_v_nan64(b, Zoo_Animal_v_nan64(t));
+    Zoo_Animal_add_marks(b, Zoo_Animal_marks(t));
+    Zoo_Animal_add_no_marks(b, Zoo_Animal_no_marks(t));
+    /* optional scalars: added when present (even as 0), else left out */
+    if (Zoo_Animal_has_o_int(t))
+        Zoo_Animal_add_o_int(b, Zoo_Animal_o_int(t));
+    if (Zoo_Animal_has_o_double(t))
+        Zoo_Animal_add_o_double(b, Zoo_Animal_o_double(t));
+    if (Zoo_Animal_has_o_gait(t))
+        Zoo_Animal_add_o_gait(b, Zoo_Animal_o_gait(t));
+    if (Zoo_Animal_has_o_bool(t))
+        Zoo_Animal_add_o_bool(b, Zoo_Animal_o_bool(t));
+    if (Zoo_Animal_has_o_marks(t))
+        Zoo_Animal_add_o_marks(b, Zoo_Animal_o_marks(t));
+    if (Zoo_Animal_has_o_absent(t))
+        Zoo_Animal_add_o_absent(b, Zoo_Animal_o_absent(t));
     Zoo_Animal_end(b, &r);
     return r;
 }
+
+/* ---- optional scalars in the compact codec ---- */
+
+/* Present (even as 0) or absent survives an encode and decode. */
+static void compact_optional()
+{
+    Zoo_Animal a, d;
+    Zoo_Animal_init(&a);
+    a.name.p = "x";
+    a.name.n = 1;
+    a.has_o_int = true; /* 0, present */
+    a.o_int = 0;
+    a.o_double = 3.0; /* not present: not encoded */
+    a.has_o_gait = true;
+    a.o_gait = Zoo_Types_Gait_Crawl;
+    a.has_o_marks = true;
+    a.o_marks = Zoo_Types_Marks_Spots | Zoo_Types_Marks_Stripes;
+    uint8_t buf[1024], mem[4096];
+    size_t len = 0;
+    CHECK(Zoo_Animal_compact_encode(&a, buf, sizeof buf, &len) == 0);
+    myl_carena arena;
+    myl_carena_init(&arena, mem, sizeof mem);
+    std::memset(&d, 0xa5, sizeof d);
+    CHECK(Zoo_Animal_compact_decode(&d, buf, len, &arena) == 0);
+    CHECK(d.has_o_int && d.o_int == 0 && !d.has_o_double && !d.has_o_bool && !d.has_o_absent);
+    CHECK(d.has_o_gait && d.o_gait == Zoo_Types_Gait_Crawl);
+    CHECK(d.has_o_marks && d.o_marks == 9);
+    CHECK(d.marks == Zoo_Types_Marks_Spots && d.no_marks == 0);
+    /* a vector of unions: a Keeper, none, a Feed */
+    Zoo_Keeper k;
+    Zoo_Keeper_init(&k);
+    k.name.p = "K";
+    k.name.n = 1;
+    k.years = 7;
+    Zoo_Feed f;
+    Zoo_Feed_init(&f);
+    f.kg = 2.5f;
+    myl_cunion pets[3] = {{Zoo_Extra_Boss, &k}, {Zoo_Extra_NONE, nullptr}, {Zoo_Extra_Feed, &f}};
+    a.pets.p = pets;
+    a.pets.n = 3;
+    CHECK(Zoo_Animal_compact_encode(&a, buf, sizeof buf, &len) == 0);
+    myl_carena_init(&arena, mem, sizeof mem);
+    CHECK(Zoo_Animal_compact_decode(&d, buf, len, &arena) == 0);
+    CHECK(d.pets.n == 3 && d.pets.p[0].type == Zoo_Extra_Boss && d.pets.p[1].value == nullptr);
+    if (d.pets.n == 3) {
+        CHECK(static_cast<const Zoo_Keeper *>(d.pets.p[0].value)->years == 7);
+        CHECK(static_cast<const Zoo_Feed *>(d.pets.p[2].value)->kg == 2.5f);
+    }
+    /* a string and a struct member, in the vector and alone */
+    myl_cstr memo = {"hi", 2};
+    Zoo_Types_Point pt = {1.0f, 2.0f};
+    myl_cunion more[2] = {{Zoo_Extra_Memo, &memo}, {Zoo_Extra_Pin, &pt}};
+    a.pets.p = more;
+    a.pets.n = 2;
+    a.extra_type = Zoo_Extra_Memo;
+    a.extra = &memo;
+    CHECK(Zoo_Animal_compact_encode(&a, buf, sizeof buf, &len) == 0);
+    myl_carena_init(&arena, mem, sizeof mem);
+    CHECK(Zoo_Animal_compact_decode(&d, buf, len, &arena) == 0);
+    CHECK(d.pets.n == 2 && d.extra_type == Zoo_Extra_Memo && d.extra != nullptr);
+    if (d.pets.n == 2 && d.extra) {
+        const auto *dm = static_cast<const myl_cstr *>(d.pets.p[0].value);
+        CHECK(dm->n == 2 && std::memcmp(dm->p, "hi", 2) == 0);
+        CHECK(static_cast<const Zoo_Types_Point *>(d.pets.p[1].value)->y == 2.0f);
+        CHECK(static_cast<const myl_cstr *>(d.extra)->n == 2);
+    }
+    a.extra_type = Zoo_Extra_NONE;
+    a.extra = nullptr;
+    a.pets.p = pets;
+    a.pets.n = 3;
+    pets[0].value = nullptr; /* a member without its value */
+    CHECK(Zoo_Animal_compact_encode(&a, buf, sizeof buf, &len) == MYL_EINVAL);
+}
+
+#endif
 
 /* ---- verifier agreement ---- */
 
 /* With the file identifier (root_type, file_identifier): flatc's
  * VerifyAnimalBuffer() and our Zoo_Animal_verify_buffer(). */
+static bool g_size_prefixed; /* mutate() works on size-prefixed buffers */
+
 static bool theirs_ok(const uint8_t *p, size_t n)
 {
     flatbuffers::Verifier v(p, n);
-    return Zoo::VerifyAnimalBuffer(v);
+    return g_size_prefixed ? Zoo::VerifySizePrefixedAnimalBuffer(v) : Zoo::VerifyAnimalBuffer(v);
 }
 
 static bool ours_ok(const uint8_t *p, size_t n)
 {
-    return Zoo_Animal_verify_buffer(p, n) == 0;
+    return (g_size_prefixed ? Zoo_Animal_verify_size_prefixed_buffer(p, n)
+                            : Zoo_Animal_verify_buffer(p, n)) == 0;
 }
 
+#ifndef MYLT_FBS_FUZZ
 static unsigned mutate(const std::vector<uint8_t> &buf, const char *what)
 {
     unsigned cases = 0, disagree = 0;
@@ -410,7 +761,10 @@ static unsigned mutate(const std::vector<uint8_t> &buf, const char *what)
             if (a != b && disagree++ < 5)
                 std::fprintf(stderr, "%s: byte %zu bit %u: ours %d, flatc %d\n", what, i, bit, a,
                              b);
-            if (a && b)
+            if (a && b && g_size_prefixed)
+                cmp_animal(Zoo_Animal_size_prefixed_root(m.data()),
+                           Zoo::GetSizePrefixedAnimal(m.data()), 0);
+            else if (a && b)
                 cmp_animal(Zoo_Animal_root(m.data()), Zoo::GetAnimal(m.data()), 0);
             m[i] = buf[i];
             cases++;
@@ -427,10 +781,50 @@ static unsigned mutate(const std::vector<uint8_t> &buf, const char *what)
     return cases;
 }
 
+#endif
+
+#ifdef MYLT_FBS_FUZZ
+/* The differential fuzz target (fuzz_fbs_diff, and its replay in every
+ * build): on any bytes, our generated verifier and flatc's agree, plain
+ * and size-prefixed; where both accept, every field read by our readers
+ * equals flatc's (nested buffers, vectors of unions, lookups by key and
+ * optional scalars included). */
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > (1u << 20))
+        return 0;
+    std::vector<uint64_t> words(size / 8 + 1); /* aligned as flatc's accessors need */
+    if (size)
+        std::memcpy(words.data(), data, size);
+    const uint8_t *buf = reinterpret_cast<const uint8_t *>(words.data());
+    for (int sp = 0; sp < 2; sp++) {
+        g_size_prefixed = sp != 0;
+        bool a = ours_ok(buf, size), b = theirs_ok(buf, size);
+        if (a != b) {
+            std::fprintf(stderr, "verifiers disagree (size-prefixed %d): ours %d, flatc %d\n", sp,
+                         a, b);
+            std::abort();
+        }
+        if (!a)
+            continue;
+        g_failures = 0;
+        if (sp)
+            cmp_animal(Zoo_Animal_size_prefixed_root(buf), Zoo::GetSizePrefixedAnimal(buf), 0);
+        else
+            cmp_animal(Zoo_Animal_root(buf), Zoo::GetAnimal(buf), 0);
+        if (g_failures)
+            std::abort();
+    }
+    return 0;
+}
+#else
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: %s FLATC_BUFFER OUR_BUFFER_OUT\n", argv[0]);
+    if (argc != 4) {
+        std::fprintf(stderr, "usage: %s FLATC_BUFFER OUR_BUFFER_OUT FLATC_SIZE_PREFIXED\n",
+                     argv[0]);
         return 2;
     }
     std::ifstream in(argv[1], std::ios::binary);
@@ -448,15 +842,53 @@ int main(int argc, char **argv)
     CHECK(Zoo_Animal_care_type(root) == Zoo_Care_Feed);
     CHECK(Zoo_Animal_care_type(Zoo_Animal_parent(root)) == Zoo_Care_Keeper);
     CHECK(Zoo_Animal_parent(Zoo_Animal_parent(root)).t != nullptr);
-    CHECK(Zoo_Animal_poses_len(root) == 2 && Zoo_Animal_keepers_len(root) == 2);
+    CHECK(Zoo_Animal_poses_len(root) == 2 && Zoo_Animal_keepers_len(root) == 3);
+    /* sorted by flatc (from JSON given out of order): found by key */
+    CHECK(Zoo_Ration_id(Zoo_Animal_rations_at(root, 0)) == INT16_MIN);
+    CHECK(Zoo_Ration_kg(Zoo_Animal_rations_lookup_by_key(root, 0)) == 3.0f);
+    CHECK(Zoo_Ration_kg(Zoo_Animal_rations_lookup_by_key(root, 7)) == 1.0f);
+    CHECK(Zoo_Animal_rations_lookup_by_key(root, 8).t == nullptr);
+    CHECK(Zoo_Keeper_years(Zoo_Animal_keepers_lookup_by_key(root, "Ann", 3)) == 12);
+    CHECK(Zoo_Animal_keepers_lookup_by_key(root, "A", 1).t == nullptr);
+    CHECK(Zoo_Animal_keepers_lookup_by_key(Zoo_Animal_parent(root), "Ann", 3).t == nullptr);
+    /* nested buffers, two deep, and a sorted vector inside */
+    Zoo_Animal_table twin = Zoo_Animal_twin_nested_root(root);
+    CHECK(Zoo_Animal_v_int(twin) == 9 && Zoo_Animal_keepers_len(twin) == 2);
+    CHECK(Zoo_Animal_rations_lookup_by_key(Zoo_Animal_twin_nested_root(twin), 4).t != nullptr);
+    CHECK(Zoo_Keeper_years(Zoo_Animal_badge_nested_root(root)) == 3);
+    CHECK(Zoo_Animal_wide(root) && Zoo_Animal_wide(root)->hi == -5 &&
+          Zoo_Animal_wides_len(root) == 3);
+    CHECK((reinterpret_cast<uintptr_t>(Zoo_Animal_wide(root)) -
+           reinterpret_cast<uintptr_t>(theirs.data())) %
+              16 ==
+          0);
+    CHECK(Zoo_Animal_extra_type(root) == 9 && Zoo_Animal_extra_as_Boss(root).t == nullptr);
+    CHECK(Zoo_Keeper_years(Zoo_Animal_extra_as_Helper(root)) == 2);
+    CHECK(Zoo_Animal_pets_len(root) == 5 && Zoo_Animal_pets_type_at(root, 1) == Zoo_Extra_Feed);
+    CHECK(Zoo_Feed_kg(Zoo_Animal_pets_at_as_Feed(root, 1)) == 0.5f);
+    CHECK(Zoo_Animal_pets_at_as_Feed(root, 0).t == nullptr);
+    CHECK(Zoo_Animal_pets_at_as_Memo(root, 3).len == 6);
+    CHECK(Zoo_Animal_pets_at_as_Pin(root, 4) && Zoo_Animal_pets_at_as_Pin(root, 4)->y == -3.0f);
+    Zoo_Animal_table gp = Zoo_Animal_parent(Zoo_Animal_parent(root));
+    CHECK(Zoo_Animal_extra_as_Pin(gp) && Zoo_Animal_extra_as_Pin(gp)->x == -1.0f);
+    CHECK(std::strcmp(Zoo_Animal_extra_as_Memo(Zoo_Animal_parent(root)).ptr, "remember") == 0);
+    CHECK(Zoo_Animal_twin_nested_root(Zoo_Animal_parent(root)).t == nullptr);
     /* defaults nan, inf, -inf where absent; the values where present */
     CHECK(std::isnan(Zoo_Animal_v_nan(root)) && std::isinf(Zoo_Animal_v_ninf(root)) &&
           Zoo_Animal_v_ninf(root) < 0);
     CHECK(Zoo_Animal_v_inf(root) == 5.5 && Zoo_Animal_v_nan64(root) == 1.0);
     CHECK(std::isinf(Zoo_Animal_v_inf(Zoo_Animal_parent(root))));
+    /* optional scalars: set to 0 / false / a zero enum is present, never
+     * set is absent; bit_flags are combinations of 1 << position */
+    CHECK(Zoo_Animal_has_o_int(root) && Zoo_Animal_o_int(root) == 0);
+    CHECK(Zoo_Animal_has_o_bool(root) && Zoo_Animal_has_o_gait(root));
+    CHECK(!Zoo_Animal_has_o_absent(root) && !Zoo_Animal_has_o_int(Zoo_Animal_parent(root)));
+    CHECK(Zoo_Animal_marks(root) == (Zoo_Types_Marks_Spots | Zoo_Types_Marks_Patches));
+    CHECK(Zoo_Types_Marks_Stripes == 8 && Zoo_Types_Marks_Patches == 16);
+    CHECK(Zoo_Animal_marks(Zoo_Animal_parent(root)) == Zoo_Types_Marks_Spots);
 
     /* 2. copied through our readers and builders */
-    static uint8_t region[1 << 16];
+    alignas(32) static uint8_t region[1 << 16]; /* Wide: aligned to 16 */
     myl_fb_builder b;
     myl_fb_builder_init(&b, region, sizeof region, nullptr, 0);
     myl_fb_ref r = copy_animal(&b, root);
@@ -485,9 +917,42 @@ int main(int argc, char **argv)
     out.close();
     CHECK(out.good());
 
+    compact_optional();
+
     /* 3. verifier agreement */
     mutate(theirs, "flatc's buffer");
     mutate(ours, "our buffer");
+
+    /* 4. size-prefixed: flatc's (flatc -b --size-prefixed) read by ours,
+     * ours (tail and at front) read by flatc, then both mutated */
+    std::ifstream spin(argv[3], std::ios::binary);
+    std::vector<uint8_t> sp_theirs((std::istreambuf_iterator<char>(spin)),
+                                   std::istreambuf_iterator<char>());
+    g_size_prefixed = true;
+    CHECK(ours_ok(sp_theirs.data(), sp_theirs.size()) &&
+          theirs_ok(sp_theirs.data(), sp_theirs.size()));
+    CHECK(Zoo_Animal_verify_buffer(sp_theirs.data(), sp_theirs.size()) != 0);
+    cmp_animal(Zoo_Animal_size_prefixed_root(sp_theirs.data()),
+               Zoo::GetSizePrefixedAnimal(sp_theirs.data()), 0);
+    CHECK(Zoo_Ration_kg(Zoo_Animal_rations_lookup_by_key(
+              Zoo_Animal_size_prefixed_root(sp_theirs.data()), -1)) == 1.5f);
+    std::vector<uint8_t> sp_ours;
+    for (unsigned flags : {0u, static_cast<unsigned>(MYL_FB_FINISH_AT_FRONT)}) {
+        alignas(32) static uint8_t spregion[1 << 16];
+        myl_fb_builder_init(&b, spregion, sizeof spregion, nullptr, 0);
+        r = copy_animal(&b, root);
+        CHECK(Zoo_Animal_finish_buffer(&b, r, flags | MYL_FB_FINISH_SIZE_PREFIX, &msg) == 0);
+        CHECK(ours_ok(msg.data, msg.len) && theirs_ok(msg.data, msg.len));
+        CHECK(flatbuffers::GetPrefixedSize(msg.data) == msg.len - 4);
+        cmp_animal(Zoo_Animal_size_prefixed_root(msg.data), Zoo::GetSizePrefixedAnimal(msg.data),
+                   0);
+        cmp_animal(Zoo_Animal_root(theirs.data()), Zoo::GetSizePrefixedAnimal(msg.data), 0);
+        if (!flags)
+            sp_ours.assign(msg.data, msg.data + msg.len);
+    }
+    mutate(sp_theirs, "flatc's size-prefixed buffer");
+    mutate(sp_ours, "our size-prefixed buffer");
+    g_size_prefixed = false;
     if (g_failures) {
         std::fprintf(stderr, "%d failures\n", g_failures);
         return 1;
@@ -495,3 +960,4 @@ int main(int argc, char **argv)
     std::printf("ok: %zu-byte flatc buffer, %zu-byte copy\n", theirs.size(), ours.size());
     return 0;
 }
+#endif

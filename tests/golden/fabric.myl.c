@@ -28,7 +28,7 @@ static const myl_fb_table_desc *const fabric_Payload_members[2] = {
     &fabric_Response_desc, // 0
     &fabric_Cancel_desc,   // 1
 };
-const myl_fb_union_desc fabric_Payload_desc = {"Payload", 2, fabric_Payload_members};
+const myl_fb_union_desc fabric_Payload_desc = {"Payload", 2, fabric_Payload_members, NULL};
 
 /* The channel's schema description (111 bytes; myelon/compat.h). */
 static const uint8_t fabric_ticks_schema[112] =

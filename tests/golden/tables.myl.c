@@ -69,7 +69,7 @@ static const myl_fb_table_desc *const demo_tables_Thing_members[2] = {
     &demo_tables_Item_desc, // 0
     &demo_tables_Leaf_desc, // 1
 };
-const myl_fb_union_desc demo_tables_Thing_desc = {"Thing", 2, demo_tables_Thing_members};
+const myl_fb_union_desc demo_tables_Thing_desc = {"Thing", 2, demo_tables_Thing_members, NULL};
 
 /* The channel's schema description (1098 bytes; myelon/compat.h). */
 static const uint8_t demo_tables_things_schema[1099] =

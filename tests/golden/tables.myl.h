@@ -640,11 +640,16 @@ static inline void demo_tables_items_compact_receiver_release(demo_tables_items_
  * or its default when absent; structs in place, NULL when absent),
  * T_has_f() (present in the buffer) and T_add_f(b, v) (a scalar equal to
  * its default is not written, as flatc does; strings, vectors and tables
- * by the reference of one built before). Vectors add T_f_len(t),
- * T_f_at(t, i) (i < length, which the caller checks) and T_create_f(b, v,
- * n, &ref) (scalars in host order, structs, or references); unions have
- * T_f_type(t) and T_f_as_<member>(t) (a NULL table unless the type is
- * that member), and T_add_f(b, type, ref). */
+ * by the reference of one built before; an optional scalar, default
+ * null, reads as 0 when absent and is always written). Vectors add
+ * T_f_len(t), T_f_at(t, i) (i < length, which the caller checks) and
+ * T_create_f(b, v, n, &ref) (scalars in host order, structs, or
+ * references); unions have T_f_type(t) and T_f_as_<member>(t) (a NULL
+ * table unless the type is that member), and T_add_f(b, type, ref);
+ * vectors of unions T_f_type_at(t, i) and T_f_at_as_<member>(t, i);
+ * vectors of tables with a key field T_f_lookup_by_key(t, key) (their
+ * T_create_f() sorts the references); nested_flatbuffer fields
+ * T_f_nested_root(t). */
 
 /* ---- table Item ---- */
 MYL_FB_TABLE(demo_tables_Item)
@@ -712,9 +717,11 @@ MYL_FB_VEC_TABLE(demo_tables_WithIds, last, 4, demo_tables_Leaf)
 /* Tables as plain C values, for codec compact (docs/myl.md, "The compact
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
- * tables into the decoder's arena. <T>_init() sets the defaults;
- * _compact_encode() and _decode() as for events, decoding into arena.
- * The codecs are defined after every table's declaration (tables refer to
+ * tables into the decoder's arena; an optional scalar f (default null)
+ * has a bool has_f beside it, and a vector of unions is of myl_cunion
+ * (a type code and a pointer to the member's value). <T>_init() sets the
+ * defaults; _compact_encode() and _decode() as for events, decoding into
+ * arena. The codecs are defined after every table's declaration (tables refer to
  * each other). */
 
 /* table Item */

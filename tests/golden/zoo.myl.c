@@ -2,7 +2,35 @@
 #include "zoo.myl.h"
 
 static const myl_fb_table_desc *const Zoo_Care_members[2] = {&Zoo_Keeper_desc, &Zoo_Feed_desc};
-const myl_fb_union_desc Zoo_Care_desc = {"Care", 2, Zoo_Care_members};
+const myl_fb_union_desc Zoo_Care_desc = {"Care", 2, Zoo_Care_members, NULL};
+
+static const myl_fb_table_desc *const Zoo_Extra_members[11] = {
+    NULL,                 // 0
+    NULL,                 // 1
+    NULL,                 // 2
+    &Zoo_Keeper_desc,     // 3
+    &Zoo_Feed_desc,       // 4
+    &Zoo_Types_Feed_desc, // 5
+    NULL,                 // 6
+    NULL,                 // 7
+    &Zoo_Keeper_desc,     // 8
+    NULL,                 // 9
+    NULL,                 // 10
+};
+static const myl_fb_union_member Zoo_Extra_others[11] = {
+    {0, 0, 0},               // 0
+    {0, 0, 0},               // 1
+    {0, 0, 0},               // 2
+    {0, 0, 0},               // 3
+    {0, 0, 0},               // 4
+    {0, 0, 0},               // 5
+    {0, 0, 0},               // 6
+    {0, 0, 0},               // 7
+    {0, 0, 0},               // 8
+    {MYL_FB_K_STRUCT, 8, 4}, // 9
+    {MYL_FB_K_STRING, 0, 0}, // 10
+};
+const myl_fb_union_desc Zoo_Extra_desc = {"Extra", 11, Zoo_Extra_members, Zoo_Extra_others};
 
 static const myl_fb_field_desc Zoo_Keeper_fields[] = {
     {"name", 0, MYL_FB_K_STRING, MYL_FB_F_REQUIRED, 0, 0, 0, NULL, NULL},
@@ -10,6 +38,13 @@ static const myl_fb_field_desc Zoo_Keeper_fields[] = {
 };
 
 const myl_fb_table_desc Zoo_Keeper_desc = {"Keeper", 2, Zoo_Keeper_fields};
+
+static const myl_fb_field_desc Zoo_Ration_fields[] = {
+    {"id", 0, MYL_FB_K_SCALAR, 0, 2, 0, 0, NULL, NULL},
+    {"kg", 1, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc Zoo_Ration_desc = {"Ration", 2, Zoo_Ration_fields};
 
 static const myl_fb_field_desc Zoo_Enclosure_fields[] = {
     {"label", 0, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
@@ -79,6 +114,23 @@ static const myl_fb_field_desc Zoo_Animal_fields[] = {
     {"v_inf", 42, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
     {"v_ninf", 43, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
     {"v_nan64", 44, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"marks", 45, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"no_marks", 46, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"o_int", 47, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+    {"o_double", 48, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"o_gait", 49, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"o_bool", 50, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"o_marks", 51, MYL_FB_K_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"o_absent", 52, MYL_FB_K_SCALAR, 0, 2, 0, 0, NULL, NULL},
+    {"rations", 53, MYL_FB_K_VEC_TABLE, 0, 0, 0, 0, &Zoo_Ration_desc, NULL},
+    {"twin", 54, MYL_FB_K_VEC_NESTED, 0, 1, 0, 0, &Zoo_Animal_desc, NULL},
+    {"wide", 55, MYL_FB_K_STRUCT, 0, 16, 16, 0, NULL, NULL},
+    {"wides", 56, MYL_FB_K_VEC_STRUCT, 0, 16, 16, 0, NULL, NULL},
+    {"badge", 57, MYL_FB_K_VEC_NESTED, 0, 1, 0, 0, &Zoo_Keeper_desc, NULL},
+    {"extra_type", 58, MYL_FB_K_UNION_TYPE, 0, 1, 0, 0, NULL, NULL},
+    {"extra", 59, MYL_FB_K_UNION, 0, 0, 0, 58, NULL, &Zoo_Extra_desc},
+    {"pets_type", 60, MYL_FB_K_VEC_SCALAR, 0, 1, 0, 0, NULL, NULL},
+    {"pets", 61, MYL_FB_K_VEC_UNION, 0, 0, 0, 60, NULL, &Zoo_Extra_desc},
 };
 
-const myl_fb_table_desc Zoo_Animal_desc = {"Animal", 44, Zoo_Animal_fields};
+const myl_fb_table_desc Zoo_Animal_desc = {"Animal", 61, Zoo_Animal_fields};

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define ZOO_MYL_FINGERPRINT UINT64_C(0xf47001ea2a7fcce6)
+#define ZOO_MYL_FINGERPRINT UINT64_C(0x874ccf617b53efe3)
 
 /* Tables (FlatBuffers): <table>_table is a reader handle (the table's
  * first byte in a verified buffer, NULL when absent: every field then
@@ -39,6 +39,16 @@ extern const myl_fb_table_desc Zoo_Keeper_desc;
 /* Tables as plain C values (codec compact), defined further down. */
 
 typedef struct Zoo_Keeper Zoo_Keeper;
+
+/// A daily ration, found by its id (a signed key).
+/* table Ration */
+typedef struct Zoo_Ration_table {
+    const uint8_t *t;
+} Zoo_Ration_table;
+
+extern const myl_fb_table_desc Zoo_Ration_desc;
+
+typedef struct Zoo_Ration Zoo_Ration;
 
 /* table Enclosure */
 typedef struct Zoo_Enclosure_table {
@@ -68,6 +78,19 @@ typedef uint8_t Zoo_Care;
 #define Zoo_Care_Keeper ((Zoo_Care)1)
 #define Zoo_Care_Feed ((Zoo_Care)2)
 extern const myl_fb_union_desc Zoo_Care_desc;
+
+/// Aliases, explicit type codes, two members of one short name, a struct
+/// and a string.
+/* union Extra */
+typedef uint8_t Zoo_Extra;
+#define Zoo_Extra_NONE ((Zoo_Extra)0)
+#define Zoo_Extra_Boss ((Zoo_Extra)4)
+#define Zoo_Extra_Feed ((Zoo_Extra)5)
+#define Zoo_Extra_Zoo_Types_Feed ((Zoo_Extra)6)
+#define Zoo_Extra_Helper ((Zoo_Extra)9)
+#define Zoo_Extra_Pin ((Zoo_Extra)10)
+#define Zoo_Extra_Memo ((Zoo_Extra)11)
+extern const myl_fb_union_desc Zoo_Extra_desc;
 
 /// Fields given ids out of declaration order.
 /* table Tag */
@@ -103,16 +126,26 @@ typedef struct Zoo_Animal Zoo_Animal;
  * or its default when absent; structs in place, NULL when absent),
  * T_has_f() (present in the buffer) and T_add_f(b, v) (a scalar equal to
  * its default is not written, as flatc does; strings, vectors and tables
- * by the reference of one built before). Vectors add T_f_len(t),
- * T_f_at(t, i) (i < length, which the caller checks) and T_create_f(b, v,
- * n, &ref) (scalars in host order, structs, or references); unions have
- * T_f_type(t) and T_f_as_<member>(t) (a NULL table unless the type is
- * that member), and T_add_f(b, type, ref). */
+ * by the reference of one built before; an optional scalar, default
+ * null, reads as 0 when absent and is always written). Vectors add
+ * T_f_len(t), T_f_at(t, i) (i < length, which the caller checks) and
+ * T_create_f(b, v, n, &ref) (scalars in host order, structs, or
+ * references); unions have T_f_type(t) and T_f_as_<member>(t) (a NULL
+ * table unless the type is that member), and T_add_f(b, type, ref);
+ * vectors of unions T_f_type_at(t, i) and T_f_at_as_<member>(t, i);
+ * vectors of tables with a key field T_f_lookup_by_key(t, key) (their
+ * T_create_f() sorts the references); nested_flatbuffer fields
+ * T_f_nested_root(t). */
 
 /* ---- table Keeper ---- */
 MYL_FB_TABLE(Zoo_Keeper)
 MYL_FB_STRING(Zoo_Keeper, name, 0)
 MYL_FB_SCALAR(Zoo_Keeper, years, 1, uint32_t, u32, 1u, u32, uint32_t)
+
+/* ---- table Ration ---- */
+MYL_FB_TABLE(Zoo_Ration)
+MYL_FB_SCALAR(Zoo_Ration, id, 0, int16_t, i16, 0, u16, uint16_t)
+MYL_FB_SCALAR(Zoo_Ration, kg, 1, float, f32, 0.0f, f32, float)
 
 /* ---- table Enclosure ---- */
 MYL_FB_TABLE(Zoo_Enclosure)
@@ -166,7 +199,7 @@ MYL_FB_VEC_SCALAR(Zoo_Animal, chip, 28, uint8_t, u8, 1)
 MYL_FB_VEC_SCALAR(Zoo_Animal, weights, 29, double, f64, 8)
 MYL_FB_VEC_STRUCT(Zoo_Animal, poses, 30, Zoo_Types_Pose, 48, 8)
 MYL_FB_VEC_STRING(Zoo_Animal, nicknames, 31)
-MYL_FB_VEC_TABLE(Zoo_Animal, keepers, 32, Zoo_Keeper)
+MYL_FB_VEC_TABLE_SKEY(Zoo_Animal, keepers, 32, Zoo_Keeper, 0)
 MYL_FB_VEC_SCALAR(Zoo_Animal, gaits, 33, Zoo_Types_Gait, i8, 1)
 MYL_FB_VEC_SCALAR(Zoo_Animal, flags, 34, bool, bool, 1)
 MYL_FB_UNION(Zoo_Animal, care, 36, 35, Zoo_Care)
@@ -179,9 +212,47 @@ MYL_FB_SCALAR_NAN(Zoo_Animal, v_nan, 41, float, f32, f32, float)
 MYL_FB_SCALAR(Zoo_Animal, v_inf, 42, double, f64, INFINITY, f64, double)
 MYL_FB_SCALAR(Zoo_Animal, v_ninf, 43, float, f32, -INFINITY, f32, float)
 MYL_FB_SCALAR_NAN(Zoo_Animal, v_nan64, 44, double, f64, f64, double)
+MYL_FB_SCALAR(Zoo_Animal, marks, 45, Zoo_Types_Marks, u8, Zoo_Types_Marks_Spots, u8, uint8_t)
+MYL_FB_SCALAR(Zoo_Animal, no_marks, 46, Zoo_Types_Marks, u8, (Zoo_Types_Marks)0, u8, uint8_t)
+/// optional scalars: absent unless set
+MYL_FB_SCALAR_OPT(Zoo_Animal, o_int, 47, int32_t, i32, u32, uint32_t)
+MYL_FB_SCALAR_OPT(Zoo_Animal, o_double, 48, double, f64, f64, double)
+MYL_FB_SCALAR_OPT(Zoo_Animal, o_gait, 49, Zoo_Types_Gait, i8, u8, uint8_t)
+MYL_FB_SCALAR_OPT(Zoo_Animal, o_bool, 50, bool, bool, u8, uint8_t)
+MYL_FB_SCALAR_OPT(Zoo_Animal, o_marks, 51, Zoo_Types_Marks, u8, u8, uint8_t)
+MYL_FB_SCALAR_OPT(Zoo_Animal, o_absent, 52, int16_t, i16, u16, uint16_t)
+/// sorted by id: Zoo_Animal_rations_lookup_by_key()
+MYL_FB_VEC_TABLE_KEY(Zoo_Animal, rations, 53, Zoo_Ration, int16_t, i16, 0, 0)
+/// a whole Animal buffer inside: Zoo_Animal_twin_nested_root()
+MYL_FB_VEC_NESTED(Zoo_Animal, twin, 54, Zoo_Animal)
+/// structs aligned to 16, alone and in a vector
+MYL_FB_STRUCT(Zoo_Animal, wide, 55, Zoo_Types_Wide, 16, 16)
+MYL_FB_VEC_STRUCT(Zoo_Animal, wides, 56, Zoo_Types_Wide, 16, 16)
+MYL_FB_VEC_NESTED(Zoo_Animal, badge, 57, Zoo_Keeper)
+// clang-format off
+/// a union with a struct and a string member, and a vector of it (the /// last fields: interop.sh drops them for flatc --json, which cannot /// print either)
+// clang-format on
+MYL_FB_UNION(Zoo_Animal, extra, 59, 58, Zoo_Extra)
+MYL_FB_UNION_MEMBER(Zoo_Animal, extra, 59, 58, Boss, Zoo_Keeper, Zoo_Extra_Boss)
+MYL_FB_UNION_MEMBER(Zoo_Animal, extra, 59, 58, Feed, Zoo_Feed, Zoo_Extra_Feed)
+MYL_FB_UNION_MEMBER(Zoo_Animal, extra, 59, 58, Zoo_Types_Feed, Zoo_Types_Feed,
+                    Zoo_Extra_Zoo_Types_Feed)
+MYL_FB_UNION_MEMBER(Zoo_Animal, extra, 59, 58, Helper, Zoo_Keeper, Zoo_Extra_Helper)
+MYL_FB_UNION_STRUCT(Zoo_Animal, extra, 59, 58, Pin, Zoo_Types_Point, Zoo_Extra_Pin)
+MYL_FB_UNION_STRING(Zoo_Animal, extra, 59, 58, Memo, Zoo_Extra_Memo)
+MYL_FB_VEC_UNION(Zoo_Animal, pets, 61, 60, Zoo_Extra)
+MYL_FB_VEC_UNION_MEMBER(Zoo_Animal, pets, 61, 60, Boss, Zoo_Keeper, Zoo_Extra_Boss)
+MYL_FB_VEC_UNION_MEMBER(Zoo_Animal, pets, 61, 60, Feed, Zoo_Feed, Zoo_Extra_Feed)
+MYL_FB_VEC_UNION_MEMBER(Zoo_Animal, pets, 61, 60, Zoo_Types_Feed, Zoo_Types_Feed,
+                        Zoo_Extra_Zoo_Types_Feed)
+MYL_FB_VEC_UNION_MEMBER(Zoo_Animal, pets, 61, 60, Helper, Zoo_Keeper, Zoo_Extra_Helper)
+MYL_FB_VEC_UNION_STRUCT(Zoo_Animal, pets, 61, 60, Pin, Zoo_Types_Point, Zoo_Extra_Pin)
+MYL_FB_VEC_UNION_STRING(Zoo_Animal, pets, 61, 60, Memo, Zoo_Extra_Memo)
 
 /* The root table (root_type): Zoo_Animal_verify_buffer(buf, len) verifies the file
- * identifier too, Zoo_Animal_finish_buffer(b, root, flags, &msg) writes it. */
+ * identifier too, Zoo_Animal_finish_buffer(b, root, flags, &msg) writes it; with
+ * MYL_FB_FINISH_SIZE_PREFIX in flags, _verify_size_prefixed_buffer() and
+ * _size_prefixed_root() read the result. */
 #define ZOO_FILE_IDENTIFIER "ZOO1"
 #define ZOO_FILE_EXTENSION "zoo"
 MYL_FB_ROOT(Zoo_Animal, ZOO_FILE_IDENTIFIER)
@@ -189,9 +260,11 @@ MYL_FB_ROOT(Zoo_Animal, ZOO_FILE_IDENTIFIER)
 /* Tables as plain C values, for codec compact (docs/myl.md, "The compact
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
- * tables into the decoder's arena. <T>_init() sets the defaults;
- * _compact_encode() and _decode() as for events, decoding into arena.
- * The codecs are defined after every table's declaration (tables refer to
+ * tables into the decoder's arena; an optional scalar f (default null)
+ * has a bool has_f beside it, and a vector of unions is of myl_cunion
+ * (a type code and a pointer to the member's value). <T>_init() sets the
+ * defaults; _compact_encode() and _decode() as for events, decoding into
+ * arena. The codecs are defined after every table's declaration (tables refer to
  * each other). */
 
 /* table Keeper */
@@ -202,6 +275,16 @@ struct Zoo_Keeper {
 
 static inline void Zoo_Keeper_compact_put(myl_cenc *e, const Zoo_Keeper *m, unsigned depth);
 static inline void Zoo_Keeper_compact_get(myl_cdec *d, Zoo_Keeper *m, myl_carena *a,
+                                          unsigned depth);
+
+/* table Ration */
+struct Zoo_Ration {
+    int16_t id;
+    float kg;
+};
+
+static inline void Zoo_Ration_compact_put(myl_cenc *e, const Zoo_Ration *m, unsigned depth);
+static inline void Zoo_Ration_compact_get(myl_cdec *d, Zoo_Ration *m, myl_carena *a,
                                           unsigned depth);
 
 /* table Enclosure */
@@ -307,6 +390,43 @@ struct Zoo_Animal {
     double v_inf;
     float v_ninf;
     double v_nan64;
+    Zoo_Types_Marks marks;
+    Zoo_Types_Marks no_marks;
+    bool has_o_int;
+    int32_t o_int;
+    bool has_o_double;
+    double o_double;
+    bool has_o_gait;
+    Zoo_Types_Gait o_gait;
+    bool has_o_bool;
+    bool o_bool;
+    bool has_o_marks;
+    Zoo_Types_Marks o_marks;
+    bool has_o_absent;
+    int16_t o_absent;
+    struct {
+        const Zoo_Ration *p;
+        size_t n;
+    } rations;
+    struct {
+        const uint8_t *p;
+        size_t n;
+    } twin;
+    const Zoo_Types_Wide *wide;
+    struct {
+        const Zoo_Types_Wide *p;
+        size_t n;
+    } wides;
+    struct {
+        const uint8_t *p;
+        size_t n;
+    } badge;
+    Zoo_Extra extra_type;
+    const void *extra;
+    struct {
+        const myl_cunion *p;
+        size_t n;
+    } pets;
 };
 
 static inline void Zoo_Animal_compact_put(myl_cenc *e, const Zoo_Animal *m, unsigned depth);
@@ -342,6 +462,35 @@ static inline void Zoo_Keeper_compact_get(myl_cdec *d, Zoo_Keeper *m, myl_carena
 }
 
 MYL_COMPACT_TABLE_CODEC(Zoo_Keeper)
+
+static inline void Zoo_Ration_init(Zoo_Ration *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void Zoo_Ration_compact_put(myl_cenc *e, const Zoo_Ration *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_svar(e, m->id);
+    myl_cenc_f32(e, m->kg);
+}
+
+static inline void Zoo_Ration_compact_get(myl_cdec *d, Zoo_Ration *m, myl_carena *a, unsigned depth)
+{
+    Zoo_Ration_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_svar16(d);
+    m->kg = myl_cdec_f32(d);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(Zoo_Ration)
 
 static inline void Zoo_Enclosure_init(Zoo_Enclosure *m)
 {
@@ -466,6 +615,7 @@ static inline void Zoo_Animal_init(Zoo_Animal *m)
     m->v_inf = INFINITY;
     m->v_ninf = -INFINITY;
     m->v_nan64 = NAN;
+    m->marks = Zoo_Types_Marks_Spots;
 }
 
 static inline void Zoo_Animal_compact_put(myl_cenc *e, const Zoo_Animal *m, unsigned depth)
@@ -568,6 +718,136 @@ static inline void Zoo_Animal_compact_put(myl_cenc *e, const Zoo_Animal *m, unsi
     myl_cenc_f64(e, m->v_inf);
     myl_cenc_f32(e, m->v_ninf);
     myl_cenc_f64(e, m->v_nan64);
+    myl_cenc_u8(e, m->marks);
+    myl_cenc_u8(e, m->no_marks);
+    myl_cenc_bool(e, m->has_o_int);
+    if (m->has_o_int) {
+        myl_cenc_svar(e, m->o_int);
+    }
+    myl_cenc_bool(e, m->has_o_double);
+    if (m->has_o_double) {
+        myl_cenc_f64(e, m->o_double);
+    }
+    myl_cenc_bool(e, m->has_o_gait);
+    if (m->has_o_gait) {
+        myl_cenc_i8(e, m->o_gait);
+    }
+    myl_cenc_bool(e, m->has_o_bool);
+    if (m->has_o_bool) {
+        myl_cenc_bool(e, m->o_bool);
+    }
+    myl_cenc_bool(e, m->has_o_marks);
+    if (m->has_o_marks) {
+        myl_cenc_u8(e, m->o_marks);
+    }
+    myl_cenc_bool(e, m->has_o_absent);
+    if (m->has_o_absent) {
+        myl_cenc_svar(e, m->o_absent);
+    }
+    myl_cenc_uvar(e, m->rations.n);
+    for (size_t i = 0; i < m->rations.n; i++) {
+        Zoo_Ration_compact_put(e, &m->rations.p[i], depth + 1);
+    }
+    myl_cenc_bytes(e, m->twin.p, m->twin.n);
+    myl_cenc_bool(e, m->wide != NULL);
+    if (m->wide) {
+        Zoo_Types_Wide_compact_put(e, m->wide);
+    }
+    myl_cenc_uvar(e, m->wides.n);
+    for (size_t i = 0; i < m->wides.n; i++) {
+        Zoo_Types_Wide_compact_put(e, &m->wides.p[i]);
+    }
+    myl_cenc_bytes(e, m->badge.p, m->badge.n);
+    myl_cenc_u8(e, m->extra_type);
+    switch (m->extra_type) {
+    case Zoo_Extra_NONE:
+        break;
+    case Zoo_Extra_Boss:
+        if (m->extra)
+            Zoo_Keeper_compact_put(e, (const Zoo_Keeper *)m->extra, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case Zoo_Extra_Feed:
+        if (m->extra)
+            Zoo_Feed_compact_put(e, (const Zoo_Feed *)m->extra, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case Zoo_Extra_Zoo_Types_Feed:
+        if (m->extra)
+            Zoo_Types_Feed_compact_put(e, (const Zoo_Types_Feed *)m->extra, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case Zoo_Extra_Helper:
+        if (m->extra)
+            Zoo_Keeper_compact_put(e, (const Zoo_Keeper *)m->extra, depth + 1);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case Zoo_Extra_Pin:
+        if (m->extra)
+            Zoo_Types_Point_compact_put(e, (const Zoo_Types_Point *)m->extra);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    case Zoo_Extra_Memo:
+        if (m->extra)
+            MYL_CENC_CSTR(e, m->extra);
+        else
+            myl_cenc_fail(e, MYL_EINVAL);
+        break;
+    default:
+        myl_cenc_fail(e, MYL_EINVAL);
+    }
+    myl_cenc_uvar(e, m->pets.n);
+    for (size_t i = 0; i < m->pets.n; i++) {
+        const myl_cunion *x = &m->pets.p[i];
+        myl_cenc_u8(e, x->type);
+        switch (x->type) {
+        case Zoo_Extra_NONE:
+            break;
+        case Zoo_Extra_Boss:
+            if (x->value)
+                Zoo_Keeper_compact_put(e, (const Zoo_Keeper *)x->value, depth + 1);
+            else
+                myl_cenc_fail(e, MYL_EINVAL);
+            break;
+        case Zoo_Extra_Feed:
+            if (x->value)
+                Zoo_Feed_compact_put(e, (const Zoo_Feed *)x->value, depth + 1);
+            else
+                myl_cenc_fail(e, MYL_EINVAL);
+            break;
+        case Zoo_Extra_Zoo_Types_Feed:
+            if (x->value)
+                Zoo_Types_Feed_compact_put(e, (const Zoo_Types_Feed *)x->value, depth + 1);
+            else
+                myl_cenc_fail(e, MYL_EINVAL);
+            break;
+        case Zoo_Extra_Helper:
+            if (x->value)
+                Zoo_Keeper_compact_put(e, (const Zoo_Keeper *)x->value, depth + 1);
+            else
+                myl_cenc_fail(e, MYL_EINVAL);
+            break;
+        case Zoo_Extra_Pin:
+            if (x->value)
+                Zoo_Types_Point_compact_put(e, (const Zoo_Types_Point *)x->value);
+            else
+                myl_cenc_fail(e, MYL_EINVAL);
+            break;
+        case Zoo_Extra_Memo:
+            if (x->value)
+                MYL_CENC_CSTR(e, x->value);
+            else
+                myl_cenc_fail(e, MYL_EINVAL);
+            break;
+        default:
+            myl_cenc_fail(e, MYL_EINVAL);
+        }
+    }
 }
 
 static inline void Zoo_Animal_compact_get(myl_cdec *d, Zoo_Animal *m, myl_carena *a, unsigned depth)
@@ -642,6 +922,112 @@ static inline void Zoo_Animal_compact_get(myl_cdec *d, Zoo_Animal *m, myl_carena
     m->v_inf = myl_cdec_f64(d);
     m->v_ninf = myl_cdec_f32(d);
     m->v_nan64 = myl_cdec_f64(d);
+    m->marks = (Zoo_Types_Marks)myl_cdec_u8(d);
+    m->no_marks = (Zoo_Types_Marks)myl_cdec_u8(d);
+    m->has_o_int = myl_cdec_bool(d);
+    if (m->has_o_int) {
+        m->o_int = myl_cdec_svar32(d);
+    }
+    m->has_o_double = myl_cdec_bool(d);
+    if (m->has_o_double) {
+        m->o_double = myl_cdec_f64(d);
+    }
+    m->has_o_gait = myl_cdec_bool(d);
+    if (m->has_o_gait) {
+        m->o_gait = (Zoo_Types_Gait)myl_cdec_i8(d);
+    }
+    m->has_o_bool = myl_cdec_bool(d);
+    if (m->has_o_bool) {
+        m->o_bool = myl_cdec_bool(d);
+    }
+    m->has_o_marks = myl_cdec_bool(d);
+    if (m->has_o_marks) {
+        m->o_marks = (Zoo_Types_Marks)myl_cdec_u8(d);
+    }
+    m->has_o_absent = myl_cdec_bool(d);
+    if (m->has_o_absent) {
+        m->o_absent = myl_cdec_svar16(d);
+    }
+    MYL_CDEC_SEQ_TABLE(d, a, m->rations, Zoo_Ration, myl_cdec_left(d), depth + 1);
+    m->twin.n = myl_cdec_bytes(d, &m->twin.p, SIZE_MAX);
+    if (myl_cdec_bool(d)) {
+        MYL_CDEC_RECORD(d, a, m->wide, Zoo_Types_Wide);
+    }
+    MYL_CDEC_SEQ_RECORD(d, a, m->wides, Zoo_Types_Wide);
+    m->badge.n = myl_cdec_bytes(d, &m->badge.p, SIZE_MAX);
+    m->extra_type = (Zoo_Extra)myl_cdec_u8(d);
+    switch (m->extra_type) {
+    case Zoo_Extra_NONE:
+        break;
+    case Zoo_Extra_Boss: {
+        MYL_CDEC_TABLE(d, a, m->extra, Zoo_Keeper, depth + 1);
+        break;
+    }
+    case Zoo_Extra_Feed: {
+        MYL_CDEC_TABLE(d, a, m->extra, Zoo_Feed, depth + 1);
+        break;
+    }
+    case Zoo_Extra_Zoo_Types_Feed: {
+        MYL_CDEC_TABLE(d, a, m->extra, Zoo_Types_Feed, depth + 1);
+        break;
+    }
+    case Zoo_Extra_Helper: {
+        MYL_CDEC_TABLE(d, a, m->extra, Zoo_Keeper, depth + 1);
+        break;
+    }
+    case Zoo_Extra_Pin: {
+        MYL_CDEC_RECORD(d, a, m->extra, Zoo_Types_Point);
+        break;
+    }
+    case Zoo_Extra_Memo: {
+        MYL_CDEC_CSTR(d, a, m->extra);
+        break;
+    }
+    default:
+        myl_cdec_fail(d, MYL_ECODEC);
+    }
+    {
+        size_t n = myl_cdec_count(d, myl_cdec_left(d));
+        myl_cunion *q = NULL;
+        if (n)
+            q = (myl_cunion *)myl_cdec_alloc(d, a, n, sizeof *q, alignof(myl_cunion));
+        for (size_t i = 0; q && i < n; i++) {
+            q[i].type = myl_cdec_u8(d);
+            q[i].value = NULL;
+            switch (q[i].type) {
+            case Zoo_Extra_NONE:
+                break;
+            case Zoo_Extra_Boss: {
+                MYL_CDEC_TABLE(d, a, q[i].value, Zoo_Keeper, depth + 1);
+                break;
+            }
+            case Zoo_Extra_Feed: {
+                MYL_CDEC_TABLE(d, a, q[i].value, Zoo_Feed, depth + 1);
+                break;
+            }
+            case Zoo_Extra_Zoo_Types_Feed: {
+                MYL_CDEC_TABLE(d, a, q[i].value, Zoo_Types_Feed, depth + 1);
+                break;
+            }
+            case Zoo_Extra_Helper: {
+                MYL_CDEC_TABLE(d, a, q[i].value, Zoo_Keeper, depth + 1);
+                break;
+            }
+            case Zoo_Extra_Pin: {
+                MYL_CDEC_RECORD(d, a, q[i].value, Zoo_Types_Point);
+                break;
+            }
+            case Zoo_Extra_Memo: {
+                MYL_CDEC_CSTR(d, a, q[i].value);
+                break;
+            }
+            default:
+                myl_cdec_fail(d, MYL_ECODEC);
+            }
+        }
+        m->pets.p = q;
+        m->pets.n = q ? n : 0;
+    }
 }
 
 MYL_COMPACT_TABLE_CODEC(Zoo_Animal)

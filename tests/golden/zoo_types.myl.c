@@ -56,3 +56,23 @@ const char *Zoo_Types_Mood_name(Zoo_Types_Mood v)
         return NULL;
     }
 }
+
+const char *Zoo_Types_Marks_name(Zoo_Types_Marks v)
+{
+    switch (v) {
+    case Zoo_Types_Marks_Spots:
+        return "Spots";
+    case Zoo_Types_Marks_Stripes:
+        return "Stripes";
+    case Zoo_Types_Marks_Patches:
+        return "Patches";
+    default:
+        return NULL;
+    }
+}
+
+static const myl_fb_field_desc Zoo_Types_Feed_fields[] = {
+    {"grams", 0, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc Zoo_Types_Feed_desc = {"Feed", 1, Zoo_Types_Feed_fields};

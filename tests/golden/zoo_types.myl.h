@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define ZOO_TYPES_MYL_FINGERPRINT UINT64_C(0x1947890cb4c2f0e0)
+#define ZOO_TYPES_MYL_FINGERPRINT UINT64_C(0x1597f328c001997b)
 
 /* Enums: a typedef of the underlying type, one #define per value, and
  * <enum>_name(v), the name of a value or NULL if it has none. */
@@ -54,6 +54,14 @@ typedef int32_t Zoo_Types_Mood;
 #define Zoo_Types_Mood_Calm ((Zoo_Types_Mood)0)
 #define Zoo_Types_Mood_Angry ((Zoo_Types_Mood)INT32_MIN)
 const char *Zoo_Types_Mood_name(Zoo_Types_Mood v);
+
+/// Markings, any combination (bit positions; Stripes skips two).
+/* enum Marks : u8 */
+typedef uint8_t Zoo_Types_Marks;
+#define Zoo_Types_Marks_Spots ((Zoo_Types_Marks)1)
+#define Zoo_Types_Marks_Stripes ((Zoo_Types_Marks)8)
+#define Zoo_Types_Marks_Patches ((Zoo_Types_Marks)16)
+const char *Zoo_Types_Marks_name(Zoo_Types_Marks v);
 
 /* Structs have the FlatBuffers struct layout and are read in place through
  * a pointer, so the host must be little-endian. */
@@ -90,6 +98,34 @@ static inline void Zoo_Types_Point_compact_get(myl_cdec *d, Zoo_Types_Point *m)
 }
 
 MYL_COMPACT_RECORD_CODEC(Zoo_Types_Point)
+
+/// Aligned above 8 (flatc allows up to 32).
+/* struct Wide: 16 bytes, aligned to 16 */
+typedef struct Zoo_Types_Wide {
+    alignas(16) uint64_t lo;
+    int32_t hi;
+    uint8_t _pad0[4];
+} Zoo_Types_Wide;
+
+static_assert(sizeof(Zoo_Types_Wide) == 16, "Zoo_Types_Wide: size");
+static_assert(alignof(Zoo_Types_Wide) == 16, "Zoo_Types_Wide: alignment");
+static_assert(offsetof(Zoo_Types_Wide, lo) == 0, "Zoo_Types_Wide.lo: offset");
+static_assert(offsetof(Zoo_Types_Wide, hi) == 8, "Zoo_Types_Wide.hi: offset");
+
+static inline void Zoo_Types_Wide_compact_put(myl_cenc *e, const Zoo_Types_Wide *m)
+{
+    myl_cenc_uvar(e, m->lo);
+    myl_cenc_svar(e, m->hi);
+}
+
+static inline void Zoo_Types_Wide_compact_get(myl_cdec *d, Zoo_Types_Wide *m)
+{
+    memset(m, 0, sizeof *m);
+    m->lo = myl_cdec_uvar(d);
+    m->hi = myl_cdec_svar32(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(Zoo_Types_Wide)
 
 /// A struct with padding, nesting and fixed-size arrays.
 /* struct Pose: 48 bytes, aligned to 8 */
@@ -144,6 +180,98 @@ static inline void Zoo_Types_Pose_compact_get(myl_cdec *d, Zoo_Types_Pose *m)
 }
 
 MYL_COMPACT_RECORD_CODEC(Zoo_Types_Pose)
+
+/* Tables (FlatBuffers): <table>_table is a reader handle (the table's
+ * first byte in a verified buffer, NULL when absent: every field then
+ * reads as its default), <table>_desc the verifier's descriptor. */
+
+/// A feed of the same short name as Zoo.Feed (unions tell them apart).
+/* table Feed */
+typedef struct Zoo_Types_Feed_table {
+    const uint8_t *t;
+} Zoo_Types_Feed_table;
+
+extern const myl_fb_table_desc Zoo_Types_Feed_desc;
+
+/* Tables as plain C values (codec compact), defined further down. */
+
+typedef struct Zoo_Types_Feed Zoo_Types_Feed;
+
+/* Readers and builders of tables: MYL_FB_TABLE(T) defines T_verify(buf,
+ * len) (0 or the first MYL_EFB* error, myl_fb_verify()), T_verify_with()
+ * (with the verifier's options, reporting where it failed), T_root(buf)
+ * (the root table of a buffer that _verify() accepted or this process
+ * built) and the builder's T_start(b), T_end(b, &ref), T_finish(b, root,
+ * ident, flags, &msg) (ident: a 4-character file identifier or NULL;
+ * flags: MYL_FB_FINISH_*). Build with _start(), then _add_<field>() in
+ * any order (strings, vectors and tables built before _start()), then
+ * _end(); _finish() makes it the root. Every builder returns 0 or the
+ * builder's sticky error.
+ * One line per field f (macros of myelon/fb.h) defines T_f() (the value,
+ * or its default when absent; structs in place, NULL when absent),
+ * T_has_f() (present in the buffer) and T_add_f(b, v) (a scalar equal to
+ * its default is not written, as flatc does; strings, vectors and tables
+ * by the reference of one built before; an optional scalar, default
+ * null, reads as 0 when absent and is always written). Vectors add
+ * T_f_len(t), T_f_at(t, i) (i < length, which the caller checks) and
+ * T_create_f(b, v, n, &ref) (scalars in host order, structs, or
+ * references); unions have T_f_type(t) and T_f_as_<member>(t) (a NULL
+ * table unless the type is that member), and T_add_f(b, type, ref);
+ * vectors of unions T_f_type_at(t, i) and T_f_at_as_<member>(t, i);
+ * vectors of tables with a key field T_f_lookup_by_key(t, key) (their
+ * T_create_f() sorts the references); nested_flatbuffer fields
+ * T_f_nested_root(t). */
+
+/* ---- table Feed ---- */
+MYL_FB_TABLE(Zoo_Types_Feed)
+MYL_FB_SCALAR(Zoo_Types_Feed, grams, 0, uint32_t, u32, 0u, u32, uint32_t)
+
+/* Tables as plain C values, for codec compact (docs/myl.md, "The compact
+ * codec"). Absent structs, tables and union values are NULL; strings and
+ * [u8]/[i8] point into the decoded message, other sequences and nested
+ * tables into the decoder's arena; an optional scalar f (default null)
+ * has a bool has_f beside it, and a vector of unions is of myl_cunion
+ * (a type code and a pointer to the member's value). <T>_init() sets the
+ * defaults; _compact_encode() and _decode() as for events, decoding into
+ * arena. The codecs are defined after every table's declaration (tables refer to
+ * each other). */
+
+/* table Feed */
+struct Zoo_Types_Feed {
+    uint32_t grams;
+};
+
+static inline void Zoo_Types_Feed_compact_put(myl_cenc *e, const Zoo_Types_Feed *m, unsigned depth);
+static inline void Zoo_Types_Feed_compact_get(myl_cdec *d, Zoo_Types_Feed *m, myl_carena *a,
+                                              unsigned depth);
+
+static inline void Zoo_Types_Feed_init(Zoo_Types_Feed *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void Zoo_Types_Feed_compact_put(myl_cenc *e, const Zoo_Types_Feed *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->grams);
+}
+
+static inline void Zoo_Types_Feed_compact_get(myl_cdec *d, Zoo_Types_Feed *m, myl_carena *a,
+                                              unsigned depth)
+{
+    Zoo_Types_Feed_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->grams = myl_cdec_uvar32(d);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(Zoo_Types_Feed)
 
 #ifdef __cplusplus
 }

@@ -658,6 +658,13 @@ static inline void *myl_cdec_alloc(myl_cdec *d, myl_carena *a, size_t n, size_t 
     return NULL;
 }
 
+/* An element of a vector of unions in a table's C value: the member's
+ * type code (0: none) and a pointer to its C value (NULL for none). */
+typedef struct myl_cunion {
+    uint8_t type;
+    const void *value;
+} myl_cunion;
+
 /* Nesting generated table codecs accept: deeper is MYL_EINVAL when
  * encoding (a cycle in the caller's values) and MYL_ECODEC when decoding
  * (hostile input), never a deep stack. */
@@ -710,6 +717,13 @@ static inline void *myl_cdec_alloc(myl_cdec *d, myl_carena *a, size_t n, size_t 
             (dst) = p;                                                                             \
         }                                                                                          \
     } while (0)
+
+/* A string union member: put from a const myl_cstr *src; get into a
+ * myl_cstr from the arena (a view into the message) pointed to by dst. */
+#define MYL_CENC_CSTR(e, src)                                                                      \
+    myl_cenc_str(e, ((const myl_cstr *)(src))->p, ((const myl_cstr *)(src))->n)
+#define MYL_CDEC_CSTR(d, a, dst)                                                                   \
+    MYL__CDEC_ONE(d, a, dst, myl_cstr, p->n = myl_cdec_str(d, &p->p, SIZE_MAX))
 
 /* One event or struct T; one table T at nesting depth depth. */
 #define MYL_CDEC_RECORD(d, a, dst, T) MYL__CDEC_ONE(d, a, dst, T, T##_compact_get(d, p))

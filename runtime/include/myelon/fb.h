@@ -120,6 +120,12 @@ static inline const uint8_t *myl_fb_root(const void *buf)
 
 /* Whether the buffer carries file identifier ident (4 characters), with the
  * official library's semantics (strncmp over 4 bytes). */
+/* The root table of a size-prefixed buffer (MYL_FB_FINISH_SIZE_PREFIX). */
+static inline const uint8_t *myl_fb_size_prefixed_root(const void *buf)
+{
+    return myl_fb_root((const uint8_t *)buf + 4);
+}
+
 static inline bool myl_fb_has_ident(const void *buf, size_t len, const char *ident)
 {
     if (len < 8)
@@ -283,8 +289,13 @@ enum {
     MYL_FB_K_VEC_STRING,
     MYL_FB_K_VEC_TABLE,  /* table: the elements' descriptor */
     MYL_FB_K_UNION_TYPE, /* the u8 type field of a union */
-    MYL_FB_K_UNION       /* the value: type_id names its type field; un its members */
+    MYL_FB_K_UNION,      /* the value: type_id names its type field; un its members */
+    MYL_FB_K_VEC_NESTED, /* [ubyte] holding a FlatBuffer whose root is a `table` */
+    MYL_FB_K_VEC_UNION   /* [U]: uoffsets to the values; type_id names the [ubyte] of types */
 };
+
+/* Nested FlatBuffers inside nested FlatBuffers the verifier follows. */
+#define MYL_FB_MAX_NESTED 64u
 
 /* Field flags. */
 #define MYL_FB_F_REQUIRED 0x1u
@@ -304,12 +315,22 @@ typedef struct myl_fb_field_desc {
     const struct myl_fb_union_desc *un;    /* UNION */
 } myl_fb_field_desc;
 
+/* A union member that is not a table: kind MYL_FB_K_STRUCT (size,
+ * align) or MYL_FB_K_STRING; kind 0 for a table or no member. */
+typedef struct myl_fb_union_member {
+    uint8_t kind;
+    uint32_t size;
+    uint32_t align;
+} myl_fb_union_member;
+
 typedef struct myl_fb_union_desc {
     const char *name;
     uint32_t count; /* member types 1 .. count */
     /* members[type - 1]: the member's table, NULL for one that is not a
-     * table (not verified, like an unknown type) */
+     * table (then others says what it is; neither: not verified, like an
+     * unknown type) */
     const struct myl_fb_table_desc *const *members;
+    const myl_fb_union_member *others; /* NULL, or others[type - 1] */
 } myl_fb_union_desc;
 
 typedef struct myl_fb_table_desc {
@@ -326,6 +347,10 @@ typedef struct myl_fb_table_desc {
  * with the value's presence (MYL_EFBUNION), vector elements aligned to
  * their size or struct alignment (MYL_EFBALIGN). */
 #define MYL_FB_VERIFY_STRICT 0x2u
+/* The buffer starts with a u32 size prefix: the byte count after it, which
+ * must be len - 4 (flatc's VerifySizePrefixedBuffer()); the root offset
+ * and identifier follow it. */
+#define MYL_FB_VERIFY_SIZE_PREFIXED 0x4u
 
 #define MYL_FB_DEFAULT_MAX_DEPTH 64u
 #define MYL_FB_DEFAULT_MAX_TABLES 1000000u
@@ -363,8 +388,14 @@ typedef uint32_t myl_fb_ref;
 
 /* Fields one table may set (their ids are free up to 32765). */
 #define MYL_FB_MAX_FIELDS 256u
-/* Alignment the builder supports (structs, vectors, the buffer). */
-#define MYL_FB_MAX_ALIGN 8u
+/* Alignment the builder supports (structs, vectors, the buffer): flatc's
+ * FLATBUFFERS_MAX_ALIGNMENT. Regions end on an 8-byte boundary; an object
+ * aligned above 8 needs the region's end (buf + cap, and the arena's)
+ * aligned to it in memory too, else MYL_EINVAL: give such builders
+ * 32-aligned regions whose size is a multiple of 32. */
+#define MYL_FB_MAX_ALIGN 32u
+/* What a region's end is rounded down to. */
+#define MYL_FB_REGION_ALIGN 8u
 
 typedef struct myl_fb_builder {
     uint8_t *buf; /* current region: objects grow down from buf + cap */
@@ -400,6 +431,11 @@ typedef struct myl_fb_msg {
  * the bytes between are padding, nothing is moved. Needs a region starting
  * on an 8-byte boundary; ignored (a normal finish) once in the arena. */
 #define MYL_FB_FINISH_AT_FRONT 0x1u
+/* Put a u32 size prefix before the root uoffset: the bytes after it (as
+ * flatc's FinishSizePrefixed()); read with myl_fb_size_prefixed_root(),
+ * verify with MYL_FB_VERIFY_SIZE_PREFIXED. At front, the size is the
+ * region's less 4. */
+#define MYL_FB_FINISH_SIZE_PREFIX 0x2u
 
 /* Build into buf[0, cap) (a claimed frame's data, say); when that is too
  * small, the bytes built so far are copied once to the end of arena[0,
@@ -413,6 +449,9 @@ MYL_API void myl_fb_builder_reset(myl_fb_builder *b);
 /* Objects: strings and vectors are built outside tables; each returns 0 or
  * the builder's (sticky) error and stores the object's reference. */
 MYL_API int myl_fb_create_string(myl_fb_builder *b, const char *s, size_t len, myl_fb_ref *out);
+/* A struct standing alone (a union's value), in wire format. */
+MYL_API int myl_fb_create_struct(myl_fb_builder *b, const void *s, size_t size, size_t align,
+                                 myl_fb_ref *out);
 /* count scalars of elem_size (1, 2, 4, 8) in host order. */
 MYL_API int myl_fb_create_vec_scalar(myl_fb_builder *b, const void *elems, size_t count,
                                      size_t elem_size, myl_fb_ref *out);
@@ -422,6 +461,13 @@ MYL_API int myl_fb_create_vec_struct(myl_fb_builder *b, const void *elems, size_
 /* A vector of strings or tables from their references. */
 MYL_API int myl_fb_create_vec_refs(myl_fb_builder *b, const myl_fb_ref *refs, size_t count,
                                    myl_fb_ref *out);
+/* Compares two tables by their key field (<0, 0, >0), for sorting. */
+typedef int (*myl_fb_key_cmp)(const uint8_t *a, const uint8_t *b);
+/* Sorts the references of count tables built before by their key (cmp),
+ * in place, as flatc's CreateVectorOfSortedTables(): then
+ * myl_fb_create_vec_refs() gives a vector that lookups by key can search
+ * with a binary search. Equal keys keep no particular order. */
+MYL_API int myl_fb_sort_refs(myl_fb_builder *b, myl_fb_ref *refs, size_t count, myl_fb_key_cmp cmp);
 /* Or reserve a vector and write its count elements in place (wire format,
  * e.g. with myl_st32()), then end it. Nothing else may be built between. */
 MYL_API int myl_fb_vec_start(myl_fb_builder *b, size_t count, size_t elem_size, size_t align,
@@ -503,6 +549,17 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
         myl_fb_verify_opts o = {sizeof(myl_fb_verify_opts), 0, 0, 0, ident};                       \
         return myl_fb_verify(buf, len, &T##_desc, &o, NULL);                                       \
     }                                                                                              \
+    static inline int T##_verify_size_prefixed_buffer(const void *buf, size_t len)                 \
+    {                                                                                              \
+        myl_fb_verify_opts o = {sizeof(myl_fb_verify_opts), MYL_FB_VERIFY_SIZE_PREFIXED, 0, 0,     \
+                                ident};                                                            \
+        return myl_fb_verify(buf, len, &T##_desc, &o, NULL);                                       \
+    }                                                                                              \
+    static inline T##_table T##_size_prefixed_root(const void *buf)                                \
+    {                                                                                              \
+        T##_table r = {myl_fb_size_prefixed_root(buf)};                                            \
+        return r;                                                                                  \
+    }                                                                                              \
     static inline int T##_finish_buffer(myl_fb_builder *b, myl_fb_ref root, unsigned flags,        \
                                         myl_fb_msg *out)                                           \
     {                                                                                              \
@@ -553,6 +610,20 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
         return myl_fb_add_##add(b, id, (W)v);                                                      \
     }
 
+/* An optional scalar (default null, flatc's "= null"): T_f() is its value
+ * or 0 when absent (T_has_f() tells which); T_add_f() always writes it, so
+ * a field left null is one whose T_add_f() is not called. */
+#define MYL_FB_SCALAR_OPT(T, f, id, C, get, add, W)                                                \
+    static inline C T##_##f(T##_table t)                                                           \
+    {                                                                                              \
+        return (C)myl_fb_get_##get(t.t, id, 0);                                                    \
+    }                                                                                              \
+    MYL_FB__HAS(T, f, id)                                                                          \
+    static inline int T##_add_##f(myl_fb_builder *b, C v)                                          \
+    {                                                                                              \
+        return myl_fb_add_##add(b, id, (W)v);                                                      \
+    }
+
 /* A string: T_f() (data NULL when absent), T_add_f(b, ref). */
 #define MYL_FB_STRING(T, f, id)                                                                    \
     static inline myl_fb_str T##_##f(T##_table t)                                                  \
@@ -595,6 +666,28 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     {                                                                                              \
         myl_fb_add_u8(b, tid, type);                                                               \
         return myl_fb_add_ref(b, id, v);                                                           \
+    }
+
+/* T_f_as_m(): a struct member S (in place, NULL unless the type is code)
+ * or a string member (ptr NULL unless the type is code). */
+#define MYL_FB_UNION_STRUCT(T, f, id, tid, m, S, code)                                             \
+    static inline const S *T##_##f##_as_##m(T##_table t)                                           \
+    {                                                                                              \
+        if (myl_fb_get_union_type(t.t, tid) != (code))                                             \
+            return NULL;                                                                           \
+        return (const S *)myl_fb_get_union(t.t, id);                                               \
+    }
+#define MYL_FB_UNION_STRING(T, f, id, tid, m, code)                                                \
+    static inline myl_fb_str T##_##f##_as_##m(T##_table t)                                         \
+    {                                                                                              \
+        myl_fb_str r = {NULL, 0};                                                                  \
+        const uint8_t *p =                                                                         \
+            myl_fb_get_union_type(t.t, tid) == (code) ? myl_fb_get_union(t.t, id) : NULL;          \
+        if (p) {                                                                                   \
+            r.ptr = (const char *)p + 4;                                                           \
+            r.len = myl_ld32(p);                                                                   \
+        }                                                                                          \
+        return r;                                                                                  \
     }
 
 /* T_f_as_m(): the union's value as table M when its type is code, else a
@@ -662,6 +755,80 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     }
 
 /* [M] of tables: T_create_f() from the references of n tables. */
+/* [ubyte] (nested_flatbuffer: M): the bytes, as MYL_FB_VEC_SCALAR, and
+ * T_f_nested_root(t), the root table of the FlatBuffer they hold (a NULL
+ * handle when absent; the verifier verified it as an M buffer). */
+#define MYL_FB_VEC_NESTED(T, f, id, M)                                                             \
+    MYL_FB_VEC_SCALAR(T, f, id, uint8_t, u8, 1)                                                    \
+    static inline M##_table T##_##f##_nested_root(T##_table t)                                     \
+    {                                                                                              \
+        myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
+        M##_table r = {v.data && v.len >= 4 ? myl_fb_root(v.data) : NULL};                         \
+        return r;                                                                                  \
+    }
+
+/* [U] of a union U: two vectors, the types (field tid, [ubyte]) and the
+ * values (field id, uoffsets to tables). T_f() is the values' vector,
+ * T_f_len() its length, T_f_type_at(t, i) the type of element i (i <
+ * length, which the caller checks; the verifier checked that both vectors
+ * have one length); T_create_f(b, types, refs, n, &types_ref, &values_ref)
+ * builds both (every element a table: refs non-zero) and T_add_f(b,
+ * types_ref, values_ref) adds both. */
+#define MYL_FB_VEC_UNION(T, f, id, tid, U)                                                         \
+    static inline myl_fb_vec T##_##f(T##_table t)                                                  \
+    {                                                                                              \
+        return myl_fb_get_vec(t.t, id);                                                            \
+    }                                                                                              \
+    MYL_FB__HAS(T, f, id)                                                                          \
+    static inline uint32_t T##_##f##_len(T##_table t)                                              \
+    {                                                                                              \
+        return myl_fb_get_vec(t.t, id).len;                                                        \
+    }                                                                                              \
+    static inline U T##_##f##_type_at(T##_table t, uint32_t i)                                     \
+    {                                                                                              \
+        return (U)myl_fb_vec_u8(myl_fb_get_vec(t.t, tid), i);                                      \
+    }                                                                                              \
+    static inline int T##_create_##f(myl_fb_builder *b, const U *types, const myl_fb_ref *refs,    \
+                                     size_t n, myl_fb_ref *types_out, myl_fb_ref *values_out)      \
+    {                                                                                              \
+        myl_fb_create_vec_scalar(b, types, n, 1, types_out);                                       \
+        return myl_fb_create_vec_refs(b, refs, n, values_out);                                     \
+    }                                                                                              \
+    static inline int T##_add_##f(myl_fb_builder *b, myl_fb_ref types, myl_fb_ref values)          \
+    {                                                                                              \
+        myl_fb_add_ref(b, tid, types);                                                             \
+        return myl_fb_add_ref(b, id, values);                                                      \
+    }
+
+/* T_f_at_as_m(t, i) of a struct member S (NULL unless element i is one)
+ * or a string member (ptr NULL unless element i is one). */
+#define MYL_FB_VEC_UNION_STRUCT(T, f, id, tid, m, S, code)                                         \
+    static inline const S *T##_##f##_at_as_##m(T##_table t, uint32_t i)                            \
+    {                                                                                              \
+        if (myl_fb_vec_u8(myl_fb_get_vec(t.t, tid), i) != (code))                                  \
+            return NULL;                                                                           \
+        return (const S *)myl_fb_vec_table(myl_fb_get_vec(t.t, id), i);                            \
+    }
+#define MYL_FB_VEC_UNION_STRING(T, f, id, tid, m, code)                                            \
+    static inline myl_fb_str T##_##f##_at_as_##m(T##_table t, uint32_t i)                          \
+    {                                                                                              \
+        myl_fb_str r = {NULL, 0};                                                                  \
+        if (myl_fb_vec_u8(myl_fb_get_vec(t.t, tid), i) == (code))                                  \
+            r = myl_fb_vec_str(myl_fb_get_vec(t.t, id), i);                                        \
+        return r;                                                                                  \
+    }
+
+/* T_f_at_as_m(t, i): element i of a [U] as table M when its type is code,
+ * else a NULL handle. */
+#define MYL_FB_VEC_UNION_MEMBER(T, f, id, tid, m, M, code)                                         \
+    static inline M##_table T##_##f##_at_as_##m(T##_table t, uint32_t i)                           \
+    {                                                                                              \
+        M##_table r = {NULL};                                                                      \
+        if (myl_fb_vec_u8(myl_fb_get_vec(t.t, tid), i) == (code))                                  \
+            r.t = myl_fb_vec_table(myl_fb_get_vec(t.t, id), i);                                    \
+        return r;                                                                                  \
+    }
+
 #define MYL_FB_VEC_TABLE(T, f, id, M)                                                              \
     MYL_FB__VECTOR(T, f, id)                                                                       \
     static inline M##_table T##_##f##_at(T##_table t, uint32_t i)                                  \
@@ -673,6 +840,114 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
                                      myl_fb_ref *out)                                              \
     {                                                                                              \
         return myl_fb_create_vec_refs(b, refs, n, out);                                            \
+    }
+
+/* [M] of tables sorted by M's key field (attribute key): as
+ * MYL_FB_VEC_TABLE, but T_create_f() sorts refs in place first, and
+ * T_f_lookup_by_key(t, key) finds the element whose key equals key by a
+ * binary search (a NULL handle when there is none, or the vector is
+ * absent). A scalar key of C type C, read with myl_fb_get_<get>(e, kid,
+ * def); a string key (MYL_FB_VEC_TABLE_SKEY) is looked up by (key, len):
+ * sorted as flatc sorts strings (bytes, then length), compared in lookups
+ * as its LookupByKey() compares them (strcmp: up to a NUL). */
+#define MYL_FB__VEC_TABLE_SORTED(T, f, id, M)                                                      \
+    MYL_FB__VECTOR(T, f, id)                                                                       \
+    static inline M##_table T##_##f##_at(T##_table t, uint32_t i)                                  \
+    {                                                                                              \
+        M##_table r = {myl_fb_vec_table(myl_fb_get_vec(t.t, id), i)};                              \
+        return r;                                                                                  \
+    }                                                                                              \
+    static inline int T##_create_##f(myl_fb_builder *b, myl_fb_ref *refs, size_t n,                \
+                                     myl_fb_ref *out)                                              \
+    {                                                                                              \
+        myl_fb_sort_refs(b, refs, n, T##_##f##_key_cmp);                                           \
+        return myl_fb_create_vec_refs(b, refs, n, out);                                            \
+    }
+
+#define MYL_FB_VEC_TABLE_KEY(T, f, id, M, C, get, kid, def)                                        \
+    static inline int T##_##f##_key_cmp(const uint8_t *a, const uint8_t *b)                        \
+    {                                                                                              \
+        C x = (C)myl_fb_get_##get(a, kid, def), y = (C)myl_fb_get_##get(b, kid, def);              \
+        return (x > y) - (x < y);                                                                  \
+    }                                                                                              \
+    MYL_FB__VEC_TABLE_SORTED(T, f, id, M)                                                          \
+    static inline M##_table T##_##f##_lookup_by_key(T##_table t, C key)                            \
+    {                                                                                              \
+        myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
+        uint32_t lo = 0, hi = v.len;                                                               \
+        M##_table r = {NULL};                                                                      \
+        while (lo < hi) {                                                                          \
+            uint32_t mid = lo + (hi - lo) / 2;                                                     \
+            const uint8_t *e = myl_fb_vec_table(v, mid);                                           \
+            C k = (C)myl_fb_get_##get(e, kid, def);                                                \
+            if (k < key) {                                                                         \
+                lo = mid + 1;                                                                      \
+            } else if (key < k) {                                                                  \
+                hi = mid;                                                                          \
+            } else {                                                                               \
+                r.t = e;                                                                           \
+                break;                                                                             \
+            }                                                                                      \
+        }                                                                                          \
+        return r;                                                                                  \
+    }
+
+/* Strings as flatc orders them: bytes (memcmp), then the shorter first. */
+static inline int myl_fb_str_cmp(const char *a, size_t na, const char *b, size_t nb)
+{
+    int c = memcmp(a, b, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
+}
+
+/* Lookups compare as flatc's LookupByKey() does, strcmp(a, key): a is a
+ * NUL-terminated string of a verified buffer (NULL: ""), key its first kl
+ * bytes, none of them NUL. Equal to myl_fb_str_cmp() on strings without
+ * NULs. */
+static inline int myl_fb_str_ccmp(const char *a, const char *key, size_t kl)
+{
+    if (!a)
+        a = "";
+    int c = strncmp(a, key, kl);
+    /* equal over kl bytes: a has at least kl, and is longer if a[kl] */
+    return c ? c : a[kl] != '\0';
+}
+
+/* The length of a lookup key: up to its first NUL, at most len. */
+static inline size_t myl_fb_key_len(const char *key, size_t len)
+{
+    const char *z = key ? (const char *)memchr(key, 0, len) : NULL;
+    return !key ? 0 : z ? (size_t)(z - key) : len;
+}
+
+#define MYL_FB_VEC_TABLE_SKEY(T, f, id, M, kid)                                                    \
+    static inline int T##_##f##_key_cmp(const uint8_t *a, const uint8_t *b)                        \
+    {                                                                                              \
+        myl_fb_str x = myl_fb_get_str(a, kid), y = myl_fb_get_str(b, kid);                         \
+        return myl_fb_str_cmp(x.ptr ? x.ptr : "", x.len, y.ptr ? y.ptr : "", y.len);               \
+    }                                                                                              \
+    MYL_FB__VEC_TABLE_SORTED(T, f, id, M)                                                          \
+    static inline M##_table T##_##f##_lookup_by_key(T##_table t, const char *key, size_t len)      \
+    {                                                                                              \
+        myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
+        uint32_t lo = 0, hi = v.len;                                                               \
+        size_t kl = myl_fb_key_len(key, len);                                                      \
+        M##_table r = {NULL};                                                                      \
+        if (!key)                                                                                  \
+            key = "";                                                                              \
+        while (lo < hi) {                                                                          \
+            uint32_t mid = lo + (hi - lo) / 2;                                                     \
+            const uint8_t *e = myl_fb_vec_table(v, mid);                                           \
+            int c = myl_fb_str_ccmp(myl_fb_get_str(e, kid).ptr, key, kl);                          \
+            if (c < 0) {                                                                           \
+                lo = mid + 1;                                                                      \
+            } else if (c > 0) {                                                                    \
+                hi = mid;                                                                          \
+            } else {                                                                               \
+                r.t = e;                                                                           \
+                break;                                                                             \
+            }                                                                                      \
+        }                                                                                          \
+        return r;                                                                                  \
     }
 
 #ifdef __cplusplus
