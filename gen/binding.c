@@ -6,7 +6,7 @@
  * template sections their code comes from and the suffixes of the C names
  * it declares; names.c claims exactly those names (check.c,
  * claim_channel_names) and the emitter fills exactly those sections
- * (emit_c.c, emit_shape and emit_codec). tests/gen/claims checks that the
+ * (emit_chan.c: mylc_emit_shape and mylc_emit_codec). tests/gen/claims checks that the
  * two agree with the generated code. docs/COMPILER.md, "How to add a
  * channel shape or codec".
  */

@@ -544,7 +544,7 @@ static void check_default(mylc_ctx *c, mylc_schema *s, mylc_field *f)
         if (v->kind == MYLC_V_IDENT &&
             (mylc_str_eq(v->text, "nan") || mylc_str_eq(v->text, "inf") ||
              mylc_str_eq(v->text, "infinity")))
-            return; /* emit_c.c: NAN, INFINITY, -INFINITY */
+            return; /* emit_fb.c: NAN, INFINITY, -INFINITY */
         if (v->kind != MYLC_V_FLOAT && v->kind != MYLC_V_INT)
             ERR(c, s, v->off, "default of a %s field must be a number", mylc_builtin_name(t->base));
         else if (v->kind == MYLC_V_INT) {

@@ -65,8 +65,14 @@ void mylc_emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, myl
 /* A typed channel's codec over its shape (layer 2). */
 void mylc_emit_codec(mylc_ctx *c, mylc_decl *d, mylc_buf *h);
 
-/* ---- FlatBuffers (emit_c.c) ---- */
+/* ---- FlatBuffers: tables and unions (emit_fb.c) ---- */
 
+/* A table's forward declarations, in declaration order. */
+void mylc_emit_fb_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h);
+/* A table's readers, builders and verifier descriptor. */
+void mylc_emit_fb_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src);
+/* A union's type codes and member descriptors. */
+void mylc_emit_fb_union(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src);
 /* The C literal of a scalar or enum table field's default. */
 const char *mylc_default_literal(mylc_ctx *c, const mylc_field *f);
 

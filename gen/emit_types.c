@@ -1,6 +1,6 @@
 /* Emit: the C types of a schema's enums, events and structs (the types
  * every codec and channel builds on), from the header and source
- * templates. Tables' C types are the FlatBuffers emitter's (emit_c.c) and
+ * templates. Tables' C types are the FlatBuffers emitter's (emit_fb.c) and
  * the compact codec's (emit_compact.c).
  */
 #include <string.h>

@@ -1,10 +1,10 @@
 /* myelonc internals: the one header shared by the compiler's phases.
  *
  *   lex (lexer.c) -> parse (parse.c + grammar.y) -> resolve (resolve.c)
- *   -> check (check.c) -> layout (layout.c) -> emit (emit_c.c, filling
+ *   -> check (check.c) -> layout (layout.c) -> emit (emit_c.c, emit_*.c, filling
  *   templates with template.c, laid out by format.c); docs/COMPILER.md.
  *   What code a channel gets is data: the shape and codec rows of
- *   binding.c, read by check.c (names claimed) and emit_c.c (sections).
+ *   binding.c, read by check.c (names claimed) and emit_chan.c (sections).
  *
  * Every node keeps the byte offset of its first token in its file; offsets
  * become line:column only when a diagnostic is printed (diag.c). All nodes

@@ -1,0 +1,398 @@
+/* Emit: FlatBuffers (layer 3) readers, builders and verifier descriptors
+ * of tables and unions, from the fb_* sections of templates/header.h and
+ * templates/source.c (structs are types: emit_types.c). Each table field
+ * picks one section by its type; this file only chooses sections and
+ * fills their holes. docs/FLATBUFFERS.md describes the generated API.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+/* The shared helpers (emit.h) by the short names this file's emitters
+ * have always used. */
+#define fmt mylc_fmt
+#define cstr mylc_cstr
+#define explain_once mylc_explain_once
+#define emit_doc mylc_emit_doc
+#define init_list mylc_init_list
+#define init_short mylc_init_short
+
+/* ---- FlatBuffers: structs, tables, unions (layer 3) ---- */
+
+static bool is_fb_scalar(const mylc_type *t)
+{
+    /* resolve() gave every named type its decl. */
+    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+    return t->base != MYLC_T_NAMED || t->decl->kind == MYLC_D_ENUM;
+}
+
+/* The scalar under a scalar or enum type. */
+static mylc_builtin scalar_of(const mylc_type *t)
+{
+    return t->base == MYLC_T_NAMED ? t->decl->under.base : t->base;
+}
+
+static const char *scalar_ctype(const mylc_type *t)
+{
+    return t->base == MYLC_T_NAMED ? t->decl->cname : mylc_builtin_ctype(t->base);
+}
+
+/* A C literal of an integer bit pattern of scalar type b. */
+static const char *int_literal(mylc_ctx *c, mylc_builtin b, uint64_t u)
+{
+    int64_t i = (int64_t)u;
+    switch (b) {
+    case MYLC_T_U64:
+        return fmt(c, "UINT64_C(%llu)", (unsigned long long)u);
+    case MYLC_T_I64:
+        return i == INT64_MIN ? "INT64_MIN" : fmt(c, "INT64_C(%lld)", (long long)i);
+    case MYLC_T_I32:
+        return i == INT32_MIN ? "INT32_MIN" : fmt(c, "%lld", (long long)i);
+    case MYLC_T_U32:
+        return fmt(c, "%lluu", (unsigned long long)u);
+    default:
+        return mylc_builtin_is_signed(b) ? fmt(c, "%lld", (long long)i)
+                                         : fmt(c, "%llu", (unsigned long long)u);
+    }
+}
+
+/* A field's default as a C expression of its type. */
+static const char *default_literal(mylc_ctx *c, const mylc_field *f)
+{
+    const mylc_type *t = &f->type;
+    const mylc_value *v = f->optional ? NULL : f->dflt; /* null: 0 when absent */
+    mylc_builtin b = scalar_of(t);
+    if (t->base == MYLC_T_NAMED) {
+        uint64_t bits = 0;
+        if (v && v->kind == MYLC_V_IDENT) {
+            const char *dot = memchr(v->text.p, '.', v->text.n);
+            mylc_str n = v->text;
+            if (dot) {
+                n.p = dot + 1;
+                n.n = (uint32_t)(v->text.p + v->text.n - n.p);
+            }
+            for (const mylc_enumval *e = t->decl->values; e; e = e->next)
+                if (mylc_str_same(e->name, n))
+                    return mylc_name_join(c, t->decl->cname, cstr(c, e->name));
+        } else if (v) {
+            bits = strtoull(cstr(c, v->text), NULL, 0);
+            if (v->neg)
+                bits = (uint64_t)0 - bits;
+        }
+        for (const mylc_enumval *e = t->decl->values; e; e = e->next)
+            if (e->u == bits || (uint64_t)e->i == bits)
+                return mylc_name_join(c, t->decl->cname, cstr(c, e->name));
+        return fmt(c, "(%s)%s", t->decl->cname, int_literal(c, b, bits));
+    }
+    if (b == MYLC_T_BOOL)
+        return v && mylc_str_eq(v->text, "true") ? "true" : "false";
+    if (b == MYLC_T_F32 || b == MYLC_T_F64) {
+        const char *sfx = b == MYLC_T_F32 ? "f" : "";
+        if (!v)
+            return fmt(c, "0.0%s", sfx);
+        if (v->kind == MYLC_V_IDENT) /* nan, inf, infinity (check.c) */
+            return mylc_str_eq(v->text, "nan") ? "NAN" : v->neg ? "-INFINITY" : "INFINITY";
+        if (v->kind == MYLC_V_INT)
+            return fmt(c, "%s%llu.0%s", v->neg ? "-" : "",
+                       (unsigned long long)strtoull(cstr(c, v->text), NULL, 0), sfx);
+        return fmt(c, "%s%.*s%s", v->neg ? "-" : "", (int)v->text.n, v->text.p, sfx);
+    }
+    uint64_t bits = 0;
+    if (v) {
+        bits = strtoull(cstr(c, v->text), NULL, 0);
+        if (v->neg)
+            bits = (uint64_t)0 - bits;
+    }
+    return int_literal(c, b, bits);
+}
+
+/* The myl_fb_add_* suffix for a scalar and the C type it takes. */
+static void add_call(mylc_ctx *c, mylc_builtin b, const char **add, const char **wtype)
+{
+    switch (b) {
+    case MYLC_T_F32:
+    case MYLC_T_F64:
+        *add = mylc_builtins[b].fb;
+        *wtype = mylc_builtin_ctype(b);
+        return;
+    default: {
+        uint32_t sz = mylc_builtin_size(b);
+        *add = fmt(c, "u%u", sz * 8);
+        *wtype = fmt(c, "uint%u_t", sz * 8);
+        return;
+    }
+    }
+}
+
+/* A union member's declaration (a table or struct), or NULL for a
+ * string member. */
+static mylc_decl *union_member(mylc_ctx *c, const mylc_decl *u, const mylc_value *mv)
+{
+    if (mylc_str_eq(mv->text, "string"))
+        return NULL;
+    return mylc_lookup(c, u->schema, mv->text, mv->off, false);
+}
+
+/* The descriptor entry of a field (one line of an initializer). */
+static void field_desc(mylc_ctx *c, const mylc_field *f, mylc_buf *o)
+{
+    const mylc_type *t = &f->type;
+    const char *name = cstr(c, f->name);
+    const char *flags = f->required ? "MYL_FB_F_REQUIRED" : "0";
+    const mylc_decl *x = t->base == MYLC_T_NAMED ? t->decl : NULL;
+    if (x && x->kind == MYLC_D_UNION && t->shape == MYLC_SHAPE_VECTOR) {
+        /* [U]: a [ubyte] of types, then the values */
+        mylc_buf_printf(o, "    {\"%s_type\", %u, MYL_FB_K_VEC_SCALAR, 0, 1, 0, 0, NULL, NULL},\n",
+                        name, f->id - 1);
+        mylc_buf_printf(o, "    {\"%s\", %u, MYL_FB_K_VEC_UNION, %s, 0, 0, %u, NULL, &%s_desc},\n",
+                        name, f->id, flags, f->id - 1, x->cname);
+        return;
+    }
+    if (x && x->kind == MYLC_D_UNION) {
+        mylc_buf_printf(o, "    {\"%s_type\", %u, MYL_FB_K_UNION_TYPE, 0, 1, 0, 0, NULL, NULL},\n",
+                        name, f->id - 1);
+        mylc_buf_printf(o, "    {\"%s\", %u, MYL_FB_K_UNION, %s, 0, 0, %u, NULL, &%s_desc},\n",
+                        name, f->id, flags, f->id - 1, x->cname);
+        return;
+    }
+    bool vec = t->shape == MYLC_SHAPE_VECTOR;
+    const char *kind;
+    uint64_t size = 0;
+    uint32_t align = 0;
+    const char *table = "NULL";
+    if (t->base == MYLC_T_STRING) {
+        kind = vec ? "MYL_FB_K_VEC_STRING" : "MYL_FB_K_STRING";
+    } else if (f->nested) {
+        kind = "MYL_FB_K_VEC_NESTED"; /* the bytes, then the buffer they hold */
+        size = 1;
+        table = fmt(c, "&%s_desc", f->nested->cname);
+    } else if (is_fb_scalar(t)) {
+        kind = vec ? "MYL_FB_K_VEC_SCALAR" : "MYL_FB_K_SCALAR";
+        size = mylc_builtin_size(scalar_of(t));
+    } else if (x->kind == MYLC_D_STRUCT) {
+        kind = vec ? "MYL_FB_K_VEC_STRUCT" : "MYL_FB_K_STRUCT";
+        size = x->size;
+        align = x->align;
+    } else {
+        kind = vec ? "MYL_FB_K_VEC_TABLE" : "MYL_FB_K_TABLE";
+        table = fmt(c, "&%s_desc", x->cname);
+    }
+    mylc_buf_printf(o, "    {\"%s\", %u, %s, %s, %llu, %u, 0, %s, NULL},\n", name, f->id, kind,
+                    flags, (unsigned long long)size, align, table);
+}
+
+/* One line per field: the MYL_FB_* macro of its kind (myelon/fb.h) defines
+ * its readers and builders. */
+static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
+{
+    const mylc_type *t = &f->type;
+    const mylc_decl *x = t->base == MYLC_T_NAMED ? t->decl : NULL;
+    const char *sec;
+    const char *ctype = "", *get = "", *def = "", *add = "", *w = "", *s = "", *m = "", *u = "",
+               *e = "", *size = "", *align = "", *kid = "";
+    if (t->shape == MYLC_SHAPE_VECTOR) {
+        if (t->base == MYLC_T_STRING) {
+            sec = "fb_vec_string";
+        } else if (f->nested) {
+            sec = "fb_vec_nested"; /* [u8] holding a FlatBuffer */
+            m = f->nested->cname;
+        } else if (is_fb_scalar(t)) {
+            sec = "fb_vec_scalar";
+            e = scalar_ctype(t);
+            get = mylc_builtins[scalar_of(t)].fb;
+            size = fmt(c, "%u", mylc_builtin_size(scalar_of(t)));
+        } else if (x->kind == MYLC_D_STRUCT) {
+            sec = "fb_vec_struct";
+            e = x->cname;
+            size = fmt(c, "%llu", (unsigned long long)x->size);
+            align = fmt(c, "%u", x->align);
+        } else if (x->kind == MYLC_D_UNION) {
+            sec = "fb_vec_union"; /* two vectors: types and values */
+            u = x->cname;
+        } else if (x->key) {
+            /* sorted by the element's key: lookup by key (fb.h) */
+            const mylc_field *k = x->key;
+            e = x->cname;
+            kid = fmt(c, "%u", k->id);
+            if (k->type.base == MYLC_T_STRING) {
+                sec = "fb_vec_table_skey";
+            } else {
+                sec = "fb_vec_table_key";
+                ctype = scalar_ctype(&k->type);
+                get = mylc_builtins[scalar_of(&k->type)].fb;
+                def = default_literal(c, k);
+            }
+        } else {
+            sec = "fb_vec_table";
+            e = x->cname;
+        }
+    } else if (t->base == MYLC_T_STRING) {
+        sec = "fb_string";
+    } else if (is_fb_scalar(t)) {
+        sec = "fb_scalar";
+        ctype = scalar_ctype(t);
+        get = mylc_builtins[scalar_of(t)].fb;
+        def = default_literal(c, f);
+        add_call(c, scalar_of(t), &add, &w);
+        if (f->optional)
+            sec = "fb_scalar_opt"; /* no default: always written */
+        else if (strcmp(def, "NAN") == 0)
+            sec = "fb_scalar_nan"; /* NaN == NaN is false */
+    } else if (x->kind == MYLC_D_STRUCT) {
+        sec = "fb_struct";
+        s = x->cname;
+        size = fmt(c, "%llu", (unsigned long long)x->size);
+        align = fmt(c, "%u", x->align);
+    } else if (x->kind == MYLC_D_TABLE) {
+        sec = "fb_subtable";
+        m = x->cname;
+    } else {
+        sec = "fb_union";
+        u = x->cname;
+    }
+    mylc_hole holes[] = {
+        {"T", d->cname},
+        {"F", cstr(c, f->name)},
+        {"ID", fmt(c, "%u", f->id)},
+        {"TID", fmt(c, "%u", f->id ? f->id - 1 : 0)},
+        {"CTYPE", ctype},
+        {"GET", get},
+        {"DEF", def},
+        {"ADD", add},
+        {"W", w},
+        {"S", s},
+        {"M", m},
+        {"U", u},
+        {"E", e},
+        {"SIZE", size},
+        {"ALIGN", align},
+        {"KID", kid},
+        {NULL, NULL},
+    };
+    emit_doc(h, f->doc);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, sec), holes);
+    if (x && x->kind == MYLC_D_UNION) {
+        for (const mylc_value *mv = x->members; mv; mv = mv->next) {
+            mylc_decl *md = union_member(c, x, mv); /* NULL: a string */
+            mylc_hole mh[] = {
+                {"T", d->cname},
+                {"F", cstr(c, f->name)},
+                {"ID", fmt(c, "%u", f->id)},
+                {"TID", fmt(c, "%u", f->id - 1)},
+                {"U", x->cname},
+                {"M", md ? md->cname : ""},
+                {"MN", mylc_member_name(c, mv)},
+                {NULL, NULL},
+            };
+            const char *ms = !md ? "string" : md->kind == MYLC_D_STRUCT ? "struct" : "member";
+            bool vec = t->shape == MYLC_SHAPE_VECTOR;
+            mylc_tpl_fill(
+                h,
+                mylc_tpl_section(mylc_tpl_header, fmt(c, "fb_%sunion_%s", vec ? "vec_" : "", ms)),
+                mh);
+        }
+    }
+}
+
+void mylc_emit_fb_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
+{
+    mylc_hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
+    explain_once(h, "fb_table_decl");
+    mylc_buf_putc(h, '\n');
+    emit_doc(h, d->doc);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_table_decl"), holes);
+}
+
+void mylc_emit_fb_union(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
+{
+    mylc_buf vals = {0};
+    const char *items[256], *others[256];
+    unsigned n = 0; /* the highest type code */
+    bool any_other = false;
+    for (const mylc_value *mv = d->members; mv; mv = mv->next) {
+        mylc_decl *md = union_member(c, d, mv);
+        for (; n < mv->code; n++) {
+            items[n] = "NULL"; /* a code no member has: not verified */
+            others[n] = "{0, 0, 0}";
+        }
+        if (md && md->kind == MYLC_D_TABLE) {
+            items[mv->code - 1] = fmt(c, "&%s_desc", md->cname);
+        } else {
+            /* a struct or a string */
+            any_other = true;
+            others[mv->code - 1] =
+                md ? fmt(c, "{MYL_FB_K_STRUCT, %llu, %u}", (unsigned long long)md->size, md->align)
+                   : "{MYL_FB_K_STRING, 0, 0}";
+        }
+        mylc_buf_printf(&vals, "%s#define %s ((%s)%u)", vals.n ? "\n" : "",
+                        mylc_name_join(c, d->cname, mylc_member_name(c, mv)), d->cname, mv->code);
+    }
+    const char *members = init_list(
+        c, fmt(c, "static const myl_fb_table_desc *const %s_members[%u] =", d->cname, n), items, n);
+    if (any_other)
+        members = fmt(
+            c, "%s\n%s", members,
+            init_list(c, fmt(c, "static const myl_fb_union_member %s_others[%u] =", d->cname, n),
+                      others, n));
+    const char *di[] = {fmt(c, "\"%.*s\"", (int)d->name.n, d->name.p), fmt(c, "%u", n),
+                        fmt(c, "%s_members", d->cname),
+                        any_other ? fmt(c, "%s_others", d->cname) : "NULL"};
+    const char *desc = init_short(c, fmt(c, "const myl_fb_union_desc %s_desc =", d->cname), di, 4);
+    mylc_hole holes[] = {
+        {"NAME", cstr(c, d->name)}, {"TYPE", d->cname}, {"VALUES", vals.p ? vals.p : ""},
+        {"MEMBERS", members},       {"DESC", desc},     {NULL, NULL},
+    };
+    explain_once(h, "fb_union_decl");
+    mylc_buf_putc(h, '\n');
+    emit_doc(h, d->doc);
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_union_decl"), holes);
+    mylc_buf_putc(src, '\n');
+    mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, "fb_union"), holes);
+    mylc_buf_free(&vals);
+}
+
+/* Readers, builders and the verifier's descriptor of a table. Fields in
+ * id order (the wire order); deprecated fields get neither. */
+void mylc_emit_fb_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
+{
+    mylc_buf fields = {0};
+    unsigned count = 0;
+    for (uint32_t id = 0; id < d->nids; id++)
+        for (mylc_field *f = d->fields; f; f = f->next)
+            if (f->id == id && !f->deprecated) {
+                if (!fields.n)
+                    mylc_buf_printf(&fields, "static const myl_fb_field_desc %s_fields[] = {\n",
+                                    d->cname);
+                field_desc(c, f, &fields);
+                bool un = f->type.base == MYLC_T_NAMED && f->type.decl->kind == MYLC_D_UNION;
+                count += un ? 2 : 1;
+            }
+    if (fields.n)
+        mylc_buf_puts(&fields, "};\n");
+    const char *di[] = {fmt(c, "\"%.*s\"", (int)d->name.n, d->name.p), fmt(c, "%u", count),
+                        count ? fmt(c, "%s_fields", d->cname) : "NULL"};
+    mylc_hole holes[] = {
+        {"NAME", cstr(c, d->name)},
+        {"T", d->cname},
+        {"FIELDS", fields.p ? fields.p : ""},
+        {"DESC", init_short(c, fmt(c, "const myl_fb_table_desc %s_desc =", d->cname), di, 3)},
+        {NULL, NULL},
+    };
+    explain_once(h, "fb_table");
+    mylc_buf_putc(h, '\n');
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_table"), holes);
+    for (uint32_t id = 0; id < d->nids; id++)
+        for (mylc_field *f = d->fields; f; f = f->next)
+            if (f->id == id && !f->deprecated)
+                emit_fb_field(c, d, f, h);
+    mylc_emit_root(c, d, h); /* root.c */
+    mylc_buf_putc(src, '\n');
+    mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, "fb_table"), holes);
+    mylc_buf_free(&fields);
+}
+
+const char *mylc_default_literal(mylc_ctx *c, const mylc_field *f)
+{
+    return default_literal(c, f);
+}
