@@ -458,7 +458,6 @@ static void check_table_field(mylc_ctx *c, mylc_schema *s, mylc_field *f)
     case MYLC_D_ENUM:
     case MYLC_D_STRUCT:
     case MYLC_D_TABLE:
-        return;
     case MYLC_D_UNION:
         return;
     case MYLC_D_EVENT:

@@ -325,14 +325,9 @@ static void table_field(mylc_ctx *c, const mylc_field *f, mylc_buf *put, mylc_bu
         /* default null: a bool, then the value if there is one */
         const char *has = mylc_fmt(c, "m->has_%.*s", (int)f->name.n, f->name.p);
         put_one(t, v, &inner, 4);
-        mylc_hole ph[] = {{"HAS", has}, {"STEP", inner.p}, {NULL, NULL}};
-        inner.p[--inner.n] = 0;
-        step(put, "put_optional", ph, 0);
-        inner.n = 0;
+        wrap(put, "put_optional", has, "", &inner, 0);
         get_one(t, v, &inner, 4);
-        inner.p[--inner.n] = 0;
-        mylc_hole gh[] = {{"HAS", has}, {"STEP", inner.p}, {NULL, NULL}};
-        step(get, "get_optional", gh, 0);
+        wrap(get, "get_optional", has, "", &inner, 0);
     } else {
         /* scalars and enums: always on the wire; defaults from _init */
         put_one(t, v, put, 0);

@@ -502,9 +502,7 @@ void mylc_emit_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
          * byte on the wire at least, eight in memory at most); a message
          * that needs more fails the check (the same arena size as apply's,
          * so apply never fails where the check passed) */
-        {"CFGINIT",
-         arena ? pfmt(c, "    cfg->arena_bytes = %lluu;", (unsigned long long)(8 * maxin + 4096))
-               : ""},
+        {"CFGINIT", arena ? pfmt(c, "    cfg->arena_bytes = %lluu;", 8ull * maxin + 4096) : ""},
         {"FREES", indent(c, &frees, "    ")},
         {NULL, NULL},
     };

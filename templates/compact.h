@@ -262,13 +262,13 @@ static void myl_compact_steps(myl_cenc *e, myl_cdec *d, myl_carena *a, unsigned 
         /* @@- */
     }
     /* @@put_optional */
-    myl_cenc_bool(e, MYLT_HAS);
-    if (MYLT_HAS) {
+    myl_cenc_bool(e, MYLT_V);
+    if (MYLT_V) {
         MYLT_STEP
     }
     /* @@get_optional */
-    MYLT_HAS = myl_cdec_bool(d);
-    if (MYLT_HAS) {
+    MYLT_V = myl_cdec_bool(d);
+    if (MYLT_V) {
         MYLT_STEP
     }
     /* @@put_union_vec */
