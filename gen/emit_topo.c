@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit.h" /* mylc_init_short */
 #include "format.h"
 #include "myelon/ring.h" /* MYL_WAIT_* */
 #include "mylc.h"
@@ -720,24 +721,6 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
     mylc_buf_free(&calls);
 }
 
-/* "decl {a, b};" on one line if it fits, else one item a line. */
-static const char *init_items(mylc_ctx *c, const char *decl, const char **items, uint32_t n)
-{
-    mylc_buf b = {0};
-    mylc_buf_printf(&b, "%s {", decl);
-    for (uint32_t i = 0; i < n; i++)
-        mylc_buf_printf(&b, "%s%s", i ? ", " : "", items[i]);
-    mylc_buf_puts(&b, "};");
-    if (b.n > MYLC_COLUMNS) {
-        b.n = 0;
-        mylc_buf_printf(&b, "%s {\n", decl);
-        for (uint32_t i = 0; i < n; i++)
-            mylc_buf_printf(&b, "    %s,\n", items[i]);
-        mylc_buf_puts(&b, "};");
-    }
-    return text_of(c, &b);
-}
-
 bool mylc_has_topology(const mylc_schema *s)
 {
     for (const mylc_decl *d = s->decls; d; d = d->next)
@@ -805,9 +788,9 @@ void mylc_emit_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
                         is_group(rt) ? rt->channel->cname : "", is_group(rt) ? "_desc" : "");
     }
     mylc_buf_puts(&routes, "};");
-    const char *rolesdecl =
-        init_items(c, tfmt(c, "static const myl_topo_role_desc %s_ROLES[%u] =", d->cname, nroles),
-                   roles, nroles);
+    const char *rolesdecl = mylc_init_short(
+        c, tfmt(c, "static const myl_topo_role_desc %s_ROLES[%u] =", d->cname, nroles), roles,
+        nroles);
     mylc_hole holes[] = {
         {"T", d->cname},
         {"NAME", sstr(c, d->name)},
