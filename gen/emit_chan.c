@@ -41,12 +41,17 @@ static const char *schema_array(mylc_ctx *c, const mylc_decl *d, size_t *len)
         unsigned char ch = (unsigned char)blob.p[i];
         unsigned char next = i + 1 < blob.n ? (unsigned char)blob.p[i + 1] : 0;
         size_t at = lit.n;
-        if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\' && ch != '?')
+        if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\' && ch != '?') {
             mylc_buf_putc(&lit, (char)ch);
-        else if (next >= '0' && next <= '9')
-            mylc_buf_printf(&lit, "\\%03o", ch);
-        else
-            mylc_buf_printf(&lit, "\\%o", ch);
+        } else {
+            /* an octal escape: printf's "\\%o" (or "%03o" before a digit)
+             * by hand, as descriptions are most of a channel's bytes */
+            char oct[3] = {(char)('0' + (ch >> 6)), (char)('0' + ((ch >> 3) & 7)),
+                           (char)('0' + (ch & 7))};
+            unsigned skip = next >= '0' && next <= '9' ? 0 : ch < 8 ? 2 : ch < 64 ? 1 : 0;
+            mylc_buf_putc(&lit, '\\');
+            mylc_buf_put(&lit, oct + skip, 3 - skip);
+        }
         width += lit.n - at;
     }
     mylc_buf_putc(&lit, '"');

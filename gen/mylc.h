@@ -58,7 +58,17 @@ typedef struct mylc_buf {
 
 void mylc_buf_put(mylc_buf *b, const char *p, size_t n);
 void mylc_buf_puts(mylc_buf *b, const char *z);
-void mylc_buf_putc(mylc_buf *b, char c);
+/* One character: inline, as the formatter and the template engine put
+ * most of their output a character at a time. */
+static inline void mylc_buf_putc(mylc_buf *b, char c)
+{
+    if (b->cap - b->n >= 2) {
+        b->p[b->n++] = c;
+        b->p[b->n] = 0;
+    } else {
+        mylc_buf_put(b, &c, 1);
+    }
+}
 void mylc_buf_printf(mylc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void mylc_buf_free(mylc_buf *b);
 

@@ -122,15 +122,21 @@ void mylc_tpl_fill(mylc_buf *out, mylc_str sec, const mylc_hole *holes)
             }
         }
         for (q = p; q < eol;) {
-            if (eol - q > 5 && memcmp(q, "MYLT_", 5) == 0 && is_hole_char(q[5])) {
-                const char *r = q + 5;
-                while (r < eol && is_hole_char(*r))
-                    r++;
-                mylc_buf_puts(out, hole_value(holes, q + 5, (size_t)(r - q - 5)));
-                q = r;
-            } else {
-                mylc_buf_putc(out, *q++);
+            /* the text up to the next hole in one piece */
+            const char *m = q;
+            while ((m = memchr(m, 'M', (size_t)(eol - m))) != NULL &&
+                   !(eol - m > 5 && memcmp(m, "MYLT_", 5) == 0 && is_hole_char(m[5])))
+                m++;
+            if (!m) {
+                mylc_buf_put(out, q, (size_t)(eol - q));
+                break;
             }
+            mylc_buf_put(out, q, (size_t)(m - q));
+            const char *r = m + 5;
+            while (r < eol && is_hole_char(*r))
+                r++;
+            mylc_buf_puts(out, hole_value(holes, m + 5, (size_t)(r - m - 5)));
+            q = r;
         }
         mylc_buf_putc(out, '\n');
         p = eol < end ? eol + 1 : end;

@@ -97,11 +97,6 @@ void mylc_buf_puts(mylc_buf *b, const char *z)
     mylc_buf_put(b, z, strlen(z));
 }
 
-void mylc_buf_putc(mylc_buf *b, char c)
-{
-    mylc_buf_put(b, &c, 1);
-}
-
 /* Prints into the room left first, and again after growing only when the
  * text did not fit: one pass of vsnprintf for nearly every call. */
 void mylc_buf_printf(mylc_buf *b, const char *fmt, ...)
