@@ -10,7 +10,9 @@
  *                flatc's buffer of animal.json (argv: --flatc-buf FILE)
  *   read-all     every field of that buffer (scalars, strings, vectors,
  *                structs, unions, nested tables and buffers, recursively)
- *                summed, through our readers vs flatc's accessors
+ *                summed, through our readers vs flatc's accessors; and
+ *                again with each vector looked up once (U_f(u), then
+ *                myl_fb_vec_<T>(v, i) / T_vec_at(v, i)), as flatc's loops do
  * Each trial runs every case of both sides, in reverse order on odd
  * trials; the summary is the median over trials of each time and of the
  * per-trial ratio ours / flatc's (below 1: ours is faster).
@@ -87,6 +89,66 @@ static double read_ours(Zoo_Animal_table a, unsigned depth)
     s += Zoo_Keeper_years(Zoo_Animal_badge_nested_root(a));
     return s + read_ours(Zoo_Animal_parent(a), depth + 1) +
            read_ours(Zoo_Animal_twin_nested_root(a), depth + 1);
+}
+
+/* read_ours with each vector looked up once, as flatc's loops do (its
+ * accessor returns the vector; ours per element looks it up again). */
+static double read_ours_vec(Zoo_Animal_table a, unsigned depth)
+{
+    if (!a.t || depth > 8)
+        return 0;
+    double s = Zoo_Animal_name(a).len + Zoo_Animal_tame(a) + Zoo_Animal_v_byte(a) +
+               Zoo_Animal_v_ubyte(a) + Zoo_Animal_v_short(a) + Zoo_Animal_v_ushort(a) +
+               Zoo_Animal_v_int(a) + Zoo_Animal_v_uint(a) +
+               static_cast<double>(Zoo_Animal_v_long(a)) +
+               static_cast<double>(Zoo_Animal_v_ulong(a)) + Zoo_Animal_v_float(a) +
+               Zoo_Animal_v_double(a) + Zoo_Animal_v_int8(a) + Zoo_Animal_v_uint8(a) +
+               Zoo_Animal_v_int16(a) + Zoo_Animal_v_uint16(a) + Zoo_Animal_v_int32(a) +
+               Zoo_Animal_v_uint32(a) + static_cast<double>(Zoo_Animal_v_int64(a)) +
+               static_cast<double>(Zoo_Animal_v_uint64(a)) + Zoo_Animal_v_float32(a) +
+               Zoo_Animal_v_float64(a) + Zoo_Animal_gait(a) + Zoo_Animal_diet(a) +
+               static_cast<double>(Zoo_Animal_size(a)) + Zoo_Animal_mood(a) + Zoo_Animal_marks(a) +
+               Zoo_Animal_no_marks(a) + Zoo_Animal_o_int(a) + Zoo_Animal_o_double(a) +
+               Zoo_Animal_o_gait(a) + Zoo_Animal_o_bool(a) + Zoo_Animal_o_marks(a) +
+               Zoo_Animal_o_absent(a);
+    if (const Zoo_Types_Pose *p = Zoo_Animal_pose(a))
+        s += p->at.x + p->heading + p->altitude + p->marks[2] + p->corners[1].y;
+    myl_fb_vec v = Zoo_Animal_legs(a);
+    for (uint32_t i = 0; i < v.len; i++)
+        s += myl_fb_vec_i16(v, i);
+    v = Zoo_Animal_chip(a);
+    for (uint32_t i = 0; i < v.len; i++)
+        s += myl_fb_vec_u8(v, i);
+    v = Zoo_Animal_weights(a);
+    for (uint32_t i = 0; i < v.len; i++)
+        s += myl_fb_vec_f64(v, i);
+    v = Zoo_Animal_poses(a);
+    for (uint32_t i = 0; i < v.len; i++)
+        s += MYL_FB_VEC_STRUCT_AT(v, i, Zoo_Types_Pose)->altitude;
+    v = Zoo_Animal_nicknames(a);
+    for (uint32_t i = 0; i < v.len; i++)
+        s += myl_fb_vec_str(v, i).len;
+    v = Zoo_Animal_keepers(a);
+    for (uint32_t i = 0; i < v.len; i++)
+        s += Zoo_Keeper_years(Zoo_Keeper_vec_at(v, i));
+    v = Zoo_Animal_gaits(a);
+    for (uint32_t i = 0; i < v.len; i++)
+        s += myl_fb_vec_i8(v, i);
+    v = Zoo_Animal_flags(a);
+    for (uint32_t i = 0; i < v.len; i++)
+        s += myl_fb_vec_bool(v, i);
+    v = Zoo_Animal_rations(a);
+    for (uint32_t i = 0; i < v.len; i++)
+        s += Zoo_Ration_kg(Zoo_Ration_vec_at(v, i));
+    s += Zoo_Keeper_years(Zoo_Animal_care_as_Keeper(a)) + Zoo_Feed_kg(Zoo_Animal_care_as_Feed(a));
+    s += Zoo_Enclosure_area(Zoo_Animal_home(a)) + Zoo_Tag_b(Zoo_Animal_tag(a));
+    s += Zoo_Keeper_years(Zoo_Animal_extra_as_Helper(a)) + Zoo_Animal_extra_as_Memo(a).len;
+    for (uint32_t i = 0, n = Zoo_Animal_pets_len(a); i < n; i++)
+        s += Zoo_Animal_pets_type_at(a, i);
+    s += Zoo_Animal_wides_len(a) + (Zoo_Animal_wide(a) ? Zoo_Animal_wide(a)->hi : 0);
+    s += Zoo_Keeper_years(Zoo_Animal_badge_nested_root(a));
+    return s + read_ours_vec(Zoo_Animal_parent(a), depth + 1) +
+           read_ours_vec(Zoo_Animal_twin_nested_root(a), depth + 1);
 }
 
 static double read_theirs(const Zoo::Animal *a, unsigned depth)
@@ -268,23 +330,26 @@ int main(int argc, char **argv)
     };
     Zoo_Animal_table vroot = Zoo_Animal_root(vbuf.data());
     const Zoo::Animal *vtheirs = Zoo::GetAnimal(vbuf.data());
-    double ro = read_ours(vroot, 0), rt = read_theirs(vtheirs, 0);
-    if (!(ro == rt || (ro != ro && rt != rt))) {
-        std::fprintf(stderr, "read-all sums differ: %.17g, %.17g\n", ro, rt);
+    double ro = read_ours(vroot, 0), rt = read_theirs(vtheirs, 0), ro_vec = read_ours_vec(vroot, 0);
+    if (!(ro == rt || (ro != ro && rt != rt)) ||
+        !(ro_vec == rt || (ro_vec != ro_vec && rt != rt))) {
+        std::fprintf(stderr, "read-all sums differ: %.17g, %.17g, %.17g\n", ro, ro_vec, rt);
         return 1;
     }
     auto r_ours = [&] { g_sink += static_cast<uint64_t>(read_ours(vroot, 0) != 0); };
     auto r_theirs = [&] { g_sink += static_cast<uint64_t>(read_theirs(vtheirs, 0) != 0); };
+    auto rv_ours = [&] { g_sink += static_cast<uint64_t>(read_ours_vec(vroot, 0) != 0); };
     auto v_ours = [&] { g_sink += Zoo_Animal_verify_buffer(vbuf.data(), vbuf.size()) == 0; };
     auto v_theirs = [&] {
         flatbuffers::Verifier v(vbuf.data(), vbuf.size());
         g_sink += Zoo::VerifyAnimalBuffer(v);
     };
     const char *names_[] = {"lookup-int (per query)", "lookup-str (per query)", "verify",
-                            "read-all"};
-    std::vector<double> t[4][2], ratio[4];
+                            "read-all", "read-all, vectors once"};
+    enum { NC = 5 };
+    std::vector<double> t[NC][2], ratio[NC];
     for (unsigned tr = 0; tr < trials; tr++) {
-        double r[4][2];
+        double r[NC][2];
         for (int side0 = 0; side0 < 2; side0++) {
             int side = (tr & 1) ? 1 - side0 : side0;
             if (side == 0) {
@@ -292,14 +357,16 @@ int main(int argc, char **argv)
                 r[1][0] = time_ns(s_ours, iters) / sq.size();
                 r[2][0] = time_ns(v_ours, iters * 4);
                 r[3][0] = time_ns(r_ours, iters * 4);
+                r[4][0] = time_ns(rv_ours, iters * 4);
             } else {
                 r[0][1] = time_ns(l_theirs, iters) / iq.size();
                 r[1][1] = time_ns(s_theirs, iters) / sq.size();
                 r[2][1] = time_ns(v_theirs, iters * 4);
                 r[3][1] = time_ns(r_theirs, iters * 4);
+                r[4][1] = time_ns(r_theirs, iters * 4);
             }
         }
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < NC; c++) {
             t[c][0].push_back(r[c][0]);
             t[c][1].push_back(r[c][1]);
             ratio[c].push_back(r[c][0] / r[c][1]);
@@ -309,7 +376,7 @@ int main(int argc, char **argv)
                 "verify buffer\n",
                 trials, n, buf.size(), vbuf.size());
     std::printf("%-24s %12s %12s %10s\n", "case", "ours ns", "flatc ns", "ours/flatc");
-    for (int c = 0; c < 4; c++)
+    for (int c = 0; c < NC; c++)
         std::printf("%-24s %12.1f %12.1f %10.2f\n", names_[c], median(t[c][0]), median(t[c][1]),
                     median(ratio[c]));
     return 0;

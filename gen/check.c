@@ -622,9 +622,9 @@ static void check_fields_common(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 static const char *const record_suffixes[] = {"compact_encode", "compact_decode", "compact_put",
                                               "compact_get", NULL};
 static const char *const table_suffixes[] = {
-    "table",          "desc",           "fields",      "verify",      "verify_with",
-    "root",           "start",          "end",         "finish",      "init",
-    "compact_encode", "compact_decode", "compact_put", "compact_get", NULL};
+    "table",       "desc",        "fields", "verify", "verify_with",    "root",
+    "start",       "end",         "finish", "init",   "compact_encode", "compact_decode",
+    "compact_put", "compact_get", "vec_at", NULL};
 
 static void claim_field(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_field *f, const char *pre,
                         const char *post)

@@ -235,6 +235,9 @@ static inline const uint8_t *myl_fb_vec_elem(myl_fb_vec v, uint32_t i, uint32_t 
     return v.data + (size_t)i * elem_size;
 }
 
+/* Element i (< v.len) of a vector of structs S, in place. */
+#define MYL_FB_VEC_STRUCT_AT(v, i, S) ((const S *)myl_fb_vec_elem((v), (i), sizeof(S)))
+
 #define MYL_FB__VEC(name, type, size)                                                              \
     static inline type myl_fb_vec_##name(myl_fb_vec v, uint32_t i)                                 \
     {                                                                                              \
@@ -509,8 +512,16 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
  * named after the table T and the field f. They are for generated code;
  * the generated header and docs/FLATBUFFERS.md list what each defines. */
 
-/* T_verify(), T_verify_with(), T_root(), T_start(), T_end(), T_finish(). */
+/* T_verify(), T_verify_with(), T_root(), T_start(), T_end(), T_finish(),
+ * and T_vec_at(v, i): element i (< v.len) of a vector of T, read from a
+ * vector looked up once (myl_fb_vec v = U_f(u)) rather than per element
+ * by U_f_at(u, i). */
 #define MYL_FB_TABLE(T)                                                                            \
+    static inline T##_table T##_vec_at(myl_fb_vec v, uint32_t i)                                   \
+    {                                                                                              \
+        T##_table r = {myl_fb_vec_table(v, i)};                                                    \
+        return r;                                                                                  \
+    }                                                                                              \
     static inline int T##_verify_with(const void *buf, size_t len, const myl_fb_verify_opts *opts, \
                                       myl_fb_verify_info *info)                                    \
     {                                                                                              \
