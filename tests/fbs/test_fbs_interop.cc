@@ -261,8 +261,11 @@ static void cmp_animal(Zoo_Animal_table o, const Zoo::Animal *t, unsigned depth)
     CHECK(Zoo_Animal_has_poses(o) == (t->poses() != nullptr));
     if (t->poses()) {
         CHECK(Zoo_Animal_poses_len(o) == t->poses()->size());
-        for (uint32_t i = 0; i < Zoo_Animal_poses_len(o) && i < t->poses()->size(); i++)
+        myl_fb_vec v = Zoo_Animal_poses(o); /* the vector read once, as flatc's loop */
+        for (uint32_t i = 0; i < Zoo_Animal_poses_len(o) && i < t->poses()->size(); i++) {
             cmp_pose(Zoo_Animal_poses_at(o, i), t->poses()->Get(i));
+            cmp_pose(MYL_FB_VEC_STRUCT_AT(v, i, Zoo_Types_Pose), t->poses()->Get(i));
+        }
     }
     CHECK(Zoo_Animal_has_nicknames(o) == (t->nicknames() != nullptr));
     if (t->nicknames()) {
@@ -273,8 +276,11 @@ static void cmp_animal(Zoo_Animal_table o, const Zoo::Animal *t, unsigned depth)
     CHECK(Zoo_Animal_has_keepers(o) == (t->keepers() != nullptr));
     if (t->keepers()) {
         CHECK(Zoo_Animal_keepers_len(o) == t->keepers()->size());
-        for (uint32_t i = 0; i < Zoo_Animal_keepers_len(o) && i < t->keepers()->size(); i++)
+        myl_fb_vec v = Zoo_Animal_keepers(o);
+        for (uint32_t i = 0; i < Zoo_Animal_keepers_len(o) && i < t->keepers()->size(); i++) {
             cmp_keeper(Zoo_Animal_keepers_at(o, i), t->keepers()->Get(i));
+            cmp_keeper(Zoo_Keeper_vec_at(v, i), t->keepers()->Get(i));
+        }
     }
     CHECK(Zoo_Animal_care_type(o) == static_cast<uint8_t>(t->care_type()));
     cmp_keeper(Zoo_Animal_care_as_Keeper(o), t->care_as_Keeper());
