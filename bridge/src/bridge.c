@@ -58,6 +58,16 @@ enum {
     C_SKIPPED = MYL__BR_C_SKIPPED
 };
 
+/* A BATCHZ in ZeroMQ's hands: the ring slots from `first` on that its
+ * event frames point at, and how many of those frames ZeroMQ has not let
+ * go of yet. zc_free (on ZeroMQ's I/O thread, or on ours when a send
+ * fails) counts them down; the slots are released only once the importer
+ * has acknowledged them and no record below them has frames left. */
+typedef struct zc_rec {
+    uint64_t first;
+    _Atomic uint32_t refs;
+} zc_rec;
+
 struct myl_bridge {
     uint32_t role;
     uint32_t kind;
@@ -85,6 +95,14 @@ struct myl_bridge {
     uint8_t *buf;
     size_t buf_len;
     bool pending; /* buf holds a batch ZeroMQ would not take yet */
+    /* Zero copy (gated rings, slots of MYL_BRIDGE_ZC_MIN bytes or more):
+     * the pending batch is a BATCHZ whose header is in buf and whose
+     * events are the slots [pend_first, pend_first + pend_count). */
+    bool zc, pend_zc;
+    uint64_t pend_first, pend_prev;
+    uint32_t pend_count;
+    zc_rec *recs;
+    uint32_t nrecs;
     /* The window: the ends of the batches sent and not acknowledged
      * (gated rings), at most `window` of them. Bounded so that the
      * importer's receive queue never reaches its high-water mark: ZeroMQ
@@ -101,6 +119,8 @@ struct myl_bridge {
     uint64_t expect_rx;
     bool src_lossy; /* the exporter's ring is lossy (its WELCOME says) */
     uint64_t last_hello;
+    zmq_msg_t *parts; /* a BATCHZ's event frames, nparts of room */
+    uint32_t nparts;
 };
 
 static uint64_t now_ns(void)
@@ -342,7 +362,7 @@ static int common_open(myl_ring *ring, const myl_bridge_opts *opts, uint32_t rol
     if ((b->kind != MYL_BRIDGE_RAW && b->kind != MYL_BRIDGE_FRAMED) ||
         (b->kind == MYL_BRIDGE_FRAMED && ring->slot_size <= MYL_FRAME_HDR_SIZE) ||
         b->o.reconnect_ns < 0 || b->o.peer_timeout_ns < 0 || b->o.start > 2 ||
-        (b->o.flags & ~MYL_BRIDGE_UNREGISTER) || b->o.hwm > INT32_MAX) {
+        (b->o.flags & ~(MYL_BRIDGE_UNREGISTER | MYL_BRIDGE_COPY)) || b->o.hwm > INT32_MAX) {
         set_err(b, "invalid options");
         return MYL_EINVAL;
     }
@@ -379,6 +399,21 @@ int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
         b->ends = calloc(b->window, sizeof *b->ends);
         if (!b->buf || !b->ends)
             rc = -ENOMEM;
+        /* Zero copy: a lossy ring may overwrite a slot while ZeroMQ reads
+         * it, and for small slots a frame per event costs more than the
+         * copy saves. The records: the window's batches, and as many
+         * again of earlier sessions that ZeroMQ may still hold (a batch
+         * finds none free: it is copied). */
+        b->zc =
+            !b->lossy && ring->slot_size >= MYL_BRIDGE_ZC_MIN && !(b->o.flags & MYL_BRIDGE_COPY);
+        if (b->zc && b->batch > MYL__BR_MAX_PARTS)
+            b->batch = MYL__BR_MAX_PARTS;
+        if (rc == 0 && b->zc) {
+            b->nrecs = 2 * b->window + 8;
+            b->recs = calloc(b->nrecs, sizeof *b->recs);
+            if (!b->recs)
+                rc = -ENOMEM;
+        }
     }
     if (rc == 0) {
         /* Everything below the released position was delivered by an
@@ -407,13 +442,103 @@ static int send_ctl(myl_bridge *b, size_t len)
     return 0;
 }
 
+/* ---- exporter: what the ring may have back ----
+ *
+ * A gated ring's slot is released (its producer may overwrite it) only
+ * when the importer has acknowledged it and, with zero copy, when ZeroMQ
+ * no longer reads it: its I/O thread sends a frame after zmq_msg_send
+ * returned, and a frame of an earlier session (a dead connection's queue)
+ * may outlive the acknowledgement of the same sequence sent again. */
+
+static void zc_free(void *data, void *hint)
+{
+    (void)data;
+    zc_rec *r = hint;
+    /* Release: pairs with the acquire loads in zc_floor and zc_take:
+     * ZeroMQ's reads of the slot happen before the slot is released (or
+     * the record reused). */
+    atomic_fetch_sub_explicit(&r->refs, 1, memory_order_release);
+}
+
+/* The lowest sequence whose slot ZeroMQ may still read; UINT64_MAX if
+ * none. */
+static uint64_t zc_floor(const myl_bridge *b)
+{
+    uint64_t f = UINT64_MAX;
+    for (uint32_t i = 0; i < b->nrecs; i++) {
+        /* Acquire: pairs with the release in zc_free. */
+        if (atomic_load_explicit(&b->recs[i].refs, memory_order_acquire) != 0 &&
+            b->recs[i].first < f)
+            f = b->recs[i].first;
+    }
+    return f;
+}
+
+static zc_rec *zc_take(myl_bridge *b)
+{
+    for (uint32_t i = 0; i < b->nrecs; i++) {
+        /* Acquire: pairs with the release in zc_free. */
+        if (atomic_load_explicit(&b->recs[i].refs, memory_order_acquire) == 0)
+            return &b->recs[i];
+    }
+    return NULL;
+}
+
+static uint64_t released_pos(const myl_bridge *b)
+{
+    return myl__load_relaxed(&b->c->ent->seq); /* our own entry */
+}
+
+/* Where the release may go: acknowledged, not read by ZeroMQ any more,
+ * never back. */
+static uint64_t release_pos(const myl_bridge *b)
+{
+    uint64_t r = b->acked, cur = released_pos(b);
+    if (b->zc) {
+        uint64_t f = zc_floor(b);
+        if (f < r)
+            r = f;
+    }
+    return r > cur ? r : cur;
+}
+
+static void release_update(myl_bridge *b)
+{
+    uint64_t r = release_pos(b);
+    if (r != released_pos(b))
+        myl__consumer_hold(b->c, 0, r);
+}
+
+/* Read on to `to` (events the ring holds, polled before), releasing no
+ * more than release_pos allows. */
+static void advance_to(myl_bridge *b, uint64_t to)
+{
+    while (b->c->next < to) {
+        uint64_t s, want = to - b->c->next;
+        int64_t n = myl_consumer_try_poll(b->c, want > 4096 ? 4096 : (uint32_t)want, &s);
+        if (n <= 0)
+            break;
+        myl__consumer_hold(b->c, (uint32_t)n, release_pos(b));
+    }
+}
+
+/* Back to the first unacknowledged event, to send it again: the ring
+ * rewinds to its released position, which lags the acknowledged one
+ * while ZeroMQ holds frames of the slots between; those are acknowledged,
+ * so they are read past, not sent again. Gated rings. */
+static void rewind_unacked(myl_bridge *b)
+{
+    myl__consumer_rewind(b->c);
+    advance_to(b, b->acked);
+}
+
 static void end_session(myl_bridge *b)
 {
     if (b->role == ROLE_EXPORT) {
         b->pending = false;
         b->in_flight = 0;
         if (!b->lossy)
-            myl__consumer_rewind(b->c); /* the unacknowledged are sent again */
+            rewind_unacked(b); /* the unacknowledged are sent again */
     }
     b->session = 0;
 }
@@ -467,19 +592,14 @@ static int export_hello(myl_bridge *b, const myl__br_msg *m)
     if (b->session)
         end_session(b);
     else if (!b->lossy)
-        myl__consumer_rewind(b->c);
+        rewind_unacked(b);
     /* The importer has more than was acknowledged (the ACKs were lost when
      * the connection or this process died): release those, do not send
      * them again. Only sequences the ring still holds published. */
     if (!b->lossy && m->stream == b->instance && m->next != MYL__BR_NONE && m->next > b->acked) {
-        while (b->c->next < m->next) {
-            uint64_t s, want = m->next - b->c->next;
-            int64_t n = myl_consumer_try_poll(b->c, want > 4096 ? 4096 : (uint32_t)want, &s);
-            if (n <= 0)
-                break;
-            myl_consumer_release(b->c, (uint32_t)n);
-        }
+        advance_to(b, m->next);
         b->acked = b->c->next;
+        release_update(b);
         if (b->sent_hw < b->acked)
             b->sent_hw = b->acked;
         set_counter(b, C_POSITION, b->acked);
@@ -502,8 +622,8 @@ static void export_ack(myl_bridge *b, uint64_t next)
     if (b->lossy)
         return;
     if (next > b->acked && next <= b->c->next) {
-        myl__consumer_hold(b->c, 0, next);
         b->acked = next;
+        release_update(b);
         set_counter(b, C_POSITION, next);
         while (b->in_flight && b->ends[b->head] <= next) {
             b->head = (b->head + 1) % b->window;
@@ -562,24 +682,72 @@ static void note_payload(myl_bridge *b, const uint8_t *slot)
     }
 }
 
+/* Send the pending batch: 1 if sent, 0 if ZeroMQ would not take it yet
+ * (*blocked), or an error. */
+static int send_pending(myl_bridge *b, bool *blocked)
+{
+    uint32_t ss = b->ring->slot_size, k = b->pend_count;
+    zc_rec *r = NULL;
+    if (b->pend_zc && (r = zc_take(b)) == NULL) {
+        /* Every record is in ZeroMQ's hands (earlier sessions' frames
+         * on a dead connection's queue): this batch is copied. */
+        for (uint32_t i = 0; i < k; i++)
+            memcpy(b->buf + MYL__BR_BATCH_HDR + (size_t)i * ss,
+                   myl_consumer_slot(b->c, b->pend_first + i), ss);
+        b->buf_len = myl__br_batch_hdr(b->buf, b->session, b->pend_first, b->pend_prev, k, ss) +
+                     (size_t)k * ss;
+        b->pend_zc = false;
+    }
+    /* BATCHZ: the header frame, with more to come; ZeroMQ checks its
+     * high-water mark on a message's first frame only. */
+    if (zmq_send(b->sock, b->buf, b->buf_len, ZMQ_DONTWAIT | (b->pend_zc ? ZMQ_SNDMORE : 0)) < 0) {
+        if (zmq_errno() == EAGAIN || zmq_errno() == EINTR) {
+            *blocked = true; /* the high-water mark: backpressure */
+            return 0;
+        }
+        return -zmq_errno();
+    }
+    if (b->pend_zc) {
+        r->first = b->pend_first;
+        /* Relaxed: ZeroMQ's queue hands the frames (and with them the
+         * record) to its I/O thread with its own synchronisation. */
+        atomic_store_explicit(&r->refs, k, memory_order_relaxed);
+        for (uint32_t i = 0; i < k; i++) {
+            zmq_msg_t part;
+            /* ZeroMQ only reads the slot: the cast drops the const. */
+            void *slot = (void *)(uintptr_t)myl_consumer_slot(b->c, b->pend_first + i);
+            int rc = zmq_msg_init_data(&part, slot, ss, zc_free, r);
+            if (rc == 0) {
+                rc = zmq_msg_send(&part, b->sock, ZMQ_DONTWAIT | (i + 1 < k ? ZMQ_SNDMORE : 0));
+                if (rc < 0)
+                    zmq_msg_close(&part); /* not taken: zc_free runs now */
+            } else {
+                zc_free(slot, r);
+            }
+            if (rc < 0) {
+                /* ZeroMQ dropped the message (its connection went away
+                 * mid-message): the frames not made are no one's. The
+                 * importer never sees this batch; a new session (its
+                 * HELLO after the peer timeout) sends it again. */
+                atomic_fetch_sub_explicit(&r->refs, k - i - 1, memory_order_release);
+                end_session(b);
+                return 1;
+            }
+        }
+    }
+    b->pending = false;
+    b->last_tx = now_ns();
+    count(b, C_BATCHES, 1);
+    return 1;
+}
+
 /* Send what the ring holds: 1 if something moved, 0 if idle or blocked
  * (*blocked), or an error. */
 static int export_pump(myl_bridge *b, bool *blocked)
 {
     *blocked = false;
-    if (b->pending) {
-        if (zmq_send(b->sock, b->buf, b->buf_len, ZMQ_DONTWAIT) < 0) {
-            if (zmq_errno() == EAGAIN || zmq_errno() == EINTR) {
-                *blocked = true; /* the high-water mark: backpressure */
-                return 0;
-            }
-            return -zmq_errno();
-        }
-        b->pending = false;
-        b->last_tx = now_ns();
-        count(b, C_BATCHES, 1);
-        return 1;
-    }
+    if (b->pending)
+        return send_pending(b, blocked);
     if (!b->lossy && b->in_flight == b->window)
         return 0; /* wait for acknowledgements */
     uint64_t s;
@@ -594,35 +762,45 @@ static int export_pump(myl_bridge *b, bool *blocked)
         return (int)n;
     uint32_t ss = b->ring->slot_size;
     uint8_t *dst = b->buf + MYL__BR_BATCH_HDR;
-    uint32_t k = 0;
-    for (; k < (uint32_t)n; k++) {
-        memcpy(dst + (size_t)k * ss, myl_consumer_slot(b->c, s + k), ss);
-        if (b->lossy && !myl_consumer_valid(b->c, s + k))
-            break; /* overwritten: the next poll reports it */
+    uint32_t k = (uint32_t)n;
+    if (!b->zc) {
+        for (k = 0; k < (uint32_t)n; k++) {
+            memcpy(dst + (size_t)k * ss, myl_consumer_slot(b->c, s + k), ss);
+            if (b->lossy && !myl_consumer_valid(b->c, s + k))
+                break; /* overwritten: the next poll reports it */
+        }
     }
     if (b->lossy)
         myl_consumer_release(b->c, k);
     else
-        myl__consumer_hold(b->c, k, b->acked);
+        myl__consumer_hold(b->c, k, release_pos(b)); /* held until sent and acknowledged */
     if (k == 0)
         return 1;
     for (uint32_t i = 0; i < k; i++) {
         if (s + i >= b->sent_hw) {
             count(b, C_FRAMES, 1);
-            note_payload(b, dst + (size_t)i * ss);
+            /* gated: the slot is held, it reads as what is sent */
+            note_payload(b, b->zc ? (const uint8_t *)myl_consumer_slot(b->c, s + i)
+                                  : dst + (size_t)i * ss);
         } else {
             count(b, C_REPLAYED, 1);
         }
     }
     if (b->sent_hw < s + k)
         b->sent_hw = s + k;
-    myl__br_batch_hdr(b->buf, b->session, s, b->sent_end, k, ss);
+    b->pend_first = s;
+    b->pend_prev = b->sent_end;
+    b->pend_count = k;
+    b->pend_zc = b->zc;
+    if (b->zc)
+        b->buf_len = myl__br_batchz_hdr(b->buf, b->session, s, b->sent_end, k, ss);
+    else
+        b->buf_len = myl__br_batch_hdr(b->buf, b->session, s, b->sent_end, k, ss) + (size_t)k * ss;
     b->sent_end = s + k;
     if (!b->lossy) {
         b->ends[(b->head + b->in_flight) % b->window] = s + k;
         b->in_flight++;
     }
-    b->buf_len = MYL__BR_BATCH_HDR + (size_t)k * ss;
     b->pending = true;
     bool blk;
     int rc = export_pump(b, &blk);
@@ -662,6 +840,8 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
         int rc = export_recv(b);
         if (rc < 0)
             return rc;
+        if (b->zc)
+            release_update(b); /* ZeroMQ let go of frames since the last pass */
         uint64_t now = now_ns();
         if (b->refusing) {
             if (now >= b->refuse_until)
@@ -808,7 +988,10 @@ static int import_publish(myl_bridge *b, const myl__br_msg *m, uint32_t i)
         if (rc < 0)
             return rc;
         for (uint32_t j = 0; j < k; j++) {
-            const uint8_t *src = m->payload + (size_t)(i + j) * ss;
+            /* The one copy on this side: from ZeroMQ's message into the
+             * claimed slot. */
+            const uint8_t *src =
+                m->payload ? m->payload + (size_t)(i + j) * ss : zmq_msg_data(&b->parts[i + j]);
             memcpy(myl_producer_slot(b->p, s + j), src, ss);
             count(b, C_FRAMES, 1);
             note_payload(b, src);
@@ -872,6 +1055,54 @@ static int import_batch(myl_bridge *b, const myl__br_msg *m)
     return 0;
 }
 
+/* The frames after a message's first: a BATCHZ's events (count frames of
+ * slot_size bytes, into b->parts: *got of them) or, after any other
+ * message, frames that do not belong (read and dropped). 0, or
+ * MYL_EINVAL when they are not what the message announced. */
+static int recv_parts(myl_bridge *b, bool more, const myl__br_msg *m, uint32_t *got)
+{
+    bool want = m && m->type == MYL__BR_BATCHZ, bad = !want && more;
+    uint32_t n = 0;
+    *got = 0;
+    if (want && b->nparts < m->count) {
+        /* m->count <= MYL__BR_MAX_PARTS (the decoder checked) */
+        zmq_msg_t *p = realloc(b->parts, (size_t)m->count * sizeof *p);
+        if (p) {
+            b->parts = p;
+            b->nparts = m->count;
+        } else {
+            bad = true;
+        }
+    }
+    while (more) {
+        bool keep = want && !bad && n < m->count;
+        zmq_msg_t scratch, *part = keep ? &b->parts[n] : &scratch;
+        zmq_msg_init(part);
+        /* A message's frames arrive together: the rest are there. */
+        if (zmq_msg_recv(part, b->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(part);
+            bad = true;
+            break;
+        }
+        more = zmq_msg_more(part);
+        if (keep && zmq_msg_size(part) == m->slot_size) {
+            n++;
+        } else {
+            bad = true;
+            zmq_msg_close(part);
+        }
+    }
+    if (want && n != m->count)
+        bad = true;
+    if (bad) {
+        for (uint32_t i = 0; i < n; i++)
+            zmq_msg_close(&b->parts[i]);
+        n = 0;
+    }
+    *got = n;
+    return bad ? MYL_EINVAL : 0;
+}
+
 static int import_recv(myl_bridge *b)
 {
     for (int budget = 64; budget > 0 && !b->stop; budget--) {
@@ -884,7 +1115,14 @@ static int import_recv(myl_bridge *b)
         }
         myl__br_msg m;
         int rc = myl__br_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &m);
+        uint32_t nparts = 0;
+        bool bad_parts = false;
+        if (zmq_msg_more(&msg) || (rc == 0 && m.type == MYL__BR_BATCHZ))
+            bad_parts = recv_parts(b, zmq_msg_more(&msg), rc == 0 ? &m : NULL, &nparts) < 0;
         if (rc < 0) {
+            count(b, C_BAD, 1);
+        } else if (bad_parts) {
+            /* Lost, as a batch ZeroMQ dropped: the next one's prev says so. */
             count(b, C_BAD, 1);
         } else if (m.type == MYL__BR_WELCOME && b->nonce && m.session == b->nonce) {
             if (b->had_session)
@@ -914,11 +1152,13 @@ static int import_recv(myl_bridge *b)
                        : MYL_EINVAL;
         } else if (b->session && m.session == b->session) {
             b->last_rx = now_ns();
-            if (m.type == MYL__BR_BATCH)
+            if (m.type == MYL__BR_BATCH || m.type == MYL__BR_BATCHZ)
                 rc = import_batch(b, &m);
             else if (m.type != MYL__BR_PING)
                 count(b, C_BAD, 1);
         }
+        for (uint32_t i = 0; i < nparts; i++)
+            zmq_msg_close(&b->parts[i]);
         zmq_msg_close(&msg);
         if (rc < 0)
             return rc;
@@ -1051,6 +1291,20 @@ int myl_bridge_stats_read(uint32_t backing, const char *name, myl_bridge_stats *
     return rc;
 }
 
+/* Wait until ZeroMQ let go of every zero-copy frame: true, or false after
+ * the linger period and more. */
+static bool zc_wait(myl_bridge *b)
+{
+    uint64_t until = now_ns() + 10000000000u;
+    while (zc_floor(b) != UINT64_MAX) {
+        if (now_ns() > until)
+            return false;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return true;
+}
+
 void myl_bridge_close(myl_bridge *b)
 {
     if (!b)
@@ -1059,7 +1313,14 @@ void myl_bridge_close(myl_bridge *b)
         zmq_close(b->sock);
     if (b->ctx)
         ctx_put(b->ctx);
-    if (b->c && (b->o.flags & MYL_BRIDGE_UNREGISTER))
+    /* Zero copy: ZeroMQ may go on reading slots after zmq_close (for the
+     * linger period, on its I/O thread): neither the ring nor the records
+     * are given back before it lets go of them. */
+    bool held = b->recs && !zc_wait(b);
+    if (held)
+        fprintf(stderr, "myelon-bridge: export: ZeroMQ still holds frames of ring slots; "
+                        "the consumer stays registered\n");
+    if (b->c && (b->o.flags & MYL_BRIDGE_UNREGISTER) && !held)
         myl_consumer_close(b->c);
     else
         free(b->c); /* stays registered: the ring keeps what was not sent */
@@ -1069,5 +1330,8 @@ void myl_bridge_close(myl_bridge *b)
         munmap(b->st, STATE_SIZE);
     free(b->buf);
     free(b->ends);
+    if (!held)
+        free(b->recs); /* else left: zc_free may still write to them */
+    free(b->parts);
     free(b);
 }

@@ -89,15 +89,27 @@ size_t myl__br_ack(uint8_t *buf, uint64_t session, uint64_t next)
     return MYL__BR_ACK_SIZE;
 }
 
-size_t myl__br_batch_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint64_t prev,
-                         uint32_t count, uint32_t slot_size)
+static size_t batch_hdr(uint8_t *buf, uint32_t type, uint64_t session, uint64_t first,
+                        uint64_t prev, uint32_t count, uint32_t slot_size)
 {
-    uint8_t *b = buf + myl__br_put_hdr(buf, MYL__BR_BATCH, session);
+    uint8_t *b = buf + myl__br_put_hdr(buf, type, session);
     put64(b, first);
     put64(b + 8, prev);
     put32(b + 16, count);
     put32(b + 20, slot_size);
     return MYL__BR_BATCH_HDR;
+}
+
+size_t myl__br_batch_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint64_t prev,
+                         uint32_t count, uint32_t slot_size)
+{
+    return batch_hdr(buf, MYL__BR_BATCH, session, first, prev, count, slot_size);
+}
+
+size_t myl__br_batchz_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint64_t prev,
+                          uint32_t count, uint32_t slot_size)
+{
+    return batch_hdr(buf, MYL__BR_BATCHZ, session, first, prev, count, slot_size);
 }
 
 int myl__br_decode(const void *buf, size_t len, myl__br_msg *m)
@@ -152,7 +164,8 @@ int myl__br_decode(const void *buf, size_t len, myl__br_msg *m)
         m->text[n] = '\0';
         return 0;
     }
-    case MYL__BR_BATCH: {
+    case MYL__BR_BATCH:
+    case MYL__BR_BATCHZ: {
         if (body < 24)
             return MYL_EINVAL;
         m->first = get64(b);
@@ -163,12 +176,17 @@ int myl__br_decode(const void *buf, size_t len, myl__br_msg *m)
             m->prev > m->first)
             return MYL_EINVAL;
         uint64_t bytes = (uint64_t)m->count * m->slot_size;
-        if (bytes > MYL__BR_MAX_BYTES || body - 24 != bytes)
+        if (bytes > MYL__BR_MAX_BYTES)
+            return MYL_EINVAL;
+        /* BATCH: the payload in this frame; BATCHZ: the header alone, the
+         * events in the frames that follow (the caller checks those). */
+        if (m->type == MYL__BR_BATCH ? body - 24 != bytes
+                                     : body != 24 || m->count > MYL__BR_MAX_PARTS)
             return MYL_EINVAL;
         /* The sequences must not wrap. */
         if (m->first > UINT64_MAX - m->count)
             return MYL_EINVAL;
-        m->payload = b + 24;
+        m->payload = m->type == MYL__BR_BATCH ? b + 24 : NULL;
         return 0;
     }
     case MYL__BR_ACK:

@@ -1,11 +1,15 @@
 /* libmyelon_bridge: the wire format (docs/BRIDGE.md, "Wire format").
  *
- * Every message is one ZeroMQ frame: a 16-byte header and a body, all
- * integers little-endian.
+ * Every message is one ZeroMQ frame (a 16-byte header and a body, all
+ * integers little-endian), except BATCHZ: its header frame, then one
+ * frame per event (count frames of slot_size bytes each, ZMQ_SNDMORE on
+ * all but the last), so that an exporter can hand its ring slots to
+ * ZeroMQ without copying them.
  *
  *   +0  u32 magic    "MYLB" (0x424c594d)
- *   +4  u8  version  1
- *   +5  u8  type     HELLO 1, WELCOME 2, REFUSE 3, BATCH 4, ACK 5, PING 6
+ *   +4  u8  version  2
+ *   +5  u8  type     HELLO 1, WELCOME 2, REFUSE 3, BATCH 4, ACK 5, PING 6,
+ *                    BATCHZ 7
  *   +6  u16 zero
  *   +8  u64 session  the importer's nonce of the session
  *
@@ -19,7 +23,7 @@
 #include <stdint.h>
 
 #define MYL__BR_MAGIC 0x424c594du
-#define MYL__BR_VERSION 1u
+#define MYL__BR_VERSION 2u
 #define MYL__BR_HDR 16u
 
 #define MYL__BR_HELLO 1u
@@ -28,6 +32,7 @@
 #define MYL__BR_BATCH 4u
 #define MYL__BR_ACK 5u
 #define MYL__BR_PING 6u
+#define MYL__BR_BATCHZ 7u
 
 #define MYL__BR_HELLO_SIZE (MYL__BR_HDR + 40u)
 #define MYL__BR_WELCOME_SIZE (MYL__BR_HDR + 24u)
@@ -41,6 +46,8 @@
 /* The largest batch a decoder accepts (events and bytes). */
 #define MYL__BR_MAX_COUNT 65536u
 #define MYL__BR_MAX_BYTES (64u << 20)
+/* The most event frames a BATCHZ announces. */
+#define MYL__BR_MAX_PARTS 4096u
 
 typedef struct myl__br_msg {
     uint32_t type;
@@ -62,7 +69,8 @@ typedef struct myl__br_msg {
     uint64_t prev; /* where the session's previous batch ended: [prev, first)
                       were skipped slots (a dead producer's claims) */
     uint32_t count;
-    const uint8_t *payload; /* count * slot_size bytes, inside the input */
+    const uint8_t *payload; /* BATCH: count * slot_size bytes, inside the input;
+                               BATCHZ: NULL (the events are the next frames) */
 } myl__br_msg;
 
 /* Decode one message of len bytes. 0; MYL_EVERSION for a message with our
@@ -83,5 +91,9 @@ size_t myl__br_ack(uint8_t *buf, uint64_t session, uint64_t next);
 /* The header of a batch; the count * slot_size payload bytes follow. */
 size_t myl__br_batch_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint64_t prev,
                          uint32_t count, uint32_t slot_size);
+/* The header frame of a BATCHZ (its whole first frame); count frames of
+ * slot_size bytes follow. */
+size_t myl__br_batchz_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint64_t prev,
+                          uint32_t count, uint32_t slot_size);
 
 #endif

@@ -53,6 +53,10 @@
 #define SLOT_FRAMED 128u
 #define CAPACITY 256u
 
+/* The rings' slot size: SLOT_RAW or SLOT_FRAMED, or MYL_BRIDGE_SLOT
+ * (8192 bytes or more: the exporter sends the slots without copying). */
+static uint32_t slot_size;
+
 static const char *bridge_path, *kind, *transport, *fault;
 static bool framed, mp_skip, lossy_src;
 static char ring_a[64], ring_b[64], endpoint[160], ipc_path[128];
@@ -127,7 +131,7 @@ static void create_ring(const char *name, uint64_t fp, bool multi, bool lossy)
                        .producers = multi ? MYL_PRODUCERS_MULTI : MYL_PRODUCERS_SINGLE,
                        .name = name,
                        .fingerprint = fp,
-                       .slot_size = framed ? SLOT_FRAMED : SLOT_RAW,
+                       .slot_size = slot_size,
                        .capacity = CAPACITY,
                        .flags = MYL_SEG_REPLACE_STALE};
     myl_ring *r;
@@ -170,9 +174,15 @@ static void fill(uint8_t *buf, size_t len, uint64_t i)
 
 static bool check(const uint8_t *buf, size_t len, uint64_t i)
 {
-    uint8_t want[1024];
-    fill(want, len, i);
-    return memcmp(buf, want, len) == 0;
+    uint64_t id, s;
+    memcpy(&id, buf, 8);
+    memcpy(&s, buf + 8, 8);
+    if (id != i || s != stamp_of(i))
+        return false;
+    for (size_t j = 16; j < len; j++)
+        if (buf[j] != (uint8_t)(i + j * 7))
+            return false;
+    return true;
 }
 
 /* ---- the producer process ---- */
@@ -198,7 +208,9 @@ static void hole(myl_ring *r)
 static void producer(void)
 {
     myl_ring *r = attach(ring_a);
-    uint8_t buf[1024];
+    uint8_t *buf = malloc(slot_size > 1024 ? slot_size : 1024);
+    if (!buf)
+        fail("out of memory");
     if (framed) {
         myl_framer *f;
         int rc = myl_framer_open(r, NULL, NULL, &f);
@@ -233,7 +245,7 @@ static void producer(void)
                 hole(r);
             if (lossy_src && i % 32 == 0)
                 usleep(200); /* a lossy producer never waits: give the bridge a chance */
-            fill(buf, SLOT_RAW, i);
+            fill(buf, slot_size, i);
             rc = myl_producer_send(p, buf, 100000000);
             if (rc == 0)
                 i++;
@@ -380,6 +392,10 @@ int main(int argc, char **argv)
     framed = !strcmp(kind, "framed");
     mp_skip = !strcmp(fault, "mp-skip");
     lossy_src = !strcmp(fault, "lossy");
+    const char *sl = getenv("MYL_BRIDGE_SLOT");
+    slot_size = sl ? (uint32_t)strtoul(sl, NULL, 10) : framed ? SLOT_FRAMED : SLOT_RAW;
+    if (slot_size < (framed ? SLOT_FRAMED : SLOT_RAW))
+        fail("MYL_BRIDGE_SLOT=%s: too small", sl);
     const char *ev = getenv("MYL_BRIDGE_EVENTS");
     total = ev ? strtoull(ev, NULL, 10) : (framed ? 20000 : 60000);
     const char *dl = getenv("MYL_BRIDGE_DEADLINE_S");
@@ -436,7 +452,9 @@ int main(int argc, char **argv)
         snprintf(import_state, sizeof import_state, "%s.bridge-import", shm_b);
     }
     uint64_t got = 0, kills = 0, next_id = 0;
-    uint8_t buf[SLOT_RAW];
+    uint8_t *buf = malloc(slot_size);
+    if (!buf)
+        fail("out of memory");
     while (lossy_src ? next_id < total : got < total) {
         if (now_ns() > deadline) {
             dump(err_export);
@@ -484,7 +502,7 @@ int main(int argc, char **argv)
                 if (n == 1) {
                     uint64_t id;
                     memcpy(&id, buf, 8);
-                    if (!check(buf, SLOT_RAW, got))
+                    if (!check(buf, slot_size, got))
                         fail("event %" PRIu64 " during the cut: got stamp %" PRIu64, got, id);
                     got++;
                 }
@@ -531,7 +549,7 @@ int main(int argc, char **argv)
             /* A lossy source may lose events (counted), never repeat or
              * reorder them: the stamps only go up. */
             uint64_t want = lossy_src && id >= next_id && id < total ? id : got;
-            if (!check(buf, SLOT_RAW, want))
+            if (!check(buf, slot_size, want))
                 fail("event %" PRIu64 ": got the one stamped %" PRIu64
                      " (a loss, a duplicate or a corruption)",
                      want, id);
@@ -583,7 +601,7 @@ int main(int argc, char **argv)
         fail("reading the importer's state %s: %s", st_name, myl_strerror(rc));
     uint64_t want_bytes = 0;
     for (uint64_t i = 0; i < total; i++)
-        want_bytes += framed ? msg_len(i) : SLOT_RAW;
+        want_bytes += framed ? msg_len(i) : slot_size;
     /* Duplicates dropped by the importer are allowed (a replay it had
      * already published); drops are not, on a gated ring. The importer
      * counts a chunk (a quarter of its ring) before publishing it: each
@@ -596,7 +614,7 @@ int main(int argc, char **argv)
                  " drops %" PRIu64,
                  got, total, bs.messages, bs.drops);
         total = got;
-        want_bytes = got * SLOT_RAW;
+        want_bytes = got * slot_size;
         bs.drops = 0;
     }
     if (bs.messages < total || bs.messages > total + slack || bs.bytes < want_bytes ||

@@ -1,6 +1,7 @@
 /* libFuzzer target: the bridge's wire decoder (bridge/src/wire.c), the only
  * code that reads bytes from the network: HELLO (the handshake), WELCOME,
- * REFUSE, BATCH, ACK, PING. Whatever it accepts must re-encode to the
+ * REFUSE, BATCH, BATCHZ (the header frame of a batch whose events follow
+ * in their own frames), ACK, PING. Whatever it accepts must re-encode to the
  * same bytes (the format has one encoding per message), and a batch's
  * payload must lie inside the input. */
 #include <assert.h>
@@ -49,6 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (memcmp(out, data, n) != 0)
             abort();
         return 0;
+    case MYL__BR_BATCHZ:
+        if (m.payload || m.count > MYL__BR_MAX_PARTS)
+            abort();
+        n = myl__br_batchz_hdr(out, m.session, m.first, m.prev, m.count, m.slot_size);
+        break;
     default:
         abort();
     }

@@ -193,9 +193,22 @@ static void test_wire_roundtrip(void **state)
     n = myl__br_batch_hdr(buf, 9, 0, 0, 0x10000, 0x10000);
     assert_int_equal(myl__br_decode(buf, n, &m), MYL_EINVAL);
 
-    /* another version: named, with its session */
+    /* a BATCHZ: the 40-byte header frame alone (its events are frames of
+     * their own), at most MYL__BR_MAX_PARTS of them */
+    n = myl__br_batchz_hdr(buf, 9, 1000, 990, 3, 32768);
+    assert_int_equal(n, MYL__BR_BATCH_HDR);
+    assert_int_equal(myl__br_decode(buf, n, &m), 0);
+    assert_true(m.type == MYL__BR_BATCHZ && m.first == 1000 && m.prev == 990 && m.count == 3 &&
+                m.slot_size == 32768 && m.payload == NULL);
+    assert_int_equal(myl__br_decode(buf, n + 1, &m), MYL_EINVAL);
+    n = myl__br_batchz_hdr(buf, 9, 0, 0, MYL__BR_MAX_PARTS + 1, 16);
+    assert_int_equal(myl__br_decode(buf, n, &m), MYL_EINVAL);
+    n = myl__br_batchz_hdr(buf, 9, 0, 0, 65, 1u << 20); /* 65 MiB > MYL__BR_MAX_BYTES */
+    assert_int_equal(myl__br_decode(buf, n, &m), MYL_EINVAL);
+
+    /* another version (the previous one, 1): named, with its session */
     n = myl__br_ack(buf, 5, 1);
-    buf[4] = 2;
+    buf[4] = 1;
     assert_int_equal(myl__br_decode(buf, n, &m), MYL_EVERSION);
     assert_int_equal(m.session, 5);
     /* bad magic, unknown type, nonzero reserved bytes */

@@ -48,7 +48,7 @@ typedef struct myl_bridge_opts {
     int64_t peer_timeout_ns; /* silence after which a session is given up; default 3 s */
     const char *consumer_id; /* exporter: its consumer id; default "bridge-export" */
     uint32_t start;          /* exporter, first registration: MYL_BRIDGE_START_* (default oldest) */
-    uint32_t flags;          /* MYL_BRIDGE_UNREGISTER */
+    uint32_t flags;          /* MYL_BRIDGE_UNREGISTER, MYL_BRIDGE_COPY */
     /* The bridge's state object (counters; the importer's delivered
      * position): a shm label (shm rings) or a file path (file rings).
      * NULL: the ring's label or path with ".bridge-export" or
@@ -64,6 +64,13 @@ typedef struct myl_bridge_opts {
  * keeps (and its producer waits for) what the bridge has not delivered,
  * and the next exporter with the same consumer id resumes there. */
 #define MYL_BRIDGE_UNREGISTER 0x1u
+/* myl_bridge_opts.flags: an exporter on a gated ring with slots of
+ * MYL_BRIDGE_ZC_MIN bytes or more hands the slots to ZeroMQ without
+ * copying them (one frame per event, docs/BRIDGE.md, "Wire format");
+ * this flag makes it copy them into one frame per batch instead, as it
+ * does for smaller slots and lossy rings. */
+#define MYL_BRIDGE_COPY 0x2u
+#define MYL_BRIDGE_ZC_MIN 8192u
 
 typedef struct myl_bridge myl_bridge;
 
