@@ -121,6 +121,12 @@ struct myl_bridge {
     uint64_t last_hello;
     zmq_msg_t *parts; /* a BATCHZ's event frames, nparts of room */
     uint32_t nparts;
+    /* An ACK ZeroMQ would not take (the high-water mark of the socket's
+     * outgoing pipe, reached when its I/O thread lags): sent again as
+     * soon as the socket is writable, never dropped, or the exporter
+     * waits for it until the next heartbeat. */
+    bool ack_due;
+    bool test_refuse_acks; /* MYL_TEST_BRIDGE_ACK_REFUSE: tests only */
 };
 
 static uint64_t now_ns(void)
@@ -541,6 +547,7 @@ static void end_session(myl_bridge *b)
             rewind_unacked(b); /* the unacknowledged are sent again */
     }
     b->session = 0;
+    b->ack_due = false;
 }
 
 static const char *kind_name(uint32_t k)
@@ -935,6 +942,7 @@ int myl_bridge_import_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
             set_err(b, "producer: %s", myl_strerror(rc));
     }
     if (rc == 0) {
+        b->test_refuse_acks = getenv("MYL_TEST_BRIDGE_ACK_REFUSE") != NULL;
         load_map(b);
         set_counter(b, C_POSITION, b->next == MYL__BR_NONE ? 0 : b->next);
         rc = open_socket(b);
@@ -950,12 +958,17 @@ int myl_bridge_import_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
     return 0;
 }
 
-static void send_ack(myl_bridge *b)
+/* retry: the run loop sending an ACK refused before (ack_due). */
+static void send_ack(myl_bridge *b, bool retry)
 {
-    if (b->session && b->next != MYL__BR_NONE)
-        (void)send_ctl(b, myl__br_ack(b->ctl, b->session, b->next));
+    int rc = 0;
+    if (b->test_refuse_acks && !retry)
+        rc = MYL_EAGAIN; /* every ACK but the run loop's retries, as at the high-water mark */
+    else if (b->session && b->next != MYL__BR_NONE)
+        rc = send_ctl(b, myl__br_ack(b->ctl, b->session, b->next));
     else if (b->session)
-        (void)send_ctl(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
+        rc = send_ctl(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
+    b->ack_due = b->session && rc < 0;
 }
 
 /* Publish events [i, count) of a batch, remote sequences first + i.
@@ -976,7 +989,7 @@ static int import_publish(myl_bridge *b, const myl__br_msg *m, uint32_t i)
              * but tell the exporter we are alive. */
             uint64_t now = now_ns();
             if (now - b->last_tx > hb)
-                send_ack(b);
+                send_ack(b, false);
             if (rc == MYL_EPEERDEAD) {
                 struct timespec ts = {0, 10000000};
                 nanosleep(&ts, NULL);
@@ -1029,7 +1042,7 @@ static int import_batch(myl_bridge *b, const myl__br_msg *m)
         uint64_t dup = b->next - m->first;
         if (dup >= m->count) {
             count(b, C_DUPLICATES, m->count);
-            send_ack(b);
+            send_ack(b, false);
             return 0;
         }
         i = (uint32_t)dup;
@@ -1051,7 +1064,7 @@ static int import_batch(myl_bridge *b, const myl__br_msg *m)
     int rc = import_publish(b, m, i);
     if (rc < 0)
         return rc;
-    send_ack(b);
+    send_ack(b, false);
     return 0;
 }
 
@@ -1191,15 +1204,16 @@ static int import_run(myl_bridge *b, uint64_t deadline, bool once)
                              .stream = b->stream};
             (void)send_ctl(b, myl__br_hello(b->ctl, &h));
             b->last_hello = now;
-        } else if (b->session && now - b->last_tx > hb) {
-            send_ack(b);
+        } else if (b->session && (b->ack_due || now - b->last_tx > hb)) {
+            send_ack(b, b->ack_due);
         }
         int rc = import_recv(b);
         if (rc < 0)
             return rc;
         if ((once && moved_events(b) != start) || now_ns() >= deadline)
             break;
-        zmq_pollitem_t it = {.socket = b->sock, .events = ZMQ_POLLIN};
+        zmq_pollitem_t it = {.socket = b->sock,
+                             .events = (short)(ZMQ_POLLIN | (b->ack_due ? ZMQ_POLLOUT : 0))};
         (void)zmq_poll(&it, 1, poll_ms(deadline, 10));
     }
     return once ? (int)(moved_events(b) - start) : 0;
