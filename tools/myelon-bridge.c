@@ -71,6 +71,7 @@ static void usage(FILE *f)
           "  --id ID        exporter's consumer id (default bridge-export)\n"
           "  --live         exporter, first registration: start live, not oldest\n"
           "  --unregister   exporter: unregister the consumer on exit\n"
+          "  --copy         exporter: copy slots of 8 KiB or more into batches, not zero copy\n"
           "  --state NAME   state object label/path (default RING.bridge-export|import)\n"
           "  --attach-ms N  wait this long for the ring to appear (default 5000)\n"
           "  --run-for-ms N exit after N ms (0: until SIGINT/SIGTERM)\n"
@@ -177,6 +178,8 @@ int main(int argc, char **argv)
             o.start = MYL_BRIDGE_START_LIVE;
         } else if (!strcmp(a, "--unregister")) {
             o.flags |= MYL_BRIDGE_UNREGISTER;
+        } else if (!strcmp(a, "--copy")) {
+            o.flags |= MYL_BRIDGE_COPY;
         } else if (!strcmp(a, "--id") && has_val) {
             o.consumer_id = argv[++i];
         } else if (!strcmp(a, "--state") && has_val) {
