@@ -882,9 +882,16 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
         /* Wait for the socket (blocked, window full, or no session) or for
          * the ring. */
         bool window_full = !b->lossy && b->in_flight == b->window;
-        if (b->session && !blocked && !window_full) {
-            uint64_t s, left = deadline - now;
-            int64_t n = myl_consumer_poll(b->c, 1, &s, left < 2000000 ? (int64_t)left : 2000000);
+        /* Every slot of the ring held (sent and not acknowledged, or not
+         * let go by ZeroMQ yet): its producer cannot publish before a
+         * release, so the socket is what to wait for (waiting on the ring
+         * delayed the ACKs by up to the ring wait below). */
+        bool ring_held = !b->lossy && b->c->next - released_pos(b) >= b->ring->capacity;
+        if (b->session && !blocked && !window_full && !ring_held) {
+            /* While ACKs are due, a short ring wait: they are read
+             * between ring waits. */
+            uint64_t s, left = deadline - now, cap = b->in_flight ? 200000u : 2000000u;
+            int64_t n = myl_consumer_poll(b->c, 1, &s, (int64_t)(left < cap ? left : cap));
             if (n == MYL_EOVERRUN)
                 count(b, C_DROPS, myl_consumer_take_lost(b->c));
             if (n < 0 && n != MYL_ETIMEDOUT && n != MYL_EAGAIN && n != MYL_EPEERDEAD &&
@@ -895,7 +902,10 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
         } else {
             zmq_pollitem_t it = {.socket = b->sock,
                                  .events = (short)(ZMQ_POLLIN | (blocked ? ZMQ_POLLOUT : 0))};
-            (void)zmq_poll(&it, 1, poll_ms(deadline, 10));
+            /* Acknowledged but not released: ZeroMQ's free callbacks do
+             * not wake the socket, so look again soon. */
+            bool frees_due = b->zc && b->acked > released_pos(b);
+            (void)zmq_poll(&it, 1, poll_ms(deadline, frees_due ? 1 : 10));
         }
     }
     return once ? (int)(moved_events(b) - start) : 0;
