@@ -721,8 +721,10 @@ static int send_pending(myl_bridge *b, bool *blocked)
         atomic_store_explicit(&r->refs, k, memory_order_relaxed);
         for (uint32_t i = 0; i < k; i++) {
             zmq_msg_t part;
-            /* ZeroMQ only reads the slot: the cast drops the const. */
-            void *slot = (void *)(uintptr_t)myl_consumer_slot(b->c, b->pend_first + i);
+            /* ZeroMQ only reads the slot: the copy drops the const. */
+            const void *cslot = myl_consumer_slot(b->c, b->pend_first + i);
+            void *slot;
+            memcpy(&slot, &cslot, sizeof slot);
             int rc = zmq_msg_init_data(&part, slot, ss, zc_free, r);
             if (rc == 0) {
                 rc = zmq_msg_send(&part, b->sock, ZMQ_DONTWAIT | (i + 1 < k ? ZMQ_SNDMORE : 0));
@@ -1142,10 +1144,9 @@ static int import_recv(myl_bridge *b)
         bool bad_parts = false;
         if (zmq_msg_more(&msg) || (rc == 0 && m.type == MYL__BR_BATCHZ))
             bad_parts = recv_parts(b, zmq_msg_more(&msg), rc == 0 ? &m : NULL, &nparts) < 0;
-        if (rc < 0) {
-            count(b, C_BAD, 1);
-        } else if (bad_parts) {
-            /* Lost, as a batch ZeroMQ dropped: the next one's prev says so. */
+        if (rc < 0 || bad_parts) {
+            /* Bad parts: lost, as a batch ZeroMQ dropped (the next one's
+             * prev says so). */
             count(b, C_BAD, 1);
         } else if (m.type == MYL__BR_WELCOME && b->nonce && m.session == b->nonce) {
             if (b->had_session)
