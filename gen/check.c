@@ -733,7 +733,8 @@ static void check_key(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_field *f, 
 
 /* nested_flatbuffer: "T": a [u8] field holding a FlatBuffer whose root is
  * table T (a name as a field's type names it). */
-static void check_nested(mylc_ctx *c, mylc_schema *s, mylc_field *f, mylc_value *v)
+static void check_nested(mylc_ctx *c, mylc_schema *s, const mylc_decl *d, mylc_field *f,
+                         mylc_value *v)
 {
     if (f->type.shape != MYLC_SHAPE_VECTOR || f->type.base != MYLC_T_U8) {
         ERR(c, s, v->off, "nested_flatbuffer applies to [u8] (ubyte) fields only");
@@ -746,7 +747,7 @@ static void check_nested(mylc_ctx *c, mylc_schema *s, mylc_field *f, mylc_value 
     }
     n.p++;
     n.n -= 2;
-    mylc_decl *x = mylc_lookup(c, s, n, v->off, true);
+    mylc_decl *x = mylc_lookup_from(c, d, n, v->off, true);
     if (!x)
         return;
     if (x->kind != MYLC_D_TABLE) {
@@ -805,7 +806,7 @@ static void check_record(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             check_key(c, s, d, f, key);
         mylc_attr *nested = find_attr(f->attrs, "nested_flatbuffer");
         if (nested && nested->value && f->type.base != MYLC_T_NONE)
-            check_nested(c, s, f, nested->value);
+            check_nested(c, s, d, f, nested->value);
         if (find_attr(f->attrs, "id"))
             with_id++;
     }
@@ -932,7 +933,7 @@ static void check_union(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
                 ERR(c, s, m->off, "a string member of a union needs a name ('Name: string')");
             continue;
         }
-        mylc_decl *x = mylc_lookup(c, s, m->text, m->off, true);
+        mylc_decl *x = mylc_lookup_from(c, d, m->text, m->off, true);
         if (x && x->kind != MYLC_D_TABLE && x->kind != MYLC_D_STRUCT)
             ERR(c, s, m->off, "union members must be tables, structs or strings; '%.*s' is %s",
                 S(m->text), a_kind(x));
@@ -2288,7 +2289,8 @@ static void check_bridge(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 void mylc_check(mylc_ctx *c, mylc_schema *s)
 {
     for (mylc_decl *d = s->decls; d; d = d->next)
-        d->cname = mylc_name_type(c, s, d->name);
+        d->cname =
+            mylc_name_join(c, mylc_decl_prefix(d), mylc_strdup(&c->arena, d->name.p, d->name.n));
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next) {
         check_decl_name(c, s, d);
         switch (d->kind) {

@@ -76,7 +76,7 @@ static void putstr(desc *d, mylc_buf *b, const char *p, size_t n)
 static void qname(desc *d, mylc_buf *b, const mylc_decl *x)
 {
     mylc_buf q = {0};
-    mylc_buf_printf(&q, "%s.%.*s", x->schema->pkg, (int)x->name.n, x->name.p);
+    mylc_buf_printf(&q, "%s.%.*s", mylc_decl_pkg(x), (int)x->name.n, x->name.p);
     putstr(d, b, q.p, q.n);
     mylc_buf_free(&q);
 }
@@ -168,7 +168,7 @@ static void put_type(desc *d, mylc_buf *b, mylc_decl *x)
             n++;
         put16(d, b, n);
         for (mylc_value *m = x->members; m; m = m->next) {
-            mylc_decl *t = mylc_lookup(NULL, x->schema, m->text, m->off, false);
+            mylc_decl *t = mylc_lookup_from(NULL, x, m->text, m->off, false);
             put16(d, b, t ? index_of(d, t) : 0);
         }
         break;

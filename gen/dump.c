@@ -112,8 +112,8 @@ void mylc_dump_schema(mylc_schema *s, mylc_buf *out)
         if (im->file)
             mylc_buf_printf(out, "import %s\n", im->file->path);
     for (mylc_decl *d = s->decls; d; d = d->next) {
-        mylc_buf_printf(out, "%s %s.%.*s -> %s", mylc_kind_name(d->kind), s->pkg, S(d->name),
-                        d->cname);
+        mylc_buf_printf(out, "%s %s.%.*s -> %s", mylc_kind_name(d->kind), mylc_decl_pkg(d),
+                        S(d->name), d->cname);
         switch (d->kind) {
         case MYLC_D_EVENT:
         case MYLC_D_STRUCT:

@@ -201,7 +201,7 @@ static void union_cases(mylc_ctx *c, const mylc_decl *u, const char *pv, const c
     for (const mylc_value *mv = u->members; mv; mv = mv->next) {
         mylc_decl *md = mylc_str_eq(mv->text, "string")
                             ? NULL
-                            : mylc_lookup(c, u->schema, mv->text, mv->off, false);
+                            : mylc_lookup_from(c, u, mv->text, mv->off, false);
         const char *code = mylc_name_join(c, u->cname, mylc_member_name(c, mv));
         const char *kind = !md ? "_string" : md->kind == MYLC_D_STRUCT ? "_struct" : "";
         const char *T = md ? md->cname : "";

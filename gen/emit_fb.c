@@ -131,7 +131,7 @@ static mylc_decl *union_member(mylc_ctx *c, const mylc_decl *u, const mylc_value
 {
     if (mylc_str_eq(mv->text, "string"))
         return NULL;
-    return mylc_lookup(c, u->schema, mv->text, mv->off, false);
+    return mylc_lookup_from(c, u, mv->text, mv->off, false);
 }
 
 /* The descriptor entry of a field (one line of an initializer). */

@@ -22,19 +22,29 @@
 #define FBS_MAX_ALIGN 32u
 #define FBS_MAX_ARRAY 65535u
 
-/* A declaration's name as seen from schema s: bare in its own package,
- * qualified by the package otherwise. */
-static void type_ref(mylc_buf *b, const mylc_schema *s, const mylc_decl *d)
+/* The FlatBuffers namespace a declaration is in: a .fbs one's own ("" for
+ * none: the file's stem stands in for one only in myelon's names), a .myl
+ * one's package. */
+static const char *fbs_ns(const mylc_decl *d)
 {
-    if (d->schema != s && strcmp(d->schema->pkg, s->pkg) != 0)
-        mylc_buf_printf(b, "%s.", d->schema->pkg);
+    return d->fbs_ns ? d->fbs_ns : mylc_decl_pkg(d);
+}
+
+/* A declaration's name as seen from declaration from: bare in its own
+ * namespace or in the root one (flatc looks a name up in the current
+ * namespace, its parents, then the root), qualified otherwise. */
+static void type_ref(mylc_buf *b, const mylc_decl *from, const mylc_decl *d)
+{
+    const char *ns = fbs_ns(d);
+    if (ns[0] && strcmp(ns, fbs_ns(from)) != 0)
+        mylc_buf_printf(b, "%s.", ns);
     mylc_buf_printf(b, "%.*s", (int)d->name.n, d->name.p);
 }
 
-static void base_ref(mylc_buf *b, const mylc_schema *s, const mylc_type *t)
+static void base_ref(mylc_buf *b, const mylc_decl *from, const mylc_type *t)
 {
     if (t->base == MYLC_T_NAMED)
-        type_ref(b, s, t->decl);
+        type_ref(b, from, t->decl);
     else
         mylc_buf_puts(b, mylc_builtins[t->base].fbs);
 }
@@ -161,7 +171,7 @@ static uint32_t explicit_align(const mylc_decl *d)
     return 0;
 }
 
-static void emit_struct(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
+static void emit_struct(const mylc_decl *d, mylc_buf *b)
 {
     uint32_t align = explicit_align(d);
     mylc_buf_putc(b, '\n');
@@ -187,10 +197,10 @@ static void emit_struct(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
         mylc_buf_printf(b, "  %.*s:", (int)f->name.n, f->name.p);
         if (f->type.shape == MYLC_SHAPE_ARRAY) {
             mylc_buf_putc(b, '[');
-            base_ref(b, s, &f->type);
+            base_ref(b, d, &f->type);
             mylc_buf_printf(b, ":%llu]", (unsigned long long)f->type.count);
         } else {
-            base_ref(b, s, &f->type);
+            base_ref(b, d, &f->type);
         }
         emit_decl_attrs(b, f->fbs_attrs);
         mylc_buf_puts(b, ";\n");
@@ -235,10 +245,10 @@ static void emit_table(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
         mylc_buf_printf(b, "  %.*s:", (int)f->name.n, f->name.p);
         if (f->type.shape == MYLC_SHAPE_VECTOR) {
             mylc_buf_putc(b, '[');
-            base_ref(b, s, &f->type);
+            base_ref(b, d, &f->type);
             mylc_buf_putc(b, ']');
         } else {
-            base_ref(b, s, &f->type);
+            base_ref(b, d, &f->type);
         }
         if (f->dflt)
             emit_default(f, b);
@@ -281,7 +291,7 @@ static void emit_table(const mylc_schema *s, const mylc_decl *d, mylc_buf *b)
     mylc_buf_puts(b, "}\n");
 }
 
-static void emit_union(mylc_ctx *c, mylc_schema *s, const mylc_decl *d, mylc_buf *b)
+static void emit_union(mylc_ctx *c, const mylc_decl *d, mylc_buf *b)
 {
     mylc_buf_putc(b, '\n');
     emit_doc(b, d->doc, "");
@@ -289,10 +299,10 @@ static void emit_union(mylc_ctx *c, mylc_schema *s, const mylc_decl *d, mylc_buf
     emit_decl_attrs(b, d->fbs_attrs);
     mylc_buf_puts(b, " {\n");
     for (const mylc_value *m = d->members; m; m = m->next) {
-        mylc_decl *t = mylc_lookup(c, s, m->text, m->off, false);
+        mylc_decl *t = mylc_lookup_from(c, d, m->text, m->off, false);
         mylc_buf ref = {0};
         if (t)
-            type_ref(&ref, s, t);
+            type_ref(&ref, d, t);
         else /* not reached after check; written as in the schema */
             mylc_buf_printf(&ref, "%.*s", (int)m->text.n, m->text.p);
         /* flatc names a member by its alias, else by the type as written
@@ -333,34 +343,48 @@ void mylc_emit_fbs(mylc_ctx *c, mylc_schema *s, mylc_buf *b)
         }
     /* a .fbs schema without a namespace has none (its stem stands in for
      * one only in myelon's names) */
-    if (!s->fbs || s->has_package)
-        mylc_buf_printf(b, "\nnamespace %s;\n", s->pkg);
+    const char *ns = "";
+    if (!s->fbs || s->has_package) {
+        ns = s->pkg;
+        mylc_buf_printf(b, "\nnamespace %s;\n", ns);
+    }
     if (s->fbs && s->fbs->attributes) {
         mylc_buf_putc(b, '\n');
         for (const mylc_value *v = s->fbs->attributes; v; v = v->next)
             mylc_buf_printf(b, "attribute \"%.*s\";\n", (int)v->text.n, v->text.p);
     }
-    /* Unions before tables: flatc gives a union field's hidden type field
-     * its id (id - 1) only if it already knows the type is a union. */
+    /* From .myl: unions before tables (flatc gives a union field's hidden
+     * type field its id (id - 1) only if it already knows the type is a
+     * union). From .fbs: in the order given, which flatc took as it is
+     * (and needs, with several namespaces: a name used before its
+     * declaration is taken to be in the namespace it is used in). */
+    bool given_order = s->fbs != NULL;
     mylc_buf skipped = {0};
-    for (int pass = 0; pass < 3; pass++) {
+    for (int pass = 0; pass < (given_order ? 1 : 3); pass++) {
         for (mylc_decl *d = s->decls; d; d = d->next) {
+            /* each declaration in its namespace */
+            bool now = given_order ? d->kind <= MYLC_D_UNION && d->kind != MYLC_D_EVENT
+                       : pass == 0 ? d->kind == MYLC_D_ENUM || d->kind == MYLC_D_STRUCT
+                       : pass == 1 ? d->kind == MYLC_D_UNION
+                                   : d->kind == MYLC_D_TABLE;
+            if (now && strcmp(fbs_ns(d), ns) != 0) {
+                ns = fbs_ns(d);
+                mylc_buf_printf(b, "\nnamespace%s%s;\n", ns[0] ? " " : "", ns);
+            }
+            if (!now && d->kind <= MYLC_D_UNION && d->kind != MYLC_D_EVENT)
+                continue;
             switch (d->kind) {
             case MYLC_D_ENUM:
-                if (pass == 0)
-                    emit_enum(d, b);
+                emit_enum(d, b);
                 break;
             case MYLC_D_STRUCT:
-                if (pass == 0)
-                    emit_struct(s, d, b);
+                emit_struct(d, b);
                 break;
             case MYLC_D_UNION:
-                if (pass == 1)
-                    emit_union(c, s, d, b);
+                emit_union(c, d, b);
                 break;
             case MYLC_D_TABLE:
-                if (pass == 2)
-                    emit_table(s, d, b);
+                emit_table(s, d, b);
                 break;
             default:
                 if (pass == 0)
@@ -372,7 +396,13 @@ void mylc_emit_fbs(mylc_ctx *c, mylc_schema *s, mylc_buf *b)
     }
     if (s->fbs && (s->fbs->root_type || s->fbs->file_ident || s->fbs->file_ext)) {
         mylc_buf_putc(b, '\n');
-        if (s->fbs->root_type)
+        /* in another namespace than the last one: fully qualified (flatc
+         * looks root_type's name up as one first) */
+        const mylc_decl *r = s->fbs->root;
+        if (r && strcmp(fbs_ns(r), ns) != 0)
+            mylc_buf_printf(b, "root_type %s%s%.*s;\n", fbs_ns(r), fbs_ns(r)[0] ? "." : "",
+                            (int)r->name.n, r->name.p);
+        else if (s->fbs->root_type)
             mylc_buf_printf(b, "root_type %.*s;\n", (int)s->fbs->root_type->text.n,
                             s->fbs->root_type->text.p);
         if (s->fbs->file_ident)

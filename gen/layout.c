@@ -22,7 +22,7 @@
 
 static void qname(mylc_buf *b, const mylc_decl *d)
 {
-    mylc_buf_printf(b, "%s.%.*s", d->schema->pkg, (int)d->name.n, d->name.p);
+    mylc_buf_printf(b, "%s.%.*s", mylc_decl_pkg(d), (int)d->name.n, d->name.p);
 }
 
 static uint64_t align_up(uint64_t x, uint64_t a)
@@ -291,7 +291,7 @@ static void reach(mylc_decl *root, mylc_decl ***set, size_t *n, size_t *cap)
                 push(f->type.decl, set, n, cap);
         if (d->kind == MYLC_D_UNION)
             for (mylc_value *m = d->members; m; m = m->next) {
-                mylc_decl *x = mylc_lookup(NULL, d->schema, m->text, m->off, false);
+                mylc_decl *x = mylc_lookup_from(NULL, d, m->text, m->off, false);
                 if (x)
                     push(x, set, n, cap);
             }
@@ -301,7 +301,7 @@ static void reach(mylc_decl *root, mylc_decl ***set, size_t *n, size_t *cap)
 static int cmp_qname(const void *a, const void *b)
 {
     const mylc_decl *x = *(mylc_decl *const *)a, *y = *(mylc_decl *const *)b;
-    int r = strcmp(x->schema->pkg, y->schema->pkg);
+    int r = strcmp(mylc_decl_pkg(x), mylc_decl_pkg(y));
     if (r)
         return r;
     size_t n = x->name.n < y->name.n ? x->name.n : y->name.n;
@@ -326,7 +326,7 @@ void mylc_canonical_decl(mylc_decl *d, mylc_buf *b)
         mylc_buf_putc(b, '{');
         uint32_t i = 0;
         for (mylc_value *m = d->members; m; m = m->next) {
-            mylc_decl *x = mylc_lookup(NULL, d->schema, m->text, m->off, false);
+            mylc_decl *x = mylc_lookup_from(NULL, d, m->text, m->off, false);
             if (x)
                 qname(b, x);
             else /* string */

@@ -470,6 +470,12 @@ struct mylc_decl {
     mylc_str doc;         /* "///" lines before its keyword, carried into the header */
     mylc_attr *fbs_attrs; /* .fbs attributes without effect here (parse_fbs.c) */
     struct mylc_decl *next;
+    /* .fbs: the namespace it is declared in ("" for none), as flatc
+     * resolves names from it; NULL in .myl. pkg and prefix: its own when
+     * that namespace is not the schema's (several namespaces in one .fbs
+     * file), else NULL; read them with mylc_decl_pkg / mylc_decl_prefix. */
+    const char *fbs_ns;
+    const char *pkg, *prefix;
     /* enum */
     mylc_type under;
     mylc_enumval *values;
@@ -504,6 +510,7 @@ typedef struct mylc_fbs_info {
     mylc_value *file_ext;   /* file_extension "ext"; or NULL */
     mylc_value *attributes; /* attribute "name"; declarations, in order */
     mylc_decl *root;        /* after check: the root table */
+    const char *root_ns;    /* the namespace root_type is resolved from */
 } mylc_fbs_info;
 
 typedef struct mylc_import {
@@ -524,11 +531,12 @@ struct mylc_schema {
     uint32_t ndecls;
     bool syntax_error;
     bool resolved;
-    mylc_mark mark; /* import graph walk, check, layout */
-    mylc_map names; /* decl name -> decl */
-    char *stem;     /* file name without directories and ".myl" */
-    char *prefix;   /* C prefix, "fabric" (no trailing '_') */
-    char *pkg;      /* dotted package, or the stem */
+    mylc_mark mark;   /* import graph walk, check, layout */
+    mylc_map names;   /* decl name -> decl; "pkg.Name" for a decl with its own pkg */
+    mylc_map fqnames; /* .fbs: flatc's fully qualified name -> decl */
+    char *stem;       /* file name without directories and ".myl" */
+    char *prefix;     /* C prefix, "fabric" (no trailing '_') */
+    char *pkg;        /* dotted package, or the stem */
     uint64_t fingerprint;
     mylc_fbs_info *fbs; /* parsed from a FlatBuffers schema (.fbs); else NULL */
 };
@@ -655,6 +663,20 @@ void mylc_dump_claims(mylc_ctx *c, mylc_schema *s, mylc_buf *out);
 
 /* Name lookup (resolve.c): a type name as seen from schema s. */
 mylc_decl *mylc_lookup(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off, bool report);
+/* The same, for a name written in declaration from: in a .fbs schema it is
+ * looked up as flatc does (from's namespace, then its parents, then as a
+ * fully qualified name) before the .myl rules. */
+mylc_decl *mylc_lookup_ns(mylc_ctx *c, mylc_schema *s, const char *ns, mylc_str name, uint32_t off,
+                          bool report);
+/* .fbs: the declaration flatc's fully qualified name names, in s or the
+ * schemas it includes; NULL if none. */
+mylc_decl *mylc_lookup_fq(mylc_schema *s, mylc_str name);
+mylc_decl *mylc_lookup_from(mylc_ctx *c, const mylc_decl *from, mylc_str name, uint32_t off,
+                            bool report);
+/* A declaration's dotted package and C prefix (its namespace's in a .fbs
+ * file with several, else its schema's). */
+const char *mylc_decl_pkg(const mylc_decl *d);
+const char *mylc_decl_prefix(const mylc_decl *d);
 mylc_builtin mylc_builtin_lookup(mylc_str name);
 const char *mylc_kind_name(mylc_decl_kind k);
 

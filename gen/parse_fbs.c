@@ -8,7 +8,11 @@
  * schemas", lists every construct and its status):
  *
  *   include "y.fbs";          an import
- *   namespace A.B;            the package (one per file)
+ *   namespace A.B;            the package; after declarations (flatc
+ *                             allows any number of namespaces), the
+ *                             package and C prefix of the declarations
+ *                             that follow (mylc_decl pkg, prefix; fbs_ns
+ *                             for flatc's name resolution, resolve.c)
  *   table, struct, enum, union  the same declarations; scalar type names
  *                             (byte, ubyte, ..., int8, ..., float64) become
  *                             the built-in types (i8, u8, ..., f64)
@@ -232,6 +236,7 @@ mylc_schema *mylc_parse_fbs(mylc_ctx *c, mylc_file *f)
     st.ctx = c;
     st.file = f;
     st.schema = s;
+    st.ns = "";
     reset_state(&st);
     mylc_lexer lx;
     mylc_lex_init(&lx, c, f);
@@ -383,31 +388,32 @@ void mylc_fbs_include(mylc_fbs_state *st, const mylc_tok *kw, const mylc_tok *pa
 
 void mylc_fbs_namespace(mylc_fbs_state *st, const mylc_tok *kw, const mylc_tok *name)
 {
+    (void)kw;
     mylc_schema *s = st->schema;
-    if (st->has_ns) {
-        if (name && s->has_package && mylc_str_same(s->package, name->s))
-            return;
-        mylc_error(st->ctx, st->file, kw->off,
-                   "a second namespace in one file is not supported (myelon gives each file one "
-                   "namespace: move these declarations to a file of their own)");
-        mylc_note(st->ctx, st->file, st->ns_off, "the file's namespace is set here");
+    mylc_ctx *c = st->ctx;
+    st->ns = name ? mylc_strdup(&c->arena, name->s.p, name->s.n) : "";
+    st->ns_pkg = st->ns_prefix = NULL;
+    if (!s->ndecls) {
+        /* before any declaration: the file's namespace (the last such) */
+        s->has_package = name != NULL;
+        if (name) {
+            s->package_off = name->off;
+            s->package = name->s;
+            s->pkg = mylc_strdup(&c->arena, name->s.p, name->s.n);
+            s->prefix = make_prefix(c, name->s.p, name->s.n);
+        } else {
+            s->pkg = s->stem;
+            s->prefix = make_prefix(c, s->stem, strlen(s->stem));
+        }
         return;
     }
-    st->has_ns = true;
-    st->ns_off = kw->off;
-    if (s->ndecls) {
-        mylc_error(st->ctx, st->file, kw->off,
-                   "declarations before 'namespace' are not supported (myelon gives each file "
-                   "one namespace: put 'namespace' before them)");
+    /* after declarations (flatc allows any number): those that follow
+     * are in this namespace, with its package and C prefix unless it is
+     * the file's; none gives them the file's stem */
+    if (name ? s->has_package && mylc_str_same(s->package, name->s) : !s->has_package)
         return;
-    }
-    if (!name)
-        return;
-    s->has_package = true;
-    s->package_off = name->off;
-    s->package = name->s;
-    s->pkg = mylc_strdup(&st->ctx->arena, name->s.p, name->s.n);
-    s->prefix = make_prefix(st->ctx, name->s.p, name->s.n);
+    st->ns_pkg = name ? st->ns : s->stem;
+    st->ns_prefix = make_prefix(c, st->ns_pkg, strlen(st->ns_pkg));
 }
 
 /* A name as declared: "x" or x. */
@@ -444,8 +450,10 @@ static bool once(mylc_fbs_state *st, mylc_value *prev, const mylc_tok *kw, const
 void mylc_fbs_root_type(mylc_fbs_state *st, const mylc_tok *kw, const mylc_tok *name)
 {
     mylc_fbs_info *x = st->schema->fbs;
-    if (once(st, x->root_type, kw, "root_type"))
+    if (once(st, x->root_type, kw, "root_type")) {
         x->root_type = mylc_p_value(st->p, MYLC_V_IDENT, name, NULL);
+        x->root_ns = st->ns;
+    }
 }
 
 void mylc_fbs_file_ident(mylc_fbs_state *st, const mylc_tok *kw, const mylc_tok *s)
@@ -591,6 +599,9 @@ static mylc_decl *new_decl(mylc_fbs_state *st, mylc_decl_kind kind, const mylc_t
     d->off = name->off;
     d->schema = st->schema;
     d->doc = kw->doc;
+    d->fbs_ns = st->ns;
+    d->pkg = st->ns_pkg;
+    d->prefix = st->ns_prefix;
     return d;
 }
 
@@ -754,7 +765,11 @@ void mylc_fbs_check(mylc_ctx *c, mylc_schema *s)
     }
     if (!x->root_type)
         return;
-    mylc_decl *d = mylc_lookup(c, s, x->root_type->text, x->root_type->off, true);
+    /* flatc: the name as a fully qualified one, then in the namespace
+     * root_type is given in */
+    mylc_decl *d = mylc_lookup_fq(s, x->root_type->text);
+    if (!d)
+        d = mylc_lookup_ns(c, s, x->root_ns, x->root_type->text, x->root_type->off, true);
     if (d && d->kind != MYLC_D_TABLE) {
         mylc_error(c, s->file, x->root_type->off, "root_type '%.*s' is not a table",
                    (int)x->root_type->text.n, x->root_type->text.p);

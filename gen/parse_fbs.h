@@ -15,8 +15,11 @@ typedef struct mylc_fbs_state {
     bool failed;   /* the parser gave up */
     mylc_tok prev; /* the token fed before the current one */
     unsigned depth;
-    bool has_ns;
-    uint32_t ns_off;
+    /* the current namespace ("" for none) and, after declarations in
+     * another one, the package and C prefix of those that follow (NULL:
+     * the file's) */
+    const char *ns;
+    const char *ns_pkg, *ns_prefix;
 } mylc_fbs_state;
 
 void mylc_fbs_syntax_error(mylc_fbs_state *st, int major, const mylc_tok *tok);

@@ -135,6 +135,18 @@ const char *mylc_kind_name(mylc_decl_kind k)
     return kind_name(k);
 }
 
+/* "ns.name", in the arena. */
+static const char *qualified(mylc_ctx *c, const char *ns, mylc_str name)
+{
+    size_t k = strlen(ns);
+    char *q = mylc_alloc(&c->arena, k + name.n + 2);
+    memcpy(q, ns, k);
+    q[k] = '.';
+    memcpy(q + k + 1, name.p, name.n);
+    q[k + 1 + name.n] = 0;
+    return q;
+}
+
 static void build_names(mylc_ctx *c, mylc_schema *s)
 {
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next) {
@@ -147,7 +159,20 @@ static void build_names(mylc_ctx *c, mylc_schema *s)
                        d->name.p);
             continue;
         }
-        mylc_decl *prev = mylc_map_put(&s->names, d->name.p, d->name.n, d);
+        /* a declaration in another namespace than its file's (.fbs):
+         * under its qualified name */
+        const char *key = d->name.p;
+        uint32_t kn = d->name.n;
+        if (d->pkg) {
+            key = qualified(c, d->pkg, d->name);
+            kn = (uint32_t)strlen(key);
+        }
+        if (d->fbs_ns) {
+            const char *fq = d->fbs_ns[0] ? qualified(c, d->fbs_ns, d->name)
+                                          : mylc_strdup(&c->arena, d->name.p, d->name.n);
+            mylc_map_put(&s->fqnames, fq, (uint32_t)strlen(fq), d);
+        }
+        mylc_decl *prev = mylc_map_put(&s->names, key, kn, d);
         if (prev) {
             mylc_error(c, s->file, d->off, "duplicate name '%.*s'", (int)d->name.n, d->name.p);
             mylc_note(c, s->file, prev->off, "previous definition (%s) is here",
@@ -183,6 +208,8 @@ mylc_decl *mylc_lookup(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off,
     mylc_decl *found = NULL;
     if (!dot || mylc_str_eq(pkg, s->pkg))
         found = mylc_map_get(&s->names, base.p, base.n);
+    else /* a declaration in another namespace of a .fbs file */
+        found = mylc_map_get(&s->names, name.p, name.n);
     if (found)
         return found;
     mylc_decl *other = NULL;
@@ -190,9 +217,11 @@ mylc_decl *mylc_lookup(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off,
         if (!im->file || !im->file->schema)
             continue;
         mylc_schema *t = im->file->schema;
+        mylc_decl *d;
         if (dot && !mylc_str_eq(pkg, t->pkg))
-            continue;
-        mylc_decl *d = mylc_map_get(&t->names, base.p, base.n);
+            d = mylc_map_get(&t->names, name.p, name.n);
+        else
+            d = mylc_map_get(&t->names, base.p, base.n);
         if (!d || d == found)
             continue;
         if (found) {
@@ -226,14 +255,96 @@ mylc_decl *mylc_lookup(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off,
     return found;
 }
 
-/* Binds a type name; reports unknown names. */
-static void bind(mylc_ctx *c, mylc_schema *s, mylc_type *t)
+const char *mylc_decl_pkg(const mylc_decl *d)
+{
+    return d->pkg ? d->pkg : d->schema->pkg;
+}
+
+const char *mylc_decl_prefix(const mylc_decl *d)
+{
+    return d->prefix ? d->prefix : d->schema->prefix;
+}
+
+/* The declaration flatc's fully qualified name fq names, in s or a
+ * schema s includes (transitively: flatc's symbol table holds every
+ * included file's types). */
+static mylc_decl *fq_find(mylc_schema *s, const char *fq, uint32_t n)
+{
+    mylc_schema *seen[MYLC_MAX_IMPORT_DEPTH * 4];
+    unsigned nseen = 0, next = 0;
+    seen[nseen++] = s;
+    while (next < nseen) {
+        mylc_schema *t = seen[next++];
+        mylc_decl *d = mylc_map_get(&t->fqnames, fq, n);
+        if (d)
+            return d;
+        for (mylc_import *im = t->imports; im; im = im->next) {
+            mylc_schema *u = im->file ? im->file->schema : NULL;
+            if (!u || !u->fbs)
+                continue;
+            bool dup = false;
+            for (unsigned i = 0; i < nseen && !dup; i++)
+                dup = seen[i] == u;
+            if (!dup && nseen < sizeof seen / sizeof seen[0])
+                seen[nseen++] = u;
+        }
+    }
+    return NULL;
+}
+
+mylc_decl *mylc_lookup_fq(mylc_schema *s, mylc_str name)
+{
+    return s->fbs ? fq_find(s, name.p, name.n) : NULL;
+}
+
+mylc_decl *mylc_lookup_ns(mylc_ctx *c, mylc_schema *s, const char *ns, mylc_str name, uint32_t off,
+                          bool report)
+{
+    if (ns && s->fbs) {
+        /* flatc: ns.name, then name in each enclosing namespace, the last
+         * one being the root: name as a fully qualified name */
+        size_t k = strlen(ns);
+        char *fq = malloc(k + name.n + 2);
+        if (!fq)
+            return mylc_lookup(c, s, name, off, report);
+        for (;;) {
+            size_t n = k;
+            memcpy(fq, ns, k);
+            if (k)
+                fq[n++] = '.';
+            memcpy(fq + n, name.p, name.n);
+            n += name.n;
+            mylc_decl *d = fq_find(s, fq, (uint32_t)n);
+            if (d) {
+                free(fq);
+                return d;
+            }
+            if (!k)
+                break;
+            while (k > 0 && ns[k - 1] != '.')
+                k--;
+            if (k)
+                k--; /* drop the '.' */
+        }
+        free(fq);
+    }
+    return mylc_lookup(c, s, name, off, report);
+}
+
+mylc_decl *mylc_lookup_from(mylc_ctx *c, const mylc_decl *from, mylc_str name, uint32_t off,
+                            bool report)
+{
+    return mylc_lookup_ns(c, from->schema, from->fbs_ns, name, off, report);
+}
+
+/* Binds a type name written in declaration d; reports unknown names. */
+static void bind(mylc_ctx *c, mylc_decl *d, mylc_type *t)
 {
     t->base = mylc_builtin_lookup(t->name);
     if (t->base != MYLC_T_NONE)
         return;
     uint32_t off = t->shape == MYLC_SHAPE_VECTOR ? t->off + 1 : t->off;
-    t->decl = mylc_lookup(c, s, t->name, off, true);
+    t->decl = mylc_lookup_from(c, d, t->name, off, true);
     if (t->decl)
         t->base = MYLC_T_NAMED;
 }
@@ -249,7 +360,7 @@ static void bind_schema(mylc_ctx *c, mylc_schema *s)
         case MYLC_D_STRUCT:
         case MYLC_D_TABLE:
             for (mylc_field *f = d->fields; f && !c->stop; f = f->next)
-                bind(c, s, &f->type);
+                bind(c, d, &f->type);
             break;
         default:
             break;
