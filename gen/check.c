@@ -2330,6 +2330,18 @@ void mylc_check(mylc_ctx *c, mylc_schema *s)
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
         if (d->kind == MYLC_D_TABLE || d->kind == MYLC_D_STRUCT)
             check_enum_zero(c, s, d);
+    /* .fbs files that include each other: their headers declare their
+     * enums and structs in a first step, in no order between the files
+     * (emit_c.c), so a struct cannot use one from across the cycle */
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
+        for (mylc_field *f = d->kind == MYLC_D_STRUCT ? d->fields : NULL; f; f = f->next) {
+            mylc_decl *x = f->type.base == MYLC_T_NAMED ? f->type.decl : NULL;
+            if (x && x->schema != s && mylc_in_cycle(s, x->schema))
+                ERR(c, s, f->type.off,
+                    "a struct's field cannot be of %s '%s.%.*s', from a file that includes this "
+                    "one back (an include cycle): declare it in a file outside the cycle",
+                    mylc_kind_name(x->kind), mylc_decl_pkg(x), S(x->name));
+        }
     mylc_decl *path[MYLC_MAX_NESTING];
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
         if ((d->kind == MYLC_D_EVENT || d->kind == MYLC_D_STRUCT) && d->mark == MYLC_MARK_NEW)

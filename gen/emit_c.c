@@ -23,13 +23,42 @@ static const char *base_name(const char *path)
     return b ? b + 1 : path;
 }
 
+/* The headers of .fbs files that include each other (an include cycle, as
+ * flatc allows) are written in steps: 1. declarations (enums, structs,
+ * table and union types); 2. table readers and builders, and tables as C
+ * values; 3. their codecs. Each step has a guard of its own and ends by
+ * including the headers of the schema's peers in the cycle, which run
+ * their next step; so in whichever order the headers are included, every
+ * step of every header runs after the steps before it of all of them, and
+ * each declaration precedes its use (structs and enums used across the
+ * cycle by a struct are refused by check.c: step 1 has no order). */
+static void step_break(mylc_ctx *c, mylc_schema *s, mylc_buf *h, const mylc_buf *peers, int next)
+{
+    const char *g = mylc_name_guard(c, s);
+    mylc_buf_puts(h, "\n#ifdef __cplusplus\n}\n#endif\n");
+    if (next == 2)
+        mylc_buf_puts(h, "\n/* This file and the ones below include each other (an include cycle,\n"
+                         " * as flatc allows): their headers are written in steps, each guarded\n"
+                         " * on its own and ending with the others' headers, so that in any\n"
+                         " * order of inclusion every declaration precedes its use. */");
+    mylc_buf_put(h, peers->p, peers->n);
+    if (next > 3) { /* the end: the others' last steps */
+        mylc_buf_puts(h, "\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
+        return;
+    }
+    mylc_buf_printf(h, "\n#endif\n\n#if defined(%s_H) && !defined(%s_H_%d)\n#define %s_H_%d\n", g,
+                    g, next, g, next);
+    mylc_buf_puts(h, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
+}
+
 static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sout)
 {
-    mylc_buf h = {0}, src = {0}, imports = {0};
+    mylc_buf h = {0}, src = {0}, imports = {0}, peers = {0};
     mylc_explain_reset();
     for (mylc_import *im = s->imports; im; im = im->next)
         if (im->file && im->file->schema)
-            mylc_buf_printf(&imports, "\n#include \"%s.myl.h\"", im->file->schema->stem);
+            mylc_buf_printf(mylc_in_cycle(s, im->file->schema) ? &peers : &imports,
+                            "\n#include \"%s.myl.h\"", im->file->schema->stem);
     mylc_hole holes[] = {
         {"VERSION", mylc_version},
         {"SCHEMA", base_name(s->file->path)},
@@ -71,6 +100,8 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             break;
         }
     }
+    if (peers.n)
+        step_break(c, s, &h, &peers, 2);
     /* Table bodies after every declaration: readers return handles of
      * tables declared anywhere in the schema. */
     for (mylc_decl *d = s->decls; d; d = d->next)
@@ -81,6 +112,8 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
     for (mylc_decl *d = s->decls; d; d = d->next)
         if (d->kind == MYLC_D_TABLE)
             mylc_emit_compact_table(c, d, &h);
+    if (peers.n)
+        step_break(c, s, &h, &peers, 3);
     for (mylc_decl *d = s->decls; d; d = d->next)
         if (d->kind == MYLC_D_TABLE)
             mylc_emit_compact_table_body(c, d, &h);
@@ -106,6 +139,8 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
             first = false;
         }
     mylc_emit_bridges(c, s, &h, &src);
+    if (peers.n)
+        step_break(c, s, &h, &peers, 4);
     mylc_buf_putc(&h, '\n');
     mylc_tpl_fill(&h, mylc_tpl_section(mylc_tpl_header, "end"), holes);
     mylc_format_fenced(&h, hout);
@@ -113,6 +148,7 @@ static void emit_both(mylc_ctx *c, mylc_schema *s, mylc_buf *hout, mylc_buf *sou
     mylc_buf_free(&h);
     mylc_buf_free(&src);
     mylc_buf_free(&imports);
+    mylc_buf_free(&peers);
 }
 
 void mylc_emit(mylc_ctx *c, mylc_schema *s, mylc_buf *header, mylc_buf *source)

@@ -676,6 +676,9 @@ mylc_decl *mylc_lookup_from(mylc_ctx *c, const mylc_decl *from, mylc_str name, u
 /* A declaration's dotted package and C prefix (its namespace's in a .fbs
  * file with several, else its schema's). */
 const char *mylc_decl_pkg(const mylc_decl *d);
+/* Are a and b distinct schemas that include each other, directly or not
+ * (.fbs files only: an include cycle, as flatc allows)? */
+bool mylc_in_cycle(const mylc_schema *a, const mylc_schema *b);
 const char *mylc_decl_prefix(const mylc_decl *d);
 mylc_builtin mylc_builtin_lookup(mylc_str name);
 const char *mylc_kind_name(mylc_decl_kind k);

@@ -95,6 +95,12 @@ static void walk(mylc_ctx *c, mylc_schema *s, mylc_schema **stack, unsigned dept
         }
         im->file = f;
         mylc_schema *t = mylc_parse(c, f);
+        /* .fbs files may include each other, as flatc allows: each is
+         * read once, every name resolves across the cycle (names are
+         * bound after every file is loaded), and the headers are
+         * generated to be included in any order (emit_c.c) */
+        if (t->mark == MYLC_MARK_ON_PATH && s->fbs && t->fbs)
+            continue;
         if (t->mark == MYLC_MARK_ON_PATH) {
             mylc_buf b = {0};
             unsigned k = 0;
@@ -253,6 +259,33 @@ mylc_decl *mylc_lookup(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32_t off,
                    mylc_suggest_hint(&sg));
     }
     return found;
+}
+
+/* Does a reach b through imports (a == b counts)? */
+static bool reaches(const mylc_schema *a, const mylc_schema *b)
+{
+    const mylc_schema *seen[MYLC_MAX_IMPORT_DEPTH * 4];
+    unsigned nseen = 0, next = 0;
+    seen[nseen++] = a;
+    while (next < nseen) {
+        const mylc_schema *t = seen[next++];
+        if (t == b)
+            return true;
+        for (const mylc_import *im = t->imports; im; im = im->next) {
+            const mylc_schema *u = im->file ? im->file->schema : NULL;
+            bool dup = !u;
+            for (unsigned i = 0; i < nseen && !dup; i++)
+                dup = seen[i] == u;
+            if (!dup && nseen < sizeof seen / sizeof seen[0])
+                seen[nseen++] = u;
+        }
+    }
+    return false;
+}
+
+bool mylc_in_cycle(const mylc_schema *a, const mylc_schema *b)
+{
+    return a != b && reaches(a, b) && reaches(b, a);
 }
 
 const char *mylc_decl_pkg(const mylc_decl *d)
