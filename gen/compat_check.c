@@ -147,9 +147,18 @@ static bool on_diff(void *ud, const myl_compat_diff *d)
     return true;
 }
 
-static mylc_decl *find(mylc_schema *s, mylc_str name)
+/* The declaration of s paired with d: of the same name, and in a .fbs
+ * file with several namespaces of the same namespace (resolve.c keys
+ * those outside the file's own by "pkg.Name"). */
+static mylc_decl *find(mylc_schema *s, const mylc_decl *d)
 {
-    return mylc_map_get(&s->names, name.p, name.n);
+    if (!d->pkg)
+        return mylc_map_get(&s->names, d->name.p, d->name.n);
+    mylc_buf k = {0};
+    mylc_buf_printf(&k, "%s.%.*s", d->pkg, S(d->name));
+    mylc_decl *r = mylc_map_get(&s->names, k.p, (uint32_t)k.n);
+    mylc_buf_free(&k);
+    return r;
 }
 
 static bool describe_side(side *x, mylc_decl **roots, uint32_t n)
@@ -193,7 +202,7 @@ static void compare_types(run *r)
         abort();
     uint32_t k = 0;
     for (mylc_decl *d = r->n.s->decls; d; d = d->next) {
-        mylc_decl *o = is_type(d) ? find(r->o.s, d->name) : NULL;
+        mylc_decl *o = is_type(d) ? find(r->o.s, d) : NULL;
         if (o && is_type(o) && in_event(r->n.s, d))
             continue;
         if (o && is_type(o)) {
@@ -201,7 +210,7 @@ static void compare_types(run *r)
             rn[k++] = d;
         } else if (is_type(d)) {
             mylc_buf m = {0};
-            mylc_buf_printf(&m, "%s '%s.%.*s' added", mylc_kind_name(d->kind), r->n.s->pkg,
+            mylc_buf_printf(&m, "%s '%s.%.*s' added", mylc_kind_name(d->kind), mylc_decl_pkg(d),
                             S(d->name));
             summary_line(r, r->n.s->file, d->off, m.p);
             mylc_buf_free(&m);
@@ -292,7 +301,7 @@ int mylc_check_compat(mylc_ctx *cn, mylc_schema *old, mylc_schema *nw, mylc_buf 
     unsigned before = cn->errors;
     compare_types(&r);
     for (mylc_decl *d = nw->decls; d && !cn->stop; d = d->next) {
-        mylc_decl *o = find(old, d->name);
+        mylc_decl *o = find(old, d);
         if (is_type(d))
             continue;
         if (!o || o->kind != d->kind) {
@@ -311,12 +320,12 @@ int mylc_check_compat(mylc_ctx *cn, mylc_schema *old, mylc_schema *nw, mylc_buf 
         }
     }
     for (mylc_decl *o = old->decls; o && !cn->stop; o = o->next) {
-        mylc_decl *d = find(nw, o->name);
+        mylc_decl *d = find(nw, o);
         if (d && (d->kind == o->kind || (is_type(d) && is_type(o))))
             continue;
         mylc_buf m = {0};
         if (is_type(o))
-            mylc_buf_printf(&m, "%s '%s.%.*s' removed", mylc_kind_name(o->kind), old->pkg,
+            mylc_buf_printf(&m, "%s '%s.%.*s' removed", mylc_kind_name(o->kind), mylc_decl_pkg(o),
                             S(o->name));
         else
             mylc_buf_printf(&m, "%s '%.*s' removed", mylc_kind_name(o->kind), S(o->name));
