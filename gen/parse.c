@@ -28,8 +28,10 @@ void mylc_ctx_free(mylc_ctx *c)
 {
     for (unsigned i = 0; i < c->nfiles; i++) {
         free(c->files[i]->lines);
-        if (c->files[i]->schema)
+        if (c->files[i]->schema) {
             mylc_map_free(&c->files[i]->schema->names);
+            mylc_map_free(&c->files[i]->schema->fqnames);
+        }
     }
     free(c->files);
     mylc_map_free(&c->cnames);
