@@ -337,19 +337,16 @@ mylc_decl *mylc_lookup_ns(mylc_ctx *c, mylc_schema *s, const char *ns, mylc_str 
         /* flatc: ns.name, then name in each enclosing namespace, the last
          * one being the root: name as a fully qualified name */
         size_t k = strlen(ns);
-        char *fq = malloc(k + name.n + 2);
-        if (!fq)
-            return mylc_lookup(c, s, name, off, report);
+        mylc_buf fq = {0};
         for (;;) {
-            size_t n = k;
-            memcpy(fq, ns, k);
+            fq.n = 0;
+            mylc_buf_put(&fq, ns, k);
             if (k)
-                fq[n++] = '.';
-            memcpy(fq + n, name.p, name.n);
-            n += name.n;
-            mylc_decl *d = fq_find(s, fq, (uint32_t)n);
+                mylc_buf_putc(&fq, '.');
+            mylc_buf_put(&fq, name.p, name.n);
+            mylc_decl *d = fq_find(s, fq.p, (uint32_t)fq.n);
             if (d) {
-                free(fq);
+                mylc_buf_free(&fq);
                 return d;
             }
             if (!k)
@@ -359,7 +356,7 @@ mylc_decl *mylc_lookup_ns(mylc_ctx *c, mylc_schema *s, const char *ns, mylc_str 
             if (k)
                 k--; /* drop the '.' */
         }
-        free(fq);
+        mylc_buf_free(&fq);
     }
     return mylc_lookup(c, s, name, off, report);
 }
