@@ -53,6 +53,9 @@ void myl__wake_modes(const myl_ring *r, bool *wake_fence, uint8_t *sleep_mode);
 bool myl__parse_seq_name(const char *name, const char *prefix, const char *suffix, uint64_t *seq);
 /* FNV-1a, 64-bit. */
 uint64_t myl__fnv1a(const void *data, size_t len, uint64_t h);
+/* CRC32C (from 0) of data[0, len) and then the 4 bytes of tail (in the
+ * host's order): one dispatch and one pass, for the journal's records. */
+uint32_t myl__crc32c_tail32(const void *data, size_t len, uint32_t tail);
 /* The calling thread's buffer behind myl_compat_last_reason() (compat.c). */
 char *myl__compat_reason_buf(size_t *cap);
 #define MYL__FNV_OFFSET UINT64_C(0xcbf29ce484222325)

@@ -132,7 +132,8 @@ static uint64_t record_at(const uint8_t *buf, uint64_t size, uint64_t off, uint6
     if (len > max_record || size - off - REC_HEADER < len)
         return 0;
     uint64_t seq = get64(p + 8), type = get64(p + 16);
-    if (seq != want_seq || record_crc(len, seq, type, p + REC_HEADER) != get32(p + 4))
+    /* record_crc's value, over sequence, type and payload as they lie. */
+    if (seq != want_seq || myl__crc32c_tail32(p + 8, 16 + (size_t)len, len) != get32(p + 4))
         return 0;
     /* The padding is written with the record: a record whose padding is
      * cut was torn mid-write (and never synced). */
@@ -554,7 +555,7 @@ int myl_journal_append(myl_journal *j, uint64_t type, const void *data, uint32_t
         memset(p + REC_HEADER + len, 0, total - REC_HEADER - len);
     /* record_crc's value, in one pass over sequence, type and payload as
      * they lie in the buffer (cache-hot after the copy), then the length. */
-    uint32_t crc = myl_crc32c(myl_crc32c(0, p + 8, 16 + (size_t)len), &len, 4);
+    uint32_t crc = myl__crc32c_tail32(p + 8, 16 + (size_t)len, len);
     memcpy(p + 4, &crc, 4);
     j->buf_len += total;
     j->next_seq++;
