@@ -2,13 +2,18 @@
  * layout in docs/ARCHITECTURE.md, "Journal").
  *
  *   segment  "journal-<first seq, 16 hex digits>.myj":
- *            header (32 bytes): magic "MYLJRNL1", u32 version (2), u32
- *            CRC32C of the header with this field 0, u64 first sequence,
- *            u64 chain value at the first sequence (the chain of every
- *            record before it, myl_journal_chain_next)
+ *            header (32 bytes): magic "MYLJRNL1", u32 version (3; 2 is
+ *            read too), u32 CRC32C of the header with this field 0, u64
+ *            first sequence, u64 chain value at the first sequence (the
+ *            chain of every record before it, myl_journal_chain_next)
  *   record   u32 payload length, u32 CRC32C, u64 sequence, u64 type,
  *            payload, zero padding to a multiple of 8. The CRC covers the
  *            sequence, the type, the payload and then the length.
+ *   end      the data ends at the end of the file or at a record boundary
+ *            whose first 8 bytes (length and CRC) are zero and which is
+ *            not a valid record; every byte after it is zero (version 3:
+ *            a segment is allocated ahead of its data and written through
+ *            a shared mapping, so its file is longer than its data).
  * All integers little-endian (the host's order: the runtime is x86-64 and
  * aarch64 only; a big-endian host fails the magic check).
  */
@@ -17,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +30,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -31,7 +38,8 @@
 #include "myelon/journal.h"
 
 static const uint8_t seg_magic[8] = {'M', 'Y', 'L', 'J', 'R', 'N', 'L', '1'};
-#define SEG_VERSION 2u
+#define SEG_VERSION 3u
+#define SEG_VERSION_OLD 2u /* the same records; the file ends with the data */
 #define SEG_HEADER 32u
 #define REC_HEADER 24u
 #define DEFAULT_SEGMENT (UINT64_C(64) << 20)
@@ -39,6 +47,9 @@ static const uint8_t seg_magic[8] = {'M', 'Y', 'L', 'J', 'R', 'N', 'L', '1'};
 #define DEFAULT_GROUP_NS UINT64_C(1000000)
 #define DEFAULT_GROUP_BYTES (UINT64_C(1) << 20)
 #define DEFAULT_MAX_RECORD (16u << 20)
+/* The mapped path allocates a segment's file this far ahead of its data. */
+#define GROW_BYTES (UINT64_C(1) << 20)
+#define GROW_SYNCED (UINT64_C(64) << 10) /* the same, under a sync policy */
 
 static uint64_t pad8(uint64_t n)
 {
@@ -108,7 +119,8 @@ static void header_bytes(uint8_t h[SEG_HEADER], uint64_t first, uint64_t chain)
  * chain *chain before it. */
 static bool header_valid(const uint8_t *h, uint64_t *first, uint64_t *chain)
 {
-    if (memcmp(h, seg_magic, sizeof seg_magic) != 0 || get32(h + 8) != SEG_VERSION)
+    if (memcmp(h, seg_magic, sizeof seg_magic) != 0 ||
+        (get32(h + 8) != SEG_VERSION && get32(h + 8) != SEG_VERSION_OLD))
         return false;
     uint8_t c[SEG_HEADER];
     memcpy(c, h, SEG_HEADER);
@@ -151,6 +163,42 @@ static uint64_t record_at(const uint8_t *buf, uint64_t size, uint64_t off, uint6
     }
     *chain = chain_step(*chain, get32(p + 4), len, type);
     return total;
+}
+
+/* Where record_at found no record at off: END when the data ends there
+ * (the end of the file, or 8 zero bytes of length and CRC: nothing was
+ * written there yet), SHORT when the file ends inside the record (a write
+ * cut short, or a file grown since it was mapped), BAD otherwise (a whole
+ * record that fails its checks: torn or corrupt). */
+enum { AT_END, AT_SHORT, AT_BAD };
+
+static int no_record_at(const uint8_t *buf, uint64_t size, uint64_t off, uint32_t max_record)
+{
+    if (off >= size)
+        return AT_END;
+    if (size - off < 8)
+        return AT_SHORT;
+    if (get64(buf + off) == 0)
+        return AT_END;
+    uint32_t len = get32(buf + off);
+    if (size - off < REC_HEADER ||
+        (len <= max_record && pad8(REC_HEADER + (uint64_t)len) > size - off))
+        return AT_SHORT;
+    return AT_BAD;
+}
+
+/* The end of the last nonzero byte in buf[from, size), or from. */
+static uint64_t nonzero_end(const uint8_t *buf, uint64_t from, uint64_t size)
+{
+    uint64_t end = size;
+    while (end > from && (end & 7u))
+        if (buf[--end])
+            return end + 1;
+    while (end >= from + 8 && get64(buf + end - 8) == 0)
+        end -= 8;
+    while (end > from && buf[end - 1] == 0)
+        end--;
+    return end;
 }
 
 /* ---- the segment list ---- */
@@ -235,7 +283,10 @@ static int map_segment(const char *path, seg_map *m)
     }
     m->size = (uint64_t)st.st_size;
     if (m->size > 0) {
-        void *p = mmap(NULL, (size_t)m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        /* Shared: a reader at the end of a segment sees what the writer
+         * stores there later (the mapped write path does not grow the
+         * file record by record). */
+        void *p = mmap(NULL, (size_t)m->size, PROT_READ, MAP_SHARED, fd, 0);
         if (p == MAP_FAILED) {
             int e = -errno;
             close(fd);
@@ -280,10 +331,18 @@ struct myl_journal {
     int dir_fd;
     int lock_fd;
     int fd;            /* the current segment */
-    uint64_t seg_size; /* its bytes written */
+    uint64_t seg_size; /* its bytes written (committed) */
     uint64_t seg_first;
     myl_journal_opts o;
     myl_journal_io io;
+    bool mapped; /* the mapped write path (not MYL_JOURNAL_WRITE) */
+    /* Mapped: the current segment, mapped for seg_cap bytes; its file is
+     * seg_alloc bytes long (allocated, zero past the data). Records are
+     * appended straight into the map at [seg_size, map_end) and count as
+     * written at the next commit; map_seq and map_chain are the sequence
+     * and chain after them. */
+    uint8_t *map;
+    uint64_t seg_cap, seg_alloc, map_end, map_seq, map_chain;
     uint8_t *buf; /* appended, not yet written */
     size_t buf_len, buf_cap;
     uint64_t next_seq;    /* of the next append */
@@ -309,6 +368,40 @@ static int sys_fsync(void *arg, int fd)
     return fdatasync(fd);
 }
 
+/* Allocate [off, off + len) of a segment's file (past its end) by
+ * writing zeros: the blocks are reserved (or ENOSPC is said) now, and the
+ * pages are in the page cache, so that the stores into the map that
+ * follow neither read them in nor meet a full disk (SIGBUS).
+ * posix_fallocate would reserve the blocks too, but each page would then
+ * be read in (zero-filled) at its first store: slower on ext4. */
+static int sys_alloc(void *arg, int fd, off_t off, off_t len)
+{
+    (void)arg;
+    static const uint8_t zeros[65536];
+    struct iovec iov[16];
+    while (len > 0) {
+        /* Up to 1 MiB a call, every piece the same zero buffer. */
+        int k = 0;
+        for (off_t left = len; left > 0 && k < 16; k++) {
+            size_t n = left < (off_t)sizeof zeros ? (size_t)left : sizeof zeros;
+            iov[k].iov_base = (void *)zeros;
+            iov[k].iov_len = n;
+            left -= (off_t)n;
+        }
+        ssize_t w = pwritev(fd, iov, k, off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
+        }
+        off += w;
+        len -= w;
+    }
+    return 0;
+}
+
 /* Write all of buf, through short writes. A failure is fatal. */
 static int write_all(myl_journal *j, int fd, const uint8_t *buf, size_t len)
 {
@@ -327,7 +420,9 @@ static int write_all(myl_journal *j, int fd, const uint8_t *buf, size_t len)
 static int sync_fd(myl_journal *j, int fd)
 {
     /* Never retried: after a failed fdatasync the kernel may have dropped
-     * the dirty pages, and a later success would not bring them back. */
+     * the dirty pages, and a later success would not bring them back.
+     * On the mapped path fdatasync writes the pages stored through the
+     * shared mapping too (what msync(MS_SYNC) would do, for the file). */
     if (j->io.fsync(j->io.arg, fd) != 0)
         return j->failed = errno ? -errno : -EIO;
     return 0;
@@ -340,29 +435,96 @@ static int sync_dir(myl_journal *j)
     return 0;
 }
 
-/* Create the segment starting at first and make it current. */
-static int new_segment(myl_journal *j, uint64_t first)
+/* Mapped: make the current segment's file at least end bytes long,
+ * allocated (so that a store into the map never meets a full disk: that
+ * would be SIGBUS), GROW_BYTES ahead where the segment has room. A failure
+ * (ENOSPC) is fatal, like a failed write. */
+static int seg_grow(myl_journal *j, uint64_t end)
+{
+    if (end <= j->seg_alloc)
+        return 0;
+    /* Under a sync policy the zeros ahead are dirty pages every sync
+     * writes out (and that then fault again when stored into): a shorter
+     * step keeps that small. */
+    uint64_t want = j->seg_alloc + (j->o.sync == MYL_JOURNAL_SYNC_NONE ? GROW_BYTES : GROW_SYNCED);
+    if (want > j->seg_cap)
+        want = j->seg_cap;
+    if (want < end)
+        want = end;
+    if (j->io.alloc(j->io.arg, j->fd, (off_t)j->seg_alloc, (off_t)(want - j->seg_alloc)) != 0)
+        return j->failed = errno ? -errno : -EIO;
+#ifdef MADV_POPULATE_WRITE
+    /* Fault the new pages in now, in one call, rather than one trap a
+     * page on the hot path. Only a hint: older kernels say EINVAL. */
+    if (j->map)
+        (void)madvise(j->map + (j->seg_alloc & ~UINT64_C(4095)),
+                      (size_t)(want - (j->seg_alloc & ~UINT64_C(4095))), MADV_POPULATE_WRITE);
+#endif
+    j->seg_alloc = want;
+    return 0;
+}
+
+/* Mapped: map the current segment (fd) for cap bytes. */
+static int seg_map_rw(myl_journal *j, uint64_t cap)
+{
+    void *p = mmap(NULL, (size_t)cap, PROT_READ | PROT_WRITE, MAP_SHARED, j->fd, 0);
+    if (p == MAP_FAILED)
+        return j->failed = -errno;
+    j->map = p;
+    j->seg_cap = cap;
+    return 0;
+}
+
+static void seg_unmap_rw(myl_journal *j)
+{
+    if (j->map)
+        munmap(j->map, (size_t)j->seg_cap);
+    j->map = NULL;
+}
+
+/* Create the segment starting at first, room for at least min_cap bytes,
+ * and make it current. */
+static int new_segment(myl_journal *j, uint64_t first, uint64_t min_cap)
 {
     char path[4096];
     seg_path(path, sizeof path, j->dir, first);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    /* Every store into the previous segment's map before the file that
+     * tells a reader it is finished (pairs with reader_refresh's fence). */
+    atomic_thread_fence(memory_order_seq_cst);
+    int fd = open(path, (j->mapped ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return j->failed = -errno;
     uint8_t h[SEG_HEADER];
     header_bytes(h, first, j->written_chain);
-    int rc = write_all(j, fd, h, sizeof h);
+    int rc;
+    if (j->mapped) {
+        /* The file before the map: a crash in between leaves a last
+         * segment without a header, which recovery removes. */
+        j->fd = fd;
+        j->seg_alloc = 0;
+        j->seg_cap = min_cap > j->o.segment_bytes ? min_cap : j->o.segment_bytes;
+        rc = seg_grow(j, SEG_HEADER);
+        if (rc == 0)
+            rc = seg_map_rw(j, j->seg_cap);
+        if (rc == 0)
+            memcpy(j->map, h, sizeof h);
+        j->fd = -1;
+    } else {
+        rc = write_all(j, fd, h, sizeof h);
+    }
     if (rc == 0 && j->o.sync != MYL_JOURNAL_SYNC_NONE) {
         rc = sync_fd(j, fd);
         if (rc == 0)
             rc = sync_dir(j);
     }
     if (rc < 0) {
+        seg_unmap_rw(j);
         close(fd);
         return rc;
     }
     j->fd = fd;
     j->seg_first = first;
-    j->seg_size = SEG_HEADER;
+    j->seg_size = j->map_end = SEG_HEADER;
     return 0;
 }
 
@@ -377,6 +539,14 @@ static int end_segment(myl_journal *j)
             j->durable_seq = j->written_seq;
             j->unsynced_bytes = 0;
         }
+        /* Give back what was allocated ahead, but keep one zero record
+         * header after the data: a reader that mapped the file longer
+         * reads up to there and no further, and never past the end of
+         * the file (SIGBUS). Not synced, and a failure only leaves more
+         * zeros: either way the data ends where it ends. */
+        if (rc == 0 && j->mapped && j->seg_size + REC_HEADER < j->seg_alloc)
+            (void)!ftruncate(j->fd, (off_t)(j->seg_size + REC_HEADER));
+        seg_unmap_rw(j);
         close(j->fd);
         j->fd = -1;
     }
@@ -423,41 +593,55 @@ static int recover(myl_journal *j)
             break;
         }
         walk(&m, first, j->o.max_record, &next, &end, &chain);
+        /* Past the data everything must be zero: anything else is a torn
+         * tail (a write, or pages of a mapped segment, that a crash cut
+         * short) and must go, or records written there later could end
+         * next to stale ones. */
+        uint64_t dirty = nonzero_end(m.p, end, m.size);
+        uint64_t size = m.size;
         unmap_segment(&m);
-        if (end != m.size) {
-            if (!last) {
-                rc = MYL_ECORRUPT; /* a bad record with segments after it */
-                break;
-            }
+        if (dirty > end && !last) {
+            rc = MYL_ECORRUPT; /* a bad record with segments after it */
+            break;
+        }
+        if (last && size != end) {
             int fd = open(path, O_WRONLY | O_CLOEXEC);
-            if (fd < 0 || ftruncate(fd, (off_t)end) != 0 || fdatasync(fd) != 0) {
+            if (fd < 0 || ftruncate(fd, (off_t)end) != 0 || (dirty > end && fdatasync(fd) != 0)) {
                 rc = -errno;
                 if (fd >= 0)
                     close(fd);
                 break;
             }
             close(fd);
-            j->recovered += m.size - end;
+            j->recovered += dirty - end;
         }
         seq = next;
         if (last) {
-            int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+            int fd = open(path, j->mapped ? O_RDWR | O_CLOEXEC : O_WRONLY | O_APPEND | O_CLOEXEC);
             if (fd < 0) {
                 rc = -errno;
                 break;
             }
             j->fd = fd;
             j->seg_first = first;
-            j->seg_size = end;
+            j->seg_size = j->map_end = end;
+            if (j->mapped) {
+                j->seg_alloc = end;
+                rc = seg_map_rw(j, end > j->o.segment_bytes ? end : j->o.segment_bytes);
+                if (rc < 0) {
+                    j->failed = 0; /* open fails; close sees no error to return */
+                    break;
+                }
+            }
         }
     }
     free(l.first);
     if (rc < 0)
         return rc;
-    j->next_seq = j->written_seq = j->durable_seq = seq;
-    j->chain = j->written_chain = chain;
+    j->next_seq = j->written_seq = j->durable_seq = j->map_seq = seq;
+    j->chain = j->written_chain = j->map_chain = chain;
     if (j->fd < 0)
-        rc = new_segment(j, seq);
+        rc = new_segment(j, seq, 0);
     return rc;
 }
 
@@ -489,11 +673,11 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
             return MYL_EINVAL;
         o = *opts;
     }
-    if (o.sync > MYL_JOURNAL_SYNC_NONE || o.reserved)
+    if (o.sync > MYL_JOURNAL_SYNC_NONE || (o.flags & ~MYL_JOURNAL_WRITE))
         return MYL_EINVAL;
     if (!o.segment_bytes)
         o.segment_bytes = DEFAULT_SEGMENT;
-    if (o.segment_bytes < MIN_SEGMENT)
+    if (o.segment_bytes < MIN_SEGMENT || o.segment_bytes > SIZE_MAX / 2)
         return MYL_EINVAL;
     if (!o.group_ns)
         o.group_ns = DEFAULT_GROUP_NS;
@@ -508,8 +692,11 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
         return -ENOMEM;
     j->o = o;
     j->fd = j->lock_fd = j->dir_fd = -1;
+    /* A write hook asks for the write path: it is what it injects into. */
+    j->mapped = !(o.flags & MYL_JOURNAL_WRITE) && !(o.io && o.io->write);
     j->io.write = o.io && o.io->write ? o.io->write : sys_write;
     j->io.fsync = o.io && o.io->fsync ? o.io->fsync : sys_fsync;
+    j->io.alloc = o.io && o.io->alloc ? o.io->alloc : sys_alloc;
     j->io.arg = o.io ? o.io->arg : NULL;
     char lock[4096];
     int rc = lock_dir(j, dir, lock, sizeof lock);
@@ -525,6 +712,28 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
     return 0;
 }
 
+/* Lay record (seq, type, data, len) out at p, total bytes with padding,
+ * and return its CRC. */
+static uint32_t put_record(uint8_t *p, size_t total, uint64_t seq, uint64_t type, const void *data,
+                           uint32_t len)
+{
+    memcpy(p + 8, &seq, 8);
+    memcpy(p + 16, &type, 8);
+    if (len)
+        memcpy(p + REC_HEADER, data, len);
+    if (total > REC_HEADER + (size_t)len)
+        memset(p + REC_HEADER + len, 0, total - REC_HEADER - len);
+    /* record_crc's value, in one pass over sequence, type and payload as
+     * they lie (cache-hot after the copy), then the length. */
+    uint32_t crc = myl__crc32c_tail32(p + 8, 16 + (size_t)len, len);
+    /* Length and CRC last, in one store: until then the record's first 8
+     * bytes are zero (the map is zero past the data) and a reader takes
+     * them for the end. */
+    uint64_t head = (uint64_t)len | (uint64_t)crc << 32;
+    memcpy(p, &head, 8);
+    return crc;
+}
+
 int myl_journal_append(myl_journal *j, uint64_t type, const void *data, uint32_t len, uint64_t *seq)
 {
     if (!j || (!data && len))
@@ -534,41 +743,66 @@ int myl_journal_append(myl_journal *j, uint64_t type, const void *data, uint32_t
     if (len > j->o.max_record)
         return MYL_ETOOBIG;
     size_t total = (size_t)pad8(REC_HEADER + (uint64_t)len);
-    if (j->buf_cap - j->buf_len < total) {
-        size_t nc = j->buf_cap ? j->buf_cap : 4096;
-        while (nc - j->buf_len < total)
-            nc *= 2;
-        uint8_t *b = realloc(j->buf, nc);
-        if (!b)
-            return -ENOMEM;
-        j->buf = b;
-        j->buf_cap = nc;
-    }
-    uint8_t *p = j->buf + j->buf_len;
     uint64_t s = j->next_seq;
-    memcpy(p, &len, 4);
-    memcpy(p + 8, &s, 8);
-    memcpy(p + 16, &type, 8);
-    if (len)
-        memcpy(p + REC_HEADER, data, len);
-    if (total > REC_HEADER + (size_t)len)
-        memset(p + REC_HEADER + len, 0, total - REC_HEADER - len);
-    /* record_crc's value, in one pass over sequence, type and payload as
-     * they lie in the buffer (cache-hot after the copy), then the length. */
-    uint32_t crc = myl__crc32c_tail32(p + 8, 16 + (size_t)len, len);
-    memcpy(p + 4, &crc, 4);
-    j->buf_len += total;
+    uint32_t crc;
+    if (j->mapped && j->buf_len == 0 && j->map && j->map_end + total <= j->seg_alloc &&
+        j->map_end + total <= j->o.segment_bytes) {
+        /* Straight into the mapped segment: no copy, no system call. */
+        crc = put_record(j->map + j->map_end, total, s, type, data, len);
+        j->map_end += total;
+        j->chain = chain_step(j->chain, crc, len, type);
+        j->map_seq = s + 1;
+        j->map_chain = j->chain;
+    } else {
+        if (j->buf_cap - j->buf_len < total) {
+            size_t nc = j->buf_cap ? j->buf_cap : 4096;
+            while (nc - j->buf_len < total)
+                nc *= 2;
+            uint8_t *b = realloc(j->buf, nc);
+            if (!b)
+                return -ENOMEM;
+            j->buf = b;
+            j->buf_cap = nc;
+        }
+        crc = put_record(j->buf + j->buf_len, total, s, type, data, len);
+        j->buf_len += total;
+        j->chain = chain_step(j->chain, crc, len, type);
+    }
     j->next_seq++;
-    j->chain = chain_step(j->chain, crc, len, type);
     if (seq)
         *seq = s;
     return 0;
 }
 
+/* Put run bytes of whole records at the end of the current segment. */
+static int put_run(myl_journal *j, const uint8_t *p, size_t run)
+{
+    if (!j->mapped)
+        return write_all(j, j->fd, p, run);
+    if (j->seg_size + run > j->seg_cap) {
+        /* One record larger than the segment, alone in it: map it longer. */
+        seg_unmap_rw(j);
+        int rc = seg_map_rw(j, j->seg_size + run);
+        if (rc < 0)
+            return rc;
+    }
+    int rc = seg_grow(j, j->seg_size + run);
+    if (rc == 0)
+        memcpy(j->map + j->seg_size, p, run);
+    return rc;
+}
+
 /* Write the buffer, rotating wherever the segment would grow too large
- * (one record larger than a segment gets a segment of its own). */
+ * (one record larger than a segment gets a segment of its own). Records
+ * appended straight into the map come first: they are written already. */
 static int write_buffered(myl_journal *j)
 {
+    if (j->map_end > j->seg_size) {
+        j->unsynced_bytes += j->map_end - j->seg_size;
+        j->seg_size = j->map_end;
+        j->written_seq = j->map_seq;
+        j->written_chain = j->map_chain;
+    }
     size_t off = 0;
     uint64_t seq = j->written_seq;
     while (off < j->buf_len) {
@@ -582,11 +816,14 @@ static int write_buffered(myl_journal *j)
             n = j->next_seq - seq;
             chain = j->chain;
         }
+        size_t first_total = 0;
         while (off + run < j->buf_len) {
             const uint8_t *p = j->buf + off + run;
             uint32_t len = get32(p);
             size_t total = (size_t)pad8(REC_HEADER + (uint64_t)len);
             bool empty = j->seg_size == SEG_HEADER && run == 0;
+            if (run == 0)
+                first_total = total;
             if (!empty && j->seg_size + run + total > j->o.segment_bytes)
                 break;
             chain = chain_step(chain, get32(p + 4), len, get64(p + 16));
@@ -596,20 +833,21 @@ static int write_buffered(myl_journal *j)
         if (run == 0) {
             int rc = end_segment(j);
             if (rc == 0)
-                rc = new_segment(j, seq);
+                rc = new_segment(j, seq, SEG_HEADER + (uint64_t)first_total);
             if (rc < 0)
                 return rc;
             continue;
         }
-        int rc = write_all(j, j->fd, j->buf + off, run);
+        int rc = put_run(j, j->buf + off, run);
         if (rc < 0)
             return rc;
         j->seg_size += run;
+        j->map_end = j->seg_size;
         j->unsynced_bytes += run;
         off += run;
         seq += n;
-        j->written_seq = seq;
-        j->written_chain = chain;
+        j->written_seq = j->map_seq = seq;
+        j->written_chain = j->map_chain = chain;
     }
     j->buf_len = 0;
     return 0;
@@ -673,7 +911,7 @@ int myl_journal_rotate(myl_journal *j)
     if (rc == 0)
         rc = end_segment(j);
     if (rc == 0)
-        rc = new_segment(j, j->written_seq);
+        rc = new_segment(j, j->written_seq, 0);
     return rc;
 }
 
@@ -712,6 +950,7 @@ int myl_journal_close(myl_journal *j)
         if (rc == 0)
             rc = end_segment(j);
     }
+    seg_unmap_rw(j);
     if (j->fd >= 0)
         close(j->fd);
     if (j->lock_fd >= 0)
@@ -761,17 +1000,21 @@ static int reader_map(myl_journal_reader *r, uint64_t expect)
     return 0;
 }
 
-/* At the end of the last mapped segment: map it again if it grew, or
- * list the segments again if a new one started. 1 if there is more.
+/* At the end of what the current segment shows: list the segments again
+ * (*later: one after the current exists) and map the current one again if
+ * its size changed (the write path grows it record by record, the mapped
+ * path a step at a time, and gives back the rest when it moves on).
  * Segments before the current one may have been removed meanwhile (a
  * pipeline prunes what its snapshots cover), the current one too once a
  * later one exists: the new list is taken from the current segment's
  * first sequence on, not by index. */
-static int reader_refresh(myl_journal_reader *r)
+static int reader_refresh(myl_journal_reader *r, bool *later)
 {
-    /* List first, then look at the current segment's size: a writer that
-     * started a new segment before the listing finished the current one
-     * before it, so the size taken after it is final. */
+    /* List first, then look at the current segment again: a writer that
+     * started a new segment before the listing had finished the current
+     * one before it (written, or stored into the shared mapping before
+     * the system call that created the next file), so what the current
+     * one shows after the listing is final. */
     seg_list l;
     int rc = list_segments(r->dir, &l);
     if (rc < 0)
@@ -780,8 +1023,8 @@ static int reader_refresh(myl_journal_reader *r)
     size_t k = 0;
     while (k < l.n && l.first[k] <= cf)
         k++;
-    bool more = k < l.n;
-    if (more) {
+    *later = k < l.n;
+    if (*later) {
         /* The current segment, then those after it. */
         uint64_t *f = malloc((l.n - k + 1) * sizeof *f);
         if (!f) {
@@ -796,23 +1039,22 @@ static int reader_refresh(myl_journal_reader *r)
         r->cur = 0;
     }
     free(l.first);
+    atomic_thread_fence(memory_order_seq_cst); /* pairs with the fence in new_segment */
     char path[4096];
     seg_path(path, sizeof path, r->dir, cf);
     struct stat st;
     if (stat(path, &st) != 0) {
         /* Removed: it was complete (only a segment with a successor is). */
-        return errno == ENOENT ? more : -errno;
+        return errno == ENOENT ? 0 : -errno;
     }
-    if ((uint64_t)st.st_size > r->map.size) {
+    if ((uint64_t)st.st_size != r->map.size) {
         uint64_t off = r->off;
         unmap_segment(&r->map);
         if ((rc = map_segment(path, &r->map)) < 0)
             return rc;
         r->off = off;
-        if (r->off < r->map.size)
-            return 1;
     }
-    return more;
+    return 0;
 }
 
 int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_journal_reader **out)
@@ -864,32 +1106,42 @@ int myl_journal_read(myl_journal_reader *r, myl_journal_record *rec)
 {
     if (!r || !rec)
         return MYL_EINVAL;
+    bool refreshed = false;
     for (;;) {
         if (r->err)
             return r->err;
         if (r->cur >= r->segs.n)
             return 0;
-        if (r->off < r->map.size) {
-            uint64_t n =
-                record_at(r->map.p, r->map.size, r->off, r->seq, UINT32_MAX, rec, &r->chain);
-            if (!n)
-                return r->err = MYL_ECORRUPT;
+        uint64_t n = record_at(r->map.p, r->map.size, r->off, r->seq, UINT32_MAX, rec, &r->chain);
+        if (n) {
             r->off += n;
             r->seq++;
+            refreshed = false;
             if (rec->seq < r->from)
                 continue;
             return 1;
         }
-        if (r->cur + 1 >= r->segs.n) {
-            /* The end so far: a writer may have appended since. */
-            int grown = reader_refresh(r);
-            if (grown < 0)
-                return r->err = grown;
-            if (grown)
+        int at = no_record_at(r->map.p, r->map.size, r->off, UINT32_MAX);
+        if (at == AT_BAD)
+            return r->err = MYL_ECORRUPT;
+        /* The end of what the segment shows (or a record cut short): a
+         * writer may have added to it since, or gone on to the next. */
+        bool later = false;
+        if (!refreshed) {
+            int rc = reader_refresh(r, &later);
+            if (rc < 0)
+                return r->err = rc;
+            refreshed = true;
+            if (record_at(r->map.p, r->map.size, r->off, r->seq, UINT32_MAX, NULL, &(uint64_t){0}))
                 continue;
-            return 0;
+            at = no_record_at(r->map.p, r->map.size, r->off, UINT32_MAX);
         }
+        if (at != AT_END)
+            return r->err = MYL_ECORRUPT; /* torn: cut inside a record */
+        if (!later || r->cur + 1 >= r->segs.n)
+            return 0; /* the end so far */
         r->cur++;
+        refreshed = false;
         r->err = reader_map(r, r->seq);
     }
 }

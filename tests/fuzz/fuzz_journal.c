@@ -64,7 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     clear_dir();
     rmdir(dir);
-    myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_NONE};
+    /* Small segments: the mapped writer allocates its segment ahead. */
+    myl_journal_opts o = {
+        .size = sizeof o, .sync = MYL_JOURNAL_SYNC_NONE, .segment_bytes = 1 << 16};
     myl_journal *j;
     /* Create the directory (and its lock file) first. */
     if (myl_journal_open(dir, &o, &j) != 0)

@@ -129,7 +129,7 @@ int main(int argc, char **argv)
         size_t cut;
     } seeds[] = {{"one-segment", 12, 4096, 0},
                  {"three-segments", 300, 4096, 0},
-                 {"torn-tail", 20, 4096, 11},
+                 {"torn-tail", 20, 4096, 24 + 11}, /* past the zero end marker */
                  {"empty", 0, 4096, 0}};
     static uint8_t img[1 << 16];
     int bad = 0;

@@ -1,9 +1,15 @@
 /* The journal: an append-only, checksummed record log in a directory of
  * segment files, the durable stage of a pipeline.
  *
- * A writer appends records (myl_journal_append buffers them) and commits
- * them (myl_journal_commit writes them and, per the sync policy, fdatasyncs
- * the segment). myl_journal_durable is the count of records that survive a
+ * A writer appends records and commits them (myl_journal_commit makes them
+ * written and, per the sync policy, fdatasyncs the segment). By default a
+ * segment is mapped (MAP_SHARED) and allocated ahead of its data
+ * (posix_fallocate, a step at a time): append stores a record straight
+ * into the map and commit is a store, not a write(2). With
+ * MYL_JOURNAL_WRITE (or a write hook) append buffers and commit write()s.
+ * The records are the same either way. A record is in the page cache once
+ * stored: records appended and never committed may survive a crash (they
+ * were never written or durable; keeping them is harmless). myl_journal_durable is the count of records that survive a
  * crash of the process and, with a sync policy, of the machine: the
  * sequence other stages gate on. A segment that would grow past
  * segment_bytes is closed and the next one started (rotation).
@@ -35,7 +41,8 @@ extern "C" {
 #endif
 
 /* CRC32C (Castagnoli, RFC 3720): crc is the value so far (0 to start).
- * Uses the SSE4.2 crc32 instruction where the CPU has it. */
+ * Uses the SSE4.2 crc32 instruction where the CPU has it (three
+ * interleaved streams for buffers of 768 bytes and more). */
 MYL_API uint32_t myl_crc32c(uint32_t crc, const void *data, size_t len);
 /* The software implementation, for tests and benchmarks. */
 MYL_API uint32_t myl_crc32c_sw(uint32_t crc, const void *data, size_t len);
@@ -48,12 +55,18 @@ MYL_API uint32_t myl_crc32c_sw(uint32_t crc, const void *data, size_t len);
 
 /* I/O hooks for fault injection in tests: each NULL member is the system
  * call. write returns what write(2) returns (setting errno); fsync what
- * fdatasync(2) returns. */
+ * fdatasync(2) returns; alloc (the mapped path's allocation of a segment's
+ * file ahead of its data: posix_fallocate) 0, or -1 setting errno. A
+ * write hook selects the write path. */
 typedef struct myl_journal_io {
     ssize_t (*write)(void *arg, int fd, const void *buf, size_t len);
     int (*fsync)(void *arg, int fd);
     void *arg;
+    int (*alloc)(void *arg, int fd, off_t off, off_t len);
 } myl_journal_io;
+
+/* myl_journal_opts.flags */
+#define MYL_JOURNAL_WRITE 1u /* write(2) each commit instead of the mapped segment */
 
 typedef struct myl_journal_opts {
     uint32_t size;          /* sizeof(myl_journal_opts), or 0 */
@@ -62,7 +75,7 @@ typedef struct myl_journal_opts {
     uint64_t group_ns;      /* SYNC_GROUP: longest time between syncs; default 1 ms */
     uint64_t group_bytes;   /* SYNC_GROUP: most bytes between syncs; default 1 MiB */
     uint32_t max_record;    /* largest payload; default 16 MiB */
-    uint32_t reserved;      /* 0 */
+    uint32_t flags;         /* MYL_JOURNAL_WRITE, or 0 */
     const myl_journal_io *io;
 } myl_journal_opts;
 
