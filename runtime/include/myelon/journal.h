@@ -9,10 +9,10 @@
  * MYL_JOURNAL_WRITE (or a write hook) append buffers and commit write()s.
  * The records are the same either way. A record is in the page cache once
  * stored: records appended and never committed may survive a crash (they
- * were never written or durable; keeping them is harmless). myl_journal_durable is the count of records that survive a
- * crash of the process and, with a sync policy, of the machine: the
- * sequence other stages gate on. A segment that would grow past
- * segment_bytes is closed and the next one started (rotation).
+ * were never written or durable; keeping them is harmless). myl_journal_durable is the count of
+ * records that survive a crash of the process and, with a sync policy, of the machine: the sequence
+ * other stages gate on. A segment that would grow past segment_bytes is closed and the next one
+ * started (rotation).
  *
  * Opening a journal recovers it: a torn tail of the last segment (a record
  * cut short or failing its CRC, left by a crash mid-write) is truncated; a
