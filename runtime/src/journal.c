@@ -371,7 +371,8 @@ static int sys_fsync(void *arg, int fd)
 /* Allocate [off, off + len) of a segment's file (past its end) by
  * writing zeros: the blocks are reserved (or ENOSPC is said) now, and the
  * pages are in the page cache, so that the stores into the map that
- * follow neither read them in nor meet a full disk (SIGBUS).
+ * follow neither read them in nor meet a full disk (SIGBUS). (Faulting
+ * them in ahead with MADV_POPULATE_WRITE measured slower, not faster.)
  * posix_fallocate would reserve the blocks too, but each page would then
  * be read in (zero-filled) at its first store: slower on ext4. */
 static int sys_alloc(void *arg, int fd, off_t off, off_t len)
@@ -453,13 +454,6 @@ static int seg_grow(myl_journal *j, uint64_t end)
         want = end;
     if (j->io.alloc(j->io.arg, j->fd, (off_t)j->seg_alloc, (off_t)(want - j->seg_alloc)) != 0)
         return j->failed = errno ? -errno : -EIO;
-#ifdef MADV_POPULATE_WRITE
-    /* Fault the new pages in now, in one call, rather than one trap a
-     * page on the hot path. Only a hint: older kernels say EINVAL. */
-    if (j->map)
-        (void)madvise(j->map + (j->seg_alloc & ~UINT64_C(4095)),
-                      (size_t)(want - (j->seg_alloc & ~UINT64_C(4095))), MADV_POPULATE_WRITE);
-#endif
     j->seg_alloc = want;
     return 0;
 }
