@@ -47,9 +47,11 @@ static const uint8_t seg_magic[8] = {'M', 'Y', 'L', 'J', 'R', 'N', 'L', '1'};
 #define DEFAULT_GROUP_NS UINT64_C(1000000)
 #define DEFAULT_GROUP_BYTES (UINT64_C(1) << 20)
 #define DEFAULT_MAX_RECORD (16u << 20)
-/* The mapped path allocates a segment's file this far ahead of its data. */
-#define GROW_BYTES (UINT64_C(1) << 20)
-#define GROW_SYNCED (UINT64_C(64) << 10) /* the same, under a sync policy */
+/* The mapped path allocates a segment's file this far ahead of its data.
+ * The zeros ahead are dirty pages: under a sync policy every sync writes
+ * them out, and without one 1 MiB measured slower and bimodal
+ * (docs/PERFORMANCE.md). */
+#define GROW_BYTES (UINT64_C(64) << 10)
 
 static uint64_t pad8(uint64_t n)
 {
@@ -444,10 +446,7 @@ static int seg_grow(myl_journal *j, uint64_t end)
 {
     if (end <= j->seg_alloc)
         return 0;
-    /* Under a sync policy the zeros ahead are dirty pages every sync
-     * writes out (and that then fault again when stored into): a shorter
-     * step keeps that small. */
-    uint64_t want = j->seg_alloc + (j->o.sync == MYL_JOURNAL_SYNC_NONE ? GROW_BYTES : GROW_SYNCED);
+    uint64_t want = j->seg_alloc + GROW_BYTES;
     if (want > j->seg_cap)
         want = j->seg_cap;
     if (want < end)
