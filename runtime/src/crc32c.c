@@ -60,8 +60,8 @@ uint32_t myl_crc32c_sw(uint32_t crc, const void *data, size_t len)
  * are then combined, each shifted over the bytes after it by a table
  * (the operator "append n zero bytes", as in Mark Adler's crc32c.c).
  * LONG and SHORT are powers of two (zeros_op below needs it). */
-#define CRC_LONG 8192u
-#define CRC_SHORT 256u
+#define CRC_LONG ((size_t)8192)
+#define CRC_SHORT ((size_t)256)
 
 static uint32_t crc_long[4][256], crc_short[4][256];
 static pthread_once_t shift_once = PTHREAD_ONCE_INIT;

@@ -139,7 +139,7 @@ static bool header_valid(const uint8_t *h, uint64_t *first, uint64_t *chain)
 static uint64_t record_at(const uint8_t *buf, uint64_t size, uint64_t off, uint64_t want_seq,
                           uint32_t max_record, myl_journal_record *rec, uint64_t *chain)
 {
-    if (off > size || size - off < REC_HEADER)
+    if (!buf || off > size || size - off < REC_HEADER)
         return 0;
     const uint8_t *p = buf + off;
     uint32_t len = get32(p);
@@ -176,7 +176,7 @@ enum { AT_END, AT_SHORT, AT_BAD };
 
 static int no_record_at(const uint8_t *buf, uint64_t size, uint64_t off, uint32_t max_record)
 {
-    if (off >= size)
+    if (!buf || off >= size) /* no map: an empty file */
         return AT_END;
     if (size - off < 8)
         return AT_SHORT;
@@ -499,6 +499,8 @@ static int new_segment(myl_journal *j, uint64_t first, uint64_t min_cap)
         rc = seg_grow(j, SEG_HEADER);
         if (rc == 0)
             rc = seg_map_rw(j, j->seg_cap);
+        if (rc == 0 && !j->map)
+            rc = -EIO; /* mapped without a map: cannot happen */
         if (rc == 0)
             memcpy(j->map, h, sizeof h);
         j->fd = -1;
@@ -780,6 +782,8 @@ static int put_run(myl_journal *j, const uint8_t *p, size_t run)
             return rc;
     }
     int rc = seg_grow(j, j->seg_size + run);
+    if (rc == 0 && !j->map)
+        rc = -EIO; /* mapped without a map: cannot happen */
     if (rc == 0)
         memcpy(j->map + j->seg_size, p, run);
     return rc;
