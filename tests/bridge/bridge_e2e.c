@@ -256,6 +256,7 @@ static void producer(void)
         }
         myl_producer_close(p);
     }
+    free(buf);
     myl_ring_close(r);
     _exit(0);
 }
@@ -567,6 +568,7 @@ int main(int argc, char **argv)
     }
     if (rc >= 0)
         fail("an event beyond the last one arrived (a duplicate)");
+    free(buf);
     int st_p, ex, im;
     waitpid(producer_pid, &st_p, 0);
     producer_pid = 0;
