@@ -1232,27 +1232,26 @@ static int import_run(myl_bridge *b, uint64_t deadline, bool once)
 
 /* ---- common ---- */
 
-int myl_bridge_run(myl_bridge *b, int64_t timeout_ns)
+/* myl_bridge_run (once false) and myl_bridge_step (once true). */
+static int run(myl_bridge *b, int64_t timeout_ns, bool once)
 {
     if (!b)
         return MYL_EINVAL;
     uint64_t deadline = timeout_ns < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ns;
-    int rc =
-        b->role == ROLE_EXPORT ? export_run(b, deadline, false) : import_run(b, deadline, false);
+    int rc = b->role == ROLE_EXPORT ? export_run(b, deadline, once) : import_run(b, deadline, once);
     if (rc < 0 && !b->err[0])
         set_err(b, "%s", myl_strerror(rc));
     return rc;
 }
 
+int myl_bridge_run(myl_bridge *b, int64_t timeout_ns)
+{
+    return run(b, timeout_ns, false);
+}
+
 int myl_bridge_step(myl_bridge *b, int64_t timeout_ns)
 {
-    if (!b)
-        return MYL_EINVAL;
-    uint64_t deadline = timeout_ns < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ns;
-    int rc = b->role == ROLE_EXPORT ? export_run(b, deadline, true) : import_run(b, deadline, true);
-    if (rc < 0 && !b->err[0])
-        set_err(b, "%s", myl_strerror(rc));
-    return rc;
+    return run(b, timeout_ns, true);
 }
 
 void myl_bridge_stop(myl_bridge *b)
