@@ -597,6 +597,7 @@ static void check_enum_zero(mylc_ctx *c, mylc_schema *s, const mylc_decl *d)
 
 static const attr_spec event_attrs[] = {{"align", true}, {NULL, false}};
 static const attr_spec field_event_attrs[] = {{"align", true}, {NULL, false}};
+static const attr_spec field_struct_attrs[] = {{"key", false}, {NULL, false}};
 static const attr_spec table_field_attrs[] = {
     {"deprecated", false}, {"required", false},         {"id", true},
     {"key", false},        {"nested_flatbuffer", true}, {NULL, false}};
@@ -671,8 +672,9 @@ static void claim_record_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             claim_field(c, s, d, f, NULL, "at");
             claim_field(c, s, d, f, "create", NULL);
             const mylc_decl *x = f->type.base == MYLC_T_NAMED ? f->type.decl : NULL;
-            bool keyed = false; /* a vector of a table with a key field */
-            for (mylc_field *g = x && x->kind == MYLC_D_TABLE ? x->fields : NULL; g; g = g->next)
+            bool keyed = false; /* a vector of a table or struct with a key field */
+            bool rec = x && (x->kind == MYLC_D_TABLE || x->kind == MYLC_D_STRUCT);
+            for (mylc_field *g = rec ? x->fields : NULL; g; g = g->next)
                 keyed = keyed || find_attr(g->attrs, "key");
             if (keyed) {
                 claim_field(c, s, d, f, NULL, "lookup_by_key");
@@ -707,18 +709,22 @@ static void claim_record_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     mylc_map_free(&members);
 }
 
-/* The key field of a table (flatc's key): one per table, a scalar, enum
- * or string; a string key is required (as flatc makes it). */
+/* The key field of a table or struct (flatc's key): one per table or
+ * struct, a scalar, enum or (in a table) string; a string key is required
+ * (as flatc makes it). */
 static void check_key(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_field *f, mylc_attr *key)
 {
     if (d->key) {
-        ERR(c, s, key->off, "only one field of a table can be its key");
-        NOTE(c, s, d->key->off, "'%.*s' is the key of table '%.*s'", S(d->key->name), S(d->name));
+        ERR(c, s, key->off, "only one field of a %s can be its key", decl_kind(d));
+        NOTE(c, s, d->key->off, "'%.*s' is the key of %s '%.*s'", S(d->key->name), decl_kind(d),
+             S(d->name));
         return;
     }
     bool str = f->type.shape == MYLC_SHAPE_PLAIN && f->type.base == MYLC_T_STRING;
     if (!str && !field_is_scalar(f)) {
-        ERR(c, s, key->off, "a key must be a scalar, enum or string field");
+        ERR(c, s, key->off, "%s",
+            d->kind == MYLC_D_STRUCT ? "a struct's key must be a scalar or enum field"
+                                     : "a key must be a scalar, enum or string field");
         return;
     }
     if (f->optional) {
@@ -772,10 +778,14 @@ static void check_record(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             if (f->dflt)
                 ERR(c, s, f->dflt->off,
                     "fields of %ss cannot have default values (they are plain data)", decl_kind(d));
-            check_attrs(c, s, f->attrs, d->kind == MYLC_D_EVENT ? field_event_attrs : NULL,
+            check_attrs(c, s, f->attrs,
+                        d->kind == MYLC_D_EVENT ? field_event_attrs : field_struct_attrs,
                         d->kind == MYLC_D_EVENT ? "event fields" : "struct fields");
             f->align = align_attr(c, s, f->attrs);
             check_fixed_field(c, s, d, f);
+            mylc_attr *key = find_attr(f->attrs, "key");
+            if (key && d->kind == MYLC_D_STRUCT && f->type.base != MYLC_T_NONE)
+                check_key(c, s, d, f, key); /* a struct's key: a scalar or enum */
         }
         claim_record_names(c, s, d);
         return;

@@ -207,6 +207,11 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
             e = x->cname;
             size = fmt(c, "%llu", (unsigned long long)x->size);
             align = fmt(c, "%u", x->align);
+            if (x->key) { /* sorted by the key member: lookup by key */
+                sec = "fb_vec_struct_key";
+                ctype = scalar_ctype(&x->key->type);
+                kid = cstr(c, x->key->name);
+            }
         } else if (x->kind == MYLC_D_UNION) {
             sec = "fb_vec_union"; /* two vectors: types and values */
             u = x->cname;

@@ -202,7 +202,13 @@ static void emit_struct(const mylc_decl *d, mylc_buf *b)
         } else {
             base_ref(b, d, &f->type);
         }
-        emit_decl_attrs(b, f->fbs_attrs);
+        if (f->key) {
+            mylc_buf_puts(b, " (key");
+            emit_fbs_attrs(b, f->fbs_attrs, false);
+            mylc_buf_putc(b, ')');
+        } else {
+            emit_decl_attrs(b, f->fbs_attrs);
+        }
         mylc_buf_puts(b, ";\n");
     }
     mylc_buf_puts(b, "}\n");

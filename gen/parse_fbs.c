@@ -508,7 +508,7 @@ static const char *const generator_attrs[] = {"shared",
 static const struct {
     const char *name, *why;
 } planned_attrs[] = {
-    {"key", "'key' is supported on table fields only (sorted vectors of tables, lookup by "
+    {"key", "'key' is supported on table and struct fields only (sorted vectors, lookup by "
             "key)"},
     {"nested_flatbuffer", "'nested_flatbuffer' is supported on table fields only"},
     {"flexbuffer", "'flexbuffer' fields are not supported (declare the field as [ubyte])"},
@@ -586,6 +586,7 @@ static mylc_attr *split_attrs(mylc_fbs_state *st, mylc_attr *attrs, const char *
 
 static const char *const table_field_keep[] = {"id",  "deprecated",        "required",
                                                "key", "nested_flatbuffer", NULL};
+static const char *const struct_field_keep[] = {"key", NULL};
 static const char *const enum_keep[] = {"bit_flags", NULL};
 
 /* ---- declarations ---- */
@@ -619,8 +620,8 @@ mylc_decl *mylc_fbs_record(mylc_fbs_state *st, mylc_decl_kind kind, const mylc_t
         fields = n;
     }
     for (mylc_field *f = r; f; f = f->next)
-        f->attrs = split_attrs(st, f->attrs, table ? table_field_keep : NULL, false, &f->fbs_attrs,
-                               table ? "table fields" : "struct fields");
+        f->attrs = split_attrs(st, f->attrs, table ? table_field_keep : struct_field_keep, false,
+                               &f->fbs_attrs, table ? "table fields" : "struct fields");
     d->fields = r;
     return d;
 }

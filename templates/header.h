@@ -421,9 +421,9 @@ extern const myl_fb_union_desc MYLT_TYPE_desc;
  * references); unions have T_f_type(t) and T_f_as_<member>(t) (a NULL
  * table unless the type is that member), and T_add_f(b, type, ref);
  * vectors of unions T_f_type_at(t, i) and T_f_at_as_<member>(t, i);
- * vectors of tables with a key field T_f_lookup_by_key(t, key) (their
- * T_create_f() sorts the references); nested_flatbuffer fields
- * T_f_nested_root(t). */
+ * vectors of tables or structs with a key field T_f_lookup_by_key(t, key)
+ * (their T_create_f() sorts the references, or the structs in place);
+ * nested_flatbuffer fields T_f_nested_root(t). */
 
 /* @@fb_table */
 /* ---- table MYLT_NAME ---- */
@@ -482,6 +482,9 @@ MYL_FB_VEC_STRING(MYLT_T, MYLT_F, MYLT_ID)
 
 /* @@fb_vec_struct */
 MYL_FB_VEC_STRUCT(MYLT_T, MYLT_F, MYLT_ID, MYLT_E, MYLT_SIZE, MYLT_ALIGN)
+
+/* @@fb_vec_struct_key */
+MYL_FB_VEC_STRUCT_KEY(MYLT_T, MYLT_F, MYLT_ID, MYLT_E, MYLT_SIZE, MYLT_ALIGN, MYLT_CTYPE, MYLT_KID)
 
 /* @@fb_vec_table */
 MYL_FB_VEC_TABLE(MYLT_T, MYLT_F, MYLT_ID, MYLT_E)

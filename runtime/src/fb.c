@@ -487,6 +487,48 @@ int myl_fb_sort_refs(myl_fb_builder *b, myl_fb_ref *refs, size_t count, myl_fb_k
     return 0;
 }
 
+static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t t = a[i];
+        a[i] = b[i];
+        b[i] = t;
+    }
+}
+
+/* Heapsort of count structs of size bytes at e, by cmp: in place. */
+static void sift_down_structs(uint8_t *e, size_t size, size_t i, size_t n, myl_fb_key_cmp cmp)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && cmp(e + c * size, e + (c + 1) * size) < 0)
+            c++;
+        if (cmp(e + i * size, e + c * size) >= 0)
+            return;
+        swap_bytes(e + i * size, e + c * size, size);
+        i = c;
+    }
+}
+
+int myl_fb_sort_structs(myl_fb_builder *b, void *elems, size_t count, size_t elem_size,
+                        myl_fb_key_cmp cmp)
+{
+    if (b->err)
+        return b->err;
+    if ((!elems && count) || !cmp || !elem_size)
+        return bfail(b, MYL_EINVAL);
+    uint8_t *e = elems;
+    for (size_t i = count / 2; i-- > 0;)
+        sift_down_structs(e, elem_size, i, count, cmp);
+    for (size_t n = count; n > 1; n--) {
+        swap_bytes(e, e + (n - 1) * elem_size, elem_size);
+        sift_down_structs(e, elem_size, 0, n - 1, cmp);
+    }
+    return 0;
+}
+
 int myl_fb_table_start(myl_fb_builder *b)
 {
     if (not_nested(b))

@@ -636,9 +636,55 @@ static void test_sort_refs(void **state)
     assert_int_equal(myl_fb_sort_refs(&b, bad, 1, cmp_key0), MYL_EINVAL);
 }
 
+/* A 6-byte struct: a u16 key after 4 bytes of payload (its index). */
+static int cmp_skey(const uint8_t *a, const uint8_t *b)
+{
+    uint16_t x = (uint16_t)(a[4] | a[5] << 8), y = (uint16_t)(b[4] | b[5] << 8);
+    return (x > y) - (x < y);
+}
+
+/* myl_fb_sort_structs(): structs of an odd size (some keys equal), sorted
+ * in place by key whatever the count, each moved whole (its payload, the
+ * index it started at, comes along: every index once). */
+static void test_sort_structs(void **state)
+{
+    (void)state;
+    static uint8_t region[64];
+    static const size_t counts[] = {0, 1, 2, 3, 7, 64, 513};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        size_t n = counts[c];
+        uint8_t e[513 * 6], seen[513] = {0};
+        uint16_t keys[513];
+        uint32_t x = 777;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            keys[i] = (uint16_t)((x >> 8) % 50);
+            myl_st32(&e[i * 6], (uint32_t)i);
+            myl_st16(&e[i * 6 + 4], keys[i]);
+        }
+        myl_fb_builder b;
+        myl_fb_builder_init(&b, region, sizeof region, NULL, 0);
+        assert_int_equal(myl_fb_sort_structs(&b, n ? e : NULL, n, 6, cmp_skey), 0);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t from = myl_ld32(&e[i * 6]);
+            assert_true(from < n && !seen[from]);
+            seen[from] = 1;
+            assert_int_equal(myl_ld16(&e[i * 6 + 4]), keys[from]);
+            if (i)
+                assert_true(cmp_skey(&e[(i - 1) * 6], &e[i * 6]) <= 0);
+        }
+    }
+    myl_fb_builder b;
+    myl_fb_builder_init(&b, region, sizeof region, NULL, 0);
+    assert_int_equal(myl_fb_sort_structs(&b, NULL, 1, 6, cmp_skey), MYL_EINVAL);
+    myl_fb_builder_init(&b, region, sizeof region, NULL, 0);
+    uint8_t one[6] = {0};
+    assert_int_equal(myl_fb_sort_structs(&b, one, 1, 0, cmp_skey), MYL_EINVAL);
+}
+
 MYL_TEST_MAIN("fb", cmocka_unit_test(test_readers_handmade), cmocka_unit_test(test_sort_refs),
-              cmocka_unit_test(test_big_align), cmocka_unit_test(test_samples_roundtrip),
-              cmocka_unit_test(test_at_front), cmocka_unit_test(test_arena_fallback),
-              cmocka_unit_test(test_builder_misuse), cmocka_unit_test(test_verify_errors),
-              cmocka_unit_test(test_verify_vectors_unions), cmocka_unit_test(test_verify_limits),
-              cmocka_unit_test(test_verify_mutations))
+              cmocka_unit_test(test_sort_structs), cmocka_unit_test(test_big_align),
+              cmocka_unit_test(test_samples_roundtrip), cmocka_unit_test(test_at_front),
+              cmocka_unit_test(test_arena_fallback), cmocka_unit_test(test_builder_misuse),
+              cmocka_unit_test(test_verify_errors), cmocka_unit_test(test_verify_vectors_unions),
+              cmocka_unit_test(test_verify_limits), cmocka_unit_test(test_verify_mutations))

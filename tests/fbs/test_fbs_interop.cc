@@ -109,6 +109,31 @@ static void cmp_enclosure(Zoo_Enclosure_table o, const Zoo::Enclosure *t)
         for (uint32_t i = 0; i < Zoo_Enclosure_corners_len(o) && i < t->corners()->size(); i++)
             cmp_point(Zoo_Enclosure_corners_at(o, i), t->corners()->Get(i));
     }
+    CHECK(Zoo_Enclosure_has_stalls(o) == (t->stalls() != nullptr));
+    if (const auto *v = t->stalls()) {
+        CHECK(Zoo_Enclosure_stalls_len(o) == v->size());
+        for (uint32_t i = 0; i < Zoo_Enclosure_stalls_len(o) && i < v->size(); i++) {
+            CHECK(Zoo_Enclosure_stalls_at(o, i)->num == v->Get(i)->num());
+            CHECK(same(Zoo_Enclosure_stalls_at(o, i)->width, v->Get(i)->width()));
+        }
+        /* lookup by a struct's key: ours finds what flatc's LookupByKey()
+         * finds, for every key in the vector and its neighbours */
+        for (uint32_t i = 0; i < v->size(); i++)
+            for (int64_t d = -1; d <= 1; d++) {
+                int64_t k64 = v->Get(i)->num() + d;
+                if (k64 < INT32_MIN || k64 > INT32_MAX)
+                    continue;
+                auto k = static_cast<int32_t>(k64);
+                const Zoo_Stall *ours = Zoo_Enclosure_stalls_lookup_by_key(o, k);
+                const Zoo::Stall *theirs = v->LookupByKey(k);
+                CHECK((ours == nullptr) == (theirs == nullptr));
+                if (ours && theirs)
+                    CHECK(ours->num == k && theirs->num() == k &&
+                          same(ours->width, theirs->width()));
+            }
+    } else {
+        CHECK(Zoo_Enclosure_stalls_lookup_by_key(o, 0) == nullptr);
+    }
 }
 
 static void cmp_tag(Zoo_Tag_table o, const Zoo::Tag *t)
@@ -396,12 +421,18 @@ static myl_fb_ref copy_feed(myl_fb_builder *b, Zoo_Feed_table t)
 
 static myl_fb_ref copy_enclosure(myl_fb_builder *b, Zoo_Enclosure_table t)
 {
-    myl_fb_ref label = copy_str(b, Zoo_Enclosure_label(t)), corners = 0, r = 0;
+    myl_fb_ref label = copy_str(b, Zoo_Enclosure_label(t)), corners = 0, stalls = 0, r = 0;
     if (Zoo_Enclosure_has_corners(t)) {
         std::vector<Zoo_Types_Point> v;
         for (uint32_t i = 0; i < Zoo_Enclosure_corners_len(t); i++)
             v.push_back(*Zoo_Enclosure_corners_at(t, i));
         Zoo_Enclosure_create_corners(b, v.data(), v.size(), &corners);
+    }
+    if (Zoo_Enclosure_has_stalls(t)) { /* reversed: the builder sorts them */
+        std::vector<Zoo_Stall> v;
+        for (uint32_t i = Zoo_Enclosure_stalls_len(t); i-- > 0;)
+            v.push_back(*Zoo_Enclosure_stalls_at(t, i));
+        Zoo_Enclosure_create_stalls(b, v.data(), v.size(), &stalls);
     }
     Zoo_Enclosure_start(b);
     if (label)
@@ -409,6 +440,8 @@ static myl_fb_ref copy_enclosure(myl_fb_builder *b, Zoo_Enclosure_table t)
     Zoo_Enclosure_add_area(b, Zoo_Enclosure_area(t));
     if (corners)
         Zoo_Enclosure_add_corners(b, corners);
+    if (stalls)
+        Zoo_Enclosure_add_stalls(b, stalls);
     Zoo_Enclosure_end(b, &r);
     return r;
 }
@@ -854,6 +887,12 @@ int main(int argc, char **argv)
     CHECK(Zoo_Ration_kg(Zoo_Animal_rations_lookup_by_key(root, 0)) == 3.0f);
     CHECK(Zoo_Ration_kg(Zoo_Animal_rations_lookup_by_key(root, 7)) == 1.0f);
     CHECK(Zoo_Animal_rations_lookup_by_key(root, 8).t == nullptr);
+    Zoo_Enclosure_table home = Zoo_Animal_home(root); /* structs sorted by key */
+    CHECK(Zoo_Enclosure_stalls_len(home) == 5 &&
+          Zoo_Enclosure_stalls_at(home, 0)->num == INT32_MIN);
+    CHECK(Zoo_Enclosure_stalls_lookup_by_key(home, 7) &&
+          Zoo_Enclosure_stalls_lookup_by_key(home, 7)->width == 4.0f);
+    CHECK(Zoo_Enclosure_stalls_lookup_by_key(home, 8) == nullptr);
     CHECK(Zoo_Keeper_years(Zoo_Animal_keepers_lookup_by_key(root, "Ann", 3)) == 12);
     CHECK(Zoo_Animal_keepers_lookup_by_key(root, "A", 1).t == nullptr);
     CHECK(Zoo_Animal_keepers_lookup_by_key(Zoo_Animal_parent(root), "Ann", 3).t == nullptr);

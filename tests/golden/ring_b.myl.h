@@ -85,9 +85,9 @@ extern "C" {
  * references); unions have T_f_type(t) and T_f_as_<member>(t) (a NULL
  * table unless the type is that member), and T_add_f(b, type, ref);
  * vectors of unions T_f_type_at(t, i) and T_f_at_as_<member>(t, i);
- * vectors of tables with a key field T_f_lookup_by_key(t, key) (their
- * T_create_f() sorts the references); nested_flatbuffer fields
- * T_f_nested_root(t). */
+ * vectors of tables or structs with a key field T_f_lookup_by_key(t, key)
+ * (their T_create_f() sorts the references, or the structs in place);
+ * nested_flatbuffer fields T_f_nested_root(t). */
 
 /* ---- table B ---- */
 MYL_FB_TABLE(Ring_Back_B)

@@ -50,9 +50,10 @@ static const myl_fb_field_desc Zoo_Enclosure_fields[] = {
     {"label", 0, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
     {"area", 1, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
     {"corners", 2, MYL_FB_K_VEC_STRUCT, 0, 8, 4, 0, NULL, NULL},
+    {"stalls", 3, MYL_FB_K_VEC_STRUCT, 0, 8, 4, 0, NULL, NULL},
 };
 
-const myl_fb_table_desc Zoo_Enclosure_desc = {"Enclosure", 3, Zoo_Enclosure_fields};
+const myl_fb_table_desc Zoo_Enclosure_desc = {"Enclosure", 4, Zoo_Enclosure_fields};
 
 static const myl_fb_field_desc Zoo_Feed_fields[] = {
     {"kg", 0, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},

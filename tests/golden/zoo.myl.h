@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define ZOO_MYL_FINGERPRINT UINT64_C(0x874ccf617b53efe3)
+#define ZOO_MYL_FINGERPRINT UINT64_C(0x8b8d922ffebe0b4b)
 
 /* Tables (FlatBuffers): <table>_table is a reader handle (the table's
  * first byte in a verified buffer, NULL when absent: every field then
@@ -49,6 +49,43 @@ typedef struct Zoo_Ration_table {
 extern const myl_fb_table_desc Zoo_Ration_desc;
 
 typedef struct Zoo_Ration Zoo_Ration;
+
+/* Structs have the FlatBuffers struct layout and are read in place through
+ * a pointer, so the host must be little-endian. */
+static_assert(MYL_LITTLE_ENDIAN, "FlatBuffers structs are read in place");
+
+/// A stall, found by its number (a struct's key, not its first field).
+/* struct Stall: 8 bytes, aligned to 4 */
+typedef struct Zoo_Stall {
+    float width;
+    int32_t num;
+} Zoo_Stall;
+
+static_assert(sizeof(Zoo_Stall) == 8, "Zoo_Stall: size");
+static_assert(alignof(Zoo_Stall) == 4, "Zoo_Stall: alignment");
+static_assert(offsetof(Zoo_Stall, width) == 0, "Zoo_Stall.width: offset");
+static_assert(offsetof(Zoo_Stall, num) == 4, "Zoo_Stall.num: offset");
+
+/* Codec compact (docs/myl.md, "The compact codec") of every event and
+ * struct: <T>_compact_encode() into buf[0, cap) (*len: the bytes written)
+ * and _decode(), 0 or an error; _put() and _get() are the steps that
+ * other codecs call. Codecs are static inline: a program compiles only
+ * those it uses. */
+
+static inline void Zoo_Stall_compact_put(myl_cenc *e, const Zoo_Stall *m)
+{
+    myl_cenc_f32(e, m->width);
+    myl_cenc_svar(e, m->num);
+}
+
+static inline void Zoo_Stall_compact_get(myl_cdec *d, Zoo_Stall *m)
+{
+    memset(m, 0, sizeof *m);
+    m->width = myl_cdec_f32(d);
+    m->num = myl_cdec_svar32(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(Zoo_Stall)
 
 /* table Enclosure */
 typedef struct Zoo_Enclosure_table {
@@ -133,9 +170,9 @@ typedef struct Zoo_Animal Zoo_Animal;
  * references); unions have T_f_type(t) and T_f_as_<member>(t) (a NULL
  * table unless the type is that member), and T_add_f(b, type, ref);
  * vectors of unions T_f_type_at(t, i) and T_f_at_as_<member>(t, i);
- * vectors of tables with a key field T_f_lookup_by_key(t, key) (their
- * T_create_f() sorts the references); nested_flatbuffer fields
- * T_f_nested_root(t). */
+ * vectors of tables or structs with a key field T_f_lookup_by_key(t, key)
+ * (their T_create_f() sorts the references, or the structs in place);
+ * nested_flatbuffer fields T_f_nested_root(t). */
 
 /* ---- table Keeper ---- */
 MYL_FB_TABLE(Zoo_Keeper)
@@ -152,6 +189,8 @@ MYL_FB_TABLE(Zoo_Enclosure)
 MYL_FB_STRING(Zoo_Enclosure, label, 0)
 MYL_FB_SCALAR(Zoo_Enclosure, area, 1, double, f64, 12.5, f64, double)
 MYL_FB_VEC_STRUCT(Zoo_Enclosure, corners, 2, Zoo_Types_Point, 8, 4)
+/// sorted by num: Zoo_Enclosure_stalls_lookup_by_key()
+MYL_FB_VEC_STRUCT_KEY(Zoo_Enclosure, stalls, 3, Zoo_Stall, 8, 4, int32_t, num)
 
 /* ---- table Feed ---- */
 MYL_FB_TABLE(Zoo_Feed)
@@ -295,6 +334,10 @@ struct Zoo_Enclosure {
         const Zoo_Types_Point *p;
         size_t n;
     } corners;
+    struct {
+        const Zoo_Stall *p;
+        size_t n;
+    } stalls;
 };
 
 static inline void Zoo_Enclosure_compact_put(myl_cenc *e, const Zoo_Enclosure *m, unsigned depth);
@@ -510,6 +553,10 @@ static inline void Zoo_Enclosure_compact_put(myl_cenc *e, const Zoo_Enclosure *m
     for (size_t i = 0; i < m->corners.n; i++) {
         Zoo_Types_Point_compact_put(e, &m->corners.p[i]);
     }
+    myl_cenc_uvar(e, m->stalls.n);
+    for (size_t i = 0; i < m->stalls.n; i++) {
+        Zoo_Stall_compact_put(e, &m->stalls.p[i]);
+    }
 }
 
 static inline void Zoo_Enclosure_compact_get(myl_cdec *d, Zoo_Enclosure *m, myl_carena *a,
@@ -523,6 +570,7 @@ static inline void Zoo_Enclosure_compact_get(myl_cdec *d, Zoo_Enclosure *m, myl_
     m->label.n = myl_cdec_str(d, &m->label.p, SIZE_MAX);
     m->area = myl_cdec_f64(d);
     MYL_CDEC_SEQ_RECORD(d, a, m->corners, Zoo_Types_Point);
+    MYL_CDEC_SEQ_RECORD(d, a, m->stalls, Zoo_Stall);
 }
 
 MYL_COMPACT_TABLE_CODEC(Zoo_Enclosure)

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define ZOO_CHAN_MYL_FINGERPRINT UINT64_C(0x80100eaab49e87a9)
+#define ZOO_CHAN_MYL_FINGERPRINT UINT64_C(0x1244bcee6379d424)
 
 /* Byte channels over one ring of frames (layer 1, myelon/frame.h); a
  * message larger than a frame is fragmented and reassembled.

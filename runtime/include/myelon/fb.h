@@ -471,6 +471,13 @@ typedef int (*myl_fb_key_cmp)(const uint8_t *a, const uint8_t *b);
  * myl_fb_create_vec_refs() gives a vector that lookups by key can search
  * with a binary search. Equal keys keep no particular order. */
 MYL_API int myl_fb_sort_refs(myl_fb_builder *b, myl_fb_ref *refs, size_t count, myl_fb_key_cmp cmp);
+/* Sorts count structs of elem_size bytes (elems, wire format) by their key
+ * (cmp on two structs' first bytes), in place, as flatc's
+ * CreateVectorOfSortedStructs(): then myl_fb_create_vec_struct() gives a
+ * vector that lookups by key can search. Equal keys keep no particular
+ * order. */
+MYL_API int myl_fb_sort_structs(myl_fb_builder *b, void *elems, size_t count, size_t elem_size,
+                                myl_fb_key_cmp cmp);
 /* Or reserve a vector and write its count elements in place (wire format,
  * e.g. with myl_st32()), then end it. Nothing else may be built between. */
 MYL_API int myl_fb_vec_start(myl_fb_builder *b, size_t count, size_t elem_size, size_t align,
@@ -763,6 +770,45 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     static inline int T##_create_##f(myl_fb_builder *b, const S *v, size_t n, myl_fb_ref *out)     \
     {                                                                                              \
         return myl_fb_create_vec_struct(b, v, n, size, align, out);                                \
+    }
+
+/* [S] of structs sorted by S's key field k (attribute key), a scalar of C
+ * type C: as MYL_FB_VEC_STRUCT, but T_create_f() sorts v in place first
+ * (myl_fb_sort_structs()), and T_f_lookup_by_key(t, key) finds the
+ * element whose key equals key by a binary search (NULL when there is
+ * none, or the vector is absent). */
+#define MYL_FB_VEC_STRUCT_KEY(T, f, id, S, size, align, C, k)                                      \
+    static inline int T##_##f##_key_cmp(const uint8_t *a, const uint8_t *b)                        \
+    {                                                                                              \
+        C x = ((const S *)(const void *)a)->k, y = ((const S *)(const void *)b)->k;                \
+        return (x > y) - (x < y);                                                                  \
+    }                                                                                              \
+    MYL_FB__VECTOR(T, f, id)                                                                       \
+    static inline const S *T##_##f##_at(T##_table t, uint32_t i)                                   \
+    {                                                                                              \
+        return (const S *)myl_fb_vec_elem(myl_fb_get_vec(t.t, id), i, size);                       \
+    }                                                                                              \
+    static inline int T##_create_##f(myl_fb_builder *b, S *v, size_t n, myl_fb_ref *out)           \
+    {                                                                                              \
+        int rc = myl_fb_sort_structs(b, v, n, size, T##_##f##_key_cmp);                            \
+        return rc ? rc : myl_fb_create_vec_struct(b, v, n, size, align, out);                      \
+    }                                                                                              \
+    static inline const S *T##_##f##_lookup_by_key(T##_table t, C key)                             \
+    {                                                                                              \
+        myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
+        uint32_t lo = 0, hi = v.len;                                                               \
+        while (lo < hi) {                                                                          \
+            uint32_t mid = lo + (hi - lo) / 2;                                                     \
+            const S *e = (const S *)myl_fb_vec_elem(v, mid, size);                                 \
+            C x = e->k;                                                                            \
+            if (x < key)                                                                           \
+                lo = mid + 1;                                                                      \
+            else if (key < x)                                                                      \
+                hi = mid;                                                                          \
+            else                                                                                   \
+                return e;                                                                          \
+        }                                                                                          \
+        return NULL;                                                                               \
     }
 
 /* [M] of tables: T_create_f() from the references of n tables. */
