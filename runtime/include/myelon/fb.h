@@ -788,7 +788,7 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     {                                                                                              \
         return (const S *)myl_fb_vec_elem(myl_fb_get_vec(t.t, id), i, size);                       \
     }                                                                                              \
-    static inline int T##_create_##f(myl_fb_builder *b, S *v, size_t n, myl_fb_ref *out)           \
+    static inline int T##_create_##f(myl_fb_builder *b, S v[], size_t n, myl_fb_ref *out)          \
     {                                                                                              \
         int rc = myl_fb_sort_structs(b, v, n, size, T##_##f##_key_cmp);                            \
         return rc ? rc : myl_fb_create_vec_struct(b, v, n, size, align, out);                      \
