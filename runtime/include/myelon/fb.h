@@ -719,10 +719,11 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
         return r;                                                                                  \
     }
 
-/* Every vector: T_f() (data NULL, len 0 when absent), T_has_f(), T_f_len(),
+/* Every vector: T_f() (data NULL, len 0 when absent), T_has_f(), T_f_len()
+ * (MYL_FB__VECTOR_READ; a vector of unions adds its own T_add_f), and
  * T_add_f(b, ref); the element type's macro adds T_f_at(t, i) (i < length,
  * which the caller checks) and T_create_f(). */
-#define MYL_FB__VECTOR(T, f, id)                                                                   \
+#define MYL_FB__VECTOR_READ(T, f, id)                                                              \
     static inline myl_fb_vec T##_##f(T##_table t)                                                  \
     {                                                                                              \
         return myl_fb_get_vec(t.t, id);                                                            \
@@ -731,7 +732,9 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     static inline uint32_t T##_##f##_len(T##_table t)                                              \
     {                                                                                              \
         return myl_fb_get_vec(t.t, id).len;                                                        \
-    }                                                                                              \
+    }
+#define MYL_FB__VECTOR(T, f, id)                                                                   \
+    MYL_FB__VECTOR_READ(T, f, id)                                                                  \
     MYL_FB__ADD_REF(T, f, id)
 
 /* [E] of scalars (size bytes, read with myl_fb_vec_<get>()): T_create_f()
@@ -832,15 +835,7 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
  * builds both (every element a table: refs non-zero) and T_add_f(b,
  * types_ref, values_ref) adds both. */
 #define MYL_FB_VEC_UNION(T, f, id, tid, U)                                                         \
-    static inline myl_fb_vec T##_##f(T##_table t)                                                  \
-    {                                                                                              \
-        return myl_fb_get_vec(t.t, id);                                                            \
-    }                                                                                              \
-    MYL_FB__HAS(T, f, id)                                                                          \
-    static inline uint32_t T##_##f##_len(T##_table t)                                              \
-    {                                                                                              \
-        return myl_fb_get_vec(t.t, id).len;                                                        \
-    }                                                                                              \
+    MYL_FB__VECTOR_READ(T, f, id)                                                                  \
     static inline U T##_##f##_type_at(T##_table t, uint32_t i)                                     \
     {                                                                                              \
         return (U)myl_fb_vec_u8(myl_fb_get_vec(t.t, tid), i);                                      \
