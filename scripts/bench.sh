@@ -36,8 +36,17 @@ if [ $build = 1 ]; then
   suite=build-bench/bench/suite
 fi
 mkdir -p "$out"
-# A run of one group (--only) keeps the other groups' results.
-case " $* " in *" --only "*) ;; *) rm -f "$out"/*.csv "$out"/*.png "$out"/*.svg ;; esac
+# A run of one group (--only) keeps the other groups' results. Only the
+# suite's own files go: docs/bench also holds the topology, pipeline and
+# bridge benchmarks' results, which their own scripts write.
+case " $* " in *" --only "*) ;; *)
+  for f in meta meta-floor meta-ladder meta-topo meta-peers floor ladder topo peers; do
+    rm -f "$out/$f.csv"
+  done
+  for f in floor_rt ladder_rt ladder_stream topo peers_rt peers_stream; do
+    rm -f "$out/$f.png" "$out/$f.svg"
+  done ;;
+esac
 # A failed case (a wrong payload, a process that died) fails the command,
 # after the plots and the report of what did run.
 rc=0
