@@ -2,8 +2,10 @@
  * over arbitrary bytes, with imports served from memory ("a.myl" is the
  * input itself, "b.myl" a fixed small schema, anything else is missing),
  * and the emitters (C, .fbs) when the input compiles. Every input is also
- * compiled as a FlatBuffers schema ("a.fbs", importing "b.fbs"), through
- * the .fbs front end. Diagnostics go to /dev/null. */
+ * compiled as a FlatBuffers schema ("a.fbs", including "b.fbs" or
+ * "cycle.fbs", which includes "a.fbs" back: an include cycle whose other
+ * half refers to the input's table `a.Back`), through the .fbs front end.
+ * Diagnostics go to /dev/null. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,9 @@ static const char other[] = "myelon 1;\npackage b;\nenum E : u8 { X, Y }\n"
 
 static const char other_fbs[] = "namespace b;\nenum E : ubyte { X, Y }\n"
                                 "struct H { x: uint; e: E; }\ntable T { s: string; }\n";
+
+static const char cycle_fbs[] = "include \"a.fbs\";\nnamespace cyc;\n"
+                                "table Ring { back: a.Back; n: int; rings: [cyc.Ring]; }\n";
 
 typedef struct input {
     const uint8_t *data;
@@ -35,6 +40,10 @@ static const char *lookup(void *ud, const char *path, size_t *len)
     if (strcmp(path, "b.fbs") == 0) {
         *len = sizeof other_fbs - 1;
         return other_fbs;
+    }
+    if (strcmp(path, "cycle.fbs") == 0) {
+        *len = sizeof cycle_fbs - 1;
+        return cycle_fbs;
     }
     return NULL;
 }
