@@ -9,6 +9,14 @@ static inline bool V(inb)(const vctx *v, uint64_t off, uint64_t len)
     return len < v->size && off <= v->size - len;
 }
 
+/* V(inb)(v, off, len) for an offset off >= 1 (a table's, or a field's in
+ * it): then off + len <= size is the same test, in one comparison (off
+ * and len are below 2^40: no overflow). */
+static inline bool V(inb1)(const vctx *v, uint64_t off, uint64_t len)
+{
+    return off + len <= v->size;
+}
+
 static inline bool V(aligned)(const vctx *v, uint64_t off, uint64_t a)
 {
     (void)v; /* a constant mode does not read it */
@@ -335,25 +343,44 @@ static int V(vtable)(vctx *v, uint64_t t, const myl_fb_table_desc *d)
     const uint8_t *vtp = v->buf + vt;
     for (uint32_t i = 0; i < d->nfields; i++) {
         const myl_fb_field_desc *f = &d->fields[i];
-        /* Fast path for the common case, an optional scalar: absent, or
-         * aligned and inside the buffer. Anything else (and any failure,
+        /* Fast path for the common cases of a field that is not required:
+         * absent (unless a union, whose type field is checked with it), an
+         * inline value aligned and inside the buffer, a string, a vector
+         * of scalars or structs, a table. Anything else (and any failure,
          * to report it) goes through V(vfield)(). */
         if (!VSTRICT(v) && !(f->flags & MYL_FB_F_REQUIRED)) {
             uint32_t vo = MYL_FB_VT(f->id);
             uint16_t fo = vo < vsize ? myl_ld16(vtp + vo) : 0;
-            uint64_t at = t + fo;
-            if (f->kind == MYL_FB_K_SCALAR) {
-                if (!fo || (V(aligned)(v, at, f->size) && V(inb)(v, at, f->size)))
+            uint64_t at = t + fo; /* >= 1: t is */
+            uint32_t kind = f->kind;
+            if (!fo) {
+                if (kind != MYL_FB_K_UNION && kind != MYL_FB_K_VEC_UNION)
                     continue;
-            } else if (f->kind == MYL_FB_K_STRING) {
+            } else if (kind == MYL_FB_K_SCALAR) {
+                if (V(aligned)(v, at, f->size) && V(inb1)(v, at, f->size))
+                    continue;
+            } else if (kind == MYL_FB_K_STRING) {
                 uint64_t s, where;
-                if (!fo || (V(voffset)(v, at, &s) == 0 && V(vstring)(v, s, &where) == 0))
+                if (V(voffset)(v, at, &s) == 0 && V(vstring)(v, s, &where) == 0)
                     continue;
-            } else if (f->kind == MYL_FB_K_VEC_SCALAR || f->kind == MYL_FB_K_VEC_STRUCT) {
+            } else if (kind == MYL_FB_K_VEC_SCALAR || kind == MYL_FB_K_VEC_STRUCT) {
                 uint64_t s, end;
                 uint32_t n;
-                if (!fo || (f->size && V(voffset)(v, at, &s) == 0 &&
-                            V(vvector)(v, s, f->size, &n, &end) == 0))
+                if (f->size && V(voffset)(v, at, &s) == 0 &&
+                    V(vvector)(v, s, f->size, &n, &end) == 0)
+                    continue;
+            } else if (kind == MYL_FB_K_TABLE) {
+                uint64_t s;
+                if (V(voffset)(v, at, &s) == 0) {
+                    int rc = V(vtable)(v, s, f->table);
+                    if (rc)
+                        return rc;
+                    continue;
+                }
+            } else if (kind == MYL_FB_K_STRUCT || kind == MYL_FB_K_UNION_TYPE) {
+                uint32_t size = kind == MYL_FB_K_STRUCT ? f->size : 1;
+                uint32_t align = kind == MYL_FB_K_STRUCT && f->align ? f->align : 1;
+                if (V(aligned)(v, at, align) && V(inb1)(v, at, size))
                     continue;
             }
         }
