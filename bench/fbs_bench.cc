@@ -6,6 +6,9 @@
  *                queries absent
  *   lookup-str   Zoo_Animal_keepers_lookup_by_key() vs LookupByKey() on N
  *                keepers (string keys)
+ *   lookup-struct  Zoo_Enclosure_stalls_lookup_by_key() vs LookupByKey() on
+ *                a sorted vector of N Stall structs (int32 key, not the
+ *                struct's first field), half the queries absent
  *   verify       Zoo_Animal_verify_buffer() vs VerifyAnimalBuffer() on
  *                flatc's buffer of animal.json (argv: --flatc-buf FILE)
  *   read-all     every field of that buffer (scalars, strings, vectors,
@@ -263,14 +266,22 @@ int main(int argc, char **argv)
         Zoo_Keeper_end(&b, &r);
         keepers.push_back(r);
     }
-    myl_fb_ref rv, kv, name, root;
+    std::vector<Zoo_Stall> stalls(n);
+    for (unsigned i = 0; i < n; i++)
+        stalls[i] = Zoo_Stall{static_cast<float>(i), static_cast<int32_t>(2 * (i * 7919u % n))};
+    myl_fb_ref rv, kv, sv, home, name, root;
     Zoo_Animal_create_rations(&b, rations.data(), rations.size(), &rv);
     Zoo_Animal_create_keepers(&b, keepers.data(), keepers.size(), &kv);
+    Zoo_Enclosure_create_stalls(&b, stalls.data(), stalls.size(), &sv); /* sorts them */
+    Zoo_Enclosure_start(&b);
+    Zoo_Enclosure_add_stalls(&b, sv);
+    Zoo_Enclosure_end(&b, &home);
     myl_fb_create_string(&b, "bench", 5, &name);
     Zoo_Animal_start(&b);
     Zoo_Animal_add_name(&b, name);
     Zoo_Animal_add_rations(&b, rv);
     Zoo_Animal_add_keepers(&b, kv);
+    Zoo_Animal_add_home(&b, home);
     Zoo_Animal_end(&b, &root);
     myl_fb_msg m;
     if (Zoo_Animal_finish_buffer(&b, root, 0, &m) != 0) {
@@ -287,9 +298,13 @@ int main(int argc, char **argv)
     const Zoo::Animal *theirs = Zoo::GetAnimal(buf.data());
     /* queries: every other one present */
     std::vector<int16_t> iq;
+    std::vector<int32_t> tq;
     std::vector<std::string> sq;
+    Zoo_Enclosure_table ohome = Zoo_Animal_home(ours);
+    const Zoo::Enclosure *thome = theirs->home();
     for (unsigned i = 0; i < 1024; i++) {
         iq.push_back(static_cast<int16_t>(2 * ((i * 31u) % n) - 16000 + (i & 1)));
+        tq.push_back(static_cast<int32_t>(2 * ((i * 37u) % n) + (i & 1)));
         sq.push_back(i & 1 ? names[(i * 17u) % n] + "x" : names[(i * 17u) % n]);
     }
     /* both sides must find the same */
@@ -298,7 +313,10 @@ int main(int argc, char **argv)
         bool c = theirs->rations()->LookupByKey(iq[i]) != nullptr;
         bool d = Zoo_Animal_keepers_lookup_by_key(ours, sq[i].data(), sq[i].size()).t != nullptr;
         bool e = theirs->keepers()->LookupByKey(sq[i].c_str()) != nullptr;
-        if (a != c || d != e || a == (i & 1) || d == (i & 1)) {
+        const Zoo_Stall *f = Zoo_Enclosure_stalls_lookup_by_key(ohome, tq[i]);
+        const Zoo::Stall *g = thome->stalls()->LookupByKey(tq[i]);
+        bool fg = f && g && f->num == tq[i] && g->num() == tq[i] && f->width == g->width();
+        if (a != c || d != e || a == (i & 1) || d == (i & 1) || fg == (i & 1) || (!f) != (!g)) {
             std::fprintf(stderr, "lookups disagree at query %u\n", i);
             return 1;
         }
@@ -346,14 +364,27 @@ int main(int argc, char **argv)
     auto r_ours = [&] { g_sink += static_cast<uint64_t>(read_ours(vroot, 0) != 0); };
     auto r_theirs = [&] { g_sink += static_cast<uint64_t>(read_theirs(vtheirs, 0) != 0); };
     auto rv_ours = [&] { g_sink += static_cast<uint64_t>(read_ours_vec(vroot, 0) != 0); };
+    auto t_ours = [&] {
+        uint64_t s = 0;
+        for (int32_t k : tq)
+            s += Zoo_Enclosure_stalls_lookup_by_key(ohome, k) != nullptr;
+        g_sink += s;
+    };
+    auto t_theirs = [&] {
+        uint64_t s = 0;
+        for (int32_t k : tq)
+            s += thome->stalls()->LookupByKey(k) != nullptr;
+        g_sink += s;
+    };
     auto v_ours = [&] { g_sink += Zoo_Animal_verify_buffer(vbuf.data(), vbuf.size()) == 0; };
     auto v_theirs = [&] {
         flatbuffers::Verifier v(vbuf.data(), vbuf.size());
         g_sink += Zoo::VerifyAnimalBuffer(v);
     };
-    const char *names_[] = {"lookup-int (per query)", "lookup-str (per query)", "verify",
-                            "read-all", "read-all, vectors once"};
-    enum { NC = 5 };
+    const char *names_[] = {
+        "lookup-int (per query)", "lookup-str (per query)",   "verify", "read-all",
+        "read-all, vectors once", "lookup-struct (per query)"};
+    enum { NC = 6 };
     std::vector<double> t[NC][2], ratio[NC];
     for (unsigned tr = 0; tr < trials; tr++) {
         double r[NC][2];
@@ -365,12 +396,14 @@ int main(int argc, char **argv)
                 r[2][0] = time_ns(v_ours, iters * 4);
                 r[3][0] = time_ns(r_ours, iters * 4);
                 r[4][0] = time_ns(rv_ours, iters * 4);
+                r[5][0] = time_ns(t_ours, iters) / tq.size();
             } else {
                 r[0][1] = time_ns(l_theirs, iters) / iq.size();
                 r[1][1] = time_ns(s_theirs, iters) / sq.size();
                 r[2][1] = time_ns(v_theirs, iters * 4);
                 r[3][1] = time_ns(r_theirs, iters * 4);
                 r[4][1] = time_ns(r_theirs, iters * 4);
+                r[5][1] = time_ns(t_theirs, iters) / tq.size();
             }
         }
         for (int c = 0; c < NC; c++) {
