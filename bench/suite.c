@@ -3,6 +3,7 @@
  *
  *   suite [--smoke] [--out DIR] [--only floor|ladder|topo|peers]
  *         [--trials N] [--iters N] [--bytes N] [--events N] [--cpus A,B]
+ *   suite --cost framed|compact|flatbuffers SIZE N
  *
  * Groups (one CSV each in DIR, default docs/bench; meta.csv says where and
  * when it ran):
@@ -18,7 +19,11 @@
  *
  * --smoke runs every case with tiny counts and checks every payload byte
  * (the ctest bench_suite_smoke): speed is never judged, a wrong payload or
- * a failed process is (exit status 1). A progress line goes to stderr. */
+ * a failed process is (exit status 1). A progress line goes to stderr.
+ *
+ * --cost runs N round trips of one ladder layer in one process (the
+ * ping's and the echo's work, no waits) for an instruction count:
+ *   valgrind --tool=callgrind --toggle-collect=lad_cost_loop suite --cost ... */
 #define _GNU_SOURCE
 #include "suite.h"
 
@@ -755,11 +760,21 @@ int main(int argc, char **argv)
             events = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--cpus") && i + 1 < argc)
             sscanf(argv[++i], "%d,%d", &S.cpu_a, &S.cpu_b);
-        else {
+        else if (!strcmp(argv[i], "--cost") && i + 3 < argc) {
+            /* --cost LAYER SIZE N: one process, no waits (callgrind) */
+            const char *layer = argv[i + 1];
+            int rc = suite_ladder_cost(layer, (uint32_t)strtoul(argv[i + 2], NULL, 10),
+                                       atoi(argv[i + 3]));
+            if (rc != 0)
+                fprintf(stderr, "%s: --cost %s: %s\n", argv[0], layer,
+                        rc < 0 ? "failed" : "wrong replies");
+            return rc != 0;
+        } else {
             fprintf(stderr,
                     "usage: %s [--smoke] [--out DIR] [--only floor|ladder|topo|peers] "
-                    "[--trials N] [--iters N] [--bytes N] [--events N] [--cpus A,B]\n",
-                    argv[0]);
+                    "[--trials N] [--iters N] [--bytes N] [--events N] [--cpus A,B]\n"
+                    "       %s --cost framed|compact|flatbuffers SIZE N\n",
+                    argv[0], argv[0]);
             return 2;
         }
     }

@@ -104,6 +104,10 @@ void suite_floor_group(suite *S);
 void suite_ladder(suite *S);
 void suite_topo(suite *S);
 void suite_peers(suite *S);
+/* The ladder's layer (framed, compact, flatbuffers) in one process: n
+ * round trips of size bytes, no waits (for callgrind); -1 on error, else
+ * the number of wrong replies. */
+int suite_ladder_cost(const char *layer, uint32_t size, int n);
 
 /* Shared by the groups: the raw ring round trip and stream (suite.c). */
 extern const rt_ops raw_rt_ops;

@@ -376,6 +376,68 @@ static int lad_stream_send(void *ctx, uint64_t total)
 
 static const st_ops lad_st_ops = {lad_open, lad_stream_recv, lad_stream_send, lad_close};
 
+/* One process plays both sides: n round trips of the ping (send, receive
+ * the reply, copy it out, check) and the echo (receive, check, reply). No
+ * wait ever spins, so under callgrind the instruction count of
+ * lad_cost_loop is the layer's own work per message (suite --cost). */
+__attribute__((noinline)) static int lad_cost_loop(lad_ctx *ping, lad_ctx *echo, int n)
+{
+    int bad = 0;
+    uint64_t ps = 0, es = 0;
+    for (int i = 0; i < n; i++) {
+        pay_stamp(ping->src, ping->size, ps);
+        if (lad_send(ping, ping->src, ps) < 0)
+            return n;
+        bad += lad_echo(echo, 1, &es);
+        const uint8_t *p;
+        size_t len;
+        uint64_t ms;
+        bool borrowed;
+        if (lad_recv(ping, &p, &len, &ms, &borrowed) < 0)
+            return n;
+        const uint8_t *mine = p;
+        if (borrowed && len <= ping->size) {
+            memcpy(ping->dst, p, len);
+            mine = ping->dst;
+        }
+        if (!lad_ok(ping, mine, len, ms, ps))
+            bad++;
+        lad_release(ping);
+        ps++;
+    }
+    return bad;
+}
+
+int suite_ladder_cost(const char *layer, uint32_t size, int n)
+{
+    int l = -1;
+    for (int i = L_FRAMED; i <= L_FB; i++)
+        if (!strcmp(layer, layer_names[i]))
+            l = i;
+    if (l < 0)
+        return -1;
+    lad_ctx a, b;
+    if (lad_init(&a, l, size, false, true) < 0)
+        return -1;
+    /* the echo's ends on the same two rings, through a second context */
+    b = a;
+    b.src = b.dst = b.buf = NULL;
+    b.buf = malloc(MAX_MSG);
+    b.dst = malloc(size);
+    int rc = -1;
+    if (lad_open_ends(&b, a.rb, a.ra, "echo") == 0 &&
+        lad_open_ends(&a, a.ra, a.rb, "pinger") == 0) {
+        lad_cost_loop(&a, &b, 4); /* warm */
+        rc = lad_cost_loop(&a, &b, n);
+    }
+    lad_close(&a, false);
+    lad_close(&b, false);
+    free(b.buf);
+    free(b.dst);
+    lad_fini(&a);
+    return rc;
+}
+
 void suite_ladder(suite *S)
 {
     static const uint32_t sizes[] = {64, 256, 1024, 4096, 16384, 65536, 262144, 1 << 20, 2 << 20};
