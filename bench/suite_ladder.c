@@ -202,6 +202,9 @@ static int lad_send(lad_ctx *x, const uint8_t *p, uint64_t seq)
             suite_fbblob_sender_build_begin(&x->fs, &b, x->buf, MAX_MSG, 0, &span, MYL_FOREVER);
         if (rc < 0)
             return rc;
+        /* p stays unchanged until the commit: a large vector is copied
+         * once, straight into the frames */
+        myl_fb_builder_defer(&b);
         if ((rc = suite_Blob_create_data(&b, p, x->size, &data)) < 0 ||
             (rc = suite_Blob_start(&b)) < 0 || (rc = suite_Blob_add_seq(&b, seq)) < 0 ||
             (rc = suite_Blob_add_data(&b, data)) < 0 || (rc = suite_Blob_end(&b, &root)) < 0) {

@@ -620,12 +620,13 @@ static void check_fields_common(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 /* The C names generated for an event, struct or table (docs/myl.md §7),
  * claimed so that a field called "end" or a type called "T_table" is
  * reported here rather than as a redefinition in the generated C. */
-static const char *const record_suffixes[] = {"compact_encode", "compact_decode", "compact_put",
-                                              "compact_get", NULL};
+static const char *const record_suffixes[] = {
+    "compact_encode", "compact_encode_ext", "compact_decode", "compact_put", "compact_get", NULL};
 static const char *const table_suffixes[] = {
-    "table",       "desc",        "fields", "verify", "verify_with",    "root",
-    "start",       "end",         "finish", "init",   "compact_encode", "compact_decode",
-    "compact_put", "compact_get", "vec_at", NULL};
+    "table", "desc", "fields", "verify", "verify_with", "root", "start", "end", "finish", "init",
+    /* the compact codec's */
+    "compact_encode", "compact_encode_ext", "compact_decode", "compact_put", "compact_get",
+    "vec_at", NULL};
 
 static void claim_field(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_field *f, const char *pre,
                         const char *post)

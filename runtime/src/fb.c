@@ -166,6 +166,7 @@ void myl_fb_builder_init(myl_fb_builder *b, void *buf, size_t cap, void *arena, 
     b->arena = (uint8_t *)arena;
     b->arena_cap = region_cap(b->arena, arena_cap);
     b->in_arena = 0;
+    b->defer = 0;
     myl_fb_builder_reset(b);
 }
 
@@ -190,6 +191,7 @@ void myl_fb_builder_reset(myl_fb_builder *b)
     b->table_start = 0;
     b->vec_count = 0;
     b->nfields = 0;
+    b->next = 0;
 }
 
 static int bfail(myl_fb_builder *b, int err)
@@ -379,10 +381,21 @@ int myl_fb_create_vec_struct(myl_fb_builder *b, const void *elems, size_t count,
     *out = 0;
     if (!elems && count)
         return bfail(b, MYL_EINVAL);
+    /* A large vector bound for the arena, with defer on, is left where it
+     * lies: its room stays unwritten (see myl_fb_builder_defer). */
+    bool defer = b->defer && !b->err && b->next < MYL_EXT_MAX && elem_size &&
+                 count >= MYL_EXT_MIN / elem_size &&
+                 (b->in_arena || count * elem_size > b->cap - b->head);
     if (myl_fb_vec_start(b, count, elem_size, align, &dst))
         return b->err;
-    if (dst) /* NULL only for an empty vector */
+    if (defer && b->in_arena) {
+        b->ext[b->next].dist = (size_t)(b->buf + b->cap - (uint8_t *)dst);
+        b->ext[b->next].p = elems;
+        b->ext[b->next].n = count * elem_size;
+        b->next++;
+    } else if (dst) { /* NULL only for an empty vector */
         memcpy(dst, elems, count * elem_size);
+    }
     return myl_fb_vec_end(b, out);
 }
 
@@ -681,6 +694,7 @@ int myl_fb_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident, unsigne
     out->data = NULL;
     out->len = 0;
     out->in_place = false;
+    out->next = 0;
     if (b->err)
         return b->err;
     if (b->in_table || b->in_vector || root == 0 || root > b->head)
@@ -697,14 +711,23 @@ int myl_fb_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident, unsigne
             return bfail(b, MYL_EINVAL);
         if (front > b->cap - b->head)
             return bfail(b, MYL_ETOOBIG);
-        /* the root table lies at b->cap - root from the region start */
+        /* the objects' start, cap - head, moves to o (by a multiple of
+         * every alignment used) when packing, else stays */
+        size_t o = b->cap - b->head;
+        if ((flags & MYL_FB_FINISH_PACK) && b->head <= MYL_FB_PACK_MAX) {
+            o = front + ((b->cap - b->head - front) & (b->minalign - 1));
+            memmove(b->buf + o, b->buf + b->cap - b->head, b->head);
+            memset(b->buf + front, 0, o - front);
+        }
+        size_t len = o + b->head;
+        /* the root table lies at len - root from the region start */
         if (sp)
-            myl_st32(b->buf, (uint32_t)(b->cap - 4));
-        myl_st32(b->buf + sp, (uint32_t)(b->cap - root - sp));
+            myl_st32(b->buf, (uint32_t)(len - 4));
+        myl_st32(b->buf + sp, (uint32_t)(len - root - sp));
         if (ident)
             memcpy(b->buf + sp + 4, ident, MYL_FB_IDENT_LEN);
         out->data = b->buf;
-        out->len = b->cap;
+        out->len = len;
         out->in_place = true;
         return 0;
     }
@@ -729,5 +752,14 @@ int myl_fb_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident, unsigne
     out->data = p;
     out->len = b->head;
     out->in_place = !b->in_arena;
+    /* the runs were recorded back to front: list them in order */
+    if (b->in_arena)
+        for (uint32_t i = 0; i < b->next; i++) {
+            const size_t dist = b->ext[b->next - 1 - i].dist;
+            out->ext[i].at = b->head - dist;
+            out->ext[i].p = b->ext[b->next - 1 - i].p;
+            out->ext[i].n = b->ext[b->next - 1 - i].n;
+        }
+    out->next = b->in_arena ? b->next : 0;
     return 0;
 }

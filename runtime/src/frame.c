@@ -1,10 +1,12 @@
 /* Layer 1: fragmentation and reassembly of variable-length messages over a
  * ring of fixed-size frames. See myelon/frame.h for the frame layout. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "myelon/compact.h"
 #include "myelon/frame.h"
 
 /* Message ids carry the sending producer's table index in their top byte,
@@ -126,14 +128,55 @@ int myl_frame_send(myl_framer *f, const void *msg, size_t len, uint16_t kind, in
     return myl__frame_send_id(f, msg, len, kind, take_id(f), timeout_ns);
 }
 
-int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind, uint64_t id,
-                       int64_t timeout_ns)
+/* The bytes of a message in several pieces (myl_frame_send_ext), read in
+ * order: the pieces of msg between the runs, and the runs. */
+typedef struct gather {
+    const uint8_t *msg;
+    size_t len;
+    const myl_ext *ext;
+    size_t next;
+    bool holes;
+    size_t pos; /* in msg */
+    size_t i;   /* the next run */
+    size_t off; /* in run i, once pos has reached it */
+} gather;
+
+static void gather_copy(gather *g, uint8_t *dst, size_t n)
+{
+    while (n) {
+        if (g->i < g->next && g->pos == g->ext[g->i].at) {
+            const myl_ext *x = &g->ext[g->i];
+            size_t k = x->n - g->off < n ? x->n - g->off : n;
+            if (k)
+                memcpy(dst, (const uint8_t *)x->p + g->off, k);
+            dst += k;
+            n -= k;
+            g->off += k;
+            if (g->off == x->n) {
+                g->i++;
+                g->off = 0;
+                if (g->holes)
+                    g->pos += x->n;
+            }
+            continue;
+        }
+        size_t stop = g->i < g->next ? g->ext[g->i].at : g->len;
+        size_t k = stop - g->pos < n ? stop - g->pos : n;
+        memcpy(dst, g->msg + g->pos, k);
+        dst += k;
+        n -= k;
+        g->pos += k;
+    }
+}
+
+/* Copies the message's len bytes from src, or from g (src NULL). */
+static int send_frames(myl_framer *f, const uint8_t *src, gather *g, size_t len, uint16_t kind,
+                       uint64_t id, int64_t timeout_ns)
 {
     if (len > f->max_message)
         return MYL_ETOOBIG;
     uint32_t total = (uint32_t)len;
     uint32_t frames = frames_for(f->data_max, total);
-    const uint8_t *src = msg;
     /* The clock is read only if a claim has to wait. */
     uint64_t deadline = 0;
     /* Single-producer rings send long messages in chunks of half a ring;
@@ -153,13 +196,54 @@ int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind
         for (uint32_t k = 0; k < chunk; k++, i++) {
             uint32_t fl = frame_len(f, total, i);
             write_header(f, s + k, frame_flags(i, frames), kind, id, total, i, fl);
-            if (fl)
-                memcpy((uint8_t *)myl_producer_slot(f->p, s + k) + MYL_FRAME_HDR_SIZE,
-                       src + (size_t)i * f->data_max, fl);
+            uint8_t *dst = (uint8_t *)myl_producer_slot(f->p, s + k) + MYL_FRAME_HDR_SIZE;
+            if (!fl)
+                continue;
+            if (src)
+                memcpy(dst, src + (size_t)i * f->data_max, fl);
+            else
+                gather_copy(g, dst, fl);
         }
         myl_producer_publish(f->p, s, chunk);
     }
     return 0;
+}
+
+int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind, uint64_t id,
+                       int64_t timeout_ns)
+{
+    return send_frames(f, msg, NULL, len, kind, id, timeout_ns);
+}
+
+int myl_frame_send_ext(myl_framer *f, const void *msg, size_t len, const myl_ext *ext, size_t next,
+                       unsigned flags, uint16_t kind, int64_t timeout_ns)
+{
+    if (!f || (!msg && len) || (!ext && next) || (flags & ~MYL_FRAME_EXT_HOLES))
+        return MYL_EINVAL;
+    bool holes = flags & MYL_FRAME_EXT_HOLES;
+    /* in order, in bounds, not overlapping; the total without overflow */
+    size_t total = len, from = 0;
+    for (size_t i = 0; i < next; i++) {
+        const myl_ext *x = &ext[i];
+        if (x->at < from || x->at > len || (!x->p && x->n))
+            return MYL_EINVAL;
+        if (holes) {
+            if (x->n > len - x->at)
+                return MYL_EINVAL;
+            from = x->at + x->n;
+        } else {
+            if (x->n > SIZE_MAX - total)
+                return MYL_ETOOBIG;
+            total += x->n;
+            from = x->at;
+        }
+    }
+    if (total > f->max_message)
+        return MYL_ETOOBIG;
+    if (next == 0)
+        return myl__frame_send_id(f, msg, len, kind, take_id(f), timeout_ns);
+    gather g = {.msg = msg, .len = len, .ext = ext, .next = next, .holes = holes};
+    return send_frames(f, NULL, &g, total, kind, take_id(f), timeout_ns);
 }
 
 /* Claims the frames of a len-byte message and writes their headers; the
@@ -221,7 +305,14 @@ int myl_frame_commit_len(myl_framer *f, myl_frame_span *c, size_t len)
         myl_frame_abort(f, c);
         return MYL_EINVAL;
     }
-    if (len != c->len) {
+    if (len != c->len && c->frames == 1) {
+        /* one frame still (the encoders' common case): its two lengths */
+        uint8_t *h = myl_producer_slot(f->p, c->seq); /* our own claimed frame */
+        uint32_t total = (uint32_t)len;
+        memcpy(h + offsetof(myl_frame_hdr, len), &total, sizeof total);
+        memcpy(h + offsetof(myl_frame_hdr, total), &total, sizeof total);
+        c->len = total;
+    } else if (len != c->len) {
         myl_frame_hdr h;
         memcpy(&h, myl_producer_slot(f->p, c->seq), sizeof h); /* our own claimed frame */
         uint32_t total = (uint32_t)len;

@@ -323,7 +323,65 @@ static void test_message(void **state)
     }
 }
 
-MYL_TEST_MAIN("compact", cmocka_unit_test(test_uvar_bytes), cmocka_unit_test(test_zigzag),
-              cmocka_unit_test(test_uvar_errors), cmocka_unit_test(test_fixed_roundtrip),
-              cmocka_unit_test(test_decode_errors), cmocka_unit_test(test_encode_bounds),
-              cmocka_unit_test(test_message))
+/* An encoder with runs (myl_cenc_init_ext): large byte fields are left
+ * where they lie, and the buffer with the runs inserted is what the plain
+ * encoder writes; no more runs than room for, the rest copied. */
+static void test_encode_ext(void **state)
+{
+    (void)state;
+    static uint8_t big[5][MYL_EXT_MIN + 3];
+    for (size_t k = 0; k < 5; k++)
+        for (size_t i = 0; i < sizeof big[k]; i++)
+            big[k][i] = (uint8_t)(i * 13 + k);
+    static uint8_t plain[6 * sizeof big[0]], with[6 * sizeof big[0]], joined[6 * sizeof big[0]];
+    for (uint32_t cap = 0; cap <= 5; cap++) {
+        myl_cenc e;
+        myl_ext ext[5];
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 0)
+                myl_cenc_init(&e, plain, sizeof plain);
+            else
+                myl_cenc_init_ext(&e, with, sizeof with, ext, cap);
+            myl_cenc_uvar(&e, 300);
+            myl_cenc_bytes(&e, big[0], MYL_EXT_MIN - 1); /* too small: copied */
+            myl_cenc_bytes(&e, big[1], sizeof big[1]);
+            myl_cenc_raw(&e, big[2], MYL_EXT_MIN);
+            myl_cenc_u32(&e, 7);
+            myl_cenc_str(&e, (const char *)big[3], sizeof big[3]);
+            myl_cenc_bytes(&e, big[4], sizeof big[4]);
+            assert_int_equal(e.err, 0);
+        }
+        uint32_t want = cap < 4 ? cap : 4;
+        assert_int_equal(e.next, want);
+        /* the runs inserted at their offsets give the plain encoding */
+        size_t w = 0, pos = 0, ext_len = 0;
+        for (uint32_t i = 0; i < e.next; i++) {
+            assert_true(ext[i].at >= pos && ext[i].n >= MYL_EXT_MIN);
+            memcpy(joined + w, with + pos, ext[i].at - pos);
+            w += ext[i].at - pos;
+            memcpy(joined + w, ext[i].p, ext[i].n);
+            w += ext[i].n;
+            pos = ext[i].at;
+            ext_len += ext[i].n;
+        }
+        memcpy(joined + w, with + pos, myl_cenc_len(&e) - pos);
+        w += myl_cenc_len(&e) - pos;
+        assert_int_equal(e.ext_len, ext_len);
+        assert_int_equal(w, 2 + 2 + (MYL_EXT_MIN - 1) + 2 + sizeof big[1] + MYL_EXT_MIN + 4 + 2 +
+                                sizeof big[3] + 2 + sizeof big[4]);
+        assert_memory_equal(joined, plain, w);
+    }
+    /* a buffer too small for what is left in it is still MYL_ETOOBIG */
+    myl_cenc e;
+    myl_ext ext[2];
+    uint8_t tiny[4];
+    myl_cenc_init_ext(&e, tiny, sizeof tiny, ext, 2);
+    myl_cenc_bytes(&e, big[1], sizeof big[1]); /* 2 bytes of length, a run */
+    myl_cenc_u32(&e, 1);
+    assert_int_equal(e.err, MYL_ETOOBIG);
+}
+
+MYL_TEST_MAIN("compact", cmocka_unit_test(test_encode_ext), cmocka_unit_test(test_uvar_bytes),
+              cmocka_unit_test(test_zigzag), cmocka_unit_test(test_uvar_errors),
+              cmocka_unit_test(test_fixed_roundtrip), cmocka_unit_test(test_decode_errors),
+              cmocka_unit_test(test_encode_bounds), cmocka_unit_test(test_message))

@@ -682,7 +682,118 @@ static void test_sort_structs(void **state)
     assert_int_equal(myl_fb_sort_structs(&b, one, 1, 0, cmp_skey), MYL_EINVAL);
 }
 
-MYL_TEST_MAIN("fb", cmocka_unit_test(test_readers_handmade), cmocka_unit_test(test_sort_refs),
+/* MYL_FB_FINISH_PACK: a small message moves to just after the root
+ * offset, verifies and reads as before, in as few bytes as it needs; a
+ * larger one stays at the tail. */
+static void test_pack(void **state)
+{
+    (void)state;
+    static const int samples[] = {MYLT_SAMPLE_FULL, MYLT_SAMPLE_MINIMAL, MYLT_SAMPLE_DEFAULTS};
+    static const unsigned extra[] = {0, MYL_FB_FINISH_SIZE_PREFIX};
+    uint8_t *region = (uint8_t *)g_buf;
+    for (size_t k = 0; k < 3; k++)
+        for (size_t x = 0; x < 2; x++)
+            for (int id = 0; id < 2; id++) {
+                myl_fb_builder b;
+                myl_fb_ref root;
+                myl_fb_msg m;
+                memset(g_buf, 0xa5, sizeof g_buf);
+                myl_fb_builder_init(&b, region, 4096, NULL, 0);
+                mylt_build_sample(&b, samples[k], &root);
+                size_t used = myl_fb_builder_size(&b);
+                unsigned fl = MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK | extra[x];
+                assert_int_equal(myl_fb_finish(&b, root, id ? MYLT_IDENT : NULL, fl, &m), 0);
+                assert_true(m.in_place);
+                assert_ptr_equal(m.data, region);
+                size_t front = (extra[x] ? 4 : 0) + 4 + (id ? 4 : 0);
+                if (used <= MYL_FB_PACK_MAX) {
+                    assert_true(m.len >= front + used && m.len < front + used + 32);
+                } else {
+                    assert_int_equal(m.len, 4096);
+                }
+                myl_fb_verify_opts o = {.size = sizeof o,
+                                        .flags = MYL_FB_VERIFY_STRICT |
+                                                 (extra[x] ? MYL_FB_VERIFY_SIZE_PREFIXED : 0),
+                                        .ident = id ? MYLT_IDENT : NULL};
+                assert_int_equal(myl_fb_verify(m.data, m.len, &mylt_Monster_desc, &o, NULL), 0);
+                const uint8_t *rt =
+                    extra[x] ? myl_fb_size_prefixed_root(m.data) : myl_fb_root(m.data);
+                assert_int_equal(mylt_check_sample(rt, samples[k]), 0);
+                if (extra[x])
+                    assert_int_equal(myl_ld32(m.data), m.len - 4);
+            }
+}
+
+/* myl_fb_builder_defer: large vectors bound for the arena are not copied
+ * there; the holes they leave, filled from the runs, give the bytes of the
+ * same message built without defer. At most MYL_EXT_MAX runs. */
+static void test_defer(void **state)
+{
+    (void)state;
+    enum { NV = MYL_EXT_MAX + 2, VN = MYL_EXT_MIN + 5 };
+    static uint8_t vec[NV][VN];
+    static uint8_t arena_a[(NV + 2) * VN + 4096], arena_b[(NV + 2) * VN + 4096],
+        whole[(NV + 2) * VN + 4096];
+    static uint64_t region_a[64], region_b[64];
+    for (size_t k = 0; k < NV; k++)
+        for (size_t i = 0; i < VN; i++)
+            vec[k][i] = (uint8_t)(i * 31 + k);
+    myl_fb_msg ma, mb;
+    for (int pass = 0; pass < 2; pass++) {
+        myl_fb_builder b;
+        uint8_t *arena = pass ? arena_b : arena_a;
+        memset(arena, 0x5a, sizeof arena_a);
+        myl_fb_builder_init(&b, pass ? region_b : region_a, sizeof region_a, arena, sizeof arena_a);
+        if (pass)
+            myl_fb_builder_defer(&b);
+        myl_fb_ref refs[NV + 1], small, root;
+        assert_int_equal(myl_fb_create_vec_scalar(&b, vec[0], 10, 1, &small), 0);
+        for (size_t k = 0; k < NV; k++) /* u8, and u32 (aligned 4) */
+            assert_int_equal(k & 1 ? myl_fb_create_vec_scalar(&b, vec[k], VN / 4, 4, &refs[k])
+                                   : myl_fb_create_vec_scalar(&b, vec[k], VN, 1, &refs[k]),
+                             0);
+        assert_int_equal(myl_fb_table_start(&b), 0);
+        for (size_t k = 0; k < NV; k++)
+            assert_int_equal(myl_fb_add_ref(&b, (uint32_t)k, refs[k]), 0);
+        assert_int_equal(myl_fb_add_ref(&b, NV, small), 0);
+        assert_int_equal(myl_fb_table_end(&b, &root), 0);
+        assert_int_equal(myl_fb_finish(&b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK,
+                                       pass ? &mb : &ma),
+                         0);
+    }
+    assert_false(ma.in_place);
+    assert_false(mb.in_place);
+    assert_int_equal(ma.next, 0);
+    assert_int_equal(mb.next, MYL_EXT_MAX);
+    assert_int_equal(mb.len, ma.len);
+    memcpy(whole, mb.data, mb.len);
+    size_t from = 0;
+    for (uint32_t i = 0; i < mb.next; i++) {
+        assert_true(mb.ext[i].at >= from && mb.ext[i].at + mb.ext[i].n <= mb.len);
+        /* the hole was never written */
+        assert_int_equal(mb.data[mb.ext[i].at], 0x5a);
+        assert_int_equal(mb.data[mb.ext[i].at + mb.ext[i].n - 1], 0x5a);
+        memcpy(whole + mb.ext[i].at, mb.ext[i].p, mb.ext[i].n);
+        from = mb.ext[i].at + mb.ext[i].n;
+    }
+    assert_memory_equal(whole, ma.data, ma.len);
+    /* a vector that fits the first region is copied there, defer or not */
+    myl_fb_builder b;
+    static uint64_t roomy[(2 * VN) / 8 + 64];
+    myl_fb_builder_init(&b, roomy, sizeof roomy, arena_b, sizeof arena_b);
+    myl_fb_builder_defer(&b);
+    myl_fb_ref r, root;
+    assert_int_equal(myl_fb_create_vec_scalar(&b, vec[0], VN, 1, &r), 0);
+    assert_int_equal(myl_fb_table_start(&b), 0);
+    assert_int_equal(myl_fb_add_ref(&b, 0, r), 0);
+    assert_int_equal(myl_fb_table_end(&b, &root), 0);
+    assert_int_equal(myl_fb_finish(&b, root, NULL, 0, &mb), 0);
+    assert_true(mb.in_place);
+    assert_int_equal(mb.next, 0);
+}
+
+MYL_TEST_MAIN("fb", cmocka_unit_test(test_pack), cmocka_unit_test(test_defer),
+              cmocka_unit_test(test_readers_handmade), cmocka_unit_test(test_sort_refs),
               cmocka_unit_test(test_sort_structs), cmocka_unit_test(test_big_align),
               cmocka_unit_test(test_samples_roundtrip), cmocka_unit_test(test_at_front),
               cmocka_unit_test(test_arena_fallback), cmocka_unit_test(test_builder_misuse),

@@ -189,6 +189,23 @@ static void test_commit_len(void **state)
             assert_memory_equal(m.data, msg, len);
         myl_defrag_release(d);
     }
+    /* one frame shortened (the encoders' case): its lengths patched */
+    for (uint32_t len = 0; len <= DATA; len++) {
+        myl_frame_span c;
+        assert_int_equal(myl_frame_claim(f, DATA, 7, &c, 0), 0);
+        assert_int_equal(c.frames, 1);
+        memcpy(myl_frame_claim_data(f, &c, 0, NULL), msg, DATA);
+        assert_int_equal(myl_frame_commit_len(f, &c, len), 0);
+        myl_frame_msg m;
+        assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+        assert_int_equal(m.kind, 7);
+        assert_int_equal(m.len, len);
+        assert_true(m.borrowed);
+        if (len)
+            assert_memory_equal(m.data, msg, len);
+        myl_defrag_release(d);
+    }
+    assert_int_equal(dstats(d).bad_frames, 0);
     /* an aborted claim gives its message id back: the message sent after
      * it takes that id, and receivers count no gap */
     uint64_t last_id = 0;
@@ -219,6 +236,90 @@ static void test_commit_len(void **state)
     myl_defrag_close(d);
     myl_framer_close(f);
     drop(r, "commitlen");
+}
+
+static uint32_t rnd(uint32_t *x)
+{
+    *x = *x * 1103515245u + 12345u;
+    return *x >> 8;
+}
+
+/* myl_frame_send_ext: a message in pieces arrives whole, the runs
+ * inserted (an encoder's) or filling holes (a builder's arena), across
+ * every kind of frame boundary; bad runs are refused and send nothing. */
+static void test_send_ext(void **state)
+{
+    (void)state;
+    myl_ring *r = make("sendext", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 64);
+    myl_framer *f;
+    myl_defrag *d;
+    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    uint8_t msg[128], src[4][96], want[128 + 4 * 96];
+    uint32_t x = 1;
+    for (int trial = 0; trial < 2000; trial++) {
+        bool holes = trial & 1;
+        size_t len = rnd(&x) % (sizeof msg + 1);
+        size_t next = rnd(&x) % 5;
+        myl_ext ext[4];
+        fill(msg, len, (uint32_t)trial);
+        size_t from = 0, w = 0, pos = 0;
+        for (size_t i = 0; i < next; i++) {
+            size_t at = from + (len > from ? rnd(&x) % (len - from + 1) : 0);
+            size_t n = rnd(&x) % (holes ? (len - at) + 1 : sizeof src[i] + 1);
+            if (n > sizeof src[i])
+                n = sizeof src[i];
+            fill(src[i], n, (uint32_t)(trial * 5 + (int)i + 1));
+            ext[i] = (myl_ext){.at = at, .p = src[i], .n = n};
+            memcpy(want + w, msg + pos, at - pos);
+            w += at - pos;
+            memcpy(want + w, src[i], n);
+            w += n;
+            pos = holes ? at + n : at;
+            from = pos;
+        }
+        memcpy(want + w, msg + pos, len - pos);
+        w += len - pos;
+        assert_int_equal(myl_frame_send_ext(f, msg, len, ext, next, holes ? MYL_FRAME_EXT_HOLES : 0,
+                                            3, 1000000000),
+                         0);
+        myl_frame_msg m;
+        assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+        assert_int_equal(m.len, w);
+        assert_int_equal(m.kind, 3);
+        if (w)
+            assert_memory_equal(m.data, want, w);
+        myl_defrag_release(d);
+    }
+    /* refused, nothing sent */
+    myl_ext bad[2] = {{.at = 8, .p = src[0], .n = 4}, {.at = 4, .p = src[1], .n = 4}};
+    assert_int_equal(myl_frame_send_ext(f, msg, 16, bad, 2, 0, 0, 0), MYL_EINVAL); /* order */
+    bad[1].at = 10; /* holes overlap: [8, 12) and [10, 14) */
+    assert_int_equal(myl_frame_send_ext(f, msg, 16, bad, 2, MYL_FRAME_EXT_HOLES, 0, 0), MYL_EINVAL);
+    assert_int_equal(myl_frame_send_ext(f, msg, 16, bad, 2, 0, 0, 0), 0); /* inserted: fine */
+    myl_frame_msg m;
+    assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+    assert_int_equal(m.len, 24);
+    myl_defrag_release(d);
+    bad[0].at = 17; /* past the end */
+    assert_int_equal(myl_frame_send_ext(f, msg, 16, bad, 1, 0, 0, 0), MYL_EINVAL);
+    bad[0].at = 14; /* hole past the end */
+    assert_int_equal(myl_frame_send_ext(f, msg, 16, bad, 1, MYL_FRAME_EXT_HOLES, 0, 0), MYL_EINVAL);
+    bad[0].p = NULL;
+    bad[0].at = 0;
+    assert_int_equal(myl_frame_send_ext(f, msg, 16, bad, 1, 0, 0, 0), MYL_EINVAL);
+    assert_int_equal(myl_frame_send_ext(f, msg, 16, NULL, 1, 0, 0, 0), MYL_EINVAL);
+    assert_int_equal(myl_frame_send_ext(f, msg, 16, NULL, 0, 2, 0, 0), MYL_EINVAL);
+    /* the runs count toward max_message (32 frames of 40 bytes here) */
+    static uint8_t big[32 * DATA];
+    myl_ext one = {.at = 0, .p = big, .n = sizeof big};
+    assert_int_equal(myl_frame_send_ext(f, msg, 1, &one, 1, 0, 0, 0), MYL_ETOOBIG);
+    assert_int_equal(myl_defrag_recv(d, &m, 0), MYL_ETIMEDOUT);
+    assert_int_equal(dstats(d).bad_frames, 0);
+    assert_int_equal(dstats(d).dropped, 0);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, "sendext");
 }
 
 /* MYL_CONSUMER_COPY: single-frame messages are copied out too, and their
@@ -478,6 +579,7 @@ static void test_sender_dies_mid_message(void **state)
 MYL_TEST_MAIN("frame", cmocka_unit_test(test_every_split_point),
               cmocka_unit_test(test_long_message_in_chunks),
               cmocka_unit_test(test_max_message_and_claim), cmocka_unit_test(test_commit_len),
-              cmocka_unit_test(test_copy_mode), cmocka_unit_test(test_hostile_frames),
+              cmocka_unit_test(test_send_ext), cmocka_unit_test(test_copy_mode),
+              cmocka_unit_test(test_hostile_frames),
               cmocka_unit_test(test_lossy_never_delivers_torn), cmocka_unit_test(test_mp_senders),
               cmocka_unit_test(test_sender_dies_mid_message))

@@ -11,7 +11,7 @@
 
 #include <myelon/myelon.h>
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 5
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 6
 #error "myelon ABI mismatch: regenerate this header with a matching myelonc"
 #endif
 
@@ -972,7 +972,9 @@ MYL_COMPACT_TABLE_CODEC(pipes_Ack)
  * encodes *m straight into a claimed frame and publishes it; a message
  * that outgrows the frame is encoded into buf (cap bytes; NULL:
  * MYL_ETOOBIG) instead and sent fragmented (the claimed frame is published
- * as padding). Nothing is sent when encoding fails. _receiver_get()
+ * as padding); its byte fields of MYL_EXT_MIN bytes or more do not go
+ * through buf, they are copied once, from *m straight into the frames.
+ * Nothing is sent when encoding fails. _receiver_get()
  * receives the next message and decodes it into *out; a message that does
  * not decode is released and its error returned. m (unless NULL) receives
  * the message's kind, id and length. Decoded events and structs are
@@ -999,10 +1001,12 @@ static inline int pipes_quotes_c_sender_put(pipes_quotes_c_sender *s, const pipe
     myl_frame_abort(s->f, &span);
     if (rc != MYL_ETOOBIG)
         return rc;
-    rc = pipes_Quote_compact_encode(m, buf, cap, &len);
+    myl_ext ext[MYL_EXT_MAX];
+    uint32_t next = 0;
+    rc = pipes_Quote_compact_encode_ext(m, buf, cap, ext, MYL_EXT_MAX, &next, &len);
     if (rc < 0)
         return rc;
-    return myl_frame_send(s->f, buf, len, kind, timeout_ns);
+    return myl_frame_send_ext(s->f, buf, len, ext, next, 0, kind, timeout_ns);
 }
 
 static inline int pipes_quotes_c_receiver_get(pipes_quotes_c_receiver *r, pipes_Quote *out,
@@ -1041,10 +1045,12 @@ static inline int pipes_fills_c_sender_put(pipes_fills_c_sender *s, const pipes_
     myl_frame_abort(s->f, &span);
     if (rc != MYL_ETOOBIG)
         return rc;
-    rc = pipes_Fill_compact_encode(m, buf, cap, &len);
+    myl_ext ext[MYL_EXT_MAX];
+    uint32_t next = 0;
+    rc = pipes_Fill_compact_encode_ext(m, buf, cap, ext, MYL_EXT_MAX, &next, &len);
     if (rc < 0)
         return rc;
-    return myl_frame_send(s->f, buf, len, kind, timeout_ns);
+    return myl_frame_send_ext(s->f, buf, len, ext, next, 0, kind, timeout_ns);
 }
 
 static inline int pipes_fills_c_receiver_get(pipes_fills_c_receiver *r, pipes_Fill *out,
@@ -1068,15 +1074,20 @@ static inline int pipes_fills_c_receiver_get(pipes_fills_c_receiver *r, pipes_Fi
  * Building in place: _sender_build_begin() claims one frame and
  * initialises b on it, with arena (unless NULL) for a message that
  * outgrows the frame; build with the table's builders, then
- * _sender_build_commit() finishes the root and publishes the frame (the
- * message is the whole frame data: root offset in front, objects at the
- * tail), or, when the message went to the arena, aborts the frame and
- * sends the arena's copy (fragmented). A builder error aborts the claim
- * and is returned. A finished buffer is sent with _sender_send().
- * Reading in place: _receiver_read() receives the next message, verifies
- * it as the channel's table and hands back its root table, valid until
- * _receiver_release() (zero copy for a single-frame message). A message
- * that does not verify is released and its MYL_EFB* error returned. */
+ * _sender_build_commit() finishes the root and publishes the frame (root
+ * offset in front; objects at the frame's tail, or, up to MYL_FB_PACK_MAX
+ * bytes of them, moved to just after it: MYL_FB_FINISH_PACK), or, when
+ * the message went to the arena, aborts the frame and sends the arena's
+ * copy (fragmented). After myl_fb_builder_defer(b), vectors of MYL_EXT_MIN
+ * bytes or more that go to the arena are not copied there but once, at
+ * the commit, from the caller's memory straight into the frames: for a
+ * caller whose vectors stay unchanged until then. A builder error aborts
+ * the claim and is returned. A finished buffer is sent with
+ * _sender_send(). Reading in place: _receiver_read() receives the next
+ * message, verifies it as the channel's table and hands back its root
+ * table, valid until _receiver_release() (zero copy for a single-frame
+ * message). A message that does not verify is released and its MYL_EFB*
+ * error returned. */
 
 /* Channel quotes_fb carries pipes_Quote FlatBuffers. */
 static inline int pipes_quotes_fb_sender_build_begin(pipes_quotes_fb_sender *s, myl_fb_builder *b,
@@ -1097,15 +1108,17 @@ static inline int pipes_quotes_fb_sender_build_commit(pipes_quotes_fb_sender *s,
                                                       uint16_t kind, int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
     if (rc < 0 || !m.in_place) {
         myl_frame_abort(s->f, span);
         if (rc < 0)
             return rc;
-        return myl_frame_send(s->f, m.data, m.len, kind, timeout_ns);
+        return myl_frame_send_ext(s->f, m.data, m.len, m.ext, m.next, MYL_FRAME_EXT_HOLES, kind,
+                                  timeout_ns);
     }
-    myl_frame_commit(s->f, span);
-    return 0;
+    /* a packed message is shorter than the frame */
+    myl_frame_span packed = *span;
+    return myl_frame_commit_len(s->f, &packed, m.len);
 }
 
 static inline int pipes_quotes_fb_receiver_read(pipes_quotes_fb_receiver *r, myl_frame_msg *m,
@@ -1142,15 +1155,17 @@ static inline int pipes_acks_fb_sender_build_commit(pipes_acks_fb_sender *s, myl
                                                     uint16_t kind, int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT, &m);
+    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
     if (rc < 0 || !m.in_place) {
         myl_frame_abort(s->f, span);
         if (rc < 0)
             return rc;
-        return myl_frame_send(s->f, m.data, m.len, kind, timeout_ns);
+        return myl_frame_send_ext(s->f, m.data, m.len, m.ext, m.next, MYL_FRAME_EXT_HOLES, kind,
+                                  timeout_ns);
     }
-    myl_frame_commit(s->f, span);
-    return 0;
+    /* a packed message is shorter than the frame */
+    myl_frame_span packed = *span;
+    return myl_frame_commit_len(s->f, &packed, m.len);
 }
 
 static inline int pipes_acks_fb_receiver_read(pipes_acks_fb_receiver *r, myl_frame_msg *m,

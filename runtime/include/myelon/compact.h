@@ -149,11 +149,32 @@ static inline void myl_stf64(void *p, double d)
 
 /* ---- encoding ---------------------------------------------------------- */
 
+/* A run of bytes left where it lies instead of copied into a message
+ * being built: n bytes at p, which belong at offset at of the message
+ * (inserted there by a compact encoder; filling the unwritten hole [at,
+ * at + n) of a FlatBuffers builder's arena). myl_frame_send_ext() copies
+ * them straight into the frames, so a large byte field is copied once. */
+typedef struct myl_ext {
+    size_t at;
+    const void *p;
+    size_t n;
+} myl_ext;
+
+/* Byte fields of at least this many bytes become runs (myl_cenc_init_ext,
+ * myl_fb_builder_defer); smaller ones are cheaper copied. */
+#define MYL_EXT_MIN 4096u
+/* Runs an encoder or builder records at most; later fields are copied. */
+#define MYL_EXT_MAX 8u
+
 typedef struct myl_cenc {
     uint8_t *start;
     uint8_t *p;
     uint8_t *end;
-    int err; /* first error: MYL_ETOOBIG when the buffer is too small */
+    int err;          /* first error: MYL_ETOOBIG when the buffer is too small */
+    uint32_t next;    /* runs recorded in ext */
+    uint32_t ext_cap; /* 0: every byte is written into the buffer */
+    myl_ext *ext;
+    size_t ext_len; /* their bytes, not in the buffer */
 } myl_cenc;
 
 static inline void myl_cenc_init(myl_cenc *e, void *buf, size_t cap)
@@ -162,6 +183,23 @@ static inline void myl_cenc_init(myl_cenc *e, void *buf, size_t cap)
     e->p = e->start;
     e->end = buf ? e->start + cap : e->start; /* no arithmetic on NULL */
     e->err = 0;
+    e->next = 0;
+    e->ext_cap = 0;
+    e->ext = NULL;
+    e->ext_len = 0;
+}
+
+/* The same, but byte fields of MYL_EXT_MIN bytes or more (up to ext_cap of
+ * them) are not copied: each is recorded in ext, at its offset in the
+ * buffer, for myl_frame_send_ext() (the message is the buffer's
+ * myl_cenc_len() bytes with the runs inserted). The caller's bytes must
+ * stay unchanged until then. */
+static inline void myl_cenc_init_ext(myl_cenc *e, void *buf, size_t cap, myl_ext *ext,
+                                     uint32_t ext_cap)
+{
+    myl_cenc_init(e, buf, cap);
+    e->ext = ext;
+    e->ext_cap = ext ? ext_cap : 0;
 }
 
 /* Bytes written so far. */
@@ -303,10 +341,30 @@ static inline void myl_cenc_svar(myl_cenc *e, int64_t v)
     myl_cenc_uvar(e, myl_zigzag64(v));
 }
 
+/* Records len bytes at data as a run instead of copying them, when the
+ * encoder takes runs and they are worth one; true if it did. */
+static inline bool myl__cenc_defer(myl_cenc *e, const void *data, size_t len)
+{
+    if (len < MYL_EXT_MIN || e->next >= e->ext_cap || e->err)
+        return false;
+    if (len > SIZE_MAX - e->ext_len) {
+        e->err = MYL_ETOOBIG;
+        return true;
+    }
+    myl_ext *x = &e->ext[e->next++];
+    x->at = (size_t)(e->p - e->start);
+    x->p = data;
+    x->n = len;
+    e->ext_len += len;
+    return true;
+}
+
 /* uvar length, then the bytes. */
 static inline void myl_cenc_bytes(myl_cenc *e, const void *data, size_t len)
 {
     myl_cenc_uvar(e, (uint64_t)len);
+    if (myl__cenc_defer(e, data, len))
+        return;
     uint8_t *q = myl_cenc_reserve(e, len);
     if (q && len)
         memcpy(q, data, len);
@@ -328,6 +386,8 @@ static inline void myl_cenc_fail(myl_cenc *e, int err)
 /* Exactly len bytes, no length in front (fixed arrays of u8/i8). */
 static inline void myl_cenc_raw(myl_cenc *e, const void *data, size_t len)
 {
+    if (myl__cenc_defer(e, data, len))
+        return;
     uint8_t *q = myl_cenc_reserve(e, len);
     if (q && len)
         memcpy(q, data, len);
@@ -742,6 +802,16 @@ typedef struct myl_cunion {
         *len = myl_cenc_len(&e);                                                                   \
         return e.err;                                                                              \
     }                                                                                              \
+    static inline int T##_compact_encode_ext(const T *m, void *buf, size_t cap, myl_ext *ext,      \
+                                             uint32_t ext_cap, uint32_t *next, size_t *len)        \
+    {                                                                                              \
+        myl_cenc e;                                                                                \
+        myl_cenc_init_ext(&e, buf, cap, ext, ext_cap);                                             \
+        T##_compact_put(&e, m);                                                                    \
+        *len = myl_cenc_len(&e);                                                                   \
+        *next = e.next;                                                                            \
+        return e.err;                                                                              \
+    }                                                                                              \
     static inline int T##_compact_decode(T *m, const void *buf, size_t len)                        \
     {                                                                                              \
         myl_cdec d;                                                                                \
@@ -759,6 +829,16 @@ typedef struct myl_cunion {
         myl_cenc_init(&e, buf, cap);                                                               \
         T##_compact_put(&e, m, 0);                                                                 \
         *len = myl_cenc_len(&e);                                                                   \
+        return e.err;                                                                              \
+    }                                                                                              \
+    static inline int T##_compact_encode_ext(const T *m, void *buf, size_t cap, myl_ext *ext,      \
+                                             uint32_t ext_cap, uint32_t *next, size_t *len)        \
+    {                                                                                              \
+        myl_cenc e;                                                                                \
+        myl_cenc_init_ext(&e, buf, cap, ext, ext_cap);                                             \
+        T##_compact_put(&e, m, 0);                                                                 \
+        *len = myl_cenc_len(&e);                                                                   \
+        *next = e.next;                                                                            \
         return e.err;                                                                              \
     }                                                                                              \
     static inline int T##_compact_decode(T *m, const void *buf, size_t len, myl_carena *arena)     \

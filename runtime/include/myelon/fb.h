@@ -438,7 +438,7 @@ typedef struct myl_fb_builder {
     uint8_t in_arena;
     uint8_t in_table;
     uint8_t in_vector;
-    uint8_t reserved;
+    uint8_t defer; /* myl_fb_builder_defer(): large vectors in the arena become runs */
     uint32_t minalign;
     uint32_t table_start; /* head when the table began */
     uint32_t vec_count;
@@ -447,6 +447,12 @@ typedef struct myl_fb_builder {
         uint32_t id;
         uint32_t off; /* head after the field was written */
     } fields[MYL_FB_MAX_FIELDS];
+    uint32_t next; /* runs in ext */
+    struct {
+        size_t dist; /* the hole's distance from the end of the region */
+        const void *p;
+        size_t n;
+    } ext[MYL_EXT_MAX];
 } myl_fb_builder;
 
 /* A finished message. */
@@ -454,6 +460,12 @@ typedef struct myl_fb_msg {
     uint8_t *data;
     size_t len;
     bool in_place; /* built in the first region (not moved to the arena) */
+    /* Only from a builder with myl_fb_builder_defer(): the vectors left
+     * where they lie, each filling the unwritten hole [at, at + n) of data
+     * (in order of at). Such a message is whole only as sent by
+     * myl_frame_send_ext(..., MYL_FRAME_EXT_HOLES, ...). */
+    uint32_t next;
+    myl_ext ext[MYL_EXT_MAX];
 } myl_fb_msg;
 
 /* Finish flags. */
@@ -467,6 +479,14 @@ typedef struct myl_fb_msg {
  * verify with MYL_FB_VERIFY_SIZE_PREFIXED. At front, the size is the
  * region's less 4. */
 #define MYL_FB_FINISH_SIZE_PREFIX 0x2u
+/* With MYL_FB_FINISH_AT_FRONT: when what was built is at most
+ * MYL_FB_PACK_MAX bytes, move it to just after the root uoffset (and
+ * identifier): the message is then only as long as it needs, in the
+ * fewest cache lines (a small message built at the tail of a 64 KiB
+ * frame would otherwise span the frame's first line and its last). Larger
+ * messages stay where they are (AT_FRONT alone). */
+#define MYL_FB_FINISH_PACK 0x4u
+#define MYL_FB_PACK_MAX 1024u
 
 /* Build into buf[0, cap) (a claimed frame's data, say); when that is too
  * small, the bytes built so far are copied once to the end of arena[0,
@@ -476,6 +496,17 @@ MYL_API void myl_fb_builder_init(myl_fb_builder *b, void *buf, size_t cap, void 
                                  size_t arena_cap);
 /* Start over in the same regions. */
 MYL_API void myl_fb_builder_reset(myl_fb_builder *b);
+/* From now on, a vector of scalars or structs of MYL_EXT_MIN bytes or more
+ * that goes to the arena (up to MYL_EXT_MAX of them) is not copied there:
+ * its room is left unwritten, and myl_fb_finish() lists it in the
+ * message's ext for myl_frame_send_ext(), which copies it once, from the
+ * caller's memory straight into the frames. The caller's vectors must stay
+ * unchanged until then. For senders only: the arena's copy is not a whole
+ * message. Cleared by myl_fb_builder_init(), kept by _reset(). */
+static inline void myl_fb_builder_defer(myl_fb_builder *b)
+{
+    b->defer = 1;
+}
 
 /* Objects: strings and vectors are built outside tables; each returns 0 or
  * the builder's (sticky) error and stores the object's reference. */

@@ -104,6 +104,20 @@ MYL_API void myl_framer_close(myl_framer *f);
  * is sent). */
 MYL_API int myl_frame_send(myl_framer *f, const void *msg, size_t len, uint16_t kind,
                            int64_t timeout_ns);
+/* Copy a message in from several places and publish it: msg[0, len) with
+ * next runs of bytes (myl_ext, myelon/compact.h) that lie elsewhere, in
+ * order of ext[i].at, not overlapping. Without MYL_FRAME_EXT_HOLES, run i
+ * is inserted before msg[ext[i].at] (the message is len plus the runs'
+ * bytes): an encoder's output that left its large byte fields where they
+ * were. With it, run i fills msg[at, at + n), whose bytes were never
+ * written (the message is len bytes): a FlatBuffers builder's arena. The
+ * runs' bytes are copied once, straight into the frames. MYL_EINVAL for
+ * runs out of order or out of bounds, MYL_ETOOBIG above max_message. */
+#define MYL_FRAME_EXT_HOLES 0x1u
+struct myl_ext;
+MYL_API int myl_frame_send_ext(myl_framer *f, const void *msg, size_t len,
+                               const struct myl_ext *ext, size_t next, unsigned flags,
+                               uint16_t kind, int64_t timeout_ns);
 /* Claim the frames of a message of len bytes to write it in place; write
  * frame i's data through myl_frame_claim_data(), then commit or abort. */
 MYL_API int myl_frame_claim(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c,
