@@ -201,9 +201,9 @@ static int bfail(myl_fb_builder *b, int err)
     return b->err;
 }
 
-/* n more bytes at the front of the data; NULL (and the error) if they fit
- * neither the region nor the arena. */
-static uint8_t *grow(myl_fb_builder *b, size_t n)
+/* grow() when the bytes do not fit the current region (or an error is
+ * set): the move to the arena, or the error. */
+static uint8_t *grow_slow(myl_fb_builder *b, size_t n)
 {
     if (b->err)
         return NULL;
@@ -239,6 +239,19 @@ static uint8_t *grow(myl_fb_builder *b, size_t n)
     return b->buf + b->cap - b->head;
 }
 
+/* n more bytes at the front of the data; NULL (and the error) if they fit
+ * neither the region nor the arena. The common case, room in the region,
+ * inline: every object and field grows the data once or twice. */
+static inline uint8_t *grow(myl_fb_builder *b, size_t n)
+{
+    if (!b->err && n <= b->cap - b->head && n <= MYL_FB_MAX_BUFFER_SIZE - 8 - b->head) {
+        b->head += n;
+        return b->buf + b->cap - b->head;
+    }
+    return grow_slow(b, n);
+}
+
+/* Alignment padding: a few bytes (under MYL_FB_MAX_ALIGN), zeroed inline. */
 static int pad(myl_fb_builder *b, size_t n)
 {
     if (!n)
@@ -246,7 +259,10 @@ static int pad(myl_fb_builder *b, size_t n)
     uint8_t *p = grow(b, n);
     if (!p)
         return b->err;
-    memset(p, 0, n);
+    for (; n >= 4; n -= 4, p += 4)
+        myl_st32(p, 0);
+    for (; n; n--)
+        *p++ = 0;
     return 0;
 }
 
@@ -675,9 +691,10 @@ int myl_fb_table_end(myl_fb_builder *b, myl_fb_ref *out)
         return b->err;
     /* grow() may have moved everything to the arena */
     tp = b->buf + b->cap - table;
-    memset(vt, 0, vtsize);
     myl_st16(vt, (uint16_t)vtsize);
     myl_st16(vt + 2, (uint16_t)objsize);
+    for (size_t i = 4; i < vtsize; i += 2) /* absent fields; a few, stored inline */
+        myl_st16(vt + i, 0);
     for (uint32_t i = 0; i < b->nfields; i++)
         myl_st16(vt + MYL_FB_VT(b->fields[i].id), (uint16_t)(table - b->fields[i].off));
     /* vtable = table - soffset: the vtable sits just below the table */
@@ -717,7 +734,8 @@ int myl_fb_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident, unsigne
         if ((flags & MYL_FB_FINISH_PACK) && b->head <= MYL_FB_PACK_MAX) {
             o = front + ((b->cap - b->head - front) & (b->minalign - 1));
             memmove(b->buf + o, b->buf + b->cap - b->head, b->head);
-            memset(b->buf + front, 0, o - front);
+            for (size_t i = front; i < o; i++) /* under minalign bytes */
+                b->buf[i] = 0;
         }
         size_t len = o + b->head;
         /* the root table lies at len - root from the region start */
