@@ -409,7 +409,7 @@ int myl_fb_create_vec_struct(myl_fb_builder *b, const void *elems, size_t count,
         b->ext[b->next].p = elems;
         b->ext[b->next].n = count * elem_size;
         b->next++;
-    } else if (dst) { /* NULL only for an empty vector */
+    } else if (dst && count) { /* dst is NULL only for an empty vector */
         memcpy(dst, elems, count * elem_size);
     }
     return myl_fb_vec_end(b, out);
