@@ -192,6 +192,44 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_hw_tail32(const void *d
     return ~__builtin_ia32_crc32si((uint32_t)c, tail);
 }
 
+/* myl__crc32c_record's short case: each 8 bytes loaded once, stored to
+ * dst and fed to the crc32 instruction from the register, so the CRC is of
+ * exactly the bytes stored (src may change meanwhile: shared memory) and
+ * no load waits on the store just made. */
+__attribute__((target("sse4.2"))) static uint32_t
+crc32c_hw_record(uint8_t *dst, uint64_t seq, uint64_t type, const uint8_t *src, uint32_t len)
+{
+    uint64_t c = __builtin_ia32_crc32di(UINT32_MAX, seq);
+    c = __builtin_ia32_crc32di(c, type);
+    memcpy(dst, &seq, 8);
+    memcpy(dst + 8, &type, 8);
+    dst += 16;
+    uint32_t n = len;
+    for (; n >= 8; n -= 8, src += 8, dst += 8) {
+        uint64_t v;
+        memcpy(&v, src, 8);
+        memcpy(dst, &v, 8);
+        c = __builtin_ia32_crc32di(c, v);
+    }
+    if (n) {
+        /* The last 1..7 bytes and the zero padding after them: one store. */
+        uint64_t v = 0;
+        memcpy(&v, src, n);
+        memcpy(dst, &v, 8);
+        const uint8_t *b = (const uint8_t *)&v;
+        if (n >= 4) {
+            uint32_t w;
+            memcpy(&w, b, 4);
+            c = __builtin_ia32_crc32si((uint32_t)c, w);
+            b += 4;
+            n -= 4;
+        }
+        while (n--)
+            c = __builtin_ia32_crc32qi((uint32_t)c, *b++);
+    }
+    return ~__builtin_ia32_crc32si((uint32_t)c, len);
+}
+
 /* 0 unknown, 1 software, 2 hardware. Relaxed: every thread computes the
  * same value; a race only repeats the probe. */
 static MYL__ATOMIC(uint32_t) impl;
@@ -215,6 +253,45 @@ uint32_t myl__crc32c_tail32(const void *data, size_t len, uint32_t tail)
         return crc32c_hw_tail32(data, len, tail);
 #endif
     return myl_crc32c_sw(myl_crc32c_sw(0, data, len), &tail, 4);
+}
+
+/* Copy, zero padding, then the CRC of the copy. */
+static void record_copy(uint8_t *dst, uint64_t seq, uint64_t type, const void *src, uint32_t len)
+{
+    memcpy(dst, &seq, 8);
+    memcpy(dst + 8, &type, 8);
+    if (len)
+        memcpy(dst + 16, src, len);
+    size_t pad = (size_t)((8u - (len & 7u)) & 7u);
+    if (pad)
+        memset(dst + 16 + len, 0, pad);
+}
+
+static uint32_t record_sw(uint8_t *dst, uint64_t seq, uint64_t type, const void *src, uint32_t len)
+{
+    record_copy(dst, seq, type, src, len);
+    return myl_crc32c_sw(myl_crc32c_sw(0, dst, 16 + (size_t)len), &len, 4);
+}
+
+#ifdef MYL__CRC_HW
+__attribute__((target("sse4.2"))) static uint32_t
+record_hw(uint8_t *dst, uint64_t seq, uint64_t type, const void *src, uint32_t len)
+{
+    if (len < 3 * CRC_SHORT)
+        return crc32c_hw_record(dst, seq, type, src, len);
+    /* Long payloads: the three-stream CRC over the copy. */
+    record_copy(dst, seq, type, src, len);
+    return crc32c_hw_tail32(dst, 16 + (size_t)len, len);
+}
+#endif
+
+myl__crc32c_record_fn myl__crc32c_record(void)
+{
+#ifdef MYL__CRC_HW
+    if (have_hw())
+        return record_hw;
+#endif
+    return record_sw;
 }
 
 uint32_t myl_crc32c(uint32_t crc, const void *data, size_t len)

@@ -56,6 +56,15 @@ uint64_t myl__fnv1a(const void *data, size_t len, uint64_t h);
 /* CRC32C (from 0) of data[0, len) and then the 4 bytes of tail (in the
  * host's order): one dispatch and one pass, for the journal's records. */
 uint32_t myl__crc32c_tail32(const void *data, size_t len, uint32_t tail);
+/* Lays a journal record's body out at dst: seq, type, the len bytes of
+ * src, zero padding to a multiple of 8 (dst has room for pad8(16 + len)
+ * bytes); returns myl__crc32c_tail32(dst, 16 + len, len), computed from
+ * the bytes as stored (in the pass that copies them, for short payloads:
+ * src may be shared memory that changes meanwhile). */
+typedef uint32_t (*myl__crc32c_record_fn)(uint8_t *dst, uint64_t seq, uint64_t type,
+                                          const void *src, uint32_t len);
+/* The implementation for this CPU (hardware CRC or tables). */
+myl__crc32c_record_fn myl__crc32c_record(void);
 /* The calling thread's buffer behind myl_compat_last_reason() (compat.c). */
 char *myl__compat_reason_buf(size_t *cap);
 #define MYL__FNV_OFFSET UINT64_C(0xcbf29ce484222325)

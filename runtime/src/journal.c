@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -52,6 +54,11 @@ static const uint8_t seg_magic[8] = {'M', 'Y', 'L', 'J', 'R', 'N', 'L', '1'};
  * them out, and without one 1 MiB measured slower and bimodal
  * (docs/PERFORMANCE.md). */
 #define GROW_BYTES (UINT64_C(64) << 10)
+/* SYNC_NONE: a thread of the journal allocates the file this far ahead of
+ * the writer (BG_STEP a call), and the writer asks for more once it is
+ * within half of it, so it rarely waits (docs/PERFORMANCE.md). */
+#define BG_AHEAD (UINT64_C(2) << 20)
+#define BG_STEP (UINT64_C(256) << 10)
 
 static uint64_t pad8(uint64_t n)
 {
@@ -328,6 +335,26 @@ static void walk(const seg_map *m, uint64_t first, uint32_t max_record, uint64_t
 
 /* ---- the writer ---- */
 
+/* The allocating thread (mapped path, SYNC_NONE): it extends the current
+ * segment's file (io.alloc) from alloc up to want, BG_STEP a call, so
+ * that the page-cache pages are made off the writer's thread. The writer
+ * stores into the map only below an alloc it read under mu after the call
+ * that made it returned, so the zeros written never land on a record;
+ * it detaches the segment (waiting out a call in progress) before it
+ * truncates or closes the file. A failed allocation is kept in err and
+ * fails the journal when the writer needs the space (as seg_grow does). */
+typedef struct grower {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* the thread waits for want > alloc, or stop */
+    pthread_cond_t done; /* the writer waits for alloc, or for !busy */
+    const myl_journal_io *io;
+    int fd; /* the segment being allocated, or -1 */
+    uint64_t alloc, want;
+    int err;
+    bool busy, stop;
+} grower;
+
 struct myl_journal {
     char *dir;
     int dir_fd;
@@ -345,7 +372,12 @@ struct myl_journal {
      * and chain after them. */
     uint8_t *map;
     uint64_t seg_cap, seg_alloc, map_end, map_seq, map_chain;
-    uint8_t *buf; /* appended, not yet written */
+    /* append stores into the map straight up to here (seg_alloc, or with
+     * the allocating thread a little before it: there it asks for more) */
+    uint64_t grow_at;
+    grower *bg;                /* the allocating thread, or NULL (inline) */
+    myl__crc32c_record_fn put; /* lays a record's body out, returns its CRC */
+    uint8_t *buf;              /* appended, not yet written */
     size_t buf_len, buf_cap;
     uint64_t next_seq;    /* of the next append */
     uint64_t written_seq; /* records [0, written_seq) are written */
@@ -438,6 +470,152 @@ static int sync_dir(myl_journal *j)
     return 0;
 }
 
+/* append stores straight into the map up to here: the allocated length
+ * (or a point before it where it asks the thread for more), never past
+ * segment_bytes (a record that would end past it starts a new segment).
+ * 0 without a map (seg_unmap_rw). */
+static void set_grow_at(myl_journal *j, uint64_t at)
+{
+    j->grow_at = at < j->o.segment_bytes ? at : j->o.segment_bytes;
+}
+
+static void *grower_main(void *arg)
+{
+    grower *g = arg;
+    pthread_mutex_lock(&g->mu);
+    for (;;) {
+        while (!g->stop && (g->fd < 0 || g->err || g->alloc >= g->want))
+            pthread_cond_wait(&g->work, &g->mu);
+        if (g->stop)
+            break;
+        int fd = g->fd;
+        uint64_t from = g->alloc, to = g->want;
+        if (to - from > BG_STEP)
+            to = from + BG_STEP;
+        g->busy = true;
+        pthread_mutex_unlock(&g->mu);
+        errno = 0;
+        int r = g->io->alloc(g->io->arg, fd, (off_t)from, (off_t)(to - from));
+        int e = errno ? -errno : -EIO;
+        pthread_mutex_lock(&g->mu);
+        g->busy = false;
+        if (r != 0)
+            g->err = e;
+        else
+            g->alloc = to;
+        pthread_cond_broadcast(&g->done);
+    }
+    pthread_mutex_unlock(&g->mu);
+    return NULL;
+}
+
+/* Start the allocating thread; without one (pthread_create failed) the
+ * writer allocates inline. */
+static void grower_start(myl_journal *j)
+{
+    grower *g = calloc(1, sizeof *g);
+    if (!g)
+        return;
+    g->io = &j->io;
+    g->fd = -1;
+    if (pthread_mutex_init(&g->mu, NULL) != 0) {
+        free(g);
+        return;
+    }
+    /* The thread takes no signals: they are the application's. */
+    sigset_t all, old;
+    sigfillset(&all);
+    bool ok = pthread_cond_init(&g->work, NULL) == 0 && pthread_cond_init(&g->done, NULL) == 0 &&
+              pthread_sigmask(SIG_SETMASK, &all, &old) == 0;
+    if (ok) {
+        ok = pthread_create(&g->thread, NULL, grower_main, g) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    if (!ok) {
+        /* A cond that was initialised and never waited on needs no
+         * destroy to release anything on Linux; destroy what we know. */
+        pthread_mutex_destroy(&g->mu);
+        free(g);
+        return;
+    }
+    j->bg = g;
+}
+
+static void grower_stop(myl_journal *j)
+{
+    grower *g = j->bg;
+    if (!g)
+        return;
+    pthread_mutex_lock(&g->mu);
+    g->stop = true;
+    pthread_cond_signal(&g->work);
+    pthread_mutex_unlock(&g->mu);
+    pthread_join(g->thread, NULL);
+    pthread_cond_destroy(&g->work);
+    pthread_cond_destroy(&g->done);
+    pthread_mutex_destroy(&g->mu);
+    free(g);
+    j->bg = NULL;
+}
+
+/* The thread allocates the segment fd from alloc on. */
+static void grower_attach(myl_journal *j, int fd, uint64_t alloc)
+{
+    grower *g = j->bg;
+    pthread_mutex_lock(&g->mu);
+    g->fd = fd;
+    g->alloc = g->want = alloc;
+    g->err = 0;
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* The thread leaves the current segment alone from now on (a call in
+ * progress is waited out); j->seg_alloc becomes the file's length. */
+static void grower_detach(myl_journal *j)
+{
+    grower *g = j->bg;
+    if (!g)
+        return;
+    pthread_mutex_lock(&g->mu);
+    while (g->busy)
+        pthread_cond_wait(&g->done, &g->mu);
+    if (g->fd >= 0 && g->alloc > j->seg_alloc)
+        j->seg_alloc = g->alloc;
+    g->fd = -1;
+    pthread_mutex_unlock(&g->mu);
+    set_grow_at(j, j->seg_alloc);
+}
+
+/* Wait until the thread has allocated the current segment up to end,
+ * asking it for BG_AHEAD more. 0, or the allocation's error (not yet
+ * fatal: the caller decides). */
+static int grower_wait(myl_journal *j, uint64_t end)
+{
+    grower *g = j->bg;
+    /* In whole pages (the segment's size need not be one). */
+    uint64_t want = (end + BG_AHEAD + 4095u) & ~UINT64_C(4095);
+    if (want > j->seg_cap)
+        want = j->seg_cap > end ? j->seg_cap : end;
+    pthread_mutex_lock(&g->mu);
+    if (want > g->want) {
+        g->want = want;
+        pthread_cond_signal(&g->work);
+    }
+    while (g->alloc < end && !g->err)
+        pthread_cond_wait(&g->done, &g->mu);
+    uint64_t a = g->alloc;
+    int err = g->err;
+    pthread_mutex_unlock(&g->mu);
+    if (a < end)
+        return err;
+    j->seg_alloc = a;
+    /* Ask again once within half the distance ahead (or at a, where the
+     * thread is behind: then the writer waits a step at a time, not a
+     * record at a time). */
+    set_grow_at(j, a - end > BG_AHEAD / 2 ? a - BG_AHEAD / 2 : a);
+    return 0;
+}
+
 /* Mapped: make the current segment's file at least end bytes long,
  * allocated (so that a store into the map never meets a full disk: that
  * would be SIGBUS), GROW_BYTES ahead where the segment has room. A failure
@@ -446,6 +624,10 @@ static int seg_grow(myl_journal *j, uint64_t end)
 {
     if (end <= j->seg_alloc)
         return 0;
+    if (j->bg) {
+        int rc = grower_wait(j, end);
+        return rc < 0 ? (j->failed = rc) : 0;
+    }
     uint64_t want = j->seg_alloc + GROW_BYTES;
     if (want > j->seg_cap)
         want = j->seg_cap;
@@ -454,6 +636,7 @@ static int seg_grow(myl_journal *j, uint64_t end)
     if (j->io.alloc(j->io.arg, j->fd, (off_t)j->seg_alloc, (off_t)(want - j->seg_alloc)) != 0)
         return j->failed = errno ? -errno : -EIO;
     j->seg_alloc = want;
+    set_grow_at(j, want);
     return 0;
 }
 
@@ -473,6 +656,7 @@ static void seg_unmap_rw(myl_journal *j)
     if (j->map)
         munmap(j->map, (size_t)j->seg_cap);
     j->map = NULL;
+    j->grow_at = 0; /* no straight stores without a map */
 }
 
 /* Create the segment starting at first, room for at least min_cap bytes,
@@ -494,8 +678,10 @@ static int new_segment(myl_journal *j, uint64_t first, uint64_t min_cap)
         /* The file before the map: a crash in between leaves a last
          * segment without a header, which recovery removes. */
         j->fd = fd;
-        j->seg_alloc = 0;
+        j->seg_alloc = j->grow_at = 0;
         j->seg_cap = min_cap > j->o.segment_bytes ? min_cap : j->o.segment_bytes;
+        if (j->bg)
+            grower_attach(j, fd, 0);
         rc = seg_grow(j, SEG_HEADER);
         if (rc == 0)
             rc = seg_map_rw(j, j->seg_cap);
@@ -513,6 +699,7 @@ static int new_segment(myl_journal *j, uint64_t first, uint64_t min_cap)
             rc = sync_dir(j);
     }
     if (rc < 0) {
+        grower_detach(j);
         seg_unmap_rw(j);
         close(fd);
         return rc;
@@ -534,6 +721,7 @@ static int end_segment(myl_journal *j)
             j->durable_seq = j->written_seq;
             j->unsynced_bytes = 0;
         }
+        grower_detach(j);
         /* Give back what was allocated ahead, but keep one zero record
          * header after the data: a reader that mapped the file longer
          * reads up to there and no further, and never past the end of
@@ -627,6 +815,9 @@ static int recover(myl_journal *j)
                     j->failed = 0; /* open fails; close sees no error to return */
                     break;
                 }
+                set_grow_at(j, end);
+                if (j->bg)
+                    grower_attach(j, fd, end);
             }
         }
     }
@@ -693,6 +884,12 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
     j->io.fsync = o.io && o.io->fsync ? o.io->fsync : sys_fsync;
     j->io.alloc = o.io && o.io->alloc ? o.io->alloc : sys_alloc;
     j->io.arg = o.io ? o.io->arg : NULL;
+    j->put = myl__crc32c_record();
+    /* Without a sync the writer is bound by making page-cache pages:
+     * a thread makes them ahead of it. (With one, the sync dominates, and
+     * pages allocated further ahead are more zeros for it to write.) */
+    if (j->mapped && o.sync == MYL_JOURNAL_SYNC_NONE)
+        grower_start(j);
     char lock[4096];
     int rc = lock_dir(j, dir, lock, sizeof lock);
     if (rc == 0)
@@ -709,18 +906,13 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
 
 /* Lay record (seq, type, data, len) out at p, total bytes with padding,
  * and return its CRC. */
-static uint32_t put_record(uint8_t *p, size_t total, uint64_t seq, uint64_t type, const void *data,
-                           uint32_t len)
+static uint32_t put_record(const myl_journal *j, uint8_t *p, uint64_t seq, uint64_t type,
+                           const void *data, uint32_t len)
 {
-    memcpy(p + 8, &seq, 8);
-    memcpy(p + 16, &type, 8);
-    if (len)
-        memcpy(p + REC_HEADER, data, len);
-    if (total > REC_HEADER + (size_t)len)
-        memset(p + REC_HEADER + len, 0, total - REC_HEADER - len);
-    /* record_crc's value, in one pass over sequence, type and payload as
-     * they lie (cache-hot after the copy), then the length. */
-    uint32_t crc = myl__crc32c_tail32(p + 8, 16 + (size_t)len, len);
+    /* record_crc's value, of the bytes as stored (sequence, type, payload,
+     * then the length), in the pass that copies them for short payloads;
+     * the padding to pad8(REC_HEADER + len) is zeroed with them. */
+    uint32_t crc = j->put(p + 8, seq, type, data, len);
     /* Length and CRC last, in one store: until then the record's first 8
      * bytes are zero (the map is zero past the data) and a reader takes
      * them for the end. */
@@ -740,10 +932,15 @@ int myl_journal_append(myl_journal *j, uint64_t type, const void *data, uint32_t
     size_t total = (size_t)pad8(REC_HEADER + (uint64_t)len);
     uint64_t s = j->next_seq;
     uint32_t crc;
-    if (j->mapped && j->buf_len == 0 && j->map && j->map_end + total <= j->seg_alloc &&
-        j->map_end + total <= j->o.segment_bytes) {
+    /* With the allocating thread, ask it for more first (an error here
+     * is left for commit to meet, as inline allocation leaves it). */
+    if (j->map_end + total > j->grow_at && j->bg && j->buf_len == 0 && j->map &&
+        j->map_end + total <= j->o.segment_bytes && j->map_end + total <= j->seg_cap)
+        (void)grower_wait(j, j->map_end + total);
+    /* grow_at is 0 without a map and at most segment_bytes. */
+    if (j->map_end + total <= j->grow_at && j->buf_len == 0 && j->map) {
         /* Straight into the mapped segment: no copy, no system call. */
-        crc = put_record(j->map + j->map_end, total, s, type, data, len);
+        crc = put_record(j, j->map + j->map_end, s, type, data, len);
         j->map_end += total;
         j->chain = chain_step(j->chain, crc, len, type);
         j->map_seq = s + 1;
@@ -759,7 +956,7 @@ int myl_journal_append(myl_journal *j, uint64_t type, const void *data, uint32_t
             j->buf = b;
             j->buf_cap = nc;
         }
-        crc = put_record(j->buf + j->buf_len, total, s, type, data, len);
+        crc = put_record(j, j->buf + j->buf_len, s, type, data, len);
         j->buf_len += total;
         j->chain = chain_step(j->chain, crc, len, type);
     }
@@ -947,6 +1144,8 @@ int myl_journal_close(myl_journal *j)
         if (rc == 0)
             rc = end_segment(j);
     }
+    grower_detach(j);
+    grower_stop(j);
     seg_unmap_rw(j);
     if (j->fd >= 0)
         close(j->fd);

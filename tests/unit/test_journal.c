@@ -175,6 +175,57 @@ static void test_crc32c_long(void **state)
 
 /* ---- format, rotation, reopen ---- */
 
+/* Every payload length from 0 to 1100 (the writer's one-pass copy and CRC
+ * below 768 bytes, copy then three-stream CRC above), from sources at
+ * every alignment, on both write paths: the writer's CRCs equal the
+ * reference's (myl_journal_chain_next recomputes each record's CRC from
+ * the record as given: the chains differ at the first that does not), and
+ * the reader (its own CRC pass, zero padding checked) reads back every
+ * byte. */
+static void test_record_layout(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("layout");
+    static uint8_t src[1100 + 8];
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (uint8_t)(i * 131u + 7u);
+    for (int path = 0; path < 2; path++) {
+        myl_ut_rm_rf(dir);
+        myl_journal_opts o = {.size = sizeof o,
+                              .sync = MYL_JOURNAL_SYNC_NONE,
+                              .segment_bytes = 64 << 10,
+                              .flags = path ? MYL_JOURNAL_WRITE : 0};
+        myl_journal *j;
+        assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+        uint64_t chain = MYL_JOURNAL_CHAIN_INIT;
+        for (uint32_t len = 0; len <= 1100; len++) {
+            const uint8_t *data = src + len % 8;
+            uint64_t seq;
+            assert_int_equal(myl_journal_append(j, len * 3u, data, len, &seq), 0);
+            myl_journal_record rec = {.seq = seq, .type = len * 3u, .data = data, .len = len};
+            chain = myl_journal_chain_next(chain, &rec);
+            assert_true(myl_journal_chain(j) == chain);
+            if (len % 7 == 0)
+                assert_int_equal(myl_journal_commit(j), 0);
+        }
+        assert_int_equal(myl_journal_close(j), 0);
+        myl_journal_reader *r;
+        assert_int_equal(myl_journal_reader_open(dir, 0, &r), 0);
+        myl_journal_record rec;
+        for (uint32_t len = 0; len <= 1100; len++) {
+            assert_int_equal(myl_journal_read(r, &rec), 1);
+            assert_int_equal(rec.seq, len);
+            assert_int_equal(rec.len, len);
+            assert_true(rec.type == len * 3u);
+            if (len)
+                assert_memory_equal(rec.data, src + len % 8, len);
+        }
+        assert_int_equal(myl_journal_read(r, &rec), 0);
+        myl_journal_reader_close(r);
+    }
+    myl_ut_rm_rf(dir);
+}
+
 static void test_roundtrip_rotation(void **state)
 {
     (void)state;
@@ -697,16 +748,15 @@ static void test_group_commit(void **state)
  * allocation) fails the journal like a failed write, with nothing past
  * the last commit reported written; a failed fdatasync is fatal and never
  * retried. Reopen recovers every committed record. */
-static void test_mapped_faults(void **state)
+static void mapped_enospc(const char *dir, uint32_t sync)
 {
-    (void)state;
-    const char *dir = myl_ut_dir("mapfault");
     myl_ut_rm_rf(dir);
     fault_io f = {.fail_alloc_at = 3};
     myl_journal_io io = {.fsync = f_fsync, .alloc = f_alloc, .arg = &f};
     /* 4 KiB segments grow by at most a segment: alloc 1 is the first
-     * segment, 2 the second, 3 fails. */
-    myl_journal_opts o = {.size = sizeof o, .segment_bytes = 4096, .io = &io};
+     * segment, 2 the second, 3 fails. (SYNC_NONE: the journal's
+     * allocating thread makes the calls, asked for a segment at a time.) */
+    myl_journal_opts o = {.size = sizeof o, .sync = sync, .segment_bytes = 4096, .io = &io};
     myl_journal *j;
     assert_int_equal(myl_journal_open(dir, &o, &j), 0);
     uint64_t durable = 0;
@@ -734,11 +784,20 @@ static void test_mapped_faults(void **state)
     int st;
     assert_int_equal(read_all(dir, 0, &st), durable);
     assert_int_equal(st, 0);
+}
+
+static void test_mapped_faults(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("mapfault");
+    mapped_enospc(dir, MYL_JOURNAL_SYNC_BATCH);
+    mapped_enospc(dir, MYL_JOURNAL_SYNC_NONE);
 
     myl_ut_rm_rf(dir);
     fault_io g = {.fail_fsync_at = 3};
-    io = (myl_journal_io){.fsync = f_fsync, .arg = &g};
-    o = (myl_journal_opts){.size = sizeof o, .sync = MYL_JOURNAL_SYNC_BATCH, .io = &io};
+    myl_journal_io io = {.fsync = f_fsync, .arg = &g};
+    myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_BATCH, .io = &io};
+    myl_journal *j;
     assert_int_equal(myl_journal_open(dir, &o, &j), 0); /* fsync 1: the new segment */
     append_n(j, 3);
     assert_int_equal(myl_journal_commit(j), 0); /* fsync 2 */
@@ -842,7 +901,8 @@ static void test_api_errors(void **state)
 
 /* ---- kill -9 ---- */
 
-/* A child appends and commits batches with SYNC_BATCH, writing the durable
+/* A child appends and commits batches with SYNC_BATCH (or SYNC_NONE, where
+ * durable means written: in the page cache), writing the durable
  * count to a pipe after each commit; it is killed at a random instant.
  * Every record it reported durable is there after reopen, and the records
  * form one gap-free sequence. */
@@ -861,9 +921,12 @@ static void test_killed_writer(void **state)
         assert_true(pid >= 0);
         if (pid == 0) {
             close(fds[0]);
-            /* Odd trials: the write path. */
-            myl_journal_opts o = {
-                .size = sizeof o, .segment_bytes = 8192, .flags = t % 2 ? MYL_JOURNAL_WRITE : 0};
+            /* Trials 1 mod 3: the write path; 2 mod 3: SYNC_NONE (the
+             * mapped path with its allocating thread), larger segments. */
+            myl_journal_opts o = {.size = sizeof o,
+                                  .segment_bytes = t % 3 == 2 ? 1u << 20 : 8192,
+                                  .sync = t % 3 == 2 ? MYL_JOURNAL_SYNC_NONE : 0,
+                                  .flags = t % 3 == 1 ? MYL_JOURNAL_WRITE : 0};
             myl_journal *j;
             if (myl_journal_open(dir, &o, &j) != 0)
                 _exit(2);
@@ -900,7 +963,7 @@ static void test_killed_writer(void **state)
 }
 
 MYL_TEST_MAIN("journal", cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test(test_crc32c_long),
-              cmocka_unit_test(test_roundtrip_rotation),
+              cmocka_unit_test(test_record_layout), cmocka_unit_test(test_roundtrip_rotation),
               cmocka_unit_test(test_reader_follows_writer),
               cmocka_unit_test(test_reader_follows_pruning), cmocka_unit_test(test_torn_tail),
               cmocka_unit_test(test_corrupt_middle), cmocka_unit_test(test_chain),

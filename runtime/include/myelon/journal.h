@@ -3,9 +3,10 @@
  *
  * A writer appends records and commits them (myl_journal_commit makes them
  * written and, per the sync policy, fdatasyncs the segment). By default a
- * segment is mapped (MAP_SHARED) and allocated ahead of its data
- * (posix_fallocate, a step at a time): append stores a record straight
- * into the map and commit is a store, not a write(2). With
+ * segment is mapped (MAP_SHARED) and allocated ahead of its data (zeros
+ * written past its end, a step at a time; under SYNC_NONE by a thread the
+ * journal starts for it, ahead of the writer): append stores a record
+ * straight into the map and commit is a store, not a write(2). With
  * MYL_JOURNAL_WRITE (or a write hook) append buffers and commit write()s.
  * The records are the same either way. A record is in the page cache once
  * stored: records appended and never committed may survive a crash (they
@@ -26,6 +27,8 @@
  * reopen to recover. Byte layouts: docs/ARCHITECTURE.md, "Journal".
  *
  * One writer per directory (an advisory lock: MYL_EBUSY for a second).
+ * A handle belongs to the process that opened it: a forked child must not
+ * use it (the journal's allocating thread is not in the child).
  */
 #ifndef MYELON_JOURNAL_H
 #define MYELON_JOURNAL_H
@@ -56,7 +59,8 @@ MYL_API uint32_t myl_crc32c_sw(uint32_t crc, const void *data, size_t len);
 /* I/O hooks for fault injection in tests: each NULL member is the system
  * call. write returns what write(2) returns (setting errno); fsync what
  * fdatasync(2) returns; alloc (the mapped path's allocation of a segment's
- * file ahead of its data: posix_fallocate) 0, or -1 setting errno. A
+ * file ahead of its data: zeros written there) 0, or -1 setting errno;
+ * under SYNC_NONE it is called from the journal's allocating thread. A
  * write hook selects the write path. */
 typedef struct myl_journal_io {
     ssize_t (*write)(void *arg, int fd, const void *buf, size_t len);
