@@ -20,7 +20,9 @@
  * The plain loop's bytes are the journal's (24-byte header, payload, zero
  * padding to 8), so both write the same amount. Every pair also times the
  * journal's write path (MYL_JOURNAL_WRITE) against its default mapped
- * path, in the same alternation.
+ * path, in the same alternation; SYNC_NONE also times the mapped path
+ * with inline allocation (MYL_JOURNAL_NO_THREAD) against the default,
+ * whose allocating thread makes the segment's pages ahead of the writer.
  *
  * exchange: the exchange example's pipeline (examples/exchange) run by its
  * generated runner in a thread, a client in this thread sending N orders
@@ -270,11 +272,15 @@ static void journal_bench(const uint32_t *batches, int nb, FILE *csv)
             /* Without fsync, the plain write loop too: the floor a
              * journal that write()s each commit can reach. */
             bool none = modes[m].sync == MYL_JOURNAL_SYNC_NONE;
-            double jr[64], br[64], pr[64], wr[64];
+            double jr[64], br[64], pr[64], wr[64], ir[64];
+            int sides = none ? 5 : 4;
             for (int t = 0; t < g_trials; t++) {
-                for (int side = 0; side < 4; side++) {
-                    int k = (side + t) % 4;
-                    if (k == 3)
+                ir[t] = 0;
+                for (int side = 0; side < sides; side++) {
+                    int k = (side + t) % sides;
+                    if (k == 4)
+                        ir[t] = journal_run(modes[m].sync, batch, n, MYL_JOURNAL_NO_THREAD);
+                    else if (k == 3)
                         wr[t] = journal_run(modes[m].sync, batch, n, MYL_JOURNAL_WRITE);
                     else if (k == 0)
                         jr[t] = journal_run(modes[m].sync, batch, n, 0);
@@ -287,19 +293,22 @@ static void journal_bench(const uint32_t *batches, int nb, FILE *csv)
                 }
             }
             double jm = median(jr, g_trials), bm = median(br, g_trials), pm = median(pr, g_trials),
-                   wm = median(wr, g_trials);
+                   wm = median(wr, g_trials), im = median(ir, g_trials);
             printf("%-28s %6u %14.0f %14.0f %6.2fx   %s", modes[m].name, batch, jm, bm, jm / bm,
                    modes[m].base);
             if (none)
                 printf(" (plain write loop %.0f/s: journal %.2fx of it, it %.2fx the ring)", pm,
                        jm / pm, pm / bm);
-            printf(" [journal's write path %.0f/s: mapped %.2fx of it]\n", wm, jm / wm);
+            printf(" [journal's write path %.0f/s: mapped %.2fx of it]", wm, jm / wm);
+            if (none)
+                printf(" {inline allocation %.0f/s: the thread's %.2fx of it}", im, jm / im);
+            printf("\n");
             if (csv)
-                fprintf(csv, "%s,%u,%u,%.0f,%.0f,%.3f,%.0f,%.0f\n",
+                fprintf(csv, "%s,%u,%u,%.0f,%.0f,%.3f,%.0f,%.0f,%.0f\n",
                         modes[m].sync == MYL_JOURNAL_SYNC_BATCH   ? "batch"
                         : modes[m].sync == MYL_JOURNAL_SYNC_GROUP ? "group"
                                                                   : "none",
-                        batch, g_payload, jm, bm, jm / bm, pm, wm);
+                        batch, g_payload, jm, bm, jm / bm, pm, wm, im);
         }
     }
 }
@@ -550,7 +559,8 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/pipeline_journal.csv", csv_dir);
         if ((!only || !strcmp(only, "journal")) && (jc = fopen(path, "w")))
             fprintf(jc, "sync,batch,payload,journal_per_s,baseline_per_s,ratio,"
-                        "plain_write_per_s,journal_write_path_per_s\n");
+                        "plain_write_per_s,journal_write_path_per_s,"
+                        "journal_inline_alloc_per_s\n");
         snprintf(path, sizeof path, "%s/exchange_latency.csv", csv_dir);
         if ((!only || !strcmp(only, "exchange")) && (xc = fopen(path, "w")))
             fprintf(xc, "journal,window,percentile,ns\n");

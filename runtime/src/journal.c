@@ -859,7 +859,7 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
             return MYL_EINVAL;
         o = *opts;
     }
-    if (o.sync > MYL_JOURNAL_SYNC_NONE || (o.flags & ~MYL_JOURNAL_WRITE))
+    if (o.sync > MYL_JOURNAL_SYNC_NONE || (o.flags & ~(MYL_JOURNAL_WRITE | MYL_JOURNAL_NO_THREAD)))
         return MYL_EINVAL;
     if (!o.segment_bytes)
         o.segment_bytes = DEFAULT_SEGMENT;
@@ -888,7 +888,7 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
     /* Without a sync the writer is bound by making page-cache pages:
      * a thread makes them ahead of it. (With one, the sync dominates, and
      * pages allocated further ahead are more zeros for it to write.) */
-    if (j->mapped && o.sync == MYL_JOURNAL_SYNC_NONE)
+    if (j->mapped && o.sync == MYL_JOURNAL_SYNC_NONE && !(o.flags & MYL_JOURNAL_NO_THREAD))
         grower_start(j);
     char lock[4096];
     int rc = lock_dir(j, dir, lock, sizeof lock);

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -592,12 +594,16 @@ typedef struct fault_io {
     int fail_alloc_at; /* this alloc call fails with ENOSPC; 0 = never */
     int err;
     int writes, fsyncs, allocs;
+    pthread_t owner; /* the test's thread */
+    int foreign;     /* alloc calls from another thread (the journal's) */
 } fault_io;
 
 static int f_alloc(void *arg, int fd, off_t off, off_t len)
 {
     fault_io *f = arg;
     f->allocs++;
+    if (!pthread_equal(pthread_self(), f->owner))
+        f->foreign++;
     if (f->fail_alloc_at && f->allocs >= f->fail_alloc_at) {
         errno = ENOSPC;
         return -1;
@@ -748,15 +754,16 @@ static void test_group_commit(void **state)
  * allocation) fails the journal like a failed write, with nothing past
  * the last commit reported written; a failed fdatasync is fatal and never
  * retried. Reopen recovers every committed record. */
-static void mapped_enospc(const char *dir, uint32_t sync)
+static void mapped_enospc(const char *dir, uint32_t sync, uint32_t flags)
 {
     myl_ut_rm_rf(dir);
-    fault_io f = {.fail_alloc_at = 3};
+    fault_io f = {.fail_alloc_at = 3, .owner = pthread_self()};
     myl_journal_io io = {.fsync = f_fsync, .alloc = f_alloc, .arg = &f};
     /* 4 KiB segments grow by at most a segment: alloc 1 is the first
      * segment, 2 the second, 3 fails. (SYNC_NONE: the journal's
      * allocating thread makes the calls, asked for a segment at a time.) */
-    myl_journal_opts o = {.size = sizeof o, .sync = sync, .segment_bytes = 4096, .io = &io};
+    myl_journal_opts o = {
+        .size = sizeof o, .sync = sync, .segment_bytes = 4096, .flags = flags, .io = &io};
     myl_journal *j;
     assert_int_equal(myl_journal_open(dir, &o, &j), 0);
     uint64_t durable = 0;
@@ -769,6 +776,9 @@ static void mapped_enospc(const char *dir, uint32_t sync)
     }
     assert_int_equal(rc, -ENOSPC);
     assert_int_equal(f.allocs, 3);
+    /* The thread under SYNC_NONE (unless NO_THREAD), inline otherwise. */
+    bool threaded = sync == MYL_JOURNAL_SYNC_NONE && !(flags & MYL_JOURNAL_NO_THREAD);
+    assert_int_equal(f.foreign, threaded ? 3 : 0);
     assert_true(durable > 7);
     /* The failed commit may have synced its first records into the full
      * segment before it failed to start the next: they are durable. */
@@ -790,8 +800,9 @@ static void test_mapped_faults(void **state)
 {
     (void)state;
     const char *dir = myl_ut_dir("mapfault");
-    mapped_enospc(dir, MYL_JOURNAL_SYNC_BATCH);
-    mapped_enospc(dir, MYL_JOURNAL_SYNC_NONE);
+    mapped_enospc(dir, MYL_JOURNAL_SYNC_BATCH, 0);
+    mapped_enospc(dir, MYL_JOURNAL_SYNC_NONE, 0);
+    mapped_enospc(dir, MYL_JOURNAL_SYNC_NONE, MYL_JOURNAL_NO_THREAD);
 
     myl_ut_rm_rf(dir);
     fault_io g = {.fail_fsync_at = 3};
@@ -882,6 +893,9 @@ static void test_api_errors(void **state)
     assert_int_equal(myl_journal_open(NULL, NULL, &j), MYL_EINVAL);
     assert_int_equal(myl_journal_open("", NULL, &j), MYL_EINVAL);
     o.sync = 0;
+    o.flags = 4; /* unknown */
+    assert_int_equal(myl_journal_open(dir, &o, &j), MYL_EINVAL);
+    o.flags = 0;
     o.max_record = 10;
     assert_int_equal(myl_journal_open(dir, &o, &j), 0);
     assert_int_equal(myl_journal_open(dir, NULL, &k), MYL_EBUSY); /* one writer */

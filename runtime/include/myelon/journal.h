@@ -71,6 +71,10 @@ typedef struct myl_journal_io {
 
 /* myl_journal_opts.flags */
 #define MYL_JOURNAL_WRITE 1u /* write(2) each commit instead of the mapped segment */
+/* SYNC_NONE on the mapped path: allocate inline, without the journal's
+ * allocating thread (a host with one core, or busy ones: the thread
+ * then competes with the writer; docs/PERFORMANCE.md) */
+#define MYL_JOURNAL_NO_THREAD 2u
 
 typedef struct myl_journal_opts {
     uint32_t size;          /* sizeof(myl_journal_opts), or 0 */
@@ -79,7 +83,7 @@ typedef struct myl_journal_opts {
     uint64_t group_ns;      /* SYNC_GROUP: longest time between syncs; default 1 ms */
     uint64_t group_bytes;   /* SYNC_GROUP: most bytes between syncs; default 1 MiB */
     uint32_t max_record;    /* largest payload; default 16 MiB */
-    uint32_t flags;         /* MYL_JOURNAL_WRITE, or 0 */
+    uint32_t flags;         /* MYL_JOURNAL_WRITE, MYL_JOURNAL_NO_THREAD, or 0 */
     const myl_journal_io *io;
 } myl_journal_opts;
 
