@@ -789,6 +789,29 @@ int myl_topo_ready(myl_topo *t)
     return 0;
 }
 
+int myl_topo_mark_dead(myl_topo *t)
+{
+    if (!t || t->owner)
+        return MYL_EINVAL;
+    myl__topo_member *m = &t->members[t->me];
+    uint32_t raw;
+    if (!own_entry(t, &raw))
+        return MYL_EEVICTED;
+    int32_t claimant;
+    uint32_t st = decode_state(raw, &claimant);
+    if (st == MYL_TOPO_MEMBER_DEAD)
+        return 0;
+    if (st != MYL_TOPO_MEMBER_UP && !(st == MYL_TOPO_MEMBER_JOINING && claimant == getpid()))
+        return MYL_EEVICTED;
+    /* T1: pairs with a1 in the owner's check_member, which reports an
+     * active member whose entry says DEAD as dead. */
+    if (!myl__cas_strong(&m->state, &raw, MYL_TOPO_MEMBER_DEAD))
+        return MYL_EEVICTED;
+    myl__store_relaxed(&m->changed_ns, myl__now_ns());
+    bump_members(t);
+    return 0;
+}
+
 static void leave(myl_topo *t)
 {
     myl__topo_member *m = &t->members[t->me];
@@ -1018,6 +1041,49 @@ fail:
     close_rings(t, t->owner);
     free_topo(t);
     return rc;
+}
+
+int myl_topo_peek(const myl_topo_desc *desc, const myl_topo_cfg *cfg, myl_topo_info *out)
+{
+    if (!out)
+        return MYL_EINVAL;
+    memset(out, 0, sizeof *out);
+    int rc = validate_desc(desc);
+    if (rc < 0)
+        return rc;
+    myl_topo *t = calloc(1, sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    myl_topo_cfg c;
+    t->desc = desc;
+    t->role = 1; /* not the owner: ctl_opts attaches */
+    char name[256];
+    myl_ring_opts o;
+    if ((rc = resolve_cfg(t, cfg, &c)) < 0 ||
+        (rc = fmt_name(t, UINT32_MAX, 0, name, sizeof name)) < 0)
+        goto out;
+    ctl_opts(t, name, &o);
+    if ((rc = myl_ring_attach(&o, &t->ctl_ring)) < 0) {
+        t->ctl_ring = NULL;
+        goto out;
+    }
+    if ((rc = ctl_validate(t)) < 0)
+        goto out;
+    map_ctl(t);
+    memcpy(out->counts, t->counts, sizeof out->counts);
+    out->owner_pid = t->owner_pid;
+    /* Written once by the owner before the segment got its name. */
+    out->created_ns = t->ctl->created_realtime_ns;
+    /* a2: pairs with T2. */
+    if (myl__load_acquire(&t->ctl->shutdown))
+        rc = MYL_ECLOSED;
+    else if (!myl__peer_alive(t->owner_pid, t->owner_start))
+        rc = MYL_EPEERDEAD;
+out:
+    if (t->ctl_ring)
+        myl_ring_close(t->ctl_ring);
+    free_topo(t);
+    return rc < 0 ? rc : 0;
 }
 
 void myl_topo_close(myl_topo *t)

@@ -165,6 +165,19 @@ MYL_API void myl_topo_cfg_init(myl_topo_cfg *cfg);
  * dead (MYL_EPEERDEAD) and reopen into the new one. */
 MYL_API int myl_topo_open(const myl_topo_desc *desc, const myl_topo_cfg *cfg, uint32_t role,
                           uint32_t index, myl_topo **out);
+/* What a running instance's control segment says, read without joining
+ * it (relays, tools): its counts, its owner's process and when it was
+ * created (which tells one incarnation of the instance from the next). */
+typedef struct myl_topo_info {
+    uint32_t counts[MYL_TOPO_MAX_ROLES];
+    int32_t owner_pid;
+    uint64_t created_ns; /* CLOCK_REALTIME */
+} myl_topo_info;
+/* Attach the instance's control segment (cfg: instance, prefix, backing;
+ * no wait), check it as a member would, fill *out and detach. 0;
+ * MYL_EPEERDEAD if its owner is dead, MYL_ECLOSED if it was shut down, or
+ * an attach or validation error (MYL_ENOENT-like codes: no instance yet). */
+MYL_API int myl_topo_peek(const myl_topo_desc *desc, const myl_topo_cfg *cfg, myl_topo_info *out);
 /* Leave gracefully (peers see MYL_TOPO_EV_LEFT); the owner also shuts the
  * instance down (myl_topo_shutdown) and unlinks its segments. */
 MYL_API void myl_topo_close(myl_topo *t);
@@ -214,6 +227,15 @@ MYL_API int myl_topo_member_id(const myl_topo *t, uint32_t role, uint32_t index,
  * reports it JOINED from then on. MYL_EEVICTED if the entry is no longer
  * ours (the owner found us dead, or a restarted us took it). */
 MYL_API int myl_topo_ready(myl_topo *t);
+/* Mark this member's own entry DEAD, as the owner marks a member whose
+ * process died. For a stand-in member: a relay that holds a member's handle
+ * for a process on another host (libmyelon_bridge, docs/BRIDGE.md,
+ * "Topologies across hosts") reports that process's death this way; the
+ * owner then reports MYL_TOPO_EV_DEAD and applies on_dead (its ring entries
+ * under the member's id, from this process, are evicted). Only close the
+ * handle after it; a later incarnation opens anew. MYL_EINVAL for the
+ * owner (role 0); MYL_EEVICTED if the entry is no longer ours. */
+MYL_API int myl_topo_mark_dead(myl_topo *t);
 /* Wait until every required member (liveness.required_roles, other than
  * the caller) is up: 0, MYL_ETIMEDOUT, or MYL_ECLOSED if the instance was
  * shut down. Runs the checks meanwhile (the owner's JOINED events). */

@@ -1,0 +1,825 @@
+/* libmyelon_bridge: a topology across two hosts (myelon/topo_relay.h; the
+ * design, the control link and the failure behaviour are in
+ * docs/BRIDGE.md, "Topologies across hosts").
+ *
+ * Each relayed ring has a bridge of its own (an exporter or an importer),
+ * run by a thread of its own with myl_bridge_run, so that a bridge waiting
+ * on a full ring holds up neither the others nor the control link. The
+ * relay's thread runs the control link and the membership:
+ *
+ *   home:   learns the instance's counts with myl_topo_peek (no join) and
+ *           sends them (STATUS) every check interval; on each STATE from
+ *           the remote relay, opens a stand-in member (myl_topo_open, its
+ *           bridges, myl_topo_ready) for each remote member reported up,
+ *           beats it while the remote member's heartbeat moves, and retires
+ *           it when the member leaves (close: LEFT), dies, is replaced by
+ *           a new incarnation or the link goes silent (myl_topo_mark_dead,
+ *           then close: the owner reports DEAD and evicts);
+ *   remote: opens the remote site as its owner with the counts from home,
+ *           runs a bridge per relayed ring, follows its members' events and
+ *           reports each member's state, incarnation and last heartbeat
+ *           (STATE) every check interval.
+ *
+ * Control messages (little-endian): magic, version, type, the topology's
+ * fingerprint, the remote role, the role count; STATUS: the counts; STATE:
+ * the remote relay's nonce (a new one per run), the member count, then per
+ * member its state, incarnation and last-seen time. */
+#define _GNU_SOURCE
+#include "myelon/topo_relay.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "myelon/bridge.h"
+
+#define CTL_MAGIC 0x5254594du /* "MYTR" */
+#define CTL_VERSION 1u
+#define CTL_STATUS 1u
+#define CTL_STATE 2u
+#define CTL_HDR 28u
+#define CTL_MEMBER 16u
+#define CTL_MAX (CTL_HDR + 12u + MYL_TOPO_MAX_INSTANCES * CTL_MEMBER)
+
+/* A remote member's state as the remote relay reports it. */
+enum { RM_NONE, RM_UP, RM_STALLED, RM_LEFT, RM_DEAD };
+
+#define DEF_PEER_NS INT64_C(3000000000)
+#define DEF_RECONNECT_NS INT64_C(100000000)
+#define PEEK_NS UINT64_C(100000000)
+
+struct link {
+    uint32_t route, ring, member;
+    bool exporting; /* this side exports (reads the ring) */
+    char endpoint[600];
+    myl_bridge *b;
+    pthread_t th;
+    bool running;
+    atomic_bool done;
+    int rc;
+    uint64_t retry_at;
+};
+
+struct mirror {
+    myl_topo *t;    /* home: the stand-in, open while mirrored up */
+    uint64_t nonce; /* home: the remote incarnation mirrored */
+    uint32_t inc;
+    uint64_t seen;  /* home: its last heartbeat, as last reported */
+    uint32_t state; /* remote: RM_* from the site's events */
+    uint32_t rinc;  /* remote: incarnations (JOINED events) */
+};
+
+struct myl_topo_relay {
+    const myl_topo_desc *desc;
+    myl_topo_relay_opts o;
+    myl_topo_cfg cfg;
+    char instance[MYL_TOPO_NAME_MAX], prefix[MYL_TOPO_NAME_MAX];
+    char endpoint[512];
+    void *ctx, *sock;
+    volatile sig_atomic_t stop;
+    char err[320];
+    bool have_counts;
+    uint32_t counts[MYL_TOPO_MAX_ROLES];
+    uint64_t created; /* home: the instance's incarnation the counts are of */
+    uint32_t n;       /* members of the remote role */
+    struct mirror *m;
+    struct link *links;
+    uint32_t nlinks;
+    myl_topo *site; /* remote: the remote site, as its owner */
+    uint64_t nonce;
+    uint64_t last_rx, last_tx, next_peek;
+    bool linked; /* home: a STATE came within the peer timeout */
+    uint8_t buf[CTL_MAX];
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void set_err(myl_topo_relay *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, sizeof r->err, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "myelon-bridge: topology %s: %s\n", r->desc->name, r->err);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* ---- what is relayed ---- */
+
+static bool relayed(const myl_topo_relay *r, const myl_topo_route_desc *rt)
+{
+    return (rt->from == r->o.role) != (rt->to == r->o.role);
+}
+
+static int check_desc(myl_topo_relay *r)
+{
+    const myl_topo_desc *d = r->desc;
+    if (r->o.role == 0 || r->o.role >= d->nroles) {
+        set_err(r, "the remote role must be one of roles 1..%u (role 0, %s, is the owner)",
+                d->nroles ? d->nroles - 1 : 0, d->nroles ? d->roles[0].name : "?");
+        return MYL_EINVAL;
+    }
+    static const char *const shapes[] = {"direct", "broadcast", "shared", "partitioned"};
+    uint32_t any = 0;
+    for (uint32_t i = 0; i < d->nroutes; i++) {
+        const myl_topo_route_desc *rt = &d->routes[i];
+        if (!relayed(r, rt))
+            continue;
+        if (rt->group) {
+            set_err(r, "route %s is over lanes or size classes: not relayed across hosts",
+                    rt->name);
+            return MYL_EINVAL;
+        }
+        if (rt->shape != MYL_ROUTE_DIRECT && rt->shape != MYL_ROUTE_PARTITIONED) {
+            set_err(r,
+                    "route %s is %s: only direct and partitioned routes are relayed across "
+                    "hosts",
+                    rt->name, rt->shape < 4 ? shapes[rt->shape] : "?");
+            return MYL_EINVAL;
+        }
+        any++;
+    }
+    if (!any) {
+        set_err(r, "role %s has no route to or from another role", d->roles[r->o.role].name);
+        return MYL_EINVAL;
+    }
+    return 0;
+}
+
+/* Ring j's endpoint: tcp://host:port -> port + 1 + j, else <endpoint>.j. */
+static int link_endpoint(const char *ep, uint32_t j, char *out, size_t cap)
+{
+    const char *colon = strrchr(ep, ':');
+    int n;
+    if (strncmp(ep, "tcp://", 6) == 0 && colon && colon[1]) {
+        char *end;
+        errno = 0;
+        unsigned long port = strtoul(colon + 1, &end, 10);
+        if (*end || errno || port == 0 || port + 1 + j > 65535)
+            return MYL_EINVAL;
+        n = snprintf(out, cap, "%.*s:%lu", (int)(colon - ep), ep, port + 1 + j);
+    } else {
+        n = snprintf(out, cap, "%s.%u", ep, j);
+    }
+    return n < 0 || (size_t)n >= cap ? MYL_EINVAL : 0;
+}
+
+/* The relayed rings, numbered in route order then ring order: the same on
+ * both sides (the same counts). */
+static int make_links(myl_topo_relay *r)
+{
+    const myl_topo_desc *d = r->desc;
+    uint32_t R = r->o.role, total = 0;
+    for (uint32_t i = 0; i < d->nroutes; i++)
+        if (relayed(r, &d->routes[i]))
+            total += r->counts[d->routes[i].from] * r->counts[d->routes[i].to];
+    r->links = calloc(total ? total : 1, sizeof *r->links);
+    r->m = calloc(r->counts[R], sizeof *r->m);
+    if (!r->links || !r->m)
+        return -ENOMEM;
+    r->n = r->counts[R];
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < d->nroutes; i++) {
+        const myl_topo_route_desc *rt = &d->routes[i];
+        if (!relayed(r, rt))
+            continue;
+        uint32_t ct = r->counts[rt->to], nr = r->counts[rt->from] * ct;
+        for (uint32_t k = 0; k < nr; k++, j++) {
+            struct link *l = &r->links[j];
+            l->route = i;
+            l->ring = k;
+            l->member = rt->to == R ? k % ct : k / ct;
+            /* Rings into R: home exports, remote imports. */
+            l->exporting = (rt->to == R) == (r->o.side == MYL_RELAY_HOME);
+            atomic_init(&l->done, false);
+            if (link_endpoint(r->endpoint, j, l->endpoint, sizeof l->endpoint) < 0) {
+                set_err(r, "endpoint %s: no room for ring %u", r->endpoint, j);
+                return MYL_EINVAL;
+            }
+        }
+    }
+    r->nlinks = j;
+    return 0;
+}
+
+static void free_links(myl_topo_relay *r)
+{
+    free(r->links);
+    free(r->m);
+    r->links = NULL;
+    r->m = NULL;
+    r->nlinks = r->n = 0;
+    r->have_counts = false;
+}
+
+/* ---- the bridges ---- */
+
+static void *link_thread(void *arg)
+{
+    struct link *l = arg;
+    l->rc = myl_bridge_run(l->b, MYL_FOREVER);
+    /* Release: pairs with the acquire in the supervision (l->rc). */
+    atomic_store_explicit(&l->done, true, memory_order_release);
+    return NULL;
+}
+
+static void link_stop(struct link *l)
+{
+    if (!l->b)
+        return;
+    if (l->running) {
+        myl_bridge_stop(l->b);
+        pthread_join(l->th, NULL);
+        l->running = false;
+    }
+    myl_bridge_close(l->b);
+    l->b = NULL;
+    atomic_store_explicit(&l->done, false, memory_order_relaxed);
+}
+
+static int link_start(myl_topo_relay *r, struct link *l, myl_topo *t)
+{
+    myl_ring *ring = myl_topo_ring(t, l->route, l->ring);
+    if (!ring)
+        return MYL_EINVAL;
+    const myl_topo_route_desc *rt = &r->desc->routes[l->route];
+    char id[MYL_ID_MAX];
+    /* Home exporter: reads as the remote member would (its id: the owner
+     * evicts it with the member); remote exporter: as the home reader. */
+    uint32_t ct = r->counts[rt->to];
+    int rc = myl_topo_member_id(t, rt->to, l->ring % ct, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    myl_bridge_opts o = {
+        .size = sizeof o,
+        /* Slots verbatim on both sides: framed rings'
+         * frames too (counted as events). */
+        .kind = MYL_BRIDGE_RAW,
+        .endpoint = l->endpoint,
+        .bind = r->o.side == MYL_RELAY_REMOTE ? MYL_BRIDGE_BIND : MYL_BRIDGE_CONNECT,
+        .hwm = r->o.hwm,
+        .batch = r->o.batch,
+        .reconnect_ns = r->o.reconnect_ns,
+        .peer_timeout_ns = r->o.peer_timeout_ns,
+        .consumer_id = id,
+        /* Home exporters from what is sent next: what an
+         * earlier incarnation of the member left in the
+         * ring is the owner's to re-dispatch (it saw that
+         * one die or leave), not the new one's. */
+        .start = r->o.side == MYL_RELAY_HOME ? MYL_BRIDGE_START_LIVE : MYL_BRIDGE_START_OLDEST};
+    rc = l->exporting ? myl_bridge_export_open(ring, &o, &l->b)
+                      : myl_bridge_import_open(ring, &o, &l->b);
+    if (rc < 0) {
+        l->b = NULL;
+        return rc;
+    }
+    atomic_store_explicit(&l->done, false, memory_order_relaxed);
+    if (pthread_create(&l->th, NULL, link_thread, l) != 0) {
+        myl_bridge_close(l->b);
+        l->b = NULL;
+        return -EAGAIN;
+    }
+    l->running = true;
+    return 0;
+}
+
+/* A bridge that ended (its exporter evicted, say): closed, and started
+ * again after the reconnect interval while its site or member is up. */
+static void supervise(myl_topo_relay *r, uint64_t now)
+{
+    for (uint32_t j = 0; j < r->nlinks; j++) {
+        struct link *l = &r->links[j];
+        myl_topo *t = r->o.side == MYL_RELAY_HOME ? r->m[l->member].t : r->site;
+        if (l->b && atomic_load_explicit(&l->done, memory_order_acquire)) {
+            fprintf(stderr, "myelon-bridge: topology %s: ring %u ended: %s\n", r->desc->name, j,
+                    myl_bridge_error(l->b));
+            link_stop(l);
+            l->retry_at = now + (uint64_t)r->o.reconnect_ns;
+        }
+        if (!l->b && t && now >= l->retry_at && link_start(r, l, t) < 0)
+            l->retry_at = now + (uint64_t)r->o.reconnect_ns;
+    }
+}
+
+static void member_links(myl_topo_relay *r, uint32_t i, myl_topo *t, bool start)
+{
+    for (uint32_t j = 0; j < r->nlinks; j++) {
+        struct link *l = &r->links[j];
+        if (l->member != i)
+            continue;
+        if (!start) {
+            link_stop(l);
+            l->retry_at = 0;
+        } else if (!l->b && link_start(r, l, t) < 0) {
+            l->retry_at = now_ns() + (uint64_t)r->o.reconnect_ns;
+        }
+    }
+}
+
+/* ---- control messages ---- */
+
+static size_t put_hdr(myl_topo_relay *r, uint32_t type)
+{
+    put32(r->buf, CTL_MAGIC);
+    put32(r->buf + 4, CTL_VERSION);
+    put32(r->buf + 8, type);
+    put64(r->buf + 12, r->desc->fingerprint);
+    put32(r->buf + 20, r->o.role);
+    put32(r->buf + 24, r->desc->nroles);
+    return CTL_HDR;
+}
+
+static void send_msg(myl_topo_relay *r, size_t len, uint64_t now)
+{
+    (void)zmq_send(r->sock, r->buf, len, ZMQ_DONTWAIT); /* lost: the next one says it */
+    r->last_tx = now;
+}
+
+/* The header of a message from the other relay: 0, MYL_EAGAIN to ignore
+ * it (garbage), or a refusal. */
+static int check_hdr(myl_topo_relay *r, const uint8_t *p, size_t n, uint32_t want)
+{
+    if (n < CTL_HDR || get32(p) != CTL_MAGIC)
+        return MYL_EAGAIN;
+    if (get32(p + 4) != CTL_VERSION) {
+        set_err(r, "the other relay speaks control version %u, this one %u", get32(p + 4),
+                CTL_VERSION);
+        return MYL_EINVAL;
+    }
+    if (get32(p + 8) != want)
+        return MYL_EAGAIN;
+    if (get64(p + 12) != r->desc->fingerprint) {
+        set_err(r,
+                "fingerprint mismatch: this relay's topology %016" PRIx64
+                ", the other's %016" PRIx64,
+                r->desc->fingerprint, get64(p + 12));
+        return MYL_EFINGERPRINT;
+    }
+    if (get32(p + 20) != r->o.role || get32(p + 24) != r->desc->nroles) {
+        set_err(r, "role mismatch: this relay relays role %u, the other role %u", r->o.role,
+                get32(p + 20));
+        return MYL_EINVAL;
+    }
+    return 0;
+}
+
+/* ---- remote side ---- */
+
+static void close_site(myl_topo_relay *r)
+{
+    for (uint32_t j = 0; j < r->nlinks; j++)
+        link_stop(&r->links[j]);
+    if (r->site)
+        myl_topo_close(r->site);
+    r->site = NULL;
+    free_links(r);
+}
+
+static int open_site(myl_topo_relay *r, const uint32_t *counts)
+{
+    myl_topo_cfg c = r->cfg;
+    memcpy(c.counts, counts, sizeof c.counts);
+    memcpy(r->counts, counts, sizeof r->counts);
+    int rc = make_links(r);
+    if (rc == 0)
+        rc = myl_topo_open(r->desc, &c, 0, 0, &r->site);
+    if (rc == 0)
+        rc = myl_topo_ready(r->site);
+    if (rc < 0) {
+        set_err(r, "opening the remote site: %s", myl_strerror(rc));
+        if (r->site)
+            myl_topo_close(r->site);
+        r->site = NULL;
+        free_links(r);
+        return rc;
+    }
+    r->have_counts = true;
+    for (uint32_t j = 0; j < r->nlinks; j++)
+        if (link_start(r, &r->links[j], r->site) < 0)
+            r->links[j].retry_at = now_ns() + (uint64_t)r->o.reconnect_ns;
+    fprintf(stderr, "myelon-bridge: topology %s: remote site %s%s open, %u %s, %u rings\n",
+            r->desc->name, r->prefix, r->instance, r->n, r->desc->roles[r->o.role].name, r->nlinks);
+    return 0;
+}
+
+static int remote_status(myl_topo_relay *r, const uint8_t *p, size_t n)
+{
+    const myl_topo_desc *d = r->desc;
+    if (n != CTL_HDR + 4u * d->nroles)
+        return 0;
+    uint32_t counts[MYL_TOPO_MAX_ROLES] = {0};
+    for (uint32_t i = 0; i < d->nroles; i++) {
+        counts[i] = get32(p + CTL_HDR + 4 * i);
+        if (counts[i] < d->roles[i].min || counts[i] > d->roles[i].max)
+            return 0; /* not a count of this topology: ignored */
+    }
+    if (r->site && memcmp(counts, r->counts, sizeof counts) != 0) {
+        fprintf(stderr, "myelon-bridge: topology %s: the home instance's counts changed\n",
+                d->name);
+        close_site(r);
+    }
+    if (!r->site)
+        (void)open_site(r, counts); /* tried again on the next STATUS */
+    return 0;
+}
+
+static void remote_events(myl_topo_relay *r)
+{
+    myl_topo_event ev[32];
+    int n;
+    while ((n = myl_topo_poll(r->site, ev, 32)) > 0) {
+        for (int i = 0; i < n; i++) {
+            if (ev[i].role != r->o.role || ev[i].index >= r->n)
+                continue;
+            struct mirror *m = &r->m[ev[i].index];
+            switch (ev[i].kind) {
+            case MYL_TOPO_EV_JOINED:
+                m->rinc++;
+                m->state = RM_UP;
+                break;
+            case MYL_TOPO_EV_RESUMED:
+                m->state = RM_UP;
+                break;
+            case MYL_TOPO_EV_STALLED:
+                m->state = RM_STALLED;
+                break;
+            case MYL_TOPO_EV_LEFT:
+                m->state = RM_LEFT;
+                break;
+            default:
+                m->state = RM_DEAD;
+                break;
+            }
+        }
+        if (n < 32)
+            break;
+    }
+}
+
+static void remote_send_state(myl_topo_relay *r, uint64_t now)
+{
+    size_t len = put_hdr(r, CTL_STATE);
+    put64(r->buf + len, r->nonce);
+    put32(r->buf + len + 8, r->n);
+    len += 12;
+    for (uint32_t i = 0; i < r->n; i++, len += CTL_MEMBER) {
+        put32(r->buf + len, r->m[i].state);
+        put32(r->buf + len + 4, r->m[i].rinc);
+        put64(r->buf + len + 8, myl_topo_last_seen(r->site, r->o.role, i));
+    }
+    send_msg(r, len, now);
+}
+
+/* ---- home side ---- */
+
+/* Retire the stand-in of member i: dead (marked so: the owner reports
+ * DEAD and evicts) or left (closed: LEFT). */
+static void retire(myl_topo_relay *r, uint32_t i, bool dead, const char *why)
+{
+    struct mirror *m = &r->m[i];
+    if (!m->t)
+        return;
+    member_links(r, i, NULL, false);
+    if (dead)
+        (void)myl_topo_mark_dead(m->t);
+    myl_topo_close(m->t);
+    m->t = NULL;
+    fprintf(stderr, "myelon-bridge: topology %s: %s.%u %s at home (%s)\n", r->desc->name,
+            r->desc->roles[r->o.role].name, i, dead ? "dead" : "left", why);
+}
+
+static void home_reset(myl_topo_relay *r, const char *why)
+{
+    for (uint32_t i = 0; i < r->n; i++)
+        retire(r, i, false, why);
+    free_links(r);
+}
+
+/* The remote member i is up: a stand-in for it, its bridges, ready. */
+static void stand_in(myl_topo_relay *r, uint32_t i)
+{
+    struct mirror *m = &r->m[i];
+    myl_topo_cfg c = r->cfg;
+    c.liveness.startup_wait_ns = 1000000; /* the instance is there (peeked) */
+    int rc = myl_topo_open(r->desc, &c, r->o.role, i, &m->t);
+    if (rc < 0) {
+        m->t = NULL;
+        set_err(r, "stand-in %s.%u: %s", r->desc->roles[r->o.role].name, i, myl_strerror(rc));
+        return;
+    }
+    if (myl_topo_count(m->t, r->o.role) != r->n) { /* another instance since the peek */
+        myl_topo_close(m->t);
+        m->t = NULL;
+        return;
+    }
+    member_links(r, i, m->t, true);
+    if ((rc = myl_topo_ready(m->t)) < 0) {
+        set_err(r, "stand-in %s.%u: %s", r->desc->roles[r->o.role].name, i, myl_strerror(rc));
+        member_links(r, i, NULL, false);
+        myl_topo_close(m->t);
+        m->t = NULL;
+    }
+}
+
+static int home_state(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t now)
+{
+    if (!r->have_counts || n < CTL_HDR + 12u)
+        return 0;
+    uint64_t nonce = get64(p + CTL_HDR);
+    uint32_t cnt = get32(p + CTL_HDR + 8);
+    if (cnt != r->n || n != CTL_HDR + 12u + (size_t)cnt * CTL_MEMBER)
+        return 0; /* of other counts: the remote site is being made again */
+    r->last_rx = now;
+    r->linked = true;
+    for (uint32_t i = 0; i < cnt; i++) {
+        const uint8_t *e = p + CTL_HDR + 12 + (size_t)i * CTL_MEMBER;
+        uint32_t st = get32(e), inc = get32(e + 4);
+        uint64_t seen = get64(e + 8);
+        struct mirror *m = &r->m[i];
+        if (m->t) {
+            if (nonce != m->nonce || inc != m->inc || st == RM_DEAD)
+                retire(r, i, true,
+                       nonce != m->nonce ? "the remote relay restarted"
+                       : inc != m->inc   ? "replaced at the remote site"
+                                         : "died at the remote site");
+            else if (st == RM_LEFT || st == RM_NONE)
+                retire(r, i, false, "left the remote site");
+            else if (seen != m->seen) {
+                m->seen = seen;
+                if (st == RM_UP) {
+                    /* It moves there: its stand-in beats here, and looks
+                     * at the owner (a dead or shut owner: start over). */
+                    int rc = myl_topo_check(m->t);
+                    if (rc == MYL_EPEERDEAD || rc == MYL_ECLOSED) {
+                        home_reset(r, rc == MYL_ECLOSED ? "the instance was shut down"
+                                                        : "the owner died");
+                        return 0;
+                    }
+                }
+            }
+        }
+        if (!m->t && st == RM_UP) {
+            stand_in(r, i);
+            if (m->t) {
+                m->nonce = nonce;
+                m->inc = inc;
+                m->seen = seen;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The home instance: its counts (and a new incarnation of it). */
+static void home_peek(myl_topo_relay *r, uint64_t now)
+{
+    if (now < r->next_peek)
+        return;
+    r->next_peek = now + PEEK_NS;
+    myl_topo_info info;
+    int rc = myl_topo_peek(r->desc, &r->cfg, &info);
+    if (rc < 0) {
+        if (r->have_counts)
+            home_reset(r, rc == MYL_EPEERDEAD ? "the owner died" : "the instance is gone");
+        return;
+    }
+    if (r->have_counts &&
+        (info.created_ns != r->created || memcmp(info.counts, r->counts, sizeof r->counts) != 0))
+        home_reset(r, "a new instance");
+    if (!r->have_counts) {
+        memcpy(r->counts, info.counts, sizeof r->counts);
+        r->created = info.created_ns;
+        if (make_links(r) < 0) {
+            free_links(r);
+            return;
+        }
+        r->have_counts = true;
+        fprintf(stderr, "myelon-bridge: topology %s: home instance %s%s found, %u %s, %u rings\n",
+                r->desc->name, r->prefix, r->instance, r->n, r->desc->roles[r->o.role].name,
+                r->nlinks);
+    }
+}
+
+/* ---- open, run, close ---- */
+
+int myl_topo_relay_open(const myl_topo_desc *desc, const myl_topo_relay_opts *opts,
+                        myl_topo_relay **out)
+{
+    if (!out || !desc || !opts || !opts->endpoint)
+        return MYL_EINVAL;
+    *out = NULL;
+    size_t n = opts->size ? opts->size : sizeof *opts;
+    if (n > sizeof *opts)
+        return MYL_EINVAL;
+    myl_topo_relay *r = calloc(1, sizeof *r);
+    if (!r)
+        return -ENOMEM;
+    r->desc = desc;
+    memcpy(&r->o, opts, n);
+    if (r->o.cfg)
+        r->cfg = *r->o.cfg;
+    else
+        myl_topo_cfg_init(&r->cfg);
+    if (!r->o.peer_timeout_ns)
+        r->o.peer_timeout_ns = DEF_PEER_NS;
+    if (!r->o.reconnect_ns)
+        r->o.reconnect_ns = DEF_RECONNECT_NS;
+    if (!r->cfg.liveness.check_interval_ns)
+        r->cfg.liveness.check_interval_ns = 10000000;
+    /* Instance and prefix resolved once (as myl_topo_open would), kept. */
+    const char *inst = r->cfg.instance ? r->cfg.instance : getenv("MYELON_INSTANCE");
+    const char *pre = r->cfg.prefix ? r->cfg.prefix : getenv("MYELON_PREFIX");
+    snprintf(r->instance, sizeof r->instance, "%s", inst && inst[0] ? inst : "default");
+    snprintf(r->prefix, sizeof r->prefix, "%s",
+             pre                                  ? pre
+             : r->cfg.backing == MYL_BACKING_FILE ? "/tmp/"
+                                                  : "");
+    r->cfg.instance = r->instance;
+    r->cfg.prefix = r->prefix;
+    snprintf(r->endpoint, sizeof r->endpoint, "%s", opts->endpoint);
+    int rc = 0;
+    if (r->o.side != MYL_RELAY_HOME && r->o.side != MYL_RELAY_REMOTE) {
+        set_err(r, "side must be home or remote");
+        rc = MYL_EINVAL;
+    }
+    if (rc == 0)
+        rc = check_desc(r);
+    if (rc == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        r->nonce =
+            ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40);
+        r->ctx = zmq_ctx_new();
+        r->sock = r->ctx ? zmq_socket(r->ctx, ZMQ_DEALER) : NULL;
+        int linger = 0, hwm = 4, immediate = 1;
+        int ivl = (int)(r->o.reconnect_ns / 1000000);
+        if (ivl < 1)
+            ivl = 1;
+        bool bind = r->o.side == MYL_RELAY_REMOTE;
+        if (!r->sock || zmq_setsockopt(r->sock, ZMQ_LINGER, &linger, sizeof linger) ||
+            zmq_setsockopt(r->sock, ZMQ_SNDHWM, &hwm, sizeof hwm) ||
+            zmq_setsockopt(r->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl) ||
+            (!bind && zmq_setsockopt(r->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate)) ||
+            (bind ? zmq_bind(r->sock, r->endpoint) : zmq_connect(r->sock, r->endpoint))) {
+            set_err(r, "%s %s: %s", bind ? "bind" : "connect", r->endpoint,
+                    zmq_strerror(zmq_errno()));
+            rc = MYL_EINVAL;
+        }
+    }
+    if (rc < 0) {
+        myl_topo_relay_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+static int step(myl_topo_relay *r, uint64_t now)
+{
+    int rc = 0;
+    for (;;) {
+        int n = zmq_recv(r->sock, r->buf, sizeof r->buf, ZMQ_DONTWAIT);
+        if (n < 0)
+            break;
+        if ((size_t)n > sizeof r->buf)
+            continue; /* truncated: not ours */
+        uint32_t want = r->o.side == MYL_RELAY_HOME ? CTL_STATE : CTL_STATUS;
+        rc = check_hdr(r, r->buf, (size_t)n, want);
+        if (rc == MYL_EAGAIN) {
+            rc = 0;
+            continue;
+        }
+        if (rc < 0)
+            return rc;
+        if (r->o.side == MYL_RELAY_HOME)
+            rc = home_state(r, r->buf, (size_t)n, now);
+        else
+            rc = remote_status(r, r->buf, (size_t)n);
+        if (rc < 0 && rc != MYL_EEXIST)
+            return rc;
+        rc = 0;
+    }
+    uint64_t interval = (uint64_t)r->cfg.liveness.check_interval_ns;
+    if (r->o.side == MYL_RELAY_HOME) {
+        home_peek(r, now);
+        if (r->linked && now - r->last_rx > (uint64_t)r->o.peer_timeout_ns) {
+            r->linked = false;
+            for (uint32_t i = 0; i < r->n; i++)
+                retire(r, i, true, "the link to the remote relay is silent");
+        }
+        if (r->have_counts && now - r->last_tx >= interval) {
+            size_t len = put_hdr(r, CTL_STATUS);
+            for (uint32_t i = 0; i < r->desc->nroles; i++, len += 4)
+                put32(r->buf + len, r->counts[i]);
+            send_msg(r, len, now);
+        }
+    } else if (r->site) {
+        remote_events(r);
+        if (now - r->last_tx >= interval)
+            remote_send_state(r, now);
+    }
+    supervise(r, now);
+    return rc;
+}
+
+int myl_topo_relay_run(myl_topo_relay *r, int64_t timeout_ns)
+{
+    if (!r)
+        return MYL_EINVAL;
+    uint64_t deadline = timeout_ns < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ns;
+    long slice = (long)(r->cfg.liveness.check_interval_ns / 1000000);
+    if (slice < 1)
+        slice = 1;
+    while (!r->stop) {
+        uint64_t now = now_ns();
+        int rc = step(r, now);
+        if (rc < 0)
+            return rc;
+        if (now >= deadline)
+            break;
+        zmq_pollitem_t it = {.socket = r->sock, .events = ZMQ_POLLIN};
+        (void)zmq_poll(&it, 1, slice);
+    }
+    return 0;
+}
+
+void myl_topo_relay_stop(myl_topo_relay *r)
+{
+    if (r)
+        r->stop = 1;
+}
+
+uint32_t myl_topo_relay_rings(const myl_topo_relay *r)
+{
+    return r ? r->nlinks : 0;
+}
+
+uint32_t myl_topo_relay_up(const myl_topo_relay *r)
+{
+    uint32_t up = 0;
+    for (uint32_t i = 0; r && r->m && i < r->n; i++)
+        up += r->o.side == MYL_RELAY_HOME ? r->m[i].t != NULL : r->m[i].state == RM_UP;
+    return up;
+}
+
+const char *myl_topo_relay_error(const myl_topo_relay *r)
+{
+    return r ? r->err : "";
+}
+
+void myl_topo_relay_close(myl_topo_relay *r)
+{
+    if (!r)
+        return;
+    if (r->o.side == MYL_RELAY_HOME)
+        home_reset(r, "the relay closed");
+    else
+        close_site(r);
+    if (r->sock)
+        zmq_close(r->sock);
+    if (r->ctx)
+        zmq_ctx_term(r->ctx);
+    free(r);
+}

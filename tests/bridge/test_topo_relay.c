@@ -1,0 +1,395 @@
+/* A topology across two "hosts" on one machine (docs/BRIDGE.md,
+ * "Topologies across hosts"): the home site under one prefix, the remote
+ * site under another, joined by two relays (myl_topo_relay, one per site)
+ * over TCP on the loopback. The boss (this process, the owner) and the
+ * hands (child processes, on the remote site) use the GENERATED endpoints
+ * of tests/bridge/farm.myl, the same calls as on one host.
+ *
+ *   test_topo_relay [PORT]      (default: from the pid; $MYL_TEST_PORT)
+ *
+ * Checked end to end: every job is answered, each once (bar re-dispatched
+ * ones, which may be answered twice: the duplicate is counted, never a
+ * second first answer), by the hand it reached (ep->from), with its stamp,
+ * and in order per hand while nothing fails. Faults:
+ *   1. a hand stopped with jobs queued, then killed with SIGKILL: the boss
+ *      sees it DEAD and re-dispatches its unanswered jobs to the other;
+ *   2. the hand restarted: the boss sees it JOINED, and it answers again;
+ *   3. the remote relay killed with SIGKILL and restarted: the boss sees
+ *      the hands DEAD (the link silent), then JOINED again once the hands
+ *      have reopened into the new remote site; jobs flow again.
+ * Exit 0 on success; 1 with a message on failure. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "farm.myl.h"
+#include "myelon/topo_relay.h"
+
+#define MAXJOBS 2000u
+
+static char instance[32];
+static char endpoint[64];
+static volatile sig_atomic_t stopping;
+static myl_topo_relay *the_relay;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static uint64_t stamp(uint64_t id)
+{
+    return id * UINT64_C(0x9e3779b97f4a7c15) ^ UINT64_C(0x5eed);
+}
+
+static void on_term(int sig)
+{
+    (void)sig;
+    stopping = 1;
+    if (the_relay)
+        myl_topo_relay_stop(the_relay);
+}
+
+static void cfg_for(myl_topo_cfg *c, const char *prefix)
+{
+    myl_topo_cfg_init(c);
+    c->instance = instance;
+    c->prefix = prefix;
+    c->liveness.check_interval_ns = 10000000;
+    c->liveness.progress_timeout_ns = 5000000000;
+    c->liveness.startup_wait_ns = 30000000000;
+}
+
+/* ---- children ---- */
+
+static void child_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int relay_main(uint32_t side)
+{
+    child_signals();
+    myl_topo_cfg c;
+    cfg_for(&c, side == MYL_RELAY_HOME ? "h-" : "r-");
+    myl_topo_relay_opts o = {.size = sizeof o,
+                             .side = side,
+                             .role = farm_Farm_ROLE_hands,
+                             .endpoint = endpoint,
+                             .cfg = &c,
+                             .peer_timeout_ns = 1000000000};
+    int rc = myl_topo_relay_open(&farm_Farm_desc, &o, &the_relay);
+    if (rc < 0)
+        return 2;
+    while (!stopping && (rc = myl_topo_relay_run(the_relay, MYL_FOREVER)) == 0)
+        ;
+    if (rc < 0)
+        fprintf(stderr, "relay: %s\n", myl_topo_relay_error(the_relay));
+    myl_topo_relay_close(the_relay);
+    return rc < 0 ? 2 : 0;
+}
+
+static int hand_job(const farm_Job *msg, farm_Farm_hands *ep, void *user)
+{
+    (void)user;
+    farm_Done d = {.id = msg->id, .hand = ep->index, .pid = (int32_t)getpid(), .n = msg->n};
+    int rc;
+    while ((rc = farm_Farm_hands_send_done(ep, &d, 100000000)) == MYL_ETIMEDOUT && !stopping)
+        ;
+    return rc;
+}
+
+/* A hand: opens, answers, and reopens after any error (the remote site's
+ * owner, the relay, died or left) until SIGTERM. */
+static int hand_main(uint32_t index)
+{
+    child_signals();
+    myl_topo_cfg c;
+    cfg_for(&c, "r-");
+    farm_Farm_hands_handlers h = {.on_jobs = hand_job};
+    while (!stopping) {
+        farm_Farm_hands ep;
+        int rc = farm_Farm_hands_open(&c, index, &ep);
+        if (rc < 0) {
+            nap_ms(20);
+            continue;
+        }
+        while (!stopping && (rc = farm_Farm_hands_poll(&ep, &h, NULL, 50000000)) >= 0)
+            ;
+        farm_Farm_hands_close(&ep);
+    }
+    return 0;
+}
+
+static pid_t spawn(int (*fn)(uint32_t), uint32_t arg)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(fn(arg));
+    return pid;
+}
+
+static void reap(pid_t pid, int sig)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, sig);
+    if (sig == SIGSTOP)
+        return;
+    if (sig != SIGKILL)
+        kill(pid, SIGCONT);
+    (void)waitpid(pid, NULL, 0);
+}
+
+/* ---- the boss ---- */
+
+struct boss {
+    farm_Farm_boss ep;
+    uint8_t answers[MAXJOBS + 1];
+    uint64_t last[4]; /* per hand: the last id answered */
+    uint64_t sent, answered, dups, redispatched;
+    bool order; /* check the order per hand */
+    bool pending[4];
+    uint32_t dead[4], joined[4];
+    char err[256];
+};
+
+static int fail(struct boss *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->err, sizeof b->err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int on_done(const farm_Done *m, farm_Farm_boss *ep, void *user)
+{
+    struct boss *b = user;
+    if (m->id == 0 || m->id > b->sent || m->hand >= 4)
+        return fail(b, "answer with id %llu (sent %llu), hand %u", (unsigned long long)m->id,
+                    (unsigned long long)b->sent, m->hand);
+    if (m->n != stamp(m->id))
+        return fail(b, "answer %llu: stamp %llx, not %llx", (unsigned long long)m->id,
+                    (unsigned long long)m->n, (unsigned long long)stamp(m->id));
+    if (ep->from != m->hand)
+        return fail(b, "answer %llu from ring %u says hand %u", (unsigned long long)m->id, ep->from,
+                    m->hand);
+    if (b->answers[m->id]) {
+        b->dups++;
+        return 0;
+    }
+    if (b->order && m->id <= b->last[m->hand])
+        return fail(b, "hand %u answered %llu after %llu", m->hand, (unsigned long long)m->id,
+                    (unsigned long long)b->last[m->hand]);
+    b->last[m->hand] = m->id;
+    b->answers[m->id] = 1;
+    b->answered++;
+    return 0;
+}
+
+static void on_event(const myl_topo_event *ev, farm_Farm_boss *ep, void *user)
+{
+    (void)ep;
+    struct boss *b = user;
+    if (ev->role != farm_Farm_ROLE_hands || ev->index >= 4)
+        return;
+    fprintf(stderr, "boss: event %u for hands.%u\n", ev->kind, ev->index);
+    if (ev->kind == MYL_TOPO_EV_DEAD || ev->kind == MYL_TOPO_EV_STALLED ||
+        ev->kind == MYL_TOPO_EV_LEFT) {
+        b->dead[ev->index] += ev->kind == MYL_TOPO_EV_DEAD;
+        b->pending[ev->index] = true;
+    } else if (ev->kind == MYL_TOPO_EV_JOINED) {
+        b->joined[ev->index]++;
+    }
+}
+
+static const farm_Farm_boss_handlers handlers = {.on_done = on_done, .on_event = on_event};
+
+static int pump(struct boss *b, int64_t timeout_ns)
+{
+    int rc = farm_Farm_boss_poll(&b->ep, &handlers, b, timeout_ns);
+    if (rc < 0 && rc != MYL_EPEERDEAD)
+        return b->err[0] ? -1 : fail(b, "boss poll: %s", myl_strerror(rc));
+    if (b->err[0])
+        return -1;
+    for (uint32_t i = 0; i < 4; i++)
+        if (b->pending[i]) {
+            int n = farm_Farm_boss_redispatch(&b->ep, farm_Farm_ROLE_hands, i);
+            if (n >= 0) {
+                b->redispatched += (uint64_t)n;
+                b->pending[i] = myl_topo_outstanding(b->ep.topo, farm_Farm_ROLE_hands, i) != 0;
+            }
+        }
+    return 0;
+}
+
+/* Send n more jobs (retrying while no hand is up), then wait for every
+ * answer. */
+static int run_jobs(struct boss *b, uint32_t n, bool wait_all)
+{
+    uint64_t deadline = now_ns() + UINT64_C(60000000000);
+    uint64_t until = b->sent + n;
+    if (until > MAXJOBS)
+        return fail(b, "too many jobs");
+    while (b->sent < until) {
+        farm_Job j = {.id = b->sent + 1, .n = stamp(b->sent + 1)};
+        int rc = farm_Farm_boss_send_jobs(&b->ep, &j, 100000000);
+        if (rc == 0)
+            b->sent++;
+        else if (rc != MYL_EPEERDEAD && rc != MYL_ETIMEDOUT && rc != MYL_EFULL)
+            return fail(b, "send job %llu: %s", (unsigned long long)j.id, myl_strerror(rc));
+        if (pump(b, 0) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "sending timed out at job %llu", (unsigned long long)b->sent);
+    }
+    while (wait_all && b->answered < b->sent) {
+        if (pump(b, 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "%llu of %llu jobs answered", (unsigned long long)b->answered,
+                        (unsigned long long)b->sent);
+    }
+    return 0;
+}
+
+static int wait_for(struct boss *b, uint32_t *counter, uint32_t want, const char *what)
+{
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    while (*counter < want) {
+        if (pump(b, 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "no %s within 30 s", what);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stderr, NULL, _IONBF, 0);
+    const char *p = argc > 1 ? argv[1] : getenv("MYL_TEST_PORT");
+    unsigned port = p ? (unsigned)atoi(p) : 20000u + (unsigned)(getpid() % 20000) * 2u;
+    snprintf(instance, sizeof instance, "trl%d", (int)getpid());
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", port);
+    signal(SIGPIPE, SIG_IGN);
+
+    static struct boss b;
+    myl_topo_cfg c;
+    cfg_for(&c, "h-");
+    c.track = 1;
+    c.liveness.required_roles = 1u << farm_Farm_ROLE_hands;
+    int rc = farm_Farm_boss_open(&c, &b.ep);
+    if (rc < 0) {
+        fprintf(stderr, "boss open: %s\n", myl_strerror(rc));
+        return 1;
+    }
+    pid_t home = spawn(relay_main, MYL_RELAY_HOME);
+    pid_t remote = spawn(relay_main, MYL_RELAY_REMOTE);
+    pid_t hands[2] = {spawn(hand_main, 0), spawn(hand_main, 1)};
+    int ok = 0;
+
+    /* 0. Both hands up at home, through the relays. */
+    if (wait_for(&b, &b.joined[0], 1, "hands.0 JOINED") < 0 ||
+        wait_for(&b, &b.joined[1], 1, "hands.1 JOINED") < 0)
+        goto out;
+    fprintf(stderr, "phase 0: both hands joined at home\n");
+    /* 1. Jobs and answers, in order per hand. */
+    b.order = true;
+    if (run_jobs(&b, 400, true) < 0)
+        goto out;
+    if (b.last[0] == 0 || b.last[1] == 0) {
+        fail(&b, "a hand answered nothing (%llu, %llu)", (unsigned long long)b.last[0],
+             (unsigned long long)b.last[1]);
+        goto out;
+    }
+    fprintf(stderr, "phase 1: %llu jobs answered once each, in order per hand\n",
+            (unsigned long long)b.answered);
+    /* 2. hands.1 stopped with jobs queued, then killed: DEAD at home,
+     *    its jobs re-dispatched to hands.0. */
+    b.order = false;
+    reap(hands[1], SIGSTOP);
+    if (run_jobs(&b, 60, false) < 0)
+        goto out;
+    uint32_t owed = myl_topo_outstanding(b.ep.topo, farm_Farm_ROLE_hands, 1);
+    reap(hands[1], SIGKILL);
+    hands[1] = 0;
+    if (wait_for(&b, &b.dead[1], 1, "hands.1 DEAD") < 0 || run_jobs(&b, 0, true) < 0)
+        goto out;
+    if (owed == 0 || b.redispatched < owed) {
+        fail(&b, "hands.1 owed %u jobs when killed, %llu re-dispatched", owed,
+             (unsigned long long)b.redispatched);
+        goto out;
+    }
+    fprintf(stderr, "phase 2: hands.1 killed owing %u jobs: DEAD at home, %llu re-dispatched\n",
+            owed, (unsigned long long)b.redispatched);
+    /* 3. hands.1 restarted: JOINED at home, answers again. */
+    hands[1] = spawn(hand_main, 1);
+    if (wait_for(&b, &b.joined[1], 2, "hands.1 JOINED again") < 0)
+        goto out;
+    uint64_t before = b.last[1];
+    if (run_jobs(&b, 200, true) < 0)
+        goto out;
+    if (b.last[1] == before) {
+        fail(&b, "the restarted hands.1 answered nothing");
+        goto out;
+    }
+    fprintf(stderr, "phase 3: hands.1 rejoined and answers\n");
+    /* 4. The remote relay killed and restarted. */
+    uint32_t d0 = b.dead[0], j0 = b.joined[0], j1 = b.joined[1];
+    reap(remote, SIGKILL);
+    remote = 0;
+    if (wait_for(&b, &b.dead[0], d0 + 1, "hands.0 DEAD after the relay's death") < 0)
+        goto out;
+    remote = spawn(relay_main, MYL_RELAY_REMOTE);
+    if (wait_for(&b, &b.joined[0], j0 + 1, "hands.0 JOINED after the relay's restart") < 0 ||
+        wait_for(&b, &b.joined[1], j1 + 1, "hands.1 JOINED after the relay's restart") < 0 ||
+        run_jobs(&b, 200, true) < 0)
+        goto out;
+    fprintf(stderr, "phase 4: the remote relay restarted; both hands rejoined and answer\n");
+    if (b.answered != b.sent) {
+        fail(&b, "%llu answered of %llu", (unsigned long long)b.answered,
+             (unsigned long long)b.sent);
+        goto out;
+    }
+    if (b.dups > b.redispatched) {
+        fail(&b, "%llu duplicate answers, %llu re-dispatched", (unsigned long long)b.dups,
+             (unsigned long long)b.redispatched);
+        goto out;
+    }
+    ok = 1;
+    fprintf(stderr,
+            "ok: %llu jobs, each answered once (%llu re-dispatched, %llu duplicates "
+            "dropped)\n",
+            (unsigned long long)b.sent, (unsigned long long)b.redispatched,
+            (unsigned long long)b.dups);
+out:
+    if (!ok)
+        fprintf(stderr, "FAILED: %s\n", b.err);
+    reap(hands[0], SIGTERM);
+    reap(hands[1], SIGTERM);
+    reap(remote, SIGTERM);
+    reap(home, SIGTERM);
+    farm_Farm_boss_close(&b.ep);
+    return ok ? 0 : 1;
+}
