@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "myelon/topo.h"
+
 typedef struct mbr_target {
     char label[256];  /* the channel's default segment label (package.channel) */
     uint32_t backing; /* MYL_BACKING_* */
@@ -28,5 +30,25 @@ typedef struct mbr_target {
 int mbr_resolve(const char *path, const char *name, const char **incdirs, unsigned nincdirs,
                 mbr_target *t);
 void mbr_free(mbr_target *t);
+
+/* A topology of the schema, as the generated myl_topo_desc says it (the
+ * same names, counts, channels and fingerprint), for the topology form
+ * (myelon-bridge SCHEMA TOPOLOGY --role R --home|--remote ENDPOINT). */
+typedef struct mbr_topology {
+    myl_topo_desc desc;
+    myl_topo_role_desc roles[MYL_TOPO_MAX_ROLES];
+    myl_topo_route_desc routes[MYL_TOPO_MAX_ROUTES];
+    myl_channel_desc chans[MYL_TOPO_MAX_ROUTES];
+    char *strings[2 * MYL_TOPO_MAX_ROUTES + MYL_TOPO_MAX_ROLES + 1]; /* malloc'ed */
+    uint8_t *schemas[MYL_TOPO_MAX_ROUTES];
+    unsigned nstrings;
+} mbr_topology;
+
+/* 1 and *t filled when NAME is a topology of the schema, 0 when it is
+ * not (nothing printed), -1 after a diagnostic (the schema's errors, a
+ * route over lanes or size classes, which the relay does not carry). */
+int mbr_topology_resolve(const char *path, const char *name, const char **incdirs,
+                         unsigned nincdirs, mbr_topology *t);
+void mbr_topology_free(mbr_topology *t);
 
 #endif

@@ -4,6 +4,7 @@
  *   myelon-bridge --import RING ENDPOINT [options]
  *   myelon-bridge SCHEMA CHANNEL --export|--import ENDPOINT [options]
  *   myelon-bridge SCHEMA BRIDGE [options]
+ *   myelon-bridge SCHEMA TOPOLOGY --role R --home|--remote ENDPOINT [options]
  *
  * The ring must exist (attached, validated as any attach is). The schema
  * forms read a .myl or .fbs schema with myelonc's front end: the ring's
@@ -12,7 +13,12 @@
  * refuses a ring of another wire format. Counters
  * are printed on exit and on SIGUSR1, and kept in the bridge's state
  * object (docs/BRIDGE.md). Exit status: 0 after SIGINT/SIGTERM or
- * --run-for, 2 when a handshake was refused, 1 on any other error. */
+ * --run-for, 2 when a handshake was refused, 1 on any other error.
+ *
+ * The topology form runs a relay (myelon/topo_relay.h; docs/BRIDGE.md,
+ * "Topologies across hosts") for the remote role R of a topology: --home
+ * on the owner's host (connects to ENDPOINT), --remote on R's host (binds
+ * ENDPOINT). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdbool.h>
@@ -25,9 +31,11 @@
 #include "bridge_schema.h"
 #include "myelon/bridge.h"
 #include "myelon/myelon.h"
+#include "myelon/topo_relay.h"
 
 static volatile sig_atomic_t stop_flag, usr1_flag;
 static myl_bridge *the_bridge;
+static myl_topo_relay *the_relay;
 
 static void on_stop(int sig)
 {
@@ -35,6 +43,8 @@ static void on_stop(int sig)
     stop_flag = 1;
     if (the_bridge)
         myl_bridge_stop(the_bridge);
+    if (the_relay)
+        myl_topo_relay_stop(the_relay);
 }
 
 static void on_usr1(int sig)
@@ -50,6 +60,7 @@ static void usage(FILE *f)
     fputs("usage: myelon-bridge --export|--import RING ENDPOINT [options]\n"
           "       myelon-bridge SCHEMA CHANNEL --export|--import ENDPOINT [options]\n"
           "       myelon-bridge SCHEMA BRIDGE [options]\n"
+          "       myelon-bridge SCHEMA TOPOLOGY --role R --home|--remote ENDPOINT [options]\n"
           "  RING           shm label (or file path with --file)\n"
           "  ENDPOINT       tcp://host:port or ipc://path\n"
           "  SCHEMA         a .myl or .fbs schema; CHANNEL one of its channels (the\n"
@@ -75,6 +86,14 @@ static void usage(FILE *f)
           "  --state NAME   state object label/path (default RING.bridge-export|import)\n"
           "  --attach-ms N  wait this long for the ring to appear (default 5000)\n"
           "  --run-for-ms N exit after N ms (0: until SIGINT/SIGTERM)\n"
+          "  topology form (a relay for the remote role R of TOPOLOGY):\n"
+          "  --role R       the role whose members run on the remote host\n"
+          "  --home E       on the owner's host: connect to the remote relay at E\n"
+          "  --remote E     on R's host: bind E (tcp://host:port: control at port,\n"
+          "                 relayed ring j at port+1+j)\n"
+          "  --instance I   the instance (default $MYELON_INSTANCE, else default)\n"
+          "  --prefix P     this host's segment prefix (default $MYELON_PREFIX)\n"
+          "  --check-ms N   membership report interval (default 10)\n"
           "  --help         print this help and exit\n"
           "  --version      print the version and exit\n"
           "The manual is myelon-bridge(1); counters: myelon-stat RING.\n",
@@ -132,6 +151,82 @@ static int num(const char *s, long long *out)
     return 0;
 }
 
+/* The topology form: myelon-bridge SCHEMA TOPOLOGY --role R --home|--remote E. */
+static int topology_main(mbr_topology *t, int argc, char **argv, int first)
+{
+    myl_topo_cfg cfg;
+    myl_topo_cfg_init(&cfg);
+    myl_topo_relay_opts o = {.size = sizeof o, .cfg = &cfg};
+    const char *role = NULL;
+    long long v = 0, run_for_ms = 0;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_val = i + 1 < argc;
+        if (!strcmp(a, "-I") && has_val) {
+            i++; /* read by main */
+        } else if (!strcmp(a, "--role") && has_val) {
+            role = argv[++i];
+        } else if ((!strcmp(a, "--home") || !strcmp(a, "--remote")) && has_val) {
+            o.side = !strcmp(a, "--home") ? MYL_RELAY_HOME : MYL_RELAY_REMOTE;
+            o.endpoint = argv[++i];
+        } else if (!strcmp(a, "--instance") && has_val) {
+            cfg.instance = argv[++i];
+        } else if (!strcmp(a, "--prefix") && has_val) {
+            cfg.prefix = argv[++i];
+        } else if (!strcmp(a, "--file")) {
+            cfg.backing = MYL_BACKING_FILE;
+        } else if (!strcmp(a, "--check-ms") && has_val && !num(argv[++i], &v) && v > 0) {
+            cfg.liveness.check_interval_ns = v * 1000000;
+        } else if (!strcmp(a, "--timeout-ms") && has_val && !num(argv[++i], &v)) {
+            o.peer_timeout_ns = v * 1000000;
+        } else if (!strcmp(a, "--reconnect-ms") && has_val && !num(argv[++i], &v)) {
+            o.reconnect_ns = v * 1000000;
+        } else if (!strcmp(a, "--hwm") && has_val && !num(argv[++i], &v) && v <= INT32_MAX) {
+            o.hwm = (uint32_t)v;
+        } else if (!strcmp(a, "--batch") && has_val && !num(argv[++i], &v) && v <= UINT32_MAX) {
+            o.batch = (uint32_t)v;
+        } else if (!strcmp(a, "--run-for-ms") && has_val && !num(argv[++i], &v)) {
+            run_for_ms = v;
+        } else {
+            fprintf(stderr, "myelon-bridge: bad argument for a topology: %s\n", a);
+            usage(stderr);
+            return 1;
+        }
+    }
+    if (!role || !o.endpoint) {
+        fprintf(stderr,
+                "myelon-bridge: %s is a topology: give --role R and --home or --remote "
+                "ENDPOINT\n",
+                t->desc.name);
+        return 1;
+    }
+    o.role = UINT32_MAX;
+    for (uint32_t i = 0; i < t->desc.nroles; i++)
+        if (!strcmp(t->desc.roles[i].name, role))
+            o.role = i;
+    if (o.role == UINT32_MAX) {
+        fprintf(stderr, "myelon-bridge: topology %s has no role '%s'\n", t->desc.name, role);
+        return 1;
+    }
+    int rc = myl_topo_relay_open(&t->desc, &o, &the_relay);
+    if (rc < 0)
+        return 1;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    rc = myl_topo_relay_run(the_relay, run_for_ms ? run_for_ms * 1000000 : MYL_FOREVER);
+    while (rc == 0 && !stop_flag && !run_for_ms)
+        rc = myl_topo_relay_run(the_relay, MYL_FOREVER);
+    bool refused = rc == MYL_EFINGERPRINT || rc == MYL_EINVAL;
+    if (rc < 0)
+        fprintf(stderr, "myelon-bridge: topology %s: %s\n", t->desc.name,
+                myl_topo_relay_error(the_relay));
+    myl_topo_relay_close(the_relay);
+    the_relay = NULL;
+    return rc < 0 ? (refused ? 2 : 1) : 0;
+}
+
 int main(int argc, char **argv)
 {
     myl_bridge_opts o = {.size = sizeof o};
@@ -149,6 +244,21 @@ int main(int argc, char **argv)
         schema = argv[1];
         decl = argv[2];
         first = 3;
+    }
+    if (schema) {
+        for (int i = first; i < argc; i++)
+            if (!strcmp(argv[i], "-I") && i + 1 < argc && nincdirs < 64)
+                incdirs[nincdirs++] = argv[++i];
+        static mbr_topology topo;
+        int found = mbr_topology_resolve(schema, decl, incdirs, nincdirs, &topo);
+        if (found < 0)
+            return 1;
+        if (found) {
+            int rc = topology_main(&topo, argc, argv, first);
+            mbr_topology_free(&topo);
+            return rc;
+        }
+        nincdirs = 0; /* read again below */
     }
     int nvals = schema ? 1 : 2;
     for (int i = first; i < argc; i++) {

@@ -7,6 +7,10 @@
  *
  *   test_topo_relay [PORT]      (default: from the pid; $MYL_TEST_PORT)
  *
+ * With $MYL_TOPO_RELAY_TOOL (myelon-bridge) and $MYL_TOPO_RELAY_SCHEMA
+ * (farm.myl) the relays are the tool's topology form instead of
+ * myl_topo_relay calls in forked children.
+ *
  * Checked end to end: every job is answered, each once (bar re-dispatched
  * ones, which may be answered twice: the duplicate is counted, never a
  * second first answer), by the hand it reached (ep->from), with its stamp,
@@ -16,7 +20,9 @@
  *   2. the hand restarted: the boss sees it JOINED, and it answers again;
  *   3. the remote relay killed with SIGKILL and restarted: the boss sees
  *      the hands DEAD (the link silent), then JOINED again once the hands
- *      have reopened into the new remote site; jobs flow again.
+ *      have reopened into the new remote site; jobs flow again;
+ *   4. the home relay killed with SIGKILL and restarted: the boss sees the
+ *      hands DEAD (their stand-ins' process died), then JOINED again.
  * Exit 0 on success; 1 with a message on failure. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -87,6 +93,15 @@ static void child_signals(void)
 
 static int relay_main(uint32_t side)
 {
+    const char *tool = getenv("MYL_TOPO_RELAY_TOOL"), *schema = getenv("MYL_TOPO_RELAY_SCHEMA");
+    if (tool && schema) { /* the tool's topology form, from the schema */
+        execl(tool, tool, schema, "Farm", "--role", "hands",
+              side == MYL_RELAY_HOME ? "--home" : "--remote", endpoint, "--instance", instance,
+              "--prefix", side == MYL_RELAY_HOME ? "h-" : "r-", "--timeout-ms", "1000",
+              (char *)NULL);
+        perror("exec");
+        return 127;
+    }
     child_signals();
     myl_topo_cfg c;
     cfg_for(&c, side == MYL_RELAY_HOME ? "h-" : "r-");
@@ -289,7 +304,7 @@ int main(int argc, char **argv)
 {
     setvbuf(stderr, NULL, _IONBF, 0);
     const char *p = argc > 1 ? argv[1] : getenv("MYL_TEST_PORT");
-    unsigned port = p ? (unsigned)atoi(p) : 20000u + (unsigned)(getpid() % 20000) * 2u;
+    unsigned port = p ? (unsigned)atoi(p) : 20000u + (unsigned)(getpid() % 2800) * 16u;
     snprintf(instance, sizeof instance, "trl%d", (int)getpid());
     snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", port);
     signal(SIGPIPE, SIG_IGN);
@@ -367,6 +382,21 @@ int main(int argc, char **argv)
         run_jobs(&b, 200, true) < 0)
         goto out;
     fprintf(stderr, "phase 4: the remote relay restarted; both hands rejoined and answer\n");
+    /* 5. The home relay killed and restarted: its stand-ins die with it
+     *    (DEAD at home, as any member's process), then stand in again. */
+    d0 = b.dead[0];
+    j0 = b.joined[0];
+    j1 = b.joined[1];
+    reap(home, SIGKILL);
+    home = 0;
+    if (wait_for(&b, &b.dead[0], d0 + 1, "hands.0 DEAD after the home relay's death") < 0)
+        goto out;
+    home = spawn(relay_main, MYL_RELAY_HOME);
+    if (wait_for(&b, &b.joined[0], j0 + 1, "hands.0 JOINED after the home relay's restart") < 0 ||
+        wait_for(&b, &b.joined[1], j1 + 1, "hands.1 JOINED after the home relay's restart") < 0 ||
+        run_jobs(&b, 200, true) < 0)
+        goto out;
+    fprintf(stderr, "phase 5: the home relay restarted; both hands rejoined and answer\n");
     if (b.answered != b.sent) {
         fail(&b, "%llu answered of %llu", (unsigned long long)b.answered,
              (unsigned long long)b.sent);
