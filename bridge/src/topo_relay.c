@@ -12,9 +12,12 @@
  *           the remote relay, opens a stand-in member (myl_topo_open, its
  *           bridges, myl_topo_ready) for each remote member reported up,
  *           beats it while the remote member's heartbeat moves, and retires
- *           it when the member leaves (close: LEFT), dies, is replaced by
- *           a new incarnation or the link goes silent (myl_topo_mark_dead,
- *           then close: the owner reports DEAD and evicts);
+ *           it when the member leaves (myl_topo_mark LEFT), dies, is
+ *           replaced by a new incarnation or the link goes silent
+ *           (myl_topo_mark DEAD: the owner reports DEAD and evicts); a
+ *           retired stand-in is closed once the owner has evicted its
+ *           exporters' entries, and only then may the member stand in
+ *           again (its new exporters register under the same id);
  *   remote: opens the remote site as its owner with the counts from home,
  *           runs a bridge per relayed ring, follows its members' events and
  *           reports each member's state, incarnation and last heartbeat
@@ -72,6 +75,9 @@ struct link {
 
 struct mirror {
     myl_topo *t;    /* home: the stand-in, open while mirrored up */
+    bool ready;     /* home: its bridges run and it is marked ready */
+    bool going;     /* home: marked DEAD or LEFT, waiting for the owner to
+                       evict its ring entries before it is closed */
     uint64_t nonce; /* home: the remote incarnation mirrored */
     uint32_t inc;
     uint64_t seen;  /* home: its last heartbeat, as last reported */
@@ -331,7 +337,8 @@ static void supervise(myl_topo_relay *r, uint64_t now)
 {
     for (uint32_t j = 0; j < r->nlinks; j++) {
         struct link *l = &r->links[j];
-        myl_topo *t = r->o.side == MYL_RELAY_HOME ? r->m[l->member].t : r->site;
+        const struct mirror *m = r->o.side == MYL_RELAY_HOME ? &r->m[l->member] : NULL;
+        myl_topo *t = m ? (m->ready ? m->t : NULL) : r->site;
         if (l->b && atomic_load_explicit(&l->done, memory_order_acquire)) {
             fprintf(stderr, "myelon-bridge: topology %s: ring %u ended: %s\n", r->desc->name, j,
                     myl_bridge_error(l->b));
@@ -514,53 +521,114 @@ static void remote_send_state(myl_topo_relay *r, uint64_t now)
 
 /* ---- home side ---- */
 
-/* Retire the stand-in of member i: dead (marked so: the owner reports
- * DEAD and evicts) or left (closed: LEFT). */
+/* Does the exporter entry under this member's id, from this process,
+ * still hold ring (route, ring) of stand-in t? */
+static bool entry_held(const myl_topo_relay *r, myl_topo *t, const struct link *l)
+{
+    myl_ring *ring = myl_topo_ring(t, l->route, l->ring);
+    char id[MYL_ID_MAX];
+    if (!ring || myl_topo_member_id(t, r->o.role, l->member, id, sizeof id) < 0)
+        return false;
+    for (uint32_t k = 0; k < ring->max_consumers; k++) {
+        myl_consumer_stats cs;
+        if (myl_ring_consumer_stats(ring, k, &cs) == 0 && cs.state == MYL_ENTRY_ACTIVE &&
+            cs.pid == (int32_t)getpid() && strncmp(cs.id, id, sizeof id) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Retire the stand-in of member i: marked DEAD (the owner reports DEAD,
+ * applies on_dead) or LEFT, its bridges stopped, and kept open (going)
+ * until the owner has evicted the home exporters' entries: a new stand-in
+ * of the member registers under the same id, which the owner's eviction
+ * of the old one, were it still to come, would hit. */
 static void retire(myl_topo_relay *r, uint32_t i, bool dead, const char *why)
 {
     struct mirror *m = &r->m[i];
-    if (!m->t)
+    if (!m->t || m->going)
         return;
     member_links(r, i, NULL, false);
-    if (dead)
-        (void)myl_topo_mark_dead(m->t);
-    myl_topo_close(m->t);
-    m->t = NULL;
+    (void)myl_topo_mark(m->t, dead ? MYL_TOPO_MEMBER_DEAD : MYL_TOPO_MEMBER_LEFT);
+    m->ready = false;
+    m->going = true;
     fprintf(stderr, "myelon-bridge: topology %s: %s.%u %s at home (%s)\n", r->desc->name,
             r->desc->roles[r->o.role].name, i, dead ? "dead" : "left", why);
 }
 
+/* Stand-ins retired whose entries the owner has evicted: closed. */
+static void reap_going(myl_topo_relay *r)
+{
+    for (uint32_t i = 0; i < r->n; i++) {
+        struct mirror *m = &r->m[i];
+        if (!m->going)
+            continue;
+        bool held = false;
+        for (uint32_t j = 0; j < r->nlinks && !held; j++)
+            held = r->links[j].member == i && r->links[j].exporting &&
+                   entry_held(r, m->t, &r->links[j]);
+        if (held)
+            continue;
+        myl_topo_close(m->t);
+        m->t = NULL;
+        m->going = false;
+    }
+}
+
+/* Every stand-in closed at once (the relay closes, or the instance is
+ * gone): they leave. */
 static void home_reset(myl_topo_relay *r, const char *why)
 {
-    for (uint32_t i = 0; i < r->n; i++)
-        retire(r, i, false, why);
+    for (uint32_t i = 0; i < r->n; i++) {
+        struct mirror *m = &r->m[i];
+        if (!m->t)
+            continue;
+        member_links(r, i, NULL, false);
+        myl_topo_close(m->t);
+        m->t = NULL;
+        m->ready = false;
+        if (!m->going)
+            fprintf(stderr, "myelon-bridge: topology %s: %s.%u left at home (%s)\n", r->desc->name,
+                    r->desc->roles[r->o.role].name, i, why);
+        m->going = false;
+    }
     free_links(r);
 }
 
-/* The remote member i is up: a stand-in for it, its bridges, ready. */
+/* The remote member i is up: a stand-in for it (joining), its bridges,
+ * then ready once every bridge runs (a home exporter cannot register while
+ * an earlier one's entry is still there). */
 static void stand_in(myl_topo_relay *r, uint32_t i)
 {
     struct mirror *m = &r->m[i];
-    myl_topo_cfg c = r->cfg;
-    c.liveness.startup_wait_ns = 1000000; /* the instance is there (peeked) */
-    int rc = myl_topo_open(r->desc, &c, r->o.role, i, &m->t);
-    if (rc < 0) {
-        m->t = NULL;
-        set_err(r, "stand-in %s.%u: %s", r->desc->roles[r->o.role].name, i, myl_strerror(rc));
-        return;
-    }
-    if (myl_topo_count(m->t, r->o.role) != r->n) { /* another instance since the peek */
-        myl_topo_close(m->t);
-        m->t = NULL;
-        return;
+    if (!m->t) {
+        myl_topo_cfg c = r->cfg;
+        c.liveness.startup_wait_ns = 1000000; /* the instance is there (peeked) */
+        int rc = myl_topo_open(r->desc, &c, r->o.role, i, &m->t);
+        if (rc < 0) {
+            m->t = NULL;
+            set_err(r, "stand-in %s.%u: %s", r->desc->roles[r->o.role].name, i, myl_strerror(rc));
+            return;
+        }
+        if (myl_topo_count(m->t, r->o.role) != r->n) { /* another instance since the peek */
+            myl_topo_close(m->t);
+            m->t = NULL;
+            return;
+        }
     }
     member_links(r, i, m->t, true);
-    if ((rc = myl_topo_ready(m->t)) < 0) {
+    for (uint32_t j = 0; j < r->nlinks; j++)
+        if (r->links[j].member == i && !r->links[j].b)
+            return; /* tried again on the next STATE */
+    int rc = myl_topo_ready(m->t);
+    if (rc < 0) {
         set_err(r, "stand-in %s.%u: %s", r->desc->roles[r->o.role].name, i, myl_strerror(rc));
         member_links(r, i, NULL, false);
         myl_topo_close(m->t);
         m->t = NULL;
+        return;
     }
+    m->ready = true;
 }
 
 static int home_state(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t now)
@@ -578,7 +646,12 @@ static int home_state(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t no
         uint32_t st = get32(e), inc = get32(e + 4);
         uint64_t seen = get64(e + 8);
         struct mirror *m = &r->m[i];
-        if (m->t) {
+        if (m->going)
+            continue; /* the owner has not acted on the last one yet */
+        if (m->t && !m->ready) {
+            if (st != RM_UP)
+                retire(r, i, true, "gone before its stand-in was ready");
+        } else if (m->t) {
             if (nonce != m->nonce || inc != m->inc || st == RM_DEAD)
                 retire(r, i, true,
                        nonce != m->nonce ? "the remote relay restarted"
@@ -600,9 +673,9 @@ static int home_state(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t no
                 }
             }
         }
-        if (!m->t && st == RM_UP) {
+        if (!m->going && !m->ready && st == RM_UP) {
             stand_in(r, i);
-            if (m->t) {
+            if (m->ready) {
                 m->nonce = nonce;
                 m->inc = inc;
                 m->seen = seen;
@@ -744,6 +817,7 @@ static int step(myl_topo_relay *r, uint64_t now)
     uint64_t interval = (uint64_t)r->cfg.liveness.check_interval_ns;
     if (r->o.side == MYL_RELAY_HOME) {
         home_peek(r, now);
+        reap_going(r);
         if (r->linked && now - r->last_rx > (uint64_t)r->o.peer_timeout_ns) {
             r->linked = false;
             for (uint32_t i = 0; i < r->n; i++)
@@ -800,7 +874,7 @@ uint32_t myl_topo_relay_up(const myl_topo_relay *r)
 {
     uint32_t up = 0;
     for (uint32_t i = 0; r && r->m && i < r->n; i++)
-        up += r->o.side == MYL_RELAY_HOME ? r->m[i].t != NULL : r->m[i].state == RM_UP;
+        up += r->o.side == MYL_RELAY_HOME ? r->m[i].ready : r->m[i].state == RM_UP;
     return up;
 }
 

@@ -789,9 +789,12 @@ int myl_topo_ready(myl_topo *t)
     return 0;
 }
 
-int myl_topo_mark_dead(myl_topo *t)
+/* Defined below. */
+static void leave(myl_topo *t);
+
+int myl_topo_mark(myl_topo *t, uint32_t state)
 {
-    if (!t || t->owner)
+    if (!t || t->owner || (state != MYL_TOPO_MEMBER_DEAD && state != MYL_TOPO_MEMBER_LEFT))
         return MYL_EINVAL;
     myl__topo_member *m = &t->members[t->me];
     uint32_t raw;
@@ -799,10 +802,14 @@ int myl_topo_mark_dead(myl_topo *t)
         return MYL_EEVICTED;
     int32_t claimant;
     uint32_t st = decode_state(raw, &claimant);
-    if (st == MYL_TOPO_MEMBER_DEAD)
+    if (st == MYL_TOPO_MEMBER_DEAD || st == MYL_TOPO_MEMBER_LEFT)
         return 0;
     if (st != MYL_TOPO_MEMBER_UP && !(st == MYL_TOPO_MEMBER_JOINING && claimant == getpid()))
         return MYL_EEVICTED;
+    if (state == MYL_TOPO_MEMBER_LEFT) {
+        leave(t);
+        return 0;
+    }
     /* T1: pairs with a1 in the owner's check_member, which reports an
      * active member whose entry says DEAD as dead. */
     if (!myl__cas_strong(&m->state, &raw, MYL_TOPO_MEMBER_DEAD))

@@ -22,10 +22,14 @@
  *      the hands DEAD (the link silent), then JOINED again once the hands
  *      have reopened into the new remote site; jobs flow again;
  *   4. the home relay killed with SIGKILL and restarted: the boss sees the
- *      hands DEAD (their stand-ins' process died), then JOINED again.
+ *      hands DEAD (their stand-ins' process died), then JOINED again;
+ *   5. under netns.sh only: the link cut for longer than the peer timeout
+ *      (DEAD at home), then restored (JOINED again).
  * Exit 0 on success; 1 with a message on failure. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,7 +45,13 @@
 #define MAXJOBS 2000u
 
 static char instance[32];
-static char endpoint[64];
+static char endpoint[128];      /* the remote relay binds it */
+static char home_endpoint[128]; /* the home relay connects to it */
+/* Under tests/bridge/netns.sh --run ($MYL_BRIDGE_NETNS: "NS_A NS_B ADDR_A
+ * IFACE_A"): the remote relay in NS_A bound to ADDR_A, the home relay in
+ * NS_B; the boss and the hands stay here (shared memory is not
+ * network-namespaced). */
+static char ns_a[64], ns_b[64], addr_a[64], iface_a[64];
 static volatile sig_atomic_t stopping;
 static myl_topo_relay *the_relay;
 
@@ -91,12 +101,28 @@ static void child_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+static void enter_netns(const char *ns)
+{
+    if (!ns[0])
+        return;
+    char path[128];
+    snprintf(path, sizeof path, "/var/run/netns/%s", ns);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+        fprintf(stderr, "setns %s: %s\n", ns, strerror(errno));
+        _exit(126);
+    }
+    close(fd);
+}
+
 static int relay_main(uint32_t side)
 {
+    enter_netns(side == MYL_RELAY_HOME ? ns_b : ns_a);
+    const char *ep = side == MYL_RELAY_HOME ? home_endpoint : endpoint;
     const char *tool = getenv("MYL_TOPO_RELAY_TOOL"), *schema = getenv("MYL_TOPO_RELAY_SCHEMA");
     if (tool && schema) { /* the tool's topology form, from the schema */
         execl(tool, tool, schema, "Farm", "--role", "hands",
-              side == MYL_RELAY_HOME ? "--home" : "--remote", endpoint, "--instance", instance,
+              side == MYL_RELAY_HOME ? "--home" : "--remote", ep, "--instance", instance,
               "--prefix", side == MYL_RELAY_HOME ? "h-" : "r-", "--timeout-ms", "1000",
               (char *)NULL);
         perror("exec");
@@ -108,7 +134,7 @@ static int relay_main(uint32_t side)
     myl_topo_relay_opts o = {.size = sizeof o,
                              .side = side,
                              .role = farm_Farm_ROLE_hands,
-                             .endpoint = endpoint,
+                             .endpoint = ep,
                              .cfg = &c,
                              .peer_timeout_ns = 1000000000};
     int rc = myl_topo_relay_open(&farm_Farm_desc, &o, &the_relay);
@@ -159,7 +185,7 @@ static pid_t spawn(int (*fn)(uint32_t), uint32_t arg)
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0)
-        _exit(fn(arg));
+        exit(fn(arg)); /* exit, not _exit: a sanitizer's leak check runs */
     return pid;
 }
 
@@ -306,7 +332,13 @@ int main(int argc, char **argv)
     const char *p = argc > 1 ? argv[1] : getenv("MYL_TEST_PORT");
     unsigned port = p ? (unsigned)atoi(p) : 20000u + (unsigned)(getpid() % 2800) * 16u;
     snprintf(instance, sizeof instance, "trl%d", (int)getpid());
-    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", port);
+    const char *netns = getenv("MYL_BRIDGE_NETNS");
+    if (netns && sscanf(netns, "%63s %63s %63s %63s", ns_a, ns_b, addr_a, iface_a) != 4) {
+        fprintf(stderr, "MYL_BRIDGE_NETNS: %s\n", netns);
+        return 1;
+    }
+    snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", netns ? addr_a : "127.0.0.1", port);
+    snprintf(home_endpoint, sizeof home_endpoint, "%s", endpoint);
     signal(SIGPIPE, SIG_IGN);
 
     static struct boss b;
@@ -397,6 +429,27 @@ int main(int argc, char **argv)
         run_jobs(&b, 200, true) < 0)
         goto out;
     fprintf(stderr, "phase 5: the home relay restarted; both hands rejoined and answer\n");
+    if (netns) {
+        /* 6. The link cut (the remote host's end down for 2 s, longer
+         *    than the 1 s peer timeout), then up: DEAD, then JOINED. */
+        char cmd[256];
+        d0 = b.dead[0];
+        j0 = b.joined[0];
+        snprintf(cmd, sizeof cmd, "ip -n %s link set %s down", ns_a, iface_a);
+        if (system(cmd) != 0) {
+            fail(&b, "%s failed", cmd);
+            goto out;
+        }
+        rc = wait_for(&b, &b.dead[0], d0 + 1, "hands.0 DEAD while the link is cut");
+        nap_ms(1000);
+        snprintf(cmd, sizeof cmd, "ip -n %s link set %s up", ns_a, iface_a);
+        if (system(cmd) != 0 && rc == 0)
+            rc = fail(&b, "%s failed", cmd);
+        if (rc < 0 || wait_for(&b, &b.joined[0], j0 + 1, "hands.0 JOINED after the cut") < 0 ||
+            run_jobs(&b, 200, true) < 0)
+            goto out;
+        fprintf(stderr, "phase 6: the link cut and restored: DEAD, then JOINED; answers\n");
+    }
     if (b.answered != b.sent) {
         fail(&b, "%llu answered of %llu", (unsigned long long)b.answered,
              (unsigned long long)b.sent);

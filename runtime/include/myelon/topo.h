@@ -227,15 +227,18 @@ MYL_API int myl_topo_member_id(const myl_topo *t, uint32_t role, uint32_t index,
  * reports it JOINED from then on. MYL_EEVICTED if the entry is no longer
  * ours (the owner found us dead, or a restarted us took it). */
 MYL_API int myl_topo_ready(myl_topo *t);
-/* Mark this member's own entry DEAD, as the owner marks a member whose
- * process died. For a stand-in member: a relay that holds a member's handle
- * for a process on another host (libmyelon_bridge, docs/BRIDGE.md,
- * "Topologies across hosts") reports that process's death this way; the
- * owner then reports MYL_TOPO_EV_DEAD and applies on_dead (its ring entries
- * under the member's id, from this process, are evicted). Only close the
- * handle after it; a later incarnation opens anew. MYL_EINVAL for the
- * owner (role 0); MYL_EEVICTED if the entry is no longer ours. */
-MYL_API int myl_topo_mark_dead(myl_topo *t);
+/* Mark this member's own entry DEAD (as the owner marks a member whose
+ * process died) or LEFT (as myl_topo_close does), keeping the handle and
+ * its rings open. For a stand-in member: a relay that holds a member's
+ * handle for a process on another host (libmyelon_bridge, docs/BRIDGE.md,
+ * "Topologies across hosts") reports that process's death or leave this
+ * way, and keeps the rings to see the owner act on it: the owner reports
+ * MYL_TOPO_EV_DEAD (then applies on_dead) or MYL_TOPO_EV_LEFT, and evicts
+ * the ring entries under the member's id from this process. Close the
+ * handle after; a later incarnation opens anew. state: MYL_TOPO_MEMBER_DEAD
+ * or _LEFT (layout.h). MYL_EINVAL for the owner (role 0) or another state;
+ * MYL_EEVICTED if the entry is no longer ours. */
+MYL_API int myl_topo_mark(myl_topo *t, uint32_t state);
 /* Wait until every required member (liveness.required_roles, other than
  * the caller) is up: 0, MYL_ETIMEDOUT, or MYL_ECLOSED if the instance was
  * shut down. Runs the checks meanwhile (the owner's JOINED events). */
