@@ -50,6 +50,7 @@
 #define CTL_VERSION 1u
 #define CTL_STATUS 1u
 #define CTL_STATE 2u
+#define CTL_REFUSE 3u /* the header alone: the refusing side's topology and role */
 #define CTL_HDR 28u
 #define CTL_MEMBER 16u
 #define CTL_MAX (CTL_HDR + 12u + MYL_TOPO_MAX_INSTANCES * CTL_MEMBER)
@@ -395,7 +396,8 @@ static int check_hdr(myl_topo_relay *r, const uint8_t *p, size_t n, uint32_t wan
                 CTL_VERSION);
         return MYL_EINVAL;
     }
-    if (get32(p + 8) != want)
+    uint32_t type = get32(p + 8);
+    if (type != want && type != CTL_REFUSE)
         return MYL_EAGAIN;
     if (get64(p + 12) != r->desc->fingerprint) {
         set_err(r,
@@ -407,6 +409,10 @@ static int check_hdr(myl_topo_relay *r, const uint8_t *p, size_t n, uint32_t wan
     if (get32(p + 20) != r->o.role || get32(p + 24) != r->desc->nroles) {
         set_err(r, "role mismatch: this relay relays role %u, the other role %u", r->o.role,
                 get32(p + 20));
+        return MYL_EINVAL;
+    }
+    if (type == CTL_REFUSE) {
+        set_err(r, "refused by the other relay");
         return MYL_EINVAL;
     }
     return 0;
@@ -804,8 +810,12 @@ static int step(myl_topo_relay *r, uint64_t now)
             rc = 0;
             continue;
         }
-        if (rc < 0)
+        if (rc < 0) {
+            /* Tell the other side why (a refusal is not answered). */
+            if (get32(r->buf + 8) != CTL_REFUSE)
+                send_msg(r, put_hdr(r, CTL_REFUSE), now);
             return rc;
+        }
         if (r->o.side == MYL_RELAY_HOME)
             rc = home_state(r, r->buf, (size_t)n, now);
         else

@@ -326,9 +326,61 @@ static int wait_for(struct boss *b, uint32_t *counter, uint32_t want, const char
     return 0;
 }
 
+/* test_topo_relay --refuse: a home relay of another topology (the same
+ * but for its fingerprint) is refused by name on both sides: each run
+ * returns MYL_EFINGERPRINT and says "fingerprint mismatch". */
+static int refuse_main(void)
+{
+    myl_topo_desc other = farm_Farm_desc;
+    other.fingerprint ^= 1;
+    myl_topo_cfg c;
+    cfg_for(&c, "h-");
+    myl_topo_relay_opts o = {.size = sizeof o,
+                             .side = MYL_RELAY_REMOTE,
+                             .role = farm_Farm_ROLE_hands,
+                             .endpoint = endpoint,
+                             .cfg = &c};
+    myl_topo_relay *remote, *home;
+    if (myl_topo_relay_open(&farm_Farm_desc, &o, &remote) < 0)
+        return 1;
+    o.side = MYL_RELAY_HOME;
+    if (myl_topo_relay_open(&other, &o, &home) < 0)
+        return 1;
+    /* The home relay speaks once it has the counts: an instance of its
+     * (other) topology. */
+    farm_Farm_boss ep;
+    int rc = myl_topo_open(&other, &c, 0, 0, &ep.topo);
+    int rh = 0, rr = 0;
+    uint64_t deadline = now_ns() + UINT64_C(10000000000);
+    while (rc == 0 && (rh == 0 || rr == 0) && now_ns() < deadline) {
+        /* Each side refuses: the remote one on the home one's STATUS, the
+         * home one on the remote one's REFUSE. */
+        if (rh == 0)
+            rh = myl_topo_relay_run(home, 20000000);
+        if (rr == 0)
+            rr = myl_topo_relay_run(remote, 20000000);
+    }
+    fprintf(stderr, "home: %s (%s)\nremote: %s (%s)\n", myl_strerror(rh),
+            myl_topo_relay_error(home), myl_strerror(rr), myl_topo_relay_error(remote));
+    bool ok = rc == 0 && rr == MYL_EFINGERPRINT && rh == MYL_EFINGERPRINT &&
+              strstr(myl_topo_relay_error(remote), "fingerprint mismatch") != NULL &&
+              strstr(myl_topo_relay_error(home), "fingerprint mismatch") != NULL;
+    myl_topo_relay_close(home);
+    myl_topo_relay_close(remote);
+    if (rc == 0)
+        myl_topo_close(ep.topo);
+    fprintf(stderr, "%s\n", ok ? "ok: refused" : "FAILED: not refused as expected");
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stderr, NULL, _IONBF, 0);
+    bool refuse = argc > 1 && !strcmp(argv[1], "--refuse");
+    if (refuse) {
+        argc--;
+        argv++;
+    }
     const char *p = argc > 1 ? argv[1] : getenv("MYL_TEST_PORT");
     unsigned port = p ? (unsigned)atoi(p) : 20000u + (unsigned)(getpid() % 2800) * 16u;
     snprintf(instance, sizeof instance, "trl%d", (int)getpid());
@@ -341,6 +393,8 @@ int main(int argc, char **argv)
     snprintf(home_endpoint, sizeof home_endpoint, "%s", endpoint);
     signal(SIGPIPE, SIG_IGN);
 
+    if (refuse)
+        return refuse_main();
     static struct boss b;
     myl_topo_cfg c;
     cfg_for(&c, "h-");
