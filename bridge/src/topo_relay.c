@@ -21,7 +21,10 @@
  *   remote: opens the remote site as its owner with the counts from home,
  *           runs a bridge per relayed ring, follows its members' events and
  *           reports each member's state, incarnation and last heartbeat
- *           (STATE) every check interval.
+ *           (STATE) every check interval; when no STATUS came for the peer
+ *           timeout, marks its owner entry DEAD (the members see their
+ *           owner dead and reopen), and makes the site anew on the next
+ *           STATUS.
  *
  * Control messages (little-endian): magic, version, type, the topology's
  * fingerprint, the remote role, the role count; STATUS: the counts; STATE:
@@ -103,6 +106,7 @@ struct myl_topo_relay {
     struct link *links;
     uint32_t nlinks;
     myl_topo *site; /* remote: the remote site, as its owner */
+    bool site_dead; /* remote: its owner marked DEAD (home silent) */
     uint64_t nonce;
     uint64_t last_rx, last_tx, next_peek;
     bool linked; /* home: a STATE came within the peer timeout */
@@ -427,6 +431,7 @@ static void close_site(myl_topo_relay *r)
     if (r->site)
         myl_topo_close(r->site);
     r->site = NULL;
+    r->site_dead = false;
     free_links(r);
 }
 
@@ -449,6 +454,7 @@ static int open_site(myl_topo_relay *r, const uint32_t *counts)
         return rc;
     }
     r->have_counts = true;
+    r->nonce++; /* a new site: new incarnations of every member */
     for (uint32_t j = 0; j < r->nlinks; j++)
         if (link_start(r, &r->links[j], r->site) < 0)
             r->links[j].retry_at = now_ns() + (uint64_t)r->o.reconnect_ns;
@@ -457,7 +463,7 @@ static int open_site(myl_topo_relay *r, const uint32_t *counts)
     return 0;
 }
 
-static int remote_status(myl_topo_relay *r, const uint8_t *p, size_t n)
+static int remote_status(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t now)
 {
     const myl_topo_desc *d = r->desc;
     if (n != CTL_HDR + 4u * d->nroles)
@@ -468,8 +474,14 @@ static int remote_status(myl_topo_relay *r, const uint8_t *p, size_t n)
         if (counts[i] < d->roles[i].min || counts[i] > d->roles[i].max)
             return 0; /* not a count of this topology: ignored */
     }
+    r->last_rx = now;
     if (r->site && memcmp(counts, r->counts, sizeof counts) != 0) {
         fprintf(stderr, "myelon-bridge: topology %s: the home instance's counts changed\n",
+                d->name);
+        close_site(r);
+    }
+    if (r->site_dead) { /* home is back: a new site (its members reopen into it) */
+        fprintf(stderr, "myelon-bridge: topology %s: home is back: the remote site again\n",
                 d->name);
         close_site(r);
     }
@@ -819,7 +831,7 @@ static int step(myl_topo_relay *r, uint64_t now)
         if (r->o.side == MYL_RELAY_HOME)
             rc = home_state(r, r->buf, (size_t)n, now);
         else
-            rc = remote_status(r, r->buf, (size_t)n);
+            rc = remote_status(r, r->buf, (size_t)n, now);
         if (rc < 0 && rc != MYL_EEXIST)
             return rc;
         rc = 0;
@@ -840,6 +852,17 @@ static int step(myl_topo_relay *r, uint64_t now)
             send_msg(r, len, now);
         }
     } else if (r->site) {
+        if (!r->site_dead && now - r->last_rx > (uint64_t)r->o.peer_timeout_ns) {
+            /* Home silent (its owner or relay gone, or the link): the
+             * remote members see their owner dead, as they would the
+             * home owner's death on one host. */
+            r->site_dead = true;
+            (void)myl_topo_mark(r->site, MYL_TOPO_MEMBER_DEAD);
+            fprintf(stderr,
+                    "myelon-bridge: topology %s: home silent: the remote site's owner is "
+                    "dead to its members\n",
+                    r->desc->name);
+        }
         remote_events(r);
         if (now - r->last_tx >= interval)
             remote_send_state(r, now);

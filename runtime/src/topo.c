@@ -794,7 +794,8 @@ static void leave(myl_topo *t);
 
 int myl_topo_mark(myl_topo *t, uint32_t state)
 {
-    if (!t || t->owner || (state != MYL_TOPO_MEMBER_DEAD && state != MYL_TOPO_MEMBER_LEFT))
+    if (!t || (state != MYL_TOPO_MEMBER_DEAD && state != MYL_TOPO_MEMBER_LEFT) ||
+        (t->owner && state != MYL_TOPO_MEMBER_DEAD))
         return MYL_EINVAL;
     myl__topo_member *m = &t->members[t->me];
     uint32_t raw;
@@ -963,7 +964,8 @@ static int open_member(myl_topo *t, uint64_t deadline)
             /* T2/a2: relaxed is enough for an advisory flag re-read later. */
             if (myl__load_acquire(&t->ctl->shutdown))
                 rc = MYL_ECLOSED;
-            else if (!myl__peer_alive(t->owner_pid, t->owner_start))
+            else if (!myl__peer_alive(t->owner_pid, t->owner_start) ||
+                     myl__load_acquire(&t->members[0].state) == MYL_TOPO_MEMBER_DEAD) /* a1 */
                 rc = MYL_EPEERDEAD; /* a stale instance: its owner may be restarting */
         }
         if (rc != MYL_EPEERDEAD)
@@ -1382,7 +1384,9 @@ static void check_owner(myl_topo *t, uint64_t now)
         t->owner_gone = true;
         t->shut = true;
         push_event(t, MYL_TOPO_EV_LEFT, 0, t->owner_pid, now);
-    } else if (!myl__peer_alive(t->owner_pid, t->owner_start)) {
+    } else if (st == MYL_TOPO_MEMBER_DEAD || !myl__peer_alive(t->owner_pid, t->owner_start)) {
+        /* Its process died, or (DEAD in its entry) a relay owning a
+         * remote site marked it so: the owner it stands for is gone. */
         t->owner_gone = true;
         push_event(t, MYL_TOPO_EV_DEAD, 0, t->owner_pid, now);
         if (t->live.on_dead == MYL_LIVE_SHUTDOWN)

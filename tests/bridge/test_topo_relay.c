@@ -21,8 +21,10 @@
  *   3. the remote relay killed with SIGKILL and restarted: the boss sees
  *      the hands DEAD (the link silent), then JOINED again once the hands
  *      have reopened into the new remote site; jobs flow again;
- *   4. the home relay killed with SIGKILL and restarted: the boss sees the
- *      hands DEAD (their stand-ins' process died), then JOINED again;
+ *   4. the home relay killed with SIGKILL, silent for longer than the peer
+ *      timeout, and restarted: the boss sees the hands DEAD (their
+ *      stand-ins' process died), then JOINED again; meanwhile the hands
+ *      saw their owner (the remote relay, for home) dead and reopened;
  *   5. under netns.sh only: the link cut for longer than the peer timeout
  *      (DEAD at home), then restored (JOINED again).
  * Exit 0 on success; 1 with a message on failure. */
@@ -148,10 +150,25 @@ static int relay_main(uint32_t side)
     return rc < 0 ? 2 : 0;
 }
 
+static uint32_t opens;        /* a hand's successful opens */
+static uint32_t owner_deaths; /* DEAD events of its owner it saw */
+
+static void hand_event(const myl_topo_event *ev, farm_Farm_hands *ep, void *user)
+{
+    (void)ep;
+    (void)user;
+    owner_deaths += ev->role == farm_Farm_ROLE_boss && ev->kind == MYL_TOPO_EV_DEAD;
+}
+
 static int hand_job(const farm_Job *msg, farm_Farm_hands *ep, void *user)
 {
     (void)user;
-    farm_Done d = {.id = msg->id, .hand = ep->index, .pid = (int32_t)getpid(), .n = msg->n};
+    farm_Done d = {.id = msg->id,
+                   .hand = ep->index,
+                   .pid = (int32_t)getpid(),
+                   .n = msg->n,
+                   .opens = opens,
+                   .owner_deaths = owner_deaths};
     int rc;
     while ((rc = farm_Farm_hands_send_done(ep, &d, 100000000)) == MYL_ETIMEDOUT && !stopping)
         ;
@@ -165,7 +182,7 @@ static int hand_main(uint32_t index)
     child_signals();
     myl_topo_cfg c;
     cfg_for(&c, "r-");
-    farm_Farm_hands_handlers h = {.on_jobs = hand_job};
+    farm_Farm_hands_handlers h = {.on_jobs = hand_job, .on_event = hand_event};
     while (!stopping) {
         farm_Farm_hands ep;
         int rc = farm_Farm_hands_open(&c, index, &ep);
@@ -173,6 +190,7 @@ static int hand_main(uint32_t index)
             nap_ms(20);
             continue;
         }
+        opens++;
         while (!stopping && (rc = farm_Farm_hands_poll(&ep, &h, NULL, 50000000)) >= 0)
             ;
         farm_Farm_hands_close(&ep);
@@ -206,7 +224,9 @@ static void reap(pid_t pid, int sig)
 struct boss {
     farm_Farm_boss ep;
     uint8_t answers[MAXJOBS + 1];
-    uint64_t last[4]; /* per hand: the last id answered */
+    uint64_t last[4];   /* per hand: the last id answered */
+    uint32_t opens[4];  /* per hand: its opens, as its last answer says */
+    uint32_t deaths[4]; /* per hand: its owner's deaths it saw, likewise */
     uint64_t sent, answered, dups, redispatched;
     bool order; /* check the order per hand */
     bool pending[4];
@@ -243,6 +263,8 @@ static int on_done(const farm_Done *m, farm_Farm_boss *ep, void *user)
         return fail(b, "hand %u answered %llu after %llu", m->hand, (unsigned long long)m->id,
                     (unsigned long long)b->last[m->hand]);
     b->last[m->hand] = m->id;
+    b->opens[m->hand] = m->opens;
+    b->deaths[m->hand] = m->owner_deaths;
     b->answers[m->id] = 1;
     b->answered++;
     return 0;
@@ -473,16 +495,29 @@ int main(int argc, char **argv)
     d0 = b.dead[0];
     j0 = b.joined[0];
     j1 = b.joined[1];
+    uint32_t o0 = b.opens[0], o1 = b.opens[1], k0 = b.deaths[0], k1 = b.deaths[1];
     reap(home, SIGKILL);
     home = 0;
     if (wait_for(&b, &b.dead[0], d0 + 1, "hands.0 DEAD after the home relay's death") < 0)
         goto out;
+    /* Home silent for longer than the peer timeout: the remote relay marks
+     * the remote site's owner dead, so the hands reopen (into a new remote
+     * site once home is back). */
+    nap_ms(1500);
     home = spawn(relay_main, MYL_RELAY_HOME);
     if (wait_for(&b, &b.joined[0], j0 + 1, "hands.0 JOINED after the home relay's restart") < 0 ||
         wait_for(&b, &b.joined[1], j1 + 1, "hands.1 JOINED after the home relay's restart") < 0 ||
         run_jobs(&b, 200, true) < 0)
         goto out;
-    fprintf(stderr, "phase 5: the home relay restarted; both hands rejoined and answer\n");
+    if (b.opens[0] <= o0 || b.opens[1] <= o1 || b.deaths[0] <= k0 || b.deaths[1] <= k1) {
+        fail(&b,
+             "the hands did not see their owner dead and reopen while home was silent "
+             "(owner deaths %u -> %u, %u -> %u; opens %u -> %u, %u -> %u)",
+             k0, b.deaths[0], k1, b.deaths[1], o0, b.opens[0], o1, b.opens[1]);
+        goto out;
+    }
+    fprintf(stderr, "phase 5: the home relay killed, silent 1.5 s (the hands saw their owner "
+                    "dead and reopened), restarted; both hands rejoined and answer\n");
     if (netns) {
         /* 6. The link cut (the remote host's end down for 2 s, longer
          *    than the 1 s peer timeout), then up: DEAD, then JOINED. */

@@ -14,7 +14,10 @@
  *   remote relay: owns the remote site's instance (role 0, with the home
  *                 instance's counts, learned from the home relay), so that
  *                 R's members attach to it as usual; bridges the same
- *                 rings the other way, and reports its members' states.
+ *                 rings the other way, and reports its members' states;
+ *                 when home is silent for the peer timeout, marks itself
+ *                 DEAD there (the members see their owner dead and
+ *                 reopen) and makes the site anew once home is back.
  *
  * Supported: the routes between R and the other roles that are direct or
  * partitioned, over one ring (no lanes or size classes); routes among

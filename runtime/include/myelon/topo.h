@@ -235,9 +235,13 @@ MYL_API int myl_topo_ready(myl_topo *t);
  * way, and keeps the rings to see the owner act on it: the owner reports
  * MYL_TOPO_EV_DEAD (then applies on_dead) or MYL_TOPO_EV_LEFT, and evicts
  * the ring entries under the member's id from this process. Close the
- * handle after; a later incarnation opens anew. state: MYL_TOPO_MEMBER_DEAD
- * or _LEFT (layout.h). MYL_EINVAL for the owner (role 0) or another state;
- * MYL_EEVICTED if the entry is no longer ours. */
+ * handle after; a later incarnation opens anew. The owner may mark itself
+ * DEAD (a relay owning a remote site whose home owner is gone): the other
+ * members then see the owner dead (MYL_TOPO_EV_DEAD, MYL_EPEERDEAD), and
+ * one that reopens waits for a new instance, as when an owner dies.
+ * state: MYL_TOPO_MEMBER_DEAD or _LEFT (layout.h). MYL_EINVAL for another
+ * state, or LEFT for the owner (close it); MYL_EEVICTED if the entry is no
+ * longer ours. */
 MYL_API int myl_topo_mark(myl_topo *t, uint32_t state);
 /* Wait until every required member (liveness.required_roles, other than
  * the caller) is up: 0, MYL_ETIMEDOUT, or MYL_ECLOSED if the instance was
