@@ -387,6 +387,66 @@ static void test_membership(void **state)
     myl_topo_close(w1);
 }
 
+/* Stand-ins (libmyelon_bridge's relay): a member marked DEAD or LEFT by
+ * its own handle is reported so by the owner, which evicts its entries;
+ * an owner marked DEAD is dead to the members, and one reopening waits;
+ * myl_topo_peek reads the counts without joining. */
+static void test_mark_and_peek(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("mark");
+    c.counts[1] = 2;
+    myl_topo_info info;
+    assert_true(myl_topo_peek(&topo_desc, &c, &info) < 0); /* no instance yet */
+    myl_topo *t = open_owner(&c);
+    assert_int_equal(myl_topo_peek(&topo_desc, &c, &info), 0);
+    assert_int_equal(info.counts[0], 1);
+    assert_int_equal(info.counts[1], 2);
+    assert_int_equal(info.owner_pid, getpid());
+    assert_true(info.created_ns > 0);
+    assert_int_equal(myl_topo_member_state(t, 1, 0), MYL_TOPO_MEMBER_FREE); /* no join */
+    myl_topo *w0, *w1;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w0), 0);
+    assert_int_equal(myl_topo_ready(w0), 0);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w1), 0);
+    assert_int_equal(myl_topo_ready(w1), 0);
+    assert_int_equal(myl_topo_wait_ready(t, INT64_C(5000000000)), 0);
+    assert_int_equal(myl_topo_mark(w0, MYL_TOPO_MEMBER_UP), MYL_EINVAL);
+    assert_int_equal(myl_topo_mark(t, MYL_TOPO_MEMBER_LEFT), MYL_EINVAL);
+    /* A stand-in's consumer entry, under the member's id, from this
+     * process: the owner evicts it with the member. */
+    char id[MYL_ID_MAX];
+    assert_true(myl_topo_member_id(w0, 1, 0, id, sizeof id) > 0);
+    myl_ring *ring = myl_topo_ring(w0, 0, myl_topo_ring_index(w0, 0, 0, 0));
+    assert_non_null(ring);
+    myl_consumer *cons;
+    assert_int_equal(myl_consumer_open(ring, id, NULL, &cons), 0);
+    assert_int_equal(myl_topo_mark(w0, MYL_TOPO_MEMBER_DEAD), 0);
+    assert_int_equal(myl_topo_mark(w0, MYL_TOPO_MEMBER_DEAD), 0); /* again: nothing */
+    assert_int_equal(count_events(t, MYL_TOPO_EV_DEAD, 1, 0), 1);
+    assert_false(myl_topo_is_alive(t, 1, 0));
+    myl_ring_stats rs;
+    assert_int_equal(myl_ring_stats_get(ring, &rs), 0);
+    assert_int_equal(rs.consumers, 0); /* evicted */
+    myl_consumer_close(cons);
+    myl_topo_close(w0);
+    assert_int_equal(myl_topo_mark(w1, MYL_TOPO_MEMBER_LEFT), 0);
+    assert_int_equal(count_events(t, MYL_TOPO_EV_LEFT, 1, 1), 1);
+    assert_int_equal(myl_topo_member_state(t, 1, 1), MYL_TOPO_MEMBER_LEFT);
+    myl_topo_close(w1);
+    /* The owner marked DEAD: a member sees it dead, a new one waits. */
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w0), 0);
+    assert_int_equal(myl_topo_ready(w0), 0);
+    assert_int_equal(myl_topo_mark(t, MYL_TOPO_MEMBER_DEAD), 0);
+    assert_int_equal(count_events(w0, MYL_TOPO_EV_DEAD, 0, 0), 1);
+    assert_int_equal(myl_topo_check(w0), MYL_EPEERDEAD);
+    myl_topo_cfg quick = c;
+    quick.liveness.startup_wait_ns = 30000000;
+    assert_int_equal(myl_topo_open(&topo_desc, &quick, 1, 1, &w1), MYL_EPEERDEAD);
+    myl_topo_close(w0);
+    myl_topo_close(t);
+}
+
 /* A child joins, ready, and dies without leaving. */
 static pid_t child_member(const myl_topo_cfg *c, uint32_t index, bool wait_exit)
 {
@@ -777,4 +837,4 @@ MYL_TEST_MAIN("topo", cmocka_unit_test(test_names), cmocka_unit_test(test_counts
               cmocka_unit_test(test_hostile_control), cmocka_unit_test(test_membership),
               cmocka_unit_test(test_policies), cmocka_unit_test(test_pick),
               cmocka_unit_test(test_tracking), cmocka_unit_test(test_owner_restart),
-              cmocka_unit_test(test_quick_rejoin))
+              cmocka_unit_test(test_quick_rejoin), cmocka_unit_test(test_mark_and_peek))
