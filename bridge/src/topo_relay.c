@@ -470,7 +470,7 @@ static int remote_status(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t
         return 0;
     uint32_t counts[MYL_TOPO_MAX_ROLES] = {0};
     for (uint32_t i = 0; i < d->nroles; i++) {
-        counts[i] = get32(p + CTL_HDR + 4 * i);
+        counts[i] = get32(p + CTL_HDR + (size_t)4 * i);
         if (counts[i] < d->roles[i].min || counts[i] > d->roles[i].max)
             return 0; /* not a count of this topology: ignored */
     }
