@@ -2225,9 +2225,10 @@ static void bridge_endpoint(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop
 static void check_bridge(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
     mylc_bridge *b = &d->bridge;
-    mylc_prop *chan = NULL, *dir = NULL, *endpoint = NULL;
+    mylc_prop *chan = NULL, *dir = NULL, *endpoint = NULL, *topo = NULL;
     static const char *const keys[] = {"channel", "export",       "import",     "endpoint", "hwm",
-                                       "batch",   "reconnect_ms", "timeout_ms", NULL};
+                                       "batch",   "reconnect_ms", "timeout_ms", "topology", "role",
+                                       NULL};
     /* <pkg>_<bridge>_run and _opts */
     mylc_name_reserve(c, d->cname, s->file, d->off, "bridge");
     for (mylc_prop *p = d->props; p && !c->stop; p = p->next) {
@@ -2262,6 +2263,10 @@ static void check_bridge(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             bridge_number(c, s, p, 1, 3600000, &b->reconnect_ms);
         } else if (mylc_str_eq(p->key, "timeout_ms")) {
             bridge_number(c, s, p, 1, 86400000, &b->timeout_ms);
+        } else if (mylc_str_eq(p->key, "topology") || mylc_str_eq(p->key, "role")) {
+            if (mylc_str_eq(p->key, "topology"))
+                topo = p;
+            (void)one_arg(c, s, p); /* resolved after the topologies are checked */
         } else {
             mylc_suggest sg;
             mylc_suggest_init(&sg, p->key.p, p->key.n);
@@ -2269,14 +2274,26 @@ static void check_bridge(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
                 mylc_suggest_add(&sg, keys[i], (uint32_t)strlen(keys[i]));
             ERR(c, s, p->off,
                 "unknown bridge item '%.*s' (expected channel, export, import, endpoint, hwm, "
-                "batch, reconnect_ms or timeout_ms)%s",
+                "batch, reconnect_ms, timeout_ms, topology or role)%s",
                 (int)(p->key.n > 40 ? 40 : p->key.n), p->key.p, mylc_suggest_hint(&sg));
         }
     }
     if (c->stop)
         return;
+    if (topo) {
+        /* A topology relay: the side (home or remote) is the host's. */
+        if (chan || dir)
+            ERR(c, s, (chan ? chan : dir)->off,
+                "a bridge carries a channel (export or import) or relays a topology's role, "
+                "not both");
+        if (!endpoint)
+            ERR(c, s, d->off, "bridge '%.*s' needs an 'endpoint'", S(d->name));
+        b->channel = NULL;
+        return;
+    }
     if (!chan)
-        ERR(c, s, d->off, "bridge '%.*s' needs a 'channel'", S(d->name));
+        ERR(c, s, d->off, "bridge '%.*s' needs a 'channel' (or a 'topology' and a 'role')",
+            S(d->name));
     if (!dir)
         ERR(c, s, d->off, "bridge '%.*s' needs 'export' or 'import'", S(d->name));
     if (!endpoint)
@@ -2295,6 +2312,85 @@ static void check_bridge(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             S(x->name), x->chan.classes ? "size classes" : "lanes");
         b->channel = NULL;
     }
+}
+
+/* A topology relay's topology and role, once the topologies are checked:
+ * a topology of this schema, a role of it other than the owner, whose
+ * routes to and from the other roles are direct or partitioned over one
+ * ring (what libmyelon_bridge's relay carries). */
+static void check_bridge_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    mylc_prop *topo = NULL, *role = NULL;
+    for (mylc_prop *p = d->props; p; p = p->next) {
+        if (p->route)
+            continue;
+        if (mylc_str_eq(p->key, "topology"))
+            topo = p;
+        else if (mylc_str_eq(p->key, "role"))
+            role = p;
+    }
+    if (!topo)
+        return;
+    if (!role) {
+        ERR(c, s, d->off, "bridge '%.*s' relays a topology: it needs the remote 'role'",
+            S(d->name));
+        return;
+    }
+    mylc_value *tv = topo->args, *rv = role->args;
+    if (!tv || !rv || tv->kind != MYLC_V_IDENT || rv->kind != MYLC_V_IDENT) {
+        ERR(c, s, (tv && tv->kind != MYLC_V_IDENT) || !rv ? topo->off : role->off,
+            "'topology' and 'role' take a name");
+        return;
+    }
+    mylc_decl *t = mylc_lookup(c, s, tv->text, tv->off, false);
+    if (!t) {
+        ERR(c, s, tv->off, "unknown topology '%.*s'", S(tv->text));
+        return;
+    }
+    if (t->kind != MYLC_D_TOPOLOGY || t->schema != s) {
+        ERR(c, s, tv->off, "'%.*s' is %s, not a topology of this schema", S(tv->text),
+            t->kind == MYLC_D_TOPOLOGY ? "an imported topology" : a_kind(t));
+        return;
+    }
+    mylc_role *r = t->roles;
+    while (r && !(r->name.n == rv->text.n && memcmp(r->name.p, rv->text.p, rv->text.n) == 0))
+        r = r->next;
+    if (!r) {
+        ERR(c, s, rv->off, "topology '%.*s' has no role '%.*s'", S(t->name), S(rv->text));
+        return;
+    }
+    if (r->index == 0) {
+        ERR(c, s, rv->off,
+            "role '%.*s' is the owner of topology '%.*s': the remote role is another one",
+            S(r->name), S(t->name));
+        return;
+    }
+    bool any = false;
+    for (mylc_route *rt = t->routes; rt; rt = rt->next) {
+        if (!rt->from || !rt->to || !rt->channel || !rt->name)
+            continue; /* not resolved (the topology's errors say why) */
+        if ((rt->from == r) == (rt->to == r))
+            continue; /* not between the remote role and another */
+        const mylc_decl *ch = rt->channel;
+        if (ch->chan.classes || ch->chan.nlanes) {
+            ERR(c, s, rv->off, "route %s is over %s: a relay carries routes of one ring per pair",
+                rt->name, ch->chan.classes ? "size classes" : "lanes");
+            return;
+        }
+        if (rt->shape != MYLC_RS_DIRECT && rt->shape != MYLC_RS_PARTITIONED) {
+            ERR(c, s, rv->off,
+                "route %s is %s: only direct and partitioned routes are relayed across hosts",
+                rt->name, rt->shape == MYLC_RS_BROADCAST ? "broadcast" : "shared");
+            return;
+        }
+        any = true;
+    }
+    if (!any) {
+        ERR(c, s, rv->off, "role '%.*s' has no route to or from another role", S(r->name));
+        return;
+    }
+    d->bridge.topology = t;
+    d->bridge.role = r;
 }
 
 void mylc_check(mylc_ctx *c, mylc_schema *s)
@@ -2334,6 +2430,9 @@ void mylc_check(mylc_ctx *c, mylc_schema *s)
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
         if (d->kind == MYLC_D_TOPOLOGY)
             check_topology(c, s, d);
+    for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
+        if (d->kind == MYLC_D_BRIDGE)
+            check_bridge_topology(c, s, d);
     /* Pipelines' emission needs their channels checked (emit_pipe.c). */
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next)
         if (d->kind == MYLC_D_PIPELINE)

@@ -185,6 +185,15 @@ void mylc_dump_schema(mylc_schema *s, mylc_buf *out)
             }
             break;
         case MYLC_D_BRIDGE:
+            if (d->bridge.topology && d->bridge.role) {
+                mylc_buf_printf(out,
+                                " topology %.*s role %.*s %.*s reconnect_ms %llu "
+                                "timeout_ms %llu\n",
+                                S(d->bridge.topology->name), S(d->bridge.role->name),
+                                S(d->bridge.endpoint), (unsigned long long)d->bridge.reconnect_ms,
+                                (unsigned long long)d->bridge.timeout_ms);
+                break;
+            }
             mylc_buf_printf(out,
                             " channel %.*s %s %.*s hwm %llu batch %llu reconnect_ms %llu "
                             "timeout_ms %llu\n",

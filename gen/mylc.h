@@ -456,6 +456,10 @@ typedef struct mylc_stage {
  * from another host by libmyelon_bridge. 0 means the library's default. */
 typedef struct mylc_bridge {
     mylc_decl *channel;
+    /* or, a topology relay (docs/BRIDGE.md, "Topologies across hosts"):
+     * the topology and its remote role (after check); channel is NULL */
+    mylc_decl *topology;
+    struct mylc_role *role;
     bool exporting;
     mylc_str endpoint; /* the string literal's text, quotes included */
     uint64_t hwm, reconnect_ms, batch, timeout_ms;

@@ -206,11 +206,30 @@ int mbr_topology_resolve(const char *path, const char *name, const char **incdir
         goto out;
     }
     rc = 0;
-    for (const mylc_decl *d = s->decls; d; d = d->next)
+    for (const mylc_decl *d = s->decls; d; d = d->next) {
         if (d->kind == MYLC_D_TOPOLOGY && name_is(d, name)) {
             rc = topology_of(path, d, t);
             break;
         }
+        if (d->kind == MYLC_D_BRIDGE && name_is(d, name) && d->bridge.topology && d->bridge.role) {
+            const mylc_bridge *b = &d->bridge;
+            if (!endpoint_of(b, t->endpoint, sizeof t->endpoint) ||
+                b->role->name.n >= sizeof t->role) {
+                fprintf(stderr, "myelon-bridge: %s: bridge %s: bad endpoint or role\n", path, name);
+                rc = -1;
+                break;
+            }
+            memcpy(t->role, b->role->name.p, b->role->name.n);
+            t->role[b->role->name.n] = '\0';
+            t->declared = true;
+            t->hwm = b->hwm;
+            t->batch = b->batch;
+            t->reconnect_ms = b->reconnect_ms;
+            t->timeout_ms = b->timeout_ms;
+            rc = topology_of(path, b->topology, t);
+            break;
+        }
+    }
 out:
     mylc_ctx_free(&ctx);
     if (rc < 0)

@@ -42,10 +42,17 @@ typedef struct mbr_topology {
     char *strings[2 * MYL_TOPO_MAX_ROUTES + MYL_TOPO_MAX_ROLES + 1]; /* malloc'ed */
     uint8_t *schemas[MYL_TOPO_MAX_ROUTES];
     unsigned nstrings;
+    /* Set only when NAME is a bridge declaration of a topology's role: */
+    bool declared;
+    char role[64];
+    char endpoint[512];
+    uint64_t hwm, batch, reconnect_ms, timeout_ms;
 } mbr_topology;
 
-/* 1 and *t filled when NAME is a topology of the schema, 0 when it is
- * not (nothing printed), -1 after a diagnostic (the schema's errors, a
+/* 1 and *t filled when NAME is a topology of the schema or a bridge
+ * declaration of one (`bridge B { topology T; role R; endpoint "..."; }`:
+ * declared, with its role, endpoint and options), 0 when it is not
+ * (nothing printed), -1 after a diagnostic (the schema's errors, a
  * route over lanes or size classes, which the relay does not carry). */
 int mbr_topology_resolve(const char *path, const char *name, const char **incdirs,
                          unsigned nincdirs, mbr_topology *t);

@@ -61,6 +61,7 @@ static void usage(FILE *f)
           "       myelon-bridge SCHEMA CHANNEL --export|--import ENDPOINT [options]\n"
           "       myelon-bridge SCHEMA BRIDGE [options]\n"
           "       myelon-bridge SCHEMA TOPOLOGY --role R --home|--remote ENDPOINT [options]\n"
+          "       myelon-bridge SCHEMA RELAY --home|--remote [ENDPOINT] [options]\n"
           "  RING           shm label (or file path with --file)\n"
           "  ENDPOINT       tcp://host:port or ipc://path\n"
           "  SCHEMA         a .myl or .fbs schema; CHANNEL one of its channels (the\n"
@@ -94,6 +95,8 @@ static void usage(FILE *f)
           "  --instance I   the instance (default $MYELON_INSTANCE, else default)\n"
           "  --prefix P     this host's segment prefix (default $MYELON_PREFIX)\n"
           "  --check-ms N   membership report interval (default 10)\n"
+          "  RELAY          a bridge declaration of a topology's role (its topology,\n"
+          "                 role, endpoint and options; the command line overrides)\n"
           "  --help         print this help and exit\n"
           "  --version      print the version and exit\n"
           "The manual is myelon-bridge(1); counters: myelon-stat RING.\n",
@@ -166,8 +169,13 @@ static int topology_main(mbr_topology *t, int argc, char **argv, int first)
             i++; /* read by main */
         } else if (!strcmp(a, "--role") && has_val) {
             role = argv[++i];
-        } else if ((!strcmp(a, "--home") || !strcmp(a, "--remote")) && has_val) {
+        } else if (!strcmp(a, "--home") || !strcmp(a, "--remote")) {
+            /* The endpoint may follow (a declaration gives a default). */
             o.side = !strcmp(a, "--home") ? MYL_RELAY_HOME : MYL_RELAY_REMOTE;
+            if (has_val &&
+                (!strncmp(argv[i + 1], "tcp://", 6) || !strncmp(argv[i + 1], "ipc://", 6)))
+                o.endpoint = argv[++i];
+        } else if (!strcmp(a, "--endpoint") && has_val) {
             o.endpoint = argv[++i];
         } else if (!strcmp(a, "--instance") && has_val) {
             cfg.instance = argv[++i];
@@ -193,7 +201,21 @@ static int topology_main(mbr_topology *t, int argc, char **argv, int first)
             return 1;
         }
     }
-    if (!role || !o.endpoint) {
+    if (t->declared) { /* the declaration's, where the command line said nothing */
+        if (!role)
+            role = t->role;
+        if (!o.endpoint)
+            o.endpoint = t->endpoint;
+        if (!o.hwm)
+            o.hwm = (uint32_t)t->hwm;
+        if (!o.batch)
+            o.batch = (uint32_t)t->batch;
+        if (!o.reconnect_ns)
+            o.reconnect_ns = (int64_t)t->reconnect_ms * 1000000;
+        if (!o.peer_timeout_ns)
+            o.peer_timeout_ns = (int64_t)t->timeout_ms * 1000000;
+    }
+    if (!role || !o.endpoint || !o.side) {
         fprintf(stderr,
                 "myelon-bridge: %s is a topology: give --role R and --home or --remote "
                 "ENDPOINT\n",

@@ -9,7 +9,8 @@
  *
  * With $MYL_TOPO_RELAY_TOOL (myelon-bridge) and $MYL_TOPO_RELAY_SCHEMA
  * (farm.myl) the relays are the tool's topology form instead of
- * myl_topo_relay calls in forked children.
+ * myl_topo_relay calls in forked children; with $MYL_TOPO_RELAY_DECLARED
+ * too, the tool runs farm.myl's declaration farm_hands.
  *
  * Checked end to end: every job is answered, each once (bar re-dispatched
  * ones, which may be answered twice: the duplicate is counted, never a
@@ -122,6 +123,15 @@ static int relay_main(uint32_t side)
     enter_netns(side == MYL_RELAY_HOME ? ns_b : ns_a);
     const char *ep = side == MYL_RELAY_HOME ? home_endpoint : endpoint;
     const char *tool = getenv("MYL_TOPO_RELAY_TOOL"), *schema = getenv("MYL_TOPO_RELAY_SCHEMA");
+    if (tool && schema && getenv("MYL_TOPO_RELAY_DECLARED")) {
+        /* The declaration farm_hands: its role, and its timeout (1 s; 3 s
+         * by default, which phase 5 would notice); the test's endpoint. */
+        execl(tool, tool, schema, "farm_hands", side == MYL_RELAY_HOME ? "--home" : "--remote", ep,
+              "--instance", instance, "--prefix", side == MYL_RELAY_HOME ? "h-" : "r-",
+              (char *)NULL);
+        perror("exec");
+        return 127;
+    }
     if (tool && schema) { /* the tool's topology form, from the schema */
         execl(tool, tool, schema, "Farm", "--role", "hands",
               side == MYL_RELAY_HOME ? "--home" : "--remote", ep, "--instance", instance,
