@@ -381,6 +381,12 @@ int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
 {
     myl_bridge *b = NULL;
     int rc = common_open(ring, opts, ROLE_EXPORT, &b);
+    /* The socket first: a bind that fails (the port is taken) must not
+     * leave the consumer registered under this live process, where a
+     * retry in the same process would find it taken (MYL_EEXIST) and the
+     * ring would keep gating on it. */
+    if (rc == 0)
+        rc = open_socket(b);
     if (rc == 0) {
         myl_consumer_opts co = {.size = sizeof co,
                                 .start = b->o.start == MYL_BRIDGE_START_LIVE ? MYL_START_LIVE
@@ -427,7 +433,6 @@ int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
         b->acked = myl__load_relaxed(&b->c->ent->seq);
         b->sent_hw = b->acked;
         set_counter(b, C_POSITION, b->acked);
-        rc = open_socket(b);
     }
     if (rc < 0 && b) {
         if (!b->err[0])

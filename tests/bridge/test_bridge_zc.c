@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "harness.h"
@@ -150,4 +151,39 @@ static void test_close_waits_for_zeromq(void **state)
     myl_ring_close(other);
 }
 
-MYL_TEST_MAIN("bridge_zc", cmocka_unit_test(test_close_waits_for_zeromq))
+/* An exporter whose bind fails (the port is taken) leaves nothing behind:
+ * the same process opens it again, with the same consumer id, once the
+ * port is free. The consumer used to be registered before the bind and
+ * stayed registered under this live process: the retry found the id
+ * taken (MYL_EEXIST) for as long as the process lived, which a topology
+ * relay retrying its bridges in a loop hit as an endless refusal. */
+static void test_failed_bind_leaves_no_consumer(void **state)
+{
+    (void)state;
+    myl_ring *r = make_ring("zcbind", 64, 8);
+    char ep[64];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", free_port());
+    void *hctx = zmq_ctx_new(), *holder = zmq_socket(hctx, ZMQ_DEALER);
+    assert_int_equal(zmq_bind(holder, ep), 0);
+    myl_bridge_opts eo = {.size = sizeof eo, .endpoint = ep};
+    myl_bridge *ex = NULL;
+    assert_true(myl_bridge_export_open(r, &eo, &ex) < 0);
+    assert_null(ex);
+    zmq_close(holder);
+    zmq_ctx_term(hctx);
+    int rc = 0;
+    for (int i = 0; i < 100; i++) { /* the port may take a moment to be free */
+        rc = myl_bridge_export_open(r, &eo, &ex);
+        if (rc != MYL_EINVAL)
+            break;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(rc, 0);
+    myl_bridge_close(ex);
+    myl_ring_unlink(MYL_BACKING_SHM, r->name);
+    myl_ring_close(r);
+}
+
+MYL_TEST_MAIN("bridge_zc", cmocka_unit_test(test_close_waits_for_zeromq),
+              cmocka_unit_test(test_failed_bind_leaves_no_consumer))
