@@ -30,6 +30,7 @@
  *      (DEAD at home), then restored (JOINED again).
  * Exit 0 on success; 1 with a message on failure. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -405,6 +407,31 @@ static int refuse_main(void)
     return ok ? 0 : 1;
 }
 
+/* A block of 16 ports (the relay's control port and one per ring) that
+ * are free on 127.0.0.1 now, below Linux's ephemeral range (32768 and up:
+ * ZeroMQ's outgoing connections take ports there, and so do other tests
+ * running at the same time), starting from one picked by the pid. */
+static unsigned free_block(void)
+{
+    for (unsigned t = 0; t < 64; t++) {
+        unsigned base = 20000u + ((unsigned)getpid() + t * 97u) % 780u * 16u, k = 0;
+        for (; k < 16; k++) {
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in a = {.sin_family = AF_INET,
+                                    .sin_port = htons((uint16_t)(base + k)),
+                                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+            bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+            if (fd >= 0)
+                close(fd);
+            if (!ok)
+                break;
+        }
+        if (k == 16)
+            return base;
+    }
+    return 20000u + (unsigned)getpid() % 780u * 16u;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stderr, NULL, _IONBF, 0);
@@ -414,9 +441,13 @@ int main(int argc, char **argv)
         argv++;
     }
     const char *p = argc > 1 ? argv[1] : getenv("MYL_TEST_PORT");
-    unsigned port = p ? (unsigned)atoi(p) : 20000u + (unsigned)(getpid() % 2800) * 16u;
-    snprintf(instance, sizeof instance, "trl%d", (int)getpid());
     const char *netns = getenv("MYL_BRIDGE_NETNS");
+    /* (The endpoint's address exists only in the test's own network
+     * namespaces, where nothing else takes ports: no check is needed.) */
+    unsigned port = p       ? (unsigned)atoi(p)
+                    : netns ? 20000u + (unsigned)getpid() % 780u * 16u
+                            : free_block();
+    snprintf(instance, sizeof instance, "trl%d", (int)getpid());
     if (netns && sscanf(netns, "%63s %63s %63s %63s", ns_a, ns_b, addr_a, iface_a) != 4) {
         fprintf(stderr, "MYL_BRIDGE_NETNS: %s\n", netns);
         return 1;
