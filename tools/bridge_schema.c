@@ -56,23 +56,33 @@ static int from_channel(const char *path, const mylc_decl *ch, mbr_target *t)
     return 0;
 }
 
+/* The schema at path, compiled by myelonc's front end in ctx (which the
+ * caller frees), or NULL after its errors were reported. */
+static mylc_schema *load(mylc_ctx *ctx, const char *path, const char **incdirs, unsigned nincdirs)
+{
+    mylc_ctx_init(ctx, stderr);
+    ctx->incdirs = incdirs;
+    ctx->nincdirs = nincdirs;
+    mylc_schema *s = NULL;
+    mylc_file *f = mylc_load(ctx, path, NULL, 0);
+    if (!f || !mylc_compile(ctx, f, &s)) {
+        if (ctx->errors)
+            fprintf(stderr, "myelon-bridge: %s: %u error%s\n", path, ctx->errors,
+                    ctx->errors == 1 ? "" : "s");
+        return NULL;
+    }
+    return s;
+}
+
 int mbr_resolve(const char *path, const char *name, const char **incdirs, unsigned nincdirs,
                 mbr_target *t)
 {
     memset(t, 0, sizeof *t);
     mylc_ctx ctx;
-    mylc_ctx_init(&ctx, stderr);
-    ctx.incdirs = incdirs;
-    ctx.nincdirs = nincdirs;
-    mylc_schema *s = NULL;
-    mylc_file *f = mylc_load(&ctx, path, NULL, 0);
+    mylc_schema *s = load(&ctx, path, incdirs, nincdirs);
     int rc = -1;
-    if (!f || !mylc_compile(&ctx, f, &s)) {
-        if (ctx.errors)
-            fprintf(stderr, "myelon-bridge: %s: %u error%s\n", path, ctx.errors,
-                    ctx.errors == 1 ? "" : "s");
+    if (!s)
         goto out;
-    }
     for (const mylc_decl *d = s->decls; d; d = d->next) {
         if (!name_is(d, name))
             continue;
@@ -193,18 +203,10 @@ int mbr_topology_resolve(const char *path, const char *name, const char **incdir
 {
     memset(t, 0, sizeof *t);
     mylc_ctx ctx;
-    mylc_ctx_init(&ctx, stderr);
-    ctx.incdirs = incdirs;
-    ctx.nincdirs = nincdirs;
-    mylc_schema *s = NULL;
-    mylc_file *f = mylc_load(&ctx, path, NULL, 0);
+    mylc_schema *s = load(&ctx, path, incdirs, nincdirs);
     int rc = -1;
-    if (!f || !mylc_compile(&ctx, f, &s)) {
-        if (ctx.errors)
-            fprintf(stderr, "myelon-bridge: %s: %u error%s\n", path, ctx.errors,
-                    ctx.errors == 1 ? "" : "s");
+    if (!s)
         goto out;
-    }
     rc = 0;
     for (const mylc_decl *d = s->decls; d; d = d->next) {
         if (d->kind == MYLC_D_TOPOLOGY && name_is(d, name)) {

@@ -48,6 +48,7 @@
 #include <zmq.h>
 
 #include "myelon/bridge.h"
+#include "wire.h"
 
 #define CTL_MAGIC 0x5254594du /* "MYTR" */
 #define CTL_VERSION 1u
@@ -127,34 +128,6 @@ static void set_err(myl_topo_relay *r, const char *fmt, ...)
     vsnprintf(r->err, sizeof r->err, fmt, ap);
     va_end(ap);
     fprintf(stderr, "myelon-bridge: topology %s: %s\n", r->desc->name, r->err);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
 }
 
 /* ---- what is relayed ---- */
@@ -374,12 +347,12 @@ static void member_links(myl_topo_relay *r, uint32_t i, myl_topo *t, bool start)
 
 static size_t put_hdr(myl_topo_relay *r, uint32_t type)
 {
-    put32(r->buf, CTL_MAGIC);
-    put32(r->buf + 4, CTL_VERSION);
-    put32(r->buf + 8, type);
-    put64(r->buf + 12, r->desc->fingerprint);
-    put32(r->buf + 20, r->o.role);
-    put32(r->buf + 24, r->desc->nroles);
+    myl__br_put32(r->buf, CTL_MAGIC);
+    myl__br_put32(r->buf + 4, CTL_VERSION);
+    myl__br_put32(r->buf + 8, type);
+    myl__br_put64(r->buf + 12, r->desc->fingerprint);
+    myl__br_put32(r->buf + 20, r->o.role);
+    myl__br_put32(r->buf + 24, r->desc->nroles);
     return CTL_HDR;
 }
 
@@ -393,26 +366,26 @@ static void send_msg(myl_topo_relay *r, size_t len, uint64_t now)
  * it (garbage), or a refusal. */
 static int check_hdr(myl_topo_relay *r, const uint8_t *p, size_t n, uint32_t want)
 {
-    if (n < CTL_HDR || get32(p) != CTL_MAGIC)
+    if (n < CTL_HDR || myl__br_get32(p) != CTL_MAGIC)
         return MYL_EAGAIN;
-    if (get32(p + 4) != CTL_VERSION) {
-        set_err(r, "the other relay speaks control version %u, this one %u", get32(p + 4),
+    if (myl__br_get32(p + 4) != CTL_VERSION) {
+        set_err(r, "the other relay speaks control version %u, this one %u", myl__br_get32(p + 4),
                 CTL_VERSION);
         return MYL_EINVAL;
     }
-    uint32_t type = get32(p + 8);
+    uint32_t type = myl__br_get32(p + 8);
     if (type != want && type != CTL_REFUSE)
         return MYL_EAGAIN;
-    if (get64(p + 12) != r->desc->fingerprint) {
+    if (myl__br_get64(p + 12) != r->desc->fingerprint) {
         set_err(r,
                 "fingerprint mismatch: this relay's topology %016" PRIx64
                 ", the other's %016" PRIx64,
-                r->desc->fingerprint, get64(p + 12));
+                r->desc->fingerprint, myl__br_get64(p + 12));
         return MYL_EFINGERPRINT;
     }
-    if (get32(p + 20) != r->o.role || get32(p + 24) != r->desc->nroles) {
+    if (myl__br_get32(p + 20) != r->o.role || myl__br_get32(p + 24) != r->desc->nroles) {
         set_err(r, "role mismatch: this relay relays role %u, the other role %u", r->o.role,
-                get32(p + 20));
+                myl__br_get32(p + 20));
         return MYL_EINVAL;
     }
     if (type == CTL_REFUSE) {
@@ -470,7 +443,7 @@ static int remote_status(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t
         return 0;
     uint32_t counts[MYL_TOPO_MAX_ROLES] = {0};
     for (uint32_t i = 0; i < d->nroles; i++) {
-        counts[i] = get32(p + CTL_HDR + (size_t)4 * i);
+        counts[i] = myl__br_get32(p + CTL_HDR + (size_t)4 * i);
         if (counts[i] < d->roles[i].min || counts[i] > d->roles[i].max)
             return 0; /* not a count of this topology: ignored */
     }
@@ -526,13 +499,13 @@ static void remote_events(myl_topo_relay *r)
 static void remote_send_state(myl_topo_relay *r, uint64_t now)
 {
     size_t len = put_hdr(r, CTL_STATE);
-    put64(r->buf + len, r->nonce);
-    put32(r->buf + len + 8, r->n);
+    myl__br_put64(r->buf + len, r->nonce);
+    myl__br_put32(r->buf + len + 8, r->n);
     len += 12;
     for (uint32_t i = 0; i < r->n; i++, len += CTL_MEMBER) {
-        put32(r->buf + len, r->m[i].state);
-        put32(r->buf + len + 4, r->m[i].rinc);
-        put64(r->buf + len + 8, myl_topo_last_seen(r->site, r->o.role, i));
+        myl__br_put32(r->buf + len, r->m[i].state);
+        myl__br_put32(r->buf + len + 4, r->m[i].rinc);
+        myl__br_put64(r->buf + len + 8, myl_topo_last_seen(r->site, r->o.role, i));
     }
     send_msg(r, len, now);
 }
@@ -653,16 +626,16 @@ static int home_state(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t no
 {
     if (!r->have_counts || n < CTL_HDR + 12u)
         return 0;
-    uint64_t nonce = get64(p + CTL_HDR);
-    uint32_t cnt = get32(p + CTL_HDR + 8);
+    uint64_t nonce = myl__br_get64(p + CTL_HDR);
+    uint32_t cnt = myl__br_get32(p + CTL_HDR + 8);
     if (cnt != r->n || n != CTL_HDR + 12u + (size_t)cnt * CTL_MEMBER)
         return 0; /* of other counts: the remote site is being made again */
     r->last_rx = now;
     r->linked = true;
     for (uint32_t i = 0; i < cnt; i++) {
         const uint8_t *e = p + CTL_HDR + 12 + (size_t)i * CTL_MEMBER;
-        uint32_t st = get32(e), inc = get32(e + 4);
-        uint64_t seen = get64(e + 8);
+        uint32_t st = myl__br_get32(e), inc = myl__br_get32(e + 4);
+        uint64_t seen = myl__br_get64(e + 8);
         struct mirror *m = &r->m[i];
         if (m->going)
             continue; /* the owner has not acted on the last one yet */
@@ -824,7 +797,7 @@ static int step(myl_topo_relay *r, uint64_t now)
         }
         if (rc < 0) {
             /* Tell the other side why (a refusal is not answered). */
-            if (get32(r->buf + 8) != CTL_REFUSE)
+            if (myl__br_get32(r->buf + 8) != CTL_REFUSE)
                 send_msg(r, put_hdr(r, CTL_REFUSE), now);
             return rc;
         }
@@ -848,7 +821,7 @@ static int step(myl_topo_relay *r, uint64_t now)
         if (r->have_counts && now - r->last_tx >= interval) {
             size_t len = put_hdr(r, CTL_STATUS);
             for (uint32_t i = 0; i < r->desc->nroles; i++, len += 4)
-                put32(r->buf + len, r->counts[i]);
+                myl__br_put32(r->buf + len, r->counts[i]);
             send_msg(r, len, now);
         }
     } else if (r->site) {

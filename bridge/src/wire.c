@@ -5,55 +5,27 @@
 
 #include "myelon/error.h"
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)p[i] << (8 * i);
-    return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 size_t myl__br_put_hdr(uint8_t *buf, uint32_t type, uint64_t session)
 {
-    put32(buf, MYL__BR_MAGIC);
+    myl__br_put32(buf, MYL__BR_MAGIC);
     buf[4] = MYL__BR_VERSION;
     buf[5] = (uint8_t)type;
     buf[6] = 0;
     buf[7] = 0;
-    put64(buf + 8, session);
+    myl__br_put64(buf + 8, session);
     return MYL__BR_HDR;
 }
 
 size_t myl__br_hello(uint8_t *buf, const myl__br_msg *m)
 {
     uint8_t *b = buf + myl__br_put_hdr(buf, MYL__BR_HELLO, m->session);
-    put64(b, m->fingerprint);
-    put32(b + 8, m->slot_size);
-    put32(b + 12, m->kind);
-    put32(b + 16, m->mode);
-    put32(b + 20, 0);
-    put64(b + 24, m->next);
-    put64(b + 32, m->stream);
+    myl__br_put64(b, m->fingerprint);
+    myl__br_put32(b + 8, m->slot_size);
+    myl__br_put32(b + 12, m->kind);
+    myl__br_put32(b + 16, m->mode);
+    myl__br_put32(b + 20, 0);
+    myl__br_put64(b + 24, m->next);
+    myl__br_put64(b + 32, m->stream);
     return MYL__BR_HELLO_SIZE;
 }
 
@@ -61,10 +33,10 @@ size_t myl__br_welcome(uint8_t *buf, uint64_t session, uint64_t stream, uint64_t
                        uint32_t mode)
 {
     uint8_t *b = buf + myl__br_put_hdr(buf, MYL__BR_WELCOME, session);
-    put64(b, stream);
-    put64(b + 8, start);
-    put32(b + 16, mode);
-    put32(b + 20, 0);
+    myl__br_put64(b, stream);
+    myl__br_put64(b + 8, start);
+    myl__br_put32(b + 16, mode);
+    myl__br_put32(b + 20, 0);
     return MYL__BR_WELCOME_SIZE;
 }
 
@@ -74,8 +46,8 @@ size_t myl__br_refuse(uint8_t *buf, uint64_t session, uint32_t reason, const cha
     size_t n = text ? strlen(text) : 0;
     if (n > MYL__BR_REFUSE_TEXT_MAX)
         n = MYL__BR_REFUSE_TEXT_MAX;
-    put32(b, reason);
-    put32(b + 4, (uint32_t)n);
+    myl__br_put32(b, reason);
+    myl__br_put32(b + 4, (uint32_t)n);
     /* Not NUL-terminated on the wire: the length says where it ends. */
     for (size_t i = 0; i < n; i++)
         b[8 + i] = (uint8_t)text[i];
@@ -85,7 +57,7 @@ size_t myl__br_refuse(uint8_t *buf, uint64_t session, uint32_t reason, const cha
 size_t myl__br_ack(uint8_t *buf, uint64_t session, uint64_t next)
 {
     uint8_t *b = buf + myl__br_put_hdr(buf, MYL__BR_ACK, session);
-    put64(b, next);
+    myl__br_put64(b, next);
     return MYL__BR_ACK_SIZE;
 }
 
@@ -93,10 +65,10 @@ static size_t batch_hdr(uint8_t *buf, uint32_t type, uint64_t session, uint64_t 
                         uint64_t prev, uint32_t count, uint32_t slot_size)
 {
     uint8_t *b = buf + myl__br_put_hdr(buf, type, session);
-    put64(b, first);
-    put64(b + 8, prev);
-    put32(b + 16, count);
-    put32(b + 20, slot_size);
+    myl__br_put64(b, first);
+    myl__br_put64(b + 8, prev);
+    myl__br_put32(b + 16, count);
+    myl__br_put32(b + 20, slot_size);
     return MYL__BR_BATCH_HDR;
 }
 
@@ -118,9 +90,9 @@ int myl__br_decode(const void *buf, size_t len, myl__br_msg *m)
     memset(m, 0, sizeof *m);
     if (!p || len < MYL__BR_HDR)
         return MYL_EINVAL;
-    if (get32(p) != MYL__BR_MAGIC)
+    if (myl__br_get32(p) != MYL__BR_MAGIC)
         return MYL_EINVAL;
-    m->session = get64(p + 8);
+    m->session = myl__br_get64(p + 8);
     if (p[4] != MYL__BR_VERSION)
         return MYL_EVERSION; /* a peer of another version: refused by name */
     if (p[6] != 0 || p[7] != 0)
@@ -130,29 +102,29 @@ int myl__br_decode(const void *buf, size_t len, myl__br_msg *m)
     size_t body = len - MYL__BR_HDR;
     switch (m->type) {
     case MYL__BR_HELLO:
-        if (len != MYL__BR_HELLO_SIZE || get32(b + 20) != 0)
+        if (len != MYL__BR_HELLO_SIZE || myl__br_get32(b + 20) != 0)
             return MYL_EINVAL;
-        m->fingerprint = get64(b);
-        m->slot_size = get32(b + 8);
-        m->kind = get32(b + 12);
-        m->mode = get32(b + 16);
-        m->next = get64(b + 24);
-        m->stream = get64(b + 32);
+        m->fingerprint = myl__br_get64(b);
+        m->slot_size = myl__br_get32(b + 8);
+        m->kind = myl__br_get32(b + 12);
+        m->mode = myl__br_get32(b + 16);
+        m->next = myl__br_get64(b + 24);
+        m->stream = myl__br_get64(b + 32);
         return 0;
     case MYL__BR_WELCOME:
-        if (len != MYL__BR_WELCOME_SIZE || get32(b + 20) != 0)
+        if (len != MYL__BR_WELCOME_SIZE || myl__br_get32(b + 20) != 0)
             return MYL_EINVAL;
-        m->stream = get64(b);
-        m->start = get64(b + 8);
-        m->mode = get32(b + 16);
+        m->stream = myl__br_get64(b);
+        m->start = myl__br_get64(b + 8);
+        m->mode = myl__br_get32(b + 16);
         return 0;
     case MYL__BR_REFUSE: {
         if (body < 8)
             return MYL_EINVAL;
-        uint32_t n = get32(b + 4);
+        uint32_t n = myl__br_get32(b + 4);
         if (n > MYL__BR_REFUSE_TEXT_MAX || body != 8u + n)
             return MYL_EINVAL;
-        m->reason = get32(b);
+        m->reason = myl__br_get32(b);
         /* Printable ASCII only: the text is shown to an operator. */
         for (uint32_t i = 0; i < n; i++) {
             uint8_t ch = b[8 + i];
@@ -168,10 +140,10 @@ int myl__br_decode(const void *buf, size_t len, myl__br_msg *m)
     case MYL__BR_BATCHZ: {
         if (body < 24)
             return MYL_EINVAL;
-        m->first = get64(b);
-        m->prev = get64(b + 8);
-        m->count = get32(b + 16);
-        m->slot_size = get32(b + 20);
+        m->first = myl__br_get64(b);
+        m->prev = myl__br_get64(b + 8);
+        m->count = myl__br_get32(b + 16);
+        m->slot_size = myl__br_get32(b + 20);
         if (m->count == 0 || m->count > MYL__BR_MAX_COUNT || m->slot_size == 0 ||
             m->prev > m->first)
             return MYL_EINVAL;
@@ -192,7 +164,7 @@ int myl__br_decode(const void *buf, size_t len, myl__br_msg *m)
     case MYL__BR_ACK:
         if (len != MYL__BR_ACK_SIZE)
             return MYL_EINVAL;
-        m->next = get64(b);
+        m->next = myl__br_get64(b);
         return 0;
     case MYL__BR_PING:
         if (len != MYL__BR_HDR)

@@ -22,6 +22,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Little-endian integers at any address: the wire format's and the
+ * topology relay's control messages'. */
+static inline void myl__br_put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void myl__br_put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint32_t myl__br_get32(const uint8_t *p)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v |= (uint32_t)p[i] << (8 * i);
+    return v;
+}
+
+static inline uint64_t myl__br_get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
 #define MYL__BR_MAGIC 0x424c594du
 #define MYL__BR_VERSION 2u
 #define MYL__BR_HDR 16u
