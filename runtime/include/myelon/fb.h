@@ -990,7 +990,10 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
         while (lo < hi) {                                                                          \
             uint32_t mid = lo + (hi - lo) / 2;                                                     \
             const uint8_t *e = myl_fb_vec_table(v, mid);                                           \
-            C k = (C)myl_fb_get_##get(e, kid, def);                                                \
+            /* the key's address, not its offset: keys are nearly always                           \
+             * present, and compilers predict a field address non-NULL */                          \
+            const uint8_t *kp = myl_fb_field(e, kid);                                              \
+            C k = kp ? (C)myl_fb_rd_##get(kp) : (C)(def);                                          \
             if (k < key) {                                                                         \
                 lo = mid + 1;                                                                      \
             } else if (key < k) {                                                                  \
