@@ -40,6 +40,7 @@
 
 #include "bridged.myl.h"
 #include "stat_json.h"
+#include "netns.h"
 
 #define N_RAW 20000u
 #define N_FRAMED 3000u
@@ -96,28 +97,13 @@ static int free_port(void)
 typedef int run_fn(const char *name, const char *endpoint, volatile sig_atomic_t *stop, char *err,
                    size_t err_size);
 
-/* Enter the network namespace of a side (a child process), if any. */
-static void enter_netns(const char *ns)
-{
-    if (!ns[0])
-        return;
-    char path[128];
-    snprintf(path, sizeof path, "/var/run/netns/%s", ns);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-        fprintf(stderr, "gen_bridge: setns %s: %s\n", ns, strerror(errno));
-        _exit(126);
-    }
-    close(fd);
-}
-
 /* A process running one generated entry point until SIGTERM. */
 static pid_t side(run_fn *run, const char *ring, const char *endpoint, const char *ns)
 {
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        enter_netns(ns);
+        enter_netns("gen_bridge: ", ns);
         signal(SIGTERM, on_term);
         alarm(240); /* a hang ends as a failure */
         char err[256] = "";
@@ -135,7 +121,7 @@ static pid_t side_tool(char *const argv[], const char *ns)
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        enter_netns(ns);
+        enter_netns("gen_bridge: ", ns);
         alarm(240); /* a hang ends as a failure */
         execv(argv[0], argv);
         _exit(127);

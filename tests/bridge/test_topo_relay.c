@@ -46,6 +46,7 @@
 
 #include "farm.myl.h"
 #include "myelon/topo_relay.h"
+#include "netns.h"
 
 #define MAXJOBS 2000u
 
@@ -106,23 +107,9 @@ static void child_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static void enter_netns(const char *ns)
-{
-    if (!ns[0])
-        return;
-    char path[128];
-    snprintf(path, sizeof path, "/var/run/netns/%s", ns);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-        fprintf(stderr, "setns %s: %s\n", ns, strerror(errno));
-        _exit(126);
-    }
-    close(fd);
-}
-
 static int relay_main(uint32_t side)
 {
-    enter_netns(side == MYL_RELAY_HOME ? ns_b : ns_a);
+    enter_netns("", side == MYL_RELAY_HOME ? ns_b : ns_a);
     const char *ep = side == MYL_RELAY_HOME ? home_endpoint : endpoint;
     const char *tool = getenv("MYL_TOPO_RELAY_TOOL"), *schema = getenv("MYL_TOPO_RELAY_SCHEMA");
     if (tool && schema && getenv("MYL_TOPO_RELAY_DECLARED")) {
