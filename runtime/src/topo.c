@@ -1784,6 +1784,13 @@ int myl_topo_redispatch(myl_topo *t, uint32_t role, uint32_t index, myl_topo_res
             tinsert(t, ids[i], k, epoch, data, len); /* kept for a later try */
             if (!first_err)
                 first_err = rc < 0 ? rc : MYL_EAGAIN;
+            /* fn waited its whole timeout (a destination that does not
+             * consume): the rest wait for the next call, so that one call
+             * blocks the owner for one timeout, not one per message (found
+             * by the relay's netns test, an owner stuck 60 s re-dispatching
+             * to a member that looked up). */
+            if (rc == MYL_ETIMEDOUT)
+                break;
         }
     }
     free(ids);

@@ -639,6 +639,7 @@ struct resend_log {
     uint64_t ids[16];
     int n;
     uint64_t refuse; /* this id: fn fails */
+    bool stall;      /* every id: fn times out */
     myl_topo *t;
     uint32_t to; /* re-track under this index, or UINT32_MAX */
 };
@@ -649,6 +650,8 @@ static int resend(void *arg, uint64_t id, const void *msg, size_t len)
     if (id == l->refuse)
         return MYL_EAGAIN;
     l->ids[l->n++] = id;
+    if (l->stall)
+        return MYL_ETIMEDOUT;
     if (l->to != UINT32_MAX)
         return myl_topo_track(l->t, 1, l->to, id, msg, len);
     return 0;
@@ -690,8 +693,17 @@ static void test_tracking(void **state)
     /* Refused again: the error. */
     l.n = 0;
     assert_int_equal(myl_topo_redispatch(t, 1, 1, resend, &l), MYL_EAGAIN);
-    /* Handed to worker 0 (re-tracked there). */
+    /* A destination that times out: one try per call, the rest kept. */
+    assert_int_equal(myl_topo_track(t, 1, 1, 5, &v, sizeof v), 0);
     l.refuse = 0;
+    l.stall = true;
+    assert_int_equal(myl_topo_redispatch(t, 1, 1, resend, &l), MYL_ETIMEDOUT);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(myl_topo_outstanding(t, 1, 1), 2);
+    assert_int_equal(myl_topo_answered(t, 5), 1);
+    l.stall = false;
+    l.n = 0;
+    /* Handed to worker 0 (re-tracked there). */
     l.to = 0;
     assert_int_equal(myl_topo_redispatch(t, 1, 1, resend, &l), 1);
     assert_int_equal(myl_topo_outstanding(t, 1, 1), 0);

@@ -338,7 +338,9 @@ MYL_API uint32_t myl_topo_outstanding(const myl_topo *t, uint32_t role, uint32_t
 /* Only messages sent to an incarnation of the member that is not up now
  * (it died, stalled or left; a restarted member's own are left alone).
  * Returns how many messages fn took (returned 0 for), or fn's first error
- * if it took none; those it refused stay tracked as they were. */
+ * if it took none; those it refused stay tracked as they were. After fn
+ * returns MYL_ETIMEDOUT the call returns, the rest left for the next one:
+ * a call waits for at most one of fn's timeouts. */
 MYL_API int myl_topo_redispatch(myl_topo *t, uint32_t role, uint32_t index, myl_topo_resend_fn fn,
                                 void *arg);
 
