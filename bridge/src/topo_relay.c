@@ -27,9 +27,17 @@
  *           STATUS.
  *
  * Control messages (little-endian): magic, version, type, the topology's
- * fingerprint, the remote role, the role count; STATUS: the counts; STATE:
- * the remote relay's nonce (a new one per run), the member count, then per
- * member its state, incarnation and last-seen time. */
+ * fingerprint, the remote role, the role count; STATUS: its sequence
+ * number, the counts; STATE: the remote relay's nonce (a new one per run),
+ * the sequence number of the last STATUS it had, the member count, then
+ * per member its state, incarnation and last-seen time.
+ *
+ * The echoed sequence number fences off stale STATEs: once the link has
+ * been silent, home acts on no STATE composed before the remote relay had
+ * a STATUS sent after the silence. A cut link holds what was queued on it
+ * and delivers it when restored: STATEs from before the remote relay gave
+ * its site up, saying the members are up, which would stand them in for a
+ * moment only to retire them on the next STATE. */
 #define _GNU_SOURCE
 #include "myelon/topo_relay.h"
 
@@ -51,13 +59,14 @@
 #include "wire.h"
 
 #define CTL_MAGIC 0x5254594du /* "MYTR" */
-#define CTL_VERSION 1u
+#define CTL_VERSION 2u
 #define CTL_STATUS 1u
 #define CTL_STATE 2u
 #define CTL_REFUSE 3u /* the header alone: the refusing side's topology and role */
 #define CTL_HDR 28u
 #define CTL_MEMBER 16u
-#define CTL_MAX (CTL_HDR + 12u + MYL_TOPO_MAX_INSTANCES * CTL_MEMBER)
+#define CTL_STATE_FIXED 20u /* nonce, echoed sequence, member count */
+#define CTL_MAX (CTL_HDR + CTL_STATE_FIXED + MYL_TOPO_MAX_INSTANCES * CTL_MEMBER)
 
 /* A remote member's state as the remote relay reports it. */
 enum { RM_NONE, RM_UP, RM_STALLED, RM_LEFT, RM_DEAD };
@@ -109,6 +118,10 @@ struct myl_topo_relay {
     myl_topo *site; /* remote: the remote site, as its owner */
     bool site_dead; /* remote: its owner marked DEAD (home silent) */
     uint64_t nonce;
+    /* home: the last STATUS's sequence number (from the nonce on) and that
+     * of the last one before the link went silent; remote: the last
+     * STATUS's, echoed in STATE. */
+    uint64_t seq, fence;
     uint64_t last_rx, last_tx, next_peek;
     bool linked; /* home: a STATE came within the peer timeout */
     uint8_t buf[CTL_MAX];
@@ -439,15 +452,16 @@ static int open_site(myl_topo_relay *r, const uint32_t *counts)
 static int remote_status(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t now)
 {
     const myl_topo_desc *d = r->desc;
-    if (n != CTL_HDR + 4u * d->nroles)
+    if (n != CTL_HDR + 8u + 4u * d->nroles)
         return 0;
     uint32_t counts[MYL_TOPO_MAX_ROLES] = {0};
     for (uint32_t i = 0; i < d->nroles; i++) {
-        counts[i] = myl__br_get32(p + CTL_HDR + (size_t)4 * i);
+        counts[i] = myl__br_get32(p + CTL_HDR + 8 + (size_t)4 * i);
         if (counts[i] < d->roles[i].min || counts[i] > d->roles[i].max)
             return 0; /* not a count of this topology: ignored */
     }
     r->last_rx = now;
+    r->seq = myl__br_get64(p + CTL_HDR);
     if (r->site && memcmp(counts, r->counts, sizeof counts) != 0) {
         fprintf(stderr, "myelon-bridge: topology %s: the home instance's counts changed\n",
                 d->name);
@@ -500,8 +514,9 @@ static void remote_send_state(myl_topo_relay *r, uint64_t now)
 {
     size_t len = put_hdr(r, CTL_STATE);
     myl__br_put64(r->buf + len, r->nonce);
-    myl__br_put32(r->buf + len + 8, r->n);
-    len += 12;
+    myl__br_put64(r->buf + len + 8, r->seq);
+    myl__br_put32(r->buf + len + 16, r->n);
+    len += CTL_STATE_FIXED;
     for (uint32_t i = 0; i < r->n; i++, len += CTL_MEMBER) {
         myl__br_put32(r->buf + len, r->m[i].state);
         myl__br_put32(r->buf + len + 4, r->m[i].rinc);
@@ -624,16 +639,24 @@ static void stand_in(myl_topo_relay *r, uint32_t i)
 
 static int home_state(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t now)
 {
-    if (!r->have_counts || n < CTL_HDR + 12u)
+    if (!r->have_counts || n < CTL_HDR + CTL_STATE_FIXED)
         return 0;
     uint64_t nonce = myl__br_get64(p + CTL_HDR);
-    uint32_t cnt = myl__br_get32(p + CTL_HDR + 8);
-    if (cnt != r->n || n != CTL_HDR + 12u + (size_t)cnt * CTL_MEMBER)
+    uint64_t echo = myl__br_get64(p + CTL_HDR + 8);
+    uint32_t cnt = myl__br_get32(p + CTL_HDR + 16);
+    if (cnt != r->n || n != CTL_HDR + CTL_STATE_FIXED + (size_t)cnt * CTL_MEMBER)
         return 0; /* of other counts: the remote site is being made again */
     r->last_rx = now;
     r->linked = true;
+    /* Only a STATE that answers a STATUS sent after the last silence (in
+     * (fence, seq], counted from the fence so that the sequence may wrap;
+     * another run's numbers fall outside w.h.p.) speaks for the members:
+     * one from before may say up members the remote relay has since given
+     * up. */
+    if (echo - r->fence - 1 >= r->seq - r->fence)
+        return 0;
     for (uint32_t i = 0; i < cnt; i++) {
-        const uint8_t *e = p + CTL_HDR + 12 + (size_t)i * CTL_MEMBER;
+        const uint8_t *e = p + CTL_HDR + CTL_STATE_FIXED + (size_t)i * CTL_MEMBER;
         uint32_t st = myl__br_get32(e), inc = myl__br_get32(e + 4);
         uint64_t seen = myl__br_get64(e + 8);
         struct mirror *m = &r->m[i];
@@ -755,6 +778,7 @@ int myl_topo_relay_open(const myl_topo_desc *desc, const myl_topo_relay_opts *op
         clock_gettime(CLOCK_REALTIME, &ts);
         r->nonce =
             ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40);
+        r->seq = r->fence = r->nonce; /* home: no STATE is current before a STATUS */
         r->ctx = zmq_ctx_new();
         r->sock = r->ctx ? zmq_socket(r->ctx, ZMQ_DEALER) : NULL;
         int linger = 0, hwm = 4, immediate = 1;
@@ -815,11 +839,14 @@ static int step(myl_topo_relay *r, uint64_t now)
         reap_going(r);
         if (r->linked && now - r->last_rx > (uint64_t)r->o.peer_timeout_ns) {
             r->linked = false;
+            r->fence = r->seq;
             for (uint32_t i = 0; i < r->n; i++)
                 retire(r, i, true, "the link to the remote relay is silent");
         }
         if (r->have_counts && now - r->last_tx >= interval) {
             size_t len = put_hdr(r, CTL_STATUS);
+            myl__br_put64(r->buf + len, ++r->seq);
+            len += 8;
             for (uint32_t i = 0; i < r->desc->nroles; i++, len += 4)
                 myl__br_put32(r->buf + len, r->counts[i]);
             send_msg(r, len, now);

@@ -27,7 +27,8 @@
  *      stand-ins' process died), then JOINED again; meanwhile the hands
  *      saw their owner (the remote relay, for home) dead and reopened;
  *   5. under netns.sh only: the link cut for longer than the peer timeout
- *      (DEAD at home), then restored (JOINED again).
+ *      (DEAD at home), then restored (JOINED again, with no LEFT from the
+ *      stale STATEs the link delivers; both hands answer again).
  * Exit 0 on success; 1 with a message on failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -48,7 +49,7 @@
 #include "myelon/topo_relay.h"
 #include "netns.h"
 
-#define MAXJOBS 2000u
+#define MAXJOBS 8000u
 
 static char instance[32];
 static char endpoint[128];      /* the remote relay binds it */
@@ -229,7 +230,7 @@ struct boss {
     uint64_t sent, answered, dups, redispatched;
     bool order; /* check the order per hand */
     bool pending[4];
-    uint32_t dead[4], joined[4];
+    uint32_t dead[4], joined[4], left[4];
     char err[256];
 };
 
@@ -279,6 +280,7 @@ static void on_event(const myl_topo_event *ev, farm_Farm_boss *ep, void *user)
     if (ev->kind == MYL_TOPO_EV_DEAD || ev->kind == MYL_TOPO_EV_STALLED ||
         ev->kind == MYL_TOPO_EV_LEFT) {
         b->dead[ev->index] += ev->kind == MYL_TOPO_EV_DEAD;
+        b->left[ev->index] += ev->kind == MYL_TOPO_EV_LEFT;
         b->pending[ev->index] = true;
     } else if (ev->kind == MYL_TOPO_EV_JOINED) {
         b->joined[ev->index]++;
@@ -345,6 +347,23 @@ static int wait_for(struct boss *b, uint32_t *counter, uint32_t want, const char
             return fail(b, "no %s within 30 s", what);
     }
     return 0;
+}
+
+/* Jobs until each hand has answered one sent from now on: both are
+ * back, whatever stale states the link delivered once restored. */
+static int both_answer(struct boss *b)
+{
+    uint64_t mark = b->sent, deadline = now_ns() + UINT64_C(30000000000);
+    while (b->last[0] <= mark || b->last[1] <= mark) {
+        if (run_jobs(b, 2, false) < 0 || pump(b, 20000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b,
+                        "not both hands answering within 30 s (last answers %llu, %llu; mark %llu)",
+                        (unsigned long long)b->last[0], (unsigned long long)b->last[1],
+                        (unsigned long long)mark);
+    }
+    return run_jobs(b, 0, true);
 }
 
 /* test_topo_relay --refuse: a home relay of another topology (the same
@@ -552,6 +571,7 @@ int main(int argc, char **argv)
         char cmd[256];
         d0 = b.dead[0];
         j0 = b.joined[0];
+        uint32_t l0 = b.left[0], l1 = b.left[1];
         snprintf(cmd, sizeof cmd, "ip -n %s link set %s down", ns_a, iface_a);
         if (system(cmd) != 0) {
             fail(&b, "%s failed", cmd);
@@ -563,8 +583,16 @@ int main(int argc, char **argv)
         if (system(cmd) != 0 && rc == 0)
             rc = fail(&b, "%s failed", cmd);
         if (rc < 0 || wait_for(&b, &b.joined[0], j0 + 1, "hands.0 JOINED after the cut") < 0 ||
-            run_jobs(&b, 200, true) < 0)
+            run_jobs(&b, 200, true) < 0 || both_answer(&b) < 0)
             goto out;
+        /* Nothing left: the STATEs queued on the cut link (the members up,
+         * then leaving the site the remote relay gave up) are stale once
+         * delivered, and the home relay acts on none of them. */
+        if (b.left[0] != l0 || b.left[1] != l1) {
+            fail(&b, "LEFT at home after the cut (%u, %u times): a stale STATE acted on",
+                 b.left[0] - l0, b.left[1] - l1);
+            goto out;
+        }
         fprintf(stderr, "phase 6: the link cut and restored: DEAD, then JOINED; answers\n");
     }
     if (b.answered != b.sent) {
