@@ -1240,12 +1240,26 @@ static void evict_fn(myl_topo *t, myl_ring *r, void *arg)
     }
 }
 
+/* The member's progress signature (its heartbeat, and each of its
+ * entries' position and heartbeat), and how many rings lack its entry. */
+static void visit_progress(myl_topo *t, uint32_t k, struct visit *v)
+{
+    member_visit(t, k, v);
+    v->sig = myl__load_relaxed(&t->members[k].heartbeat_ns);
+    each_read_ring(t, k, progress_fn, v);
+}
+
 static void evict_member(myl_topo *t, uint32_t k)
 {
     struct visit v;
     member_visit(t, k, &v);
     each_read_ring(t, k, evict_fn, &v);
     t->sh[k].evicted = true;
+    /* The signature without the entries just evicted: their going is no
+     * progress (a stalled member evicted read as RESUMED while still
+     * stopped; test_sigstop_stalled). */
+    visit_progress(t, k, &v);
+    t->sh[k].sig = v.sig;
 }
 
 static void apply_action(myl_topo *t, uint32_t k, uint32_t action)
@@ -1334,9 +1348,7 @@ again:;
             push_event(t, MYL_TOPO_EV_DEAD, k, s->pid, now);
         } else {
             struct visit v;
-            member_visit(t, k, &v);
-            v.sig = myl__load_relaxed(&m->heartbeat_ns);
-            each_read_ring(t, k, progress_fn, &v);
+            visit_progress(t, k, &v);
             if (s->evicted && v.missing == 0)
                 s->evicted = false; /* its consumers are back */
             if (v.sig != s->sig) {

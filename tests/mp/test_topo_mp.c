@@ -132,8 +132,16 @@ static void test_kill9_redispatch(void **state)
     assert_int_equal(d.events[MYL_TOPO_EV_DEAD][2], 1);
 }
 
-/* SIGSTOP: alive, no heartbeat, no progress: STALLED; SIGCONT: RESUMED,
- * and after its eviction it registers again and answers. */
+static bool time_passed(td *d, void *arg)
+{
+    (void)d;
+    return now_ns() >= *(const uint64_t *)arg;
+}
+
+/* SIGSTOP: alive, no heartbeat, no progress: STALLED; still stopped after
+ * its eviction: not RESUMED (the eviction is no progress of its own);
+ * SIGCONT: RESUMED, and after its eviction it registers again and
+ * answers. */
 static void test_sigstop_stalled(void **state)
 {
     (void)state;
@@ -145,6 +153,9 @@ static void test_sigstop_stalled(void **state)
     assert_false(myl_topo_is_alive(d.t, TOPO_ROLE_WORKERS, 0));
     assert_int_equal(d.events[MYL_TOPO_EV_DEAD][0], 0);
     assert_int_equal(myl_topo_pick(d.t, TOPO_R_REQUESTS, 0), 1); /* out of rotation */
+    uint64_t until = now_ns() + 3 * (uint64_t)cfg.progress_timeout_ns;
+    CHECK(&d, td_until(&d, time_passed, &until, "three progress timeouts"));
+    assert_int_equal(d.events[MYL_TOPO_EV_RESUMED][0], 0);
     assert_int_equal(kill(d.pid[0], SIGCONT), 0);
     CHECK(&d, wait_event(&d, MYL_TOPO_EV_RESUMED, 0, 1));
     for (uint64_t id = 1; id <= d.nreq; id++)
