@@ -84,7 +84,8 @@ struct myl_bridge {
     uint64_t session;  /* 0: none */
     bool had_session;
     uint64_t last_rx, last_tx;
-    int refusing; /* exporter: the refusal's code, answered until refuse_until */
+    uint64_t self_check_at; /* exporter: when to look for its eviction next */
+    int refusing;           /* exporter: the refusal's code, answered until refuse_until */
     uint64_t refuse_until;
     uint8_t ctl[MYL__BR_HDR + 8 + MYL__BR_REFUSE_TEXT_MAX + 64];
     /* exporter */
@@ -868,6 +869,16 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
         }
         if (b->session && now - b->last_rx > (uint64_t)b->o.peer_timeout_ns)
             end_session(b); /* wait for the importer's next HELLO */
+        /* Evicted (a topology owner's action on the member the exporter
+         * stands for, say)? The ring's own waits look only after a
+         * millisecond of waiting, and a window full of unacknowledged
+         * events does not wait on the ring at all: look every 10 ms. */
+        if (now >= b->self_check_at) {
+            b->self_check_at = now + 10000000;
+            rc = myl__consumer_check(b->c);
+            if (rc < 0)
+                return rc;
+        }
         bool blocked = false;
         int moved = 0;
         if (b->session) {

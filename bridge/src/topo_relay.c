@@ -85,6 +85,13 @@ struct link {
     atomic_bool done;
     int rc;
     uint64_t retry_at;
+    /* home: it ended while its member was up; started again only once the
+     * member's heartbeat at the remote site has moved from seen_end (an
+     * exporter evicted by the owner because the member stalled would
+     * otherwise register again at once, which the owner takes for the
+     * member's progress: RESUMED while it is still stopped). */
+    bool await_seen;
+    uint64_t seen_end;
 };
 
 struct mirror {
@@ -323,7 +330,8 @@ static int link_start(myl_topo_relay *r, struct link *l, myl_topo *t)
 }
 
 /* A bridge that ended (its exporter evicted, say): closed, and started
- * again after the reconnect interval while its site or member is up. */
+ * again after the reconnect interval while its site or member is up (at
+ * home: once the member has shown life since). */
 static void supervise(myl_topo_relay *r, uint64_t now)
 {
     for (uint32_t j = 0; j < r->nlinks; j++) {
@@ -335,9 +343,19 @@ static void supervise(myl_topo_relay *r, uint64_t now)
                     myl_bridge_error(l->b));
             link_stop(l);
             l->retry_at = now + (uint64_t)r->o.reconnect_ns;
+            if (m) {
+                l->await_seen = true;
+                l->seen_end = m->seen;
+            }
         }
-        if (!l->b && t && now >= l->retry_at && link_start(r, l, t) < 0)
-            l->retry_at = now + (uint64_t)r->o.reconnect_ns;
+        if (m && l->await_seen && m->seen == l->seen_end)
+            continue;
+        if (!l->b && t && now >= l->retry_at) {
+            if (link_start(r, l, t) < 0)
+                l->retry_at = now + (uint64_t)r->o.reconnect_ns;
+            else
+                l->await_seen = false;
+        }
     }
 }
 
@@ -350,6 +368,7 @@ static void member_links(myl_topo_relay *r, uint32_t i, myl_topo *t, bool start)
         if (!start) {
             link_stop(l);
             l->retry_at = 0;
+            l->await_seen = false;
         } else if (!l->b && link_start(r, l, t) < 0) {
             l->retry_at = now_ns() + (uint64_t)r->o.reconnect_ns;
         }

@@ -28,7 +28,10 @@
  *      saw their owner (the remote relay, for home) dead and reopened;
  *   5. under netns.sh only: the link cut for longer than the peer timeout
  *      (DEAD at home), then restored (JOINED again, with no LEFT from the
- *      stale STATEs the link delivers; both hands answer again).
+ *      stale STATEs the link delivers; both hands answer again);
+ *   6. with $MYL_TOPO_RELAY_STALL: a hand stopped past the progress
+ *      timeout: STALLED at home and its jobs re-dispatched, not RESUMED
+ *      while stopped; continued: RESUMED, and it answers.
  * Exit 0 on success; 1 with a message on failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -230,7 +233,7 @@ struct boss {
     uint64_t sent, answered, dups, redispatched;
     bool order; /* check the order per hand */
     bool pending[4];
-    uint32_t dead[4], joined[4], left[4];
+    uint32_t dead[4], joined[4], left[4], stalled[4], resumed[4];
     char err[256];
 };
 
@@ -281,9 +284,12 @@ static void on_event(const myl_topo_event *ev, farm_Farm_boss *ep, void *user)
         ev->kind == MYL_TOPO_EV_LEFT) {
         b->dead[ev->index] += ev->kind == MYL_TOPO_EV_DEAD;
         b->left[ev->index] += ev->kind == MYL_TOPO_EV_LEFT;
+        b->stalled[ev->index] += ev->kind == MYL_TOPO_EV_STALLED;
         b->pending[ev->index] = true;
     } else if (ev->kind == MYL_TOPO_EV_JOINED) {
         b->joined[ev->index]++;
+    } else if (ev->kind == MYL_TOPO_EV_RESUMED) {
+        b->resumed[ev->index]++;
     }
 }
 
@@ -314,7 +320,8 @@ static int run_jobs(struct boss *b, uint32_t n, bool wait_all)
     uint64_t deadline = now_ns() + UINT64_C(60000000000);
     uint64_t until = b->sent + n;
     if (until > MAXJOBS)
-        return fail(b, "too many jobs");
+        return fail(b, "too many jobs (%llu sent, %llu answered)", (unsigned long long)b->sent,
+                    (unsigned long long)b->answered);
     while (b->sent < until) {
         farm_Job j = {.id = b->sent + 1, .n = stamp(b->sent + 1)};
         int rc = farm_Farm_boss_send_jobs(&b->ep, &j, 100000000);
@@ -349,14 +356,31 @@ static int wait_for(struct boss *b, uint32_t *counter, uint32_t want, const char
     return 0;
 }
 
+/* Until something more than `from` jobs has been re-dispatched. */
+static int wait_for_redispatch(struct boss *b, uint64_t from)
+{
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    while (b->redispatched <= from) {
+        if (pump(b, 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "nothing re-dispatched within 30 s");
+    }
+    return 0;
+}
+
 /* Jobs until each hand has answered one sent from now on: both are
  * back, whatever stale states the link delivered once restored. */
 static int both_answer(struct boss *b)
 {
     uint64_t mark = b->sent, deadline = now_ns() + UINT64_C(30000000000);
     while (b->last[0] <= mark || b->last[1] <= mark) {
-        if (run_jobs(b, 2, false) < 0 || pump(b, 20000000) < 0)
+        /* Two every 10 ms or so (no more than 8 unanswered: some may sit
+         * with a hand that is not back): a hand's return takes time, not
+         * jobs. */
+        if ((b->sent - b->answered < 8 && run_jobs(b, 2, false) < 0) || pump(b, 0) < 0)
             return -1;
+        nap_ms(10);
         if (now_ns() > deadline)
             return fail(b,
                         "not both hands answering within 30 s (last answers %llu, %llu; mark %llu)",
@@ -594,6 +618,48 @@ int main(int argc, char **argv)
             goto out;
         }
         fprintf(stderr, "phase 6: the link cut and restored: DEAD, then JOINED; answers\n");
+    }
+    if (getenv("MYL_TOPO_RELAY_STALL")) {
+        /* 7. hands.1 stopped (SIGSTOP) past the progress timeout with jobs
+         *    queued: its stand-in stops beating, so the home owner finds it
+         *    STALLED and its jobs go to hands.0; then continued: RESUMED,
+         *    or (evicted at the remote site meanwhile, it reopens) DEAD
+         *    and JOINED again; both hands answer. */
+        uint32_t s1 = b.stalled[1], r1 = b.resumed[1], j1s = b.joined[1];
+        uint64_t redis = b.redispatched;
+        reap(hands[1], SIGSTOP);
+        if (run_jobs(&b, 40, false) < 0 ||
+            wait_for(&b, &b.stalled[1], s1 + 1, "hands.1 STALLED at home") < 0)
+            goto out;
+        if (wait_for_redispatch(&b, redis) < 0)
+            goto out;
+        /* Still stopped for a while: not RESUMED (its stand-in beats only
+         * while its heartbeat at the remote site moves). */
+        uint64_t still = now_ns() + UINT64_C(1000000000);
+        while (now_ns() < still)
+            if (pump(&b, 10000000) < 0)
+                goto out;
+        if (b.resumed[1] != r1) {
+            fail(&b, "hands.1 RESUMED at home while stopped");
+            goto out;
+        }
+        kill(hands[1], SIGCONT);
+        uint64_t deadline = now_ns() + UINT64_C(30000000000);
+        while (b.resumed[1] == r1 && b.joined[1] == j1s) {
+            if (pump(&b, 10000000) < 0)
+                goto out;
+            if (now_ns() > deadline) {
+                fail(&b, "hands.1 neither RESUMED nor JOINED again within 30 s");
+                goto out;
+            }
+        }
+        if (both_answer(&b) < 0)
+            goto out;
+        fprintf(stderr,
+                "phase 7: hands.1 stopped: STALLED at home, %llu re-dispatched; continued: "
+                "%s; answers\n",
+                (unsigned long long)(b.redispatched - redis),
+                b.resumed[1] != r1 ? "RESUMED" : "JOINED again");
     }
     if (b.answered != b.sent) {
         fail(&b, "%llu answered of %llu", (unsigned long long)b.answered,

@@ -313,9 +313,13 @@ MYL_API void myl__wake_producers(myl_ring *ring, myl_consumer *c);
  * until the message is released, a bridge exporter holds what its peer
  * has not acknowledged. myl__consumer_rewind moves the read position back
  * to the released one, so that the held events are polled again (a bridge
- * replays them after a reconnect); gated rings only. */
+ * replays them after a reconnect); gated rings only.
+ * myl__consumer_check returns MYL_EEVICTED once the consumer's entry was
+ * evicted (or reused after that), else 0: a bridge exporter looks, which
+ * may wait on its socket for long. */
 MYL_API void myl__consumer_hold(myl_consumer *c, uint32_t n, uint64_t released); /* bridge */
 MYL_API void myl__consumer_rewind(myl_consumer *c);                              /* bridge */
+MYL_API int myl__consumer_check(myl_consumer *c);                                /* bridge */
 
 /* ---- counters and introspection (work from any process) ---- */
 
