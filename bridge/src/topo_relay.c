@@ -99,6 +99,7 @@ struct mirror {
     bool ready;     /* home: its bridges run and it is marked ready */
     bool going;     /* home: marked DEAD or LEFT, waiting for the owner to
                        evict its ring entries before it is closed */
+    bool died;      /* home: going, and marked DEAD */
     uint64_t nonce; /* home: the remote incarnation mirrored */
     uint32_t inc;
     uint64_t seen;  /* home: its last heartbeat, as last reported */
@@ -117,8 +118,9 @@ struct myl_topo_relay {
     char err[320];
     bool have_counts;
     uint32_t counts[MYL_TOPO_MAX_ROLES];
-    uint64_t created; /* home: the instance's incarnation the counts are of */
-    uint32_t n;       /* members of the remote role */
+    uint64_t created;       /* home: the instance's incarnation the counts are of */
+    uint32_t owner_on_dead; /* home: the owner's on_dead (myl_topo_peek) */
+    uint32_t n;             /* members of the remote role */
     struct mirror *m;
     struct link *links;
     uint32_t nlinks;
@@ -547,20 +549,23 @@ static void remote_send_state(myl_topo_relay *r, uint64_t now)
 /* ---- home side ---- */
 
 /* Does the exporter entry under this member's id, from this process,
- * still hold ring (route, ring) of stand-in t? */
-static bool entry_held(const myl_topo_relay *r, myl_topo *t, const struct link *l)
+ * still hold ring (route, ring) of stand-in t? With evict, it no longer
+ * does: evicted by the relay itself (an owner that does not evict a dead
+ * member's entries: on_dead error or ignore). */
+static bool entry_held(const myl_topo_relay *r, myl_topo *t, const struct link *l, bool evict)
 {
     myl_ring *ring = myl_topo_ring(t, l->route, l->ring);
     char id[MYL_ID_MAX];
     if (!ring || myl_topo_member_id(t, r->o.role, l->member, id, sizeof id) < 0)
         return false;
+    bool held = false;
     for (uint32_t k = 0; k < ring->max_consumers; k++) {
         myl_consumer_stats cs;
         if (myl_ring_consumer_stats(ring, k, &cs) == 0 && cs.state == MYL_ENTRY_ACTIVE &&
             cs.pid == (int32_t)getpid() && strncmp(cs.id, id, sizeof id) == 0)
-            return true;
+            held |= !evict || myl_ring_evict(ring, k) < 0;
     }
-    return false;
+    return held;
 }
 
 /* Retire the stand-in of member i: marked DEAD (the owner reports DEAD,
@@ -577,13 +582,18 @@ static void retire(myl_topo_relay *r, uint32_t i, bool dead, const char *why)
     (void)myl_topo_mark(m->t, dead ? MYL_TOPO_MEMBER_DEAD : MYL_TOPO_MEMBER_LEFT);
     m->ready = false;
     m->going = true;
+    m->died = dead;
     fprintf(stderr, "myelon-bridge: topology %s: %s.%u %s at home (%s)\n", r->desc->name,
             r->desc->roles[r->o.role].name, i, dead ? "dead" : "left", why);
 }
 
-/* Stand-ins retired whose entries the owner has evicted: closed. */
+/* Stand-ins retired whose entries the owner has evicted: closed. An
+ * owner that does not evict a dead member's entries (on_dead error or
+ * ignore, as myl_topo_peek says) never will: the relay evicts its own, or
+ * the member could never stand in again. */
 static void reap_going(myl_topo_relay *r)
 {
+    bool self = r->owner_on_dead == MYL_LIVE_ERROR || r->owner_on_dead == MYL_LIVE_IGNORE;
     for (uint32_t i = 0; i < r->n; i++) {
         struct mirror *m = &r->m[i];
         if (!m->going)
@@ -591,7 +601,7 @@ static void reap_going(myl_topo_relay *r)
         bool held = false;
         for (uint32_t j = 0; j < r->nlinks && !held; j++)
             held = r->links[j].member == i && r->links[j].exporting &&
-                   entry_held(r, m->t, &r->links[j]);
+                   entry_held(r, m->t, &r->links[j], self && m->died);
         if (held)
             continue;
         myl_topo_close(m->t);
@@ -726,6 +736,8 @@ static void home_peek(myl_topo_relay *r, uint64_t now)
     r->next_peek = now + PEEK_NS;
     myl_topo_info info;
     int rc = myl_topo_peek(r->desc, &r->cfg, &info);
+    if (rc == 0)
+        r->owner_on_dead = info.on_dead;
     if (rc < 0) {
         if (r->have_counts)
             home_reset(r, rc == MYL_EPEERDEAD ? "the owner died" : "the instance is gone");
@@ -797,7 +809,8 @@ int myl_topo_relay_open(const myl_topo_desc *desc, const myl_topo_relay_opts *op
         clock_gettime(CLOCK_REALTIME, &ts);
         r->nonce =
             ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40);
-        r->seq = r->fence = r->nonce; /* home: no STATE is current before a STATUS */
+        r->seq = r->fence = r->nonce;  /* home: no STATE is current before a STATUS */
+        r->owner_on_dead = UINT32_MAX; /* home: not known before a peek */
         r->ctx = zmq_ctx_new();
         r->sock = r->ctx ? zmq_socket(r->ctx, ZMQ_DEALER) : NULL;
         int linger = 0, hwm = 4, immediate = 1;

@@ -614,6 +614,7 @@ static void ctl_init(myl_ring *r, void *arg)
         e->width = t->width[i];
     }
     c->members_offset = MYL_TOPO_CTL_MEMBERS_OFFSET;
+    c->on_dead = t->live.on_dead + 1; /* for relays (myl_topo_peek) */
     c->names_checksum = names_checksum(c);
     c->checksum = ctl_checksum(c);
     myl__topo_member *m = (myl__topo_member *)((uint8_t *)c + MYL_TOPO_CTL_MEMBERS_OFFSET);
@@ -1083,6 +1084,9 @@ int myl_topo_peek(const myl_topo_desc *desc, const myl_topo_cfg *cfg, myl_topo_i
     out->owner_pid = t->owner_pid;
     /* Written once by the owner before the segment got its name. */
     out->created_ns = t->ctl->created_realtime_ns;
+    out->on_dead = t->ctl->on_dead >= 1 && t->ctl->on_dead <= MYL_LIVE_IGNORE + 1
+                       ? t->ctl->on_dead - 1
+                       : UINT32_MAX;
     /* a2: pairs with T2. */
     if (myl__load_acquire(&t->ctl->shutdown))
         rc = MYL_ECLOSED;

@@ -493,6 +493,12 @@ int main(int argc, char **argv)
     cfg_for(&c, "h-");
     c.track = 1;
     c.liveness.required_roles = 1u << farm_Farm_ROLE_hands;
+    /* $MYL_TOPO_RELAY_ON_DEAD=error|ignore: an owner that does not evict a
+     * dead member's entries (the relay then evicts its stand-in's own, or
+     * the member could not stand in again). */
+    const char *od = getenv("MYL_TOPO_RELAY_ON_DEAD");
+    if (od)
+        c.liveness.on_dead = !strcmp(od, "error") ? MYL_LIVE_ERROR : MYL_LIVE_IGNORE;
     int rc = farm_Farm_boss_open(&c, &b.ep);
     if (rc < 0) {
         fprintf(stderr, "boss open: %s\n", myl_strerror(rc));

@@ -404,6 +404,7 @@ static void test_mark_and_peek(void **state)
     assert_int_equal(info.counts[1], 2);
     assert_int_equal(info.owner_pid, getpid());
     assert_true(info.created_ns > 0);
+    assert_int_equal(info.on_dead, MYL_LIVE_EVICT); /* the default, as the owner says */
     assert_int_equal(myl_topo_member_state(t, 1, 0), MYL_TOPO_MEMBER_FREE); /* no join */
     myl_topo *w0, *w1;
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w0), 0);

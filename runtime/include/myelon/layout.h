@@ -268,7 +268,8 @@ typedef struct myl__topo_ctl {
     uint64_t created_realtime_ns;
     uint64_t names_checksum; /* FNV-1a of bytes [512, MYL_TOPO_CTL_MEMBERS_OFFSET) */
     uint32_t members_offset; /* MYL_TOPO_CTL_MEMBERS_OFFSET */
-    uint8_t reserved1[36];
+    uint32_t on_dead;        /* the owner's liveness.on_dead + 1; 0: not said */
+    uint8_t reserved1[32];
     uint64_t checksum; /* FNV-1a of bytes [0, 312) */
     uint8_t reserved2[64];
     /* hot words, written after creation */
@@ -357,6 +358,7 @@ MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, checksum) == 312, "topology checksum 
 MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, shutdown) == 384, "topology shutdown offset");
 MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, names_checksum) == 264, "topology names checksum");
 MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, members_offset) == 272, "topology members offset");
+MYL__STATIC_ASSERT(offsetof(myl__topo_ctl, on_dead) == 276, "topology on_dead offset");
 MYL__STATIC_ASSERT(sizeof(myl__topo_route) == MYL_TOPO_ROUTE_SIZE, "route entry size");
 MYL__STATIC_ASSERT(MYL_TOPO_CTL_MEMBERS_OFFSET == 7168, "topology member table offset");
 MYL__STATIC_ASSERT(sizeof(myl__topo_member) == MYL_TOPO_MEMBER_SIZE, "member entry size");

@@ -172,6 +172,10 @@ typedef struct myl_topo_info {
     uint32_t counts[MYL_TOPO_MAX_ROLES];
     int32_t owner_pid;
     uint64_t created_ns; /* CLOCK_REALTIME */
+    /* The owner's liveness.on_dead (MYL_LIVE_*), UINT32_MAX if it does not
+     * say: whether it evicts a dead member's entries (a relay's stand-ins
+     * wait for that before they go). */
+    uint32_t on_dead;
 } myl_topo_info;
 /* Attach the instance's control segment (cfg: instance, prefix, backing;
  * no wait), check it as a member would, fill *out and detach. 0;
