@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,9 @@ struct myl_bridge {
     void *sock;
     bridge_state *st;
     char state_name[300];
-    volatile sig_atomic_t stop;
+    /* myl_bridge_stop, from another thread or a signal handler: relaxed,
+     * a flag looked at on every pass, ordered with nothing else. */
+    atomic_int stop;
     char err[320];
     uint64_t instance; /* this side's ring identity */
     uint64_t session;  /* 0: none */
@@ -179,13 +182,22 @@ static uint64_t ring_instance(const myl_ring *r)
     return h ? h : 1;
 }
 
+static bool stopping(const myl_bridge *b)
+{
+    /* Relaxed: pairs with the store in myl_bridge_stop (a flag only). */
+    return atomic_load_explicit(&b->stop, memory_order_relaxed) != 0;
+}
+
 static uint64_t fresh_nonce(void)
 {
-    static uint64_t counter;
+    /* Bridges run in threads of one process (a topology relay's): relaxed,
+     * a counter that only has to differ, ordered with nothing. */
+    static _Atomic uint64_t counter;
+    uint64_t k = atomic_fetch_add_explicit(&counter, 1, memory_order_relaxed) + 1;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 40) ^
-                 (++counter * UINT64_C(0x9e3779b97f4a7c15));
+                 (k * UINT64_C(0x9e3779b97f4a7c15));
     /* splitmix64 */
     x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
     x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
@@ -369,7 +381,8 @@ static int common_open(myl_ring *ring, const myl_bridge_opts *opts, uint32_t rol
     if ((b->kind != MYL_BRIDGE_RAW && b->kind != MYL_BRIDGE_FRAMED) ||
         (b->kind == MYL_BRIDGE_FRAMED && ring->slot_size <= MYL_FRAME_HDR_SIZE) ||
         b->o.reconnect_ns < 0 || b->o.peer_timeout_ns < 0 || b->o.start > 2 ||
-        (b->o.flags & ~(MYL_BRIDGE_UNREGISTER | MYL_BRIDGE_COPY)) || b->o.hwm > INT32_MAX) {
+        (b->o.flags & ~(MYL_BRIDGE_UNREGISTER | MYL_BRIDGE_COPY | MYL_BRIDGE_NO_BEAT)) ||
+        b->o.hwm > INT32_MAX) {
         set_err(b, "invalid options");
         return MYL_EINVAL;
     }
@@ -389,9 +402,10 @@ int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
     if (rc == 0)
         rc = open_socket(b);
     if (rc == 0) {
-        myl_consumer_opts co = {.size = sizeof co,
-                                .start = b->o.start == MYL_BRIDGE_START_LIVE ? MYL_START_LIVE
-                                                                             : MYL_START_OLDEST};
+        myl_consumer_opts co = {
+            .size = sizeof co,
+            .start = b->o.start == MYL_BRIDGE_START_LIVE ? MYL_START_LIVE : MYL_START_OLDEST,
+            .flags = b->o.flags & MYL_BRIDGE_NO_BEAT ? MYL_CONSUMER_NO_BEAT : 0};
         rc = myl_consumer_open(ring, b->o.consumer_id, &co, &b->c);
         if (rc < 0)
             set_err(b, "consumer %s: %s", b->o.consumer_id, myl_strerror(rc));
@@ -851,7 +865,7 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
 {
     uint64_t hb = (uint64_t)b->o.peer_timeout_ns / 4;
     uint64_t start = moved_events(b);
-    while (!b->stop) {
+    while (!stopping(b)) {
         int rc = export_recv(b);
         if (rc < 0)
             return rc;
@@ -1022,7 +1036,7 @@ static int import_publish(myl_bridge *b, const myl__br_msg *m, uint32_t i)
                 struct timespec ts = {0, 10000000};
                 nanosleep(&ts, NULL);
             }
-            if (b->stop)
+            if (stopping(b))
                 return 1;
             continue;
         }
@@ -1146,7 +1160,7 @@ static int recv_parts(myl_bridge *b, bool more, const myl__br_msg *m, uint32_t *
 
 static int import_recv(myl_bridge *b)
 {
-    for (int budget = 64; budget > 0 && !b->stop; budget--) {
+    for (int budget = 64; budget > 0 && !stopping(b); budget--) {
         zmq_msg_t msg;
         zmq_msg_init(&msg);
         if (zmq_msg_recv(&msg, b->sock, ZMQ_DONTWAIT) < 0) {
@@ -1211,7 +1225,7 @@ static int import_run(myl_bridge *b, uint64_t deadline, bool once)
 {
     uint64_t hb = (uint64_t)b->o.peer_timeout_ns / 4;
     uint64_t start = moved_events(b);
-    while (!b->stop) {
+    while (!stopping(b)) {
         uint64_t now = now_ns();
         if (b->session && now - b->last_rx > (uint64_t)b->o.peer_timeout_ns) {
             end_session(b);
@@ -1273,7 +1287,7 @@ int myl_bridge_step(myl_bridge *b, int64_t timeout_ns)
 void myl_bridge_stop(myl_bridge *b)
 {
     if (b)
-        b->stop = 1;
+        atomic_store_explicit(&b->stop, 1, memory_order_relaxed); /* read by stopping() */
 }
 
 void myl_bridge_stats_get(const myl_bridge *b, myl_bridge_stats *out)

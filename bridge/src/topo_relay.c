@@ -310,6 +310,10 @@ static int link_start(myl_topo_relay *r, struct link *l, myl_topo *t)
         .reconnect_ns = r->o.reconnect_ns,
         .peer_timeout_ns = r->o.peer_timeout_ns,
         .consumer_id = id,
+        /* A home exporter's entry is the remote member's, to its owner:
+         * the member's heartbeat (its stand-in's), not the exporter's
+         * waits, says whether it is alive. */
+        .flags = r->o.side == MYL_RELAY_HOME ? MYL_BRIDGE_NO_BEAT : 0,
         /* Home exporters from what is sent next: what an
          * earlier incarnation of the member left in the
          * ring is the owner's to re-dispatch (it saw that

@@ -616,7 +616,8 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
         return MYL_EREADONLY;
     if (opts)
         o = *opts;
-    if (o.start > MYL_START_OLDEST || o.stall_ns < 0 || (o.flags & ~MYL_CONSUMER_COPY))
+    if (o.start > MYL_START_OLDEST || o.stall_ns < 0 ||
+        (o.flags & ~(MYL_CONSUMER_COPY | MYL_CONSUMER_NO_BEAT)))
         return MYL_EINVAL;
     uint32_t w = pick_wait(r, o.wait);
     if (!wait_allowed(r, w))
@@ -681,6 +682,7 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     c->wait = w;
     c->spin = o.spin ? o.spin : MYL__DEFAULT_SPIN;
     c->stall_ns = o.stall_ns ? o.stall_ns : MYL__DEFAULT_STALL_NS;
+    c->no_beat = (o.flags & MYL_CONSUMER_NO_BEAT) != 0;
     c->multi = r->producer_mode == MYL_PRODUCERS_MULTI;
     /* A resumed entry holds this id already: rewriting it would leave it
      * torn (zeroed) if we were killed here and the entry given back. */
@@ -1005,7 +1007,8 @@ int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t 
         if (now < next_check)
             continue;
         next_check = now + 10000000;
-        myl__store_relaxed(&c->ent->heartbeat_ns, now);
+        if (!c->no_beat)
+            myl__store_relaxed(&c->ent->heartbeat_ns, now);
         int rc = check_self(c);
         if (rc < 0)
             return rc;

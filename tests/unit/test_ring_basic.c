@@ -203,6 +203,36 @@ static void test_lossy_is_single_producer(void **state)
     assert_int_equal(myl_ring_attach(&o, &r), -ENOENT); /* nothing was created */
 }
 
+/* MYL_CONSUMER_NO_BEAT: a consumer's waits store its entry's heartbeat
+ * (a topology owner reads it as the member's), except with the flag (a
+ * bridge exporter standing in for a remote member); an unknown flag is
+ * refused. */
+static void test_consumer_no_beat(void **state)
+{
+    (void)state;
+    myl_ring *r = make("nobeat", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 64);
+    myl_producer *p;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    myl_consumer_opts co = {.size = sizeof co, .flags = MYL_CONSUMER_NO_BEAT};
+    myl_consumer *quiet, *loud, *bad = NULL;
+    assert_int_equal(myl_consumer_open(r, "quiet", &co, &quiet), 0);
+    assert_int_equal(myl_consumer_open(r, "loud", NULL, &loud), 0);
+    uint64_t q0 = quiet->ent->heartbeat_ns, l0 = loud->ent->heartbeat_ns;
+    assert_true(q0 > 0); /* stamped at registration all the same */
+    uint64_t seq;
+    /* Nothing published: each poll waits out 30 ms. */
+    assert_int_equal(myl_consumer_poll(quiet, 1, &seq, 30000000), MYL_ETIMEDOUT);
+    assert_int_equal(myl_consumer_poll(loud, 1, &seq, 30000000), MYL_ETIMEDOUT);
+    assert_true(quiet->ent->heartbeat_ns == q0);
+    assert_true(loud->ent->heartbeat_ns > l0);
+    co.flags = 0x80;
+    assert_int_equal(myl_consumer_open(r, "bad", &co, &bad), MYL_EINVAL);
+    myl_consumer_close(quiet);
+    myl_consumer_close(loud);
+    myl_producer_close(p);
+    drop(r, "nobeat");
+}
+
 /* Producer table entries as any process reads them (myl_ring_producer_stats):
  * a live producer's counters and liveness, the same through a read-only
  * attach, a producer that died without closing (not alive), a free entry,
@@ -311,4 +341,5 @@ MYL_TEST_MAIN("ring_basic", cmocka_unit_test(test_stale_handle_after_reregistrat
               cmocka_unit_test(test_lossy_is_single_producer),
               cmocka_unit_test(test_coordination_wait), cmocka_unit_test(test_roundtrip_sp),
               cmocka_unit_test(test_roundtrip_mp), cmocka_unit_test(test_lossy_overrun),
-              cmocka_unit_test(test_producer_stats), cmocka_unit_test(test_poll_no_wait))
+              cmocka_unit_test(test_producer_stats), cmocka_unit_test(test_poll_no_wait),
+              cmocka_unit_test(test_consumer_no_beat))

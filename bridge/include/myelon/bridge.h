@@ -48,7 +48,7 @@ typedef struct myl_bridge_opts {
     int64_t peer_timeout_ns; /* silence after which a session is given up; default 3 s */
     const char *consumer_id; /* exporter: its consumer id; default "bridge-export" */
     uint32_t start;          /* exporter, first registration: MYL_BRIDGE_START_* (default oldest) */
-    uint32_t flags;          /* MYL_BRIDGE_UNREGISTER, MYL_BRIDGE_COPY */
+    uint32_t flags;          /* MYL_BRIDGE_UNREGISTER, MYL_BRIDGE_COPY, MYL_BRIDGE_NO_BEAT */
     /* The bridge's state object (counters; the importer's delivered
      * position): a shm label (shm rings) or a file path (file rings).
      * NULL: the ring's label or path with ".bridge-export" or
@@ -70,6 +70,10 @@ typedef struct myl_bridge_opts {
  * this flag makes it copy them into one frame per batch instead, as it
  * does for smaller slots and lossy rings. */
 #define MYL_BRIDGE_COPY 0x2u
+/* myl_bridge_opts.flags: the exporter's consumer does not beat while it
+ * waits (MYL_CONSUMER_NO_BEAT): a topology relay's home exporter, whose
+ * entry stands for a remote member (myelon/topo_relay.h). */
+#define MYL_BRIDGE_NO_BEAT 0x4u
 #define MYL_BRIDGE_ZC_MIN 8192u
 
 typedef struct myl_bridge myl_bridge;

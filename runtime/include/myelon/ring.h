@@ -195,6 +195,11 @@ typedef struct myl_consumer_opts {
  * what a receiver verifies or decodes cannot change under it, whatever a
  * broken or hostile writer does to the ring afterwards. Costs one copy. */
 #define MYL_CONSUMER_COPY 0x1u
+/* Its waits do not store its entry's heartbeat (stored at registration
+ * only): for a consumer whose liveness is another's, as a bridge exporter
+ * that stands in for a remote topology member, whose owner must see the
+ * member stall, not the exporter wait (docs/BRIDGE.md). */
+#define MYL_CONSUMER_NO_BEAT 0x2u
 
 typedef struct myl_consumer {
     myl_ring *ring;
@@ -223,6 +228,7 @@ typedef struct myl_consumer {
     uint64_t stall_seq;   /* the unmarked slot the stall clock runs for */
     uint64_t stall_since; /* 0: the clock is not running */
     uint64_t stall_claim; /* the claim cursor when the clock started */
+    bool no_beat;         /* MYL_CONSUMER_NO_BEAT */
 } myl_consumer;
 
 /* ---- segments and rings (ring.c, segment.c) ---- */
