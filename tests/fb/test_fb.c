@@ -724,6 +724,134 @@ static void test_pack(void **state)
             }
 }
 
+/* One step of a random build, applied through the inline fast paths the
+ * generated code calls (fast) or the exported functions (slow). */
+typedef struct fp_op {
+    int what; /* 0..5 a scalar of 1, 2, 4, 8 bytes, f32, f64; 6 a ref; 7 a vector */
+    uint32_t id;
+    uint64_t v;
+    size_t elem, count;
+} fp_op;
+
+static int fp_apply(myl_fb_builder *b, const fp_op *o, bool fast, myl_fb_ref ref,
+                    const uint8_t *src, myl_fb_ref *out)
+{
+    switch (o->what) {
+    case 0:
+        return fast ? myl__fb_add_u8(b, o->id, (uint8_t)o->v)
+                    : myl_fb_add_u8(b, o->id, (uint8_t)o->v);
+    case 1:
+        return fast ? myl__fb_add_u16(b, o->id, (uint16_t)o->v)
+                    : myl_fb_add_u16(b, o->id, (uint16_t)o->v);
+    case 2:
+        return fast ? myl__fb_add_u32(b, o->id, (uint32_t)o->v)
+                    : myl_fb_add_u32(b, o->id, (uint32_t)o->v);
+    case 3:
+        return fast ? myl__fb_add_u64(b, o->id, o->v) : myl_fb_add_u64(b, o->id, o->v);
+    case 4:
+        return fast ? myl__fb_add_f32(b, o->id, (float)o->v)
+                    : myl_fb_add_f32(b, o->id, (float)o->v);
+    case 5:
+        return fast ? myl__fb_add_f64(b, o->id, (double)o->v)
+                    : myl_fb_add_f64(b, o->id, (double)o->v);
+    case 6:
+        return fast ? myl__fb_add_ref(b, o->id, ref) : myl_fb_add_ref(b, o->id, ref);
+    default:
+        return fast ? myl__fb_create_vec(b, src, o->count, o->elem, out)
+                    : myl_fb_create_vec_scalar(b, src, o->count, o->elem, out);
+    }
+}
+
+/* Builds n random tables (each after a vector or two, with scalar fields
+ * and references to those vectors) into a region of cap bytes plus an
+ * arena; returns the finished message, or the error. */
+static int fp_build(uint8_t *region, size_t cap, uint8_t *arena, size_t acap, bool fast,
+                    uint32_t seed, bool defer, myl_fb_msg *m)
+{
+    static uint8_t src[9000];
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (uint8_t)(i * 7 + 3);
+    myl_fb_builder b;
+    myl_fb_builder_init(&b, region, cap, arena, acap);
+    if (defer)
+        myl_fb_builder_defer(&b);
+    uint32_t r = seed;
+    myl_fb_ref last = 0, vec = 0;
+    for (int t = 0; t < 6; t++) {
+        /* a vector (sometimes empty, sometimes large) before each table */
+        r = r * 1103515245u + 12345u;
+        fp_op vo = {.what = 7, .elem = (size_t)1 << ((r >> 8) % 4), .count = (r >> 12) % 40};
+        if ((r >> 20) % 7 == 0)
+            vo.count = 4100 / vo.elem + (r >> 24) % 3; /* MYL_EXT_MIN bytes or more */
+        int rc = fp_apply(&b, &vo, fast, 0, src, &vec);
+        if (rc)
+            return rc;
+        rc = fast ? myl__fb_table_start(&b) : myl_fb_table_start(&b);
+        if (rc)
+            return rc;
+        uint32_t nf = 1 + (r >> 16) % 9;
+        for (uint32_t i = 0; i < nf; i++) {
+            r = r * 1103515245u + 12345u;
+            fp_op o = {
+                .what = (int)((r >> 9) % 7), .id = i * 2 + (r >> 5) % 2, .v = r * 0x9e3779b9ull};
+            if ((r >> 3) % 31 == 0)
+                o.id = 40000; /* beyond the vtable's reach: the slow path's error */
+            rc = fp_apply(&b, &o, fast, o.what == 6 && last && (r >> 14) % 2 ? last : vec, src,
+                          NULL);
+            if (rc)
+                return rc;
+        }
+        rc = myl_fb_table_end(&b, &last);
+        if (rc)
+            return rc;
+    }
+    return myl_fb_finish(&b, last, NULL, 0, m);
+}
+
+/* The inline fast paths of the generated builders (myl__fb_add_*,
+ * myl__fb_create_vec, myl__fb_table_start) write the same bytes as the
+ * exported functions, and fail the same way, in every region size: from
+ * too small for anything (each call falls back, the move to the arena
+ * happening at every point of the build) to roomy. */
+static void test_fast_paths(void **state)
+{
+    (void)state;
+    static uint64_t r1[2048], r2[2048], a1[4096], a2[4096];
+    int compared = 0, failed = 0;
+    for (uint32_t seed = 1; seed <= 60; seed++)
+        for (size_t cap = 0; cap <= 1024; cap += 8 + cap / 4)
+            for (int d = 0; d < 2; d++) {
+                memset(r1, 0xa5, sizeof r1);
+                memset(r2, 0x5a, sizeof r2);
+                memset(a1, 0xa5, sizeof a1);
+                memset(a2, 0x5a, sizeof a2);
+                myl_fb_msg m1, m2;
+                int e1 = fp_build((uint8_t *)r1, cap, (uint8_t *)a1, sizeof a1, true, seed, d, &m1);
+                int e2 =
+                    fp_build((uint8_t *)r2, cap, (uint8_t *)a2, sizeof a2, false, seed, d, &m2);
+                assert_int_equal(e1, e2);
+                if (e1) {
+                    failed++;
+                    continue;
+                }
+                assert_int_equal(m1.len, m2.len);
+                assert_int_equal(m1.in_place, m2.in_place);
+                assert_int_equal(m1.next, m2.next);
+                for (uint32_t i = 0; i < m1.next; i++) {
+                    assert_int_equal(m1.ext[i].at, m2.ext[i].at);
+                    assert_int_equal(m1.ext[i].n, m2.ext[i].n);
+                    /* a hole's bytes are unwritten: compare them as equal */
+                    memset((uint8_t *)m1.data + m1.ext[i].at, 0, m1.ext[i].n);
+                    memset((uint8_t *)m2.data + m2.ext[i].at, 0, m2.ext[i].n);
+                }
+                assert_memory_equal(m1.data, m2.data, m1.len);
+                compared++;
+            }
+    /* both kinds of outcome were seen */
+    assert_true(compared > 100);
+    assert_true(failed > 10);
+}
+
 /* myl_fb_builder_defer: large vectors bound for the arena are not copied
  * there; the holes they leave, filled from the runs, give the bytes of the
  * same message built without defer. At most MYL_EXT_MAX runs. */
@@ -792,10 +920,11 @@ static void test_defer(void **state)
     assert_int_equal(mb.next, 0);
 }
 
-MYL_TEST_MAIN("fb", cmocka_unit_test(test_pack), cmocka_unit_test(test_defer),
-              cmocka_unit_test(test_readers_handmade), cmocka_unit_test(test_sort_refs),
-              cmocka_unit_test(test_sort_structs), cmocka_unit_test(test_big_align),
-              cmocka_unit_test(test_samples_roundtrip), cmocka_unit_test(test_at_front),
-              cmocka_unit_test(test_arena_fallback), cmocka_unit_test(test_builder_misuse),
-              cmocka_unit_test(test_verify_errors), cmocka_unit_test(test_verify_vectors_unions),
-              cmocka_unit_test(test_verify_limits), cmocka_unit_test(test_verify_mutations))
+MYL_TEST_MAIN("fb", cmocka_unit_test(test_fast_paths), cmocka_unit_test(test_pack),
+              cmocka_unit_test(test_defer), cmocka_unit_test(test_readers_handmade),
+              cmocka_unit_test(test_sort_refs), cmocka_unit_test(test_sort_structs),
+              cmocka_unit_test(test_big_align), cmocka_unit_test(test_samples_roundtrip),
+              cmocka_unit_test(test_at_front), cmocka_unit_test(test_arena_fallback),
+              cmocka_unit_test(test_builder_misuse), cmocka_unit_test(test_verify_errors),
+              cmocka_unit_test(test_verify_vectors_unions), cmocka_unit_test(test_verify_limits),
+              cmocka_unit_test(test_verify_mutations))

@@ -570,6 +570,157 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     return b->head;
 }
 
+/* ---- the builder's inline fast paths ----
+ *
+ * The generated T_start / T_add_f / T_create_f call these: the common case
+ * (no error, room in the current region, a scalar field or a small vector)
+ * inline, with the bytes each call above writes; anything else falls back
+ * to that call, which checks and reports it. */
+
+/* Field ids the fast path takes: those whose vtable entry fits a u16
+ * vtable (MYL_FB_VT(id) + 2 <= 0xffff). */
+#define MYL__FB_FAST_ID 32764u
+
+/* Zero n bytes (n < 8): a field's or a vector's alignment padding. */
+static inline void myl__fb_zero(uint8_t *p, size_t n)
+{
+    if (n & 4) {
+        myl_st32(p, 0);
+        p += 4;
+    }
+    if (n & 2) {
+        myl_st16(p, 0);
+        p += 2;
+    }
+    if (n & 1)
+        *p = 0;
+}
+
+/* Room for a scalar field of size bytes (1, 2, 4 or 8, aligned to its
+ * size) in the open table, recorded as field id: where to store it, or
+ * NULL when the fast path does not apply (the caller then takes
+ * myl_fb_add_*). As add_field() in fb.c. */
+static inline uint8_t *myl__fb_field(myl_fb_builder *b, uint32_t id, size_t size)
+{
+    const size_t padn = (size_t)(0 - b->head) & (size - 1);
+    const size_t need = padn + size;
+    if (b->err || !b->in_table || id > MYL__FB_FAST_ID || b->nfields >= MYL_FB_MAX_FIELDS ||
+        need > b->cap - b->head || need > MYL_FB_MAX_BUFFER_SIZE - 8 - b->head)
+        return NULL;
+    uint8_t *front = b->buf + b->cap - b->head;
+    myl__fb_zero(front - padn, padn);
+    b->head += need;
+    if (size > b->minalign)
+        b->minalign = (uint32_t)size;
+    b->fields[b->nfields].id = id;
+    b->fields[b->nfields].off = (uint32_t)b->head;
+    b->nfields++;
+    return front - need;
+}
+
+static inline int myl__fb_add_u8(myl_fb_builder *b, uint32_t id, uint8_t v)
+{
+    uint8_t *p = myl__fb_field(b, id, 1);
+    if (!p)
+        return myl_fb_add_u8(b, id, v);
+    *p = v;
+    return 0;
+}
+
+static inline int myl__fb_add_u16(myl_fb_builder *b, uint32_t id, uint16_t v)
+{
+    uint8_t *p = myl__fb_field(b, id, 2);
+    if (!p)
+        return myl_fb_add_u16(b, id, v);
+    myl_st16(p, v);
+    return 0;
+}
+
+static inline int myl__fb_add_u32(myl_fb_builder *b, uint32_t id, uint32_t v)
+{
+    uint8_t *p = myl__fb_field(b, id, 4);
+    if (!p)
+        return myl_fb_add_u32(b, id, v);
+    myl_st32(p, v);
+    return 0;
+}
+
+static inline int myl__fb_add_u64(myl_fb_builder *b, uint32_t id, uint64_t v)
+{
+    uint8_t *p = myl__fb_field(b, id, 8);
+    if (!p)
+        return myl_fb_add_u64(b, id, v);
+    myl_st64(p, v);
+    return 0;
+}
+
+static inline int myl__fb_add_f32(myl_fb_builder *b, uint32_t id, float v)
+{
+    uint8_t *p = myl__fb_field(b, id, 4);
+    if (!p)
+        return myl_fb_add_f32(b, id, v);
+    myl_stf32(p, v);
+    return 0;
+}
+
+static inline int myl__fb_add_f64(myl_fb_builder *b, uint32_t id, double v)
+{
+    uint8_t *p = myl__fb_field(b, id, 8);
+    if (!p)
+        return myl_fb_add_f64(b, id, v);
+    myl_stf64(p, v);
+    return 0;
+}
+
+/* A reference to an object finished before the table started: the uoffset
+ * from the field to it. */
+static inline int myl__fb_add_ref(myl_fb_builder *b, uint32_t id, myl_fb_ref ref)
+{
+    uint8_t *p;
+    if (ref == 0 || ref > b->table_start || !(p = myl__fb_field(b, id, 4)))
+        return myl_fb_add_ref(b, id, ref);
+    myl_st32(p, (uint32_t)(b->head - ref));
+    return 0;
+}
+
+static inline int myl__fb_table_start(myl_fb_builder *b)
+{
+    if (b->err || b->in_table || b->in_vector)
+        return myl_fb_table_start(b);
+    b->in_table = 1;
+    b->nfields = 0;
+    b->table_start = (uint32_t)b->head;
+    return 0;
+}
+
+/* A vector of count scalars of elem_size bytes (1, 2, 4 or 8) in host
+ * order, as myl_fb_create_vec_scalar(): inline on a little-endian host
+ * when it fits the region and is not one that defer leaves in place. */
+static inline int myl__fb_create_vec(myl_fb_builder *b, const void *elems, size_t count,
+                                     size_t elem_size, myl_fb_ref *out)
+{
+    const size_t a = elem_size > 4 ? elem_size : 4;
+    if (!MYL_LITTLE_ENDIAN || b->err || b->in_table || b->in_vector || (!elems && count) ||
+        count > (MYL_FB_MAX_BUFFER_SIZE - 8) / elem_size)
+        return myl_fb_create_vec_scalar(b, elems, count, elem_size, out);
+    const size_t bytes = count * elem_size;
+    const size_t padn = (size_t)(0 - (b->head + bytes)) & (a - 1);
+    const size_t need = padn + bytes + 4;
+    if (need > b->cap - b->head || need > MYL_FB_MAX_BUFFER_SIZE - 8 - b->head ||
+        (b->defer && bytes >= MYL_EXT_MIN))
+        return myl_fb_create_vec_scalar(b, elems, count, elem_size, out);
+    uint8_t *front = b->buf + b->cap - b->head;
+    myl__fb_zero(front - padn, padn);
+    if (bytes)
+        memcpy(front - padn - bytes, elems, bytes);
+    myl_st32(front - need, (uint32_t)count);
+    b->head += need;
+    if (a > b->minalign)
+        b->minalign = (uint32_t)a;
+    *out = (myl_fb_ref)b->head;
+    return 0;
+}
+
 /* ---- accessors of generated tables ----
  *
  * myelonc writes one line per table (MYL_FB_TABLE) and one per field: these
@@ -604,7 +755,7 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     }                                                                                              \
     static inline int T##_start(myl_fb_builder *b)                                                 \
     {                                                                                              \
-        return myl_fb_table_start(b);                                                              \
+        return myl__fb_table_start(b);                                                             \
     }                                                                                              \
     static inline int T##_end(myl_fb_builder *b, myl_fb_ref *out)                                  \
     {                                                                                              \
@@ -654,7 +805,7 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
 #define MYL_FB__ADD_REF(T, f, id)                                                                  \
     static inline int T##_add_##f(myl_fb_builder *b, myl_fb_ref v)                                 \
     {                                                                                              \
-        return myl_fb_add_ref(b, id, v);                                                           \
+        return myl__fb_add_ref(b, id, v);                                                          \
     }
 
 /* A scalar or enum of C type C, read with myl_fb_get_<get>(), written with
@@ -669,7 +820,7 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     {                                                                                              \
         if (v == (def))                                                                            \
             return b->err;                                                                         \
-        return myl_fb_add_##add(b, id, (W)v);                                                      \
+        return myl__fb_add_##add(b, id, (W)v);                                                     \
     }
 
 /* The same for a float field whose default is NaN: a NaN is not written
@@ -684,7 +835,7 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     {                                                                                              \
         if (v != v)                                                                                \
             return b->err;                                                                         \
-        return myl_fb_add_##add(b, id, (W)v);                                                      \
+        return myl__fb_add_##add(b, id, (W)v);                                                     \
     }
 
 /* An optional scalar (default null, flatc's "= null"): T_f() is its value
@@ -698,7 +849,7 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     MYL_FB__HAS(T, f, id)                                                                          \
     static inline int T##_add_##f(myl_fb_builder *b, C v)                                          \
     {                                                                                              \
-        return myl_fb_add_##add(b, id, (W)v);                                                      \
+        return myl__fb_add_##add(b, id, (W)v);                                                     \
     }
 
 /* A string: T_f() (data NULL when absent), T_add_f(b, ref). */
@@ -806,7 +957,7 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     }                                                                                              \
     static inline int T##_create_##f(myl_fb_builder *b, const E *v, size_t n, myl_fb_ref *out)     \
     {                                                                                              \
-        return myl_fb_create_vec_scalar(b, v, n, size, out);                                       \
+        return myl__fb_create_vec(b, v, n, size, out);                                             \
     }
 
 /* [string]: T_create_f() from the references of n strings. */
