@@ -266,10 +266,24 @@ static int claim(myl_framer *f, size_t len, uint16_t kind, bool take, uint64_t i
     c->frames = frames;
     c->len = (uint32_t)len;
     c->msg_id = take ? take_id(f) : id;
-    for (uint32_t i = 0; i < frames; i++)
-        write_header(f, s + i, frame_flags(i, frames), kind, c->msg_id, c->len, i,
-                     frame_len(f, c->len, i));
+    c->kind = kind;
+    /* The headers are written at the commit, just before the stamps: a
+     * receiver waiting for the first frame polls its stamp, in the line
+     * the header shares, and a header written now would take that line
+     * from it twice (here and at the commit) while the caller builds. */
     return 0;
+}
+
+/* The headers of a claimed message of len (<= the claimed) bytes, at the
+ * commit; frames the message does not need become padding. */
+static void write_headers(myl_framer *f, const myl_frame_span *c, uint32_t len)
+{
+    uint32_t frames = frames_for(f->data_max, len);
+    for (uint32_t i = 0; i < frames; i++)
+        write_header(f, c->seq + i, frame_flags(i, frames), c->kind, c->msg_id, len, i,
+                     frame_len(f, len, i));
+    for (uint32_t i = frames; i < c->frames; i++)
+        write_header(f, c->seq + i, MYL_FRAME_PAD, 0, c->msg_id, 0, 0, 0);
 }
 
 int myl_frame_claim(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c, int64_t timeout_ns)
@@ -294,6 +308,7 @@ void *myl_frame_claim_data(const myl_framer *f, const myl_frame_span *c, uint32_
 
 void myl_frame_commit(myl_framer *f, const myl_frame_span *c)
 {
+    write_headers(f, c, c->len);
     myl_producer_publish(f->p, c->seq, c->frames);
 }
 
@@ -305,26 +320,8 @@ int myl_frame_commit_len(myl_framer *f, myl_frame_span *c, size_t len)
         myl_frame_abort(f, c);
         return MYL_EINVAL;
     }
-    if (len != c->len && c->frames == 1) {
-        /* one frame still (the encoders' common case): its two lengths */
-        uint8_t *h = myl_producer_slot(f->p, c->seq); /* our own claimed frame */
-        uint32_t total = (uint32_t)len;
-        memcpy(h + offsetof(myl_frame_hdr, len), &total, sizeof total);
-        memcpy(h + offsetof(myl_frame_hdr, total), &total, sizeof total);
-        c->len = total;
-    } else if (len != c->len) {
-        myl_frame_hdr h;
-        memcpy(&h, myl_producer_slot(f->p, c->seq), sizeof h); /* our own claimed frame */
-        uint32_t total = (uint32_t)len;
-        uint32_t frames = frames_for(f->data_max, total);
-        for (uint32_t i = 0; i < frames; i++)
-            write_header(f, c->seq + i, frame_flags(i, frames), h.kind, c->msg_id, total, i,
-                         frame_len(f, total, i));
-        /* frames the shorter message does not need are skipped as padding */
-        for (uint32_t i = frames; i < c->frames; i++)
-            write_header(f, c->seq + i, MYL_FRAME_PAD, 0, c->msg_id, 0, 0, 0);
-        c->len = total;
-    }
+    c->len = (uint32_t)len;
+    write_headers(f, c, c->len);
     myl_producer_publish(f->p, c->seq, c->frames);
     return 0;
 }

@@ -142,6 +142,17 @@ static void test_max_message_and_claim(void **state)
     assert_int_equal(c.frames, 3);
     myl_frame_abort(f, &c);
     assert_int_equal(myl_frame_claim(f, 2 * DATA + 3, 6, &c, 0), 0);
+    /* The claim leaves the headers alone (these slots were never written:
+     * still zero); they are written at the commit, so that the line of the
+     * stamp a receiver polls is not taken from it twice. */
+    for (uint32_t i = 0; i < c.frames; i++) {
+        const uint8_t *h =
+            (const uint8_t *)myl_frame_claim_data(f, &c, i, NULL) - MYL_FRAME_HDR_SIZE;
+        myl_frame_hdr hdr;
+        memcpy(&hdr, h, sizeof hdr);
+        assert_int_equal(hdr.flags, 0);
+        assert_int_equal(hdr.kind, 0);
+    }
     for (uint32_t i = 0; i < c.frames; i++) {
         uint32_t len;
         uint8_t *p = myl_frame_claim_data(f, &c, i, &len);

@@ -71,6 +71,7 @@ typedef struct myl_frame_span {
     uint32_t frames;
     uint32_t len;
     uint64_t msg_id;
+    uint16_t kind; /* written to the headers at the commit */
 } myl_frame_span;
 
 /* A received message. data stays valid until myl_defrag_release(). */
