@@ -671,26 +671,31 @@ int myl_fb_table_end(myl_fb_builder *b, myl_fb_ref *out)
         return b->err;
     if (!b->in_table)
         return bfail(b, MYL_EINVAL);
-    /* the soffset to the vtable, patched below */
-    if (align_to(b, 4))
-        return b->err;
-    uint8_t *tp = grow(b, 4);
-    if (!tp)
-        return b->err;
-    size_t table = b->head;
-    size_t objsize = table - b->table_start;
     uint32_t nslots = 0;
     for (uint32_t i = 0; i < b->nfields; i++)
         if (b->fields[i].id + 1 > nslots)
             nslots = b->fields[i].id + 1;
-    size_t vtsize = MYL_FB_VT(nslots);
+    const size_t vtsize = MYL_FB_VT(nslots);
+    /* the soffset to the vtable (4-aligned), then the vtable below it */
+    const size_t padn = (size_t)(0 - b->head) & 3;
+    const size_t table = b->head + padn + 4;
+    const size_t objsize = table - b->table_start;
     if (objsize > 0xffffu)
         return bfail(b, MYL_ETOOBIG);
-    uint8_t *vt = grow(b, vtsize);
-    if (!vt)
-        return b->err;
+    uint8_t *vt;
+    if (padn + 4 + vtsize <= b->cap - b->head &&
+        padn + 4 + vtsize <= MYL_FB_MAX_BUFFER_SIZE - 8 - b->head) {
+        /* room in the region: one step */
+        pad(b, padn);
+        track_align(b, 4);
+        b->head = table + vtsize;
+        vt = b->buf + b->cap - b->head;
+    } else {
+        if (align_to(b, 4) || !grow(b, 4) || !(vt = grow(b, vtsize)))
+            return b->err;
+    }
     /* grow() may have moved everything to the arena */
-    tp = b->buf + b->cap - table;
+    uint8_t *tp = b->buf + b->cap - table;
     myl_st16(vt, (uint16_t)vtsize);
     myl_st16(vt + 2, (uint16_t)objsize);
     for (size_t i = 4; i < vtsize; i += 2) /* absent fields; a few, stored inline */

@@ -21,7 +21,9 @@ static uint32_t data_max_of(const myl_ring *r)
 
 static uint32_t frames_for(uint32_t data_max, uint64_t len)
 {
-    return len == 0 ? 1u : (uint32_t)((len + data_max - 1) / data_max);
+    if (len <= data_max) /* one frame: the common case, without a division */
+        return 1;
+    return (uint32_t)((len + data_max - 1) / data_max);
 }
 
 uint32_t myl_frame_count(const myl_ring *r, size_t len)
