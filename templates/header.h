@@ -623,7 +623,9 @@ static inline int MYLT_CHAN_receiver_get(MYLT_CHAN_receiver *r, MYLT_T *out, myl
 /* @@compact_classes_doc */
 /* Compact channels in size classes (codec compact): _sender_put() encodes
  * *m into buf (cap bytes) and sends it in the smallest class that holds
- * it. Nothing is sent when encoding fails. _receiver_get() receives the
+ * it; its byte fields of MYL_EXT_MIN bytes or more do not go through buf,
+ * they are copied once, from *m straight into the frames. Nothing is sent
+ * when encoding fails. _receiver_get() receives the
  * next message and decodes it into *out; a message that does not decode
  * is skipped and its error returned. m (unless NULL) receives the
  * message's kind, id and length, *cls (unless NULL) the class it came
@@ -637,11 +639,13 @@ static inline int MYLT_CHAN_receiver_get(MYLT_CHAN_receiver *r, MYLT_T *out, myl
 static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, const MYLT_T *m, void *buf, size_t cap,
                                        uint16_t kind, int64_t timeout_ns)
 {
+    myl_ext ext[MYL_EXT_MAX];
+    uint32_t next = 0;
     size_t len = 0;
-    int rc = MYLT_T_compact_encode(m, buf, cap, &len);
+    int rc = MYLT_T_compact_encode_ext(m, buf, cap, ext, MYL_EXT_MAX, &next, &len);
     if (rc < 0)
         return rc;
-    return myl_group_send(s->s, 0, buf, len, kind, timeout_ns);
+    return myl_group_send_ext(s->s, 0, buf, len, ext, next, 0, kind, timeout_ns);
 }
 
 /* @@compact_lanes_doc */
@@ -649,7 +653,9 @@ static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, const MYLT_T *m, voi
  * encodes *m straight into a frame claimed on lane (<chan>_LANE_*) and
  * publishes it; a message that outgrows the frame is encoded into buf
  * (cap bytes; NULL: MYL_ETOOBIG) instead and sent fragmented (the claimed
- * frame is published as padding). Nothing is sent when encoding fails.
+ * frame is published as padding); its byte fields of MYL_EXT_MIN bytes or
+ * more do not go through buf, they are copied once, from *m straight into
+ * the frames. Nothing is sent when encoding fails.
  * _receiver_get() receives the next message and decodes it into *out; a
  * message that does not decode is skipped and its error returned. m
  * (unless NULL) receives the message's kind, id and length, *lane (unless
@@ -677,10 +683,12 @@ static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, uint32_t lane, const
     myl_group_abort(s->s, &span);
     if (rc != MYL_ETOOBIG)
         return rc;
-    rc = MYLT_T_compact_encode(m, buf, cap, &len);
+    myl_ext ext[MYL_EXT_MAX];
+    uint32_t next = 0;
+    rc = MYLT_T_compact_encode_ext(m, buf, cap, ext, MYL_EXT_MAX, &next, &len);
     if (rc < 0)
         return rc;
-    return myl_group_send(s->s, lane, buf, len, kind, timeout_ns);
+    return myl_group_send_ext(s->s, lane, buf, len, ext, next, 0, kind, timeout_ns);
 }
 
 /* @@fb_classes_doc */
@@ -714,7 +722,9 @@ static inline int MYLT_CHAN_sender_send_built(MYLT_CHAN_sender *s, myl_fb_builde
  * outgrows the frame; build with the table's builders, then
  * _sender_build_commit() finishes the root and publishes the frame, or,
  * when the message went to the arena, aborts the frame and sends the
- * arena's copy (fragmented). A builder error aborts the claim and is
+ * arena's copy (fragmented; after myl_fb_builder_defer(b), its vectors of
+ * MYL_EXT_MIN bytes or more are copied once, from the caller's memory
+ * straight into the frames). A builder error aborts the claim and is
  * returned. _sender_send_built() finishes a message built in the caller's
  * memory (myl_fb_builder_init(b, buf, cap, NULL, 0)) and sends it on lane
  * (one copy). _receiver_read() receives the next message, verifies it as
@@ -749,7 +759,8 @@ static inline int MYLT_CHAN_sender_build_commit(MYLT_CHAN_sender *s, myl_fb_buil
         myl_group_abort(s->s, span);
         if (rc < 0)
             return rc;
-        return myl_group_send(s->s, span->ring, m.data, m.len, kind, timeout_ns);
+        return myl_group_send_ext(s->s, span->ring, m.data, m.len, m.ext, m.next,
+                                  MYL_FRAME_EXT_HOLES, kind, timeout_ns);
     }
     return myl_group_commit_len(s->s, span, m.len);
 }

@@ -217,14 +217,14 @@ int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind
     return send_frames(f, msg, NULL, len, kind, id, timeout_ns);
 }
 
-int myl_frame_send_ext(myl_framer *f, const void *msg, size_t len, const myl_ext *ext, size_t next,
-                       unsigned flags, uint16_t kind, int64_t timeout_ns)
+int myl__frame_ext_total(const void *msg, size_t len, const myl_ext *ext, size_t next,
+                         unsigned flags, size_t *total)
 {
-    if (!f || (!msg && len) || (!ext && next) || (flags & ~MYL_FRAME_EXT_HOLES))
+    if ((!msg && len) || (!ext && next) || (flags & ~MYL_FRAME_EXT_HOLES))
         return MYL_EINVAL;
     bool holes = flags & MYL_FRAME_EXT_HOLES;
     /* in order, in bounds, not overlapping; the total without overflow */
-    size_t total = len, from = 0;
+    size_t t = len, from = 0;
     for (size_t i = 0; i < next; i++) {
         const myl_ext *x = &ext[i];
         if (x->at < from || x->at > len || (!x->p && x->n))
@@ -234,18 +234,40 @@ int myl_frame_send_ext(myl_framer *f, const void *msg, size_t len, const myl_ext
                 return MYL_EINVAL;
             from = x->at + x->n;
         } else {
-            if (x->n > SIZE_MAX - total)
+            if (x->n > SIZE_MAX - t)
                 return MYL_ETOOBIG;
-            total += x->n;
+            t += x->n;
             from = x->at;
         }
     }
+    *total = t;
+    return 0;
+}
+
+int myl__frame_send_ext_id(myl_framer *f, const void *msg, size_t len, const myl_ext *ext,
+                           size_t next, unsigned flags, size_t total, uint16_t kind, uint64_t id,
+                           int64_t timeout_ns)
+{
+    if (next == 0)
+        return myl__frame_send_id(f, msg, len, kind, id, timeout_ns);
+    gather g = {
+        .msg = msg, .len = len, .ext = ext, .next = next, .holes = flags & MYL_FRAME_EXT_HOLES};
+    return send_frames(f, NULL, &g, total, kind, id, timeout_ns);
+}
+
+int myl_frame_send_ext(myl_framer *f, const void *msg, size_t len, const myl_ext *ext, size_t next,
+                       unsigned flags, uint16_t kind, int64_t timeout_ns)
+{
+    size_t total;
+    if (!f)
+        return MYL_EINVAL;
+    int rc = myl__frame_ext_total(msg, len, ext, next, flags, &total);
+    if (rc < 0)
+        return rc;
     if (total > f->max_message)
         return MYL_ETOOBIG;
-    if (next == 0)
-        return myl__frame_send_id(f, msg, len, kind, take_id(f), timeout_ns);
-    gather g = {.msg = msg, .len = len, .ext = ext, .next = next, .holes = holes};
-    return send_frames(f, NULL, &g, total, kind, take_id(f), timeout_ns);
+    return myl__frame_send_ext_id(f, msg, len, ext, next, flags, total, kind, take_id(f),
+                                  timeout_ns);
 }
 
 /* Claims the frames of a len-byte message and writes their headers; the

@@ -304,6 +304,25 @@ int myl_group_send(myl_group_sender *s, uint32_t lane, const void *msg, size_t l
     return 0;
 }
 
+int myl_group_send_ext(myl_group_sender *s, uint32_t lane, const void *msg, size_t len,
+                       const struct myl_ext *ext, size_t next, unsigned flags, uint16_t kind,
+                       int64_t timeout_ns)
+{
+    if (!s)
+        return MYL_EINVAL;
+    size_t total;
+    uint32_t i;
+    int rc = myl__frame_ext_total(msg, len, ext, next, flags, &total);
+    if (rc < 0 || (rc = pick_ring(s, lane, total, &i)) < 0)
+        return rc;
+    rc = myl__frame_send_ext_id(s->f[i], msg, len, ext, next, flags, total, kind, s->next_id,
+                                timeout_ns);
+    if (rc < 0)
+        return rc;
+    sent(s, i);
+    return 0;
+}
+
 int myl_group_claim(myl_group_sender *s, uint32_t lane, size_t len, uint16_t kind,
                     myl_group_span *sp, int64_t timeout_ns)
 {

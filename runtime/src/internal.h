@@ -130,6 +130,15 @@ struct myl_defrag {
 
 /* Send with a caller-chosen message id (groups number messages across
  * their rings). */
+/* myl_frame_send_ext's checks of the runs: 0 and the message's total
+ * length, or MYL_EINVAL / MYL_ETOOBIG. */
+int myl__frame_ext_total(const void *msg, size_t len, const struct myl_ext *ext, size_t next,
+                         unsigned flags, size_t *total);
+/* myl_frame_send_ext with the caller's message id, after those checks
+ * (total <= the framer's max_message). */
+int myl__frame_send_ext_id(myl_framer *f, const void *msg, size_t len, const struct myl_ext *ext,
+                           size_t next, unsigned flags, size_t total, uint16_t kind, uint64_t id,
+                           int64_t timeout_ns);
 int myl__frame_send_id(myl_framer *f, const void *msg, size_t len, uint16_t kind, uint64_t id,
                        int64_t timeout_ns);
 /* Publish claimed frames as padding, the message id left alone (groups

@@ -109,6 +109,78 @@ static void test_classes_pick_smallest_and_keep_order(void **state)
     assert_int_equal(myl_group_unlink(&o), 0);
 }
 
+/* myl_group_send_ext: a message plus runs from elsewhere (inserted, or
+ * filling holes) arrives whole, in the class its whole length picks, on
+ * the lane asked for, in send order with plain sends; bad runs are
+ * refused and take no place in the order. */
+static void test_send_ext(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 2; kind++) {
+        myl_group_opts o = kind ? lanes_opts("gext_l") : classes_opts("gext_c");
+        myl_group_unlink(&o);
+        myl_group *g;
+        myl_group_sender *s;
+        myl_group_receiver *r;
+        assert_int_equal(myl_group_create(&o, &g), 0);
+        assert_int_equal(myl_group_sender_open(g, NULL, &s), 0);
+        assert_int_equal(myl_group_receiver_open(g, "rx", MYL_GROUP_ORDERED, NULL, &r), 0);
+        /* lanes: 64-byte frames (40 of data), 16 in a ring: 6 + 1 + 6 + 1 */
+        const size_t n = kind ? 240 : 600, a = n / 3, w = n * 7 / 12;
+        uint8_t whole[600], head[600];
+        fill(whole, sizeof whole, 7);
+        /* inserted: head is whole without [10, 30) and [a, a + w) */
+        memcpy(head, whole, 10);
+        memcpy(head + 10, whole + 30, a - 30);
+        memcpy(head + a - 20, whole + a + w, n - a - w);
+        const size_t hlen = n - 20 - w;
+        myl_ext ins[2] = {{.at = 10, .p = whole + 10, .n = 20},
+                          {.at = a - 20, .p = whole + a, .n = w}};
+        /* holes: the message is n bytes, [10, 30) and [a, a + w) unwritten */
+        uint8_t holed[600];
+        memcpy(holed, whole, sizeof holed);
+        memset(holed + 10, 0xee, 20);
+        memset(holed + a, 0xee, w);
+        myl_ext hol[2] = {{.at = 10, .p = whole + 10, .n = 20}, {.at = a, .p = whole + a, .n = w}};
+        uint32_t lane = kind ? 2 : 0;
+        assert_int_equal(myl_group_send_ext(s, lane, head, hlen, ins, 2, 0, 1, 0), 0);
+        assert_int_equal(myl_group_send(s, lane, whole, 30, 2, 0), 0);
+        assert_int_equal(myl_group_send_ext(s, lane, holed, n, hol, 2, MYL_FRAME_EXT_HOLES, 3, 0),
+                         0);
+        /* no runs: a plain send */
+        assert_int_equal(myl_group_send_ext(s, lane, whole, 40, NULL, 0, 0, 4, 0), 0);
+        /* out of order, out of bounds, unknown flags, too large: refused */
+        myl_ext bad[2] = {{.at = 100, .p = whole, .n = 1}, {.at = 50, .p = whole, .n = 1}};
+        assert_int_equal(myl_group_send_ext(s, lane, head, hlen, bad, 2, 0, 9, 0), MYL_EINVAL);
+        myl_ext past = {.at = hlen + 1, .p = whole, .n = 1};
+        assert_int_equal(myl_group_send_ext(s, lane, head, hlen, &past, 1, 0, 9, 0), MYL_EINVAL);
+        assert_int_equal(myl_group_send_ext(s, lane, head, hlen, ins, 2, 0x80, 9, 0), MYL_EINVAL);
+        myl_ext over = {.at = n - 10, .p = whole, .n = 20};
+        assert_int_equal(myl_group_send_ext(s, lane, holed, n, &over, 1, MYL_FRAME_EXT_HOLES, 9, 0),
+                         MYL_EINVAL);
+        myl_ext huge = {.at = 0, .p = whole, .n = g->max_message};
+        assert_int_equal(myl_group_send_ext(s, lane, head, 1, &huge, 1, 0, 9, 0), MYL_ETOOBIG);
+        const size_t want_len[] = {n, 30, n, 40};
+        static const uint32_t want_ring[] = {2, 0, 2, 0};
+        for (int k = 0; k < 4; k++) {
+            myl_frame_msg m;
+            uint32_t ring;
+            assert_int_equal(myl_group_recv(r, &m, &ring, 1000000000), 0);
+            assert_int_equal(m.kind, k + 1);
+            assert_int_equal(m.len, want_len[k]);
+            assert_int_equal(ring, kind ? lane : want_ring[k]);
+            assert_memory_equal(m.data, whole, m.len);
+        }
+        myl_frame_msg m;
+        assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT);
+        assert_int_equal(myl_group_receiver_order_gaps(r), 0);
+        myl_group_receiver_close(r);
+        myl_group_sender_close(s);
+        myl_group_close(g);
+        assert_int_equal(myl_group_unlink(&o), 0);
+    }
+}
+
 struct sender_arg {
     myl_group *g;
     int count;
@@ -420,7 +492,7 @@ static void test_pressure_and_high_water(void **state)
     myl_group_unlink(&o);
 }
 
-MYL_TEST_MAIN("group", cmocka_unit_test(test_names_and_options),
+MYL_TEST_MAIN("group", cmocka_unit_test(test_names_and_options), cmocka_unit_test(test_send_ext),
               cmocka_unit_test(test_classes_first_message_race), cmocka_unit_test(test_group_claim),
               cmocka_unit_test(test_classes_pick_smallest_and_keep_order),
               cmocka_unit_test(test_classes_order_under_concurrency),

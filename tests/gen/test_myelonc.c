@@ -428,8 +428,9 @@ static void test_channel_kinds(void **state)
      * lanes: send a built buffer, read in place */
     assert_non_null(strstr(h.p, "static inline int t_cp_sender_put(t_cp_sender *s, const t_E *m,"));
     assert_non_null(strstr(h.p, "    rc = t_E_compact_decode(out, m->data, m->len);\n"));
-    assert_non_null(
-        strstr(h.p, "    return myl_group_send(s->s, 0, buf, len, kind, timeout_ns);\n"));
+    assert_non_null(strstr(
+        h.p,
+        "    return myl_group_send_ext(s->s, 0, buf, len, ext, next, 0, kind, timeout_ns);\n"));
     assert_non_null(
         strstr(h.p, "static inline int t_cpl_sender_put(t_cpl_sender *s, uint32_t lane,"));
     assert_non_null(strstr(h.p, "    rc = t_T_compact_decode(out, m->data, m->len, arena);\n"));

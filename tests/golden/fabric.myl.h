@@ -1285,7 +1285,9 @@ MYL_COMPACT_TABLE_CODEC(fabric_Cancel)
  * encodes *m straight into a frame claimed on lane (<chan>_LANE_*) and
  * publishes it; a message that outgrows the frame is encoded into buf
  * (cap bytes; NULL: MYL_ETOOBIG) instead and sent fragmented (the claimed
- * frame is published as padding). Nothing is sent when encoding fails.
+ * frame is published as padding); its byte fields of MYL_EXT_MIN bytes or
+ * more do not go through buf, they are copied once, from *m straight into
+ * the frames. Nothing is sent when encoding fails.
  * _receiver_get() receives the next message and decodes it into *out; a
  * message that does not decode is skipped and its error returned. m
  * (unless NULL) receives the message's kind, id and length, *lane (unless
@@ -1313,10 +1315,12 @@ static inline int fabric_control_sender_put(fabric_control_sender *s, uint32_t l
     myl_group_abort(s->s, &span);
     if (rc != MYL_ETOOBIG)
         return rc;
-    rc = fabric_Request_compact_encode(m, buf, cap, &len);
+    myl_ext ext[MYL_EXT_MAX];
+    uint32_t next = 0;
+    rc = fabric_Request_compact_encode_ext(m, buf, cap, ext, MYL_EXT_MAX, &next, &len);
     if (rc < 0)
         return rc;
-    return myl_group_send(s->s, lane, buf, len, kind, timeout_ns);
+    return myl_group_send_ext(s->s, lane, buf, len, ext, next, 0, kind, timeout_ns);
 }
 
 static inline int fabric_control_receiver_get(fabric_control_receiver *r, fabric_Request *out,

@@ -1288,7 +1288,9 @@ static inline int demo_tables_things_sized_receiver_read(demo_tables_things_size
  * outgrows the frame; build with the table's builders, then
  * _sender_build_commit() finishes the root and publishes the frame, or,
  * when the message went to the arena, aborts the frame and sends the
- * arena's copy (fragmented). A builder error aborts the claim and is
+ * arena's copy (fragmented; after myl_fb_builder_defer(b), its vectors of
+ * MYL_EXT_MIN bytes or more are copied once, from the caller's memory
+ * straight into the frames). A builder error aborts the claim and is
  * returned. _sender_send_built() finishes a message built in the caller's
  * memory (myl_fb_builder_init(b, buf, cap, NULL, 0)) and sends it on lane
  * (one copy). _receiver_read() receives the next message, verifies it as
@@ -1324,7 +1326,8 @@ static inline int demo_tables_items_lanes_sender_build_commit(demo_tables_items_
         myl_group_abort(s->s, span);
         if (rc < 0)
             return rc;
-        return myl_group_send(s->s, span->ring, m.data, m.len, kind, timeout_ns);
+        return myl_group_send_ext(s->s, span->ring, m.data, m.len, m.ext, m.next,
+                                  MYL_FRAME_EXT_HOLES, kind, timeout_ns);
     }
     return myl_group_commit_len(s->s, span, m.len);
 }

@@ -1118,7 +1118,9 @@ static inline int gtopo_quotes_receiver_get(gtopo_quotes_receiver *r, gtopo_Quot
 
 /* Compact channels in size classes (codec compact): _sender_put() encodes
  * *m into buf (cap bytes) and sends it in the smallest class that holds
- * it. Nothing is sent when encoding fails. _receiver_get() receives the
+ * it; its byte fields of MYL_EXT_MIN bytes or more do not go through buf,
+ * they are copied once, from *m straight into the frames. Nothing is sent
+ * when encoding fails. _receiver_get() receives the
  * next message and decodes it into *out; a message that does not decode
  * is skipped and its error returned. m (unless NULL) receives the
  * message's kind, id and length, *cls (unless NULL) the class it came
@@ -1131,11 +1133,13 @@ static inline int gtopo_quotes_receiver_get(gtopo_quotes_receiver *r, gtopo_Quot
 static inline int gtopo_sized_sender_put(gtopo_sized_sender *s, const gtopo_Note *m, void *buf,
                                          size_t cap, uint16_t kind, int64_t timeout_ns)
 {
+    myl_ext ext[MYL_EXT_MAX];
+    uint32_t next = 0;
     size_t len = 0;
-    int rc = gtopo_Note_compact_encode(m, buf, cap, &len);
+    int rc = gtopo_Note_compact_encode_ext(m, buf, cap, ext, MYL_EXT_MAX, &next, &len);
     if (rc < 0)
         return rc;
-    return myl_group_send(s->s, 0, buf, len, kind, timeout_ns);
+    return myl_group_send_ext(s->s, 0, buf, len, ext, next, 0, kind, timeout_ns);
 }
 
 static inline int gtopo_sized_receiver_get(gtopo_sized_receiver *r, gtopo_Note *out,
@@ -1158,7 +1162,9 @@ static inline int gtopo_sized_receiver_get(gtopo_sized_receiver *r, gtopo_Note *
  * encodes *m straight into a frame claimed on lane (<chan>_LANE_*) and
  * publishes it; a message that outgrows the frame is encoded into buf
  * (cap bytes; NULL: MYL_ETOOBIG) instead and sent fragmented (the claimed
- * frame is published as padding). Nothing is sent when encoding fails.
+ * frame is published as padding); its byte fields of MYL_EXT_MIN bytes or
+ * more do not go through buf, they are copied once, from *m straight into
+ * the frames. Nothing is sent when encoding fails.
  * _receiver_get() receives the next message and decodes it into *out; a
  * message that does not decode is skipped and its error returned. m
  * (unless NULL) receives the message's kind, id and length, *lane (unless
@@ -1186,10 +1192,12 @@ static inline int gtopo_replies_sender_put(gtopo_replies_sender *s, uint32_t lan
     myl_group_abort(s->s, &span);
     if (rc != MYL_ETOOBIG)
         return rc;
-    rc = gtopo_Note_compact_encode(m, buf, cap, &len);
+    myl_ext ext[MYL_EXT_MAX];
+    uint32_t next = 0;
+    rc = gtopo_Note_compact_encode_ext(m, buf, cap, ext, MYL_EXT_MAX, &next, &len);
     if (rc < 0)
         return rc;
-    return myl_group_send(s->s, lane, buf, len, kind, timeout_ns);
+    return myl_group_send_ext(s->s, lane, buf, len, ext, next, 0, kind, timeout_ns);
 }
 
 static inline int gtopo_replies_receiver_get(gtopo_replies_receiver *r, gtopo_Note *out,
@@ -1327,7 +1335,9 @@ static inline int gtopo_trades_receiver_read(gtopo_trades_receiver *r, myl_frame
  * outgrows the frame; build with the table's builders, then
  * _sender_build_commit() finishes the root and publishes the frame, or,
  * when the message went to the arena, aborts the frame and sends the
- * arena's copy (fragmented). A builder error aborts the claim and is
+ * arena's copy (fragmented; after myl_fb_builder_defer(b), its vectors of
+ * MYL_EXT_MIN bytes or more are copied once, from the caller's memory
+ * straight into the frames). A builder error aborts the claim and is
  * returned. _sender_send_built() finishes a message built in the caller's
  * memory (myl_fb_builder_init(b, buf, cap, NULL, 0)) and sends it on lane
  * (one copy). _receiver_read() receives the next message, verifies it as
@@ -1361,7 +1371,8 @@ static inline int gtopo_prio_sender_build_commit(gtopo_prio_sender *s, myl_fb_bu
         myl_group_abort(s->s, span);
         if (rc < 0)
             return rc;
-        return myl_group_send(s->s, span->ring, m.data, m.len, kind, timeout_ns);
+        return myl_group_send_ext(s->s, span->ring, m.data, m.len, m.ext, m.next,
+                                  MYL_FRAME_EXT_HOLES, kind, timeout_ns);
     }
     return myl_group_commit_len(s->s, span, m.len);
 }

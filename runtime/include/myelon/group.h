@@ -107,6 +107,14 @@ MYL_API void myl_group_sender_close(myl_group_sender *s);
  * send on ring lane. */
 MYL_API int myl_group_send(myl_group_sender *s, uint32_t lane, const void *msg, size_t len,
                            uint16_t kind, int64_t timeout_ns);
+/* The same for a message plus runs of bytes that lie elsewhere, as
+ * myl_frame_send_ext() (flags: MYL_FRAME_EXT_HOLES or 0): each run is
+ * copied once, straight into the frames. Classes pick the ring by the
+ * message's whole length, runs included. */
+struct myl_ext;
+MYL_API int myl_group_send_ext(myl_group_sender *s, uint32_t lane, const void *msg, size_t len,
+                               const struct myl_ext *ext, size_t next, unsigned flags,
+                               uint16_t kind, int64_t timeout_ns);
 /* A message claimed in place on one ring of a group. */
 typedef struct myl_group_span {
     myl_frame_span f;
