@@ -7,8 +7,10 @@
  * on a full ring holds up neither the others nor the control link. The
  * relay's thread runs the control link and the membership:
  *
- *   home:   learns the instance's counts with myl_topo_peek (no join) and
- *           sends them (STATUS) every check interval; on each STATE from
+ *   home:   learns the instance's counts and the peer members' entries
+ *           (the home members of other roles that R's routes reach) with
+ *           myl_topo_peek_members (no join) and sends them (STATUS) every
+ *           check interval; on each STATE from
  *           the remote relay, opens a stand-in member (myl_topo_open, its
  *           bridges, myl_topo_ready) for each remote member reported up,
  *           beats it while the remote member's heartbeat moves, and retires
@@ -24,13 +26,17 @@
  *           (STATE) every check interval; when no STATUS came for the peer
  *           timeout, marks its owner entry DEAD (the members see their
  *           owner dead and reopen), and makes the site anew on the next
- *           STATUS.
+ *           STATUS; stands in at the remote site for each peer member
+ *           STATUS says up (myl_topo_open, myl_topo_ready), beats it when
+ *           its heartbeat at home moved, and marks it DEAD or LEFT as home
+ *           says (then closes it, once its own owner handle has acted).
  *
  * Control messages (little-endian): magic, version, type, the topology's
  * fingerprint, the remote role, the role count; STATUS: its sequence
- * number, the counts; STATE: the remote relay's nonce (a new one per run),
- * the sequence number of the last STATUS it had, the member count, then
- * per member its state, incarnation and last-seen time.
+ * number, the counts, the peer member count, then per peer member its
+ * state, incarnation (epoch) and heartbeat at home; STATE: the remote relay's nonce (a new one per
+ * run), the sequence number of the last STATUS it had, the member count, then per member its state,
+ * incarnation and last-seen time.
  *
  * The echoed sequence number fences off stale STATEs: once the link has
  * been silent, home acts on no STATE composed before the remote relay had
