@@ -360,6 +360,18 @@ static int link_start(myl_topo_relay *r, struct link *l, myl_topo *t)
     int rc = myl_topo_member_id(t, rt->to, l->ring % ct, id, sizeof id);
     if (rc < 0)
         return rc;
+    /* Not under a peer member's id, though: the remote site's owner (this
+     * relay) would count the exporter's position as the peer's progress
+     * and evict it with the peer (stalled, dead or gone), dropping what
+     * it had not delivered; the peer's judge is home's owner, which sees
+     * the member itself. */
+    if (r->o.side == MYL_RELAY_REMOTE && peer_role(r, rt->to)) {
+        char mid[MYL_ID_MAX];
+        memcpy(mid, id, sizeof mid);
+        int n = snprintf(id, sizeof id, "%s.relay", mid);
+        if (n < 0 || (size_t)n >= sizeof id)
+            snprintf(id, sizeof id, "relay.%u.%u", rt->to, l->ring % ct);
+    }
     myl_bridge_opts o = {
         .size = sizeof o,
         /* Slots verbatim on both sides: framed rings'
@@ -545,9 +557,9 @@ static void remote_events(myl_topo_relay *r);
 /* Peer member q is no longer up at home (it left, died, or another
  * incarnation joined): its stand-in marked LEFT or DEAD, the site's owner
  * (this relay's handle) told at once, so that it reports the event and
- * applies on_dead now (it evicts the entries under q's id in the rings q
- * reads at the remote site: the remote exporters', which end and are
- * started again), then closed. */
+ * applies its policy now (nothing of q's to evict here: the exporters of
+ * the rings into q read under ids of their own, link_start), then
+ * closed. */
 static void peer_retire(myl_topo_relay *r, struct peer *q, bool dead, const char *why)
 {
     (void)myl_topo_mark(q->t, dead ? MYL_TOPO_MEMBER_DEAD : MYL_TOPO_MEMBER_LEFT);

@@ -19,7 +19,12 @@
  *   2. clerk 1 killed with SIGKILL: DEAD at the remote site, and the hands
  *      pick clerk 0 alone;
  *   3. clerk 1 restarted: UP again (a new incarnation), and it serves;
- *   4. clerk 1 closed (SIGTERM): LEFT at the remote site, clerk 0 alone.
+ *   4. clerk 1 closed (SIGTERM): LEFT at the remote site, clerk 0 alone;
+ *   5. clerk 1 started again, then stopped (SIGSTOP) with jobs queued for
+ *      it, for longer than the remote site's progress timeout (the relays
+ *      run with 1 s) but not home's (10 s), and continued: every job is
+ *      answered (the remote site must not evict the bridge into the clerk,
+ *      dropping what it had not delivered: home's owner judges the clerk).
  * Exit 0 on success; 1 with a message on failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -94,6 +99,7 @@ static int relay_main(uint32_t side)
     child_signals();
     myl_topo_cfg c;
     cfg_for(&c, side == MYL_RELAY_HOME ? "ph-" : "pr-");
+    c.liveness.progress_timeout_ns = 1000000000; /* phase 5; the boss's is 10 s */
     myl_topo_relay_opts o = {.size = sizeof o,
                              .side = side,
                              .role = crew_Crew_ROLE_hands,
@@ -386,6 +392,7 @@ int main(int argc, char **argv)
     myl_topo_cfg c;
     cfg_for(&c, "ph-");
     c.liveness.required_roles = 1u << crew_Crew_ROLE_hands;
+    c.liveness.progress_timeout_ns = 10000000000; /* phase 5 stops a clerk for 4 s */
     int rc = crew_Crew_boss_open(&c, &b.ep);
     if (rc < 0) {
         fprintf(stderr, "boss open: %s\n", myl_strerror(rc));
@@ -451,6 +458,35 @@ int main(int argc, char **argv)
         goto out;
     }
     fprintf(stderr, "phase 4: clerk 1 LEFT at the remote site, 100 jobs through clerk 0\n");
+
+    /* 5. Clerk 1 back, then stopped for 4 s with jobs queued for it: 75 a
+     * hand, more than its ring at home holds (64: the bridge into it stops
+     * moving, which the remote site took for the clerk's stall) and fewer
+     * than the rings and the bridge hold (so that no hand waits); then
+     * continued. */
+    clerks[1] = spawn(clerk_main, 1);
+    if (wait_remote(&b, 1, MYL_TOPO_MEMBER_UP, &epoch[1]) < 0)
+        goto out;
+    kill(clerks[1], SIGSTOP);
+    for (uint64_t until = b.sent + 300; b.sent < until;) {
+        crew_Job j = {.id = b.sent + 1, .n = stamp(b.sent + 1)};
+        rc = crew_Crew_boss_send_jobs(&b.ep, &j, 10000000);
+        if (rc == 0)
+            b.sent++;
+        if (pump(&b, 0) < 0)
+            goto out;
+    }
+    for (uint64_t t0 = now_ns(); now_ns() - t0 < UINT64_C(4000000000);)
+        if (pump(&b, 10000000) < 0)
+            goto out;
+    uint64_t stopped = b.answered;
+    kill(clerks[1], SIGCONT);
+    if (run_jobs(&b, 0) < 0)
+        goto out;
+    fprintf(stderr,
+            "phase 5: clerk 1 stopped for 4 s (%llu of %llu jobs answered meanwhile), then every "
+            "job answered\n",
+            (unsigned long long)stopped, (unsigned long long)b.sent);
     ok = 1;
 out:
     if (!ok)
