@@ -34,9 +34,10 @@
  * Control messages (little-endian): magic, version, type, the topology's
  * fingerprint, the remote role, the role count; STATUS: its sequence
  * number, the counts, the peer member count, then per peer member its
- * state, incarnation (epoch) and heartbeat at home; STATE: the remote relay's nonce (a new one per
- * run), the sequence number of the last STATUS it had, the member count, then per member its state,
- * incarnation and last-seen time.
+ * state, incarnation (epoch) and heartbeat at home; STATE: the remote
+ * relay's nonce (a new one per run), the sequence number of the last
+ * STATUS it had, the member count, then per member its state, incarnation
+ * and last-seen time.
  *
  * The echoed sequence number fences off stale STATEs: once the link has
  * been silent, home acts on no STATE composed before the remote relay had

@@ -9,6 +9,10 @@
  *
  *   test_topo_relay_peers [PORT]      (default: free ports near the pid)
  *
+ * With $MYL_TOPO_RELAY_TOOL (myelon-bridge) and $MYL_TOPO_RELAY_SCHEMA
+ * (crew.myl) the relays are the tool's topology form (its progress
+ * timeout is the default, 2 s, which phase 5 also exceeds).
+ *
  * Each hand waits with myl_topo_wait_ready for every role (the clerks
  * too) before it serves anything, so that no job is answered unless the
  * remote site shows the clerks up. Checked: every job answered once, with
@@ -96,6 +100,15 @@ static void child_signals(void)
 
 static int relay_main(uint32_t side)
 {
+    const char *tool = getenv("MYL_TOPO_RELAY_TOOL"), *schema = getenv("MYL_TOPO_RELAY_SCHEMA");
+    if (tool && schema) {
+        execl(tool, tool, schema, "Crew", "--role", "hands",
+              side == MYL_RELAY_HOME ? "--home" : "--remote", endpoint, "--instance", instance,
+              "--prefix", side == MYL_RELAY_HOME ? "ph-" : "pr-", "--timeout-ms", "1000",
+              (char *)NULL);
+        perror("exec");
+        return 127;
+    }
     child_signals();
     myl_topo_cfg c;
     cfg_for(&c, side == MYL_RELAY_HOME ? "ph-" : "pr-");
