@@ -7,8 +7,10 @@
  * on a full ring holds up neither the others nor the control link. The
  * relay's thread runs the control link and the membership:
  *
- *   home:   learns the instance's counts with myl_topo_peek (no join) and
- *           sends them (STATUS) every check interval; on each STATE from
+ *   home:   learns the instance's counts and the peer members' entries
+ *           (the home members of other roles that R's routes reach) with
+ *           myl_topo_peek_members (no join) and sends them (STATUS) every
+ *           check interval; on each STATE from
  *           the remote relay, opens a stand-in member (myl_topo_open, its
  *           bridges, myl_topo_ready) for each remote member reported up,
  *           beats it while the remote member's heartbeat moves, and retires
@@ -24,13 +26,18 @@
  *           (STATE) every check interval; when no STATUS came for the peer
  *           timeout, marks its owner entry DEAD (the members see their
  *           owner dead and reopen), and makes the site anew on the next
- *           STATUS.
+ *           STATUS; stands in at the remote site for each peer member
+ *           STATUS says up (myl_topo_open, myl_topo_ready), beats it when
+ *           its heartbeat at home moved, and marks it DEAD or LEFT as home
+ *           says (then closes it, once its own owner handle has acted).
  *
  * Control messages (little-endian): magic, version, type, the topology's
  * fingerprint, the remote role, the role count; STATUS: its sequence
- * number, the counts; STATE: the remote relay's nonce (a new one per run),
- * the sequence number of the last STATUS it had, the member count, then
- * per member its state, incarnation and last-seen time.
+ * number, the counts, the peer member count, then per peer member its
+ * state, incarnation (epoch) and heartbeat at home; STATE: the remote
+ * relay's nonce (a new one per run), the sequence number of the last
+ * STATUS it had, the member count, then per member its state, incarnation
+ * and last-seen time.
  *
  * The echoed sequence number fences off stale STATEs: once the link has
  * been silent, home acts on no STATE composed before the remote relay had
@@ -59,14 +66,20 @@
 #include "wire.h"
 
 #define CTL_MAGIC 0x5254594du /* "MYTR" */
-#define CTL_VERSION 2u
+#define CTL_VERSION 3u
 #define CTL_STATUS 1u
 #define CTL_STATE 2u
 #define CTL_REFUSE 3u /* the header alone: the refusing side's topology and role */
 #define CTL_HDR 28u
 #define CTL_MEMBER 16u
 #define CTL_STATE_FIXED 20u /* nonce, echoed sequence, member count */
-#define CTL_MAX (CTL_HDR + CTL_STATE_FIXED + MYL_TOPO_MAX_INSTANCES * CTL_MEMBER)
+#define CTL_STATE_MAX (CTL_HDR + CTL_STATE_FIXED + MYL_TOPO_MAX_INSTANCES * CTL_MEMBER)
+/* STATUS: sequence number, counts, peer count, then per peer member. */
+#define CTL_STATUS_FIXED(nroles) (8u + 4u * (nroles) + 4u)
+#define CTL_STATUS_MAX                                                                             \
+    (CTL_HDR + CTL_STATUS_FIXED(MYL_TOPO_MAX_ROLES) +                                              \
+     (MYL_TOPO_MAX_ROLES - 2u) * MYL_TOPO_MAX_INSTANCES * CTL_MEMBER)
+#define CTL_MAX (CTL_STATUS_MAX > CTL_STATE_MAX ? CTL_STATUS_MAX : CTL_STATE_MAX)
 
 /* A remote member's state as the remote relay reports it. */
 enum { RM_NONE, RM_UP, RM_STALLED, RM_LEFT, RM_DEAD };
@@ -107,6 +120,20 @@ struct mirror {
     uint32_t rinc;  /* remote: incarnations (JOINED events) */
 };
 
+/* A peer member: a home member of a role other than the owner's and R's
+ * that one of R's relayed routes reaches (R's members send to it or read
+ * from it). Home reports its entry in STATUS; the remote relay stands in
+ * for it at the remote site while home says it is up, so that the remote
+ * members see it (myl_topo_wait_ready, partitioned routes' picks, tools),
+ * as home sees R's members through the home relay's stand-ins. */
+struct peer {
+    uint32_t role, index;
+    uint32_t state, epoch; /* home: as last peeked (RM_*, the entry's epoch) */
+    uint64_t seen;         /* its heartbeat at home: as last peeked, or (remote) reported */
+    myl_topo *t;           /* remote: its stand-in, open while home says it is up */
+    bool warned;           /* remote: a failure to stand in for it was reported */
+};
+
 struct myl_topo_relay {
     const myl_topo_desc *desc;
     myl_topo_relay_opts o;
@@ -124,8 +151,11 @@ struct myl_topo_relay {
     struct mirror *m;
     struct link *links;
     uint32_t nlinks;
-    myl_topo *site; /* remote: the remote site, as its owner */
-    bool site_dead; /* remote: its owner marked DEAD (home silent) */
+    struct peer *p; /* peer members, role by role (both sides alike) */
+    uint32_t np;
+    myl_topo_member_info *tab; /* home: the member table, peeked */
+    myl_topo *site;            /* remote: the remote site, as its owner */
+    bool site_dead;            /* remote: its owner marked DEAD (home silent) */
     uint64_t nonce;
     /* home: the last STATUS's sequence number (from the nonce on) and that
      * of the last one before the link went silent; remote: the last
@@ -157,6 +187,29 @@ static void set_err(myl_topo_relay *r, const char *fmt, ...)
 static bool relayed(const myl_topo_relay *r, const myl_topo_route_desc *rt)
 {
     return (rt->from == r->o.role) != (rt->to == r->o.role);
+}
+
+/* Role q's members are peers: neither the owner's role nor R, and a
+ * relayed route joins q and R. */
+static bool peer_role(const myl_topo_relay *r, uint32_t q)
+{
+    if (q == 0 || q == r->o.role)
+        return false;
+    for (uint32_t i = 0; i < r->desc->nroutes; i++) {
+        const myl_topo_route_desc *rt = &r->desc->routes[i];
+        if (relayed(r, rt) && (rt->from == q || rt->to == q))
+            return true;
+    }
+    return false;
+}
+
+/* Peer members of these counts. */
+static uint32_t count_peers(const myl_topo_relay *r, const uint32_t *counts)
+{
+    uint32_t np = 0;
+    for (uint32_t q = 0; q < r->desc->nroles; q++)
+        np += peer_role(r, q) ? counts[q] : 0;
+    return np;
 }
 
 static int check_desc(myl_topo_relay *r)
@@ -223,9 +276,17 @@ static int make_links(myl_topo_relay *r)
             total += r->counts[d->routes[i].from] * r->counts[d->routes[i].to];
     r->links = calloc(total ? total : 1, sizeof *r->links);
     r->m = calloc(r->counts[R], sizeof *r->m);
-    if (!r->links || !r->m)
+    uint32_t np = count_peers(r, r->counts);
+    r->p = calloc(np ? np : 1, sizeof *r->p);
+    if (!r->links || !r->m || !r->p)
         return -ENOMEM;
     r->n = r->counts[R];
+    r->np = 0;
+    for (uint32_t q = 0; q < d->nroles; q++)
+        for (uint32_t i = 0; peer_role(r, q) && i < r->counts[q]; i++, r->np++) {
+            r->p[r->np].role = q;
+            r->p[r->np].index = i;
+        }
     uint32_t j = 0;
     for (uint32_t i = 0; i < d->nroutes; i++) {
         const myl_topo_route_desc *rt = &d->routes[i];
@@ -254,9 +315,11 @@ static void free_links(myl_topo_relay *r)
 {
     free(r->links);
     free(r->m);
+    free(r->p);
     r->links = NULL;
     r->m = NULL;
-    r->nlinks = r->n = 0;
+    r->p = NULL;
+    r->nlinks = r->n = r->np = 0;
     r->have_counts = false;
 }
 
@@ -298,6 +361,18 @@ static int link_start(myl_topo_relay *r, struct link *l, myl_topo *t)
     int rc = myl_topo_member_id(t, rt->to, l->ring % ct, id, sizeof id);
     if (rc < 0)
         return rc;
+    /* Not under a peer member's id, though: the remote site's owner (this
+     * relay) would count the exporter's position as the peer's progress
+     * and evict it with the peer (stalled, dead or gone), dropping what
+     * it had not delivered; the peer's judge is home's owner, which sees
+     * the member itself. */
+    if (r->o.side == MYL_RELAY_REMOTE && peer_role(r, rt->to)) {
+        char mid[MYL_ID_MAX];
+        memcpy(mid, id, sizeof mid);
+        int n = snprintf(id, sizeof id, "%s.relay", mid);
+        if (n < 0 || (size_t)n >= sizeof id)
+            snprintf(id, sizeof id, "relay.%u.%u", rt->to, l->ring % ct);
+    }
     myl_bridge_opts o = {
         .size = sizeof o,
         /* Slots verbatim on both sides: framed rings'
@@ -439,6 +514,10 @@ static void close_site(myl_topo_relay *r)
 {
     for (uint32_t j = 0; j < r->nlinks; j++)
         link_stop(&r->links[j]);
+    for (uint32_t j = 0; j < r->np; j++) { /* they leave (LEFT), before the site goes */
+        myl_topo_close(r->p[j].t);
+        r->p[j].t = NULL;
+    }
     if (r->site)
         myl_topo_close(r->site);
     r->site = NULL;
@@ -474,10 +553,71 @@ static int open_site(myl_topo_relay *r, const uint32_t *counts)
     return 0;
 }
 
+static void remote_events(myl_topo_relay *r);
+
+/* Peer member q is no longer up at home (it left, died, or another
+ * incarnation joined): its stand-in marked LEFT or DEAD, the site's owner
+ * (this relay's handle) told at once, so that it reports the event and
+ * applies its policy now (nothing of q's to evict here: the exporters of
+ * the rings into q read under ids of their own, link_start), then
+ * closed. */
+static void peer_retire(myl_topo_relay *r, struct peer *q, bool dead, const char *why)
+{
+    (void)myl_topo_mark(q->t, dead ? MYL_TOPO_MEMBER_DEAD : MYL_TOPO_MEMBER_LEFT);
+    remote_events(r);
+    myl_topo_close(q->t);
+    q->t = NULL;
+    fprintf(stderr, "myelon-bridge: topology %s: %s.%u %s at the remote site (%s)\n", r->desc->name,
+            r->desc->roles[q->role].name, q->index, dead ? "dead" : "left", why);
+}
+
+/* Peer member q is up at home: a stand-in for it at the remote site. It
+ * beats only when q's heartbeat at home has moved (remote_peers). */
+static void peer_stand_in(myl_topo_relay *r, struct peer *q)
+{
+    myl_topo_cfg c = r->cfg;
+    c.liveness.startup_wait_ns = 1000000; /* the site is ours, and open */
+    int rc = myl_topo_open(r->desc, &c, q->role, q->index, &q->t);
+    if (rc == 0 && (rc = myl_topo_ready(q->t)) < 0)
+        myl_topo_close(q->t);
+    if (rc < 0) {
+        q->t = NULL;
+        if (!q->warned) /* tried again on every STATUS: said once */
+            set_err(r, "stand-in %s.%u at the remote site: %s", r->desc->roles[q->role].name,
+                    q->index, myl_strerror(rc));
+    }
+    q->warned = rc < 0;
+}
+
+/* The peer members' entries at home, from STATUS (p: the first). */
+static void remote_peers(myl_topo_relay *r, const uint8_t *p)
+{
+    for (uint32_t j = 0; j < r->np; j++, p += CTL_MEMBER) {
+        struct peer *q = &r->p[j];
+        uint32_t st = myl__br_get32(p), epoch = myl__br_get32(p + 4);
+        uint64_t seen = myl__br_get64(p + 8);
+        if (q->t && (st != RM_UP || epoch != q->epoch))
+            peer_retire(r, q, st == RM_DEAD || st == RM_UP,
+                        st == RM_UP     ? "replaced at home"
+                        : st == RM_DEAD ? "died at home"
+                                        : "left home");
+        if (!q->t && st == RM_UP) {
+            peer_stand_in(r, q);
+            q->epoch = epoch;
+            q->seen = seen;
+        } else if (q->t && seen != q->seen) {
+            /* It moves at home: its stand-in beats here (its own checks
+             * look at this site's owner, this relay: nothing to act on). */
+            q->seen = seen;
+            (void)myl_topo_check(q->t);
+        }
+    }
+}
+
 static int remote_status(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t now)
 {
     const myl_topo_desc *d = r->desc;
-    if (n != CTL_HDR + 8u + 4u * d->nroles)
+    if (n < CTL_HDR + CTL_STATUS_FIXED(d->nroles))
         return 0;
     uint32_t counts[MYL_TOPO_MAX_ROLES] = {0};
     for (uint32_t i = 0; i < d->nroles; i++) {
@@ -485,6 +625,11 @@ static int remote_status(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t
         if (counts[i] < d->roles[i].min || counts[i] > d->roles[i].max)
             return 0; /* not a count of this topology: ignored */
     }
+    const uint8_t *pp = p + CTL_HDR + 8 + (size_t)4 * d->nroles;
+    uint32_t np = myl__br_get32(pp);
+    if (np != count_peers(r, counts) ||
+        n != CTL_HDR + CTL_STATUS_FIXED(d->nroles) + (size_t)np * CTL_MEMBER)
+        return 0; /* not of these counts: ignored */
     r->last_rx = now;
     r->seq = myl__br_get64(p + CTL_HDR);
     if (r->site && memcmp(counts, r->counts, sizeof counts) != 0) {
@@ -499,6 +644,8 @@ static int remote_status(myl_topo_relay *r, const uint8_t *p, size_t n, uint64_t
     }
     if (!r->site)
         (void)open_site(r, counts); /* tried again on the next STATUS */
+    if (r->site && r->np == np)
+        remote_peers(r, pp + 4);
     return 0;
 }
 
@@ -739,7 +886,8 @@ static void home_peek(myl_topo_relay *r, uint64_t now)
         return;
     r->next_peek = now + PEEK_NS;
     myl_topo_info info;
-    int rc = myl_topo_peek(r->desc, &r->cfg, &info);
+    int rc = myl_topo_peek_members(r->desc, &r->cfg, &info, r->tab,
+                                   MYL_TOPO_MAX_ROLES * MYL_TOPO_MAX_INSTANCES);
     if (rc == 0)
         r->owner_on_dead = info.on_dead;
     if (rc < 0) {
@@ -761,6 +909,21 @@ static void home_peek(myl_topo_relay *r, uint64_t now)
         fprintf(stderr, "myelon-bridge: topology %s: home instance %s%s found, %u %s, %u rings\n",
                 r->desc->name, r->prefix, r->instance, r->n, r->desc->roles[r->o.role].name,
                 r->nlinks);
+    }
+    /* The peer members' entries (the table is of these counts: a peek of
+     * others reset the relay above). */
+    for (uint32_t j = 0; j < r->np; j++) {
+        struct peer *q = &r->p[j];
+        uint32_t k = q->index;
+        for (uint32_t role = 0; role < q->role; role++)
+            k += r->counts[role];
+        const myl_topo_member_info *e = &r->tab[k];
+        q->state = e->state == MYL_TOPO_MEMBER_UP     ? RM_UP
+                   : e->state == MYL_TOPO_MEMBER_LEFT ? RM_LEFT
+                   : e->state == MYL_TOPO_MEMBER_DEAD ? RM_DEAD
+                                                      : RM_NONE;
+        q->epoch = e->epoch;
+        q->seen = e->heartbeat_ns;
     }
 }
 
@@ -815,6 +978,13 @@ int myl_topo_relay_open(const myl_topo_desc *desc, const myl_topo_relay_opts *op
             ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40);
         r->seq = r->fence = r->nonce;  /* home: no STATE is current before a STATUS */
         r->owner_on_dead = UINT32_MAX; /* home: not known before a peek */
+        if (r->o.side == MYL_RELAY_HOME &&
+            !(r->tab = calloc(MYL_TOPO_MAX_ROLES * MYL_TOPO_MAX_INSTANCES, sizeof *r->tab))) {
+            set_err(r, "out of memory");
+            rc = -ENOMEM;
+        }
+    }
+    if (rc == 0) {
         r->ctx = zmq_ctx_new();
         r->sock = r->ctx ? zmq_socket(r->ctx, ZMQ_DEALER) : NULL;
         int linger = 0, hwm = 4, immediate = 1;
@@ -885,6 +1055,13 @@ static int step(myl_topo_relay *r, uint64_t now)
             len += 8;
             for (uint32_t i = 0; i < r->desc->nroles; i++, len += 4)
                 myl__br_put32(r->buf + len, r->counts[i]);
+            myl__br_put32(r->buf + len, r->np);
+            len += 4;
+            for (uint32_t j = 0; j < r->np; j++, len += CTL_MEMBER) {
+                myl__br_put32(r->buf + len, r->p[j].state);
+                myl__br_put32(r->buf + len + 4, r->p[j].epoch);
+                myl__br_put64(r->buf + len + 8, r->p[j].seen);
+            }
             send_msg(r, len, now);
         }
     } else if (r->site) {
@@ -964,5 +1141,6 @@ void myl_topo_relay_close(myl_topo_relay *r)
         zmq_close(r->sock);
     if (r->ctx)
         zmq_ctx_term(r->ctx);
+    free(r->tab);
     free(r);
 }

@@ -1053,9 +1053,12 @@ fail:
     return rc;
 }
 
-int myl_topo_peek(const myl_topo_desc *desc, const myl_topo_cfg *cfg, myl_topo_info *out)
+/* myl_topo_peek, and with members the entries of the first cap members
+ * (table order). */
+static int peek(const myl_topo_desc *desc, const myl_topo_cfg *cfg, myl_topo_info *out,
+                myl_topo_member_info *members, uint32_t cap)
 {
-    if (!out)
+    if (!out || (cap && !members))
         return MYL_EINVAL;
     memset(out, 0, sizeof *out);
     int rc = validate_desc(desc);
@@ -1087,6 +1090,22 @@ int myl_topo_peek(const myl_topo_desc *desc, const myl_topo_cfg *cfg, myl_topo_i
     out->on_dead = t->ctl->on_dead >= 1 && t->ctl->on_dead <= MYL_LIVE_IGNORE + 1
                        ? t->ctl->on_dead - 1
                        : UINT32_MAX;
+    /* ctl_validate checked that the table holds nmembers entries. */
+    for (uint32_t k = 0; k < cap && k < t->nmembers; k++) {
+        myl__topo_member *m = &t->members[k];
+        int32_t claimant;
+        /* a1: pairs with T1 (the epoch, pid and start time before it). */
+        uint32_t st = decode_state(myl__load_acquire(&m->state), &claimant);
+        /* An UP entry of a dead process is dead (its owner has not
+         * looked yet); garbage reads as no member. */
+        if (st == MYL_TOPO_MEMBER_UP &&
+            !myl__peer_alive(myl__load_relaxed(&m->pid), myl__load_relaxed(&m->start_time)))
+            st = MYL_TOPO_MEMBER_DEAD;
+        members[k].state = st == UINT32_MAX ? MYL_TOPO_MEMBER_FREE : st;
+        members[k].epoch = myl__load_acquire(&m->epoch); /* a1 */
+        /* Relaxed: an advisory time stamp. */
+        members[k].heartbeat_ns = myl__load_relaxed(&m->heartbeat_ns);
+    }
     /* a2: pairs with T2. */
     if (myl__load_acquire(&t->ctl->shutdown))
         rc = MYL_ECLOSED;
@@ -1097,6 +1116,17 @@ out:
         myl_ring_close(t->ctl_ring);
     free_topo(t);
     return rc < 0 ? rc : 0;
+}
+
+int myl_topo_peek(const myl_topo_desc *desc, const myl_topo_cfg *cfg, myl_topo_info *out)
+{
+    return peek(desc, cfg, out, NULL, 0);
+}
+
+int myl_topo_peek_members(const myl_topo_desc *desc, const myl_topo_cfg *cfg, myl_topo_info *out,
+                          myl_topo_member_info *members, uint32_t cap)
+{
+    return peek(desc, cfg, out, members, cap);
 }
 
 void myl_topo_close(myl_topo *t)

@@ -474,6 +474,58 @@ static pid_t child_member(const myl_topo_cfg *c, uint32_t index, bool wait_exit)
     return pid;
 }
 
+/* myl_topo_peek_members reads the member table without joining: each
+ * entry's state and epoch as the members set them, and an UP entry whose
+ * process is gone as DEAD before the owner has looked (a relay reports
+ * home members to a remote site this way). */
+static void test_peek_members(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("peekm");
+    c.counts[1] = 3;
+    myl_topo *t = open_owner(&c);
+    myl_topo_info info;
+    myl_topo_member_info m[4];
+    memset(m, 0xff, sizeof m);
+    assert_int_equal(myl_topo_peek_members(&topo_desc, &c, &info, m, 4), 0);
+    assert_int_equal(info.counts[1], 3);
+    assert_int_equal(m[0].state, MYL_TOPO_MEMBER_UP); /* the owner */
+    for (int k = 1; k < 4; k++)
+        assert_int_equal(m[k].state, MYL_TOPO_MEMBER_FREE);
+    assert_int_equal(myl_topo_peek_members(&topo_desc, &c, &info, NULL, 1), MYL_EINVAL);
+    myl_topo *w0, *w1;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w0), 0);
+    assert_int_equal(myl_topo_ready(w0), 0);
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w1), 0);
+    assert_int_equal(myl_topo_ready(w1), 0);
+    child_member(&c, 2, true); /* joins, and dies without leaving */
+    myl_topo_beat(w0);
+    assert_int_equal(myl_topo_peek_members(&topo_desc, &c, &info, m, 4), 0);
+    assert_int_equal(m[1].state, MYL_TOPO_MEMBER_UP);
+    assert_int_equal(m[1].epoch, 1);
+    assert_true(m[1].heartbeat_ns > 0);
+    assert_int_equal(m[2].state, MYL_TOPO_MEMBER_UP);
+    assert_int_equal(m[3].state, MYL_TOPO_MEMBER_DEAD); /* the owner has not looked */
+    assert_int_equal(myl_topo_member_state(t, 1, 2), MYL_TOPO_MEMBER_UP);
+    assert_int_equal(myl_topo_mark(w0, MYL_TOPO_MEMBER_DEAD), 0);
+    assert_int_equal(myl_topo_mark(w1, MYL_TOPO_MEMBER_LEFT), 0);
+    assert_int_equal(myl_topo_peek_members(&topo_desc, &c, &info, m, 2), 0); /* two only */
+    assert_int_equal(m[1].state, MYL_TOPO_MEMBER_DEAD);
+    assert_int_equal(m[2].state, MYL_TOPO_MEMBER_UP); /* not read: as before */
+    assert_int_equal(myl_topo_peek_members(&topo_desc, &c, &info, m, 4), 0);
+    assert_int_equal(m[2].state, MYL_TOPO_MEMBER_LEFT);
+    myl_topo_close(w0);
+    myl_topo_close(w1);
+    /* A new incarnation: a new epoch. */
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 1, &w1), 0);
+    assert_int_equal(myl_topo_ready(w1), 0);
+    assert_int_equal(myl_topo_peek_members(&topo_desc, &c, &info, m, 4), 0);
+    assert_int_equal(m[2].state, MYL_TOPO_MEMBER_UP);
+    assert_int_equal(m[2].epoch, 2);
+    myl_topo_close(w1);
+    myl_topo_close(t);
+}
+
 static void on_alert(void *arg, const myl_topo_event *ev)
 {
     (void)ev;
@@ -850,4 +902,5 @@ MYL_TEST_MAIN("topo", cmocka_unit_test(test_names), cmocka_unit_test(test_counts
               cmocka_unit_test(test_hostile_control), cmocka_unit_test(test_membership),
               cmocka_unit_test(test_policies), cmocka_unit_test(test_pick),
               cmocka_unit_test(test_tracking), cmocka_unit_test(test_owner_restart),
-              cmocka_unit_test(test_quick_rejoin), cmocka_unit_test(test_mark_and_peek))
+              cmocka_unit_test(test_quick_rejoin), cmocka_unit_test(test_mark_and_peek),
+              cmocka_unit_test(test_peek_members))

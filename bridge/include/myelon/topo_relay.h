@@ -15,6 +15,9 @@
  *                 instance's counts, learned from the home relay), so that
  *                 R's members attach to it as usual; bridges the same
  *                 rings the other way, and reports its members' states;
+ *                 stands in there for the home members of the other roles
+ *                 that R's routes reach, while home says they are up (so
+ *                 that R's members see them: myl_topo_wait_ready, picks);
  *                 when home is silent for the peer timeout, marks itself
  *                 DEAD there (the members see their owner dead and
  *                 reopen) and makes the site anew once home is back.

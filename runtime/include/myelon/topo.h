@@ -182,6 +182,22 @@ typedef struct myl_topo_info {
  * MYL_EPEERDEAD if its owner is dead, MYL_ECLOSED if it was shut down, or
  * an attach or validation error (MYL_ENOENT-like codes: no instance yet). */
 MYL_API int myl_topo_peek(const myl_topo_desc *desc, const myl_topo_cfg *cfg, myl_topo_info *out);
+/* One member's entry, as myl_topo_peek_members reads it. */
+typedef struct myl_topo_member_info {
+    /* MYL_TOPO_MEMBER_* (layout.h): FREE, JOINING, UP, LEFT or DEAD; an UP
+     * entry whose process is gone reads DEAD (its owner has not looked
+     * yet), an entry that is no state reads FREE */
+    uint32_t state;
+    uint32_t epoch;        /* its incarnation: every join bumps it */
+    uint64_t heartbeat_ns; /* CLOCK_MONOTONIC of this host; compare with earlier reads only */
+} myl_topo_member_info;
+/* myl_topo_peek, and the member table: members[k] for the first cap
+ * members in table order (role 0's, then role 1's, ...: member (role, i)
+ * is k = i + the counts of the roles before role). A relay reports home
+ * members to a remote site this way (docs/BRIDGE.md, "Topologies across
+ * hosts"). */
+MYL_API int myl_topo_peek_members(const myl_topo_desc *desc, const myl_topo_cfg *cfg,
+                                  myl_topo_info *out, myl_topo_member_info *members, uint32_t cap);
 /* Leave gracefully (peers see MYL_TOPO_EV_LEFT); the owner also shuts the
  * instance down (myl_topo_shutdown) and unlinks its segments. */
 MYL_API void myl_topo_close(myl_topo *t);

@@ -1,0 +1,623 @@
+/* A topology across two "hosts" with a third home role (docs/BRIDGE.md,
+ * "Topologies across hosts"): tests/bridge/crew.myl's boss (this process,
+ * the owner) and clerks (child processes) at home under one prefix, the
+ * hands (child processes) at the remote site under another, joined by two
+ * relays (myl_topo_relay, forked) relaying the hands over TCP on the
+ * loopback. A job goes boss -> hand -> clerk (partitioned: the hand picks
+ * a clerk that is up in its site's member table) -> the same hand
+ * (direct) -> boss.
+ *
+ *   test_topo_relay_peers [PORT]      (default: free ports near the pid)
+ *
+ * With $MYL_TOPO_RELAY_TOOL (myelon-bridge) and $MYL_TOPO_RELAY_SCHEMA
+ * (crew.myl) the relays are the tool's topology form (its progress
+ * timeout is the default, 2 s, which phase 5 also exceeds).
+ *
+ * Each hand waits with myl_topo_wait_ready for every role (the clerks
+ * too) before it serves anything, so that no job is answered unless the
+ * remote site shows the clerks up. Checked: every job answered, with its
+ * stamp, by the hand it reached, through a clerk, and once (bar jobs the
+ * boss re-dispatched when a hand's stand-in went, in phase 6 or when the
+ * link is slow under load: a second answer is counted, and there are no
+ * more of them than re-dispatches); and the clerks' states at home
+ * mirrored in the remote site's member table (myl_topo_peek_members
+ * there):
+ *   1. both clerks UP at the remote site, both serve;
+ *   2. clerk 1 killed with SIGKILL: DEAD at the remote site, and the hands
+ *      pick clerk 0 alone;
+ *   3. clerk 1 restarted: UP again (a new incarnation), and it serves;
+ *   4. clerk 1 closed (SIGTERM): LEFT at the remote site, clerk 0 alone;
+ *   5. clerk 1 started again, then stopped (SIGSTOP) with jobs queued for
+ *      it, for longer than the remote site's progress timeout (the relays
+ *      run with 1 s) but not home's (10 s): the rings into it at the
+ *      remote site keep their bridge throughout (the remote site must not
+ *      evict it, dropping what it had not delivered: home's owner judges
+ *      the clerk); continued, every job is answered;
+ *   6. the remote relay killed with SIGKILL and restarted: the hands
+ *      reopen into its new site and wait for every role again, the clerks
+ *      UP there anew, and both serve.
+ * Exit 0 on success; 1 with a message on failure. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crew.myl.h"
+#include "myelon/topo_relay.h"
+
+#define MAXJOBS 2000u
+
+static char instance[32];
+static char endpoint[128];
+static volatile sig_atomic_t stopping;
+static myl_topo_relay *the_relay;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static uint64_t stamp(uint64_t id)
+{
+    return id * UINT64_C(0x9e3779b97f4a7c15) ^ UINT64_C(0x5eed);
+}
+
+static void on_term(int sig)
+{
+    (void)sig;
+    stopping = 1;
+    if (the_relay)
+        myl_topo_relay_stop(the_relay);
+}
+
+static void cfg_for(myl_topo_cfg *c, const char *prefix)
+{
+    myl_topo_cfg_init(c);
+    c->instance = instance;
+    c->prefix = prefix;
+    c->liveness.check_interval_ns = 10000000;
+    c->liveness.progress_timeout_ns = 5000000000;
+    c->liveness.startup_wait_ns = 30000000000;
+}
+
+/* ---- children ---- */
+
+static void child_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int relay_main(uint32_t side)
+{
+    const char *tool = getenv("MYL_TOPO_RELAY_TOOL"), *schema = getenv("MYL_TOPO_RELAY_SCHEMA");
+    if (tool && schema) {
+        execl(tool, tool, schema, "Crew", "--role", "hands",
+              side == MYL_RELAY_HOME ? "--home" : "--remote", endpoint, "--instance", instance,
+              "--prefix", side == MYL_RELAY_HOME ? "ph-" : "pr-", "--timeout-ms", "1000",
+              (char *)NULL);
+        perror("exec");
+        return 127;
+    }
+    child_signals();
+    myl_topo_cfg c;
+    cfg_for(&c, side == MYL_RELAY_HOME ? "ph-" : "pr-");
+    c.liveness.progress_timeout_ns = 1000000000; /* phase 5; the boss's is 10 s */
+    myl_topo_relay_opts o = {.size = sizeof o,
+                             .side = side,
+                             .role = crew_Crew_ROLE_hands,
+                             .endpoint = endpoint,
+                             .cfg = &c,
+                             .peer_timeout_ns = 1000000000};
+    int rc = myl_topo_relay_open(&crew_Crew_desc, &o, &the_relay);
+    if (rc < 0)
+        return 2;
+    while (!stopping && (rc = myl_topo_relay_run(the_relay, MYL_FOREVER)) == 0)
+        ;
+    if (rc < 0)
+        fprintf(stderr, "relay: %s\n", myl_topo_relay_error(the_relay));
+    myl_topo_relay_close(the_relay);
+    return rc < 0 ? 2 : 0;
+}
+
+static int clerk_note(const crew_Note *msg, crew_Crew_clerks *ep, void *user)
+{
+    (void)user;
+    crew_Ack a = {.id = msg->id, .n = msg->n, .hand = msg->hand, .clerk = ep->index};
+    int rc;
+    while ((rc = crew_Crew_clerks_send_acks_to(ep, msg->hand, &a, 100000000)) == MYL_ETIMEDOUT &&
+           !stopping)
+        ;
+    return rc;
+}
+
+/* A clerk (home): opens, answers, reopens after an error; closes (LEFT)
+ * on SIGTERM. */
+static int clerk_main(uint32_t index)
+{
+    child_signals();
+    myl_topo_cfg c;
+    cfg_for(&c, "ph-");
+    crew_Crew_clerks_handlers h = {.on_notes = clerk_note};
+    while (!stopping) {
+        crew_Crew_clerks ep;
+        int rc = crew_Crew_clerks_open(&c, index, &ep);
+        if (rc < 0) {
+            nap_ms(20);
+            continue;
+        }
+        while (!stopping && (rc = crew_Crew_clerks_poll(&ep, &h, NULL, 50000000)) >= 0)
+            ;
+        crew_Crew_clerks_close(&ep);
+    }
+    return 0;
+}
+
+static int hand_job(const crew_Job *msg, crew_Crew_hands *ep, void *user)
+{
+    (void)user;
+    crew_Note n = {.id = msg->id, .n = msg->n, .hand = ep->index};
+    int rc;
+    /* MYL_EPEERDEAD: no clerk up in this site's table (yet). */
+    while ((rc = crew_Crew_hands_send_notes(ep, &n, 100000000)) == MYL_ETIMEDOUT ||
+           rc == MYL_EPEERDEAD) {
+        if (stopping)
+            return rc;
+        nap_ms(1);
+    }
+    return rc;
+}
+
+static int hand_ack(const crew_Ack *msg, crew_Crew_hands *ep, void *user)
+{
+    (void)user;
+    crew_Done d = {.id = msg->id, .n = msg->n, .hand = msg->hand, .clerk = msg->clerk};
+    if (msg->hand != ep->index || ep->from != msg->clerk)
+        d.n = 0; /* the boss fails on it */
+    int rc;
+    while ((rc = crew_Crew_hands_send_done(ep, &d, 100000000)) == MYL_ETIMEDOUT && !stopping)
+        ;
+    return rc;
+}
+
+/* A hand (remote): opens, waits for EVERY role to be up at its site (the
+ * clerks too: the relay stands in for them there), then serves; exits
+ * with status 3 if the wait times out. */
+static int hand_main(uint32_t index)
+{
+    child_signals();
+    myl_topo_cfg c;
+    cfg_for(&c, "pr-");
+    c.liveness.required_roles = 0; /* every role */
+    crew_Crew_hands_handlers h = {.on_jobs = hand_job, .on_acks = hand_ack};
+    while (!stopping) {
+        crew_Crew_hands ep;
+        int rc = crew_Crew_hands_open(&c, index, &ep);
+        if (rc < 0) {
+            nap_ms(20);
+            continue;
+        }
+        rc = myl_topo_wait_ready(ep.topo, 15000000000);
+        if (rc < 0) {
+            fprintf(stderr, "hands.%u: wait_ready: %s\n", index, myl_strerror(rc));
+            crew_Crew_hands_close(&ep);
+            return 3;
+        }
+        while (!stopping && (rc = crew_Crew_hands_poll(&ep, &h, NULL, 50000000)) >= 0)
+            ;
+        crew_Crew_hands_close(&ep);
+    }
+    return 0;
+}
+
+static pid_t spawn(int (*fn)(uint32_t), uint32_t arg)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        exit(fn(arg)); /* exit, not _exit: a sanitizer's leak check runs */
+    return pid;
+}
+
+static void reap(pid_t pid, int sig)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, sig);
+    if (sig != SIGKILL)
+        kill(pid, SIGCONT); /* a clerk stopped in phase 5 when it failed */
+    (void)waitpid(pid, NULL, 0);
+}
+
+/* ---- the boss ---- */
+
+struct boss {
+    crew_Crew_boss ep;
+    uint8_t answers[MAXJOBS + 1];
+    uint64_t sent, answered, dups, redispatched;
+    bool pending[2];      /* a hand's stand-in went: its jobs to re-dispatch */
+    uint64_t by_clerk[2]; /* answers through each clerk, this batch */
+    uint32_t joined[2];
+    pid_t hands[2];
+    char err[256];
+};
+
+static int fail(struct boss *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->err, sizeof b->err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int on_done(const crew_Done *m, crew_Crew_boss *ep, void *user)
+{
+    struct boss *b = user;
+    if (m->id == 0 || m->id > b->sent || m->hand >= 2 || m->clerk >= 2)
+        return fail(b, "answer with id %llu (sent %llu), hand %u, clerk %u",
+                    (unsigned long long)m->id, (unsigned long long)b->sent, m->hand, m->clerk);
+    if (m->n != stamp(m->id))
+        return fail(b, "answer %llu: stamp %llx, not %llx", (unsigned long long)m->id,
+                    (unsigned long long)m->n, (unsigned long long)stamp(m->id));
+    if (ep->from != m->hand)
+        return fail(b, "answer %llu from ring %u says hand %u", (unsigned long long)m->id, ep->from,
+                    m->hand);
+    if (b->answers[m->id]) { /* re-dispatched, and answered by both */
+        b->dups++;
+        return 0;
+    }
+    b->answers[m->id] = 1;
+    b->answered++;
+    b->by_clerk[m->clerk]++;
+    return 0;
+}
+
+static void on_event(const myl_topo_event *ev, crew_Crew_boss *ep, void *user)
+{
+    (void)ep;
+    struct boss *b = user;
+    fprintf(stderr, "boss: event %u for role %u index %u\n", ev->kind, ev->role, ev->index);
+    if (ev->role != crew_Crew_ROLE_hands || ev->index >= 2)
+        return;
+    if (ev->kind == MYL_TOPO_EV_JOINED)
+        b->joined[ev->index]++;
+    else if (ev->kind != MYL_TOPO_EV_RESUMED)
+        b->pending[ev->index] = true;
+}
+
+static const crew_Crew_boss_handlers handlers = {.on_done = on_done, .on_event = on_event};
+
+static int pump(struct boss *b, int64_t timeout_ns)
+{
+    int rc = crew_Crew_boss_poll(&b->ep, &handlers, b, timeout_ns);
+    if (rc < 0 && rc != MYL_EPEERDEAD)
+        return b->err[0] ? -1 : fail(b, "boss poll: %s", myl_strerror(rc));
+    if (b->err[0])
+        return -1;
+    /* A hand's stand-in that went (the link silent, the remote relay
+     * restarted) may have taken jobs with it: sent again elsewhere. */
+    for (uint32_t i = 0; i < 2; i++)
+        if (b->pending[i]) {
+            int n = crew_Crew_boss_redispatch(&b->ep, crew_Crew_ROLE_hands, i);
+            if (n >= 0) {
+                b->redispatched += (uint64_t)n;
+                b->pending[i] = myl_topo_outstanding(b->ep.topo, crew_Crew_ROLE_hands, i) != 0;
+            }
+        }
+    for (int i = 0; i < 2; i++) {
+        int st;
+        if (b->hands[i] > 0 && waitpid(b->hands[i], &st, WNOHANG) == b->hands[i]) {
+            b->hands[i] = 0;
+            return fail(b, "hands.%d exited (status %d): its wait for every role failed", i,
+                        WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        }
+    }
+    return 0;
+}
+
+/* n more jobs, every one answered; the clerks that answered counted. */
+static int run_jobs(struct boss *b, uint32_t n)
+{
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    uint64_t until = b->sent + n;
+    memset(b->by_clerk, 0, sizeof b->by_clerk);
+    if (until > MAXJOBS)
+        return fail(b, "too many jobs");
+    while (b->sent < until || b->answered < b->sent) {
+        if (b->sent < until) {
+            crew_Job j = {.id = b->sent + 1, .n = stamp(b->sent + 1)};
+            int rc = crew_Crew_boss_send_jobs(&b->ep, &j, 10000000);
+            if (rc == 0)
+                b->sent++;
+            else if (rc != MYL_EPEERDEAD && rc != MYL_ETIMEDOUT)
+                return fail(b, "send job %llu: %s", (unsigned long long)j.id, myl_strerror(rc));
+        }
+        if (pump(b, b->sent < until ? 0 : 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "%llu of %llu jobs answered within 30 s",
+                        (unsigned long long)b->answered, (unsigned long long)b->sent);
+    }
+    return 0;
+}
+
+/* clerks.k's entry in the remote site's member table. */
+static int remote_clerk(uint32_t k, myl_topo_member_info *out)
+{
+    myl_topo_cfg c;
+    cfg_for(&c, "pr-");
+    myl_topo_info info;
+    myl_topo_member_info tab[8];
+    int rc = myl_topo_peek_members(&crew_Crew_desc, &c, &info, tab, 8);
+    if (rc < 0)
+        return rc;
+    *out = tab[info.counts[crew_Crew_ROLE_boss] + info.counts[crew_Crew_ROLE_hands] + k];
+    return 0;
+}
+
+/* Until clerks.k's entry at the remote site says state (and, for UP, an
+ * incarnation after epoch). */
+static int wait_remote(struct boss *b, uint32_t k, uint32_t state, uint32_t *epoch)
+{
+    static const char *const names[] = {"FREE", "JOINING", "UP", "LEFT", "DEAD"};
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    myl_topo_member_info e = {0};
+    for (;;) {
+        if (remote_clerk(k, &e) == 0 && e.state == state &&
+            (state != MYL_TOPO_MEMBER_UP || e.epoch > *epoch))
+            break;
+        if (pump(b, 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "clerks.%u not %s at the remote site within 30 s (%s)", k, names[state],
+                        e.state < 5 ? names[e.state] : "?");
+    }
+    *epoch = e.epoch;
+    fprintf(stderr, "clerks.%u %s at the remote site (epoch %u)\n", k, names[state], e.epoch);
+    return 0;
+}
+
+/* Ring hands.i -> clerks.1 at the remote site (the boss's name for it
+ * at home, under the remote prefix), attached to read its consumer table. */
+static myl_ring *remote_note_ring(struct boss *b, uint32_t i)
+{
+    char name[256];
+    uint32_t route = crew_Crew_ROUTE_hands_clerks_notes;
+    if (myl_topo_segment_name(b->ep.topo, route, myl_topo_ring_index(b->ep.topo, route, i, 1), name,
+                              sizeof name) < 0 ||
+        strncmp(name, "ph-", 3) != 0)
+        return NULL;
+    name[1] = 'r';
+    myl_ring_opts o = {.size = sizeof o, .name = name};
+    myl_ring *r;
+    return myl_ring_attach(&o, &r) == 0 ? r : NULL;
+}
+
+/* Does ring r have an active reader (the bridge into clerk 1)? */
+static bool read_by_bridge(myl_ring *r)
+{
+    for (uint32_t k = 0; k < r->max_consumers; k++) {
+        myl_consumer_stats cs;
+        if (myl_ring_consumer_stats(r, k, &cs) == 0 && cs.state == MYL_ENTRY_ACTIVE)
+            return true;
+    }
+    return false;
+}
+
+/* A block of 16 ports free on 127.0.0.1 now, below the ephemeral range,
+ * starting from one picked by the pid (as test_topo_relay.c). */
+static unsigned free_block(void)
+{
+    for (unsigned t = 0; t < 64; t++) {
+        unsigned base = 20000u + ((unsigned)getpid() + t * 89u) % 780u * 16u, k = 0;
+        for (; k < 16; k++) {
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in a = {.sin_family = AF_INET,
+                                    .sin_port = htons((uint16_t)(base + k)),
+                                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+            bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+            if (fd >= 0)
+                close(fd);
+            if (!ok)
+                break;
+        }
+        if (k == 16)
+            return base;
+    }
+    return 20000u + (unsigned)getpid() % 780u * 16u;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stderr, NULL, _IONBF, 0);
+    const char *p = argc > 1 ? argv[1] : getenv("MYL_TEST_PORT");
+    unsigned port = p ? (unsigned)atoi(p) : free_block();
+    snprintf(instance, sizeof instance, "trp%d", (int)getpid());
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", port);
+    signal(SIGPIPE, SIG_IGN);
+
+    static struct boss b;
+    myl_topo_cfg c;
+    cfg_for(&c, "ph-");
+    c.liveness.required_roles = 1u << crew_Crew_ROLE_hands;
+    c.track = 1;
+    c.liveness.progress_timeout_ns = 10000000000; /* phase 5 stops a clerk for 4 s */
+    int rc = crew_Crew_boss_open(&c, &b.ep);
+    if (rc < 0) {
+        fprintf(stderr, "boss open: %s\n", myl_strerror(rc));
+        return 1;
+    }
+    pid_t home = spawn(relay_main, MYL_RELAY_HOME);
+    pid_t remote = spawn(relay_main, MYL_RELAY_REMOTE);
+    pid_t clerks[2] = {spawn(clerk_main, 0), spawn(clerk_main, 1)};
+    b.hands[0] = spawn(hand_main, 0);
+    b.hands[1] = spawn(hand_main, 1);
+    uint32_t epoch[2] = {0, 0};
+    int ok = 0;
+
+    /* 1. Both hands up at home; both clerks up at the remote site (the
+     * hands' wait for every role returns), and both serve. */
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    while (!b.joined[0] || !b.joined[1]) {
+        if (pump(&b, 10000000) < 0)
+            goto out;
+        if (now_ns() > deadline) {
+            fail(&b, "the hands did not join at home within 30 s");
+            goto out;
+        }
+    }
+    if (wait_remote(&b, 0, MYL_TOPO_MEMBER_UP, &epoch[0]) < 0 ||
+        wait_remote(&b, 1, MYL_TOPO_MEMBER_UP, &epoch[1]) < 0 || run_jobs(&b, 200) < 0)
+        goto out;
+    if (!b.by_clerk[0] || !b.by_clerk[1]) {
+        fail(&b, "a clerk served nothing (%llu, %llu)", (unsigned long long)b.by_clerk[0],
+             (unsigned long long)b.by_clerk[1]);
+        goto out;
+    }
+    fprintf(stderr, "phase 1: 200 jobs through both clerks\n");
+
+    /* 2. Clerk 1 killed: DEAD at the remote site; the hands pick clerk 0. */
+    reap(clerks[1], SIGKILL);
+    clerks[1] = 0;
+    if (wait_remote(&b, 1, MYL_TOPO_MEMBER_DEAD, &epoch[1]) < 0 || run_jobs(&b, 100) < 0)
+        goto out;
+    if (b.by_clerk[1]) {
+        fail(&b, "%llu jobs went through the dead clerk", (unsigned long long)b.by_clerk[1]);
+        goto out;
+    }
+    fprintf(stderr, "phase 2: clerk 1 DEAD at the remote site, 100 jobs through clerk 0\n");
+
+    /* 3. Clerk 1 restarted: UP again, a new incarnation, and it serves. */
+    clerks[1] = spawn(clerk_main, 1);
+    if (wait_remote(&b, 1, MYL_TOPO_MEMBER_UP, &epoch[1]) < 0 || run_jobs(&b, 200) < 0)
+        goto out;
+    if (!b.by_clerk[1]) {
+        fail(&b, "the restarted clerk served nothing");
+        goto out;
+    }
+    fprintf(stderr, "phase 3: clerk 1 UP again at the remote site, and serving\n");
+
+    /* 4. Clerk 1 closed: LEFT at the remote site; clerk 0 alone. */
+    reap(clerks[1], SIGTERM);
+    clerks[1] = 0;
+    if (wait_remote(&b, 1, MYL_TOPO_MEMBER_LEFT, &epoch[1]) < 0 || run_jobs(&b, 100) < 0)
+        goto out;
+    if (b.by_clerk[1]) {
+        fail(&b, "%llu jobs went through the clerk that left", (unsigned long long)b.by_clerk[1]);
+        goto out;
+    }
+    fprintf(stderr, "phase 4: clerk 1 LEFT at the remote site, 100 jobs through clerk 0\n");
+
+    /* 5. Clerk 1 back, then stopped for 4 s with jobs queued for it: 75 a
+     * hand, more than its ring at home holds (64: the bridge into it stops
+     * moving, which the remote site took for the clerk's stall); a hand
+     * whose ring to it is full goes on with clerk 0 (its send times out and
+     * the next pick is clerk 0); then continued. */
+    clerks[1] = spawn(clerk_main, 1);
+    if (wait_remote(&b, 1, MYL_TOPO_MEMBER_UP, &epoch[1]) < 0)
+        goto out;
+    myl_ring *notes[2] = {remote_note_ring(&b, 0), remote_note_ring(&b, 1)};
+    if (!notes[0] || !notes[1]) {
+        fail(&b, "cannot attach the remote site's rings to clerk 1");
+        goto out;
+    }
+    uint32_t unread = 0; /* looks that found a ring into clerk 1 without its bridge */
+    kill(clerks[1], SIGSTOP);
+    for (uint64_t until = b.sent + 300; b.sent < until;) {
+        crew_Job j = {.id = b.sent + 1, .n = stamp(b.sent + 1)};
+        rc = crew_Crew_boss_send_jobs(&b.ep, &j, 10000000);
+        if (rc == 0)
+            b.sent++;
+        if (pump(&b, 0) < 0)
+            goto out;
+    }
+    /* Looking every 10 ms: an evicted bridge is started again only after
+     * the reconnect interval (100 ms). */
+    for (uint64_t t0 = now_ns(); now_ns() - t0 < UINT64_C(4000000000);) {
+        if (pump(&b, 10000000) < 0)
+            goto out;
+        unread += !read_by_bridge(notes[0]) + !read_by_bridge(notes[1]);
+    }
+    myl_ring_close(notes[0]);
+    myl_ring_close(notes[1]);
+    if (unread) {
+        fail(&b, "the remote site evicted the bridge into the stopped clerk (%u looks)", unread);
+        goto out;
+    }
+    uint64_t stopped = b.answered;
+    kill(clerks[1], SIGCONT);
+    if (run_jobs(&b, 0) < 0)
+        goto out;
+    fprintf(stderr,
+            "phase 5: clerk 1 stopped for 4 s (%llu of %llu jobs answered meanwhile), then every "
+            "job answered\n",
+            (unsigned long long)stopped, (unsigned long long)b.sent);
+
+    /* 6. The remote relay killed and restarted: the hands see their owner
+     * dead and reopen into the new remote site, where they wait for every
+     * role again: the clerks must stand in there anew. */
+    uint32_t joined0 = b.joined[0], joined1 = b.joined[1];
+    reap(remote, SIGKILL);
+    remote = spawn(relay_main, MYL_RELAY_REMOTE);
+    epoch[0] = epoch[1] = 0; /* a new site: new epochs */
+    if (wait_remote(&b, 0, MYL_TOPO_MEMBER_UP, &epoch[0]) < 0 ||
+        wait_remote(&b, 1, MYL_TOPO_MEMBER_UP, &epoch[1]) < 0)
+        goto out;
+    deadline = now_ns() + UINT64_C(30000000000);
+    while (b.joined[0] == joined0 || b.joined[1] == joined1) {
+        if (pump(&b, 10000000) < 0)
+            goto out;
+        if (now_ns() > deadline) {
+            fail(&b, "the hands did not join at home again within 30 s");
+            goto out;
+        }
+    }
+    if (run_jobs(&b, 200) < 0)
+        goto out;
+    if (!b.by_clerk[0] || !b.by_clerk[1]) {
+        fail(&b, "a clerk served nothing after the remote relay's restart (%llu, %llu)",
+             (unsigned long long)b.by_clerk[0], (unsigned long long)b.by_clerk[1]);
+        goto out;
+    }
+    fprintf(stderr, "phase 6: the remote relay restarted, both clerks UP in its new site, 200 "
+                    "jobs through both\n");
+    ok = 1;
+out:
+    if (!ok)
+        fprintf(stderr, "FAIL: %s\n", b.err);
+    for (int i = 0; i < 2; i++) {
+        reap(b.hands[i], SIGTERM);
+        reap(clerks[i], SIGTERM);
+    }
+    reap(remote, SIGTERM);
+    reap(home, SIGTERM);
+    crew_Crew_boss_close(&b.ep);
+    if (ok && b.dups > b.redispatched) {
+        fprintf(stderr, "FAIL: %llu second answers, %llu jobs re-dispatched\n",
+                (unsigned long long)b.dups, (unsigned long long)b.redispatched);
+        ok = 0;
+    }
+    if (ok)
+        fprintf(stderr, "ok: %llu jobs, each answered (%llu re-dispatched, %llu answered twice)\n",
+                (unsigned long long)b.answered, (unsigned long long)b.redispatched,
+                (unsigned long long)b.dups);
+    return ok ? 0 : 1;
+}
