@@ -979,7 +979,8 @@ int myl_topo_relay_open(const myl_topo_desc *desc, const myl_topo_relay_opts *op
         r->seq = r->fence = r->nonce;  /* home: no STATE is current before a STATUS */
         r->owner_on_dead = UINT32_MAX; /* home: not known before a peek */
         if (r->o.side == MYL_RELAY_HOME &&
-            !(r->tab = calloc(MYL_TOPO_MAX_ROLES * MYL_TOPO_MAX_INSTANCES, sizeof *r->tab))) {
+            !(r->tab =
+                  calloc((size_t)MYL_TOPO_MAX_ROLES * MYL_TOPO_MAX_INSTANCES, sizeof *r->tab))) {
             set_err(r, "out of memory");
             rc = -ENOMEM;
         }
