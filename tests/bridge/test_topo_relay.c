@@ -51,10 +51,10 @@
 #include "farm.myl.h"
 #include "myelon/topo_relay.h"
 #include "netns.h"
+#include "relay_test.h"
 
 #define MAXJOBS 8000u
 
-static char instance[32];
 static char endpoint[128];      /* the remote relay binds it */
 static char home_endpoint[128]; /* the home relay connects to it */
 /* Under tests/bridge/netns.sh --run ($MYL_BRIDGE_NETNS: "NS_A NS_B ADDR_A
@@ -62,54 +62,8 @@ static char home_endpoint[128]; /* the home relay connects to it */
  * NS_B; the boss and the hands stay here (shared memory is not
  * network-namespaced). */
 static char ns_a[64], ns_b[64], addr_a[64], iface_a[64];
-static volatile sig_atomic_t stopping;
-static myl_topo_relay *the_relay;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void nap_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static uint64_t stamp(uint64_t id)
-{
-    return id * UINT64_C(0x9e3779b97f4a7c15) ^ UINT64_C(0x5eed);
-}
-
-static void on_term(int sig)
-{
-    (void)sig;
-    stopping = 1;
-    if (the_relay)
-        myl_topo_relay_stop(the_relay);
-}
-
-static void cfg_for(myl_topo_cfg *c, const char *prefix)
-{
-    myl_topo_cfg_init(c);
-    c->instance = instance;
-    c->prefix = prefix;
-    c->liveness.check_interval_ns = 10000000;
-    c->liveness.progress_timeout_ns = 5000000000;
-    c->liveness.startup_wait_ns = 30000000000;
-}
 
 /* ---- children ---- */
-
-static void child_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 static int relay_main(uint32_t side)
 {
@@ -133,7 +87,6 @@ static int relay_main(uint32_t side)
         perror("exec");
         return 127;
     }
-    child_signals();
     myl_topo_cfg c;
     cfg_for(&c, side == MYL_RELAY_HOME ? "h-" : "r-");
     myl_topo_relay_opts o = {.size = sizeof o,
@@ -142,15 +95,7 @@ static int relay_main(uint32_t side)
                              .endpoint = ep,
                              .cfg = &c,
                              .peer_timeout_ns = 1000000000};
-    int rc = myl_topo_relay_open(&farm_Farm_desc, &o, &the_relay);
-    if (rc < 0)
-        return 2;
-    while (!stopping && (rc = myl_topo_relay_run(the_relay, MYL_FOREVER)) == 0)
-        ;
-    if (rc < 0)
-        fprintf(stderr, "relay: %s\n", myl_topo_relay_error(the_relay));
-    myl_topo_relay_close(the_relay);
-    return rc < 0 ? 2 : 0;
+    return relay_serve(&farm_Farm_desc, &o);
 }
 
 static uint32_t opens;        /* a hand's successful opens */
@@ -199,27 +144,6 @@ static int hand_main(uint32_t index)
         farm_Farm_hands_close(&ep);
     }
     return 0;
-}
-
-static pid_t spawn(int (*fn)(uint32_t), uint32_t arg)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0)
-        exit(fn(arg)); /* exit, not _exit: a sanitizer's leak check runs */
-    return pid;
-}
-
-static void reap(pid_t pid, int sig)
-{
-    if (pid <= 0)
-        return;
-    kill(pid, sig);
-    if (sig == SIGSTOP)
-        return;
-    if (sig != SIGKILL)
-        kill(pid, SIGCONT);
-    (void)waitpid(pid, NULL, 0);
 }
 
 /* ---- the boss ---- */
@@ -437,31 +361,6 @@ static int refuse_main(void)
     return ok ? 0 : 1;
 }
 
-/* A block of 16 ports (the relay's control port and one per ring) that
- * are free on 127.0.0.1 now, below Linux's ephemeral range (32768 and up:
- * ZeroMQ's outgoing connections take ports there, and so do other tests
- * running at the same time), starting from one picked by the pid. */
-static unsigned free_block(void)
-{
-    for (unsigned t = 0; t < 64; t++) {
-        unsigned base = 20000u + ((unsigned)getpid() + t * 97u) % 780u * 16u, k = 0;
-        for (; k < 16; k++) {
-            int fd = socket(AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in a = {.sin_family = AF_INET,
-                                    .sin_port = htons((uint16_t)(base + k)),
-                                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-            bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-            if (fd >= 0)
-                close(fd);
-            if (!ok)
-                break;
-        }
-        if (k == 16)
-            return base;
-    }
-    return 20000u + (unsigned)getpid() % 780u * 16u;
-}
-
 int main(int argc, char **argv)
 {
     setvbuf(stderr, NULL, _IONBF, 0);
@@ -476,7 +375,7 @@ int main(int argc, char **argv)
      * namespaces, where nothing else takes ports: no check is needed.) */
     unsigned port = p       ? (unsigned)atoi(p)
                     : netns ? 20000u + (unsigned)getpid() % 780u * 16u
-                            : free_block();
+                            : free_block(97u);
     snprintf(instance, sizeof instance, "trl%d", (int)getpid());
     if (netns && sscanf(netns, "%63s %63s %63s %63s", ns_a, ns_b, addr_a, iface_a) != 4) {
         fprintf(stderr, "MYL_BRIDGE_NETNS: %s\n", netns);

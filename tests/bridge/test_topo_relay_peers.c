@@ -51,59 +51,13 @@
 
 #include "crew.myl.h"
 #include "myelon/topo_relay.h"
+#include "relay_test.h"
 
 #define MAXJOBS 2000u
 
-static char instance[32];
 static char endpoint[128];
-static volatile sig_atomic_t stopping;
-static myl_topo_relay *the_relay;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void nap_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static uint64_t stamp(uint64_t id)
-{
-    return id * UINT64_C(0x9e3779b97f4a7c15) ^ UINT64_C(0x5eed);
-}
-
-static void on_term(int sig)
-{
-    (void)sig;
-    stopping = 1;
-    if (the_relay)
-        myl_topo_relay_stop(the_relay);
-}
-
-static void cfg_for(myl_topo_cfg *c, const char *prefix)
-{
-    myl_topo_cfg_init(c);
-    c->instance = instance;
-    c->prefix = prefix;
-    c->liveness.check_interval_ns = 10000000;
-    c->liveness.progress_timeout_ns = 5000000000;
-    c->liveness.startup_wait_ns = 30000000000;
-}
 
 /* ---- children ---- */
-
-static void child_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 static int relay_main(uint32_t side)
 {
@@ -116,7 +70,6 @@ static int relay_main(uint32_t side)
         perror("exec");
         return 127;
     }
-    child_signals();
     myl_topo_cfg c;
     cfg_for(&c, side == MYL_RELAY_HOME ? "ph-" : "pr-");
     c.liveness.progress_timeout_ns = 1000000000; /* phase 5; the boss's is 10 s */
@@ -126,15 +79,7 @@ static int relay_main(uint32_t side)
                              .endpoint = endpoint,
                              .cfg = &c,
                              .peer_timeout_ns = 1000000000};
-    int rc = myl_topo_relay_open(&crew_Crew_desc, &o, &the_relay);
-    if (rc < 0)
-        return 2;
-    while (!stopping && (rc = myl_topo_relay_run(the_relay, MYL_FOREVER)) == 0)
-        ;
-    if (rc < 0)
-        fprintf(stderr, "relay: %s\n", myl_topo_relay_error(the_relay));
-    myl_topo_relay_close(the_relay);
-    return rc < 0 ? 2 : 0;
+    return relay_serve(&crew_Crew_desc, &o);
 }
 
 static int clerk_note(const crew_Note *msg, crew_Crew_clerks *ep, void *user)
@@ -225,25 +170,6 @@ static int hand_main(uint32_t index)
         crew_Crew_hands_close(&ep);
     }
     return 0;
-}
-
-static pid_t spawn(int (*fn)(uint32_t), uint32_t arg)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0)
-        exit(fn(arg)); /* exit, not _exit: a sanitizer's leak check runs */
-    return pid;
-}
-
-static void reap(pid_t pid, int sig)
-{
-    if (pid <= 0)
-        return;
-    kill(pid, sig);
-    if (sig != SIGKILL)
-        kill(pid, SIGCONT); /* a clerk stopped in phase 5 when it failed */
-    (void)waitpid(pid, NULL, 0);
 }
 
 /* ---- the boss ---- */
@@ -422,34 +348,11 @@ static bool read_by_bridge(myl_ring *r)
     return false;
 }
 
-/* A block of 16 ports free on 127.0.0.1 now, below the ephemeral range,
- * starting from one picked by the pid (as test_topo_relay.c). */
-static unsigned free_block(void)
-{
-    for (unsigned t = 0; t < 64; t++) {
-        unsigned base = 20000u + ((unsigned)getpid() + t * 89u) % 780u * 16u, k = 0;
-        for (; k < 16; k++) {
-            int fd = socket(AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in a = {.sin_family = AF_INET,
-                                    .sin_port = htons((uint16_t)(base + k)),
-                                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-            bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-            if (fd >= 0)
-                close(fd);
-            if (!ok)
-                break;
-        }
-        if (k == 16)
-            return base;
-    }
-    return 20000u + (unsigned)getpid() % 780u * 16u;
-}
-
 int main(int argc, char **argv)
 {
     setvbuf(stderr, NULL, _IONBF, 0);
     const char *p = argc > 1 ? argv[1] : getenv("MYL_TEST_PORT");
-    unsigned port = p ? (unsigned)atoi(p) : free_block();
+    unsigned port = p ? (unsigned)atoi(p) : free_block(89u);
     snprintf(instance, sizeof instance, "trp%d", (int)getpid());
     snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", port);
     signal(SIGPIPE, SIG_IGN);
