@@ -270,8 +270,9 @@ int myl_frame_send_ext(myl_framer *f, const void *msg, size_t len, const myl_ext
                                   timeout_ns);
 }
 
-/* Claims the frames of a len-byte message and writes their headers; the
- * id is the framer's next (take) or the caller's (a group's). */
+/* Claims the frames of a len-byte message (their headers are written at
+ * the commit); the id is the framer's next (take) or the caller's (a
+ * group's). */
 static int claim(myl_framer *f, size_t len, uint16_t kind, bool take, uint64_t id,
                  myl_frame_span *c, int64_t timeout_ns)
 {

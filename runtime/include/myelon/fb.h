@@ -618,59 +618,23 @@ static inline uint8_t *myl__fb_field(myl_fb_builder *b, uint32_t id, size_t size
     return front - need;
 }
 
-static inline int myl__fb_add_u8(myl_fb_builder *b, uint32_t id, uint8_t v)
-{
-    uint8_t *p = myl__fb_field(b, id, 1);
-    if (!p)
-        return myl_fb_add_u8(b, id, v);
-    *p = v;
-    return 0;
-}
-
-static inline int myl__fb_add_u16(myl_fb_builder *b, uint32_t id, uint16_t v)
-{
-    uint8_t *p = myl__fb_field(b, id, 2);
-    if (!p)
-        return myl_fb_add_u16(b, id, v);
-    myl_st16(p, v);
-    return 0;
-}
-
-static inline int myl__fb_add_u32(myl_fb_builder *b, uint32_t id, uint32_t v)
-{
-    uint8_t *p = myl__fb_field(b, id, 4);
-    if (!p)
-        return myl_fb_add_u32(b, id, v);
-    myl_st32(p, v);
-    return 0;
-}
-
-static inline int myl__fb_add_u64(myl_fb_builder *b, uint32_t id, uint64_t v)
-{
-    uint8_t *p = myl__fb_field(b, id, 8);
-    if (!p)
-        return myl_fb_add_u64(b, id, v);
-    myl_st64(p, v);
-    return 0;
-}
-
-static inline int myl__fb_add_f32(myl_fb_builder *b, uint32_t id, float v)
-{
-    uint8_t *p = myl__fb_field(b, id, 4);
-    if (!p)
-        return myl_fb_add_f32(b, id, v);
-    myl_stf32(p, v);
-    return 0;
-}
-
-static inline int myl__fb_add_f64(myl_fb_builder *b, uint32_t id, double v)
-{
-    uint8_t *p = myl__fb_field(b, id, 8);
-    if (!p)
-        return myl_fb_add_f64(b, id, v);
-    myl_stf64(p, v);
-    return 0;
-}
+/* myl__fb_add_<name>(b, id, v): a scalar field of C type C, size bytes,
+ * stored at p by `store`. */
+#define MYL__FB_ADD_FAST(name, C, size, store)                                                     \
+    static inline int myl__fb_add_##name(myl_fb_builder *b, uint32_t id, C v)                      \
+    {                                                                                              \
+        uint8_t *p = myl__fb_field(b, id, size);                                                   \
+        if (!p)                                                                                    \
+            return myl_fb_add_##name(b, id, v);                                                    \
+        store;                                                                                     \
+        return 0;                                                                                  \
+    }
+MYL__FB_ADD_FAST(u8, uint8_t, 1, *p = v)
+MYL__FB_ADD_FAST(u16, uint16_t, 2, myl_st16(p, v))
+MYL__FB_ADD_FAST(u32, uint32_t, 4, myl_st32(p, v))
+MYL__FB_ADD_FAST(u64, uint64_t, 8, myl_st64(p, v))
+MYL__FB_ADD_FAST(f32, float, 4, myl_stf32(p, v))
+MYL__FB_ADD_FAST(f64, double, 8, myl_stf64(p, v))
 
 /* A reference to an object finished before the table started: the uoffset
  * from the field to it. */
