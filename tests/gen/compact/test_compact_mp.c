@@ -15,7 +15,9 @@
  *             negative and non-finite floats, char[12] full and short;
  *   vecs      struct Vec3;
  *   sized     size classes 128/1024 carrying Monster, an ordered receiver:
- *             send order kept across the classes, both classes used;
+ *             send order kept across the classes, both classes used,
+ *             and a 6,000-byte inventory sent through a 1 KiB buffer
+ *             (left in the sender's memory, copied once);
  *   urgent    lanes hi and lo carrying Order: per-lane order, and a put
  *             without the required `pick` refused. */
 #define _POSIX_C_SOURCE 200809L
@@ -667,6 +669,16 @@ static int recv_vecs(const char *name)
     return 0;
 }
 
+/* The inventory of sized's last message: more than MYL_EXT_MIN bytes. */
+#define BIG_INVENTORY 6000u
+static const uint8_t *big_inventory(void)
+{
+    static uint8_t b[BIG_INVENTORY];
+    for (size_t k = 0; k < sizeof b; k++)
+        b[k] = (uint8_t)(k * 7 + 1);
+    return b;
+}
+
 static int recv_sized(const char *name)
 {
     myl_group *g;
@@ -699,6 +711,23 @@ static int recv_sized(const char *name)
                  m.len, cls, m.kind);
         per_class[cls]++;
         fragmented += m.len > 1024u - MYL_FRAME_HDR_SIZE;
+    }
+    /* Then one whose inventory (BIG_INVENTORY bytes) the sender left in its
+     * own memory: sent through a buffer of 1 KiB, copied once into the
+     * frames (myl_group_send_ext), in the large class. */
+    {
+        cgen_Monster got;
+        myl_frame_msg m;
+        uint32_t cls = UINT32_MAX;
+        if ((rc = cgen_sized_receiver_get(&rx, &got, &arena, &m, &cls, TMO)) < 0)
+            FAIL(5, "sized: get the large message: %s", myl_strerror(rc));
+        make_monster(want, N_SIZED, 0);
+        want[0].m.inventory.p = big_inventory();
+        want[0].m.inventory.n = BIG_INVENTORY;
+        if (!monster_eq(&got, &want[0].m, 0))
+            FAIL(7, "sized: the large message (%zu bytes, class %u): %s", m.len, cls, why);
+        if (cls != 1 || m.len <= BIG_INVENTORY)
+            FAIL(8, "sized: the large message of %zu bytes: class %u", m.len, cls);
     }
     printf("sized: %llu messages in class 0 (128), %llu in class 1 (1024), %llu of them "
            "fragmented\n",
@@ -980,6 +1009,11 @@ static void test_sized(void **state)
         assert_int_equal(
             cgen_sized_sender_put(&tx, &st[0].m, buf, sizeof buf, (uint16_t)(i & 7), TMO), 0);
     }
+    /* the large inventory stays where it is: 1 KiB of buffer is enough */
+    make_monster(st, N_SIZED, 0);
+    st[0].m.inventory.p = big_inventory();
+    st[0].m.inventory.n = BIG_INVENTORY;
+    assert_int_equal(cgen_sized_sender_put(&tx, &st[0].m, buf, 1024, 0, TMO), 0);
     reap(pid);
     cgen_sized_sender_close(&tx);
     myl_group_close(g);
