@@ -41,6 +41,20 @@ static void fill(uint8_t *b, size_t len, uint32_t seed)
         b[i] = (uint8_t)(seed * 29u + i * 3u);
 }
 
+/* The end of a test on a group: nothing left to receive, no hole in the
+ * send order, everything closed and the group's rings unlinked. */
+static void drained_and_closed(myl_group_receiver *r, myl_group_sender *s, myl_group *g,
+                               const myl_group_opts *o)
+{
+    myl_frame_msg m;
+    assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT);
+    assert_int_equal(myl_group_receiver_order_gaps(r), 0);
+    myl_group_receiver_close(r);
+    myl_group_sender_close(s);
+    myl_group_close(g);
+    assert_int_equal(myl_group_unlink(o), 0);
+}
+
 static void test_names_and_options(void **state)
 {
     (void)state;
@@ -99,14 +113,8 @@ static void test_classes_pick_smallest_and_keep_order(void **state)
         fill(msg, lens[k], (uint32_t)k);
         assert_memory_equal(m.data, msg, lens[k] ? lens[k] : 0);
     }
-    myl_frame_msg m;
-    assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT);
     assert_int_equal(myl_group_send(s, 0, msg, g->max_message + 1, 0, 0), MYL_ETOOBIG);
-    assert_int_equal(myl_group_receiver_order_gaps(r), 0);
-    myl_group_receiver_close(r);
-    myl_group_sender_close(s);
-    myl_group_close(g);
-    assert_int_equal(myl_group_unlink(&o), 0);
+    drained_and_closed(r, s, g, &o);
 }
 
 /* myl_group_send_ext: a message plus runs from elsewhere (inserted, or
@@ -171,13 +179,7 @@ static void test_send_ext(void **state)
             assert_int_equal(ring, kind ? lane : want_ring[k]);
             assert_memory_equal(m.data, whole, m.len);
         }
-        myl_frame_msg m;
-        assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT);
-        assert_int_equal(myl_group_receiver_order_gaps(r), 0);
-        myl_group_receiver_close(r);
-        myl_group_sender_close(s);
-        myl_group_close(g);
-        assert_int_equal(myl_group_unlink(&o), 0);
+        drained_and_closed(r, s, g, &o);
     }
 }
 
@@ -344,13 +346,7 @@ static void test_group_claim(void **state)
         assert_int_equal(m.len, lens[k]);
         assert_memory_equal(m.data, msg, m.len);
     }
-    myl_frame_msg m;
-    assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT);
-    assert_int_equal(myl_group_receiver_order_gaps(r), 0);
-    myl_group_receiver_close(r);
-    myl_group_sender_close(s);
-    myl_group_close(g);
-    assert_int_equal(myl_group_unlink(&o), 0);
+    drained_and_closed(r, s, g, &o);
 
     /* lanes: the named lane, and none other */
     myl_group_opts l = lanes_opts("glclaim");
@@ -364,6 +360,7 @@ static void test_group_claim(void **state)
     memcpy(myl_group_claim_data(s, &sp, 0, NULL), msg, 40);
     assert_int_equal(myl_group_commit_len(s, &sp, 5), 0);
     uint32_t lane = 9;
+    myl_frame_msg m;
     assert_int_equal(myl_group_recv(r, &m, &lane, 1000000000), 0);
     assert_int_equal(lane, 1);
     assert_int_equal(m.kind, 7);
