@@ -680,6 +680,7 @@ static void claim_record_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             if (keyed) {
                 claim_field(c, s, d, f, NULL, "lookup_by_key");
                 claim_field(c, s, d, f, NULL, "key_cmp");
+                claim_field(c, s, d, f, NULL, "key_at");
             }
             if (x && x->kind == MYLC_D_UNION) {
                 claim_field(c, s, d, f, NULL, "type_at");

@@ -96,6 +96,25 @@ static void cmp_feed(Zoo_Feed_table o, const Zoo::Feed *t)
     CHECK(Zoo_Feed_diet(o) == static_cast<uint16_t>(t->diet()));
 }
 
+/* A lookup by a scalar key k, ours against flatc's LookupByKey(), in a
+ * vector where `with` elements have k. FlatBuffers defines lookups on
+ * sorted vectors: there both find k, or neither does when no element has
+ * it, and of one element with k, the same (same_elem: their fields
+ * agree). On a vector out of order (a mutated buffer) either may miss k
+ * and they may find different elements (ours does not probe as flatc's
+ * bsearch() does: fb.h, MYL__FB_KEY_SEARCH); what ours finds has k. */
+static void cmp_found(bool sorted, unsigned with, const void *ours, bool ours_has_k,
+                      const void *theirs, bool same_elem)
+{
+    if (sorted) {
+        CHECK((ours != nullptr) == (with > 0));
+        CHECK((theirs != nullptr) == (with > 0));
+    }
+    CHECK(!ours || ours_has_k);
+    if (sorted && with == 1)
+        CHECK(same_elem);
+}
+
 static void cmp_enclosure(Zoo_Enclosure_table o, const Zoo::Enclosure *t)
 {
     CHECK((o.t == nullptr) == (t == nullptr));
@@ -116,20 +135,24 @@ static void cmp_enclosure(Zoo_Enclosure_table o, const Zoo::Enclosure *t)
             CHECK(Zoo_Enclosure_stalls_at(o, i)->num == v->Get(i)->num());
             CHECK(same(Zoo_Enclosure_stalls_at(o, i)->width, v->Get(i)->width()));
         }
-        /* lookup by a struct's key: ours finds what flatc's LookupByKey()
-         * finds, for every key in the vector and its neighbours */
+        /* lookup by a struct's key, for every key in the vector and its
+         * neighbours */
+        bool sorted = true;
+        for (uint32_t i = 1; i < v->size(); i++)
+            sorted = sorted && v->Get(i - 1)->num() <= v->Get(i)->num();
         for (uint32_t i = 0; i < v->size(); i++)
             for (int64_t d = -1; d <= 1; d++) {
                 int64_t k64 = v->Get(i)->num() + d;
                 if (k64 < INT32_MIN || k64 > INT32_MAX)
                     continue;
                 auto k = static_cast<int32_t>(k64);
+                unsigned with = 0;
+                for (uint32_t j = 0; j < v->size(); j++)
+                    with += v->Get(j)->num() == k;
                 const Zoo_Stall *ours = Zoo_Enclosure_stalls_lookup_by_key(o, k);
                 const Zoo::Stall *theirs = v->LookupByKey(k);
-                CHECK((ours == nullptr) == (theirs == nullptr));
-                if (ours && theirs)
-                    CHECK(ours->num == k && theirs->num() == k &&
-                          same(ours->width, theirs->width()));
+                cmp_found(sorted, with, ours, ours && ours->num == k, theirs,
+                          ours && theirs && same(ours->width, theirs->width()));
             }
     } else {
         CHECK(Zoo_Enclosure_stalls_lookup_by_key(o, 0) == nullptr);
@@ -179,21 +202,26 @@ template <class O, class T> static void cmp_opt(bool has, O ours, const flatbuff
         CHECK(same(ours, O()));
 }
 
-/* Lookup by key: ours finds what flatc's LookupByKey() finds (an element
- * with the same fields, or none), for every key in the vectors and their
- * neighbours. (o and t may be two buffers of the same values.) */
+/* Lookup by string key: ours finds what flatc's LookupByKey() finds (an
+ * element with the same fields, or none), for every key in the vector and
+ * two neighbours, in any vector: both probe as bsearch() does. (o and t may
+ * be two buffers of the same values.) Scalar keys: cmp_found(). */
 static void cmp_lookups(Zoo_Animal_table o, const Zoo::Animal *t)
 {
     if (const auto *v = t->rations()) {
+        bool sorted = true;
+        for (uint32_t i = 1; i < v->size(); i++)
+            sorted = sorted && v->Get(i - 1)->id() <= v->Get(i)->id();
         for (uint32_t i = 0; i < v->size(); i++)
             for (int d = -1; d <= 1; d++) {
                 auto k = static_cast<int16_t>(v->Get(i)->id() + d);
+                unsigned with = 0;
+                for (uint32_t j = 0; j < v->size(); j++)
+                    with += v->Get(j)->id() == k;
                 Zoo_Ration_table ours = Zoo_Animal_rations_lookup_by_key(o, k);
                 const Zoo::Ration *theirs = v->LookupByKey(k);
-                CHECK((ours.t == nullptr) == (theirs == nullptr));
-                if (ours.t && theirs)
-                    CHECK(Zoo_Ration_id(ours) == k && theirs->id() == k &&
-                          same(Zoo_Ration_kg(ours), theirs->kg()));
+                cmp_found(sorted, with, ours.t, ours.t && Zoo_Ration_id(ours) == k, theirs,
+                          ours.t && theirs && same(Zoo_Ration_kg(ours), theirs->kg()));
             }
     } else {
         CHECK(Zoo_Animal_rations_lookup_by_key(o, 0).t == nullptr);
@@ -859,6 +887,59 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 #else
+/* Lookups by key in vectors of every length from 0 to 40, keys 0, 2, 4,
+ * ... or each twice (0, 0, 2, 2, ...; key 0 is the default, not written),
+ * built and sorted by our builder: a key from -1 to past the largest is
+ * found exactly when an element has it, and as flatc finds it. */
+static void test_lookup_lengths()
+{
+    std::vector<uint8_t> region(1u << 16);
+    for (unsigned twice = 0; twice <= 1; twice++)
+        for (uint32_t n = 0; n <= 40; n++) {
+            myl_fb_builder b;
+            myl_fb_builder_init(&b, region.data(), region.size(), nullptr, 0);
+            std::vector<myl_fb_ref> rations(n);
+            std::vector<Zoo_Stall> stalls(n);
+            for (uint32_t i = 0; i < n; i++) {
+                auto id = static_cast<int16_t>(2 * (twice ? i / 2 : i));
+                Zoo_Ration_start(&b);
+                Zoo_Ration_add_id(&b, id);
+                Zoo_Ration_add_kg(&b, static_cast<float>(i));
+                Zoo_Ration_end(&b, &rations[i]);
+                stalls[i] = Zoo_Stall{static_cast<float>(i), id};
+            }
+            myl_fb_ref rv, sv, home, name, root;
+            Zoo_Animal_create_rations(&b, rations.data(), n, &rv);
+            Zoo_Enclosure_create_stalls(&b, stalls.data(), n, &sv);
+            Zoo_Enclosure_start(&b);
+            Zoo_Enclosure_add_stalls(&b, sv);
+            Zoo_Enclosure_end(&b, &home);
+            myl_fb_create_string(&b, "lookup", 6, &name);
+            Zoo_Animal_start(&b);
+            Zoo_Animal_add_name(&b, name);
+            Zoo_Animal_add_rations(&b, rv);
+            Zoo_Animal_add_home(&b, home);
+            Zoo_Animal_end(&b, &root);
+            myl_fb_msg m;
+            CHECK(Zoo_Animal_finish_buffer(&b, root, 0, &m) == 0);
+            if (b.err)
+                return;
+            CHECK(ours_ok(m.data, m.len) && theirs_ok(m.data, m.len));
+            Zoo_Animal_table o = Zoo_Animal_root(m.data);
+            const Zoo::Animal *t = Zoo::GetAnimal(m.data);
+            cmp_lookups(o, t);
+            cmp_enclosure(Zoo_Animal_home(o), t->home());
+            uint32_t keys = twice ? (n + 1) / 2 : n; /* 0, 2, ..., 2 * (keys - 1) */
+            for (int k = -1; k <= static_cast<int>(2 * keys + 1); k++) {
+                bool has = k >= 0 && k % 2 == 0 && static_cast<uint32_t>(k / 2) < keys;
+                Zoo_Ration_table r = Zoo_Animal_rations_lookup_by_key(o, static_cast<int16_t>(k));
+                const Zoo_Stall *st = Zoo_Enclosure_stalls_lookup_by_key(Zoo_Animal_home(o), k);
+                CHECK((r.t != nullptr) == has && (!r.t || Zoo_Ration_id(r) == k));
+                CHECK((st != nullptr) == has && (!st || st->num == k));
+            }
+        }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -895,6 +976,7 @@ int main(int argc, char **argv)
     CHECK(Zoo_Enclosure_stalls_lookup_by_key(home, 8) == nullptr);
     CHECK(Zoo_Keeper_years(Zoo_Animal_keepers_lookup_by_key(root, "Ann", 3)) == 12);
     CHECK(Zoo_Animal_keepers_lookup_by_key(root, "A", 1).t == nullptr);
+    test_lookup_lengths();
     CHECK(Zoo_Animal_keepers_lookup_by_key(Zoo_Animal_parent(root), "Ann", 3).t == nullptr);
     /* nested buffers, two deep, and a sorted vector inside */
     Zoo_Animal_table twin = Zoo_Animal_twin_nested_root(root);

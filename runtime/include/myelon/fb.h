@@ -949,6 +949,48 @@ static inline int myl__fb_create_vec(myl_fb_builder *b, const void *elems, size_
         return myl_fb_create_vec_struct(b, v, n, size, align, out);                                \
     }
 
+/* Lookups by key search without jumps: at each step, which half is kept
+ * is data the CPU cannot guess, and a wrong guess (every other step) costs
+ * more than the arithmetic. The search takes bit-length-of-n steps, so
+ * the loop's length depends on n alone and consecutive lookups overlap;
+ * base ends on the last element whose key is not above the key (or on the
+ * first), and the lookup finds it when its key equals the key.
+ *
+ * On a sorted vector (what FlatBuffers defines lookups on) this finds
+ * what flatc's LookupByKey() finds: the element with the key, or none; of
+ * several with the same key, the last, where flatc's bsearch() finds any
+ * one. On a vector that is not sorted, both are unspecified and may
+ * differ (flatc's bsearch() probes other elements); an element found
+ * still has the key, and no element out of bounds is read. */
+/* c ? yes : no as a conditional move. gcc emits one for ?: here; clang
+ * (14) turns a select in a loop into a jump, even one marked
+ * __builtin_unpredictable(), and sees through arithmetic on a bool, so
+ * the bool is hidden from it. */
+static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
+{
+#if defined(__clang__)
+    uint32_t m = c;
+    __asm__("" : "+r"(m));
+    return no + ((yes - no) & (0u - m));
+#else
+    return c ? yes : no;
+#endif
+}
+
+#define MYL__FB_KEY_SEARCH(v, key_at, key, found)                                                  \
+    do {                                                                                           \
+        uint32_t base_ = 0, n_ = (v).len;                                                          \
+        while (n_ > 1) {                                                                           \
+            uint32_t half_ = n_ / 2;                                                               \
+            /* a conditional move, not a jump: see above */                                        \
+            base_ = myl__fb_pick(key_at((v), base_ + half_) <= (key), base_ + half_, base_);       \
+            n_ -= half_;                                                                           \
+        }                                                                                          \
+        (found) = (v).len && !(key_at((v), base_) < (key)) && !((key) < key_at((v), base_))        \
+                      ? base_                                                                      \
+                      : UINT32_MAX;                                                                \
+    } while (0)
+
 /* [S] of structs sorted by S's key field k (attribute key), a scalar of C
  * type C: as MYL_FB_VEC_STRUCT, but T_create_f() sorts v in place first
  * (myl_fb_sort_structs()), and T_f_lookup_by_key(t, key) finds the
@@ -959,6 +1001,10 @@ static inline int myl__fb_create_vec(myl_fb_builder *b, const void *elems, size_
     {                                                                                              \
         C x = ((const S *)(const void *)a)->k, y = ((const S *)(const void *)b)->k;                \
         return (x > y) - (x < y);                                                                  \
+    }                                                                                              \
+    static inline C T##_##f##_key_at(myl_fb_vec v, uint32_t i)                                     \
+    {                                                                                              \
+        return ((const S *)myl_fb_vec_elem(v, i, size))->k;                                        \
     }                                                                                              \
     MYL_FB__VECTOR(T, f, id)                                                                       \
     static inline const S *T##_##f##_at(T##_table t, uint32_t i)                                   \
@@ -973,19 +1019,9 @@ static inline int myl__fb_create_vec(myl_fb_builder *b, const void *elems, size_
     static inline const S *T##_##f##_lookup_by_key(T##_table t, C key)                             \
     {                                                                                              \
         myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
-        uint32_t lo = 0, hi = v.len;                                                               \
-        while (lo < hi) {                                                                          \
-            uint32_t mid = lo + (hi - lo) / 2;                                                     \
-            const S *e = (const S *)myl_fb_vec_elem(v, mid, size);                                 \
-            C x = e->k;                                                                            \
-            if (x < key)                                                                           \
-                lo = mid + 1;                                                                      \
-            else if (key < x)                                                                      \
-                hi = mid;                                                                          \
-            else                                                                                   \
-                return e;                                                                          \
-        }                                                                                          \
-        return NULL;                                                                               \
+        uint32_t i;                                                                                \
+        MYL__FB_KEY_SEARCH(v, T##_##f##_key_at, key, i);                                           \
+        return i != UINT32_MAX ? (const S *)myl_fb_vec_elem(v, i, size) : NULL;                    \
     }
 
 /* [M] of tables: T_create_f() from the references of n tables. */
@@ -1096,28 +1132,22 @@ static inline int myl__fb_create_vec(myl_fb_builder *b, const void *elems, size_
         C x = (C)myl_fb_get_##get(a, kid, def), y = (C)myl_fb_get_##get(b, kid, def);              \
         return (x > y) - (x < y);                                                                  \
     }                                                                                              \
+    /* the key of element i: keys are nearly always present, and compilers                         \
+     * predict a field address non-NULL */                                                         \
+    static inline C T##_##f##_key_at(myl_fb_vec v, uint32_t i)                                     \
+    {                                                                                              \
+        const uint8_t *kp = myl_fb_field(myl_fb_vec_table(v, i), kid);                             \
+        return kp ? (C)myl_fb_rd_##get(kp) : (C)(def);                                             \
+    }                                                                                              \
     MYL_FB__VEC_TABLE_SORTED(T, f, id, M)                                                          \
     static inline M##_table T##_##f##_lookup_by_key(T##_table t, C key)                            \
     {                                                                                              \
         myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
-        uint32_t lo = 0, hi = v.len;                                                               \
         M##_table r = {NULL};                                                                      \
-        while (lo < hi) {                                                                          \
-            uint32_t mid = lo + (hi - lo) / 2;                                                     \
-            const uint8_t *e = myl_fb_vec_table(v, mid);                                           \
-            /* the key's address, not its offset: keys are nearly always                           \
-             * present, and compilers predict a field address non-NULL */                          \
-            const uint8_t *kp = myl_fb_field(e, kid);                                              \
-            C k = kp ? (C)myl_fb_rd_##get(kp) : (C)(def);                                          \
-            if (k < key) {                                                                         \
-                lo = mid + 1;                                                                      \
-            } else if (key < k) {                                                                  \
-                hi = mid;                                                                          \
-            } else {                                                                               \
-                r.t = e;                                                                           \
-                break;                                                                             \
-            }                                                                                      \
-        }                                                                                          \
+        uint32_t i;                                                                                \
+        MYL__FB_KEY_SEARCH(v, T##_##f##_key_at, key, i);                                           \
+        if (i != UINT32_MAX)                                                                       \
+            r.t = myl_fb_vec_table(v, i);                                                          \
         return r;                                                                                  \
     }
 
@@ -1129,16 +1159,19 @@ static inline int myl_fb_str_cmp(const char *a, size_t na, const char *b, size_t
 }
 
 /* Lookups compare as flatc's LookupByKey() does, strcmp(a, key): a is a
- * NUL-terminated string of a verified buffer (NULL: ""), key its first kl
- * bytes, none of them NUL. Equal to myl_fb_str_cmp() on strings without
- * NULs. */
-static inline int myl_fb_str_ccmp(const char *a, const char *key, size_t kl)
+ * string of a verified buffer, NUL-terminated (absent: ""), key its first
+ * kl bytes, none of them NUL. Equal to myl_fb_str_cmp() on strings without
+ * NULs. memcmp() finds the first difference where strcmp() would (a NUL of
+ * a before it is one, as key has none), at memcmp()'s speed. */
+static inline int myl_fb_str_ccmp(myl_fb_str a, const char *key, size_t kl)
 {
-    if (!a)
-        a = "";
-    int c = strncmp(a, key, kl);
-    /* equal over kl bytes: a has at least kl, and is longer if a[kl] */
-    return c ? c : a[kl] != '\0';
+    size_t n = a.len < kl ? a.len : kl;
+    int c = n ? memcmp(a.ptr, key, n) : 0;
+    if (c || a.len < kl)
+        return c ? c : -1; /* a ends first: its NUL sorts before key's byte */
+    /* equal over kl bytes: strcmp() goes on to a[kl] (a's NUL when a.len
+     * == kl, absent a included) */
+    return a.ptr && a.ptr[kl] != '\0';
 }
 
 /* The length of a lookup key: up to its first NUL, at most len. */
@@ -1166,7 +1199,7 @@ static inline size_t myl_fb_key_len(const char *key, size_t len)
         while (lo < hi) {                                                                          \
             uint32_t mid = lo + (hi - lo) / 2;                                                     \
             const uint8_t *e = myl_fb_vec_table(v, mid);                                           \
-            int c = myl_fb_str_ccmp(myl_fb_get_str(e, kid).ptr, key, kl);                          \
+            int c = myl_fb_str_ccmp(myl_fb_get_str(e, kid), key, kl);                              \
             if (c < 0) {                                                                           \
                 lo = mid + 1;                                                                      \
             } else if (c > 0) {                                                                    \
