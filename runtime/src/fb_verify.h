@@ -341,22 +341,25 @@ static int V(vtable)(vctx *v, uint64_t t, const myl_fb_table_desc *d)
             return vfail(v, MYL_EFBBOUNDS, t, d, NULL);
     }
     const uint8_t *vtp = v->buf + vt;
-    for (uint32_t i = 0; i < d->nfields; i++) {
-        const myl_fb_field_desc *f = &d->fields[i];
-        /* Fast path for the common cases of a field that is not required:
-         * absent (unless a union, whose type field is checked with it), an
-         * inline value aligned and inside the buffer, a string, a vector
-         * of scalars or structs, a table. Anything else (and any failure,
-         * to report it) goes through V(vfield)(). */
-        if (!VSTRICT(v) && !(f->flags & MYL_FB_F_REQUIRED)) {
-            uint32_t vo = MYL_FB_VT(f->id);
-            uint16_t fo = vo < vsize ? myl_ld16(vtp + vo) : 0;
+    /* checked when absent: a union's value, a vector of unions */
+    const uint32_t absent_kinds = 1u << MYL_FB_K_UNION | 1u << MYL_FB_K_VEC_UNION;
+    const myl_fb_field_desc *end = d->fields + d->nfields;
+    for (const myl_fb_field_desc *f = d->fields; f < end; f++) {
+        uint32_t vo = MYL_FB_VT(f->id);
+        uint16_t fo = vo < vsize ? myl_ld16(vtp + vo) : 0;
+        uint32_t kind = f->kind;
+        /* Fast paths for the common cases: a field absent and not
+         * required (unless a union's value or a vector of unions: their
+         * types are checked with them), checked first as most fields of a
+         * wide table are; an inline value aligned and inside the buffer,
+         * a string, a vector of scalars or structs, a table. Anything else
+         * (and any failure, to report it) goes through V(vfield)(). */
+        if (!fo) {
+            if (!((f->flags & MYL_FB_F_REQUIRED) | ((1u << (kind & 31)) & absent_kinds)))
+                continue;
+        } else if (!VSTRICT(v)) {
             uint64_t at = t + fo; /* >= 1: t is */
-            uint32_t kind = f->kind;
-            if (!fo) {
-                if (kind != MYL_FB_K_UNION && kind != MYL_FB_K_VEC_UNION)
-                    continue;
-            } else if (kind == MYL_FB_K_SCALAR) {
+            if (kind == MYL_FB_K_SCALAR) {
                 if (V(aligned)(v, at, f->size) && V(inb1)(v, at, f->size))
                     continue;
             } else if (kind == MYL_FB_K_STRING) {
