@@ -141,6 +141,30 @@ static myl_fb_ref build(myl_fb_builder *b, uint64_t i)
     return root;
 }
 
+/* The receiving process: this binary again, in role (receiver_role()). */
+static pid_t spawn(const char *role, const char *name)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv(ROLE_ENV, role, 1);
+        setenv(NAME_ENV, name, 1);
+        char *argv[] = {(char *)"test_myelonc_fb_channel_mp", NULL};
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    assert_true(pid > 0);
+    return pid;
+}
+
+/* It exited, and with 0: every check it made passed. */
+static void reap(pid_t pid)
+{
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void test_fb_channel(void **state)
 {
     (void)state;
@@ -150,15 +174,7 @@ static void test_fb_channel(void **state)
     assert_int_equal(fbgen_monsters_create(name, &r), 0);
     fbgen_monsters_sender tx;
     assert_int_equal(fbgen_monsters_sender_open(r, NULL, &tx), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        setenv(ROLE_ENV, "recv", 1);
-        setenv(NAME_ENV, name, 1);
-        char *argv[] = {(char *)"test_myelonc_fb_channel_mp", NULL};
-        execv("/proc/self/exe", argv);
-        _exit(127);
-    }
-    assert_true(pid > 0);
+    pid_t pid = spawn("recv", name);
     assert_int_equal(myl_producer_wait_consumers(myl_framer_producer(tx.f), "r", 1, TMO), 0);
     static uint64_t arena[8192];
     myl_fb_builder *b = malloc(sizeof *b);
@@ -179,10 +195,7 @@ static void test_fb_channel(void **state)
     }
     assert_true(in_frame > 0 && in_frame < N_MSGS);
     free(b);
-    int st = 0;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
+    reap(pid);
     fbgen_monsters_sender_close(&tx);
     myl_ring_close(r);
     assert_int_equal(myl_ring_unlink(fbgen_monsters_desc.backing, name), 0);
@@ -286,15 +299,7 @@ static void test_fb_lanes_mp(void **state)
     assert_int_equal(fbgen_monsters_lanes_create(name, &g), 0);
     fbgen_monsters_lanes_sender tx;
     assert_int_equal(fbgen_monsters_lanes_sender_open(g, NULL, &tx), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        setenv(ROLE_ENV, "lanes", 1);
-        setenv(NAME_ENV, name, 1);
-        char *argv[] = {(char *)"test_myelonc_fb_channel_mp", NULL};
-        execv("/proc/self/exe", argv);
-        _exit(127);
-    }
-    assert_true(pid > 0);
+    pid_t pid = spawn("lanes", name);
     for (uint32_t l = 0; l < fbgen_monsters_lanes_LANES; l++)
         assert_int_equal(myl_producer_wait_consumers(
                              myl_framer_producer(myl_group_sender_framer(tx.s, l)), "r", 1, TMO),
@@ -335,10 +340,7 @@ static void test_fb_lanes_mp(void **state)
     }
     assert_true(in_frame > 0 && deferred == N_LANE_MSGS / 8);
     free(b);
-    int st = 0;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
+    reap(pid);
     fbgen_monsters_lanes_sender_close(&tx);
     myl_group_close(g);
     assert_int_equal(fbgen_monsters_lanes_unlink(name), 0);
