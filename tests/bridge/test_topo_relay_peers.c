@@ -3,7 +3,8 @@
  * the owner) and clerks (child processes) at home under one prefix, the
  * hands (child processes) at the remote site under another, joined by two
  * relays (myl_topo_relay, forked) relaying the hands over TCP on the
- * loopback. A job goes boss -> hand -> clerk (partitioned: the hand picks
+ * loopback, through a forwarder (relay_test.h: the link, which phase 8
+ * silences). A job goes boss -> hand -> clerk (partitioned: the hand picks
  * a clerk that is up in its site's member table) -> the same hand
  * (direct) -> boss.
  *
@@ -35,7 +36,17 @@
  *      the clerk); continued, every job is answered;
  *   6. the remote relay killed with SIGKILL and restarted: the hands
  *      reopen into its new site and wait for every role again, the clerks
- *      UP there anew, and both serve.
+ *      UP there anew, and both serve;
+ *   7. the home relay killed with SIGKILL, 100 jobs in flight: the hands
+ *      DEAD at home (their stand-ins' process), and, home silent past the
+ *      peer timeout, the clerks DEAD at the remote site (what home said of
+ *      them is no longer known); restarted: the clerks UP in a new remote
+ *      site, the hands JOINED at home again, and both clerks and both hands
+ *      serve (the jobs in flight re-dispatched, every one answered);
+ *   8. the link silent (the forwarder stopped with SIGSTOP: connections
+ *      open, nothing passes), 100 jobs in flight: the same DEADs on both
+ *      sides; restored (what was queued on it delivered, stale): as in 7,
+ *      and the hands never LEFT at home (no stale STATE acted on).
  * Exit 0 on success; 1 with a message on failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -55,16 +66,18 @@
 
 #define MAXJOBS 2000u
 
-static char endpoint[128];
+static char endpoint[128];      /* the remote relay binds it */
+static char home_endpoint[128]; /* the home relay connects to it: the forwarder */
 
 /* ---- children ---- */
 
 static int relay_main(uint32_t side)
 {
+    const char *ep = side == MYL_RELAY_HOME ? home_endpoint : endpoint;
     const char *tool = getenv("MYL_TOPO_RELAY_TOOL"), *schema = getenv("MYL_TOPO_RELAY_SCHEMA");
     if (tool && schema) {
         execl(tool, tool, schema, "Crew", "--role", "hands",
-              side == MYL_RELAY_HOME ? "--home" : "--remote", endpoint, "--instance", instance,
+              side == MYL_RELAY_HOME ? "--home" : "--remote", ep, "--instance", instance,
               "--prefix", side == MYL_RELAY_HOME ? "ph-" : "pr-", "--timeout-ms", "1000",
               (char *)NULL);
         perror("exec");
@@ -76,7 +89,7 @@ static int relay_main(uint32_t side)
     myl_topo_relay_opts o = {.size = sizeof o,
                              .side = side,
                              .role = crew_Crew_ROLE_hands,
-                             .endpoint = endpoint,
+                             .endpoint = ep,
                              .cfg = &c,
                              .peer_timeout_ns = 1000000000};
     return relay_serve(&crew_Crew_desc, &o);
@@ -180,7 +193,8 @@ struct boss {
     uint64_t sent, answered, dups, redispatched;
     bool pending[2];      /* a hand's stand-in went: its jobs to re-dispatch */
     uint64_t by_clerk[2]; /* answers through each clerk, this batch */
-    uint32_t joined[2];
+    uint64_t by_hand[2];  /* answers from each hand, this batch */
+    uint32_t joined[2], dead[2], left[2];
     pid_t hands[2];
     char err[256];
 };
@@ -213,6 +227,7 @@ static int on_done(const crew_Done *m, crew_Crew_boss *ep, void *user)
     b->answers[m->id] = 1;
     b->answered++;
     b->by_clerk[m->clerk]++;
+    b->by_hand[m->hand]++;
     return 0;
 }
 
@@ -227,6 +242,8 @@ static void on_event(const myl_topo_event *ev, crew_Crew_boss *ep, void *user)
         b->joined[ev->index]++;
     else if (ev->kind != MYL_TOPO_EV_RESUMED)
         b->pending[ev->index] = true;
+    b->dead[ev->index] += ev->kind == MYL_TOPO_EV_DEAD;
+    b->left[ev->index] += ev->kind == MYL_TOPO_EV_LEFT;
 }
 
 static const crew_Crew_boss_handlers handlers = {.on_done = on_done, .on_event = on_event};
@@ -265,6 +282,7 @@ static int run_jobs(struct boss *b, uint32_t n)
     uint64_t deadline = now_ns() + UINT64_C(30000000000);
     uint64_t until = b->sent + n;
     memset(b->by_clerk, 0, sizeof b->by_clerk);
+    memset(b->by_hand, 0, sizeof b->by_hand);
     if (until > MAXJOBS)
         return fail(b, "too many jobs");
     while (b->sent < until || b->answered < b->sent) {
@@ -281,6 +299,25 @@ static int run_jobs(struct boss *b, uint32_t n)
         if (now_ns() > deadline)
             return fail(b, "%llu of %llu jobs answered within 30 s",
                         (unsigned long long)b->answered, (unsigned long long)b->sent);
+    }
+    return 0;
+}
+
+/* n more jobs sent, not waited for: in flight when a fault comes. */
+static int send_only(struct boss *b, uint32_t n)
+{
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    for (uint64_t until = b->sent + n; b->sent < until;) {
+        crew_Job j = {.id = b->sent + 1, .n = stamp(b->sent + 1)};
+        int rc = crew_Crew_boss_send_jobs(&b->ep, &j, 10000000);
+        if (rc == 0)
+            b->sent++;
+        else if (rc != MYL_EPEERDEAD && rc != MYL_ETIMEDOUT)
+            return fail(b, "send job %llu: %s", (unsigned long long)j.id, myl_strerror(rc));
+        if (pump(b, 0) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "sending timed out at job %llu", (unsigned long long)b->sent);
     }
     return 0;
 }
@@ -321,6 +358,64 @@ static int wait_remote(struct boss *b, uint32_t k, uint32_t state, uint32_t *epo
     return 0;
 }
 
+/* Until *counter reaches want. */
+static int wait_count(struct boss *b, const uint32_t *counter, uint32_t want, const char *what)
+{
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    while (*counter < want) {
+        if (pump(b, 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "no %s within 30 s", what);
+    }
+    return 0;
+}
+
+/* After the remote site was given up (the remote relay restarted, home
+ * silent past the peer timeout): the clerks UP in the new site (new
+ * epochs), each hand JOINED at home again since joined[], and 200 jobs
+ * through both clerks and both hands. */
+static int site_again(struct boss *b, const uint32_t *joined, const char *after)
+{
+    uint32_t epoch[2] = {0, 0}; /* a new site: new epochs */
+    if (wait_remote(b, 0, MYL_TOPO_MEMBER_UP, &epoch[0]) < 0 ||
+        wait_remote(b, 1, MYL_TOPO_MEMBER_UP, &epoch[1]) < 0)
+        return -1;
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    while (b->joined[0] == joined[0] || b->joined[1] == joined[1]) {
+        if (pump(b, 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "the hands did not join at home again within 30 s %s", after);
+    }
+    if (run_jobs(b, 200) < 0)
+        return -1;
+    if (!b->by_clerk[0] || !b->by_clerk[1] || !b->by_hand[0] || !b->by_hand[1])
+        return fail(b, "a clerk or a hand served nothing %s (clerks %llu, %llu; hands %llu, %llu)",
+                    after, (unsigned long long)b->by_clerk[0], (unsigned long long)b->by_clerk[1],
+                    (unsigned long long)b->by_hand[0], (unsigned long long)b->by_hand[1]);
+    return 0;
+}
+
+/* Home silent to the remote relay (its relay dead, or the link): both
+ * hands' stand-ins DEAD at home (dead[] before), and the clerks' stand-ins
+ * DEAD at the remote site: what its table said of them is no longer
+ * known. */
+static int home_silent(struct boss *b, const uint32_t *dead, const char *why)
+{
+    char what[96];
+    uint32_t epoch = 0;
+    for (uint32_t i = 0; i < 2; i++) {
+        snprintf(what, sizeof what, "hands.%u DEAD at home (%s)", i, why);
+        if (wait_count(b, &b->dead[i], dead[i] + 1, what) < 0)
+            return -1;
+    }
+    return wait_remote(b, 0, MYL_TOPO_MEMBER_DEAD, &epoch) < 0 ||
+                   wait_remote(b, 1, MYL_TOPO_MEMBER_DEAD, &epoch) < 0
+               ? -1
+               : 0;
+}
+
 /* Ring hands.i -> clerks.1 at the remote site (the boss's name for it
  * at home, under the remote prefix), attached to read its consumer table. */
 static myl_ring *remote_note_ring(struct boss *b, uint32_t i)
@@ -353,8 +448,10 @@ int main(int argc, char **argv)
     setvbuf(stderr, NULL, _IONBF, 0);
     const char *p = argc > 1 ? argv[1] : getenv("MYL_TEST_PORT");
     unsigned port = p ? (unsigned)atoi(p) : free_block(89u);
+    unsigned fwd_port = free_block_apart(port, 83u);
     snprintf(instance, sizeof instance, "trp%d", (int)getpid());
     snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", port);
+    snprintf(home_endpoint, sizeof home_endpoint, "tcp://127.0.0.1:%u", fwd_port);
     signal(SIGPIPE, SIG_IGN);
 
     static struct boss b;
@@ -368,6 +465,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "boss open: %s\n", myl_strerror(rc));
         return 1;
     }
+    pid_t fwd = spawn_forwarder(fwd_port, port); /* the link, home to remote */
     pid_t home = spawn(relay_main, MYL_RELAY_HOME);
     pid_t remote = spawn(relay_main, MYL_RELAY_REMOTE);
     pid_t clerks[2] = {spawn(clerk_main, 0), spawn(clerk_main, 1)};
@@ -477,31 +575,59 @@ int main(int argc, char **argv)
     /* 6. The remote relay killed and restarted: the hands see their owner
      * dead and reopen into the new remote site, where they wait for every
      * role again: the clerks must stand in there anew. */
-    uint32_t joined0 = b.joined[0], joined1 = b.joined[1];
+    uint32_t joined[2] = {b.joined[0], b.joined[1]};
     reap(remote, SIGKILL);
     remote = spawn(relay_main, MYL_RELAY_REMOTE);
-    epoch[0] = epoch[1] = 0; /* a new site: new epochs */
-    if (wait_remote(&b, 0, MYL_TOPO_MEMBER_UP, &epoch[0]) < 0 ||
-        wait_remote(&b, 1, MYL_TOPO_MEMBER_UP, &epoch[1]) < 0)
+    if (site_again(&b, joined, "after the remote relay's restart") < 0)
         goto out;
-    deadline = now_ns() + UINT64_C(30000000000);
-    while (b.joined[0] == joined0 || b.joined[1] == joined1) {
-        if (pump(&b, 10000000) < 0)
-            goto out;
-        if (now_ns() > deadline) {
-            fail(&b, "the hands did not join at home again within 30 s");
-            goto out;
-        }
-    }
-    if (run_jobs(&b, 200) < 0)
-        goto out;
-    if (!b.by_clerk[0] || !b.by_clerk[1]) {
-        fail(&b, "a clerk served nothing after the remote relay's restart (%llu, %llu)",
-             (unsigned long long)b.by_clerk[0], (unsigned long long)b.by_clerk[1]);
-        goto out;
-    }
     fprintf(stderr, "phase 6: the remote relay restarted, both clerks UP in its new site, 200 "
                     "jobs through both\n");
+
+    /* 7. The home relay killed with SIGKILL: its stand-ins' process is
+     * gone (both hands DEAD at home; sent just before, with 100 jobs in
+     * flight, which the boss re-dispatches); home silent past the peer timeout,
+     * the remote relay gives its site up and the clerks' stand-ins there
+     * go DEAD; restarted, a new site, the clerks UP in it, the hands JOINED
+     * at home again, and jobs through both. */
+    uint32_t dead[2] = {b.dead[0], b.dead[1]};
+    joined[0] = b.joined[0];
+    joined[1] = b.joined[1];
+    if (send_only(&b, 100) < 0)
+        goto out;
+    reap(home, SIGKILL);
+    home = 0;
+    if (home_silent(&b, dead, "its stand-in's process killed") < 0)
+        goto out;
+    home = spawn(relay_main, MYL_RELAY_HOME);
+    if (site_again(&b, joined, "after the home relay's restart") < 0)
+        goto out;
+    fprintf(stderr, "phase 7: the home relay killed: the hands DEAD at home, the clerks DEAD at "
+                    "the remote site; restarted: UP in a new site, 200 jobs through both\n");
+
+    /* 8. The link silent (the forwarder stopped: connections open, nothing
+     * passes), 100 jobs in flight, past the peer timeout: the hands DEAD at home (the link is
+     * silent), the clerks DEAD at the remote site; restored (what was
+     * queued on it delivered, stale): the hands JOINED again and never
+     * LEFT at home, the clerks UP in a new site, jobs through both. */
+    uint32_t left[2] = {b.left[0], b.left[1]};
+    dead[0] = b.dead[0];
+    dead[1] = b.dead[1];
+    joined[0] = b.joined[0];
+    joined[1] = b.joined[1];
+    if (send_only(&b, 100) < 0)
+        goto out;
+    kill(fwd, SIGSTOP);
+    rc = home_silent(&b, dead, "the link silent");
+    kill(fwd, SIGCONT);
+    if (rc < 0 || site_again(&b, joined, "after the link's silence") < 0)
+        goto out;
+    if (b.left[0] != left[0] || b.left[1] != left[1]) {
+        fail(&b, "LEFT at home after the silence (%u, %u times): a stale STATE acted on",
+             b.left[0] - left[0], b.left[1] - left[1]);
+        goto out;
+    }
+    fprintf(stderr, "phase 8: the link silent: the hands DEAD at home, the clerks DEAD at the "
+                    "remote site; restored: UP in a new site, 200 jobs through both\n");
     ok = 1;
 out:
     if (!ok)
@@ -512,6 +638,7 @@ out:
     }
     reap(remote, SIGTERM);
     reap(home, SIGTERM);
+    reap(fwd, SIGKILL);
     crew_Crew_boss_close(&b.ep);
     if (ok && b.dups > b.redispatched) {
         fprintf(stderr, "FAIL: %llu second answers, %llu jobs re-dispatched\n",
