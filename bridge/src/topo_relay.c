@@ -1048,6 +1048,14 @@ static int step(myl_topo_relay *r, uint64_t now)
         if (r->linked && now - r->last_rx > (uint64_t)r->o.peer_timeout_ns) {
             r->linked = false;
             r->fence = r->seq;
+            /* Every stand-in marked DEAD before any of their bridges is
+             * stopped (which takes a while): an owner that saw the first
+             * one DEAD re-dispatches its messages, and should not pick
+             * another that is going too, whose ring nobody reads any
+             * more (its send would wait the whole resend timeout). */
+            for (uint32_t i = 0; i < r->n; i++)
+                if (r->m[i].t && !r->m[i].going)
+                    (void)myl_topo_mark(r->m[i].t, MYL_TOPO_MEMBER_DEAD);
             for (uint32_t i = 0; i < r->n; i++)
                 retire(r, i, true, "the link to the remote relay is silent");
         }
