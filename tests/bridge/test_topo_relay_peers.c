@@ -10,6 +10,9 @@
  *
  *   test_topo_relay_peers [PORT]      (default: free ports near the pid)
  *
+ * Under tests/bridge/netns.sh --run, each relay runs in a network
+ * namespace of its own, linked directly, and phase 8 takes the link down.
+ *
  * With $MYL_TOPO_RELAY_TOOL (myelon-bridge) and $MYL_TOPO_RELAY_SCHEMA
  * (crew.myl) the relays are the tool's topology form (its progress
  * timeout is the default, 2 s, which phase 5 also exceeds).
@@ -62,17 +65,26 @@
 
 #include "crew.myl.h"
 #include "myelon/topo_relay.h"
+#include "netns.h"
 #include "relay_test.h"
 
 #define MAXJOBS 2000u
 
 static char endpoint[128];      /* the remote relay binds it */
 static char home_endpoint[128]; /* the home relay connects to it: the forwarder */
+/* Under tests/bridge/netns.sh --run ($MYL_BRIDGE_NETNS: "NS_A NS_B ADDR_A
+ * IFACE_A"): the remote relay in NS_A bound to ADDR_A, the home relay in
+ * NS_B connected to it (no forwarder: phase 8 takes NS_A's end of the
+ * link down instead); everything else here (shared memory is not
+ * network-namespaced). */
+static char ns_a[64], ns_b[64], addr_a[64], iface_a[64];
+static pid_t fwd; /* the forwarder, when not under netns.sh */
 
 /* ---- children ---- */
 
 static int relay_main(uint32_t side)
 {
+    enter_netns("", side == MYL_RELAY_HOME ? ns_b : ns_a);
     const char *ep = side == MYL_RELAY_HOME ? home_endpoint : endpoint;
     const char *tool = getenv("MYL_TOPO_RELAY_TOOL"), *schema = getenv("MYL_TOPO_RELAY_SCHEMA");
     if (tool && schema) {
@@ -416,6 +428,18 @@ static int home_silent(struct boss *b, const uint32_t *dead, const char *why)
                : 0;
 }
 
+/* The link between the relays silent (on) or restored: the forwarder
+ * stopped or continued, or under netns.sh the remote host's end of the
+ * veth pair down or up. */
+static int link_silent(struct boss *b, bool on)
+{
+    if (!ns_a[0])
+        return kill(fwd, on ? SIGSTOP : SIGCONT) == 0 ? 0 : fail(b, "cannot signal the forwarder");
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ip -n %s link set %s %s", ns_a, iface_a, on ? "down" : "up");
+    return system(cmd) == 0 ? 0 : fail(b, "%s failed", cmd);
+}
+
 /* Ring hands.i -> clerks.1 at the remote site (the boss's name for it
  * at home, under the remote prefix), attached to read its consumer table. */
 static myl_ring *remote_note_ring(struct boss *b, uint32_t i)
@@ -447,11 +471,21 @@ int main(int argc, char **argv)
 {
     setvbuf(stderr, NULL, _IONBF, 0);
     const char *p = argc > 1 ? argv[1] : getenv("MYL_TEST_PORT");
-    unsigned port = p ? (unsigned)atoi(p) : free_block(89u);
-    unsigned fwd_port = free_block_apart(port, 83u);
+    const char *netns = getenv("MYL_BRIDGE_NETNS");
+    if (netns && sscanf(netns, "%63s %63s %63s %63s", ns_a, ns_b, addr_a, iface_a) != 4) {
+        fprintf(stderr, "MYL_BRIDGE_NETNS: %s\n", netns);
+        return 1;
+    }
+    /* (Under netns.sh the endpoint's address exists only in the test's own
+     * namespaces, where nothing else takes ports: no check is needed.) */
+    unsigned port = p       ? (unsigned)atoi(p)
+                    : netns ? 20000u + (unsigned)getpid() % 780u * 16u
+                            : free_block(89u);
+    unsigned fwd_port = netns ? port : free_block_apart(port, 83u);
     snprintf(instance, sizeof instance, "trp%d", (int)getpid());
-    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", port);
-    snprintf(home_endpoint, sizeof home_endpoint, "tcp://127.0.0.1:%u", fwd_port);
+    snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", netns ? addr_a : "127.0.0.1", port);
+    snprintf(home_endpoint, sizeof home_endpoint, "tcp://%s:%u", netns ? addr_a : "127.0.0.1",
+             fwd_port);
     signal(SIGPIPE, SIG_IGN);
 
     static struct boss b;
@@ -465,7 +499,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "boss open: %s\n", myl_strerror(rc));
         return 1;
     }
-    pid_t fwd = spawn_forwarder(fwd_port, port); /* the link, home to remote */
+    if (!netns)
+        fwd = spawn_forwarder(fwd_port, port); /* the link, home to remote */
     pid_t home = spawn(relay_main, MYL_RELAY_HOME);
     pid_t remote = spawn(relay_main, MYL_RELAY_REMOTE);
     pid_t clerks[2] = {spawn(clerk_main, 0), spawn(clerk_main, 1)};
@@ -605,10 +640,11 @@ int main(int argc, char **argv)
                     "the remote site; restarted: UP in a new site, 200 jobs through both\n");
 
     /* 8. The link silent (the forwarder stopped: connections open, nothing
-     * passes), 100 jobs in flight, past the peer timeout: the hands DEAD at home (the link is
-     * silent), the clerks DEAD at the remote site; restored (what was
-     * queued on it delivered, stale): the hands JOINED again and never
-     * LEFT at home, the clerks UP in a new site, jobs through both. */
+     * passes; under netns.sh, the veth end down), 100 jobs in flight,
+     * past the peer timeout: the hands DEAD at home (the link is silent),
+     * the clerks DEAD at the remote site; restored (what was queued on it
+     * delivered, stale): the hands JOINED again and never LEFT at home,
+     * the clerks UP in a new site, jobs through both. */
     uint32_t left[2] = {b.left[0], b.left[1]};
     dead[0] = b.dead[0];
     dead[1] = b.dead[1];
@@ -616,10 +652,11 @@ int main(int argc, char **argv)
     joined[1] = b.joined[1];
     if (send_only(&b, 100) < 0)
         goto out;
-    kill(fwd, SIGSTOP);
-    rc = home_silent(&b, dead, "the link silent");
-    kill(fwd, SIGCONT);
-    if (rc < 0 || site_again(&b, joined, "after the link's silence") < 0)
+    rc = link_silent(&b, true);
+    if (rc == 0)
+        rc = home_silent(&b, dead, "the link silent");
+    if (link_silent(&b, false) < 0 || rc < 0 ||
+        site_again(&b, joined, "after the link's silence") < 0)
         goto out;
     if (b.left[0] != left[0] || b.left[1] != left[1]) {
         fail(&b, "LEFT at home after the silence (%u, %u times): a stale STATE acted on",
