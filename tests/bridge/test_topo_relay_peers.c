@@ -642,8 +642,8 @@ int main(int argc, char **argv)
     /* 8. The link silent (the forwarder stopped: connections open, nothing
      * passes; under netns.sh, the veth end down), 100 jobs in flight,
      * past the peer timeout: the hands DEAD at home (the link is silent),
-     * the clerks DEAD at the remote site; restored (what was queued on it
-     * delivered, stale): the hands JOINED again and never LEFT at home,
+     * the clerks DEAD at the remote site; 1 s more, then restored (what
+     * was queued on it delivered, stale): the hands JOINED again and never LEFT at home,
      * the clerks UP in a new site, jobs through both. */
     uint32_t left[2] = {b.left[0], b.left[1]};
     dead[0] = b.dead[0];
@@ -655,6 +655,12 @@ int main(int argc, char **argv)
     rc = link_silent(&b, true);
     if (rc == 0)
         rc = home_silent(&b, dead, "the link silent");
+    /* Silent 1 s more: home closes the hands' stand-ins, the hands leave
+     * the site the remote relay gave up, and the link holds the STATEs
+     * that said them up, then LEFT; once delivered, home must act on none
+     * of them (they answer STATUSes from before the silence). */
+    for (uint64_t t0 = now_ns(); rc == 0 && now_ns() - t0 < UINT64_C(1000000000);)
+        rc = pump(&b, 10000000);
     if (link_silent(&b, false) < 0 || rc < 0 ||
         site_again(&b, joined, "after the link's silence") < 0)
         goto out;
