@@ -44,12 +44,13 @@
  *      DEAD at home (their stand-ins' process), and, home silent past the
  *      peer timeout, the clerks DEAD at the remote site (what home said of
  *      them is no longer known); restarted: the clerks UP in a new remote
- *      site, the hands JOINED at home again, and both clerks and both hands
- *      serve (the jobs in flight re-dispatched, every one answered);
+ *      site, the hands JOINED at home again and never LEFT there (no stale
+ *      STATE acted on), and both clerks and both hands serve (the jobs in
+ *      flight re-dispatched, every one answered);
  *   8. the link silent (the forwarder stopped with SIGSTOP: connections
- *      open, nothing passes), 100 jobs in flight: the same DEADs on both
- *      sides; restored (what was queued on it delivered, stale): as in 7,
- *      and the hands never LEFT at home (no stale STATE acted on).
+ *      open, nothing passes), 100 jobs in flight, for 1 s past the DEADs
+ *      on both sides; restored (what was queued on it delivered, stale):
+ *      as in 7.
  * Exit 0 on success; 1 with a message on failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -78,7 +79,8 @@ static char home_endpoint[128]; /* the home relay connects to it: the forwarder 
  * link down instead); everything else here (shared memory is not
  * network-namespaced). */
 static char ns_a[64], ns_b[64], addr_a[64], iface_a[64];
-static pid_t fwd; /* the forwarder, when not under netns.sh */
+static pid_t fwd;        /* the forwarder, when not under netns.sh */
+static pid_t home_relay; /* the home relay */
 
 /* ---- children ---- */
 
@@ -288,38 +290,14 @@ static int pump(struct boss *b, int64_t timeout_ns)
     return 0;
 }
 
-/* n more jobs, every one answered; the clerks that answered counted. */
-static int run_jobs(struct boss *b, uint32_t n)
-{
-    uint64_t deadline = now_ns() + UINT64_C(30000000000);
-    uint64_t until = b->sent + n;
-    memset(b->by_clerk, 0, sizeof b->by_clerk);
-    memset(b->by_hand, 0, sizeof b->by_hand);
-    if (until > MAXJOBS)
-        return fail(b, "too many jobs");
-    while (b->sent < until || b->answered < b->sent) {
-        if (b->sent < until) {
-            crew_Job j = {.id = b->sent + 1, .n = stamp(b->sent + 1)};
-            int rc = crew_Crew_boss_send_jobs(&b->ep, &j, 10000000);
-            if (rc == 0)
-                b->sent++;
-            else if (rc != MYL_EPEERDEAD && rc != MYL_ETIMEDOUT)
-                return fail(b, "send job %llu: %s", (unsigned long long)j.id, myl_strerror(rc));
-        }
-        if (pump(b, b->sent < until ? 0 : 10000000) < 0)
-            return -1;
-        if (now_ns() > deadline)
-            return fail(b, "%llu of %llu jobs answered within 30 s",
-                        (unsigned long long)b->answered, (unsigned long long)b->sent);
-    }
-    return 0;
-}
-
-/* n more jobs sent, not waited for: in flight when a fault comes. */
+/* n more jobs sent, not waited for (in flight when a fault comes). */
 static int send_only(struct boss *b, uint32_t n)
 {
     uint64_t deadline = now_ns() + UINT64_C(30000000000);
-    for (uint64_t until = b->sent + n; b->sent < until;) {
+    uint64_t until = b->sent + n;
+    if (until > MAXJOBS)
+        return fail(b, "too many jobs");
+    while (b->sent < until) {
         crew_Job j = {.id = b->sent + 1, .n = stamp(b->sent + 1)};
         int rc = crew_Crew_boss_send_jobs(&b->ep, &j, 10000000);
         if (rc == 0)
@@ -330,6 +308,25 @@ static int send_only(struct boss *b, uint32_t n)
             return -1;
         if (now_ns() > deadline)
             return fail(b, "sending timed out at job %llu", (unsigned long long)b->sent);
+    }
+    return 0;
+}
+
+/* n more jobs, then every job answered; the clerks and the hands that
+ * answered counted. */
+static int run_jobs(struct boss *b, uint32_t n)
+{
+    memset(b->by_clerk, 0, sizeof b->by_clerk);
+    memset(b->by_hand, 0, sizeof b->by_hand);
+    if (send_only(b, n) < 0)
+        return -1;
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    while (b->answered < b->sent) {
+        if (pump(b, 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "%llu of %llu jobs answered within 30 s",
+                        (unsigned long long)b->answered, (unsigned long long)b->sent);
     }
     return 0;
 }
@@ -383,18 +380,32 @@ static int wait_count(struct boss *b, const uint32_t *counter, uint32_t want, co
     return 0;
 }
 
+/* The hands' event counts before a fault. */
+struct marks {
+    uint32_t dead[2], joined[2], left[2];
+};
+
+static struct marks marks_now(const struct boss *b)
+{
+    struct marks m;
+    memcpy(m.dead, b->dead, sizeof m.dead);
+    memcpy(m.joined, b->joined, sizeof m.joined);
+    memcpy(m.left, b->left, sizeof m.left);
+    return m;
+}
+
 /* After the remote site was given up (the remote relay restarted, home
  * silent past the peer timeout): the clerks UP in the new site (new
- * epochs), each hand JOINED at home again since joined[], and 200 jobs
+ * epochs), each hand JOINED at home again since the marks, and 200 jobs
  * through both clerks and both hands. */
-static int site_again(struct boss *b, const uint32_t *joined, const char *after)
+static int site_again(struct boss *b, const struct marks *m, const char *after)
 {
     uint32_t epoch[2] = {0, 0}; /* a new site: new epochs */
     if (wait_remote(b, 0, MYL_TOPO_MEMBER_UP, &epoch[0]) < 0 ||
         wait_remote(b, 1, MYL_TOPO_MEMBER_UP, &epoch[1]) < 0)
         return -1;
     uint64_t deadline = now_ns() + UINT64_C(30000000000);
-    while (b->joined[0] == joined[0] || b->joined[1] == joined[1]) {
+    while (b->joined[0] == m->joined[0] || b->joined[1] == m->joined[1]) {
         if (pump(b, 10000000) < 0)
             return -1;
         if (now_ns() > deadline)
@@ -410,16 +421,16 @@ static int site_again(struct boss *b, const uint32_t *joined, const char *after)
 }
 
 /* Home silent to the remote relay (its relay dead, or the link): both
- * hands' stand-ins DEAD at home (dead[] before), and the clerks' stand-ins
+ * hands' stand-ins DEAD at home (since the marks), and the clerks' stand-ins
  * DEAD at the remote site: what its table said of them is no longer
  * known. */
-static int home_silent(struct boss *b, const uint32_t *dead, const char *why)
+static int home_silent(struct boss *b, const struct marks *m, const char *why)
 {
     char what[96];
     uint32_t epoch = 0;
     for (uint32_t i = 0; i < 2; i++) {
         snprintf(what, sizeof what, "hands.%u DEAD at home (%s)", i, why);
-        if (wait_count(b, &b->dead[i], dead[i] + 1, what) < 0)
+        if (wait_count(b, &b->dead[i], m->dead[i] + 1, what) < 0)
             return -1;
     }
     return wait_remote(b, 0, MYL_TOPO_MEMBER_DEAD, &epoch) < 0 ||
@@ -428,16 +439,55 @@ static int home_silent(struct boss *b, const uint32_t *dead, const char *why)
                : 0;
 }
 
-/* The link between the relays silent (on) or restored: the forwarder
- * stopped or continued, or under netns.sh the remote host's end of the
- * veth pair down or up. */
-static int link_silent(struct boss *b, bool on)
+/* The faults that silence home to the remote relay (on) and end it.
+ * The link: the forwarder stopped or continued, or under netns.sh the
+ * remote host's end of the veth pair down or up. */
+static int link_fault(struct boss *b, bool on)
 {
     if (!ns_a[0])
         return kill(fwd, on ? SIGSTOP : SIGCONT) == 0 ? 0 : fail(b, "cannot signal the forwarder");
     char cmd[256];
     snprintf(cmd, sizeof cmd, "ip -n %s link set %s %s", ns_a, iface_a, on ? "down" : "up");
     return system(cmd) == 0 ? 0 : fail(b, "%s failed", cmd);
+}
+
+/* The home relay: killed with SIGKILL, or started again. */
+static int home_fault(struct boss *b, bool on)
+{
+    (void)b;
+    if (on) {
+        reap(home_relay, SIGKILL);
+        home_relay = 0;
+    } else {
+        home_relay = spawn(relay_main, MYL_RELAY_HOME);
+    }
+    return 0;
+}
+
+/* Home silent to the remote relay through fault, with 100 jobs in flight
+ * (the boss re-dispatches them): home_silent, then 1 s more (home closes
+ * the hands' stand-ins, the hands leave the site the remote relay gave
+ * up, and a silent link holds the STATEs that said them up, then LEFT:
+ * once delivered, home must act on none of them, as they answer STATUSes
+ * from before the silence); then the fault ended: site_again, and the
+ * hands never LEFT at home. */
+static int silent_phase(struct boss *b, int (*fault)(struct boss *, bool), const char *why,
+                        const char *after)
+{
+    struct marks m = marks_now(b);
+    if (send_only(b, 100) < 0)
+        return -1;
+    int rc = fault(b, true);
+    if (rc == 0)
+        rc = home_silent(b, &m, why);
+    for (uint64_t t0 = now_ns(); rc == 0 && now_ns() - t0 < UINT64_C(1000000000);)
+        rc = pump(b, 10000000);
+    if (fault(b, false) < 0 || rc < 0 || site_again(b, &m, after) < 0)
+        return -1;
+    if (b->left[0] != m.left[0] || b->left[1] != m.left[1])
+        return fail(b, "LEFT at home %s (%u, %u times): a stale STATE acted on", after,
+                    b->left[0] - m.left[0], b->left[1] - m.left[1]);
+    return 0;
 }
 
 /* Ring hands.i -> clerks.1 at the remote site (the boss's name for it
@@ -501,7 +551,7 @@ int main(int argc, char **argv)
     }
     if (!netns)
         fwd = spawn_forwarder(fwd_port, port); /* the link, home to remote */
-    pid_t home = spawn(relay_main, MYL_RELAY_HOME);
+    home_relay = spawn(relay_main, MYL_RELAY_HOME);
     pid_t remote = spawn(relay_main, MYL_RELAY_REMOTE);
     pid_t clerks[2] = {spawn(clerk_main, 0), spawn(clerk_main, 1)};
     b.hands[0] = spawn(hand_main, 0);
@@ -577,14 +627,8 @@ int main(int argc, char **argv)
     }
     uint32_t unread = 0; /* looks that found a ring into clerk 1 without its bridge */
     kill(clerks[1], SIGSTOP);
-    for (uint64_t until = b.sent + 300; b.sent < until;) {
-        crew_Job j = {.id = b.sent + 1, .n = stamp(b.sent + 1)};
-        rc = crew_Crew_boss_send_jobs(&b.ep, &j, 10000000);
-        if (rc == 0)
-            b.sent++;
-        if (pump(&b, 0) < 0)
-            goto out;
-    }
+    if (send_only(&b, 300) < 0)
+        goto out;
     /* Looking every 10 ms: an evicted bridge is started again only after
      * the reconnect interval (100 ms). */
     for (uint64_t t0 = now_ns(); now_ns() - t0 < UINT64_C(4000000000);) {
@@ -610,65 +654,31 @@ int main(int argc, char **argv)
     /* 6. The remote relay killed and restarted: the hands see their owner
      * dead and reopen into the new remote site, where they wait for every
      * role again: the clerks must stand in there anew. */
-    uint32_t joined[2] = {b.joined[0], b.joined[1]};
+    struct marks m = marks_now(&b);
     reap(remote, SIGKILL);
     remote = spawn(relay_main, MYL_RELAY_REMOTE);
-    if (site_again(&b, joined, "after the remote relay's restart") < 0)
+    if (site_again(&b, &m, "after the remote relay's restart") < 0)
         goto out;
     fprintf(stderr, "phase 6: the remote relay restarted, both clerks UP in its new site, 200 "
                     "jobs through both\n");
 
-    /* 7. The home relay killed with SIGKILL: its stand-ins' process is
-     * gone (both hands DEAD at home; sent just before, with 100 jobs in
-     * flight, which the boss re-dispatches); home silent past the peer timeout,
-     * the remote relay gives its site up and the clerks' stand-ins there
-     * go DEAD; restarted, a new site, the clerks UP in it, the hands JOINED
-     * at home again, and jobs through both. */
-    uint32_t dead[2] = {b.dead[0], b.dead[1]};
-    joined[0] = b.joined[0];
-    joined[1] = b.joined[1];
-    if (send_only(&b, 100) < 0)
-        goto out;
-    reap(home, SIGKILL);
-    home = 0;
-    if (home_silent(&b, dead, "its stand-in's process killed") < 0)
-        goto out;
-    home = spawn(relay_main, MYL_RELAY_HOME);
-    if (site_again(&b, joined, "after the home relay's restart") < 0)
+    /* 7. The home relay killed with SIGKILL (silent_phase): its
+     * stand-ins' process is gone (both hands DEAD at home); home silent
+     * past the peer timeout, the remote relay gives its site up and the
+     * clerks' stand-ins there go DEAD; restarted, a new site, the clerks
+     * UP in it, the hands JOINED at home again, and jobs through both. */
+    if (silent_phase(&b, home_fault, "its stand-in's process killed",
+                     "after the home relay's restart") < 0)
         goto out;
     fprintf(stderr, "phase 7: the home relay killed: the hands DEAD at home, the clerks DEAD at "
                     "the remote site; restarted: UP in a new site, 200 jobs through both\n");
 
-    /* 8. The link silent (the forwarder stopped: connections open, nothing
-     * passes; under netns.sh, the veth end down), 100 jobs in flight,
-     * past the peer timeout: the hands DEAD at home (the link is silent),
-     * the clerks DEAD at the remote site; 1 s more, then restored (what
-     * was queued on it delivered, stale): the hands JOINED again and never LEFT at home,
-     * the clerks UP in a new site, jobs through both. */
-    uint32_t left[2] = {b.left[0], b.left[1]};
-    dead[0] = b.dead[0];
-    dead[1] = b.dead[1];
-    joined[0] = b.joined[0];
-    joined[1] = b.joined[1];
-    if (send_only(&b, 100) < 0)
+    /* 8. The link silent (silent_phase; the forwarder stopped: connections
+     * open, nothing passes; under netns.sh, the veth end down): the hands
+     * DEAD at home (the link is silent), the clerks DEAD at the remote
+     * site; restored (what was queued on it delivered, stale): as in 7. */
+    if (silent_phase(&b, link_fault, "the link silent", "after the link's silence") < 0)
         goto out;
-    rc = link_silent(&b, true);
-    if (rc == 0)
-        rc = home_silent(&b, dead, "the link silent");
-    /* Silent 1 s more: home closes the hands' stand-ins, the hands leave
-     * the site the remote relay gave up, and the link holds the STATEs
-     * that said them up, then LEFT; once delivered, home must act on none
-     * of them (they answer STATUSes from before the silence). */
-    for (uint64_t t0 = now_ns(); rc == 0 && now_ns() - t0 < UINT64_C(1000000000);)
-        rc = pump(&b, 10000000);
-    if (link_silent(&b, false) < 0 || rc < 0 ||
-        site_again(&b, joined, "after the link's silence") < 0)
-        goto out;
-    if (b.left[0] != left[0] || b.left[1] != left[1]) {
-        fail(&b, "LEFT at home after the silence (%u, %u times): a stale STATE acted on",
-             b.left[0] - left[0], b.left[1] - left[1]);
-        goto out;
-    }
     fprintf(stderr, "phase 8: the link silent: the hands DEAD at home, the clerks DEAD at the "
                     "remote site; restored: UP in a new site, 200 jobs through both\n");
     ok = 1;
@@ -680,7 +690,7 @@ out:
         reap(clerks[i], SIGTERM);
     }
     reap(remote, SIGTERM);
-    reap(home, SIGTERM);
+    reap(home_relay, SIGTERM);
     reap(fwd, SIGKILL);
     crew_Crew_boss_close(&b.ep);
     if (ok && b.dups > b.redispatched) {
