@@ -1,14 +1,15 @@
 /* What the topology relay tests share (test_topo_relay.c,
  * test_topo_relay_peers.c): the clock, the stamp jobs carry, the children
  * (forked, stopped by SIGTERM), the topology configuration every process
- * of a site uses, a relay run until SIGTERM, a block of 16 free TCP
- * ports, and a TCP forwarder between the relays whose stop (SIGSTOP) makes
- * a silent link on the loopback (inline where a test may not use it).
+ * of a site uses, a relay run until SIGTERM, the removal of its
+ * bridges' state objects, a block of 16 free TCP ports, and a TCP forwarder between the relays
+ * whose stop (SIGSTOP) makes a silent link on the loopback (inline where a test may not use it).
  * Include once, after the generated header and topo_relay.h. */
 #ifndef MYL_TESTS_RELAY_TEST_H
 #define MYL_TESTS_RELAY_TEST_H
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -111,6 +113,26 @@ static void reap(pid_t pid, int sig)
     if (sig != SIGKILL)
         kill(pid, SIGCONT);
     (void)waitpid(pid, NULL, 0);
+}
+
+/* The relays' bridges' state objects of this instance under prefix
+ * (its rings' names with .bridge-export or .bridge-import appended),
+ * removed: they outlive the relays by design (a restarted relay's bridges
+ * resume from them), so a test that ends leaves them in /dev/shm. */
+static void remove_states(const char *prefix)
+{
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    size_t lp = strlen(prefix), li = strlen(instance);
+    while (d && (e = readdir(d)) != NULL) {
+        char name[300];
+        if (strncmp(e->d_name, prefix, lp) == 0 && strncmp(e->d_name + lp, instance, li) == 0 &&
+            e->d_name[lp + li] == '.' && strstr(e->d_name, ".bridge-") &&
+            snprintf(name, sizeof name, "/%s", e->d_name) < (int)sizeof name)
+            shm_unlink(name);
+    }
+    if (d)
+        closedir(d);
 }
 
 /* A block of 16 ports (the relay's control port and one per ring) that
