@@ -25,11 +25,12 @@
  *           reports each member's state, incarnation and last heartbeat
  *           (STATE) every check interval; when no STATUS came for the peer
  *           timeout, marks its owner entry DEAD (the members see their
- *           owner dead and reopen), and makes the site anew on the next
- *           STATUS; stands in at the remote site for each peer member
- *           STATUS says up (myl_topo_open, myl_topo_ready), beats it when
- *           its heartbeat at home moved, and marks it DEAD or LEFT as home
- *           says (then closes it, once its own owner handle has acted).
+ *           owner dead and reopen) and its peer stand-ins DEAD, and
+ *           makes the site anew on the next STATUS; stands in at the
+ *           remote site for each peer member STATUS says up (myl_topo_open,
+ *           myl_topo_ready), beats it when its heartbeat at home moved, and
+ *           marks it DEAD or LEFT as home says (then closes it, once its own
+ *           owner handle has acted).
  *
  * Control messages (little-endian): magic, version, type, the topology's
  * fingerprint, the remote role, the role count; STATUS: its sequence
@@ -1047,6 +1048,14 @@ static int step(myl_topo_relay *r, uint64_t now)
         if (r->linked && now - r->last_rx > (uint64_t)r->o.peer_timeout_ns) {
             r->linked = false;
             r->fence = r->seq;
+            /* Every stand-in marked DEAD before any of their bridges is
+             * stopped (which takes a while): an owner that saw the first
+             * one DEAD re-dispatches its messages, and should not pick
+             * another that is going too, whose ring nobody reads any
+             * more (its send would wait the whole resend timeout). */
+            for (uint32_t i = 0; i < r->n; i++)
+                if (r->m[i].t && !r->m[i].going)
+                    (void)myl_topo_mark(r->m[i].t, MYL_TOPO_MEMBER_DEAD);
             for (uint32_t i = 0; i < r->n; i++)
                 retire(r, i, true, "the link to the remote relay is silent");
         }
@@ -1076,6 +1085,12 @@ static int step(myl_topo_relay *r, uint64_t now)
                     "myelon-bridge: topology %s: home silent: the remote site's owner is "
                     "dead to its members\n",
                     r->desc->name);
+            /* What home said of the peer members is no longer known: their
+             * stand-ins go DEAD (as home's stand-ins of R's members do on
+             * the same silence), not UP with a heartbeat that stopped. */
+            for (uint32_t j = 0; j < r->np; j++)
+                if (r->p[j].t)
+                    peer_retire(r, &r->p[j], true, "home is silent");
         }
         remote_events(r);
         if (now - r->last_tx >= interval)

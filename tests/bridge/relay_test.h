@@ -1,17 +1,25 @@
 /* What the topology relay tests share (test_topo_relay.c,
  * test_topo_relay_peers.c): the clock, the stamp jobs carry, the children
  * (forked, stopped by SIGTERM), the topology configuration every process
- * of a site uses, a relay run until SIGTERM, and a block of 16 free TCP
- * ports. Include once, after the generated header and topo_relay.h. */
+ * of a site uses, a relay run until SIGTERM, the removal of its
+ * bridges' state objects, a block of 16 free TCP ports, and a TCP forwarder between the relays
+ * whose stop (SIGSTOP) makes a silent link on the loopback (inline where a test may not use it).
+ * Include once, after the generated header and topo_relay.h. */
 #ifndef MYL_TESTS_RELAY_TEST_H
 #define MYL_TESTS_RELAY_TEST_H
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -107,6 +115,26 @@ static void reap(pid_t pid, int sig)
     (void)waitpid(pid, NULL, 0);
 }
 
+/* The relays' bridges' state objects of this instance under prefix
+ * (its rings' names with .bridge-export or .bridge-import appended),
+ * removed: they outlive the relays by design (a restarted relay's bridges
+ * resume from them), so a test that ends leaves them in /dev/shm. */
+static void remove_states(const char *prefix)
+{
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    size_t lp = strlen(prefix), li = strlen(instance);
+    while (d && (e = readdir(d)) != NULL) {
+        char name[300];
+        if (strncmp(e->d_name, prefix, lp) == 0 && strncmp(e->d_name + lp, instance, li) == 0 &&
+            e->d_name[lp + li] == '.' && strstr(e->d_name, ".bridge-") &&
+            snprintf(name, sizeof name, "/%s", e->d_name) < (int)sizeof name)
+            shm_unlink(name);
+    }
+    if (d)
+        closedir(d);
+}
+
 /* A block of 16 ports (the relay's control port and one per ring) that
  * are free on 127.0.0.1 now, below Linux's ephemeral range (32768 and up:
  * ZeroMQ's outgoing connections take ports there, and so do other tests
@@ -131,6 +159,160 @@ static unsigned free_block(unsigned salt)
             return base;
     }
     return 20000u + (unsigned)getpid() % 780u * 16u;
+}
+
+/* A second block, apart from block a. */
+static inline unsigned free_block_apart(unsigned a, unsigned salt)
+{
+    for (unsigned t = 0; t < 64; t++) {
+        unsigned b = free_block(salt + t);
+        if (b + 16 <= a || a + 16 <= b)
+            return b;
+    }
+    return a >= 20016u ? a - 16u : a + 16u;
+}
+
+/* ---- the forwarder: a link that can go silent ---- */
+
+/* One forwarded connection: both directions copy (a thread each); the
+ * last to end closes both sockets. */
+struct fwd_conn {
+    int fd[2]; /* accepted (the home relay's), connected (the remote's) */
+    atomic_int refs;
+};
+
+struct fwd_dir {
+    struct fwd_conn *c;
+    int from, to;
+};
+
+static void *fwd_copy(void *arg)
+{
+    struct fwd_dir *d = arg;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(d->c->fd[d->from], buf, sizeof buf)) > 0)
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(d->c->fd[d->to], buf + off, (size_t)(n - off));
+            if (w <= 0)
+                goto done;
+            off += w;
+        }
+done:
+    /* Either side's end ends both directions, as a relay's would. */
+    shutdown(d->c->fd[0], SHUT_RDWR);
+    shutdown(d->c->fd[1], SHUT_RDWR);
+    /* Acq-rel: the last one sees the other's use of the sockets done. */
+    if (atomic_fetch_sub_explicit(&d->c->refs, 1, memory_order_acq_rel) == 1) {
+        close(d->c->fd[0]);
+        close(d->c->fd[1]);
+        free(d->c);
+    }
+    free(d);
+    return NULL;
+}
+
+static int fwd_socket(unsigned port, bool listening)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd < 0)
+        return -1;
+    if (listening) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 16) == 0)
+            return fd;
+    } else if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        return fd;
+    }
+    close(fd);
+    return -1;
+}
+
+static unsigned fwd_from, fwd_to;
+
+/* Port k: accepts and forwards each connection to the same offset of the
+ * target block (refused there: closed, and the relay connects again). */
+static void *fwd_port(void *arg)
+{
+    unsigned k = (unsigned)(uintptr_t)arg;
+    int lfd = fwd_socket(fwd_from + k, true), one = 1;
+    if (lfd < 0) {
+        fprintf(stderr, "forwarder: port %u: cannot listen\n", fwd_from + k);
+        return NULL;
+    }
+    for (;;) {
+        int a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (a < 0)
+            continue;
+        setsockopt(a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        int u = fwd_socket(fwd_to + k, false);
+        struct fwd_conn *c = u < 0 ? NULL : malloc(sizeof *c);
+        struct fwd_dir *d0 = c ? malloc(sizeof *d0) : NULL, *d1 = d0 ? malloc(sizeof *d1) : NULL;
+        if (!d1) {
+            close(a);
+            if (u >= 0)
+                close(u);
+            free(c);
+            free(d0);
+            continue;
+        }
+        c->fd[0] = a;
+        c->fd[1] = u;
+        atomic_init(&c->refs, 2);
+        *d0 = (struct fwd_dir){c, 0, 1};
+        *d1 = (struct fwd_dir){c, 1, 0};
+        pthread_t th;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&th, &at, fwd_copy, d0) != 0) {
+            free(d0);
+            atomic_fetch_sub_explicit(&c->refs, 1, memory_order_relaxed);
+            shutdown(a, SHUT_RDWR);
+        }
+        if (pthread_create(&th, &at, fwd_copy, d1) != 0) {
+            free(d1);
+            shutdown(a, SHUT_RDWR);
+            if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1) {
+                close(a);
+                close(u);
+                free(c);
+            }
+        }
+        pthread_attr_destroy(&at);
+    }
+    return NULL;
+}
+
+/* A forwarder (a forked child, until killed: spawn_forwarder) from the
+ * 16 ports at `from` on 127.0.0.1 to those at `to`, each connection copied
+ * both ways as it comes: the home relay connects to `from`, the remote
+ * relay binds `to`. Stopped with SIGSTOP it passes nothing and closes nothing (the
+ * kernel still takes what fits in the sockets' buffers): a silent link,
+ * which SIGCONT restores with what was queued on it. */
+static int forwarder_main(uint32_t unused)
+{
+    (void)unused;
+    signal(SIGPIPE, SIG_IGN);
+    for (unsigned k = 0; k < 16; k++) {
+        pthread_t th;
+        if (pthread_create(&th, NULL, fwd_port, (void *)(uintptr_t)k) != 0)
+            return 2;
+        pthread_detach(th);
+    }
+    for (;;)
+        pause();
+}
+
+static inline pid_t spawn_forwarder(unsigned from, unsigned to)
+{
+    fwd_from = from;
+    fwd_to = to;
+    return spawn(forwarder_main, 0);
 }
 
 #endif

@@ -590,5 +590,7 @@ out:
     reap(remote, SIGTERM);
     reap(home, SIGTERM);
     farm_Farm_boss_close(&b.ep);
+    remove_states("h-");
+    remove_states("r-");
     return ok ? 0 : 1;
 }

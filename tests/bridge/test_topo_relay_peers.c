@@ -3,11 +3,15 @@
  * the owner) and clerks (child processes) at home under one prefix, the
  * hands (child processes) at the remote site under another, joined by two
  * relays (myl_topo_relay, forked) relaying the hands over TCP on the
- * loopback. A job goes boss -> hand -> clerk (partitioned: the hand picks
+ * loopback, through a forwarder (relay_test.h: the link, which phase 8
+ * silences). A job goes boss -> hand -> clerk (partitioned: the hand picks
  * a clerk that is up in its site's member table) -> the same hand
  * (direct) -> boss.
  *
  *   test_topo_relay_peers [PORT]      (default: free ports near the pid)
+ *
+ * Under tests/bridge/netns.sh --run, each relay runs in a network
+ * namespace of its own, linked directly, and phase 8 takes the link down.
  *
  * With $MYL_TOPO_RELAY_TOOL (myelon-bridge) and $MYL_TOPO_RELAY_SCHEMA
  * (crew.myl) the relays are the tool's topology form (its progress
@@ -35,7 +39,18 @@
  *      the clerk); continued, every job is answered;
  *   6. the remote relay killed with SIGKILL and restarted: the hands
  *      reopen into its new site and wait for every role again, the clerks
- *      UP there anew, and both serve.
+ *      UP there anew, and both serve;
+ *   7. the home relay killed with SIGKILL, 100 jobs in flight: the hands
+ *      DEAD at home (their stand-ins' process), and, home silent past the
+ *      peer timeout, the clerks DEAD at the remote site (what home said of
+ *      them is no longer known); restarted: the clerks UP in a new remote
+ *      site, the hands JOINED at home again and never LEFT there (no stale
+ *      STATE acted on), and both clerks and both hands serve (the jobs in
+ *      flight re-dispatched, every one answered);
+ *   8. the link silent (the forwarder stopped with SIGSTOP: connections
+ *      open, nothing passes), 100 jobs in flight, for 1 s past the DEADs
+ *      on both sides; restored (what was queued on it delivered, stale):
+ *      as in 7.
  * Exit 0 on success; 1 with a message on failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -51,20 +66,32 @@
 
 #include "crew.myl.h"
 #include "myelon/topo_relay.h"
+#include "netns.h"
 #include "relay_test.h"
 
 #define MAXJOBS 2000u
 
-static char endpoint[128];
+static char endpoint[128];      /* the remote relay binds it */
+static char home_endpoint[128]; /* the home relay connects to it: the forwarder */
+/* Under tests/bridge/netns.sh --run ($MYL_BRIDGE_NETNS: "NS_A NS_B ADDR_A
+ * IFACE_A"): the remote relay in NS_A bound to ADDR_A, the home relay in
+ * NS_B connected to it (no forwarder: phase 8 takes NS_A's end of the
+ * link down instead); everything else here (shared memory is not
+ * network-namespaced). */
+static char ns_a[64], ns_b[64], addr_a[64], iface_a[64];
+static pid_t fwd;        /* the forwarder, when not under netns.sh */
+static pid_t home_relay; /* the home relay */
 
 /* ---- children ---- */
 
 static int relay_main(uint32_t side)
 {
+    enter_netns("", side == MYL_RELAY_HOME ? ns_b : ns_a);
+    const char *ep = side == MYL_RELAY_HOME ? home_endpoint : endpoint;
     const char *tool = getenv("MYL_TOPO_RELAY_TOOL"), *schema = getenv("MYL_TOPO_RELAY_SCHEMA");
     if (tool && schema) {
         execl(tool, tool, schema, "Crew", "--role", "hands",
-              side == MYL_RELAY_HOME ? "--home" : "--remote", endpoint, "--instance", instance,
+              side == MYL_RELAY_HOME ? "--home" : "--remote", ep, "--instance", instance,
               "--prefix", side == MYL_RELAY_HOME ? "ph-" : "pr-", "--timeout-ms", "1000",
               (char *)NULL);
         perror("exec");
@@ -76,7 +103,7 @@ static int relay_main(uint32_t side)
     myl_topo_relay_opts o = {.size = sizeof o,
                              .side = side,
                              .role = crew_Crew_ROLE_hands,
-                             .endpoint = endpoint,
+                             .endpoint = ep,
                              .cfg = &c,
                              .peer_timeout_ns = 1000000000};
     return relay_serve(&crew_Crew_desc, &o);
@@ -180,7 +207,8 @@ struct boss {
     uint64_t sent, answered, dups, redispatched;
     bool pending[2];      /* a hand's stand-in went: its jobs to re-dispatch */
     uint64_t by_clerk[2]; /* answers through each clerk, this batch */
-    uint32_t joined[2];
+    uint64_t by_hand[2];  /* answers from each hand, this batch */
+    uint32_t joined[2], dead[2], left[2];
     pid_t hands[2];
     char err[256];
 };
@@ -213,6 +241,7 @@ static int on_done(const crew_Done *m, crew_Crew_boss *ep, void *user)
     b->answers[m->id] = 1;
     b->answered++;
     b->by_clerk[m->clerk]++;
+    b->by_hand[m->hand]++;
     return 0;
 }
 
@@ -227,6 +256,8 @@ static void on_event(const myl_topo_event *ev, crew_Crew_boss *ep, void *user)
         b->joined[ev->index]++;
     else if (ev->kind != MYL_TOPO_EV_RESUMED)
         b->pending[ev->index] = true;
+    b->dead[ev->index] += ev->kind == MYL_TOPO_EV_DEAD;
+    b->left[ev->index] += ev->kind == MYL_TOPO_EV_LEFT;
 }
 
 static const crew_Crew_boss_handlers handlers = {.on_done = on_done, .on_event = on_event};
@@ -259,24 +290,39 @@ static int pump(struct boss *b, int64_t timeout_ns)
     return 0;
 }
 
-/* n more jobs, every one answered; the clerks that answered counted. */
-static int run_jobs(struct boss *b, uint32_t n)
+/* n more jobs sent, not waited for (in flight when a fault comes). */
+static int send_only(struct boss *b, uint32_t n)
 {
     uint64_t deadline = now_ns() + UINT64_C(30000000000);
     uint64_t until = b->sent + n;
-    memset(b->by_clerk, 0, sizeof b->by_clerk);
     if (until > MAXJOBS)
         return fail(b, "too many jobs");
-    while (b->sent < until || b->answered < b->sent) {
-        if (b->sent < until) {
-            crew_Job j = {.id = b->sent + 1, .n = stamp(b->sent + 1)};
-            int rc = crew_Crew_boss_send_jobs(&b->ep, &j, 10000000);
-            if (rc == 0)
-                b->sent++;
-            else if (rc != MYL_EPEERDEAD && rc != MYL_ETIMEDOUT)
-                return fail(b, "send job %llu: %s", (unsigned long long)j.id, myl_strerror(rc));
-        }
-        if (pump(b, b->sent < until ? 0 : 10000000) < 0)
+    while (b->sent < until) {
+        crew_Job j = {.id = b->sent + 1, .n = stamp(b->sent + 1)};
+        int rc = crew_Crew_boss_send_jobs(&b->ep, &j, 10000000);
+        if (rc == 0)
+            b->sent++;
+        else if (rc != MYL_EPEERDEAD && rc != MYL_ETIMEDOUT)
+            return fail(b, "send job %llu: %s", (unsigned long long)j.id, myl_strerror(rc));
+        if (pump(b, 0) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "sending timed out at job %llu", (unsigned long long)b->sent);
+    }
+    return 0;
+}
+
+/* n more jobs, then every job answered; the clerks and the hands that
+ * answered counted. */
+static int run_jobs(struct boss *b, uint32_t n)
+{
+    memset(b->by_clerk, 0, sizeof b->by_clerk);
+    memset(b->by_hand, 0, sizeof b->by_hand);
+    if (send_only(b, n) < 0)
+        return -1;
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    while (b->answered < b->sent) {
+        if (pump(b, 10000000) < 0)
             return -1;
         if (now_ns() > deadline)
             return fail(b, "%llu of %llu jobs answered within 30 s",
@@ -321,6 +367,129 @@ static int wait_remote(struct boss *b, uint32_t k, uint32_t state, uint32_t *epo
     return 0;
 }
 
+/* Until *counter reaches want. */
+static int wait_count(struct boss *b, const uint32_t *counter, uint32_t want, const char *what)
+{
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    while (*counter < want) {
+        if (pump(b, 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "no %s within 30 s", what);
+    }
+    return 0;
+}
+
+/* The hands' event counts before a fault. */
+struct marks {
+    uint32_t dead[2], joined[2], left[2];
+};
+
+static struct marks marks_now(const struct boss *b)
+{
+    struct marks m;
+    memcpy(m.dead, b->dead, sizeof m.dead);
+    memcpy(m.joined, b->joined, sizeof m.joined);
+    memcpy(m.left, b->left, sizeof m.left);
+    return m;
+}
+
+/* After the remote site was given up (the remote relay restarted, home
+ * silent past the peer timeout): the clerks UP in the new site (new
+ * epochs), each hand JOINED at home again since the marks, and 200 jobs
+ * through both clerks and both hands. */
+static int site_again(struct boss *b, const struct marks *m, const char *after)
+{
+    uint32_t epoch[2] = {0, 0}; /* a new site: new epochs */
+    if (wait_remote(b, 0, MYL_TOPO_MEMBER_UP, &epoch[0]) < 0 ||
+        wait_remote(b, 1, MYL_TOPO_MEMBER_UP, &epoch[1]) < 0)
+        return -1;
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    while (b->joined[0] == m->joined[0] || b->joined[1] == m->joined[1]) {
+        if (pump(b, 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "the hands did not join at home again within 30 s %s", after);
+    }
+    if (run_jobs(b, 200) < 0)
+        return -1;
+    if (!b->by_clerk[0] || !b->by_clerk[1] || !b->by_hand[0] || !b->by_hand[1])
+        return fail(b, "a clerk or a hand served nothing %s (clerks %llu, %llu; hands %llu, %llu)",
+                    after, (unsigned long long)b->by_clerk[0], (unsigned long long)b->by_clerk[1],
+                    (unsigned long long)b->by_hand[0], (unsigned long long)b->by_hand[1]);
+    return 0;
+}
+
+/* Home silent to the remote relay (its relay dead, or the link): both
+ * hands' stand-ins DEAD at home (since the marks), and the clerks' stand-ins
+ * DEAD at the remote site: what its table said of them is no longer
+ * known. */
+static int home_silent(struct boss *b, const struct marks *m, const char *why)
+{
+    char what[96];
+    uint32_t epoch = 0;
+    for (uint32_t i = 0; i < 2; i++) {
+        snprintf(what, sizeof what, "hands.%u DEAD at home (%s)", i, why);
+        if (wait_count(b, &b->dead[i], m->dead[i] + 1, what) < 0)
+            return -1;
+    }
+    return wait_remote(b, 0, MYL_TOPO_MEMBER_DEAD, &epoch) < 0 ||
+                   wait_remote(b, 1, MYL_TOPO_MEMBER_DEAD, &epoch) < 0
+               ? -1
+               : 0;
+}
+
+/* The faults that silence home to the remote relay (on) and end it.
+ * The link: the forwarder stopped or continued, or under netns.sh the
+ * remote host's end of the veth pair down or up. */
+static int link_fault(struct boss *b, bool on)
+{
+    if (!ns_a[0])
+        return kill(fwd, on ? SIGSTOP : SIGCONT) == 0 ? 0 : fail(b, "cannot signal the forwarder");
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ip -n %s link set %s %s", ns_a, iface_a, on ? "down" : "up");
+    return system(cmd) == 0 ? 0 : fail(b, "%s failed", cmd);
+}
+
+/* The home relay: killed with SIGKILL, or started again. */
+static int home_fault(struct boss *b, bool on)
+{
+    (void)b;
+    if (on) {
+        reap(home_relay, SIGKILL);
+        home_relay = 0;
+    } else {
+        home_relay = spawn(relay_main, MYL_RELAY_HOME);
+    }
+    return 0;
+}
+
+/* Home silent to the remote relay through fault, with 100 jobs in flight
+ * (the boss re-dispatches them): home_silent, then 1 s more (home closes
+ * the hands' stand-ins, the hands leave the site the remote relay gave
+ * up, and a silent link holds the STATEs that said them up, then LEFT:
+ * once delivered, home must act on none of them, as they answer STATUSes
+ * from before the silence); then the fault ended: site_again, and the
+ * hands never LEFT at home. */
+static int silent_phase(struct boss *b, int (*fault)(struct boss *, bool), const char *why,
+                        const char *after)
+{
+    struct marks m = marks_now(b);
+    if (send_only(b, 100) < 0)
+        return -1;
+    int rc = fault(b, true);
+    if (rc == 0)
+        rc = home_silent(b, &m, why);
+    for (uint64_t t0 = now_ns(); rc == 0 && now_ns() - t0 < UINT64_C(1000000000);)
+        rc = pump(b, 10000000);
+    if (fault(b, false) < 0 || rc < 0 || site_again(b, &m, after) < 0)
+        return -1;
+    if (b->left[0] != m.left[0] || b->left[1] != m.left[1])
+        return fail(b, "LEFT at home %s (%u, %u times): a stale STATE acted on", after,
+                    b->left[0] - m.left[0], b->left[1] - m.left[1]);
+    return 0;
+}
+
 /* Ring hands.i -> clerks.1 at the remote site (the boss's name for it
  * at home, under the remote prefix), attached to read its consumer table. */
 static myl_ring *remote_note_ring(struct boss *b, uint32_t i)
@@ -352,9 +521,21 @@ int main(int argc, char **argv)
 {
     setvbuf(stderr, NULL, _IONBF, 0);
     const char *p = argc > 1 ? argv[1] : getenv("MYL_TEST_PORT");
-    unsigned port = p ? (unsigned)atoi(p) : free_block(89u);
+    const char *netns = getenv("MYL_BRIDGE_NETNS");
+    if (netns && sscanf(netns, "%63s %63s %63s %63s", ns_a, ns_b, addr_a, iface_a) != 4) {
+        fprintf(stderr, "MYL_BRIDGE_NETNS: %s\n", netns);
+        return 1;
+    }
+    /* (Under netns.sh the endpoint's address exists only in the test's own
+     * namespaces, where nothing else takes ports: no check is needed.) */
+    unsigned port = p       ? (unsigned)atoi(p)
+                    : netns ? 20000u + (unsigned)getpid() % 780u * 16u
+                            : free_block(89u);
+    unsigned fwd_port = netns ? port : free_block_apart(port, 83u);
     snprintf(instance, sizeof instance, "trp%d", (int)getpid());
-    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", port);
+    snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", netns ? addr_a : "127.0.0.1", port);
+    snprintf(home_endpoint, sizeof home_endpoint, "tcp://%s:%u", netns ? addr_a : "127.0.0.1",
+             fwd_port);
     signal(SIGPIPE, SIG_IGN);
 
     static struct boss b;
@@ -368,7 +549,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "boss open: %s\n", myl_strerror(rc));
         return 1;
     }
-    pid_t home = spawn(relay_main, MYL_RELAY_HOME);
+    if (!netns)
+        fwd = spawn_forwarder(fwd_port, port); /* the link, home to remote */
+    home_relay = spawn(relay_main, MYL_RELAY_HOME);
     pid_t remote = spawn(relay_main, MYL_RELAY_REMOTE);
     pid_t clerks[2] = {spawn(clerk_main, 0), spawn(clerk_main, 1)};
     b.hands[0] = spawn(hand_main, 0);
@@ -444,14 +627,8 @@ int main(int argc, char **argv)
     }
     uint32_t unread = 0; /* looks that found a ring into clerk 1 without its bridge */
     kill(clerks[1], SIGSTOP);
-    for (uint64_t until = b.sent + 300; b.sent < until;) {
-        crew_Job j = {.id = b.sent + 1, .n = stamp(b.sent + 1)};
-        rc = crew_Crew_boss_send_jobs(&b.ep, &j, 10000000);
-        if (rc == 0)
-            b.sent++;
-        if (pump(&b, 0) < 0)
-            goto out;
-    }
+    if (send_only(&b, 300) < 0)
+        goto out;
     /* Looking every 10 ms: an evicted bridge is started again only after
      * the reconnect interval (100 ms). */
     for (uint64_t t0 = now_ns(); now_ns() - t0 < UINT64_C(4000000000);) {
@@ -477,31 +654,33 @@ int main(int argc, char **argv)
     /* 6. The remote relay killed and restarted: the hands see their owner
      * dead and reopen into the new remote site, where they wait for every
      * role again: the clerks must stand in there anew. */
-    uint32_t joined0 = b.joined[0], joined1 = b.joined[1];
+    struct marks m = marks_now(&b);
     reap(remote, SIGKILL);
     remote = spawn(relay_main, MYL_RELAY_REMOTE);
-    epoch[0] = epoch[1] = 0; /* a new site: new epochs */
-    if (wait_remote(&b, 0, MYL_TOPO_MEMBER_UP, &epoch[0]) < 0 ||
-        wait_remote(&b, 1, MYL_TOPO_MEMBER_UP, &epoch[1]) < 0)
+    if (site_again(&b, &m, "after the remote relay's restart") < 0)
         goto out;
-    deadline = now_ns() + UINT64_C(30000000000);
-    while (b.joined[0] == joined0 || b.joined[1] == joined1) {
-        if (pump(&b, 10000000) < 0)
-            goto out;
-        if (now_ns() > deadline) {
-            fail(&b, "the hands did not join at home again within 30 s");
-            goto out;
-        }
-    }
-    if (run_jobs(&b, 200) < 0)
-        goto out;
-    if (!b.by_clerk[0] || !b.by_clerk[1]) {
-        fail(&b, "a clerk served nothing after the remote relay's restart (%llu, %llu)",
-             (unsigned long long)b.by_clerk[0], (unsigned long long)b.by_clerk[1]);
-        goto out;
-    }
     fprintf(stderr, "phase 6: the remote relay restarted, both clerks UP in its new site, 200 "
                     "jobs through both\n");
+
+    /* 7. The home relay killed with SIGKILL (silent_phase): its
+     * stand-ins' process is gone (both hands DEAD at home); home silent
+     * past the peer timeout, the remote relay gives its site up and the
+     * clerks' stand-ins there go DEAD; restarted, a new site, the clerks
+     * UP in it, the hands JOINED at home again, and jobs through both. */
+    if (silent_phase(&b, home_fault, "its stand-in's process killed",
+                     "after the home relay's restart") < 0)
+        goto out;
+    fprintf(stderr, "phase 7: the home relay killed: the hands DEAD at home, the clerks DEAD at "
+                    "the remote site; restarted: UP in a new site, 200 jobs through both\n");
+
+    /* 8. The link silent (silent_phase; the forwarder stopped: connections
+     * open, nothing passes; under netns.sh, the veth end down): the hands
+     * DEAD at home (the link is silent), the clerks DEAD at the remote
+     * site; restored (what was queued on it delivered, stale): as in 7. */
+    if (silent_phase(&b, link_fault, "the link silent", "after the link's silence") < 0)
+        goto out;
+    fprintf(stderr, "phase 8: the link silent: the hands DEAD at home, the clerks DEAD at the "
+                    "remote site; restored: UP in a new site, 200 jobs through both\n");
     ok = 1;
 out:
     if (!ok)
@@ -511,8 +690,11 @@ out:
         reap(clerks[i], SIGTERM);
     }
     reap(remote, SIGTERM);
-    reap(home, SIGTERM);
+    reap(home_relay, SIGTERM);
+    reap(fwd, SIGKILL);
     crew_Crew_boss_close(&b.ep);
+    remove_states("ph-");
+    remove_states("pr-");
     if (ok && b.dups > b.redispatched) {
         fprintf(stderr, "FAIL: %llu second answers, %llu jobs re-dispatched\n",
                 (unsigned long long)b.dups, (unsigned long long)b.redispatched);
