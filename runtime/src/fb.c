@@ -727,12 +727,12 @@ int myl_fb_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident, unsigne
     size_t sp = flags & MYL_FB_FINISH_SIZE_PREFIX ? 4 : 0; /* the size prefix */
     size_t front = sp + 4 + (ident ? MYL_FB_IDENT_LEN : 0);
     track_align(b, 4);
-    if ((flags & MYL_FB_FINISH_AT_FRONT) && !b->in_arena) {
+    /* no room left for the front bytes: finished as usual, which moves
+     * everything to the arena (or is MYL_ETOOBIG without one) */
+    if ((flags & MYL_FB_FINISH_AT_FRONT) && !b->in_arena && front <= b->cap - b->head) {
         size_t fa = b->minalign > MYL_FB_REGION_ALIGN ? b->minalign : MYL_FB_REGION_ALIGN;
         if (((uintptr_t)b->buf & (fa - 1)) != 0)
             return bfail(b, MYL_EINVAL);
-        if (front > b->cap - b->head)
-            return bfail(b, MYL_ETOOBIG);
         /* the objects' start, cap - head, moves to o (by a multiple of
          * every alignment used) when packing, else stays */
         size_t o = b->cap - b->head;

@@ -158,6 +158,18 @@ static void test_at_front(void **state)
     assert_false(myl_fb_has_ident(m.data, m.len, MYLT_IDENT));
     myl_fb_verify_opts noid = {.size = sizeof noid};
     assert_int_equal(myl_fb_verify(m.data, m.len, &mylt_Monster_desc, &noid, NULL), 0);
+    /* objects that fill the region but for under the front bytes (8 with
+     * the identifier): with an arena, the message is finished there, not
+     * refused */
+    static uint64_t arena[512];
+    size_t full = (used + 7) & ~(size_t)7;
+    myl_fb_builder_init(&b, region, full, arena, sizeof arena);
+    mylt_build_sample(&b, MYLT_SAMPLE_MINIMAL, &root);
+    assert_false(b.in_arena);
+    assert_int_equal(myl_fb_finish(&b, root, MYLT_IDENT, MYL_FB_FINISH_AT_FRONT, &m), 0);
+    assert_false(m.in_place);
+    assert_int_equal(myl_fb_verify(m.data, m.len, &mylt_Monster_desc, &k_strict, NULL), 0);
+    assert_int_equal(mylt_check_sample(myl_fb_root(m.data), MYLT_SAMPLE_MINIMAL), 0);
 }
 
 static void test_arena_fallback(void **state)

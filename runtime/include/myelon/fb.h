@@ -472,7 +472,9 @@ typedef struct myl_fb_msg {
 /* Put the root uoffset (and identifier) at the start of the region, pointing
  * forward to the root table at its tail: the message is the whole region,
  * the bytes between are padding, nothing is moved. Needs a region starting
- * on an 8-byte boundary; ignored (a normal finish) once in the arena. */
+ * on an 8-byte boundary; ignored (a normal finish) once in the arena, and
+ * when the objects left the region too little room for the front bytes
+ * (the normal finish then moves them to the arena: not in place). */
 #define MYL_FB_FINISH_AT_FRONT 0x1u
 /* Put a u32 size prefix before the root uoffset: the bytes after it (as
  * flatc's FinishSizePrefixed()); read with myl_fb_size_prefixed_root(),
