@@ -191,6 +191,7 @@ void myl_fb_builder_reset(myl_fb_builder *b)
     b->table_start = 0;
     b->vec_count = 0;
     b->nfields = 0;
+    b->gap = 0;
     b->next = 0;
 }
 
@@ -564,6 +565,7 @@ int myl_fb_table_start(myl_fb_builder *b)
         return b->err;
     b->in_table = 1;
     b->nfields = 0;
+    b->gap = 0;
     b->table_start = (uint32_t)b->head;
     return 0;
 }
@@ -580,6 +582,11 @@ static uint8_t *add_field(myl_fb_builder *b, uint32_t id, size_t size, size_t al
         bfail(b, MYL_ETOOBIG);
         return NULL;
     }
+    /* a 4-byte field into the table's gap; a gap noted (fb.h,
+     * myl__fb_gap_note) */
+    if (size == 4 && b->gap)
+        return myl__fb_gap_take(b, id);
+    myl__fb_gap_note(b, (size_t)(0 - b->head) & (align - 1));
     if (align_to(b, align))
         return NULL;
     uint8_t *p = grow(b, size);
@@ -659,8 +666,8 @@ int myl_fb_add_ref(myl_fb_builder *b, uint32_t id, myl_fb_ref ref)
     if (ref == 0 || ref > b->table_start)
         return bfail(b, MYL_EINVAL);
     uint8_t *p = add_field(b, id, 4, 4);
-    if (p)
-        myl_st32(p, (uint32_t)(b->head - ref));
+    if (p) /* the uoffset from the field (at the head or in the gap) */
+        myl_st32(p, (uint32_t)(b->fields[b->nfields - 1].off - ref));
     return b->err;
 }
 
@@ -706,6 +713,7 @@ int myl_fb_table_end(myl_fb_builder *b, myl_fb_ref *out)
     myl_st32(tp, (uint32_t)(int32_t)(b->head - table));
     b->in_table = 0;
     b->nfields = 0;
+    b->gap = 0;
     *out = (myl_fb_ref)table;
     return 0;
 }

@@ -13,7 +13,7 @@
 
 #include "common.myl.h"
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 7
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 8
 #error "myelon ABI mismatch: regenerate this header with a matching myelonc"
 #endif
 
