@@ -984,19 +984,6 @@ static inline int myl__fb_create_vec(myl_fb_builder *b, const void *elems, size_
         return myl_fb_create_vec_struct(b, v, n, size, align, out);                                \
     }
 
-/* Lookups by key search without jumps: at each step, which half is kept
- * is data the CPU cannot guess, and a wrong guess (every other step) costs
- * more than the arithmetic. The search takes bit-length-of-n steps, so
- * the loop's length depends on n alone and consecutive lookups overlap;
- * base ends on the last element whose key is not above the key (or on the
- * first), and the lookup finds it when its key equals the key.
- *
- * On a sorted vector (what FlatBuffers defines lookups on) this finds
- * what flatc's LookupByKey() finds: the element with the key, or none; of
- * several with the same key, the last, where flatc's bsearch() finds any
- * one. On a vector that is not sorted, both are unspecified and may
- * differ (flatc's bsearch() probes other elements); an element found
- * still has the key, and no element out of bounds is read. */
 /* c ? yes : no as a conditional move. gcc emits one for ?: here; clang
  * (14) turns a select in a loop into a jump, even one marked
  * __builtin_unpredictable(), and sees through arithmetic on a bool, so
@@ -1012,6 +999,19 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
 #endif
 }
 
+/* Lookups by key search without jumps: at each step, which half is kept
+ * is data the CPU cannot guess, and a wrong guess (every other step) costs
+ * more than the arithmetic. The search takes bit-length-of-n steps, so
+ * the loop's length depends on n alone and consecutive lookups overlap;
+ * base ends on the last element whose key is not above the key (or on the
+ * first), and the lookup finds it when its key equals the key.
+ *
+ * On a sorted vector (what FlatBuffers defines lookups on) this finds
+ * what flatc's LookupByKey() finds: the element with the key, or none; of
+ * several with the same key, the last, where flatc's bsearch() finds any
+ * one. On a vector that is not sorted, both are unspecified and may
+ * differ (flatc's bsearch() probes other elements); an element found
+ * still has the key, and no element out of bounds is read. */
 #define MYL__FB_KEY_SEARCH(v, key_at, key, found)                                                  \
     do {                                                                                           \
         uint32_t base_ = 0, n_ = (v).len;                                                          \
