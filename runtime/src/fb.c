@@ -589,13 +589,9 @@ static uint8_t *add_field(myl_fb_builder *b, uint32_t id, size_t size, size_t al
     myl__fb_gap_note(b, (size_t)(0 - b->head) & (align - 1));
     if (align_to(b, align))
         return NULL;
-    uint8_t *p = grow(b, size);
-    if (!p)
+    if (!grow(b, size))
         return NULL;
-    b->fields[b->nfields].id = id;
-    b->fields[b->nfields].off = (uint32_t)b->head;
-    b->nfields++;
-    return p;
+    return myl__fb_field_at(b, id, (uint32_t)b->head);
 }
 
 int myl_fb_add_u8(myl_fb_builder *b, uint32_t id, uint8_t v)

@@ -616,14 +616,20 @@ static inline void myl__fb_gap_note(myl_fb_builder *b, size_t padn)
         b->gap = (uint32_t)b->head + 4;
 }
 
-static inline uint8_t *myl__fb_gap_take(myl_fb_builder *b, uint32_t id)
+/* Record field id as written at head offset off; its address. */
+static inline uint8_t *myl__fb_field_at(myl_fb_builder *b, uint32_t id, uint32_t off)
 {
-    uint32_t off = b->gap;
-    b->gap = 0;
     b->fields[b->nfields].id = id;
     b->fields[b->nfields].off = off;
     b->nfields++;
     return b->buf + b->cap - off;
+}
+
+static inline uint8_t *myl__fb_gap_take(myl_fb_builder *b, uint32_t id)
+{
+    uint32_t off = b->gap;
+    b->gap = 0;
+    return myl__fb_field_at(b, id, off);
 }
 
 /* Room for a scalar field of size bytes (1, 2, 4 or 8, aligned to its
@@ -645,10 +651,7 @@ static inline uint8_t *myl__fb_field(myl_fb_builder *b, uint32_t id, size_t size
     b->head += need;
     if (size > b->minalign)
         b->minalign = (uint32_t)size;
-    b->fields[b->nfields].id = id;
-    b->fields[b->nfields].off = (uint32_t)b->head;
-    b->nfields++;
-    return front - need;
+    return myl__fb_field_at(b, id, (uint32_t)b->head);
 }
 
 /* myl__fb_add_<name>(b, id, v): a scalar field of C type C, size bytes,
