@@ -4,6 +4,8 @@
 #define _GNU_SOURCE /* setenv */
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "myelon/bridge.h"
@@ -21,6 +23,16 @@ static myl_ring *make_ring(const char *tag, uint32_t cap)
     myl_ring_unlink(MYL_BACKING_SHM, o.name);
     assert_int_equal(myl_ring_create(&o, &r), 0);
     return r;
+}
+
+/* Close a bridge and remove its state object, which outlives it by design
+ * (a restarted bridge resumes from it): the test is done with it. */
+static void close_bridge(myl_bridge *b)
+{
+    char name[300];
+    snprintf(name, sizeof name, "%s", myl_bridge_state_name(b));
+    myl_bridge_close(b);
+    assert_int_equal(shm_unlink(name), 0);
 }
 
 static void send_n(myl_producer *p, uint64_t from, uint64_t n)
@@ -292,8 +304,9 @@ static void step_inprocess(const char *tag, bool refuse_acks)
     assert_int_equal(st.drops, 0);
     myl_producer_close(p);
     myl_consumer_close(c);
-    myl_bridge_close(ex);
-    myl_bridge_close(im);
+    close_bridge(ex);
+    close_bridge(im);
+    unlink(ep + strlen("ipc://")); /* ZeroMQ leaves the socket file */
     myl_ring_unlink(MYL_BACKING_SHM, a->name);
     myl_ring_unlink(MYL_BACKING_SHM, b->name);
     myl_ring_close(a);

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <zmq.h>
 
@@ -43,6 +44,16 @@ static myl_ring *make_ring(const char *tag, uint32_t slot, uint32_t cap)
     myl_ring_unlink(MYL_BACKING_SHM, o.name);
     assert_int_equal(myl_ring_create(&o, &r), 0);
     return r;
+}
+
+/* Close a bridge and remove its state object, which outlives it by design
+ * (a restarted bridge resumes from it): the test is done with it. */
+static void close_bridge(myl_bridge *b)
+{
+    char name[300];
+    snprintf(name, sizeof name, "%s", myl_bridge_state_name(b));
+    myl_bridge_close(b);
+    assert_int_equal(shm_unlink(name), 0);
 }
 
 static int free_port(void)
@@ -110,7 +121,7 @@ static void test_close_waits_for_zeromq(void **state)
     }
     assert_true(st.frames >= 8);
 
-    myl_bridge_close(ex);
+    close_bridge(ex);
     /* Every slot back to the producer (the consumer is gone): poison. */
     for (uint64_t i = 0; i < CAP; i++) {
         uint64_t s = 0;
@@ -144,7 +155,7 @@ static void test_close_waits_for_zeromq(void **state)
     zmq_close(peer);
     zmq_ctx_term(pctx);
     myl_producer_close(p);
-    myl_bridge_close(keep);
+    close_bridge(keep);
     myl_ring_unlink(MYL_BACKING_SHM, r->name);
     myl_ring_unlink(MYL_BACKING_SHM, other->name);
     myl_ring_close(r);
@@ -180,7 +191,7 @@ static void test_failed_bind_leaves_no_consumer(void **state)
         nanosleep(&ts, NULL);
     }
     assert_int_equal(rc, 0);
-    myl_bridge_close(ex);
+    close_bridge(ex);
     myl_ring_unlink(MYL_BACKING_SHM, r->name);
     myl_ring_close(r);
 }
