@@ -2,9 +2,10 @@
  * test_topo_relay_peers.c): the clock, the stamp jobs carry, the children
  * (forked, stopped by SIGTERM), the topology configuration every process
  * of a site uses, a relay run until SIGTERM, the removal of its
- * bridges' state objects, a block of 16 free TCP ports, and a TCP forwarder between the relays
- * whose stop (SIGSTOP) makes a silent link on the loopback (inline where a test may not use it).
- * Include once, after the generated header and topo_relay.h. */
+ * bridges' state objects (and the check that nothing else is left), a block of 16 free TCP ports,
+ * and a TCP forwarder between the relays whose stop (SIGSTOP) makes a silent link on the loopback
+ * (inline where a test may not use it). Include once, after the generated header and topo_relay.h.
+ */
 #ifndef MYL_TESTS_RELAY_TEST_H
 #define MYL_TESTS_RELAY_TEST_H
 
@@ -115,24 +116,34 @@ static void reap(pid_t pid, int sig)
     (void)waitpid(pid, NULL, 0);
 }
 
-/* The relays' bridges' state objects of this instance under prefix
- * (its rings' names with .bridge-export or .bridge-import appended),
- * removed: they outlive the relays by design (a restarted relay's bridges
- * resume from them), so a test that ends leaves them in /dev/shm. */
-static void remove_states(const char *prefix)
+/* Everything of this instance under prefix in /dev/shm removed, once its
+ * processes are gone. The relays' bridges' state objects (its rings' names
+ * with .bridge-export or .bridge-import appended) outlive the relays by
+ * design (a restarted relay's bridges resume from them), so a test that
+ * ends removes them. Anything else (a ring, a site's segment) was its
+ * owner's to remove on a clean close: each one is named on stderr, and
+ * their count returned, which fails a run that otherwise passed (after a
+ * failure they are only removed). */
+static size_t remove_states(const char *prefix)
 {
     DIR *d = opendir("/dev/shm");
     struct dirent *e;
-    size_t lp = strlen(prefix), li = strlen(instance);
+    size_t lp = strlen(prefix), li = strlen(instance), left = 0;
     while (d && (e = readdir(d)) != NULL) {
         char name[300];
-        if (strncmp(e->d_name, prefix, lp) == 0 && strncmp(e->d_name + lp, instance, li) == 0 &&
-            e->d_name[lp + li] == '.' && strstr(e->d_name, ".bridge-") &&
-            snprintf(name, sizeof name, "/%s", e->d_name) < (int)sizeof name)
-            shm_unlink(name);
+        if (strncmp(e->d_name, prefix, lp) != 0 || strncmp(e->d_name + lp, instance, li) != 0 ||
+            e->d_name[lp + li] != '.' ||
+            snprintf(name, sizeof name, "/%s", e->d_name) >= (int)sizeof name)
+            continue;
+        if (!strstr(e->d_name, ".bridge-")) {
+            fprintf(stderr, "left in /dev/shm by its owner: %s\n", e->d_name);
+            left++;
+        }
+        shm_unlink(name);
     }
     if (d)
         closedir(d);
+    return left;
 }
 
 /* A block of 16 ports (the relay's control port and one per ring) that

@@ -385,8 +385,16 @@ int main(int argc, char **argv)
     snprintf(home_endpoint, sizeof home_endpoint, "%s", endpoint);
     signal(SIGPIPE, SIG_IGN);
 
-    if (refuse)
-        return refuse_main();
+    if (refuse) {
+        /* Both relays are this process's, under "h-": their bridges'
+         * state objects too, on every path. */
+        int r = refuse_main();
+        if (remove_states("h-") > 0 && r == 0) {
+            fprintf(stderr, "FAILED: shared memory left behind (above)\n");
+            r = 1;
+        }
+        return r;
+    }
     static struct boss b;
     myl_topo_cfg c;
     cfg_for(&c, "h-");
@@ -590,7 +598,9 @@ out:
     reap(remote, SIGTERM);
     reap(home, SIGTERM);
     farm_Farm_boss_close(&b.ep);
-    remove_states("h-");
-    remove_states("r-");
+    if (remove_states("h-") + remove_states("r-") > 0 && ok) {
+        fprintf(stderr, "FAILED: shared memory left behind (above)\n");
+        ok = 0;
+    }
     return ok ? 0 : 1;
 }

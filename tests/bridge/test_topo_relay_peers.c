@@ -693,8 +693,10 @@ out:
     reap(home_relay, SIGTERM);
     reap(fwd, SIGKILL);
     crew_Crew_boss_close(&b.ep);
-    remove_states("ph-");
-    remove_states("pr-");
+    if (remove_states("ph-") + remove_states("pr-") > 0 && ok) {
+        fprintf(stderr, "FAIL: shared memory left behind (above)\n");
+        ok = 0;
+    }
     if (ok && b.dups > b.redispatched) {
         fprintf(stderr, "FAIL: %llu second answers, %llu jobs re-dispatched\n",
                 (unsigned long long)b.dups, (unsigned long long)b.redispatched);
