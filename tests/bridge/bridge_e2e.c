@@ -47,6 +47,7 @@
 
 #include "myelon/bridge.h"
 #include "myelon/myelon.h"
+#include "shm_left.h"
 #include "stat_json.h"
 
 #define SLOT_RAW 64u
@@ -96,6 +97,19 @@ static void cleanup(void)
         unlink(ipc_path);
     unlink(err_export);
     unlink(err_import);
+}
+
+/* After cleanup(): anything else of this run's in /dev/shm (its names
+ * start with mylbr-PID-) is a leak, named and removed. */
+static bool leaked(void)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "mylbr-%d-", (int)getpid());
+    if (shm_left(prefix) == 0)
+        return false;
+    fprintf(stderr, "bridge_e2e %s %s %s: FAIL: shared memory left behind (above)\n", kind,
+            transport, fault);
+    return true;
 }
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -375,8 +389,10 @@ static void refusal(uint64_t deadline)
         fail("refusal: exporter exit %d, importer exit %d (want 2 and 2, both saying \"%s\")", ex,
              im, why);
     }
-    printf("bridge_e2e %s %s %s: ok (both sides refused: %s)\n", kind, transport, fault, why);
     cleanup();
+    if (leaked())
+        exit(1);
+    printf("bridge_e2e %s %s %s: ok (both sides refused: %s)\n", kind, transport, fault, why);
     exit(0);
 }
 
@@ -658,8 +674,10 @@ int main(int argc, char **argv)
     else
         myl_consumer_close(c);
     myl_ring_close(rb);
+    cleanup();
+    if (leaked())
+        return 1;
     printf("bridge_e2e %s %s %s: ok (%" PRIu64 " delivered once and in order, %" PRIu64 " kills)\n",
            kind, transport, fault, got, kills);
-    cleanup();
     return 0;
 }

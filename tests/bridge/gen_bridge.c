@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "bridged.myl.h"
+#include "shm_left.h"
 #include "stat_json.h"
 #include "netns.h"
 
@@ -552,6 +553,13 @@ int main(int argc, char **argv)
     myl_ring_close(ra);
     myl_ring_close(rb);
     cleanup();
+    /* Anything else of this run's in /dev/shm is a leak. */
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "mylgb-%d-", (int)getpid());
+    if (shm_left(prefix) > 0) {
+        fprintf(stderr, "gen_bridge %s: FAIL: shared memory left behind (above)\n", kinds[k].name);
+        return 1;
+    }
     printf("gen_bridge %s: ok (%" PRIu64 " messages once and in order through %s)\n", kinds[k].name,
            got, tool ? "myelon-bridge's schema forms" : "the generated entry points");
     return 0;
