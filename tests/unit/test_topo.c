@@ -17,7 +17,7 @@ static myl_topo_cfg base_cfg(const char *tag)
     static char inst[8][64];
     static unsigned n;
     char *b = inst[n++ % 8];
-    snprintf(b, 64, "u%d-%s", (int)getpid(), tag);
+    snprintf(b, 64, "myl-test-%d-%s", (int)getpid(), tag); /* the harness checks these */
     myl_topo_cfg c;
     myl_topo_cfg_init(&c);
     c.instance = b;
