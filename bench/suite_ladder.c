@@ -206,8 +206,7 @@ static int lad_send(lad_ctx *x, const uint8_t *p, uint64_t seq)
          * once, straight into the frames */
         myl_fb_builder_defer(&b);
         if ((rc = suite_Blob_create_data(&b, p, x->size, &data)) < 0 ||
-            (rc = suite_Blob_start(&b)) < 0 || (rc = suite_Blob_add_seq(&b, seq)) < 0 ||
-            (rc = suite_Blob_add_data(&b, data)) < 0 || (rc = suite_Blob_end(&b, &root)) < 0) {
+            (rc = suite_Blob_create(&b, seq, data, &root)) < 0) {
             myl_frame_abort(x->fs.f, &span);
             return rc;
         }

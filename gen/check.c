@@ -660,6 +660,11 @@ static void claim_record_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     }
     if (!table)
         return;
+    const char *create = mylc_name_join(c, d->cname, "create");
+    if (mylc_fb_has_create(d))
+        mylc_name_claim(c, create, s->file, d->off, decl_kind(d));
+    else /* the name stays the table's: it may get one */
+        mylc_name_reserve(c, create, s->file, d->off, decl_kind(d));
     mylc_map members = {0}; /* of the table's C value struct */
     for (mylc_field *f = d->fields; f; f = f->next) {
         if (f->deprecated || mylc_map_get(&members, f->name.p, f->name.n))

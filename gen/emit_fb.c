@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "format.h"
 
 /* The shared helpers (emit.h) by the short names this file's emitters
  * have always used. */
@@ -300,6 +301,250 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
     }
 }
 
+/* ---- T_create(): a table's layout fixed at compile time ---- */
+
+/* What an inline item of a fixed table holds. */
+typedef enum fixed_role {
+    FIXED_SCALAR, /* a scalar or enum, stored by value */
+    FIXED_REF,    /* a uoffset: string, vector, table or union value */
+    FIXED_STRUCT, /* copied from a pointer */
+    FIXED_TYPE,   /* a union's type byte */
+} fixed_role;
+
+/* One inline item: a field, or a union's type. */
+typedef struct fixed_item {
+    const mylc_field *f;
+    fixed_role role;
+    const char *ctype; /* the parameter's C type (a struct's, for a pointer) */
+    mylc_builtin scalar;
+    uint32_t slot;  /* vtable slot (field id) */
+    uint32_t size;  /* bytes in the table */
+    uint32_t align; /* a power of two */
+    uint32_t off;   /* from the table's start */
+} fixed_item;
+
+/* Most alignment first, then most bytes, then slot: the order items are
+ * placed in. */
+static int fixed_cmp(const void *a, const void *b)
+{
+    const fixed_item *x = a, *y = b;
+    if (x->align != y->align)
+        return x->align > y->align ? -1 : 1;
+    if (x->size != y->size)
+        return x->size > y->size ? -1 : 1;
+    return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+/* The inline items of table d in slot order (it: room for 2 * nids), or
+ * false when it cannot have a fixed layout: an optional scalar (present
+ * or not at run time), a vector of unions (two vectors for one field), a
+ * struct aligned above MYL_FB_REGION_ALIGN (which the builder honours in
+ * some regions only). */
+static bool fixed_items(const mylc_decl *d, fixed_item *it, uint32_t *n)
+{
+    *n = 0;
+    for (uint32_t id = 0; id < d->nids; id++)
+        for (const mylc_field *f = d->fields; f; f = f->next) {
+            if (f->id != id || f->deprecated)
+                continue;
+            const mylc_type *t = &f->type;
+            const mylc_decl *x = t->base == MYLC_T_NAMED ? t->decl : NULL;
+            if (t->base == MYLC_T_NAMED && !x)
+                return false; /* unresolved: reported already */
+            fixed_item e = {f, FIXED_REF, "myl_fb_ref", MYLC_T_U32, f->id, 4, 4, 0};
+            if (t->shape == MYLC_SHAPE_VECTOR) {
+                if (x && x->kind == MYLC_D_UNION)
+                    return false;
+            } else if (x && x->kind == MYLC_D_UNION) {
+                fixed_item ty = {f, FIXED_TYPE, x->cname, MYLC_T_U8, f->id - 1, 1, 1, 0};
+                it[(*n)++] = ty;
+            } else if (x && x->kind == MYLC_D_STRUCT) {
+                if (x->align > 8 || x->size > 0xffffu)
+                    return false;
+                e.role = FIXED_STRUCT;
+                e.ctype = x->cname;
+                e.size = (uint32_t)x->size;
+                e.align = x->align ? x->align : 1;
+            } else if (t->base != MYLC_T_STRING && (!x || x->kind == MYLC_D_ENUM)) {
+                if (f->optional)
+                    return false;
+                e.role = FIXED_SCALAR;
+                e.scalar = x ? x->under.base : t->base;
+                e.ctype = x ? x->cname : mylc_builtin_ctype(t->base);
+                e.size = e.align = mylc_builtin_size(e.scalar);
+            }
+            it[(*n)++] = e;
+        }
+    return true;
+}
+
+/* Offsets for the items: each at the first offset aligned for it that
+ * overlaps neither the soffset [0, 4) nor an item placed before. The
+ * object's size, or 0 when over 0xffff bytes. */
+static uint32_t fixed_place(fixed_item *it, uint32_t n)
+{
+    qsort(it, n, sizeof *it, fixed_cmp);
+    uint32_t size = 4;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t o = 4;
+        for (;;) {
+            o = (o + it[i].align - 1) & ~(it[i].align - 1);
+            uint32_t j = 0;
+            for (; j < i; j++)
+                if (o < it[j].off + it[j].size && it[j].off < o + it[i].size)
+                    break;
+            if (j == i)
+                break;
+            o = it[j].off + it[j].size; /* past the item in the way */
+        }
+        it[i].off = o;
+        if (o + it[i].size > size)
+            size = o + it[i].size;
+        if (size > 0xffffu)
+            return 0;
+    }
+    return size;
+}
+
+/* Table d's items placed (*n of them, sorted by placement; free() it)
+ * and its object size, or NULL when it has no T_create(). */
+static fixed_item *fixed_layout(const mylc_decl *d, uint32_t *n, uint32_t *objsize)
+{
+    fixed_item *it = calloc(2 * (size_t)d->nids + 1, sizeof *it);
+    if (!it || !fixed_items(d, it, n) || 4 + 2 * d->nids > 0xffffu ||
+        !(*objsize = fixed_place(it, *n))) {
+        free(it);
+        return NULL;
+    }
+    return it;
+}
+
+bool mylc_fb_has_create(const mylc_decl *d)
+{
+    uint32_t n, objsize;
+    fixed_item *it = fixed_layout(d, &n, &objsize);
+    free(it);
+    return it != NULL;
+}
+
+/* The offset of slot s in the placed items, 0 for none; its name. */
+static uint32_t fixed_slot(mylc_ctx *c, const fixed_item *it, uint32_t n, uint32_t s,
+                           const char **name)
+{
+    *name = "(deprecated)";
+    for (uint32_t i = 0; i < n; i++)
+        if (it[i].slot == s) {
+            *name = fmt(c, "%s%s", cstr(c, it[i].f->name), it[i].role == FIXED_TYPE ? "_type" : "");
+            return it[i].off;
+        }
+    return 0;
+}
+
+/* The vtable's declaration: on one line, else one entry a line, named (a
+ * trailing comma keeps clang-format from packing them). */
+static void fixed_vtable(mylc_ctx *c, const mylc_decl *d, const fixed_item *it, uint32_t n,
+                         uint32_t objsize, mylc_buf *vt)
+{
+    const uint32_t vtsize = 4 + 2 * d->nids;
+    const char *name;
+    mylc_buf_printf(vt, "    static const uint16_t myl_vt[%u] = {%u, %u", vtsize / 2, vtsize,
+                    objsize);
+    for (uint32_t s = 0; s < d->nids; s++)
+        mylc_buf_printf(vt, ", %u", fixed_slot(c, it, n, s, &name));
+    mylc_buf_puts(vt, "};");
+    if (vt->n <= MYLC_COLUMNS)
+        return;
+    /* the comments aligned one space after the widest entry */
+    int w = (int)strlen(fmt(c, "%u,", objsize > vtsize ? objsize : vtsize));
+    for (uint32_t s = 0; s < d->nids; s++) {
+        int ws = (int)strlen(fmt(c, "%u,", fixed_slot(c, it, n, s, &name)));
+        w = ws > w ? ws : w;
+    }
+    vt->n = 0;
+    mylc_buf_printf(vt, "    static const uint16_t myl_vt[%u] = {\n", vtsize / 2);
+    mylc_buf_printf(vt, "        %-*s // the vtable's bytes\n", w, fmt(c, "%u,", vtsize));
+    mylc_buf_printf(vt, "        %-*s // the table's bytes", w, fmt(c, "%u,", objsize));
+    for (uint32_t s = 0; s < d->nids; s++) {
+        uint32_t off = fixed_slot(c, it, n, s, &name);
+        mylc_buf_printf(vt, "\n        %-*s // %s", w, fmt(c, "%u,", off), name);
+    }
+    mylc_buf_puts(vt, "\n    };");
+}
+
+/* T_create(b, fields..., &ref): see the fb_table_doc template. */
+static void emit_fb_create(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
+{
+    uint32_t n, objsize;
+    fixed_item *it = fixed_layout(d, &n, &objsize);
+    if (!it)
+        return;
+    const uint32_t vtsize = 4 + 2 * d->nids;
+    uint32_t align = 4;
+    for (uint32_t i = 0; i < n; i++)
+        align = it[i].align > align ? it[i].align : align;
+    mylc_buf vt = {0}, params = {0}, stores = {0};
+    fixed_vtable(c, d, it, n, objsize, &vt);
+    /* parameters in slot order (as T_add_*()), stores in table order */
+    mylc_buf_puts(&params, "myl_fb_builder *myl_b,");
+    for (uint32_t s = 0; s < d->nids; s++)
+        for (uint32_t i = 0; i < n; i++) {
+            const char *name = cstr(c, it[i].f->name);
+            if (it[i].slot != s)
+                continue;
+            if (it[i].role == FIXED_TYPE)
+                mylc_buf_printf(&params, " %s %s_type,", it[i].ctype, name);
+            else if (it[i].role == FIXED_STRUCT)
+                mylc_buf_printf(&params, " const %s *%s,", it[i].ctype, name);
+            else
+                mylc_buf_printf(&params, " %s %s,", it[i].ctype, name);
+        }
+    for (uint32_t i = 0; i < n; i++) {
+        const char *name = cstr(c, it[i].f->name);
+        const char *nl = stores.n ? "\n" : "";
+        const uint32_t vo = 4 + 2 * it[i].slot, o = it[i].off;
+        switch (it[i].role) {
+        case FIXED_TYPE:
+            mylc_buf_printf(&stores, "%s    myl_t[%u] = (uint8_t)%s_type;", nl, o, name);
+            break;
+        case FIXED_REF:
+            mylc_buf_printf(&stores, "%s    myl__fb_fixed_ref(myl_b, myl_t, %u, %u, %u, %u, %s);",
+                            nl, vtsize, objsize, vo, o, name);
+            break;
+        case FIXED_STRUCT:
+            mylc_buf_printf(&stores, "%s    myl__fb_fixed_struct(myl_t, %u, %u, %u, %s, %u);", nl,
+                            vtsize, vo, o, name, it[i].size);
+            break;
+        case FIXED_SCALAR: {
+            const char *add, *w;
+            add_call(c, it[i].scalar, &add, &w);
+            if (it[i].size == 1)
+                mylc_buf_printf(&stores, "%s    myl_t[%u] = (uint8_t)%s;", nl, o, name);
+            else if (it[i].scalar == MYLC_T_F32 || it[i].scalar == MYLC_T_F64)
+                mylc_buf_printf(&stores, "%s    myl_st%s(myl_t + %u, %s);", nl, add, o, name);
+            else
+                mylc_buf_printf(&stores, "%s    myl_st%u(myl_t + %u, (%s)%s);", nl, it[i].size * 8,
+                                o, w, name);
+            break;
+        }
+        }
+    }
+    mylc_hole holes[] = {
+        {"T", d->cname},
+        {"PARAMS", params.p},
+        {"N", fmt(c, "%u", vtsize / 2)},
+        {"VTDECL", vt.p},
+        {"OBJSIZE", fmt(c, "%u", objsize)},
+        {"ALIGN", fmt(c, "%u", align)},
+        {"STORES", stores.p ? stores.p : ""},
+        {NULL, NULL},
+    };
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, "fb_create"), holes);
+    mylc_buf_free(&vt);
+    mylc_buf_free(&params);
+    mylc_buf_free(&stores);
+    free(it);
+}
+
 void mylc_emit_fb_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 {
     mylc_hole holes[] = {{"NAME", cstr(c, d->name)}, {"T", d->cname}, {NULL, NULL}};
@@ -391,6 +636,7 @@ void mylc_emit_fb_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         for (mylc_field *f = d->fields; f; f = f->next)
             if (f->id == id && !f->deprecated)
                 emit_fb_field(c, d, f, h);
+    emit_fb_create(c, d, h);
     mylc_emit_root(c, d, h); /* root.c */
     mylc_buf_putc(src, '\n');
     mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_source, "fb_table"), holes);

@@ -584,6 +584,9 @@ void mylc_fbs_check(mylc_ctx *c, mylc_schema *s);
  * cycles; builds each schema's name table. */
 void mylc_resolve(mylc_ctx *c, mylc_schema *root);
 void mylc_check(mylc_ctx *c, mylc_schema *s);
+/* Whether myelonc emits T_create() for table d (emit_fb.c): its fields
+ * allow a layout fixed at compile time. */
+bool mylc_fb_has_create(const mylc_decl *d);
 void mylc_layout(mylc_ctx *c, mylc_schema *s);
 
 /* Everything up to layout for one root file; false if any error. */

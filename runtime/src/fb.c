@@ -714,6 +714,22 @@ int myl_fb_table_end(myl_fb_builder *b, myl_fb_ref *out)
     return 0;
 }
 
+uint8_t *myl__fb_fixed_slow(myl_fb_builder *b, size_t vtsize, size_t objsize, size_t align)
+{
+    if (b->err)
+        return NULL;
+    if (b->in_table || b->in_vector || objsize < 4 || objsize > 0xffffu || vtsize < 4 ||
+        vtsize > 0xffffu || !good_align(b, align)) {
+        bfail(b, MYL_EINVAL);
+        return NULL;
+    }
+    if (prealign(b, objsize, align))
+        return NULL;
+    /* one step, so that a move to the arena takes both */
+    uint8_t *p = grow(b, objsize + vtsize);
+    return p ? p + vtsize : NULL;
+}
+
 int myl_fb_finish(myl_fb_builder *b, myl_fb_ref root, const char *ident, unsigned flags,
                   myl_fb_msg *out)
 {

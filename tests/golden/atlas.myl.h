@@ -11,7 +11,7 @@
 
 #include <myelon/myelon.h>
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 8
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 9
 #error "myelon ABI mismatch: regenerate this header with a matching myelonc"
 #endif
 
@@ -164,22 +164,62 @@ typedef struct Atlas_Journey Atlas_Journey;
  * vectors of unions T_f_type_at(t, i) and T_f_at_as_<member>(t, i);
  * vectors of tables or structs with a key field T_f_lookup_by_key(t, key)
  * (their T_create_f() sorts the references, or the structs in place);
- * nested_flatbuffer fields T_f_nested_root(t). */
+ * nested_flatbuffer fields T_f_nested_root(t).
+ * T_create(b, <fields in id order>, &ref) builds the whole table in one
+ * step, at a layout fixed by myelonc, faster than _start(), _add_*() and
+ * _end(): every scalar is written (defaults too, as flatc's
+ * force_defaults), a reference or struct pointer of 0 leaves its field
+ * absent, and a union takes its type and its reference. Tables with an
+ * optional scalar, a vector of unions or a struct aligned to more than 8
+ * bytes have no T_create(). */
 
 /* ---- table Origin ---- */
 MYL_FB_TABLE(atlas_Origin)
 MYL_FB_STRING(atlas_Origin, label, 0)
+static inline int atlas_Origin_create(myl_fb_builder *myl_b, myl_fb_ref label, myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[3] = {6, 8, 4};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 3, 8, 4);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl__fb_fixed_ref(myl_b, myl_t, 6, 8, 4, 4, label);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Place ---- */
 MYL_FB_TABLE(Atlas_Geo_Place)
 MYL_FB_STRING(Atlas_Geo_Place, name, 0)
 MYL_FB_STRUCT(Atlas_Geo_Place, at, 1, Atlas_Geo_Point, 16, 8)
 MYL_FB_SCALAR(Atlas_Geo_Place, kind, 2, Atlas_Geo_Kind, i8, Atlas_Geo_Kind_Sea, u8, uint8_t)
+static inline int Atlas_Geo_Place_create(myl_fb_builder *myl_b, myl_fb_ref name,
+                                         const Atlas_Geo_Point *at, Atlas_Geo_Kind kind,
+                                         myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[5] = {10, 25, 4, 8, 24};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 5, 25, 8);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl__fb_fixed_struct(myl_t, 10, 6, 8, at, 16);
+    myl__fb_fixed_ref(myl_b, myl_t, 10, 25, 4, 4, name);
+    myl_t[24] = (uint8_t)kind;
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Place ---- */
 MYL_FB_TABLE(Atlas_Trip_Place)
 MYL_FB_SCALAR(Atlas_Trip_Place, code, 0, int32_t, i32, 0, u32, uint32_t)
 MYL_FB_SCALAR(Atlas_Trip_Place, day, 1, uint16_t, u16, 1, u16, uint16_t)
+static inline int Atlas_Trip_Place_create(myl_fb_builder *myl_b, int32_t code, uint16_t day,
+                                          myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[4] = {8, 10, 4, 8};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 10, 4);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl_st32(myl_t + 4, (uint32_t)code);
+    myl_st16(myl_t + 8, (uint16_t)day);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Leg ---- */
 MYL_FB_TABLE(Atlas_Trip_Leg)
@@ -195,16 +235,58 @@ MYL_FB_UNION_MEMBER(Atlas_Trip_Leg, stop, 6, 5, Place, Atlas_Trip_Place, Atlas_T
 MYL_FB_UNION_MEMBER(Atlas_Trip_Leg, stop, 6, 5, Origin, atlas_Origin, Atlas_Trip_Stop_Origin)
 MYL_FB_SUBTABLE(Atlas_Trip_Leg, origin, 7, atlas_Origin)
 MYL_FB_STRUCT(Atlas_Trip_Leg, at, 8, Atlas_Geo_Point, 16, 8)
+static inline int Atlas_Trip_Leg_create(myl_fb_builder *myl_b, myl_fb_ref from, myl_fb_ref to,
+                                        myl_fb_ref via, Atlas_Geo_Kind kind, myl_fb_ref stops,
+                                        Atlas_Trip_Stop stop_type, myl_fb_ref stop,
+                                        myl_fb_ref origin, const Atlas_Geo_Point *at,
+                                        myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[11] = {22, 46, 4, 24, 28, 44, 32, 45, 36, 40, 8};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 11, 46, 8);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl__fb_fixed_struct(myl_t, 22, 20, 8, at, 16);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 4, 4, from);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 6, 24, to);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 8, 28, via);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 12, 32, stops);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 16, 36, stop);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 18, 40, origin);
+    myl_t[44] = (uint8_t)kind;
+    myl_t[45] = (uint8_t)stop_type;
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Note ---- */
 MYL_FB_TABLE(atlas_Note)
 MYL_FB_STRING(atlas_Note, text, 0)
+static inline int atlas_Note_create(myl_fb_builder *myl_b, myl_fb_ref text, myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[3] = {6, 8, 4};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 3, 8, 4);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl__fb_fixed_ref(myl_b, myl_t, 6, 8, 4, 4, text);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Journey ---- */
 MYL_FB_TABLE(Atlas_Journey)
 MYL_FB_VEC_TABLE(Atlas_Journey, legs, 0, Atlas_Trip_Leg)
 MYL_FB_SUBTABLE(Atlas_Journey, note, 1, atlas_Note)
 MYL_FB_VEC_TABLE(Atlas_Journey, places, 2, Atlas_Trip_Place)
+static inline int Atlas_Journey_create(myl_fb_builder *myl_b, myl_fb_ref legs, myl_fb_ref note,
+                                       myl_fb_ref places, myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[5] = {10, 16, 4, 8, 12};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 5, 16, 4);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl__fb_fixed_ref(myl_b, myl_t, 10, 16, 4, 4, legs);
+    myl__fb_fixed_ref(myl_b, myl_t, 10, 16, 6, 8, note);
+    myl__fb_fixed_ref(myl_b, myl_t, 10, 16, 8, 12, places);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* The root table (root_type): Atlas_Journey_verify_buffer(buf, len) verifies the file
  * identifier too, Atlas_Journey_finish_buffer(b, root, flags, &msg) writes it; with

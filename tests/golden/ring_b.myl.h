@@ -11,7 +11,7 @@
 
 #include <myelon/myelon.h>
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 8
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 9
 #error "myelon ABI mismatch: regenerate this header with a matching myelonc"
 #endif
 
@@ -87,7 +87,14 @@ extern "C" {
  * vectors of unions T_f_type_at(t, i) and T_f_at_as_<member>(t, i);
  * vectors of tables or structs with a key field T_f_lookup_by_key(t, key)
  * (their T_create_f() sorts the references, or the structs in place);
- * nested_flatbuffer fields T_f_nested_root(t). */
+ * nested_flatbuffer fields T_f_nested_root(t).
+ * T_create(b, <fields in id order>, &ref) builds the whole table in one
+ * step, at a layout fixed by myelonc, faster than _start(), _add_*() and
+ * _end(): every scalar is written (defaults too, as flatc's
+ * force_defaults), a reference or struct pointer of 0 leaves its field
+ * absent, and a union takes its type and its reference. Tables with an
+ * optional scalar, a vector of unions or a struct aligned to more than 8
+ * bytes have no T_create(). */
 
 /* ---- table B ---- */
 MYL_FB_TABLE(Ring_Back_B)
@@ -95,6 +102,19 @@ MYL_FB_STRING(Ring_Back_B, tag, 0)
 MYL_FB_SUBTABLE(Ring_Back_B, a, 1, Ring_A)
 MYL_FB_VEC_TABLE(Ring_Back_B, as, 2, Ring_A)
 MYL_FB_VEC_SCALAR(Ring_Back_B, shades, 3, Ring_Back_Shade, i16, 2)
+static inline int Ring_Back_B_create(myl_fb_builder *myl_b, myl_fb_ref tag, myl_fb_ref a,
+                                     myl_fb_ref as, myl_fb_ref shades, myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[6] = {12, 20, 4, 8, 12, 16};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 6, 20, 4);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, 20, 4, 4, tag);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, 20, 6, 8, a);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, 20, 8, 12, as);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, 20, 10, 16, shades);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* Tables as plain C values, for codec compact (docs/myl.md, "The compact
  * codec"). Absent structs, tables and union values are NULL; strings and

@@ -11,7 +11,7 @@
 
 #include <myelon/myelon.h>
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 8
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 9
 #error "myelon ABI mismatch: regenerate this header with a matching myelonc"
 #endif
 
@@ -913,22 +913,62 @@ static inline int gtopo_books_receiver_recv(gtopo_books_receiver *r, myl_frame_m
  * vectors of unions T_f_type_at(t, i) and T_f_at_as_<member>(t, i);
  * vectors of tables or structs with a key field T_f_lookup_by_key(t, key)
  * (their T_create_f() sorts the references, or the structs in place);
- * nested_flatbuffer fields T_f_nested_root(t). */
+ * nested_flatbuffer fields T_f_nested_root(t).
+ * T_create(b, <fields in id order>, &ref) builds the whole table in one
+ * step, at a layout fixed by myelonc, faster than _start(), _add_*() and
+ * _end(): every scalar is written (defaults too, as flatc's
+ * force_defaults), a reference or struct pointer of 0 leaves its field
+ * absent, and a union takes its type and its reference. Tables with an
+ * optional scalar, a vector of unions or a struct aligned to more than 8
+ * bytes have no T_create(). */
 
 /* ---- table Note ---- */
 MYL_FB_TABLE(gtopo_Note)
 MYL_FB_SCALAR(gtopo_Note, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_STRING(gtopo_Note, text, 1)
+static inline int gtopo_Note_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_ref text,
+                                    myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[4] = {8, 16, 8, 4};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 16, 8);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl_st64(myl_t + 8, (uint64_t)id);
+    myl__fb_fixed_ref(myl_b, myl_t, 8, 16, 6, 4, text);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Quote ---- */
 MYL_FB_TABLE(gtopo_Quote)
 MYL_FB_SCALAR(gtopo_Quote, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_STRING(gtopo_Quote, symbol, 1)
+static inline int gtopo_Quote_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_ref symbol,
+                                     myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[4] = {8, 16, 8, 4};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 16, 8);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl_st64(myl_t + 8, (uint64_t)id);
+    myl__fb_fixed_ref(myl_b, myl_t, 8, 16, 6, 4, symbol);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Trade ---- */
 MYL_FB_TABLE(gtopo_Trade)
 MYL_FB_SCALAR(gtopo_Trade, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_STRING(gtopo_Trade, symbol, 1)
+static inline int gtopo_Trade_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_ref symbol,
+                                     myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[4] = {8, 16, 8, 4};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 16, 8);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl_st64(myl_t + 8, (uint64_t)id);
+    myl__fb_fixed_ref(myl_b, myl_t, 8, 16, 6, 4, symbol);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* Tables as plain C values, for codec compact (docs/myl.md, "The compact
  * codec"). Absent structs, tables and union values are NULL; strings and

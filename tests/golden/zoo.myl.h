@@ -13,7 +13,7 @@
 
 #include "zoo_types.myl.h"
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 8
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 9
 #error "myelon ABI mismatch: regenerate this header with a matching myelonc"
 #endif
 
@@ -172,17 +172,46 @@ typedef struct Zoo_Animal Zoo_Animal;
  * vectors of unions T_f_type_at(t, i) and T_f_at_as_<member>(t, i);
  * vectors of tables or structs with a key field T_f_lookup_by_key(t, key)
  * (their T_create_f() sorts the references, or the structs in place);
- * nested_flatbuffer fields T_f_nested_root(t). */
+ * nested_flatbuffer fields T_f_nested_root(t).
+ * T_create(b, <fields in id order>, &ref) builds the whole table in one
+ * step, at a layout fixed by myelonc, faster than _start(), _add_*() and
+ * _end(): every scalar is written (defaults too, as flatc's
+ * force_defaults), a reference or struct pointer of 0 leaves its field
+ * absent, and a union takes its type and its reference. Tables with an
+ * optional scalar, a vector of unions or a struct aligned to more than 8
+ * bytes have no T_create(). */
 
 /* ---- table Keeper ---- */
 MYL_FB_TABLE(Zoo_Keeper)
 MYL_FB_STRING(Zoo_Keeper, name, 0)
 MYL_FB_SCALAR(Zoo_Keeper, years, 1, uint32_t, u32, 1u, u32, uint32_t)
+static inline int Zoo_Keeper_create(myl_fb_builder *myl_b, myl_fb_ref name, uint32_t years,
+                                    myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[4] = {8, 12, 4, 8};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 12, 4);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl__fb_fixed_ref(myl_b, myl_t, 8, 12, 4, 4, name);
+    myl_st32(myl_t + 8, (uint32_t)years);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Ration ---- */
 MYL_FB_TABLE(Zoo_Ration)
 MYL_FB_SCALAR(Zoo_Ration, id, 0, int16_t, i16, 0, u16, uint16_t)
 MYL_FB_SCALAR(Zoo_Ration, kg, 1, float, f32, 0.0f, f32, float)
+static inline int Zoo_Ration_create(myl_fb_builder *myl_b, int16_t id, float kg,
+                                    myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[4] = {8, 10, 8, 4};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 10, 4);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl_stf32(myl_t + 4, kg);
+    myl_st16(myl_t + 8, (uint16_t)id);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Enclosure ---- */
 MYL_FB_TABLE(Zoo_Enclosure)
@@ -191,17 +220,53 @@ MYL_FB_SCALAR(Zoo_Enclosure, area, 1, double, f64, 12.5, f64, double)
 MYL_FB_VEC_STRUCT(Zoo_Enclosure, corners, 2, Zoo_Types_Point, 8, 4)
 /// sorted by num: Zoo_Enclosure_stalls_lookup_by_key()
 MYL_FB_VEC_STRUCT_KEY(Zoo_Enclosure, stalls, 3, Zoo_Stall, 8, 4, int32_t, num)
+static inline int Zoo_Enclosure_create(myl_fb_builder *myl_b, myl_fb_ref label, double area,
+                                       myl_fb_ref corners, myl_fb_ref stalls, myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[6] = {12, 24, 4, 8, 16, 20};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 6, 24, 8);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl_stf64(myl_t + 8, area);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, 24, 4, 4, label);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, 24, 8, 16, corners);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, 24, 10, 20, stalls);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Feed ---- */
 MYL_FB_TABLE(Zoo_Feed)
 MYL_FB_SCALAR(Zoo_Feed, kg, 0, float, f32, 0.25f, f32, float)
 MYL_FB_SCALAR(Zoo_Feed, diet, 1, Zoo_Types_Diet, u16, Zoo_Types_Diet_Carnivore, u16, uint16_t)
+static inline int Zoo_Feed_create(myl_fb_builder *myl_b, float kg, Zoo_Types_Diet diet,
+                                  myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[4] = {8, 10, 4, 8};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 10, 4);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl_stf32(myl_t + 4, kg);
+    myl_st16(myl_t + 8, (uint16_t)diet);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Tag ---- */
 MYL_FB_TABLE(Zoo_Tag)
 MYL_FB_SCALAR(Zoo_Tag, a, 0, uint16_t, u16, 0, u16, uint16_t)
 MYL_FB_SCALAR(Zoo_Tag, b, 1, int64_t, i64, INT64_C(-1), u64, uint64_t)
 MYL_FB_STRING(Zoo_Tag, c, 2)
+static inline int Zoo_Tag_create(myl_fb_builder *myl_b, uint16_t a, int64_t b, myl_fb_ref c,
+                                 myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[5] = {10, 18, 16, 8, 4};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 5, 18, 8);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl_st64(myl_t + 8, (uint64_t)b);
+    myl__fb_fixed_ref(myl_b, myl_t, 10, 18, 8, 4, c);
+    myl_st16(myl_t + 16, (uint16_t)a);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
 
 /* ---- table Animal ---- */
 MYL_FB_TABLE(Zoo_Animal)

@@ -723,6 +723,84 @@ static inline int myl__fb_create_vec(myl_fb_builder *b, const void *elems, size_
     return 0;
 }
 
+/* ---- tables in one step (T_create()) ----
+ *
+ * myelonc lays out each table whose fields allow it once, at compile
+ * time: every field at a fixed offset (largest alignment first, the
+ * soffset's 4 bytes shared), and the vtable as a constant. T_create()
+ * then writes the vtable, zeroes the table and stores each field, without
+ * the bookkeeping of _start(), _add_*() and _end(). */
+
+/* Room for a table of objsize bytes (soffset included) aligned to align,
+ * and below it its vtable, the n entries of vt (size in bytes, objsize,
+ * then each field's offset, 0 for none): the table's address, with the
+ * vtable and soffset written and every other byte zero; NULL on an error
+ * (sticky in b). */
+MYL_API uint8_t *myl__fb_fixed_slow(myl_fb_builder *b, size_t vtsize, size_t objsize, size_t align);
+static inline uint8_t *myl__fb_fixed(myl_fb_builder *b, const uint16_t *vt, size_t n,
+                                     size_t objsize, size_t align)
+{
+    const size_t vtsize = 2 * n;
+    const size_t padn = (size_t)(0 - (b->head + objsize)) & (align - 1);
+    const size_t need = padn + objsize + vtsize;
+    uint8_t *t;
+    if (b->err || b->in_table || b->in_vector || need > b->cap - b->head ||
+        need > MYL_FB_MAX_BUFFER_SIZE - 8 - b->head) {
+        t = myl__fb_fixed_slow(b, vtsize, objsize, align);
+        if (!t)
+            return NULL;
+    } else {
+        uint8_t *front = b->buf + b->cap - b->head;
+        myl__fb_zero(front - padn, padn);
+        b->head += need;
+        if (align > b->minalign)
+            b->minalign = (uint32_t)align;
+        t = front - padn - objsize;
+    }
+    memset(t, 0, objsize);
+    myl_st32(t, (uint32_t)vtsize); /* vtable = table - soffset: just below */
+    for (size_t i = 0; i < n; i++)
+        myl_st16(t - vtsize + 2 * i, vt[i]);
+    return t;
+}
+
+/* The reference field at offset fo of table t (vtable entry at byte vo of
+ * a vtable of vtsize bytes): the uoffset to ref, an object finished
+ * before the table; ref 0 leaves the field absent. */
+static inline void myl__fb_fixed_ref(myl_fb_builder *b, uint8_t *t, size_t vtsize, size_t objsize,
+                                     size_t vo, size_t fo, myl_fb_ref ref)
+{
+    const size_t at = (size_t)(b->buf + b->cap - t); /* the table's reference */
+    if (ref == 0)
+        myl_st16(t - vtsize + vo, 0);
+    else if (ref > at - objsize)
+        b->err = b->err ? b->err : MYL_EINVAL;
+    else
+        myl_st32(t + fo, (uint32_t)(at - fo - ref));
+}
+
+/* The struct field at offset fo of table t, copied from s (size bytes in
+ * wire format); s NULL leaves the field absent. */
+static inline void myl__fb_fixed_struct(uint8_t *t, size_t vtsize, size_t vo, size_t fo,
+                                        const void *s, size_t size)
+{
+    if (s)
+        memcpy(t + fo, s, size);
+    else
+        myl_st16(t - vtsize + vo, 0);
+}
+
+/* 0 and the table's reference, or the builder's error. */
+static inline int myl__fb_fixed_end(myl_fb_builder *b, const uint8_t *t, myl_fb_ref *out)
+{
+    if (!t || b->err) {
+        *out = 0;
+        return b->err;
+    }
+    *out = (myl_fb_ref)(b->buf + b->cap - t);
+    return 0;
+}
+
 /* ---- accessors of generated tables ----
  *
  * myelonc writes one line per table (MYL_FB_TABLE) and one per field: these

@@ -168,6 +168,91 @@ static std::vector<uint8_t> build_ours()
     return std::vector<uint8_t>(m.data, m.data + m.len);
 }
 
+/* The same sample built with the generated T_create()s, which write every
+ * scalar (defaults too) and leave a 0 reference or NULL struct absent:
+ * in a region of region_bytes with an arena, so that, over a range of
+ * sizes, the move to the arena falls on each T_create() in turn. */
+static std::vector<uint8_t> build_created(size_t region_bytes)
+{
+    myl_fb_builder *b = new myl_fb_builder;
+    std::vector<uint64_t> arena(1 << 13);
+    myl_fb_builder_init(b, g_region.data(), region_bytes, arena.data(), arena.size() * 8);
+    myl_fb_ref rat_name, rat, wood, shield_tags, shield, axe_name, w[2], weapons, t[3], tags, name,
+        inventory, values, doubles, spots, colors, flags, levels, root;
+    myl_fb_create_string(b, "Rat", 3, &rat_name);
+    /* the rat: its name and flag, every other scalar its default */
+    fbgen_Monster_create(b, false, -8, 200, -1600, 60000, -320000, 4000000000u,
+                         INT64_C(-6400000000), UINT64_C(18000000000000000000), 3.5f, -2.25,
+                         fbgen_Color_GREEN, fbgen_Level_MID, rat_name, NULL, 0, 0, 0, 0, 0, 0,
+                         fbgen_Equipment_NONE, 0, 0, 0, 0, 0, &rat);
+    myl_fb_create_string(b, "wood", 4, &wood);
+    fbgen_Shield_create_tags(b, &wood, 1, &shield_tags);
+    fbgen_Shield_create(b, 9, shield_tags, &shield);
+    myl_fb_create_string(b, "Axe", 3, &axe_name);
+    fbgen_Weapon_create(b, axe_name, 30, &w[0]);
+    fbgen_Weapon_create(b, 0, 7, &w[1]);
+    fbgen_Monster_create_weapons(b, w, 2, &weapons);
+    for (size_t i = 0; i < N(k_tags); i++)
+        myl_fb_create_string(b, k_tags[i], std::strlen(k_tags[i]), &t[i]);
+    fbgen_Monster_create_tags(b, t, N(k_tags), &tags);
+    myl_fb_create_string(b, k_name, std::strlen(k_name), &name);
+    fbgen_Monster_create_inventory(b, k_inventory, N(k_inventory), &inventory);
+    fbgen_Monster_create_values(b, k_values, N(k_values), &values);
+    fbgen_Monster_create_doubles(b, k_doubles, N(k_doubles), &doubles);
+    fbgen_Vec3 sp[N(k_spots)];
+    for (size_t i = 0; i < N(k_spots); i++)
+        sp[i] = c_vec3(k_spots[i]);
+    fbgen_Monster_create_spots(b, sp, N(k_spots), &spots);
+    fbgen_Color cs[N(k_colors)];
+    for (size_t i = 0; i < N(k_colors); i++)
+        cs[i] = k_colors[i];
+    fbgen_Monster_create_colors(b, cs, N(cs), &colors);
+    fbgen_Monster_create_flags(b, k_flags, N(k_flags), &flags);
+    fbgen_Level ls[N(k_levels)];
+    for (size_t i = 0; i < N(k_levels); i++)
+        ls[i] = k_levels[i];
+    fbgen_Monster_create_levels(b, ls, N(ls), &levels);
+    fbgen_Vec3 pos = c_vec3(k_pos);
+    int rc = fbgen_Monster_create(
+        b, k_flag, k_i8, k_u8, -1600, k_u16, k_i32, 4000000000u, k_i64, k_u64, k_f32, k_f64,
+        fbgen_Color_BLUE, fbgen_Level_HIGH, name, &pos, inventory, values, doubles, spots, tags,
+        weapons, fbgen_Equipment_Shield, shield, rat, colors, flags, levels, &root);
+    CHECK(rc == 0);
+    myl_fb_msg m;
+    rc = fbgen_Monster_finish(b, root, NULL, 0, &m);
+    CHECK(rc == 0);
+    std::vector<uint8_t> r;
+    if (rc == 0)
+        r.assign(m.data, m.data + m.len);
+    delete b;
+    return r;
+}
+
+/* What T_create() does differently: defaults present, absent fields
+ * absent, and a reference to no finished object refused. */
+static void check_created(const uint8_t *p)
+{
+    fbgen_Monster_table m = fbgen_Monster_root(p);
+    CHECK(fbgen_Monster_has_i16v(m) && fbgen_Monster_has_u32v(m));
+    fbgen_Monster_table e = fbgen_Monster_enemy(m);
+    CHECK(fbgen_Monster_has_u8v(e) && fbgen_Monster_u8v(e) == 200);
+    CHECK(!fbgen_Monster_has_pos(e) && fbgen_Monster_pos(e) == NULL);
+    CHECK(!fbgen_Monster_has_inventory(e) && !fbgen_Monster_has_enemy(e));
+    CHECK(!fbgen_Monster_has_equipped(e) && fbgen_Monster_equipped_type(e) == fbgen_Equipment_NONE);
+    fbgen_Weapon_table w1 = fbgen_Monster_weapons_at(m, 1);
+    CHECK(!fbgen_Weapon_has_name(w1) && fbgen_Weapon_has_damage(w1));
+
+    myl_fb_builder *b = new myl_fb_builder;
+    myl_fb_builder_init(b, g_region.data(), 4096, NULL, 0);
+    myl_fb_ref s, r = 1;
+    myl_fb_create_string(b, "x", 1, &s);
+    CHECK(fbgen_Weapon_create(b, s + 64, 1, &r) == MYL_EINVAL && r == 0);
+    CHECK(fbgen_Weapon_create(b, s, 1, &r) == MYL_EINVAL); /* sticky */
+    myl_fb_builder_reset(b);
+    CHECK(fbgen_Weapon_start(b) == 0 && fbgen_Weapon_create(b, 0, 1, &r) == MYL_EINVAL);
+    delete b;
+}
+
 /* ---- building with flatc's C++ ------------------------------------------- */
 
 static fbgen::Vec3 cxx_vec3(const Spot &s)
@@ -332,7 +417,9 @@ static void check_c_vec3(const fbgen_Vec3 *v, const Spot &s)
     CHECK(v->big == s.big);
 }
 
-static void read_ours(const uint8_t *p, size_t n)
+/* forced: built by T_create(), which writes i16v and u32v (their
+ * defaults) and Weapon.damage 7 */
+static void read_ours(const uint8_t *p, size_t n, bool forced = false)
 {
     myl_fb_verify_info info = {0, NULL, NULL};
     int rc = fbgen_Monster_verify_with(p, n, NULL, &info);
@@ -346,10 +433,10 @@ static void read_ours(const uint8_t *p, size_t n)
     CHECK(fbgen_Monster_flag(m) == k_flag && fbgen_Monster_has_flag(m));
     CHECK(fbgen_Monster_i8v(m) == k_i8);
     CHECK(fbgen_Monster_u8v(m) == k_u8);
-    CHECK(fbgen_Monster_i16v(m) == -1600 && !fbgen_Monster_has_i16v(m));
+    CHECK(fbgen_Monster_i16v(m) == -1600 && fbgen_Monster_has_i16v(m) == forced);
     CHECK(fbgen_Monster_u16v(m) == k_u16);
     CHECK(fbgen_Monster_i32v(m) == k_i32);
-    CHECK(fbgen_Monster_u32v(m) == 4000000000u && !fbgen_Monster_has_u32v(m));
+    CHECK(fbgen_Monster_u32v(m) == 4000000000u && fbgen_Monster_has_u32v(m) == forced);
     CHECK(fbgen_Monster_i64v(m) == k_i64);
     CHECK(fbgen_Monster_u64v(m) == k_u64);
     CHECK(fbgen_Monster_f32v(m) == k_f32);
@@ -381,7 +468,7 @@ static void read_ours(const uint8_t *p, size_t n)
         fbgen_Weapon_table w1 = fbgen_Monster_weapons_at(m, 1);
         CHECK(str_is(fbgen_Weapon_name(w0), "Axe") && fbgen_Weapon_damage(w0) == 30);
         CHECK(!fbgen_Weapon_has_name(w1) && fbgen_Weapon_name(w1).ptr == NULL);
-        CHECK(fbgen_Weapon_damage(w1) == 7 && !fbgen_Weapon_has_damage(w1));
+        CHECK(fbgen_Weapon_damage(w1) == 7 && fbgen_Weapon_has_damage(w1) == forced);
     }
     CHECK(fbgen_Monster_equipped_type(m) == fbgen_Equipment_Shield);
     fbgen_Shield_table sh = fbgen_Monster_equipped_as_Shield(m);
@@ -467,6 +554,24 @@ int main()
     read_flatc(pb, theirs.size());
     mutate(ours, "ours"); /* 3 */
     mutate(theirs, "flatc's");
+    /* 4: T_create(), in one region and then in regions that make each
+     * table move the bytes to the arena */
+    for (size_t region = 8192; region >= 64; region = region > 1024 ? 1024 : region - 8) {
+        std::vector<uint8_t> made = build_created(region);
+        CHECK(!made.empty());
+        if (made.empty())
+            break;
+        std::vector<uint64_t> c(made.size() / 8 + 1);
+        std::memcpy(c.data(), made.data(), made.size());
+        const uint8_t *pc = reinterpret_cast<const uint8_t *>(c.data());
+        read_flatc(pc, made.size());
+        read_ours(pc, made.size(), true);
+        check_created(pc);
+        if (region == 8192) {
+            std::printf("created: %zu bytes\n", made.size());
+            mutate(made, "created");
+        }
+    }
     if (g_failures) {
         std::fprintf(stderr, "%d checks failed\n", g_failures);
         return 1;
