@@ -317,10 +317,10 @@ typedef struct fixed_item {
     fixed_role role;
     const char *ctype; /* the parameter's C type (a struct's, for a pointer) */
     mylc_builtin scalar;
-    uint32_t slot;  /* vtable slot (field id) */
-    uint32_t size;  /* bytes in the table */
-    uint32_t align; /* a power of two */
-    uint32_t off;   /* from the table's start */
+    uint32_t slot;   /* vtable slot (field id) */
+    uint32_t size;   /* bytes in the table */
+    uint32_t align;  /* a power of two */
+    uint32_t off[2]; /* from the table's start, at either phase */
 } fixed_item;
 
 /* Most alignment first, then most bytes, then slot: the order items are
@@ -351,12 +351,12 @@ static bool fixed_items(const mylc_decl *d, fixed_item *it, uint32_t *n)
             const mylc_decl *x = t->base == MYLC_T_NAMED ? t->decl : NULL;
             if (t->base == MYLC_T_NAMED && !x)
                 return false; /* unresolved: reported already */
-            fixed_item e = {f, FIXED_REF, "myl_fb_ref", MYLC_T_U32, f->id, 4, 4, 0};
+            fixed_item e = {f, FIXED_REF, "myl_fb_ref", MYLC_T_U32, f->id, 4, 4, {0, 0}};
             if (t->shape == MYLC_SHAPE_VECTOR) {
                 if (x && x->kind == MYLC_D_UNION)
                     return false;
             } else if (x && x->kind == MYLC_D_UNION) {
-                fixed_item ty = {f, FIXED_TYPE, x->cname, MYLC_T_U8, f->id - 1, 1, 1, 0};
+                fixed_item ty = {f, FIXED_TYPE, x->cname, MYLC_T_U8, f->id - 1, 1, 1, {0, 0}};
                 it[(*n)++] = ty;
             } else if (x && x->kind == MYLC_D_STRUCT) {
                 if (x->align > 8 || x->size > 0xffffu)
@@ -378,26 +378,32 @@ static bool fixed_items(const mylc_decl *d, fixed_item *it, uint32_t *n)
     return true;
 }
 
-/* Offsets for the items: each at the first offset aligned for it that
- * overlaps neither the soffset [0, 4) nor an item placed before. The
- * object's size, or 0 when over 0xffff bytes. */
-static uint32_t fixed_place(fixed_item *it, uint32_t n)
+/* Offsets for the items (sorted by fixed_cmp) in a table that starts at
+ * phase (0 or 4) modulo 8: each at the first offset at which it is
+ * aligned and overlaps neither the soffset [0, 4) nor an item placed
+ * before. A table with 8-byte items gets both layouts, so that the
+ * builder can take the one that needs no padding in front of it (the
+ * head is 4 off 8 after an odd number of 4-byte words, a string's or a
+ * vector's end, as often as not). The object's size, 0 when over 0xffff
+ * bytes. */
+static uint32_t fixed_place(fixed_item *it, uint32_t n, uint32_t phase)
 {
-    qsort(it, n, sizeof *it, fixed_cmp);
+    const uint32_t k = phase ? 1 : 0;
     uint32_t size = 4;
     for (uint32_t i = 0; i < n; i++) {
+        const uint32_t a = it[i].align;
         uint32_t o = 4;
         for (;;) {
-            o = (o + it[i].align - 1) & ~(it[i].align - 1);
+            o = ((o + phase + a - 1) & ~(a - 1)) - phase;
             uint32_t j = 0;
             for (; j < i; j++)
-                if (o < it[j].off + it[j].size && it[j].off < o + it[i].size)
+                if (o < it[j].off[k] + it[j].size && it[j].off[k] < o + it[i].size)
                     break;
             if (j == i)
                 break;
-            o = it[j].off + it[j].size; /* past the item in the way */
+            o = it[j].off[k] + it[j].size; /* past the item in the way */
         }
-        it[i].off = o;
+        it[i].off[k] = o;
         if (o + it[i].size > size)
             size = o + it[i].size;
         if (size > 0xffffu)
@@ -406,13 +412,24 @@ static uint32_t fixed_place(fixed_item *it, uint32_t n)
     return size;
 }
 
-/* Table d's items placed (*n of them, sorted by placement; free() it)
- * and its object size, or NULL when it has no T_create(). */
-static fixed_item *fixed_layout(const mylc_decl *d, uint32_t *n, uint32_t *objsize)
+/* Table d's items placed (*n of them, sorted by placement; free() it),
+ * the object's size at either phase and its alignment, or NULL when it
+ * has no T_create(). */
+static fixed_item *fixed_layout(const mylc_decl *d, uint32_t *n, uint32_t objsize[2],
+                                uint32_t *align)
 {
     fixed_item *it = calloc(2 * (size_t)d->nids + 1, sizeof *it);
-    if (!it || !fixed_items(d, it, n) || 4 + 2 * d->nids > 0xffffu ||
-        !(*objsize = fixed_place(it, *n))) {
+    if (!it || !fixed_items(d, it, n) || 4 + 2 * d->nids > 0xffffu) {
+        free(it);
+        return NULL;
+    }
+    qsort(it, *n, sizeof *it, fixed_cmp);
+    *align = 4;
+    for (uint32_t i = 0; i < *n; i++)
+        *align = it[i].align > *align ? it[i].align : *align;
+    objsize[0] = fixed_place(it, *n, 0);
+    objsize[1] = fixed_place(it, *n, 4);
+    if (!objsize[0] || !objsize[1]) {
         free(it);
         return NULL;
     }
@@ -421,51 +438,54 @@ static fixed_item *fixed_layout(const mylc_decl *d, uint32_t *n, uint32_t *objsi
 
 bool mylc_fb_has_create(const mylc_decl *d)
 {
-    uint32_t n, objsize;
-    fixed_item *it = fixed_layout(d, &n, &objsize);
+    uint32_t n, objsize[2], align;
+    fixed_item *it = fixed_layout(d, &n, objsize, &align);
     free(it);
     return it != NULL;
 }
 
-/* The offset of slot s in the placed items, 0 for none; its name. */
-static uint32_t fixed_slot(mylc_ctx *c, const fixed_item *it, uint32_t n, uint32_t s,
+/* The offset of slot s at phase k in the placed items, 0 for none; its
+ * name. */
+static uint32_t fixed_slot(mylc_ctx *c, const fixed_item *it, uint32_t n, uint32_t s, uint32_t k,
                            const char **name)
 {
     *name = "(deprecated)";
     for (uint32_t i = 0; i < n; i++)
         if (it[i].slot == s) {
             *name = fmt(c, "%s%s", cstr(c, it[i].f->name), it[i].role == FIXED_TYPE ? "_type" : "");
-            return it[i].off;
+            return it[i].off[k];
         }
     return 0;
 }
 
-/* The vtable's declaration: on one line, else one entry a line, named (a
- * trailing comma keeps clang-format from packing them). */
+/* The declaration of vtable var at phase k: on one line, else one entry
+ * a line, named (a trailing comma keeps clang-format from packing
+ * them). */
 static void fixed_vtable(mylc_ctx *c, const mylc_decl *d, const fixed_item *it, uint32_t n,
-                         uint32_t objsize, mylc_buf *vt)
+                         uint32_t objsize, uint32_t k, const char *var, mylc_buf *vt)
 {
     const uint32_t vtsize = 4 + 2 * d->nids;
     const char *name;
-    mylc_buf_printf(vt, "    static const uint16_t myl_vt[%u] = {%u, %u", vtsize / 2, vtsize,
+    const size_t start = vt->n;
+    mylc_buf_printf(vt, "    static const uint16_t %s[%u] = {%u, %u", var, vtsize / 2, vtsize,
                     objsize);
     for (uint32_t s = 0; s < d->nids; s++)
-        mylc_buf_printf(vt, ", %u", fixed_slot(c, it, n, s, &name));
+        mylc_buf_printf(vt, ", %u", fixed_slot(c, it, n, s, k, &name));
     mylc_buf_puts(vt, "};");
-    if (vt->n <= MYLC_COLUMNS)
+    if (vt->n - start <= MYLC_COLUMNS)
         return;
     /* the comments aligned one space after the widest entry */
     int w = (int)strlen(fmt(c, "%u,", objsize > vtsize ? objsize : vtsize));
     for (uint32_t s = 0; s < d->nids; s++) {
-        int ws = (int)strlen(fmt(c, "%u,", fixed_slot(c, it, n, s, &name)));
+        int ws = (int)strlen(fmt(c, "%u,", fixed_slot(c, it, n, s, k, &name)));
         w = ws > w ? ws : w;
     }
-    vt->n = 0;
-    mylc_buf_printf(vt, "    static const uint16_t myl_vt[%u] = {\n", vtsize / 2);
+    vt->n = start;
+    mylc_buf_printf(vt, "    static const uint16_t %s[%u] = {\n", var, vtsize / 2);
     mylc_buf_printf(vt, "        %-*s // the vtable's bytes\n", w, fmt(c, "%u,", vtsize));
     mylc_buf_printf(vt, "        %-*s // the table's bytes", w, fmt(c, "%u,", objsize));
     for (uint32_t s = 0; s < d->nids; s++) {
-        uint32_t off = fixed_slot(c, it, n, s, &name);
+        uint32_t off = fixed_slot(c, it, n, s, k, &name);
         mylc_buf_printf(vt, "\n        %-*s // %s", w, fmt(c, "%u,", off), name);
     }
     mylc_buf_puts(vt, "\n    };");
@@ -474,16 +494,26 @@ static void fixed_vtable(mylc_ctx *c, const mylc_decl *d, const fixed_item *it, 
 /* T_create(b, fields..., &ref): see the fb_table_doc template. */
 static void emit_fb_create(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
 {
-    uint32_t n, objsize;
-    fixed_item *it = fixed_layout(d, &n, &objsize);
+    uint32_t n, objsize[2], align;
+    fixed_item *it = fixed_layout(d, &n, objsize, &align);
     if (!it)
         return;
     const uint32_t vtsize = 4 + 2 * d->nids;
-    uint32_t align = 4;
-    for (uint32_t i = 0; i < n; i++)
-        align = it[i].align > align ? it[i].align : align;
+    /* a table of 8-byte items has two layouts: offsets from the row
+     * chosen, myl_o; else constants */
+    const bool two = align > 4;
     mylc_buf vt = {0}, params = {0}, stores = {0};
-    fixed_vtable(c, d, it, n, objsize, &vt);
+    if (two) {
+        fixed_vtable(c, d, it, n, objsize[0], 0, "myl_vt0", &vt);
+        mylc_buf_putc(&vt, '\n');
+        fixed_vtable(c, d, it, n, objsize[1], 1, "myl_vt1", &vt);
+        mylc_buf_puts(&vt, "\n    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], "
+                           "myl_vt1[1]);\n"
+                           "    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;");
+    } else {
+        fixed_vtable(c, d, it, n, objsize[0], 0, "myl_vt", &vt);
+    }
+    const char *osize = two ? "myl_o[1]" : fmt(c, "%u", objsize[0]);
     /* parameters in slot order (as T_add_*()), stores in table order */
     mylc_buf_puts(&params, "myl_fb_builder *myl_b,");
     for (uint32_t s = 0; s < d->nids; s++)
@@ -501,28 +531,29 @@ static void emit_fb_create(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
     for (uint32_t i = 0; i < n; i++) {
         const char *name = cstr(c, it[i].f->name);
         const char *nl = stores.n ? "\n" : "";
-        const uint32_t vo = 4 + 2 * it[i].slot, o = it[i].off;
+        const uint32_t vo = 4 + 2 * it[i].slot;
+        const char *o = two ? fmt(c, "myl_o[%u]", 2 + it[i].slot) : fmt(c, "%u", it[i].off[0]);
         switch (it[i].role) {
         case FIXED_TYPE:
-            mylc_buf_printf(&stores, "%s    myl_t[%u] = (uint8_t)%s_type;", nl, o, name);
+            mylc_buf_printf(&stores, "%s    myl_t[%s] = (uint8_t)%s_type;", nl, o, name);
             break;
         case FIXED_REF:
-            mylc_buf_printf(&stores, "%s    myl__fb_fixed_ref(myl_b, myl_t, %u, %u, %u, %u, %s);",
-                            nl, vtsize, objsize, vo, o, name);
+            mylc_buf_printf(&stores, "%s    myl__fb_fixed_ref(myl_b, myl_t, %u, %s, %u, %s, %s);",
+                            nl, vtsize, osize, vo, o, name);
             break;
         case FIXED_STRUCT:
-            mylc_buf_printf(&stores, "%s    myl__fb_fixed_struct(myl_t, %u, %u, %u, %s, %u);", nl,
+            mylc_buf_printf(&stores, "%s    myl__fb_fixed_struct(myl_t, %u, %u, %s, %s, %u);", nl,
                             vtsize, vo, o, name, it[i].size);
             break;
         case FIXED_SCALAR: {
             const char *add, *w;
             add_call(c, it[i].scalar, &add, &w);
             if (it[i].size == 1)
-                mylc_buf_printf(&stores, "%s    myl_t[%u] = (uint8_t)%s;", nl, o, name);
+                mylc_buf_printf(&stores, "%s    myl_t[%s] = (uint8_t)%s;", nl, o, name);
             else if (it[i].scalar == MYLC_T_F32 || it[i].scalar == MYLC_T_F64)
-                mylc_buf_printf(&stores, "%s    myl_st%s(myl_t + %u, %s);", nl, add, o, name);
+                mylc_buf_printf(&stores, "%s    myl_st%s(myl_t + %s, %s);", nl, add, o, name);
             else
-                mylc_buf_printf(&stores, "%s    myl_st%u(myl_t + %u, (%s)%s);", nl, it[i].size * 8,
+                mylc_buf_printf(&stores, "%s    myl_st%u(myl_t + %s, (%s)%s);", nl, it[i].size * 8,
                                 o, w, name);
             break;
         }
@@ -533,8 +564,9 @@ static void emit_fb_create(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
         {"PARAMS", params.p},
         {"N", fmt(c, "%u", vtsize / 2)},
         {"VTDECL", vt.p},
-        {"OBJSIZE", fmt(c, "%u", objsize)},
+        {"VT", two ? "myl_o" : "myl_vt"},
         {"ALIGN", fmt(c, "%u", align)},
+        {"PHASE", two ? "4 * myl_r" : "0"},
         {"STORES", stores.p ? stores.p : ""},
         {NULL, NULL},
     };
@@ -543,6 +575,65 @@ static void emit_fb_create(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
     mylc_buf_free(&params);
     mylc_buf_free(&stores);
     free(it);
+}
+
+/* Field f's check, unrolled (fb.h, myl__fb_vq_*), or NULL when f is not
+ * flat: a table, a union, a nested buffer, a vector of strings or tables
+ * (checked one by one). */
+static const char *flat_check(mylc_ctx *c, const mylc_field *f)
+{
+    const mylc_type *t = &f->type;
+    const mylc_decl *x = t->base == MYLC_T_NAMED ? t->decl : NULL;
+    const char *req = f->required ? "true" : "false";
+    const uint32_t vo = 4 + 2 * f->id;
+    if ((t->base == MYLC_T_NAMED && !x) || f->nested)
+        return NULL;
+    if (t->shape == MYLC_SHAPE_VECTOR) {
+        uint64_t elem = 0;
+        if (t->base != MYLC_T_STRING && (!x || x->kind == MYLC_D_ENUM))
+            elem = mylc_builtin_size(x ? x->under.base : t->base);
+        else if (x && x->kind == MYLC_D_STRUCT)
+            elem = x->size;
+        if (!elem || elem > 0xffffu)
+            return NULL;
+        return fmt(c, "ok = ok && myl__fb_vq_vector(&q, %u, %u, %s, false);", vo, (unsigned)elem,
+                   req);
+    }
+    if (t->base == MYLC_T_STRING)
+        return fmt(c, "ok = ok && myl__fb_vq_vector(&q, %u, 1, %s, true);", vo, req);
+    if (!x || x->kind == MYLC_D_ENUM) {
+        uint32_t sz = mylc_builtin_size(x ? x->under.base : t->base);
+        return fmt(c, "ok = ok && myl__fb_vq_inline(&q, %u, %u, %u, %s);", vo, sz, sz, req);
+    }
+    if (x->kind == MYLC_D_STRUCT && x->size <= 0xffffu)
+        return fmt(c, "ok = ok && myl__fb_vq_inline(&q, %u, %llu, %u, %s);", vo,
+                   (unsigned long long)x->size, x->align ? x->align : 1, req);
+    return NULL;
+}
+
+/* T_verify(): for a flat table, its checks unrolled; else
+ * myl_fb_verify() over the descriptor. */
+static void emit_fb_verify(mylc_ctx *c, const mylc_decl *d, mylc_buf *h)
+{
+    mylc_buf checks = {0};
+    bool flat = true;
+    for (uint32_t id = 0; flat && id < d->nids; id++)
+        for (const mylc_field *f = d->fields; flat && f; f = f->next) {
+            if (f->id != id || f->deprecated)
+                continue;
+            const char *chk = flat_check(c, f);
+            flat = chk != NULL;
+            if (chk)
+                mylc_buf_printf(&checks, "%s    %s", checks.n ? "\n" : "", chk);
+        }
+    mylc_hole holes[] = {
+        {"T", d->cname},
+        {"CHECKS", checks.p ? checks.p : ""},
+        {NULL, NULL},
+    };
+    mylc_tpl_fill(h, mylc_tpl_section(mylc_tpl_header, flat ? "fb_verify_flat" : "fb_verify"),
+                  holes);
+    mylc_buf_free(&checks);
 }
 
 void mylc_emit_fb_table_decl(mylc_ctx *c, mylc_decl *d, mylc_buf *h)
@@ -636,6 +727,7 @@ void mylc_emit_fb_table(mylc_ctx *c, mylc_decl *d, mylc_buf *h, mylc_buf *src)
         for (mylc_field *f = d->fields; f; f = f->next)
             if (f->id == id && !f->deprecated)
                 emit_fb_field(c, d, f, h);
+    emit_fb_verify(c, d, h);
     emit_fb_create(c, d, h);
     mylc_emit_root(c, d, h); /* root.c */
     mylc_buf_putc(src, '\n');

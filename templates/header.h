@@ -440,11 +440,25 @@ MYL_FB_TABLE(MYLT_T)
 static inline int MYLT_T_create(MYLT_PARAMS myl_fb_ref *myl_out)
 {
     MYLT_VTDECL
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, MYLT_N, MYLT_OBJSIZE, MYLT_ALIGN);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, MYLT_VT, MYLT_N, MYLT_ALIGN, MYLT_PHASE);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     MYLT_STORES
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
+
+/* @@fb_verify */
+MYL_FB_VERIFY(MYLT_T)
+
+/* @@fb_verify_flat */
+static inline int MYLT_T_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    MYLT_CHECKS
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &MYLT_T_desc, NULL, NULL);
 }
 
 /* @@fb_scalar */

@@ -714,16 +714,20 @@ int myl_fb_table_end(myl_fb_builder *b, myl_fb_ref *out)
     return 0;
 }
 
-uint8_t *myl__fb_fixed_slow(myl_fb_builder *b, size_t vtsize, size_t objsize, size_t align)
+uint8_t *myl__fb_fixed_slow(myl_fb_builder *b, size_t vtsize, size_t objsize, size_t align,
+                            size_t phase)
 {
     if (b->err)
         return NULL;
     if (b->in_table || b->in_vector || objsize < 4 || objsize > 0xffffu || vtsize < 4 ||
-        vtsize > 0xffffu || !good_align(b, align)) {
+        vtsize > 0xffffu || !good_align(b, align) || phase % 4 || phase >= align) {
         bfail(b, MYL_EINVAL);
         return NULL;
     }
-    if (prealign(b, objsize, align))
+    /* the table's start at phase modulo align: pad so that head + objsize
+     * is, keeping the alignment tracked */
+    track_align(b, align);
+    if (pad(b, (size_t)(phase - (b->head + objsize)) & (align - 1)))
         return NULL;
     /* one step, so that a move to the arena takes both */
     uint8_t *p = grow(b, objsize + vtsize);

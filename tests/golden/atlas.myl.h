@@ -176,10 +176,19 @@ typedef struct Atlas_Journey Atlas_Journey;
 /* ---- table Origin ---- */
 MYL_FB_TABLE(atlas_Origin)
 MYL_FB_STRING(atlas_Origin, label, 0)
+static inline int atlas_Origin_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_vector(&q, 4, 1, false, true);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &atlas_Origin_desc, NULL, NULL);
+}
 static inline int atlas_Origin_create(myl_fb_builder *myl_b, myl_fb_ref label, myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[3] = {6, 8, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 3, 8, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 3, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl__fb_fixed_ref(myl_b, myl_t, 6, 8, 4, 4, label);
@@ -191,17 +200,31 @@ MYL_FB_TABLE(Atlas_Geo_Place)
 MYL_FB_STRING(Atlas_Geo_Place, name, 0)
 MYL_FB_STRUCT(Atlas_Geo_Place, at, 1, Atlas_Geo_Point, 16, 8)
 MYL_FB_SCALAR(Atlas_Geo_Place, kind, 2, Atlas_Geo_Kind, i8, Atlas_Geo_Kind_Sea, u8, uint8_t)
+static inline int Atlas_Geo_Place_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_vector(&q, 4, 1, true, true);
+    ok = ok && myl__fb_vq_inline(&q, 6, 16, 8, false);
+    ok = ok && myl__fb_vq_inline(&q, 8, 1, 1, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &Atlas_Geo_Place_desc, NULL, NULL);
+}
 static inline int Atlas_Geo_Place_create(myl_fb_builder *myl_b, myl_fb_ref name,
                                          const Atlas_Geo_Point *at, Atlas_Geo_Kind kind,
                                          myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[5] = {10, 25, 4, 8, 24};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 5, 25, 8);
+    static const uint16_t myl_vt0[5] = {10, 25, 4, 8, 24};
+    static const uint16_t myl_vt1[5] = {10, 25, 20, 4, 24};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 5, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl__fb_fixed_struct(myl_t, 10, 6, 8, at, 16);
-    myl__fb_fixed_ref(myl_b, myl_t, 10, 25, 4, 4, name);
-    myl_t[24] = (uint8_t)kind;
+    myl__fb_fixed_struct(myl_t, 10, 6, myl_o[3], at, 16);
+    myl__fb_fixed_ref(myl_b, myl_t, 10, myl_o[1], 4, myl_o[2], name);
+    myl_t[myl_o[4]] = (uint8_t)kind;
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 
@@ -209,11 +232,21 @@ static inline int Atlas_Geo_Place_create(myl_fb_builder *myl_b, myl_fb_ref name,
 MYL_FB_TABLE(Atlas_Trip_Place)
 MYL_FB_SCALAR(Atlas_Trip_Place, code, 0, int32_t, i32, 0, u32, uint32_t)
 MYL_FB_SCALAR(Atlas_Trip_Place, day, 1, uint16_t, u16, 1, u16, uint16_t)
+static inline int Atlas_Trip_Place_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 4, 4, false);
+    ok = ok && myl__fb_vq_inline(&q, 6, 2, 2, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &Atlas_Trip_Place_desc, NULL, NULL);
+}
 static inline int Atlas_Trip_Place_create(myl_fb_builder *myl_b, int32_t code, uint16_t day,
                                           myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[4] = {8, 10, 4, 8};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 10, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl_st32(myl_t + 4, (uint32_t)code);
@@ -235,35 +268,48 @@ MYL_FB_UNION_MEMBER(Atlas_Trip_Leg, stop, 6, 5, Place, Atlas_Trip_Place, Atlas_T
 MYL_FB_UNION_MEMBER(Atlas_Trip_Leg, stop, 6, 5, Origin, atlas_Origin, Atlas_Trip_Stop_Origin)
 MYL_FB_SUBTABLE(Atlas_Trip_Leg, origin, 7, atlas_Origin)
 MYL_FB_STRUCT(Atlas_Trip_Leg, at, 8, Atlas_Geo_Point, 16, 8)
+MYL_FB_VERIFY(Atlas_Trip_Leg)
 static inline int Atlas_Trip_Leg_create(myl_fb_builder *myl_b, myl_fb_ref from, myl_fb_ref to,
                                         myl_fb_ref via, Atlas_Geo_Kind kind, myl_fb_ref stops,
                                         Atlas_Trip_Stop stop_type, myl_fb_ref stop,
                                         myl_fb_ref origin, const Atlas_Geo_Point *at,
                                         myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[11] = {22, 46, 4, 24, 28, 44, 32, 45, 36, 40, 8};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 11, 46, 8);
+    static const uint16_t myl_vt0[11] = {22, 46, 4, 24, 28, 44, 32, 45, 36, 40, 8};
+    static const uint16_t myl_vt1[11] = {22, 46, 20, 24, 28, 44, 32, 45, 36, 40, 4};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 11, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl__fb_fixed_struct(myl_t, 22, 20, 8, at, 16);
-    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 4, 4, from);
-    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 6, 24, to);
-    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 8, 28, via);
-    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 12, 32, stops);
-    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 16, 36, stop);
-    myl__fb_fixed_ref(myl_b, myl_t, 22, 46, 18, 40, origin);
-    myl_t[44] = (uint8_t)kind;
-    myl_t[45] = (uint8_t)stop_type;
+    myl__fb_fixed_struct(myl_t, 22, 20, myl_o[10], at, 16);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, myl_o[1], 4, myl_o[2], from);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, myl_o[1], 6, myl_o[3], to);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, myl_o[1], 8, myl_o[4], via);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, myl_o[1], 12, myl_o[6], stops);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, myl_o[1], 16, myl_o[8], stop);
+    myl__fb_fixed_ref(myl_b, myl_t, 22, myl_o[1], 18, myl_o[9], origin);
+    myl_t[myl_o[5]] = (uint8_t)kind;
+    myl_t[myl_o[7]] = (uint8_t)stop_type;
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 
 /* ---- table Note ---- */
 MYL_FB_TABLE(atlas_Note)
 MYL_FB_STRING(atlas_Note, text, 0)
+static inline int atlas_Note_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_vector(&q, 4, 1, false, true);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &atlas_Note_desc, NULL, NULL);
+}
 static inline int atlas_Note_create(myl_fb_builder *myl_b, myl_fb_ref text, myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[3] = {6, 8, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 3, 8, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 3, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl__fb_fixed_ref(myl_b, myl_t, 6, 8, 4, 4, text);
@@ -275,11 +321,12 @@ MYL_FB_TABLE(Atlas_Journey)
 MYL_FB_VEC_TABLE(Atlas_Journey, legs, 0, Atlas_Trip_Leg)
 MYL_FB_SUBTABLE(Atlas_Journey, note, 1, atlas_Note)
 MYL_FB_VEC_TABLE(Atlas_Journey, places, 2, Atlas_Trip_Place)
+MYL_FB_VERIFY(Atlas_Journey)
 static inline int Atlas_Journey_create(myl_fb_builder *myl_b, myl_fb_ref legs, myl_fb_ref note,
                                        myl_fb_ref places, myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[5] = {10, 16, 4, 8, 12};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 5, 16, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 5, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl__fb_fixed_ref(myl_b, myl_t, 10, 16, 4, 4, legs);

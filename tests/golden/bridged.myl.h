@@ -474,19 +474,35 @@ MYL_FB_STRING(demo_bridged_Order, symbol, 1)
 MYL_FB_SCALAR(demo_bridged_Order, qty, 2, int32_t, i32, 0, u32, uint32_t)
 MYL_FB_VEC_STRUCT(demo_bridged_Order, fills, 3, demo_bridged_Fill, 24, 8)
 MYL_FB_STRING(demo_bridged_Order, note, 4)
+static inline int demo_bridged_Order_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 8, 8, false);
+    ok = ok && myl__fb_vq_vector(&q, 6, 1, false, true);
+    ok = ok && myl__fb_vq_inline(&q, 8, 4, 4, false);
+    ok = ok && myl__fb_vq_vector(&q, 10, 24, false, false);
+    ok = ok && myl__fb_vq_vector(&q, 12, 1, false, true);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &demo_bridged_Order_desc, NULL, NULL);
+}
 static inline int demo_bridged_Order_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_ref symbol,
                                             int32_t qty, myl_fb_ref fills, myl_fb_ref note,
                                             myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[7] = {14, 28, 8, 4, 16, 20, 24};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 7, 28, 8);
+    static const uint16_t myl_vt0[7] = {14, 28, 8, 4, 16, 20, 24};
+    static const uint16_t myl_vt1[7] = {14, 28, 4, 12, 16, 20, 24};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 7, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl_st64(myl_t + 8, (uint64_t)id);
-    myl__fb_fixed_ref(myl_b, myl_t, 14, 28, 6, 4, symbol);
-    myl_st32(myl_t + 16, (uint32_t)qty);
-    myl__fb_fixed_ref(myl_b, myl_t, 14, 28, 10, 20, fills);
-    myl__fb_fixed_ref(myl_b, myl_t, 14, 28, 12, 24, note);
+    myl_st64(myl_t + myl_o[2], (uint64_t)id);
+    myl__fb_fixed_ref(myl_b, myl_t, 14, myl_o[1], 6, myl_o[3], symbol);
+    myl_st32(myl_t + myl_o[4], (uint32_t)qty);
+    myl__fb_fixed_ref(myl_b, myl_t, 14, myl_o[1], 10, myl_o[5], fills);
+    myl__fb_fixed_ref(myl_b, myl_t, 14, myl_o[1], 12, myl_o[6], note);
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 

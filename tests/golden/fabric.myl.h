@@ -1079,23 +1079,27 @@ MYL_FB_UNION(fabric_Request, payload, 7, 6, fabric_Payload)
 MYL_FB_UNION_MEMBER(fabric_Request, payload, 7, 6, Response, fabric_Response,
                     fabric_Payload_Response)
 MYL_FB_UNION_MEMBER(fabric_Request, payload, 7, 6, Cancel, fabric_Cancel, fabric_Payload_Cancel)
+MYL_FB_VERIFY(fabric_Request)
 static inline int fabric_Request_create(myl_fb_builder *myl_b, uint64_t request_id,
                                         myl_fb_ref prompt, myl_fb_ref tokens,
                                         const fabric_Sampling *sampling, uint8_t priority,
                                         fabric_Payload payload_type, myl_fb_ref payload,
                                         myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[10] = {20, 38, 8, 4, 28, 16, 36, 0, 37, 32};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 10, 38, 8);
+    static const uint16_t myl_vt0[10] = {20, 38, 8, 4, 28, 16, 36, 0, 37, 32};
+    static const uint16_t myl_vt1[10] = {20, 38, 4, 24, 28, 12, 36, 0, 37, 32};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 10, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl_st64(myl_t + 8, (uint64_t)request_id);
-    myl__fb_fixed_struct(myl_t, 20, 10, 16, sampling, 12);
-    myl__fb_fixed_ref(myl_b, myl_t, 20, 38, 6, 4, prompt);
-    myl__fb_fixed_ref(myl_b, myl_t, 20, 38, 8, 28, tokens);
-    myl__fb_fixed_ref(myl_b, myl_t, 20, 38, 18, 32, payload);
-    myl_t[36] = (uint8_t)priority;
-    myl_t[37] = (uint8_t)payload_type;
+    myl_st64(myl_t + myl_o[2], (uint64_t)request_id);
+    myl__fb_fixed_struct(myl_t, 20, 10, myl_o[5], sampling, 12);
+    myl__fb_fixed_ref(myl_b, myl_t, 20, myl_o[1], 6, myl_o[3], prompt);
+    myl__fb_fixed_ref(myl_b, myl_t, 20, myl_o[1], 8, myl_o[4], tokens);
+    myl__fb_fixed_ref(myl_b, myl_t, 20, myl_o[1], 18, myl_o[9], payload);
+    myl_t[myl_o[6]] = (uint8_t)priority;
+    myl_t[myl_o[8]] = (uint8_t)payload_type;
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 
@@ -1104,17 +1108,31 @@ MYL_FB_TABLE(fabric_Response)
 MYL_FB_SCALAR(fabric_Response, request_id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_SCALAR(fabric_Response, status, 1, common_Status, u8, common_Status_OK, u8, uint8_t)
 MYL_FB_VEC_SCALAR(fabric_Response, tokens, 2, uint32_t, u32, 4)
+static inline int fabric_Response_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 8, 8, false);
+    ok = ok && myl__fb_vq_inline(&q, 6, 1, 1, false);
+    ok = ok && myl__fb_vq_vector(&q, 8, 4, false, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &fabric_Response_desc, NULL, NULL);
+}
 static inline int fabric_Response_create(myl_fb_builder *myl_b, uint64_t request_id,
                                          common_Status status, myl_fb_ref tokens,
                                          myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[5] = {10, 17, 8, 16, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 5, 17, 8);
+    static const uint16_t myl_vt0[5] = {10, 17, 8, 16, 4};
+    static const uint16_t myl_vt1[5] = {10, 17, 4, 16, 12};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 5, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl_st64(myl_t + 8, (uint64_t)request_id);
-    myl__fb_fixed_ref(myl_b, myl_t, 10, 17, 8, 4, tokens);
-    myl_t[16] = (uint8_t)status;
+    myl_st64(myl_t + myl_o[2], (uint64_t)request_id);
+    myl__fb_fixed_ref(myl_b, myl_t, 10, myl_o[1], 8, myl_o[4], tokens);
+    myl_t[myl_o[3]] = (uint8_t)status;
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 
@@ -1122,15 +1140,28 @@ static inline int fabric_Response_create(myl_fb_builder *myl_b, uint64_t request
 MYL_FB_TABLE(fabric_Cancel)
 MYL_FB_SCALAR(fabric_Cancel, request_id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_STRING(fabric_Cancel, reason, 1)
+static inline int fabric_Cancel_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 8, 8, false);
+    ok = ok && myl__fb_vq_vector(&q, 6, 1, false, true);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &fabric_Cancel_desc, NULL, NULL);
+}
 static inline int fabric_Cancel_create(myl_fb_builder *myl_b, uint64_t request_id,
                                        myl_fb_ref reason, myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[4] = {8, 16, 8, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 16, 8);
+    static const uint16_t myl_vt0[4] = {8, 16, 8, 4};
+    static const uint16_t myl_vt1[4] = {8, 16, 4, 12};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 4, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl_st64(myl_t + 8, (uint64_t)request_id);
-    myl__fb_fixed_ref(myl_b, myl_t, 8, 16, 6, 4, reason);
+    myl_st64(myl_t + myl_o[2], (uint64_t)request_id);
+    myl__fb_fixed_ref(myl_b, myl_t, 8, myl_o[1], 6, myl_o[3], reason);
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 

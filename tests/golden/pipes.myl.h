@@ -870,17 +870,32 @@ MYL_FB_SCALAR(pipes_Quote, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_STRING(pipes_Quote, sym, 1)
 MYL_FB_SCALAR(pipes_Quote, px, 2, int64_t, i64, INT64_C(0), u64, uint64_t)
 MYL_FB_VEC_SCALAR(pipes_Quote, legs, 3, int64_t, i64, 8)
+static inline int pipes_Quote_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 8, 8, false);
+    ok = ok && myl__fb_vq_vector(&q, 6, 1, false, true);
+    ok = ok && myl__fb_vq_inline(&q, 8, 8, 8, false);
+    ok = ok && myl__fb_vq_vector(&q, 10, 8, false, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &pipes_Quote_desc, NULL, NULL);
+}
 static inline int pipes_Quote_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_ref sym, int64_t px,
                                      myl_fb_ref legs, myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[6] = {12, 28, 8, 4, 16, 24};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 6, 28, 8);
+    static const uint16_t myl_vt0[6] = {12, 28, 8, 4, 16, 24};
+    static const uint16_t myl_vt1[6] = {12, 28, 4, 20, 12, 24};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 6, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl_st64(myl_t + 8, (uint64_t)id);
-    myl_st64(myl_t + 16, (uint64_t)px);
-    myl__fb_fixed_ref(myl_b, myl_t, 12, 28, 6, 4, sym);
-    myl__fb_fixed_ref(myl_b, myl_t, 12, 28, 10, 24, legs);
+    myl_st64(myl_t + myl_o[2], (uint64_t)id);
+    myl_st64(myl_t + myl_o[4], (uint64_t)px);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, myl_o[1], 6, myl_o[3], sym);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, myl_o[1], 10, myl_o[5], legs);
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 
@@ -888,15 +903,28 @@ static inline int pipes_Quote_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_
 MYL_FB_TABLE(pipes_Ack)
 MYL_FB_SCALAR(pipes_Ack, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_STRING(pipes_Ack, note, 1)
+static inline int pipes_Ack_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 8, 8, false);
+    ok = ok && myl__fb_vq_vector(&q, 6, 1, false, true);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &pipes_Ack_desc, NULL, NULL);
+}
 static inline int pipes_Ack_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_ref note,
                                    myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[4] = {8, 16, 8, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 16, 8);
+    static const uint16_t myl_vt0[4] = {8, 16, 8, 4};
+    static const uint16_t myl_vt1[4] = {8, 16, 4, 12};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 4, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl_st64(myl_t + 8, (uint64_t)id);
-    myl__fb_fixed_ref(myl_b, myl_t, 8, 16, 6, 4, note);
+    myl_st64(myl_t + myl_o[2], (uint64_t)id);
+    myl__fb_fixed_ref(myl_b, myl_t, 8, myl_o[1], 6, myl_o[3], note);
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 

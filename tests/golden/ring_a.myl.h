@@ -116,12 +116,13 @@ MYL_FB_SCALAR(Ring_A, color, 3, Ring_Color, u8, Ring_Color_Blue, u8, uint8_t)
 MYL_FB_UNION(Ring_A, link, 5, 4, Ring_Link)
 MYL_FB_UNION_MEMBER(Ring_A, link, 5, 4, A, Ring_A, Ring_Link_A)
 MYL_FB_UNION_MEMBER(Ring_A, link, 5, 4, Ring_Back_B, Ring_Back_B, Ring_Link_Ring_Back_B)
+MYL_FB_VERIFY(Ring_A)
 static inline int Ring_A_create(myl_fb_builder *myl_b, myl_fb_ref name, myl_fb_ref b, myl_fb_ref bs,
                                 Ring_Color color, Ring_Link link_type, myl_fb_ref link,
                                 myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[8] = {16, 22, 4, 8, 12, 20, 21, 16};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 8, 22, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 8, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl__fb_fixed_ref(myl_b, myl_t, 16, 22, 4, 4, name);

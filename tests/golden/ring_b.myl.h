@@ -102,11 +102,12 @@ MYL_FB_STRING(Ring_Back_B, tag, 0)
 MYL_FB_SUBTABLE(Ring_Back_B, a, 1, Ring_A)
 MYL_FB_VEC_TABLE(Ring_Back_B, as, 2, Ring_A)
 MYL_FB_VEC_SCALAR(Ring_Back_B, shades, 3, Ring_Back_Shade, i16, 2)
+MYL_FB_VERIFY(Ring_Back_B)
 static inline int Ring_Back_B_create(myl_fb_builder *myl_b, myl_fb_ref tag, myl_fb_ref a,
                                      myl_fb_ref as, myl_fb_ref shades, myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[6] = {12, 20, 4, 8, 12, 16};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 6, 20, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 6, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl__fb_fixed_ref(myl_b, myl_t, 12, 20, 4, 4, tag);

@@ -663,11 +663,21 @@ MYL_FB_TABLE(demo_tables_Item)
 /// Its name.
 MYL_FB_STRING(demo_tables_Item, name, 0)
 MYL_FB_SCALAR(demo_tables_Item, count, 1, uint32_t, u32, 7u, u32, uint32_t)
+static inline int demo_tables_Item_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_vector(&q, 4, 1, true, true);
+    ok = ok && myl__fb_vq_inline(&q, 6, 4, 4, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &demo_tables_Item_desc, NULL, NULL);
+}
 static inline int demo_tables_Item_create(myl_fb_builder *myl_b, myl_fb_ref name, uint32_t count,
                                           myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[4] = {8, 12, 4, 8};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 12, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl__fb_fixed_ref(myl_b, myl_t, 8, 12, 4, 4, name);
@@ -678,10 +688,19 @@ static inline int demo_tables_Item_create(myl_fb_builder *myl_b, myl_fb_ref name
 /* ---- table Leaf ---- */
 MYL_FB_TABLE(demo_tables_Leaf)
 MYL_FB_SCALAR(demo_tables_Leaf, value, 0, int32_t, i32, 0, u32, uint32_t)
+static inline int demo_tables_Leaf_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 4, 4, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &demo_tables_Leaf_desc, NULL, NULL);
+}
 static inline int demo_tables_Leaf_create(myl_fb_builder *myl_b, int32_t value, myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[3] = {6, 8, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 3, 8, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 3, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl_st32(myl_t + 4, (uint32_t)value);
@@ -730,6 +749,7 @@ MYL_FB_VEC_STRING(demo_tables_Everything, names, 27)
 MYL_FB_VEC_STRUCT(demo_tables_Everything, cells, 28, demo_tables_Cell, 64, 16)
 MYL_FB_VEC_TABLE(demo_tables_Everything, items, 29, demo_tables_Item)
 MYL_FB_VEC_SCALAR(demo_tables_Everything, statuses, 30, common_Status, u8, 1)
+MYL_FB_VERIFY(demo_tables_Everything)
 
 /* ---- table WithIds ---- */
 MYL_FB_TABLE(demo_tables_WithIds)
@@ -740,12 +760,13 @@ MYL_FB_UNION_MEMBER(demo_tables_WithIds, thing, 3, 2, Item, demo_tables_Item,
 MYL_FB_UNION_MEMBER(demo_tables_WithIds, thing, 3, 2, Leaf, demo_tables_Leaf,
                     demo_tables_Thing_Leaf)
 MYL_FB_VEC_TABLE(demo_tables_WithIds, last, 4, demo_tables_Leaf)
+MYL_FB_VERIFY(demo_tables_WithIds)
 static inline int demo_tables_WithIds_create(myl_fb_builder *myl_b, uint32_t first,
                                              demo_tables_Thing thing_type, myl_fb_ref thing,
                                              myl_fb_ref last, myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[7] = {14, 17, 4, 0, 16, 8, 12};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 7, 17, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 7, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl_st32(myl_t + 4, (uint32_t)first);

@@ -926,15 +926,28 @@ static inline int gtopo_books_receiver_recv(gtopo_books_receiver *r, myl_frame_m
 MYL_FB_TABLE(gtopo_Note)
 MYL_FB_SCALAR(gtopo_Note, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_STRING(gtopo_Note, text, 1)
+static inline int gtopo_Note_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 8, 8, false);
+    ok = ok && myl__fb_vq_vector(&q, 6, 1, false, true);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &gtopo_Note_desc, NULL, NULL);
+}
 static inline int gtopo_Note_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_ref text,
                                     myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[4] = {8, 16, 8, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 16, 8);
+    static const uint16_t myl_vt0[4] = {8, 16, 8, 4};
+    static const uint16_t myl_vt1[4] = {8, 16, 4, 12};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 4, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl_st64(myl_t + 8, (uint64_t)id);
-    myl__fb_fixed_ref(myl_b, myl_t, 8, 16, 6, 4, text);
+    myl_st64(myl_t + myl_o[2], (uint64_t)id);
+    myl__fb_fixed_ref(myl_b, myl_t, 8, myl_o[1], 6, myl_o[3], text);
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 
@@ -942,15 +955,28 @@ static inline int gtopo_Note_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_r
 MYL_FB_TABLE(gtopo_Quote)
 MYL_FB_SCALAR(gtopo_Quote, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_STRING(gtopo_Quote, symbol, 1)
+static inline int gtopo_Quote_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 8, 8, false);
+    ok = ok && myl__fb_vq_vector(&q, 6, 1, false, true);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &gtopo_Quote_desc, NULL, NULL);
+}
 static inline int gtopo_Quote_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_ref symbol,
                                      myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[4] = {8, 16, 8, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 16, 8);
+    static const uint16_t myl_vt0[4] = {8, 16, 8, 4};
+    static const uint16_t myl_vt1[4] = {8, 16, 4, 12};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 4, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl_st64(myl_t + 8, (uint64_t)id);
-    myl__fb_fixed_ref(myl_b, myl_t, 8, 16, 6, 4, symbol);
+    myl_st64(myl_t + myl_o[2], (uint64_t)id);
+    myl__fb_fixed_ref(myl_b, myl_t, 8, myl_o[1], 6, myl_o[3], symbol);
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 
@@ -958,15 +984,28 @@ static inline int gtopo_Quote_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_
 MYL_FB_TABLE(gtopo_Trade)
 MYL_FB_SCALAR(gtopo_Trade, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
 MYL_FB_STRING(gtopo_Trade, symbol, 1)
+static inline int gtopo_Trade_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 8, 8, false);
+    ok = ok && myl__fb_vq_vector(&q, 6, 1, false, true);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &gtopo_Trade_desc, NULL, NULL);
+}
 static inline int gtopo_Trade_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_ref symbol,
                                      myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[4] = {8, 16, 8, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 16, 8);
+    static const uint16_t myl_vt0[4] = {8, 16, 8, 4};
+    static const uint16_t myl_vt1[4] = {8, 16, 4, 12};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 4, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl_st64(myl_t + 8, (uint64_t)id);
-    myl__fb_fixed_ref(myl_b, myl_t, 8, 16, 6, 4, symbol);
+    myl_st64(myl_t + myl_o[2], (uint64_t)id);
+    myl__fb_fixed_ref(myl_b, myl_t, 8, myl_o[1], 6, myl_o[3], symbol);
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 

@@ -185,11 +185,21 @@ typedef struct Zoo_Animal Zoo_Animal;
 MYL_FB_TABLE(Zoo_Keeper)
 MYL_FB_STRING(Zoo_Keeper, name, 0)
 MYL_FB_SCALAR(Zoo_Keeper, years, 1, uint32_t, u32, 1u, u32, uint32_t)
+static inline int Zoo_Keeper_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_vector(&q, 4, 1, true, true);
+    ok = ok && myl__fb_vq_inline(&q, 6, 4, 4, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &Zoo_Keeper_desc, NULL, NULL);
+}
 static inline int Zoo_Keeper_create(myl_fb_builder *myl_b, myl_fb_ref name, uint32_t years,
                                     myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[4] = {8, 12, 4, 8};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 12, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl__fb_fixed_ref(myl_b, myl_t, 8, 12, 4, 4, name);
@@ -201,11 +211,21 @@ static inline int Zoo_Keeper_create(myl_fb_builder *myl_b, myl_fb_ref name, uint
 MYL_FB_TABLE(Zoo_Ration)
 MYL_FB_SCALAR(Zoo_Ration, id, 0, int16_t, i16, 0, u16, uint16_t)
 MYL_FB_SCALAR(Zoo_Ration, kg, 1, float, f32, 0.0f, f32, float)
+static inline int Zoo_Ration_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 2, 2, false);
+    ok = ok && myl__fb_vq_inline(&q, 6, 4, 4, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &Zoo_Ration_desc, NULL, NULL);
+}
 static inline int Zoo_Ration_create(myl_fb_builder *myl_b, int16_t id, float kg,
                                     myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[4] = {8, 10, 8, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 10, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl_stf32(myl_t + 4, kg);
@@ -220,17 +240,32 @@ MYL_FB_SCALAR(Zoo_Enclosure, area, 1, double, f64, 12.5, f64, double)
 MYL_FB_VEC_STRUCT(Zoo_Enclosure, corners, 2, Zoo_Types_Point, 8, 4)
 /// sorted by num: Zoo_Enclosure_stalls_lookup_by_key()
 MYL_FB_VEC_STRUCT_KEY(Zoo_Enclosure, stalls, 3, Zoo_Stall, 8, 4, int32_t, num)
+static inline int Zoo_Enclosure_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_vector(&q, 4, 1, false, true);
+    ok = ok && myl__fb_vq_inline(&q, 6, 8, 8, false);
+    ok = ok && myl__fb_vq_vector(&q, 8, 8, false, false);
+    ok = ok && myl__fb_vq_vector(&q, 10, 8, false, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &Zoo_Enclosure_desc, NULL, NULL);
+}
 static inline int Zoo_Enclosure_create(myl_fb_builder *myl_b, myl_fb_ref label, double area,
                                        myl_fb_ref corners, myl_fb_ref stalls, myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[6] = {12, 24, 4, 8, 16, 20};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 6, 24, 8);
+    static const uint16_t myl_vt0[6] = {12, 24, 4, 8, 16, 20};
+    static const uint16_t myl_vt1[6] = {12, 24, 12, 4, 16, 20};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 6, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl_stf64(myl_t + 8, area);
-    myl__fb_fixed_ref(myl_b, myl_t, 12, 24, 4, 4, label);
-    myl__fb_fixed_ref(myl_b, myl_t, 12, 24, 8, 16, corners);
-    myl__fb_fixed_ref(myl_b, myl_t, 12, 24, 10, 20, stalls);
+    myl_stf64(myl_t + myl_o[3], area);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, myl_o[1], 4, myl_o[2], label);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, myl_o[1], 8, myl_o[4], corners);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, myl_o[1], 10, myl_o[5], stalls);
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 
@@ -238,11 +273,21 @@ static inline int Zoo_Enclosure_create(myl_fb_builder *myl_b, myl_fb_ref label, 
 MYL_FB_TABLE(Zoo_Feed)
 MYL_FB_SCALAR(Zoo_Feed, kg, 0, float, f32, 0.25f, f32, float)
 MYL_FB_SCALAR(Zoo_Feed, diet, 1, Zoo_Types_Diet, u16, Zoo_Types_Diet_Carnivore, u16, uint16_t)
+static inline int Zoo_Feed_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 4, 4, false);
+    ok = ok && myl__fb_vq_inline(&q, 6, 2, 2, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &Zoo_Feed_desc, NULL, NULL);
+}
 static inline int Zoo_Feed_create(myl_fb_builder *myl_b, float kg, Zoo_Types_Diet diet,
                                   myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[4] = {8, 10, 4, 8};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 10, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 4, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl_stf32(myl_t + 4, kg);
@@ -255,16 +300,30 @@ MYL_FB_TABLE(Zoo_Tag)
 MYL_FB_SCALAR(Zoo_Tag, a, 0, uint16_t, u16, 0, u16, uint16_t)
 MYL_FB_SCALAR(Zoo_Tag, b, 1, int64_t, i64, INT64_C(-1), u64, uint64_t)
 MYL_FB_STRING(Zoo_Tag, c, 2)
+static inline int Zoo_Tag_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 2, 2, false);
+    ok = ok && myl__fb_vq_inline(&q, 6, 8, 8, false);
+    ok = ok && myl__fb_vq_vector(&q, 8, 1, false, true);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &Zoo_Tag_desc, NULL, NULL);
+}
 static inline int Zoo_Tag_create(myl_fb_builder *myl_b, uint16_t a, int64_t b, myl_fb_ref c,
                                  myl_fb_ref *myl_out)
 {
-    static const uint16_t myl_vt[5] = {10, 18, 16, 8, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 5, 18, 8);
+    static const uint16_t myl_vt0[5] = {10, 18, 16, 8, 4};
+    static const uint16_t myl_vt1[5] = {10, 18, 16, 4, 12};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 5, 8, 4 * myl_r);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
-    myl_st64(myl_t + 8, (uint64_t)b);
-    myl__fb_fixed_ref(myl_b, myl_t, 10, 18, 8, 4, c);
-    myl_st16(myl_t + 16, (uint16_t)a);
+    myl_st64(myl_t + myl_o[3], (uint64_t)b);
+    myl__fb_fixed_ref(myl_b, myl_t, 10, myl_o[1], 8, myl_o[4], c);
+    myl_st16(myl_t + myl_o[2], (uint16_t)a);
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 
@@ -352,6 +411,7 @@ MYL_FB_VEC_UNION_MEMBER(Zoo_Animal, pets, 61, 60, Zoo_Types_Feed, Zoo_Types_Feed
 MYL_FB_VEC_UNION_MEMBER(Zoo_Animal, pets, 61, 60, Helper, Zoo_Keeper, Zoo_Extra_Helper)
 MYL_FB_VEC_UNION_STRUCT(Zoo_Animal, pets, 61, 60, Pin, Zoo_Types_Point, Zoo_Extra_Pin)
 MYL_FB_VEC_UNION_STRING(Zoo_Animal, pets, 61, 60, Memo, Zoo_Extra_Memo)
+MYL_FB_VERIFY(Zoo_Animal)
 
 /* The root table (root_type): Zoo_Animal_verify_buffer(buf, len) verifies the file
  * identifier too, Zoo_Animal_finish_buffer(b, root, flags, &msg) writes it; with

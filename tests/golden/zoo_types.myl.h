@@ -232,10 +232,19 @@ typedef struct Zoo_Types_Feed Zoo_Types_Feed;
 /* ---- table Feed ---- */
 MYL_FB_TABLE(Zoo_Types_Feed)
 MYL_FB_SCALAR(Zoo_Types_Feed, grams, 0, uint32_t, u32, 0u, u32, uint32_t)
+static inline int Zoo_Types_Feed_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 4, 4, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &Zoo_Types_Feed_desc, NULL, NULL);
+}
 static inline int Zoo_Types_Feed_create(myl_fb_builder *myl_b, uint32_t grams, myl_fb_ref *myl_out)
 {
     static const uint16_t myl_vt[3] = {6, 8, 4};
-    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 3, 8, 4);
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 3, 4, 0);
     if (!myl_t)
         return myl__fb_fixed_end(myl_b, myl_t, myl_out);
     myl_st32(myl_t + 4, (uint32_t)grams);

@@ -731,22 +731,24 @@ static inline int myl__fb_create_vec(myl_fb_builder *b, const void *elems, size_
  * then writes the vtable, zeroes the table and stores each field, without
  * the bookkeeping of _start(), _add_*() and _end(). */
 
-/* Room for a table of objsize bytes (soffset included) aligned to align,
- * and below it its vtable, the n entries of vt (size in bytes, objsize,
- * then each field's offset, 0 for none): the table's address, with the
- * vtable and soffset written and every other byte zero; NULL on an error
- * (sticky in b). */
-MYL_API uint8_t *myl__fb_fixed_slow(myl_fb_builder *b, size_t vtsize, size_t objsize, size_t align);
-static inline uint8_t *myl__fb_fixed(myl_fb_builder *b, const uint16_t *vt, size_t n,
-                                     size_t objsize, size_t align)
+/* Room for a table whose start lies at phase modulo align (an
+ * alignment of 4 or 8, phase 0 or 4), and below it its vtable, the n
+ * entries of vt (size in bytes, the table's size in bytes, soffset
+ * included, then each field's offset, 0 for none): the table's address,
+ * with the vtable and soffset written and every other byte zero; NULL on
+ * an error (sticky in b). */
+MYL_API uint8_t *myl__fb_fixed_slow(myl_fb_builder *b, size_t vtsize, size_t objsize, size_t align,
+                                    size_t phase);
+static inline uint8_t *myl__fb_fixed(myl_fb_builder *b, const uint16_t *vt, size_t n, size_t align,
+                                     size_t phase)
 {
-    const size_t vtsize = 2 * n;
-    const size_t padn = (size_t)(0 - (b->head + objsize)) & (align - 1);
+    const size_t vtsize = 2 * n, objsize = vt[1];
+    const size_t padn = (size_t)(phase - (b->head + objsize)) & (align - 1);
     const size_t need = padn + objsize + vtsize;
     uint8_t *t;
     if (b->err || b->in_table || b->in_vector || need > b->cap - b->head ||
         need > MYL_FB_MAX_BUFFER_SIZE - 8 - b->head) {
-        t = myl__fb_fixed_slow(b, vtsize, objsize, align);
+        t = myl__fb_fixed_slow(b, vtsize, objsize, align, phase);
         if (!t)
             return NULL;
     } else {
@@ -762,6 +764,15 @@ static inline uint8_t *myl__fb_fixed(myl_fb_builder *b, const uint16_t *vt, size
     for (size_t i = 0; i < n; i++)
         myl_st16(t - vtsize + 2 * i, vt[i]);
     return t;
+}
+
+/* Of a table's two layouts (its start 0 or 4 off 8, each object's size
+ * given), the one that needs less padding in front of it: 0 or 1. */
+static inline unsigned myl__fb_fixed_row(const myl_fb_builder *b, size_t objsize0, size_t objsize1)
+{
+    const size_t pad0 = (size_t)(0 - (b->head + objsize0)) & 7;
+    const size_t pad1 = (size_t)(4 - (b->head + objsize1)) & 7;
+    return pad1 < pad0;
 }
 
 /* The reference field at offset fo of table t (vtable entry at byte vo of
@@ -809,10 +820,96 @@ static inline int myl__fb_fixed_end(myl_fb_builder *b, const uint8_t *t, myl_fb_
  * named after the table T and the field f. They are for generated code;
  * the generated header and docs/FLATBUFFERS.md list what each defines. */
 
-/* T_verify(), T_verify_with(), T_root(), T_start(), T_end(), T_finish(),
- * and T_vec_at(v, i): element i (< v.len) of a vector of T, read from a
+/* ---- verifying a flat root table inline (a generated T_verify()) ----
+ *
+ * For a table whose fields are all scalars, structs, strings and vectors
+ * of scalars or structs, myelonc unrolls myl_fb_verify()'s default checks
+ * (runtime/src/fb_verify.h) into T_verify(): each helper makes the same
+ * tests as there and is true when they pass, without the descriptor's
+ * interpretation. A buffer any of them doubts goes on to myl_fb_verify(),
+ * which decides and says why: the helpers may be stricter than the
+ * verifier, never laxer (test_fb_gen mutates buffers against both). */
+typedef struct myl__fb_vq {
+    const uint8_t *p;
+    uint64_t size;
+    uint64_t t;  /* the root table */
+    uint64_t vt; /* its vtable */
+    uint32_t vsize;
+} myl__fb_vq;
+
+/* The buffer's size, its root uoffset, the root table and its vtable. */
+static inline bool myl__fb_vq_root(myl__fb_vq *q, const void *buf, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)buf;
+    if (!p || len < MYL_FB_MIN_BUFFER_SIZE || len >= MYL_FB_MAX_BUFFER_SIZE)
+        return false;
+    const uint64_t size = len, t = myl_ld32(p);
+    if (t == 0 || t > (uint64_t)INT32_MAX || (t & 3) || t > size - 4)
+        return false;
+    /* wraps as in the verifier: the bounds test catches it */
+    const uint64_t vt = t - (uint64_t)(int64_t)(int32_t)myl_ld32(p + t);
+    if ((vt & 1) || vt > size - 2)
+        return false;
+    const uint32_t vsize = myl_ld16(p + vt);
+    if ((vsize & 1) || vsize >= size || vt > size - vsize)
+        return false;
+    q->p = p;
+    q->size = size;
+    q->t = t;
+    q->vt = vt;
+    q->vsize = vsize;
+    return true;
+}
+
+/* The root table's field at vtable byte vo: its offset, 0 when absent. */
+static inline uint32_t myl__fb_vq_field(const myl__fb_vq *q, uint32_t vo)
+{
+    return vo < q->vsize ? myl_ld16(q->p + q->vt + vo) : 0;
+}
+
+/* An inline field (scalar or struct) of size bytes aligned to align. */
+static inline bool myl__fb_vq_inline(const myl__fb_vq *q, uint32_t vo, uint32_t size,
+                                     uint32_t align, bool required)
+{
+    const uint32_t fo = myl__fb_vq_field(q, vo);
+    const uint64_t at = q->t + fo;
+    if (!fo)
+        return !required;
+    return !(at & (align - 1)) && at + size <= q->size;
+}
+
+/* A vector of elem-byte elements (a string: elem 1, and a 0 after it). */
+static inline bool myl__fb_vq_vector(const myl__fb_vq *q, uint32_t vo, uint32_t elem, bool required,
+                                     bool string)
+{
+    const uint32_t fo = myl__fb_vq_field(q, vo);
+    if (!fo)
+        return !required;
+    const uint64_t at = q->t + fo, size = q->size;
+    if ((at & 3) || at > size - 4)
+        return false;
+    const uint64_t o = myl_ld32(q->p + at), s = at + o;
+    if (o == 0 || o > (uint64_t)INT32_MAX || (s & 3) || s > size - 4)
+        return false;
+    const uint64_t n = myl_ld32(q->p + s);
+    if ((n + 1) * elem > MYL_FB_MAX_BUFFER_SIZE)
+        return false;
+    const uint64_t bytes = 4 + elem * n;
+    if (bytes >= size || s > size - bytes)
+        return false;
+    return !string || (s + bytes < size && q->p[s + bytes] == 0);
+}
+
+/* T_verify_with(), T_root(), T_start(), T_end(), T_finish(), and
+ * T_vec_at(v, i): element i (< v.len) of a vector of T, read from a
  * vector looked up once (myl_fb_vec v = U_f(u)) rather than per element
- * by U_f_at(u, i). */
+ * by U_f_at(u, i). T_verify() is generated (the flat form above) or
+ * MYL_FB_VERIFY(T). */
+#define MYL_FB_VERIFY(T)                                                                           \
+    static inline int T##_verify(const void *buf, size_t len)                                      \
+    {                                                                                              \
+        return myl_fb_verify(buf, len, &T##_desc, NULL, NULL);                                     \
+    }
 #define MYL_FB_TABLE(T)                                                                            \
     static inline T##_table T##_vec_at(myl_fb_vec v, uint32_t i)                                   \
     {                                                                                              \
@@ -823,10 +920,6 @@ static inline int myl__fb_fixed_end(myl_fb_builder *b, const uint8_t *t, myl_fb_
                                       myl_fb_verify_info *info)                                    \
     {                                                                                              \
         return myl_fb_verify(buf, len, &T##_desc, opts, info);                                     \
-    }                                                                                              \
-    static inline int T##_verify(const void *buf, size_t len)                                      \
-    {                                                                                              \
-        return myl_fb_verify(buf, len, &T##_desc, NULL, NULL);                                     \
     }                                                                                              \
     static inline T##_table T##_root(const void *buf)                                              \
     {                                                                                              \

@@ -499,34 +499,58 @@ static void read_ours(const uint8_t *p, size_t n, bool forced = false)
 /* ---- mutations ----------------------------------------------------------- */
 
 /* Our verdict and the official one on bytes copied to 8-aligned memory. */
-static long differ(const std::vector<uint8_t> &bytes, long *rejected)
+/* Our verdict and the official one on bytes copied to 8-aligned memory;
+ * for a Flat (flat), the unrolled T_verify()'s against both the official
+ * one and myl_fb_verify() over the descriptor. */
+static long differ(const std::vector<uint8_t> &bytes, long *rejected, bool flat)
 {
     std::vector<uint64_t> mem(bytes.size() / 8 + 1);
     if (!bytes.empty())
         std::memcpy(mem.data(), bytes.data(), bytes.size());
     const uint8_t *p = reinterpret_cast<const uint8_t *>(mem.data());
-    bool ours = fbgen_Monster_verify(p, bytes.size()) == 0;
-    bool theirs = official_ok(p, bytes.size());
+    const size_t n = bytes.size();
+    bool ours, theirs;
+    if (flat) {
+        ours = fbgen_Flat_verify(p, n) == 0;
+        theirs = flatbuffers::Verifier(p, n).VerifyBuffer<fbgen::Flat>(nullptr);
+        if (ours != (myl_fb_verify(p, n, &fbgen_Flat_desc, NULL, NULL) == 0))
+            return 1;
+    } else {
+        ours = fbgen_Monster_verify(p, n) == 0;
+        theirs = official_ok(p, n);
+    }
     if (!theirs)
         (*rejected)++;
     return ours != theirs;
 }
 
-static void mutate(const std::vector<uint8_t> &good, const char *what)
+static void mutate(const std::vector<uint8_t> &good, const char *what, bool flat = false)
 {
     long cases = 0, disagree = 0, rejected = 0;
     for (size_t n = 0; n < good.size(); n++) {
         std::vector<uint8_t> t(good.begin(), good.begin() + (long)n);
-        disagree += differ(t, &rejected);
+        disagree += differ(t, &rejected, flat);
         cases++;
     }
     for (size_t i = 0; i < good.size(); i++)
         for (int bit = 0; bit < 8; bit++) {
             std::vector<uint8_t> t(good);
             t[i] ^= (uint8_t)(1u << bit);
-            long d = differ(t, &rejected);
+            long d = differ(t, &rejected, flat);
             if (d && disagree < 5)
                 std::fprintf(stderr, "%s: byte %zu bit %d: verifiers disagree\n", what, i, bit);
+            disagree += d;
+            cases++;
+        }
+    /* a flat table's every byte set to every value: an offset moved to
+     * each place, a bound off by one shows */
+    for (size_t i = 0; flat && i < good.size(); i++)
+        for (int v = 0; v < 256; v++) {
+            std::vector<uint8_t> t(good);
+            t[i] = (uint8_t)v;
+            long d = differ(t, &rejected, flat);
+            if (d && disagree < 5)
+                std::fprintf(stderr, "%s: byte %zu = %d: verifiers disagree\n", what, i, v);
             disagree += d;
             cases++;
         }
@@ -571,6 +595,91 @@ int main()
             std::printf("created: %zu bytes\n", made.size());
             mutate(made, "created");
         }
+    }
+    /* 5: a flat table, its verifier unrolled; built by both sides */
+    {
+        myl_fb_builder *fb = new myl_fb_builder;
+        myl_fb_builder_init(fb, g_region.data(), g_region.size() * 8, NULL, 0);
+        myl_fb_ref name, note, inv, spots, levels, root;
+        fbgen_Vec3 pos = c_vec3(k_pos), sp[N(k_spots)];
+        for (size_t i = 0; i < N(k_spots); i++)
+            sp[i] = c_vec3(k_spots[i]);
+        fbgen_Level ls[N(k_levels)];
+        for (size_t i = 0; i < N(k_levels); i++)
+            ls[i] = k_levels[i];
+        myl_fb_create_string(fb, k_name, std::strlen(k_name), &name);
+        myl_fb_create_string(fb, "", 0, &note);
+        fbgen_Flat_create_inventory(fb, k_inventory, N(k_inventory), &inv);
+        fbgen_Flat_create_spots(fb, sp, N(sp), &spots);
+        fbgen_Flat_create_levels(fb, ls, N(ls), &levels);
+        fbgen_Flat_create(fb, 77, name, &pos, -3, inv, spots, note, levels, fbgen_Color_RED, &root);
+        myl_fb_msg m;
+        CHECK(fbgen_Flat_finish(fb, root, NULL, 0, &m) == 0);
+        std::vector<uint8_t> flat_ours(m.data, m.data + m.len);
+        delete fb;
+        flatbuffers::FlatBufferBuilder fbb;
+        auto fname = fbb.CreateString(k_name);
+        std::vector<fbgen::Vec3> fsp;
+        for (size_t i = 0; i < N(k_spots); i++)
+            fsp.push_back(cxx_vec3(k_spots[i]));
+        auto fspots = fbb.CreateVectorOfStructs(fsp);
+        fbgen::Vec3 fpos = cxx_vec3(k_pos);
+        auto froot = fbgen::CreateFlat(fbb, 77, fname, &fpos, -3, 0, fspots);
+        fbb.Finish(froot);
+        std::vector<uint8_t> flat_theirs(fbb.GetBufferPointer(),
+                                         fbb.GetBufferPointer() + fbb.GetSize());
+        /* T_create() pads no more in front of a table with 8-byte items
+         * than _start()/_add_*()/_end() (it has a layout for a start 4 off
+         * 8 too): Flat and Blob after vectors of 0 to 7 bytes */
+        for (size_t k = 0; k < 16; k++) {
+            size_t len[2];
+            for (int way = 0; way < 2; way++) {
+                myl_fb_builder *wb = new myl_fb_builder;
+                myl_fb_builder_init(wb, g_region.data(), 4096, NULL, 0);
+                myl_fb_ref nm, in, sp2, no, lv, r;
+                fbgen_Flat_create_inventory(wb, k_inventory, k % 8, &in);
+                myl_fb_create_string(wb, "x", 1, &nm);
+                fbgen_Flat_create_spots(wb, sp, 1, &sp2);
+                myl_fb_create_string(wb, "n", 1, &no);
+                fbgen_Flat_create_levels(wb, ls, 1, &lv);
+                /* every field present: the layouts differ only in padding */
+                if (k >= 8 && way) {
+                    fbgen_Blob_create(wb, 9, in, &r);
+                } else if (k >= 8) {
+                    fbgen_Blob_start(wb);
+                    fbgen_Blob_add_seq(wb, 9);
+                    fbgen_Blob_add_data(wb, in);
+                    fbgen_Blob_end(wb, &r);
+                } else if (way) {
+                    fbgen_Flat_create(wb, 1, nm, &pos, -3, in, sp2, no, lv, fbgen_Color_RED, &r);
+                } else {
+                    fbgen_Flat_start(wb);
+                    fbgen_Flat_add_id(wb, 1);
+                    fbgen_Flat_add_name(wb, nm);
+                    fbgen_Flat_add_pos(wb, &pos);
+                    fbgen_Flat_add_hp(wb, -3);
+                    fbgen_Flat_add_inventory(wb, in);
+                    fbgen_Flat_add_spots(wb, sp2);
+                    fbgen_Flat_add_note(wb, no);
+                    fbgen_Flat_add_levels(wb, lv);
+                    fbgen_Flat_add_color(wb, fbgen_Color_RED);
+                    fbgen_Flat_end(wb, &r);
+                }
+                myl_fb_msg fm;
+                CHECK(myl_fb_finish(wb, r, NULL, 0, &fm) == 0);
+                len[way] = fm.len;
+                delete wb;
+            }
+            if (len[1] > len[0])
+                std::fprintf(stderr, "%s after %zu bytes: %zu created, %zu added\n",
+                             k >= 8 ? "Blob" : "Flat", k % 8, len[1], len[0]);
+            CHECK(len[1] <= len[0]);
+        }
+        long rejected = 0;
+        CHECK(differ(flat_ours, &rejected, true) == 0 && rejected == 0);
+        CHECK(differ(flat_theirs, &rejected, true) == 0 && rejected == 0);
+        mutate(flat_ours, "flat, ours", true);
+        mutate(flat_theirs, "flat, flatc's", true);
     }
     if (g_failures) {
         std::fprintf(stderr, "%d checks failed\n", g_failures);
