@@ -890,8 +890,9 @@ static inline int gtopo_books_receiver_recv(gtopo_books_receiver *r, myl_frame_m
     return myl_group_recv(r->r, m, cls, timeout_ns);
 }
 
-/* Readers and builders of tables: MYL_FB_TABLE(T) defines T_verify(buf,
- * len) (0 or the first MYL_EFB* error, myl_fb_verify()), T_verify_with()
+/* Readers and builders of tables: T_verify(buf, len) (0 or the first
+ * MYL_EFB* error, as myl_fb_verify(); a flat table's checks written out
+ * after its fields), and MYL_FB_TABLE(T) defines T_verify_with()
  * (with the verifier's options, reporting where it failed), T_root(buf)
  * (the root table of a buffer that _verify() accepted or this process
  * built) and the builder's T_start(b), T_end(b, &ref), T_finish(b, root,
