@@ -80,12 +80,43 @@ static fbgen_Vec3 c_vec3(const Spot &s)
 
 static std::vector<uint64_t> g_region(1 << 13);
 
+/* The sample's name and vectors, built the same way for both builds of
+ * ours. */
+struct Lists {
+    myl_fb_ref tags, name, inventory, values, doubles, spots, colors, flags, levels;
+};
+
+static void build_lists(myl_fb_builder *b, Lists *l)
+{
+    myl_fb_ref t[N(k_tags)];
+    for (size_t i = 0; i < N(k_tags); i++)
+        myl_fb_create_string(b, k_tags[i], std::strlen(k_tags[i]), &t[i]);
+    fbgen_Monster_create_tags(b, t, N(k_tags), &l->tags);
+    myl_fb_create_string(b, k_name, std::strlen(k_name), &l->name);
+    fbgen_Monster_create_inventory(b, k_inventory, N(k_inventory), &l->inventory);
+    fbgen_Monster_create_values(b, k_values, N(k_values), &l->values);
+    fbgen_Monster_create_doubles(b, k_doubles, N(k_doubles), &l->doubles);
+    fbgen_Vec3 sp[N(k_spots)];
+    for (size_t i = 0; i < N(k_spots); i++)
+        sp[i] = c_vec3(k_spots[i]);
+    fbgen_Monster_create_spots(b, sp, N(k_spots), &l->spots);
+    fbgen_Color cs[N(k_colors)];
+    for (size_t i = 0; i < N(k_colors); i++)
+        cs[i] = k_colors[i];
+    fbgen_Monster_create_colors(b, cs, N(cs), &l->colors);
+    fbgen_Monster_create_flags(b, k_flags, N(k_flags), &l->flags);
+    fbgen_Level ls[N(k_levels)];
+    for (size_t i = 0; i < N(k_levels); i++)
+        ls[i] = k_levels[i];
+    fbgen_Monster_create_levels(b, ls, N(ls), &l->levels);
+}
+
 static std::vector<uint8_t> build_ours()
 {
     myl_fb_builder *b = new myl_fb_builder;
     myl_fb_builder_init(b, g_region.data(), g_region.size() * 8, NULL, 0);
-    myl_fb_ref rat_name, rat, wood, shield_tags, shield, axe_name, w[2], weapons, t[3], tags, name,
-        inventory, values, doubles, spots, colors, flags, levels, root;
+    myl_fb_ref rat_name, rat, wood, shield_tags, shield, axe_name, w[2], weapons, root;
+    Lists l;
     myl_fb_create_string(b, "Rat", 3, &rat_name);
     fbgen_Monster_start(b);
     fbgen_Monster_add_name(b, rat_name);
@@ -109,26 +140,7 @@ static std::vector<uint8_t> build_ours()
     fbgen_Weapon_end(b, &w[1]);
     fbgen_Monster_create_weapons(b, w, 2, &weapons);
 
-    for (size_t i = 0; i < N(k_tags); i++)
-        myl_fb_create_string(b, k_tags[i], std::strlen(k_tags[i]), &t[i]);
-    fbgen_Monster_create_tags(b, t, N(k_tags), &tags);
-    myl_fb_create_string(b, k_name, std::strlen(k_name), &name);
-    fbgen_Monster_create_inventory(b, k_inventory, N(k_inventory), &inventory);
-    fbgen_Monster_create_values(b, k_values, N(k_values), &values);
-    fbgen_Monster_create_doubles(b, k_doubles, N(k_doubles), &doubles);
-    fbgen_Vec3 sp[N(k_spots)];
-    for (size_t i = 0; i < N(k_spots); i++)
-        sp[i] = c_vec3(k_spots[i]);
-    fbgen_Monster_create_spots(b, sp, N(k_spots), &spots);
-    fbgen_Color cs[N(k_colors)];
-    for (size_t i = 0; i < N(k_colors); i++)
-        cs[i] = k_colors[i];
-    fbgen_Monster_create_colors(b, cs, N(cs), &colors);
-    fbgen_Monster_create_flags(b, k_flags, N(k_flags), &flags);
-    fbgen_Level ls[N(k_levels)];
-    for (size_t i = 0; i < N(k_levels); i++)
-        ls[i] = k_levels[i];
-    fbgen_Monster_create_levels(b, ls, N(ls), &levels);
+    build_lists(b, &l);
 
     fbgen_Vec3 pos = c_vec3(k_pos);
     fbgen_Monster_start(b);
@@ -145,19 +157,19 @@ static std::vector<uint8_t> build_ours()
     fbgen_Monster_add_f64v(b, k_f64);
     fbgen_Monster_add_color(b, fbgen_Color_BLUE);
     fbgen_Monster_add_level(b, fbgen_Level_HIGH);
-    fbgen_Monster_add_name(b, name);
+    fbgen_Monster_add_name(b, l.name);
     fbgen_Monster_add_pos(b, &pos);
-    fbgen_Monster_add_inventory(b, inventory);
-    fbgen_Monster_add_values(b, values);
-    fbgen_Monster_add_doubles(b, doubles);
-    fbgen_Monster_add_spots(b, spots);
-    fbgen_Monster_add_tags(b, tags);
+    fbgen_Monster_add_inventory(b, l.inventory);
+    fbgen_Monster_add_values(b, l.values);
+    fbgen_Monster_add_doubles(b, l.doubles);
+    fbgen_Monster_add_spots(b, l.spots);
+    fbgen_Monster_add_tags(b, l.tags);
     fbgen_Monster_add_weapons(b, weapons);
     fbgen_Monster_add_equipped(b, fbgen_Equipment_Shield, shield);
     fbgen_Monster_add_enemy(b, rat);
-    fbgen_Monster_add_colors(b, colors);
-    fbgen_Monster_add_flags(b, flags);
-    fbgen_Monster_add_levels(b, levels);
+    fbgen_Monster_add_colors(b, l.colors);
+    fbgen_Monster_add_flags(b, l.flags);
+    fbgen_Monster_add_levels(b, l.levels);
     fbgen_Monster_end(b, &root);
     myl_fb_msg m;
     int rc = fbgen_Monster_finish(b, root, NULL, 0, &m);
@@ -177,8 +189,8 @@ static std::vector<uint8_t> build_created(size_t region_bytes)
     myl_fb_builder *b = new myl_fb_builder;
     std::vector<uint64_t> arena(1 << 13);
     myl_fb_builder_init(b, g_region.data(), region_bytes, arena.data(), arena.size() * 8);
-    myl_fb_ref rat_name, rat, wood, shield_tags, shield, axe_name, w[2], weapons, t[3], tags, name,
-        inventory, values, doubles, spots, colors, flags, levels, root;
+    myl_fb_ref rat_name, rat, wood, shield_tags, shield, axe_name, w[2], weapons, root;
+    Lists l;
     myl_fb_create_string(b, "Rat", 3, &rat_name);
     /* the rat: its name and flag, every other scalar its default */
     fbgen_Monster_create(b, false, -8, 200, -1600, 60000, -320000, 4000000000u,
@@ -192,31 +204,12 @@ static std::vector<uint8_t> build_created(size_t region_bytes)
     fbgen_Weapon_create(b, axe_name, 30, &w[0]);
     fbgen_Weapon_create(b, 0, 7, &w[1]);
     fbgen_Monster_create_weapons(b, w, 2, &weapons);
-    for (size_t i = 0; i < N(k_tags); i++)
-        myl_fb_create_string(b, k_tags[i], std::strlen(k_tags[i]), &t[i]);
-    fbgen_Monster_create_tags(b, t, N(k_tags), &tags);
-    myl_fb_create_string(b, k_name, std::strlen(k_name), &name);
-    fbgen_Monster_create_inventory(b, k_inventory, N(k_inventory), &inventory);
-    fbgen_Monster_create_values(b, k_values, N(k_values), &values);
-    fbgen_Monster_create_doubles(b, k_doubles, N(k_doubles), &doubles);
-    fbgen_Vec3 sp[N(k_spots)];
-    for (size_t i = 0; i < N(k_spots); i++)
-        sp[i] = c_vec3(k_spots[i]);
-    fbgen_Monster_create_spots(b, sp, N(k_spots), &spots);
-    fbgen_Color cs[N(k_colors)];
-    for (size_t i = 0; i < N(k_colors); i++)
-        cs[i] = k_colors[i];
-    fbgen_Monster_create_colors(b, cs, N(cs), &colors);
-    fbgen_Monster_create_flags(b, k_flags, N(k_flags), &flags);
-    fbgen_Level ls[N(k_levels)];
-    for (size_t i = 0; i < N(k_levels); i++)
-        ls[i] = k_levels[i];
-    fbgen_Monster_create_levels(b, ls, N(ls), &levels);
+    build_lists(b, &l);
     fbgen_Vec3 pos = c_vec3(k_pos);
     int rc = fbgen_Monster_create(
         b, k_flag, k_i8, k_u8, -1600, k_u16, k_i32, 4000000000u, k_i64, k_u64, k_f32, k_f64,
-        fbgen_Color_BLUE, fbgen_Level_HIGH, name, &pos, inventory, values, doubles, spots, tags,
-        weapons, fbgen_Equipment_Shield, shield, rat, colors, flags, levels, &root);
+        fbgen_Color_BLUE, fbgen_Level_HIGH, l.name, &pos, l.inventory, l.values, l.doubles, l.spots,
+        l.tags, weapons, fbgen_Equipment_Shield, shield, rat, l.colors, l.flags, l.levels, &root);
     CHECK(rc == 0);
     myl_fb_msg m;
     rc = fbgen_Monster_finish(b, root, NULL, 0, &m);
