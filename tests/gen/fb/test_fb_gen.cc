@@ -624,13 +624,14 @@ int main()
         /* T_create() pads no more in front of a table with 8-byte items
          * than _start()/_add_*()/_end() (it has a layout for a start 4 off
          * 8 too): Flat and Blob after vectors of 0 to 7 bytes */
+        static const uint8_t bytes8[8] = {1, 2, 3, 4, 5, 6, 7, 8};
         for (size_t k = 0; k < 16; k++) {
             size_t len[2];
             for (int way = 0; way < 2; way++) {
                 myl_fb_builder *wb = new myl_fb_builder;
                 myl_fb_builder_init(wb, g_region.data(), 4096, NULL, 0);
                 myl_fb_ref nm, in, sp2, no, lv, r;
-                fbgen_Flat_create_inventory(wb, k_inventory, k % 8, &in);
+                fbgen_Flat_create_inventory(wb, bytes8, k % 8, &in);
                 myl_fb_create_string(wb, "x", 1, &nm);
                 fbgen_Flat_create_spots(wb, sp, 1, &sp2);
                 myl_fb_create_string(wb, "n", 1, &no);
