@@ -245,7 +245,7 @@ static uint8_t *grow_slow(myl_fb_builder *b, size_t n)
  * inline: every object and field grows the data once or twice. */
 static inline uint8_t *grow(myl_fb_builder *b, size_t n)
 {
-    if (!b->err && n <= b->cap - b->head && n <= MYL_FB_MAX_BUFFER_SIZE - 8 - b->head) {
+    if (!b->err && myl__fb_fits(b, n)) {
         b->head += n;
         return b->buf + b->cap - b->head;
     }
@@ -686,8 +686,7 @@ int myl_fb_table_end(myl_fb_builder *b, myl_fb_ref *out)
     if (objsize > 0xffffu)
         return bfail(b, MYL_ETOOBIG);
     uint8_t *vt;
-    if (padn + 4 + vtsize <= b->cap - b->head &&
-        padn + 4 + vtsize <= MYL_FB_MAX_BUFFER_SIZE - 8 - b->head) {
+    if (myl__fb_fits(b, padn + 4 + vtsize)) {
         /* room in the region: one step */
         pad(b, padn);
         track_align(b, 4);

@@ -601,6 +601,26 @@ static inline void myl__fb_zero(uint8_t *p, size_t n)
         *p = 0;
 }
 
+/* Whether need more bytes fit the current region and the buffer's size
+ * limit: the inline paths' test, and grow()'s in fb.c. */
+static inline bool myl__fb_fits(const myl_fb_builder *b, size_t need)
+{
+    return need <= b->cap - b->head && need <= MYL_FB_MAX_BUFFER_SIZE - 8 - b->head;
+}
+
+/* need bytes taken at the head (they fit: myl__fb_fits()), the first padn
+ * of them, just below the old front, alignment padding, zeroed; what
+ * they hold is aligned to align. The old front. */
+static inline uint8_t *myl__fb_take(myl_fb_builder *b, size_t padn, size_t need, size_t align)
+{
+    uint8_t *front = b->buf + b->cap - b->head;
+    myl__fb_zero(front - padn, padn);
+    b->head += need;
+    if (align > b->minalign)
+        b->minalign = (uint32_t)align;
+    return front;
+}
+
 /* Fields go down from the head as they are added, each aligned to its
  * size, so a table whose 8-byte field comes after its 4-byte ones (in the
  * head's order) gets 4 bytes of padding; with a vector's end before it,
@@ -641,16 +661,12 @@ static inline uint8_t *myl__fb_field(myl_fb_builder *b, uint32_t id, size_t size
     const size_t padn = (size_t)(0 - b->head) & (size - 1);
     const size_t need = padn + size;
     if (b->err || !b->in_table || id > MYL__FB_FAST_ID || b->nfields >= MYL_FB_MAX_FIELDS ||
-        need > b->cap - b->head || need > MYL_FB_MAX_BUFFER_SIZE - 8 - b->head)
+        !myl__fb_fits(b, need))
         return NULL;
     if (size == 4 && b->gap) /* into the gap: the table stays as small */
         return myl__fb_gap_take(b, id);
-    uint8_t *front = b->buf + b->cap - b->head;
-    myl__fb_zero(front - padn, padn);
     myl__fb_gap_note(b, padn);
-    b->head += need;
-    if (size > b->minalign)
-        b->minalign = (uint32_t)size;
+    myl__fb_take(b, padn, need, size);
     return myl__fb_field_at(b, id, (uint32_t)b->head);
 }
 
@@ -708,17 +724,12 @@ static inline int myl__fb_create_vec(myl_fb_builder *b, const void *elems, size_
     const size_t bytes = count * elem_size;
     const size_t padn = (size_t)(0 - (b->head + bytes)) & (a - 1);
     const size_t need = padn + bytes + 4;
-    if (need > b->cap - b->head || need > MYL_FB_MAX_BUFFER_SIZE - 8 - b->head ||
-        (b->defer && bytes >= MYL_EXT_MIN))
+    if (!myl__fb_fits(b, need) || (b->defer && bytes >= MYL_EXT_MIN))
         return myl_fb_create_vec_scalar(b, elems, count, elem_size, out);
-    uint8_t *front = b->buf + b->cap - b->head;
-    myl__fb_zero(front - padn, padn);
+    uint8_t *front = myl__fb_take(b, padn, need, a);
     if (bytes)
         memcpy(front - padn - bytes, elems, bytes);
     myl_st32(front - need, (uint32_t)count);
-    b->head += need;
-    if (a > b->minalign)
-        b->minalign = (uint32_t)a;
     *out = (myl_fb_ref)b->head;
     return 0;
 }
@@ -746,18 +757,12 @@ static inline uint8_t *myl__fb_fixed(myl_fb_builder *b, const uint16_t *vt, size
     const size_t padn = (size_t)(phase - (b->head + objsize)) & (align - 1);
     const size_t need = padn + objsize + vtsize;
     uint8_t *t;
-    if (b->err || b->in_table || b->in_vector || need > b->cap - b->head ||
-        need > MYL_FB_MAX_BUFFER_SIZE - 8 - b->head) {
+    if (b->err || b->in_table || b->in_vector || !myl__fb_fits(b, need)) {
         t = myl__fb_fixed_slow(b, vtsize, objsize, align, phase);
         if (!t)
             return NULL;
     } else {
-        uint8_t *front = b->buf + b->cap - b->head;
-        myl__fb_zero(front - padn, padn);
-        b->head += need;
-        if (align > b->minalign)
-            b->minalign = (uint32_t)align;
-        t = front - padn - objsize;
+        t = myl__fb_take(b, padn, need, align) - padn - objsize;
     }
     memset(t, 0, objsize);
     myl_st32(t, (uint32_t)vtsize); /* vtable = table - soffset: just below */
