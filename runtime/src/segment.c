@@ -35,11 +35,13 @@
 #define MYL__SHM_DIR "/dev/shm"
 /* Temporary names of segments being built: ".myl-tmp-<pid>-<start>-<n>". */
 #define MYL__TMP_PREFIX ".myl-tmp-"
+#define MYL__FENCE_FLAGS (MYL_SEG_FENCE_ASYMMETRIC | MYL_SEG_FENCE_SYMMETRIC)
 #define MYL__CREATE_FLAGS                                                                          \
-    (MYL_SEG_PREFAULT | MYL_SEG_MLOCK | MYL_SEG_HUGEPAGES | MYL_SEG_REPLACE_STALE)
+    (MYL_SEG_PREFAULT | MYL_SEG_MLOCK | MYL_SEG_HUGEPAGES | MYL_SEG_REPLACE_STALE |                \
+     MYL__FENCE_FLAGS)
 #define MYL__ATTACH_FLAGS                                                                          \
     (MYL_SEG_PREFAULT | MYL_SEG_MLOCK | MYL_SEG_HUGEPAGES | MYL_SEG_REPLACE_STALE |                \
-     MYL_SEG_READONLY | MYL_SEG_TRUST_UID | MYL_SEG_ANY_OWNER)
+     MYL_SEG_READONLY | MYL_SEG_TRUST_UID | MYL_SEG_ANY_OWNER | MYL__FENCE_FLAGS)
 
 /* A kill point of the lifecycle (myl__fault_point: MYL_TEST_KILL_AT). */
 static void kill_point(const char *point)
@@ -180,7 +182,7 @@ static int apply_defaults(const myl_ring_opts *o, struct defaults *d)
         return MYL_EINVAL;
     if (d->perm & ~0777u)
         return MYL_EINVAL;
-    if (d->flags & ~MYL__CREATE_FLAGS)
+    if ((d->flags & ~MYL__CREATE_FLAGS) || (d->flags & MYL__FENCE_FLAGS) == MYL__FENCE_FLAGS)
         return MYL_EINVAL;
     return 0;
 }
@@ -759,9 +761,15 @@ int myl__ring_create_init(const myl_ring_opts *opts, void (*init)(myl_ring *r, v
     h->max_producers = d.max_producers;
     /* Asymmetric wake-up fences when this process can both issue the
      * heavy barrier and receive it (docs/ARCHITECTURE.md, "Wake-ups"):
-     * decided once, for the ring's life; rings that never sleep keep 0. */
-    h->flags = (d.wait == MYL_WAIT_BLOCK || d.wait == MYL_WAIT_HYBRID) &&
-                       myl__membarrier_caps() == (MYL__MB_ISSUE | MYL__MB_REGISTERED)
+     * decided once, for the ring's life; rings that never sleep keep 0.
+     * By default only a hybrid ring: a block ring's every wait sleeps, and
+     * its sleeper's membarrier (an IPI to each CPU running a registered
+     * thread) cost more than the fences it saves (measured 8-9 us a sleep
+     * on an AMD EPYC guest, twice the round trip; docs/PERFORMANCE.md). */
+    bool asym = d.wait == MYL_WAIT_HYBRID  ? !(d.flags & MYL_SEG_FENCE_SYMMETRIC)
+                : d.wait == MYL_WAIT_BLOCK ? (d.flags & MYL_SEG_FENCE_ASYMMETRIC) != 0
+                                           : false;
+    h->flags = asym && myl__membarrier_caps() == (MYL__MB_ISSUE | MYL__MB_REGISTERED)
                    ? MYL_HDR_ASYM_FENCE
                    : 0;
     h->total_size = lo.total_size;

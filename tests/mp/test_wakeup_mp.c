@@ -239,7 +239,8 @@ static void run_pairing(const struct pairing *pr)
                            .name = names[i],
                            .slot_size = 8,
                            .capacity = 2,
-                           .wait = MYL_WAIT_BLOCK};
+                           .wait = MYL_WAIT_BLOCK,
+                           .flags = MYL_SEG_FENCE_ASYMMETRIC};
         assert_int_equal(myl_ring_create(&o, &r[i]), 0);
     }
     if (r[0]->asym != pr->asym) {

@@ -190,8 +190,14 @@ static void run_dir(int dir, const struct pairing *pr)
     myl__test_slice_ns = INT64_C(60) * 1000000000;
     const char *name = myl_test_name(pr->name);
     myl_ring_unlink(MYL_BACKING_SHM, name);
-    myl_ring_opts o = {
-        .size = sizeof o, .name = name, .slot_size = 8, .capacity = 2, .wait = MYL_WAIT_BLOCK};
+    /* Block, so that every wait sleeps; asymmetric where the creator's
+     * capabilities allow, as a hybrid ring is by default. */
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = name,
+                       .slot_size = 8,
+                       .capacity = 2,
+                       .wait = MYL_WAIT_BLOCK,
+                       .flags = MYL_SEG_FENCE_ASYMMETRIC};
     caps(pr->ring_caps);
     myl_ring *r;
     assert_int_equal(myl_ring_create(&o, &r), 0);
@@ -263,21 +269,31 @@ static void run_dir(int dir, const struct pairing *pr)
     myl_ring_close(r);
 }
 
-static bool have_membarrier(void)
+/* Whether a ring created with wait and flags (unmasked) is asymmetric,
+ * or the error create returned. */
+static int ring_asym(uint32_t wait, uint32_t flags)
 {
     caps(NULL);
     myl_ring_opts o = {.size = sizeof o,
                        .name = myl_test_name("probe"),
                        .slot_size = 8,
                        .capacity = 2,
-                       .wait = MYL_WAIT_BLOCK};
+                       .wait = wait,
+                       .flags = flags};
     myl_ring_unlink(MYL_BACKING_SHM, o.name);
     myl_ring *r;
-    assert_int_equal(myl_ring_create(&o, &r), 0);
+    int rc = myl_ring_create(&o, &r);
+    if (rc < 0)
+        return rc;
     bool asym = r->asym;
     myl_ring_unlink(MYL_BACKING_SHM, o.name);
     myl_ring_close(r);
     return asym;
+}
+
+static bool have_membarrier(void)
+{
+    return ring_asym(MYL_WAIT_HYBRID, 0) == 1;
 }
 
 static void run_pairing(const struct pairing *pr)
@@ -314,5 +330,27 @@ static void test_polling_sleeper(void **state)
     run_pairing(&pairings[3]);
 }
 
+/* Which rings get asymmetric fences: hybrid by default, block only when
+ * asked (its every wait sleeps, and the sleeper's membarrier costs more
+ * than the waker's fence), never a spin or yield ring (nobody sleeps). */
+static void test_fence_choice(void **state)
+{
+    (void)state;
+    const int mb = have_membarrier();
+    assert_int_equal(ring_asym(MYL_WAIT_HYBRID, 0), mb);
+    assert_int_equal(ring_asym(MYL_WAIT_HYBRID, MYL_SEG_FENCE_SYMMETRIC), 0);
+    assert_int_equal(ring_asym(MYL_WAIT_HYBRID, MYL_SEG_FENCE_ASYMMETRIC), mb);
+    assert_int_equal(ring_asym(MYL_WAIT_BLOCK, 0), 0);
+    assert_int_equal(ring_asym(MYL_WAIT_BLOCK, MYL_SEG_FENCE_SYMMETRIC), 0);
+    assert_int_equal(ring_asym(MYL_WAIT_BLOCK, MYL_SEG_FENCE_ASYMMETRIC), mb);
+    assert_int_equal(ring_asym(MYL_WAIT_SPIN, MYL_SEG_FENCE_ASYMMETRIC), 0);
+    assert_int_equal(ring_asym(MYL_WAIT_YIELD, MYL_SEG_FENCE_ASYMMETRIC), 0);
+    assert_int_equal(ring_asym(MYL_WAIT_HYBRID, MYL_SEG_FENCE_ASYMMETRIC | MYL_SEG_FENCE_SYMMETRIC),
+                     MYL_EINVAL);
+    if (!mb)
+        printf("membarrier(GLOBAL_EXPEDITED) unavailable: no ring is asymmetric\n");
+}
+
 MYL_TEST_MAIN("wakeup", cmocka_unit_test(test_fence), cmocka_unit_test(test_asym),
-              cmocka_unit_test(test_unregistered_waker), cmocka_unit_test(test_polling_sleeper))
+              cmocka_unit_test(test_unregistered_waker), cmocka_unit_test(test_polling_sleeper),
+              cmocka_unit_test(test_fence_choice))

@@ -63,6 +63,17 @@ extern "C" {
 /* Attach with MYL_SEG_READONLY only: skip the owner and mode checks (an
  * observer such as myelon-stat, which only reads and validates). */
 #define MYL_SEG_ANY_OWNER 0x40u
+/* Create: how wakers and sleepers of a block or hybrid ring order their
+ * wake-up check (docs/ARCHITECTURE.md, "Wake-ups"). By default a hybrid
+ * ring uses asymmetric fences where membarrier(2) allows (publish and
+ * release need no fence; a sleeper pays an IPI to every CPU running a
+ * registered thread) and a block ring, whose every wait sleeps, fences on
+ * both sides. MYL_SEG_FENCE_ASYMMETRIC asks for asymmetric fences on a
+ * block ring too, MYL_SEG_FENCE_SYMMETRIC for fences on a hybrid ring;
+ * both at once is MYL_EINVAL. Ignored by attach: the ring's choice is in
+ * its header. */
+#define MYL_SEG_FENCE_ASYMMETRIC 0x80u
+#define MYL_SEG_FENCE_SYMMETRIC 0x100u
 /* Consumer start positions. */
 #define MYL_START_LIVE 0u   /* the next event published after registration */
 #define MYL_START_OLDEST 1u /* the oldest event still in the ring */
