@@ -413,8 +413,9 @@ int main(int argc, char **argv)
         }
     }
     std::printf("fbs_bench: %u trials, %u rations and keepers, %zu-byte lookup buffer, %zu-byte "
-                "verify buffer\n",
-                trials, n, buf.size(), vbuf.size());
+                "verify buffer, scalar-key searches with %s\n",
+                trials, n, buf.size(), vbuf.size(),
+                MYL_FB_SEARCH_JUMPS() ? "jumps" : "conditional moves");
     std::printf("%-24s %12s %12s %10s\n", "case", "ours ns", "flatc ns", "ours/flatc");
     for (int c = 0; c < NC; c++)
         std::printf("%-24s %12.1f %12.1f %10.2f\n", names_[c], median(t[c][0]), median(t[c][1]),

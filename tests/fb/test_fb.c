@@ -1009,8 +1009,41 @@ static void test_defer(void **state)
     assert_int_equal(mb.next, 0);
 }
 
-MYL_TEST_MAIN("fb", cmocka_unit_test(test_fast_paths), cmocka_unit_test(test_gap),
-              cmocka_unit_test(test_pack), cmocka_unit_test(test_defer),
+static int sign(int x)
+{
+    return (x > 0) - (x < 0);
+}
+
+/* The inline compare of string keys (fb.h, myl__fb_bytes_cmp) orders as
+ * memcmp() does: every length 0-40, equal, and differing at each position
+ * (by the high bit, by one, by the byte's other bits), both ways round. */
+static void test_bytes_cmp(void **state)
+{
+    (void)state;
+    char a[48], b[48];
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t i = 0; i < n; i++)
+            a[i] = (char)('a' + (i * 7) % 26);
+        memcpy(b, a, n);
+        assert_int_equal(myl__fb_bytes_cmp(a, b, n), 0);
+        static const unsigned char flips[] = {0x80, 0x01, 0x7e};
+        for (size_t at = 0; at < n; at++)
+            for (size_t f = 0; f < sizeof flips; f++) {
+                memcpy(b, a, n);
+                b[at] = (char)((unsigned char)b[at] ^ flips[f]);
+                assert_int_equal(myl__fb_bytes_cmp(a, b, n), sign(memcmp(a, b, n)));
+                assert_int_equal(myl__fb_bytes_cmp(b, a, n), sign(memcmp(b, a, n)));
+                /* a later difference does not outvote an earlier one */
+                if (at + 1 < n) {
+                    b[n - 1] = (char)((unsigned char)b[n - 1] ^ 0xffu);
+                    assert_int_equal(myl__fb_bytes_cmp(a, b, n), sign(memcmp(a, b, n)));
+                }
+            }
+    }
+}
+
+MYL_TEST_MAIN("fb", cmocka_unit_test(test_bytes_cmp), cmocka_unit_test(test_fast_paths),
+              cmocka_unit_test(test_gap), cmocka_unit_test(test_pack), cmocka_unit_test(test_defer),
               cmocka_unit_test(test_readers_handmade), cmocka_unit_test(test_sort_refs),
               cmocka_unit_test(test_sort_structs), cmocka_unit_test(test_big_align),
               cmocka_unit_test(test_samples_roundtrip), cmocka_unit_test(test_at_front),

@@ -1178,25 +1178,58 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
 #endif
 }
 
-/* Lookups by key search without jumps: at each step, which half is kept
- * is data the CPU cannot guess, and a wrong guess (every other step) costs
- * more than the arithmetic. The search takes bit-length-of-n steps, so
- * the loop's length depends on n alone and consecutive lookups overlap;
- * base ends on the last element whose key is not above the key (or on the
- * first), and the lookup finds it when its key equals the key.
+/* Lookups by key: which binary search is faster depends on the CPU, by
+ * a factor of up to three, so the search asks (MYL_FB_SEARCH_JUMPS).
  *
- * On a sorted vector (what FlatBuffers defines lookups on) this finds
- * what flatc's LookupByKey() finds: the element with the key, or none; of
- * several with the same key, the last, where flatc's bsearch() finds any
- * one. On a vector that is not sorted, both are unspecified and may
- * differ (flatc's bsearch() probes other elements); an element found
- * still has the key, and no element out of bounds is read. */
+ * Without jumps: at each step, which half is kept is a conditional move.
+ * The search takes bit-length-of-n steps, each waiting for its probe's
+ * key (on a vector of tables, four dependent loads), so its length
+ * depends on n alone; base ends on the last element whose key is not
+ * above the key (or on the first), found when its key equals the key.
+ * With jumps: flatc's (bsearch()'s) loop, which stops at an element with
+ * the key; the CPU guesses each step and runs ahead, a wrong guess costs
+ * a pipeline refill. On an Intel Xeon guest of this project's machines
+ * the moves measured 0.84x flatc's LookupByKey() and the jumps 1.16x; on
+ * an AMD EPYC guest the jumps 0.82x and the moves 2.4-2.9x
+ * (docs/PERFORMANCE.md). So: jumps on AMD CPUs, moves elsewhere.
+ *
+ * On a sorted vector (what FlatBuffers defines lookups on) both find
+ * what flatc's LookupByKey() finds: an element with the key, or none (of
+ * several with the key, the moves find the last, the jumps any one, as
+ * bsearch() does). On a vector out of order, all three are unspecified
+ * and may differ; an element found still has the key, and no element out
+ * of bounds is read. */
+#if defined(MYL_FB_SEARCH)
+/* 1: always jumps, 0: always moves (tests run both on any CPU) */
+#define MYL_FB_SEARCH_JUMPS() (MYL_FB_SEARCH != 0)
+#elif defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+/* a load and a compare: libgcc's CPU model, set before constructors run */
+#define MYL_FB_SEARCH_JUMPS() (__builtin_cpu_is("amd") != 0)
+#else
+#define MYL_FB_SEARCH_JUMPS() 0
+#endif
+
 #define MYL__FB_KEY_SEARCH(v, key_at, key, found)                                                  \
     do {                                                                                           \
         uint32_t base_ = 0, n_ = (v).len;                                                          \
+        if (MYL_FB_SEARCH_JUMPS()) {                                                               \
+            (found) = UINT32_MAX;                                                                  \
+            while (base_ < n_) {                                                                   \
+                uint32_t mid_ = base_ + (n_ - base_) / 2;                                          \
+                if (key_at((v), mid_) < (key)) {                                                   \
+                    base_ = mid_ + 1;                                                              \
+                } else if ((key) < key_at((v), mid_)) {                                            \
+                    n_ = mid_;                                                                     \
+                } else {                                                                           \
+                    (found) = mid_;                                                                \
+                    break;                                                                         \
+                }                                                                                  \
+            }                                                                                      \
+            break;                                                                                 \
+        }                                                                                          \
         while (n_ > 1) {                                                                           \
             uint32_t half_ = n_ / 2;                                                               \
-            /* a conditional move, not a jump: see above */                                        \
+            /* a conditional move, not a jump: see myl__fb_pick() */                               \
             base_ = myl__fb_pick(key_at((v), base_ + half_) <= (key), base_ + half_, base_);       \
             n_ -= half_;                                                                           \
         }                                                                                          \
@@ -1365,6 +1398,39 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
         return r;                                                                                  \
     }
 
+/* memcmp(a, b, n)'s sign, inline: keys are short, and a call into the C
+ * library's memcmp cost a lookup by string key 1.5x flatc's strcmp() on
+ * an AMD EPYC guest. Eight bytes at a time, as big-endian numbers, so
+ * that the first differing byte decides; the tail by an overlapping load
+ * (or bytes, under 8). */
+static inline int myl__fb_bytes_cmp(const char *a, const char *b, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+    if (n >= 8) {
+        for (size_t i = 0;; i += 8) {
+            if (i + 8 > n)
+                i = n - 8;
+            uint64_t x, y;
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) {
+                x = __builtin_bswap64(x);
+                y = __builtin_bswap64(y);
+                return x < y ? -1 : 1;
+            }
+            if (i + 8 >= n)
+                return 0;
+        }
+    }
+#endif
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
 /* Strings as flatc orders them: bytes (memcmp), then the shorter first. */
 static inline int myl_fb_str_cmp(const char *a, size_t na, const char *b, size_t nb)
 {
@@ -1380,7 +1446,7 @@ static inline int myl_fb_str_cmp(const char *a, size_t na, const char *b, size_t
 static inline int myl_fb_str_ccmp(myl_fb_str a, const char *key, size_t kl)
 {
     size_t n = a.len < kl ? a.len : kl;
-    int c = n ? memcmp(a.ptr, key, n) : 0;
+    int c = n ? myl__fb_bytes_cmp(a.ptr, key, n) : 0;
     if (c || a.len < kl)
         return c ? c : -1; /* a ends first: its NUL sorts before key's byte */
     /* equal over kl bytes: strcmp() goes on to a[kl] (a's NUL when a.len
