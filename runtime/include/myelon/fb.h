@@ -1196,9 +1196,9 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
  * On a sorted vector (what FlatBuffers defines lookups on) both find
  * what flatc's LookupByKey() finds: an element with the key, or none (of
  * several with the key, the moves find the last, the jumps any one, as
- * bsearch() does). On a vector out of order, all three are unspecified
- * and may differ; an element found still has the key, and no element out
- * of bounds is read. */
+ * bsearch() does). On a vector out of order, what either search finds
+ * is unspecified and may differ from flatc's; an element found still has
+ * the key, and no element out of bounds is read. */
 #if defined(MYL_FB_SEARCH)
 /* 1: always jumps, 0: always moves (tests run both on any CPU) */
 #define MYL_FB_SEARCH_JUMPS() (MYL_FB_SEARCH != 0)
