@@ -1215,7 +1215,8 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
         if (MYL_FB_SEARCH_JUMPS()) {                                                               \
             (found) = UINT32_MAX;                                                                  \
             while (base_ < n_) {                                                                   \
-                uint32_t mid_ = base_ + (n_ - base_) / 2;                                          \
+                /* one add and a shift on the probe's chain; 64 bits: no overflow */               \
+                uint32_t mid_ = (uint32_t)(((uint64_t)base_ + n_) >> 1);                           \
                 if (key_at((v), mid_) < (key)) {                                                   \
                     base_ = mid_ + 1;                                                              \
                 } else if ((key) < key_at((v), mid_)) {                                            \
@@ -1477,7 +1478,7 @@ static inline size_t myl_fb_key_len(const char *key, size_t len)
         if (!key)                                                                                  \
             key = "";                                                                              \
         while (lo < hi) {                                                                          \
-            uint32_t mid = lo + (hi - lo) / 2;                                                     \
+            uint32_t mid = (uint32_t)(((uint64_t)lo + hi) >> 1); /* as MYL__FB_KEY_SEARCH */       \
             const uint8_t *e = myl_fb_vec_table(v, mid);                                           \
             int c = myl_fb_str_ccmp(myl_fb_get_str(e, kid), key, kl);                              \
             if (c < 0) {                                                                           \
