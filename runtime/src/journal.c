@@ -59,6 +59,14 @@ static const uint8_t seg_magic[8] = {'M', 'Y', 'L', 'J', 'R', 'N', 'L', '1'};
  * within half of it, so it rarely waits (docs/PERFORMANCE.md). */
 #define BG_AHEAD (UINT64_C(2) << 20)
 #define BG_STEP (UINT64_C(256) << 10)
+/* The mapped path writes a commit larger than this with pwrite(2) rather
+ * than storing it through the map (under a sync policy; without one, the
+ * second): on hosts where the first store to each new page of a mapping
+ * costs microseconds (shadow page tables), the kernel's copy is several
+ * times cheaper for whole pages, while a system call a commit costs more
+ * than the stores of a small one (docs/PERFORMANCE.md). */
+#define SPILL_SYNC (UINT64_C(1) << 10)
+#define SPILL_NONE (UINT64_C(4) << 10)
 
 static uint64_t pad8(uint64_t n)
 {
@@ -375,7 +383,13 @@ struct myl_journal {
     /* append stores into the map straight up to here (seg_alloc, or with
      * the allocating thread a little before it: there it asks for more) */
     uint64_t grow_at;
-    grower *bg;                /* the allocating thread, or NULL (inline) */
+    grower *bg; /* the allocating thread, or NULL (inline) */
+    /* A commit of more than spill bytes is written with pwrite(2), not
+     * stored through the map (spill_run). spilling: the last commit was
+     * one, so this one's records are buffered from the first (commits
+     * come in runs of one size). */
+    uint64_t spill;
+    bool spilling;
     myl__crc32c_record_fn put; /* lays a record's body out, returns its CRC */
     uint8_t *buf;              /* appended, not yet written */
     size_t buf_len, buf_cap;
@@ -862,7 +876,8 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
             return MYL_EINVAL;
         o = *opts;
     }
-    if (o.sync > MYL_JOURNAL_SYNC_NONE || (o.flags & ~(MYL_JOURNAL_WRITE | MYL_JOURNAL_NO_THREAD)))
+    if (o.sync > MYL_JOURNAL_SYNC_NONE ||
+        (o.flags & ~(MYL_JOURNAL_WRITE | MYL_JOURNAL_NO_THREAD | MYL_JOURNAL_MAPPED_ONLY)))
         return MYL_EINVAL;
     if (!o.segment_bytes)
         o.segment_bytes = DEFAULT_SEGMENT;
@@ -888,6 +903,9 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
     j->io.alloc = o.io && o.io->alloc ? o.io->alloc : sys_alloc;
     j->io.arg = o.io ? o.io->arg : NULL;
     j->put = myl__crc32c_record();
+    j->spill = o.flags & MYL_JOURNAL_MAPPED_ONLY ? UINT64_MAX
+               : o.sync == MYL_JOURNAL_SYNC_NONE ? SPILL_NONE
+                                                 : SPILL_SYNC;
     /* Without a sync the writer is bound by making page-cache pages:
      * a thread makes them ahead of it. (With one, the sync dominates, and
      * pages allocated further ahead are more zeros for it to write.) */
@@ -935,13 +953,17 @@ int myl_journal_append(myl_journal *j, uint64_t type, const void *data, uint32_t
     size_t total = (size_t)pad8(REC_HEADER + (uint64_t)len);
     uint64_t s = j->next_seq;
     uint32_t crc;
+    /* Into the map while this commit is small; a large one's records are
+     * buffered and written at the commit. */
+    bool straight =
+        j->buf_len == 0 && j->map && !j->spilling && j->map_end - j->seg_size + total <= j->spill;
     /* With the allocating thread, ask it for more first (an error here
      * is left for commit to meet, as inline allocation leaves it). */
-    if (j->map_end + total > j->grow_at && j->bg && j->buf_len == 0 && j->map &&
+    if (straight && j->map_end + total > j->grow_at && j->bg &&
         j->map_end + total <= j->o.segment_bytes && j->map_end + total <= j->seg_cap)
         (void)grower_wait(j, j->map_end + total);
     /* grow_at is 0 without a map and at most segment_bytes. */
-    if (j->map_end + total <= j->grow_at && j->buf_len == 0 && j->map) {
+    if (straight && j->map_end + total <= j->grow_at) {
         /* Straight into the mapped segment: no copy, no system call. */
         crc = put_record(j, j->map + j->map_end, s, type, data, len);
         j->map_end += total;
@@ -969,11 +991,42 @@ int myl_journal_append(myl_journal *j, uint64_t type, const void *data, uint32_t
     return 0;
 }
 
+/* Mapped: write a large run of whole records with pwrite(2), the
+ * kernel's copy, rather than storing it through new pages of the map.
+ * Inline, past what is allocated the write allocates (the file then ends
+ * at the data; the zeros for later stores are written when they are
+ * needed); with the allocating thread the file past its allocation is
+ * the thread's to write, so it is waited for as a store would be. As on
+ * the write path, a reader racing the call can meet its records half
+ * copied (torn); what commit reported written is whole. */
+static int spill_run(myl_journal *j, const uint8_t *p, size_t run)
+{
+    uint64_t end = j->seg_size + run;
+    if (j->bg) {
+        int rc = seg_grow(j, end);
+        if (rc < 0)
+            return rc;
+    }
+    for (size_t done = 0; done < run;) {
+        ssize_t w = pwrite(j->fd, p + done, run - done, (off_t)(j->seg_size + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return j->failed = w < 0 ? -errno : -EIO;
+        done += (size_t)w;
+    }
+    if (end > j->seg_alloc)
+        j->seg_alloc = end; /* grow_at stays below the old length */
+    return 0;
+}
+
 /* Put run bytes of whole records at the end of the current segment. */
 static int put_run(myl_journal *j, const uint8_t *p, size_t run)
 {
     if (!j->mapped)
         return write_all(j, j->fd, p, run);
+    if (run > j->spill)
+        return spill_run(j, p, run);
     if (j->seg_size + run > j->seg_cap) {
         /* One record larger than the segment, alone in it: map it longer. */
         seg_unmap_rw(j);
@@ -994,6 +1047,7 @@ static int put_run(myl_journal *j, const uint8_t *p, size_t run)
  * appended straight into the map come first: they are written already. */
 static int write_buffered(myl_journal *j)
 {
+    j->spilling = j->map_end - j->seg_size + j->buf_len > j->spill;
     if (j->map_end > j->seg_size) {
         j->unsynced_bytes += j->map_end - j->seg_size;
         j->seg_size = j->map_end;

@@ -228,6 +228,118 @@ static void test_record_layout(void **state)
     myl_ut_rm_rf(dir);
 }
 
+/* The whole of a file (NULL when it does not exist). */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    assert_true(n >= 0);
+    rewind(f);
+    uint8_t *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+/* The mapped path writes large commits with pwrite(2) and stores small
+ * ones through the map: commits of 1 to 90 records, in runs of one size
+ * and alternating, across rotations, under every sync policy, give
+ * segment files whose bytes equal those of the write path and of the
+ * mapped path that stores everything (MYL_JOURNAL_MAPPED_ONLY), up to
+ * the zeros a mapped segment keeps past its data; the journal reads back
+ * whole and reopens to go on. */
+static void test_spill(void **state)
+{
+    (void)state;
+    static const uint32_t syncs[][2] = {{MYL_JOURNAL_SYNC_BATCH, 0},
+                                        {MYL_JOURNAL_SYNC_GROUP, 0},
+                                        {MYL_JOURNAL_SYNC_NONE, 0},
+                                        {MYL_JOURNAL_SYNC_NONE, MYL_JOURNAL_NO_THREAD}};
+    static const uint32_t paths[] = {0, MYL_JOURNAL_MAPPED_ONLY, MYL_JOURNAL_WRITE};
+    static const uint8_t sizes[] = {1, 1, 3, 60, 60, 60, 2, 90, 1, 40, 40, 5, 70, 1, 1, 1, 33};
+    const char *dirs[3]; /* myl_ut_dir's buffers: four, in turn */
+    for (size_t y = 0; y < sizeof syncs / sizeof syncs[0]; y++) {
+        uint64_t total = 0;
+        for (size_t p = 0; p < 3; p++) {
+            dirs[p] = myl_ut_dir(p == 0 ? "spill0" : p == 1 ? "spill1" : "spill2");
+            const char *dir = dirs[p];
+            myl_ut_rm_rf(dir);
+            myl_journal_opts o = {.size = sizeof o,
+                                  .sync = syncs[y][0],
+                                  .segment_bytes = 32 << 10,
+                                  .flags = syncs[y][1] | paths[p]};
+            myl_journal *j;
+            assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+            for (int round = 0; round < 6; round++)
+                for (size_t k = 0; k < sizeof sizes; k++) {
+                    append_n(j, sizes[k]);
+                    assert_int_equal(myl_journal_commit(j), 0);
+                    assert_int_equal(myl_journal_written(j), myl_journal_next_seq(j));
+                }
+            total = myl_journal_next_seq(j);
+            assert_int_equal(myl_journal_close(j), 0);
+            int st;
+            assert_int_equal(read_all(dir, 0, &st), total);
+            assert_int_equal(st, 0);
+        }
+        assert_true(count_segments(dirs[0]) > 5); /* ~270 KiB in 32 KiB segments */
+        /* Segment by segment, the same bytes; past the shorter file only
+         * zeros. */
+        DIR *d = opendir(dirs[0]);
+        assert_non_null(d);
+        struct dirent *e;
+        int compared = 0;
+        while ((e = readdir(d)) != NULL) {
+            if (strncmp(e->d_name, "journal-", 8) != 0)
+                continue;
+            char path[512];
+            size_t len[3];
+            uint8_t *b[3];
+            for (size_t p = 0; p < 3; p++) {
+                snprintf(path, sizeof path, "%s/%s", dirs[p], e->d_name);
+                b[p] = slurp(path, &len[p]);
+                assert_non_null(b[p]);
+            }
+            for (size_t p = 1; p < 3; p++) {
+                size_t n = len[0] < len[p] ? len[0] : len[p];
+                assert_memory_equal(b[0], b[p], n);
+                for (size_t i = n; i < len[0]; i++)
+                    assert_int_equal(b[0][i], 0);
+                for (size_t i = n; i < len[p]; i++)
+                    assert_int_equal(b[p][i], 0);
+            }
+            for (size_t p = 0; p < 3; p++)
+                free(b[p]);
+            compared++;
+        }
+        closedir(d);
+        assert_int_equal(compared, count_segments(dirs[1]));
+        assert_int_equal(compared, count_segments(dirs[2]));
+        /* Reopened (the last segment as a large commit left it), it goes
+         * on, small commits and large. */
+        myl_journal_opts o = {.size = sizeof o, .sync = syncs[y][0], .segment_bytes = 32 << 10};
+        myl_journal *j;
+        assert_int_equal(myl_journal_open(dirs[0], &o, &j), 0);
+        assert_int_equal(myl_journal_recovered_bytes(j), 0);
+        assert_int_equal(myl_journal_next_seq(j), total);
+        append_n(j, 90);
+        assert_int_equal(myl_journal_commit(j), 0);
+        append_n(j, 1);
+        assert_int_equal(myl_journal_commit(j), 0);
+        assert_int_equal(myl_journal_close(j), 0);
+        int st;
+        assert_int_equal(read_all(dirs[0], 0, &st), total + 91);
+        assert_int_equal(st, 0);
+        for (size_t p = 0; p < 3; p++)
+            myl_ut_rm_rf(dirs[p]);
+    }
+}
+
 static void test_roundtrip_rotation(void **state)
 {
     (void)state;
@@ -893,7 +1005,7 @@ static void test_api_errors(void **state)
     assert_int_equal(myl_journal_open(NULL, NULL, &j), MYL_EINVAL);
     assert_int_equal(myl_journal_open("", NULL, &j), MYL_EINVAL);
     o.sync = 0;
-    o.flags = 4; /* unknown */
+    o.flags = 8; /* unknown */
     assert_int_equal(myl_journal_open(dir, &o, &j), MYL_EINVAL);
     o.flags = 0;
     o.max_record = 10;
@@ -945,7 +1057,9 @@ static void test_killed_writer(void **state)
             if (myl_journal_open(dir, &o, &j) != 0)
                 _exit(2);
             for (;;) {
-                append_n(j, 1 + myl_journal_next_seq(j) % 9);
+                /* SYNC_NONE: up to 60 records, past the size from which
+                 * the mapped path writes a commit with pwrite */
+                append_n(j, 1 + myl_journal_next_seq(j) % (t % 3 == 2 ? 60 : 9));
                 if (myl_journal_commit(j) != 0)
                     _exit(3);
                 uint64_t d = myl_journal_durable(j);
@@ -977,7 +1091,8 @@ static void test_killed_writer(void **state)
 }
 
 MYL_TEST_MAIN("journal", cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test(test_crc32c_long),
-              cmocka_unit_test(test_record_layout), cmocka_unit_test(test_roundtrip_rotation),
+              cmocka_unit_test(test_record_layout), cmocka_unit_test(test_spill),
+              cmocka_unit_test(test_roundtrip_rotation),
               cmocka_unit_test(test_reader_follows_writer),
               cmocka_unit_test(test_reader_follows_pruning), cmocka_unit_test(test_torn_tail),
               cmocka_unit_test(test_corrupt_middle), cmocka_unit_test(test_chain),

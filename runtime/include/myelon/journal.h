@@ -6,8 +6,12 @@
  * segment is mapped (MAP_SHARED) and allocated ahead of its data (zeros
  * written past its end, a step at a time; under SYNC_NONE by a thread the
  * journal starts for it, ahead of the writer): append stores a record
- * straight into the map and commit is a store, not a write(2). With
- * MYL_JOURNAL_WRITE (or a write hook) append buffers and commit write()s.
+ * straight into the map and commit is a store, not a write(2). A large
+ * commit (over 1 KiB under a sync policy, 4 KiB under SYNC_NONE) is
+ * buffered and written with pwrite(2) instead, and the commit after it
+ * too while commits stay that large (MYL_JOURNAL_MAPPED_ONLY: never).
+ * With MYL_JOURNAL_WRITE (or a write hook) append buffers and commit
+ * write()s.
  * The records are the same either way. A record is in the page cache once
  * stored: records appended and never committed may survive a crash (they
  * were never written or durable; keeping them is harmless). myl_journal_durable is the count of
@@ -75,6 +79,11 @@ typedef struct myl_journal_io {
  * allocating thread (a host with one core, or busy ones: the thread
  * then competes with the writer; docs/PERFORMANCE.md) */
 #define MYL_JOURNAL_NO_THREAD 2u
+/* The mapped path: store every commit through the map, also large ones
+ * (written with pwrite(2) by default: see ARCHITECTURE.md, "The
+ * journal"). A record's length and CRC are then stored last, so a reader
+ * racing a commit never meets a record half written. */
+#define MYL_JOURNAL_MAPPED_ONLY 4u
 
 typedef struct myl_journal_opts {
     uint32_t size;          /* sizeof(myl_journal_opts), or 0 */
@@ -83,7 +92,7 @@ typedef struct myl_journal_opts {
     uint64_t group_ns;      /* SYNC_GROUP: longest time between syncs; default 1 ms */
     uint64_t group_bytes;   /* SYNC_GROUP: most bytes between syncs; default 1 MiB */
     uint32_t max_record;    /* largest payload; default 16 MiB */
-    uint32_t flags;         /* MYL_JOURNAL_WRITE, MYL_JOURNAL_NO_THREAD, or 0 */
+    uint32_t flags;         /* MYL_JOURNAL_WRITE, _NO_THREAD, _MAPPED_ONLY, or 0 */
     const myl_journal_io *io;
 } myl_journal_opts;
 
