@@ -344,6 +344,89 @@ static void test_spill(void **state)
     }
 }
 
+/* ENOSPC from a real file system (a 1 MiB tmpfs; as root): large commits
+ * (pwrite), small ones (stores into the map, allocated ahead), every
+ * commit in the map, SYNC_NONE with and without the allocating thread,
+ * and the write path. The commit that meets the full file system fails
+ * the journal for good, and nothing after the last good commit is
+ * reported durable. Reopened on the still full file system it recovers or
+ * says ENOSPC (a new segment needs room); once room is made, it recovers
+ * every durable record. */
+static void test_tmpfs_full(void **state)
+{
+    (void)state;
+    setenv("MYL_TEST_FIRST_STORE", "dear", 1); /* SYNC_NONE's pwrite too */
+    myl_ut_mount_tmpfs(1);
+    char dir[128], ballast[128];
+    snprintf(dir, sizeof dir, "%s/j", myl_ut_mnt());
+    snprintf(ballast, sizeof ballast, "%s/ballast", myl_ut_mnt());
+    static const uint8_t zeros[128 << 10];
+    /* Segments of 2 MiB: one segment, whose large commits extend the file
+     * with pwrite past the 64 KiB allocated ahead (there the file system
+     * fills); of 64 KiB: allocated whole when started, so a new segment
+     * is what fails. */
+    static const struct {
+        uint32_t sync, flags, batch, seg_kib;
+    } cases[] = {
+        {MYL_JOURNAL_SYNC_BATCH, 0, 60, 2048},
+        {MYL_JOURNAL_SYNC_BATCH, 0, 60, 64},
+        {MYL_JOURNAL_SYNC_BATCH, 0, 2, 2048},
+        {MYL_JOURNAL_SYNC_GROUP, MYL_JOURNAL_MAPPED_ONLY, 60, 2048},
+        {MYL_JOURNAL_SYNC_NONE, 0, 60, 2048},
+        {MYL_JOURNAL_SYNC_NONE, MYL_JOURNAL_NO_THREAD, 60, 2048},
+        {MYL_JOURNAL_SYNC_BATCH, MYL_JOURNAL_WRITE, 60, 2048},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        myl_ut_rm_rf(dir);
+        FILE *f = fopen(ballast, "wb"); /* room to make later */
+        assert_non_null(f);
+        assert_int_equal(fwrite(zeros, 1, sizeof zeros, f), sizeof zeros);
+        assert_int_equal(fclose(f), 0);
+        myl_journal_opts o = {.size = sizeof o,
+                              .sync = cases[c].sync,
+                              .segment_bytes = (uint64_t)cases[c].seg_kib << 10,
+                              .flags = cases[c].flags};
+        myl_journal *j;
+        assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+        uint64_t durable = 0;
+        int rc = 0;
+        for (int b = 0; b < 100000 && rc == 0; b++) {
+            append_n(j, cases[c].batch);
+            rc = myl_journal_commit(j);
+            if (rc == 0)
+                durable = myl_journal_durable(j);
+        }
+        assert_int_equal(rc, -ENOSPC);
+        assert_true(durable > 0);
+        /* The failed commit may have filled and synced its segment before
+         * it failed to start the next: those records are durable. */
+        assert_true(myl_journal_durable(j) >= durable);
+        durable = myl_journal_durable(j);
+        /* Group commit: written, not yet synced, is not durable. */
+        if (cases[c].sync == MYL_JOURNAL_SYNC_GROUP)
+            assert_true(myl_journal_written(j) >= durable);
+        else
+            assert_int_equal(myl_journal_written(j), durable);
+        assert_int_equal(myl_journal_append(j, 0, "x", 1, NULL), -ENOSPC);
+        assert_int_equal(myl_journal_commit(j), -ENOSPC);
+        assert_int_equal(myl_journal_close(j), -ENOSPC);
+        rc = myl_journal_open(dir, NULL, &j);
+        assert_true(rc == 0 || rc == -ENOSPC);
+        if (rc == 0)
+            assert_int_equal(myl_journal_close(j), 0);
+        assert_int_equal(unlink(ballast), 0);
+        assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
+        uint64_t next = myl_journal_next_seq(j);
+        assert_true(next >= durable);
+        assert_int_equal(myl_journal_close(j), 0);
+        int st;
+        assert_int_equal(read_all(dir, 0, &st), next);
+        assert_int_equal(st, 0);
+    }
+    myl_ut_rm_rf(dir);
+    myl_ut_umount_tmpfs();
+}
+
 static void test_roundtrip_rotation(void **state)
 {
     (void)state;
@@ -1098,6 +1181,7 @@ static void test_killed_writer(void **state)
 
 MYL_TEST_MAIN("journal", cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test(test_crc32c_long),
               cmocka_unit_test(test_record_layout), cmocka_unit_test(test_spill),
+              cmocka_unit_test_teardown(test_tmpfs_full, myl_ut_teardown_mount),
               cmocka_unit_test(test_roundtrip_rotation),
               cmocka_unit_test(test_reader_follows_writer),
               cmocka_unit_test(test_reader_follows_pruning), cmocka_unit_test(test_torn_tail),

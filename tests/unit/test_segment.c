@@ -20,7 +20,6 @@
 #include <pwd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -400,21 +399,12 @@ static void test_mode_wider(void **state)
 
 /* ---- cases as root: a second user, a small tmpfs ---- */
 
-static void need_root(const char *what)
-{
-    if (geteuid() != 0) {
-        printf("[ skip     ] %s needs root\n", what);
-        fflush(stdout);
-        exit(MYL_TEST_SKIP);
-    }
-}
-
 /* The unprivileged user the security cases run as, created on first use
  * and kept (a system account without home or shell): deleting it could
  * pull it from under a concurrent run. */
 static struct passwd *second_user(void)
 {
-    need_root("a second user");
+    myl_ut_need_root("a second user");
     const char *name = "myl-test-user";
     struct passwd *pw = getpwnam(name);
     if (!pw) {
@@ -554,42 +544,6 @@ static void test_mode_wider_other_user(void **state)
     myl_ut_reap_child(pid);
 }
 
-/* A tmpfs of `mib` MiB mounted on a fresh directory; removed by umount_small. */
-static char mnt[64];
-
-static void mount_small(unsigned mib)
-{
-    need_root("mounting a tmpfs");
-    snprintf(mnt, sizeof mnt, "/tmp/myl-tmpfs-XXXXXX");
-    assert_non_null(mkdtemp(mnt));
-    char opt[32];
-    snprintf(opt, sizeof opt, "size=%um", mib);
-    if (mount("tmpfs", mnt, "tmpfs", 0, opt) != 0) {
-        printf("[ skip     ] cannot mount a tmpfs: %s\n", strerror(errno));
-        fflush(stdout);
-        rmdir(mnt);
-        exit(MYL_TEST_SKIP);
-    }
-}
-
-static void umount_small(void)
-{
-    assert_int_equal(umount(mnt), 0);
-    assert_int_equal(rmdir(mnt), 0);
-    mnt[0] = '\0';
-}
-
-/* A case that failed half-way still unmounts its tmpfs. */
-static int teardown_mount(void **state)
-{
-    (void)state;
-    if (mnt[0]) {
-        (void)umount2(mnt, MNT_DETACH);
-        (void)rmdir(mnt);
-    }
-    return 0;
-}
-
 static int entries(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -608,7 +562,8 @@ static int entries(const char *dir)
 static void test_enospc(void **state)
 {
     (void)state;
-    mount_small(4);
+    myl_ut_mount_tmpfs(4);
+    const char *mnt = myl_ut_mnt();
     char path[128];
     snprintf(path, sizeof path, "%s/ring", mnt);
     myl_ring_opts o = {.size = sizeof o,
@@ -639,7 +594,7 @@ static void test_enospc(void **state)
     myl_producer_close(p);
     myl_ring_close(r);
     assert_int_equal(myl_ring_unlink(o.backing, path), 0);
-    umount_small();
+    myl_ut_umount_tmpfs();
 }
 
 /* Problem 7: a segment truncated under its users is reported by the slow
@@ -668,5 +623,5 @@ MYL_TEST_MAIN("segment", cmocka_unit_test(test_create_kill_points),
               cmocka_unit_test(test_readonly_attach), cmocka_unit_test(test_mode_wider),
               cmocka_unit_test(test_squatting), cmocka_unit_test(test_readonly_other_user),
               cmocka_unit_test(test_mode_wider_other_user),
-              cmocka_unit_test_teardown(test_enospc, teardown_mount),
+              cmocka_unit_test_teardown(test_enospc, myl_ut_teardown_mount),
               cmocka_unit_test(test_truncated))

@@ -11,8 +11,13 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -168,6 +173,64 @@ static inline void myl_ut_rm_rf(const char *dir)
     }
     closedir(d);
     rmdir(dir);
+}
+
+/* ---- cases as root ---- */
+
+/* A case that needs root ends as skipped without it. */
+static inline void myl_ut_need_root(const char *what)
+{
+    if (geteuid() != 0) {
+        printf("[ skip     ] %s needs root\n", what);
+        fflush(stdout);
+        exit(MYL_TEST_SKIP);
+    }
+}
+
+/* Where myl_ut_mount_tmpfs mounted its tmpfs ("" when it is not). */
+static inline char *myl_ut_mnt(void)
+{
+    static char mnt[64];
+    return mnt;
+}
+
+/* A tmpfs of `mib` MiB mounted on a fresh directory, myl_ut_mnt(): a
+ * small file system to fill (ENOSPC). The case ends as skipped where it
+ * cannot be mounted. Removed by myl_ut_umount_tmpfs, or after a failed
+ * case by the teardown myl_ut_teardown_mount. */
+static inline void myl_ut_mount_tmpfs(unsigned mib)
+{
+    myl_ut_need_root("mounting a tmpfs");
+    char *mnt = myl_ut_mnt();
+    snprintf(mnt, 64, "/tmp/myl-tmpfs-XXXXXX");
+    assert_non_null(mkdtemp(mnt));
+    char opt[32];
+    snprintf(opt, sizeof opt, "size=%um", mib);
+    if (mount("tmpfs", mnt, "tmpfs", 0, opt) != 0) {
+        printf("[ skip     ] cannot mount a tmpfs: %s\n", strerror(errno));
+        fflush(stdout);
+        rmdir(mnt);
+        exit(MYL_TEST_SKIP);
+    }
+}
+
+static inline void myl_ut_umount_tmpfs(void)
+{
+    char *mnt = myl_ut_mnt();
+    assert_int_equal(umount(mnt), 0);
+    assert_int_equal(rmdir(mnt), 0);
+    mnt[0] = '\0';
+}
+
+static inline int myl_ut_teardown_mount(void **state)
+{
+    (void)state;
+    char *mnt = myl_ut_mnt();
+    if (mnt[0]) {
+        (void)umount2(mnt, MNT_DETACH);
+        (void)rmdir(mnt);
+    }
+    return 0;
 }
 
 #endif
