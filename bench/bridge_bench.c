@@ -260,6 +260,7 @@ static result bridge_side(const void *arg)
 {
     const side_arg *a = arg;
     signal(SIGTERM, on_term);
+    (void)myl_bridge_keep_memory(); /* as myelon-bridge does */
     myl_ring *r = attach(a->ring);
     if (!r)
         return fail_r("bridge: attach %s", a->ring);

@@ -251,6 +251,9 @@ static int topology_main(mbr_topology *t, int argc, char **argv, int first)
 
 int main(int argc, char **argv)
 {
+    /* Large messages reuse freed memory (docs/BRIDGE.md, "Performance");
+     * where the C library cannot, they map fresh pages as before. */
+    (void)myl_bridge_keep_memory();
     myl_bridge_opts o = {.size = sizeof o};
     const char *ring_name = NULL, *role = NULL;
     int exporting = -1;

@@ -5,6 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -1388,4 +1391,17 @@ void myl_bridge_close(myl_bridge *b)
         free(b->recs); /* else left: zc_free may still write to them */
     free(b->parts);
     free(b);
+}
+
+int myl_bridge_keep_memory(void)
+{
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+    /* 32 MiB is the largest mmap threshold glibc takes on 64-bit hosts;
+     * larger messages still get (and give back) a mapping of their own. */
+    if (mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 || mallopt(M_TRIM_THRESHOLD, 1 << 30) != 1)
+        return -EINVAL;
+    return 0;
+#else
+    return -ENOTSUP;
+#endif
 }

@@ -2,10 +2,16 @@
  * events are polled again, the gate stays at the released position) and
  * the wire format's encoders and decoder. */
 #define _GNU_SOURCE /* setenv */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "harness.h"
 #include "myelon/bridge.h"
@@ -334,6 +340,73 @@ static void test_step_ack_refused(void **state)
     step_inprocess("stepack", true);
 }
 
+/* glibc's own allocator: a sanitizer brings its own, which mallopt and
+ * mallinfo2 do not describe. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED_MALLOC 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED_MALLOC 1
+#endif
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33) && !defined(SANITIZED_MALLOC)
+#define GLIBC_MALLOC 1
+#endif
+
+#ifdef GLIBC_MALLOC
+/* In a fresh child (keep: after myl_bridge_keep_memory()): bit 0, the
+ * first 1 MiB allocation got a mapping of its own; bit 1, after four
+ * 1 MiB blocks of the heap were freed the heap gave memory back. */
+static int malloc_habits(bool keep)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (keep && myl_bridge_keep_memory() != 0)
+            _exit(9);
+        int bits = 0;
+        size_t before = mallinfo2().hblkhd;
+        void *p = malloc(1 << 20);
+        if (!p)
+            _exit(9);
+        memset(p, 1, 1 << 20);
+        bits |= mallinfo2().hblkhd > before;
+        free(p); /* glibc raises its mapping threshold past 1 MiB here */
+        void *q[4];
+        for (int i = 0; i < 4; i++)
+            if (!(q[i] = malloc(1 << 20)))
+                _exit(9);
+        size_t held = mallinfo2().arena;
+        for (int i = 3; i >= 0; i--)
+            free(q[i]);
+        bits |= (mallinfo2().arena < held) << 1;
+        _exit(bits);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 9);
+    return WEXITSTATUS(st);
+}
+#endif
+
+/* myl_bridge_keep_memory: a 1 MiB message comes from the heap, and freed
+ * messages stay there, where by default the first maps fresh pages and
+ * freeing gives memory back to the kernel (to be mapped fresh again). */
+static void test_keep_memory(void **state)
+{
+    (void)state;
+#ifdef GLIBC_MALLOC
+    assert_int_equal(malloc_habits(false), 3);
+    assert_int_equal(malloc_habits(true), 0);
+#elif !defined(__GLIBC__)
+    assert_int_equal(myl_bridge_keep_memory(), -ENOTSUP);
+#else
+    printf("[ skip     ] a sanitizer's allocator is not glibc's\n");
+#endif
+}
+
 MYL_TEST_MAIN("bridge_unit", cmocka_unit_test(test_rewind_replays_held),
               cmocka_unit_test(test_skip_keeps_hold), cmocka_unit_test(test_wire_roundtrip),
-              cmocka_unit_test(test_step_inprocess), cmocka_unit_test(test_step_ack_refused))
+              cmocka_unit_test(test_step_inprocess), cmocka_unit_test(test_step_ack_refused),
+              cmocka_unit_test(test_keep_memory))

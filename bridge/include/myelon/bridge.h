@@ -132,6 +132,19 @@ MYL_API int myl_bridge_stats_read(uint32_t backing, const char *name, myl_bridge
 /* Close the socket and the ring handles the bridge opened (not the ring). */
 MYL_API void myl_bridge_close(myl_bridge *b);
 
+/* Process-wide, for a process that bridges large messages: keep the
+ * memory of freed messages in the C library's heap instead of handing
+ * it back to the kernel (glibc: mallopt M_MMAP_THRESHOLD 32 MiB,
+ * M_TRIM_THRESHOLD 1 GiB). ZeroMQ allocates every received message
+ * larger than its 8 KiB batch buffer; with the default thresholds those
+ * pages go back to the kernel and come back fresh, which on hosts where
+ * a page's first use is dear (page tables shadowed by the hypervisor)
+ * cost 1 MiB events about 40 % of their throughput (docs/BRIDGE.md,
+ * "Performance"). The price: the process keeps what it once held.
+ * myelon-bridge calls it; the library never does on its own. 0, or
+ * -ENOTSUP where the C library has no such setting. */
+MYL_API int myl_bridge_keep_memory(void);
+
 #ifdef __cplusplus
 }
 #endif
