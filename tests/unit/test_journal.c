@@ -92,6 +92,21 @@ static uint64_t read_all(const char *dir, uint64_t from, int *status)
     return n;
 }
 
+/* Reopened (recovered), the journal holds at least at_least records,
+ * every one of them readable; returns how many. */
+static uint64_t reopen_holds(const char *dir, uint64_t at_least)
+{
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
+    uint64_t next = myl_journal_next_seq(j);
+    assert_true(next >= at_least);
+    assert_int_equal(myl_journal_close(j), 0);
+    int st;
+    assert_int_equal(read_all(dir, 0, &st), next);
+    assert_int_equal(st, 0);
+    return next;
+}
+
 /* Where the data of the journal's last segment ends (the reader's
  * position after the last record). */
 static uint64_t data_end(const char *dir)
@@ -415,13 +430,7 @@ static void test_tmpfs_full(void **state)
         if (rc == 0)
             assert_int_equal(myl_journal_close(j), 0);
         assert_int_equal(unlink(ballast), 0);
-        assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
-        uint64_t next = myl_journal_next_seq(j);
-        assert_true(next >= durable);
-        assert_int_equal(myl_journal_close(j), 0);
-        int st;
-        assert_int_equal(read_all(dir, 0, &st), next);
-        assert_int_equal(st, 0);
+        (void)reopen_holds(dir, durable);
     }
     myl_ut_rm_rf(dir);
     myl_ut_umount_tmpfs();
@@ -987,12 +996,7 @@ static void mapped_enospc(const char *dir, uint32_t sync, uint32_t flags)
     assert_int_equal(myl_journal_append(j, 0, "x", 1, NULL), -ENOSPC);
     assert_int_equal(myl_journal_commit(j), -ENOSPC);
     assert_int_equal(myl_journal_close(j), -ENOSPC);
-    assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
-    assert_int_equal(myl_journal_next_seq(j), durable);
-    assert_int_equal(myl_journal_close(j), 0);
-    int st;
-    assert_int_equal(read_all(dir, 0, &st), durable);
-    assert_int_equal(st, 0);
+    assert_int_equal(reopen_holds(dir, durable), durable);
 }
 
 static void test_mapped_faults(void **state)
@@ -1167,14 +1171,7 @@ static void test_killed_writer(void **state)
         while (read(fds[0], &d, sizeof d) == sizeof d)
             reported = d;
         close(fds[0]);
-        myl_journal *j;
-        assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
-        uint64_t next = myl_journal_next_seq(j);
-        assert_true(next >= reported);
-        assert_int_equal(myl_journal_close(j), 0);
-        int rs;
-        assert_int_equal(read_all(dir, 0, &rs), next);
-        assert_int_equal(rs, 0);
+        (void)reopen_holds(dir, reported);
     }
     myl_ut_rm_rf(dir);
 }
