@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -102,8 +103,58 @@ static pid_t spawn(int (*fn)(uint32_t), uint32_t arg)
     return pid;
 }
 
+/* What a child that does not exit is doing, from /proc: its command and,
+ * per thread, name, state, kernel wait channel and system call (number
+ * first), so a hang at shutdown says where it is. */
+static void describe_hung(pid_t pid)
+{
+    char path[96], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = 0;
+    fprintf(stderr, "pid %d (%s) did not exit; its threads:\n", (int)pid, n ? buf : "?");
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        static const char *const what[] = {"comm", "stat", "wchan", "syscall"};
+        fprintf(stderr, "  %s:", e->d_name);
+        for (size_t k = 0; k < sizeof what / sizeof what[0]; k++) {
+            snprintf(path, sizeof path, "/proc/%d/task/%.16s/%s", (int)pid, e->d_name, what[k]);
+            f = fopen(path, "r");
+            n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+            if (f)
+                fclose(f);
+            buf[n] = 0;
+            buf[strcspn(buf, "\n")] = 0;
+            if (k == 1) { /* stat: only the state after the name's ")" */
+                char *rp = strrchr(buf, ')');
+                memmove(buf, rp ? rp + 2 : buf, 2);
+                buf[1] = 0;
+            }
+            fprintf(stderr, " %s=%s", what[k], buf);
+        }
+        fputc('\n', stderr);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Children that had to be killed because they did not exit: a run with
+ * any fails. */
+static unsigned reap_hung;
+
 /* Signal a child and, unless it was SIGSTOP, wait for it (continued
- * first, in case it was stopped, unless the signal was SIGKILL). */
+ * first, in case it was stopped, unless the signal was SIGKILL). One that
+ * has not exited 45 s after the signal (a hand's open may wait 30 s for
+ * its owner) is described, killed and counted in reap_hung: the run fails
+ * there rather than at ctest's timeout, and says what the child was
+ * doing. */
 static void reap(pid_t pid, int sig)
 {
     if (pid <= 0)
@@ -113,7 +164,18 @@ static void reap(pid_t pid, int sig)
         return;
     if (sig != SIGKILL)
         kill(pid, SIGCONT);
+    for (uint64_t end = now_ns() + UINT64_C(45000000000);;) {
+        pid_t r = waitpid(pid, NULL, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR))
+            return;
+        if (now_ns() > end)
+            break;
+        nap_ms(10);
+    }
+    describe_hung(pid);
+    kill(pid, SIGKILL);
     (void)waitpid(pid, NULL, 0);
+    reap_hung++;
 }
 
 /* Everything of this instance under prefix in /dev/shm removed, once its

@@ -598,6 +598,10 @@ out:
     reap(remote, SIGTERM);
     reap(home, SIGTERM);
     farm_Farm_boss_close(&b.ep);
+    if (reap_hung > 0 && ok) {
+        fprintf(stderr, "FAILED: %u children did not exit when told (above)\n", reap_hung);
+        ok = 0;
+    }
     if (remove_states("h-") + remove_states("r-") > 0 && ok) {
         fprintf(stderr, "FAILED: shared memory left behind (above)\n");
         ok = 0;

@@ -693,6 +693,10 @@ out:
     reap(home_relay, SIGTERM);
     reap(fwd, SIGKILL);
     crew_Crew_boss_close(&b.ep);
+    if (reap_hung > 0 && ok) {
+        fprintf(stderr, "FAIL: %u children did not exit when told (above)\n", reap_hung);
+        ok = 0;
+    }
     if (remove_states("ph-") + remove_states("pr-") > 0 && ok) {
         fprintf(stderr, "FAIL: shared memory left behind (above)\n");
         ok = 0;
