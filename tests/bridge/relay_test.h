@@ -211,12 +211,15 @@ static size_t remove_states(const char *prefix)
 /* A block of 16 ports (the relay's control port and one per ring) that
  * are free on 127.0.0.1 now, below Linux's ephemeral range (32768 and up:
  * ZeroMQ's outgoing connections take ports there, and so do other tests
- * running at the same time), starting from one picked by the pid (salt
- * tells tests that run at once apart). */
-static unsigned free_block(unsigned salt)
+ * running at the same time): the first free one of the blocks first,
+ * first + salt, first + 2 salt, ... (modulo 780), other than the block at
+ * avoid (0: none). */
+static unsigned free_block_from(unsigned first, unsigned salt, unsigned avoid)
 {
     for (unsigned t = 0; t < 64; t++) {
-        unsigned base = 20000u + ((unsigned)getpid() + t * salt) % 780u * 16u, k = 0;
+        unsigned base = 20000u + (first + t * salt) % 780u * 16u, k = 0;
+        if (base == avoid)
+            continue;
         for (; k < 16; k++) {
             int fd = socket(AF_INET, SOCK_STREAM, 0);
             struct sockaddr_in a = {.sin_family = AF_INET,
@@ -231,18 +234,24 @@ static unsigned free_block(unsigned salt)
         if (k == 16)
             return base;
     }
-    return 20000u + (unsigned)getpid() % 780u * 16u;
+    unsigned base = 20000u + first % 780u * 16u;
+    return base != avoid ? base : base >= 20016u ? base - 16u : base + 16u;
 }
 
-/* A second block, apart from block a. */
+/* A block picked by the pid, so that tests running at once (their pids
+ * close together) pick different blocks; salt tells a test's retries
+ * apart from another's. */
+static unsigned free_block(unsigned salt)
+{
+    return free_block_from((unsigned)getpid(), salt, 0);
+}
+
+/* A second block, apart from block a: picked half way round from the
+ * pid's, so that it is not the first block of a test started just before
+ * or after this one (whose pid is this one's give or take a few). */
 static inline unsigned free_block_apart(unsigned a, unsigned salt)
 {
-    for (unsigned t = 0; t < 64; t++) {
-        unsigned b = free_block(salt + t);
-        if (b + 16 <= a || a + 16 <= b)
-            return b;
-    }
-    return a >= 20016u ? a - 16u : a + 16u;
+    return free_block_from((unsigned)getpid() + 390u, salt, a);
 }
 
 /* ---- the forwarder: a link that can go silent ---- */
