@@ -24,7 +24,8 @@ cmake --build build -j"$jobs"
 # below is a Debug build and runs every test. The Debug build is clang's,
 # so that a second compiler's warnings cover everything (the tests and the
 # code generated for them included); gcc's -O0 is the ASan+UBSan build's.
-# The fuzz build, clang's too, then compiles only the fuzz targets.
+# The fuzz build, clang's too, compiles only the fuzz targets, and the
+# TSan build only the concurrency tests.
 echo "== build: Release (tests: ring, frame, codecs, goldens)"
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DMYELON_WERROR=ON >/dev/null
 cmake --build build-release -j"$jobs"
@@ -44,7 +45,7 @@ cmake --build build-asan -j"$jobs"
 echo "== build: TSan (concurrency tests)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYELON_WERROR=ON -DMYELON_SANITIZE=thread \
   -DMYELON_BUILD_BENCH=OFF -DMYELON_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build build-tsan -j"$jobs"
+cmake --build build-tsan -j"$jobs" --target concurrency_targets
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j"$jobs" -L concurrency)
 
 echo "== build: libFuzzer smoke (clang)"
