@@ -1002,8 +1002,13 @@ int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t 
             next_check = now + MYL__CHECK_NS;
         if (ring_shut(r))
             return MYL_ECLOSED;
-        if (deadline != UINT64_MAX && now >= deadline)
-            return MYL_ETIMEDOUT;
+        if (deadline != UINT64_MAX && now >= deadline) {
+            /* A wait that ends before its first check (a short timeout, or
+             * a thread descheduled past it) still says whether it was
+             * evicted: a stale handle must not read as a quiet ring. */
+            int rc = check_self(c);
+            return rc < 0 ? rc : MYL_ETIMEDOUT;
+        }
         if (now < next_check)
             continue;
         next_check = now + 10000000;
