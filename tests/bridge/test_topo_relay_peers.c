@@ -399,10 +399,11 @@ static struct marks marks_now(const struct boss *b)
  * epochs), each hand JOINED at home again since the marks, and 200 jobs
  * through both clerks and both hands. The new site may still be settling
  * when the hands have joined: a remote relay just started can take home
- * for silent before home's relay reaches it (a slow run, TSan's), give its
- * site up and open another, and the hands leave and join once more. So a
- * run during which a hand left or died is run again once that hand has
- * joined again, three runs at most. */
+ * for silent before home's relay reaches it, give its site up and open
+ * another, and the hands leave and join once more (seen in CI's TSan
+ * stage while another test held the forwarder's ports, dcc6df0; not seen
+ * since). So a run during which a hand left or died is run again once
+ * that hand has joined again, three runs at most. */
 static int site_again(struct boss *b, const struct marks *m, const char *after)
 {
     uint32_t epoch[2] = {0, 0}; /* a new site: new epochs */
