@@ -8,11 +8,14 @@
  *   page_probe [--dir DIR] [--mib N] [--runs R]
  *
  * Each case makes a fresh N MiB file in DIR (default /tmp) the way the
- * journal allocates a segment (zeros written with pwrite, 64 KiB a call),
- * maps it shared, prepares it as the case says, then times one pass of
- * 8-byte stores over every byte and reports ns per 4 KiB page, with the
- * minor faults the pass took per page. Figures are printed, never
- * judged: bench, not test.
+ * inline allocation of a journal's segment does (zeros written with
+ * pwrite, 64 KiB a call), maps it shared, prepares it as the case says,
+ * then times one pass of 8-byte stores over every byte and reports ns per
+ * 4 KiB page, with the minor faults the pass took per page. The last case
+ * writes the zeros as the journal's allocating thread does (2 MiB a call,
+ * each one large folio where the file system keeps them) and maps the
+ * file at an address aligned to 2 MiB; its "prep" is the writing of the
+ * zeros. Figures are printed, never judged: bench, not test.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -71,22 +74,59 @@ static void *touch_main(void *arg)
     return NULL;
 }
 
-/* A file of len zero bytes, written as the journal allocates. */
-static int make_file(const char *path)
+#define HUGE ((size_t)2 << 20)
+
+/* A file of len zero bytes, written as the journal allocates: step bytes
+ * a call (64 KiB or 2 MiB), one zero buffer. */
+static int make_file(const char *path, size_t step)
 {
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    static const uint8_t zeros[65536];
-    for (size_t off = 0; off < g_len; off += sizeof zeros)
-        if (pwrite(fd, zeros, sizeof zeros, (off_t)off) != (ssize_t)sizeof zeros) {
+    static uint8_t *zeros;
+    if (!zeros && !(zeros = calloc(1, HUGE))) {
+        close(fd);
+        return -1;
+    }
+    for (size_t off = 0; off < g_len; off += step) {
+        size_t n = g_len - off < step ? g_len - off : step;
+        if (pwrite(fd, zeros, n, (off_t)off) != (ssize_t)n) {
             close(fd);
             return -1;
         }
+    }
     return fd;
 }
 
-enum { C_PLAIN, C_POPULATE, C_OWN_TOUCH, C_OTHER_TOUCH, C_REMAP, C_KERNEL_COPY, C_COUNT };
+/* fd mapped shared for g_len bytes at an address aligned to 2 MiB (as
+ * the journal maps a segment), or MAP_FAILED. */
+static uint8_t *map_aligned(int fd)
+{
+    uint8_t *r = mmap(NULL, g_len + HUGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (r == MAP_FAILED)
+        return r;
+    uint8_t *a = (uint8_t *)(((uintptr_t)r + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+    uint8_t *p = mmap(a, g_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+    if (p == MAP_FAILED) {
+        munmap(r, g_len + HUGE);
+        return p;
+    }
+    if (a > r)
+        munmap(r, (size_t)(a - r));
+    munmap(a + g_len, (size_t)(r + HUGE - a));
+    return p;
+}
+
+enum {
+    C_PLAIN,
+    C_POPULATE,
+    C_OWN_TOUCH,
+    C_OTHER_TOUCH,
+    C_REMAP,
+    C_KERNEL_COPY,
+    C_HUGE_STEPS,
+    C_COUNT
+};
 
 static const char *const case_names[C_COUNT] = {
     "first pass, nothing before",
@@ -95,21 +135,24 @@ static const char *const case_names[C_COUNT] = {
     "after one store a page (another thread)",
     "after a full pass, unmapped and mapped again",
     "pwrite(2) of the same bytes instead",
+    "zeros 2 MiB a call, map aligned to 2 MiB",
 };
 
 /* ns per page of the timed pass for case c; *faults per page; *prep ns
  * per page of the preparation, when it is timed (else < 0). */
 static double run_case(const char *path, int c, double *faults, double *prep)
 {
-    int fd = make_file(path);
+    double pages = (double)(g_len / PAGE), r = -1;
+    double t0 = now_ns();
+    int fd = make_file(path, c == C_HUGE_STEPS ? HUGE : 65536);
     if (fd < 0)
         return -1;
-    double pages = (double)(g_len / PAGE), r = -1;
-    *prep = -1;
-    uint8_t *p = mmap(NULL, g_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    *prep = c == C_HUGE_STEPS ? (now_ns() - t0) / pages : -1;
+    uint8_t *p = c == C_HUGE_STEPS ? map_aligned(fd)
+                                   : mmap(NULL, g_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED)
         goto out;
-    double t0 = now_ns();
+    t0 = now_ns();
     if (c == C_POPULATE) {
         if (madvise(p, g_len, MADV_POPULATE_WRITE) != 0) {
             munmap(p, g_len);

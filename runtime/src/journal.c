@@ -55,10 +55,18 @@ static const uint8_t seg_magic[8] = {'M', 'Y', 'L', 'J', 'R', 'N', 'L', '1'};
  * (docs/PERFORMANCE.md). */
 #define GROW_BYTES (UINT64_C(64) << 10)
 /* SYNC_NONE: a thread of the journal allocates the file this far ahead of
- * the writer (BG_STEP a call), and the writer asks for more once it is
- * within half of it, so it rarely waits (docs/PERFORMANCE.md). */
-#define BG_AHEAD (UINT64_C(2) << 20)
-#define BG_STEP (UINT64_C(256) << 10)
+ * the writer, BG_STEP a call, and the writer asks for more once it is
+ * within half of it, so it rarely waits (docs/PERFORMANCE.md). A step is
+ * one aligned 2 MiB of the file, written in one call: where the file
+ * system keeps large folios (ext4 since Linux 6.16, xfs) its pages are
+ * then one 2 MiB folio, which the segment's map (aligned to 2 MiB)
+ * reaches through one page-table entry instead of 512. Where the
+ * hypervisor shadows page tables the first store through each entry
+ * costs microseconds: measured 16x fewer nanoseconds a page of stores
+ * (docs/ARCHITECTURE.md, "Large commits"). */
+#define HUGE_BYTES (UINT64_C(2) << 20)
+#define BG_AHEAD (UINT64_C(4) << 20)
+#define BG_STEP HUGE_BYTES
 /* The mapped path writes a commit larger than this with pwrite(2) rather
  * than storing it through the map (under a sync policy; without one, the
  * second, on hosts where first stores are dear): where the first store to
@@ -362,6 +370,9 @@ typedef struct grower {
     const myl_journal_io *io;
     int fd; /* the segment being allocated, or -1 */
     uint64_t alloc, want;
+    /* BG_STEP, or GROW_BYTES once a step failed (a file system nearly
+     * full: the space there is used to its end before the journal fails) */
+    uint64_t step;
     int err;
     bool busy, stop;
 } grower;
@@ -393,6 +404,10 @@ struct myl_journal {
      * come in runs of one size). */
     uint64_t spill;
     bool spilling;
+    /* SYNC_NONE where first stores are dear, with the allocating thread:
+     * each new segment measures whether its map makes them cheap (large
+     * folios: map_stores_cheap) and spills only if not. */
+    bool probe_spill;
     myl__crc32c_record_fn put; /* lays a record's body out, returns its CRC */
     uint8_t *buf;              /* appended, not yet written */
     size_t buf_len, buf_cap;
@@ -408,6 +423,7 @@ struct myl_journal {
 };
 
 static bool first_store_dear;
+static bool first_store_forced; /* by MYL_TEST_FIRST_STORE */
 
 /* Measure, once a process, what the first store through a page-table
  * entry costs: on 16 pages of anonymous memory whose entries
@@ -421,6 +437,7 @@ static void probe_first_store(void)
     const char *t = getenv("MYL_TEST_FIRST_STORE");
     if (t) {
         first_store_dear = strcmp(t, "dear") == 0;
+        first_store_forced = true;
         return;
     }
     enum { N = 16 };
@@ -469,11 +486,12 @@ static int sys_alloc(void *arg, int fd, off_t off, off_t len)
 {
     (void)arg;
     static const uint8_t zeros[65536];
-    struct iovec iov[16];
+    struct iovec iov[32];
     while (len > 0) {
-        /* Up to 1 MiB a call, every piece the same zero buffer. */
+        /* Up to 2 MiB a call (BG_STEP: one call makes one large folio),
+         * every piece the same zero buffer. */
         int k = 0;
-        for (off_t left = len; left > 0 && k < 16; k++) {
+        for (off_t left = len; left > 0 && k < 32; k++) {
             size_t n = left < (off_t)sizeof zeros ? (size_t)left : sizeof zeros;
             iov[k].iov_base = (void *)zeros;
             iov[k].iov_len = n;
@@ -545,9 +563,11 @@ static void *grower_main(void *arg)
         if (g->stop)
             break;
         int fd = g->fd;
-        uint64_t from = g->alloc, to = g->want;
-        if (to - from > BG_STEP)
-            to = from + BG_STEP;
+        /* Up to the next multiple of BG_STEP: from there on whole,
+         * aligned steps (a segment reopened by recovery may end anywhere). */
+        uint64_t from = g->alloc, to = (from / g->step + 1) * g->step;
+        if (to > g->want)
+            to = g->want;
         g->busy = true;
         pthread_mutex_unlock(&g->mu);
         errno = 0;
@@ -555,7 +575,9 @@ static void *grower_main(void *arg)
         int e = errno ? -errno : -EIO;
         pthread_mutex_lock(&g->mu);
         g->busy = false;
-        if (r != 0)
+        if (r != 0 && to - from > GROW_BYTES)
+            g->step = GROW_BYTES; /* and again, smaller */
+        else if (r != 0)
             g->err = e;
         else
             g->alloc = to;
@@ -621,6 +643,7 @@ static void grower_attach(myl_journal *j, int fd, uint64_t alloc)
     pthread_mutex_lock(&g->mu);
     g->fd = fd;
     g->alloc = g->want = alloc;
+    g->step = BG_STEP;
     g->err = 0;
     pthread_mutex_unlock(&g->mu);
 }
@@ -648,8 +671,8 @@ static void grower_detach(myl_journal *j)
 static int grower_wait(myl_journal *j, uint64_t end)
 {
     grower *g = j->bg;
-    /* In whole pages (the segment's size need not be one). */
-    uint64_t want = (end + BG_AHEAD + 4095u) & ~UINT64_C(4095);
+    /* In whole steps (the segment's size need not be one). */
+    uint64_t want = (end + BG_AHEAD + BG_STEP - 1) / BG_STEP * BG_STEP;
     if (want > j->seg_cap)
         want = j->seg_cap > end ? j->seg_cap : end;
     pthread_mutex_lock(&g->mu);
@@ -696,12 +719,32 @@ static int seg_grow(myl_journal *j, uint64_t end)
     return 0;
 }
 
-/* Mapped: map the current segment (fd) for cap bytes. */
+/* Mapped: map the current segment (fd) for cap bytes, at an address
+ * aligned to 2 MiB when it is that long (so that the kernel may map a
+ * 2 MiB folio of the file with one page-table entry: BG_STEP): the map
+ * replaces part of a reservation 2 MiB longer, and the rest of that is
+ * given back. */
 static int seg_map_rw(myl_journal *j, uint64_t cap)
 {
-    void *p = mmap(NULL, (size_t)cap, PROT_READ | PROT_WRITE, MAP_SHARED, j->fd, 0);
-    if (p == MAP_FAILED)
+    size_t len = (size_t)((cap + 4095u) & ~UINT64_C(4095));
+    size_t slack = len >= HUGE_BYTES ? (size_t)HUGE_BYTES : 0;
+    uint8_t *r =
+        mmap(NULL, len + slack, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r == MAP_FAILED)
         return j->failed = -errno;
+    uint8_t *a = r;
+    if (slack)
+        a = (uint8_t *)(((uintptr_t)r + slack - 1) & ~(uintptr_t)(slack - 1));
+    void *p = mmap(a, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, j->fd, 0);
+    if (p == MAP_FAILED) {
+        int e = -errno;
+        munmap(r, len + slack);
+        return j->failed = e;
+    }
+    if (a > r)
+        munmap(r, (size_t)(a - r));
+    if (r + len + slack > a + len)
+        munmap(a + len, (size_t)(r + len + slack - (a + len)));
     j->map = p;
     j->seg_cap = cap;
     return 0;
@@ -713,6 +756,27 @@ static void seg_unmap_rw(myl_journal *j)
         munmap(j->map, (size_t)j->seg_cap);
     j->map = NULL;
     j->grow_at = 0; /* no straight stores without a map */
+}
+
+/* Whether first stores into the current, new segment's map are cheap:
+ * its first BG_STEP was allocated in one call, and where the file system
+ * made that one large folio, the header's store made the one page-table
+ * entry that maps all of it. The least of the first stores into the
+ * three pages after the header's (zero past the data: a zero stored
+ * there changes nothing a reader sees). Only once that much is
+ * allocated, in a segment at least a step long. */
+static bool map_stores_cheap(myl_journal *j)
+{
+    if (j->seg_cap < BG_STEP || j->seg_alloc < 4u * 4096u)
+        return false;
+    uint64_t best = UINT64_MAX;
+    for (size_t i = 1; i < 4; i++) {
+        uint64_t t0 = myl__now_ns();
+        *(volatile uint8_t *)(j->map + i * 4096u) = 0;
+        uint64_t dt = myl__now_ns() - t0;
+        best = dt < best ? dt : best;
+    }
+    return best <= DEAR_FIRST_STORE_NS;
 }
 
 /* Create the segment starting at first, room for at least min_cap bytes,
@@ -745,6 +809,8 @@ static int new_segment(myl_journal *j, uint64_t first, uint64_t min_cap)
             rc = -EIO; /* mapped without a map: cannot happen */
         if (rc == 0)
             memcpy(j->map, h, sizeof h);
+        if (rc == 0 && j->probe_spill)
+            j->spill = map_stores_cheap(j) ? UINT64_MAX : SPILL_NONE;
         j->fd = -1;
     } else {
         rc = write_all(j, fd, h, sizeof h);
@@ -961,6 +1027,7 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
      * pages allocated further ahead are more zeros for it to write.) */
     if (j->mapped && o.sync == MYL_JOURNAL_SYNC_NONE && !(o.flags & MYL_JOURNAL_NO_THREAD))
         grower_start(j);
+    j->probe_spill = j->spill == SPILL_NONE && j->bg && !first_store_forced;
     char lock[4096];
     int rc = lock_dir(j, dir, lock, sizeof lock);
     if (rc == 0)

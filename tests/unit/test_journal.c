@@ -1028,6 +1028,88 @@ static void test_mapped_faults(void **state)
     myl_ut_rm_rf(dir);
 }
 
+/* Under SYNC_NONE the allocating thread writes the zeros ahead of the
+ * writer in whole, aligned 2 MiB steps (from a reopened segment's end:
+ * first up to the next 2 MiB), and the segment is mapped at an address
+ * aligned to 2 MiB, so that a file system with large folios gives the
+ * map one page-table entry a step (journal.c, BG_STEP). */
+typedef struct step_log {
+    off_t off[64], len[64];
+    int n;
+} step_log;
+
+static int log_alloc(void *arg, int fd, off_t off, off_t len)
+{
+    step_log *l = arg;
+    if (l->n < 64) {
+        l->off[l->n] = off;
+        l->len[l->n] = len;
+    }
+    l->n++;
+    int e = posix_fallocate(fd, off, len);
+    errno = e;
+    return e ? -1 : 0;
+}
+
+/* The start of the mapping of dir's segment 0 in this process, or 0. */
+static uintptr_t segment_map_start(const char *dir)
+{
+    char name[4200], line[8400];
+    snprintf(name, sizeof name, "%s/journal-0000000000000000.myj", dir);
+    FILE *f = fopen("/proc/self/maps", "r");
+    uintptr_t at = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strstr(line, name) && strstr(line, "rw-s")) {
+            at = (uintptr_t)strtoull(line, NULL, 16);
+            break;
+        }
+    if (f)
+        fclose(f);
+    return at;
+}
+
+static void test_alloc_steps(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("steps");
+    const off_t step = (off_t)2 << 20;
+    for (int round = 0; round < 2; round++) {
+        if (round == 0)
+            myl_ut_rm_rf(dir);
+        step_log l = {.n = 0};
+        myl_journal_io io = {.alloc = log_alloc, .arg = &l};
+        myl_journal_opts o = {.size = sizeof o,
+                              .sync = MYL_JOURNAL_SYNC_NONE,
+                              .segment_bytes = (uint64_t)16 << 20,
+                              .io = &io};
+        myl_journal *j;
+        assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+        uintptr_t at = segment_map_start(dir);
+        assert_true(at != 0);
+        assert_int_equal(at % (uintptr_t)step, 0);
+        /* About 3 MiB of records a round (payload() makes 8-200 bytes). */
+        for (int b = 0; b < 400; b++) {
+            append_n(j, 64);
+            assert_int_equal(myl_journal_commit(j), 0);
+        }
+        assert_int_equal(myl_journal_close(j), 0);
+        assert_true(l.n >= 2 && l.n <= 64);
+        for (int i = 0; i < l.n; i++) {
+            /* Round 1 reopens a segment that ends mid-step: its first call
+             * goes up to the next step boundary, then whole steps. */
+            if (round == 1 && i == 0) {
+                assert_int_equal((l.off[0] + l.len[0]) % step, 0);
+                assert_true(l.len[0] <= step);
+                continue;
+            }
+            assert_int_equal(l.off[i] % step, 0);
+            assert_int_equal(l.len[i], step);
+        }
+    }
+    assert_true(reopen_holds(dir, 800 * 64) >= 800 * 64);
+    myl_ut_rm_rf(dir);
+}
+
 /* A crash of the machine can lose a mapped segment's pages out of order:
  * the data ends at a zero record header with records (or garbage) after
  * it. Recovery must zero all of that: records appended later would
@@ -1186,5 +1268,5 @@ MYL_TEST_MAIN("journal", cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test
               cmocka_unit_test(test_partial_header), cmocka_unit_test(test_short_writes),
               cmocka_unit_test(test_enospc), cmocka_unit_test(test_fsync_eio_fatal),
               cmocka_unit_test(test_group_commit), cmocka_unit_test(test_mapped_faults),
-              cmocka_unit_test(test_stale_tail), cmocka_unit_test(test_api_errors),
-              cmocka_unit_test(test_killed_writer))
+              cmocka_unit_test(test_alloc_steps), cmocka_unit_test(test_stale_tail),
+              cmocka_unit_test(test_api_errors), cmocka_unit_test(test_killed_writer))
