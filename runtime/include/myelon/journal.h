@@ -6,10 +6,13 @@
  * segment is mapped (MAP_SHARED) and allocated ahead of its data (zeros
  * written past its end, a step at a time; under SYNC_NONE by a thread the
  * journal starts for it, ahead of the writer): append stores a record
- * straight into the map and commit is a store, not a write(2). A large
- * commit (over 1 KiB under a sync policy; over 4 KiB under SYNC_NONE on
- * hosts where a first store to a page costs microseconds, as the journal
- * measures) is buffered and written with pwrite(2) instead, and the commit after it
+ * straight into the map and commit is a store, not a write(2). (The
+ * thread writes 2 MiB a call and the map is aligned to 2 MiB, so that a
+ * file system with large folios maps each step with one page-table
+ * entry.) A large commit (over 1 KiB under a sync policy; over 4 KiB under
+ * SYNC_NONE on hosts where a first store to a page costs microseconds, as
+ * the journal measures in each new segment) is buffered and written with
+ * pwrite(2) instead, and the commit after it
  * too while commits stay that large (MYL_JOURNAL_MAPPED_ONLY: never).
  * With MYL_JOURNAL_WRITE (or a write hook) append buffers and commit
  * write()s.
