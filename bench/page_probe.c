@@ -105,7 +105,7 @@ static uint8_t *map_aligned(int fd)
     uint8_t *r = mmap(NULL, g_len + HUGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (r == MAP_FAILED)
         return r;
-    uint8_t *a = (uint8_t *)(((uintptr_t)r + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+    uint8_t *a = r + (HUGE - (uintptr_t)r % HUGE) % HUGE;
     uint8_t *p = mmap(a, g_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
     if (p == MAP_FAILED) {
         munmap(r, g_len + HUGE);

@@ -732,9 +732,8 @@ static int seg_map_rw(myl_journal *j, uint64_t cap)
         mmap(NULL, len + slack, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (r == MAP_FAILED)
         return j->failed = -errno;
-    uint8_t *a = r;
-    if (slack)
-        a = (uint8_t *)(((uintptr_t)r + slack - 1) & ~(uintptr_t)(slack - 1));
+    /* r moved up to the next multiple of slack (a power of two). */
+    uint8_t *a = slack ? r + ((slack - (uintptr_t)r % slack) % slack) : r;
     void *p = mmap(a, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, j->fd, 0);
     if (p == MAP_FAILED) {
         int e = -errno;
@@ -767,7 +766,7 @@ static void seg_unmap_rw(myl_journal *j)
  * allocated, in a segment at least a step long. */
 static bool map_stores_cheap(myl_journal *j)
 {
-    if (j->seg_cap < BG_STEP || j->seg_alloc < 4u * 4096u)
+    if (j->seg_cap < BG_STEP || j->seg_alloc < UINT64_C(4) * 4096u)
         return false;
     uint64_t best = UINT64_MAX;
     for (size_t i = 1; i < 4; i++) {
