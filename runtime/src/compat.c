@@ -74,7 +74,6 @@ static void vbad(rd *r, const char *fmt, va_list ap)
     int k = snprintf(r->why, r->cap, "schema description, byte %zu: ", r->pos);
     if (k < 0 || (size_t)k >= r->cap)
         return;
-    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): bad() va_start()s ap */
     vsnprintf(r->why + k, r->cap - (size_t)k, fmt, ap);
 }
 
@@ -391,7 +390,6 @@ static void vreport(cmp *c, bool breaking, uint32_t ot, uint32_t oi, uint32_t nt
         k = snprintf(msg, sizeof msg, "%s '%.*s': ", kind_names[t->kind], (int)t->nlen, t->name);
     if (k < 0 || (size_t)k >= sizeof msg)
         k = 0;
-    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): report() va_start()s ap */
     vsnprintf(msg + k, sizeof msg - (size_t)k, fmt, ap);
     if (breaking)
         c->breaking++;
