@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
+#include <poll.h>
 #endif
 #include <pthread.h>
 #include <signal.h>
@@ -41,6 +42,9 @@
 #define STATE_VERSION MYL__BR_STATE_VERSION
 #define STATE_SIZE MYL__BR_STATE_SIZE
 #define NCOUNTERS MYL__BR_NCOUNTERS
+/* How often an exporter reads its socket for ACKs when nothing presses
+ * (export_run): ZeroMQ's own pace for looking at a socket's commands. */
+#define PROBE_NS 1000000u
 
 typedef myl__br_state_map state_map;
 typedef myl__br_state bridge_state;
@@ -80,6 +84,20 @@ struct myl_bridge {
     myl_bridge_opts o;
     void *ctx;
     void *sock;
+    /* The socket's ZMQ_FD, and (exporter) whether it tells of new input
+     * now: true only after a receive found nothing (it processed every command
+     * ZeroMQ had for the socket; anything new signals the descriptor).
+     * Any other call on the socket (a send processes commands too)
+     * clears it, and a wait then asks zmq_poll, which looks at the
+     * socket's state first. A wait on the descriptor alone is one
+     * system call where zmq_poll makes four (docs/BRIDGE.md,
+     * "Performance"). */
+    int fd;
+    bool fd_armed;
+    int rcvtimeo; /* importer: the socket's ZMQ_RCVTIMEO (ms; -1: ZeroMQ's default) */
+    /* Exporter: when to read the socket for ACKs next while nothing
+     * presses (a window or ring half held presses; see export_run). */
+    uint64_t probe_at;
     bridge_state *st;
     char state_name[300];
     /* myl_bridge_stop, from another thread or a signal handler: relaxed,
@@ -320,6 +338,7 @@ static int open_socket(myl_bridge *b)
     if (!b->ctx)
         return -errno;
     b->sock = zmq_socket(b->ctx, ZMQ_DEALER);
+    b->rcvtimeo = -1; /* ZeroMQ's default: block */
     if (!b->sock)
         return -errno;
     int hwm = (int)b->o.hwm;
@@ -352,7 +371,27 @@ static int open_socket(myl_bridge *b)
                 zmq_strerror(zmq_errno()));
         return MYL_EINVAL;
     }
+    size_t fdlen = sizeof b->fd;
+    if (zmq_getsockopt(b->sock, ZMQ_FD, &b->fd, &fdlen) != 0) {
+        set_err(b, "zmq_getsockopt(ZMQ_FD): %s", zmq_strerror(zmq_errno()));
+        return MYL_EINVAL;
+    }
     return 0;
+}
+
+/* Wait up to ms for the socket to be readable (or writable, out), or
+ * for a command that may make it so. */
+static void wait_socket(myl_bridge *b, bool out, long ms)
+{
+    if (b->fd_armed && !out) {
+        struct pollfd p = {.fd = b->fd, .events = POLLIN};
+        (void)poll(&p, 1, (int)ms);
+        return;
+    }
+    zmq_pollitem_t it = {.socket = b->sock,
+                         .events = (short)(ZMQ_POLLIN | (out ? ZMQ_POLLOUT : 0))};
+    (void)zmq_poll(&it, 1, ms);
+    b->fd_armed = false;
 }
 
 static int common_open(myl_ring *ring, const myl_bridge_opts *opts, uint32_t role, myl_bridge **out)
@@ -465,6 +504,7 @@ int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
 
 static int send_ctl(myl_bridge *b, size_t len)
 {
+    b->fd_armed = false;
     if (zmq_send(b->sock, b->ctl, len, ZMQ_DONTWAIT) < 0)
         return zmq_errno() == EAGAIN ? MYL_EAGAIN : -zmq_errno();
     b->last_tx = now_ns();
@@ -669,6 +709,7 @@ static int export_recv(myl_bridge *b)
     uint8_t in[MYL__BR_HELLO_SIZE + 64];
     for (;;) {
         int n = zmq_recv(b->sock, in, sizeof in, ZMQ_DONTWAIT);
+        b->fd_armed = n < 0 && zmq_errno() == EAGAIN;
         if (n < 0)
             return zmq_errno() == EAGAIN || zmq_errno() == EINTR ? 0 : -zmq_errno();
         myl__br_msg m;
@@ -730,6 +771,7 @@ static int send_pending(myl_bridge *b, bool *blocked)
     }
     /* BATCHZ: the header frame, with more to come; ZeroMQ checks its
      * high-water mark on a message's first frame only. */
+    b->fd_armed = false;
     if (zmq_send(b->sock, b->buf, b->buf_len, ZMQ_DONTWAIT | (b->pend_zc ? ZMQ_SNDMORE : 0)) < 0) {
         if (zmq_errno() == EAGAIN || zmq_errno() == EINTR) {
             *blocked = true; /* the high-water mark: backpressure */
@@ -869,9 +911,22 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
     uint64_t hb = (uint64_t)b->o.peer_timeout_ns / 4;
     uint64_t start = moved_events(b);
     while (!stopping(b)) {
-        int rc = export_recv(b);
-        if (rc < 0)
-            return rc;
+        /* The socket is read after every wait, and otherwise while ACKs
+         * press (half the window, or half the ring, held) or every
+         * PROBE_NS: where nothing waits for them, an application calling
+         * myl_bridge_step(b, 0) in its loop pays ZeroMQ's check of the
+         * socket (a system call when nothing came) once a PROBE_NS, not
+         * once a call. */
+        uint64_t t = now_ns();
+        bool press = !b->session || b->refusing ||
+                     (!b->lossy && (b->in_flight * 2 >= b->window ||
+                                    (b->c->next - released_pos(b)) * 2 >= b->ring->capacity));
+        if (press || t >= b->probe_at) {
+            int rc = export_recv(b);
+            if (rc < 0)
+                return rc;
+            b->probe_at = t + PROBE_NS;
+        }
         if (b->zc)
             release_update(b); /* ZeroMQ let go of frames since the last pass */
         uint64_t now = now_ns();
@@ -880,8 +935,7 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
                 return b->refusing;
             if (now >= deadline)
                 return 0;
-            zmq_pollitem_t it = {.socket = b->sock, .events = ZMQ_POLLIN};
-            (void)zmq_poll(&it, 1, poll_ms(deadline, 10));
+            wait_socket(b, false, poll_ms(deadline, 10));
             continue;
         }
         if (b->session && now - b->last_rx > (uint64_t)b->o.peer_timeout_ns)
@@ -892,7 +946,7 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
          * events does not wait on the ring at all: look every 10 ms. */
         if (now >= b->self_check_at) {
             b->self_check_at = now + 10000000;
-            rc = myl__consumer_check(b->c);
+            int rc = myl__consumer_check(b->c);
             if (rc < 0)
                 return rc;
         }
@@ -932,16 +986,13 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
             if (n < 0 && n != MYL_ETIMEDOUT && n != MYL_EAGAIN && n != MYL_EPEERDEAD &&
                 n != MYL_EOVERRUN)
                 return (int)n;
-            zmq_pollitem_t it = {.socket = b->sock, .events = ZMQ_POLLIN};
-            (void)zmq_poll(&it, 1, 0);
         } else {
-            zmq_pollitem_t it = {.socket = b->sock,
-                                 .events = (short)(ZMQ_POLLIN | (blocked ? ZMQ_POLLOUT : 0))};
             /* Acknowledged but not released: ZeroMQ's free callbacks do
              * not wake the socket, so look again soon. */
             bool frees_due = b->zc && b->acked > released_pos(b);
-            (void)zmq_poll(&it, 1, poll_ms(deadline, frees_due ? 1 : 10));
+            wait_socket(b, blocked, poll_ms(deadline, frees_due ? 1 : 10));
         }
+        b->probe_at = 0; /* read the socket after a wait */
     }
     return once ? (int)(moved_events(b) - start) : 0;
 }
@@ -1161,12 +1212,30 @@ static int recv_parts(myl_bridge *b, bool more, const myl__br_msg *m, uint32_t *
     return bad ? MYL_EINVAL : 0;
 }
 
-static int import_recv(myl_bridge *b)
+/* Receive and handle up to 64 messages, the first waited for up to
+ * wait_ms (0: not at all); once (myl_bridge_step): stop after the first
+ * that moved events, so a step that has what it waited for does not ask
+ * the socket once more. The wait is ZeroMQ's own, in a blocking receive:
+ * one system call to wait and one to read the wake-up, where a receive
+ * that finds nothing and a zmq_poll after it make five (docs/BRIDGE.md,
+ * "Performance"). */
+static int import_recv(myl_bridge *b, bool once, long wait_ms)
 {
+    uint64_t start = moved_events(b);
     for (int budget = 64; budget > 0 && !stopping(b); budget--) {
+        if (once && moved_events(b) != start)
+            return 0;
+        int flags = ZMQ_DONTWAIT;
+        if (budget == 64 && wait_ms > 0) {
+            int ms = (int)wait_ms;
+            if (ms != b->rcvtimeo && zmq_setsockopt(b->sock, ZMQ_RCVTIMEO, &ms, sizeof ms) == 0)
+                b->rcvtimeo = ms;
+            flags = ms == b->rcvtimeo ? 0 : ZMQ_DONTWAIT;
+        }
         zmq_msg_t msg;
         zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, b->sock, ZMQ_DONTWAIT) < 0) {
+        b->fd_armed = false;
+        if (zmq_msg_recv(&msg, b->sock, flags) < 0) {
             int e = zmq_errno();
             zmq_msg_close(&msg);
             return e == EAGAIN || e == EINTR ? 0 : -e;
@@ -1251,14 +1320,15 @@ static int import_run(myl_bridge *b, uint64_t deadline, bool once)
         } else if (b->session && (b->ack_due || now - b->last_tx > hb)) {
             send_ack(b, b->ack_due);
         }
-        int rc = import_recv(b);
+        /* An ACK ZeroMQ would not take waits for the socket to be
+         * writable (below); otherwise the receive waits. */
+        int rc = import_recv(b, once, b->ack_due ? 0 : poll_ms(deadline, 10));
         if (rc < 0)
             return rc;
         if ((once && moved_events(b) != start) || now_ns() >= deadline)
             break;
-        zmq_pollitem_t it = {.socket = b->sock,
-                             .events = (short)(ZMQ_POLLIN | (b->ack_due ? ZMQ_POLLOUT : 0))};
-        (void)zmq_poll(&it, 1, poll_ms(deadline, 10));
+        if (b->ack_due)
+            wait_socket(b, true, poll_ms(deadline, 10));
     }
     return once ? (int)(moved_events(b) - start) : 0;
 }

@@ -110,9 +110,12 @@ MYL_API int myl_bridge_run(myl_bridge *b, int64_t timeout_ns);
  * handshakes, heartbeats, and sending what the ring holds or publishing
  * what arrived), waiting at most timeout_ns for some (0: never waits;
  * MYL_FOREVER: until something moves); returns as soon as a pass moved
- * events. Returns how many events it sent (export, replays included) or
- * published (import), 0 if none, or an error as myl_bridge_run. Call it
- * often enough for heartbeats (a quarter of peer_timeout_ns) when idle. */
+ * events (an importer: after the first batch it published). Returns how
+ * many events it sent (export, replays included) or published (import),
+ * 0 if none, or an error as myl_bridge_run. Call it often enough for
+ * heartbeats (a quarter of peer_timeout_ns) when idle. An exporter reads
+ * acknowledgements once a millisecond while fewer than half its window
+ * of batches and half its ring wait for them, at every step beyond. */
 MYL_API int myl_bridge_step(myl_bridge *b, int64_t timeout_ns);
 /* Make a running (or the next) myl_bridge_run return soon. Async-signal-safe. */
 MYL_API void myl_bridge_stop(myl_bridge *b);
