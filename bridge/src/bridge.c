@@ -126,6 +126,7 @@ struct myl_bridge {
     bool zc, pend_zc;
     uint64_t pend_first, pend_prev;
     uint32_t pend_count;
+    uint32_t pend_flags; /* its MYL__BR_F_* */
     zc_rec *recs;
     uint32_t nrecs;
     /* The window: the ends of the batches sent and not acknowledged
@@ -151,6 +152,12 @@ struct myl_bridge {
      * soon as the socket is writable, never dropped, or the exporter
      * waits for it until the next heartbeat. */
     bool ack_due;
+    /* Batches published and not acknowledged yet: acknowledged by ack_at
+     * (MYL__BR_ACK_DELAY_NS after the first), or at once when a batch
+     * asks (MYL__BR_F_ACK_NOW). A round trip then sends one message a
+     * leg, not two. */
+    bool ack_owed;
+    uint64_t ack_at;
     bool test_refuse_acks; /* MYL_TEST_BRIDGE_ACK_REFUSE: tests only */
 };
 
@@ -571,6 +578,15 @@ static uint64_t release_pos(const myl_bridge *b)
     return r > cur ? r : cur;
 }
 
+/* Acknowledgements press: half the window of batches, or half the ring,
+ * waits for them (gated rings). The exporter then reads its socket at
+ * every pass and asks the importer to acknowledge at once. */
+static bool acks_press(const myl_bridge *b)
+{
+    return !b->lossy && (b->in_flight * 2 >= b->window ||
+                         (b->c->next - released_pos(b)) * 2 >= b->ring->capacity);
+}
+
 static void release_update(myl_bridge *b)
 {
     uint64_t r = release_pos(b);
@@ -611,6 +627,7 @@ static void end_session(myl_bridge *b)
     }
     b->session = 0;
     b->ack_due = false;
+    b->ack_owed = false;
 }
 
 static const char *kind_name(uint32_t k)
@@ -767,6 +784,7 @@ static int send_pending(myl_bridge *b, bool *blocked)
                    myl_consumer_slot(b->c, b->pend_first + i), ss);
         b->buf_len = myl__br_batch_hdr(b->buf, b->session, b->pend_first, b->pend_prev, k, ss) +
                      (size_t)k * ss;
+        myl__br_set_flags(b->buf, b->pend_flags);
         b->pend_zc = false;
     }
     /* BATCHZ: the header frame, with more to come; ZeroMQ checks its
@@ -875,6 +893,10 @@ static int export_pump(myl_bridge *b, bool *blocked)
         b->ends[(b->head + b->in_flight) % b->window] = s + k;
         b->in_flight++;
     }
+    /* The importer acknowledges a batch within MYL__BR_ACK_DELAY_NS, at
+     * once when asked: when acknowledgements press. */
+    b->pend_flags = acks_press(b) ? MYL__BR_F_ACK_NOW : 0;
+    myl__br_set_flags(b->buf, b->pend_flags);
     b->pending = true;
     bool blk;
     int rc = export_pump(b, &blk);
@@ -918,10 +940,7 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
          * socket (a system call when nothing came) once a PROBE_NS, not
          * once a call. */
         uint64_t t = now_ns();
-        bool press = !b->session || b->refusing ||
-                     (!b->lossy && (b->in_flight * 2 >= b->window ||
-                                    (b->c->next - released_pos(b)) * 2 >= b->ring->capacity));
-        if (press || t >= b->probe_at) {
+        if (!b->session || b->refusing || acks_press(b) || t >= b->probe_at) {
             int rc = export_recv(b);
             if (rc < 0)
                 return rc;
@@ -1058,6 +1077,7 @@ int myl_bridge_import_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
 static void send_ack(myl_bridge *b, bool retry)
 {
     int rc = 0;
+    b->ack_owed = false;
     if (b->test_refuse_acks && !retry)
         rc = MYL_EAGAIN; /* every ACK but the run loop's retries, as at the high-water mark */
     else if (b->session && b->next != MYL__BR_NONE)
@@ -1160,7 +1180,12 @@ static int import_batch(myl_bridge *b, const myl__br_msg *m)
     int rc = import_publish(b, m, i);
     if (rc < 0)
         return rc;
-    send_ack(b, false);
+    if (m->flags & MYL__BR_F_ACK_NOW) {
+        send_ack(b, false);
+    } else if (!b->ack_owed && !b->ack_due) {
+        b->ack_owed = true;
+        b->ack_at = now_ns() + MYL__BR_ACK_DELAY_NS;
+    }
     return 0;
 }
 
@@ -1317,12 +1342,19 @@ static int import_run(myl_bridge *b, uint64_t deadline, bool once)
                              .stream = b->stream};
             (void)send_ctl(b, myl__br_hello(b->ctl, &h));
             b->last_hello = now;
-        } else if (b->session && (b->ack_due || now - b->last_tx > hb)) {
+        } else if (b->session &&
+                   (b->ack_due || (b->ack_owed && now >= b->ack_at) || now - b->last_tx > hb)) {
             send_ack(b, b->ack_due);
         }
         /* An ACK ZeroMQ would not take waits for the socket to be
-         * writable (below); otherwise the receive waits. */
-        int rc = import_recv(b, once, b->ack_due ? 0 : poll_ms(deadline, 10));
+         * writable (below); otherwise the receive waits, until an owed
+         * ACK is due at the latest. */
+        long ms = poll_ms(deadline, 10);
+        if (b->ack_owed) {
+            long due = poll_ms(b->ack_at, 10);
+            ms = due < ms ? due : ms;
+        }
+        int rc = import_recv(b, once, b->ack_due ? 0 : ms);
         if (rc < 0)
             return rc;
         if ((once && moved_events(b) != start) || now_ns() >= deadline)
@@ -1436,6 +1468,8 @@ void myl_bridge_close(myl_bridge *b)
 {
     if (!b)
         return;
+    if (b->sock && b->role == ROLE_IMPORT && (b->ack_owed || b->ack_due))
+        send_ack(b, true); /* what was published, told before leaving (linger) */
     if (b->sock)
         zmq_close(b->sock);
     if (b->ctx)

@@ -1,6 +1,7 @@
 /* libmyelon_bridge: encoding and decoding of the wire format (wire.h). */
 #include "wire.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "myelon/error.h"
@@ -61,6 +62,12 @@ size_t myl__br_ack(uint8_t *buf, uint64_t session, uint64_t next)
     return MYL__BR_ACK_SIZE;
 }
 
+void myl__br_set_flags(uint8_t *buf, uint32_t flags)
+{
+    buf[6] = (uint8_t)flags;
+    buf[7] = (uint8_t)(flags >> 8);
+}
+
 static size_t batch_hdr(uint8_t *buf, uint32_t type, uint64_t session, uint64_t first,
                         uint64_t prev, uint32_t count, uint32_t slot_size)
 {
@@ -95,9 +102,11 @@ int myl__br_decode(const void *buf, size_t len, myl__br_msg *m)
     m->session = myl__br_get64(p + 8);
     if (p[4] != MYL__BR_VERSION)
         return MYL_EVERSION; /* a peer of another version: refused by name */
-    if (p[6] != 0 || p[7] != 0)
-        return MYL_EINVAL;
     m->type = p[5];
+    m->flags = (uint32_t)p[6] | (uint32_t)p[7] << 8;
+    bool batch = m->type == MYL__BR_BATCH || m->type == MYL__BR_BATCHZ;
+    if (m->flags & ~(batch ? MYL__BR_F_ACK_NOW : 0u))
+        return MYL_EINVAL;
     const uint8_t *b = p + MYL__BR_HDR;
     size_t body = len - MYL__BR_HDR;
     switch (m->type) {

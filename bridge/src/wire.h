@@ -7,10 +7,10 @@
  * ZeroMQ without copying them.
  *
  *   +0  u32 magic    "MYLB" (0x424c594d)
- *   +4  u8  version  2
+ *   +4  u8  version  3
  *   +5  u8  type     HELLO 1, WELCOME 2, REFUSE 3, BATCH 4, ACK 5, PING 6,
  *                    BATCHZ 7
- *   +6  u16 zero
+ *   +6  u16 flags    BATCH, BATCHZ: MYL__BR_F_ACK_NOW or 0; zero in the rest
  *   +8  u64 session  the importer's nonce of the session
  *
  * The decoder is the only code that reads bytes from the network; it
@@ -53,7 +53,12 @@ static inline uint64_t myl__br_get64(const uint8_t *p)
 }
 
 #define MYL__BR_MAGIC 0x424c594du
-#define MYL__BR_VERSION 2u
+#define MYL__BR_VERSION 3u
+/* A batch's flag: acknowledge it at once (the exporter has half its
+ * window or half its ring waiting for acknowledgements); without it the
+ * importer may wait up to MYL__BR_ACK_DELAY_NS. */
+#define MYL__BR_F_ACK_NOW 1u
+#define MYL__BR_ACK_DELAY_NS 1000000u
 #define MYL__BR_HDR 16u
 
 #define MYL__BR_HELLO 1u
@@ -99,6 +104,7 @@ typedef struct myl__br_msg {
     uint64_t prev; /* where the session's previous batch ended: [prev, first)
                       were skipped slots (a dead producer's claims) */
     uint32_t count;
+    uint32_t flags;         /* BATCH, BATCHZ: MYL__BR_F_* */
     const uint8_t *payload; /* BATCH: count * slot_size bytes, inside the input;
                                BATCHZ: NULL (the events are the next frames) */
 } myl__br_msg;
@@ -123,6 +129,8 @@ size_t myl__br_batch_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint64_
                          uint32_t count, uint32_t slot_size);
 /* The header frame of a BATCHZ (its whole first frame); count frames of
  * slot_size bytes follow. */
+/* Set the flags of the batch header at buf. */
+void myl__br_set_flags(uint8_t *buf, uint32_t flags);
 size_t myl__br_batchz_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint64_t prev,
                           uint32_t count, uint32_t slot_size);
 

@@ -47,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (m.payload < data || m.payload + (size_t)m.count * m.slot_size != data + size)
             abort();
         n = myl__br_batch_hdr(out, m.session, m.first, m.prev, m.count, m.slot_size);
+        myl__br_set_flags(out, m.flags);
         if (memcmp(out, data, n) != 0)
             abort();
         return 0;
@@ -54,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (m.payload || m.count > MYL__BR_MAX_PARTS)
             abort();
         n = myl__br_batchz_hdr(out, m.session, m.first, m.prev, m.count, m.slot_size);
+        myl__br_set_flags(out, m.flags);
         break;
     default:
         abort();

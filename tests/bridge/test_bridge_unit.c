@@ -241,6 +241,24 @@ static void test_wire_roundtrip(void **state)
     assert_int_equal(myl__br_decode(buf, n, &m), 0);
     buf[6] = 1;
     assert_int_equal(myl__br_decode(buf, n, &m), MYL_EINVAL);
+    /* flags: ACK_NOW on batches only, no other bit */
+    n = myl__br_batch_hdr(buf, 9, 1000, 990, 1, 16) + 16;
+    assert_int_equal(myl__br_decode(buf, n, &m), 0);
+    assert_int_equal(m.flags, 0);
+    myl__br_set_flags(buf, MYL__BR_F_ACK_NOW);
+    assert_int_equal(myl__br_decode(buf, n, &m), 0);
+    assert_int_equal(m.flags, MYL__BR_F_ACK_NOW);
+    myl__br_set_flags(buf, 2);
+    assert_int_equal(myl__br_decode(buf, n, &m), MYL_EINVAL);
+    myl__br_set_flags(buf, 0x100);
+    assert_int_equal(myl__br_decode(buf, n, &m), MYL_EINVAL);
+    n = myl__br_batchz_hdr(buf, 9, 1000, 990, 3, 32768);
+    myl__br_set_flags(buf, MYL__BR_F_ACK_NOW);
+    assert_int_equal(myl__br_decode(buf, n, &m), 0);
+    assert_int_equal(m.flags, MYL__BR_F_ACK_NOW);
+    n = myl__br_ack(buf, 5, 1);
+    myl__br_set_flags(buf, MYL__BR_F_ACK_NOW);
+    assert_int_equal(myl__br_decode(buf, n, &m), MYL_EINVAL);
     assert_int_equal(myl__br_decode(NULL, 0, &m), MYL_EINVAL);
 }
 
@@ -340,6 +358,97 @@ static void test_step_ack_refused(void **state)
     step_inprocess("stepack", true);
 }
 
+static uint64_t acked_position(myl_bridge *ex)
+{
+    myl_bridge_stats st;
+    myl_bridge_stats_get(ex, &st);
+    return st.position;
+}
+
+/* Step the exporter until it has the importer's ACK for everything below
+ * want (the importer is not stepped meanwhile); false if it never comes. */
+static bool ack_arrives(myl_bridge *ex, uint64_t want)
+{
+    for (int i = 0; i < 3000 && acked_position(ex) < want; i++)
+        assert_true(myl_bridge_step(ex, 1000000) >= 0);
+    return acked_position(ex) >= want;
+}
+
+/* Step both until the reader has seen `want` events in all. */
+static void deliver(myl_bridge *ex, myl_bridge *im, myl_consumer *c, uint64_t *got, uint64_t want)
+{
+    for (int spins = 0; *got < want; spins++) {
+        assert_true(spins < 20000);
+        assert_true(myl_bridge_step(ex, 1000000) >= 0);
+        assert_true(myl_bridge_step(im, 1000000) >= 0);
+        uint64_t s;
+        int64_t k = myl_consumer_try_poll(c, 64, &s);
+        if (k == MYL_EAGAIN)
+            continue;
+        assert_true(k > 0);
+        for (int64_t i = 0; i < k; i++, (*got)++)
+            assert_int_equal(value_at(c, s + (uint64_t)i), *got);
+        myl_consumer_release(c, (uint32_t)k);
+    }
+}
+
+/* Acknowledgements (wire version 3): a batch sent while little of the
+ * exporter's ring waits is acknowledged by the importer's first step
+ * after MYL__BR_ACK_DELAY_NS, not by the step that published it (a round
+ * trip then sends one message a leg); a batch flagged ACK_NOW (half the
+ * ring waiting) is acknowledged by the step that published it. The
+ * importer is never stepped while the test waits for an ACK, so each
+ * check is of which step sent it, not of timing. */
+static void test_ack_deferred(void **state)
+{
+    (void)state;
+    myl_ring *a = make_ring("ackda", 64), *b = make_ring("ackdb", 64);
+    char ep[128];
+    snprintf(ep, sizeof ep, "ipc:///tmp/%s.sock", myl_test_name("ackd"));
+    /* Heartbeats (a quarter of the peer timeout) far beyond the test. */
+    myl_bridge_opts eo = {.size = sizeof eo,
+                          .endpoint = ep,
+                          .batch = 64,
+                          .peer_timeout_ns = INT64_C(600000000000)},
+                    io = {.size = sizeof io,
+                          .endpoint = ep,
+                          .peer_timeout_ns = INT64_C(600000000000)};
+    myl_bridge *ex, *im;
+    assert_int_equal(myl_bridge_export_open(a, &eo, &ex), 0);
+    assert_int_equal(myl_bridge_import_open(b, &io, &im), 0);
+    myl_consumer *c;
+    myl_producer *p;
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    assert_int_equal(myl_consumer_open(b, "reader", &co, &c), 0);
+    assert_int_equal(myl_producer_open(a, NULL, &p), 0);
+    uint64_t got = 0;
+
+    /* One event: 1 of 64 slots waits, no ACK_NOW; the publishing step
+     * owes the ACK and does not send it. */
+    send_n(p, 0, 1);
+    deliver(ex, im, c, &got, 1);
+    assert_false(ack_arrives(ex, 1));
+    /* The importer's next step, past the delay, sends it. */
+    assert_true(myl_bridge_step(im, 5000000) >= 0);
+    assert_true(ack_arrives(ex, 1));
+
+    /* 40 events in one batch: 40 of 64 slots wait, ACK_NOW; acknowledged
+     * by the step that published them. */
+    send_n(p, 1, 40);
+    deliver(ex, im, c, &got, 41);
+    assert_true(ack_arrives(ex, 41));
+
+    myl_producer_close(p);
+    myl_consumer_close(c);
+    close_bridge(ex);
+    close_bridge(im);
+    unlink(ep + strlen("ipc://"));
+    myl_ring_unlink(MYL_BACKING_SHM, a->name);
+    myl_ring_unlink(MYL_BACKING_SHM, b->name);
+    myl_ring_close(a);
+    myl_ring_close(b);
+}
+
 /* glibc's own allocator: a sanitizer brings its own, which mallopt and
  * mallinfo2 do not describe. */
 #if defined(__has_feature)
@@ -409,4 +518,4 @@ static void test_keep_memory(void **state)
 MYL_TEST_MAIN("bridge_unit", cmocka_unit_test(test_rewind_replays_held),
               cmocka_unit_test(test_skip_keeps_hold), cmocka_unit_test(test_wire_roundtrip),
               cmocka_unit_test(test_step_inprocess), cmocka_unit_test(test_step_ack_refused),
-              cmocka_unit_test(test_keep_memory))
+              cmocka_unit_test(test_ack_deferred), cmocka_unit_test(test_keep_memory))
