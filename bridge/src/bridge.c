@@ -7,8 +7,8 @@
 #include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
-#include <poll.h>
 #endif
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -1259,7 +1259,6 @@ static int import_recv(myl_bridge *b, bool once, long wait_ms)
         }
         zmq_msg_t msg;
         zmq_msg_init(&msg);
-        b->fd_armed = false;
         if (zmq_msg_recv(&msg, b->sock, flags) < 0) {
             int e = zmq_errno();
             zmq_msg_close(&msg);
