@@ -996,9 +996,15 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
          * delayed the ACKs by up to the ring wait below). */
         bool ring_held = !b->lossy && b->c->next - released_pos(b) >= b->ring->capacity;
         if (b->session && !blocked && !window_full && !ring_held) {
-            /* While ACKs are due, a short ring wait: they are read
-             * between ring waits. */
-            uint64_t s, left = deadline - now, cap = b->in_flight ? 200000u : 2000000u;
+            /* While ACKs press, a short ring wait: they are read between
+             * ring waits. Otherwise ACKs can wait (importers send them
+             * up to MYL__BR_ACK_DELAY_NS late anyway), and every wait on
+             * a ring that ends asleep costs a wake-up and, in the hybrid
+             * wait, a membarrier() (docs/ARCHITECTURE.md, "Wake-ups"): a
+             * 200 µs cap with a batch in flight (most of the time, with
+             * ACKs deferred) woke bridge processes several times a
+             * round trip. */
+            uint64_t s, left = deadline - now, cap = acks_press(b) ? 200000u : 2000000u;
             int64_t n = myl_consumer_poll(b->c, 1, &s, (int64_t)(left < cap ? left : cap));
             if (n == MYL_EOVERRUN)
                 count(b, C_DROPS, myl_consumer_take_lost(b->c));
