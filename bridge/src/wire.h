@@ -129,9 +129,9 @@ size_t myl__br_batch_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint64_
                          uint32_t count, uint32_t slot_size);
 /* The header frame of a BATCHZ (its whole first frame); count frames of
  * slot_size bytes follow. */
-/* Set the flags of the batch header at buf. */
-void myl__br_set_flags(uint8_t *buf, uint32_t flags);
 size_t myl__br_batchz_hdr(uint8_t *buf, uint64_t session, uint64_t first, uint64_t prev,
                           uint32_t count, uint32_t slot_size);
+/* Set the flags (MYL__BR_F_*) of the BATCH or BATCHZ header at buf. */
+void myl__br_set_flags(uint8_t *buf, uint32_t flags);
 
 #endif

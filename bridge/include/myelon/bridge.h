@@ -115,7 +115,10 @@ MYL_API int myl_bridge_run(myl_bridge *b, int64_t timeout_ns);
  * 0 if none, or an error as myl_bridge_run. Call it often enough for
  * heartbeats (a quarter of peer_timeout_ns) when idle. An exporter reads
  * acknowledgements once a millisecond while fewer than half its window
- * of batches and half its ring wait for them, at every step beyond. */
+ * of batches and half its ring wait for them, at every step beyond; an
+ * importer acknowledges what it published on its first step a
+ * millisecond later (at once when the exporter asks, and on close), so
+ * keep stepping an importer while its exporter's ring should drain. */
 MYL_API int myl_bridge_step(myl_bridge *b, int64_t timeout_ns);
 /* Make a running (or the next) myl_bridge_run return soon. Async-signal-safe. */
 MYL_API void myl_bridge_stop(myl_bridge *b);
