@@ -262,6 +262,37 @@ static void test_wire_roundtrip(void **state)
     assert_int_equal(myl__br_decode(NULL, 0, &m), MYL_EINVAL);
 }
 
+/* Read what the reader has, checking that event i holds i; false if
+ * there was nothing. */
+static bool read_in_order(myl_consumer *c, uint64_t *got)
+{
+    uint64_t s;
+    int64_t k = myl_consumer_try_poll(c, 64, &s);
+    if (k == MYL_EAGAIN)
+        return false;
+    assert_true(k > 0);
+    for (int64_t i = 0; i < k; i++, (*got)++)
+        assert_int_equal(value_at(c, s + (uint64_t)i), *got);
+    myl_consumer_release(c, (uint32_t)k);
+    return true;
+}
+
+/* Close an in-process pair: source ring a's producer and exporter, ring
+ * b's importer and reader, the socket file at ep and both rings. */
+static void close_pair(myl_producer *p, myl_consumer *c, myl_bridge *ex, myl_bridge *im,
+                       const char *ep, myl_ring *a, myl_ring *b)
+{
+    myl_producer_close(p);
+    myl_consumer_close(c);
+    close_bridge(ex);
+    close_bridge(im);
+    unlink(ep + strlen("ipc://")); /* ZeroMQ leaves the socket file */
+    myl_ring_unlink(MYL_BACKING_SHM, a->name);
+    myl_ring_unlink(MYL_BACKING_SHM, b->name);
+    myl_ring_close(a);
+    myl_ring_close(b);
+}
+
 /* The in-process bridge: exporter and importer driven by one thread's
  * myl_bridge_step calls only (no myl_bridge_run, no thread of their own)
  * carry every event, in order, and an idle step with timeout 0 returns 0
@@ -311,14 +342,7 @@ static void step_inprocess(const char *tag, bool refuse_acks)
         rc = myl_bridge_step(im, 1000000);
         assert_true(rc >= 0);
         moved_im += (uint64_t)rc;
-        uint64_t s;
-        int64_t k = myl_consumer_try_poll(c, 64, &s);
-        if (k == MYL_EAGAIN)
-            continue;
-        assert_true(k > 0);
-        for (int64_t i = 0; i < k; i++, got++)
-            assert_int_equal(value_at(c, s + (uint64_t)i), got);
-        myl_consumer_release(c, (uint32_t)k);
+        (void)read_in_order(c, &got);
     }
     assert_int_equal(moved_ex, n);
     assert_int_equal(moved_im, n);
@@ -326,15 +350,7 @@ static void step_inprocess(const char *tag, bool refuse_acks)
     myl_bridge_stats_get(im, &st);
     assert_int_equal(st.messages, n);
     assert_int_equal(st.drops, 0);
-    myl_producer_close(p);
-    myl_consumer_close(c);
-    close_bridge(ex);
-    close_bridge(im);
-    unlink(ep + strlen("ipc://")); /* ZeroMQ leaves the socket file */
-    myl_ring_unlink(MYL_BACKING_SHM, a->name);
-    myl_ring_unlink(MYL_BACKING_SHM, b->name);
-    myl_ring_close(a);
-    myl_ring_close(b);
+    close_pair(p, c, ex, im, ep, a, b);
 }
 
 static void test_step_inprocess(void **state)
@@ -381,14 +397,7 @@ static void deliver(myl_bridge *ex, myl_bridge *im, myl_consumer *c, uint64_t *g
         assert_true(spins < 20000);
         assert_true(myl_bridge_step(ex, 1000000) >= 0);
         assert_true(myl_bridge_step(im, 1000000) >= 0);
-        uint64_t s;
-        int64_t k = myl_consumer_try_poll(c, 64, &s);
-        if (k == MYL_EAGAIN)
-            continue;
-        assert_true(k > 0);
-        for (int64_t i = 0; i < k; i++, (*got)++)
-            assert_int_equal(value_at(c, s + (uint64_t)i), *got);
-        myl_consumer_release(c, (uint32_t)k);
+        (void)read_in_order(c, got);
     }
 }
 
@@ -438,15 +447,7 @@ static void test_ack_deferred(void **state)
     deliver(ex, im, c, &got, 41);
     assert_true(ack_arrives(ex, 41));
 
-    myl_producer_close(p);
-    myl_consumer_close(c);
-    close_bridge(ex);
-    close_bridge(im);
-    unlink(ep + strlen("ipc://"));
-    myl_ring_unlink(MYL_BACKING_SHM, a->name);
-    myl_ring_unlink(MYL_BACKING_SHM, b->name);
-    myl_ring_close(a);
-    myl_ring_close(b);
+    close_pair(p, c, ex, im, ep, a, b);
 }
 
 /* glibc's own allocator: a sanitizer brings its own, which mallopt and
