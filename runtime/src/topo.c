@@ -1562,6 +1562,10 @@ int myl_topo_wait_ready(myl_topo *t, int64_t timeout_ns)
         run_checks(t, myl__now_ns());
         if (t->shut)
             return MYL_ECLOSED;
+        /* An owner that died admits nobody: the member reopens into its
+         * successor's instance rather than wait out its timeout here. */
+        if (t->owner_gone)
+            return MYL_EPEERDEAD;
         bool all = true;
         for (uint32_t r = 0; r < t->desc->nroles && all; r++) {
             if (!(mask & (1u << r)))

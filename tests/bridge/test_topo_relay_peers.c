@@ -169,6 +169,28 @@ static int hand_ack(const crew_Ack *msg, crew_Crew_hands *ep, void *user)
     return rc;
 }
 
+/* The member table of the remote site as hand index sees it (state and
+ * epoch per member, in table order), when its wait for every role fails:
+ * which member never came up. */
+static void print_site(uint32_t index, const myl_topo_cfg *c)
+{
+    myl_topo_info info;
+    myl_topo_member_info tab[8];
+    int rc = myl_topo_peek_members(&crew_Crew_desc, c, &info, tab, 8);
+    if (rc < 0) {
+        fprintf(stderr, "hands.%u: the site: %s\n", index, myl_strerror(rc));
+        return;
+    }
+    uint32_t n = 0;
+    for (uint32_t r = 0; r < MYL_TOPO_MAX_ROLES; r++)
+        n += info.counts[r];
+    fprintf(stderr, "hands.%u: the site (owner pid %d), its members' state/epoch:", index,
+            (int)info.owner_pid);
+    for (uint32_t k = 0; k < 8 && k < n; k++)
+        fprintf(stderr, " %u/%u", tab[k].state, tab[k].epoch);
+    fputc('\n', stderr);
+}
+
 /* A hand (remote): opens, waits for EVERY role to be up at its site (the
  * clerks too: the relay stands in for them there), then serves; exits
  * with status 3 if the wait times out. */
@@ -187,8 +209,13 @@ static int hand_main(uint32_t index)
             continue;
         }
         rc = myl_topo_wait_ready(ep.topo, 15000000000);
+        if (rc == MYL_EPEERDEAD) { /* the relay restarted meanwhile: its new site */
+            crew_Crew_hands_close(&ep);
+            continue;
+        }
         if (rc < 0) {
             fprintf(stderr, "hands.%u: wait_ready: %s\n", index, myl_strerror(rc));
+            print_site(index, &c);
             crew_Crew_hands_close(&ep);
             return 3;
         }

@@ -389,7 +389,8 @@ static void test_membership(void **state)
 
 /* Stand-ins (libmyelon_bridge's relay): a member marked DEAD or LEFT by
  * its own handle is reported so by the owner, which evicts its entries;
- * an owner marked DEAD is dead to the members, and one reopening waits;
+ * an owner marked DEAD is dead to the members (their wait_ready ends),
+ * and one reopening waits;
  * myl_topo_peek reads the counts without joining. */
 static void test_mark_and_peek(void **state)
 {
@@ -441,6 +442,8 @@ static void test_mark_and_peek(void **state)
     assert_int_equal(myl_topo_mark(t, MYL_TOPO_MEMBER_DEAD), 0);
     assert_int_equal(count_events(w0, MYL_TOPO_EV_DEAD, 0, 0), 1);
     assert_int_equal(myl_topo_check(w0), MYL_EPEERDEAD);
+    /* index 1 never joins: an owner that is dead will not see it either */
+    assert_int_equal(myl_topo_wait_ready(w0, INT64_C(5000000000)), MYL_EPEERDEAD);
     myl_topo_cfg quick = c;
     quick.liveness.startup_wait_ns = 30000000;
     assert_int_equal(myl_topo_open(&topo_desc, &quick, 1, 1, &w1), MYL_EPEERDEAD);
