@@ -3,14 +3,15 @@
 # only those missing. Run by demo.sh, and by test.sh with --test, which adds
 # the packages only the tests use (promtool, from prometheus, lints
 # myelon-stat's metrics text; iproute2's `ip netns` makes the bridge's two
-# "hosts", tests/bridge/netns.sh); with --bench, what the benchmark scripts use
+# "hosts", tests/bridge/netns.sh; gdb prints the stacks of a relay test's
+# child that will not exit, tests/bridge/relay_test.h); with --bench, what the benchmark scripts use
 # to plot (gnuplot, without X).
 set -euo pipefail
 MYELON_DEPS=(build-essential g++ cmake pkg-config lemon clang clang-format clang-tidy
              libclang-rt-dev libcmocka-dev flatbuffers-compiler libflatbuffers-dev
              libzmq3-dev libnng-dev libmicrohttpd-dev scdoc gnuplot-nox)
 if [ "${1:-}" = "--test" ]; then
-  MYELON_DEPS+=(prometheus iproute2)
+  MYELON_DEPS+=(prometheus iproute2 gdb)
 elif [ "${1:-}" = "--bench" ]; then
   MYELON_DEPS+=(gnuplot-nox)
 fi

@@ -103,9 +103,72 @@ static pid_t spawn(int (*fn)(uint32_t), uint32_t arg)
     return pid;
 }
 
-/* What a child that does not exit is doing, from /proc: its command and,
- * per thread, name, state, kernel wait channel and system call (number
- * first), so a hang at shutdown says where it is. */
+/* The first line of /proc/PATH's file that begins with key, or "" (the
+ * key left out). */
+static void proc_field(const char *path, const char *key, char *out, size_t cap)
+{
+    char line[256];
+    size_t kl = strlen(key);
+    FILE *f = fopen(path, "r");
+    out[0] = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, kl) == 0) {
+            line[strcspn(line, "\n")] = 0;
+            snprintf(out, cap, "%s", line + kl + strspn(line + kl, " \t"));
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+}
+
+/* One task of a process: its name, state, kernel wait channel, system
+ * call (number first), tracer and blocked signals. */
+static void describe_task(pid_t pid, const char *tid)
+{
+    char path[96], buf[256];
+    static const char *const what[] = {"comm", "stat", "wchan", "syscall"};
+    fprintf(stderr, "  %s:", tid);
+    for (size_t k = 0; k < sizeof what / sizeof what[0]; k++) {
+        snprintf(path, sizeof path, "/proc/%d/task/%.16s/%s", (int)pid, tid, what[k]);
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        if (k == 1) { /* stat: only the state after the name's ")" */
+            char *rp = strrchr(buf, ')');
+            memmove(buf, rp ? rp + 2 : buf, 2);
+            buf[1] = 0;
+        }
+        fprintf(stderr, " %s=%s", what[k], buf);
+    }
+    snprintf(path, sizeof path, "/proc/%d/task/%.16s/status", (int)pid, tid);
+    proc_field(path, "TracerPid:", buf, sizeof buf);
+    fprintf(stderr, " tracer=%s", buf);
+    proc_field(path, "SigBlk:", buf, sizeof buf);
+    fprintf(stderr, " sigblk=%s\n", buf);
+}
+
+static void describe_tasks(pid_t pid)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            describe_task(pid, e->d_name);
+    if (d)
+        closedir(d);
+}
+
+/* What a child that does not exit is doing, from /proc: its command and
+ * its threads (describe_task), then its own children's (a sanitizer's
+ * leak check runs in one, which stops the process's threads with ptrace),
+ * then, where gdb is installed, every thread's stack; so a hang at
+ * shutdown says where it is. */
 static void describe_hung(pid_t pid)
 {
     char path[96], buf[256];
@@ -116,54 +179,57 @@ static void describe_hung(pid_t pid)
         fclose(f);
     buf[n] = 0;
     fprintf(stderr, "pid %d (%s) did not exit; its threads:\n", (int)pid, n ? buf : "?");
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
+    describe_tasks(pid);
+    DIR *d = opendir("/proc");
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
+        int child = atoi(e->d_name);
+        char ppid[32];
+        if (child <= 0)
             continue;
-        static const char *const what[] = {"comm", "stat", "wchan", "syscall"};
-        fprintf(stderr, "  %s:", e->d_name);
-        for (size_t k = 0; k < sizeof what / sizeof what[0]; k++) {
-            snprintf(path, sizeof path, "/proc/%d/task/%.16s/%s", (int)pid, e->d_name, what[k]);
-            f = fopen(path, "r");
-            n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-            if (f)
-                fclose(f);
-            buf[n] = 0;
-            buf[strcspn(buf, "\n")] = 0;
-            if (k == 1) { /* stat: only the state after the name's ")" */
-                char *rp = strrchr(buf, ')');
-                memmove(buf, rp ? rp + 2 : buf, 2);
-                buf[1] = 0;
-            }
-            fprintf(stderr, " %s=%s", what[k], buf);
-        }
-        fputc('\n', stderr);
+        snprintf(path, sizeof path, "/proc/%d/status", child);
+        proc_field(path, "PPid:", ppid, sizeof ppid);
+        if (atoi(ppid) != (int)pid)
+            continue;
+        fprintf(stderr, "its child %d:\n", child);
+        describe_tasks((pid_t)child);
     }
     if (d)
         closedir(d);
+    if (access("/usr/bin/gdb", X_OK) == 0) {
+        char cmd[160];
+        fflush(NULL);
+        snprintf(cmd, sizeof cmd,
+                 "timeout 60 /usr/bin/gdb -batch -nx -p %d -ex 'thread apply all bt' 1>&2 "
+                 "</dev/null",
+                 (int)pid);
+        if (system(cmd) != 0)
+            fprintf(stderr, "(gdb could not show the stacks)\n");
+    }
 }
 
 /* Children that had to be killed because they did not exit: a run with
  * any fails. */
 static unsigned reap_hung;
 
-/* Signal a child and, unless it was SIGSTOP, wait for it (continued
- * first, in case it was stopped, unless the signal was SIGKILL). One that
- * has not exited 45 s after the signal (a hand's open may wait 30 s for
- * its owner) is described, killed and counted in reap_hung: the run fails
- * there rather than at ctest's timeout, and says what the child was
- * doing. */
+/* Signal a child and, unless it was SIGSTOP, wait for it. Unless the
+ * signal is SIGKILL, the child is continued first, in case it was
+ * stopped: never after the signal, which it may be exiting from by then,
+ * and a sanitizer's leak check at exit stops the process's threads with
+ * ptrace, whose SIGSTOP a late SIGCONT discards: the checker would wait
+ * for that stop forever. One that has not exited 45 s after the signal
+ * (a hand's open may wait 30 s for its owner) is described, killed and
+ * counted in reap_hung: the run fails there rather than at ctest's
+ * timeout, and says what the child was doing. */
 static void reap(pid_t pid, int sig)
 {
     if (pid <= 0)
         return;
+    if (sig != SIGKILL && sig != SIGSTOP)
+        kill(pid, SIGCONT);
     kill(pid, sig);
     if (sig == SIGSTOP)
         return;
-    if (sig != SIGKILL)
-        kill(pid, SIGCONT);
     for (uint64_t end = now_ns() + UINT64_C(45000000000);;) {
         pid_t r = waitpid(pid, NULL, WNOHANG);
         if (r == pid || (r < 0 && errno != EINTR))
