@@ -1562,9 +1562,11 @@ int myl_topo_wait_ready(myl_topo *t, int64_t timeout_ns)
         run_checks(t, myl__now_ns());
         if (t->shut)
             return MYL_ECLOSED;
-        /* An owner that died admits nobody: the member reopens into its
-         * successor's instance rather than wait out its timeout here. */
-        if (t->owner_gone)
+        /* The owner died (as the polls report it, unless ignore): this
+         * instance is stale, since a restarted owner makes a new one under
+         * the same name and members join that; the member reopens rather
+         * than wait out its timeout here for members that will not come. */
+        if (t->owner_gone && t->live.on_dead != MYL_LIVE_IGNORE)
             return MYL_EPEERDEAD;
         bool all = true;
         for (uint32_t r = 0; r < t->desc->nroles && all; r++) {

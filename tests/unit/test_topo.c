@@ -389,9 +389,9 @@ static void test_membership(void **state)
 
 /* Stand-ins (libmyelon_bridge's relay): a member marked DEAD or LEFT by
  * its own handle is reported so by the owner, which evicts its entries;
- * an owner marked DEAD is dead to the members (their wait_ready ends),
- * and one reopening waits;
- * myl_topo_peek reads the counts without joining. */
+ * an owner marked DEAD is dead to the members (their wait_ready ends,
+ * unless they ignore it), and one reopening waits; myl_topo_peek reads
+ * the counts without joining. */
 static void test_mark_and_peek(void **state)
 {
     (void)state;
@@ -439,11 +439,18 @@ static void test_mark_and_peek(void **state)
     /* The owner marked DEAD: a member sees it dead, a new one waits. */
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w0), 0);
     assert_int_equal(myl_topo_ready(w0), 0);
+    myl_topo_cfg ign = c;
+    ign.liveness.on_dead = MYL_LIVE_IGNORE;
+    assert_int_equal(myl_topo_open(&topo_desc, &ign, 1, 1, &w1), 0);
+    assert_int_equal(myl_topo_ready(w1), 0);
     assert_int_equal(myl_topo_mark(t, MYL_TOPO_MEMBER_DEAD), 0);
     assert_int_equal(count_events(w0, MYL_TOPO_EV_DEAD, 0, 0), 1);
     assert_int_equal(myl_topo_check(w0), MYL_EPEERDEAD);
-    /* index 1 never joins: an owner that is dead will not see it either */
+    /* the owner is required (every role): its death ends a wait_ready,
+     * unless the member ignores it */
     assert_int_equal(myl_topo_wait_ready(w0, INT64_C(5000000000)), MYL_EPEERDEAD);
+    assert_int_equal(myl_topo_wait_ready(w1, 20000000), MYL_ETIMEDOUT);
+    myl_topo_close(w1);
     myl_topo_cfg quick = c;
     quick.liveness.startup_wait_ns = 30000000;
     assert_int_equal(myl_topo_open(&topo_desc, &quick, 1, 1, &w1), MYL_EPEERDEAD);

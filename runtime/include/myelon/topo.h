@@ -265,9 +265,10 @@ MYL_API int myl_topo_ready(myl_topo *t);
 MYL_API int myl_topo_mark(myl_topo *t, uint32_t state);
 /* Wait until every required member (liveness.required_roles, other than
  * the caller) is up: 0, MYL_ETIMEDOUT, MYL_ECLOSED if the instance was
- * shut down, or (a member's) MYL_EPEERDEAD once the owner is dead: it
- * admits nobody, so the member closes and opens again (a restarted owner
- * makes a new instance). Runs the checks meanwhile (the owner's JOINED
+ * shut down, or (a member's, unless on_dead is MYL_LIVE_IGNORE)
+ * MYL_EPEERDEAD once the owner is dead: the instance is stale (a
+ * restarted owner makes a new one, which members join), so the member
+ * closes and opens again. Runs the checks meanwhile (the owner's JOINED
  * events). */
 MYL_API int myl_topo_wait_ready(myl_topo *t, int64_t timeout_ns);
 /* A member's state in the member table: MYL_TOPO_MEMBER_* (layout.h), or
