@@ -21,7 +21,8 @@
  * myelon-bridge would run them), except in the in-process round trip. Every message of every case
  * is checked: its stamp (its index) and every byte after it; a lost, repeated, reordered or
  * corrupted message fails the run (exit 1). Speed is reported, never judged (the smoke test runs
- * --smoke). */
+ * --smoke). --only FLOWS measures a subset (stream, rtt, inproc, large), each flow with its
+ * baseline. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -854,10 +855,34 @@ static double median(const double *in, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* The flows a run measures (--only), each with its baseline. */
+enum { F_STREAM = 1, F_RTT = 2, F_INPROC = 4, F_LARGE = 8, F_ALL = 15 };
+
+/* A comma-separated list of flow names as F_* bits; 0 if a name is
+ * unknown or none is given. */
+static unsigned parse_flows(const char *list)
+{
+    static const char *const names[] = {"stream", "rtt", "inproc", "large"};
+    unsigned bits = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        unsigned b = 0;
+        for (unsigned k = 0; k < 4; k++)
+            if (n == strlen(names[k]) && !strncmp(p, names[k], n))
+                b = 1u << k;
+        if (!b)
+            return 0;
+        bits |= b;
+        p += n + (p[n] == ',');
+    }
+    return bits;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t n_stream = 1000000, n_rtt = 20000, n_large = 400, large_slots = 16, large_batch = 2;
     int runs = 3;
+    unsigned only = F_ALL;
     const char *csv = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--smoke")) {
@@ -881,12 +906,20 @@ int main(int argc, char **argv)
                         : !strcmp(w, "block") ? MYL_WAIT_BLOCK
                         : !strcmp(w, "yield") ? MYL_WAIT_YIELD
                                               : MYL_WAIT_HYBRID;
+        } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+            only = parse_flows(argv[++i]);
+            if (!only) {
+                fprintf(stderr, "bridge_bench: --only: a comma-separated subset of "
+                                "stream,rtt,inproc,large\n");
+                return 2;
+            }
         } else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
             csv = argv[++i];
         } else {
             fprintf(stderr, "usage: bridge_bench [--smoke] [--runs R] [--stream N] [--rtt N] "
                             "[--large N] [--large-slots S] [--large-batch B] "
-                            "[--wait hybrid|block|yield|spin] [--csv FILE]\n");
+                            "[--wait hybrid|block|yield|spin] [--only FLOWS] [--csv FILE]\n"
+                            "  FLOWS: a comma-separated subset of stream,rtt,inproc,large\n");
             return 2;
         }
     }
@@ -907,34 +940,57 @@ int main(int argc, char **argv)
         "zmq-rtt p99 us",           "bridge-rtt p50 us",        "bridge-rtt p99 us",
         "inproc-bridge-rtt p50 us", "inproc-bridge-rtt p99 us", "tcp-large MB/s",
         "bridge-large MB/s",        "bridge-large-copy MB/s"};
-    double v[NM][50];
+    static const unsigned flow_of[NM] = {F_STREAM, F_STREAM, F_RTT | F_INPROC, F_RTT | F_INPROC,
+                                         F_RTT,    F_RTT,    F_INPROC,         F_INPROC,
+                                         F_LARGE,  F_LARGE,  F_LARGE};
+    double v[NM][50] = {{0}};
     uint64_t large_warm = warmup > 20 ? 20 : warmup;
     for (int t = 0; t < runs; t++) {
-        result r = zmq_stream(n_stream);
-        v[ZS][t] = r.ok ? (double)r.n / r.secs : 0;
-        r = bridged_flow(t, SMALL, 65536, 0, 0, n_stream, "bridge-stream");
-        v[BS][t] = r.ok ? (double)r.n / r.secs : 0;
-        r = zmq_rtt_case(n_rtt);
-        v[ZR50][t] = (double)r.p50 / 1e3, v[ZR99][t] = (double)r.p99 / 1e3;
-        r = bridge_rtt_case(t, n_rtt);
-        v[BR50][t] = (double)r.p50 / 1e3, v[BR99][t] = (double)r.p99 / 1e3;
-        r = bridge_rtt_inproc_case(t, n_rtt);
-        v[IR50][t] = (double)r.p50 / 1e3, v[IR99][t] = (double)r.p99 / 1e3;
-        uint64_t w = warmup;
-        warmup = large_warm;
-        r = tcp_large(n_large);
-        v[TL][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
-        r = bridged_flow(t, LARGE, large_slots, (uint32_t)large_batch, 0, n_large, "bridge-large");
-        v[BL][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
-        r = bridged_flow(t, LARGE, large_slots, (uint32_t)large_batch, MYL_BRIDGE_COPY, n_large,
-                         "bridge-large-copy");
-        v[BLC][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
-        warmup = w;
-        fprintf(stderr,
-                "run %d: stream zmq %.0f bridge %.0f ev/s; rtt p50 zmq %.1f bridge %.1f "
-                "in-process %.1f us; 1 MiB tcp %.0f bridge %.0f (copying %.0f) MB/s\n",
-                t + 1, v[ZS][t], v[BS][t], v[ZR50][t], v[BR50][t], v[IR50][t], v[TL][t], v[BL][t],
-                v[BLC][t]);
+        result r;
+        if (only & F_STREAM) {
+            r = zmq_stream(n_stream);
+            v[ZS][t] = r.ok ? (double)r.n / r.secs : 0;
+            r = bridged_flow(t, SMALL, 65536, 0, 0, n_stream, "bridge-stream");
+            v[BS][t] = r.ok ? (double)r.n / r.secs : 0;
+        }
+        if (only & (F_RTT | F_INPROC)) {
+            r = zmq_rtt_case(n_rtt);
+            v[ZR50][t] = (double)r.p50 / 1e3, v[ZR99][t] = (double)r.p99 / 1e3;
+        }
+        if (only & F_RTT) {
+            r = bridge_rtt_case(t, n_rtt);
+            v[BR50][t] = (double)r.p50 / 1e3, v[BR99][t] = (double)r.p99 / 1e3;
+        }
+        if (only & F_INPROC) {
+            r = bridge_rtt_inproc_case(t, n_rtt);
+            v[IR50][t] = (double)r.p50 / 1e3, v[IR99][t] = (double)r.p99 / 1e3;
+        }
+        if (only & F_LARGE) {
+            uint64_t w = warmup;
+            warmup = large_warm;
+            r = tcp_large(n_large);
+            v[TL][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
+            r = bridged_flow(t, LARGE, large_slots, (uint32_t)large_batch, 0, n_large,
+                             "bridge-large");
+            v[BL][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
+            r = bridged_flow(t, LARGE, large_slots, (uint32_t)large_batch, MYL_BRIDGE_COPY, n_large,
+                             "bridge-large-copy");
+            v[BLC][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
+            warmup = w;
+        }
+        fprintf(stderr, "run %d:", t + 1);
+        if (only & F_STREAM)
+            fprintf(stderr, " stream zmq %.0f bridge %.0f ev/s;", v[ZS][t], v[BS][t]);
+        if (only & (F_RTT | F_INPROC))
+            fprintf(stderr, " rtt p50 zmq %.1f us;", v[ZR50][t]);
+        if (only & F_RTT)
+            fprintf(stderr, " bridge %.1f us;", v[BR50][t]);
+        if (only & F_INPROC)
+            fprintf(stderr, " in-process %.1f us;", v[IR50][t]);
+        if (only & F_LARGE)
+            fprintf(stderr, " 1 MiB tcp %.0f bridge %.0f (copying %.0f) MB/s", v[TL][t], v[BL][t],
+                    v[BLC][t]);
+        fputc('\n', stderr);
     }
     double m[NM];
     for (int k = 0; k < NM; k++)
@@ -943,18 +999,24 @@ int main(int argc, char **argv)
            " x 64 B, large %" PRIu64 " x 1 MiB; every message checked\n",
            runs, n_stream, n_rtt, n_large);
     for (int k = 0; k < NM; k++)
-        printf("  %-24s %14.1f\n", label[k], m[k]);
-    printf("  ratio stream  bridge/zmq      %6.2fx  (target >= 0.8)\n",
-           m[ZS] > 0 ? m[BS] / m[ZS] : 0);
-    printf("  ratio rtt p50 bridge/zmq      %6.2fx  (target <= 1.2; bridge processes)\n",
-           m[ZR50] > 0 ? m[BR50] / m[ZR50] : 0);
-    printf("  ratio rtt p50 in-process/zmq  %6.2fx  (target <= 1.2; myl_bridge_step)\n",
-           m[ZR50] > 0 ? m[IR50] / m[ZR50] : 0);
-    printf("  ratio 1 MiB   bridge/tcp      %6.2fx  (target >= 0.8)\n",
-           m[TL] > 0 ? m[BL] / m[TL] : 0);
-    printf(
-        "  ratio 1 MiB   copying/tcp     %6.2fx  (MYL_BRIDGE_COPY: the copy the default avoids)\n",
-        m[TL] > 0 ? m[BLC] / m[TL] : 0);
+        if (only & flow_of[k])
+            printf("  %-24s %14.1f\n", label[k], m[k]);
+    if (only & F_STREAM)
+        printf("  ratio stream  bridge/zmq      %6.2fx  (target >= 0.8)\n",
+               m[ZS] > 0 ? m[BS] / m[ZS] : 0);
+    if (only & F_RTT)
+        printf("  ratio rtt p50 bridge/zmq      %6.2fx  (target <= 1.2; bridge processes)\n",
+               m[ZR50] > 0 ? m[BR50] / m[ZR50] : 0);
+    if (only & F_INPROC)
+        printf("  ratio rtt p50 in-process/zmq  %6.2fx  (target <= 1.2; myl_bridge_step)\n",
+               m[ZR50] > 0 ? m[IR50] / m[ZR50] : 0);
+    if (only & F_LARGE) {
+        printf("  ratio 1 MiB   bridge/tcp      %6.2fx  (target >= 0.8)\n",
+               m[TL] > 0 ? m[BL] / m[TL] : 0);
+        printf("  ratio 1 MiB   copying/tcp     %6.2fx  (MYL_BRIDGE_COPY: the copy the default "
+               "avoids)\n",
+               m[TL] > 0 ? m[BLC] / m[TL] : 0);
+    }
     if (csv) {
         FILE *f = fopen(csv, "w");
         if (f) {
@@ -963,6 +1025,8 @@ int main(int argc, char **argv)
                 fprintf(f, ",run%d", t + 1);
             fputc('\n', f);
             for (int k = 0; k < NM; k++) {
+                if (!(only & flow_of[k]))
+                    continue;
                 fprintf(f, "%s,%.1f", label[k], m[k]);
                 for (int t = 0; t < runs; t++)
                     fprintf(f, ",%.1f", v[k][t]);
