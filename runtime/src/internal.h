@@ -10,6 +10,14 @@
 #include "myelon/group.h"
 #include "myelon/ring.h"
 
+/* Out of line, so that the fast path that calls it stays short (no
+ * register saves for a loop it does not run). */
+#if defined(__GNUC__)
+#define MYL__NOINLINE __attribute__((noinline))
+#else
+#define MYL__NOINLINE
+#endif
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t myl__now_ns(void);
 /* A process's start time (field 22 of /proc/<pid>/stat, clock ticks since

@@ -349,7 +349,7 @@ void myl_producer_close(myl_producer *p)
     free(p);
 }
 
-int myl__producer_refresh(myl_producer *p, uint64_t end)
+static int producer_refresh(myl_producer *p, uint64_t end)
 {
     myl_ring *r = p->ring;
     /* A1: pairs with R3 (a registration bumps the generation after writing
@@ -504,16 +504,60 @@ static bool claim_ready(void *arg)
     if (ring_shut(p->ring))
         return true;
     uint64_t start = p->multi ? myl__load_relaxed(&p->ring->hdr->claim) : p->next;
-    return myl__producer_refresh(p, start + c->n) == 0;
+    return producer_refresh(p, start + c->n) == 0;
 }
 
-int myl_producer_claim(myl_producer *p, uint32_t n, uint64_t *seq, int64_t timeout_ns)
+/* myl_producer_try_claim() in general: several producers, claim marks,
+ * and a refresh of the consumers' positions when the room known runs out
+ * (or a consumer registered). */
+int myl__producer_try_claim(myl_producer *p, uint32_t n, uint64_t *seq)
 {
-    if (!p || !seq)
+    myl_ring *r = p->ring;
+    if (n == 0 || n > r->capacity)
         return MYL_EINVAL;
-    int rc = myl_producer_try_claim(p, n, seq);
-    if (rc != MYL_EAGAIN)
-        return rc;
+    uint64_t s;
+    if (!p->multi) {
+        s = p->next;
+        /* A1: pairs with R3 in consumer registration (generation bump). */
+        if (!p->lossy && (s + n > p->limit || myl__load_acquire(&r->hdr->consumer_gen) != p->gen)) {
+            int rc = producer_refresh(p, s + n);
+            if (rc < 0)
+                return rc;
+        }
+        p->next = s + n;
+        /* Relaxed: claim is read by tools and registering consumers only. */
+        myl__store_relaxed(&r->hdr->claim, s + n);
+    } else {
+        s = myl__load_relaxed(&r->hdr->claim);
+        for (;;) {
+            if (!p->lossy &&
+                (s + n > p->limit || myl__load_acquire(&r->hdr->consumer_gen) != p->gen)) {
+                int rc = producer_refresh(p, s + n); /* A1 as above */
+                if (rc < 0)
+                    return rc;
+            }
+            /* acq_rel: orders our claim among the other producers' claims. */
+            if (myl__cas_weak(&r->hdr->claim, &s, s + n))
+                break;
+        }
+    }
+    if (p->marks) {
+        uint64_t owner = ((uint64_t)p->idx & MYL_STAMP_OWNER_MASK) << MYL_STAMP_OWNER_SHIFT;
+        for (uint32_t i = 0; i < n; i++)
+            myl__store_relaxed(&myl__slot_at(r, s + i)->stamp,
+                               MYL_STAMP_CLAIM | owner | ((s + i + 1) & MYL_STAMP_SEQ_MASK));
+        /* Orders the CLAIM marks before the payload stores that follow, so a
+         * lossy reader's re-check (A5) sees the mark if it saw new bytes. */
+        myl__fence_release();
+    }
+    *seq = s;
+    return 0;
+}
+
+/* myl_producer_claim() once the ring is full: wait for room. */
+MYL__NOINLINE static int claim_wait(myl_producer *p, uint32_t n, uint64_t *seq, int64_t timeout_ns)
+{
+    int rc;
     myl_ring *r = p->ring;
     uint64_t deadline = myl__deadline(timeout_ns);
     uint64_t next_check = 0; /* set at the first look at the clock */
@@ -543,6 +587,14 @@ int myl_producer_claim(myl_producer *p, uint32_t n, uint64_t *seq, int64_t timeo
             }
         }
     }
+}
+
+int myl_producer_claim(myl_producer *p, uint32_t n, uint64_t *seq, int64_t timeout_ns)
+{
+    if (!p || !seq)
+        return MYL_EINVAL;
+    int rc = myl_producer_try_claim(p, n, seq);
+    return rc == MYL_EAGAIN ? claim_wait(p, n, seq, timeout_ns) : rc;
 }
 
 int myl_producer_send(myl_producer *p, const void *event, int64_t timeout_ns)

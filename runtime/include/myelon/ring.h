@@ -294,7 +294,7 @@ MYL_API int myl_producer_send(myl_producer *p, const void *event, int64_t timeou
 MYL_API int myl_producer_wait_consumers(myl_producer *p, const char *prefix, uint32_t n,
                                         int64_t timeout_ns);
 /* Out-of-line slow paths of the inline calls. */
-MYL_API int myl__producer_refresh(myl_producer *p, uint64_t end);
+MYL_API int myl__producer_try_claim(myl_producer *p, uint32_t n, uint64_t *seq);
 MYL_API void myl__wake_consumers(myl_ring *ring, myl_producer *p);
 
 /* ---- consumers ---- */
@@ -468,48 +468,61 @@ static inline myl__slot *myl__slot_at(const myl_ring *r, uint64_t seq)
     return (myl__slot *)(r->slots + (size_t)(seq & r->mask) * r->stride);
 }
 
-/* Claim n slots without waiting: 0 and the first sequence in *seq, or
- * MYL_EAGAIN when the slowest consumer is too far behind. */
-static inline int myl_producer_try_claim(myl_producer *p, uint32_t n, uint64_t *seq)
+/* myl_producer_try_claim() on a ring whose claims are marked: several
+ * producers, or a lossy ring. */
+static inline int myl__producer_try_claim_marked(myl_producer *p, uint32_t n, uint64_t *seq)
 {
     myl_ring *r = p->ring;
-    if (n == 0 || n > r->capacity)
-        return MYL_EINVAL;
     uint64_t s;
+    /* A1 (both branches): pairs with R3 in consumer registration (the
+     * generation bump). A refresh starts over, out of line: nothing is
+     * claimed yet. */
     if (!p->multi) {
         s = p->next;
-        /* A1: pairs with R3 in consumer registration (generation bump). */
-        if (!p->lossy && (s + n > p->limit || myl__load_acquire(&r->hdr->consumer_gen) != p->gen)) {
-            int rc = myl__producer_refresh(p, s + n);
-            if (rc < 0)
-                return rc;
-        }
+        if (!p->lossy && (s + n > p->limit || myl__load_acquire(&r->hdr->consumer_gen) != p->gen))
+            return myl__producer_try_claim(p, n, seq);
         p->next = s + n;
         /* Relaxed: claim is read by tools and registering consumers only. */
         myl__store_relaxed(&r->hdr->claim, s + n);
     } else {
         s = myl__load_relaxed(&r->hdr->claim);
-        for (;;) {
+        do {
             if (!p->lossy &&
-                (s + n > p->limit || myl__load_acquire(&r->hdr->consumer_gen) != p->gen)) {
-                int rc = myl__producer_refresh(p, s + n); /* A1 as above */
-                if (rc < 0)
-                    return rc;
-            }
+                (s + n > p->limit || myl__load_acquire(&r->hdr->consumer_gen) != p->gen))
+                return myl__producer_try_claim(p, n, seq);
             /* acq_rel: orders our claim among the other producers' claims. */
-            if (myl__cas_weak(&r->hdr->claim, &s, s + n))
-                break;
-        }
+        } while (!myl__cas_weak(&r->hdr->claim, &s, s + n));
     }
-    if (p->marks) {
-        uint64_t owner = ((uint64_t)p->idx & MYL_STAMP_OWNER_MASK) << MYL_STAMP_OWNER_SHIFT;
-        for (uint32_t i = 0; i < n; i++)
-            myl__store_relaxed(&myl__slot_at(r, s + i)->stamp,
-                               MYL_STAMP_CLAIM | owner | ((s + i + 1) & MYL_STAMP_SEQ_MASK));
-        /* Orders the CLAIM marks before the payload stores that follow, so a
-         * lossy reader's re-check (A5) sees the mark if it saw new bytes. */
-        myl__fence_release();
-    }
+    uint64_t owner = ((uint64_t)p->idx & MYL_STAMP_OWNER_MASK) << MYL_STAMP_OWNER_SHIFT;
+    for (uint32_t i = 0; i < n; i++)
+        myl__store_relaxed(&myl__slot_at(r, s + i)->stamp,
+                           MYL_STAMP_CLAIM | owner | ((s + i + 1) & MYL_STAMP_SEQ_MASK));
+    /* Orders the CLAIM marks before the payload stores that follow, so a
+     * lossy reader's re-check (A5) sees the mark if it saw new bytes. */
+    myl__fence_release();
+    *seq = s;
+    return 0;
+}
+
+/* Claim n slots without waiting: 0 and the first sequence in *seq, or
+ * MYL_EAGAIN when the slowest consumer is too far behind. Inline: the
+ * claim when the room is known; a refresh of the consumers' positions
+ * (the room known ran out, or a consumer registered) in
+ * myl__producer_try_claim(). */
+static inline int myl_producer_try_claim(myl_producer *p, uint32_t n, uint64_t *seq)
+{
+    myl_ring *r = p->ring;
+    if (n == 0 || n > r->capacity)
+        return MYL_EINVAL;
+    if (p->marks)
+        return myl__producer_try_claim_marked(p, n, seq);
+    uint64_t s = p->next;
+    /* A1: pairs with R3 in consumer registration (generation bump). */
+    if (s + n > p->limit || myl__load_acquire(&r->hdr->consumer_gen) != p->gen)
+        return myl__producer_try_claim(p, n, seq);
+    p->next = s + n;
+    /* Relaxed: claim is read by tools and registering consumers only. */
+    myl__store_relaxed(&r->hdr->claim, s + n);
     *seq = s;
     return 0;
 }
