@@ -284,7 +284,9 @@ static int claim(myl_framer *f, size_t len, uint16_t kind, bool take, uint64_t i
     if (frames > f->max_claim)
         return MYL_ETOOBIG; /* in-place messages are claimed at once */
     uint64_t s;
-    int rc = myl_producer_claim(f->p, frames, &s, timeout_ns);
+    int rc = myl_producer_try_claim(f->p, frames, &s);
+    if (rc == MYL_EAGAIN)
+        rc = myl_producer_claim(f->p, frames, &s, timeout_ns);
     if (rc < 0)
         return rc;
     c->seq = s;
