@@ -568,7 +568,7 @@ static inline int MYLT_CHAN_sender_build_commit(MYLT_CHAN_sender *s, myl_fb_buil
                                                 uint16_t kind, int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
+    int rc = myl__fb_finish_packed(b, root, &m);
     if (rc < 0 || !m.in_place) {
         myl_frame_abort(s->f, span);
         if (rc < 0)
@@ -787,7 +787,7 @@ static inline int MYLT_CHAN_sender_build_commit(MYLT_CHAN_sender *s, myl_fb_buil
                                                 uint16_t kind, int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
+    int rc = myl__fb_finish_packed(b, root, &m);
     if (rc < 0 || !m.in_place) {
         myl_group_abort(s->s, span);
         if (rc < 0)

@@ -777,8 +777,10 @@ static int fp_apply(myl_fb_builder *b, const fp_op *o, bool fast, myl_fb_ref ref
 /* Builds n random tables (each after a vector or two, with scalar fields
  * and references to those vectors) into a region of cap bytes plus an
  * arena; returns the finished message, or the error. */
+enum { FP_FINISH, FP_PACK, FP_PACK_INLINE }; /* how fp_build() finishes */
+
 static int fp_build(uint8_t *region, size_t cap, uint8_t *arena, size_t acap, bool fast,
-                    uint32_t seed, bool defer, myl_fb_msg *m)
+                    uint32_t seed, bool defer, int fin, myl_fb_msg *m)
 {
     static uint8_t src[9000];
     for (size_t i = 0; i < sizeof src; i++)
@@ -817,7 +819,10 @@ static int fp_build(uint8_t *region, size_t cap, uint8_t *arena, size_t acap, bo
         if (rc)
             return rc;
     }
-    return myl_fb_finish(&b, last, NULL, 0, m);
+    if (fin == FP_PACK_INLINE)
+        return myl__fb_finish_packed(&b, last, m);
+    return myl_fb_finish(&b, last, NULL,
+                         fin == FP_PACK ? MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK : 0, m);
 }
 
 /* A table of a u64 and a vector's reference, built after the vector (whose
@@ -862,8 +867,10 @@ static size_t gap_build(bool fast, int order, bool wide, uint8_t *region, myl_fb
         }
     }
     assert_int_equal(myl_fb_table_end(&b, &root), 0);
-    assert_int_equal(myl_fb_finish(&b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, m),
-                     0);
+    assert_int_equal(
+        fast ? myl__fb_finish_packed(&b, root, m)
+             : myl_fb_finish(&b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, m),
+        0);
     myl_fb_verify_opts strict = {.size = sizeof strict, .flags = MYL_FB_VERIFY_STRICT};
     assert_int_equal(myl_fb_verify(m->data, m->len, &gap_desc, &strict, NULL), 0);
     const uint8_t *t = myl_fb_root(m->data);
@@ -915,9 +922,10 @@ static void test_fast_paths(void **state)
                 memset(a1, 0xa5, sizeof a1);
                 memset(a2, 0x5a, sizeof a2);
                 myl_fb_msg m1, m2;
-                int e1 = fp_build((uint8_t *)r1, cap, (uint8_t *)a1, sizeof a1, true, seed, d, &m1);
-                int e2 =
-                    fp_build((uint8_t *)r2, cap, (uint8_t *)a2, sizeof a2, false, seed, d, &m2);
+                int e1 = fp_build((uint8_t *)r1, cap, (uint8_t *)a1, sizeof a1, true, seed, d,
+                                  FP_FINISH, &m1);
+                int e2 = fp_build((uint8_t *)r2, cap, (uint8_t *)a2, sizeof a2, false, seed, d,
+                                  FP_FINISH, &m2);
                 assert_int_equal(e1, e2);
                 if (e1) {
                     failed++;
@@ -939,6 +947,72 @@ static void test_fast_paths(void **state)
     /* both kinds of outcome were seen */
     assert_true(compared > 100);
     assert_true(failed > 10);
+}
+
+/* myl__fb_finish_packed(), the generated senders' inline finish, gives
+ * what myl_fb_finish(..., MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK)
+ * gives: the same bytes, length and runs, or the same error, in every
+ * region size (packed, too large to pack, moved to the arena) and with
+ * the region starting off its alignment (MYL_EINVAL). */
+static void test_finish_packed(void **state)
+{
+    (void)state;
+    static uint64_t r1[2048], r2[2048], a1[4096], a2[4096];
+    int packed = 0, unpacked = 0, failed = 0;
+    for (uint32_t seed = 1; seed <= 160; seed++)
+        for (size_t cap = 0; cap <= 2048; cap += 8 + cap / 3)
+            for (size_t off = 0; off <= 4; off += 4)
+                for (int d = 0; d < 2; d++) {
+                    memset(r1, 0xa5, sizeof r1);
+                    memset(r2, 0xa5, sizeof r2);
+                    memset(a1, 0xa5, sizeof a1);
+                    memset(a2, 0xa5, sizeof a2);
+                    myl_fb_msg m1, m2;
+                    int e1 = fp_build((uint8_t *)r1 + off, cap, (uint8_t *)a1, sizeof a1, true,
+                                      seed, d, FP_PACK_INLINE, &m1);
+                    int e2 = fp_build((uint8_t *)r2 + off, cap, (uint8_t *)a2, sizeof a2, true,
+                                      seed, d, FP_PACK, &m2);
+                    assert_int_equal(e1, e2);
+                    if (e1) {
+                        failed++;
+                        continue;
+                    }
+                    assert_int_equal(m1.len, m2.len);
+                    assert_int_equal(m1.in_place, m2.in_place);
+                    assert_int_equal(m1.next, m2.next);
+                    /* at the same place: in the region, or in the arena */
+                    const uint8_t *b1 = m1.in_place ? (uint8_t *)r1 : (uint8_t *)a1;
+                    const uint8_t *b2 = m2.in_place ? (uint8_t *)r2 : (uint8_t *)a2;
+                    assert_int_equal((const uint8_t *)m1.data - b1, (const uint8_t *)m2.data - b2);
+                    for (uint32_t i = 0; i < m1.next; i++) {
+                        assert_int_equal(m1.ext[i].at, m2.ext[i].at);
+                        assert_int_equal(m1.ext[i].n, m2.ext[i].n);
+                    }
+                    assert_memory_equal(r1, r2, sizeof r1);
+                    assert_memory_equal(a1, a2, sizeof a1);
+                    if (m1.in_place && m1.len < cap)
+                        packed++;
+                    else
+                        unpacked++;
+                }
+    assert_true(packed > 100);
+    assert_true(unpacked > 100);
+    assert_true(failed > 10);
+    /* the finish's own refusals */
+    myl_fb_builder b;
+    myl_fb_msg m;
+    myl_fb_ref v;
+    uint8_t one = 1;
+    myl_fb_builder_init(&b, g_buf, 256, NULL, 0);
+    assert_int_equal(myl_fb_create_vec_scalar(&b, &one, 1, 1, &v), 0);
+    assert_int_equal(myl__fb_finish_packed(&b, 0, &m), MYL_EINVAL);
+    myl_fb_builder_init(&b, g_buf, 256, NULL, 0);
+    assert_int_equal(myl_fb_create_vec_scalar(&b, &one, 1, 1, &v), 0);
+    assert_int_equal(myl__fb_finish_packed(&b, v + 4, &m), MYL_EINVAL);
+    myl_fb_builder_init(&b, g_buf, 256, NULL, 0);
+    assert_int_equal(myl_fb_table_start(&b), 0);
+    assert_int_equal(myl__fb_finish_packed(&b, 4, &m), MYL_EINVAL);
+    assert_null(m.data);
 }
 
 /* myl_fb_builder_defer: large vectors bound for the arena are not copied
@@ -1043,7 +1117,8 @@ static void test_bytes_cmp(void **state)
 }
 
 MYL_TEST_MAIN("fb", cmocka_unit_test(test_bytes_cmp), cmocka_unit_test(test_fast_paths),
-              cmocka_unit_test(test_gap), cmocka_unit_test(test_pack), cmocka_unit_test(test_defer),
+              cmocka_unit_test(test_gap), cmocka_unit_test(test_pack),
+              cmocka_unit_test(test_finish_packed), cmocka_unit_test(test_defer),
               cmocka_unit_test(test_readers_handmade), cmocka_unit_test(test_sort_refs),
               cmocka_unit_test(test_sort_structs), cmocka_unit_test(test_big_align),
               cmocka_unit_test(test_samples_roundtrip), cmocka_unit_test(test_at_front),

@@ -671,7 +671,7 @@ static inline int demo_bridged_orders_sender_build_commit(demo_bridged_orders_se
                                                           int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
+    int rc = myl__fb_finish_packed(b, root, &m);
     if (rc < 0 || !m.in_place) {
         myl_frame_abort(s->f, span);
         if (rc < 0)

@@ -1168,7 +1168,7 @@ static inline int pipes_quotes_fb_sender_build_commit(pipes_quotes_fb_sender *s,
                                                       uint16_t kind, int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
+    int rc = myl__fb_finish_packed(b, root, &m);
     if (rc < 0 || !m.in_place) {
         myl_frame_abort(s->f, span);
         if (rc < 0)
@@ -1215,7 +1215,7 @@ static inline int pipes_acks_fb_sender_build_commit(pipes_acks_fb_sender *s, myl
                                                     uint16_t kind, int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
+    int rc = myl__fb_finish_packed(b, root, &m);
     if (rc < 0 || !m.in_place) {
         myl_frame_abort(s->f, span);
         if (rc < 0)

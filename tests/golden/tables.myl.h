@@ -1278,7 +1278,7 @@ static inline int demo_tables_things_sender_build_commit(demo_tables_things_send
                                                          int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
+    int rc = myl__fb_finish_packed(b, root, &m);
     if (rc < 0 || !m.in_place) {
         myl_frame_abort(s->f, span);
         if (rc < 0)
@@ -1384,7 +1384,7 @@ static inline int demo_tables_items_lanes_sender_build_commit(demo_tables_items_
                                                               int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
+    int rc = myl__fb_finish_packed(b, root, &m);
     if (rc < 0 || !m.in_place) {
         myl_group_abort(s->s, span);
         if (rc < 0)

@@ -1334,7 +1334,7 @@ static inline int gtopo_notes_sender_build_commit(gtopo_notes_sender *s, myl_fb_
                                                   uint16_t kind, int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
+    int rc = myl__fb_finish_packed(b, root, &m);
     if (rc < 0 || !m.in_place) {
         myl_frame_abort(s->f, span);
         if (rc < 0)
@@ -1381,7 +1381,7 @@ static inline int gtopo_trades_sender_build_commit(gtopo_trades_sender *s, myl_f
                                                    uint16_t kind, int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
+    int rc = myl__fb_finish_packed(b, root, &m);
     if (rc < 0 || !m.in_place) {
         myl_frame_abort(s->f, span);
         if (rc < 0)
@@ -1446,7 +1446,7 @@ static inline int gtopo_prio_sender_build_commit(gtopo_prio_sender *s, myl_fb_bu
                                                  uint16_t kind, int64_t timeout_ns)
 {
     myl_fb_msg m;
-    int rc = myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, &m);
+    int rc = myl__fb_finish_packed(b, root, &m);
     if (rc < 0 || !m.in_place) {
         myl_group_abort(s->s, span);
         if (rc < 0)

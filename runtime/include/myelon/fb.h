@@ -817,6 +817,35 @@ static inline int myl__fb_fixed_end(myl_fb_builder *b, const uint8_t *t, myl_fb_
     return 0;
 }
 
+/* myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK,
+ * out), as generated senders finish a message built in a claimed frame:
+ * inline when nothing is wrong, the message is small enough to pack, no
+ * alignment above MYL_FB_REGION_ALIGN was used and the region starts on
+ * it; anything else, by myl_fb_finish(). */
+static inline int myl__fb_finish_packed(myl_fb_builder *b, myl_fb_ref root, myl_fb_msg *out)
+{
+    const size_t head = b->head;
+    if (b->err || b->in_table || b->in_vector || b->in_arena || root == 0 || root > head ||
+        head > MYL_FB_PACK_MAX || b->cap - head < 4 || b->minalign > MYL_FB_REGION_ALIGN ||
+        ((uintptr_t)b->buf & (MYL_FB_REGION_ALIGN - 1)) != 0)
+        return myl_fb_finish(b, root, NULL, MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK, out);
+    /* the root uoffset is 4-aligned: so is what follows it */
+    if (b->minalign < 4)
+        b->minalign = 4;
+    /* the objects move from cap - head to o, by a multiple of minalign,
+     * just after the root uoffset; the few bytes between are zeroed */
+    const size_t from = b->cap - head;
+    const size_t o = 4 + ((from - 4) & (b->minalign - 1));
+    memmove(b->buf + o, b->buf + from, head);
+    myl__fb_zero(b->buf + 4, o - 4);
+    myl_st32(b->buf, (uint32_t)(o + head - root));
+    out->data = b->buf;
+    out->len = o + head;
+    out->in_place = true;
+    out->next = 0;
+    return 0;
+}
+
 /* ---- accessors of generated tables ----
  *
  * myelonc writes one line per table (MYL_FB_TABLE) and one per field: these
