@@ -179,6 +179,22 @@ static int send_frames(myl_framer *f, const uint8_t *src, gather *g, size_t len,
         return MYL_ETOOBIG;
     uint32_t total = (uint32_t)len;
     uint32_t frames = frames_for(f->data_max, total);
+    if (frames == 1) { /* the common case, without the loop's arithmetic */
+        uint64_t s;
+        int rc = myl_producer_try_claim(f->p, 1, &s);
+        if (rc == MYL_EAGAIN)
+            rc = myl_producer_claim(f->p, 1, &s, timeout_ns);
+        if (rc < 0)
+            return rc;
+        write_header(f, s, MYL_FRAME_FIRST | MYL_FRAME_LAST, kind, id, total, 0, total);
+        uint8_t *dst = (uint8_t *)myl_producer_slot(f->p, s) + MYL_FRAME_HDR_SIZE;
+        if (src && total)
+            memcpy(dst, src, total);
+        else if (total)
+            gather_copy(g, dst, total);
+        myl_producer_publish(f->p, s, 1);
+        return 0;
+    }
     /* The clock is read only if a claim has to wait. */
     uint64_t deadline = 0;
     /* Single-producer rings send long messages in chunks of half a ring;
@@ -303,18 +319,23 @@ static int claim(myl_framer *f, size_t len, uint16_t kind, bool take, uint64_t i
 
 /* The headers of a claimed message of len (<= the claimed) bytes, at the
  * commit; frames the message does not need become padding. */
-static void write_headers(myl_framer *f, const myl_frame_span *c, uint32_t len)
+static void write_all_headers(myl_framer *f, const myl_frame_span *c, uint32_t len)
 {
-    if (c->frames == 1 && len <= f->data_max) { /* the common case: one frame */
-        write_header(f, c->seq, MYL_FRAME_FIRST | MYL_FRAME_LAST, c->kind, c->msg_id, len, 0, len);
-        return;
-    }
     uint32_t frames = frames_for(f->data_max, len);
     for (uint32_t i = 0; i < frames; i++)
         write_header(f, c->seq + i, frame_flags(i, frames), c->kind, c->msg_id, len, i,
                      frame_len(f, len, i));
     for (uint32_t i = frames; i < c->frames; i++)
         write_header(f, c->seq + i, MYL_FRAME_PAD, 0, c->msg_id, 0, 0, 0);
+}
+
+/* write_all_headers(), with the common case inline: one frame. */
+static inline void write_headers(myl_framer *f, const myl_frame_span *c, uint32_t len)
+{
+    if (c->frames == 1 && len <= f->data_max)
+        write_header(f, c->seq, MYL_FRAME_FIRST | MYL_FRAME_LAST, c->kind, c->msg_id, len, 0, len);
+    else
+        write_all_headers(f, c, len);
 }
 
 int myl_frame_claim(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c, int64_t timeout_ns)
@@ -438,10 +459,9 @@ static void count_bad(myl_defrag *d)
     count_dropped(d);
 }
 
-void myl_defrag_release(myl_defrag *d)
+/* myl_defrag_release(), inline in myl_defrag_recv(). */
+static inline void release_pending(myl_defrag *d)
 {
-    if (!d)
-        return;
     if (d->pending) {
         myl_consumer_release(d->c, d->pending);
         d->pending = 0;
@@ -449,6 +469,12 @@ void myl_defrag_release(myl_defrag *d)
     /* Frames of a copied message, held since they were read. */
     if (myl__load_relaxed(&d->c->ent->seq) != d->c->next)
         myl__consumer_hold(d->c, 0, d->c->next);
+}
+
+void myl_defrag_release(myl_defrag *d)
+{
+    if (d)
+        release_pending(d);
 }
 
 /* Is h a well-formed frame for this ring (on its own)? */
@@ -492,7 +518,7 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
 {
     if (!d || !m)
         return MYL_EINVAL;
-    myl_defrag_release(d);
+    release_pending(d);
     myl_consumer *c = d->c;
     uint64_t deadline = 0; /* read the clock only if we have to wait */
     for (;;) {
