@@ -541,15 +541,8 @@ int myl__producer_try_claim(myl_producer *p, uint32_t n, uint64_t *seq)
                 break;
         }
     }
-    if (p->marks) {
-        uint64_t owner = ((uint64_t)p->idx & MYL_STAMP_OWNER_MASK) << MYL_STAMP_OWNER_SHIFT;
-        for (uint32_t i = 0; i < n; i++)
-            myl__store_relaxed(&myl__slot_at(r, s + i)->stamp,
-                               MYL_STAMP_CLAIM | owner | ((s + i + 1) & MYL_STAMP_SEQ_MASK));
-        /* Orders the CLAIM marks before the payload stores that follow, so a
-         * lossy reader's re-check (A5) sees the mark if it saw new bytes. */
-        myl__fence_release();
-    }
+    if (p->marks)
+        myl__producer_mark(p, s, n);
     *seq = s;
     return 0;
 }

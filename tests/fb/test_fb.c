@@ -825,6 +825,18 @@ static int fp_build(uint8_t *region, size_t cap, uint8_t *arena, size_t acap, bo
                          fin == FP_PACK ? MYL_FB_FINISH_AT_FRONT | MYL_FB_FINISH_PACK : 0, m);
 }
 
+/* Two finished messages of the same length, placement and runs. */
+static void fp_same_shape(const myl_fb_msg *m1, const myl_fb_msg *m2)
+{
+    assert_int_equal(m1->len, m2->len);
+    assert_int_equal(m1->in_place, m2->in_place);
+    assert_int_equal(m1->next, m2->next);
+    for (uint32_t i = 0; i < m1->next; i++) {
+        assert_int_equal(m1->ext[i].at, m2->ext[i].at);
+        assert_int_equal(m1->ext[i].n, m2->ext[i].n);
+    }
+}
+
 /* A table of a u64 and a vector's reference, built after the vector (whose
  * end leaves the head 4 bytes off 8) in both orders, through the inline
  * paths or the exported ones: the u64's padding is a gap the reference
@@ -931,12 +943,8 @@ static void test_fast_paths(void **state)
                     failed++;
                     continue;
                 }
-                assert_int_equal(m1.len, m2.len);
-                assert_int_equal(m1.in_place, m2.in_place);
-                assert_int_equal(m1.next, m2.next);
+                fp_same_shape(&m1, &m2);
                 for (uint32_t i = 0; i < m1.next; i++) {
-                    assert_int_equal(m1.ext[i].at, m2.ext[i].at);
-                    assert_int_equal(m1.ext[i].n, m2.ext[i].n);
                     /* a hole's bytes are unwritten: compare them as equal */
                     memset((uint8_t *)m1.data + m1.ext[i].at, 0, m1.ext[i].n);
                     memset((uint8_t *)m2.data + m2.ext[i].at, 0, m2.ext[i].n);
@@ -977,17 +985,11 @@ static void test_finish_packed(void **state)
                         failed++;
                         continue;
                     }
-                    assert_int_equal(m1.len, m2.len);
-                    assert_int_equal(m1.in_place, m2.in_place);
-                    assert_int_equal(m1.next, m2.next);
+                    fp_same_shape(&m1, &m2);
                     /* at the same place: in the region, or in the arena */
                     const uint8_t *b1 = m1.in_place ? (uint8_t *)r1 : (uint8_t *)a1;
                     const uint8_t *b2 = m2.in_place ? (uint8_t *)r2 : (uint8_t *)a2;
                     assert_int_equal((const uint8_t *)m1.data - b1, (const uint8_t *)m2.data - b2);
-                    for (uint32_t i = 0; i < m1.next; i++) {
-                        assert_int_equal(m1.ext[i].at, m2.ext[i].at);
-                        assert_int_equal(m1.ext[i].n, m2.ext[i].n);
-                    }
                     assert_memory_equal(r1, r2, sizeof r1);
                     assert_memory_equal(a1, a2, sizeof a1);
                     if (m1.in_place && m1.len < cap)

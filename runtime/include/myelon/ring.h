@@ -468,6 +468,19 @@ static inline myl__slot *myl__slot_at(const myl_ring *r, uint64_t seq)
     return (myl__slot *)(r->slots + (size_t)(seq & r->mask) * r->stride);
 }
 
+/* The CLAIM marks (with the producer's table index) of n slots claimed
+ * from s, on lossy and multi-producer rings. */
+static inline void myl__producer_mark(const myl_producer *p, uint64_t s, uint32_t n)
+{
+    uint64_t owner = ((uint64_t)p->idx & MYL_STAMP_OWNER_MASK) << MYL_STAMP_OWNER_SHIFT;
+    for (uint32_t i = 0; i < n; i++)
+        myl__store_relaxed(&myl__slot_at(p->ring, s + i)->stamp,
+                           MYL_STAMP_CLAIM | owner | ((s + i + 1) & MYL_STAMP_SEQ_MASK));
+    /* Orders the CLAIM marks before the payload stores that follow, so a
+     * lossy reader's re-check (A5) sees the mark if it saw new bytes. */
+    myl__fence_release();
+}
+
 /* myl_producer_try_claim() on a ring whose claims are marked: several
  * producers, or a lossy ring. */
 static inline int myl__producer_try_claim_marked(myl_producer *p, uint32_t n, uint64_t *seq)
@@ -493,13 +506,7 @@ static inline int myl__producer_try_claim_marked(myl_producer *p, uint32_t n, ui
             /* acq_rel: orders our claim among the other producers' claims. */
         } while (!myl__cas_weak(&r->hdr->claim, &s, s + n));
     }
-    uint64_t owner = ((uint64_t)p->idx & MYL_STAMP_OWNER_MASK) << MYL_STAMP_OWNER_SHIFT;
-    for (uint32_t i = 0; i < n; i++)
-        myl__store_relaxed(&myl__slot_at(r, s + i)->stamp,
-                           MYL_STAMP_CLAIM | owner | ((s + i + 1) & MYL_STAMP_SEQ_MASK));
-    /* Orders the CLAIM marks before the payload stores that follow, so a
-     * lossy reader's re-check (A5) sees the mark if it saw new bytes. */
-    myl__fence_release();
+    myl__producer_mark(p, s, n);
     *seq = s;
     return 0;
 }
