@@ -995,9 +995,14 @@ int main(int argc, char **argv)
     double m[NM];
     for (int k = 0; k < NM; k++)
         m[k] = median(v[k], runs);
-    printf("bridge_bench: %d run(s), medians; stream %" PRIu64 " x 64 B, rtt %" PRIu64
-           " x 64 B, large %" PRIu64 " x 1 MiB; every message checked\n",
-           runs, n_stream, n_rtt, n_large);
+    printf("bridge_bench: %d run(s), medians;", runs);
+    if (only & F_STREAM)
+        printf(" stream %" PRIu64 " x 64 B;", n_stream);
+    if (only & (F_RTT | F_INPROC))
+        printf(" rtt %" PRIu64 " x 64 B;", n_rtt);
+    if (only & F_LARGE)
+        printf(" large %" PRIu64 " x 1 MiB;", n_large);
+    printf(" every message checked\n");
     for (int k = 0; k < NM; k++)
         if (only & flow_of[k])
             printf("  %-24s %14.1f\n", label[k], m[k]);
