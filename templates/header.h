@@ -559,7 +559,7 @@ static inline int MYLT_CHAN_sender_build_begin(MYLT_CHAN_sender *s, myl_fb_build
     if (rc < 0)
         return rc;
     void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 
@@ -778,7 +778,7 @@ static inline int MYLT_CHAN_sender_build_begin(MYLT_CHAN_sender *s, uint32_t lan
     if (rc < 0)
         return rc;
     void *p = myl_group_claim_data(s->s, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 

@@ -145,29 +145,9 @@ int myl_fb_verify(const void *buf, size_t len, const myl_fb_table_desc *root,
 
 /* ---- builder ----------------------------------------------------------- */
 
-/* Usable size of a region: its end rounded down to MYL_FB_REGION_ALIGN, so
- * that the alignment of every object (relative to the end) is also its
- * alignment in memory. */
-static size_t region_cap(const uint8_t *buf, size_t cap)
-{
-    if (!buf)
-        return 0;
-    uintptr_t end = (uintptr_t)buf + cap;
-    if (end < (uintptr_t)buf)
-        return 0;
-    uintptr_t aend = end & ~(uintptr_t)(MYL_FB_REGION_ALIGN - 1);
-    return aend < (uintptr_t)buf ? 0 : (size_t)(aend - (uintptr_t)buf);
-}
-
 void myl_fb_builder_init(myl_fb_builder *b, void *buf, size_t cap, void *arena, size_t arena_cap)
 {
-    b->buf = (uint8_t *)buf;
-    b->cap = region_cap(b->buf, cap);
-    b->arena = (uint8_t *)arena;
-    b->arena_cap = region_cap(b->arena, arena_cap);
-    b->in_arena = 0;
-    b->defer = 0;
-    myl_fb_builder_reset(b);
+    myl__fb_builder_init(b, buf, cap, arena, arena_cap);
 }
 
 void myl_fb_builder_reset(myl_fb_builder *b)
@@ -182,17 +162,7 @@ void myl_fb_builder_reset(myl_fb_builder *b)
         b->arena = a;
         b->arena_cap = ac;
     }
-    b->head = 0;
-    b->err = 0;
-    b->in_arena = 0;
-    b->in_table = 0;
-    b->in_vector = 0;
-    b->minalign = 1;
-    b->table_start = 0;
-    b->vec_count = 0;
-    b->nfields = 0;
-    b->gap = 0;
-    b->next = 0;
+    myl__fb_builder_clear(b);
 }
 
 static int bfail(myl_fb_builder *b, int err)

@@ -661,7 +661,7 @@ static inline int demo_bridged_orders_sender_build_begin(demo_bridged_orders_sen
     if (rc < 0)
         return rc;
     void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 

@@ -1509,7 +1509,7 @@ static inline int fabric_requests_sender_build_begin(fabric_requests_sender *s, 
     if (rc < 0)
         return rc;
     void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 
@@ -1556,7 +1556,7 @@ static inline int fabric_responses_sender_build_begin(fabric_responses_sender *s
     if (rc < 0)
         return rc;
     void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 

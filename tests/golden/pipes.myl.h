@@ -1159,7 +1159,7 @@ static inline int pipes_quotes_fb_sender_build_begin(pipes_quotes_fb_sender *s, 
     if (rc < 0)
         return rc;
     void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 
@@ -1206,7 +1206,7 @@ static inline int pipes_acks_fb_sender_build_begin(pipes_acks_fb_sender *s, myl_
     if (rc < 0)
         return rc;
     void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 

@@ -1268,7 +1268,7 @@ static inline int demo_tables_things_sender_build_begin(demo_tables_things_sende
     if (rc < 0)
         return rc;
     void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 
@@ -1374,7 +1374,7 @@ static inline int demo_tables_items_lanes_sender_build_begin(demo_tables_items_l
     if (rc < 0)
         return rc;
     void *p = myl_group_claim_data(s->s, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 

@@ -1325,7 +1325,7 @@ static inline int gtopo_notes_sender_build_begin(gtopo_notes_sender *s, myl_fb_b
     if (rc < 0)
         return rc;
     void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 
@@ -1372,7 +1372,7 @@ static inline int gtopo_trades_sender_build_begin(gtopo_trades_sender *s, myl_fb
     if (rc < 0)
         return rc;
     void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 
@@ -1437,7 +1437,7 @@ static inline int gtopo_prio_sender_build_begin(gtopo_prio_sender *s, uint32_t l
     if (rc < 0)
         return rc;
     void *p = myl_group_claim_data(s->s, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 

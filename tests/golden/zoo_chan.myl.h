@@ -260,7 +260,7 @@ static inline int zoochan_animals_sender_build_begin(zoochan_animals_sender *s, 
     if (rc < 0)
         return rc;
     void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl_fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, len, arena, arena_cap);
     return 0;
 }
 

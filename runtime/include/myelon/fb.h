@@ -575,6 +575,50 @@ static inline size_t myl_fb_builder_size(const myl_fb_builder *b)
     return b->head;
 }
 
+/* ---- the builder's set-up, inline (generated senders set up a builder
+ * for every message; myl_fb_builder_init() and _reset() are these) ---- */
+
+/* Usable size of a region: its end rounded down to MYL_FB_REGION_ALIGN, so
+ * that the alignment of every object (relative to the end) is also its
+ * alignment in memory. */
+static inline size_t myl__fb_region_cap(const uint8_t *buf, size_t cap)
+{
+    if (!buf)
+        return 0;
+    uintptr_t end = (uintptr_t)buf + cap;
+    if (end < (uintptr_t)buf)
+        return 0;
+    uintptr_t aend = end & ~(uintptr_t)(MYL_FB_REGION_ALIGN - 1);
+    return aend < (uintptr_t)buf ? 0 : (size_t)(aend - (uintptr_t)buf);
+}
+
+/* Nothing built, no error, in the first region (which must be b->buf). */
+static inline void myl__fb_builder_clear(myl_fb_builder *b)
+{
+    b->head = 0;
+    b->err = 0;
+    b->in_arena = 0;
+    b->in_table = 0;
+    b->in_vector = 0;
+    b->minalign = 1;
+    b->table_start = 0;
+    b->vec_count = 0;
+    b->nfields = 0;
+    b->gap = 0;
+    b->next = 0;
+}
+
+static inline void myl__fb_builder_init(myl_fb_builder *b, void *buf, size_t cap, void *arena,
+                                        size_t arena_cap)
+{
+    b->buf = (uint8_t *)buf;
+    b->cap = myl__fb_region_cap(b->buf, cap);
+    b->arena = (uint8_t *)arena;
+    b->arena_cap = myl__fb_region_cap(b->arena, arena_cap);
+    b->defer = 0;
+    myl__fb_builder_clear(b);
+}
+
 /* ---- the builder's inline fast paths ----
  *
  * The generated T_start / T_add_f / T_create_f call these: the common case
