@@ -428,6 +428,7 @@ int myl_defrag_open(myl_ring *r, const char *id, const myl_consumer_opts *copts,
     d->data_max = data_max_of(r);
     d->max_message = max;
     d->copy = copts && (copts->flags & MYL_CONSUMER_COPY);
+    d->lend = !d->copy && !d->c->lossy;
     d->dropped = myl__load_relaxed(&d->c->ent->dropped);
     d->bad_frames = myl__load_relaxed(&d->c->ent->bad_frames);
     *out = d;
@@ -467,8 +468,10 @@ static inline void release_pending(myl_defrag *d)
         d->pending = 0;
     }
     /* Frames of a copied message, held since they were read. */
-    if (myl__load_relaxed(&d->c->ent->seq) != d->c->next)
+    if (d->held) {
         myl__consumer_hold(d->c, 0, d->c->next);
+        d->held = false;
+    }
 }
 
 void myl_defrag_release(myl_defrag *d)
@@ -514,15 +517,41 @@ static void note_id(myl_defrag *d, uint64_t id)
     d->expect_id = (id & ~MSG_ID_COUNTER_MASK) | ((id + 1) & MSG_ID_COUNTER_MASK);
 }
 
+/* One frame: lend it in place until release. */
+static inline void lend(myl_defrag *d, myl_frame_msg *m, const uint8_t *slot,
+                        const myl_frame_hdr *h)
+{
+    m->data = slot + MYL_FRAME_HDR_SIZE;
+    m->len = h->len;
+    m->msg_id = h->msg_id;
+    m->kind = h->kind;
+    m->borrowed = true;
+    d->pending = 1;
+}
+
 int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
 {
     if (!d || !m)
         return MYL_EINVAL;
     release_pending(d);
     myl_consumer *c = d->c;
+    uint64_t s;
+    if (d->lend && !d->in_msg && myl_consumer_try_poll(c, 1, &s) == 1) {
+        /* The common case, without the loop: a whole message in one frame,
+         * there already, lent in place until release. Anything else is
+         * polled again (the same frame) and taken apart by the loop. */
+        const uint8_t *slot = myl_consumer_slot(c, s);
+        myl_frame_hdr h;
+        memcpy(&h, slot, sizeof h);
+        if (one_frame_ok(d, &h)) {
+            if (!d->group)
+                note_id(d, h.msg_id);
+            lend(d, m, slot, &h);
+            return 0;
+        }
+    }
     uint64_t deadline = 0; /* read the clock only if we have to wait */
     for (;;) {
-        uint64_t s;
         int64_t n = myl_consumer_try_poll(c, 1, &s);
         if (n == MYL_EAGAIN && timeout_ns == 0) {
             n = myl_consumer_poll(c, 1, &s, 0); /* no clock read */
@@ -557,14 +586,8 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
             count_dropped(d); /* a new message while one was incomplete */
             if (!d->group)
                 note_id(d, h.msg_id);
-            if (h.flags & MYL_FRAME_LAST && !c->lossy && !d->copy) {
-                /* One frame: lend it in place until release. */
-                m->data = slot + MYL_FRAME_HDR_SIZE;
-                m->len = h.len;
-                m->msg_id = h.msg_id;
-                m->kind = h.kind;
-                m->borrowed = true;
-                d->pending = 1;
+            if (h.flags & MYL_FRAME_LAST && d->lend) {
+                lend(d, m, slot, &h);
                 return 0;
             }
             d->in_msg = true;
@@ -590,10 +613,12 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
         }
         /* Held until the message is released (lossy rings keep nothing
          * for a restart: released at once, as are chunked messages). */
-        if (d->hold)
+        if (d->hold) {
             myl__consumer_hold(c, 1, d->msg_start);
-        else
+            d->held = true;
+        } else {
             myl_consumer_release(c, 1);
+        }
         d->filled += h.len;
         d->next_index++;
         if (h.flags & MYL_FRAME_LAST) {

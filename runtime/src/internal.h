@@ -126,10 +126,12 @@ struct myl_defrag {
      * more than half a ring (sent in chunks: holding would deadlock) */
     uint64_t msg_start;
     bool hold;
+    bool held; /* frames are held now: released at the next release */
     uint64_t expect_id;
     bool have_id;
     bool group; /* ids are a group's send order: do not count gaps here */
     bool copy;  /* MYL_CONSUMER_COPY: never lend a frame in place */
+    bool lend;  /* neither copy nor a lossy ring: one-frame messages are lent */
     /* counters (also kept in the consumer's table entry) */
     uint64_t dropped;
     uint64_t bad_frames;

@@ -93,6 +93,43 @@ static void *rx_one(void *arg)
     return NULL;
 }
 
+/* A copied message's frames are held (not released) until the message
+ * is, and released then even when nothing else follows: the producer
+ * gates on them. */
+static void test_release_frees_copied_frames(void **state)
+{
+    (void)state;
+    myl_ring *r = make("held", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 8);
+    myl_framer *f;
+    myl_defrag *d;
+    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    uint8_t msg[4 * DATA]; /* four frames: half the ring */
+    fill(msg, sizeof msg, 9);
+    myl_frame_msg m;
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg, 1, 0), 0);
+    assert_int_equal(myl_defrag_recv(d, &m, 0), 0);
+    assert_false(m.borrowed);
+    assert_memory_equal(m.data, msg, sizeof msg);
+    /* Held: room for one more message of four frames, not two. */
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg, 2, 0), 0);
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg, 3, 0), MYL_ETIMEDOUT);
+    myl_defrag_release(d);
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg, 3, 0), 0);
+    for (uint16_t k = 2; k <= 3; k++) {
+        assert_int_equal(myl_defrag_recv(d, &m, 0), 0);
+        assert_int_equal(m.kind, k);
+        assert_memory_equal(m.data, msg, sizeof msg);
+    }
+    myl_defrag_release(d);
+    /* Released after the last one too: the whole ring is free. */
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg, 4, 0), 0);
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg, 5, 0), 0);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, "held");
+}
+
 static void test_long_message_in_chunks(void **state)
 {
     (void)state;
@@ -588,6 +625,7 @@ static void test_sender_dies_mid_message(void **state)
 }
 
 MYL_TEST_MAIN("frame", cmocka_unit_test(test_every_split_point),
+              cmocka_unit_test(test_release_frees_copied_frames),
               cmocka_unit_test(test_long_message_in_chunks),
               cmocka_unit_test(test_max_message_and_claim), cmocka_unit_test(test_commit_len),
               cmocka_unit_test(test_send_ext), cmocka_unit_test(test_copy_mode),
