@@ -554,12 +554,11 @@ static inline int MYLT_CHAN_sender_build_begin(MYLT_CHAN_sender *s, myl_fb_build
                                                size_t arena_cap, uint16_t kind,
                                                myl_frame_span *span, int64_t timeout_ns)
 {
-    uint32_t len = 0;
-    int rc = myl_frame_claim(s->f, MYLT_DATA, kind, span, timeout_ns);
+    void *p;
+    int rc = myl_frame_claim_one(s->f, MYLT_DATA, kind, span, &p, timeout_ns);
     if (rc < 0)
         return rc;
-    void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl__fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, MYLT_DATA, arena, arena_cap);
     return 0;
 }
 
@@ -617,14 +616,12 @@ static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, const MYLT_T *m, voi
                                        uint16_t kind, int64_t timeout_ns)
 {
     myl_frame_span span;
-    uint32_t room = 0;
+    void *data;
     size_t len = 0;
-    int rc = myl_frame_claim(s->f, MYLT_DATA, kind, &span, timeout_ns);
+    int rc = myl_frame_claim_one(s->f, MYLT_DATA, kind, &span, &data, timeout_ns);
     if (rc < 0)
         return rc;
-    /* room is set here, before it is passed by value below */
-    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
-    rc = MYLT_T_compact_encode(m, data, room, &len);
+    rc = MYLT_T_compact_encode(m, data, MYLT_DATA, &len);
     if (rc == 0)
         return myl_frame_commit_len(s->f, &span, len);
     myl_frame_abort(s->f, &span);

@@ -112,6 +112,14 @@ static uint8_t frame_flags(uint32_t i, uint32_t frames)
     return (uint8_t)((i == 0 ? MYL_FRAME_FIRST : 0) | (i + 1 == frames ? MYL_FRAME_LAST : 0));
 }
 
+/* n frames' slots: the inline claim, and the waiting one only when the
+ * ring is full. */
+static inline int claim_slots(myl_framer *f, uint32_t n, uint64_t *s, int64_t timeout_ns)
+{
+    int rc = myl_producer_try_claim(f->p, n, s);
+    return rc == MYL_EAGAIN ? myl_producer_claim(f->p, n, s, timeout_ns) : rc;
+}
+
 static uint64_t take_id(myl_framer *f)
 {
     uint64_t id = f->next_id;
@@ -181,9 +189,7 @@ static int send_frames(myl_framer *f, const uint8_t *src, gather *g, size_t len,
     uint32_t frames = frames_for(f->data_max, total);
     if (frames == 1) { /* the common case, without the loop's arithmetic */
         uint64_t s;
-        int rc = myl_producer_try_claim(f->p, 1, &s);
-        if (rc == MYL_EAGAIN)
-            rc = myl_producer_claim(f->p, 1, &s, timeout_ns);
+        int rc = claim_slots(f, 1, &s, timeout_ns);
         if (rc < 0)
             return rc;
         write_header(f, s, MYL_FRAME_FIRST | MYL_FRAME_LAST, kind, id, total, 0, total);
@@ -300,16 +306,14 @@ static int claim(myl_framer *f, size_t len, uint16_t kind, bool take, uint64_t i
     if (frames > f->max_claim)
         return MYL_ETOOBIG; /* in-place messages are claimed at once */
     uint64_t s;
-    int rc = myl_producer_try_claim(f->p, frames, &s);
-    if (rc == MYL_EAGAIN)
-        rc = myl_producer_claim(f->p, frames, &s, timeout_ns);
+    int rc = claim_slots(f, frames, &s, timeout_ns);
     if (rc < 0)
         return rc;
-    c->seq = s;
-    c->frames = frames;
-    c->len = (uint32_t)len;
-    c->msg_id = take ? take_id(f) : id;
-    c->kind = kind;
+    *c = (myl_frame_span){.seq = s,
+                          .frames = frames,
+                          .len = (uint32_t)len,
+                          .msg_id = take ? take_id(f) : id,
+                          .kind = kind};
     /* The headers are written at the commit, just before the stamps: a
      * receiver waiting for the first frame polls its stamp, in the line
      * the header shares, and a header written now would take that line
@@ -356,6 +360,23 @@ void *myl_frame_claim_data(const myl_framer *f, const myl_frame_span *c, uint32_
     if (len)
         *len = frame_len(f, c->len, i);
     return (uint8_t *)myl_producer_slot(f->p, c->seq + i) + MYL_FRAME_HDR_SIZE;
+}
+
+int myl_frame_claim_one(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c, void **data,
+                        int64_t timeout_ns)
+{
+    if (!f || !c || !data)
+        return MYL_EINVAL;
+    if (len > f->data_max || len > f->max_message)
+        return MYL_ETOOBIG;
+    uint64_t s;
+    int rc = claim_slots(f, 1, &s, timeout_ns);
+    if (rc < 0)
+        return rc;
+    *c = (myl_frame_span){
+        .seq = s, .frames = 1, .len = (uint32_t)len, .msg_id = take_id(f), .kind = kind};
+    *data = (uint8_t *)myl_producer_slot(f->p, s) + MYL_FRAME_HDR_SIZE;
+    return 0;
 }
 
 void myl_frame_commit(myl_framer *f, const myl_frame_span *c)

@@ -295,6 +295,63 @@ static uint32_t rnd(uint32_t *x)
 /* myl_frame_send_ext: a message in pieces arrives whole, the runs
  * inserted (an encoder's) or filling holes (a builder's arena), across
  * every kind of frame boundary; bad runs are refused and send nothing. */
+/* myl_frame_claim_one(): myl_frame_claim() and frame 0's data in one
+ * call, for messages of up to one frame. */
+static void test_claim_one(void **state)
+{
+    (void)state;
+    myl_ring *r = make("claimone", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 4);
+    myl_framer *f;
+    myl_defrag *d;
+    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    uint8_t msg[DATA];
+    myl_frame_span c;
+    void *p;
+    for (uint32_t len = 0; len <= DATA; len++) {
+        fill(msg, len, len);
+        assert_int_equal(myl_frame_claim_one(f, len, (uint16_t)(len + 1), &c, &p, 0), 0);
+        uint32_t room = 0;
+        assert_ptr_equal(p, myl_frame_claim_data(f, &c, 0, &room));
+        assert_int_equal(room, len);
+        assert_int_equal(c.frames, 1);
+        memcpy(p, msg, len);
+        /* committed whole, or shortened by one byte */
+        uint32_t sent = len && (len & 1) ? len - 1 : len;
+        assert_int_equal(myl_frame_commit_len(f, &c, sent), 0);
+        myl_frame_msg m;
+        assert_int_equal(myl_defrag_recv(d, &m, 0), 0);
+        assert_int_equal(m.kind, (uint16_t)(len + 1));
+        assert_int_equal(m.len, sent);
+        assert_true(m.borrowed);
+        if (sent)
+            assert_memory_equal(m.data, msg, sent);
+        myl_defrag_release(d);
+    }
+    assert_int_equal(dstats(d).id_gaps, 0);
+    assert_int_equal(myl_frame_claim_one(f, DATA + 1, 0, &c, &p, 0), MYL_ETOOBIG);
+    assert_int_equal(myl_frame_claim_one(f, 1, 0, &c, NULL, 0), MYL_EINVAL);
+    assert_int_equal(myl_frame_claim_one(NULL, 1, 0, &c, &p, 0), MYL_EINVAL);
+    assert_int_equal(myl_frame_claim_one(f, 1, 0, NULL, &p, 0), MYL_EINVAL);
+    /* a full ring: the claim waits (here not at all) */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(myl_frame_send(f, msg, 1, 0, 0), 0);
+    assert_int_equal(myl_frame_claim_one(f, 1, 0, &c, &p, 0), MYL_ETIMEDOUT);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, "claimone");
+
+    /* above max_message, though within a frame */
+    r = make("claimone", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 4);
+    myl_frame_opts fo = {.size = sizeof fo, .max_message = 10};
+    assert_int_equal(myl_framer_open(r, NULL, &fo, &f), 0);
+    assert_int_equal(myl_frame_claim_one(f, 11, 0, &c, &p, 0), MYL_ETOOBIG);
+    assert_int_equal(myl_frame_claim_one(f, 10, 0, &c, &p, 0), 0);
+    myl_frame_abort(f, &c);
+    myl_framer_close(f);
+    drop(r, "claimone");
+}
+
 static void test_send_ext(void **state)
 {
     (void)state;
@@ -628,7 +685,7 @@ MYL_TEST_MAIN("frame", cmocka_unit_test(test_every_split_point),
               cmocka_unit_test(test_release_frees_copied_frames),
               cmocka_unit_test(test_long_message_in_chunks),
               cmocka_unit_test(test_max_message_and_claim), cmocka_unit_test(test_commit_len),
-              cmocka_unit_test(test_send_ext), cmocka_unit_test(test_copy_mode),
-              cmocka_unit_test(test_hostile_frames),
+              cmocka_unit_test(test_claim_one), cmocka_unit_test(test_send_ext),
+              cmocka_unit_test(test_copy_mode), cmocka_unit_test(test_hostile_frames),
               cmocka_unit_test(test_lossy_never_delivers_torn), cmocka_unit_test(test_mp_senders),
               cmocka_unit_test(test_sender_dies_mid_message))

@@ -593,14 +593,12 @@ static inline int demo_bridged_fills_sender_put(demo_bridged_fills_sender *s,
                                                 uint16_t kind, int64_t timeout_ns)
 {
     myl_frame_span span;
-    uint32_t room = 0;
+    void *data;
     size_t len = 0;
-    int rc = myl_frame_claim(s->f, 104u, kind, &span, timeout_ns);
+    int rc = myl_frame_claim_one(s->f, 104u, kind, &span, &data, timeout_ns);
     if (rc < 0)
         return rc;
-    /* room is set here, before it is passed by value below */
-    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
-    rc = demo_bridged_Fill_compact_encode(m, data, room, &len);
+    rc = demo_bridged_Fill_compact_encode(m, data, 104u, &len);
     if (rc == 0)
         return myl_frame_commit_len(s->f, &span, len);
     myl_frame_abort(s->f, &span);
@@ -656,12 +654,11 @@ static inline int demo_bridged_orders_sender_build_begin(demo_bridged_orders_sen
                                                          size_t arena_cap, uint16_t kind,
                                                          myl_frame_span *span, int64_t timeout_ns)
 {
-    uint32_t len = 0;
-    int rc = myl_frame_claim(s->f, 488u, kind, span, timeout_ns);
+    void *p;
+    int rc = myl_frame_claim_one(s->f, 488u, kind, span, &p, timeout_ns);
     if (rc < 0)
         return rc;
-    void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl__fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, 488u, arena, arena_cap);
     return 0;
 }
 

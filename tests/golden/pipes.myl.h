@@ -1048,14 +1048,12 @@ static inline int pipes_quotes_c_sender_put(pipes_quotes_c_sender *s, const pipe
                                             int64_t timeout_ns)
 {
     myl_frame_span span;
-    uint32_t room = 0;
+    void *data;
     size_t len = 0;
-    int rc = myl_frame_claim(s->f, 232u, kind, &span, timeout_ns);
+    int rc = myl_frame_claim_one(s->f, 232u, kind, &span, &data, timeout_ns);
     if (rc < 0)
         return rc;
-    /* room is set here, before it is passed by value below */
-    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
-    rc = pipes_Quote_compact_encode(m, data, room, &len);
+    rc = pipes_Quote_compact_encode(m, data, 232u, &len);
     if (rc == 0)
         return myl_frame_commit_len(s->f, &span, len);
     myl_frame_abort(s->f, &span);
@@ -1092,14 +1090,12 @@ static inline int pipes_fills_c_sender_put(pipes_fills_c_sender *s, const pipes_
                                            size_t cap, uint16_t kind, int64_t timeout_ns)
 {
     myl_frame_span span;
-    uint32_t room = 0;
+    void *data;
     size_t len = 0;
-    int rc = myl_frame_claim(s->f, 40u, kind, &span, timeout_ns);
+    int rc = myl_frame_claim_one(s->f, 40u, kind, &span, &data, timeout_ns);
     if (rc < 0)
         return rc;
-    /* room is set here, before it is passed by value below */
-    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
-    rc = pipes_Fill_compact_encode(m, data, room, &len);
+    rc = pipes_Fill_compact_encode(m, data, 40u, &len);
     if (rc == 0)
         return myl_frame_commit_len(s->f, &span, len);
     myl_frame_abort(s->f, &span);
@@ -1154,12 +1150,11 @@ static inline int pipes_quotes_fb_sender_build_begin(pipes_quotes_fb_sender *s, 
                                                      void *arena, size_t arena_cap, uint16_t kind,
                                                      myl_frame_span *span, int64_t timeout_ns)
 {
-    uint32_t len = 0;
-    int rc = myl_frame_claim(s->f, 488u, kind, span, timeout_ns);
+    void *p;
+    int rc = myl_frame_claim_one(s->f, 488u, kind, span, &p, timeout_ns);
     if (rc < 0)
         return rc;
-    void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl__fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, 488u, arena, arena_cap);
     return 0;
 }
 
@@ -1201,12 +1196,11 @@ static inline int pipes_acks_fb_sender_build_begin(pipes_acks_fb_sender *s, myl_
                                                    void *arena, size_t arena_cap, uint16_t kind,
                                                    myl_frame_span *span, int64_t timeout_ns)
 {
-    uint32_t len = 0;
-    int rc = myl_frame_claim(s->f, 232u, kind, span, timeout_ns);
+    void *p;
+    int rc = myl_frame_claim_one(s->f, 232u, kind, span, &p, timeout_ns);
     if (rc < 0)
         return rc;
-    void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl__fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, 232u, arena, arena_cap);
     return 0;
 }
 

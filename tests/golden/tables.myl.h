@@ -1199,14 +1199,12 @@ static inline int demo_tables_items_compact_sender_put(demo_tables_items_compact
                                                        int64_t timeout_ns)
 {
     myl_frame_span span;
-    uint32_t room = 0;
+    void *data;
     size_t len = 0;
-    int rc = myl_frame_claim(s->f, 104u, kind, &span, timeout_ns);
+    int rc = myl_frame_claim_one(s->f, 104u, kind, &span, &data, timeout_ns);
     if (rc < 0)
         return rc;
-    /* room is set here, before it is passed by value below */
-    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
-    rc = demo_tables_Item_compact_encode(m, data, room, &len);
+    rc = demo_tables_Item_compact_encode(m, data, 104u, &len);
     if (rc == 0)
         return myl_frame_commit_len(s->f, &span, len);
     myl_frame_abort(s->f, &span);
@@ -1263,12 +1261,11 @@ static inline int demo_tables_things_sender_build_begin(demo_tables_things_sende
                                                         size_t arena_cap, uint16_t kind,
                                                         myl_frame_span *span, int64_t timeout_ns)
 {
-    uint32_t len = 0;
-    int rc = myl_frame_claim(s->f, 1000u, kind, span, timeout_ns);
+    void *p;
+    int rc = myl_frame_claim_one(s->f, 1000u, kind, span, &p, timeout_ns);
     if (rc < 0)
         return rc;
-    void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl__fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, 1000u, arena, arena_cap);
     return 0;
 }
 

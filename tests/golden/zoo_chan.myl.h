@@ -192,14 +192,12 @@ static inline int zoochan_keepers_sender_put(zoochan_keepers_sender *s, const Zo
                                              int64_t timeout_ns)
 {
     myl_frame_span span;
-    uint32_t room = 0;
+    void *data;
     size_t len = 0;
-    int rc = myl_frame_claim(s->f, 1000u, kind, &span, timeout_ns);
+    int rc = myl_frame_claim_one(s->f, 1000u, kind, &span, &data, timeout_ns);
     if (rc < 0)
         return rc;
-    /* room is set here, before it is passed by value below */
-    void *data = myl_frame_claim_data(s->f, &span, 0, &room);
-    rc = Zoo_Keeper_compact_encode(m, data, room, &len);
+    rc = Zoo_Keeper_compact_encode(m, data, 1000u, &len);
     if (rc == 0)
         return myl_frame_commit_len(s->f, &span, len);
     myl_frame_abort(s->f, &span);
@@ -255,12 +253,11 @@ static inline int zoochan_animals_sender_build_begin(zoochan_animals_sender *s, 
                                                      void *arena, size_t arena_cap, uint16_t kind,
                                                      myl_frame_span *span, int64_t timeout_ns)
 {
-    uint32_t len = 0;
-    int rc = myl_frame_claim(s->f, 1000u, kind, span, timeout_ns);
+    void *p;
+    int rc = myl_frame_claim_one(s->f, 1000u, kind, span, &p, timeout_ns);
     if (rc < 0)
         return rc;
-    void *p = myl_frame_claim_data(s->f, span, 0, &len);
-    myl__fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, 1000u, arena, arena_cap);
     return 0;
 }
 

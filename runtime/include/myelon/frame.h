@@ -125,6 +125,11 @@ MYL_API int myl_frame_claim(myl_framer *f, size_t len, uint16_t kind, myl_frame_
                             int64_t timeout_ns);
 MYL_API void *myl_frame_claim_data(const myl_framer *f, const myl_frame_span *c, uint32_t i,
                                    uint32_t *len);
+/* myl_frame_claim() and myl_frame_claim_data(c, 0) in one call, for a
+ * message that fits one frame: len bytes at most a frame's data
+ * (MYL_ETOOBIG above, or above max_message); *data receives them. */
+MYL_API int myl_frame_claim_one(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c,
+                                void **data, int64_t timeout_ns);
 MYL_API void myl_frame_commit(myl_framer *f, const myl_frame_span *c);
 /* Commit a claimed message shortened to len (<= the claimed length) bytes,
  * for a writer that claimed room for the most it could write (an encoder):
