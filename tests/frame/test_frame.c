@@ -38,6 +38,36 @@ static void drop(myl_ring *r, const char *tag)
     myl_ring_unlink(MYL_BACKING_SHM, myl_test_name(tag));
 }
 
+/* A ring with a framer and a receiver ("rx") on it. */
+static myl_ring *open_pair(const char *tag, uint32_t mode, uint64_t cap, myl_framer **f,
+                           myl_defrag **d)
+{
+    myl_ring *r = make(tag, MYL_PRODUCERS_SINGLE, mode, cap);
+    assert_int_equal(myl_framer_open(r, NULL, NULL, f), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, d), 0);
+    return r;
+}
+
+static void close_pair(myl_ring *r, const char *tag, myl_framer *f, myl_defrag *d)
+{
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, tag);
+}
+
+/* The next message is lent in place, of kind and msg[0, len). */
+static void expect_lent(myl_defrag *d, uint16_t kind, const uint8_t *msg, uint32_t len)
+{
+    myl_frame_msg m;
+    assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+    assert_int_equal(m.kind, kind);
+    assert_int_equal(m.len, len);
+    assert_true(m.borrowed);
+    if (len)
+        assert_memory_equal(m.data, msg, len);
+    myl_defrag_release(d);
+}
+
 static void fill(uint8_t *b, size_t len, uint32_t seed)
 {
     for (size_t i = 0; i < len; i++)
@@ -47,11 +77,9 @@ static void fill(uint8_t *b, size_t len, uint32_t seed)
 static void test_every_split_point(void **state)
 {
     (void)state;
-    myl_ring *r = make("split", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 64);
     myl_framer *f;
     myl_defrag *d;
-    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
-    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    myl_ring *r = open_pair("split", MYL_MODE_GATED, 64, &f, &d);
     uint8_t msg[6 * DATA + 2];
     /* Every length from empty to six frames and one byte: every place a
      * message can be cut, including exactly full frames. */
@@ -72,9 +100,7 @@ static void test_every_split_point(void **state)
     assert_int_equal(cs.dropped, 0);
     assert_int_equal(cs.bad_frames, 0);
     assert_int_equal(dstats(d).id_gaps, 0);
-    myl_defrag_close(d);
-    myl_framer_close(f);
-    drop(r, "split");
+    close_pair(r, "split", f, d);
 }
 
 struct rx_arg {
@@ -99,11 +125,9 @@ static void *rx_one(void *arg)
 static void test_release_frees_copied_frames(void **state)
 {
     (void)state;
-    myl_ring *r = make("held", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 8);
     myl_framer *f;
     myl_defrag *d;
-    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
-    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    myl_ring *r = open_pair("held", MYL_MODE_GATED, 8, &f, &d);
     uint8_t msg[4 * DATA]; /* four frames: half the ring */
     fill(msg, sizeof msg, 9);
     myl_frame_msg m;
@@ -125,9 +149,7 @@ static void test_release_frees_copied_frames(void **state)
     /* Released after the last one too: the whole ring is free. */
     assert_int_equal(myl_frame_send(f, msg, sizeof msg, 4, 0), 0);
     assert_int_equal(myl_frame_send(f, msg, sizeof msg, 5, 0), 0);
-    myl_defrag_close(d);
-    myl_framer_close(f);
-    drop(r, "held");
+    close_pair(r, "held", f, d);
 }
 
 static void test_long_message_in_chunks(void **state)
@@ -244,14 +266,7 @@ static void test_commit_len(void **state)
         assert_int_equal(c.frames, 1);
         memcpy(myl_frame_claim_data(f, &c, 0, NULL), msg, DATA);
         assert_int_equal(myl_frame_commit_len(f, &c, len), 0);
-        myl_frame_msg m;
-        assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
-        assert_int_equal(m.kind, 7);
-        assert_int_equal(m.len, len);
-        assert_true(m.borrowed);
-        if (len)
-            assert_memory_equal(m.data, msg, len);
-        myl_defrag_release(d);
+        expect_lent(d, 7, msg, len);
     }
     assert_int_equal(dstats(d).bad_frames, 0);
     /* an aborted claim gives its message id back: the message sent after
@@ -300,11 +315,9 @@ static uint32_t rnd(uint32_t *x)
 static void test_claim_one(void **state)
 {
     (void)state;
-    myl_ring *r = make("claimone", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 4);
     myl_framer *f;
     myl_defrag *d;
-    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
-    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    myl_ring *r = open_pair("claimone", MYL_MODE_GATED, 4, &f, &d);
     uint8_t msg[DATA];
     myl_frame_span c;
     void *p;
@@ -319,14 +332,7 @@ static void test_claim_one(void **state)
         /* committed whole, or shortened by one byte */
         uint32_t sent = len && (len & 1) ? len - 1 : len;
         assert_int_equal(myl_frame_commit_len(f, &c, sent), 0);
-        myl_frame_msg m;
-        assert_int_equal(myl_defrag_recv(d, &m, 0), 0);
-        assert_int_equal(m.kind, (uint16_t)(len + 1));
-        assert_int_equal(m.len, sent);
-        assert_true(m.borrowed);
-        if (sent)
-            assert_memory_equal(m.data, msg, sent);
-        myl_defrag_release(d);
+        expect_lent(d, (uint16_t)(len + 1), msg, sent);
     }
     assert_int_equal(dstats(d).id_gaps, 0);
     assert_int_equal(myl_frame_claim_one(f, DATA + 1, 0, &c, &p, 0), MYL_ETOOBIG);
@@ -337,9 +343,7 @@ static void test_claim_one(void **state)
     for (int i = 0; i < 4; i++)
         assert_int_equal(myl_frame_send(f, msg, 1, 0, 0), 0);
     assert_int_equal(myl_frame_claim_one(f, 1, 0, &c, &p, 0), MYL_ETIMEDOUT);
-    myl_defrag_close(d);
-    myl_framer_close(f);
-    drop(r, "claimone");
+    close_pair(r, "claimone", f, d);
 
     /* above max_message, though within a frame */
     r = make("claimone", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 4);
@@ -355,11 +359,9 @@ static void test_claim_one(void **state)
 static void test_send_ext(void **state)
 {
     (void)state;
-    myl_ring *r = make("sendext", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 64);
     myl_framer *f;
     myl_defrag *d;
-    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
-    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    myl_ring *r = open_pair("sendext", MYL_MODE_GATED, 64, &f, &d);
     uint8_t msg[128], src[4][96], want[128 + 4 * 96];
     uint32_t x = 1;
     for (int trial = 0; trial < 2000; trial++) {
@@ -422,9 +424,7 @@ static void test_send_ext(void **state)
     assert_int_equal(myl_defrag_recv(d, &m, 0), MYL_ETIMEDOUT);
     assert_int_equal(dstats(d).bad_frames, 0);
     assert_int_equal(dstats(d).dropped, 0);
-    myl_defrag_close(d);
-    myl_framer_close(f);
-    drop(r, "sendext");
+    close_pair(r, "sendext", f, d);
 }
 
 /* MYL_CONSUMER_COPY: single-frame messages are copied out too, and their
@@ -532,11 +532,9 @@ static void test_hostile_frames(void **state)
 static void test_lossy_never_delivers_torn(void **state)
 {
     (void)state;
-    myl_ring *r = make("lossy", MYL_PRODUCERS_SINGLE, MYL_MODE_LOSSY, 32);
     myl_framer *f;
     myl_defrag *d;
-    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
-    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    myl_ring *r = open_pair("lossy", MYL_MODE_LOSSY, 32, &f, &d);
     uint8_t msg[5 * DATA];
     uint32_t sent = 0, got = 0;
     for (int round = 0; round < 50; round++) {
@@ -561,9 +559,7 @@ static void test_lossy_never_delivers_torn(void **state)
     myl_consumer_stats cs;
     myl_ring_consumer_stats(r, myl_defrag_consumer(d)->idx, &cs);
     assert_true(cs.overruns > 0);
-    myl_defrag_close(d);
-    myl_framer_close(f);
-    drop(r, "lossy");
+    close_pair(r, "lossy", f, d);
 }
 
 struct mp_arg {
