@@ -488,8 +488,11 @@ static inline void release_pending(myl_defrag *d)
         myl_consumer_release(d->c, d->pending);
         d->pending = 0;
     }
-    /* Frames of a copied message, held since they were read. */
-    if (d->held) {
+    /* Frames of a copied message, held since they were read: released
+     * with the message (delivered, or dropped for a new one), never while
+     * it is still being put together; holding them again would move the
+     * entry's seq back (and the producer's gate with it). */
+    if (d->held && !d->in_msg) {
         myl__consumer_hold(d->c, 0, d->c->next);
         d->held = false;
     }
@@ -600,7 +603,14 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
             continue;
         }
         if (h.flags & MYL_FRAME_PAD) {
+            /* Our senders never pad inside a message: padding there (a
+             * dead sender's claim padded by recovery, or a broken sender)
+             * ends the message being put together, dropped. Kept, it would
+             * be delivered from frames that do not follow each other, and
+             * holding its frames again after the release would take the
+             * producer's gate back. */
             myl_consumer_release(c, 1);
+            count_dropped(d);
             continue;
         }
         if (h.index == 0) {

@@ -68,6 +68,18 @@ static void expect_lent(myl_defrag *d, uint16_t kind, const uint8_t *msg, uint32
     myl_defrag_release(d);
 }
 
+/* Publish one raw frame, bypassing the framer: what a hostile or broken
+ * producer could write. */
+static void raw(myl_producer *p, myl_frame_hdr h, uint8_t byte)
+{
+    uint64_t s = 0;
+    assert_int_equal(myl_producer_try_claim(p, 1, &s), 0);
+    uint8_t *slot = myl_producer_slot(p, s);
+    memcpy(slot, &h, sizeof h);
+    memset(slot + sizeof h, byte, DATA);
+    myl_producer_publish(p, s, 1);
+}
+
 static void fill(uint8_t *b, size_t len, uint32_t seed)
 {
     for (size_t i = 0; i < len; i++)
@@ -150,6 +162,76 @@ static void test_release_frees_copied_frames(void **state)
     assert_int_equal(myl_frame_send(f, msg, sizeof msg, 4, 0), 0);
     assert_int_equal(myl_frame_send(f, msg, sizeof msg, 5, 0), 0);
     close_pair(r, "held", f, d);
+}
+
+static uint64_t released(myl_ring *r, myl_defrag *d)
+{
+    myl_consumer_stats cs;
+    myl_ring_consumer_stats(r, myl_defrag_consumer(d)->idx, &cs);
+    return cs.seq;
+}
+
+/* A message being copied holds its frames from the first until it is
+ * released, through calls that return without it; padding inside it (no
+ * sender of ours writes that) ends it, and the gate never moves back. */
+static void test_held_frames_never_move_back(void **state)
+{
+    (void)state;
+    myl_ring *r = make("heldpad", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 8);
+    myl_producer *p;
+    myl_defrag *d;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    myl_frame_msg m;
+    for (uint32_t i = 0; i < 3; i++) {
+        raw(p,
+            (myl_frame_hdr){DATA,
+                            (uint8_t)(i == 0   ? MYL_FRAME_FIRST
+                                      : i == 2 ? MYL_FRAME_LAST
+                                               : 0),
+                            1, 0, 90, 3 * DATA, i},
+            (uint8_t)(i + 1));
+        if (i < 2) {
+            assert_int_equal(myl_defrag_recv(d, &m, 0), MYL_ETIMEDOUT);
+            assert_int_equal(myl_defrag_recv(d, &m, 0), MYL_ETIMEDOUT);
+            assert_int_equal(released(r, d), 0); /* still held from frame 0 */
+        }
+    }
+    assert_int_equal(myl_defrag_recv(d, &m, 0), 0);
+    assert_int_equal(m.len, 3 * DATA);
+    const uint8_t *b = m.data;
+    assert_true(b[0] == 1 && b[DATA] == 2 && b[2 * DATA] == 3);
+    assert_int_equal(released(r, d), 0);
+    myl_defrag_release(d);
+    assert_int_equal(released(r, d), 3);
+
+    /* Padding inside a message: a ring's worth and more of it, each frame
+     * read as it comes (raw() fails if the ring is full). */
+    raw(p, (myl_frame_hdr){DATA, MYL_FRAME_FIRST, 1, 0, 91, 2 * DATA, 0}, 4);
+    assert_int_equal(myl_defrag_recv(d, &m, 0), MYL_ETIMEDOUT);
+    assert_int_equal(released(r, d), 3);
+    for (int i = 0; i < 20; i++) {
+        raw(p, (myl_frame_hdr){0, MYL_FRAME_PAD, 1, 0, 0, 0, 0}, 0);
+        assert_int_equal(myl_defrag_recv(d, &m, 0), MYL_ETIMEDOUT);
+    }
+    assert_int_equal(released(r, d), 24);
+    /* the rest of that message: not delivered (it was dropped), and
+     * nothing held again */
+    raw(p, (myl_frame_hdr){DATA, MYL_FRAME_LAST, 1, 0, 91, 2 * DATA, 1}, 5);
+    assert_int_equal(myl_defrag_recv(d, &m, 0), MYL_ETIMEDOUT);
+    assert_true(released(r, d) >= 24);
+    assert_int_equal(dstats(d).dropped, 1);
+    for (int i = 0; i < 8; i++)
+        raw(p, (myl_frame_hdr){1, MYL_FRAME_FIRST | MYL_FRAME_LAST, 1, 0, 92 + (uint64_t)i, 1, 0},
+            6);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(myl_defrag_recv(d, &m, 0), 0);
+        assert_int_equal(m.len, 1);
+        myl_defrag_release(d);
+    }
+    myl_defrag_close(d);
+    myl_producer_close(p);
+    drop(r, "heldpad");
 }
 
 static void test_long_message_in_chunks(void **state)
@@ -468,18 +550,6 @@ static void test_copy_mode(void **state)
     drop(r, "copymode");
 }
 
-/* Publish one raw frame, bypassing the framer: what a hostile or broken
- * producer could write. */
-static void raw(myl_producer *p, myl_frame_hdr h, uint8_t byte)
-{
-    uint64_t s = 0;
-    assert_int_equal(myl_producer_try_claim(p, 1, &s), 0);
-    uint8_t *slot = myl_producer_slot(p, s);
-    memcpy(slot, &h, sizeof h);
-    memset(slot + sizeof h, byte, DATA);
-    myl_producer_publish(p, s, 1);
-}
-
 static void test_hostile_frames(void **state)
 {
     (void)state;
@@ -679,6 +749,7 @@ static void test_sender_dies_mid_message(void **state)
 
 MYL_TEST_MAIN("frame", cmocka_unit_test(test_every_split_point),
               cmocka_unit_test(test_release_frees_copied_frames),
+              cmocka_unit_test(test_held_frames_never_move_back),
               cmocka_unit_test(test_long_message_in_chunks),
               cmocka_unit_test(test_max_message_and_claim), cmocka_unit_test(test_commit_len),
               cmocka_unit_test(test_claim_one), cmocka_unit_test(test_send_ext),
