@@ -700,14 +700,12 @@ static inline int MYLT_CHAN_sender_put(MYLT_CHAN_sender *s, uint32_t lane, const
                                        void *buf, size_t cap, uint16_t kind, int64_t timeout_ns)
 {
     myl_group_span span;
-    uint32_t room = 0;
+    void *data;
     size_t len = 0;
-    int rc = myl_group_claim(s->s, lane, MYLT_DATA, kind, &span, timeout_ns);
+    int rc = myl_group_claim_one(s->s, lane, MYLT_DATA, kind, &span, &data, timeout_ns);
     if (rc < 0)
         return rc;
-    /* room is set here, before it is passed by value below */
-    void *data = myl_group_claim_data(s->s, &span, 0, &room);
-    rc = MYLT_T_compact_encode(m, data, room, &len);
+    rc = MYLT_T_compact_encode(m, data, MYLT_DATA, &len);
     if (rc == 0)
         return myl_group_commit_len(s->s, &span, len);
     myl_group_abort(s->s, &span);
@@ -770,12 +768,11 @@ static inline int MYLT_CHAN_sender_build_begin(MYLT_CHAN_sender *s, uint32_t lan
                                                uint16_t kind, myl_group_span *span,
                                                int64_t timeout_ns)
 {
-    uint32_t len = 0;
-    int rc = myl_group_claim(s->s, lane, MYLT_DATA, kind, span, timeout_ns);
+    void *p;
+    int rc = myl_group_claim_one(s->s, lane, MYLT_DATA, kind, span, &p, timeout_ns);
     if (rc < 0)
         return rc;
-    void *p = myl_group_claim_data(s->s, span, 0, &len);
-    myl__fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, MYLT_DATA, arena, arena_cap);
     return 0;
 }
 

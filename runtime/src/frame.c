@@ -362,8 +362,9 @@ void *myl_frame_claim_data(const myl_framer *f, const myl_frame_span *c, uint32_
     return (uint8_t *)myl_producer_slot(f->p, c->seq + i) + MYL_FRAME_HDR_SIZE;
 }
 
-int myl_frame_claim_one(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c, void **data,
-                        int64_t timeout_ns)
+/* claim() for a message of one frame, with that frame's data. */
+static inline int claim_one(myl_framer *f, size_t len, uint16_t kind, bool take, uint64_t id,
+                            myl_frame_span *c, void **data, int64_t timeout_ns)
 {
     if (!f || !c || !data)
         return MYL_EINVAL;
@@ -373,10 +374,25 @@ int myl_frame_claim_one(myl_framer *f, size_t len, uint16_t kind, myl_frame_span
     int rc = claim_slots(f, 1, &s, timeout_ns);
     if (rc < 0)
         return rc;
-    *c = (myl_frame_span){
-        .seq = s, .frames = 1, .len = (uint32_t)len, .msg_id = take_id(f), .kind = kind};
+    *c = (myl_frame_span){.seq = s,
+                          .frames = 1,
+                          .len = (uint32_t)len,
+                          .msg_id = take ? take_id(f) : id,
+                          .kind = kind};
     *data = (uint8_t *)myl_producer_slot(f->p, s) + MYL_FRAME_HDR_SIZE;
     return 0;
+}
+
+int myl_frame_claim_one(myl_framer *f, size_t len, uint16_t kind, myl_frame_span *c, void **data,
+                        int64_t timeout_ns)
+{
+    return claim_one(f, len, kind, true, 0, c, data, timeout_ns);
+}
+
+int myl__frame_claim_one_id(myl_framer *f, size_t len, uint16_t kind, uint64_t id,
+                            myl_frame_span *c, void **data, int64_t timeout_ns)
+{
+    return claim_one(f, len, kind, false, id, c, data, timeout_ns);
 }
 
 void myl_frame_commit(myl_framer *f, const myl_frame_span *c)

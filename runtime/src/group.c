@@ -336,6 +336,18 @@ int myl_group_claim(myl_group_sender *s, uint32_t lane, size_t len, uint16_t kin
     return myl__frame_claim_id(s->f[sp->ring], len, kind, s->next_id, &sp->f, timeout_ns);
 }
 
+int myl_group_claim_one(myl_group_sender *s, uint32_t lane, size_t len, uint16_t kind,
+                        myl_group_span *sp, void **data, int64_t timeout_ns)
+{
+    if (!s || !sp)
+        return MYL_EINVAL;
+    int rc = pick_ring(s, lane, len, &sp->ring);
+    if (rc < 0)
+        return rc;
+    /* the id is taken at commit, as for myl_group_claim() */
+    return myl__frame_claim_one_id(s->f[sp->ring], len, kind, s->next_id, &sp->f, data, timeout_ns);
+}
+
 void *myl_group_claim_data(const myl_group_sender *s, const myl_group_span *sp, uint32_t i,
                            uint32_t *len)
 {

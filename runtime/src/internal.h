@@ -157,6 +157,8 @@ void myl__frame_pad(myl_framer *f, const myl_frame_span *c);
 /* Claim with a caller-chosen message id (groups). */
 int myl__frame_claim_id(myl_framer *f, size_t len, uint16_t kind, uint64_t id, myl_frame_span *c,
                         int64_t timeout_ns);
+int myl__frame_claim_one_id(myl_framer *f, size_t len, uint16_t kind, uint64_t id,
+                            myl_frame_span *c, void **data, int64_t timeout_ns);
 
 /* myl_group_sender (group.c). */
 struct myl_group_sender {

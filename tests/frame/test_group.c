@@ -337,9 +337,24 @@ static void test_group_claim(void **state)
     assert_int_equal(myl_group_commit_len(s, &sp, 30), 0);
     assert_null(myl_group_claim_data(s, &sp, 1, NULL));
     assert_int_equal(myl_group_claim(s, 0, g->max_message + 1, 5, &sp, 0), MYL_ETOOBIG);
-    static const uint16_t kinds[] = {1, 3, 4};
-    static const size_t lens[] = {10, 100, 30};
-    for (int k = 0; k < 3; k++) {
+    /* in one call: claim and data (5: aborted, no place in the order; 6:
+     * the 256 class); not above the largest class's frame */
+    void *p;
+    assert_int_equal(myl_group_claim_one(s, 0, 200, 5, &sp, &p, 0), 0);
+    myl_group_abort(s, &sp);
+    assert_int_equal(myl_group_claim_one(s, 0, 200, 6, &sp, &p, 0), 0);
+    assert_int_equal(sp.ring, 1);
+    assert_ptr_equal(p, myl_group_claim_data(s, &sp, 0, &room));
+    assert_int_equal(room, 200);
+    memcpy(p, msg, 200);
+    assert_int_equal(myl_group_commit_len(s, &sp, 200), 0);
+    assert_int_equal(myl_group_claim_one(s, 0, 1024 - MYL_FRAME_HDR_SIZE + 1, 7, &sp, &p, 0),
+                     MYL_ETOOBIG);
+    assert_int_equal(myl_group_claim_one(NULL, 0, 8, 7, &sp, &p, 0), MYL_EINVAL);
+    assert_int_equal(myl_group_claim_one(s, 0, 8, 7, &sp, NULL, 0), MYL_EINVAL);
+    static const uint16_t kinds[] = {1, 3, 4, 6};
+    static const size_t lens[] = {10, 100, 30, 200};
+    for (int k = 0; k < 4; k++) {
         myl_frame_msg m;
         assert_int_equal(myl_group_recv(r, &m, NULL, 1000000000), 0);
         assert_int_equal(m.kind, kinds[k]);
@@ -367,6 +382,18 @@ static void test_group_claim(void **state)
     assert_int_equal(m.len, 5);
     assert_memory_equal(m.data, msg, 5);
     assert_int_equal(myl_group_commit_len(NULL, &sp, 0), MYL_EINVAL);
+    /* in one call, on the lane named */
+    void *lp;
+    assert_int_equal(myl_group_claim_one(s, 3, 8, 0, &sp, &lp, 0), MYL_EINVAL);
+    assert_int_equal(myl_group_claim_one(s, 2, 40, 8, &sp, &lp, 0), 0);
+    assert_int_equal(sp.ring, 2);
+    memcpy(lp, msg, 40);
+    assert_int_equal(myl_group_commit_len(s, &sp, 40), 0);
+    assert_int_equal(myl_group_recv(r, &m, &lane, 1000000000), 0);
+    assert_int_equal(lane, 2);
+    assert_int_equal(m.kind, 8);
+    assert_int_equal(m.len, 40);
+    assert_memory_equal(m.data, msg, 40);
     myl_group_receiver_close(r);
     myl_group_sender_close(s);
     myl_group_close(g);

@@ -1384,14 +1384,12 @@ static inline int fabric_control_sender_put(fabric_control_sender *s, uint32_t l
                                             uint16_t kind, int64_t timeout_ns)
 {
     myl_group_span span;
-    uint32_t room = 0;
+    void *data;
     size_t len = 0;
-    int rc = myl_group_claim(s->s, lane, 1000u, kind, &span, timeout_ns);
+    int rc = myl_group_claim_one(s->s, lane, 1000u, kind, &span, &data, timeout_ns);
     if (rc < 0)
         return rc;
-    /* room is set here, before it is passed by value below */
-    void *data = myl_group_claim_data(s->s, &span, 0, &room);
-    rc = fabric_Request_compact_encode(m, data, room, &len);
+    rc = fabric_Request_compact_encode(m, data, 1000u, &len);
     if (rc == 0)
         return myl_group_commit_len(s->s, &span, len);
     myl_group_abort(s->s, &span);

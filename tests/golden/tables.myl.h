@@ -1366,12 +1366,11 @@ static inline int demo_tables_items_lanes_sender_build_begin(demo_tables_items_l
                                                              uint16_t kind, myl_group_span *span,
                                                              int64_t timeout_ns)
 {
-    uint32_t len = 0;
-    int rc = myl_group_claim(s->s, lane, 1000u, kind, span, timeout_ns);
+    void *p;
+    int rc = myl_group_claim_one(s->s, lane, 1000u, kind, span, &p, timeout_ns);
     if (rc < 0)
         return rc;
-    void *p = myl_group_claim_data(s->s, span, 0, &len);
-    myl__fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, 1000u, arena, arena_cap);
     return 0;
 }
 

@@ -1257,14 +1257,12 @@ static inline int gtopo_replies_sender_put(gtopo_replies_sender *s, uint32_t lan
                                            uint16_t kind, int64_t timeout_ns)
 {
     myl_group_span span;
-    uint32_t room = 0;
+    void *data;
     size_t len = 0;
-    int rc = myl_group_claim(s->s, lane, 104u, kind, &span, timeout_ns);
+    int rc = myl_group_claim_one(s->s, lane, 104u, kind, &span, &data, timeout_ns);
     if (rc < 0)
         return rc;
-    /* room is set here, before it is passed by value below */
-    void *data = myl_group_claim_data(s->s, &span, 0, &room);
-    rc = gtopo_Note_compact_encode(m, data, room, &len);
+    rc = gtopo_Note_compact_encode(m, data, 104u, &len);
     if (rc == 0)
         return myl_group_commit_len(s->s, &span, len);
     myl_group_abort(s->s, &span);
@@ -1428,12 +1426,11 @@ static inline int gtopo_prio_sender_build_begin(gtopo_prio_sender *s, uint32_t l
                                                 uint16_t kind, myl_group_span *span,
                                                 int64_t timeout_ns)
 {
-    uint32_t len = 0;
-    int rc = myl_group_claim(s->s, lane, 232u, kind, span, timeout_ns);
+    void *p;
+    int rc = myl_group_claim_one(s->s, lane, 232u, kind, span, &p, timeout_ns);
     if (rc < 0)
         return rc;
-    void *p = myl_group_claim_data(s->s, span, 0, &len);
-    myl__fb_builder_init(b, p, len, arena, arena_cap);
+    myl__fb_builder_init(b, p, 232u, arena, arena_cap);
     return 0;
 }
 

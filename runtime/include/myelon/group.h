@@ -129,6 +129,11 @@ MYL_API int myl_group_claim(myl_group_sender *s, uint32_t lane, size_t len, uint
                             myl_group_span *sp, int64_t timeout_ns);
 MYL_API void *myl_group_claim_data(const myl_group_sender *s, const myl_group_span *sp, uint32_t i,
                                    uint32_t *len);
+/* myl_group_claim() and myl_group_claim_data(sp, 0) in one call, for a
+ * message that fits one frame of the ring picked: MYL_ETOOBIG when it
+ * does not (above the lane's frame, or the largest class's). */
+MYL_API int myl_group_claim_one(myl_group_sender *s, uint32_t lane, size_t len, uint16_t kind,
+                                myl_group_span *sp, void **data, int64_t timeout_ns);
 MYL_API int myl_group_commit_len(myl_group_sender *s, myl_group_span *sp, size_t len);
 MYL_API void myl_group_abort(myl_group_sender *s, const myl_group_span *sp);
 /* The sender's view of ring i's fill: percentage and level. */
