@@ -126,7 +126,7 @@ struct myl_defrag {
      * more than half a ring (sent in chunks: holding would deadlock) */
     uint64_t msg_start;
     bool hold;
-    bool held; /* frames are held now: released at the next release */
+    bool held; /* frames are held: released once their message is delivered or dropped */
     uint64_t expect_id;
     bool have_id;
     bool group; /* ids are a group's send order: do not count gaps here */
