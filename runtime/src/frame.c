@@ -619,9 +619,10 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
             continue;
         }
         if (h.flags & MYL_FRAME_PAD) {
-            /* Our senders never pad inside a message: padding there (a
-             * dead sender's claim padded by recovery, or a broken sender)
-             * ends the message being put together, dropped. Kept, it would
+            /* Our senders never pad inside their own message: padding
+             * there (after a sender that died mid-message, from the one
+             * that took its place, or from a broken sender) ends the
+             * message being put together, dropped. Kept, it would
              * be delivered from frames that do not follow each other, and
              * holding its frames again after the release would take the
              * producer's gate back. */
