@@ -13,12 +13,13 @@
  *                flatc's buffer of animal.json (argv: --flatc-buf FILE)
  *   read-all     every field of that buffer (scalars, strings, vectors,
  *                structs, unions, nested tables and buffers, recursively)
- *                summed, through our readers vs flatc's accessors (an
- *                absent table counts 0 on both sides); and again with
- *                each vector looked up once (U_f(u), then
- *                myl_fb_vec_<T>(v, i) / T_vec_at(v, i)), as flatc's loops
- *                do. Before timing, the sides' terms are compared one by
- *                one (fbs_bench_read.h, fbs_bench_check.cc).
+ *                summed, through our readers vs flatc's accessors (a
+ *                field of an absent table counts as its default on both
+ *                sides); and again with each vector looked up once
+ *                (U_f(u), then myl_fb_vec_<T>(v, i) / T_vec_at(v, i)), as
+ *                flatc's loops do. Before timing, the sides' terms are
+ *                compared one by one (fbs_bench_read.h,
+ *                fbs_bench_check.cc).
  * Each trial runs every case of both sides, in reverse order on odd
  * trials; the summary is the median over trials of each time and of the
  * per-trial ratio ours / flatc's (below 1: ours is faster).

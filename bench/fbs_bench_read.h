@@ -10,11 +10,6 @@
 #include "zoo.myl.h"
 #include "zoo_generated.h"
 
-/* A field of a table that may be absent: 0 when it is, as flatc's side
- * tests each pointer (our getters on a NULL table return the field's
- * default instead). */
-#define OPT(tbl, get) ((tbl).t ? get(tbl) : 0)
-
 /* The first term of a sum as it is: in read_*<double>, the integer terms
  * that lead are added as integers, as plain code would; the check
  * specializes it to record each term (fbs_bench_check.cc). */
@@ -63,14 +58,13 @@ template <class S> static S read_ours(Zoo_Animal_table a, unsigned depth)
         s += Zoo_Animal_flags_at(a, i);
     for (uint32_t i = 0, n = Zoo_Animal_rations_len(a); i < n; i++)
         s += Zoo_Ration_kg(Zoo_Animal_rations_at(a, i));
-    s += OPT(Zoo_Animal_care_as_Keeper(a), Zoo_Keeper_years) +
-         OPT(Zoo_Animal_care_as_Feed(a), Zoo_Feed_kg);
-    s += OPT(Zoo_Animal_home(a), Zoo_Enclosure_area) + OPT(Zoo_Animal_tag(a), Zoo_Tag_b);
-    s += OPT(Zoo_Animal_extra_as_Helper(a), Zoo_Keeper_years) + Zoo_Animal_extra_as_Memo(a).len;
+    s += Zoo_Keeper_years(Zoo_Animal_care_as_Keeper(a)) + Zoo_Feed_kg(Zoo_Animal_care_as_Feed(a));
+    s += Zoo_Enclosure_area(Zoo_Animal_home(a)) + Zoo_Tag_b(Zoo_Animal_tag(a));
+    s += Zoo_Keeper_years(Zoo_Animal_extra_as_Helper(a)) + Zoo_Animal_extra_as_Memo(a).len;
     for (uint32_t i = 0, n = Zoo_Animal_pets_len(a); i < n; i++)
         s += Zoo_Animal_pets_type_at(a, i);
     s += Zoo_Animal_wides_len(a) + (Zoo_Animal_wide(a) ? Zoo_Animal_wide(a)->hi : 0);
-    s += OPT(Zoo_Animal_badge_nested_root(a), Zoo_Keeper_years);
+    s += Zoo_Keeper_years(Zoo_Animal_badge_nested_root(a));
     Zoo_Animal_table p = Zoo_Animal_parent(a), w = Zoo_Animal_twin_nested_root(a);
     return s + (p.t ? read_ours<S>(p, depth + 1) : S()) + (w.t ? read_ours<S>(w, depth + 1) : S());
 }
@@ -123,14 +117,13 @@ template <class S> static S read_ours_vec(Zoo_Animal_table a, unsigned depth)
     v = Zoo_Animal_rations(a);
     for (uint32_t i = 0; i < v.len; i++)
         s += Zoo_Ration_kg(Zoo_Ration_vec_at(v, i));
-    s += OPT(Zoo_Animal_care_as_Keeper(a), Zoo_Keeper_years) +
-         OPT(Zoo_Animal_care_as_Feed(a), Zoo_Feed_kg);
-    s += OPT(Zoo_Animal_home(a), Zoo_Enclosure_area) + OPT(Zoo_Animal_tag(a), Zoo_Tag_b);
-    s += OPT(Zoo_Animal_extra_as_Helper(a), Zoo_Keeper_years) + Zoo_Animal_extra_as_Memo(a).len;
+    s += Zoo_Keeper_years(Zoo_Animal_care_as_Keeper(a)) + Zoo_Feed_kg(Zoo_Animal_care_as_Feed(a));
+    s += Zoo_Enclosure_area(Zoo_Animal_home(a)) + Zoo_Tag_b(Zoo_Animal_tag(a));
+    s += Zoo_Keeper_years(Zoo_Animal_extra_as_Helper(a)) + Zoo_Animal_extra_as_Memo(a).len;
     for (uint32_t i = 0, n = Zoo_Animal_pets_len(a); i < n; i++)
         s += Zoo_Animal_pets_type_at(a, i);
     s += Zoo_Animal_wides_len(a) + (Zoo_Animal_wide(a) ? Zoo_Animal_wide(a)->hi : 0);
-    s += OPT(Zoo_Animal_badge_nested_root(a), Zoo_Keeper_years);
+    s += Zoo_Keeper_years(Zoo_Animal_badge_nested_root(a));
     Zoo_Animal_table p = Zoo_Animal_parent(a), w = Zoo_Animal_twin_nested_root(a);
     return s + (p.t ? read_ours_vec<S>(p, depth + 1) : S()) +
            (w.t ? read_ours_vec<S>(w, depth + 1) : S());
@@ -183,16 +176,18 @@ template <class S> static S read_theirs(const Zoo::Animal *a, unsigned depth)
     if (a->rations())
         for (auto v : *a->rations())
             s += v->kg();
-    s += (a->care_as_Keeper() ? a->care_as_Keeper()->years() : 0) +
-         (a->care_as_Feed() ? a->care_as_Feed()->kg() : 0);
-    s += (a->home() ? a->home()->area() : 0) + (a->tag() ? a->tag()->b() : 0);
-    s += (a->extra_as_Helper() ? a->extra_as_Helper()->years() : 0) +
+    /* an absent table: its field's default, what our getters return on a
+     * NULL table (zoo.fbs; the check fails if these go out of date) */
+    s += (a->care_as_Keeper() ? a->care_as_Keeper()->years() : 1) +
+         (a->care_as_Feed() ? a->care_as_Feed()->kg() : 0.25f);
+    s += (a->home() ? a->home()->area() : 12.5) + (a->tag() ? a->tag()->b() : -1);
+    s += (a->extra_as_Helper() ? a->extra_as_Helper()->years() : 1) +
          (a->extra_as_Memo() ? a->extra_as_Memo()->size() : 0);
     if (a->pets_type())
         for (auto v : *a->pets_type())
             s += v;
     s += (a->wides() ? a->wides()->size() : 0) + (a->wide() ? a->wide()->hi() : 0);
-    s += a->badge() ? a->badge_nested_root()->years() : 0;
+    s += a->badge() ? a->badge_nested_root()->years() : 1;
     const Zoo::Animal *p = a->parent(), *w = a->twin() ? a->twin_nested_root() : nullptr;
     return s + (p ? read_theirs<S>(p, depth + 1) : S()) + (w ? read_theirs<S>(w, depth + 1) : S());
 }
