@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz/fuzz_files.h"
 #include "myelon/myelon.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,23 +25,6 @@ static char path[128];
 static void remove_file(void)
 {
     unlink(path);
-}
-
-static int write_all(const uint8_t *data, size_t size)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return -1;
-    for (size_t off = 0; off < size;) {
-        ssize_t n = write(fd, data + off, size - off);
-        if (n <= 0) {
-            close(fd);
-            return -1;
-        }
-        off += (size_t)n;
-    }
-    close(fd);
-    return 0;
 }
 
 static void exercise(myl_ring *r)
@@ -90,23 +74,9 @@ static void exercise(myl_ring *r)
     myl_consumer_close(c);
 }
 
-/* FNV-1a over header bytes [0, 120), the state word read as 0: the
- * layout's header checksum, so that inputs can get past it. */
-static uint64_t header_checksum(const uint8_t *h)
-{
-    uint64_t x = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < offsetof(myl__seg_header, checksum); i++) {
-        bool state =
-            i >= offsetof(myl__seg_header, state) && i < offsetof(myl__seg_header, state) + 4;
-        x ^= state ? 0 : h[i];
-        x *= UINT64_C(0x100000001b3);
-    }
-    return x;
-}
-
 static void attach_bytes(const uint8_t *data, size_t size)
 {
-    if (write_all(data, size) != 0)
+    if (fuzz_write_file(path, data, size) != 0)
         abort();
     myl_ring_opts o = {.size = sizeof o, .backing = MYL_BACKING_FILE, .name = path};
     myl_ring *r = NULL;
@@ -135,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size >= MYL_SEG_HEADER_SIZE) {
         uint8_t *copy = malloc(size);
         memcpy(copy, data, size);
-        uint64_t c = header_checksum(copy);
+        uint64_t c = fuzz_header_checksum(copy);
         memcpy(copy + offsetof(myl__seg_header, checksum), &c, sizeof c);
         if (memcmp(copy, data, size) != 0)
             attach_bytes(copy, size);
