@@ -689,6 +689,7 @@ static void claim_record_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             }
             if (x && x->kind == MYLC_D_UNION) {
                 claim_field(c, s, d, f, NULL, "type_at");
+                claim_field(c, s, d, f, NULL, "types");
                 for (mylc_value *m = x->members; m; m = m->next) {
                     const char *mn = mylc_member_name(c, m);
                     bool dup = false; /* reported by check_union() */

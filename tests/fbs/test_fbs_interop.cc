@@ -248,6 +248,8 @@ static void cmp_extra_at(Zoo_Animal_table o, const Zoo::Animal *t, uint32_t i)
 {
     uint8_t type = t->pets_type()->Get(i);
     CHECK(Zoo_Animal_pets_type_at(o, i) == type);
+    myl_fb_vec types = Zoo_Animal_pets_types(o);
+    CHECK(types.len == t->pets_type()->size() && myl_fb_vec_u8(types, i) == type);
     const auto *v = t->pets();
     cmp_keeper(Zoo_Animal_pets_at_as_Boss(o, i),
                type == Zoo::Extra_Boss ? v->GetAs<Zoo::Keeper>(i) : nullptr);

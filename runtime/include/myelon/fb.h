@@ -1362,7 +1362,8 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
  * values (field id, uoffsets to tables). T_f() is the values' vector,
  * T_f_len() its length, T_f_type_at(t, i) the type of element i (i <
  * length, which the caller checks; the verifier checked that both vectors
- * have one length); T_create_f(b, types, refs, n, &types_ref, &values_ref)
+ * have one length), T_f_types(t) the types' vector, for a loop that
+ * looks it up once ((U)myl_fb_vec_u8(v, i)); T_create_f(b, types, refs, n, &types_ref, &values_ref)
  * builds both (every element a table: refs non-zero) and T_add_f(b,
  * types_ref, values_ref) adds both. */
 #define MYL_FB_VEC_UNION(T, f, id, tid, U)                                                         \
@@ -1370,6 +1371,10 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
     static inline U T##_##f##_type_at(T##_table t, uint32_t i)                                     \
     {                                                                                              \
         return (U)myl_fb_vec_u8(myl_fb_get_vec(t.t, tid), i);                                      \
+    }                                                                                              \
+    static inline myl_fb_vec T##_##f##_types(T##_table t)                                          \
+    {                                                                                              \
+        return myl_fb_get_vec(t.t, tid);                                                           \
     }                                                                                              \
     static inline int T##_create_##f(myl_fb_builder *b, const U *types, const myl_fb_ref *refs,    \
                                      size_t n, myl_fb_ref *types_out, myl_fb_ref *values_out)      \
