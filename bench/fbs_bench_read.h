@@ -120,8 +120,9 @@ template <class S> static S read_ours_vec(Zoo_Animal_table a, unsigned depth)
     s += Zoo_Keeper_years(Zoo_Animal_care_as_Keeper(a)) + Zoo_Feed_kg(Zoo_Animal_care_as_Feed(a));
     s += Zoo_Enclosure_area(Zoo_Animal_home(a)) + Zoo_Tag_b(Zoo_Animal_tag(a));
     s += Zoo_Keeper_years(Zoo_Animal_extra_as_Helper(a)) + Zoo_Animal_extra_as_Memo(a).len;
-    for (uint32_t i = 0, n = Zoo_Animal_pets_len(a); i < n; i++)
-        s += Zoo_Animal_pets_type_at(a, i);
+    v = Zoo_Animal_pets_types(a);
+    for (uint32_t i = 0; i < v.len; i++)
+        s += myl_fb_vec_u8(v, i);
     s += Zoo_Animal_wides_len(a) + (Zoo_Animal_wide(a) ? Zoo_Animal_wide(a)->hi : 0);
     s += Zoo_Keeper_years(Zoo_Animal_badge_nested_root(a));
     Zoo_Animal_table p = Zoo_Animal_parent(a), w = Zoo_Animal_twin_nested_root(a);
