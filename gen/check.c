@@ -684,6 +684,7 @@ static void claim_record_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
                 keyed = keyed || find_attr(g->attrs, "key");
             if (keyed) {
                 claim_field(c, s, d, f, NULL, "lookup_by_key");
+                claim_field(c, s, d, f, NULL, "lookup_by_key_in");
                 claim_field(c, s, d, f, NULL, "key_cmp");
                 claim_field(c, s, d, f, NULL, "key_at");
             }

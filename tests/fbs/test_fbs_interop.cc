@@ -150,6 +150,7 @@ static void cmp_enclosure(Zoo_Enclosure_table o, const Zoo::Enclosure *t)
                 for (uint32_t j = 0; j < v->size(); j++)
                     with += v->Get(j)->num() == k;
                 const Zoo_Stall *ours = Zoo_Enclosure_stalls_lookup_by_key(o, k);
+                CHECK(Zoo_Enclosure_stalls_lookup_by_key_in(Zoo_Enclosure_stalls(o), k) == ours);
                 const Zoo::Stall *theirs = v->LookupByKey(k);
                 cmp_found(sorted, with, ours, ours && ours->num == k, theirs,
                           ours && theirs && same(ours->width, theirs->width()));
@@ -219,6 +220,7 @@ static void cmp_lookups(Zoo_Animal_table o, const Zoo::Animal *t)
                 for (uint32_t j = 0; j < v->size(); j++)
                     with += v->Get(j)->id() == k;
                 Zoo_Ration_table ours = Zoo_Animal_rations_lookup_by_key(o, k);
+                CHECK(Zoo_Animal_rations_lookup_by_key_in(Zoo_Animal_rations(o), k).t == ours.t);
                 const Zoo::Ration *theirs = v->LookupByKey(k);
                 cmp_found(sorted, with, ours.t, ours.t && Zoo_Ration_id(ours) == k, theirs,
                           ours.t && theirs && same(Zoo_Ration_kg(ours), theirs->kg()));
@@ -234,6 +236,8 @@ static void cmp_lookups(Zoo_Animal_table o, const Zoo::Animal *t)
             std::string k(n->c_str(), n->size());
             for (const std::string &q : {k, k + "a", k.substr(0, k.size() / 2)}) {
                 Zoo_Keeper_table ours = Zoo_Animal_keepers_lookup_by_key(o, q.data(), q.size());
+                CHECK(Zoo_Animal_keepers_lookup_by_key_in(Zoo_Animal_keepers(o), q.data(), q.size())
+                          .t == ours.t);
                 const Zoo::Keeper *theirs = v->LookupByKey(q.c_str());
                 CHECK((ours.t == nullptr) == (theirs == nullptr));
                 cmp_keeper(ours, theirs);

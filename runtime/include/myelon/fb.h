@@ -1316,7 +1316,8 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
  * type C: as MYL_FB_VEC_STRUCT, but T_create_f() sorts v in place first
  * (myl_fb_sort_structs()), and T_f_lookup_by_key(t, key) finds the
  * element whose key equals key by a binary search (NULL when there is
- * none, or the vector is absent). */
+ * none, or the vector is absent); T_f_lookup_by_key_in(v, key) the same
+ * in the vector v = T_f(t) looked up once, for many lookups. */
 #define MYL_FB_VEC_STRUCT_KEY(T, f, id, S, size, align, C, k)                                      \
     static inline int T##_##f##_key_cmp(const uint8_t *a, const uint8_t *b)                        \
     {                                                                                              \
@@ -1337,12 +1338,15 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
         int rc = myl_fb_sort_structs(b, v, n, size, T##_##f##_key_cmp);                            \
         return rc ? rc : myl_fb_create_vec_struct(b, v, n, size, align, out);                      \
     }                                                                                              \
-    static inline const S *T##_##f##_lookup_by_key(T##_table t, C key)                             \
+    static inline const S *T##_##f##_lookup_by_key_in(myl_fb_vec v, C key)                         \
     {                                                                                              \
-        myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
         uint32_t i;                                                                                \
         MYL__FB_KEY_SEARCH(v, T##_##f##_key_at, key, i);                                           \
         return i != UINT32_MAX ? (const S *)myl_fb_vec_elem(v, i, size) : NULL;                    \
+    }                                                                                              \
+    static inline const S *T##_##f##_lookup_by_key(T##_table t, C key)                             \
+    {                                                                                              \
+        return T##_##f##_lookup_by_key_in(myl_fb_get_vec(t.t, id), key);                           \
     }
 
 /* [M] of tables: T_create_f() from the references of n tables. */
@@ -1434,7 +1438,8 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
  * MYL_FB_VEC_TABLE, but T_create_f() sorts refs in place first, and
  * T_f_lookup_by_key(t, key) finds the element whose key equals key by a
  * binary search (a NULL handle when there is none, or the vector is
- * absent). A scalar key of C type C, read with myl_fb_get_<get>(e, kid,
+ * absent); T_f_lookup_by_key_in(v, key) the same in the vector v = T_f(t)
+ * looked up once, for many lookups. A scalar key of C type C, read with myl_fb_get_<get>(e, kid,
  * def); a string key (MYL_FB_VEC_TABLE_SKEY) is looked up by (key, len):
  * sorted as flatc sorts strings (bytes, then length), compared in lookups
  * as its LookupByKey() compares them (strcmp: up to a NUL). */
@@ -1466,15 +1471,18 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
         return kp ? (C)myl_fb_rd_##get(kp) : (C)(def);                                             \
     }                                                                                              \
     MYL_FB__VEC_TABLE_SORTED(T, f, id, M)                                                          \
-    static inline M##_table T##_##f##_lookup_by_key(T##_table t, C key)                            \
+    static inline M##_table T##_##f##_lookup_by_key_in(myl_fb_vec v, C key)                        \
     {                                                                                              \
-        myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
         M##_table r = {NULL};                                                                      \
         uint32_t i;                                                                                \
         MYL__FB_KEY_SEARCH(v, T##_##f##_key_at, key, i);                                           \
         if (i != UINT32_MAX)                                                                       \
             r.t = myl_fb_vec_table(v, i);                                                          \
         return r;                                                                                  \
+    }                                                                                              \
+    static inline M##_table T##_##f##_lookup_by_key(T##_table t, C key)                            \
+    {                                                                                              \
+        return T##_##f##_lookup_by_key_in(myl_fb_get_vec(t.t, id), key);                           \
     }
 
 /* memcmp(a, b, n)'s sign, inline: keys are short, and a call into the C
@@ -1563,9 +1571,8 @@ static inline size_t myl_fb_key_len(const char *key, size_t len)
         return myl_fb_str_cmp(x.ptr ? x.ptr : "", x.len, y.ptr ? y.ptr : "", y.len);               \
     }                                                                                              \
     MYL_FB__VEC_TABLE_SORTED(T, f, id, M)                                                          \
-    static inline M##_table T##_##f##_lookup_by_key(T##_table t, const char *key, size_t len)      \
+    static inline M##_table T##_##f##_lookup_by_key_in(myl_fb_vec v, const char *key, size_t len)  \
     {                                                                                              \
-        myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
         uint32_t lo = 0, hi = v.len;                                                               \
         size_t kl = myl_fb_key_len(key, len);                                                      \
         M##_table r = {NULL};                                                                      \
@@ -1585,6 +1592,10 @@ static inline size_t myl_fb_key_len(const char *key, size_t len)
             }                                                                                      \
         }                                                                                          \
         return r;                                                                                  \
+    }                                                                                              \
+    static inline M##_table T##_##f##_lookup_by_key(T##_table t, const char *key, size_t len)      \
+    {                                                                                              \
+        return T##_##f##_lookup_by_key_in(myl_fb_get_vec(t.t, id), key, len);                      \
     }
 
 #ifdef __cplusplus
