@@ -1346,7 +1346,12 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
     }                                                                                              \
     static inline const S *T##_##f##_lookup_by_key(T##_table t, C key)                             \
     {                                                                                              \
-        return T##_##f##_lookup_by_key_in(myl_fb_get_vec(t.t, id), key);                           \
+        /* the search written out again, not a call of _in: the same code                          \
+         * inlined through a call was laid out with an extra jump a step */                        \
+        myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
+        uint32_t i;                                                                                \
+        MYL__FB_KEY_SEARCH(v, T##_##f##_key_at, key, i);                                           \
+        return i != UINT32_MAX ? (const S *)myl_fb_vec_elem(v, i, size) : NULL;                    \
     }
 
 /* [M] of tables: T_create_f() from the references of n tables. */
@@ -1482,7 +1487,14 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
     }                                                                                              \
     static inline M##_table T##_##f##_lookup_by_key(T##_table t, C key)                            \
     {                                                                                              \
-        return T##_##f##_lookup_by_key_in(myl_fb_get_vec(t.t, id), key);                           \
+        /* written out again, as for structs */                                                    \
+        myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
+        M##_table r = {NULL};                                                                      \
+        uint32_t i;                                                                                \
+        MYL__FB_KEY_SEARCH(v, T##_##f##_key_at, key, i);                                           \
+        if (i != UINT32_MAX)                                                                       \
+            r.t = myl_fb_vec_table(v, i);                                                          \
+        return r;                                                                                  \
     }
 
 /* memcmp(a, b, n)'s sign, inline: keys are short, and a call into the C
@@ -1564,6 +1576,28 @@ static inline size_t myl_fb_key_len(const char *key, size_t len)
     return !key ? 0 : z ? (size_t)(z - key) : len;
 }
 
+/* The search of a string key in v (r.t stays NULL when none has it). */
+#define MYL__FB_SKEY_SEARCH(v, kid, key, len, r)                                                   \
+    do {                                                                                           \
+        uint32_t lo = 0, hi = (v).len;                                                             \
+        size_t kl = myl_fb_key_len(key, len);                                                      \
+        if (!key)                                                                                  \
+            key = "";                                                                              \
+        while (lo < hi) {                                                                          \
+            uint32_t mid = (uint32_t)(((uint64_t)lo + hi) >> 1); /* as MYL__FB_KEY_SEARCH */       \
+            const uint8_t *e = myl_fb_vec_table((v), mid);                                         \
+            int c = myl_fb_str_ccmp(myl_fb_get_str(e, kid), key, kl);                              \
+            if (c < 0) {                                                                           \
+                lo = mid + 1;                                                                      \
+            } else if (c > 0) {                                                                    \
+                hi = mid;                                                                          \
+            } else {                                                                               \
+                (r).t = e;                                                                         \
+                break;                                                                             \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
 #define MYL_FB_VEC_TABLE_SKEY(T, f, id, M, kid)                                                    \
     static inline int T##_##f##_key_cmp(const uint8_t *a, const uint8_t *b)                        \
     {                                                                                              \
@@ -1573,29 +1607,16 @@ static inline size_t myl_fb_key_len(const char *key, size_t len)
     MYL_FB__VEC_TABLE_SORTED(T, f, id, M)                                                          \
     static inline M##_table T##_##f##_lookup_by_key_in(myl_fb_vec v, const char *key, size_t len)  \
     {                                                                                              \
-        uint32_t lo = 0, hi = v.len;                                                               \
-        size_t kl = myl_fb_key_len(key, len);                                                      \
         M##_table r = {NULL};                                                                      \
-        if (!key)                                                                                  \
-            key = "";                                                                              \
-        while (lo < hi) {                                                                          \
-            uint32_t mid = (uint32_t)(((uint64_t)lo + hi) >> 1); /* as MYL__FB_KEY_SEARCH */       \
-            const uint8_t *e = myl_fb_vec_table(v, mid);                                           \
-            int c = myl_fb_str_ccmp(myl_fb_get_str(e, kid), key, kl);                              \
-            if (c < 0) {                                                                           \
-                lo = mid + 1;                                                                      \
-            } else if (c > 0) {                                                                    \
-                hi = mid;                                                                          \
-            } else {                                                                               \
-                r.t = e;                                                                           \
-                break;                                                                             \
-            }                                                                                      \
-        }                                                                                          \
+        MYL__FB_SKEY_SEARCH(v, kid, key, len, r);                                                  \
         return r;                                                                                  \
     }                                                                                              \
     static inline M##_table T##_##f##_lookup_by_key(T##_table t, const char *key, size_t len)      \
     {                                                                                              \
-        return T##_##f##_lookup_by_key_in(myl_fb_get_vec(t.t, id), key, len);                      \
+        myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
+        M##_table r = {NULL};                                                                      \
+        MYL__FB_SKEY_SEARCH(v, kid, key, len, r);                                                  \
+        return r;                                                                                  \
     }
 
 #ifdef __cplusplus
