@@ -1372,8 +1372,8 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
  * T_f_len() its length, T_f_type_at(t, i) the type of element i (i <
  * length, which the caller checks; the verifier checked that both vectors
  * have one length), T_f_types(t) the types' vector, for a loop that
- * looks it up once ((U)myl_fb_vec_u8(v, i)); T_create_f(b, types, refs, n, &types_ref, &values_ref)
- * builds both (every element a table: refs non-zero) and T_add_f(b,
+ * looks it up once ((U)myl_fb_vec_u8(v, i)); T_create_f(b, types, refs,
+ * n, &types_ref, &values_ref) builds both (every element a table: refs non-zero) and T_add_f(b,
  * types_ref, values_ref) adds both. */
 #define MYL_FB_VEC_UNION(T, f, id, tid, U)                                                         \
     MYL_FB__VECTOR_READ(T, f, id)                                                                  \
@@ -1444,8 +1444,8 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
  * T_f_lookup_by_key(t, key) finds the element whose key equals key by a
  * binary search (a NULL handle when there is none, or the vector is
  * absent); T_f_lookup_by_key_in(v, key) the same in the vector v = T_f(t)
- * looked up once, for many lookups. A scalar key of C type C, read with myl_fb_get_<get>(e, kid,
- * def); a string key (MYL_FB_VEC_TABLE_SKEY) is looked up by (key, len):
+ * looked up once, for many lookups. A scalar key of C type C, read with
+ * myl_fb_get_<get>(e, kid, def); a string key (MYL_FB_VEC_TABLE_SKEY) is looked up by (key, len):
  * sorted as flatc sorts strings (bytes, then length), compared in lookups
  * as its LookupByKey() compares them (strcmp: up to a NUL). */
 #define MYL_FB__VEC_TABLE_SORTED(T, f, id, M)                                                      \
