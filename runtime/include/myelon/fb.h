@@ -1581,8 +1581,8 @@ static inline size_t myl_fb_key_len(const char *key, size_t len)
     do {                                                                                           \
         uint32_t lo = 0, hi = (v).len;                                                             \
         size_t kl = myl_fb_key_len(key, len);                                                      \
-        if (!key)                                                                                  \
-            key = "";                                                                              \
+        if (!(key))                                                                                \
+            (key) = "";                                                                            \
         while (lo < hi) {                                                                          \
             uint32_t mid = (uint32_t)(((uint64_t)lo + hi) >> 1); /* as MYL__FB_KEY_SEARCH */       \
             const uint8_t *e = myl_fb_vec_table((v), mid);                                         \
