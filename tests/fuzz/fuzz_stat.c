@@ -22,6 +22,7 @@
 #include "fuzz/fuzz_files.h"
 #include "myelon/myelon.h"
 #include "stat.h"
+#include "state.h" /* bridge/src: the state object's default name */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -71,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (mkdir(dir, 0700) != 0 && errno != EEXIST)
             abort();
         snprintf(seg, sizeof seg, "%s/ring.seg", dir);
-        snprintf(state, sizeof state, "%s%s", seg, ".bridge-export");
+        snprintf(state, sizeof state, "%s%s", seg, MYL__BR_SUFFIX_EXPORT);
         atexit(remove_files);
     }
     if (size < 3 || size > (1u << 20))

@@ -42,17 +42,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define WORKERS 2u
 
-static uint64_t fnv(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
 static void check_events(const myl_topo_event *ev, int n, uint32_t max)
 {
     if (n > (int)max)
@@ -158,9 +147,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(ctl + at, data, n);
         data += n;
         size -= n;
-        h->names_checksum = fnv(ctl + MYL_TOPO_CTL_ROLES_OFFSET,
-                                MYL_TOPO_CTL_MEMBERS_OFFSET - MYL_TOPO_CTL_ROLES_OFFSET);
-        h->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
+        h->names_checksum = topo_fnv(ctl + MYL_TOPO_CTL_ROLES_OFFSET,
+                                     MYL_TOPO_CTL_MEMBERS_OFFSET - MYL_TOPO_CTL_ROLES_OFFSET);
+        h->checksum = topo_fnv(ctl, offsetof(myl__topo_ctl, checksum));
     }
     if (flags & F_SHUT)
         atomic_store_explicit(&h->shutdown, 1u, memory_order_relaxed);

@@ -17,6 +17,7 @@
 #ifndef MYELON_TESTS_TOPO_COMMON_H
 #define MYELON_TESTS_TOPO_COMMON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "myelon/myelon.h"
@@ -59,6 +60,19 @@ typedef struct topo_hello {
 static inline uint64_t topo_answer(uint64_t x)
 {
     return x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+}
+
+/* FNV-1a, 64-bit, written here rather than taken from the runtime: the
+ * tests that forge a control block compute its checksums themselves. */
+static inline uint64_t topo_fnv(const void *p, size_t n)
+{
+    const uint8_t *b = (const uint8_t *)p;
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
 }
 
 #define TOPO_CHANNEL(nm, sz, fp)                                                                   \

@@ -247,16 +247,6 @@ static void test_fingerprint_mismatch(void **state)
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ETIMEDOUT);
 }
 
-static uint64_t fnv(const void *p, size_t n)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < n; i++) {
-        h ^= ((const uint8_t *)p)[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
 /* The control block is another process's memory: a forged one (with a
  * checksum that matches) is refused, never trusted. */
 static void test_hostile_control(void **state)
@@ -277,23 +267,23 @@ static void test_hostile_control(void **state)
     ctl->counts[1] = 16;
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
     /* Updated: the member table no longer fits (nmembers, total size). */
-    ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
+    ctl->checksum = topo_fnv(ctl, offsetof(myl__topo_ctl, checksum));
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
     /* A count out of the schema's bounds, everything else consistent. */
     ctl->counts[1] = 5000;
     ctl->nmembers = 5001;
     ctl->total_size = MYL_TOPO_CTL_MEMBERS_OFFSET + 5001ull * MYL_TOPO_MEMBER_SIZE;
-    ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
+    ctl->checksum = topo_fnv(ctl, offsetof(myl__topo_ctl, checksum));
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
     /* Another instance's block. */
     memcpy(ctl, &saved, offsetof(myl__topo_ctl, shutdown));
     ctl->instance[0] ^= 1;
-    ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
+    ctl->checksum = topo_fnv(ctl, offsetof(myl__topo_ctl, checksum));
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
     memcpy(ctl, &saved, offsetof(myl__topo_ctl, shutdown));
     /* Another layout version (checksum updated): said so. */
     ctl->abi = MYL_TOPO_ABI + 1;
-    ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
+    ctl->checksum = topo_fnv(ctl, offsetof(myl__topo_ctl, checksum));
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_EVERSION);
     memcpy(ctl, &saved, offsetof(myl__topo_ctl, shutdown));
     /* A role name changed: the names checksum no longer matches; with it
@@ -302,9 +292,9 @@ static void test_hostile_control(void **state)
     assert_string_equal(role1, "workers");
     role1[0] = 'W';
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
-    ctl->names_checksum = fnv((uint8_t *)ctl + MYL_TOPO_CTL_ROLES_OFFSET,
-                              MYL_TOPO_CTL_MEMBERS_OFFSET - MYL_TOPO_CTL_ROLES_OFFSET);
-    ctl->checksum = fnv(ctl, offsetof(myl__topo_ctl, checksum));
+    ctl->names_checksum = topo_fnv((uint8_t *)ctl + MYL_TOPO_CTL_ROLES_OFFSET,
+                                   MYL_TOPO_CTL_MEMBERS_OFFSET - MYL_TOPO_CTL_ROLES_OFFSET);
+    ctl->checksum = topo_fnv(ctl, offsetof(myl__topo_ctl, checksum));
     assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), MYL_ECORRUPT);
     role1[0] = 'w';
     memcpy(ctl, &saved, offsetof(myl__topo_ctl, shutdown));
