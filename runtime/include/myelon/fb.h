@@ -1373,8 +1373,8 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
  * length, which the caller checks; the verifier checked that both vectors
  * have one length), T_f_types(t) the types' vector, for a loop that
  * looks it up once ((U)myl_fb_vec_u8(v, i)); T_create_f(b, types, refs,
- * n, &types_ref, &values_ref) builds both (every element a table: refs non-zero) and T_add_f(b,
- * types_ref, values_ref) adds both. */
+ * n, &types_ref, &values_ref) builds both (every element a table: refs
+ * non-zero) and T_add_f(b, types_ref, values_ref) adds both. */
 #define MYL_FB_VEC_UNION(T, f, id, tid, U)                                                         \
     MYL_FB__VECTOR_READ(T, f, id)                                                                  \
     static inline U T##_##f##_type_at(T##_table t, uint32_t i)                                     \
@@ -1445,9 +1445,10 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
  * binary search (a NULL handle when there is none, or the vector is
  * absent); T_f_lookup_by_key_in(v, key) the same in the vector v = T_f(t)
  * looked up once, for many lookups. A scalar key of C type C, read with
- * myl_fb_get_<get>(e, kid, def); a string key (MYL_FB_VEC_TABLE_SKEY) is looked up by (key, len):
- * sorted as flatc sorts strings (bytes, then length), compared in lookups
- * as its LookupByKey() compares them (strcmp: up to a NUL). */
+ * myl_fb_get_<get>(e, kid, def); a string key (MYL_FB_VEC_TABLE_SKEY) is
+ * looked up by (key, len): sorted as flatc sorts strings (bytes, then
+ * length), compared in lookups as its LookupByKey() compares them
+ * (strcmp: up to a NUL). */
 #define MYL_FB__VEC_TABLE_SORTED(T, f, id, M)                                                      \
     MYL_FB__VECTOR(T, f, id)                                                                       \
     static inline M##_table T##_##f##_at(T##_table t, uint32_t i)                                  \
