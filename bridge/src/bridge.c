@@ -931,7 +931,7 @@ static long poll_ms(uint64_t deadline, long cap)
 static int export_run(myl_bridge *b, uint64_t deadline, bool once)
 {
     uint64_t hb = (uint64_t)b->o.peer_timeout_ns / 4;
-    uint64_t start = moved_events(b);
+    uint64_t start = moved_events(b), released = released_pos(b);
     while (!stopping(b)) {
         /* The socket is read after every wait, and otherwise while ACKs
          * press (half the window, or half the ring, held) or every
@@ -981,7 +981,10 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
             if (!moved && !blocked && (b->lossy || b->in_flight == 0) && now - b->last_tx > hb)
                 (void)send_ctl(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
         }
-        if (once && moved_events(b) != start)
+        /* A step also ends when acknowledgements made room in the ring:
+         * its caller may be the ring's producer, waiting for that room
+         * (it would otherwise wait on its own ring until the deadline). */
+        if (once && (moved_events(b) != start || released_pos(b) != released))
             break;
         if (now >= deadline)
             break;

@@ -449,6 +449,44 @@ static void test_ack_deferred(void **state)
     close_pair(p, c, ex, im, ep, a, b);
 }
 
+/* A step ends when acknowledgements made room in the exporter's ring:
+ * its caller may be the ring's producer, waiting for that room, and
+ * nothing else will come to move (the producer is this thread). The
+ * step used to wait on its own ring then, until its deadline: with
+ * MYL_FOREVER, for ever (the alarm fails the test). */
+static void test_step_returns_on_room(void **state)
+{
+    (void)state;
+    myl_ring *a = make_ring("rooma", 8), *b = make_ring("roomb", 8);
+    char ep[128];
+    snprintf(ep, sizeof ep, "ipc:///tmp/%s.sock", myl_test_name("room"));
+    myl_bridge_opts eo = {.size = sizeof eo, .endpoint = ep, .batch = 16},
+                    io = {.size = sizeof io, .endpoint = ep};
+    myl_bridge *ex, *im;
+    assert_int_equal(myl_bridge_export_open(a, &eo, &ex), 0);
+    assert_int_equal(myl_bridge_import_open(b, &io, &im), 0);
+    myl_consumer *c;
+    myl_producer *p;
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    assert_int_equal(myl_consumer_open(b, "reader", &co, &c), 0);
+    assert_int_equal(myl_producer_open(a, NULL, &p), 0);
+    /* The whole ring in one batch: every slot waits, so the batch asks
+     * for its ACK at once, and the importer's step that publishes it
+     * sends the ACK; the exporter has not read it yet. */
+    send_n(p, 0, 8);
+    uint64_t got = 0, t;
+    deliver(ex, im, c, &got, 8);
+    assert_true(acked_position(ex) < 8);
+    assert_int_equal(myl_producer_try_claim(p, 1, &t), MYL_EAGAIN);
+    alarm(60);
+    assert_true(myl_bridge_step(ex, MYL_FOREVER) >= 0);
+    alarm(0);
+    assert_int_equal(acked_position(ex), 8);
+    assert_int_equal(myl_producer_try_claim(p, 1, &t), 0);
+    myl_producer_publish(p, t, 1);
+    close_pair(p, c, ex, im, ep, a, b);
+}
+
 /* glibc's own allocator: a sanitizer brings its own, which mallopt and
  * mallinfo2 do not describe. */
 #if defined(__has_feature)
@@ -518,4 +556,5 @@ static void test_keep_memory(void **state)
 MYL_TEST_MAIN("bridge_unit", cmocka_unit_test(test_rewind_replays_held),
               cmocka_unit_test(test_skip_keeps_hold), cmocka_unit_test(test_wire_roundtrip),
               cmocka_unit_test(test_step_inprocess), cmocka_unit_test(test_step_ack_refused),
-              cmocka_unit_test(test_ack_deferred), cmocka_unit_test(test_keep_memory))
+              cmocka_unit_test(test_ack_deferred), cmocka_unit_test(test_step_returns_on_room),
+              cmocka_unit_test(test_keep_memory))

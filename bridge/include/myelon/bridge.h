@@ -110,7 +110,9 @@ MYL_API int myl_bridge_run(myl_bridge *b, int64_t timeout_ns);
  * handshakes, heartbeats, and sending what the ring holds or publishing
  * what arrived), waiting at most timeout_ns for some (0: never waits;
  * MYL_FOREVER: until something moves); returns as soon as a pass moved
- * events (an importer: after the first batch it published). Returns how
+ * events (an importer: after the first batch it published) or, an
+ * exporter, released slots of its ring (acknowledged: room for a
+ * producer that steps its own exporter while it waits). Returns how
  * many events it sent (export, replays included) or published (import),
  * 0 if none, or an error as myl_bridge_run. Call it often enough for
  * heartbeats (a quarter of peer_timeout_ns) when idle. An exporter reads
