@@ -16,13 +16,17 @@
  *           Rings of 16 such slots, batches of 2 (--large-slots,
  *           --large-batch): both rings (32 MiB) about fit a last-level
  *           cache, where rings of 32 moved 25-40 % less (PERFORMANCE.md).
+ *           And a third time with in-process bridges: the producer's
+ *           process steps its exporter, the reader's its importer, so
+ *           two processes move the bytes, as in the TCP baseline.
  *
  * Every role is its own process, as in a deployment (the bridge sides as
- * myelon-bridge would run them), except in the in-process round trip. Every message of every case
- * is checked: its stamp (its index) and every byte after it; a lost, repeated, reordered or
- * corrupted message fails the run (exit 1). Speed is reported, never judged (the smoke test runs
- * --smoke). --only FLOWS measures a subset (stream, rtt, inproc, large), each flow with its
- * baseline. */
+ * myelon-bridge would run them), except in the in-process round trip and
+ * 1 MiB flow. Every message of every case is checked: its stamp (its
+ * index) and every byte after it; a lost, repeated, reordered or
+ * corrupted message fails the run (exit 1). Speed is reported, never
+ * judged (the smoke test runs --smoke). --only FLOWS measures a subset
+ * (stream, rtt, inproc, large), each flow with its baseline. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -487,6 +491,114 @@ static result tcp_receiver(const void *arg)
     return (result){.ok = 1, .n = a->n, .secs = secs};
 }
 
+/* ---- large: in-process bridges ---- */
+
+/* The 1 MiB flow with in-process bridges: the producer's process steps
+ * its exporter and the reader's its importer (myl_bridge_step), so two
+ * processes move the bytes, as in the TCP baseline (plus ZeroMQ's I/O
+ * threads), where the flow above runs four. */
+typedef struct large_arg {
+    const char *ring;
+    char endpoint[64];
+    uint32_t batch;
+    uint64_t n;
+} large_arg;
+
+static result large_inproc_producer(const void *arg)
+{
+    const large_arg *a = arg;
+    (void)myl_bridge_keep_memory();
+    myl_ring *r = attach(a->ring);
+    if (!r)
+        return fail_r("large producer: attach");
+    myl_bridge_opts o = {.size = sizeof o, .endpoint = a->endpoint, .batch = a->batch};
+    myl_bridge *ex;
+    myl_producer *p;
+    int rc = myl_bridge_export_open(r, &o, &ex);
+    if (rc < 0 || (rc = myl_producer_open(r, NULL, &p)) < 0)
+        return fail_r("large producer open: %s", myl_strerror(rc));
+    uint64_t total = warmup + a->n;
+    result res = {.ok = 1, .n = total};
+    for (uint64_t i = 0; i < total && res.ok; i++) {
+        uint64_t s;
+        while ((rc = myl_producer_try_claim(p, 1, &s)) == MYL_EAGAIN)
+            if ((rc = myl_bridge_step(ex, 1000000)) < 0)
+                break;
+        if (rc < 0) {
+            res = fail_r("large producer: %s (%s)", myl_strerror(rc), myl_bridge_error(ex));
+            break;
+        }
+        fill(myl_producer_slot(p, s), LARGE, i);
+        myl_producer_publish(p, s, 1);
+        if ((rc = myl_bridge_step(ex, 0)) < 0)
+            res = fail_r("large export: %s (%s)", myl_strerror(rc), myl_bridge_error(ex));
+    }
+    /* Everything sent and acknowledged before closing. */
+    myl_bridge_stats st;
+    uint64_t end = now_ns() + 30000000000u;
+    do {
+        myl_bridge_step(ex, 1000000);
+        myl_bridge_stats_get(ex, &st);
+    } while (res.ok && st.position < total && now_ns() < end);
+    if (res.ok && st.position < total)
+        res = fail_r("large producer: %" PRIu64 " of %" PRIu64 " acknowledged", st.position, total);
+    myl_producer_close(p);
+    myl_bridge_close(ex);
+    myl_ring_close(r);
+    return res;
+}
+
+static result large_inproc_reader(const void *arg)
+{
+    const large_arg *a = arg;
+    (void)myl_bridge_keep_memory();
+    myl_ring *r = attach(a->ring);
+    if (!r)
+        return fail_r("large reader: attach");
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    myl_consumer *c;
+    myl_bridge_opts o = {.size = sizeof o, .endpoint = a->endpoint, .batch = a->batch};
+    myl_bridge *im;
+    int rc = myl_consumer_open(r, "bench", &co, &c);
+    if (rc < 0 || (rc = myl_bridge_import_open(r, &o, &im)) < 0)
+        return fail_r("large reader open: %s", myl_strerror(rc));
+    uint64_t i = 0, total = warmup + a->n, t0 = 0, last = now_ns();
+    result res = {.ok = 1, .n = a->n};
+    while (i < total && res.ok) {
+        uint64_t s;
+        int64_t n = myl_consumer_try_poll(c, 256, &s);
+        if (n == MYL_EAGAIN) {
+            if ((rc = myl_bridge_step(im, 1000000)) < 0)
+                res = fail_r("large import: %s (%s)", myl_strerror(rc), myl_bridge_error(im));
+            else if (now_ns() - last > 30000000000u)
+                res = fail_r("large reader: no event for 30 s after %" PRIu64, i);
+            continue;
+        }
+        last = now_ns();
+        if (n < 0) {
+            res = fail_r("large poll: %s", myl_strerror((int)n));
+            break;
+        }
+        for (int64_t k = 0; k < n && res.ok; k++, i++) {
+            if (!check_msg(myl_consumer_slot(c, s + (uint64_t)k), LARGE, i))
+                res = fail_r("large event %" PRIu64 " lost, repeated or corrupted", i);
+            if (i + 1 == warmup)
+                t0 = now_ns();
+        }
+        myl_consumer_release(c, (uint32_t)n);
+    }
+    res.secs = (double)(now_ns() - t0) / 1e9;
+    /* Acknowledge the last batches, so the producer can finish. */
+    uint64_t end = now_ns() + 200000000u;
+    while (res.ok && now_ns() < end)
+        if (myl_bridge_step(im, 1000000) > 0)
+            res = fail_r("large reader: an event after the last one (a duplicate)");
+    myl_consumer_close(c);
+    myl_bridge_close(im);
+    myl_ring_close(r);
+    return res;
+}
+
 /* ---- round trips ---- */
 
 typedef struct rtt_arg {
@@ -841,6 +953,26 @@ static result bridge_rtt_inproc_case(int trial, uint64_t n)
     return r;
 }
 
+/* The 1 MiB flow with in-process bridges. */
+static result bridge_large_inproc_case(int trial, uint64_t cap, uint32_t batch, uint64_t n)
+{
+    const char *src = ring_name("ip-src", trial), *dst = ring_name("ip-dst", trial);
+    create_ring(src, LARGE, cap);
+    create_ring(dst, LARGE, cap);
+    large_arg pr = {.ring = src, .batch = batch, .n = n},
+              rd = {.ring = dst, .batch = batch, .n = n};
+    snprintf(pr.endpoint, sizeof pr.endpoint, "tcp://127.0.0.1:%d", free_port());
+    memcpy(rd.endpoint, pr.endpoint, sizeof rd.endpoint);
+    child rc = spawn(large_inproc_reader, &rd), pc = spawn(large_inproc_producer, &pr);
+    result r = report_fail("bridge-large-inproc", collect(rc, "reader"));
+    if (!r.ok)
+        kill(pc.pid, SIGKILL);
+    report_fail("bridge-large-inproc", collect(pc, "producer"));
+    remove_ring(src);
+    remove_ring(dst);
+    return r;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -934,15 +1066,15 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    enum { ZS, BS, ZR50, ZR99, BR50, BR99, IR50, IR99, TL, BL, BLC, NM };
+    enum { ZS, BS, ZR50, ZR99, BR50, BR99, IR50, IR99, TL, BL, BLC, BLI, NM };
     static const char *label[NM] = {
         "zmq-stream events/s",      "bridge-stream events/s",   "zmq-rtt p50 us",
         "zmq-rtt p99 us",           "bridge-rtt p50 us",        "bridge-rtt p99 us",
         "inproc-bridge-rtt p50 us", "inproc-bridge-rtt p99 us", "tcp-large MB/s",
-        "bridge-large MB/s",        "bridge-large-copy MB/s"};
+        "bridge-large MB/s",        "bridge-large-copy MB/s",   "inproc-bridge-large MB/s"};
     static const unsigned flow_of[NM] = {F_STREAM, F_STREAM, F_RTT | F_INPROC, F_RTT | F_INPROC,
                                          F_RTT,    F_RTT,    F_INPROC,         F_INPROC,
-                                         F_LARGE,  F_LARGE,  F_LARGE};
+                                         F_LARGE,  F_LARGE,  F_LARGE,          F_LARGE};
     double v[NM][50] = {{0}};
     uint64_t large_warm = warmup > 20 ? 20 : warmup;
     for (int t = 0; t < runs; t++) {
@@ -976,6 +1108,8 @@ int main(int argc, char **argv)
             r = bridged_flow(t, LARGE, large_slots, (uint32_t)large_batch, MYL_BRIDGE_COPY, n_large,
                              "bridge-large-copy");
             v[BLC][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
+            r = bridge_large_inproc_case(t, large_slots, (uint32_t)large_batch, n_large);
+            v[BLI][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
             warmup = w;
         }
         fprintf(stderr, "run %d:", t + 1);
@@ -988,8 +1122,8 @@ int main(int argc, char **argv)
         if (only & F_INPROC)
             fprintf(stderr, " in-process %.1f us;", v[IR50][t]);
         if (only & F_LARGE)
-            fprintf(stderr, " 1 MiB tcp %.0f bridge %.0f (copying %.0f) MB/s", v[TL][t], v[BL][t],
-                    v[BLC][t]);
+            fprintf(stderr, " 1 MiB tcp %.0f bridge %.0f (copying %.0f, in-process %.0f) MB/s",
+                    v[TL][t], v[BL][t], v[BLC][t], v[BLI][t]);
         fputc('\n', stderr);
     }
     double m[NM];
@@ -1021,6 +1155,8 @@ int main(int argc, char **argv)
         printf("  ratio 1 MiB   copying/tcp     %6.2fx  (MYL_BRIDGE_COPY: the copy the default "
                "avoids)\n",
                m[TL] > 0 ? m[BLC] / m[TL] : 0);
+        printf("  ratio 1 MiB   in-process/tcp  %6.2fx  (target >= 0.8; myl_bridge_step)\n",
+               m[TL] > 0 ? m[BLI] / m[TL] : 0);
     }
     if (csv) {
         FILE *f = fopen(csv, "w");

@@ -3,8 +3,9 @@
 # and runs it: 64 B streaming through a bridge vs plain ZeroMQ PUSH/PULL,
 # 64 B round trip over two bridges (bridge processes, then bridges in the
 # pinging processes driven by myl_bridge_step) vs a ZeroMQ PAIR
-# ping-pong, 1 MiB events through a bridge vs the same messages on a
-# plain TCP connection;
+# ping-pong, 1 MiB events through a bridge (bridge processes, then
+# bridges stepped by the producing and reading processes) vs the same
+# messages on a plain TCP connection;
 # all on 127.0.0.1, interleaved in one run, medians of --runs. Every
 # message is checked. Writes docs/bench/bridge.csv. Arguments go to
 # bridge_bench (e.g. --runs 5 --stream 2000000 --rtt 50000 --large 1000).
