@@ -19,6 +19,8 @@
  *           And a third time with in-process bridges: the producer's
  *           process steps its exporter, the reader's its importer, so
  *           two processes move the bytes, as in the TCP baseline.
+ *           And plain ZeroMQ PUSH/PULL moving the same messages, sent
+ *           without copying (what the bridge's transport does alone).
  *
  * Every role is its own process, as in a deployment (the bridge sides as
  * myelon-bridge would run them), except in the in-process round trip and
@@ -33,6 +35,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -491,6 +494,87 @@ static result tcp_receiver(const void *arg)
     return (result){.ok = 1, .n = a->n, .secs = secs};
 }
 
+/* ---- large: plain ZeroMQ ---- */
+
+/* The same 1 MiB messages over ZeroMQ PUSH/PULL between the same
+ * endpoints, with ZeroMQ's default settings (a high-water mark of 1,000
+ * messages): what plain ZeroMQ moves, the bridge's transport. The sender
+ * hands ZeroMQ buffers of a pool of --large-slots without copying
+ * (zmq_msg_init_data), as the exporter hands it the ring's slots, and
+ * fills a buffer again once ZeroMQ let go of it; the receiver checks
+ * each message in ZeroMQ's own, as a reader checks the ring's. Both keep
+ * freed memory (myl_bridge_keep_memory), as bridge processes do. */
+typedef struct zl_arg {
+    char endpoint[64];
+    uint64_t n, slots;
+} zl_arg;
+
+static void zl_free(void *data, void *hint)
+{
+    (void)data;
+    /* Release: pairs with the acquire in zmq_large_sender (the buffer is
+     * free once ZeroMQ's I/O thread is done reading it). */
+    atomic_store_explicit((atomic_int *)hint, 0, memory_order_release);
+}
+
+static result zmq_large_sender(const void *arg)
+{
+    const zl_arg *a = arg;
+    (void)myl_bridge_keep_memory();
+    void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_PUSH);
+    if (zmq_connect(s, a->endpoint) != 0)
+        return fail_r("zmq connect: %s", zmq_strerror(zmq_errno()));
+    uint8_t *pool[64];
+    atomic_int busy[64];
+    for (uint64_t k = 0; k < a->slots; k++) {
+        if (!(pool[k] = malloc(LARGE)))
+            return fail_r("zmq large: out of memory");
+        atomic_init(&busy[k], 0);
+    }
+    for (uint64_t i = 0; i < warmup + a->n; i++) {
+        uint64_t k = i % a->slots;
+        /* Acquire: pairs with the release in zl_free. */
+        while (atomic_load_explicit(&busy[k], memory_order_acquire))
+            sched_yield();
+        fill(pool[k], LARGE, i);
+        atomic_store_explicit(&busy[k], 1, memory_order_relaxed); /* ours until zl_free */
+        zmq_msg_t m;
+        if (zmq_msg_init_data(&m, pool[k], LARGE, zl_free, &busy[k]) != 0 ||
+            zmq_msg_send(&m, s, 0) != (int)LARGE)
+            return fail_r("zmq large send: %s", zmq_strerror(zmq_errno()));
+    }
+    zmq_close(s); /* linger: everything queued is delivered first */
+    zmq_ctx_term(ctx);
+    for (uint64_t k = 0; k < a->slots; k++)
+        free(pool[k]);
+    return (result){.ok = 1, .n = warmup + a->n};
+}
+
+static result zmq_large_receiver(const void *arg)
+{
+    const zl_arg *a = arg;
+    (void)myl_bridge_keep_memory();
+    void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_PULL);
+    if (zmq_bind(s, a->endpoint) != 0)
+        return fail_r("zmq bind: %s", zmq_strerror(zmq_errno()));
+    uint64_t total = warmup + a->n, t0 = 0;
+    for (uint64_t i = 0; i < total; i++) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, s, 0) < 0)
+            return fail_r("zmq large recv: %s", zmq_strerror(zmq_errno()));
+        if (zmq_msg_size(&m) != LARGE || !check_msg(zmq_msg_data(&m), LARGE, i))
+            return fail_r("zmq large message %" PRIu64 " short or wrong", i);
+        zmq_msg_close(&m);
+        if (i + 1 == warmup)
+            t0 = now_ns();
+    }
+    double secs = (double)(now_ns() - t0) / 1e9;
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return (result){.ok = 1, .n = a->n, .secs = secs};
+}
+
 /* ---- large: in-process bridges ---- */
 
 /* The 1 MiB flow with in-process bridges: the producer's process steps
@@ -882,6 +966,18 @@ static result tcp_large(uint64_t n)
     return r;
 }
 
+static result zmq_large(uint64_t n, uint64_t slots)
+{
+    zl_arg a = {.n = n, .slots = slots};
+    snprintf(a.endpoint, sizeof a.endpoint, "tcp://127.0.0.1:%d", free_port());
+    child rcv = spawn(zmq_large_receiver, &a), snd = spawn(zmq_large_sender, &a);
+    result r = report_fail("zmq-large", collect(rcv, "receiver"));
+    if (!r.ok)
+        kill(snd.pid, SIGKILL);
+    report_fail("zmq-large", collect(snd, "sender"));
+    return r;
+}
+
 static result zmq_rtt_case(uint64_t n)
 {
     rtt_arg echo = {.pinger = false}, ping = {.pinger = true, .n = n};
@@ -1066,15 +1162,16 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    enum { ZS, BS, ZR50, ZR99, BR50, BR99, IR50, IR99, TL, BL, BLC, BLI, NM };
+    enum { ZS, BS, ZR50, ZR99, BR50, BR99, IR50, IR99, TL, ZL, BL, BLC, BLI, NM };
     static const char *label[NM] = {
         "zmq-stream events/s",      "bridge-stream events/s",   "zmq-rtt p50 us",
         "zmq-rtt p99 us",           "bridge-rtt p50 us",        "bridge-rtt p99 us",
         "inproc-bridge-rtt p50 us", "inproc-bridge-rtt p99 us", "tcp-large MB/s",
-        "bridge-large MB/s",        "bridge-large-copy MB/s",   "inproc-bridge-large MB/s"};
-    static const unsigned flow_of[NM] = {F_STREAM, F_STREAM, F_RTT | F_INPROC, F_RTT | F_INPROC,
-                                         F_RTT,    F_RTT,    F_INPROC,         F_INPROC,
-                                         F_LARGE,  F_LARGE,  F_LARGE,          F_LARGE};
+        "zmq-large MB/s",           "bridge-large MB/s",        "bridge-large-copy MB/s",
+        "inproc-bridge-large MB/s"};
+    static const unsigned flow_of[NM] = {
+        F_STREAM, F_STREAM, F_RTT | F_INPROC, F_RTT | F_INPROC, F_RTT,   F_RTT,  F_INPROC,
+        F_INPROC, F_LARGE,  F_LARGE,          F_LARGE,          F_LARGE, F_LARGE};
     double v[NM][50] = {{0}};
     uint64_t large_warm = warmup > 20 ? 20 : warmup;
     for (int t = 0; t < runs; t++) {
@@ -1102,6 +1199,8 @@ int main(int argc, char **argv)
             warmup = large_warm;
             r = tcp_large(n_large);
             v[TL][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
+            r = zmq_large(n_large, large_slots);
+            v[ZL][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
             r = bridged_flow(t, LARGE, large_slots, (uint32_t)large_batch, 0, n_large,
                              "bridge-large");
             v[BL][t] = r.ok ? (double)r.n * LARGE / r.secs / 1e6 : 0;
@@ -1122,8 +1221,9 @@ int main(int argc, char **argv)
         if (only & F_INPROC)
             fprintf(stderr, " in-process %.1f us;", v[IR50][t]);
         if (only & F_LARGE)
-            fprintf(stderr, " 1 MiB tcp %.0f bridge %.0f (copying %.0f, in-process %.0f) MB/s",
-                    v[TL][t], v[BL][t], v[BLC][t], v[BLI][t]);
+            fprintf(stderr,
+                    " 1 MiB tcp %.0f zmq %.0f bridge %.0f (copying %.0f, in-process %.0f) MB/s",
+                    v[TL][t], v[ZL][t], v[BL][t], v[BLC][t], v[BLI][t]);
         fputc('\n', stderr);
     }
     double m[NM];
@@ -1157,6 +1257,10 @@ int main(int argc, char **argv)
                m[TL] > 0 ? m[BLC] / m[TL] : 0);
         printf("  ratio 1 MiB   in-process/tcp  %6.2fx  (target >= 0.8; myl_bridge_step)\n",
                m[TL] > 0 ? m[BLI] / m[TL] : 0);
+        printf("  ratio 1 MiB   zmq/tcp         %6.2fx  (plain ZeroMQ PUSH/PULL, zero copy)\n",
+               m[TL] > 0 ? m[ZL] / m[TL] : 0);
+        printf("  ratio 1 MiB   bridge/zmq      %6.2fx  (in-process/zmq %.2fx)\n",
+               m[ZL] > 0 ? m[BL] / m[ZL] : 0, m[ZL] > 0 ? m[BLI] / m[ZL] : 0);
     }
     if (csv) {
         FILE *f = fopen(csv, "w");
