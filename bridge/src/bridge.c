@@ -147,6 +147,16 @@ struct myl_bridge {
     uint64_t last_hello;
     zmq_msg_t *parts; /* a BATCHZ's event frames, nparts of room */
     uint32_t nparts;
+    /* A batch the ring had no room for before the deadline of the step
+     * (or run) that received it: its message (and a BATCHZ's frames, in
+     * parts[0, held_nparts)) kept, its events from held_i on published
+     * by the next step or run before the socket is read again. A step
+     * never waits beyond its deadline for room in the ring: the thread
+     * that steps an importer may be the one that reads the ring. */
+    bool held;
+    zmq_msg_t held_msg;
+    uint32_t held_i, held_nparts;
+    uint64_t deadline; /* of the running step or run */
     /* An ACK ZeroMQ would not take (the high-water mark of the socket's
      * outgoing pipe, reached when its I/O thread lags): sent again as
      * soon as the socket is writable, never dropped, or the exporter
@@ -617,8 +627,19 @@ static void rewind_unacked(myl_bridge *b)
     advance_to(b, b->acked);
 }
 
+static void drop_held(myl_bridge *b)
+{
+    if (!b->held)
+        return;
+    for (uint32_t i = 0; i < b->held_nparts; i++)
+        zmq_msg_close(&b->parts[i]);
+    zmq_msg_close(&b->held_msg);
+    b->held = false;
+}
+
 static void end_session(myl_bridge *b)
 {
+    drop_held(b); /* the next session sends its events again */
     if (b->role == ROLE_EXPORT) {
         b->pending = false;
         b->in_flight = 0;
@@ -1096,8 +1117,10 @@ static void send_ack(myl_bridge *b, bool retry)
     b->ack_due = b->session && rc < 0;
 }
 
-/* Publish events [i, count) of a batch, remote sequences first + i.
- * 0, 1 when interrupted (stop), or an error. */
+/* Publish events [i, count) of a batch, remote sequences first + i: 0
+ * once all are, MYL_EAGAIN (b->held_i: the first not published) when the
+ * ring had no room for them before the deadline or a stop, another
+ * negative code on failure. */
 static int import_publish(myl_bridge *b, const myl__br_msg *m, uint32_t i)
 {
     uint32_t ss = b->ring->slot_size;
@@ -1107,8 +1130,15 @@ static int import_publish(myl_bridge *b, const myl__br_msg *m, uint32_t i)
         uint32_t k = m->count - i < chunk_max ? m->count - i : chunk_max;
         uint64_t s;
         int rc = myl_producer_try_claim(b->p, k, &s);
-        if (rc == MYL_EAGAIN)
-            rc = myl_producer_claim(b->p, k, &s, 20000000);
+        if (rc == MYL_EAGAIN) {
+            uint64_t now = now_ns();
+            if (now >= b->deadline || stopping(b)) {
+                b->held_i = i;
+                return MYL_EAGAIN;
+            }
+            uint64_t left = b->deadline - now;
+            rc = myl_producer_claim(b->p, k, &s, (int64_t)(left < 20000000u ? left : 20000000u));
+        }
         if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT || rc == MYL_EPEERDEAD) {
             /* The ring is full: we stop reading the socket (backpressure),
              * but tell the exporter we are alive. */
@@ -1119,8 +1149,6 @@ static int import_publish(myl_bridge *b, const myl__br_msg *m, uint32_t i)
                 struct timespec ts = {0, 10000000};
                 nanosleep(&ts, NULL);
             }
-            if (stopping(b))
-                return 1;
             continue;
         }
         if (rc < 0)
@@ -1141,6 +1169,18 @@ static int import_publish(myl_bridge *b, const myl__br_msg *m, uint32_t i)
         b->last_rx = now_ns();
     }
     return 0;
+}
+
+/* A batch is all published: acknowledge it at once when it asks,
+ * otherwise within MYL__BR_ACK_DELAY_NS. */
+static void batch_published(myl_bridge *b, uint32_t flags)
+{
+    if (flags & MYL__BR_F_ACK_NOW) {
+        send_ack(b, false);
+    } else if (!b->ack_owed && !b->ack_due) {
+        b->ack_owed = true;
+        b->ack_at = now_ns() + MYL__BR_ACK_DELAY_NS;
+    }
 }
 
 static int import_batch(myl_bridge *b, const myl__br_msg *m)
@@ -1187,14 +1227,37 @@ static int import_batch(myl_bridge *b, const myl__br_msg *m)
         b->next = seq;
     }
     int rc = import_publish(b, m, i);
+    if (rc == MYL_EAGAIN) {
+        b->held = true; /* import_recv keeps the message */
+        return 0;
+    }
     if (rc < 0)
         return rc;
-    if (m->flags & MYL__BR_F_ACK_NOW) {
-        send_ack(b, false);
-    } else if (!b->ack_owed && !b->ack_due) {
-        b->ack_owed = true;
-        b->ack_at = now_ns() + MYL__BR_ACK_DELAY_NS;
+    batch_published(b, m->flags);
+    return 0;
+}
+
+/* Publish the rest of a held batch: 0 once it is all published (or
+ * none is held), MYL_EAGAIN while the ring still has no room, another
+ * negative code on failure. */
+static int import_resume(myl_bridge *b)
+{
+    if (!b->held)
+        return 0;
+    /* Decoded once already when it came: it decodes the same. */
+    myl__br_msg m;
+    int rc = myl__br_decode(zmq_msg_data(&b->held_msg), zmq_msg_size(&b->held_msg), &m);
+    if (rc == 0) {
+        /* A full ring is no silence of the exporter's: we do not read. */
+        b->last_rx = now_ns();
+        rc = import_publish(b, &m, b->held_i);
+        if (rc == MYL_EAGAIN)
+            return rc;
     }
+    drop_held(b);
+    if (rc < 0)
+        return rc;
+    batch_published(b, m.flags);
     return 0;
 }
 
@@ -1316,6 +1379,15 @@ static int import_recv(myl_bridge *b, bool once, long wait_ms)
             else if (m.type != MYL__BR_PING)
                 count(b, C_BAD, 1);
         }
+        if (b->held) {
+            /* The ring had no room for all of it: kept for the next
+             * step or run, the socket not read until it is published. */
+            zmq_msg_init(&b->held_msg);
+            zmq_msg_move(&b->held_msg, &msg);
+            b->held_nparts = nparts;
+            zmq_msg_close(&msg);
+            return rc;
+        }
         for (uint32_t i = 0; i < nparts; i++)
             zmq_msg_close(&b->parts[i]);
         zmq_msg_close(&msg);
@@ -1354,6 +1426,16 @@ static int import_run(myl_bridge *b, uint64_t deadline, bool once)
                    (b->ack_due || (b->ack_owed && now >= b->ack_at) || now - b->last_tx > hb)) {
             send_ack(b, b->ack_due);
         }
+        /* A batch the ring had no room for comes first: the socket is not
+         * read until it is all published (backpressure). import_publish
+         * waits for room until the deadline. */
+        if (b->held) {
+            int rc = import_resume(b);
+            if (rc < 0 && rc != MYL_EAGAIN)
+                return rc;
+            if (b->held || (once && moved_events(b) != start) || now_ns() >= deadline)
+                break;
+        }
         /* An ACK ZeroMQ would not take waits for the socket to be
          * writable (below); otherwise the receive waits, until an owed
          * ACK is due at the latest. */
@@ -1381,6 +1463,7 @@ static int run(myl_bridge *b, int64_t timeout_ns, bool once)
     if (!b)
         return MYL_EINVAL;
     uint64_t deadline = timeout_ns < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ns;
+    b->deadline = deadline;
     int rc = b->role == ROLE_EXPORT ? export_run(b, deadline, once) : import_run(b, deadline, once);
     if (rc < 0 && !b->err[0])
         set_err(b, "%s", myl_strerror(rc));
@@ -1476,6 +1559,7 @@ void myl_bridge_close(myl_bridge *b)
 {
     if (!b)
         return;
+    drop_held(b); /* not published: the next importer has it sent again */
     if (b->sock && b->role == ROLE_IMPORT && (b->ack_owed || b->ack_due))
         send_ack(b, true); /* what was published, told before leaving (linger) */
     if (b->sock)

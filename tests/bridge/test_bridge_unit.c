@@ -487,6 +487,55 @@ static void test_step_returns_on_room(void **state)
     close_pair(p, c, ex, im, ep, a, b);
 }
 
+/* An importer's step never waits past its deadline for room in its
+ * ring: the thread that steps it may be the ring's reader. A batch of 16
+ * into a ring of 8, stepped with timeout 0 by a reader that takes one
+ * event at a time: each step publishes what fits and keeps the rest for
+ * the next. The step used to wait for room for ever (the alarm fails the
+ * test). */
+static void test_step_import_full_ring(void **state)
+{
+    (void)state;
+    myl_ring *a = make_ring("fulla", 64), *b = make_ring("fullb", 8);
+    char ep[128];
+    snprintf(ep, sizeof ep, "ipc:///tmp/%s.sock", myl_test_name("full"));
+    myl_bridge_opts eo = {.size = sizeof eo, .endpoint = ep, .batch = 16},
+                    io = {.size = sizeof io, .endpoint = ep};
+    myl_bridge *ex, *im;
+    assert_int_equal(myl_bridge_export_open(a, &eo, &ex), 0);
+    assert_int_equal(myl_bridge_import_open(b, &io, &im), 0);
+    myl_consumer *c;
+    myl_producer *p;
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    assert_int_equal(myl_consumer_open(b, "reader", &co, &c), 0);
+    assert_int_equal(myl_producer_open(a, NULL, &p), 0);
+    send_n(p, 0, 16);
+    alarm(60);
+    uint64_t got = 0;
+    bool was_full = false;
+    for (int spins = 0; got < 16; spins++) {
+        assert_true(spins < 20000);
+        assert_true(myl_bridge_step(ex, 1000000) >= 0);
+        assert_true(myl_bridge_step(im, 0) >= 0);
+        uint64_t s;
+        int64_t n = myl_consumer_try_poll(c, 8, &s);
+        if (n == 8)
+            was_full = true;
+        if (n > 0) {
+            assert_int_equal(value_at(c, s), got);
+            got++;
+            myl_consumer_release(c, 1);
+        }
+    }
+    alarm(0);
+    assert_true(was_full); /* the batch did not fit at once */
+    myl_bridge_stats st;
+    myl_bridge_stats_get(im, &st);
+    assert_int_equal(st.messages, 16);
+    assert_int_equal(st.duplicates, 0);
+    close_pair(p, c, ex, im, ep, a, b);
+}
+
 /* glibc's own allocator: a sanitizer brings its own, which mallopt and
  * mallinfo2 do not describe. */
 #if defined(__has_feature)
@@ -557,4 +606,4 @@ MYL_TEST_MAIN("bridge_unit", cmocka_unit_test(test_rewind_replays_held),
               cmocka_unit_test(test_skip_keeps_hold), cmocka_unit_test(test_wire_roundtrip),
               cmocka_unit_test(test_step_inprocess), cmocka_unit_test(test_step_ack_refused),
               cmocka_unit_test(test_ack_deferred), cmocka_unit_test(test_step_returns_on_room),
-              cmocka_unit_test(test_keep_memory))
+              cmocka_unit_test(test_step_import_full_ring), cmocka_unit_test(test_keep_memory))

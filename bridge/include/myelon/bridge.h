@@ -112,7 +112,10 @@ MYL_API int myl_bridge_run(myl_bridge *b, int64_t timeout_ns);
  * MYL_FOREVER: until something moves); returns as soon as a pass moved
  * events (an importer: after the first batch it published) or, an
  * exporter, released slots of its ring (acknowledged: room for a
- * producer that steps its own exporter while it waits). Returns how
+ * producer that steps its own exporter while it waits). An importer
+ * never waits past the deadline for room in its ring (its caller may be
+ * the ring's reader): what does not fit of a batch is kept, and the next
+ * step or run publishes it before it reads the socket again. Returns how
  * many events it sent (export, replays included) or published (import),
  * 0 if none, or an error as myl_bridge_run. Call it often enough for
  * heartbeats (a quarter of peer_timeout_ns) when idle. An exporter reads
