@@ -1171,16 +1171,24 @@ static int import_publish(myl_bridge *b, const myl__br_msg *m, uint32_t i)
     return 0;
 }
 
+/* Events were published: acknowledged within MYL__BR_ACK_DELAY_NS (and
+ * on close). */
+static void owe_ack(myl_bridge *b)
+{
+    if (!b->ack_owed && !b->ack_due) {
+        b->ack_owed = true;
+        b->ack_at = now_ns() + MYL__BR_ACK_DELAY_NS;
+    }
+}
+
 /* A batch is all published: acknowledge it at once when it asks,
  * otherwise within MYL__BR_ACK_DELAY_NS. */
 static void batch_published(myl_bridge *b, uint32_t flags)
 {
-    if (flags & MYL__BR_F_ACK_NOW) {
+    if (flags & MYL__BR_F_ACK_NOW)
         send_ack(b, false);
-    } else if (!b->ack_owed && !b->ack_due) {
-        b->ack_owed = true;
-        b->ack_at = now_ns() + MYL__BR_ACK_DELAY_NS;
-    }
+    else
+        owe_ack(b);
 }
 
 static int import_batch(myl_bridge *b, const myl__br_msg *m)
@@ -1229,6 +1237,8 @@ static int import_batch(myl_bridge *b, const myl__br_msg *m)
     int rc = import_publish(b, m, i);
     if (rc == MYL_EAGAIN) {
         b->held = true; /* import_recv keeps the message */
+        if (b->held_i > i)
+            owe_ack(b); /* what fits is acknowledged meanwhile */
         return 0;
     }
     if (rc < 0)
@@ -1250,9 +1260,13 @@ static int import_resume(myl_bridge *b)
     if (rc == 0) {
         /* A full ring is no silence of the exporter's: we do not read. */
         b->last_rx = now_ns();
-        rc = import_publish(b, &m, b->held_i);
-        if (rc == MYL_EAGAIN)
+        uint32_t from = b->held_i;
+        rc = import_publish(b, &m, from);
+        if (rc == MYL_EAGAIN) {
+            if (b->held_i > from)
+                owe_ack(b);
             return rc;
+        }
     }
     drop_held(b);
     if (rc < 0)

@@ -536,6 +536,55 @@ static void test_step_import_full_ring(void **state)
     close_pair(p, c, ex, im, ep, a, b);
 }
 
+/* A kept batch's events that did fit are acknowledged, here by the
+ * importer's close (it drops the rest, which the exporter still holds
+ * and would send again): the exporter's position reaches 8 of 16. */
+static void test_held_batch_close_acks(void **state)
+{
+    (void)state;
+    myl_ring *a = make_ring("helda", 64), *b = make_ring("heldb", 8);
+    char ep[128];
+    snprintf(ep, sizeof ep, "ipc:///tmp/%s.sock", myl_test_name("held"));
+    /* Heartbeats (a quarter of the peer timeout) far beyond the test:
+     * only the close can acknowledge. */
+    myl_bridge_opts eo = {.size = sizeof eo,
+                          .endpoint = ep,
+                          .batch = 16,
+                          .peer_timeout_ns = INT64_C(600000000000)},
+                    io = {.size = sizeof io,
+                          .endpoint = ep,
+                          .peer_timeout_ns = INT64_C(600000000000)};
+    myl_bridge *ex, *im;
+    assert_int_equal(myl_bridge_export_open(a, &eo, &ex), 0);
+    assert_int_equal(myl_bridge_import_open(b, &io, &im), 0);
+    myl_consumer *c;
+    myl_producer *p;
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    assert_int_equal(myl_consumer_open(b, "reader", &co, &c), 0);
+    assert_int_equal(myl_producer_open(a, NULL, &p), 0);
+    send_n(p, 0, 16);
+    alarm(60);
+    uint64_t s;
+    for (int spins = 0; myl_consumer_try_poll(c, 8, &s) != 8; spins++) {
+        assert_true(spins < 20000);
+        assert_true(myl_bridge_step(ex, 1000000) >= 0);
+        assert_true(myl_bridge_step(im, 0) >= 0);
+    }
+    assert_int_equal(acked_position(ex), 0);
+    close_bridge(im);
+    assert_true(ack_arrives(ex, 8));
+    assert_int_equal(acked_position(ex), 8);
+    alarm(0);
+    myl_producer_close(p);
+    myl_consumer_close(c);
+    close_bridge(ex);
+    unlink(ep + strlen("ipc://"));
+    myl_ring_unlink(MYL_BACKING_SHM, a->name);
+    myl_ring_unlink(MYL_BACKING_SHM, b->name);
+    myl_ring_close(a);
+    myl_ring_close(b);
+}
+
 /* glibc's own allocator: a sanitizer brings its own, which mallopt and
  * mallinfo2 do not describe. */
 #if defined(__has_feature)
@@ -606,4 +655,5 @@ MYL_TEST_MAIN("bridge_unit", cmocka_unit_test(test_rewind_replays_held),
               cmocka_unit_test(test_skip_keeps_hold), cmocka_unit_test(test_wire_roundtrip),
               cmocka_unit_test(test_step_inprocess), cmocka_unit_test(test_step_ack_refused),
               cmocka_unit_test(test_ack_deferred), cmocka_unit_test(test_step_returns_on_room),
-              cmocka_unit_test(test_step_import_full_ring), cmocka_unit_test(test_keep_memory))
+              cmocka_unit_test(test_step_import_full_ring),
+              cmocka_unit_test(test_held_batch_close_acks), cmocka_unit_test(test_keep_memory))
