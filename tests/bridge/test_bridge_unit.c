@@ -276,20 +276,60 @@ static void read_in_order(myl_consumer *c, uint64_t *got)
     myl_consumer_release(c, (uint32_t)k);
 }
 
-/* Close an in-process pair: source ring a's producer and exporter, ring
- * b's importer and reader, the socket file at ep and both rings. */
-static void close_pair(myl_producer *p, myl_consumer *c, myl_bridge *ex, myl_bridge *im,
-                       const char *ep, myl_ring *a, myl_ring *b)
+/* An in-process pair: source ring a with its producer and exporter, ring
+ * b with its importer and reader, over an ipc endpoint named after the
+ * tag. */
+typedef struct pair {
+    myl_ring *a, *b;
+    char ep[128];
+    myl_bridge *ex, *im;
+    myl_producer *p;
+    myl_consumer *c;
+} pair;
+
+/* Rings of cap_a and cap_b slots, the exporter sending batches of
+ * `batch`; ex_peer_ns and im_peer_ns: each side's peer timeout (0: the
+ * default; a far one puts heartbeats beyond the test); refuse_acks: the
+ * importer's ACKs refused (MYL_TEST_BRIDGE_ACK_REFUSE). */
+static void open_pair(pair *x, const char *tag, uint32_t cap_a, uint32_t cap_b, uint32_t batch,
+                      int64_t ex_peer_ns, int64_t im_peer_ns, bool refuse_acks)
 {
-    myl_producer_close(p);
-    myl_consumer_close(c);
-    close_bridge(ex);
-    close_bridge(im);
-    unlink(ep + strlen("ipc://")); /* ZeroMQ leaves the socket file */
-    myl_ring_unlink(MYL_BACKING_SHM, a->name);
-    myl_ring_unlink(MYL_BACKING_SHM, b->name);
-    myl_ring_close(a);
-    myl_ring_close(b);
+    char na[32], nb[32];
+    snprintf(na, sizeof na, "%sa", tag);
+    snprintf(nb, sizeof nb, "%sb", tag);
+    x->a = make_ring(na, cap_a);
+    x->b = make_ring(nb, cap_b);
+    snprintf(x->ep, sizeof x->ep, "ipc:///tmp/%s.sock", myl_test_name(tag));
+    myl_bridge_opts eo = {.size = sizeof eo,
+                          .endpoint = x->ep,
+                          .batch = batch,
+                          .peer_timeout_ns = ex_peer_ns},
+                    io = {.size = sizeof io, .endpoint = x->ep, .peer_timeout_ns = im_peer_ns};
+    assert_int_equal(myl_bridge_export_open(x->a, &eo, &x->ex), 0);
+    if (refuse_acks)
+        setenv("MYL_TEST_BRIDGE_ACK_REFUSE", "1", 1);
+    assert_int_equal(myl_bridge_import_open(x->b, &io, &x->im), 0);
+    unsetenv("MYL_TEST_BRIDGE_ACK_REFUSE");
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    assert_int_equal(myl_consumer_open(x->b, "reader", &co, &x->c), 0);
+    assert_int_equal(myl_producer_open(x->a, NULL, &x->p), 0);
+}
+
+/* Close a pair (either bridge may be closed already: NULL), the socket
+ * file and both rings. */
+static void close_pair(pair *x)
+{
+    myl_producer_close(x->p);
+    myl_consumer_close(x->c);
+    if (x->ex)
+        close_bridge(x->ex);
+    if (x->im)
+        close_bridge(x->im);
+    unlink(x->ep + strlen("ipc://")); /* ZeroMQ leaves the socket file */
+    myl_ring_unlink(MYL_BACKING_SHM, x->a->name);
+    myl_ring_unlink(MYL_BACKING_SHM, x->b->name);
+    myl_ring_close(x->a);
+    myl_ring_close(x->b);
 }
 
 /* The in-process bridge: exporter and importer driven by one thread's
@@ -298,29 +338,13 @@ static void close_pair(myl_producer *p, myl_consumer *c, myl_bridge *ex, myl_bri
  * at once. */
 static void step_inprocess(const char *tag, bool refuse_acks)
 {
-    char na[32], nb[32];
-    snprintf(na, sizeof na, "%sa", tag);
-    snprintf(nb, sizeof nb, "%sb", tag);
-    myl_ring *a = make_ring(na, 64), *b = make_ring(nb, 64);
-    char ep[128];
-    snprintf(ep, sizeof ep, "ipc:///tmp/%s.sock", myl_test_name(tag));
     /* A peer timeout far beyond the test's: only an ACK can move the
      * exporter on, never the importer's heartbeat. */
-    myl_bridge_opts eo = {.size = sizeof eo, .endpoint = ep, .batch = 16},
-                    io = {.size = sizeof io,
-                          .endpoint = ep,
-                          .peer_timeout_ns = refuse_acks ? INT64_C(600000000000) : 0};
-    myl_bridge *ex, *im;
-    assert_int_equal(myl_bridge_export_open(a, &eo, &ex), 0);
-    if (refuse_acks)
-        setenv("MYL_TEST_BRIDGE_ACK_REFUSE", "1", 1);
-    assert_int_equal(myl_bridge_import_open(b, &io, &im), 0);
-    unsetenv("MYL_TEST_BRIDGE_ACK_REFUSE");
-    myl_consumer *c;
-    myl_producer *p;
-    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
-    assert_int_equal(myl_consumer_open(b, "reader", &co, &c), 0);
-    assert_int_equal(myl_producer_open(a, NULL, &p), 0);
+    pair x;
+    open_pair(&x, tag, 64, 64, 16, 0, refuse_acks ? INT64_C(600000000000) : 0, refuse_acks);
+    myl_bridge *ex = x.ex, *im = x.im;
+    myl_consumer *c = x.c;
+    myl_producer *p = x.p;
     /* Nothing to do: a zero-timeout step returns 0 without waiting. */
     assert_true(myl_bridge_step(ex, 0) >= 0);
     assert_true(myl_bridge_step(im, 0) >= 0);
@@ -349,7 +373,7 @@ static void step_inprocess(const char *tag, bool refuse_acks)
     myl_bridge_stats_get(im, &st);
     assert_int_equal(st.messages, n);
     assert_int_equal(st.drops, 0);
-    close_pair(p, c, ex, im, ep, a, b);
+    close_pair(&x);
 }
 
 static void test_step_inprocess(void **state)
@@ -410,25 +434,12 @@ static void deliver(myl_bridge *ex, myl_bridge *im, myl_consumer *c, uint64_t *g
 static void test_ack_deferred(void **state)
 {
     (void)state;
-    myl_ring *a = make_ring("ackda", 64), *b = make_ring("ackdb", 64);
-    char ep[128];
-    snprintf(ep, sizeof ep, "ipc:///tmp/%s.sock", myl_test_name("ackd"));
     /* Heartbeats (a quarter of the peer timeout) far beyond the test. */
-    myl_bridge_opts eo = {.size = sizeof eo,
-                          .endpoint = ep,
-                          .batch = 64,
-                          .peer_timeout_ns = INT64_C(600000000000)},
-                    io = {.size = sizeof io,
-                          .endpoint = ep,
-                          .peer_timeout_ns = INT64_C(600000000000)};
-    myl_bridge *ex, *im;
-    assert_int_equal(myl_bridge_export_open(a, &eo, &ex), 0);
-    assert_int_equal(myl_bridge_import_open(b, &io, &im), 0);
-    myl_consumer *c;
-    myl_producer *p;
-    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
-    assert_int_equal(myl_consumer_open(b, "reader", &co, &c), 0);
-    assert_int_equal(myl_producer_open(a, NULL, &p), 0);
+    pair x;
+    open_pair(&x, "ackd", 64, 64, 64, INT64_C(600000000000), INT64_C(600000000000), false);
+    myl_bridge *ex = x.ex, *im = x.im;
+    myl_consumer *c = x.c;
+    myl_producer *p = x.p;
     uint64_t got = 0;
 
     /* One event: 1 of 64 slots waits, no ACK_NOW; the publishing step
@@ -446,7 +457,7 @@ static void test_ack_deferred(void **state)
     deliver(ex, im, c, &got, 41);
     assert_true(ack_arrives(ex, 41));
 
-    close_pair(p, c, ex, im, ep, a, b);
+    close_pair(&x);
 }
 
 /* A step ends when acknowledgements made room in the exporter's ring:
@@ -457,19 +468,11 @@ static void test_ack_deferred(void **state)
 static void test_step_returns_on_room(void **state)
 {
     (void)state;
-    myl_ring *a = make_ring("rooma", 8), *b = make_ring("roomb", 8);
-    char ep[128];
-    snprintf(ep, sizeof ep, "ipc:///tmp/%s.sock", myl_test_name("room"));
-    myl_bridge_opts eo = {.size = sizeof eo, .endpoint = ep, .batch = 16},
-                    io = {.size = sizeof io, .endpoint = ep};
-    myl_bridge *ex, *im;
-    assert_int_equal(myl_bridge_export_open(a, &eo, &ex), 0);
-    assert_int_equal(myl_bridge_import_open(b, &io, &im), 0);
-    myl_consumer *c;
-    myl_producer *p;
-    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
-    assert_int_equal(myl_consumer_open(b, "reader", &co, &c), 0);
-    assert_int_equal(myl_producer_open(a, NULL, &p), 0);
+    pair x;
+    open_pair(&x, "room", 8, 8, 16, 0, 0, false);
+    myl_bridge *ex = x.ex, *im = x.im;
+    myl_consumer *c = x.c;
+    myl_producer *p = x.p;
     /* The whole ring in one batch: every slot waits, so the batch asks
      * for its ACK at once, and the importer's step that publishes it
      * sends the ACK; the exporter has not read it yet. */
@@ -484,7 +487,7 @@ static void test_step_returns_on_room(void **state)
     assert_int_equal(acked_position(ex), 8);
     assert_int_equal(myl_producer_try_claim(p, 1, &t), 0);
     myl_producer_publish(p, t, 1);
-    close_pair(p, c, ex, im, ep, a, b);
+    close_pair(&x);
 }
 
 /* An importer's step never waits past its deadline for room in its
@@ -496,19 +499,11 @@ static void test_step_returns_on_room(void **state)
 static void test_step_import_full_ring(void **state)
 {
     (void)state;
-    myl_ring *a = make_ring("fulla", 64), *b = make_ring("fullb", 8);
-    char ep[128];
-    snprintf(ep, sizeof ep, "ipc:///tmp/%s.sock", myl_test_name("full"));
-    myl_bridge_opts eo = {.size = sizeof eo, .endpoint = ep, .batch = 16},
-                    io = {.size = sizeof io, .endpoint = ep};
-    myl_bridge *ex, *im;
-    assert_int_equal(myl_bridge_export_open(a, &eo, &ex), 0);
-    assert_int_equal(myl_bridge_import_open(b, &io, &im), 0);
-    myl_consumer *c;
-    myl_producer *p;
-    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
-    assert_int_equal(myl_consumer_open(b, "reader", &co, &c), 0);
-    assert_int_equal(myl_producer_open(a, NULL, &p), 0);
+    pair x;
+    open_pair(&x, "full", 64, 8, 16, 0, 0, false);
+    myl_bridge *ex = x.ex, *im = x.im;
+    myl_consumer *c = x.c;
+    myl_producer *p = x.p;
     send_n(p, 0, 16);
     alarm(60);
     uint64_t got = 0;
@@ -533,7 +528,7 @@ static void test_step_import_full_ring(void **state)
     myl_bridge_stats_get(im, &st);
     assert_int_equal(st.messages, 16);
     assert_int_equal(st.duplicates, 0);
-    close_pair(p, c, ex, im, ep, a, b);
+    close_pair(&x);
 }
 
 /* A kept batch's events that did fit are acknowledged, here by the
@@ -542,47 +537,25 @@ static void test_step_import_full_ring(void **state)
 static void test_held_batch_close_acks(void **state)
 {
     (void)state;
-    myl_ring *a = make_ring("helda", 64), *b = make_ring("heldb", 8);
-    char ep[128];
-    snprintf(ep, sizeof ep, "ipc:///tmp/%s.sock", myl_test_name("held"));
     /* Heartbeats (a quarter of the peer timeout) far beyond the test:
      * only the close can acknowledge. */
-    myl_bridge_opts eo = {.size = sizeof eo,
-                          .endpoint = ep,
-                          .batch = 16,
-                          .peer_timeout_ns = INT64_C(600000000000)},
-                    io = {.size = sizeof io,
-                          .endpoint = ep,
-                          .peer_timeout_ns = INT64_C(600000000000)};
-    myl_bridge *ex, *im;
-    assert_int_equal(myl_bridge_export_open(a, &eo, &ex), 0);
-    assert_int_equal(myl_bridge_import_open(b, &io, &im), 0);
-    myl_consumer *c;
-    myl_producer *p;
-    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
-    assert_int_equal(myl_consumer_open(b, "reader", &co, &c), 0);
-    assert_int_equal(myl_producer_open(a, NULL, &p), 0);
-    send_n(p, 0, 16);
+    pair x;
+    open_pair(&x, "held", 64, 8, 16, INT64_C(600000000000), INT64_C(600000000000), false);
+    send_n(x.p, 0, 16);
     alarm(60);
     uint64_t s;
-    for (int spins = 0; myl_consumer_try_poll(c, 8, &s) != 8; spins++) {
+    for (int spins = 0; myl_consumer_try_poll(x.c, 8, &s) != 8; spins++) {
         assert_true(spins < 20000);
-        assert_true(myl_bridge_step(ex, 1000000) >= 0);
-        assert_true(myl_bridge_step(im, 0) >= 0);
+        assert_true(myl_bridge_step(x.ex, 1000000) >= 0);
+        assert_true(myl_bridge_step(x.im, 0) >= 0);
     }
-    assert_int_equal(acked_position(ex), 0);
-    close_bridge(im);
-    assert_true(ack_arrives(ex, 8));
-    assert_int_equal(acked_position(ex), 8);
+    assert_int_equal(acked_position(x.ex), 0);
+    close_bridge(x.im);
+    x.im = NULL;
+    assert_true(ack_arrives(x.ex, 8));
+    assert_int_equal(acked_position(x.ex), 8);
     alarm(0);
-    myl_producer_close(p);
-    myl_consumer_close(c);
-    close_bridge(ex);
-    unlink(ep + strlen("ipc://"));
-    myl_ring_unlink(MYL_BACKING_SHM, a->name);
-    myl_ring_unlink(MYL_BACKING_SHM, b->name);
-    myl_ring_close(a);
-    myl_ring_close(b);
+    close_pair(&x);
 }
 
 /* glibc's own allocator: a sanitizer brings its own, which mallopt and
