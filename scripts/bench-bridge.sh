@@ -5,7 +5,7 @@
 # pinging processes driven by myl_bridge_step) vs a ZeroMQ PAIR
 # ping-pong, 1 MiB events through a bridge (bridge processes, then
 # bridges stepped by the producing and reading processes) vs the same
-# messages on a plain TCP connection;
+# messages on a plain TCP connection and over plain ZeroMQ PUSH/PULL;
 # all on 127.0.0.1, interleaved in one run, medians of --runs. Every
 # message is checked. Writes docs/bench/bridge.csv. Arguments go to
 # bridge_bench (e.g. --runs 5 --stream 2000000 --rtt 50000 --large 1000).
