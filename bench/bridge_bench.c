@@ -494,6 +494,19 @@ static result tcp_receiver(const void *arg)
     return (result){.ok = 1, .n = a->n, .secs = secs};
 }
 
+/* Step an in-process exporter until the importer acknowledged everything
+ * below want, for at most ns; the acknowledged position. */
+static uint64_t step_until_acked(myl_bridge *ex, uint64_t want, uint64_t ns)
+{
+    myl_bridge_stats st;
+    uint64_t end = now_ns() + ns;
+    do {
+        myl_bridge_step(ex, 1000000);
+        myl_bridge_stats_get(ex, &st);
+    } while (st.position < want && now_ns() < end);
+    return st.position;
+}
+
 /* ---- large: plain ZeroMQ ---- */
 
 /* The same 1 MiB messages over ZeroMQ PUSH/PULL between the same
@@ -618,14 +631,9 @@ static result large_inproc_producer(const void *arg)
             res = fail_r("large export: %s (%s)", myl_strerror(rc), myl_bridge_error(ex));
     }
     /* Everything sent and acknowledged before closing. */
-    myl_bridge_stats st;
-    uint64_t end = now_ns() + 30000000000u;
-    do {
-        myl_bridge_step(ex, 1000000);
-        myl_bridge_stats_get(ex, &st);
-    } while (res.ok && st.position < total && now_ns() < end);
-    if (res.ok && st.position < total)
-        res = fail_r("large producer: %" PRIu64 " of %" PRIu64 " acknowledged", st.position, total);
+    uint64_t acked = res.ok ? step_until_acked(ex, total, 30000000000u) : total;
+    if (acked < total)
+        res = fail_r("large producer: %" PRIu64 " of %" PRIu64 " acknowledged", acked, total);
     myl_producer_close(p);
     myl_bridge_close(ex);
     myl_ring_close(r);
@@ -841,12 +849,7 @@ static result ring_rtt_inproc(const void *arg)
         /* The stop stamp, pushed out and acknowledged before closing. */
         memset(buf, 0xff, SMALL);
         myl_producer_send(p, buf, MYL_FOREVER);
-        myl_bridge_stats st;
-        uint64_t end = now_ns() + 2000000000u;
-        do {
-            myl_bridge_step(ex, 1000000);
-            myl_bridge_stats_get(ex, &st);
-        } while (st.position < total + 1 && now_ns() < end);
+        (void)step_until_acked(ex, total + 1, 2000000000u);
         if (res.ok)
             res = rtt_finish(lat, a->r.n);
         else
