@@ -1,10 +1,12 @@
 /* What the topology relay tests share (test_topo_relay.c,
  * test_topo_relay_peers.c): the clock, the stamp jobs carry, the children
  * (forked, stopped by SIGTERM), the topology configuration every process
- * of a site uses, a relay run until SIGTERM, the removal of its
- * bridges' state objects (and the check that nothing else is left), a block of 16 free TCP ports,
- * and a TCP forwarder between the relays whose stop (SIGSTOP) makes a silent link on the loopback
- * (inline where a test may not use it). Include once, after the generated header and topo_relay.h.
+ * of a site uses, a relay run until SIGTERM (and what it says of itself),
+ * the removal of its bridges' state objects (and the check that nothing
+ * else is left), a block of 16 free TCP ports, and a TCP forwarder between
+ * the relays whose stop (SIGSTOP) makes a silent link on the loopback
+ * (inline where a test may not use it). Include once, after the generated
+ * header and topo_relay.h.
  */
 #ifndef MYL_TESTS_RELAY_TEST_H
 #define MYL_TESTS_RELAY_TEST_H
@@ -78,6 +80,25 @@ static void child_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* What each side's relay says of itself (myl_topo_relay_rings and
+ * myl_topo_relay_up), refreshed by relay_serve between its runs: shared
+ * with the test's process when it maps them (relay_views_map) before it
+ * spawns the relays. Indexed by MYL_RELAY_HOME and MYL_RELAY_REMOTE. */
+typedef struct relay_view {
+    _Atomic uint32_t rings, up;
+} relay_view;
+static relay_view *relay_views;
+
+static inline int relay_views_map(void)
+{
+    void *p = mmap(NULL, 3 * sizeof(relay_view), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    relay_views = p; /* zero-filled: no ring, nothing up */
+    return 0;
+}
+
 /* A relay of topology d run in this (child) process until SIGTERM: 0, or
  * 2 when it fails (its error on stderr). */
 static int relay_serve(const myl_topo_desc *d, const myl_topo_relay_opts *o)
@@ -86,8 +107,15 @@ static int relay_serve(const myl_topo_desc *d, const myl_topo_relay_opts *o)
     int rc = myl_topo_relay_open(d, o, &the_relay);
     if (rc < 0)
         return 2;
-    while (!stopping && (rc = myl_topo_relay_run(the_relay, MYL_FOREVER)) == 0)
-        ;
+    /* Runs of 20 ms: between them, what the relay says of itself. */
+    while (!stopping && (rc = myl_topo_relay_run(the_relay, 20000000)) == 0) {
+        if (relay_views && o->side <= MYL_RELAY_REMOTE) {
+            relay_view *v = &relay_views[o->side];
+            /* Relaxed: the test's process polls until it sees a value. */
+            atomic_store_explicit(&v->rings, myl_topo_relay_rings(the_relay), memory_order_relaxed);
+            atomic_store_explicit(&v->up, myl_topo_relay_up(the_relay), memory_order_relaxed);
+        }
+    }
     if (rc < 0)
         fprintf(stderr, "relay: %s\n", myl_topo_relay_error(the_relay));
     myl_topo_relay_close(the_relay);

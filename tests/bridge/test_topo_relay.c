@@ -293,6 +293,34 @@ static int wait_for_redispatch(struct boss *b, uint64_t from)
     return 0;
 }
 
+/* Until both relays say `up` hands are up (myl_topo_relay_up: stand-ins
+ * ready at home, members up at the remote site) and relay 4 rings each
+ * (myl_topo_relay_rings: two routes, a ring per hand on each). Relays run
+ * by the tool (MYL_TOPO_RELAY_TOOL) say nothing: not checked. */
+static int wait_views(struct boss *b, uint32_t up, const char *when)
+{
+    if (getenv("MYL_TOPO_RELAY_TOOL") && getenv("MYL_TOPO_RELAY_SCHEMA"))
+        return 0;
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    for (;;) {
+        uint32_t v[4];
+        for (uint32_t side = MYL_RELAY_HOME, i = 0; side <= MYL_RELAY_REMOTE; side++) {
+            /* Relaxed: relay_serve's stores; polled until they match. */
+            v[i++] = atomic_load_explicit(&relay_views[side].rings, memory_order_relaxed);
+            v[i++] = atomic_load_explicit(&relay_views[side].up, memory_order_relaxed);
+        }
+        if (v[0] == 4 && v[1] == up && v[2] == 4 && v[3] == up)
+            return 0;
+        if (pump(b, 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b,
+                        "%s: the relays say %u rings, %u up (home) and %u rings, %u up "
+                        "(remote), not 4 rings and %u up within 30 s",
+                        when, v[0], v[1], v[2], v[3], up);
+    }
+}
+
 /* Jobs until each hand has answered one sent from now on: both are
  * back, whatever stale states the link delivered once restored. */
 static int both_answer(struct boss *b)
@@ -411,6 +439,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "boss open: %s\n", myl_strerror(rc));
         return 1;
     }
+    if (relay_views_map() < 0) {
+        perror("mmap");
+        return 1;
+    }
     pid_t home = spawn(relay_main, MYL_RELAY_HOME);
     pid_t remote = spawn(relay_main, MYL_RELAY_REMOTE);
     pid_t hands[2] = {spawn(hand_main, 0), spawn(hand_main, 1)};
@@ -418,7 +450,7 @@ int main(int argc, char **argv)
 
     /* 0. Both hands up at home, through the relays. */
     if (wait_for(&b, &b.joined[0], 1, "hands.0 JOINED") < 0 ||
-        wait_for(&b, &b.joined[1], 1, "hands.1 JOINED") < 0)
+        wait_for(&b, &b.joined[1], 1, "hands.1 JOINED") < 0 || wait_views(&b, 2, "phase 0") < 0)
         goto out;
     fprintf(stderr, "phase 0: both hands joined at home\n");
     /* 1. Jobs and answers, in order per hand. */
@@ -441,7 +473,8 @@ int main(int argc, char **argv)
     uint32_t owed = myl_topo_outstanding(b.ep.topo, farm_Farm_ROLE_hands, 1);
     reap(hands[1], SIGKILL);
     hands[1] = 0;
-    if (wait_for(&b, &b.dead[1], 1, "hands.1 DEAD") < 0 || run_jobs(&b, 0, true) < 0)
+    if (wait_for(&b, &b.dead[1], 1, "hands.1 DEAD") < 0 || run_jobs(&b, 0, true) < 0 ||
+        wait_views(&b, 1, "phase 2") < 0)
         goto out;
     if (owed == 0 || b.redispatched < owed) {
         fail(&b, "hands.1 owed %u jobs when killed, %llu re-dispatched", owed,
@@ -452,7 +485,8 @@ int main(int argc, char **argv)
             owed, (unsigned long long)b.redispatched);
     /* 3. hands.1 restarted: JOINED at home, answers again. */
     hands[1] = spawn(hand_main, 1);
-    if (wait_for(&b, &b.joined[1], 2, "hands.1 JOINED again") < 0)
+    if (wait_for(&b, &b.joined[1], 2, "hands.1 JOINED again") < 0 ||
+        wait_views(&b, 2, "phase 3") < 0)
         goto out;
     uint64_t before = b.last[1];
     if (run_jobs(&b, 200, true) < 0)
@@ -491,7 +525,7 @@ int main(int argc, char **argv)
     home = spawn(relay_main, MYL_RELAY_HOME);
     if (wait_for(&b, &b.joined[0], j0 + 1, "hands.0 JOINED after the home relay's restart") < 0 ||
         wait_for(&b, &b.joined[1], j1 + 1, "hands.1 JOINED after the home relay's restart") < 0 ||
-        run_jobs(&b, 200, true) < 0)
+        run_jobs(&b, 200, true) < 0 || wait_views(&b, 2, "phase 5") < 0)
         goto out;
     if (b.opens[0] <= o0 || b.opens[1] <= o1 || b.deaths[0] <= k0 || b.deaths[1] <= k1) {
         fail(&b,
