@@ -222,6 +222,10 @@ void mylc_dump_schema(mylc_schema *s, mylc_buf *out)
             mylc_buf_putc(out, '\n');
             break;
         }
+        /* A bridge has no fingerprint of its own: its channel's (or its
+         * topology's) travels in the handshake. */
+        if (d->kind == MYLC_D_BRIDGE)
+            continue;
         mylc_buf_printf(out, "  fingerprint 0x%016llx canonical ",
                         (unsigned long long)d->fingerprint);
         mylc_canonical_decl(d, out);
