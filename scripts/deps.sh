@@ -10,11 +10,11 @@ set -euo pipefail
 MYELON_DEPS=(build-essential g++ cmake pkg-config lemon clang clang-format clang-tidy
              libclang-rt-dev libcmocka-dev flatbuffers-compiler libflatbuffers-dev
              libzmq3-dev libnng-dev libmicrohttpd-dev scdoc gnuplot-nox)
-if [ "${1:-}" = "--test" ]; then
-  MYELON_DEPS+=(prometheus iproute2 gdb)
-elif [ "${1:-}" = "--bench" ]; then
-  MYELON_DEPS+=(gnuplot-nox)
-fi
+case "${1:-}" in
+  --test) MYELON_DEPS+=(prometheus iproute2 gdb) ;;
+  --coverage) MYELON_DEPS+=(prometheus iproute2 gdb gcovr) ;;
+  --bench) MYELON_DEPS+=(gnuplot-nox) ;;
+esac
 missing=()
 for p in "${MYELON_DEPS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,7 +9,7 @@ if ! command -v clang-format >/dev/null; then
   echo "clang-format not installed"; exit 77
 fi
 # The folders that hold the project's C sources (keep in step with the tree).
-src_dirs=(runtime bridge health gen templates tools tests bench examples)
+src_dirs=(runtime bridge health gen templates tools tests bench examples scripts)
 files=$(find "${src_dirs[@]}" -path tests/golden -prune -o -type f \( -name '*.c' -o -name '*.h' \) -print | sort)
 # One clang-format for every file (a process per file cost 25-45 s of
 # CI): each finding names its file, "FILE:LINE:COL: error: ...".
