@@ -66,6 +66,19 @@ cp "$schemas/fabric.myl" "$work/main/"
 "$m" --check "$work/main/fabric.myl" 2>/dev/null; check "import without -I" 1 $?
 "$m" --check -I "$work/inc" "$work/main/fabric.myl"; check "import with -I" 0 $?
 
+# Joined option values: -IDIR, -oDIR, --depfile=FILE; an empty one is a
+# usage error, as is an option that only begins like one.
+(cd "$work" && "$m" -I"$work/inc" -o"joined" --depfile="joined/fabric.d" "main/fabric.myl"); check "-IDIR -oDIR --depfile=FILE" 0 $?
+[ -s "$work/joined/fabric.myl.h" ] && [ -s "$work/joined/fabric.d" ] || { echo "FAIL: joined options: outputs not written"; fail=1; }
+"$m" --depfile= "$work/main/fabric.myl" 2>"$work/e"; check "--depfile= (empty)" 2 $?
+grep -q "option --depfile needs an argument" "$work/e" || { echo "FAIL: --depfile= message: $(cat "$work/e")"; fail=1; }
+"$m" --depfilex "$work/main/fabric.myl" 2>/dev/null; check "--depfilex (unknown)" 2 $?
+# Two inputs whose outputs would have the same names: refused before anything is written.
+mkdir -p "$work/twin"
+(cd "$work" && "$m" -I inc -o twin main/fabric.myl inc/../main/fabric.myl 2>"$work/e"); check "inputs with the same name" 2 $?
+grep -q "would write the same outputs" "$work/e" || { echo "FAIL: same-name message: $(cat "$work/e")"; fail=1; }
+[ -z "$(ls -A "$work/twin")" ] || { echo "FAIL: same-name inputs wrote files"; fail=1; }
+
 # --check and --print write nothing; the debug outputs are there.
 mkdir -p "$work/none"
 (cd "$work/none" && "$m" --check "$schemas/ticks.myl"); check "--check" 0 $?
