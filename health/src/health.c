@@ -43,7 +43,6 @@
 #define DEFAULT_PROBE_MS 500u
 #define DEFAULT_MAX_CLIENTS 64u
 #define HTTP_TIMEOUT_S 10u  /* an idle HTTP connection is closed after this */
-#define LINE_MAX 1024u      /* the status line, newline included */
 #define REPEEK_MS 10        /* a connection that sent a method's prefix is looked at again */
 #define ACCEPT_PAUSE_MS 100 /* after accept fails for want of descriptors or memory */
 
@@ -80,37 +79,41 @@ typedef struct report {
     mst_snaps rings;
     uint64_t errors; /* named rings that could not be read */
     bool ok;
-    char reasons[LINE_MAX - 64]; /* "a: 1 dead consumer; b: ENOENT" */
+    char reasons[MYL_HEALTH_LINE_MAX - 64]; /* "a: 1 dead consumer; b: ENOENT" */
     size_t rlen;
-    char line[LINE_MAX]; /* "myelon ok 2 rings\n" */
+    bool cut;                       /* a reason did not fit: "..." ends them */
+    char line[MYL_HEALTH_LINE_MAX]; /* "myelon ok 2 rings\n" */
     size_t len;
 } report;
 
 /* Appends a reason ("; " between two), marking the report degraded unless
- * it is the application's note on a healthy report. Once full, "...". */
+ * it is the application's note on a healthy report. Reasons go in whole:
+ * the first that does not fit ends the list with "..." (after "; " when
+ * it follows another), and those after it are dropped. */
 static void reason(report *r, bool bad, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void reason(report *r, bool bad, const char *fmt, ...)
 {
     if (bad)
         r->ok = false;
-    const size_t room = sizeof r->reasons - 4; /* "..." and its NUL */
-    if (r->rlen >= room)
+    if (r->cut)
         return;
-    if (r->rlen)
-        r->rlen += (size_t)snprintf(r->reasons + r->rlen, room - r->rlen, "; ");
-    if (r->rlen >= room) {
-        r->rlen = room - 1;
+    /* Room for the reasons; "; ..." and a NUL always fit after them. */
+    const size_t room = sizeof r->reasons - 6;
+    char one[sizeof r->reasons];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(one, sizeof one, fmt, ap);
+    va_end(ap);
+    size_t sep = r->rlen ? 2 : 0, len = n > 0 ? (size_t)n : 0;
+    if (r->rlen + sep + len <= room) { /* then len < sizeof one: all of it */
+        memcpy(r->reasons + r->rlen, "; ", sep);
+        memcpy(r->reasons + r->rlen + sep, one, len + 1);
+        r->rlen += sep + len;
     } else {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(r->reasons + r->rlen, room - r->rlen, fmt, ap);
-        va_end(ap);
-        r->rlen += n > 0 ? (size_t)n : 0;
-    }
-    if (r->rlen >= room) {
-        memcpy(r->reasons + room - 1, "...", 4);
-        r->rlen = room + 2;
+        memcpy(r->reasons + r->rlen, sep ? "; ..." : "...", sep + 4);
+        r->rlen += sep + 3;
+        r->cut = true;
     }
 }
 

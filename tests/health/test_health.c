@@ -258,6 +258,85 @@ static void test_degraded(void **state)
     ring_down(&f);
 }
 
+/* A ring shut down and a producer whose process died are each a reason;
+ * more reasons than the line holds are cut with "...". */
+static void test_reasons(void **state)
+{
+    (void)state;
+    char dp[96], sd[96];
+    snprintf(dp, sizeof dp, "%s", myl_test_name("deadprod"));
+    snprintf(sd, sizeof sd, "%s", myl_test_name("shut"));
+    myl_ring *r1, *r2;
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = dp,
+                       .slot_size = 16,
+                       .capacity = 64,
+                       .producers = MYL_PRODUCERS_MULTI};
+    myl_ring_unlink(MYL_BACKING_SHM, dp);
+    assert_int_equal(myl_ring_create(&o, &r1), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        myl_ring *r;
+        myl_producer *p;
+        myl_ring_opts a = {.size = sizeof a, .name = dp};
+        if (myl_ring_attach(&a, &r) != 0 || myl_producer_open(r, NULL, &p) != 0)
+            _exit(1);
+        _exit(0); /* registered, never closed */
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    o.name = sd;
+    o.producers = MYL_PRODUCERS_SINGLE;
+    myl_ring_unlink(MYL_BACKING_SHM, sd);
+    assert_int_equal(myl_ring_create(&o, &r2), 0);
+    assert_int_equal(myl_ring_shutdown(r2), 0);
+
+    const char *names[] = {dp, sd};
+    myl_health *h = serve(names, 2, 100);
+    char want[512], buf[MYL_HEALTH_LINE_MAX + 64];
+    snprintf(want, sizeof want, "myelon degraded 2 rings: %s: 1 dead producer; %s: shut down\n", dp,
+             sd);
+    assert_int_equal(myl_health_status_line(h, buf, sizeof buf), 1);
+    assert_string_equal(buf, want);
+    myl_health_stop(h);
+
+    /* 100 rings that are not there: 100 reasons, more than a line. */
+    static char gone[100][96];
+    const char *many[100];
+    for (int i = 0; i < 100; i++) {
+        snprintf(gone[i], sizeof gone[i], "%s-%03d", myl_test_name("gone"), i);
+        many[i] = gone[i];
+    }
+    h = serve(many, 100, 100);
+    assert_int_equal(myl_health_status_line(h, buf, sizeof buf), 1);
+    size_t len = strlen(buf);
+    assert_true(len > 4 && len < MYL_HEALTH_LINE_MAX);
+    assert_string_equal(buf + len - 6, "; ...\n");
+    assert_int_equal(strncmp(buf, "myelon degraded 0 rings: ", 25), 0);
+    snprintf(want, sizeof want, "%s: ENOENT; %s: ENOENT; ", many[0], many[1]);
+    assert_non_null(strstr(buf, want)); /* the first reasons whole */
+    assert_null(strstr(buf, many[99])); /* the last dropped */
+    /* Whole reasons before the cut, however the lengths fall: 100 names
+     * of each length from 31 to 33 characters. */
+    for (int k = 0; k < 3; k++) {
+        myl_health_stop(h);
+        for (int i = 0; i < 100; i++)
+            snprintf(gone[i], sizeof gone[i], "%s-%0*d", myl_test_name("gone"), 3 + k, i);
+        h = serve(many, 100, 100);
+        assert_int_equal(myl_health_status_line(h, buf, sizeof buf), 1);
+        len = strlen(buf);
+        assert_true(len > 14 && len < MYL_HEALTH_LINE_MAX);
+        assert_string_equal(buf + len - 14, ": ENOENT; ...\n"); /* the last one whole */
+    }
+    myl_health_stop(h);
+
+    myl_ring_close(r1);
+    myl_ring_close(r2);
+    myl_ring_unlink(MYL_BACKING_SHM, dp);
+    myl_ring_unlink(MYL_BACKING_SHM, sd);
+}
+
 /* ---- HTTP ---- */
 
 static void test_get_root(void **state)
@@ -935,13 +1014,21 @@ static void test_tool(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_probe_silent),       cmocka_unit_test(test_probe_eof_and_text),
-        cmocka_unit_test(test_degraded),           cmocka_unit_test(test_get_root),
-        cmocka_unit_test(test_get_metrics),        cmocka_unit_test(test_not_found_and_method),
-        cmocka_unit_test(test_concurrent_clients), cmocka_unit_test(test_stop_with_clients),
-        cmocka_unit_test(test_hostile_input),      cmocka_unit_test(test_callbacks),
-        cmocka_unit_test(test_pipeline_metrics),   cmocka_unit_test(test_prefix),
-        cmocka_unit_test(test_config_errors),      cmocka_unit_test(test_tool),
+        cmocka_unit_test(test_probe_silent),
+        cmocka_unit_test(test_probe_eof_and_text),
+        cmocka_unit_test(test_reasons),
+        cmocka_unit_test(test_degraded),
+        cmocka_unit_test(test_get_root),
+        cmocka_unit_test(test_get_metrics),
+        cmocka_unit_test(test_not_found_and_method),
+        cmocka_unit_test(test_concurrent_clients),
+        cmocka_unit_test(test_stop_with_clients),
+        cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test(test_callbacks),
+        cmocka_unit_test(test_pipeline_metrics),
+        cmocka_unit_test(test_prefix),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_tool),
         cmocka_unit_test(test_split_request),
     };
     return myl_test_run("health", tests, sizeof tests / sizeof *tests);

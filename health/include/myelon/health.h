@@ -97,8 +97,13 @@ MYL_API int myl_health_start(const myl_health_config *cfg, myl_health **out);
 /* The TCP port it listens on (the one the system chose for port 0). */
 MYL_API uint16_t myl_health_port(const myl_health *h);
 
+/* The status line's size at most, newline and NUL included: reasons that
+ * do not fit are cut, the line then ending in "...\n". */
+#define MYL_HEALTH_LINE_MAX 1024u
+
 /* The status line probes get ("myelon ok ...\n"), computed now, into buf
- * (truncated to size, NUL-terminated). 0 when ok, 1 when degraded. */
+ * (truncated to size, NUL-terminated; MYL_HEALTH_LINE_MAX bytes hold any
+ * line). 0 when ok, 1 when degraded. */
 MYL_API int myl_health_status_line(myl_health *h, char *buf, size_t size);
 
 /* Stop: no new connection is accepted; connections open now, probe or
