@@ -743,9 +743,73 @@ static void test_stat_list(void **state)
     myl_ring_unlink(MYL_BACKING_SHM, solo);
 }
 
+/* --file --list over rings in files: a path prefix lists the rings in its
+ * directory by path, a bare one those in the current directory by name;
+ * files that are not rings, a directory and other names are not listed. */
+static void test_stat_list_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/myl-stat-XXXXXX", path[160], args[512];
+    assert_non_null(mkdtemp(dir));
+    myl_ring *r[2];
+    const char *names[2] = {"app-a", "app-b"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        myl_ring_opts o = {.size = sizeof o,
+                           .name = path,
+                           .backing = MYL_BACKING_FILE,
+                           .slot_size = 16,
+                           .capacity = 64};
+        assert_int_equal(myl_ring_create(&o, &r[i]), 0);
+    }
+    snprintf(path, sizeof path, "%s/app-notes.txt", dir); /* not a ring */
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a ring\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/app-sub", dir); /* a directory */
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/other", dir); /* another name */
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = path,
+                       .backing = MYL_BACKING_FILE,
+                       .slot_size = 16,
+                       .capacity = 64};
+    myl_ring *other;
+    assert_int_equal(myl_ring_create(&o, &other), 0);
+
+    snprintf(args, sizeof args, "--file --json --list %s/app-", dir);
+    char *out = run(args);
+    char want[512];
+    snprintf(want, sizeof want, "\"name\":\"%s/app-a\"", dir);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "\"name\":\"%s/app-b\"", dir);
+    assert_non_null(strstr(out, want));
+    assert_null(strstr(out, "app-notes"));
+    assert_null(strstr(out, "app-sub"));
+    assert_null(strstr(out, "other"));
+    /* From the directory, a bare prefix: names as spelt. */
+    snprintf(args, sizeof args, "cd %s && %s --file --list app- 2>&1", dir, MYELON_STAT_PATH);
+    FILE *pf = popen(args, "r");
+    assert_non_null(pf);
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, pf);
+    buf[n] = '\0';
+    assert_int_equal(pclose(pf), 0);
+    assert_non_null(strstr(buf, "\napp-a "));
+    assert_non_null(strstr(buf, "\napp-b "));
+    assert_non_null(strstr(buf, "2 ring(s)"));
+
+    myl_ring_close(other);
+    for (int i = 0; i < 2; i++)
+        myl_ring_close(r[i]);
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    assert_int_equal(system(args), 0);
+}
+
 MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
               cmocka_unit_test(test_stat_missing_ring), cmocka_unit_test(test_stat_readonly),
               cmocka_unit_test(test_stat_sweep), cmocka_unit_test(test_stat_topology),
               cmocka_unit_test(test_stat_golden), cmocka_unit_test(test_stat_bridge),
               cmocka_unit_test(test_stat_cli), cmocka_unit_test(test_stat_group_list_watch),
-              cmocka_unit_test(test_stat_list))
+              cmocka_unit_test(test_stat_list), cmocka_unit_test(test_stat_list_files))
