@@ -686,6 +686,44 @@ static void test_pick(void **state)
     for (uint32_t i = 0; i < 3; i++)
         myl_topo_close(w[i]);
     myl_topo_close(t);
+
+    /* Least loaded, untracked: by the messages queued in each member's
+     * ring (published, not released by its consumer). */
+    c = base_cfg("pick3");
+    c.counts[1] = 3;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 0, 0, &t), 0);
+    myl_producer *p[3];
+    myl_consumer *q[3];
+    for (uint32_t i = 0; i < 3; i++) {
+        assert_int_equal(myl_topo_open(&topo_desc, &c, 1, i, &w[i]), 0);
+        assert_int_equal(myl_topo_ready(w[i]), 0);
+        uint32_t k = myl_topo_ring_index(t, TOPO_R_REQUESTS, 0, i);
+        assert_int_equal(myl_producer_open(myl_topo_ring(t, TOPO_R_REQUESTS, k), NULL, &p[i]), 0);
+        char id[64];
+        assert_true(myl_topo_member_id(w[i], 1, i, id, sizeof id) > 0);
+        assert_int_equal(
+            myl_consumer_open(myl_topo_ring(w[i], TOPO_R_REQUESTS, k), id, NULL, &q[i]), 0);
+    }
+    assert_int_equal(myl_topo_wait_ready(t, INT64_C(5000000000)), 0);
+    uint64_t rq[4] = {1, 2, 0, 0}; /* a whole slot: the channel's 32 bytes */
+    const uint32_t load[3] = {3, 1, 2};
+    for (uint32_t i = 0; i < 3; i++)
+        for (uint32_t j = 0; j < load[i]; j++)
+            assert_int_equal(myl_producer_try_send(p[i], rq), 0);
+    assert_int_equal(myl_topo_pick(t, TOPO_R_REQUESTS, 0), 1);
+    assert_int_equal(myl_producer_try_send(p[1], rq), 0);
+    assert_int_equal(myl_producer_try_send(p[1], rq), 0); /* 3, 3, 2 */
+    assert_int_equal(myl_topo_pick(t, TOPO_R_REQUESTS, 0), 2);
+    uint64_t seq;
+    assert_int_equal(myl_consumer_try_poll(q[0], 3, &seq), 3);
+    myl_consumer_release(q[0], 3); /* 0, 3, 2 */
+    assert_int_equal(myl_topo_pick(t, TOPO_R_REQUESTS, 0), 0);
+    for (uint32_t i = 0; i < 3; i++) {
+        myl_consumer_close(q[i]);
+        myl_producer_close(p[i]);
+        myl_topo_close(w[i]);
+    }
+    myl_topo_close(t);
 }
 
 struct resend_log {
