@@ -301,6 +301,65 @@ static void test_classes_first_message_race(void **state)
     myl_group_unlink(&o);
 }
 
+/* One single-frame message of one byte (kind) published by hand on a ring
+ * of a group, as a sender with message id `id` would: the receiver cannot
+ * tell it from a real one. */
+static void forge(myl_producer *p, uint64_t id, uint16_t kind)
+{
+    uint64_t s;
+    assert_int_equal(myl_producer_claim(p, 1, &s, INT64_C(1000000000)), 0);
+    uint8_t *slot = myl_producer_slot(p, s);
+    myl_frame_hdr h = {.len = 1,
+                       .flags = MYL_FRAME_FIRST | MYL_FRAME_LAST,
+                       .version = MYL_FRAME_VERSION,
+                       .kind = kind,
+                       .msg_id = id,
+                       .total = 1,
+                       .index = 0};
+    memcpy(slot, &h, sizeof h);
+    slot[sizeof h] = (uint8_t)kind;
+    myl_producer_publish(p, s, 1);
+}
+
+/* An ordered receiver and a message id that never comes (a sender's
+ * message lost): the messages after it are held until the receiver gives
+ * up waiting, then delivered in id order, the gap counted once. */
+static void test_ordered_gap(void **state)
+{
+    (void)state;
+    myl_group_opts o = classes_opts("clsgap");
+    o.producers = MYL_PRODUCERS_MULTI;
+    myl_group_unlink(&o);
+    myl_group *g;
+    myl_group_receiver *r;
+    assert_int_equal(myl_group_create(&o, &g), 0);
+    assert_int_equal(myl_group_receiver_open(g, "rx", MYL_GROUP_ORDERED, NULL, &r), 0);
+    myl_producer *p0, *p1;
+    assert_int_equal(myl_producer_open(g->rings[0], NULL, &p0), 0);
+    assert_int_equal(myl_producer_open(g->rings[1], NULL, &p1), 0);
+    const uint64_t who = UINT64_C(3) << 56; /* sender 3's ids */
+    forge(p0, who | 0, 10);
+    forge(p1, who | 2, 12); /* id 1 never comes */
+    forge(p0, who | 3, 13);
+    forge(p1, who | 4, 14);
+    static const uint16_t want[] = {10, 12, 13, 14};
+    for (int k = 0; k < 4; k++) {
+        myl_frame_msg m;
+        assert_int_equal(myl_group_recv(r, &m, NULL, INT64_C(10000000000)), 0);
+        assert_int_equal(m.kind, want[k]);
+        assert_int_equal(m.len, 1);
+        assert_int_equal(((const uint8_t *)m.data)[0], (uint8_t)want[k]);
+        assert_int_equal(myl_group_receiver_order_gaps(r), k == 0 ? 0 : 1);
+    }
+    myl_frame_msg m;
+    assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT);
+    myl_producer_close(p1);
+    myl_producer_close(p0);
+    myl_group_receiver_close(r);
+    myl_group_close(g);
+    myl_group_unlink(&o);
+}
+
 /* Claims in place on a group: the lane's ring or the class for the length;
  * commit of a shorter message; an abort takes no place in the send order
  * (an ordered receiver waits for nothing). */
@@ -518,6 +577,7 @@ static void test_pressure_and_high_water(void **state)
 
 MYL_TEST_MAIN("group", cmocka_unit_test(test_names_and_options), cmocka_unit_test(test_send_ext),
               cmocka_unit_test(test_classes_first_message_race), cmocka_unit_test(test_group_claim),
+              cmocka_unit_test(test_ordered_gap),
               cmocka_unit_test(test_classes_pick_smallest_and_keep_order),
               cmocka_unit_test(test_classes_order_under_concurrency),
               cmocka_unit_test(test_lanes_priority_and_starvation_guard),
