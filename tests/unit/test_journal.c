@@ -480,6 +480,29 @@ static void test_roundtrip_rotation(void **state)
     assert_int_equal(rec.len, sizeof big);
     assert_int_equal(myl_journal_read(r, &rec), 0);
     myl_journal_reader_close(r);
+    /* The same through the map, whatever the host's first stores cost
+     * (MAPPED_ONLY: no pwrite of large commits): its segment is mapped
+     * longer than segment_bytes. */
+    o.flags |= MYL_JOURNAL_MAPPED_ONLY;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 7u);
+    assert_int_equal(myl_journal_append(j, 1, big, sizeof big, &s), 0);
+    assert_int_equal(s, 346);
+    assert_int_equal(myl_journal_commit(j), 0);
+    append_n(j, 3);
+    assert_int_equal(myl_journal_close(j), 0);
+    assert_int_equal(myl_journal_reader_open(dir, 346, &r), 0);
+    assert_int_equal(myl_journal_read(r, &rec), 1);
+    assert_int_equal(rec.seq, 346);
+    assert_int_equal(rec.len, sizeof big);
+    assert_memory_equal(rec.data, big, sizeof big);
+    for (uint64_t k = 347; k < 350; k++) {
+        assert_int_equal(myl_journal_read(r, &rec), 1);
+        assert_int_equal(rec.seq, k);
+    }
+    assert_int_equal(myl_journal_read(r, &rec), 0);
+    myl_journal_reader_close(r);
     myl_ut_rm_rf(dir);
 }
 
