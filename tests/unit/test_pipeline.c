@@ -177,6 +177,47 @@ static void test_create_recover(void **state)
     rm_pipeline(dir);
 }
 
+/* An application whose apply fails on its n-th call from now (0: never). */
+static int g_apply_fail_in;
+
+static int failing_apply(void *st, const myl_journal_record *rec, myl_pipeline_out *out)
+{
+    if (g_apply_fail_in > 0 && --g_apply_fail_in == 0)
+        return -1234;
+    return pm_apply(st, rec, out);
+}
+
+/* Recovery whose replay the application refuses: its error comes back,
+ * nothing is open (the directory's lock is free) and nothing changed on
+ * disk, so the next recovery replays the same records. */
+static void test_replay_apply_fails(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("replayfail");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(false);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    run(g_p, 100, 10);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+
+    myl_pipeline_app bad = a;
+    bad.apply = failing_apply;
+    g_apply_fail_in = 50;
+    reset_globals();
+    g_p = NULL;
+    assert_int_equal(myl_pipeline_recover(dir, &bad, &o, &g_p), -1234);
+    assert_null(g_p);
+    assert_int_equal(g_apply_fail_in, 0);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_next_seq(g_p), 100);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    rm_pipeline(dir);
+}
+
 static void test_lifecycle_errors(void **state)
 {
     (void)state;
@@ -1083,6 +1124,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_recover),
         cmocka_unit_test(test_lifecycle_errors),
+        cmocka_unit_test(test_replay_apply_fails),
         cmocka_unit_test(test_rotate_prunes),
         cmocka_unit_test(test_journal_gaps),
         cmocka_unit_test(test_snapshot_chain),
