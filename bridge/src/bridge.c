@@ -1589,8 +1589,13 @@ void myl_bridge_close(myl_bridge *b)
                         "the consumer stays registered\n");
     if (b->c && (b->o.flags & MYL_BRIDGE_UNREGISTER) && !held)
         myl_consumer_close(b->c);
+    else if (held)
+        free(b->c); /* stays ours: ZeroMQ may still read the slots it holds */
     else
-        free(b->c); /* stays registered: the ring keeps what was not sent */
+        myl__consumer_detach(b->c); /* stays registered, as after a crash: the
+                                       ring keeps what was not sent, and the
+                                       next exporter, in this process too,
+                                       resumes there */
     if (b->p)
         myl_producer_close(b->p);
     if (b->st)

@@ -703,7 +703,11 @@ static void remote_send_state(myl_topo_relay *r, uint64_t now)
 /* Does the exporter entry under this member's id, from this process,
  * still hold ring (route, ring) of stand-in t? With evict, it no longer
  * does: evicted by the relay itself (an owner that does not evict a dead
- * member's entries: on_dead error or ignore). */
+ * member's entries: on_dead error or ignore). A closed exporter's entry
+ * is owned by no process (pid 0, myl__consumer_detach) and holds the ring
+ * all the same: a new stand-in's exporter would resume it, sending again
+ * what the member's earlier incarnation left for the owner to
+ * re-dispatch. */
 static bool entry_held(const myl_topo_relay *r, myl_topo *t, const struct link *l, bool evict)
 {
     myl_ring *ring = myl_topo_ring(t, l->route, l->ring);
@@ -714,7 +718,7 @@ static bool entry_held(const myl_topo_relay *r, myl_topo *t, const struct link *
     for (uint32_t k = 0; k < ring->max_consumers; k++) {
         myl_consumer_stats cs;
         if (myl_ring_consumer_stats(ring, k, &cs) == 0 && cs.state == MYL_ENTRY_ACTIVE &&
-            cs.pid == (int32_t)getpid() && strncmp(cs.id, id, sizeof id) == 0)
+            (cs.pid == (int32_t)getpid() || cs.pid == 0) && strncmp(cs.id, id, sizeof id) == 0)
             held |= !evict || myl_ring_evict(ring, k) < 0;
     }
     return held;

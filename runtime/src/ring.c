@@ -830,6 +830,25 @@ void myl_consumer_close(myl_consumer *c)
     free(c);
 }
 
+void myl__consumer_detach(myl_consumer *c)
+{
+    if (!c)
+        return;
+    uint32_t st = MYL_ENTRY_ACTIVE;
+    /* Only our own entry (as in myl_consumer_close). It passes through
+     * CLAIMING with RESUME, as a takeover does: producers keep their
+     * limit meanwhile (CLAIMING does not gate; see the gate scan), and if
+     * we are killed here it is given back ACTIVE (reclaim_entry). */
+    if (c->ent->pid == (int32_t)getpid() && myl__load_acquire(&c->ent->epoch) == c->epoch &&
+        myl__cas_strong(&c->ent->state, &st, claiming_state(true))) {
+        c->ent->pid = 0; /* no process: never alive, so anyone may resume it */
+        c->ent->start_time = 0;
+        /* R4: the fields above are published with ACTIVE. */
+        myl__store_release(&c->ent->state, MYL_ENTRY_ACTIVE);
+    }
+    free(c);
+}
+
 static int check_self(myl_consumer *c)
 {
     /* A4: evicted, or the entry reused after an eviction. */

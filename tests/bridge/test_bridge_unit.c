@@ -376,6 +376,80 @@ static void step_inprocess(const char *tag, bool refuse_acks)
     close_pair(&x);
 }
 
+/* Rings in files (MYL_BACKING_FILE): each bridge keeps its state in a
+ * file next to its ring (ring path + ".bridge-export" / "-import"),
+ * readable by myl_bridge_stats_read; bridges opened again on the same
+ * rings resume from it, so the reader gets every event once, in order. */
+static void test_file_rings(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/myl-brfile-XXXXXX", pa[96], pb[96], ep[160];
+    assert_non_null(mkdtemp(dir));
+    snprintf(pa, sizeof pa, "%s/a.ring", dir);
+    snprintf(pb, sizeof pb, "%s/b.ring", dir);
+    snprintf(ep, sizeof ep, "ipc://%s/sock", dir);
+    myl_ring *a, *b;
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = pa,
+                       .backing = MYL_BACKING_FILE,
+                       .slot_size = 16,
+                       .capacity = 64,
+                       .wait = MYL_WAIT_SPIN};
+    assert_int_equal(myl_ring_create(&o, &a), 0);
+    o.name = pb;
+    assert_int_equal(myl_ring_create(&o, &b), 0);
+    myl_producer *p;
+    myl_consumer *c;
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    assert_int_equal(myl_producer_open(a, NULL, &p), 0);
+    assert_int_equal(myl_consumer_open(b, "reader", &co, &c), 0);
+    uint64_t sent = 0, got = 0;
+    for (int round = 0; round < 2; round++) {
+        myl_bridge_opts eo = {.size = sizeof eo, .endpoint = ep, .batch = 16},
+                        io = {.size = sizeof io, .endpoint = ep};
+        myl_bridge *ex, *im;
+        assert_int_equal(myl_bridge_export_open(a, &eo, &ex), 0);
+        assert_int_equal(myl_bridge_import_open(b, &io, &im), 0);
+        char want[128];
+        snprintf(want, sizeof want, "%s.bridge-export", pa);
+        assert_string_equal(myl_bridge_state_name(ex), want);
+        snprintf(want, sizeof want, "%s.bridge-import", pb);
+        assert_string_equal(myl_bridge_state_name(im), want);
+        const uint64_t until = sent + 300;
+        for (int spins = 0; got < until; spins++) {
+            assert_true(spins < 20000); /* a bridge that never delivers fails here */
+            uint64_t t;
+            while (sent < until && myl_producer_try_claim(p, 1, &t) == 0) {
+                memcpy(myl_producer_slot(p, t), &sent, 8);
+                myl_producer_publish(p, t, 1);
+                sent++;
+            }
+            assert_true(myl_bridge_step(ex, 1000000) >= 0);
+            assert_true(myl_bridge_step(im, 1000000) >= 0);
+            read_in_order(c, &got);
+        }
+        myl_bridge_close(ex);
+        myl_bridge_close(im);
+        /* The counters outlive the bridges, in their files. */
+        myl_bridge_stats st;
+        bool exporting = true;
+        int32_t pid = 0;
+        assert_int_equal(myl_bridge_stats_read(MYL_BACKING_FILE, want, &st, &exporting, &pid), 0);
+        assert_false(exporting);
+        assert_int_equal(pid, (int32_t)getpid());
+        assert_int_equal(st.messages, 300u * (uint64_t)(round + 1)); /* kept across opens */
+        assert_int_equal(st.duplicates, 0);
+    }
+    assert_int_equal(got, 600);
+    myl_producer_close(p);
+    myl_consumer_close(c);
+    myl_ring_close(a);
+    myl_ring_close(b);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_step_inprocess(void **state)
 {
     (void)state;
@@ -627,6 +701,7 @@ static void test_keep_memory(void **state)
 MYL_TEST_MAIN("bridge_unit", cmocka_unit_test(test_rewind_replays_held),
               cmocka_unit_test(test_skip_keeps_hold), cmocka_unit_test(test_wire_roundtrip),
               cmocka_unit_test(test_step_inprocess), cmocka_unit_test(test_step_ack_refused),
-              cmocka_unit_test(test_ack_deferred), cmocka_unit_test(test_step_returns_on_room),
+              cmocka_unit_test(test_file_rings), cmocka_unit_test(test_ack_deferred),
+              cmocka_unit_test(test_step_returns_on_room),
               cmocka_unit_test(test_step_import_full_ring),
               cmocka_unit_test(test_held_batch_close_acks), cmocka_unit_test(test_keep_memory))

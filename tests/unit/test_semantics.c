@@ -443,6 +443,25 @@ static void test_consumer_takeover(void **state)
     myl_ring_stats st;
     assert_int_equal(myl_ring_stats_get(r, &st), 0);
     assert_int_equal(st.consumers, 1);
+    /* Detached (a bridge exporter's close): still registered and gating,
+     * owned by no process, so this process may take it over again. */
+    for (uint64_t i = 5; i < 9; i++)
+        send_value(p, i);
+    uint64_t s = 0;
+    assert_int_equal(myl_consumer_try_poll(c, 2, &s), 2);
+    myl_consumer_release(c, 2); /* seq 7: 7 and 8 not released */
+    myl__consumer_detach(c);
+    assert_int_equal(myl_ring_consumer_stats(r, 0, &cst), 0);
+    assert_int_equal(cst.state, MYL_ENTRY_ACTIVE);
+    assert_int_equal(cst.pid, 0);
+    assert_false(cst.alive);
+    assert_int_equal(cst.seq, 7);
+    for (uint64_t i = 9; i < 15; i++)
+        send_value(p, i); /* 8 slots: up to 7 + 8 */
+    uint64_t t;
+    assert_int_equal(myl_producer_try_claim(p, 1, &t), MYL_EAGAIN); /* gated by it */
+    assert_int_equal(myl_consumer_open(r, "worker", NULL, &c), 0);
+    expect_values(c, 7, 8);
     myl_consumer_close(c);
     myl_producer_close(p);
     myl_ut_destroy(r, &o);

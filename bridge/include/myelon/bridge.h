@@ -60,9 +60,10 @@ typedef struct myl_bridge_opts {
 #define MYL_BRIDGE_START_OLDEST 1u
 #define MYL_BRIDGE_START_LIVE 2u
 /* myl_bridge_opts.flags: myl_bridge_close() unregisters the exporter's
- * consumer. By default it stays registered, as after a crash: the ring
- * keeps (and its producer waits for) what the bridge has not delivered,
- * and the next exporter with the same consumer id resumes there. */
+ * consumer. By default it stays registered, as after a crash (owned by no
+ * process): the ring keeps (and its producer waits for) what the bridge
+ * has not delivered, and the next exporter with the same consumer id, in
+ * this process or another, resumes there. */
 #define MYL_BRIDGE_UNREGISTER 0x1u
 /* myl_bridge_opts.flags: an exporter on a gated ring with slots of
  * MYL_BRIDGE_ZC_MIN bytes or more hands the slots to ZeroMQ without

@@ -333,10 +333,14 @@ MYL_API void myl__wake_producers(myl_ring *ring, myl_consumer *c);
  * replays them after a reconnect); gated rings only.
  * myl__consumer_check returns MYL_EEVICTED once the consumer's entry was
  * evicted (or reused after that), else 0: a bridge exporter looks, which
- * may wait on its socket for long. */
+ * may wait on its socket for long. myl__consumer_detach frees the handle
+ * but leaves its entry registered, owned by no process (pid 0), as if its
+ * process had died: its position keeps gating the ring, and the next open
+ * of its id, in any process (this one included), resumes there. */
 MYL_API void myl__consumer_hold(myl_consumer *c, uint32_t n, uint64_t released); /* bridge */
 MYL_API void myl__consumer_rewind(myl_consumer *c);                              /* bridge */
 MYL_API int myl__consumer_check(myl_consumer *c);                                /* bridge */
+MYL_API void myl__consumer_detach(myl_consumer *c);                              /* bridge */
 
 /* ---- counters and introspection (work from any process) ---- */
 
