@@ -276,6 +276,34 @@ static void read_in_order(myl_consumer *c, uint64_t *got)
     myl_consumer_release(c, (uint32_t)k);
 }
 
+/* Publish events numbered *sent.. up to `until` into p's ring and step
+ * both bridges (1 ms each) until the reader c has read every one, in
+ * order; *moved_ex and *moved_im (when not NULL) add what the steps
+ * report moving. */
+static void step_until(myl_bridge *ex, myl_bridge *im, myl_producer *p, myl_consumer *c,
+                       uint64_t *sent, uint64_t *got, uint64_t until, uint64_t *moved_ex,
+                       uint64_t *moved_im)
+{
+    for (int spins = 0; *got < until;) {
+        assert_true(++spins < 20000); /* a bridge that never delivers fails here */
+        uint64_t t;
+        while (*sent < until && myl_producer_try_claim(p, 1, &t) == 0) {
+            memcpy(myl_producer_slot(p, t), sent, 8);
+            myl_producer_publish(p, t, 1);
+            (*sent)++;
+        }
+        int rc = myl_bridge_step(ex, 1000000);
+        assert_true(rc >= 0);
+        if (moved_ex)
+            *moved_ex += (uint64_t)rc;
+        rc = myl_bridge_step(im, 1000000);
+        assert_true(rc >= 0);
+        if (moved_im)
+            *moved_im += (uint64_t)rc;
+        read_in_order(c, got);
+    }
+}
+
 /* An in-process pair: source ring a with its producer and exporter, ring
  * b with its importer and reader, over an ipc endpoint named after the
  * tag. */
@@ -350,23 +378,7 @@ static void step_inprocess(const char *tag, bool refuse_acks)
     assert_true(myl_bridge_step(im, 0) >= 0);
     const uint64_t n = 1000;
     uint64_t sent = 0, got = 0, moved_ex = 0, moved_im = 0;
-    int spins = 0;
-    while (got < n) {
-        assert_true(++spins < 20000); /* a bridge that never delivers fails here */
-        uint64_t t;
-        while (sent < n && myl_producer_try_claim(p, 1, &t) == 0) {
-            memcpy(myl_producer_slot(p, t), &sent, 8);
-            myl_producer_publish(p, t, 1);
-            sent++;
-        }
-        int rc = myl_bridge_step(ex, 1000000);
-        assert_true(rc >= 0);
-        moved_ex += (uint64_t)rc;
-        rc = myl_bridge_step(im, 1000000);
-        assert_true(rc >= 0);
-        moved_im += (uint64_t)rc;
-        read_in_order(c, &got);
-    }
+    step_until(ex, im, p, c, &sent, &got, n, &moved_ex, &moved_im);
     assert_int_equal(moved_ex, n);
     assert_int_equal(moved_im, n);
     myl_bridge_stats st;
@@ -415,19 +427,7 @@ static void test_file_rings(void **state)
         assert_string_equal(myl_bridge_state_name(ex), want);
         snprintf(want, sizeof want, "%s.bridge-import", pb);
         assert_string_equal(myl_bridge_state_name(im), want);
-        const uint64_t until = sent + 300;
-        for (int spins = 0; got < until; spins++) {
-            assert_true(spins < 20000); /* a bridge that never delivers fails here */
-            uint64_t t;
-            while (sent < until && myl_producer_try_claim(p, 1, &t) == 0) {
-                memcpy(myl_producer_slot(p, t), &sent, 8);
-                myl_producer_publish(p, t, 1);
-                sent++;
-            }
-            assert_true(myl_bridge_step(ex, 1000000) >= 0);
-            assert_true(myl_bridge_step(im, 1000000) >= 0);
-            read_in_order(c, &got);
-        }
+        step_until(ex, im, p, c, &sent, &got, sent + 300, NULL, NULL);
         myl_bridge_close(ex);
         myl_bridge_close(im);
         /* The counters outlive the bridges, in their files. */
