@@ -21,7 +21,15 @@
  * (the reader stops for 4 s mid-stream, longer than the bridge's peer
  * timeout: the producer must be held back, nothing lost), or
  * mp-skip (raw: a multi-producer exporter ring with slots claimed by
- * producers that died, and the exporter killed twice as well), or
+ * producers that died, and the exporter killed twice as well), options
+ * (raw, tcp: the tool's other options, each with an effect the test
+ * checks: file rings (--file), the importer binding and the exporter
+ * connecting (--bind, --connect: both would bind without them), the
+ * exporter's consumer id (--id: the producer waits for it), --live (events
+ * published before the exporter registered must not arrive), --unregister
+ * (its entry gone after SIGTERM; without it, in every other case, the
+ * entry stays), the importer's state at a path of our choosing (--state),
+ * and --hwm, --copy, --attach-ms given), or
  * linkcut (netns: IFACE_A down a third of the way in, for longer than
  * the peer timeout, then up: every event once and in order, and the
  * importer must have begun a new session).
@@ -66,6 +74,12 @@ static uint64_t total;
 static pid_t producer_pid, export_pid, import_pid;
 static char ns_a[64], ns_b[64], addr_a[64], iface_a[64];
 static bool netns;
+/* options: file rings, the importer's state at state_path, the
+ * exporter's consumer id export_id (else the default, bridge-export) */
+static bool opts_case;
+static uint32_t backing = MYL_BACKING_SHM;
+static char state_path[128];
+static const char *export_id = "bridge-export";
 
 static uint64_t now_ns(void)
 {
@@ -85,8 +99,13 @@ static void cleanup(void)
     const char *rings[] = {ring_a, ring_b};
     for (int i = 0; i < 2; i++) {
         char name[300], st[320];
-        myl_ring_unlink(MYL_BACKING_SHM, rings[i]);
-        if (myl_shm_name(rings[i], name, sizeof name) > 0) {
+        myl_ring_unlink(backing, rings[i]);
+        if (backing == MYL_BACKING_FILE) {
+            snprintf(st, sizeof st, "%s.bridge-export", rings[i]);
+            unlink(st);
+            snprintf(st, sizeof st, "%s.bridge-import", rings[i]);
+            unlink(st);
+        } else if (myl_shm_name(rings[i], name, sizeof name) > 0) {
             snprintf(st, sizeof st, "%s.bridge-export", name);
             shm_unlink(st);
             snprintf(st, sizeof st, "%s.bridge-import", name);
@@ -95,6 +114,8 @@ static void cleanup(void)
     }
     if (ipc_path[0])
         unlink(ipc_path);
+    if (state_path[0])
+        unlink(state_path);
     unlink(err_export);
     unlink(err_import);
 }
@@ -141,6 +162,7 @@ static int free_port(void)
 static void create_ring(const char *name, uint64_t fp, bool multi, bool lossy)
 {
     myl_ring_opts o = {.size = sizeof o,
+                       .backing = backing,
                        .mode = lossy ? MYL_MODE_LOSSY : MYL_MODE_GATED,
                        .producers = multi ? MYL_PRODUCERS_MULTI : MYL_PRODUCERS_SINGLE,
                        .name = name,
@@ -157,7 +179,7 @@ static void create_ring(const char *name, uint64_t fp, bool multi, bool lossy)
 
 static myl_ring *attach(const char *name)
 {
-    myl_ring_opts o = {.size = sizeof o, .name = name};
+    myl_ring_opts o = {.size = sizeof o, .backing = backing, .name = name};
     myl_ring *r;
     int rc = myl_ring_attach(&o, &r);
     if (rc < 0)
@@ -231,7 +253,7 @@ static void producer(void)
         if (rc < 0)
             fail("framer: %s", myl_strerror(rc));
         /* Wait for the exporter to register: it must see every message. */
-        rc = myl_producer_wait_consumers(myl_framer_producer(f), "bridge", 1, 60000000000);
+        rc = myl_producer_wait_consumers(myl_framer_producer(f), export_id, 1, 60000000000);
         if (rc < 0)
             fail("producer: no exporter: %s", myl_strerror(rc));
         for (uint64_t i = 0; i < total;) {
@@ -251,7 +273,7 @@ static void producer(void)
         int rc = myl_producer_open(r, NULL, &p);
         if (rc < 0)
             fail("producer: %s", myl_strerror(rc));
-        rc = myl_producer_wait_consumers(p, "bridge", 1, 60000000000);
+        rc = myl_producer_wait_consumers(p, export_id, 1, 60000000000);
         if (rc < 0)
             fail("producer: no exporter: %s", myl_strerror(rc));
         for (uint64_t i = 0; i < total;) {
@@ -275,6 +297,40 @@ static void producer(void)
     _exit(0);
 }
 
+/* options: events published before any consumer registered, stamped
+ * beyond the stream's last; an exporter started live must not send them. */
+static void publish_stale(void)
+{
+    myl_ring *r = attach(ring_a);
+    myl_producer *p;
+    uint8_t *buf = malloc(slot_size);
+    int rc = buf ? myl_producer_open(r, NULL, &p) : -ENOMEM;
+    if (rc < 0)
+        fail("stale producer: %s", myl_strerror(rc));
+    for (uint64_t k = 0; k < 3; k++) {
+        fill(buf, slot_size, total + 1000 + k);
+        rc = myl_producer_send(p, buf, 0);
+        if (rc < 0)
+            fail("stale event %" PRIu64 ": %s", k, myl_strerror(rc));
+    }
+    myl_producer_close(p);
+    free(buf);
+    myl_ring_close(r);
+}
+
+/* Whether the exporter's consumer entry is registered on the source ring. */
+static bool export_registered(void)
+{
+    myl_ring *r = attach(ring_a);
+    myl_consumer_stats cs;
+    bool found = false;
+    for (uint32_t i = 0; myl_ring_consumer_stats(r, i, &cs) == 0; i++)
+        if (cs.state == MYL_ENTRY_ACTIVE && !strcmp(cs.id, export_id))
+            found = true;
+    myl_ring_close(r);
+    return found;
+}
+
 /* ---- the bridge processes ---- */
 
 static pid_t spawn_bridge(bool exporting, const char *extra)
@@ -289,7 +345,7 @@ static pid_t spawn_bridge(bool exporting, const char *extra)
             dup2(fd, 2);
             close(fd);
         }
-        const char *argv[24];
+        const char *argv[40];
         int n = 0;
         if (netns) { /* on its "host" */
             argv[n++] = "ip";
@@ -309,6 +365,25 @@ static pid_t spawn_bridge(bool exporting, const char *extra)
         argv[n++] = "2000";
         if (framed || (extra && !strcmp(extra, "--framed")))
             argv[n++] = "--framed";
+        if (opts_case) {
+            argv[n++] = "--file";
+            argv[n++] = "--hwm";
+            argv[n++] = "4";
+            argv[n++] = "--attach-ms";
+            argv[n++] = "10000";
+            if (exporting) {
+                argv[n++] = "--connect";
+                argv[n++] = "--id";
+                argv[n++] = export_id;
+                argv[n++] = "--live";
+                argv[n++] = "--unregister";
+                argv[n++] = "--copy";
+            } else {
+                argv[n++] = "--bind";
+                argv[n++] = "--state";
+                argv[n++] = state_path;
+            }
+        }
         argv[n] = NULL;
         if (netns)
             execvp("ip", (char *const *)argv);
@@ -374,6 +449,23 @@ static int wait_exit(pid_t *pid, uint64_t deadline)
     return -1;
 }
 
+/* A bridge process that exits by itself (a bind that failed, a bad
+ * option) ends the run at once, not at the deadline. */
+static void check_bridges(void)
+{
+    pid_t *pids[] = {&export_pid, &import_pid};
+    for (int i = 0; i < 2; i++) {
+        int st;
+        if (*pids[i] > 0 && waitpid(*pids[i], &st, WNOHANG) == *pids[i]) {
+            *pids[i] = 0;
+            dump(err_export);
+            dump(err_import);
+            fail("the %s exited by itself (status %d)", i ? "importer" : "exporter",
+                 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        }
+    }
+}
+
 static void refusal(uint64_t deadline)
 {
     bool kind_case = !strcmp(fault, "refuse-kind");
@@ -408,6 +500,7 @@ int main(int argc, char **argv)
     fault = argv[4];
     framed = !strcmp(kind, "framed");
     mp_skip = !strcmp(fault, "mp-skip");
+    opts_case = !strcmp(fault, "options");
     lossy_src = !strcmp(fault, "lossy");
     const char *sl = getenv("MYL_BRIDGE_SLOT");
     slot_size = sl ? (uint32_t)strtoul(sl, NULL, 10) : framed ? SLOT_FRAMED : SLOT_RAW;
@@ -419,6 +512,15 @@ int main(int argc, char **argv)
     uint64_t deadline = now_ns() + (dl ? strtoull(dl, NULL, 10) : 150) * 1000000000ull;
     snprintf(ring_a, sizeof ring_a, "mylbr-%d-a", (int)getpid());
     snprintf(ring_b, sizeof ring_b, "mylbr-%d-b", (int)getpid());
+    if (opts_case) {
+        if (framed || strcmp(transport, "tcp"))
+            fail("options: raw over tcp only");
+        backing = MYL_BACKING_FILE;
+        export_id = "e2e-opt";
+        snprintf(ring_a, sizeof ring_a, "/tmp/mylbr-%d-a.ring", (int)getpid());
+        snprintf(ring_b, sizeof ring_b, "/tmp/mylbr-%d-b.ring", (int)getpid());
+        snprintf(state_path, sizeof state_path, "/tmp/mylbr-%d-import.state", (int)getpid());
+    }
     snprintf(err_export, sizeof err_export, "/tmp/mylbr-%d-export.err", (int)getpid());
     snprintf(err_import, sizeof err_import, "/tmp/mylbr-%d-import.err", (int)getpid());
     netns = !strcmp(transport, "netns");
@@ -449,6 +551,8 @@ int main(int argc, char **argv)
     if (rc < 0)
         fail("consumer: %s", myl_strerror(rc));
 
+    if (opts_case)
+        publish_stale();
     producer_pid = fork();
     if (producer_pid == 0)
         producer();
@@ -543,8 +647,10 @@ int main(int argc, char **argv)
         if (framed) {
             myl_frame_msg m;
             rc = myl_defrag_recv(d, &m, 100000000);
-            if (rc == MYL_ETIMEDOUT || rc == MYL_EPEERDEAD || rc == MYL_EAGAIN)
+            if (rc == MYL_ETIMEDOUT || rc == MYL_EPEERDEAD || rc == MYL_EAGAIN) {
+                check_bridges();
                 continue;
+            }
             if (rc < 0)
                 fail("recv: %s", myl_strerror(rc));
             uint64_t id = 0;
@@ -557,8 +663,10 @@ int main(int argc, char **argv)
             got++;
         } else {
             rc = (int)myl_consumer_read(c, buf, 1, NULL, 100000000);
-            if (rc == MYL_ETIMEDOUT || rc == MYL_EPEERDEAD || rc == MYL_EAGAIN)
+            if (rc == MYL_ETIMEDOUT || rc == MYL_EPEERDEAD || rc == MYL_EAGAIN) {
+                check_bridges();
                 continue;
+            }
             if (rc < 0)
                 fail("read: %s", myl_strerror(rc));
             uint64_t id;
@@ -608,13 +716,25 @@ int main(int argc, char **argv)
     }
     dump(err_export);
     dump(err_import);
+    /* A stopped exporter stays registered (the ring keeps what it has not
+     * sent) unless told to unregister (--unregister, the options case). */
+    if (export_registered() == opts_case)
+        fail("after SIGTERM the exporter's consumer %s is %s", export_id,
+             opts_case ? "still registered (--unregister)" : "gone");
     /* The counters, as another process reads them from the state object. */
     char shm[300], st_name[320];
     myl_bridge_stats bs;
     bool exporting = true;
-    myl_shm_name(ring_b, shm, sizeof shm);
-    snprintf(st_name, sizeof st_name, "%s.bridge-import", shm);
-    rc = myl_bridge_stats_read(MYL_BACKING_SHM, st_name, &bs, &exporting, NULL);
+    if (opts_case) {
+        snprintf(st_name, sizeof st_name, "%s.bridge-import", ring_b);
+        if (access(st_name, F_OK) == 0)
+            fail("--state %s given, but the importer wrote %s", state_path, st_name);
+        snprintf(st_name, sizeof st_name, "%s", state_path);
+    } else {
+        myl_shm_name(ring_b, shm, sizeof shm);
+        snprintf(st_name, sizeof st_name, "%s.bridge-import", shm);
+    }
+    rc = myl_bridge_stats_read(backing, st_name, &bs, &exporting, NULL);
     if (rc < 0 || exporting)
         fail("reading the importer's state %s: %s", st_name, myl_strerror(rc));
     uint64_t want_bytes = 0;
