@@ -1,6 +1,7 @@
 # Install rules: headers, libmyelon, myelonc, myelon-stat, the CMake package,
-# the pkg-config files (myelon.pc; myelon-health.pc when libmyelon_health
-# is built: health/ installs the library itself) and the documentation
+# the pkg-config files (myelon.pc; myelon-health.pc and myelon-bridge.pc
+# when libmyelon_health and libmyelon_bridge are built: health/ and
+# bridge/ install the libraries themselves) and the documentation
 # (share/doc/myelon; the man pages are installed by docs/man).
 include(CMakePackageConfigHelpers)
 set(MYELON_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/myelon)
@@ -52,12 +53,14 @@ foreach(d LIBDIR INCLUDEDIR BINDIR)
 endforeach()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/myelon.pc.in ${PROJECT_BINARY_DIR}/myelon.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/myelon.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
-if(TARGET myelon_health)
-  configure_file(${PROJECT_SOURCE_DIR}/cmake/myelon-health.pc.in
-                 ${PROJECT_BINARY_DIR}/myelon-health.pc @ONLY)
-  install(FILES ${PROJECT_BINARY_DIR}/myelon-health.pc
-          DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
-endif()
+foreach(lib health bridge)
+  if(TARGET myelon_${lib})
+    configure_file(${PROJECT_SOURCE_DIR}/cmake/myelon-${lib}.pc.in
+                   ${PROJECT_BINARY_DIR}/myelon-${lib}.pc @ONLY)
+    install(FILES ${PROJECT_BINARY_DIR}/myelon-${lib}.pc
+            DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+  endif()
+endforeach()
 
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/CONTRIBUTING.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR})

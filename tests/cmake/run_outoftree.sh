@@ -26,6 +26,10 @@ find)
   if [ -f "$work/prefix/include/myelon/health.h" ]; then
     "$work/b/app_health"
   fi
+  # myelon::bridge, when this build has libmyelon_bridge.
+  if [ -f "$work/prefix/include/myelon/bridge.h" ]; then
+    "$work/b/app_bridge"
+  fi
   ;;
 pkgconfig)
   pc=$(dirname "$(find "$work/prefix" -name myelon.pc | head -1)")
@@ -48,6 +52,14 @@ pkgconfig)
     cc -std=c11 -Wall -Wextra -Werror -pedantic $(pkg-config --cflags myelon-health) \
       "$src/tests/cmake/app_health.c" -o "$work/app_health" $(pkg-config --libs --static myelon-health)
     "$work/app_health"
+  fi
+  # myelon-bridge.pc, when this build has libmyelon_bridge.
+  if [ -f "$work/prefix/include/myelon/bridge.h" ]; then
+    [ -f "$pc/myelon-bridge.pc" ] || { echo "bridge.h installed, myelon-bridge.pc not"; exit 1; }
+    # shellcheck disable=SC2046
+    cc -std=c11 -Wall -Wextra -Werror -pedantic $(pkg-config --cflags myelon-bridge) \
+      "$src/tests/cmake/app_bridge.c" -o "$work/app_bridge" $(pkg-config --libs --static myelon-bridge)
+    "$work/app_bridge"
   fi
   ;;
 schema|subdir)
