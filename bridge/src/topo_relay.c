@@ -549,8 +549,11 @@ static int open_site(myl_topo_relay *r, const uint32_t *counts)
     for (uint32_t j = 0; j < r->nlinks; j++)
         if (link_start(r, &r->links[j], r->site) < 0)
             r->links[j].retry_at = now_ns() + (uint64_t)r->o.reconnect_ns;
-    fprintf(stderr, "myelon-bridge: topology %s: remote site %s%s open, %u %s, %u rings\n",
-            r->desc->name, r->prefix, r->instance, r->n, r->desc->roles[r->o.role].name, r->nlinks);
+    fprintf(stderr,
+            "myelon-bridge: topology %s: remote site %s%s open, %u %s, %u rings, peer timeout "
+            "%lld ms\n",
+            r->desc->name, r->prefix, r->instance, r->n, r->desc->roles[r->o.role].name, r->nlinks,
+            (long long)(r->o.peer_timeout_ns / 1000000));
     return 0;
 }
 
@@ -911,9 +914,11 @@ static void home_peek(myl_topo_relay *r, uint64_t now)
             return;
         }
         r->have_counts = true;
-        fprintf(stderr, "myelon-bridge: topology %s: home instance %s%s found, %u %s, %u rings\n",
+        fprintf(stderr,
+                "myelon-bridge: topology %s: home instance %s%s found, %u %s, %u rings, peer "
+                "timeout %lld ms\n",
                 r->desc->name, r->prefix, r->instance, r->n, r->desc->roles[r->o.role].name,
-                r->nlinks);
+                r->nlinks, (long long)(r->o.peer_timeout_ns / 1000000));
     }
     /* The peer members' entries (the table is of these counts: a peek of
      * others reset the relay above). */
