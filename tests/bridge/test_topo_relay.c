@@ -63,6 +63,10 @@ static char home_endpoint[128]; /* the home relay connects to it */
  * network-namespaced). */
 static char ns_a[64], ns_b[64], addr_a[64], iface_a[64];
 
+/* MYL_TOPO_RELAY_DECLARED: each relay's stderr (home, remote), appended
+ * across restarts. */
+static char relay_log[2][64];
+
 /* ---- children ---- */
 
 static int relay_main(uint32_t side)
@@ -72,7 +76,14 @@ static int relay_main(uint32_t side)
     const char *tool = getenv("MYL_TOPO_RELAY_TOOL"), *schema = getenv("MYL_TOPO_RELAY_SCHEMA");
     if (tool && schema && getenv("MYL_TOPO_RELAY_DECLARED")) {
         /* The declaration farm_hands: its role, and its timeout (1 s; 3 s
-         * by default, which phase 5 would notice); the test's endpoint. */
+         * by default, which the relay's log must not say); the test's
+         * endpoint. The log goes to relay_log, read at the end. */
+        int fd =
+            open(relay_log[side == MYL_RELAY_HOME ? 0 : 1], O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
         execl(tool, tool, schema, "farm_hands", side == MYL_RELAY_HOME ? "--home" : "--remote", ep,
               "--instance", instance, "--prefix", side == MYL_RELAY_HOME ? "h-" : "r-",
               (char *)NULL);
@@ -98,14 +109,43 @@ static int relay_main(uint32_t side)
     return relay_serve(&farm_Farm_desc, &o);
 }
 
+/* The relay logs, copied to stderr and removed: 0 when both say that the
+ * declared peer timeout of 1 s is in force, else -1. */
+static int check_relay_logs(void)
+{
+    int rc = 0;
+    for (int i = 0; i < 2; i++) {
+        char buf[16384];
+        FILE *f = fopen(relay_log[i], "r");
+        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[n] = 0;
+        fprintf(stderr, "--- %s relay's log\n%s", i ? "remote" : "home", buf);
+        unlink(relay_log[i]);
+        if (!strstr(buf, "peer timeout 1000 ms")) {
+            fprintf(stderr,
+                    "FAILED: the %s relay's log does not say \"peer timeout 1000 ms\" "
+                    "(farm_hands declares timeout 1000)\n",
+                    i ? "remote" : "home");
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
 static uint32_t opens;        /* a hand's successful opens */
 static uint32_t owner_deaths; /* DEAD events of its owner it saw */
+/* The same count per hand, shared with the test's process (mapped before
+ * the hands are spawned): phase 5 waits on it while home is down. */
+static _Atomic uint32_t *shared_deaths;
 
 static void hand_event(const myl_topo_event *ev, farm_Farm_hands *ep, void *user)
 {
-    (void)ep;
     (void)user;
     owner_deaths += ev->role == farm_Farm_ROLE_boss && ev->kind == MYL_TOPO_EV_DEAD;
+    /* Relaxed: the test's process polls until it sees the count grow. */
+    atomic_store_explicit(&shared_deaths[ep->index], owner_deaths, memory_order_relaxed);
 }
 
 static int hand_job(const farm_Job *msg, farm_Farm_hands *ep, void *user)
@@ -280,6 +320,22 @@ static int wait_for(struct boss *b, uint32_t *counter, uint32_t want, const char
     return 0;
 }
 
+/* Until both hands have seen their owner DEAD more than d0 and d1 times
+ * (shared_deaths), the boss pumping meanwhile. */
+static int wait_owner_deaths(struct boss *b, uint32_t d0, uint32_t d1)
+{
+    uint64_t deadline = now_ns() + UINT64_C(30000000000);
+    /* Relaxed: hand_event's stores; polled until they grow. */
+    while (atomic_load_explicit(&shared_deaths[0], memory_order_relaxed) <= d0 ||
+           atomic_load_explicit(&shared_deaths[1], memory_order_relaxed) <= d1) {
+        if (pump(b, 10000000) < 0)
+            return -1;
+        if (now_ns() > deadline)
+            return fail(b, "the hands did not see their owner DEAD within 30 s of home's death");
+    }
+    return 0;
+}
+
 /* Until something more than `from` jobs has been re-dispatched. */
 static int wait_for_redispatch(struct boss *b, uint64_t from)
 {
@@ -405,6 +461,10 @@ int main(int argc, char **argv)
                     : netns ? 20000u + (unsigned)getpid() % 780u * 16u
                             : free_block(97u);
     snprintf(instance, sizeof instance, "trl%d", (int)getpid());
+    if (getenv("MYL_TOPO_RELAY_DECLARED"))
+        for (int i = 0; i < 2; i++)
+            snprintf(relay_log[i], sizeof relay_log[i], "/tmp/trl%d-%s.log", (int)getpid(),
+                     i ? "remote" : "home");
     if (netns && sscanf(netns, "%63s %63s %63s %63s", ns_a, ns_b, addr_a, iface_a) != 4) {
         fprintf(stderr, "MYL_BRIDGE_NETNS: %s\n", netns);
         return 1;
@@ -439,10 +499,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "boss open: %s\n", myl_strerror(rc));
         return 1;
     }
-    if (relay_views_map() < 0) {
+    void *sd = mmap(NULL, 4 * sizeof *shared_deaths, PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (relay_views_map() < 0 || sd == MAP_FAILED) {
         perror("mmap");
         return 1;
     }
+    shared_deaths = sd; /* zero-filled */
     pid_t home = spawn(relay_main, MYL_RELAY_HOME);
     pid_t remote = spawn(relay_main, MYL_RELAY_REMOTE);
     pid_t hands[2] = {spawn(hand_main, 0), spawn(hand_main, 1)};
@@ -514,14 +577,18 @@ int main(int argc, char **argv)
     j0 = b.joined[0];
     j1 = b.joined[1];
     uint32_t o0 = b.opens[0], o1 = b.opens[1], k0 = b.deaths[0], k1 = b.deaths[1];
+    uint32_t s0 = atomic_load_explicit(&shared_deaths[0], memory_order_relaxed),
+             s1 = atomic_load_explicit(&shared_deaths[1], memory_order_relaxed);
     reap(home, SIGKILL);
     home = 0;
     if (wait_for(&b, &b.dead[0], d0 + 1, "hands.0 DEAD after the home relay's death") < 0)
         goto out;
     /* Home silent for longer than the peer timeout: the remote relay marks
      * the remote site's owner dead, so the hands reopen (into a new remote
-     * site once home is back). */
-    nap_ms(1500);
+     * site once home is back). Waited for, not timed: on a loaded machine
+     * the remote relay may take longer than the timeout to notice. */
+    if (wait_owner_deaths(&b, s0, s1) < 0)
+        goto out;
     home = spawn(relay_main, MYL_RELAY_HOME);
     if (wait_for(&b, &b.joined[0], j0 + 1, "hands.0 JOINED after the home relay's restart") < 0 ||
         wait_for(&b, &b.joined[1], j1 + 1, "hands.1 JOINED after the home relay's restart") < 0 ||
@@ -534,8 +601,8 @@ int main(int argc, char **argv)
              k0, b.deaths[0], k1, b.deaths[1], o0, b.opens[0], o1, b.opens[1]);
         goto out;
     }
-    fprintf(stderr, "phase 5: the home relay killed, silent 1.5 s (the hands saw their owner "
-                    "dead and reopened), restarted; both hands rejoined and answer\n");
+    fprintf(stderr, "phase 5: the home relay killed, silent until the hands saw their owner "
+                    "dead, restarted; they reopened, rejoined and answer\n");
     if (netns) {
         /* 6. The link cut (the remote host's end down for 2 s, longer
          *    than the 1 s peer timeout), then up: DEAD, then JOINED. */
@@ -640,5 +707,7 @@ out:
         fprintf(stderr, "FAILED: shared memory left behind (above)\n");
         ok = 0;
     }
+    if (relay_log[0][0] && check_relay_logs() < 0)
+        ok = 0;
     return ok ? 0 : 1;
 }
