@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <ftw.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -963,28 +964,66 @@ static void test_config_errors(void **state)
 
 /* ---- the tool ---- */
 
+/* myelon-health started with argv (argv[0] first, NULL last): the port
+ * its first line says it listens on; its pid and stdout in *pid, *o. */
+static unsigned tool_start(char *const *argv, pid_t *pid, FILE **o)
+{
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    *pid = fork();
+    if (*pid == 0) {
+        /* Killed with the test, should an assertion end it first. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(out[1], 1);
+        close(out[0]);
+        close(out[1]);
+        execv(MYELON_HEALTH_PATH, argv);
+        _exit(127);
+    }
+    close(out[1]);
+    *o = fdopen(out[0], "r");
+    char line[256];
+    unsigned port = 0;
+    assert_non_null(fgets(line, sizeof line, *o));
+    assert_int_equal(sscanf(line, "myelon-health: listening on 127.0.0.1 port %u", &port), 1);
+    return port;
+}
+
+/* SIGTERM: the tool exits with status 0. */
+static void tool_stop(pid_t pid, FILE *o)
+{
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    fclose(o);
+}
+
+/* The output of `myelon-health ARGS` (stdout, or stderr with 2>&1
+ * >/dev/null in args) in out; returns its exit status. */
+static int tool_output(const char *args, char *out, size_t cap)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s %s", MYELON_HEALTH_PATH, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
 static void test_tool(void **state)
 {
     (void)state;
     fixture f;
     ring_up(&f, myl_test_name("tool"));
-    int out[2];
-    assert_int_equal(pipe(out), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        execl(MYELON_HEALTH_PATH, "myelon-health", "--port", "0", "--probe-ms", "50", f.name,
-              (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    FILE *o = fdopen(out[0], "r");
-    char line[256];
-    assert_non_null(fgets(line, sizeof line, o));
-    unsigned port = 0;
-    assert_int_equal(sscanf(line, "myelon-health: listening on 127.0.0.1 port %u", &port), 1);
+    pid_t pid;
+    FILE *o;
+    char *const args[] = {"myelon-health", "--port", "0", "--probe-ms", "50", (char *)f.name, NULL};
+    unsigned port = tool_start(args, &pid, &o);
     char *probe = exchange((uint16_t)port, NULL, 0, 0);
     assert_string_equal(probe, "myelon ok 1 ring\n");
     free(probe);
@@ -992,21 +1031,59 @@ static void test_tool(void **state)
     http_ok((uint16_t)port, "/metrics", &r);
     check_exposition(r.body);
     free(r.all);
-    assert_int_equal(kill(pid, SIGTERM), 0);
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
-    fclose(o);
+
+    /* Another on the same port: exit 1, saying why. */
+    char out[1024], a[512];
+    snprintf(a, sizeof a, "--port %u %s 2>&1 >/dev/null", port, f.name);
+    assert_int_equal(tool_output(a, out, sizeof out), 1);
+    assert_non_null(strstr(out, "cannot listen on 127.0.0.1 port"));
+    tool_stop(pid, o);
+
+    /* Rings in files, found by a path prefix (--file --prefix DIR/),
+     * bound to an address given: ok, 1 ring. Without --file the prefix
+     * names no shm ring: degraded. */
+    char dir[] = "/tmp/myl-health-tool-XXXXXX", path[128], prefix[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/app.ring", dir);
+    snprintf(prefix, sizeof prefix, "%s/", dir);
+    myl_ring_opts ro = {.size = sizeof ro,
+                        .backing = MYL_BACKING_FILE,
+                        .name = path,
+                        .slot_size = 16,
+                        .capacity = 64};
+    myl_ring *fr;
+    assert_int_equal(myl_ring_create(&ro, &fr), 0);
+    char *const fargs[] = {"myelon-health", "--file", "--bind",   "127.0.0.1", "--port", "0",
+                           "--probe-ms",    "50",     "--prefix", prefix,      NULL};
+    port = tool_start(fargs, &pid, &o);
+    probe = exchange((uint16_t)port, NULL, 0, 0);
+    assert_string_equal(probe, "myelon ok 1 ring\n");
+    free(probe);
+    tool_stop(pid, o);
+    char *const sargs[] = {"myelon-health", "--port", "0", "--probe-ms", "50",
+                           "--prefix",      prefix,   NULL};
+    port = tool_start(sargs, &pid, &o);
+    probe = exchange((uint16_t)port, NULL, 0, 0);
+    assert_string_equal(probe, "myelon degraded 0 rings: no rings\n");
+    free(probe);
+    tool_stop(pid, o);
+    myl_ring_close(fr);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+
+    /* --version: the library's version. */
+    char want[64];
+    snprintf(want, sizeof want, "myelon-health %s\n", MYL_VERSION_STRING);
+    assert_int_equal(tool_output("--version", out, sizeof out), 0);
+    assert_string_equal(out, want);
 
     /* Bad command lines: exit 2. */
-    const char *bad[] = {"--port 70000 x", "--probe-ms 0 x", "--bogus x", ""};
+    const char *bad[] = {"--port 70000 x", "--probe-ms 0 x", "--bogus x", "", "''",
+                         "x --bind",       "x --prefix"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char cmd[512];
-        snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>&1", MYELON_HEALTH_PATH, bad[i]);
-        int s = system(cmd);
-        assert_true(WIFEXITED(s));
-        assert_int_equal(WEXITSTATUS(s), 2);
+        snprintf(cmd, sizeof cmd, "%s >/dev/null 2>&1", bad[i]);
+        assert_int_equal(tool_output(cmd, out, sizeof out), 2);
     }
     ring_down(&f);
 }
