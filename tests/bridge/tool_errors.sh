@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# myelon-bridge's schema and topology forms refusing what they cannot do,
+# each with its exit status and its message; the topology form's options
+# accepted and its run bounded by --run-for-ms; --help and --version.
+#   tool_errors.sh MYELON_BRIDGE SOURCE_DIR
+set -u
+tool=$1 src=$2
+golden=$src/tests/golden
+work=$(mktemp -d /tmp/myl-bridge-tool-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fails=0
+
+# expect STATUS TEXT ARGS...: the tool exits with STATUS and its output
+# (stdout and stderr) contains TEXT.
+expect() {
+  local want=$1 text=$2 out st
+  shift 2
+  out=$("$tool" "$@" 2>&1)
+  st=$?
+  if [ "$st" -ne "$want" ] || [[ "$out" != *"$text"* ]]; then
+    echo "FAIL: myelon-bridge $*: status $st (want $want), output:"
+    echo "$out"
+    echo "(wanted it to contain: $text)"
+    fails=$((fails + 1))
+  else
+    echo "ok: myelon-bridge $* -> $st, \"$text\""
+  fi
+}
+
+ep=ipc://$work/x.sock
+# The channel form: a channel of several rings, a name that is not a
+# channel or a bridge (missing, or a table), a schema that does not
+# compile, no direction given.
+expect 1 "channel sized is a group of rings (size classes); a bridge carries one ring" \
+  "$golden/framed.myl" sized --export "$ep"
+expect 1 "channel control is a group of rings (lanes)" "$golden/framed.myl" control --import "$ep"
+expect 1 "declares no channel or bridge named 'nope'" "$golden/framed.myl" nope --export "$ep"
+expect 1 "declares no channel or bridge named 'Job'" "$golden/topo.myl" Job --export "$ep"
+printf 'myelon 1;\npackage p;\nchannel c { carries Nope; }\n' >"$work/bad.myl"
+expect 1 "myelon-bridge: $work/bad.myl: 1 error" "$work/bad.myl" c --export "$ep"
+expect 1 "blobs is a channel: give --export or --import ENDPOINT" "$golden/framed.myl" blobs
+# The topology form: a route over lanes, a role it does not have, no side,
+# an unknown option.
+expect 1 "topology Grouped: route boss_hands_alerts is over lanes; a relay carries routes of one ring" \
+  "$golden/topo.myl" Grouped --role hands --remote "$ep"
+expect 1 "topology gtopo.Plain has no role 'nobody'" "$golden/topo.myl" Plain --role nobody --remote "$ep"
+expect 1 "gtopo.Plain is a topology: give --role R and --home or --remote ENDPOINT" \
+  "$golden/topo.myl" Plain --role hands
+expect 1 "bad argument for a topology: --bogus" "$golden/topo.myl" Plain --bogus
+# Every option of the topology form, on a remote relay that no home
+# relay reaches: it waits, and --run-for-ms ends it with status 0.
+expect 0 "" "$src/tests/bridge/farm.myl" Farm --role hands --remote "$ep" --instance "t$$" \
+  --prefix "$work/r-" --file --check-ms 5 --hwm 4 --batch 8 --reconnect-ms 20 --timeout-ms 500 \
+  --run-for-ms 300
+expect 0 "usage: myelon-bridge --export|--import RING ENDPOINT" --help
+expect 0 "myelon-bridge " --version
+expect 1 "myelon-bridge: bad argument: --bogus" --export r "$ep" --bogus
+
+if [ "$fails" -ne 0 ]; then
+  echo "$fails case(s) failed"
+  exit 1
+fi
+echo "all cases passed"
