@@ -895,6 +895,49 @@ static void test_shadow_never_stalls(void **state)
     rm_pipeline(dir);
 }
 
+/* The shadow's copy of the application refuses record 500: the shadow
+ * stops there and says why (myl_pipeline_shadow_error), writes no more
+ * snapshots, the main path goes on (the shadow is off the hot path), and
+ * close returns the shadow's error. */
+static int shadow_refuses_500(void *st, const myl_journal_record *rec, myl_pipeline_out *out)
+{
+    if (st == &g_shadow && rec->seq == 500)
+        return -EDOM;
+    return pm_apply(st, rec, out);
+}
+
+static void test_shadow_apply_fails(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("shfail");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(true);
+    a.apply = shadow_refuses_500;
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    o.snapshot_every = 100;
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    run(g_p, 1000, 10);
+    assert_int_equal(myl_pipeline_commit(g_p), 0);
+    uint64_t deadline = myl_ut_now() + (uint64_t)MYL_UT_LIVENESS;
+    while (myl_pipeline_shadow_error(g_p) == 0 && myl_ut_now() < deadline)
+        myl_ut_nap(1000000);
+    assert_int_equal(myl_pipeline_shadow_error(g_p), -EDOM);
+    assert_int_equal(myl_pipeline_shadow_applied(g_p), 500);
+    uint64_t snaps = myl_pipeline_shadow_snapshots(g_p);
+    assert_int_equal(snaps, 5); /* after records 100, 200, ..., 500 */
+    /* The main path goes on, past the shadow's refusal. */
+    run(g_p, 1000, 10);
+    assert_int_equal(myl_pipeline_rotate(g_p), 0);
+    assert_int_equal(myl_pipeline_next_seq(g_p), 2000);
+    assert_int_equal(myl_pipeline_acked(g_p), 2000);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_shadow_applied(g_p), 500);
+    assert_int_equal(myl_pipeline_shadow_snapshots(g_p), snaps);
+    assert_int_equal(myl_pipeline_close(g_p), -EDOM);
+    rm_pipeline(dir);
+}
+
 static void test_ticks(void **state)
 {
     (void)state;
@@ -1138,6 +1181,7 @@ int main(void)
         cmocka_unit_test(test_hist_buckets),
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_shadow_never_stalls),
+        cmocka_unit_test(test_shadow_apply_fails),
     };
     return myl_test_run("pipeline", tests, sizeof tests / sizeof tests[0]);
 }

@@ -175,7 +175,10 @@ MYL_API uint32_t myl_pipeline_skipped_snapshots(const myl_pipeline *p);
 /* Snapshots recovery skipped because their chain is not the journal's at
  * their sequence (a snapshot of another history). */
 MYL_API uint32_t myl_pipeline_refused_snapshots(const myl_pipeline *p);
-/* The shadow stage: records applied, snapshots written, its error (0). */
+/* The shadow stage: records applied, snapshots written, its error (0).
+ * A shadow that failed (its apply, a snapshot, the journal's read) has
+ * stopped for good at that record; the main path is not affected, and
+ * myl_pipeline_close() returns the error. */
 MYL_API uint64_t myl_pipeline_shadow_applied(const myl_pipeline *p);
 MYL_API uint64_t myl_pipeline_shadow_snapshots(const myl_pipeline *p);
 MYL_API int myl_pipeline_shadow_error(const myl_pipeline *p);
