@@ -93,6 +93,28 @@ mkdir -p "$work/ro" && chmod 500 "$work/ro"
 if [ "$(id -u)" != 0 ]; then
   "$m" -o "$work/ro" "$schemas/ticks.myl" 2>/dev/null; check "unwritable output" 3 $?
 fi
+# Outputs that cannot be written even by root (CI runs as root): status 3
+# and a message naming the path, for -o, an output file, --depfile and
+# --stubs.
+mkdir -p "$work/wr/occ/ticks.myl.h" && touch "$work/wr/afile"
+wr_check() { # wr_check DESCRIPTION MESSAGE ARGS...
+  local what=$1 msg=$2
+  shift 2
+  (cd "$work/wr" && "$m" "$@" 2>"$work/e"); check "$what" 3 $?
+  grep -qF "$msg" "$work/e" || { echo "FAIL: $what: no '$msg' in: $(cat "$work/e")"; fail=1; }
+}
+wr_check "-o under a file" "cannot create 'afile/out': Not a directory" -o afile/out "$schemas/ticks.myl"
+wr_check "an output path that is a directory" "cannot write 'occ/ticks.myl.h': Is a directory" \
+  -o occ "$schemas/ticks.myl"
+wr_check "--depfile under a file" "cannot write 'afile/x.d': Not a directory" \
+  -o out --depfile afile/x.d "$schemas/ticks.myl"
+wr_check "--stubs under a file" "cannot create 'afile/st': Not a directory" \
+  -o out --stubs afile/st "$schemas/fabric.myl"
+# "--" ends the options: an input whose name begins with '-'.
+cp "$schemas/ticks.myl" "$work/wr/-t.myl"
+(cd "$work/wr" && "$m" --check -- -t.myl); check "-- before an input named -t.myl" 0 $?
+"$m" --check-compat "$schemas/ticks.myl" 2>"$work/e"; check "--check-compat with one file" 2 $?
+grep -q "takes two files" "$work/e" || { echo "FAIL: --check-compat usage message"; fail=1; }
 
 # Hostile inputs: diagnostics and status 1, never a signal (> 128).
 printf 'myelon 1;\nevent A { ' >"$work/long.myl"
