@@ -377,6 +377,53 @@ static void test_membership(void **state)
     myl_topo_close(w1);
 }
 
+/* myl_topo_shutdown by an owner that stays open: both handles say shut,
+ * the member's next check is MYL_ECLOSED, a request published before is
+ * still read (the ring drains), then the member's read and the owner's
+ * send, once it has to wait, return MYL_ECLOSED. */
+static void test_explicit_shutdown(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("shut");
+    c.counts[1] = 1;
+    myl_topo *t = open_owner(&c), *w;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), 0);
+    assert_int_equal(myl_topo_ready(w), 0);
+    assert_int_equal(myl_topo_wait_ready(t, INT64_C(5000000000)), 0);
+    uint32_t k = myl_topo_ring_index(t, TOPO_R_REQUESTS, 0, 0);
+    char id[64];
+    assert_true(myl_topo_member_id(w, 1, 0, id, sizeof id) > 0);
+    myl_consumer *q;
+    myl_producer *p;
+    assert_int_equal(myl_consumer_open(myl_topo_ring(w, TOPO_R_REQUESTS, k), id, NULL, &q), 0);
+    assert_int_equal(myl_producer_open(myl_topo_ring(t, TOPO_R_REQUESTS, k), NULL, &p), 0);
+    uint64_t rq[4] = {7, 42, 0, 0}, got[4] = {0}; /* a whole slot: the channel's 32 bytes */
+    assert_int_equal(myl_producer_send(p, rq, 0), 0);
+    assert_false(myl_topo_is_shut(w));
+    assert_int_equal(myl_topo_check(w), 0);
+
+    assert_int_equal(myl_topo_shutdown(t), 0);
+    assert_true(myl_topo_is_shut(t));
+    assert_true(myl_topo_is_shut(w));
+    assert_int_equal(myl_topo_check(w), MYL_ECLOSED);
+    assert_int_equal(myl_consumer_read(q, got, 1, NULL, INT64_C(1000000000)), 1);
+    assert_int_equal(got[0], 7);
+    assert_int_equal(myl_consumer_read(q, got, 1, NULL, INT64_C(1000000000)), MYL_ECLOSED);
+    /* The owner's sends: the hot path does not look (a send with room
+     * publishes), a send that has to wait for room returns MYL_ECLOSED. */
+    int rc;
+    uint32_t sent = 0;
+    while ((rc = myl_producer_send(p, rq, INT64_C(1000000000))) == 0)
+        sent++;
+    assert_int_equal(rc, MYL_ECLOSED);
+    assert_int_equal(sent, 64); /* the ring's capacity, all free */
+    assert_int_equal(myl_topo_shutdown(NULL), MYL_EINVAL);
+    myl_producer_close(p);
+    myl_consumer_close(q);
+    myl_topo_close(w);
+    myl_topo_close(t);
+}
+
 /* Stand-ins (libmyelon_bridge's relay): a member marked DEAD or LEFT by
  * its own handle is reported so by the owner, which evicts its entries;
  * an owner marked DEAD is dead to the members (their wait_ready ends,
@@ -938,7 +985,7 @@ static void test_owner_restart(void **state)
 MYL_TEST_MAIN("topo", cmocka_unit_test(test_names), cmocka_unit_test(test_counts),
               cmocka_unit_test(test_bad_config), cmocka_unit_test(test_fingerprint_mismatch),
               cmocka_unit_test(test_hostile_control), cmocka_unit_test(test_membership),
-              cmocka_unit_test(test_policies), cmocka_unit_test(test_pick),
-              cmocka_unit_test(test_tracking), cmocka_unit_test(test_owner_restart),
-              cmocka_unit_test(test_quick_rejoin), cmocka_unit_test(test_mark_and_peek),
-              cmocka_unit_test(test_peek_members))
+              cmocka_unit_test(test_explicit_shutdown), cmocka_unit_test(test_policies),
+              cmocka_unit_test(test_pick), cmocka_unit_test(test_tracking),
+              cmocka_unit_test(test_owner_restart), cmocka_unit_test(test_quick_rejoin),
+              cmocka_unit_test(test_mark_and_peek), cmocka_unit_test(test_peek_members))
