@@ -136,16 +136,19 @@ static int check_relay_logs(void)
 
 static uint32_t opens;        /* a hand's successful opens */
 static uint32_t owner_deaths; /* DEAD events of its owner it saw */
-/* The same count per hand, shared with the test's process (mapped before
- * the hands are spawned): phase 5 waits on it while home is down. */
+/* The same per hand index, counted across the hand's restarts and shared
+ * with the test's process (mapped before the hands are spawned): phase 5
+ * waits on it while home is down. */
 static _Atomic uint32_t *shared_deaths;
 
 static void hand_event(const myl_topo_event *ev, farm_Farm_hands *ep, void *user)
 {
     (void)user;
-    owner_deaths += ev->role == farm_Farm_ROLE_boss && ev->kind == MYL_TOPO_EV_DEAD;
+    if (ev->role != farm_Farm_ROLE_boss || ev->kind != MYL_TOPO_EV_DEAD)
+        return;
+    owner_deaths++;
     /* Relaxed: the test's process polls until it sees the count grow. */
-    atomic_store_explicit(&shared_deaths[ep->index], owner_deaths, memory_order_relaxed);
+    atomic_fetch_add_explicit(&shared_deaths[ep->index], 1, memory_order_relaxed);
 }
 
 static int hand_job(const farm_Job *msg, farm_Farm_hands *ep, void *user)
