@@ -188,6 +188,60 @@ static void reset_state(mylc_pstate *st)
     st->prev2 = st->prev;
     st->suspect = st->prev;
     st->depth = 0;
+    st->groups.n = 0;
+}
+
+void mylc_groups_feed(mylc_groups *g, char c, uint32_t off)
+{
+    if (c == '(' || c == '[') {
+        if (g->n < MYLC_BRACES) {
+            g->off[g->n] = off;
+            g->open[g->n] = c;
+        }
+        g->n++;
+    } else if ((c == ')' || c == ']') && g->n > 0) {
+        g->n--;
+    }
+}
+
+bool mylc_groups_error(mylc_ctx *c, mylc_file *f, const mylc_groups *g, char found, uint32_t at)
+{
+    if (g->n == 0 || g->n > MYLC_BRACES)
+        return false;
+    char open = g->open[g->n - 1];
+    char close = open == '(' ? ')' : ']';
+    bool wrong_close = (found == ')' || found == ']') && found != close;
+    if (found != 0 && found != ';' && found != '{' && found != '}' && !wrong_close)
+        return false;
+    mylc_error(c, f, g->off[g->n - 1], "missing '%c': this '%c' is not closed", close, open);
+    if (found == 0)
+        mylc_note(c, f, at, "the file ends here");
+    else
+        mylc_note(c, f, at, "'%c' found here", found);
+    return true;
+}
+
+/* The character a token of these types stands for, for mylc_groups. */
+static char group_char(int type)
+{
+    switch (type) {
+    case MYL_TK_LPAREN:
+        return '(';
+    case MYL_TK_RPAREN:
+        return ')';
+    case MYL_TK_LBRACK:
+        return '[';
+    case MYL_TK_RBRACK:
+        return ']';
+    case MYL_TK_LBRACE:
+        return '{';
+    case MYL_TK_RBRACE:
+        return '}';
+    case MYL_TK_SEMI:
+        return ';';
+    default:
+        return 0;
+    }
 }
 
 /* A top-level keyword that begins its line. */
@@ -212,6 +266,7 @@ static bool feed(mylc_pstate *st, void *p, mylc_tok t)
         if (--st->depth == 0)
             st->suspect.type = -1;
     }
+    mylc_groups_feed(&st->groups, group_char(t.type), t.off);
     if (st->depth > 0 && t.type == MYL_TK_ID && kw_at_line_start(st, &st->prev))
         st->suspect = st->prev;
     st->prev2 = st->prev;
@@ -392,6 +447,12 @@ void mylc_p_syntax_error(mylc_pstate *st, int major, const mylc_tok *tok)
     st->error = true;
     const mylc_tok *pv = &st->prev;
     uint32_t pv_end = pv->off + pv->s.n;
+    /* Inside '(' or '[', the end of an item or of the file: the group was
+     * never closed (not a ';' forgotten). */
+    char gc = group_char(major);
+    if ((major == 0 || gc) && mylc_groups_error(st->ctx, st->file, &st->groups, gc,
+                                                major == 0 && pv->type > 0 ? pv_end : t.off))
+        return;
     /* A token on a new line after something that cannot end an item is
      * most often a forgotten ';': say so, at the end of the previous line. */
     if (pv->type > 0 && pv->type != MYL_TK_SEMI && pv->type != MYL_TK_LBRACE &&

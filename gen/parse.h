@@ -5,6 +5,15 @@
 #include "mylc.h"
 #include "grammar.h"
 
+/* Parentheses and brackets open before the current token, innermost
+ * MYLC_BRACES of them with where they are, for "missing ')'": the same in
+ * both front ends. */
+typedef struct mylc_groups {
+    unsigned n;
+    uint32_t off[16];
+    char open[16]; /* '(' or '[' */
+} mylc_groups;
+
 typedef struct mylc_pstate {
     mylc_ctx *ctx;
     mylc_file *file;
@@ -18,6 +27,7 @@ typedef struct mylc_pstate {
      * MYLC_BRACES of them are, for "missing '}'". */
     unsigned depth;
     uint32_t brace_off[16];
+    mylc_groups groups;
     /* A top-level keyword that began a line inside braces and was followed
      * by a name ("event B" where a field was expected): most likely the
      * next declaration after a '}' left out. type -1: none. */
@@ -25,6 +35,12 @@ typedef struct mylc_pstate {
 } mylc_pstate;
 #define MYLC_BRACES 16u
 
+/* Tracks c, one of "([)]" (anything else is ignored), fed at off. */
+void mylc_groups_feed(mylc_groups *g, char c, uint32_t off);
+/* Reports the innermost open group when found (0 for the end of the file,
+ * or one of ";{})]") cannot be in it or closes the wrong one; false when
+ * there is none to report. */
+bool mylc_groups_error(mylc_ctx *c, mylc_file *f, const mylc_groups *g, char found, uint32_t at);
 void mylc_p_syntax_error(mylc_pstate *st, int major, const mylc_tok *tok);
 void mylc_p_stack_overflow(mylc_pstate *st);
 void mylc_p_header(mylc_pstate *st, const mylc_tok *kw, const mylc_tok *ver);

@@ -172,6 +172,29 @@ static bool at_line_start(const mylc_file *f, uint32_t off)
     return off == f->start || f->text[off - 1] == '\n';
 }
 
+/* The character a token of these types stands for, for mylc_groups. */
+static char group_char(int type)
+{
+    switch (type) {
+    case FBS_TK_LPAREN:
+        return '(';
+    case FBS_TK_RPAREN:
+        return ')';
+    case FBS_TK_LBRACK:
+        return '[';
+    case FBS_TK_RBRACK:
+        return ']';
+    case FBS_TK_LBRACE:
+        return '{';
+    case FBS_TK_RBRACE:
+        return '}';
+    case FBS_TK_SEMI:
+        return ';';
+    default:
+        return 0;
+    }
+}
+
 static bool feed(mylc_fbs_state *st, void *p, mylc_tok t)
 {
     st->error = st->failed = false;
@@ -182,6 +205,7 @@ static bool feed(mylc_fbs_state *st, void *p, mylc_tok t)
         st->depth++;
     else if (t.type == FBS_TK_RBRACE && st->depth > 0)
         st->depth--;
+    mylc_groups_feed(&st->groups, group_char(t.type), t.off);
     st->prev = t;
     return true;
 }
@@ -191,6 +215,7 @@ static void reset_state(mylc_fbs_state *st)
     memset(&st->prev, 0, sizeof st->prev);
     st->prev.type = -1;
     st->depth = 0;
+    st->groups.n = 0;
 }
 
 /* A C identifier from a dotted name or a file stem (as parse.c makes it). */
@@ -321,6 +346,12 @@ void mylc_fbs_syntax_error(mylc_fbs_state *st, int major, const mylc_tok *tok)
     st->error = true;
     const mylc_tok *pv = &st->prev;
     uint32_t pv_end = pv->off + pv->s.n;
+    /* inside '(' or '[', the end of an item or of the file: the group
+     * was never closed (not a ';' forgotten) */
+    char gc = group_char(major);
+    if ((major == 0 || gc) && mylc_groups_error(st->ctx, st->file, &st->groups, gc,
+                                                major == 0 && pv->type > 0 ? pv_end : t.off))
+        return;
     /* a token on a new line after one that cannot end an item: a
      * forgotten ';' at the end of the previous line */
     if (pv->type > 0 && pv->type != FBS_TK_SEMI && pv->type != FBS_TK_LBRACE &&

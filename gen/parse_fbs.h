@@ -15,6 +15,7 @@ typedef struct mylc_fbs_state {
     bool failed;   /* the parser gave up */
     mylc_tok prev; /* the token fed before the current one */
     unsigned depth;
+    mylc_groups groups;
     /* the current namespace ("" for none) and, after declarations in
      * another one, the package and C prefix of those that follow (NULL:
      * the file's) */
