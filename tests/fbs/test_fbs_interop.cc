@@ -946,6 +946,46 @@ static void test_lookup_lengths()
         }
 }
 
+/* Lookups by struct key where there is nothing to search (the per-query
+ * lookup finds the vector without a jump, through stand-in bytes): a NULL
+ * table; one whose vtable ends before the field (flatc's builder trims
+ * the vtable after the last field present); one whose vtable says the
+ * field is absent (our builder writes every entry). */
+static void test_lookup_absent()
+{
+    Zoo_Enclosure_table none = {nullptr};
+    CHECK(Zoo_Enclosure_stalls_lookup_by_key(none, 0) == nullptr);
+    CHECK(!Zoo_Enclosure_has_stalls(none) && Zoo_Enclosure_stalls_len(none) == 0);
+
+    flatbuffers::FlatBufferBuilder fbb;
+    fbb.Finish(Zoo::CreateEnclosure(fbb, fbb.CreateString("short")));
+    const uint8_t *tb = flatbuffers::GetRoot<uint8_t>(fbb.GetBufferPointer());
+    CHECK(myl_ld16(tb - static_cast<int32_t>(myl_ld32(tb))) < MYL_FB_VT(3)); /* short */
+    Zoo_Enclosure_table trimmed = {tb};
+    CHECK(Zoo_Enclosure_label(trimmed).len == 5);
+    for (int32_t k = -1; k <= 1; k++)
+        CHECK(Zoo_Enclosure_stalls_lookup_by_key(trimmed, k) == nullptr);
+    CHECK(!Zoo_Enclosure_has_stalls(trimmed));
+
+    std::vector<uint8_t> region(4096);
+    myl_fb_builder b;
+    myl_fb_builder_init(&b, region.data(), region.size(), nullptr, 0);
+    myl_fb_ref label, home;
+    myl_fb_create_string(&b, "absent", 6, &label);
+    CHECK(Zoo_Enclosure_create(&b, label, 2.0, 0, 0, &home) == 0);
+    myl_fb_msg m;
+    CHECK(myl_fb_finish(&b, home, nullptr, 0, &m) == 0);
+    Zoo_Enclosure_table absent = {myl_fb_root(m.data)};
+    const uint8_t *ab = absent.t;
+    uint32_t vo = MYL_FB_VT(3);
+    const uint8_t *avt = ab - static_cast<int32_t>(myl_ld32(ab));
+    CHECK(myl_ld16(avt) > vo && myl_ld16(avt + vo) == 0); /* entry present, 0 */
+    CHECK(Zoo_Enclosure_area(absent) == 2.0);
+    for (int32_t k = -1; k <= 1; k++)
+        CHECK(Zoo_Enclosure_stalls_lookup_by_key(absent, k) == nullptr);
+    CHECK(!Zoo_Enclosure_has_stalls(absent));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -983,6 +1023,7 @@ int main(int argc, char **argv)
     CHECK(Zoo_Keeper_years(Zoo_Animal_keepers_lookup_by_key(root, "Ann", 3)) == 12);
     CHECK(Zoo_Animal_keepers_lookup_by_key(root, "A", 1).t == nullptr);
     test_lookup_lengths();
+    test_lookup_absent();
     CHECK(Zoo_Animal_keepers_lookup_by_key(Zoo_Animal_parent(root), "Ann", 3).t == nullptr);
     /* nested buffers, two deep, and a sorted vector inside */
     Zoo_Animal_table twin = Zoo_Animal_twin_nested_root(root);

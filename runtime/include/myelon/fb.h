@@ -257,6 +257,33 @@ static inline myl_fb_vec myl_fb_get_vec(const uint8_t *t, uint32_t id)
     return r;
 }
 
+/* What myl__fb_get_vec_nj() reads in place of what is not there: bytes
+ * 0-3 a vtable of no fields, 4-7 a table using it, 8-9 an absent field's
+ * offset (0), 12-15 a uoffset to 16-19, a vector of no elements. */
+static const uint8_t myl__fb_none[20] = {4, 0, 4, 0, 4, 0, 0, 0, 0, 0,
+                                         0, 0, 4, 0, 0, 0, 0, 0, 0, 0};
+
+/* myl_fb_get_vec() without a jump: a NULL table, a short vtable and an
+ * absent field each select an address in myl__fb_none, and the same loads
+ * follow, so that a compiler can hoist the whole lookup out of a loop (a
+ * load behind a test cannot be; flatc's accessors test nothing and are).
+ * More instructions when the vector is absent: for the per-query lookups
+ * by struct key, whose short search the lookup's loads would otherwise
+ * lead on every pass (docs/PERFORMANCE.md, "lookups by struct key
+ * hoisted"). */
+static inline myl_fb_vec myl__fb_get_vec_nj(const uint8_t *t, uint32_t id)
+{
+    const uint8_t *tt = t ? t : myl__fb_none + 4;
+    const uint8_t *vt = tt - (int32_t)myl_ld32(tt);
+    uint32_t vo = MYL_FB_VT(id);
+    uint16_t o = myl_ld16(vo < myl_ld16(vt) ? vt + vo : myl__fb_none + 8);
+    const uint8_t *v = myl_fb_deref(o ? tt + o : myl__fb_none + 12);
+    myl_fb_vec r;
+    r.data = o ? v + 4 : NULL;
+    r.len = myl_ld32(v);
+    return r;
+}
+
 /* Element i of a vector (i < v.len, which the caller checks). */
 static inline const uint8_t *myl_fb_vec_elem(myl_fb_vec v, uint32_t i, uint32_t elem_size)
 {
@@ -1348,7 +1375,7 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
     {                                                                                              \
         /* the search written out again, not a call of _in: the same code                          \
          * inlined through a call was laid out with an extra jump a step */                        \
-        myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
+        myl_fb_vec v = myl__fb_get_vec_nj(t.t, id);                                                \
         uint32_t i;                                                                                \
         MYL__FB_KEY_SEARCH(v, T##_##f##_key_at, key, i);                                           \
         return i != UINT32_MAX ? (const S *)myl_fb_vec_elem(v, i, size) : NULL;                    \
