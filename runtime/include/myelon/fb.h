@@ -267,10 +267,11 @@ static const uint8_t myl__fb_none[20] = {4, 0, 4, 0, 4, 0, 0, 0, 0, 0,
  * absent field each select an address in myl__fb_none, and the same loads
  * follow, so that a compiler can hoist the whole lookup out of a loop (a
  * load behind a test cannot be; flatc's accessors test nothing and are).
- * More instructions when the vector is absent: for the per-query lookups
- * by struct key, whose short search the lookup's loads would otherwise
- * lead on every pass (docs/PERFORMANCE.md, "lookups by struct key
- * hoisted"). */
+ * More instructions when the vector is absent, so it serves the element
+ * accessors T_f_at(t, i), called only when i < T_f_len(t), and the
+ * per-query lookups by struct key, whose short search the lookup's loads
+ * would otherwise lead on every pass (docs/PERFORMANCE.md, "lookups by
+ * struct key and element accessors hoisted"). */
 static inline myl_fb_vec myl__fb_get_vec_nj(const uint8_t *t, uint32_t id)
 {
     const uint8_t *tt = t ? t : myl__fb_none + 4;
@@ -1231,7 +1232,7 @@ static inline bool myl__fb_vq_vector(const myl__fb_vq *q, uint32_t vo, uint32_t 
     MYL_FB__VECTOR(T, f, id)                                                                       \
     static inline E T##_##f##_at(T##_table t, uint32_t i)                                          \
     {                                                                                              \
-        return (E)myl_fb_vec_##get(myl_fb_get_vec(t.t, id), i);                                    \
+        return (E)myl_fb_vec_##get(myl__fb_get_vec_nj(t.t, id), i);                                \
     }                                                                                              \
     static inline int T##_create_##f(myl_fb_builder *b, const E *v, size_t n, myl_fb_ref *out)     \
     {                                                                                              \
@@ -1243,7 +1244,7 @@ static inline bool myl__fb_vq_vector(const myl__fb_vq *q, uint32_t vo, uint32_t 
     MYL_FB__VECTOR(T, f, id)                                                                       \
     static inline myl_fb_str T##_##f##_at(T##_table t, uint32_t i)                                 \
     {                                                                                              \
-        return myl_fb_vec_str(myl_fb_get_vec(t.t, id), i);                                         \
+        return myl_fb_vec_str(myl__fb_get_vec_nj(t.t, id), i);                                     \
     }                                                                                              \
     static inline int T##_create_##f(myl_fb_builder *b, const myl_fb_ref *refs, size_t n,          \
                                      myl_fb_ref *out)                                              \
@@ -1256,7 +1257,7 @@ static inline bool myl__fb_vq_vector(const myl__fb_vq *q, uint32_t vo, uint32_t 
     MYL_FB__VECTOR(T, f, id)                                                                       \
     static inline const S *T##_##f##_at(T##_table t, uint32_t i)                                   \
     {                                                                                              \
-        return (const S *)myl_fb_vec_elem(myl_fb_get_vec(t.t, id), i, size);                       \
+        return (const S *)myl_fb_vec_elem(myl__fb_get_vec_nj(t.t, id), i, size);                   \
     }                                                                                              \
     static inline int T##_create_##f(myl_fb_builder *b, const S *v, size_t n, myl_fb_ref *out)     \
     {                                                                                              \
@@ -1358,7 +1359,7 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
     MYL_FB__VECTOR(T, f, id)                                                                       \
     static inline const S *T##_##f##_at(T##_table t, uint32_t i)                                   \
     {                                                                                              \
-        return (const S *)myl_fb_vec_elem(myl_fb_get_vec(t.t, id), i, size);                       \
+        return (const S *)myl_fb_vec_elem(myl__fb_get_vec_nj(t.t, id), i, size);                   \
     }                                                                                              \
     static inline int T##_create_##f(myl_fb_builder *b, S v[], size_t n, myl_fb_ref *out)          \
     {                                                                                              \
@@ -1406,7 +1407,7 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
     MYL_FB__VECTOR_READ(T, f, id)                                                                  \
     static inline U T##_##f##_type_at(T##_table t, uint32_t i)                                     \
     {                                                                                              \
-        return (U)myl_fb_vec_u8(myl_fb_get_vec(t.t, tid), i);                                      \
+        return (U)myl_fb_vec_u8(myl__fb_get_vec_nj(t.t, tid), i);                                  \
     }                                                                                              \
     static inline myl_fb_vec T##_##f##_types(T##_table t)                                          \
     {                                                                                              \
@@ -1429,16 +1430,16 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
 #define MYL_FB_VEC_UNION_STRUCT(T, f, id, tid, m, S, code)                                         \
     static inline const S *T##_##f##_at_as_##m(T##_table t, uint32_t i)                            \
     {                                                                                              \
-        if (myl_fb_vec_u8(myl_fb_get_vec(t.t, tid), i) != (code))                                  \
+        if (myl_fb_vec_u8(myl__fb_get_vec_nj(t.t, tid), i) != (code))                              \
             return NULL;                                                                           \
-        return (const S *)myl_fb_vec_table(myl_fb_get_vec(t.t, id), i);                            \
+        return (const S *)myl_fb_vec_table(myl__fb_get_vec_nj(t.t, id), i);                        \
     }
 #define MYL_FB_VEC_UNION_STRING(T, f, id, tid, m, code)                                            \
     static inline myl_fb_str T##_##f##_at_as_##m(T##_table t, uint32_t i)                          \
     {                                                                                              \
         myl_fb_str r = {NULL, 0};                                                                  \
-        if (myl_fb_vec_u8(myl_fb_get_vec(t.t, tid), i) == (code))                                  \
-            r = myl_fb_vec_str(myl_fb_get_vec(t.t, id), i);                                        \
+        if (myl_fb_vec_u8(myl__fb_get_vec_nj(t.t, tid), i) == (code))                              \
+            r = myl_fb_vec_str(myl__fb_get_vec_nj(t.t, id), i);                                    \
         return r;                                                                                  \
     }
 
@@ -1448,8 +1449,8 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
     static inline M##_table T##_##f##_at_as_##m(T##_table t, uint32_t i)                           \
     {                                                                                              \
         M##_table r = {NULL};                                                                      \
-        if (myl_fb_vec_u8(myl_fb_get_vec(t.t, tid), i) == (code))                                  \
-            r.t = myl_fb_vec_table(myl_fb_get_vec(t.t, id), i);                                    \
+        if (myl_fb_vec_u8(myl__fb_get_vec_nj(t.t, tid), i) == (code))                              \
+            r.t = myl_fb_vec_table(myl__fb_get_vec_nj(t.t, id), i);                                \
         return r;                                                                                  \
     }
 
@@ -1457,7 +1458,7 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
     MYL_FB__VECTOR(T, f, id)                                                                       \
     static inline M##_table T##_##f##_at(T##_table t, uint32_t i)                                  \
     {                                                                                              \
-        M##_table r = {myl_fb_vec_table(myl_fb_get_vec(t.t, id), i)};                              \
+        M##_table r = {myl_fb_vec_table(myl__fb_get_vec_nj(t.t, id), i)};                          \
         return r;                                                                                  \
     }                                                                                              \
     static inline int T##_create_##f(myl_fb_builder *b, const myl_fb_ref *refs, size_t n,          \
@@ -1480,7 +1481,7 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
     MYL_FB__VECTOR(T, f, id)                                                                       \
     static inline M##_table T##_##f##_at(T##_table t, uint32_t i)                                  \
     {                                                                                              \
-        M##_table r = {myl_fb_vec_table(myl_fb_get_vec(t.t, id), i)};                              \
+        M##_table r = {myl_fb_vec_table(myl__fb_get_vec_nj(t.t, id), i)};                          \
         return r;                                                                                  \
     }                                                                                              \
     static inline int T##_create_##f(myl_fb_builder *b, myl_fb_ref *refs, size_t n,                \
