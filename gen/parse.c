@@ -483,12 +483,18 @@ void mylc_p_syntax_error(mylc_pstate *st, int major, const mylc_tok *tok)
             return;
         }
     }
-    /* On the same line: a name followed by ':' starts the next field, so
-     * the one before it lacks its ';'. */
+    /* On the same line: a name followed by ':' starts the next field, and
+     * a '}' ends the block, so the item before it lacks its ';'. */
     if (ends_item(pv->type) &&
-        (major == MYL_TK_ID || (major >= MYL_TK_MYELON && major <= MYL_TK_FALSE)) &&
-        next_char(st->file, t.off + t.s.n) == ':') {
+        (major == MYL_TK_RBRACE ||
+         ((major == MYL_TK_ID || (major >= MYL_TK_MYELON && major <= MYL_TK_FALSE)) &&
+          next_char(st->file, t.off + t.s.n) == ':'))) {
         mylc_error(st->ctx, st->file, pv_end, "expected ';' after %s", mylc_tok_name(pv->type));
+        return;
+    }
+    if (pv->type == MYL_TK_EQ && (major == 0 || major == MYL_TK_SEMI || major == MYL_TK_COMMA ||
+                                  major == MYL_TK_RBRACE || major == MYL_TK_RPAREN)) {
+        mylc_error(st->ctx, st->file, pv_end, "expected a value after '='");
         return;
     }
     char d[80];

@@ -361,6 +361,19 @@ void mylc_fbs_syntax_error(mylc_fbs_state *st, int major, const mylc_tok *tok)
         mylc_error(st->ctx, st->file, pv_end, "expected ';' after %s", fbs_tok_name(pv->type));
         return;
     }
+    /* on the same line, a '}' after what ends a field: its ';' */
+    if (major == FBS_TK_RBRACE &&
+        (pv->type == FBS_TK_ID || pv->type == FBS_TK_INT || pv->type == FBS_TK_FLOAT ||
+         pv->type == FBS_TK_STRING || pv->type == FBS_TK_RBRACK || pv->type == FBS_TK_RPAREN ||
+         is_keyword(pv->type))) {
+        mylc_error(st->ctx, st->file, pv_end, "expected ';' after %s", fbs_tok_name(pv->type));
+        return;
+    }
+    if (pv->type == FBS_TK_EQ && (major == 0 || major == FBS_TK_SEMI || major == FBS_TK_COMMA ||
+                                  major == FBS_TK_RBRACE || major == FBS_TK_RPAREN)) {
+        mylc_error(st->ctx, st->file, pv_end, "expected a value after '='");
+        return;
+    }
     char d[80];
     describe(&t, d, sizeof d);
     if (st->depth == 0 && major != 0 && !is_toplevel(major) &&
