@@ -107,6 +107,15 @@ static bool parse_uint(mylc_ctx *c, mylc_schema *s, const mylc_value *v, bool si
     return true;
 }
 
+/* A built-in type's name as the schema spells it: FlatBuffers' (int,
+ * ubyte, ...) in a .fbs schema, ours (i32, u8, ...) in a .myl one. */
+static const char *type_name(const mylc_schema *s, mylc_builtin b)
+{
+    if (s->fbs && mylc_builtins[b].fbs)
+        return mylc_builtins[b].fbs;
+    return mylc_builtin_name(b);
+}
+
 /* An integer value for a type: magnitude and sign, range-checked. */
 static bool int_for_type(mylc_ctx *c, mylc_schema *s, const mylc_value *v, mylc_builtin t,
                          uint64_t *bits, const char *what)
@@ -124,7 +133,7 @@ static bool int_for_type(mylc_ctx *c, mylc_schema *s, const mylc_value *v, mylc_
     bool bad = v->neg ? (!sig && mag != 0) || (sig && mag > max + 1) : mag > max;
     if (bad) {
         ERR(c, s, v->off, "%s %s%.*s is out of range of %s", what, v->neg ? "-" : "",
-            (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, mylc_builtin_name(t));
+            (int)(v->text.n > 40 ? 40 : v->text.n), v->text.p, type_name(s, t));
         return false;
     }
     *bits = v->neg ? (uint64_t)0 - mag : mag;
@@ -160,7 +169,7 @@ static bool float_for_type(mylc_ctx *c, mylc_schema *s, const mylc_value *v, myl
     bool nonzero = strcspn(text, "123456789") < mant;
     if (is_inf || (is_zero && nonzero)) {
         ERR(c, s, v->off, "%s %s%.*s is out of range of %s%s", what, v->neg ? "-" : "", shown,
-            v->text.p, mylc_builtin_name(t), is_inf ? "" : " (it would round to 0)");
+            v->text.p, type_name(s, t), is_inf ? "" : " (it would round to 0)");
         return false;
     }
     return true;
@@ -324,7 +333,7 @@ static void check_enum(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             continue; /* the previous value was already reported */
         } else if (sig ? valid->i == smax : valid->u == umax) {
             ERR(c, s, e->off, "implicit value of '%.*s' (previous + 1) is out of range of %s",
-                S(e->name), mylc_builtin_name(t));
+                S(e->name), type_name(s, t));
             continue;
         } else {
             e->u = valid->u + 1;
@@ -333,7 +342,7 @@ static void check_enum(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         if (d->bit_flags && e->u > umax) {
             ERR(c, s, e->value ? e->value->off : e->off,
                 "bit position %llu of '%.*s' is out of range of %s (0 to %u)",
-                (unsigned long long)e->u, S(e->name), mylc_builtin_name(t), nb - 1);
+                (unsigned long long)e->u, S(e->name), type_name(s, t), nb - 1);
             continue;
         }
         e->ok = true;
@@ -411,8 +420,8 @@ static void check_fixed_field(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_fi
         return;
     case MYLC_T_STRING:
     case MYLC_T_BYTES:
-        ERR(c, s, t->off, "'%s' is variable-size and not allowed in %ss%s",
-            mylc_builtin_name(t->base), decl_kind(d), ev ? " (use char[N])" : "");
+        ERR(c, s, t->off, "'%s' is variable-size and not allowed in %ss%s", type_name(s, t->base),
+            decl_kind(d), ev ? " (use char[N])" : "");
         return;
     case MYLC_T_CHAR:
         if (!ev)
@@ -545,7 +554,8 @@ static void check_default(mylc_ctx *c, mylc_schema *s, mylc_field *f)
              mylc_str_eq(v->text, "infinity")))
             return; /* emit_fb.c: NAN, INFINITY, -INFINITY */
         if (v->kind != MYLC_V_FLOAT && v->kind != MYLC_V_INT)
-            ERR(c, s, v->off, "default of a %s field must be a number", mylc_builtin_name(t->base));
+            ERR(c, s, v->off, "default of a field of type '%s' must be a number",
+                type_name(s, t->base));
         else if (v->kind == MYLC_V_INT) {
             uint64_t x;
             mylc_value tmp = *v;
@@ -557,7 +567,8 @@ static void check_default(mylc_ctx *c, mylc_schema *s, mylc_field *f)
         return;
     }
     if (v->kind != MYLC_V_INT) {
-        ERR(c, s, v->off, "default of a %s field must be an integer", mylc_builtin_name(t->base));
+        ERR(c, s, v->off, "default of a field of type '%s' must be an integer",
+            type_name(s, t->base));
         return;
     }
     int_for_type(c, s, v, t->base, &bits, "default");
