@@ -789,13 +789,34 @@ static bool declared(mylc_schema *s, mylc_str n, unsigned depth)
     return false;
 }
 
+/* flatc's own attributes, for "did you mean" */
+static const char *const flatc_attrs[] = {
+    "id",   "deprecated", "required",    "key",       "nested_flatbuffer", "flexbuffer",
+    "hash", "bit_flags",  "force_align", "streaming", "idempotent",        NULL};
+
 static void check_declared(mylc_ctx *c, mylc_schema *s, const mylc_attr *a)
 {
-    for (; a; a = a->next)
-        if (!in_list(generator_attrs, a->name) && !declared(s, a->name, 0))
+    for (; a; a = a->next) {
+        if (in_list(generator_attrs, a->name) || declared(s, a->name, 0))
+            continue;
+        /* a misspelt attribute of flatc's or of the schema's own */
+        mylc_suggest sg;
+        mylc_suggest_init(&sg, a->name.p, a->name.n);
+        for (const char *const *l = flatc_attrs; *l; l++)
+            mylc_suggest_add(&sg, *l, (uint32_t)strlen(*l));
+        for (const char *const *l = generator_attrs; *l; l++)
+            mylc_suggest_add(&sg, *l, (uint32_t)strlen(*l));
+        for (mylc_value *v = s->fbs ? s->fbs->attributes : NULL; v; v = v->next)
+            mylc_suggest_add(&sg, v->text.p, v->text.n);
+        const char *hint = mylc_suggest_hint(&sg);
+        if (*hint)
+            mylc_error(c, s->file, a->off, "unknown attribute '%.*s'%s", (int)a->name.n, a->name.p,
+                       hint);
+        else
             mylc_error(c, s->file, a->off,
                        "unknown attribute '%.*s' (declare it first: attribute \"%.*s\";)",
                        (int)a->name.n, a->name.p, (int)a->name.n, a->name.p);
+    }
 }
 
 void mylc_fbs_check(mylc_ctx *c, mylc_schema *s)
