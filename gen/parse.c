@@ -221,8 +221,17 @@ bool mylc_groups_error(mylc_ctx *c, mylc_file *f, const mylc_groups *g, char fou
     return true;
 }
 
-/* The character a token of these types stands for, for mylc_groups. */
-static char group_char(int type)
+bool mylc_value_missing(mylc_ctx *c, mylc_file *f, char prev, char found, bool eof, uint32_t at)
+{
+    if (prev != '=' || !(eof || (found && strchr(";,})", found))))
+        return false;
+    mylc_error(c, f, at, "expected a value after '='");
+    return true;
+}
+
+/* The character a punctuation token stands for, for the checks both
+ * front ends share (mylc_groups_*, mylc_value_missing); 0 for others. */
+static char punct_char(int type)
 {
     switch (type) {
     case MYL_TK_LPAREN:
@@ -239,6 +248,10 @@ static char group_char(int type)
         return '}';
     case MYL_TK_SEMI:
         return ';';
+    case MYL_TK_EQ:
+        return '=';
+    case MYL_TK_COMMA:
+        return ',';
     default:
         return 0;
     }
@@ -266,7 +279,7 @@ static bool feed(mylc_pstate *st, void *p, mylc_tok t)
         if (--st->depth == 0)
             st->suspect.type = -1;
     }
-    mylc_groups_feed(&st->groups, group_char(t.type), t.off);
+    mylc_groups_feed(&st->groups, punct_char(t.type), t.off);
     if (st->depth > 0 && t.type == MYL_TK_ID && kw_at_line_start(st, &st->prev))
         st->suspect = st->prev;
     st->prev2 = st->prev;
@@ -449,7 +462,7 @@ void mylc_p_syntax_error(mylc_pstate *st, int major, const mylc_tok *tok)
     uint32_t pv_end = pv->off + pv->s.n;
     /* Inside '(' or '[', the end of an item or of the file: the group was
      * never closed (not a ';' forgotten). */
-    char gc = group_char(major);
+    char gc = punct_char(major);
     if ((major == 0 || gc) && mylc_groups_error(st->ctx, st->file, &st->groups, gc,
                                                 major == 0 && pv->type > 0 ? pv_end : t.off))
         return;
@@ -492,11 +505,8 @@ void mylc_p_syntax_error(mylc_pstate *st, int major, const mylc_tok *tok)
         mylc_error(st->ctx, st->file, pv_end, "expected ';' after %s", mylc_tok_name(pv->type));
         return;
     }
-    if (pv->type == MYL_TK_EQ && (major == 0 || major == MYL_TK_SEMI || major == MYL_TK_COMMA ||
-                                  major == MYL_TK_RBRACE || major == MYL_TK_RPAREN)) {
-        mylc_error(st->ctx, st->file, pv_end, "expected a value after '='");
+    if (mylc_value_missing(st->ctx, st->file, punct_char(pv->type), gc, major == 0, pv_end))
         return;
-    }
     char d[80];
     describe(&t, d, sizeof d);
     /* Between items at the top level: not a declaration. */

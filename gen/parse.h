@@ -41,6 +41,9 @@ void mylc_groups_feed(mylc_groups *g, char c, uint32_t off);
  * or one of ";{})]") cannot be in it or closes the wrong one; false when
  * there is none to report. */
 bool mylc_groups_error(mylc_ctx *c, mylc_file *f, const mylc_groups *g, char found, uint32_t at);
+/* Reports "expected a value after '='" at `at` when prev is '=' and the
+ * end of the file or one of ";,})" (found) follows; false otherwise. */
+bool mylc_value_missing(mylc_ctx *c, mylc_file *f, char prev, char found, bool eof, uint32_t at);
 void mylc_p_syntax_error(mylc_pstate *st, int major, const mylc_tok *tok);
 void mylc_p_stack_overflow(mylc_pstate *st);
 void mylc_p_header(mylc_pstate *st, const mylc_tok *kw, const mylc_tok *ver);

@@ -172,8 +172,9 @@ static bool at_line_start(const mylc_file *f, uint32_t off)
     return off == f->start || f->text[off - 1] == '\n';
 }
 
-/* The character a token of these types stands for, for mylc_groups. */
-static char group_char(int type)
+/* The character a punctuation token stands for, for the checks both
+ * front ends share (mylc_groups_*, mylc_value_missing); 0 for others. */
+static char punct_char(int type)
 {
     switch (type) {
     case FBS_TK_LPAREN:
@@ -190,6 +191,10 @@ static char group_char(int type)
         return '}';
     case FBS_TK_SEMI:
         return ';';
+    case FBS_TK_EQ:
+        return '=';
+    case FBS_TK_COMMA:
+        return ',';
     default:
         return 0;
     }
@@ -205,7 +210,7 @@ static bool feed(mylc_fbs_state *st, void *p, mylc_tok t)
         st->depth++;
     else if (t.type == FBS_TK_RBRACE && st->depth > 0)
         st->depth--;
-    mylc_groups_feed(&st->groups, group_char(t.type), t.off);
+    mylc_groups_feed(&st->groups, punct_char(t.type), t.off);
     st->prev = t;
     return true;
 }
@@ -348,7 +353,7 @@ void mylc_fbs_syntax_error(mylc_fbs_state *st, int major, const mylc_tok *tok)
     uint32_t pv_end = pv->off + pv->s.n;
     /* inside '(' or '[', the end of an item or of the file: the group
      * was never closed (not a ';' forgotten) */
-    char gc = group_char(major);
+    char gc = punct_char(major);
     if ((major == 0 || gc) && mylc_groups_error(st->ctx, st->file, &st->groups, gc,
                                                 major == 0 && pv->type > 0 ? pv_end : t.off))
         return;
@@ -369,11 +374,8 @@ void mylc_fbs_syntax_error(mylc_fbs_state *st, int major, const mylc_tok *tok)
         mylc_error(st->ctx, st->file, pv_end, "expected ';' after %s", fbs_tok_name(pv->type));
         return;
     }
-    if (pv->type == FBS_TK_EQ && (major == 0 || major == FBS_TK_SEMI || major == FBS_TK_COMMA ||
-                                  major == FBS_TK_RBRACE || major == FBS_TK_RPAREN)) {
-        mylc_error(st->ctx, st->file, pv_end, "expected a value after '='");
+    if (mylc_value_missing(st->ctx, st->file, punct_char(pv->type), gc, major == 0, pv_end))
         return;
-    }
     char d[80];
     describe(&t, d, sizeof d);
     if (st->depth == 0 && major != 0 && !is_toplevel(major) &&
