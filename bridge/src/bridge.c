@@ -437,12 +437,21 @@ static int common_open(myl_ring *ring, const myl_bridge_opts *opts, uint32_t rol
     b->instance = ring_instance(ring);
     b->next = MYL__BR_NONE;
     *out = b;
-    if ((b->kind != MYL_BRIDGE_RAW && b->kind != MYL_BRIDGE_FRAMED) ||
-        (b->kind == MYL_BRIDGE_FRAMED && ring->slot_size <= MYL_FRAME_HDR_SIZE) ||
-        b->o.reconnect_ns < 0 || b->o.peer_timeout_ns < 0 || b->o.start > 2 ||
-        (b->o.flags & ~(MYL_BRIDGE_UNREGISTER | MYL_BRIDGE_COPY | MYL_BRIDGE_NO_BEAT)) ||
-        b->o.hwm > INT32_MAX) {
-        set_err(b, "invalid options");
+    const char *bad = NULL;
+    if (b->kind != MYL_BRIDGE_RAW && b->kind != MYL_BRIDGE_FRAMED)
+        bad = "kind is neither MYL_BRIDGE_RAW nor MYL_BRIDGE_FRAMED";
+    else if (b->kind == MYL_BRIDGE_FRAMED && ring->slot_size <= MYL_FRAME_HDR_SIZE)
+        bad = "a framed bridge needs slots larger than a frame header";
+    else if (!myl__br_time_ok(b->o.reconnect_ns) || !myl__br_time_ok(b->o.peer_timeout_ns))
+        bad = "reconnect_ns and peer_timeout_ns must be in [0, INT32_MAX ms]";
+    else if (b->o.start > MYL_BRIDGE_START_LIVE)
+        bad = "unknown start";
+    else if (b->o.flags & ~(MYL_BRIDGE_UNREGISTER | MYL_BRIDGE_COPY | MYL_BRIDGE_NO_BEAT))
+        bad = "unknown flags";
+    else if (b->o.hwm > INT32_MAX)
+        bad = "hwm above INT32_MAX";
+    if (bad) {
+        set_err(b, "invalid options: %s", bad);
         return MYL_EINVAL;
     }
     return open_state(b);
@@ -453,6 +462,8 @@ static int common_open(myl_ring *ring, const myl_bridge_opts *opts, uint32_t rol
 int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out)
 {
     myl_bridge *b = NULL;
+    if (out)
+        *out = NULL;
     int rc = common_open(ring, opts, ROLE_EXPORT, &b);
     /* The socket first: a bind that fails (the port is taken) must not
      * leave the consumer registered under this live process, where a
@@ -508,11 +519,13 @@ int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
         b->sent_hw = b->acked;
         set_counter(b, C_POSITION, b->acked);
     }
-    if (rc < 0 && b) {
-        if (!b->err[0])
-            set_err(b, "%s", myl_strerror(rc));
-        fprintf(stderr, "myelon-bridge: export: %s\n", b->err);
-        myl_bridge_close(b);
+    if (rc < 0) { /* b is NULL when the arguments were (or calloc failed) */
+        if (b) {
+            if (!b->err[0])
+                set_err(b, "%s", myl_strerror(rc));
+            fprintf(stderr, "myelon-bridge: export: %s\n", b->err);
+            myl_bridge_close(b);
+        }
         return rc;
     }
     *out = b;
@@ -1076,6 +1089,8 @@ static void store_map(myl_bridge *b, uint64_t remote, uint64_t local)
 int myl_bridge_import_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out)
 {
     myl_bridge *b = NULL;
+    if (out)
+        *out = NULL;
     int rc = common_open(ring, opts, ROLE_IMPORT, &b);
     if (rc == 0 && ring->producer_mode != MYL_PRODUCERS_SINGLE) {
         set_err(b, "the importer's ring must be single-producer");
@@ -1092,11 +1107,13 @@ int myl_bridge_import_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
         set_counter(b, C_POSITION, b->next == MYL__BR_NONE ? 0 : b->next);
         rc = open_socket(b);
     }
-    if (rc < 0 && b) {
-        if (!b->err[0])
-            set_err(b, "%s", myl_strerror(rc));
-        fprintf(stderr, "myelon-bridge: import: %s\n", b->err);
-        myl_bridge_close(b);
+    if (rc < 0) { /* b is NULL when the arguments were (or calloc failed) */
+        if (b) {
+            if (!b->err[0])
+                set_err(b, "%s", myl_strerror(rc));
+            fprintf(stderr, "myelon-bridge: import: %s\n", b->err);
+            myl_bridge_close(b);
+        }
         return rc;
     }
     *out = b;

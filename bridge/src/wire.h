@@ -84,6 +84,11 @@ static inline uint64_t myl__br_get64(const uint8_t *p)
 /* The most event frames a BATCHZ announces. */
 #define MYL__BR_MAX_PARTS 4096u
 
+/* The options' times (reconnect interval, peer timeout) become ZeroMQ's
+ * int milliseconds: 0 (the default) to INT32_MAX ms, about 24 days. */
+#define MYL__BR_MAX_TIME_NS ((int64_t)INT32_MAX * 1000000)
+#define myl__br_time_ok(ns) ((ns) >= 0 && (ns) <= MYL__BR_MAX_TIME_NS)
+
 typedef struct myl__br_msg {
     uint32_t type;
     uint64_t session;

@@ -450,6 +450,58 @@ static void test_file_rings(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Options a bridge cannot honour are refused at open (MYL_EINVAL), before
+ * a socket, a consumer or a state object exists; the largest time ZeroMQ's
+ * int milliseconds hold is accepted, one more is not. */
+static void test_open_refuses_bad_options(void **state)
+{
+    (void)state;
+    myl_ring *r = make_ring("bropts", 64);
+    char ep[96];
+    snprintf(ep, sizeof ep, "ipc:///tmp/myl-bropts-%d.sock", (int)getpid());
+    const myl_bridge_opts base = {.size = sizeof base, .endpoint = ep};
+    myl_bridge_opts bad[9];
+    for (int i = 0; i < 9; i++)
+        bad[i] = base;
+    bad[0].kind = 3;
+    bad[1].kind = MYL_BRIDGE_FRAMED; /* 16-byte slots hold no frame header */
+    bad[2].reconnect_ns = -1;
+    bad[3].peer_timeout_ns = -1;
+    bad[4].reconnect_ns = MYL__BR_MAX_TIME_NS + 1;
+    bad[5].peer_timeout_ns = MYL__BR_MAX_TIME_NS + 1;
+    bad[6].start = MYL_BRIDGE_START_LIVE + 1;
+    bad[7].flags = 0x80000000u;
+    bad[8].hwm = (uint32_t)INT32_MAX + 1;
+    /* Each failed open sets *out to NULL (b starts elsewhere). */
+    myl_bridge *b;
+    for (int i = 0; i < 9; i++) {
+        b = (myl_bridge *)&b;
+        assert_int_equal(myl_bridge_export_open(r, &bad[i], &b), MYL_EINVAL);
+        assert_null(b);
+        b = (myl_bridge *)&b;
+        assert_int_equal(myl_bridge_import_open(r, &bad[i], &b), MYL_EINVAL);
+        assert_null(b);
+    }
+    /* Missing arguments: refused, not "opened" with *out NULL. */
+    myl_bridge_opts none = base;
+    none.endpoint = NULL;
+    b = (myl_bridge *)&b;
+    assert_int_equal(myl_bridge_export_open(r, &none, &b), MYL_EINVAL);
+    assert_null(b);
+    b = (myl_bridge *)&b;
+    assert_int_equal(myl_bridge_import_open(r, &none, &b), MYL_EINVAL);
+    assert_null(b);
+    assert_int_equal(myl_bridge_export_open(NULL, &base, &b), MYL_EINVAL);
+    assert_int_equal(myl_bridge_import_open(r, NULL, &b), MYL_EINVAL);
+    /* Nothing was left behind: the default consumer id is free. */
+    myl_bridge_opts edge = base;
+    edge.reconnect_ns = edge.peer_timeout_ns = MYL__BR_MAX_TIME_NS;
+    assert_int_equal(myl_bridge_export_open(r, &edge, &b), 0);
+    close_bridge(b);
+    myl_ring_unlink(MYL_BACKING_SHM, r->name);
+    myl_ring_close(r);
+}
+
 static void test_step_inprocess(void **state)
 {
     (void)state;
@@ -704,4 +756,5 @@ MYL_TEST_MAIN("bridge_unit", cmocka_unit_test(test_rewind_replays_held),
               cmocka_unit_test(test_file_rings), cmocka_unit_test(test_ack_deferred),
               cmocka_unit_test(test_step_returns_on_room),
               cmocka_unit_test(test_step_import_full_ring),
-              cmocka_unit_test(test_held_batch_close_acks), cmocka_unit_test(test_keep_memory))
+              cmocka_unit_test(test_held_batch_close_acks), cmocka_unit_test(test_keep_memory),
+              cmocka_unit_test(test_open_refuses_bad_options))

@@ -36,7 +36,8 @@ extern "C" {
 #define MYL_BRIDGE_BIND 1u
 #define MYL_BRIDGE_CONNECT 2u
 
-/* Options; zero means "default" in every field. */
+/* Options; zero means "default" in every field. The times become
+ * ZeroMQ's int milliseconds: 0 to INT32_MAX ms, others are refused. */
 typedef struct myl_bridge_opts {
     uint32_t size;           /* sizeof(myl_bridge_opts), or 0 */
     uint32_t kind;           /* MYL_BRIDGE_RAW (default) or _FRAMED */
@@ -97,6 +98,10 @@ typedef struct myl_bridge_stats {
                             before publishing: never events) */
 } myl_bridge_stats;
 
+/* Open a bridge: 0 with *out set, or a negative code with *out NULL and
+ * the reason on stderr (MYL_EINVAL: a NULL argument, no endpoint, or
+ * options out of range; others: the socket, the consumer or producer,
+ * the state object). */
 MYL_API int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out);
 /* The ring must be single-producer: the importer is its producer. */
 MYL_API int myl_bridge_import_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out);
