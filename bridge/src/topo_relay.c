@@ -163,6 +163,10 @@ struct myl_topo_relay {
      * STATUS's, echoed in STATE. */
     uint64_t seq, fence;
     uint64_t last_rx, last_tx, next_peek;
+    /* How often a STATUS or STATE goes out: every check interval, or every
+     * quarter of the peer timeout where that is shorter, since they are
+     * also the link's heartbeats (a silence of a peer timeout ends it). */
+    uint64_t tick;
     bool linked; /* home: a STATE came within the peer timeout */
     uint8_t buf[CTL_MAX];
 };
@@ -978,7 +982,15 @@ int myl_topo_relay_open(const myl_topo_desc *desc, const myl_topo_relay_opts *op
     if (r->o.side != MYL_RELAY_HOME && r->o.side != MYL_RELAY_REMOTE) {
         set_err(r, "side must be home or remote");
         rc = MYL_EINVAL;
+    } else if (!myl__br_time_ok(r->o.reconnect_ns) || !myl__br_time_ok(r->o.peer_timeout_ns) ||
+               r->cfg.liveness.check_interval_ns < 0) {
+        set_err(r, "invalid options: reconnect_ns and peer_timeout_ns must be in [0, INT32_MAX "
+                   "ms], check_interval_ns not negative");
+        rc = MYL_EINVAL;
     }
+    r->tick = (uint64_t)r->cfg.liveness.check_interval_ns;
+    if (r->tick > (uint64_t)r->o.peer_timeout_ns / 4)
+        r->tick = (uint64_t)r->o.peer_timeout_ns / 4;
     if (rc == 0)
         rc = check_desc(r);
     if (rc == 0) {
@@ -1050,7 +1062,6 @@ static int step(myl_topo_relay *r, uint64_t now)
             return rc;
         rc = 0;
     }
-    uint64_t interval = (uint64_t)r->cfg.liveness.check_interval_ns;
     if (r->o.side == MYL_RELAY_HOME) {
         home_peek(r, now);
         reap_going(r);
@@ -1068,7 +1079,7 @@ static int step(myl_topo_relay *r, uint64_t now)
             for (uint32_t i = 0; i < r->n; i++)
                 retire(r, i, true, "the link to the remote relay is silent");
         }
-        if (r->have_counts && now - r->last_tx >= interval) {
+        if (r->have_counts && now - r->last_tx >= r->tick) {
             size_t len = put_hdr(r, CTL_STATUS);
             myl__br_put64(r->buf + len, ++r->seq);
             len += 8;
@@ -1102,7 +1113,7 @@ static int step(myl_topo_relay *r, uint64_t now)
                     peer_retire(r, &r->p[j], true, "home is silent");
         }
         remote_events(r);
-        if (now - r->last_tx >= interval)
+        if (now - r->last_tx >= r->tick)
             remote_send_state(r, now);
     }
     supervise(r, now);
@@ -1114,9 +1125,13 @@ int myl_topo_relay_run(myl_topo_relay *r, int64_t timeout_ns)
     if (!r)
         return MYL_EINVAL;
     uint64_t deadline = timeout_ns < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ns;
-    long slice = (long)(r->cfg.liveness.check_interval_ns / 1000000);
-    if (slice < 1)
-        slice = 1;
+    /* Awake for the next STATUS or STATE, home's next peek at its
+     * instance, and the deadline, whichever comes first. */
+    uint64_t every = r->tick;
+    if (r->o.side == MYL_RELAY_HOME && every > PEEK_NS)
+        every = PEEK_NS;
+    if (every < 1000000) /* ZeroMQ polls in ms: never a busy loop */
+        every = 1000000;
     while (!r->stop) {
         uint64_t now = now_ns();
         int rc = step(r, now);
@@ -1124,8 +1139,9 @@ int myl_topo_relay_run(myl_topo_relay *r, int64_t timeout_ns)
             return rc;
         if (now >= deadline)
             break;
+        uint64_t wait = deadline - now < every ? deadline - now : every;
         zmq_pollitem_t it = {.socket = r->sock, .events = ZMQ_POLLIN};
-        (void)zmq_poll(&it, 1, slice);
+        (void)zmq_poll(&it, 1, (long)((wait + 999999) / 1000000));
     }
     return 0;
 }

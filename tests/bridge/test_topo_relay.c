@@ -10,7 +10,8 @@
  * With $MYL_TOPO_RELAY_TOOL (myelon-bridge) and $MYL_TOPO_RELAY_SCHEMA
  * (farm.myl) the relays are the tool's topology form instead of
  * myl_topo_relay calls in forked children; with $MYL_TOPO_RELAY_DECLARED
- * too, the tool runs farm.myl's declaration farm_hands.
+ * too, the tool runs farm.myl's declaration farm_hands. Without them,
+ * $MYL_TOPO_RELAY_CHECK_MS sets the relays' check interval.
  *
  * Checked end to end: every job is answered, each once (bar re-dispatched
  * ones, which may be answered twice: the duplicate is counted, never a
@@ -100,6 +101,12 @@ static int relay_main(uint32_t side)
     }
     myl_topo_cfg c;
     cfg_for(&c, side == MYL_RELAY_HOME ? "h-" : "r-");
+    /* $MYL_TOPO_RELAY_CHECK_MS: the relays' check interval, above the peer
+     * timeout (their control messages must still go out often enough to
+     * keep the link alive). */
+    const char *check_ms = getenv("MYL_TOPO_RELAY_CHECK_MS");
+    if (check_ms)
+        c.liveness.check_interval_ns = strtoll(check_ms, NULL, 10) * 1000000;
     myl_topo_relay_opts o = {.size = sizeof o,
                              .side = side,
                              .role = farm_Farm_ROLE_hands,
@@ -401,9 +408,10 @@ static int both_answer(struct boss *b)
     return run_jobs(b, 0, true);
 }
 
-/* test_topo_relay --refuse: a home relay of another topology (the same
- * but for its fingerprint) is refused by name on both sides: each run
- * returns MYL_EFINGERPRINT and says "fingerprint mismatch". */
+/* test_topo_relay --refuse: options out of bounds are refused at open;
+ * a home relay of another topology (the same but for its fingerprint) is
+ * refused by name on both sides: each run returns MYL_EFINGERPRINT and
+ * says "fingerprint mismatch". */
 static int refuse_main(void)
 {
     myl_topo_desc other = farm_Farm_desc;
@@ -416,6 +424,21 @@ static int refuse_main(void)
                              .endpoint = endpoint,
                              .cfg = &c};
     myl_topo_relay *remote, *home;
+    /* Options out of bounds are refused at open: times below 0 or above
+     * ZeroMQ's int milliseconds, a negative check interval. */
+    myl_topo_relay_opts bad[3] = {o, o, o};
+    bad[0].peer_timeout_ns = -1;
+    bad[1].reconnect_ns = (int64_t)INT32_MAX * 1000000 + 1;
+    myl_topo_cfg badc = c;
+    badc.liveness.check_interval_ns = -1;
+    bad[2].cfg = &badc;
+    for (int i = 0; i < 3; i++) {
+        remote = (myl_topo_relay *)&remote;
+        if (myl_topo_relay_open(&farm_Farm_desc, &bad[i], &remote) != MYL_EINVAL || remote) {
+            fprintf(stderr, "FAILED: bad options %d not refused\n", i);
+            return 1;
+        }
+    }
     if (myl_topo_relay_open(&farm_Farm_desc, &o, &remote) < 0)
         return 1;
     o.side = MYL_RELAY_HOME;

@@ -59,6 +59,10 @@ typedef struct myl_topo_relay_opts {
      * remote site's counts come from home; cfg->counts is not used). NULL:
      * myl_topo_cfg_init's defaults. */
     const myl_topo_cfg *cfg;
+    /* Times as myl_bridge_opts' (0 to INT32_MAX ms). The control messages
+     * go out every cfg->liveness.check_interval_ns, or every quarter of
+     * peer_timeout_ns where that is shorter: they are the link's
+     * heartbeats. */
     int64_t peer_timeout_ns; /* link silence after which the remote members are
                                 dead at home; default 3 s */
     int64_t reconnect_ns;    /* ZeroMQ reconnect interval; default 100 ms */
