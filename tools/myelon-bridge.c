@@ -143,15 +143,52 @@ static void from_schema(const mbr_target *t, myl_bridge_opts *o, int *exporting,
         o->peer_timeout_ns = (int64_t)t->timeout_ms * 1000000;
 }
 
-static int num(const char *s, long long *out)
+/* The numeric options, with a bridge declaration's bounds where it has
+ * the same option (docs/myl.md, "Bridges"); the two run times up to what
+ * nanoseconds in an int64_t hold. 0 in val[] is "not given" but for
+ * --attach-ms, whose default is 5000. */
+enum { N_HWM, N_BATCH, N_RECONNECT, N_TIMEOUT, N_CHECK, N_ATTACH, N_RUN_FOR, N_COUNT };
+#define MS_MAX (INT64_MAX / 1000000)
+static const struct {
+    const char *name;
+    long long min, max;
+    bool ring, topo; /* taken by the ring and schema forms, by the topology form */
+} numeric[N_COUNT] = {
+    [N_HWM] = {"--hwm", 1, 1000000, true, true},
+    [N_BATCH] = {"--batch", 1, 65536, true, true},
+    [N_RECONNECT] = {"--reconnect-ms", 1, 3600000, true, true},
+    [N_TIMEOUT] = {"--timeout-ms", 1, 86400000, true, true},
+    [N_CHECK] = {"--check-ms", 1, 3600000, false, true},
+    [N_ATTACH] = {"--attach-ms", 0, MS_MAX, true, false},
+    [N_RUN_FOR] = {"--run-for-ms", 0, MS_MAX, true, true},
+};
+
+/* argv[*i], if it is a numeric option of the form (topo or not): 1 with
+ * its value in val[] and *i at the value, 0 if it is no such option, -1
+ * (said on stderr) if its value is missing or out of bounds. */
+static int numeric_opt(int argc, char **argv, int *i, bool topo, long long val[N_COUNT])
 {
+    int k = 0;
+    while (k < N_COUNT &&
+           (strcmp(argv[*i], numeric[k].name) != 0 || !(topo ? numeric[k].topo : numeric[k].ring)))
+        k++;
+    if (k == N_COUNT)
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "myelon-bridge: %s needs a value\n", numeric[k].name);
+        return -1;
+    }
+    const char *s = argv[++*i];
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < 0)
+    if (end == s || *end || errno || v < numeric[k].min || v > numeric[k].max) {
+        fprintf(stderr, "myelon-bridge: %s: '%s' is not an integer in [%lld, %lld]\n",
+                numeric[k].name, s, numeric[k].min, numeric[k].max);
         return -1;
-    *out = v;
-    return 0;
+    }
+    val[k] = v;
+    return 1;
 }
 
 /* The topology form: myelon-bridge SCHEMA TOPOLOGY --role R --home|--remote E. */
@@ -161,10 +198,15 @@ static int topology_main(mbr_topology *t, int argc, char **argv, int first)
     myl_topo_cfg_init(&cfg);
     myl_topo_relay_opts o = {.size = sizeof o, .cfg = &cfg};
     const char *role = NULL;
-    long long v = 0, run_for_ms = 0;
+    long long val[N_COUNT] = {0};
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         bool has_val = i + 1 < argc;
+        int n = numeric_opt(argc, argv, &i, true, val);
+        if (n < 0)
+            return 1;
+        if (n > 0)
+            continue;
         if (!strcmp(a, "-I") && has_val) {
             i++; /* read by main */
         } else if (!strcmp(a, "--role") && has_val) {
@@ -183,24 +225,18 @@ static int topology_main(mbr_topology *t, int argc, char **argv, int first)
             cfg.prefix = argv[++i];
         } else if (!strcmp(a, "--file")) {
             cfg.backing = MYL_BACKING_FILE;
-        } else if (!strcmp(a, "--check-ms") && has_val && !num(argv[++i], &v) && v > 0) {
-            cfg.liveness.check_interval_ns = v * 1000000;
-        } else if (!strcmp(a, "--timeout-ms") && has_val && !num(argv[++i], &v)) {
-            o.peer_timeout_ns = v * 1000000;
-        } else if (!strcmp(a, "--reconnect-ms") && has_val && !num(argv[++i], &v)) {
-            o.reconnect_ns = v * 1000000;
-        } else if (!strcmp(a, "--hwm") && has_val && !num(argv[++i], &v) && v <= INT32_MAX) {
-            o.hwm = (uint32_t)v;
-        } else if (!strcmp(a, "--batch") && has_val && !num(argv[++i], &v) && v <= UINT32_MAX) {
-            o.batch = (uint32_t)v;
-        } else if (!strcmp(a, "--run-for-ms") && has_val && !num(argv[++i], &v)) {
-            run_for_ms = v;
         } else {
             fprintf(stderr, "myelon-bridge: bad argument for a topology: %s\n", a);
             usage(stderr);
             return 1;
         }
     }
+    cfg.liveness.check_interval_ns = val[N_CHECK] * 1000000;
+    o.peer_timeout_ns = val[N_TIMEOUT] * 1000000;
+    o.reconnect_ns = val[N_RECONNECT] * 1000000;
+    o.hwm = (uint32_t)val[N_HWM];
+    o.batch = (uint32_t)val[N_BATCH];
+    long long run_for_ms = val[N_RUN_FOR];
     if (t->declared) { /* the declaration's, where the command line said nothing */
         if (!role)
             role = t->role;
@@ -258,7 +294,7 @@ int main(int argc, char **argv)
     const char *ring_name = NULL, *role = NULL;
     int exporting = -1;
     uint32_t backing = MYL_BACKING_SHM;
-    long long attach_ms = 5000, run_for_ms = 0;
+    long long val[N_COUNT] = {[N_ATTACH] = 5000};
     /* The schema forms: SCHEMA NAME first; then --export/--import take
      * only the endpoint. */
     const char *schema = NULL, *decl = NULL;
@@ -288,8 +324,12 @@ int main(int argc, char **argv)
     int nvals = schema ? 1 : 2;
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
-        long long v = 0;
         bool has_val = i + 1 < argc;
+        int n = numeric_opt(argc, argv, &i, false, val);
+        if (n < 0)
+            return 1;
+        if (n > 0)
+            continue;
         if ((!strcmp(a, "--export") || !strcmp(a, "--import")) && i + nvals < argc) {
             exporting = !strcmp(a, "--export");
             if (!schema)
@@ -319,18 +359,6 @@ int main(int argc, char **argv)
             o.consumer_id = argv[++i];
         } else if (!strcmp(a, "--state") && has_val) {
             o.state_name = argv[++i];
-        } else if (!strcmp(a, "--hwm") && has_val && !num(argv[++i], &v) && v <= INT32_MAX) {
-            o.hwm = (uint32_t)v;
-        } else if (!strcmp(a, "--batch") && has_val && !num(argv[++i], &v) && v <= UINT32_MAX) {
-            o.batch = (uint32_t)v;
-        } else if (!strcmp(a, "--reconnect-ms") && has_val && !num(argv[++i], &v)) {
-            o.reconnect_ns = v * 1000000;
-        } else if (!strcmp(a, "--timeout-ms") && has_val && !num(argv[++i], &v)) {
-            o.peer_timeout_ns = v * 1000000;
-        } else if (!strcmp(a, "--attach-ms") && has_val && !num(argv[++i], &v)) {
-            attach_ms = v;
-        } else if (!strcmp(a, "--run-for-ms") && has_val && !num(argv[++i], &v)) {
-            run_for_ms = v;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
@@ -343,6 +371,11 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    o.hwm = (uint32_t)val[N_HWM];
+    o.batch = (uint32_t)val[N_BATCH];
+    o.reconnect_ns = val[N_RECONNECT] * 1000000;
+    o.peer_timeout_ns = val[N_TIMEOUT] * 1000000;
+    long long attach_ms = val[N_ATTACH], run_for_ms = val[N_RUN_FOR];
     myl_ring_opts ro = {.size = sizeof ro, .backing = backing, .name = ring_name};
     mbr_target t = {0};
     if (schema) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # myelon-bridge's schema and topology forms refusing what they cannot do,
-# each with its exit status and its message; the topology form's options
-# accepted and its run bounded by --run-for-ms; --help and --version.
+# each with its exit status and its message; numeric options out of
+# bounds; the topology form's options accepted (their largest values too)
+# and its run bounded by --run-for-ms; --help and --version.
 #   tool_errors.sh MYELON_BRIDGE SOURCE_DIR
 set -u
 tool=$1 src=$2
@@ -52,6 +53,31 @@ expect 1 "bad argument for a topology: --bogus" "$golden/topo.myl" Plain --bogus
 expect 0 "" "$src/tests/bridge/farm.myl" Farm --role hands --remote "$ep" --instance "t$$" \
   --prefix "$work/r-" --file --check-ms 5 --hwm 4 --batch 8 --reconnect-ms 20 --timeout-ms 500 \
   --run-for-ms 300
+# Numeric options: a value out of a bridge declaration's bounds, not a
+# number, too large for its type, or missing is refused by name before
+# anything is opened; an option of the other form is a bad argument.
+expect 1 "myelon-bridge: --hwm: '0' is not an integer in [1, 1000000]" --export r "$ep" --hwm 0
+expect 1 "myelon-bridge: --batch: '65537' is not an integer in [1, 65536]" --import r "$ep" --batch 65537
+expect 1 "myelon-bridge: --reconnect-ms: '-5' is not an integer in [1, 3600000]" \
+  --export r "$ep" --reconnect-ms -5
+expect 1 "myelon-bridge: --timeout-ms: '99999999999999999999' is not an integer in [1, 86400000]" \
+  --export r "$ep" --timeout-ms 99999999999999999999
+expect 1 "myelon-bridge: --attach-ms: '1x' is not an integer in [0, 9223372036854]" \
+  --export r "$ep" --attach-ms 1x
+expect 1 "myelon-bridge: --run-for-ms: '' is not an integer in [0, 9223372036854]" \
+  --export r "$ep" --run-for-ms ""
+expect 1 "myelon-bridge: --hwm needs a value" --export r "$ep" --hwm
+expect 1 "myelon-bridge: bad argument: --check-ms" --export r "$ep" --check-ms 5
+expect 1 "myelon-bridge: --timeout-ms: '86400001' is not an integer in [1, 86400000]" \
+  "$golden/framed.myl" blobs --export "$ep" --timeout-ms 86400001
+expect 1 "myelon-bridge: --check-ms: '0' is not an integer in [1, 3600000]" \
+  "$golden/topo.myl" Plain --role hands --remote "$ep" --check-ms 0
+expect 1 "bad argument for a topology: --attach-ms" "$golden/topo.myl" Plain --attach-ms 5
+# The largest values are taken, by the tool and by the relay it opens,
+# and --run-for-ms still ends the run (not the hour-long check interval).
+expect 0 "" "$src/tests/bridge/farm.myl" Farm --role hands \
+  --remote "$ep" --instance "u$$" --prefix "$work/u-" --file --check-ms 3600000 --hwm 1000000 \
+  --batch 65536 --reconnect-ms 3600000 --timeout-ms 86400000 --run-for-ms 300
 expect 0 "usage: myelon-bridge --export|--import RING ENDPOINT" --help
 expect 0 "myelon-bridge " --version
 expect 1 "myelon-bridge: bad argument: --bogus" --export r "$ep" --bogus
