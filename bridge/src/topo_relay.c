@@ -970,16 +970,23 @@ int myl_topo_relay_open(const myl_topo_desc *desc, const myl_topo_relay_opts *op
     /* Instance and prefix resolved once (as myl_topo_open would), kept. */
     const char *inst = r->cfg.instance ? r->cfg.instance : getenv("MYELON_INSTANCE");
     const char *pre = r->cfg.prefix ? r->cfg.prefix : getenv("MYELON_PREFIX");
-    snprintf(r->instance, sizeof r->instance, "%s", inst && inst[0] ? inst : "default");
-    snprintf(r->prefix, sizeof r->prefix, "%s",
-             pre                                  ? pre
-             : r->cfg.backing == MYL_BACKING_FILE ? "/tmp/"
-                                                  : "");
+    /* A name cut short would be another instance's, or another site's. */
+    bool fits =
+        snprintf(r->instance, sizeof r->instance, "%s", inst && inst[0] ? inst : "default") <
+            (int)sizeof r->instance &&
+        snprintf(r->prefix, sizeof r->prefix, "%s",
+                 pre                                  ? pre
+                 : r->cfg.backing == MYL_BACKING_FILE ? "/tmp/"
+                                                      : "") < (int)sizeof r->prefix &&
+        snprintf(r->endpoint, sizeof r->endpoint, "%s", opts->endpoint) < (int)sizeof r->endpoint;
     r->cfg.instance = r->instance;
     r->cfg.prefix = r->prefix;
-    snprintf(r->endpoint, sizeof r->endpoint, "%s", opts->endpoint);
     int rc = 0;
-    if (r->o.side != MYL_RELAY_HOME && r->o.side != MYL_RELAY_REMOTE) {
+    if (!fits) {
+        set_err(r, "instance or prefix longer than %u bytes, or endpoint than %zu",
+                MYL_TOPO_NAME_MAX - 1, sizeof r->endpoint - 1);
+        rc = MYL_ENAME;
+    } else if (r->o.side != MYL_RELAY_HOME && r->o.side != MYL_RELAY_REMOTE) {
         set_err(r, "side must be home or remote");
         rc = MYL_EINVAL;
     } else if (!myl__br_time_ok(r->o.reconnect_ns) || !myl__br_time_ok(r->o.peer_timeout_ns) ||

@@ -425,16 +425,29 @@ static int refuse_main(void)
                              .cfg = &c};
     myl_topo_relay *remote, *home;
     /* Options out of bounds are refused at open: times below 0 or above
-     * ZeroMQ's int milliseconds, a negative check interval. */
-    myl_topo_relay_opts bad[3] = {o, o, o};
+     * ZeroMQ's int milliseconds, a negative check interval; names that
+     * would be cut short (another instance's, another site's). */
+    myl_topo_relay_opts bad[6] = {o, o, o, o, o, o};
+    int want[6] = {MYL_EINVAL, MYL_EINVAL, MYL_EINVAL, MYL_ENAME, MYL_ENAME, MYL_ENAME};
     bad[0].peer_timeout_ns = -1;
     bad[1].reconnect_ns = (int64_t)INT32_MAX * 1000000 + 1;
-    myl_topo_cfg badc = c;
-    badc.liveness.check_interval_ns = -1;
-    bad[2].cfg = &badc;
-    for (int i = 0; i < 3; i++) {
+    myl_topo_cfg badc[3] = {c, c, c};
+    badc[0].liveness.check_interval_ns = -1;
+    bad[2].cfg = &badc[0];
+    char longname[600];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = 0;
+    longname[MYL_TOPO_NAME_MAX] = 0; /* one byte too many, with the NUL */
+    badc[1].instance = longname;
+    bad[3].cfg = &badc[1];
+    badc[2].prefix = longname;
+    bad[4].cfg = &badc[2];
+    char longep[600];
+    snprintf(longep, sizeof longep, "ipc:///tmp/%0580d", 0);
+    bad[5].endpoint = longep;
+    for (int i = 0; i < 6; i++) {
         remote = (myl_topo_relay *)&remote;
-        if (myl_topo_relay_open(&farm_Farm_desc, &bad[i], &remote) != MYL_EINVAL || remote) {
+        if (myl_topo_relay_open(&farm_Farm_desc, &bad[i], &remote) != want[i] || remote) {
             fprintf(stderr, "FAILED: bad options %d not refused\n", i);
             return 1;
         }

@@ -73,7 +73,10 @@ typedef struct myl_topo_relay myl_topo_relay;
 
 /* Checks the options and the topology (what is relayed, what is refused),
  * opens the control link; the sites are opened by myl_topo_relay_run as
- * they become ready. MYL_EINVAL with myl_topo_relay_error() on refusal. */
+ * they become ready. On refusal *out is NULL and the reason is on stderr:
+ * MYL_EINVAL, or MYL_ENAME for an instance or prefix longer than
+ * MYL_TOPO_NAME_MAX - 1 bytes or an endpoint longer than 511 (cut short,
+ * they would name another instance or site). */
 MYL_API int myl_topo_relay_open(const myl_topo_desc *desc, const myl_topo_relay_opts *opts,
                                 myl_topo_relay **out);
 /* Run for at most timeout_ns (MYL_FOREVER: until stopped). 0, or
