@@ -462,8 +462,9 @@ static int common_open(myl_ring *ring, const myl_bridge_opts *opts, uint32_t rol
 int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out)
 {
     myl_bridge *b = NULL;
-    if (out)
-        *out = NULL;
+    if (!out)
+        return MYL_EINVAL;
+    *out = NULL;
     int rc = common_open(ring, opts, ROLE_EXPORT, &b);
     /* The socket first: a bind that fails (the port is taken) must not
      * leave the consumer registered under this live process, where a
@@ -1089,8 +1090,9 @@ static void store_map(myl_bridge *b, uint64_t remote, uint64_t local)
 int myl_bridge_import_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out)
 {
     myl_bridge *b = NULL;
-    if (out)
-        *out = NULL;
+    if (!out)
+        return MYL_EINVAL;
+    *out = NULL;
     int rc = common_open(ring, opts, ROLE_IMPORT, &b);
     if (rc == 0 && ring->producer_mode != MYL_PRODUCERS_SINGLE) {
         set_err(b, "the importer's ring must be single-producer");

@@ -493,6 +493,8 @@ static void test_open_refuses_bad_options(void **state)
     assert_null(b);
     assert_int_equal(myl_bridge_export_open(NULL, &base, &b), MYL_EINVAL);
     assert_int_equal(myl_bridge_import_open(r, NULL, &b), MYL_EINVAL);
+    assert_int_equal(myl_bridge_export_open(r, &base, NULL), MYL_EINVAL);
+    assert_int_equal(myl_bridge_import_open(r, &base, NULL), MYL_EINVAL);
     /* Nothing was left behind: the default consumer id is free. */
     myl_bridge_opts edge = base;
     edge.reconnect_ns = edge.peer_timeout_ns = MYL__BR_MAX_TIME_NS;
