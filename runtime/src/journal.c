@@ -285,6 +285,11 @@ static int list_segments(const char *dir, seg_list *out)
     return 0;
 }
 
+/* The longest directory whose segment paths fit the 4096-byte buffers
+ * below (PATH_MAX); longer ones are refused at open (MYL_ENAME), never
+ * cut short into another file's name. */
+#define MAX_DIR (4096 - sizeof "/journal-0123456789abcdef.myj")
+
 static void seg_path(char *out, size_t cap, const char *dir, uint64_t first)
 {
     snprintf(out, cap, "%s/journal-%016" PRIx64 ".myj", dir, first);
@@ -974,6 +979,8 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
     if (!dir || !out || !*dir)
         return MYL_EINVAL;
     *out = NULL;
+    if (strlen(dir) > MAX_DIR)
+        return MYL_ENAME;
     myl_journal_opts o = {0};
     if (opts) {
         if (opts->size && opts->size < sizeof o)
@@ -1431,6 +1438,8 @@ int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_journal_read
     if (!dir || !out)
         return MYL_EINVAL;
     *out = NULL;
+    if (strlen(dir) > MAX_DIR)
+        return MYL_ENAME;
     myl_journal_reader *r = calloc(1, sizeof *r);
     if (!r)
         return -ENOMEM;

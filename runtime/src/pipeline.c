@@ -945,6 +945,11 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
     if (!dir || !*dir || !out || (snap_path && !*snap_path))
         return MYL_EINVAL;
     *out = NULL;
+    /* Every path below dir fits the 4096-byte buffers (PATH_MAX) of
+     * pruning, the trace and the journal: the longest is a snapshot's
+     * temporary, "/snapshots/.snapshot-<16 hex>.<pid>.tmp". */
+    if (strlen(dir) > 4096 - sizeof "/snapshots/.snapshot-0123456789abcdef.2147483647.tmp")
+        return MYL_ENAME;
     myl_pipeline *p = calloc(1, sizeof *p);
     if (!p)
         return -ENOMEM;

@@ -1221,6 +1221,59 @@ static void test_api_errors(void **state)
     myl_ut_rm_rf(dir);
 }
 
+/* A directory of exactly want bytes under base, made component by
+ * component (each at most 200 bytes, as file systems allow). */
+static void make_deep(char *p, size_t want, const char *base)
+{
+    size_t n = strlen(base);
+    memcpy(p, base, n + 1);
+    assert_true(mkdir(p, 0700) == 0 || errno == EEXIST);
+    while (n < want) {
+        size_t k = want - n - 1;
+        if (k > 200)
+            k = want - n - 1 - 200 < 2 ? 150 : 200;
+        p[n++] = '/';
+        memset(p + n, 'd', k);
+        n += k;
+        p[n] = 0;
+        assert_true(mkdir(p, 0700) == 0 || errno == EEXIST);
+    }
+}
+
+/* A directory too long for its segments' paths (4096 bytes with the
+ * NUL) is refused by name, by the writer and the reader; one byte
+ * shorter, everything fits and works. Before, the segment names were cut
+ * short: the journal wrote files named otherwise, which no reader
+ * found. */
+static void test_long_dir(void **state)
+{
+    (void)state;
+    const char *base = myl_ut_dir("longdir");
+    myl_ut_rm_rf(base);
+    static char p[4200];
+    size_t fits = 4096 - sizeof "/journal-0123456789abcdef.myj";
+    make_deep(p, fits + 1, base);
+    myl_journal *j;
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_open(p, NULL, &j), MYL_ENAME);
+    assert_int_equal(myl_journal_reader_open(p, 0, &r), MYL_ENAME);
+    p[fits] = 0;
+    p[fits - 1] = 'e'; /* a directory of its own, fits bytes long */
+    assert_int_equal(mkdir(p, 0700), 0);
+    assert_int_equal(myl_journal_open(p, NULL, &j), 0);
+    assert_int_equal(myl_journal_append(j, 0, "abc", 3, NULL), 0);
+    assert_int_equal(myl_journal_close(j), 0);
+    assert_int_equal(myl_journal_reader_open(p, 0, &r), 0);
+    myl_journal_record rec;
+    assert_int_equal(myl_journal_read(r, &rec), 1);
+    assert_int_equal(rec.len, 3);
+    assert_memory_equal(rec.data, "abc", 3);
+    myl_journal_reader_close(r);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base); /* deep: rm works below PATH_MAX */
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- kill -9 ---- */
 
 /* A child appends and commits batches with SYNC_BATCH (or SYNC_NONE, where
@@ -1292,4 +1345,5 @@ MYL_TEST_MAIN("journal", cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test
               cmocka_unit_test(test_enospc), cmocka_unit_test(test_fsync_eio_fatal),
               cmocka_unit_test(test_group_commit), cmocka_unit_test(test_mapped_faults),
               cmocka_unit_test(test_alloc_steps), cmocka_unit_test(test_stale_tail),
-              cmocka_unit_test(test_api_errors), cmocka_unit_test(test_killed_writer))
+              cmocka_unit_test(test_api_errors), cmocka_unit_test(test_killed_writer),
+              cmocka_unit_test(test_long_dir))

@@ -252,6 +252,14 @@ static void test_lifecycle_errors(void **state)
     ob.ack.n_clauses = MYL_ACK_MAX_CLAUSES + 1;
     assert_int_equal(myl_pipeline_create(dir, &a, &ob, &p), MYL_EINVAL);
     assert_int_equal(myl_pipeline_recover_from_snapshot(dir, NULL, &a, &o, &p), MYL_EINVAL);
+    /* A directory too long for the paths below it (a snapshot's temporary
+     * the longest) is refused by name, not cut short. */
+    static char longdir[4096];
+    size_t fits = sizeof longdir - sizeof "/snapshots/.snapshot-0123456789abcdef.2147483647.tmp";
+    memset(longdir, 'd', fits + 1);
+    longdir[0] = '/';
+    assert_int_equal(myl_pipeline_create(longdir, &a, &o, &p), MYL_ENAME);
+    assert_int_equal(myl_pipeline_recover(longdir, &a, &o, &p), MYL_ENAME);
     assert_null(p);
 
     assert_int_equal(myl_pipeline_create(dir, &a, &o, &p), 0);

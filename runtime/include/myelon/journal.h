@@ -102,7 +102,8 @@ typedef struct myl_journal_opts {
 
 typedef struct myl_journal myl_journal;
 
-/* Open (creating dir and the first segment if needed) and recover. */
+/* Open (creating dir and the first segment if needed) and recover.
+ * MYL_ENAME: dir is too long for its segments' paths to fit PATH_MAX. */
 MYL_API int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal **out);
 /* Commit, sync (unless SYNC_NONE) and close. Returns the first error. */
 MYL_API int myl_journal_close(myl_journal *j);
@@ -149,7 +150,8 @@ MYL_API uint64_t myl_journal_chain_next(uint64_t chain, const myl_journal_record
 
 typedef struct myl_journal_reader myl_journal_reader;
 
-/* Read the records of dir from sequence from_seq on (0: all). */
+/* Read the records of dir from sequence from_seq on (0: all); MYL_ENAME
+ * as myl_journal_open. */
 MYL_API int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_journal_reader **out);
 /* 1 and *rec (valid until the next call) for a record, 0 at the end,
  * MYL_ECORRUPT at a torn or corrupt record (then every later call too). */

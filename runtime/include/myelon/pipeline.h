@@ -125,7 +125,9 @@ typedef struct myl_pipeline_opts {
 typedef struct myl_pipeline myl_pipeline;
 
 /* A new pipeline in dir (created if missing; -EEXIST if it holds a
- * journal or snapshots already). state is reset. */
+ * journal or snapshots already). state is reset. MYL_ENAME (here and in
+ * the recoveries below): dir is too long for the paths below it to fit
+ * PATH_MAX. */
 MYL_API int myl_pipeline_create(const char *dir, const myl_pipeline_app *app,
                                 const myl_pipeline_opts *opts, myl_pipeline **out);
 /* Recover dir: the newest valid snapshot, then the journal after it.
