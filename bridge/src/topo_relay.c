@@ -946,9 +946,11 @@ static void home_peek(myl_topo_relay *r, uint64_t now)
 int myl_topo_relay_open(const myl_topo_desc *desc, const myl_topo_relay_opts *opts,
                         myl_topo_relay **out)
 {
-    if (!out || !desc || !opts || !opts->endpoint)
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!desc || !opts || !opts->endpoint)
+        return MYL_EINVAL;
     size_t n = opts->size ? opts->size : sizeof *opts;
     if (n > sizeof *opts)
         return MYL_EINVAL;

@@ -599,9 +599,11 @@ static int listen_on(myl_health *h, const char *addr, uint16_t port)
 
 int myl_health_start(const myl_health_config *cfg, myl_health **out)
 {
-    if (!cfg || !out)
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!cfg)
+        return MYL_EINVAL;
     if (cfg->size && cfg->size < sizeof *cfg)
         return MYL_EINVAL;
     if (cfg->reserved || (cfg->backing != MYL_BACKING_SHM && cfg->backing != MYL_BACKING_FILE) ||

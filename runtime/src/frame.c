@@ -54,9 +54,11 @@ static uint64_t max_message_of(const myl_ring *r, const myl_frame_opts *fo)
 int myl_framer_open(myl_ring *r, const myl_producer_opts *popts, const myl_frame_opts *fopts,
                     myl_framer **out)
 {
-    if (!r || !out)
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!r)
+        return MYL_EINVAL;
     uint64_t max = max_message_of(r, fopts);
     if (max == 0)
         return MYL_EINVAL;
@@ -442,9 +444,11 @@ void myl_frame_abort(myl_framer *f, const myl_frame_span *c)
 int myl_defrag_open(myl_ring *r, const char *id, const myl_consumer_opts *copts,
                     const myl_frame_opts *fopts, myl_defrag **out)
 {
-    if (!r || !out)
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!r)
+        return MYL_EINVAL;
     uint64_t max = max_message_of(r, fopts);
     if (max == 0)
         return MYL_EINVAL;

@@ -104,12 +104,12 @@ static uint64_t ring_max(const myl_group *g, uint32_t i)
 
 static int open_rings(const myl_group_opts *o, bool create, myl_group **out)
 {
-    int rc = check_opts(o);
-    if (rc < 0)
-        return rc;
     if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    int rc = check_opts(o);
+    if (rc < 0)
+        return rc;
     myl_group *g = calloc(1, sizeof *g);
     if (!g)
         return -ENOMEM;
@@ -190,9 +190,11 @@ int myl_group_unlink(const myl_group_opts *o)
 
 int myl_group_sender_open(myl_group *g, const myl_producer_opts *popts, myl_group_sender **out)
 {
-    if (!g || !out || g->count == 0 || g->count > MYL_GROUP_MAX)
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!g || g->count == 0 || g->count > MYL_GROUP_MAX)
+        return MYL_EINVAL;
     myl_group_sender *s = calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;
@@ -415,9 +417,11 @@ int myl_group_stats(const myl_group *g, uint32_t i, myl_group_ring_stats *out)
 int myl_group_receiver_open(myl_group *g, const char *id, uint32_t flags,
                             const uint32_t *starve_after, myl_group_receiver **out)
 {
-    if (!g || !out || (flags & ~(MYL_GROUP_ORDERED | MYL_GROUP_COPY)))
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!g || (flags & ~(MYL_GROUP_ORDERED | MYL_GROUP_COPY)))
+        return MYL_EINVAL;
     myl_group_receiver *r = calloc(1, sizeof *r);
     if (!r)
         return -ENOMEM;

@@ -976,9 +976,11 @@ static int lock_dir(myl_journal *j, const char *dir, char *lock, size_t cap)
 
 int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal **out)
 {
-    if (!dir || !out || !*dir)
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!dir || !*dir)
+        return MYL_EINVAL;
     if (strlen(dir) > MAX_DIR)
         return MYL_ENAME;
     myl_journal_opts o = {0};
@@ -1435,9 +1437,11 @@ static int reader_refresh(myl_journal_reader *r, bool *later)
 
 int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_journal_reader **out)
 {
-    if (!dir || !out)
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!dir)
+        return MYL_EINVAL;
     if (strlen(dir) > MAX_DIR)
         return MYL_ENAME;
     myl_journal_reader *r = calloc(1, sizeof *r);

@@ -306,9 +306,11 @@ struct myl_pipeline_trace {
 
 int myl_pipeline_trace_open(const char *dir, myl_pipeline_trace **out)
 {
-    if (!dir || !out)
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!dir)
+        return MYL_EINVAL;
     char *path = join(dir, "trace");
     if (!path)
         return -ENOMEM;
@@ -942,9 +944,11 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
                          const myl_pipeline_app *app, const myl_pipeline_opts *opts,
                          myl_pipeline **out)
 {
-    if (!dir || !*dir || !out || (snap_path && !*snap_path))
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!dir || !*dir || (snap_path && !*snap_path))
+        return MYL_EINVAL;
     /* Every path below dir fits the 4096-byte buffers (PATH_MAX) of
      * pruning, the trace and the journal: the longest is a snapshot's
      * temporary, "/snapshots/.snapshot-<16 hex>.<pid>.tmp". */
@@ -1102,8 +1106,11 @@ int myl_pipeline_recover_from_snapshot(const char *dir, const char *path,
                                        const myl_pipeline_app *app, const myl_pipeline_opts *opts,
                                        myl_pipeline **out)
 {
-    if (!path)
+    if (!path) {
+        if (out)
+            *out = NULL;
         return MYL_EINVAL;
+    }
     return open_pipeline(dir, path, false, app, opts, out);
 }
 

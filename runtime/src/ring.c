@@ -217,9 +217,11 @@ static void skip_unmarked_claims(myl_ring *r)
 int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer **out)
 {
     myl_producer_opts o = {0};
-    if (!r || !out)
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!r)
+        return MYL_EINVAL;
     if (r->read_only)
         return MYL_EREADONLY;
     if (opts)
@@ -654,9 +656,11 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
                       myl_consumer **out)
 {
     myl_consumer_opts o = {0};
-    if (!r || !out || !valid_id(id))
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!r || !valid_id(id))
+        return MYL_EINVAL;
     if (r->read_only)
         return MYL_EREADONLY;
     if (opts)

@@ -838,9 +838,11 @@ int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out)
 {
     struct stat st;
     int rc;
-    if (!out || !opts)
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!opts)
+        return MYL_EINVAL;
     if (opts->backing > MYL_BACKING_FILE || (opts->flags & ~MYL__ATTACH_FLAGS) ||
         (opts->perm & ~0777u) ||
         ((opts->flags & MYL_SEG_ANY_OWNER) && !(opts->flags & MYL_SEG_READONLY)))

@@ -90,9 +90,11 @@ uint64_t myl_stage_barrier(myl_stage *s)
 int myl_stage_open(myl_ring *r, const char *id, const char *const *after, uint32_t n_after,
                    const myl_consumer_opts *opts, int64_t timeout_ns, myl_stage **out)
 {
-    if (!r || !id || !out || n_after > MYL_STAGE_MAX_DEPS || (n_after && !after))
+    if (!out)
         return MYL_EINVAL;
     *out = NULL;
+    if (!r || !id || n_after > MYL_STAGE_MAX_DEPS || (n_after && !after))
+        return MYL_EINVAL;
     for (uint32_t k = 0; k < n_after; k++) {
         if (!after[k] || !after[k][0] || strnlen(after[k], MYL_ID_MAX) >= MYL_ID_MAX ||
             strncmp(after[k], id, MYL_ID_MAX) == 0)

@@ -445,6 +445,12 @@ static int refuse_main(void)
     char longep[600];
     snprintf(longep, sizeof longep, "ipc:///tmp/%0580d", 0);
     bad[5].endpoint = longep;
+    remote = (myl_topo_relay *)&remote; /* NULL after every failure */
+    if (myl_topo_relay_open(NULL, &o, &remote) != MYL_EINVAL || remote ||
+        myl_topo_relay_open(&farm_Farm_desc, &o, NULL) != MYL_EINVAL) {
+        fprintf(stderr, "FAILED: NULL arguments not refused\n");
+        return 1;
+    }
     for (int i = 0; i < 6; i++) {
         remote = (myl_topo_relay *)&remote;
         if (myl_topo_relay_open(&farm_Farm_desc, &bad[i], &remote) != want[i] || remote) {

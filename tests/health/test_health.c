@@ -934,7 +934,10 @@ static void test_config_errors(void **state)
     myl_health_config c = {.size = 4};
     assert_int_equal(myl_health_start(&c, &h), MYL_EINVAL);
     assert_null(h);
+    h = (myl_health *)1;
     assert_int_equal(myl_health_start(NULL, &h), MYL_EINVAL);
+    assert_null(h); /* NULL after every failure, whatever the argument */
+    assert_int_equal(myl_health_start(&c, NULL), MYL_EINVAL);
     c = (myl_health_config){.backing = 7};
     assert_int_equal(myl_health_start(&c, &h), MYL_EINVAL);
     c = (myl_health_config){.rings = names, .nrings = 2};
