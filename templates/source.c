@@ -55,9 +55,12 @@ int MYLT_CHAN_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int MYLT_CHAN_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(MYLT_EVENT))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, MYLT_CHAN_desc.fingerprint))
@@ -67,6 +70,9 @@ static int MYLT_CHAN_check(const myl_ring *ring)
 
 int MYLT_CHAN_producer_open(myl_ring *ring, const myl_producer_opts *opts, MYLT_CHAN_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = MYLT_CHAN_check(ring);
     if (rc < 0)
         return rc;
@@ -82,6 +88,9 @@ void MYLT_CHAN_producer_close(MYLT_CHAN_producer *p)
 int MYLT_CHAN_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                             MYLT_CHAN_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = MYLT_CHAN_check(ring);
     if (rc < 0)
         return rc;
@@ -138,9 +147,12 @@ int MYLT_CHAN_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int MYLT_CHAN_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != MYLT_CHAN_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, MYLT_CHAN_desc.fingerprint))
@@ -150,6 +162,9 @@ static int MYLT_CHAN_check(const myl_ring *ring)
 
 int MYLT_CHAN_sender_open(myl_ring *ring, const myl_producer_opts *opts, MYLT_CHAN_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = MYLT_CHAN_check(ring);
     if (rc < 0)
         return rc;
@@ -165,6 +180,9 @@ void MYLT_CHAN_sender_close(MYLT_CHAN_sender *s)
 int MYLT_CHAN_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                             MYLT_CHAN_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = MYLT_CHAN_check(ring);
     if (rc < 0)
         return rc;
@@ -294,11 +312,12 @@ int MYLT_CHAN_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int MYLT_CHAN_check(const myl_group *g)
 {
     const myl_group_opts *d = &MYLT_CHAN_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -312,6 +331,9 @@ static int MYLT_CHAN_check(const myl_group *g)
 
 int MYLT_CHAN_sender_open(myl_group *g, const myl_producer_opts *opts, MYLT_CHAN_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = MYLT_CHAN_check(g);
     if (rc < 0)
         return rc;
@@ -333,6 +355,9 @@ void MYLT_CHAN_receiver_close(MYLT_CHAN_receiver *r)
 /* @@classes_recv */
 int MYLT_CHAN_receiver_open(myl_group *g, const char *id, uint32_t flags, MYLT_CHAN_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = MYLT_CHAN_check(g);
     if (rc < 0)
         return rc;
@@ -343,6 +368,9 @@ int MYLT_CHAN_receiver_open(myl_group *g, const char *id, uint32_t flags, MYLT_C
 int MYLT_CHAN_receiver_open(myl_group *g, const char *id, uint32_t flags,
                             const uint32_t *starve_after, MYLT_CHAN_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = MYLT_CHAN_check(g);
     if (rc < 0)
         return rc;

@@ -126,10 +126,19 @@ static void test_fingerprint_mismatch(void **state)
     assert_int_equal(myl_ring_create(&o, &other), 0);
     myl_ring *r;
     assert_int_equal(ticks_ticks_attach(name, 0, &r), MYL_EFINGERPRINT);
-    ticks_ticks_producer p;
+    /* A refused open leaves the handle NULL (closing it is harmless);
+     * no ring or no handle is MYL_EINVAL, not a crash. */
+    ticks_ticks_producer p = {(myl_producer *)&p};
     assert_int_equal(ticks_ticks_producer_open(other, NULL, &p), MYL_EFINGERPRINT);
-    ticks_ticks_consumer c;
+    assert_null(p.p);
+    ticks_ticks_producer_close(&p);
+    ticks_ticks_consumer c = {(myl_consumer *)&c};
     assert_int_equal(ticks_ticks_consumer_open(other, "c", NULL, &c), MYL_EFINGERPRINT);
+    assert_null(c.c);
+    assert_int_equal(ticks_ticks_producer_open(NULL, NULL, &p), MYL_EINVAL);
+    assert_int_equal(ticks_ticks_consumer_open(NULL, "c", NULL, &c), MYL_EINVAL);
+    assert_int_equal(ticks_ticks_producer_open(other, NULL, NULL), MYL_EINVAL);
+    assert_int_equal(ticks_ticks_consumer_open(other, "c", NULL, NULL), MYL_EINVAL);
     myl_ring_close(other);
     assert_int_equal(myl_ring_unlink(MYL_BACKING_SHM, name), 0);
 }

@@ -349,10 +349,14 @@ static void test_fingerprint_and_timeouts(void **state)
     assert_int_equal(myl_ring_create(&ro, &other), 0);
     myl_ring *r;
     assert_int_equal(demo_framed_blobs_attach(rname, 0, &r), MYL_EFINGERPRINT);
-    demo_framed_blobs_sender tx;
+    demo_framed_blobs_sender tx = {(myl_framer *)&tx};
     assert_int_equal(demo_framed_blobs_sender_open(other, NULL, &tx), MYL_EFINGERPRINT);
-    demo_framed_blobs_receiver rx;
+    assert_null(tx.f); /* NULL after a refusal */
+    demo_framed_blobs_receiver rx = {(myl_defrag *)&rx};
     assert_int_equal(demo_framed_blobs_receiver_open(other, "r", NULL, &rx), MYL_EFINGERPRINT);
+    assert_null(rx.d);
+    assert_int_equal(demo_framed_blobs_sender_open(NULL, NULL, &tx), MYL_EINVAL);
+    assert_int_equal(demo_framed_blobs_receiver_open(other, "r", NULL, NULL), MYL_EINVAL);
     myl_ring_close(other);
     assert_int_equal(myl_ring_unlink(MYL_BACKING_SHM, rname), 0);
 
@@ -365,10 +369,14 @@ static void test_fingerprint_and_timeouts(void **state)
     myl_group *g;
     assert_int_equal(demo_framed_control_attach(gname, 0, &g), MYL_EFINGERPRINT);
     assert_int_equal(demo_framed_control_attach(gname, INT64_C(1000000000), &g), MYL_EFINGERPRINT);
-    demo_framed_control_sender gtx;
+    demo_framed_control_sender gtx = {(myl_group_sender *)&gtx};
     assert_int_equal(demo_framed_control_sender_open(og, NULL, &gtx), MYL_EFINGERPRINT);
-    demo_framed_control_receiver grx;
+    assert_null(gtx.s);
+    demo_framed_control_receiver grx = {(myl_group_receiver *)&grx};
     assert_int_equal(demo_framed_control_receiver_open(og, "r", 0, NULL, &grx), MYL_EFINGERPRINT);
+    assert_null(grx.r);
+    assert_int_equal(demo_framed_control_sender_open(NULL, NULL, &gtx), MYL_EINVAL);
+    assert_int_equal(demo_framed_control_receiver_open(NULL, "r", 0, NULL, &grx), MYL_EINVAL);
     /* A group of another channel's shape. */
     demo_framed_sized_sender stx;
     assert_int_equal(demo_framed_sized_sender_open(og, NULL, &stx), MYL_EINVAL);

@@ -43,9 +43,12 @@ int demo_bridged_quotes_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_bridged_quotes_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(demo_bridged_Quote))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, demo_bridged_quotes_desc.fingerprint))
@@ -56,6 +59,9 @@ static int demo_bridged_quotes_check(const myl_ring *ring)
 int demo_bridged_quotes_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                                       demo_bridged_quotes_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = demo_bridged_quotes_check(ring);
     if (rc < 0)
         return rc;
@@ -71,6 +77,9 @@ void demo_bridged_quotes_producer_close(demo_bridged_quotes_producer *p)
 int demo_bridged_quotes_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                       demo_bridged_quotes_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = demo_bridged_quotes_check(ring);
     if (rc < 0)
         return rc;
@@ -128,9 +137,12 @@ int demo_bridged_blobs_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_bridged_blobs_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != demo_bridged_blobs_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, demo_bridged_blobs_desc.fingerprint))
@@ -141,6 +153,9 @@ static int demo_bridged_blobs_check(const myl_ring *ring)
 int demo_bridged_blobs_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                    demo_bridged_blobs_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = demo_bridged_blobs_check(ring);
     if (rc < 0)
         return rc;
@@ -156,6 +171,9 @@ void demo_bridged_blobs_sender_close(demo_bridged_blobs_sender *s)
 int demo_bridged_blobs_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                      demo_bridged_blobs_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = demo_bridged_blobs_check(ring);
     if (rc < 0)
         return rc;
@@ -215,9 +233,12 @@ int demo_bridged_fills_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_bridged_fills_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != demo_bridged_fills_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, demo_bridged_fills_desc.fingerprint))
@@ -228,6 +249,9 @@ static int demo_bridged_fills_check(const myl_ring *ring)
 int demo_bridged_fills_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                    demo_bridged_fills_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = demo_bridged_fills_check(ring);
     if (rc < 0)
         return rc;
@@ -243,6 +267,9 @@ void demo_bridged_fills_sender_close(demo_bridged_fills_sender *s)
 int demo_bridged_fills_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                      demo_bridged_fills_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = demo_bridged_fills_check(ring);
     if (rc < 0)
         return rc;
@@ -304,9 +331,12 @@ int demo_bridged_orders_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_bridged_orders_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != demo_bridged_orders_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, demo_bridged_orders_desc.fingerprint))
@@ -317,6 +347,9 @@ static int demo_bridged_orders_check(const myl_ring *ring)
 int demo_bridged_orders_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                     demo_bridged_orders_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = demo_bridged_orders_check(ring);
     if (rc < 0)
         return rc;
@@ -332,6 +365,9 @@ void demo_bridged_orders_sender_close(demo_bridged_orders_sender *s)
 int demo_bridged_orders_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                       demo_bridged_orders_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = demo_bridged_orders_check(ring);
     if (rc < 0)
         return rc;

@@ -158,9 +158,12 @@ int edge_cases_long_channel_name_for_wrap_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int edge_cases_long_channel_name_for_wrap_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(edge_cases_QuiteLongEventNameForWrapping))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, edge_cases_long_channel_name_for_wrap_desc.fingerprint))
@@ -172,6 +175,9 @@ int edge_cases_long_channel_name_for_wrap_producer_open(
     myl_ring *ring, const myl_producer_opts *opts,
     edge_cases_long_channel_name_for_wrap_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = edge_cases_long_channel_name_for_wrap_check(ring);
     if (rc < 0)
         return rc;
@@ -189,6 +195,9 @@ int edge_cases_long_channel_name_for_wrap_consumer_open(
     myl_ring *ring, const char *id, const myl_consumer_opts *opts,
     edge_cases_long_channel_name_for_wrap_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = edge_cases_long_channel_name_for_wrap_check(ring);
     if (rc < 0)
         return rc;
@@ -249,9 +258,12 @@ int edge_cases_padded_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int edge_cases_padded_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(edge_cases_Padded))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, edge_cases_padded_desc.fingerprint))
@@ -262,6 +274,9 @@ static int edge_cases_padded_check(const myl_ring *ring)
 int edge_cases_padded_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                                     edge_cases_padded_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = edge_cases_padded_check(ring);
     if (rc < 0)
         return rc;
@@ -277,6 +292,9 @@ void edge_cases_padded_producer_close(edge_cases_padded_producer *p)
 int edge_cases_padded_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                     edge_cases_padded_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = edge_cases_padded_check(ring);
     if (rc < 0)
         return rc;

@@ -72,9 +72,12 @@ int fabric_ticks_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int fabric_ticks_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(fabric_Tick))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, fabric_ticks_desc.fingerprint))
@@ -85,6 +88,9 @@ static int fabric_ticks_check(const myl_ring *ring)
 int fabric_ticks_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                                fabric_ticks_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = fabric_ticks_check(ring);
     if (rc < 0)
         return rc;
@@ -100,6 +106,9 @@ void fabric_ticks_producer_close(fabric_ticks_producer *p)
 int fabric_ticks_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                fabric_ticks_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = fabric_ticks_check(ring);
     if (rc < 0)
         return rc;
@@ -154,9 +163,12 @@ int fabric_feed_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int fabric_feed_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(fabric_Tick))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, fabric_feed_desc.fingerprint))
@@ -167,6 +179,9 @@ static int fabric_feed_check(const myl_ring *ring)
 int fabric_feed_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                               fabric_feed_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = fabric_feed_check(ring);
     if (rc < 0)
         return rc;
@@ -182,6 +197,9 @@ void fabric_feed_producer_close(fabric_feed_producer *p)
 int fabric_feed_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                               fabric_feed_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = fabric_feed_check(ring);
     if (rc < 0)
         return rc;
@@ -246,9 +264,12 @@ int fabric_envelopes_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int fabric_envelopes_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(fabric_Envelope))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, fabric_envelopes_desc.fingerprint))
@@ -259,6 +280,9 @@ static int fabric_envelopes_check(const myl_ring *ring)
 int fabric_envelopes_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                                    fabric_envelopes_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = fabric_envelopes_check(ring);
     if (rc < 0)
         return rc;
@@ -274,6 +298,9 @@ void fabric_envelopes_producer_close(fabric_envelopes_producer *p)
 int fabric_envelopes_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                    fabric_envelopes_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = fabric_envelopes_check(ring);
     if (rc < 0)
         return rc;
@@ -341,9 +368,12 @@ int fabric_requests_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int fabric_requests_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != fabric_requests_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, fabric_requests_desc.fingerprint))
@@ -354,6 +384,9 @@ static int fabric_requests_check(const myl_ring *ring)
 int fabric_requests_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                 fabric_requests_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = fabric_requests_check(ring);
     if (rc < 0)
         return rc;
@@ -369,6 +402,9 @@ void fabric_requests_sender_close(fabric_requests_sender *s)
 int fabric_requests_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                   fabric_requests_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = fabric_requests_check(ring);
     if (rc < 0)
         return rc;
@@ -429,9 +465,12 @@ int fabric_responses_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int fabric_responses_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != fabric_responses_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, fabric_responses_desc.fingerprint))
@@ -442,6 +481,9 @@ static int fabric_responses_check(const myl_ring *ring)
 int fabric_responses_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                  fabric_responses_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = fabric_responses_check(ring);
     if (rc < 0)
         return rc;
@@ -457,6 +499,9 @@ void fabric_responses_sender_close(fabric_responses_sender *s)
 int fabric_responses_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                    fabric_responses_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = fabric_responses_check(ring);
     if (rc < 0)
         return rc;
@@ -565,11 +610,12 @@ int fabric_control_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int fabric_control_check(const myl_group *g)
 {
     const myl_group_opts *d = &fabric_control_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -584,6 +630,9 @@ static int fabric_control_check(const myl_group *g)
 int fabric_control_sender_open(myl_group *g, const myl_producer_opts *opts,
                                fabric_control_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = fabric_control_check(g);
     if (rc < 0)
         return rc;
@@ -605,6 +654,9 @@ void fabric_control_receiver_close(fabric_control_receiver *r)
 int fabric_control_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                  const uint32_t *starve_after, fabric_control_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = fabric_control_check(g);
     if (rc < 0)
         return rc;
@@ -698,11 +750,12 @@ int fabric_blobs_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int fabric_blobs_check(const myl_group *g)
 {
     const myl_group_opts *d = &fabric_blobs_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -716,6 +769,9 @@ static int fabric_blobs_check(const myl_group *g)
 
 int fabric_blobs_sender_open(myl_group *g, const myl_producer_opts *opts, fabric_blobs_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = fabric_blobs_check(g);
     if (rc < 0)
         return rc;
@@ -737,6 +793,9 @@ void fabric_blobs_receiver_close(fabric_blobs_receiver *r)
 int fabric_blobs_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                fabric_blobs_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = fabric_blobs_check(g);
     if (rc < 0)
         return rc;
@@ -785,9 +844,12 @@ int fabric_orders_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int fabric_orders_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(fabric_Tick))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, fabric_orders_desc.fingerprint))
@@ -798,6 +860,9 @@ static int fabric_orders_check(const myl_ring *ring)
 int fabric_orders_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                                 fabric_orders_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = fabric_orders_check(ring);
     if (rc < 0)
         return rc;
@@ -813,6 +878,9 @@ void fabric_orders_producer_close(fabric_orders_producer *p)
 int fabric_orders_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                 fabric_orders_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = fabric_orders_check(ring);
     if (rc < 0)
         return rc;
@@ -867,9 +935,12 @@ int fabric_fills_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int fabric_fills_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(fabric_Tick))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, fabric_fills_desc.fingerprint))
@@ -880,6 +951,9 @@ static int fabric_fills_check(const myl_ring *ring)
 int fabric_fills_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                                fabric_fills_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = fabric_fills_check(ring);
     if (rc < 0)
         return rc;
@@ -895,6 +969,9 @@ void fabric_fills_producer_close(fabric_fills_producer *p)
 int fabric_fills_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                fabric_fills_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = fabric_fills_check(ring);
     if (rc < 0)
         return rc;
@@ -953,9 +1030,12 @@ int fabric_cancels_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int fabric_cancels_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != fabric_cancels_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, fabric_cancels_desc.fingerprint))
@@ -966,6 +1046,9 @@ static int fabric_cancels_check(const myl_ring *ring)
 int fabric_cancels_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                fabric_cancels_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = fabric_cancels_check(ring);
     if (rc < 0)
         return rc;
@@ -981,6 +1064,9 @@ void fabric_cancels_sender_close(fabric_cancels_sender *s)
 int fabric_cancels_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                  fabric_cancels_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = fabric_cancels_check(ring);
     if (rc < 0)
         return rc;

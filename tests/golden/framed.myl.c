@@ -45,9 +45,12 @@ int demo_framed_blobs_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_framed_blobs_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != demo_framed_blobs_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, demo_framed_blobs_desc.fingerprint))
@@ -58,6 +61,9 @@ static int demo_framed_blobs_check(const myl_ring *ring)
 int demo_framed_blobs_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                   demo_framed_blobs_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = demo_framed_blobs_check(ring);
     if (rc < 0)
         return rc;
@@ -73,6 +79,9 @@ void demo_framed_blobs_sender_close(demo_framed_blobs_sender *s)
 int demo_framed_blobs_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                     demo_framed_blobs_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = demo_framed_blobs_check(ring);
     if (rc < 0)
         return rc;
@@ -172,11 +181,12 @@ int demo_framed_sized_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_framed_sized_check(const myl_group *g)
 {
     const myl_group_opts *d = &demo_framed_sized_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -191,6 +201,9 @@ static int demo_framed_sized_check(const myl_group *g)
 int demo_framed_sized_sender_open(myl_group *g, const myl_producer_opts *opts,
                                   demo_framed_sized_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = demo_framed_sized_check(g);
     if (rc < 0)
         return rc;
@@ -212,6 +225,9 @@ void demo_framed_sized_receiver_close(demo_framed_sized_receiver *r)
 int demo_framed_sized_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                     demo_framed_sized_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = demo_framed_sized_check(g);
     if (rc < 0)
         return rc;
@@ -304,11 +320,12 @@ int demo_framed_control_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_framed_control_check(const myl_group *g)
 {
     const myl_group_opts *d = &demo_framed_control_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -323,6 +340,9 @@ static int demo_framed_control_check(const myl_group *g)
 int demo_framed_control_sender_open(myl_group *g, const myl_producer_opts *opts,
                                     demo_framed_control_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = demo_framed_control_check(g);
     if (rc < 0)
         return rc;
@@ -345,6 +365,9 @@ int demo_framed_control_receiver_open(myl_group *g, const char *id, uint32_t fla
                                       const uint32_t *starve_after,
                                       demo_framed_control_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = demo_framed_control_check(g);
     if (rc < 0)
         return rc;
@@ -396,9 +419,12 @@ int demo_framed_shared_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_framed_shared_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != demo_framed_shared_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, demo_framed_shared_desc.fingerprint))
@@ -409,6 +435,9 @@ static int demo_framed_shared_check(const myl_ring *ring)
 int demo_framed_shared_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                    demo_framed_shared_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = demo_framed_shared_check(ring);
     if (rc < 0)
         return rc;
@@ -424,6 +453,9 @@ void demo_framed_shared_sender_close(demo_framed_shared_sender *s)
 int demo_framed_shared_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                      demo_framed_shared_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = demo_framed_shared_check(ring);
     if (rc < 0)
         return rc;
@@ -522,11 +554,12 @@ int demo_framed_single_class_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_framed_single_class_check(const myl_group *g)
 {
     const myl_group_opts *d = &demo_framed_single_class_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -541,6 +574,9 @@ static int demo_framed_single_class_check(const myl_group *g)
 int demo_framed_single_class_sender_open(myl_group *g, const myl_producer_opts *opts,
                                          demo_framed_single_class_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = demo_framed_single_class_check(g);
     if (rc < 0)
         return rc;
@@ -562,6 +598,9 @@ void demo_framed_single_class_receiver_close(demo_framed_single_class_receiver *
 int demo_framed_single_class_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                            demo_framed_single_class_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = demo_framed_single_class_check(g);
     if (rc < 0)
         return rc;
@@ -675,11 +714,12 @@ int demo_framed_many_classes_with_a_long_name_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_framed_many_classes_with_a_long_name_check(const myl_group *g)
 {
     const myl_group_opts *d = &demo_framed_many_classes_with_a_long_name_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -695,6 +735,9 @@ int demo_framed_many_classes_with_a_long_name_sender_open(
     myl_group *g, const myl_producer_opts *opts,
     demo_framed_many_classes_with_a_long_name_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = demo_framed_many_classes_with_a_long_name_check(g);
     if (rc < 0)
         return rc;
@@ -719,6 +762,9 @@ int demo_framed_many_classes_with_a_long_name_receiver_open(
     myl_group *g, const char *id, uint32_t flags,
     demo_framed_many_classes_with_a_long_name_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = demo_framed_many_classes_with_a_long_name_check(g);
     if (rc < 0)
         return rc;
@@ -820,11 +866,12 @@ int demo_framed_eight_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_framed_eight_check(const myl_group *g)
 {
     const myl_group_opts *d = &demo_framed_eight_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -839,6 +886,9 @@ static int demo_framed_eight_check(const myl_group *g)
 int demo_framed_eight_sender_open(myl_group *g, const myl_producer_opts *opts,
                                   demo_framed_eight_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = demo_framed_eight_check(g);
     if (rc < 0)
         return rc;
@@ -860,6 +910,9 @@ void demo_framed_eight_receiver_close(demo_framed_eight_receiver *r)
 int demo_framed_eight_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                     const uint32_t *starve_after, demo_framed_eight_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = demo_framed_eight_check(g);
     if (rc < 0)
         return rc;

@@ -63,9 +63,12 @@ int pipes_orders_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int pipes_orders_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(pipes_Order))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, pipes_orders_desc.fingerprint))
@@ -76,6 +79,9 @@ static int pipes_orders_check(const myl_ring *ring)
 int pipes_orders_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                                pipes_orders_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = pipes_orders_check(ring);
     if (rc < 0)
         return rc;
@@ -91,6 +97,9 @@ void pipes_orders_producer_close(pipes_orders_producer *p)
 int pipes_orders_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                pipes_orders_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = pipes_orders_check(ring);
     if (rc < 0)
         return rc;
@@ -145,9 +154,12 @@ int pipes_fills_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int pipes_fills_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(pipes_Fill))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, pipes_fills_desc.fingerprint))
@@ -158,6 +170,9 @@ static int pipes_fills_check(const myl_ring *ring)
 int pipes_fills_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                               pipes_fills_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = pipes_fills_check(ring);
     if (rc < 0)
         return rc;
@@ -173,6 +188,9 @@ void pipes_fills_producer_close(pipes_fills_producer *p)
 int pipes_fills_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                               pipes_fills_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = pipes_fills_check(ring);
     if (rc < 0)
         return rc;
@@ -226,9 +244,12 @@ int pipes_audits_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int pipes_audits_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(pipes_Audit))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, pipes_audits_desc.fingerprint))
@@ -239,6 +260,9 @@ static int pipes_audits_check(const myl_ring *ring)
 int pipes_audits_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                                pipes_audits_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = pipes_audits_check(ring);
     if (rc < 0)
         return rc;
@@ -254,6 +278,9 @@ void pipes_audits_producer_close(pipes_audits_producer *p)
 int pipes_audits_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                pipes_audits_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = pipes_audits_check(ring);
     if (rc < 0)
         return rc;
@@ -310,9 +337,12 @@ int pipes_raw_in_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int pipes_raw_in_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != pipes_raw_in_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, pipes_raw_in_desc.fingerprint))
@@ -323,6 +353,9 @@ static int pipes_raw_in_check(const myl_ring *ring)
 int pipes_raw_in_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                              pipes_raw_in_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = pipes_raw_in_check(ring);
     if (rc < 0)
         return rc;
@@ -338,6 +371,9 @@ void pipes_raw_in_sender_close(pipes_raw_in_sender *s)
 int pipes_raw_in_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                pipes_raw_in_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = pipes_raw_in_check(ring);
     if (rc < 0)
         return rc;
@@ -394,9 +430,12 @@ int pipes_raw_out_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int pipes_raw_out_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != pipes_raw_out_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, pipes_raw_out_desc.fingerprint))
@@ -407,6 +446,9 @@ static int pipes_raw_out_check(const myl_ring *ring)
 int pipes_raw_out_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                               pipes_raw_out_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = pipes_raw_out_check(ring);
     if (rc < 0)
         return rc;
@@ -422,6 +464,9 @@ void pipes_raw_out_sender_close(pipes_raw_out_sender *s)
 int pipes_raw_out_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                 pipes_raw_out_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = pipes_raw_out_check(ring);
     if (rc < 0)
         return rc;
@@ -481,9 +526,12 @@ int pipes_quotes_c_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int pipes_quotes_c_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != pipes_quotes_c_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, pipes_quotes_c_desc.fingerprint))
@@ -494,6 +542,9 @@ static int pipes_quotes_c_check(const myl_ring *ring)
 int pipes_quotes_c_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                pipes_quotes_c_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = pipes_quotes_c_check(ring);
     if (rc < 0)
         return rc;
@@ -509,6 +560,9 @@ void pipes_quotes_c_sender_close(pipes_quotes_c_sender *s)
 int pipes_quotes_c_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                  pipes_quotes_c_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = pipes_quotes_c_check(ring);
     if (rc < 0)
         return rc;
@@ -568,9 +622,12 @@ int pipes_fills_c_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int pipes_fills_c_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != pipes_fills_c_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, pipes_fills_c_desc.fingerprint))
@@ -581,6 +638,9 @@ static int pipes_fills_c_check(const myl_ring *ring)
 int pipes_fills_c_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                               pipes_fills_c_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = pipes_fills_c_check(ring);
     if (rc < 0)
         return rc;
@@ -596,6 +656,9 @@ void pipes_fills_c_sender_close(pipes_fills_c_sender *s)
 int pipes_fills_c_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                 pipes_fills_c_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = pipes_fills_c_check(ring);
     if (rc < 0)
         return rc;
@@ -655,9 +718,12 @@ int pipes_quotes_fb_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int pipes_quotes_fb_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != pipes_quotes_fb_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, pipes_quotes_fb_desc.fingerprint))
@@ -668,6 +734,9 @@ static int pipes_quotes_fb_check(const myl_ring *ring)
 int pipes_quotes_fb_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                 pipes_quotes_fb_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = pipes_quotes_fb_check(ring);
     if (rc < 0)
         return rc;
@@ -683,6 +752,9 @@ void pipes_quotes_fb_sender_close(pipes_quotes_fb_sender *s)
 int pipes_quotes_fb_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                   pipes_quotes_fb_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = pipes_quotes_fb_check(ring);
     if (rc < 0)
         return rc;
@@ -741,9 +813,12 @@ int pipes_acks_fb_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int pipes_acks_fb_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != pipes_acks_fb_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, pipes_acks_fb_desc.fingerprint))
@@ -754,6 +829,9 @@ static int pipes_acks_fb_check(const myl_ring *ring)
 int pipes_acks_fb_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                               pipes_acks_fb_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = pipes_acks_fb_check(ring);
     if (rc < 0)
         return rc;
@@ -769,6 +847,9 @@ void pipes_acks_fb_sender_close(pipes_acks_fb_sender *s)
 int pipes_acks_fb_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                 pipes_acks_fb_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = pipes_acks_fb_check(ring);
     if (rc < 0)
         return rc;

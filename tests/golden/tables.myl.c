@@ -143,9 +143,12 @@ int demo_tables_things_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_tables_things_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != demo_tables_things_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, demo_tables_things_desc.fingerprint))
@@ -156,6 +159,9 @@ static int demo_tables_things_check(const myl_ring *ring)
 int demo_tables_things_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                    demo_tables_things_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = demo_tables_things_check(ring);
     if (rc < 0)
         return rc;
@@ -171,6 +177,9 @@ void demo_tables_things_sender_close(demo_tables_things_sender *s)
 int demo_tables_things_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                      demo_tables_things_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = demo_tables_things_check(ring);
     if (rc < 0)
         return rc;
@@ -224,9 +233,12 @@ int demo_tables_raw_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_tables_raw_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(demo_tables_Raw))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, demo_tables_raw_desc.fingerprint))
@@ -237,6 +249,9 @@ static int demo_tables_raw_check(const myl_ring *ring)
 int demo_tables_raw_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                                   demo_tables_raw_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = demo_tables_raw_check(ring);
     if (rc < 0)
         return rc;
@@ -252,6 +267,9 @@ void demo_tables_raw_producer_close(demo_tables_raw_producer *p)
 int demo_tables_raw_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                   demo_tables_raw_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = demo_tables_raw_check(ring);
     if (rc < 0)
         return rc;
@@ -377,11 +395,12 @@ int demo_tables_things_sized_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_tables_things_sized_check(const myl_group *g)
 {
     const myl_group_opts *d = &demo_tables_things_sized_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -396,6 +415,9 @@ static int demo_tables_things_sized_check(const myl_group *g)
 int demo_tables_things_sized_sender_open(myl_group *g, const myl_producer_opts *opts,
                                          demo_tables_things_sized_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = demo_tables_things_sized_check(g);
     if (rc < 0)
         return rc;
@@ -417,6 +439,9 @@ void demo_tables_things_sized_receiver_close(demo_tables_things_sized_receiver *
 int demo_tables_things_sized_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                            demo_tables_things_sized_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = demo_tables_things_sized_check(g);
     if (rc < 0)
         return rc;
@@ -510,11 +535,12 @@ int demo_tables_items_lanes_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_tables_items_lanes_check(const myl_group *g)
 {
     const myl_group_opts *d = &demo_tables_items_lanes_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -529,6 +555,9 @@ static int demo_tables_items_lanes_check(const myl_group *g)
 int demo_tables_items_lanes_sender_open(myl_group *g, const myl_producer_opts *opts,
                                         demo_tables_items_lanes_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = demo_tables_items_lanes_check(g);
     if (rc < 0)
         return rc;
@@ -551,6 +580,9 @@ int demo_tables_items_lanes_receiver_open(myl_group *g, const char *id, uint32_t
                                           const uint32_t *starve_after,
                                           demo_tables_items_lanes_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = demo_tables_items_lanes_check(g);
     if (rc < 0)
         return rc;
@@ -603,9 +635,12 @@ int demo_tables_items_compact_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int demo_tables_items_compact_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != demo_tables_items_compact_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, demo_tables_items_compact_desc.fingerprint))
@@ -616,6 +651,9 @@ static int demo_tables_items_compact_check(const myl_ring *ring)
 int demo_tables_items_compact_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                           demo_tables_items_compact_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = demo_tables_items_compact_check(ring);
     if (rc < 0)
         return rc;
@@ -632,6 +670,9 @@ int demo_tables_items_compact_receiver_open(myl_ring *ring, const char *id,
                                             const myl_consumer_opts *opts,
                                             demo_tables_items_compact_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = demo_tables_items_compact_check(ring);
     if (rc < 0)
         return rc;

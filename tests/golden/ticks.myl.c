@@ -58,9 +58,12 @@ int ticks_ticks_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int ticks_ticks_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(ticks_Tick))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, ticks_ticks_desc.fingerprint))
@@ -71,6 +74,9 @@ static int ticks_ticks_check(const myl_ring *ring)
 int ticks_ticks_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                               ticks_ticks_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = ticks_ticks_check(ring);
     if (rc < 0)
         return rc;
@@ -86,6 +92,9 @@ void ticks_ticks_producer_close(ticks_ticks_producer *p)
 int ticks_ticks_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                               ticks_ticks_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = ticks_ticks_check(ring);
     if (rc < 0)
         return rc;
@@ -143,9 +152,12 @@ int ticks_feed_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int ticks_feed_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(ticks_Tick))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, ticks_feed_desc.fingerprint))
@@ -156,6 +168,9 @@ static int ticks_feed_check(const myl_ring *ring)
 int ticks_feed_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                              ticks_feed_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = ticks_feed_check(ring);
     if (rc < 0)
         return rc;
@@ -171,6 +186,9 @@ void ticks_feed_producer_close(ticks_feed_producer *p)
 int ticks_feed_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                              ticks_feed_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = ticks_feed_check(ring);
     if (rc < 0)
         return rc;

@@ -49,9 +49,12 @@ int gtopo_jobs_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_jobs_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(gtopo_Job))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, gtopo_jobs_desc.fingerprint))
@@ -62,6 +65,9 @@ static int gtopo_jobs_check(const myl_ring *ring)
 int gtopo_jobs_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                              gtopo_jobs_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = gtopo_jobs_check(ring);
     if (rc < 0)
         return rc;
@@ -77,6 +83,9 @@ void gtopo_jobs_producer_close(gtopo_jobs_producer *p)
 int gtopo_jobs_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                              gtopo_jobs_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = gtopo_jobs_check(ring);
     if (rc < 0)
         return rc;
@@ -135,9 +144,12 @@ int gtopo_notes_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_notes_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != gtopo_notes_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, gtopo_notes_desc.fingerprint))
@@ -147,6 +159,9 @@ static int gtopo_notes_check(const myl_ring *ring)
 
 int gtopo_notes_sender_open(myl_ring *ring, const myl_producer_opts *opts, gtopo_notes_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = gtopo_notes_check(ring);
     if (rc < 0)
         return rc;
@@ -162,6 +177,9 @@ void gtopo_notes_sender_close(gtopo_notes_sender *s)
 int gtopo_notes_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                               gtopo_notes_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = gtopo_notes_check(ring);
     if (rc < 0)
         return rc;
@@ -215,9 +233,12 @@ int gtopo_done_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_done_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(gtopo_Job))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, gtopo_done_desc.fingerprint))
@@ -228,6 +249,9 @@ static int gtopo_done_check(const myl_ring *ring)
 int gtopo_done_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                              gtopo_done_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = gtopo_done_check(ring);
     if (rc < 0)
         return rc;
@@ -243,6 +267,9 @@ void gtopo_done_producer_close(gtopo_done_producer *p)
 int gtopo_done_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                              gtopo_done_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = gtopo_done_check(ring);
     if (rc < 0)
         return rc;
@@ -296,9 +323,12 @@ int gtopo_orders_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* A typed endpoint only opens on a ring of this channel's event. */
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_orders_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != sizeof(gtopo_Order))
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, gtopo_orders_desc.fingerprint))
@@ -309,6 +339,9 @@ static int gtopo_orders_check(const myl_ring *ring)
 int gtopo_orders_producer_open(myl_ring *ring, const myl_producer_opts *opts,
                                gtopo_orders_producer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
     int rc = gtopo_orders_check(ring);
     if (rc < 0)
         return rc;
@@ -324,6 +357,9 @@ void gtopo_orders_producer_close(gtopo_orders_producer *p)
 int gtopo_orders_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                gtopo_orders_consumer *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
     int rc = gtopo_orders_check(ring);
     if (rc < 0)
         return rc;
@@ -382,9 +418,12 @@ int gtopo_quotes_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_quotes_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != gtopo_quotes_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, gtopo_quotes_desc.fingerprint))
@@ -395,6 +434,9 @@ static int gtopo_quotes_check(const myl_ring *ring)
 int gtopo_quotes_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                              gtopo_quotes_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = gtopo_quotes_check(ring);
     if (rc < 0)
         return rc;
@@ -410,6 +452,9 @@ void gtopo_quotes_sender_close(gtopo_quotes_sender *s)
 int gtopo_quotes_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                gtopo_quotes_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = gtopo_quotes_check(ring);
     if (rc < 0)
         return rc;
@@ -468,9 +513,12 @@ int gtopo_trades_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_trades_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != gtopo_trades_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, gtopo_trades_desc.fingerprint))
@@ -481,6 +529,9 @@ static int gtopo_trades_check(const myl_ring *ring)
 int gtopo_trades_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                              gtopo_trades_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = gtopo_trades_check(ring);
     if (rc < 0)
         return rc;
@@ -496,6 +547,9 @@ void gtopo_trades_sender_close(gtopo_trades_sender *s)
 int gtopo_trades_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                gtopo_trades_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = gtopo_trades_check(ring);
     if (rc < 0)
         return rc;
@@ -593,11 +647,12 @@ int gtopo_alerts_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_alerts_check(const myl_group *g)
 {
     const myl_group_opts *d = &gtopo_alerts_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -611,6 +666,9 @@ static int gtopo_alerts_check(const myl_group *g)
 
 int gtopo_alerts_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_alerts_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = gtopo_alerts_check(g);
     if (rc < 0)
         return rc;
@@ -632,6 +690,9 @@ void gtopo_alerts_receiver_close(gtopo_alerts_receiver *r)
 int gtopo_alerts_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                const uint32_t *starve_after, gtopo_alerts_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = gtopo_alerts_check(g);
     if (rc < 0)
         return rc;
@@ -725,11 +786,12 @@ int gtopo_prio_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_prio_check(const myl_group *g)
 {
     const myl_group_opts *d = &gtopo_prio_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -743,6 +805,9 @@ static int gtopo_prio_check(const myl_group *g)
 
 int gtopo_prio_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_prio_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = gtopo_prio_check(g);
     if (rc < 0)
         return rc;
@@ -764,6 +829,9 @@ void gtopo_prio_receiver_close(gtopo_prio_receiver *r)
 int gtopo_prio_receiver_open(myl_group *g, const char *id, uint32_t flags,
                              const uint32_t *starve_after, gtopo_prio_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = gtopo_prio_check(g);
     if (rc < 0)
         return rc;
@@ -857,11 +925,12 @@ int gtopo_sized_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_sized_check(const myl_group *g)
 {
     const myl_group_opts *d = &gtopo_sized_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -875,6 +944,9 @@ static int gtopo_sized_check(const myl_group *g)
 
 int gtopo_sized_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_sized_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = gtopo_sized_check(g);
     if (rc < 0)
         return rc;
@@ -896,6 +968,9 @@ void gtopo_sized_receiver_close(gtopo_sized_receiver *r)
 int gtopo_sized_receiver_open(myl_group *g, const char *id, uint32_t flags,
                               gtopo_sized_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = gtopo_sized_check(g);
     if (rc < 0)
         return rc;
@@ -989,11 +1064,12 @@ int gtopo_replies_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_replies_check(const myl_group *g)
 {
     const myl_group_opts *d = &gtopo_replies_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -1008,6 +1084,9 @@ static int gtopo_replies_check(const myl_group *g)
 int gtopo_replies_sender_open(myl_group *g, const myl_producer_opts *opts,
                               gtopo_replies_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = gtopo_replies_check(g);
     if (rc < 0)
         return rc;
@@ -1029,6 +1108,9 @@ void gtopo_replies_receiver_close(gtopo_replies_receiver *r)
 int gtopo_replies_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                 const uint32_t *starve_after, gtopo_replies_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = gtopo_replies_check(g);
     if (rc < 0)
         return rc;
@@ -1120,11 +1202,12 @@ int gtopo_blobs_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_blobs_check(const myl_group *g)
 {
     const myl_group_opts *d = &gtopo_blobs_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -1138,6 +1221,9 @@ static int gtopo_blobs_check(const myl_group *g)
 
 int gtopo_blobs_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_blobs_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = gtopo_blobs_check(g);
     if (rc < 0)
         return rc;
@@ -1159,6 +1245,9 @@ void gtopo_blobs_receiver_close(gtopo_blobs_receiver *r)
 int gtopo_blobs_receiver_open(myl_group *g, const char *id, uint32_t flags,
                               gtopo_blobs_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = gtopo_blobs_check(g);
     if (rc < 0)
         return rc;
@@ -1252,11 +1341,12 @@ int gtopo_books_unlink(const char *name)
     return myl_group_unlink(&o);
 }
 
-/* An endpoint only opens on a group of this channel's rings. */
+/* An endpoint only opens on a group of this channel's rings; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int gtopo_books_check(const myl_group *g)
 {
     const myl_group_opts *d = &gtopo_books_desc;
-    if (g->kind != d->kind || g->count != d->count)
+    if (!g || g->kind != d->kind || g->count != d->count)
         return MYL_EINVAL;
     for (uint32_t i = 0; i < g->count; i++) {
         uint32_t frame = d->frame_sizes ? d->frame_sizes[i] : d->frame_size;
@@ -1270,6 +1360,9 @@ static int gtopo_books_check(const myl_group *g)
 
 int gtopo_books_sender_open(myl_group *g, const myl_producer_opts *opts, gtopo_books_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->s = NULL;
     int rc = gtopo_books_check(g);
     if (rc < 0)
         return rc;
@@ -1291,6 +1384,9 @@ void gtopo_books_receiver_close(gtopo_books_receiver *r)
 int gtopo_books_receiver_open(myl_group *g, const char *id, uint32_t flags,
                               gtopo_books_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->r = NULL;
     int rc = gtopo_books_check(g);
     if (rc < 0)
         return rc;

@@ -93,9 +93,12 @@ int zoochan_animals_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int zoochan_animals_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != zoochan_animals_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, zoochan_animals_desc.fingerprint))
@@ -106,6 +109,9 @@ static int zoochan_animals_check(const myl_ring *ring)
 int zoochan_animals_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                 zoochan_animals_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = zoochan_animals_check(ring);
     if (rc < 0)
         return rc;
@@ -121,6 +127,9 @@ void zoochan_animals_sender_close(zoochan_animals_sender *s)
 int zoochan_animals_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                   zoochan_animals_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = zoochan_animals_check(ring);
     if (rc < 0)
         return rc;
@@ -179,9 +188,12 @@ int zoochan_keepers_unlink(const char *name)
     return myl_ring_unlink(o.backing, o.name);
 }
 
-/* An endpoint only opens on a ring of this channel's frames. */
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
 static int zoochan_keepers_check(const myl_ring *ring)
 {
+    if (!ring)
+        return MYL_EINVAL;
     if (ring->slot_size != zoochan_keepers_desc.slot_size)
         return MYL_ESLOTSIZE;
     if (!myl_ring_accepts(ring, zoochan_keepers_desc.fingerprint))
@@ -192,6 +204,9 @@ static int zoochan_keepers_check(const myl_ring *ring)
 int zoochan_keepers_sender_open(myl_ring *ring, const myl_producer_opts *opts,
                                 zoochan_keepers_sender *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
     int rc = zoochan_keepers_check(ring);
     if (rc < 0)
         return rc;
@@ -207,6 +222,9 @@ void zoochan_keepers_sender_close(zoochan_keepers_sender *s)
 int zoochan_keepers_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
                                   zoochan_keepers_receiver *out)
 {
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
     int rc = zoochan_keepers_check(ring);
     if (rc < 0)
         return rc;
