@@ -363,10 +363,17 @@ static uint64_t ring_skipped(myl_ring *r)
     return n;
 }
 
-static pid_t spawn(const trial *t, uint32_t inc, inc_state *st)
+/* The last incarnation a trial can spawn (its budget's last table entry)
+ * always lives: a single-producer ring whose last producer died holding a
+ * claim keeps it claimed until a new producer opens (nothing is skipped
+ * there; the newcomer continues after the last published event), so
+ * without one the checker could never pass the claim cursor. */
+static pid_t spawn(const trial *t, uint32_t inc, inc_state *st, bool last)
 {
     enum death how = LIVE;
     uint64_t r = rnd(100);
+    if (last)
+        r = 100;
     if (r < 35)
         how = TIMED;
     else if (r < 50)
@@ -468,7 +475,7 @@ static void run_trial(uint32_t n, counts *k, uint64_t events, bool verbose)
     memset(inc, 0, sizeof inc);
     uint32_t spawned = 0, running = 0, budget = MAX_INC;
     for (; spawned < concurrent; spawned++, running++)
-        spawn(&t, spawned, &inc[spawned]);
+        spawn(&t, spawned, &inc[spawned], spawned == budget - 1);
     uint64_t bound = now_ns() + TRIAL_BOUND;
     bool hang = false;
     for (;;) {
@@ -511,7 +518,7 @@ static void run_trial(uint32_t n, counts *k, uint64_t events, bool verbose)
             /* A replacement for each one that was killed, while the
              * budget lasts. */
             if (spawned < budget && !in->done) {
-                spawn(&t, spawned, &inc[spawned]);
+                spawn(&t, spawned, &inc[spawned], spawned == budget - 1);
                 spawned++;
                 running++;
             }
@@ -520,6 +527,17 @@ static void run_trial(uint32_t n, counts *k, uint64_t events, bool verbose)
             break;
         if (now >= bound) {
             hang = true;
+            myl_ring_stats rs = {0};
+            if (t.shape != GROUP)
+                (void)myl_ring_stats_get(ck.r, &rs);
+            fprintf(stderr,
+                    "kill_stress: trial %u hangs: %u of %u incarnations running, checker %s, "
+                    "victim %s, claim %llu, published %llu\n",
+                    n, running, spawned, drained(&ck, "checker") ? "drained" : "behind",
+                    !vpid                    ? "none"
+                    : drained(&ck, "victim") ? "drained"
+                                             : "behind",
+                    (unsigned long long)rs.claim, (unsigned long long)rs.published);
             break;
         }
     }
