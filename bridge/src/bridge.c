@@ -459,6 +459,19 @@ static int common_open(myl_ring *ring, const myl_bridge_opts *opts, uint32_t rol
 
 /* ---- exporter ---- */
 
+/* An open that failed: says why on stderr and closes what it made (b is
+ * NULL when the arguments were, or calloc failed). */
+static int open_failed(myl_bridge *b, int rc, const char *role)
+{
+    if (b) {
+        if (!b->err[0])
+            set_err(b, "%s", myl_strerror(rc));
+        fprintf(stderr, "myelon-bridge: %s: %s\n", role, b->err);
+        myl_bridge_close(b);
+    }
+    return rc;
+}
+
 int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_bridge **out)
 {
     myl_bridge *b = NULL;
@@ -520,15 +533,8 @@ int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
         b->sent_hw = b->acked;
         set_counter(b, C_POSITION, b->acked);
     }
-    if (rc < 0) { /* b is NULL when the arguments were (or calloc failed) */
-        if (b) {
-            if (!b->err[0])
-                set_err(b, "%s", myl_strerror(rc));
-            fprintf(stderr, "myelon-bridge: export: %s\n", b->err);
-            myl_bridge_close(b);
-        }
-        return rc;
-    }
+    if (rc < 0)
+        return open_failed(b, rc, "export");
     *out = b;
     return 0;
 }
@@ -1109,15 +1115,8 @@ int myl_bridge_import_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
         set_counter(b, C_POSITION, b->next == MYL__BR_NONE ? 0 : b->next);
         rc = open_socket(b);
     }
-    if (rc < 0) { /* b is NULL when the arguments were (or calloc failed) */
-        if (b) {
-            if (!b->err[0])
-                set_err(b, "%s", myl_strerror(rc));
-            fprintf(stderr, "myelon-bridge: import: %s\n", b->err);
-            myl_bridge_close(b);
-        }
-        return rc;
-    }
+    if (rc < 0)
+        return open_failed(b, rc, "import");
     *out = b;
     return 0;
 }
