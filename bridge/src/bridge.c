@@ -363,6 +363,17 @@ static int open_socket(myl_bridge *b)
     int reconnect = (int)(b->o.reconnect_ns / 1000000);
     int hb = (int)(b->o.peer_timeout_ns / 4000000);
     int hb_timeout = (int)(b->o.peer_timeout_ns / 1000000);
+    /* ZMQ_IMMEDIATE on a connecting exporter: nothing is queued for a
+     * connection that is down, and a connection that dies takes its queue
+     * (and the zero-copy frames in it, which hold ring slots) along. Never
+     * on the importer: there, libzmq (4.3) ends the inbound queue of a
+     * connection that died without draining it, and when that happens
+     * between two frames of a BATCHZ the next receive aborts the process
+     * ("!_more", fq.cpp; seen with the exporter killed while the importer
+     * had a backlog). Without it the queue is drained to its end, whole
+     * messages only; what the importer sends while disconnected (HELLOs,
+     * one nonce; ACKs) waits for the next connection, where a HELLO
+     * repeated or a message of another session is ignored. */
     int immediate = 1;
     int64_t maxsize = (int64_t)MYL__BR_BATCH_HDR + MYL__BR_MAX_BYTES;
     if (reconnect < 1)
@@ -378,7 +389,8 @@ static int open_socket(myl_bridge *b)
         zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb) ||
         zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout) ||
         zmq_setsockopt(b->sock, ZMQ_MAXMSGSIZE, &maxsize, sizeof maxsize) ||
-        (!bind && zmq_setsockopt(b->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate))) {
+        (!bind && b->role == ROLE_EXPORT &&
+         zmq_setsockopt(b->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate))) {
         set_err(b, "zmq_setsockopt: %s", zmq_strerror(zmq_errno()));
         return MYL_EINVAL;
     }

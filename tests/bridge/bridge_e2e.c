@@ -15,7 +15,10 @@
  * the producer and the rings stay where they are (shared memory is not
  * namespaced).
  *
- * FAULT: none, kill-export, kill-import, refuse-fp, refuse-kind, lossy
+ * FAULT: none, kill-export, kill-import, kill-export-held (the reader
+ * stops for 300 ms before each kill: the importer waits on its full ring
+ * with a backlog in ZeroMQ's queue when its peer dies), refuse-fp,
+ * refuse-kind, lossy
  * (a lossy source ring: events may be lost, each loss counted, never a
  * duplicate or a reordering), pause
  * (the reader stops for 4 s mid-stream, longer than the bridge's peer
@@ -33,6 +36,9 @@
  * linkcut (netns: IFACE_A down a third of the way in, for longer than
  * the peer timeout, then up: every event once and in order, and the
  * importer must have begun a new session).
+ *
+ * The kill faults kill twice, at a third and two thirds of the stream;
+ * MYL_BRIDGE_KILLS=N kills N times, evenly spread (a stress run).
  *
  * Timing never decides a pass: the deadline (MYL_BRIDGE_DEADLINE_S,
  * default 150 s) only turns a hang into a failure. */
@@ -67,7 +73,7 @@
 static uint32_t slot_size;
 
 static const char *bridge_path, *kind, *transport, *fault;
-static bool framed, mp_skip, lossy_src;
+static bool framed, mp_skip, lossy_src, held;
 static char ring_a[64], ring_b[64], endpoint[160], ipc_path[128];
 static char err_export[128], err_import[128];
 static uint64_t total;
@@ -362,7 +368,7 @@ static pid_t spawn_bridge(bool exporting, const char *extra)
         argv[n++] = "--reconnect-ms";
         argv[n++] = "50";
         argv[n++] = "--timeout-ms";
-        argv[n++] = "2000";
+        argv[n++] = held ? "500" : "2000"; /* held: many kills, each waited out */
         if (framed || (extra && !strcmp(extra, "--framed")))
             argv[n++] = "--framed";
         if (opts_case) {
@@ -397,6 +403,8 @@ static pid_t spawn_bridge(bool exporting, const char *extra)
 static void kill_and_restart(bool exporter)
 {
     pid_t *pid = exporter ? &export_pid : &import_pid;
+    if (held)
+        usleep(300000); /* the importer on a full ring, a backlog queued */
     kill(*pid, SIGKILL);
     waitpid(*pid, NULL, 0);
     *pid = spawn_bridge(exporter, NULL);
@@ -500,6 +508,7 @@ int main(int argc, char **argv)
     fault = argv[4];
     framed = !strcmp(kind, "framed");
     mp_skip = !strcmp(fault, "mp-skip");
+    held = !strcmp(fault, "kill-export-held");
     opts_case = !strcmp(fault, "options");
     lossy_src = !strcmp(fault, "lossy");
     const char *sl = getenv("MYL_BRIDGE_SLOT");
@@ -508,6 +517,8 @@ int main(int argc, char **argv)
         fail("MYL_BRIDGE_SLOT=%s: too small", sl);
     const char *ev = getenv("MYL_BRIDGE_EVENTS");
     total = ev ? strtoull(ev, NULL, 10) : (framed ? 20000 : 60000);
+    const char *nk = getenv("MYL_BRIDGE_KILLS");
+    uint64_t nkills = nk ? strtoull(nk, NULL, 10) : 2;
     const char *dl = getenv("MYL_BRIDGE_DEADLINE_S");
     uint64_t deadline = now_ns() + (dl ? strtoull(dl, NULL, 10) : 150) * 1000000000ull;
     snprintf(ring_a, sizeof ring_a, "mylbr-%d-a", (int)getpid());
@@ -559,7 +570,7 @@ int main(int argc, char **argv)
     export_pid = spawn_bridge(true, NULL);
     import_pid = spawn_bridge(false, NULL);
 
-    bool kill_export = !strcmp(fault, "kill-export") || mp_skip,
+    bool kill_export = !strcmp(fault, "kill-export") || mp_skip || held,
          kill_import = !strcmp(fault, "kill-import");
     bool pause = !strcmp(fault, "pause");
     bool linkcut = !strcmp(fault, "linkcut");
@@ -640,7 +651,8 @@ int main(int argc, char **argv)
                 now_bs.reconnects > reconnects_before)
                 first_after_cut = now_ns();
         }
-        if ((kill_export || kill_import) && kills < 2 && got >= total * (kills + 1) / 3) {
+        if ((kill_export || kill_import) && kills < nkills &&
+            got >= total * (kills + 1) / (nkills + 1)) {
             kill_and_restart(kill_export);
             kills++;
         }
