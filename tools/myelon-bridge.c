@@ -76,7 +76,7 @@ static void usage(FILE *f)
           "  --file         RING is a file path (MYL_BACKING_FILE)\n"
           "  --bind         bind (default for --export)\n"
           "  --connect      connect (default for --import)\n"
-          "  --hwm N        ZeroMQ high-water mark, batches (default 16)\n"
+          "  --hwm N        window and ZeroMQ high-water mark, batches (default 16)\n"
           "  --batch N      events per batch at most (default 256)\n"
           "  --reconnect-ms N  reconnect / handshake retry interval (default 100)\n"
           "  --timeout-ms N    peer silence that ends a session (default 3000)\n"

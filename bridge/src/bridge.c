@@ -363,18 +363,26 @@ static int open_socket(myl_bridge *b)
     int reconnect = (int)(b->o.reconnect_ns / 1000000);
     int hb = (int)(b->o.peer_timeout_ns / 4000000);
     int hb_timeout = (int)(b->o.peer_timeout_ns / 1000000);
-    /* ZMQ_IMMEDIATE on a connecting exporter: nothing is queued for a
-     * connection that is down, and a connection that dies takes its queue
-     * (and the zero-copy frames in it, which hold ring slots) along. Never
-     * on the importer: there, libzmq (4.3) ends the inbound queue of a
-     * connection that died without draining it, and when that happens
-     * between two frames of a BATCHZ the next receive aborts the process
-     * ("!_more", fq.cpp; seen with the exporter killed while the importer
-     * had a backlog). Without it the queue is drained to its end, whole
-     * messages only; what the importer sends while disconnected (HELLOs,
-     * one nonce; ACKs) waits for the next connection, where a HELLO
-     * repeated or a message of another session is ignored. */
-    int immediate = 1;
+    /* Two libzmq (4.3) aborts decide how the importer's socket is set.
+     * With ZMQ_IMMEDIATE, a connecting socket whose connection died ends
+     * that connection's inbound queue at once, undrained: when that
+     * happens between two frames of a BATCHZ, the next receive fails an
+     * assertion ("!_more", fq.cpp; the exporter killed while the importer
+     * had a backlog). Without it, the queue outlives the connection, and
+     * if it was full (the engine stopped reading) when the connection was
+     * replaced, reading it aborts ("_input_stopped",
+     * stream_engine_base.cpp; a reader stopped for longer than the peer
+     * timeout). So the importer never sets ZMQ_IMMEDIATE and its receive
+     * queue has no high-water mark: ZeroMQ never stops reading for it,
+     * and what it holds is bounded by the exporter's window (hwm - 2
+     * batches in flight, b->window), not by ZeroMQ. What the importer
+     * sends while disconnected (HELLOs, one nonce; ACKs) waits for the
+     * next connection, where a HELLO repeated or a message of another
+     * session is ignored. A connecting exporter sets ZMQ_IMMEDIATE:
+     * nothing is queued for a connection that is down, and a connection
+     * that dies takes its queue (with the zero-copy frames in it, which
+     * hold ring slots) along; it receives single frames only. */
+    int immediate = 1, unbounded = 0;
     int64_t maxsize = (int64_t)MYL__BR_BATCH_HDR + MYL__BR_MAX_BYTES;
     if (reconnect < 1)
         reconnect = 1;
@@ -383,7 +391,8 @@ static int open_socket(myl_bridge *b)
     bool bind = b->o.bind == MYL_BRIDGE_BIND ||
                 (b->o.bind == MYL_BRIDGE_BIND_DEFAULT && b->role == ROLE_EXPORT);
     if (zmq_setsockopt(b->sock, ZMQ_SNDHWM, &hwm, sizeof hwm) ||
-        zmq_setsockopt(b->sock, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
+        zmq_setsockopt(b->sock, ZMQ_RCVHWM, b->role == ROLE_EXPORT ? &hwm : &unbounded,
+                       sizeof hwm) ||
         zmq_setsockopt(b->sock, ZMQ_LINGER, &linger, sizeof linger) ||
         zmq_setsockopt(b->sock, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect) ||
         zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb) ||
@@ -516,8 +525,9 @@ int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
         if (b->batch > ring->capacity)
             b->batch = (uint32_t)ring->capacity;
         b->buf = malloc(MYL__BR_BATCH_HDR + (size_t)b->batch * ring->slot_size);
-        /* The importer's receive queue holds hwm messages: the batches in
-         * flight and a WELCOME or two. */
+        /* The batches in flight: what bounds the importer's receive
+         * queue (open_socket); hwm - 2 leaves room for a WELCOME or two
+         * in the hwm messages it held when it had that mark. */
         b->window = b->o.hwm > 2 ? b->o.hwm - 2 : 1;
         b->ends = calloc(b->window, sizeof *b->ends);
         if (!b->buf || !b->ends)

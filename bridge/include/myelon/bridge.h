@@ -43,7 +43,8 @@ typedef struct myl_bridge_opts {
     uint32_t kind;           /* MYL_BRIDGE_RAW (default) or _FRAMED */
     const char *endpoint;    /* a ZeroMQ endpoint: tcp://host:port, ipc://path; required */
     uint32_t bind;           /* MYL_BRIDGE_BIND_* */
-    uint32_t hwm;            /* ZeroMQ send/receive high-water mark, in batches; default 16 */
+    uint32_t hwm;            /* the window (hwm - 2 batches unacked) and ZeroMQ's marks, in batches
+                                (docs/BRIDGE.md); default 16 */
     uint32_t batch;          /* events per batch at most; default 256 */
     int64_t reconnect_ns;    /* ZeroMQ reconnect interval and HELLO retry; default 100 ms */
     int64_t peer_timeout_ns; /* silence after which a session is given up; default 3 s */
