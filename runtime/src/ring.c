@@ -32,6 +32,8 @@
 #include "internal.h"
 
 #define MYL__DEFAULT_SPIN 2000u
+/* The least spin budget an adapted hybrid wait keeps (adapt_spin). */
+#define MYL__MIN_SPIN 16u
 /* Waits sleep at most this long at a time, so that peer liveness and
  * shutdown are noticed even with no deadline. */
 #define MYL__SLICE_NS INT64_C(20000000)
@@ -295,7 +297,8 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
     myl__wake_modes(r, &p->wake_fence, &p->sleep_mode);
     p->on_dead_consumer = o.on_dead_consumer;
     p->wait = w;
-    p->spin = o.spin ? o.spin : MYL__DEFAULT_SPIN;
+    p->spin = p->spin_now = o.spin ? o.spin : MYL__DEFAULT_SPIN;
+    p->spin_ns64 = 0;
     p->gen = myl__load_acquire(&r->hdr->consumer_gen) - 1; /* force a first scan (A1) */
     p->limit = 0;
     if (!p->multi) {
@@ -437,6 +440,58 @@ static int check_gating_consumers(myl_producer *p)
     return rc;
 }
 
+/* Hybrid waits adapt their spin phase (docs/ARCHITECTURE.md, "Waiting,
+ * timeouts and liveness"). A spin pays only when the peer answers within
+ * it; where it does not (a chain of processes handing one message along,
+ * more threads than CPUs), spinning takes the CPU from the thread that
+ * has the work, and the wait sleeps anyway. So each handle keeps the
+ * budget of its next wait (spin_now, at most the configured spin) and the
+ * least time seen for 64 steps of the spin phase (spin_ns64, measured at
+ * step 64 of a wait that was still spinning there). When a wait ends:
+ *   - ended in its spin phase with what it waited for: double the budget;
+ *   - slept and ended within what the full spin would have lasted (a full
+ *     spin would have caught it): double the budget;
+ *   - slept and ended (got it, or timed out) later than that: halve it,
+ *     down to MYL__MIN_SPIN.
+ * Until a spin phase has been measured nothing shrinks. Doubling brings
+ * a budget back to the full spin within log2(spin / 16) waits once the
+ * peer answers quickly again. */
+static uint32_t grow_spin(uint32_t now, uint32_t max)
+{
+    return now > max / 2 ? max : now * 2;
+}
+
+static void adapt_spin(uint32_t *now, uint64_t ns64, uint32_t max, uint32_t iter, bool found,
+                       uint64_t t0)
+{
+    if (iter < *now) { /* the spin phase ended it */
+        if (found)
+            *now = grow_spin(*now, max);
+        return;
+    }
+    if (ns64 == 0) {
+        if (found)
+            *now = grow_spin(*now, max);
+        return;
+    }
+    uint64_t per = max / 64 + 1; /* the full spin: ns64 * (max / 64), rounded up, saturated */
+    uint64_t full = ns64 > UINT64_MAX / per ? UINT64_MAX : ns64 * per;
+    if (myl__now_ns() - t0 <= full) {
+        if (found)
+            *now = grow_spin(*now, max);
+    } else {
+        *now = *now / 2 < MYL__MIN_SPIN ? MYL__MIN_SPIN : *now / 2;
+    }
+}
+
+/* Step 64 of a hybrid wait that is still spinning: note how long the 64
+ * steps took (the least seen; a preempted measurement only errs long). */
+static void note_spin(uint64_t *ns64, uint32_t spin_now, uint32_t iter, uint64_t t0, uint64_t now)
+{
+    if (iter == 64 && spin_now > 64 && t0 != 0 && (*ns64 == 0 || now - t0 < *ns64))
+        *ns64 = now - t0 ? now - t0 : 1;
+}
+
 /* Does step iter of a wait sleep? A spinning wait (spin, yield, the spin
  * phase of hybrid) reads the clock only every 64 steps: a clock read per
  * step delays noticing the very event it spins for (tens of ns). */
@@ -558,21 +613,29 @@ MYL__NOINLINE static int claim_wait(myl_producer *p, uint32_t n, uint64_t *seq, 
     uint64_t next_check = 0; /* set at the first look at the clock */
     uint32_t iter = 0;
     struct claim_ctx ctx = {p, n};
+    uint64_t t0 = p->wait == MYL_WAIT_HYBRID ? myl__now_ns() : 0; /* adapt_spin */
     myl__store_relaxed(&p->ent->waits, myl__load_relaxed(&p->ent->waits) + 1);
     for (;;) {
         if (ring_shut(r))
             return MYL_ECLOSED;
-        wait_step(r, p->wait, p->spin, p->sleep_mode, &iter, &r->hdr->prod_wake,
+        wait_step(r, p->wait, p->spin_now, p->sleep_mode, &iter, &r->hdr->prod_wake,
                   &r->hdr->prod_waiters, deadline, claim_ready, &ctx);
         rc = myl_producer_try_claim(p, n, seq);
-        if (rc != MYL_EAGAIN)
+        if (rc != MYL_EAGAIN) {
+            if (t0 && rc == 0)
+                adapt_spin(&p->spin_now, p->spin_ns64, p->spin, iter, true, t0);
             return rc;
-        if ((iter & 63) == 0 || sleeping(p->wait, p->spin, iter)) {
+        }
+        if ((iter & 63) == 0 || sleeping(p->wait, p->spin_now, iter)) {
             uint64_t now = myl__now_ns();
+            note_spin(&p->spin_ns64, p->spin_now, iter, t0, now);
             if (next_check == 0)
                 next_check = now + MYL__CHECK_NS;
-            if (deadline != UINT64_MAX && now >= deadline)
+            if (deadline != UINT64_MAX && now >= deadline) {
+                if (t0)
+                    adapt_spin(&p->spin_now, p->spin_ns64, p->spin, iter, false, t0);
                 return MYL_ETIMEDOUT;
+            }
             if (now >= next_check) {
                 next_check = now + 10000000;
                 myl__store_relaxed(&p->ent->heartbeat_ns, now);
@@ -729,7 +792,8 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     c->wake_check = !c->lossy && (r->wait == MYL_WAIT_BLOCK || r->wait == MYL_WAIT_HYBRID);
     myl__wake_modes(r, &c->wake_fence, &c->sleep_mode);
     c->wait = w;
-    c->spin = o.spin ? o.spin : MYL__DEFAULT_SPIN;
+    c->spin = c->spin_now = o.spin ? o.spin : MYL__DEFAULT_SPIN;
+    c->spin_ns64 = 0;
     c->stall_ns = o.stall_ns ? o.stall_ns : MYL__DEFAULT_STALL_NS;
     c->no_beat = (o.flags & MYL_CONSUMER_NO_BEAT) != 0;
     c->multi = r->producer_mode == MYL_PRODUCERS_MULTI;
@@ -1056,21 +1120,28 @@ int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t 
     uint64_t now, next_check = 0; /* set at the first look at the clock */
     uint32_t iter = 0;
     struct poll_ctx ctx = {c};
+    uint64_t t0 = c->wait == MYL_WAIT_HYBRID ? myl__now_ns() : 0; /* adapt_spin */
     myl__store_relaxed(&c->ent->waits, myl__load_relaxed(&c->ent->waits) + 1);
     for (;;) {
-        wait_step(r, c->wait, c->spin, c->sleep_mode, &iter, &r->hdr->cons_wake,
+        wait_step(r, c->wait, c->spin_now, c->sleep_mode, &iter, &r->hdr->cons_wake,
                   &r->hdr->cons_waiters, deadline, poll_ready, &ctx);
         n = myl_consumer_try_poll(c, max, seq);
-        if (n != MYL_EAGAIN)
+        if (n != MYL_EAGAIN) {
+            if (t0 && n > 0)
+                adapt_spin(&c->spin_now, c->spin_ns64, c->spin, iter, true, t0);
             return n;
-        if ((iter & 63) != 0 && !sleeping(c->wait, c->spin, iter))
+        }
+        if ((iter & 63) != 0 && !sleeping(c->wait, c->spin_now, iter))
             continue;
         now = myl__now_ns();
+        note_spin(&c->spin_ns64, c->spin_now, iter, t0, now);
         if (next_check == 0)
             next_check = now + MYL__CHECK_NS;
         if (ring_shut(r))
             return MYL_ECLOSED;
         if (deadline != UINT64_MAX && now >= deadline) {
+            if (t0)
+                adapt_spin(&c->spin_now, c->spin_ns64, c->spin, iter, false, t0);
             /* A wait that ends before its first check (a short timeout, or
              * a thread descheduled past it) still says whether it was
              * evicted: a stale handle must not read as a quiet ring. */

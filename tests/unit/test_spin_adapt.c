@@ -1,0 +1,149 @@
+/* Hybrid waits adapt their spin phase (adapt_spin in runtime/src/ring.c,
+ * "Waiting, timeouts and liveness" in docs/ARCHITECTURE.md): a wait that
+ * outlasts what its full spin would have lasted halves the next wait's
+ * budget, down to 16 steps; a wait answered within it doubles the budget,
+ * up to the configured spin.
+ *
+ * Built against the runtime with its test hooks, so that an answer can be
+ * given at a known step of the wait: the hook at the first step of the
+ * sleep path (MYL__TP_SLEEP_BEGIN) publishes (or frees a slot) from the
+ * waiting thread itself, and the wait's re-check finds it before it would
+ * sleep. The margins: the full spin here is 100,000 steps (about 1.6 ms
+ * on an AMD EPYC guest, more on Intel's slower pause; measured by the
+ * runtime, not assumed); waits that shrink it last 50 ms, waits that grow
+ * it fewer than 1,024 steps and one membarrier. A wait preempted while its
+ * spin phase is being timed only keeps the budget for that wait (the least
+ * time seen is kept), so the shrinking loops check where they end, not
+ * every step. */
+#define _GNU_SOURCE
+#include "unit_util.h"
+
+#define FULL_SPIN 100000u
+#define MIN_SPIN 16u
+#define SHORT_WAIT (50 * MYL_UT_MS)
+
+static struct {
+    myl_producer *p; /* publish one event at the sleep step */
+    myl_consumer *c; /* take and release one event there */
+    int fired;
+} answer;
+
+static void hook(int point, const void *ring)
+{
+    (void)ring;
+    if (point != MYL__TP_SLEEP_BEGIN)
+        return;
+    uint64_t s = 0;
+    if (answer.p) {
+        myl_producer *p = answer.p;
+        answer.p = NULL; /* publish's own steps come back here */
+        assert_int_equal(myl_producer_try_claim(p, 1, &s), 0);
+        myl_producer_publish(p, s, 1);
+        answer.fired++;
+    } else if (answer.c) {
+        myl_consumer *c = answer.c;
+        answer.c = NULL;
+        assert_int_equal(myl_consumer_try_poll(c, 1, &s), 1);
+        myl_consumer_release(c, 1);
+        answer.fired++;
+    }
+}
+
+struct fixture {
+    myl_ring_opts o;
+    myl_ring *r;
+    myl_producer *p;
+    myl_consumer *c;
+};
+
+static void open_all(struct fixture *f, const char *tag, uint32_t wait)
+{
+    f->o = myl_ut_opts(tag, MYL_BACKING_SHM);
+    f->o.capacity = 2;
+    f->o.wait = wait;
+    f->r = myl_ut_create(&f->o);
+    myl_producer_opts po = {.size = sizeof po, .spin = FULL_SPIN};
+    myl_consumer_opts co = {.size = sizeof co, .spin = FULL_SPIN};
+    assert_int_equal(myl_consumer_open(f->r, "c", &co, &f->c), 0);
+    assert_int_equal(myl_producer_open(f->r, &po, &f->p), 0);
+    assert_int_equal(f->c->spin_now, FULL_SPIN);
+    assert_int_equal(f->p->spin_now, FULL_SPIN);
+    myl__test_hook = hook;
+}
+
+static void close_all(struct fixture *f)
+{
+    myl__test_hook = NULL;
+    memset(&answer, 0, sizeof answer);
+    myl_producer_close(f->p);
+    myl_consumer_close(f->c);
+    myl_ut_destroy(f->r, &f->o);
+}
+
+/* Waits that time out long after the full spin halve the budget to the
+ * least; then waits answered at once double it again. */
+static void test_consumer_adapts(void **state)
+{
+    (void)state;
+    struct fixture f;
+    open_all(&f, "spin-c", MYL_WAIT_HYBRID);
+    uint64_t s;
+    uint32_t last = FULL_SPIN;
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(myl_consumer_poll(f.c, 1, &s, SHORT_WAIT), MYL_ETIMEDOUT);
+        assert_true(f.c->spin_ns64 > 0); /* measured in the first wait's spin phase */
+        assert_true(f.c->spin_now <= last && f.c->spin_now >= MIN_SPIN);
+        last = f.c->spin_now;
+    }
+    assert_int_equal(f.c->spin_now, MIN_SPIN);
+    for (uint32_t i = 1; i <= 6; i++) {
+        answer.p = f.p;
+        assert_int_equal(myl_consumer_poll(f.c, 1, &s, 5 * MYL_UT_SEC), 1);
+        myl_consumer_release(f.c, 1);
+        assert_int_equal(answer.fired, (int)i);
+        assert_int_equal(f.c->spin_now, MIN_SPIN << i);
+    }
+    close_all(&f);
+}
+
+/* The same for a producer waiting for room in a full ring. */
+static void test_producer_adapts(void **state)
+{
+    (void)state;
+    struct fixture f;
+    open_all(&f, "spin-p", MYL_WAIT_HYBRID);
+    uint64_t s;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(myl_producer_try_claim(f.p, 1, &s), 0);
+        myl_producer_publish(f.p, s, 1);
+    }
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(myl_producer_claim(f.p, 1, &s, SHORT_WAIT), MYL_ETIMEDOUT);
+    assert_true(f.p->spin_ns64 > 0);
+    assert_int_equal(f.p->spin_now, MIN_SPIN);
+    for (uint32_t i = 1; i <= 6; i++) {
+        answer.c = f.c;
+        assert_int_equal(myl_producer_claim(f.p, 1, &s, 5 * MYL_UT_SEC), 0);
+        myl_producer_publish(f.p, s, 1);
+        assert_int_equal(answer.fired, (int)i);
+        assert_int_equal(f.p->spin_now, MIN_SPIN << i);
+    }
+    close_all(&f);
+}
+
+/* Only hybrid waits have a spin phase to adapt: block waits leave it. */
+static void test_block_keeps(void **state)
+{
+    (void)state;
+    struct fixture f;
+    open_all(&f, "spin-b", MYL_WAIT_BLOCK);
+    uint64_t s;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(myl_consumer_poll(f.c, 1, &s, 10 * MYL_UT_MS), MYL_ETIMEDOUT);
+    assert_int_equal(f.c->spin_now, FULL_SPIN);
+    assert_int_equal(f.c->spin_ns64, 0);
+    close_all(&f);
+}
+
+MYL_TEST_MAIN("spin_adapt", cmocka_unit_test(test_consumer_adapts),
+              cmocka_unit_test(test_producer_adapts), cmocka_unit_test(test_block_keeps))
