@@ -1,8 +1,9 @@
 /* Snapshots (snapshot.h): framing round trip, every corruption of the
- * frame caught (each byte flipped, each truncation), atomic writes (a
- * writer killed after fsync and before the rename leaves no snapshot; one
- * killed at random instants never leaves a partial one), and the newest
- * valid snapshot found past corrupt or misnamed ones.
+ * frame caught (each byte flipped, each truncation, reserved bytes set
+ * under a matching CRC), atomic writes (a writer killed after fsync and
+ * before the rename leaves no snapshot; one killed at random instants
+ * never leaves a partial one), and the newest valid snapshot found past
+ * corrupt or misnamed ones.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -67,6 +68,21 @@ static void test_roundtrip_and_corruption(void **state)
         assert_int_equal(myl_snapshot_parse(img, l, &out, &p), MYL_ECORRUPT);
     img[len] = 0;
     assert_int_equal(myl_snapshot_parse(img, len + 1, &out, &p), MYL_ECORRUPT);
+    /* The reserved bytes (the u32 at 36, then 52 to 63) must be zero even
+     * under a header CRC that matches them: a header of a later format, or
+     * a forged one, is refused rather than misread. The first round only
+     * recomputes the CRC, and parses. */
+    const size_t reserved[] = {0, 36, 39, 52, 57, 63};
+    for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++) {
+        uint8_t forged[sizeof img];
+        memcpy(forged, img, len);
+        if (reserved[k])
+            forged[reserved[k]] = 0x40;
+        memset(forged + 12, 0, 4);
+        uint32_t crc = myl_crc32c(0, forged, MYL_SNAPSHOT_HEADER);
+        memcpy(forged + 12, &crc, 4);
+        assert_int_equal(myl_snapshot_parse(forged, len, &out, &p), reserved[k] ? MYL_ECORRUPT : 0);
+    }
     /* An empty payload is a valid snapshot. */
     myl_snapshot_info empty = {.seq = 0, .size = 0};
     assert_int_equal(myl_snapshot_write(dir, &empty, NULL), 0);
