@@ -32,7 +32,7 @@
 #include "internal.h"
 
 #define MYL__DEFAULT_SPIN 2000u
-/* The least spin budget an adapted hybrid wait keeps (adapt_spin). */
+/* The least spin budget an adapted hybrid wait keeps (myl__adapt_spin). */
 #define MYL__MIN_SPIN 16u
 /* Waits sleep at most this long at a time, so that peer liveness and
  * shutdown are noticed even with no deadline. */
@@ -455,14 +455,15 @@ static int check_gating_consumers(myl_producer *p)
  *     down to MYL__MIN_SPIN.
  * Until a spin phase has been measured nothing shrinks. Doubling brings
  * a budget back to the full spin within log2(spin / 16) waits once the
- * peer answers quickly again. */
+ * peer answers quickly again. A pipeline stage's wait on the stages it
+ * runs after (wait_deps in stage.c) shares its consumer's budget. */
 static uint32_t grow_spin(uint32_t now, uint32_t max)
 {
     return now > max / 2 ? max : now * 2;
 }
 
-static void adapt_spin(uint32_t *now, uint64_t ns64, uint32_t max, uint32_t iter, bool found,
-                       uint64_t t0)
+void myl__adapt_spin(uint32_t *now, uint64_t ns64, uint32_t max, uint32_t iter, bool found,
+                     uint64_t t0)
 {
     if (iter < *now) { /* the spin phase ended it */
         if (found)
@@ -486,7 +487,7 @@ static void adapt_spin(uint32_t *now, uint64_t ns64, uint32_t max, uint32_t iter
 
 /* Step 64 of a hybrid wait that is still spinning: note how long the 64
  * steps took (the least seen; a preempted measurement only errs long). */
-static void note_spin(uint64_t *ns64, uint32_t spin_now, uint32_t iter, uint64_t t0, uint64_t now)
+void myl__note_spin(uint64_t *ns64, uint32_t spin_now, uint32_t iter, uint64_t t0, uint64_t now)
 {
     if (iter == 64 && spin_now > 64 && t0 != 0 && (*ns64 == 0 || now - t0 < *ns64))
         *ns64 = now - t0 ? now - t0 : 1;
@@ -613,7 +614,7 @@ MYL__NOINLINE static int claim_wait(myl_producer *p, uint32_t n, uint64_t *seq, 
     uint64_t next_check = 0; /* set at the first look at the clock */
     uint32_t iter = 0;
     struct claim_ctx ctx = {p, n};
-    uint64_t t0 = p->wait == MYL_WAIT_HYBRID ? myl__now_ns() : 0; /* adapt_spin */
+    uint64_t t0 = p->wait == MYL_WAIT_HYBRID ? myl__now_ns() : 0; /* myl__adapt_spin */
     myl__store_relaxed(&p->ent->waits, myl__load_relaxed(&p->ent->waits) + 1);
     for (;;) {
         if (ring_shut(r))
@@ -623,17 +624,17 @@ MYL__NOINLINE static int claim_wait(myl_producer *p, uint32_t n, uint64_t *seq, 
         rc = myl_producer_try_claim(p, n, seq);
         if (rc != MYL_EAGAIN) {
             if (t0 && rc == 0)
-                adapt_spin(&p->spin_now, p->spin_ns64, p->spin, iter, true, t0);
+                myl__adapt_spin(&p->spin_now, p->spin_ns64, p->spin, iter, true, t0);
             return rc;
         }
         if ((iter & 63) == 0 || sleeping(p->wait, p->spin_now, iter)) {
             uint64_t now = myl__now_ns();
-            note_spin(&p->spin_ns64, p->spin_now, iter, t0, now);
+            myl__note_spin(&p->spin_ns64, p->spin_now, iter, t0, now);
             if (next_check == 0)
                 next_check = now + MYL__CHECK_NS;
             if (deadline != UINT64_MAX && now >= deadline) {
                 if (t0)
-                    adapt_spin(&p->spin_now, p->spin_ns64, p->spin, iter, false, t0);
+                    myl__adapt_spin(&p->spin_now, p->spin_ns64, p->spin, iter, false, t0);
                 return MYL_ETIMEDOUT;
             }
             if (now >= next_check) {
@@ -1120,7 +1121,7 @@ int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t 
     uint64_t now, next_check = 0; /* set at the first look at the clock */
     uint32_t iter = 0;
     struct poll_ctx ctx = {c};
-    uint64_t t0 = c->wait == MYL_WAIT_HYBRID ? myl__now_ns() : 0; /* adapt_spin */
+    uint64_t t0 = c->wait == MYL_WAIT_HYBRID ? myl__now_ns() : 0; /* myl__adapt_spin */
     myl__store_relaxed(&c->ent->waits, myl__load_relaxed(&c->ent->waits) + 1);
     for (;;) {
         wait_step(r, c->wait, c->spin_now, c->sleep_mode, &iter, &r->hdr->cons_wake,
@@ -1128,20 +1129,20 @@ int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t 
         n = myl_consumer_try_poll(c, max, seq);
         if (n != MYL_EAGAIN) {
             if (t0 && n > 0)
-                adapt_spin(&c->spin_now, c->spin_ns64, c->spin, iter, true, t0);
+                myl__adapt_spin(&c->spin_now, c->spin_ns64, c->spin, iter, true, t0);
             return n;
         }
         if ((iter & 63) != 0 && !sleeping(c->wait, c->spin_now, iter))
             continue;
         now = myl__now_ns();
-        note_spin(&c->spin_ns64, c->spin_now, iter, t0, now);
+        myl__note_spin(&c->spin_ns64, c->spin_now, iter, t0, now);
         if (next_check == 0)
             next_check = now + MYL__CHECK_NS;
         if (ring_shut(r))
             return MYL_ECLOSED;
         if (deadline != UINT64_MAX && now >= deadline) {
             if (t0)
-                adapt_spin(&c->spin_now, c->spin_ns64, c->spin, iter, false, t0);
+                myl__adapt_spin(&c->spin_now, c->spin_ns64, c->spin, iter, false, t0);
             /* A wait that ends before its first check (a short timeout, or
              * a thread descheduled past it) still says whether it was
              * evicted: a stale handle must not read as a quiet ring. */

@@ -174,27 +174,40 @@ void myl_stage_release(myl_stage *s, uint32_t n)
 static bool wait_deps(myl_stage *s, uint64_t next, uint64_t deadline)
 {
     myl_ring *r = s->ring;
-    uint32_t spin = s->c->wait == MYL_WAIT_SPIN ? UINT32_MAX : s->c->spin;
+    myl_consumer *c = s->c;
+    /* Hybrid: the consumer's adapted budget (myl__adapt_spin, ring.c). */
+    uint32_t spin = c->wait == MYL_WAIT_SPIN     ? UINT32_MAX
+                    : c->wait == MYL_WAIT_HYBRID ? c->spin_now
+                                                 : c->spin;
+    uint64_t t0 = c->wait == MYL_WAIT_HYBRID ? myl__now_ns() : 0;
     for (uint32_t i = 0;; i++) {
-        if (myl_stage_barrier(s) > next)
+        if (myl_stage_barrier(s) > next) {
+            if (t0)
+                myl__adapt_spin(&c->spin_now, c->spin_ns64, c->spin, i, true, t0);
             return true;
+        }
         if (myl__load_relaxed(&r->hdr->state) == MYL_SEG_STATE_SHUTDOWN)
             return true; /* the caller's poll reports it */
         if (i < spin) {
             myl__cpu_relax();
+            if (i == 64 && t0)
+                myl__note_spin(&c->spin_ns64, spin, i, t0, myl__now_ns());
             if ((i & 1023) != 1023 || deadline == UINT64_MAX || myl__now_ns() < deadline)
                 continue;
             return false;
         }
-        if (s->c->wait == MYL_WAIT_YIELD) {
+        if (c->wait == MYL_WAIT_YIELD) {
             if (deadline != UINT64_MAX && myl__now_ns() >= deadline)
                 return false;
             sched_yield();
             continue;
         }
         int64_t slice;
-        if (!myl__remaining(deadline, INT64_C(20000000), &slice))
+        if (!myl__remaining(deadline, INT64_C(20000000), &slice)) {
+            if (t0)
+                myl__adapt_spin(&c->spin_now, c->spin_ns64, c->spin, i, false, t0);
             return false;
+        }
         /* Acquire: pairs with the waker's release increment. */
         uint32_t w = myl__load_acquire(&r->hdr->cons_wake);
         atomic_fetch_add_explicit(&r->hdr->cons_waiters, 1, memory_order_seq_cst);

@@ -2,7 +2,8 @@
  * "Waiting, timeouts and liveness" in docs/ARCHITECTURE.md): a wait that
  * outlasts what its full spin would have lasted halves the next wait's
  * budget, down to 16 steps; a wait answered within it doubles the budget,
- * up to the configured spin.
+ * up to the configured spin. Producers, consumers, and a pipeline stage
+ * waiting for the stage it runs after.
  *
  * Built against the runtime with its test hooks, so that an answer can be
  * given at a known step of the wait: the hook at the first step of the
@@ -16,6 +17,7 @@
  * keeps the budget for that wait (the least time seen is kept), so the
  * shrinking loops check where they end, not every step. */
 #define _GNU_SOURCE
+#include "myelon/stage.h"
 #include "unit_util.h"
 
 #define FULL_SPIN 20000u
@@ -152,6 +154,40 @@ static void test_producer_adapts(void **state)
     close_all(&f);
 }
 
+/* A stage waiting for the stage it runs after (wait_deps in stage.c)
+ * adapts its consumer's budget the same way. */
+static void test_stage_adapts(void **state)
+{
+    (void)state;
+    myl_ring_opts o = myl_ut_opts("spin-s", MYL_BACKING_SHM);
+    myl_ring *r = myl_ut_create(&o);
+    myl_consumer_opts co = {.size = sizeof co, .spin = FULL_SPIN, .start = MYL_START_OLDEST};
+    const char *after[] = {"journal"};
+    myl_stage *j, *m;
+    myl_producer *p;
+    assert_int_equal(myl_stage_open(r, "journal", NULL, 0, &co, 0, &j), 0);
+    assert_int_equal(myl_stage_open(r, "matching", after, 1, &co, MYL_UT_SEC, &m), 0);
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    uint64_t s;
+    assert_int_equal(myl_producer_try_claim(p, 1, &s), 0);
+    myl_producer_publish(p, s, 1);
+    /* Published, not released by journal: matching waits on it. */
+    myl_consumer *mc = myl_stage_consumer(m);
+    assert_int_equal(mc->spin_now, FULL_SPIN);
+    for (int i = 0; i < TRIES && mc->spin_now > MIN_SPIN; i++)
+        assert_int_equal(myl_stage_poll(m, 1, &s, long_wait(mc->spin_ns64)), MYL_ETIMEDOUT);
+    assert_true(mc->spin_ns64 > 0);
+    assert_int_equal(mc->spin_now, MIN_SPIN);
+    assert_int_equal(myl_stage_poll(j, 1, &s, 0), 1);
+    myl_stage_release(j, 1);
+    assert_int_equal(myl_stage_poll(m, 1, &s, 0), 1);
+    myl_stage_release(m, 1);
+    myl_producer_close(p);
+    myl_stage_close(m);
+    myl_stage_close(j);
+    myl_ut_destroy(r, &o);
+}
+
 /* Only hybrid waits have a spin phase to adapt: block waits leave it. */
 static void test_block_keeps(void **state)
 {
@@ -167,4 +203,5 @@ static void test_block_keeps(void **state)
 }
 
 MYL_TEST_MAIN("spin_adapt", cmocka_unit_test(test_consumer_adapts),
-              cmocka_unit_test(test_producer_adapts), cmocka_unit_test(test_block_keeps))
+              cmocka_unit_test(test_producer_adapts), cmocka_unit_test(test_stage_adapts),
+              cmocka_unit_test(test_block_keeps))
