@@ -158,7 +158,7 @@ typedef struct myl_producer_opts {
     uint32_t size;
     uint32_t on_dead_consumer; /* MYL_DEAD_ERROR (default) or MYL_DEAD_EVICT */
     uint32_t wait;             /* 0 = the ring's strategy */
-    uint32_t spin; /* hybrid: most spins before blocking (waits adapt below it); 0 = default */
+    uint32_t spin;             /* hybrid: most spins before blocking (adapted); 0 = default */
     /* Coordination: MYL_COORD_IMMEDIATE (default) returns at once;
      * MYL_COORD_WAIT makes open wait until coord_count live consumers whose
      * ids start with coord_prefix (NULL = any) are registered, at most
@@ -195,7 +195,7 @@ typedef struct myl_consumer_opts {
     uint32_t size;
     uint32_t start; /* MYL_START_LIVE (default) or MYL_START_OLDEST */
     uint32_t wait;  /* 0 = the ring's strategy */
-    uint32_t spin;  /* hybrid: most spins before blocking (waits adapt below it); 0 = default */
+    uint32_t spin;  /* hybrid: most spins before blocking (adapted); 0 = default */
     /* How long an unpublished slot may stay claimed by a dead producer
      * before it is marked skipped. 0 = default (100 ms). */
     int64_t stall_ns;
