@@ -297,8 +297,7 @@ int myl_producer_open(myl_ring *r, const myl_producer_opts *opts, myl_producer *
     myl__wake_modes(r, &p->wake_fence, &p->sleep_mode);
     p->on_dead_consumer = o.on_dead_consumer;
     p->wait = w;
-    p->spin = p->spin_now = o.spin ? o.spin : MYL__DEFAULT_SPIN;
-    p->spin_ns64 = 0;
+    p->spin = o.spin ? o.spin : MYL__DEFAULT_SPIN;
     p->gen = myl__load_acquire(&r->hdr->consumer_gen) - 1; /* force a first scan (A1) */
     p->limit = 0;
     if (!p->multi) {
@@ -440,14 +439,15 @@ static int check_gating_consumers(myl_producer *p)
     return rc;
 }
 
-/* Hybrid waits adapt their spin phase (docs/ARCHITECTURE.md, "Waiting,
- * timeouts and liveness"). A spin pays only when the peer answers within
- * it; where it does not (a chain of processes handing one message along,
- * more threads than CPUs), spinning takes the CPU from the thread that
- * has the work, and the wait sleeps anyway. So each handle keeps the
- * budget of its next wait (spin_now, at most the configured spin) and the
- * least time seen for 64 steps of the spin phase (spin_ns64, measured at
- * step 64 of a wait that was still spinning there). When a wait ends:
+/* A consumer's hybrid waits adapt their spin phase (docs/ARCHITECTURE.md,
+ * "Waiting, timeouts and liveness"). A spin pays only when the peer
+ * answers within it; where it does not (a chain of processes handing one
+ * message along, more threads than CPUs), spinning takes the CPU from the
+ * thread that has the work, and the wait sleeps anyway. So each consumer
+ * keeps the budget of its next wait (spin_now, at most the configured
+ * spin) and the least time seen for 64 steps of the spin phase
+ * (spin_ns64, measured at step 64 of a wait that was still spinning
+ * there). When a wait ends:
  *   - ended in its spin phase with what it waited for: double the budget;
  *   - slept and ended within what the full spin would have lasted (a full
  *     spin would have caught it): double the budget;
@@ -456,7 +456,14 @@ static int check_gating_consumers(myl_producer *p)
  * Until a spin phase has been measured nothing shrinks. Doubling brings
  * a budget back to the full spin within log2(spin / 16) waits once the
  * peer answers quickly again. A pipeline stage's wait on the stages it
- * runs after (wait_deps in stage.c) shares its consumer's budget. */
+ * runs after (wait_deps in stage.c) shares its consumer's budget.
+ *
+ * Producers do not adapt. A producer waits only on a full ring, for
+ * consumers that are behind and release in bursts; one that had learnt to
+ * sleep at once slept while those consumers held the CPUs, and its wake-up
+ * waited for one: with three processes on two vCPUs (the ticks demo) a
+ * producer's handful of long waits took its budget to the least, and the
+ * run went from 6.6 to 5.0 M events/s (docs/PERFORMANCE.md, 2026-12-07). */
 static uint32_t grow_spin(uint32_t now, uint32_t max)
 {
     return now > max / 2 ? max : now * 2;
@@ -614,29 +621,23 @@ MYL__NOINLINE static int claim_wait(myl_producer *p, uint32_t n, uint64_t *seq, 
     uint64_t next_check = 0; /* set at the first look at the clock */
     uint32_t iter = 0;
     struct claim_ctx ctx = {p, n};
-    uint64_t t0 = p->wait == MYL_WAIT_HYBRID ? myl__now_ns() : 0; /* myl__adapt_spin */
     myl__store_relaxed(&p->ent->waits, myl__load_relaxed(&p->ent->waits) + 1);
     for (;;) {
         if (ring_shut(r))
             return MYL_ECLOSED;
-        wait_step(r, p->wait, p->spin_now, p->sleep_mode, &iter, &r->hdr->prod_wake,
+        /* A full ring's producer spins its whole budget: it does not adapt
+         * (myl__adapt_spin says why). */
+        wait_step(r, p->wait, p->spin, p->sleep_mode, &iter, &r->hdr->prod_wake,
                   &r->hdr->prod_waiters, deadline, claim_ready, &ctx);
         rc = myl_producer_try_claim(p, n, seq);
-        if (rc != MYL_EAGAIN) {
-            if (t0 && rc == 0)
-                myl__adapt_spin(&p->spin_now, p->spin_ns64, p->spin, iter, true, t0);
+        if (rc != MYL_EAGAIN)
             return rc;
-        }
-        if ((iter & 63) == 0 || sleeping(p->wait, p->spin_now, iter)) {
+        if ((iter & 63) == 0 || sleeping(p->wait, p->spin, iter)) {
             uint64_t now = myl__now_ns();
-            myl__note_spin(&p->spin_ns64, p->spin_now, iter, t0, now);
             if (next_check == 0)
                 next_check = now + MYL__CHECK_NS;
-            if (deadline != UINT64_MAX && now >= deadline) {
-                if (t0)
-                    myl__adapt_spin(&p->spin_now, p->spin_ns64, p->spin, iter, false, t0);
+            if (deadline != UINT64_MAX && now >= deadline)
                 return MYL_ETIMEDOUT;
-            }
             if (now >= next_check) {
                 next_check = now + 10000000;
                 myl__store_relaxed(&p->ent->heartbeat_ns, now);

@@ -158,7 +158,7 @@ typedef struct myl_producer_opts {
     uint32_t size;
     uint32_t on_dead_consumer; /* MYL_DEAD_ERROR (default) or MYL_DEAD_EVICT */
     uint32_t wait;             /* 0 = the ring's strategy */
-    uint32_t spin;             /* hybrid: most spins before blocking (adapted); 0 = default */
+    uint32_t spin;             /* hybrid: spins before blocking; 0 = default */
     /* Coordination: MYL_COORD_IMMEDIATE (default) returns at once;
      * MYL_COORD_WAIT makes open wait until coord_count live consumers whose
      * ids start with coord_prefix (NULL = any) are registered, at most
@@ -187,8 +187,6 @@ typedef struct myl_producer {
     uint32_t wait;
     uint32_t spin;
     uint64_t reclaim_at; /* next look for dead registrants (CLOCK_MONOTONIC ns) */
-    uint32_t spin_now;   /* hybrid: the next wait's spin budget, adapted (ring.c) */
-    uint64_t spin_ns64;  /* hybrid: least time seen for 64 spin steps; 0 = not yet */
 } myl_producer;
 
 typedef struct myl_consumer_opts {
