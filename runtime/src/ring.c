@@ -472,24 +472,18 @@ static uint32_t grow_spin(uint32_t now, uint32_t max)
 void myl__adapt_spin(uint32_t *now, uint64_t ns64, uint32_t max, uint32_t iter, bool found,
                      uint64_t t0)
 {
-    if (iter < *now) { /* the spin phase ended it */
-        if (found)
-            *now = grow_spin(*now, max);
-        return;
+    /* Only a wait that slept, with the spin measured, can say the full
+     * spin would not have caught what it waited for. */
+    if (iter >= *now && ns64 != 0) {
+        uint64_t per = max / 64 + 1; /* the full spin: ns64 * (max / 64), rounded up, saturated */
+        uint64_t full = ns64 > UINT64_MAX / per ? UINT64_MAX : ns64 * per;
+        if (myl__now_ns() - t0 > full) {
+            *now = *now / 2 < MYL__MIN_SPIN ? MYL__MIN_SPIN : *now / 2;
+            return;
+        }
     }
-    if (ns64 == 0) {
-        if (found)
-            *now = grow_spin(*now, max);
-        return;
-    }
-    uint64_t per = max / 64 + 1; /* the full spin: ns64 * (max / 64), rounded up, saturated */
-    uint64_t full = ns64 > UINT64_MAX / per ? UINT64_MAX : ns64 * per;
-    if (myl__now_ns() - t0 <= full) {
-        if (found)
-            *now = grow_spin(*now, max);
-    } else {
-        *now = *now / 2 < MYL__MIN_SPIN ? MYL__MIN_SPIN : *now / 2;
-    }
+    if (found)
+        *now = grow_spin(*now, max);
 }
 
 /* Step 64 of a hybrid wait that is still spinning: note how long the 64
