@@ -93,14 +93,12 @@ uint64_t myl__deadline(int64_t timeout_ns);
 int64_t myl__left(uint64_t deadline);
 /* Remaining time, clamped to [0, slice]; returns false when expired. */
 bool myl__remaining(uint64_t deadline, int64_t slice, int64_t *out);
-/* Hybrid waits' adaptive spin (ring.c): after a wait that began at t0
- * and ended at step iter (found: it got what it waited for), set the next
- * wait's budget *now from the least time seen for 64 spin steps (ns64) and
- * the configured spin max; and note that time at step 64 of a wait still
- * spinning there. */
-void myl__adapt_spin(uint32_t *now, uint64_t ns64, uint32_t max, uint32_t iter, bool found,
-                     uint64_t t0);
-void myl__note_spin(uint64_t *ns64, uint32_t spin_now, uint32_t iter, uint64_t t0, uint64_t now);
+/* A consumer's adaptive hybrid spin (ring.c): after a wait that began at
+ * t0 and ended at step iter (found: it got what it waited for), set the
+ * next wait's budget c->spin_now; and, at step 64 of a wait still
+ * spinning there, note how long those steps took (c->spin_ns64). */
+void myl__adapt_spin(myl_consumer *c, uint32_t iter, bool found, uint64_t t0);
+void myl__note_spin(myl_consumer *c, uint32_t iter, uint64_t t0, uint64_t now);
 
 /* ---- the handles public headers declare opaque ---- */
 

@@ -464,34 +464,28 @@ static int check_gating_consumers(myl_producer *p)
  * waited for one: with three processes on two vCPUs (the ticks demo) a
  * producer's handful of long waits took its budget to the least, and the
  * run went from 6.6 to 5.0 M events/s (docs/PERFORMANCE.md, 2026-12-07). */
-static uint32_t grow_spin(uint32_t now, uint32_t max)
-{
-    return now > max / 2 ? max : now * 2;
-}
-
-void myl__adapt_spin(uint32_t *now, uint64_t ns64, uint32_t max, uint32_t iter, bool found,
-                     uint64_t t0)
+void myl__adapt_spin(myl_consumer *c, uint32_t iter, bool found, uint64_t t0)
 {
     /* Only a wait that slept, with the spin measured, can say the full
      * spin would not have caught what it waited for. */
-    if (iter >= *now && ns64 != 0) {
-        uint64_t per = max / 64 + 1; /* the full spin: ns64 * (max / 64), rounded up, saturated */
+    if (iter >= c->spin_now && c->spin_ns64 != 0) {
+        uint64_t ns64 = c->spin_ns64, per = c->spin / 64 + 1; /* the full spin, saturated */
         uint64_t full = ns64 > UINT64_MAX / per ? UINT64_MAX : ns64 * per;
         if (myl__now_ns() - t0 > full) {
-            *now = *now / 2 < MYL__MIN_SPIN ? MYL__MIN_SPIN : *now / 2;
+            c->spin_now = c->spin_now / 2 < MYL__MIN_SPIN ? MYL__MIN_SPIN : c->spin_now / 2;
             return;
         }
     }
     if (found)
-        *now = grow_spin(*now, max);
+        c->spin_now = c->spin_now > c->spin / 2 ? c->spin : c->spin_now * 2;
 }
 
 /* Step 64 of a hybrid wait that is still spinning: note how long the 64
  * steps took (the least seen; a preempted measurement only errs long). */
-void myl__note_spin(uint64_t *ns64, uint32_t spin_now, uint32_t iter, uint64_t t0, uint64_t now)
+void myl__note_spin(myl_consumer *c, uint32_t iter, uint64_t t0, uint64_t now)
 {
-    if (iter == 64 && spin_now > 64 && t0 != 0 && (*ns64 == 0 || now - t0 < *ns64))
-        *ns64 = now - t0 ? now - t0 : 1;
+    if (iter == 64 && c->spin_now > 64 && t0 != 0 && (c->spin_ns64 == 0 || now - t0 < c->spin_ns64))
+        c->spin_ns64 = now - t0 ? now - t0 : 1;
 }
 
 /* Does step iter of a wait sleep? A spinning wait (spin, yield, the spin
@@ -1124,20 +1118,20 @@ int64_t myl_consumer_poll(myl_consumer *c, uint32_t max, uint64_t *seq, int64_t 
         n = myl_consumer_try_poll(c, max, seq);
         if (n != MYL_EAGAIN) {
             if (t0 && n > 0)
-                myl__adapt_spin(&c->spin_now, c->spin_ns64, c->spin, iter, true, t0);
+                myl__adapt_spin(c, iter, true, t0);
             return n;
         }
         if ((iter & 63) != 0 && !sleeping(c->wait, c->spin_now, iter))
             continue;
         now = myl__now_ns();
-        myl__note_spin(&c->spin_ns64, c->spin_now, iter, t0, now);
+        myl__note_spin(c, iter, t0, now);
         if (next_check == 0)
             next_check = now + MYL__CHECK_NS;
         if (ring_shut(r))
             return MYL_ECLOSED;
         if (deadline != UINT64_MAX && now >= deadline) {
             if (t0)
-                myl__adapt_spin(&c->spin_now, c->spin_ns64, c->spin, iter, false, t0);
+                myl__adapt_spin(c, iter, false, t0);
             /* A wait that ends before its first check (a short timeout, or
              * a thread descheduled past it) still says whether it was
              * evicted: a stale handle must not read as a quiet ring. */

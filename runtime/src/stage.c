@@ -183,7 +183,7 @@ static bool wait_deps(myl_stage *s, uint64_t next, uint64_t deadline)
     for (uint32_t i = 0;; i++) {
         if (myl_stage_barrier(s) > next) {
             if (t0)
-                myl__adapt_spin(&c->spin_now, c->spin_ns64, c->spin, i, true, t0);
+                myl__adapt_spin(c, i, true, t0);
             return true;
         }
         if (myl__load_relaxed(&r->hdr->state) == MYL_SEG_STATE_SHUTDOWN)
@@ -191,7 +191,7 @@ static bool wait_deps(myl_stage *s, uint64_t next, uint64_t deadline)
         if (i < spin) {
             myl__cpu_relax();
             if (i == 64 && t0)
-                myl__note_spin(&c->spin_ns64, spin, i, t0, myl__now_ns());
+                myl__note_spin(c, i, t0, myl__now_ns());
             if ((i & 1023) != 1023 || deadline == UINT64_MAX || myl__now_ns() < deadline)
                 continue;
             return false;
@@ -205,7 +205,7 @@ static bool wait_deps(myl_stage *s, uint64_t next, uint64_t deadline)
         int64_t slice;
         if (!myl__remaining(deadline, INT64_C(20000000), &slice)) {
             if (t0)
-                myl__adapt_spin(&c->spin_now, c->spin_ns64, c->spin, i, false, t0);
+                myl__adapt_spin(c, i, false, t0);
             return false;
         }
         /* Acquire: pairs with the waker's release increment. */
