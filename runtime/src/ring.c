@@ -463,9 +463,13 @@ static int check_gating_consumers(myl_producer *p)
  * sleep at once slept while those consumers held the CPUs, and its wake-up
  * waited for one: with three processes on two vCPUs (the ticks demo) a
  * producer's handful of long waits took its budget to the least, and the
- * run went from 6.6 to 5.0 M events/s (docs/PERFORMANCE.md, 2026-12-07). */
+ * run went from 6.6 to 5.0 M events/s (docs/PERFORMANCE.md, 2026-12-07).
+ * Nor does a consumer opened with MYL_CONSUMER_FIXED_SPIN (its spin is
+ * still timed, for no one but the tests to see). */
 void myl__adapt_spin(myl_consumer *c, uint32_t iter, bool found, uint64_t t0)
 {
+    if (c->fixed_spin)
+        return;
     /* Only a wait that slept, with the spin measured, can say the full
      * spin would not have caught what it waited for. */
     if (iter >= c->spin_now && c->spin_ns64 != 0) {
@@ -719,7 +723,7 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     if (opts)
         o = *opts;
     if (o.start > MYL_START_OLDEST || o.stall_ns < 0 ||
-        (o.flags & ~(MYL_CONSUMER_COPY | MYL_CONSUMER_NO_BEAT)))
+        (o.flags & ~(MYL_CONSUMER_COPY | MYL_CONSUMER_NO_BEAT | MYL_CONSUMER_FIXED_SPIN)))
         return MYL_EINVAL;
     uint32_t w = pick_wait(r, o.wait);
     if (!wait_allowed(r, w))
@@ -786,6 +790,7 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     c->spin_ns64 = 0;
     c->stall_ns = o.stall_ns ? o.stall_ns : MYL__DEFAULT_STALL_NS;
     c->no_beat = (o.flags & MYL_CONSUMER_NO_BEAT) != 0;
+    c->fixed_spin = (o.flags & MYL_CONSUMER_FIXED_SPIN) != 0;
     c->multi = r->producer_mode == MYL_PRODUCERS_MULTI;
     /* A resumed entry holds this id already: rewriting it would leave it
      * torn (zeroed) if we were killed here and the entry given back. */

@@ -4,7 +4,8 @@
  * have lasted halves the next wait's budget, down to 16 steps; a wait
  * answered within it doubles the budget, up to the configured spin. A
  * consumer's poll, and a pipeline stage waiting for the stage it runs
- * after (producers do not adapt: ring.c says why).
+ * after (producers do not adapt: ring.c says why); a consumer opened with
+ * MYL_CONSUMER_FIXED_SPIN does not either.
  *
  * Built against the runtime with its test hooks, so that an answer can be
  * given at a known step of the wait: the hook at the first step of the
@@ -71,14 +72,14 @@ struct fixture {
     myl_consumer *c;
 };
 
-static void open_all(struct fixture *f, const char *tag, uint32_t wait)
+static void open_all(struct fixture *f, const char *tag, uint32_t wait, uint32_t flags)
 {
     f->o = myl_ut_opts(tag, MYL_BACKING_SHM);
     f->o.capacity = 2;
     f->o.wait = wait;
     f->r = myl_ut_create(&f->o);
     myl_producer_opts po = {.size = sizeof po, .spin = FULL_SPIN};
-    myl_consumer_opts co = {.size = sizeof co, .spin = FULL_SPIN};
+    myl_consumer_opts co = {.size = sizeof co, .spin = FULL_SPIN, .flags = flags};
     assert_int_equal(myl_consumer_open(f->r, "c", &co, &f->c), 0);
     assert_int_equal(myl_producer_open(f->r, &po, &f->p), 0);
     assert_int_equal(f->c->spin_now, FULL_SPIN);
@@ -100,7 +101,7 @@ static void test_consumer_adapts(void **state)
 {
     (void)state;
     struct fixture f;
-    open_all(&f, "spin-c", MYL_WAIT_HYBRID);
+    open_all(&f, "spin-c", MYL_WAIT_HYBRID, 0);
     uint64_t s;
     uint32_t last = FULL_SPIN;
     for (int i = 0; i < TRIES && f.c->spin_now > MIN_SPIN; i++) {
@@ -159,7 +160,7 @@ static void test_block_keeps(void **state)
 {
     (void)state;
     struct fixture f;
-    open_all(&f, "spin-b", MYL_WAIT_BLOCK);
+    open_all(&f, "spin-b", MYL_WAIT_BLOCK, 0);
     uint64_t s;
     for (int i = 0; i < 3; i++)
         assert_int_equal(myl_consumer_poll(f.c, 1, &s, 10 * MYL_UT_MS), MYL_ETIMEDOUT);
@@ -168,5 +169,28 @@ static void test_block_keeps(void **state)
     close_all(&f);
 }
 
+/* MYL_CONSUMER_FIXED_SPIN: the waits that take an adapted budget to the
+ * least (test_consumer_adapts), and the spin is timed, but the budget
+ * stays the full spin; answered waits keep it there too. */
+static void test_fixed_keeps(void **state)
+{
+    (void)state;
+    struct fixture f;
+    open_all(&f, "spin-f", MYL_WAIT_HYBRID, MYL_CONSUMER_FIXED_SPIN);
+    uint64_t s;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(myl_consumer_poll(f.c, 1, &s, long_wait(f.c->spin_ns64)), MYL_ETIMEDOUT);
+        assert_true(f.c->spin_ns64 > 0);
+        assert_int_equal(f.c->spin_now, FULL_SPIN);
+    }
+    answer.p = f.p;
+    assert_int_equal(myl_consumer_poll(f.c, 1, &s, 5 * MYL_UT_SEC), 1);
+    myl_consumer_release(f.c, 1);
+    assert_int_equal(answer.fired, 1);
+    assert_int_equal(f.c->spin_now, FULL_SPIN);
+    close_all(&f);
+}
+
 MYL_TEST_MAIN("spin_adapt", cmocka_unit_test(test_consumer_adapts),
-              cmocka_unit_test(test_stage_adapts), cmocka_unit_test(test_block_keeps))
+              cmocka_unit_test(test_stage_adapts), cmocka_unit_test(test_block_keeps),
+              cmocka_unit_test(test_fixed_keeps))

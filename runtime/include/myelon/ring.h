@@ -193,7 +193,7 @@ typedef struct myl_consumer_opts {
     uint32_t size;
     uint32_t start; /* MYL_START_LIVE (default) or MYL_START_OLDEST */
     uint32_t wait;  /* 0 = the ring's strategy */
-    uint32_t spin;  /* hybrid: most spins before blocking (adapted); 0 = default */
+    uint32_t spin; /* hybrid: most spins before blocking (adapted unless FIXED_SPIN); 0 = default */
     /* How long an unpublished slot may stay claimed by a dead producer
      * before it is marked skipped. 0 = default (100 ms). */
     int64_t stall_ns;
@@ -211,6 +211,12 @@ typedef struct myl_consumer_opts {
  * that stands in for a remote topology member, whose owner must see the
  * member stall, not the exporter wait (docs/BRIDGE.md). */
 #define MYL_CONSUMER_NO_BEAT 0x2u
+/* Its hybrid waits always spin their whole `spin` before sleeping: the
+ * budget is not adapted to how soon waits were answered (docs/
+ * ARCHITECTURE.md, "Waiting, timeouts and liveness"). For a consumer on a
+ * core of its own, whose spin costs no other thread anything and whose
+ * first event after a quiet spell should still be caught spinning. */
+#define MYL_CONSUMER_FIXED_SPIN 0x4u
 
 typedef struct myl_consumer {
     myl_ring *ring;
@@ -242,6 +248,7 @@ typedef struct myl_consumer {
     bool no_beat;         /* MYL_CONSUMER_NO_BEAT */
     uint32_t spin_now;    /* hybrid: the next wait's spin budget, adapted (ring.c) */
     uint64_t spin_ns64;   /* hybrid: least time seen for 64 spin steps; 0 = not yet */
+    bool fixed_spin;      /* MYL_CONSUMER_FIXED_SPIN: spin_now stays spin */
 } myl_consumer;
 
 /* ---- segments and rings (ring.c, segment.c) ---- */
