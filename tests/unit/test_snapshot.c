@@ -2,8 +2,8 @@
  * frame caught (each byte flipped, each truncation, reserved bytes set
  * under a matching CRC), atomic writes (a writer killed after fsync and
  * before the rename leaves no snapshot; one killed at random instants
- * never leaves a partial one), and the newest valid snapshot found past
- * corrupt or misnamed ones.
+ * never leaves a partial one; one that meets a full disk leaves nothing),
+ * and the newest valid snapshot found past corrupt or misnamed ones.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -214,6 +214,47 @@ static void test_killed_at_random(void **state)
     myl_ut_rm_rf(dir);
 }
 
+/* A full file system (a 1 MiB tmpfs; as root): the write fails with
+ * -ENOSPC and leaves neither a snapshot under the name nor its
+ * temporary; the snapshot before it is still the latest, whole; once
+ * there is room again a write succeeds. */
+static void test_disk_full(void **state)
+{
+    (void)state;
+    myl_ut_mount_tmpfs(1);
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/snaps", myl_ut_mnt());
+    enum { SMALL = 100 << 10, BIG = 2 << 20 };
+    static uint8_t pl[BIG], want[SMALL];
+    fill(pl, SMALL, 1);
+    myl_snapshot_info in = {.seq = 1, .chain = 11, .size = SMALL};
+    assert_int_equal(myl_snapshot_write(dir, &in, pl), 0);
+    fill(pl, BIG, 2);
+    in = (myl_snapshot_info){.seq = 2, .chain = 22, .size = BIG};
+    assert_int_equal(myl_snapshot_write(dir, &in, pl), -ENOSPC);
+    assert_int_equal(count_temps(dir), 0);
+    char path[512], p2[512];
+    snap_path(p2, sizeof p2, dir, 2);
+    assert_int_equal(access(p2, F_OK), -1);
+    myl_snapshot_info info;
+    assert_int_equal(myl_snapshot_latest(dir, path, sizeof path, &info), 0);
+    assert_int_equal(info.seq, 1);
+    void *got;
+    assert_int_equal(myl_snapshot_load(path, &info, &got), 0);
+    fill(want, SMALL, 1);
+    assert_int_equal(info.size, SMALL);
+    assert_memory_equal(got, want, SMALL);
+    free(got);
+    fill(pl, SMALL, 3);
+    in = (myl_snapshot_info){.seq = 3, .chain = 33, .size = SMALL};
+    assert_int_equal(myl_snapshot_write(dir, &in, pl), 0);
+    assert_int_equal(myl_snapshot_latest(dir, path, sizeof path, &info), 0);
+    assert_int_equal(info.seq, 3);
+    myl_ut_rm_rf(dir);
+    myl_ut_umount_tmpfs();
+}
+
 MYL_TEST_MAIN("snapshot", cmocka_unit_test(test_roundtrip_and_corruption),
               cmocka_unit_test(test_latest_skips_bad), cmocka_unit_test(test_killed_before_rename),
-              cmocka_unit_test(test_killed_at_random))
+              cmocka_unit_test(test_killed_at_random),
+              cmocka_unit_test_teardown(test_disk_full, myl_ut_teardown_mount))
