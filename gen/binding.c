@@ -189,6 +189,11 @@ const mylc_word mylc_wait_words[] = {
     {"hybrid", MYL_WAIT_HYBRID, "MYL_WAIT_HYBRID"},
     {NULL, 0, NULL},
 };
+const mylc_word mylc_fences_words[] = {
+    {"asymmetric", MYL_SEG_FENCE_ASYMMETRIC, "MYL_SEG_FENCE_ASYMMETRIC"},
+    {"symmetric", MYL_SEG_FENCE_SYMMETRIC, "MYL_SEG_FENCE_SYMMETRIC"},
+    {NULL, 0, NULL},
+};
 const mylc_word mylc_mode_words[] = {
     {"gated", MYL_MODE_GATED, "MYL_MODE_GATED"},
     {"lossy", MYL_MODE_LOSSY, "MYL_MODE_LOSSY"},

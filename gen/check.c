@@ -1125,8 +1125,8 @@ static void claim_channel_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 
 /* The items a channel's body gave, for the checks across them. */
 typedef struct chan_items {
-    mylc_prop *carries, *capacity, *producers, *backing, *wait, *mode, *codec, *frame, *frames,
-        *lanes, *max_message, *compat;
+    mylc_prop *carries, *capacity, *producers, *backing, *wait, *fences, *mode, *codec, *frame,
+        *frames, *lanes, *max_message, *compat;
     bool codec_given; /* by 'codec' or by 'carries T codec C' */
     uint32_t codec_off;
 } chan_items;
@@ -1236,7 +1236,8 @@ static void item_capacity(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *
     }
 }
 
-/* producers, backing, wait, mode: a word, stored as the runtime's value. */
+/* producers, backing, wait, fences, mode: a word, stored as the runtime's
+ * value. */
 static void item_word(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_prop *p, chan_items *it,
                       const chan_item *row)
 {
@@ -1344,6 +1345,7 @@ static const chan_item chan_items_table[] = {
     WORD_ITEM(producers, mylc_producers_words),
     WORD_ITEM(backing, mylc_backing_words),
     WORD_ITEM(wait, mylc_wait_words),
+    WORD_ITEM(fences, mylc_fences_words),
     WORD_ITEM(mode, mylc_mode_words),
     ITEM(codec, item_codec),
     ITEM(frame, item_frame),
@@ -1443,6 +1445,14 @@ static void check_channel(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             "a lossy channel has a single producer: a second one, preempted between claim and "
             "publish, could tear an event that no reader can detect");
         NOTE(c, s, it.producers->off, "'producers multi' is here");
+    }
+    if (it.fences && ch->wait != MYL_WAIT_BLOCK && ch->wait != MYL_WAIT_HYBRID) {
+        ERR(c, s, it.fences->off,
+            "'fences' orders the wake-ups of waits that sleep: it needs 'wait block' or "
+            "'wait hybrid'");
+        if (it.wait)
+            NOTE(c, s, it.wait->off, "'wait %s' is here",
+                 mylc_word_of(mylc_wait_words, ch->wait)->word);
     }
     if (it.frame && it.frames) {
         ERR(c, s, it.frames->off, "a channel has either 'frame' or 'frames', not both");

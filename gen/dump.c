@@ -162,6 +162,9 @@ void mylc_dump_schema(mylc_schema *s, mylc_buf *out)
             }
             for (uint32_t i = 0; i < ch->nlanes; i++)
                 mylc_buf_printf(out, "%s%.*s", i ? ", " : " lanes ", S(ch->lanes[i]));
+            if (ch->fences)
+                mylc_buf_printf(out, " fences %s",
+                                mylc_word_of(mylc_fences_words, ch->fences)->word);
             mylc_buf_putc(out, '\n');
             break;
         }

@@ -120,6 +120,7 @@ void mylc_emit_shape(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, myl
         {"PRODUCERS", mylc_word_of(mylc_producers_words, ch->producers)->macro},
         {"MODE", mylc_word_of(mylc_mode_words, ch->mode)->macro},
         {"WAIT", mylc_word_of(mylc_wait_words, ch->wait)->macro},
+        {"RINGFLAGS", ch->fences ? mylc_word_of(mylc_fences_words, ch->fences)->macro : "0"},
         {"BACKING", mylc_word_of(mylc_backing_words, ch->backing)->macro},
         {"FRAME",
          ch->nframes ? mylc_fmt(c, "%llu", (unsigned long long)ch->frames[ch->nframes - 1]) : ""},

@@ -311,6 +311,7 @@ typedef struct mylc_channel {
     uint32_t wait;      /* MYL_WAIT_* */
     uint32_t mode;      /* MYL_MODE_* */
     uint32_t compat;    /* MYL_COMPAT_STRICT or _EVOLVE (myelon/compat.h) */
+    uint32_t fences;    /* MYL_SEG_FENCE_*, 0 = the runtime's choice by wait */
     bool framed;        /* variable-size messages (frames) */
     bool classes;       /* 'frames': a size-class group (even of one size) */
     uint32_t nframes;
@@ -369,6 +370,7 @@ typedef struct mylc_word {
 extern const mylc_word mylc_producers_words[];
 extern const mylc_word mylc_backing_words[];
 extern const mylc_word mylc_wait_words[];
+extern const mylc_word mylc_fences_words[];
 extern const mylc_word mylc_mode_words[];
 extern const mylc_word mylc_compat_words[];
 /* The entry of list w with this value. */

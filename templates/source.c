@@ -30,6 +30,7 @@ const myl_channel_desc MYLT_CHAN_desc = {
     .backing = MYLT_BACKING,
     .schema = MYLT_CHAN_schema,
     .schema_len = MYLT_SCHEMALEN,
+    .flags = MYLT_RINGFLAGS,
 };
 
 int MYLT_CHAN_create(const char *name, myl_ring **out)
@@ -117,6 +118,7 @@ const myl_channel_desc MYLT_CHAN_desc = {
     .backing = MYLT_BACKING,
     .schema = MYLT_CHAN_schema,
     .schema_len = MYLT_SCHEMALEN,
+    .flags = MYLT_RINGFLAGS,
 };
 
 const myl_frame_opts MYLT_CHAN_frame_opts = {
@@ -217,7 +219,7 @@ const myl_group_opts MYLT_CHAN_desc = {
     .max_consumers = 0,
     .max_producers = 0,
     .perm = 0,
-    .flags = 0,
+    .flags = MYLT_RINGFLAGS,
     .fingerprint = UINT64_C(MYLT_FP),
     .max_message = UINT64_C(MYLT_MAXMSG),
     .warn_pct = 0,
@@ -248,7 +250,7 @@ const myl_group_opts MYLT_CHAN_desc = {
     .max_consumers = 0,
     .max_producers = 0,
     .perm = 0,
-    .flags = 0,
+    .flags = MYLT_RINGFLAGS,
     .fingerprint = UINT64_C(MYLT_FP),
     .max_message = UINT64_C(MYLT_MAXMSG),
     .warn_pct = 0,

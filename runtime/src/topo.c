@@ -468,13 +468,16 @@ static void ring_opts(const myl_topo *t, uint32_t route, uint32_t i, const char 
                              .mode = g->mode,
                              .wait = g->wait,
                              .perm = g->perm,
+                             .flags = g->flags,
                              .schema = g->schema,
                              .schema_len = g->schema_len};
     else
         myl_channel_ring_opts(r->channel, name, o);
     /* One backing for the whole instance: names come from one prefix. */
     o->backing = t->backing;
-    o->flags = MYL_SEG_REPLACE_STALE; /* create; attach ignores it */
+    /* Create; attach ignores them. The channel's fences (schema) stay. */
+    o->flags =
+        (o->flags & (MYL_SEG_FENCE_SYMMETRIC | MYL_SEG_FENCE_ASYMMETRIC)) | MYL_SEG_REPLACE_STALE;
     bool many = r->shape == MYL_ROUTE_BROADCAST || r->shape == MYL_ROUTE_SHARED;
     /* Readers: every destination instance, or the one of the pair (and a
      * spare entry for a restarted reader taking over). */

@@ -4,7 +4,8 @@
  * aborted claim), size classes (ordered receive; every class hit, the
  * largest with fragmented messages) and priority lanes (delivery in
  * priority order). Also: generated descriptors, fingerprint refusal by
- * attach and by the endpoints, and attach timeouts. */
+ * attach and by the endpoints, attach timeouts, and the channels' fences
+ * in the rings they make. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 
@@ -415,6 +416,66 @@ static void test_descriptors(void **state)
     assert_string_equal(ring0, "demo.framed.control.critical");
 }
 
+/* A channel's `fences` reach the rings its create makes: blobs and every
+ * ring of sized fence on both sides although hybrid (asymmetric by
+ * default), shared sleeps with membarrier although it blocks (symmetric
+ * by default), control keeps the hybrid default. What the default gives
+ * depends on whether this process may use membarrier: a plain hybrid ring
+ * made here says. */
+static void test_fences(void **state)
+{
+    (void)state;
+    const char *ref_name = myl_test_name("gen-fence-ref");
+    myl_ring_opts ro = {.size = sizeof ro,
+                        .name = ref_name,
+                        .slot_size = 64,
+                        .capacity = 8,
+                        .wait = MYL_WAIT_HYBRID};
+    myl_ring *ref, *r;
+    myl_group *g;
+    myl_ring_unlink(MYL_BACKING_SHM, ref_name);
+    assert_int_equal(myl_ring_create(&ro, &ref), 0);
+    bool asym = ref->asym;
+    if (!asym)
+        printf("[ info     ] no membarrier here: every ring fences on both sides\n");
+
+    assert_int_equal(demo_framed_blobs_desc.flags, MYL_SEG_FENCE_SYMMETRIC);
+    const char *name = myl_test_name("gen-fence-blobs");
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+    assert_int_equal(demo_framed_blobs_create(name, &r), 0);
+    assert_false(r->asym);
+    myl_ring_close(r);
+    assert_int_equal(demo_framed_blobs_unlink(name), 0);
+
+    name = myl_test_name("gen-fence-sized");
+    demo_framed_sized_unlink(name);
+    assert_int_equal(demo_framed_sized_create(name, &g), 0);
+    for (uint32_t i = 0; i < demo_framed_sized_CLASSES; i++)
+        assert_false(g->rings[i]->asym);
+    myl_group_close(g);
+    demo_framed_sized_unlink(name);
+
+    name = myl_test_name("gen-fence-control");
+    demo_framed_control_unlink(name);
+    assert_int_equal(demo_framed_control_create(name, &g), 0);
+    for (uint32_t i = 0; i < demo_framed_control_LANES; i++)
+        assert_int_equal(g->rings[i]->asym, asym);
+    myl_group_close(g);
+    demo_framed_control_unlink(name);
+
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/myl-gen-fence-shared-%d.seg", (int)getpid());
+    demo_framed_shared_unlink(path);
+    assert_int_equal(demo_framed_shared_create(path, &r), 0);
+    assert_int_equal(r->asym, asym);
+    myl_ring_close(r);
+    assert_int_equal(demo_framed_shared_unlink(path), 0);
+
+    myl_ring_close(ref);
+    myl_ring_unlink(MYL_BACKING_SHM, ref_name);
+}
+
 MYL_TEST_MAIN("myelonc_framed_mp", cmocka_unit_test(test_descriptors),
               cmocka_unit_test(test_fingerprint_and_timeouts), cmocka_unit_test(test_framed_ring),
-              cmocka_unit_test(test_size_classes_ordered), cmocka_unit_test(test_lanes_priority))
+              cmocka_unit_test(test_size_classes_ordered), cmocka_unit_test(test_lanes_priority),
+              cmocka_unit_test(test_fences))

@@ -18,6 +18,7 @@ const myl_channel_desc demo_bridged_quotes_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = demo_bridged_quotes_schema,
     .schema_len = 112u,
+    .flags = 0,
 };
 
 int demo_bridged_quotes_create(const char *name, myl_ring **out)
@@ -107,6 +108,7 @@ const myl_channel_desc demo_bridged_blobs_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = demo_bridged_blobs_schema,
     .schema_len = 22u,
+    .flags = 0,
 };
 
 const myl_frame_opts demo_bridged_blobs_frame_opts = {
@@ -203,6 +205,7 @@ const myl_channel_desc demo_bridged_fills_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = demo_bridged_fills_schema,
     .schema_len = 89u,
+    .flags = 0,
 };
 
 const myl_frame_opts demo_bridged_fills_frame_opts = {
@@ -301,6 +304,7 @@ const myl_channel_desc demo_bridged_orders_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = demo_bridged_orders_schema,
     .schema_len = 170u,
+    .flags = 0,
 };
 
 const myl_frame_opts demo_bridged_orders_frame_opts = {

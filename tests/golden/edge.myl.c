@@ -132,6 +132,7 @@ const myl_channel_desc edge_cases_long_channel_name_for_wrap_desc = {
     .backing = MYL_BACKING_FILE,
     .schema = edge_cases_long_channel_name_for_wrap_schema,
     .schema_len = 101u,
+    .flags = 0,
 };
 
 int edge_cases_long_channel_name_for_wrap_create(const char *name, myl_ring **out)
@@ -233,6 +234,7 @@ const myl_channel_desc edge_cases_padded_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = edge_cases_padded_schema,
     .schema_len = 272u,
+    .flags = 0,
 };
 
 int edge_cases_padded_create(const char *name, myl_ring **out)

@@ -47,6 +47,7 @@ const myl_channel_desc fabric_ticks_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = fabric_ticks_schema,
     .schema_len = 111u,
+    .flags = 0,
 };
 
 int fabric_ticks_create(const char *name, myl_ring **out)
@@ -138,6 +139,7 @@ const myl_channel_desc fabric_feed_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = fabric_feed_schema,
     .schema_len = 111u,
+    .flags = 0,
 };
 
 int fabric_feed_create(const char *name, myl_ring **out)
@@ -239,6 +241,7 @@ const myl_channel_desc fabric_envelopes_desc = {
     .backing = MYL_BACKING_FILE,
     .schema = fabric_envelopes_schema,
     .schema_len = 463u,
+    .flags = 0,
 };
 
 int fabric_envelopes_create(const char *name, myl_ring **out)
@@ -338,6 +341,7 @@ const myl_channel_desc fabric_requests_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = fabric_requests_schema,
     .schema_len = 418u,
+    .flags = 0,
 };
 
 const myl_frame_opts fabric_requests_frame_opts = {
@@ -435,6 +439,7 @@ const myl_channel_desc fabric_responses_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = fabric_responses_schema,
     .schema_len = 145u,
+    .flags = 0,
 };
 
 const myl_frame_opts fabric_responses_frame_opts = {
@@ -819,6 +824,7 @@ const myl_channel_desc fabric_orders_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = fabric_orders_schema,
     .schema_len = 111u,
+    .flags = 0,
 };
 
 int fabric_orders_create(const char *name, myl_ring **out)
@@ -910,6 +916,7 @@ const myl_channel_desc fabric_fills_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = fabric_fills_schema,
     .schema_len = 111u,
+    .flags = 0,
 };
 
 int fabric_fills_create(const char *name, myl_ring **out)
@@ -1000,6 +1007,7 @@ const myl_channel_desc fabric_cancels_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = fabric_cancels_schema,
     .schema_len = 70u,
+    .flags = 0,
 };
 
 const myl_frame_opts fabric_cancels_frame_opts = {

@@ -15,6 +15,7 @@ const myl_channel_desc demo_framed_blobs_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = demo_framed_blobs_schema,
     .schema_len = 22u,
+    .flags = MYL_SEG_FENCE_SYMMETRIC,
 };
 
 const myl_frame_opts demo_framed_blobs_frame_opts = {
@@ -118,7 +119,7 @@ const myl_group_opts demo_framed_sized_desc = {
     .max_consumers = 0,
     .max_producers = 0,
     .perm = 0,
-    .flags = 0,
+    .flags = MYL_SEG_FENCE_SYMMETRIC,
     .fingerprint = UINT64_C(0xcf36be4ffcbf1ec9),
     .max_message = UINT64_C(1048576),
     .warn_pct = 0,
@@ -389,6 +390,7 @@ const myl_channel_desc demo_framed_shared_desc = {
     .backing = MYL_BACKING_FILE,
     .schema = demo_framed_shared_schema,
     .schema_len = 22u,
+    .flags = MYL_SEG_FENCE_ASYMMETRIC,
 };
 
 const myl_frame_opts demo_framed_shared_frame_opts = {

@@ -38,6 +38,7 @@ const myl_channel_desc pipes_orders_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = pipes_orders_schema,
     .schema_len = 133u,
+    .flags = 0,
 };
 
 int pipes_orders_create(const char *name, myl_ring **out)
@@ -129,6 +130,7 @@ const myl_channel_desc pipes_fills_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = pipes_fills_schema,
     .schema_len = 75u,
+    .flags = 0,
 };
 
 int pipes_fills_create(const char *name, myl_ring **out)
@@ -219,6 +221,7 @@ const myl_channel_desc pipes_audits_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = pipes_audits_schema,
     .schema_len = 62u,
+    .flags = 0,
 };
 
 int pipes_audits_create(const char *name, myl_ring **out)
@@ -307,6 +310,7 @@ const myl_channel_desc pipes_raw_in_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = pipes_raw_in_schema,
     .schema_len = 22u,
+    .flags = 0,
 };
 
 const myl_frame_opts pipes_raw_in_frame_opts = {
@@ -400,6 +404,7 @@ const myl_channel_desc pipes_raw_out_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = pipes_raw_out_schema,
     .schema_len = 22u,
+    .flags = 0,
 };
 
 const myl_frame_opts pipes_raw_out_frame_opts = {
@@ -496,6 +501,7 @@ const myl_channel_desc pipes_quotes_c_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = pipes_quotes_c_schema,
     .schema_len = 78u,
+    .flags = 0,
 };
 
 const myl_frame_opts pipes_quotes_c_frame_opts = {
@@ -592,6 +598,7 @@ const myl_channel_desc pipes_fills_c_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = pipes_fills_c_schema,
     .schema_len = 79u,
+    .flags = 0,
 };
 
 const myl_frame_opts pipes_fills_c_frame_opts = {
@@ -688,6 +695,7 @@ const myl_channel_desc pipes_quotes_fb_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = pipes_quotes_fb_schema,
     .schema_len = 78u,
+    .flags = 0,
 };
 
 const myl_frame_opts pipes_quotes_fb_frame_opts = {
@@ -783,6 +791,7 @@ const myl_channel_desc pipes_acks_fb_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = pipes_acks_fb_schema,
     .schema_len = 56u,
+    .flags = 0,
 };
 
 const myl_frame_opts pipes_acks_fb_frame_opts = {

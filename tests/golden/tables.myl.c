@@ -113,6 +113,7 @@ const myl_channel_desc demo_tables_things_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = demo_tables_things_schema,
     .schema_len = 1098u,
+    .flags = 0,
 };
 
 const myl_frame_opts demo_tables_things_frame_opts = {
@@ -208,6 +209,7 @@ const myl_channel_desc demo_tables_raw_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = demo_tables_raw_schema,
     .schema_len = 53u,
+    .flags = 0,
 };
 
 int demo_tables_raw_create(const char *name, myl_ring **out)
@@ -605,6 +607,7 @@ const myl_channel_desc demo_tables_items_compact_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = demo_tables_items_compact_schema,
     .schema_len = 66u,
+    .flags = 0,
 };
 
 const myl_frame_opts demo_tables_items_compact_frame_opts = {

@@ -33,6 +33,7 @@ const myl_channel_desc ticks_ticks_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = ticks_ticks_schema,
     .schema_len = 194u,
+    .flags = 0,
 };
 
 int ticks_ticks_create(const char *name, myl_ring **out)
@@ -127,6 +128,7 @@ const myl_channel_desc ticks_feed_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = ticks_feed_schema,
     .schema_len = 194u,
+    .flags = 0,
 };
 
 int ticks_feed_create(const char *name, myl_ring **out)

@@ -24,6 +24,7 @@ const myl_channel_desc gtopo_jobs_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = gtopo_jobs_schema,
     .schema_len = 62u,
+    .flags = 0,
 };
 
 int gtopo_jobs_create(const char *name, myl_ring **out)
@@ -114,6 +115,7 @@ const myl_channel_desc gtopo_notes_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = gtopo_notes_schema,
     .schema_len = 57u,
+    .flags = 0,
 };
 
 const myl_frame_opts gtopo_notes_frame_opts = {
@@ -208,6 +210,7 @@ const myl_channel_desc gtopo_done_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = gtopo_done_schema,
     .schema_len = 62u,
+    .flags = 0,
 };
 
 int gtopo_done_create(const char *name, myl_ring **out)
@@ -298,6 +301,7 @@ const myl_channel_desc gtopo_orders_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = gtopo_orders_schema,
     .schema_len = 69u,
+    .flags = 0,
 };
 
 int gtopo_orders_create(const char *name, myl_ring **out)
@@ -388,6 +392,7 @@ const myl_channel_desc gtopo_quotes_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = gtopo_quotes_schema,
     .schema_len = 60u,
+    .flags = 0,
 };
 
 const myl_frame_opts gtopo_quotes_frame_opts = {
@@ -483,6 +488,7 @@ const myl_channel_desc gtopo_trades_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = gtopo_trades_schema,
     .schema_len = 60u,
+    .flags = 0,
 };
 
 const myl_frame_opts gtopo_trades_frame_opts = {

@@ -63,6 +63,7 @@ const myl_channel_desc zoochan_animals_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = zoochan_animals_schema,
     .schema_len = 1872u,
+    .flags = 0,
 };
 
 const myl_frame_opts zoochan_animals_frame_opts = {
@@ -158,6 +159,7 @@ const myl_channel_desc zoochan_keepers_desc = {
     .backing = MYL_BACKING_SHM,
     .schema = zoochan_keepers_schema,
     .schema_len = 60u,
+    .flags = 0,
 };
 
 const myl_frame_opts zoochan_keepers_frame_opts = {

@@ -3,7 +3,8 @@
  * test topology (topo_common.h) used end to end, each request answered
  * exactly once; and the liveness cases: kill -9 (DEAD, re-dispatch, no
  * request lost), SIGSTOP (STALLED, then RESUMED), a zombie (DEAD), a
- * graceful leave (LEFT) and a restart (JOINED again, answers again).
+ * graceful leave (LEFT) and a restart (JOINED again, answers again); and
+ * the route channels' fences in the rings.
  * Waits are blocking (futex) or sleeps: two shared cores. No timing decides
  * a result: deadlines only turn hangs into failures.
  */
@@ -31,6 +32,28 @@ static uint64_t mp_requests(uint64_t dflt)
     return e ? strtoull(e, NULL, 10) : dflt;
 }
 
+/* The route channels' fences reach the topology's rings (topo.c): the
+ * control route asks for asymmetric fences on its blocking rings, which
+ * it gets where this process may use membarrier (a plain hybrid ring made
+ * here says whether it may); the request route keeps block's symmetric
+ * default. */
+static void check_fences(const myl_topo *t)
+{
+    const char *ref_name = myl_test_name("topo-fence-ref");
+    myl_ring_opts ro = {.size = sizeof ro,
+                        .name = ref_name,
+                        .slot_size = 64,
+                        .capacity = 8,
+                        .wait = MYL_WAIT_HYBRID};
+    myl_ring *ref;
+    myl_ring_unlink(MYL_BACKING_SHM, ref_name);
+    assert_int_equal(myl_ring_create(&ro, &ref), 0);
+    assert_int_equal(myl_topo_ring(t, 2, 0)->asym, ref->asym); /* scheduler_workers_control */
+    assert_false(myl_topo_ring(t, 0, 0)->asym);                /* scheduler_workers_requests */
+    myl_ring_close(ref);
+    myl_ring_unlink(MYL_BACKING_SHM, ref_name);
+}
+
 static void run_workers(uint32_t n, uint64_t requests)
 {
     td d;
@@ -38,6 +61,7 @@ static void run_workers(uint32_t n, uint64_t requests)
     char tag[16];
     snprintf(tag, sizeof tag, "w%u", n);
     CHECK(&d, td_open(&d, &cfg, tag));
+    check_fences(d.t);
     for (uint32_t i = 0; i < n; i++) {
         assert_int_equal(d.events[MYL_TOPO_EV_JOINED][i], 1);
         assert_int_equal(d.hellos[i], 1); /* shared route */

@@ -75,16 +75,19 @@ static inline uint64_t topo_fnv(const void *p, size_t n)
     return h;
 }
 
-#define TOPO_CHANNEL(nm, sz, fp)                                                                   \
+/* Blocking rings; flags: the ring's fences (0: symmetric, block's default). */
+#define TOPO_CHANNEL(nm, sz, fp, flags)                                                            \
     {                                                                                              \
         nm, fp, 64, sz, MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, MYL_WAIT_BLOCK, MYL_BACKING_SHM,     \
-            NULL, 0                                                                                \
+            NULL, 0, flags                                                                         \
     }
 
-static const myl_channel_desc topo_ch_req = TOPO_CHANNEL("req", 32, 0x1111);
-static const myl_channel_desc topo_ch_resp = TOPO_CHANNEL("resp", 32, 0x2222);
-static const myl_channel_desc topo_ch_ctl = TOPO_CHANNEL("ctl", 16, 0x3333);
-static const myl_channel_desc topo_ch_hello = TOPO_CHANNEL("hello", 16, 0x4444);
+static const myl_channel_desc topo_ch_req = TOPO_CHANNEL("req", 32, 0x1111, 0);
+static const myl_channel_desc topo_ch_resp = TOPO_CHANNEL("resp", 32, 0x2222, 0);
+/* Sleepers on the control route issue membarrier where they can. */
+static const myl_channel_desc topo_ch_ctl =
+    TOPO_CHANNEL("ctl", 16, 0x3333, MYL_SEG_FENCE_ASYMMETRIC);
+static const myl_channel_desc topo_ch_hello = TOPO_CHANNEL("hello", 16, 0x4444, 0);
 
 static const myl_topo_role_desc topo_roles[] = {
     {"scheduler", 1, 1, 1},

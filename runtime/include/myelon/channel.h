@@ -24,6 +24,9 @@ typedef struct myl_channel_desc {
     uint32_t backing;      /* MYL_BACKING_* */
     const uint8_t *schema; /* its schema description (myelon/compat.h), or NULL */
     uint32_t schema_len;
+    /* Creation flags the schema fixes: MYL_SEG_FENCE_SYMMETRIC or
+     * _ASYMMETRIC (the channel's `fences`), or 0 for the runtime's choice. */
+    uint32_t flags;
 } myl_channel_desc;
 
 /* Ring options from a descriptor; name overrides the default unless NULL.
@@ -43,6 +46,7 @@ static inline void myl_channel_ring_opts(const myl_channel_desc *d, const char *
     o->wait = d->wait;
     o->schema = d->schema;
     o->schema_len = d->schema_len;
+    o->flags = d->flags;
 }
 
 #ifdef __cplusplus

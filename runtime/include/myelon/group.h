@@ -59,7 +59,7 @@ typedef struct myl_group_opts {
     uint32_t max_consumers;
     uint32_t max_producers;
     uint32_t perm;
-    uint32_t flags;
+    uint32_t flags; /* MYL_SEG_* for every ring (a schema's `fences`) */
     uint64_t fingerprint;
     uint64_t max_message; /* 0 = what the largest ring allows */
     uint32_t warn_pct;    /* backpressure thresholds, % of capacity: 80, 90 */
