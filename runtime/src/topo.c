@@ -649,7 +649,11 @@ static void ctl_opts(const myl_topo *t, const char *name, myl_ring_opts *o)
     o->producers = MYL_PRODUCERS_SINGLE;
     o->mode = MYL_MODE_GATED;
     o->max_consumers = 1;
-    o->flags = MYL_SEG_REPLACE_STALE;
+    /* No one waits on the control segment (its slots hold the member
+     * table): fences on both sides, so that creating it never registers
+     * the owner for other processes' membarriers (docs/ARCHITECTURE.md,
+     * "Wake-ups"). */
+    o->flags = MYL_SEG_REPLACE_STALE | MYL_SEG_FENCE_SYMMETRIC;
 }
 
 /* Check an attached control block against the descriptor and the mapping
