@@ -332,6 +332,8 @@ int mst_take(const myl_ring *r, const char *name, mst_ring *out)
     snprintf(out->name, sizeof out->name, "%s", name);
     out->t = now_mono();
     myl_ring_stats_get(r, &out->s);
+    out->wait = r->wait;
+    out->asym = r->asym;
     out->prod = calloc(r->max_producers ? r->max_producers : 1, sizeof *out->prod);
     out->cons = calloc(r->max_consumers ? r->max_consumers : 1, sizeof *out->cons);
     if (!out->prod || !out->cons) {
@@ -467,6 +469,21 @@ static void fmt_rate(char *buf, size_t size, double r)
         snprintf(buf, size, "%.1f", r);
 }
 
+static const char *wait_name(uint32_t w)
+{
+    static const char *const names[] = {"?", "spin", "yield", "block", "hybrid"};
+    return w < sizeof names / sizeof names[0] ? names[w] : "?";
+}
+
+/* How the ring's wakers and sleepers order the wake-up check
+ * (docs/ARCHITECTURE.md, "Wake-ups"); "none" where no waiter sleeps. */
+static const char *fences_name(const mst_ring *r)
+{
+    if (r->wait != MYL_WAIT_BLOCK && r->wait != MYL_WAIT_HYBRID)
+        return "none";
+    return r->asym ? "asymmetric" : "symmetric";
+}
+
 void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev)
 {
     const myl_ring_stats *s = &cur->s;
@@ -477,6 +494,8 @@ void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev)
             (unsigned long long)s->capacity, s->slot_size, s->slot_stride,
             mode_name(s->producer_mode, "single", "multi"),
             mode_name(s->ring_mode, "gated", "lossy"));
+    fprintf(f, "  wait         %s, fences %s%s\n", wait_name(cur->wait), fences_name(cur),
+            cur->asym ? " (a sleeper issues membarrier)" : "");
     fprintf(f, "  fingerprint  %016llx\n", (unsigned long long)s->fingerprint);
     if (s->schema_len)
         fprintf(f, "  schema       %u-byte description, version %016llx\n", s->schema_len,
@@ -611,7 +630,8 @@ void mst_print_json(FILE *f, const char *timestamp, const mst_ring *rings, size_
                 "\"producer_waits\":%llu,\"futex_wakes\":%llu,"
                 "\"producers_registered\":%u,\"producers_alive\":%u,"
                 "\"consumers_registered\":%u,\"consumers_alive\":%u,"
-                "\"schema_len\":%u,\"schema_version\":\"%016llx\"",
+                "\"schema_len\":%u,\"schema_version\":\"%016llx\",\"wait\":\"%s\","
+                "\"fences\":\"%s\"",
                 ring_state(s->state), (unsigned long long)s->capacity, s->slot_size, s->slot_stride,
                 mode_name(s->producer_mode, "single", "multi"),
                 mode_name(s->ring_mode, "gated", "lossy"), (unsigned long long)s->fingerprint,
@@ -619,7 +639,7 @@ void mst_print_json(FILE *f, const char *timestamp, const mst_ring *rings, size_
                 (unsigned long long)s->published, (unsigned long long)s->producer_waits,
                 (unsigned long long)s->futex_wakes, r->producers_registered, r->producers_alive,
                 r->consumers_registered, r->consumers_alive, s->schema_len,
-                (unsigned long long)s->schema_hash);
+                (unsigned long long)s->schema_hash, wait_name(r->wait), fences_name(r));
         if (prev)
             json_rate(f, "published_per_s", pr ? rate(s->published, pr->s.published, dt) : -1);
         fputs(",\"producers\":[", f);

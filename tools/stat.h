@@ -54,6 +54,8 @@ typedef struct mst_ring {
     char name[256];
     double t; /* CLOCK_MONOTONIC seconds when taken */
     myl_ring_stats s;
+    uint32_t wait; /* the ring's MYL_WAIT_* */
+    bool asym;     /* asymmetric wake fences: a sleeper issues membarrier */
     uint32_t producers_registered, producers_alive;
     uint32_t consumers_registered, consumers_alive;
     uint32_t nprod, ncons;
