@@ -11,6 +11,7 @@
 
 #include "harness.h"
 
+#include "fences_util.h"
 #include "framed.myl.h"
 
 #define ROLE_ENV "MYLC_FRAMED_ROLE"
@@ -420,22 +421,13 @@ static void test_descriptors(void **state)
  * ring of sized fence on both sides although hybrid (asymmetric by
  * default), shared sleeps with membarrier although it blocks (symmetric
  * by default), control keeps the hybrid default. What the default gives
- * depends on whether this process may use membarrier: a plain hybrid ring
- * made here says. */
+ * depends on whether this process may use membarrier (fences_util.h). */
 static void test_fences(void **state)
 {
     (void)state;
-    const char *ref_name = myl_test_name("gen-fence-ref");
-    myl_ring_opts ro = {.size = sizeof ro,
-                        .name = ref_name,
-                        .slot_size = 64,
-                        .capacity = 8,
-                        .wait = MYL_WAIT_HYBRID};
-    myl_ring *ref, *r;
+    myl_ring *r;
     myl_group *g;
-    myl_ring_unlink(MYL_BACKING_SHM, ref_name);
-    assert_int_equal(myl_ring_create(&ro, &ref), 0);
-    bool asym = ref->asym;
+    bool asym = myl_test_default_asym();
     if (!asym)
         printf("[ info     ] no membarrier here: every ring fences on both sides\n");
 
@@ -470,9 +462,6 @@ static void test_fences(void **state)
     assert_int_equal(r->asym, asym);
     myl_ring_close(r);
     assert_int_equal(demo_framed_shared_unlink(path), 0);
-
-    myl_ring_close(ref);
-    myl_ring_unlink(MYL_BACKING_SHM, ref_name);
 }
 
 MYL_TEST_MAIN("myelonc_framed_mp", cmocka_unit_test(test_descriptors),

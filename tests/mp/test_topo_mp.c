@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "fences_util.h"
 #include "harness.h"
 #include "topo_driver.h"
 
@@ -34,24 +35,13 @@ static uint64_t mp_requests(uint64_t dflt)
 
 /* The route channels' fences reach the topology's rings (topo.c): the
  * control route asks for asymmetric fences on its blocking rings, which
- * it gets where this process may use membarrier (a plain hybrid ring made
- * here says whether it may); the request route keeps block's symmetric
- * default. */
+ * it gets where this process may use membarrier (fences_util.h); the
+ * request route keeps block's symmetric default. */
 static void check_fences(const myl_topo *t)
 {
-    const char *ref_name = myl_test_name("topo-fence-ref");
-    myl_ring_opts ro = {.size = sizeof ro,
-                        .name = ref_name,
-                        .slot_size = 64,
-                        .capacity = 8,
-                        .wait = MYL_WAIT_HYBRID};
-    myl_ring *ref;
-    myl_ring_unlink(MYL_BACKING_SHM, ref_name);
-    assert_int_equal(myl_ring_create(&ro, &ref), 0);
-    assert_int_equal(myl_topo_ring(t, 2, 0)->asym, ref->asym); /* scheduler_workers_control */
-    assert_false(myl_topo_ring(t, 0, 0)->asym);                /* scheduler_workers_requests */
-    myl_ring_close(ref);
-    myl_ring_unlink(MYL_BACKING_SHM, ref_name);
+    assert_int_equal(myl_topo_ring(t, 2, 0)->asym,
+                     myl_test_default_asym());  /* scheduler_workers_control */
+    assert_false(myl_topo_ring(t, 0, 0)->asym); /* scheduler_workers_requests */
 }
 
 static void run_workers(uint32_t n, uint64_t requests)

@@ -193,7 +193,7 @@ typedef struct myl_consumer_opts {
     uint32_t size;
     uint32_t start; /* MYL_START_LIVE (default) or MYL_START_OLDEST */
     uint32_t wait;  /* 0 = the ring's strategy */
-    uint32_t spin; /* hybrid: most spins before blocking (adapted unless FIXED_SPIN); 0 = default */
+    uint32_t spin;  /* hybrid: most spins before blocking (adapted); 0 = default */
     /* How long an unpublished slot may stay claimed by a dead producer
      * before it is marked skipped. 0 = default (100 ms). */
     int64_t stall_ns;
