@@ -1066,6 +1066,14 @@ void mst_print_prom(FILE *f, const mst_ring *rings, size_t n)
             fprintf(f, "\"} %llu\n", (unsigned long long)ring_value(&rings[k], m));
         }
     }
+    prom_family(f, "ring_info", "gauge",
+                "Always 1: the ring's wait mode and wake fences as labels.");
+    for (size_t k = 0; k < n; k++) {
+        fputs("myelon_ring_info{ring=\"", f);
+        prom_label(f, rings[k].name);
+        fprintf(f, "\",wait=\"%s\",fences=\"%s\"} 1\n", wait_name(rings[k].wait),
+                fences_name(&rings[k]));
+    }
     for (int m = 0; m < PROD_N; m++) {
         prom_family(f, prod_m[m].metric, prod_m[m].type, prod_m[m].help);
         for (size_t k = 0; k < n; k++)
