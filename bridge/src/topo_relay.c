@@ -353,6 +353,26 @@ static void link_stop(struct link *l)
     atomic_store_explicit(&l->done, false, memory_order_relaxed);
 }
 
+/* A home exporter's entry that a relay process which died left under
+ * member id `id`: evicted, so that the new exporter registers afresh and
+ * starts at what is sent next. Taken over instead, it would resume at its
+ * released position and send again what the member's earlier incarnation
+ * was sent and had not acknowledged when the relay died, answered or left
+ * for the owner to re-dispatch: answered twice. Entries of this process
+ * stay (pid 0 is a bridge of this relay closed to be started again: it
+ * resumes, exactly once). Only for an owner that does not evict a dead
+ * member's entries (on_dead error or ignore); one that does evicts it on
+ * the DEAD that brought this stand-in. */
+static void evict_earlier(myl_ring *ring, const char *id)
+{
+    for (uint32_t k = 0; k < ring->max_consumers; k++) {
+        myl_consumer_stats cs;
+        if (myl_ring_consumer_stats(ring, k, &cs) == 0 && cs.state == MYL_ENTRY_ACTIVE &&
+            cs.pid > 0 && !cs.alive && strncmp(cs.id, id, MYL_ID_MAX) == 0)
+            (void)myl_ring_evict(ring, k);
+    }
+}
+
 static int link_start(myl_topo_relay *r, struct link *l, myl_topo *t)
 {
     myl_ring *ring = myl_topo_ring(t, l->route, l->ring);
@@ -399,6 +419,9 @@ static int link_start(myl_topo_relay *r, struct link *l, myl_topo *t)
          * ring is the owner's to re-dispatch (it saw that
          * one die or leave), not the new one's. */
         .start = r->o.side == MYL_RELAY_HOME ? MYL_BRIDGE_START_LIVE : MYL_BRIDGE_START_OLDEST};
+    if (r->o.side == MYL_RELAY_HOME && l->exporting &&
+        (r->owner_on_dead == MYL_LIVE_ERROR || r->owner_on_dead == MYL_LIVE_IGNORE))
+        evict_earlier(ring, id);
     rc = l->exporting ? myl_bridge_export_open(ring, &o, &l->b)
                       : myl_bridge_import_open(ring, &o, &l->b);
     if (rc < 0) {
