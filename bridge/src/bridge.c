@@ -107,6 +107,7 @@ struct myl_bridge {
     uint64_t instance; /* this side's ring identity */
     uint64_t session;  /* 0: none */
     bool had_session;
+    bool heard; /* exporter: the importer acknowledged in this session */
     uint64_t last_rx, last_tx;
     uint64_t self_check_at; /* exporter: when to look for its eviction next */
     int refusing;           /* exporter: the refusal's code, answered until refuse_until */
@@ -698,6 +699,11 @@ static const char *kind_name(uint32_t k)
     return k == MYL_BRIDGE_RAW ? "raw" : k == MYL_BRIDGE_FRAMED ? "framed" : "unknown";
 }
 
+/* Refuse a HELLO (or a message of another protocol version). With a
+ * session on, it is not the session's importer's (whose HELLOs all
+ * match): another peer that connected to the port, misconfigured. It is
+ * told why, and the session goes on; only a refusal without a session
+ * ends the exporter, as the pairing it was started for is wrong. */
 static int refuse(myl_bridge *b, uint64_t session, int code, const char *fmt, ...)
 {
     char text[MYL__BR_REFUSE_TEXT_MAX + 1];
@@ -706,6 +712,11 @@ static int refuse(myl_bridge *b, uint64_t session, int code, const char *fmt, ..
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     set_err(b, "refused the importer: %s", text);
+    if (b->session && session != b->session) {
+        count(b, C_REFUSED, 1);
+        (void)send_ctl(b, myl__br_refuse(b->ctl, session, (uint32_t)-code, text));
+        return 0;
+    }
     if (!b->refusing) {
         count(b, C_REFUSED, 1);
         /* Answer the importer's HELLOs for a while before giving up: a
@@ -734,11 +745,19 @@ static int export_hello(myl_bridge *b, const myl__br_msg *m)
                       kind_name(m->kind));
     if (b->refusing)
         return 0; /* on the way out */
-    if (m->session == b->session) {
-        /* A HELLO repeated (its WELCOME was late or lost): the session
-         * goes on; its first WELCOME said where it starts. */
+    bool again = b->session && m->session == b->session;
+    if (again && b->heard) {
+        /* A HELLO sent before its WELCOME came, read late: the importer
+         * has the session (it acknowledged). */
         return 0;
     }
+    /* A HELLO repeated before the importer acknowledged anything: its
+     * WELCOME is late or was lost (ZeroMQ drops what was queued on a
+     * connection that dies), and until one comes the importer drops
+     * this session's batches. The session starts again: the unacknowledged
+     * are sent again after a new WELCOME. An importer whose first WELCOME
+     * was only late ignores the second, sees the next batch not continue
+     * the last one and asks for a new session: one round trip more. */
     if (b->session)
         end_session(b);
     else if (!b->lossy)
@@ -758,9 +777,10 @@ static int export_hello(myl_bridge *b, const myl__br_msg *m)
     if (send_ctl(b, myl__br_welcome(b->ctl, m->session, b->instance, start, b->ring->ring_mode)) <
         0)
         return 0; /* the importer asks again */
-    if (b->had_session)
+    if (b->had_session && !again)
         count(b, C_RECONNECTS, 1);
     b->had_session = true;
+    b->heard = false;
     b->session = m->session;
     b->sent_end = start;
     b->last_rx = now_ns();
@@ -809,6 +829,7 @@ static int export_recv(myl_bridge *b)
             continue; /* an earlier session's */
         } else if (m.type == MYL__BR_ACK) {
             b->last_rx = now_ns();
+            b->heard = true;
             export_ack(b, m.next);
         } else {
             count(b, C_BAD, 1);
@@ -1396,10 +1417,17 @@ static int import_recv(myl_bridge *b, bool once, long wait_ms)
         bool bad_parts = false;
         if (zmq_msg_more(&msg) || (rc == 0 && m.type == MYL__BR_BATCHZ))
             bad_parts = recv_parts(b, zmq_msg_more(&msg), rc == 0 ? &m : NULL, &nparts) < 0;
-        if (rc < 0 || bad_parts) {
-            /* Bad parts: lost, as a batch ZeroMQ dropped (the next one's
-             * prev says so). */
+        if (rc == MYL_EVERSION && b->nonce && m.session == b->nonce) {
+            /* Our HELLO answered in another protocol version: an exporter
+             * of another version refusing it. */
+            set_err(b, "refused by the exporter: protocol version mismatch (importer speaks %u)",
+                    MYL__BR_VERSION);
+            count(b, C_REFUSED, 1);
+        } else if (rc < 0 || bad_parts) {
+            /* Not ours, or bad parts (lost, as a batch ZeroMQ dropped: the
+             * next one's prev says so): counted and ignored. */
             count(b, C_BAD, 1);
+            rc = 0;
         } else if (m.type == MYL__BR_WELCOME && b->nonce && m.session == b->nonce) {
             if (b->had_session)
                 count(b, C_RECONNECTS, 1);
@@ -1422,16 +1450,19 @@ static int import_recv(myl_bridge *b, bool once, long wait_ms)
             count(b, C_REFUSED, 1);
             set_err(b, "refused by the exporter: %s", m.text);
             zmq_msg_close(&msg);
-            int code = -(int)m.reason;
-            return code == MYL_EFINGERPRINT || code == MYL_ESLOTSIZE || code == MYL_EVERSION
-                       ? code
-                       : MYL_EINVAL;
+            /* The reason as sent (unsigned, from the wire), compared
+             * before any negation. */
+            uint32_t why = m.reason;
+            return why == (uint32_t)-MYL_EFINGERPRINT ? MYL_EFINGERPRINT
+                   : why == (uint32_t)-MYL_ESLOTSIZE  ? MYL_ESLOTSIZE
+                   : why == (uint32_t)-MYL_EVERSION   ? MYL_EVERSION
+                                                      : MYL_EINVAL;
         } else if (b->session && m.session == b->session) {
             b->last_rx = now_ns();
             if (m.type == MYL__BR_BATCH || m.type == MYL__BR_BATCHZ)
                 rc = import_batch(b, &m);
-            else if (m.type != MYL__BR_PING)
-                count(b, C_BAD, 1);
+            else if (m.type != MYL__BR_PING && m.type != MYL__BR_WELCOME)
+                count(b, C_BAD, 1); /* a WELCOME repeated: the session goes on */
         }
         if (b->held) {
             /* The ring had no room for all of it: kept for the next
