@@ -193,28 +193,6 @@ static uint64_t record_at(const uint8_t *buf, uint64_t size, uint64_t off, uint6
     return total;
 }
 
-/* Where record_at found no record at off: END when the data ends there
- * (the end of the file, or 8 zero bytes of length and CRC: nothing was
- * written there yet), SHORT when the file ends inside the record (a write
- * cut short, or a file grown since it was mapped), BAD otherwise (a whole
- * record that fails its checks: torn or corrupt). */
-enum { AT_END, AT_SHORT, AT_BAD };
-
-static int no_record_at(const uint8_t *buf, uint64_t size, uint64_t off, uint32_t max_record)
-{
-    if (!buf || off >= size) /* no map: an empty file */
-        return AT_END;
-    if (size - off < 8)
-        return AT_SHORT;
-    if (get64(buf + off) == 0)
-        return AT_END;
-    uint32_t len = get32(buf + off);
-    if (size - off < REC_HEADER ||
-        (len <= max_record && pad8(REC_HEADER + (uint64_t)len) > size - off))
-        return AT_SHORT;
-    return AT_BAD;
-}
-
 /* The end of the last nonzero byte in buf[from, size), or from. */
 static uint64_t nonzero_end(const uint8_t *buf, uint64_t from, uint64_t size)
 {
@@ -227,6 +205,28 @@ static uint64_t nonzero_end(const uint8_t *buf, uint64_t from, uint64_t size)
     while (end > from && buf[end - 1] == 0)
         end--;
     return end;
+}
+
+/* Where record_at found no record at off: END when the data ends there
+ * (the end of the file, or 8 zero bytes of length and CRC: nothing was
+ * written there yet), SHORT when the file ends inside the record (a write
+ * cut short, or a file grown since it was mapped), BAD otherwise (a whole
+ * record that fails its checks: torn or corrupt). */
+enum { AT_END, AT_SHORT, AT_BAD };
+
+static int no_record_at(const uint8_t *buf, uint64_t size, uint64_t off, uint32_t max_record)
+{
+    if (!buf || off >= size) /* no map: an empty file */
+        return AT_END;
+    if (size - off < 8) /* zeros: a segment cut at a size not a multiple of 8 */
+        return nonzero_end(buf, off, size) == off ? AT_END : AT_SHORT;
+    if (get64(buf + off) == 0)
+        return AT_END;
+    uint32_t len = get32(buf + off);
+    if (size - off < REC_HEADER ||
+        (len <= max_record && pad8(REC_HEADER + (uint64_t)len) > size - off))
+        return AT_SHORT;
+    return AT_BAD;
 }
 
 /* ---- the segment list ---- */
@@ -887,10 +887,14 @@ static int recover(myl_journal *j)
         if (hdr && i == 0)
             chain = hchain;
         if (!hdr || first != l.first[i] || first != seq || hchain != chain) {
-            unmap_segment(&m);
             /* A last segment whose header never made it to disk (a crash
-             * right after creating it) holds nothing: start it again. */
-            if (last && (!hdr || m.size < SEG_HEADER) && l.first[i] == seq) {
+             * right after creating it: shorter than a header, or its
+             * header still zeros) holds nothing: start it again. A header
+             * there that is wrong is corruption like any other: deleting
+             * it would take the records after it, synced ones included. */
+            bool unwritten = m.size < SEG_HEADER || nonzero_end(m.p, 0, SEG_HEADER) == 0;
+            unmap_segment(&m);
+            if (last && unwritten && l.first[i] == seq) {
                 j->recovered += m.size;
                 if (unlink(path) != 0)
                     rc = -errno;
@@ -901,7 +905,9 @@ static int recover(myl_journal *j)
             rc = MYL_ECORRUPT;
             break;
         }
-        walk(&m, first, j->o.max_record, &next, &end, &chain);
+        /* Every record the format allows: max_record limits appends, and
+         * a journal written with a larger one is read whole. */
+        walk(&m, first, UINT32_MAX, &next, &end, &chain);
         /* Past the data everything must be zero: anything else is a torn
          * tail (a write, or pages of a mapped segment, that a crash cut
          * short) and must go, or records written there later could end
@@ -996,6 +1002,9 @@ int myl_journal_open(const char *dir, const myl_journal_opts *opts, myl_journal 
         o.segment_bytes = DEFAULT_SEGMENT;
     if (o.segment_bytes < MIN_SEGMENT || o.segment_bytes > SIZE_MAX / 2)
         return MYL_EINVAL;
+    /* Records are 8-byte aligned: a segment's allocation that is not
+     * would end in a stub shorter than a length word. */
+    o.segment_bytes = (o.segment_bytes + 7u) & ~(uint64_t)7u;
     if (!o.group_ns)
         o.group_ns = DEFAULT_GROUP_NS;
     if (!o.group_bytes)
@@ -1452,6 +1461,13 @@ int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_journal_read
     if (rc < 0) {
         myl_journal_reader_close(r);
         return rc;
+    }
+    if (from_seq && r->segs.n && from_seq < r->segs.first[0]) {
+        /* Removed (after a snapshot): starting at the first left would
+         * read as if nothing were missing, the chain there taken for the
+         * chain at from_seq. */
+        myl_journal_reader_close(r);
+        return -ENOENT;
     }
     r->from = from_seq;
     /* Start at the last segment whose first sequence is <= from_seq. */

@@ -816,6 +816,186 @@ static void test_partial_header(void **state)
     myl_ut_rm_rf(dir);
 }
 
+/* A last segment whose header is wrong (a bit flipped) is corruption:
+ * open fails and the segment stays, synced records and all. Only a
+ * header never written (zeros, or a file shorter than one:
+ * test_partial_header) marks a segment a crash left empty. Recovery used
+ * to delete any last segment with a bad header. */
+static void test_bad_header_kept(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("badhdr");
+    write_journal(dir, 10);
+    char path[512];
+    snprintf(path, sizeof path, "%s/journal-%016x.myj", dir, 0);
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    uint8_t b;
+    assert_int_equal(pread(fd, &b, 1, 24), 1);
+    b ^= 1u;
+    assert_int_equal(pwrite(fd, &b, 1, 24), 1);
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, NULL, &j), MYL_ECORRUPT);
+    assert_int_equal(count_segments(dir), 1);
+    /* Put back, everything is there. */
+    b ^= 1u;
+    assert_int_equal(pwrite(fd, &b, 1, 24), 1);
+    close(fd);
+    assert_int_equal(reopen_holds(dir, 10), 10);
+
+    /* A header of zeros over records: never written, the segment starts
+     * again (its records were never made durable with it). */
+    write_journal(dir, 4);
+    fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    uint8_t zero[32] = {0};
+    assert_int_equal(pwrite(fd, zero, sizeof zero, 0), (ssize_t)sizeof zero);
+    close(fd);
+    assert_int_equal(myl_journal_open(dir, NULL, &j), 0);
+    assert_int_equal(myl_journal_next_seq(j), 0);
+    assert_int_equal(myl_journal_close(j), 0);
+    myl_ut_rm_rf(dir);
+}
+
+/* Records longer than the max_record a journal is opened with later:
+ * max_record limits appends only; recovery reads every record the format
+ * allows (it used to take the first long one for a torn tail and cut it
+ * and every synced record after it). */
+static void test_reopen_smaller_max_record(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("maxrec");
+    myl_ut_rm_rf(dir);
+    myl_journal_opts o = {.size = sizeof o, .sync = MYL_JOURNAL_SYNC_BATCH};
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    static uint8_t big[1000];
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(myl_journal_append(j, 1, big, i == 5 ? 1000u : 8u, NULL), 0);
+    assert_int_equal(myl_journal_commit(j), 0);
+    assert_int_equal(myl_journal_close(j), 0);
+    o.max_record = 512;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    assert_int_equal(myl_journal_next_seq(j), 10);
+    assert_int_equal(myl_journal_recovered_bytes(j), 0);
+    assert_int_equal(myl_journal_append(j, 1, big, 1000, NULL), MYL_ETOOBIG);
+    assert_int_equal(myl_journal_close(j), 0);
+    myl_ut_rm_rf(dir);
+}
+
+/* Records read from dir in order from 0 (sequence checked); *status is
+ * the reader's final status. */
+static uint64_t count_records(const char *dir, int *status)
+{
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(dir, 0, &r), 0);
+    myl_journal_record rec;
+    uint64_t n = 0;
+    while ((*status = myl_journal_read(r, &rec)) == 1)
+        assert_int_equal(rec.seq, n++);
+    myl_journal_reader_close(r);
+    return n;
+}
+
+/* segment_bytes not a multiple of 8: 4100 with 32-byte records (a
+ * segment's data ends at 4096), 4115 with 40-byte ones (at 4112). Every
+ * segment the writer closes reads whole, live and after close, in both
+ * write paths. The mapped path used to allocate exactly segment_bytes and
+ * leave a 3-4 byte zero stub after the last record, which the reader took
+ * for a record cut short. The reader also takes such a stub, in a
+ * segment an older writer left, for the end. */
+static void test_odd_segment_bytes(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("oddseg");
+    const uint64_t sizes[] = {4100, 4115};
+    const uint32_t lens[] = {8, 16}; /* records of 32 and 40 bytes */
+    const uint32_t flags[] = {0, MYL_JOURNAL_WRITE};
+    int st;
+    for (size_t f = 0; f < 2; f++) {
+        for (size_t k = 0; k < 2; k++) {
+            myl_ut_rm_rf(dir);
+            myl_journal_opts o = {.size = sizeof o,
+                                  .sync = MYL_JOURNAL_SYNC_BATCH,
+                                  .segment_bytes = sizes[k],
+                                  .flags = flags[f]};
+            myl_journal *j;
+            assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+            uint8_t b[16] = {0};
+            for (uint64_t i = 0; i < 300; i++) {
+                memcpy(b, &i, sizeof i);
+                assert_int_equal(myl_journal_append(j, 1, b, lens[k], NULL), 0);
+                assert_int_equal(myl_journal_commit(j), 0);
+            }
+            assert_true(count_segments(dir) > 2);
+            assert_int_equal(count_records(dir, &st), 300);
+            assert_int_equal(st, 0);
+            assert_int_equal(myl_journal_close(j), 0);
+            assert_int_equal(count_records(dir, &st), 300);
+            assert_int_equal(st, 0);
+            assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+            assert_int_equal(myl_journal_next_seq(j), 300);
+            assert_int_equal(myl_journal_close(j), 0);
+        }
+    }
+    /* A stub of 5 zero bytes right after the last record of a closed
+     * segment, as the old writer left: the reader goes on to the next. */
+    write_journal(dir, 40);
+    assert_true(count_segments(dir) > 1);
+    char path[512], where[512];
+    snprintf(path, sizeof path, "%s/journal-%016x.myj", dir, 0);
+    uint64_t end = 0, off = 0;
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(dir, 0, &r), 0);
+    myl_journal_record rec;
+    while (myl_journal_read(r, &rec) == 1) {
+        assert_int_equal(myl_journal_reader_where(r, where, sizeof where, &off), 0);
+        if (strcmp(where, path) != 0)
+            break;
+        end = off;
+    }
+    myl_journal_reader_close(r);
+    assert_true(end > 0);
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    struct stat sb;
+    assert_int_equal(fstat(fd, &sb), 0);
+    assert_true((uint64_t)sb.st_size > end + 5);
+    assert_int_equal(ftruncate(fd, (off_t)(end + 5)), 0);
+    close(fd);
+    assert_int_equal(read_all(dir, 0, &st), 40);
+    assert_int_equal(st, 0);
+    myl_ut_rm_rf(dir);
+}
+
+/* A reader asked to start before the first record the directory still
+ * holds (older segments removed after a snapshot): -ENOENT, not a reader
+ * that starts later and gives the chain there as the chain asked for.
+ * From 0 it reads all there is. */
+static void test_reader_before_first(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("rdgap");
+    write_journal(dir, 100);
+    assert_true(count_segments(dir) > 2);
+    char path[512];
+    snprintf(path, sizeof path, "%s/journal-%016x.myj", dir, 0);
+    assert_int_equal(unlink(path), 0);
+    myl_journal_reader *r = NULL;
+    assert_int_equal(myl_journal_reader_open(dir, 3, &r), -ENOENT);
+    assert_null(r);
+    assert_int_equal(myl_journal_reader_open(dir, 0, &r), 0);
+    myl_journal_record rec;
+    assert_int_equal(myl_journal_read(r, &rec), 1);
+    uint64_t first = rec.seq;
+    assert_true(first > 3);
+    myl_journal_reader_close(r);
+    int st;
+    assert_int_equal(read_all(dir, first, &st), 100 - first);
+    assert_int_equal(st, 0);
+    myl_ut_rm_rf(dir);
+}
+
 /* ---- I/O faults ---- */
 
 typedef struct fault_io {
@@ -1346,4 +1526,6 @@ MYL_TEST_MAIN("journal", cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test
               cmocka_unit_test(test_group_commit), cmocka_unit_test(test_mapped_faults),
               cmocka_unit_test(test_alloc_steps), cmocka_unit_test(test_stale_tail),
               cmocka_unit_test(test_api_errors), cmocka_unit_test(test_killed_writer),
-              cmocka_unit_test(test_long_dir))
+              cmocka_unit_test(test_long_dir), cmocka_unit_test(test_bad_header_kept),
+              cmocka_unit_test(test_reopen_smaller_max_record),
+              cmocka_unit_test(test_odd_segment_bytes), cmocka_unit_test(test_reader_before_first))

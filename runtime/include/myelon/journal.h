@@ -92,7 +92,7 @@ typedef struct myl_journal_io {
 typedef struct myl_journal_opts {
     uint32_t size;          /* sizeof(myl_journal_opts), or 0 */
     uint32_t sync;          /* MYL_JOURNAL_SYNC_*; default BATCH */
-    uint64_t segment_bytes; /* rotate past this; default 64 MiB, at least 4 KiB */
+    uint64_t segment_bytes; /* rotate past this; default 64 MiB, at least 4 KiB; rounded up to 8 */
     uint64_t group_ns;      /* SYNC_GROUP: longest time between syncs; default 1 ms */
     uint64_t group_bytes;   /* SYNC_GROUP: most bytes between syncs; default 1 MiB */
     uint32_t max_record;    /* largest payload; default 16 MiB */
@@ -150,8 +150,9 @@ MYL_API uint64_t myl_journal_chain_next(uint64_t chain, const myl_journal_record
 
 typedef struct myl_journal_reader myl_journal_reader;
 
-/* Read the records of dir from sequence from_seq on (0: all); MYL_ENAME
- * as myl_journal_open. */
+/* Read the records of dir from sequence from_seq on (0: all there are);
+ * MYL_ENAME as myl_journal_open; -ENOENT when from_seq is before the
+ * first record the directory still holds (older segments removed). */
 MYL_API int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_journal_reader **out);
 /* 1 and *rec (valid until the next call) for a record, 0 at the end,
  * MYL_ECORRUPT at a torn or corrupt record (then every later call too). */
