@@ -381,9 +381,36 @@ int myl_pipeline_trace_read(const myl_pipeline_trace *t, uint32_t stage, myl_pip
 
 /* ---- snapshots ---- */
 
+/* A snapshot of info->seq exists already: -EEXIST when it is valid and of
+ * this history (its chain is ours at seq; replay is deterministic, so it
+ * holds the same state), 0 once it is set aside (renamed to
+ * "<name>.bad", which no listing takes for a snapshot): corrupt, or of
+ * another history. Recovery skipped such a file, and taken for this
+ * history's newest it would let pruning remove the snapshots and journal
+ * that recovery needs. */
+static int same_snapshot(myl_pipeline *p, const myl_snapshot_info *info)
+{
+    char path[4096], bad[4096 + 8];
+    snprintf(path, sizeof path, "%s/snapshot-%016" PRIx64 ".mys", p->sdir, info->seq);
+    myl_snapshot_info old;
+    void *pl = NULL;
+    int rc = myl_snapshot_load(path, &old, &pl);
+    free(pl);
+    if (rc == 0 && old.seq == info->seq && old.chain == info->chain)
+        return -EEXIST;
+    if (rc == -ENOENT)
+        return 0; /* gone since: write again */
+    if (rc < 0 && rc != MYL_ECORRUPT)
+        return rc; /* could not read it: nothing is decided */
+    snprintf(bad, sizeof bad, "%s.bad", path);
+    if (rename(path, bad) != 0)
+        return -errno;
+    return fsync_dir(p->sdir);
+}
+
 /* Serialise state (the pipeline's prefix, then the application's payload)
- * and write the snapshot of seq. One that exists already is the same
- * state (replay is deterministic): success. */
+ * and write the snapshot of seq. One that exists already and is valid and
+ * of this history is the same state: success. */
 static int write_snapshot(myl_pipeline *p, void *state, uint64_t seq, uint64_t chain,
                           const tick_state *t)
 {
@@ -411,6 +438,8 @@ static int write_snapshot(myl_pipeline *p, void *state, uint64_t seq, uint64_t c
         .seq = seq, .chain = chain, .app_version = p->app.app_version, .size = PREFIX + app_size};
     pthread_mutex_lock(&p->snap_lock);
     rc = myl_snapshot_write(p->sdir, &info, buf);
+    if (rc == -EEXIST && (rc = same_snapshot(p, &info)) == 0)
+        rc = myl_snapshot_write(p->sdir, &info, buf); /* the other one set aside */
     pthread_mutex_unlock(&p->snap_lock);
     free(buf);
     if (rc == 0)
@@ -940,6 +969,41 @@ static int choose_snapshot(myl_pipeline *p, const char *path, uint64_t jfirst, u
     return rc;
 }
 
+/* Remove what a failed create made: the journal directory (all of it:
+ * it did not exist before), the trace, and the pipeline and snapshot
+ * directories where it made them (empty then: nothing was written there;
+ * rmdir leaves one that is not). Best effort: the create's own error is
+ * what the caller gets. */
+static void undo_create(myl_pipeline *p, bool made_dir, bool made_sdir, bool made_jdir)
+{
+    if (made_jdir) {
+        DIR *d = opendir(p->jdir);
+        if (d) {
+            struct dirent *e;
+            while ((e = readdir(d)) != NULL) {
+                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                    continue;
+                char *f = join(p->jdir, e->d_name);
+                if (f)
+                    (void)unlink(f);
+                free(f);
+            }
+            closedir(d);
+        }
+        (void)rmdir(p->jdir);
+    }
+    if (p->trace) {
+        char *t = join(p->dir, "trace");
+        if (t)
+            (void)unlink(t);
+        free(t);
+    }
+    if (made_sdir)
+        (void)rmdir(p->sdir);
+    if (made_dir)
+        (void)rmdir(p->dir);
+}
+
 static int open_pipeline(const char *dir, const char *snap_path, bool create,
                          const myl_pipeline_app *app, const myl_pipeline_opts *opts,
                          myl_pipeline **out)
@@ -959,6 +1023,9 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
         return -ENOMEM;
     pthread_mutex_init(&p->prune_lock, NULL);
     pthread_mutex_init(&p->snap_lock, NULL);
+    /* What a create made, removed again when it fails: a retry must not
+     * find a half-made pipeline (-EEXIST). */
+    bool made_dir = false, made_sdir = false, made_jdir = false;
     int rc = check_args(app, opts, p);
     if (rc < 0)
         goto fail;
@@ -971,7 +1038,9 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
     }
     struct stat st;
     if (create) {
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        if (mkdir(dir, 0700) == 0)
+            made_dir = true;
+        else if (errno != EEXIST) {
             rc = -errno;
             goto fail;
         }
@@ -985,10 +1054,17 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
             rc = -EEXIST;
             goto fail;
         }
-        if ((mkdir(p->sdir, 0700) != 0 && errno != EEXIST) || mkdir(p->jdir, 0700) != 0) {
+        if (mkdir(p->sdir, 0700) == 0)
+            made_sdir = true;
+        else if (errno != EEXIST) {
             rc = -errno;
             goto fail;
         }
+        if (mkdir(p->jdir, 0700) != 0) {
+            rc = -errno;
+            goto fail;
+        }
+        made_jdir = true;
     } else if (stat(dir, &st) != 0 || stat(p->jdir, &st) != 0) {
         rc = -errno;
         goto fail;
@@ -1086,6 +1162,14 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
     *out = p;
     return 0;
 fail:
+    if (create) {
+        /* Closed first: the journal's files and the shadow's reader. */
+        shadow_stop(p);
+        if (p->j)
+            (void)myl_journal_close(p->j);
+        p->j = NULL;
+        undo_create(p, made_dir, made_sdir, made_jdir);
+    }
     pipeline_free(p);
     return rc;
 }

@@ -295,6 +295,121 @@ static void test_lifecycle_errors(void **state)
     rm_pipeline(dir);
 }
 
+/* A reset that fails on its nth call (1: the state's; 2: the shadow's). */
+static int g_reset_fail_at, g_reset_calls;
+
+static int reset_failing(void *st)
+{
+    return ++g_reset_calls == g_reset_fail_at ? -EIO : pm_reset(st);
+}
+
+static bool exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* A create that fails leaves nothing it made, so that the corrected
+ * create succeeds (it used to leave journal/, and -EEXIST for good):
+ * journal options refused after the directories were made; the state's
+ * reset failing after the journal was; the shadow's failing after the
+ * trace file was. A directory that was there before stays. */
+static void test_create_fails_clean(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("mkfail");
+    char jd[512], sd[512], tp[512];
+    snprintf(jd, sizeof jd, "%s/journal", dir);
+    snprintf(sd, sizeof sd, "%s/snapshots", dir);
+    snprintf(tp, sizeof tp, "%s/trace", dir);
+    for (int k = 0; k < 3; k++) {
+        rm_pipeline(dir);
+        reset_globals();
+        bool had_dir = k == 1;
+        if (had_dir)
+            assert_int_equal(mkdir(dir, 0700), 0);
+        myl_pipeline_app a = app_of(k == 2);
+        myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+        if (k == 0)
+            o.journal.segment_bytes = 100; /* below the journal's minimum */
+        a.reset = reset_failing;
+        g_reset_calls = 0;
+        g_reset_fail_at = k == 0 ? 0 : k;
+        if (k == 2)
+            o.flags |= MYL_PIPELINE_F_TRACE;
+        myl_pipeline *p = NULL;
+        assert_int_equal(myl_pipeline_create(dir, &a, &o, &p), k == 0 ? MYL_EINVAL : -EIO);
+        assert_null(p);
+        assert_false(exists(jd));
+        assert_false(exists(sd));
+        assert_false(exists(tp));
+        assert_true(exists(dir) == had_dir);
+        o.journal.segment_bytes = 4096;
+        g_reset_fail_at = 0;
+        assert_int_equal(myl_pipeline_create(dir, &a, &o, &p), 0);
+        assert_int_equal(myl_pipeline_close(p), 0);
+    }
+    rm_pipeline(dir);
+}
+
+/* A snapshot at the sequence a rotate writes that recovery skipped
+ * (corrupt) or refused (valid, of another history) is set aside
+ * ("<name>.bad") and written again, not taken for this history's: it used
+ * to count as the kept snapshot, and pruning then removed the valid older
+ * one and the journal before it, so that the next recovery failed. */
+static void test_rotate_over_bad_snapshot(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("badsnap");
+    for (int k = 0; k < 2; k++) {
+        rm_pipeline(dir);
+        reset_globals();
+        myl_pipeline_app a = app_of(false);
+        myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+        o.keep_snapshots = 1;
+        assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+        run(g_p, 100, 16);
+        assert_int_equal(myl_pipeline_rotate(g_p), 0); /* snapshot at 100 */
+        run(g_p, 100, 16);
+        assert_int_equal(myl_pipeline_close(g_p), 0);
+        /* At 200: corrupt (k 0), or whole with another chain (k 1). */
+        char sd[512], p200[512], bad[600];
+        snprintf(sd, sizeof sd, "%s/snapshots", dir);
+        sub_path(p200, sizeof p200, dir, "snapshots", 200);
+        snprintf(bad, sizeof bad, "%s.bad", p200);
+        uint8_t pl[16 + sizeof(pm_state)] = {0};
+        myl_snapshot_info info = {
+            .seq = 200, .chain = 123, .app_version = PM_VERSION, .size = sizeof pl};
+        assert_int_equal(myl_snapshot_write(sd, &info, pl), 0);
+        if (k == 0) {
+            int fd = open(p200, O_RDWR);
+            assert_true(fd >= 0);
+            uint8_t b = 0xff;
+            assert_int_equal(pwrite(fd, &b, 1, MYL_SNAPSHOT_HEADER + 3), 1);
+            close(fd);
+        }
+        reset_globals();
+        assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+        assert_int_equal(myl_pipeline_skipped_snapshots(g_p) + myl_pipeline_refused_snapshots(g_p),
+                         1);
+        assert_int_equal(myl_pipeline_base_seq(g_p), 100);
+        assert_int_equal(myl_pipeline_next_seq(g_p), 200);
+        assert_int_equal(myl_pipeline_rotate(g_p), 0); /* at 200: this one's */
+        assert_true(exists(bad));
+        assert_int_equal(myl_pipeline_close(g_p), 0);
+        reset_globals();
+        assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+        assert_int_equal(myl_pipeline_skipped_snapshots(g_p), 0);
+        assert_int_equal(myl_pipeline_refused_snapshots(g_p), 0);
+        assert_int_equal(myl_pipeline_base_seq(g_p), 200);
+        check_model(g_p, 0);
+        /* A rotate at a sequence whose snapshot is this history's: kept. */
+        assert_int_equal(myl_pipeline_rotate(g_p), 0);
+        assert_int_equal(myl_pipeline_close(g_p), 0);
+    }
+    rm_pipeline(dir);
+}
+
 static void test_rotate_prunes(void **state)
 {
     (void)state;
@@ -1188,6 +1303,8 @@ int main(void)
         cmocka_unit_test(test_kill_points),
         cmocka_unit_test(test_hist_buckets),
         cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_create_fails_clean),
+        cmocka_unit_test(test_rotate_over_bad_snapshot),
         cmocka_unit_test(test_shadow_never_stalls),
         cmocka_unit_test(test_shadow_apply_fails),
     };
