@@ -281,13 +281,25 @@ static int pick_ring(const myl_group_sender *s, uint32_t lane, size_t len, uint3
     return 0;
 }
 
-/* A message went out on ring i: the next id, the ring's high-water mark. */
-static void sent(myl_group_sender *s, uint32_t i)
+/* The id of the message about to be published, the counter advanced
+ * and saved in ring 0's producer entry before it is: a sender killed
+ * after publishing leaves the next id to its successor, never this one
+ * again (as the framer's take_id). */
+static uint64_t take_id(myl_group_sender *s)
 {
-    s->next_id = (s->next_id & ~ID_MASK) | ((s->next_id + 1) & ID_MASK);
+    uint64_t id = s->next_id;
+    s->next_id = (id & ~ID_MASK) | ((id + 1) & ID_MASK);
     /* Relaxed: read only by the next sender to open this entry. */
     myl__store_relaxed(&s->f[0]->p->ent->next_msg_id, s->next_id & ID_MASK);
-    note_high_water(s->f[i]);
+    return id;
+}
+
+/* A send or commit that failed: its id is the next message's (an ordered
+ * receiver waits for no gap). */
+static void give_back_id(myl_group_sender *s, uint64_t id)
+{
+    s->next_id = id;
+    myl__store_relaxed(&s->f[0]->p->ent->next_msg_id, id & ID_MASK);
 }
 
 int myl_group_send(myl_group_sender *s, uint32_t lane, const void *msg, size_t len, uint16_t kind,
@@ -299,10 +311,13 @@ int myl_group_send(myl_group_sender *s, uint32_t lane, const void *msg, size_t l
     int rc = pick_ring(s, lane, len, &i);
     if (rc < 0)
         return rc;
-    rc = myl__frame_send_id(s->f[i], msg, len, kind, s->next_id, timeout_ns);
-    if (rc < 0)
+    uint64_t id = take_id(s);
+    rc = myl__frame_send_id(s->f[i], msg, len, kind, id, timeout_ns);
+    if (rc < 0) {
+        give_back_id(s, id);
         return rc;
-    sent(s, i);
+    }
+    note_high_water(s->f[i]);
     return 0;
 }
 
@@ -317,11 +332,13 @@ int myl_group_send_ext(myl_group_sender *s, uint32_t lane, const void *msg, size
     int rc = myl__frame_ext_total(msg, len, ext, next, flags, &total);
     if (rc < 0 || (rc = pick_ring(s, lane, total, &i)) < 0)
         return rc;
-    rc = myl__frame_send_ext_id(s->f[i], msg, len, ext, next, flags, total, kind, s->next_id,
-                                timeout_ns);
-    if (rc < 0)
+    uint64_t id = take_id(s);
+    rc = myl__frame_send_ext_id(s->f[i], msg, len, ext, next, flags, total, kind, id, timeout_ns);
+    if (rc < 0) {
+        give_back_id(s, id);
         return rc;
-    sent(s, i);
+    }
+    note_high_water(s->f[i]);
     return 0;
 }
 
@@ -333,8 +350,9 @@ int myl_group_claim(myl_group_sender *s, uint32_t lane, size_t len, uint16_t kin
     int rc = pick_ring(s, lane, len, &sp->ring);
     if (rc < 0)
         return rc;
-    /* The id is taken at commit: an aborted claim leaves no gap in the
-     * send order that an ordered receiver would wait for. */
+    /* The id is taken at commit (myl_group_commit_len): an aborted claim
+     * leaves no gap in the send order that an ordered receiver would wait
+     * for, and messages sent while the claim is open take ids before it. */
     return myl__frame_claim_id(s->f[sp->ring], len, kind, s->next_id, &sp->f, timeout_ns);
 }
 
@@ -362,9 +380,15 @@ int myl_group_commit_len(myl_group_sender *s, myl_group_span *sp, size_t len)
 {
     if (!s || !sp || sp->ring >= s->g->count)
         return MYL_EINVAL;
+    /* The id now, not the claim's: a send or commit while this claim was
+     * open took that one (the headers are written at the commit). */
+    uint64_t id = take_id(s);
+    sp->f.msg_id = id;
     int rc = myl_frame_commit_len(s->f[sp->ring], &sp->f, len);
-    if (rc == 0)
-        sent(s, sp->ring);
+    if (rc < 0)
+        give_back_id(s, id);
+    else
+        note_high_water(s->f[sp->ring]);
     return rc;
 }
 

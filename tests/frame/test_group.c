@@ -459,6 +459,52 @@ static void test_group_claim(void **state)
     assert_int_equal(myl_group_unlink(&l), 0);
 }
 
+/* Messages sent while a claim is open take their ids before it: the
+ * claim's id is taken at its commit. It used to be read at the claim, so
+ * a send in between went out with the same id, and an ordered receiver
+ * waited for the id it had skipped (ORDER_WAIT_NS) and counted two gaps
+ * where nothing was lost. */
+static void test_claim_open_while_sending(void **state)
+{
+    (void)state;
+    myl_group_opts o = classes_opts("gclsend");
+    myl_group_unlink(&o);
+    myl_group *g;
+    myl_group_sender *s;
+    myl_group_receiver *r;
+    assert_int_equal(myl_group_create(&o, &g), 0);
+    assert_int_equal(myl_group_sender_open(g, NULL, &s), 0);
+    assert_int_equal(myl_group_receiver_open(g, "rx", MYL_GROUP_ORDERED, NULL, &r), 0);
+    uint8_t msg[500];
+    fill(msg, sizeof msg, 9);
+    myl_group_span sp, sp2;
+    assert_int_equal(myl_group_claim(s, 0, 500, 1, &sp, 0), 0); /* 1024 class */
+    memcpy(myl_group_claim_data(s, &sp, 0, NULL), msg, 500);
+    assert_int_equal(myl_group_send(s, 0, msg, 4, 2, 0), 0);     /* 64 class */
+    assert_int_equal(myl_group_claim(s, 0, 200, 3, &sp2, 0), 0); /* 256 class */
+    memcpy(myl_group_claim_data(s, &sp2, 0, NULL), msg, 200);
+    assert_int_equal(myl_group_commit_len(s, &sp2, 200), 0);
+    assert_int_equal(myl_group_commit_len(s, &sp, 500), 0);
+    assert_int_equal(myl_group_send(s, 0, msg, 4, 4, 0), 0);
+    /* In commit order, each id once, no wait: 0 of these calls times out
+     * (an ordered receiver waiting for a skipped id would return it after
+     * ORDER_WAIT_NS, with the gap counted). */
+    static const uint16_t kinds[] = {2, 3, 1, 4};
+    static const size_t lens[] = {4, 200, 500, 4};
+    uint64_t last = 0;
+    for (int k = 0; k < 4; k++) {
+        myl_frame_msg m;
+        assert_int_equal(myl_group_recv(r, &m, NULL, 1000000000), 0);
+        assert_int_equal(m.kind, kinds[k]);
+        assert_int_equal(m.len, lens[k]);
+        assert_memory_equal(m.data, msg, m.len);
+        if (k)
+            assert_int_equal(m.msg_id, last + 1);
+        last = m.msg_id;
+    }
+    drained_and_closed(r, s, g, &o);
+}
+
 /* Deliver everything queued on the lanes; record the lane of each. */
 static int drain(myl_group_receiver *r, uint32_t *seq, int max)
 {
@@ -581,4 +627,5 @@ MYL_TEST_MAIN("group", cmocka_unit_test(test_names_and_options), cmocka_unit_tes
               cmocka_unit_test(test_classes_pick_smallest_and_keep_order),
               cmocka_unit_test(test_classes_order_under_concurrency),
               cmocka_unit_test(test_lanes_priority_and_starvation_guard),
-              cmocka_unit_test(test_pressure_and_high_water))
+              cmocka_unit_test(test_pressure_and_high_water),
+              cmocka_unit_test(test_claim_open_while_sending))
