@@ -60,6 +60,7 @@ typedef struct rd {
     const uint8_t *p;
     size_t n, pos;
     bool bad;
+    bool nomem; /* bad because an allocation failed, not the bytes */
     char *why;
     size_t cap;
 } rd;
@@ -139,7 +140,7 @@ static sitem *new_item(myl_schema *s, rd *r)
         uint32_t cap = s->capitems ? s->capitems * 2 : 64;
         sitem *ni = realloc(s->items, sizeof *ni * (size_t)cap);
         if (!ni) {
-            r->bad = true;
+            r->bad = r->nomem = true;
             return NULL;
         }
         s->items = ni;
@@ -293,7 +294,7 @@ int myl_schema_decode(const void *buf, size_t len, myl_schema **out, char *why, 
         if (s->items[i].t.base == MYL_SB_NAMED && s->items[i].t.idx >= s->ntypes)
             bad(&r, "type index %u out of range", s->items[i].t.idx);
     if (r.bad) {
-        if (why && why_cap && !why[0])
+        if (r.nomem)
             goto nomem;
         goto fail;
     }

@@ -55,13 +55,22 @@ static bool is_safe_char(char ch)
            ch == '.' || ch == '_' || ch == '-';
 }
 
+/* Does the last component of path start with the prefix of creators'
+ * temporaries? myl_sweep removes such objects by the pid in their name,
+ * whatever prefix it is given: a segment may not be named so. */
+static bool temp_named(const char *path)
+{
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    return strncmp(base, MYL__TMP_PREFIX, strlen(MYL__TMP_PREFIX)) == 0;
+}
+
 int myl_shm_name(const char *label, char *out, size_t out_size)
 {
     if (!label || !out)
         return MYL_EINVAL;
     const char *l = label[0] == '/' ? label + 1 : label;
     size_t len = strlen(l);
-    if (len == 0)
+    if (len == 0 || temp_named(l))
         return MYL_ENAME;
     bool safe = len <= MYL__SHM_NAME_MAX - 1 && strcmp(l, ".") != 0 && strcmp(l, "..") != 0;
     for (size_t i = 0; safe && i < len; i++)
@@ -221,7 +230,10 @@ static int open_backing(uint32_t backing, const char *name, bool create, bool re
                         uint32_t perm, char *resolved, size_t resolved_size)
 {
     int fd;
-    int access = read_only ? O_RDONLY : O_RDWR;
+    /* O_NONBLOCK: a FIFO planted at the name (/dev/shm is world-writable)
+     * would block a read-only open until a writer came; it opens at once
+     * and is refused as not a regular file. No effect on regular files. */
+    int access = read_only ? O_RDONLY | O_NONBLOCK : O_RDWR;
     if (backing == MYL_BACKING_SHM) {
         int rc = myl_shm_name(name, resolved, resolved_size);
         if (rc < 0)
@@ -229,7 +241,7 @@ static int open_backing(uint32_t backing, const char *name, bool create, bool re
         fd = shm_open(resolved, access | (create ? O_CREAT | O_EXCL : 0), (mode_t)perm);
     } else {
         size_t len = strlen(name);
-        if (len >= resolved_size)
+        if (len >= resolved_size || temp_named(name))
             return MYL_ENAME;
         memcpy(resolved, name, len + 1);
         /* O_NOFOLLOW: a symlink planted at the path is refused (ELOOP). */
@@ -696,7 +708,7 @@ int myl__ring_create_init(const myl_ring_opts *opts, void (*init)(myl_ring *r, v
     if (d.backing == MYL_BACKING_SHM) {
         rc = myl_shm_name(d.name, r->name, sizeof r->name);
     } else {
-        rc = strlen(d.name) < sizeof r->name ? 0 : MYL_ENAME;
+        rc = strlen(d.name) < sizeof r->name && !temp_named(d.name) ? 0 : MYL_ENAME;
         if (rc == 0)
             memcpy(r->name, d.name, strlen(d.name) + 1);
     }

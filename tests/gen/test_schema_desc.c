@@ -65,6 +65,16 @@ static void test_damaged_and_compat(void **state)
                      MYL_ECORRUPT);
     assert_null(s);
     assert_true(why[0] != '\0');
+    /* However little room the reason has (none, one byte: no text fits),
+     * corruption is MYL_ECORRUPT: a reason left empty was taken for an
+     * allocation failure (-ENOMEM). */
+    for (size_t cap = 0; cap < 4; cap++) {
+        char small[4] = "";
+        assert_int_equal(
+            myl_schema_decode(o->schema, o->schema_len - 1, &s, cap ? small : NULL, cap),
+            MYL_ECORRUPT);
+        assert_null(s);
+    }
     /* A channel is compatible with itself, not with another carried type. */
     assert_int_equal(
         myl_schema_compat(o->schema, o->schema_len, o->schema, o->schema_len, why, sizeof why), 0);

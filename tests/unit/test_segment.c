@@ -622,6 +622,51 @@ static void test_truncated(void **state)
     assert_int_equal(myl_ring_check(NULL), MYL_EINVAL);
 }
 
+/* Names a segment may not have, and names that are not segments:
+ * - a label or file name starting with ".myl-tmp-", the prefix of
+ *   creators' temporaries, which myl_sweep removes by the pid in the name
+ *   whatever prefix it is given (a live ring so named was swept away);
+ * - a FIFO planted at a name (/dev/shm is world-writable): a read-only
+ *   attach opened it without O_NONBLOCK and blocked for good waiting for
+ *   a writer; it is refused at once now (the alarm fails a hang). */
+static void test_reserved_and_fifo_names(void **state)
+{
+    (void)state;
+    myl_ring_opts o = myl_ut_opts("tmpname", MYL_BACKING_SHM);
+    myl_ring *r = NULL;
+    char name[64], out[300];
+    snprintf(name, sizeof name, ".myl-tmp-%d-1-1", (int)getpid());
+    o.name = name;
+    assert_int_equal(myl_ring_create(&o, &r), MYL_ENAME);
+    assert_int_equal(myl_shm_name(name, out, sizeof out), MYL_ENAME);
+    snprintf(name, sizeof name, "/.myl-tmp-%d-1-1", (int)getpid());
+    assert_int_equal(myl_shm_name(name, out, sizeof out), MYL_ENAME);
+    char path[200];
+    snprintf(path, sizeof path, "/tmp/.myl-tmp-%d-1-1", (int)getpid());
+    o.backing = MYL_BACKING_FILE;
+    o.name = path;
+    assert_int_equal(myl_ring_create(&o, &r), MYL_ENAME);
+    assert_int_equal(myl_ring_attach(&o, &r), MYL_ENAME);
+    assert_null(r);
+
+    /* FIFOs, shm and file: refused, read-only or not, without blocking. */
+    for (int b = 0; b < 2; b++) {
+        myl_ring_opts f = myl_ut_opts("fifo", b ? MYL_BACKING_FILE : MYL_BACKING_SHM);
+        const char *fs = b ? f.name : myl_ut_shm_path(f.name);
+        (void)unlink(fs);
+        assert_int_equal(mkfifo(fs, 0600), 0);
+        alarm(10);
+        for (int ro = 0; ro < 2; ro++) {
+            f.flags = ro ? MYL_SEG_READONLY : 0;
+            int rc = myl_ring_attach(&f, &r);
+            assert_true(rc < 0);
+            assert_null(r);
+        }
+        alarm(0);
+        assert_int_equal(unlink(fs), 0);
+    }
+}
+
 MYL_TEST_MAIN("segment", cmocka_unit_test(test_create_kill_points),
               cmocka_unit_test(test_create_random_kills), cmocka_unit_test(test_replace_stale),
               cmocka_unit_test(test_replace_after_dead_registrant), cmocka_unit_test(test_sweep),
@@ -629,4 +674,4 @@ MYL_TEST_MAIN("segment", cmocka_unit_test(test_create_kill_points),
               cmocka_unit_test(test_squatting), cmocka_unit_test(test_readonly_other_user),
               cmocka_unit_test(test_mode_wider_other_user),
               cmocka_unit_test_teardown(test_enospc, myl_ut_teardown_mount),
-              cmocka_unit_test(test_truncated))
+              cmocka_unit_test(test_truncated), cmocka_unit_test(test_reserved_and_fifo_names))
