@@ -1340,6 +1340,27 @@ again:;
     int32_t claimant;
     uint32_t st = decode_state(raw, &claimant);
     uint32_t epoch = myl__load_acquire(&m->epoch); /* a1 */
+    if (st == MYL_TOPO_MEMBER_JOINING && (s->status == SH_UP || s->status == SH_STALLED)) {
+        /* The incarnation we saw up is gone: join() takes no UP entry of a
+         * live process, so a joiner means that it left or died. Said now,
+         * not once the joiner is up: a restart may take long before it is
+         * ready (a model to load) or die before, and what was sent to the
+         * dead one is to be re-dispatched meanwhile. Acting on it evicts
+         * only its pid's entries and dead processes' (evict_fn), never
+         * the joiner's. The joiner's JOINED comes with its UP (the epoch
+         * branch below, which finds nothing more to report). */
+        if (myl__load_relaxed(&m->left_epoch) == s->epoch) {
+            s->status = SH_LEFT;
+            s->erroring = false;
+            push_event(t, MYL_TOPO_EV_LEFT, k, s->pid, now);
+        } else {
+            s->status = SH_DEAD;
+            s->since = now;
+            s->acted = false;
+            push_event(t, MYL_TOPO_EV_DEAD, k, s->pid, now);
+        }
+        return;
+    }
     if (epoch != s->epoch && st != MYL_TOPO_MEMBER_JOINING) {
         if ((s->status == SH_UP || s->status == SH_STALLED) &&
             myl__load_relaxed(&m->left_epoch) == s->epoch) {
@@ -1354,6 +1375,11 @@ again:;
             push_event(t, MYL_TOPO_EV_DEAD, k, s->pid, now);
             if (t->live.on_dead == MYL_LIVE_EVICT || t->live.on_dead == MYL_LIVE_SHUTDOWN)
                 apply_action(t, k, t->live.on_dead);
+        } else if (s->status == SH_DEAD && !s->acted &&
+                   (t->live.on_dead == MYL_LIVE_EVICT || t->live.on_dead == MYL_LIVE_SHUTDOWN)) {
+            /* Its death was reported at its successor's JOINING (above)
+             * and the grace had not run out: acted on now, as above. */
+            apply_action(t, k, t->live.on_dead);
         }
         s->epoch = epoch;
         s->status = SH_NONE;

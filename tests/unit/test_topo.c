@@ -924,6 +924,92 @@ static void test_quick_rejoin(void **state)
     myl_topo_close(t);
 }
 
+static int count_resend(void *arg, uint64_t id, const void *m, size_t n)
+{
+    (void)id;
+    (void)m;
+    (void)n;
+    ++*(int *)arg;
+    return 0;
+}
+
+/* A worker up, killed, and restarted before the owner looks: the restart
+ * sits in JOINING (between open and ready), maybe for long (a model to
+ * load), maybe dying there. The dead incarnation is reported DEAD at
+ * once, its tracked request re-dispatched, and it is no longer picked;
+ * the restart's JOINED comes with its ready, with no second DEAD. The
+ * owner used to skip a JOINING entry altogether: the death went
+ * unreported, the dead worker stayed alive to pick, and nothing was
+ * re-dispatched until some incarnation was up; never, if the restart
+ * died while joining. */
+static void test_restart_joining(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("joinrst");
+    c.counts[1] = 1;
+    c.track = 1;
+    myl_topo *t = open_owner(&c);
+    for (int dies = 1; dies >= 0; dies--) {
+        int up[2];
+        assert_int_equal(pipe(up), 0);
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            myl_topo *o;
+            char b = myl_topo_open(&topo_desc, &c, 1, 0, &o) == 0 && myl_topo_ready(o) == 0;
+            (void)!write(up[1], &b, 1);
+            for (;;)
+                pause();
+        }
+        char b = 0;
+        assert_int_equal(read(up[0], &b, 1), 1);
+        assert_int_equal(b, 1);
+        close(up[0]);
+        close(up[1]);
+        uint32_t k[6];
+        kinds(t, 1, 0, k);
+        assert_int_equal(k[MYL_TOPO_EV_JOINED], 1);
+        assert_true(myl_topo_is_alive(t, 1, 0));
+        uint64_t req = 42;
+        assert_int_equal(myl_topo_track(t, 1, 0, 7, &req, sizeof req), 0);
+        kill(pid, SIGKILL);
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+        /* The restart joins before the owner looks. */
+        myl_topo *w = NULL;
+        if (dies) {
+            fflush(NULL);
+            pid = fork();
+            if (pid == 0)
+                _exit(myl_topo_open(&topo_desc, &c, 1, 0, &w) == 0 ? 0 : 1);
+            int st = 0;
+            assert_int_equal(waitpid(pid, &st, 0), pid);
+            assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        } else {
+            assert_int_equal(myl_topo_open(&topo_desc, &c, 1, 0, &w), 0);
+        }
+        kinds(t, 1, 0, k);
+        assert_int_equal(k[MYL_TOPO_EV_DEAD], 1);
+        assert_int_equal(k[MYL_TOPO_EV_JOINED], 0);
+        assert_false(myl_topo_is_alive(t, 1, 0));
+        int handed = 0;
+        assert_int_equal(myl_topo_redispatch(t, 1, 0, count_resend, &handed), 1);
+        assert_int_equal(handed, 1);
+        kinds(t, 1, 0, k); /* nothing more while it joins */
+        assert_int_equal(k[MYL_TOPO_EV_DEAD] + k[MYL_TOPO_EV_JOINED] + k[MYL_TOPO_EV_LEFT], 0);
+        if (!dies) {
+            assert_int_equal(myl_topo_ready(w), 0);
+            kinds(t, 1, 0, k);
+            assert_int_equal(k[MYL_TOPO_EV_JOINED], 1);
+            assert_int_equal(k[MYL_TOPO_EV_DEAD], 0);
+            assert_true(myl_topo_is_alive(t, 1, 0));
+            myl_topo_close(w);
+            kinds(t, 1, 0, k);
+            assert_int_equal(k[MYL_TOPO_EV_LEFT], 1);
+        }
+    }
+    myl_topo_close(t);
+}
+
 /* An owner killed while a worker runs, then restarted: it takes over the
  * dead owner's names (before, the worker's entries kept the rings from
  * being stale: MYL_EEXIST). The worker sees the owner dead and reopens
@@ -988,4 +1074,5 @@ MYL_TEST_MAIN("topo", cmocka_unit_test(test_names), cmocka_unit_test(test_counts
               cmocka_unit_test(test_explicit_shutdown), cmocka_unit_test(test_policies),
               cmocka_unit_test(test_pick), cmocka_unit_test(test_tracking),
               cmocka_unit_test(test_owner_restart), cmocka_unit_test(test_quick_rejoin),
-              cmocka_unit_test(test_mark_and_peek), cmocka_unit_test(test_peek_members))
+              cmocka_unit_test(test_restart_joining), cmocka_unit_test(test_mark_and_peek),
+              cmocka_unit_test(test_peek_members))
