@@ -701,6 +701,65 @@ int myl_producer_wait_consumers(myl_producer *p, const char *prefix, uint32_t n,
 
 /* ---- consumers ---- */
 
+/* The registration lock (the header's reg_lock): one consumer_open at a
+ * time per ring, across processes, from its scan for the id to its entry
+ * published. Without it two processes could both find the id unused and
+ * take two entries under it, which the rule "a live consumer's id is
+ * unique" forbids. Its value names the holder (pid << 32 | the low 32
+ * bits of its start time): a holder killed inside is taken over. A live
+ * holder that keeps it past REG_LOCK_WAIT_NS (stopped, say) is not waited
+ * for: the registration goes on without the lock, as before it existed,
+ * rather than hang. */
+#define REG_LOCK_WAIT_NS INT64_C(200000000)
+
+static uint64_t reg_lock_value(void)
+{
+    pid_t pid = getpid();
+    return (uint64_t)(uint32_t)pid << 32 | (uint32_t)myl__proc_start_time(pid);
+}
+
+static bool reg_holder_alive(uint64_t v)
+{
+    int32_t pid = (int32_t)(v >> 32);
+    if (!myl__pid_alive(pid))
+        return false;
+    uint64_t st = myl__proc_start_time(pid);
+    return st == 0 || (uint32_t)st == (uint32_t)v; /* /proc unreadable: alive */
+}
+
+static bool reg_lock(myl_ring *r, uint64_t mine)
+{
+    uint64_t deadline = 0;
+    for (;;) {
+        uint64_t cur = 0;
+        /* L1: acq_rel CAS, pairs with L2 of the previous holder (its
+         * entry, written before, is seen by our scan). */
+        if (myl__cas_strong(&r->hdr->reg_lock, &cur, mine))
+            return true;
+        if (!reg_holder_alive(cur)) {
+            if (myl__cas_strong(&r->hdr->reg_lock, &cur, mine)) /* L1 */
+                return true;
+            continue;
+        }
+        uint64_t now = myl__now_ns();
+        if (!deadline)
+            deadline = now + (uint64_t)REG_LOCK_WAIT_NS;
+        else if (now >= deadline)
+            return false;
+        struct timespec ts = {0, 20000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void reg_unlock(myl_ring *r, uint64_t mine, bool held)
+{
+    uint64_t cur = mine;
+    /* L2: release (acq_rel CAS), pairs with L1: the entry we published
+     * before is seen by the next holder's scan. Only if still ours. */
+    if (held)
+        (void)myl__cas_strong(&r->hdr->reg_lock, &cur, UINT64_C(0));
+}
+
 static bool valid_id(const char *id)
 {
     if (!id)
@@ -709,31 +768,17 @@ static bool valid_id(const char *id)
     return len > 0 && len < MYL_ID_MAX;
 }
 
-int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts,
-                      myl_consumer **out)
+static int consumer_register(myl_ring *r, const char *id, const myl_consumer_opts *opts, uint32_t w,
+                             myl_consumer **out)
 {
-    myl_consumer_opts o = {0};
-    if (!out)
-        return MYL_EINVAL;
-    *out = NULL;
-    if (!r || !valid_id(id))
-        return MYL_EINVAL;
-    if (r->read_only)
-        return MYL_EREADONLY;
-    if (opts)
-        o = *opts;
-    if (o.start > MYL_START_OLDEST || o.stall_ns < 0 ||
-        (o.flags & ~(MYL_CONSUMER_COPY | MYL_CONSUMER_NO_BEAT | MYL_CONSUMER_FIXED_SPIN)))
-        return MYL_EINVAL;
-    uint32_t w = pick_wait(r, o.wait);
-    if (!wait_allowed(r, w))
-        return MYL_EWAIT;
-    if (ring_shut(r))
-        return MYL_ECLOSED;
-    reclaim_dead_claims(r);
-
+    myl_consumer_opts o = *opts;
     /* A consumer with this id already in the table: refuse it if alive,
-     * take it over (resuming where it stopped) if its process died. */
+     * take it over (resuming where it stopped) if its process died. An
+     * evicted entry under the id is reused only once its holder is gone:
+     * a live holder's handle still stores its position there on every
+     * release until it notices, which would move a new registrant's gate
+     * past events it has not read (and its close, checking the entry and
+     * freeing it in two steps, could free the new one's). */
     uint32_t idx = UINT32_MAX;
     bool resume = false;
     for (uint32_t i = 0; i < r->max_consumers; i++) {
@@ -743,8 +788,11 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
             continue;
         if (strncmp(e->id, id, MYL_ID_MAX) != 0)
             continue;
-        if (st == MYL_ENTRY_ACTIVE && myl__peer_alive(e->pid, e->start_time))
+        bool alive = myl__peer_alive(e->pid, e->start_time);
+        if (st == MYL_ENTRY_ACTIVE && alive)
             return MYL_EEXIST;
+        if (st == MYL_ENTRY_EVICTED && alive)
+            continue;
         if (myl__cas_strong(&e->state, &st, claiming_state(st == MYL_ENTRY_ACTIVE))) {
             idx = i;
             resume = st == MYL_ENTRY_ACTIVE;
@@ -843,6 +891,35 @@ int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts
     return 0;
 }
 
+int myl_consumer_open(myl_ring *r, const char *id, const myl_consumer_opts *opts,
+                      myl_consumer **out)
+{
+    myl_consumer_opts o = {0};
+    if (!out)
+        return MYL_EINVAL;
+    *out = NULL;
+    if (!r || !valid_id(id))
+        return MYL_EINVAL;
+    if (r->read_only)
+        return MYL_EREADONLY;
+    if (opts)
+        o = *opts;
+    if (o.start > MYL_START_OLDEST || o.stall_ns < 0 ||
+        (o.flags & ~(MYL_CONSUMER_COPY | MYL_CONSUMER_NO_BEAT | MYL_CONSUMER_FIXED_SPIN)))
+        return MYL_EINVAL;
+    uint32_t w = pick_wait(r, o.wait);
+    if (!wait_allowed(r, w))
+        return MYL_EWAIT;
+    if (ring_shut(r))
+        return MYL_ECLOSED;
+    reclaim_dead_claims(r);
+    uint64_t lockv = reg_lock_value();
+    bool locked = reg_lock(r, lockv);
+    int rc = consumer_register(r, id, &o, w, out);
+    reg_unlock(r, lockv, locked);
+    return rc;
+}
+
 void myl__consumer_hold(myl_consumer *c, uint32_t n, uint64_t released)
 {
     c->next += n;
@@ -881,14 +958,21 @@ void myl_consumer_close(myl_consumer *c)
     myl_ring *r = c->ring;
     uint32_t st = MYL_ENTRY_ACTIVE;
     /* Only free our own entry: it may have been evicted and retaken, by
-     * another process or by this one (the epoch tells). */
+     * another process or by this one (the epoch tells). While we live,
+     * nobody retakes it once evicted (consumer_register), so the check
+     * and the CAS cannot straddle a retake. */
     myl__fault_point("consumer_close");
-    if (c->ent->pid == (int32_t)getpid() && myl__load_acquire(&c->ent->epoch) == c->epoch &&
-        myl__cas_strong(&c->ent->state, &st, MYL_ENTRY_FREE)) {
-        atomic_fetch_add_explicit(&r->hdr->consumer_gen, 1, memory_order_seq_cst);
-        atomic_fetch_sub_explicit(&r->hdr->consumers_registered, 1, memory_order_relaxed);
-        /* A producer waiting on us may now go on. */
-        myl__wake_producers(r, c);
+    if (c->ent->pid == (int32_t)getpid() && myl__load_acquire(&c->ent->epoch) == c->epoch) {
+        if (myl__cas_strong(&c->ent->state, &st, MYL_ENTRY_FREE)) {
+            atomic_fetch_add_explicit(&r->hdr->consumer_gen, 1, memory_order_seq_cst);
+            atomic_fetch_sub_explicit(&r->hdr->consumers_registered, 1, memory_order_relaxed);
+            /* A producer waiting on us may now go on. */
+            myl__wake_producers(r, c);
+        } else if (st == MYL_ENTRY_EVICTED) {
+            /* Evicted (no longer gating, no longer counted): freed, not
+             * left for a new registrant to wait for our death. */
+            (void)myl__cas_strong(&c->ent->state, &st, MYL_ENTRY_FREE);
+        }
     }
     free(c);
 }

@@ -1159,14 +1159,19 @@ static void test_stats_evict(void **state)
     /* The evicted id can register again; it starts afresh at the head. */
     myl_consumer *again;
     assert_int_equal(myl_consumer_open(r, "slow", NULL, &again), 0);
-    assert_int_equal(again->idx, slow->idx);
+    /* Not in the evicted entry while the process holding it lives (its
+     * handle would store its releases there): another one. */
+    assert_int_not_equal(again->idx, slow->idx);
     assert_int_equal(again->next, 5);
     assert_int_equal(myl_ring_consumer_stats(r, again->idx, &cst), 0);
     assert_int_equal(cst.state, MYL_ENTRY_ACTIVE);
     assert_int_equal(cst.consumed, 0);
+    uint32_t slow_idx = slow->idx, again_idx = again->idx;
     myl_consumer_close(again);
-    myl_consumer_close(slow); /* entry already free: nothing to do */
-    assert_int_equal(myl_ring_consumer_stats(r, 0, &cst), 0);
+    myl_consumer_close(slow); /* frees its evicted entry */
+    assert_int_equal(myl_ring_consumer_stats(r, slow_idx, &cst), 0);
+    assert_int_equal(cst.state, MYL_ENTRY_FREE);
+    assert_int_equal(myl_ring_consumer_stats(r, again_idx, &cst), 0);
     assert_int_equal(cst.state, MYL_ENTRY_FREE);
 
     /* An evicted consumer that the producer has lapped learns of its

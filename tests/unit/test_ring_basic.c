@@ -1,7 +1,9 @@
 /* Single-process behaviour of the ring: the data path in every mode. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -168,9 +170,11 @@ static void test_stale_handle_after_reregistration(void **state)
     myl_consumer *old, *fresh;
     assert_int_equal(myl_consumer_open(r, "a", NULL, &old), 0);
     assert_int_equal(myl_ring_evict(r, old->idx), 0);
-    /* The same process registers "a" again and gets the evicted entry. */
+    /* The same process registers "a" again: not in the evicted entry,
+     * which the stale handle still writes its releases to. */
     assert_int_equal(myl_consumer_open(r, "a", NULL, &fresh), 0);
-    assert_int_equal(fresh->idx, old->idx);
+    assert_int_not_equal(fresh->idx, old->idx);
+    uint32_t old_idx = old->idx;
     uint64_t s;
     /* The stale handle learns it was evicted, even from a wait too short
      * for the wait's own periodic check (1 us: it ends at its first look
@@ -185,10 +189,124 @@ static void test_stale_handle_after_reregistration(void **state)
     myl_consumer_stats cs;
     assert_int_equal(myl_ring_consumer_stats(r, fresh->idx, &cs), 0);
     assert_int_equal(cs.state, MYL_ENTRY_ACTIVE);
+    assert_int_equal(myl_ring_consumer_stats(r, old_idx, &cs), 0);
+    assert_int_equal(cs.state, MYL_ENTRY_FREE); /* freed by its close */
     myl_consumer_close(fresh);
     assert_int_equal(myl_ring_stats_get(r, &st), 0);
     assert_int_equal(st.consumers, 0);
     drop(r, "stale");
+}
+
+/* A consumer evicted while its process lives keeps storing its releases
+ * in its entry until it notices. A new registrant of its id must not get
+ * that entry meanwhile: the stale releases would move the new one's gate
+ * past events it has not read, and a gated ring would overwrite them
+ * (MYL_EOVERRUN with 18 lost, found by an audit). */
+static void test_evicted_live_holder(void **state)
+{
+    (void)state;
+    myl_ring *r = make("evlive", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 16);
+    myl_producer *p;
+    myl_consumer *a, *b;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    assert_int_equal(myl_consumer_open(r, "x", NULL, &a), 0);
+    ev e = {0};
+    for (uint64_t i = 0; i < 10; i++) {
+        e.seq = i;
+        assert_int_equal(myl_producer_try_send(p, &e), 0);
+    }
+    uint64_t s;
+    assert_int_equal(myl_consumer_try_poll(a, 5, &s), 5);
+    myl_consumer_release(a, 5);
+    assert_int_equal(myl_ring_evict(r, a->idx), 0);
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    assert_int_equal(myl_consumer_open(r, "x", &co, &b), 0);
+    assert_int_equal(b->next, 0);
+    /* The stale handle reads on and releases (what was published before
+     * its eviction is still read). */
+    assert_int_equal(myl_consumer_try_poll(a, 5, &s), 5);
+    myl_consumer_release(a, 5);
+    /* b gates at 0: sixteen events fit, the seventeenth does not. */
+    for (uint64_t i = 10; i < 16; i++) {
+        e.seq = i;
+        assert_int_equal(myl_producer_try_send(p, &e), 0);
+    }
+    e.seq = 16;
+    assert_int_equal(myl_producer_try_send(p, &e), MYL_EAGAIN);
+    for (uint64_t i = 0; i < 16; i++) {
+        assert_int_equal(myl_consumer_try_poll(b, 1, &s), 1);
+        assert_int_equal(((const ev *)myl_consumer_slot(b, s))->seq, i);
+        myl_consumer_release(b, 1);
+    }
+    myl_consumer_close(a);
+    myl_consumer_close(b);
+    myl_producer_close(p);
+    drop(r, "evlive");
+}
+
+/* Two processes opening the same consumer id at once: one succeeds, the
+ * other gets MYL_EEXIST, every time. Both could find the id unused and
+ * take two entries under it before the registration lock (an audit hit
+ * it on its third trial). The children wait on a pipe, not spinning (the
+ * machine may have fewer cores than processes), and stay alive until the
+ * table is counted. */
+static void test_same_id_race(void **state)
+{
+    (void)state;
+    myl_ring *r = make("dupid", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 8);
+    for (int trial = 0; trial < 100; trial++) {
+        int go[2], done[2], hold[2];
+        assert_int_equal(pipe(go), 0);
+        assert_int_equal(pipe(done), 0);
+        assert_int_equal(pipe(hold), 0);
+        pid_t kids[2];
+        fflush(NULL);
+        for (int k = 0; k < 2; k++) {
+            kids[k] = fork();
+            assert_true(kids[k] >= 0);
+            if (kids[k] == 0) {
+                char b;
+                if (read(go[0], &b, 1) != 1)
+                    _exit(3);
+                myl_consumer *c = NULL;
+                int rc = myl_consumer_open(r, "dup", NULL, &c);
+                b = rc == 0 ? 'y' : rc == MYL_EEXIST ? 'n' : 'e';
+                if (write(done[1], &b, 1) != 1)
+                    _exit(3);
+                if (read(hold[0], &b, 1) != 1) /* alive until counted */
+                    _exit(3);
+                myl_consumer_close(c);
+                _exit(0);
+            }
+        }
+        assert_int_equal(write(go[1], "gg", 2), 2);
+        int yes = 0, no = 0;
+        for (int k = 0; k < 2; k++) {
+            char b = 0;
+            assert_int_equal(read(done[0], &b, 1), 1);
+            yes += b == 'y';
+            no += b == 'n';
+        }
+        int live = 0;
+        for (uint32_t i = 0; i < r->max_consumers; i++) {
+            myl_consumer_stats cs;
+            assert_int_equal(myl_ring_consumer_stats(r, i, &cs), 0);
+            live += cs.state == MYL_ENTRY_ACTIVE && strcmp(cs.id, "dup") == 0;
+        }
+        assert_int_equal(write(hold[1], "hh", 2), 2);
+        for (int k = 0; k < 2; k++) {
+            int st = 0;
+            assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+            assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        }
+        int fds[] = {go[0], go[1], done[0], done[1], hold[0], hold[1]};
+        for (int i = 0; i < 6; i++)
+            close(fds[i]);
+        assert_int_equal(yes, 1);
+        assert_int_equal(no, 1);
+        assert_int_equal(live, 1);
+    }
+    drop(r, "dupid");
 }
 
 static void test_lossy_is_single_producer(void **state)
@@ -341,6 +459,7 @@ static void test_poll_no_wait(void **state)
 }
 
 MYL_TEST_MAIN("ring_basic", cmocka_unit_test(test_stale_handle_after_reregistration),
+              cmocka_unit_test(test_evicted_live_holder), cmocka_unit_test(test_same_id_race),
               cmocka_unit_test(test_lossy_is_single_producer),
               cmocka_unit_test(test_coordination_wait), cmocka_unit_test(test_roundtrip_sp),
               cmocka_unit_test(test_roundtrip_mp), cmocka_unit_test(test_lossy_overrun),

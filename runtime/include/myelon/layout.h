@@ -150,7 +150,11 @@ typedef struct myl__seg_header {
     MYL__ATOMIC(uint32_t) prod_waiters;
     alignas(128) MYL__ATOMIC(uint32_t) consumer_gen;
     MYL__ATOMIC(uint32_t) consumers_registered;
-    alignas(128) uint8_t reserved1[128];
+    /* Consumer registration lock (myl_consumer_open): 0, or its holder's
+     * pid << 32 | the low 32 bits of its start time. Zero in segments
+     * made before it (this was reserved), so the layout is unchanged. */
+    alignas(128) MYL__ATOMIC(uint64_t) reg_lock;
+    uint8_t reserved1[120];
 } myl__seg_header;
 
 typedef struct myl__producer_entry {
