@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bridge_schema.h"
 #include "myelon/bridge.h"
@@ -40,6 +42,10 @@ static myl_topo_relay *the_relay;
 static void on_stop(int sig)
 {
     (void)sig;
+    /* Still starting (waiting for the ring, --attach-ms): nothing to
+     * close or print yet; stopped as promised, status 0. */
+    if (!the_bridge && !the_relay)
+        _exit(0);
     stop_flag = 1;
     if (the_bridge)
         myl_bridge_stop(the_bridge);
@@ -47,12 +53,43 @@ static void on_stop(int sig)
         myl_topo_relay_stop(the_relay);
 }
 
+/* Only a flag: the run loops return every 200 ms to look at it. (It used
+ * to stop the bridge too, which is for good: every later run returned at
+ * once and nothing was bridged again.) */
 static void on_usr1(int sig)
 {
     (void)sig;
     usr1_flag = 1;
-    if (the_bridge)
-        myl_bridge_stop(the_bridge);
+}
+
+static void signals(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The next run's timeout: 200 ms at most (so that signals' flags are
+ * looked at), up to the --run-for-ms deadline (0: none); 0 once it passed. */
+static int64_t next_slice(uint64_t deadline)
+{
+    const int64_t slice = 200000000;
+    if (!deadline)
+        return slice;
+    uint64_t now = now_ns();
+    if (now >= deadline)
+        return 0;
+    return deadline - now < (uint64_t)slice ? (int64_t)(deadline - now) : slice;
 }
 
 static void usage(FILE *f)
@@ -266,16 +303,21 @@ static int topology_main(mbr_topology *t, int argc, char **argv, int first)
         fprintf(stderr, "myelon-bridge: topology %s has no role '%s'\n", t->desc.name, role);
         return 1;
     }
+    uint64_t deadline = run_for_ms ? now_ns() + (uint64_t)run_for_ms * 1000000u : 0;
+    signals();
     int rc = myl_topo_relay_open(&t->desc, &o, &the_relay);
     if (rc < 0)
         return 1;
-    struct sigaction sa = {0};
-    sa.sa_handler = on_stop;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    rc = myl_topo_relay_run(the_relay, run_for_ms ? run_for_ms * 1000000 : MYL_FOREVER);
-    while (rc == 0 && !stop_flag && !run_for_ms)
-        rc = myl_topo_relay_run(the_relay, MYL_FOREVER);
+    for (int64_t slice; (slice = next_slice(deadline)) > 0;) {
+        rc = myl_topo_relay_run(the_relay, slice);
+        if (usr1_flag) {
+            usr1_flag = 0;
+            fprintf(stderr, "myelon-bridge: topology %s: %u rings relayed, %u members up\n",
+                    t->desc.name, myl_topo_relay_rings(the_relay), myl_topo_relay_up(the_relay));
+        }
+        if (rc < 0 || stop_flag)
+            break;
+    }
     bool refused = rc == MYL_EFINGERPRINT || rc == MYL_EINVAL;
     if (rc < 0)
         fprintf(stderr, "myelon-bridge: topology %s: %s\n", t->desc.name,
@@ -393,6 +435,8 @@ int main(int argc, char **argv)
         return 1;
     }
     role = exporting ? "export" : "import";
+    uint64_t deadline = run_for_ms ? now_ns() + (uint64_t)run_for_ms * 1000000u : 0;
+    signals(); /* SIGTERM while waiting for the ring: status 0 (on_stop) */
     myl_ring *ring;
     int rc = myl_ring_attach_wait(&ro, attach_ms * 1000000, &ring);
     mbr_free(&t);
@@ -406,16 +450,13 @@ int main(int argc, char **argv)
         myl_ring_close(ring);
         return 1;
     }
+    /* The state object's counters outlive runs: a refusal is one that
+     * this run counted and ended with. */
+    myl_bridge_stats st;
+    myl_bridge_stats_get(b, &st);
+    uint64_t refused0 = st.refused;
     the_bridge = b;
-    struct sigaction sa = {0};
-    sa.sa_handler = on_stop;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sa.sa_handler = on_usr1;
-    sigaction(SIGUSR1, &sa, NULL);
-    int64_t left = run_for_ms ? run_for_ms * 1000000 : MYL_FOREVER;
-    for (;;) {
-        int64_t slice = left < 0 || left > 200000000 ? 200000000 : left;
+    for (int64_t slice; (slice = next_slice(deadline)) > 0;) {
         rc = myl_bridge_run(b, slice);
         if (usr1_flag) {
             usr1_flag = 0;
@@ -423,20 +464,16 @@ int main(int argc, char **argv)
         }
         if (rc < 0 || stop_flag)
             break;
-        if (left >= 0) {
-            left -= slice;
-            if (left <= 0)
-                break;
-        }
     }
     if (rc < 0)
         fprintf(stderr, "myelon-bridge: %s: %s\n", role, myl_bridge_error(b));
     print_stats(b, role);
-    myl_bridge_stats st;
     myl_bridge_stats_get(b, &st);
     myl_bridge_close(b);
     myl_ring_close(ring);
+    bool refused = st.refused > refused0 && (rc == MYL_EFINGERPRINT || rc == MYL_ESLOTSIZE ||
+                                             rc == MYL_EVERSION || rc == MYL_EINVAL);
     if (rc < 0)
-        return st.refused ? 2 : 1;
+        return refused ? 2 : 1;
     return 0;
 }

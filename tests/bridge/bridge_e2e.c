@@ -80,6 +80,7 @@ static uint64_t total;
 static pid_t producer_pid, export_pid, import_pid;
 static char ns_a[64], ns_b[64], addr_a[64], iface_a[64];
 static bool netns;
+static bool usr1_sent;
 /* options: file rings, the importer's state at state_path, the
  * exporter's consumer id export_id (else the default, bridge-export) */
 static bool opts_case;
@@ -650,6 +651,17 @@ int main(int argc, char **argv)
             if (myl_bridge_stats_read(MYL_BACKING_SHM, import_state, &now_bs, NULL, NULL) == 0 &&
                 now_bs.reconnects > reconnects_before)
                 first_after_cut = now_ns();
+        }
+        if (!usr1_sent && got >= total / 2) {
+            /* Mid-stream, "print the counters and go on": the rest must
+             * still arrive. (The tool used to stop its bridge on
+             * SIGUSR1 for good: nothing more was bridged and the loop
+             * spun; this read loop then ran into its deadline.) */
+            usr1_sent = true;
+            if (export_pid > 0) /* never 0: that would signal our group */
+                kill(export_pid, SIGUSR1);
+            if (import_pid > 0)
+                kill(import_pid, SIGUSR1);
         }
         if ((kill_export || kill_import) && kills < nkills &&
             got >= total * (kills + 1) / (nkills + 1)) {

@@ -82,6 +82,37 @@ expect 0 "usage: myelon-bridge --export|--import RING ENDPOINT" --help
 expect 0 "myelon-bridge " --version
 expect 1 "myelon-bridge: bad argument: --bogus" --export r "$ep" --bogus
 
+# Signals (myelon-bridge(1), SIGNALS). SIGTERM while waiting for the ring
+# (--attach-ms): stopped, status 0 (the handlers used to be installed only
+# after the wait: status 143). SIGUSR1 to the topology form: the relay's
+# counts printed, and it goes on (it used to kill it).
+signalled() {
+  local what=$1 sig=$2 want=$3 text=$4 pid st
+  shift 4
+  "$tool" "$@" >"$work/sig.out" 2>&1 &
+  pid=$!
+  sleep 0.5
+  kill -"$sig" "$pid"
+  if [ "$sig" = USR1 ]; then
+    sleep 0.5
+    kill -0 "$pid" 2>/dev/null || { echo "FAIL: $what: exited on SIGUSR1"; fails=$((fails + 1)); }
+    kill -TERM "$pid"
+  fi
+  wait "$pid"
+  st=$?
+  if [ "$st" -ne "$want" ] || { [ -n "$text" ] && ! grep -qF "$text" "$work/sig.out"; }; then
+    echo "FAIL: $what: status $st (want $want), output:"
+    cat "$work/sig.out"
+    echo "(wanted it to contain: $text)"
+    fails=$((fails + 1))
+  else
+    echo "ok: $what -> $st"
+  fi
+}
+signalled "SIGTERM during --attach-ms" TERM 0 "" --import "nosuch-$$" "$ep" --attach-ms 60000
+signalled "SIGUSR1 to a relay" USR1 0 "rings relayed" "$src/tests/bridge/farm.myl" Farm \
+  --role hands --remote "$ep" --instance "v$$" --prefix "$work/v-" --file
+
 if [ "$fails" -ne 0 ]; then
   echo "$fails case(s) failed"
   exit 1
