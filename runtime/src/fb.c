@@ -26,12 +26,13 @@ typedef struct vctx {
     uint32_t max_depth;
     uint32_t max_tables;
     uint32_t nested; /* nested FlatBuffers around this one */
+    uint32_t base;   /* tables deep the nested FlatBuffers around this one are */
     bool align;
     bool strict;
     myl_fb_verify_info *info;
 } vctx;
 
-static int vnested(const vctx *outer, uint64_t at, uint32_t n, const myl_fb_table_desc *d);
+static int vnested(vctx *outer, uint64_t at, uint32_t n, const myl_fb_table_desc *d);
 
 #if defined(__GNUC__)
 #define MYL__COLD __attribute__((cold, noinline))
@@ -69,12 +70,18 @@ MYL__COLD static int vfail(const vctx *v, int err, uint64_t off, const myl_fb_ta
 
 /* A nested FlatBuffer (a [ubyte] field with nested_flatbuffer) of n bytes
  * at `at`, as flatc's VerifyNestedFlatBuffer(): at least 12 bytes, then a
- * verifier of its own over those bytes with the default limits and
+ * verifier of its own over those bytes with the default depth limit and
  * alignment checks (whatever the outer options; strict stays strict), no
- * identifier. Its tables count against its own limits, as in flatc; the
- * nesting of nested buffers is capped at MYL_FB_MAX_NESTED, since each
- * level recurses (flatc has no cap). */
-static int vnested(const vctx *outer, uint64_t at, uint32_t n, const myl_fb_table_desc *d)
+ * identifier. Unlike flatc, its tables count against the outer verifier's
+ * limit (carried in and back out): each field that points at a nested
+ * buffer verifies it again, and with its own count a buffer of nested
+ * buffers pointed at from every table took exponential time (levels of 60
+ * tables, each pointing at the next level: 2 s for 29 KB, two minutes
+ * for 37 KB). And the tables deep all nested buffers together are capped
+ * at MYL_FB_MAX_DEPTH_LIMIT, so that the recursion's stack stays bounded
+ * (64 nested buffers of 64 levels each were 4,096). The nesting of nested
+ * buffers is capped at MYL_FB_MAX_NESTED (flatc has no cap). */
+static int vnested(vctx *outer, uint64_t at, uint32_t n, const myl_fb_table_desc *d)
 {
     if (!d)
         return MYL_EINVAL;
@@ -88,14 +95,21 @@ static int vnested(const vctx *outer, uint64_t at, uint32_t n, const myl_fb_tabl
     v.size = n;
     v.align = true;
     v.strict = outer->strict;
-    v.max_depth = MYL_FB_DEFAULT_MAX_DEPTH;
-    v.max_tables = MYL_FB_DEFAULT_MAX_TABLES;
+    v.base = outer->base + outer->depth;
+    if (v.base >= MYL_FB_MAX_DEPTH_LIMIT)
+        return MYL_EFBDEPTH;
+    v.max_depth = MYL_FB_MAX_DEPTH_LIMIT - v.base < MYL_FB_DEFAULT_MAX_DEPTH
+                      ? MYL_FB_MAX_DEPTH_LIMIT - v.base
+                      : MYL_FB_DEFAULT_MAX_DEPTH;
+    v.tables = outer->tables;
+    v.max_tables = outer->max_tables;
     v.nested = outer->nested + 1;
     uint64_t t;
     int rc = voffset_any(&v, 0, &t);
-    if (rc)
-        return rc;
-    return v.strict ? vtable_any(&v, t, d) : vtable_fast(&v, t, d);
+    if (rc == 0)
+        rc = v.strict ? vtable_any(&v, t, d) : vtable_fast(&v, t, d);
+    outer->tables = v.tables;
+    return rc;
 }
 
 int myl_fb_verify(const void *buf, size_t len, const myl_fb_table_desc *root,
