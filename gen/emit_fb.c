@@ -596,6 +596,11 @@ static const char *flat_check(mylc_ctx *c, const mylc_field *f)
             elem = x->size;
         if (!elem || elem > 0xffffu)
             return NULL;
+        if (x && x->kind == MYLC_D_STRUCT && x->align > 4)
+            return fmt(c,
+                       "ok = ok && myl__fb_vq_vector(&q, %u, %u, %s, false) && "
+                       "myl__fb_vq_elems_aligned(&q, %u, %u);",
+                       vo, (unsigned)elem, req, vo, x->align);
         return fmt(c, "ok = ok && myl__fb_vq_vector(&q, %u, %u, %s, false);", vo, (unsigned)elem,
                    req);
     }

@@ -23,6 +23,22 @@ static inline bool V(aligned)(const vctx *v, uint64_t off, uint64_t a)
     return (off & (a - 1)) == 0 || !VALIGN(v);
 }
 
+/* A vector of structs aligned above 4 (a u64 or a double in them, or
+ * force_align) starts its elements where the struct's alignment says,
+ * whatever the mode, unless alignment checks are off: readers hand out
+ * typed pointers to the elements (T_f_at, the lookup by key), and a
+ * misaligned one is undefined behaviour (an aligned SIMD load faults).
+ * flatc's builders always align them; flatc's verifier does not check
+ * (its structs are byte-swapping wrappers), so a crafted buffer is the
+ * one place the two verifiers differ. Elements of 4-byte alignment or
+ * less follow the 4-aligned length: always aligned. */
+static inline bool V(struct_elems_aligned)(const vctx *v, const myl_fb_field_desc *f,
+                                           uint64_t target, uint32_t n)
+{
+    return f->kind != MYL_FB_K_VEC_STRUCT || f->align <= 4 || n == 0 ||
+           V(aligned)(v, target + 4, f->align);
+}
+
 /* The official VerifyOffset: an aligned, in-bounds uoffset, non-zero and
  * below 2^31, whose target has at least one byte in the buffer. */
 static inline int V(voffset)(const vctx *v, uint64_t at, uint64_t *target)
@@ -264,6 +280,8 @@ static int V(vfield)(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, uint32_t 
             if (((target + 4) & (ea - 1)) != 0)
                 return vfail(v, MYL_EFBALIGN, target + 4, d, f);
         }
+        if (!V(struct_elems_aligned)(v, f, target, n))
+            return vfail(v, MYL_EFBALIGN, target + 4, d, f);
         return 0;
     case MYL_FB_K_VEC_STRING:
     case MYL_FB_K_VEC_TABLE:
@@ -370,7 +388,7 @@ static int V(vtable)(vctx *v, uint64_t t, const myl_fb_table_desc *d)
                 uint64_t s, end;
                 uint32_t n;
                 if (f->size && V(voffset)(v, at, &s) == 0 &&
-                    V(vvector)(v, s, f->size, &n, &end) == 0)
+                    V(vvector)(v, s, f->size, &n, &end) == 0 && V(struct_elems_aligned)(v, f, s, n))
                     continue;
             } else if (kind == MYL_FB_K_TABLE) {
                 uint64_t s;

@@ -172,7 +172,7 @@ static void differential(Stats &st, const uint8_t *p, size_t len, uint32_t depth
     mylt_cmp::Verdicts v = mylt_cmp::verify_both(b.data(), b.len, depth, tables, align);
     st.cases++;
     bool ours = v.ours == 0;
-    if (ours != v.theirs) {
+    if (!mylt_cmp::agree(v, align)) {
         if (st.disagree < 20)
             std::fprintf(stderr,
                          "DISAGREE (%s at %zu, len %zu, depth %u, tables %u, align %d): ours %s, "

@@ -482,7 +482,7 @@ static inline int demo_bridged_Order_verify(const void *buf, size_t len)
     ok = ok && myl__fb_vq_inline(&q, 4, 8, 8, false);
     ok = ok && myl__fb_vq_vector(&q, 6, 1, false, true);
     ok = ok && myl__fb_vq_inline(&q, 8, 4, 4, false);
-    ok = ok && myl__fb_vq_vector(&q, 10, 24, false, false);
+    ok = ok && myl__fb_vq_vector(&q, 10, 24, false, false) && myl__fb_vq_elems_aligned(&q, 10, 8);
     ok = ok && myl__fb_vq_vector(&q, 12, 1, false, true);
     if (ok)
         return 0;

@@ -1006,6 +1006,18 @@ static inline bool myl__fb_vq_vector(const myl__fb_vq *q, uint32_t vo, uint32_t 
     return !string || (s + bytes < size && q->p[s + bytes] == 0);
 }
 
+/* A vector of structs aligned above 4, already checked by
+ * myl__fb_vq_vector(): its elements start at that alignment (when it has
+ * any), as myl_fb_verify() requires (fb_verify.h, struct_elems_aligned). */
+static inline bool myl__fb_vq_elems_aligned(const myl__fb_vq *q, uint32_t vo, uint32_t align)
+{
+    const uint32_t fo = myl__fb_vq_field(q, vo);
+    if (!fo)
+        return true;
+    const uint64_t s = q->t + fo + myl_ld32(q->p + q->t + fo);
+    return myl_ld32(q->p + s) == 0 || ((s + 4) & (align - 1)) == 0;
+}
+
 /* T_verify_with(), T_root(), T_start(), T_end(), T_finish(), and
  * T_vec_at(v, i): element i (< v.len) of a vector of T, read from a
  * vector looked up once (myl_fb_vec v = U_f(u)) rather than per element
