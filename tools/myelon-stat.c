@@ -181,7 +181,7 @@ int main(int argc, char **argv)
             return 1;
         }
         printf("removed %d orphaned segment name(s)\n", rc);
-        return 0;
+        return fflush(stdout) == 0 ? 0 : 1; /* a full disk or a closed pipe: said */
     }
     if (do_list)
         return list(backing, npos ? pos[0] : "", fmt == FMT_JSON);

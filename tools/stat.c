@@ -904,16 +904,50 @@ int mst_print_list(FILE *f, const mst_ring *rings, size_t n, bool json)
 
 /* Label values: escape backslash, quote and newline (ids are printable
  * ASCII already; ring names come from the command line or a directory). */
-static void prom_label(FILE *f, const char *s)
+/* The length of the UTF-8 sequence at s (1-4), or 0 when it is not one
+ * (a stray continuation byte, an overlong form, a surrogate, past
+ * U+10FFFF, or cut short by the string's end). */
+static size_t utf8_seq(const unsigned char *s)
 {
-    for (; *s; s++) {
-        if (*s == '\\' || *s == '"')
-            fputc('\\', f);
-        if (*s == '\n') {
-            fputs("\\n", f);
+    unsigned c = s[0];
+    size_t n = c < 0x80             ? 1
+               : (c & 0xe0) == 0xc0 ? 2
+               : (c & 0xf0) == 0xe0 ? 3
+               : (c & 0xf8) == 0xf0 ? 4
+                                    : 0;
+    if (n <= 1)
+        return n;
+    uint32_t cp = c & (0x7fu >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) /* also the NUL that ends the string */
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+void mst_prom_escape(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_seq(p);
+        if (n == 0) {
+            /* Label values must be UTF-8 (the text format): a byte that
+             * is not is written as U+FFFD. */
+            fputs("\xef\xbf\xbd", f);
+            p++;
             continue;
         }
-        fputc(*s, f);
+        if (*p == '\\' || *p == '"')
+            fputc('\\', f);
+        if (*p == '\n')
+            fputs("\\n", f);
+        else
+            fwrite(p, 1, n, f);
+        p += n;
     }
 }
 
@@ -1062,7 +1096,7 @@ void mst_print_prom(FILE *f, const mst_ring *rings, size_t n)
         prom_family(f, ring_m[m].metric, ring_m[m].type, ring_m[m].help);
         for (size_t k = 0; k < n; k++) {
             fprintf(f, "myelon_%s{ring=\"", ring_m[m].metric);
-            prom_label(f, rings[k].name);
+            mst_prom_escape(f, rings[k].name);
             fprintf(f, "\"} %llu\n", (unsigned long long)ring_value(&rings[k], m));
         }
     }
@@ -1070,7 +1104,7 @@ void mst_print_prom(FILE *f, const mst_ring *rings, size_t n)
                 "Always 1: the ring's wait mode and wake fences as labels.");
     for (size_t k = 0; k < n; k++) {
         fputs("myelon_ring_info{ring=\"", f);
-        prom_label(f, rings[k].name);
+        mst_prom_escape(f, rings[k].name);
         fprintf(f, "\",wait=\"%s\",fences=\"%s\"} 1\n", wait_name(rings[k].wait),
                 fences_name(&rings[k]));
     }
@@ -1079,7 +1113,7 @@ void mst_print_prom(FILE *f, const mst_ring *rings, size_t n)
         for (size_t k = 0; k < n; k++)
             for (uint32_t i = 0; i < rings[k].nprod; i++) {
                 fprintf(f, "myelon_%s{ring=\"", prod_m[m].metric);
-                prom_label(f, rings[k].name);
+                mst_prom_escape(f, rings[k].name);
                 fprintf(f, "\",producer=\"%u\"} %llu\n", rings[k].prod[i].idx,
                         (unsigned long long)prod_value(&rings[k].prod[i], m));
             }
@@ -1114,9 +1148,9 @@ void mst_print_prom(FILE *f, const mst_ring *rings, size_t n)
         for (size_t k = 0; k < n; k++)
             for (uint32_t i = 0; i < rings[k].ncons; i++) {
                 fprintf(f, "myelon_%s{ring=\"", cons_m[m].metric);
-                prom_label(f, rings[k].name);
+                mst_prom_escape(f, rings[k].name);
                 fprintf(f, "\",consumer=\"");
-                prom_label(f, rings[k].cons[i].s.id);
+                mst_prom_escape(f, rings[k].cons[i].s.id);
                 /* The entry too: a dead consumer's entry and a live one may
                  * share an id, and a series needs a label set of its own. */
                 fprintf(f, "\",entry=\"%u\"} %llu\n", rings[k].cons[i].idx,
@@ -1129,8 +1163,13 @@ void mst_print_prom(FILE *f, const mst_ring *rings, size_t n)
             for (uint32_t i = 0; i < rings[k].nbridge; i++) {
                 const mst_bridge *b = &rings[k].bridge[i];
                 fprintf(f, "myelon_%s{ring=\"", bridge_m[m].metric);
-                prom_label(f, rings[k].name);
-                fprintf(f, "\",side=\"%s\"} %llu\n", bridge_side(b),
+                mst_prom_escape(f, rings[k].name);
+                /* The state object too: two exporters may read one ring
+                 * (docs/BRIDGE.md), and a series needs a label set of its
+                 * own. */
+                fprintf(f, "\",side=\"%s\",state=\"", bridge_side(b));
+                mst_prom_escape(f, b->state);
+                fprintf(f, "\"} %llu\n",
                         (unsigned long long)(m < MYL__BR_NCOUNTERS ? b->c[m] : b->alive));
             }
     }
@@ -1250,7 +1289,11 @@ int mst_snap_one(uint32_t backing, const char *name, mst_snaps *out)
     }
     rc = mst_take(r, name, &out->v[out->n]);
     myl_ring_close(r);
-    if (rc == 0)
+    /* Once: a ring named twice (a group's base and one of its rings, say)
+     * would give the Prometheus text two series with one label set. */
+    if (rc == 0 && mst_find(out->v, out->n, &out->v[out->n]))
+        mst_free(&out->v[out->n]);
+    else if (rc == 0)
         out->n++;
     return rc;
 }

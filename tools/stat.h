@@ -87,6 +87,10 @@ void mst_print_json(FILE *f, const char *timestamp, const mst_ring *rings, size_
                     const mst_ring *prev, size_t nprev);
 /* Prometheus text exposition format, every family once with HELP and TYPE. */
 void mst_print_prom(FILE *f, const mst_ring *rings, size_t n);
+/* s as a Prometheus label value: backslash, double quote and newline
+ * escaped, bytes that are not UTF-8 written as U+FFFD (label values must
+ * be UTF-8). */
+void mst_prom_escape(FILE *f, const char *s);
 
 /* The list (myelon-stat --list): a table of the rings (sorted by name),
  * then the groups they form (size classes, lanes: "base.suffix" rings

@@ -7,43 +7,37 @@
 
 #include "myelon/health.h"
 #include "myelon/myelon.h"
+#include "stat.h"
 
 #define LE_FIRST 10u /* le = 2^10 - 1 ns */
 #define LE_LAST 34u  /* le = 2^34 - 1 ns */
 
 /* A label value, escaped as the text exposition format asks. */
-static void put_label(FILE *out, const char *v)
-{
-    for (; *v; v++) {
-        if (*v == '\\' || *v == '"')
-            fprintf(out, "\\%c", *v);
-        else if (*v == '\n')
-            fputs("\\n", out);
-        else
-            fputc(*v, out);
-    }
-}
-
 static void put_labels(FILE *out, const char *name, const char *stage)
 {
     fputs("pipeline=\"", out);
-    put_label(out, name);
+    mst_prom_escape(out, name);
     fputs("\",stage=\"", out);
-    put_label(out, stage);
+    mst_prom_escape(out, stage);
     fputc('"', out);
 }
 
-/* The stage's name from the trace: printable, without quotes, or "stageN". */
-static void stage_name(const myl_pipeline_hist *hs, uint32_t s, char *buf, size_t size)
+/* The stage's name from the trace: lower-case letters and '_', and not
+ * an earlier stage's (seen[0..s)), or "stageN": a trace that named two
+ * stages alike would give two series one label set. */
+static void stage_name(const myl_pipeline_hist *hs, uint32_t s, char (*seen)[24])
 {
+    char *buf = seen[s];
     size_t n = strnlen(hs->name, sizeof hs->name);
-    bool ok = n > 0;
+    bool ok = n > 0 && n < sizeof seen[s];
     for (size_t i = 0; i < n; i++)
         ok = ok && ((hs->name[i] >= 'a' && hs->name[i] <= 'z') || hs->name[i] == '_');
     if (ok)
-        snprintf(buf, size, "%.*s", (int)n, hs->name);
-    else
-        snprintf(buf, size, "stage%u", s);
+        snprintf(buf, sizeof seen[s], "%.*s", (int)n, hs->name);
+    for (uint32_t k = 0; ok && k < s; k++)
+        ok = strcmp(seen[k], buf) != 0;
+    if (!ok)
+        snprintf(buf, sizeof seen[s], "stage%u", s);
 }
 
 int myl_health_pipeline_metrics(FILE *out, const char *const *dirs, const char *const *names,
@@ -65,12 +59,14 @@ int myl_health_pipeline_metrics(FILE *out, const char *const *dirs, const char *
             continue;
         }
         const char *name = names && names[i] ? names[i] : dirs[i];
+        char seen[MYL_PIPELINE_STAGES][24];
+        memset(seen, 0, sizeof seen);
         for (uint32_t s = 0; s < MYL_PIPELINE_STAGES; s++) {
             myl_pipeline_hist hs;
             if (myl_pipeline_trace_read(t, s, &hs) < 0)
                 continue;
-            char sn[24];
-            stage_name(&hs, s, sn, sizeof sn);
+            stage_name(&hs, s, seen);
+            const char *sn = seen[s];
             /* The buckets, not hs.count: a reader may see a bucket counted
              * before the total, and +Inf must equal _count. */
             uint64_t cum = 0, total = 0;

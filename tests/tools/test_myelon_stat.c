@@ -829,9 +829,82 @@ static void test_stat_list_files(void **state)
     assert_int_equal(system(args), 0);
 }
 
+/* A ring named twice on the command line (or as a group's base and as
+ * one of its rings) is shown once: the Prometheus text had two series with
+ * one label set. --sweep's output to a full device is an error (exit 1),
+ * as every other form's is. */
+static void test_stat_once_and_full(void **state)
+{
+    (void)state;
+    const char *name = myl_test_name("twice");
+    myl_ring_opts o = {.size = sizeof o, .name = name, .slot_size = 16, .capacity = 8};
+    myl_ring *r;
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    char args[512], line[512];
+    snprintf(args, sizeof args, "--prometheus %s %s", name, name);
+    char *out = run(args);
+    snprintf(line, sizeof line, "myelon_ring_capacity_slots{ring=\"%s\"} 8\n", name);
+    char *first = strstr(out, line);
+    assert_non_null(first);
+    assert_null(strstr(first + 1, line));
+    if (access("/dev/full", W_OK) == 0) {
+        snprintf(args, sizeof args, "%s --sweep no-such-prefix-%d >/dev/full 2>/dev/null",
+                 MYELON_STAT_PATH, (int)getpid());
+        int st = system(args);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    }
+    myl_ring_close(r);
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+}
+
+/* A file-backed ring whose path holds a byte that is not UTF-8 (0xff), a
+ * double quote and a backslash, with a consumer whose id has them too:
+ * the Prometheus text stays valid (promtool, when installed): label values
+ * must be UTF-8, and the ring's name was written raw. Its byte is written
+ * as U+FFFD; the quote and the backslash are escaped. */
+static void test_stat_hostile_names(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path,
+             "/tmp/myl-stat-%d-a\xff"
+             "b\"c\\d",
+             (int)getpid());
+    myl_ring_opts o = {.size = sizeof o,
+                       .backing = MYL_BACKING_FILE,
+                       .name = path,
+                       .slot_size = 16,
+                       .capacity = 8,
+                       .flags = MYL_SEG_FENCE_SYMMETRIC};
+    myl_ring *r;
+    (void)unlink(path);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    myl_consumer *c;
+    assert_int_equal(myl_consumer_open(r, "id\xfe\"q\\", NULL, &c), 0);
+    char args[512];
+    /* The path through the shell: single-quoted (it holds no quote). */
+    snprintf(args, sizeof args, "--file --prometheus '%s'", path);
+    char *out = run(args);
+    assert_non_null(strstr(out, "\xef\xbf\xbd"
+                                "b\\\"c\\\\d"));
+    assert_null(strchr(out, '\xff'));
+    assert_null(strchr(out, '\xfe')); /* ids: made printable ('?') when read */
+    if (system("command -v promtool >/dev/null 2>&1") == 0) {
+        snprintf(args, sizeof args,
+                 "%s --file --prometheus '%s' | promtool check metrics >/dev/null 2>&1",
+                 MYELON_STAT_PATH, path);
+        assert_int_equal(system(args), 0);
+    }
+    myl_consumer_close(c);
+    myl_ring_close(r);
+    assert_int_equal(unlink(path), 0);
+}
+
 MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
               cmocka_unit_test(test_stat_missing_ring), cmocka_unit_test(test_stat_readonly),
               cmocka_unit_test(test_stat_sweep), cmocka_unit_test(test_stat_topology),
               cmocka_unit_test(test_stat_golden), cmocka_unit_test(test_stat_bridge),
               cmocka_unit_test(test_stat_cli), cmocka_unit_test(test_stat_group_list_watch),
-              cmocka_unit_test(test_stat_list), cmocka_unit_test(test_stat_list_files))
+              cmocka_unit_test(test_stat_list), cmocka_unit_test(test_stat_list_files),
+              cmocka_unit_test(test_stat_hostile_names), cmocka_unit_test(test_stat_once_and_full))
