@@ -363,17 +363,25 @@ static void test_ordered_gap(void **state)
 /* Claims in place on a group: the lane's ring or the class for the length;
  * commit of a shorter message; an abort takes no place in the send order
  * (an ordered receiver waits for nothing). */
+/* A new group of o (a leftover of an earlier run removed), a sender and
+ * a receiver "rx" opened with rflags. */
+static void open_three(const myl_group_opts *o, uint32_t rflags, myl_group **g,
+                       myl_group_sender **s, myl_group_receiver **r)
+{
+    myl_group_unlink(o);
+    assert_int_equal(myl_group_create(o, g), 0);
+    assert_int_equal(myl_group_sender_open(*g, NULL, s), 0);
+    assert_int_equal(myl_group_receiver_open(*g, "rx", rflags, NULL, r), 0);
+}
+
 static void test_group_claim(void **state)
 {
     (void)state;
     myl_group_opts o = classes_opts("gclaim");
-    myl_group_unlink(&o);
     myl_group *g;
     myl_group_sender *s;
     myl_group_receiver *r;
-    assert_int_equal(myl_group_create(&o, &g), 0);
-    assert_int_equal(myl_group_sender_open(g, NULL, &s), 0);
-    assert_int_equal(myl_group_receiver_open(g, "rx", MYL_GROUP_ORDERED, NULL, &r), 0);
+    open_three(&o, MYL_GROUP_ORDERED, &g, &s, &r);
     uint8_t msg[600];
     fill(msg, sizeof msg, 5);
     myl_group_span sp;
@@ -468,13 +476,10 @@ static void test_claim_open_while_sending(void **state)
 {
     (void)state;
     myl_group_opts o = classes_opts("gclsend");
-    myl_group_unlink(&o);
     myl_group *g;
     myl_group_sender *s;
     myl_group_receiver *r;
-    assert_int_equal(myl_group_create(&o, &g), 0);
-    assert_int_equal(myl_group_sender_open(g, NULL, &s), 0);
-    assert_int_equal(myl_group_receiver_open(g, "rx", MYL_GROUP_ORDERED, NULL, &r), 0);
+    open_three(&o, MYL_GROUP_ORDERED, &g, &s, &r);
     uint8_t msg[500];
     fill(msg, sizeof msg, 9);
     myl_group_span sp, sp2;

@@ -869,6 +869,29 @@ static void test_tracking(void **state)
  * reported LEFT then JOINED, not DEAD (its leave is recorded in the entry
  * as the epoch that left); one that dies and is replaced between checks
  * is still DEAD then JOINED. */
+/* A child process that opens worker `index` (role 1) and is ready, then
+ * waits to be killed; returned once it is up. */
+static pid_t fork_worker_up(const myl_topo_cfg *c, uint32_t index)
+{
+    int up[2];
+    assert_int_equal(pipe(up), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        myl_topo *o;
+        char b = myl_topo_open(&topo_desc, c, 1, index, &o) == 0 && myl_topo_ready(o) == 0;
+        (void)!write(up[1], &b, 1);
+        for (;;)
+            pause();
+    }
+    char b = 0;
+    assert_int_equal(read(up[0], &b, 1), 1);
+    assert_int_equal(b, 1);
+    close(up[0]);
+    close(up[1]);
+    return pid;
+}
+
 static void test_quick_rejoin(void **state)
 {
     (void)state;
@@ -893,22 +916,7 @@ static void test_quick_rejoin(void **state)
     myl_topo_close(w);
     /* index 1: a child joins and is seen up, then is killed and replaced
      * with no check between: DEAD, then JOINED */
-    int up[2];
-    assert_int_equal(pipe(up), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        myl_topo *o;
-        char b = myl_topo_open(&topo_desc, &c, 1, 1, &o) == 0 && myl_topo_ready(o) == 0;
-        (void)!write(up[1], &b, 1);
-        for (;;)
-            pause();
-    }
-    char b = 0;
-    assert_int_equal(read(up[0], &b, 1), 1);
-    assert_int_equal(b, 1);
-    close(up[0]);
-    close(up[1]);
+    pid_t pid = fork_worker_up(&c, 1);
     kinds(t, 1, 1, k);
     assert_int_equal(k[MYL_TOPO_EV_JOINED], 1);
     kill(pid, SIGKILL);
@@ -950,22 +958,7 @@ static void test_restart_joining(void **state)
     c.track = 1;
     myl_topo *t = open_owner(&c);
     for (int dies = 1; dies >= 0; dies--) {
-        int up[2];
-        assert_int_equal(pipe(up), 0);
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid == 0) {
-            myl_topo *o;
-            char b = myl_topo_open(&topo_desc, &c, 1, 0, &o) == 0 && myl_topo_ready(o) == 0;
-            (void)!write(up[1], &b, 1);
-            for (;;)
-                pause();
-        }
-        char b = 0;
-        assert_int_equal(read(up[0], &b, 1), 1);
-        assert_int_equal(b, 1);
-        close(up[0]);
-        close(up[1]);
+        pid_t pid = fork_worker_up(&c, 0);
         uint32_t k[6];
         kinds(t, 1, 0, k);
         assert_int_equal(k[MYL_TOPO_EV_JOINED], 1);
