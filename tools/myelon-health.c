@@ -122,6 +122,8 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     myl_health *h;
+    /* A ring truncated under a request is reported, not fatal. */
+    (void)myl_health_catch_truncation();
     int rc = myl_health_start(&c, &h);
     if (rc < 0) {
         fprintf(stderr, "myelon-health: cannot listen on %s port %u: %s (%s)\n",

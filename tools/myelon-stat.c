@@ -97,6 +97,7 @@ enum { FMT_TABLE, FMT_JSON, FMT_PROM };
 
 int main(int argc, char **argv)
 {
+    (void)mst_bus_guard_install(); /* a ring truncated while read: reported */
     uint32_t backing = MYL_BACKING_SHM;
     int fmt = FMT_TABLE, do_list = 0, do_sweep = 0, nfmt = 0;
     double watch = 0;

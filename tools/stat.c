@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -326,6 +327,41 @@ static double now_mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* ---- a segment truncated while a snapshot reads it ----
+ *
+ * myl_ring_check looks at the size once; another process that can write
+ * the file may truncate it before the snapshot reads, and the read then
+ * faults (SIGBUS). The executables (myelon-stat, myelon-health) install
+ * on_bus (mst_bus_guard_install); while a snapshot reads, this thread's
+ * bus_jmp is armed and the fault jumps back to mst_snap_one, which drops
+ * the snapshot and reports the ring as truncated. The library installs
+ * no handler of its own: an application embedding the health endpoint
+ * that wants this installs the guard itself. What a snapshot holds when
+ * it jumps: the ring (closed), its arrays (freed) and the memstream of a
+ * topology's text (bus_mem: closed). */
+static _Thread_local sigjmp_buf *bus_jmp;
+static _Thread_local FILE *bus_mem;
+
+static void on_bus(int sig, siginfo_t *si, void *uc)
+{
+    (void)si;
+    (void)uc;
+    if (bus_jmp)
+        siglongjmp(*bus_jmp, 1);
+    signal(sig, SIG_DFL); /* a fault outside a snapshot: as without us */
+    raise(sig);
+}
+
+int mst_bus_guard_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_bus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGBUS, &sa, NULL) == 0 ? 0 : -errno;
+}
+
 int mst_take(const myl_ring *r, const char *name, mst_ring *out)
 {
     memset(out, 0, sizeof *out);
@@ -356,7 +392,9 @@ int mst_take(const myl_ring *r, const char *name, mst_ring *out)
     size_t len = 0;
     FILE *m = open_memstream(&out->topology, &len);
     if (m) {
+        bus_mem = m; /* closed by mst_snap_one if the read faults */
         topology_text(m, r, name);
+        bus_mem = NULL;
         fclose(m);
         if (len == 0) {
             free(out->topology);
@@ -1287,7 +1325,23 @@ int mst_snap_one(uint32_t backing, const char *name, mst_snaps *out)
         out->v = v;
         out->cap = cap;
     }
-    rc = mst_take(r, name, &out->v[out->n]);
+    mst_ring *snap = &out->v[out->n];
+    memset(snap, 0, sizeof *snap);
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 1)) {
+        /* The segment was truncated while read (on_bus). */
+        bus_jmp = NULL;
+        if (bus_mem) {
+            fclose(bus_mem);
+            bus_mem = NULL;
+        }
+        mst_free(snap);
+        myl_ring_close(r);
+        return MYL_ETRUNCATED;
+    }
+    bus_jmp = &jb;
+    rc = mst_take(r, name, snap);
+    bus_jmp = NULL;
     myl_ring_close(r);
     /* Once: a ring named twice (a group's base and one of its rings, say)
      * would give the Prometheus text two series with one label set. */

@@ -68,6 +68,12 @@ typedef struct mst_ring {
     mst_bridge bridge[MST_MAX_BRIDGES];
 } mst_ring;
 
+/* Install the SIGBUS handler that turns a segment truncated while a
+ * snapshot (mst_snap_one) reads it into MYL_ETRUNCATED for that ring,
+ * instead of the process dying. For executables: a library must not take
+ * a process's signal. 0 or -errno. */
+int mst_bus_guard_install(void);
+
 /* Snapshot of an attached ring (myl_ring_check passed), with the counters
  * of its bridge sides, if any. 0 or -ENOMEM. */
 int mst_take(const myl_ring *r, const char *name, mst_ring *out);

@@ -659,6 +659,11 @@ fail:
     return rc;
 }
 
+int myl_health_catch_truncation(void)
+{
+    return mst_bus_guard_install();
+}
+
 uint16_t myl_health_port(const myl_health *h)
 {
     return h ? h->port : 0;

@@ -18,7 +18,9 @@
 #include <ftw.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #include "myelon/health.h"
 #include "myelon/myelon.h"
@@ -883,6 +885,61 @@ static void test_pipeline_metrics(void **state)
 
 /* ---- rings by prefix; configuration errors ---- */
 
+/* A file-backed ring that another process truncates and restores over
+ * and over while the endpoint computes its status: with
+ * myl_health_catch_truncation the process survives every read (a
+ * truncation between the size check and the reads faulted it, SIGBUS,
+ * about one read in thirty), and the line says ok or names the ring
+ * truncated. The tables span pages (64 consumers), the header's stays. */
+static void test_truncated_ring(void **state)
+{
+    (void)state;
+    assert_int_equal(myl_health_catch_truncation(), 0);
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/myl-health-trunc-%d", (int)getpid());
+    myl_ring_opts o = {.size = sizeof o,
+                       .backing = MYL_BACKING_FILE,
+                       .name = path,
+                       .slot_size = 16,
+                       .capacity = 8,
+                       .max_consumers = 64};
+    myl_ring *r;
+    (void)unlink(path);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    const char *names[] = {path};
+    myl_health_config c = {
+        .size = sizeof c, .backing = MYL_BACKING_FILE, .rings = names, .nrings = 1, .probe_ms = 50};
+    myl_health *h;
+    assert_int_equal(myl_health_start(&c, &h), 0);
+    fflush(NULL);
+    pid_t kid = fork();
+    if (kid == 0) {
+        /* Gone with the test, even one that dies (of SIGBUS, say). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int fd = open(path, O_WRONLY);
+        if (fd < 0)
+            _exit(1);
+        for (;;) {
+            if (ftruncate(fd, 4096) != 0 || ftruncate(fd, sb.st_size) != 0)
+                _exit(1);
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    char line[MYL_HEALTH_LINE_MAX];
+    for (int i = 0; i < 2000; i++) {
+        int rc = myl_health_status_line(h, line, sizeof line);
+        assert_true(rc == 0 || (rc == 1 && strstr(line, "degraded") != NULL));
+    }
+    kill(kid, SIGKILL);
+    waitpid(kid, NULL, 0);
+    myl_health_stop(h);
+    myl_ring_close(r);
+    assert_int_equal(unlink(path), 0);
+}
+
 static void test_prefix(void **state)
 {
     (void)state;
@@ -1107,6 +1164,7 @@ int main(void)
         cmocka_unit_test(test_callbacks),
         cmocka_unit_test(test_pipeline_metrics),
         cmocka_unit_test(test_prefix),
+        cmocka_unit_test(test_truncated_ring),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_tool),
         cmocka_unit_test(test_split_request),

@@ -106,6 +106,15 @@ MYL_API uint16_t myl_health_port(const myl_health *h);
  * line). 0 when ok, 1 when degraded. */
 MYL_API int myl_health_status_line(myl_health *h, char *buf, size_t size);
 
+/* A ring's segment that another process truncates while the endpoint
+ * reads it (after its size was checked) would fault the reader (SIGBUS).
+ * This installs a SIGBUS handler that makes such a ring reported as
+ * truncated (MYL_ETRUNCATED) for that request instead. The library never
+ * takes a signal by itself: a program that owns its SIGBUS handling does
+ * not call it (myelon-health does). Faults outside a snapshot die as
+ * before. 0, or a negative errno from sigaction. */
+MYL_API int myl_health_catch_truncation(void);
+
 /* Stop: no new connection is accepted; connections open now, probe or
  * HTTP, are closed (a request in progress may be cut short); the threads
  * are joined and everything freed. NULL is a no-op. */
