@@ -24,6 +24,7 @@
 
 #include "myelon/health.h"
 #include "myelon/myelon.h"
+#include "truncator.h"
 
 /* ---- fixtures: a ring with a live producer and consumer ---- */
 
@@ -897,44 +898,19 @@ static void test_truncated_ring(void **state)
     assert_int_equal(myl_health_catch_truncation(), 0);
     char path[128];
     snprintf(path, sizeof path, "/tmp/myl-health-trunc-%d", (int)getpid());
-    myl_ring_opts o = {.size = sizeof o,
-                       .backing = MYL_BACKING_FILE,
-                       .name = path,
-                       .slot_size = 16,
-                       .capacity = 8,
-                       .max_consumers = 64};
-    myl_ring *r;
-    (void)unlink(path);
-    assert_int_equal(myl_ring_create(&o, &r), 0);
-    struct stat sb;
-    assert_int_equal(stat(path, &sb), 0);
+    myl_ring *r = myl_test_truncatable_ring(path);
     const char *names[] = {path};
     myl_health_config c = {
         .size = sizeof c, .backing = MYL_BACKING_FILE, .rings = names, .nrings = 1, .probe_ms = 50};
     myl_health *h;
     assert_int_equal(myl_health_start(&c, &h), 0);
-    fflush(NULL);
-    pid_t kid = fork();
-    if (kid == 0) {
-        /* Gone with the test, even one that dies (of SIGBUS, say). */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(path, O_WRONLY);
-        if (fd < 0)
-            _exit(1);
-        for (;;) {
-            if (ftruncate(fd, 4096) != 0 || ftruncate(fd, sb.st_size) != 0)
-                _exit(1);
-            struct timespec ts = {0, 50000};
-            nanosleep(&ts, NULL);
-        }
-    }
+    pid_t kid = myl_test_truncator(path);
     char line[MYL_HEALTH_LINE_MAX];
     for (int i = 0; i < 2000; i++) {
         int rc = myl_health_status_line(h, line, sizeof line);
         assert_true(rc == 0 || (rc == 1 && strstr(line, "degraded") != NULL));
     }
-    kill(kid, SIGKILL);
-    waitpid(kid, NULL, 0);
+    myl_test_truncator_stop(kid);
     myl_health_stop(h);
     myl_ring_close(r);
     assert_int_equal(unlink(path), 0);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "myelon/myelon.h"
+#include "truncator.h"
 #include "topo_common.h"
 
 /* Runs myelon-stat with args; stdout (and stderr with both) into a static
@@ -843,32 +844,8 @@ static void test_stat_truncated_while_read(void **state)
     (void)state;
     char path[128];
     snprintf(path, sizeof path, "/tmp/myl-stat-trunc-%d", (int)getpid());
-    myl_ring_opts o = {.size = sizeof o,
-                       .backing = MYL_BACKING_FILE,
-                       .name = path,
-                       .slot_size = 16,
-                       .capacity = 8,
-                       .max_consumers = 64};
-    myl_ring *r;
-    (void)unlink(path);
-    assert_int_equal(myl_ring_create(&o, &r), 0);
-    struct stat sb;
-    assert_int_equal(stat(path, &sb), 0);
-    fflush(NULL);
-    pid_t kid = fork();
-    if (kid == 0) {
-        /* Gone with the test, even one that dies (of SIGBUS, say). */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(path, O_WRONLY);
-        if (fd < 0)
-            _exit(1);
-        for (;;) {
-            if (ftruncate(fd, 4096) != 0 || ftruncate(fd, sb.st_size) != 0)
-                _exit(1);
-            struct timespec ts = {0, 50000};
-            nanosleep(&ts, NULL);
-        }
-    }
+    myl_ring *r = myl_test_truncatable_ring(path);
+    pid_t kid = myl_test_truncator(path);
     char args[256];
     snprintf(args, sizeof args, "--file %s", path);
     int died = 0, shown = 0;
@@ -878,8 +855,7 @@ static void test_stat_truncated_while_read(void **state)
         died += st >= 128;
         shown += st == 0;
     }
-    kill(kid, SIGKILL);
-    waitpid(kid, NULL, 0);
+    myl_test_truncator_stop(kid);
     myl_ring_close(r);
     assert_int_equal(unlink(path), 0);
     assert_int_equal(died, 0);
