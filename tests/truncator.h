@@ -34,7 +34,10 @@ static inline myl_ring *myl_test_truncatable_ring(const char *path)
     return r;
 }
 
-static inline pid_t myl_test_truncator(const char *path)
+/* hold_ns: how long each truncation lasts before the size is restored
+ * (0: restored at once; a reader that reads a little at a time needs the
+ * short file to last to be caught by it). */
+static inline pid_t myl_test_truncator_hold(const char *path, long hold_ns)
 {
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
@@ -47,13 +50,23 @@ static inline pid_t myl_test_truncator(const char *path)
         if (fd < 0)
             _exit(1);
         for (;;) {
-            if (ftruncate(fd, 4096) != 0 || ftruncate(fd, sb.st_size) != 0)
+            if (ftruncate(fd, 4096) != 0)
+                _exit(1);
+            struct timespec hold = {0, hold_ns};
+            if (hold_ns)
+                nanosleep(&hold, NULL);
+            if (ftruncate(fd, sb.st_size) != 0)
                 _exit(1);
             struct timespec ts = {0, 50000};
             nanosleep(&ts, NULL);
         }
     }
     return kid;
+}
+
+static inline pid_t myl_test_truncator(const char *path)
+{
+    return myl_test_truncator_hold(path, 0);
 }
 
 static inline void myl_test_truncator_stop(pid_t kid)

@@ -332,9 +332,10 @@ static double now_mono(void)
  * myl_ring_check looks at the size once; another process that can write
  * the file may truncate it before the snapshot reads, and the read then
  * faults (SIGBUS). The executables (myelon-stat, myelon-health) install
- * on_bus (mst_bus_guard_install); while a snapshot reads, this thread's
- * bus_jmp is armed and the fault jumps back to mst_snap_one, which drops
- * the snapshot and reports the ring as truncated. The library installs
+ * on_bus (mst_bus_guard_install); while a snapshot reads (mst_guarded),
+ * this thread's bus_jmp is armed and the fault jumps back to mst_guarded:
+ * mst_snap_one then drops the snapshot and reports the ring as truncated,
+ * myl_health_pipeline_metrics counts the trace as an error. The library installs
  * no handler of its own: an application embedding the health endpoint
  * that wants this installs the guard itself. What a snapshot holds when
  * it jumps: the ring (closed), its arrays (freed) and the memstream of a
@@ -360,6 +361,24 @@ int mst_bus_guard_install(void)
     sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     return sigaction(SIGBUS, &sa, NULL) == 0 ? 0 : -errno;
+}
+
+int mst_guarded(int (*fn)(void *arg), void *arg)
+{
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 1)) {
+        /* A segment was truncated while fn read it (on_bus). */
+        bus_jmp = NULL;
+        if (bus_mem) {
+            fclose(bus_mem);
+            bus_mem = NULL;
+        }
+        return MYL_ETRUNCATED;
+    }
+    bus_jmp = &jb;
+    int rc = fn(arg);
+    bus_jmp = NULL;
+    return rc;
 }
 
 int mst_take(const myl_ring *r, const char *name, mst_ring *out)
@@ -1300,6 +1319,18 @@ void mst_snaps_free(mst_snaps *s)
     memset(s, 0, sizeof *s);
 }
 
+typedef struct take_arg {
+    const myl_ring *r;
+    const char *name;
+    mst_ring *snap;
+} take_arg;
+
+static int take_guarded(void *arg)
+{
+    take_arg *a = arg;
+    return mst_take(a->r, a->name, a->snap);
+}
+
 /* Attach read-only, check, take a snapshot, close. */
 int mst_snap_one(uint32_t backing, const char *name, mst_snaps *out)
 {
@@ -1327,21 +1358,10 @@ int mst_snap_one(uint32_t backing, const char *name, mst_snaps *out)
     }
     mst_ring *snap = &out->v[out->n];
     memset(snap, 0, sizeof *snap);
-    sigjmp_buf jb;
-    if (sigsetjmp(jb, 1)) {
-        /* The segment was truncated while read (on_bus). */
-        bus_jmp = NULL;
-        if (bus_mem) {
-            fclose(bus_mem);
-            bus_mem = NULL;
-        }
-        mst_free(snap);
-        myl_ring_close(r);
-        return MYL_ETRUNCATED;
-    }
-    bus_jmp = &jb;
-    rc = mst_take(r, name, snap);
-    bus_jmp = NULL;
+    take_arg ta = {r, name, snap};
+    rc = mst_guarded(take_guarded, &ta);
+    if (rc == MYL_ETRUNCATED)
+        mst_free(snap); /* cut short: what it had taken */
     myl_ring_close(r);
     /* Once: a ring named twice (a group's base and one of its rings, say)
      * would give the Prometheus text two series with one label set. */

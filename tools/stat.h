@@ -74,6 +74,11 @@ typedef struct mst_ring {
  * a process's signal. 0 or -errno. */
 int mst_bus_guard_install(void);
 
+/* fn(arg) with the guard armed: what fn returns, or MYL_ETRUNCATED when a
+ * segment it read was truncated under it (with the guard installed; fn
+ * was cut short, and what it held is the caller's to release). */
+int mst_guarded(int (*fn)(void *arg), void *arg);
+
 /* Snapshot of an attached ring (myl_ring_check passed), with the counters
  * of its bridge sides, if any. 0 or -ENOMEM. */
 int mst_take(const myl_ring *r, const char *name, mst_ring *out);

@@ -1,8 +1,10 @@
 /* The pipelines' latency histograms as Prometheus metrics
  * (myl_health_pipeline_metrics, myelon/health.h). */
 #define _POSIX_C_SOURCE 200809L /* strnlen */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "myelon/health.h"
@@ -40,11 +42,30 @@ static void stage_name(const myl_pipeline_hist *hs, uint32_t s, char (*seen)[24]
         snprintf(buf, sizeof seen[s], "stage%u", s);
 }
 
+/* A trace's histograms, copied before any is printed: a trace truncated
+ * while read (mst_guarded) then prints nothing, not half a family. */
+typedef struct trace_copy {
+    const myl_pipeline_trace *t;
+    bool ok[MYL_PIPELINE_STAGES];
+    myl_pipeline_hist hs[MYL_PIPELINE_STAGES];
+} trace_copy;
+
+static int copy_trace(void *arg)
+{
+    trace_copy *c = arg;
+    for (uint32_t s = 0; s < MYL_PIPELINE_STAGES; s++)
+        c->ok[s] = myl_pipeline_trace_read(c->t, s, &c->hs[s]) == 0;
+    return 0;
+}
+
 int myl_health_pipeline_metrics(FILE *out, const char *const *dirs, const char *const *names,
                                 size_t n)
 {
     if (!out || (n && !dirs))
         return MYL_EINVAL;
+    trace_copy *c = malloc(sizeof *c); /* 16 KiB: not on a server thread's stack */
+    if (!c)
+        return -ENOMEM;
     uint64_t errors = 0;
     int written = 0;
     fputs("# HELP myelon_pipeline_stage_latency_seconds Latency of a pipeline stage (apply: one "
@@ -58,27 +79,34 @@ int myl_health_pipeline_metrics(FILE *out, const char *const *dirs, const char *
             errors++;
             continue;
         }
+        c->t = t;
+        int rc = mst_guarded(copy_trace, c);
+        myl_pipeline_trace_close(t);
+        if (rc < 0) {
+            errors++;
+            continue;
+        }
         const char *name = names && names[i] ? names[i] : dirs[i];
         char seen[MYL_PIPELINE_STAGES][24];
         memset(seen, 0, sizeof seen);
         for (uint32_t s = 0; s < MYL_PIPELINE_STAGES; s++) {
-            myl_pipeline_hist hs;
-            if (myl_pipeline_trace_read(t, s, &hs) < 0)
+            if (!c->ok[s])
                 continue;
-            stage_name(&hs, s, seen);
+            const myl_pipeline_hist *hs = &c->hs[s];
+            stage_name(hs, s, seen);
             const char *sn = seen[s];
             /* The buckets, not hs.count: a reader may see a bucket counted
              * before the total, and +Inf must equal _count. */
             uint64_t cum = 0, total = 0;
             for (uint32_t b = 0; b < MYL_PIPELINE_HIST_BUCKETS; b++)
-                total += hs.bucket[b];
+                total += hs->bucket[b];
             uint32_t b = 0;
             for (uint32_t k = LE_FIRST; k <= LE_LAST; k++) {
                 uint64_t le = (UINT64_C(1) << k) - 1;
                 /* bucket b holds [low(b), low(b + 1) - 1]: counted while it
                  * ends at or below le */
                 while (b + 1 < MYL_PIPELINE_HIST_BUCKETS && myl_pipeline_hist_low(b + 1) - 1 <= le)
-                    cum += hs.bucket[b++];
+                    cum += hs->bucket[b++];
                 fputs("myelon_pipeline_stage_latency_seconds_bucket{", out);
                 put_labels(out, name, sn);
                 fprintf(out, ",le=\"%.9g\"} %llu\n", (double)le / 1e9, (unsigned long long)cum);
@@ -88,14 +116,14 @@ int myl_health_pipeline_metrics(FILE *out, const char *const *dirs, const char *
             fprintf(out, ",le=\"+Inf\"} %llu\n", (unsigned long long)total);
             fputs("myelon_pipeline_stage_latency_seconds_sum{", out);
             put_labels(out, name, sn);
-            fprintf(out, "} %.9g\n", (double)hs.sum_ns / 1e9);
+            fprintf(out, "} %.9g\n", (double)hs->sum_ns / 1e9);
             fputs("myelon_pipeline_stage_latency_seconds_count{", out);
             put_labels(out, name, sn);
             fprintf(out, "} %llu\n", (unsigned long long)total);
         }
-        myl_pipeline_trace_close(t);
         written++;
     }
+    free(c);
     fprintf(out,
             "# HELP myelon_pipeline_trace_errors Pipeline traces that could not be read.\n"
             "# TYPE myelon_pipeline_trace_errors gauge\nmyelon_pipeline_trace_errors %llu\n",

@@ -302,6 +302,7 @@ out:
 
 struct myl_pipeline_trace {
     const trace_file *t;
+    int32_t pid; /* from the header as read at open */
 };
 
 int myl_pipeline_trace_open(const char *dir, myl_pipeline_trace **out)
@@ -324,28 +325,33 @@ int myl_pipeline_trace_open(const char *dir, myl_pipeline_trace **out)
         close(fd);
         return e;
     }
-    /* Another process's file: every field the reader relies on checked. */
-    if (st.st_size != (off_t)sizeof(trace_file)) {
+    /* Another process's file: every field the reader relies on checked.
+     * The header is read, not mapped: a file truncated after fstat gives
+     * a short read here, never a fault (the stages are mapped, and a
+     * truncation while they are read faults the reader: see pipeline.h). */
+    trace_file h;
+    ssize_t got =
+        st.st_size == (off_t)sizeof(trace_file) ? pread(fd, &h, offsetof(trace_file, stage), 0) : 0;
+    if (got != (ssize_t)offsetof(trace_file, stage) ||
+        memcmp(h.magic, trace_magic, sizeof trace_magic) != 0 || h.version != 1 ||
+        h.stages != MYL_PIPELINE_STAGES || h.buckets != MYL_PIPELINE_HIST_BUCKETS ||
+        h.stage_bytes != sizeof(trace_stage)) {
+        int e = got < 0 ? -errno : MYL_ECORRUPT;
         close(fd);
-        return MYL_ECORRUPT;
+        return e;
     }
     void *m = mmap(NULL, sizeof(trace_file), PROT_READ, MAP_SHARED, fd, 0);
     close(fd);
     if (m == MAP_FAILED)
         return -errno;
     const trace_file *t = m;
-    if (memcmp(t->magic, trace_magic, sizeof trace_magic) != 0 || t->version != 1 ||
-        t->stages != MYL_PIPELINE_STAGES || t->buckets != MYL_PIPELINE_HIST_BUCKETS ||
-        t->stage_bytes != sizeof(trace_stage)) {
-        munmap(m, sizeof(trace_file));
-        return MYL_ECORRUPT;
-    }
     myl_pipeline_trace *r = malloc(sizeof *r);
     if (!r) {
         munmap(m, sizeof(trace_file));
         return -ENOMEM;
     }
     r->t = t;
+    r->pid = h.pid;
     *out = r;
     return 0;
 }
@@ -360,7 +366,7 @@ void myl_pipeline_trace_close(myl_pipeline_trace *t)
 
 int32_t myl_pipeline_trace_pid(const myl_pipeline_trace *t)
 {
-    return t ? t->t->pid : 0;
+    return t ? t->pid : 0;
 }
 
 int myl_pipeline_trace_read(const myl_pipeline_trace *t, uint32_t stage, myl_pipeline_hist *out)

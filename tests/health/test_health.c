@@ -916,6 +916,66 @@ static void test_truncated_ring(void **state)
     assert_int_equal(unlink(path), 0);
 }
 
+/* A pipeline's trace that another process truncates (to its header
+ * page) and restores while the histograms are rendered: with
+ * myl_health_catch_truncation every call returns (a read past the cut
+ * faulted the process, SIGBUS), and a trace cut while read is counted as
+ * an error with none of its lines printed. */
+static void test_truncated_trace(void **state)
+{
+    (void)state;
+    assert_int_equal(myl_health_catch_truncation(), 0);
+    char dir[] = "/tmp/myl-health-ttrace-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    int st = 0;
+    myl_pipeline_app app = {.size = sizeof app,
+                            .state = &st,
+                            .reset = nop_reset,
+                            .apply = nop_apply,
+                            .save = nop_save,
+                            .restore = nop_restore};
+    myl_pipeline_opts o = {.size = sizeof o, .flags = MYL_PIPELINE_F_TRACE};
+    o.journal.size = sizeof o.journal;
+    o.journal.sync = MYL_JOURNAL_SYNC_NONE;
+    myl_pipeline *p;
+    assert_int_equal(myl_pipeline_create(dir, &app, &o, &p), 0);
+    assert_int_equal(myl_pipeline_submit(p, 7, &st, sizeof st, NULL), 0);
+    assert_int_equal(myl_pipeline_commit(p), 1);
+    char path[64];
+    snprintf(path, sizeof path, "%s/trace", dir);
+    pid_t kid = myl_test_truncator_hold(path, 20000);
+    const char *dirs[] = {dir};
+    int whole = 0, cut = 0;
+    for (int i = 0; i < 2000; i++) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        assert_non_null(m);
+        int rc = myl_health_pipeline_metrics(m, dirs, NULL, 1);
+        assert_int_equal(fclose(m), 0);
+        assert_true(rc == 0 || rc == 1);
+        if (rc == 1) {
+            whole++;
+            /* Every stage's family (a restored file is zeros past the
+             * cut: its stages go by "stageN"). */
+            int families = 0;
+            for (const char *k = text; (k = strstr(k, "_seconds_count{")); k++)
+                families++;
+            assert_int_equal(families, MYL_PIPELINE_STAGES);
+            assert_non_null(strstr(text, "\nmyelon_pipeline_trace_errors 0\n"));
+        } else {
+            cut++;
+            assert_null(strstr(text, "_bucket{"));
+            assert_non_null(strstr(text, "\nmyelon_pipeline_trace_errors 1\n"));
+        }
+        free(text);
+    }
+    myl_test_truncator_stop(kid);
+    print_message("trace: %d whole, %d cut or refused\n", whole, cut);
+    assert_int_equal(myl_pipeline_close(p), 0);
+    assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 static void test_prefix(void **state)
 {
     (void)state;
@@ -1141,6 +1201,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_metrics),
         cmocka_unit_test(test_prefix),
         cmocka_unit_test(test_truncated_ring),
+        cmocka_unit_test(test_truncated_trace),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_tool),
         cmocka_unit_test(test_split_request),

@@ -65,7 +65,10 @@ typedef void (*myl_health_metrics_fn)(void *user, FILE *out);
  * log-linear bucket ends at or below one of them or above the last. A
  * trace that cannot be read is left out and counted in the gauge
  * myelon_pipeline_trace_errors. Each trace is mapped read-only and read
- * as untrusted input. Returns the number of pipelines written. */
+ * as untrusted input; a trace truncated while read (with
+ * myl_health_catch_truncation) is such an error, printed not at all: its
+ * histograms are copied before any line is written. Returns the number
+ * of pipelines written, or -ENOMEM (nothing written). */
 MYL_API int myl_health_pipeline_metrics(FILE *out, const char *const *dirs,
                                         const char *const *names, size_t n);
 
@@ -109,7 +112,9 @@ MYL_API int myl_health_status_line(myl_health *h, char *buf, size_t size);
 /* A ring's segment that another process truncates while the endpoint
  * reads it (after its size was checked) would fault the reader (SIGBUS).
  * This installs a SIGBUS handler that makes such a ring reported as
- * truncated (MYL_ETRUNCATED) for that request instead. The library never
+ * truncated (MYL_ETRUNCATED) for that request instead, and a pipeline
+ * trace truncated while myl_health_pipeline_metrics copies it counted
+ * as a trace error. The library never
  * takes a signal by itself: a program that owns its SIGBUS handling does
  * not call it (myelon-health does). Faults outside a snapshot die as
  * before. 0, or a negative errno from sigaction. */

@@ -209,7 +209,12 @@ typedef struct myl_pipeline_hist {
 
 typedef struct myl_pipeline_trace myl_pipeline_trace;
 
-/* Map <dir>/trace read-only. MYL_ECORRUPT for a bad header or size. */
+/* Map <dir>/trace read-only. MYL_ECORRUPT for a bad header or size.
+ * The trace is another process's file: one that a process truncates while
+ * myl_pipeline_trace_read copies from it faults the reader (SIGBUS), as
+ * any truncated mapping does; open itself reads the header, never faults.
+ * myl_health_pipeline_metrics, with myl_health_catch_truncation, counts
+ * such a trace as an error instead. */
 MYL_API int myl_pipeline_trace_open(const char *dir, myl_pipeline_trace **out);
 MYL_API void myl_pipeline_trace_close(myl_pipeline_trace *t);
 /* The pid of the pipeline that writes the trace. */
