@@ -16,7 +16,7 @@
  * 400 page; a probe wants one line at once. Telling the two apart needs
  * the first bytes, hence the short wait; one poll loop over every pending
  * connection keeps a slow or silent client from holding up the others. */
-#define _GNU_SOURCE /* accept4 */
+#define _GNU_SOURCE /* accept4, POLLRDHUP */
 #include "myelon/health.h"
 
 #include <errno.h>
@@ -446,6 +446,11 @@ static int classify(myl_health *h, pending *p, bool timed_out)
         return 1;
     }
     int http = n > 0 ? http_start(b, (size_t)n) : 0;
+    /* A method's prefix and then the end of input ("GE", shut): it will
+     * never be a request line, so it is a probe's. */
+    struct pollfd hup = {.fd = p->fd, .events = POLLRDHUP};
+    if (http < 0 && poll(&hup, 1, 0) == 1 && (hup.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+        http = 0;
     if (http < 0 && !timed_out) {
         /* The bytes stay unread, so the socket stays readable: it is no
          * longer polled for input but peeked at every REPEEK_MS. */
@@ -483,7 +488,8 @@ static void *listener(void *arg)
             timeout = pause_until - now;
         for (uint32_t i = 0; i < h->npend; i++) {
             pending *p = &h->pend[i];
-            pfd[nf++] = (struct pollfd){.fd = p->fd, .events = p->partial ? 0 : POLLIN};
+            /* a partial one: its end of input only (its bytes stay) */
+            pfd[nf++] = (struct pollfd){.fd = p->fd, .events = p->partial ? POLLRDHUP : POLLIN};
             int64_t left = p->deadline_ms - now;
             if (p->partial && left > REPEEK_MS)
                 left = REPEEK_MS;

@@ -548,6 +548,36 @@ static void test_split_request(void **state)
     ring_down(&f);
 }
 
+/* A method's prefix and then the end of input: never a request, so the
+ * probe's line, at once (it was handed to HTTP at probe_ms, which dropped
+ * it: no line at all). */
+static void test_prefix_then_eof(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("pfxeof"));
+    myl_health *h = serve(&f.name, 1, 60000);
+    const char *sent[] = {"GE", "HEA", "P"};
+    for (size_t i = 0; i < sizeof sent / sizeof *sent; i++) {
+        int fd = dial(myl_health_port(h));
+        assert_true(fd >= 0);
+        assert_int_equal(send(fd, sent[i], strlen(sent[i]), MSG_NOSIGNAL),
+                         (ssize_t)strlen(sent[i]));
+        struct timespec ts = {0, 30 * 1000 * 1000}; /* likely seen as a prefix first */
+        nanosleep(&ts, NULL);
+        assert_int_equal(shutdown(fd, SHUT_WR), 0);
+        struct timeval tv = {10, 0}; /* well under probe_ms: not its deadline */
+        assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+        char *out = read_all(fd, NULL);
+        close(fd);
+        assert_non_null(out);
+        assert_string_equal(out, "myelon ok 1 ring\n");
+        free(out);
+    }
+    myl_health_stop(h);
+    ring_down(&f);
+}
+
 /* ---- concurrency ---- */
 
 typedef struct client_arg {
@@ -1205,6 +1235,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_tool),
         cmocka_unit_test(test_split_request),
+        cmocka_unit_test(test_prefix_then_eof),
     };
     return myl_test_run("health", tests, sizeof tests / sizeof *tests);
 }
