@@ -35,9 +35,10 @@ static uint32_t find_entry(myl_ring *r, const char *id)
 
 /* Dependency k's released position. The entry it was last seen in still
  * tells it while it holds the same registration (same epoch): ACTIVE, or
- * FREE or EVICTED after it closed or was evicted (its final position).
- * Otherwise the table is searched by id; while the id is nowhere, the
- * position holds at the last one seen. */
+ * FREE or EVICTED after it closed or was evicted (its final position,
+ * until the id registers again: in any entry, so the table is searched
+ * while the old one stays closed). Otherwise the table is searched by id;
+ * while the id is nowhere, the position holds at the last one seen. */
 static uint64_t dep_pos(myl_stage *s, uint32_t k)
 {
     myl_ring *r = s->ring;
@@ -58,13 +59,23 @@ static uint64_t dep_pos(myl_stage *s, uint32_t k)
         if (same) {
             if (v > s->seen[k])
                 s->seen[k] = v;
-            return s->seen[k];
+            if (st == MYL_ENTRY_ACTIVE)
+                return s->seen[k];
+            /* Closed or evicted: registered again elsewhere, or not yet
+             * (the old entry is kept: it tells if it is taken again). */
+            uint32_t j = find_entry(r, s->ids[k]);
+            if (j == UINT32_MAX)
+                return s->seen[k];
+            i = j;
+            goto adopt;
         }
     }
     i = find_entry(r, s->ids[k]);
     s->idx[k] = i;
     if (i == UINT32_MAX)
         return s->found[k] ? s->seen[k] : 0;
+adopt:
+    s->idx[k] = i;
     myl__consumer_entry *e = &r->consumers[i];
     s->epoch[k] = myl__load_relaxed(&e->epoch); /* after find_entry's A4 */
     uint64_t v = myl__load_acquire(&e->seq);    /* A3, as above */
@@ -240,7 +251,12 @@ int64_t myl_stage_poll(myl_stage *s, uint32_t max, uint64_t *seq, int64_t timeou
             uint64_t allowed = bar - next;
             int64_t n = myl_consumer_poll(s->c, allowed < max ? (uint32_t)allowed : max, seq,
                                           myl__left(deadline));
-            if (n != MYL_EAGAIN)
+            /* A slot a dead producer left is skipped inside the poll,
+             * which then counts on from past it: the window is cut at
+             * the barrier again (nothing at or past it is this stage's). */
+            if (n > 0 && *seq + (uint64_t)n > bar)
+                n = *seq < bar ? (int64_t)(bar - *seq) : 0;
+            if (n != MYL_EAGAIN && n != 0)
                 return n;
         }
         if (myl__load_relaxed(&s->ring->hdr->state) == MYL_SEG_STATE_SHUTDOWN)

@@ -299,6 +299,102 @@ static void test_dead_dependency_holds(void **state)
     myl_ut_destroy(r, &o);
 }
 
+/* A slot a dead producer claimed and never published is skipped inside a
+ * poll, which then counted on from past it: a stage got an event its
+ * dependency had not released (the window was cut at the barrier before
+ * the skip moved it). */
+static void test_skipped_slot_keeps_barrier(void **state)
+{
+    (void)state;
+    myl_ring_opts o = myl_ut_opts("skip", MYL_BACKING_SHM);
+    o.slot_size = 8;
+    o.capacity = 64;
+    o.producers = MYL_PRODUCERS_MULTI;
+    myl_ring *r = myl_ut_create(&o);
+    myl_consumer_opts co = {.size = sizeof co, .wait = MYL_WAIT_BLOCK};
+    myl_stage *j, *m;
+    static const char *const after[] = {"journal"};
+    assert_int_equal(myl_stage_open(r, "journal", NULL, 0, &co, 0, &j), 0);
+    assert_int_equal(myl_stage_open(r, "matching", after, 1, &co, 0, &m), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* claims slot 0 and dies without publishing it */
+        myl_producer *dp;
+        uint64_t s0;
+        _exit(myl_producer_open(r, NULL, &dp) == 0 &&
+                      myl_producer_claim(dp, 1, &s0, MYL_UT_SEC) == 0 && s0 == 0
+                  ? 0
+                  : 1);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    myl_producer *p;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    for (uint64_t v = 101; v <= 102; v++)
+        assert_int_equal(myl_producer_send(p, &v, 5 * MYL_UT_SEC), 0);
+    /* The journal skips slot 0 and holds event 1, unreleased. */
+    uint64_t seq;
+    assert_int_equal(myl_stage_poll(j, 1, &seq, 10 * MYL_UT_SEC), 1);
+    assert_int_equal(seq, 1);
+    assert_int_equal(myl_stage_barrier(m), 1);
+    /* Matching may pass the skipped slot, not event 1. */
+    assert_int_equal(myl_stage_poll(m, 1, &seq, 50 * MYL_UT_MS), MYL_ETIMEDOUT);
+    assert_int_equal(myl_stage_poll(m, 64, &seq, 50 * MYL_UT_MS), MYL_ETIMEDOUT);
+    myl_stage_release(j, 1);
+    assert_int_equal(myl_stage_poll(m, 64, &seq, 5 * MYL_UT_SEC), 1);
+    assert_int_equal(seq, 1);
+    myl_stage_close(m);
+    myl_stage_close(j);
+    myl_producer_close(p);
+    myl_ut_destroy(r, &o);
+}
+
+/* A dependency that closes and registers again in another entry of the
+ * consumer table is found there: its closed entry (same epoch, FREE) told
+ * its final position forever, and the dependent stayed held. */
+static void test_dependency_reopens_elsewhere(void **state)
+{
+    (void)state;
+    myl_ring_opts o;
+    myl_ring *r = make_ring("reopen", &o);
+    myl_consumer_opts co = {.size = sizeof co, .wait = MYL_WAIT_BLOCK, .start = MYL_START_OLDEST};
+    myl_consumer *x;
+    myl_stage *j, *m;
+    static const char *const after[] = {"journal"};
+    assert_int_equal(myl_consumer_open(r, "x", &co, &x), 0); /* entry 0 */
+    assert_int_equal(myl_stage_open(r, "journal", NULL, 0, &co, 0, &j), 0);
+    assert_int_equal(myl_stage_open(r, "matching", after, 1, &co, 0, &m), 0);
+    uint32_t first = myl_stage_consumer(j)->idx;
+    produce(r, 10);
+    uint64_t seq;
+    assert_int_equal(myl_stage_poll(j, 2, &seq, 5 * MYL_UT_SEC), 2);
+    myl_stage_release(j, 2);
+    assert_int_equal(myl_stage_barrier(m), 2);
+    myl_consumer_close(x); /* frees an entry before the journal's */
+    myl_stage_close(j);
+    assert_int_equal(myl_stage_open(r, "journal", NULL, 0, &co, 0, &j), 0);
+    assert_true(myl_stage_consumer(j)->idx != first);
+    while (myl_stage_consumer(j)->next < 10) {
+        int64_t n = myl_stage_poll(j, 64, &seq, 5 * MYL_UT_SEC);
+        assert_true(n > 0);
+        myl_stage_release(j, (uint32_t)n);
+    }
+    uint64_t got = 0;
+    while (got < 10) {
+        int64_t n = myl_stage_poll(m, 64, &seq, 5 * MYL_UT_SEC);
+        assert_true(n > 0);
+        assert_int_equal(seq, got);
+        myl_stage_release(m, (uint32_t)n);
+        got += (uint64_t)n;
+    }
+    assert_int_equal(myl_stage_barrier(m), 10);
+    myl_stage_close(m);
+    myl_stage_close(j);
+    myl_ut_destroy(r, &o);
+}
+
 static void test_args(void **state)
 {
     (void)state;
@@ -328,4 +424,5 @@ static void test_args(void **state)
 MYL_TEST_MAIN("stage", cmocka_unit_test(test_threads),
               cmocka_unit_test(test_threads_without_barrier_detected),
               cmocka_unit_test(test_processes), cmocka_unit_test(test_dead_dependency_holds),
-              cmocka_unit_test(test_args))
+              cmocka_unit_test(test_skipped_slot_keeps_barrier),
+              cmocka_unit_test(test_dependency_reopens_elsewhere), cmocka_unit_test(test_args))
