@@ -773,7 +773,10 @@ int myl_pipeline_tick(myl_pipeline *p)
     if (!p->o.tick_ns)
         return 0;
     uint64_t now = clock_now(p);
-    if (p->tick.have && (now < p->tick.last || now - p->tick.last < p->o.tick_ns))
+    /* A clock below the last tick started again (CLOCK_MONOTONIC after a
+     * reboot; the last tick came from the snapshot or journal): tick now
+     * and count from there, or ticks would wait for the old uptime. */
+    if (p->tick.have && now >= p->tick.last && now - p->tick.last < p->o.tick_ns)
         return 0;
     int rc = submit_one(p, MYL_PIPELINE_TICK, &now, 8, NULL);
     return rc < 0 ? rc : 1;

@@ -120,7 +120,7 @@ static inline void pm_model(uint64_t seed, uint64_t tick_ns, uint64_t n, pm_stat
     uint64_t s = 0;
     while (s < n) {
         uint64_t now = s * PM_VT;
-        if (tick_ns && (!have || (now >= last && now - last >= tick_ns))) {
+        if (tick_ns && (!have || now < last || now - last >= tick_ns)) {
             myl_journal_record r = {s, MYL_PIPELINE_TICK, &now, 8};
             pm_apply(st, &r, NULL);
             c = myl_pipeline_chain_next(c, &r);

@@ -1096,6 +1096,49 @@ static void test_ticks(void **state)
     rm_pipeline(dir);
 }
 
+static uint64_t g_wall; /* a clock the test sets */
+
+static uint64_t wall_clock(void *arg)
+{
+    (void)arg;
+    return g_wall;
+}
+
+/* A clock that reads below the last tick (CLOCK_MONOTONIC after a reboot:
+ * the last tick came back from the journal) ticks at once and on from
+ * there; it waited for the old uptime, no tick for days. */
+static void test_ticks_clock_restarted(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("tickboot");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(false);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    o.clock = wall_clock;
+    o.tick_ns = 1000000;                /* 1 ms */
+    g_wall = UINT64_C(864000000000000); /* up 10 days */
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_tick(g_p), 1);
+    assert_int_equal(myl_pipeline_commit(g_p), 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    reset_globals();
+    g_wall = UINT64_C(60000000000); /* rebooted: up a minute */
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(g_state.last_tick, UINT64_C(864000000000000));
+    assert_int_equal(myl_pipeline_tick(g_p), 1);
+    assert_int_equal(g_state.last_tick, g_wall);
+    assert_int_equal(myl_pipeline_tick(g_p), 0); /* and not again until due */
+    g_wall += 999999;
+    assert_int_equal(myl_pipeline_tick(g_p), 0);
+    g_wall += 1;
+    assert_int_equal(myl_pipeline_tick(g_p), 1);
+    assert_int_equal(g_state.ticks, 3);
+    assert_int_equal(myl_pipeline_commit(g_p), 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    rm_pipeline(dir);
+}
+
 /* Kill points of the lifecycle: a child killed at each restarts into the
  * model's state, with every output it released. */
 static void test_kill_points(void **state)
@@ -1300,6 +1343,7 @@ int main(void)
         cmocka_unit_test(test_ack_write_faults),
         cmocka_unit_test(test_shadow_snapshots),
         cmocka_unit_test(test_ticks),
+        cmocka_unit_test(test_ticks_clock_restarted),
         cmocka_unit_test(test_kill_points),
         cmocka_unit_test(test_hist_buckets),
         cmocka_unit_test(test_trace),

@@ -111,7 +111,8 @@ typedef struct myl_pipeline_opts {
     /* Shadow stage (needs app->shadow_state): records between its
      * snapshots; 0: 65536. */
     uint64_t snapshot_every;
-    /* Ticks: every tick_ns of clock (0: none). clock NULL: CLOCK_MONOTONIC. */
+    /* Ticks: every tick_ns of clock (0: none). clock NULL: CLOCK_MONOTONIC.
+     * A clock below the last tick (restarted: a reboot) ticks at once. */
     uint64_t tick_ns;
     uint64_t (*clock)(void *arg);
     void *clock_arg;
