@@ -387,6 +387,17 @@ int myl_pipeline_trace_read(const myl_pipeline_trace *t, uint32_t stage, myl_pip
 
 /* ---- snapshots ---- */
 
+/* Rename a snapshot recovery cannot use to "<path>.bad" (kept for a look,
+ * never listed again): counted among keep_snapshots it would let pruning
+ * remove the older ones that recovery falls back to, and their journal.
+ * Best effort: true when it was renamed. */
+static bool set_aside(const char *path)
+{
+    char bad[4096 + 8];
+    snprintf(bad, sizeof bad, "%s.bad", path);
+    return rename(path, bad) == 0;
+}
+
 /* A snapshot of info->seq exists already: -EEXIST when it is valid and of
  * this history (its chain is ours at seq; replay is deterministic, so it
  * holds the same state), 0 once it is set aside (renamed to
@@ -396,7 +407,7 @@ int myl_pipeline_trace_read(const myl_pipeline_trace *t, uint32_t stage, myl_pip
  * that recovery needs. */
 static int same_snapshot(myl_pipeline *p, const myl_snapshot_info *info)
 {
-    char path[4096], bad[4096 + 8];
+    char path[4096];
     snprintf(path, sizeof path, "%s/snapshot-%016" PRIx64 ".mys", p->sdir, info->seq);
     myl_snapshot_info old;
     void *pl = NULL;
@@ -408,8 +419,7 @@ static int same_snapshot(myl_pipeline *p, const myl_snapshot_info *info)
         return 0; /* gone since: write again */
     if (rc < 0 && rc != MYL_ECORRUPT)
         return rc; /* could not read it: nothing is decided */
-    snprintf(bad, sizeof bad, "%s.bad", path);
-    if (rename(path, bad) != 0)
+    if (!set_aside(path))
         return -errno;
     return fsync_dir(p->sdir);
 }
@@ -929,7 +939,8 @@ static int check_snapshot(const myl_pipeline *p, const myl_snapshot_info *info, 
 }
 
 /* Choose the snapshot: the one at path, or the newest valid one whose
- * chain matches the journal's. *pl NULL with rc 0: none (start from the
+ * chain matches the journal's; the ones skipped on the way (corrupt, or of
+ * another history) are set aside. *pl NULL with rc 0: none (start from the
  * empty state). */
 static int choose_snapshot(myl_pipeline *p, const char *path, uint64_t jfirst, uint64_t jend,
                            myl_snapshot_info *info, void **pl)
@@ -954,6 +965,7 @@ static int choose_snapshot(myl_pipeline *p, const char *path, uint64_t jfirst, u
     if (rc < 0)
         return rc;
     char fp[4096];
+    bool aside = false;
     for (size_t i = n; i-- > 0;) {
         snprintf(fp, sizeof fp, "%s/snapshot-%016" PRIx64 ".mys", p->sdir, s[i]);
         rc = load_snapshot(fp, s[i], true, info, pl);
@@ -962,6 +974,7 @@ static int choose_snapshot(myl_pipeline *p, const char *path, uint64_t jfirst, u
             *pl = NULL;
             if (rc == 1) {
                 p->refused++; /* another history's: skipped */
+                aside |= set_aside(fp);
                 rc = 0;
                 continue;
             }
@@ -969,12 +982,15 @@ static int choose_snapshot(myl_pipeline *p, const char *path, uint64_t jfirst, u
         }
         if (rc == MYL_ECORRUPT) {
             p->skipped++;
+            aside |= set_aside(fp);
             rc = 0;
             continue;
         }
         break; /* loaded, or an error of the system */
     }
     free(s);
+    if (aside && rc == 0)
+        rc = fsync_dir(p->sdir);
     return rc;
 }
 

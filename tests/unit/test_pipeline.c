@@ -410,6 +410,62 @@ static void test_rotate_over_bad_snapshot(void **state)
     rm_pipeline(dir);
 }
 
+/* Flip one payload byte of the snapshot of seq: corrupt (CRC). */
+static void corrupt_snapshot(const char *dir, uint64_t seq)
+{
+    char path[512];
+    sub_path(path, sizeof path, dir, "snapshots", seq);
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    uint8_t b;
+    assert_int_equal(pread(fd, &b, 1, MYL_SNAPSHOT_HEADER + 3), 1);
+    b ^= 1;
+    assert_int_equal(pwrite(fd, &b, 1, MYL_SNAPSHOT_HEADER + 3), 1);
+    close(fd);
+}
+
+/* A corrupt newest snapshot that recovery skipped counted among
+ * keep_snapshots at the next prune, which removed the valid older one and
+ * its journal: with the next newest corrupt too, nothing was left to
+ * recover from. Recovery sets what it skipped aside. */
+static void test_prune_after_skipped_snapshot(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("pruneskip");
+    rm_pipeline(dir);
+    reset_globals();
+    myl_pipeline_app a = app_of(false);
+    myl_pipeline_opts o = opts_of(MYL_JOURNAL_SYNC_BATCH);
+    o.keep_snapshots = 2;
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &g_p), 0);
+    run(g_p, 100, 16);
+    assert_int_equal(myl_pipeline_rotate(g_p), 0); /* at 100 */
+    run(g_p, 100, 16);
+    assert_int_equal(myl_pipeline_rotate(g_p), 0); /* at 200 */
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    corrupt_snapshot(dir, 200);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_skipped_snapshots(g_p), 1);
+    assert_int_equal(myl_pipeline_base_seq(g_p), 100);
+    char p200[512], bad[600];
+    sub_path(p200, sizeof p200, dir, "snapshots", 200);
+    snprintf(bad, sizeof bad, "%s.bad", p200);
+    assert_true(exists(bad) && !exists(p200));
+    run(g_p, 100, 16);
+    assert_int_equal(myl_pipeline_rotate(g_p), 0); /* at 300: keeps 100 and 300 */
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    corrupt_snapshot(dir, 300);
+    reset_globals();
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
+    assert_int_equal(myl_pipeline_skipped_snapshots(g_p), 1);
+    assert_int_equal(myl_pipeline_base_seq(g_p), 100);
+    assert_int_equal(myl_pipeline_next_seq(g_p), 300);
+    check_model(g_p, 0);
+    assert_int_equal(myl_pipeline_close(g_p), 0);
+    rm_pipeline(dir);
+}
+
 static void test_rotate_prunes(void **state)
 {
     (void)state;
@@ -478,9 +534,13 @@ static void test_rotate_prunes(void **state)
     check_model(g_p, 0);
     assert_int_equal(myl_pipeline_close(g_p), 0);
 
-    /* recover_from_snapshot: that one, corrupt or not. */
+    /* recover_from_snapshot: that one, corrupt or not (the corrupt one
+     * set aside by recovery, as "<name>.bad"). */
     reset_globals();
-    assert_int_equal(myl_pipeline_recover_from_snapshot(dir, p900, &a, &o, &g_p), MYL_ECORRUPT);
+    char p900_bad[600];
+    snprintf(p900_bad, sizeof p900_bad, "%s.bad", p900);
+    assert_false(exists(p900));
+    assert_int_equal(myl_pipeline_recover_from_snapshot(dir, p900_bad, &a, &o, &g_p), MYL_ECORRUPT);
     assert_int_equal(myl_pipeline_recover_from_snapshot(dir, p600, &a, &o, &g_p), 0);
     assert_int_equal(myl_pipeline_base_seq(g_p), 600);
     check_model(g_p, 0);
@@ -640,8 +700,9 @@ static void test_snapshot_chain(void **state)
     assert_int_equal(myl_pipeline_next_seq(g_p), 400);
     check_model(g_p, 0);
     assert_int_equal(myl_pipeline_close(g_p), 0);
-    char hostile[512];
+    char hostile[600];
     sub_path(hostile, sizeof hostile, dir, "snapshots", 300);
+    strcat(hostile, ".bad"); /* set aside by the recovery that refused it */
     reset_globals();
     assert_int_equal(myl_pipeline_recover_from_snapshot(dir, hostile, &a, &o, &g_p), MYL_ECORRUPT);
     assert_null(g_p);
@@ -694,9 +755,15 @@ static void test_snapshot_chain(void **state)
     assert_int_equal(access(hostile, F_OK), -1); /* segment 0 is gone */
     sub_path(hostile, sizeof hostile, dir, "snapshots", 300);
     assert_int_equal(unlink(hostile), 0);
+    /* The hostile one at 350 was set aside by the recovery that refused
+     * it: not refused again. */
+    sub_path(hostile, sizeof hostile, dir, "snapshots", 350);
+    assert_false(exists(hostile));
+    strcat(hostile, ".bad");
+    assert_true(exists(hostile));
     reset_globals();
     assert_int_equal(myl_pipeline_recover(dir, &a, &o, &g_p), 0);
-    assert_int_equal(myl_pipeline_refused_snapshots(g_p), 1);
+    assert_int_equal(myl_pipeline_refused_snapshots(g_p), 0);
     assert_int_equal(myl_pipeline_base_seq(g_p), 150);
     check_model(g_p, 0);
     assert_int_equal(myl_pipeline_close(g_p), 0);
@@ -1349,6 +1416,7 @@ int main(void)
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_create_fails_clean),
         cmocka_unit_test(test_rotate_over_bad_snapshot),
+        cmocka_unit_test(test_prune_after_skipped_snapshot),
         cmocka_unit_test(test_shadow_never_stalls),
         cmocka_unit_test(test_shadow_apply_fails),
     };

@@ -136,7 +136,9 @@ MYL_API int myl_pipeline_create(const char *dir, const myl_pipeline_app *app,
  * its tail, does not reach back to the snapshot (or to 0 without one), or
  * ends before the newest valid snapshot. A snapshot whose chain is not the
  * journal's at its sequence is skipped (myl_pipeline_refused_snapshots).
- * Errors of restore and apply are returned as they are. */
+ * Snapshots skipped or refused are renamed "<name>.bad" (kept, never
+ * counted again: pruning keeps keep_snapshots usable ones). Errors of
+ * restore and apply are returned as they are. */
 MYL_API int myl_pipeline_recover(const char *dir, const myl_pipeline_app *app,
                                  const myl_pipeline_opts *opts, myl_pipeline **out);
 /* Recover from the snapshot file at path (a kept or archived one), then
