@@ -1040,8 +1040,9 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
         return MYL_EINVAL;
     /* Every path below dir fits the 4096-byte buffers (PATH_MAX) of
      * pruning, the trace and the journal: the longest is a snapshot's
-     * temporary, "/snapshots/.snapshot-<16 hex>.<pid>.tmp". */
-    if (strlen(dir) > 4096 - sizeof "/snapshots/.snapshot-0123456789abcdef.2147483647.tmp")
+     * temporary, "/snapshots/.snapshot-<16 hex>.<pid>.<start>.tmp". */
+    if (strlen(dir) >
+        4096 - sizeof "/snapshots/.snapshot-0123456789abcdef.2147483647.18446744073709551615.tmp")
         return MYL_ENAME;
     myl_pipeline *p = calloc(1, sizeof *p);
     if (!p)

@@ -109,8 +109,11 @@ static int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-/* Remove the temporaries of writers that died mid-write
- * (".snapshot-<seq>.<pid>.tmp" of a pid no longer running). */
+/* Remove the temporaries of writers that died mid-write:
+ * ".snapshot-<16 hex seq>.<pid>.<start>.tmp" whose pid no longer runs the
+ * process that started at <start> (myl__proc_start_time: a pid reused,
+ * after a container restarts, say, is another process), and the
+ * ".snapshot-<seq>.<pid>.tmp" of older writers whose pid is not running. */
 static void sweep_temps(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -120,13 +123,17 @@ static void sweep_temps(const char *dir)
     while ((e = readdir(d)) != NULL) {
         const char *n = e->d_name;
         size_t len = strlen(n);
-        if (strncmp(n, ".snapshot-", 10) != 0 || len < 15 || strcmp(n + len - 4, ".tmp") != 0)
+        if (strncmp(n, ".snapshot-", 10) != 0 || len < 10 + 16 + 1 + 1 + 4 || n[26] != '.' ||
+            strcmp(n + len - 4, ".tmp") != 0 || n[27] < '1' || n[27] > '9')
             continue;
-        const char *dot = n + len - 5;
-        while (dot > n && *dot != '.')
-            dot--;
-        long pid = strtol(dot + 1, NULL, 10);
-        if (pid > 0 && pid < INT32_MAX && !myl__pid_alive((int32_t)pid)) {
+        char *end;
+        long pid = strtol(n + 27, &end, 10);
+        unsigned long long start = 0;
+        if (*end == '.' && end != n + len - 4 && end[1] >= '0' && end[1] <= '9')
+            start = strtoull(end + 1, &end, 10);
+        if (end != n + len - 4 || pid <= 0 || pid >= INT32_MAX)
+            continue;
+        if (!myl__peer_alive((int32_t)pid, (uint64_t)start)) {
             char p[4096];
             if (snprintf(p, sizeof p, "%s/%s", dir, n) < (int)sizeof p)
                 unlink(p);
@@ -144,8 +151,8 @@ int myl_snapshot_write(const char *dir, const myl_snapshot_info *info, const voi
     char path[4096], tmp[4096];
     if (snprintf(path, sizeof path, "%s/snapshot-%016" PRIx64 ".mys", dir, info->seq) >=
             (int)sizeof path ||
-        snprintf(tmp, sizeof tmp, "%s/.snapshot-%016" PRIx64 ".%d.tmp", dir, info->seq,
-                 (int)getpid()) >= (int)sizeof tmp)
+        snprintf(tmp, sizeof tmp, "%s/.snapshot-%016" PRIx64 ".%d.%" PRIu64 ".tmp", dir, info->seq,
+                 (int)getpid(), myl__proc_start_time(getpid())) >= (int)sizeof tmp)
         return MYL_ENAME;
     if (access(path, F_OK) == 0)
         return -EEXIST;

@@ -255,7 +255,9 @@ static void test_lifecycle_errors(void **state)
     /* A directory too long for the paths below it (a snapshot's temporary
      * the longest) is refused by name, not cut short. */
     static char longdir[4096];
-    size_t fits = sizeof longdir - sizeof "/snapshots/.snapshot-0123456789abcdef.2147483647.tmp";
+    size_t fits =
+        sizeof longdir -
+        sizeof "/snapshots/.snapshot-0123456789abcdef.2147483647.18446744073709551615.tmp";
     memset(longdir, 'd', fits + 1);
     longdir[0] = '/';
     assert_int_equal(myl_pipeline_create(longdir, &a, &o, &p), MYL_ENAME);

@@ -169,6 +169,77 @@ static void test_killed_before_rename(void **state)
     myl_ut_rm_rf(dir);
 }
 
+/* This process's start time (/proc/self/stat, field 22), as the
+ * runtime reads it. */
+static unsigned long long self_start(void)
+{
+    char buf[1024];
+    FILE *f = fopen("/proc/self/stat", "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    assert_non_null(p);
+    for (int field = 2; field < 22; field++) {
+        p = strchr(p + 1, ' ');
+        assert_non_null(p);
+    }
+    return strtoull(p + 1, NULL, 10);
+}
+
+static void touch(const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+/* A temporary whose pid runs again, as another process (the writer was
+ * killed, its pid reused: a container restarted, say), is a dead writer's:
+ * removed. It was kept while the pid ran, whatever ran it. A live
+ * writer's is kept, and one of an older writer (no start time in its
+ * name) goes by its pid alone. */
+static void test_temp_of_reused_pid(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("reuse");
+    myl_ut_rm_rf(dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    fflush(NULL);
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0)
+        _exit(0);
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
+    int me = (int)getpid();
+    unsigned long long start = self_start();
+    char reused[128], live[128], old_dead[128], old_live[128];
+    snprintf(reused, sizeof reused, ".snapshot-0000000000000007.%d.%llu.tmp", me, start + 1);
+    snprintf(live, sizeof live, ".snapshot-0000000000000007.%d.%llu.tmp", me, start);
+    snprintf(old_dead, sizeof old_dead, ".snapshot-0000000000000007.%d.tmp", (int)dead);
+    snprintf(old_live, sizeof old_live, ".snapshot-0000000000000008.%d.tmp", me);
+    touch(dir, reused);
+    touch(dir, live);
+    touch(dir, old_dead);
+    touch(dir, old_live);
+    myl_snapshot_info in = {.seq = 9, .size = 0};
+    assert_int_equal(myl_snapshot_write(dir, &in, NULL), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, reused);
+    assert_int_equal(access(path, F_OK), -1);
+    snprintf(path, sizeof path, "%s/%s", dir, old_dead);
+    assert_int_equal(access(path, F_OK), -1);
+    snprintf(path, sizeof path, "%s/%s", dir, live);
+    assert_int_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/%s", dir, old_live);
+    assert_int_equal(access(path, F_OK), 0);
+    assert_int_equal(count_temps(dir), 2);
+    myl_ut_rm_rf(dir);
+}
+
 /* A writer that writes snapshots of growing sequence in a loop, killed at
  * random instants: the latest snapshot is always whole and its payload
  * the one written for its sequence. */
@@ -256,5 +327,5 @@ static void test_disk_full(void **state)
 
 MYL_TEST_MAIN("snapshot", cmocka_unit_test(test_roundtrip_and_corruption),
               cmocka_unit_test(test_latest_skips_bad), cmocka_unit_test(test_killed_before_rename),
-              cmocka_unit_test(test_killed_at_random),
+              cmocka_unit_test(test_killed_at_random), cmocka_unit_test(test_temp_of_reused_pid),
               cmocka_unit_test_teardown(test_disk_full, myl_ut_teardown_mount))

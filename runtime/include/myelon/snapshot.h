@@ -37,8 +37,9 @@ typedef struct myl_snapshot_info {
 
 /* Write dir/snapshot-<seq, 16 hex digits>.mys atomically (creating dir).
  * -EEXIST if a snapshot for seq exists already. A writer killed mid-write
- * leaves a temporary (.snapshot-<seq>.<pid>.tmp), which the next write
- * removes. */
+ * leaves a temporary (.snapshot-<seq>.<pid>.<start time>.tmp), which the
+ * next write removes once that process no longer runs (its pid gone, or
+ * running another process). */
 MYL_API int myl_snapshot_write(const char *dir, const myl_snapshot_info *info, const void *payload);
 /* Parse a snapshot image in memory: on success *payload points into buf.
  * MYL_ECORRUPT for a bad magic, version, CRC or length. */
