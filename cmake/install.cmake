@@ -6,6 +6,25 @@
 include(CMakePackageConfigHelpers)
 set(MYELON_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/myelon)
 
+# Shared libraries: the installed tools find libmyelon* where they were
+# installed (RUNPATH $ORIGIN/<bin to lib>), and the libraries find each
+# other ($ORIGIN): without it a tool in a prefix that is not the loader's
+# path did not start (libmyelon.so.10 not found). A build that sets
+# CMAKE_INSTALL_RPATH itself (a distribution's packaging) keeps its own.
+if(BUILD_SHARED_LIBS AND NOT CMAKE_INSTALL_RPATH)
+  file(RELATIVE_PATH bin_to_lib ${CMAKE_INSTALL_FULL_BINDIR} ${CMAKE_INSTALL_FULL_LIBDIR})
+  foreach(t myelon-stat myelon-bridge myelon-health)
+    if(TARGET ${t})
+      set_target_properties(${t} PROPERTIES INSTALL_RPATH "$ORIGIN/${bin_to_lib}")
+    endif()
+  endforeach()
+  foreach(t myelon_bridge myelon_health)
+    if(TARGET ${t})
+      set_target_properties(${t} PROPERTIES INSTALL_RPATH "$ORIGIN")
+    endif()
+  endforeach()
+endif()
+
 install(TARGETS myelon_runtime EXPORT myelonTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

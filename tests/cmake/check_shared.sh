@@ -4,7 +4,8 @@
 # carry the soname number MYL_ABI_VERSION, and a program linked with
 # libmyelon.so names that soname and runs. A program linked with an older,
 # incompatible libmyelon then fails to load a newer one instead of reading
-# its structs wrongly. Usage:
+# its structs wrongly. Installed to a prefix, the tools start from there
+# with no LD_LIBRARY_PATH (their RUNPATH finds the libraries). Usage:
 #   check_shared.sh <myelon source dir> <work dir> <C compiler>
 set -euo pipefail
 src=$1 work=$2 cc=$3
@@ -20,7 +21,7 @@ help=$(cmake --build "$b" --target help)
 for t in myelon_bridge myelon_health; do
   if grep -q "\\b$t\\b" <<<"$help"; then targets+=("$t"); fi
 done
-cmake --build "$b" -j2 --target "${targets[@]}" >/dev/null
+cmake --build "$b" -j2 >/dev/null
 soname() { readelf -d "$1" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'; }
 bad=0
 for t in "${targets[@]}"; do
@@ -46,4 +47,15 @@ if [ "$needed" != "libmyelon.so.$abi" ]; then
   bad=1
 fi
 LD_LIBRARY_PATH=$libdir "$work/app"
+# Installed: each tool runs from the prefix as it is.
+cmake --install "$b" --prefix "$work/pfx" >/dev/null
+for tool in myelon-stat myelon-bridge myelon-health; do
+  [ -e "$work/pfx/bin/$tool" ] || continue # not built on this machine
+  if out=$(env -u LD_LIBRARY_PATH "$work/pfx/bin/$tool" --version 2>&1); then
+    echo "installed $tool: $out"
+  else
+    echo "installed $tool does not start: $out"
+    bad=1
+  fi
+done
 exit $bad
