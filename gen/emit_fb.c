@@ -77,7 +77,7 @@ static const char *default_literal(mylc_ctx *c, const mylc_field *f)
                 if (mylc_str_same(e->name, n))
                     return mylc_name_join(c, t->decl->cname, cstr(c, e->name));
         } else if (v) {
-            bits = strtoull(cstr(c, v->text), NULL, 0);
+            bits = mylc_int_text(v->text);
             if (v->neg)
                 bits = (uint64_t)0 - bits;
         }
@@ -96,12 +96,12 @@ static const char *default_literal(mylc_ctx *c, const mylc_field *f)
             return mylc_str_eq(v->text, "nan") ? "NAN" : v->neg ? "-INFINITY" : "INFINITY";
         if (v->kind == MYLC_V_INT)
             return fmt(c, "%s%llu.0%s", v->neg ? "-" : "",
-                       (unsigned long long)strtoull(cstr(c, v->text), NULL, 0), sfx);
+                       (unsigned long long)mylc_int_text(v->text), sfx);
         return fmt(c, "%s%.*s%s", v->neg ? "-" : "", (int)v->text.n, v->text.p, sfx);
     }
     uint64_t bits = 0;
     if (v) {
-        bits = strtoull(cstr(c, v->text), NULL, 0);
+        bits = mylc_int_text(v->text);
         if (v->neg)
             bits = (uint64_t)0 - bits;
     }

@@ -163,11 +163,14 @@ static void emit_enum(const mylc_decl *d, mylc_buf *b)
     free(v);
 }
 
+/* A struct's alignment where the schema set one (0: none): the
+ * effective one, at least the natural alignment, which is all flatc's
+ * force_align accepts (align in .myl only ever raises it). */
 static uint32_t explicit_align(const mylc_decl *d)
 {
     for (const mylc_attr *a = d->attrs; a; a = a->next)
         if (mylc_str_eq(a->name, "align") && a->value)
-            return (uint32_t)strtoul(a->value->text.p, NULL, 0);
+            return d->align;
     return 0;
 }
 
@@ -220,7 +223,7 @@ static void emit_default(const mylc_field *f, mylc_buf *b)
     const mylc_value *v = f->dflt;
     mylc_buf_puts(b, " = ");
     if (v->kind == MYLC_V_INT) {
-        unsigned long long x = strtoull(v->text.p, NULL, 0);
+        unsigned long long x = mylc_int_text(v->text);
         if (f->type.base == MYLC_T_NAMED && f->type.decl->kind == MYLC_D_ENUM) {
             for (const mylc_enumval *e = f->type.decl->values; e; e = e->next)
                 if (v->neg ? (e->i == -(long long)x) : (e->u == x)) {

@@ -207,6 +207,13 @@ static void canon_default(const mylc_field *f, mylc_buf *b)
         mylc_buf_puts(b, mylc_str_eq(v->text, "true") ? "=1" : "=0");
         return;
     }
+    /* Integers by value, in decimal (0x10, 16 and 016 are one default,
+     * and 64-bit values keep every bit); floats as %.17g of the double. */
+    if (v->kind == MYLC_V_INT) {
+        uint64_t x = mylc_int_text(v->text);
+        mylc_buf_printf(b, "=%s%llu", v->neg && x ? "-" : "", (unsigned long long)x);
+        return;
+    }
     char tmp[80];
     unsigned n = v->text.n < 70 ? v->text.n : 70;
     memcpy(tmp, v->text.p, n);
@@ -214,10 +221,7 @@ static void canon_default(const mylc_field *f, mylc_buf *b)
     double x = strtod(tmp, NULL);
     if (v->neg)
         x = -x;
-    if (v->kind == MYLC_V_INT && !(v->text.n > 2 && v->text.p[1] == 'x'))
-        mylc_buf_printf(b, "=%s%s", v->neg ? "-" : "", tmp);
-    else
-        mylc_buf_printf(b, "=%.17g", x);
+    mylc_buf_printf(b, "=%.17g", x);
 }
 
 void mylc_canonical_default(const mylc_field *f, mylc_buf *b)

@@ -90,6 +90,9 @@ void *mylc_map_put(mylc_map *m, const char *k, uint32_t n, void *v);
 void mylc_map_free(mylc_map *m);
 
 uint64_t mylc_fnv1a(uint64_t h, const void *p, size_t n);
+/* The magnitude of an integer literal the checker accepted: decimal (a
+ * leading zero is not octal: "010" is ten, as flatc reads it) or 0x hex. */
+uint64_t mylc_int_text(mylc_str t);
 #define MYLC_FNV_OFFSET UINT64_C(0xcbf29ce484222325)
 
 /* ---- sources and diagnostics (diag.c) ---- */

@@ -748,3 +748,13 @@ static const myl_fb_field_desc demo_tables_WithIds_fields[] = {
 };
 
 const myl_fb_table_desc demo_tables_WithIds_desc = {"WithIds", 4, demo_tables_WithIds_fields};
+
+static const myl_fb_field_desc demo_tables_Spelled_fields[] = {
+    {"ten", 0, MYL_FB_K_SCALAR, 0, 4, 0, 0, NULL, NULL},
+    {"nine", 1, MYL_FB_K_SCALAR, 0, 2, 0, 0, NULL, NULL},
+    {"eleven", 2, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"level", 3, MYL_FB_K_SCALAR, 0, 2, 0, 0, NULL, NULL},
+    {"loose", 4, MYL_FB_K_STRUCT, 0, 8, 8, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc demo_tables_Spelled_desc = {"Spelled", 5, demo_tables_Spelled_fields};

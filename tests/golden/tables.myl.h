@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define TABLES_MYL_FINGERPRINT UINT64_C(0xd1af2ee8afeac9af)
+#define TABLES_MYL_FINGERPRINT UINT64_C(0x1aaeec196ffc3cf0)
 
 /* Enums: a typedef of the underlying type, one #define per value, and
  * <enum>_name(v), the name of a value or NULL if it has none. */
@@ -240,6 +240,43 @@ static inline void demo_tables_Raw_compact_get(myl_cdec *d, demo_tables_Raw *m)
 
 MYL_COMPACT_RECORD_CODEC(demo_tables_Raw)
 
+// clang-format off
+/// Everything, as FlatBuffers.
+/// align only raises a struct's alignment: 4 leaves this one at 8 (its /// u64), and the .fbs says force_align: 8, the least flatc accepts.
+/* struct Loose: 8 bytes, aligned to 8 */
+typedef struct demo_tables_Loose {
+    uint64_t a;
+} demo_tables_Loose;
+// clang-format on
+
+static_assert(sizeof(demo_tables_Loose) == 8, "demo_tables_Loose: size");
+static_assert(alignof(demo_tables_Loose) == 8, "demo_tables_Loose: alignment");
+static_assert(offsetof(demo_tables_Loose, a) == 0, "demo_tables_Loose.a: offset");
+
+static inline void demo_tables_Loose_compact_put(myl_cenc *e, const demo_tables_Loose *m)
+{
+    myl_cenc_uvar(e, m->a);
+}
+
+static inline void demo_tables_Loose_compact_get(myl_cdec *d, demo_tables_Loose *m)
+{
+    memset(m, 0, sizeof *m);
+    m->a = myl_cdec_uvar(d);
+}
+
+MYL_COMPACT_RECORD_CODEC(demo_tables_Loose)
+
+/// Defaults written with a leading zero are decimal, as flatc reads them
+/// (010 is ten, not eight), whatever the field's type.
+/* table Spelled */
+typedef struct demo_tables_Spelled_table {
+    const uint8_t *t;
+} demo_tables_Spelled_table;
+
+extern const myl_fb_table_desc demo_tables_Spelled_desc;
+
+typedef struct demo_tables_Spelled demo_tables_Spelled;
+
 /* Byte channels over one ring of frames (layer 1, myelon/frame.h); a
  * message larger than a frame is fragmented and reassembled.
  * <chan>_create() or _attach() the ring with the channel's settings (name
@@ -254,7 +291,6 @@ MYL_COMPACT_RECORD_CODEC(demo_tables_Raw)
  * _receiver_recv() returns the next whole message; m->data stays valid
  * until _receiver_release(). */
 
-/// Everything, as FlatBuffers.
 /* Channel things: byte messages of up to 1048576 bytes over one ring of
  * 1024-byte frames. */
 extern const myl_channel_desc demo_tables_things_desc;
@@ -777,6 +813,46 @@ static inline int demo_tables_WithIds_create(myl_fb_builder *myl_b, uint32_t fir
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 
+/* ---- table Spelled ---- */
+MYL_FB_TABLE(demo_tables_Spelled)
+MYL_FB_SCALAR(demo_tables_Spelled, ten, 0, int32_t, i32, 10, u32, uint32_t)
+MYL_FB_SCALAR(demo_tables_Spelled, nine, 1, uint16_t, u16, 9, u16, uint16_t)
+MYL_FB_SCALAR(demo_tables_Spelled, eleven, 2, double, f64, 11.0, f64, double)
+MYL_FB_SCALAR(demo_tables_Spelled, level, 3, demo_tables_Level, i16, demo_tables_Level_HIGH, u16,
+              uint16_t)
+MYL_FB_STRUCT(demo_tables_Spelled, loose, 4, demo_tables_Loose, 8, 8)
+static inline int demo_tables_Spelled_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_inline(&q, 4, 4, 4, false);
+    ok = ok && myl__fb_vq_inline(&q, 6, 2, 2, false);
+    ok = ok && myl__fb_vq_inline(&q, 8, 8, 8, false);
+    ok = ok && myl__fb_vq_inline(&q, 10, 2, 2, false);
+    ok = ok && myl__fb_vq_inline(&q, 12, 8, 8, false);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &demo_tables_Spelled_desc, NULL, NULL);
+}
+static inline int demo_tables_Spelled_create(myl_fb_builder *myl_b, int32_t ten, uint16_t nine,
+                                             double eleven, demo_tables_Level level,
+                                             const demo_tables_Loose *loose, myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt0[7] = {14, 28, 4, 24, 8, 26, 16};
+    static const uint16_t myl_vt1[7] = {14, 28, 20, 24, 4, 26, 12};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 7, 8, 4 * myl_r);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl_stf64(myl_t + myl_o[4], eleven);
+    myl__fb_fixed_struct(myl_t, 14, 12, myl_o[6], loose, 8);
+    myl_st32(myl_t + myl_o[2], (uint32_t)ten);
+    myl_st16(myl_t + myl_o[3], (uint16_t)nine);
+    myl_st16(myl_t + myl_o[5], (uint16_t)level);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
+
 /* Tables as plain C values, for codec compact (docs/myl.md, "The compact
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
@@ -885,6 +961,20 @@ struct demo_tables_WithIds {
 static inline void demo_tables_WithIds_compact_put(myl_cenc *e, const demo_tables_WithIds *m,
                                                    unsigned depth);
 static inline void demo_tables_WithIds_compact_get(myl_cdec *d, demo_tables_WithIds *m,
+                                                   myl_carena *a, unsigned depth);
+
+/* table Spelled */
+struct demo_tables_Spelled {
+    int32_t ten;
+    uint16_t nine;
+    double eleven;
+    demo_tables_Level level;
+    const demo_tables_Loose *loose;
+};
+
+static inline void demo_tables_Spelled_compact_put(myl_cenc *e, const demo_tables_Spelled *m,
+                                                   unsigned depth);
+static inline void demo_tables_Spelled_compact_get(myl_cdec *d, demo_tables_Spelled *m,
                                                    myl_carena *a, unsigned depth);
 
 static inline void demo_tables_Item_init(demo_tables_Item *m)
@@ -1177,6 +1267,51 @@ static inline void demo_tables_WithIds_compact_get(myl_cdec *d, demo_tables_With
 }
 
 MYL_COMPACT_TABLE_CODEC(demo_tables_WithIds)
+
+static inline void demo_tables_Spelled_init(demo_tables_Spelled *m)
+{
+    memset(m, 0, sizeof *m);
+    m->ten = 10;
+    m->nine = 9;
+    m->eleven = 11.0;
+    m->level = demo_tables_Level_HIGH;
+}
+
+static inline void demo_tables_Spelled_compact_put(myl_cenc *e, const demo_tables_Spelled *m,
+                                                   unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_svar(e, m->ten);
+    myl_cenc_uvar(e, m->nine);
+    myl_cenc_f64(e, m->eleven);
+    myl_cenc_svar(e, m->level);
+    myl_cenc_bool(e, m->loose != NULL);
+    if (m->loose) {
+        demo_tables_Loose_compact_put(e, m->loose);
+    }
+}
+
+static inline void demo_tables_Spelled_compact_get(myl_cdec *d, demo_tables_Spelled *m,
+                                                   myl_carena *a, unsigned depth)
+{
+    demo_tables_Spelled_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->ten = myl_cdec_svar32(d);
+    m->nine = myl_cdec_uvar16(d);
+    m->eleven = myl_cdec_f64(d);
+    m->level = (demo_tables_Level)myl_cdec_svar16(d);
+    if (myl_cdec_bool(d)) {
+        MYL_CDEC_RECORD(d, a, m->loose, demo_tables_Loose);
+    }
+}
+
+MYL_COMPACT_TABLE_CODEC(demo_tables_Spelled)
 
 /* Compact channels over one framed ring (codec compact): _sender_put()
  * encodes *m straight into a claimed frame and publishes it; a message
