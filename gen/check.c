@@ -192,6 +192,11 @@ static void check_member_name(mylc_ctx *c, mylc_schema *s, mylc_str name, uint32
             S(name));
     else if (mylc_is_reserved_word(name))
         ERR(c, s, off, "%s name '%.*s' is a C or C++ keyword", what, S(name));
+    else if (strcmp(what, "field") == 0 && mylc_is_std_macro(name)) /* fields go unprefixed */
+        ERR(c, s, off,
+            "%s name '%.*s' is (or is reserved for) a macro of a C header the generated "
+            "code includes, or of myelon",
+            what, S(name));
     else {
         for (uint32_t i = 0; i + 1 < name.n; i++)
             if (name.p[i] == '_' && name.p[i + 1] == '_') {
@@ -688,6 +693,8 @@ static void claim_record_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             claim_field(c, s, d, f, NULL, "len");
             claim_field(c, s, d, f, NULL, "at");
             claim_field(c, s, d, f, "create", NULL);
+            if (f->nested) /* nested_flatbuffer: a typed reader of its root */
+                claim_field(c, s, d, f, NULL, "nested_root");
             const mylc_decl *x = f->type.base == MYLC_T_NAMED ? f->type.decl : NULL;
             bool keyed = false; /* a vector of a table or struct with a key field */
             bool rec = x && (x->kind == MYLC_D_TABLE || x->kind == MYLC_D_STRUCT);
@@ -986,10 +993,15 @@ static void check_union(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 
 /* ---- nesting of events and structs: no cycles, bounded depth ---- */
 
+/* Walks d at depth (0: a declaration walked from the top) and sets its
+ * height: the levels of its deepest nesting, itself included. A field of
+ * a type walked already adds that type's height, so the limit holds in
+ * whatever order the declarations come. */
 static void nest_walk(mylc_ctx *c, mylc_decl *d, mylc_decl **path, unsigned depth)
 {
     d->mark = MYLC_MARK_ON_PATH;
     path[depth] = d;
+    uint32_t height = 1;
     for (mylc_field *f = d->fields; f && !c->stop; f = f->next) {
         mylc_decl *x = f->type.decl;
         if (f->type.base != MYLC_T_NAMED || !x || x->kind != d->kind)
@@ -1007,15 +1019,18 @@ static void nest_walk(mylc_ctx *c, mylc_decl *d, mylc_decl **path, unsigned dept
             mylc_buf_free(&b);
             continue;
         }
-        if (x->mark == MYLC_MARK_DONE)
-            continue;
-        if (depth + 1 >= MYLC_MAX_NESTING) {
+        uint32_t below = x->mark == MYLC_MARK_DONE ? x->height : 1;
+        if (depth + below >= MYLC_MAX_NESTING) {
             mylc_error(c, d->schema->file, f->type.off, "%ss nested more than %d deep",
                        decl_kind(d), MYLC_MAX_NESTING);
             continue;
         }
-        nest_walk(c, x, path, depth + 1);
+        if (x->mark != MYLC_MARK_DONE)
+            nest_walk(c, x, path, depth + 1);
+        if (1 + x->height > height)
+            height = 1 + x->height;
     }
+    d->height = height;
     d->mark = MYLC_MARK_DONE;
 }
 
@@ -2422,11 +2437,42 @@ static void check_bridge_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     d->bridge.role = r;
 }
 
+/* The C prefix of a package, namespace or file stem: every generated name
+ * begins with it, so one that begins with '_', holds "__" (reserved in
+ * C and C++) or is myelon's own ("myl": myl_ring would be the runtime's
+ * type) is refused once, where it was set. */
+static void check_prefix(mylc_ctx *c, mylc_schema *s, const char *prefix, uint32_t off,
+                         bool from_stem)
+{
+    const char *why = prefix[0] == '_'       ? "begins with '_'"
+                      : strstr(prefix, "__") ? "contains '__'"
+                      : (prefix[0] | 0x20) == 'm' && (prefix[1] | 0x20) == 'y' &&
+                              (prefix[2] | 0x20) == 'l' && prefix[3] == 0
+                          ? "is myelon's own"
+                          : NULL;
+    if (!why)
+        return;
+    if (from_stem)
+        ERR(c, s, off,
+            "the C prefix '%s' (from the file's name) %s: give the schema a package "
+            "('package name;')",
+            prefix, why);
+    else
+        ERR(c, s, off, "the C prefix '%s' of this package %s", prefix, why);
+}
+
 void mylc_check(mylc_ctx *c, mylc_schema *s)
 {
-    for (mylc_decl *d = s->decls; d; d = d->next)
-        d->cname =
-            mylc_name_join(c, mylc_decl_prefix(d), mylc_strdup(&c->arena, d->name.p, d->name.n));
+    check_prefix(c, s, s->prefix, s->has_package ? s->package_off : 0, !s->has_package);
+    const char *seen = s->prefix;
+    for (mylc_decl *d = s->decls; d; d = d->next) {
+        const char *p = mylc_decl_prefix(d);
+        if (p != seen && strcmp(p, seen) != 0) { /* a .fbs namespace of its own */
+            check_prefix(c, s, p, d->off, false);
+            seen = p;
+        }
+        d->cname = mylc_name_join(c, p, mylc_strdup(&c->arena, d->name.p, d->name.n));
+    }
     for (mylc_decl *d = s->decls; d && !c->stop; d = d->next) {
         check_decl_name(c, s, d);
         switch (d->kind) {

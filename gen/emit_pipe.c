@@ -47,7 +47,7 @@ static const char *text_of(mylc_ctx *c, mylc_buf *b)
 static const char *indent(mylc_ctx *c, mylc_buf *b, const char *ind)
 {
     mylc_buf out = {0};
-    const char *p = b->p, *end = b->p + b->n;
+    const char *p = b->p, *end = p ? p + b->n : NULL; /* NULL + 0 is undefined */
     while (p && p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         if (!eol)

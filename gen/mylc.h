@@ -508,6 +508,7 @@ struct mylc_decl {
     uint32_t nids;     /* tables: field ids used */
     mylc_field *key;   /* tables: the field with attribute key, or NULL */
     mylc_mark mark;    /* graph walks */
+    uint32_t height;   /* events, structs: levels of nesting, itself included (check.c) */
     uint64_t fingerprint;
     mylc_str canon; /* layout.c: canonical text once computed (enums, events, structs) */
 };
@@ -658,6 +659,9 @@ const char *mylc_member_name(mylc_ctx *c, const mylc_value *m);
 const char *mylc_name_upper(mylc_ctx *c, const char *a);
 const char *mylc_name_guard(mylc_ctx *c, mylc_schema *s);
 bool mylc_is_reserved_word(mylc_str name);
+/* A macro of a standard header the generated code includes, or myelon's
+ * (MYL_*, myl_*): as a field name, the macro would replace it. */
+bool mylc_is_std_macro(mylc_str name);
 /* The C name of lane i of a lanes channel: <channel>_LANE_<lane>. */
 const char *mylc_name_lane(mylc_ctx *c, const mylc_decl *d, uint32_t i);
 /* Records a global C name; reports a collision with the earlier owner. */

@@ -135,6 +135,76 @@ bool mylc_is_reserved_word(mylc_str name)
     return false;
 }
 
+/* Macros of the standard headers the generated code includes (stdint.h,
+ * stddef.h, string.h, assert.h, math.h, errno.h through myelon, ...) and
+ * of myelon itself: a field of that name is a struct member and a
+ * parameter, which the macro would replace. The names C and POSIX reserve
+ * for those headers' macros, plus the ones that are neither. */
+static const char *const macros[] = {"NAN",
+                                     "INFINITY",
+                                     "HUGE_VAL",
+                                     "HUGE_VALF",
+                                     "HUGE_VALL",
+                                     "EOF",
+                                     "BUFSIZ",
+                                     "SEEK_SET",
+                                     "SEEK_CUR",
+                                     "SEEK_END",
+                                     "CHAR_BIT",
+                                     "EXIT_SUCCESS",
+                                     "EXIT_FAILURE",
+                                     "FD_SETSIZE",
+                                     "FP_NAN",
+                                     "FP_INFINITE",
+                                     "FP_ZERO",
+                                     "FP_NORMAL",
+                                     "FP_SUBNORMAL",
+                                     "MATH_ERRNO",
+                                     "MATH_ERREXCEPT",
+                                     "math_errhandling",
+                                     "stdin",
+                                     "stdout",
+                                     "stderr",
+                                     "CLOCKS_PER_SEC",
+                                     "TIME_UTC",
+                                     "NDEBUG"};
+
+static bool has_prefix(mylc_str s, const char *p)
+{
+    size_t n = strlen(p);
+    return s.n > n && memcmp(s.p, p, n) == 0;
+}
+
+static bool has_suffix(mylc_str s, const char *x)
+{
+    size_t n = strlen(x);
+    return s.n > n && memcmp(s.p + s.n - n, x, n) == 0;
+}
+
+bool mylc_is_std_macro(mylc_str name)
+{
+    for (size_t i = 0; i < sizeof macros / sizeof macros[0]; i++)
+        if (mylc_str_eq(name, macros[i]))
+            return true;
+    bool upper = true; /* upper-case letters, digits and '_' */
+    for (uint32_t i = 0; i < name.n; i++)
+        upper = upper && ((name.p[i] >= 'A' && name.p[i] <= 'Z') ||
+                          (name.p[i] >= '0' && name.p[i] <= '9') || name.p[i] == '_');
+    /* myelon's own (MYL_*, myl_*: its headers' macros and functions) */
+    if (has_prefix(name, "MYL_") || has_prefix(name, "myl_"))
+        return true;
+    if (!upper)
+        return false;
+    /* errno.h: E<digit or upper>...; stdint.h and limits.h: ..._MAX,
+     * ..._MIN, INTn_C; pthread.h, signal.h, stdatomic.h, inttypes.h. */
+    if (name.n >= 2 && name.p[0] == 'E')
+        return true;
+    return has_suffix(name, "_MAX") || has_suffix(name, "_MIN") || has_suffix(name, "_C") ||
+           has_suffix(name, "_WIDTH") || has_prefix(name, "PTHREAD_") || has_prefix(name, "SIG") ||
+           has_prefix(name, "ATOMIC_") || has_prefix(name, "PRI") || has_prefix(name, "SCN") ||
+           has_prefix(name, "FLT_") || has_prefix(name, "DBL_") || has_prefix(name, "LDBL_");
+}
+
 const char *mylc_name_lane(mylc_ctx *c, const mylc_decl *d, uint32_t i)
 {
     const mylc_str *l = &d->chan.lanes[i];

@@ -60,6 +60,28 @@ MYL_WORDS = set(
     """myelon package import enum event struct table union channel topology pipeline true
     false u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 bool char string bytes NONE""".split()
 )
+STD_MACROS = set(
+    """NAN INFINITY HUGE_VAL HUGE_VALF HUGE_VALL EOF BUFSIZ SEEK_SET SEEK_CUR SEEK_END CHAR_BIT
+    EXIT_SUCCESS EXIT_FAILURE FD_SETSIZE FP_NAN FP_INFINITE FP_ZERO FP_NORMAL FP_SUBNORMAL
+    MATH_ERRNO MATH_ERREXCEPT math_errhandling stdin stdout stderr CLOCKS_PER_SEC TIME_UTC
+    NDEBUG""".split()
+)
+
+
+def is_std_macro(s):
+    """What myelonc refuses as a field name (gen/names.c, mylc_is_std_macro):
+    a standard header's macro, a name reserved for one, or myelon's."""
+    if s in STD_MACROS or s.startswith(("MYL_", "myl_")) and len(s) > 4:
+        return True
+    if not all(ch.isupper() or ch.isdigit() or ch == "_" for ch in s):
+        return False
+    if len(s) >= 2 and s[0] == "E":
+        return True
+    return any(s.endswith(x) and len(s) > len(x) for x in ("_MAX", "_MIN", "_C", "_WIDTH")) or any(
+        s.startswith(p) and len(s) > len(p)
+        for p in ("PTHREAD_", "SIG", "ATOMIC_", "PRI", "SCN", "FLT_", "DBL_", "LDBL_"))
+
+
 INTS = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"]
 SCALARS = INTS + ["f32", "f64", "bool"]
 RANGES = {
@@ -99,7 +121,7 @@ class Gen:
                     s += "_"
                 else:
                     s += self.r.choice(rest)
-            if s in C_WORDS or s in MYL_WORDS or s.lower() in self.used:
+            if s in C_WORDS or s in MYL_WORDS or is_std_macro(s) or s.lower() in self.used:
                 continue
             self.used.add(s.lower())
             return s
