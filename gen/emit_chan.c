@@ -9,6 +9,10 @@
 #include "myelon/frame.h" /* MYL_FRAME_HDR_SIZE */
 
 /* Data bytes of a channel's (largest) frame, as a C literal. */
+/* The longest string literal C11 guarantees (5.2.4.1: 4095 characters),
+ * which -pedantic holds generated code to. */
+#define MYLC_MAX_LITERAL 4095u
+
 static const char *frame_data(mylc_ctx *c, const mylc_channel *ch)
 {
     return mylc_fmt(c, "%lluu",
@@ -26,6 +30,24 @@ static const char *schema_array(mylc_ctx *c, const mylc_decl *d, size_t *len)
     if (!mylc_describe_channel(d, &blob))
         blob.n = 0;
     *len = blob.n;
+    if (blob.n > MYLC_MAX_LITERAL) {
+        /* Longer than the string literal C guarantees (4095 characters:
+         * -pedantic warns): bytes, 16 a line, fenced from clang-format,
+         * whose layout of a long list of numbers is its own. */
+        mylc_buf_printf(&b,
+                        "/* The channel's schema description (%zu bytes; myelon/compat.h). */\n"
+                        "// clang-format off\n"
+                        "static const uint8_t %s_schema[%zu] = {",
+                        blob.n, d->cname, blob.n);
+        for (size_t i = 0; i < blob.n; i++)
+            mylc_buf_printf(&b, "%s0x%02x%s", i % 16 ? " " : "\n    ",
+                            (unsigned)(unsigned char)blob.p[i], i + 1 < blob.n ? "," : "");
+        mylc_buf_puts(&b, "\n};\n// clang-format on");
+        const char *r = mylc_strdup(&c->arena, b.p, b.n);
+        mylc_buf_free(&b);
+        mylc_buf_free(&blob);
+        return r;
+    }
     /* The literal in lines of at most 64 characters: printable bytes as
      * themselves (the names in the description read as text), the others
      * as octal escapes, three digits only where a digit follows. */

@@ -1,5 +1,6 @@
 /* The schema description API (myelon/compat.h) on descriptions myelonc
- * generated (tests/golden/pipes.myl): decode, the carried type by root
+ * generated (tests/golden/pipes.myl, and tests/gen/fb/wide.myl's, longer
+ * than a string literal may be): decode, the carried type by root
  * and by name, the compatibility mode, a damaged description, and the
  * channel-level comparison. */
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "harness.h"
 #include "myelon/compat.h"
 #include "pipes.myl.h"
+#include "wide.myl.h"
 
 static myl_schema *decode(const myl_channel_desc *d)
 {
@@ -85,11 +87,29 @@ static void test_damaged_and_compat(void **state)
     assert_true(why[0] != '\0');
 }
 
+/* A description longer than a string literal may be (4095 characters),
+ * which the generated .c carries as bytes: whole, and it decodes. */
+static void test_long_description(void **state)
+{
+    (void)state;
+    assert_true(wide_customers_desc.schema_len > 4095);
+    myl_schema *s = decode(&wide_customers_desc);
+    uint32_t root = myl_schema_root(s);
+    assert_int_equal(myl_schema_find(s, "wide.Customer", strlen("wide.Customer")), root);
+    myl_schema_free(s);
+    char why[128] = "";
+    assert_int_equal(myl_schema_compat(wide_customers_desc.schema, wide_customers_desc.schema_len,
+                                       wide_customers_desc.schema, wide_customers_desc.schema_len,
+                                       why, sizeof why),
+                     0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_root_and_find),
         cmocka_unit_test(test_damaged_and_compat),
+        cmocka_unit_test(test_long_description),
     };
     return myl_test_run("schema_desc", tests, sizeof tests / sizeof *tests);
 }
