@@ -167,9 +167,15 @@ static void put_type(desc *d, mylc_buf *b, mylc_decl *x)
         for (mylc_value *m = x->members; m; m = m->next)
             n++;
         put16(d, b, n);
+        /* each: its type code, then its type as a ref (a table or struct
+         * of this description, or string) */
         for (mylc_value *m = x->members; m; m = m->next) {
             mylc_decl *t = mylc_lookup_from(NULL, x, m->text, m->off, false);
-            put16(d, b, t ? index_of(d, t) : 0);
+            put8(b, m->code);
+            put8(b, MYL_SS_PLAIN);
+            put8(b, t ? MYL_SB_NAMED : MYL_SB_STRING);
+            if (t)
+                put16(d, b, index_of(d, t));
         }
         break;
     }

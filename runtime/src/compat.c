@@ -188,7 +188,8 @@ int myl_schema_decode(const void *buf, size_t len, myl_schema **out, char *why, 
     s->len = len;
     r.p = s->buf;
     r.n = len;
-    if (u32(&r) != MYL_SCHEMA_MAGIC || u8(&r) != MYL_SCHEMA_VERSION) {
+    uint8_t version = 0;
+    if (u32(&r) != MYL_SCHEMA_MAGIC || (version = u8(&r)) < 1 || version > MYL_SCHEMA_VERSION) {
         bad(&r, "bad magic or version");
         goto fail;
     }
@@ -270,16 +271,35 @@ int myl_schema_decode(const void *buf, size_t len, myl_schema **out, char *why, 
                     bad(&r, "field ids not increasing");
             }
             break;
-        case MYL_SK_UNION:
+        case MYL_SK_UNION: {
+            /* Members: version 2, u8 type code (1..255, each once) and a
+             * ref (a plain table or struct, or string); version 1, the
+             * type index alone, codes 1, 2, ... in order. */
+            uint8_t seen[32] = {0};
             n = u16(&r);
             for (uint32_t k = 0; k < n && !r.bad; k++) {
                 sitem *it = new_item(s, &r);
                 if (!it)
                     break;
-                it->t.base = MYL_SB_NAMED;
-                it->t.idx = u16(&r);
+                if (version == 1) {
+                    it->value = k + 1u;
+                    it->t.base = MYL_SB_NAMED;
+                    it->t.idx = u16(&r);
+                } else {
+                    it->value = u8(&r);
+                    ref(&r, &it->t);
+                    if (!r.bad && (it->t.shape != MYL_SS_PLAIN ||
+                                   (it->t.base != MYL_SB_NAMED && it->t.base != MYL_SB_STRING)))
+                        bad(&r, "bad union member type");
+                }
+                if (!r.bad && (it->value == 0 || it->value > 255 ||
+                               (seen[it->value / 8] & (1u << (it->value % 8)))))
+                    bad(&r, "union type code %u missing or repeated", (unsigned)it->value);
+                else if (!r.bad)
+                    seen[it->value / 8] |= (uint8_t)(1u << (it->value % 8));
             }
             break;
+        }
         default:
             break;
         }
@@ -637,30 +657,85 @@ static void cmp_table(cmp *c, uint32_t ot, uint32_t nt)
     }
 }
 
+/* A union member's type, for a message: its type's name, or "string". */
+static const char *member_type(const myl_schema *s, const sitem *x, int *len)
+{
+    if (x->t.base != MYL_SB_NAMED) {
+        *len = 6;
+        return "string";
+    }
+    *len = s->types[x->t.idx].nlen;
+    return s->types[x->t.idx].name;
+}
+
+/* Whether two members name the same type (kind and name, or both string),
+ * without comparing the types themselves. */
+static bool same_member_type(const cmp *c, const sitem *x, const sitem *y)
+{
+    if (x->t.base != y->t.base)
+        return false;
+    if (x->t.base != MYL_SB_NAMED)
+        return true;
+    const stype *p = &c->o->types[x->t.idx], *q = &c->n->types[y->t.idx];
+    return p->kind == q->kind && same_name(p, q);
+}
+
+/* Members are matched by type code (what the wire carries), not by
+ * place: a code whose type changed breaks, and so does a type that moved
+ * to another code (each side's writers send it under a code the other
+ * does not read as that type); one added is compatible, one removed
+ * breaks a directed comparison (old writers still use it). */
 static void cmp_union(cmp *c, uint32_t ot, uint32_t nt)
 {
     const stype *a = &c->o->types[ot], *b = &c->n->types[nt];
     bool dir = c->flags & MYL_COMPAT_DIRECTED;
-    uint32_t n = a->n < b->n ? a->n : b->n;
-    for (uint32_t k = 0; k < n && !c->stop; k++) {
-        const sitem *x = ITEM(c->o, ot, k), *y = ITEM(c->n, nt, k);
+    uint32_t in_b[256], in_a[256]; /* item of each code, UINT32_MAX: none */
+    memset(in_b, 0xff, sizeof in_b);
+    memset(in_a, 0xff, sizeof in_a);
+    for (uint32_t k = 0; k < b->n; k++)
+        in_b[ITEM(c->n, nt, k)->value & 0xff] = k; /* codes 1..255, checked by decode */
+    for (uint32_t k = 0; k < a->n; k++)
+        in_a[ITEM(c->o, ot, k)->value & 0xff] = k;
+    for (uint32_t k = 0; k < a->n && !c->stop; k++) {
+        const sitem *x = ITEM(c->o, ot, k);
+        uint32_t j = in_b[x->value & 0xff];
+        int xl, yl;
+        const char *xn = member_type(c->o, x, &xl);
+        uint32_t moved = UINT32_MAX; /* the same type under a code OLD lacks */
+        for (uint32_t m = 0; j == UINT32_MAX && m < b->n && moved == UINT32_MAX; m++) {
+            const sitem *y = ITEM(c->n, nt, m);
+            if (in_a[y->value & 0xff] == UINT32_MAX && same_member_type(c, x, y))
+                moved = m;
+        }
+        if (moved != UINT32_MAX) {
+            const sitem *y = ITEM(c->n, nt, moved);
+            in_a[y->value & 0xff] = k; /* reported here, not as added */
+            report(c, true, ot, k, nt, moved, "member %.*s moved from type code %u to %u", xl, xn,
+                   (unsigned)x->value, (unsigned)y->value);
+            continue;
+        }
+        if (j == UINT32_MAX) {
+            report(c, dir, ot, k, nt, MYL_SCHEMA_NO_TYPE, "member %.*s (%u) %s", xl, xn,
+                   (unsigned)x->value,
+                   dir ? "removed; writers built from OLD still use its type code"
+                       : "absent on the other side");
+            continue;
+        }
+        const sitem *y = ITEM(c->n, nt, j);
         if (!same_ref(c, &x->t, &y->t, false)) {
-            const stype *p = &c->o->types[x->t.idx], *q = &c->n->types[y->t.idx];
-            report(c, true, ot, k, nt, k, "member %u changed from %.*s to %.*s", k + 1,
-                   (int)p->nlen, p->name, (int)q->nlen, q->name);
+            const char *yn = member_type(c->n, y, &yl);
+            report(c, true, ot, k, nt, j, "type code %u changed from %.*s to %.*s",
+                   (unsigned)x->value, xl, xn, yl, yn);
         }
     }
-    for (uint32_t k = n; k < b->n && !c->stop; k++) {
-        const stype *q = &c->n->types[ITEM(c->n, nt, k)->t.idx];
-        report(c, false, ot, MYL_SCHEMA_NO_TYPE, nt, k, "member %.*s (%u) added", (int)q->nlen,
-               q->name, k + 1);
-    }
-    for (uint32_t k = n; k < a->n && !c->stop; k++) {
-        const stype *p = &c->o->types[ITEM(c->o, ot, k)->t.idx];
-        report(c, dir, ot, k, nt, MYL_SCHEMA_NO_TYPE, "member %.*s (%u) %s", (int)p->nlen, p->name,
-               k + 1,
-               dir ? "removed; writers built from OLD still use its type code"
-                   : "absent on the other side");
+    for (uint32_t k = 0; k < b->n && !c->stop; k++) {
+        const sitem *y = ITEM(c->n, nt, k);
+        if (in_a[y->value & 0xff] != UINT32_MAX)
+            continue;
+        int yl;
+        const char *yn = member_type(c->n, y, &yl);
+        report(c, false, ot, MYL_SCHEMA_NO_TYPE, nt, k, "member %.*s (%u) added", yl, yn,
+               (unsigned)y->value);
     }
 }
 

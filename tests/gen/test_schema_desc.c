@@ -104,12 +104,49 @@ static void test_long_description(void **state)
                      0);
 }
 
+/* Union members by type code, and descriptions of version 1 (a member
+ * was its type index alone, codes 1, 2, ... in order) still read: a union
+ * p.U of one table p.A, the root, in the two versions; and version 2
+ * with A under code 2, or a string under code 1. */
+#define HDR(v) 0x4d, 0x59, 0x4c, 0x53, v, 2, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0
+#define TABLE_A 4, 3, 'p', '.', 'A', 0, 0
+static const uint8_t union_v1[] = {HDR(1), 5, 3, 'p', '.', 'U', 1, 0, 1, 0, TABLE_A};
+static const uint8_t union_v2[] = {HDR(2), 5, 3, 'p', '.', 'U', 1, 0, 1, 0, 15, 1, 0, TABLE_A};
+static const uint8_t union_code2[] = {HDR(2), 5, 3, 'p', '.', 'U', 1, 0, 2, 0, 15, 1, 0, TABLE_A};
+static const uint8_t union_str[] = {HDR(2), 5, 3, 'p', '.', 'U', 1, 0, 1, 0, 13, TABLE_A};
+static const uint8_t union_dup[] = {HDR(2), 5, 3, 'p', '.', 'U', 2, 0, 1,      0,
+                                    15,     1, 0, 1,   0,   15,  1, 0, TABLE_A};
+
+static void test_union_codes(void **state)
+{
+    (void)state;
+    char why[256];
+    myl_schema *s = NULL;
+    assert_int_equal(myl_schema_decode(union_v1, sizeof union_v1, &s, why, sizeof why), 0);
+    myl_schema_free(s);
+    assert_int_equal(
+        myl_schema_compat(union_v1, sizeof union_v1, union_v2, sizeof union_v2, why, sizeof why),
+        0);
+    assert_int_equal(myl_schema_compat(union_v2, sizeof union_v2, union_code2, sizeof union_code2,
+                                       why, sizeof why),
+                     MYL_EINCOMPAT);
+    assert_int_equal(
+        myl_schema_compat(union_v2, sizeof union_v2, union_str, sizeof union_str, why, sizeof why),
+        MYL_EINCOMPAT);
+    assert_non_null(strstr(why, "string"));
+    /* A code given twice: refused by the decoder. */
+    assert_int_equal(myl_schema_decode(union_dup, sizeof union_dup, &s, why, sizeof why),
+                     MYL_ECORRUPT);
+    assert_null(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_root_and_find),
         cmocka_unit_test(test_damaged_and_compat),
         cmocka_unit_test(test_long_description),
+        cmocka_unit_test(test_union_codes),
     };
     return myl_test_run("schema_desc", tests, sizeof tests / sizeof *tests);
 }

@@ -3,7 +3,7 @@
 
 /* The channel's schema description (112 bytes; myelon/compat.h). */
 static const uint8_t demo_bridged_quotes_schema[113] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\22demo.bridged.Quote\30\0\0\0"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2\22demo.bridged.Quote\30\0\0\0"
     "\10\0\5\0\3seq\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3qty\20\0"
     "\0\0\0\0\0\3\5venue\24\0\0\0\0\0\0\2\5flags\26\0\0\0\0\0\0\2";
 
@@ -95,7 +95,7 @@ void demo_bridged_quotes_consumer_close(demo_bridged_quotes_consumer *c)
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
 static const uint8_t demo_bridged_blobs_schema[23] =
-    "MYLS\1\0\1\0\0\20\0\0\1\0\0\0\377\377\0\1\0\0";
+    "MYLS\2\0\1\0\0\20\0\0\1\0\0\0\377\377\0\1\0\0";
 
 const myl_channel_desc demo_bridged_blobs_desc = {
     .name = "demo.bridged.blobs",
@@ -190,7 +190,7 @@ void demo_bridged_blobs_receiver_close(demo_bridged_blobs_receiver *r)
 
 /* The channel's schema description (89 bytes; myelon/compat.h). */
 static const uint8_t demo_bridged_fills_schema[90] =
-    "MYLS\1\1\1\0\0\0\20\0\1\0\1\0\0\0\200\0\0\0\3\21demo.bridged.Fil"
+    "MYLS\2\1\1\0\0\0\20\0\1\0\1\0\0\0\200\0\0\0\3\21demo.bridged.Fil"
     "l\30\0\0\0\10\0\3\0\5order\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0"
     "\10\3qty\20\0\0\0\0\0\0\3";
 
@@ -287,7 +287,7 @@ void demo_bridged_fills_receiver_close(demo_bridged_fills_receiver *r)
 
 /* The channel's schema description (170 bytes; myelon/compat.h). */
 static const uint8_t demo_bridged_orders_schema[171] =
-    "MYLS\1\2\2\0\0\0\1\0\1\0\2\0\0\0\0\2\0\0\4\22demo.bridged.Order\5"
+    "MYLS\2\2\2\0\0\0\1\0\1\0\2\0\0\0\0\2\0\0\4\22demo.bridged.Order\5"
     "\0\2id\0\0\0\0\4\0010\6symbol\1\0\0\0\15\0\3qty\2\0\0\0\7\0010\5"
     "fills\3\0\0\2\17\1\0\0\4note\4\0\0\0\15\0\3\21demo.bridged.Fill\30"
     "\0\0\0\10\0\3\0\5order\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3"

@@ -117,7 +117,7 @@ const char *edge_cases_Implicit_name(edge_cases_Implicit v)
 
 /* The channel's schema description (101 bytes; myelon/compat.h). */
 static const uint8_t edge_cases_long_channel_name_for_wrap_schema[102] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2(edge.cases.QuiteLongEventName"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2(edge.cases.QuiteLongEventName"
     "ForWrapping\10\0\0\0\10\0\1\0\30a_rather_long_field_name\0\0\0\0"
     "\0\0\0\4";
 
@@ -214,7 +214,7 @@ void edge_cases_long_channel_name_for_wrap_consumer_close(
 
 /* The channel's schema description (272 bytes; myelon/compat.h). */
 static const uint8_t edge_cases_padded_schema[273] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\3\0\0\0\2\21edge.cases.PaddedP\0\0\0\10"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\3\0\0\0\2\21edge.cases.PaddedP\0\0\0\10"
     "\0\11\0\4flag\0\0\0\0\0\0\0\13\4wide\10\0\0\0\0\0\0\4\5small\20\0"
     "\0\0\0\0\0\6\5inner\24\0\0\0\0\0\0\17\1\0\5ratio\34\0\0\0\0\0\0\11"
     "\6values \0\0\0\0\0\1\12\3\0\0\0\5level8\0\0\0\0\0\0\17\2\0\6inn"

@@ -32,7 +32,7 @@ const myl_fb_union_desc fabric_Payload_desc = {"Payload", 2, fabric_Payload_memb
 
 /* The channel's schema description (111 bytes; myelon/compat.h). */
 static const uint8_t fabric_ticks_schema[112] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13fabric.Tick \0\0\0\10\0\5\0"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13fabric.Tick \0\0\0\10\0\5\0"
     "\5ts_ns\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3qty\20\0\0\0\0"
     "\0\0\3\4side\24\0\0\0\0\0\0\1\6symbol\25\0\0\0\0\0\1\14\10\0\0\0";
 
@@ -124,7 +124,7 @@ void fabric_ticks_consumer_close(fabric_ticks_consumer *c)
 
 /* The channel's schema description (111 bytes; myelon/compat.h). */
 static const uint8_t fabric_feed_schema[112] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13fabric.Tick \0\0\0\10\0\5\0"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13fabric.Tick \0\0\0\10\0\5\0"
     "\5ts_ns\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3qty\20\0\0\0\0"
     "\0\0\3\4side\24\0\0\0\0\0\0\1\6symbol\25\0\0\0\0\0\1\14\10\0\0\0";
 
@@ -216,7 +216,7 @@ void fabric_feed_consumer_close(fabric_feed_consumer *c)
 
 /* The channel's schema description (463 bytes; myelon/compat.h). */
 static const uint8_t fabric_envelopes_schema[464] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\5\0\0\0\2\17fabric.Envelopep\0\0\0\10\0"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\5\0\0\0\2\17fabric.Envelopep\0\0\0\10\0"
     "\6\0\6header\0\0\0\0\0\0\0\17\1\0\10priority\20\0\0\0\0\0\0\17\2"
     "\0\2ok\21\0\0\0\0\0\0\13\7weights\24\0\0\0\0\0\1\11\4\0\0\0\5rat"
     "io(\0\0\0\0\0\0\12\5ticks0\0\0\0\0\0\1\17\3\0\2\0\0\0\2\15common"
@@ -316,19 +316,19 @@ void fabric_envelopes_consumer_close(fabric_envelopes_consumer *c)
     c->c = NULL;
 }
 
-/* The channel's schema description (418 bytes; myelon/compat.h). */
-static const uint8_t fabric_requests_schema[419] =
-    "MYLS\1\2\2\0\0\0 \0\1\0\6\0\0\0\0\4\0\0\4\16fabric.Request\7\0\12"
+/* The channel's schema description (424 bytes; myelon/compat.h). */
+static const uint8_t fabric_requests_schema[425] =
+    "MYLS\2\2\2\0\0\0 \0\1\0\6\0\0\0\0\4\0\0\4\16fabric.Request\7\0\12"
     "request_id\0\0\0\0\4\0010\6prompt\1\0\1\0\15\0\6tokens\2\0\0\2\3"
     "\0\10sampling\3\0\0\0\17\1\0\0\10priority\4\0\0\0\1\0011\6legacy"
     "\5\0\2\0\3\0010\7payload\7\0\0\0\17\2\0\0\3\17fabric.Sampling\14"
     "\0\0\0\4\0\3\0\13temperature\0\0\0\0\0\0\0\11\5top_p\4\0\0\0\0\0"
-    "\0\11\12max_tokens\10\0\0\0\0\0\0\3\5\16fabric.Payload\2\0\3\0\4"
-    "\0\4\17fabric.Response\3\0\12request_id\0\0\0\0\4\0010\6status\1"
-    "\0\0\0\17\5\0\0010\6tokens\2\0\0\2\3\0\4\15fabric.Cancel\2\0\12r"
-    "equest_id\0\0\0\0\4\0010\6reason\1\0\0\0\15\0\1\15common.Status\1"
-    "\3\0\2OK\0\0\0\0\0\0\0\0\5ERROR\1\0\0\0\0\0\0\0\5RETRY\2\0\0\0\0"
-    "\0\0\0";
+    "\0\11\12max_tokens\10\0\0\0\0\0\0\3\5\16fabric.Payload\2\0\1\0\17"
+    "\3\0\2\0\17\4\0\4\17fabric.Response\3\0\12request_id\0\0\0\0\4\001"
+    "0\6status\1\0\0\0\17\5\0\0010\6tokens\2\0\0\2\3\0\4\15fabric.Can"
+    "cel\2\0\12request_id\0\0\0\0\4\0010\6reason\1\0\0\0\15\0\1\15com"
+    "mon.Status\1\3\0\2OK\0\0\0\0\0\0\0\0\5ERROR\1\0\0\0\0\0\0\0\5RET"
+    "RY\2\0\0\0\0\0\0\0";
 
 const myl_channel_desc fabric_requests_desc = {
     .name = "fabric.requests",
@@ -340,7 +340,7 @@ const myl_channel_desc fabric_requests_desc = {
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
     .schema = fabric_requests_schema,
-    .schema_len = 418u,
+    .schema_len = 424u,
     .flags = 0,
 };
 
@@ -423,7 +423,7 @@ void fabric_requests_receiver_close(fabric_requests_receiver *r)
 
 /* The channel's schema description (145 bytes; myelon/compat.h). */
 static const uint8_t fabric_responses_schema[146] =
-    "MYLS\1\2\2\0\0\0\20\0\1\0\2\0\0\0\0\4\0\0\4\17fabric.Response\3\0"
+    "MYLS\2\2\2\0\0\0\20\0\1\0\2\0\0\0\0\4\0\0\4\17fabric.Response\3\0"
     "\12request_id\0\0\0\0\4\0010\6status\1\0\0\0\17\1\0\0010\6tokens"
     "\2\0\0\2\3\0\1\15common.Status\1\3\0\2OK\0\0\0\0\0\0\0\0\5ERROR\1"
     "\0\0\0\0\0\0\0\5RETRY\2\0\0\0\0\0\0\0";
@@ -522,19 +522,19 @@ void fabric_responses_receiver_close(fabric_responses_receiver *r)
 /* The lanes' names, highest priority first (an initialized array). */
 const char *const fabric_control_lane_names[3] = {"critical", "high", "low"};
 
-/* The channel's schema description (418 bytes; myelon/compat.h). */
-static const uint8_t fabric_control_schema[419] =
-    "MYLS\1\1\1\3\0\0\20\0\1\0\6\0\0\0\0\4\0\0\4\16fabric.Request\7\0"
+/* The channel's schema description (424 bytes; myelon/compat.h). */
+static const uint8_t fabric_control_schema[425] =
+    "MYLS\2\1\1\3\0\0\20\0\1\0\6\0\0\0\0\4\0\0\4\16fabric.Request\7\0"
     "\12request_id\0\0\0\0\4\0010\6prompt\1\0\1\0\15\0\6tokens\2\0\0\2"
     "\3\0\10sampling\3\0\0\0\17\1\0\0\10priority\4\0\0\0\1\0011\6lega"
     "cy\5\0\2\0\3\0010\7payload\7\0\0\0\17\2\0\0\3\17fabric.Sampling\14"
     "\0\0\0\4\0\3\0\13temperature\0\0\0\0\0\0\0\11\5top_p\4\0\0\0\0\0"
-    "\0\11\12max_tokens\10\0\0\0\0\0\0\3\5\16fabric.Payload\2\0\3\0\4"
-    "\0\4\17fabric.Response\3\0\12request_id\0\0\0\0\4\0010\6status\1"
-    "\0\0\0\17\5\0\0010\6tokens\2\0\0\2\3\0\4\15fabric.Cancel\2\0\12r"
-    "equest_id\0\0\0\0\4\0010\6reason\1\0\0\0\15\0\1\15common.Status\1"
-    "\3\0\2OK\0\0\0\0\0\0\0\0\5ERROR\1\0\0\0\0\0\0\0\5RETRY\2\0\0\0\0"
-    "\0\0\0";
+    "\0\11\12max_tokens\10\0\0\0\0\0\0\3\5\16fabric.Payload\2\0\1\0\17"
+    "\3\0\2\0\17\4\0\4\17fabric.Response\3\0\12request_id\0\0\0\0\4\001"
+    "0\6status\1\0\0\0\17\5\0\0010\6tokens\2\0\0\2\3\0\4\15fabric.Can"
+    "cel\2\0\12request_id\0\0\0\0\4\0010\6reason\1\0\0\0\15\0\1\15com"
+    "mon.Status\1\3\0\2OK\0\0\0\0\0\0\0\0\5ERROR\1\0\0\0\0\0\0\0\5RET"
+    "RY\2\0\0\0\0\0\0\0";
 
 const myl_group_opts fabric_control_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -558,7 +558,7 @@ const myl_group_opts fabric_control_desc = {
     .warn_pct = 0,
     .crit_pct = 0,
     .schema = fabric_control_schema,
-    .schema_len = 418u,
+    .schema_len = 424u,
 };
 
 void fabric_control_opts(const char *name, myl_group_opts *out)
@@ -673,7 +673,7 @@ const uint32_t fabric_blobs_frame_sizes[5] = {64, 256, 1024, 4096, 16384};
 
 /* The channel's schema description (38 bytes; myelon/compat.h). */
 static const uint8_t fabric_blobs_schema[39] =
-    "MYLS\1\0\1\0\0\0\20\0\5\0\0\0\377\377@\0\0\0\0\1\0\0\0\4\0\0\0\20"
+    "MYLS\2\0\1\0\0\0\20\0\5\0\0\0\377\377@\0\0\0\0\1\0\0\0\4\0\0\0\20"
     "\0\0\0@\0\0";
 
 const myl_group_opts fabric_blobs_desc = {
@@ -809,7 +809,7 @@ int fabric_blobs_receiver_open(myl_group *g, const char *id, uint32_t flags,
 
 /* The channel's schema description (111 bytes; myelon/compat.h). */
 static const uint8_t fabric_orders_schema[112] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13fabric.Tick \0\0\0\10\0\5\0"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13fabric.Tick \0\0\0\10\0\5\0"
     "\5ts_ns\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3qty\20\0\0\0\0"
     "\0\0\3\4side\24\0\0\0\0\0\0\1\6symbol\25\0\0\0\0\0\1\14\10\0\0\0";
 
@@ -901,7 +901,7 @@ void fabric_orders_consumer_close(fabric_orders_consumer *c)
 
 /* The channel's schema description (111 bytes; myelon/compat.h). */
 static const uint8_t fabric_fills_schema[112] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13fabric.Tick \0\0\0\10\0\5\0"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13fabric.Tick \0\0\0\10\0\5\0"
     "\5ts_ns\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3qty\20\0\0\0\0"
     "\0\0\3\4side\24\0\0\0\0\0\0\1\6symbol\25\0\0\0\0\0\1\14\10\0\0\0";
 
@@ -993,7 +993,7 @@ void fabric_fills_consumer_close(fabric_fills_consumer *c)
 
 /* The channel's schema description (70 bytes; myelon/compat.h). */
 static const uint8_t fabric_cancels_schema[71] =
-    "MYLS\1\1\1\0\0\0\20\0\1\0\1\0\0\0\0\4\0\0\4\15fabric.Cancel\2\0\12"
+    "MYLS\2\1\1\0\0\0\20\0\1\0\1\0\0\0\0\4\0\0\4\15fabric.Cancel\2\0\12"
     "request_id\0\0\0\0\4\0010\6reason\1\0\0\0\15\0";
 
 const myl_channel_desc fabric_cancels_desc = {

@@ -2,7 +2,7 @@
 #include "framed.myl.h"
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
-static const uint8_t demo_framed_blobs_schema[23] = "MYLS\1\0\1\0\0\0\1\0\1\0\0\0\377\377\0\4\0\0";
+static const uint8_t demo_framed_blobs_schema[23] = "MYLS\2\0\1\0\0\0\1\0\1\0\0\0\377\377\0\4\0\0";
 
 const myl_channel_desc demo_framed_blobs_desc = {
     .name = "demo.framed.blobs",
@@ -100,7 +100,7 @@ const uint32_t demo_framed_sized_frame_sizes[5] = {64, 256, 1024, 4096, 16384};
 
 /* The channel's schema description (38 bytes; myelon/compat.h). */
 static const uint8_t demo_framed_sized_schema[39] =
-    "MYLS\1\0\1\0\0\0\20\0\5\0\0\0\377\377@\0\0\0\0\1\0\0\0\4\0\0\0\20"
+    "MYLS\2\0\1\0\0\0\20\0\5\0\0\0\377\377@\0\0\0\0\1\0\0\0\4\0\0\0\20"
     "\0\0\0@\0\0";
 
 const myl_group_opts demo_framed_sized_desc = {
@@ -240,7 +240,7 @@ const char *const demo_framed_control_lane_names[3] = {"critical", "high", "low"
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
 static const uint8_t demo_framed_control_schema[23] =
-    "MYLS\1\0\1\3\0\0\20\0\1\0\0\0\377\377\0\1\0\0";
+    "MYLS\2\0\1\3\0\0\20\0\1\0\0\0\377\377\0\1\0\0";
 
 const myl_group_opts demo_framed_control_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -377,7 +377,7 @@ int demo_framed_control_receiver_open(myl_group *g, const char *id, uint32_t fla
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
 static const uint8_t demo_framed_shared_schema[23] =
-    "MYLS\1\0\1\0\0\0\20\0\1\0\0\0\377\377\0\20\0\0";
+    "MYLS\2\0\1\0\0\0\20\0\1\0\0\0\377\377\0\20\0\0";
 
 const myl_channel_desc demo_framed_shared_desc = {
     .name = "demo.framed.shared",
@@ -475,7 +475,7 @@ const uint32_t demo_framed_single_class_frame_sizes[1] = {512};
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
 static const uint8_t demo_framed_single_class_schema[23] =
-    "MYLS\1\0\1\0\0\0\20\0\1\0\0\0\377\377\0\2\0\0";
+    "MYLS\2\0\1\0\0\0\20\0\1\0\0\0\377\377\0\2\0\0";
 
 const myl_group_opts demo_framed_single_class_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -631,7 +631,7 @@ const uint32_t demo_framed_many_classes_with_a_long_name_frame_sizes[16] = {
 
 /* The channel's schema description (82 bytes; myelon/compat.h). */
 static const uint8_t demo_framed_many_classes_with_a_long_name_schema[83] =
-    "MYLS\1\0\1\0\0\0\0@\20\0\0\0\377\377 \0\0\0@\0\0\0\200\0\0\0\0\1"
+    "MYLS\2\0\1\0\0\0\0@\20\0\0\0\377\377 \0\0\0@\0\0\0\200\0\0\0\0\1"
     "\0\0\0\2\0\0\0\4\0\0\0\10\0\0\0\20\0\0\0 \0\0\0@\0\0\0\200\0\0\0"
     "\0\1\0\0\0\2\0\0\0\4\0\0\0\10\0\0\0\0\4";
 
@@ -787,7 +787,7 @@ const char *const demo_framed_eight_lane_names[8] = {
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
 static const uint8_t demo_framed_eight_schema[23] =
-    "MYLS\1\0\1\10\0\0\20\0\1\0\0\0\377\377\0\4\0\0";
+    "MYLS\2\0\1\10\0\0\20\0\1\0\0\0\377\377\0\4\0\0";
 
 const myl_group_opts demo_framed_eight_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),

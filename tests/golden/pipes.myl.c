@@ -22,7 +22,7 @@ const char *pipes_Kind_name(pipes_Kind v)
 
 /* The channel's schema description (133 bytes; myelon/compat.h). */
 static const uint8_t pipes_orders_schema[134] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\2\0\0\0\2\13pipes.Order\30\0\0\0\10\0\4"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\2\0\0\0\2\13pipes.Order\30\0\0\0\10\0\4"
     "\0\2id\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3qty\20\0\0\0\0\0"
     "\0\3\4kind\24\0\0\0\0\0\0\17\1\0\1\12pipes.Kind\1\2\0\3NEW\0\0\0"
     "\0\0\0\0\0\6CANCEL\1\0\0\0\0\0\0\0";
@@ -115,7 +115,7 @@ void pipes_orders_consumer_close(pipes_orders_consumer *c)
 
 /* The channel's schema description (75 bytes; myelon/compat.h). */
 static const uint8_t pipes_fills_schema[76] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\12pipes.Fill\30\0\0\0\10\0\3\0"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2\12pipes.Fill\30\0\0\0\10\0\3\0"
     "\2id\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3qty\20\0\0\0\0\0\0"
     "\3";
 
@@ -207,7 +207,7 @@ void pipes_fills_consumer_close(pipes_fills_consumer *c)
 
 /* The channel's schema description (62 bytes; myelon/compat.h). */
 static const uint8_t pipes_audits_schema[63] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13pipes.Audit\20\0\0\0\10\0\2"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13pipes.Audit\20\0\0\0\10\0\2"
     "\0\3seq\0\0\0\0\0\0\0\4\2id\10\0\0\0\0\0\0\4";
 
 const myl_channel_desc pipes_audits_desc = {
@@ -297,7 +297,7 @@ void pipes_audits_consumer_close(pipes_audits_consumer *c)
 }
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
-static const uint8_t pipes_raw_in_schema[23] = "MYLS\1\0\1\0\0\20\0\0\1\0\0\0\377\377\0\1\0\0";
+static const uint8_t pipes_raw_in_schema[23] = "MYLS\2\0\1\0\0\20\0\0\1\0\0\0\377\377\0\1\0\0";
 
 const myl_channel_desc pipes_raw_in_desc = {
     .name = "pipes.raw_in",
@@ -391,7 +391,7 @@ void pipes_raw_in_receiver_close(pipes_raw_in_receiver *r)
 }
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
-static const uint8_t pipes_raw_out_schema[23] = "MYLS\1\0\1\0\0\4\0\0\1\0\0\0\377\377\200\0\0\0";
+static const uint8_t pipes_raw_out_schema[23] = "MYLS\2\0\1\0\0\4\0\0\1\0\0\0\377\377\200\0\0\0";
 
 const myl_channel_desc pipes_raw_out_desc = {
     .name = "pipes.raw_out",
@@ -486,7 +486,7 @@ void pipes_raw_out_receiver_close(pipes_raw_out_receiver *r)
 
 /* The channel's schema description (78 bytes; myelon/compat.h). */
 static const uint8_t pipes_quotes_c_schema[79] =
-    "MYLS\1\1\1\0\0\20\0\0\1\0\1\0\0\0\0\1\0\0\4\13pipes.Quote\4\0\2i"
+    "MYLS\2\1\1\0\0\20\0\0\1\0\1\0\0\0\0\1\0\0\4\13pipes.Quote\4\0\2i"
     "d\0\0\0\0\4\0010\3sym\1\0\0\0\15\0\2px\2\0\0\0\10\0010\4legs\3\0"
     "\0\2\10\0";
 
@@ -583,7 +583,7 @@ void pipes_quotes_c_receiver_close(pipes_quotes_c_receiver *r)
 
 /* The channel's schema description (79 bytes; myelon/compat.h). */
 static const uint8_t pipes_fills_c_schema[80] =
-    "MYLS\1\1\1\0\0\1\0\0\1\0\1\0\0\0@\0\0\0\2\12pipes.Fill\30\0\0\0\10"
+    "MYLS\2\1\1\0\0\1\0\0\1\0\1\0\0\0@\0\0\0\2\12pipes.Fill\30\0\0\0\10"
     "\0\3\0\2id\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3qty\20\0\0\0"
     "\0\0\0\3";
 
@@ -680,7 +680,7 @@ void pipes_fills_c_receiver_close(pipes_fills_c_receiver *r)
 
 /* The channel's schema description (78 bytes; myelon/compat.h). */
 static const uint8_t pipes_quotes_fb_schema[79] =
-    "MYLS\1\2\2\0\0\20\0\0\1\0\1\0\0\0\0\2\0\0\4\13pipes.Quote\4\0\2i"
+    "MYLS\2\2\2\0\0\20\0\0\1\0\1\0\0\0\0\2\0\0\4\13pipes.Quote\4\0\2i"
     "d\0\0\0\0\4\0010\3sym\1\0\0\0\15\0\2px\2\0\0\0\10\0010\4legs\3\0"
     "\0\2\10\0";
 
@@ -777,7 +777,7 @@ void pipes_quotes_fb_receiver_close(pipes_quotes_fb_receiver *r)
 
 /* The channel's schema description (56 bytes; myelon/compat.h). */
 static const uint8_t pipes_acks_fb_schema[57] =
-    "MYLS\1\2\2\0\0\10\0\0\1\0\1\0\0\0\0\1\0\0\4\11pipes.Ack\2\0\2id\0"
+    "MYLS\2\2\2\0\0\10\0\0\1\0\1\0\0\0\0\1\0\0\4\11pipes.Ack\2\0\2id\0"
     "\0\0\0\4\0010\4note\1\0\0\0\15\0";
 
 const myl_channel_desc pipes_acks_fb_desc = {

@@ -71,9 +71,9 @@ static const myl_fb_table_desc *const demo_tables_Thing_members[2] = {
 };
 const myl_fb_union_desc demo_tables_Thing_desc = {"Thing", 2, demo_tables_Thing_members, NULL};
 
-/* The channel's schema description (1098 bytes; myelon/compat.h). */
-static const uint8_t demo_tables_things_schema[1099] =
-    "MYLS\1\2\2\0\0\0\20\0\1\0\13\0\0\0\0\4\0\0\4\26demo.tables.Every"
+/* The channel's schema description (1104 bytes; myelon/compat.h). */
+static const uint8_t demo_tables_things_schema[1105] =
+    "MYLS\2\2\2\0\0\0\20\0\1\0\13\0\0\0\0\4\0\0\4\26demo.tables.Every"
     "thing\36\0\4a_u8\0\0\0\0\1\003255\5a_u16\1\0\0\0\2\00565535\5a_u"
     "32\2\0\0\0\3\0010\5a_u64\3\0\0\0\4\02418446744073709551615\4a_i8"
     "\4\0\0\0\5\4-128\5a_i16\5\0\0\0\6\2-2\5a_i32\6\0\0\0\7\012214748"
@@ -98,9 +98,10 @@ static const uint8_t demo_tables_things_schema[1099] =
     "\0\0\13\7corners\20\0\0\0\0\0\1\17\11\0\2\0\0\0\6levels(\0\0\0\0"
     "\0\1\17\2\0\3\0\0\0\5bytes.\0\0\0\0\0\1\1\5\0\0\0\4wide8\0\0\0\0"
     "\0\0\4\4\20demo.tables.Item\2\0\4name\0\0\1\0\15\0\5count\1\0\0\0"
-    "\3\0017\5\21demo.tables.Thing\2\0\7\0\12\0\3\20demo.tables.Vec3\14"
-    "\0\0\0\4\0\3\0\1x\0\0\0\0\0\0\0\11\1y\4\0\0\0\0\0\0\11\1z\10\0\0"
-    "\0\0\0\0\11\4\20demo.tables.Leaf\1\0\5value\0\0\0\0\7\0010";
+    "\3\0017\5\21demo.tables.Thing\2\0\1\0\17\7\0\2\0\17\12\0\3\20dem"
+    "o.tables.Vec3\14\0\0\0\4\0\3\0\1x\0\0\0\0\0\0\0\11\1y\4\0\0\0\0\0"
+    "\0\11\1z\10\0\0\0\0\0\0\11\4\20demo.tables.Leaf\1\0\5value\0\0\0"
+    "\0\7\0010";
 
 const myl_channel_desc demo_tables_things_desc = {
     .name = "demo.tables.things",
@@ -112,7 +113,7 @@ const myl_channel_desc demo_tables_things_desc = {
     .wait = MYL_WAIT_HYBRID,
     .backing = MYL_BACKING_SHM,
     .schema = demo_tables_things_schema,
-    .schema_len = 1098u,
+    .schema_len = 1104u,
     .flags = 0,
 };
 
@@ -195,7 +196,7 @@ void demo_tables_things_receiver_close(demo_tables_things_receiver *r)
 
 /* The channel's schema description (53 bytes; myelon/compat.h). */
 static const uint8_t demo_tables_raw_schema[54] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\17demo.tables.Raw\10\0\0\0\10"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2\17demo.tables.Raw\10\0\0\0\10"
     "\0\1\0\1x\0\0\0\0\0\0\0\4";
 
 const myl_channel_desc demo_tables_raw_desc = {
@@ -287,9 +288,9 @@ void demo_tables_raw_consumer_close(demo_tables_raw_consumer *c)
 /* The size classes' frame sizes (an initialized array). */
 const uint32_t demo_tables_things_sized_frame_sizes[2] = {256, 4096};
 
-/* The channel's schema description (1102 bytes; myelon/compat.h). */
-static const uint8_t demo_tables_things_sized_schema[1103] =
-    "MYLS\1\2\2\0\0\0\20\0\2\0\13\0\0\0\0\1\0\0\0\20\0\0\4\26demo.tab"
+/* The channel's schema description (1108 bytes; myelon/compat.h). */
+static const uint8_t demo_tables_things_sized_schema[1109] =
+    "MYLS\2\2\2\0\0\0\20\0\2\0\13\0\0\0\0\1\0\0\0\20\0\0\4\26demo.tab"
     "les.Everything\36\0\4a_u8\0\0\0\0\1\003255\5a_u16\1\0\0\0\2\0056"
     "5535\5a_u32\2\0\0\0\3\0010\5a_u64\3\0\0\0\4\02418446744073709551"
     "615\4a_i8\4\0\0\0\5\4-128\5a_i16\5\0\0\0\6\2-2\5a_i32\6\0\0\0\7\012"
@@ -314,9 +315,10 @@ static const uint8_t demo_tables_things_sized_schema[1103] =
     "\0\0\0\0\13\7corners\20\0\0\0\0\0\1\17\11\0\2\0\0\0\6levels(\0\0"
     "\0\0\0\1\17\2\0\3\0\0\0\5bytes.\0\0\0\0\0\1\1\5\0\0\0\4wide8\0\0"
     "\0\0\0\0\4\4\20demo.tables.Item\2\0\4name\0\0\1\0\15\0\5count\1\0"
-    "\0\0\3\0017\5\21demo.tables.Thing\2\0\7\0\12\0\3\20demo.tables.V"
-    "ec3\14\0\0\0\4\0\3\0\1x\0\0\0\0\0\0\0\11\1y\4\0\0\0\0\0\0\11\1z\10"
-    "\0\0\0\0\0\0\11\4\20demo.tables.Leaf\1\0\5value\0\0\0\0\7\0010";
+    "\0\0\3\0017\5\21demo.tables.Thing\2\0\1\0\17\7\0\2\0\17\12\0\3\20"
+    "demo.tables.Vec3\14\0\0\0\4\0\3\0\1x\0\0\0\0\0\0\0\11\1y\4\0\0\0"
+    "\0\0\0\11\1z\10\0\0\0\0\0\0\11\4\20demo.tables.Leaf\1\0\5value\0"
+    "\0\0\0\7\0010";
 
 const myl_group_opts demo_tables_things_sized_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -340,7 +342,7 @@ const myl_group_opts demo_tables_things_sized_desc = {
     .warn_pct = 0,
     .crit_pct = 0,
     .schema = demo_tables_things_sized_schema,
-    .schema_len = 1102u,
+    .schema_len = 1108u,
 };
 
 void demo_tables_things_sized_opts(const char *name, myl_group_opts *out)
@@ -455,7 +457,7 @@ const char *const demo_tables_items_lanes_lane_names[2] = {"hi", "lo"};
 
 /* The channel's schema description (66 bytes; myelon/compat.h). */
 static const uint8_t demo_tables_items_lanes_schema[67] =
-    "MYLS\1\2\2\2\0\0\20\0\1\0\1\0\0\0\0\4\0\0\4\20demo.tables.Item\2"
+    "MYLS\2\2\2\2\0\0\20\0\1\0\1\0\0\0\0\4\0\0\4\20demo.tables.Item\2"
     "\0\4name\0\0\1\0\15\0\5count\1\0\0\0\3\0017";
 
 const myl_group_opts demo_tables_items_lanes_desc = {
@@ -593,7 +595,7 @@ int demo_tables_items_lanes_receiver_open(myl_group *g, const char *id, uint32_t
 
 /* The channel's schema description (66 bytes; myelon/compat.h). */
 static const uint8_t demo_tables_items_compact_schema[67] =
-    "MYLS\1\1\1\0\0\0\20\0\1\0\1\0\0\0\200\0\0\0\4\20demo.tables.Item"
+    "MYLS\2\1\1\0\0\0\20\0\1\0\1\0\0\0\200\0\0\0\4\20demo.tables.Item"
     "\2\0\4name\0\0\1\0\15\0\5count\1\0\0\0\3\0017";
 
 const myl_channel_desc demo_tables_items_compact_desc = {

@@ -15,7 +15,7 @@ const char *ticks_Side_name(ticks_Side v)
 
 /* The channel's schema description (194 bytes; myelon/compat.h). */
 static const uint8_t ticks_ticks_schema[195] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\2\0\0\0\2\12ticks.Tick@\0\0\0\10\0\10\0"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\2\0\0\0\2\12ticks.Tick@\0\0\0\10\0\10\0"
     "\3seq\0\0\0\0\0\0\0\4\5ts_ns\10\0\0\0\0\0\0\4\5price\20\0\0\0\0\0"
     "\0\10\3qty\30\0\0\0\0\0\0\3\4side\34\0\0\0\0\0\0\17\1\0\6symbol\35"
     "\0\0\0\0\0\1\14\10\0\0\0\3pad%\0\0\0\0\0\1\1\23\0\0\0\5check8\0\0"
@@ -110,7 +110,7 @@ void ticks_ticks_consumer_close(ticks_ticks_consumer *c)
 
 /* The channel's schema description (194 bytes; myelon/compat.h). */
 static const uint8_t ticks_feed_schema[195] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\2\0\0\0\2\12ticks.Tick@\0\0\0\10\0\10\0"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\2\0\0\0\2\12ticks.Tick@\0\0\0\10\0\10\0"
     "\3seq\0\0\0\0\0\0\0\4\5ts_ns\10\0\0\0\0\0\0\4\5price\20\0\0\0\0\0"
     "\0\10\3qty\30\0\0\0\0\0\0\3\4side\34\0\0\0\0\0\0\17\1\0\6symbol\35"
     "\0\0\0\0\0\1\14\10\0\0\0\3pad%\0\0\0\0\0\1\1\23\0\0\0\5check8\0\0"

@@ -10,7 +10,7 @@
 
 /* The channel's schema description (62 bytes; myelon/compat.h). */
 static const uint8_t gtopo_jobs_schema[63] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\11gtopo.Job\20\0\0\0\10\0\2\0"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2\11gtopo.Job\20\0\0\0\10\0\2\0"
     "\2id\0\0\0\0\0\0\0\4\5shard\10\0\0\0\0\0\0\3";
 
 const myl_channel_desc gtopo_jobs_desc = {
@@ -101,7 +101,7 @@ void gtopo_jobs_consumer_close(gtopo_jobs_consumer *c)
 
 /* The channel's schema description (57 bytes; myelon/compat.h). */
 static const uint8_t gtopo_notes_schema[58] =
-    "MYLS\1\2\2\0\0\0\20\0\1\0\1\0\0\0\0\1\0\0\4\12gtopo.Note\2\0\2id"
+    "MYLS\2\2\2\0\0\0\20\0\1\0\1\0\0\0\0\1\0\0\4\12gtopo.Note\2\0\2id"
     "\0\0\0\0\4\0010\4text\1\0\0\0\15\0";
 
 const myl_channel_desc gtopo_notes_desc = {
@@ -196,7 +196,7 @@ void gtopo_notes_receiver_close(gtopo_notes_receiver *r)
 
 /* The channel's schema description (62 bytes; myelon/compat.h). */
 static const uint8_t gtopo_done_schema[63] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\11gtopo.Job\20\0\0\0\10\0\2\0"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2\11gtopo.Job\20\0\0\0\10\0\2\0"
     "\2id\0\0\0\0\0\0\0\4\5shard\10\0\0\0\0\0\0\3";
 
 const myl_channel_desc gtopo_done_desc = {
@@ -287,7 +287,7 @@ void gtopo_done_consumer_close(gtopo_done_consumer *c)
 
 /* The channel's schema description (69 bytes; myelon/compat.h). */
 static const uint8_t gtopo_orders_schema[70] =
-    "MYLS\1\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13gtopo.Order\20\0\0\0\10\0\2"
+    "MYLS\2\0\1\0\0\0\0\0\0\0\1\0\0\0\2\13gtopo.Order\20\0\0\0\10\0\2"
     "\0\2id\0\0\0\0\0\0\0\4\6symbol\10\0\0\0\0\0\1\14\10\0\0\0";
 
 const myl_channel_desc gtopo_orders_desc = {
@@ -378,7 +378,7 @@ void gtopo_orders_consumer_close(gtopo_orders_consumer *c)
 
 /* The channel's schema description (60 bytes; myelon/compat.h). */
 static const uint8_t gtopo_quotes_schema[61] =
-    "MYLS\1\1\1\0\0\0\20\0\1\0\1\0\0\0\200\0\0\0\4\13gtopo.Quote\2\0\2"
+    "MYLS\2\1\1\0\0\0\20\0\1\0\1\0\0\0\200\0\0\0\4\13gtopo.Quote\2\0\2"
     "id\0\0\0\0\4\0010\6symbol\1\0\0\0\15\0";
 
 const myl_channel_desc gtopo_quotes_desc = {
@@ -474,7 +474,7 @@ void gtopo_quotes_receiver_close(gtopo_quotes_receiver *r)
 
 /* The channel's schema description (60 bytes; myelon/compat.h). */
 static const uint8_t gtopo_trades_schema[61] =
-    "MYLS\1\2\2\0\0\0\20\0\1\0\1\0\0\0\0\1\0\0\4\13gtopo.Trade\2\0\2i"
+    "MYLS\2\2\2\0\0\0\20\0\1\0\1\0\0\0\0\1\0\0\4\13gtopo.Trade\2\0\2i"
     "d\0\0\0\0\4\0010\6symbol\1\0\0\0\15\0";
 
 const myl_channel_desc gtopo_trades_desc = {
@@ -572,7 +572,7 @@ void gtopo_trades_receiver_close(gtopo_trades_receiver *r)
 const char *const gtopo_alerts_lane_names[2] = {"urgent", "normal"};
 
 /* The channel's schema description (22 bytes; myelon/compat.h). */
-static const uint8_t gtopo_alerts_schema[23] = "MYLS\1\0\1\2\0\0\20\0\1\0\0\0\377\377\200\0\0\0";
+static const uint8_t gtopo_alerts_schema[23] = "MYLS\2\0\1\2\0\0\20\0\1\0\0\0\377\377\200\0\0\0";
 
 const myl_group_opts gtopo_alerts_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -710,7 +710,7 @@ const char *const gtopo_prio_lane_names[2] = {"hi", "lo"};
 
 /* The channel's schema description (60 bytes; myelon/compat.h). */
 static const uint8_t gtopo_prio_schema[61] =
-    "MYLS\1\2\2\2\0\0\20\0\1\0\1\0\0\0\0\1\0\0\4\13gtopo.Trade\2\0\2i"
+    "MYLS\2\2\2\2\0\0\20\0\1\0\1\0\0\0\0\1\0\0\4\13gtopo.Trade\2\0\2i"
     "d\0\0\0\0\4\0010\6symbol\1\0\0\0\15\0";
 
 const myl_group_opts gtopo_prio_desc = {
@@ -849,7 +849,7 @@ const uint32_t gtopo_sized_frame_sizes[2] = {64, 256};
 
 /* The channel's schema description (61 bytes; myelon/compat.h). */
 static const uint8_t gtopo_sized_schema[62] =
-    "MYLS\1\1\1\0\0\0\20\0\2\0\1\0\0\0@\0\0\0\0\1\0\0\4\12gtopo.Note\2"
+    "MYLS\2\1\1\0\0\0\20\0\2\0\1\0\0\0@\0\0\0\0\1\0\0\4\12gtopo.Note\2"
     "\0\2id\0\0\0\0\4\0010\4text\1\0\0\0\15\0";
 
 const myl_group_opts gtopo_sized_desc = {
@@ -988,7 +988,7 @@ const char *const gtopo_replies_lane_names[2] = {"hi", "lo"};
 
 /* The channel's schema description (57 bytes; myelon/compat.h). */
 static const uint8_t gtopo_replies_schema[58] =
-    "MYLS\1\1\1\2\0\0\20\0\1\0\1\0\0\0\200\0\0\0\4\12gtopo.Note\2\0\2"
+    "MYLS\2\1\1\2\0\0\20\0\1\0\1\0\0\0\200\0\0\0\4\12gtopo.Note\2\0\2"
     "id\0\0\0\0\4\0010\4text\1\0\0\0\15\0";
 
 const myl_group_opts gtopo_replies_desc = {
@@ -1127,7 +1127,7 @@ int gtopo_replies_receiver_open(myl_group *g, const char *id, uint32_t flags,
 const uint32_t gtopo_blobs_frame_sizes[2] = {64, 512};
 
 /* The channel's schema description (26 bytes; myelon/compat.h). */
-static const uint8_t gtopo_blobs_schema[27] = "MYLS\1\0\1\0\0 \0\0\2\0\0\0\377\377@\0\0\0\0\2\0\0";
+static const uint8_t gtopo_blobs_schema[27] = "MYLS\2\0\1\0\0 \0\0\2\0\0\0\377\377@\0\0\0\0\2\0\0";
 
 const myl_group_opts gtopo_blobs_desc = {
     .size = (uint32_t)sizeof(myl_group_opts),
@@ -1265,7 +1265,7 @@ const uint32_t gtopo_books_frame_sizes[2] = {128, 1024};
 
 /* The channel's schema description (64 bytes; myelon/compat.h). */
 static const uint8_t gtopo_books_schema[65] =
-    "MYLS\1\2\2\0\0\0\20\0\2\0\1\0\0\0\200\0\0\0\0\4\0\0\4\13gtopo.Qu"
+    "MYLS\2\2\2\0\0\0\20\0\2\0\1\0\0\0\200\0\0\0\0\4\0\0\4\13gtopo.Qu"
     "ote\2\0\2id\0\0\0\0\4\0010\6symbol\1\0\0\0\15\0";
 
 const myl_group_opts gtopo_books_desc = {

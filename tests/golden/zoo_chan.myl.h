@@ -13,7 +13,7 @@
 
 #include "zoo.myl.h"
 
-#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 10
+#if !defined(MYL_ABI_VERSION) || MYL_ABI_VERSION != 11
 #error "myelon ABI mismatch: regenerate this header with a matching myelonc"
 #endif
 

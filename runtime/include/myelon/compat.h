@@ -27,7 +27,7 @@ extern "C" {
 
 /* "MYLS" read as a little-endian u32. */
 #define MYL_SCHEMA_MAGIC UINT32_C(0x534c594d)
-#define MYL_SCHEMA_VERSION 1u
+#define MYL_SCHEMA_VERSION 2u  /* 2: union members carry their type code; 1 is read too */
 #define MYL_SCHEMA_MAX 262144u /* bytes (256 KiB); a longer description is refused */
 
 /* Compat modes (the channel property `compat`). */
