@@ -43,6 +43,20 @@ static const char *upper_prefix(mylc_ctx *c, mylc_schema *s, const char *what)
     return mylc_name_join(c, mylc_name_upper(c, s->prefix), what);
 }
 
+/* A string the generated C can paste into a literal as it is: printable
+ * ASCII, no escape, no trigraph ("??="). */
+static bool plain_string(const mylc_value *v)
+{
+    if (!v || v->kind != MYLC_V_STRING || v->text.n < 2)
+        return false;
+    for (uint32_t i = 1; i + 1 < v->text.n; i++) {
+        char ch = v->text.p[i];
+        if (ch < 0x20 || ch > 0x7e || ch == '\\' || (ch == '?' && v->text.p[i + 1] == '?'))
+            return false;
+    }
+    return true;
+}
+
 void mylc_check_root(mylc_ctx *c, mylc_schema *s)
 {
     mylc_decl *root = NULL;
@@ -68,14 +82,15 @@ void mylc_check_root(mylc_ctx *c, mylc_schema *s)
         root = d;
         for (mylc_attr *x = id; x; x = NULL) {
             const mylc_value *v = x->value;
-            if (!v || v->kind != MYLC_V_STRING || v->text.n != 6 ||
-                memchr(v->text.p, '\\', v->text.n))
+            if (!plain_string(v) || v->text.n != 6)
                 mylc_error(c, s->file, v ? v->off : x->off,
-                           "a file_identifier is a string of exactly 4 characters (no escapes)");
+                           "a file_identifier is a string of exactly 4 printable characters (no "
+                           "escapes, no two '?' in a row)");
         }
-        if (ext && (!ext->value || ext->value->kind != MYLC_V_STRING))
+        if (ext && !plain_string(ext->value))
             mylc_error(c, s->file, ext->value ? ext->value->off : ext->off,
-                       "a file_extension is a string");
+                       "a file_extension is a string of printable characters (no escapes, no "
+                       "two '?' in a row)");
         const char *verify = mylc_name_join(c, d->cname, "verify_buffer");
         const char *finish = mylc_name_join(c, d->cname, "finish_buffer");
         mylc_name_claim(c, verify, s->file, r->off, "root table");
