@@ -97,6 +97,14 @@ static const char *default_literal(mylc_ctx *c, const mylc_field *f)
         if (v->kind == MYLC_V_INT)
             return fmt(c, "%s%llu.0%s", v->neg ? "-" : "",
                        (unsigned long long)mylc_int_text(v->text), sfx);
+        if (memchr(v->text.p, 'x', v->text.n) || memchr(v->text.p, 'X', v->text.n)) {
+            /* A hexadecimal float (C99, but C++ only from C++17): as a
+             * decimal literal of the same double (17 digits: exact). */
+            char text[80], dec[40];
+            snprintf(text, sizeof text, "%.*s", (int)v->text.n, v->text.p);
+            snprintf(dec, sizeof dec, "%.17g", strtod(text, NULL));
+            return fmt(c, "%s%s%s%s", v->neg ? "-" : "", dec, strpbrk(dec, ".en") ? "" : ".0", sfx);
+        }
         return fmt(c, "%s%.*s%s", v->neg ? "-" : "", (int)v->text.n, v->text.p, sfx);
     }
     uint64_t bits = 0;

@@ -160,6 +160,15 @@ again:
         return t;
     }
     unsigned char ch = (unsigned char)s[i];
+    /* A number's explicit '+' (flatc takes "= +5"): not part of it. */
+    if (ch == '+' && i + 1 < n &&
+        (is_digit((unsigned char)s[i + 1]) ||
+         (s[i + 1] == '.' && i + 2 < n && is_digit((unsigned char)s[i + 2])))) {
+        i++;
+        t.off = i;
+        t.s.p = s + i;
+        ch = (unsigned char)s[i];
+    }
     uint32_t b = i;
     if (is_alpha(ch)) {
         for (;;) {
@@ -178,16 +187,34 @@ again:
         for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++)
             if (strlen(keywords[k].word) == i - b && memcmp(keywords[k].word, s + b, i - b) == 0)
                 t.type = keywords[k].type;
-    } else if (is_digit(ch)) {
+    } else if (is_digit(ch) || (ch == '.' && i + 1 < n && is_digit((unsigned char)s[i + 1]))) {
+        /* Numbers as C and flatc write them: 12, 0x1f, 1.5, .5, 5., 1e-3,
+         * and hexadecimal floats (0x1.8p3). */
         t.type = MYL_TK_INT;
         if (ch == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
             i += 2;
             while (i < n && is_xdigit((unsigned char)s[i]))
                 i++;
+            uint32_t k = i;
+            if (k < n && s[k] == '.')
+                for (k++; k < n && is_xdigit((unsigned char)s[k]);)
+                    k++;
+            if (k < n && (s[k] == 'p' || s[k] == 'P')) {
+                uint32_t e = k + 1;
+                if (e < n && (s[e] == '+' || s[e] == '-'))
+                    e++;
+                if (e < n && is_digit((unsigned char)s[e])) {
+                    t.type = MYL_TK_FLOAT;
+                    for (i = e; i < n && is_digit((unsigned char)s[i]);)
+                        i++;
+                }
+            }
         } else {
             while (i < n && is_digit((unsigned char)s[i]))
                 i++;
-            if (i + 1 < n && s[i] == '.' && is_digit((unsigned char)s[i + 1])) {
+            /* a fraction, or a bare point ("5.") that no name follows */
+            if (i < n && s[i] == '.' &&
+                (i + 1 >= n || !(is_alpha((unsigned char)s[i + 1]) || s[i + 1] == '.'))) {
                 t.type = MYL_TK_FLOAT;
                 i++;
                 while (i < n && is_digit((unsigned char)s[i]))

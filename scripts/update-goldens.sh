@@ -19,7 +19,7 @@ fi
 golden=(schemas/ticks.myl schemas/common.myl schemas/fabric.myl tests/golden/edge.myl \
   tests/golden/framed.myl tests/golden/tables.myl tests/golden/topo.myl \
   tests/golden/pipes.myl tests/golden/bridged.myl tests/fbs/zoo_types.fbs tests/fbs/zoo.fbs \
-  tests/fbs/zoo_chan.myl tests/fbs/atlas.fbs tests/fbs/ring_a.fbs tests/fbs/ring_b.fbs)
+  tests/fbs/zoo_chan.myl tests/fbs/atlas.fbs tests/fbs/ring_a.fbs tests/fbs/ring_b.fbs tests/fbs/numbers.fbs)
 for s in "${golden[@]}"; do
   "$m" --emit-fbs -o tests/golden -I schemas "$s"
 done
