@@ -79,6 +79,13 @@ static bool layout_record(mylc_ctx *c, mylc_decl *d)
             return false;
         }
     }
+    /* flatc refuses a force_align below the natural alignment; .myl's
+     * align only ever raises it (emit_fbs writes the effective one). */
+    if (d->align && d->align < maxal && mylc_is_fbs_path(d->schema->file->path))
+        mylc_error(c, d->schema->file, d->off,
+                   "force_align %u of struct '%.*s' is below its natural alignment %u "
+                   "(flatc refuses it)",
+                   d->align, (int)d->name.n, d->name.p, maxal);
     if (d->align > maxal)
         maxal = d->align;
     d->align = maxal;
