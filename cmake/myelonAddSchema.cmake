@@ -32,6 +32,8 @@
 #                is written once, at configure time (so that it can be
 #                listed in add_executable()), and never over a file that
 #                exists; link an executable of it with the generated code.
+#                The listed schemas are then configure dependencies: an
+#                edit configures again and writes the stubs of new roles.
 #
 # myelonc writes a depfile listing every schema a schema imports, so editing
 # an imported schema regenerates its dependents. Works after
@@ -223,14 +225,19 @@ function(add_myelon_schema)
     set_property(GLOBAL PROPERTY "MYELON_SCHEMA_OUTPUT:${h}" "${who}")
     set(stub_flags)
     if(ARG_STUBS AND abs IN_LIST listed)
-      set(stub_flags --stubs ${stub_dir})
       if(myelonc_path AND EXISTS "${myelonc_path}")
+        # Written now; an edit of the schema configures again (and writes
+        # the stubs of roles it added), so the build's own runs need not
+        # write them, nor say of each existing one that it is left alone.
         execute_process(
           COMMAND ${myelonc_path} -o ${out_dir} ${import_flags} --stubs ${stub_dir} ${abs}
           RESULT_VARIABLE stub_rc ERROR_VARIABLE stub_err)
         if(NOT stub_rc EQUAL 0)
           message(FATAL_ERROR "${who}: myelonc --stubs ${abs}:\n${stub_err}")
         endif()
+        set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${abs})
+      else()
+        set(stub_flags --stubs ${stub_dir}) # a myelonc this build makes: its runs write them
       endif()
     endif()
     add_custom_command(

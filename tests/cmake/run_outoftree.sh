@@ -104,6 +104,16 @@ stubs)
   cmake --build "$work/b"
   cmp -s "$work/proj/stubs/topo_Farm_workers.c" "$work/edited.c" ||
     { echo "an edited stub was overwritten"; exit 1; }
+  # A pipeline added to the schema: the build (which configures again,
+  # the schema being a configure dependency) writes its stub, and says
+  # nothing of the stubs that exist.
+  printf 'pipeline Doubler {\n  input ticks;\n  stage journal durable fsync;\n}\n' \
+    >>"$work/proj/topo.myl"
+  out=$(cmake --build "$work/b" 2>&1)
+  [ -s "$work/proj/stubs/topo_Doubler.c" ] || { echo "stub of a pipeline added later not written"; exit 1; }
+  if grep -q "left as it is" <<<"$out"; then
+    echo "the build spoke of the stubs that exist:"; grep "left as it is" <<<"$out"; exit 1
+  fi
   echo "stubs written once and kept: ok"
   ;;
 forms_*)
