@@ -1947,6 +1947,43 @@ static void undeclared_role(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role
             S(r->name), mylc_suggest_hint(&sg), S(r->name));
 }
 
+/* What the runtime's open refuses (runtime/src/topo.c), said here: a role
+ * name longer than a consumer id allows, a route name ("<from>_<to>_<ch>")
+ * longer than an instance name, and, at the default counts, more rings
+ * than a topology may have or more producers than a shared ring takes
+ * (counts chosen at run time are checked when the topology opens). */
+static void topology_limits(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
+{
+    for (mylc_role *r = d->roles; r; r = r->next)
+        if (r->name.n > MYL_TOPO_ROLE_NAME_MAX)
+            ERR(c, s, r->off, "role name '%.*s' is longer than %u characters (member ids)",
+                S(r->name), MYL_TOPO_ROLE_NAME_MAX);
+    uint64_t rings = 0;
+    for (mylc_route *rt = d->routes; rt; rt = rt->next) {
+        if (strlen(rt->name) >= MYL_TOPO_NAME_MAX)
+            ERR(c, s, rt->off,
+                "route name '%s' (<from>_<to>_<channel>) is longer than %u characters: shorten a "
+                "role or the channel",
+                rt->name, MYL_TOPO_NAME_MAX - 1);
+        const mylc_channel *ch = &rt->channel->chan;
+        uint64_t width = ch->shape == MYLC_CS_LANES     ? ch->nlanes
+                         : ch->shape == MYLC_CS_CLASSES ? ch->nframes
+                                                        : 1;
+        uint64_t n = rt->shape == MYLC_RS_BROADCAST ? rt->from->count
+                     : rt->shape == MYLC_RS_SHARED  ? 1
+                                                    : rt->from->count * rt->to->count;
+        rings += n * width;
+        if (rt->shape == MYLC_RS_SHARED && rt->from->count > MYL_MAX_PRODUCERS)
+            ERR(c, s, rt->off,
+                "a shared route's ring takes at most %u producers; role '%.*s' has %llu by "
+                "default",
+                MYL_MAX_PRODUCERS, S(rt->from->name), (unsigned long long)rt->from->count);
+    }
+    if (rings > MYL_TOPO_MAX_RINGS)
+        ERR(c, s, d->off, "topology '%.*s' needs %llu rings at its default counts, more than %u",
+            S(d->name), (unsigned long long)rings, MYL_TOPO_MAX_RINGS);
+}
+
 static void check_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
 {
     /* Declared roles first, so routes may name them in any order. */
@@ -2059,6 +2096,7 @@ static void check_topology(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         ERR(c, s, d->off, "topology '%.*s' has %u routes, more than %u", S(d->name), nroutes,
             MYL_TOPO_MAX_ROUTES);
     route_names(c, d);
+    topology_limits(c, s, d);
     claim_topology_names(c, s, d);
 }
 

@@ -123,7 +123,7 @@ static bool valid_instance(const char *s)
 
 /* Role names: [a-z_][a-z0-9_]*, short enough for "<role>.<index>" to be a
  * consumer id (31 bytes; indices have at most 4 digits). */
-#define ROLE_NAME_MAX 24u
+#define ROLE_NAME_MAX MYL_TOPO_ROLE_NAME_MAX
 
 static bool valid_role_name(const char *s)
 {

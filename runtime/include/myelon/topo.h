@@ -39,6 +39,7 @@ extern "C" {
 #define MYL_TOPO_MAX_ROUTES 64u
 #define MYL_TOPO_MAX_INSTANCES 1024u /* per role */
 #define MYL_TOPO_NAME_MAX 64u        /* instance name and prefix, with the NUL */
+#define MYL_TOPO_ROLE_NAME_MAX 24u   /* "<role>.<index>" is a consumer id */
 /* Rings of one instance, over all routes: a direct route between two roles
  * of many instances has count(from) x count(to) of them. More: MYL_ERANGE. */
 #define MYL_TOPO_MAX_RINGS 4096u
