@@ -143,6 +143,14 @@ static bool is_group(const mylc_route *rt)
     return sh == MYLC_CS_LANES || sh == MYLC_CS_CLASSES;
 }
 
+/* A tracked route partitioned by a hash key: its messages are tracked
+ * with their key (myl_topo_track_key), and re-dispatch picks by it. */
+static bool keyed_track(const mylc_route *rt)
+{
+    return rt->track && rt->shape == MYLC_RS_PARTITIONED && rt->partition == MYLC_PART_HASH &&
+           rt->key;
+}
+
 static bool is_lanes(const mylc_route *rt)
 {
     return rt->channel->chan.shape == MYLC_CS_LANES;
@@ -315,15 +323,15 @@ static void emit_send(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf
         if (rt->key)
             key = key_expr(c, rt, rt->key, "ev->");
         if (tracked) {
-            track =
-                tfmt(c,
-                     "    uint64_t id = %s;\n"
-                     "    if (ep->track_on) {\n"
-                     "        int trc = myl_topo_track(ep->topo, %s, dst, id, ev, sizeof *ev);\n"
-                     "        if (trc < 0)\n"
-                     "            return trc;\n"
-                     "    }",
-                     field_expr(c, rt, rt->track, "ev->"), to);
+            track = tfmt(c,
+                         "    uint64_t id = %s;\n"
+                         "    if (ep->track_on) {\n"
+                         "        int trc = myl_topo_track_key(ep->topo, %s, dst, id, %s, ev, "
+                         "sizeof *ev);\n"
+                         "        if (trc < 0)\n"
+                         "            return trc;\n"
+                         "    }",
+                         field_expr(c, rt, rt->track, "ev->"), to, keyed_track(rt) ? key : "0");
         }
         break;
     case RK_BYTES:
@@ -351,14 +359,19 @@ static void emit_send(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf
             pickmsg = pick_code(x, rt, field_expr(c, rt, rt->key, root));
         }
         if (tracked) {
+            /* the key as the pick read it from the buffer */
+            const char *tkey = !keyed_track(rt)      ? "0"
+                               : string_key(rt->key) ? "myl_topo_hash_bytes(key.ptr, key.len)"
+                                                     : field_expr(c, rt, rt->key, root);
             track = tfmt(c,
                          "    uint64_t id = %s;\n"
                          "    if (ep->track_on) {\n"
-                         "        int trc = myl_topo_track(ep->topo, %s, dst, id, msg, len);\n"
+                         "        int trc = myl_topo_track_key(ep->topo, %s, dst, id, %s, msg, "
+                         "len);\n"
                          "        if (trc < 0)\n"
                          "            return trc;\n"
                          "    }",
-                         field_expr(c, rt, rt->track, root), to);
+                         field_expr(c, rt, rt->track, root), to, tkey);
         }
         break;
     }
@@ -385,6 +398,10 @@ static void emit_send(topo_ctx *x, const mylc_route *rt, const char *R, mylc_buf
         {"PICKMSG", pickmsg},
         {"TRACK", track},
         {"UNTRACK", untrack},
+        {"TKEY", !keyed_track(rt) ? "0"
+                 : k == RK_FB     ? tfmt(c, "ep->%s_key", n)
+                                  : key},
+        {"SAVEKEY", k == RK_FB && keyed_track(rt) ? tfmt(c, "    ep->%s_key = %s;", n, key) : ""},
         {NULL, NULL},
     };
     bool inplace = k == RK_FB && !is_group(rt);
@@ -428,14 +445,16 @@ static void emit_resend(topo_ctx *x, const mylc_route *rt, const char *R, mylc_b
     const char *to = role_num(x, rt->to);
     const char *repick;
     if (rt->shape == MYLC_RS_PARTITIONED)
+        /* a hash route: by the key it was sent with (else any key will do) */
         repick = tfmt(c,
-                      "    int pick = myl_topo_pick(ep->topo, %s, %s_HASH(id));\n"
+                      "    int pick = myl_topo_pick(ep->topo, %s, %s_HASH(%s));\n"
                       "    if (pick < 0)\n"
                       "        return pick;\n"
                       "    uint32_t dst = (uint32_t)pick;\n"
                       "    if (dst >= ep->%s_ntx)\n"
                       "        return MYL_EINVAL;",
-                      route_num(x, rt), x->t, n);
+                      route_num(x, rt), x->t,
+                      keyed_track(rt) ? "myl_topo_resend_key(ep->topo)" : "id", n);
     else
         repick = tfmt(c,
                       "    uint32_t dst = ep->%s_ntx;\n"
@@ -494,6 +513,8 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
             mylc_buf_printf(&fields, "    uint32_t %s_ntx;\n", n);
             if ((k == RK_FB && !is_group(rt)) || rt->track)
                 mylc_buf_printf(&fields, "    uint32_t %s_dst;\n", n);
+            if (k == RK_FB && !is_group(rt) && keyed_track(rt))
+                mylc_buf_printf(&fields, "    uint64_t %s_key; /* begin's, for commit */\n", n);
             if (is_group(rt))
                 mylc_buf_printf(&fields, "    myl_group *%s_gtx; /* the senders' groups */\n", n);
             const char *set =

@@ -550,12 +550,14 @@ int MYLT_R_send_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, const MYLT_M *m, void *buf, s
     MYLT_PICK
     if (!ep->track_on)
         return MYLT_CHAN_sender_put(&ep->MYLT_N_tx[dst], MYLT_LANEm, buf, cap, kind, timeout_ns);
+    if (!buf)
+        return MYL_EINVAL; /* the copy kept for re-dispatch is made from buf */
     size_t len = 0;
     uint64_t id = (uint64_t)m->MYLT_F;
     int rc = MYLT_M_compact_encode(m, buf, cap, &len);
     if (rc < 0)
         return rc;
-    rc = myl_topo_track(ep->topo, MYLT_TOROLE, dst, id, buf, len);
+    rc = myl_topo_track_key(ep->topo, MYLT_TOROLE, dst, id, MYLT_TKEY, buf, len);
     if (rc < 0)
         return rc;
     rc = MYLT_CHAN_sender_send(&ep->MYLT_N_tx[dst], MYLT_LANEbuf, len, kind, timeout_ns);
@@ -570,6 +572,7 @@ int MYLT_R_begin_MYLT_NAME(MYLT_R *epMYLT_DSTPARAM, myl_fb_builder *b, void *are
 {
     MYLT_PICK
     ep->MYLT_N_dst = dst;
+    MYLT_SAVEKEY
     return MYLT_CHAN_sender_build_begin(&ep->MYLT_N_tx[dst], b, arena, arena_cap, 0, span,
                                         timeout_ns);
 }
@@ -606,8 +609,12 @@ int MYLT_R_commit_MYLT_N(MYLT_R *ep, myl_fb_builder *b, myl_fb_ref root, const m
         myl_frame_abort(s->f, span);
         return rc;
     }
+    /* Vectors left where they lie (myl_fb_builder_defer) fill their holes
+     * now: the copy kept for re-dispatch, and the frame, need them whole. */
+    for (uint32_t i = 0; i < m.next; i++)
+        memcpy(m.data + m.ext[i].at, m.ext[i].p, m.ext[i].n);
     uint64_t id = (uint64_t)MYLT_M_MYLT_F(MYLT_M_root(m.data));
-    rc = myl_topo_track(ep->topo, MYLT_TOROLE, dst, id, m.data, m.len);
+    rc = myl_topo_track_key(ep->topo, MYLT_TOROLE, dst, id, MYLT_TKEY, m.data, m.len);
     if (rc < 0) {
         myl_frame_abort(s->f, span);
         return rc;
@@ -628,7 +635,8 @@ static int MYLT_RESENDFN(void *arg, uint64_t id, const void *msg, size_t len)
 {
     MYLT_R *ep = (MYLT_R *)arg;
     MYLT_REPICK
-    int rc = myl_topo_track(ep->topo, MYLT_TOROLE, dst, id, msg, len);
+    uint64_t rkey = myl_topo_resend_key(ep->topo); /* tracked again with its key */
+    int rc = myl_topo_track_key(ep->topo, MYLT_TOROLE, dst, id, rkey, msg, len);
     if (rc < 0)
         return rc;
     MYLT_RESEND

@@ -62,6 +62,8 @@ struct track_ent {
     uint32_t member;
     uint32_t epoch; /* the member's incarnation it was sent to */
     bool used;
+    uint64_t key; /* the partitioning key it was sent with (myl_topo_track_key) */
+    uint64_t seq; /* the order it was first sent in: re-dispatch keeps it */
 };
 
 struct myl_topo {
@@ -100,7 +102,9 @@ struct myl_topo {
     struct track_ent *tt;
     uint32_t tcap, tcount;
     size_t tbytes;
-    uint32_t *outst; /* per member */
+    uint64_t tseq;       /* the next track_ent.seq */
+    uint64_t resend_key; /* while a resend fn runs: its message's key */
+    uint32_t *outst;     /* per member */
 };
 
 /* ---- names and descriptors ---- */
@@ -1764,20 +1768,26 @@ static void tremove(myl_topo *t, struct track_ent *e)
     memset(&t->tt[i], 0, sizeof t->tt[i]);
 }
 
-static void tinsert(myl_topo *t, uint64_t id, uint32_t member, uint32_t epoch, void *data,
-                    size_t len)
+static void tinsert(myl_topo *t, const struct track_ent *n)
 {
-    uint32_t i = thash(t, id);
+    uint32_t i = thash(t, n->id);
     while (t->tt[i].used)
         i = (i + 1) & (t->tcap - 1);
-    t->tt[i] = (struct track_ent){id, data, len, member, epoch, true};
+    t->tt[i] = *n;
+    t->tt[i].used = true;
     t->tcount++;
-    t->tbytes += len;
-    t->outst[member]++;
+    t->tbytes += n->len;
+    t->outst[n->member]++;
 }
 
 int myl_topo_track(myl_topo *t, uint32_t role, uint32_t index, uint64_t id, const void *msg,
                    size_t len)
+{
+    return myl_topo_track_key(t, role, index, id, 0, msg, len);
+}
+
+int myl_topo_track_key(myl_topo *t, uint32_t role, uint32_t index, uint64_t id, uint64_t key,
+                       const void *msg, size_t len)
 {
     if (!t || !t->tt || role >= t->desc->nroles || index >= t->counts[role] || (len && !msg))
         return MYL_EINVAL;
@@ -1804,10 +1814,23 @@ int myl_topo_track(myl_topo *t, uint32_t role, uint32_t index, uint64_t id, cons
         e->len = len;
         e->member = k;
         e->epoch = t->sh[k].epoch;
+        e->key = key;
         return 0;
     }
-    tinsert(t, id, k, t->sh[k].epoch, copy, len);
+    struct track_ent n = {.id = id,
+                          .data = copy,
+                          .len = len,
+                          .member = k,
+                          .epoch = t->sh[k].epoch,
+                          .key = key,
+                          .seq = t->tseq++};
+    tinsert(t, &n);
     return 0;
+}
+
+uint64_t myl_topo_resend_key(const myl_topo *t)
+{
+    return t ? t->resend_key : 0;
 }
 
 int myl_topo_answered(myl_topo *t, uint64_t id)
@@ -1829,6 +1852,16 @@ uint32_t myl_topo_outstanding(const myl_topo *t, uint32_t role, uint32_t index)
     return t->outst[t->first[role] + index];
 }
 
+struct seq_id {
+    uint64_t seq, id;
+};
+
+static int by_seq(const void *a, const void *b)
+{
+    uint64_t x = ((const struct seq_id *)a)->seq, y = ((const struct seq_id *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
 int myl_topo_redispatch(myl_topo *t, uint32_t role, uint32_t index, myl_topo_resend_fn fn,
                         void *arg)
 {
@@ -1837,36 +1870,42 @@ int myl_topo_redispatch(myl_topo *t, uint32_t role, uint32_t index, myl_topo_res
     uint32_t k = t->first[role] + index, n = t->outst[k];
     if (n == 0)
         return 0;
-    uint64_t *ids = malloc((size_t)n * sizeof *ids);
+    struct seq_id *ids = malloc((size_t)n * sizeof *ids);
     if (!ids)
         return -ENOMEM;
     /* Not those sent to the incarnation that is up now (after a restart):
-     * only what went to one that died, stalled or left. */
+     * only what went to one that died, stalled or left; in the order they
+     * were first sent (a destination sees one key's messages in order). */
     bool up = t->sh[k].status == SH_UP;
     uint32_t got = 0;
     for (uint32_t i = 0; i < t->tcap && got < n; i++)
         if (t->tt[i].used && t->tt[i].member == k && !(up && t->tt[i].epoch == t->sh[k].epoch))
-            ids[got++] = t->tt[i].id;
+            ids[got++] = (struct seq_id){t->tt[i].seq, t->tt[i].id};
+    qsort(ids, got, sizeof *ids, by_seq);
     int handed = 0, first_err = 0;
     for (uint32_t i = 0; i < got; i++) {
-        struct track_ent *e = tfind(t, ids[i]);
+        struct track_ent *e = tfind(t, ids[i].id);
         if (!e || e->member != k)
             continue;
-        void *data = e->data;
-        size_t len = e->len;
-        uint32_t epoch = e->epoch;
+        struct track_ent old = *e;
         tremove(t, e);
-        /* fn may send it and track it again (under its new destination). */
-        int rc = fn(arg, ids[i], data, len);
-        if (tfind(t, ids[i])) {
-            free(data);
+        /* fn may send it and track it again (under its new destination,
+         * keeping its seq: tfind finds none, so track_key inserts anew). */
+        t->resend_key = old.key;
+        uint64_t seq_next = t->tseq;
+        t->tseq = old.seq;
+        int rc = fn(arg, old.id, old.data, old.len);
+        t->tseq = seq_next;
+        t->resend_key = 0;
+        if (tfind(t, old.id)) {
+            free(old.data);
             if (rc == 0)
                 handed++;
         } else if (rc == 0) {
-            free(data);
+            free(old.data);
             handed++;
         } else {
-            tinsert(t, ids[i], k, epoch, data, len); /* kept for a later try */
+            tinsert(t, &old); /* kept for a later try */
             if (!first_err)
                 first_err = rc < 0 ? rc : MYL_EAGAIN;
             /* fn waited its whole timeout (a destination that does not

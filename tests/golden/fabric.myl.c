@@ -1367,7 +1367,7 @@ int fabric_Fabric_scheduler_send_requests(fabric_Fabric_scheduler *ep, const voi
         return MYL_EINVAL;
     uint64_t id = (uint64_t)fabric_Request_request_id(fabric_Request_root(msg));
     if (ep->track_on) {
-        int trc = myl_topo_track(ep->topo, 1u, dst, id, msg, len);
+        int trc = myl_topo_track_key(ep->topo, 1u, dst, id, 0, msg, len);
         if (trc < 0)
             return trc;
     }
@@ -1391,8 +1391,12 @@ int fabric_Fabric_scheduler_commit_requests(fabric_Fabric_scheduler *ep, myl_fb_
         myl_frame_abort(s->f, span);
         return rc;
     }
+    /* Vectors left where they lie (myl_fb_builder_defer) fill their holes
+     * now: the copy kept for re-dispatch, and the frame, need them whole. */
+    for (uint32_t i = 0; i < m.next; i++)
+        memcpy(m.data + m.ext[i].at, m.ext[i].p, m.ext[i].n);
     uint64_t id = (uint64_t)fabric_Request_request_id(fabric_Request_root(m.data));
-    rc = myl_topo_track(ep->topo, 1u, dst, id, m.data, m.len);
+    rc = myl_topo_track_key(ep->topo, 1u, dst, id, 0, m.data, m.len);
     if (rc < 0) {
         myl_frame_abort(s->f, span);
         return rc;
@@ -1426,7 +1430,8 @@ static int fabric_Fabric_RESEND0(void *arg, uint64_t id, const void *msg, size_t
     uint32_t dst = (uint32_t)pick;
     if (dst >= ep->requests_ntx)
         return MYL_EINVAL;
-    int rc = myl_topo_track(ep->topo, 1u, dst, id, msg, len);
+    uint64_t rkey = myl_topo_resend_key(ep->topo); /* tracked again with its key */
+    int rc = myl_topo_track_key(ep->topo, 1u, dst, id, rkey, msg, len);
     if (rc < 0)
         return rc;
     rc = fabric_requests_sender_send(&ep->requests_tx[dst], msg, len, 0, ep->resend_ns);

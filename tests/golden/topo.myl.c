@@ -3718,7 +3718,8 @@ int gtopo_Grouped_boss_send_prio(gtopo_Grouped_boss *ep, uint32_t lane, const vo
         return MYL_EINVAL;
     uint64_t id = (uint64_t)gtopo_Trade_id(gtopo_Trade_root(msg));
     if (ep->track_on) {
-        int trc = myl_topo_track(ep->topo, 1u, dst, id, msg, len);
+        int trc = myl_topo_track_key(ep->topo, 1u, dst, id, myl_topo_hash_bytes(key.ptr, key.len),
+                                     msg, len);
         if (trc < 0)
             return trc;
     }
@@ -3752,13 +3753,14 @@ int gtopo_Grouped_boss_send_books_to(gtopo_Grouped_boss *ep, uint32_t dst, const
 static int gtopo_Grouped_RESEND1(void *arg, uint64_t id, const void *msg, size_t len)
 {
     gtopo_Grouped_boss *ep = (gtopo_Grouped_boss *)arg;
-    int pick = myl_topo_pick(ep->topo, 1u, gtopo_Grouped_HASH(id));
+    int pick = myl_topo_pick(ep->topo, 1u, gtopo_Grouped_HASH(myl_topo_resend_key(ep->topo)));
     if (pick < 0)
         return pick;
     uint32_t dst = (uint32_t)pick;
     if (dst >= ep->prio_ntx)
         return MYL_EINVAL;
-    int rc = myl_topo_track(ep->topo, 1u, dst, id, msg, len);
+    uint64_t rkey = myl_topo_resend_key(ep->topo); /* tracked again with its key */
+    int rc = myl_topo_track_key(ep->topo, 1u, dst, id, rkey, msg, len);
     if (rc < 0)
         return rc;
     rc = gtopo_prio_sender_send(&ep->prio_tx[dst], 0, msg, len, 0, ep->resend_ns);

@@ -356,16 +356,25 @@ typedef int (*myl_topo_resend_fn)(void *arg, uint64_t id, const void *msg, size_
  * limits above; MYL_EINVAL when tracking is off. */
 MYL_API int myl_topo_track(myl_topo *t, uint32_t role, uint32_t index, uint64_t id, const void *msg,
                            size_t len);
+/* The same, with the partitioning key the message was sent with (a hash
+ * route's key before the mixing): a re-dispatch picks its new destination
+ * by it, so one key's messages go on to one destination. */
+MYL_API int myl_topo_track_key(myl_topo *t, uint32_t role, uint32_t index, uint64_t id,
+                               uint64_t key, const void *msg, size_t len);
+/* Inside a resend fn: the key its message was tracked with (0 outside, or
+ * when tracked without one). */
+MYL_API uint64_t myl_topo_resend_key(const myl_topo *t);
 /* 1 if id was unanswered (it is forgotten now), 0 if not: a second answer
  * to a re-dispatched message, which the caller should drop. */
 MYL_API int myl_topo_answered(myl_topo *t, uint64_t id);
 MYL_API uint32_t myl_topo_outstanding(const myl_topo *t, uint32_t role, uint32_t index);
 /* Only messages sent to an incarnation of the member that is not up now
- * (it died, stalled or left; a restarted member's own are left alone).
- * Returns how many messages fn took (returned 0 for), or fn's first error
- * if it took none; those it refused stay tracked as they were. After fn
- * returns MYL_ETIMEDOUT the call returns, the rest left for the next one:
- * a call waits for at most one of fn's timeouts. */
+ * (it died, stalled or left; a restarted member's own are left alone),
+ * handed to fn in the order they were first sent (an order a message
+ * re-dispatched before keeps). Returns how many messages fn took (returned 0 for), or fn's first
+ * error if it took none; those it refused stay tracked as they were. After fn returns MYL_ETIMEDOUT
+ * the call returns, the rest left for the next one: a call waits for at most one of fn's timeouts.
+ */
 MYL_API int myl_topo_redispatch(myl_topo *t, uint32_t role, uint32_t index, myl_topo_resend_fn fn,
                                 void *arg);
 

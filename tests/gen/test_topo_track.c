@@ -1,0 +1,246 @@
+/* Tracked routes (tests/gen/topo/track.myl): what re-dispatch resends and
+ * how.
+ *
+ * - A hash-partitioned route: hand 1 (a child process) takes its keys'
+ *   messages and dies without reading them; re-dispatched, each goes
+ *   where its key maps now, so every key's messages, resent and new, reach
+ *   one hand, in the order they were sent. (They were resent by the hash
+ *   of their id, in the tracking table's order: one key's messages split
+ *   over two hands, out of order.)
+ * - A FlatBuffers message built in place with a deferred vector
+ *   (myl_fb_builder_defer) on a tracked route arrives whole (the vector's
+ *   bytes were never written into the frame, nor into the copy kept).
+ * - A tracked compact send needs the caller's buffer (MYL_EINVAL without,
+ *   not a misleading MYL_ETOOBIG), and works with one.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#include "track.myl.h"
+
+#define SEC INT64_C(1000000000)
+
+enum { NKEYS = 32, PER_PHASE = 96, NHANDS = 3 };
+
+/* What hands 0 and 2 received: per key, the hand (-1: none yet), the last
+ * id, and faults (a key on two hands, an id out of order). */
+typedef struct seen {
+    int hand[NKEYS];
+    int64_t last[NKEYS];
+    int split, disorder, count;
+} seen;
+
+static int on_orders(const trk_Order *m, trk_T_hands *ep, void *user)
+{
+    seen *s = user;
+    uint32_t k = m->key;
+    assert_true(k < NKEYS);
+    if (s->hand[k] < 0)
+        s->hand[k] = (int)ep->index;
+    else if (s->hand[k] != (int)ep->index)
+        s->split++;
+    if ((int64_t)m->id <= s->last[k])
+        s->disorder++;
+    s->last[k] = (int64_t)m->id;
+    s->count++;
+    return 0;
+}
+
+static int redispatched;
+
+static void on_event(const myl_topo_event *ev, trk_T_boss *ep, void *user)
+{
+    (void)user;
+    if (ev->kind == MYL_TOPO_EV_DEAD && ev->role == trk_T_ROLE_hands) {
+        int rc = trk_T_boss_redispatch(ep, ev->role, ev->index);
+        assert_true(rc > 0);
+        redispatched += rc;
+    }
+}
+
+static void send_orders(trk_T_boss *b, uint64_t first)
+{
+    for (uint64_t id = first; id < first + PER_PHASE; id++) {
+        trk_Order o = {.id = id, .key = (uint32_t)(id % NKEYS)};
+        assert_int_equal(trk_T_boss_send_orders(b, &o, 5 * SEC), 0);
+    }
+}
+
+static void drain(trk_T_hands *w, seen *s)
+{
+    trk_T_hands_handlers hh = {.on_orders = on_orders};
+    for (int round = 0; round < 50; round++)
+        for (uint32_t i = 0; i < NHANDS; i += 2)
+            (void)trk_T_hands_poll(&w[i], &hh, s, 0);
+}
+
+static void test_redispatch_follows_key(void **state)
+{
+    (void)state;
+    myl_topo_cfg cfg;
+    myl_topo_cfg_init(&cfg);
+    cfg.instance = myl_test_name("trk-key");
+    cfg.track = 1;
+    cfg.liveness.check_interval_ns = SEC / 100;
+    trk_T_boss b;
+    assert_int_equal(trk_T_boss_open(&cfg, &b), 0);
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    fflush(NULL);
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) { /* hand 1: takes its messages, never reads them */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        trk_T_hands w;
+        if (trk_T_hands_open(&cfg, 1, &w) != 0 || write(ready[1], "r", 1) != 1)
+            _exit(2);
+        for (;;)
+            pause();
+    }
+    char ch;
+    assert_int_equal(read(ready[0], &ch, 1), 1);
+    trk_T_hands w[NHANDS];
+    memset(w, 0, sizeof w);
+    for (uint32_t i = 0; i < NHANDS; i += 2)
+        assert_int_equal(trk_T_hands_open(&cfg, i, &w[i]), 0);
+    trk_T_pool p;
+    trk_T_desk d;
+    assert_int_equal(trk_T_pool_open(&cfg, &p), 0);
+    assert_int_equal(trk_T_desk_open(&cfg, &d), 0);
+    assert_int_equal(myl_topo_wait_ready(b.topo, 5 * SEC), 0);
+    trk_T_boss_handlers bh = {.on_event = on_event};
+    (void)trk_T_boss_events(&b, &bh, NULL);
+    seen s;
+    memset(&s, 0, sizeof s);
+    for (int k = 0; k < NKEYS; k++) {
+        s.hand[k] = -1;
+        s.last[k] = -1;
+    }
+    send_orders(&b, 0);
+    uint32_t held = myl_topo_outstanding(b.topo, trk_T_ROLE_hands, 1);
+    assert_true(held > 0); /* some keys map to hand 1 */
+    drain(w, &s);
+    assert_int_equal(s.count, PER_PHASE - (int)held);
+    kill(kid, SIGKILL);
+    assert_int_equal(waitpid(kid, NULL, 0), kid);
+    for (int i = 0; i < 500 && !redispatched; i++)
+        (void)trk_T_boss_poll(&b, &bh, NULL, SEC / 100);
+    assert_int_equal(redispatched, (int)held);
+    send_orders(&b, PER_PHASE);
+    drain(w, &s);
+    assert_int_equal(s.count, 2 * PER_PHASE);
+    assert_int_equal(s.split, 0);
+    assert_int_equal(s.disorder, 0);
+    for (uint32_t i = 0; i < NHANDS; i += 2)
+        trk_T_hands_close(&w[i]);
+    trk_T_pool_close(&p);
+    trk_T_desk_close(&d);
+    trk_T_boss_close(&b);
+    close(ready[0]);
+    close(ready[1]);
+}
+
+/* ---- a deferred vector, and a compact send's buffer ---- */
+
+static uint32_t src[4096];
+static int blobs_ok;
+
+static int on_blobs(const trk_Blob_table *m, trk_T_pool *ep, void *user)
+{
+    (void)ep;
+    (void)user;
+    uint32_t n = trk_Blob_data_len(*m), bad = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bad += trk_Blob_data_at(*m, i) != src[i];
+    assert_int_equal(n, 4096);
+    assert_int_equal(bad, 0);
+    blobs_ok++;
+    return 0;
+}
+
+static int notes_ok;
+
+static int on_notes(const trk_Note *m, trk_T_desk *ep, void *user)
+{
+    (void)ep;
+    (void)user;
+    assert_int_equal(m->text.n, 4);
+    assert_memory_equal(m->text.p, "AAPL", 4);
+    notes_ok++;
+    return 0;
+}
+
+static void test_tracked_builds(void **state)
+{
+    (void)state;
+    for (uint32_t i = 0; i < 4096; i++)
+        src[i] = 0xa5000000u + i;
+    myl_topo_cfg cfg;
+    myl_topo_cfg_init(&cfg);
+    cfg.instance = myl_test_name("trk-build");
+    cfg.track = 1;
+    trk_T_boss b;
+    assert_int_equal(trk_T_boss_open(&cfg, &b), 0);
+    trk_T_hands w[NHANDS];
+    for (uint32_t i = 0; i < NHANDS; i++)
+        assert_int_equal(trk_T_hands_open(&cfg, i, &w[i]), 0);
+    trk_T_pool p;
+    trk_T_desk d;
+    assert_int_equal(trk_T_pool_open(&cfg, &p), 0);
+    assert_int_equal(trk_T_desk_open(&cfg, &d), 0);
+    assert_int_equal(myl_topo_wait_ready(b.topo, 5 * SEC), 0);
+    (void)trk_T_boss_events(&b, NULL, NULL);
+    /* In place, with the vector deferred and without. */
+    static uint8_t arena[65536];
+    for (int defer = 0; defer < 2; defer++) {
+        myl_fb_builder fb;
+        myl_frame_span span;
+        myl_fb_ref v, root;
+        memset(arena, 0, sizeof arena); /* no bytes of the last build where a hole is */
+        assert_int_equal(trk_T_boss_begin_blobs(&b, &fb, arena, sizeof arena, &span, 5 * SEC), 0);
+        if (defer)
+            myl_fb_builder_defer(&fb);
+        assert_int_equal(trk_Blob_create_data(&fb, src, 4096, &v), 0);
+        trk_Blob_start(&fb);
+        trk_Blob_add_id(&fb, (uint64_t)defer + 1);
+        trk_Blob_add_data(&fb, v);
+        assert_int_equal(trk_Blob_end(&fb, &root), 0);
+        assert_int_equal(trk_T_boss_commit_blobs(&b, &fb, root, &span, 5 * SEC), 0);
+    }
+    assert_int_equal(myl_topo_outstanding(b.topo, trk_T_ROLE_pool, 0), 2);
+    trk_T_pool_handlers ph = {.on_blobs = on_blobs};
+    for (int round = 0; round < 20 && blobs_ok < 2; round++)
+        (void)trk_T_pool_poll(&p, &ph, NULL, 0);
+    assert_int_equal(blobs_ok, 2);
+    /* A tracked compact send: the copy is made from the caller's buffer. */
+    trk_Note n;
+    trk_Note_init(&n);
+    n.id = 7;
+    n.text = (myl_cstr){"AAPL", 4};
+    assert_int_equal(trk_T_boss_send_notes(&b, &n, NULL, 0, 0, SEC), MYL_EINVAL);
+    uint8_t buf[256];
+    assert_int_equal(trk_T_boss_send_notes(&b, &n, buf, sizeof buf, 0, SEC), 0);
+    trk_T_desk_handlers dh = {.on_notes = on_notes};
+    for (int round = 0; round < 20 && notes_ok < 1; round++)
+        (void)trk_T_desk_poll(&d, &dh, NULL, 0);
+    assert_int_equal(notes_ok, 1);
+    for (uint32_t i = 0; i < NHANDS; i++)
+        trk_T_hands_close(&w[i]);
+    trk_T_pool_close(&p);
+    trk_T_desk_close(&d);
+    trk_T_boss_close(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_redispatch_follows_key),
+        cmocka_unit_test(test_tracked_builds),
+    };
+    return myl_test_run("topo_track", tests, sizeof tests / sizeof *tests);
+}
