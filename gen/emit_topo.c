@@ -1055,9 +1055,21 @@ void mylc_emit_stub(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role *r, myl
             asked = !tracked && first == rt;
         }
         const char *body = "";
-        for (mylc_route *q = d->routes; q && asked && !*body; q = q->next)
-            if (q->from == r && q->to == rt->from)
+        for (mylc_route *q = d->routes; q && asked && !*body; q = q->next) {
+            if (q->from != r || q->to != rt->from)
+                continue;
+            /* A shared route does not say which instance sent a message
+             * (ep->from is UINT32_MAX): no answer to one of several. */
+            if (rt->shape == MYLC_RS_SHARED && many_dst(q))
+                body = tfmt(c,
+                            "    /* '%s' comes on a shared route, which does not say which %s "
+                            "sent it:\n     * answer on '%s' with _send_%s(ep, dst, ...) "
+                            "once the message says. */\n",
+                            n, sstr(c, rt->from->name), sstr(c, q->channel->name),
+                            mylc_name_join(c, q->out_name, "to"));
+            else
                 body = echo_body(&x, rt, q, R);
+        }
         mylc_hole h[] = {
             {"FROM", sstr(c, rt->from->name)},
             {"NAME", name},

@@ -17,6 +17,7 @@
 const sk_Book_hands_handlers *stub_book_handlers(void);
 const sk_Desk_hands_handlers *stub_desk_handlers(void);
 const sk_Pool_hands_handlers *stub_pool_handlers(void);
+const sk_Hall_server_handlers *stub_hall_handlers(void);
 
 enum { NKEYS = 12, NFRONTS = 3, NHANDS = 2 };
 
@@ -252,5 +253,42 @@ static void test_pool_groups(void **state)
     sk_Pool_boss_close(&boss);
 }
 
+/* Hall: requests on a shared route, which does not say their sender; the
+ * server's stub handles them without an answer it cannot address (its
+ * poll failed with MYL_EINVAL, the stub's main loop stopped). */
+static void test_hall_shared_route(void **state)
+{
+    (void)state;
+    char inst[64];
+    snprintf(inst, sizeof inst, "skh%d", (int)getpid());
+    myl_topo_cfg cfg;
+    myl_topo_cfg_init(&cfg);
+    cfg.instance = inst;
+    sk_Hall_boss boss;
+    sk_Hall_clients clients[2];
+    sk_Hall_server server;
+    assert_int_equal(sk_Hall_boss_open(&cfg, &boss), 0);
+    for (uint32_t i = 0; i < 2; i++)
+        assert_int_equal(sk_Hall_clients_open(&cfg, i, &clients[i]), 0);
+    assert_int_equal(sk_Hall_server_open(&cfg, &server), 0);
+    assert_int_equal(myl_topo_wait_ready(boss.topo, INT64_C(5000000000)), 0);
+    for (uint32_t i = 0; i < 2; i++) {
+        sk_Ask a = {.id = i + 1};
+        assert_int_equal(sk_Hall_clients_send_asks(&clients[i], &a, INT64_C(5000000000)), 0);
+    }
+    int got = 0;
+    for (int round = 0; round < 50 && got < 2; round++) {
+        int rc = sk_Hall_server_poll(&server, stub_hall_handlers(), NULL, 0);
+        assert_true(rc >= 0);
+        got += rc;
+    }
+    assert_int_equal(got, 2);
+    sk_Hall_server_close(&server);
+    for (uint32_t i = 0; i < 2; i++)
+        sk_Hall_clients_close(&clients[i]);
+    sk_Hall_boss_close(&boss);
+}
+
 MYL_TEST_MAIN("topo_stubkey", cmocka_unit_test(test_book_fb_string_key),
-              cmocka_unit_test(test_desk_compact_to_chars), cmocka_unit_test(test_pool_groups))
+              cmocka_unit_test(test_desk_compact_to_chars), cmocka_unit_test(test_pool_groups),
+              cmocka_unit_test(test_hall_shared_route))
