@@ -47,11 +47,7 @@ static bool parse_uint(mylc_ctx *c, mylc_schema *s, const mylc_value *v, bool si
     if (n > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
         i = 2;
         for (; i < n; i++) {
-            char ch = p[i];
-            int d = ch >= '0' && ch <= '9'   ? ch - '0'
-                    : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                    : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                             : -1;
+            int d = mylc_hex_digit(p[i]);
             if (d < 0)
                 break;
             if (x >> 60)

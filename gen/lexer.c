@@ -106,6 +106,23 @@ static bool is_start(int ch)
            (ch != 0 && strchr(";:,{}()[]=-\"/", ch) != NULL);
 }
 
+/* An exponent at s[i] (mark: 'e' for decimal, 'p' for hexadecimal, either
+ * case, then an optional sign and digits): the index past it, or i when
+ * there is none. */
+static uint32_t exponent(const char *s, uint32_t n, uint32_t i, char mark)
+{
+    if (i >= n || (s[i] | 0x20) != mark)
+        return i;
+    uint32_t k = i + 1;
+    if (k < n && (s[k] == '+' || s[k] == '-'))
+        k++;
+    if (k >= n || !is_digit((unsigned char)s[k]))
+        return i;
+    while (k < n && is_digit((unsigned char)s[k]))
+        k++;
+    return k;
+}
+
 mylc_tok mylc_lex_next(mylc_lexer *lx)
 {
     const char *s = lx->file->text;
@@ -199,15 +216,10 @@ again:
             if (k < n && s[k] == '.')
                 for (k++; k < n && is_xdigit((unsigned char)s[k]);)
                     k++;
-            if (k < n && (s[k] == 'p' || s[k] == 'P')) {
-                uint32_t e = k + 1;
-                if (e < n && (s[e] == '+' || s[e] == '-'))
-                    e++;
-                if (e < n && is_digit((unsigned char)s[e])) {
-                    t.type = MYL_TK_FLOAT;
-                    for (i = e; i < n && is_digit((unsigned char)s[i]);)
-                        i++;
-                }
+            uint32_t e = exponent(s, n, k, 'p');
+            if (e != k) {
+                t.type = MYL_TK_FLOAT;
+                i = e;
             }
         } else {
             while (i < n && is_digit((unsigned char)s[i]))
@@ -220,16 +232,10 @@ again:
                 while (i < n && is_digit((unsigned char)s[i]))
                     i++;
             }
-            if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-                uint32_t k = i + 1;
-                if (k < n && (s[k] == '+' || s[k] == '-'))
-                    k++;
-                if (k < n && is_digit((unsigned char)s[k])) {
-                    t.type = MYL_TK_FLOAT;
-                    i = k;
-                    while (i < n && is_digit((unsigned char)s[i]))
-                        i++;
-                }
+            uint32_t e = exponent(s, n, i, 'e');
+            if (e != i) {
+                t.type = MYL_TK_FLOAT;
+                i = e;
             }
         }
         /* A size suffix ("64KiB") belongs to the integer; the checker

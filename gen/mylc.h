@@ -93,6 +93,8 @@ uint64_t mylc_fnv1a(uint64_t h, const void *p, size_t n);
 /* The magnitude of an integer literal the checker accepted: decimal (a
  * leading zero is not octal: "010" is ten, as flatc reads it) or 0x hex. */
 uint64_t mylc_int_text(mylc_str t);
+/* A hexadecimal digit's value, or -1. */
+int mylc_hex_digit(char ch);
 #define MYLC_FNV_OFFSET UINT64_C(0xcbf29ce484222325)
 
 /* ---- sources and diagnostics (diag.c) ---- */

@@ -127,21 +127,21 @@ void mylc_buf_free(mylc_buf *b)
     b->n = b->cap = 0;
 }
 
+int mylc_hex_digit(char ch)
+{
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
 uint64_t mylc_int_text(mylc_str t)
 {
     uint64_t x = 0;
     uint32_t i = 0;
     if (t.n > 2 && t.p[0] == '0' && (t.p[1] == 'x' || t.p[1] == 'X')) {
-        for (i = 2; i < t.n; i++) {
-            char ch = t.p[i];
-            int d = ch >= '0' && ch <= '9'   ? ch - '0'
-                    : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                    : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                             : -1;
-            if (d < 0)
-                break;
-            x = x * 16 + (uint64_t)d;
-        }
+        for (i = 2; i < t.n && mylc_hex_digit(t.p[i]) >= 0; i++)
+            x = x * 16 + (uint64_t)mylc_hex_digit(t.p[i]);
         return x;
     }
     for (; i < t.n && t.p[i] >= '0' && t.p[i] <= '9'; i++)

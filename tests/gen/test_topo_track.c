@@ -51,6 +51,36 @@ static int on_orders(const trk_Order *m, trk_T_hands *ep, void *user)
     return 0;
 }
 
+/* The members this process plays: every hand but `away` (UINT32_MAX:
+ * all), the pool and the desk; the topology ready. */
+typedef struct members {
+    trk_T_hands w[NHANDS];
+    uint32_t away;
+    trk_T_pool p;
+    trk_T_desk d;
+} members;
+
+static void open_members(const myl_topo_cfg *cfg, trk_T_boss *b, members *m, uint32_t away)
+{
+    memset(m, 0, sizeof *m);
+    m->away = away;
+    for (uint32_t i = 0; i < NHANDS; i++)
+        if (i != away)
+            assert_int_equal(trk_T_hands_open(cfg, i, &m->w[i]), 0);
+    assert_int_equal(trk_T_pool_open(cfg, &m->p), 0);
+    assert_int_equal(trk_T_desk_open(cfg, &m->d), 0);
+    assert_int_equal(myl_topo_wait_ready(b->topo, 5 * SEC), 0);
+}
+
+static void close_members(members *m)
+{
+    for (uint32_t i = 0; i < NHANDS; i++)
+        if (i != m->away)
+            trk_T_hands_close(&m->w[i]);
+    trk_T_pool_close(&m->p);
+    trk_T_desk_close(&m->d);
+}
+
 static int redispatched;
 
 static void on_event(const myl_topo_event *ev, trk_T_boss *ep, void *user)
@@ -104,15 +134,9 @@ static void test_redispatch_follows_key(void **state)
     }
     char ch;
     assert_int_equal(read(ready[0], &ch, 1), 1);
-    trk_T_hands w[NHANDS];
-    memset(w, 0, sizeof w);
-    for (uint32_t i = 0; i < NHANDS; i += 2)
-        assert_int_equal(trk_T_hands_open(&cfg, i, &w[i]), 0);
-    trk_T_pool p;
-    trk_T_desk d;
-    assert_int_equal(trk_T_pool_open(&cfg, &p), 0);
-    assert_int_equal(trk_T_desk_open(&cfg, &d), 0);
-    assert_int_equal(myl_topo_wait_ready(b.topo, 5 * SEC), 0);
+    members m;
+    open_members(&cfg, &b, &m, 1);
+    trk_T_hands *w = m.w;
     trk_T_boss_handlers bh = {.on_event = on_event};
     (void)trk_T_boss_events(&b, &bh, NULL);
     seen s;
@@ -136,10 +160,7 @@ static void test_redispatch_follows_key(void **state)
     assert_int_equal(s.count, 2 * PER_PHASE);
     assert_int_equal(s.split, 0);
     assert_int_equal(s.disorder, 0);
-    for (uint32_t i = 0; i < NHANDS; i += 2)
-        trk_T_hands_close(&w[i]);
-    trk_T_pool_close(&p);
-    trk_T_desk_close(&d);
+    close_members(&m);
     trk_T_boss_close(&b);
     close(ready[0]);
     close(ready[1]);
@@ -186,14 +207,8 @@ static void test_tracked_builds(void **state)
     cfg.track = 1;
     trk_T_boss b;
     assert_int_equal(trk_T_boss_open(&cfg, &b), 0);
-    trk_T_hands w[NHANDS];
-    for (uint32_t i = 0; i < NHANDS; i++)
-        assert_int_equal(trk_T_hands_open(&cfg, i, &w[i]), 0);
-    trk_T_pool p;
-    trk_T_desk d;
-    assert_int_equal(trk_T_pool_open(&cfg, &p), 0);
-    assert_int_equal(trk_T_desk_open(&cfg, &d), 0);
-    assert_int_equal(myl_topo_wait_ready(b.topo, 5 * SEC), 0);
+    members m;
+    open_members(&cfg, &b, &m, UINT32_MAX);
     (void)trk_T_boss_events(&b, NULL, NULL);
     /* In place, with the vector deferred and without. */
     static uint8_t arena[65536];
@@ -215,7 +230,7 @@ static void test_tracked_builds(void **state)
     assert_int_equal(myl_topo_outstanding(b.topo, trk_T_ROLE_pool, 0), 2);
     trk_T_pool_handlers ph = {.on_blobs = on_blobs};
     for (int round = 0; round < 20 && blobs_ok < 2; round++)
-        (void)trk_T_pool_poll(&p, &ph, NULL, 0);
+        (void)trk_T_pool_poll(&m.p, &ph, NULL, 0);
     assert_int_equal(blobs_ok, 2);
     /* A tracked compact send: the copy is made from the caller's buffer. */
     trk_Note n;
@@ -227,12 +242,9 @@ static void test_tracked_builds(void **state)
     assert_int_equal(trk_T_boss_send_notes(&b, &n, buf, sizeof buf, 0, SEC), 0);
     trk_T_desk_handlers dh = {.on_notes = on_notes};
     for (int round = 0; round < 20 && notes_ok < 1; round++)
-        (void)trk_T_desk_poll(&d, &dh, NULL, 0);
+        (void)trk_T_desk_poll(&m.d, &dh, NULL, 0);
     assert_int_equal(notes_ok, 1);
-    for (uint32_t i = 0; i < NHANDS; i++)
-        trk_T_hands_close(&w[i]);
-    trk_T_pool_close(&p);
-    trk_T_desk_close(&d);
+    close_members(&m);
     trk_T_boss_close(&b);
 }
 
