@@ -197,7 +197,20 @@ void mylc_check_pipeline_emit(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
             ERR(st->off, "the durable stage '%.*s' is the journal: it has no output",
                 (int)st->name.n, st->name.p);
     }
-    /* The C names (emit below). */
+    /* A stage's name makes members and locals of the generated code
+     * (handlers.<s>, <s>_released, <s>_tx, <s>_on; the stub's on_<s>,
+     * <s>_ring, --<s>): these would be another member's or helper's. */
+    static const char *const taken[] = {"on_tick",     "reset", "save",   "restore", "released_arg",
+                                        "app_version", "rx",    "signal", "tick",    "in",
+                                        "dir",         "input", NULL};
+    for (const mylc_stage *st = d->stages; st; st = st->next)
+        for (const char *const *k = taken; *k; k++)
+            if (mylc_str_eq(st->name, *k))
+                ERR(st->off,
+                    "stage name '%s' is taken by the generated runner or its stub (a member, "
+                    "a helper or an option of the same name)",
+                    *k);
+                /* The C names (emit below). */
 #define CLAIM(n, what) mylc_name_claim(c, (n), s->file, d->off, (what))
     const char *t = d->cname;
     CLAIM(t, "pipeline");
@@ -469,6 +482,22 @@ void mylc_emit_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
                               "an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the "
                               "%s message",
                               ir->name);
+    /* The arena of a compact table input (8 bytes per byte of message
+     * covers every array of scalars: one byte on the wire at least, eight
+     * in memory at most; a message that needs more fails the check, with
+     * the same arena size as apply's, so apply never fails where the check
+     * passed); and a journal record that holds the largest input (8 bytes
+     * of kind, then the message), past the journal's 16 MiB default. */
+    mylc_buf cfg_lines = {0};
+    if (arena)
+        mylc_buf_printf(&cfg_lines, "    cfg->arena_bytes = %lluu;\n", 8ull * maxin + 4096);
+    if (maxin + 8 > (16u << 20))
+        mylc_buf_printf(&cfg_lines, "    cfg->opts.journal.max_record = %lluu;\n",
+                        (unsigned long long)(maxin + 8));
+    if (cfg_lines.n)
+        cfg_lines.p[--cfg_lines.n] = '\0'; /* the hole's line ends it */
+    const char *cfginit = cfg_lines.n ? pfmt(c, "%s", cfg_lines.p) : "";
+    mylc_buf_free(&cfg_lines);
     mylc_hole holes[] = {
         {"T", t},
         {"NAME", pstr(c, d->name)},
@@ -497,12 +526,7 @@ void mylc_emit_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
         {"TXOPENS", indent(c, &txopens, "    ")},
         {"TXCLOSES", indent(c, &txcloses, "    ")},
         {"ALLOCS", indent(c, &allocs, "    ")},
-        /* a table's arrays, nested tables and union values: 8 bytes of
-         * arena per byte of message covers every array of scalars (one
-         * byte on the wire at least, eight in memory at most); a message
-         * that needs more fails the check (the same arena size as apply's,
-         * so apply never fails where the check passed) */
-        {"CFGINIT", arena ? pfmt(c, "    cfg->arena_bytes = %lluu;", 8ull * maxin + 4096) : ""},
+        {"CFGINIT", cfginit},
         {"FREES", indent(c, &frees, "    ")},
         {NULL, NULL},
     };

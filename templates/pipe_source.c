@@ -249,6 +249,7 @@ int vrc = MYLT_IN_verify(msg, len);
 if (vrc < 0)
     return vrc;
 MYLT_IN_table in = MYLT_IN_root(msg);
+(void)in; /* a pipeline of the journal stage alone reads nothing */
 
 /* @@submit_event */
 int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint64_t *seq)
@@ -300,6 +301,8 @@ int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint16_t kind, uint64_t *seq)
         return MYL_EINVAL;
     size_t len = 0;
     int rc = MYLT_IN_compact_encode(in, px->ibuf + 8, MYLT_MAXINu, &len);
+    if (rc == 0) /* what apply would refuse, as the run's poll checks it */
+        rc = MYLT_T_CHECK(px, px->ibuf + 8, len);
     return rc < 0 ? rc : MYLT_T_JOURNAL(px, len, kind, seq);
 }
 

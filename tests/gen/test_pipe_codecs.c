@@ -756,13 +756,121 @@ static void test_small_by_hand(void **unused)
     remove_dir(dir);
 }
 
+/* Nest: a message of 200 empty nested tables is 800-odd bytes, and more
+ * than its 12 KiB arena decoded. A submit by hand journaled it unchecked:
+ * the apply failed, and so did every recovery of the pipeline after. It
+ * is refused now, as the run's poll refuses it, and nothing is journaled. */
+static int nest_count(void *arg, uint64_t seq, const pipes_Outer *in)
+{
+    (void)seq;
+    state *s = arg;
+    mix(s, in->id);
+    s->records++;
+    return 0;
+}
+
+static void test_compact_submit_checked(void **unused)
+{
+    (void)unused;
+    char dir[64];
+    make_dir(dir);
+    static state st;
+    pipes_Nest_cfg cfg;
+    pipes_Nest_cfg_init(&cfg);
+    cfg.state = &st;
+    pipes_Nest_handlers h;
+    memset(&h, 0, sizeof h);
+    h.count = nest_count;
+    h.reset = on_reset;
+    h.save = on_save;
+    h.restore = on_restore;
+    h.app_version = 1;
+    pipes_Nest px;
+    assert_int_equal(pipes_Nest_create(dir, &cfg, &h, &px), 0);
+    static pipes_Inner xs[200];
+    for (int i = 0; i < 200; i++)
+        pipes_Inner_init(&xs[i]);
+    pipes_Outer big;
+    pipes_Outer_init(&big);
+    big.id = 1;
+    big.xs.p = xs;
+    big.xs.n = 200;
+    uint64_t seq = 99;
+    assert_int_equal(pipes_Nest_submit(&px, &big, 0, &seq), MYL_ETOOBIG);
+    pipes_Outer small;
+    pipes_Outer_init(&small);
+    small.id = 2;
+    small.xs.p = xs;
+    small.xs.n = 3;
+    assert_int_equal(pipes_Nest_submit(&px, &small, 0, &seq), 0);
+    assert_int_equal(seq, 0); /* the first record: the refused one was not journaled */
+    assert_true(pipes_Nest_commit(&px) >= 0);
+    assert_int_equal(pipes_Nest_close(&px), 0);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(pipes_Nest_recover(dir, &cfg, &h, &px), 0);
+    assert_int_equal(st.records, 1);
+    assert_int_equal(pipes_Nest_close(&px), 0);
+    remove_dir(dir);
+}
+
+/* Huge: an input of up to 32 MiB, past the journal's default record
+ * limit (16 MiB): _cfg_init raises it, so a 20 MiB message is journaled
+ * and replayed (it failed with MYL_ETOOBIG, and the run lost it). */
+static size_t huge_len;
+
+static int huge_take(void *arg, uint64_t seq, const void *msg, size_t len, uint16_t kind)
+{
+    (void)seq;
+    (void)kind;
+    state *s = arg;
+    const uint8_t *b = msg;
+    assert_int_equal(len, huge_len);
+    assert_true(b[0] == 0x5a && b[len - 1] == 0xa5);
+    s->records++;
+    return 0;
+}
+
+static void test_huge_input(void **unused)
+{
+    (void)unused;
+    char dir[64];
+    make_dir(dir);
+    static state st;
+    pipes_Huge_cfg cfg;
+    pipes_Huge_cfg_init(&cfg);
+    assert_true(cfg.opts.journal.max_record >= 8u + (32u << 20));
+    cfg.state = &st;
+    pipes_Huge_handlers h;
+    memset(&h, 0, sizeof h);
+    h.take = huge_take;
+    h.reset = on_reset;
+    h.save = on_save;
+    h.restore = on_restore;
+    h.app_version = 1;
+    pipes_Huge px;
+    assert_int_equal(pipes_Huge_create(dir, &cfg, &h, &px), 0);
+    huge_len = (size_t)20 << 20;
+    uint8_t *msg = calloc(1, huge_len);
+    assert_non_null(msg);
+    msg[0] = 0x5a;
+    msg[huge_len - 1] = 0xa5;
+    assert_int_equal(pipes_Huge_submit(&px, msg, huge_len, 0, NULL), 0);
+    assert_true(pipes_Huge_commit(&px) >= 0);
+    assert_int_equal(pipes_Huge_close(&px), 0);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(pipes_Huge_recover(dir, &cfg, &h, &px), 0);
+    assert_int_equal(st.records, 1);
+    assert_int_equal(pipes_Huge_close(&px), 0);
+    free(msg);
+    remove_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bytes_over_rings),
-        cmocka_unit_test(test_compact_over_rings),
-        cmocka_unit_test(test_flat_over_rings),
-        cmocka_unit_test(test_small_by_hand),
+        cmocka_unit_test(test_bytes_over_rings),       cmocka_unit_test(test_compact_over_rings),
+        cmocka_unit_test(test_flat_over_rings),        cmocka_unit_test(test_small_by_hand),
+        cmocka_unit_test(test_compact_submit_checked), cmocka_unit_test(test_huge_input),
     };
     return myl_test_run("pipe_codecs", tests, sizeof tests / sizeof tests[0]);
 }

@@ -871,6 +871,197 @@ void pipes_acks_fb_receiver_close(pipes_acks_fb_receiver *r)
     r->d = NULL;
 }
 
+/* The channel's schema description (22 bytes; myelon/compat.h). */
+static const uint8_t pipes_huge_in_schema[23] = "MYLS\2\0\1\0\0\0\0\2\1\0\0\0\377\377\0\20\0\0";
+
+const myl_channel_desc pipes_huge_in_desc = {
+    .name = "pipes.huge_in",
+    .fingerprint = UINT64_C(0xf9cb0ab3bd2664b9),
+    .capacity = 64,
+    .slot_size = 4096,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+    .schema = pipes_huge_in_schema,
+    .schema_len = 22u,
+    .flags = 0,
+};
+
+const myl_frame_opts pipes_huge_in_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(33554432),
+};
+
+int pipes_huge_in_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_huge_in_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int pipes_huge_in_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_huge_in_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int pipes_huge_in_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_huge_in_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
+static int pipes_huge_in_check(const myl_ring *ring)
+{
+    if (!ring)
+        return MYL_EINVAL;
+    if (ring->slot_size != pipes_huge_in_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (!myl_ring_accepts(ring, pipes_huge_in_desc.fingerprint))
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int pipes_huge_in_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                              pipes_huge_in_sender *out)
+{
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
+    int rc = pipes_huge_in_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &pipes_huge_in_frame_opts, &out->f);
+}
+
+void pipes_huge_in_sender_close(pipes_huge_in_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int pipes_huge_in_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                pipes_huge_in_receiver *out)
+{
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
+    int rc = pipes_huge_in_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &pipes_huge_in_frame_opts, &out->d);
+}
+
+void pipes_huge_in_receiver_close(pipes_huge_in_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
+/* The channel's schema description (105 bytes; myelon/compat.h). */
+static const uint8_t pipes_outers_schema[106] =
+    "MYLS\2\1\1\0\0\4\0\0\1\0\2\0\0\0\0\1\0\0\4\13pipes.Outer\2\0\2id"
+    "\0\0\0\0\4\0010\2xs\1\0\0\2\17\1\0\0\4\13pipes.Inner\4\0\1a\0\0\0"
+    "\0\15\0\1b\1\0\0\0\15\0\1c\2\0\0\0\15\0\1d\3\0\0\0\15\0";
+
+const myl_channel_desc pipes_outers_desc = {
+    .name = "pipes.outers",
+    .fingerprint = UINT64_C(0x62fb99729186c624),
+    .capacity = 64,
+    .slot_size = 256,
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_GATED,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+    .schema = pipes_outers_schema,
+    .schema_len = 105u,
+    .flags = 0,
+};
+
+const myl_frame_opts pipes_outers_frame_opts = {
+    .size = (uint32_t)sizeof(myl_frame_opts),
+    .max_message = UINT64_C(1024),
+};
+
+int pipes_outers_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_outers_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int pipes_outers_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_outers_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int pipes_outers_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_outers_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* An endpoint only opens on a ring of this channel's frames; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
+static int pipes_outers_check(const myl_ring *ring)
+{
+    if (!ring)
+        return MYL_EINVAL;
+    if (ring->slot_size != pipes_outers_desc.slot_size)
+        return MYL_ESLOTSIZE;
+    if (!myl_ring_accepts(ring, pipes_outers_desc.fingerprint))
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int pipes_outers_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                             pipes_outers_sender *out)
+{
+    if (!out)
+        return MYL_EINVAL;
+    out->f = NULL;
+    int rc = pipes_outers_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_framer_open(ring, opts, &pipes_outers_frame_opts, &out->f);
+}
+
+void pipes_outers_sender_close(pipes_outers_sender *s)
+{
+    myl_framer_close(s->f);
+    s->f = NULL;
+}
+
+int pipes_outers_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                               pipes_outers_receiver *out)
+{
+    if (!out)
+        return MYL_EINVAL;
+    out->d = NULL;
+    int rc = pipes_outers_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_defrag_open(ring, id, opts, &pipes_outers_frame_opts, &out->d);
+}
+
+void pipes_outers_receiver_close(pipes_outers_receiver *r)
+{
+    myl_defrag_close(r->d);
+    r->d = NULL;
+}
+
 static const myl_fb_field_desc pipes_Quote_fields[] = {
     {"id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
     {"sym", 1, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
@@ -886,6 +1077,22 @@ static const myl_fb_field_desc pipes_Ack_fields[] = {
 };
 
 const myl_fb_table_desc pipes_Ack_desc = {"Ack", 2, pipes_Ack_fields};
+
+static const myl_fb_field_desc pipes_Inner_fields[] = {
+    {"a", 0, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
+    {"b", 1, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
+    {"c", 2, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
+    {"d", 3, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
+};
+
+const myl_fb_table_desc pipes_Inner_desc = {"Inner", 4, pipes_Inner_fields};
+
+static const myl_fb_field_desc pipes_Outer_fields[] = {
+    {"id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
+    {"xs", 1, MYL_FB_K_VEC_TABLE, 0, 0, 0, 0, &pipes_Inner_desc, NULL},
+};
+
+const myl_fb_table_desc pipes_Outer_desc = {"Outer", 2, pipes_Outer_fields};
 
 /* Pipeline Book: the runtime's application callbacks over the typed
  * handlers. A record is the input event's bytes (type pipes_Book_TYPE) or a
@@ -2064,6 +2271,8 @@ int pipes_Compact_submit(pipes_Compact *px, const pipes_Quote *in, uint16_t kind
         return MYL_EINVAL;
     size_t len = 0;
     int rc = pipes_Quote_compact_encode(in, px->ibuf + 8, 4096u, &len);
+    if (rc == 0) /* what apply would refuse, as the run's poll checks it */
+        rc = pipes_Compact_CHECK(px, px->ibuf + 8, len);
     return rc < 0 ? rc : pipes_Compact_JOURNAL(px, len, kind, seq);
 }
 
@@ -2258,6 +2467,7 @@ static int pipes_Flat_APPLY(void *arg, const myl_journal_record *rec, myl_pipeli
     if (vrc < 0)
         return vrc;
     pipes_Quote_table in = pipes_Quote_root(msg);
+    (void)in; /* a pipeline of the journal stage alone reads nothing */
     /* The stages, in an order that respects `after`. */
     pipes_Flat_ack_out ack_out = {o, x->px->obuf};
     if (h->ack && (rc = h->ack(x->state, rec->seq, in, &ack_out)) < 0)
@@ -2759,6 +2969,8 @@ int pipes_Small_submit(pipes_Small *px, const pipes_Fill *in, uint16_t kind, uin
         return MYL_EINVAL;
     size_t len = 0;
     int rc = pipes_Fill_compact_encode(in, px->ibuf + 8, 256u, &len);
+    if (rc == 0) /* what apply would refuse, as the run's poll checks it */
+        rc = pipes_Small_CHECK(px, px->ibuf + 8, len);
     return rc < 0 ? rc : pipes_Small_JOURNAL(px, len, kind, seq);
 }
 
@@ -2853,5 +3065,862 @@ int pipes_Small_close(pipes_Small *px)
     px->rx_on = false;
     free(px->ibuf);
     px->ibuf = NULL;
+    return rc;
+}
+
+/* Pipeline Keep: the runtime's application callbacks over the typed
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the FlatBuffers
+ * message (type pipes_Keep_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
+ * events) and the event or message. */
+static int pipes_Keep_RESET(void *arg)
+{
+    const pipes_Keep_ctx *x = (const pipes_Keep_ctx *)arg;
+    return x->px->h.reset(x->state);
+}
+
+static int pipes_Keep_SAVE(void *arg, void **payload, uint64_t *size)
+{
+    const pipes_Keep_ctx *x = (const pipes_Keep_ctx *)arg;
+    if (!x->px->h.save)
+        return MYL_EINVAL;
+    return x->px->h.save(x->state, payload, size);
+}
+
+static int pipes_Keep_RESTORE(void *arg, const void *payload, uint64_t size, uint32_t app_version)
+{
+    const pipes_Keep_ctx *x = (const pipes_Keep_ctx *)arg;
+    if (!x->px->h.restore)
+        return MYL_EINVAL;
+    return x->px->h.restore(x->state, payload, size, app_version);
+}
+
+static int pipes_Keep_APPLY(void *arg, const myl_journal_record *rec, myl_pipeline_out *o)
+{
+    const pipes_Keep_ctx *x = (const pipes_Keep_ctx *)arg;
+    const pipes_Keep_handlers *h = &x->px->h;
+    int rc = 0;
+    if (rec->type == MYL_PIPELINE_TICK) {
+        uint64_t now = 0;
+        if (rec->len != sizeof now)
+            return MYL_ECORRUPT;
+        memcpy(&now, rec->data, sizeof now);
+        return h->on_tick ? h->on_tick(x->state, rec->seq, now) : 0;
+    }
+    if (rec->type != pipes_Keep_TYPE)
+        return MYL_EFINGERPRINT;
+    (void)o;
+    uint32_t kind = 0;
+    if (rec->len < 8)
+        return MYL_ECORRUPT;
+    memcpy(&kind, rec->data, sizeof kind);
+    if (kind > UINT16_MAX)
+        return MYL_ECORRUPT;
+    const void *msg = (const unsigned char *)rec->data + 8;
+    uint32_t len = rec->len - 8;
+    int vrc = pipes_Quote_verify(msg, len);
+    if (vrc < 0)
+        return vrc;
+    pipes_Quote_table in = pipes_Quote_root(msg);
+    (void)in; /* a pipeline of the journal stage alone reads nothing */
+    /* The stages, in an order that respects `after`. */
+    return rc;
+}
+
+static void pipes_Keep_DELIVER(void *arg, uint64_t seq, const void *data, uint32_t len)
+{
+    pipes_Keep *px = (pipes_Keep *)arg;
+    const unsigned char *m = (const unsigned char *)data;
+    uint32_t index = UINT32_MAX;
+    if (len >= 8)
+        memcpy(&index, m, sizeof index);
+    (void)px;
+    (void)seq;
+    switch (index) {
+    default:
+        break;
+    }
+}
+
+void pipes_Keep_cfg_init(pipes_Keep_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->opts.size = sizeof cfg->opts;
+    cfg->opts.journal.size = sizeof cfg->opts.journal;
+    cfg->opts.journal.sync = pipes_Keep_SYNC;
+    cfg->send_timeout_ns = 1000000000;
+}
+
+/* how: 0 create, 1 recover, 2 recover or else create. */
+static int pipes_Keep_START(const char *dir, const pipes_Keep_cfg *cfg,
+                            const pipes_Keep_handlers *h, pipes_Keep *px, int how)
+{
+    if (!px)
+        return MYL_EINVAL;
+    memset((void *)px, 0, sizeof *px);
+    if (!dir || !cfg || !h || !h->reset || !cfg->state)
+        return MYL_EINVAL;
+    px->h = *h;
+    px->main.px = px;
+    px->main.state = cfg->state;
+    px->shadow.px = px;
+    px->shadow.state = cfg->shadow_state;
+    px->send_timeout_ns = cfg->send_timeout_ns;
+    px->app.size = sizeof px->app;
+    px->app.app_version = h->app_version;
+    px->app.state = &px->main;
+    px->app.shadow_state = cfg->shadow_state ? &px->shadow : NULL;
+    px->app.reset = pipes_Keep_RESET;
+    px->app.apply = pipes_Keep_APPLY;
+    px->app.save = pipes_Keep_SAVE;
+    px->app.restore = pipes_Keep_RESTORE;
+    px->app.deliver = pipes_Keep_DELIVER;
+    px->app.deliver_arg = px;
+    int rc = 0;
+    if (!(px->ibuf = (unsigned char *)malloc(8 + 4096u))) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (cfg->input) {
+        const char *id = cfg->input_id ? cfg->input_id : "Keep";
+        if ((rc = pipes_quotes_fb_receiver_open(cfg->input, id, NULL, &px->rx)) < 0)
+            goto fail;
+        px->rx_on = true;
+    }
+    if (how == 0)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    else
+        rc = myl_pipeline_recover(dir, &px->app, &cfg->opts, &px->p);
+    if (how == 2 && rc == -ENOENT)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    (void)pipes_Keep_close(px);
+    return rc;
+}
+
+int pipes_Keep_create(const char *dir, const pipes_Keep_cfg *cfg, const pipes_Keep_handlers *h,
+                      pipes_Keep *px)
+{
+    return pipes_Keep_START(dir, cfg, h, px, 0);
+}
+
+int pipes_Keep_recover(const char *dir, const pipes_Keep_cfg *cfg, const pipes_Keep_handlers *h,
+                       pipes_Keep *px)
+{
+    return pipes_Keep_START(dir, cfg, h, px, 1);
+}
+
+int pipes_Keep_open(const char *dir, const pipes_Keep_cfg *cfg, const pipes_Keep_handlers *h,
+                    pipes_Keep *px)
+{
+    return pipes_Keep_START(dir, cfg, h, px, 2);
+}
+
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
+static int pipes_Keep_JOURNAL(pipes_Keep *px, size_t len, uint16_t kind, uint64_t *seq)
+{
+    uint32_t k = kind;
+    memset(px->ibuf, 0, 8);
+    memcpy(px->ibuf, &k, sizeof k);
+    return myl_pipeline_submit(px->p, pipes_Keep_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
+}
+
+/* A message is checked before it is journaled: one that apply would
+ * refuse would fail the pipeline again at every replay. */
+static int pipes_Keep_CHECK(pipes_Keep *px, const void *msg, size_t len)
+{
+    if (len > 4096u)
+        return MYL_ETOOBIG;
+    (void)px;
+    return pipes_Quote_verify(msg, len);
+}
+
+static int pipes_Keep_PUT(pipes_Keep *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+{
+    if (len)
+        memcpy(px->ibuf + 8, msg, len);
+    return pipes_Keep_JOURNAL(px, len, kind, seq);
+}
+
+int pipes_Keep_submit(pipes_Keep *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+{
+    if (!px || !px->p || (!msg && len))
+        return MYL_EINVAL;
+    int rc = pipes_Keep_CHECK(px, msg, len);
+    return rc < 0 ? rc : pipes_Keep_PUT(px, msg, len, kind, seq);
+}
+
+int pipes_Keep_commit(pipes_Keep *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_commit(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Keep_run(pipes_Keep *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    uint32_t idle = 0;
+    int rc = 0;
+    /* A flag only, nothing published with it: pairs with the relaxed
+     * store of _stop. */
+    while (!myl__load_relaxed(&px->stop)) {
+        int64_t n = 0;
+        while (px->rx_on && n < 256) {
+            myl_frame_msg m;
+            int r = pipes_quotes_fb_receiver_recv(&px->rx, &m, 0);
+            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                break;
+            if (r < 0)
+                return r;
+            n++;
+            if (pipes_Keep_CHECK(px, m.data, m.len) < 0) {
+                px->rejected++; /* never journaled */
+                pipes_quotes_fb_receiver_release(&px->rx);
+                continue;
+            }
+            rc = pipes_Keep_PUT(px, m.data, m.len, m.kind, NULL);
+            pipes_quotes_fb_receiver_release(&px->rx);
+            if (rc < 0)
+                return rc;
+        }
+        if ((rc = myl_pipeline_tick(px->p)) < 0)
+            return rc;
+        if ((rc = pipes_Keep_commit(px)) < 0)
+            return rc;
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (idle < 64u) {
+            myl__cpu_relax();
+        } else if (idle < 256u) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+        if (idle < UINT32_MAX)
+            idle++;
+    }
+    return 0;
+}
+
+void pipes_Keep_stop(pipes_Keep *px)
+{
+    /* Pairs with the relaxed load in _run: a flag only. Async-signal-safe
+     * (a lock-free store). */
+    if (px)
+        myl__store_relaxed(&px->stop, 1u);
+}
+
+int pipes_Keep_snapshot(pipes_Keep *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_rotate(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Keep_close(pipes_Keep *px)
+{
+    if (!px)
+        return MYL_EINVAL;
+    int rc = 0;
+    if (px->p)
+        rc = myl_pipeline_close(px->p);
+    px->p = NULL;
+    if (px->rx_on)
+        pipes_quotes_fb_receiver_close(&px->rx);
+    px->rx_on = false;
+    free(px->ibuf);
+    px->ibuf = NULL;
+    return rc;
+}
+
+/* Pipeline Huge: the runtime's application callbacks over the typed
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the bytes
+ * message (type pipes_Huge_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
+ * events) and the event or message. */
+static int pipes_Huge_RESET(void *arg)
+{
+    const pipes_Huge_ctx *x = (const pipes_Huge_ctx *)arg;
+    return x->px->h.reset(x->state);
+}
+
+static int pipes_Huge_SAVE(void *arg, void **payload, uint64_t *size)
+{
+    const pipes_Huge_ctx *x = (const pipes_Huge_ctx *)arg;
+    if (!x->px->h.save)
+        return MYL_EINVAL;
+    return x->px->h.save(x->state, payload, size);
+}
+
+static int pipes_Huge_RESTORE(void *arg, const void *payload, uint64_t size, uint32_t app_version)
+{
+    const pipes_Huge_ctx *x = (const pipes_Huge_ctx *)arg;
+    if (!x->px->h.restore)
+        return MYL_EINVAL;
+    return x->px->h.restore(x->state, payload, size, app_version);
+}
+
+static int pipes_Huge_APPLY(void *arg, const myl_journal_record *rec, myl_pipeline_out *o)
+{
+    const pipes_Huge_ctx *x = (const pipes_Huge_ctx *)arg;
+    const pipes_Huge_handlers *h = &x->px->h;
+    int rc = 0;
+    if (rec->type == MYL_PIPELINE_TICK) {
+        uint64_t now = 0;
+        if (rec->len != sizeof now)
+            return MYL_ECORRUPT;
+        memcpy(&now, rec->data, sizeof now);
+        return h->on_tick ? h->on_tick(x->state, rec->seq, now) : 0;
+    }
+    if (rec->type != pipes_Huge_TYPE)
+        return MYL_EFINGERPRINT;
+    (void)o;
+    uint32_t kind = 0;
+    if (rec->len < 8)
+        return MYL_ECORRUPT;
+    memcpy(&kind, rec->data, sizeof kind);
+    if (kind > UINT16_MAX)
+        return MYL_ECORRUPT;
+    const void *msg = (const unsigned char *)rec->data + 8;
+    uint32_t len = rec->len - 8;
+    (void)msg;
+    (void)len;
+    /* The stages, in an order that respects `after`. */
+    if (h->take && (rc = h->take(x->state, rec->seq, msg, len, (uint16_t)kind)) < 0)
+        return rc;
+    return rc;
+}
+
+static void pipes_Huge_DELIVER(void *arg, uint64_t seq, const void *data, uint32_t len)
+{
+    pipes_Huge *px = (pipes_Huge *)arg;
+    const unsigned char *m = (const unsigned char *)data;
+    uint32_t index = UINT32_MAX;
+    if (len >= 8)
+        memcpy(&index, m, sizeof index);
+    (void)px;
+    (void)seq;
+    switch (index) {
+    default:
+        break;
+    }
+}
+
+void pipes_Huge_cfg_init(pipes_Huge_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->opts.size = sizeof cfg->opts;
+    cfg->opts.journal.size = sizeof cfg->opts.journal;
+    cfg->opts.journal.sync = pipes_Huge_SYNC;
+    cfg->send_timeout_ns = 1000000000;
+    cfg->opts.journal.max_record = 33554440u;
+}
+
+/* how: 0 create, 1 recover, 2 recover or else create. */
+static int pipes_Huge_START(const char *dir, const pipes_Huge_cfg *cfg,
+                            const pipes_Huge_handlers *h, pipes_Huge *px, int how)
+{
+    if (!px)
+        return MYL_EINVAL;
+    memset((void *)px, 0, sizeof *px);
+    if (!dir || !cfg || !h || !h->reset || !cfg->state)
+        return MYL_EINVAL;
+    px->h = *h;
+    px->main.px = px;
+    px->main.state = cfg->state;
+    px->shadow.px = px;
+    px->shadow.state = cfg->shadow_state;
+    px->send_timeout_ns = cfg->send_timeout_ns;
+    px->app.size = sizeof px->app;
+    px->app.app_version = h->app_version;
+    px->app.state = &px->main;
+    px->app.shadow_state = cfg->shadow_state ? &px->shadow : NULL;
+    px->app.reset = pipes_Huge_RESET;
+    px->app.apply = pipes_Huge_APPLY;
+    px->app.save = pipes_Huge_SAVE;
+    px->app.restore = pipes_Huge_RESTORE;
+    px->app.deliver = pipes_Huge_DELIVER;
+    px->app.deliver_arg = px;
+    int rc = 0;
+    if (!(px->ibuf = (unsigned char *)malloc(8 + 33554432u))) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (cfg->input) {
+        const char *id = cfg->input_id ? cfg->input_id : "Huge";
+        if ((rc = pipes_huge_in_receiver_open(cfg->input, id, NULL, &px->rx)) < 0)
+            goto fail;
+        px->rx_on = true;
+    }
+    if (how == 0)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    else
+        rc = myl_pipeline_recover(dir, &px->app, &cfg->opts, &px->p);
+    if (how == 2 && rc == -ENOENT)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    (void)pipes_Huge_close(px);
+    return rc;
+}
+
+int pipes_Huge_create(const char *dir, const pipes_Huge_cfg *cfg, const pipes_Huge_handlers *h,
+                      pipes_Huge *px)
+{
+    return pipes_Huge_START(dir, cfg, h, px, 0);
+}
+
+int pipes_Huge_recover(const char *dir, const pipes_Huge_cfg *cfg, const pipes_Huge_handlers *h,
+                       pipes_Huge *px)
+{
+    return pipes_Huge_START(dir, cfg, h, px, 1);
+}
+
+int pipes_Huge_open(const char *dir, const pipes_Huge_cfg *cfg, const pipes_Huge_handlers *h,
+                    pipes_Huge *px)
+{
+    return pipes_Huge_START(dir, cfg, h, px, 2);
+}
+
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
+static int pipes_Huge_JOURNAL(pipes_Huge *px, size_t len, uint16_t kind, uint64_t *seq)
+{
+    uint32_t k = kind;
+    memset(px->ibuf, 0, 8);
+    memcpy(px->ibuf, &k, sizeof k);
+    return myl_pipeline_submit(px->p, pipes_Huge_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
+}
+
+/* A message is checked before it is journaled: one that apply would
+ * refuse would fail the pipeline again at every replay. */
+static int pipes_Huge_CHECK(pipes_Huge *px, const void *msg, size_t len)
+{
+    if (len > 33554432u)
+        return MYL_ETOOBIG;
+    (void)px;
+    (void)msg;
+    return 0;
+}
+
+static int pipes_Huge_PUT(pipes_Huge *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+{
+    if (len)
+        memcpy(px->ibuf + 8, msg, len);
+    return pipes_Huge_JOURNAL(px, len, kind, seq);
+}
+
+int pipes_Huge_submit(pipes_Huge *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+{
+    if (!px || !px->p || (!msg && len))
+        return MYL_EINVAL;
+    int rc = pipes_Huge_CHECK(px, msg, len);
+    return rc < 0 ? rc : pipes_Huge_PUT(px, msg, len, kind, seq);
+}
+
+int pipes_Huge_commit(pipes_Huge *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_commit(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Huge_run(pipes_Huge *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    uint32_t idle = 0;
+    int rc = 0;
+    /* A flag only, nothing published with it: pairs with the relaxed
+     * store of _stop. */
+    while (!myl__load_relaxed(&px->stop)) {
+        int64_t n = 0;
+        while (px->rx_on && n < 256) {
+            myl_frame_msg m;
+            int r = pipes_huge_in_receiver_recv(&px->rx, &m, 0);
+            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                break;
+            if (r < 0)
+                return r;
+            n++;
+            if (pipes_Huge_CHECK(px, m.data, m.len) < 0) {
+                px->rejected++; /* never journaled */
+                pipes_huge_in_receiver_release(&px->rx);
+                continue;
+            }
+            rc = pipes_Huge_PUT(px, m.data, m.len, m.kind, NULL);
+            pipes_huge_in_receiver_release(&px->rx);
+            if (rc < 0)
+                return rc;
+        }
+        if ((rc = myl_pipeline_tick(px->p)) < 0)
+            return rc;
+        if ((rc = pipes_Huge_commit(px)) < 0)
+            return rc;
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (idle < 64u) {
+            myl__cpu_relax();
+        } else if (idle < 256u) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+        if (idle < UINT32_MAX)
+            idle++;
+    }
+    return 0;
+}
+
+void pipes_Huge_stop(pipes_Huge *px)
+{
+    /* Pairs with the relaxed load in _run: a flag only. Async-signal-safe
+     * (a lock-free store). */
+    if (px)
+        myl__store_relaxed(&px->stop, 1u);
+}
+
+int pipes_Huge_snapshot(pipes_Huge *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_rotate(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Huge_close(pipes_Huge *px)
+{
+    if (!px)
+        return MYL_EINVAL;
+    int rc = 0;
+    if (px->p)
+        rc = myl_pipeline_close(px->p);
+    px->p = NULL;
+    if (px->rx_on)
+        pipes_huge_in_receiver_close(&px->rx);
+    px->rx_on = false;
+    free(px->ibuf);
+    px->ibuf = NULL;
+    return rc;
+}
+
+/* Pipeline Nest: the runtime's application callbacks over the typed
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the compact
+ * message (type pipes_Nest_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
+ * events) and the event or message. */
+static int pipes_Nest_RESET(void *arg)
+{
+    const pipes_Nest_ctx *x = (const pipes_Nest_ctx *)arg;
+    return x->px->h.reset(x->state);
+}
+
+static int pipes_Nest_SAVE(void *arg, void **payload, uint64_t *size)
+{
+    const pipes_Nest_ctx *x = (const pipes_Nest_ctx *)arg;
+    if (!x->px->h.save)
+        return MYL_EINVAL;
+    return x->px->h.save(x->state, payload, size);
+}
+
+static int pipes_Nest_RESTORE(void *arg, const void *payload, uint64_t size, uint32_t app_version)
+{
+    const pipes_Nest_ctx *x = (const pipes_Nest_ctx *)arg;
+    if (!x->px->h.restore)
+        return MYL_EINVAL;
+    return x->px->h.restore(x->state, payload, size, app_version);
+}
+
+static int pipes_Nest_APPLY(void *arg, const myl_journal_record *rec, myl_pipeline_out *o)
+{
+    const pipes_Nest_ctx *x = (const pipes_Nest_ctx *)arg;
+    const pipes_Nest_handlers *h = &x->px->h;
+    int rc = 0;
+    if (rec->type == MYL_PIPELINE_TICK) {
+        uint64_t now = 0;
+        if (rec->len != sizeof now)
+            return MYL_ECORRUPT;
+        memcpy(&now, rec->data, sizeof now);
+        return h->on_tick ? h->on_tick(x->state, rec->seq, now) : 0;
+    }
+    if (rec->type != pipes_Nest_TYPE)
+        return MYL_EFINGERPRINT;
+    (void)o;
+    uint32_t kind = 0;
+    if (rec->len < 8)
+        return MYL_ECORRUPT;
+    memcpy(&kind, rec->data, sizeof kind);
+    if (kind > UINT16_MAX)
+        return MYL_ECORRUPT;
+    const void *msg = (const unsigned char *)rec->data + 8;
+    uint32_t len = rec->len - 8;
+    pipes_Outer in;
+    myl_carena_reset(x->arena);
+    int drc = pipes_Outer_compact_decode(&in, msg, len, x->arena);
+    if (drc < 0)
+        return drc;
+    /* The stages, in an order that respects `after`. */
+    if (h->count && (rc = h->count(x->state, rec->seq, &in)) < 0)
+        return rc;
+    return rc;
+}
+
+static void pipes_Nest_DELIVER(void *arg, uint64_t seq, const void *data, uint32_t len)
+{
+    pipes_Nest *px = (pipes_Nest *)arg;
+    const unsigned char *m = (const unsigned char *)data;
+    uint32_t index = UINT32_MAX;
+    if (len >= 8)
+        memcpy(&index, m, sizeof index);
+    (void)px;
+    (void)seq;
+    switch (index) {
+    default:
+        break;
+    }
+}
+
+void pipes_Nest_cfg_init(pipes_Nest_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->opts.size = sizeof cfg->opts;
+    cfg->opts.journal.size = sizeof cfg->opts.journal;
+    cfg->opts.journal.sync = pipes_Nest_SYNC;
+    cfg->send_timeout_ns = 1000000000;
+    cfg->arena_bytes = 12288u;
+}
+
+/* how: 0 create, 1 recover, 2 recover or else create. */
+static int pipes_Nest_START(const char *dir, const pipes_Nest_cfg *cfg,
+                            const pipes_Nest_handlers *h, pipes_Nest *px, int how)
+{
+    if (!px)
+        return MYL_EINVAL;
+    memset((void *)px, 0, sizeof *px);
+    if (!dir || !cfg || !h || !h->reset || !cfg->state)
+        return MYL_EINVAL;
+    px->h = *h;
+    px->main.px = px;
+    px->main.state = cfg->state;
+    px->shadow.px = px;
+    px->shadow.state = cfg->shadow_state;
+    px->send_timeout_ns = cfg->send_timeout_ns;
+    px->app.size = sizeof px->app;
+    px->app.app_version = h->app_version;
+    px->app.state = &px->main;
+    px->app.shadow_state = cfg->shadow_state ? &px->shadow : NULL;
+    px->app.reset = pipes_Nest_RESET;
+    px->app.apply = pipes_Nest_APPLY;
+    px->app.save = pipes_Nest_SAVE;
+    px->app.restore = pipes_Nest_RESTORE;
+    px->app.deliver = pipes_Nest_DELIVER;
+    px->app.deliver_arg = px;
+    int rc = 0;
+    if (!(px->ibuf = (unsigned char *)malloc(8 + 1024u))) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    px->main.arena = &px->arenas[0];
+    px->shadow.arena = &px->arenas[1];
+    for (int i = 0; i < 2; i++) {
+        void *a = cfg->arena_bytes ? malloc(cfg->arena_bytes) : NULL;
+        if (!a) {
+            rc = -ENOMEM;
+            goto fail;
+        }
+        myl_carena_init(&px->arenas[i], a, cfg->arena_bytes);
+    }
+    if (cfg->input) {
+        const char *id = cfg->input_id ? cfg->input_id : "Nest";
+        if ((rc = pipes_outers_receiver_open(cfg->input, id, NULL, &px->rx)) < 0)
+            goto fail;
+        px->rx_on = true;
+    }
+    if (how == 0)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    else
+        rc = myl_pipeline_recover(dir, &px->app, &cfg->opts, &px->p);
+    if (how == 2 && rc == -ENOENT)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    (void)pipes_Nest_close(px);
+    return rc;
+}
+
+int pipes_Nest_create(const char *dir, const pipes_Nest_cfg *cfg, const pipes_Nest_handlers *h,
+                      pipes_Nest *px)
+{
+    return pipes_Nest_START(dir, cfg, h, px, 0);
+}
+
+int pipes_Nest_recover(const char *dir, const pipes_Nest_cfg *cfg, const pipes_Nest_handlers *h,
+                       pipes_Nest *px)
+{
+    return pipes_Nest_START(dir, cfg, h, px, 1);
+}
+
+int pipes_Nest_open(const char *dir, const pipes_Nest_cfg *cfg, const pipes_Nest_handlers *h,
+                    pipes_Nest *px)
+{
+    return pipes_Nest_START(dir, cfg, h, px, 2);
+}
+
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
+static int pipes_Nest_JOURNAL(pipes_Nest *px, size_t len, uint16_t kind, uint64_t *seq)
+{
+    uint32_t k = kind;
+    memset(px->ibuf, 0, 8);
+    memcpy(px->ibuf, &k, sizeof k);
+    return myl_pipeline_submit(px->p, pipes_Nest_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
+}
+
+/* A message is checked before it is journaled: one that apply would
+ * refuse would fail the pipeline again at every replay. */
+static int pipes_Nest_CHECK(pipes_Nest *px, const void *msg, size_t len)
+{
+    if (len > 1024u)
+        return MYL_ETOOBIG;
+    const pipes_Nest_ctx *x = &px->main;
+    pipes_Outer in;
+    myl_carena_reset(x->arena);
+    return pipes_Outer_compact_decode(&in, msg, len, x->arena);
+}
+
+static int pipes_Nest_PUT(pipes_Nest *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+{
+    if (len)
+        memcpy(px->ibuf + 8, msg, len);
+    return pipes_Nest_JOURNAL(px, len, kind, seq);
+}
+
+int pipes_Nest_submit(pipes_Nest *px, const pipes_Outer *in, uint16_t kind, uint64_t *seq)
+{
+    if (!px || !px->p || !in)
+        return MYL_EINVAL;
+    size_t len = 0;
+    int rc = pipes_Outer_compact_encode(in, px->ibuf + 8, 1024u, &len);
+    if (rc == 0) /* what apply would refuse, as the run's poll checks it */
+        rc = pipes_Nest_CHECK(px, px->ibuf + 8, len);
+    return rc < 0 ? rc : pipes_Nest_JOURNAL(px, len, kind, seq);
+}
+
+int pipes_Nest_commit(pipes_Nest *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_commit(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Nest_run(pipes_Nest *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    uint32_t idle = 0;
+    int rc = 0;
+    /* A flag only, nothing published with it: pairs with the relaxed
+     * store of _stop. */
+    while (!myl__load_relaxed(&px->stop)) {
+        int64_t n = 0;
+        while (px->rx_on && n < 256) {
+            myl_frame_msg m;
+            int r = pipes_outers_receiver_recv(&px->rx, &m, 0);
+            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                break;
+            if (r < 0)
+                return r;
+            n++;
+            if (pipes_Nest_CHECK(px, m.data, m.len) < 0) {
+                px->rejected++; /* never journaled */
+                pipes_outers_receiver_release(&px->rx);
+                continue;
+            }
+            rc = pipes_Nest_PUT(px, m.data, m.len, m.kind, NULL);
+            pipes_outers_receiver_release(&px->rx);
+            if (rc < 0)
+                return rc;
+        }
+        if ((rc = myl_pipeline_tick(px->p)) < 0)
+            return rc;
+        if ((rc = pipes_Nest_commit(px)) < 0)
+            return rc;
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (idle < 64u) {
+            myl__cpu_relax();
+        } else if (idle < 256u) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+        if (idle < UINT32_MAX)
+            idle++;
+    }
+    return 0;
+}
+
+void pipes_Nest_stop(pipes_Nest *px)
+{
+    /* Pairs with the relaxed load in _run: a flag only. Async-signal-safe
+     * (a lock-free store). */
+    if (px)
+        myl__store_relaxed(&px->stop, 1u);
+}
+
+int pipes_Nest_snapshot(pipes_Nest *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_rotate(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Nest_close(pipes_Nest *px)
+{
+    if (!px)
+        return MYL_EINVAL;
+    int rc = 0;
+    if (px->p)
+        rc = myl_pipeline_close(px->p);
+    px->p = NULL;
+    if (px->rx_on)
+        pipes_outers_receiver_close(&px->rx);
+    px->rx_on = false;
+    free(px->ibuf);
+    px->ibuf = NULL;
+    for (int i = 0; i < 2; i++) {
+        free(px->arenas[i].base);
+        px->arenas[i].base = NULL;
+    }
     return rc;
 }

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define PIPES_MYL_FINGERPRINT UINT64_C(0x31fb8b639e2ba11b)
+#define PIPES_MYL_FINGERPRINT UINT64_C(0xe6c04e27aeaebe06)
 
 /* Enums: a typedef of the underlying type, one #define per value, and
  * <enum>_name(v), the name of a value or NULL if it has none. */
@@ -832,6 +832,154 @@ static inline void pipes_acks_fb_receiver_release(pipes_acks_fb_receiver *r)
     myl_defrag_release(r->d);
 }
 
+/* Channel huge_in: byte messages of up to 33554432 bytes over one ring of
+ * 4096-byte frames. */
+extern const myl_channel_desc pipes_huge_in_desc;
+extern const myl_frame_opts pipes_huge_in_frame_opts;
+
+int pipes_huge_in_create(const char *name, myl_ring **out);
+int pipes_huge_in_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int pipes_huge_in_unlink(const char *name);
+
+typedef struct pipes_huge_in_sender {
+    myl_framer *f;
+} pipes_huge_in_sender;
+
+typedef struct pipes_huge_in_receiver {
+    myl_defrag *d;
+} pipes_huge_in_receiver;
+
+int pipes_huge_in_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                              pipes_huge_in_sender *out);
+void pipes_huge_in_sender_close(pipes_huge_in_sender *s);
+int pipes_huge_in_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                pipes_huge_in_receiver *out);
+void pipes_huge_in_receiver_close(pipes_huge_in_receiver *r);
+
+static inline int pipes_huge_in_sender_send(pipes_huge_in_sender *s, const void *msg, size_t len,
+                                            uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int pipes_huge_in_sender_claim(pipes_huge_in_sender *s, size_t len, uint16_t kind,
+                                             myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *pipes_huge_in_sender_claim_data(const pipes_huge_in_sender *s,
+                                                    const myl_frame_span *span, uint32_t i,
+                                                    uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void pipes_huge_in_sender_commit(pipes_huge_in_sender *s, const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void pipes_huge_in_sender_abort(pipes_huge_in_sender *s, const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int pipes_huge_in_receiver_recv(pipes_huge_in_receiver *r, myl_frame_msg *m,
+                                              int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void pipes_huge_in_receiver_release(pipes_huge_in_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
+/* table Inner */
+typedef struct pipes_Inner_table {
+    const uint8_t *t;
+} pipes_Inner_table;
+
+extern const myl_fb_table_desc pipes_Inner_desc;
+
+typedef struct pipes_Inner pipes_Inner;
+
+/* table Outer */
+typedef struct pipes_Outer_table {
+    const uint8_t *t;
+} pipes_Outer_table;
+
+extern const myl_fb_table_desc pipes_Outer_desc;
+
+typedef struct pipes_Outer pipes_Outer;
+
+/* Channel outers: byte messages of up to 1024 bytes over one ring of
+ * 256-byte frames. */
+extern const myl_channel_desc pipes_outers_desc;
+extern const myl_frame_opts pipes_outers_frame_opts;
+
+int pipes_outers_create(const char *name, myl_ring **out);
+int pipes_outers_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int pipes_outers_unlink(const char *name);
+
+typedef struct pipes_outers_sender {
+    myl_framer *f;
+} pipes_outers_sender;
+
+typedef struct pipes_outers_receiver {
+    myl_defrag *d;
+} pipes_outers_receiver;
+
+int pipes_outers_sender_open(myl_ring *ring, const myl_producer_opts *opts,
+                             pipes_outers_sender *out);
+void pipes_outers_sender_close(pipes_outers_sender *s);
+int pipes_outers_receiver_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                               pipes_outers_receiver *out);
+void pipes_outers_receiver_close(pipes_outers_receiver *r);
+
+static inline int pipes_outers_sender_send(pipes_outers_sender *s, const void *msg, size_t len,
+                                           uint16_t kind, int64_t timeout_ns)
+{
+    return myl_frame_send(s->f, msg, len, kind, timeout_ns);
+}
+
+static inline int pipes_outers_sender_claim(pipes_outers_sender *s, size_t len, uint16_t kind,
+                                            myl_frame_span *span, int64_t timeout_ns)
+{
+    return myl_frame_claim(s->f, len, kind, span, timeout_ns);
+}
+
+static inline void *pipes_outers_sender_claim_data(const pipes_outers_sender *s,
+                                                   const myl_frame_span *span, uint32_t i,
+                                                   uint32_t *len)
+{
+    return myl_frame_claim_data(s->f, span, i, len);
+}
+
+static inline void pipes_outers_sender_commit(pipes_outers_sender *s, const myl_frame_span *span)
+{
+    myl_frame_commit(s->f, span);
+}
+
+static inline void pipes_outers_sender_abort(pipes_outers_sender *s, const myl_frame_span *span)
+{
+    myl_frame_abort(s->f, span);
+}
+
+static inline int pipes_outers_receiver_recv(pipes_outers_receiver *r, myl_frame_msg *m,
+                                             int64_t timeout_ns)
+{
+    return myl_defrag_recv(r->d, m, timeout_ns);
+}
+
+static inline void pipes_outers_receiver_release(pipes_outers_receiver *r)
+{
+    myl_defrag_release(r->d);
+}
+
 /* Readers and builders of tables: T_verify(buf, len) (0 or the first
  * MYL_EFB* error, as myl_fb_verify(); a flat table's checks written out
  * after its fields), and MYL_FB_TABLE(T) defines T_verify_with()
@@ -929,6 +1077,58 @@ static inline int pipes_Ack_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_re
     return myl__fb_fixed_end(myl_b, myl_t, myl_out);
 }
 
+/* ---- table Inner ---- */
+MYL_FB_TABLE(pipes_Inner)
+MYL_FB_STRING(pipes_Inner, a, 0)
+MYL_FB_STRING(pipes_Inner, b, 1)
+MYL_FB_STRING(pipes_Inner, c, 2)
+MYL_FB_STRING(pipes_Inner, d, 3)
+static inline int pipes_Inner_verify(const void *buf, size_t len)
+{
+    myl__fb_vq q;
+    bool ok = myl__fb_vq_root(&q, buf, len);
+    ok = ok && myl__fb_vq_vector(&q, 4, 1, false, true);
+    ok = ok && myl__fb_vq_vector(&q, 6, 1, false, true);
+    ok = ok && myl__fb_vq_vector(&q, 8, 1, false, true);
+    ok = ok && myl__fb_vq_vector(&q, 10, 1, false, true);
+    if (ok)
+        return 0;
+    return myl_fb_verify(buf, len, &pipes_Inner_desc, NULL, NULL);
+}
+static inline int pipes_Inner_create(myl_fb_builder *myl_b, myl_fb_ref a, myl_fb_ref b,
+                                     myl_fb_ref c, myl_fb_ref d, myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt[6] = {12, 20, 4, 8, 12, 16};
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_vt, 6, 4, 0);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, 20, 4, 4, a);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, 20, 6, 8, b);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, 20, 8, 12, c);
+    myl__fb_fixed_ref(myl_b, myl_t, 12, 20, 10, 16, d);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
+
+/* ---- table Outer ---- */
+MYL_FB_TABLE(pipes_Outer)
+MYL_FB_SCALAR(pipes_Outer, id, 0, uint64_t, u64, UINT64_C(0), u64, uint64_t)
+MYL_FB_VEC_TABLE(pipes_Outer, xs, 1, pipes_Inner)
+MYL_FB_VERIFY(pipes_Outer)
+static inline int pipes_Outer_create(myl_fb_builder *myl_b, uint64_t id, myl_fb_ref xs,
+                                     myl_fb_ref *myl_out)
+{
+    static const uint16_t myl_vt0[4] = {8, 16, 8, 4};
+    static const uint16_t myl_vt1[4] = {8, 16, 4, 12};
+    const unsigned myl_r = myl__fb_fixed_row(myl_b, myl_vt0[1], myl_vt1[1]);
+    const uint16_t *myl_o = myl_r ? myl_vt1 : myl_vt0;
+    uint8_t *myl_t = myl__fb_fixed(myl_b, myl_o, 4, 8, 4 * myl_r);
+    if (!myl_t)
+        return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+    myl_st64(myl_t + myl_o[2], (uint64_t)id);
+    myl__fb_fixed_ref(myl_b, myl_t, 8, myl_o[1], 6, myl_o[3], xs);
+    return myl__fb_fixed_end(myl_b, myl_t, myl_out);
+}
+
 /* Tables as plain C values, for codec compact (docs/myl.md, "The compact
  * codec"). Absent structs, tables and union values are NULL; strings and
  * [u8]/[i8] point into the decoded message, other sequences and nested
@@ -962,6 +1162,31 @@ struct pipes_Ack {
 
 static inline void pipes_Ack_compact_put(myl_cenc *e, const pipes_Ack *m, unsigned depth);
 static inline void pipes_Ack_compact_get(myl_cdec *d, pipes_Ack *m, myl_carena *a, unsigned depth);
+
+/* table Inner */
+struct pipes_Inner {
+    myl_cstr a;
+    myl_cstr b;
+    myl_cstr c;
+    myl_cstr d;
+};
+
+static inline void pipes_Inner_compact_put(myl_cenc *e, const pipes_Inner *m, unsigned depth);
+static inline void pipes_Inner_compact_get(myl_cdec *d, pipes_Inner *m, myl_carena *a,
+                                           unsigned depth);
+
+/* table Outer */
+struct pipes_Outer {
+    uint64_t id;
+    struct {
+        const pipes_Inner *p;
+        size_t n;
+    } xs;
+};
+
+static inline void pipes_Outer_compact_put(myl_cenc *e, const pipes_Outer *m, unsigned depth);
+static inline void pipes_Outer_compact_get(myl_cdec *d, pipes_Outer *m, myl_carena *a,
+                                           unsigned depth);
 
 static inline void pipes_Quote_init(pipes_Quote *m)
 {
@@ -1027,6 +1252,72 @@ static inline void pipes_Ack_compact_get(myl_cdec *d, pipes_Ack *m, myl_carena *
 }
 
 MYL_COMPACT_TABLE_CODEC(pipes_Ack)
+
+static inline void pipes_Inner_init(pipes_Inner *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void pipes_Inner_compact_put(myl_cenc *e, const pipes_Inner *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_str(e, m->a.p, m->a.n);
+    myl_cenc_str(e, m->b.p, m->b.n);
+    myl_cenc_str(e, m->c.p, m->c.n);
+    myl_cenc_str(e, m->d.p, m->d.n);
+}
+
+static inline void pipes_Inner_compact_get(myl_cdec *d, pipes_Inner *m, myl_carena *a,
+                                           unsigned depth)
+{
+    pipes_Inner_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->a.n = myl_cdec_str(d, &m->a.p, SIZE_MAX);
+    m->b.n = myl_cdec_str(d, &m->b.p, SIZE_MAX);
+    m->c.n = myl_cdec_str(d, &m->c.p, SIZE_MAX);
+    m->d.n = myl_cdec_str(d, &m->d.p, SIZE_MAX);
+    (void)a;
+}
+
+MYL_COMPACT_TABLE_CODEC(pipes_Inner)
+
+static inline void pipes_Outer_init(pipes_Outer *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static inline void pipes_Outer_compact_put(myl_cenc *e, const pipes_Outer *m, unsigned depth)
+{
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cenc_fail(e, MYL_EINVAL);
+        return;
+    }
+    myl_cenc_uvar(e, m->id);
+    myl_cenc_uvar(e, m->xs.n);
+    for (size_t i = 0; i < m->xs.n; i++) {
+        pipes_Inner_compact_put(e, &m->xs.p[i], depth + 1);
+    }
+}
+
+static inline void pipes_Outer_compact_get(myl_cdec *d, pipes_Outer *m, myl_carena *a,
+                                           unsigned depth)
+{
+    pipes_Outer_init(m);
+    if (depth >= MYL_COMPACT_MAX_DEPTH) {
+        myl_cdec_fail(d, MYL_ECODEC);
+        return;
+    }
+    m->id = myl_cdec_uvar(d);
+    MYL_CDEC_SEQ_TABLE(d, a, m->xs, pipes_Inner, myl_cdec_left(d), depth + 1);
+}
+
+MYL_COMPACT_TABLE_CODEC(pipes_Outer)
 
 /* Compact channels over one framed ring (codec compact): _sender_put()
  * encodes *m straight into a claimed frame and publishes it; a message
@@ -1121,6 +1412,47 @@ static inline int pipes_fills_c_receiver_get(pipes_fills_c_receiver *r, pipes_Fi
         return rc;
     (void)arena;
     rc = pipes_Fill_compact_decode(out, m->data, m->len);
+    if (rc < 0)
+        myl_defrag_release(r->d);
+    return rc;
+}
+
+/* Channel outers carries pipes_Outer, codec compact */
+static inline int pipes_outers_sender_put(pipes_outers_sender *s, const pipes_Outer *m, void *buf,
+                                          size_t cap, uint16_t kind, int64_t timeout_ns)
+{
+    myl_frame_span span;
+    void *data;
+    size_t len = 0;
+    int rc = myl_frame_claim_one(s->f, 232u, kind, &span, &data, timeout_ns);
+    if (rc < 0)
+        return rc;
+    rc = pipes_Outer_compact_encode(m, data, 232u, &len);
+    if (rc == 0)
+        return myl_frame_commit_len(s->f, &span, len);
+    myl_frame_abort(s->f, &span);
+    if (rc != MYL_ETOOBIG)
+        return rc;
+    myl_ext ext[MYL_EXT_MAX];
+    uint32_t next = 0;
+    rc = pipes_Outer_compact_encode_ext(m, buf, cap, ext, MYL_EXT_MAX, &next, &len);
+    if (rc < 0)
+        return rc;
+    return myl_frame_send_ext(s->f, buf, len, ext, next, 0, kind, timeout_ns);
+}
+
+static inline int pipes_outers_receiver_get(pipes_outers_receiver *r, pipes_Outer *out,
+                                            myl_carena *arena, myl_frame_msg *m, int64_t timeout_ns)
+{
+    myl_frame_msg tmp;
+    if (!m)
+        m = &tmp;
+    int rc = myl_defrag_recv(r->d, m, timeout_ns);
+    if (rc < 0)
+        return rc;
+    if (arena)
+        myl_carena_reset(arena);
+    rc = pipes_Outer_compact_decode(out, m->data, m->len, arena);
     if (rc < 0)
         myl_defrag_release(r->d);
     return rc;
@@ -1742,6 +2074,191 @@ int pipes_Small_run(pipes_Small *px);
 void pipes_Small_stop(pipes_Small *px);
 int pipes_Small_snapshot(pipes_Small *px);
 int pipes_Small_close(pipes_Small *px);
+
+/* Pipeline Keep: input pipes_quotes_fb (pipes_Quote); stages journal (durable). */
+#define pipes_Keep_TYPE UINT64_C(0xfadd203600cbebee)
+#define pipes_Keep_SYNC MYL_JOURNAL_SYNC_NONE
+typedef int pipes_Keep_tick_fn(void *state, uint64_t seq, uint64_t now_ns);
+
+typedef struct pipes_Keep_handlers {
+    pipes_Keep_tick_fn *on_tick;
+    int (*reset)(void *state);
+    int (*save)(void *state, void **payload, uint64_t *size);
+    int (*restore)(void *state, const void *payload, uint64_t size, uint32_t app_version);
+    void *released_arg;
+    uint32_t app_version;
+} pipes_Keep_handlers;
+
+typedef struct pipes_Keep_cfg {
+    void *state;
+    void *shadow_state;
+    myl_pipeline_opts opts;
+    myl_ring *input;
+    const char *input_id;
+    int64_t send_timeout_ns;
+} pipes_Keep_cfg;
+
+struct pipes_Keep;
+typedef struct pipes_Keep_ctx {
+    struct pipes_Keep *px;
+    void *state;
+} pipes_Keep_ctx;
+
+typedef struct pipes_Keep {
+    myl_pipeline *p;
+    myl_pipeline_app app;
+    pipes_Keep_handlers h;
+    pipes_Keep_ctx main;
+    pipes_Keep_ctx shadow;
+    pipes_quotes_fb_receiver rx;
+    bool rx_on;
+    unsigned char *ibuf;
+    int64_t send_timeout_ns;
+    uint64_t dropped;
+    uint64_t rejected;
+    int error;
+    MYL__ATOMIC(uint32_t) stop;
+} pipes_Keep;
+
+void pipes_Keep_cfg_init(pipes_Keep_cfg *cfg);
+int pipes_Keep_create(const char *dir, const pipes_Keep_cfg *cfg, const pipes_Keep_handlers *h,
+                      pipes_Keep *px);
+int pipes_Keep_recover(const char *dir, const pipes_Keep_cfg *cfg, const pipes_Keep_handlers *h,
+                       pipes_Keep *px);
+int pipes_Keep_open(const char *dir, const pipes_Keep_cfg *cfg, const pipes_Keep_handlers *h,
+                    pipes_Keep *px);
+int pipes_Keep_submit(pipes_Keep *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq);
+int pipes_Keep_commit(pipes_Keep *px);
+int pipes_Keep_run(pipes_Keep *px);
+void pipes_Keep_stop(pipes_Keep *px);
+int pipes_Keep_snapshot(pipes_Keep *px);
+int pipes_Keep_close(pipes_Keep *px);
+
+/* Pipeline Huge: input pipes_huge_in (); stages journal (durable), take. */
+#define pipes_Huge_TYPE UINT64_C(0xf9cb0ab3bd2664b9)
+#define pipes_Huge_SYNC MYL_JOURNAL_SYNC_NONE
+typedef int pipes_Huge_tick_fn(void *state, uint64_t seq, uint64_t now_ns);
+typedef int pipes_Huge_take_fn(void *state, uint64_t seq, const void *msg, size_t len,
+                               uint16_t kind);
+
+typedef struct pipes_Huge_handlers {
+    pipes_Huge_take_fn *take;
+    pipes_Huge_tick_fn *on_tick;
+    int (*reset)(void *state);
+    int (*save)(void *state, void **payload, uint64_t *size);
+    int (*restore)(void *state, const void *payload, uint64_t size, uint32_t app_version);
+    void *released_arg;
+    uint32_t app_version;
+} pipes_Huge_handlers;
+
+typedef struct pipes_Huge_cfg {
+    void *state;
+    void *shadow_state;
+    myl_pipeline_opts opts;
+    myl_ring *input;
+    const char *input_id;
+    int64_t send_timeout_ns;
+} pipes_Huge_cfg;
+
+struct pipes_Huge;
+typedef struct pipes_Huge_ctx {
+    struct pipes_Huge *px;
+    void *state;
+} pipes_Huge_ctx;
+
+typedef struct pipes_Huge {
+    myl_pipeline *p;
+    myl_pipeline_app app;
+    pipes_Huge_handlers h;
+    pipes_Huge_ctx main;
+    pipes_Huge_ctx shadow;
+    pipes_huge_in_receiver rx;
+    bool rx_on;
+    unsigned char *ibuf;
+    int64_t send_timeout_ns;
+    uint64_t dropped;
+    uint64_t rejected;
+    int error;
+    MYL__ATOMIC(uint32_t) stop;
+} pipes_Huge;
+
+void pipes_Huge_cfg_init(pipes_Huge_cfg *cfg);
+int pipes_Huge_create(const char *dir, const pipes_Huge_cfg *cfg, const pipes_Huge_handlers *h,
+                      pipes_Huge *px);
+int pipes_Huge_recover(const char *dir, const pipes_Huge_cfg *cfg, const pipes_Huge_handlers *h,
+                       pipes_Huge *px);
+int pipes_Huge_open(const char *dir, const pipes_Huge_cfg *cfg, const pipes_Huge_handlers *h,
+                    pipes_Huge *px);
+int pipes_Huge_submit(pipes_Huge *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq);
+int pipes_Huge_commit(pipes_Huge *px);
+int pipes_Huge_run(pipes_Huge *px);
+void pipes_Huge_stop(pipes_Huge *px);
+int pipes_Huge_snapshot(pipes_Huge *px);
+int pipes_Huge_close(pipes_Huge *px);
+
+/* Pipeline Nest: input pipes_outers (pipes_Outer); stages journal (durable), count. */
+#define pipes_Nest_TYPE UINT64_C(0x62fb99729186c624)
+#define pipes_Nest_SYNC MYL_JOURNAL_SYNC_NONE
+typedef int pipes_Nest_tick_fn(void *state, uint64_t seq, uint64_t now_ns);
+typedef int pipes_Nest_count_fn(void *state, uint64_t seq, const pipes_Outer *in);
+
+typedef struct pipes_Nest_handlers {
+    pipes_Nest_count_fn *count;
+    pipes_Nest_tick_fn *on_tick;
+    int (*reset)(void *state);
+    int (*save)(void *state, void **payload, uint64_t *size);
+    int (*restore)(void *state, const void *payload, uint64_t size, uint32_t app_version);
+    void *released_arg;
+    uint32_t app_version;
+} pipes_Nest_handlers;
+
+typedef struct pipes_Nest_cfg {
+    void *state;
+    void *shadow_state;
+    myl_pipeline_opts opts;
+    myl_ring *input;
+    const char *input_id;
+    size_t arena_bytes;
+    int64_t send_timeout_ns;
+} pipes_Nest_cfg;
+
+struct pipes_Nest;
+typedef struct pipes_Nest_ctx {
+    struct pipes_Nest *px;
+    void *state;
+    myl_carena *arena;
+} pipes_Nest_ctx;
+
+typedef struct pipes_Nest {
+    myl_pipeline *p;
+    myl_pipeline_app app;
+    pipes_Nest_handlers h;
+    pipes_Nest_ctx main;
+    pipes_Nest_ctx shadow;
+    pipes_outers_receiver rx;
+    bool rx_on;
+    unsigned char *ibuf;
+    myl_carena arenas[2];
+    int64_t send_timeout_ns;
+    uint64_t dropped;
+    uint64_t rejected;
+    int error;
+    MYL__ATOMIC(uint32_t) stop;
+} pipes_Nest;
+
+void pipes_Nest_cfg_init(pipes_Nest_cfg *cfg);
+int pipes_Nest_create(const char *dir, const pipes_Nest_cfg *cfg, const pipes_Nest_handlers *h,
+                      pipes_Nest *px);
+int pipes_Nest_recover(const char *dir, const pipes_Nest_cfg *cfg, const pipes_Nest_handlers *h,
+                       pipes_Nest *px);
+int pipes_Nest_open(const char *dir, const pipes_Nest_cfg *cfg, const pipes_Nest_handlers *h,
+                    pipes_Nest *px);
+int pipes_Nest_submit(pipes_Nest *px, const pipes_Outer *in, uint16_t kind, uint64_t *seq);
+int pipes_Nest_commit(pipes_Nest *px);
+int pipes_Nest_run(pipes_Nest *px);
+void pipes_Nest_stop(pipes_Nest *px);
+int pipes_Nest_snapshot(pipes_Nest *px);
+int pipes_Nest_close(pipes_Nest *px);
 
 #ifdef __cplusplus
 }

@@ -55,6 +55,8 @@ C_WORDS = set(
     or_eq private protected public reinterpret_cast requires static_assert static_cast
     template this thread_local throw true try typeid typename using virtual wchar_t xor
     xor_eq assert offsetof errno NULL main FILE""".split()
+    # stage names the generated pipeline runner or its stub use (emit_pipe.c)
+    + "reset save restore on_tick released_arg app_version rx signal tick in dir input".split()
 )
 MYL_WORDS = set(
     """myelon package import enum event struct table union channel topology pipeline true
