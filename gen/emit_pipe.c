@@ -493,7 +493,7 @@ void mylc_emit_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
         mylc_buf_printf(&cfg_lines, "    cfg->arena_bytes = %lluu;\n", 8ull * maxin + 4096);
     if (maxin + 8 > (16u << 20))
         mylc_buf_printf(&cfg_lines, "    cfg->opts.journal.max_record = %lluu;\n",
-                        (unsigned long long)(maxin + 8));
+                        (unsigned long long)maxin + 8);
     if (cfg_lines.n)
         cfg_lines.p[--cfg_lines.n] = '\0'; /* the hole's line ends it */
     const char *cfginit = cfg_lines.n ? pfmt(c, "%s", cfg_lines.p) : "";
