@@ -1881,6 +1881,7 @@ static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         for (const char *const *k = calls; *k; k++)
             CLAIM(mylc_name_join(c, ty, *k), "topology role");
         CLAIM(topo_helper(c, t, "POLL", r->index), "topology helper");
+        CLAIM(topo_helper(c, t, "REJOIN", r->index), "topology helper");
         CLAIM(mylc_name_join(c, ty, "event_fn"), "topology handler type");
         bool tracked = false;
         for (mylc_route *rt = d->routes; rt; rt = rt->next) {

@@ -495,7 +495,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
     const char *R = role_type(x, r);
     bool owner = r->index == 0;
     mylc_buf fields = {0}, handlers = {0}, htypes = {0}, opens = {0}, closes = {0}, dispatch = {0},
-             total = {0}, defs = {0}, recvs = {0}, cases = {0};
+             total = {0}, defs = {0}, recvs = {0}, cases = {0}, rejoins = {0};
     uint64_t arena = 0;
     mylc_buf lanes = {0}; /* the lane field, with an inbound group route */
     bool lane_field = false;
@@ -580,6 +580,10 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                 /* size classes restore each sender's order; lanes are
                  * served by priority (starvation guard: 16, the default) */
                 {"RXFLAGS", is_lanes(rt) ? "0, NULL" : "MYL_GROUP_ORDERED"},
+                /* the receiver's handle, and its eviction check */
+                {"H", k == RK_EVENT ? "c" : "d"},
+                {"CHECK", k == RK_EVENT ? "myl_consumer_check(old->c)"
+                                        : "myl_consumer_check(myl_defrag_consumer(old->d))"},
                 {NULL, NULL},
             };
             mylc_buf_puts(&opens, section(c, mylc_tpl_topo_source, g ? "open_rx_group" : "open_rx",
@@ -587,6 +591,8 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
             mylc_buf_putc(&opens, '\n');
             add_lines(&closes, section(c, mylc_tpl_topo_source, g ? "close_rx_group" : "close_rx",
                                        oh, "    "));
+            add_lines(&rejoins, section(c, mylc_tpl_topo_source,
+                                        g ? "rejoin_rx_group" : "rejoin_rx", oh, "    "));
             mylc_buf_printf(&total, "%s    total += ep->%s_nrx;", total.n ? "\n" : "", n);
             mylc_hole dh[] = {
                 {"RECVFN", helper(x, "RECV", rt->index)},
@@ -713,6 +719,8 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
         {"CALLS", calls.p ? calls.p : ""},
         {"ROLE", role_num(x, r)},
         {"POLLFN", helper(x, "POLL", r->index)},
+        {"REJOINFN", helper(x, "REJOIN", r->index)},
+        {"REJOINS", rejoins.p ? rejoins.p : ""},
         {"EVENTFN", tfmt(c, "%s_event_fn", R)},
         {"OPENS", opens.p ? opens.p : ""},
         {"CLOSES", closes.p ? closes.p : ""},
@@ -736,6 +744,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
     mylc_buf_free(&opens);
     mylc_buf_free(&closes);
     mylc_buf_free(&dispatch);
+    mylc_buf_free(&rejoins);
     mylc_buf_free(&total);
     mylc_buf_free(&recvs);
     mylc_buf_free(&cases);
@@ -1113,7 +1122,11 @@ void mylc_emit_stub(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role *r, myl
         {"HANDLERS", handlers.p ? handlers.p : ""},
         {"SETHANDLERS", sets.p ? sets.p : ""},
         {"ONDEAD", tracked ? tfmt(c,
-                                  "    if (ev->kind == MYL_TOPO_EV_DEAD)\n"
+                                  "    /* a stalled member is out of rotation (its receivers are\n"
+                                  "     * evicted after the grace): its unanswered messages go to\n"
+                                  "     * the others, so an answer may come twice */\n"
+                                  "    if (ev->kind == MYL_TOPO_EV_DEAD || ev->kind == "
+                                  "MYL_TOPO_EV_STALLED)\n"
                                   "        (void)%s_redispatch(ep, ev->role, ev->index);",
                                   R)
                            : ""},

@@ -158,6 +158,47 @@ for (uint32_t i = 0; i < n; i++) {
     ep->MYLT_N_nrx++;
 }
 
+/* @@rejoin_rx */
+for (uint32_t i = 0; i < ep->MYLT_N_nrx; i++) {
+    MYLT_CHAN_MYLT_END *old = &ep->MYLT_N_rx[i];
+    if (old->MYLT_H && MYLT_CHECK == 0)
+        continue;
+    uint32_t ring = myl_topo_ring_index(ep->topo, MYLT_ROUTE, i, ep->index);
+    myl_ring *r = myl_topo_ring(ep->topo, MYLT_ROUTE, ring);
+    MYLT_CHAN_MYLT_END e;
+    if (!r)
+        return MYL_EINVAL;
+    /* The new registration first; without a spare entry, after the
+     * evicted one is given back. */
+    rc = MYLT_CHAN_MYLT_END_open(r, id, NULL, &e);
+    if (rc == MYL_EFULL && old->MYLT_H) {
+        MYLT_CHAN_MYLT_END_close(old);
+        rc = MYLT_CHAN_MYLT_END_open(r, id, NULL, &e);
+    }
+    if (rc < 0)
+        return rc;
+    MYLT_CHAN_MYLT_END_close(old);
+    *old = e;
+}
+
+/* @@rejoin_rx_group */
+for (uint32_t i = 0; i < ep->MYLT_N_nrx; i++) {
+    MYLT_CHAN_receiver *old = &ep->MYLT_N_rx[i];
+    if (old->r && myl_group_receiver_check(old->r) == 0)
+        continue;
+    MYLT_CHAN_receiver e;
+    /* as for one ring (above) */
+    rc = MYLT_CHAN_receiver_open(&ep->MYLT_N_grx[i], id, MYLT_RXFLAGS, &e);
+    if (rc == MYL_EFULL && old->r) {
+        MYLT_CHAN_receiver_close(old);
+        rc = MYLT_CHAN_receiver_open(&ep->MYLT_N_grx[i], id, MYLT_RXFLAGS, &e);
+    }
+    if (rc < 0)
+        return rc;
+    MYLT_CHAN_receiver_close(old);
+    *old = e;
+}
+
 /* @@close_tx */
 for (uint32_t i = 0; i < ep->MYLT_N_ntx; i++)
     MYLT_CHAN_MYLT_END_close(&ep->MYLT_N_tx[i]);
@@ -229,6 +270,22 @@ free(ep->MYLT_N_rx);
 free(ep->MYLT_N_grx);
 
 /* @@role_poll */
+/* Registers again on every inbound ring where this member's receiver was
+ * evicted (the owner found it stalled for its grace, or it was found dead
+ * while stopped), or where opening again failed before: the owner puts it
+ * back into rotation once all its entries are there. The new receiver
+ * starts at the live end; what was queued for the evicted one is the
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+static int MYLT_REJOINFN(MYLT_R *ep)
+{
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, MYLT_ROLE, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    MYLT_REJOINS
+    return 0;
+}
+
 /* Receives from inbound ring j (the rings of every inbound route, in
  * order): the number of messages handled, or an error. */
 static int MYLT_POLLFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_t j)
@@ -254,6 +311,8 @@ int MYLT_R_events(MYLT_R *ep, const MYLT_R_handlers *h, void *user)
     ep->check_at = MYLT_T_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
+    if (rc == 0)
+        rc = MYLT_REJOINFN(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -270,6 +329,8 @@ int MYLT_R_poll(MYLT_R *ep, const MYLT_R_handlers *h, void *user, int64_t timeou
         uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
             int rc = MYLT_POLLFN(ep, h, user, j);
+            if (rc == MYL_EEVICTED) /* lapped while evicted */
+                rc = MYLT_REJOINFN(ep);
             if (rc < 0)
                 return rc;
             got += rc;
@@ -323,6 +384,8 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
 {
     myl_consumer *c = ep->MYLT_N_rx[i].c;
     uint64_t seq;
+    if (!c) /* not open again yet */
+        return 0;
     /* One event first, then (after handling it) up to 15 more: asking for
      * more at once would read the next slot, which the producer is about
      * to write, on the way to the first event. */
@@ -361,6 +424,8 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
 static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_t i)
 {
     myl_frame_msg m;
+    if (!ep->MYLT_N_rx[i].d) /* not open again yet */
+        return 0;
     int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -379,6 +444,8 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
 {
     MYLT_M msg;
     myl_frame_msg m;
+    if (!ep->MYLT_N_rx[i].d) /* not open again yet */
+        return 0;
     int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -403,6 +470,8 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
 {
     MYLT_M_table msg;
     myl_frame_msg m;
+    if (!ep->MYLT_N_rx[i].d) /* not open again yet */
+        return 0;
     int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -429,6 +498,8 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
 {
     myl_frame_msg m;
     uint32_t lane = 0;
+    if (!ep->MYLT_N_rx[i].r) /* not open again yet */
+        return 0;
     int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, &lane, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -448,6 +519,8 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
     MYLT_M msg;
     myl_frame_msg m;
     uint32_t lane = 0;
+    if (!ep->MYLT_N_rx[i].r) /* not open again yet */
+        return 0;
     int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, &lane, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -472,6 +545,8 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
     MYLT_M_table msg;
     myl_frame_msg m;
     uint32_t lane = 0;
+    if (!ep->MYLT_N_rx[i].r) /* not open again yet */
+        return 0;
     int rc = MYLT_CHAN_receiver_recv(&ep->MYLT_N_rx[i], &m, &lane, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;

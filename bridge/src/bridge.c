@@ -1049,7 +1049,7 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
          * events does not wait on the ring at all: look every 10 ms. */
         if (now >= b->self_check_at) {
             b->self_check_at = now + 10000000;
-            int rc = myl__consumer_check(b->c);
+            int rc = myl_consumer_check(b->c);
             if (rc < 0)
                 return rc;
         }

@@ -477,6 +477,18 @@ void myl_group_receiver_close(myl_group_receiver *r)
     free(r);
 }
 
+int myl_group_receiver_check(const myl_group_receiver *r)
+{
+    if (!r)
+        return MYL_EINVAL;
+    for (uint32_t i = 0; i < r->g->count; i++) {
+        int rc = myl_consumer_check(myl_defrag_consumer(r->d[i]));
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* Fill the look-ahead of every ring that has none; the first hard error
  * (not "nothing yet") is returned if nothing at all is held. */
 static int fill(myl_group_receiver *r, bool *any)

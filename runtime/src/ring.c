@@ -996,7 +996,7 @@ void myl__consumer_detach(myl_consumer *c)
     free(c);
 }
 
-static int check_self(myl_consumer *c)
+static int check_self(const myl_consumer *c)
 {
     /* A4: evicted, or the entry reused after an eviction. */
     if (myl__load_acquire(&c->ent->state) != MYL_ENTRY_ACTIVE || c->ent->pid != (int32_t)getpid() ||
@@ -1005,9 +1005,9 @@ static int check_self(myl_consumer *c)
     return 0;
 }
 
-int myl__consumer_check(myl_consumer *c)
+int myl_consumer_check(const myl_consumer *c)
 {
-    return check_self(c);
+    return c ? check_self(c) : MYL_EINVAL;
 }
 
 /* Skip a slot whose producer died between claim and publish (MP), or move a

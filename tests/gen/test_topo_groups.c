@@ -51,7 +51,8 @@ static void wait_up(struct topo *t, uint32_t n)
     fail_msg("hands not up");
 }
 
-static void open_all(struct topo *t, const char *what)
+/* progress_ns: the stall timeout (0: the default). */
+static void open_all(struct topo *t, const char *what, int64_t progress_ns)
 {
     snprintf(t->inst, sizeof t->inst, "gr%s%d", what, (int)getpid());
     myl_topo_cfg_init(&t->cfg);
@@ -59,6 +60,8 @@ static void open_all(struct topo *t, const char *what)
     t->cfg.counts[1] = NHANDS;
     t->cfg.track = 1;
     t->cfg.liveness.check_interval_ns = 1000000;
+    if (progress_ns)
+        t->cfg.liveness.progress_timeout_ns = progress_ns;
     assert_int_equal(gr_Grouped_boss_open(&t->cfg, &t->boss), 0);
     for (uint32_t i = 0; i < NHANDS; i++)
         assert_int_equal(gr_Grouped_hands_open(&t->cfg, i, &t->hands[i]), 0);
@@ -184,7 +187,7 @@ static void test_group_rings_named(void **state)
 {
     (void)state;
     struct topo t;
-    open_all(&t, "n");
+    open_all(&t, "n", 0);
     myl_topo *tp = t.boss.topo;
     assert_int_equal(myl_topo_route_width(tp, gr_Grouped_ROUTE_boss_hands_alerts), 2);
     assert_int_equal(myl_topo_route_width(tp, gr_Grouped_ROUTE_boss_hands_books), 2);
@@ -223,7 +226,7 @@ static void test_every_codec(void **state)
 {
     (void)state;
     struct topo t;
-    open_all(&t, "c");
+    open_all(&t, "c", 0);
     struct seen s;
     memset(&s, 0, sizeof s);
     memset(s.trade_hand, -1, sizeof s.trade_hand);
@@ -375,5 +378,58 @@ static void test_dead_hand_evicted(void **state)
     gr_Grouped_boss_close(&boss);
 }
 
+/* Every group receiver of hand 1 checks `want` (MYL_EEVICTED or 0). */
+static bool hand1_receivers(struct topo *t, int want)
+{
+    gr_Grouped_hands *h = &t->hands[1];
+    return myl_group_receiver_check(h->alerts_rx[0].r) == want &&
+           myl_group_receiver_check(h->prio_rx[0].r) == want &&
+           myl_group_receiver_check(h->sized_rx[0].r) == want &&
+           myl_group_receiver_check(h->books_rx[0].r) == want;
+}
+
+/* A hand that stops polling is found stalled and evicted from every ring of
+ * its groups; polling again, it registers again in each by itself, and the
+ * boss sends it work again. */
+static void test_stalled_hand_rejoins(void **state)
+{
+    (void)state;
+    struct topo t;
+    open_all(&t, "s", T / 2);
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    for (int i = 0; i < 20000 && !hand1_receivers(&t, MYL_EEVICTED); i++) {
+        s.who = 0;
+        assert_true(gr_Grouped_hands_poll(&t.hands[0], &hands_h, &s, 0) >= 0);
+        assert_true(gr_Grouped_boss_poll(&t.boss, &boss_h, &s, T / 1000) >= 0);
+    }
+    assert_true(hand1_receivers(&t, MYL_EEVICTED));
+    s.who = 1;
+    for (int i = 0; i < 20000 && !hand1_receivers(&t, 0); i++) {
+        assert_true(gr_Grouped_hands_poll(&t.hands[1], &hands_h, &s, 0) >= 0);
+        assert_true(gr_Grouped_boss_poll(&t.boss, &boss_h, &s, T / 1000) >= 0);
+    }
+    assert_true(hand1_receivers(&t, 0));
+    /* Notes go round robin over the hands the boss picks: hand 1 again. */
+    uint8_t buf[256];
+    int got1 = 0;
+    for (uint64_t id = 1; id < 20000 && !got1; id++) {
+        gr_Note n;
+        gr_Note_init(&n);
+        n.id = id;
+        assert_int_equal(gr_Grouped_boss_send_sized(&t.boss, &n, buf, sizeof buf, 0, T), 0);
+        s.who = 0;
+        assert_true(gr_Grouped_hands_poll(&t.hands[0], &hands_h, &s, 0) >= 0);
+        s.who = 1;
+        int before = s.notes;
+        assert_true(gr_Grouped_hands_poll(&t.hands[1], &hands_h, &s, 0) >= 0);
+        got1 = s.notes > before;
+        assert_true(gr_Grouped_boss_poll(&t.boss, &boss_h, &s, T / 1000) >= 0);
+    }
+    assert_true(got1);
+    close_all(&t);
+}
+
 MYL_TEST_MAIN("topo_groups", cmocka_unit_test(test_group_rings_named),
-              cmocka_unit_test(test_every_codec), cmocka_unit_test(test_dead_hand_evicted))
+              cmocka_unit_test(test_every_codec), cmocka_unit_test(test_dead_hand_evicted),
+              cmocka_unit_test(test_stalled_hand_rejoins))

@@ -12,6 +12,11 @@
  *   bytes were never written into the frame, nor into the copy kept).
  * - A tracked compact send needs the caller's buffer (MYL_EINVAL without,
  *   not a misleading MYL_ETOOBIG), and works with one.
+ * - A hand that stops polling (stopped, or stuck) is found stalled, its
+ *   messages re-dispatched and its receivers evicted; once it polls again
+ *   it registers again by itself and its keys come back to it. (Its
+ *   receivers saw the eviction only if the boss lapped them, which it
+ *   never does once the hand is out of rotation: it never got work again.)
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -166,6 +171,121 @@ static void test_redispatch_follows_key(void **state)
     close(ready[1]);
 }
 
+/* ---- a stalled hand rejoins ---- */
+
+enum { NIDS = 4 * PER_PHASE };
+
+typedef struct answers {
+    uint8_t got[NIDS]; /* answers per id */
+    int stalled, hand1;
+} answers;
+
+static int answer_order(const trk_Order *m, trk_T_hands *ep, void *user)
+{
+    answers *a = user;
+    if (ep->index == 1)
+        a->hand1++;
+    return trk_T_hands_send_done(ep, m, 5 * SEC);
+}
+
+static int on_done(const trk_Order *m, trk_T_boss *ep, void *user)
+{
+    (void)ep;
+    answers *a = user;
+    assert_true(m->id < NIDS);
+    a->got[m->id]++;
+    return 0;
+}
+
+static void stall_event(const myl_topo_event *ev, trk_T_boss *ep, void *user)
+{
+    answers *a = user;
+    /* any hand (this process descheduled for long stalls them all) */
+    if (ev->kind == MYL_TOPO_EV_STALLED && ev->role == trk_T_ROLE_hands) {
+        a->stalled += ev->index == 1;
+        (void)trk_T_boss_redispatch(ep, ev->role, ev->index);
+    }
+}
+
+/* One round of every member this process plays but hand `skip`, and of
+ * the boss (which runs its checks). */
+static void round_but(trk_T_boss *b, members *m, uint32_t skip, answers *a)
+{
+    trk_T_hands_handlers hh = {.on_orders = answer_order};
+    trk_T_pool_handlers ph = {0};
+    trk_T_desk_handlers dh = {0};
+    trk_T_boss_handlers bh = {.on_done = on_done, .on_event = stall_event};
+    for (uint32_t i = 0; i < NHANDS; i++)
+        if (i != skip)
+            assert_true(trk_T_hands_poll(&m->w[i], &hh, a, 0) >= 0);
+    assert_true(trk_T_pool_poll(&m->p, &ph, NULL, 0) >= 0);
+    assert_true(trk_T_desk_poll(&m->d, &dh, NULL, 0) >= 0);
+    assert_true(trk_T_boss_poll(b, &bh, a, SEC / 1000) >= 0);
+}
+
+static void test_stalled_hand_rejoins(void **state)
+{
+    (void)state;
+    myl_topo_cfg cfg;
+    myl_topo_cfg_init(&cfg);
+    cfg.instance = myl_test_name("trk-stall");
+    cfg.track = 1;
+    cfg.liveness.check_interval_ns = SEC / 1000;
+    cfg.liveness.progress_timeout_ns = SEC / 2;
+    cfg.liveness.grace_ns = SEC / 20;
+    trk_T_boss b;
+    assert_int_equal(trk_T_boss_open(&cfg, &b), 0);
+    members m;
+    open_members(&cfg, &b, &m, UINT32_MAX);
+    answers *a = calloc(1, sizeof *a);
+    assert_non_null(a);
+    /* Phase 1: everyone answers. */
+    send_orders(&b, 0);
+    for (int i = 0; i < 200 && a->hand1 == 0; i++)
+        round_but(&b, &m, UINT32_MAX, a);
+    assert_true(a->hand1 > 0);
+    /* Phase 2: hand 1 stops; what it is sent waits in its ring. */
+    send_orders(&b, PER_PHASE);
+    myl_consumer *old = m.w[1].orders_rx[0].c;
+    for (int i = 0; i < 20000 && myl_consumer_check(old) == 0; i++)
+        round_but(&b, &m, 1, a);
+    assert_true(a->stalled >= 1);
+    assert_int_equal(myl_consumer_check(old), MYL_EEVICTED);
+    /* Its keys go to the others now. */
+    send_orders(&b, 2 * PER_PHASE);
+    for (int i = 0; i < 50; i++)
+        round_but(&b, &m, 1, a);
+    /* Phase 3: hand 1 polls again. It answers what it still finds (twice
+     * answered then), registers again, and the boss takes it back. */
+    trk_T_hands_handlers hh = {.on_orders = answer_order};
+    for (int i = 0; i < 20000 && myl_consumer_check(m.w[1].orders_rx[0].c) != 0; i++) {
+        assert_true(trk_T_hands_poll(&m.w[1], &hh, a, 0) >= 0);
+        round_but(&b, &m, 1, a);
+    }
+    assert_int_equal(myl_consumer_check(m.w[1].orders_rx[0].c), 0);
+    int back = 0;
+    for (int i = 0; i < 20000 && !back; i++) {
+        round_but(&b, &m, UINT32_MAX, a);
+        back = myl_topo_pick(b.topo, trk_T_ROUTE_boss_hands_orders, 1) == 1 ? 1 : 0;
+    }
+    assert_true(back);
+    int before = a->hand1;
+    send_orders(&b, 3 * PER_PHASE);
+    for (int i = 0; i < 200; i++)
+        round_but(&b, &m, UINT32_MAX, a);
+    assert_true(a->hand1 > before); /* its keys came back to it */
+    for (uint32_t id = 0; id < NIDS; id++)
+        if (a->got[id] == 0)
+            fail_msg("order %u never answered", id);
+    assert_int_equal(myl_topo_outstanding(b.topo, trk_T_ROLE_hands, 0) +
+                         myl_topo_outstanding(b.topo, trk_T_ROLE_hands, 1) +
+                         myl_topo_outstanding(b.topo, trk_T_ROLE_hands, 2),
+                     0);
+    free(a);
+    close_members(&m);
+    trk_T_boss_close(&b);
+}
+
 /* ---- a deferred vector, and a compact send's buffer ---- */
 
 static uint32_t src[4096];
@@ -253,6 +373,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_redispatch_follows_key),
         cmocka_unit_test(test_tracked_builds),
+        cmocka_unit_test(test_stalled_hand_rejoins),
     };
     return myl_test_run("topo_track", tests, sizeof tests / sizeof *tests);
 }

@@ -1446,6 +1446,8 @@ static int fabric_Fabric_RECV1(fabric_Fabric_scheduler *ep,
 {
     fabric_Response_table msg;
     myl_frame_msg m;
+    if (!ep->responses_rx[i].d) /* not open again yet */
+        return 0;
     int rc = fabric_responses_receiver_recv(&ep->responses_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -1472,6 +1474,8 @@ static int fabric_Fabric_RECV3(fabric_Fabric_scheduler *ep,
 {
     myl_consumer *c = ep->orders_rx[i].c;
     uint64_t seq;
+    if (!c) /* not open again yet */
+        return 0;
     /* One event first, then (after handling it) up to 15 more: asking for
      * more at once would read the next slot, which the producer is about
      * to write, on the way to the first event. */
@@ -1515,6 +1519,63 @@ int fabric_Fabric_scheduler_redispatch(fabric_Fabric_scheduler *ep, uint32_t rol
     }
 }
 
+/* Registers again on every inbound ring where this member's receiver was
+ * evicted (the owner found it stalled for its grace, or it was found dead
+ * while stopped), or where opening again failed before: the owner puts it
+ * back into rotation once all its entries are there. The new receiver
+ * starts at the live end; what was queued for the evicted one is the
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+static int fabric_Fabric_REJOIN0(fabric_Fabric_scheduler *ep)
+{
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < ep->responses_nrx; i++) {
+        fabric_responses_receiver *old = &ep->responses_rx[i];
+        if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 1u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 1u, ring);
+        fabric_responses_receiver e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = fabric_responses_receiver_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->d) {
+            fabric_responses_receiver_close(old);
+            rc = fabric_responses_receiver_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        fabric_responses_receiver_close(old);
+        *old = e;
+    }
+    for (uint32_t i = 0; i < ep->orders_nrx; i++) {
+        fabric_orders_consumer *old = &ep->orders_rx[i];
+        if (old->c && myl_consumer_check(old->c) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 3u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 3u, ring);
+        fabric_orders_consumer e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = fabric_orders_consumer_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->c) {
+            fabric_orders_consumer_close(old);
+            rc = fabric_orders_consumer_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        fabric_orders_consumer_close(old);
+        *old = e;
+    }
+    return 0;
+}
+
 /* Receives from inbound ring j (the rings of every inbound route, in
  * order): the number of messages handled, or an error. */
 static int fabric_Fabric_POLL0(fabric_Fabric_scheduler *ep,
@@ -1546,6 +1607,8 @@ int fabric_Fabric_scheduler_events(fabric_Fabric_scheduler *ep,
     ep->check_at = fabric_Fabric_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
+    if (rc == 0)
+        rc = fabric_Fabric_REJOIN0(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -1565,6 +1628,8 @@ int fabric_Fabric_scheduler_poll(fabric_Fabric_scheduler *ep,
         uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
             int rc = fabric_Fabric_POLL0(ep, h, user, j);
+            if (rc == MYL_EEVICTED) /* lapped while evicted */
+                rc = fabric_Fabric_REJOIN0(ep);
             if (rc < 0)
                 return rc;
             got += rc;
@@ -1804,6 +1869,8 @@ static int fabric_Fabric_RECV0(fabric_Fabric_workers *ep, const fabric_Fabric_wo
 {
     fabric_Request_table msg;
     myl_frame_msg m;
+    if (!ep->requests_rx[i].d) /* not open again yet */
+        return 0;
     int rc = fabric_requests_receiver_recv(&ep->requests_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -1827,6 +1894,8 @@ static int fabric_Fabric_RECV2(fabric_Fabric_workers *ep, const fabric_Fabric_wo
 {
     fabric_Cancel msg;
     myl_frame_msg m;
+    if (!ep->cancels_rx[i].d) /* not open again yet */
+        return 0;
     int rc = fabric_cancels_receiver_recv(&ep->cancels_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -1844,6 +1913,63 @@ static int fabric_Fabric_RECV2(fabric_Fabric_workers *ep, const fabric_Fabric_wo
         rc = h->on_cancels(&msg, ep, user);
     fabric_cancels_receiver_release(&ep->cancels_rx[i]);
     return rc < 0 ? rc : 1;
+}
+
+/* Registers again on every inbound ring where this member's receiver was
+ * evicted (the owner found it stalled for its grace, or it was found dead
+ * while stopped), or where opening again failed before: the owner puts it
+ * back into rotation once all its entries are there. The new receiver
+ * starts at the live end; what was queued for the evicted one is the
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+static int fabric_Fabric_REJOIN1(fabric_Fabric_workers *ep)
+{
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < ep->requests_nrx; i++) {
+        fabric_requests_receiver *old = &ep->requests_rx[i];
+        if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 0u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 0u, ring);
+        fabric_requests_receiver e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = fabric_requests_receiver_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->d) {
+            fabric_requests_receiver_close(old);
+            rc = fabric_requests_receiver_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        fabric_requests_receiver_close(old);
+        *old = e;
+    }
+    for (uint32_t i = 0; i < ep->cancels_nrx; i++) {
+        fabric_cancels_receiver *old = &ep->cancels_rx[i];
+        if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 2u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 2u, ring);
+        fabric_cancels_receiver e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = fabric_cancels_receiver_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->d) {
+            fabric_cancels_receiver_close(old);
+            rc = fabric_cancels_receiver_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        fabric_cancels_receiver_close(old);
+        *old = e;
+    }
+    return 0;
 }
 
 /* Receives from inbound ring j (the rings of every inbound route, in
@@ -1877,6 +2003,8 @@ int fabric_Fabric_workers_events(fabric_Fabric_workers *ep, const fabric_Fabric_
     ep->check_at = fabric_Fabric_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
+    if (rc == 0)
+        rc = fabric_Fabric_REJOIN1(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -1895,6 +2023,8 @@ int fabric_Fabric_workers_poll(fabric_Fabric_workers *ep, const fabric_Fabric_wo
         uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
             int rc = fabric_Fabric_POLL1(ep, h, user, j);
+            if (rc == MYL_EEVICTED) /* lapped while evicted */
+                rc = fabric_Fabric_REJOIN1(ep);
             if (rc < 0)
                 return rc;
             got += rc;

@@ -1659,6 +1659,8 @@ static int gtopo_Plain_RECV2(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handle
 {
     myl_consumer *c = ep->done_rx[i].c;
     uint64_t seq;
+    if (!c) /* not open again yet */
+        return 0;
     /* One event first, then (after handling it) up to 15 more: asking for
      * more at once would read the next slot, which the producer is about
      * to write, on the way to the first event. */
@@ -1692,6 +1694,42 @@ static int gtopo_Plain_RECV2(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handle
     return (int)done;
 }
 
+/* Registers again on every inbound ring where this member's receiver was
+ * evicted (the owner found it stalled for its grace, or it was found dead
+ * while stopped), or where opening again failed before: the owner puts it
+ * back into rotation once all its entries are there. The new receiver
+ * starts at the live end; what was queued for the evicted one is the
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+static int gtopo_Plain_REJOIN0(gtopo_Plain_boss *ep)
+{
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < ep->done_nrx; i++) {
+        gtopo_done_consumer *old = &ep->done_rx[i];
+        if (old->c && myl_consumer_check(old->c) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 2u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 2u, ring);
+        gtopo_done_consumer e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = gtopo_done_consumer_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->c) {
+            gtopo_done_consumer_close(old);
+            rc = gtopo_done_consumer_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_done_consumer_close(old);
+        *old = e;
+    }
+    return 0;
+}
+
 /* Receives from inbound ring j (the rings of every inbound route, in
  * order): the number of messages handled, or an error. */
 static int gtopo_Plain_POLL0(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handlers *h, void *user,
@@ -1719,6 +1757,8 @@ int gtopo_Plain_boss_events(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handler
     ep->check_at = gtopo_Plain_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
+    if (rc == 0)
+        rc = gtopo_Plain_REJOIN0(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -1736,6 +1776,8 @@ int gtopo_Plain_boss_poll(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handlers 
         uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
             int rc = gtopo_Plain_POLL0(ep, h, user, j);
+            if (rc == MYL_EEVICTED) /* lapped while evicted */
+                rc = gtopo_Plain_REJOIN0(ep);
             if (rc < 0)
                 return rc;
             got += rc;
@@ -1916,6 +1958,8 @@ static int gtopo_Plain_RECV0(gtopo_Plain_hands *ep, const gtopo_Plain_hands_hand
 {
     myl_consumer *c = ep->jobs_rx[i].c;
     uint64_t seq;
+    if (!c) /* not open again yet */
+        return 0;
     /* One event first, then (after handling it) up to 15 more: asking for
      * more at once would read the next slot, which the producer is about
      * to write, on the way to the first event. */
@@ -1954,6 +1998,8 @@ static int gtopo_Plain_RECV1(gtopo_Plain_hands *ep, const gtopo_Plain_hands_hand
 {
     gtopo_Note_table msg;
     myl_frame_msg m;
+    if (!ep->notes_rx[i].d) /* not open again yet */
+        return 0;
     int rc = gtopo_notes_receiver_recv(&ep->notes_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -1970,6 +2016,63 @@ static int gtopo_Plain_RECV1(gtopo_Plain_hands *ep, const gtopo_Plain_hands_hand
         rc = h->on_notes(&msg, ep, user);
     gtopo_notes_receiver_release(&ep->notes_rx[i]);
     return rc < 0 ? rc : 1;
+}
+
+/* Registers again on every inbound ring where this member's receiver was
+ * evicted (the owner found it stalled for its grace, or it was found dead
+ * while stopped), or where opening again failed before: the owner puts it
+ * back into rotation once all its entries are there. The new receiver
+ * starts at the live end; what was queued for the evicted one is the
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+static int gtopo_Plain_REJOIN1(gtopo_Plain_hands *ep)
+{
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < ep->jobs_nrx; i++) {
+        gtopo_jobs_consumer *old = &ep->jobs_rx[i];
+        if (old->c && myl_consumer_check(old->c) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 0u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 0u, ring);
+        gtopo_jobs_consumer e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = gtopo_jobs_consumer_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->c) {
+            gtopo_jobs_consumer_close(old);
+            rc = gtopo_jobs_consumer_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_jobs_consumer_close(old);
+        *old = e;
+    }
+    for (uint32_t i = 0; i < ep->notes_nrx; i++) {
+        gtopo_notes_receiver *old = &ep->notes_rx[i];
+        if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 1u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 1u, ring);
+        gtopo_notes_receiver e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = gtopo_notes_receiver_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->d) {
+            gtopo_notes_receiver_close(old);
+            rc = gtopo_notes_receiver_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_notes_receiver_close(old);
+        *old = e;
+    }
+    return 0;
 }
 
 /* Receives from inbound ring j (the rings of every inbound route, in
@@ -2002,6 +2105,8 @@ int gtopo_Plain_hands_events(gtopo_Plain_hands *ep, const gtopo_Plain_hands_hand
     ep->check_at = gtopo_Plain_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
+    if (rc == 0)
+        rc = gtopo_Plain_REJOIN1(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -2020,6 +2125,8 @@ int gtopo_Plain_hands_poll(gtopo_Plain_hands *ep, const gtopo_Plain_hands_handle
         uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
             int rc = gtopo_Plain_POLL1(ep, h, user, j);
+            if (rc == MYL_EEVICTED) /* lapped while evicted */
+                rc = gtopo_Plain_REJOIN1(ep);
             if (rc < 0)
                 return rc;
             got += rc;
@@ -2254,6 +2361,8 @@ static int gtopo_Keyed_RECV1(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handle
 {
     myl_consumer *c = ep->done_rx[i].c;
     uint64_t seq;
+    if (!c) /* not open again yet */
+        return 0;
     /* One event first, then (after handling it) up to 15 more: asking for
      * more at once would read the next slot, which the producer is about
      * to write, on the way to the first event. */
@@ -2287,6 +2396,42 @@ static int gtopo_Keyed_RECV1(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handle
     return (int)done;
 }
 
+/* Registers again on every inbound ring where this member's receiver was
+ * evicted (the owner found it stalled for its grace, or it was found dead
+ * while stopped), or where opening again failed before: the owner puts it
+ * back into rotation once all its entries are there. The new receiver
+ * starts at the live end; what was queued for the evicted one is the
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+static int gtopo_Keyed_REJOIN0(gtopo_Keyed_boss *ep)
+{
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < ep->done_nrx; i++) {
+        gtopo_done_consumer *old = &ep->done_rx[i];
+        if (old->c && myl_consumer_check(old->c) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 1u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 1u, ring);
+        gtopo_done_consumer e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = gtopo_done_consumer_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->c) {
+            gtopo_done_consumer_close(old);
+            rc = gtopo_done_consumer_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_done_consumer_close(old);
+        *old = e;
+    }
+    return 0;
+}
+
 /* Receives from inbound ring j (the rings of every inbound route, in
  * order): the number of messages handled, or an error. */
 static int gtopo_Keyed_POLL0(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handlers *h, void *user,
@@ -2314,6 +2459,8 @@ int gtopo_Keyed_boss_events(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handler
     ep->check_at = gtopo_Keyed_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
+    if (rc == 0)
+        rc = gtopo_Keyed_REJOIN0(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -2331,6 +2478,8 @@ int gtopo_Keyed_boss_poll(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handlers 
         uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
             int rc = gtopo_Keyed_POLL0(ep, h, user, j);
+            if (rc == MYL_EEVICTED) /* lapped while evicted */
+                rc = gtopo_Keyed_REJOIN0(ep);
             if (rc < 0)
                 return rc;
             got += rc;
@@ -2490,6 +2639,8 @@ static int gtopo_Keyed_RECV0(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_hand
 {
     myl_consumer *c = ep->jobs_rx[i].c;
     uint64_t seq;
+    if (!c) /* not open again yet */
+        return 0;
     /* One event first, then (after handling it) up to 15 more: asking for
      * more at once would read the next slot, which the producer is about
      * to write, on the way to the first event. */
@@ -2523,6 +2674,42 @@ static int gtopo_Keyed_RECV0(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_hand
     return (int)done;
 }
 
+/* Registers again on every inbound ring where this member's receiver was
+ * evicted (the owner found it stalled for its grace, or it was found dead
+ * while stopped), or where opening again failed before: the owner puts it
+ * back into rotation once all its entries are there. The new receiver
+ * starts at the live end; what was queued for the evicted one is the
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+static int gtopo_Keyed_REJOIN1(gtopo_Keyed_hands *ep)
+{
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < ep->jobs_nrx; i++) {
+        gtopo_jobs_consumer *old = &ep->jobs_rx[i];
+        if (old->c && myl_consumer_check(old->c) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 0u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 0u, ring);
+        gtopo_jobs_consumer e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = gtopo_jobs_consumer_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->c) {
+            gtopo_jobs_consumer_close(old);
+            rc = gtopo_jobs_consumer_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_jobs_consumer_close(old);
+        *old = e;
+    }
+    return 0;
+}
+
 /* Receives from inbound ring j (the rings of every inbound route, in
  * order): the number of messages handled, or an error. */
 static int gtopo_Keyed_POLL1(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_handlers *h, void *user,
@@ -2550,6 +2737,8 @@ int gtopo_Keyed_hands_events(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_hand
     ep->check_at = gtopo_Keyed_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
+    if (rc == 0)
+        rc = gtopo_Keyed_REJOIN1(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -2567,6 +2756,8 @@ int gtopo_Keyed_hands_poll(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_handle
         uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
             int rc = gtopo_Keyed_POLL1(ep, h, user, j);
+            if (rc == MYL_EEVICTED) /* lapped while evicted */
+                rc = gtopo_Keyed_REJOIN1(ep);
             if (rc < 0)
                 return rc;
             got += rc;
@@ -2912,6 +3103,8 @@ static int gtopo_Symbols_RECV3(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_
 {
     myl_consumer *c = ep->done_rx[i].c;
     uint64_t seq;
+    if (!c) /* not open again yet */
+        return 0;
     /* One event first, then (after handling it) up to 15 more: asking for
      * more at once would read the next slot, which the producer is about
      * to write, on the way to the first event. */
@@ -2945,6 +3138,42 @@ static int gtopo_Symbols_RECV3(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_
     return (int)done;
 }
 
+/* Registers again on every inbound ring where this member's receiver was
+ * evicted (the owner found it stalled for its grace, or it was found dead
+ * while stopped), or where opening again failed before: the owner puts it
+ * back into rotation once all its entries are there. The new receiver
+ * starts at the live end; what was queued for the evicted one is the
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+static int gtopo_Symbols_REJOIN0(gtopo_Symbols_boss *ep)
+{
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < ep->done_nrx; i++) {
+        gtopo_done_consumer *old = &ep->done_rx[i];
+        if (old->c && myl_consumer_check(old->c) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 3u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 3u, ring);
+        gtopo_done_consumer e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = gtopo_done_consumer_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->c) {
+            gtopo_done_consumer_close(old);
+            rc = gtopo_done_consumer_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_done_consumer_close(old);
+        *old = e;
+    }
+    return 0;
+}
+
 /* Receives from inbound ring j (the rings of every inbound route, in
  * order): the number of messages handled, or an error. */
 static int gtopo_Symbols_POLL0(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_handlers *h,
@@ -2973,6 +3202,8 @@ int gtopo_Symbols_boss_events(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_h
     ep->check_at = gtopo_Symbols_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
+    if (rc == 0)
+        rc = gtopo_Symbols_REJOIN0(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -2990,6 +3221,8 @@ int gtopo_Symbols_boss_poll(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_han
         uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
             int rc = gtopo_Symbols_POLL0(ep, h, user, j);
+            if (rc == MYL_EEVICTED) /* lapped while evicted */
+                rc = gtopo_Symbols_REJOIN0(ep);
             if (rc < 0)
                 return rc;
             got += rc;
@@ -3198,6 +3431,8 @@ static int gtopo_Symbols_RECV0(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
 {
     myl_consumer *c = ep->orders_rx[i].c;
     uint64_t seq;
+    if (!c) /* not open again yet */
+        return 0;
     /* One event first, then (after handling it) up to 15 more: asking for
      * more at once would read the next slot, which the producer is about
      * to write, on the way to the first event. */
@@ -3236,6 +3471,8 @@ static int gtopo_Symbols_RECV1(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
 {
     gtopo_Quote msg;
     myl_frame_msg m;
+    if (!ep->quotes_rx[i].d) /* not open again yet */
+        return 0;
     int rc = gtopo_quotes_receiver_recv(&ep->quotes_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -3260,6 +3497,8 @@ static int gtopo_Symbols_RECV2(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
 {
     gtopo_Trade_table msg;
     myl_frame_msg m;
+    if (!ep->trades_rx[i].d) /* not open again yet */
+        return 0;
     int rc = gtopo_trades_receiver_recv(&ep->trades_rx[i], &m, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -3276,6 +3515,84 @@ static int gtopo_Symbols_RECV2(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
         rc = h->on_trades(&msg, ep, user);
     gtopo_trades_receiver_release(&ep->trades_rx[i]);
     return rc < 0 ? rc : 1;
+}
+
+/* Registers again on every inbound ring where this member's receiver was
+ * evicted (the owner found it stalled for its grace, or it was found dead
+ * while stopped), or where opening again failed before: the owner puts it
+ * back into rotation once all its entries are there. The new receiver
+ * starts at the live end; what was queued for the evicted one is the
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+static int gtopo_Symbols_REJOIN1(gtopo_Symbols_hands *ep)
+{
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < ep->orders_nrx; i++) {
+        gtopo_orders_consumer *old = &ep->orders_rx[i];
+        if (old->c && myl_consumer_check(old->c) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 0u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 0u, ring);
+        gtopo_orders_consumer e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = gtopo_orders_consumer_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->c) {
+            gtopo_orders_consumer_close(old);
+            rc = gtopo_orders_consumer_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_orders_consumer_close(old);
+        *old = e;
+    }
+    for (uint32_t i = 0; i < ep->quotes_nrx; i++) {
+        gtopo_quotes_receiver *old = &ep->quotes_rx[i];
+        if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 1u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 1u, ring);
+        gtopo_quotes_receiver e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = gtopo_quotes_receiver_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->d) {
+            gtopo_quotes_receiver_close(old);
+            rc = gtopo_quotes_receiver_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_quotes_receiver_close(old);
+        *old = e;
+    }
+    for (uint32_t i = 0; i < ep->trades_nrx; i++) {
+        gtopo_trades_receiver *old = &ep->trades_rx[i];
+        if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
+            continue;
+        uint32_t ring = myl_topo_ring_index(ep->topo, 2u, i, ep->index);
+        myl_ring *r = myl_topo_ring(ep->topo, 2u, ring);
+        gtopo_trades_receiver e;
+        if (!r)
+            return MYL_EINVAL;
+        /* The new registration first; without a spare entry, after the
+         * evicted one is given back. */
+        rc = gtopo_trades_receiver_open(r, id, NULL, &e);
+        if (rc == MYL_EFULL && old->d) {
+            gtopo_trades_receiver_close(old);
+            rc = gtopo_trades_receiver_open(r, id, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_trades_receiver_close(old);
+        *old = e;
+    }
+    return 0;
 }
 
 /* Receives from inbound ring j (the rings of every inbound route, in
@@ -3312,6 +3629,8 @@ int gtopo_Symbols_hands_events(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
     ep->check_at = gtopo_Symbols_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
+    if (rc == 0)
+        rc = gtopo_Symbols_REJOIN1(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -3331,6 +3650,8 @@ int gtopo_Symbols_hands_poll(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_
         uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
             int rc = gtopo_Symbols_POLL1(ep, h, user, j);
+            if (rc == MYL_EEVICTED) /* lapped while evicted */
+                rc = gtopo_Symbols_REJOIN1(ep);
             if (rc < 0)
                 return rc;
             got += rc;
@@ -3775,6 +4096,8 @@ static int gtopo_Grouped_RECV4(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_
     gtopo_Note msg;
     myl_frame_msg m;
     uint32_t lane = 0;
+    if (!ep->replies_rx[i].r) /* not open again yet */
+        return 0;
     int rc = gtopo_replies_receiver_recv(&ep->replies_rx[i], &m, &lane, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -3802,6 +4125,8 @@ static int gtopo_Grouped_RECV5(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_
 {
     myl_frame_msg m;
     uint32_t lane = 0;
+    if (!ep->blobs_rx[i].r) /* not open again yet */
+        return 0;
     int rc = gtopo_blobs_receiver_recv(&ep->blobs_rx[i], &m, &lane, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -3823,6 +4148,53 @@ int gtopo_Grouped_boss_redispatch(gtopo_Grouped_boss *ep, uint32_t role, uint32_
     default:
         return MYL_EINVAL;
     }
+}
+
+/* Registers again on every inbound ring where this member's receiver was
+ * evicted (the owner found it stalled for its grace, or it was found dead
+ * while stopped), or where opening again failed before: the owner puts it
+ * back into rotation once all its entries are there. The new receiver
+ * starts at the live end; what was queued for the evicted one is the
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+static int gtopo_Grouped_REJOIN0(gtopo_Grouped_boss *ep)
+{
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < ep->replies_nrx; i++) {
+        gtopo_replies_receiver *old = &ep->replies_rx[i];
+        if (old->r && myl_group_receiver_check(old->r) == 0)
+            continue;
+        gtopo_replies_receiver e;
+        /* as for one ring (above) */
+        rc = gtopo_replies_receiver_open(&ep->replies_grx[i], id, 0, NULL, &e);
+        if (rc == MYL_EFULL && old->r) {
+            gtopo_replies_receiver_close(old);
+            rc = gtopo_replies_receiver_open(&ep->replies_grx[i], id, 0, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_replies_receiver_close(old);
+        *old = e;
+    }
+    for (uint32_t i = 0; i < ep->blobs_nrx; i++) {
+        gtopo_blobs_receiver *old = &ep->blobs_rx[i];
+        if (old->r && myl_group_receiver_check(old->r) == 0)
+            continue;
+        gtopo_blobs_receiver e;
+        /* as for one ring (above) */
+        rc = gtopo_blobs_receiver_open(&ep->blobs_grx[i], id, MYL_GROUP_ORDERED, &e);
+        if (rc == MYL_EFULL && old->r) {
+            gtopo_blobs_receiver_close(old);
+            rc = gtopo_blobs_receiver_open(&ep->blobs_grx[i], id, MYL_GROUP_ORDERED, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_blobs_receiver_close(old);
+        *old = e;
+    }
+    return 0;
 }
 
 /* Receives from inbound ring j (the rings of every inbound route, in
@@ -3856,6 +4228,8 @@ int gtopo_Grouped_boss_events(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_h
     ep->check_at = gtopo_Grouped_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
+    if (rc == 0)
+        rc = gtopo_Grouped_REJOIN0(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -3874,6 +4248,8 @@ int gtopo_Grouped_boss_poll(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_han
         uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
             int rc = gtopo_Grouped_POLL0(ep, h, user, j);
+            if (rc == MYL_EEVICTED) /* lapped while evicted */
+                rc = gtopo_Grouped_REJOIN0(ep);
             if (rc < 0)
                 return rc;
             got += rc;
@@ -4157,6 +4533,8 @@ static int gtopo_Grouped_RECV0(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
 {
     myl_frame_msg m;
     uint32_t lane = 0;
+    if (!ep->alerts_rx[i].r) /* not open again yet */
+        return 0;
     int rc = gtopo_alerts_receiver_recv(&ep->alerts_rx[i], &m, &lane, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -4176,6 +4554,8 @@ static int gtopo_Grouped_RECV1(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
     gtopo_Trade_table msg;
     myl_frame_msg m;
     uint32_t lane = 0;
+    if (!ep->prio_rx[i].r) /* not open again yet */
+        return 0;
     int rc = gtopo_prio_receiver_recv(&ep->prio_rx[i], &m, &lane, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -4199,6 +4579,8 @@ static int gtopo_Grouped_RECV2(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
     gtopo_Note msg;
     myl_frame_msg m;
     uint32_t lane = 0;
+    if (!ep->sized_rx[i].r) /* not open again yet */
+        return 0;
     int rc = gtopo_sized_receiver_recv(&ep->sized_rx[i], &m, &lane, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -4223,6 +4605,8 @@ static int gtopo_Grouped_RECV3(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
     gtopo_Quote_table msg;
     myl_frame_msg m;
     uint32_t lane = 0;
+    if (!ep->books_rx[i].r) /* not open again yet */
+        return 0;
     int rc = gtopo_books_receiver_recv(&ep->books_rx[i], &m, &lane, 0);
     if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT)
         return 0;
@@ -4238,6 +4622,85 @@ static int gtopo_Grouped_RECV3(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
     if (h && h->on_books)
         rc = h->on_books(&msg, ep, user);
     return rc < 0 ? rc : 1;
+}
+
+/* Registers again on every inbound ring where this member's receiver was
+ * evicted (the owner found it stalled for its grace, or it was found dead
+ * while stopped), or where opening again failed before: the owner puts it
+ * back into rotation once all its entries are there. The new receiver
+ * starts at the live end; what was queued for the evicted one is the
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+static int gtopo_Grouped_REJOIN1(gtopo_Grouped_hands *ep)
+{
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < ep->alerts_nrx; i++) {
+        gtopo_alerts_receiver *old = &ep->alerts_rx[i];
+        if (old->r && myl_group_receiver_check(old->r) == 0)
+            continue;
+        gtopo_alerts_receiver e;
+        /* as for one ring (above) */
+        rc = gtopo_alerts_receiver_open(&ep->alerts_grx[i], id, 0, NULL, &e);
+        if (rc == MYL_EFULL && old->r) {
+            gtopo_alerts_receiver_close(old);
+            rc = gtopo_alerts_receiver_open(&ep->alerts_grx[i], id, 0, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_alerts_receiver_close(old);
+        *old = e;
+    }
+    for (uint32_t i = 0; i < ep->prio_nrx; i++) {
+        gtopo_prio_receiver *old = &ep->prio_rx[i];
+        if (old->r && myl_group_receiver_check(old->r) == 0)
+            continue;
+        gtopo_prio_receiver e;
+        /* as for one ring (above) */
+        rc = gtopo_prio_receiver_open(&ep->prio_grx[i], id, 0, NULL, &e);
+        if (rc == MYL_EFULL && old->r) {
+            gtopo_prio_receiver_close(old);
+            rc = gtopo_prio_receiver_open(&ep->prio_grx[i], id, 0, NULL, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_prio_receiver_close(old);
+        *old = e;
+    }
+    for (uint32_t i = 0; i < ep->sized_nrx; i++) {
+        gtopo_sized_receiver *old = &ep->sized_rx[i];
+        if (old->r && myl_group_receiver_check(old->r) == 0)
+            continue;
+        gtopo_sized_receiver e;
+        /* as for one ring (above) */
+        rc = gtopo_sized_receiver_open(&ep->sized_grx[i], id, MYL_GROUP_ORDERED, &e);
+        if (rc == MYL_EFULL && old->r) {
+            gtopo_sized_receiver_close(old);
+            rc = gtopo_sized_receiver_open(&ep->sized_grx[i], id, MYL_GROUP_ORDERED, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_sized_receiver_close(old);
+        *old = e;
+    }
+    for (uint32_t i = 0; i < ep->books_nrx; i++) {
+        gtopo_books_receiver *old = &ep->books_rx[i];
+        if (old->r && myl_group_receiver_check(old->r) == 0)
+            continue;
+        gtopo_books_receiver e;
+        /* as for one ring (above) */
+        rc = gtopo_books_receiver_open(&ep->books_grx[i], id, MYL_GROUP_ORDERED, &e);
+        if (rc == MYL_EFULL && old->r) {
+            gtopo_books_receiver_close(old);
+            rc = gtopo_books_receiver_open(&ep->books_grx[i], id, MYL_GROUP_ORDERED, &e);
+        }
+        if (rc < 0)
+            return rc;
+        gtopo_books_receiver_close(old);
+        *old = e;
+    }
+    return 0;
 }
 
 /* Receives from inbound ring j (the rings of every inbound route, in
@@ -4277,6 +4740,8 @@ int gtopo_Grouped_hands_events(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
     ep->check_at = gtopo_Grouped_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
+    if (rc == 0)
+        rc = gtopo_Grouped_REJOIN1(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -4297,6 +4762,8 @@ int gtopo_Grouped_hands_poll(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_
         uint32_t j = ep->poll_next;
         for (uint32_t k = 0; k < total; k++) {
             int rc = gtopo_Grouped_POLL1(ep, h, user, j);
+            if (rc == MYL_EEVICTED) /* lapped while evicted */
+                rc = gtopo_Grouped_REJOIN1(ep);
             if (rc < 0)
                 return rc;
             got += rc;

@@ -1140,7 +1140,12 @@ static void test_stats_evict(void **state)
     myl_consumer_release(fast, 4);
     assert_int_equal(myl_producer_try_send(p, ev), MYL_EAGAIN); /* slow gates */
     /* Evicting the slow one frees the producer and tells the consumer. */
+    assert_int_equal(myl_consumer_check(slow), 0);
+    assert_int_equal(myl_consumer_check(NULL), MYL_EINVAL);
+    assert_int_equal(myl_group_receiver_check(NULL), MYL_EINVAL);
     assert_int_equal(myl_ring_evict(r, slow->idx), 0);
+    assert_int_equal(myl_consumer_check(slow), MYL_EEVICTED); /* before any poll */
+    assert_int_equal(myl_consumer_check(fast), 0);
     assert_int_equal(myl_ring_evict(r, slow->idx), MYL_EINVAL); /* not active any more */
     assert_int_equal(myl_ring_consumer_stats(r, slow->idx, &cst), 0);
     assert_int_equal(cst.state, MYL_ENTRY_EVICTED);
@@ -1163,6 +1168,8 @@ static void test_stats_evict(void **state)
      * handle would store its releases there): another one. */
     assert_int_not_equal(again->idx, slow->idx);
     assert_int_equal(again->next, 5);
+    assert_int_equal(myl_consumer_check(again), 0);
+    assert_int_equal(myl_consumer_check(slow), MYL_EEVICTED);
     assert_int_equal(myl_ring_consumer_stats(r, again->idx, &cst), 0);
     assert_int_equal(cst.state, MYL_ENTRY_ACTIVE);
     assert_int_equal(cst.consumed, 0);

@@ -143,6 +143,9 @@ MYL_API int myl_group_pressure(myl_group_sender *s, uint32_t i, uint32_t *pct);
 MYL_API int myl_group_receiver_open(myl_group *g, const char *id, uint32_t flags,
                                     const uint32_t *starve_after, myl_group_receiver **out);
 MYL_API void myl_group_receiver_close(myl_group_receiver *r);
+/* MYL_EEVICTED when the receiver's consumer in any ring of the group was
+ * evicted, as myl_consumer_check() (ring.h) says; else 0. */
+MYL_API int myl_group_receiver_check(const myl_group_receiver *r);
 /* Next message; *ring (if not NULL) receives the ring (class or lane) it
  * came from. The message stays valid until the next call. */
 MYL_API int myl_group_recv(myl_group_receiver *r, myl_frame_msg *m, uint32_t *ring,

@@ -314,6 +314,16 @@ MYL_API int myl_consumer_open(myl_ring *ring, const char *id, const myl_consumer
                               myl_consumer **out);
 /* Unregister (the producer stops gating on it) and free the handle. */
 MYL_API void myl_consumer_close(myl_consumer *c);
+/* MYL_EEVICTED once the consumer's entry was evicted (a producer's or a
+ * topology owner's policy found it dead or stalled), or taken by another
+ * registration since; else 0 (MYL_EINVAL for NULL). Polls on a gated ring
+ * report an eviction only when the producer laps the consumer, which it
+ * may never do once it stops sending there (a topology owner takes an
+ * evicted member out of rotation): a consumer that may be stopped for long
+ * looks now and then, and opens again under its id to rejoin (the new
+ * registration starts at the live end). Reads shared memory and makes one
+ * system call (getpid): for a periodic check, not for every poll. */
+MYL_API int myl_consumer_check(const myl_consumer *c);
 /* Wait until at least one event is available; return how many (<= max),
  * the first in *seq. Lossy rings: MYL_EOVERRUN when overrun (the consumer
  * has then moved on; myl_consumer_take_lost() tells how many were lost).
@@ -340,15 +350,12 @@ MYL_API void myl__wake_producers(myl_ring *ring, myl_consumer *c);
  * has not acknowledged. myl__consumer_rewind moves the read position back
  * to the released one, so that the held events are polled again (a bridge
  * replays them after a reconnect); gated rings only.
- * myl__consumer_check returns MYL_EEVICTED once the consumer's entry was
- * evicted (or reused after that), else 0: a bridge exporter looks, which
- * may wait on its socket for long. myl__consumer_detach frees the handle
+ * myl__consumer_detach frees the handle
  * but leaves its entry registered, owned by no process (pid 0), as if its
  * process had died: its position keeps gating the ring, and the next open
  * of its id, in any process (this one included), resumes there. */
 MYL_API void myl__consumer_hold(myl_consumer *c, uint32_t n, uint64_t released); /* bridge */
 MYL_API void myl__consumer_rewind(myl_consumer *c);                              /* bridge */
-MYL_API int myl__consumer_check(myl_consumer *c);                                /* bridge */
 MYL_API void myl__consumer_detach(myl_consumer *c);                              /* bridge */
 
 /* ---- counters and introspection (work from any process) ---- */
