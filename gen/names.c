@@ -140,34 +140,15 @@ bool mylc_is_reserved_word(mylc_str name)
  * of myelon itself: a field of that name is a struct member and a
  * parameter, which the macro would replace. The names C and POSIX reserve
  * for those headers' macros, plus the ones that are neither. */
-static const char *const macros[] = {"NAN",
-                                     "INFINITY",
-                                     "HUGE_VAL",
-                                     "HUGE_VALF",
-                                     "HUGE_VALL",
-                                     "EOF",
-                                     "BUFSIZ",
-                                     "SEEK_SET",
-                                     "SEEK_CUR",
-                                     "SEEK_END",
-                                     "CHAR_BIT",
-                                     "EXIT_SUCCESS",
-                                     "EXIT_FAILURE",
-                                     "FD_SETSIZE",
-                                     "FP_NAN",
-                                     "FP_INFINITE",
-                                     "FP_ZERO",
-                                     "FP_NORMAL",
-                                     "FP_SUBNORMAL",
-                                     "MATH_ERRNO",
-                                     "MATH_ERREXCEPT",
-                                     "math_errhandling",
-                                     "stdin",
-                                     "stdout",
-                                     "stderr",
-                                     "CLOCKS_PER_SEC",
-                                     "TIME_UTC",
-                                     "NDEBUG"};
+static const char *const macros[] = {
+    "NAN", "INFINITY", "HUGE_VAL", "HUGE_VALF", "HUGE_VALL", "EOF", "BUFSIZ", "SEEK_SET",
+    "SEEK_CUR", "SEEK_END", "CHAR_BIT", "EXIT_SUCCESS", "EXIT_FAILURE", "FD_SETSIZE", "FP_NAN",
+    "FP_INFINITE", "FP_ZERO", "FP_NORMAL", "FP_SUBNORMAL", "MATH_ERRNO", "MATH_ERREXCEPT",
+    "math_errhandling", "stdin", "stdout", "stderr", "CLOCKS_PER_SEC", "TIME_UTC", "NDEBUG",
+    /* GNU C's predefined ones (gcc -std=gnu11,
+     * g++), and endian.h and sys/select.h
+     * in their default (GNU) modes */
+    "linux", "unix", "i386", "BYTE_ORDER", "LITTLE_ENDIAN", "BIG_ENDIAN", "PDP_ENDIAN", "NFDBITS"};
 
 static bool has_prefix(mylc_str s, const char *p)
 {
@@ -190,19 +171,23 @@ bool mylc_is_std_macro(mylc_str name)
     for (uint32_t i = 0; i < name.n; i++)
         upper = upper && ((name.p[i] >= 'A' && name.p[i] <= 'Z') ||
                           (name.p[i] >= '0' && name.p[i] <= '9') || name.p[i] == '_');
-    /* myelon's own (MYL_*, myl_*: its headers' macros and functions) */
-    if (has_prefix(name, "MYL_") || has_prefix(name, "myl_"))
+    /* myelon's own (MYL_*, myl_*: its headers' macros and functions), and
+     * another schema's include guard and fingerprint */
+    if (has_prefix(name, "MYL_") || has_prefix(name, "myl_") || has_suffix(name, "_MYL_H") ||
+        has_suffix(name, "_MYL_FINGERPRINT"))
         return true;
     if (!upper)
         return false;
     /* errno.h: E<digit or upper>...; stdint.h and limits.h: ..._MAX,
-     * ..._MIN, INTn_C; pthread.h, signal.h, stdatomic.h, inttypes.h. */
+     * ..._MIN, INTn_C; pthread.h, signal.h, stdatomic.h, inttypes.h;
+     * math.h: FP_* (FP_ILOGB0) and, in GNU and XSI modes, M_* (M_PI). */
     if (name.n >= 2 && name.p[0] == 'E')
         return true;
     return has_suffix(name, "_MAX") || has_suffix(name, "_MIN") || has_suffix(name, "_C") ||
            has_suffix(name, "_WIDTH") || has_prefix(name, "PTHREAD_") || has_prefix(name, "SIG") ||
            has_prefix(name, "ATOMIC_") || has_prefix(name, "PRI") || has_prefix(name, "SCN") ||
-           has_prefix(name, "FLT_") || has_prefix(name, "DBL_") || has_prefix(name, "LDBL_");
+           has_prefix(name, "FLT_") || has_prefix(name, "DBL_") || has_prefix(name, "LDBL_") ||
+           has_prefix(name, "FP_") || has_prefix(name, "M_");
 }
 
 const char *mylc_name_lane(mylc_ctx *c, const mylc_decl *d, uint32_t i)
