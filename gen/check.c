@@ -1883,7 +1883,7 @@ static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         CLAIM(topo_helper(c, t, "POLL", r->index), "topology helper");
         CLAIM(topo_helper(c, t, "REJOIN", r->index), "topology helper");
         CLAIM(mylc_name_join(c, ty, "event_fn"), "topology handler type");
-        bool tracked = false;
+        bool tracked = false, arena = false;
         for (mylc_route *rt = d->routes; rt; rt = rt->next) {
             if (rt->from == r) {
                 tracked = tracked || rt->track;
@@ -1904,6 +1904,10 @@ static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
                     CLAIM(topo_helper(c, t, "RESEND", rt->index), "topology helper");
             }
             if (rt->to == r) {
+                /* compact tables decode into an arena (emit_topo.c) */
+                const mylc_channel *ch = &rt->channel->chan;
+                arena = arena || (ch->shape != MYLC_CS_RING && ch->codec == MYLC_CODEC_COMPACT &&
+                                  ch->carries.decl && ch->carries.decl->kind == MYLC_D_TABLE);
                 CLAIM(topo_helper(c, t, "RECV", rt->index), "topology helper");
                 CLAIM(mylc_name_join(c, ty,
                                      mylc_name_join(c, mylc_name_join(c, "on", rt->in_name), "fn")),
@@ -1912,6 +1916,8 @@ static void claim_topology_names(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
         }
         if (tracked)
             CLAIM(mylc_name_join(c, ty, "redispatch"), "topology role");
+        if (arena)
+            CLAIM(topo_helper(c, t, "GROW", r->index), "topology helper");
     }
 #undef CLAIM
 }

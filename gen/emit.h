@@ -57,6 +57,11 @@ void mylc_emit_compact_table_body(mylc_ctx *c, mylc_decl *d, mylc_buf *h);
 /* How a compact channel carrying x decodes a received message (the hole
  * DECODE of the compact channel sections). */
 const char *mylc_compact_decode(mylc_ctx *c, const mylc_decl *x);
+/* A bound of the arena bytes that decoding table x takes per byte of its
+ * wire form: the C size, at most, of every type its decoding may carve
+ * out of the arena, each once, plus alignment slack (each allocation takes
+ * a wire byte or more; sequences of tables without fields excepted). */
+uint64_t mylc_compact_arena_unit(mylc_ctx *c, const mylc_decl *x);
 
 /* ---- channels (emit_chan.c) ---- */
 

@@ -11,6 +11,7 @@
  * compact codec is inline"). docs/myl.md, "The compact codec", is the
  * wire format.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
@@ -399,4 +400,82 @@ const char *mylc_compact_decode(mylc_ctx *c, const mylc_decl *x)
     const char *r = mylc_strdup(&c->arena, b.p, b.n);
     mylc_buf_free(&b);
     return r;
+}
+
+/* The types decoding d may allocate, each once (walking tables; events
+ * and structs hold none), and an upper bound of their C sizes. */
+struct units {
+    const mylc_decl **seen;
+    size_t n, cap;
+    uint64_t sum;
+};
+
+static void unit_add(mylc_ctx *c, struct units *u, const mylc_decl *d);
+
+static void unit_union(mylc_ctx *c, struct units *u, const mylc_decl *un)
+{
+    for (const mylc_value *mv = un->members; mv; mv = mv->next)
+        if (mylc_str_eq(mv->text, "string"))
+            u->sum += 16; /* a myl_cstr */
+        else
+            unit_add(c, u, mylc_lookup_from(c, un, mv->text, mv->off, false));
+}
+
+/* A table field's C size at most: 16 for a pointer and a count (a
+ * sequence, a string), a pointer and a type (a union) or a flag and a
+ * scalar (an optional one); an array its elements; 8 more for padding. */
+static uint64_t field_bound(const mylc_type *t)
+{
+    uint64_t one = 16;
+    if (t->shape == MYLC_SHAPE_ARRAY) {
+        uint64_t elem = t->base == MYLC_T_NAMED && t->decl->kind != MYLC_D_ENUM ? t->decl->size : 8;
+        one = t->count * elem;
+    }
+    return one + 8;
+}
+
+static void unit_add(mylc_ctx *c, struct units *u, const mylc_decl *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->seen[i] == d)
+            return;
+    if (u->n == u->cap) {
+        u->cap = u->cap ? 2 * u->cap : 16;
+        const mylc_decl **ns = realloc(u->seen, u->cap * sizeof *ns);
+        if (!ns)
+            abort();
+        u->seen = ns;
+    }
+    u->seen[u->n++] = d;
+    if (d->kind != MYLC_D_TABLE) {
+        u->sum += d->size + 8;
+        return;
+    }
+    u->sum += 8;
+    FOR_WIRE_FIELDS(d, f)
+    {
+        const mylc_type *t = &f->type;
+        bool vec = t->shape == MYLC_SHAPE_VECTOR;
+        u->sum += field_bound(t);
+        if (is_kind(t, MYLC_D_UNION)) {
+            u->sum += vec ? 16 : 0; /* a myl_cunion element */
+            unit_union(c, u, t->decl);
+        } else if (is_kind(t, MYLC_D_TABLE) || is_kind(t, MYLC_D_STRUCT) ||
+                   is_kind(t, MYLC_D_EVENT)) {
+            unit_add(c, u, t->decl);
+        } else if (vec) {
+            u->sum += 16; /* an element: a scalar, or a myl_cstr */
+        }
+    }
+}
+
+uint64_t mylc_compact_arena_unit(mylc_ctx *c, const mylc_decl *x)
+{
+    struct units u;
+    memset(&u, 0, sizeof u);
+    unit_add(c, &u, x);
+    free(u.seen);
+    return u.sum + 64; /* and an allocation's alignment slack */
 }

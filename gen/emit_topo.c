@@ -622,10 +622,16 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
             if (k == RK_COMPACT) {
                 const mylc_decl *t = rt->channel->chan.carries.decl;
                 if (t->kind == MYLC_D_TABLE) {
-                    decode = tfmt(c,
-                                  "    myl_carena_reset(&ep->arena);\n"
-                                  "    rc = %s_compact_decode(&msg, m.data, m.len, &ep->arena);",
-                                  M);
+                    /* the arena grows for a message whose decoded form
+                     * needs more (up to what its length can need) */
+                    decode =
+                        tfmt(c,
+                             "    do {\n"
+                             "        myl_carena_reset(&ep->arena);\n"
+                             "        rc = %s_compact_decode(&msg, m.data, m.len, &ep->arena);\n"
+                             "    } while (rc == MYL_ETOOBIG && %s(ep, m.len, %lluu) == 0);",
+                             M, helper(x, "GROW", r->index),
+                             (unsigned long long)mylc_compact_arena_unit(c, t));
                     if (rt->channel->chan.max_message > arena)
                         arena = rt->channel->chan.max_message;
                 } else {
@@ -720,6 +726,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
         {"ROLE", role_num(x, r)},
         {"POLLFN", helper(x, "POLL", r->index)},
         {"REJOINFN", helper(x, "REJOIN", r->index)},
+        {"GROWFN", helper(x, "GROW", r->index)},
         {"REJOINS", rejoins.p ? rejoins.p : ""},
         {"EVENTFN", tfmt(c, "%s_event_fn", R)},
         {"OPENS", opens.p ? opens.p : ""},
@@ -735,6 +742,10 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
     mylc_buf_putc(src, '\n');
     mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_topo_source, "role_open"), holes);
     mylc_buf_puts(src, sends);
+    if (arena) {
+        mylc_buf_putc(src, '\n');
+        mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_topo_source, "arena_grow"), holes);
+    }
     mylc_buf_put(src, recvs.p ? recvs.p : "", recvs.n);
     mylc_buf_putc(src, '\n');
     mylc_tpl_fill(src, mylc_tpl_section(mylc_tpl_topo_source, "role_poll"), holes);

@@ -269,6 +269,28 @@ for (uint32_t i = 0; i < ep->MYLT_N_nrx; i++)
 free(ep->MYLT_N_rx);
 free(ep->MYLT_N_grx);
 
+/* @@arena_grow */
+/* The decoding arena (compact tables), doubled after a message of len
+ * bytes whose decoded form did not fit, up to what such a message can
+ * need (unit bytes a wire byte: the C sizes of the types it may carve
+ * out, gen/emit_compact.c): 0, else MYL_ETOOBIG at the bound (or
+ * -ENOMEM), and the message is rejected. */
+static int MYLT_GROWFN(MYLT_R *ep, size_t len, size_t unit)
+{
+    size_t max = len * unit + 4096u, cap = ep->arena.cap;
+    if (len > (SIZE_MAX - 4096u) / unit)
+        max = SIZE_MAX;
+    if (cap >= max)
+        return MYL_ETOOBIG;
+    cap = cap > max / 2 ? max : 2 * cap;
+    void *p = realloc(ep->arena_mem, cap);
+    if (!p)
+        return -ENOMEM;
+    ep->arena_mem = p;
+    myl_carena_init(&ep->arena, p, cap);
+    return 0;
+}
+
 /* @@role_poll */
 /* Registers again on every inbound ring where this member's receiver was
  * evicted (the owner found it stalled for its grace, or it was found dead

@@ -1864,6 +1864,27 @@ int fabric_Fabric_workers_send_orders(fabric_Fabric_workers *ep, const fabric_Ti
     return rc;
 }
 
+/* The decoding arena (compact tables), doubled after a message of len
+ * bytes whose decoded form did not fit, up to what such a message can
+ * need (unit bytes a wire byte: the C sizes of the types it may carve
+ * out, gen/emit_compact.c): 0, else MYL_ETOOBIG at the bound (or
+ * -ENOMEM), and the message is rejected. */
+static int fabric_Fabric_GROW1(fabric_Fabric_workers *ep, size_t len, size_t unit)
+{
+    size_t max = len * unit + 4096u, cap = ep->arena.cap;
+    if (len > (SIZE_MAX - 4096u) / unit)
+        max = SIZE_MAX;
+    if (cap >= max)
+        return MYL_ETOOBIG;
+    cap = cap > max / 2 ? max : 2 * cap;
+    void *p = realloc(ep->arena_mem, cap);
+    if (!p)
+        return -ENOMEM;
+    ep->arena_mem = p;
+    myl_carena_init(&ep->arena, p, cap);
+    return 0;
+}
+
 static int fabric_Fabric_RECV0(fabric_Fabric_workers *ep, const fabric_Fabric_workers_handlers *h,
                                void *user, uint32_t i)
 {
@@ -1902,8 +1923,10 @@ static int fabric_Fabric_RECV2(fabric_Fabric_workers *ep, const fabric_Fabric_wo
     if (rc < 0)
         return rc;
     ep->from = i;
-    myl_carena_reset(&ep->arena);
-    rc = fabric_Cancel_compact_decode(&msg, m.data, m.len, &ep->arena);
+    do {
+        myl_carena_reset(&ep->arena);
+        rc = fabric_Cancel_compact_decode(&msg, m.data, m.len, &ep->arena);
+    } while (rc == MYL_ETOOBIG && fabric_Fabric_GROW1(ep, m.len, 120u) == 0);
     if (rc < 0) { /* not a valid fabric_Cancel: counted and skipped */
         fabric_cancels_receiver_release(&ep->cancels_rx[i]);
         myl_topo_reject(ep->topo);

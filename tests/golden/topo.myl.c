@@ -3426,6 +3426,27 @@ int gtopo_Symbols_hands_send_done(gtopo_Symbols_hands *ep, const gtopo_Job *ev, 
     return rc;
 }
 
+/* The decoding arena (compact tables), doubled after a message of len
+ * bytes whose decoded form did not fit, up to what such a message can
+ * need (unit bytes a wire byte: the C sizes of the types it may carve
+ * out, gen/emit_compact.c): 0, else MYL_ETOOBIG at the bound (or
+ * -ENOMEM), and the message is rejected. */
+static int gtopo_Symbols_GROW1(gtopo_Symbols_hands *ep, size_t len, size_t unit)
+{
+    size_t max = len * unit + 4096u, cap = ep->arena.cap;
+    if (len > (SIZE_MAX - 4096u) / unit)
+        max = SIZE_MAX;
+    if (cap >= max)
+        return MYL_ETOOBIG;
+    cap = cap > max / 2 ? max : 2 * cap;
+    void *p = realloc(ep->arena_mem, cap);
+    if (!p)
+        return -ENOMEM;
+    ep->arena_mem = p;
+    myl_carena_init(&ep->arena, p, cap);
+    return 0;
+}
+
 static int gtopo_Symbols_RECV0(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_handlers *h,
                                void *user, uint32_t i)
 {
@@ -3479,8 +3500,10 @@ static int gtopo_Symbols_RECV1(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
     if (rc < 0)
         return rc;
     ep->from = i;
-    myl_carena_reset(&ep->arena);
-    rc = gtopo_Quote_compact_decode(&msg, m.data, m.len, &ep->arena);
+    do {
+        myl_carena_reset(&ep->arena);
+        rc = gtopo_Quote_compact_decode(&msg, m.data, m.len, &ep->arena);
+    } while (rc == MYL_ETOOBIG && gtopo_Symbols_GROW1(ep, m.len, 120u) == 0);
     if (rc < 0) { /* not a valid gtopo_Quote: counted and skipped */
         gtopo_quotes_receiver_release(&ep->quotes_rx[i]);
         myl_topo_reject(ep->topo);
@@ -4071,6 +4094,27 @@ int gtopo_Grouped_boss_send_books_to(gtopo_Grouped_boss *ep, uint32_t dst, const
     return rc;
 }
 
+/* The decoding arena (compact tables), doubled after a message of len
+ * bytes whose decoded form did not fit, up to what such a message can
+ * need (unit bytes a wire byte: the C sizes of the types it may carve
+ * out, gen/emit_compact.c): 0, else MYL_ETOOBIG at the bound (or
+ * -ENOMEM), and the message is rejected. */
+static int gtopo_Grouped_GROW0(gtopo_Grouped_boss *ep, size_t len, size_t unit)
+{
+    size_t max = len * unit + 4096u, cap = ep->arena.cap;
+    if (len > (SIZE_MAX - 4096u) / unit)
+        max = SIZE_MAX;
+    if (cap >= max)
+        return MYL_ETOOBIG;
+    cap = cap > max / 2 ? max : 2 * cap;
+    void *p = realloc(ep->arena_mem, cap);
+    if (!p)
+        return -ENOMEM;
+    ep->arena_mem = p;
+    myl_carena_init(&ep->arena, p, cap);
+    return 0;
+}
+
 static int gtopo_Grouped_RESEND1(void *arg, uint64_t id, const void *msg, size_t len)
 {
     gtopo_Grouped_boss *ep = (gtopo_Grouped_boss *)arg;
@@ -4105,8 +4149,10 @@ static int gtopo_Grouped_RECV4(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_
         return rc;
     ep->from = i;
     ep->lane = lane;
-    myl_carena_reset(&ep->arena);
-    rc = gtopo_Note_compact_decode(&msg, m.data, m.len, &ep->arena);
+    do {
+        myl_carena_reset(&ep->arena);
+        rc = gtopo_Note_compact_decode(&msg, m.data, m.len, &ep->arena);
+    } while (rc == MYL_ETOOBIG && gtopo_Grouped_GROW0(ep, m.len, 120u) == 0);
     if (rc < 0) { /* not a valid gtopo_Note: counted and skipped */
         myl_topo_reject(ep->topo);
         return 0;
@@ -4526,6 +4572,27 @@ int gtopo_Grouped_hands_send_blobs(gtopo_Grouped_hands *ep, const void *msg, siz
     return gtopo_blobs_sender_send(&ep->blobs_tx[dst], msg, len, kind, timeout_ns);
 }
 
+/* The decoding arena (compact tables), doubled after a message of len
+ * bytes whose decoded form did not fit, up to what such a message can
+ * need (unit bytes a wire byte: the C sizes of the types it may carve
+ * out, gen/emit_compact.c): 0, else MYL_ETOOBIG at the bound (or
+ * -ENOMEM), and the message is rejected. */
+static int gtopo_Grouped_GROW1(gtopo_Grouped_hands *ep, size_t len, size_t unit)
+{
+    size_t max = len * unit + 4096u, cap = ep->arena.cap;
+    if (len > (SIZE_MAX - 4096u) / unit)
+        max = SIZE_MAX;
+    if (cap >= max)
+        return MYL_ETOOBIG;
+    cap = cap > max / 2 ? max : 2 * cap;
+    void *p = realloc(ep->arena_mem, cap);
+    if (!p)
+        return -ENOMEM;
+    ep->arena_mem = p;
+    myl_carena_init(&ep->arena, p, cap);
+    return 0;
+}
+
 /* A group (lanes, size classes) holds the message received until the next
  * receive from it. */
 static int gtopo_Grouped_RECV0(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_handlers *h,
@@ -4588,8 +4655,10 @@ static int gtopo_Grouped_RECV2(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
         return rc;
     ep->from = i;
     ep->lane = lane;
-    myl_carena_reset(&ep->arena);
-    rc = gtopo_Note_compact_decode(&msg, m.data, m.len, &ep->arena);
+    do {
+        myl_carena_reset(&ep->arena);
+        rc = gtopo_Note_compact_decode(&msg, m.data, m.len, &ep->arena);
+    } while (rc == MYL_ETOOBIG && gtopo_Grouped_GROW1(ep, m.len, 120u) == 0);
     if (rc < 0) { /* not a valid gtopo_Note: counted and skipped */
         myl_topo_reject(ep->topo);
         return 0;
