@@ -6,9 +6,11 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "myelon/myelon.h"
@@ -50,6 +52,24 @@ static inline uint64_t pct(const uint64_t *v, size_t n, double p)
 {
     size_t i = (size_t)(p * (double)(n - 1) + 0.5);
     return v[i];
+}
+
+/* Reap child pid: true if it exited with status 0; otherwise says on
+ * stderr how `what` ended and returns false. */
+static inline bool reap_ok(pid_t pid, const char *what)
+{
+    int st;
+    if (waitpid(pid, &st, 0) != pid) {
+        fprintf(stderr, "%s: waitpid: %s\n", what, strerror(errno));
+        return false;
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return true;
+    if (WIFSIGNALED(st))
+        fprintf(stderr, "%s: killed by signal %d\n", what, WTERMSIG(st));
+    else
+        fprintf(stderr, "%s: exit status %d\n", what, WEXITSTATUS(st));
+    return false;
 }
 
 /* rc, or exit with what failed if it is an error. */

@@ -30,6 +30,10 @@
 #define FRAME (64u * 1024u)
 #define CHUNKS 64u
 
+/* Children that failed (wrong bytes, a failed call, a signal): a run with
+ * any prints its figures marked as such and exits 1. */
+static int failures;
+
 /* ---- the copy pipeline baseline ---- */
 
 typedef struct pipe_ctl {
@@ -76,8 +80,8 @@ static double pipeline(size_t msg, uint64_t count, int ca, int cb)
             atomic_store_explicit(&k->head, head, memory_order_release);
         }
     }
-    int st;
-    waitpid(child, &st, 0);
+    if (!reap_ok(child, "copy pipeline receiver"))
+        failures++;
     double secs = (double)(now_ns() - t0) / 1e9;
     munmap(k, sizeof *k);
     free(src);
@@ -131,11 +135,9 @@ static double framed(size_t msg, uint64_t count, int ca, int cb)
     uint64_t t0 = now_ns();
     for (uint64_t m = 0; m < count; m++)
         check(myl_frame_send(f, src, msg, 0, MYL_FOREVER), "send");
-    int st;
-    waitpid(child, &st, 0);
+    if (!reap_ok(child, "framed receiver"))
+        failures++;
     double secs = (double)(now_ns() - t0) / 1e9;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        fprintf(stderr, "framed receiver failed\n");
     myl_framer_close(f);
     myl_ring_close(r);
     myl_ring_unlink(MYL_BACKING_SHM, name);
@@ -226,7 +228,8 @@ static void roundtrip(int trials, int iters, int ca, int cb, uint64_t *raw50, ui
             fs[nf++] = now_ns() - t0;
         }
     }
-    waitpid(child, NULL, 0);
+    if (!reap_ok(child, "round-trip echo"))
+        failures++;
     qsort(rs, nr, 8, cmp_u64);
     qsort(fs, nf, 8, cmp_u64);
     *raw50 = rs[nr / 2];
@@ -278,11 +281,13 @@ int main(int argc, char **argv)
             count = 1;
         /* Interleave: baseline, framed, baseline; the mean of the two
          * baselines brackets the framed run in time. */
+        int failed_before = failures;
         double b1 = pipeline(sizes[z], count, ca, cb);
         double fr = framed(sizes[z], count, ca, cb);
         double b2 = pipeline(sizes[z], count, ca, cb);
         double base = (b1 + b2) / 2;
-        printf("%-9zu %12.2f %12.2f %8.1f%%\n", sizes[z], fr, base, 100 * fr / base);
+        printf("%-9zu %12.2f %12.2f %8.1f%%%s\n", sizes[z], fr, base, 100 * fr / base,
+               failures > failed_before ? "  (a process failed: not a result)" : "");
         if (out) {
             fprintf(out, "framed,%zu,gb_per_s,%.3f\n", sizes[z], fr);
             fprintf(out, "pipeline,%zu,gb_per_s,%.3f\n", sizes[z], base);
@@ -290,14 +295,21 @@ int main(int argc, char **argv)
         }
     }
     uint64_t raw50, frm50;
+    int failed_before = failures;
     roundtrip(trials, iters, ca, cb, &raw50, &frm50);
-    printf("\n64 B round trip p50: raw %llu ns, framed %llu ns, ratio %.3f\n",
-           (unsigned long long)raw50, (unsigned long long)frm50, (double)frm50 / (double)raw50);
+    printf("\n64 B round trip p50: raw %llu ns, framed %llu ns, ratio %.3f%s\n",
+           (unsigned long long)raw50, (unsigned long long)frm50, (double)frm50 / (double)raw50,
+           failures > failed_before ? "  (a process failed: not a result)" : "");
     if (out) {
         fprintf(out, "roundtrip_raw,64,p50_ns,%llu\n", (unsigned long long)raw50);
         fprintf(out, "roundtrip_framed,64,p50_ns,%llu\n", (unsigned long long)frm50);
         fprintf(out, "roundtrip_framed,64,ratio_to_raw,%.4f\n", (double)frm50 / (double)raw50);
         fclose(out);
+    }
+    if (failures) {
+        fprintf(stderr, "frame_bench: %d process(es) failed; the figures are not results\n",
+                failures);
+        return 1;
     }
     return 0;
 }
