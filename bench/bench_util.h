@@ -6,12 +6,15 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "myelon/myelon.h"
 
@@ -52,6 +55,18 @@ static inline uint64_t pct(const uint64_t *v, size_t n, double p)
 {
     size_t i = (size_t)(p * (double)(n - 1) + 0.5);
     return v[i];
+}
+
+/* In a child just forked from `parent`: be killed when the parent ends, so
+ * that a killed benchmark leaves no child spinning on a core; a parent that
+ * ended before the request took effect (the child was reparented) ends the
+ * child here. */
+static inline void die_with_parent(pid_t parent)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        perror("prctl(PR_SET_PDEATHSIG)");
+    if (getppid() != parent)
+        _exit(1);
 }
 
 /* Reap child pid: true if it exited with status 0; otherwise says on

@@ -49,8 +49,9 @@ static double pipeline(size_t msg, uint64_t count, int ca, int cb)
     memset(k, 0, sizeof *k);
     uint8_t *src = malloc(msg), *dst = malloc(msg);
     memset(src, 7, msg);
-    pid_t child = fork();
+    pid_t parent = getpid(), child = fork();
     if (child == 0) {
+        die_with_parent(parent);
         pin(cb);
         uint64_t tail = 0;
         for (uint64_t m = 0; m < count; m++) {
@@ -102,8 +103,9 @@ static double framed(size_t msg, uint64_t count, int ca, int cb)
     *go = 0;
     uint8_t *src = malloc(msg), *dst = malloc(msg);
     memset(src, 7, msg);
-    pid_t child = fork();
+    pid_t parent = getpid(), child = fork();
     if (child == 0) {
+        die_with_parent(parent);
         pin(cb);
         myl_ring *rc = ring_get(name);
         myl_defrag *d;
@@ -158,8 +160,9 @@ static void roundtrip(int trials, int iters, int ca, int cb, uint64_t *raw50, ui
         snprintf(n[i], sizeof n[i], "myl-fbench-%s-%d", tags[i], (int)getpid());
         rings[i] = ring_new(n[i], i < 2 ? 64 : 64 + MYL_FRAME_HDR_SIZE, 1024);
     }
-    pid_t child = fork();
+    pid_t parent = getpid(), child = fork();
     if (child == 0) {
+        die_with_parent(parent);
         pin(cb);
         myl_ring *rp = ring_get(n[0]), *rq = ring_get(n[1]), *fp = ring_get(n[2]),
                  *fq = ring_get(n[3]);

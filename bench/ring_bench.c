@@ -65,8 +65,9 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
         exit(1);
     }
 
-    pid_t child = fork();
+    pid_t parent = getpid(), child = fork();
     if (child == 0) {
+        die_with_parent(parent);
         pin(cpu_b);
         myl_consumer *c;
         myl_producer *p;
@@ -147,8 +148,9 @@ static double stream(uint32_t size, uint64_t events, int cpu_a, int cpu_b)
     myl_ring *r = ring_new(name, size, cap);
     ctl *k = mmap(NULL, sizeof *k, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     memset(k, 0, sizeof *k);
-    pid_t child = fork();
+    pid_t parent = getpid(), child = fork();
     if (child == 0) {
+        die_with_parent(parent);
         pin(cpu_b);
         myl_ring *rc = ring_get(name);
         myl_consumer *c;
