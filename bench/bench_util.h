@@ -119,16 +119,69 @@ static inline myl_ring *ring_get(const char *name)
     return r;
 }
 
+/* ---- waits that give up when the peer process ended ----
+ *
+ * A benchmark's two processes spin on each other. A child dies with its
+ * parent (die_with_parent() above, or the suite's child_start()); but a
+ * parent spinning on a child that died would spin for ever. So a wait
+ * asks, every BENCH_CHECK_LOOKS looks that found nothing (or at once after
+ * a sleep that timed out), whether a child of this process has ended:
+ * waitid(WNOWAIT), which leaves the child to the caller's waitpid(). The
+ * benchmarks run one child at a time, so that child is the peer. Once it
+ * has ended, the wait takes one more look (whatever the child published
+ * before it ended is visible by then) and gives up if that finds nothing
+ * too. The timed path pays one counter test per look that failed; a round
+ * trip's wait is over long before the first check. */
+#define BENCH_CHECK_LOOKS (1u << 16)
+
+typedef struct bench_wait {
+    uint32_t looks;
+    bool ended; /* the peer has ended: the next empty look gives up */
+} bench_wait;
+
+static inline bool bench_child_ended(void)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    /* No children (ECHILD) in a child: its parent's end kills it. */
+    return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0;
+}
+
+/* Call after each look that found nothing (`now`: after a sleep that timed
+ * out). True when the wait should give up: the peer had ended before that
+ * look. */
+static inline bool bench_wait_give_up(bench_wait *w, bool now)
+{
+    if (w->ended)
+        return true;
+    if ((++w->looks % BENCH_CHECK_LOOKS == 0 || now) && bench_child_ended())
+        w->ended = true;
+    return false;
+}
+
+/* A spin wait's step after an empty look: relax, or exit 1 if the peer
+ * process has ended. */
+static inline void bench_spin(bench_wait *w, const char *what)
+{
+    if (bench_wait_give_up(w, false)) {
+        fprintf(stderr, "%s: the peer process ended; giving up\n", what);
+        exit(1);
+    }
+    myl__cpu_relax();
+}
+
 static inline void spin_poll_one(myl_consumer *c, uint64_t *s)
 {
+    bench_wait w = {0};
     while (myl_consumer_try_poll(c, 1, s) <= 0)
-        myl__cpu_relax();
+        bench_spin(&w, "ring poll");
 }
 
 static inline void spin_claim(myl_producer *p, uint32_t n, uint64_t *s)
 {
+    bench_wait w = {0};
     while (myl_producer_try_claim(p, n, s) != 0)
-        myl__cpu_relax();
+        bench_spin(&w, "ring claim");
 }
 
 /* The raw ping-pong's ends, the echo in the child (it attaches both rings
@@ -148,8 +201,9 @@ static inline void pinger_open(myl_ring *ping, myl_ring *pong, _Atomic uint64_t 
 {
     check(myl_producer_open(ping, NULL, p), "pinger producer");
     check(myl_consumer_open(pong, "pinger", NULL, c), "pinger consumer");
+    bench_wait w = {0};
     while (!atomic_load(go))
-        myl__cpu_relax();
+        bench_spin(&w, "wait for the echo");
     /* The echo registered on ping before go: wait until it is counted. */
     check(myl_producer_wait_consumers(*p, "echo", 1, 30000000000), "wait echo");
 }

@@ -73,8 +73,9 @@ static double pipeline(size_t msg, uint64_t count, int ca, int cb)
     for (uint64_t m = 0; m < count; m++) {
         for (size_t off = 0; off < msg;) {
             size_t n = msg - off < FRAME ? msg - off : FRAME;
+            bench_wait w = {0}; /* gives up if the receiver died */
             while (head - atomic_load_explicit(&k->tail, memory_order_acquire) >= CHUNKS)
-                myl__cpu_relax();
+                bench_spin(&w, "copy pipeline");
             memcpy(k->buf + (head % CHUNKS) * FRAME, src + off, n);
             off += n;
             head++;
@@ -131,8 +132,9 @@ static double framed(size_t msg, uint64_t count, int ca, int cb)
     pin(ca);
     myl_framer *f;
     check(myl_framer_open(r, NULL, &fo, &f), "framer");
+    bench_wait w = {0};
     while (!atomic_load(go))
-        myl__cpu_relax();
+        bench_spin(&w, "framed receiver start");
     check(myl_producer_wait_consumers(myl_framer_producer(f), "rx", 1, 30000000000), "wait rx");
     uint64_t t0 = now_ns();
     for (uint64_t m = 0; m < count; m++)
@@ -212,22 +214,24 @@ static void roundtrip(int trials, int iters, int ca, int cb, uint64_t *raw50, ui
     for (int t = 0; t < trials; t++) {
         for (int i = 0; i < iters; i++) {
             uint64_t s, q, t0 = now_ns();
+            bench_wait w = {0}; /* gives up if the echo died */
             while (myl_producer_try_claim(p, 1, &s) != 0)
-                myl__cpu_relax();
+                bench_spin(&w, "round trip");
             memcpy(myl_producer_slot(p, s), msg, 64);
             myl_producer_publish(p, s, 1);
             while (myl_consumer_try_poll(c, 1, &q) <= 0)
-                myl__cpu_relax();
+                bench_spin(&w, "round trip");
             myl_consumer_release(c, 1);
             rs[nr++] = now_ns() - t0;
         }
         for (int i = 0; i < iters; i++) {
             uint64_t t0 = now_ns();
+            bench_wait w = {0};
             while (myl_frame_send(f, msg, 64, 0, 0) != 0)
-                myl__cpu_relax();
+                bench_spin(&w, "round trip");
             myl_frame_msg m;
             while (myl_defrag_recv(d, &m, 0) != 0)
-                myl__cpu_relax();
+                bench_spin(&w, "round trip");
             fs[nf++] = now_ns() - t0;
         }
     }

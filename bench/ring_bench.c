@@ -73,7 +73,8 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
         myl_producer *p;
         echo_open(ping, pong, &k->go, &c, &p);
         for (int t = 0; t < trials; t++) {
-            sf_floor_echo(fl, iters);
+            if (sf_floor_echo(fl, iters) < 0)
+                _exit(1);
             /* ring block: echo each event back */
             ring_echo(c, p, payload, iters);
         }
@@ -89,7 +90,10 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
     uint64_t seq = 1;
     memset(msg, 0xab, sizeof msg);
     for (int t = 0; t < trials; t++) {
-        sf_floor_ping(fl, iters, res->floor + res->n_floor);
+        if (sf_floor_ping(fl, iters, res->floor + res->n_floor) < 0) {
+            fprintf(stderr, "ping-pong: the echo process ended\n");
+            exit(1);
+        }
         res->n_floor += (size_t)iters;
         if (ring_ping(p, c, msg, payload, iters, &seq, res->ring + res->n_ring) != 0) {
             fprintf(stderr, "ping-pong: a wrong answer\n");
@@ -176,8 +180,9 @@ static double stream(uint32_t size, uint64_t events, int cpu_a, int cpu_b)
     pin(cpu_a);
     myl_producer *p;
     check(myl_producer_open(r, NULL, &p), "producer");
+    bench_wait w = {0};
     while (!atomic_load(&k->go))
-        myl__cpu_relax();
+        bench_spin(&w, "stream consumer start");
     check(myl_producer_wait_consumers(p, "sink", 1, 30000000000), "wait sink");
     uint64_t t0 = now_ns();
     for (uint64_t e = 0; e < events;) {

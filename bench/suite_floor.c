@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "suite_floor.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
@@ -13,10 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "myelon/myelon.h"
 
 #define SF_LINE 64u
 #define SF_SPIN 2000u /* hybrid: spins before sleeping, as the ring's default */
+/* A sleep's bound: a post wakes the sleeper at once, so this only sets how
+ * soon a wait on a peer that died notices (sf_wait). */
+#define SF_SLEEP_NS 100000000
 
 /* A value one side posts and the other waits for, and whether the waiter
  * sleeps on it. */
@@ -25,9 +30,12 @@ typedef struct sf_word {
     _Atomic uint32_t sleeping;
 } sf_word;
 
-static void sf_futex_wait(_Atomic uint32_t *w, uint32_t seen)
+/* Sleep while *w == seen; true if the sleep timed out. */
+static bool sf_futex_wait(_Atomic uint32_t *w, uint32_t seen)
 {
-    syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT, seen, NULL, NULL, 0);
+    struct timespec ts = {0, SF_SLEEP_NS};
+    return syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT, seen, &ts, NULL, 0) != 0 &&
+           errno == ETIMEDOUT;
 }
 
 static void sf_futex_wake(_Atomic uint32_t *w)
@@ -41,14 +49,20 @@ static inline bool sf_reached(uint32_t v, uint32_t want)
     return (int32_t)(v - want) >= 0;
 }
 
-static void sf_wait(sf_word *w, uint32_t want, uint32_t mode)
+/* False if the peer process ended before posting (bench_util.h). */
+static bool sf_wait(sf_word *w, uint32_t want, uint32_t mode)
 {
     uint32_t spins = 0;
+    bench_wait bw = {0};
+    bool timed_out = false;
     for (;;) {
         /* Acquire pairs with the release store in sf_post(). */
         uint32_t v = atomic_load_explicit(&w->val, memory_order_acquire);
         if (sf_reached(v, want))
-            return;
+            return true;
+        if (bench_wait_give_up(&bw, timed_out))
+            return false;
+        timed_out = false;
         if (mode == MYL_WAIT_SPIN || (mode == MYL_WAIT_HYBRID && spins++ < SF_SPIN)) {
             myl__cpu_relax();
             continue;
@@ -63,7 +77,7 @@ static void sf_wait(sf_word *w, uint32_t want, uint32_t mode)
         atomic_store_explicit(&w->sleeping, 1, memory_order_seq_cst);
         v = atomic_load_explicit(&w->val, memory_order_seq_cst);
         if (!sf_reached(v, want))
-            sf_futex_wait(&w->val, v);
+            timed_out = sf_futex_wait(&w->val, v);
         atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
     }
 }
@@ -146,20 +160,22 @@ static inline sf_word *sf_flag(const sf_floor *f, uint8_t *region)
     return (sf_word *)(void *)(region + f->flag_off);
 }
 
-void sf_floor_echo(sf_floor *f, int iters)
+int sf_floor_echo(sf_floor *f, int iters)
 {
     sf_word *in = sf_flag(f, f->req), *out = sf_flag(f, f->resp);
     uint32_t v = f->seq;
     for (int i = 0; i < iters; i++) {
         v++;
-        sf_wait(in, v, f->wait);
+        if (!sf_wait(in, v, f->wait))
+            return -1;
         memcpy(f->resp, f->req, f->bytes);
         sf_post(out, v, f->wait);
     }
     f->seq = v;
+    return 0;
 }
 
-void sf_floor_ping(sf_floor *f, int iters, uint64_t *ns)
+int sf_floor_ping(sf_floor *f, int iters, uint64_t *ns)
 {
     sf_word *out = sf_flag(f, f->req), *in = sf_flag(f, f->resp);
     uint32_t v = f->seq;
@@ -169,13 +185,15 @@ void sf_floor_ping(sf_floor *f, int iters, uint64_t *ns)
         clock_gettime(CLOCK_MONOTONIC, &a);
         memcpy(f->req, f->src, f->bytes);
         sf_post(out, v, f->wait);
-        sf_wait(in, v, f->wait);
+        if (!sf_wait(in, v, f->wait))
+            return -1;
         memcpy(f->dst, f->resp, f->bytes);
         clock_gettime(CLOCK_MONOTONIC, &b);
         ns[i] = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000u + (uint64_t)b.tv_nsec -
                 (uint64_t)a.tv_nsec;
     }
     f->seq = v;
+    return 0;
 }
 
 /* ---- copy pipeline ---- */
@@ -245,7 +263,8 @@ int sf_pipe_recv(sf_pipe *p, uint64_t count)
                 tail++;
                 sf_post(p->tail, tail, p->wait);
             }
-            sf_wait(p->head, tail + 1, p->wait);
+            if (!sf_wait(p->head, tail + 1, p->wait))
+                return -1;
             memcpy(p->dst + off, p->buf + (size_t)(tail % SF_CHUNKS) * SF_CHUNK + off_in_chunk, n);
             off_in_chunk += n;
             off += n;
@@ -258,7 +277,7 @@ int sf_pipe_recv(sf_pipe *p, uint64_t count)
     return 0;
 }
 
-void sf_pipe_send(sf_pipe *p, uint64_t count)
+int sf_pipe_send(sf_pipe *p, uint64_t count)
 {
     uint32_t head = 0;
     size_t off_in_chunk = 0;
@@ -272,7 +291,8 @@ void sf_pipe_send(sf_pipe *p, uint64_t count)
             }
             /* The chunk being written must have been read: at most
              * SF_CHUNKS - 1 chunks ahead of the reader. */
-            sf_wait(p->tail, head + 1 - SF_CHUNKS, p->wait);
+            if (!sf_wait(p->tail, head + 1 - SF_CHUNKS, p->wait))
+                return -1;
             memcpy(p->buf + (size_t)(head % SF_CHUNKS) * SF_CHUNK + off_in_chunk, p->src + off, n);
             off_in_chunk += n;
             off += n;
@@ -282,4 +302,5 @@ void sf_pipe_send(sf_pipe *p, uint64_t count)
     }
     /* The last, partly filled chunk. */
     sf_post(p->head, head + 1, p->wait);
+    return 0;
 }

@@ -26,10 +26,13 @@ sf_floor *sf_floor_new(uint32_t bytes, uint32_t wait);
 void sf_floor_free(sf_floor *f);
 /* Cache lines one direction moves: payload and flag. */
 uint32_t sf_floor_lines(uint32_t bytes);
+/* Waits give up when the peer process has ended (bench_util.h,
+ * bench_wait): the calls below then return -1. */
+
 /* Child: answer iters requests, copying each payload into the reply. */
-void sf_floor_echo(sf_floor *f, int iters);
+int sf_floor_echo(sf_floor *f, int iters);
 /* Parent: iters round trips, ns[i] the i-th; the reply is copied out. */
-void sf_floor_ping(sf_floor *f, int iters, uint64_t *ns);
+int sf_floor_ping(sf_floor *f, int iters, uint64_t *ns);
 
 typedef struct sf_pipe sf_pipe;
 
@@ -37,9 +40,10 @@ typedef struct sf_pipe sf_pipe;
 sf_pipe *sf_pipe_new(size_t msg, uint32_t wait);
 void sf_pipe_free(sf_pipe *p);
 /* Child: receive count messages (copied out). Returns 0, or -1 if a
- * message's bytes were not the sender's. */
+ * message's bytes were not the sender's or the sender ended. */
 int sf_pipe_recv(sf_pipe *p, uint64_t count);
-/* Parent: send count messages (copied in). */
-void sf_pipe_send(sf_pipe *p, uint64_t count);
+/* Parent: send count messages (copied in): 0, or -1 if the receiver
+ * ended. */
+int sf_pipe_send(sf_pipe *p, uint64_t count);
 
 #endif
