@@ -224,10 +224,15 @@ static inline void ring_echo(myl_consumer *c, myl_producer *p, uint32_t payload,
 
 /* Raw ring ping-pong, timing side: `iters` round trips of msg (payload
  * bytes, at least 8: its first 8 are overwritten by a sequence number,
- * starting at *seq, that the echo must bring back). Stores each round
- * trip's ns in lat (when not NULL); returns how many answers were wrong. */
+ * starting at *seq, that the echo must bring back). With reply (payload
+ * bytes) each answer is copied out of the ring into it whole, as the floor
+ * probe copies its reply out (ring_bench); with NULL only the sequence
+ * number is read, as topo_bench's endpoints read their answer's fields in
+ * place. Stores each round trip's ns in lat (when not NULL); returns how
+ * many answers were wrong. */
 static inline uint64_t ring_ping(myl_producer *p, myl_consumer *c, const void *msg,
-                                 uint32_t payload, int iters, uint64_t *seq, uint64_t *lat)
+                                 uint32_t payload, void *reply, int iters, uint64_t *seq,
+                                 uint64_t *lat)
 {
     uint64_t bad = 0;
     for (int i = 0; i < iters; i++) {
@@ -238,7 +243,12 @@ static inline uint64_t ring_ping(myl_producer *p, myl_consumer *c, const void *m
         memcpy(myl_producer_slot(p, s), &want, sizeof want);
         myl_producer_publish(p, s, 1);
         spin_poll_one(c, &r);
-        memcpy(&got, myl_consumer_slot(c, r), sizeof got);
+        const void *in = myl_consumer_slot(c, r);
+        if (reply) {
+            memcpy(reply, in, payload);
+            in = reply;
+        }
+        memcpy(&got, in, sizeof got);
         myl_consumer_release(c, 1);
         uint64_t dt = now_ns() - t0;
         bad += got != want;

@@ -86,7 +86,9 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
     pinger_open(rp, rq, &k->go, &p, &c);
     res->floor = calloc((size_t)trials * iters, sizeof(uint64_t));
     res->ring = calloc((size_t)trials * iters, sizeof(uint64_t));
-    uint8_t msg[65536];
+    /* The reply is copied out whole into a private buffer, as the floor
+     * copies its reply out (sf_floor_ping). */
+    static uint8_t msg[65536], reply[65536];
     uint64_t seq = 1;
     memset(msg, 0xab, sizeof msg);
     for (int t = 0; t < trials; t++) {
@@ -95,7 +97,7 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
             exit(1);
         }
         res->n_floor += (size_t)iters;
-        if (ring_ping(p, c, msg, payload, iters, &seq, res->ring + res->n_ring) != 0) {
+        if (ring_ping(p, c, msg, payload, reply, iters, &seq, res->ring + res->n_ring) != 0) {
             fprintf(stderr, "ping-pong: a wrong answer\n");
             exit(1);
         }

@@ -274,13 +274,13 @@ static void round_trip(int trials, int iters, int cpu_a, int cpu_b, struct rtt_r
     struct sched_state st = {0};
     uint64_t raw_seq = 1, id = 0;
     /* Warm up both paths, untimed. */
-    res->bad += ring_ping(p, c, &tmpl, payload, warm, &raw_seq, NULL);
+    res->bad += ring_ping(p, c, &tmpl, payload, NULL, warm, &raw_seq, NULL);
     for (int i = 0; i < warm; i++) {
         fill(&tmpl, ++id);
         (void)topo_round_trip(&s, &st, id, &tmpl);
     }
     for (int t = 0; t < trials; t++) {
-        res->bad += ring_ping(p, c, &tmpl, payload, iters, &raw_seq, res->raw + res->n);
+        res->bad += ring_ping(p, c, &tmpl, payload, NULL, iters, &raw_seq, res->raw + res->n);
         for (int i = 0; i < iters; i++) {
             fill(&tmpl, ++id); /* outside the timed part */
             res->topo[res->n + (size_t)i] = topo_round_trip(&s, &st, id, &tmpl);
