@@ -87,10 +87,34 @@ static void ev_fill(uint8_t *w, const uint8_t *pat, uint64_t seq, uint32_t prod)
     memcpy(w, &t, 8);
 }
 
-static void lat_add(topo_rx *rx, uint32_t cls, uint64_t v, uint64_t k, uint64_t stride)
+/* Keep latency sample v of lane or class cls with probability 1/stride,
+ * drawn at random (xorshift64*, *rng the receiver's state, never 0). A
+ * count of messages modulo stride aliased with the message mix, which is
+ * periodic (size classes repeat every 8 messages, lanes every 10,
+ * producers write batches of 32): with a stride sharing a factor with the
+ * period some classes got no samples at all, and a count per class would
+ * still pick one size of the two its class holds. A random pick keeps
+ * every message equally likely to be sampled. */
+static void lat_add(topo_rx *rx, uint32_t cls, uint64_t v, uint64_t *rng, uint64_t stride)
 {
-    if (cls < MAX_LAT_CLASS && k % stride == 0 && rx->nlat[cls] < LAT_MAX)
-        rx->lat[cls][rx->nlat[cls]++] = v;
+    if (cls >= MAX_LAT_CLASS || rx->nlat[cls] >= LAT_MAX)
+        return;
+    if (stride > 1) {
+        uint64_t x = *rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        *rng = x;
+        if ((x * UINT64_C(0x2545F4914F6CDD1D)) % stride != 0)
+            return;
+    }
+    rx->lat[cls][rx->nlat[cls]++] = v;
+}
+
+/* A receiver's sampling state (lat_add): fixed seeds, so runs pick alike. */
+static uint64_t lat_seed(int receiver)
+{
+    return UINT64_C(0x9E3779B97F4A7C15) + (uint64_t)receiver;
 }
 
 /* ---- one ring: N producers, M consumers ---- */
@@ -118,7 +142,7 @@ static void ring_topo(suite *S, const topo_case *tc, topo_shared *k, uint8_t *pa
                 _exit(2);
             atomic_fetch_add(&k->ready, 1);
             topo_rx *rx = &k->rx[c];
-            uint64_t next[16] = {0};
+            uint64_t next[16] = {0}, rng = lat_seed(c);
             uint8_t buf[EV];
             while (rx->got < total) {
                 uint64_t s;
@@ -140,7 +164,7 @@ static void ring_topo(suite *S, const topo_case *tc, topo_shared *k, uint8_t *pa
                         rx->bad++;
                     else
                         next[prod]++;
-                    lat_add(rx, 0, now - t, rx->got, stride);
+                    lat_add(rx, 0, now - t, &rng, stride);
                     rx->got++;
                 }
                 myl_consumer_release(cons, (uint32_t)got);
@@ -259,7 +283,7 @@ static void group_topo(suite *S, const topo_case *tc, bool lanes, topo_shared *k
             _exit(2);
         atomic_fetch_add(&k->ready, 1);
         topo_rx *rx = &k->rx[0];
-        uint64_t last[MAX_LAT_CLASS] = {0}, next = 0;
+        uint64_t last[MAX_LAT_CLASS] = {0}, next = 0, rng = lat_seed(0);
         while (rx->got < total) {
             myl_frame_msg m;
             uint32_t ring;
@@ -290,7 +314,7 @@ static void group_topo(suite *S, const topo_case *tc, bool lanes, topo_shared *k
                 fprintf(stderr, "\n%s: message %llu: %zu bytes on ring %u, expected %llu\n",
                         tc->name, (unsigned long long)seq, m.len, ring,
                         (unsigned long long)(lanes ? seq : next - 1));
-            lat_add(rx, ring, now - t, rx->got, stride);
+            lat_add(rx, ring, now - t, &rng, stride);
             rx->got++;
         }
         atomic_store(&rx->done_ns, now_ns());
