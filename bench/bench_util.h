@@ -50,11 +50,13 @@ static inline void unpin(void)
     (void)sched_setaffinity(0, sizeof set, &set);
 }
 
-/* The p-quantile of n sorted values. */
+/* The p-quantile of n sorted values; 0 when there are none. */
 static inline uint64_t pct(const uint64_t *v, size_t n, double p)
 {
+    if (n == 0)
+        return 0;
     size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return v[i];
+    return v[i < n ? i : n - 1];
 }
 
 /* In a child just forked from `parent`: be killed when the parent ends, so

@@ -209,6 +209,10 @@ static void roundtrip(int trials, int iters, int ca, int cb, uint64_t *raw50, ui
     check(myl_producer_wait_consumers(p, "echo", 1, 30000000000), "wait");
     check(myl_producer_wait_consumers(myl_framer_producer(f), "echo", 1, 30000000000), "wait");
     uint64_t *rs = calloc((size_t)trials * iters, 8), *fs = calloc((size_t)trials * iters, 8);
+    if (!rs || !fs) {
+        fprintf(stderr, "round trip: out of memory for %d x %d samples\n", trials, iters);
+        exit(1);
+    }
     size_t nr = 0, nf = 0;
     uint8_t msg[64] = {1};
     for (int t = 0; t < trials; t++) {
@@ -271,6 +275,11 @@ int main(int argc, char **argv)
                     argv[0]);
             return 2;
         }
+    }
+    /* atoi() reads junk as 0: the round trip needs at least one sample. */
+    if (trials < 1 || iters < 1) {
+        fprintf(stderr, "%s: --trials and --iters must be at least 1\n", argv[0]);
+        return 2;
     }
     FILE *out = csv ? fopen(csv, "w") : NULL;
     if (out)

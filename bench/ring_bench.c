@@ -86,6 +86,10 @@ static void pingpong(uint32_t payload, int trials, int iters, int cpu_a, int cpu
     pinger_open(rp, rq, &k->go, &p, &c);
     res->floor = calloc((size_t)trials * iters, sizeof(uint64_t));
     res->ring = calloc((size_t)trials * iters, sizeof(uint64_t));
+    if (!res->floor || !res->ring) {
+        fprintf(stderr, "ping-pong: out of memory for %d x %d samples\n", trials, iters);
+        exit(1);
+    }
     /* The reply is copied out whole into a private buffer, as the floor
      * copies its reply out (sf_floor_ping). */
     static uint8_t msg[65536], reply[65536];
@@ -253,6 +257,12 @@ int main(int argc, char **argv)
                     argv[0]);
             return 2;
         }
+    }
+    /* atoi() reads junk as 0: no trials or iterations would leave nothing
+     * to take percentiles of, and no batch would never claim. */
+    if (trials < 1 || iters < 1 || max_batch < 1) {
+        fprintf(stderr, "%s: --trials, --iters and --batch must be at least 1\n", argv[0]);
+        return 2;
     }
     FILE *out = csv ? fopen(csv, "w") : NULL;
     if (out)
