@@ -39,7 +39,7 @@
 
 typedef struct ctl {
     alignas(128) _Atomic uint64_t go;
-    alignas(128) _Atomic uint64_t sum; /* streaming: the consumer's checksum, kept live */
+    alignas(128) _Atomic uint64_t sum; /* streaming: the consumer's sum, checked (stream_sum) */
 } ctl;
 
 /* ---- ping-pong ---- */
@@ -146,6 +146,17 @@ static double memcpy_gbps(size_t size)
 static uint64_t ring_bytes = (uint64_t)1 << 20;
 static uint32_t max_batch = 256;
 
+/* The consumer's sum of every word of `events` events of `words` words,
+ * event e's word j holding e + j (the producer's pattern below), modulo
+ * 2^64 as the consumer adds: words * sum(e) + events * sum(j). The even
+ * factor of each n(n-1) is halved before the product wraps. */
+static uint64_t stream_sum(uint64_t events, uint64_t words)
+{
+    uint64_t se = events % 2 == 0 ? events / 2 * (events - 1) : (events - 1) / 2 * events;
+    uint64_t sj = words % 2 == 0 ? words / 2 * (words - 1) : (words - 1) / 2 * words;
+    return words * se + events * sj;
+}
+
 static double stream(uint32_t size, uint64_t events, int cpu_a, int cpu_b)
 {
     char name[64];
@@ -180,15 +191,15 @@ static double stream(uint32_t size, uint64_t events, int cpu_a, int cpu_b)
             myl_consumer_release(c, (uint32_t)n);
             got += (uint64_t)n;
         }
-        atomic_store(&k->sum, sum | 1);
+        atomic_store(&k->sum, sum);
         _exit(0);
     }
     pin(cpu_a);
     myl_producer *p;
     check(myl_producer_open(r, NULL, &p), "producer");
-    bench_wait w = {0};
+    bench_wait gw = {0};
     while (!atomic_load(&k->go))
-        bench_spin(&w, "stream consumer start");
+        bench_spin(&gw, "stream consumer start");
     check(myl_producer_wait_consumers(p, "sink", 1, 30000000000), "wait sink");
     uint64_t t0 = now_ns();
     for (uint64_t e = 0; e < events;) {
@@ -203,12 +214,20 @@ static double stream(uint32_t size, uint64_t events, int cpu_a, int cpu_b)
         myl_producer_publish(p, s, n);
         e += n;
     }
-    waitpid(child, NULL, 0);
+    bool ok = reap_ok(child, "stream consumer");
     uint64_t dt = now_ns() - t0;
+    uint64_t sum = atomic_load(&k->sum), want = stream_sum(events, size / 8);
+    if (ok && sum != want) {
+        fprintf(stderr, "stream %u B: the consumer's sum is %llu, the events sent sum to %llu\n",
+                size, (unsigned long long)sum, (unsigned long long)want);
+        ok = false;
+    }
     myl_producer_close(p);
     myl_ring_close(r);
     myl_ring_unlink(MYL_BACKING_SHM, name);
     munmap(k, sizeof *k);
+    if (!ok)
+        exit(1);
     return (double)events * 1e9 / (double)dt;
 }
 
