@@ -62,19 +62,23 @@ int main(int argc, char **argv)
         return receive(argv[2]);
     char name[64];
     snprintf(name, sizeof name, "myl-example-classes-%d", (int)getpid());
-    myl_group *g;
-    CHECK(ex_blobs_create(name, &g)); /* rings NAME.f64, NAME.f256, NAME.f1024 */
+    myl_group *g = NULL;
     ex_blobs_sender tx;
-    CHECK(ex_blobs_sender_open(g, NULL, &tx));
-    pid_t pid = spawn_receiver(argv[0], name, NULL);
+    bool tx_open = false;
+    pid_t pid = -1;
+    TRY(ex_blobs_create(name, &g)); /* rings NAME.f64, NAME.f256, NAME.f1024 */
+    TRY(ex_blobs_sender_open(g, NULL, &tx));
+    tx_open = true;
+    if ((pid = spawn_receiver(argv[0], name, NULL)) < 0)
+        goto fail;
     for (uint32_t c = 0; c < ex_blobs_CLASSES; c++) /* the receiver is on every ring */
-        CHECK(myl_producer_wait_consumers(myl_framer_producer(myl_group_sender_framer(tx.s, c)),
-                                          "reader", 1, TMO));
+        TRY(myl_producer_wait_consumers(myl_framer_producer(myl_group_sender_framer(tx.s, c)),
+                                        "reader", 1, TMO));
     static uint8_t msg[8192];
     for (uint64_t i = 0; i < N; i++) {
         size_t len = msg_len(i);
         fill(msg, len, i);
-        CHECK(ex_blobs_sender_send(&tx, msg, len, 0, TMO));
+        TRY(ex_blobs_sender_send(&tx, msg, len, 0, TMO));
     }
     ex_blobs_sender_close(&tx);
     int failed = wait_receiver(pid);
@@ -82,4 +86,13 @@ int main(int argc, char **argv)
     CHECK(ex_blobs_unlink(name));
     printf("classes: %u messages sent, receiver %s\n", N, failed ? "FAILED" : "ok");
     return failed;
+fail:
+    stop_receiver(pid);
+    if (tx_open)
+        ex_blobs_sender_close(&tx);
+    if (g) {
+        myl_group_close(g);
+        ex_blobs_unlink(name);
+    }
+    return 1;
 }

@@ -45,14 +45,18 @@ int main(int argc, char **argv)
         return receive(argv[2]);
     char name[64];
     snprintf(name, sizeof name, "myl-example-compact-%d", (int)getpid());
-    myl_ring *r;
-    CHECK(ex_orders_compact_create(name, &r));
+    myl_ring *r = NULL;
     ex_orders_compact_sender tx;
-    CHECK(ex_orders_compact_sender_open(r, NULL, &tx));
-    pid_t pid = spawn_receiver(argv[0], name, NULL);
+    bool tx_open = false;
+    pid_t pid = -1;
+    TRY(ex_orders_compact_create(name, &r));
+    TRY(ex_orders_compact_sender_open(r, NULL, &tx));
+    tx_open = true;
+    if ((pid = spawn_receiver(argv[0], name, NULL)) < 0)
+        goto fail;
     /* A gated ring with no consumer yet does not wait for one: wait for
      * the receiver to register before sending. */
-    CHECK(myl_producer_wait_consumers(myl_framer_producer(tx.f), "reader", 1, TMO));
+    TRY(myl_producer_wait_consumers(myl_framer_producer(tx.f), "reader", 1, TMO));
     for (uint64_t i = 0; i < N; i++) {
         ex_Order o;
         ex_Order_init(&o); /* the schema's defaults: qty = 1 */
@@ -64,7 +68,7 @@ int main(int argc, char **argv)
         int len = snprintf(sym, sizeof sym, "SYM%llu", (unsigned long long)(i % 50));
         o.symbol = (myl_cstr){sym, (size_t)len};
         uint8_t buf[256]; /* used only when the encoding does not fit a frame */
-        CHECK(ex_orders_compact_sender_put(&tx, &o, buf, sizeof buf, 0, TMO));
+        TRY(ex_orders_compact_sender_put(&tx, &o, buf, sizeof buf, 0, TMO));
     }
     ex_orders_compact_sender_close(&tx);
     int failed = wait_receiver(pid);
@@ -72,4 +76,13 @@ int main(int argc, char **argv)
     CHECK(ex_orders_compact_unlink(name));
     printf("compact: %u orders sent, receiver %s\n", N, failed ? "FAILED" : "ok");
     return failed;
+fail:
+    stop_receiver(pid);
+    if (tx_open)
+        ex_orders_compact_sender_close(&tx);
+    if (r) {
+        myl_ring_close(r);
+        ex_orders_compact_unlink(name);
+    }
+    return 1;
 }

@@ -48,31 +48,35 @@ int main(int argc, char **argv)
         return receive(argv[2]);
     char name[64];
     snprintf(name, sizeof name, "myl-example-fb-%d", (int)getpid());
-    myl_ring *r;
-    CHECK(ex_orders_fb_create(name, &r));
+    myl_ring *r = NULL;
     ex_orders_fb_sender tx;
-    CHECK(ex_orders_fb_sender_open(r, NULL, &tx));
-    pid_t pid = spawn_receiver(argv[0], name, NULL);
-    CHECK(myl_producer_wait_consumers(myl_framer_producer(tx.f), "reader", 1, TMO));
+    bool tx_open = false;
+    pid_t pid = -1;
+    myl_fb_builder *b = NULL;
+    TRY(ex_orders_fb_create(name, &r));
+    TRY(ex_orders_fb_sender_open(r, NULL, &tx));
+    tx_open = true;
+    if ((pid = spawn_receiver(argv[0], name, NULL)) < 0)
+        goto fail;
+    TRY(myl_producer_wait_consumers(myl_framer_producer(tx.f), "reader", 1, TMO));
     static uint64_t arena[512]; /* the builder's scratch (and overflow) memory */
-    myl_fb_builder *b = malloc(sizeof *b);
-    if (!b)
-        return 1;
+    if (!(b = malloc(sizeof *b)))
+        goto fail;
     for (uint64_t i = 0; i < N; i++) {
         myl_frame_span span;
-        CHECK(ex_orders_fb_sender_build_begin(&tx, b, arena, sizeof arena, 0, &span, TMO));
+        TRY(ex_orders_fb_sender_build_begin(&tx, b, arena, sizeof arena, 0, &span, TMO));
         char sym[16];
         int len = snprintf(sym, sizeof sym, "SYM%llu", (unsigned long long)(i % 50));
         myl_fb_ref s, root;
-        CHECK(myl_fb_create_string(b, sym, (size_t)len, &s)); /* children first */
-        CHECK(ex_Order_start(b));
-        CHECK(ex_Order_add_id(b, i));
+        TRY(myl_fb_create_string(b, sym, (size_t)len, &s)); /* children first */
+        TRY(ex_Order_start(b));
+        TRY(ex_Order_add_id(b, i));
         if (i % 7) /* absent fields read as the schema's default (qty = 1) */
-            CHECK(ex_Order_add_qty(b, (uint32_t)i));
-        CHECK(ex_Order_add_price(b, -(int64_t)i * 100));
-        CHECK(ex_Order_add_symbol(b, s));
-        CHECK(ex_Order_end(b, &root));
-        CHECK(ex_orders_fb_sender_build_commit(&tx, b, root, &span, 0, TMO));
+            TRY(ex_Order_add_qty(b, (uint32_t)i));
+        TRY(ex_Order_add_price(b, -(int64_t)i * 100));
+        TRY(ex_Order_add_symbol(b, s));
+        TRY(ex_Order_end(b, &root));
+        TRY(ex_orders_fb_sender_build_commit(&tx, b, root, &span, 0, TMO));
     }
     free(b);
     ex_orders_fb_sender_close(&tx);
@@ -82,4 +86,14 @@ int main(int argc, char **argv)
     printf("flatbuffers: %u orders built in place and sent, receiver %s\n", N,
            failed ? "FAILED" : "ok");
     return failed;
+fail:
+    stop_receiver(pid);
+    free(b);
+    if (tx_open)
+        ex_orders_fb_sender_close(&tx);
+    if (r) {
+        myl_ring_close(r);
+        ex_orders_fb_unlink(name);
+    }
+    return 1;
 }

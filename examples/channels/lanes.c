@@ -48,20 +48,27 @@ int main(int argc, char **argv)
         return receive(argv[2], atoi(argv[3]));
     char name[64];
     snprintf(name, sizeof name, "myl-example-lanes-%d", (int)getpid());
-    myl_group *g;
-    CHECK(ex_control_create(name, &g)); /* rings NAME.critical, NAME.normal */
+    myl_group *g = NULL;
     ex_control_sender tx;
-    CHECK(ex_control_sender_open(g, NULL, &tx));
-    int go[2];
-    if (pipe(go) != 0)
-        return 1;
+    bool tx_open = false;
+    pid_t pid = -1;
+    int go[2] = {-1, -1};
+    TRY(ex_control_create(name, &g)); /* rings NAME.critical, NAME.normal */
+    TRY(ex_control_sender_open(g, NULL, &tx));
+    tx_open = true;
+    if (pipe(go) != 0) {
+        perror("pipe");
+        goto fail;
+    }
     char fd[16];
     snprintf(fd, sizeof fd, "%d", go[0]);
-    pid_t pid = spawn_receiver(argv[0], name, fd);
+    if ((pid = spawn_receiver(argv[0], name, fd)) < 0)
+        goto fail;
     close(go[0]);
+    go[0] = -1;
     for (uint32_t lane = 0; lane < 2; lane++)
-        CHECK(myl_producer_wait_consumers(myl_framer_producer(myl_group_sender_framer(tx.s, lane)),
-                                          "reader", 1, TMO));
+        TRY(myl_producer_wait_consumers(myl_framer_producer(myl_group_sender_framer(tx.s, lane)),
+                                        "reader", 1, TMO));
     uint8_t buf[128];
     for (uint64_t i = 0; i < N_NORMAL + N_CRITICAL; i++) {
         ex_Order o;
@@ -69,13 +76,15 @@ int main(int argc, char **argv)
         int critical = i >= N_NORMAL;
         o.id = critical ? 1000 + (i - N_NORMAL) : i;
         o.symbol = (myl_cstr){critical ? "HALT" : "ABC", critical ? 4u : 3u};
-        CHECK(ex_control_sender_put(&tx,
-                                    critical ? ex_control_LANE_critical : ex_control_LANE_normal,
-                                    &o, buf, sizeof buf, 0, TMO));
+        TRY(ex_control_sender_put(&tx, critical ? ex_control_LANE_critical : ex_control_LANE_normal,
+                                  &o, buf, sizeof buf, 0, TMO));
     }
-    if (write(go[1], "g", 1) != 1) /* now the receiver may start */
-        return 1;
+    if (write(go[1], "g", 1) != 1) { /* now the receiver may start */
+        perror("write");
+        goto fail;
+    }
     close(go[1]);
+    go[1] = -1;
     ex_control_sender_close(&tx);
     int failed = wait_receiver(pid);
     myl_group_close(g);
@@ -83,4 +92,16 @@ int main(int argc, char **argv)
     printf("lanes: %u orders sent on two lanes, receiver %s\n", N_NORMAL + N_CRITICAL,
            failed ? "FAILED" : "ok");
     return failed;
+fail:
+    stop_receiver(pid);
+    for (int i = 0; i < 2; i++)
+        if (go[i] >= 0)
+            close(go[i]);
+    if (tx_open)
+        ex_control_sender_close(&tx);
+    if (g) {
+        myl_group_close(g);
+        ex_control_unlink(name);
+    }
+    return 1;
 }
