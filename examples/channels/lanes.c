@@ -5,6 +5,7 @@
  * start: the critical orders come out first, then the normal ones, each
  * lane in its own order. Two processes: run with no arguments. */
 #define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +21,10 @@ static int receive(const char *name, int go_fd)
     ex_control_receiver rx;
     CHECK(ex_control_receiver_open(g, "reader", 0, NULL, &rx)); /* NULL: default starvation guard */
     char go;
-    if (read(go_fd, &go, 1) != 1) /* wait until everything is queued */
+    if (read(go_fd, &go, 1) != 1) { /* wait until everything is queued */
+        fprintf(stderr, "lanes: the sender ended before it said go\n");
         return 1;
+    }
     for (uint64_t i = 0; i < N_CRITICAL + N_NORMAL; i++) {
         ex_Order o;
         uint32_t lane;
@@ -56,7 +59,10 @@ int main(int argc, char **argv)
     TRY(ex_control_create(name, &g)); /* rings NAME.critical, NAME.normal */
     TRY(ex_control_sender_open(g, NULL, &tx));
     tx_open = true;
-    if (pipe(go) != 0) {
+    /* The receiver inherits the read end only: were the write end open in
+     * it too, its read() would never see end-of-file, and a sender that
+     * died before "go" would leave it waiting for ever. */
+    if (pipe(go) != 0 || fcntl(go[1], F_SETFD, FD_CLOEXEC) != 0) {
         perror("pipe");
         goto fail;
     }
