@@ -145,10 +145,11 @@ static const char *const macros[] = {
     "SEEK_CUR", "SEEK_END", "CHAR_BIT", "EXIT_SUCCESS", "EXIT_FAILURE", "FD_SETSIZE", "FP_NAN",
     "FP_INFINITE", "FP_ZERO", "FP_NORMAL", "FP_SUBNORMAL", "MATH_ERRNO", "MATH_ERREXCEPT",
     "math_errhandling", "stdin", "stdout", "stderr", "CLOCKS_PER_SEC", "TIME_UTC", "NDEBUG",
-    /* GNU C's predefined ones (gcc -std=gnu11,
-     * g++), and endian.h and sys/select.h
-     * in their default (GNU) modes */
-    "linux", "unix", "i386", "BYTE_ORDER", "LITTLE_ENDIAN", "BIG_ENDIAN", "PDP_ENDIAN", "NFDBITS"};
+    /* GNU C's predefined ones (gcc -std=gnu11, g++), and endian.h's and
+     * sys/select.h's in their default (GNU) modes */
+    "linux", "unix", "i386", "BYTE_ORDER", "LITTLE_ENDIAN", "BIG_ENDIAN", "PDP_ENDIAN", "NFDBITS",
+    /* sys/wait.h's, through stdlib.h */
+    "WNOHANG", "WUNTRACED", "WCONTINUED", "WEXITED", "WNOWAIT", "WSTOPPED"};
 
 static bool has_prefix(mylc_str s, const char *p)
 {
@@ -180,14 +181,16 @@ bool mylc_is_std_macro(mylc_str name)
         return false;
     /* errno.h: E<digit or upper>...; stdint.h and limits.h: ..._MAX,
      * ..._MIN, INTn_C; pthread.h, signal.h, stdatomic.h, inttypes.h;
-     * math.h: FP_* (FP_ILOGB0) and, in GNU and XSI modes, M_* (M_PI). */
+     * math.h: FP_* (FP_ILOGB0) and, in GNU and XSI modes, M_* (M_PI);
+     * time.h and sched.h (topology sources): CLOCK_*, TIMER_*, SCHED_*. */
     if (name.n >= 2 && name.p[0] == 'E')
         return true;
     return has_suffix(name, "_MAX") || has_suffix(name, "_MIN") || has_suffix(name, "_C") ||
            has_suffix(name, "_WIDTH") || has_prefix(name, "PTHREAD_") || has_prefix(name, "SIG") ||
            has_prefix(name, "ATOMIC_") || has_prefix(name, "PRI") || has_prefix(name, "SCN") ||
            has_prefix(name, "FLT_") || has_prefix(name, "DBL_") || has_prefix(name, "LDBL_") ||
-           has_prefix(name, "FP_") || has_prefix(name, "M_");
+           has_prefix(name, "FP_") || has_prefix(name, "M_") || has_prefix(name, "CLOCK_") ||
+           has_prefix(name, "TIMER_") || has_prefix(name, "SCHED_");
 }
 
 const char *mylc_name_lane(mylc_ctx *c, const mylc_decl *d, uint32_t i)
