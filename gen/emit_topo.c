@@ -629,7 +629,9 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                              "    do {\n"
                              "        myl_carena_reset(&ep->arena);\n"
                              "        rc = %s_compact_decode(&msg, m.data, m.len, &ep->arena);\n"
-                             "    } while (rc == MYL_ETOOBIG && %s(ep, m.len, %lluu) == 0);",
+                             "        if (rc == MYL_ETOOBIG)\n"
+                             "            rc = %s(ep, m.len, %lluu);\n"
+                             "    } while (rc == MYL_EAGAIN);",
                              M, helper(x, "GROW", r->index),
                              (unsigned long long)mylc_compact_arena_unit(c, t));
                     if (rt->channel->chan.max_message > arena)

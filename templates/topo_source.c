@@ -189,7 +189,9 @@ for (uint32_t i = 0; i < ep->MYLT_N_nrx; i++) {
     MYLT_CHAN_receiver e;
     /* as for one ring (above) */
     rc = MYLT_CHAN_receiver_open(&ep->MYLT_N_grx[i], id, MYLT_RXFLAGS, &e);
-    if (rc == MYL_EFULL && old->r) {
+    /* MYL_EEXIST: evicted in some of the group's rings only, it holds
+     * its entries in the others; given back, they are free again */
+    if ((rc == MYL_EFULL || rc == MYL_EEXIST) && old->r) {
         MYLT_CHAN_receiver_close(old);
         rc = MYLT_CHAN_receiver_open(&ep->MYLT_N_grx[i], id, MYLT_RXFLAGS, &e);
     }
@@ -273,8 +275,8 @@ free(ep->MYLT_N_grx);
 /* The decoding arena (compact tables), doubled after a message of len
  * bytes whose decoded form did not fit, up to what such a message can
  * need (unit bytes a wire byte: the C sizes of the types it may carve
- * out, gen/emit_compact.c): 0, else MYL_ETOOBIG at the bound (or
- * -ENOMEM), and the message is rejected. */
+ * out, gen/emit_compact.c): MYL_EAGAIN to decode again, else MYL_ETOOBIG
+ * at the bound (or -ENOMEM), and the message is rejected. */
 static int MYLT_GROWFN(MYLT_R *ep, size_t len, size_t unit)
 {
     size_t max = len * unit + 4096u, cap = ep->arena.cap;
@@ -288,7 +290,7 @@ static int MYLT_GROWFN(MYLT_R *ep, size_t len, size_t unit)
         return -ENOMEM;
     ep->arena_mem = p;
     myl_carena_init(&ep->arena, p, cap);
-    return 0;
+    return MYL_EAGAIN; /* decode again */
 }
 
 /* @@role_poll */
@@ -297,7 +299,9 @@ static int MYLT_GROWFN(MYLT_R *ep, size_t len, size_t unit)
  * while stopped), or where opening again failed before: the owner puts it
  * back into rotation once all its entries are there. The new receiver
  * starts at the live end; what was queued for the evicted one is the
- * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
+ * _poll between receives only, never by _events, which a handler may
+ * call: the handler's message and receiver stay its own. */
 static int MYLT_REJOINFN(MYLT_R *ep)
 {
     char id[2 * MYL_TOPO_NAME_MAX];
@@ -333,8 +337,6 @@ int MYLT_R_events(MYLT_R *ep, const MYLT_R_handlers *h, void *user)
     ep->check_at = MYLT_T_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
-    if (rc == 0)
-        rc = MYLT_REJOINFN(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -369,6 +371,8 @@ int MYLT_R_poll(MYLT_R *ep, const MYLT_R_handlers *h, void *user, int64_t timeou
                 ep->since_check = 0;
                 if (MYLT_T_NOW() >= ep->check_at) {
                     int rc = MYLT_R_events(ep, h, user);
+                    if (rc >= 0)
+                        rc = MYLT_REJOINFN(ep);
                     if (rc < 0)
                         return rc;
                 }
@@ -388,6 +392,8 @@ int MYLT_R_poll(MYLT_R *ep, const MYLT_R_handlers *h, void *user, int64_t timeou
             start = now;
         if (now >= ep->check_at) {
             int rc = MYLT_R_events(ep, h, user);
+            if (rc >= 0)
+                rc = MYLT_REJOINFN(ep);
             if (rc < 0)
                 return rc;
         }

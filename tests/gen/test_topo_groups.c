@@ -430,6 +430,36 @@ static void test_stalled_hand_rejoins(void **state)
     close_all(&t);
 }
 
+/* A receiver evicted in one ring of its group only (an operator's
+ * myl_ring_evict, or an owner that has evicted the first rings of a
+ * member and not yet the others) registers again in all of them; _poll
+ * does not fail. */
+static void test_partly_evicted(void **state)
+{
+    (void)state;
+    struct topo t;
+    open_all(&t, "p", 0);
+    char id[64];
+    assert_true(myl_topo_member_id(t.hands[1].topo, 1, 1, id, sizeof id) > 0);
+    myl_ring *r0 = t.hands[1].alerts_grx[0].rings[0];
+    int evicted = 0;
+    for (uint32_t k = 0; k < 8; k++) {
+        myl_consumer_stats cs;
+        if (myl_ring_consumer_stats(r0, k, &cs) == 0 && cs.state == MYL_ENTRY_ACTIVE &&
+            strcmp(cs.id, id) == 0)
+            evicted += myl_ring_evict(r0, k) == 0;
+    }
+    assert_int_equal(evicted, 1);
+    assert_int_equal(myl_group_receiver_check(t.hands[1].alerts_rx[0].r), MYL_EEVICTED);
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    s.who = 1;
+    for (int i = 0; i < 2000 && !hand1_receivers(&t, 0); i++)
+        assert_true(gr_Grouped_hands_poll(&t.hands[1], &hands_h, &s, T / 1000) >= 0);
+    assert_true(hand1_receivers(&t, 0));
+    close_all(&t);
+}
+
 MYL_TEST_MAIN("topo_groups", cmocka_unit_test(test_group_rings_named),
               cmocka_unit_test(test_every_codec), cmocka_unit_test(test_dead_hand_evicted),
-              cmocka_unit_test(test_stalled_hand_rejoins))
+              cmocka_unit_test(test_stalled_hand_rejoins), cmocka_unit_test(test_partly_evicted))

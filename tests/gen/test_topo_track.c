@@ -286,6 +286,59 @@ static void test_stalled_hand_rejoins(void **state)
     trk_T_boss_close(&b);
 }
 
+/* A handler may run the checks (_events): when its member was evicted
+ * meanwhile, the receiver it is handling a message of stays its own
+ * until it returns (the receiver was closed under it, and released on
+ * after), and _poll registers it again afterwards. */
+static myl_consumer *held;
+static int evicted_in_handler;
+
+static int evict_then_events(const trk_Order *m, trk_T_hands *ep, void *user)
+{
+    (void)m;
+    (void)user;
+    myl_consumer *c = ep->orders_rx[0].c;
+    held = c;
+    assert_int_equal(myl_ring_evict(myl_topo_ring(ep->topo, trk_T_ROUTE_boss_hands_orders,
+                                                  myl_topo_ring_index(ep->topo, 0, 0, ep->index)),
+                                    c->idx),
+                     0);
+    struct timespec ts = {0, 3000000}; /* past the check interval */
+    nanosleep(&ts, NULL);
+    assert_true(trk_T_hands_events(ep, NULL, NULL) >= 0);
+    evicted_in_handler += ep->orders_rx[0].c == c;
+    return 0;
+}
+
+static void test_events_in_handler(void **state)
+{
+    (void)state;
+    myl_topo_cfg cfg;
+    myl_topo_cfg_init(&cfg);
+    cfg.instance = myl_test_name("trk-ev");
+    cfg.liveness.check_interval_ns = SEC / 1000;
+    trk_T_boss b;
+    assert_int_equal(trk_T_boss_open(&cfg, &b), 0);
+    members m;
+    open_members(&cfg, &b, &m, UINT32_MAX);
+    trk_Order o = {.id = 1, .key = 0};
+    int pick = myl_topo_pick(b.topo, trk_T_ROUTE_boss_hands_orders, 0);
+    assert_true(pick >= 0);
+    assert_int_equal(trk_T_boss_send_orders(&b, &o, 5 * SEC), 0);
+    trk_T_hands *w = &m.w[pick];
+    trk_T_hands_handlers hh = {.on_orders = evict_then_events};
+    for (int i = 0; i < 1000 && !held; i++)
+        assert_true(trk_T_hands_poll(w, &hh, NULL, SEC / 1000) >= 0);
+    assert_non_null(held);
+    assert_int_equal(evicted_in_handler, 1);
+    /* then the poll registers it again */
+    for (int i = 0; i < 1000 && myl_consumer_check(w->orders_rx[0].c) != 0; i++)
+        assert_true(trk_T_hands_poll(w, &hh, NULL, SEC / 1000) >= 0);
+    assert_int_equal(myl_consumer_check(w->orders_rx[0].c), 0);
+    close_members(&m);
+    trk_T_boss_close(&b);
+}
+
 /* ---- a deferred vector, and a compact send's buffer ---- */
 
 static uint32_t src[4096];
@@ -374,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_redispatch_follows_key),
         cmocka_unit_test(test_tracked_builds),
         cmocka_unit_test(test_stalled_hand_rejoins),
+        cmocka_unit_test(test_events_in_handler),
     };
     return myl_test_run("topo_track", tests, sizeof tests / sizeof *tests);
 }

@@ -1524,7 +1524,9 @@ int fabric_Fabric_scheduler_redispatch(fabric_Fabric_scheduler *ep, uint32_t rol
  * while stopped), or where opening again failed before: the owner puts it
  * back into rotation once all its entries are there. The new receiver
  * starts at the live end; what was queued for the evicted one is the
- * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
+ * _poll between receives only, never by _events, which a handler may
+ * call: the handler's message and receiver stay its own. */
 static int fabric_Fabric_REJOIN0(fabric_Fabric_scheduler *ep)
 {
     char id[2 * MYL_TOPO_NAME_MAX];
@@ -1607,8 +1609,6 @@ int fabric_Fabric_scheduler_events(fabric_Fabric_scheduler *ep,
     ep->check_at = fabric_Fabric_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
-    if (rc == 0)
-        rc = fabric_Fabric_REJOIN0(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -1646,6 +1646,8 @@ int fabric_Fabric_scheduler_poll(fabric_Fabric_scheduler *ep,
                 ep->since_check = 0;
                 if (fabric_Fabric_NOW() >= ep->check_at) {
                     int rc = fabric_Fabric_scheduler_events(ep, h, user);
+                    if (rc >= 0)
+                        rc = fabric_Fabric_REJOIN0(ep);
                     if (rc < 0)
                         return rc;
                 }
@@ -1665,6 +1667,8 @@ int fabric_Fabric_scheduler_poll(fabric_Fabric_scheduler *ep,
             start = now;
         if (now >= ep->check_at) {
             int rc = fabric_Fabric_scheduler_events(ep, h, user);
+            if (rc >= 0)
+                rc = fabric_Fabric_REJOIN0(ep);
             if (rc < 0)
                 return rc;
         }
@@ -1867,8 +1871,8 @@ int fabric_Fabric_workers_send_orders(fabric_Fabric_workers *ep, const fabric_Ti
 /* The decoding arena (compact tables), doubled after a message of len
  * bytes whose decoded form did not fit, up to what such a message can
  * need (unit bytes a wire byte: the C sizes of the types it may carve
- * out, gen/emit_compact.c): 0, else MYL_ETOOBIG at the bound (or
- * -ENOMEM), and the message is rejected. */
+ * out, gen/emit_compact.c): MYL_EAGAIN to decode again, else MYL_ETOOBIG
+ * at the bound (or -ENOMEM), and the message is rejected. */
 static int fabric_Fabric_GROW1(fabric_Fabric_workers *ep, size_t len, size_t unit)
 {
     size_t max = len * unit + 4096u, cap = ep->arena.cap;
@@ -1882,7 +1886,7 @@ static int fabric_Fabric_GROW1(fabric_Fabric_workers *ep, size_t len, size_t uni
         return -ENOMEM;
     ep->arena_mem = p;
     myl_carena_init(&ep->arena, p, cap);
-    return 0;
+    return MYL_EAGAIN; /* decode again */
 }
 
 static int fabric_Fabric_RECV0(fabric_Fabric_workers *ep, const fabric_Fabric_workers_handlers *h,
@@ -1926,7 +1930,9 @@ static int fabric_Fabric_RECV2(fabric_Fabric_workers *ep, const fabric_Fabric_wo
     do {
         myl_carena_reset(&ep->arena);
         rc = fabric_Cancel_compact_decode(&msg, m.data, m.len, &ep->arena);
-    } while (rc == MYL_ETOOBIG && fabric_Fabric_GROW1(ep, m.len, 120u) == 0);
+        if (rc == MYL_ETOOBIG)
+            rc = fabric_Fabric_GROW1(ep, m.len, 120u);
+    } while (rc == MYL_EAGAIN);
     if (rc < 0) { /* not a valid fabric_Cancel: counted and skipped */
         fabric_cancels_receiver_release(&ep->cancels_rx[i]);
         myl_topo_reject(ep->topo);
@@ -1943,7 +1949,9 @@ static int fabric_Fabric_RECV2(fabric_Fabric_workers *ep, const fabric_Fabric_wo
  * while stopped), or where opening again failed before: the owner puts it
  * back into rotation once all its entries are there. The new receiver
  * starts at the live end; what was queued for the evicted one is the
- * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
+ * _poll between receives only, never by _events, which a handler may
+ * call: the handler's message and receiver stay its own. */
 static int fabric_Fabric_REJOIN1(fabric_Fabric_workers *ep)
 {
     char id[2 * MYL_TOPO_NAME_MAX];
@@ -2026,8 +2034,6 @@ int fabric_Fabric_workers_events(fabric_Fabric_workers *ep, const fabric_Fabric_
     ep->check_at = fabric_Fabric_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
-    if (rc == 0)
-        rc = fabric_Fabric_REJOIN1(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -2064,6 +2070,8 @@ int fabric_Fabric_workers_poll(fabric_Fabric_workers *ep, const fabric_Fabric_wo
                 ep->since_check = 0;
                 if (fabric_Fabric_NOW() >= ep->check_at) {
                     int rc = fabric_Fabric_workers_events(ep, h, user);
+                    if (rc >= 0)
+                        rc = fabric_Fabric_REJOIN1(ep);
                     if (rc < 0)
                         return rc;
                 }
@@ -2083,6 +2091,8 @@ int fabric_Fabric_workers_poll(fabric_Fabric_workers *ep, const fabric_Fabric_wo
             start = now;
         if (now >= ep->check_at) {
             int rc = fabric_Fabric_workers_events(ep, h, user);
+            if (rc >= 0)
+                rc = fabric_Fabric_REJOIN1(ep);
             if (rc < 0)
                 return rc;
         }

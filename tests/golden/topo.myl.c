@@ -1699,7 +1699,9 @@ static int gtopo_Plain_RECV2(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handle
  * while stopped), or where opening again failed before: the owner puts it
  * back into rotation once all its entries are there. The new receiver
  * starts at the live end; what was queued for the evicted one is the
- * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
+ * _poll between receives only, never by _events, which a handler may
+ * call: the handler's message and receiver stay its own. */
 static int gtopo_Plain_REJOIN0(gtopo_Plain_boss *ep)
 {
     char id[2 * MYL_TOPO_NAME_MAX];
@@ -1757,8 +1759,6 @@ int gtopo_Plain_boss_events(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handler
     ep->check_at = gtopo_Plain_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
-    if (rc == 0)
-        rc = gtopo_Plain_REJOIN0(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -1794,6 +1794,8 @@ int gtopo_Plain_boss_poll(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handlers 
                 ep->since_check = 0;
                 if (gtopo_Plain_NOW() >= ep->check_at) {
                     int rc = gtopo_Plain_boss_events(ep, h, user);
+                    if (rc >= 0)
+                        rc = gtopo_Plain_REJOIN0(ep);
                     if (rc < 0)
                         return rc;
                 }
@@ -1813,6 +1815,8 @@ int gtopo_Plain_boss_poll(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handlers 
             start = now;
         if (now >= ep->check_at) {
             int rc = gtopo_Plain_boss_events(ep, h, user);
+            if (rc >= 0)
+                rc = gtopo_Plain_REJOIN0(ep);
             if (rc < 0)
                 return rc;
         }
@@ -2023,7 +2027,9 @@ static int gtopo_Plain_RECV1(gtopo_Plain_hands *ep, const gtopo_Plain_hands_hand
  * while stopped), or where opening again failed before: the owner puts it
  * back into rotation once all its entries are there. The new receiver
  * starts at the live end; what was queued for the evicted one is the
- * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
+ * _poll between receives only, never by _events, which a handler may
+ * call: the handler's message and receiver stay its own. */
 static int gtopo_Plain_REJOIN1(gtopo_Plain_hands *ep)
 {
     char id[2 * MYL_TOPO_NAME_MAX];
@@ -2105,8 +2111,6 @@ int gtopo_Plain_hands_events(gtopo_Plain_hands *ep, const gtopo_Plain_hands_hand
     ep->check_at = gtopo_Plain_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
-    if (rc == 0)
-        rc = gtopo_Plain_REJOIN1(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -2143,6 +2147,8 @@ int gtopo_Plain_hands_poll(gtopo_Plain_hands *ep, const gtopo_Plain_hands_handle
                 ep->since_check = 0;
                 if (gtopo_Plain_NOW() >= ep->check_at) {
                     int rc = gtopo_Plain_hands_events(ep, h, user);
+                    if (rc >= 0)
+                        rc = gtopo_Plain_REJOIN1(ep);
                     if (rc < 0)
                         return rc;
                 }
@@ -2162,6 +2168,8 @@ int gtopo_Plain_hands_poll(gtopo_Plain_hands *ep, const gtopo_Plain_hands_handle
             start = now;
         if (now >= ep->check_at) {
             int rc = gtopo_Plain_hands_events(ep, h, user);
+            if (rc >= 0)
+                rc = gtopo_Plain_REJOIN1(ep);
             if (rc < 0)
                 return rc;
         }
@@ -2401,7 +2409,9 @@ static int gtopo_Keyed_RECV1(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handle
  * while stopped), or where opening again failed before: the owner puts it
  * back into rotation once all its entries are there. The new receiver
  * starts at the live end; what was queued for the evicted one is the
- * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
+ * _poll between receives only, never by _events, which a handler may
+ * call: the handler's message and receiver stay its own. */
 static int gtopo_Keyed_REJOIN0(gtopo_Keyed_boss *ep)
 {
     char id[2 * MYL_TOPO_NAME_MAX];
@@ -2459,8 +2469,6 @@ int gtopo_Keyed_boss_events(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handler
     ep->check_at = gtopo_Keyed_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
-    if (rc == 0)
-        rc = gtopo_Keyed_REJOIN0(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -2496,6 +2504,8 @@ int gtopo_Keyed_boss_poll(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handlers 
                 ep->since_check = 0;
                 if (gtopo_Keyed_NOW() >= ep->check_at) {
                     int rc = gtopo_Keyed_boss_events(ep, h, user);
+                    if (rc >= 0)
+                        rc = gtopo_Keyed_REJOIN0(ep);
                     if (rc < 0)
                         return rc;
                 }
@@ -2515,6 +2525,8 @@ int gtopo_Keyed_boss_poll(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handlers 
             start = now;
         if (now >= ep->check_at) {
             int rc = gtopo_Keyed_boss_events(ep, h, user);
+            if (rc >= 0)
+                rc = gtopo_Keyed_REJOIN0(ep);
             if (rc < 0)
                 return rc;
         }
@@ -2679,7 +2691,9 @@ static int gtopo_Keyed_RECV0(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_hand
  * while stopped), or where opening again failed before: the owner puts it
  * back into rotation once all its entries are there. The new receiver
  * starts at the live end; what was queued for the evicted one is the
- * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
+ * _poll between receives only, never by _events, which a handler may
+ * call: the handler's message and receiver stay its own. */
 static int gtopo_Keyed_REJOIN1(gtopo_Keyed_hands *ep)
 {
     char id[2 * MYL_TOPO_NAME_MAX];
@@ -2737,8 +2751,6 @@ int gtopo_Keyed_hands_events(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_hand
     ep->check_at = gtopo_Keyed_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
-    if (rc == 0)
-        rc = gtopo_Keyed_REJOIN1(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -2774,6 +2786,8 @@ int gtopo_Keyed_hands_poll(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_handle
                 ep->since_check = 0;
                 if (gtopo_Keyed_NOW() >= ep->check_at) {
                     int rc = gtopo_Keyed_hands_events(ep, h, user);
+                    if (rc >= 0)
+                        rc = gtopo_Keyed_REJOIN1(ep);
                     if (rc < 0)
                         return rc;
                 }
@@ -2793,6 +2807,8 @@ int gtopo_Keyed_hands_poll(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_handle
             start = now;
         if (now >= ep->check_at) {
             int rc = gtopo_Keyed_hands_events(ep, h, user);
+            if (rc >= 0)
+                rc = gtopo_Keyed_REJOIN1(ep);
             if (rc < 0)
                 return rc;
         }
@@ -3143,7 +3159,9 @@ static int gtopo_Symbols_RECV3(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_
  * while stopped), or where opening again failed before: the owner puts it
  * back into rotation once all its entries are there. The new receiver
  * starts at the live end; what was queued for the evicted one is the
- * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
+ * _poll between receives only, never by _events, which a handler may
+ * call: the handler's message and receiver stay its own. */
 static int gtopo_Symbols_REJOIN0(gtopo_Symbols_boss *ep)
 {
     char id[2 * MYL_TOPO_NAME_MAX];
@@ -3202,8 +3220,6 @@ int gtopo_Symbols_boss_events(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_h
     ep->check_at = gtopo_Symbols_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
-    if (rc == 0)
-        rc = gtopo_Symbols_REJOIN0(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -3239,6 +3255,8 @@ int gtopo_Symbols_boss_poll(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_han
                 ep->since_check = 0;
                 if (gtopo_Symbols_NOW() >= ep->check_at) {
                     int rc = gtopo_Symbols_boss_events(ep, h, user);
+                    if (rc >= 0)
+                        rc = gtopo_Symbols_REJOIN0(ep);
                     if (rc < 0)
                         return rc;
                 }
@@ -3258,6 +3276,8 @@ int gtopo_Symbols_boss_poll(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_han
             start = now;
         if (now >= ep->check_at) {
             int rc = gtopo_Symbols_boss_events(ep, h, user);
+            if (rc >= 0)
+                rc = gtopo_Symbols_REJOIN0(ep);
             if (rc < 0)
                 return rc;
         }
@@ -3429,8 +3449,8 @@ int gtopo_Symbols_hands_send_done(gtopo_Symbols_hands *ep, const gtopo_Job *ev, 
 /* The decoding arena (compact tables), doubled after a message of len
  * bytes whose decoded form did not fit, up to what such a message can
  * need (unit bytes a wire byte: the C sizes of the types it may carve
- * out, gen/emit_compact.c): 0, else MYL_ETOOBIG at the bound (or
- * -ENOMEM), and the message is rejected. */
+ * out, gen/emit_compact.c): MYL_EAGAIN to decode again, else MYL_ETOOBIG
+ * at the bound (or -ENOMEM), and the message is rejected. */
 static int gtopo_Symbols_GROW1(gtopo_Symbols_hands *ep, size_t len, size_t unit)
 {
     size_t max = len * unit + 4096u, cap = ep->arena.cap;
@@ -3444,7 +3464,7 @@ static int gtopo_Symbols_GROW1(gtopo_Symbols_hands *ep, size_t len, size_t unit)
         return -ENOMEM;
     ep->arena_mem = p;
     myl_carena_init(&ep->arena, p, cap);
-    return 0;
+    return MYL_EAGAIN; /* decode again */
 }
 
 static int gtopo_Symbols_RECV0(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_handlers *h,
@@ -3503,7 +3523,9 @@ static int gtopo_Symbols_RECV1(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
     do {
         myl_carena_reset(&ep->arena);
         rc = gtopo_Quote_compact_decode(&msg, m.data, m.len, &ep->arena);
-    } while (rc == MYL_ETOOBIG && gtopo_Symbols_GROW1(ep, m.len, 120u) == 0);
+        if (rc == MYL_ETOOBIG)
+            rc = gtopo_Symbols_GROW1(ep, m.len, 120u);
+    } while (rc == MYL_EAGAIN);
     if (rc < 0) { /* not a valid gtopo_Quote: counted and skipped */
         gtopo_quotes_receiver_release(&ep->quotes_rx[i]);
         myl_topo_reject(ep->topo);
@@ -3545,7 +3567,9 @@ static int gtopo_Symbols_RECV2(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
  * while stopped), or where opening again failed before: the owner puts it
  * back into rotation once all its entries are there. The new receiver
  * starts at the live end; what was queued for the evicted one is the
- * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
+ * _poll between receives only, never by _events, which a handler may
+ * call: the handler's message and receiver stay its own. */
 static int gtopo_Symbols_REJOIN1(gtopo_Symbols_hands *ep)
 {
     char id[2 * MYL_TOPO_NAME_MAX];
@@ -3652,8 +3676,6 @@ int gtopo_Symbols_hands_events(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
     ep->check_at = gtopo_Symbols_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
-    if (rc == 0)
-        rc = gtopo_Symbols_REJOIN1(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -3691,6 +3713,8 @@ int gtopo_Symbols_hands_poll(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_
                 ep->since_check = 0;
                 if (gtopo_Symbols_NOW() >= ep->check_at) {
                     int rc = gtopo_Symbols_hands_events(ep, h, user);
+                    if (rc >= 0)
+                        rc = gtopo_Symbols_REJOIN1(ep);
                     if (rc < 0)
                         return rc;
                 }
@@ -3710,6 +3734,8 @@ int gtopo_Symbols_hands_poll(gtopo_Symbols_hands *ep, const gtopo_Symbols_hands_
             start = now;
         if (now >= ep->check_at) {
             int rc = gtopo_Symbols_hands_events(ep, h, user);
+            if (rc >= 0)
+                rc = gtopo_Symbols_REJOIN1(ep);
             if (rc < 0)
                 return rc;
         }
@@ -4097,8 +4123,8 @@ int gtopo_Grouped_boss_send_books_to(gtopo_Grouped_boss *ep, uint32_t dst, const
 /* The decoding arena (compact tables), doubled after a message of len
  * bytes whose decoded form did not fit, up to what such a message can
  * need (unit bytes a wire byte: the C sizes of the types it may carve
- * out, gen/emit_compact.c): 0, else MYL_ETOOBIG at the bound (or
- * -ENOMEM), and the message is rejected. */
+ * out, gen/emit_compact.c): MYL_EAGAIN to decode again, else MYL_ETOOBIG
+ * at the bound (or -ENOMEM), and the message is rejected. */
 static int gtopo_Grouped_GROW0(gtopo_Grouped_boss *ep, size_t len, size_t unit)
 {
     size_t max = len * unit + 4096u, cap = ep->arena.cap;
@@ -4112,7 +4138,7 @@ static int gtopo_Grouped_GROW0(gtopo_Grouped_boss *ep, size_t len, size_t unit)
         return -ENOMEM;
     ep->arena_mem = p;
     myl_carena_init(&ep->arena, p, cap);
-    return 0;
+    return MYL_EAGAIN; /* decode again */
 }
 
 static int gtopo_Grouped_RESEND1(void *arg, uint64_t id, const void *msg, size_t len)
@@ -4152,7 +4178,9 @@ static int gtopo_Grouped_RECV4(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_
     do {
         myl_carena_reset(&ep->arena);
         rc = gtopo_Note_compact_decode(&msg, m.data, m.len, &ep->arena);
-    } while (rc == MYL_ETOOBIG && gtopo_Grouped_GROW0(ep, m.len, 120u) == 0);
+        if (rc == MYL_ETOOBIG)
+            rc = gtopo_Grouped_GROW0(ep, m.len, 120u);
+    } while (rc == MYL_EAGAIN);
     if (rc < 0) { /* not a valid gtopo_Note: counted and skipped */
         myl_topo_reject(ep->topo);
         return 0;
@@ -4201,7 +4229,9 @@ int gtopo_Grouped_boss_redispatch(gtopo_Grouped_boss *ep, uint32_t role, uint32_
  * while stopped), or where opening again failed before: the owner puts it
  * back into rotation once all its entries are there. The new receiver
  * starts at the live end; what was queued for the evicted one is the
- * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
+ * _poll between receives only, never by _events, which a handler may
+ * call: the handler's message and receiver stay its own. */
 static int gtopo_Grouped_REJOIN0(gtopo_Grouped_boss *ep)
 {
     char id[2 * MYL_TOPO_NAME_MAX];
@@ -4215,7 +4245,9 @@ static int gtopo_Grouped_REJOIN0(gtopo_Grouped_boss *ep)
         gtopo_replies_receiver e;
         /* as for one ring (above) */
         rc = gtopo_replies_receiver_open(&ep->replies_grx[i], id, 0, NULL, &e);
-        if (rc == MYL_EFULL && old->r) {
+        /* MYL_EEXIST: evicted in some of the group's rings only, it holds
+         * its entries in the others; given back, they are free again */
+        if ((rc == MYL_EFULL || rc == MYL_EEXIST) && old->r) {
             gtopo_replies_receiver_close(old);
             rc = gtopo_replies_receiver_open(&ep->replies_grx[i], id, 0, NULL, &e);
         }
@@ -4231,7 +4263,9 @@ static int gtopo_Grouped_REJOIN0(gtopo_Grouped_boss *ep)
         gtopo_blobs_receiver e;
         /* as for one ring (above) */
         rc = gtopo_blobs_receiver_open(&ep->blobs_grx[i], id, MYL_GROUP_ORDERED, &e);
-        if (rc == MYL_EFULL && old->r) {
+        /* MYL_EEXIST: evicted in some of the group's rings only, it holds
+         * its entries in the others; given back, they are free again */
+        if ((rc == MYL_EFULL || rc == MYL_EEXIST) && old->r) {
             gtopo_blobs_receiver_close(old);
             rc = gtopo_blobs_receiver_open(&ep->blobs_grx[i], id, MYL_GROUP_ORDERED, &e);
         }
@@ -4274,8 +4308,6 @@ int gtopo_Grouped_boss_events(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_h
     ep->check_at = gtopo_Grouped_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
-    if (rc == 0)
-        rc = gtopo_Grouped_REJOIN0(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -4312,6 +4344,8 @@ int gtopo_Grouped_boss_poll(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_han
                 ep->since_check = 0;
                 if (gtopo_Grouped_NOW() >= ep->check_at) {
                     int rc = gtopo_Grouped_boss_events(ep, h, user);
+                    if (rc >= 0)
+                        rc = gtopo_Grouped_REJOIN0(ep);
                     if (rc < 0)
                         return rc;
                 }
@@ -4331,6 +4365,8 @@ int gtopo_Grouped_boss_poll(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_han
             start = now;
         if (now >= ep->check_at) {
             int rc = gtopo_Grouped_boss_events(ep, h, user);
+            if (rc >= 0)
+                rc = gtopo_Grouped_REJOIN0(ep);
             if (rc < 0)
                 return rc;
         }
@@ -4575,8 +4611,8 @@ int gtopo_Grouped_hands_send_blobs(gtopo_Grouped_hands *ep, const void *msg, siz
 /* The decoding arena (compact tables), doubled after a message of len
  * bytes whose decoded form did not fit, up to what such a message can
  * need (unit bytes a wire byte: the C sizes of the types it may carve
- * out, gen/emit_compact.c): 0, else MYL_ETOOBIG at the bound (or
- * -ENOMEM), and the message is rejected. */
+ * out, gen/emit_compact.c): MYL_EAGAIN to decode again, else MYL_ETOOBIG
+ * at the bound (or -ENOMEM), and the message is rejected. */
 static int gtopo_Grouped_GROW1(gtopo_Grouped_hands *ep, size_t len, size_t unit)
 {
     size_t max = len * unit + 4096u, cap = ep->arena.cap;
@@ -4590,7 +4626,7 @@ static int gtopo_Grouped_GROW1(gtopo_Grouped_hands *ep, size_t len, size_t unit)
         return -ENOMEM;
     ep->arena_mem = p;
     myl_carena_init(&ep->arena, p, cap);
-    return 0;
+    return MYL_EAGAIN; /* decode again */
 }
 
 /* A group (lanes, size classes) holds the message received until the next
@@ -4658,7 +4694,9 @@ static int gtopo_Grouped_RECV2(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
     do {
         myl_carena_reset(&ep->arena);
         rc = gtopo_Note_compact_decode(&msg, m.data, m.len, &ep->arena);
-    } while (rc == MYL_ETOOBIG && gtopo_Grouped_GROW1(ep, m.len, 120u) == 0);
+        if (rc == MYL_ETOOBIG)
+            rc = gtopo_Grouped_GROW1(ep, m.len, 120u);
+    } while (rc == MYL_EAGAIN);
     if (rc < 0) { /* not a valid gtopo_Note: counted and skipped */
         myl_topo_reject(ep->topo);
         return 0;
@@ -4698,7 +4736,9 @@ static int gtopo_Grouped_RECV3(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
  * while stopped), or where opening again failed before: the owner puts it
  * back into rotation once all its entries are there. The new receiver
  * starts at the live end; what was queued for the evicted one is the
- * owner's to re-dispatch (a tracked route's messages, on STALLED). */
+ * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
+ * _poll between receives only, never by _events, which a handler may
+ * call: the handler's message and receiver stay its own. */
 static int gtopo_Grouped_REJOIN1(gtopo_Grouped_hands *ep)
 {
     char id[2 * MYL_TOPO_NAME_MAX];
@@ -4712,7 +4752,9 @@ static int gtopo_Grouped_REJOIN1(gtopo_Grouped_hands *ep)
         gtopo_alerts_receiver e;
         /* as for one ring (above) */
         rc = gtopo_alerts_receiver_open(&ep->alerts_grx[i], id, 0, NULL, &e);
-        if (rc == MYL_EFULL && old->r) {
+        /* MYL_EEXIST: evicted in some of the group's rings only, it holds
+         * its entries in the others; given back, they are free again */
+        if ((rc == MYL_EFULL || rc == MYL_EEXIST) && old->r) {
             gtopo_alerts_receiver_close(old);
             rc = gtopo_alerts_receiver_open(&ep->alerts_grx[i], id, 0, NULL, &e);
         }
@@ -4728,7 +4770,9 @@ static int gtopo_Grouped_REJOIN1(gtopo_Grouped_hands *ep)
         gtopo_prio_receiver e;
         /* as for one ring (above) */
         rc = gtopo_prio_receiver_open(&ep->prio_grx[i], id, 0, NULL, &e);
-        if (rc == MYL_EFULL && old->r) {
+        /* MYL_EEXIST: evicted in some of the group's rings only, it holds
+         * its entries in the others; given back, they are free again */
+        if ((rc == MYL_EFULL || rc == MYL_EEXIST) && old->r) {
             gtopo_prio_receiver_close(old);
             rc = gtopo_prio_receiver_open(&ep->prio_grx[i], id, 0, NULL, &e);
         }
@@ -4744,7 +4788,9 @@ static int gtopo_Grouped_REJOIN1(gtopo_Grouped_hands *ep)
         gtopo_sized_receiver e;
         /* as for one ring (above) */
         rc = gtopo_sized_receiver_open(&ep->sized_grx[i], id, MYL_GROUP_ORDERED, &e);
-        if (rc == MYL_EFULL && old->r) {
+        /* MYL_EEXIST: evicted in some of the group's rings only, it holds
+         * its entries in the others; given back, they are free again */
+        if ((rc == MYL_EFULL || rc == MYL_EEXIST) && old->r) {
             gtopo_sized_receiver_close(old);
             rc = gtopo_sized_receiver_open(&ep->sized_grx[i], id, MYL_GROUP_ORDERED, &e);
         }
@@ -4760,7 +4806,9 @@ static int gtopo_Grouped_REJOIN1(gtopo_Grouped_hands *ep)
         gtopo_books_receiver e;
         /* as for one ring (above) */
         rc = gtopo_books_receiver_open(&ep->books_grx[i], id, MYL_GROUP_ORDERED, &e);
-        if (rc == MYL_EFULL && old->r) {
+        /* MYL_EEXIST: evicted in some of the group's rings only, it holds
+         * its entries in the others; given back, they are free again */
+        if ((rc == MYL_EFULL || rc == MYL_EEXIST) && old->r) {
             gtopo_books_receiver_close(old);
             rc = gtopo_books_receiver_open(&ep->books_grx[i], id, MYL_GROUP_ORDERED, &e);
         }
@@ -4809,8 +4857,6 @@ int gtopo_Grouped_hands_events(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
     ep->check_at = gtopo_Grouped_NOW();
     ep->check_at += (uint64_t)ep->check_ns;
     int rc = myl_topo_check(ep->topo);
-    if (rc == 0)
-        rc = gtopo_Grouped_REJOIN1(ep);
     return rc < 0 ? rc : n;
 }
 
@@ -4849,6 +4895,8 @@ int gtopo_Grouped_hands_poll(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_
                 ep->since_check = 0;
                 if (gtopo_Grouped_NOW() >= ep->check_at) {
                     int rc = gtopo_Grouped_hands_events(ep, h, user);
+                    if (rc >= 0)
+                        rc = gtopo_Grouped_REJOIN1(ep);
                     if (rc < 0)
                         return rc;
                 }
@@ -4868,6 +4916,8 @@ int gtopo_Grouped_hands_poll(gtopo_Grouped_hands *ep, const gtopo_Grouped_hands_
             start = now;
         if (now >= ep->check_at) {
             int rc = gtopo_Grouped_hands_events(ep, h, user);
+            if (rc >= 0)
+                rc = gtopo_Grouped_REJOIN1(ep);
             if (rc < 0)
                 return rc;
         }
