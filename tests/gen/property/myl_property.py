@@ -66,7 +66,8 @@ STD_MACROS = set(
     """NAN INFINITY HUGE_VAL HUGE_VALF HUGE_VALL EOF BUFSIZ SEEK_SET SEEK_CUR SEEK_END CHAR_BIT
     EXIT_SUCCESS EXIT_FAILURE FD_SETSIZE FP_NAN FP_INFINITE FP_ZERO FP_NORMAL FP_SUBNORMAL
     MATH_ERRNO MATH_ERREXCEPT math_errhandling stdin stdout stderr CLOCKS_PER_SEC TIME_UTC
-    NDEBUG""".split()
+    NDEBUG linux unix i386 BYTE_ORDER LITTLE_ENDIAN BIG_ENDIAN PDP_ENDIAN NFDBITS WNOHANG
+    WUNTRACED WCONTINUED WEXITED WNOWAIT WSTOPPED""".split()
 )
 
 
@@ -75,13 +76,16 @@ def is_std_macro(s):
     a standard header's macro, a name reserved for one, or myelon's."""
     if s in STD_MACROS or s.startswith(("MYL_", "myl_")) and len(s) > 4:
         return True
+    if any(s.endswith(x) and len(s) > len(x) for x in ("_MYL_H", "_MYL_FINGERPRINT")):
+        return True
     if not all(ch.isupper() or ch.isdigit() or ch == "_" for ch in s):
         return False
     if len(s) >= 2 and s[0] == "E":
         return True
     return any(s.endswith(x) and len(s) > len(x) for x in ("_MAX", "_MIN", "_C", "_WIDTH")) or any(
         s.startswith(p) and len(s) > len(p)
-        for p in ("PTHREAD_", "SIG", "ATOMIC_", "PRI", "SCN", "FLT_", "DBL_", "LDBL_"))
+        for p in ("PTHREAD_", "SIG", "ATOMIC_", "PRI", "SCN", "FLT_", "DBL_", "LDBL_", "FP_",
+                  "M_", "CLOCK_", "TIMER_", "SCHED_"))
 
 
 INTS = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"]
