@@ -321,8 +321,8 @@ MYL_API void myl_consumer_close(myl_consumer *c);
  * may never do once it stops sending there (a topology owner takes an
  * evicted member out of rotation): a consumer that may be stopped for long
  * looks now and then, and opens again under its id to rejoin (the new
- * registration starts at the live end). Reads shared memory and makes one
- * system call (getpid): for a periodic check, not for every poll. */
+ * registration starts at the live end). Two loads of shared memory, no
+ * system call; in the process that opened the consumer. */
 MYL_API int myl_consumer_check(const myl_consumer *c);
 /* Wait until at least one event is available; return how many (<= max),
  * the first in *seq. Lossy rings: MYL_EOVERRUN when overrun (the consumer
