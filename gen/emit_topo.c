@@ -614,9 +614,9 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                     continue;
                 const char *ind = k == RK_EVENT ? "            " : "    ";
                 const char *var = k == RK_EVENT ? "msg->" : k == RK_COMPACT ? "msg." : "msg";
-                answered =
-                    tfmt(c, "%sif (ep->track_on)\n%s    (void)myl_topo_answered(ep->topo, %s);",
-                         ind, ind, field_expr(c, rt, f, var));
+                answered = tfmt(
+                    c, "%sif (ep->track_on)\n%s    ep->repeat = !myl_topo_answered(ep->topo, %s);",
+                    ind, ind, field_expr(c, rt, f, var));
             }
             const char *decode = "";
             if (k == RK_COMPACT) {
@@ -1137,7 +1137,8 @@ void mylc_emit_stub(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_role *r, myl
         {"ONDEAD", tracked ? tfmt(c,
                                   "    /* a stalled member is out of rotation (its receivers are\n"
                                   "     * evicted after the grace): its unanswered messages go to\n"
-                                  "     * the others, so an answer may come twice */\n"
+                                  "     * the others, so an answer may come twice (the second\n"
+                                  "     * with ep->repeat set) */\n"
                                   "    if (ev->kind == MYL_TOPO_EV_DEAD || ev->kind == "
                                   "MYL_TOPO_EV_STALLED)\n"
                                   "        (void)%s_redispatch(ep, ev->role, ev->index);",

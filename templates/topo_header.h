@@ -43,6 +43,10 @@ typedef struct MYLT_R {
     /* this member's instance index; the sender of the message handled */
     uint32_t index;
     uint32_t from;
+    /* the message handled carries the id of a tracked message that was
+     * answered before (a re-dispatched one answered twice) or never
+     * tracked: the owner of a tracked route with cfg.track only */
+    bool repeat;
     MYLT_FIELDS
     /* _poll(): the inbound ring served first, liveness checks */
     uint32_t poll_next;

@@ -423,6 +423,7 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
     if (n < 0)
         return (int)n;
     ep->from = MYLT_FROM;
+    ep->repeat = false;
     int64_t done = 0;
     while (n > 0) {
         for (int64_t k = 0; k < n; k++) {
@@ -460,6 +461,7 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
     if (rc < 0)
         return rc;
     ep->from = MYLT_FROM;
+    ep->repeat = false;
     rc = 0;
     if (h && h->on_MYLT_N)
         rc = h->on_MYLT_N(&m, ep, user);
@@ -480,6 +482,7 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
     if (rc < 0)
         return rc;
     ep->from = MYLT_FROM;
+    ep->repeat = false;
     MYLT_DECODE
     if (rc < 0) { /* not a valid MYLT_M: counted and skipped */
         MYLT_CHAN_receiver_release(&ep->MYLT_N_rx[i]);
@@ -506,6 +509,7 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
     if (rc < 0)
         return rc;
     ep->from = MYLT_FROM;
+    ep->repeat = false;
     if (MYLT_M_verify(m.data, m.len) < 0) { /* not a MYLT_M: counted and skipped */
         MYLT_CHAN_receiver_release(&ep->MYLT_N_rx[i]);
         myl_topo_reject(ep->topo);
@@ -534,6 +538,7 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
     if (rc < 0)
         return rc;
     ep->from = MYLT_FROM;
+    ep->repeat = false;
     ep->lane = lane;
     rc = 0;
     if (h && h->on_MYLT_N)
@@ -555,6 +560,7 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
     if (rc < 0)
         return rc;
     ep->from = MYLT_FROM;
+    ep->repeat = false;
     ep->lane = lane;
     MYLT_DECODE
     if (rc < 0) { /* not a valid MYLT_M: counted and skipped */
@@ -581,6 +587,7 @@ static int MYLT_RECVFN(MYLT_R *ep, const MYLT_R_handlers *h, void *user, uint32_
     if (rc < 0)
         return rc;
     ep->from = MYLT_FROM;
+    ep->repeat = false;
     ep->lane = lane;
     if (MYLT_M_verify(m.data, m.len) < 0) { /* not a MYLT_M: counted and skipped */
         myl_topo_reject(ep->topo);

@@ -14,7 +14,8 @@
  *   not a misleading MYL_ETOOBIG), and works with one.
  * - A hand that stops polling (stopped, or stuck) is found stalled, its
  *   messages re-dispatched and its receivers evicted; once it polls again
- *   it registers again by itself and its keys come back to it. (Its
+ *   it registers again by itself and its keys come back to it. Answers
+ *   that come twice are flagged (ep->repeat) from the second on. (Its
  *   receivers saw the eviction only if the boss lapped them, which it
  *   never does once the hand is out of rotation: it never got work again.)
  */
@@ -178,6 +179,7 @@ enum { NIDS = 4 * PER_PHASE };
 typedef struct answers {
     uint8_t got[NIDS]; /* answers per id */
     int stalled, hand1;
+    int repeats, repeat_first; /* answers flagged ep->repeat; wrongly so */
 } answers;
 
 static int answer_order(const trk_Order *m, trk_T_hands *ep, void *user)
@@ -190,9 +192,12 @@ static int answer_order(const trk_Order *m, trk_T_hands *ep, void *user)
 
 static int on_done(const trk_Order *m, trk_T_boss *ep, void *user)
 {
-    (void)ep;
     answers *a = user;
     assert_true(m->id < NIDS);
+    /* the first answer of each id is news; any other is a repeat */
+    a->repeats += ep->repeat;
+    a->repeat_first += ep->repeat && a->got[m->id] == 0;
+    a->repeat_first += !ep->repeat && a->got[m->id] != 0;
     a->got[m->id]++;
     return 0;
 }
@@ -274,9 +279,14 @@ static void test_stalled_hand_rejoins(void **state)
     for (int i = 0; i < 200; i++)
         round_but(&b, &m, UINT32_MAX, a);
     assert_true(a->hand1 > before); /* its keys came back to it */
-    for (uint32_t id = 0; id < NIDS; id++)
+    int answers_total = 0;
+    for (uint32_t id = 0; id < NIDS; id++) {
         if (a->got[id] == 0)
             fail_msg("order %u never answered", id);
+        answers_total += a->got[id];
+    }
+    assert_int_equal(a->repeat_first, 0);
+    assert_int_equal(a->repeats, answers_total - NIDS);
     assert_int_equal(myl_topo_outstanding(b.topo, trk_T_ROLE_hands, 0) +
                          myl_topo_outstanding(b.topo, trk_T_ROLE_hands, 1) +
                          myl_topo_outstanding(b.topo, trk_T_ROLE_hands, 2),

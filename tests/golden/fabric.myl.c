@@ -1454,6 +1454,7 @@ static int fabric_Fabric_RECV1(fabric_Fabric_scheduler *ep,
     if (rc < 0)
         return rc;
     ep->from = i;
+    ep->repeat = false;
     if (fabric_Response_verify(m.data, m.len) < 0) { /* not a fabric_Response: counted and skipped */
         fabric_responses_receiver_release(&ep->responses_rx[i]);
         myl_topo_reject(ep->topo);
@@ -1461,7 +1462,7 @@ static int fabric_Fabric_RECV1(fabric_Fabric_scheduler *ep,
     }
     msg.t = myl_fb_root(m.data);
     if (ep->track_on)
-        (void)myl_topo_answered(ep->topo, (uint64_t)fabric_Response_request_id(msg));
+        ep->repeat = !myl_topo_answered(ep->topo, (uint64_t)fabric_Response_request_id(msg));
     if (h && h->on_responses)
         rc = h->on_responses(&msg, ep, user);
     fabric_responses_receiver_release(&ep->responses_rx[i]);
@@ -1485,6 +1486,7 @@ static int fabric_Fabric_RECV3(fabric_Fabric_scheduler *ep,
     if (n < 0)
         return (int)n;
     ep->from = UINT32_MAX;
+    ep->repeat = false;
     int64_t done = 0;
     while (n > 0) {
         for (int64_t k = 0; k < n; k++) {
@@ -1902,6 +1904,7 @@ static int fabric_Fabric_RECV0(fabric_Fabric_workers *ep, const fabric_Fabric_wo
     if (rc < 0)
         return rc;
     ep->from = i;
+    ep->repeat = false;
     if (fabric_Request_verify(m.data, m.len) < 0) { /* not a fabric_Request: counted and skipped */
         fabric_requests_receiver_release(&ep->requests_rx[i]);
         myl_topo_reject(ep->topo);
@@ -1927,6 +1930,7 @@ static int fabric_Fabric_RECV2(fabric_Fabric_workers *ep, const fabric_Fabric_wo
     if (rc < 0)
         return rc;
     ep->from = i;
+    ep->repeat = false;
     do {
         myl_carena_reset(&ep->arena);
         rc = fabric_Cancel_compact_decode(&msg, m.data, m.len, &ep->arena);

@@ -1631,6 +1631,10 @@ typedef struct fabric_Fabric_scheduler {
     /* this member's instance index; the sender of the message handled */
     uint32_t index;
     uint32_t from;
+    /* the message handled carries the id of a tracked message that was
+     * answered before (a re-dispatched one answered twice) or never
+     * tracked: the owner of a tracked route with cfg.track only */
+    bool repeat;
     /* scheduler -> workers : requests */
     fabric_requests_sender *requests_tx;
     uint32_t requests_ntx;
@@ -1692,6 +1696,10 @@ typedef struct fabric_Fabric_workers {
     /* this member's instance index; the sender of the message handled */
     uint32_t index;
     uint32_t from;
+    /* the message handled carries the id of a tracked message that was
+     * answered before (a re-dispatched one answered twice) or never
+     * tracked: the owner of a tracked route with cfg.track only */
+    bool repeat;
     /* scheduler -> workers : requests */
     fabric_requests_receiver *requests_rx;
     uint32_t requests_nrx;

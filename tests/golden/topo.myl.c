@@ -1670,6 +1670,7 @@ static int gtopo_Plain_RECV2(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handle
     if (n < 0)
         return (int)n;
     ep->from = i;
+    ep->repeat = false;
     int64_t done = 0;
     while (n > 0) {
         for (int64_t k = 0; k < n; k++) {
@@ -1973,6 +1974,7 @@ static int gtopo_Plain_RECV0(gtopo_Plain_hands *ep, const gtopo_Plain_hands_hand
     if (n < 0)
         return (int)n;
     ep->from = i;
+    ep->repeat = false;
     int64_t done = 0;
     while (n > 0) {
         for (int64_t k = 0; k < n; k++) {
@@ -2010,6 +2012,7 @@ static int gtopo_Plain_RECV1(gtopo_Plain_hands *ep, const gtopo_Plain_hands_hand
     if (rc < 0)
         return rc;
     ep->from = i;
+    ep->repeat = false;
     if (gtopo_Note_verify(m.data, m.len) < 0) { /* not a gtopo_Note: counted and skipped */
         gtopo_notes_receiver_release(&ep->notes_rx[i]);
         myl_topo_reject(ep->topo);
@@ -2380,6 +2383,7 @@ static int gtopo_Keyed_RECV1(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handle
     if (n < 0)
         return (int)n;
     ep->from = UINT32_MAX;
+    ep->repeat = false;
     int64_t done = 0;
     while (n > 0) {
         for (int64_t k = 0; k < n; k++) {
@@ -2662,6 +2666,7 @@ static int gtopo_Keyed_RECV0(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_hand
     if (n < 0)
         return (int)n;
     ep->from = i;
+    ep->repeat = false;
     int64_t done = 0;
     while (n > 0) {
         for (int64_t k = 0; k < n; k++) {
@@ -3130,6 +3135,7 @@ static int gtopo_Symbols_RECV3(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_
     if (n < 0)
         return (int)n;
     ep->from = UINT32_MAX;
+    ep->repeat = false;
     int64_t done = 0;
     while (n > 0) {
         for (int64_t k = 0; k < n; k++) {
@@ -3483,6 +3489,7 @@ static int gtopo_Symbols_RECV0(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
     if (n < 0)
         return (int)n;
     ep->from = i;
+    ep->repeat = false;
     int64_t done = 0;
     while (n > 0) {
         for (int64_t k = 0; k < n; k++) {
@@ -3520,6 +3527,7 @@ static int gtopo_Symbols_RECV1(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
     if (rc < 0)
         return rc;
     ep->from = i;
+    ep->repeat = false;
     do {
         myl_carena_reset(&ep->arena);
         rc = gtopo_Quote_compact_decode(&msg, m.data, m.len, &ep->arena);
@@ -3550,6 +3558,7 @@ static int gtopo_Symbols_RECV2(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
     if (rc < 0)
         return rc;
     ep->from = i;
+    ep->repeat = false;
     if (gtopo_Trade_verify(m.data, m.len) < 0) { /* not a gtopo_Trade: counted and skipped */
         gtopo_trades_receiver_release(&ep->trades_rx[i]);
         myl_topo_reject(ep->topo);
@@ -4174,6 +4183,7 @@ static int gtopo_Grouped_RECV4(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_
     if (rc < 0)
         return rc;
     ep->from = i;
+    ep->repeat = false;
     ep->lane = lane;
     do {
         myl_carena_reset(&ep->arena);
@@ -4186,7 +4196,7 @@ static int gtopo_Grouped_RECV4(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_
         return 0;
     }
     if (ep->track_on)
-        (void)myl_topo_answered(ep->topo, (uint64_t)msg.id);
+        ep->repeat = !myl_topo_answered(ep->topo, (uint64_t)msg.id);
     if (h && h->on_replies)
         rc = h->on_replies(&msg, ep, user);
     return rc < 0 ? rc : 1;
@@ -4207,6 +4217,7 @@ static int gtopo_Grouped_RECV5(gtopo_Grouped_boss *ep, const gtopo_Grouped_boss_
     if (rc < 0)
         return rc;
     ep->from = UINT32_MAX;
+    ep->repeat = false;
     ep->lane = lane;
     rc = 0;
     if (h && h->on_blobs)
@@ -4644,6 +4655,7 @@ static int gtopo_Grouped_RECV0(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
     if (rc < 0)
         return rc;
     ep->from = i;
+    ep->repeat = false;
     ep->lane = lane;
     rc = 0;
     if (h && h->on_alerts)
@@ -4665,6 +4677,7 @@ static int gtopo_Grouped_RECV1(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
     if (rc < 0)
         return rc;
     ep->from = i;
+    ep->repeat = false;
     ep->lane = lane;
     if (gtopo_Trade_verify(m.data, m.len) < 0) { /* not a gtopo_Trade: counted and skipped */
         myl_topo_reject(ep->topo);
@@ -4690,6 +4703,7 @@ static int gtopo_Grouped_RECV2(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
     if (rc < 0)
         return rc;
     ep->from = i;
+    ep->repeat = false;
     ep->lane = lane;
     do {
         myl_carena_reset(&ep->arena);
@@ -4720,6 +4734,7 @@ static int gtopo_Grouped_RECV3(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
     if (rc < 0)
         return rc;
     ep->from = i;
+    ep->repeat = false;
     ep->lane = lane;
     if (gtopo_Quote_verify(m.data, m.len) < 0) { /* not a gtopo_Quote: counted and skipped */
         myl_topo_reject(ep->topo);

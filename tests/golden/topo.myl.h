@@ -1553,6 +1553,10 @@ typedef struct gtopo_Plain_boss {
     /* this member's instance index; the sender of the message handled */
     uint32_t index;
     uint32_t from;
+    /* the message handled carries the id of a tracked message that was
+     * answered before (a re-dispatched one answered twice) or never
+     * tracked: the owner of a tracked route with cfg.track only */
+    bool repeat;
     /* boss -> hands : jobs */
     gtopo_jobs_producer *jobs_tx;
     uint32_t jobs_ntx;
@@ -1600,6 +1604,10 @@ typedef struct gtopo_Plain_hands {
     /* this member's instance index; the sender of the message handled */
     uint32_t index;
     uint32_t from;
+    /* the message handled carries the id of a tracked message that was
+     * answered before (a re-dispatched one answered twice) or never
+     * tracked: the owner of a tracked route with cfg.track only */
+    bool repeat;
     /* boss -> hands : jobs */
     gtopo_jobs_consumer *jobs_rx;
     uint32_t jobs_nrx;
@@ -1652,6 +1660,10 @@ typedef struct gtopo_Keyed_boss {
     /* this member's instance index; the sender of the message handled */
     uint32_t index;
     uint32_t from;
+    /* the message handled carries the id of a tracked message that was
+     * answered before (a re-dispatched one answered twice) or never
+     * tracked: the owner of a tracked route with cfg.track only */
+    bool repeat;
     /* boss -> hands : jobs */
     gtopo_jobs_producer *jobs_tx;
     uint32_t jobs_ntx;
@@ -1689,6 +1701,10 @@ typedef struct gtopo_Keyed_hands {
     /* this member's instance index; the sender of the message handled */
     uint32_t index;
     uint32_t from;
+    /* the message handled carries the id of a tracked message that was
+     * answered before (a re-dispatched one answered twice) or never
+     * tracked: the owner of a tracked route with cfg.track only */
+    bool repeat;
     /* boss -> hands : jobs */
     gtopo_jobs_consumer *jobs_rx;
     uint32_t jobs_nrx;
@@ -1737,6 +1753,10 @@ typedef struct gtopo_Symbols_boss {
     /* this member's instance index; the sender of the message handled */
     uint32_t index;
     uint32_t from;
+    /* the message handled carries the id of a tracked message that was
+     * answered before (a re-dispatched one answered twice) or never
+     * tracked: the owner of a tracked route with cfg.track only */
+    bool repeat;
     /* boss -> hands : orders */
     gtopo_orders_producer *orders_tx;
     uint32_t orders_ntx;
@@ -1793,6 +1813,10 @@ typedef struct gtopo_Symbols_hands {
     /* this member's instance index; the sender of the message handled */
     uint32_t index;
     uint32_t from;
+    /* the message handled carries the id of a tracked message that was
+     * answered before (a re-dispatched one answered twice) or never
+     * tracked: the owner of a tracked route with cfg.track only */
+    bool repeat;
     /* boss -> hands : orders */
     gtopo_orders_consumer *orders_rx;
     uint32_t orders_nrx;
@@ -1859,6 +1883,10 @@ typedef struct gtopo_Grouped_boss {
     /* this member's instance index; the sender of the message handled */
     uint32_t index;
     uint32_t from;
+    /* the message handled carries the id of a tracked message that was
+     * answered before (a re-dispatched one answered twice) or never
+     * tracked: the owner of a tracked route with cfg.track only */
+    bool repeat;
     /* boss -> hands : alerts */
     gtopo_alerts_sender *alerts_tx;
     uint32_t alerts_ntx;
@@ -1934,6 +1962,10 @@ typedef struct gtopo_Grouped_hands {
     /* this member's instance index; the sender of the message handled */
     uint32_t index;
     uint32_t from;
+    /* the message handled carries the id of a tracked message that was
+     * answered before (a re-dispatched one answered twice) or never
+     * tracked: the owner of a tracked route with cfg.track only */
+    bool repeat;
     /* boss -> hands : alerts */
     gtopo_alerts_receiver *alerts_rx;
     uint32_t alerts_nrx;
