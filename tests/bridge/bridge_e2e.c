@@ -95,6 +95,24 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Whether process pid catches signal sig yet (/proc/<pid>/status,
+ * SigCgt): a bridge restarted a moment ago may not have set its SIGUSR1
+ * handler, and the signal's default action would end it. */
+static bool catches(pid_t pid, int sig)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    unsigned long long mask = 0;
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = sscanf(line, "SigCgt: %llx", &mask) == 1;
+    fclose(f);
+    return found && (mask >> (sig - 1) & 1u);
+}
+
 static void cleanup(void)
 {
     pid_t pids[] = {producer_pid, export_pid, import_pid};
@@ -652,7 +670,8 @@ int main(int argc, char **argv)
                 now_bs.reconnects > reconnects_before)
                 first_after_cut = now_ns();
         }
-        if (!usr1_sent && got >= total / 2) {
+        if (!usr1_sent && got >= total / 2 && (export_pid <= 0 || catches(export_pid, SIGUSR1)) &&
+            (import_pid <= 0 || catches(import_pid, SIGUSR1))) {
             /* Mid-stream, "print the counters and go on": the rest must
              * still arrive. (The tool used to stop its bridge on
              * SIGUSR1 for good: nothing more was bridged and the loop
@@ -723,6 +742,8 @@ int main(int argc, char **argv)
     if (!WIFEXITED(st_p) || WEXITSTATUS(st_p) != 0)
         fail("the producer failed");
     /* SIGUSR1 prints the counters without stopping. */
+    while (!catches(import_pid, SIGUSR1) && now_ns() < deadline)
+        usleep(10000);
     kill(import_pid, SIGUSR1);
     while (!file_has(err_import, "myelon-bridge import: messages=") && now_ns() < deadline)
         usleep(10000);
