@@ -51,7 +51,8 @@ struct shadow {
     uint64_t progress_at; /* when sig last changed */
     uint64_t since;       /* when it was found dead or stalled */
     bool acted;           /* the action for that has been applied */
-    bool evicted;         /* out of rotation until its consumers are back */
+    bool evicted;         /* out of rotation until its consumers are back
+                           * (non-owners: check_dests) */
     bool erroring;        /* on_* = error: the checks report MYL_EPEERDEAD */
 };
 
@@ -1479,6 +1480,67 @@ static void check_owner(myl_topo *t, uint64_t now)
     }
 }
 
+/* Whether a ring has an EVICTED consumer entry: the cheap look first, so
+ * that a member's id is formatted only when one is. */
+static bool ring_has_evicted(const myl_ring *r)
+{
+    for (uint32_t i = 0; i < r->max_consumers; i++)
+        if (myl__load_acquire(&r->consumers[i].state) == MYL_ENTRY_EVICTED) /* A4 (ring.c) */
+            return true;
+    return false;
+}
+
+/* Member id's entries in a ring: one EVICTED and none ACTIVE. */
+static bool evicted_from(const myl_ring *r, const char *id)
+{
+    bool evicted = false;
+    for (uint32_t i = 0; i < r->max_consumers; i++) {
+        const myl__consumer_entry *e = &r->consumers[i];
+        /* A4 (ring.c): the id was written before the entry went ACTIVE. */
+        uint32_t st = myl__load_acquire(&e->state);
+        if ((st != MYL_ENTRY_ACTIVE && st != MYL_ENTRY_EVICTED) ||
+            strncmp(e->id, id, MYL_ID_MAX) != 0)
+            continue;
+        if (st == MYL_ENTRY_ACTIVE)
+            return false;
+        evicted = true;
+    }
+    return evicted;
+}
+
+/* Non-owners: a destination of one of our partitioned or direct routes
+ * whose consumer entry in our ring to it was evicted (by the owner, which
+ * found it stalled, or by an operator) and not yet taken again is out of
+ * rotation until it is back, as the owner's shadow keeps it: the member
+ * table says UP all along. What we would send there meanwhile, the member
+ * skips when it rejoins at the live end. */
+static void check_dests(myl_topo *t)
+{
+    for (uint32_t k = 0; k < t->nmembers; k++)
+        t->sh[k].evicted = false;
+    for (uint32_t i = 0; i < t->desc->nroutes; i++) {
+        const myl_topo_route_desc *r = &t->desc->routes[i];
+        if (r->from != t->role || !t->rings[i] ||
+            (r->shape != MYL_ROUTE_PARTITIONED && r->shape != MYL_ROUTE_DIRECT))
+            continue;
+        for (uint32_t d = 0; d < t->counts[r->to]; d++) {
+            uint32_t k = t->first[r->to] + d, ring = myl_topo_ring_index(t, i, t->index, d);
+            char id[MYL_ID_MAX];
+            bool named = false;
+            for (uint32_t g = 0; ring != UINT32_MAX && g < t->width[i]; g++) {
+                const myl_ring *rg = t->rings[i][(size_t)ring * t->width[i] + g];
+                if (!rg || t->sh[k].evicted || !ring_has_evicted(rg))
+                    continue;
+                if (!named && myl_topo_member_id(t, r->to, d, id, sizeof id) < 0)
+                    break;
+                named = true;
+                if (evicted_from(rg, id))
+                    t->sh[k].evicted = true;
+            }
+        }
+    }
+}
+
 static void run_checks(myl_topo *t, uint64_t now)
 {
     t->next_check = now + (uint64_t)t->live.check_interval_ns;
@@ -1494,6 +1556,7 @@ static void run_checks(myl_topo *t, uint64_t now)
                 check_member(t, k, now);
     } else {
         check_owner(t, now);
+        check_dests(t);
     }
     t->erroring = any_erroring(t);
 }
@@ -1658,8 +1721,10 @@ static bool pickable(const myl_topo *t, uint32_t k)
     if (t->owner)
         return t->sh[k].status == SH_UP && !t->sh[k].evicted;
     int32_t claimant;
-    /* Relaxed: a hint; the ring's own checks decide what a send does. */
-    return decode_state(myl__load_relaxed(&t->members[k].state), &claimant) == MYL_TOPO_MEMBER_UP;
+    /* Relaxed: a hint; the ring's own checks decide what a send does.
+     * evicted: as our last check saw our rings to it (check_dests). */
+    return decode_state(myl__load_relaxed(&t->members[k].state), &claimant) == MYL_TOPO_MEMBER_UP &&
+           !t->sh[k].evicted;
 }
 
 /* Messages queued in our ring to destination dst of route. */

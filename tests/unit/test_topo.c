@@ -773,6 +773,75 @@ static void test_pick(void **state)
     myl_topo_close(t);
 }
 
+/* A sender that is not the owner keeps an evicted member out of rotation
+ * too: the member table says UP all along (the member did not leave), and
+ * only the owner's shadow knew; a non-owner now looks at its own rings to
+ * each destination at every check (topo.c check_dests). */
+static void test_pick_evicted_by_peer(void **state)
+{
+    (void)state;
+    static const myl_topo_role_desc roles[] = {
+        {"scheduler", 1, 1, 1},
+        {"workers", 2, 1, 4},
+        {"feeders", 1, 1, 1},
+    };
+    static const myl_topo_route_desc routes[] = {
+        {"feeders_workers_jobs", 2, 1, MYL_ROUTE_PARTITIONED, MYL_PART_ROUND_ROBIN, &topo_ch_req,
+         NULL},
+    };
+    const myl_topo_desc d = {"test.Feed", UINT64_C(0x6665656466656564), 3, 1, roles, routes};
+    myl_topo_cfg c = base_cfg("feed");
+    myl_topo *t, *w[2], *f;
+    assert_int_equal(myl_topo_open(&d, &c, 0, 0, &t), 0);
+    assert_int_equal(myl_topo_ready(t), 0);
+    myl_consumer *q[2];
+    myl_ring *ring[2];
+    char id[2][64];
+    for (uint32_t i = 0; i < 2; i++) {
+        assert_int_equal(myl_topo_open(&d, &c, 1, i, &w[i]), 0);
+        assert_true(myl_topo_member_id(w[i], 1, i, id[i], sizeof id[i]) > 0);
+        ring[i] = myl_topo_ring(w[i], 0, myl_topo_ring_index(w[i], 0, 0, i));
+        assert_int_equal(myl_consumer_open(ring[i], id[i], NULL, &q[i]), 0);
+        assert_int_equal(myl_topo_ready(w[i]), 0);
+    }
+    assert_int_equal(myl_topo_open(&d, &c, 2, 0, &f), 0);
+    assert_int_equal(myl_topo_ready(f), 0);
+    assert_int_equal(myl_topo_wait_ready(t, INT64_C(5000000000)), 0);
+    myl_topo_event ev[8];
+    assert_true(myl_topo_poll(f, ev, 8) >= 0);
+    int seen[2] = {0};
+    for (int i = 0; i < 4; i++) {
+        int dst = myl_topo_pick(f, 0, 0);
+        assert_true(dst == 0 || dst == 1);
+        seen[dst]++;
+    }
+    assert_int_equal(seen[0], 2);
+    /* Worker 0's entry evicted (as the owner does with a stalled member):
+     * after the feeder's next check, worker 1 only. */
+    assert_int_equal(myl_ring_evict(myl_topo_ring(t, 0, 0), 0), 0);
+    assert_int_equal(myl_topo_member_state(f, 1, 0), MYL_TOPO_MEMBER_UP);
+    assert_true(myl_topo_poll(f, ev, 8) >= 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(myl_topo_pick(f, 0, 0), 1);
+    /* Both evicted: nobody to pick. */
+    assert_int_equal(myl_ring_evict(myl_topo_ring(t, 0, 1), 0), 0);
+    assert_true(myl_topo_poll(f, ev, 8) >= 0);
+    assert_int_equal(myl_topo_pick(f, 0, 0), MYL_EPEERDEAD);
+    /* Worker 0 opens its receiver again (what the generated _poll does):
+     * back in rotation at the next check. */
+    myl_consumer_close(q[0]);
+    assert_int_equal(myl_consumer_open(ring[0], id[0], NULL, &q[0]), 0);
+    assert_true(myl_topo_poll(f, ev, 8) >= 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(myl_topo_pick(f, 0, 0), 0);
+    for (uint32_t i = 0; i < 2; i++) {
+        myl_consumer_close(q[i]);
+        myl_topo_close(w[i]);
+    }
+    myl_topo_close(f);
+    myl_topo_close(t);
+}
+
 struct resend_log {
     uint64_t ids[16];
     int n;
@@ -1065,7 +1134,7 @@ MYL_TEST_MAIN("topo", cmocka_unit_test(test_names), cmocka_unit_test(test_counts
               cmocka_unit_test(test_bad_config), cmocka_unit_test(test_fingerprint_mismatch),
               cmocka_unit_test(test_hostile_control), cmocka_unit_test(test_membership),
               cmocka_unit_test(test_explicit_shutdown), cmocka_unit_test(test_policies),
-              cmocka_unit_test(test_pick), cmocka_unit_test(test_tracking),
-              cmocka_unit_test(test_owner_restart), cmocka_unit_test(test_quick_rejoin),
-              cmocka_unit_test(test_restart_joining), cmocka_unit_test(test_mark_and_peek),
-              cmocka_unit_test(test_peek_members))
+              cmocka_unit_test(test_pick), cmocka_unit_test(test_pick_evicted_by_peer),
+              cmocka_unit_test(test_tracking), cmocka_unit_test(test_owner_restart),
+              cmocka_unit_test(test_quick_rejoin), cmocka_unit_test(test_restart_joining),
+              cmocka_unit_test(test_mark_and_peek), cmocka_unit_test(test_peek_members))
