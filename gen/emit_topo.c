@@ -575,6 +575,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
                 {"CHAN", ch},
                 {"END", end},
                 {"ROUTE", route_num(x, rt)},
+                {"ROLE", role_num(x, r)},
                 {"SETARRAY", set},
                 {"SETGROUPS", assign(c, "", tfmt(c, "ep->%s_grx", n), "(myl_group *)mem")},
                 /* size classes restore each sender's order; lanes are
@@ -729,7 +730,7 @@ static void emit_role(topo_ctx *x, mylc_role *r, mylc_buf *h, mylc_buf *src)
         {"POLLFN", helper(x, "POLL", r->index)},
         {"REJOINFN", helper(x, "REJOIN", r->index)},
         {"GROWFN", helper(x, "GROW", r->index)},
-        {"REJOINS", rejoins.p ? rejoins.p : ""},
+        {"REJOINS", rejoins.p ? rejoins.p : "    (void)ep; /* it receives nothing */"},
         {"EVENTFN", tfmt(c, "%s_event_fn", R)},
         {"OPENS", opens.p ? opens.p : ""},
         {"CLOSES", closes.p ? closes.p : ""},

@@ -163,6 +163,10 @@ for (uint32_t i = 0; i < ep->MYLT_N_nrx; i++) {
     MYLT_CHAN_MYLT_END *old = &ep->MYLT_N_rx[i];
     if (old->MYLT_H && MYLT_CHECK == 0)
         continue;
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, MYLT_ROLE, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
     uint32_t ring = myl_topo_ring_index(ep->topo, MYLT_ROUTE, i, ep->index);
     myl_ring *r = myl_topo_ring(ep->topo, MYLT_ROUTE, ring);
     MYLT_CHAN_MYLT_END e;
@@ -186,6 +190,10 @@ for (uint32_t i = 0; i < ep->MYLT_N_nrx; i++) {
     MYLT_CHAN_receiver *old = &ep->MYLT_N_rx[i];
     if (old->r && myl_group_receiver_check(old->r) == 0)
         continue;
+    char id[2 * MYL_TOPO_NAME_MAX];
+    int rc = myl_topo_member_id(ep->topo, MYLT_ROLE, ep->index, id, sizeof id);
+    if (rc < 0)
+        return rc;
     MYLT_CHAN_receiver e;
     /* as for one ring (above) */
     rc = MYLT_CHAN_receiver_open(&ep->MYLT_N_grx[i], id, MYLT_RXFLAGS, &e);
@@ -301,13 +309,10 @@ static int MYLT_GROWFN(MYLT_R *ep, size_t len, size_t unit)
  * starts at the live end; what was queued for the evicted one is the
  * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
  * _poll between receives only, never by _events, which a handler may
- * call: the handler's message and receiver stay its own. */
+ * call: the handler's message and receiver stay its own. The member's id
+ * is formatted only for a receiver to be opened again. */
 static int MYLT_REJOINFN(MYLT_R *ep)
 {
-    char id[2 * MYL_TOPO_NAME_MAX];
-    int rc = myl_topo_member_id(ep->topo, MYLT_ROLE, ep->index, id, sizeof id);
-    if (rc < 0)
-        return rc;
     MYLT_REJOINS
     return 0;
 }

@@ -1528,17 +1528,18 @@ int fabric_Fabric_scheduler_redispatch(fabric_Fabric_scheduler *ep, uint32_t rol
  * starts at the live end; what was queued for the evicted one is the
  * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
  * _poll between receives only, never by _events, which a handler may
- * call: the handler's message and receiver stay its own. */
+ * call: the handler's message and receiver stay its own. The member's id
+ * is formatted only for a receiver to be opened again. */
 static int fabric_Fabric_REJOIN0(fabric_Fabric_scheduler *ep)
 {
-    char id[2 * MYL_TOPO_NAME_MAX];
-    int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
-    if (rc < 0)
-        return rc;
     for (uint32_t i = 0; i < ep->responses_nrx; i++) {
         fabric_responses_receiver *old = &ep->responses_rx[i];
         if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 1u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 1u, ring);
         fabric_responses_receiver e;
@@ -1560,6 +1561,10 @@ static int fabric_Fabric_REJOIN0(fabric_Fabric_scheduler *ep)
         fabric_orders_consumer *old = &ep->orders_rx[i];
         if (old->c && myl_consumer_check(old->c) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 3u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 3u, ring);
         fabric_orders_consumer e;
@@ -1955,17 +1960,18 @@ static int fabric_Fabric_RECV2(fabric_Fabric_workers *ep, const fabric_Fabric_wo
  * starts at the live end; what was queued for the evicted one is the
  * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
  * _poll between receives only, never by _events, which a handler may
- * call: the handler's message and receiver stay its own. */
+ * call: the handler's message and receiver stay its own. The member's id
+ * is formatted only for a receiver to be opened again. */
 static int fabric_Fabric_REJOIN1(fabric_Fabric_workers *ep)
 {
-    char id[2 * MYL_TOPO_NAME_MAX];
-    int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
-    if (rc < 0)
-        return rc;
     for (uint32_t i = 0; i < ep->requests_nrx; i++) {
         fabric_requests_receiver *old = &ep->requests_rx[i];
         if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 0u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 0u, ring);
         fabric_requests_receiver e;
@@ -1987,6 +1993,10 @@ static int fabric_Fabric_REJOIN1(fabric_Fabric_workers *ep)
         fabric_cancels_receiver *old = &ep->cancels_rx[i];
         if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 2u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 2u, ring);
         fabric_cancels_receiver e;

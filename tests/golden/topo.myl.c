@@ -1702,17 +1702,18 @@ static int gtopo_Plain_RECV2(gtopo_Plain_boss *ep, const gtopo_Plain_boss_handle
  * starts at the live end; what was queued for the evicted one is the
  * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
  * _poll between receives only, never by _events, which a handler may
- * call: the handler's message and receiver stay its own. */
+ * call: the handler's message and receiver stay its own. The member's id
+ * is formatted only for a receiver to be opened again. */
 static int gtopo_Plain_REJOIN0(gtopo_Plain_boss *ep)
 {
-    char id[2 * MYL_TOPO_NAME_MAX];
-    int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
-    if (rc < 0)
-        return rc;
     for (uint32_t i = 0; i < ep->done_nrx; i++) {
         gtopo_done_consumer *old = &ep->done_rx[i];
         if (old->c && myl_consumer_check(old->c) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 2u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 2u, ring);
         gtopo_done_consumer e;
@@ -2032,17 +2033,18 @@ static int gtopo_Plain_RECV1(gtopo_Plain_hands *ep, const gtopo_Plain_hands_hand
  * starts at the live end; what was queued for the evicted one is the
  * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
  * _poll between receives only, never by _events, which a handler may
- * call: the handler's message and receiver stay its own. */
+ * call: the handler's message and receiver stay its own. The member's id
+ * is formatted only for a receiver to be opened again. */
 static int gtopo_Plain_REJOIN1(gtopo_Plain_hands *ep)
 {
-    char id[2 * MYL_TOPO_NAME_MAX];
-    int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
-    if (rc < 0)
-        return rc;
     for (uint32_t i = 0; i < ep->jobs_nrx; i++) {
         gtopo_jobs_consumer *old = &ep->jobs_rx[i];
         if (old->c && myl_consumer_check(old->c) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 0u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 0u, ring);
         gtopo_jobs_consumer e;
@@ -2064,6 +2066,10 @@ static int gtopo_Plain_REJOIN1(gtopo_Plain_hands *ep)
         gtopo_notes_receiver *old = &ep->notes_rx[i];
         if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 1u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 1u, ring);
         gtopo_notes_receiver e;
@@ -2415,17 +2421,18 @@ static int gtopo_Keyed_RECV1(gtopo_Keyed_boss *ep, const gtopo_Keyed_boss_handle
  * starts at the live end; what was queued for the evicted one is the
  * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
  * _poll between receives only, never by _events, which a handler may
- * call: the handler's message and receiver stay its own. */
+ * call: the handler's message and receiver stay its own. The member's id
+ * is formatted only for a receiver to be opened again. */
 static int gtopo_Keyed_REJOIN0(gtopo_Keyed_boss *ep)
 {
-    char id[2 * MYL_TOPO_NAME_MAX];
-    int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
-    if (rc < 0)
-        return rc;
     for (uint32_t i = 0; i < ep->done_nrx; i++) {
         gtopo_done_consumer *old = &ep->done_rx[i];
         if (old->c && myl_consumer_check(old->c) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 1u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 1u, ring);
         gtopo_done_consumer e;
@@ -2698,17 +2705,18 @@ static int gtopo_Keyed_RECV0(gtopo_Keyed_hands *ep, const gtopo_Keyed_hands_hand
  * starts at the live end; what was queued for the evicted one is the
  * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
  * _poll between receives only, never by _events, which a handler may
- * call: the handler's message and receiver stay its own. */
+ * call: the handler's message and receiver stay its own. The member's id
+ * is formatted only for a receiver to be opened again. */
 static int gtopo_Keyed_REJOIN1(gtopo_Keyed_hands *ep)
 {
-    char id[2 * MYL_TOPO_NAME_MAX];
-    int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
-    if (rc < 0)
-        return rc;
     for (uint32_t i = 0; i < ep->jobs_nrx; i++) {
         gtopo_jobs_consumer *old = &ep->jobs_rx[i];
         if (old->c && myl_consumer_check(old->c) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 0u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 0u, ring);
         gtopo_jobs_consumer e;
@@ -3167,17 +3175,18 @@ static int gtopo_Symbols_RECV3(gtopo_Symbols_boss *ep, const gtopo_Symbols_boss_
  * starts at the live end; what was queued for the evicted one is the
  * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
  * _poll between receives only, never by _events, which a handler may
- * call: the handler's message and receiver stay its own. */
+ * call: the handler's message and receiver stay its own. The member's id
+ * is formatted only for a receiver to be opened again. */
 static int gtopo_Symbols_REJOIN0(gtopo_Symbols_boss *ep)
 {
-    char id[2 * MYL_TOPO_NAME_MAX];
-    int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
-    if (rc < 0)
-        return rc;
     for (uint32_t i = 0; i < ep->done_nrx; i++) {
         gtopo_done_consumer *old = &ep->done_rx[i];
         if (old->c && myl_consumer_check(old->c) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 3u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 3u, ring);
         gtopo_done_consumer e;
@@ -3578,17 +3587,18 @@ static int gtopo_Symbols_RECV2(gtopo_Symbols_hands *ep, const gtopo_Symbols_hand
  * starts at the live end; what was queued for the evicted one is the
  * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
  * _poll between receives only, never by _events, which a handler may
- * call: the handler's message and receiver stay its own. */
+ * call: the handler's message and receiver stay its own. The member's id
+ * is formatted only for a receiver to be opened again. */
 static int gtopo_Symbols_REJOIN1(gtopo_Symbols_hands *ep)
 {
-    char id[2 * MYL_TOPO_NAME_MAX];
-    int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
-    if (rc < 0)
-        return rc;
     for (uint32_t i = 0; i < ep->orders_nrx; i++) {
         gtopo_orders_consumer *old = &ep->orders_rx[i];
         if (old->c && myl_consumer_check(old->c) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 0u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 0u, ring);
         gtopo_orders_consumer e;
@@ -3610,6 +3620,10 @@ static int gtopo_Symbols_REJOIN1(gtopo_Symbols_hands *ep)
         gtopo_quotes_receiver *old = &ep->quotes_rx[i];
         if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 1u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 1u, ring);
         gtopo_quotes_receiver e;
@@ -3631,6 +3645,10 @@ static int gtopo_Symbols_REJOIN1(gtopo_Symbols_hands *ep)
         gtopo_trades_receiver *old = &ep->trades_rx[i];
         if (old->d && myl_consumer_check(myl_defrag_consumer(old->d)) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         uint32_t ring = myl_topo_ring_index(ep->topo, 2u, i, ep->index);
         myl_ring *r = myl_topo_ring(ep->topo, 2u, ring);
         gtopo_trades_receiver e;
@@ -4242,17 +4260,18 @@ int gtopo_Grouped_boss_redispatch(gtopo_Grouped_boss *ep, uint32_t role, uint32_
  * starts at the live end; what was queued for the evicted one is the
  * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
  * _poll between receives only, never by _events, which a handler may
- * call: the handler's message and receiver stay its own. */
+ * call: the handler's message and receiver stay its own. The member's id
+ * is formatted only for a receiver to be opened again. */
 static int gtopo_Grouped_REJOIN0(gtopo_Grouped_boss *ep)
 {
-    char id[2 * MYL_TOPO_NAME_MAX];
-    int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
-    if (rc < 0)
-        return rc;
     for (uint32_t i = 0; i < ep->replies_nrx; i++) {
         gtopo_replies_receiver *old = &ep->replies_rx[i];
         if (old->r && myl_group_receiver_check(old->r) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         gtopo_replies_receiver e;
         /* as for one ring (above) */
         rc = gtopo_replies_receiver_open(&ep->replies_grx[i], id, 0, NULL, &e);
@@ -4271,6 +4290,10 @@ static int gtopo_Grouped_REJOIN0(gtopo_Grouped_boss *ep)
         gtopo_blobs_receiver *old = &ep->blobs_rx[i];
         if (old->r && myl_group_receiver_check(old->r) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 0u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         gtopo_blobs_receiver e;
         /* as for one ring (above) */
         rc = gtopo_blobs_receiver_open(&ep->blobs_grx[i], id, MYL_GROUP_ORDERED, &e);
@@ -4753,17 +4776,18 @@ static int gtopo_Grouped_RECV3(gtopo_Grouped_hands *ep, const gtopo_Grouped_hand
  * starts at the live end; what was queued for the evicted one is the
  * owner's to re-dispatch (a tracked route's messages, on STALLED). Run by
  * _poll between receives only, never by _events, which a handler may
- * call: the handler's message and receiver stay its own. */
+ * call: the handler's message and receiver stay its own. The member's id
+ * is formatted only for a receiver to be opened again. */
 static int gtopo_Grouped_REJOIN1(gtopo_Grouped_hands *ep)
 {
-    char id[2 * MYL_TOPO_NAME_MAX];
-    int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
-    if (rc < 0)
-        return rc;
     for (uint32_t i = 0; i < ep->alerts_nrx; i++) {
         gtopo_alerts_receiver *old = &ep->alerts_rx[i];
         if (old->r && myl_group_receiver_check(old->r) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         gtopo_alerts_receiver e;
         /* as for one ring (above) */
         rc = gtopo_alerts_receiver_open(&ep->alerts_grx[i], id, 0, NULL, &e);
@@ -4782,6 +4806,10 @@ static int gtopo_Grouped_REJOIN1(gtopo_Grouped_hands *ep)
         gtopo_prio_receiver *old = &ep->prio_rx[i];
         if (old->r && myl_group_receiver_check(old->r) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         gtopo_prio_receiver e;
         /* as for one ring (above) */
         rc = gtopo_prio_receiver_open(&ep->prio_grx[i], id, 0, NULL, &e);
@@ -4800,6 +4828,10 @@ static int gtopo_Grouped_REJOIN1(gtopo_Grouped_hands *ep)
         gtopo_sized_receiver *old = &ep->sized_rx[i];
         if (old->r && myl_group_receiver_check(old->r) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         gtopo_sized_receiver e;
         /* as for one ring (above) */
         rc = gtopo_sized_receiver_open(&ep->sized_grx[i], id, MYL_GROUP_ORDERED, &e);
@@ -4818,6 +4850,10 @@ static int gtopo_Grouped_REJOIN1(gtopo_Grouped_hands *ep)
         gtopo_books_receiver *old = &ep->books_rx[i];
         if (old->r && myl_group_receiver_check(old->r) == 0)
             continue;
+        char id[2 * MYL_TOPO_NAME_MAX];
+        int rc = myl_topo_member_id(ep->topo, 1u, ep->index, id, sizeof id);
+        if (rc < 0)
+            return rc;
         gtopo_books_receiver e;
         /* as for one ring (above) */
         rc = gtopo_books_receiver_open(&ep->books_grx[i], id, MYL_GROUP_ORDERED, &e);
