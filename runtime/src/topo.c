@@ -103,9 +103,12 @@ struct myl_topo {
     struct track_ent *tt;
     uint32_t tcap, tcount;
     size_t tbytes;
-    uint64_t tseq;       /* the next track_ent.seq */
-    uint64_t resend_key; /* while a resend fn runs: its message's key */
-    uint32_t *outst;     /* per member */
+    uint64_t tseq; /* the next track_ent.seq */
+    /* while a resend fn runs (resending): its message's key, id and first
+     * send order, which the message keeps when it is tracked again */
+    uint64_t resend_key, resend_id, resend_seq;
+    bool resending;
+    uint32_t *outst; /* per member */
 };
 
 /* ---- names and descriptors ---- */
@@ -1888,7 +1891,7 @@ int myl_topo_track_key(myl_topo *t, uint32_t role, uint32_t index, uint64_t id, 
                           .member = k,
                           .epoch = t->sh[k].epoch,
                           .key = key,
-                          .seq = t->tseq++};
+                          .seq = t->resending && id == t->resend_id ? t->resend_seq : t->tseq++};
     tinsert(t, &n);
     return 0;
 }
@@ -1955,12 +1958,14 @@ int myl_topo_redispatch(myl_topo *t, uint32_t role, uint32_t index, myl_topo_res
         struct track_ent old = *e;
         tremove(t, e);
         /* fn may send it and track it again (under its new destination,
-         * keeping its seq: tfind finds none, so track_key inserts anew). */
+         * keeping its seq: tfind finds none, so track_key inserts anew);
+         * anything else it tracks is new, after everything before. */
         t->resend_key = old.key;
-        uint64_t seq_next = t->tseq;
-        t->tseq = old.seq;
+        t->resend_id = old.id;
+        t->resend_seq = old.seq;
+        t->resending = true;
         int rc = fn(arg, old.id, old.data, old.len);
-        t->tseq = seq_next;
+        t->resending = false;
         t->resend_key = 0;
         if (tfind(t, old.id)) {
             free(old.data);

@@ -864,6 +864,52 @@ static int resend(void *arg, uint64_t id, const void *msg, size_t len)
     return 0;
 }
 
+/* Resends to worker `to`, and while resending `extra_after` tracks a new
+ * message `extra` there as well (a handler that sends as it re-dispatches). */
+struct resend_more {
+    myl_topo *t;
+    uint32_t to;
+    uint64_t extra_after, extra;
+    uint64_t ids[16];
+    int n;
+};
+
+static int resend_more_fn(void *arg, uint64_t id, const void *msg, size_t len)
+{
+    struct resend_more *m = arg;
+    m->ids[m->n++] = id;
+    int rc = myl_topo_track(m->t, 1, m->to, id, msg, len);
+    if (rc == 0 && id == m->extra_after)
+        rc = myl_topo_track(m->t, 1, m->to, m->extra, &m->extra, sizeof m->extra);
+    return rc;
+}
+
+/* A re-dispatched message keeps its first send order; a message tracked
+ * anew while one is resent comes after everything tracked before it. */
+static void test_redispatch_order(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("order");
+    c.counts[1] = 3;
+    c.track = 16;
+    myl_topo *t = open_owner(&c);
+    for (uint64_t id = 1; id <= 3; id++)
+        assert_int_equal(myl_topo_track(t, 1, 0, id, &id, sizeof id), 0);
+    struct resend_more m = {.t = t, .to = 1, .extra_after = 1, .extra = 9};
+    assert_int_equal(myl_topo_redispatch(t, 1, 0, resend_more_fn, &m), 3);
+    assert_int_equal(m.n, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(m.ids[i], (uint64_t)i + 1);
+    assert_int_equal(myl_topo_outstanding(t, 1, 1), 4);
+    struct resend_more m2 = {.t = t, .to = 2, .extra_after = UINT64_MAX};
+    assert_int_equal(myl_topo_redispatch(t, 1, 1, resend_more_fn, &m2), 4);
+    assert_int_equal(m2.n, 4);
+    const uint64_t want[4] = {1, 2, 3, 9};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(m2.ids[i], want[i]);
+    myl_topo_close(t);
+}
+
 static void test_tracking(void **state)
 {
     (void)state;
@@ -1135,6 +1181,7 @@ MYL_TEST_MAIN("topo", cmocka_unit_test(test_names), cmocka_unit_test(test_counts
               cmocka_unit_test(test_hostile_control), cmocka_unit_test(test_membership),
               cmocka_unit_test(test_explicit_shutdown), cmocka_unit_test(test_policies),
               cmocka_unit_test(test_pick), cmocka_unit_test(test_pick_evicted_by_peer),
-              cmocka_unit_test(test_tracking), cmocka_unit_test(test_owner_restart),
-              cmocka_unit_test(test_quick_rejoin), cmocka_unit_test(test_restart_joining),
-              cmocka_unit_test(test_mark_and_peek), cmocka_unit_test(test_peek_members))
+              cmocka_unit_test(test_tracking), cmocka_unit_test(test_redispatch_order),
+              cmocka_unit_test(test_owner_restart), cmocka_unit_test(test_quick_rejoin),
+              cmocka_unit_test(test_restart_joining), cmocka_unit_test(test_mark_and_peek),
+              cmocka_unit_test(test_peek_members))
