@@ -72,8 +72,7 @@ int main(int argc, char **argv)
     if ((pid = spawn_receiver(argv[0], name, NULL)) < 0)
         goto fail;
     for (uint32_t c = 0; c < ex_blobs_CLASSES; c++) /* the receiver is on every ring */
-        TRY(myl_producer_wait_consumers(myl_framer_producer(myl_group_sender_framer(tx.s, c)),
-                                        "reader", 1, TMO));
+        TRY(wait_reader(myl_framer_producer(myl_group_sender_framer(tx.s, c)), pid));
     static uint8_t msg[8192];
     for (uint64_t i = 0; i < N; i++) {
         size_t len = msg_len(i);

@@ -56,7 +56,7 @@ int main(int argc, char **argv)
         goto fail;
     /* A gated ring with no consumer yet does not wait for one: wait for
      * the receiver to register before sending. */
-    TRY(myl_producer_wait_consumers(myl_framer_producer(tx.f), "reader", 1, TMO));
+    TRY(wait_reader(myl_framer_producer(tx.f), pid));
     for (uint64_t i = 0; i < N; i++) {
         ex_Order o;
         ex_Order_init(&o); /* the schema's defaults: qty = 1 */

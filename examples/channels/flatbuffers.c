@@ -58,7 +58,7 @@ int main(int argc, char **argv)
     tx_open = true;
     if ((pid = spawn_receiver(argv[0], name, NULL)) < 0)
         goto fail;
-    TRY(myl_producer_wait_consumers(myl_framer_producer(tx.f), "reader", 1, TMO));
+    TRY(wait_reader(myl_framer_producer(tx.f), pid));
     static uint64_t arena[512]; /* the builder's scratch (and overflow) memory */
     if (!(b = malloc(sizeof *b)))
         goto fail;

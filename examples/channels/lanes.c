@@ -73,8 +73,7 @@ int main(int argc, char **argv)
     close(go[0]);
     go[0] = -1;
     for (uint32_t lane = 0; lane < 2; lane++)
-        TRY(myl_producer_wait_consumers(myl_framer_producer(myl_group_sender_framer(tx.s, lane)),
-                                        "reader", 1, TMO));
+        TRY(wait_reader(myl_framer_producer(myl_group_sender_framer(tx.s, lane)), pid));
     uint8_t buf[128];
     for (uint64_t i = 0; i < N_NORMAL + N_CRITICAL; i++) {
         ex_Order o;

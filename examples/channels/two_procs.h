@@ -39,6 +39,24 @@ static int wait_receiver(pid_t pid)
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
 }
 
+/* The sender: waits until the receiver (pid) is registered as "reader" on
+ * p's ring, a tenth of a second at a time, so that a receiver that died
+ * before it registered ends the wait at once rather than after TMO. */
+static int wait_reader(myl_producer *p, pid_t pid)
+{
+    const int64_t slice = INT64_C(100000000);
+    for (int64_t waited = 0; waited < TMO; waited += slice) {
+        int rc = myl_producer_wait_consumers(p, "reader", 1, slice);
+        if (rc != MYL_ETIMEDOUT)
+            return rc;
+        siginfo_t si;
+        si.si_pid = 0; /* not exited: waitid leaves it 0 */
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+            return MYL_EPEERDEAD; /* exited (not reaped: wait_receiver does) */
+    }
+    return MYL_ETIMEDOUT;
+}
+
 /* The sender failed: end the receiver (it may be waiting for messages
  * that will not come) and reap it. */
 static void stop_receiver(pid_t pid)
