@@ -329,9 +329,10 @@ static double now_mono(void)
 
 /* ---- a segment truncated while a snapshot reads it ----
  *
- * myl_ring_check looks at the size once; another process that can write
- * the file may truncate it before the snapshot reads, and the read then
- * faults (SIGBUS). The executables (myelon-stat, myelon-health) install
+ * myl_ring_check looks at the size once (and attach before it reads the
+ * header); another process that can write the file may truncate it
+ * before the snapshot (or attach) reads, and the read then faults
+ * (SIGBUS). The executables (myelon-stat, myelon-health) install
  * on_bus (mst_bus_guard_install); while a snapshot reads (mst_guarded),
  * this thread's bus_jmp is armed and the fault jumps back to mst_guarded:
  * mst_snap_one then drops the snapshot and reports the ring as truncated,
@@ -1331,7 +1332,21 @@ static int take_guarded(void *arg)
     return mst_take(a->r, a->name, a->snap);
 }
 
-/* Attach read-only, check, take a snapshot, close. */
+typedef struct validate_arg {
+    myl_ring *r;
+    const myl_ring_opts *o;
+} validate_arg;
+
+static int validate_guarded(void *arg)
+{
+    validate_arg *a = arg;
+    return myl__ring_validate(a->r, a->o);
+}
+
+/* Attach read-only, check, take a snapshot, close. Attach in its two
+ * steps, the header's read guarded: a file truncated after attach looked
+ * at its size faults that read, and the ring, mapped by then, is closed
+ * (with no fingerprint to check, validation allocates nothing). */
 int mst_snap_one(uint32_t backing, const char *name, mst_snaps *out)
 {
     myl_ring_opts o = {.size = sizeof o,
@@ -1339,9 +1354,14 @@ int mst_snap_one(uint32_t backing, const char *name, mst_snaps *out)
                        .name = name,
                        .flags = MYL_SEG_READONLY | MYL_SEG_ANY_OWNER};
     myl_ring *r;
-    int rc = myl_ring_attach(&o, &r);
+    int rc = myl__ring_map(&o, &r);
     if (rc < 0)
         return rc;
+    validate_arg va = {r, &o};
+    if ((rc = mst_guarded(validate_guarded, &va)) < 0) {
+        myl_ring_close(r);
+        return rc;
+    }
     if ((rc = myl_ring_check(r)) < 0) { /* truncated: reading it would SIGBUS */
         myl_ring_close(r);
         return rc;

@@ -846,7 +846,9 @@ static int check_owner(const struct stat *st, const myl_ring_opts *o)
     return 0;
 }
 
-int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out)
+/* myl_ring_attach's first step: open, check and map the segment; nothing
+ * is read from the mapping (see ring.h). */
+int myl__ring_map(const myl_ring_opts *opts, myl_ring **out)
 {
     struct stat st;
     int rc;
@@ -894,8 +896,6 @@ int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out)
     }
     if ((rc = map_segment(r, (size_t)st.st_size, opts->flags)) < 0)
         goto fail_unmap;
-    if ((rc = myl__seg_validate(r, opts)) < 0)
-        goto fail_unmap;
     *out = r;
     return 0;
 
@@ -907,6 +907,32 @@ fail_close:
 fail_free:
     free(r);
     return rc;
+}
+
+/* The second: the header read through the mapping and validated (the
+ * step that faults if the file was truncated after the first's fstat). */
+int myl__ring_validate(myl_ring *r, const myl_ring_opts *opts)
+{
+    if (!r || !opts)
+        return MYL_EINVAL;
+    return myl__seg_validate(r, opts);
+}
+
+int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out)
+{
+    if (!out)
+        return MYL_EINVAL;
+    myl_ring *r;
+    int rc = myl__ring_map(opts, &r);
+    *out = NULL;
+    if (rc < 0)
+        return rc;
+    if ((rc = myl__ring_validate(r, opts)) < 0) {
+        myl_ring_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
 }
 
 int myl_ring_attach_wait(const myl_ring_opts *opts, int64_t timeout_ns, myl_ring **out)

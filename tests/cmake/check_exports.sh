@@ -25,10 +25,11 @@ for s in $declared; do
 done
 # An internal name is exported only for the headers' inline code: it must
 # be called somewhere in a public header besides its declaration.
-# The exception: names declared with a trailing /* bridge */ comment are
-# exported for libmyelon_bridge, a separate library.
+# The exceptions: names declared with a trailing /* bridge */ comment are
+# exported for libmyelon_bridge, a separate library, and /* stat */ for
+# myelon-stat and libmyelon_health (tools/stat.c).
 for s in $(grep '^myl__' <<<"$exported" || true); do
-  if grep -h "^MYL_API .*\b$s(.*/\* bridge \*/" "$inc"/*.h >/dev/null; then
+  if grep -hE "^MYL_API .*\b$s\(.*/\* (bridge|stat) \*/" "$inc"/*.h >/dev/null; then
     continue
   fi
   if ! grep -h "\b$s(" "$inc"/*.h | grep -vq '^MYL_API '; then

@@ -110,7 +110,8 @@ MYL_API uint16_t myl_health_port(const myl_health *h);
 MYL_API int myl_health_status_line(myl_health *h, char *buf, size_t size);
 
 /* A ring's segment that another process truncates while the endpoint
- * reads it (after its size was checked) would fault the reader (SIGBUS).
+ * attaches to it or reads it (after its size was checked) would fault the
+ * reader (SIGBUS).
  * This installs a SIGBUS handler that makes such a ring reported as
  * truncated (MYL_ETRUNCATED) for that request instead, and a pipeline
  * trace truncated while myl_health_pipeline_metrics copies it counted

@@ -259,7 +259,10 @@ typedef struct myl_consumer {
  * and appears under its own only once complete (docs/ARCHITECTURE.md,
  * "Segment lifecycle"): a creator killed half-way leaves no segment. */
 MYL_API int myl_ring_create(const myl_ring_opts *opts, myl_ring **out);
-/* Attach to an existing, ready segment, validating it against opts. */
+/* Attach to an existing, ready segment, validating it against opts. A
+ * file that another process truncates between attach's size check and its
+ * read of the header faults it (SIGBUS), as any truncated mapping does
+ * (myl_ring_check; myl__ring_map, below, for a reader that catches it). */
 MYL_API int myl_ring_attach(const myl_ring_opts *opts, myl_ring **out);
 /* Attach, retrying while the segment does not exist yet or is still being
  * initialised, until timeout_ns. */
@@ -357,6 +360,18 @@ MYL_API void myl__wake_producers(myl_ring *ring, myl_consumer *c);
 MYL_API void myl__consumer_hold(myl_consumer *c, uint32_t n, uint64_t released); /* bridge */
 MYL_API void myl__consumer_rewind(myl_consumer *c);                              /* bridge */
 MYL_API void myl__consumer_detach(myl_consumer *c);                              /* bridge */
+
+/* Internal, exported for myelon-stat and libmyelon_health only (not API;
+ * may change): myl_ring_attach in its two steps, for a reader that
+ * catches a segment truncated under it (tools/stat.c). myl__ring_map
+ * opens, checks (owner, size) and maps the segment as attach does, and
+ * reads nothing through the mapping; myl__ring_validate then reads and
+ * validates the header as attach does. A file truncated after the size
+ * check faults (SIGBUS) the second step only, whose caller can catch it
+ * with its own handler and still close the ring (myl_ring_close), as it
+ * does after an error from it. */
+MYL_API int myl__ring_map(const myl_ring_opts *opts, myl_ring **out);      /* stat */
+MYL_API int myl__ring_validate(myl_ring *ring, const myl_ring_opts *opts); /* stat */
 
 /* ---- counters and introspection (work from any process) ---- */
 
