@@ -143,6 +143,58 @@ static mylc_decl *union_member(mylc_ctx *c, const mylc_decl *u, const mylc_value
     return mylc_lookup_from(c, u, mv->text, mv->off, false);
 }
 
+/* fb_start_align(): a declaration x reached, a struct's alignment taken,
+ * a table or union queued in seen (pointers) once. */
+static void fb_reach(const mylc_decl *x, mylc_buf *seen, uint32_t *align)
+{
+    if (x->kind == MYLC_D_STRUCT) {
+        if (x->align > *align)
+            *align = x->align;
+        return;
+    }
+    if (x->kind != MYLC_D_TABLE && x->kind != MYLC_D_UNION)
+        return;
+    for (size_t k = 0; k < seen->n; k += sizeof x)
+        if (memcmp(seen->p + k, &x, sizeof x) == 0)
+            return;
+    mylc_buf_put(seen, (const char *)&x, sizeof x);
+}
+
+/* The largest alignment the start of a FlatBuffer whose root is table
+ * root can need: that of the largest struct it can hold (inline, in a
+ * vector, as a union's member), through its tables, unions and nested
+ * buffers (theirs start aligned relative to it); 1 if none. A nested
+ * buffer's bytes are placed at it (T_create_f), so that its structs are
+ * aligned in memory (docs/FLATBUFFERS.md, "Nested buffers aligned"). */
+static uint32_t fb_start_align(mylc_ctx *c, const mylc_decl *root)
+{
+    mylc_buf seen = {0}; /* the tables and unions met */
+    uint32_t align = 1;
+    fb_reach(root, &seen, &align);
+    for (size_t next = 0; next < seen.n; next += sizeof root) {
+        const mylc_decl *d;
+        memcpy(&d, seen.p + next, sizeof d);
+        if (d->kind == MYLC_D_UNION) {
+            for (const mylc_value *mv = d->members; mv; mv = mv->next) {
+                const mylc_decl *md = union_member(c, d, mv); /* NULL: a string */
+                if (md)
+                    fb_reach(md, &seen, &align);
+            }
+            continue;
+        }
+        for (const mylc_field *f = d->fields; f; f = f->next) {
+            if (f->deprecated)
+                continue;
+            if (f->nested)
+                fb_reach(f->nested, &seen, &align);
+            else if (f->type.base == MYLC_T_NAMED && f->type.decl)
+                fb_reach(f->type.decl, &seen, &align);
+        }
+    }
+    mylc_buf_free(&seen);
+    return align;
+}
+
 /* The descriptor entry of a field (one line of an initializer). */
 static void field_desc(mylc_ctx *c, const mylc_field *f, mylc_buf *o)
 {
@@ -206,6 +258,7 @@ static void emit_fb_field(mylc_ctx *c, mylc_decl *d, mylc_field *f, mylc_buf *h)
         } else if (f->nested) {
             sec = "fb_vec_nested"; /* [u8] holding a FlatBuffer */
             m = f->nested->cname;
+            align = fmt(c, "%u", fb_start_align(c, f->nested));
         } else if (is_fb_scalar(t)) {
             sec = "fb_vec_scalar";
             e = scalar_ctype(t);

@@ -495,9 +495,12 @@ static myl_fb_ref copy_tag(myl_fb_builder *b, Zoo_Tag_table t)
 static myl_fb_ref copy_animal(myl_fb_builder *b, Zoo_Animal_table t);
 
 /* A nested FlatBuffer: built apart with our builder (no identifier, as
- * flatc builds them from JSON), then its bytes as a [ubyte] vector. */
+ * flatc builds them from JSON), then its bytes as a [ubyte] vector by
+ * create (T_create_f: at the alignment the nested type needs). */
 template <class Tab, class Copy>
-static myl_fb_ref copy_nested(myl_fb_builder *b, Tab root, Copy copy)
+static myl_fb_ref copy_nested(myl_fb_builder *b, Tab root, Copy copy,
+                              int (*create)(myl_fb_builder *, const uint8_t *, size_t,
+                                            myl_fb_ref *))
 {
     std::vector<uint8_t> region(1 << 16);
     myl_fb_builder nb;
@@ -506,7 +509,7 @@ static myl_fb_ref copy_nested(myl_fb_builder *b, Tab root, Copy copy)
     myl_fb_msg m;
     CHECK(myl_fb_finish(&nb, r, nullptr, 0, &m) == 0);
     if (nb.err == 0)
-        myl_fb_create_vec_scalar(b, m.data, m.len, 1, &out);
+        CHECK(create(b, m.data, m.len, &out) == 0);
     return out;
 }
 
@@ -642,9 +645,10 @@ static myl_fb_ref copy_animal(myl_fb_builder *b, Zoo_Animal_table t)
     Zoo_Extra extra_type = Zoo_Animal_extra_type(t);
     myl_fb_ref extra = copy_extra(b, t);
     if (Zoo_Animal_has_twin(t))
-        twin = copy_nested(b, Zoo_Animal_twin_nested_root(t), copy_animal);
+        twin = copy_nested(b, Zoo_Animal_twin_nested_root(t), copy_animal, Zoo_Animal_create_twin);
     if (Zoo_Animal_has_badge(t))
-        badge = copy_nested(b, Zoo_Animal_badge_nested_root(t), copy_keeper);
+        badge =
+            copy_nested(b, Zoo_Animal_badge_nested_root(t), copy_keeper, Zoo_Animal_create_badge);
 
     Zoo_Animal_start(b);
     if (name)
@@ -1049,13 +1053,68 @@ static void test_struct_vector_alignment()
     }
 }
 
+/* ---- nested buffers' structs aligned in memory ---- */
+
+/* Where the Wide of the innermost twin lies, relative to the buffer. */
+static size_t wide_at(const uint8_t *buf, unsigned levels)
+{
+    Zoo_Animal_table t = Zoo_Animal_root(buf);
+    for (unsigned i = 0; i < levels; i++)
+        t = Zoo_Animal_twin_nested_root(t);
+    return static_cast<size_t>(reinterpret_cast<const uint8_t *>(Zoo_Animal_wide(t)) - buf);
+}
+
+/* Our builder (T_create_f) places a nested buffer's bytes at the
+ * alignment the nested type needs (16: Animal holds a Wide), wherever its
+ * buffer puts them: the nested Wide is aligned in memory (our readers
+ * hand out a typed pointer to it), at every offset modulo 16 the outer
+ * buffer gives the bytes. */
+static void test_nested_alignment()
+{
+    alignas(32) static uint8_t buf[4096], ir[1024], orr[4096];
+    myl_fb_builder b;
+    myl_fb_builder_init(&b, ir, sizeof ir, nullptr, 0);
+    myl_fb_ref name = 0, wides = 0, root = 0;
+    Zoo_Types_Wide wd, w1;
+    std::memset(&wd, 0, sizeof wd);
+    std::memset(&w1, 0, sizeof w1);
+    wd.lo = 7;
+    w1.lo = 1;
+    CHECK(myl_fb_create_string(&b, "in", 2, &name) == 0);
+    CHECK(Zoo_Animal_create_wides(&b, &w1, 1, &wides) == 0);
+    Zoo_Animal_start(&b);
+    Zoo_Animal_add_name(&b, name);
+    Zoo_Animal_add_wide(&b, &wd);
+    Zoo_Animal_add_wides(&b, wides);
+    CHECK(Zoo_Animal_end(&b, &root) == 0);
+    myl_fb_msg m;
+    CHECK(myl_fb_finish(&b, root, nullptr, 0, &m) == 0);
+    const std::vector<uint8_t> ours_inner(m.data, m.data + m.len);
+    for (unsigned pad = 0; pad < 4; pad++) {
+        myl_fb_builder_init(&b, orr, sizeof orr, nullptr, 0);
+        myl_fb_ref twin = 0;
+        std::string p(4 * pad, 'p');
+        CHECK(Zoo_Animal_create_twin(&b, ours_inner.data(), ours_inner.size(), &twin) == 0);
+        CHECK(myl_fb_create_string(&b, p.data(), p.size(), &name) == 0);
+        Zoo_Animal_start(&b);
+        Zoo_Animal_add_name(&b, name);
+        Zoo_Animal_add_twin(&b, twin);
+        CHECK(Zoo_Animal_end(&b, &root) == 0);
+        CHECK(Zoo_Animal_finish_buffer(&b, root, 0, &m) == 0);
+        std::memcpy(buf, m.data, m.len);
+        CHECK(wide_at(buf, 1) % 16 == 0);
+        CHECK(Zoo_Animal_verify_buffer(buf, m.len) == 0 && theirs_ok(buf, m.len));
+        CHECK(Zoo_Animal_wide(Zoo_Animal_twin_nested_root(Zoo_Animal_root(buf)))->lo == 7);
+    }
+}
+
 /* Nested buffers built by levels: each level a chain of L Animals
  * (parent links), the first built (the deepest of the chain) or all of
  * them with `twin` set to the same [ubyte] vector holding the level
  * below. */
 static std::vector<uint8_t> nested_levels(unsigned levels, unsigned chain, bool all_twins)
 {
-    static uint8_t region[1 << 20], arena[1 << 20];
+    alignas(32) static uint8_t region[1 << 20], arena[1 << 20]; /* twin: aligned to 16 */
     std::vector<uint8_t> inner;
     for (unsigned k = 0; k < levels; k++) {
         myl_fb_builder b;
@@ -1149,6 +1208,7 @@ int main(int argc, char **argv)
     test_lookup_absent();
     test_nested_work();
     test_struct_vector_alignment();
+    test_nested_alignment();
     CHECK(Zoo_Animal_keepers_lookup_by_key(Zoo_Animal_parent(root), "Ann", 3).t == nullptr);
     /* nested buffers, two deep, and a sorted vector inside */
     Zoo_Animal_table twin = Zoo_Animal_twin_nested_root(root);

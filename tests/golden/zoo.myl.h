@@ -388,11 +388,11 @@ MYL_FB_SCALAR_OPT(Zoo_Animal, o_absent, 52, int16_t, i16, u16, uint16_t)
 /// sorted by id: Zoo_Animal_rations_lookup_by_key()
 MYL_FB_VEC_TABLE_KEY(Zoo_Animal, rations, 53, Zoo_Ration, int16_t, i16, 0, 0)
 /// a whole Animal buffer inside: Zoo_Animal_twin_nested_root()
-MYL_FB_VEC_NESTED(Zoo_Animal, twin, 54, Zoo_Animal)
+MYL_FB_VEC_NESTED(Zoo_Animal, twin, 54, Zoo_Animal, 16)
 /// structs aligned to 16, alone and in a vector
 MYL_FB_STRUCT(Zoo_Animal, wide, 55, Zoo_Types_Wide, 16, 16)
 MYL_FB_VEC_STRUCT(Zoo_Animal, wides, 56, Zoo_Types_Wide, 16, 16)
-MYL_FB_VEC_NESTED(Zoo_Animal, badge, 57, Zoo_Keeper)
+MYL_FB_VEC_NESTED(Zoo_Animal, badge, 57, Zoo_Keeper, 1)
 // clang-format off
 /// a union with a struct and a string member, and a vector of it (the /// last fields: interop.sh drops them for flatc --json, which cannot /// print either)
 // clang-format on

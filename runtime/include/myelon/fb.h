@@ -1397,9 +1397,26 @@ static inline uint32_t myl__fb_pick(bool c, uint32_t yes, uint32_t no)
 /* [M] of tables: T_create_f() from the references of n tables. */
 /* [ubyte] (nested_flatbuffer: M): the bytes, as MYL_FB_VEC_SCALAR, and
  * T_f_nested_root(t), the root table of the FlatBuffer they hold (a NULL
- * handle when absent; the verifier verified it as an M buffer). */
-#define MYL_FB_VEC_NESTED(T, f, id, M)                                                             \
-    MYL_FB_VEC_SCALAR(T, f, id, uint8_t, u8, 1)                                                    \
+ * handle when absent; the verifier verified it as an M buffer).
+ * T_create_f() places the bytes (a finished M buffer) at align, the
+ * largest alignment of the structs an M buffer can hold (myelonc works it
+ * out; as flatc's ForceVectorAlignment() before CreateVector()): their
+ * structs are then aligned in memory (T_f() and T_f_at() of a struct are
+ * typed pointers). Above 8,
+ * that needs the region's end aligned to it (as a struct of that
+ * alignment does): else MYL_EINVAL. */
+#define MYL_FB_VEC_NESTED(T, f, id, M, align)                                                      \
+    MYL_FB__VECTOR(T, f, id)                                                                       \
+    static inline uint8_t T##_##f##_at(T##_table t, uint32_t i)                                    \
+    {                                                                                              \
+        return myl_fb_vec_u8(myl__fb_get_vec_nj(t.t, id), i);                                      \
+    }                                                                                              \
+    static inline int T##_create_##f(myl_fb_builder *b, const uint8_t *v, size_t n,                \
+                                     myl_fb_ref *out)                                              \
+    {                                                                                              \
+        return (align) <= 4 ? myl__fb_create_vec(b, v, n, 1, out)                                  \
+                            : myl_fb_create_vec_struct(b, v, n, 1, align, out);                    \
+    }                                                                                              \
     static inline M##_table T##_##f##_nested_root(T##_table t)                                     \
     {                                                                                              \
         myl_fb_vec v = myl_fb_get_vec(t.t, id);                                                    \
