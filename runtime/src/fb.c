@@ -27,6 +27,13 @@ typedef struct vctx {
     uint32_t max_tables;
     uint32_t nested; /* nested FlatBuffers around this one */
     uint32_t base;   /* tables deep the nested FlatBuffers around this one are */
+    /* Where this buffer starts in the outermost one (0 there, the bytes
+     * of a nested buffer's [ubyte] vector inside it), and whether the
+     * outermost verifier checks alignment: then structs aligned above 4
+     * must be aligned relative to the outermost buffer too, that is in
+     * memory (fb_verify.h, abs_aligned). */
+    uint64_t origin;
+    bool abs_align;
     bool align;
     bool strict;
     myl_fb_verify_info *info;
@@ -80,7 +87,12 @@ MYL__COLD static int vfail(const vctx *v, int err, uint64_t off, const myl_fb_ta
  * for 37 KB). And the tables deep all nested buffers together are capped
  * at MYL_FB_MAX_DEPTH_LIMIT, so that the recursion's stack stays bounded
  * (64 nested buffers of 64 levels each were 4,096). The nesting of nested
- * buffers is capped at MYL_FB_MAX_NESTED (flatc has no cap). */
+ * buffers is capped at MYL_FB_MAX_NESTED (flatc has no cap). Its
+ * alignment is relative to its start as flatc's, and (unlike flatc, when
+ * the outermost verifier checks alignment) its structs aligned above 4
+ * must also be aligned relative to the outermost buffer's start: readers
+ * hand out typed pointers to them, and a [ubyte] vector's bytes are only
+ * 4-aligned unless its builder aligned them further. */
 static int vnested(vctx *outer, uint64_t at, uint32_t n, const myl_fb_table_desc *d)
 {
     if (!d)
@@ -104,6 +116,8 @@ static int vnested(vctx *outer, uint64_t at, uint32_t n, const myl_fb_table_desc
     v.tables = outer->tables;
     v.max_tables = outer->max_tables;
     v.nested = outer->nested + 1;
+    v.origin = outer->origin + at;
+    v.abs_align = outer->abs_align;
     uint64_t t;
     int rc = voffset_any(&v, 0, &t);
     if (rc == 0)
@@ -137,6 +151,7 @@ int myl_fb_verify(const void *buf, size_t len, const myl_fb_table_desc *root,
     }
     if (v.max_depth > MYL_FB_MAX_DEPTH_LIMIT)
         v.max_depth = MYL_FB_MAX_DEPTH_LIMIT;
+    v.abs_align = v.align;
     if (!root || (!buf && len))
         return vfail(&v, MYL_EINVAL, 0, NULL, NULL);
     /* size-prefixed: flatc's VerifySizePrefixedBuffer(), then the rest

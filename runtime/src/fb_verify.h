@@ -23,20 +23,31 @@ static inline bool V(aligned)(const vctx *v, uint64_t off, uint64_t a)
     return (off & (a - 1)) == 0 || !VALIGN(v);
 }
 
+/* A struct at off aligned to a (> 4) relative to the outermost buffer's
+ * start, as well as to this one's (V(aligned)): in a nested buffer, where
+ * it lies in memory. Readers hand out typed pointers to structs (T_f(),
+ * T_f_at(), T_f_as_m(), the lookup by key), and a misaligned one is
+ * undefined behaviour (an aligned SIMD load faults). Checked unless the
+ * outermost verifier's alignment checks are off (a nested buffer's own
+ * are always on). Alignments of 4 or less need nothing more: a nested
+ * buffer starts 4-aligned, after its vector's 4-aligned length. */
+static inline bool V(abs_aligned)(const vctx *v, uint64_t off, uint32_t a)
+{
+    return a <= 4 || !v->abs_align || ((v->origin + off) & (a - 1)) == 0;
+}
+
 /* A vector of structs aligned above 4 (a u64 or a double in them, or
  * force_align) starts its elements where the struct's alignment says,
- * whatever the mode, unless alignment checks are off: readers hand out
- * typed pointers to the elements (T_f_at, the lookup by key), and a
- * misaligned one is undefined behaviour (an aligned SIMD load faults).
- * flatc's builders always align them; flatc's verifier does not check
- * (its structs are byte-swapping wrappers), so a crafted buffer is the
- * one place the two verifiers differ. Elements of 4-byte alignment or
+ * relative to its buffer and in memory (V(abs_aligned)), whatever the
+ * mode, unless alignment checks are off: see V(abs_aligned). flatc's
+ * builders always align them; flatc's verifier does not check (its
+ * structs are byte-swapping wrappers). Elements of 4-byte alignment or
  * less follow the 4-aligned length: always aligned. */
 static inline bool V(struct_elems_aligned)(const vctx *v, const myl_fb_field_desc *f,
                                            uint64_t target, uint32_t n)
 {
     return f->kind != MYL_FB_K_VEC_STRUCT || f->align <= 4 || n == 0 ||
-           V(aligned)(v, target + 4, f->align);
+           (V(aligned)(v, target + 4, f->align) && V(abs_aligned)(v, target + 4, f->align));
 }
 
 /* The official VerifyOffset: an aligned, in-bounds uoffset, non-zero and
@@ -105,7 +116,7 @@ static int V(vother)(vctx *v, uint64_t target, const myl_fb_union_member *m,
     int rc;
     switch (m->kind) {
     case MYL_FB_K_STRUCT:
-        if (!V(aligned)(v, target, m->align ? m->align : 1))
+        if (!V(aligned)(v, target, m->align ? m->align : 1) || !V(abs_aligned)(v, target, m->align))
             return vfail(v, MYL_EFBALIGN, target, d, f);
         if (!V(inb)(v, target, m->size))
             return vfail(v, MYL_EFBBOUNDS, target, d, f);
@@ -248,7 +259,8 @@ static int V(vfield)(vctx *v, uint64_t t, uint64_t vt, uint32_t vsize, uint32_t 
         /* inline data: scalar, struct or union type */
         if (VSTRICT(v) && (uint32_t)fo + size > objsize)
             return vfail(v, MYL_EFBVTABLE, vt + vo, d, f);
-        if (!V(aligned)(v, at, align))
+        if (!V(aligned)(v, at, align) ||
+            (f->kind == MYL_FB_K_STRUCT && !V(abs_aligned)(v, at, align)))
             return vfail(v, MYL_EFBALIGN, at, d, f);
         if (!V(inb)(v, at, size))
             return vfail(v, MYL_EFBBOUNDS, at, d, f);
@@ -401,7 +413,8 @@ static int V(vtable)(vctx *v, uint64_t t, const myl_fb_table_desc *d)
             } else if (kind == MYL_FB_K_STRUCT || kind == MYL_FB_K_UNION_TYPE) {
                 uint32_t size = kind == MYL_FB_K_STRUCT ? f->size : 1;
                 uint32_t align = kind == MYL_FB_K_STRUCT && f->align ? f->align : 1;
-                if (V(aligned)(v, at, align) && V(inb1)(v, at, size))
+                if (V(aligned)(v, at, align) && V(abs_aligned)(v, at, align) &&
+                    V(inb1)(v, at, size))
                     continue;
             }
         }

@@ -1055,6 +1055,52 @@ static void test_struct_vector_alignment()
 
 /* ---- nested buffers' structs aligned in memory ---- */
 
+/* An Animal holding a Wide (aligned to 16) alone and in a vector, and a
+ * Pose (aligned to 8), built by flatc's builder; with `inner` set, also a
+ * twin holding `inner` (aligned as flatc's JSON parser does it). */
+static void flatc_animal(flatbuffers::FlatBufferBuilder &fbb, const std::vector<uint8_t> *inner)
+{
+    auto name = fbb.CreateString("in");
+    std::vector<Zoo::Types::Wide> ws{Zoo::Types::Wide(1, 2)};
+    auto wides = fbb.CreateVectorOfStructs(ws);
+    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> twin;
+    if (inner) {
+        fbb.ForceVectorAlignment(inner->size(), 1, 16);
+        twin = fbb.CreateVector(inner->data(), inner->size());
+    }
+    Zoo::Types::Wide wide(7, 1);
+    Zoo::Types::Pose pose;
+    Zoo::AnimalBuilder a(fbb);
+    a.add_name(name);
+    a.add_wide(&wide);
+    a.add_wides(wides);
+    a.add_pose(&pose);
+    if (inner)
+        a.add_twin(twin);
+    fbb.Finish(a.Finish(), Zoo::AnimalIdentifier());
+}
+
+/* An outer Animal whose twin holds `inner`, built by flatc's builder
+ * before a string of 4 * pad bytes (which moves the twin's bytes by 4 a
+ * step relative to the buffer's start), its bytes aligned to 16
+ * (ForceVectorAlignment(), as flatc's JSON parser does for a
+ * nested_flatbuffer) or not (CreateVector() alone: 4-aligned). Copied to
+ * a 32-aligned buffer. */
+static size_t flatc_outer(uint8_t *out, const std::vector<uint8_t> &inner, unsigned pad, bool force)
+{
+    flatbuffers::FlatBufferBuilder fbb;
+    if (force)
+        fbb.ForceVectorAlignment(inner.size(), 1, 16);
+    auto twin = fbb.CreateVector(inner.data(), inner.size());
+    auto name = fbb.CreateString(std::string(4 * pad, 'p'));
+    Zoo::AnimalBuilder a(fbb);
+    a.add_name(name);
+    a.add_twin(twin);
+    fbb.Finish(a.Finish(), Zoo::AnimalIdentifier());
+    std::memcpy(out, fbb.GetBufferPointer(), fbb.GetSize());
+    return fbb.GetSize();
+}
+
 /* Where the Wide of the innermost twin lies, relative to the buffer. */
 static size_t wide_at(const uint8_t *buf, unsigned levels)
 {
@@ -1064,14 +1110,48 @@ static size_t wide_at(const uint8_t *buf, unsigned levels)
     return static_cast<size_t>(reinterpret_cast<const uint8_t *>(Zoo_Animal_wide(t)) - buf);
 }
 
-/* Our builder (T_create_f) places a nested buffer's bytes at the
- * alignment the nested type needs (16: Animal holds a Wide), wherever its
- * buffer puts them: the nested Wide is aligned in memory (our readers
- * hand out a typed pointer to it), at every offset modulo 16 the outer
- * buffer gives the bytes. */
+/* A nested buffer is verified relative to its own start (as flatc's
+ * VerifyNestedFlatBuffer()), but our readers hand out typed pointers to
+ * its structs: with alignment checks on, its structs aligned above 4 must
+ * also be aligned in memory, that is relative to the outermost buffer.
+ * flatc's builder places a nested buffer's bytes 4-aligned unless told
+ * (ForceVectorAlignment(); its JSON parser does): then its Wide can sit at
+ * 4, 8 or 12 mod 16 in memory. Such a buffer is refused (MYL_EFBALIGN; flatc's
+ * verifier accepts it) and accepted without alignment checks; aligned, it
+ * is accepted and read in place; the same one level deeper (a twin
+ * aligned inside a twin that is not). And our builder (T_create_f) places
+ * the bytes at the alignment the nested type needs, wherever its buffer
+ * puts them. */
 static void test_nested_alignment()
 {
-    alignas(32) static uint8_t buf[4096], ir[1024], orr[4096];
+    flatbuffers::FlatBufferBuilder ib;
+    flatc_animal(ib, nullptr);
+    const std::vector<uint8_t> inner(ib.GetBufferPointer(), ib.GetBufferPointer() + ib.GetSize());
+    flatbuffers::FlatBufferBuilder mb;
+    flatc_animal(mb, &inner);
+    const std::vector<uint8_t> middle(mb.GetBufferPointer(), mb.GetBufferPointer() + mb.GetSize());
+    alignas(32) static uint8_t buf[4096];
+    myl_fb_verify_opts noalign = {sizeof noalign, MYL_FB_VERIFY_NO_ALIGN, 0, 0, nullptr};
+    unsigned misaligned[3] = {0, 0, 0};
+    for (unsigned levels = 1; levels <= 2; levels++)
+        for (unsigned pad = 0; pad < 4; pad++)
+            for (int force = 0; force < 2; force++) {
+                size_t n = flatc_outer(buf, levels == 1 ? inner : middle, pad, force != 0);
+                CHECK(theirs_ok(buf, n));
+                bool aligned = wide_at(buf, levels) % 16 == 0;
+                CHECK(aligned || !force);
+                misaligned[levels] += !aligned;
+                CHECK(Zoo_Animal_verify_buffer(buf, n) == (aligned ? 0 : MYL_EFBALIGN));
+                CHECK(Zoo_Animal_verify_with(buf, n, &noalign, nullptr) == 0);
+                if (aligned)
+                    CHECK(Zoo_Animal_wides_at(Zoo_Animal_twin_nested_root(Zoo_Animal_root(buf)), 0)
+                              ->lo == 1);
+            }
+    CHECK(misaligned[1] && misaligned[2]); /* the test meets the case, at both levels */
+
+    /* ours: the inner Animal built by our builder, nested at every
+     * offset modulo 16 its outer buffer can give it */
+    alignas(32) static uint8_t ir[1024], orr[4096];
     myl_fb_builder b;
     myl_fb_builder_init(&b, ir, sizeof ir, nullptr, 0);
     myl_fb_ref name = 0, wides = 0, root = 0;
