@@ -104,10 +104,13 @@ struct myl_topo {
     uint32_t tcap, tcount;
     size_t tbytes;
     uint64_t tseq; /* the next track_ent.seq */
-    /* while a resend fn runs (resending): its message's key, id and first
-     * send order, which the message keeps when it is tracked again */
-    uint64_t resend_key, resend_id, resend_seq;
-    bool resending;
+    /* while a resend fn runs (on): its message's key, id and first send
+     * order, which the message keeps when it is tracked again; saved and
+     * restored around each fn, which may re-dispatch in turn */
+    struct resend {
+        uint64_t key, id, seq;
+        bool on;
+    } resend;
     uint32_t *outst; /* per member */
 };
 
@@ -1891,14 +1894,14 @@ int myl_topo_track_key(myl_topo *t, uint32_t role, uint32_t index, uint64_t id, 
                           .member = k,
                           .epoch = t->sh[k].epoch,
                           .key = key,
-                          .seq = t->resending && id == t->resend_id ? t->resend_seq : t->tseq++};
+                          .seq = t->resend.on && id == t->resend.id ? t->resend.seq : t->tseq++};
     tinsert(t, &n);
     return 0;
 }
 
 uint64_t myl_topo_resend_key(const myl_topo *t)
 {
-    return t ? t->resend_key : 0;
+    return t ? t->resend.key : 0;
 }
 
 int myl_topo_answered(myl_topo *t, uint64_t id)
@@ -1960,13 +1963,10 @@ int myl_topo_redispatch(myl_topo *t, uint32_t role, uint32_t index, myl_topo_res
         /* fn may send it and track it again (under its new destination,
          * keeping its seq: tfind finds none, so track_key inserts anew);
          * anything else it tracks is new, after everything before. */
-        t->resend_key = old.key;
-        t->resend_id = old.id;
-        t->resend_seq = old.seq;
-        t->resending = true;
+        struct resend outer = t->resend;
+        t->resend = (struct resend){.key = old.key, .id = old.id, .seq = old.seq, .on = true};
         int rc = fn(arg, old.id, old.data, old.len);
-        t->resending = false;
-        t->resend_key = 0;
+        t->resend = outer;
         if (tfind(t, old.id)) {
             free(old.data);
             if (rc == 0)

@@ -884,8 +884,26 @@ static int resend_more_fn(void *arg, uint64_t id, const void *msg, size_t len)
     return rc;
 }
 
+/* Resends to worker `to`; while resending `nest_at`, re-dispatches worker
+ * `nest_from` first (to `to` as well), then tracks its own message. */
+struct resend_nested {
+    myl_topo *t;
+    uint32_t to, nest_from;
+    uint64_t nest_at;
+    struct resend_more inner;
+};
+
+static int resend_nested_fn(void *arg, uint64_t id, const void *msg, size_t len)
+{
+    struct resend_nested *m = arg;
+    if (id == m->nest_at)
+        (void)myl_topo_redispatch(m->t, 1, m->nest_from, resend_more_fn, &m->inner);
+    return myl_topo_track(m->t, 1, m->to, id, msg, len);
+}
+
 /* A re-dispatched message keeps its first send order; a message tracked
- * anew while one is resent comes after everything tracked before it. */
+ * anew while one is resent comes after everything tracked before it; a
+ * resend that re-dispatches in turn leaves the outer message its order. */
 static void test_redispatch_order(void **state)
 {
     (void)state;
@@ -907,6 +925,25 @@ static void test_redispatch_order(void **state)
     const uint64_t want[4] = {1, 2, 3, 9};
     for (int i = 0; i < 4; i++)
         assert_int_equal(m2.ids[i], want[i]);
+    myl_topo_close(t);
+
+    /* First sent: 1 to worker 0, 2 to worker 1, 3 to worker 0. Worker
+     * 0's resend of 1 re-dispatches worker 1 (2, to worker 2) before it
+     * tracks 1 there: worker 2 then holds 1, 2, 3 in that order. */
+    t = open_owner(&c);
+    uint64_t v = 0;
+    assert_int_equal(myl_topo_track(t, 1, 0, 1, &v, sizeof v), 0);
+    assert_int_equal(myl_topo_track(t, 1, 1, 2, &v, sizeof v), 0);
+    assert_int_equal(myl_topo_track(t, 1, 0, 3, &v, sizeof v), 0);
+    struct resend_nested nm = {.t = t, .to = 2, .nest_from = 1, .nest_at = 1};
+    nm.inner = (struct resend_more){.t = t, .to = 2, .extra_after = UINT64_MAX};
+    assert_int_equal(myl_topo_redispatch(t, 1, 0, resend_nested_fn, &nm), 2);
+    assert_int_equal(nm.inner.n, 1);
+    struct resend_more m3 = {.t = t, .to = 0, .extra_after = UINT64_MAX};
+    assert_int_equal(myl_topo_redispatch(t, 1, 2, resend_more_fn, &m3), 3);
+    assert_int_equal(m3.n, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(m3.ids[i], (uint64_t)i + 1);
     myl_topo_close(t);
 }
 
