@@ -42,11 +42,21 @@ struct myl_pipeline_out {
 
 #define OUT_HEADER 24u /* u64 seq, u32 len, u32 0, u64 submitted at */
 
-/* Where ticks stand: replay and the shadow track them like the main path. */
+/* Where ticks and the input stand: replay and the shadow track them like
+ * the main path. The input: the last mark's ring instance and first
+ * position, its n, and the input records after it (at most n). */
 typedef struct tick_state {
     uint64_t last;
     bool have;
+    bool in_have;
+    uint64_t in_source, in_first;
+    uint32_t in_n, in_count;
 } tick_state;
+
+#define MARK_LEN 24u /* u64 source, u64 first, u32 n, u32 0 */
+#define FLAG_TICK 1u
+#define FLAG_INPUT 2u
+#define INPUT_PREFIX 16u /* after PREFIX with FLAG_INPUT: u64 source, u64 next */
 
 struct myl_pipeline {
     char *dir, *jdir, *sdir;
@@ -86,10 +96,29 @@ uint64_t myl_pipeline_chain_next(uint64_t chain, const myl_journal_record *rec)
 
 static void tick_track(tick_state *t, const myl_journal_record *rec)
 {
-    if (rec->type == MYL_PIPELINE_TICK && rec->len == 8) {
-        memcpy(&t->last, rec->data, 8);
-        t->have = true;
+    if (rec->type == MYL_PIPELINE_TICK) {
+        if (rec->len == 8) {
+            memcpy(&t->last, rec->data, 8);
+            t->have = true;
+        }
+    } else if (rec->type == MYL_PIPELINE_INPUT) {
+        if (rec->len == MARK_LEN) {
+            const uint8_t *d = rec->data;
+            memcpy(&t->in_source, d, 8);
+            memcpy(&t->in_first, d + 8, 8);
+            memcpy(&t->in_n, d + 16, 4);
+            t->in_count = 0;
+            t->in_have = true;
+        }
+    } else if (t->in_have && t->in_count < t->in_n) {
+        t->in_count++;
     }
+}
+
+/* What apply is given: every record but the input marks. */
+static bool applied_type(uint64_t type)
+{
+    return type != MYL_PIPELINE_INPUT;
 }
 
 /* ---- files ---- */
@@ -439,19 +468,25 @@ static int write_snapshot(myl_pipeline *p, void *state, uint64_t seq, uint64_t c
     if (!app_pl && app_size) {
         return MYL_EINVAL;
     }
-    uint8_t *buf = malloc((size_t)(PREFIX + app_size));
+    uint32_t pre = PREFIX + (t->in_have ? INPUT_PREFIX : 0u);
+    uint8_t *buf = malloc((size_t)(pre + app_size));
     if (!buf) {
         free(app_pl);
         return -ENOMEM;
     }
-    uint64_t flags = t->have ? 1u : 0u;
+    uint64_t flags = (t->have ? FLAG_TICK : 0u) | (t->in_have ? FLAG_INPUT : 0u);
     memcpy(buf, &t->last, 8);
     memcpy(buf + 8, &flags, 8);
+    if (t->in_have) {
+        uint64_t next = t->in_first + t->in_count;
+        memcpy(buf + PREFIX, &t->in_source, 8);
+        memcpy(buf + PREFIX + 8, &next, 8);
+    }
     if (app_size)
-        memcpy(buf + PREFIX, app_pl, (size_t)app_size);
+        memcpy(buf + pre, app_pl, (size_t)app_size);
     free(app_pl);
     myl_snapshot_info info = {
-        .seq = seq, .chain = chain, .app_version = p->app.app_version, .size = PREFIX + app_size};
+        .seq = seq, .chain = chain, .app_version = p->app.app_version, .size = pre + app_size};
     pthread_mutex_lock(&p->snap_lock);
     rc = myl_snapshot_write(p->sdir, &info, buf);
     if (rc == -EEXIST && (rc = same_snapshot(p, &info)) == 0)
@@ -472,10 +507,20 @@ static int restore_payload(myl_pipeline *p, void *state, const myl_snapshot_info
     uint64_t flags;
     memcpy(&t->last, pl, 8);
     memcpy(&flags, pl + 8, 8);
-    if (flags > 1u)
+    if (flags > (FLAG_TICK | FLAG_INPUT))
         return MYL_ECORRUPT;
-    t->have = flags == 1u;
-    return p->app.restore(state, pl + PREFIX, info->size - PREFIX, info->app_version);
+    t->have = (flags & FLAG_TICK) != 0;
+    uint64_t pre = PREFIX;
+    t->in_have = (flags & FLAG_INPUT) != 0;
+    if (t->in_have) { /* the position as a mark of no records yet */
+        if (info->size < PREFIX + INPUT_PREFIX)
+            return MYL_ECORRUPT;
+        memcpy(&t->in_source, pl + PREFIX, 8);
+        memcpy(&t->in_first, pl + PREFIX + 8, 8);
+        t->in_n = t->in_count = 0;
+        pre += INPUT_PREFIX;
+    }
+    return p->app.restore(state, pl + pre, info->size - pre, info->app_version);
 }
 
 /* Remove snapshots beyond keep_snapshots, then the journal segments whose
@@ -583,7 +628,8 @@ static void *shadow_main(void *arg)
                 shadow_fail(p, rc < 0 ? rc : MYL_ECORRUPT);
                 goto out;
             }
-            if ((rc = p->app.apply(p->app.shadow_state, &rec, NULL)) < 0) {
+            if (applied_type(rec.type) &&
+                (rc = p->app.apply(p->app.shadow_state, &rec, NULL)) < 0) {
                 shadow_fail(p, rc);
                 goto out;
             }
@@ -757,10 +803,12 @@ static int submit_one(myl_pipeline *p, uint64_t type, const void *data, uint32_t
     myl_pipeline_out out = {p, s, trace_now(p)};
     /* Journaled and applied together: a failure of apply leaves a record
      * the state does not include, so it is fatal. */
-    if ((rc = p->app.apply(p->app.state, &rec, &out)) < 0)
-        return fail(p, rc);
-    if (p->trace)
-        trace_add(p, MYL_PIPELINE_STAGE_APPLY, myl__now_ns() - out.t0);
+    if (applied_type(type)) {
+        if ((rc = p->app.apply(p->app.state, &rec, &out)) < 0)
+            return fail(p, rc);
+        if (p->trace)
+            trace_add(p, MYL_PIPELINE_STAGE_APPLY, myl__now_ns() - out.t0);
+    }
     p->chain = myl_journal_chain(p->j); /* the journal's, after rec */
     tick_track(&p->tick, &rec);
     p->next_seq = s + 1;
@@ -792,10 +840,33 @@ int myl_pipeline_tick(myl_pipeline *p)
     return rc < 0 ? rc : 1;
 }
 
+int myl_pipeline_input_mark(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n)
+{
+    if (!p || n == 0)
+        return MYL_EINVAL;
+    if (p->failed)
+        return p->failed;
+    uint8_t m[MARK_LEN] = {0};
+    memcpy(m, &source, 8);
+    memcpy(m + 8, &first, 8);
+    memcpy(m + 16, &n, 4);
+    return submit_one(p, MYL_PIPELINE_INPUT, m, MARK_LEN, NULL);
+}
+
+int myl_pipeline_input_position(const myl_pipeline *p, uint64_t source, uint64_t *next)
+{
+    if (!p || !next)
+        return MYL_EINVAL;
+    if (!p->tick.in_have || p->tick.in_source != source)
+        return 0;
+    *next = p->tick.in_first + p->tick.in_count;
+    return 1;
+}
+
 int myl_pipeline_submit(myl_pipeline *p, uint64_t type, const void *data, uint32_t len,
                         uint64_t *seq)
 {
-    if (!p || (!data && len) || type == MYL_PIPELINE_TICK)
+    if (!p || (!data && len) || type == MYL_PIPELINE_TICK || type == MYL_PIPELINE_INPUT)
         return MYL_EINVAL;
     if (p->failed)
         return p->failed;
@@ -1017,7 +1088,7 @@ static void undo_create(myl_pipeline *p, bool made_dir, bool made_sdir, bool mad
         }
         (void)rmdir(p->jdir);
     }
-    if (p->trace) {
+    if (p->trace && p->dir) { /* dir is set before any trace (for the analyzer) */
         char *t = join(p->dir, "trace");
         if (t)
             (void)unlink(t);
@@ -1142,7 +1213,7 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
                 rc = MYL_ECORRUPT;
                 break;
             }
-            if ((rc = p->app.apply(p->app.state, &rec, NULL)) < 0)
+            if (applied_type(rec.type) && (rc = p->app.apply(p->app.state, &rec, NULL)) < 0)
                 break;
             p->chain = myl_pipeline_chain_next(p->chain, &rec);
             tick_track(&p->tick, &rec);

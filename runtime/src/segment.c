@@ -977,6 +977,19 @@ int myl_ring_unlink(uint32_t backing, const char *name)
     return MYL_EINVAL;
 }
 
+uint64_t myl_ring_instance(const myl_ring *r)
+{
+    if (!r)
+        return 0;
+    /* Identity fields: written once by the creator before the segment was
+     * published (attach validated the header's checksum over them). */
+    const myl__seg_header *h = r->hdr;
+    uint64_t x = myl__fnv1a(&h->creator_pid, sizeof h->creator_pid, MYL__FNV_OFFSET);
+    x = myl__fnv1a(&h->creator_start_time, sizeof h->creator_start_time, x);
+    x = myl__fnv1a(&h->created_realtime_ns, sizeof h->created_realtime_ns, x);
+    return x ? x : 1;
+}
+
 int myl_ring_check(const myl_ring *r)
 {
     struct stat st;

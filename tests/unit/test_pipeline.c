@@ -1130,6 +1130,129 @@ static void test_shadow_apply_fails(void **state)
     rm_pipeline(dir);
 }
 
+/* ---- input marks ---- */
+
+/* An application that counts what apply sees; a mark must never reach it. */
+typedef struct mark_app {
+    uint64_t applied, sum;
+} mark_app;
+
+static int ma_reset(void *st)
+{
+    memset(st, 0, sizeof(mark_app));
+    return 0;
+}
+
+static int ma_apply(void *st, const myl_journal_record *rec, myl_pipeline_out *out)
+{
+    (void)out;
+    mark_app *m = st;
+    if (rec->type == MYL_PIPELINE_INPUT || rec->len != 8)
+        return MYL_ECORRUPT;
+    uint64_t v;
+    memcpy(&v, rec->data, 8);
+    m->applied++;
+    m->sum = m->sum * 31 + v;
+    return 0;
+}
+
+static int ma_save(void *st, void **payload, uint64_t *size)
+{
+    *payload = malloc(sizeof(mark_app));
+    if (!*payload)
+        return -ENOMEM;
+    memcpy(*payload, st, sizeof(mark_app));
+    *size = sizeof(mark_app);
+    return 0;
+}
+
+static int ma_restore(void *st, const void *payload, uint64_t size, uint32_t v)
+{
+    (void)v;
+    if (size != sizeof(mark_app))
+        return MYL_ECORRUPT;
+    memcpy(st, payload, sizeof(mark_app));
+    return 0;
+}
+
+/* Marks: journaled and chained, never applied; the position is the last
+ * mark's first plus the input records after it (at most its n, ticks not
+ * counted), recovered from the journal and, once the mark's segments are
+ * pruned, from the snapshot. */
+static void test_input_marks(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("marks");
+    rm_pipeline(dir);
+    static mark_app st;
+    myl_pipeline_app a = {.size = sizeof a,
+                          .app_version = 1,
+                          .state = &st,
+                          .reset = ma_reset,
+                          .apply = ma_apply,
+                          .save = ma_save,
+                          .restore = ma_restore};
+    myl_pipeline_opts o = {.size = sizeof o};
+    o.journal.sync = MYL_JOURNAL_SYNC_NONE;
+    o.journal.segment_bytes = 4096;
+    o.keep_snapshots = 1;
+    myl_pipeline *p;
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &p), 0);
+    uint64_t next = 0, v = 1;
+    assert_int_equal(myl_pipeline_input_position(p, 7, &next), 0); /* no mark yet */
+    assert_int_equal(myl_pipeline_input_mark(p, 7, 100, 0), MYL_EINVAL);
+    assert_int_equal(myl_pipeline_submit(p, MYL_PIPELINE_INPUT, &v, 8, NULL), MYL_EINVAL);
+    assert_int_equal(myl_pipeline_input_mark(p, 7, 100, 3), 0);
+    assert_int_equal(myl_pipeline_input_position(p, 7, &next), 1);
+    assert_int_equal(next, 100);
+    for (v = 1; v <= 2; v++)
+        assert_int_equal(myl_pipeline_submit(p, 1, &v, 8, NULL), 0);
+    assert_int_equal(myl_pipeline_input_position(p, 7, &next), 1);
+    assert_int_equal(next, 102);
+    assert_int_equal(myl_pipeline_input_position(p, 8, &next), 0); /* another ring */
+    assert_int_equal(st.applied, 2);
+    assert_int_equal(myl_pipeline_next_seq(p), 3); /* the mark has a sequence */
+    /* More records than the mark's n: not positions of its ring. */
+    for (v = 3; v <= 4; v++)
+        assert_int_equal(myl_pipeline_submit(p, 1, &v, 8, NULL), 0);
+    assert_int_equal(myl_pipeline_input_position(p, 7, &next), 1);
+    assert_int_equal(next, 103);
+    uint64_t sum = st.sum, chain = myl_pipeline_chain(p);
+    assert_true(myl_pipeline_commit(p) >= 0);
+    assert_int_equal(myl_pipeline_close(p), 0);
+
+    /* Recovered from the journal: the same position, apply saw no mark. */
+    memset(&st, 0x5a, sizeof st);
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &p), 0);
+    assert_int_equal(st.applied, 4);
+    assert_int_equal(st.sum, sum);
+    assert_int_equal(myl_pipeline_chain(p), chain);
+    assert_int_equal(myl_pipeline_input_position(p, 7, &next), 1);
+    assert_int_equal(next, 103);
+    /* A later mark of another ring replaces it. */
+    assert_int_equal(myl_pipeline_input_mark(p, 9, 0, 200), 0);
+    for (v = 0; v < 150; v++)
+        assert_int_equal(myl_pipeline_submit(p, 1, &v, 8, NULL), 0);
+    assert_int_equal(myl_pipeline_input_position(p, 7, &next), 0);
+    /* Rotated: the snapshot carries the position, the mark's segments go. */
+    assert_int_equal(myl_pipeline_rotate(p), 0);
+    for (v = 0; v < 20; v++)
+        assert_int_equal(myl_pipeline_submit(p, 1, &v, 8, NULL), 0);
+    assert_int_equal(myl_pipeline_rotate(p), 0);
+    assert_int_equal(myl_pipeline_close(p), 0);
+    char first[512];
+    snprintf(first, sizeof first, "%s/journal/journal-%016llx.myj", dir, 0ull);
+    assert_int_equal(access(first, F_OK), -1); /* pruned: the mark is gone */
+    memset(&st, 0x5a, sizeof st);
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &p), 0);
+    assert_true(myl_pipeline_base_seq(p) > 0);
+    assert_int_equal(st.applied, 174);
+    assert_int_equal(myl_pipeline_input_position(p, 9, &next), 1);
+    assert_int_equal(next, 170);
+    assert_int_equal(myl_pipeline_close(p), 0);
+    rm_pipeline(dir);
+}
+
 static void test_ticks(void **state)
 {
     (void)state;
@@ -1411,6 +1534,7 @@ int main(void)
         cmocka_unit_test(test_ack_fsync_failure),
         cmocka_unit_test(test_ack_write_faults),
         cmocka_unit_test(test_shadow_snapshots),
+        cmocka_unit_test(test_input_marks),
         cmocka_unit_test(test_ticks),
         cmocka_unit_test(test_ticks_clock_restarted),
         cmocka_unit_test(test_kill_points),

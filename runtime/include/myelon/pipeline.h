@@ -47,6 +47,9 @@ extern "C" {
 
 /* The record type of ticks ("MYLTICK1"); applications may not submit it. */
 #define MYL_PIPELINE_TICK UINT64_C(0x314b4349544c594d)
+/* The record type of input marks ("MYLINPT1", myl_pipeline_input_mark);
+ * journaled and chained, never applied; applications may not submit it. */
+#define MYL_PIPELINE_INPUT UINT64_C(0x3154504e494c594d)
 
 /* ---- acknowledgement policy: levels, clauses, policy ---- */
 
@@ -155,7 +158,8 @@ MYL_API int myl_pipeline_rotate(myl_pipeline *p);
 MYL_API int myl_pipeline_close(myl_pipeline *p);
 
 /* Journal and apply one input record (after a tick, if one is due);
- * *seq (may be NULL) gets its sequence. type MYL_PIPELINE_TICK: MYL_EINVAL. */
+ * *seq (may be NULL) gets its sequence. type MYL_PIPELINE_TICK or
+ * MYL_PIPELINE_INPUT: MYL_EINVAL. */
 MYL_API int myl_pipeline_submit(myl_pipeline *p, uint64_t type, const void *data, uint32_t len,
                                 uint64_t *seq);
 /* Write (and per the journal's policy sync) what was submitted, then
@@ -166,6 +170,20 @@ MYL_API int myl_pipeline_commit(myl_pipeline *p);
 /* The timer hook of the input loop: journal and apply a tick if one is due
  * (1), else 0. submit calls it too. */
 MYL_API int myl_pipeline_tick(myl_pipeline *p);
+
+/* Input positions, so that a loop restarted on the same input ring
+ * journals each of its events once. Before it submits a batch of n
+ * events taken from ring positions [first, first + n) of the ring
+ * instance `source` (myl_ring_instance), the input loop journals a mark;
+ * the events then follow, one record each, in order (ticks may come in
+ * between). A mark is not applied (apply never sees one) and outputs
+ * nothing. MYL_EINVAL for n == 0. */
+MYL_API int myl_pipeline_input_mark(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n);
+/* After recovery (and as marks are journaled): 1 and *next, the first
+ * ring position of `source` not journaled (a mark's first plus the input
+ * records after it, at most its n), if the last mark recovered names
+ * source; else 0 (no mark, or one of another ring instance). */
+MYL_API int myl_pipeline_input_position(const myl_pipeline *p, uint64_t source, uint64_t *next);
 
 /* The sequence the next record gets (= records applied). */
 MYL_API uint64_t myl_pipeline_next_seq(const myl_pipeline *p);

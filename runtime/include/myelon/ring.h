@@ -283,6 +283,11 @@ MYL_API int myl_sweep(uint32_t backing, const char *prefix);
  * truncated below its mapping (touching the lost part would raise
  * SIGBUS), else 0. One fstat; the hot path never checks. */
 MYL_API int myl_ring_check(const myl_ring *ring);
+/* The segment's instance: a hash of its creator (pid and start time) and
+ * creation time, the same in every process that attaches it and another
+ * once the ring is created again under its name (whose positions start
+ * again at 0). Never 0; 0 for NULL. */
+MYL_API uint64_t myl_ring_instance(const myl_ring *ring);
 /* Mark the ring shut down: every waiting call returns MYL_ECLOSED. */
 MYL_API int myl_ring_shutdown(myl_ring *ring);
 /* The portable shm object name for a label: a leading '/', then the label
