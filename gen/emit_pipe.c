@@ -474,8 +474,13 @@ void mylc_emit_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
                    "int %s_submit(%s *px, const void *msg, size_t len, uint16_t kind, "
                    "uint64_t *seq);",
                    t, t);
-    mylc_buf poll = {0};
+    mylc_buf poll = {0}, resume = {0};
     mylc_tpl_fill(&poll, mylc_tpl_section(mylc_tpl_pipe_source, ir->poll), kh);
+    mylc_tpl_fill(&resume, mylc_tpl_section(mylc_tpl_pipe_source, "resume_event"), kh);
+    const char *resume_text = indent(c, &resume, "    ");
+    mylc_buf release = {0};
+    mylc_tpl_fill(&release, mylc_tpl_section(mylc_tpl_pipe_source, "release_event"), kh);
+    const char *release_text = indent(c, &release, "        ");
     const char *record =
         ik == PK_EVENT ? "the input event's bytes"
                        : pfmt(c,
@@ -521,6 +526,8 @@ void mylc_emit_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
         {"SUBMITS", text_of(c, &submits)},
         {"APPLYIN", indent(c, &applyin, "    ")},
         {"POLL", indent(c, &poll, "        ")},
+        {"RESUME", ik == PK_EVENT ? resume_text : ""},
+        {"RELEASE", ik == PK_EVENT ? release_text : ""},
         {"STAGECALLS", indent(c, &stagecalls, "    ")},
         {"DELIVERCASES", indent(c, &delivers, "    ")},
         {"TXOPENS", indent(c, &txopens, "    ")},

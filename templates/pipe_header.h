@@ -77,6 +77,11 @@ typedef struct MYLT_T {
     MYLT_T_ctx shadow;
     MYLT_INCHAN_MYLT_RX rx;
     bool rx_on;
+    /* events: the input ring's instance, and its first position that a
+     * run before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
     MYLT_TXFIELDS
     MYLT_PXFIELDS
     int64_t send_timeout_ns;

@@ -117,6 +117,7 @@ static int MYLT_T_START(const char *dir, const MYLT_T_cfg *cfg, const MYLT_T_han
         rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
     if (rc < 0)
         goto fail;
+    MYLT_RESUME
     return 0;
 fail:
     (void)MYLT_T_close(px);
@@ -165,6 +166,7 @@ int MYLT_T_run(MYLT_T *px)
             return rc;
         if ((rc = MYLT_T_commit(px)) < 0)
             return rc;
+        MYLT_RELEASE
         if (n > 0) {
             idle = 0;
             continue;
@@ -306,6 +308,15 @@ int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint16_t kind, uint64_t *seq)
     return rc < 0 ? rc : MYLT_T_JOURNAL(px, len, kind, seq);
 }
 
+/* @@resume_event */
+/* Where the journal's input marks leave this ring: what a run killed
+ * before its release journaled is skipped, not journaled again. */
+if (px->rx_on) {
+    px->in_source = myl_ring_instance(px->rx.c->ring);
+    if (myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+        px->skip_until = 0;
+}
+
 /* @@poll_event */
 if (px->rx_on) {
     uint64_t seq = 0;
@@ -314,18 +325,37 @@ if (px->rx_on) {
         n = 0;
     if (n < 0)
         return (int)n;
-    for (int64_t i = 0; i < n; i++) {
-        MYLT_IN in;
-        memcpy(&in, MYLT_INCHAN_consumer_slot(&px->rx, seq + (uint64_t)i), sizeof in);
-        if (!MYLT_INCHAN_consumer_valid(&px->rx, seq + (uint64_t)i)) {
-            n = i;
-            break;
-        }
-        if ((rc = MYLT_T_submit(px, &in, NULL)) < 0)
+    if (n > 0 && seq < px->skip_until) {
+        /* journaled before a restart: released, not journaled again */
+        if ((uint64_t)n > px->skip_until - seq)
+            n = (int64_t)(px->skip_until - seq);
+    } else if (n > 0) {
+        /* The mark first: a kill after k of the n records leaves the
+         * journal's position at seq + k, where the ring starts again. */
+        rc = myl_pipeline_input_mark(px->p, px->in_source, seq, (uint32_t)n);
+        if (rc < 0)
             return rc;
+        for (int64_t i = 0; i < n; i++) {
+            MYLT_IN in;
+            memcpy(&in, MYLT_INCHAN_consumer_slot(&px->rx, seq + (uint64_t)i), sizeof in);
+            if (!MYLT_INCHAN_consumer_valid(&px->rx, seq + (uint64_t)i)) {
+                n = i;
+                break;
+            }
+            if ((rc = MYLT_T_submit(px, &in, NULL)) < 0)
+                return rc;
+        }
     }
-    if (n > 0)
-        MYLT_INCHAN_consumer_release(&px->rx, (uint32_t)n);
+    px->held = (uint32_t)(n > 0 ? n : 0); /* released after the commit */
+}
+
+/* @@release_event */
+/* Released only now that the commit wrote them to the journal's file (a
+ * kill before it loses what the journal still buffered: the ring gives
+ * it again; one after it: the marks skip it). */
+if (px->held) {
+    MYLT_INCHAN_consumer_release(&px->rx, px->held);
+    px->held = 0;
 }
 
 /* @@poll_framed */

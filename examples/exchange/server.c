@@ -161,6 +161,10 @@ static int check(const char *dir)
     myl_journal_record rec;
     uint64_t n = 0;
     while ((rc = myl_journal_read(r, &rec)) == 1) {
+        if (rec.seq == n && rec.type == MYL_PIPELINE_INPUT) { /* where the orders ring stood */
+            n++;
+            continue;
+        }
         if (rec.seq != n || rec.type != exchange_Exchange_TYPE ||
             rec.len != sizeof(exchange_Order)) {
             fprintf(stderr, "exchange: journal record %llu: unexpected\n", (unsigned long long)n);

@@ -1835,6 +1835,11 @@ typedef struct fabric_Exchange {
     fabric_Exchange_ctx shadow;
     fabric_orders_consumer rx;
     bool rx_on;
+    /* events: the input ring's instance, and its first position that a
+     * run before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
     fabric_fills_producer response_tx;
     bool response_on;
     int64_t send_timeout_ns;

@@ -1261,6 +1261,13 @@ static int pipes_Book_START(const char *dir, const pipes_Book_cfg *cfg,
         rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
     if (rc < 0)
         goto fail;
+    /* Where the journal's input marks leave this ring: what a run killed
+     * before its release journaled is skipped, not journaled again. */
+    if (px->rx_on) {
+        px->in_source = myl_ring_instance(px->rx.c->ring);
+        if (myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+            px->skip_until = 0;
+    }
     return 0;
 fail:
     (void)pipes_Book_close(px);
@@ -1319,23 +1326,40 @@ int pipes_Book_run(pipes_Book *px)
                 n = 0;
             if (n < 0)
                 return (int)n;
-            for (int64_t i = 0; i < n; i++) {
-                pipes_Order in;
-                memcpy(&in, pipes_orders_consumer_slot(&px->rx, seq + (uint64_t)i), sizeof in);
-                if (!pipes_orders_consumer_valid(&px->rx, seq + (uint64_t)i)) {
-                    n = i;
-                    break;
-                }
-                if ((rc = pipes_Book_submit(px, &in, NULL)) < 0)
+            if (n > 0 && seq < px->skip_until) {
+                /* journaled before a restart: released, not journaled again */
+                if ((uint64_t)n > px->skip_until - seq)
+                    n = (int64_t)(px->skip_until - seq);
+            } else if (n > 0) {
+                /* The mark first: a kill after k of the n records leaves the
+                 * journal's position at seq + k, where the ring starts again. */
+                rc = myl_pipeline_input_mark(px->p, px->in_source, seq, (uint32_t)n);
+                if (rc < 0)
                     return rc;
+                for (int64_t i = 0; i < n; i++) {
+                    pipes_Order in;
+                    memcpy(&in, pipes_orders_consumer_slot(&px->rx, seq + (uint64_t)i), sizeof in);
+                    if (!pipes_orders_consumer_valid(&px->rx, seq + (uint64_t)i)) {
+                        n = i;
+                        break;
+                    }
+                    if ((rc = pipes_Book_submit(px, &in, NULL)) < 0)
+                        return rc;
+                }
             }
-            if (n > 0)
-                pipes_orders_consumer_release(&px->rx, (uint32_t)n);
+            px->held = (uint32_t)(n > 0 ? n : 0); /* released after the commit */
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
         if ((rc = pipes_Book_commit(px)) < 0)
             return rc;
+        /* Released only now that the commit wrote them to the journal's file (a
+         * kill before it loses what the journal still buffered: the ring gives
+         * it again; one after it: the marks skip it). */
+        if (px->held) {
+            pipes_orders_consumer_release(&px->rx, px->held);
+            px->held = 0;
+        }
         if (n > 0) {
             idle = 0;
             continue;
@@ -1531,6 +1555,13 @@ static int pipes_Cache_START(const char *dir, const pipes_Cache_cfg *cfg,
         rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
     if (rc < 0)
         goto fail;
+    /* Where the journal's input marks leave this ring: what a run killed
+     * before its release journaled is skipped, not journaled again. */
+    if (px->rx_on) {
+        px->in_source = myl_ring_instance(px->rx.c->ring);
+        if (myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+            px->skip_until = 0;
+    }
     return 0;
 fail:
     (void)pipes_Cache_close(px);
@@ -1589,23 +1620,40 @@ int pipes_Cache_run(pipes_Cache *px)
                 n = 0;
             if (n < 0)
                 return (int)n;
-            for (int64_t i = 0; i < n; i++) {
-                pipes_Order in;
-                memcpy(&in, pipes_orders_consumer_slot(&px->rx, seq + (uint64_t)i), sizeof in);
-                if (!pipes_orders_consumer_valid(&px->rx, seq + (uint64_t)i)) {
-                    n = i;
-                    break;
-                }
-                if ((rc = pipes_Cache_submit(px, &in, NULL)) < 0)
+            if (n > 0 && seq < px->skip_until) {
+                /* journaled before a restart: released, not journaled again */
+                if ((uint64_t)n > px->skip_until - seq)
+                    n = (int64_t)(px->skip_until - seq);
+            } else if (n > 0) {
+                /* The mark first: a kill after k of the n records leaves the
+                 * journal's position at seq + k, where the ring starts again. */
+                rc = myl_pipeline_input_mark(px->p, px->in_source, seq, (uint32_t)n);
+                if (rc < 0)
                     return rc;
+                for (int64_t i = 0; i < n; i++) {
+                    pipes_Order in;
+                    memcpy(&in, pipes_orders_consumer_slot(&px->rx, seq + (uint64_t)i), sizeof in);
+                    if (!pipes_orders_consumer_valid(&px->rx, seq + (uint64_t)i)) {
+                        n = i;
+                        break;
+                    }
+                    if ((rc = pipes_Cache_submit(px, &in, NULL)) < 0)
+                        return rc;
+                }
             }
-            if (n > 0)
-                pipes_orders_consumer_release(&px->rx, (uint32_t)n);
+            px->held = (uint32_t)(n > 0 ? n : 0); /* released after the commit */
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
         if ((rc = pipes_Cache_commit(px)) < 0)
             return rc;
+        /* Released only now that the commit wrote them to the journal's file (a
+         * kill before it loses what the journal still buffered: the ring gives
+         * it again; one after it: the marks skip it). */
+        if (px->held) {
+            pipes_orders_consumer_release(&px->rx, px->held);
+            px->held = 0;
+        }
         if (n > 0) {
             idle = 0;
             continue;

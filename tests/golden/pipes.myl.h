@@ -1659,6 +1659,11 @@ typedef struct pipes_Book {
     pipes_Book_ctx shadow;
     pipes_orders_consumer rx;
     bool rx_on;
+    /* events: the input ring's instance, and its first position that a
+     * run before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
     pipes_fills_producer report_tx;
     bool report_on;
     pipes_audits_producer audit_tx;
@@ -1725,6 +1730,11 @@ typedef struct pipes_Cache {
     pipes_Cache_ctx shadow;
     pipes_orders_consumer rx;
     bool rx_on;
+    /* events: the input ring's instance, and its first position that a
+     * run before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
@@ -1804,6 +1814,11 @@ typedef struct pipes_Bytes {
     pipes_Bytes_ctx shadow;
     pipes_raw_in_receiver rx;
     bool rx_on;
+    /* events: the input ring's instance, and its first position that a
+     * run before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
     pipes_raw_out_sender echo_tx;
     bool echo_on;
     pipes_fills_producer fill_tx;
@@ -1895,6 +1910,11 @@ typedef struct pipes_Compact {
     pipes_Compact_ctx shadow;
     pipes_quotes_c_receiver rx;
     bool rx_on;
+    /* events: the input ring's instance, and its first position that a
+     * run before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
     pipes_fills_c_sender price_tx;
     bool price_on;
     pipes_acks_fb_sender ack_tx;
@@ -1985,6 +2005,11 @@ typedef struct pipes_Flat {
     pipes_Flat_ctx shadow;
     pipes_quotes_fb_receiver rx;
     bool rx_on;
+    /* events: the input ring's instance, and its first position that a
+     * run before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
     pipes_acks_fb_sender ack_tx;
     bool ack_on;
     pipes_raw_out_sender echo_tx;
@@ -2053,6 +2078,11 @@ typedef struct pipes_Small {
     pipes_Small_ctx shadow;
     pipes_fills_c_receiver rx;
     bool rx_on;
+    /* events: the input ring's instance, and its first position that a
+     * run before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
     unsigned char *ibuf;
     int64_t send_timeout_ns;
     uint64_t dropped;
@@ -2112,6 +2142,11 @@ typedef struct pipes_Keep {
     pipes_Keep_ctx shadow;
     pipes_quotes_fb_receiver rx;
     bool rx_on;
+    /* events: the input ring's instance, and its first position that a
+     * run before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
     unsigned char *ibuf;
     int64_t send_timeout_ns;
     uint64_t dropped;
@@ -2174,6 +2209,11 @@ typedef struct pipes_Huge {
     pipes_Huge_ctx shadow;
     pipes_huge_in_receiver rx;
     bool rx_on;
+    /* events: the input ring's instance, and its first position that a
+     * run before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
     unsigned char *ibuf;
     int64_t send_timeout_ns;
     uint64_t dropped;
@@ -2237,6 +2277,11 @@ typedef struct pipes_Nest {
     pipes_Nest_ctx shadow;
     pipes_outers_receiver rx;
     bool rx_on;
+    /* events: the input ring's instance, and its first position that a
+     * run before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
     unsigned char *ibuf;
     myl_carena arenas[2];
     int64_t send_timeout_ns;
