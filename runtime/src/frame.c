@@ -501,19 +501,31 @@ static void count_bad(myl_defrag *d)
     count_dropped(d);
 }
 
+/* Done with n frames read: released, or under myl_defrag_hold() kept
+ * from batch_start. */
+static inline void give_back(myl_defrag *d, uint32_t n)
+{
+    if (d->batch)
+        myl__consumer_hold(d->c, n, d->batch_start);
+    else
+        myl_consumer_release(d->c, n);
+}
+
 /* myl_defrag_release(), inline in myl_defrag_recv(). */
 static inline void release_pending(myl_defrag *d)
 {
     if (d->pending) {
-        myl_consumer_release(d->c, d->pending);
+        give_back(d, d->pending);
         d->pending = 0;
     }
     /* Frames of a copied message, held since they were read: released
      * with the message (delivered, or dropped for a new one), never while
      * it is still being put together; holding them again would move the
-     * entry's seq back (and the producer's gate with it). */
+     * entry's seq back (and the producer's gate with it). Under a batch
+     * hold they stay held from batch_start. */
     if (d->held && !d->in_msg) {
-        myl__consumer_hold(d->c, 0, d->c->next);
+        if (!d->batch)
+            myl__consumer_hold(d->c, 0, d->c->next);
         d->held = false;
     }
 }
@@ -522,6 +534,33 @@ void myl_defrag_release(myl_defrag *d)
 {
     if (d)
         release_pending(d);
+}
+
+/* Where the next message received begins: after the last one received,
+ * or at the first frame of the one being put together. */
+static uint64_t next_start(const myl_defrag *d)
+{
+    return d->in_msg ? d->msg_start : d->c->next + d->pending;
+}
+
+uint64_t myl_defrag_position(const myl_defrag *d)
+{
+    return d ? next_start(d) : 0;
+}
+
+int myl_defrag_hold(myl_defrag *d, bool on)
+{
+    if (!d || (on && d->c->lossy))
+        return MYL_EINVAL;
+    /* A message lent and not yet released is neither given back nor
+     * before the new hold's start; one being put together is held from
+     * its first frame, unless it is one too long to hold. */
+    uint64_t to = d->in_msg && d->hold ? d->msg_start : d->c->next;
+    if (d->batch)
+        myl__consumer_hold(d->c, 0, to);
+    d->batch = on;
+    d->batch_start = on ? to : 0;
+    return 0;
 }
 
 /* Is h a well-formed frame for this ring (on its own)? */
@@ -618,7 +657,7 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
             continue;
         }
         if (!one_frame_ok(d, &h) && !frame_ok(d, &h)) {
-            myl_consumer_release(c, 1);
+            give_back(d, 1);
             count_bad(d);
             continue;
         }
@@ -630,12 +669,19 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
              * be delivered from frames that do not follow each other, and
              * holding its frames again after the release would take the
              * producer's gate back. */
-            myl_consumer_release(c, 1);
+            give_back(d, 1);
             count_dropped(d);
             continue;
         }
         if (h.index == 0) {
             count_dropped(d); /* a new message while one was incomplete */
+            bool hold = !c->lossy && frames_for(d->data_max, h.total) <= c->ring->capacity / 2;
+            /* A message too long to hold is released as it is read, and
+             * everything before it with it: under a batch hold, it waits
+             * until the batch has been given back (not read: the same
+             * frame comes first again). */
+            if (!hold && d->batch && d->batch_start != s)
+                return MYL_EAGAIN;
             if (!d->group)
                 note_id(d, h.msg_id);
             if (h.flags & MYL_FRAME_LAST && d->lend) {
@@ -644,7 +690,7 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
             }
             d->in_msg = true;
             d->msg_start = s;
-            d->hold = !c->lossy && frames_for(d->data_max, h.total) <= c->ring->capacity / 2;
+            d->hold = hold;
             d->msg_id = h.msg_id;
             d->total = h.total;
             d->kind = h.kind;
@@ -653,7 +699,7 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
         } else if (!d->in_msg || h.msg_id != d->msg_id || h.index != d->next_index ||
                    h.total != d->total || h.kind != d->kind) {
             /* A continuation that does not continue anything we hold. */
-            myl_consumer_release(c, 1);
+            give_back(d, 1);
             count_bad(d);
             continue;
         }
@@ -666,10 +712,12 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
         /* Held until the message is released (lossy rings keep nothing
          * for a restart: released at once, as are chunked messages). */
         if (d->hold) {
-            myl__consumer_hold(c, 1, d->msg_start);
+            myl__consumer_hold(c, 1, d->batch ? d->batch_start : d->msg_start);
             d->held = true;
         } else {
             myl_consumer_release(c, 1);
+            if (d->batch) /* nothing else held: see MYL_EAGAIN above */
+                d->batch_start = c->next;
         }
         d->filled += h.len;
         d->next_index++;

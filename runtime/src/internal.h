@@ -133,6 +133,10 @@ struct myl_defrag {
     uint64_t msg_start;
     bool hold;
     bool held; /* frames are held: released once their message is delivered or dropped */
+    /* myl_defrag_hold(): nothing received is given back; the entry stays
+     * at batch_start (where the first message received since begins) */
+    bool batch;
+    uint64_t batch_start;
     uint64_t expect_id;
     bool have_id;
     bool group; /* ids are a group's send order: do not count gaps here */

@@ -747,6 +747,130 @@ static void test_sender_dies_mid_message(void **state)
     drop(r, "dies");
 }
 
+struct tx_arg {
+    myl_framer *f;
+    const uint8_t *msg;
+    size_t len;
+    int rc;
+};
+
+static void *tx_one(void *arg)
+{
+    struct tx_arg *a = arg;
+    a->rc = myl_frame_send(a->f, a->msg, a->len, 6, 10000000000);
+    return NULL;
+}
+
+/* Receive and release the next message; its kind, and that it is
+ * msg[0, len). */
+static void expect_msg(myl_defrag *d, uint16_t kind, const uint8_t *msg, size_t len)
+{
+    myl_frame_msg m;
+    assert_int_equal(myl_defrag_recv(d, &m, 1000000000), 0);
+    assert_int_equal(m.kind, kind);
+    assert_int_equal(m.len, len);
+    assert_memory_equal(m.data, msg, len);
+    myl_defrag_release(d);
+}
+
+/* Under myl_defrag_hold() nothing received goes back to the ring until the
+ * next call: a receiver killed before it resumes, under its id, at the
+ * first message received since that call. */
+static void test_hold_until_given_back(void **state)
+{
+    (void)state;
+    myl_frame_opts fo = {.size = sizeof fo, .max_message = 12 * DATA};
+    myl_ring *r = make("hold", MYL_PRODUCERS_SINGLE, MYL_MODE_GATED, 16);
+    myl_framer *f;
+    assert_int_equal(myl_framer_open(r, NULL, &fo, &f), 0);
+    uint8_t msg[12 * DATA];
+    fill(msg, sizeof msg, 3);
+    int go[2], ready[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(ready), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        /* Registers "rx", takes the first three messages under a hold,
+         * gives back the first two only, and dies without closing. */
+        myl_defrag *d;
+        char b = 0;
+        int bad = myl_defrag_open(r, "rx", NULL, &fo, &d) != 0;
+        bad |= write(ready[1], &b, 1) != 1 || read(go[0], &b, 1) != 1;
+        bad |= bad || myl_defrag_hold(d, true) != 0;
+        for (int i = 0; i < 3 && !bad; i++) {
+            myl_frame_msg m;
+            bad = myl_defrag_recv(d, &m, 1000000000) != 0 || m.kind != i + 1;
+            myl_defrag_release(d);
+            bad |= released(r, d) != (i < 2 ? 0u : 3u);
+            bad |= myl_defrag_position(d) != (uint64_t[]){1, 3, 4}[i];
+            if (i == 1)
+                bad |= myl_defrag_hold(d, true) != 0 || released(r, d) != 3;
+        }
+        _exit(bad ? 1 : 0);
+    }
+    char b = 0;
+    assert_int_equal(read(ready[0], &b, 1), 1);
+    assert_int_equal(myl_frame_send(f, msg, 5, 1, 0), 0);        /* frame 0 */
+    assert_int_equal(myl_frame_send(f, msg, 2 * DATA, 2, 0), 0); /* 1, 2 */
+    assert_int_equal(myl_frame_send(f, msg, 7, 3, 0), 0);        /* 3 */
+    assert_int_equal(myl_frame_send(f, msg, 9, 4, 0), 0);        /* 4 */
+    assert_int_equal(write(go[1], &b, 1), 1);
+    int st = -1;
+    assert_int_equal(waitpid(child, &st, 0), child);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    for (int i = 0; i < 2; i++) {
+        close(go[i]);
+        close(ready[i]);
+    }
+    /* the dead receiver's entry, taken over where it was given back */
+    myl_defrag *d;
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, &fo, &d), 0);
+    assert_int_equal(released(r, d), 3);
+    assert_int_equal(myl_defrag_position(d), 3);
+    expect_msg(d, 3, msg, 7);
+    expect_msg(d, 4, msg, 9);
+    assert_int_equal(released(r, d), 5);
+
+    /* A message too long to hold (12 frames of a 16-frame ring, sent in
+     * chunks) is not begun while anything is held; given back, it is
+     * received, its frames released as they are read. */
+    assert_int_equal(myl_defrag_hold(d, true), 0);
+    assert_int_equal(myl_frame_send(f, msg, 1, 5, 0), 0); /* frame 5 */
+    expect_msg(d, 5, msg, 1);
+    struct tx_arg tx = {f, msg, 12 * DATA, -1};
+    pthread_t t;
+    pthread_create(&t, NULL, tx_one, &tx);
+    /* the first frame of it is there before recv looks */
+    myl_ring_stats rs;
+    do {
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+        myl_ring_stats_get(r, &rs);
+    } while (rs.published < 7);
+    myl_frame_msg m;
+    assert_int_equal(myl_defrag_recv(d, &m, 1000000000), MYL_EAGAIN);
+    assert_int_equal(released(r, d), 5);
+    assert_int_equal(myl_defrag_hold(d, true), 0);
+    assert_int_equal(released(r, d), 6);
+    assert_int_equal(myl_defrag_recv(d, &m, 10000000000), 0);
+    assert_int_equal(m.len, 12 * DATA);
+    assert_memory_equal(m.data, msg, 12 * DATA);
+    myl_defrag_release(d);
+    pthread_join(t, NULL);
+    assert_int_equal(tx.rc, 0);
+    assert_int_equal(myl_defrag_position(d), 18);
+    assert_int_equal(myl_defrag_hold(d, false), 0);
+    assert_int_equal(released(r, d), 18);
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, "hold");
+
+    /* A lossy ring keeps nothing: no hold. */
+    r = open_pair("hold", MYL_MODE_LOSSY, 16, &f, &d);
+    assert_int_equal(myl_defrag_hold(d, true), MYL_EINVAL);
+    assert_int_equal(myl_defrag_hold(d, false), 0);
+    close_pair(r, "hold", f, d);
+}
+
 MYL_TEST_MAIN("frame", cmocka_unit_test(test_every_split_point),
               cmocka_unit_test(test_release_frees_copied_frames),
               cmocka_unit_test(test_held_frames_never_move_back),
@@ -755,4 +879,5 @@ MYL_TEST_MAIN("frame", cmocka_unit_test(test_every_split_point),
               cmocka_unit_test(test_claim_one), cmocka_unit_test(test_send_ext),
               cmocka_unit_test(test_copy_mode), cmocka_unit_test(test_hostile_frames),
               cmocka_unit_test(test_lossy_never_delivers_torn), cmocka_unit_test(test_mp_senders),
-              cmocka_unit_test(test_sender_dies_mid_message))
+              cmocka_unit_test(test_sender_dies_mid_message),
+              cmocka_unit_test(test_hold_until_given_back))

@@ -148,6 +148,24 @@ MYL_API void myl_defrag_close(myl_defrag *d);
 MYL_API int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns);
 /* Done with the message last received: its frames may be reused. */
 MYL_API void myl_defrag_release(myl_defrag *d);
+/* Hold what is received, for a receiver that must not lose a message it
+ * received but has not yet made durable (a pipeline's input loop: frames
+ * go back to the ring only once the journal has them). With on, from now
+ * on nothing received and released is given back to the ring: the
+ * receiver's entry (the producers' gate, and where a receiver restarted
+ * under the same id begins) stays where the hold began. Each call, on or
+ * off, first gives back everything received and released before it; on
+ * starts a new hold there. Under a hold, a message too long to hold (more
+ * than half the ring, sent in chunks) is released as it is read: recv
+ * returns MYL_EAGAIN at once, whatever its timeout, rather than begin
+ * one while anything is held; give back, then receive again. MYL_EINVAL
+ * with on, on a lossy ring (it keeps nothing for anyone). */
+MYL_API int myl_defrag_hold(myl_defrag *d, bool on);
+/* The ring position where the next message received begins: after the
+ * last one received (and frames skipped before it), or at the first
+ * frame of one being put together. The difference of two positions is
+ * the frames a receiver restarted there reads again. */
+MYL_API uint64_t myl_defrag_position(const myl_defrag *d);
 /* The receiver's counters. */
 MYL_API void myl_defrag_stats_get(const myl_defrag *d, myl_defrag_stats *out);
 /* The producer a framer sends through (to wait for consumers, or read its
