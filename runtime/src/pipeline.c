@@ -43,17 +43,19 @@ struct myl_pipeline_out {
 #define OUT_HEADER 24u /* u64 seq, u32 len, u32 0, u64 submitted at */
 
 /* Where ticks and the input stand: replay and the shadow track them like
- * the main path. The input: the last mark's ring instance and first
- * position, its n, and the input records after it (at most n). */
+ * the main path. The input: the last mark's ring instance, flags and n,
+ * the input records after it (at most n) and the ring position after
+ * them. */
 typedef struct tick_state {
     uint64_t last;
     bool have;
     bool in_have;
-    uint64_t in_source, in_first;
-    uint32_t in_n, in_count;
+    uint64_t in_source, in_next;
+    uint32_t in_n, in_count, in_flags;
 } tick_state;
 
-#define MARK_LEN 24u /* u64 source, u64 first, u32 n, u32 0 */
+#define MARK_LEN 24u  /* u64 source, u64 first, u32 n, u32 flags */
+#define MARK_SPANS 1u /* each record's payload bytes 4..7: its positions */
 #define FLAG_TICK 1u
 #define FLAG_INPUT 2u
 #define INPUT_PREFIX 16u /* after PREFIX with FLAG_INPUT: u64 source, u64 next */
@@ -105,13 +107,18 @@ static void tick_track(tick_state *t, const myl_journal_record *rec)
         if (rec->len == MARK_LEN) {
             const uint8_t *d = rec->data;
             memcpy(&t->in_source, d, 8);
-            memcpy(&t->in_first, d + 8, 8);
+            memcpy(&t->in_next, d + 8, 8);
             memcpy(&t->in_n, d + 16, 4);
+            memcpy(&t->in_flags, d + 20, 4);
             t->in_count = 0;
             t->in_have = true;
         }
     } else if (t->in_have && t->in_count < t->in_n) {
+        uint32_t span = 1;
+        if ((t->in_flags & MARK_SPANS) && rec->len >= 8)
+            memcpy(&span, (const uint8_t *)rec->data + 4, 4);
         t->in_count++;
+        t->in_next += span;
     }
 }
 
@@ -478,9 +485,8 @@ static int write_snapshot(myl_pipeline *p, void *state, uint64_t seq, uint64_t c
     memcpy(buf, &t->last, 8);
     memcpy(buf + 8, &flags, 8);
     if (t->in_have) {
-        uint64_t next = t->in_first + t->in_count;
         memcpy(buf + PREFIX, &t->in_source, 8);
-        memcpy(buf + PREFIX + 8, &next, 8);
+        memcpy(buf + PREFIX + 8, &t->in_next, 8);
     }
     if (app_size)
         memcpy(buf + pre, app_pl, (size_t)app_size);
@@ -516,8 +522,8 @@ static int restore_payload(myl_pipeline *p, void *state, const myl_snapshot_info
         if (info->size < PREFIX + INPUT_PREFIX)
             return MYL_ECORRUPT;
         memcpy(&t->in_source, pl + PREFIX, 8);
-        memcpy(&t->in_first, pl + PREFIX + 8, 8);
-        t->in_n = t->in_count = 0;
+        memcpy(&t->in_next, pl + PREFIX + 8, 8);
+        t->in_n = t->in_count = t->in_flags = 0;
         pre += INPUT_PREFIX;
     }
     return p->app.restore(state, pl + pre, info->size - pre, info->app_version);
@@ -840,17 +846,28 @@ int myl_pipeline_tick(myl_pipeline *p)
     return rc < 0 ? rc : 1;
 }
 
-int myl_pipeline_input_mark(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n)
+static int input_mark(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n, uint32_t flags)
 {
     if (!p || n == 0)
         return MYL_EINVAL;
     if (p->failed)
         return p->failed;
-    uint8_t m[MARK_LEN] = {0};
+    uint8_t m[MARK_LEN];
     memcpy(m, &source, 8);
     memcpy(m + 8, &first, 8);
     memcpy(m + 16, &n, 4);
+    memcpy(m + 20, &flags, 4);
     return submit_one(p, MYL_PIPELINE_INPUT, m, MARK_LEN, NULL);
+}
+
+int myl_pipeline_input_mark(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n)
+{
+    return input_mark(p, source, first, n, 0);
+}
+
+int myl_pipeline_input_mark_spans(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n)
+{
+    return input_mark(p, source, first, n, MARK_SPANS);
 }
 
 int myl_pipeline_input_position(const myl_pipeline *p, uint64_t source, uint64_t *next)
@@ -859,7 +876,7 @@ int myl_pipeline_input_position(const myl_pipeline *p, uint64_t source, uint64_t
         return MYL_EINVAL;
     if (!p->tick.in_have || p->tick.in_source != source)
         return 0;
-    *next = p->tick.in_first + p->tick.in_count;
+    *next = p->tick.in_next;
     return 1;
 }
 

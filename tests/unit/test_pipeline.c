@@ -1249,6 +1249,19 @@ static void test_input_marks(void **state)
     assert_int_equal(st.applied, 174);
     assert_int_equal(myl_pipeline_input_position(p, 9, &next), 1);
     assert_int_equal(next, 170);
+    /* Spans: each record's bytes 4..7 say how many positions it took. */
+    assert_int_equal(myl_pipeline_input_mark_spans(p, 9, 170, 2), 0);
+    for (uint32_t span = 3; span <= 9; span += 3) { /* 3, 6, then one past n */
+        uint32_t r[2] = {span, span};
+        assert_int_equal(myl_pipeline_submit(p, 1, r, 8, NULL), 0);
+    }
+    assert_int_equal(myl_pipeline_input_position(p, 9, &next), 1);
+    assert_int_equal(next, 179);
+    assert_int_equal(myl_pipeline_commit(p), 0);
+    assert_int_equal(myl_pipeline_close(p), 0);
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &p), 0);
+    assert_int_equal(myl_pipeline_input_position(p, 9, &next), 1);
+    assert_int_equal(next, 179);
     assert_int_equal(myl_pipeline_close(p), 0);
     rm_pipeline(dir);
 }

@@ -179,10 +179,17 @@ MYL_API int myl_pipeline_tick(myl_pipeline *p);
  * between). A mark is not applied (apply never sees one) and outputs
  * nothing. MYL_EINVAL for n == 0. */
 MYL_API int myl_pipeline_input_mark(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n);
+/* As myl_pipeline_input_mark, for inputs that take more than one ring
+ * position each (a framed ring's message: its frames, and frames skipped
+ * before it, myl_defrag_position): each input record after the mark
+ * holds, as a u32 at bytes 4..7 of its payload, the positions it took
+ * (a record of fewer than 8 bytes takes one). */
+MYL_API int myl_pipeline_input_mark_spans(myl_pipeline *p, uint64_t source, uint64_t first,
+                                          uint32_t n);
 /* After recovery (and as marks are journaled): 1 and *next, the first
- * ring position of `source` not journaled (a mark's first plus the input
- * records after it, at most its n), if the last mark recovered names
- * source; else 0 (no mark, or one of another ring instance). */
+ * ring position of `source` not journaled (a mark's first plus the
+ * positions of the input records after it, at most n of them), if the
+ * last mark recovered names source; else 0 (no mark, or one of another ring instance). */
 MYL_API int myl_pipeline_input_position(const myl_pipeline *p, uint64_t source, uint64_t *next);
 
 /* The sequence the next record gets (= records applied). */
