@@ -4,12 +4,16 @@
  * published as it is and the receiver drained after each.
  *
  * Oracle (independent of how the reassembler works): every message it
- * delivers is a run of consecutive published frames f[j..j+k) with the same
- * message id and kind, FIRST on f[j] and LAST on f[j+k-1] only, indices
- * 0..k-1, total equal to the delivered length on each, the data lengths the
- * split of that total into 40-byte frames, and the delivered bytes their
- * data in order; the runs of successive messages do not overlap, and none
- * is longer than max_message. Sanitizers catch any read outside a frame.
+ * delivers is a run of consecutive published frames f[j..j+k) of this
+ * version with the same message id and kind, FIRST on f[j] and LAST on
+ * f[j+k-1] only, indices 0..k-1, total equal to the delivered length on
+ * each, the data lengths the split of that total into 40-byte frames, and
+ * the delivered bytes their data in order; the runs of successive messages
+ * do not overlap, and none is longer than max_message. Sanitizers catch any read outside a frame.
+ * myl_defrag_position() after each message is the end of its run. Inputs
+ * of odd size are received under myl_defrag_hold(), given back every 16
+ * frames: the receiver's entry never moves back, and stays exactly where
+ * the last give-back left it.
  *
  * Seeds: tests/frame/corpus, written by tests/frame/make_defrag_seeds.py
  * (well-formed messages of 0 to 200 bytes, interleaved pads, and a few
@@ -71,8 +75,9 @@ static int run_matches(uint32_t j, uint32_t k, const myl_frame_msg *m)
         const myl_frame_hdr *h = &g_frames[j + i].h;
         uint32_t want_len = (uint32_t)(m->len - (size_t)i * DATA < DATA ? m->len - i * DATA : DATA);
         uint8_t fl = (uint8_t)((i == 0 ? MYL_FRAME_FIRST : 0) | (i + 1 == k ? MYL_FRAME_LAST : 0));
-        if (h->msg_id != g_frames[j].h.msg_id || h->kind != m->kind || h->index != i ||
-            h->total != m->len || h->len != want_len || h->flags != fl)
+        if (h->version != MYL_FRAME_VERSION || h->msg_id != g_frames[j].h.msg_id ||
+            h->kind != m->kind || h->index != i || h->total != m->len || h->len != want_len ||
+            h->flags != fl)
             return 0;
         if (want_len && memcmp(g_frames[j + i].data, (const uint8_t *)m->data + (size_t)i * DATA,
                                want_len) != 0)
@@ -91,6 +96,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     uint32_t n = 0, next = 0; /* frames published; first frame a message may start at */
     size_t at = 0;
+    /* Where this receiver starts (it takes no frame published before it
+     * opened), the last give-back, and the entry's position. */
+    uint64_t base = myl_defrag_position(d), given = UINT64_MAX, seen = 0;
+    bool hold = size & 1;
+    if (hold && myl_defrag_hold(d, true) < 0)
+        abort();
     while (at + MYL_FRAME_HDR_SIZE <= size && n < MAX_FRAMES) {
         frame *f = &g_frames[n];
         memcpy(&f->h, data + at, MYL_FRAME_HDR_SIZE);
@@ -120,8 +131,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (j + k > n)
                 abort(); /* delivered something that was not sent whole */
             next = j + k;
+            if (myl_defrag_position(d) != base + next)
+                abort();
             myl_defrag_release(d);
         }
+        if (hold && n % 16 == 0) {
+            given = myl_defrag_position(d);
+            if (myl_defrag_hold(d, true) < 0)
+                abort();
+        }
+        myl_consumer_stats cs;
+        if (myl_ring_consumer_stats(g_ring, myl_defrag_consumer(d)->idx, &cs) < 0 ||
+            cs.seq < seen || cs.seq > base + n)
+            abort();
+        if (hold && cs.seq != (given == UINT64_MAX ? base : given))
+            abort(); /* held exactly where the last give-back left it */
+        seen = cs.seq;
     }
     myl_defrag_close(d);
     return 0;
