@@ -476,17 +476,20 @@ void mylc_emit_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
                    t, t);
     mylc_buf poll = {0}, resume = {0};
     mylc_tpl_fill(&poll, mylc_tpl_section(mylc_tpl_pipe_source, ir->poll), kh);
-    mylc_tpl_fill(&resume, mylc_tpl_section(mylc_tpl_pipe_source, "resume_event"), kh);
+    const char *after = ik == PK_EVENT ? "event" : "framed"; /* resume, release */
+    mylc_tpl_fill(&resume, mylc_tpl_section(mylc_tpl_pipe_source, pfmt(c, "resume_%s", after)), kh);
     const char *resume_text = indent(c, &resume, "    ");
     mylc_buf release = {0};
-    mylc_tpl_fill(&release, mylc_tpl_section(mylc_tpl_pipe_source, "release_event"), kh);
+    mylc_tpl_fill(&release, mylc_tpl_section(mylc_tpl_pipe_source, pfmt(c, "release_%s", after)),
+                  kh);
     const char *release_text = indent(c, &release, "        ");
     const char *record =
-        ik == PK_EVENT ? "the input event's bytes"
-                       : pfmt(c,
-                              "an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the "
-                              "%s message",
-                              ir->name);
+        ik == PK_EVENT
+            ? "the input event's bytes"
+            : pfmt(c,
+                   "an 8-byte prefix (the message's u32 kind, u32 input ring positions) and the "
+                   "%s message",
+                   ir->name);
     /* The arena of a compact table input (8 bytes per byte of message
      * covers every array of scalars: one byte on the wire at least, eight
      * in memory at most; a message that needs more fails the check, with
@@ -526,8 +529,8 @@ void mylc_emit_pipeline(mylc_ctx *c, mylc_schema *s, mylc_decl *d, mylc_buf *h, 
         {"SUBMITS", text_of(c, &submits)},
         {"APPLYIN", indent(c, &applyin, "    ")},
         {"POLL", indent(c, &poll, "        ")},
-        {"RESUME", ik == PK_EVENT ? resume_text : ""},
-        {"RELEASE", ik == PK_EVENT ? release_text : ""},
+        {"RESUME", resume_text},
+        {"RELEASE", release_text},
         {"STAGECALLS", indent(c, &stagecalls, "    ")},
         {"DELIVERCASES", indent(c, &delivers, "    ")},
         {"TXOPENS", indent(c, &txopens, "    ")},

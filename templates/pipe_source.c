@@ -262,12 +262,13 @@ int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint64_t *seq)
 }
 
 /* @@submit_framed */
-/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
-static int MYLT_T_JOURNAL(MYLT_T *px, size_t len, uint16_t kind, uint64_t *seq)
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind and the
+ * input ring positions it took (its span: 0 when submitted by hand). */
+static int MYLT_T_JOURNAL(MYLT_T *px, size_t len, uint16_t kind, uint32_t span, uint64_t *seq)
 {
     uint32_t k = kind;
-    memset(px->ibuf, 0, 8);
     memcpy(px->ibuf, &k, sizeof k);
+    memcpy(px->ibuf + 4, &span, sizeof span);
     return myl_pipeline_submit(px->p, MYLT_T_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
 }
 
@@ -280,11 +281,12 @@ static int MYLT_T_CHECK(MYLT_T *px, const void *msg, size_t len)
     MYLT_CHECKBODY
 }
 
-static int MYLT_T_PUT(MYLT_T *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+static int MYLT_T_PUT(MYLT_T *px, const void *msg, size_t len, uint16_t kind, uint32_t span,
+                      uint64_t *seq)
 {
     if (len)
         memcpy(px->ibuf + 8, msg, len);
-    return MYLT_T_JOURNAL(px, len, kind, seq);
+    return MYLT_T_JOURNAL(px, len, kind, span, seq);
 }
 
 /* @@submit_bytes */
@@ -293,7 +295,7 @@ int MYLT_T_submit(MYLT_T *px, const void *msg, size_t len, uint16_t kind, uint64
     if (!px || !px->p || (!msg && len))
         return MYL_EINVAL;
     int rc = MYLT_T_CHECK(px, msg, len);
-    return rc < 0 ? rc : MYLT_T_PUT(px, msg, len, kind, seq);
+    return rc < 0 ? rc : MYLT_T_PUT(px, msg, len, kind, 0, seq);
 }
 
 /* @@submit_compact */
@@ -305,7 +307,7 @@ int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint16_t kind, uint64_t *seq)
     int rc = MYLT_IN_compact_encode(in, px->ibuf + 8, MYLT_MAXINu, &len);
     if (rc == 0) /* what apply would refuse, as the run's poll checks it */
         rc = MYLT_T_CHECK(px, px->ibuf + 8, len);
-    return rc < 0 ? rc : MYLT_T_JOURNAL(px, len, kind, seq);
+    return rc < 0 ? rc : MYLT_T_JOURNAL(px, len, kind, 0, seq);
 }
 
 /* @@resume_event */
@@ -358,25 +360,69 @@ if (px->held) {
     px->held = 0;
 }
 
-/* @@poll_framed */
-while (px->rx_on && n < 256) {
-    myl_frame_msg m;
-    int r = MYLT_INCHAN_receiver_recv(&px->rx, &m, 0);
-    if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-        break;
-    if (r < 0)
-        return r;
-    n++;
-    if (MYLT_T_CHECK(px, m.data, m.len) < 0) {
-        px->rejected++; /* never journaled */
-        MYLT_INCHAN_receiver_release(&px->rx);
-        continue;
-    }
-    rc = MYLT_T_PUT(px, m.data, m.len, m.kind, NULL);
-    MYLT_INCHAN_receiver_release(&px->rx);
-    if (rc < 0)
-        return rc;
+/* @@resume_framed */
+/* The receiver holds what it receives until the commit (a lossy ring
+ * cannot: nothing is marked); the journal's marks say where the ring
+ * stands, and what a run killed before its release journaled is skipped,
+ * not journaled again. */
+if (px->rx_on) {
+    px->holding = myl_defrag_hold(px->rx.d, true) == 0;
+    px->in_source = myl_ring_instance(myl_defrag_consumer(px->rx.d)->ring);
+    if (!px->holding || myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+        px->skip_until = 0;
 }
+
+/* @@poll_framed */
+if (px->rx_on) {
+    /* where the messages not yet journaled begin: a message's span runs
+     * from there to its end, so frames skipped or rejected go with it */
+    uint64_t at = myl_defrag_position(px->rx.d);
+    bool marked = false;
+    while (n < 256) {
+        myl_frame_msg m;
+        int r = MYLT_INCHAN_receiver_recv(&px->rx, &m, 0);
+        if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+            break;
+        if (r < 0)
+            return r;
+        n++;
+        uint64_t end = myl_defrag_position(px->rx.d);
+        if (end <= px->skip_until) {
+            /* journaled before a restart: released, not journaled again */
+            MYLT_INCHAN_receiver_release(&px->rx);
+            at = end;
+            continue;
+        }
+        if (MYLT_T_CHECK(px, m.data, m.len) < 0) {
+            px->rejected++; /* never journaled */
+            MYLT_INCHAN_receiver_release(&px->rx);
+            continue;
+        }
+        uint32_t span = 0;
+        if (px->holding) {
+            if (end - at > UINT32_MAX)
+                return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
+            span = (uint32_t)(end - at);
+            /* The mark first: a kill after k of the messages leaves the
+             * journal's position at the end of the k-th. */
+            if (!marked && (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                return rc;
+            marked = true;
+        }
+        rc = MYLT_T_PUT(px, m.data, m.len, m.kind, span, NULL);
+        at = end;
+        MYLT_INCHAN_receiver_release(&px->rx);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+/* @@release_framed */
+/* Given back only now that the commit wrote them to the journal's file
+ * (a kill before it loses what the journal still buffered: the ring
+ * gives it again; one after it: the marks skip it). */
+if (px->holding)
+    (void)myl_defrag_hold(px->rx.d, true);
 
 /* @@send */
 int MYLT_T_MYLT_S_send(MYLT_T_MYLT_S_out *out, const MYLT_OUT *m)

@@ -1776,14 +1776,13 @@ int fabric_Fabric_workers_send_orders(fabric_Fabric_workers *ep, const fabric_Ti
  * _close(). Every call returns 0 or a negative error.
  * The input and outputs may be event channels or channels over one framed
  * ring (bytes, compact, FlatBuffers). A message of a framed input is
- * journaled as it came (an 8-byte prefix holding its kind, then its
- * bytes), after a check that apply will take it (compact: it decodes;
- * FlatBuffers: it verifies); _run() skips and counts (rejected) one that
- * does not. Handlers get bytes as (msg, len, kind), a compact message
- * decoded (a table's arrays in an arena of cfg.arena_bytes per state), a
- * FlatBuffer as its verified root; a framed output's _send() takes bytes
- * or a finished FlatBuffer (msg, len, kind) or a compact value (m, kind),
- * and its _released callback gets the message's bytes. */
+ * journaled as it came (an 8-byte prefix holding its kind and the ring
+ * positions it took, 0 for one submitted by hand, then its bytes), after a check that apply will
+ * take it (compact: it decodes; FlatBuffers: it verifies); _run() skips and counts (rejected) one
+ * that does not. Handlers get bytes as (msg, len, kind), a compact message decoded (a table's
+ * arrays in an arena of cfg.arena_bytes per state), a FlatBuffer as its verified root; a framed
+ * output's _send() takes bytes or a finished FlatBuffer (msg, len, kind) or a compact value (m,
+ * kind), and its _released callback gets the message's bytes. */
 #include <myelon/pipeline.h>
 
 /* Pipeline Exchange: input fabric_orders (fabric_Tick); stages journal (durable, fsync, batch),
@@ -1835,11 +1834,12 @@ typedef struct fabric_Exchange {
     fabric_Exchange_ctx shadow;
     fabric_orders_consumer rx;
     bool rx_on;
-    /* events: the input ring's instance, and its first position that a
-     * run before a restart did not journal (what is below: skipped) */
+    /* the input ring's instance, and its first position that a run
+     * before a restart did not journal (what is below: skipped) */
     uint64_t in_source;
     uint64_t skip_until;
     uint32_t held; /* events polled, journaled, released after the commit */
+    bool holding;  /* framed: what is received is given back after the commit */
     fabric_fills_producer response_tx;
     bool response_on;
     int64_t send_timeout_ns;

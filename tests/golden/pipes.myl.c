@@ -1705,9 +1705,9 @@ int pipes_Cache_close(pipes_Cache *px)
 }
 
 /* Pipeline Bytes: the runtime's application callbacks over the typed
- * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the bytes
- * message (type pipes_Bytes_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
- * events) and the event or message. */
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, u32 input ring positions) and the
+ * bytes message (type pipes_Bytes_TYPE) or a tick; an output is a u32 output index, a u32 kind (0
+ * for events) and the event or message. */
 static int pipes_Bytes_RESET(void *arg)
 {
     const pipes_Bytes_ctx *x = (const pipes_Bytes_ctx *)arg;
@@ -1880,6 +1880,16 @@ static int pipes_Bytes_START(const char *dir, const pipes_Bytes_cfg *cfg,
         rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
     if (rc < 0)
         goto fail;
+    /* The receiver holds what it receives until the commit (a lossy ring
+     * cannot: nothing is marked); the journal's marks say where the ring
+     * stands, and what a run killed before its release journaled is skipped,
+     * not journaled again. */
+    if (px->rx_on) {
+        px->holding = myl_defrag_hold(px->rx.d, true) == 0;
+        px->in_source = myl_ring_instance(myl_defrag_consumer(px->rx.d)->ring);
+        if (!px->holding || myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+            px->skip_until = 0;
+    }
     return 0;
 fail:
     (void)pipes_Bytes_close(px);
@@ -1904,12 +1914,14 @@ int pipes_Bytes_open(const char *dir, const pipes_Bytes_cfg *cfg, const pipes_By
     return pipes_Bytes_START(dir, cfg, h, px, 2);
 }
 
-/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
-static int pipes_Bytes_JOURNAL(pipes_Bytes *px, size_t len, uint16_t kind, uint64_t *seq)
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind and the
+ * input ring positions it took (its span: 0 when submitted by hand). */
+static int pipes_Bytes_JOURNAL(pipes_Bytes *px, size_t len, uint16_t kind, uint32_t span,
+                               uint64_t *seq)
 {
     uint32_t k = kind;
-    memset(px->ibuf, 0, 8);
     memcpy(px->ibuf, &k, sizeof k);
+    memcpy(px->ibuf + 4, &span, sizeof span);
     return myl_pipeline_submit(px->p, pipes_Bytes_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
 }
 
@@ -1925,11 +1937,11 @@ static int pipes_Bytes_CHECK(pipes_Bytes *px, const void *msg, size_t len)
 }
 
 static int pipes_Bytes_PUT(pipes_Bytes *px, const void *msg, size_t len, uint16_t kind,
-                           uint64_t *seq)
+                           uint32_t span, uint64_t *seq)
 {
     if (len)
         memcpy(px->ibuf + 8, msg, len);
-    return pipes_Bytes_JOURNAL(px, len, kind, seq);
+    return pipes_Bytes_JOURNAL(px, len, kind, span, seq);
 }
 
 int pipes_Bytes_submit(pipes_Bytes *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
@@ -1937,7 +1949,7 @@ int pipes_Bytes_submit(pipes_Bytes *px, const void *msg, size_t len, uint16_t ki
     if (!px || !px->p || (!msg && len))
         return MYL_EINVAL;
     int rc = pipes_Bytes_CHECK(px, msg, len);
-    return rc < 0 ? rc : pipes_Bytes_PUT(px, msg, len, kind, seq);
+    return rc < 0 ? rc : pipes_Bytes_PUT(px, msg, len, kind, 0, seq);
 }
 
 int pipes_Bytes_commit(pipes_Bytes *px)
@@ -1960,28 +1972,59 @@ int pipes_Bytes_run(pipes_Bytes *px)
      * store of _stop. */
     while (!myl__load_relaxed(&px->stop)) {
         int64_t n = 0;
-        while (px->rx_on && n < 256) {
-            myl_frame_msg m;
-            int r = pipes_raw_in_receiver_recv(&px->rx, &m, 0);
-            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                break;
-            if (r < 0)
-                return r;
-            n++;
-            if (pipes_Bytes_CHECK(px, m.data, m.len) < 0) {
-                px->rejected++; /* never journaled */
+        if (px->rx_on) {
+            /* where the messages not yet journaled begin: a message's span runs
+             * from there to its end, so frames skipped or rejected go with it */
+            uint64_t at = myl_defrag_position(px->rx.d);
+            bool marked = false;
+            while (n < 256) {
+                myl_frame_msg m;
+                int r = pipes_raw_in_receiver_recv(&px->rx, &m, 0);
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                    break;
+                if (r < 0)
+                    return r;
+                n++;
+                uint64_t end = myl_defrag_position(px->rx.d);
+                if (end <= px->skip_until) {
+                    /* journaled before a restart: released, not journaled again */
+                    pipes_raw_in_receiver_release(&px->rx);
+                    at = end;
+                    continue;
+                }
+                if (pipes_Bytes_CHECK(px, m.data, m.len) < 0) {
+                    px->rejected++; /* never journaled */
+                    pipes_raw_in_receiver_release(&px->rx);
+                    continue;
+                }
+                uint32_t span = 0;
+                if (px->holding) {
+                    if (end - at > UINT32_MAX)
+                        return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
+                    span = (uint32_t)(end - at);
+                    /* The mark first: a kill after k of the messages leaves the
+                     * journal's position at the end of the k-th. */
+                    if (!marked &&
+                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        return rc;
+                    marked = true;
+                }
+                rc = pipes_Bytes_PUT(px, m.data, m.len, m.kind, span, NULL);
+                at = end;
                 pipes_raw_in_receiver_release(&px->rx);
-                continue;
+                if (rc < 0)
+                    return rc;
             }
-            rc = pipes_Bytes_PUT(px, m.data, m.len, m.kind, NULL);
-            pipes_raw_in_receiver_release(&px->rx);
-            if (rc < 0)
-                return rc;
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
         if ((rc = pipes_Bytes_commit(px)) < 0)
             return rc;
+        /* Given back only now that the commit wrote them to the journal's file
+         * (a kill before it loses what the journal still buffered: the ring
+         * gives it again; one after it: the marks skip it). */
+        if (px->holding)
+            (void)myl_defrag_hold(px->rx.d, true);
         if (n > 0) {
             idle = 0;
             continue;
@@ -2071,9 +2114,9 @@ int pipes_Bytes_fill_send(pipes_Bytes_fill_out *out, const pipes_Fill *m)
 }
 
 /* Pipeline Compact: the runtime's application callbacks over the typed
- * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the compact
- * message (type pipes_Compact_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
- * events) and the event or message. */
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, u32 input ring positions) and the
+ * compact message (type pipes_Compact_TYPE) or a tick; an output is a u32 output index, a u32 kind
+ * (0 for events) and the event or message. */
 static int pipes_Compact_RESET(void *arg)
 {
     const pipes_Compact_ctx *x = (const pipes_Compact_ctx *)arg;
@@ -2260,6 +2303,16 @@ static int pipes_Compact_START(const char *dir, const pipes_Compact_cfg *cfg,
         rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
     if (rc < 0)
         goto fail;
+    /* The receiver holds what it receives until the commit (a lossy ring
+     * cannot: nothing is marked); the journal's marks say where the ring
+     * stands, and what a run killed before its release journaled is skipped,
+     * not journaled again. */
+    if (px->rx_on) {
+        px->holding = myl_defrag_hold(px->rx.d, true) == 0;
+        px->in_source = myl_ring_instance(myl_defrag_consumer(px->rx.d)->ring);
+        if (!px->holding || myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+            px->skip_until = 0;
+    }
     return 0;
 fail:
     (void)pipes_Compact_close(px);
@@ -2284,12 +2337,14 @@ int pipes_Compact_open(const char *dir, const pipes_Compact_cfg *cfg,
     return pipes_Compact_START(dir, cfg, h, px, 2);
 }
 
-/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
-static int pipes_Compact_JOURNAL(pipes_Compact *px, size_t len, uint16_t kind, uint64_t *seq)
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind and the
+ * input ring positions it took (its span: 0 when submitted by hand). */
+static int pipes_Compact_JOURNAL(pipes_Compact *px, size_t len, uint16_t kind, uint32_t span,
+                                 uint64_t *seq)
 {
     uint32_t k = kind;
-    memset(px->ibuf, 0, 8);
     memcpy(px->ibuf, &k, sizeof k);
+    memcpy(px->ibuf + 4, &span, sizeof span);
     return myl_pipeline_submit(px->p, pipes_Compact_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
 }
 
@@ -2306,11 +2361,11 @@ static int pipes_Compact_CHECK(pipes_Compact *px, const void *msg, size_t len)
 }
 
 static int pipes_Compact_PUT(pipes_Compact *px, const void *msg, size_t len, uint16_t kind,
-                             uint64_t *seq)
+                             uint32_t span, uint64_t *seq)
 {
     if (len)
         memcpy(px->ibuf + 8, msg, len);
-    return pipes_Compact_JOURNAL(px, len, kind, seq);
+    return pipes_Compact_JOURNAL(px, len, kind, span, seq);
 }
 
 int pipes_Compact_submit(pipes_Compact *px, const pipes_Quote *in, uint16_t kind, uint64_t *seq)
@@ -2321,7 +2376,7 @@ int pipes_Compact_submit(pipes_Compact *px, const pipes_Quote *in, uint16_t kind
     int rc = pipes_Quote_compact_encode(in, px->ibuf + 8, 4096u, &len);
     if (rc == 0) /* what apply would refuse, as the run's poll checks it */
         rc = pipes_Compact_CHECK(px, px->ibuf + 8, len);
-    return rc < 0 ? rc : pipes_Compact_JOURNAL(px, len, kind, seq);
+    return rc < 0 ? rc : pipes_Compact_JOURNAL(px, len, kind, 0, seq);
 }
 
 int pipes_Compact_commit(pipes_Compact *px)
@@ -2344,28 +2399,59 @@ int pipes_Compact_run(pipes_Compact *px)
      * store of _stop. */
     while (!myl__load_relaxed(&px->stop)) {
         int64_t n = 0;
-        while (px->rx_on && n < 256) {
-            myl_frame_msg m;
-            int r = pipes_quotes_c_receiver_recv(&px->rx, &m, 0);
-            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                break;
-            if (r < 0)
-                return r;
-            n++;
-            if (pipes_Compact_CHECK(px, m.data, m.len) < 0) {
-                px->rejected++; /* never journaled */
+        if (px->rx_on) {
+            /* where the messages not yet journaled begin: a message's span runs
+             * from there to its end, so frames skipped or rejected go with it */
+            uint64_t at = myl_defrag_position(px->rx.d);
+            bool marked = false;
+            while (n < 256) {
+                myl_frame_msg m;
+                int r = pipes_quotes_c_receiver_recv(&px->rx, &m, 0);
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                    break;
+                if (r < 0)
+                    return r;
+                n++;
+                uint64_t end = myl_defrag_position(px->rx.d);
+                if (end <= px->skip_until) {
+                    /* journaled before a restart: released, not journaled again */
+                    pipes_quotes_c_receiver_release(&px->rx);
+                    at = end;
+                    continue;
+                }
+                if (pipes_Compact_CHECK(px, m.data, m.len) < 0) {
+                    px->rejected++; /* never journaled */
+                    pipes_quotes_c_receiver_release(&px->rx);
+                    continue;
+                }
+                uint32_t span = 0;
+                if (px->holding) {
+                    if (end - at > UINT32_MAX)
+                        return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
+                    span = (uint32_t)(end - at);
+                    /* The mark first: a kill after k of the messages leaves the
+                     * journal's position at the end of the k-th. */
+                    if (!marked &&
+                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        return rc;
+                    marked = true;
+                }
+                rc = pipes_Compact_PUT(px, m.data, m.len, m.kind, span, NULL);
+                at = end;
                 pipes_quotes_c_receiver_release(&px->rx);
-                continue;
+                if (rc < 0)
+                    return rc;
             }
-            rc = pipes_Compact_PUT(px, m.data, m.len, m.kind, NULL);
-            pipes_quotes_c_receiver_release(&px->rx);
-            if (rc < 0)
-                return rc;
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
         if ((rc = pipes_Compact_commit(px)) < 0)
             return rc;
+        /* Given back only now that the commit wrote them to the journal's file
+         * (a kill before it loses what the journal still buffered: the ring
+         * gives it again; one after it: the marks skip it). */
+        if (px->holding)
+            (void)myl_defrag_hold(px->rx.d, true);
         if (n > 0) {
             idle = 0;
             continue;
@@ -2463,9 +2549,9 @@ int pipes_Compact_ack_send(pipes_Compact_ack_out *out, const void *msg, size_t l
 }
 
 /* Pipeline Flat: the runtime's application callbacks over the typed
- * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the FlatBuffers
- * message (type pipes_Flat_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
- * events) and the event or message. */
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, u32 input ring positions) and the
+ * FlatBuffers message (type pipes_Flat_TYPE) or a tick; an output is a u32 output index, a u32 kind
+ * (0 for events) and the event or message. */
 static int pipes_Flat_RESET(void *arg)
 {
     const pipes_Flat_ctx *x = (const pipes_Flat_ctx *)arg;
@@ -2640,6 +2726,16 @@ static int pipes_Flat_START(const char *dir, const pipes_Flat_cfg *cfg,
         rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
     if (rc < 0)
         goto fail;
+    /* The receiver holds what it receives until the commit (a lossy ring
+     * cannot: nothing is marked); the journal's marks say where the ring
+     * stands, and what a run killed before its release journaled is skipped,
+     * not journaled again. */
+    if (px->rx_on) {
+        px->holding = myl_defrag_hold(px->rx.d, true) == 0;
+        px->in_source = myl_ring_instance(myl_defrag_consumer(px->rx.d)->ring);
+        if (!px->holding || myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+            px->skip_until = 0;
+    }
     return 0;
 fail:
     (void)pipes_Flat_close(px);
@@ -2664,12 +2760,14 @@ int pipes_Flat_open(const char *dir, const pipes_Flat_cfg *cfg, const pipes_Flat
     return pipes_Flat_START(dir, cfg, h, px, 2);
 }
 
-/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
-static int pipes_Flat_JOURNAL(pipes_Flat *px, size_t len, uint16_t kind, uint64_t *seq)
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind and the
+ * input ring positions it took (its span: 0 when submitted by hand). */
+static int pipes_Flat_JOURNAL(pipes_Flat *px, size_t len, uint16_t kind, uint32_t span,
+                              uint64_t *seq)
 {
     uint32_t k = kind;
-    memset(px->ibuf, 0, 8);
     memcpy(px->ibuf, &k, sizeof k);
+    memcpy(px->ibuf + 4, &span, sizeof span);
     return myl_pipeline_submit(px->p, pipes_Flat_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
 }
 
@@ -2683,11 +2781,12 @@ static int pipes_Flat_CHECK(pipes_Flat *px, const void *msg, size_t len)
     return pipes_Quote_verify(msg, len);
 }
 
-static int pipes_Flat_PUT(pipes_Flat *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+static int pipes_Flat_PUT(pipes_Flat *px, const void *msg, size_t len, uint16_t kind, uint32_t span,
+                          uint64_t *seq)
 {
     if (len)
         memcpy(px->ibuf + 8, msg, len);
-    return pipes_Flat_JOURNAL(px, len, kind, seq);
+    return pipes_Flat_JOURNAL(px, len, kind, span, seq);
 }
 
 int pipes_Flat_submit(pipes_Flat *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
@@ -2695,7 +2794,7 @@ int pipes_Flat_submit(pipes_Flat *px, const void *msg, size_t len, uint16_t kind
     if (!px || !px->p || (!msg && len))
         return MYL_EINVAL;
     int rc = pipes_Flat_CHECK(px, msg, len);
-    return rc < 0 ? rc : pipes_Flat_PUT(px, msg, len, kind, seq);
+    return rc < 0 ? rc : pipes_Flat_PUT(px, msg, len, kind, 0, seq);
 }
 
 int pipes_Flat_commit(pipes_Flat *px)
@@ -2718,28 +2817,59 @@ int pipes_Flat_run(pipes_Flat *px)
      * store of _stop. */
     while (!myl__load_relaxed(&px->stop)) {
         int64_t n = 0;
-        while (px->rx_on && n < 256) {
-            myl_frame_msg m;
-            int r = pipes_quotes_fb_receiver_recv(&px->rx, &m, 0);
-            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                break;
-            if (r < 0)
-                return r;
-            n++;
-            if (pipes_Flat_CHECK(px, m.data, m.len) < 0) {
-                px->rejected++; /* never journaled */
+        if (px->rx_on) {
+            /* where the messages not yet journaled begin: a message's span runs
+             * from there to its end, so frames skipped or rejected go with it */
+            uint64_t at = myl_defrag_position(px->rx.d);
+            bool marked = false;
+            while (n < 256) {
+                myl_frame_msg m;
+                int r = pipes_quotes_fb_receiver_recv(&px->rx, &m, 0);
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                    break;
+                if (r < 0)
+                    return r;
+                n++;
+                uint64_t end = myl_defrag_position(px->rx.d);
+                if (end <= px->skip_until) {
+                    /* journaled before a restart: released, not journaled again */
+                    pipes_quotes_fb_receiver_release(&px->rx);
+                    at = end;
+                    continue;
+                }
+                if (pipes_Flat_CHECK(px, m.data, m.len) < 0) {
+                    px->rejected++; /* never journaled */
+                    pipes_quotes_fb_receiver_release(&px->rx);
+                    continue;
+                }
+                uint32_t span = 0;
+                if (px->holding) {
+                    if (end - at > UINT32_MAX)
+                        return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
+                    span = (uint32_t)(end - at);
+                    /* The mark first: a kill after k of the messages leaves the
+                     * journal's position at the end of the k-th. */
+                    if (!marked &&
+                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        return rc;
+                    marked = true;
+                }
+                rc = pipes_Flat_PUT(px, m.data, m.len, m.kind, span, NULL);
+                at = end;
                 pipes_quotes_fb_receiver_release(&px->rx);
-                continue;
+                if (rc < 0)
+                    return rc;
             }
-            rc = pipes_Flat_PUT(px, m.data, m.len, m.kind, NULL);
-            pipes_quotes_fb_receiver_release(&px->rx);
-            if (rc < 0)
-                return rc;
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
         if ((rc = pipes_Flat_commit(px)) < 0)
             return rc;
+        /* Given back only now that the commit wrote them to the journal's file
+         * (a kill before it loses what the journal still buffered: the ring
+         * gives it again; one after it: the marks skip it). */
+        if (px->holding)
+            (void)myl_defrag_hold(px->rx.d, true);
         if (n > 0) {
             idle = 0;
             continue;
@@ -2833,9 +2963,9 @@ int pipes_Flat_echo_send(pipes_Flat_echo_out *out, const void *msg, size_t len, 
 }
 
 /* Pipeline Small: the runtime's application callbacks over the typed
- * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the compact
- * message (type pipes_Small_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
- * events) and the event or message. */
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, u32 input ring positions) and the
+ * compact message (type pipes_Small_TYPE) or a tick; an output is a u32 output index, a u32 kind (0
+ * for events) and the event or message. */
 static int pipes_Small_RESET(void *arg)
 {
     const pipes_Small_ctx *x = (const pipes_Small_ctx *)arg;
@@ -2959,6 +3089,16 @@ static int pipes_Small_START(const char *dir, const pipes_Small_cfg *cfg,
         rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
     if (rc < 0)
         goto fail;
+    /* The receiver holds what it receives until the commit (a lossy ring
+     * cannot: nothing is marked); the journal's marks say where the ring
+     * stands, and what a run killed before its release journaled is skipped,
+     * not journaled again. */
+    if (px->rx_on) {
+        px->holding = myl_defrag_hold(px->rx.d, true) == 0;
+        px->in_source = myl_ring_instance(myl_defrag_consumer(px->rx.d)->ring);
+        if (!px->holding || myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+            px->skip_until = 0;
+    }
     return 0;
 fail:
     (void)pipes_Small_close(px);
@@ -2983,12 +3123,14 @@ int pipes_Small_open(const char *dir, const pipes_Small_cfg *cfg, const pipes_Sm
     return pipes_Small_START(dir, cfg, h, px, 2);
 }
 
-/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
-static int pipes_Small_JOURNAL(pipes_Small *px, size_t len, uint16_t kind, uint64_t *seq)
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind and the
+ * input ring positions it took (its span: 0 when submitted by hand). */
+static int pipes_Small_JOURNAL(pipes_Small *px, size_t len, uint16_t kind, uint32_t span,
+                               uint64_t *seq)
 {
     uint32_t k = kind;
-    memset(px->ibuf, 0, 8);
     memcpy(px->ibuf, &k, sizeof k);
+    memcpy(px->ibuf + 4, &span, sizeof span);
     return myl_pipeline_submit(px->p, pipes_Small_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
 }
 
@@ -3004,11 +3146,11 @@ static int pipes_Small_CHECK(pipes_Small *px, const void *msg, size_t len)
 }
 
 static int pipes_Small_PUT(pipes_Small *px, const void *msg, size_t len, uint16_t kind,
-                           uint64_t *seq)
+                           uint32_t span, uint64_t *seq)
 {
     if (len)
         memcpy(px->ibuf + 8, msg, len);
-    return pipes_Small_JOURNAL(px, len, kind, seq);
+    return pipes_Small_JOURNAL(px, len, kind, span, seq);
 }
 
 int pipes_Small_submit(pipes_Small *px, const pipes_Fill *in, uint16_t kind, uint64_t *seq)
@@ -3019,7 +3161,7 @@ int pipes_Small_submit(pipes_Small *px, const pipes_Fill *in, uint16_t kind, uin
     int rc = pipes_Fill_compact_encode(in, px->ibuf + 8, 256u, &len);
     if (rc == 0) /* what apply would refuse, as the run's poll checks it */
         rc = pipes_Small_CHECK(px, px->ibuf + 8, len);
-    return rc < 0 ? rc : pipes_Small_JOURNAL(px, len, kind, seq);
+    return rc < 0 ? rc : pipes_Small_JOURNAL(px, len, kind, 0, seq);
 }
 
 int pipes_Small_commit(pipes_Small *px)
@@ -3042,28 +3184,59 @@ int pipes_Small_run(pipes_Small *px)
      * store of _stop. */
     while (!myl__load_relaxed(&px->stop)) {
         int64_t n = 0;
-        while (px->rx_on && n < 256) {
-            myl_frame_msg m;
-            int r = pipes_fills_c_receiver_recv(&px->rx, &m, 0);
-            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                break;
-            if (r < 0)
-                return r;
-            n++;
-            if (pipes_Small_CHECK(px, m.data, m.len) < 0) {
-                px->rejected++; /* never journaled */
+        if (px->rx_on) {
+            /* where the messages not yet journaled begin: a message's span runs
+             * from there to its end, so frames skipped or rejected go with it */
+            uint64_t at = myl_defrag_position(px->rx.d);
+            bool marked = false;
+            while (n < 256) {
+                myl_frame_msg m;
+                int r = pipes_fills_c_receiver_recv(&px->rx, &m, 0);
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                    break;
+                if (r < 0)
+                    return r;
+                n++;
+                uint64_t end = myl_defrag_position(px->rx.d);
+                if (end <= px->skip_until) {
+                    /* journaled before a restart: released, not journaled again */
+                    pipes_fills_c_receiver_release(&px->rx);
+                    at = end;
+                    continue;
+                }
+                if (pipes_Small_CHECK(px, m.data, m.len) < 0) {
+                    px->rejected++; /* never journaled */
+                    pipes_fills_c_receiver_release(&px->rx);
+                    continue;
+                }
+                uint32_t span = 0;
+                if (px->holding) {
+                    if (end - at > UINT32_MAX)
+                        return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
+                    span = (uint32_t)(end - at);
+                    /* The mark first: a kill after k of the messages leaves the
+                     * journal's position at the end of the k-th. */
+                    if (!marked &&
+                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        return rc;
+                    marked = true;
+                }
+                rc = pipes_Small_PUT(px, m.data, m.len, m.kind, span, NULL);
+                at = end;
                 pipes_fills_c_receiver_release(&px->rx);
-                continue;
+                if (rc < 0)
+                    return rc;
             }
-            rc = pipes_Small_PUT(px, m.data, m.len, m.kind, NULL);
-            pipes_fills_c_receiver_release(&px->rx);
-            if (rc < 0)
-                return rc;
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
         if ((rc = pipes_Small_commit(px)) < 0)
             return rc;
+        /* Given back only now that the commit wrote them to the journal's file
+         * (a kill before it loses what the journal still buffered: the ring
+         * gives it again; one after it: the marks skip it). */
+        if (px->holding)
+            (void)myl_defrag_hold(px->rx.d, true);
         if (n > 0) {
             idle = 0;
             continue;
@@ -3117,9 +3290,9 @@ int pipes_Small_close(pipes_Small *px)
 }
 
 /* Pipeline Keep: the runtime's application callbacks over the typed
- * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the FlatBuffers
- * message (type pipes_Keep_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
- * events) and the event or message. */
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, u32 input ring positions) and the
+ * FlatBuffers message (type pipes_Keep_TYPE) or a tick; an output is a u32 output index, a u32 kind
+ * (0 for events) and the event or message. */
 static int pipes_Keep_RESET(void *arg)
 {
     const pipes_Keep_ctx *x = (const pipes_Keep_ctx *)arg;
@@ -3242,6 +3415,16 @@ static int pipes_Keep_START(const char *dir, const pipes_Keep_cfg *cfg,
         rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
     if (rc < 0)
         goto fail;
+    /* The receiver holds what it receives until the commit (a lossy ring
+     * cannot: nothing is marked); the journal's marks say where the ring
+     * stands, and what a run killed before its release journaled is skipped,
+     * not journaled again. */
+    if (px->rx_on) {
+        px->holding = myl_defrag_hold(px->rx.d, true) == 0;
+        px->in_source = myl_ring_instance(myl_defrag_consumer(px->rx.d)->ring);
+        if (!px->holding || myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+            px->skip_until = 0;
+    }
     return 0;
 fail:
     (void)pipes_Keep_close(px);
@@ -3266,12 +3449,14 @@ int pipes_Keep_open(const char *dir, const pipes_Keep_cfg *cfg, const pipes_Keep
     return pipes_Keep_START(dir, cfg, h, px, 2);
 }
 
-/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
-static int pipes_Keep_JOURNAL(pipes_Keep *px, size_t len, uint16_t kind, uint64_t *seq)
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind and the
+ * input ring positions it took (its span: 0 when submitted by hand). */
+static int pipes_Keep_JOURNAL(pipes_Keep *px, size_t len, uint16_t kind, uint32_t span,
+                              uint64_t *seq)
 {
     uint32_t k = kind;
-    memset(px->ibuf, 0, 8);
     memcpy(px->ibuf, &k, sizeof k);
+    memcpy(px->ibuf + 4, &span, sizeof span);
     return myl_pipeline_submit(px->p, pipes_Keep_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
 }
 
@@ -3285,11 +3470,12 @@ static int pipes_Keep_CHECK(pipes_Keep *px, const void *msg, size_t len)
     return pipes_Quote_verify(msg, len);
 }
 
-static int pipes_Keep_PUT(pipes_Keep *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+static int pipes_Keep_PUT(pipes_Keep *px, const void *msg, size_t len, uint16_t kind, uint32_t span,
+                          uint64_t *seq)
 {
     if (len)
         memcpy(px->ibuf + 8, msg, len);
-    return pipes_Keep_JOURNAL(px, len, kind, seq);
+    return pipes_Keep_JOURNAL(px, len, kind, span, seq);
 }
 
 int pipes_Keep_submit(pipes_Keep *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
@@ -3297,7 +3483,7 @@ int pipes_Keep_submit(pipes_Keep *px, const void *msg, size_t len, uint16_t kind
     if (!px || !px->p || (!msg && len))
         return MYL_EINVAL;
     int rc = pipes_Keep_CHECK(px, msg, len);
-    return rc < 0 ? rc : pipes_Keep_PUT(px, msg, len, kind, seq);
+    return rc < 0 ? rc : pipes_Keep_PUT(px, msg, len, kind, 0, seq);
 }
 
 int pipes_Keep_commit(pipes_Keep *px)
@@ -3320,28 +3506,59 @@ int pipes_Keep_run(pipes_Keep *px)
      * store of _stop. */
     while (!myl__load_relaxed(&px->stop)) {
         int64_t n = 0;
-        while (px->rx_on && n < 256) {
-            myl_frame_msg m;
-            int r = pipes_quotes_fb_receiver_recv(&px->rx, &m, 0);
-            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                break;
-            if (r < 0)
-                return r;
-            n++;
-            if (pipes_Keep_CHECK(px, m.data, m.len) < 0) {
-                px->rejected++; /* never journaled */
+        if (px->rx_on) {
+            /* where the messages not yet journaled begin: a message's span runs
+             * from there to its end, so frames skipped or rejected go with it */
+            uint64_t at = myl_defrag_position(px->rx.d);
+            bool marked = false;
+            while (n < 256) {
+                myl_frame_msg m;
+                int r = pipes_quotes_fb_receiver_recv(&px->rx, &m, 0);
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                    break;
+                if (r < 0)
+                    return r;
+                n++;
+                uint64_t end = myl_defrag_position(px->rx.d);
+                if (end <= px->skip_until) {
+                    /* journaled before a restart: released, not journaled again */
+                    pipes_quotes_fb_receiver_release(&px->rx);
+                    at = end;
+                    continue;
+                }
+                if (pipes_Keep_CHECK(px, m.data, m.len) < 0) {
+                    px->rejected++; /* never journaled */
+                    pipes_quotes_fb_receiver_release(&px->rx);
+                    continue;
+                }
+                uint32_t span = 0;
+                if (px->holding) {
+                    if (end - at > UINT32_MAX)
+                        return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
+                    span = (uint32_t)(end - at);
+                    /* The mark first: a kill after k of the messages leaves the
+                     * journal's position at the end of the k-th. */
+                    if (!marked &&
+                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        return rc;
+                    marked = true;
+                }
+                rc = pipes_Keep_PUT(px, m.data, m.len, m.kind, span, NULL);
+                at = end;
                 pipes_quotes_fb_receiver_release(&px->rx);
-                continue;
+                if (rc < 0)
+                    return rc;
             }
-            rc = pipes_Keep_PUT(px, m.data, m.len, m.kind, NULL);
-            pipes_quotes_fb_receiver_release(&px->rx);
-            if (rc < 0)
-                return rc;
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
         if ((rc = pipes_Keep_commit(px)) < 0)
             return rc;
+        /* Given back only now that the commit wrote them to the journal's file
+         * (a kill before it loses what the journal still buffered: the ring
+         * gives it again; one after it: the marks skip it). */
+        if (px->holding)
+            (void)myl_defrag_hold(px->rx.d, true);
         if (n > 0) {
             idle = 0;
             continue;
@@ -3395,9 +3612,9 @@ int pipes_Keep_close(pipes_Keep *px)
 }
 
 /* Pipeline Huge: the runtime's application callbacks over the typed
- * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the bytes
- * message (type pipes_Huge_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
- * events) and the event or message. */
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, u32 input ring positions) and the
+ * bytes message (type pipes_Huge_TYPE) or a tick; an output is a u32 output index, a u32 kind (0
+ * for events) and the event or message. */
 static int pipes_Huge_RESET(void *arg)
 {
     const pipes_Huge_ctx *x = (const pipes_Huge_ctx *)arg;
@@ -3520,6 +3737,16 @@ static int pipes_Huge_START(const char *dir, const pipes_Huge_cfg *cfg,
         rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
     if (rc < 0)
         goto fail;
+    /* The receiver holds what it receives until the commit (a lossy ring
+     * cannot: nothing is marked); the journal's marks say where the ring
+     * stands, and what a run killed before its release journaled is skipped,
+     * not journaled again. */
+    if (px->rx_on) {
+        px->holding = myl_defrag_hold(px->rx.d, true) == 0;
+        px->in_source = myl_ring_instance(myl_defrag_consumer(px->rx.d)->ring);
+        if (!px->holding || myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+            px->skip_until = 0;
+    }
     return 0;
 fail:
     (void)pipes_Huge_close(px);
@@ -3544,12 +3771,14 @@ int pipes_Huge_open(const char *dir, const pipes_Huge_cfg *cfg, const pipes_Huge
     return pipes_Huge_START(dir, cfg, h, px, 2);
 }
 
-/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
-static int pipes_Huge_JOURNAL(pipes_Huge *px, size_t len, uint16_t kind, uint64_t *seq)
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind and the
+ * input ring positions it took (its span: 0 when submitted by hand). */
+static int pipes_Huge_JOURNAL(pipes_Huge *px, size_t len, uint16_t kind, uint32_t span,
+                              uint64_t *seq)
 {
     uint32_t k = kind;
-    memset(px->ibuf, 0, 8);
     memcpy(px->ibuf, &k, sizeof k);
+    memcpy(px->ibuf + 4, &span, sizeof span);
     return myl_pipeline_submit(px->p, pipes_Huge_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
 }
 
@@ -3564,11 +3793,12 @@ static int pipes_Huge_CHECK(pipes_Huge *px, const void *msg, size_t len)
     return 0;
 }
 
-static int pipes_Huge_PUT(pipes_Huge *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+static int pipes_Huge_PUT(pipes_Huge *px, const void *msg, size_t len, uint16_t kind, uint32_t span,
+                          uint64_t *seq)
 {
     if (len)
         memcpy(px->ibuf + 8, msg, len);
-    return pipes_Huge_JOURNAL(px, len, kind, seq);
+    return pipes_Huge_JOURNAL(px, len, kind, span, seq);
 }
 
 int pipes_Huge_submit(pipes_Huge *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
@@ -3576,7 +3806,7 @@ int pipes_Huge_submit(pipes_Huge *px, const void *msg, size_t len, uint16_t kind
     if (!px || !px->p || (!msg && len))
         return MYL_EINVAL;
     int rc = pipes_Huge_CHECK(px, msg, len);
-    return rc < 0 ? rc : pipes_Huge_PUT(px, msg, len, kind, seq);
+    return rc < 0 ? rc : pipes_Huge_PUT(px, msg, len, kind, 0, seq);
 }
 
 int pipes_Huge_commit(pipes_Huge *px)
@@ -3599,28 +3829,59 @@ int pipes_Huge_run(pipes_Huge *px)
      * store of _stop. */
     while (!myl__load_relaxed(&px->stop)) {
         int64_t n = 0;
-        while (px->rx_on && n < 256) {
-            myl_frame_msg m;
-            int r = pipes_huge_in_receiver_recv(&px->rx, &m, 0);
-            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                break;
-            if (r < 0)
-                return r;
-            n++;
-            if (pipes_Huge_CHECK(px, m.data, m.len) < 0) {
-                px->rejected++; /* never journaled */
+        if (px->rx_on) {
+            /* where the messages not yet journaled begin: a message's span runs
+             * from there to its end, so frames skipped or rejected go with it */
+            uint64_t at = myl_defrag_position(px->rx.d);
+            bool marked = false;
+            while (n < 256) {
+                myl_frame_msg m;
+                int r = pipes_huge_in_receiver_recv(&px->rx, &m, 0);
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                    break;
+                if (r < 0)
+                    return r;
+                n++;
+                uint64_t end = myl_defrag_position(px->rx.d);
+                if (end <= px->skip_until) {
+                    /* journaled before a restart: released, not journaled again */
+                    pipes_huge_in_receiver_release(&px->rx);
+                    at = end;
+                    continue;
+                }
+                if (pipes_Huge_CHECK(px, m.data, m.len) < 0) {
+                    px->rejected++; /* never journaled */
+                    pipes_huge_in_receiver_release(&px->rx);
+                    continue;
+                }
+                uint32_t span = 0;
+                if (px->holding) {
+                    if (end - at > UINT32_MAX)
+                        return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
+                    span = (uint32_t)(end - at);
+                    /* The mark first: a kill after k of the messages leaves the
+                     * journal's position at the end of the k-th. */
+                    if (!marked &&
+                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        return rc;
+                    marked = true;
+                }
+                rc = pipes_Huge_PUT(px, m.data, m.len, m.kind, span, NULL);
+                at = end;
                 pipes_huge_in_receiver_release(&px->rx);
-                continue;
+                if (rc < 0)
+                    return rc;
             }
-            rc = pipes_Huge_PUT(px, m.data, m.len, m.kind, NULL);
-            pipes_huge_in_receiver_release(&px->rx);
-            if (rc < 0)
-                return rc;
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
         if ((rc = pipes_Huge_commit(px)) < 0)
             return rc;
+        /* Given back only now that the commit wrote them to the journal's file
+         * (a kill before it loses what the journal still buffered: the ring
+         * gives it again; one after it: the marks skip it). */
+        if (px->holding)
+            (void)myl_defrag_hold(px->rx.d, true);
         if (n > 0) {
             idle = 0;
             continue;
@@ -3674,9 +3935,9 @@ int pipes_Huge_close(pipes_Huge *px)
 }
 
 /* Pipeline Nest: the runtime's application callbacks over the typed
- * handlers. A record is an 8-byte prefix (the message's u32 kind, 4 zero bytes) and the compact
- * message (type pipes_Nest_TYPE) or a tick; an output is a u32 output index, a u32 kind (0 for
- * events) and the event or message. */
+ * handlers. A record is an 8-byte prefix (the message's u32 kind, u32 input ring positions) and the
+ * compact message (type pipes_Nest_TYPE) or a tick; an output is a u32 output index, a u32 kind (0
+ * for events) and the event or message. */
 static int pipes_Nest_RESET(void *arg)
 {
     const pipes_Nest_ctx *x = (const pipes_Nest_ctx *)arg;
@@ -3812,6 +4073,16 @@ static int pipes_Nest_START(const char *dir, const pipes_Nest_cfg *cfg,
         rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
     if (rc < 0)
         goto fail;
+    /* The receiver holds what it receives until the commit (a lossy ring
+     * cannot: nothing is marked); the journal's marks say where the ring
+     * stands, and what a run killed before its release journaled is skipped,
+     * not journaled again. */
+    if (px->rx_on) {
+        px->holding = myl_defrag_hold(px->rx.d, true) == 0;
+        px->in_source = myl_ring_instance(myl_defrag_consumer(px->rx.d)->ring);
+        if (!px->holding || myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+            px->skip_until = 0;
+    }
     return 0;
 fail:
     (void)pipes_Nest_close(px);
@@ -3836,12 +4107,14 @@ int pipes_Nest_open(const char *dir, const pipes_Nest_cfg *cfg, const pipes_Nest
     return pipes_Nest_START(dir, cfg, h, px, 2);
 }
 
-/* Journal the message at px->ibuf + 8 (len bytes) with its kind. */
-static int pipes_Nest_JOURNAL(pipes_Nest *px, size_t len, uint16_t kind, uint64_t *seq)
+/* Journal the message at px->ibuf + 8 (len bytes) with its kind and the
+ * input ring positions it took (its span: 0 when submitted by hand). */
+static int pipes_Nest_JOURNAL(pipes_Nest *px, size_t len, uint16_t kind, uint32_t span,
+                              uint64_t *seq)
 {
     uint32_t k = kind;
-    memset(px->ibuf, 0, 8);
     memcpy(px->ibuf, &k, sizeof k);
+    memcpy(px->ibuf + 4, &span, sizeof span);
     return myl_pipeline_submit(px->p, pipes_Nest_TYPE, px->ibuf, (uint32_t)(8 + len), seq);
 }
 
@@ -3857,11 +4130,12 @@ static int pipes_Nest_CHECK(pipes_Nest *px, const void *msg, size_t len)
     return pipes_Outer_compact_decode(&in, msg, len, x->arena);
 }
 
-static int pipes_Nest_PUT(pipes_Nest *px, const void *msg, size_t len, uint16_t kind, uint64_t *seq)
+static int pipes_Nest_PUT(pipes_Nest *px, const void *msg, size_t len, uint16_t kind, uint32_t span,
+                          uint64_t *seq)
 {
     if (len)
         memcpy(px->ibuf + 8, msg, len);
-    return pipes_Nest_JOURNAL(px, len, kind, seq);
+    return pipes_Nest_JOURNAL(px, len, kind, span, seq);
 }
 
 int pipes_Nest_submit(pipes_Nest *px, const pipes_Outer *in, uint16_t kind, uint64_t *seq)
@@ -3872,7 +4146,7 @@ int pipes_Nest_submit(pipes_Nest *px, const pipes_Outer *in, uint16_t kind, uint
     int rc = pipes_Outer_compact_encode(in, px->ibuf + 8, 1024u, &len);
     if (rc == 0) /* what apply would refuse, as the run's poll checks it */
         rc = pipes_Nest_CHECK(px, px->ibuf + 8, len);
-    return rc < 0 ? rc : pipes_Nest_JOURNAL(px, len, kind, seq);
+    return rc < 0 ? rc : pipes_Nest_JOURNAL(px, len, kind, 0, seq);
 }
 
 int pipes_Nest_commit(pipes_Nest *px)
@@ -3895,28 +4169,59 @@ int pipes_Nest_run(pipes_Nest *px)
      * store of _stop. */
     while (!myl__load_relaxed(&px->stop)) {
         int64_t n = 0;
-        while (px->rx_on && n < 256) {
-            myl_frame_msg m;
-            int r = pipes_outers_receiver_recv(&px->rx, &m, 0);
-            if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                break;
-            if (r < 0)
-                return r;
-            n++;
-            if (pipes_Nest_CHECK(px, m.data, m.len) < 0) {
-                px->rejected++; /* never journaled */
+        if (px->rx_on) {
+            /* where the messages not yet journaled begin: a message's span runs
+             * from there to its end, so frames skipped or rejected go with it */
+            uint64_t at = myl_defrag_position(px->rx.d);
+            bool marked = false;
+            while (n < 256) {
+                myl_frame_msg m;
+                int r = pipes_outers_receiver_recv(&px->rx, &m, 0);
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
+                    break;
+                if (r < 0)
+                    return r;
+                n++;
+                uint64_t end = myl_defrag_position(px->rx.d);
+                if (end <= px->skip_until) {
+                    /* journaled before a restart: released, not journaled again */
+                    pipes_outers_receiver_release(&px->rx);
+                    at = end;
+                    continue;
+                }
+                if (pipes_Nest_CHECK(px, m.data, m.len) < 0) {
+                    px->rejected++; /* never journaled */
+                    pipes_outers_receiver_release(&px->rx);
+                    continue;
+                }
+                uint32_t span = 0;
+                if (px->holding) {
+                    if (end - at > UINT32_MAX)
+                        return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
+                    span = (uint32_t)(end - at);
+                    /* The mark first: a kill after k of the messages leaves the
+                     * journal's position at the end of the k-th. */
+                    if (!marked &&
+                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        return rc;
+                    marked = true;
+                }
+                rc = pipes_Nest_PUT(px, m.data, m.len, m.kind, span, NULL);
+                at = end;
                 pipes_outers_receiver_release(&px->rx);
-                continue;
+                if (rc < 0)
+                    return rc;
             }
-            rc = pipes_Nest_PUT(px, m.data, m.len, m.kind, NULL);
-            pipes_outers_receiver_release(&px->rx);
-            if (rc < 0)
-                return rc;
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
         if ((rc = pipes_Nest_commit(px)) < 0)
             return rc;
+        /* Given back only now that the commit wrote them to the journal's file
+         * (a kill before it loses what the journal still buffered: the ring
+         * gives it again; one after it: the marks skip it). */
+        if (px->holding)
+            (void)myl_defrag_hold(px->rx.d, true);
         if (n > 0) {
             idle = 0;
             continue;

@@ -1589,14 +1589,13 @@ static inline int pipes_acks_fb_receiver_read(pipes_acks_fb_receiver *r, myl_fra
  * _close(). Every call returns 0 or a negative error.
  * The input and outputs may be event channels or channels over one framed
  * ring (bytes, compact, FlatBuffers). A message of a framed input is
- * journaled as it came (an 8-byte prefix holding its kind, then its
- * bytes), after a check that apply will take it (compact: it decodes;
- * FlatBuffers: it verifies); _run() skips and counts (rejected) one that
- * does not. Handlers get bytes as (msg, len, kind), a compact message
- * decoded (a table's arrays in an arena of cfg.arena_bytes per state), a
- * FlatBuffer as its verified root; a framed output's _send() takes bytes
- * or a finished FlatBuffer (msg, len, kind) or a compact value (m, kind),
- * and its _released callback gets the message's bytes. */
+ * journaled as it came (an 8-byte prefix holding its kind and the ring
+ * positions it took, 0 for one submitted by hand, then its bytes), after a check that apply will
+ * take it (compact: it decodes; FlatBuffers: it verifies); _run() skips and counts (rejected) one
+ * that does not. Handlers get bytes as (msg, len, kind), a compact message decoded (a table's
+ * arrays in an arena of cfg.arena_bytes per state), a FlatBuffer as its verified root; a framed
+ * output's _send() takes bytes or a finished FlatBuffer (msg, len, kind) or a compact value (m,
+ * kind), and its _released callback gets the message's bytes. */
 #include <myelon/pipeline.h>
 
 /* Pipeline Book: input pipes_orders (pipes_Order); stages journal (durable, fsync), risk, match,
@@ -1659,11 +1658,12 @@ typedef struct pipes_Book {
     pipes_Book_ctx shadow;
     pipes_orders_consumer rx;
     bool rx_on;
-    /* events: the input ring's instance, and its first position that a
-     * run before a restart did not journal (what is below: skipped) */
+    /* the input ring's instance, and its first position that a run
+     * before a restart did not journal (what is below: skipped) */
     uint64_t in_source;
     uint64_t skip_until;
     uint32_t held; /* events polled, journaled, released after the commit */
+    bool holding;  /* framed: what is received is given back after the commit */
     pipes_fills_producer report_tx;
     bool report_on;
     pipes_audits_producer audit_tx;
@@ -1730,11 +1730,12 @@ typedef struct pipes_Cache {
     pipes_Cache_ctx shadow;
     pipes_orders_consumer rx;
     bool rx_on;
-    /* events: the input ring's instance, and its first position that a
-     * run before a restart did not journal (what is below: skipped) */
+    /* the input ring's instance, and its first position that a run
+     * before a restart did not journal (what is below: skipped) */
     uint64_t in_source;
     uint64_t skip_until;
     uint32_t held; /* events polled, journaled, released after the commit */
+    bool holding;  /* framed: what is received is given back after the commit */
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
@@ -1814,11 +1815,12 @@ typedef struct pipes_Bytes {
     pipes_Bytes_ctx shadow;
     pipes_raw_in_receiver rx;
     bool rx_on;
-    /* events: the input ring's instance, and its first position that a
-     * run before a restart did not journal (what is below: skipped) */
+    /* the input ring's instance, and its first position that a run
+     * before a restart did not journal (what is below: skipped) */
     uint64_t in_source;
     uint64_t skip_until;
     uint32_t held; /* events polled, journaled, released after the commit */
+    bool holding;  /* framed: what is received is given back after the commit */
     pipes_raw_out_sender echo_tx;
     bool echo_on;
     pipes_fills_producer fill_tx;
@@ -1910,11 +1912,12 @@ typedef struct pipes_Compact {
     pipes_Compact_ctx shadow;
     pipes_quotes_c_receiver rx;
     bool rx_on;
-    /* events: the input ring's instance, and its first position that a
-     * run before a restart did not journal (what is below: skipped) */
+    /* the input ring's instance, and its first position that a run
+     * before a restart did not journal (what is below: skipped) */
     uint64_t in_source;
     uint64_t skip_until;
     uint32_t held; /* events polled, journaled, released after the commit */
+    bool holding;  /* framed: what is received is given back after the commit */
     pipes_fills_c_sender price_tx;
     bool price_on;
     pipes_acks_fb_sender ack_tx;
@@ -2005,11 +2008,12 @@ typedef struct pipes_Flat {
     pipes_Flat_ctx shadow;
     pipes_quotes_fb_receiver rx;
     bool rx_on;
-    /* events: the input ring's instance, and its first position that a
-     * run before a restart did not journal (what is below: skipped) */
+    /* the input ring's instance, and its first position that a run
+     * before a restart did not journal (what is below: skipped) */
     uint64_t in_source;
     uint64_t skip_until;
     uint32_t held; /* events polled, journaled, released after the commit */
+    bool holding;  /* framed: what is received is given back after the commit */
     pipes_acks_fb_sender ack_tx;
     bool ack_on;
     pipes_raw_out_sender echo_tx;
@@ -2078,11 +2082,12 @@ typedef struct pipes_Small {
     pipes_Small_ctx shadow;
     pipes_fills_c_receiver rx;
     bool rx_on;
-    /* events: the input ring's instance, and its first position that a
-     * run before a restart did not journal (what is below: skipped) */
+    /* the input ring's instance, and its first position that a run
+     * before a restart did not journal (what is below: skipped) */
     uint64_t in_source;
     uint64_t skip_until;
     uint32_t held; /* events polled, journaled, released after the commit */
+    bool holding;  /* framed: what is received is given back after the commit */
     unsigned char *ibuf;
     int64_t send_timeout_ns;
     uint64_t dropped;
@@ -2142,11 +2147,12 @@ typedef struct pipes_Keep {
     pipes_Keep_ctx shadow;
     pipes_quotes_fb_receiver rx;
     bool rx_on;
-    /* events: the input ring's instance, and its first position that a
-     * run before a restart did not journal (what is below: skipped) */
+    /* the input ring's instance, and its first position that a run
+     * before a restart did not journal (what is below: skipped) */
     uint64_t in_source;
     uint64_t skip_until;
     uint32_t held; /* events polled, journaled, released after the commit */
+    bool holding;  /* framed: what is received is given back after the commit */
     unsigned char *ibuf;
     int64_t send_timeout_ns;
     uint64_t dropped;
@@ -2209,11 +2215,12 @@ typedef struct pipes_Huge {
     pipes_Huge_ctx shadow;
     pipes_huge_in_receiver rx;
     bool rx_on;
-    /* events: the input ring's instance, and its first position that a
-     * run before a restart did not journal (what is below: skipped) */
+    /* the input ring's instance, and its first position that a run
+     * before a restart did not journal (what is below: skipped) */
     uint64_t in_source;
     uint64_t skip_until;
     uint32_t held; /* events polled, journaled, released after the commit */
+    bool holding;  /* framed: what is received is given back after the commit */
     unsigned char *ibuf;
     int64_t send_timeout_ns;
     uint64_t dropped;
@@ -2277,11 +2284,12 @@ typedef struct pipes_Nest {
     pipes_Nest_ctx shadow;
     pipes_outers_receiver rx;
     bool rx_on;
-    /* events: the input ring's instance, and its first position that a
-     * run before a restart did not journal (what is below: skipped) */
+    /* the input ring's instance, and its first position that a run
+     * before a restart did not journal (what is below: skipped) */
     uint64_t in_source;
     uint64_t skip_until;
     uint32_t held; /* events polled, journaled, released after the commit */
+    bool holding;  /* framed: what is received is given back after the commit */
     unsigned char *ibuf;
     myl_carena arenas[2];
     int64_t send_timeout_ns;
