@@ -403,8 +403,29 @@ static int ring_stale(myl_ring *t)
     return 1;
 }
 
+/* Read len bytes at offset 0 of fd into buf: 0, or -1 if the file is
+ * shorter (or unreadable). */
+static int read_prefix(int fd, void *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
 /* Is the segment open as fd (read-only) stale? 1 yes, 0 no (or not a
- * segment of ours), MYL_EOWNER if another user's, or -errno. */
+ * segment of ours), MYL_EOWNER if another user's, or -errno.
+ * Judged on a copy of the header and the tables (all that ring_stale and
+ * a validation without expectations read), taken with pread() rather
+ * than through a mapping: a file another process truncates meanwhile
+ * reads short, where a mapping would raise SIGBUS in the creator or
+ * sweeper looking at it. */
 static int seg_stale(int fd)
 {
     struct stat st;
@@ -416,14 +437,42 @@ static int seg_stale(int fd)
         return MYL_EOWNER;
     if ((uint64_t)st.st_size < MYL_SEG_HEADER_SIZE || (uint64_t)st.st_size > (uint64_t)SIZE_MAX)
         return 0;
-    myl_ring t;
-    memset(&t, 0, sizeof t);
-    t.fd = fd;
-    t.read_only = true;
-    if (map_segment(&t, (size_t)st.st_size, 0) < 0)
+    myl__seg_header h;
+    if (read_prefix(fd, &h, sizeof h) < 0)
         return 0;
-    int stale = ring_stale(&t);
-    munmap(t.base, t.map_size);
+    /* Untrusted sizes, bounded before they size anything; validation
+     * checks them against the layout. */
+    if (h.max_producers > MYL_MAX_PRODUCERS || h.max_consumers > MYL_MAX_CONSUMERS)
+        return 0;
+    size_t len = MYL_SEG_HEADER_SIZE + (size_t)h.max_producers * MYL_PRODUCER_ENTRY_SIZE +
+                 (size_t)h.max_consumers * MYL_CONSUMER_ENTRY_SIZE;
+    if (len > (uint64_t)st.st_size)
+        return 0;
+    void *copy = aligned_alloc(MYL_SLOTS_ALIGN,
+                               (len + MYL_SLOTS_ALIGN - 1) & ~(size_t)(MYL_SLOTS_ALIGN - 1));
+    if (!copy)
+        return -ENOMEM;
+    int stale = 0;
+    myl__seg_header again;
+    if (read_prefix(fd, copy, len) == 0) {
+        /* The header's table sizes sized the copy: a header that changed
+         * them in between is not judged (the copy's tables would be
+         * longer than what was read); validation holds the rest of the
+         * copy to them. */
+        memcpy(&again, copy, sizeof again);
+        if (again.max_producers == h.max_producers && again.max_consumers == h.max_consumers) {
+            myl_ring t;
+            memset(&t, 0, sizeof t);
+            t.fd = fd;
+            t.read_only = true;
+            t.base = copy;
+            /* The file's size, so that validation takes the layout as
+             * whole: only the copied prefix is read (see above). */
+            t.map_size = (size_t)st.st_size;
+            stale = ring_stale(&t);
+        }
+    }
+    free(copy);
     return stale;
 }
 
