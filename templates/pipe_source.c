@@ -348,7 +348,7 @@ if (px->rx_on) {
                 return rc;
         }
     }
-    px->held = (uint32_t)(n > 0 ? n : 0); /* released after the commit */
+    px->held = (uint32_t)n; /* released after the commit (n >= 0 here) */
 }
 
 /* @@release_event */

@@ -42,17 +42,17 @@ struct myl_pipeline_out {
 
 #define OUT_HEADER 24u /* u64 seq, u32 len, u32 0, u64 submitted at */
 
-/* Where ticks and the input stand: replay and the shadow track them like
- * the main path. The input: the last mark's ring instance, flags and n,
- * the input records after it (at most n) and the ring position after
- * them. */
-typedef struct tick_state {
-    uint64_t last;
-    bool have;
+/* Where a run stands, which replay and the shadow track like the main
+ * path: the last tick applied, and the input: the last mark's ring
+ * instance, flags and n, the input records after it (at most n) and the
+ * ring position after them. */
+typedef struct run_state {
+    uint64_t tick_last;
+    bool tick_have;
     bool in_have;
     uint64_t in_source, in_next;
     uint32_t in_n, in_count, in_flags;
-} tick_state;
+} run_state;
 
 #define MARK_LEN 24u  /* u64 source, u64 first, u32 n, u32 flags */
 #define MARK_SPANS 1u /* each record's payload bytes 4..7: its positions */
@@ -67,7 +67,7 @@ struct myl_pipeline {
     uint32_t ack_level; /* the strictest local clause */
     myl_journal *j;
     uint64_t next_seq, chain, base_seq;
-    tick_state tick;
+    run_state run;
     uint32_t skipped, refused;
     int failed;
     bool kill_commit; /* MYL_TEST_KILL_AT names the commit point */
@@ -83,7 +83,7 @@ struct myl_pipeline {
     _Atomic(uint64_t) sh_applied, sh_snaps;
     _Atomic(int) sh_err;
     uint64_t sh_chain;
-    tick_state sh_tick;
+    run_state sh_run;
     pthread_mutex_t prune_lock;
     /* The shadow and rotate may snapshot the same sequence at once: the
      * temporary file's name is per process, so one writes at a time. */
@@ -96,12 +96,12 @@ uint64_t myl_pipeline_chain_next(uint64_t chain, const myl_journal_record *rec)
     return myl_journal_chain_next(chain, rec);
 }
 
-static void tick_track(tick_state *t, const myl_journal_record *rec)
+static void run_track(run_state *t, const myl_journal_record *rec)
 {
     if (rec->type == MYL_PIPELINE_TICK) {
         if (rec->len == 8) {
-            memcpy(&t->last, rec->data, 8);
-            t->have = true;
+            memcpy(&t->tick_last, rec->data, 8);
+            t->tick_have = true;
         }
     } else if (rec->type == MYL_PIPELINE_INPUT) {
         if (rec->len == MARK_LEN) {
@@ -464,7 +464,7 @@ static int same_snapshot(myl_pipeline *p, const myl_snapshot_info *info)
  * and write the snapshot of seq. One that exists already and is valid and
  * of this history is the same state: success. */
 static int write_snapshot(myl_pipeline *p, void *state, uint64_t seq, uint64_t chain,
-                          const tick_state *t)
+                          const run_state *t)
 {
     uint64_t t0 = trace_now(p);
     void *app_pl = NULL;
@@ -481,8 +481,8 @@ static int write_snapshot(myl_pipeline *p, void *state, uint64_t seq, uint64_t c
         free(app_pl);
         return -ENOMEM;
     }
-    uint64_t flags = (t->have ? FLAG_TICK : 0u) | (t->in_have ? FLAG_INPUT : 0u);
-    memcpy(buf, &t->last, 8);
+    uint64_t flags = (t->tick_have ? FLAG_TICK : 0u) | (t->in_have ? FLAG_INPUT : 0u);
+    memcpy(buf, &t->tick_last, 8);
     memcpy(buf + 8, &flags, 8);
     if (t->in_have) {
         memcpy(buf + PREFIX, &t->in_source, 8);
@@ -506,16 +506,16 @@ static int write_snapshot(myl_pipeline *p, void *state, uint64_t seq, uint64_t c
 
 /* Restore state from a pipeline snapshot payload. */
 static int restore_payload(myl_pipeline *p, void *state, const myl_snapshot_info *info,
-                           const uint8_t *pl, tick_state *t)
+                           const uint8_t *pl, run_state *t)
 {
     if (info->size < PREFIX)
         return MYL_ECORRUPT;
     uint64_t flags;
-    memcpy(&t->last, pl, 8);
+    memcpy(&t->tick_last, pl, 8);
     memcpy(&flags, pl + 8, 8);
     if (flags > (FLAG_TICK | FLAG_INPUT))
         return MYL_ECORRUPT;
-    t->have = (flags & FLAG_TICK) != 0;
+    t->tick_have = (flags & FLAG_TICK) != 0;
     uint64_t pre = PREFIX;
     t->in_have = (flags & FLAG_INPUT) != 0;
     if (t->in_have) { /* the position as a mark of no records yet */
@@ -640,12 +640,12 @@ static void *shadow_main(void *arg)
                 goto out;
             }
             p->sh_chain = myl_pipeline_chain_next(p->sh_chain, &rec);
-            tick_track(&p->sh_tick, &rec);
+            run_track(&p->sh_run, &rec);
             applied++;
             /* Pairs with the acquire load in prune (the journal floor). */
             atomic_store_explicit(&p->sh_applied, applied, memory_order_release);
             if (applied - last_snap >= p->o.snapshot_every) {
-                rc = write_snapshot(p, p->app.shadow_state, applied, p->sh_chain, &p->sh_tick);
+                rc = write_snapshot(p, p->app.shadow_state, applied, p->sh_chain, &p->sh_run);
                 if (rc == 0)
                     rc = prune(p);
                 if (rc < 0) {
@@ -816,7 +816,7 @@ static int submit_one(myl_pipeline *p, uint64_t type, const void *data, uint32_t
             trace_add(p, MYL_PIPELINE_STAGE_APPLY, myl__now_ns() - out.t0);
     }
     p->chain = myl_journal_chain(p->j); /* the journal's, after rec */
-    tick_track(&p->tick, &rec);
+    run_track(&p->run, &rec);
     p->next_seq = s + 1;
     if (seq)
         *seq = s;
@@ -840,7 +840,7 @@ int myl_pipeline_tick(myl_pipeline *p)
     /* A clock below the last tick started again (CLOCK_MONOTONIC after a
      * reboot; the last tick came from the snapshot or journal): tick now
      * and count from there, or ticks would wait for the old uptime. */
-    if (p->tick.have && now >= p->tick.last && now - p->tick.last < p->o.tick_ns)
+    if (p->run.tick_have && now >= p->run.tick_last && now - p->run.tick_last < p->o.tick_ns)
         return 0;
     int rc = submit_one(p, MYL_PIPELINE_TICK, &now, 8, NULL);
     return rc < 0 ? rc : 1;
@@ -874,9 +874,9 @@ int myl_pipeline_input_position(const myl_pipeline *p, uint64_t source, uint64_t
 {
     if (!p || !next)
         return MYL_EINVAL;
-    if (!p->tick.in_have || p->tick.in_source != source)
+    if (!p->run.in_have || p->run.in_source != source)
         return 0;
-    *next = p->tick.in_next;
+    *next = p->run.in_next;
     return 1;
 }
 
@@ -923,7 +923,7 @@ int myl_pipeline_rotate(myl_pipeline *p)
     publish_durable(p);
     (void)release_outputs(p);
     /* The state is that of records [0, next_seq), all durable now. */
-    if ((rc = write_snapshot(p, p->app.state, p->next_seq, p->chain, &p->tick)) < 0)
+    if ((rc = write_snapshot(p, p->app.state, p->next_seq, p->chain, &p->run)) < 0)
         return rc; /* not fatal: the journal is intact */
     myl__fault_point("pipeline.rotate.snapshotted");
     if ((rc = myl_journal_rotate(p->j)) < 0)
@@ -1202,7 +1202,7 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
     if (!create && (rc = choose_snapshot(p, snap_path, jfirst, jend, &info, &pl)) < 0)
         goto fail;
     if (pl) {
-        rc = restore_payload(p, p->app.state, &info, pl, &p->tick);
+        rc = restore_payload(p, p->app.state, &info, pl, &p->run);
         if (rc < 0) {
             free(pl);
             goto fail;
@@ -1233,7 +1233,7 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
             if (applied_type(rec.type) && (rc = p->app.apply(p->app.state, &rec, NULL)) < 0)
                 break;
             p->chain = myl_pipeline_chain_next(p->chain, &rec);
-            tick_track(&p->tick, &rec);
+            run_track(&p->run, &rec);
             p->next_seq++;
         }
         myl_journal_reader_close(r);
@@ -1255,7 +1255,7 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
     atomic_init(&p->sh_applied, p->base_seq);
     if (p->app.shadow_state) {
         p->sh_chain = pl ? info.chain : MYL_PIPELINE_CHAIN_INIT;
-        rc = pl ? restore_payload(p, p->app.shadow_state, &info, pl, &p->sh_tick)
+        rc = pl ? restore_payload(p, p->app.shadow_state, &info, pl, &p->sh_run)
                 : p->app.reset(p->app.shadow_state);
         if (rc < 0) {
             free(pl);

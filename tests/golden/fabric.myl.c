@@ -2342,7 +2342,7 @@ int fabric_Exchange_run(fabric_Exchange *px)
                         return rc;
                 }
             }
-            px->held = (uint32_t)(n > 0 ? n : 0); /* released after the commit */
+            px->held = (uint32_t)n; /* released after the commit (n >= 0 here) */
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;

@@ -1347,7 +1347,7 @@ int pipes_Book_run(pipes_Book *px)
                         return rc;
                 }
             }
-            px->held = (uint32_t)(n > 0 ? n : 0); /* released after the commit */
+            px->held = (uint32_t)n; /* released after the commit (n >= 0 here) */
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
@@ -1641,7 +1641,7 @@ int pipes_Cache_run(pipes_Cache *px)
                         return rc;
                 }
             }
-            px->held = (uint32_t)(n > 0 ? n : 0); /* released after the commit */
+            px->held = (uint32_t)n; /* released after the commit (n >= 0 here) */
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
