@@ -501,14 +501,28 @@ static void count_bad(myl_defrag *d)
     count_dropped(d);
 }
 
+/* Under a hold, the entry may have moved past batch_start while nothing
+ * was held (a slot of a dead producer skipped, mark_skipped): the hold
+ * goes on from there, never back (a producer that saw it may have
+ * reused the slot). */
+static inline void batch_sync(myl_defrag *d)
+{
+    /* Our own entry: only this consumer writes its seq. */
+    uint64_t seq = myl__load_relaxed(&d->c->ent->seq);
+    if (seq > d->batch_start)
+        d->batch_start = seq;
+}
+
 /* Done with n frames read: released, or under myl_defrag_hold() kept
  * from batch_start. */
 static inline void give_back(myl_defrag *d, uint32_t n)
 {
-    if (d->batch)
+    if (d->batch) {
+        batch_sync(d);
         myl__consumer_hold(d->c, n, d->batch_start);
-    else
+    } else {
         myl_consumer_release(d->c, n);
+    }
 }
 
 /* myl_defrag_release(), inline in myl_defrag_recv(). */
@@ -528,6 +542,7 @@ static inline void release_pending(myl_defrag *d)
             myl__consumer_hold(d->c, 0, d->c->next);
         d->held = false;
     }
+    d->kept = false;
 }
 
 void myl_defrag_release(myl_defrag *d)
@@ -553,11 +568,16 @@ int myl_defrag_hold(myl_defrag *d, bool on)
     if (!d || (on && d->c->lossy))
         return MYL_EINVAL;
     /* A message lent and not yet released is neither given back nor
-     * before the new hold's start; one being put together is held from
-     * its first frame, unless it is one too long to hold. */
-    uint64_t to = d->in_msg && d->hold ? d->msg_start : d->c->next;
-    if (d->batch)
+     * before the new hold's start (its frame is not read yet), nor is a
+     * copied one (received, or being put together: held from its first
+     * frame), unless it is one too long to hold (released as read). */
+    uint64_t to = (d->in_msg && d->hold) || d->kept ? d->msg_start : d->c->next;
+    if (d->batch) {
+        batch_sync(d);
+        if (to < d->batch_start)
+            to = d->batch_start; /* never back */
         myl__consumer_hold(d->c, 0, to);
+    }
     d->batch = on;
     d->batch_start = on ? to : 0;
     return 0;
@@ -680,8 +700,11 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
              * everything before it with it: under a batch hold, it waits
              * until the batch has been given back (not read: the same
              * frame comes first again). */
-            if (!hold && d->batch && d->batch_start != s)
-                return MYL_EAGAIN;
+            if (!hold && d->batch) {
+                batch_sync(d);
+                if (d->batch_start != s)
+                    return MYL_EAGAIN;
+            }
             if (!d->group)
                 note_id(d, h.msg_id);
             if (h.flags & MYL_FRAME_LAST && d->lend) {
@@ -712,6 +735,8 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
         /* Held until the message is released (lossy rings keep nothing
          * for a restart: released at once, as are chunked messages). */
         if (d->hold) {
+            if (d->batch)
+                batch_sync(d);
             myl__consumer_hold(c, 1, d->batch ? d->batch_start : d->msg_start);
             d->held = true;
         } else {
@@ -723,6 +748,7 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
         d->next_index++;
         if (h.flags & MYL_FRAME_LAST) {
             d->in_msg = false;
+            d->kept = d->hold;
             m->data = d->buf;
             m->len = d->filled;
             m->msg_id = d->msg_id;

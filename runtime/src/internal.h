@@ -133,6 +133,7 @@ struct myl_defrag {
     uint64_t msg_start;
     bool hold;
     bool held; /* frames are held: released once their message is delivered or dropped */
+    bool kept; /* a copied message delivered, its frames held until it is released */
     /* myl_defrag_hold(): nothing received is given back; the entry stays
      * at batch_start (where the first message received since begins) */
     bool batch;

@@ -871,6 +871,111 @@ static void test_hold_until_given_back(void **state)
     close_pair(r, "hold", f, d);
 }
 
+/* A slot of a dead producer skipped while a hold holds nothing moves the
+ * entry forward (the producer's gate: a producer may reuse the slot): the
+ * next message held keeps it there, never back, and a receiver
+ * restarted under the id reads every message after it once. */
+static void test_hold_after_skipped_slot(void **state)
+{
+    (void)state;
+    myl_ring *r = make("hskip", MYL_PRODUCERS_MULTI, MYL_MODE_GATED, 16);
+    const char *name = myl_test_name("hskip");
+    myl_framer *f;
+    assert_int_equal(myl_framer_open(r, NULL, NULL, &f), 0);
+    int go[2], ready[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(ready), 0);
+    pid_t rx = fork();
+    if (rx == 0) {
+        /* Holds, takes message A (past the skipped slot), releases it
+         * and dies before any give-back. */
+        myl_defrag *d;
+        char b = 0;
+        int bad = myl_defrag_open(r, "rx", NULL, NULL, &d) != 0;
+        bad |= myl_defrag_hold(d, true) != 0;
+        bad |= write(ready[1], &b, 1) != 1;
+        myl_frame_msg m;
+        bad |= myl_defrag_recv(d, &m, 5000000000) != 0 || m.kind != 100;
+        bad |= released(r, d) != 1; /* the skip moved it to A's frame */
+        bad |= write(ready[1], &b, 1) != 1 || read(go[0], &b, 1) != 1;
+        myl_defrag_release(d);
+        bad |= released(r, d) != 1; /* held at A, not back to the slot */
+        _exit(bad ? 1 : 0);
+    }
+    char b = 0;
+    assert_int_equal(read(ready[0], &b, 1), 1);
+    pid_t dead = fork(); /* claims slot 0 and dies */
+    if (dead == 0) {
+        myl_ring_opts o = {.size = sizeof o, .name = name};
+        myl_ring *rc;
+        myl_producer *p;
+        uint64_t s;
+        if (myl_ring_attach(&o, &rc) < 0 || myl_producer_open(rc, NULL, &p) < 0 ||
+            myl_producer_try_claim(p, 1, &s) < 0)
+            _exit(1);
+        raise(SIGKILL);
+    }
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
+    uint8_t msg[8] = {0};
+    assert_int_equal(myl_frame_send(f, msg, 1, 100, 0), 0); /* A, at 1 */
+    assert_int_equal(read(ready[0], &b, 1), 1);
+    for (int i = 0; i < 15; i++) /* 2..16: a full ring from A on */
+        assert_int_equal(myl_frame_send(f, msg, 1, (uint16_t)(i + 1), 1000000000), 0);
+    assert_int_equal(write(go[1], &b, 1), 1);
+    int st = -1;
+    assert_int_equal(waitpid(rx, &st, 0), rx);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    for (int i = 0; i < 2; i++) {
+        close(go[i]);
+        close(ready[i]);
+    }
+    myl_defrag *d;
+    assert_int_equal(myl_defrag_open(r, "rx", NULL, NULL, &d), 0);
+    myl_frame_msg m;
+    uint16_t want = 100;
+    int got = 0;
+    while (myl_defrag_recv(d, &m, 0) == 0) {
+        assert_int_equal(m.kind, want);
+        want = (uint16_t)(got == 0 ? 1 : want + 1);
+        got++;
+        myl_defrag_release(d);
+    }
+    assert_int_equal(got, 16); /* A again, then the 15 */
+    myl_defrag_close(d);
+    myl_framer_close(f);
+    drop(r, "hskip");
+}
+
+/* A hold call gives back only what was released: a message received and
+ * not yet released stays held, lent or copied. */
+static void test_hold_keeps_unreleased(void **state)
+{
+    (void)state;
+    myl_framer *f;
+    myl_defrag *d;
+    myl_ring *r = open_pair("hkeep", MYL_MODE_GATED, 16, &f, &d);
+    uint8_t msg[3 * DATA];
+    fill(msg, sizeof msg, 1);
+    assert_int_equal(myl_defrag_hold(d, true), 0);
+    assert_int_equal(myl_frame_send(f, msg, 5, 1, 0), 0);          /* 0: lent */
+    assert_int_equal(myl_frame_send(f, msg, sizeof msg, 2, 0), 0); /* 1..3: copied */
+    myl_frame_msg m;
+    assert_int_equal(myl_defrag_recv(d, &m, 0), 0);
+    assert_true(m.borrowed);
+    assert_int_equal(myl_defrag_hold(d, true), 0);
+    assert_int_equal(released(r, d), 0);
+    myl_defrag_release(d);
+    assert_int_equal(myl_defrag_recv(d, &m, 0), 0);
+    assert_false(m.borrowed);
+    assert_int_equal(myl_defrag_hold(d, true), 0);
+    assert_int_equal(released(r, d), 1); /* the lent one, released before */
+    assert_memory_equal(m.data, msg, sizeof msg);
+    myl_defrag_release(d);
+    assert_int_equal(myl_defrag_hold(d, false), 0);
+    assert_int_equal(released(r, d), 4);
+    close_pair(r, "hkeep", f, d);
+}
+
 MYL_TEST_MAIN("frame", cmocka_unit_test(test_every_split_point),
               cmocka_unit_test(test_release_frees_copied_frames),
               cmocka_unit_test(test_held_frames_never_move_back),
@@ -880,4 +985,6 @@ MYL_TEST_MAIN("frame", cmocka_unit_test(test_every_split_point),
               cmocka_unit_test(test_copy_mode), cmocka_unit_test(test_hostile_frames),
               cmocka_unit_test(test_lossy_never_delivers_torn), cmocka_unit_test(test_mp_senders),
               cmocka_unit_test(test_sender_dies_mid_message),
-              cmocka_unit_test(test_hold_until_given_back))
+              cmocka_unit_test(test_hold_until_given_back),
+              cmocka_unit_test(test_hold_after_skipped_slot),
+              cmocka_unit_test(test_hold_keeps_unreleased))

@@ -164,7 +164,8 @@ MYL_API int myl_defrag_hold(myl_defrag *d, bool on);
 /* The ring position where the next message received begins: after the
  * last one received (and frames skipped before it), or at the first
  * frame of one being put together. The difference of two positions is
- * the frames a receiver restarted there reads again. */
+ * the frames a receiver restarted there reads again (but for those of a
+ * message too long to hold, released as they are read). */
 MYL_API uint64_t myl_defrag_position(const myl_defrag *d);
 /* The receiver's counters. */
 MYL_API void myl_defrag_stats_get(const myl_defrag *d, myl_defrag_stats *out);
