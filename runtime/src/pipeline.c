@@ -59,6 +59,11 @@ typedef struct run_state {
 #define FLAG_TICK 1u
 #define FLAG_INPUT 2u
 #define INPUT_PREFIX 16u /* after PREFIX with FLAG_INPUT: u64 source, u64 next */
+/* With FLAG_INPUT: after the input prefix, the mark's records yet to come
+ * (u32 n less those seen) and its u32 flags, so that a snapshot taken
+ * within a round counts the rest of it (snapshots without it: none). */
+#define FLAG_MARK 4u
+#define MARK_PREFIX 8u
 
 struct myl_pipeline {
     char *dir, *jdir, *sdir;
@@ -475,18 +480,21 @@ static int write_snapshot(myl_pipeline *p, void *state, uint64_t seq, uint64_t c
     if (!app_pl && app_size) {
         return MYL_EINVAL;
     }
-    uint32_t pre = PREFIX + (t->in_have ? INPUT_PREFIX : 0u);
+    uint32_t pre = PREFIX + (t->in_have ? INPUT_PREFIX + MARK_PREFIX : 0u);
     uint8_t *buf = malloc((size_t)(pre + app_size));
     if (!buf) {
         free(app_pl);
         return -ENOMEM;
     }
-    uint64_t flags = (t->tick_have ? FLAG_TICK : 0u) | (t->in_have ? FLAG_INPUT : 0u);
+    uint64_t flags = (t->tick_have ? FLAG_TICK : 0u) | (t->in_have ? FLAG_INPUT | FLAG_MARK : 0u);
     memcpy(buf, &t->tick_last, 8);
     memcpy(buf + 8, &flags, 8);
     if (t->in_have) {
+        uint32_t rest = t->in_n - t->in_count;
         memcpy(buf + PREFIX, &t->in_source, 8);
         memcpy(buf + PREFIX + 8, &t->in_next, 8);
+        memcpy(buf + PREFIX + INPUT_PREFIX, &rest, 4);
+        memcpy(buf + PREFIX + INPUT_PREFIX + 4, &t->in_flags, 4);
     }
     if (app_size)
         memcpy(buf + pre, app_pl, (size_t)app_size);
@@ -513,18 +521,24 @@ static int restore_payload(myl_pipeline *p, void *state, const myl_snapshot_info
     uint64_t flags;
     memcpy(&t->tick_last, pl, 8);
     memcpy(&flags, pl + 8, 8);
-    if (flags > (FLAG_TICK | FLAG_INPUT))
+    if ((flags & ~(uint64_t)(FLAG_TICK | FLAG_INPUT | FLAG_MARK)) ||
+        ((flags & FLAG_MARK) && !(flags & FLAG_INPUT)))
         return MYL_ECORRUPT;
     t->tick_have = (flags & FLAG_TICK) != 0;
     uint64_t pre = PREFIX;
     t->in_have = (flags & FLAG_INPUT) != 0;
-    if (t->in_have) { /* the position as a mark of no records yet */
-        if (info->size < PREFIX + INPUT_PREFIX)
+    if (t->in_have) { /* the position as a mark of the records yet to come */
+        uint64_t need = PREFIX + INPUT_PREFIX + ((flags & FLAG_MARK) ? MARK_PREFIX : 0u);
+        if (info->size < need)
             return MYL_ECORRUPT;
         memcpy(&t->in_source, pl + PREFIX, 8);
         memcpy(&t->in_next, pl + PREFIX + 8, 8);
         t->in_n = t->in_count = t->in_flags = 0;
-        pre += INPUT_PREFIX;
+        if (flags & FLAG_MARK) {
+            memcpy(&t->in_n, pl + PREFIX + INPUT_PREFIX, 4);
+            memcpy(&t->in_flags, pl + PREFIX + INPUT_PREFIX + 4, 4);
+        }
+        pre = need;
     }
     return p->app.restore(state, pl + pre, info->size - pre, info->app_version);
 }

@@ -1266,6 +1266,50 @@ static void test_input_marks(void **state)
     rm_pipeline(dir);
 }
 
+/* A snapshot taken within a round (the shadow's, every snapshot_every
+ * records) carries the rest of the round's mark: recovered from it, the
+ * records after it still count, and the position is the round's end. */
+static void test_mark_snapshot_mid_round(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("marksnap");
+    rm_pipeline(dir);
+    static mark_app st, sh;
+    myl_pipeline_app a = {.size = sizeof a,
+                          .app_version = 1,
+                          .state = &st,
+                          .shadow_state = &sh,
+                          .reset = ma_reset,
+                          .apply = ma_apply,
+                          .save = ma_save,
+                          .restore = ma_restore};
+    myl_pipeline_opts o = {.size = sizeof o};
+    o.journal.sync = MYL_JOURNAL_SYNC_NONE;
+    o.snapshot_every = 3; /* after the mark and two records */
+    myl_pipeline *p;
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &p), 0);
+    assert_int_equal(myl_pipeline_input_mark_spans(p, 9, 100, 256), 0);
+    for (int i = 0; i < 6; i++) {
+        uint32_t r[2] = {0, 2};
+        assert_int_equal(myl_pipeline_submit(p, 1, r, 8, NULL), 0);
+    }
+    uint64_t next = 0;
+    assert_int_equal(myl_pipeline_input_position(p, 9, &next), 1);
+    assert_int_equal(next, 112);
+    assert_int_equal(myl_pipeline_commit(p), 0);
+    uint64_t deadline = myl_ut_now() + MYL_UT_LIVENESS;
+    while (myl_pipeline_shadow_snapshots(p) < 2 && myl_ut_now() < deadline)
+        sched_yield();
+    assert_true(myl_pipeline_shadow_snapshots(p) >= 2); /* at 3 and at 6 */
+    assert_int_equal(myl_pipeline_close(p), 0);
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &p), 0);
+    assert_int_equal(myl_pipeline_base_seq(p), 6);
+    assert_int_equal(myl_pipeline_input_position(p, 9, &next), 1);
+    assert_int_equal(next, 112);
+    assert_int_equal(myl_pipeline_close(p), 0);
+    rm_pipeline(dir);
+}
+
 static void test_ticks(void **state)
 {
     (void)state;
@@ -1548,6 +1592,7 @@ int main(void)
         cmocka_unit_test(test_ack_write_faults),
         cmocka_unit_test(test_shadow_snapshots),
         cmocka_unit_test(test_input_marks),
+        cmocka_unit_test(test_mark_snapshot_mid_round),
         cmocka_unit_test(test_ticks),
         cmocka_unit_test(test_ticks_clock_restarted),
         cmocka_unit_test(test_kill_points),
