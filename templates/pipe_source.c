@@ -258,6 +258,10 @@ int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint64_t *seq)
 {
     if (!px || !px->p || !in)
         return MYL_EINVAL;
+    /* not from the input ring: a mark still counting must not count it */
+    int rc = myl_pipeline_input_close(px->p);
+    if (rc < 0)
+        return rc;
     return myl_pipeline_submit(px->p, MYLT_T_TYPE, in, (uint32_t)sizeof *in, seq);
 }
 
@@ -332,9 +336,10 @@ if (px->rx_on) {
         if ((uint64_t)n > px->skip_until - seq)
             n = (int64_t)(px->skip_until - seq);
     } else if (n > 0) {
-        /* The mark first: a kill after k of the n records leaves the
-         * journal's position at seq + k, where the ring starts again. */
-        rc = myl_pipeline_input_mark(px->p, px->in_source, seq, (uint32_t)n);
+        /* A mark first, unless the last one counts on from here: a kill
+         * after k of the n records leaves the journal's position at
+         * seq + k, where the ring starts again. */
+        rc = myl_pipeline_input_begin(px->p, px->in_source, seq, (uint32_t)n, false);
         if (rc < 0)
             return rc;
         for (int64_t i = 0; i < n; i++) {
@@ -344,7 +349,8 @@ if (px->rx_on) {
                 n = i;
                 break;
             }
-            if ((rc = MYLT_T_submit(px, &in, NULL)) < 0)
+            rc = myl_pipeline_submit(px->p, MYLT_T_TYPE, &in, (uint32_t)sizeof in, NULL);
+            if (rc < 0)
                 return rc;
         }
     }
@@ -403,9 +409,10 @@ if (px->rx_on) {
             if (end - at > UINT32_MAX)
                 return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
             span = (uint32_t)(end - at);
-            /* The mark first: a kill after k of the messages leaves the
-             * journal's position at the end of the k-th. */
-            if (!marked && (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+            /* A mark first, unless the last one counts on from here: a
+             * kill after k of the messages leaves the journal's position
+             * at the end of the k-th. */
+            if (!marked && (rc = myl_pipeline_input_begin(px->p, px->in_source, at, 256, true)) < 0)
                 return rc;
             marked = true;
         }

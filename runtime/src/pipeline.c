@@ -860,10 +860,9 @@ int myl_pipeline_tick(myl_pipeline *p)
     return rc < 0 ? rc : 1;
 }
 
+/* n == 0: a mark that counts nothing (myl_pipeline_input_close). */
 static int input_mark(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n, uint32_t flags)
 {
-    if (!p || n == 0)
-        return MYL_EINVAL;
     if (p->failed)
         return p->failed;
     uint8_t m[MARK_LEN];
@@ -876,12 +875,12 @@ static int input_mark(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t
 
 int myl_pipeline_input_mark(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n)
 {
-    return input_mark(p, source, first, n, 0);
+    return !p || n == 0 ? MYL_EINVAL : input_mark(p, source, first, n, 0);
 }
 
 int myl_pipeline_input_mark_spans(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n)
 {
-    return input_mark(p, source, first, n, MARK_SPANS);
+    return !p || n == 0 ? MYL_EINVAL : input_mark(p, source, first, n, MARK_SPANS);
 }
 
 int myl_pipeline_input_position(const myl_pipeline *p, uint64_t source, uint64_t *next)
@@ -892,6 +891,40 @@ int myl_pipeline_input_position(const myl_pipeline *p, uint64_t source, uint64_t
         return 0;
     *next = p->run.in_next;
     return 1;
+}
+
+uint32_t myl_pipeline_input_room(const myl_pipeline *p, uint64_t source)
+{
+    if (!p || !p->run.in_have || p->run.in_source != source)
+        return 0;
+    return p->run.in_n - p->run.in_count;
+}
+
+int myl_pipeline_input_begin(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n,
+                             bool spans)
+{
+    if (!p)
+        return MYL_EINVAL;
+    const run_state *t = &p->run;
+    uint32_t flags = spans ? MARK_SPANS : 0u;
+    if (t->in_have && t->in_source == source && t->in_next == first && t->in_flags == flags &&
+        t->in_n - t->in_count >= n)
+        return 0;
+    int rc = input_mark(p, source, first, UINT32_MAX, flags);
+    return rc < 0 ? rc : 1;
+}
+
+int myl_pipeline_input_close(myl_pipeline *p)
+{
+    if (!p)
+        return MYL_EINVAL;
+    if (p->failed)
+        return p->failed;
+    const run_state *t = &p->run;
+    if (!t->in_have || t->in_count == t->in_n)
+        return 0;
+    int rc = input_mark(p, t->in_source, t->in_next, 0, t->in_flags);
+    return rc < 0 ? rc : 1;
 }
 
 int myl_pipeline_submit(myl_pipeline *p, uint64_t type, const void *data, uint32_t len,

@@ -298,6 +298,20 @@ static void test_run_over_rings(void **unused)
     assert_int_equal(next, N);
     assert_int_equal(myl_pipeline_input_position(px.p, myl_ring_instance(in) ^ 1, &next), 0);
     assert_int_equal(px.dropped, 0);
+    /* One mark serves every round that starts where the last ended; an
+     * order submitted by hand closes it (a mark that counts nothing), so
+     * that it does not move the ring's position. */
+    uint64_t seqs = myl_pipeline_next_seq(px.p);
+    assert_int_equal(seqs, N + 1);
+    assert_true(myl_pipeline_input_room(px.p, myl_ring_instance(in)) > 0);
+    pipes_Order o = {.id = N + 1, .qty = 1};
+    assert_int_equal(pipes_Book_submit(&px, &o, NULL), 0);
+    assert_int_equal(myl_pipeline_next_seq(px.p), seqs + 2);
+    assert_int_equal(myl_pipeline_input_room(px.p, myl_ring_instance(in)), 0);
+    assert_int_equal(myl_pipeline_input_position(px.p, myl_ring_instance(in), &next), 1);
+    assert_int_equal(next, N);
+    assert_int_equal(pipes_Book_submit(&px, &o, NULL), 0);
+    assert_int_equal(myl_pipeline_next_seq(px.p), seqs + 3); /* closed already */
     assert_int_equal(pipes_Book_close(&px), 0);
     pipes_orders_producer_close(&tx);
     pipes_fills_consumer_close(&rx);

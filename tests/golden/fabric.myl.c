@@ -2291,6 +2291,10 @@ int fabric_Exchange_submit(fabric_Exchange *px, const fabric_Tick *in, uint64_t 
 {
     if (!px || !px->p || !in)
         return MYL_EINVAL;
+    /* not from the input ring: a mark still counting must not count it */
+    int rc = myl_pipeline_input_close(px->p);
+    if (rc < 0)
+        return rc;
     return myl_pipeline_submit(px->p, fabric_Exchange_TYPE, in, (uint32_t)sizeof *in, seq);
 }
 
@@ -2326,9 +2330,10 @@ int fabric_Exchange_run(fabric_Exchange *px)
                 if ((uint64_t)n > px->skip_until - seq)
                     n = (int64_t)(px->skip_until - seq);
             } else if (n > 0) {
-                /* The mark first: a kill after k of the n records leaves the
-                 * journal's position at seq + k, where the ring starts again. */
-                rc = myl_pipeline_input_mark(px->p, px->in_source, seq, (uint32_t)n);
+                /* A mark first, unless the last one counts on from here: a kill
+                 * after k of the n records leaves the journal's position at
+                 * seq + k, where the ring starts again. */
+                rc = myl_pipeline_input_begin(px->p, px->in_source, seq, (uint32_t)n, false);
                 if (rc < 0)
                     return rc;
                 for (int64_t i = 0; i < n; i++) {
@@ -2338,7 +2343,9 @@ int fabric_Exchange_run(fabric_Exchange *px)
                         n = i;
                         break;
                     }
-                    if ((rc = fabric_Exchange_submit(px, &in, NULL)) < 0)
+                    rc = myl_pipeline_submit(px->p, fabric_Exchange_TYPE, &in, (uint32_t)sizeof in,
+                                             NULL);
+                    if (rc < 0)
                         return rc;
                 }
             }

@@ -1296,6 +1296,10 @@ int pipes_Book_submit(pipes_Book *px, const pipes_Order *in, uint64_t *seq)
 {
     if (!px || !px->p || !in)
         return MYL_EINVAL;
+    /* not from the input ring: a mark still counting must not count it */
+    int rc = myl_pipeline_input_close(px->p);
+    if (rc < 0)
+        return rc;
     return myl_pipeline_submit(px->p, pipes_Book_TYPE, in, (uint32_t)sizeof *in, seq);
 }
 
@@ -1331,9 +1335,10 @@ int pipes_Book_run(pipes_Book *px)
                 if ((uint64_t)n > px->skip_until - seq)
                     n = (int64_t)(px->skip_until - seq);
             } else if (n > 0) {
-                /* The mark first: a kill after k of the n records leaves the
-                 * journal's position at seq + k, where the ring starts again. */
-                rc = myl_pipeline_input_mark(px->p, px->in_source, seq, (uint32_t)n);
+                /* A mark first, unless the last one counts on from here: a kill
+                 * after k of the n records leaves the journal's position at
+                 * seq + k, where the ring starts again. */
+                rc = myl_pipeline_input_begin(px->p, px->in_source, seq, (uint32_t)n, false);
                 if (rc < 0)
                     return rc;
                 for (int64_t i = 0; i < n; i++) {
@@ -1343,7 +1348,9 @@ int pipes_Book_run(pipes_Book *px)
                         n = i;
                         break;
                     }
-                    if ((rc = pipes_Book_submit(px, &in, NULL)) < 0)
+                    rc =
+                        myl_pipeline_submit(px->p, pipes_Book_TYPE, &in, (uint32_t)sizeof in, NULL);
+                    if (rc < 0)
                         return rc;
                 }
             }
@@ -1590,6 +1597,10 @@ int pipes_Cache_submit(pipes_Cache *px, const pipes_Order *in, uint64_t *seq)
 {
     if (!px || !px->p || !in)
         return MYL_EINVAL;
+    /* not from the input ring: a mark still counting must not count it */
+    int rc = myl_pipeline_input_close(px->p);
+    if (rc < 0)
+        return rc;
     return myl_pipeline_submit(px->p, pipes_Cache_TYPE, in, (uint32_t)sizeof *in, seq);
 }
 
@@ -1625,9 +1636,10 @@ int pipes_Cache_run(pipes_Cache *px)
                 if ((uint64_t)n > px->skip_until - seq)
                     n = (int64_t)(px->skip_until - seq);
             } else if (n > 0) {
-                /* The mark first: a kill after k of the n records leaves the
-                 * journal's position at seq + k, where the ring starts again. */
-                rc = myl_pipeline_input_mark(px->p, px->in_source, seq, (uint32_t)n);
+                /* A mark first, unless the last one counts on from here: a kill
+                 * after k of the n records leaves the journal's position at
+                 * seq + k, where the ring starts again. */
+                rc = myl_pipeline_input_begin(px->p, px->in_source, seq, (uint32_t)n, false);
                 if (rc < 0)
                     return rc;
                 for (int64_t i = 0; i < n; i++) {
@@ -1637,7 +1649,9 @@ int pipes_Cache_run(pipes_Cache *px)
                         n = i;
                         break;
                     }
-                    if ((rc = pipes_Cache_submit(px, &in, NULL)) < 0)
+                    rc = myl_pipeline_submit(px->p, pipes_Cache_TYPE, &in, (uint32_t)sizeof in,
+                                             NULL);
+                    if (rc < 0)
                         return rc;
                 }
             }
@@ -2002,10 +2016,11 @@ int pipes_Bytes_run(pipes_Bytes *px)
                     if (end - at > UINT32_MAX)
                         return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
                     span = (uint32_t)(end - at);
-                    /* The mark first: a kill after k of the messages leaves the
-                     * journal's position at the end of the k-th. */
+                    /* A mark first, unless the last one counts on from here: a
+                     * kill after k of the messages leaves the journal's position
+                     * at the end of the k-th. */
                     if (!marked &&
-                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        (rc = myl_pipeline_input_begin(px->p, px->in_source, at, 256, true)) < 0)
                         return rc;
                     marked = true;
                 }
@@ -2429,10 +2444,11 @@ int pipes_Compact_run(pipes_Compact *px)
                     if (end - at > UINT32_MAX)
                         return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
                     span = (uint32_t)(end - at);
-                    /* The mark first: a kill after k of the messages leaves the
-                     * journal's position at the end of the k-th. */
+                    /* A mark first, unless the last one counts on from here: a
+                     * kill after k of the messages leaves the journal's position
+                     * at the end of the k-th. */
                     if (!marked &&
-                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        (rc = myl_pipeline_input_begin(px->p, px->in_source, at, 256, true)) < 0)
                         return rc;
                     marked = true;
                 }
@@ -2847,10 +2863,11 @@ int pipes_Flat_run(pipes_Flat *px)
                     if (end - at > UINT32_MAX)
                         return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
                     span = (uint32_t)(end - at);
-                    /* The mark first: a kill after k of the messages leaves the
-                     * journal's position at the end of the k-th. */
+                    /* A mark first, unless the last one counts on from here: a
+                     * kill after k of the messages leaves the journal's position
+                     * at the end of the k-th. */
                     if (!marked &&
-                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        (rc = myl_pipeline_input_begin(px->p, px->in_source, at, 256, true)) < 0)
                         return rc;
                     marked = true;
                 }
@@ -3214,10 +3231,11 @@ int pipes_Small_run(pipes_Small *px)
                     if (end - at > UINT32_MAX)
                         return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
                     span = (uint32_t)(end - at);
-                    /* The mark first: a kill after k of the messages leaves the
-                     * journal's position at the end of the k-th. */
+                    /* A mark first, unless the last one counts on from here: a
+                     * kill after k of the messages leaves the journal's position
+                     * at the end of the k-th. */
                     if (!marked &&
-                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        (rc = myl_pipeline_input_begin(px->p, px->in_source, at, 256, true)) < 0)
                         return rc;
                     marked = true;
                 }
@@ -3536,10 +3554,11 @@ int pipes_Keep_run(pipes_Keep *px)
                     if (end - at > UINT32_MAX)
                         return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
                     span = (uint32_t)(end - at);
-                    /* The mark first: a kill after k of the messages leaves the
-                     * journal's position at the end of the k-th. */
+                    /* A mark first, unless the last one counts on from here: a
+                     * kill after k of the messages leaves the journal's position
+                     * at the end of the k-th. */
                     if (!marked &&
-                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        (rc = myl_pipeline_input_begin(px->p, px->in_source, at, 256, true)) < 0)
                         return rc;
                     marked = true;
                 }
@@ -3859,10 +3878,11 @@ int pipes_Huge_run(pipes_Huge *px)
                     if (end - at > UINT32_MAX)
                         return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
                     span = (uint32_t)(end - at);
-                    /* The mark first: a kill after k of the messages leaves the
-                     * journal's position at the end of the k-th. */
+                    /* A mark first, unless the last one counts on from here: a
+                     * kill after k of the messages leaves the journal's position
+                     * at the end of the k-th. */
                     if (!marked &&
-                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        (rc = myl_pipeline_input_begin(px->p, px->in_source, at, 256, true)) < 0)
                         return rc;
                     marked = true;
                 }
@@ -4199,10 +4219,11 @@ int pipes_Nest_run(pipes_Nest *px)
                     if (end - at > UINT32_MAX)
                         return MYL_ECORRUPT; /* 2^32 frames skipped before one message */
                     span = (uint32_t)(end - at);
-                    /* The mark first: a kill after k of the messages leaves the
-                     * journal's position at the end of the k-th. */
+                    /* A mark first, unless the last one counts on from here: a
+                     * kill after k of the messages leaves the journal's position
+                     * at the end of the k-th. */
                     if (!marked &&
-                        (rc = myl_pipeline_input_mark_spans(px->p, px->in_source, at, 256)) < 0)
+                        (rc = myl_pipeline_input_begin(px->p, px->in_source, at, 256, true)) < 0)
                         return rc;
                     marked = true;
                 }

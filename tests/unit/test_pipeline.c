@@ -1209,6 +1209,8 @@ static void test_input_marks(void **state)
         assert_int_equal(myl_pipeline_submit(p, 1, &v, 8, NULL), 0);
     assert_int_equal(myl_pipeline_input_position(p, 7, &next), 1);
     assert_int_equal(next, 102);
+    assert_int_equal(myl_pipeline_input_room(p, 7), 1);
+    assert_int_equal(myl_pipeline_input_room(p, 8), 0);
     assert_int_equal(myl_pipeline_input_position(p, 8, &next), 0); /* another ring */
     assert_int_equal(st.applied, 2);
     assert_int_equal(myl_pipeline_next_seq(p), 3); /* the mark has a sequence */
@@ -1217,6 +1219,8 @@ static void test_input_marks(void **state)
         assert_int_equal(myl_pipeline_submit(p, 1, &v, 8, NULL), 0);
     assert_int_equal(myl_pipeline_input_position(p, 7, &next), 1);
     assert_int_equal(next, 103);
+    assert_int_equal(myl_pipeline_input_room(p, 7), 0);
+    assert_int_equal(myl_pipeline_input_close(p), 0); /* nothing to close */
     uint64_t sum = st.sum, chain = myl_pipeline_chain(p);
     assert_true(myl_pipeline_commit(p) >= 0);
     assert_int_equal(myl_pipeline_close(p), 0);
@@ -1249,6 +1253,13 @@ static void test_input_marks(void **state)
     assert_int_equal(st.applied, 174);
     assert_int_equal(myl_pipeline_input_position(p, 9, &next), 1);
     assert_int_equal(next, 170);
+    /* Closed: a mark that counts nothing, the position kept. */
+    assert_int_equal(myl_pipeline_input_room(p, 9), 30);
+    assert_int_equal(myl_pipeline_input_close(p), 1);
+    assert_int_equal(myl_pipeline_input_room(p, 9), 0);
+    assert_int_equal(myl_pipeline_submit(p, 1, &v, 8, NULL), 0);
+    assert_int_equal(myl_pipeline_input_position(p, 9, &next), 1);
+    assert_int_equal(next, 170);
     /* Spans: each record's bytes 4..7 say how many positions it took. */
     assert_int_equal(myl_pipeline_input_mark_spans(p, 9, 170, 2), 0);
     for (uint32_t span = 3; span <= 9; span += 3) { /* 3, 6, then one past n */
@@ -1262,6 +1273,18 @@ static void test_input_marks(void **state)
     assert_int_equal(myl_pipeline_recover(dir, &a, &o, &p), 0);
     assert_int_equal(myl_pipeline_input_position(p, 9, &next), 1);
     assert_int_equal(next, 179);
+    /* A loop's rounds: a mark only where the last does not count on. */
+    uint64_t seqs = myl_pipeline_next_seq(p);
+    assert_int_equal(myl_pipeline_input_begin(p, 11, 50, 10, false), 1);
+    assert_int_equal(myl_pipeline_input_room(p, 11), UINT32_MAX);
+    for (v = 0; v < 3; v++)
+        assert_int_equal(myl_pipeline_submit(p, 1, &v, 8, NULL), 0);
+    assert_int_equal(myl_pipeline_input_begin(p, 11, 53, 10, false), 0);
+    assert_int_equal(myl_pipeline_next_seq(p), seqs + 4);
+    assert_int_equal(myl_pipeline_input_begin(p, 11, 60, 10, false), 1); /* elsewhere */
+    assert_int_equal(myl_pipeline_input_begin(p, 11, 60, 10, true), 1);  /* other kind */
+    assert_int_equal(myl_pipeline_input_begin(p, 12, 60, 10, true), 1);  /* other ring */
+    assert_int_equal(myl_pipeline_next_seq(p), seqs + 7);
     assert_int_equal(myl_pipeline_close(p), 0);
     rm_pipeline(dir);
 }

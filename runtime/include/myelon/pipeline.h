@@ -191,6 +191,24 @@ MYL_API int myl_pipeline_input_mark_spans(myl_pipeline *p, uint64_t source, uint
  * positions of the input records after it, at most n of them), if the
  * last mark recovered names source; else 0 (no mark, or one of another ring instance). */
 MYL_API int myl_pipeline_input_position(const myl_pipeline *p, uint64_t source, uint64_t *next);
+/* The input records the last mark still counts, if it names source (else
+ * 0): a loop whose next batch starts at the position and fits in the
+ * room need not journal a new mark (a mark of n = UINT32_MAX serves a
+ * loop for good). */
+MYL_API uint32_t myl_pipeline_input_room(const myl_pipeline *p, uint64_t source);
+/* Before a batch of up to n input records from ring positions starting
+ * at first: nothing (0) if the last mark names source, counts on from
+ * first (its position) for n more records and is of the same kind (spans
+ * or not); else a mark of n = UINT32_MAX at first, of that kind (1). An
+ * input loop calls it each round: in a steady run, and after a restart
+ * that resumes at the position, one mark serves every round. */
+MYL_API int myl_pipeline_input_begin(myl_pipeline *p, uint64_t source, uint64_t first, uint32_t n,
+                                     bool spans);
+/* Before input records that are not from the marked ring (submitted by
+ * hand while a mark still counts): journals a mark that counts nothing,
+ * at the position, so they do not move it. 1 if it did, 0 if no mark
+ * counts anything. */
+MYL_API int myl_pipeline_input_close(myl_pipeline *p);
 
 /* The sequence the next record gets (= records applied). */
 MYL_API uint64_t myl_pipeline_next_seq(const myl_pipeline *p);
