@@ -387,8 +387,8 @@ if (px->rx_on) {
     while (n < 256) {
         myl_frame_msg m;
         int r = MYLT_INCHAN_receiver_recv(&px->rx, &m, 0);
-        if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-            break;
+        if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT || r == MYL_EHELD)
+            break; /* MYL_EHELD: given back after the commit, then read */
         if (r < 0)
             return r;
         n++;

@@ -698,12 +698,12 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
             bool hold = !c->lossy && frames_for(d->data_max, h.total) <= c->ring->capacity / 2;
             /* A message too long to hold is released as it is read, and
              * everything before it with it: under a batch hold, it waits
-             * until the batch has been given back (not read: the same
-             * frame comes first again). */
+             * until the batch has been given back (MYL_EHELD; not read:
+             * the same frame comes first again). */
             if (!hold && d->batch) {
                 batch_sync(d);
                 if (d->batch_start != s)
-                    return MYL_EAGAIN;
+                    return MYL_EHELD;
             }
             if (!d->group)
                 note_id(d, h.msg_id);
@@ -741,7 +741,7 @@ int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns)
             d->held = true;
         } else {
             myl_consumer_release(c, 1);
-            if (d->batch) /* nothing else held: see MYL_EAGAIN above */
+            if (d->batch) /* nothing else held: see MYL_EHELD above */
                 d->batch_start = c->next;
         }
         d->filled += h.len;

@@ -847,7 +847,7 @@ static void test_hold_until_given_back(void **state)
         myl_ring_stats_get(r, &rs);
     } while (rs.published < 7);
     myl_frame_msg m;
-    assert_int_equal(myl_defrag_recv(d, &m, 1000000000), MYL_EAGAIN);
+    assert_int_equal(myl_defrag_recv(d, &m, 1000000000), MYL_EHELD);
     assert_int_equal(released(r, d), 5);
     assert_int_equal(myl_defrag_hold(d, true), 0);
     assert_int_equal(released(r, d), 6);

@@ -1994,8 +1994,8 @@ int pipes_Bytes_run(pipes_Bytes *px)
             while (n < 256) {
                 myl_frame_msg m;
                 int r = pipes_raw_in_receiver_recv(&px->rx, &m, 0);
-                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                    break;
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT || r == MYL_EHELD)
+                    break; /* MYL_EHELD: given back after the commit, then read */
                 if (r < 0)
                     return r;
                 n++;
@@ -2422,8 +2422,8 @@ int pipes_Compact_run(pipes_Compact *px)
             while (n < 256) {
                 myl_frame_msg m;
                 int r = pipes_quotes_c_receiver_recv(&px->rx, &m, 0);
-                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                    break;
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT || r == MYL_EHELD)
+                    break; /* MYL_EHELD: given back after the commit, then read */
                 if (r < 0)
                     return r;
                 n++;
@@ -2841,8 +2841,8 @@ int pipes_Flat_run(pipes_Flat *px)
             while (n < 256) {
                 myl_frame_msg m;
                 int r = pipes_quotes_fb_receiver_recv(&px->rx, &m, 0);
-                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                    break;
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT || r == MYL_EHELD)
+                    break; /* MYL_EHELD: given back after the commit, then read */
                 if (r < 0)
                     return r;
                 n++;
@@ -3209,8 +3209,8 @@ int pipes_Small_run(pipes_Small *px)
             while (n < 256) {
                 myl_frame_msg m;
                 int r = pipes_fills_c_receiver_recv(&px->rx, &m, 0);
-                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                    break;
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT || r == MYL_EHELD)
+                    break; /* MYL_EHELD: given back after the commit, then read */
                 if (r < 0)
                     return r;
                 n++;
@@ -3532,8 +3532,8 @@ int pipes_Keep_run(pipes_Keep *px)
             while (n < 256) {
                 myl_frame_msg m;
                 int r = pipes_quotes_fb_receiver_recv(&px->rx, &m, 0);
-                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                    break;
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT || r == MYL_EHELD)
+                    break; /* MYL_EHELD: given back after the commit, then read */
                 if (r < 0)
                     return r;
                 n++;
@@ -3856,8 +3856,8 @@ int pipes_Huge_run(pipes_Huge *px)
             while (n < 256) {
                 myl_frame_msg m;
                 int r = pipes_huge_in_receiver_recv(&px->rx, &m, 0);
-                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                    break;
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT || r == MYL_EHELD)
+                    break; /* MYL_EHELD: given back after the commit, then read */
                 if (r < 0)
                     return r;
                 n++;
@@ -4197,8 +4197,8 @@ int pipes_Nest_run(pipes_Nest *px)
             while (n < 256) {
                 myl_frame_msg m;
                 int r = pipes_outers_receiver_recv(&px->rx, &m, 0);
-                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT)
-                    break;
+                if (r == MYL_EAGAIN || r == MYL_ETIMEDOUT || r == MYL_EHELD)
+                    break; /* MYL_EHELD: given back after the commit, then read */
                 if (r < 0)
                     return r;
                 n++;

@@ -45,6 +45,7 @@ extern "C" {
     X(EREADONLY, -1027, "ring was attached read-only")                                             \
     X(ERANGE, -1028, "instance count out of the schema's bounds")                                  \
     X(EINCOMPAT, -1029, "schema is not a compatible evolution of the segment's")                   \
+    X(EHELD, -1030, "a message too long to hold waits until what is held is given back")           \
     X(EFBBOUNDS, -1100, "FlatBuffer: offset, object or vtable out of bounds")                      \
     X(EFBALIGN, -1101, "FlatBuffer: misaligned scalar, offset, vector or struct")                  \
     X(EFBVTABLE, -1102, "FlatBuffer: bad vtable (odd size, or inconsistent in strict mode)")       \

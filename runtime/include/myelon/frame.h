@@ -157,8 +157,8 @@ MYL_API void myl_defrag_release(myl_defrag *d);
  * off, first gives back everything received and released before it; on
  * starts a new hold there. Under a hold, a message too long to hold (more
  * than half the ring, sent in chunks) is released as it is read: recv
- * returns MYL_EAGAIN at once, whatever its timeout, rather than begin
- * one while anything is held; give back, then receive again. MYL_EINVAL
+ * returns MYL_EHELD at once, whatever its timeout, rather than begin one
+ * while anything is held; give back, then receive again. MYL_EINVAL
  * with on, on a lossy ring (it keeps nothing for anyone). */
 MYL_API int myl_defrag_hold(myl_defrag *d, bool on);
 /* The ring position where the next message received begins: after the
