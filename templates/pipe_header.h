@@ -20,7 +20,8 @@
  * input loop, which polls the input ring (cfg.input), submits, runs the tick
  * hook, commits and releases, until _stop() (from a signal handler or
  * another thread); _snapshot() (sync, snapshot, new journal segment, prune);
- * _close(). Every call returns 0 or a negative error.
+ * _close() (the input is detached, not unregistered: the next open resumes
+ * where it stopped). Every call returns 0 or a negative error.
  * The input and outputs may be event channels or channels over one framed
  * ring (bytes, compact, FlatBuffers). A message of a framed input is
  * journaled as it came (an 8-byte prefix holding its kind and the ring

@@ -164,9 +164,14 @@ int MYLT_T_run(MYLT_T *px)
         MYLT_POLL
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
-        if ((rc = MYLT_T_commit(px)) < 0)
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
             return rc;
         MYLT_RELEASE
+        if (px->error)
+            return px->error;
         if (n > 0) {
             idle = 0;
             continue;
@@ -211,8 +216,12 @@ int MYLT_T_close(MYLT_T *px)
     if (px->p)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
     if (px->rx_on)
-        MYLT_INCHAN_MYLT_RX_close(&px->rx);
+        MYLT_RXDETACH;
     px->rx_on = false;
     MYLT_TXCLOSES
     MYLT_FREES
@@ -254,15 +263,21 @@ MYLT_IN_table in = MYLT_IN_root(msg);
 (void)in; /* a pipeline of the journal stage alone reads nothing */
 
 /* @@submit_event */
+/* Journal and apply one input event. */
+static int MYLT_T_PUT(MYLT_T *px, const MYLT_IN *in, uint64_t *seq)
+{
+    return myl_pipeline_submit(px->p, MYLT_T_TYPE, in, (uint32_t)sizeof *in, seq);
+}
+
 int MYLT_T_submit(MYLT_T *px, const MYLT_IN *in, uint64_t *seq)
 {
     if (!px || !px->p || !in)
         return MYL_EINVAL;
     /* not from the input ring: a mark still counting must not count it */
     int rc = myl_pipeline_input_close(px->p);
-    if (rc < 0)
-        return rc;
-    return myl_pipeline_submit(px->p, MYLT_T_TYPE, in, (uint32_t)sizeof *in, seq);
+    if (rc >= 0)
+        rc = MYLT_T_PUT(px, in, seq);
+    return rc;
 }
 
 /* @@submit_framed */
@@ -349,8 +364,7 @@ if (px->rx_on) {
                 n = i;
                 break;
             }
-            rc = myl_pipeline_submit(px->p, MYLT_T_TYPE, &in, (uint32_t)sizeof in, NULL);
-            if (rc < 0)
+            if ((rc = MYLT_T_PUT(px, &in, NULL)) < 0)
                 return rc;
         }
     }

@@ -485,6 +485,15 @@ void myl_defrag_close(myl_defrag *d)
     free(d);
 }
 
+void myl_defrag_detach(myl_defrag *d)
+{
+    if (!d)
+        return;
+    myl_consumer_detach(d->c);
+    free(d->buf);
+    free(d);
+}
+
 static void count_dropped(myl_defrag *d)
 {
     if (!d->in_msg)

@@ -996,6 +996,11 @@ void myl__consumer_detach(myl_consumer *c)
     free(c);
 }
 
+void myl_consumer_detach(myl_consumer *c)
+{
+    myl__consumer_detach(c);
+}
+
 static int check_self(myl_consumer *c)
 {
     /* A4: evicted, or the entry reused after an eviction. */

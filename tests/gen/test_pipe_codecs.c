@@ -1044,13 +1044,89 @@ static void test_restart_journals_once(void **unused)
     remove_dir(dir);
 }
 
+/* An output that cannot be sent fails the framed run after its commit;
+ * the round, journaled, is still given back: its sender is not gated for
+ * good, and nothing is journaled twice. */
+static void test_output_error_gives_back(void **unused)
+{
+    (void)unused;
+    char dir[64], n_in[96], n_out[96];
+    make_dir(dir);
+    snprintf(n_in, sizeof n_in, "%s", myl_test_name("pc-err-in"));
+    snprintf(n_out, sizeof n_out, "%s", myl_test_name("pc-err-out"));
+    myl_ring *in, *out;
+    assert_int_equal(pipes_raw_in_create(n_in, &in), 0);
+    assert_int_equal(pipes_raw_out_create(n_out, &out), 0);
+    pipes_raw_out_receiver rx;
+    assert_int_equal(pipes_raw_out_receiver_open(out, "r", NULL, &rx), 0);
+    pipes_raw_out_sender os;
+    assert_int_equal(pipes_raw_out_sender_open(out, NULL, &os), 0);
+    while (pipes_raw_out_sender_send(&os, "x", 1, 1, 0) == 0)
+        ;
+    pipes_raw_out_sender_close(&os);
+    static state st;
+    pipes_Bytes_cfg cfg;
+    pipes_Bytes_cfg_init(&cfg);
+    cfg.opts.journal.sync = MYL_JOURNAL_SYNC_NONE;
+    cfg.state = &st;
+    cfg.input = in;
+    cfg.echo_ring = out;
+    cfg.send_timeout_ns = 1000;
+    pipes_Bytes_handlers h;
+    memset(&h, 0, sizeof h);
+    h.echo = bytes_echo;
+    h.fill = count_fill;
+    h.reset = on_reset;
+    h.save = on_save;
+    h.restore = on_restore;
+    h.app_version = 1;
+    pipes_Bytes px;
+    assert_int_equal(pipes_Bytes_create(dir, &cfg, &h, &px), 0);
+    pipes_raw_in_sender tx;
+    assert_int_equal(pipes_raw_in_sender_open(in, NULL, &tx), 0);
+    uint64_t sent = 0;
+    for (int run = 0; run < 4; run++) {
+        while (pipes_raw_in_sender_send(&tx, "hello", 5, 1, 0) == 0)
+            sent++;
+        assert_true(pipes_Bytes_run(&px) < 0); /* raw_out is full */
+        myl_consumer_stats cs;
+        myl_ring_stats rs;
+        assert_int_equal(myl_ring_consumer_stats(in, 0, &cs), 0);
+        myl_ring_stats_get(in, &rs);
+        assert_int_equal(cs.seq, rs.published); /* given back */
+    }
+    assert_true(sent > 64); /* more than a ring's worth went through */
+    (void)pipes_Bytes_close(&px);
+    char jdir[96];
+    snprintf(jdir, sizeof jdir, "%s/journal", dir);
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(jdir, 0, &r), 0);
+    myl_journal_record rec;
+    uint64_t n = 0;
+    while (myl_journal_read(r, &rec) == 1)
+        n += rec.type == pipes_Bytes_TYPE;
+    myl_journal_reader_close(r);
+    assert_int_equal(n, sent);
+    pipes_raw_in_sender_close(&tx);
+    pipes_raw_out_receiver_close(&rx);
+    myl_ring_close(in);
+    myl_ring_close(out);
+    pipes_raw_in_unlink(n_in);
+    pipes_raw_out_unlink(n_out);
+    remove_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bytes_over_rings),       cmocka_unit_test(test_compact_over_rings),
-        cmocka_unit_test(test_flat_over_rings),        cmocka_unit_test(test_small_by_hand),
-        cmocka_unit_test(test_compact_submit_checked), cmocka_unit_test(test_huge_input),
+        cmocka_unit_test(test_bytes_over_rings),
+        cmocka_unit_test(test_compact_over_rings),
+        cmocka_unit_test(test_flat_over_rings),
+        cmocka_unit_test(test_small_by_hand),
+        cmocka_unit_test(test_compact_submit_checked),
+        cmocka_unit_test(test_huge_input),
         cmocka_unit_test(test_restart_journals_once),
+        cmocka_unit_test(test_output_error_gives_back),
     };
     return myl_test_run("pipe_codecs", tests, sizeof tests / sizeof tests[0]);
 }

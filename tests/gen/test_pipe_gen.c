@@ -431,12 +431,163 @@ static void test_restart_journals_once(void **unused)
     remove_dir(dir);
 }
 
+/* The orders journaled in dir's journal; marks counted in *marks. */
+static uint64_t count_orders(const char *dir, uint64_t *marks)
+{
+    char jdir[128];
+    snprintf(jdir, sizeof jdir, "%s/journal", dir);
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(jdir, 0, &r), 0);
+    myl_journal_record rec;
+    uint64_t n = 0;
+    *marks = 0;
+    while (myl_journal_read(r, &rec) == 1) {
+        if (rec.type == MYL_PIPELINE_INPUT)
+            (*marks)++;
+        else if (rec.type == pipes_Book_TYPE)
+            n++;
+    }
+    myl_journal_reader_close(r);
+    return n;
+}
+
+static void send_orders(pipes_orders_producer *tx, uint64_t *id, int n)
+{
+    for (int i = 0; i < n; i++) {
+        pipes_Order o = {.id = (*id)++, .qty = 1};
+        assert_int_equal(pipes_orders_producer_try_send(tx, &o), 0);
+    }
+}
+
+/* An output that cannot be sent (its ring full, a short send timeout)
+ * fails the run after the commit; its inputs, journaled, still go back
+ * to the ring: the next run does not journal them again. */
+static void test_output_error_releases_input(void **unused)
+{
+    (void)unused;
+    char dir[64], in_name[96], out_name[96];
+    make_dir(dir);
+    snprintf(in_name, sizeof in_name, "%s", myl_test_name("pe-in"));
+    snprintf(out_name, sizeof out_name, "%s", myl_test_name("pe-fills"));
+    myl_ring *in, *fills;
+    assert_int_equal(pipes_orders_create(in_name, &in), 0);
+    assert_int_equal(pipes_fills_create(out_name, &fills), 0);
+    pipes_fills_consumer rx;
+    assert_int_equal(pipes_fills_consumer_open(fills, "reader", NULL, &rx), 0);
+    pipes_fills_producer ftx;
+    assert_int_equal(pipes_fills_producer_open(fills, NULL, &ftx), 0);
+    pipes_Fill f = {.id = 1};
+    while (pipes_fills_producer_try_send(&ftx, &f) == 0)
+        ;
+    pipes_fills_producer_close(&ftx);
+    static state st;
+    seen w = {0};
+    pipes_Book_cfg cfg;
+    pipes_Book_cfg_init(&cfg);
+    cfg.state = &st;
+    cfg.input = in;
+    cfg.report_ring = fills;
+    cfg.send_timeout_ns = 1000;
+    pipes_Book_handlers h;
+    handlers(&h, &w);
+    pipes_Book px;
+    assert_int_equal(pipes_Book_open(dir, &cfg, &h, &px), 0);
+    pipes_orders_producer tx;
+    assert_int_equal(pipes_orders_producer_open(in, NULL, &tx), 0);
+    uint64_t id = 1;
+    send_orders(&tx, &id, 10);
+    assert_true(pipes_Book_run(&px) < 0); /* the fills ring is full */
+    send_orders(&tx, &id, 10);
+    assert_true(pipes_Book_run(&px) < 0);
+    assert_true(pipes_Book_run(&px) < 0);
+    myl_consumer_stats cs;
+    assert_int_equal(myl_ring_consumer_stats(in, 0, &cs), 0);
+    assert_int_equal(cs.seq, 20); /* all given back */
+    (void)pipes_Book_close(&px);
+    uint64_t marks = 0;
+    assert_int_equal(count_orders(dir, &marks), 20);
+    pipes_orders_producer_close(&tx);
+    pipes_fills_consumer_close(&rx);
+    myl_ring_close(in);
+    myl_ring_close(fills);
+    pipes_orders_unlink(in_name);
+    pipes_fills_unlink(out_name);
+    remove_dir(dir);
+}
+
+/* A pipeline closed cleanly and opened again: what was sent while it
+ * was closed waits in the ring (its input's position stays registered)
+ * and is journaled once when it comes back. */
+static void test_clean_restart_keeps_position(void **unused)
+{
+    (void)unused;
+    char dir[64], in_name[96];
+    make_dir(dir);
+    snprintf(in_name, sizeof in_name, "%s", myl_test_name("pe-clean"));
+    myl_ring *in;
+    assert_int_equal(pipes_orders_create(in_name, &in), 0);
+    static state st;
+    seen w = {0};
+    pipes_Book_cfg cfg;
+    pipes_Book_cfg_init(&cfg);
+    cfg.state = &st;
+    cfg.input = in;
+    pipes_Book_handlers h;
+    handlers(&h, &w);
+    pipes_orders_producer tx;
+    assert_int_equal(pipes_orders_producer_open(in, NULL, &tx), 0);
+    uint64_t id = 1;
+    for (int round = 0; round < 3; round++) {
+        pipes_Book px;
+        assert_int_equal(pipes_Book_open(dir, &cfg, &h, &px), 0);
+        send_orders(&tx, &id, 5);
+        runner r = {&px, 1};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, run_thread, &r), 0);
+        myl_consumer_stats cs;
+        uint64_t deadline = (uint64_t)time(NULL) + 60;
+        do { /* everything sent so far journaled and given back */
+            assert_true((uint64_t)time(NULL) < deadline);
+            sched_yield();
+            assert_int_equal(myl_ring_consumer_stats(in, 0, &cs), 0);
+        } while (cs.seq < id - 1);
+        pipes_Book_stop(&px);
+        pthread_join(t, NULL);
+        assert_int_equal(r.rc, 0);
+        assert_int_equal(pipes_Book_close(&px), 0);
+        send_orders(&tx, &id, 5); /* while it is closed */
+    }
+    pipes_Book px;
+    assert_int_equal(pipes_Book_open(dir, &cfg, &h, &px), 0);
+    runner r = {&px, 1};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, run_thread, &r), 0);
+    myl_consumer_stats cs;
+    uint64_t deadline = (uint64_t)time(NULL) + 60;
+    do {
+        assert_true((uint64_t)time(NULL) < deadline);
+        sched_yield();
+        assert_int_equal(myl_ring_consumer_stats(in, 0, &cs), 0);
+    } while (cs.seq < id - 1);
+    pipes_Book_stop(&px);
+    pthread_join(t, NULL);
+    assert_int_equal(pipes_Book_close(&px), 0);
+    uint64_t marks = 0;
+    assert_int_equal(count_orders(dir, &marks), id - 1); /* 30, each once */
+    pipes_orders_producer_close(&tx);
+    myl_ring_close(in);
+    pipes_orders_unlink(in_name);
+    remove_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_by_hand),
         cmocka_unit_test(test_run_over_rings),
         cmocka_unit_test(test_restart_journals_once),
+        cmocka_unit_test(test_output_error_releases_input),
+        cmocka_unit_test(test_clean_restart_keeps_position),
     };
     return myl_test_run("pipe_gen", tests, sizeof tests / sizeof tests[0]);
 }

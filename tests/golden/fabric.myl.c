@@ -2287,15 +2287,21 @@ int fabric_Exchange_open(const char *dir, const fabric_Exchange_cfg *cfg,
     return fabric_Exchange_START(dir, cfg, h, px, 2);
 }
 
+/* Journal and apply one input event. */
+static int fabric_Exchange_PUT(fabric_Exchange *px, const fabric_Tick *in, uint64_t *seq)
+{
+    return myl_pipeline_submit(px->p, fabric_Exchange_TYPE, in, (uint32_t)sizeof *in, seq);
+}
+
 int fabric_Exchange_submit(fabric_Exchange *px, const fabric_Tick *in, uint64_t *seq)
 {
     if (!px || !px->p || !in)
         return MYL_EINVAL;
     /* not from the input ring: a mark still counting must not count it */
     int rc = myl_pipeline_input_close(px->p);
-    if (rc < 0)
-        return rc;
-    return myl_pipeline_submit(px->p, fabric_Exchange_TYPE, in, (uint32_t)sizeof *in, seq);
+    if (rc >= 0)
+        rc = fabric_Exchange_PUT(px, in, seq);
+    return rc;
 }
 
 int fabric_Exchange_commit(fabric_Exchange *px)
@@ -2343,9 +2349,7 @@ int fabric_Exchange_run(fabric_Exchange *px)
                         n = i;
                         break;
                     }
-                    rc = myl_pipeline_submit(px->p, fabric_Exchange_TYPE, &in, (uint32_t)sizeof in,
-                                             NULL);
-                    if (rc < 0)
+                    if ((rc = fabric_Exchange_PUT(px, &in, NULL)) < 0)
                         return rc;
                 }
             }
@@ -2353,7 +2357,10 @@ int fabric_Exchange_run(fabric_Exchange *px)
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
-        if ((rc = fabric_Exchange_commit(px)) < 0)
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
             return rc;
         /* Released only now that the commit wrote them to the journal's file (a
          * kill before it loses what the journal still buffered: the ring gives
@@ -2362,6 +2369,8 @@ int fabric_Exchange_run(fabric_Exchange *px)
             fabric_orders_consumer_release(&px->rx, px->held);
             px->held = 0;
         }
+        if (px->error)
+            return px->error;
         if (n > 0) {
             idle = 0;
             continue;
@@ -2406,8 +2415,12 @@ int fabric_Exchange_close(fabric_Exchange *px)
     if (px->p)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
     if (px->rx_on)
-        fabric_orders_consumer_close(&px->rx);
+        myl_consumer_detach(px->rx.c);
     px->rx_on = false;
     if (px->response_on)
         fabric_fills_producer_close(&px->response_tx);

@@ -1292,15 +1292,21 @@ int pipes_Book_open(const char *dir, const pipes_Book_cfg *cfg, const pipes_Book
     return pipes_Book_START(dir, cfg, h, px, 2);
 }
 
+/* Journal and apply one input event. */
+static int pipes_Book_PUT(pipes_Book *px, const pipes_Order *in, uint64_t *seq)
+{
+    return myl_pipeline_submit(px->p, pipes_Book_TYPE, in, (uint32_t)sizeof *in, seq);
+}
+
 int pipes_Book_submit(pipes_Book *px, const pipes_Order *in, uint64_t *seq)
 {
     if (!px || !px->p || !in)
         return MYL_EINVAL;
     /* not from the input ring: a mark still counting must not count it */
     int rc = myl_pipeline_input_close(px->p);
-    if (rc < 0)
-        return rc;
-    return myl_pipeline_submit(px->p, pipes_Book_TYPE, in, (uint32_t)sizeof *in, seq);
+    if (rc >= 0)
+        rc = pipes_Book_PUT(px, in, seq);
+    return rc;
 }
 
 int pipes_Book_commit(pipes_Book *px)
@@ -1348,9 +1354,7 @@ int pipes_Book_run(pipes_Book *px)
                         n = i;
                         break;
                     }
-                    rc =
-                        myl_pipeline_submit(px->p, pipes_Book_TYPE, &in, (uint32_t)sizeof in, NULL);
-                    if (rc < 0)
+                    if ((rc = pipes_Book_PUT(px, &in, NULL)) < 0)
                         return rc;
                 }
             }
@@ -1358,7 +1362,10 @@ int pipes_Book_run(pipes_Book *px)
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
-        if ((rc = pipes_Book_commit(px)) < 0)
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
             return rc;
         /* Released only now that the commit wrote them to the journal's file (a
          * kill before it loses what the journal still buffered: the ring gives
@@ -1367,6 +1374,8 @@ int pipes_Book_run(pipes_Book *px)
             pipes_orders_consumer_release(&px->rx, px->held);
             px->held = 0;
         }
+        if (px->error)
+            return px->error;
         if (n > 0) {
             idle = 0;
             continue;
@@ -1411,8 +1420,12 @@ int pipes_Book_close(pipes_Book *px)
     if (px->p)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
     if (px->rx_on)
-        pipes_orders_consumer_close(&px->rx);
+        myl_consumer_detach(px->rx.c);
     px->rx_on = false;
     if (px->report_on)
         pipes_fills_producer_close(&px->report_tx);
@@ -1593,15 +1606,21 @@ int pipes_Cache_open(const char *dir, const pipes_Cache_cfg *cfg, const pipes_Ca
     return pipes_Cache_START(dir, cfg, h, px, 2);
 }
 
+/* Journal and apply one input event. */
+static int pipes_Cache_PUT(pipes_Cache *px, const pipes_Order *in, uint64_t *seq)
+{
+    return myl_pipeline_submit(px->p, pipes_Cache_TYPE, in, (uint32_t)sizeof *in, seq);
+}
+
 int pipes_Cache_submit(pipes_Cache *px, const pipes_Order *in, uint64_t *seq)
 {
     if (!px || !px->p || !in)
         return MYL_EINVAL;
     /* not from the input ring: a mark still counting must not count it */
     int rc = myl_pipeline_input_close(px->p);
-    if (rc < 0)
-        return rc;
-    return myl_pipeline_submit(px->p, pipes_Cache_TYPE, in, (uint32_t)sizeof *in, seq);
+    if (rc >= 0)
+        rc = pipes_Cache_PUT(px, in, seq);
+    return rc;
 }
 
 int pipes_Cache_commit(pipes_Cache *px)
@@ -1649,9 +1668,7 @@ int pipes_Cache_run(pipes_Cache *px)
                         n = i;
                         break;
                     }
-                    rc = myl_pipeline_submit(px->p, pipes_Cache_TYPE, &in, (uint32_t)sizeof in,
-                                             NULL);
-                    if (rc < 0)
+                    if ((rc = pipes_Cache_PUT(px, &in, NULL)) < 0)
                         return rc;
                 }
             }
@@ -1659,7 +1676,10 @@ int pipes_Cache_run(pipes_Cache *px)
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
-        if ((rc = pipes_Cache_commit(px)) < 0)
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
             return rc;
         /* Released only now that the commit wrote them to the journal's file (a
          * kill before it loses what the journal still buffered: the ring gives
@@ -1668,6 +1688,8 @@ int pipes_Cache_run(pipes_Cache *px)
             pipes_orders_consumer_release(&px->rx, px->held);
             px->held = 0;
         }
+        if (px->error)
+            return px->error;
         if (n > 0) {
             idle = 0;
             continue;
@@ -1712,8 +1734,12 @@ int pipes_Cache_close(pipes_Cache *px)
     if (px->p)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
     if (px->rx_on)
-        pipes_orders_consumer_close(&px->rx);
+        myl_consumer_detach(px->rx.c);
     px->rx_on = false;
     return rc;
 }
@@ -2033,13 +2059,18 @@ int pipes_Bytes_run(pipes_Bytes *px)
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
-        if ((rc = pipes_Bytes_commit(px)) < 0)
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
             return rc;
         /* Given back only now that the commit wrote them to the journal's file
          * (a kill before it loses what the journal still buffered: the ring
          * gives it again; one after it: the marks skip it). */
         if (px->holding)
             (void)myl_defrag_hold(px->rx.d, true);
+        if (px->error)
+            return px->error;
         if (n > 0) {
             idle = 0;
             continue;
@@ -2084,8 +2115,12 @@ int pipes_Bytes_close(pipes_Bytes *px)
     if (px->p)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
     if (px->rx_on)
-        pipes_raw_in_receiver_close(&px->rx);
+        myl_defrag_detach(px->rx.d);
     px->rx_on = false;
     if (px->echo_on)
         pipes_raw_out_sender_close(&px->echo_tx);
@@ -2461,13 +2496,18 @@ int pipes_Compact_run(pipes_Compact *px)
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
-        if ((rc = pipes_Compact_commit(px)) < 0)
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
             return rc;
         /* Given back only now that the commit wrote them to the journal's file
          * (a kill before it loses what the journal still buffered: the ring
          * gives it again; one after it: the marks skip it). */
         if (px->holding)
             (void)myl_defrag_hold(px->rx.d, true);
+        if (px->error)
+            return px->error;
         if (n > 0) {
             idle = 0;
             continue;
@@ -2512,8 +2552,12 @@ int pipes_Compact_close(pipes_Compact *px)
     if (px->p)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
     if (px->rx_on)
-        pipes_quotes_c_receiver_close(&px->rx);
+        myl_defrag_detach(px->rx.d);
     px->rx_on = false;
     if (px->price_on)
         pipes_fills_c_sender_close(&px->price_tx);
@@ -2880,13 +2924,18 @@ int pipes_Flat_run(pipes_Flat *px)
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
-        if ((rc = pipes_Flat_commit(px)) < 0)
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
             return rc;
         /* Given back only now that the commit wrote them to the journal's file
          * (a kill before it loses what the journal still buffered: the ring
          * gives it again; one after it: the marks skip it). */
         if (px->holding)
             (void)myl_defrag_hold(px->rx.d, true);
+        if (px->error)
+            return px->error;
         if (n > 0) {
             idle = 0;
             continue;
@@ -2931,8 +2980,12 @@ int pipes_Flat_close(pipes_Flat *px)
     if (px->p)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
     if (px->rx_on)
-        pipes_quotes_fb_receiver_close(&px->rx);
+        myl_defrag_detach(px->rx.d);
     px->rx_on = false;
     if (px->ack_on)
         pipes_acks_fb_sender_close(&px->ack_tx);
@@ -3248,13 +3301,18 @@ int pipes_Small_run(pipes_Small *px)
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
-        if ((rc = pipes_Small_commit(px)) < 0)
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
             return rc;
         /* Given back only now that the commit wrote them to the journal's file
          * (a kill before it loses what the journal still buffered: the ring
          * gives it again; one after it: the marks skip it). */
         if (px->holding)
             (void)myl_defrag_hold(px->rx.d, true);
+        if (px->error)
+            return px->error;
         if (n > 0) {
             idle = 0;
             continue;
@@ -3299,8 +3357,12 @@ int pipes_Small_close(pipes_Small *px)
     if (px->p)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
     if (px->rx_on)
-        pipes_fills_c_receiver_close(&px->rx);
+        myl_defrag_detach(px->rx.d);
     px->rx_on = false;
     free(px->ibuf);
     px->ibuf = NULL;
@@ -3571,13 +3633,18 @@ int pipes_Keep_run(pipes_Keep *px)
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
-        if ((rc = pipes_Keep_commit(px)) < 0)
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
             return rc;
         /* Given back only now that the commit wrote them to the journal's file
          * (a kill before it loses what the journal still buffered: the ring
          * gives it again; one after it: the marks skip it). */
         if (px->holding)
             (void)myl_defrag_hold(px->rx.d, true);
+        if (px->error)
+            return px->error;
         if (n > 0) {
             idle = 0;
             continue;
@@ -3622,8 +3689,12 @@ int pipes_Keep_close(pipes_Keep *px)
     if (px->p)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
     if (px->rx_on)
-        pipes_quotes_fb_receiver_close(&px->rx);
+        myl_defrag_detach(px->rx.d);
     px->rx_on = false;
     free(px->ibuf);
     px->ibuf = NULL;
@@ -3895,13 +3966,18 @@ int pipes_Huge_run(pipes_Huge *px)
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
-        if ((rc = pipes_Huge_commit(px)) < 0)
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
             return rc;
         /* Given back only now that the commit wrote them to the journal's file
          * (a kill before it loses what the journal still buffered: the ring
          * gives it again; one after it: the marks skip it). */
         if (px->holding)
             (void)myl_defrag_hold(px->rx.d, true);
+        if (px->error)
+            return px->error;
         if (n > 0) {
             idle = 0;
             continue;
@@ -3946,8 +4022,12 @@ int pipes_Huge_close(pipes_Huge *px)
     if (px->p)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
     if (px->rx_on)
-        pipes_huge_in_receiver_close(&px->rx);
+        myl_defrag_detach(px->rx.d);
     px->rx_on = false;
     free(px->ibuf);
     px->ibuf = NULL;
@@ -4236,13 +4316,18 @@ int pipes_Nest_run(pipes_Nest *px)
         }
         if ((rc = myl_pipeline_tick(px->p)) < 0)
             return rc;
-        if ((rc = pipes_Nest_commit(px)) < 0)
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
             return rc;
         /* Given back only now that the commit wrote them to the journal's file
          * (a kill before it loses what the journal still buffered: the ring
          * gives it again; one after it: the marks skip it). */
         if (px->holding)
             (void)myl_defrag_hold(px->rx.d, true);
+        if (px->error)
+            return px->error;
         if (n > 0) {
             idle = 0;
             continue;
@@ -4287,8 +4372,12 @@ int pipes_Nest_close(pipes_Nest *px)
     if (px->p)
         rc = myl_pipeline_close(px->p);
     px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
     if (px->rx_on)
-        pipes_outers_receiver_close(&px->rx);
+        myl_defrag_detach(px->rx.d);
     px->rx_on = false;
     free(px->ibuf);
     px->ibuf = NULL;

@@ -144,6 +144,9 @@ MYL_API void myl_frame_abort(myl_framer *f, const myl_frame_span *c);
 MYL_API int myl_defrag_open(myl_ring *ring, const char *id, const myl_consumer_opts *copts,
                             const myl_frame_opts *fopts, myl_defrag **out);
 MYL_API void myl_defrag_close(myl_defrag *d);
+/* As close, but the receiver's registration stays (myl_consumer_detach),
+ * at what it last gave back: the next open of its id resumes there. */
+MYL_API void myl_defrag_detach(myl_defrag *d);
 /* Wait for the next whole message. */
 MYL_API int myl_defrag_recv(myl_defrag *d, myl_frame_msg *m, int64_t timeout_ns);
 /* Done with the message last received: its frames may be reused. */

@@ -322,6 +322,12 @@ MYL_API int myl_consumer_open(myl_ring *ring, const char *id, const myl_consumer
                               myl_consumer **out);
 /* Unregister (the producer stops gating on it) and free the handle. */
 MYL_API void myl_consumer_close(myl_consumer *c);
+/* Free the handle but keep the registration, owned by no process: the
+ * position keeps gating the ring (nothing is lost while no one reads),
+ * and the next open of the id, in any process, resumes there. For a
+ * durable reader (a pipeline's input) that stops and comes back; to
+ * unregister for good, open the id and close it. */
+MYL_API void myl_consumer_detach(myl_consumer *c);
 /* MYL_EEVICTED once the consumer's entry was evicted (a producer's or a
  * topology owner's policy found it dead or stalled), or taken by another
  * registration since; else 0 (MYL_EINVAL for NULL). Polls on a gated ring
