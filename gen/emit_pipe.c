@@ -221,10 +221,10 @@ void mylc_check_pipeline_emit(mylc_ctx *c, mylc_schema *s, mylc_decl *d)
     for (const char *const *k = calls; *k; k++)
         CLAIM(mylc_name_join(c, t, *k), "pipeline");
     static const char *const helpers[] = {"RESET",   "SAVE",  "RESTORE", "APPLY",
-                                          "DELIVER", "START", NULL};
+                                          "DELIVER", "START", "PUT",     NULL};
     for (const char *const *k = helpers; *k; k++)
         CLAIM(mylc_name_join(c, t, *k), "pipeline helper");
-    static const char *const framed[] = {"CHECK", "PUT", "JOURNAL", NULL};
+    static const char *const framed[] = {"CHECK", "JOURNAL", NULL};
     pipe_kind ik = kind_of(d->input);
     for (const char *const *k = framed; ik < PK_COUNT && pipe_kinds[ik].framed && *k; k++)
         CLAIM(mylc_name_join(c, t, *k), "pipeline helper");
