@@ -1778,12 +1778,14 @@ int fabric_Fabric_workers_send_orders(fabric_Fabric_workers *ep, const fabric_Ti
  * The input and outputs may be event channels or channels over one framed
  * ring (bytes, compact, FlatBuffers). A message of a framed input is
  * journaled as it came (an 8-byte prefix holding its kind and the ring
- * positions it took, 0 for one submitted by hand, then its bytes), after a check that apply will
- * take it (compact: it decodes; FlatBuffers: it verifies); _run() skips and counts (rejected) one
- * that does not. Handlers get bytes as (msg, len, kind), a compact message decoded (a table's
- * arrays in an arena of cfg.arena_bytes per state), a FlatBuffer as its verified root; a framed
- * output's _send() takes bytes or a finished FlatBuffer (msg, len, kind) or a compact value (m,
- * kind), and its _released callback gets the message's bytes. */
+ * positions it took, 0 for one submitted by hand, then its bytes), after
+ * a check that apply will take it (compact: it decodes; FlatBuffers: it
+ * verifies); _run() skips and counts (rejected) one that does not.
+ * Handlers get bytes as (msg, len, kind), a compact message decoded (a
+ * table's arrays in an arena of cfg.arena_bytes per state), a FlatBuffer
+ * as its verified root; a framed output's _send() takes bytes or a
+ * finished FlatBuffer (msg, len, kind) or a compact value (m, kind), and
+ * its _released callback gets the message's bytes. */
 #include <myelon/pipeline.h>
 
 /* Pipeline Exchange: input fabric_orders (fabric_Tick); stages journal (durable, fsync, batch),
