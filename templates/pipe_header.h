@@ -90,6 +90,7 @@ typedef struct MYLT_T {
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
+    uint64_t lost; /* input events a lossy ring overwrote before the poll */
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } MYLT_T;

@@ -342,7 +342,9 @@ if (px->rx_on) {
 if (px->rx_on) {
     uint64_t seq = 0;
     n = MYLT_INCHAN_consumer_try_poll(&px->rx, 256, &seq);
-    if (n == MYL_EAGAIN)
+    if (n == MYL_EOVERRUN) /* a lossy input lapped: the ring moved on */
+        px->lost += myl_consumer_take_lost(px->rx.c);
+    if (n == MYL_EAGAIN || n == MYL_EOVERRUN)
         n = 0;
     if (n < 0)
         return (int)n;

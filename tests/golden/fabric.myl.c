@@ -2327,7 +2327,9 @@ int fabric_Exchange_run(fabric_Exchange *px)
         if (px->rx_on) {
             uint64_t seq = 0;
             n = fabric_orders_consumer_try_poll(&px->rx, 256, &seq);
-            if (n == MYL_EAGAIN)
+            if (n == MYL_EOVERRUN) /* a lossy input lapped: the ring moved on */
+                px->lost += myl_consumer_take_lost(px->rx.c);
+            if (n == MYL_EAGAIN || n == MYL_EOVERRUN)
                 n = 0;
             if (n < 0)
                 return (int)n;

@@ -1062,6 +1062,99 @@ void pipes_outers_receiver_close(pipes_outers_receiver *r)
     r->d = NULL;
 }
 
+/* The channel's schema description (133 bytes; myelon/compat.h). */
+static const uint8_t pipes_orders_lossy_schema[134] =
+    "MYLS\2\0\1\0\0\0\0\0\0\0\2\0\0\0\2\13pipes.Order\30\0\0\0\10\0\4"
+    "\0\2id\0\0\0\0\0\0\0\4\5price\10\0\0\0\0\0\0\10\3qty\20\0\0\0\0\0"
+    "\0\3\4kind\24\0\0\0\0\0\0\17\1\0\1\12pipes.Kind\1\2\0\3NEW\0\0\0"
+    "\0\0\0\0\0\6CANCEL\1\0\0\0\0\0\0\0";
+
+const myl_channel_desc pipes_orders_lossy_desc = {
+    .name = "pipes.orders_lossy",
+    .fingerprint = UINT64_C(0x6bcd060b531a01cb),
+    .capacity = 64,
+    .slot_size = sizeof(pipes_Order),
+    .producers = MYL_PRODUCERS_SINGLE,
+    .mode = MYL_MODE_LOSSY,
+    .wait = MYL_WAIT_HYBRID,
+    .backing = MYL_BACKING_SHM,
+    .schema = pipes_orders_lossy_schema,
+    .schema_len = 133u,
+    .flags = 0,
+};
+
+int pipes_orders_lossy_create(const char *name, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_orders_lossy_desc, name, &o);
+    return myl_ring_create(&o, out);
+}
+
+int pipes_orders_lossy_attach(const char *name, int64_t timeout_ns, myl_ring **out)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_orders_lossy_desc, name, &o);
+    if (timeout_ns == 0)
+        return myl_ring_attach(&o, out);
+    return myl_ring_attach_wait(&o, timeout_ns, out);
+}
+
+int pipes_orders_lossy_unlink(const char *name)
+{
+    myl_ring_opts o;
+    myl_channel_ring_opts(&pipes_orders_lossy_desc, name, &o);
+    return myl_ring_unlink(o.backing, o.name);
+}
+
+/* A typed endpoint only opens on a ring of this channel's event; an open
+ * leaves its handle NULL after any failure, as the runtime's opens do. */
+static int pipes_orders_lossy_check(const myl_ring *ring)
+{
+    if (!ring)
+        return MYL_EINVAL;
+    if (ring->slot_size != sizeof(pipes_Order))
+        return MYL_ESLOTSIZE;
+    if (!myl_ring_accepts(ring, pipes_orders_lossy_desc.fingerprint))
+        return MYL_EFINGERPRINT;
+    return 0;
+}
+
+int pipes_orders_lossy_producer_open(myl_ring *ring, const myl_producer_opts *opts,
+                                     pipes_orders_lossy_producer *out)
+{
+    if (!out)
+        return MYL_EINVAL;
+    out->p = NULL;
+    int rc = pipes_orders_lossy_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_producer_open(ring, opts, &out->p);
+}
+
+void pipes_orders_lossy_producer_close(pipes_orders_lossy_producer *p)
+{
+    myl_producer_close(p->p);
+    p->p = NULL;
+}
+
+int pipes_orders_lossy_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                     pipes_orders_lossy_consumer *out)
+{
+    if (!out)
+        return MYL_EINVAL;
+    out->c = NULL;
+    int rc = pipes_orders_lossy_check(ring);
+    if (rc < 0)
+        return rc;
+    return myl_consumer_open(ring, id, opts, &out->c);
+}
+
+void pipes_orders_lossy_consumer_close(pipes_orders_lossy_consumer *c)
+{
+    myl_consumer_close(c->c);
+    c->c = NULL;
+}
+
 static const myl_fb_field_desc pipes_Quote_fields[] = {
     {"id", 0, MYL_FB_K_SCALAR, 0, 8, 0, 0, NULL, NULL},
     {"sym", 1, MYL_FB_K_STRING, 0, 0, 0, 0, NULL, NULL},
@@ -1332,7 +1425,9 @@ int pipes_Book_run(pipes_Book *px)
         if (px->rx_on) {
             uint64_t seq = 0;
             n = pipes_orders_consumer_try_poll(&px->rx, 256, &seq);
-            if (n == MYL_EAGAIN)
+            if (n == MYL_EOVERRUN) /* a lossy input lapped: the ring moved on */
+                px->lost += myl_consumer_take_lost(px->rx.c);
+            if (n == MYL_EAGAIN || n == MYL_EOVERRUN)
                 n = 0;
             if (n < 0)
                 return (int)n;
@@ -1646,7 +1741,9 @@ int pipes_Cache_run(pipes_Cache *px)
         if (px->rx_on) {
             uint64_t seq = 0;
             n = pipes_orders_consumer_try_poll(&px->rx, 256, &seq);
-            if (n == MYL_EAGAIN)
+            if (n == MYL_EOVERRUN) /* a lossy input lapped: the ring moved on */
+                px->lost += myl_consumer_take_lost(px->rx.c);
+            if (n == MYL_EAGAIN || n == MYL_EOVERRUN)
                 n = 0;
             if (n < 0)
                 return (int)n;
@@ -4385,5 +4482,292 @@ int pipes_Nest_close(pipes_Nest *px)
         free(px->arenas[i].base);
         px->arenas[i].base = NULL;
     }
+    return rc;
+}
+
+/* Pipeline Sample: the runtime's application callbacks over the typed
+ * handlers. A record is the input event's bytes (type pipes_Sample_TYPE) or a
+ * tick; an output is a u32 output index, a u32 kind (0 for events) and the
+ * event or message. */
+static int pipes_Sample_RESET(void *arg)
+{
+    const pipes_Sample_ctx *x = (const pipes_Sample_ctx *)arg;
+    return x->px->h.reset(x->state);
+}
+
+static int pipes_Sample_SAVE(void *arg, void **payload, uint64_t *size)
+{
+    const pipes_Sample_ctx *x = (const pipes_Sample_ctx *)arg;
+    if (!x->px->h.save)
+        return MYL_EINVAL;
+    return x->px->h.save(x->state, payload, size);
+}
+
+static int pipes_Sample_RESTORE(void *arg, const void *payload, uint64_t size, uint32_t app_version)
+{
+    const pipes_Sample_ctx *x = (const pipes_Sample_ctx *)arg;
+    if (!x->px->h.restore)
+        return MYL_EINVAL;
+    return x->px->h.restore(x->state, payload, size, app_version);
+}
+
+static int pipes_Sample_APPLY(void *arg, const myl_journal_record *rec, myl_pipeline_out *o)
+{
+    const pipes_Sample_ctx *x = (const pipes_Sample_ctx *)arg;
+    const pipes_Sample_handlers *h = &x->px->h;
+    int rc = 0;
+    if (rec->type == MYL_PIPELINE_TICK) {
+        uint64_t now = 0;
+        if (rec->len != sizeof now)
+            return MYL_ECORRUPT;
+        memcpy(&now, rec->data, sizeof now);
+        return h->on_tick ? h->on_tick(x->state, rec->seq, now) : 0;
+    }
+    if (rec->type != pipes_Sample_TYPE)
+        return MYL_EFINGERPRINT;
+    (void)o;
+    pipes_Order in;
+    if (rec->len != sizeof in)
+        return MYL_ECORRUPT;
+    memcpy(&in, rec->data, sizeof in);
+    /* The stages, in an order that respects `after`. */
+    if (h->count && (rc = h->count(x->state, rec->seq, &in)) < 0)
+        return rc;
+    return rc;
+}
+
+static void pipes_Sample_DELIVER(void *arg, uint64_t seq, const void *data, uint32_t len)
+{
+    pipes_Sample *px = (pipes_Sample *)arg;
+    const unsigned char *m = (const unsigned char *)data;
+    uint32_t index = UINT32_MAX;
+    if (len >= 8)
+        memcpy(&index, m, sizeof index);
+    (void)px;
+    (void)seq;
+    switch (index) {
+    default:
+        break;
+    }
+}
+
+void pipes_Sample_cfg_init(pipes_Sample_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->opts.size = sizeof cfg->opts;
+    cfg->opts.journal.size = sizeof cfg->opts.journal;
+    cfg->opts.journal.sync = pipes_Sample_SYNC;
+    cfg->send_timeout_ns = 1000000000;
+}
+
+/* how: 0 create, 1 recover, 2 recover or else create. */
+static int pipes_Sample_START(const char *dir, const pipes_Sample_cfg *cfg,
+                              const pipes_Sample_handlers *h, pipes_Sample *px, int how)
+{
+    if (!px)
+        return MYL_EINVAL;
+    memset((void *)px, 0, sizeof *px);
+    if (!dir || !cfg || !h || !h->reset || !cfg->state)
+        return MYL_EINVAL;
+    px->h = *h;
+    px->main.px = px;
+    px->main.state = cfg->state;
+    px->shadow.px = px;
+    px->shadow.state = cfg->shadow_state;
+    px->send_timeout_ns = cfg->send_timeout_ns;
+    px->app.size = sizeof px->app;
+    px->app.app_version = h->app_version;
+    px->app.state = &px->main;
+    px->app.shadow_state = cfg->shadow_state ? &px->shadow : NULL;
+    px->app.reset = pipes_Sample_RESET;
+    px->app.apply = pipes_Sample_APPLY;
+    px->app.save = pipes_Sample_SAVE;
+    px->app.restore = pipes_Sample_RESTORE;
+    px->app.deliver = pipes_Sample_DELIVER;
+    px->app.deliver_arg = px;
+    int rc = 0;
+    if (cfg->input) {
+        const char *id = cfg->input_id ? cfg->input_id : "Sample";
+        if ((rc = pipes_orders_lossy_consumer_open(cfg->input, id, NULL, &px->rx)) < 0)
+            goto fail;
+        px->rx_on = true;
+    }
+    if (how == 0)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    else
+        rc = myl_pipeline_recover(dir, &px->app, &cfg->opts, &px->p);
+    if (how == 2 && rc == -ENOENT)
+        rc = myl_pipeline_create(dir, &px->app, &cfg->opts, &px->p);
+    if (rc < 0)
+        goto fail;
+    /* Where the journal's input marks leave this ring: what a run killed
+     * before its release journaled is skipped, not journaled again. */
+    if (px->rx_on) {
+        px->in_source = myl_ring_instance(px->rx.c->ring);
+        if (myl_pipeline_input_position(px->p, px->in_source, &px->skip_until) < 0)
+            px->skip_until = 0;
+    }
+    return 0;
+fail:
+    (void)pipes_Sample_close(px);
+    return rc;
+}
+
+int pipes_Sample_create(const char *dir, const pipes_Sample_cfg *cfg,
+                        const pipes_Sample_handlers *h, pipes_Sample *px)
+{
+    return pipes_Sample_START(dir, cfg, h, px, 0);
+}
+
+int pipes_Sample_recover(const char *dir, const pipes_Sample_cfg *cfg,
+                         const pipes_Sample_handlers *h, pipes_Sample *px)
+{
+    return pipes_Sample_START(dir, cfg, h, px, 1);
+}
+
+int pipes_Sample_open(const char *dir, const pipes_Sample_cfg *cfg, const pipes_Sample_handlers *h,
+                      pipes_Sample *px)
+{
+    return pipes_Sample_START(dir, cfg, h, px, 2);
+}
+
+/* Journal and apply one input event. */
+static int pipes_Sample_PUT(pipes_Sample *px, const pipes_Order *in, uint64_t *seq)
+{
+    return myl_pipeline_submit(px->p, pipes_Sample_TYPE, in, (uint32_t)sizeof *in, seq);
+}
+
+int pipes_Sample_submit(pipes_Sample *px, const pipes_Order *in, uint64_t *seq)
+{
+    if (!px || !px->p || !in)
+        return MYL_EINVAL;
+    /* not from the input ring: a mark still counting must not count it */
+    int rc = myl_pipeline_input_close(px->p);
+    if (rc >= 0)
+        rc = pipes_Sample_PUT(px, in, seq);
+    return rc;
+}
+
+int pipes_Sample_commit(pipes_Sample *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_commit(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Sample_run(pipes_Sample *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    uint32_t idle = 0;
+    int rc = 0;
+    /* A flag only, nothing published with it: pairs with the relaxed
+     * store of _stop. */
+    while (!myl__load_relaxed(&px->stop)) {
+        int64_t n = 0;
+        if (px->rx_on) {
+            uint64_t seq = 0;
+            n = pipes_orders_lossy_consumer_try_poll(&px->rx, 256, &seq);
+            if (n == MYL_EOVERRUN) /* a lossy input lapped: the ring moved on */
+                px->lost += myl_consumer_take_lost(px->rx.c);
+            if (n == MYL_EAGAIN || n == MYL_EOVERRUN)
+                n = 0;
+            if (n < 0)
+                return (int)n;
+            if (n > 0 && seq < px->skip_until) {
+                /* journaled before a restart: released, not journaled again */
+                if ((uint64_t)n > px->skip_until - seq)
+                    n = (int64_t)(px->skip_until - seq);
+            } else if (n > 0) {
+                /* A mark first, unless the last one counts on from here: a kill
+                 * after k of the n records leaves the journal's position at
+                 * seq + k, where the ring starts again. */
+                rc = myl_pipeline_input_begin(px->p, px->in_source, seq, (uint32_t)n, false);
+                if (rc < 0)
+                    return rc;
+                for (int64_t i = 0; i < n; i++) {
+                    pipes_Order in;
+                    memcpy(&in, pipes_orders_lossy_consumer_slot(&px->rx, seq + (uint64_t)i),
+                           sizeof in);
+                    if (!pipes_orders_lossy_consumer_valid(&px->rx, seq + (uint64_t)i)) {
+                        n = i;
+                        break;
+                    }
+                    if ((rc = pipes_Sample_PUT(px, &in, NULL)) < 0)
+                        return rc;
+                }
+            }
+            px->held = (uint32_t)n; /* released after the commit (n >= 0 here) */
+        }
+        if ((rc = myl_pipeline_tick(px->p)) < 0)
+            return rc;
+        /* Written to the journal's file: the input goes back to the ring
+         * even when an output failed (px->error, returned after), or the
+         * next run would take it, and journal it, again. */
+        if ((rc = myl_pipeline_commit(px->p)) < 0)
+            return rc;
+        /* Released only now that the commit wrote them to the journal's file (a
+         * kill before it loses what the journal still buffered: the ring gives
+         * it again; one after it: the marks skip it). */
+        if (px->held) {
+            pipes_orders_lossy_consumer_release(&px->rx, px->held);
+            px->held = 0;
+        }
+        if (px->error)
+            return px->error;
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (idle < 64u) {
+            myl__cpu_relax();
+        } else if (idle < 256u) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+        if (idle < UINT32_MAX)
+            idle++;
+    }
+    return 0;
+}
+
+void pipes_Sample_stop(pipes_Sample *px)
+{
+    /* Pairs with the relaxed load in _run: a flag only. Async-signal-safe
+     * (a lock-free store). */
+    if (px)
+        myl__store_relaxed(&px->stop, 1u);
+}
+
+int pipes_Sample_snapshot(pipes_Sample *px)
+{
+    if (!px || !px->p)
+        return MYL_EINVAL;
+    int rc = myl_pipeline_rotate(px->p);
+    if (rc >= 0 && px->error)
+        rc = px->error;
+    return rc;
+}
+
+int pipes_Sample_close(pipes_Sample *px)
+{
+    if (!px)
+        return MYL_EINVAL;
+    int rc = 0;
+    if (px->p)
+        rc = myl_pipeline_close(px->p);
+    px->p = NULL;
+    /* Detached, not closed: the input's position stays registered and
+     * keeps gating its ring, so that what is sent while the pipeline is
+     * down waits for the next open (which resumes it) instead of being
+     * skipped by a new registration. */
+    if (px->rx_on)
+        myl_consumer_detach(px->rx.c);
+    px->rx_on = false;
     return rc;
 }

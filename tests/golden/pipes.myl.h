@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Fingerprint of the whole schema (docs/myl.md, "Fingerprints"). */
-#define PIPES_MYL_FINGERPRINT UINT64_C(0xe6c04e27aeaebe06)
+#define PIPES_MYL_FINGERPRINT UINT64_C(0xaf4901de9030d9f9)
 
 /* Enums: a typedef of the underlying type, one #define per value, and
  * <enum>_name(v), the name of a value or NULL if it has none. */
@@ -980,6 +980,99 @@ static inline void pipes_outers_receiver_release(pipes_outers_receiver *r)
     myl_defrag_release(r->d);
 }
 
+/* Channel orders_lossy, carrying pipes_Order. */
+extern const myl_channel_desc pipes_orders_lossy_desc;
+
+int pipes_orders_lossy_create(const char *name, myl_ring **out);
+int pipes_orders_lossy_attach(const char *name, int64_t timeout_ns, myl_ring **out);
+/* Remove the ring's segment name (name overrides the default unless NULL). */
+int pipes_orders_lossy_unlink(const char *name);
+
+typedef struct pipes_orders_lossy_producer {
+    myl_producer *p;
+} pipes_orders_lossy_producer;
+
+typedef struct pipes_orders_lossy_consumer {
+    myl_consumer *c;
+} pipes_orders_lossy_consumer;
+
+int pipes_orders_lossy_producer_open(myl_ring *ring, const myl_producer_opts *opts,
+                                     pipes_orders_lossy_producer *out);
+void pipes_orders_lossy_producer_close(pipes_orders_lossy_producer *p);
+int pipes_orders_lossy_consumer_open(myl_ring *ring, const char *id, const myl_consumer_opts *opts,
+                                     pipes_orders_lossy_consumer *out);
+void pipes_orders_lossy_consumer_close(pipes_orders_lossy_consumer *c);
+
+static inline int pipes_orders_lossy_producer_try_claim(pipes_orders_lossy_producer *p, uint32_t n,
+                                                        uint64_t *seq)
+{
+    return myl_producer_try_claim(p->p, n, seq);
+}
+
+static inline int pipes_orders_lossy_producer_claim(pipes_orders_lossy_producer *p, uint32_t n,
+                                                    uint64_t *seq, int64_t timeout_ns)
+{
+    return myl_producer_claim(p->p, n, seq, timeout_ns);
+}
+
+static inline pipes_Order *pipes_orders_lossy_producer_slot(const pipes_orders_lossy_producer *p,
+                                                            uint64_t seq)
+{
+    return (pipes_Order *)myl_producer_slot(p->p, seq);
+}
+
+static inline void pipes_orders_lossy_producer_publish(pipes_orders_lossy_producer *p, uint64_t seq,
+                                                       uint32_t n)
+{
+    myl_producer_publish(p->p, seq, n);
+}
+
+static inline int pipes_orders_lossy_producer_try_send(pipes_orders_lossy_producer *p,
+                                                       const pipes_Order *ev)
+{
+    return myl_producer_try_send(p->p, ev);
+}
+
+static inline int pipes_orders_lossy_producer_send(pipes_orders_lossy_producer *p,
+                                                   const pipes_Order *ev, int64_t timeout_ns)
+{
+    return myl_producer_send(p->p, ev, timeout_ns);
+}
+
+static inline int64_t pipes_orders_lossy_consumer_try_poll(pipes_orders_lossy_consumer *c,
+                                                           uint32_t max, uint64_t *seq)
+{
+    return myl_consumer_try_poll(c->c, max, seq);
+}
+
+static inline int64_t pipes_orders_lossy_consumer_poll(pipes_orders_lossy_consumer *c, uint32_t max,
+                                                       uint64_t *seq, int64_t timeout_ns)
+{
+    return myl_consumer_poll(c->c, max, seq, timeout_ns);
+}
+
+static inline const pipes_Order *
+pipes_orders_lossy_consumer_slot(const pipes_orders_lossy_consumer *c, uint64_t seq)
+{
+    return (const pipes_Order *)myl_consumer_slot(c->c, seq);
+}
+
+static inline bool pipes_orders_lossy_consumer_valid(const pipes_orders_lossy_consumer *c,
+                                                     uint64_t seq)
+{
+    return myl_consumer_valid(c->c, seq);
+}
+
+static inline void pipes_orders_lossy_consumer_release(pipes_orders_lossy_consumer *c, uint32_t n)
+{
+    myl_consumer_release(c->c, n);
+}
+
+static inline uint64_t pipes_orders_lossy_consumer_take_lost(pipes_orders_lossy_consumer *c)
+{
+    return myl_consumer_take_lost(c->c);
+}
+
 /* Readers and builders of tables: T_verify(buf, len) (0 or the first
  * MYL_EFB* error, as myl_fb_verify(); a flat table's checks written out
  * after its fields), and MYL_FB_TABLE(T) defines T_verify_with()
@@ -1674,6 +1767,7 @@ typedef struct pipes_Book {
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
+    uint64_t lost; /* input events a lossy ring overwrote before the poll */
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } pipes_Book;
@@ -1742,6 +1836,7 @@ typedef struct pipes_Cache {
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
+    uint64_t lost; /* input events a lossy ring overwrote before the poll */
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } pipes_Cache;
@@ -1833,6 +1928,7 @@ typedef struct pipes_Bytes {
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
+    uint64_t lost; /* input events a lossy ring overwrote before the poll */
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } pipes_Bytes;
@@ -1931,6 +2027,7 @@ typedef struct pipes_Compact {
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
+    uint64_t lost; /* input events a lossy ring overwrote before the poll */
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } pipes_Compact;
@@ -2026,6 +2123,7 @@ typedef struct pipes_Flat {
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
+    uint64_t lost; /* input events a lossy ring overwrote before the poll */
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } pipes_Flat;
@@ -2095,6 +2193,7 @@ typedef struct pipes_Small {
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
+    uint64_t lost; /* input events a lossy ring overwrote before the poll */
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } pipes_Small;
@@ -2160,6 +2259,7 @@ typedef struct pipes_Keep {
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
+    uint64_t lost; /* input events a lossy ring overwrote before the poll */
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } pipes_Keep;
@@ -2228,6 +2328,7 @@ typedef struct pipes_Huge {
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
+    uint64_t lost; /* input events a lossy ring overwrote before the poll */
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } pipes_Huge;
@@ -2298,6 +2399,7 @@ typedef struct pipes_Nest {
     int64_t send_timeout_ns;
     uint64_t dropped;
     uint64_t rejected;
+    uint64_t lost; /* input events a lossy ring overwrote before the poll */
     int error;
     MYL__ATOMIC(uint32_t) stop;
 } pipes_Nest;
@@ -2315,6 +2417,73 @@ int pipes_Nest_run(pipes_Nest *px);
 void pipes_Nest_stop(pipes_Nest *px);
 int pipes_Nest_snapshot(pipes_Nest *px);
 int pipes_Nest_close(pipes_Nest *px);
+
+/* Pipeline Sample: input pipes_orders_lossy (pipes_Order); stages count. */
+#define pipes_Sample_TYPE UINT64_C(0x6bcd060b531a01cb)
+#define pipes_Sample_SYNC MYL_JOURNAL_SYNC_NONE
+typedef int pipes_Sample_tick_fn(void *state, uint64_t seq, uint64_t now_ns);
+typedef int pipes_Sample_count_fn(void *state, uint64_t seq, const pipes_Order *in);
+
+typedef struct pipes_Sample_handlers {
+    pipes_Sample_count_fn *count;
+    pipes_Sample_tick_fn *on_tick;
+    int (*reset)(void *state);
+    int (*save)(void *state, void **payload, uint64_t *size);
+    int (*restore)(void *state, const void *payload, uint64_t size, uint32_t app_version);
+    void *released_arg;
+    uint32_t app_version;
+} pipes_Sample_handlers;
+
+typedef struct pipes_Sample_cfg {
+    void *state;
+    void *shadow_state;
+    myl_pipeline_opts opts;
+    myl_ring *input;
+    const char *input_id;
+    int64_t send_timeout_ns;
+} pipes_Sample_cfg;
+
+struct pipes_Sample;
+typedef struct pipes_Sample_ctx {
+    struct pipes_Sample *px;
+    void *state;
+} pipes_Sample_ctx;
+
+typedef struct pipes_Sample {
+    myl_pipeline *p;
+    myl_pipeline_app app;
+    pipes_Sample_handlers h;
+    pipes_Sample_ctx main;
+    pipes_Sample_ctx shadow;
+    pipes_orders_lossy_consumer rx;
+    bool rx_on;
+    /* the input ring's instance, and its first position that a run
+     * before a restart did not journal (what is below: skipped) */
+    uint64_t in_source;
+    uint64_t skip_until;
+    uint32_t held; /* events polled, journaled, released after the commit */
+    bool holding;  /* framed: what is received is given back after the commit */
+    int64_t send_timeout_ns;
+    uint64_t dropped;
+    uint64_t rejected;
+    uint64_t lost; /* input events a lossy ring overwrote before the poll */
+    int error;
+    MYL__ATOMIC(uint32_t) stop;
+} pipes_Sample;
+
+void pipes_Sample_cfg_init(pipes_Sample_cfg *cfg);
+int pipes_Sample_create(const char *dir, const pipes_Sample_cfg *cfg,
+                        const pipes_Sample_handlers *h, pipes_Sample *px);
+int pipes_Sample_recover(const char *dir, const pipes_Sample_cfg *cfg,
+                         const pipes_Sample_handlers *h, pipes_Sample *px);
+int pipes_Sample_open(const char *dir, const pipes_Sample_cfg *cfg, const pipes_Sample_handlers *h,
+                      pipes_Sample *px);
+int pipes_Sample_submit(pipes_Sample *px, const pipes_Order *in, uint64_t *seq);
+int pipes_Sample_commit(pipes_Sample *px);
+int pipes_Sample_run(pipes_Sample *px);
+void pipes_Sample_stop(pipes_Sample *px);
+int pipes_Sample_snapshot(pipes_Sample *px);
+int pipes_Sample_close(pipes_Sample *px);
 
 #ifdef __cplusplus
 }
