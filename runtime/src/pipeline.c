@@ -101,7 +101,10 @@ uint64_t myl_pipeline_chain_next(uint64_t chain, const myl_journal_record *rec)
     return myl_journal_chain_next(chain, rec);
 }
 
-static void run_track(run_state *t, const myl_journal_record *rec)
+/* A mark this library does not know (another length, a flag it lacks:
+ * a newer library's journal) would be misread as positions on the
+ * input ring: refused, MYL_EVERSION. */
+static int run_track(run_state *t, const myl_journal_record *rec)
 {
     if (rec->type == MYL_PIPELINE_TICK) {
         if (rec->len == 8) {
@@ -109,15 +112,18 @@ static void run_track(run_state *t, const myl_journal_record *rec)
             t->tick_have = true;
         }
     } else if (rec->type == MYL_PIPELINE_INPUT) {
-        if (rec->len == MARK_LEN) {
-            const uint8_t *d = rec->data;
-            memcpy(&t->in_source, d, 8);
-            memcpy(&t->in_next, d + 8, 8);
-            memcpy(&t->in_n, d + 16, 4);
-            memcpy(&t->in_flags, d + 20, 4);
-            t->in_count = 0;
-            t->in_have = true;
-        }
+        const uint8_t *d = rec->data;
+        uint32_t flags = 0;
+        if (rec->len == MARK_LEN)
+            memcpy(&flags, d + 20, 4);
+        if (rec->len != MARK_LEN || (flags & ~MARK_SPANS))
+            return MYL_EVERSION;
+        memcpy(&t->in_source, d, 8);
+        memcpy(&t->in_next, d + 8, 8);
+        memcpy(&t->in_n, d + 16, 4);
+        t->in_flags = flags;
+        t->in_count = 0;
+        t->in_have = true;
     } else if (t->in_have && t->in_count < t->in_n) {
         uint32_t span = 1;
         if ((t->in_flags & MARK_SPANS) && rec->len >= 8)
@@ -125,6 +131,7 @@ static void run_track(run_state *t, const myl_journal_record *rec)
         t->in_count++;
         t->in_next += span;
     }
+    return 0;
 }
 
 /* What apply is given: every record but the input marks. */
@@ -537,6 +544,8 @@ static int restore_payload(myl_pipeline *p, void *state, const myl_snapshot_info
         if (flags & FLAG_MARK) {
             memcpy(&t->in_n, pl + PREFIX + INPUT_PREFIX, 4);
             memcpy(&t->in_flags, pl + PREFIX + INPUT_PREFIX + 4, 4);
+            if (t->in_flags & ~MARK_SPANS)
+                return MYL_EVERSION; /* a newer library's mark */
         }
         pre = need;
     }
@@ -654,7 +663,10 @@ static void *shadow_main(void *arg)
                 goto out;
             }
             p->sh_chain = myl_pipeline_chain_next(p->sh_chain, &rec);
-            run_track(&p->sh_run, &rec);
+            if ((rc = run_track(&p->sh_run, &rec)) < 0) {
+                shadow_fail(p, rc);
+                goto out;
+            }
             applied++;
             /* Pairs with the acquire load in prune (the journal floor). */
             atomic_store_explicit(&p->sh_applied, applied, memory_order_release);
@@ -830,7 +842,7 @@ static int submit_one(myl_pipeline *p, uint64_t type, const void *data, uint32_t
             trace_add(p, MYL_PIPELINE_STAGE_APPLY, myl__now_ns() - out.t0);
     }
     p->chain = myl_journal_chain(p->j); /* the journal's, after rec */
-    run_track(&p->run, &rec);
+    (void)run_track(&p->run, &rec);     /* ours: always known */
     p->next_seq = s + 1;
     if (seq)
         *seq = s;
@@ -1280,7 +1292,8 @@ static int open_pipeline(const char *dir, const char *snap_path, bool create,
             if (applied_type(rec.type) && (rc = p->app.apply(p->app.state, &rec, NULL)) < 0)
                 break;
             p->chain = myl_pipeline_chain_next(p->chain, &rec);
-            run_track(&p->run, &rec);
+            if ((rc = run_track(&p->run, &rec)) < 0)
+                break;
             p->next_seq++;
         }
         myl_journal_reader_close(r);

@@ -1286,6 +1286,24 @@ static void test_input_marks(void **state)
     assert_int_equal(myl_pipeline_input_begin(p, 12, 60, 10, true), 1);  /* other ring */
     assert_int_equal(myl_pipeline_next_seq(p), seqs + 7);
     assert_int_equal(myl_pipeline_close(p), 0);
+
+    /* Marks a newer library wrote (a flag this one lacks, another
+     * length) would be misread as positions: recovery refuses them. */
+    uint32_t bad[2][2] = {{24, 2}, {28, 0}}; /* length, flags */
+    for (int k = 0; k < 2; k++) {
+        rm_pipeline(dir);
+        assert_int_equal(myl_pipeline_create(dir, &a, &o, &p), 0);
+        assert_int_equal(myl_pipeline_close(p), 0);
+        char jd[512];
+        snprintf(jd, sizeof jd, "%s/journal", dir);
+        uint8_t m[28] = {0};
+        memcpy(m + 20, &bad[k][1], 4);
+        myl_journal *j;
+        assert_int_equal(myl_journal_open(jd, NULL, &j), 0);
+        assert_int_equal(myl_journal_append(j, MYL_PIPELINE_INPUT, m, bad[k][0], NULL), 0);
+        assert_int_equal(myl_journal_close(j), 0);
+        assert_int_equal(myl_pipeline_recover(dir, &a, &o, &p), MYL_EVERSION);
+    }
     rm_pipeline(dir);
 }
 
