@@ -895,11 +895,17 @@ int myl_pipeline_input_mark_spans(myl_pipeline *p, uint64_t source, uint64_t fir
     return !p || n == 0 ? MYL_EINVAL : input_mark(p, source, first, n, MARK_SPANS);
 }
 
+/* Whether the last mark is of this ring. */
+static bool marks(const myl_pipeline *p, uint64_t source)
+{
+    return p->run.in_have && p->run.in_source == source;
+}
+
 int myl_pipeline_input_position(const myl_pipeline *p, uint64_t source, uint64_t *next)
 {
     if (!p || !next)
         return MYL_EINVAL;
-    if (!p->run.in_have || p->run.in_source != source)
+    if (!marks(p, source))
         return 0;
     *next = p->run.in_next;
     return 1;
@@ -907,7 +913,7 @@ int myl_pipeline_input_position(const myl_pipeline *p, uint64_t source, uint64_t
 
 uint32_t myl_pipeline_input_room(const myl_pipeline *p, uint64_t source)
 {
-    if (!p || !p->run.in_have || p->run.in_source != source)
+    if (!p || !marks(p, source))
         return 0;
     return p->run.in_n - p->run.in_count;
 }
@@ -919,7 +925,7 @@ int myl_pipeline_input_begin(myl_pipeline *p, uint64_t source, uint64_t first, u
         return MYL_EINVAL;
     const run_state *t = &p->run;
     uint32_t flags = spans ? MARK_SPANS : 0u;
-    if (t->in_have && t->in_source == source && t->in_next == first && t->in_flags == flags &&
+    if (marks(p, source) && t->in_next == first && t->in_flags == flags &&
         t->in_n - t->in_count >= n)
         return 0;
     int rc = input_mark(p, source, first, UINT32_MAX, flags);
