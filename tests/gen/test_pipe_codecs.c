@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "kill_runs.h"
 #include "pipes.myl.h"
 
 enum { N = 120, WAIT_S = 60 };
@@ -927,119 +928,85 @@ static size_t kill_msg(uint64_t i, unsigned char *b)
  * the receiver's hold, a kill before the commit loses what the journal
  * still buffered; without the marks, what was journaled before the kill
  * comes again. */
+typedef struct bytes_kill {
+    myl_ring *in;
+    const char *dir;
+    pipes_raw_in_sender tx;
+    unsigned char b[2048];
+} bytes_kill;
+
+static void bytes_child(void *arg)
+{
+    bytes_kill *k = arg;
+    static state st;
+    pipes_Bytes_cfg cfg;
+    pipes_Bytes_cfg_init(&cfg);
+    cfg.opts.journal.sync = MYL_JOURNAL_SYNC_NONE; /* a kill, not a crash */
+    cfg.state = &st;
+    cfg.input = k->in; /* mapped before the fork: shared */
+    pipes_Bytes_handlers h;
+    memset(&h, 0, sizeof h);
+    h.echo = count_echo;
+    h.fill = count_fill;
+    h.reset = on_reset;
+    h.save = on_save;
+    h.restore = on_restore;
+    h.app_version = 1;
+    pipes_Bytes px;
+    int rc = pipes_Bytes_open(k->dir, &cfg, &h, &px);
+    if (rc == 0)
+        rc = pipes_Bytes_run(&px);
+    _exit(rc == 0 ? 0 : 3);
+}
+
+static int bytes_send(void *arg, uint64_t id)
+{
+    bytes_kill *k = arg;
+    size_t len = kill_msg(id, k->b);
+    return pipes_raw_in_sender_send(&k->tx, k->b, len, (uint16_t)(id % 7u), 0);
+}
+
+static void check_bytes(void *arg, const myl_journal_record *rec, uint64_t want)
+{
+    bytes_kill *k = arg;
+    assert_int_equal(rec->type, pipes_Bytes_TYPE);
+    const unsigned char *d = rec->data;
+    uint32_t kind, span;
+    uint64_t id = 0;
+    assert_true(rec->len >= 16);
+    memcpy(&kind, d, 4);
+    memcpy(&span, d + 4, 4);
+    memcpy(&id, d + 8, 8);
+    if (id != want)
+        fail_msg("journal record %llu: message %llu, expected %llu (journaled twice, or lost?)",
+                 (unsigned long long)rec->seq, (unsigned long long)id, (unsigned long long)want);
+    size_t len = kill_msg(want, k->b);
+    assert_int_equal(rec->len, 8 + len);
+    assert_memory_equal(d + 8, k->b, len);
+    assert_int_equal(kind, want % 7u);
+    assert_int_equal(span, myl_frame_count(k->in, len));
+}
+
 static void test_restart_journals_once(void **unused)
 {
     (void)unused;
-    char dir[64], in_name[96], jdir[96];
+    char dir[64], in_name[96];
     make_dir(dir);
-    snprintf(jdir, sizeof jdir, "%s/journal", dir);
     snprintf(in_name, sizeof in_name, "%s", myl_test_name("pc-kill"));
-    myl_ring *in;
-    assert_int_equal(pipes_raw_in_create(in_name, &in), 0);
-    pipes_raw_in_sender tx;
-    assert_int_equal(pipes_raw_in_sender_open(in, NULL, &tx), 0);
+    static bytes_kill k;
+    k.dir = dir;
+    assert_int_equal(pipes_raw_in_create(in_name, &k.in), 0);
+    assert_int_equal(pipes_raw_in_sender_open(k.in, NULL, &k.tx), 0);
     enum { MSGS = 6000, RUNS = 8 };
-    uint64_t sent = 0;
-    uint64_t deadline = (uint64_t)time(NULL) + 120;
-    srand((unsigned)getpid());
-    unsigned char b[2048];
-    for (int run = 0; run < RUNS; run++) {
-        fflush(NULL);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            static state st;
-            pipes_Bytes_cfg cfg;
-            pipes_Bytes_cfg_init(&cfg);
-            cfg.opts.journal.sync = MYL_JOURNAL_SYNC_NONE; /* a kill, not a crash */
-            cfg.state = &st;
-            cfg.input = in; /* mapped before the fork: shared */
-            pipes_Bytes_handlers h;
-            memset(&h, 0, sizeof h);
-            h.echo = count_echo;
-            h.fill = count_fill;
-            h.reset = on_reset;
-            h.save = on_save;
-            h.restore = on_restore;
-            h.app_version = 1;
-            pipes_Bytes px;
-            int rc = pipes_Bytes_open(dir, &cfg, &h, &px);
-            if (rc == 0)
-                rc = pipes_Bytes_run(&px);
-            _exit(rc == 0 ? 0 : 3);
-        }
-        /* Registered (the killed run's entry taken over: it resumes at
-         * that run's last give-back) before the ring may fill. */
-        myl_consumer_stats cs;
-        do {
-            assert_true((uint64_t)time(NULL) < deadline);
-            sched_yield();
-        } while (myl_ring_consumer_stats(in, 0, &cs) != 0 || cs.pid != pid ||
-                 cs.state != MYL_ENTRY_ACTIVE);
-        uint64_t share = MSGS / RUNS, until = MSGS;
-        uint64_t at = sent + share / 2 + (uint64_t)rand() % share;
-        if (run < RUNS - 1 && at < MSGS)
-            until = at;
-        while (sent < until) {
-            size_t len = kill_msg(sent + 1, b);
-            int rc = pipes_raw_in_sender_send(&tx, b, len, (uint16_t)((sent + 1) % 7u), 0);
-            if (rc == MYL_EAGAIN || rc == MYL_ETIMEDOUT) {
-                assert_true((uint64_t)time(NULL) < deadline);
-                sched_yield();
-                continue;
-            }
-            assert_int_equal(rc, 0);
-            sent++;
-        }
-        myl_ring_stats rs;
-        myl_ring_stats_get(in, &rs);
-        while (run == RUNS - 1 && cs.seq < rs.published) {
-            assert_true((uint64_t)time(NULL) < deadline);
-            sched_yield();
-            assert_int_equal(myl_ring_consumer_stats(in, 0, &cs), 0);
-        }
-        assert_int_equal(kill(pid, SIGKILL), 0);
-        int status = 0;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFSIGNALED(status));
-    }
-    myl_journal_reader *r;
-    assert_int_equal(myl_journal_reader_open(jdir, 0, &r), 0);
-    myl_journal_record rec;
-    uint64_t want = 1, marks = 0;
-    int rc;
-    while ((rc = myl_journal_read(r, &rec)) == 1) {
-        if (rec.type == MYL_PIPELINE_INPUT) {
-            marks++;
-            continue;
-        }
-        assert_int_equal(rec.type, pipes_Bytes_TYPE);
-        const unsigned char *d = rec.data;
-        uint32_t kind, span;
-        uint64_t id = 0;
-        assert_true(rec.len >= 16);
-        memcpy(&kind, d, 4);
-        memcpy(&span, d + 4, 4);
-        memcpy(&id, d + 8, 8);
-        if (id != want)
-            fail_msg("journal record %llu: message %llu, expected %llu (journaled twice, or "
-                     "lost?)",
-                     (unsigned long long)rec.seq, (unsigned long long)id, (unsigned long long)want);
-        size_t len = kill_msg(want, b);
-        assert_int_equal(rec.len, 8 + len);
-        assert_memory_equal(d + 8, b, len);
-        assert_int_equal(kind, want % 7u);
-        assert_int_equal(span, myl_frame_count(in, len));
-        want++;
-    }
-    myl_journal_reader_close(r);
-    assert_true(rc >= 0 || rc == MYL_ECORRUPT || rc == MYL_ETRUNCATED); /* a torn tail */
-    assert_int_equal(want, (uint64_t)MSGS + 1);
+    kill_plan plan = {k.in, MSGS, RUNS, bytes_child, bytes_send, &k};
+    kill_runs(&plan);
+    uint64_t marks = 0;
+    assert_int_equal(each_input(dir, check_bytes, &k, &marks), MSGS);
     assert_true(marks > 0);
     print_message("%d runs killed, %llu messages journaled once, %llu marks\n", RUNS,
                   (unsigned long long)MSGS, (unsigned long long)marks);
-    pipes_raw_in_sender_close(&tx);
-    myl_ring_close(in);
+    pipes_raw_in_sender_close(&k.tx);
+    myl_ring_close(k.in);
     pipes_raw_in_unlink(in_name);
     remove_dir(dir);
 }

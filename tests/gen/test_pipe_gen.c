@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "kill_runs.h"
 #include "pipes.myl.h"
 
 typedef struct state {
@@ -327,106 +328,82 @@ static void test_run_over_rings(void **unused)
  * time: the journal holds every order exactly once, in order. Without the
  * input marks, a run killed between its records and the ring's release
  * journals that round again after the restart. */
+typedef struct book_kill {
+    myl_ring *in;
+    const char *dir;
+    pipes_orders_producer tx;
+} book_kill;
+
+/* Called in the commit, after the journal's write and before the input
+ * goes back to the ring: a nap now and then makes kills land there, where
+ * only the marks keep a round from being journaled twice. */
+static void napping_fill(void *arg, uint64_t seq, const pipes_Fill *m)
+{
+    static uint32_t calls;
+    if (++calls % 16u == 0) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    on_fill(arg, seq, m);
+}
+
+static void book_child(void *arg)
+{
+    book_kill *k = arg;
+    static state st;
+    static seen w;
+    pipes_Book_cfg cfg;
+    pipes_Book_cfg_init(&cfg);
+    cfg.state = &st;
+    cfg.input = k->in; /* mapped before the fork: shared */
+    pipes_Book_handlers h;
+    handlers(&h, &w);
+    h.report_released = napping_fill;
+    pipes_Book px;
+    int rc = pipes_Book_open(k->dir, &cfg, &h, &px);
+    if (rc == 0)
+        rc = pipes_Book_run(&px);
+    _exit(rc == 0 ? 0 : 3);
+}
+
+static int book_send(void *arg, uint64_t id)
+{
+    book_kill *k = arg;
+    pipes_Order o = {.id = id, .qty = 1};
+    return pipes_orders_producer_try_send(&k->tx, &o);
+}
+
+static void check_order(void *arg, const myl_journal_record *rec, uint64_t want)
+{
+    (void)arg;
+    assert_int_equal(rec->type, pipes_Book_TYPE);
+    assert_int_equal(rec->len, sizeof(pipes_Order));
+    pipes_Order o;
+    memcpy(&o, rec->data, sizeof o);
+    if (o.id != want)
+        fail_msg("journal record %llu: order %llu, expected %llu (a round journaled twice?)",
+                 (unsigned long long)rec->seq, (unsigned long long)o.id, (unsigned long long)want);
+}
+
 static void test_restart_journals_once(void **unused)
 {
     (void)unused;
-    char dir[64], in_name[96], jdir[96];
+    char dir[64], in_name[96];
     make_dir(dir);
-    snprintf(jdir, sizeof jdir, "%s/journal", dir);
     snprintf(in_name, sizeof in_name, "%s", myl_test_name("pipe-kill"));
-    myl_ring *in;
-    assert_int_equal(pipes_orders_create(in_name, &in), 0);
-    pipes_orders_producer tx;
-    assert_int_equal(pipes_orders_producer_open(in, NULL, &tx), 0);
+    book_kill k = {.dir = dir};
+    assert_int_equal(pipes_orders_create(in_name, &k.in), 0);
+    assert_int_equal(pipes_orders_producer_open(k.in, NULL, &k.tx), 0);
     enum { N = 24000, RUNS = 8 };
-    uint64_t sent = 0;
-    uint64_t deadline = (uint64_t)time(NULL) + 120;
-    srand((unsigned)getpid());
-    for (int run = 0; run < RUNS; run++) {
-        fflush(NULL);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            static state st;
-            static seen w;
-            pipes_Book_cfg cfg;
-            pipes_Book_cfg_init(&cfg);
-            cfg.state = &st;
-            cfg.input = in; /* mapped before the fork: shared */
-            pipes_Book_handlers h;
-            handlers(&h, &w);
-            pipes_Book px;
-            int rc = pipes_Book_open(dir, &cfg, &h, &px);
-            if (rc == 0)
-                rc = pipes_Book_run(&px);
-            _exit(rc == 0 ? 0 : 3);
-        }
-        /* Registered (the entry the killed run left, taken over: it
-         * resumes at that run's last release): only then may the ring
-         * fill, or its producer would find the entry's process dead. */
-        myl_consumer_stats cs;
-        do {
-            assert_true((uint64_t)time(NULL) < deadline);
-            sched_yield();
-        } while (myl_ring_consumer_stats(in, 0, &cs) != 0 || cs.pid != pid ||
-                 cs.state != MYL_ENTRY_ACTIVE);
-        /* Orders up to a random point of this run's share (the ring holds
-         * 1024: the loop takes them as they come), and the kill there,
-         * while the loop is busy; the last run sends the rest and waits
-         * until everything is released. */
-        uint64_t share = N / RUNS, until = (uint64_t)N;
-        uint64_t at = sent + share / 2 + (uint64_t)rand() % share;
-        if (run < RUNS - 1 && at < N)
-            until = at;
-        while (sent < until) {
-            pipes_Order o = {.id = sent + 1, .qty = 1};
-            int rc = pipes_orders_producer_try_send(&tx, &o);
-            if (rc == MYL_EAGAIN) {
-                assert_true((uint64_t)time(NULL) < deadline);
-                sched_yield();
-                continue;
-            }
-            assert_int_equal(rc, 0);
-            sent++;
-        }
-        while (run == RUNS - 1 && cs.seq < N) {
-            assert_true((uint64_t)time(NULL) < deadline);
-            sched_yield();
-            assert_int_equal(myl_ring_consumer_stats(in, 0, &cs), 0);
-        }
-        assert_int_equal(kill(pid, SIGKILL), 0);
-        int status = 0;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFSIGNALED(status));
-    }
-    myl_journal_reader *r;
-    assert_int_equal(myl_journal_reader_open(jdir, 0, &r), 0);
-    myl_journal_record rec;
-    uint64_t want = 1, marks = 0;
-    int rc;
-    while ((rc = myl_journal_read(r, &rec)) == 1) {
-        if (rec.type == MYL_PIPELINE_INPUT) {
-            marks++;
-            continue;
-        }
-        assert_int_equal(rec.type, pipes_Book_TYPE);
-        assert_int_equal(rec.len, sizeof(pipes_Order));
-        pipes_Order o;
-        memcpy(&o, rec.data, sizeof o);
-        if (o.id != want)
-            fail_msg("journal record %llu: order %llu, expected %llu (a round journaled twice?)",
-                     (unsigned long long)rec.seq, (unsigned long long)o.id,
-                     (unsigned long long)want);
-        want++;
-    }
-    myl_journal_reader_close(r);
-    assert_true(rc >= 0 || rc == MYL_ECORRUPT || rc == MYL_ETRUNCATED); /* a torn tail */
-    assert_int_equal(want, (uint64_t)N + 1);
+    kill_plan plan = {k.in, N, RUNS, book_child, book_send, &k};
+    kill_runs(&plan);
+    uint64_t marks = 0;
+    assert_int_equal(each_input(dir, check_order, NULL, &marks), N);
     assert_true(marks > 0);
     print_message("%d runs killed, %llu orders journaled once, %llu marks\n", RUNS,
                   (unsigned long long)N, (unsigned long long)marks);
-    pipes_orders_producer_close(&tx);
-    myl_ring_close(in);
+    pipes_orders_producer_close(&k.tx);
+    myl_ring_close(k.in);
     pipes_orders_unlink(in_name);
     remove_dir(dir);
 }
@@ -449,6 +426,18 @@ static uint64_t count_orders(const char *dir, uint64_t *marks)
     }
     myl_journal_reader_close(r);
     return n;
+}
+
+/* Until the input's consumer released everything below seq. */
+static void wait_released(myl_ring *in, uint64_t seq)
+{
+    myl_consumer_stats cs;
+    uint64_t deadline = (uint64_t)time(NULL) + 60;
+    do {
+        assert_true((uint64_t)time(NULL) < deadline);
+        sched_yield();
+        assert_int_equal(myl_ring_consumer_stats(in, 0, &cs), 0);
+    } while (cs.seq < seq);
 }
 
 static void send_orders(pipes_orders_producer *tx, uint64_t *id, int n)
@@ -544,13 +533,7 @@ static void test_clean_restart_keeps_position(void **unused)
         runner r = {&px, 1};
         pthread_t t;
         assert_int_equal(pthread_create(&t, NULL, run_thread, &r), 0);
-        myl_consumer_stats cs;
-        uint64_t deadline = (uint64_t)time(NULL) + 60;
-        do { /* everything sent so far journaled and given back */
-            assert_true((uint64_t)time(NULL) < deadline);
-            sched_yield();
-            assert_int_equal(myl_ring_consumer_stats(in, 0, &cs), 0);
-        } while (cs.seq < id - 1);
+        wait_released(in, id - 1); /* everything sent so far journaled */
         pipes_Book_stop(&px);
         pthread_join(t, NULL);
         assert_int_equal(r.rc, 0);
@@ -562,13 +545,7 @@ static void test_clean_restart_keeps_position(void **unused)
     runner r = {&px, 1};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, run_thread, &r), 0);
-    myl_consumer_stats cs;
-    uint64_t deadline = (uint64_t)time(NULL) + 60;
-    do {
-        assert_true((uint64_t)time(NULL) < deadline);
-        sched_yield();
-        assert_int_equal(myl_ring_consumer_stats(in, 0, &cs), 0);
-    } while (cs.seq < id - 1);
+    wait_released(in, id - 1);
     pipes_Book_stop(&px);
     pthread_join(t, NULL);
     assert_int_equal(pipes_Book_close(&px), 0);
@@ -626,17 +603,6 @@ static void *run_sample(void *p)
     pipes_Sample *px = p;
     intptr_t rc = pipes_Sample_run(px);
     return (void *)rc;
-}
-
-static void wait_released(myl_ring *in, uint64_t seq)
-{
-    myl_consumer_stats cs;
-    uint64_t deadline = (uint64_t)time(NULL) + 60;
-    do {
-        assert_true((uint64_t)time(NULL) < deadline);
-        sched_yield();
-        assert_int_equal(myl_ring_consumer_stats(in, 0, &cs), 0);
-    } while (cs.seq < seq);
 }
 
 /* A lossy input lapped before the run polls it: the run counts what the
