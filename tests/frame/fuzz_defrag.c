@@ -13,7 +13,12 @@
  * myl_defrag_position() after each message is the end of its run. Inputs
  * of odd size are received under myl_defrag_hold(), given back every 16
  * frames: the receiver's entry never moves back, and stays exactly where
- * the last give-back left it.
+ * the last give-back left it until a frame that may begin a message too
+ * long to hold (more than half the ring: read in chunks, released as
+ * read) comes; even then, no message received since the last give-back
+ * goes back to the ring. Such a long message met while something is held
+ * is MYL_EHELD: given back at once, the next receive does not say it
+ * again.
  *
  * Seeds: tests/frame/corpus, written by tests/frame/make_defrag_seeds.py
  * (well-formed messages of 0 to 200 bytes, interleaved pads, and a few
@@ -29,7 +34,8 @@
 
 #define SLOT 64u
 #define DATA (SLOT - MYL_FRAME_HDR_SIZE)
-#define MAX_MSG (8u * DATA)
+#define CAPACITY 64u
+#define MAX_MSG (40u * DATA) /* above CAPACITY / 2 frames: chunked */
 #define MAX_FRAMES 4096u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,7 +58,7 @@ static void setup(void)
     myl_ring_opts o = {.size = sizeof o,
                        .name = g_name,
                        .slot_size = SLOT,
-                       .capacity = 64,
+                       .capacity = CAPACITY,
                        .producers = MYL_PRODUCERS_SINGLE,
                        .mode = MYL_MODE_GATED,
                        .wait = MYL_WAIT_YIELD};
@@ -98,8 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t at = 0;
     /* Where this receiver starts (it takes no frame published before it
      * opened), the last give-back, and the entry's position. */
-    uint64_t base = myl_defrag_position(d), given = UINT64_MAX, seen = 0;
-    bool hold = size & 1;
+    uint64_t base = myl_defrag_position(d), given = base, seen = 0, held_from = UINT64_MAX;
+    bool hold = size & 1, chunked = false;
     if (hold && myl_defrag_hold(d, true) < 0)
         abort();
     while (at + MYL_FRAME_HDR_SIZE <= size && n < MAX_FRAMES) {
@@ -119,8 +125,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(slot, f, SLOT);
         myl_producer_publish(g_prod, s, 1);
         n++;
+        if (f->h.index == 0 && (f->h.flags & MYL_FRAME_FIRST) && f->h.total > (CAPACITY / 2) * DATA)
+            chunked = true;
         myl_frame_msg m;
-        while (myl_defrag_recv(d, &m, 0) == 0) {
+        int r;
+        bool was_held = false;
+        while ((r = myl_defrag_recv(d, &m, 0)) == 0 || r == MYL_EHELD) {
+            if (r == MYL_EHELD) {
+                /* only under a hold that holds something, and once */
+                if (!hold || was_held)
+                    abort();
+                was_held = true;
+                given = myl_defrag_position(d);
+                held_from = UINT64_MAX;
+                if (myl_defrag_hold(d, true) < 0)
+                    abort();
+                continue;
+            }
+            was_held = false;
             if (m.len > MAX_MSG || (m.len && !m.data))
                 abort();
             uint32_t k = m.len ? (uint32_t)((m.len + DATA - 1) / DATA) : 1;
@@ -133,10 +155,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             next = j + k;
             if (myl_defrag_position(d) != base + next)
                 abort();
+            if (hold && k <= CAPACITY / 2 && held_from == UINT64_MAX)
+                held_from = base + j; /* first message held since the give-back */
             myl_defrag_release(d);
         }
         if (hold && n % 16 == 0) {
             given = myl_defrag_position(d);
+            held_from = UINT64_MAX;
             if (myl_defrag_hold(d, true) < 0)
                 abort();
         }
@@ -144,8 +169,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (myl_ring_consumer_stats(g_ring, myl_defrag_consumer(d)->idx, &cs) < 0 ||
             cs.seq < seen || cs.seq > base + n)
             abort();
-        if (hold && cs.seq != (given == UINT64_MAX ? base : given))
+        if (hold && !chunked && cs.seq != given)
             abort(); /* held exactly where the last give-back left it */
+        if (hold && cs.seq > held_from)
+            abort(); /* a message held, not given back, went back to the ring */
         seen = cs.seq;
     }
     myl_defrag_close(d);

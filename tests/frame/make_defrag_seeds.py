@@ -29,6 +29,9 @@ def body(n, seed):
     return bytes((seed * 131 + i * 7) & 0xFF for i in range(n))
 
 
+CHUNKED = message(0, body(60, 12)) + message(1, body(1500, 13)) + message(2, body(7, 14))
+
+
 def main():
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
@@ -44,7 +47,12 @@ def main():
         "cut": message(0, body(100, 7))[: 2 * (24 + 40)] + message(1, body(30, 8)),
         # total larger than the frames carry, and a too-long total
         "lying_total": frame(40, FIRST, 0, 0, 90, 0, body(40, 9)) + frame(10, LAST, 0, 0, 90, 1, body(10, 9)),
-        "too_big": message(0, body(400, 10)),
+        "too_big": message(0, body(1700, 10)),
+        # longer than half the ring (chunked), after a short one; the
+        # target holds what it receives from inputs of odd size (2551
+        # bytes: MYL_EHELD), the byte added makes the size even
+        "chunked": CHUNKED + b"\0",
+        "chunked_held": CHUNKED,
         # id jump in the middle of a message
         "id_jump": frame(40, FIRST, 0, 0, 60, 0, body(40, 11)) + frame(20, LAST, 0, 5, 60, 1, body(20, 11)),
     }
