@@ -28,6 +28,7 @@
 #include "wire.h"
 
 #define ROLE_EXPORT MYL__BR_ROLE_EXPORT
+#define ID_MAX 255 /* ZeroMQ's longest routing id */
 #define ROLE_IMPORT MYL__BR_ROLE_IMPORT
 
 /* ---- the state object ----
@@ -111,6 +112,13 @@ struct myl_bridge {
     uint64_t last_rx, last_tx;
     uint64_t self_check_at; /* exporter: when to look for its eviction next */
     int refusing;           /* exporter: the refusal's code, answered until refuse_until */
+    /* Exporter (a ROUTER socket): the routing ids of the session's
+     * importer and of the sender of the message being handled. Only the
+     * session's importer gets batches: a second importer that connects is
+     * told the exporter is busy, not dealt part of the stream. */
+    uint8_t peer[ID_MAX], from[ID_MAX];
+    size_t peer_len, from_len;
+    bool peer_lost; /* no connection has the session's id: sends wait for its next message */
     uint64_t refuse_until;
     uint8_t ctl[MYL__BR_HDR + 8 + MYL__BR_REFUSE_TEXT_MAX + 64];
     /* exporter */
@@ -355,10 +363,19 @@ static int open_socket(myl_bridge *b)
     b->ctx = ctx_get();
     if (!b->ctx)
         return -errno;
-    b->sock = zmq_socket(b->ctx, ZMQ_DEALER);
+    /* The exporter a ROUTER, so that it sends to the session's importer
+     * only (a DEALER deals its messages round robin to every peer); the
+     * importer a DEALER with a routing id of its own, which a connection
+     * it makes again keeps (ZMQ_ROUTER_HANDOVER on the exporter). */
+    bool exp = b->role == ROLE_EXPORT;
+    b->sock = zmq_socket(b->ctx, exp ? ZMQ_ROUTER : ZMQ_DEALER);
     b->rcvtimeo = -1; /* ZeroMQ's default: block */
     if (!b->sock)
         return -errno;
+    uint8_t id[9] = {'m'}; /* never a zero first byte: ZeroMQ's own */
+    uint64_t r = fresh_nonce();
+    memcpy(id + 1, &r, 8);
+    int one = 1;
     int hwm = (int)b->o.hwm;
     int linger = 500;
     int reconnect = (int)(b->o.reconnect_ns / 1000000);
@@ -399,6 +416,9 @@ static int open_socket(myl_bridge *b)
         zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb) ||
         zmq_setsockopt(b->sock, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout) ||
         zmq_setsockopt(b->sock, ZMQ_MAXMSGSIZE, &maxsize, sizeof maxsize) ||
+        (exp && zmq_setsockopt(b->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one)) ||
+        (exp && zmq_setsockopt(b->sock, ZMQ_ROUTER_HANDOVER, &one, sizeof one)) ||
+        (!exp && zmq_setsockopt(b->sock, ZMQ_ROUTING_ID, id, sizeof id)) ||
         (!bind && b->role == ROLE_EXPORT &&
          zmq_setsockopt(b->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate))) {
         set_err(b, "zmq_setsockopt: %s", zmq_strerror(zmq_errno()));
@@ -562,13 +582,23 @@ int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
     return 0;
 }
 
-static int send_ctl(myl_bridge *b, size_t len)
+/* A control message in b->ctl: the importer's to its exporter, the
+ * exporter's to the routing id `to` (ZMQ_ROUTER_MANDATORY: MYL_EAGAIN at
+ * the high-water mark, -EHOSTUNREACH when no connection has that id). */
+static int send_ctl_to(myl_bridge *b, const uint8_t *to, size_t to_len, size_t len)
 {
     b->fd_armed = false;
-    if (zmq_send(b->sock, b->ctl, len, ZMQ_DONTWAIT) < 0)
+    if ((b->role == ROLE_EXPORT && zmq_send(b->sock, to, to_len, ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0) ||
+        zmq_send(b->sock, b->ctl, len, ZMQ_DONTWAIT) < 0)
         return zmq_errno() == EAGAIN ? MYL_EAGAIN : -zmq_errno();
     b->last_tx = now_ns();
     return 0;
+}
+
+/* The importer's, or the exporter's answer to the message it handles. */
+static int send_ctl(myl_bridge *b, size_t len)
+{
+    return send_ctl_to(b, b->from, b->from_len, len);
 }
 
 /* ---- exporter: what the ring may have back ----
@@ -690,8 +720,38 @@ static void end_session(myl_bridge *b)
             rewind_unacked(b); /* the unacknowledged are sent again */
     }
     b->session = 0;
+    b->peer_lost = false;
     b->ack_due = false;
     b->ack_owed = false;
+}
+
+/* The message handled came from the session's importer: its connection
+ * is where batches go (the same importer may have connected again). */
+static void note_peer(myl_bridge *b)
+{
+    memcpy(b->peer, b->from, b->from_len);
+    b->peer_len = b->from_len;
+    b->peer_lost = false;
+}
+
+/* A control message to the session's importer; its connection gone
+ * (-EHOSTUNREACH), sends wait until it is heard from again. */
+static int send_peer(myl_bridge *b, size_t len)
+{
+    int rc = send_ctl_to(b, b->peer, b->peer_len, len);
+    if (rc == -EHOSTUNREACH)
+        b->peer_lost = true;
+    return rc;
+}
+
+/* Whether a connection still has the session's importer's id: a PING
+ * it ignores as a heartbeat, sent to see (ZMQ_ROUTER_MANDATORY). */
+static bool peer_connected(myl_bridge *b)
+{
+    if (b->peer_lost)
+        return false;
+    int rc = send_peer(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
+    return rc == 0 || rc == MYL_EAGAIN;
 }
 
 static const char *kind_name(uint32_t k)
@@ -745,6 +805,13 @@ static int export_hello(myl_bridge *b, const myl__br_msg *m)
                       kind_name(m->kind));
     if (b->refusing)
         return 0; /* on the way out */
+    /* Another importer while the session's is connected: not served (it
+     * would take the session over, and the first one's stream with it),
+     * but told, and it asks again: a standby. */
+    bool same = b->from_len == b->peer_len && !memcmp(b->from, b->peer, b->peer_len);
+    if (b->session && m->session != b->session && !same && peer_connected(b))
+        return refuse(b, m->session, MYL_EBUSY,
+                      "busy: another importer holds this exporter's session");
     bool again = b->session && m->session == b->session;
     if (again && b->heard) {
         /* A HELLO sent before its WELCOME came, read late: the importer
@@ -782,6 +849,7 @@ static int export_hello(myl_bridge *b, const myl__br_msg *m)
     b->had_session = true;
     b->heard = false;
     b->session = m->session;
+    note_peer(b);
     b->sent_end = start;
     b->last_rx = now_ns();
     return 0;
@@ -804,14 +872,39 @@ static void export_ack(myl_bridge *b, uint64_t next)
     }
 }
 
+/* The rest of a message that has more frames than ours: read and
+ * dropped (a ROUTER gives a message whole, so none is waited for). */
+static void drop_rest(myl_bridge *b)
+{
+    int more = 1;
+    size_t len = sizeof more;
+    while (zmq_getsockopt(b->sock, ZMQ_RCVMORE, &more, &len) == 0 && more) {
+        uint8_t sink[64];
+        if (zmq_recv(b->sock, sink, sizeof sink, ZMQ_DONTWAIT) < 0)
+            break;
+    }
+}
+
 static int export_recv(myl_bridge *b)
 {
     uint8_t in[MYL__BR_HELLO_SIZE + 64];
     for (;;) {
-        int n = zmq_recv(b->sock, in, sizeof in, ZMQ_DONTWAIT);
-        b->fd_armed = n < 0 && zmq_errno() == EAGAIN;
-        if (n < 0)
+        /* The sender's routing id, then its message. */
+        int idn = zmq_recv(b->sock, b->from, sizeof b->from, ZMQ_DONTWAIT);
+        b->fd_armed = idn < 0 && zmq_errno() == EAGAIN;
+        if (idn < 0)
             return zmq_errno() == EAGAIN || zmq_errno() == EINTR ? 0 : -zmq_errno();
+        b->from_len = (size_t)idn < sizeof b->from ? (size_t)idn : sizeof b->from;
+        int more = 0;
+        size_t ml = sizeof more;
+        int n = zmq_getsockopt(b->sock, ZMQ_RCVMORE, &more, &ml) == 0 && more
+                    ? zmq_recv(b->sock, in, sizeof in, ZMQ_DONTWAIT)
+                    : -1;
+        drop_rest(b);
+        if (n < 0) {
+            count(b, C_BAD, 1); /* a routing id alone */
+            continue;
+        }
         myl__br_msg m;
         int rc = (size_t)n > sizeof in ? MYL_EINVAL : myl__br_decode(in, (size_t)n, &m);
         if (rc == MYL_EVERSION) {
@@ -827,10 +920,13 @@ static int export_recv(myl_bridge *b)
             (void)export_hello(b, &m); /* a refusal ends the run after a grace period */
         } else if (m.session != b->session || b->session == 0) {
             continue; /* an earlier session's */
-        } else if (m.type == MYL__BR_ACK) {
+        } else if (m.type == MYL__BR_ACK || m.type == MYL__BR_PING) {
+            note_peer(b);
             b->last_rx = now_ns();
-            b->heard = true;
-            export_ack(b, m.next);
+            if (m.type == MYL__BR_ACK) {
+                b->heard = true;
+                export_ack(b, m.next);
+            }
         } else {
             count(b, C_BAD, 1);
         }
@@ -871,16 +967,23 @@ static int send_pending(myl_bridge *b, bool *blocked)
         myl__br_set_flags(b->buf, b->pend_flags);
         b->pend_zc = false;
     }
-    /* BATCHZ: the header frame, with more to come; ZeroMQ checks its
-     * high-water mark on a message's first frame only. */
+    /* The importer's routing id, then (BATCHZ) the header frame, with
+     * more to come. ZeroMQ checks the high-water mark on a message's
+     * first frame only, and a ROUTER's other frames do not fail. */
     b->fd_armed = false;
-    if (zmq_send(b->sock, b->buf, b->buf_len, ZMQ_DONTWAIT | (b->pend_zc ? ZMQ_SNDMORE : 0)) < 0) {
+    if (zmq_send(b->sock, b->peer, b->peer_len, ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0) {
+        if (zmq_errno() == EHOSTUNREACH) {
+            b->peer_lost = true; /* sent when it is heard from again */
+            return 0;
+        }
         if (zmq_errno() == EAGAIN || zmq_errno() == EINTR) {
             *blocked = true; /* the high-water mark: backpressure */
             return 0;
         }
         return -zmq_errno();
     }
+    if (zmq_send(b->sock, b->buf, b->buf_len, ZMQ_DONTWAIT | (b->pend_zc ? ZMQ_SNDMORE : 0)) < 0)
+        return -zmq_errno();
     if (b->pend_zc) {
         r->first = b->pend_first;
         /* Relaxed: ZeroMQ's queue hands the frames (and with them the
@@ -1016,6 +1119,7 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
 {
     uint64_t hb = (uint64_t)b->o.peer_timeout_ns / 4;
     uint64_t start = moved_events(b), released = released_pos(b);
+    uint32_t blocked_passes = 0;
     while (!stopping(b)) {
         /* The socket is read after every wait, and otherwise while ACKs
          * press (half the window, or half the ring, held) or every
@@ -1055,7 +1159,7 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
         }
         bool blocked = false;
         int moved = 0;
-        if (b->session) {
+        if (b->session && !b->peer_lost) {
             moved = export_pump(b, &blocked);
             if (moved < 0)
                 return moved;
@@ -1063,11 +1167,12 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
              * batches otherwise, and a PING must not take a place in its
              * receive queue while it waits on a full ring. */
             if (!moved && !blocked && (b->lossy || b->in_flight == 0) && now - b->last_tx > hb)
-                (void)send_ctl(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
+                (void)send_peer(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
         }
         /* A step also ends when acknowledgements made room in the ring:
          * its caller may be the ring's producer, waiting for that room
          * (it would otherwise wait on its own ring until the deadline). */
+        blocked_passes = blocked ? blocked_passes + 1 : 0;
         if (once && (moved_events(b) != start || released_pos(b) != released))
             break;
         if (now >= deadline)
@@ -1082,7 +1187,7 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
          * release, so the socket is what to wait for (waiting on the ring
          * delayed the ACKs by up to the ring wait below). */
         bool ring_held = !b->lossy && b->c->next - released_pos(b) >= b->ring->capacity;
-        if (b->session && !blocked && !window_full && !ring_held) {
+        if (b->session && !b->peer_lost && !blocked && !window_full && !ring_held) {
             /* While ACKs press, a short ring wait: they are read between
              * ring waits. Otherwise ACKs can wait (importers send them
              * up to MYL__BR_ACK_DELAY_NS late anyway), and every wait on
@@ -1102,7 +1207,11 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
             /* Acknowledged but not released: ZeroMQ's free callbacks do
              * not wake the socket, so look again soon. */
             bool frees_due = b->zc && b->acked > released_pos(b);
-            wait_socket(b, blocked, poll_ms(deadline, frees_due ? 1 : 10));
+            /* A ROUTER is writable when any of its connections is: with
+             * a standby importer connected, the wait for the session's
+             * to be writable returns at once. Blocked again: a 1 ms nap. */
+            bool again = blocked_passes > 1;
+            wait_socket(b, blocked && !again, poll_ms(deadline, frees_due || again ? 1 : 10));
         }
         b->probe_at = 0; /* read the socket after a wait */
     }
@@ -1445,6 +1554,12 @@ static int import_recv(myl_bridge *b, bool once, long wait_ms)
             b->expect_rx = m.start;
             b->src_lossy = m.mode == MYL_MODE_LOSSY;
             b->last_rx = now_ns();
+        } else if (m.type == MYL__BR_REFUSE && m.session && m.session == b->nonce &&
+                   m.reason == (uint32_t)-MYL_EBUSY) {
+            /* Another importer has the session: asked again every
+             * reconnect interval, served once that one is gone. */
+            count(b, C_REFUSED, 1);
+            set_err(b, "refused by the exporter: %s", m.text);
         } else if (m.type == MYL__BR_REFUSE && m.session &&
                    (m.session == b->nonce || m.session == b->session)) {
             count(b, C_REFUSED, 1);

@@ -8,13 +8,16 @@
  *   refusing it: MYL_EVERSION).
  * - An importer maps a REFUSE's reason, a number from the wire, to the
  *   three it knows, any other to MYL_EINVAL (0x80000000 was negated as
- *   an int: signed overflow, caught by UBSan in the sanitizer build).
+ *   an int: signed overflow, caught by UBSan in the sanitizer build),
+ *   except busy (MYL_EBUSY), after which it asks again.
  * - An exporter whose WELCOME was lost answers the importer's repeated
  *   HELLO with another: it used to ignore a repeated HELLO until its peer
  *   timeout ended the session (here an hour: the test's step bound fails
  *   first).
  * - An exporter with a session refuses a misconfigured HELLO from another
  *   peer and goes on; without a session a refusal still ends it.
+ * - An exporter with a session refuses a second importer that matches as
+ *   busy while the first is connected, and serves it once it is gone.
  *
  * No test here depends on timing: each bound is a number of steps, every
  * peer timeout far beyond them. */
@@ -259,6 +262,22 @@ static void test_importer_refuse_reason(void **state)
         assert_int_equal(rc, cases[k].rc);
         imp_close(&f);
     }
+
+    /* Busy (another importer has the session): not an end. The importer
+     * asks again with the same nonce and takes the WELCOME that comes. */
+    imp_fixture f;
+    imp_open(&f, "prefbusy");
+    uint8_t buf[MYL__BR_HDR + 8 + MYL__BR_REFUSE_TEXT_MAX + 64];
+    peer_send(&f.ex, buf, myl__br_refuse(buf, f.session, (uint32_t)-MYL_EBUSY, "busy"));
+    for (int i = 0; i < 2000 && stats(f.im).refused == 0; i++)
+        assert_true(myl_bridge_step(f.im, 1000000) >= 0);
+    myl__br_msg h;
+    assert_true(peer_expect(&f.ex, f.im, MYL__BR_HELLO, 2000, &h));
+    assert_int_equal(h.session, f.session);
+    assert_int_equal(stats(f.im).refused, 1);
+    imp_welcome(&f);
+    assert_true(imp_batch(&f, 0, 0, 77));
+    imp_close(&f);
 }
 
 /* An exporter bound for the peer (the importer), with n events in its
@@ -355,18 +374,13 @@ static void test_exporter_stray_refused(void **state)
     assert_true(peer_expect(&im, f.ex, MYL__BR_BATCH, 2000, &m));
     assert_int_equal(m.first + m.count, 3); /* all sent before the stray comes */
 
-    /* The stray asks as an importer does, again until answered: the
-     * exporter's DEALER deals its messages round robin, so a REFUSE may
-     * go to the other peer (which ignores it: not its session). */
+    /* The REFUSE goes to the stray (the exporter's ROUTER answers the
+     * peer that asked), not to the session's importer. */
     peer_open(&stray, f.ep, false);
     hello_msg(&h, 22, 0x9999);
     size_t hn = myl__br_hello(hb, &h);
-    bool refused = false;
-    for (int i = 0; i < 200 && !refused; i++) {
-        peer_send(&stray, hb, hn);
-        refused = peer_expect(&stray, f.ex, MYL__BR_REFUSE, 10, &m);
-    }
-    assert_true(refused);
+    peer_send(&stray, hb, hn);
+    assert_true(peer_expect(&stray, f.ex, MYL__BR_REFUSE, 2000, &m));
     assert_int_equal(m.session, 22);
     assert_int_equal(m.reason, (uint32_t)-MYL_EFINGERPRINT);
     assert_true(stats(f.ex).refused >= 1);
@@ -393,7 +407,69 @@ static void test_exporter_stray_refused(void **state)
     exp_close(&f);
 }
 
+/* A second importer that matches, while the session's importer is
+ * connected: refused as busy (MYL_EBUSY), never dealt a batch of the
+ * stream, which goes on to the first; once the first is gone, the second
+ * is served from what was acknowledged. With the exporter's old DEALER it
+ * took the session over, and any batch could go to either peer. */
+static void test_exporter_second_importer_busy(void **state)
+{
+    (void)state;
+    exp_fixture f;
+    exp_open(&f, "pbusy", 3);
+    peer im, im2;
+    peer_open(&im, f.ep, false);
+    myl__br_msg h, m = {0};
+    uint8_t hb[MYL__BR_HELLO_SIZE], ab[64];
+    hello_msg(&h, 11, FP);
+    peer_send(&im, hb, myl__br_hello(hb, &h));
+    assert_true(peer_expect(&im, f.ex, MYL__BR_WELCOME, 2000, &m));
+    assert_true(peer_expect(&im, f.ex, MYL__BR_BATCH, 2000, &m));
+    assert_int_equal(m.first + m.count, 3);
+    peer_send(&im, ab, myl__br_ack(ab, 11, 3));
+
+    peer_open(&im2, f.ep, false);
+    hello_msg(&h, 33, FP);
+    size_t hn = myl__br_hello(hb, &h);
+    peer_send(&im2, hb, hn);
+    assert_true(peer_expect(&im2, f.ex, MYL__BR_REFUSE, 2000, &m));
+    assert_int_equal(m.session, 33);
+    assert_int_equal(m.reason, (uint32_t)-MYL_EBUSY);
+    assert_int_equal(stats(f.ex).reconnects, 0);
+
+    /* The stream goes on to the first importer only. */
+    uint8_t ev[SLOT] = {0};
+    for (uint64_t i = 3; i < 6; i++) {
+        memcpy(ev, &i, sizeof i);
+        assert_int_equal(myl_producer_try_send(f.p, ev), 0);
+    }
+    assert_true(peer_expect(&im, f.ex, MYL__BR_BATCH, 2000, &m));
+    assert_int_equal(m.session, 11);
+    assert_int_equal(m.first, 3);
+    assert_false(peer_expect(&im2, f.ex, MYL__BR_BATCH, 50, &m));
+    peer_send(&im, ab, myl__br_ack(ab, 11, m.first + m.count));
+    for (int i = 0; i < 2000 && stats(f.ex).position < 6; i++)
+        assert_true(myl_bridge_step(f.ex, 1000000) >= 0);
+    assert_int_equal(stats(f.ex).position, 6);
+
+    /* The first gone (its connection closed: the exporter learns it on
+     * ZeroMQ's I/O thread, so the second asks until served). */
+    peer_close(&im);
+    bool welcomed = false;
+    for (int i = 0; i < 200 && !welcomed; i++) {
+        peer_send(&im2, hb, hn);
+        welcomed = peer_expect(&im2, f.ex, MYL__BR_WELCOME, 10, &m);
+    }
+    assert_true(welcomed);
+    assert_int_equal(m.session, 33);
+    assert_int_equal(m.start, 6);
+    assert_true(stats(f.ex).refused >= 1);
+    peer_close(&im2);
+    exp_close(&f);
+}
+
 MYL_TEST_MAIN("bridge_peer", cmocka_unit_test(test_importer_ignores_garbage),
               cmocka_unit_test(test_importer_refuse_reason),
               cmocka_unit_test(test_exporter_welcome_lost),
-              cmocka_unit_test(test_exporter_stray_refused))
+              cmocka_unit_test(test_exporter_stray_refused),
+              cmocka_unit_test(test_exporter_second_importer_busy))
