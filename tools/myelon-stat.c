@@ -5,7 +5,8 @@
  * It attaches read-only (MYL_SEG_READONLY, mapped PROT_READ): read access
  * to the segment is enough, whoever owns it (the header is validated as
  * for any attach), and it never registers as a producer or consumer nor
- * writes a byte, so it does not disturb the ring. */
+ * writes a byte, so it does not disturb the ring. Two actions asked for
+ * by name do write: --sweep and --unregister. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ static const char usage_text[] =
     "usage: myelon-stat [--file] [--json | --prometheus] [--watch SECONDS [--count N]] NAME...\n"
     "       myelon-stat [--file] [--json] --list [PREFIX]\n"
     "       myelon-stat [--file] --sweep [PREFIX]\n"
+    "       myelon-stat [--file] --unregister ID NAME\n"
     "\n"
     "Prints the header and counters of each ring NAME (a shm label, or a file\n"
     "path with --file), attached read-only. A NAME that is no ring but the base\n"
@@ -39,11 +41,15 @@ static const char usage_text[] =
     "  --sweep [PREFIX] remove the caller's segments whose names start with PREFIX\n"
     "                   and whose processes are all dead (with --file, PREFIX is\n"
     "                   required)\n"
+    "  --unregister ID  remove consumer ID from ring NAME when no live process has\n"
+    "                   it (a detached durable reader, such as a pipeline's input,\n"
+    "                   that will not come back, or a dead one): its producers stop\n"
+    "                   waiting for it\n"
     "  --help           print this help and exit\n"
     "  --version        print the version and exit\n"
     "\n"
-    "exit status: 0 success; 1 a ring could not be read or swept; 2 invalid\n"
-    "command line.\n";
+    "exit status: 0 success; 1 a ring could not be read, swept or unregistered\n"
+    "from; 2 invalid command line.\n";
 
 static int bad_usage(const char *fmt, const char *arg)
 {
@@ -56,6 +62,38 @@ static int bad_usage(const char *fmt, const char *arg)
 static void report(const char *what, int rc)
 {
     fprintf(stderr, "myelon-stat: %s: %s (%s)\n", what, myl_strerror(rc), myl_errname(rc));
+}
+
+/* Take consumer id's entry over (a live one's is refused: MYL_EEXIST) and
+ * close it: unregistered. The ring attached read-write for this only. */
+static int unregister(uint32_t backing, const char *name, const char *id)
+{
+    myl_ring_opts o = {.size = sizeof o, .backing = backing, .name = name};
+    myl_ring *r;
+    int rc = myl_ring_attach(&o, &r);
+    if (rc < 0) {
+        report(name, rc);
+        return 1;
+    }
+    myl_consumer_stats cs;
+    bool found = false;
+    for (uint32_t i = 0; !found && myl_ring_consumer_stats(r, i, &cs) == 0; i++)
+        found = cs.state == MYL_ENTRY_ACTIVE && strncmp(cs.id, id, sizeof cs.id) == 0;
+    myl_consumer *c = NULL;
+    if (!found)
+        fprintf(stderr, "myelon-stat: %s: no consumer '%s' is registered\n", name, id);
+    else if ((rc = myl_consumer_open(r, id, NULL, &c)) == MYL_EEXIST)
+        fprintf(stderr, "myelon-stat: %s: consumer '%s' is live (pid %d): stop it first\n", name,
+                id, (int)cs.pid);
+    else if (rc < 0)
+        report(name, rc);
+    if (c) {
+        myl_consumer_close(c);
+        printf("%s: consumer '%s' unregistered (it had read to %llu)\n", name, id,
+               (unsigned long long)cs.seq);
+    }
+    myl_ring_close(r);
+    return c && fflush(stdout) == 0 ? 0 : 1;
 }
 
 /* ---- --list ---- */
@@ -100,6 +138,7 @@ int main(int argc, char **argv)
     (void)mst_bus_guard_install(); /* a ring truncated while read: reported */
     uint32_t backing = MYL_BACKING_SHM;
     int fmt = FMT_TABLE, do_list = 0, do_sweep = 0, nfmt = 0;
+    const char *unreg = NULL;
     double watch = 0;
     long long count = 0;
     /* The positional arguments, gathered in place at the front of argv
@@ -126,6 +165,10 @@ int main(int argc, char **argv)
             do_list = 1;
         } else if (!strcmp(a, "--sweep")) {
             do_sweep = 1;
+        } else if (!strcmp(a, "--unregister")) {
+            if (i + 1 >= argc)
+                return bad_usage("--unregister needs a consumer ID%s", "");
+            unreg = argv[++i];
         } else if (!strcmp(a, "--watch")) {
             if (i + 1 >= argc)
                 return bad_usage("--watch needs a number of seconds%s", "");
@@ -170,6 +213,13 @@ int main(int argc, char **argv)
     if ((do_list || do_sweep) && npos > 1)
         return bad_usage("--list and --sweep take one PREFIX, not '%s' too", pos[1]);
 
+    if (unreg) {
+        if (do_list || do_sweep || nfmt || watch > 0 || npos != 1)
+            return bad_usage("--unregister ID takes one ring NAME and no other option but "
+                             "--file%s",
+                             "");
+        return unregister(backing, pos[0], unreg);
+    }
     if (do_sweep) {
         if (backing == MYL_BACKING_FILE && !npos)
             return bad_usage("--file --sweep needs a path PREFIX%s", "");

@@ -125,6 +125,53 @@ static void test_stat_readonly(void **state)
     myl_ring_unlink(MYL_BACKING_SHM, name);
 }
 
+/* --unregister removes a detached consumer that gated the ring (a
+ * pipeline's input that will not come back), not a live one. */
+static void test_stat_unregister(void **state)
+{
+    (void)state;
+    const char *name = myl_test_name("statunreg");
+    myl_ring_opts o = {.size = sizeof o, .name = name, .slot_size = 16, .capacity = 64};
+    myl_ring *r;
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    myl_producer *p;
+    myl_consumer *gone, *live;
+    assert_int_equal(myl_producer_open(r, NULL, &p), 0);
+    assert_int_equal(myl_consumer_open(r, "gone", NULL, &gone), 0);
+    myl_consumer_detach(gone);
+    uint64_t ev[2] = {1, 2};
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(myl_producer_try_send(p, ev), 0);
+    assert_int_equal(myl_producer_try_send(p, ev), MYL_EAGAIN); /* gated by "gone" */
+
+    char args[256];
+    int st;
+    snprintf(args, sizeof args, "--unregister gone %s", name);
+    char *out = run(args);
+    assert_non_null(strstr(out, "consumer 'gone' unregistered (it had read to 0)"));
+    assert_int_equal(myl_producer_try_send(p, ev), 0); /* nothing gates it now */
+    out = run_status(args, 1, &st);                    /* once only */
+    assert_int_equal(st, 1);
+    assert_non_null(strstr(out, "no consumer 'gone' is registered"));
+
+    assert_int_equal(myl_consumer_open(r, "live", NULL, &live), 0);
+    snprintf(args, sizeof args, "--unregister live %s", name);
+    out = run_status(args, 1, &st);
+    assert_int_equal(st, 1);
+    assert_non_null(strstr(out, "consumer 'live' is live"));
+    assert_int_equal(myl_consumer_check(live), 0); /* still registered, still its own */
+
+    snprintf(args, sizeof args, "--unregister live myl-test-no-such-ring-%d", (int)getpid());
+    out = run_status(args, 1, &st);
+    assert_int_equal(st, 1);
+    assert_non_null(strstr(out, "ENOENT"));
+    myl_consumer_close(live);
+    myl_producer_close(p);
+    myl_ring_close(r);
+    myl_ring_unlink(MYL_BACKING_SHM, name);
+}
+
 /* --sweep removes a segment whose processes all died, not a live one. */
 static void test_stat_sweep(void **state)
 {
@@ -618,6 +665,11 @@ static void test_stat_cli(void **state)
                                 "--list --watch 1",
                                 "--sweep --json",
                                 "--sweep --list",
+                                "--unregister",
+                                "--unregister x",
+                                "--unregister x a b",
+                                "--unregister x --json a",
+                                "--unregister x --sweep a",
                                 ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         out = run_status(bad[i], 1, &st);
@@ -936,9 +988,10 @@ static void test_stat_hostile_names(void **state)
 
 MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
               cmocka_unit_test(test_stat_missing_ring), cmocka_unit_test(test_stat_readonly),
-              cmocka_unit_test(test_stat_sweep), cmocka_unit_test(test_stat_topology),
-              cmocka_unit_test(test_stat_golden), cmocka_unit_test(test_stat_bridge),
-              cmocka_unit_test(test_stat_cli), cmocka_unit_test(test_stat_group_list_watch),
-              cmocka_unit_test(test_stat_list), cmocka_unit_test(test_stat_list_files),
-              cmocka_unit_test(test_stat_hostile_names), cmocka_unit_test(test_stat_once_and_full),
+              cmocka_unit_test(test_stat_sweep), cmocka_unit_test(test_stat_unregister),
+              cmocka_unit_test(test_stat_topology), cmocka_unit_test(test_stat_golden),
+              cmocka_unit_test(test_stat_bridge), cmocka_unit_test(test_stat_cli),
+              cmocka_unit_test(test_stat_group_list_watch), cmocka_unit_test(test_stat_list),
+              cmocka_unit_test(test_stat_list_files), cmocka_unit_test(test_stat_hostile_names),
+              cmocka_unit_test(test_stat_once_and_full),
               cmocka_unit_test(test_stat_truncated_while_read))
