@@ -1304,6 +1304,29 @@ static void test_input_marks(void **state)
         assert_int_equal(myl_journal_close(j), 0);
         assert_int_equal(myl_pipeline_recover(dir, &a, &o, &p), MYL_EVERSION);
     }
+    /* The same in a snapshot's prefix (u32 flags of the mark at 36). */
+    rm_pipeline(dir);
+    assert_int_equal(myl_pipeline_create(dir, &a, &o, &p), 0);
+    assert_int_equal(myl_pipeline_input_mark_spans(p, 9, 0, 5), 0);
+    uint32_t rec[2] = {0, 1};
+    assert_int_equal(myl_pipeline_submit(p, 1, rec, 8, NULL), 0);
+    assert_int_equal(myl_pipeline_rotate(p), 0);
+    assert_int_equal(myl_pipeline_close(p), 0);
+    char sd[512], snap[512];
+    snprintf(sd, sizeof sd, "%s/snapshots", dir);
+    myl_snapshot_info info;
+    void *pl;
+    assert_int_equal(myl_snapshot_latest(sd, snap, sizeof snap, &info), 0);
+    assert_int_equal(myl_snapshot_load(snap, &info, &pl), 0);
+    uint32_t fl;
+    memcpy(&fl, (uint8_t *)pl + 36, 4);
+    assert_int_equal(fl, 1); /* spans */
+    fl |= 2;
+    memcpy((uint8_t *)pl + 36, &fl, 4);
+    assert_int_equal(unlink(snap), 0);
+    assert_int_equal(myl_snapshot_write(sd, &info, pl), 0);
+    free(pl);
+    assert_int_equal(myl_pipeline_recover(dir, &a, &o, &p), MYL_EVERSION);
     rm_pipeline(dir);
 }
 
