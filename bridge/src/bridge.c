@@ -970,6 +970,7 @@ static int send_pending(myl_bridge *b, bool *blocked)
     /* The importer's routing id, then (BATCHZ) the header frame, with
      * more to come. ZeroMQ checks the high-water mark on a message's
      * first frame only, and a ROUTER's other frames do not fail. */
+    bool zc = r != NULL; /* b->pend_zc, kept where the calls cannot reach */
     b->fd_armed = false;
     if (zmq_send(b->sock, b->peer, b->peer_len, ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0) {
         if (zmq_errno() == EHOSTUNREACH) {
@@ -982,9 +983,9 @@ static int send_pending(myl_bridge *b, bool *blocked)
         }
         return -zmq_errno();
     }
-    if (zmq_send(b->sock, b->buf, b->buf_len, ZMQ_DONTWAIT | (b->pend_zc ? ZMQ_SNDMORE : 0)) < 0)
+    if (zmq_send(b->sock, b->buf, b->buf_len, ZMQ_DONTWAIT | (zc ? ZMQ_SNDMORE : 0)) < 0)
         return -zmq_errno();
-    if (b->pend_zc) {
+    if (zc) {
         r->first = b->pend_first;
         /* Relaxed: ZeroMQ's queue hands the frames (and with them the
          * record) to its I/O thread with its own synchronisation. */
