@@ -28,7 +28,7 @@
 #include "wire.h"
 
 #define ROLE_EXPORT MYL__BR_ROLE_EXPORT
-#define ID_MAX 255 /* ZeroMQ's longest routing id */
+#define ID_MAX MYL__BR_PEER_MAX
 #define ROLE_IMPORT MYL__BR_ROLE_IMPORT
 
 /* ---- the state object ----
@@ -119,6 +119,11 @@ struct myl_bridge {
     uint8_t peer[ID_MAX], from[ID_MAX];
     size_t peer_len, from_len;
     bool peer_lost; /* no connection has the session's id: sends wait for its next message */
+    /* A restarted exporter: until then, another importer's HELLO than
+     * the last session's (its id from the state object) is refused as
+     * busy, connected or not yet: the first asks again only after its
+     * peer timeout, the standby every reconnect interval. */
+    uint64_t prefer_until;
     uint64_t refuse_until;
     uint8_t ctl[MYL__BR_HDR + 8 + MYL__BR_REFUSE_TEXT_MAX + 64];
     /* exporter */
@@ -317,6 +322,11 @@ static int open_state(myl_bridge *b)
     memcpy(b->st->ring, ring, sizeof ring);
     b->st->kind = b->kind;
     b->st->fingerprint = b->ring->fingerprint;
+    if (b->role == ROLE_EXPORT && b->st->peer_len && b->st->peer_len <= ID_MAX) {
+        memcpy(b->peer, b->st->peer, b->st->peer_len);
+        b->peer_len = b->st->peer_len;
+        b->prefer_until = now_ns() + 2 * (uint64_t)b->o.peer_timeout_ns + b->o.reconnect_ns;
+    }
     return 0;
 }
 
@@ -440,17 +450,19 @@ static int open_socket(myl_bridge *b)
 
 /* Wait up to ms for the socket to be readable (or writable, out), or
  * for a command that may make it so. */
-static void wait_socket(myl_bridge *b, bool out, long ms)
+/* Returns whether ZeroMQ said the socket is writable (out only). */
+static bool wait_socket(myl_bridge *b, bool out, long ms)
 {
     if (b->fd_armed && !out) {
         struct pollfd p = {.fd = b->fd, .events = POLLIN};
         (void)poll(&p, 1, (int)ms);
-        return;
+        return false;
     }
     zmq_pollitem_t it = {.socket = b->sock,
                          .events = (short)(ZMQ_POLLIN | (out ? ZMQ_POLLOUT : 0))};
-    (void)zmq_poll(&it, 1, ms);
+    int n = zmq_poll(&it, 1, ms);
     b->fd_armed = false;
+    return out && n > 0 && (it.revents & ZMQ_POLLOUT);
 }
 
 static int common_open(myl_ring *ring, const myl_bridge_opts *opts, uint32_t role, myl_bridge **out)
@@ -582,14 +594,38 @@ int myl_bridge_export_open(myl_ring *ring, const myl_bridge_opts *opts, myl_brid
     return 0;
 }
 
+/* A frame after a message's first (a ROUTER's routing id): ZeroMQ
+ * takes it, or drops it with the rest of the message when the connection
+ * cannot, but a signal can interrupt the call before it looks (EINTR),
+ * which would leave the message open and make the next message's first
+ * frame part of it: tried again until ZeroMQ answers. */
+static int send_more(void *sock, const void *buf, size_t len, int flags)
+{
+    int rc;
+    while ((rc = zmq_send(sock, buf, len, ZMQ_DONTWAIT | flags)) < 0 && zmq_errno() == EINTR) {
+    }
+    return rc;
+}
+
+static int msg_send_more(zmq_msg_t *m, void *sock, int flags)
+{
+    int rc;
+    while ((rc = zmq_msg_send(m, sock, ZMQ_DONTWAIT | flags)) < 0 && zmq_errno() == EINTR) {
+    }
+    return rc;
+}
+
 /* A control message in b->ctl: the importer's to its exporter, the
  * exporter's to the routing id `to` (ZMQ_ROUTER_MANDATORY: MYL_EAGAIN at
  * the high-water mark, -EHOSTUNREACH when no connection has that id). */
 static int send_ctl_to(myl_bridge *b, const uint8_t *to, size_t to_len, size_t len)
 {
     b->fd_armed = false;
-    if ((b->role == ROLE_EXPORT && zmq_send(b->sock, to, to_len, ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0) ||
-        zmq_send(b->sock, b->ctl, len, ZMQ_DONTWAIT) < 0)
+    int rc = b->role == ROLE_EXPORT ? zmq_send(b->sock, to, to_len, ZMQ_DONTWAIT | ZMQ_SNDMORE)
+                                    : zmq_send(b->sock, b->ctl, len, ZMQ_DONTWAIT);
+    if (rc >= 0 && b->role == ROLE_EXPORT)
+        rc = send_more(b->sock, b->ctl, len, 0);
+    if (rc < 0)
         return zmq_errno() == EAGAIN ? MYL_EAGAIN : -zmq_errno();
     b->last_tx = now_ns();
     return 0;
@@ -729,8 +765,14 @@ static void end_session(myl_bridge *b)
  * is where batches go (the same importer may have connected again). */
 static void note_peer(myl_bridge *b)
 {
-    memcpy(b->peer, b->from, b->from_len);
-    b->peer_len = b->from_len;
+    if (b->from_len != b->peer_len || memcmp(b->from, b->peer, b->from_len)) {
+        memcpy(b->peer, b->from, b->from_len);
+        b->peer_len = b->from_len;
+        /* For a restarted exporter (the bridge's own page, one writer) */
+        b->st->peer_len = 0;
+        memcpy(b->st->peer, b->from, b->from_len);
+        b->st->peer_len = (uint32_t)b->from_len;
+    }
     b->peer_lost = false;
 }
 
@@ -744,14 +786,15 @@ static int send_peer(myl_bridge *b, size_t len)
     return rc;
 }
 
-/* Whether a connection still has the session's importer's id: a PING
- * it ignores as a heartbeat, sent to see (ZMQ_ROUTER_MANDATORY). */
+/* Whether a connection has the session's importer's id (again, after
+ * one was lost: its reconnection keeps the id): a PING it takes as a
+ * heartbeat, sent to see (ZMQ_ROUTER_MANDATORY). */
 static bool peer_connected(myl_bridge *b)
 {
-    if (b->peer_lost)
-        return false;
     int rc = send_peer(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
-    return rc == 0 || rc == MYL_EAGAIN;
+    if (rc == 0 || rc == MYL_EAGAIN)
+        b->peer_lost = false;
+    return !b->peer_lost && rc != -EHOSTUNREACH;
 }
 
 static const char *kind_name(uint32_t k)
@@ -763,7 +806,8 @@ static const char *kind_name(uint32_t k)
  * session on, it is not the session's importer's (whose HELLOs all
  * match): another peer that connected to the port, misconfigured. It is
  * told why, and the session goes on; only a refusal without a session
- * ends the exporter, as the pairing it was started for is wrong. */
+ * ends the exporter, as the pairing it was started for is wrong. Busy
+ * (another importer has, or had, the session) never ends it. */
 static int refuse(myl_bridge *b, uint64_t session, int code, const char *fmt, ...)
 {
     char text[MYL__BR_REFUSE_TEXT_MAX + 1];
@@ -772,7 +816,7 @@ static int refuse(myl_bridge *b, uint64_t session, int code, const char *fmt, ..
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     set_err(b, "refused the importer: %s", text);
-    if (b->session && session != b->session) {
+    if ((b->session && session != b->session) || code == MYL_EBUSY) {
         count(b, C_REFUSED, 1);
         (void)send_ctl(b, myl__br_refuse(b->ctl, session, (uint32_t)-code, text));
         return 0;
@@ -809,7 +853,8 @@ static int export_hello(myl_bridge *b, const myl__br_msg *m)
      * would take the session over, and the first one's stream with it),
      * but told, and it asks again: a standby. */
     bool same = b->from_len == b->peer_len && !memcmp(b->from, b->peer, b->peer_len);
-    if (b->session && m->session != b->session && !same && peer_connected(b))
+    bool held = b->session ? peer_connected(b) : b->peer_len && now_ns() < b->prefer_until;
+    if (held && m->session != b->session && !same)
         return refuse(b, m->session, MYL_EBUSY,
                       "busy: another importer holds this exporter's session");
     bool again = b->session && m->session == b->session;
@@ -983,7 +1028,7 @@ static int send_pending(myl_bridge *b, bool *blocked)
         }
         return -zmq_errno();
     }
-    if (zmq_send(b->sock, b->buf, b->buf_len, ZMQ_DONTWAIT | (zc ? ZMQ_SNDMORE : 0)) < 0)
+    if (send_more(b->sock, b->buf, b->buf_len, zc ? ZMQ_SNDMORE : 0) < 0)
         return -zmq_errno();
     if (zc) {
         r->first = b->pend_first;
@@ -998,18 +1043,21 @@ static int send_pending(myl_bridge *b, bool *blocked)
             memcpy(&slot, &cslot, sizeof slot);
             int rc = zmq_msg_init_data(&part, slot, ss, zc_free, r);
             if (rc == 0) {
-                rc = zmq_msg_send(&part, b->sock, ZMQ_DONTWAIT | (i + 1 < k ? ZMQ_SNDMORE : 0));
+                rc = msg_send_more(&part, b->sock, i + 1 < k ? ZMQ_SNDMORE : 0);
                 if (rc < 0)
                     zmq_msg_close(&part); /* not taken: zc_free runs now */
             } else {
                 zc_free(slot, r);
             }
             if (rc < 0) {
-                /* ZeroMQ dropped the message (its connection went away
-                 * mid-message): the frames not made are no one's. The
-                 * importer never sees this batch; a new session (its
-                 * HELLO after the peer timeout) sends it again. */
+                /* A frame not taken (no memory for it, or the socket
+                 * closed under us): the frames not made are no one's. The
+                 * message is ended with an empty frame, so that the
+                 * next one does not continue it; the importer finds it
+                 * short and drops it, and a new session (its HELLO) sends
+                 * the batch again. */
                 atomic_fetch_sub_explicit(&r->refs, k - i - 1, memory_order_release);
+                (void)send_more(b->sock, "", 0, 0);
                 end_session(b);
                 return 1;
             }
@@ -1120,7 +1168,7 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
 {
     uint64_t hb = (uint64_t)b->o.peer_timeout_ns / 4;
     uint64_t start = moved_events(b), released = released_pos(b);
-    uint32_t blocked_passes = 0;
+    bool said_writable = false; /* by the last wait, for the session's socket */
     while (!stopping(b)) {
         /* The socket is read after every wait, and otherwise while ACKs
          * press (half the window, or half the ring, held) or every
@@ -1160,6 +1208,8 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
         }
         bool blocked = false;
         int moved = 0;
+        if (b->session && b->peer_lost)
+            (void)peer_connected(b); /* back (the same id): the batches go on */
         if (b->session && !b->peer_lost) {
             moved = export_pump(b, &blocked);
             if (moved < 0)
@@ -1173,7 +1223,6 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
         /* A step also ends when acknowledgements made room in the ring:
          * its caller may be the ring's producer, waiting for that room
          * (it would otherwise wait on its own ring until the deadline). */
-        blocked_passes = blocked ? blocked_passes + 1 : 0;
         if (once && (moved_events(b) != start || released_pos(b) != released))
             break;
         if (now >= deadline)
@@ -1188,6 +1237,12 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
          * release, so the socket is what to wait for (waiting on the ring
          * delayed the ACKs by up to the ring wait below). */
         bool ring_held = !b->lossy && b->c->next - released_pos(b) >= b->ring->capacity;
+        /* A ROUTER is writable when any of its connections is: with a
+         * standby importer connected, a wait for the session's connection
+         * to be writable returns at once. Said writable and blocked
+         * again: a 1 ms nap instead. */
+        bool nap = blocked && said_writable;
+        said_writable = false;
         if (b->session && !b->peer_lost && !blocked && !window_full && !ring_held) {
             /* While ACKs press, a short ring wait: they are read between
              * ring waits. Otherwise ACKs can wait (importers send them
@@ -1208,11 +1263,8 @@ static int export_run(myl_bridge *b, uint64_t deadline, bool once)
             /* Acknowledged but not released: ZeroMQ's free callbacks do
              * not wake the socket, so look again soon. */
             bool frees_due = b->zc && b->acked > released_pos(b);
-            /* A ROUTER is writable when any of its connections is: with
-             * a standby importer connected, the wait for the session's
-             * to be writable returns at once. Blocked again: a 1 ms nap. */
-            bool again = blocked_passes > 1;
-            wait_socket(b, blocked && !again, poll_ms(deadline, frees_due || again ? 1 : 10));
+            said_writable =
+                wait_socket(b, blocked && !nap, poll_ms(deadline, frees_due || nap ? 1 : 10));
         }
         b->probe_at = 0; /* read the socket after a wait */
     }

@@ -17,6 +17,7 @@
 #define MYL__BR_STATE_SIZE 4096u
 #define MYL__BR_NCOUNTERS 12
 #define MYL__BR_RING_NAME 256
+#define MYL__BR_PEER_MAX 255 /* ZeroMQ's longest routing id */
 #define MYL__BR_ROLE_EXPORT 1u
 #define MYL__BR_ROLE_IMPORT 2u
 /* The default state object names: the ring's name (shm object name or
@@ -51,6 +52,10 @@ typedef struct myl__br_state {
      * (--state) is still found by its ring. All zero in objects written
      * before it existed. */
     char ring[MYL__BR_RING_NAME];
+    /* exporter: the routing id of its last session's importer (peer_len
+     * 0: none), which a restarted exporter serves before another */
+    uint32_t peer_len;
+    uint8_t peer[MYL__BR_PEER_MAX];
 } myl__br_state;
 
 MYL__STATIC_ASSERT(sizeof(myl__br_state) <= MYL__BR_STATE_SIZE, "state fits its page");
@@ -60,6 +65,7 @@ MYL__STATIC_ASSERT(offsetof(myl__br_state, sel) == 32, "selector offset");
 MYL__STATIC_ASSERT(offsetof(myl__br_state, map) == 40, "mappings offset");
 MYL__STATIC_ASSERT(offsetof(myl__br_state, counter) == 88, "counters offset");
 MYL__STATIC_ASSERT(offsetof(myl__br_state, ring) == 184, "ring name offset");
+MYL__STATIC_ASSERT(offsetof(myl__br_state, peer_len) == 440, "peer offset");
 
 /* Indices of counter[], in the order of myl_bridge_stats. */
 enum {

@@ -79,13 +79,23 @@ typedef struct peer {
     void *ctx, *s;
 } peer;
 
-static void peer_open(peer *p, const char *ep, bool bind)
+/* A bare peer with a routing id of its own (an importer's, kept when it
+ * connects again), or ZeroMQ's (id NULL). */
+static void peer_open_id(peer *p, const char *ep, bool bind, const char *id)
 {
     p->ctx = zmq_ctx_new();
     p->s = zmq_socket(p->ctx, ZMQ_DEALER);
-    int linger = 0;
+    int linger = 0, ivl = 10;
     assert_int_equal(zmq_setsockopt(p->s, ZMQ_LINGER, &linger, sizeof linger), 0);
+    assert_int_equal(zmq_setsockopt(p->s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl), 0);
+    if (id)
+        assert_int_equal(zmq_setsockopt(p->s, ZMQ_ROUTING_ID, id, strlen(id)), 0);
     assert_int_equal(bind ? zmq_bind(p->s, ep) : zmq_connect(p->s, ep), 0);
+}
+
+static void peer_open(peer *p, const char *ep, bool bind)
+{
+    peer_open_id(p, ep, bind, NULL);
 }
 
 static void peer_close(peer *p)
@@ -468,8 +478,80 @@ static void test_exporter_second_importer_busy(void **state)
     exp_close(&f);
 }
 
+/* Until the exporter read junk from the peer (counted bad): the peer is
+ * connected to it. */
+static void peer_connected_to(peer *p, myl_bridge *ex)
+{
+    uint64_t bad = stats(ex).bad;
+    for (int i = 0; i < 2000 && stats(ex).bad == bad; i++) {
+        if (i % 50 == 0)
+            peer_send(p, "junk", 4);
+        (void)myl_bridge_step(ex, 1000000);
+    }
+    assert_true(stats(ex).bad > bad);
+}
+
+/* An exporter restarted while a standby waits: the last session's
+ * importer (its routing id kept in the state object), connected again, is
+ * served, not the standby, though the standby asks first; and an
+ * importer that lost its connection and comes back with its id gets the
+ * batches again without asking (no message of its own needed). */
+static void test_exporter_restart_keeps_importer(void **state)
+{
+    (void)state;
+    exp_fixture f;
+    exp_open(&f, "prest", 3);
+    peer a, sb;
+    peer_open_id(&a, f.ep, false, "importer-a");
+    myl__br_msg h, m = {0};
+    uint8_t hb[MYL__BR_HELLO_SIZE], ab[64];
+    hello_msg(&h, 11, FP);
+    peer_send(&a, hb, myl__br_hello(hb, &h));
+    assert_true(peer_expect(&a, f.ex, MYL__BR_WELCOME, 2000, &m));
+    assert_true(peer_expect(&a, f.ex, MYL__BR_BATCH, 2000, &m));
+    peer_send(&a, ab, myl__br_ack(ab, 11, 3));
+    for (int i = 0; i < 2000 && stats(f.ex).position < 3; i++)
+        assert_true(myl_bridge_step(f.ex, 1000000) >= 0);
+    assert_int_equal(stats(f.ex).position, 3);
+
+    /* A's connection lost and made again (same id): the batch sent
+     * meanwhile found no connection; it goes once A is back. */
+    peer_close(&a);
+    uint8_t ev[SLOT] = {0};
+    uint64_t v = 3;
+    memcpy(ev, &v, sizeof v);
+    assert_int_equal(myl_producer_try_send(f.p, ev), 0);
+    for (int i = 0; i < 20; i++)
+        (void)myl_bridge_step(f.ex, 1000000);
+    peer_open_id(&a, f.ep, false, "importer-a");
+    assert_true(peer_expect(&a, f.ex, MYL__BR_BATCH, 2000, &m));
+    assert_int_equal(m.session, 11);
+    assert_int_equal(m.first, 3);
+
+    /* The exporter restarted on the same ring and state. */
+    myl_bridge_close(f.ex);
+    myl_bridge_opts eo = {
+        .size = sizeof eo, .endpoint = f.ep, .reconnect_ns = 10000000, .peer_timeout_ns = HOUR};
+    assert_int_equal(myl_bridge_export_open(f.r, &eo, &f.ex), 0);
+    peer_connected_to(&a, f.ex);
+    peer_open_id(&sb, f.ep, false, "standby");
+    hello_msg(&h, 22, FP);
+    peer_send(&sb, hb, myl__br_hello(hb, &h));
+    assert_true(peer_expect(&sb, f.ex, MYL__BR_REFUSE, 2000, &m));
+    assert_int_equal(m.reason, (uint32_t)-MYL_EBUSY);
+    hello_msg(&h, 12, FP); /* A's peer timeout: a new session */
+    peer_send(&a, hb, myl__br_hello(hb, &h));
+    assert_true(peer_expect(&a, f.ex, MYL__BR_WELCOME, 2000, &m));
+    assert_int_equal(m.session, 12);
+    assert_int_equal(m.start, 3);
+    peer_close(&sb);
+    peer_close(&a);
+    exp_close(&f);
+}
+
 MYL_TEST_MAIN("bridge_peer", cmocka_unit_test(test_importer_ignores_garbage),
               cmocka_unit_test(test_importer_refuse_reason),
               cmocka_unit_test(test_exporter_welcome_lost),
               cmocka_unit_test(test_exporter_stray_refused),
-              cmocka_unit_test(test_exporter_second_importer_busy))
+              cmocka_unit_test(test_exporter_second_importer_busy),
+              cmocka_unit_test(test_exporter_restart_keeps_importer))
