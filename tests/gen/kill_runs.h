@@ -32,7 +32,13 @@ static inline void kill_runs(const kill_plan *k)
 {
     uint64_t sent = 0;
     uint64_t deadline = (uint64_t)time(NULL) + 120;
-    srand((unsigned)getpid());
+    assert_true(k->runs > 0 && k->total >= (uint64_t)k->runs); /* a share each */
+    /* The kill points, again with MYL_KILL_SEED (the kills still land
+     * where the runner happens to be). */
+    const char *e = getenv("MYL_KILL_SEED");
+    unsigned seed = e ? (unsigned)strtoul(e, NULL, 10) : (unsigned)getpid();
+    print_message("kill points from seed %u (MYL_KILL_SEED)\n", seed);
+    srand(seed);
     for (int run = 0; run < k->runs; run++) {
         fflush(NULL);
         pid_t pid = fork();
