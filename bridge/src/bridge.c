@@ -765,7 +765,7 @@ static void end_session(myl_bridge *b)
  * is where batches go (the same importer may have connected again). */
 static void note_peer(myl_bridge *b)
 {
-    if (b->from_len != b->peer_len || memcmp(b->from, b->peer, b->from_len)) {
+    if (b->from_len != b->peer_len || memcmp(b->from, b->peer, b->from_len) != 0) {
         memcpy(b->peer, b->from, b->from_len);
         b->peer_len = b->from_len;
         /* For a restarted exporter (the bridge's own page, one writer) */
