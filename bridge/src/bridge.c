@@ -119,10 +119,12 @@ struct myl_bridge {
     uint8_t peer[ID_MAX], from[ID_MAX];
     size_t peer_len, from_len;
     bool peer_lost; /* no connection has the session's id: sends wait for its next message */
-    /* A restarted exporter: until then, another importer's HELLO than
-     * the last session's (its id from the state object) is refused as
-     * busy, connected or not yet: the first asks again only after its
-     * peer timeout, the standby every reconnect interval. */
+    /* A restarted exporter prefers its last session's importer (its id
+     * from the state object) to any other: until prefer_until (a few
+     * reconnect intervals, for it to connect again) whether connected or
+     * not, then as long as a connection has its id (it asks again only
+     * after its own peer timeout, a standby every reconnect interval). */
+    bool prefer;
     uint64_t prefer_until;
     uint64_t refuse_until;
     uint8_t ctl[MYL__BR_HDR + 8 + MYL__BR_REFUSE_TEXT_MAX + 64];
@@ -257,6 +259,15 @@ static uint64_t fresh_nonce(void)
     return x ? x : 1;
 }
 
+/* b->peer into the state object: the length last, zero meanwhile (read
+ * only by a later incarnation of this side, after this one is gone). */
+static void store_peer(myl_bridge *b)
+{
+    b->st->peer_len = 0;
+    memcpy(b->st->peer, b->peer, b->peer_len);
+    b->st->peer_len = (uint32_t)b->peer_len;
+}
+
 static int open_state(myl_bridge *b)
 {
     const char *suffix = b->role == ROLE_EXPORT ? MYL__BR_SUFFIX_EXPORT : MYL__BR_SUFFIX_IMPORT;
@@ -322,10 +333,21 @@ static int open_state(myl_bridge *b)
     memcpy(b->st->ring, ring, sizeof ring);
     b->st->kind = b->kind;
     b->st->fingerprint = b->ring->fingerprint;
-    if (b->role == ROLE_EXPORT && b->st->peer_len && b->st->peer_len <= ID_MAX) {
-        memcpy(b->peer, b->st->peer, b->st->peer_len);
-        b->peer_len = b->st->peer_len;
-        b->prefer_until = now_ns() + 2 * (uint64_t)b->o.peer_timeout_ns + b->o.reconnect_ns;
+    /* peer: the exporter's last importer, the importer's own routing id
+     * (kept, so that the importer restarted is the same peer to it). Ids
+     * are ours only: never a zero first byte (ZeroMQ's own). */
+    uint32_t n = b->st->peer_len;
+    if (n && n <= ID_MAX && b->st->peer[0] != 0) {
+        memcpy(b->peer, b->st->peer, n);
+        b->peer_len = n;
+        b->prefer = b->role == ROLE_EXPORT;
+        b->prefer_until = now_ns() + 3 * (uint64_t)b->o.reconnect_ns + 100000000u;
+    } else if (b->role == ROLE_IMPORT) {
+        uint64_t r = fresh_nonce();
+        b->peer[0] = 'm';
+        memcpy(b->peer + 1, &r, 8);
+        b->peer_len = 9;
+        store_peer(b);
     }
     return 0;
 }
@@ -382,9 +404,6 @@ static int open_socket(myl_bridge *b)
     b->rcvtimeo = -1; /* ZeroMQ's default: block */
     if (!b->sock)
         return -errno;
-    uint8_t id[9] = {'m'}; /* never a zero first byte: ZeroMQ's own */
-    uint64_t r = fresh_nonce();
-    memcpy(id + 1, &r, 8);
     int one = 1;
     int hwm = (int)b->o.hwm;
     int linger = 500;
@@ -428,7 +447,7 @@ static int open_socket(myl_bridge *b)
         zmq_setsockopt(b->sock, ZMQ_MAXMSGSIZE, &maxsize, sizeof maxsize) ||
         (exp && zmq_setsockopt(b->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one)) ||
         (exp && zmq_setsockopt(b->sock, ZMQ_ROUTER_HANDOVER, &one, sizeof one)) ||
-        (!exp && zmq_setsockopt(b->sock, ZMQ_ROUTING_ID, id, sizeof id)) ||
+        (!exp && zmq_setsockopt(b->sock, ZMQ_ROUTING_ID, b->peer, b->peer_len)) ||
         (!bind && b->role == ROLE_EXPORT &&
          zmq_setsockopt(b->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate))) {
         set_err(b, "zmq_setsockopt: %s", zmq_strerror(zmq_errno()));
@@ -768,12 +787,10 @@ static void note_peer(myl_bridge *b)
     if (b->from_len != b->peer_len || memcmp(b->from, b->peer, b->from_len) != 0) {
         memcpy(b->peer, b->from, b->from_len);
         b->peer_len = b->from_len;
-        /* For a restarted exporter (the bridge's own page, one writer) */
-        b->st->peer_len = 0;
-        memcpy(b->st->peer, b->from, b->from_len);
-        b->st->peer_len = (uint32_t)b->from_len;
+        store_peer(b); /* for a restarted exporter */
     }
     b->peer_lost = false;
+    b->prefer = false;
 }
 
 /* A control message to the session's importer; its connection gone
@@ -853,7 +870,11 @@ static int export_hello(myl_bridge *b, const myl__br_msg *m)
      * would take the session over, and the first one's stream with it),
      * but told, and it asks again: a standby. */
     bool same = b->from_len == b->peer_len && !memcmp(b->from, b->peer, b->peer_len);
-    bool held = b->session ? peer_connected(b) : b->peer_len && now_ns() < b->prefer_until;
+    bool held = b->session && peer_connected(b);
+    if (!b->session && b->prefer && !same) {
+        held = now_ns() < b->prefer_until || peer_connected(b);
+        b->prefer = held; /* gone: preferred no more */
+    }
     if (held && m->session != b->session && !same)
         return refuse(b, m->session, MYL_EBUSY,
                       "busy: another importer holds this exporter's session");

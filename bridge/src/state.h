@@ -52,8 +52,9 @@ typedef struct myl__br_state {
      * (--state) is still found by its ring. All zero in objects written
      * before it existed. */
     char ring[MYL__BR_RING_NAME];
-    /* exporter: the routing id of its last session's importer (peer_len
-     * 0: none), which a restarted exporter serves before another */
+    /* A ZeroMQ routing id (peer_len 0: none): the exporter's last
+     * session's importer's, which a restarted exporter serves before
+     * another; the importer's own, kept across its restarts */
     uint32_t peer_len;
     uint8_t peer[MYL__BR_PEER_MAX];
 } myl__br_state;

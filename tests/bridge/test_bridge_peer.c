@@ -549,9 +549,108 @@ static void test_exporter_restart_keeps_importer(void **state)
     exp_close(&f);
 }
 
+/* Exporter and importer both restarted, their state objects kept (a
+ * deploy): the importer keeps its routing id, so the exporter's
+ * preference for its last importer serves it at once; with a new id each
+ * open it was refused as busy for the whole preference window (an hour's
+ * peer timeout here: the step bound fails first). */
+static void test_both_restarted_served_at_once(void **state)
+{
+    (void)state;
+    exp_fixture f;
+    exp_open(&f, "pboth", 0);
+    myl_ring *ir = make_ring("pbothi", 64);
+    myl_bridge_opts eo = {
+        .size = sizeof eo, .endpoint = f.ep, .reconnect_ns = 10000000, .peer_timeout_ns = HOUR};
+    myl_bridge *im;
+    myl_consumer *c;
+    myl_consumer_opts co = {.size = sizeof co, .start = MYL_START_OLDEST};
+    assert_int_equal(myl_consumer_open(ir, "reader", &co, &c), 0);
+    uint8_t ev[SLOT] = {0};
+    for (uint64_t round = 0; round < 2; round++) {
+        if (round) { /* both closed, states kept, both opened again */
+            myl_bridge_close(f.ex);
+            myl_bridge_close(im);
+            assert_int_equal(myl_bridge_export_open(f.r, &eo, &f.ex), 0);
+        }
+        assert_int_equal(myl_bridge_import_open(ir, &eo, &im), 0);
+        memcpy(ev, &round, sizeof round);
+        assert_int_equal(myl_producer_try_send(f.p, ev), 0);
+        uint64_t s = 0;
+        int64_t n = 0;
+        for (int i = 0; i < 4000 && n != 1; i++) {
+            assert_true(myl_bridge_step(f.ex, 500000) >= 0);
+            assert_true(myl_bridge_step(im, 500000) >= 0);
+            n = myl_consumer_try_poll(c, 1, &s);
+        }
+        assert_int_equal(n, 1);
+        uint64_t got;
+        memcpy(&got, myl_consumer_slot(c, s), sizeof got);
+        assert_int_equal(got, round);
+        myl_consumer_release(c, 1);
+        assert_int_equal(stats(im).refused, 0);
+    }
+    myl_consumer_close(c);
+    close_bridge(im);
+    drop_ring(ir);
+    exp_close(&f);
+}
+
+/* Past the first reconnect intervals after a restart, the exporter keeps
+ * preferring its last importer only while a connection has its id (that
+ * importer asks again after its own peer timeout, which may be longer
+ * than the exporter's); once it is gone, a standby is served. */
+static void test_restart_prefers_while_connected(void **state)
+{
+    (void)state;
+    exp_fixture f;
+    exp_open(&f, "ppref", 2);
+    peer a, sb;
+    peer_open_id(&a, f.ep, false, "importer-a");
+    myl__br_msg h, m = {0};
+    uint8_t hb[MYL__BR_HELLO_SIZE], ab[64];
+    hello_msg(&h, 11, FP);
+    peer_send(&a, hb, myl__br_hello(hb, &h));
+    assert_true(peer_expect(&a, f.ex, MYL__BR_WELCOME, 2000, &m));
+    assert_true(peer_expect(&a, f.ex, MYL__BR_BATCH, 2000, &m));
+    peer_send(&a, ab, myl__br_ack(ab, 11, 2));
+    for (int i = 0; i < 2000 && stats(f.ex).position < 2; i++)
+        assert_true(myl_bridge_step(f.ex, 1000000) >= 0);
+
+    myl_bridge_close(f.ex);
+    myl_bridge_opts eo = {.size = sizeof eo,
+                          .endpoint = f.ep,
+                          .reconnect_ns = 10000000,
+                          .peer_timeout_ns = 200000000};
+    assert_int_equal(myl_bridge_export_open(f.r, &eo, &f.ex), 0);
+    peer_connected_to(&a, f.ex);
+    /* Past the unconditional part (3 reconnect intervals + 100 ms), and
+     * past twice the exporter's peer timeout. */
+    struct timespec nap = {0, 600000000};
+    nanosleep(&nap, NULL);
+    peer_open_id(&sb, f.ep, false, "standby");
+    hello_msg(&h, 22, FP);
+    size_t hn = myl__br_hello(hb, &h);
+    peer_send(&sb, hb, hn);
+    assert_true(peer_expect(&sb, f.ex, MYL__BR_REFUSE, 2000, &m));
+    assert_int_equal(m.reason, (uint32_t)-MYL_EBUSY);
+    peer_close(&a); /* gone: the standby asks until served */
+    bool welcomed = false;
+    for (int i = 0; i < 200 && !welcomed; i++) {
+        peer_send(&sb, hb, hn);
+        welcomed = peer_expect(&sb, f.ex, MYL__BR_WELCOME, 10, &m);
+    }
+    assert_true(welcomed);
+    assert_int_equal(m.start, 2);
+    peer_close(&sb);
+    exp_close(&f);
+}
+
 MYL_TEST_MAIN("bridge_peer", cmocka_unit_test(test_importer_ignores_garbage),
               cmocka_unit_test(test_importer_refuse_reason),
               cmocka_unit_test(test_exporter_welcome_lost),
               cmocka_unit_test(test_exporter_stray_refused),
               cmocka_unit_test(test_exporter_second_importer_busy),
-              cmocka_unit_test(test_exporter_restart_keeps_importer))
+              cmocka_unit_test(test_exporter_restart_keeps_importer),
+              cmocka_unit_test(test_both_restarted_served_at_once),
+              cmocka_unit_test(test_restart_prefers_while_connected))
