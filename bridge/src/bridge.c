@@ -870,12 +870,14 @@ static int export_hello(myl_bridge *b, const myl__br_msg *m)
      * would take the session over, and the first one's stream with it),
      * but told, and it asks again: a standby. */
     bool same = b->from_len == b->peer_len && !memcmp(b->from, b->peer, b->peer_len);
-    bool held = b->session && peer_connected(b);
-    if (!b->session && b->prefer && !same) {
+    bool other = !same && m->session != b->session, held = false;
+    if (other && b->session) {
+        held = peer_connected(b);
+    } else if (other && b->prefer) {
         held = now_ns() < b->prefer_until || peer_connected(b);
         b->prefer = held; /* gone: preferred no more */
     }
-    if (held && m->session != b->session && !same)
+    if (held)
         return refuse(b, m->session, MYL_EBUSY,
                       "busy: another importer holds this exporter's session");
     bool again = b->session && m->session == b->session;
