@@ -417,6 +417,46 @@ static void test_exporter_stray_refused(void **state)
     exp_close(&f);
 }
 
+/* An ACK to pos for session, and the exporter stepped until its
+ * position says it took it. */
+static void ack_to(peer *p, myl_bridge *ex, uint64_t session, uint64_t pos)
+{
+    uint8_t ab[64];
+    peer_send(p, ab, myl__br_ack(ab, session, pos));
+    for (int i = 0; i < 2000 && stats(ex).position < pos; i++)
+        assert_true(myl_bridge_step(ex, 1000000) >= 0);
+    assert_int_equal(stats(ex).position, pos);
+}
+
+/* The peer as the session's importer: its HELLO, the WELCOME, one batch
+ * of the n events the ring holds, acknowledged. */
+static void open_session(peer *p, myl_bridge *ex, uint64_t session, uint64_t n)
+{
+    myl__br_msg h, m = {0};
+    uint8_t hb[MYL__BR_HELLO_SIZE];
+    hello_msg(&h, session, FP);
+    peer_send(p, hb, myl__br_hello(hb, &h));
+    assert_true(peer_expect(p, ex, MYL__BR_WELCOME, 2000, &m));
+    assert_int_equal(m.session, session);
+    assert_true(peer_expect(p, ex, MYL__BR_BATCH, 2000, &m));
+    assert_int_equal(m.first + m.count, n);
+    ack_to(p, ex, session, n);
+}
+
+/* The HELLO in hb sent again until a WELCOME answers it (the exporter
+ * learns that a connection closed on ZeroMQ's I/O thread): false if
+ * none came. */
+static bool hello_until_welcomed(peer *p, myl_bridge *ex, const uint8_t *hb, size_t hn,
+                                 myl__br_msg *m)
+{
+    bool welcomed = false;
+    for (int i = 0; i < 200 && !welcomed; i++) {
+        peer_send(p, hb, hn);
+        welcomed = peer_expect(p, ex, MYL__BR_WELCOME, 10, m);
+    }
+    return welcomed;
+}
+
 /* A second importer that matches, while the session's importer is
  * connected: refused as busy (MYL_EBUSY), never dealt a batch of the
  * stream, which goes on to the first; once the first is gone, the second
@@ -429,16 +469,11 @@ static void test_exporter_second_importer_busy(void **state)
     exp_open(&f, "pbusy", 3);
     peer im, im2;
     peer_open(&im, f.ep, false);
-    myl__br_msg h, m = {0};
-    uint8_t hb[MYL__BR_HELLO_SIZE], ab[64];
-    hello_msg(&h, 11, FP);
-    peer_send(&im, hb, myl__br_hello(hb, &h));
-    assert_true(peer_expect(&im, f.ex, MYL__BR_WELCOME, 2000, &m));
-    assert_true(peer_expect(&im, f.ex, MYL__BR_BATCH, 2000, &m));
-    assert_int_equal(m.first + m.count, 3);
-    peer_send(&im, ab, myl__br_ack(ab, 11, 3));
+    open_session(&im, f.ex, 11, 3);
 
     peer_open(&im2, f.ep, false);
+    myl__br_msg h, m = {0};
+    uint8_t hb[MYL__BR_HELLO_SIZE];
     hello_msg(&h, 33, FP);
     size_t hn = myl__br_hello(hb, &h);
     peer_send(&im2, hb, hn);
@@ -457,20 +492,13 @@ static void test_exporter_second_importer_busy(void **state)
     assert_int_equal(m.session, 11);
     assert_int_equal(m.first, 3);
     assert_false(peer_expect(&im2, f.ex, MYL__BR_BATCH, 50, &m));
-    peer_send(&im, ab, myl__br_ack(ab, 11, m.first + m.count));
-    for (int i = 0; i < 2000 && stats(f.ex).position < 6; i++)
-        assert_true(myl_bridge_step(f.ex, 1000000) >= 0);
+    ack_to(&im, f.ex, 11, m.first + m.count);
     assert_int_equal(stats(f.ex).position, 6);
 
     /* The first gone (its connection closed: the exporter learns it on
      * ZeroMQ's I/O thread, so the second asks until served). */
     peer_close(&im);
-    bool welcomed = false;
-    for (int i = 0; i < 200 && !welcomed; i++) {
-        peer_send(&im2, hb, hn);
-        welcomed = peer_expect(&im2, f.ex, MYL__BR_WELCOME, 10, &m);
-    }
-    assert_true(welcomed);
+    assert_true(hello_until_welcomed(&im2, f.ex, hb, hn, &m));
     assert_int_equal(m.session, 33);
     assert_int_equal(m.start, 6);
     assert_true(stats(f.ex).refused >= 1);
@@ -503,16 +531,9 @@ static void test_exporter_restart_keeps_importer(void **state)
     exp_open(&f, "prest", 3);
     peer a, sb;
     peer_open_id(&a, f.ep, false, "importer-a");
+    open_session(&a, f.ex, 11, 3);
     myl__br_msg h, m = {0};
-    uint8_t hb[MYL__BR_HELLO_SIZE], ab[64];
-    hello_msg(&h, 11, FP);
-    peer_send(&a, hb, myl__br_hello(hb, &h));
-    assert_true(peer_expect(&a, f.ex, MYL__BR_WELCOME, 2000, &m));
-    assert_true(peer_expect(&a, f.ex, MYL__BR_BATCH, 2000, &m));
-    peer_send(&a, ab, myl__br_ack(ab, 11, 3));
-    for (int i = 0; i < 2000 && stats(f.ex).position < 3; i++)
-        assert_true(myl_bridge_step(f.ex, 1000000) >= 0);
-    assert_int_equal(stats(f.ex).position, 3);
+    uint8_t hb[MYL__BR_HELLO_SIZE];
 
     /* A's connection lost and made again (same id): the batch sent
      * meanwhile found no connection; it goes once A is back. */
@@ -607,15 +628,9 @@ static void test_restart_prefers_while_connected(void **state)
     exp_open(&f, "ppref", 2);
     peer a, sb;
     peer_open_id(&a, f.ep, false, "importer-a");
+    open_session(&a, f.ex, 11, 2);
     myl__br_msg h, m = {0};
-    uint8_t hb[MYL__BR_HELLO_SIZE], ab[64];
-    hello_msg(&h, 11, FP);
-    peer_send(&a, hb, myl__br_hello(hb, &h));
-    assert_true(peer_expect(&a, f.ex, MYL__BR_WELCOME, 2000, &m));
-    assert_true(peer_expect(&a, f.ex, MYL__BR_BATCH, 2000, &m));
-    peer_send(&a, ab, myl__br_ack(ab, 11, 2));
-    for (int i = 0; i < 2000 && stats(f.ex).position < 2; i++)
-        assert_true(myl_bridge_step(f.ex, 1000000) >= 0);
+    uint8_t hb[MYL__BR_HELLO_SIZE];
 
     myl_bridge_close(f.ex);
     myl_bridge_opts eo = {.size = sizeof eo,
@@ -635,12 +650,7 @@ static void test_restart_prefers_while_connected(void **state)
     assert_true(peer_expect(&sb, f.ex, MYL__BR_REFUSE, 2000, &m));
     assert_int_equal(m.reason, (uint32_t)-MYL_EBUSY);
     peer_close(&a); /* gone: the standby asks until served */
-    bool welcomed = false;
-    for (int i = 0; i < 200 && !welcomed; i++) {
-        peer_send(&sb, hb, hn);
-        welcomed = peer_expect(&sb, f.ex, MYL__BR_WELCOME, 10, &m);
-    }
-    assert_true(welcomed);
+    assert_true(hello_until_welcomed(&sb, f.ex, hb, hn, &m));
     assert_int_equal(m.start, 2);
     peer_close(&sb);
     exp_close(&f);

@@ -63,6 +63,20 @@ static int on_restore(void *arg, const void *payload, uint64_t size, uint32_t v)
     return 0;
 }
 
+/* The Bytes pipeline's handlers: its two stages, the state callbacks
+ * above, nothing released to anyone. */
+static void bytes_handlers(pipes_Bytes_handlers *h, pipes_Bytes_echo_fn *echo,
+                           pipes_Bytes_fill_fn *fill)
+{
+    memset(h, 0, sizeof *h);
+    h->echo = echo;
+    h->fill = fill;
+    h->reset = on_reset;
+    h->save = on_save;
+    h->restore = on_restore;
+    h->app_version = 1;
+}
+
 /* Released outputs: counted, in sequence order per output. */
 typedef struct seen {
     uint64_t n[2];
@@ -429,16 +443,10 @@ static void test_bytes_over_rings(void **unused)
     cfg.echo_ring = out;
     cfg.fill_ring = fills;
     pipes_Bytes_handlers h;
-    memset(&h, 0, sizeof h);
-    h.echo = bytes_echo;
-    h.fill = bytes_fill;
-    h.reset = on_reset;
-    h.save = on_save;
-    h.restore = on_restore;
+    bytes_handlers(&h, bytes_echo, bytes_fill);
     h.echo_released = released_a;
     h.fill_released = released_fill;
     h.released_arg = &w;
-    h.app_version = 1;
     pipes_Bytes px;
     assert_int_equal(pipes_Bytes_create(dir, &cfg, &h, &px), 0);
     pipes_raw_in_sender tx;
@@ -945,13 +953,7 @@ static void bytes_child(void *arg)
     cfg.state = &st;
     cfg.input = k->in; /* mapped before the fork: shared */
     pipes_Bytes_handlers h;
-    memset(&h, 0, sizeof h);
-    h.echo = count_echo;
-    h.fill = count_fill;
-    h.reset = on_reset;
-    h.save = on_save;
-    h.restore = on_restore;
-    h.app_version = 1;
+    bytes_handlers(&h, count_echo, count_fill);
     pipes_Bytes px;
     int rc = pipes_Bytes_open(k->dir, &cfg, &h, &px);
     if (rc == 0)
@@ -1040,13 +1042,7 @@ static void test_output_error_gives_back(void **unused)
     cfg.echo_ring = out;
     cfg.send_timeout_ns = 1000;
     pipes_Bytes_handlers h;
-    memset(&h, 0, sizeof h);
-    h.echo = bytes_echo;
-    h.fill = count_fill;
-    h.reset = on_reset;
-    h.save = on_save;
-    h.restore = on_restore;
-    h.app_version = 1;
+    bytes_handlers(&h, bytes_echo, count_fill);
     pipes_Bytes px;
     assert_int_equal(pipes_Bytes_create(dir, &cfg, &h, &px), 0);
     pipes_raw_in_sender tx;
