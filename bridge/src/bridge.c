@@ -811,7 +811,7 @@ static bool peer_connected(myl_bridge *b)
     int rc = send_peer(b, myl__br_put_hdr(b->ctl, MYL__BR_PING, b->session));
     if (rc == 0 || rc == MYL_EAGAIN)
         b->peer_lost = false;
-    return !b->peer_lost && rc != -EHOSTUNREACH;
+    return !b->peer_lost; /* send_peer set it on -EHOSTUNREACH */
 }
 
 static const char *kind_name(uint32_t k)
