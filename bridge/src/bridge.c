@@ -634,6 +634,24 @@ static int msg_send_more(zmq_msg_t *m, void *sock, int flags)
     return rc;
 }
 
+/* A frame after a message's first, received: the same (a signal before
+ * ZeroMQ looks would make the rest of the message read as new ones). */
+static int recv_more(void *sock, void *buf, size_t len)
+{
+    int rc;
+    while ((rc = zmq_recv(sock, buf, len, ZMQ_DONTWAIT)) < 0 && zmq_errno() == EINTR) {
+    }
+    return rc;
+}
+
+static int msg_recv_more(zmq_msg_t *m, void *sock)
+{
+    int rc;
+    while ((rc = zmq_msg_recv(m, sock, ZMQ_DONTWAIT)) < 0 && zmq_errno() == EINTR) {
+    }
+    return rc;
+}
+
 /* A control message in b->ctl: the importer's to its exporter, the
  * exporter's to the routing id `to` (ZMQ_ROUTER_MANDATORY: MYL_EAGAIN at
  * the high-water mark, -EHOSTUNREACH when no connection has that id). */
@@ -948,7 +966,7 @@ static void drop_rest(myl_bridge *b)
     size_t len = sizeof more;
     while (zmq_getsockopt(b->sock, ZMQ_RCVMORE, &more, &len) == 0 && more) {
         uint8_t sink[64];
-        if (zmq_recv(b->sock, sink, sizeof sink, ZMQ_DONTWAIT) < 0)
+        if (recv_more(b->sock, sink, sizeof sink) < 0)
             break;
     }
 }
@@ -966,7 +984,7 @@ static int export_recv(myl_bridge *b)
         int more = 0;
         size_t ml = sizeof more;
         int n = zmq_getsockopt(b->sock, ZMQ_RCVMORE, &more, &ml) == 0 && more
-                    ? zmq_recv(b->sock, in, sizeof in, ZMQ_DONTWAIT)
+                    ? recv_more(b->sock, in, sizeof in)
                     : -1;
         drop_rest(b);
         if (n < 0) {
@@ -1545,7 +1563,7 @@ static int recv_parts(myl_bridge *b, bool more, const myl__br_msg *m, uint32_t *
         zmq_msg_t scratch, *part = keep ? &b->parts[n] : &scratch;
         zmq_msg_init(part);
         /* A message's frames arrive together: the rest are there. */
-        if (zmq_msg_recv(part, b->sock, ZMQ_DONTWAIT) < 0) {
+        if (msg_recv_more(part, b->sock) < 0) {
             zmq_msg_close(part);
             bad = true;
             break;
@@ -1630,10 +1648,12 @@ static int import_recv(myl_bridge *b, bool once, long wait_ms)
             b->expect_rx = m.start;
             b->src_lossy = m.mode == MYL_MODE_LOSSY;
             b->last_rx = now_ns();
-        } else if (m.type == MYL__BR_REFUSE && m.session && m.session == b->nonce &&
+        } else if (m.type == MYL__BR_REFUSE && m.session &&
+                   (m.session == b->nonce || m.session == b->session) &&
                    m.reason == (uint32_t)-MYL_EBUSY) {
             /* Another importer has the session: asked again every
-             * reconnect interval, served once that one is gone. */
+             * reconnect interval, served once that one is gone. Never an
+             * end, even late (naming the session a later HELLO got). */
             count(b, C_REFUSED, 1);
             set_err(b, "refused by the exporter: %s", m.text);
         } else if (m.type == MYL__BR_REFUSE && m.session &&

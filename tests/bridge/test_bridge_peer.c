@@ -287,6 +287,13 @@ static void test_importer_refuse_reason(void **state)
     assert_int_equal(stats(f.im).refused, 1);
     imp_welcome(&f);
     assert_true(imp_batch(&f, 0, 0, 77));
+    /* A busy refusal read late, naming the session since welcomed: the
+     * session goes on. */
+    peer_send(&f.ex, buf, myl__br_refuse(buf, f.session, (uint32_t)-MYL_EBUSY, "busy"));
+    for (int i = 0; i < 2000 && stats(f.im).refused == 1; i++)
+        assert_true(myl_bridge_step(f.im, 1000000) >= 0);
+    assert_int_equal(stats(f.im).refused, 2);
+    assert_true(imp_batch(&f, 1, 1, 78));
     imp_close(&f);
 }
 
