@@ -35,6 +35,7 @@
 #ifndef MYELON_PIPELINE_H
 #define MYELON_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
