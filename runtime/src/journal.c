@@ -783,16 +783,44 @@ static bool map_stores_cheap(myl_journal *j)
     return best <= DEAR_FIRST_STORE_NS;
 }
 
+/* A new segment is made under this name, then renamed to its own once
+ * its header is there: a segment never appears without one, so a reader
+ * never meets a half-made one, and a kill in between cannot leave a
+ * headerless segment that recovery would start again with the wrong
+ * chain after the ones before it were pruned. Never a segment's name
+ * (parse_name); one a crash left behind is removed before the next is
+ * made. Renamed, not linked: the writer's map and descriptor then name
+ * the segment (pmap, lsof), not a removed file. */
+#define SEG_TEMP "journal.new"
+
+/* SEG_TEMP renamed to name, which must not exist (O_EXCL's rule: a
+ * segment is never replaced). 0, or -1 with errno. */
+static int rename_new(int dir_fd, const char *name)
+{
+    if (renameat2(dir_fd, SEG_TEMP, dir_fd, name, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    /* A file system without the flag: the writer's lock keeps others
+     * from making segments, so looking first is enough. */
+    struct stat sb;
+    if (fstatat(dir_fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return renameat(dir_fd, SEG_TEMP, dir_fd, name);
+}
+
 /* Create the segment starting at first, room for at least min_cap bytes,
  * and make it current. */
 static int new_segment(myl_journal *j, uint64_t first, uint64_t min_cap)
 {
-    char path[4096];
-    seg_path(path, sizeof path, j->dir, first);
-    /* Every store into the previous segment's map before the file that
-     * tells a reader it is finished (pairs with reader_refresh's fence). */
-    atomic_thread_fence(memory_order_seq_cst);
-    int fd = open(path, (j->mapped ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    char name[64];
+    snprintf(name, sizeof name, "journal-%016" PRIx64 ".myj", first);
+    if (unlinkat(j->dir_fd, SEG_TEMP, 0) != 0 && errno != ENOENT)
+        return j->failed = -errno;
+    int fd = openat(j->dir_fd, SEG_TEMP,
+                    (j->mapped ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return j->failed = -errno;
     uint8_t h[SEG_HEADER];
@@ -819,11 +847,18 @@ static int new_segment(myl_journal *j, uint64_t first, uint64_t min_cap)
     } else {
         rc = write_all(j, fd, h, sizeof h);
     }
-    if (rc == 0 && j->o.sync != MYL_JOURNAL_SYNC_NONE) {
+    if (rc == 0 && j->o.sync != MYL_JOURNAL_SYNC_NONE)
         rc = sync_fd(j, fd);
-        if (rc == 0)
-            rc = sync_dir(j);
-    }
+    /* Every store into the previous segment's map before the name that
+     * tells a reader it is finished (pairs with reader_refresh's fence).
+     * The name taken fails as O_EXCL would: a segment is never replaced. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (rc == 0 && rename_new(j->dir_fd, name) != 0)
+        rc = j->failed = -errno;
+    if (rc < 0)
+        (void)unlinkat(j->dir_fd, SEG_TEMP, 0);
+    if (rc == 0 && j->o.sync != MYL_JOURNAL_SYNC_NONE)
+        rc = sync_dir(j);
     if (rc < 0) {
         grower_detach(j);
         seg_unmap_rw(j);
@@ -919,9 +954,18 @@ static int recover(myl_journal *j)
             rc = MYL_ECORRUPT; /* a bad record with segments after it */
             break;
         }
-        if (last && size != end) {
+        /* The last segment ends in one zero record header after the data,
+         * as end_segment leaves one: a reader that mapped the file longer
+         * (a torn tail, a mapped segment's allocation) stops there, and
+         * never reads past the end of the file (SIGBUS). The zeros first,
+         * then the rest cut off. */
+        static const uint8_t zero_hdr[REC_HEADER];
+        uint64_t keep = end + REC_HEADER;
+        if (last && size != keep) {
             int fd = open(path, O_WRONLY | O_CLOEXEC);
-            if (fd < 0 || ftruncate(fd, (off_t)end) != 0 || (dirty > end && fdatasync(fd) != 0)) {
+            if (fd < 0 || pwrite(fd, zero_hdr, sizeof zero_hdr, (off_t)end) != REC_HEADER ||
+                (size > keep && ftruncate(fd, (off_t)keep) != 0) ||
+                (dirty > end && fdatasync(fd) != 0)) {
                 rc = -errno;
                 if (fd >= 0)
                     close(fd);
@@ -932,9 +976,12 @@ static int recover(myl_journal *j)
         }
         seq = next;
         if (last) {
-            int fd = open(path, j->mapped ? O_RDWR | O_CLOEXEC : O_WRONLY | O_APPEND | O_CLOEXEC);
-            if (fd < 0) {
+            /* Appended to at end, over the zero header (not O_APPEND). */
+            int fd = open(path, (j->mapped ? O_RDWR : O_WRONLY) | O_CLOEXEC);
+            if (fd < 0 || (!j->mapped && lseek(fd, (off_t)end, SEEK_SET) != (off_t)end)) {
                 rc = -errno;
+                if (fd >= 0)
+                    close(fd);
                 break;
             }
             j->fd = fd;
@@ -1444,6 +1491,31 @@ static int reader_refresh(myl_journal_reader *r, bool *later)
     return 0;
 }
 
+/* List the segments and map the one that holds r->from: at open, and at
+ * each read while the directory has none (a reader may start before the
+ * writer's first segment). A failed map is the reader's error; a failed
+ * listing, or r->from before the first segment left, the return. */
+static int reader_start(myl_journal_reader *r)
+{
+    free(r->segs.first);
+    int rc = list_segments(r->dir, &r->segs);
+    if (rc < 0)
+        return rc;
+    if (r->from && r->segs.n && r->from < r->segs.first[0]) {
+        /* Removed (after a snapshot): starting at the first left would
+         * read as if nothing were missing, the chain there taken for the
+         * chain at from_seq. */
+        return -ENOENT;
+    }
+    /* Start at the last segment whose first sequence is <= from. */
+    r->cur = 0;
+    while (r->cur + 1 < r->segs.n && r->segs.first[r->cur + 1] <= r->from)
+        r->cur++;
+    if (r->segs.n)
+        r->err = reader_map(r, UINT64_MAX);
+    return 0;
+}
+
 int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_journal_reader **out)
 {
     if (!out)
@@ -1457,24 +1529,12 @@ int myl_journal_reader_open(const char *dir, uint64_t from_seq, myl_journal_read
     if (!r)
         return -ENOMEM;
     r->dir = strdup(dir);
-    int rc = r->dir ? list_segments(dir, &r->segs) : -ENOMEM;
+    r->from = from_seq;
+    int rc = r->dir ? reader_start(r) : -ENOMEM;
     if (rc < 0) {
         myl_journal_reader_close(r);
         return rc;
     }
-    if (from_seq && r->segs.n && from_seq < r->segs.first[0]) {
-        /* Removed (after a snapshot): starting at the first left would
-         * read as if nothing were missing, the chain there taken for the
-         * chain at from_seq. */
-        myl_journal_reader_close(r);
-        return -ENOENT;
-    }
-    r->from = from_seq;
-    /* Start at the last segment whose first sequence is <= from_seq. */
-    while (r->cur + 1 < r->segs.n && r->segs.first[r->cur + 1] <= from_seq)
-        r->cur++;
-    if (r->segs.n)
-        r->err = reader_map(r, UINT64_MAX);
     /* Skip to from_seq now, as far as the segment goes, so that
      * myl_journal_reader_chain knows the chain there. */
     while (!r->err && r->seq < from_seq && r->off < r->map.size) {
@@ -1508,8 +1568,14 @@ int myl_journal_read(myl_journal_reader *r, myl_journal_record *rec)
     for (;;) {
         if (r->err)
             return r->err;
-        if (r->cur >= r->segs.n)
-            return 0;
+        if (r->segs.n == 0) {
+            int rc = reader_start(r);
+            if (rc < 0)
+                return r->err = rc;
+            if (r->segs.n == 0)
+                return 0; /* none yet */
+            continue;
+        }
         uint64_t n = record_at(r->map.p, r->map.size, r->off, r->seq, UINT32_MAX, rec, &r->chain);
         if (n) {
             r->off += n;
