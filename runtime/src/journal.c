@@ -422,6 +422,13 @@ struct myl_journal {
     uint64_t chain;         /* after the last record appended */
     uint64_t written_chain; /* after record written_seq - 1 */
     uint64_t unsynced_bytes;
+    /* SYNC_NONE: the first sequences of segments ended, and whether the
+     * directory changed, since the last myl_journal_sync, which syncs
+     * them too (it promises every record written, not the last
+     * segment's). */
+    uint64_t *lazy;
+    size_t nlazy, lazy_cap;
+    bool dir_lazy;
     uint64_t last_sync_ns;
     uint64_t recovered;
     int failed; /* the first fatal error, or 0 */
@@ -868,16 +875,39 @@ static int new_segment(myl_journal *j, uint64_t first, uint64_t min_cap)
     j->fd = fd;
     j->seg_first = first;
     j->seg_size = j->map_end = SEG_HEADER;
+    if (j->o.sync == MYL_JOURNAL_SYNC_NONE) {
+        /* its header and name for the next myl_journal_sync */
+        j->unsynced_bytes += SEG_HEADER;
+        j->dir_lazy = true;
+    }
     return 0;
 }
 
-/* Close the current segment, synced (unless SYNC_NONE). */
+/* SYNC_NONE: the current segment, ended unsynced, is remembered for the
+ * next myl_journal_sync (synced now if it cannot be). */
+static int remember_lazy(myl_journal *j)
+{
+    if (j->nlazy == j->lazy_cap) {
+        size_t cap = j->lazy_cap ? j->lazy_cap * 2 : 8;
+        uint64_t *l = realloc(j->lazy, cap * sizeof *l);
+        if (!l)
+            return sync_fd(j, j->fd);
+        j->lazy = l;
+        j->lazy_cap = cap;
+    }
+    j->lazy[j->nlazy++] = j->seg_first;
+    return 0;
+}
+
+/* Close the current segment, synced (unless SYNC_NONE: remembered). */
 static int end_segment(myl_journal *j)
 {
     int rc = 0;
     if (j->fd >= 0) {
         if (j->o.sync != MYL_JOURNAL_SYNC_NONE && j->unsynced_bytes)
             rc = sync_fd(j, j->fd);
+        else if (j->o.sync == MYL_JOURNAL_SYNC_NONE)
+            rc = remember_lazy(j);
         if (rc == 0) {
             j->durable_seq = j->written_seq;
             j->unsynced_bytes = 0;
@@ -1285,13 +1315,39 @@ static int write_buffered(myl_journal *j)
     return 0;
 }
 
-static int sync_now(myl_journal *j)
+/* SYNC_NONE: the segments ended since the last sync. One removed
+ * meanwhile (pruned) has nothing left to keep. */
+static int sync_lazy(myl_journal *j)
 {
-    if (j->unsynced_bytes) {
-        int rc = sync_fd(j, j->fd);
+    char path[4096];
+    for (size_t i = 0; i < j->nlazy; i++) {
+        seg_path(path, sizeof path, j->dir, j->lazy[i]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+            continue;
+        if (fd < 0)
+            return j->failed = -errno;
+        int rc = sync_fd(j, fd);
+        close(fd);
         if (rc < 0)
             return rc;
     }
+    j->nlazy = 0;
+    return 0;
+}
+
+static int sync_now(myl_journal *j)
+{
+    int rc = sync_lazy(j);
+    if (rc == 0 && j->unsynced_bytes)
+        rc = sync_fd(j, j->fd);
+    if (rc == 0 && j->dir_lazy) {
+        /* the segments' names after their contents */
+        rc = sync_dir(j);
+        j->dir_lazy = rc < 0;
+    }
+    if (rc < 0)
+        return rc;
     j->unsynced_bytes = 0;
     j->durable_seq = j->written_seq;
     j->last_sync_ns = myl__now_ns();
@@ -1391,6 +1447,7 @@ int myl_journal_close(myl_journal *j)
         close(j->lock_fd); /* drops the lock */
     if (j->dir_fd >= 0)
         close(j->dir_fd);
+    free(j->lazy);
     free(j->buf);
     free(j->dir);
     free(j);

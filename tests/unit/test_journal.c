@@ -1158,6 +1158,90 @@ static void test_recovery_under_reader(void **state)
     myl_ut_rm_rf(dir);
 }
 
+/* Under SYNC_NONE, myl_journal_sync syncs every segment ended since the
+ * last sync, not only the current one (a pipeline's rotate syncs the
+ * journal before a snapshot that covers all of them), and skips one
+ * removed meanwhile. It used to sync the current segment only. */
+typedef struct sync_log {
+    char names[32][64];
+    int n;
+} sync_log;
+
+static int log_fsync(void *arg, int fd)
+{
+    sync_log *l = arg;
+    char link[64], target[4200];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n > 0 && l->n < 32) {
+        target[n] = '\0';
+        const char *base = strrchr(target, '/');
+        snprintf(l->names[l->n++], sizeof l->names[0], "%.60s", base ? base + 1 : target);
+    }
+    return fdatasync(fd);
+}
+
+static bool log_has(const sync_log *l, uint64_t first)
+{
+    char name[64];
+    snprintf(name, sizeof name, "journal-%016" PRIx64 ".myj", first);
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->names[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void test_sync_none_all_segments(void **state)
+{
+    (void)state;
+    const char *dir = myl_ut_dir("synclazy");
+    myl_ut_rm_rf(dir);
+    sync_log l = {.n = 0};
+    myl_journal_io io = {.fsync = log_fsync, .arg = &l};
+    myl_journal_opts o = {.size = sizeof o,
+                          .sync = MYL_JOURNAL_SYNC_NONE,
+                          .flags = MYL_JOURNAL_NO_THREAD,
+                          .segment_bytes = 4096,
+                          .io = &io};
+    myl_journal *j;
+    assert_int_equal(myl_journal_open(dir, &o, &j), 0);
+    append_n(j, 100);
+    assert_int_equal(myl_journal_commit(j), 0);
+    assert_int_equal(l.n, 0); /* SYNC_NONE: commits sync nothing */
+    int segs = count_segments(dir);
+    assert_true(segs >= 4);
+    /* The first segment removed (pruned), as a pipeline may. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/journal-%016x.myj", dir, 0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(myl_journal_sync(j), 0);
+    myl_journal_reader *r;
+    assert_int_equal(myl_journal_reader_open(dir, 0, &r), 0);
+    myl_journal_record rec;
+    int synced = 0;
+    uint64_t first = UINT64_MAX;
+    while (myl_journal_read(r, &rec) == 1) {
+        char where[512];
+        uint64_t off;
+        assert_int_equal(myl_journal_reader_where(r, where, sizeof where, &off), 0);
+        const char *base = strrchr(where, '/');
+        uint64_t f = strtoull(base + strlen("/journal-"), NULL, 16);
+        if (f != first) {
+            first = f;
+            assert_true(log_has(&l, f));
+            synced++;
+        }
+    }
+    myl_journal_reader_close(r);
+    assert_int_equal(synced, segs - 1);
+    /* Synced once: the next sync has nothing of those to do. */
+    int before = l.n;
+    assert_int_equal(myl_journal_sync(j), 0);
+    assert_int_equal(l.n, before);
+    assert_int_equal(myl_journal_close(j), 0);
+    myl_ut_rm_rf(dir);
+}
+
 /* ---- I/O faults ---- */
 
 typedef struct fault_io {
@@ -1692,4 +1776,5 @@ MYL_TEST_MAIN("journal", cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test
               cmocka_unit_test(test_reopen_smaller_max_record),
               cmocka_unit_test(test_odd_segment_bytes), cmocka_unit_test(test_reader_before_first),
               cmocka_unit_test(test_reader_empty_dir), cmocka_unit_test(test_reader_at_new_segment),
-              cmocka_unit_test(test_recovery_under_reader))
+              cmocka_unit_test(test_recovery_under_reader),
+              cmocka_unit_test(test_sync_none_all_segments))

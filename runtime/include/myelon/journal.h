@@ -113,7 +113,9 @@ MYL_API int myl_journal_append(myl_journal *j, uint64_t type, const void *data, 
                                uint64_t *seq);
 /* Write every buffered record; fdatasync per the policy. */
 MYL_API int myl_journal_commit(myl_journal *j);
-/* Write and fdatasync now, whatever the policy. */
+/* Write and fdatasync now, whatever the policy: every record written so
+ * far (under SYNC_NONE the segments ended since the last sync too) and
+ * the directory. */
 MYL_API int myl_journal_sync(myl_journal *j);
 /* Close the current segment (synced) and start the next one. */
 MYL_API int myl_journal_rotate(myl_journal *j);
