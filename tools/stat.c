@@ -207,8 +207,13 @@ static void printable(char *s)
 int mst_bridge_read(uint32_t backing, const char *name, mst_bridge *out)
 {
     memset(out, 0, sizeof *out);
-    int fd = backing == MYL_BACKING_SHM ? shm_open(name, O_RDONLY | O_CLOEXEC, 0)
-                                        : open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO planted at the name (/dev/shm is world-writable)
+     * would block the open until a writer came, and myelon-stat or the
+     * health endpoint with it; it opens at once and is refused below as
+     * not a regular file (as segments are, open_backing in segment.c). */
+    int fd = backing == MYL_BACKING_SHM
+                 ? shm_open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0)
+                 : open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return -errno;
     /* A copy of the page by pread, never a mapping: a state object that

@@ -958,6 +958,36 @@ static void test_truncated_ring(void **state)
     assert_int_equal(unlink(path), 0);
 }
 
+/* A FIFO planted (by anyone: /dev/shm is world-writable) at the bridge
+ * state name of a reported ring: the probe gets its line and the endpoint
+ * stops, where the open of the state object waited for a writer for ever,
+ * with the listener (and, for HTTP, libmicrohttpd's thread) in it. */
+static void test_bridge_fifo(void **state)
+{
+    (void)state;
+    fixture f;
+    ring_up(&f, myl_test_name("hfifo"));
+    char fifo[512];
+    snprintf(fifo, sizeof fifo, "/dev/shm%s.bridge-export", f.r->name);
+    (void)unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0666), 0);
+    const char *names[] = {f.name};
+    myl_health *h = serve(names, 1, 50);
+    char *line = exchange(myl_health_port(h), NULL, 0, 1); /* NULL: the bound on a hang */
+    if (!line) { /* the listener is stuck: no stop would return */
+        unlink(fifo);
+        fail_msg("no probe line: the endpoint blocked on the FIFO");
+    }
+    assert_string_equal(line, "myelon ok 1 ring\n");
+    free(line);
+    response r;
+    http_ok(myl_health_port(h), "/health", &r);
+    free(r.all);
+    myl_health_stop(h);
+    assert_int_equal(unlink(fifo), 0);
+    ring_down(&f);
+}
+
 /* The descriptors this process has open. */
 static int open_fds(void)
 {
@@ -1306,6 +1336,7 @@ int main(void)
         cmocka_unit_test(test_tool),
         cmocka_unit_test(test_split_request),
         cmocka_unit_test(test_prefix_then_eof),
+        cmocka_unit_test(test_bridge_fifo),
     };
     return myl_test_run("health", tests, sizeof tests / sizeof *tests);
 }
