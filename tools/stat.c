@@ -36,6 +36,24 @@ static void ctl_str(char *out, const char *in, size_t cap)
     out[n] = '\0';
 }
 
+static void printable(char *s)
+{
+    for (; *s; s++)
+        if (*s < 0x20 || *s > 0x7e)
+            *s = '?';
+}
+
+/* A ring's name for text output, made printable as ids are: names come
+ * from the command line but also from directory scans (groups, --list),
+ * where anyone who can create a file puts control bytes (ESC, BEL) that
+ * a terminal would obey. JSON and Prometheus escape names instead. */
+static const char *printable_copy(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src);
+    printable(dst);
+    return dst;
+}
+
 /* The control block of a topology's control segment (slot 0), checked
  * like any input from another process before a byte of it is used: 0 (t
  * filled in, counts[0 .. nroles) summing to nmembers, inside the mapping),
@@ -103,6 +121,8 @@ static void topology_text(FILE *f, const myl_ring *r, const char *ctl)
     }
     myl__topo_ctl *c = (myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
     uint32_t nroles = info.nroles, nroutes = info.nroutes, nmembers = info.nmembers;
+    char ctl_name[sizeof((mst_ring *)0)->name];
+    printable_copy(ctl_name, sizeof ctl_name, ctl);
     fprintf(f, "  topology     %s instance %s, %u members, owner pid %d, %s\n", topo, inst,
             nmembers, info.owner_pid, info.shutdown ? "shut down" : "running");
     char roles[MYL_TOPO_CTL_ROLES][MYL_TOPO_ROLE_NAME + 1];
@@ -162,7 +182,7 @@ static void topology_text(FILE *f, const myl_ring *r, const char *ctl)
                 snprintf(src, sizeof src, "%s.%u", roles[from], k / counts[to]);
                 snprintf(dst, sizeof dst, "%s.%u", roles[to], k % counts[to]);
             }
-            fprintf(f, "    ring       %s.%s.%u  %s -> %s\n", ctl, rn, k, src, dst);
+            fprintf(f, "    ring       %s.%s.%u  %s -> %s\n", ctl_name, rn, k, src, dst);
         }
     }
     struct timespec ts;
@@ -193,13 +213,6 @@ static void topology_text(FILE *f, const myl_ring *r, const char *ctl)
                 atomic_load_explicit(&m[i].epoch, memory_order_relaxed), age,
                 (unsigned long long)atomic_load_explicit(&m[i].rejected, memory_order_relaxed));
     }
-}
-
-static void printable(char *s)
-{
-    for (; *s; s++)
-        if (*s < 0x20 || *s > 0x7e)
-            *s = '?';
 }
 
 /* ---- bridges ---- */
@@ -551,7 +564,8 @@ void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev)
 {
     const myl_ring_stats *s = &cur->s;
     double dt = prev ? cur->t - prev->t : 0;
-    fprintf(f, "ring %s\n", cur->name);
+    char name[sizeof cur->name];
+    fprintf(f, "ring %s\n", printable_copy(name, sizeof name, cur->name));
     fprintf(f, "  state        %s\n", ring_state(s->state));
     fprintf(f, "  slots        %llu x %u bytes (stride %u), %s producer, %s\n",
             (unsigned long long)s->capacity, s->slot_size, s->slot_stride,
@@ -836,14 +850,15 @@ static void list_text(FILE *f, const mst_ring *rings, size_t n, const long *owne
             w = (int)strlen(rings[i].name);
     fprintf(f, "%-*s %10s %10s %9s %9s %12s\n", w, "NAME", "SLOTS", "SLOT_BYTES", "PRODUCERS",
             "CONSUMERS", "PUBLISHED");
+    char name[sizeof rings[0].name];
     for (size_t i = 0; i < n; i++) {
         const mst_ring *r = &rings[i];
         char p[32], c[32];
         snprintf(p, sizeof p, "%u/%u", r->producers_alive, r->producers_registered);
         snprintf(c, sizeof c, "%u/%u", r->consumers_alive, r->consumers_registered);
-        fprintf(f, "%-*s %10llu %10u %9s %9s %12llu\n", w, r->name,
-                (unsigned long long)r->s.capacity, r->s.slot_size, p, c,
-                (unsigned long long)r->s.published);
+        fprintf(f, "%-*s %10llu %10u %9s %9s %12llu\n", w,
+                printable_copy(name, sizeof name, r->name), (unsigned long long)r->s.capacity,
+                r->s.slot_size, p, c, (unsigned long long)r->s.published);
     }
     int header = 0;
     for (size_t i = 0, len; i < n;) {
@@ -851,9 +866,9 @@ static void list_text(FILE *f, const mst_ring *rings, size_t n, const long *owne
         if (len) {
             if (!header++)
                 fprintf(f, "\ngroups (myelon-stat BASE shows a group's rings):\n");
-            fprintf(f, "  %.*s:", (int)len, rings[i].name);
+            fprintf(f, "  %.*s:", (int)len, printable_copy(name, sizeof name, rings[i].name));
             for (size_t k = i; k < j; k++)
-                fprintf(f, " %s", rings[k].name + len + 1);
+                fprintf(f, " %s", printable_copy(name, sizeof name, rings[k].name) + len + 1);
             fputc('\n', f);
         }
         i = j;
@@ -865,8 +880,8 @@ static void list_text(FILE *f, const mst_ring *rings, size_t n, const long *owne
             continue;
         if (!header++)
             fprintf(f, "\ntopologies (myelon-stat NAME shows roles, routes and members):\n");
-        fprintf(f, "  %s: %s instance %s, %s", rings[j].name, t->topology, t->instance,
-                topo_state(t));
+        fprintf(f, "  %s: %s instance %s, %s", printable_copy(name, sizeof name, rings[j].name),
+                t->topology, t->instance, topo_state(t));
         if (t->status == 0)
             fprintf(f, ", %u/%u members up, %zu ring(s) listed", t->up, t->nmembers,
                     topo_rings(owner, n, j));

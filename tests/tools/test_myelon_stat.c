@@ -962,6 +962,53 @@ static void test_stat_truncated_while_read(void **state)
     (void)shown; /* how many runs fell in a restored window: not judged */
 }
 
+/* Rings whose names hold control bytes (a terminal's title, clear-screen
+ * and colour sequences, ESC and BEL), found by directory scans: as a
+ * group's members, in --list (rings and groups) and named: the text
+ * output holds none of those bytes, which went to the terminal as they
+ * were (ids were made printable, names were not). */
+static void test_stat_control_names(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/myl-stat-XXXXXX", path[2][192], args[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path[0], sizeof path[0], "%s/g.x\033]0;TITLE\a\033[2J\033[31mFAKE", dir);
+    snprintf(path[1], sizeof path[1], "%s/g.plain", dir);
+    myl_ring *r[2];
+    for (int i = 0; i < 2; i++) { /* one creator, fingerprint, capacity: a group */
+        myl_ring_opts o = {.size = sizeof o,
+                           .name = path[i],
+                           .backing = MYL_BACKING_FILE,
+                           .slot_size = 16,
+                           .capacity = 8};
+        assert_int_equal(myl_ring_create(&o, &r[i]), 0);
+    }
+    static const char *const forms[] = {"--file %s/g", "--file --list %s/g.",
+                                        "--file --watch 0.01 --count 2 %s/g"};
+    for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
+        snprintf(args, sizeof args, forms[k], dir);
+        char *out = run(args);
+        assert_non_null(strstr(out, "g.x?]0;TITLE??[2J?[31mFAKE"));
+        assert_non_null(strstr(out, "g.plain"));
+        for (const char *p = out; *p; p++)
+            if (*p != '\n' && (*p < 0x20 || *p > 0x7e)) {
+                fprintf(stderr, "myelon-stat %s: byte 0x%02x at %zu\n", args, *p & 0xff,
+                        (size_t)(p - out));
+                fail();
+            }
+    }
+    /* Named: the same. */
+    snprintf(args, sizeof args, "--file '%s'", path[0]);
+    char *out = run(args);
+    assert_null(strchr(out, '\033'));
+    assert_null(strchr(out, '\a'));
+    for (int i = 0; i < 2; i++) {
+        myl_ring_close(r[i]);
+        assert_int_equal(unlink(path[i]), 0);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 /* A ring named twice on the command line (or as a group's base and as
  * one of its rings) is shown once: the Prometheus text had two series with
  * one label set. --sweep's output to a full device is an error (exit 1),
@@ -1041,5 +1088,6 @@ MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
               cmocka_unit_test(test_stat_bridge), cmocka_unit_test(test_stat_bridge_fifo),
               cmocka_unit_test(test_stat_cli), cmocka_unit_test(test_stat_group_list_watch),
               cmocka_unit_test(test_stat_list), cmocka_unit_test(test_stat_list_files),
-              cmocka_unit_test(test_stat_hostile_names), cmocka_unit_test(test_stat_once_and_full),
+              cmocka_unit_test(test_stat_hostile_names), cmocka_unit_test(test_stat_control_names),
+              cmocka_unit_test(test_stat_once_and_full),
               cmocka_unit_test(test_stat_truncated_while_read))
