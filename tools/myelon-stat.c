@@ -96,6 +96,15 @@ static int unregister(uint32_t backing, const char *name, const char *id)
     return c && fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* A group's member that is a ring and could not be read: said, and the
+ * exit status is 1 (as for a ring named). */
+static void unread_member(void *arg, const char *name, int rc)
+{
+    char shown[256];
+    report(mst_printable(shown, sizeof shown, name), rc);
+    *(int *)arg = 1;
+}
+
 /* ---- --list ---- */
 
 static int list(uint32_t backing, const char *prefix, int json)
@@ -244,7 +253,7 @@ int main(int argc, char **argv)
     for (long long iter = 0;; iter++) {
         mst_snaps cur = {0};
         for (int i = 0; i < npos; i++) {
-            int rc = mst_snap_name(backing, pos[i], &cur);
+            int rc = mst_snap_name(backing, pos[i], &cur, unread_member, &status);
             if (rc < 0) {
                 report(pos[i], rc);
                 status = 1;

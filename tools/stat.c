@@ -47,7 +47,7 @@ static void printable(char *s)
  * from the command line but also from directory scans (groups, --list),
  * where anyone who can create a file puts control bytes (ESC, BEL) that
  * a terminal would obey. JSON and Prometheus escape names instead. */
-static const char *printable_copy(char *dst, size_t size, const char *src)
+const char *mst_printable(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src);
     printable(dst);
@@ -122,7 +122,7 @@ static void topology_text(FILE *f, const myl_ring *r, const char *ctl)
     myl__topo_ctl *c = (myl__topo_ctl *)(r->slots + MYL_TOPO_CTL_OFFSET);
     uint32_t nroles = info.nroles, nroutes = info.nroutes, nmembers = info.nmembers;
     char ctl_name[sizeof((mst_ring *)0)->name];
-    printable_copy(ctl_name, sizeof ctl_name, ctl);
+    mst_printable(ctl_name, sizeof ctl_name, ctl);
     fprintf(f, "  topology     %s instance %s, %u members, owner pid %d, %s\n", topo, inst,
             nmembers, info.owner_pid, info.shutdown ? "shut down" : "running");
     char roles[MYL_TOPO_CTL_ROLES][MYL_TOPO_ROLE_NAME + 1];
@@ -565,7 +565,7 @@ void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev)
     const myl_ring_stats *s = &cur->s;
     double dt = prev ? cur->t - prev->t : 0;
     char name[sizeof cur->name];
-    fprintf(f, "ring %s\n", printable_copy(name, sizeof name, cur->name));
+    fprintf(f, "ring %s\n", mst_printable(name, sizeof name, cur->name));
     fprintf(f, "  state        %s\n", ring_state(s->state));
     fprintf(f, "  slots        %llu x %u bytes (stride %u), %s producer, %s\n",
             (unsigned long long)s->capacity, s->slot_size, s->slot_stride,
@@ -857,7 +857,7 @@ static void list_text(FILE *f, const mst_ring *rings, size_t n, const long *owne
         snprintf(p, sizeof p, "%u/%u", r->producers_alive, r->producers_registered);
         snprintf(c, sizeof c, "%u/%u", r->consumers_alive, r->consumers_registered);
         fprintf(f, "%-*s %10llu %10u %9s %9s %12llu\n", w,
-                printable_copy(name, sizeof name, r->name), (unsigned long long)r->s.capacity,
+                mst_printable(name, sizeof name, r->name), (unsigned long long)r->s.capacity,
                 r->s.slot_size, p, c, (unsigned long long)r->s.published);
     }
     int header = 0;
@@ -866,9 +866,9 @@ static void list_text(FILE *f, const mst_ring *rings, size_t n, const long *owne
         if (len) {
             if (!header++)
                 fprintf(f, "\ngroups (myelon-stat BASE shows a group's rings):\n");
-            fprintf(f, "  %.*s:", (int)len, printable_copy(name, sizeof name, rings[i].name));
+            fprintf(f, "  %.*s:", (int)len, mst_printable(name, sizeof name, rings[i].name));
             for (size_t k = i; k < j; k++)
-                fprintf(f, " %s", printable_copy(name, sizeof name, rings[k].name) + len + 1);
+                fprintf(f, " %s", mst_printable(name, sizeof name, rings[k].name) + len + 1);
             fputc('\n', f);
         }
         i = j;
@@ -880,7 +880,7 @@ static void list_text(FILE *f, const mst_ring *rings, size_t n, const long *owne
             continue;
         if (!header++)
             fprintf(f, "\ntopologies (myelon-stat NAME shows roles, routes and members):\n");
-        fprintf(f, "  %s: %s instance %s, %s", printable_copy(name, sizeof name, rings[j].name),
+        fprintf(f, "  %s: %s instance %s, %s", mst_printable(name, sizeof name, rings[j].name),
                 t->topology, t->instance, topo_state(t));
         if (t->status == 0)
             fprintf(f, ", %u/%u members up, %zu ring(s) listed", t->up, t->nmembers,
@@ -1412,8 +1412,36 @@ int mst_snap_one(uint32_t backing, const char *name, mst_snaps *out)
     return rc;
 }
 
+bool mst_not_a_ring(uint32_t backing, const char *name, int rc)
+{
+    if (rc == MYL_EBADMAGIC || rc == MYL_ENAME || rc == -ENOENT)
+        return true;
+    if (rc != MYL_ETRUNCATED && rc != MYL_ENOTREADY)
+        return false;
+    /* Empty or shorter than a header, which attach refuses before it
+     * reads a byte (or zeroes where the magic goes): a segment cut short
+     * still starts with its magic, a file of something else does not.
+     * Opened as mst_bridge_read opens: no FIFO can block this. */
+    char shm[sizeof((myl_ring *)0)->name];
+    int fd = -1;
+    if (backing != MYL_BACKING_SHM)
+        fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    else if (myl_shm_name(name, shm, sizeof shm) >= 0)
+        fd = shm_open(shm, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+    if (fd < 0)
+        return errno == ENOENT; /* gone since; else unreadable: reported */
+    struct stat sb;
+    uint64_t magic = 0;
+    bool segment = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+                   pread(fd, &magic, sizeof magic, 0) == (ssize_t)sizeof magic &&
+                   magic == MYL_SEG_MAGIC;
+    close(fd);
+    return !segment;
+}
+
 /* A ring, or the rings of the group whose base name it is. */
-int mst_snap_name(uint32_t backing, const char *name, mst_snaps *out)
+int mst_snap_name(uint32_t backing, const char *name, mst_snaps *out, mst_unread_fn *unread,
+                  void *arg)
 {
     int rc = mst_snap_one(backing, name, out);
     if (rc != -ENOENT)
@@ -1422,10 +1450,18 @@ int mst_snap_name(uint32_t backing, const char *name, mst_snaps *out)
     if ((size_t)snprintf(prefix, sizeof prefix, "%s.", name) >= sizeof prefix)
         return rc;
     mst_names members = {0};
-    size_t before = out->n;
+    size_t before = out->n, failed = 0;
     if (mst_scan(backing, prefix, &members) == 0)
-        for (size_t i = 0; i < members.n; i++)
-            mst_snap_one(backing, members.v[i], out); /* not rings: not members */
+        for (size_t i = 0; i < members.n; i++) {
+            int mrc = mst_snap_one(backing, members.v[i], out);
+            /* What is no ring is no member (a bridge's state object, a
+             * note); a ring that cannot be read is one, and said. */
+            if (mrc < 0 && !mst_not_a_ring(backing, members.v[i], mrc)) {
+                failed++;
+                if (unread)
+                    unread(arg, members.v[i], mrc);
+            }
+        }
     mst_names_free(&members);
-    return out->n > before ? 0 : rc;
+    return out->n > before || failed ? 0 : rc;
 }

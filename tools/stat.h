@@ -89,6 +89,10 @@ void mst_free(mst_ring *s);
  * state (too short, wrong magic, version or role). */
 int mst_bridge_read(uint32_t backing, const char *name, mst_bridge *out);
 
+/* src (a ring's name) in dst for text output: at most size - 1 bytes,
+ * every byte outside printable ASCII (ESC, BEL, ...) as '?'. Returns dst. */
+const char *mst_printable(char *dst, size_t size, const char *src);
+
 /* The table: prev (the same ring's previous snapshot, or NULL) adds
  * per-second rates. */
 void mst_print_table(FILE *f, const mst_ring *cur, const mst_ring *prev);
@@ -139,8 +143,22 @@ void mst_snaps_free(mst_snaps *s);
 /* Attach the ring read-only, check it, append its snapshot, close it.
  * 0 or a negative errno / MYL_E* code (nothing appended). */
 int mst_snap_one(uint32_t backing, const char *name, mst_snaps *out);
+/* Told of a ring that was found (a group's member, a prefix's match) but
+ * could not be read: its name (as found: not made printable) and the
+ * error, a negative errno or MYL_E* code. */
+typedef void mst_unread_fn(void *arg, const char *name, int rc);
+/* Whether rc, what mst_snap_one(backing, name) returned, means there is
+ * no ring at name rather than one that cannot be read: no myelon segment
+ * there (MYL_EBADMAGIC; also a file too short for a header that does not
+ * start with the segment magic), not a regular file (MYL_ENAME), or gone
+ * (-ENOENT). Everything else (truncated, corrupt, not ready, of another
+ * layout version, unreadable) is a ring that cannot be read. */
+bool mst_not_a_ring(uint32_t backing, const char *name, int rc);
 /* A ring, or, when no ring has that name, the rings of the group whose
- * base name it is (name.*). 0 when something was appended. */
-int mst_snap_name(uint32_t backing, const char *name, mst_snaps *out);
+ * base name it is (name.*); a member that cannot be read (as
+ * mst_not_a_ring judges) is given to unread (if not NULL) with arg. 0
+ * when something was appended or given to unread. */
+int mst_snap_name(uint32_t backing, const char *name, mst_snaps *out, mst_unread_fn *unread,
+                  void *arg);
 
 #endif

@@ -152,19 +152,38 @@ static void printable_name(char *dst, size_t size, const char *name)
             *p = '?';
 }
 
+/* Rings that could not be read, each once: a named one (or a group's
+ * member) that the prefix finds again is not a second reason. */
+typedef struct unread {
+    report *r;
+    mst_names seen;
+} unread;
+
+static void unread_ring(void *arg, const char *ring, int rc)
+{
+    unread *u = arg;
+    for (size_t i = 0; i < u->seen.n; i++)
+        if (!strcmp(u->seen.v[i], ring))
+            return;
+    (void)mst_names_add(&u->seen, ring); /* out of memory: said twice at worst */
+    char name[201];
+    u->r->errors++;
+    printable_name(name, sizeof name, ring);
+    reason(u->r, true, "%s: %s", name, myl_errname(rc));
+}
+
 static void report_take(myl_health *h, report *r)
 {
     memset(r, 0, sizeof *r);
     r->ok = true;
     char name[201];
+    unread u = {.r = r};
     for (size_t i = 0; i < h->nrings; i++) {
         size_t before = r->rings.n;
-        int rc = mst_snap_name(h->backing, h->rings[i], &r->rings);
-        if (rc < 0) {
-            r->errors++;
-            printable_name(name, sizeof name, h->rings[i]);
-            reason(r, true, "%s: %s", name, myl_errname(rc));
-        }
+        /* A group's member that cannot be read: a reason, unread_ring. */
+        int rc = mst_snap_name(h->backing, h->rings[i], &r->rings, unread_ring, &u);
+        if (rc < 0)
+            unread_ring(&u, h->rings[i], rc);
         /* A name given twice, or a group and one of its rings: once. */
         for (size_t k = before; k < r->rings.n;)
             if (have(&r->rings, before, r->rings.v[k].name)) {
@@ -179,11 +198,18 @@ static void report_take(myl_health *h, report *r)
     if (h->prefix) {
         mst_names names = {0};
         if (mst_scan(h->backing, h->prefix, &names) == 0)
-            for (size_t i = 0; i < names.n; i++)
-                if (!have(&r->rings, r->rings.n, names.v[i]))
-                    mst_snap_one(h->backing, names.v[i], &r->rings); /* not a ring: skipped */
+            for (size_t i = 0; i < names.n; i++) {
+                if (have(&r->rings, r->rings.n, names.v[i]))
+                    continue;
+                /* What is no ring is skipped; a ring that cannot be read
+                 * is a reason. */
+                int rc = mst_snap_one(h->backing, names.v[i], &r->rings);
+                if (rc < 0 && !mst_not_a_ring(h->backing, names.v[i], rc))
+                    unread_ring(&u, names.v[i], rc);
+            }
         mst_names_free(&names);
     }
+    mst_names_free(&u.seen);
     size_t n = r->rings.n;
     if (n == 0 && r->errors == 0)
         reason(r, true, "no rings");
@@ -292,7 +318,8 @@ static void metrics(FILE *f, myl_health *h, const report *r)
             "# TYPE myelon_health_rings gauge\nmyelon_health_rings %zu\n",
             r->rings.n);
     fprintf(f,
-            "# HELP myelon_health_ring_errors Named rings that could not be read.\n"
+            "# HELP myelon_health_ring_errors Rings named, of a named group or found by the "
+            "prefix that could not be read.\n"
             "# TYPE myelon_health_ring_errors gauge\nmyelon_health_ring_errors %llu\n",
             (unsigned long long)r->errors);
     mst_print_prom(f, r->rings.v, r->rings.n);

@@ -988,6 +988,77 @@ static void test_bridge_fifo(void **state)
     ring_down(&f);
 }
 
+/* A shm object under label: len bytes of data, or (data NULL) the ring's
+ * segment there cut to len bytes. */
+static void shm_set(const char *label, const void *data, size_t len)
+{
+    char obj[300];
+    assert_true(myl_shm_name(label, obj, sizeof obj) > 0);
+    int fd = shm_open(obj, data ? O_RDWR | O_CREAT | O_TRUNC : O_RDWR, 0600);
+    assert_true(fd >= 0);
+    if (data)
+        assert_int_equal(write(fd, data, len), (ssize_t)len);
+    else
+        assert_int_equal(ftruncate(fd, (off_t)len), 0);
+    close(fd);
+}
+
+/* A ring of a named group, or found by the prefix, that is cut short (its
+ * header says more than is there) is a reason, once, and counted in
+ * myelon_health_ring_errors: the endpoint said ok, having dropped it. A
+ * file under those names that is no ring is no reason. */
+static void test_unreadable_members(void **state)
+{
+    (void)state;
+    const char *base = myl_test_name("hgbad");
+    char a[128], b[128], note[128], prefix[128];
+    snprintf(a, sizeof a, "%s.a", base);
+    snprintf(b, sizeof b, "%s.b", base);
+    snprintf(note, sizeof note, "%s.notes", base);
+    snprintf(prefix, sizeof prefix, "%s.", base);
+    const char *made[] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        myl_ring_opts o = {.size = sizeof o, .name = made[i], .slot_size = 16, .capacity = 8};
+        myl_ring *r;
+        myl_ring_unlink(MYL_BACKING_SHM, made[i]);
+        assert_int_equal(myl_ring_create(&o, &r), 0);
+        myl_ring_close(r);
+    }
+    shm_set(b, NULL, MYL_SEG_HEADER_SIZE + 8);
+    shm_set(note, "not a ring\n", 11);
+    char want[512];
+    snprintf(want, sizeof want, "myelon degraded 1 ring: %s: MYL_ETRUNCATED\n", b);
+    const char *names[] = {base};
+    /* The group named; found by the prefix; both (said once). */
+    for (int k = 0; k < 3; k++) {
+        myl_health_config c = {.size = sizeof c,
+                               .rings = k != 1 ? names : NULL,
+                               .nrings = k != 1 ? 1 : 0,
+                               .prefix = k ? prefix : NULL,
+                               .probe_ms = 50};
+        myl_health *h;
+        assert_int_equal(myl_health_start(&c, &h), 0);
+        char *line = exchange(myl_health_port(h), NULL, 0, 1);
+        assert_non_null(line);
+        if (strcmp(line, want))
+            fprintf(stderr, "case %d: %s", k, line);
+        assert_string_equal(line, want);
+        free(line);
+        response r;
+        assert_int_equal(http(myl_health_port(h), "GET", "/health", &r), 0);
+        assert_int_equal(r.code, 503);
+        free(r.all);
+        http_ok(myl_health_port(h), "/metrics", &r);
+        assert_non_null(strstr(r.body, "\nmyelon_health_ring_errors 1\n"));
+        check_exposition(r.body);
+        free(r.all);
+        myl_health_stop(h);
+    }
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(myl_ring_unlink(MYL_BACKING_SHM, made[i]), 0);
+    assert_int_equal(myl_ring_unlink(MYL_BACKING_SHM, note), 0);
+}
+
 /* The descriptors this process has open. */
 static int open_fds(void)
 {
@@ -1337,6 +1408,7 @@ int main(void)
         cmocka_unit_test(test_split_request),
         cmocka_unit_test(test_prefix_then_eof),
         cmocka_unit_test(test_bridge_fifo),
+        cmocka_unit_test(test_unreadable_members),
     };
     return myl_test_run("health", tests, sizeof tests / sizeof *tests);
 }

@@ -1009,6 +1009,98 @@ static void test_stat_control_names(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* Cuts the shm object name (its label) to len bytes, keeping what is left. */
+static void shm_cut(const char *label, off_t len)
+{
+    char obj[300];
+    assert_true(myl_shm_name(label, obj, sizeof obj) > 0);
+    int fd = shm_open(obj, O_RDWR, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, len), 0);
+    close(fd);
+}
+
+/* A shm object under label holding len bytes of data (a file of
+ * something else than a ring). */
+static void shm_put(const char *label, const void *data, size_t len)
+{
+    char obj[300];
+    assert_true(myl_shm_name(label, obj, sizeof obj) > 0);
+    int fd = shm_open(obj, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    close(fd);
+}
+
+/* A group whose members are cut short, one past its header (the header
+ * says more than is there), one inside it (what is left starts with the
+ * segment's magic): myelon-stat BASE shows the readable member, says
+ * which could not be read and why, and exits with status 1, where it
+ * dropped them without a word and exited 0. Files under the group's
+ * names that are no rings (a note, an empty file, a bridge's state
+ * object) are no members: not reported. */
+static void test_stat_group_unreadable(void **state)
+{
+    (void)state;
+    const char *base = myl_test_name("gbad");
+    static const char *const sfx[3] = {"a", "b", "c"};
+    char name[3][128], other[3][160];
+    myl_ring *r[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(name[i], sizeof name[i], "%s.%s", base, sfx[i]);
+        myl_ring_opts o = {.size = sizeof o, .name = name[i], .slot_size = 16, .capacity = 8};
+        myl_ring_unlink(MYL_BACKING_SHM, name[i]);
+        assert_int_equal(myl_ring_create(&o, &r[i]), 0);
+        myl_ring_close(r[i]);
+    }
+    shm_cut(name[1], MYL_SEG_HEADER_SIZE + 8);
+    shm_cut(name[2], 100);
+    snprintf(other[0], sizeof other[0], "%s.notes", base);
+    snprintf(other[1], sizeof other[1], "%s.empty", base);
+    snprintf(other[2], sizeof other[2], "%s.a.bridge-export", base);
+    shm_put(other[0], "not a ring\n", 11);
+    shm_put(other[1], "", 0);
+    static unsigned char page[4096] = {'M', 'L', 'S', 'T', 'A', 'T', 'E', '1'};
+    shm_put(other[2], page, sizeof page);
+
+    int st;
+    char *out = run_status(base, 1, &st);
+    if (st != 1)
+        fprintf(stderr, "myelon-stat %s: exit %d\n%s", base, st, out);
+    assert_int_equal(st, 1);
+    char want[256];
+    snprintf(want, sizeof want, "ring %s\n", name[0]);
+    assert_non_null(strstr(out, want));
+    for (int i = 1; i < 3; i++) {
+        snprintf(want, sizeof want, "myelon-stat: %s: ", name[i]);
+        const char *line = strstr(out, want);
+        assert_non_null(line);
+        assert_non_null(strstr(line, "(MYL_ETRUNCATED)\n"));
+    }
+    for (int i = 0; i < 3; i++)
+        assert_null(strstr(out, other[i]));
+    /* The JSON and the Prometheus text: the same status. */
+    char args[256];
+    snprintf(args, sizeof args, "--json %s", base);
+    (void)run_status(args, 0, &st);
+    assert_int_equal(st, 1);
+    snprintf(args, sizeof args, "--prometheus %s", base);
+    (void)run_status(args, 0, &st);
+    assert_int_equal(st, 1);
+    /* Without them, the group is read whole: status 0. */
+    for (int i = 1; i < 3; i++)
+        assert_int_equal(myl_ring_unlink(MYL_BACKING_SHM, name[i]), 0);
+    out = run(base);
+    assert_non_null(strstr(out, name[0]));
+
+    for (int i = 0; i < 3; i++) {
+        char obj[300];
+        assert_true(myl_shm_name(other[i], obj, sizeof obj) > 0);
+        assert_int_equal(shm_unlink(obj), 0);
+    }
+    myl_ring_unlink(MYL_BACKING_SHM, name[0]);
+}
+
 /* A ring named twice on the command line (or as a group's base and as
  * one of its rings) is shown once: the Prometheus text had two series with
  * one label set. --sweep's output to a full device is an error (exit 1),
@@ -1089,5 +1181,6 @@ MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
               cmocka_unit_test(test_stat_cli), cmocka_unit_test(test_stat_group_list_watch),
               cmocka_unit_test(test_stat_list), cmocka_unit_test(test_stat_list_files),
               cmocka_unit_test(test_stat_hostile_names), cmocka_unit_test(test_stat_control_names),
+              cmocka_unit_test(test_stat_group_unreadable),
               cmocka_unit_test(test_stat_once_and_full),
               cmocka_unit_test(test_stat_truncated_while_read))
