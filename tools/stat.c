@@ -253,6 +253,8 @@ int mst_bridge_read(uint32_t backing, const char *name, mst_bridge *out)
         (u.st.role != MYL__BR_ROLE_EXPORT && u.st.role != MYL__BR_ROLE_IMPORT))
         return MYL_EBADMAGIC;
     out->exporting = u.st.role == MYL__BR_ROLE_EXPORT;
+    out->dev = (uint64_t)sb.st_dev;
+    out->ino = (uint64_t)sb.st_ino;
     out->pid = u.st.pid;
     out->alive = myl_peer_alive(out->pid, 0);
     out->kind = u.st.kind;
@@ -266,10 +268,14 @@ int mst_bridge_read(uint32_t backing, const char *name, mst_bridge *out)
     return 0;
 }
 
-static bool bridge_taken(const mst_ring *out, const char *name)
+/* Is b (read, not yet counted) a state object already counted? Compared
+ * by file, not by name: one object has several names (a file ring named
+ * "rv" has its default "rv.bridge-export", which the scan of its
+ * directory finds as "./rv.bridge-export"; "/rv" and "//rv..."). */
+static bool bridge_taken(const mst_ring *out, const mst_bridge *b)
 {
     for (uint32_t i = 0; i < out->nbridge; i++)
-        if (!strcmp(out->bridge[i].state, name))
+        if (out->bridge[i].dev == b->dev && out->bridge[i].ino == b->ino)
             return true;
     return false;
 }
@@ -304,10 +310,11 @@ static void scan_bridges(const myl_ring *r, mst_ring *out)
             continue;
         int n = prefix ? snprintf(name, sizeof name, "/%s", e->d_name)
                        : snprintf(name, sizeof name, "%s/%s", dir, e->d_name);
-        if (n < 0 || (size_t)n >= sizeof name || bridge_taken(out, name))
+        if (n < 0 || (size_t)n >= sizeof name)
             continue;
         mst_bridge *b = &out->bridge[out->nbridge];
-        if (mst_bridge_read(r->backing, name, b) == 0 && !strcmp(b->ring, r->name))
+        if (mst_bridge_read(r->backing, name, b) == 0 && !strcmp(b->ring, r->name) &&
+            !bridge_taken(out, b))
             out->nbridge++;
     }
     closedir(d);

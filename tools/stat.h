@@ -43,9 +43,10 @@ typedef struct mst_bridge {
     bool alive;
     uint32_t kind; /* 1 raw, 2 framed (as the state says; anything else shown as "?") */
     uint64_t fingerprint;
-    uint64_t c[12];  /* the counters, in the order of myl_bridge_stats */
-    char state[300]; /* the state object's name */
-    char ring[256];  /* the bridged ring's name, as the state says ("" if it does not) */
+    uint64_t c[12];    /* the counters, in the order of myl_bridge_stats */
+    char state[300];   /* the state object's name */
+    char ring[256];    /* the bridged ring's name, as the state says ("" if it does not) */
+    uint64_t dev, ino; /* the state object's file: two names of one file are one side */
 } mst_bridge;
 
 #define MST_MAX_BRIDGES 4

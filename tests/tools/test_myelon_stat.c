@@ -685,6 +685,68 @@ static void test_stat_bridge_fifo(void **state)
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* A file ring named by a bare relative path ("rv", from its directory)
+ * with an exporter's state object under the default name, naming the
+ * ring (offset 184): one bridge side, one series per counter. It was
+ * read twice, as "rv.bridge-export" (the default name) and as
+ * "./rv.bridge-export" (the scan of the ring's directory), and the
+ * Prometheus text had two series for it. */
+static void test_stat_bridge_relative(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/myl-stat-XXXXXX", path[160], args[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/rv", dir);
+    myl_ring_opts o = {.size = sizeof o,
+                       .name = path,
+                       .backing = MYL_BACKING_FILE,
+                       .slot_size = 16,
+                       .capacity = 8};
+    myl_ring *r;
+    assert_int_equal(myl_ring_create(&o, &r), 0);
+    unsigned char page[4096] = {0};
+    uint64_t magic = UINT64_C(0x3145544154534c4d), messages = 1000;
+    uint32_t version = 1, role = 1, kind = 1;
+    int32_t pid = (int32_t)getpid();
+    memcpy(page + 0, &magic, 8);
+    memcpy(page + 8, &version, 4);
+    memcpy(page + 12, &role, 4);
+    memcpy(page + 16, &pid, 4);
+    memcpy(page + 20, &kind, 4);
+    memcpy(page + 88, &messages, 8);
+    memcpy(page + 184, "rv", 2); /* the ring's name as its bridge opened it */
+    snprintf(path, sizeof path, "%s/rv.bridge-export", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(page, 1, sizeof page, f), sizeof page);
+    assert_int_equal(fclose(f), 0);
+
+    static const struct {
+        const char *flag, *line;
+    } forms[] = {{"", "\n  export "}, {"--prometheus", "\nmyelon_bridge_messages_total{"}};
+    for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
+        snprintf(args, sizeof args, "cd %s && %s --file %s rv 2>&1", dir, MYELON_STAT_PATH,
+                 forms[k].flag);
+        FILE *pf = popen(args, "r");
+        assert_non_null(pf);
+        static char buf[65536];
+        size_t n = fread(buf, 1, sizeof buf - 1, pf);
+        buf[n] = '\0';
+        assert_int_equal(pclose(pf), 0);
+        int seen = 0;
+        for (const char *p = buf; (p = strstr(p, forms[k].line)); p++)
+            seen++;
+        if (seen != 1)
+            fprintf(stderr, "%s: %d bridge sides\n%s", args, seen, buf);
+        assert_int_equal(seen, 1);
+    }
+    myl_ring_close(r);
+    assert_int_equal(unlink(path), 0);
+    snprintf(path, sizeof path, "%s/rv", dir);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 /* --help on stdout with exit 0, --version, and bad arguments rejected
  * with exit 2 and a message. */
 static void test_stat_cli(void **state)
@@ -1178,9 +1240,10 @@ MYL_TEST_MAIN("myelon_stat", cmocka_unit_test(test_stat_counts),
               cmocka_unit_test(test_stat_sweep), cmocka_unit_test(test_stat_unregister),
               cmocka_unit_test(test_stat_topology), cmocka_unit_test(test_stat_golden),
               cmocka_unit_test(test_stat_bridge), cmocka_unit_test(test_stat_bridge_fifo),
-              cmocka_unit_test(test_stat_cli), cmocka_unit_test(test_stat_group_list_watch),
-              cmocka_unit_test(test_stat_list), cmocka_unit_test(test_stat_list_files),
-              cmocka_unit_test(test_stat_hostile_names), cmocka_unit_test(test_stat_control_names),
+              cmocka_unit_test(test_stat_bridge_relative), cmocka_unit_test(test_stat_cli),
+              cmocka_unit_test(test_stat_group_list_watch), cmocka_unit_test(test_stat_list),
+              cmocka_unit_test(test_stat_list_files), cmocka_unit_test(test_stat_hostile_names),
+              cmocka_unit_test(test_stat_control_names),
               cmocka_unit_test(test_stat_group_unreadable),
               cmocka_unit_test(test_stat_once_and_full),
               cmocka_unit_test(test_stat_truncated_while_read))
