@@ -64,13 +64,11 @@ static void header(uint8_t h[MYL_SNAPSHOT_HEADER], const myl_snapshot_info *info
     put32(h + 12, myl_crc32c(0, h, MYL_SNAPSHOT_HEADER));
 }
 
-int myl_snapshot_parse(const void *buf, size_t len, myl_snapshot_info *info, const void **payload)
+/* The header alone: magic, version, its CRC, the zeros; info filled in
+ * (size as the header says: the caller checks it against the bytes). */
+static int check_header(const uint8_t h[MYL_SNAPSHOT_HEADER], myl_snapshot_info *info)
 {
-    if (!buf || !info || !payload)
-        return MYL_EINVAL;
-    const uint8_t *h = buf;
-    if (len < MYL_SNAPSHOT_HEADER || memcmp(h, snap_magic, sizeof snap_magic) != 0 ||
-        get32(h + 8) != SNAP_VERSION)
+    if (memcmp(h, snap_magic, sizeof snap_magic) != 0 || get32(h + 8) != SNAP_VERSION)
         return MYL_ECORRUPT;
     uint8_t c[MYL_SNAPSHOT_HEADER];
     memcpy(c, h, sizeof c);
@@ -80,17 +78,49 @@ int myl_snapshot_parse(const void *buf, size_t len, myl_snapshot_info *info, con
     for (size_t i = 52; i < MYL_SNAPSHOT_HEADER; i++)
         if (h[i] != 0)
             return MYL_ECORRUPT;
-    uint64_t size = get64(h + 40);
-    if (get32(h + 36) != 0 || size != len - MYL_SNAPSHOT_HEADER)
-        return MYL_ECORRUPT;
-    if (myl_crc32c(0, h + MYL_SNAPSHOT_HEADER, (size_t)size) != get32(h + 48))
+    if (get32(h + 36) != 0)
         return MYL_ECORRUPT;
     info->seq = get64(h + 16);
     info->chain = get64(h + 24);
     info->app_version = get32(h + 32);
     info->reserved = 0;
-    info->size = size;
+    info->size = get64(h + 40);
+    return 0;
+}
+
+int myl_snapshot_parse(const void *buf, size_t len, myl_snapshot_info *info, const void **payload)
+{
+    if (!buf || !info || !payload)
+        return MYL_EINVAL;
+    const uint8_t *h = buf;
+    myl_snapshot_info in;
+    if (len < MYL_SNAPSHOT_HEADER || check_header(h, &in) < 0 ||
+        in.size != len - MYL_SNAPSHOT_HEADER ||
+        myl_crc32c(0, h + MYL_SNAPSHOT_HEADER, (size_t)in.size) != get32(h + 48))
+        return MYL_ECORRUPT;
+    *info = in;
     *payload = h + MYL_SNAPSHOT_HEADER;
+    return 0;
+}
+
+/* Read len bytes at off, through short reads: 0, or -1 (errno; EIO at
+ * an early end of file). */
+static int read_at(int fd, void *buf, size_t len, off_t off)
+{
+    uint8_t *p = buf;
+    while (len) {
+        ssize_t n = pread(fd, p, len, off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+        off += n;
+    }
     return 0;
 }
 
@@ -193,46 +223,34 @@ int myl_snapshot_load(const char *path, myl_snapshot_info *info, void **payload)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
+    /* The header first, and nothing allocated until it is whole and
+     * matches the file's size: a damaged file (a size of 100 GiB, say)
+     * is corrupt, to be passed over, not a failed allocation. The
+     * payload is read straight into the buffer handed back. */
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
-    if (st.st_size < (off_t)MYL_SNAPSHOT_HEADER) {
-        close(fd);
-        return MYL_ECORRUPT;
-    }
-    size_t len = (size_t)st.st_size;
-    uint8_t *buf = malloc(len);
-    if (!buf) {
-        close(fd);
-        return -ENOMEM;
-    }
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
+    uint8_t h[MYL_SNAPSHOT_HEADER];
+    myl_snapshot_info in = {0};
+    int rc = 0;
+    /* A file that cannot be read whole is corrupt, as it always was. */
+    if (fstat(fd, &st) != 0)
+        rc = -errno;
+    else if (!S_ISREG(st.st_mode) || st.st_size < (off_t)MYL_SNAPSHOT_HEADER ||
+             read_at(fd, h, sizeof h, 0) != 0 || check_header(h, &in) < 0 ||
+             in.size != (uint64_t)st.st_size - MYL_SNAPSHOT_HEADER || in.size > SIZE_MAX - 1)
+        rc = MYL_ECORRUPT;
+    void *out = NULL;
+    if (rc == 0 && !(out = malloc(in.size ? (size_t)in.size : 1)))
+        rc = -ENOMEM;
+    if (rc == 0 && read_at(fd, out, (size_t)in.size, MYL_SNAPSHOT_HEADER) != 0)
+        rc = MYL_ECORRUPT; /* cut short since */
+    if (rc == 0 && myl_crc32c(0, out, (size_t)in.size) != get32(h + 48))
+        rc = MYL_ECORRUPT;
     close(fd);
-    const void *p;
-    int rc = got == len ? myl_snapshot_parse(buf, len, info, &p) : MYL_ECORRUPT;
     if (rc < 0) {
-        free(buf);
+        free(out);
         return rc;
     }
-    /* Hand back the payload alone, in its own allocation. */
-    void *out = malloc(info->size ? (size_t)info->size : 1);
-    if (!out) {
-        free(buf);
-        return -ENOMEM;
-    }
-    memcpy(out, p, (size_t)info->size);
-    free(buf);
+    *info = in;
     *payload = out;
     return 0;
 }

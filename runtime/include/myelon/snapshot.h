@@ -45,7 +45,9 @@ MYL_API int myl_snapshot_write(const char *dir, const myl_snapshot_info *info, c
  * MYL_ECORRUPT for a bad magic, version, CRC or length. */
 MYL_API int myl_snapshot_parse(const void *buf, size_t len, myl_snapshot_info *info,
                                const void **payload);
-/* Load a snapshot file; *payload is malloc'ed (free it). */
+/* Load a snapshot file; *payload is malloc'ed (free it). MYL_ECORRUPT
+ * for a file parse would refuse (its header is checked, and its size
+ * against the file's, before anything is allocated). */
 MYL_API int myl_snapshot_load(const char *path, myl_snapshot_info *info, void **payload);
 /* The newest valid snapshot of dir (the highest seq whose file is valid;
  * invalid ones are skipped): its path and info. -ENOENT if none. */
