@@ -570,6 +570,7 @@ static void deliver(myl_group_receiver *r, uint32_t i, myl_frame_msg *m, uint32_
     *m = r->msg[i];
     r->held[i] = false;
     r->last = i;
+    r->stuck_since = 0; /* what it waited for came, or it gave up on it */
     uint32_t who = (uint32_t)(m->msg_id >> ID_SHIFT) & (MYL_MAX_PRODUCERS - 1);
     r->seen[who] = true;
     r->expect[who] = (m->msg_id + 1) & ID_MASK;
@@ -588,7 +589,6 @@ int myl_group_recv(myl_group_receiver *r, myl_frame_msg *m, uint32_t *ring, int6
     myl_group *g = r->g;
     /* timeout 0 (a topology endpoint's poll): no clock read */
     uint64_t deadline = timeout_ns == 0 ? 0 : myl__deadline(timeout_ns);
-    uint64_t stuck_since = 0;
     uint32_t spins = 0, turn = 0;
     for (;;) {
         bool any;
@@ -598,10 +598,11 @@ int myl_group_recv(myl_group_receiver *r, myl_frame_msg *m, uint32_t *ring, int6
             if (g->kind == MYL_GROUP_LANES) {
                 i = pick_lane(r);
             } else if (r->flags & MYL_GROUP_ORDERED) {
-                uint64_t now = myl__now_ns();
-                if (!stuck_since)
-                    stuck_since = now;
-                bool give_up = now - stuck_since >= ORDER_WAIT_NS, first;
+                /* The wait for a missing id is timed across calls: a
+                 * topology endpoint polls with timeout 0, and a clock that
+                 * restarted at every call would wait for it forever. */
+                uint64_t now = r->stuck_since ? myl__now_ns() : 0;
+                bool give_up = r->stuck_since && now - r->stuck_since >= ORDER_WAIT_NS, first;
                 i = pick_ordered(r, give_up, &first);
                 if (i != UINT32_MAX && first) {
                     /* A sender's first message, seen on one ring while an
@@ -613,6 +614,8 @@ int myl_group_recv(myl_group_receiver *r, myl_frame_msg *m, uint32_t *ring, int6
                     (void)fill(r, &any); /* an error shows again next turn */
                     i = pick_ordered(r, give_up, &first);
                 }
+                if (i == UINT32_MAX && !r->stuck_since)
+                    r->stuck_since = myl__now_ns();
             } else {
                 for (i = 0; i < g->count && !r->held[i]; i++)
                     ;

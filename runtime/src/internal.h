@@ -193,6 +193,9 @@ struct myl_group_receiver {
     uint32_t passed[MYL_GROUP_MAX];
     uint32_t starve_after[MYL_GROUP_MAX];
     uint64_t order_gaps; /* ordered: ids given up on (lost or never sent) */
+    /* ordered: when it first held messages and none was next (0: it is
+     * not waiting), kept across calls of myl_group_recv */
+    uint64_t stuck_since;
 };
 
 #endif

@@ -360,6 +360,54 @@ static void test_ordered_gap(void **state)
     myl_group_unlink(&o);
 }
 
+/* The same gap seen by a receiver that only polls (timeout 0, as a
+ * generated topology endpoint's _poll does): the wait for the missing id
+ * is timed across the calls, so the receiver gives up on it after the
+ * same 100 ms in all; a clock restarted at each call never got there and
+ * held the later messages for good. The bound on the polls (20,000 of at
+ * least 1 ms) is generous; the receiver needs about 100 of them. */
+static void test_ordered_gap_polled(void **state)
+{
+    (void)state;
+    myl_group_opts o = classes_opts("clsgappoll");
+    o.producers = MYL_PRODUCERS_MULTI;
+    myl_group_unlink(&o);
+    myl_group *g;
+    myl_group_receiver *r;
+    assert_int_equal(myl_group_create(&o, &g), 0);
+    assert_int_equal(myl_group_receiver_open(g, "rx", MYL_GROUP_ORDERED, NULL, &r), 0);
+    myl_producer *p0, *p1;
+    assert_int_equal(myl_producer_open(g->rings[0], NULL, &p0), 0);
+    assert_int_equal(myl_producer_open(g->rings[1], NULL, &p1), 0);
+    const uint64_t who = UINT64_C(5) << 56; /* sender 5's ids */
+    forge(p0, who | 0, 10);
+    forge(p1, who | 2, 12); /* id 1 taken and never published */
+    forge(p0, who | 3, 13);
+    static const uint16_t want[] = {10, 12, 13};
+    int k = 0;
+    for (int polls = 0; k < 3 && polls < 20000; polls++) {
+        myl_frame_msg m;
+        int rc = myl_group_recv(r, &m, NULL, 0);
+        if (rc == MYL_ETIMEDOUT) {
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(m.kind, want[k]);
+        assert_int_equal(((const uint8_t *)m.data)[0], (uint8_t)want[k]);
+        k++;
+    }
+    assert_int_equal(k, 3);
+    assert_int_equal(myl_group_receiver_order_gaps(r), 1);
+    myl_frame_msg m;
+    assert_int_equal(myl_group_recv(r, &m, NULL, 0), MYL_ETIMEDOUT);
+    myl_producer_close(p1);
+    myl_producer_close(p0);
+    myl_group_receiver_close(r);
+    myl_group_close(g);
+    myl_group_unlink(&o);
+}
+
 /* Claims in place on a group: the lane's ring or the class for the length;
  * commit of a shorter message; an abort takes no place in the send order
  * (an ordered receiver waits for nothing). */
@@ -628,7 +676,7 @@ static void test_pressure_and_high_water(void **state)
 
 MYL_TEST_MAIN("group", cmocka_unit_test(test_names_and_options), cmocka_unit_test(test_send_ext),
               cmocka_unit_test(test_classes_first_message_race), cmocka_unit_test(test_group_claim),
-              cmocka_unit_test(test_ordered_gap),
+              cmocka_unit_test(test_ordered_gap), cmocka_unit_test(test_ordered_gap_polled),
               cmocka_unit_test(test_classes_pick_smallest_and_keep_order),
               cmocka_unit_test(test_classes_order_under_concurrency),
               cmocka_unit_test(test_lanes_priority_and_starvation_guard),
