@@ -1409,11 +1409,27 @@ again:;
     bool active = s->status == SH_UP || s->status == SH_STALLED;
     if (active && st == MYL_TOPO_MEMBER_UP) {
         if (!myl__peer_alive(s->pid, s->start_time)) {
+            MYL__TEST_POINT(MYL__TP_TOPO_PEER_GONE, t);
             /* Mark it in the table (tools, and a restart's join). The
              * state may have changed since we read it: a member that left
              * and then exited is gone, but LEFT, not DEAD (found by
              * test_topo_mp under load); look again. T1. */
             if (!myl__cas_strong(&m->state, &raw, MYL_TOPO_MEMBER_DEAD)) {
+                if (++looks < 3)
+                    goto again;
+                return;
+            }
+            /* The CAS compared the state alone: the UP it replaced may be
+             * a restart's, which joined (a new epoch) and was ready since
+             * we read the state. Its ready's CAS stored that UP after the
+             * epoch (T1) and our CAS read it (acquire): the epoch read now
+             * is the restart's. Then the DEAD was not the dead one's to
+             * store: put the UP back, unless the entry moved on again
+             * (the restart marked, or a join took the DEAD), and look
+             * again, which finds the death and the join by the epoch. */
+            if (myl__load_relaxed(&m->epoch) != epoch) {
+                uint32_t dead = MYL_TOPO_MEMBER_DEAD;
+                (void)myl__cas_strong(&m->state, &dead, raw); /* T1 */
                 if (++looks < 3)
                     goto again;
                 return;

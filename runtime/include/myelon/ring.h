@@ -473,7 +473,8 @@ static inline uint64_t myl_ring_fingerprint(const myl_ring *ring)
 
 /* Test builds only (MYL_TEST_HOOKS; tests/unit/test_wakeup.c): a hook at
  * every step of the sleep and wake paths, so that a test can pause either
- * side there. Compiled out of everything users build. */
+ * side there (and at a step of the topology owner's checks,
+ * test_topo_race.c). Compiled out of everything users build. */
 #define MYL__TP_SLEEP_BEGIN 1     /* a waiter is about to read the wake word */
 #define MYL__TP_SLEEP_WORD 2      /* ... read it, is about to announce itself */
 #define MYL__TP_SLEEP_ANNOUNCED 3 /* ... counted in the waiters, before its barrier */
@@ -483,6 +484,9 @@ static inline uint64_t myl_ring_fingerprint(const myl_ring *ring)
 #define MYL__TP_WAKE_ORDERED 7    /* ... after the barrier, before the waiter check */
 #define MYL__TP_WAKE_SEEN 8       /* ... saw a waiter, before bumping the wake word */
 #define MYL__TP_WAKE_BUMPED 9     /* ... bumped it, before the futex wake */
+/* A topology owner found a member's process gone, before it marks the
+ * member's entry DEAD (the second argument is the owner's myl_topo). */
+#define MYL__TP_TOPO_PEER_GONE 10
 #ifdef MYL_TEST_HOOKS
 extern void (*myl__test_hook)(int point, const void *ring);
 extern int64_t myl__test_slice_ns;
