@@ -1240,6 +1240,10 @@ struct visit {
     uint64_t sig;
     uint32_t missing; /* rings without an active entry of the member */
     int evicted;
+    /* the eviction after a LEFT: the member's entry and the epoch that
+     * left (NULL: an action's eviction) */
+    const myl__topo_member *left;
+    uint32_t left_epoch;
 };
 
 static void member_visit(myl_topo *t, uint32_t k, struct visit *v)
@@ -1285,6 +1289,13 @@ static void evict_fn(myl_topo *t, myl_ring *r, void *arg)
         myl__consumer_entry *e = &r->consumers[i];
         if (!is_members_entry(e, v))
             continue;
+        /* After a LEFT: an entry of a rejoin of the same process has our
+         * id and pid too. Its registration stored ACTIVE (R4 in ring.c)
+         * after the join stored the new epoch (T1), and is_members_entry
+         * read that ACTIVE (A4): the new epoch is seen here (a1), and the
+         * entry is not the one that left. */
+        if (v->left && myl__load_acquire(&v->left->epoch) != v->left_epoch)
+            continue;
         /* Its own entries, and any other of that id whose process is gone. */
         if ((e->pid == v->pid || !myl__peer_alive(e->pid, e->start_time)) &&
             myl_ring_evict(r, i) == 0)
@@ -1301,10 +1312,16 @@ static void visit_progress(myl_topo *t, uint32_t k, struct visit *v)
     each_read_ring(t, k, progress_fn, v);
 }
 
-static void evict_member(myl_topo *t, uint32_t k)
+/* left: the epoch that left, for the eviction after its LEFT (NULL: an
+ * action's eviction, of a dead or stalled member). */
+static void evict_member(myl_topo *t, uint32_t k, const uint32_t *left)
 {
     struct visit v;
     member_visit(t, k, &v);
+    if (left) {
+        v.left = &t->members[k];
+        v.left_epoch = *left;
+    }
     each_read_ring(t, k, evict_fn, &v);
     t->sh[k].evicted = true;
     /* The signature without the entries just evicted: their going is no
@@ -1320,7 +1337,7 @@ static void apply_action(myl_topo *t, uint32_t k, uint32_t action)
     s->acted = true;
     switch (action) {
     case MYL_LIVE_EVICT:
-        evict_member(t, k);
+        evict_member(t, k, NULL);
         break;
     case MYL_LIVE_ERROR:
         s->erroring = true;
@@ -1465,7 +1482,17 @@ again:;
         s->status = SH_LEFT;
         s->erroring = false;
         push_event(t, MYL_TOPO_EV_LEFT, k, s->pid, now);
-        evict_member(t, k); /* whatever it left registered: nothing waits on it */
+        /* Whatever it left registered: nothing waits on it. Evicted by its
+         * id and pid, which a rejoin of the same process since our look
+         * (a new epoch) has too: then what is registered under them may
+         * be the new incarnation's, and nothing is evicted (as for a
+         * leave and a rejoin between two looks, above); the next look
+         * reports the join. Looked at here (a1: the joiner's CAS takes
+         * the LEFT before it stores its epoch and registers), and for
+         * each entry again before it is evicted (evict_fn). */
+        if (myl__load_acquire(&m->state) == MYL_TOPO_MEMBER_LEFT &&
+            myl__load_acquire(&m->epoch) == epoch)
+            evict_member(t, k, &epoch);
     } else if (active && st == MYL_TOPO_MEMBER_DEAD) {
         s->status = SH_DEAD;
         s->since = now;

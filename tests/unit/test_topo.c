@@ -1084,6 +1084,75 @@ static void test_quick_rejoin(void **state)
     myl_topo_close(t);
 }
 
+/* The member of test_rejoin_in_left_check: its configuration, and the
+ * incarnation and reader that rejoin from the owner's LEFT alert. */
+struct rejoin {
+    const myl_topo_cfg *c;
+    myl_topo *w;
+    myl_consumer *cons;
+    int lefts;
+};
+
+static myl_consumer *open_reader(myl_topo *w)
+{
+    char id[32];
+    assert_true(myl_topo_member_id(w, TOPO_ROLE_WORKERS, 0, id, sizeof id) > 0);
+    myl_ring *r = myl_topo_ring(w, TOPO_R_REQUESTS, myl_topo_ring_index(w, TOPO_R_REQUESTS, 0, 0));
+    myl_consumer *cons = NULL;
+    assert_int_equal(myl_consumer_open(r, id, NULL, &cons), 0);
+    return cons;
+}
+
+static void rejoin_on_left(void *arg, const myl_topo_event *ev)
+{
+    struct rejoin *j = arg;
+    if (ev->kind != MYL_TOPO_EV_LEFT || ev->role != TOPO_ROLE_WORKERS || j->lefts++)
+        return;
+    assert_int_equal(myl_topo_open(&topo_desc, j->c, TOPO_ROLE_WORKERS, 0, &j->w), 0);
+    j->cons = open_reader(j->w);
+    assert_int_equal(myl_topo_ready(j->w), 0);
+}
+
+/* A member that leaves and rejoins (the same process, a new epoch) while
+ * the owner is between its look at the LEFT and the eviction of what the
+ * member left registered: here, from the alert of that LEFT, which runs
+ * in between. The owner evicts by the member's id and pid, which the new
+ * incarnation's reader has too: it evicted that reader, and the member
+ * was left out of rotation. Now it looks at the entry again first. */
+static void test_rejoin_in_left_check(void **state)
+{
+    (void)state;
+    myl_topo_cfg c = base_cfg("leftrace");
+    c.counts[1] = 1;
+    struct rejoin j = {.c = &c};
+    c.liveness.alert = rejoin_on_left;
+    c.liveness.alert_arg = &j;
+    myl_topo *t = open_owner(&c);
+    myl_topo *w;
+    assert_int_equal(myl_topo_open(&topo_desc, &c, TOPO_ROLE_WORKERS, 0, &w), 0);
+    myl_consumer *cons = open_reader(w);
+    assert_int_equal(myl_topo_ready(w), 0);
+    uint32_t k[6];
+    kinds(t, TOPO_ROLE_WORKERS, 0, k);
+    assert_int_equal(k[MYL_TOPO_EV_JOINED], 1);
+    myl_consumer_close(cons);
+    myl_topo_close(w);
+    kinds(t, TOPO_ROLE_WORKERS, 0, k); /* LEFT: the alert rejoins */
+    assert_int_equal(k[MYL_TOPO_EV_LEFT], 1);
+    assert_int_equal(k[MYL_TOPO_EV_DEAD], 0);
+    assert_non_null(j.cons);
+    assert_int_equal(myl_consumer_check(j.cons), 0);
+    kinds(t, TOPO_ROLE_WORKERS, 0, k);
+    assert_int_equal(k[MYL_TOPO_EV_JOINED], 1);
+    assert_int_equal(k[MYL_TOPO_EV_DEAD] + k[MYL_TOPO_EV_LEFT], 0);
+    assert_int_equal(myl_consumer_check(j.cons), 0);
+    assert_true(myl_topo_is_alive(t, TOPO_ROLE_WORKERS, 0));
+    assert_int_equal(myl_topo_pick(t, TOPO_R_REQUESTS, 0), 0);
+    myl_consumer_close(j.cons);
+    myl_topo_close(j.w);
+    myl_topo_close(t);
+}
+
 static int count_resend(void *arg, uint64_t id, const void *m, size_t n)
 {
     (void)id;
@@ -1220,5 +1289,5 @@ MYL_TEST_MAIN("topo", cmocka_unit_test(test_names), cmocka_unit_test(test_counts
               cmocka_unit_test(test_pick), cmocka_unit_test(test_pick_evicted_by_peer),
               cmocka_unit_test(test_tracking), cmocka_unit_test(test_redispatch_order),
               cmocka_unit_test(test_owner_restart), cmocka_unit_test(test_quick_rejoin),
-              cmocka_unit_test(test_restart_joining), cmocka_unit_test(test_mark_and_peek),
-              cmocka_unit_test(test_peek_members))
+              cmocka_unit_test(test_rejoin_in_left_check), cmocka_unit_test(test_restart_joining),
+              cmocka_unit_test(test_mark_and_peek), cmocka_unit_test(test_peek_members))
